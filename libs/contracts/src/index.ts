@@ -1,0 +1,2 @@
+export * from './lib/api.types';
+export * from './lib/query-limits';

@@ -1,0 +1,263 @@
+// Shapes of the Trackeep HTTP API (/api/v1), shared by trackeep-api and trackeep-web.
+// Plain types only: no framework, no ORM. Timestamps are ISO-8601 strings as sent over JSON.
+
+export type IsoDateTime = string;
+
+/** Error body of every 4xx/5xx answer. `code` is machine-readable where the client must act on it. */
+export interface ApiError {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  code?: ApiErrorCode;
+}
+
+export type ApiErrorCode =
+  | 'session_missing'
+  | 'session_expired'
+  | 'session_revoked'
+  | 'github_reauth_required'
+  | 'repo_not_found'
+  | 'repo_access_lost'
+  | 'csrf_rejected'
+  | 'sign_in_failed'
+  | 'validation_failed'
+  | 'rate_limited';
+
+/** Keyset-paginated list. `nextCursor` is opaque; pass it back as `?cursor=`. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Me {
+  id: string;
+  githubHost: string;
+  githubId: number;
+  login: string;
+  name: string | null;
+  email: string | null;
+  avatarUrl: string | null;
+  scopes: string[];
+}
+
+export type RepoVisibility = 'public' | 'private' | 'internal';
+export type RepoPermission = 'admin' | 'maintain' | 'push' | 'triage' | 'pull';
+
+/** A repository the signed-in user can access on GitHub (GET /github/repos). */
+export interface GithubRepo {
+  githubId: number;
+  nodeId: string;
+  owner: string;
+  name: string;
+  fullName: string;
+  description: string | null;
+  language: string | null;
+  visibility: RepoVisibility;
+  defaultBranch: string;
+  stars: number;
+  forks: number;
+  watchers: number;
+  openIssues: number;
+  pushedAt: IsoDateTime | null;
+  updatedAt: IsoDateTime | null;
+  permission: RepoPermission;
+  tracked: boolean;
+}
+
+export type WebhookStatus = 'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled';
+
+export interface WebhookHealth {
+  status: WebhookStatus;
+  lastDeliveryAt: IsoDateTime | null;
+  lastError: string | null;
+}
+
+/** A tracked repository with its latest stats (GET /repos, GET /repos/{owner}/{repo}). */
+export interface TrackedRepo {
+  id: string;
+  githubId: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  description: string | null;
+  language: string | null;
+  languages: Record<string, number>;
+  topics: string[];
+  visibility: RepoVisibility;
+  defaultBranch: string;
+  archived: boolean;
+  stars: number;
+  forks: number;
+  watchers: number;
+  openIssues: number;
+  sizeKb: number;
+  pushedAt: IsoDateTime | null;
+  updatedAt: IsoDateTime | null;
+  htmlUrl: string;
+  trackedAt: IsoDateTime;
+  lastSyncAt: IsoDateTime | null;
+  lastSyncStatus: SyncRunStatus | null;
+  /** Set when GitHub says the repo moved, was deleted, or the user lost access. */
+  githubState: 'ok' | 'renamed' | 'transferred' | 'deleted' | 'access_lost';
+  webhook: WebhookHealth;
+}
+
+export interface GitActor {
+  name: string | null;
+  email: string | null;
+  login: string | null;
+  date: IsoDateTime;
+}
+
+export interface Commit {
+  sha: string;
+  message: string;
+  author: GitActor;
+  committer: GitActor;
+  additions: number | null;
+  deletions: number | null;
+  changedFiles: number | null;
+  parents: string[];
+  htmlUrl: string;
+}
+
+export type PullState = 'open' | 'closed' | 'merged';
+
+export interface PullRequest {
+  number: number;
+  title: string;
+  state: PullState;
+  draft: boolean;
+  author: string | null;
+  createdAt: IsoDateTime;
+  updatedAt: IsoDateTime;
+  closedAt: IsoDateTime | null;
+  mergedAt: IsoDateTime | null;
+  baseRef: string;
+  headRef: string;
+  additions: number | null;
+  deletions: number | null;
+  changedFiles: number | null;
+  commits: number | null;
+  reviewCount: number;
+  firstReviewAt: IsoDateTime | null;
+  labels: string[];
+  /** Seconds from creation to merge; null while not merged. */
+  cycleTimeSeconds: number | null;
+  htmlUrl: string;
+}
+
+export interface Branch {
+  name: string;
+  headSha: string;
+  protected: boolean;
+  lastCommitAt: IsoDateTime | null;
+  aheadBy: number | null;
+  behindBy: number | null;
+}
+
+export interface StatsPoint {
+  capturedAt: IsoDateTime;
+  stars: number;
+  forks: number;
+  watchers: number;
+  openIssues: number;
+}
+
+export type ActivityType =
+  | 'push'
+  | 'pr_opened'
+  | 'pr_merged'
+  | 'pr_closed'
+  | 'pr_reopened'
+  | 'pr_review'
+  | 'branch_created'
+  | 'branch_deleted'
+  | 'release'
+  | 'star_milestone'
+  | 'repo_renamed'
+  | 'repo_archived';
+
+export interface ActivityEvent {
+  /** Monotonic id; also the SSE event id used for Last-Event-ID resumption. */
+  id: string;
+  repoId: string;
+  repoFullName: string;
+  type: ActivityType;
+  actor: string | null;
+  title: string;
+  url: string | null;
+  occurredAt: IsoDateTime;
+  /** Event-specific detail, e.g. { commits: 3, ref: 'main' } or { number: 42 }. */
+  data: Record<string, unknown>;
+}
+
+export type SyncTrigger = 'schedule' | 'manual' | 'webhook' | 'track';
+export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'partial';
+
+export interface SyncRunCounts {
+  repository: number;
+  commits: number;
+  pulls: number;
+  branches: number;
+  snapshots: number;
+  activity: number;
+}
+
+export interface SyncRun {
+  id: string;
+  repoId: string;
+  repoFullName: string;
+  trigger: SyncTrigger;
+  status: SyncRunStatus;
+  startedAt: IsoDateTime;
+  finishedAt: IsoDateTime | null;
+  items: SyncRunCounts;
+  graphqlPoints: number;
+  restRequests: number;
+  notModified: number;
+  error: string | null;
+}
+
+export interface RepoSyncStatus {
+  repoId: string;
+  repoFullName: string;
+  lastSuccessAt: IsoDateTime | null;
+  running: boolean;
+  /** 0..100 while running. */
+  progress: number | null;
+  nextScheduledAt: IsoDateTime | null;
+  lastError: string | null;
+}
+
+export interface RateLimitBudget {
+  resource: 'core' | 'graphql';
+  limit: number;
+  remaining: number;
+  resetAt: IsoDateTime;
+}
+
+export interface SyncStatus {
+  repos: RepoSyncStatus[];
+  rateLimits: RateLimitBudget[];
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed';
+
+export interface WebhookDelivery {
+  id: string;
+  event: string;
+  action: string | null;
+  repoFullName: string | null;
+  hookId: number | null;
+  receivedAt: IsoDateTime;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+}
+
+/** Messages on GET /events/stream (SSE). The SSE `event:` field carries `type`. */
+export type LiveEvent =
+  | { type: 'activity'; activity: ActivityEvent }
+  | { type: 'sync_progress'; repoId: string; repoFullName: string; runId: string; progress: number; status: SyncRunStatus }
+  | { type: 'repo_changed'; repo: TrackedRepo };

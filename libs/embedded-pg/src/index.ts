@@ -1,0 +1,2 @@
+export * from './lib/pg-cluster';
+export * from './lib/databases';

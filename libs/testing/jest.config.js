@@ -1,0 +1,8 @@
+module.exports = {
+  displayName: 'testing',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  globalSetup: '<rootDir>/test-global-setup.ts',
+  globalTeardown: '<rootDir>/test-global-teardown.ts',
+  testTimeout: 30000,
+};
