@@ -1,0 +1,5 @@
+export * from './lib/config/env-validation';
+export * from './lib/config/env-transforms';
+export * from './lib/logging/redaction';
+export * from './lib/logging/logger.module';
+export * from './lib/health/migrations.health';

@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createLoggerModule } from '@trackeep/server-core';
+import { ApiConfigModule } from '../config/api-config.module';
+import { ApiEnv } from '../config/api-env';
+import { apiDataSourceOptions } from '../database/data-source';
+import { HealthModule } from '../health/health.module';
+
+export interface AppModuleOptions {
+  /** Where request logs go; tests pass a stream to read them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(env: ApiEnv, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ApiConfigModule.forRoot(env),
+        createLoggerModule({ app: 'trackeep-api', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, stream: options.logStream }),
+        TypeOrmModule.forRoot({ ...apiDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE), autoLoadEntities: true }),
+        HealthModule,
+        // Feature modules (auth, github, repos, sync, webhooks, events) are added here.
+      ],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { parseEnvOrExit } from '@trackeep/server-core';
+import { createApp } from './app/create-app';
+import { ApiEnv } from './config/api-env';
+
+async function bootstrap() {
+  const env = parseEnvOrExit(ApiEnv, process.env, 'trackeep-api');
+  const app = await createApp(env);
+  await app.listen(env.PORT, env.HOST);
+}
+
+bootstrap().catch((err: Error) => {
+  process.stderr.write(`trackeep-api: failed to start: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
