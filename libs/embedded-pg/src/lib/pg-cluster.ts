@@ -133,6 +133,8 @@ export async function startPgCluster(options: PgClusterOptions): Promise<PgClust
   const owner = ensureSystemUser();
   const dataDir = resolve(options.dataDir);
 
+  // Parents stay world-traversable (the postgres OS user must reach the data dir); the data dir is private.
+  mkdirSync(dirname(dataDir), { recursive: true });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (owner) chownTree(dataDir, owner);
 

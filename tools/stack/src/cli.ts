@@ -1,0 +1,82 @@
+import { join, resolve } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { startStack, type Stack } from './stack';
+
+// `npm start`: the whole system with zero configuration. Logs go to .trackeep/logs/<process>.log so the
+// terminal shows one clear block; LOG_TO_CONSOLE=true streams them instead.
+
+const root = resolve(__dirname, '..', '..', '..');
+const stateDir = resolve(process.env['TRACKEEP_STATE_DIR'] ?? join(root, '.trackeep'));
+const toConsole = process.env['LOG_TO_CONSOLE'] === 'true';
+const port = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    process.stderr.write(`npm start: ${name}: expected a port number 1-65535; found ${JSON.stringify(raw)}\n`);
+    process.exit(78);
+  }
+  return value;
+};
+
+const realGithub = Boolean(process.env['GITHUB_CLIENT_ID'] && process.env['GITHUB_CLIENT_SECRET']);
+
+async function main() {
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  process.stdout.write('Starting Trackeep (Postgres, GitHub' + (realGithub ? '' : ' simulator') + ', gateway, API)...\n');
+  let starting: Promise<Stack> | null = null;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping Trackeep...\n`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    // A Ctrl-C during start-up still stops whatever has started (no orphan postmaster).
+    await starting?.then((s) => s.stop()).catch(() => undefined);
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  starting = startStack({
+    rootDir: root,
+    stateDir,
+    databaseUrl: process.env['DATABASE_URL'] || undefined,
+    ports: {
+      api: port('PORT', 3000),
+      gateway: port('GATEWAY_PORT', 3100),
+      sim: port('GITHUB_SIM_PORT', 3200),
+      postgres: port('EMBEDDED_PG_PORT', 5433),
+    },
+    sim: realGithub ? false : { preset: 'demo', live: process.env['GITHUB_SIM_LIVE'] !== 'false' },
+    onLog: (source, line) => {
+      if (toConsole) process.stdout.write(`[${source}] ${line}\n`);
+      else appendFileSync(join(stateDir, 'logs', `${source}.log`), `${line}\n`);
+    },
+  });
+  const stack = await starting;
+  if (stopping) return;
+
+  const lines = [
+    '',
+    '  Trackeep is running' + (realGithub ? '' : ' in DEMO MODE (simulated GitHub, generated secrets)'),
+    '',
+    `  Open the dashboard:  ${stack.apiUrl}/`,
+    '',
+    `  API                  ${stack.apiUrl}/api/v1   (docs: ${stack.apiUrl}/api/docs)`,
+    `  OAuth gateway        ${stack.gatewayUrl}`,
+    realGithub ? `  GitHub               ${process.env['GITHUB_WEB_URL'] ?? 'https://github.com'}` : `  GitHub simulator     ${stack.simUrl}  (sign in as any listed user)`,
+    `  PostgreSQL           ${process.env['DATABASE_URL'] ? 'DATABASE_URL' : `embedded, data in ${join(stateDir, 'pg')}`}`,
+    `  Logs                 ${toConsole ? 'this terminal' : join(stateDir, 'logs')}`,
+    '',
+    '  Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`npm start: ${err.message}\n`);
+  process.exit(1);
+});
