@@ -1,0 +1,50 @@
+import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import { ApiEnv } from '../config/api-env';
+
+/** Schema pg-boss keeps its tables in (created and migrated by pg-boss itself on start). */
+export const JOB_QUEUE_SCHEMA = 'pgboss';
+
+/**
+ * Stops the shared PgBoss before TypeORM closes its pool (beforeApplicationShutdown runs ahead of every
+ * onApplicationShutdown), so a job handler still running can finish its database work.
+ */
+@Injectable()
+class JobQueueShutdown implements BeforeApplicationShutdown {
+  constructor(@Inject(PgBoss) private readonly boss: PgBoss) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.boss.stop({ graceful: true, timeout: 10_000, wait: true, close: true });
+  }
+}
+
+/**
+ * The one pg-boss instance of this process, already started, injected as `PgBoss`. Every feature that
+ * queues background work (webhook processing, sync) imports this module and creates its own queues.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PgBoss,
+      inject: [ApiEnv],
+      useFactory: async (env: ApiEnv): Promise<PgBoss> => {
+        const logger = new Logger('JobQueue');
+        const boss = new PgBoss({
+          connectionString: env.DATABASE_URL,
+          schema: JOB_QUEUE_SCHEMA,
+          application_name: 'trackeep-api-jobs',
+          max: 4,
+        });
+        // An EventEmitter 'error' without a listener would crash the process; pg-boss reports
+        // transient problems (lost connection, failed maintenance) here and recovers by itself.
+        boss.on('error', (err: Error) => logger.warn(`pg-boss: ${err.message}`));
+        await boss.start();
+        return boss;
+      },
+    },
+    JobQueueShutdown,
+  ],
+  exports: [PgBoss],
+})
+export class JobQueueModule {}
