@@ -171,8 +171,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let adminUrl = options.databaseUrl;
     let cluster: PgCluster | null = null;
     if (!adminUrl) {
-      cluster = await startPgCluster({ dataDir: join(stateDir, 'pg'), port: options.ports?.postgres ?? 0, log: (l) => onLog('postgres', l) });
-      cleanups.push(() => cluster!.stop());
+      const started = await startPgCluster({ dataDir: join(stateDir, 'pg'), port: options.ports?.postgres ?? 0, log: (l) => onLog('postgres', l) });
+      cleanups.push(() => started.stop());
+      cluster = started;
       adminUrl = cluster.urlFor('postgres');
     }
     const databaseUrl = cluster ? cluster.urlFor('trackeep') : adminUrl;
@@ -184,8 +185,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let sim: GithubSimHandle | null = null;
     let github: Record<string, string>;
     if (options.sim !== false) {
-      sim = await startGithubSim({ port: options.ports?.sim ?? 0, preset: 'demo', oauthApps: [DEMO_OAUTH_APP], ...(options.sim ?? {}) });
-      cleanups.push(() => sim!.stop());
+      const started = await startGithubSim({ port: options.ports?.sim ?? 0, preset: 'demo', oauthApps: [DEMO_OAUTH_APP], ...(options.sim ?? {}) });
+      cleanups.push(() => started.stop());
+      sim = started;
       github = {
         GITHUB_WEB_URL: sim.url,
         GITHUB_API_URL: sim.apiUrl,
@@ -232,11 +234,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PORT: String(port),
     });
     const gateways: RunningProcess[] = [];
-    gateways.push(await spawnApp(rootDir, 'gateway', 'oauth-gateway', gatewayPort, gatewayEnv(gatewayPort), onLog));
-    cleanups.push(() => gateways[0]!.stop());
-    for (let i = 1; i < (options.gatewayReplicas ?? 1); i++) {
-      const port = await freePort();
-      const replica = await spawnApp(rootDir, `gateway-${i + 1}`, 'oauth-gateway', port, gatewayEnv(port), onLog);
+    for (let i = 0; i < (options.gatewayReplicas ?? 1); i++) {
+      const port = i === 0 ? gatewayPort : await freePort();
+      const replica = await spawnApp(rootDir, i === 0 ? 'gateway' : `gateway-${i + 1}`, 'oauth-gateway', port, gatewayEnv(port), onLog);
       gateways.push(replica);
       cleanups.push(() => replica.stop());
     }

@@ -9,6 +9,7 @@ export function isSafeReturnPath(value: string): boolean {
     value.startsWith('/') &&
     !value.startsWith('//') &&
     !value.startsWith('/\\') &&
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
     !/[\u0000-\u001f\u007f\\]/.test(value) &&
     value.length <= 2048
   );
