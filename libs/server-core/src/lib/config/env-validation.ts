@@ -22,8 +22,11 @@ function describeFound(name: string, value: unknown): string {
 
 function flatten(errors: ValidationError[], env: Record<string, unknown>): string[] {
   return errors.flatMap((error) => {
-    const expected = Object.values(error.constraints ?? {}).map((m) => m.replace(new RegExp(`^${error.property}\\s+`), ''));
-    return [`${error.property}: expected ${expected.join('; ')}; found ${describeFound(error.property, env[error.property])}`];
+    // class-validator says "PORT must not be less than 0"; we want "PORT: expected ... not less than 0; found ...".
+    const expected = Object.values(error.constraints ?? {})
+      .reverse()
+      .map((m) => m.replace(new RegExp(`^${error.property}\\s+`), '').replace(/^must (be )?/, '').replace(/^not be /, 'not '));
+    return [`${error.property}: expected ${expected.join(', ')}; found ${describeFound(error.property, env[error.property])}`];
   });
 }
 

@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+
+/** Runs the real entry point (src/main.ts) with exactly `env`, as a deployment would. */
+function startApi(env: Record<string, string>) {
+  return spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, 'trackeep-api/src/main.ts')], {
+    cwd: root,
+    env: { PATH: process.env['PATH'] ?? '', SWC_NODE_PROJECT: join(root, 'trackeep-api/tsconfig.app.json'), ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+}
+
+describe('API start-up configuration check', () => {
+  it('stops before listening with exit code 78 and one line per bad variable', () => {
+    const result = startApi({ PORT: 'eighty', NODE_ENV: 'prod', JWT_SECRET: 'too-short-secret-value' });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toBe('trackeep-api: cannot start, the configuration is invalid:');
+    expect(lines).toContainEqual(expect.stringMatching(/^trackeep-api: PORT: expected an integer number.*; found "eighty"$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^trackeep-api: NODE_ENV: expected .*development, production, test; found "prod"$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^trackeep-api: DATABASE_URL: expected a postgres:\/\/ connection URL.*; found nothing \(unset\)$/));
+    expect(result.stdout).not.toMatch(/listening/i);
+  });
+
+  it('never prints the value of a secret it rejects', () => {
+    const result = startApi({ DATABASE_URL: 'mysql://user:hunter2@db/x', JWT_SECRET: 'hunter2' });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toMatch(/DATABASE_URL: .*found a value of \d+ characters \(hidden\)/);
+    expect(result.stderr).not.toContain('hunter2');
+  });
+});
