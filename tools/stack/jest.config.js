@@ -1,0 +1,7 @@
+// Runs after `nx run-many -t build` (npm run test:e2e): these tests start the built apps.
+module.exports = {
+  displayName: 'stack',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  testTimeout: 180000,
+};

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { freePort, pidAlive } from '@trackeep/embedded-pg';
+
+const root = join(__dirname, '..', '..', '..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` without the build step: the CLI the start script runs, with its own ports and state dir. */
+function startCommand(stateDir: string, ports: Record<string, number>): Started {
+  let output = '';
+  const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', join(root, 'tsconfig.base.json'), join(root, 'tools/stack/src/cli.ts')], {
+    cwd: root,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      TRACKEEP_STATE_DIR: stateDir,
+      GITHUB_SIM_LIVE: 'false',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 150_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const postmasterPid = (stateDir: string) => Number(readFileSync(join(stateDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+describe('npm start (zero configuration)', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'trackeep-start-'));
+  let ports: Record<string, number>;
+
+  beforeAll(async () => {
+    ports = { PORT: await freePort(), GATEWAY_PORT: await freePort(), GITHUB_SIM_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
+  });
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('serves health, readiness and the dashboard, prints where, and stops cleanly on SIGTERM keeping the data', async () => {
+    for (let round = 1; round <= 2; round++) {
+      const run = startCommand(stateDir, ports);
+      await waitFor(() => /Press Ctrl-C to stop/.test(run.output()) || run.child.exitCode !== null, 'the start banner');
+      expect(run.output()).toContain(`Open the dashboard:  http://localhost:${ports['PORT']}/`);
+      expect(run.output()).toContain('DEMO MODE');
+
+      const base = `http://127.0.0.1:${ports['PORT']}`;
+      expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<app-root|<trackeep-root/);
+      expect((await fetch(`http://127.0.0.1:${ports['GATEWAY_PORT']}/healthz`)).status).toBe(200);
+
+      // Something written in round 1 is still there in round 2.
+      const db = new Client({ connectionString: `postgres://postgres@127.0.0.1:${ports['EMBEDDED_PG_PORT']}/trackeep` });
+      await db.connect();
+      if (round === 1) await db.query(`CREATE TABLE start_command_probe (v text); INSERT INTO start_command_probe VALUES ('kept')`);
+      else expect((await db.query('SELECT v FROM start_command_probe')).rows).toEqual([{ v: 'kept' }]);
+      await db.end();
+
+      const pgPid = postmasterPid(stateDir);
+      const stoppedAt = Date.now();
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      expect(pidAlive(pgPid)).toBe(false);
+      expect(existsSync(join(stateDir, 'pg', 'postmaster.pid'))).toBe(false);
+      expect(existsSync(join(stateDir, 'demo-secrets.json'))).toBe(true);
+    }
+  });
+});
