@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'github-sim',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

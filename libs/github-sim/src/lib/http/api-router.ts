@@ -1,0 +1,264 @@
+import { createHash, randomBytes } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import type { Urls } from '../rest/serializers';
+import { SimError } from '../world/sim-error';
+import type { SimOAuthApp, SimToken, SimUser } from '../world/world.types';
+import { secondaryLimitError } from './faults';
+import type { RateResource } from './rate-limiter';
+import { API_VERSION, DOCS, type SimContext } from './sim-context';
+
+export type Auth = { kind: 'token'; token: SimToken; user: SimUser } | { kind: 'app'; app: SimOAuthApp };
+
+export interface ApiRequest {
+  req: Request;
+  params: Record<string, string>;
+  /** First value of a query parameter. */
+  query(name: string): string | undefined;
+  body: unknown;
+  auth: Auth | null;
+  /** The authenticated user's id (token auth), else null. */
+  viewerId: number | null;
+  scopes: string[];
+  urls: Urls;
+  requestId: string;
+}
+
+export interface ApiResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Emit a Link header for page-based pagination. */
+  link?: { page: number; perPage: number; lastPage?: number; hasNext?: boolean };
+}
+
+export interface RouteOptions {
+  /** 'required': 401 without credentials. 'app': OAuth app basic auth (client_id:client_secret). */
+  auth?: 'optional' | 'required' | 'app';
+  /** Which primary limit the request counts against; 'none' for /rate_limit. */
+  resource?: RateResource | 'none';
+  /** Reported in X-Accepted-OAuth-Scopes. */
+  acceptedScopes?: string[];
+}
+
+type Handler = (r: ApiRequest) => ApiResult | Promise<ApiResult>;
+
+export function requestIdOf(): string {
+  const h = randomBytes(12).toString('hex').toUpperCase();
+  return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 14)}:${h.slice(14, 20)}:${h.slice(20, 24)}`;
+}
+
+export function errorBody(status: number, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { message, ...extra, documentation_url: (extra['documentation_url'] as string) ?? DOCS, status: String(status) };
+}
+
+function parseAuth(ctx: SimContext, header: string | undefined): Auth | null | 'bad' {
+  if (!header) return null;
+  const [scheme, ...rest] = header.trim().split(/\s+/);
+  const value = rest.join(' ');
+  const s = scheme.toLowerCase();
+  if ((s === 'token' || s === 'bearer') && value) {
+    const t = ctx.world.tokens.get(value);
+    const user = t ? ctx.world.users.get(t.userId) : undefined;
+    return t && user ? { kind: 'token', token: t, user } : 'bad';
+  }
+  if (s === 'basic' && value) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const i = decoded.indexOf(':');
+    if (i < 0) return 'bad';
+    const id = decoded.slice(0, i);
+    const secret = decoded.slice(i + 1);
+    const app = ctx.world.oauthApps.get(id);
+    if (app) return app.clientSecret === secret ? { kind: 'app', app } : 'bad';
+    const t = ctx.world.tokens.get(secret);
+    const user = t ? ctx.world.users.get(t.userId) : undefined;
+    return t && user ? { kind: 'token', token: t, user } : 'bad';
+  }
+  return 'bad';
+}
+
+function etagOf(body: string, who: string): string {
+  return `W/"${createHash('sha256').update(who).update('\0').update(body).digest('hex')}"`;
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  const target = strip(etag);
+  return header.split(',').some((t) => t.trim() === '*' || strip(t) === target);
+}
+
+function linkHeader(req: Request, urls: Urls, link: NonNullable<ApiResult['link']>): string | null {
+  const url = new URL(req.originalUrl, urls.web);
+  const make = (page: number, rel: string) => {
+    const u = new URL(`${urls.api}${req.path === '/' ? '' : req.path}`);
+    for (const [k, v] of url.searchParams) if (k !== 'page') u.searchParams.append(k, v);
+    u.searchParams.set('page', String(page));
+    return `<${u.toString()}>; rel="${rel}"`;
+  };
+  const parts: string[] = [];
+  if (link.page > 1) parts.push(make(link.page - 1, 'prev'));
+  const hasNext = link.lastPage !== undefined ? link.page < link.lastPage : !!link.hasNext;
+  if (hasNext) parts.push(make(link.page + 1, 'next'));
+  if (link.lastPage !== undefined && link.page < link.lastPage) parts.push(make(link.lastPage, 'last'));
+  if (link.page > 1) parts.push(make(1, 'first'));
+  return parts.length ? parts.join(', ') : null;
+}
+
+const EXPOSED =
+  'ETag, Link, Location, Retry-After, X-GitHub-OTP, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Resource, X-RateLimit-Reset, X-OAuth-Scopes, X-Accepted-OAuth-Scopes, X-Poll-Interval, X-GitHub-Media-Type, X-GitHub-SSO, X-GitHub-Request-Id, Deprecation, Sunset';
+
+export function commonHeaders(res: Response, requestId: string): void {
+  res.setHeader('X-GitHub-Request-Id', requestId);
+  res.setHeader('X-GitHub-Media-Type', 'github.v3; format=json');
+  res.setHeader('X-GitHub-Api-Version-Selected', API_VERSION);
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', EXPOSED);
+  res.setHeader('Vary', 'Accept, Authorization, Cookie, X-GitHub-OTP, Accept-Encoding');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+}
+
+export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  if (status === 204 || status === 304 || body === undefined) {
+    res.status(status).end();
+    return;
+  }
+  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+/** Where the request came in: REST base with /api/v3 when the client used the GHES-style prefix. */
+export function urlsOf(ctx: SimContext, req: Request): Urls {
+  const host = req.headers.host;
+  const origin = host && /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `${req.protocol}://${host}` : ctx.origin;
+  return { web: origin, api: req.baseUrl.startsWith('/api/v3') ? `${origin}/api/v3` : origin };
+}
+
+/**
+ * A REST router where every route gets GitHub's envelope: auth, primary/secondary limits, faults,
+ * ETag/304 (not counted), rate-limit headers, Link pagination, JSON errors, stats.
+ */
+export class ApiRouter {
+  readonly router: Router = express.Router();
+
+  constructor(private readonly ctx: SimContext) {}
+
+  get(path: string, name: string, handler: Handler, opts: RouteOptions = {}): void {
+    this.router.get(path, this.wrap('GET', name, handler, opts));
+  }
+  post(path: string, name: string, handler: Handler, opts: RouteOptions = {}): void {
+    this.router.post(path, this.wrap('POST', name, handler, opts));
+  }
+  patch(path: string, name: string, handler: Handler, opts: RouteOptions = {}): void {
+    this.router.patch(path, this.wrap('PATCH', name, handler, opts));
+  }
+  put(path: string, name: string, handler: Handler, opts: RouteOptions = {}): void {
+    this.router.put(path, this.wrap('PUT', name, handler, opts));
+  }
+  delete(path: string, name: string, handler: Handler, opts: RouteOptions = {}): void {
+    this.router.delete(path, this.wrap('DELETE', name, handler, opts));
+  }
+
+  private wrap(method: string, name: string, handler: Handler, opts: RouteOptions) {
+    const ctx = this.ctx;
+    const route = `${method} ${name}`;
+    return async (req: Request, res: Response): Promise<void> => {
+      const requestId = requestIdOf();
+      commonHeaders(res, requestId);
+      const resource = opts.resource ?? 'core';
+      let rateKey = `ip:${req.ip ?? 'local'}`;
+      let entered = false;
+      const finish = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        ctx.stats.restRequest(route, status);
+        sendJson(res, status, body, headers);
+      };
+      const fail = (e: unknown, rateHeaders: Record<string, string> = {}) => {
+        if (e instanceof SimError) return finish(e.status, errorBody(e.status, e.message, e.extra), { ...rateHeaders, ...e.headers });
+        // A bug in the simulator, not a client mistake: still GitHub-shaped.
+        console.error('[github-sim]', route, e);
+        return finish(500, errorBody(500, 'Server Error'), rateHeaders);
+      };
+      try {
+        const version = req.header('x-github-api-version');
+        if (version && version !== API_VERSION) throw new SimError(400, `Unsupported 'X-GitHub-Api-Version' header. Supported versions are: ${API_VERSION}`);
+        const injected = await ctx.faults.before(req.path, requestId);
+        if (injected) return fail(injected);
+        const parsed = parseAuth(ctx, req.header('authorization'));
+        if (parsed === 'bad') throw new SimError(401, 'Bad credentials');
+        const auth = parsed;
+        if (opts.auth === 'app' && auth?.kind !== 'app') throw new SimError(auth ? 404 : 401, auth ? 'Not Found' : 'Requires authentication');
+        if (opts.auth === 'required' && auth?.kind !== 'token') throw new SimError(401, 'Requires authentication');
+        if (auth?.kind === 'token') rateKey = `u:${auth.user.id}`;
+        if (auth?.kind === 'app') rateKey = `app:${auth.app.clientId}`;
+        const scopes = auth?.kind === 'token' ? auth.token.scopes : [];
+        if (auth?.kind === 'token') res.setHeader('X-OAuth-Scopes', scopes.join(', '));
+        res.setHeader('X-Accepted-OAuth-Scopes', (opts.acceptedScopes ?? []).join(', '));
+        res.setHeader('Cache-Control', auth ? 'private, max-age=60, s-maxage=60' : 'public, max-age=60, s-maxage=60');
+
+        entered = true;
+        if (!ctx.limiter.enter(rateKey)) throw secondaryLimitError(requestId, 60);
+        if (resource !== 'none' && !ctx.limiter.spendMinute(rateKey, 'rest', method === 'GET' || method === 'HEAD' ? 1 : 5)) {
+          ctx.stats.data.rateLimit.secondaryRejections++;
+          throw secondaryLimitError(requestId, ctx.limiter.minuteRetryAfter(rateKey, 'rest'));
+        }
+        let rateHeaders: Record<string, string> = {};
+        if (resource !== 'none') {
+          const bucket = ctx.limiter.bucket(rateKey, resource);
+          if (ctx.limiter.remaining(bucket) <= 0) {
+            ctx.stats.data.rateLimit.primaryRejections++;
+            const who = auth?.kind === 'token' ? `for user ID ${auth.user.id}` : `for ${req.ip ?? '127.0.0.1'}`;
+            return fail(
+              new SimError(403, `API rate limit exceeded ${who}. If you reach out to GitHub Support for help, please include the request ID ${requestId}.`, {
+                documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+              }),
+              ctx.limiter.headers(bucket, resource),
+            );
+          }
+        }
+        const urls = urlsOf(ctx, req);
+        const apiReq: ApiRequest = {
+          req,
+          params: req.params as Record<string, string>,
+          query: (n) => {
+            const v = (req.query as Record<string, unknown>)[n];
+            return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+          },
+          body: req.body,
+          auth,
+          viewerId: auth?.kind === 'token' ? auth.user.id : null,
+          scopes,
+          urls,
+          requestId,
+        };
+        let result: ApiResult;
+        try {
+          result = await handler(apiReq);
+        } catch (e) {
+          if (resource !== 'none') rateHeaders = ctx.limiter.headers(ctx.limiter.consume(rateKey, resource, 1), resource);
+          return fail(e, rateHeaders);
+        }
+        const status = result.status ?? 200;
+        const headers: Record<string, string> = { ...(result.headers ?? {}) };
+        if (result.link) {
+          const link = linkHeader(req, urls, result.link);
+          if (link) headers['Link'] = link;
+        }
+        if ((method === 'GET' || method === 'HEAD') && status === 200 && result.body !== undefined) {
+          const text = JSON.stringify(result.body);
+          const etag = etagOf(text, rateKey);
+          headers['ETag'] = etag;
+          if (etagMatches(req.header('if-none-match'), etag)) {
+            // A conditional hit does not count against the primary limit.
+            if (resource !== 'none') Object.assign(headers, ctx.limiter.headers(ctx.limiter.bucket(rateKey, resource), resource));
+            return finish(304, undefined, headers);
+          }
+        }
+        if (resource !== 'none') Object.assign(headers, ctx.limiter.headers(ctx.limiter.consume(rateKey, resource, 1), resource));
+        finish(status, result.body, headers);
+      } catch (e) {
+        fail(e);
+      } finally {
+        if (entered) ctx.limiter.leave(rateKey);
+      }
+    };
+  }
+}

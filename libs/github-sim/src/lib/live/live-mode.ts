@@ -1,0 +1,79 @@
+import { hash32, Rng } from '../world/random.util';
+import type { SimWorld } from '../world/sim-world';
+import { PR_TITLES } from '../world/names.constant';
+import type { SimRepo } from '../world/world.types';
+
+/** Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, issue). */
+export class LiveMode {
+  private timer: NodeJS.Timeout | null = null;
+  private tick = 0;
+  private busy = false;
+  intervalMs = 5000;
+
+  constructor(private readonly world: SimWorld) {}
+
+  get enabled(): boolean {
+    return this.timer !== null;
+  }
+
+  start(intervalMs = this.intervalMs): void {
+    if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new Error('live interval must be at least 100 ms');
+    this.stop();
+    this.intervalMs = intervalMs;
+    this.timer = setInterval(() => void this.step(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One random event; returns a short description (also used by tests). */
+  async step(): Promise<string> {
+    if (this.busy) return 'busy';
+    this.busy = true;
+    try {
+      const rng = new Rng(hash32(this.world.seed, 555, this.tick++));
+      const repos = [...this.world.repos.values()].filter((r) => !r.deleted && !r.archived);
+      if (!repos.length) return 'no repos';
+      const repo = rng.pick(repos);
+      const ref = { owner: this.world.ownerLogin(repo), repo: repo.name };
+      const roll = rng.next();
+      if (roll < 0.5) {
+        const res = await this.world.pushCommits({ ...ref, commits: rng.int(1, 3) });
+        return `push ${ref.owner}/${ref.repo} ${res.shas.length}`;
+      }
+      if (roll < 0.65) return await this.openPull(repo, rng);
+      if (roll < 0.8) {
+        const open = this.world.detail(repo).pulls.filter((p) => p.state === 'open' && !p.draft && this.world.detail(repo).branches.has(p.baseRef));
+        if (open.length) {
+          const p = rng.pick(open);
+          await this.world.mergePull({ ...ref, number: p.number, method: rng.pick(['merge', 'squash'] as const) });
+          return `merge ${ref.owner}/${ref.repo}#${p.number}`;
+        }
+        return await this.openPull(repo, rng);
+      }
+      if (roll < 0.93) {
+        const stars = new Set(this.world.detail(repo).stars.map((s) => s.userId));
+        const fan = [...this.world.users.values()].find((u) => !stars.has(u.id) && this.world.permissionOf(repo, u.id) !== null);
+        if (fan) {
+          await this.world.star({ ...ref, login: fan.login });
+          return `star ${ref.owner}/${ref.repo} by ${fan.login}`;
+        }
+      }
+      const issue = await this.world.openIssue({ ...ref, title: rng.pick(PR_TITLES) });
+      return `issue ${ref.owner}/${ref.repo}#${issue.number}`;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async openPull(repo: SimRepo, rng: Rng): Promise<string> {
+    const ref = { owner: this.world.ownerLogin(repo), repo: repo.name };
+    const branch = `live/change-${this.tick}-${rng.int(1000, 9999)}`;
+    await this.world.pushCommits({ ...ref, branch, commits: rng.int(1, 4) });
+    const p = await this.world.openPull({ ...ref, head: branch, title: rng.pick(PR_TITLES) });
+    return `pull ${ref.owner}/${ref.repo}#${p.number}`;
+  }
+}

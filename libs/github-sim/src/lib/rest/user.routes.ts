@@ -1,0 +1,301 @@
+import type { ApiRequest, ApiRouter } from '../http/api-router';
+import type { SimContext } from '../http/sim-context';
+import { notFound, SimError, validationFailed } from '../world/sim-error';
+import type { SimOrg, SimRepo, SimUser } from '../world/world.types';
+import { canSee, hasScope } from './access';
+import { enumParam, pageOf, timeParam } from './pagination';
+import { iso, minimalRepository, nodeId, orgSimple, privateUser, repository, simpleUser, type Schemas } from './serializers';
+
+const ORG_SCOPES = ['read:org', 'write:org', 'admin:org', 'user'];
+
+/** /user, /users, /orgs, teams, memberships. */
+export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
+  const w = ctx.world;
+  const viewer = (r: ApiRequest): SimUser => w.users.get(r.viewerId as number) as SimUser;
+
+  api.get('/user', '/user', (r) => ({ body: privateUser(w, r.urls, viewer(r)) }), { auth: 'required' });
+
+  api.get(
+    '/user/emails',
+    '/user/emails',
+    (r) => {
+      if (!hasScope(r.scopes, 'user:email')) throw notFound();
+      const u = viewer(r);
+      const emails: Schemas['email'][] = [
+        { email: u.email, primary: true, verified: true, visibility: 'public' },
+        { email: `${u.id}+${u.login}@users.noreply.${new URL(r.urls.web).hostname}`, primary: false, verified: true, visibility: null },
+      ];
+      return pageOf(r, emails, (e) => e);
+    },
+    { auth: 'required', acceptedScopes: ['user', 'user:email'] },
+  );
+
+  api.get(
+    '/user/orgs',
+    '/user/orgs',
+    (r) => {
+      const u = viewer(r);
+      const all = hasScope(r.scopes, 'read:org') || r.scopes.includes('user');
+      const orgs = w.orgsOf(u.id).filter((o) => all || o.publicMembers.has(u.id));
+      return pageOf(r, orgs, (o) => orgSimple(r.urls, o));
+    },
+    { auth: 'required', acceptedScopes: ['admin:org', 'read:org', 'repo', 'user', 'write:org'] },
+  );
+
+  api.get(
+    '/user/repos',
+    '/user/repos',
+    (r) => {
+      const u = viewer(r);
+      const type = r.query('type');
+      const visParam = r.query('visibility');
+      const affParam = r.query('affiliation');
+      if (type !== undefined && (visParam !== undefined || affParam !== undefined)) {
+        throw new SimError(422, 'If you specify visibility or affiliation, you cannot specify type.');
+      }
+      let visibility = enumParam(r, 'visibility', ['all', 'public', 'private'] as const, 'all');
+      let affiliations = ['owner', 'collaborator', 'organization_member'];
+      if (affParam !== undefined) {
+        affiliations = affParam.split(',').map((s) => s.trim()).filter(Boolean);
+        const bad = affiliations.find((a) => !['owner', 'collaborator', 'organization_member'].includes(a));
+        if (bad || !affiliations.length) throw validationFailed([{ resource: 'Repository', field: 'affiliation', code: 'invalid' }]);
+      }
+      const t = enumParam(r, 'type', ['all', 'owner', 'public', 'private', 'member'] as const, 'all');
+      if (t === 'owner') affiliations = ['owner'];
+      if (t === 'member') affiliations = ['collaborator', 'organization_member'];
+      if (t === 'public' || t === 'private') visibility = t;
+      const since = timeParam(r, 'since');
+      const before = timeParam(r, 'before');
+      const repos = [...w.repos.values()].filter((repo) => {
+        if (repo.deleted) return false;
+        const aff = w.affiliationOf(repo, u.id);
+        if (!aff || !affiliations.includes(aff)) return false;
+        if (!canSee(w, r, repo)) return false;
+        if (visibility === 'public' && repo.private) return false;
+        if (visibility === 'private' && !repo.private) return false;
+        if (since !== undefined && repo.updatedAt < since) return false;
+        if (before !== undefined && repo.updatedAt >= before) return false;
+        return true;
+      });
+      sortRepos(w, r, repos, 'full_name');
+      return pageOf(r, repos, (repo) => repository(w, r.urls, repo, u.id));
+    },
+    { auth: 'required', acceptedScopes: [] },
+  );
+
+  api.get('/users/:username', '/users/{username}', (r) => {
+    const u = w.user(r.params['username']);
+    if (u) return { body: { ...simpleUser(r.urls, u), name: u.name, company: u.company, blog: '', location: u.location, email: u.email, hireable: null, bio: u.bio, twitter_username: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: iso(u.createdAt), updated_at: iso(u.createdAt) } };
+    const o = w.org(r.params['username']);
+    if (o) return { body: { ...simpleUser(r.urls, o, 'Organization'), name: o.name, company: null, blog: '', location: null, email: null, hireable: null, bio: o.description, twitter_username: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: iso(o.createdAt), updated_at: iso(o.createdAt) } };
+    throw notFound();
+  });
+
+  api.get('/users/:username/repos', '/users/{username}/repos', (r) => {
+    const u = w.user(r.params['username']);
+    if (!u) throw notFound();
+    const repos = [...w.repos.values()].filter((repo) => repo.ownerType === 'User' && repo.ownerId === u.id && !repo.deleted && !repo.private);
+    sortRepos(w, r, repos, 'full_name');
+    return pageOf(r, repos, (repo) => minimalRepository(w, r.urls, repo, r.viewerId));
+  });
+
+  const orgOf = (r: ApiRequest): SimOrg => {
+    const o = w.org(r.params['org']);
+    if (!o) throw notFound();
+    return o;
+  };
+  const isMember = (o: SimOrg, r: ApiRequest) => r.viewerId !== null && o.members.has(r.viewerId);
+
+  api.get('/orgs/:org', '/orgs/{org}', (r) => {
+    const o = orgOf(r);
+    return {
+      body: {
+        ...orgSimple(r.urls, o),
+        name: o.name,
+        company: null,
+        blog: '',
+        location: null,
+        email: null,
+        is_verified: false,
+        has_organization_projects: true,
+        has_repository_projects: true,
+        public_repos: [...w.repos.values()].filter((x) => x.ownerType === 'Organization' && x.ownerId === o.id && !x.private && !x.deleted).length,
+        public_gists: 0,
+        followers: 0,
+        following: 0,
+        html_url: `${r.urls.web}/${o.login}`,
+        created_at: iso(o.createdAt),
+        updated_at: iso(o.createdAt),
+        type: 'Organization',
+      },
+    };
+  });
+
+  api.get('/orgs/:org/repos', '/orgs/{org}/repos', (r) => {
+    const o = orgOf(r);
+    const type = enumParam(r, 'type', ['all', 'public', 'private', 'forks', 'sources', 'member'] as const, 'all');
+    const repos = [...w.repos.values()].filter((repo) => {
+      if (repo.ownerType !== 'Organization' || repo.ownerId !== o.id || !canSee(w, r, repo)) return false;
+      if (type === 'public') return !repo.private;
+      if (type === 'private') return repo.private;
+      if (type === 'forks') return repo.fork;
+      if (type === 'sources') return !repo.fork;
+      if (type === 'member') return r.viewerId !== null && w.permissionOf(repo, r.viewerId) !== null;
+      return true;
+    });
+    sortRepos(w, r, repos, 'created');
+    return pageOf(r, repos, (repo) => minimalRepository(w, r.urls, repo, r.viewerId));
+  });
+
+  api.get('/orgs/:org/members', '/orgs/{org}/members', (r) => {
+    const o = orgOf(r);
+    const ids = isMember(o, r) ? [...o.members.keys()] : [...o.publicMembers];
+    const role = enumParam(r, 'role', ['all', 'admin', 'member'] as const, 'all');
+    const users = ids.filter((id) => role === 'all' || o.members.get(id) === role).map((id) => w.users.get(id) as SimUser);
+    users.sort((a, b) => a.id - b.id);
+    return pageOf(r, users, (u) => simpleUser(r.urls, u));
+  });
+
+  // GitHub: 204 member; 404 not a member (asked by a member); 302 to public_members when the requester is not a member.
+  api.get('/orgs/:org/members/:username', '/orgs/{org}/members/{username}', (r) => {
+    const o = orgOf(r);
+    const u = w.user(r.params['username']);
+    if (!isMember(o, r)) {
+      const location = `${r.urls.api}/orgs/${o.login}/public_members/${r.params['username']}`;
+      return { status: 302, headers: { Location: location } };
+    }
+    if (u && o.members.has(u.id)) return { status: 204 };
+    throw new SimError(404, 'User does not exist or is not a member of the organization');
+  });
+
+  api.get('/orgs/:org/public_members/:username', '/orgs/{org}/public_members/{username}', (r) => {
+    const o = orgOf(r);
+    const u = w.user(r.params['username']);
+    if (u && o.publicMembers.has(u.id)) return { status: 204 };
+    throw new SimError(404, 'User does not exist or is not a public member of the organization');
+  });
+
+  api.get(
+    '/orgs/:org/memberships/:username',
+    '/orgs/{org}/memberships/{username}',
+    (r) => {
+      const o = orgOf(r);
+      const u = w.user(r.params['username']);
+      if (!isMember(o, r) || !u || !o.members.has(u.id)) throw notFound();
+      return { body: orgMembership(r, o, u) };
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/user/memberships/orgs',
+    '/user/memberships/orgs',
+    (r) => {
+      const u = viewer(r);
+      if (!hasScope(r.scopes, 'read:org')) throw notFound();
+      return pageOf(r, w.orgsOf(u.id), (o) => orgMembership(r, o, u));
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/user/memberships/orgs/:org',
+    '/user/memberships/orgs/{org}',
+    (r) => {
+      const o = orgOf(r);
+      const u = viewer(r);
+      if (!o.members.has(u.id)) throw notFound();
+      return { body: orgMembership(r, o, u) };
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/orgs/:org/teams',
+    '/orgs/{org}/teams',
+    (r) => {
+      const o = orgOf(r);
+      if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
+      const isAdmin = o.members.get(r.viewerId as number) === 'admin';
+      const teams = o.teams.filter((t) => t.privacy === 'closed' || isAdmin || t.members.has(r.viewerId as number));
+      return pageOf(r, teams, (t) => teamBody(r, o, t));
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/user/teams',
+    '/user/teams',
+    (r) => {
+      const u = viewer(r);
+      if (!hasScope(r.scopes, 'read:org')) throw notFound();
+      const out: Array<{ org: SimOrg; team: SimOrg['teams'][number] }> = [];
+      for (const o of w.orgsOf(u.id)) for (const t of o.teams) if (t.members.has(u.id)) out.push({ org: o, team: t });
+      return pageOf(r, out, ({ org, team }) => ({ ...teamBody(r, org, team), organization: orgSimple(r.urls, org) }));
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/orgs/:org/teams/:team_slug/memberships/:username',
+    '/orgs/{org}/teams/{team_slug}/memberships/{username}',
+    (r) => {
+      const o = orgOf(r);
+      if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
+      const team = o.teams.find((t) => t.slug === r.params['team_slug'].toLowerCase());
+      const isAdmin = o.members.get(r.viewerId as number) === 'admin';
+      if (!team || (team.privacy === 'secret' && !isAdmin && !team.members.has(r.viewerId as number))) throw notFound();
+      const u = w.user(r.params['username']);
+      const role = u ? team.members.get(u.id) : undefined;
+      if (!u || !role) throw notFound();
+      const body: Schemas['team-membership'] = { url: `${r.urls.api}/organizations/${o.id}/team/${team.id}/memberships/${u.login}`, role, state: 'active' };
+      return { body };
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+}
+
+function orgMembership(r: ApiRequest, o: SimOrg, u: SimUser): Schemas['org-membership'] {
+  return {
+    url: `${r.urls.api}/orgs/${o.login}/memberships/${u.login}`,
+    state: 'active',
+    role: o.members.get(u.id) === 'admin' ? 'admin' : 'member',
+    organization_url: `${r.urls.api}/orgs/${o.login}`,
+    organization: orgSimple(r.urls, o),
+    user: simpleUser(r.urls, u),
+  };
+}
+
+function teamBody(r: ApiRequest, o: SimOrg, t: SimOrg['teams'][number]): Schemas['team'] {
+  const api = `${r.urls.api}/organizations/${o.id}/team/${t.id}`;
+  return {
+    id: t.id,
+    node_id: nodeId('Team', t.id),
+    url: api,
+    html_url: `${r.urls.web}/orgs/${o.login}/teams/${t.slug}`,
+    name: t.name,
+    slug: t.slug,
+    description: t.description,
+    privacy: t.privacy,
+    notification_setting: 'notifications_enabled',
+    permission: 'pull',
+    members_url: `${api}/members{/member}`,
+    repositories_url: `${api}/repos`,
+    type: 'organization',
+    organization_id: o.id,
+    parent: null,
+  };
+}
+
+export function sortRepos(w: SimContext['world'], r: ApiRequest, repos: SimRepo[], fallback: 'full_name' | 'created'): void {
+  const sort = enumParam(r, 'sort', ['created', 'updated', 'pushed', 'full_name'] as const, fallback);
+  const direction = enumParam(r, 'direction', ['asc', 'desc'] as const, sort === 'full_name' ? 'asc' : 'desc');
+  const key = (x: SimRepo): number | string =>
+    sort === 'created' ? x.createdAt : sort === 'updated' ? x.updatedAt : sort === 'pushed' ? x.pushedAt : w.fullName(x).toLowerCase();
+  repos.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    const c = ka < kb ? -1 : ka > kb ? 1 : a.id - b.id;
+    return direction === 'asc' ? c : -c;
+  });
+}

@@ -1,0 +1,237 @@
+import {
+  iso,
+  issue,
+  orgSimple,
+  pullRequest,
+  pullRequestSimple,
+  repository,
+  review,
+  simpleUser,
+  userById,
+  type Urls,
+} from '../rest/serializers';
+import type { SimDomainEvent } from '../world/domain-events';
+import type { SimWorld } from '../world/sim-world';
+import { ZERO_SHA } from '../world/sim-world';
+import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
+
+/** Event names a repository webhook can subscribe to (GitHub's list, as in @octokit/webhooks-examples). */
+export const WEBHOOK_EVENTS: readonly string[] = [
+  'branch_protection_rule', 'check_run', 'check_suite', 'code_scanning_alert', 'commit_comment', 'create', 'delete',
+  'dependabot_alert', 'deploy_key', 'deployment', 'deployment_review', 'deployment_status', 'discussion',
+  'discussion_comment', 'fork', 'gollum', 'issue_comment', 'issues', 'label', 'member', 'meta', 'milestone',
+  'package', 'page_build', 'project', 'project_card', 'project_column', 'public', 'pull_request',
+  'pull_request_review', 'pull_request_review_comment', 'pull_request_review_thread', 'push', 'registry_package',
+  'release', 'repository', 'repository_dispatch', 'repository_import', 'repository_vulnerability_alert',
+  'secret_scanning_alert', 'security_and_analysis', 'star', 'status', 'team_add', 'watch', 'workflow_dispatch',
+  'workflow_job', 'workflow_run', 'merge_group',
+];
+
+const ZEN = [
+  'Anything added dilutes everything else.',
+  'Design for failure.',
+  'Keep it logically awesome.',
+  'Non-blocking is better than blocking.',
+  'Responsive is better than fast.',
+  'Speak like a human.',
+  'Favor focus over features.',
+  'Approachable is better than simple.',
+  'Mind your words, they are important.',
+  'Practicality beats purity.',
+];
+
+export interface WebhookMessage {
+  event: string;
+  action: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** The `repository` object of webhook payloads: the REST shape without `permissions`, plus the push quirks. */
+export function webhookRepository(w: SimWorld, urls: Urls, repo: SimRepo, forPush = false): Record<string, unknown> {
+  const { permissions: _p, ...base } = repository(w, urls, repo, null);
+  const out: Record<string, unknown> = { ...base, custom_properties: {} };
+  if (forPush) {
+    // Push payloads keep GitHub's legacy format: epoch seconds, html url as `url`, extra counters.
+    out['created_at'] = Math.floor(repo.createdAt / 1000);
+    out['pushed_at'] = Math.floor(repo.pushedAt / 1000);
+    out['url'] = base.html_url;
+    out['stargazers'] = base.stargazers_count;
+    out['master_branch'] = repo.defaultBranch;
+    if (repo.ownerType === 'Organization') out['organization'] = w.ownerLogin(repo);
+  }
+  return out;
+}
+
+function envelope(w: SimWorld, urls: Urls, repo: SimRepo, senderId: number, forPush = false): Record<string, unknown> {
+  const out: Record<string, unknown> = { repository: webhookRepository(w, urls, repo, forPush), sender: userById(w, urls, senderId) };
+  if (repo.ownerType === 'Organization') {
+    const org = w.orgs.get(repo.ownerId);
+    if (org) out['organization'] = orgSimple(urls, org);
+  }
+  return out;
+}
+
+function pushCommit(w: SimWorld, urls: Urls, repo: SimRepo, c: SimCommit): Record<string, unknown> {
+  const login = (id: number | null) => (id === null ? undefined : w.users.get(id)?.login);
+  const person = (a: SimCommit['author']) => ({ name: a.name, email: a.email, ...(login(a.userId) ? { username: login(a.userId) } : {}) });
+  return {
+    id: c.sha,
+    tree_id: c.treeSha,
+    distinct: true,
+    message: c.message,
+    timestamp: iso(c.committedAt),
+    url: `${urls.web}/${w.fullName(repo)}/commit/${c.sha}`,
+    author: person(c.author),
+    committer: person(c.committer),
+    added: c.files.filter((f) => f.status === 'added').map((f) => f.filename),
+    removed: c.files.filter((f) => f.status === 'removed').map((f) => f.filename),
+    modified: c.files.filter((f) => f.status === 'modified' || f.status === 'renamed').map((f) => f.filename),
+  };
+}
+
+/** Turns a world event into the webhook GitHub would send (event name, action, payload). */
+export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookMessage | null {
+  const repo = e.repo;
+  switch (e.type) {
+    case 'push': {
+      const full = w.fullName(repo);
+      const short = (s: string) => s.slice(0, 12);
+      const tipCommit = e.deleted ? null : (e.commits.at(-1) ?? w.graph(repo).get(e.after) ?? null);
+      const compare = e.deleted
+        ? `${urls.web}/${full}/compare/${short(e.before)}...${short(ZERO_SHA)}`
+        : e.created && e.commits.length === 0
+          ? `${urls.web}/${full}/compare/${e.ref.replace(/^refs\/heads\//, '')}`
+          : e.created
+            ? `${urls.web}/${full}/commit/${e.after}`
+            : `${urls.web}/${full}/compare/${short(e.before)}...${short(e.after)}`;
+      const pusher = w.users.get(e.senderId) as SimUser;
+      return {
+        event: 'push',
+        action: null,
+        payload: {
+          ref: e.ref,
+          before: e.before,
+          after: e.after,
+          ...envelope(w, urls, repo, e.senderId, true),
+          pusher: { name: pusher.login, email: pusher.email },
+          created: e.created,
+          deleted: e.deleted,
+          forced: e.forced,
+          base_ref: null,
+          compare,
+          commits: e.commits.slice(-2048).map((c) => pushCommit(w, urls, repo, c)),
+          head_commit: tipCommit ? pushCommit(w, urls, repo, tipCommit) : null,
+        },
+      };
+    }
+    case 'create':
+    case 'delete':
+      return {
+        event: e.type,
+        action: null,
+        payload: {
+          ref: e.ref,
+          ref_type: e.refType,
+          ...(e.type === 'create' ? { master_branch: repo.defaultBranch, description: repo.description } : {}),
+          pusher_type: 'user',
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    case 'pull_request': {
+      const payload: Record<string, unknown> = {
+        action: e.action,
+        number: e.pull.number,
+        pull_request: pullRequest(w, urls, repo, e.pull, null),
+        ...envelope(w, urls, repo, e.senderId),
+      };
+      if (e.changes) payload['changes'] = e.changes;
+      if (e.action === 'synchronize') {
+        payload['before'] = e.before ?? e.pull.headSha;
+        payload['after'] = e.after ?? e.pull.headSha;
+      }
+      return { event: 'pull_request', action: e.action, payload };
+    }
+    case 'pull_request_review': {
+      const r = review(w, urls, repo, e.pull, e.review);
+      return {
+        event: 'pull_request_review',
+        action: e.action,
+        payload: {
+          action: e.action,
+          review: { ...r, state: r.state.toLowerCase() },
+          pull_request: pullRequestSimple(w, urls, repo, e.pull, null),
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    }
+    case 'star':
+      return {
+        event: 'star',
+        action: e.action,
+        payload: { action: e.action, starred_at: e.starredAt === null ? null : iso(e.starredAt), ...envelope(w, urls, repo, e.senderId) },
+      };
+    case 'watch':
+      return { event: 'watch', action: e.action, payload: { action: e.action, ...envelope(w, urls, repo, e.senderId) } };
+    case 'fork':
+      return {
+        event: 'fork',
+        action: null,
+        payload: { forkee: { ...repository(w, urls, e.forkee, null), permissions: undefined, public: !e.forkee.private }, ...envelope(w, urls, repo, e.senderId) },
+      };
+    case 'repository': {
+      const payload: Record<string, unknown> = { action: e.action, ...envelope(w, urls, repo, e.senderId) };
+      if (e.changes) {
+        const changes = structuredClone(e.changes) as Record<string, unknown>;
+        const owner = (changes['owner'] as { from?: Record<string, unknown> } | undefined)?.from;
+        if (owner?.['user']) owner['user'] = simpleUser(urls, owner['user'] as SimUser);
+        if (owner?.['organization']) owner['organization'] = orgSimple(urls, owner['organization'] as never);
+        payload['changes'] = changes;
+      }
+      return { event: 'repository', action: e.action, payload };
+    }
+    case 'issues':
+      return {
+        event: 'issues',
+        action: e.action,
+        payload: {
+          action: e.action,
+          issue: { ...issue(w, urls, repo, e.issue), reactions: emptyReactions(`${urls.api}/repos/${w.fullName(repo)}/issues/${e.issue.number}/reactions`), draft: false },
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    case 'member': {
+      const m = w.users.get(e.memberId) as SimUser;
+      return { event: 'member', action: e.action, payload: { action: e.action, member: simpleUser(urls, m), ...envelope(w, urls, repo, e.senderId) } };
+    }
+    case 'ping':
+      return { event: 'ping', action: null, payload: pingPayload(w, urls, repo, e.hook, e.senderId) };
+  }
+}
+
+function emptyReactions(url: string): Record<string, unknown> {
+  return { url, total_count: 0, '+1': 0, '-1': 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 };
+}
+
+export function pingPayload(w: SimWorld, urls: Urls, repo: SimRepo, hook: SimHook, senderId: number): Record<string, unknown> {
+  const api = `${urls.api}/repos/${w.fullName(repo)}/hooks/${hook.id}`;
+  return {
+    zen: ZEN[hook.id % ZEN.length],
+    hook_id: hook.id,
+    hook: {
+      type: 'Repository',
+      id: hook.id,
+      name: 'web',
+      active: hook.active,
+      events: [...hook.events],
+      config: { content_type: hook.config.content_type, insecure_ssl: hook.config.insecure_ssl, url: hook.config.url, ...(hook.config.secret ? { secret: '********' } : {}) },
+      updated_at: iso(hook.updatedAt),
+      created_at: iso(hook.createdAt),
+      url: api,
+      test_url: `${api}/test`,
+      ping_url: `${api}/pings`,
+      deliveries_url: `${api}/deliveries`,
+      last_response: { ...hook.lastResponse },
+    },
+    ...envelope(w, urls, repo, senderId),
+  };
+}

@@ -1,0 +1,306 @@
+import { COMMIT_SUBJECTS, COMMIT_VERBS, FILE_STEMS } from './names.constant';
+import { hash32, hex8, permute32, Rng, unpermute32 } from './random.util';
+import type { SimCommit, SimCommitAuthor, SimFileChange } from './world.types';
+
+/**
+ * Commit history of one repository (shared by its forks).
+ *
+ * Generated commits are *virtual*: nothing is stored per commit. Line 0 is the default branch's
+ * linear history (index 0 = root); lines 1..n are short feature branches forked from a main-line
+ * index. A virtual SHA encodes (line, index) through an invertible permutation in its first 8 hex
+ * digits, so any SHA can be resolved in O(1) and a million commits cost no memory.
+ * Commits pushed at runtime are *explicit* and stored in a map with their parents.
+ */
+export interface GraphLine {
+  /** Main-line index this branch line starts from (ignored for line 0). */
+  base: number;
+  count: number;
+}
+
+export interface GraphSpec {
+  key: number;
+  lines: GraphLine[];
+  startMs: number;
+  endMs: number;
+  authors: SimCommitAuthor[];
+  committer: SimCommitAuthor;
+  dirs: string[];
+  ext: string;
+}
+
+export interface HistoryQuery {
+  since?: number;
+  until?: number;
+  skip: number;
+  take: number;
+  /** Also count every matching commit (for totalCount and Link rel="last"). */
+  count?: boolean;
+}
+
+export interface HistoryResult {
+  commits: SimCommit[];
+  /** Number of matching commits when `count` was asked (or when the walk ended anyway). */
+  total: number | null;
+}
+
+interface VirtualPos {
+  line: number;
+  i: number;
+}
+
+interface FrontierNode {
+  sha: string;
+  date: number;
+  v: VirtualPos | null;
+}
+
+const SHA_RE = /^[0-9a-f]{40}$/;
+
+export class CommitGraph {
+  readonly explicit = new Map<string, SimCommit>();
+  /** Main-line overrides (squash-merged PRs): index -> message and author. */
+  readonly overrides = new Map<number, { message: string; author: SimCommitAuthor }>();
+
+  constructor(readonly spec: GraphSpec) {}
+
+  get virtualCount(): number {
+    return this.spec.lines.reduce((sum, l) => sum + l.count, 0);
+  }
+
+  get size(): number {
+    return this.virtualCount + this.explicit.size;
+  }
+
+  lineTip(line: number): string {
+    return this.virtualSha(line, this.spec.lines[line].count - 1);
+  }
+
+  virtualSha(line: number, i: number): string {
+    const word = ((line << 24) | i) >>> 0;
+    const k = this.spec.key;
+    return (
+      hex8(permute32(word, k)) + hex8(hash32(k, word, 1)) + hex8(hash32(k, word, 2)) + hex8(hash32(k, word, 3)) + hex8(hash32(k, word, 4))
+    );
+  }
+
+  /** Main-line index whose commit date is the last at or before `ms` (for placing merges). */
+  mainIndexAt(ms: number): number {
+    const n = this.spec.lines[0].count;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.virtualDate({ line: 0, i: mid }) <= ms) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  decode(sha: string): VirtualPos | null {
+    if (!SHA_RE.test(sha)) return null;
+    const word = unpermute32(parseInt(sha.slice(0, 8), 16), this.spec.key);
+    const line = word >>> 24;
+    const i = word & 0xffffff;
+    const spec = this.spec.lines[line];
+    if (!spec || i >= spec.count) return null;
+    return this.virtualSha(line, i) === sha ? { line, i } : null;
+  }
+
+  has(sha: string): boolean {
+    return this.explicit.has(sha) || this.decode(sha) !== null;
+  }
+
+  get(sha: string): SimCommit | undefined {
+    const e = this.explicit.get(sha);
+    if (e) return e;
+    const v = this.decode(sha);
+    return v ? this.materialize(v) : undefined;
+  }
+
+  /** Resolve a full SHA or an unambiguous prefix of at least 7 hex digits (explicit commits only for prefixes). */
+  resolve(shaOrPrefix: string): SimCommit | undefined {
+    const s = shaOrPrefix.toLowerCase();
+    if (s.length === 40) return this.get(s);
+    if (!/^[0-9a-f]{7,39}$/.test(s)) return undefined;
+    for (const sha of this.explicit.keys()) if (sha.startsWith(s)) return this.explicit.get(sha);
+    return undefined;
+  }
+
+  add(commit: SimCommit): void {
+    this.explicit.set(commit.sha, commit);
+  }
+
+  private virtualDate(v: VirtualPos): number {
+    const { startMs, endMs, lines, key } = this.spec;
+    if (v.line === 0) {
+      const n = lines[0].count;
+      const span = endMs - startMs;
+      const jitter = ((hash32(key, v.i, 7) % 1000) / 1000 - 0.5) * 0.8;
+      const t = startMs + (span * (v.i + 0.5 + jitter)) / n;
+      return Math.floor(t / 1000) * 1000;
+    }
+    const line = lines[v.line];
+    const baseDate = this.virtualDate({ line: 0, i: line.base });
+    const gap = Math.max(60_000, Math.min(6 * 3600_000, (endMs - baseDate) / (line.count + 1)));
+    return Math.min(endMs, Math.floor((baseDate + gap * (v.i + 1)) / 1000) * 1000);
+  }
+
+  private materialize(v: VirtualPos): SimCommit {
+    const { key, authors, committer, dirs, ext } = this.spec;
+    const rng = new Rng(hash32(key, v.line, v.i, 11));
+    const sha = this.virtualSha(v.line, v.i);
+    const date = this.virtualDate(v);
+    const override = v.line === 0 ? this.overrides.get(v.i) : undefined;
+    const r = rng.next();
+    const author = override?.author ?? authors[Math.floor(r * r * authors.length)];
+    const message =
+      override?.message ??
+      (v.i === 0 && v.line === 0
+        ? 'Initial commit'
+        : `${rng.pick(COMMIT_VERBS)} ${rng.pick(COMMIT_SUBJECTS)}` +
+          (rng.chance(0.3) ? `\n\n${rng.pick(COMMIT_VERBS)} ${rng.pick(COMMIT_SUBJECTS)} as well.` : ''));
+    const fileCount = v.i === 0 && v.line === 0 ? 3 : rng.skewed(12);
+    const files: SimFileChange[] = [];
+    const seen = new Set<string>();
+    for (let f = 0; f < fileCount; f++) {
+      let filename = `${rng.pick(dirs)}/${rng.pick(FILE_STEMS)}.${ext}`;
+      if (seen.has(filename)) filename = filename.replace(`.${ext}`, `_${f}.${ext}`);
+      seen.add(filename);
+      const status: SimFileChange['status'] = v.i === 0 ? 'added' : rng.chance(0.12) ? 'added' : rng.chance(0.05) ? 'removed' : 'modified';
+      const additions = status === 'removed' ? 0 : rng.skewed(300);
+      const deletions = status === 'added' ? 0 : rng.skewed(120);
+      files.push({ filename, status, additions, deletions });
+    }
+    const parents = this.parentOf(v);
+    return {
+      sha,
+      treeSha: hex8(hash32(key, v.line, v.i, 21)) + hex8(hash32(key, v.i, 22)) + hex8(hash32(key, v.line, 23)) + hex8(hash32(v.i, key, 24)) + hex8(hash32(key, 25, v.i)),
+      message,
+      author,
+      committer: override ? committer : author,
+      authoredAt: date,
+      committedAt: date,
+      parents: parents ? [this.virtualSha(parents.line, parents.i)] : [],
+      additions: files.reduce((s, f) => s + f.additions, 0),
+      deletions: files.reduce((s, f) => s + f.deletions, 0),
+      files,
+    };
+  }
+
+  private parentOf(v: VirtualPos): VirtualPos | null {
+    if (v.i > 0) return { line: v.line, i: v.i - 1 };
+    if (v.line === 0) return null;
+    return { line: 0, i: this.spec.lines[v.line].base };
+  }
+
+  private chainLength(v: VirtualPos): number {
+    return v.line === 0 ? v.i + 1 : v.i + 1 + this.spec.lines[v.line].base + 1;
+  }
+
+  private chainAt(v: VirtualPos, p: number): VirtualPos {
+    if (p <= v.i) return { line: v.line, i: v.i - p };
+    return { line: 0, i: this.spec.lines[v.line].base - (p - v.i - 1) };
+  }
+
+  /** Does the first-parent chain starting at `a` contain `b`? */
+  private chainContains(a: VirtualPos, b: VirtualPos): boolean {
+    if (a.line === b.line) return b.i <= a.i;
+    return b.line === 0 && a.line !== 0 && b.i <= this.spec.lines[a.line].base;
+  }
+
+  /** First chain position whose date satisfies pred, given dates are non-increasing along the chain. */
+  private firstPos(v: VirtualPos, len: number, pred: (date: number) => boolean): number {
+    let lo = 0;
+    let hi = len;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pred(this.virtualDate(this.chainAt(v, mid)))) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  private node(sha: string): FrontierNode | null {
+    const e = this.explicit.get(sha);
+    if (e) return { sha, date: e.committedAt, v: null };
+    const v = this.decode(sha);
+    return v ? { sha, date: this.virtualDate(v), v } : null;
+  }
+
+  /**
+   * `git log` from a tip in reverse chronological order (a child always before its parents), filtered by
+   * committer date, with skip/take. Linear virtual stretches are skipped arithmetically, so deep pages
+   * of a million-commit history are O(page).
+   */
+  history(tip: string, q: HistoryQuery): HistoryResult {
+    const out: SimCommit[] = [];
+    const inRange = (d: number) => (q.since === undefined || d >= q.since) && (q.until === undefined || d <= q.until);
+    const frontier: FrontierNode[] = [];
+    const visited = new Set<string>();
+    let matched = 0;
+    const push = (sha: string) => {
+      if (visited.has(sha)) return;
+      const n = this.node(sha);
+      if (!n) return;
+      if (n.v) {
+        for (let k = frontier.length - 1; k >= 0; k--) {
+          const other = frontier[k].v;
+          if (!other) continue;
+          if (this.chainContains(other, n.v)) return;
+          if (this.chainContains(n.v, other)) frontier.splice(k, 1);
+        }
+      } else if (frontier.some((f) => f.sha === sha)) return;
+      frontier.push(n);
+    };
+    push(tip);
+    while (frontier.length > 0) {
+      if (frontier.length === 1 && frontier[0].v) {
+        const v = frontier[0].v;
+        const len = this.chainLength(v);
+        const from = q.until === undefined ? 0 : this.firstPos(v, len, (d) => d <= (q.until as number));
+        const to = q.since === undefined ? len : this.firstPos(v, len, (d) => d < (q.since as number));
+        const n = Math.max(0, to - from);
+        let p = from + Math.max(0, q.skip - matched);
+        while (p < to && out.length < q.take) out.push(this.materialize(this.chainAt(v, p++)));
+        matched += n;
+        return { commits: out, total: matched };
+      }
+      let best = 0;
+      for (let k = 1; k < frontier.length; k++) if (frontier[k].date > frontier[best].date) best = k;
+      const [node] = frontier.splice(best, 1);
+      visited.add(node.sha);
+      const commit = node.v ? this.materialize(node.v) : (this.explicit.get(node.sha) as SimCommit);
+      if (inRange(commit.committedAt)) {
+        matched++;
+        if (matched > q.skip && out.length < q.take) out.push(commit);
+        else if (out.length >= q.take && !q.count) return { commits: out, total: null };
+      }
+      for (const parent of commit.parents) push(parent);
+    }
+    return { commits: out, total: matched };
+  }
+
+  /** Is `ancestor` reachable from `tip`? (used for merge checks and compare) */
+  isAncestor(ancestor: string, tip: string): boolean {
+    if (ancestor === tip) return true;
+    const a = this.node(ancestor);
+    if (!a) return false;
+    const stack = [tip];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const sha = stack.pop() as string;
+      if (sha === ancestor) return true;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      const n = this.node(sha);
+      if (!n) continue;
+      if (n.v && a.v) {
+        if (this.chainContains(n.v, a.v)) return true;
+        continue;
+      }
+      if (n.v) continue; // explicit commits are never below virtual ones
+      for (const p of (this.explicit.get(sha) as SimCommit).parents) stack.push(p);
+    }
+    return false;
+  }
+}

@@ -1,0 +1,514 @@
+import type { SimSizes } from '../sim.types';
+import { CommitGraph, type GraphLine } from './commit-graph';
+import {
+  FIRST_NAMES,
+  ISSUE_TITLES,
+  LABELS,
+  LANGUAGES,
+  LAST_NAMES,
+  ORG_NAMES,
+  PR_TITLES,
+  REPO_NAMES,
+  REVIEW_BODIES,
+  TEAM_NAMES,
+  TOPICS,
+} from './names.constant';
+import { hash32, Rng } from './random.util';
+import type {
+  SimCommitAuthor,
+  SimIssue,
+  SimOrg,
+  SimPull,
+  SimRepo,
+  SimRepoDetail,
+  SimRepoEvent,
+  SimReview,
+  SimStar,
+  SimTeam,
+  SimUser,
+} from './world.types';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+/** The mutable collections the generator fills (implemented by SimWorld). */
+export interface WorldStore {
+  readonly seed: number;
+  readonly sizes: SimSizes;
+  readonly anchorMs: number;
+  readonly users: Map<number, SimUser>;
+  readonly orgs: Map<number, SimOrg>;
+  readonly repos: Map<number, SimRepo>;
+  readonly graphs: Map<number, CommitGraph>;
+  nextId(kind: IdKind): number;
+  indexUser(user: SimUser): void;
+  indexOrg(org: SimOrg): void;
+  indexRepo(repo: SimRepo): void;
+  ownerLogin(repo: SimRepo): string;
+}
+
+export type IdKind = 'user' | 'org' | 'repo' | 'team' | 'pull' | 'issue' | 'review' | 'label' | 'hook' | 'delivery' | 'event';
+
+/**
+ * Ids: realistic magnitudes below 2^31 (GraphQL `databaseId` is a 32-bit Int). octocat keeps GitHub's real id.
+ * Runtime objects take the next id of their kind; lazily generated repo details use a fixed block per repo,
+ * so ids never depend on which repo was looked at first.
+ */
+export const ID_BASES: Record<IdKind, number> = {
+  user: 1_000_001,
+  org: 9_000_001,
+  repo: 300_000_001,
+  team: 4_000_001,
+  hook: 500_000_001,
+  label: 650_000_001,
+  pull: 1_500_000_001,
+  issue: 1_700_000_001,
+  review: 2_050_000_001,
+  delivery: 90_000_000_001,
+  event: 50_000_000_001,
+};
+
+const BLOCKS = {
+  label: { base: 600_000_000, stride: 100 },
+  pull: { base: 1_000_000_000, stride: 1000 },
+  issue: { base: 1_600_000_000, stride: 1000 },
+  review: { base: 1_800_000_000, stride: 10_000 },
+  event: { base: 30_000_000_000, stride: 1000 },
+} as const;
+
+export const MAX_GENERATED_REPOS = 20_000;
+
+function blockId(kind: keyof typeof BLOCKS, repo: SimRepo, k: number): number {
+  const ordinal = repo.id - ID_BASES.repo;
+  return BLOCKS[kind].base + ordinal * BLOCKS[kind].stride + k;
+}
+
+export const WELL_KNOWN_USERS: Array<Omit<SimUser, 'createdAt'> & { createdAt: string }> = [
+  {
+    id: 583231,
+    login: 'octocat',
+    name: 'The Octocat',
+    email: 'octocat@github.com',
+    company: '@github',
+    location: 'San Francisco',
+    bio: null,
+    createdAt: '2011-01-25T18:44:36Z',
+    siteAdmin: false,
+  },
+  {
+    id: 2,
+    login: 'monalisa',
+    name: 'Mona Lisa Octocat',
+    email: 'monalisa@github.com',
+    company: 'GitHub',
+    location: 'Paris',
+    bio: 'There once was...',
+    createdAt: '2008-01-14T04:33:35Z',
+    siteAdmin: false,
+  },
+  {
+    id: 7,
+    login: 'hubot',
+    name: 'Hubot',
+    email: 'hubot@github.com',
+    company: 'GitHub',
+    location: null,
+    bio: "I'm a robot.",
+    createdAt: '2009-04-01T12:00:00Z',
+    siteAdmin: false,
+  },
+];
+
+/** Fills users, orgs with teams, repos and their (virtual) commit graphs. Details come later, lazily. */
+export function populateWorld(w: WorldStore): void {
+  const rng = new Rng(hash32(w.seed, 1));
+  const { sizes, anchorMs } = w;
+
+  for (const u of WELL_KNOWN_USERS) w.indexUser({ ...u, createdAt: Date.parse(u.createdAt) });
+  const usedLogins = new Set(WELL_KNOWN_USERS.map((u) => u.login));
+  for (let k = 0; k < sizes.users; k++) {
+    const first = rng.pick(FIRST_NAMES);
+    const last = rng.pick(LAST_NAMES);
+    let login = `${first}-${last}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
+    for (let n = 2; usedLogins.has(login); n++) login = `${first}-${last}${n}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
+    usedLogins.add(login);
+    w.indexUser({
+      id: w.nextId('user'),
+      login,
+      name: `${first} ${last}`,
+      email: `${login}@users.example.com`,
+      company: rng.chance(0.4) ? rng.pick(ORG_NAMES).name : null,
+      location: rng.chance(0.5) ? rng.pick(['Berlin', 'Lagos', 'Tokyo', 'Lisbon', 'Toronto', 'Pune', 'Austin']) : null,
+      bio: null,
+      createdAt: anchorMs - rng.int(400, 4000) * DAY,
+      siteAdmin: false,
+    });
+  }
+  const allUsers = [...w.users.values()];
+  const octocat = allUsers[0];
+  const others = allUsers.slice(1);
+
+  for (let k = 0; k < sizes.orgs; k++) {
+    const base = ORG_NAMES[k % ORG_NAMES.length];
+    const suffix = k >= ORG_NAMES.length ? `-${Math.floor(k / ORG_NAMES.length) + 1}` : '';
+    const org: SimOrg = {
+      id: w.nextId('org'),
+      login: base.login + suffix,
+      name: base.name + (suffix ? ` ${suffix.slice(1)}` : ''),
+      description: base.description,
+      createdAt: anchorMs - rng.int(800, 3000) * DAY,
+      members: new Map([[octocat.id, k === 0 ? 'admin' : 'member']]),
+      publicMembers: new Set(k === 0 ? [octocat.id] : []),
+      teams: [],
+      defaultRepoPermission: 'pull',
+    };
+    for (const u of others) {
+      if (rng.chance(0.6)) {
+        org.members.set(u.id, rng.chance(0.1) ? 'admin' : 'member');
+        if (rng.chance(0.5)) org.publicMembers.add(u.id);
+      }
+    }
+    const memberIds = [...org.members.keys()];
+    for (let t = 0; t < sizes.teamsPerOrg; t++) {
+      const name = TEAM_NAMES[t % TEAM_NAMES.length] + (t >= TEAM_NAMES.length ? ` ${Math.floor(t / TEAM_NAMES.length) + 1}` : '');
+      const team: SimTeam = {
+        id: w.nextId('team'),
+        orgId: org.id,
+        slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+        name,
+        description: `The ${name} team`,
+        privacy: t === sizes.teamsPerOrg - 1 && t > 0 ? 'secret' : 'closed',
+        members: new Map(),
+        repos: new Map(),
+      };
+      // octocat is in the first team of every org (maintainer in the first org) — tests rely on it.
+      if (t === 0) team.members.set(octocat.id, k === 0 ? 'maintainer' : 'member');
+      for (const id of memberIds) if (id !== octocat.id && rng.chance(0.4)) team.members.set(id, rng.chance(0.2) ? 'maintainer' : 'member');
+      org.teams.push(team);
+    }
+    w.indexOrg(org);
+  }
+
+  const owners: Array<{ type: 'User' | 'Organization'; id: number; count: number; members: number[] }> = [];
+  owners.push({ type: 'User', id: octocat.id, count: sizes.reposPerOwner, members: [octocat.id] });
+  for (const org of w.orgs.values()) owners.push({ type: 'Organization', id: org.id, count: sizes.reposPerOwner, members: [...org.members.keys()] });
+  if (sizes.reposPerUser > 0) for (const u of others) owners.push({ type: 'User', id: u.id, count: sizes.reposPerUser, members: [u.id] });
+
+  for (const owner of owners) {
+    const names = owner.type === 'User' && owner.id === octocat.id ? REPO_NAMES : REPO_NAMES.slice(2);
+    const offset = owner.id === octocat.id ? 0 : rng.int(0, names.length - 1);
+    for (let r = 0; r < owner.count; r++) {
+      const baseName = names[(offset + r) % names.length];
+      const round = Math.floor(r / names.length);
+      createGeneratedRepo(w, rng, owner, round ? `${baseName}-${round + 1}` : baseName, r);
+    }
+  }
+}
+
+function createGeneratedRepo(
+  w: WorldStore,
+  rng: Rng,
+  owner: { type: 'User' | 'Organization'; id: number; members: number[] },
+  name: string,
+  ordinal: number,
+): void {
+  const { sizes, anchorMs } = w;
+  const id = w.nextId('repo');
+  const lang = LANGUAGES[hash32(w.seed, id) % LANGUAGES.length];
+  const createdAt = anchorMs - sizes.historyDays * DAY - rng.int(1, 30) * DAY;
+  // Hello-World stays public (it is the well-known example); about a quarter of the others are private.
+  const isPrivate = ordinal > 0 && rng.chance(0.25);
+  const repo: SimRepo = {
+    id,
+    ownerId: owner.id,
+    ownerType: owner.type,
+    name,
+    description: `${name.replace(/-/g, ' ')}: ${rng.pick(['service', 'library', 'tooling', 'app', 'experiments'])} written in ${lang.name}`,
+    homepage: rng.chance(0.3) ? `https://${name.toLowerCase()}.example.com` : null,
+    private: isPrivate,
+    visibility: isPrivate ? 'private' : 'public',
+    fork: false,
+    parentId: null,
+    archived: ordinal > 2 && rng.chance(0.05),
+    disabled: false,
+    deleted: false,
+    defaultBranch: rng.chance(0.85) ? 'main' : 'master',
+    createdAt,
+    updatedAt: anchorMs - rng.int(0, 72) * HOUR,
+    pushedAt: anchorMs - rng.int(0, 48) * HOUR,
+    language: lang.name,
+    languages: {},
+    topics: [],
+    license: rng.chance(0.6) ? { key: 'mit', name: 'MIT License', spdx_id: 'MIT' } : null,
+    forksCount: Math.floor(sizes.forksPerRepo * rng.next() * 2),
+    watcherIds: new Set(),
+    collaborators: new Map(),
+    revoked: new Set(),
+    hooks: [],
+    graphKey: id,
+  };
+  let bytes = rng.int(20_000, 2_000_000);
+  repo.languages[lang.name] = bytes;
+  for (const companion of lang.companions) {
+    if (rng.chance(0.6)) {
+      bytes = Math.floor(bytes * rng.next() * 0.4) + 100;
+      repo.languages[companion] = bytes;
+    }
+  }
+  const topicCount = rng.int(0, 4);
+  for (let t = 0; t < topicCount; t++) {
+    const topic = rng.pick(TOPICS);
+    if (!repo.topics.includes(topic)) repo.topics.push(topic);
+  }
+  // Collaborators on user repos, so "collaborator" affiliation has something to show.
+  if (owner.type === 'User') {
+    for (const u of w.users.values()) if (u.id !== owner.id && rng.chance(0.15)) repo.collaborators.set(u.id, rng.pick(['push', 'pull', 'triage', 'admin'] as const));
+  } else {
+    const org = w.orgs.get(owner.id) as SimOrg;
+    for (const team of org.teams) if (rng.chance(0.6)) team.repos.set(repo.id, rng.pick(['push', 'push', 'maintain', 'triage', 'admin'] as const));
+  }
+  for (const uid of owner.members) if (rng.chance(0.5)) repo.watcherIds.add(uid);
+  repo.watcherIds.add(owner.type === 'User' ? owner.id : owner.members[0]);
+
+  const contributors = owner.members.map((uid) => w.users.get(uid)).filter((u): u is SimUser => !!u);
+  const authors: SimCommitAuthor[] = contributors.slice(0, 8).map((u) => ({ name: u.name, email: u.email, userId: u.id }));
+  if (owner.type === 'User') {
+    for (const uid of repo.collaborators.keys()) {
+      const u = w.users.get(uid) as SimUser;
+      authors.push({ name: u.name, email: u.email, userId: u.id });
+    }
+  }
+  authors.push({ name: 'Build Bot', email: 'ci-bot@builds.example.com', userId: null });
+
+  const commits = sizes.commitsPerRepo;
+  const lines: GraphLine[] = [{ base: 0, count: commits }];
+  const openPulls = openPullCount(sizes);
+  const branchLines = Math.max(sizes.branchesPerRepo - 1, openPulls);
+  for (let b = 0; b < branchLines; b++) {
+    const recent = Math.max(1, Math.floor(commits * 0.1));
+    lines.push({ base: Math.max(0, commits - 1 - rng.int(0, recent)), count: rng.int(1, 5) });
+  }
+  const graph = new CommitGraph({
+    key: hash32(w.seed, id, 3),
+    lines,
+    startMs: createdAt + HOUR,
+    endMs: anchorMs - 10 * 60_000,
+    authors,
+    committer: { name: 'GitHub', email: 'noreply@github.com', userId: null },
+    dirs: lang.dirs,
+    ext: lang.ext,
+  });
+  w.graphs.set(repo.graphKey, graph);
+  w.indexRepo(repo);
+}
+
+export function openPullCount(sizes: SimSizes): number {
+  return sizes.pullsPerRepo === 0 ? 0 : Math.max(1, Math.round(sizes.pullsPerRepo * 0.15));
+}
+
+const BRANCH_PREFIXES = ['feature', 'fix', 'chore', 'docs', 'refactor'];
+
+/** Branches, pull requests, reviews, issues, labels, stars and the events feed of one repo, on first use. */
+export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail {
+  const rng = new Rng(hash32(w.seed, repo.id, 5));
+  const graph = w.graphs.get(repo.graphKey) as CommitGraph;
+  const { sizes, anchorMs } = w;
+  const owner = w.ownerLogin(repo);
+  const people = peopleOf(w, repo);
+  const detail: SimRepoDetail = { branches: new Map(), pulls: [], issues: [], labels: [], stars: [], events: [], nextNumber: 1 };
+
+  detail.branches.set(repo.defaultBranch, { name: repo.defaultBranch, tip: graph.lineTip(0), protected: repo.ownerType === 'Organization' || !repo.private });
+  const lineNames: string[] = [];
+  for (let line = 1; line < graph.spec.lines.length; line++) {
+    const name = `${rng.pick(BRANCH_PREFIXES)}/${rng.pick(PR_TITLES).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 30).replace(/-$/, '')}-${line}`;
+    lineNames.push(name);
+    detail.branches.set(name, { name, tip: graph.lineTip(line), protected: false });
+  }
+  if (graph.spec.lines.length > 1 && rng.chance(0.5)) {
+    // A release branch pointing into the past of the default branch.
+    const idx = Math.floor(graph.spec.lines[0].count * 0.7);
+    detail.branches.set('release/1.0', { name: 'release/1.0', tip: graph.virtualSha(0, idx), protected: true });
+  }
+
+  LABELS.forEach((l, k) => detail.labels.push({ id: blockId('label', repo, k), name: l.name, color: l.color, description: l.description, default: true }));
+
+  type Numbered = { createdAt: number; assign: (n: number) => void };
+  const numbered: Numbered[] = [];
+  const mainCount = graph.spec.lines[0].count;
+  const openPulls = Math.min(openPullCount(sizes), sizes.pullsPerRepo);
+  const usedMergeIdx = new Set<number>();
+  for (let k = 0; k < sizes.pullsPerRepo; k++) {
+    const authorId = rng.pick(people);
+    const title = rng.pick(PR_TITLES);
+    const isOpen = k < openPulls;
+    const merged = !isOpen && rng.chance(0.78);
+    let createdAt: number;
+    let headRef: string;
+    let headSha: string;
+    let baseSha = graph.lineTip(0);
+    let mergedAt: number | null = null;
+    let closedAt: number | null = null;
+    let mergeCommitSha: string | null = null;
+    if (isOpen) {
+      const line = k + 1;
+      headRef = lineNames[k];
+      headSha = graph.lineTip(line);
+      const base = graph.get(graph.virtualSha(0, graph.spec.lines[line].base));
+      baseSha = base ? base.sha : baseSha;
+      createdAt = (base?.committedAt ?? anchorMs - DAY) + rng.int(1, 6) * HOUR;
+      if (createdAt > anchorMs) createdAt = anchorMs - rng.int(1, 5) * HOUR;
+    } else {
+      let idx = rng.int(Math.min(1, mainCount - 1), mainCount - 1);
+      for (let tries = 0; usedMergeIdx.has(idx) && tries < 20; tries++) idx = rng.int(Math.min(1, mainCount - 1), mainCount - 1);
+      const at = graph.get(graph.virtualSha(0, idx));
+      const endAt = at?.committedAt ?? anchorMs - DAY;
+      createdAt = endAt - rng.int(1, 240) * HOUR;
+      headRef = `${rng.pick(BRANCH_PREFIXES)}/${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 24).replace(/-$/, '')}-${k}`;
+      headSha = graph.virtualSha(0, Math.max(0, idx - 1));
+      baseSha = graph.virtualSha(0, Math.max(0, idx - 1));
+      if (merged && !usedMergeIdx.has(idx) && idx > 0) {
+        usedMergeIdx.add(idx);
+        mergedAt = endAt;
+        closedAt = endAt;
+        mergeCommitSha = graph.virtualSha(0, idx);
+      } else {
+        closedAt = endAt;
+      }
+    }
+    const reviews: SimReview[] = [];
+    const reviewCount = rng.int(0, sizes.reviewsPerPull);
+    const reviewEnd = closedAt ?? anchorMs;
+    for (let r = 0; r < reviewCount; r++) {
+      const reviewer = rng.pick(people.length > 1 ? people.filter((p) => p !== authorId) : people);
+      const state = mergedAt && r === reviewCount - 1 ? 'APPROVED' : rng.pick(['APPROVED', 'COMMENTED', 'CHANGES_REQUESTED', 'COMMENTED'] as const);
+      reviews.push({
+        id: blockId('review', repo, k * 10 + r),
+        userId: reviewer,
+        state,
+        body: rng.pick(REVIEW_BODIES),
+        submittedAt: Math.min(reviewEnd, createdAt + Math.floor((reviewEnd - createdAt) * rng.next())),
+        commitId: headSha,
+      });
+    }
+    reviews.sort((a, b) => a.submittedAt - b.submittedAt);
+    const additions = rng.skewed(800);
+    const pull: SimPull = {
+      id: blockId('pull', repo, k),
+      number: 0,
+      title,
+      body: `This pull request ${title.charAt(0).toLowerCase()}${title.slice(1)}.`,
+      state: isOpen ? 'open' : 'closed',
+      draft: isOpen && rng.chance(0.2),
+      locked: false,
+      authorId,
+      createdAt,
+      updatedAt: Math.max(createdAt, closedAt ?? 0, reviews.at(-1)?.submittedAt ?? 0),
+      closedAt,
+      mergedAt,
+      mergedById: mergedAt ? rng.pick(people) : null,
+      mergeCommitSha,
+      headRef,
+      headSha,
+      baseRef: repo.defaultBranch,
+      baseSha,
+      additions,
+      deletions: rng.skewed(400),
+      changedFiles: rng.skewed(25),
+      commits: rng.int(1, 8),
+      comments: rng.int(0, 6),
+      labels: rng.chance(0.4) ? [rng.pick(LABELS).name] : [],
+      reviews,
+      requestedReviewerIds: [],
+    };
+    detail.pulls.push(pull);
+    numbered.push({ createdAt, assign: (n) => (pull.number = n) });
+    if (mergeCommitSha) {
+      const author = w.users.get(authorId) as SimUser;
+      graph.overrides.set(graph.decode(mergeCommitSha)?.i ?? 0, {
+        message: `${title} (#__NUMBER__)`,
+        author: { name: author.name, email: author.email, userId: author.id },
+      });
+    }
+  }
+  for (let k = 0; k < sizes.issuesPerRepo; k++) {
+    const createdAt = anchorMs - rng.int(1, sizes.historyDays * 24) * HOUR;
+    const closed = rng.chance(0.6);
+    const closedAt = closed ? Math.min(anchorMs - HOUR, createdAt + rng.int(1, 500) * HOUR) : null;
+    const issue: SimIssue = {
+      id: blockId('issue', repo, k),
+      number: 0,
+      title: rng.pick(ISSUE_TITLES),
+      body: 'Steps to reproduce are in the description.',
+      state: closed ? 'closed' : 'open',
+      stateReason: closed ? (rng.chance(0.85) ? 'completed' : 'not_planned') : null,
+      authorId: rng.pick(people),
+      createdAt,
+      updatedAt: closedAt ?? createdAt,
+      closedAt,
+      comments: rng.int(0, 10),
+      labels: rng.chance(0.6) ? [rng.pick(LABELS).name] : [],
+    };
+    detail.issues.push(issue);
+    numbered.push({ createdAt, assign: (n) => (issue.number = n) });
+  }
+  numbered.sort((a, b) => a.createdAt - b.createdAt);
+  numbered.forEach((item, idx) => item.assign(idx + 1));
+  detail.nextNumber = numbered.length + 1;
+  for (const p of detail.pulls) {
+    if (!p.mergeCommitSha) continue;
+    const idx = graph.decode(p.mergeCommitSha)?.i;
+    const o = idx === undefined ? undefined : graph.overrides.get(idx);
+    if (o) o.message = o.message.replace('__NUMBER__', String(p.number));
+  }
+
+  const userIds = [...w.users.keys()];
+  const popularity = 0.3 + rng.next() * 1.2;
+  const starCount = Math.min(userIds.length, Math.floor(sizes.starsPerRepo * popularity));
+  const stargazers = [...userIds].sort((a, b) => hash32(repo.id, a) - hash32(repo.id, b)).slice(0, starCount);
+  const stars: SimStar[] = stargazers.map((userId) => ({ userId, starredAt: repo.createdAt + Math.floor((anchorMs - repo.createdAt) * rng.next()) }));
+  stars.sort((a, b) => a.starredAt - b.starredAt);
+  detail.stars = stars;
+  detail.events = initialEvents(w, repo, detail, graph, owner);
+  return detail;
+}
+
+function peopleOf(w: WorldStore, repo: SimRepo): number[] {
+  if (repo.ownerType === 'Organization') {
+    const org = w.orgs.get(repo.ownerId);
+    if (org) return [...org.members.keys()];
+  }
+  return [repo.ownerId, ...repo.collaborators.keys()];
+}
+
+/** GitHub keeps 90 days / 300 events of a repo's public activity. */
+function initialEvents(w: WorldStore, repo: SimRepo, d: SimRepoDetail, graph: CommitGraph, owner: string): SimRepoEvent[] {
+  const since = w.anchorMs - 90 * DAY;
+  const events: SimRepoEvent[] = [];
+  const add = (type: string, actorId: number, createdAt: number, payload: Record<string, unknown>) => {
+    if (createdAt >= since) events.push({ id: '', type, actorId, createdAt, payload });
+  };
+  for (const s of d.stars) add('WatchEvent', s.userId, s.starredAt, { action: 'started' });
+  for (const p of d.pulls) {
+    add('PullRequestEvent', p.authorId, p.createdAt, { action: 'opened', number: p.number, pullId: p.id });
+    if (p.closedAt) add('PullRequestEvent', p.mergedById ?? p.authorId, p.closedAt, { action: 'closed', number: p.number, pullId: p.id });
+    for (const r of p.reviews) add('PullRequestReviewEvent', r.userId, r.submittedAt, { action: 'created', number: p.number, pullId: p.id, reviewId: r.id });
+  }
+  for (const i of d.issues) {
+    add('IssuesEvent', i.authorId, i.createdAt, { action: 'opened', number: i.number, issueId: i.id });
+    if (i.closedAt) add('IssuesEvent', i.authorId, i.closedAt, { action: 'closed', number: i.number, issueId: i.id });
+  }
+  const recent = graph.history(graph.lineTip(0), { since, skip: 0, take: 40 }).commits;
+  for (const c of recent) {
+    add('PushEvent', c.author.userId ?? repo.ownerId, c.committedAt, {
+      ref: `refs/heads/${repo.defaultBranch}`,
+      head: c.sha,
+      before: c.parents[0] ?? '0000000000000000000000000000000000000000',
+      shas: [c.sha],
+    });
+  }
+  events.sort((a, b) => b.createdAt - a.createdAt);
+  const kept = events.slice(0, 300);
+  void owner;
+  for (let k = kept.length - 1; k >= 0; k--) kept[k].id = String(blockId('event', repo, kept.length - 1 - k));
+  return kept;
+}

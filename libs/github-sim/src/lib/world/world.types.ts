@@ -1,0 +1,238 @@
+/** Entities of the simulated world. Timestamps are epoch milliseconds; REST/GraphQL format them. */
+
+export type RepoPermission = 'admin' | 'maintain' | 'push' | 'triage' | 'pull';
+
+export interface SimUser {
+  id: number;
+  login: string;
+  name: string;
+  email: string;
+  company: string | null;
+  location: string | null;
+  bio: string | null;
+  createdAt: number;
+  siteAdmin: boolean;
+}
+
+export interface SimTeam {
+  id: number;
+  orgId: number;
+  slug: string;
+  name: string;
+  description: string;
+  privacy: 'closed' | 'secret';
+  members: Map<number, 'maintainer' | 'member'>;
+  repos: Map<number, RepoPermission>;
+}
+
+export interface SimOrg {
+  id: number;
+  login: string;
+  name: string;
+  description: string;
+  createdAt: number;
+  members: Map<number, 'admin' | 'member'>;
+  /** Members who made their membership public (visible to non-members). */
+  publicMembers: Set<number>;
+  teams: SimTeam[];
+  /** Base permission of members on org repos (GitHub's default is "read"). */
+  defaultRepoPermission: RepoPermission | 'none';
+}
+
+export interface SimCommitAuthor {
+  name: string;
+  email: string;
+  /** Linked GitHub user (null when the email belongs to nobody: REST `author: null`). */
+  userId: number | null;
+}
+
+export interface SimFileChange {
+  filename: string;
+  status: 'added' | 'modified' | 'removed' | 'renamed';
+  additions: number;
+  deletions: number;
+}
+
+export interface SimCommit {
+  sha: string;
+  treeSha: string;
+  message: string;
+  author: SimCommitAuthor;
+  committer: SimCommitAuthor;
+  authoredAt: number;
+  committedAt: number;
+  parents: string[];
+  additions: number;
+  deletions: number;
+  files: SimFileChange[];
+}
+
+export interface SimBranch {
+  name: string;
+  tip: string;
+  protected: boolean;
+}
+
+export interface SimReview {
+  id: number;
+  userId: number;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  body: string;
+  submittedAt: number;
+  commitId: string;
+}
+
+export interface SimLabel {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+  default: boolean;
+}
+
+export interface SimPull {
+  id: number;
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  draft: boolean;
+  locked: boolean;
+  authorId: number;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  mergedAt: number | null;
+  mergedById: number | null;
+  mergeCommitSha: string | null;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  baseSha: string;
+  additions: number;
+  deletions: number;
+  changedFiles: number;
+  commits: number;
+  comments: number;
+  labels: string[];
+  reviews: SimReview[];
+  requestedReviewerIds: number[];
+}
+
+export interface SimIssue {
+  id: number;
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'reopened' | null;
+  authorId: number;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  comments: number;
+  labels: string[];
+}
+
+export interface SimStar {
+  userId: number;
+  starredAt: number;
+}
+
+export interface SimHook {
+  id: number;
+  name: 'web';
+  active: boolean;
+  events: string[];
+  config: { url: string; content_type: 'json' | 'form'; secret?: string; insecure_ssl: '0' | '1' };
+  createdAt: number;
+  updatedAt: number;
+  lastResponse: { code: number | null; status: string; message: string | null };
+}
+
+export interface SimDelivery {
+  id: number;
+  guid: string;
+  hookId: number;
+  repoId: number;
+  event: string;
+  action: string | null;
+  deliveredAt: number;
+  durationMs: number;
+  statusCode: number;
+  status: string;
+  redelivery: boolean;
+  requestHeaders: Record<string, string>;
+  payload: unknown;
+  responseBody: string;
+}
+
+/** Repo-level activity feed as returned by GET /repos/{o}/{r}/events. */
+export interface SimRepoEvent {
+  id: string;
+  type: string;
+  actorId: number;
+  createdAt: number;
+  payload: Record<string, unknown>;
+}
+
+export interface SimRepo {
+  id: number;
+  ownerId: number;
+  ownerType: 'User' | 'Organization';
+  name: string;
+  description: string | null;
+  homepage: string | null;
+  private: boolean;
+  visibility: 'public' | 'private' | 'internal';
+  fork: boolean;
+  parentId: number | null;
+  archived: boolean;
+  disabled: boolean;
+  /** Deleted repos answer 404 everywhere but keep their id for webhooks and node lookups. */
+  deleted: boolean;
+  defaultBranch: string;
+  createdAt: number;
+  updatedAt: number;
+  pushedAt: number;
+  language: string | null;
+  languages: Record<string, number>;
+  topics: string[];
+  license: { key: string; name: string; spdx_id: string } | null;
+  forksCount: number;
+  watcherIds: Set<number>;
+  collaborators: Map<number, RepoPermission>;
+  /** Users whose access was revoked (overrides org/team/collaborator grants). */
+  revoked: Set<number>;
+  hooks: SimHook[];
+  /** Generation key of the commit graph (shared with forks). */
+  graphKey: number;
+  /** Everything below is generated on first use (see SimWorld.detail). */
+  detail?: SimRepoDetail;
+}
+
+export interface SimRepoDetail {
+  branches: Map<string, SimBranch>;
+  pulls: SimPull[];
+  issues: SimIssue[];
+  labels: SimLabel[];
+  stars: SimStar[];
+  events: SimRepoEvent[];
+  nextNumber: number;
+}
+
+export interface SimToken {
+  token: string;
+  userId: number;
+  scopes: string[];
+  clientId: string | null;
+  createdAt: number;
+}
+
+export interface SimOAuthApp {
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  /** Registered callback URL; when set, redirect_uri must be on its host/port and under its path. */
+  callbackUrl: string | null;
+}
