@@ -1,0 +1,54 @@
+import { Logger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import type { GatewayEnv } from '../config/gateway-env';
+import { AppModule, type AppModuleOptions } from './app.module';
+import { corsMiddleware } from './cors.middleware';
+
+/** Builds the gateway exactly as main.ts runs it; tests call this too, so they exercise the real wiring. */
+export async function createApp(env: GatewayEnv, options: AppModuleOptions = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), {
+    bufferLogs: true,
+    bodyParser: false,
+    // Throw start-up errors (bad clients or keys file) to main.ts instead of aborting the process.
+    abortOnError: false,
+  });
+  app.useLogger(app.get(PinoLogger));
+  app.set('trust proxy', trustProxy(env.TRUST_PROXY));
+  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
+  app.use(helmet({ referrerPolicy: { policy: 'no-referrer' } }));
+  app.use(corsMiddleware(env.CORS_ALLOWED_ORIGINS));
+  app.use(cookieParser());
+  app.useBodyParser('urlencoded', { extended: false, limit: '16kb' });
+  app.useBodyParser('json', { limit: '16kb' });
+  app.enableShutdownHooks();
+  logRetiredSettings(env);
+
+  if (env.DB_MIGRATE_ON_START) {
+    await app.get(DataSource).runMigrations({ transaction: 'each' });
+  }
+  return app;
+}
+
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** The seed's shared-secret design is gone; say so once instead of silently ignoring the old variables. */
+function logRetiredSettings(env: GatewayEnv): void {
+  const logger = new Logger('oauth-gateway');
+  for (const name of ['OAUTH_JWT_SECRET', 'JWT_SECRET'] as const) {
+    if (env[name]) {
+      logger.warn(`${name} is set but no longer used: the gateway signs id_tokens with its own private keys (GATEWAY_SIGNING_KEYS_FILE) and instances verify them with the public JWKS, so no secret is shared with instances any more; remove it.`);
+    }
+  }
+  if (env.DEFAULT_CLIENT_URL) {
+    logger.warn('DEFAULT_CLIENT_URL is set but no longer used: every instance is a registered client and must send one of its registered redirect_uris; remove it.');
+  }
+}

@@ -1,0 +1,149 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ClientRegistry } from '../clients/client-registry.service';
+import { derivedPkceVerifier, constantTimeEqual, pkceChallenge, randomToken, sealWithCode, sha256Hex } from '../common/crypto.util';
+import { GatewayEnv } from '../config/gateway-env';
+import { GithubClient, GithubError, type GithubToken } from '../github/github.client';
+import { subjectOf, type GithubIdentity } from '../github/github-identity.type';
+import { AuthorizationCodeRepository } from '../token/authorization-code.repository';
+import { checkAuthorizationRequest, redirectWith } from './authorization-request.util';
+import { MembershipPolicy } from './membership-policy.service';
+import { PendingAuthorizationRepository } from './pending-authorization.repository';
+
+export const PENDING_TTL_SECONDS = 600;
+export const CODE_TTL_SECONDS = 60;
+
+export type AuthorizeOutcome =
+  | { type: 'page'; status: number; title: string; message: string }
+  | { type: 'redirect'; location: string; browserBinding?: string };
+
+const STATE_FAILED = (reason: string): AuthorizeOutcome => ({
+  type: 'page',
+  status: 403,
+  title: 'Sign-in could not be verified',
+  message: `This sign-in response does not belong to a sign-in started in this browser, or it was already used or has expired (${reason}).`,
+});
+
+@Injectable()
+export class AuthorizeService {
+  private readonly logger = new Logger(AuthorizeService.name);
+
+  constructor(
+    private readonly env: GatewayEnv,
+    private readonly clients: ClientRegistry,
+    private readonly github: GithubClient,
+    private readonly pending: PendingAuthorizationRepository,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly policy: MembershipPolicy,
+  ) {}
+
+  private get issuer(): string {
+    return this.github.urls.issuer;
+  }
+
+  /** GET /auth/github: validate, remember the request, send the browser to GitHub with our own state and PKCE. */
+  async start(query: Record<string, unknown>): Promise<AuthorizeOutcome> {
+    const check = checkAuthorizationRequest(query, (id) => this.clients.get(id));
+    if (check.kind === 'page') {
+      this.logger.warn(`authorization request refused without redirect: ${check.message}`);
+      return { type: 'page', status: check.status, title: 'Sign-in request refused', message: check.message };
+    }
+    if (check.kind === 'redirect') {
+      const location = redirectWith(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: this.issuer });
+      return { type: 'redirect', location };
+    }
+    const { request } = check;
+    const state = randomToken();
+    const browserBinding = randomToken();
+    const scopes = new Set(this.env.GITHUB_SCOPES.split(/[\s,]+/).filter(Boolean));
+    if (MembershipPolicy.needsOrgScope(request.client)) scopes.add('read:org');
+    const githubScope = [...scopes].join(' ');
+    await this.pending.create({
+      state_hash: sha256Hex(state),
+      browser_binding_hash: sha256Hex(browserBinding),
+      client_id: request.client.client_id,
+      redirect_uri: request.redirectUri,
+      client_state: request.state,
+      code_challenge: request.codeChallenge,
+      nonce: request.nonce,
+      scope: request.scope,
+      github_scope: githubScope,
+      ttlSeconds: PENDING_TTL_SECONDS,
+    });
+    const location = this.github.authorizeUrl({ state, scope: githubScope, codeChallenge: pkceChallenge(derivedPkceVerifier(browserBinding)) });
+    return { type: 'redirect', location, browserBinding };
+  }
+
+  /**
+   * GET /auth/github/callback. The state is checked before anything else, and GitHub's code is exchanged only
+   * once the state is known, unexpired, unused and bound to this browser's cookie.
+   */
+  async callback(query: Record<string, unknown>, cookie: string | undefined): Promise<AuthorizeOutcome> {
+    const state = typeof query['state'] === 'string' ? query['state'] : null;
+    if (!state) return this.stateFailed('no state');
+    if (!cookie) return this.stateFailed('no state cookie');
+    const found = await this.pending.find(sha256Hex(state));
+    if (!found) return this.stateFailed('unknown state');
+    if (!constantTimeEqual(found.browser_binding_hash, sha256Hex(cookie))) return this.stateFailed('state cookie mismatch');
+    if (found.consumed_at) return this.stateFailed('state already used');
+    if (found.expired) return this.stateFailed('state expired');
+    const pending = await this.pending.consume(found.state_hash);
+    if (!pending) return this.stateFailed('state already used');
+
+    const client = this.clients.get(pending.client_id);
+    if (!client || !client.redirect_uris.includes(pending.redirect_uri)) {
+      return { type: 'page', status: 400, title: 'Sign-in request refused', message: 'This application is no longer registered with the sign-in gateway.' };
+    }
+    const back = (params: Record<string, string>): AuthorizeOutcome => ({
+      type: 'redirect',
+      location: redirectWith(pending.redirect_uri, { ...params, state: pending.client_state, iss: this.issuer }),
+    });
+
+    if (typeof query['error'] === 'string') {
+      return query['error'] === 'access_denied'
+        ? back({ error: 'access_denied', error_description: 'the user did not authorize the GitHub application' })
+        : back({ error: 'server_error', error_description: 'GitHub could not complete the sign-in' });
+    }
+    const githubCode = typeof query['code'] === 'string' && query['code'] ? query['code'] : null;
+    if (!githubCode) return back({ error: 'server_error', error_description: 'GitHub returned no authorization code' });
+
+    let token: GithubToken;
+    let identity: GithubIdentity;
+    try {
+      token = await this.github.exchangeCode(githubCode, derivedPkceVerifier(cookie));
+      identity = await this.github.fetchIdentity(token.access_token);
+    } catch (err) {
+      if (!(err instanceof GithubError)) throw err;
+      this.logger.warn(`GitHub sign-in failed for client ${client.client_id}: ${err.message}`);
+      return back({
+        error: err.kind === 'unavailable' ? 'temporarily_unavailable' : 'server_error',
+        error_description: err.kind === 'unavailable' ? 'GitHub is not reachable, try again shortly' : 'GitHub refused the sign-in',
+      });
+    }
+
+    if (!(await this.policy.allows(client, token.access_token, identity.login))) {
+      this.logger.log(`sign-in of ${subjectOf(identity)} denied by the org/team policy of client ${client.client_id}`);
+      return back({ error: 'access_denied', error_description: 'your GitHub account is not in an organization or team allowed to use this instance' });
+    }
+
+    const code = randomToken(32);
+    await this.codes.create({
+      code_hash: sha256Hex(code),
+      client_id: client.client_id,
+      redirect_uri: pending.redirect_uri,
+      code_challenge: pending.code_challenge,
+      nonce: pending.nonce,
+      scope: pending.scope,
+      subject: subjectOf(identity),
+      identity,
+      github_token_sealed: sealWithCode(JSON.stringify(token), code),
+      ttlSeconds: CODE_TTL_SECONDS,
+    });
+    this.logger.log(`issued an authorization code to client ${client.client_id} for ${subjectOf(identity)}`);
+    return back({ code });
+  }
+
+  private stateFailed(reason: string): AuthorizeOutcome {
+    this.logger.warn(`GitHub callback refused: ${reason}`);
+    return STATE_FAILED(reason);
+  }
+}

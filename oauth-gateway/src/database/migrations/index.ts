@@ -1,0 +1,4 @@
+import { GatewayState1764100000000 } from './1764100000000-GatewayState';
+
+// Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
+export const MIGRATIONS = [GatewayState1764100000000];

@@ -1,0 +1,16 @@
+/** Who signed in, as GitHub says; what id_tokens, codes and access tokens carry. */
+export interface GithubIdentity {
+  /** host[:port] of the GitHub web URL: github.com, a GHES host, SUBDOMAIN.ghe.com or the simulator. */
+  github_host: string;
+  github_id: number;
+  login: string;
+  name: string | null;
+  email: string | null;
+  email_verified: boolean;
+  avatar_url: string | null;
+}
+
+/** The stable subject: `<github host>|<numeric user id>` (logins can be renamed and reused; ids cannot). */
+export function subjectOf(identity: Pick<GithubIdentity, 'github_host' | 'github_id'>): string {
+  return `${identity.github_host}|${identity.github_id}`;
+}

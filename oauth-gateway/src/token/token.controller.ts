@@ -1,0 +1,48 @@
+import { Body, Controller, Headers, HttpCode, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import { OAuthError, OAuthErrorFilter } from '../common/oauth-error';
+import { ClientAuthenticator } from './client-authenticator.service';
+import { RevocationService } from './revocation.service';
+import { TokenService, type TokenResponse } from './token.service';
+
+/** The back channel: instances (servers) call these with their client credentials. */
+@Controller('oauth')
+@UseGuards(ThrottlerGuard)
+@UseFilters(OAuthErrorFilter)
+export class TokenController {
+  constructor(
+    private readonly auth: ClientAuthenticator,
+    private readonly tokens: TokenService,
+    private readonly revocation: RevocationService,
+  ) {}
+
+  @Post('token')
+  @HttpCode(200)
+  async token(
+    @Req() req: Request,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: Record<string, unknown> | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponse> {
+    const form = formBody(req, body);
+    const client = this.auth.authenticate(authorization, form);
+    const response = await this.tokens.exchange(client, form);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    return response;
+  }
+
+  @Post('revoke')
+  @HttpCode(200)
+  async revoke(@Req() req: Request, @Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined): Promise<void> {
+    const form = formBody(req, body);
+    const client = this.auth.authenticate(authorization, form);
+    await this.revocation.revoke(client, form);
+  }
+}
+
+function formBody(req: Request, body: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!req.is('application/x-www-form-urlencoded')) throw OAuthError.invalidRequest('the body must be application/x-www-form-urlencoded');
+  return body ?? {};
+}
