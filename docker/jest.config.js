@@ -1,0 +1,9 @@
+// Tests for the deployment files: Dockerfile, compose, Kubernetes manifests (rendered and schema-validated)
+// and the helper scripts in docker/scripts.
+module.exports = {
+  displayName: 'deploy-tests',
+  preset: '../jest.preset.js',
+  rootDir: '.',
+  roots: ['<rootDir>/test'],
+  testTimeout: 60000,
+};
