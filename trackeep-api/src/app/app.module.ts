@@ -5,6 +5,13 @@ import { ApiConfigModule } from '../config/api-config.module';
 import { ApiEnv } from '../config/api-env';
 import { apiDataSourceOptions } from '../database/data-source';
 import { HealthModule } from '../health/health.module';
+import { AuthModule } from '../auth/auth.module';
+import { CommonModule } from '../common/common.module';
+import { GithubModule } from '../github/github.module';
+import { ReposModule } from '../repos/repos.module';
+import { EventsModule } from '../events/events.module';
+import { JobQueueModule } from '../jobs/job-queue.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   /** Where request logs go; tests pass a stream to read them. */
@@ -21,6 +28,8 @@ export class AppModule {
         createLoggerModule({ app: 'trackeep-api', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, stream: options.logStream }),
         TypeOrmModule.forRoot({ ...apiDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE), autoLoadEntities: true }),
         HealthModule,
+        CommonModule, AuthModule, GithubModule, ReposModule,
+        JobQueueModule, EventsModule, WebhooksModule,
         // Feature modules (auth, github, repos, sync, webhooks, events) are added here.
       ],
     };

@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { ApiEnv } from '../config/api-env';
+import { corsOptions } from '../common/cors';
+import { setupOpenApi } from '../common/openapi';
+import { mountWebhookIntake } from '../webhooks/webhook-intake.middleware';
 import { AppModule, type AppModuleOptions } from './app.module';
 
 /** Builds the API exactly as main.ts runs it; tests call this too, so they exercise the real wiring. */
@@ -17,8 +20,11 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   app.set('trust proxy', 1);
   app.use(helmet({ contentSecurityPolicy: env.NODE_ENV === 'production' ? undefined : false }));
   app.use(cookieParser());
+  mountWebhookIntake(app); // raw body for POST /api/v1/webhooks/github, ahead of the JSON parser
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.enableCors(corsOptions(env));
+  setupOpenApi(app);
   app.enableShutdownHooks();
 
   if (env.DB_MIGRATE_ON_START) {

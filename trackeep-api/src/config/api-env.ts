@@ -1,5 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
-import { ToBool, ToInt } from '@trackeep/server-core';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import { ToBool, ToInt, ToList } from '@trackeep/server-core';
 
 // Every variable the API reads. Documented in .env.example and the README's configuration table;
 // keep the three in step. Defaults here are the zero-config values.
@@ -38,4 +38,91 @@ export class ApiEnv {
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   FRONTEND_URL = 'http://localhost:3000';
+
+  // Webhooks and live events (issue #7). See README.webhooks.md.
+  /** Public base URL GitHub posts webhooks to (`${PUBLIC_URL}/api/v1/webhooks/github`); unset: no hook registration. */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  PUBLIC_URL?: string;
+
+  /** Optional global secret for hooks configured by hand (org hooks); per-repo hooks have their own. */
+  @IsOptional() @IsString() @MinLength(16)
+  WEBHOOK_SECRET?: string;
+
+  /** The global secret being rotated out; still accepted while set. */
+  @IsOptional() @IsString() @MinLength(16)
+  WEBHOOK_SECRET_PREVIOUS?: string;
+
+  /** Concurrent webhook processing workers per replica; 0 receives only (another replica processes). */
+  @ToInt() @IsInt() @Min(0) @Max(32)
+  WEBHOOK_WORKERS = 4;
+
+  /** Processing attempts after the first before a delivery is parked as failed, and the first retry delay (doubles). */
+  @ToInt() @IsInt() @Min(0) @Max(20)
+  WEBHOOK_RETRY_LIMIT = 5;
+
+  @ToInt() @IsInt() @Min(1) @Max(3600)
+  WEBHOOK_RETRY_DELAY_SECONDS = 10;
+
+  /** Bad signatures accepted per source IP per minute before answering 429. */
+  @ToInt() @IsInt() @Min(1) @Max(100000)
+  WEBHOOK_BAD_SIGNATURE_LIMIT = 30;
+
+  /** Processed and ignored deliveries are deleted after this many days (failed ones are kept). */
+  @ToInt() @IsInt() @Min(1) @Max(3650)
+  WEBHOOK_RETENTION_DAYS = 30;
+
+  @ToInt() @IsInt() @Min(1) @Max(300)
+  SSE_HEARTBEAT_SECONDS = 15;
+
+  // --- Sign-in, sessions, GitHub (issue #5). Secrets are required in production mode (TRACKEEP_MODE=production,
+  // NODE_ENV other than test) and never generated there; elsewhere a missing one is generated per process.
+
+  /** The OAuth gateway's issuer URL; its metadata is read from /.well-known/oauth-authorization-server. */
+  @ValidateIf(requiredInProduction('GATEWAY_URL'))
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'the gateway issuer URL, e.g. https://auth.example.com (required in production mode)' })
+  GATEWAY_URL?: string;
+
+  @ValidateIf(requiredInProduction('GATEWAY_CLIENT_ID'))
+  @IsString() @MinLength(1, { message: 'the client id registered at the gateway (required in production mode)' })
+  GATEWAY_CLIENT_ID?: string;
+
+  @ValidateIf(requiredInProduction('GATEWAY_CLIENT_SECRET'))
+  @IsString() @MinLength(16, { message: 'the client secret registered at the gateway, at least 16 characters (required in production mode)' })
+  GATEWAY_CLIENT_SECRET?: string;
+
+  /** Signs the API's own session JWTs (HS256). */
+  @ValidateIf(requiredInProduction('JWT_SECRET'))
+  @IsString() @MinLength(32, { message: 'a random secret of at least 32 characters, e.g. `openssl rand -base64 48` (required in production mode)' })
+  JWT_SECRET?: string;
+
+  /** `v1:<base64 32 bytes>,v2:...`: the last key encrypts GitHub tokens, every key decrypts. */
+  @ValidateIf(requiredInProduction('TOKEN_ENCRYPTION_KEYS'))
+  @Matches(/^\s*[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=\s*(,\s*[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=\s*)*$/, {
+    message: 'comma-separated <version>:<base64 of 32 random bytes> entries, e.g. v1:$(openssl rand -base64 32) (required in production mode)',
+  })
+  TOKEN_ENCRYPTION_KEYS?: string;
+
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GITHUB_WEB_URL = 'https://github.com';
+
+  /** REST base: https://api.github.com, https://HOST/api/v3 (GHES), or the simulator's URL. */
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GITHUB_API_URL = 'https://api.github.com';
+
+  /** Defaults to <GITHUB_API_URL>/graphql (github.com) or https://HOST/api/graphql (GHES). */
+  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  GITHUB_GRAPHQL_URL?: string;
+
+  /** Extra browser origins allowed to call the API with credentials (FRONTEND_URL always is). */
+  @ToList() @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { each: true })
+  CORS_ALLOWED_ORIGINS: string[] = [];
+
+  /** Requests per minute per client address on the sign-in routes. */
+  @ToInt() @IsInt() @Min(1) @Max(10000)
+  AUTH_RATE_LIMIT_PER_MINUTE = 30;
+}
+
+/** Validate a secret when it is set, and insist on it in production mode (tests and demo may generate one). */
+function requiredInProduction(name: keyof ApiEnv) {
+  return (env: ApiEnv) => env[name] !== undefined || (env.TRACKEEP_MODE === 'production' && env.NODE_ENV !== 'test');
 }

@@ -23,6 +23,12 @@ export type ApiErrorCode =
   | 'validation_failed'
   | 'rate_limited';
 
+/**
+ * CSRF defence: the web app sends this header (value "1") on every POST/PUT/PATCH/DELETE to /api/v1; the API
+ * answers 403 `csrf_rejected` without it, and also when an Origin header names an origin it does not allow.
+ */
+export const CSRF_HEADER = 'X-Trackeep-CSRF';
+
 /** Keyset-paginated list. `nextCursor` is opaque; pass it back as `?cursor=`. */
 export interface Page<T> {
   items: T[];
@@ -254,6 +260,9 @@ export interface WebhookDelivery {
   status: WebhookDeliveryStatus;
   attempts: number;
   lastError: string | null;
+  /** Why a stored delivery was not applied (e.g. "repository is not tracked by Trackeep"). */
+  ignoredReason: string | null;
+  processedAt: IsoDateTime | null;
 }
 
 /** Messages on GET /events/stream (SSE). The SSE `event:` field carries `type`. */

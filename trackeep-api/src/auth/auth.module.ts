@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiEnv } from '../config/api-env';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { AuthSettings } from './auth-settings';
+import { CookieService } from './cookie.service';
+import { GatewayClient } from './gateway-client.service';
+import { SessionEntity } from './session.entity';
+import { SessionGuard } from './session.guard';
+import { SessionService } from './session.service';
+import { TokenCipher } from './token-cipher.service';
+import { UserEntity } from './user.entity';
+import { UsersService } from './users.service';
+
+/**
+ * Sign-in through the OAuth gateway, sessions, encrypted GitHub tokens. Installs SessionGuard globally:
+ * every route needs a session unless marked @Public().
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([UserEntity, SessionEntity]),
+    ThrottlerModule.forRootAsync({
+      inject: [ApiEnv],
+      useFactory: (env: ApiEnv) => ({ throttlers: [{ name: 'auth', ttl: 60_000, limit: env.AUTH_RATE_LIMIT_PER_MINUTE }] }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    { provide: AuthSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new AuthSettings(env) },
+    { provide: JwtService, inject: [AuthSettings], useFactory: (s: AuthSettings) => new JwtService({ secret: s.jwtSecret }) },
+    TokenCipher,
+    UsersService,
+    SessionService,
+    CookieService,
+    GatewayClient,
+    AuthService,
+    SessionGuard,
+    { provide: APP_GUARD, useExisting: SessionGuard },
+  ],
+  exports: [AuthSettings, TokenCipher, UsersService, SessionService, SessionGuard, CookieService, TypeOrmModule],
+})
+export class AuthModule {}

@@ -1,0 +1,39 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import type { ApiError, ApiErrorCode } from '@trackeep/contracts';
+
+const ERROR_CODES: ApiErrorCode[] = [
+  'session_missing',
+  'session_expired',
+  'session_revoked',
+  'github_reauth_required',
+  'repo_not_found',
+  'repo_access_lost',
+  'csrf_rejected',
+  'sign_in_failed',
+  'validation_failed',
+  'rate_limited',
+];
+
+export class ApiErrorDto implements ApiError {
+  @ApiProperty({ example: 404 }) statusCode!: number;
+  @ApiProperty({ example: 'Not Found' }) error!: string;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'Repository octocat/x is not tracked or not accessible' })
+  message!: string | string[];
+  @ApiPropertyOptional({ enum: ERROR_CODES }) code?: ApiErrorCode;
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input (code validation_failed); message names the field',
+  401: 'No valid session (session_missing, session_expired, session_revoked) or GitHub rejected the token (github_reauth_required)',
+  403: 'CSRF check failed (csrf_rejected)',
+  404: 'Unknown, untracked or inaccessible repository (repo_not_found)',
+  429: 'Too many requests (rate_limited)',
+  502: 'GitHub failed to answer',
+  503: 'A dependency (gateway, GitHub) is unavailable',
+};
+
+/** Documents the error answers of an endpoint, all with the ApiErrorDto body. */
+export function ApiErrorResponses(...statuses: number[]) {
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ApiErrorDto, description: DESCRIPTIONS[status] ?? 'Error' })));
+}

@@ -1,0 +1,40 @@
+import { ApiException } from './api-exception';
+
+/**
+ * Opaque keyset cursors: base64url JSON of the last row's sort key, tagged with what they page through
+ * (e.g. "commits" + the repository id + the sort order), so a cursor from another list, repository or sort
+ * is rejected instead of silently producing a wrong page.
+ */
+export function encodeCursor(scope: string, key: Array<string | number>): string {
+  return Buffer.from(JSON.stringify({ s: scope, k: key }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, scope: string, types: Array<'string' | 'number' | 'date'>): Array<string | number> {
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw new Error('charset');
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+  }
+  const { s, k } = (parsed ?? {}) as { s?: unknown; k?: unknown };
+  if (s !== scope) throw ApiException.badRequest('cursor belongs to another list, repository or sort order');
+  if (!Array.isArray(k) || k.length !== types.length || !k.every((v, i) => valid(v, types[i]!))) {
+    throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+  }
+  return k as Array<string | number>;
+}
+
+function valid(value: unknown, type: 'string' | 'number' | 'date'): boolean {
+  if (type === 'number') return typeof value === 'number' && Number.isSafeInteger(value);
+  if (typeof value !== 'string' || value.length > 512) return false;
+  return type === 'string' || isUtcTimestamp(value);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` naming a real instant (Postgres microseconds kept, so keysets stay exact). */
+function isUtcTimestamp(value: string): boolean {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d{1,6})?Z$/.exec(value);
+  if (!m) return false;
+  const ms = Date.parse(`${m[1]}T${m[2]}Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(`${m[1]}T${m[2]}`);
+}

@@ -1,0 +1,125 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type {
+  Branch,
+  Commit,
+  GitActor,
+  Page,
+  PullRequest,
+  PullState,
+  RepoVisibility,
+  StatsPoint,
+  SyncRunStatus,
+  TrackedRepo,
+  WebhookHealth,
+  WebhookStatus,
+} from '@trackeep/contracts';
+
+// Swagger needs classes; each implements its contracts type so the two cannot drift apart silently.
+
+export class WebhookHealthDto implements WebhookHealth {
+  @ApiProperty({ enum: ['active', 'failing', 'not_admin', 'not_registered', 'disabled'] }) status!: WebhookStatus;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastDeliveryAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+}
+
+export class TrackedRepoDto implements TrackedRepo {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() githubId!: number;
+  @ApiProperty() owner!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() fullName!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: String, nullable: true }) language!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'bytes per language' }) languages!: Record<string, number>;
+  @ApiProperty({ type: [String] }) topics!: string[];
+  @ApiProperty({ enum: ['public', 'private', 'internal'] }) visibility!: RepoVisibility;
+  @ApiProperty() defaultBranch!: string;
+  @ApiProperty() archived!: boolean;
+  @ApiProperty() stars!: number;
+  @ApiProperty() forks!: number;
+  @ApiProperty() watchers!: number;
+  @ApiProperty() openIssues!: number;
+  @ApiProperty() sizeKb!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) pushedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
+  @ApiProperty() htmlUrl!: string;
+  @ApiProperty({ format: 'date-time' }) trackedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSyncAt!: string | null;
+  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'partial'], nullable: true }) lastSyncStatus!: SyncRunStatus | null;
+  @ApiProperty({ enum: ['ok', 'renamed', 'transferred', 'deleted', 'access_lost'] }) githubState!: TrackedRepo['githubState'];
+  @ApiProperty({ type: WebhookHealthDto }) webhook!: WebhookHealthDto;
+}
+
+export class GitActorDto implements GitActor {
+  @ApiProperty({ type: String, nullable: true }) name!: string | null;
+  @ApiProperty({ type: String, nullable: true }) email!: string | null;
+  @ApiProperty({ type: String, nullable: true }) login!: string | null;
+  @ApiProperty({ format: 'date-time' }) date!: string;
+}
+
+export class CommitDto implements Commit {
+  @ApiProperty() sha!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: GitActorDto }) author!: GitActorDto;
+  @ApiProperty({ type: GitActorDto }) committer!: GitActorDto;
+  @ApiProperty({ type: Number, nullable: true }) additions!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) deletions!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) changedFiles!: number | null;
+  @ApiProperty({ type: [String] }) parents!: string[];
+  @ApiProperty() htmlUrl!: string;
+}
+
+export class PullRequestDto implements PullRequest {
+  @ApiProperty() number!: number;
+  @ApiProperty() title!: string;
+  @ApiProperty({ enum: ['open', 'closed', 'merged'] }) state!: PullState;
+  @ApiProperty() draft!: boolean;
+  @ApiProperty({ type: String, nullable: true }) author!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) mergedAt!: string | null;
+  @ApiProperty() baseRef!: string;
+  @ApiProperty() headRef!: string;
+  @ApiProperty({ type: Number, nullable: true }) additions!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) deletions!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) changedFiles!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) commits!: number | null;
+  @ApiProperty() reviewCount!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) firstReviewAt!: string | null;
+  @ApiProperty({ type: [String] }) labels!: string[];
+  @ApiProperty({ type: Number, nullable: true, description: 'Seconds from creation to merge; null while not merged' }) cycleTimeSeconds!: number | null;
+  @ApiProperty() htmlUrl!: string;
+}
+
+export class BranchDto implements Branch {
+  @ApiProperty() name!: string;
+  @ApiProperty() headSha!: string;
+  @ApiProperty() protected!: boolean;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastCommitAt!: string | null;
+  @ApiProperty({ type: Number, nullable: true }) aheadBy!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) behindBy!: number | null;
+}
+
+export class StatsPointDto implements StatsPoint {
+  @ApiProperty({ format: 'date-time' }) capturedAt!: string;
+  @ApiProperty() stars!: number;
+  @ApiProperty() forks!: number;
+  @ApiProperty() watchers!: number;
+  @ApiProperty() openIssues!: number;
+}
+
+export class CommitPageDto implements Page<Commit> {
+  @ApiProperty({ type: [CommitDto] }) items!: CommitDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class PullRequestPageDto implements Page<PullRequest> {
+  @ApiProperty({ type: [PullRequestDto] }) items!: PullRequestDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class BranchPageDto implements Page<Branch> {
+  @ApiProperty({ type: [BranchDto] }) items!: BranchDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { GithubModule } from '../github/github.module';
+import { ActivityEventEntity } from './activity-event.entity';
+import { BranchEntity } from './branch.entity';
+import { BranchCommitEntity, CommitEntity } from './commit.entity';
+import { PullRequestEntity } from './pull-request.entity';
+import { RepoAccessEntity } from './repo-access.entity';
+import { RepoAccessService } from './repo-access.service';
+import { RepoDataService } from './repo-data.service';
+import { RepoStatsSnapshotEntity } from './repo-stats-snapshot.entity';
+import { RepoStatusRegistry } from './repo-status.registry';
+import { RepoTrackingEvents } from './repo-tracking.events';
+import { ReposController } from './repos.controller';
+import { ReposService } from './repos.service';
+import { RepositoryEntity } from './repository.entity';
+import { TrackedRepoEntity } from './tracked-repo.entity';
+
+export const REPO_ENTITIES = [
+  RepositoryEntity,
+  CommitEntity,
+  BranchCommitEntity,
+  BranchEntity,
+  PullRequestEntity,
+  RepoStatsSnapshotEntity,
+  ActivityEventEntity,
+  TrackedRepoEntity,
+  RepoAccessEntity,
+];
+
+/**
+ * Tracked repositories, access control (RepoAccessService) and the repo data endpoints. Exports the
+ * entities of the shared tables, the access service, and the tracking/status hooks sync and webhooks use.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature(REPO_ENTITIES), GithubModule],
+  controllers: [ReposController],
+  providers: [RepoAccessService, RepoDataService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
+  exports: [TypeOrmModule, RepoAccessService, RepoTrackingEvents, RepoStatusRegistry],
+})
+export class ReposModule {}
