@@ -1,0 +1,162 @@
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { LiveEvent } from '@trackeep/contracts';
+import type { Request, Response } from 'express';
+import { ApiEnv } from '../config/api-env';
+import { RepoAccessService } from '../repos/repo-access.service';
+import { ActivityFeedRepository } from './activity-feed.repository';
+import { EventBus, type LiveEnvelope } from './event-bus.service';
+
+/** How many missed activity events a reconnecting client is sent at most. */
+const RESUME_LIMIT = 1000;
+/** A client that lets this much unsent data pile up is too slow to follow the stream; it is dropped. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** What a user may see is re-read at least this often, so lost access stops the stream's events. */
+const ACCESS_TTL_MS = 15_000;
+/** An event for a repo not (yet) in the cached set triggers a re-read, at most this often. */
+const ACCESS_MISS_REFRESH_MS = 1_000;
+const SENT_IDS_KEPT = 2_000;
+
+interface StreamClient {
+  res: Response;
+  /** Activity ids already written, so catch-up after a reconnect of the bus never repeats one. */
+  sent: Set<string>;
+  /** Events heard while the Last-Event-ID backlog is being sent; null once live. */
+  backlog: LiveEnvelope[] | null;
+}
+
+interface UserStreams {
+  userId: string;
+  clients: Set<StreamClient>;
+  readable: Set<string>;
+  loadedAt: number;
+  /** Serialises deliveries per user so events keep their order while access is re-read. */
+  chain: Promise<void>;
+}
+
+/**
+ * The SSE hub of this replica: one entry per signed-in user with open streams, fed by the EventBus and
+ * filtered by the repositories the user may read (RepoAccessService, cached briefly).
+ */
+@Injectable()
+export class EventStreamService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(EventStreamService.name);
+  private readonly users = new Map<string, UserStreams>();
+  private unsubscribe: (() => void) | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly bus: EventBus,
+    private readonly access: RepoAccessService,
+    private readonly activity: ActivityFeedRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.bus.subscribe((envelope) => this.dispatch(envelope));
+    this.heartbeat = setInterval(() => this.beat(), this.env.SSE_HEARTBEAT_SECONDS * 1000).unref();
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const user of this.users.values()) for (const client of user.clients) client.res.end();
+    this.users.clear();
+  }
+
+  /** Number of open streams on this replica (metrics, tests). */
+  get openStreams(): number {
+    let n = 0;
+    for (const user of this.users.values()) n += user.clients.size;
+    return n;
+  }
+
+  /** Takes over the response: SSE headers, backlog after `lastEventId`, then live events until the client leaves. */
+  async open(userId: string, req: Request, res: Response, lastEventId: string | null): Promise<void> {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
+    res.flushHeaders();
+    res.write('retry: 3000\n\n');
+
+    const user = this.userStreams(userId);
+    const client: StreamClient = { res, sent: new Set(), backlog: [] };
+    user.clients.add(client);
+    req.on('close', () => this.close(user, client));
+    await this.bus.ready;
+
+    try {
+      if (Date.now() - user.loadedAt > ACCESS_MISS_REFRESH_MS) await this.refreshAccess(user);
+      if (lastEventId !== null) {
+        const missed = await this.activity.findAfter(lastEventId, [...user.readable], RESUME_LIMIT);
+        for (const activity of missed) this.write(user, client, { repoId: activity.repoId, event: { type: 'activity', activity } });
+      }
+    } catch (err) {
+      this.logger.warn(`event stream backlog failed: ${(err as Error).message}`);
+    }
+    // Events that arrived meanwhile went through the same per-user chain; wait for it before going live.
+    await user.chain;
+    const backlog = client.backlog ?? [];
+    client.backlog = null;
+    for (const envelope of backlog) if (user.readable.has(envelope.repoId)) this.write(user, client, envelope);
+  }
+
+  private userStreams(userId: string): UserStreams {
+    let user = this.users.get(userId);
+    if (!user) {
+      user = { userId, clients: new Set(), readable: new Set(), loadedAt: 0, chain: Promise.resolve() };
+      this.users.set(userId, user);
+    }
+    return user;
+  }
+
+  private dispatch(envelope: LiveEnvelope): void {
+    for (const user of this.users.values()) {
+      user.chain = user.chain.then(() => this.deliver(user, envelope)).catch((err: Error) => this.logger.warn(`event delivery failed: ${err.message}`));
+    }
+  }
+
+  private async deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> {
+    const age = Date.now() - user.loadedAt;
+    if (age > ACCESS_TTL_MS || (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS)) await this.refreshAccess(user);
+    if (!user.readable.has(envelope.repoId)) return;
+    for (const client of user.clients) {
+      if (client.backlog) client.backlog.push(envelope);
+      else this.write(user, client, envelope);
+    }
+  }
+
+  private async refreshAccess(user: UserStreams): Promise<void> {
+    const ids = await this.access.readableRepoIds(user.userId);
+    user.readable = new Set(ids);
+    user.loadedAt = Date.now();
+  }
+
+  private write(user: UserStreams, client: StreamClient, envelope: LiveEnvelope): void {
+    const event: LiveEvent = envelope.event;
+    let frame = '';
+    if (event.type === 'activity') {
+      if (client.sent.has(event.activity.id)) return;
+      client.sent.add(event.activity.id);
+      if (client.sent.size > SENT_IDS_KEPT) client.sent.delete(client.sent.values().next().value as string);
+      frame += `id: ${event.activity.id}\n`;
+    }
+    frame += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    client.res.write(frame);
+    if (client.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.logger.warn('dropping an event stream client that does not keep up');
+      client.res.end();
+      this.close(user, client);
+    }
+  }
+
+  private beat(): void {
+    for (const user of this.users.values()) for (const client of user.clients) client.res.write(': keep-alive\n\n');
+  }
+
+  private close(user: UserStreams, client: StreamClient): void {
+    user.clients.delete(client);
+    if (user.clients.size === 0 && this.users.get(user.userId) === user) this.users.delete(user.userId);
+  }
+}

@@ -1,0 +1,24 @@
+import type { Applier } from './apply-context';
+import { applyPush, applyRefChange } from './git-refs.applier';
+import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
+import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
+
+/** Events applied to a tracked repository's data. */
+export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
+  push: applyPush,
+  pull_request: applyPullRequest,
+  pull_request_review: applyPullRequestReview,
+  create: applyRefChange,
+  delete: applyRefChange,
+  repository: applyRepositoryChange,
+  star: applyRepositoryCounters,
+  watch: applyRepositoryCounters,
+  fork: applyRepositoryCounters,
+  issues: applyRepositoryCounters,
+};
+
+/** Events about hooks and installations, handled without a tracked repository. */
+export const HOOK_EVENTS = new Set(['ping', 'installation', 'installation_repositories']);
+
+/** Every event that gets a processing job; all others are stored as ignored on arrival. */
+export const APPLIED_EVENTS: ReadonlySet<string> = new Set([...Object.keys(REPO_APPLIERS), ...HOOK_EVENTS]);

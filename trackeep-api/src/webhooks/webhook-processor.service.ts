@@ -1,0 +1,213 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import PgBoss from 'pg-boss';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { AuthSettings } from '../auth/auth-settings';
+import { ApiEnv } from '../config/api-env';
+import { EventBus } from '../events/event-bus.service';
+import { DeliveryInboxService } from './delivery-inbox.service';
+import { inTransaction } from './pg-transaction.util';
+import { MalformedPayload, PROCESSED, ignored, int, obj, type ApplyOutcome, type DeliveryRow, type TrackedRepoRef } from './processors/apply-context';
+import { HOOK_EVENTS, REPO_APPLIERS } from './processors/event-appliers';
+import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
+
+const BATCH_SIZE = 10;
+const PRUNE_QUEUE = 'webhook-prune';
+const MAX_ERROR_LENGTH = 500;
+
+interface ProcessJob {
+  deliveryId: string;
+}
+
+/**
+ * Applies inbox rows, one pg-boss job per delivery. Each delivery is applied in one transaction that first
+ * locks its inbox row and skips it unless still pending: a job pg-boss hands out twice, or two replicas racing,
+ * still apply it once. A failure rolls everything back, counts an attempt and lets pg-boss retry with backoff;
+ * after the last retry the row is parked as `failed` (visible and re-playable through the deliveries API).
+ */
+@Injectable()
+export class WebhookProcessorService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WebhookProcessorService.name);
+  private readonly workerIds: string[] = [];
+  /** Deliveries this replica applied or ignored (benchmark and tests). */
+  readonly stats = { processed: 0, ignored: 0, failedAttempts: 0 };
+
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly settings: AuthSettings,
+    private readonly dataSource: DataSource,
+    private readonly boss: PgBoss,
+    private readonly bus: EventBus,
+    private readonly inbox: DeliveryInboxService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.boss.createQueue(WEBHOOK_PROCESS_QUEUE, {
+      name: WEBHOOK_PROCESS_QUEUE,
+      retryLimit: this.env.WEBHOOK_RETRY_LIMIT,
+      retryDelay: this.env.WEBHOOK_RETRY_DELAY_SECONDS,
+      retryBackoff: true,
+      expireInSeconds: 300,
+    });
+    await this.boss.createQueue(PRUNE_QUEUE, { name: PRUNE_QUEUE, retryLimit: 0 });
+    await this.boss.schedule(PRUNE_QUEUE, '17 * * * *');
+    if (this.env.WEBHOOK_WORKERS === 0) return;
+
+    await this.boss.work<object>(PRUNE_QUEUE, async () => this.prune());
+    for (let i = 0; i < this.env.WEBHOOK_WORKERS; i++) {
+      let self = '';
+      self = await this.boss.work<ProcessJob>(
+        WEBHOOK_PROCESS_QUEUE,
+        { batchSize: BATCH_SIZE, includeMetadata: true, pollingIntervalSeconds: 1 },
+        async (jobs) => {
+          await this.handle(jobs);
+          // A full batch means more are waiting: fetch again at once instead of after the polling interval.
+          if (jobs.length === BATCH_SIZE) this.boss.notifyWorker(self);
+        },
+      );
+      this.workerIds.push(self);
+    }
+    // Deliveries stored on this replica are picked up immediately; other replicas poll every second.
+    this.inbox.onQueued(() => this.wake());
+  }
+
+  /** Makes this replica's workers fetch now rather than at their next poll. */
+  wake(): void {
+    for (const id of this.workerIds) this.boss.notifyWorker(id);
+  }
+
+  private async handle(jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>): Promise<void> {
+    for (const job of jobs) {
+      const deliveryId = job.data?.deliveryId;
+      if (typeof deliveryId !== 'string') continue;
+      try {
+        await this.process(deliveryId);
+      } catch (err) {
+        this.stats.failedAttempts++;
+        const final = job.retryCount >= job.retryLimit;
+        const message = ((err as Error).message || String(err)).slice(0, MAX_ERROR_LENGTH);
+        this.logger.warn(`webhook delivery ${deliveryId} failed (attempt ${job.retryCount + 1}${final ? ', parked' : ', will retry'}): ${message}`);
+        await this.recordFailure(deliveryId, message, final).catch((e: Error) => this.logger.error(`could not record failure of ${deliveryId}: ${e.message}`));
+        // Only this job fails; the rest of the batch completes normally.
+        await this.boss.fail(WEBHOOK_PROCESS_QUEUE, job.id, { message }).catch((e: Error) => this.logger.error(`pg-boss fail(${job.id}): ${e.message}`));
+      }
+    }
+  }
+
+  /** Applies one delivery if it is still pending. Exposed for tests and the benchmark. */
+  async process(deliveryId: string): Promise<void> {
+    const activity: Array<{ repoId: string; id: string }> = [];
+    const outcome = await inTransaction(this.dataSource, async (client) => {
+      const { rows } = await client.query<DeliveryRow>(
+        `SELECT delivery_id, event, action, hook_id, repo_id, repo_github_id, signed_with, payload, received_at, status
+           FROM webhook_deliveries WHERE delivery_id = $1 FOR UPDATE`,
+        [deliveryId],
+      );
+      const delivery = rows[0];
+      if (!delivery || delivery.status !== 'pending') return null;
+      const { outcome, repoId } = await this.apply(client, delivery, activity);
+      await client.query(
+        `UPDATE webhook_deliveries SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL,
+                processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
+          WHERE delivery_id = $1`,
+        [deliveryId, outcome.status, outcome.status === 'ignored' ? outcome.reason : null, outcome.status === 'processed' ? 1 : 0, repoId],
+      );
+      // NOTIFY inside the transaction: delivered to listeners only when (and if) it commits.
+      for (const a of activity) await this.bus.publishActivity(a.repoId, a.id, client);
+      return outcome;
+    });
+    if (outcome) this.stats[outcome.status]++;
+  }
+
+  private async apply(client: PoolClient, delivery: DeliveryRow, activity: Array<{ repoId: string; id: string }>): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
+    if (HOOK_EVENTS.has(delivery.event)) {
+      if (delivery.event === 'ping') return this.applyPing(client, delivery);
+      return { outcome: ignored('kept for GitHub App support; not applied yet'), repoId: null };
+    }
+    const applier = REPO_APPLIERS[delivery.event];
+    if (!applier) return { outcome: ignored(`event "${delivery.event}" is not used by Trackeep`), repoId: null };
+
+    const repo = await this.trackedRepo(client, delivery);
+    if (!repo) return { outcome: ignored('repository is not tracked by Trackeep'), repoId: null };
+    const payload = obj(delivery.payload) ?? {};
+    try {
+      const outcome = await applier({
+        client,
+        delivery,
+        payload,
+        repo,
+        activity: async (entry) => {
+          const { rows } = await client.query<{ id: string }>(
+            `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (repo_id, dedupe_key) DO NOTHING RETURNING id`,
+            [repo.id, entry.type, entry.actor, entry.title.slice(0, 500), entry.url, entry.occurredAt, JSON.stringify(entry.data), entry.dedupeKey],
+          );
+          if (rows[0]) activity.push({ repoId: repo.id, id: String(rows[0].id) });
+          return rows.length > 0;
+        },
+      });
+      // Hook health: the repo's hook delivered (written at most every few seconds per repo).
+      await client.query(
+        `UPDATE webhook_registrations SET last_delivery_at = now(), status = CASE WHEN status = 'failing' THEN 'active' ELSE status END
+          WHERE repo_id = $1 AND (last_delivery_at IS NULL OR last_delivery_at < now() - interval '5 seconds' OR status = 'failing')`,
+        [repo.id],
+      );
+      return { outcome, repoId: repo.id };
+    } catch (err) {
+      // Appliers check what they need before writing, so nothing was applied: keep it, marked ignored.
+      if (err instanceof MalformedPayload) return { outcome: ignored(err.message), repoId: repo.id };
+      throw err;
+    }
+  }
+
+  private async trackedRepo(client: PoolClient, delivery: DeliveryRow): Promise<TrackedRepoRef | null> {
+    if (delivery.repo_github_id === null) return null;
+    const { rows } = await client.query<{ id: string; full_name: string }>(
+      `SELECT r.id, r.full_name FROM repositories r
+        WHERE r.github_host = $1 AND r.github_id = $2 AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)`,
+      [this.settings.githubHost, delivery.repo_github_id],
+    );
+    return rows[0] ? { id: rows[0].id, fullName: rows[0].full_name } : null;
+  }
+
+  /** ping: GitHub confirms the hook works; the registration becomes active (and learns its id if it had none). */
+  private async applyPing(client: PoolClient, delivery: DeliveryRow): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
+    const payload = obj(delivery.payload) ?? {};
+    const hookId = int(payload['hook_id']) ?? int(obj(payload['hook'])?.['id']) ?? (delivery.hook_id ? Number(delivery.hook_id) : null);
+    const { rows } = await client.query<{ repo_id: string }>(
+      `UPDATE webhook_registrations w SET status = 'active', last_ping_at = now(), last_delivery_at = now(), last_error = NULL,
+              last_error_at = NULL, hook_id = COALESCE(w.hook_id, $1), updated_at = now()
+         FROM repositories r
+        WHERE r.id = w.repo_id AND (w.hook_id = $1 OR (w.hook_id IS NULL AND r.github_host = $2 AND r.github_id = $3))
+        RETURNING w.repo_id`,
+      [hookId, this.settings.githubHost, delivery.repo_github_id],
+    );
+    if (!rows[0]) return { outcome: ignored('ping from a hook Trackeep did not register'), repoId: null };
+    return { outcome: PROCESSED, repoId: rows[0].repo_id };
+  }
+
+  private async recordFailure(deliveryId: string, message: string, final: boolean): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2, status = CASE WHEN $3 THEN 'failed' ELSE status END
+        WHERE delivery_id = $1 AND status = 'pending'`,
+      [deliveryId, message, final],
+    );
+    if (final) {
+      await this.dataSource.query(
+        `UPDATE webhook_registrations w SET status = 'failing', last_error = $2, last_error_at = now(), updated_at = now()
+           FROM webhook_deliveries d WHERE d.delivery_id = $1 AND w.repo_id = d.repo_id AND w.status = 'active'`,
+        [deliveryId, `processing failed: ${message}`.slice(0, MAX_ERROR_LENGTH)],
+      );
+    }
+  }
+
+  /** Hourly: processed and ignored deliveries older than WEBHOOK_RETENTION_DAYS go; failed ones stay. */
+  private async prune(): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM webhook_deliveries WHERE delivery_id IN (
+         SELECT delivery_id FROM webhook_deliveries
+          WHERE status IN ('processed', 'ignored') AND received_at < now() - make_interval(days => $1) LIMIT 50000)`,
+      [this.env.WEBHOOK_RETENTION_DAYS],
+    );
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { verify } from '@octokit/webhooks-methods';
+import { DataSource } from 'typeorm';
+import { AuthSettings } from '../auth/auth-settings';
+import { ApiEnv } from '../config/api-env';
+import { WebhookSecretCipher } from './webhook-secret.cipher';
+
+export type SignedWith = 'hook' | 'hook_previous' | 'global' | 'global_previous';
+
+/** Which secret a delivery was signed with; for a repo hook, which repository that hook belongs to. */
+export interface VerifiedSignature {
+  signedWith: SignedWith;
+  /** The registration's repository (our id and GitHub's), when a per-repo secret matched. */
+  hookRepo: { id: string; githubId: number } | null;
+}
+
+interface HookSecrets {
+  repoId: string;
+  repoGithubId: number;
+  secrets: Array<{ secret: string; kind: 'hook' | 'hook_previous' }>;
+  expiresAt: number;
+}
+
+interface RegistrationRow {
+  repo_id: string;
+  github_id: string;
+  secret_enc: string | null;
+  previous_secret_enc: string | null;
+  previous_secret_until: Date | null;
+}
+
+const SIGNATURE_FORMAT = /^sha256=[0-9a-fA-F]{64}$/;
+const CACHE_TTL_MS = 60_000;
+const CACHE_MAX = 10_000;
+
+/**
+ * Verifies X-Hub-Signature-256 (HMAC-SHA256 over the raw body, compared in constant time by
+ * @octokit/webhooks-methods) against every secret that may have signed it: the hook's own secret and the one
+ * being rotated out (found by X-GitHub-Hook-ID, or by the payload's repository for the ping GitHub sends
+ * before we know the new hook's id), then the optional global WEBHOOK_SECRET and WEBHOOK_SECRET_PREVIOUS.
+ */
+@Injectable()
+export class WebhookSignatureService {
+  private readonly logger = new Logger(WebhookSignatureService.name);
+  private readonly cache = new Map<string, HookSecrets>();
+
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly settings: AuthSettings,
+    private readonly dataSource: DataSource,
+    private readonly cipher: WebhookSecretCipher,
+  ) {}
+
+  /** True when the header has the only shape a valid signature can have (checked before any HMAC work). */
+  static isWellFormed(signature: string): boolean {
+    return SIGNATURE_FORMAT.test(signature);
+  }
+
+  /**
+   * The secret that signed `body`, or null. `payloadRepoGithubId` is read lazily (it needs the untrusted
+   * body parsed) and only when the hook id is unknown.
+   */
+  async verify(body: string, signature: string, hookId: number | null, payloadRepoGithubId: () => number | null): Promise<VerifiedSignature | null> {
+    if (!WebhookSignatureService.isWellFormed(signature)) return null;
+    const normalized = `sha256=${signature.slice(7).toLowerCase()}`;
+
+    // A cached entry may predate a rotation done on another replica: on a miss, read the secrets again.
+    for (const fresh of [false, true]) {
+      let hook = hookId !== null ? await this.secretsFor(`h:${hookId}`, 'w.hook_id = $2', hookId, fresh) : null;
+      if (!hook) {
+        const repoGithubId = payloadRepoGithubId();
+        if (repoGithubId !== null) hook = await this.secretsFor(`r:${repoGithubId}`, 'r.github_id = $2', repoGithubId, fresh);
+      }
+      if (!hook) break;
+      for (const { secret, kind } of hook.secrets) {
+        if (await verify(secret, body, normalized)) return { signedWith: kind, hookRepo: { id: hook.repoId, githubId: hook.repoGithubId } };
+      }
+      if (!hook.fromCache) break;
+    }
+    if (this.env.WEBHOOK_SECRET && (await verify(this.env.WEBHOOK_SECRET, body, normalized))) return { signedWith: 'global', hookRepo: null };
+    if (this.env.WEBHOOK_SECRET_PREVIOUS && (await verify(this.env.WEBHOOK_SECRET_PREVIOUS, body, normalized))) {
+      return { signedWith: 'global_previous', hookRepo: null };
+    }
+    return null;
+  }
+
+  private async secretsFor(key: string, where: string, value: number, fresh: boolean): Promise<(HookSecrets & { fromCache: boolean }) | null> {
+    const cached = this.cache.get(key);
+    if (!fresh && cached && cached.expiresAt > Date.now()) return { ...cached, fromCache: true };
+    const rows: RegistrationRow[] = await this.dataSource.query(
+      `SELECT w.repo_id, r.github_id, w.secret_enc, w.previous_secret_enc, w.previous_secret_until
+         FROM webhook_registrations w JOIN repositories r ON r.id = w.repo_id
+        WHERE r.github_host = $1 AND ${where} AND w.secret_enc IS NOT NULL`,
+      [this.settings.githubHost, value],
+    );
+    const row = rows[0];
+    if (!row) return null; // unknown hooks are not cached: a hook registered a moment ago must verify at once
+    const secrets: HookSecrets['secrets'] = [];
+    const current = this.cipher.decrypt(row.secret_enc!, row.repo_id);
+    if (current) secrets.push({ secret: current, kind: 'hook' });
+    else this.logger.warn(`webhook secret of repository ${row.repo_id} cannot be decrypted (TOKEN_ENCRYPTION_KEYS changed?)`);
+    if (row.previous_secret_enc && (!row.previous_secret_until || row.previous_secret_until.getTime() > Date.now())) {
+      const previous = this.cipher.decrypt(row.previous_secret_enc, row.repo_id);
+      if (previous) secrets.push({ secret: previous, kind: 'hook_previous' });
+    }
+    const entry: HookSecrets = { repoId: row.repo_id, repoGithubId: Number(row.github_id), secrets, expiresAt: Date.now() + CACHE_TTL_MS };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(key, entry);
+    return { ...entry, fromCache: false };
+  }
+}

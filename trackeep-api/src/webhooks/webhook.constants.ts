@@ -1,0 +1,25 @@
+/** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
+export const WEBHOOK_MAX_BODY_BYTES = 25 * 1024 * 1024;
+
+/** Path of the receiver, with the global prefix (the intake middleware is mounted here). */
+export const WEBHOOK_RECEIVER_PATH = '/api/v1/webhooks/github';
+
+/** pg-boss queue processing inbox rows, one job per delivery ({ deliveryId }). */
+export const WEBHOOK_PROCESS_QUEUE = 'webhook-process';
+/** pg-boss queue registering / removing repository hooks ({ repoId, userId } / { repoId }). */
+export const WEBHOOK_REGISTER_QUEUE = 'webhook-register';
+export const WEBHOOK_UNREGISTER_QUEUE = 'webhook-unregister';
+
+/** The events Trackeep subscribes a repository hook to (those it applies; ping comes by itself). */
+export const SUBSCRIBED_EVENTS = [
+  'push',
+  'pull_request',
+  'pull_request_review',
+  'create',
+  'delete',
+  'repository',
+  'star',
+  'watch',
+  'fork',
+  'issues',
+] as const;

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { EventsModule } from '../events/events.module';
+import { GithubModule } from '../github/github.module';
+import { JobQueueModule } from '../jobs/job-queue.module';
+import { ReposModule } from '../repos/repos.module';
+import { BadSignatureLimiter } from './bad-signature.limiter';
+import { DeliveryInboxService } from './delivery-inbox.service';
+import { WebhookDeliveriesController } from './webhook-deliveries.controller';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
+import { WebhookProcessorService } from './webhook-processor.service';
+import { WebhookReceiverController } from './webhook-receiver.controller';
+import { WebhookReceiverService } from './webhook-receiver.service';
+import { WebhookRegistrationService } from './webhook-registration.service';
+import { WebhookSecretCipher } from './webhook-secret.cipher';
+import { WebhookSignatureService } from './webhook-signature.service';
+
+/**
+ * GitHub webhooks: the signed receiver and durable inbox, asynchronous processing into the shared repo tables
+ * (pg-boss), the deliveries API, and hook registration on track/untrack. The raw-body intake middleware is
+ * mounted by create-app (mountWebhookIntake), ahead of the JSON body parser.
+ */
+@Module({
+  imports: [AuthModule, GithubModule, ReposModule, EventsModule, JobQueueModule],
+  controllers: [WebhookReceiverController, WebhookDeliveriesController],
+  providers: [
+    BadSignatureLimiter,
+    WebhookSecretCipher,
+    WebhookSignatureService,
+    DeliveryInboxService,
+    WebhookReceiverService,
+    WebhookProcessorService,
+    WebhookDeliveriesRepository,
+    WebhookRegistrationService,
+  ],
+  exports: [WebhookRegistrationService],
+})
+export class WebhooksModule {}
