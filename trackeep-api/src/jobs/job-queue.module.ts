@@ -5,6 +5,30 @@ import { ApiEnv } from '../config/api-env';
 /** Schema pg-boss keeps its tables in (created and migrated by pg-boss itself on start). */
 export const JOB_QUEUE_SCHEMA = 'pgboss';
 
+let queueCreation: Promise<unknown> = Promise.resolve();
+
+/**
+ * Creates a pg-boss queue if it does not exist. pg-boss's create_queue adds a partition to its job table, and
+ * two of those running at once (two modules at start-up, or two replicas starting together) can deadlock:
+ * calls are serialised in this process and retried on a deadlock. Use this instead of boss.createQueue.
+ */
+export function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
+  const run = async (): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await boss.createQueue(name, { ...options, name });
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
+      }
+    }
+  };
+  const next = queueCreation.then(run, run);
+  queueCreation = next.catch(() => undefined);
+  return next;
+}
+
 /**
  * Stops the shared PgBoss before TypeORM closes its pool (beforeApplicationShutdown runs ahead of every
  * onApplicationShutdown), so a job handler still running can finish its database work.

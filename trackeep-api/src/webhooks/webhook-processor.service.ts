@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AuthSettings } from '../auth/auth-settings';
 import { ApiEnv } from '../config/api-env';
 import { EventBus } from '../events/event-bus.service';
+import { ensureQueue } from '../jobs/job-queue.module';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
 import { MalformedPayload, PROCESSED, ignored, int, obj, type ApplyOutcome, type DeliveryRow, type TrackedRepoRef } from './processors/apply-context';
@@ -42,14 +43,13 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.boss.createQueue(WEBHOOK_PROCESS_QUEUE, {
-      name: WEBHOOK_PROCESS_QUEUE,
+    await ensureQueue(this.boss, WEBHOOK_PROCESS_QUEUE, {
       retryLimit: this.env.WEBHOOK_RETRY_LIMIT,
       retryDelay: this.env.WEBHOOK_RETRY_DELAY_SECONDS,
       retryBackoff: true,
       expireInSeconds: 300,
     });
-    await this.boss.createQueue(PRUNE_QUEUE, { name: PRUNE_QUEUE, retryLimit: 0 });
+    await ensureQueue(this.boss, PRUNE_QUEUE, { retryLimit: 0 });
     await this.boss.schedule(PRUNE_QUEUE, '17 * * * *');
     if (this.env.WEBHOOK_WORKERS === 0) return;
 

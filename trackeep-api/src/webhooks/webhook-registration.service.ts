@@ -3,6 +3,7 @@ import type { WebhookHealth, WebhookStatus } from '@trackeep/contracts';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { ApiEnv } from '../config/api-env';
+import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
@@ -55,7 +56,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
 
   async onApplicationBootstrap(): Promise<void> {
     for (const name of [WEBHOOK_REGISTER_QUEUE, WEBHOOK_UNREGISTER_QUEUE]) {
-      await this.boss.createQueue(name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 });
+      await ensureQueue(this.boss, name, { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 });
     }
     if (this.env.WEBHOOK_WORKERS === 0) return;
     await this.boss.work<RegisterJob>(WEBHOOK_REGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async ([job]) => this.register(job!.data.repoId, job!.data.userId));
