@@ -21,7 +21,10 @@ export function generateSecrets(env = {}) {
   const clientSecret = random(32);
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = `${new Date().toISOString().slice(0, 10)}-${random(3)}`;
-  const signingKeys = { signing_kid: kid, keys: [{ ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] };
+  const signingKeys = {
+    signing_kid: kid,
+    keys: [{ ...privateKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }],
+  };
   const clients = [
     {
       client_id: clientId,
@@ -33,7 +36,10 @@ export function generateSecrets(env = {}) {
     },
   ];
   const db = (name) => `postgres://trackeep:${pgPassword}@postgres:5432/${name}`;
-  const envFile = (vars) => `${Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
+  const envFile = (vars) =>
+    `${Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`;
   return {
     'postgres.env': envFile({ POSTGRES_PASSWORD: pgPassword }),
     'gateway.env': envFile({
@@ -61,16 +67,20 @@ function main(argv) {
   const files = generateSecrets(process.env);
   const existing = Object.keys(files).filter((name) => existsSync(join(out, name)));
   if (existing.length && !argv.includes('--force')) {
-    process.stderr.write(`generate-secrets: ${out} already holds ${existing.join(', ')}; pass --force to replace them all\n`);
+    process.stderr.write(
+      `generate-secrets: ${out} already holds ${existing.join(', ')}; pass --force to replace them all\n`,
+    );
     process.exit(1);
   }
   mkdirSync(out, { recursive: true, mode: 0o700 });
   chmodSync(out, 0o700);
   // The directory keeps other users out; the files stay readable to the containers' uid 1000, because compose
   // bind-mounts them as they are.
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(out, name), content, { mode: 0o644 });
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(join(out, name), content, { mode: 0o644 });
   process.stdout.write(`generate-secrets: wrote ${Object.keys(files).length} files to ${out}\n`);
-  if (!process.env.GITHUB_CLIENT_ID) process.stdout.write('generate-secrets: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET in gateway.env\n');
+  if (!process.env.GITHUB_CLIENT_ID)
+    process.stdout.write('generate-secrets: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET in gateway.env\n');
 }
 
 if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) main(process.argv.slice(2));

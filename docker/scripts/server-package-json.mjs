@@ -14,9 +14,17 @@ const NOT_AT_SERVER_RUNTIME = [
 
 export function serverPackageJson(root) {
   const dependencies = Object.fromEntries(
-    Object.entries(root.dependencies ?? {}).filter(([name]) => !NOT_AT_SERVER_RUNTIME.some((re) => re.test(name))),
+    Object.entries(root.dependencies ?? {}).filter(
+      ([name]) => !NOT_AT_SERVER_RUNTIME.some((re) => re.test(name)),
+    ),
   );
-  return { name: `${root.name}-server`, version: root.version, private: true, license: root.license, dependencies };
+  return {
+    name: `${root.name}-server`,
+    version: root.version,
+    private: true,
+    license: root.license,
+    dependencies,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateAgainstSchema } from './support/k8s-schema';
-import { K8S_DIR, parseManifests, podContainers, podSpec, renderKustomization, type K8sObject, type PodContainer } from './support/kustomize';
+import {
+  K8S_DIR,
+  parseManifests,
+  podContainers,
+  podSpec,
+  renderKustomization,
+  type K8sObject,
+  type PodContainer,
+} from './support/kustomize';
 
 // Every overlay is rendered and every object is checked against the Kubernetes schema and against the
 // properties an operator relies on. Workloads: the two server Deployments and their migration Jobs.
@@ -21,7 +29,10 @@ interface SecurityContext {
   readOnlyRootFilesystem?: boolean;
   capabilities?: { drop?: string[]; add?: string[] };
 }
-type LabelSelector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+type LabelSelector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+};
 
 const OVERLAYS = [
   { name: 'dev', namespace: 'trackeep-dev', minReplicas: 1 },
@@ -35,8 +46,15 @@ const SERVERS = [
 const spec = <T>(o: K8sObject) => o['spec'] as T;
 const selects = (selector: LabelSelector, labels: Record<string, string> = {}) =>
   Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
-  (selector.matchExpressions ?? []).every((e) => (e.operator === 'In' ? e.values?.includes(labels[e.key]) : e.operator === 'Exists' ? e.key in labels : false));
-const templateLabels = (o: K8sObject) => (o['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+  (selector.matchExpressions ?? []).every((e) =>
+    e.operator === 'In'
+      ? e.values?.includes(labels[e.key])
+      : e.operator === 'Exists'
+        ? e.key in labels
+        : false,
+  );
+const templateLabels = (o: K8sObject) =>
+  (o['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
 const cpuMillis = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000);
 const memBytes = (q: string) => {
   const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
@@ -62,14 +80,21 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
   });
 
   it('puts every object in the overlay namespace with unique names per kind', () => {
-    for (const o of objects) expect(`${o.kind}/${o.metadata.name}:${o.metadata.namespace}`).toBe(`${o.kind}/${o.metadata.name}:${overlay.namespace}`);
+    for (const o of objects)
+      expect(`${o.kind}/${o.metadata.name}:${o.metadata.namespace}`).toBe(
+        `${o.kind}/${o.metadata.name}:${overlay.namespace}`,
+      );
     const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('has a Deployment and a migration Job for each server', () => {
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(SERVERS.map((s) => s.deployment).sort());
-    expect(of('Job').map((j) => j.metadata.name).sort()).toEqual(SERVERS.map((s) => s.job).sort());
+    expect(
+      of('Job')
+        .map((j) => j.metadata.name)
+        .sort(),
+    ).toEqual(SERVERS.map((s) => s.job).sort());
   });
 
   describe.each(['every workload container'])('%s', () => {
@@ -80,7 +105,13 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       for (const { w, c } of containers) {
         const r = c['resources'] as Resources;
         const where = `${w.kind}/${w.metadata.name}/${c.name}`;
-        expect({ where, cpu: r?.requests?.cpu, memory: r?.requests?.memory, cpuLimit: r?.limits?.cpu, memoryLimit: r?.limits?.memory }).toEqual({
+        expect({
+          where,
+          cpu: r?.requests?.cpu,
+          memory: r?.requests?.memory,
+          cpuLimit: r?.limits?.cpu,
+          memoryLimit: r?.limits?.memory,
+        }).toEqual({
           where,
           cpu: expect.any(String),
           memory: expect.any(String),
@@ -95,9 +126,18 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
     it('runs as non-root on a read-only root filesystem, without privilege escalation or capabilities', () => {
       for (const { w, c } of containers) {
         const sc = c['securityContext'] as SecurityContext;
-        const pod = podSpec(w) as { securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } } };
+        const pod = podSpec(w) as {
+          securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
+        };
         const where = `${w.kind}/${w.metadata.name}/${c.name}`;
-        expect({ where, runAsNonRoot: sc?.runAsNonRoot, readOnlyRootFilesystem: sc?.readOnlyRootFilesystem, allowPrivilegeEscalation: sc?.allowPrivilegeEscalation, drop: sc?.capabilities?.drop, add: sc?.capabilities?.add }).toEqual({
+        expect({
+          where,
+          runAsNonRoot: sc?.runAsNonRoot,
+          readOnlyRootFilesystem: sc?.readOnlyRootFilesystem,
+          allowPrivilegeEscalation: sc?.allowPrivilegeEscalation,
+          drop: sc?.capabilities?.drop,
+          add: sc?.capabilities?.add,
+        }).toEqual({
           where,
           runAsNonRoot: true,
           readOnlyRootFilesystem: true,
@@ -105,7 +145,11 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
           drop: ['ALL'],
           add: undefined,
         });
-        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: 'RuntimeDefault' } });
+        expect(pod.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          runAsUser: expect.any(Number),
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
         expect(pod.securityContext!.runAsUser).toBeGreaterThan(0);
       }
     });
@@ -113,21 +157,35 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
     it('gives a writable /tmp as an emptyDir, the only writable path', () => {
       for (const { w, c } of containers) {
         const mounts = (c['volumeMounts'] as { name: string; mountPath: string; readOnly?: boolean }[]) ?? [];
-        const volumes = ((podSpec(w)!['volumes'] as { name: string; emptyDir?: object; secret?: object }[]) ?? []);
+        const volumes =
+          (podSpec(w)!['volumes'] as { name: string; emptyDir?: object; secret?: object }[]) ?? [];
         const tmp = mounts.find((m) => m.mountPath === '/tmp');
         expect(tmp && volumes.find((v) => v.name === tmp.name)?.emptyDir).toBeDefined();
-        for (const m of mounts.filter((m) => m.mountPath !== '/tmp')) expect({ mount: m.mountPath, readOnly: m.readOnly }).toEqual({ mount: m.mountPath, readOnly: true });
+        for (const m of mounts.filter((m) => m.mountPath !== '/tmp'))
+          expect({ mount: m.mountPath, readOnly: m.readOnly }).toEqual({
+            mount: m.mountPath,
+            readOnly: true,
+          });
       }
     });
 
     it('mounts no service account token', () => {
-      for (const w of workloads) expect({ w: w.metadata.name, automount: podSpec(w)!['automountServiceAccountToken'] }).toEqual({ w: w.metadata.name, automount: false });
+      for (const w of workloads)
+        expect({ w: w.metadata.name, automount: podSpec(w)!['automountServiceAccountToken'] }).toEqual({
+          w: w.metadata.name,
+          automount: false,
+        });
     });
 
     it('reads configuration from ConfigMaps in the overlay and from the documented Secrets', () => {
-      const exampleSecrets = parseManifests(readFileSync(join(K8S_DIR, 'examples', 'secrets.example.yaml'), 'utf8')).map((s) => s.metadata.name);
+      const exampleSecrets = parseManifests(
+        readFileSync(join(K8S_DIR, 'examples', 'secrets.example.yaml'), 'utf8'),
+      ).map((s) => s.metadata.name);
       for (const { c } of containers) {
-        for (const from of (c['envFrom'] as { configMapRef?: { name: string }; secretRef?: { name: string } }[]) ?? []) {
+        for (const from of (c['envFrom'] as {
+          configMapRef?: { name: string };
+          secretRef?: { name: string };
+        }[]) ?? []) {
           if (from.configMapRef) expect(get('ConfigMap', from.configMapRef.name)).toBeDefined();
           if (from.secretRef) expect(exampleSecrets).toContain(from.secretRef.name);
         }
@@ -146,31 +204,49 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       expect(probe('startupProbe')?.httpGet?.path).toBe('/healthz');
       expect(probe('livenessProbe')?.httpGet?.path).toBe('/healthz');
       expect(probe('readinessProbe')?.httpGet?.path).toBe('/readyz');
-      for (const name of ['startupProbe', 'livenessProbe', 'readinessProbe']) expect(ports(c).map((p) => p.name)).toContain(probe(name).httpGet!.port);
+      for (const name of ['startupProbe', 'livenessProbe', 'readinessProbe'])
+        expect(ports(c).map((p) => p.name)).toContain(probe(name).httpGet!.port);
       // The startup probe gives a cold start (TLS to the database, module init) a minute before liveness applies.
-      expect((probe('startupProbe').periodSeconds ?? 10) * (probe('startupProbe').failureThreshold ?? 3)).toBeGreaterThanOrEqual(60);
+      expect(
+        (probe('startupProbe').periodSeconds ?? 10) * (probe('startupProbe').failureThreshold ?? 3),
+      ).toBeGreaterThanOrEqual(60);
     });
 
     it('drains before it is killed: preStop pause plus shutdown timeout fit in the grace period', () => {
       const pod = podSpec(deployment())!;
       const c = container();
-      const preStop = (c['lifecycle'] as { preStop?: { exec?: { command: string[] } } })?.preStop?.exec?.command;
+      const preStop = (c['lifecycle'] as { preStop?: { exec?: { command: string[] } } })?.preStop?.exec
+        ?.command;
       expect(preStop?.[0]).toBe('sleep');
       const config = get('ConfigMap', `${server.deployment}-config`)['data'] as Record<string, string>;
       const shutdownSeconds = Number(config['SHUTDOWN_TIMEOUT_MS']) / 1000;
       expect(shutdownSeconds).toBeGreaterThan(0);
-      expect(Number(preStop![1]) + shutdownSeconds).toBeLessThan(pod['terminationGracePeriodSeconds'] as number);
+      expect(Number(preStop![1]) + shutdownSeconds).toBeLessThan(
+        pod['terminationGracePeriodSeconds'] as number,
+      );
     });
 
     it('rolls out without dropping below the current capacity', () => {
-      expect(spec<{ strategy: object }>(deployment()).strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+      expect(spec<{ strategy: object }>(deployment()).strategy).toEqual({
+        type: 'RollingUpdate',
+        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+      });
     });
 
     it('leaves the replica count to a HorizontalPodAutoscaler with sane bounds', () => {
       expect(spec<{ replicas?: number }>(deployment()).replicas).toBeUndefined();
-      const hpa = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler' && spec<{ scaleTargetRef: { name: string } }>(o).scaleTargetRef.name === server.deployment);
+      const hpa = objects.filter(
+        (o) =>
+          o.kind === 'HorizontalPodAutoscaler' &&
+          spec<{ scaleTargetRef: { name: string } }>(o).scaleTargetRef.name === server.deployment,
+      );
       expect(hpa).toHaveLength(1);
-      const s = spec<{ scaleTargetRef: { kind: string; apiVersion: string }; minReplicas: number; maxReplicas: number; metrics: unknown[] }>(hpa[0]);
+      const s = spec<{
+        scaleTargetRef: { kind: string; apiVersion: string };
+        minReplicas: number;
+        maxReplicas: number;
+        metrics: unknown[];
+      }>(hpa[0]);
       expect(s.scaleTargetRef).toMatchObject({ kind: 'Deployment', apiVersion: 'apps/v1' });
       expect(s.minReplicas).toBeGreaterThanOrEqual(overlay.minReplicas);
       expect(s.maxReplicas).toBeGreaterThan(s.minReplicas);
@@ -178,10 +254,16 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
     });
 
     it('has a PodDisruptionBudget that selects its pods and still lets a node drain', () => {
-      const pdbs = of('PodDisruptionBudget').filter((p) => selects(spec<{ selector: LabelSelector }>(p).selector, templateLabels(deployment())));
+      const pdbs = of('PodDisruptionBudget').filter((p) =>
+        selects(spec<{ selector: LabelSelector }>(p).selector, templateLabels(deployment())),
+      );
       expect(pdbs).toHaveLength(1);
       const s = spec<{ minAvailable?: number; maxUnavailable?: number }>(pdbs[0]);
-      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && spec<{ scaleTargetRef: { name: string } }>(o).scaleTargetRef.name === server.deployment)!;
+      const hpa = objects.find(
+        (o) =>
+          o.kind === 'HorizontalPodAutoscaler' &&
+          spec<{ scaleTargetRef: { name: string } }>(o).scaleTargetRef.name === server.deployment,
+      )!;
       const minReplicas = spec<{ minReplicas: number }>(hpa).minReplicas;
       if (s.minAvailable !== undefined) expect(s.minAvailable).toBeLessThan(minReplicas);
       else expect(s.maxUnavailable).toBeGreaterThanOrEqual(1);
@@ -189,14 +271,21 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
 
     it('is reached through a Service whose selector and target port match the pods', () => {
       const svc = get('Service', server.service);
-      const s = spec<{ selector: Record<string, string>; ports: { name: string; port: number; targetPort: string }[] }>(svc);
+      const s = spec<{
+        selector: Record<string, string>;
+        ports: { name: string; port: number; targetPort: string }[];
+      }>(svc);
       expect(selects({ matchLabels: s.selector }, templateLabels(deployment()))).toBe(true);
       for (const p of s.ports) expect(ports(container()).map((cp) => cp.name)).toContain(p.targetPort);
     });
 
     it('is migrated by a Job that runs migrate.js from the same image with the same configuration', () => {
       const job = get('Job', server.job);
-      const jobSpec = spec<{ backoffLimit: number; activeDeadlineSeconds: number; ttlSecondsAfterFinished: number }>(job);
+      const jobSpec = spec<{
+        backoffLimit: number;
+        activeDeadlineSeconds: number;
+        ttlSecondsAfterFinished: number;
+      }>(job);
       const [migrate] = podContainers(job);
       expect(migrate.image).toBe(container().image);
       expect(migrate['command']).toEqual(['node', 'migrate.js']);
@@ -211,29 +300,57 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
 
     it('lets the ingress controller reach it only on its HTTP port, and denies everything else by default', () => {
       const labels = templateLabels(deployment());
-      const policies = of('NetworkPolicy').filter((p) => selects(spec<{ podSelector: LabelSelector }>(p).podSelector, labels));
+      const policies = of('NetworkPolicy').filter((p) =>
+        selects(spec<{ podSelector: LabelSelector }>(p).podSelector, labels),
+      );
       const denyAll = policies.filter((p) => {
         const s = spec<{ policyTypes: string[]; ingress?: unknown[]; egress?: unknown[] }>(p);
-        return s.policyTypes.includes('Ingress') && s.policyTypes.includes('Egress') && !s.ingress && !s.egress;
+        return (
+          s.policyTypes.includes('Ingress') && s.policyTypes.includes('Egress') && !s.ingress && !s.egress
+        );
       });
       expect(denyAll).toHaveLength(1);
-      const ingressRules = policies.flatMap((p) => spec<{ ingress?: { from: { namespaceSelector?: LabelSelector }[]; ports: { port: string | number }[] }[] }>(p).ingress ?? []);
-      const fromIngressController = ingressRules.filter((r) => r.from.some((f) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx'));
+      const ingressRules = policies.flatMap(
+        (p) =>
+          spec<{
+            ingress?: { from: { namespaceSelector?: LabelSelector }[]; ports: { port: string | number }[] }[];
+          }>(p).ingress ?? [],
+      );
+      const fromIngressController = ingressRules.filter((r) =>
+        r.from.some(
+          (f) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ingress-nginx',
+        ),
+      );
       expect(fromIngressController.length).toBeGreaterThan(0);
       for (const rule of ingressRules) expect(rule.ports.map((p) => p.port)).toEqual(['http']);
-      const egress = policies.flatMap((p) => spec<{ egress?: { ports: { port: number }[] }[] }>(p).egress ?? []).flatMap((r) => r.ports.map((p) => p.port));
+      const egress = policies
+        .flatMap((p) => spec<{ egress?: { ports: { port: number }[] }[] }>(p).egress ?? [])
+        .flatMap((r) => r.ports.map((p) => p.port));
       expect(egress).toEqual(expect.arrayContaining([53, 5432, 443]));
     });
   });
 
   describe('Ingress', () => {
     const ingress = () => get('Ingress', 'trackeep');
-    type Rule = { host: string; http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { name: string } } } }[] } };
+    type Rule = {
+      host: string;
+      http: {
+        paths: {
+          path: string;
+          pathType: string;
+          backend: { service: { name: string; port: { name: string } } };
+        }[];
+      };
+    };
     const rules = () => spec<{ rules: Rule[] }>(ingress()).rules;
     /** The backend the ingress controller picks for a request: the longest matching Prefix path. */
     const route = (host: string, path: string) => {
       const rule = rules().find((r) => r.host === host);
-      const matches = (rule?.http.paths ?? []).filter((p) => p.pathType === 'Prefix' && (p.path === '/' || path === p.path || path.startsWith(`${p.path.replace(/\/$/, '')}/`)));
+      const matches = (rule?.http.paths ?? []).filter(
+        (p) =>
+          p.pathType === 'Prefix' &&
+          (p.path === '/' || path === p.path || path.startsWith(`${p.path.replace(/\/$/, '')}/`)),
+      );
       matches.sort((a, b) => b.path.length - a.path.length);
       return matches[0] && { path: matches[0].path, service: matches[0].backend.service.name };
     };
@@ -244,19 +361,33 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       expect(route(instance, '/repos/octo/hello')).toEqual({ path: '/', service: 'trackeep-api' });
       expect(route(instance, '/api/v1/repos')).toEqual({ path: '/api', service: 'trackeep-api' });
       expect(route(instance, '/api/v1/events/stream')).toEqual({ path: '/api', service: 'trackeep-api' });
-      expect(route(instance, '/api/v1/webhooks/github')).toEqual({ path: '/api/v1/webhooks', service: 'trackeep-api' });
+      expect(route(instance, '/api/v1/webhooks/github')).toEqual({
+        path: '/api/v1/webhooks',
+        service: 'trackeep-api',
+      });
       expect(route(gateway, '/authorize')).toEqual({ path: '/', service: 'trackeep-gateway' });
-      expect(route(gateway, '/.well-known/oauth-authorization-server')).toEqual({ path: '/', service: 'trackeep-gateway' });
+      expect(route(gateway, '/.well-known/oauth-authorization-server')).toEqual({
+        path: '/',
+        service: 'trackeep-gateway',
+      });
     });
 
     it('points every backend at an existing Service port and serves both hosts over TLS', () => {
       for (const rule of rules())
         for (const p of rule.http.paths) {
           const svc = get('Service', p.backend.service.name);
-          expect(spec<{ ports: { name: string }[] }>(svc).ports.map((sp) => sp.name)).toContain(p.backend.service.port.name);
+          expect(spec<{ ports: { name: string }[] }>(svc).ports.map((sp) => sp.name)).toContain(
+            p.backend.service.port.name,
+          );
         }
-      const tlsHosts = spec<{ tls: { hosts: string[]; secretName: string }[] }>(ingress()).tls.flatMap((t) => t.hosts);
-      expect(tlsHosts.sort()).toEqual(rules().map((r) => r.host).sort());
+      const tlsHosts = spec<{ tls: { hosts: string[]; secretName: string }[] }>(ingress()).tls.flatMap(
+        (t) => t.hosts,
+      );
+      expect(tlsHosts.sort()).toEqual(
+        rules()
+          .map((r) => r.host)
+          .sort(),
+      );
     });
 
     it('uses the same public hosts as the servers are configured with', () => {
@@ -269,7 +400,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       expect(gw['SERVICE_DOMAIN']).toBe(`https://${gateway}`);
     });
 
-    it('accepts webhook bodies up to GitHub\'s 25 MB', () => {
+    it("accepts webhook bodies up to GitHub's 25 MB", () => {
       expect(ingress().metadata.annotations?.['nginx.ingress.kubernetes.io/proxy-body-size']).toBe('25m');
     });
   });
@@ -288,24 +419,42 @@ describe('Secret examples', () => {
   const secrets = parseManifests(readFileSync(join(K8S_DIR, 'examples', 'secrets.example.yaml'), 'utf8'));
 
   it('are valid Secrets holding placeholders only', () => {
-    expect(secrets.map((s) => s.metadata.name).sort()).toEqual(['trackeep-api-secrets', 'trackeep-gateway-files', 'trackeep-gateway-secrets']);
+    expect(secrets.map((s) => s.metadata.name).sort()).toEqual([
+      'trackeep-api-secrets',
+      'trackeep-gateway-files',
+      'trackeep-gateway-secrets',
+    ]);
     for (const s of secrets) {
       validateAgainstSchema(s);
       expect(s['data']).toBeUndefined();
-      for (const [key, value] of Object.entries(s['stringData'] as Record<string, string>)) expect({ key, placeholder: value.includes('REPLACE_ME') }).toEqual({ key, placeholder: true });
+      for (const [key, value] of Object.entries(s['stringData'] as Record<string, string>))
+        expect({ key, placeholder: value.includes('REPLACE_ME') }).toEqual({ key, placeholder: true });
     }
   });
 
   it('are not part of any kustomization, so applying an overlay never overwrites real Secrets', () => {
-    for (const overlay of OVERLAYS) expect(renderKustomization(join(K8S_DIR, 'overlays', overlay.name)).filter((o) => o.kind === 'Secret')).toEqual([]);
+    for (const overlay of OVERLAYS)
+      expect(
+        renderKustomization(join(K8S_DIR, 'overlays', overlay.name)).filter((o) => o.kind === 'Secret'),
+      ).toEqual([]);
   });
 
   it('provide the file names the gateway configuration points at', () => {
-    const files = secrets.find((s) => s.metadata.name === 'trackeep-gateway-files')!['stringData'] as Record<string, string>;
+    const files = secrets.find((s) => s.metadata.name === 'trackeep-gateway-files')!['stringData'] as Record<
+      string,
+      string
+    >;
     const gateway = renderKustomization(join(K8S_DIR, 'overlays', 'prod'));
-    const config = gateway.find((o) => o.metadata.name === 'trackeep-gateway-config')!['data'] as Record<string, string>;
-    const deployment = gateway.find((o) => o.kind === 'Deployment' && o.metadata.name === 'trackeep-gateway')!;
-    const mount = (podContainers(deployment)[0]['volumeMounts'] as { name: string; mountPath: string }[]).find((m) => m.name === 'gateway-files')!;
+    const config = gateway.find((o) => o.metadata.name === 'trackeep-gateway-config')!['data'] as Record<
+      string,
+      string
+    >;
+    const deployment = gateway.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === 'trackeep-gateway',
+    )!;
+    const mount = (
+      podContainers(deployment)[0]['volumeMounts'] as { name: string; mountPath: string }[]
+    ).find((m) => m.name === 'gateway-files')!;
     expect(config['GATEWAY_SIGNING_KEYS_FILE']).toBe(`${mount.mountPath}/signing-keys.json`);
     expect(config['GATEWAY_CLIENTS_FILE']).toBe(`${mount.mountPath}/clients.json`);
     expect(Object.keys(files).sort()).toEqual(['clients.json', 'signing-keys.json']);

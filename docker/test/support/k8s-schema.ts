@@ -13,7 +13,6 @@ export function validateAgainstSchema(o: K8sObject): void {
   const modulePath = `kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`;
   let Model: ModelClass;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     Model = (require(modulePath) as Record<string, ModelClass>)[o.kind];
   } catch {
     throw new Error(`${o.apiVersion} ${o.kind} is not a Kubernetes kind known to kubernetes-models`);

@@ -11,12 +11,17 @@ import { parseAllDocuments, parse } from 'yaml';
 export interface K8sObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [field: string]: unknown;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
 
 interface Kustomization {
   apiVersion?: string;
@@ -42,14 +47,23 @@ export function parseManifests(text: string): K8sObject[] {
 
 export function renderKustomization(dir: string): K8sObject[] {
   const root = resolve(dir);
-  const k = parse(readFileSync(join(root, 'kustomization.yaml'), 'utf8'), { version: '1.1' }) as Kustomization;
+  const k = parse(readFileSync(join(root, 'kustomization.yaml'), 'utf8'), {
+    version: '1.1',
+  }) as Kustomization;
   const unsupported = Object.keys(k).filter((key) => !SUPPORTED.has(key));
-  if (unsupported.length) throw new Error(`${root}: kustomization fields not supported by the test renderer: ${unsupported.join(', ')}`);
+  if (unsupported.length)
+    throw new Error(
+      `${root}: kustomization fields not supported by the test renderer: ${unsupported.join(', ')}`,
+    );
 
   let objects: K8sObject[] = [];
   for (const entry of k.resources ?? []) {
     const path = resolve(root, entry);
-    objects.push(...(statSync(path).isDirectory() ? renderKustomization(path) : parseManifests(readFileSync(path, 'utf8'))));
+    objects.push(
+      ...(statSync(path).isDirectory()
+        ? renderKustomization(path)
+        : parseManifests(readFileSync(path, 'utf8'))),
+    );
   }
   objects = objects.map((o) => structuredClone(o));
 
@@ -57,7 +71,10 @@ export function renderKustomization(dir: string): K8sObject[] {
     if (p.path) {
       for (const patch of parseManifests(readFileSync(resolve(root, p.path), 'utf8'))) {
         const target = find(objects, patch.kind, patch.metadata.name, root);
-        Object.assign(target, strategicMerge(target as unknown as JsonObject, patch as unknown as JsonObject));
+        Object.assign(
+          target,
+          strategicMerge(target as unknown as JsonObject, patch as unknown as JsonObject),
+        );
       }
     } else if (p.patch && p.target) {
       const ops = parse(p.patch, { version: '1.1' }) as JsonPatchOp[];
@@ -69,16 +86,24 @@ export function renderKustomization(dir: string): K8sObject[] {
   }
   if (k.namespace) for (const o of objects) o.metadata.namespace = k.namespace;
   for (const l of k.labels ?? []) {
-    if (l.includeSelectors || l.includeTemplates) throw new Error(`${root}: labels with selectors/templates are not supported by the test renderer`);
+    if (l.includeSelectors || l.includeTemplates)
+      throw new Error(`${root}: labels with selectors/templates are not supported by the test renderer`);
     for (const o of objects) o.metadata.labels = { ...o.metadata.labels, ...l.pairs };
   }
-  for (const image of k.images ?? []) for (const o of objects) for (const c of podContainers(o)) c.image = retag(c.image, image);
+  for (const image of k.images ?? [])
+    for (const o of objects) for (const c of podContainers(o)) c.image = retag(c.image, image);
   return objects;
 }
 
-function find(objects: K8sObject[], kind: string | undefined, name: string | undefined, where: string): K8sObject {
+function find(
+  objects: K8sObject[],
+  kind: string | undefined,
+  name: string | undefined,
+  where: string,
+): K8sObject {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
-  if (found.length !== 1) throw new Error(`${where}: patch target ${kind}/${name} matches ${found.length} objects`);
+  if (found.length !== 1)
+    throw new Error(`${where}: patch target ${kind}/${name} matches ${found.length} objects`);
   return found[0];
 }
 
@@ -91,7 +116,9 @@ export interface PodContainer {
 /** The containers and init containers of a workload's pod template (Deployment, Job, ...). */
 export function podContainers(o: K8sObject): PodContainer[] {
   const pod = podSpec(o);
-  return pod ? [...((pod['initContainers'] as PodContainer[]) ?? []), ...((pod['containers'] as PodContainer[]) ?? [])] : [];
+  return pod
+    ? [...((pod['initContainers'] as PodContainer[]) ?? []), ...((pod['containers'] as PodContainer[]) ?? [])]
+    : [];
 }
 
 export function podSpec(o: K8sObject): Record<string, unknown> | undefined {
@@ -126,7 +153,8 @@ export function strategicMerge(base: JsonObject, patch: JsonObject): JsonObject 
   const out: JsonObject = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete out[key];
-    else if (Array.isArray(value) && Array.isArray(out[key]) && MERGE_KEYS[key]) out[key] = mergeList(out[key] as Json[], value, MERGE_KEYS[key]);
+    else if (Array.isArray(value) && Array.isArray(out[key]) && MERGE_KEYS[key])
+      out[key] = mergeList(out[key] as Json[], value, MERGE_KEYS[key]);
     else if (isObject(value) && isObject(out[key])) out[key] = strategicMerge(out[key] as JsonObject, value);
     else out[key] = value;
   }
@@ -156,18 +184,27 @@ interface JsonPatchOp {
 }
 
 export function applyJsonPatch(doc: JsonObject, op: JsonPatchOp): void {
-  const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = op.path
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const last = parts.pop();
   if (last === undefined) throw new Error(`json patch: cannot ${op.op} the document root`);
   let parent: Json = doc;
   for (const part of parts) {
-    const next: Json | undefined = Array.isArray(parent) ? parent[Number(part)] : isObject(parent) ? parent[part] : undefined;
-    if (next === undefined || next === null || typeof next !== 'object') throw new Error(`json patch: ${op.path} does not exist`);
+    const next: Json | undefined = Array.isArray(parent)
+      ? parent[Number(part)]
+      : isObject(parent)
+        ? parent[part]
+        : undefined;
+    if (next === undefined || next === null || typeof next !== 'object')
+      throw new Error(`json patch: ${op.path} does not exist`);
     parent = next;
   }
   if (Array.isArray(parent)) {
     const index = last === '-' ? parent.length : Number(last);
-    if (!(index >= 0 && index <= parent.length) || (op.op !== 'add' && index >= parent.length)) throw new Error(`json patch: ${op.path} is out of range`);
+    if (!(index >= 0 && index <= parent.length) || (op.op !== 'add' && index >= parent.length))
+      throw new Error(`json patch: ${op.path} is out of range`);
     if (op.op === 'add') parent.splice(index, 0, op.value as Json);
     else if (op.op === 'replace') parent[index] = op.value as Json;
     else parent.splice(index, 1);
