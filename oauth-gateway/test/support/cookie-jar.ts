@@ -1,4 +1,5 @@
-// A small browser stand-in: a cookie jar with host-only cookies (Path, Max-Age/Expires, deletion) and a
+// A small browser stand-in: a cookie jar with host-only cookies (Path, Max-Age/Expires, deletion; like browsers,
+// cookies are per host name, not per port) and a
 // navigator that follows redirects the way a browser does, sending the jar's cookies on each hop.
 
 interface StoredCookie {
@@ -16,7 +17,7 @@ export class CookieJar {
   readonly seen: string[] = [];
 
   store(url: string, response: Response): void {
-    const host = new URL(url).host;
+    const host = new URL(url).hostname;
     for (const header of response.headers.getSetCookie()) {
       this.seen.push(header);
       const [pair, ...attrs] = header.split(';').map((s) => s.trim());
@@ -43,7 +44,7 @@ export class CookieJar {
 
   header(url: string): string | undefined {
     const u = new URL(url);
-    const cookies = this.byHost.get(u.host);
+    const cookies = this.byHost.get(u.hostname);
     if (!cookies) return undefined;
     const now = Date.now();
     const pairs = [...cookies.entries()]

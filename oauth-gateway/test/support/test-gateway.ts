@@ -47,6 +47,8 @@ export interface TestGatewayOptions {
   github?: GatewayGithubSettings;
   /** Register clients through GATEWAY_CLIENTS_FILE instead of GATEWAY_CLIENTS. */
   clientsFile?: boolean;
+  /** A second replica: same database, keys and clients as this gateway (its close() leaves them alone). */
+  replicaOf?: TestGateway;
 }
 
 export interface TestGateway {
@@ -93,15 +95,20 @@ export function makeClients(specs: ClientSpec[]): Record<string, TestClient> {
   );
 }
 
+async function newKeys(): Promise<SigningKeysFile> {
+  const key = await generateSigningJwk('ES256', 'test-key-1');
+  return { signing_kid: key.kid, keys: [key] };
+}
+
 /** The real gateway, listening on 127.0.0.1, on a fresh migrated database of its own, with fresh keys. */
 export async function createTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const db = await createTestDatabase(GATEWAY_TEMPLATE_DB);
+  const primary = options.replicaOf;
+  const db = primary ? primary.db : await createTestDatabase(GATEWAY_TEMPLATE_DB);
   const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
-  const key = await generateSigningJwk('ES256', 'test-key-1');
-  const keys: SigningKeysFile = { signing_kid: key.kid, keys: [key] };
+  const keys: SigningKeysFile = primary ? primary.keys : await newKeys();
   const keysFile = join(dir, 'signing-keys.json');
   writeSigningKeysFile(keysFile, keys);
-  const clients = makeClients(options.clients ?? DEFAULT_CLIENTS);
+  const clients = primary ? primary.clients : makeClients(options.clients ?? DEFAULT_CLIENTS);
   const registered = JSON.stringify(Object.values(clients).map((c) => c.registered));
   const clientsFile = options.clientsFile ? join(dir, 'clients.json') : null;
   if (clientsFile) writeFileSync(clientsFile, registered);
@@ -143,7 +150,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     logs,
     async close() {
       await app.close();
-      await db.drop();
+      if (!primary) await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
