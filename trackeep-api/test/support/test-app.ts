@@ -31,6 +31,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const app = await createApp(config, { logStream });
   await app.init();
+  // NestFactory.create buffers application logs until listen(); tests never listen, so flush them here.
+  app.flushLogs();
   return {
     app,
     db,

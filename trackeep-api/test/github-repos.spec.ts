@@ -1,0 +1,137 @@
+import { Client } from 'pg';
+import { UsersService } from '../src/auth/users.service';
+import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+
+describe('GET /api/v1/github/repos (GitHub simulator)', () => {
+  let h: AuthHarness;
+  let db: Client;
+  let session: string;
+  let userId: string;
+
+  beforeAll(async () => {
+    // octocat owns 120 repos and belongs to an org with 120 more: three pages of 100.
+    h = await startAuthHarness({ sim: { sizes: { reposPerOwner: 120, orgs: 1, commitsPerRepo: 5, pullsPerRepo: 1, issuesPerRepo: 0 } } });
+    db = new Client({ connectionString: h.t.db.url });
+    await db.connect();
+    ({ session } = await h.signIn('octocat'));
+    userId = (await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session))).body.id;
+  });
+  afterAll(async () => {
+    await db.end();
+    await h.close();
+  });
+
+  const list = () => h.http().get('/api/v1/github/repos').set('Cookie', withSession(session));
+
+  async function coreRemaining(): Promise<number> {
+    const token = await h.t.app.get(UsersService).githubToken(userId);
+    const res = await fetch(`${h.sim.apiUrl}/rate_limit`, { headers: { authorization: `token ${token}` } });
+    return ((await res.json()) as { resources: { core: { remaining: number } } }).resources.core.remaining;
+  }
+
+  it('returns every accessible repository across all pages, with the fields the dashboard shows', async () => {
+    const octocat = h.sim.world.user('octocat')!;
+    const expected = [...h.sim.world.repos.values()].filter((r) => !r.deleted && h.sim.world.affiliationOf(r, octocat.id));
+    expect(expected.length).toBeGreaterThan(200);
+
+    const res = await list().expect(200);
+    expect(res.body).toHaveLength(expected.length);
+    expect(new Set(res.body.map((r: { githubId: number }) => r.githubId))).toEqual(new Set(expected.map((r) => r.id)));
+
+    const hello = res.body.find((r: { fullName: string }) => r.fullName === 'octocat/Hello-World');
+    expect(hello).toEqual({
+      githubId: expect.any(Number),
+      nodeId: expect.any(String),
+      owner: 'octocat',
+      name: 'Hello-World',
+      fullName: 'octocat/Hello-World',
+      description: hello.description,
+      language: hello.language,
+      visibility: 'public',
+      defaultBranch: expect.any(String),
+      stars: expect.any(Number),
+      forks: expect.any(Number),
+      watchers: expect.any(Number),
+      openIssues: expect.any(Number),
+      pushedAt: expect.stringMatching(/^\d{4}-/),
+      updatedAt: expect.stringMatching(/^\d{4}-/),
+      permission: 'admin',
+      tracked: false,
+    });
+    expect([hello.description, hello.language].every((v) => v === null || typeof v === 'string')).toBe(true);
+    const priv = res.body.find((r: { visibility: string }) => r.visibility === 'private');
+    expect(priv).toBeDefined();
+  });
+
+  it('costs no rate limit when nothing changed (conditional requests with stored ETags), and refetches what changed', async () => {
+    await list().expect(200);
+    const before = await coreRemaining();
+    const notModifiedBefore = h.sim.stats().rest.notModified;
+    const again = await list().expect(200);
+    expect(await coreRemaining()).toBe(before);
+    expect(h.sim.stats().rest.notModified - notModifiedBefore).toBe(3);
+
+    await h.sim.world.star({ owner: 'octocat', repo: 'Hello-World', login: 'hubot' });
+    const changed = await list().expect(200);
+    const stars = (body: Array<{ fullName: string; stars: number }>) => body.find((r) => r.fullName === 'octocat/Hello-World')!.stars;
+    expect(stars(changed.body)).toBe(stars(again.body) + 1);
+    expect(await coreRemaining()).toBe(before - 1); // only the page that changed was paid for
+  });
+
+  it('marks the repositories the user tracks', async () => {
+    await h.http().post('/api/v1/repos/octocat/Hello-World/track').set('Cookie', withSession(session)).set(CSRF).expect(201);
+    const res = await list().expect(200);
+    const tracked = res.body.filter((r: { tracked: boolean }) => r.tracked).map((r: { fullName: string }) => r.fullName);
+    expect(tracked).toEqual(['octocat/Hello-World']);
+  });
+
+  it('keeps ETags per user: another user never gets this user’s cached list', async () => {
+    const other = await h.signIn('hubot');
+    const res = await h.http().get('/api/v1/github/repos').set('Cookie', withSession(other.session)).expect(200);
+    const hubot = h.sim.world.user('hubot')!;
+    const expected = [...h.sim.world.repos.values()].filter((r) => !r.deleted && h.sim.world.affiliationOf(r, hubot.id));
+    expect(res.body).toHaveLength(expected.length);
+  });
+
+  it('retries a GitHub server error once and answers 502 when it persists', async () => {
+    await db.query('DELETE FROM github_etags');
+    h.sim.setFaults({ failNext: 1 });
+    await list().expect(200);
+    h.sim.setFaults({ failNext: 10 });
+    try {
+      const res = await list().expect(502);
+      expect(res.body).toMatchObject({ statusCode: 502, error: 'Bad Gateway' });
+    } finally {
+      h.sim.setFaults({});
+    }
+  });
+
+  it('flags the user and answers 401 github_reauth_required when GitHub rejects the token; signing in again clears it', async () => {
+    const token = await h.t.app.get(UsersService).githubToken(userId);
+    h.sim.world.revokeToken(token!);
+    const res = await list().expect(401);
+    expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String), code: 'github_reauth_required' });
+    expect((await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required).toBe(true);
+
+    // The session itself still works, and no further request reaches GitHub while flagged.
+    await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(200);
+    const requests = h.sim.stats().rest.requests;
+    await list().expect(401);
+    expect(h.sim.stats().rest.requests).toBe(requests);
+
+    ({ session } = await h.signIn('octocat'));
+    await list().expect(200);
+    expect((await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required).toBe(false);
+  });
+
+  it('answers 429 rate_limited when the primary limit is exhausted (never waits an hour in a request; runs last: the limit stays exhausted)', async () => {
+    await db.query('DELETE FROM github_etags');
+    h.sim.setFaults({ exhaustPrimary: 'rest' });
+    try {
+      const res = await list().expect(429);
+      expect(res.body).toMatchObject({ statusCode: 429, code: 'rate_limited' });
+    } finally {
+      h.sim.setFaults({});
+    }
+  });
+});
