@@ -115,6 +115,8 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
     commonHeaders(res, requestIdOf());
     if (e.type === 'entity.parse.failed') return sendJson(res, 400, errorBody(400, 'Problems parsing JSON'));
     if (e.type === 'entity.too.large') return sendJson(res, 413, errorBody(413, 'Payload too large'));
+    // e.g. a malformed %-escape in the path (express reports it as a 400 URIError).
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendJson(res, e.status, errorBody(e.status, e.status === 400 ? 'Bad Request' : 'Client Error'));
     console.error('[github-sim]', err);
     sendJson(res, 500, errorBody(500, 'Server Error'));
   });
