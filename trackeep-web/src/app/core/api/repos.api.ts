@@ -1,0 +1,81 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import type {
+  Branch,
+  Commit,
+  GithubRepo,
+  Page,
+  PullRequest,
+  PullState,
+  StatsPoint,
+  TrackedRepo,
+} from '@trackeep/contracts';
+import type { Observable } from 'rxjs';
+import { API_BASE, queryParams, repoPath } from './api-paths';
+
+export interface CommitQuery {
+  branch?: string | null;
+  author?: string | null;
+  /** ISO date-time. */
+  since?: string | null;
+  until?: string | null;
+  q?: string | null;
+  cursor?: string | null;
+  limit?: number | null;
+}
+
+export type PullSort = 'created' | 'updated';
+
+export interface PullQuery {
+  state?: PullState | null;
+  author?: string | null;
+  sort?: PullSort | null;
+  cursor?: string | null;
+  limit?: number | null;
+}
+
+@Injectable({ providedIn: 'root' })
+export class ReposApi {
+  private readonly http = inject(HttpClient);
+
+  /** Every repository the user can reach on GitHub, with a `tracked` flag. */
+  accessible(): Observable<GithubRepo[]> {
+    return this.http.get<GithubRepo[]>(`${API_BASE}/github/repos`);
+  }
+
+  tracked(): Observable<TrackedRepo[]> {
+    return this.http.get<TrackedRepo[]>(`${API_BASE}/repos`);
+  }
+
+  repo(owner: string, name: string): Observable<TrackedRepo> {
+    return this.http.get<TrackedRepo>(repoPath(owner, name));
+  }
+
+  track(owner: string, name: string): Observable<unknown> {
+    return this.http.post(`${repoPath(owner, name)}/track`, {});
+  }
+
+  untrack(owner: string, name: string): Observable<unknown> {
+    return this.http.delete(`${repoPath(owner, name)}/track`);
+  }
+
+  commits(owner: string, name: string, query: CommitQuery): Observable<Page<Commit>> {
+    return this.http.get<Page<Commit>>(`${repoPath(owner, name)}/commits`, { params: queryParams({ ...query }) });
+  }
+
+  pulls(owner: string, name: string, query: PullQuery): Observable<Page<PullRequest>> {
+    return this.http.get<Page<PullRequest>>(`${repoPath(owner, name)}/pulls`, { params: queryParams({ ...query }) });
+  }
+
+  branches(owner: string, name: string): Observable<Branch[]> {
+    return this.http.get<Branch[]>(`${repoPath(owner, name)}/branches`);
+  }
+
+  statsHistory(owner: string, name: string): Observable<StatsPoint[]> {
+    return this.http.get<StatsPoint[]>(`${repoPath(owner, name)}/stats/history`);
+  }
+
+  sync(owner: string, name: string): Observable<unknown> {
+    return this.http.post(`${repoPath(owner, name)}/sync`, {});
+  }
+}

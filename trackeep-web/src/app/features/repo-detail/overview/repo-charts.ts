@@ -1,0 +1,73 @@
+import type { Commit, PullRequest, StatsPoint } from '@trackeep/contracts';
+import type { ChartSpec } from '../../../shared/chart/chart.types';
+import { median, recentWeeks, weekStart } from '../../../shared/format.util';
+
+const dayLabel = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const label = (isoDate: string) => dayLabel.format(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`));
+
+/** One point per day (the day's last snapshot), oldest first: snapshots can be hourly, the chart needs days. */
+export function dailyStats(points: readonly StatsPoint[]): StatsPoint[] {
+  const byDay = new Map<string, StatsPoint>();
+  for (const p of [...points].sort((a, b) => a.capturedAt.localeCompare(b.capturedAt))) {
+    byDay.set(p.capturedAt.slice(0, 10), p);
+  }
+  return [...byDay.values()];
+}
+
+export function statsChart(points: readonly StatsPoint[]): ChartSpec {
+  const days = dailyStats(points);
+  return {
+    kind: 'line',
+    labels: days.map((p) => label(p.capturedAt)),
+    valueLabel: 'Count',
+    series: [
+      { label: 'Stars', tone: 'primary', data: days.map((p) => p.stars) },
+      { label: 'Forks', tone: 'tertiary', data: days.map((p) => p.forks) },
+      { label: 'Watchers', tone: 'secondary', data: days.map((p) => p.watchers) },
+    ],
+  };
+}
+
+/** Commits per week (Monday-based, UTC) for the last `weeks` weeks, including empty weeks. */
+export function weeklyCommitCounts(commits: readonly Pick<Commit, 'author' | 'committer'>[], weeks: number, nowMs: number) {
+  const starts = recentWeeks(weeks, nowMs);
+  const counts = new Map(starts.map((w) => [w, 0]));
+  for (const c of commits) {
+    const week = weekStart(c.committer?.date ?? c.author.date);
+    if (counts.has(week)) counts.set(week, (counts.get(week) ?? 0) + 1);
+  }
+  return starts.map((week) => ({ week, count: counts.get(week) ?? 0 }));
+}
+
+export function commitActivityChart(weeks: { week: string; count: number }[]): ChartSpec {
+  return {
+    kind: 'bar',
+    labels: weeks.map((w) => `Week of ${label(w.week)}`),
+    valueLabel: 'Commits',
+    series: [{ label: 'Commits', tone: 'primary', data: weeks.map((w) => w.count) }],
+  };
+}
+
+/** Median hours from open to merge, per week of merge, for the weeks that had merges. */
+export function cycleTimeByWeek(pulls: readonly Pick<PullRequest, 'mergedAt' | 'cycleTimeSeconds'>[], weeks: number, nowMs: number) {
+  const starts = recentWeeks(weeks, nowMs);
+  const buckets = new Map<string, number[]>(starts.map((w) => [w, []]));
+  for (const pr of pulls) {
+    if (!pr.mergedAt || pr.cycleTimeSeconds === null) continue;
+    buckets.get(weekStart(pr.mergedAt))?.push(pr.cycleTimeSeconds);
+  }
+  return starts.map((week) => {
+    const values = buckets.get(week) ?? [];
+    const m = median(values);
+    return { week, merged: values.length, medianHours: m === null ? null : Math.round((m / 3600) * 10) / 10 };
+  });
+}
+
+export function cycleTimeChart(rows: { week: string; medianHours: number | null }[]): ChartSpec {
+  return {
+    kind: 'bar',
+    labels: rows.map((r) => `Week of ${label(r.week)}`),
+    valueLabel: 'Hours',
+    series: [{ label: 'Median cycle time (h)', tone: 'tertiary', data: rows.map((r) => r.medianHours) }],
+  };
+}

@@ -1,0 +1,109 @@
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
+import { MatFormFieldModule } from '@angular/material/form-field';
+import { MatInputModule } from '@angular/material/input';
+import { MatSelectModule } from '@angular/material/select';
+import { MatTabsModule } from '@angular/material/tabs';
+import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import type { PullRequest } from '@trackeep/contracts';
+import { map } from 'rxjs';
+import { ChartComponent } from '../../../shared/chart/chart.component';
+import { Clock } from '../../../shared/clock.service';
+import { EmptyStateComponent } from '../../../shared/empty-state.component';
+import { formatDuration, median } from '../../../shared/format.util';
+import { IconComponent } from '../../../shared/icon.component';
+import { InViewDirective } from '../../../shared/in-view.directive';
+import { RelativeTimeComponent } from '../../../shared/relative-time.component';
+import { SkeletonComponent } from '../../../shared/skeleton.component';
+import { cycleTimeByWeek, cycleTimeChart } from '../overview/repo-charts';
+import { type PullFilters, type PullTab, PullsStore } from './pulls.store';
+
+const WEEKS = 12;
+const TABS: { tab: PullTab; label: string }[] = [
+  { tab: 'open', label: 'Open' },
+  { tab: 'merged', label: 'Merged' },
+  { tab: 'closed', label: 'Closed' },
+  { tab: 'all', label: 'All' },
+];
+
+export function pullFiltersFromQuery(params: Record<string, string | undefined>): PullFilters {
+  const tab = TABS.find((t) => t.tab === params['state'])?.tab ?? 'open';
+  return { tab, author: params['author'] ?? '', sort: params['sort'] === 'updated' ? 'updated' : 'created' };
+}
+
+@Component({
+  selector: 'trk-pulls-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    MatFormFieldModule,
+    MatInputModule,
+    MatSelectModule,
+    MatTabsModule,
+    ChartComponent,
+    EmptyStateComponent,
+    IconComponent,
+    InViewDirective,
+    RelativeTimeComponent,
+    SkeletonComponent,
+  ],
+  templateUrl: './pulls.page.html',
+  styleUrl: './pulls.page.scss',
+})
+export class PullsPage {
+  protected readonly store = inject(PullsStore);
+  private readonly router = inject(Router);
+  private readonly route = inject(ActivatedRoute);
+  private readonly clock = inject(Clock);
+  private typingTimer: ReturnType<typeof setTimeout> | null = null;
+
+  private readonly params = toSignal(
+    this.route.queryParamMap.pipe(
+      map((p) => Object.fromEntries(p.keys.map((k) => [k, p.get(k) ?? undefined])) as Record<string, string | undefined>),
+    ),
+    { initialValue: {} as Record<string, string | undefined> },
+  );
+  protected readonly tabs = TABS;
+  protected readonly filters = computed(() => pullFiltersFromQuery(this.params()));
+  protected readonly authorText = signal('');
+  protected readonly weeks = computed(() => cycleTimeByWeek(this.store.merged().data ?? [], WEEKS, this.clock.now()));
+  protected readonly chart = computed(() => cycleTimeChart(this.weeks()));
+  protected readonly overall = computed(() => {
+    const since = this.clock.now() - WEEKS * 7 * 24 * 3600 * 1000;
+    const recent = (this.store.merged().data ?? []).filter(
+      (pr) => pr.mergedAt && Date.parse(pr.mergedAt) >= since && pr.cycleTimeSeconds !== null,
+    );
+    return { count: recent.length, median: median(recent.map((pr) => pr.cycleTimeSeconds as number)) };
+  });
+  protected readonly duration = formatDuration;
+
+  constructor() {
+    effect(() => {
+      const filters = this.filters();
+      untracked(() => {
+        this.authorText.set(filters.author);
+        this.store.show(filters);
+      });
+    });
+  }
+
+  protected typeAuthor(value: string): void {
+    this.authorText.set(value);
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.navigate({ author: value.trim() || null }), 300);
+  }
+
+  protected setSort(sort: string): void {
+    this.navigate({ sort: sort === 'updated' ? 'updated' : null });
+  }
+
+  protected openFor(pr: PullRequest): number {
+    return (this.clock.now() - Date.parse(pr.createdAt)) / 1000;
+  }
+
+  private navigate(queryParams: Record<string, string | null>): void {
+    void this.router.navigate([], { relativeTo: this.route, queryParams, queryParamsHandling: 'merge', replaceUrl: true });
+  }
+}

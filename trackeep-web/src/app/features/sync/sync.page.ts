@@ -1,0 +1,74 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
+import { MatProgressBarModule } from '@angular/material/progress-bar';
+import { RouterLink } from '@angular/router';
+import type { SyncRun } from '@trackeep/contracts';
+import { describeError } from '../../core/api/api-error';
+import { Notices } from '../../core/layout/notices.service';
+import { EmptyStateComponent } from '../../shared/empty-state.component';
+import { formatDuration, fullNumber } from '../../shared/format.util';
+import { IconComponent } from '../../shared/icon.component';
+import { InViewDirective } from '../../shared/in-view.directive';
+import { RelativeTimeComponent } from '../../shared/relative-time.component';
+import { SkeletonComponent } from '../../shared/skeleton.component';
+import { SyncChipComponent } from '../../shared/status-chips.component';
+import { SyncStore } from './sync.store';
+
+@Component({
+  selector: 'trk-sync-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    MatProgressBarModule,
+    EmptyStateComponent,
+    IconComponent,
+    InViewDirective,
+    RelativeTimeComponent,
+    SkeletonComponent,
+    SyncChipComponent,
+  ],
+  templateUrl: './sync.page.html',
+  styleUrl: './sync.page.scss',
+})
+export class SyncPage {
+  protected readonly store = inject(SyncStore);
+  private readonly notices = inject(Notices);
+
+  protected readonly repos = computed(() =>
+    [...(this.store.status().data?.repos ?? [])].sort((a, b) => a.repoFullName.localeCompare(b.repoFullName)),
+  );
+  protected readonly runningCount = computed(() => this.repos().filter((r) => r.running).length);
+  protected readonly number = fullNumber;
+
+  constructor() {
+    this.store.load();
+  }
+
+  protected async sync(fullName: string | null): Promise<void> {
+    try {
+      await this.store.syncNow(fullName);
+      this.notices.show(fullName ? `Sync of ${fullName} queued.` : 'Sync of all tracked repositories queued.');
+    } catch (err) {
+      this.notices.show(`Could not start the sync: ${describeError(err)}`, 'error');
+    }
+  }
+
+  protected duration(run: SyncRun): string {
+    if (!run.finishedAt) return 'running';
+    return formatDuration((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
+  }
+
+  protected itemsText(run: SyncRun): string {
+    const i = run.items;
+    return `${i.commits} commits, ${i.pulls} PRs, ${i.branches} branches`;
+  }
+
+  protected repoLink(fullName: string): string[] {
+    return ['/repos', ...fullName.split('/')];
+  }
+
+  protected budgetShare(remaining: number, limit: number): number {
+    return limit > 0 ? Math.round((remaining / limit) * 100) : 0;
+  }
+}

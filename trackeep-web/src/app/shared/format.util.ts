@@ -1,0 +1,96 @@
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const MONTH = 30 * DAY;
+const YEAR = 365 * DAY;
+
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const exactFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'long' });
+const compactFormat = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+const integerFormat = new Intl.NumberFormat('en');
+
+/** "3 minutes ago", "yesterday", "in 2 hours": coarse on purpose; the exact time is one hover away. */
+export function relativeTime(iso: string | null | undefined, now: number): string {
+  if (!iso) return 'never';
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return 'unknown';
+  const seconds = Math.round((at - now) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return 'just now';
+  if (abs < HOUR) return relativeFormat.format(Math.round(seconds / MINUTE), 'minute');
+  if (abs < DAY) return relativeFormat.format(Math.round(seconds / HOUR), 'hour');
+  if (abs < WEEK) return relativeFormat.format(Math.round(seconds / DAY), 'day');
+  if (abs < MONTH) return relativeFormat.format(Math.round(seconds / WEEK), 'week');
+  if (abs < YEAR) return relativeFormat.format(Math.round(seconds / MONTH), 'month');
+  return relativeFormat.format(Math.round(seconds / YEAR), 'year');
+}
+
+export function exactTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const at = Date.parse(iso);
+  return Number.isNaN(at) ? iso : exactFormat.format(at);
+}
+
+/** 1234 -> "1.2K" for counters; the exact number goes in a title. */
+export function compactNumber(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : compactFormat.format(value);
+}
+
+export function fullNumber(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : integerFormat.format(value);
+}
+
+/** 93784 -> "1d 2h": the two largest units, enough to compare cycle times at a glance. */
+export function formatDuration(totalSeconds: number | null | undefined): string {
+  if (totalSeconds === null || totalSeconds === undefined || Number.isNaN(totalSeconds)) return '–';
+  const s = Math.max(0, Math.round(totalSeconds));
+  if (s < MINUTE) return `${s}s`;
+  const units: [number, string][] = [
+    [DAY, 'd'],
+    [HOUR, 'h'],
+    [MINUTE, 'm'],
+  ];
+  const parts: string[] = [];
+  let rest = s;
+  for (const [size, label] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0 || parts.length > 0) parts.push(`${n}${label}`);
+    rest -= n * size;
+    if (parts.length === 2) break;
+  }
+  return parts.filter((p) => !/^0[a-z]$/.test(p)).join(' ') || '0m';
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+export function firstLine(message: string): string {
+  const end = message.indexOf('\n');
+  return end === -1 ? message : message.slice(0, end);
+}
+
+/** Monday 00:00 UTC of the week holding `iso`, as YYYY-MM-DD. */
+export function weekStart(iso: string): string {
+  const d = new Date(iso);
+  const day = (d.getUTCDay() + 6) % 7;
+  const monday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day);
+  return new Date(monday).toISOString().slice(0, 10);
+}
+
+/** The last `count` week starts (oldest first) ending with the week of `nowMs`. */
+export function recentWeeks(count: number, nowMs: number): string[] {
+  const current = weekStart(new Date(nowMs).toISOString());
+  const base = Date.parse(`${current}T00:00:00Z`);
+  return Array.from({ length: count }, (_, i) =>
+    new Date(base - (count - 1 - i) * WEEK * 1000).toISOString().slice(0, 10),
+  );
+}
