@@ -1,0 +1,510 @@
+import type { SyncRunCounts } from '@trackeep/contracts';
+import type { SqlRunner } from '../github/credential-limits';
+import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
+import { planRound, roundRequests, type RoundPages } from '../github/sync-graphql-cost.util';
+import { repoPageQuery } from '../github/sync-graphql.queries';
+import type { GqlCommit, GqlConnection, GqlPull, GqlRef, RepoPageData } from '../github/sync-graphql.types';
+import { RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
+import type { SyncGithubGateway } from '../github/sync-github.gateway';
+import { commitRow, crossedMilestones, pullActivity, pullRow, type ActivityRow, type BranchRow } from './sync-rows.util';
+import { commitStream, emptyCursor, SyncStore, type CursorRow, type RestRepository, type SyncRepoRecord } from './sync-store.repository';
+
+/** A database that can run a transaction (TypeORM's DataSource fits). */
+export interface SyncDb extends SqlRunner {
+  transaction<T>(run: (tx: SqlRunner) => Promise<T>): Promise<T>;
+}
+
+/** What the cycle's batched change detection saw for a repository (null fields: unknown). */
+export interface DetectionHint {
+  nameWithOwner: string;
+  pushedAt: string | null;
+  defaultBranch: string | null;
+  headOid: string | null;
+  stars: number;
+  forks: number;
+  archived: boolean;
+  latestPullUpdatedAt: string | null;
+}
+
+export interface RunProgress {
+  items: SyncRunCounts;
+  /** 0..100, or null when the amount of work is unknown. */
+  progress: number | null;
+}
+
+export interface EngineHooks {
+  /** Inside every page's transaction: heartbeat, progress and counts on the run row. */
+  onPage(tx: SqlRunner, progress: RunProgress): Promise<void>;
+  /** After a page committed: live progress, new activity. */
+  afterPage?(progress: RunProgress, activityIds: string[]): Promise<void>;
+  /** True when the job should stop after this page (time slice used up, shutdown). */
+  shouldYield?(): boolean;
+}
+
+export interface EngineOptions {
+  db: SyncDb;
+  store?: SyncStore;
+  gateway: SyncGithubGateway;
+  governor: PageSizeGovernor;
+  hooks: EngineHooks;
+  /** Pull requests updated this long before the high-water mark are fetched again. */
+  pullOverlapSeconds?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Transient failures in a row before the run gives up (the job retries it later). */
+  maxTransientFailures?: number;
+}
+
+export type EngineOutcome = { status: 'succeeded' | 'yielded'; items: SyncRunCounts };
+
+interface WalkState {
+  branch: string;
+  cursor: CursorRow;
+  /** Pages fetched by this run (the first page of an incremental walk is kept small). */
+  pages: number;
+}
+
+interface PullsState {
+  cursor: CursorRow;
+  done: boolean;
+}
+
+interface RefsState {
+  after: string | null;
+  collected: GqlRef[];
+  done: boolean;
+}
+
+const DAY_MS = 24 * 3600_000;
+/** First page of an incremental or side-branch walk: most such walks end within it. */
+const SMALL_FIRST_PAGE = 25;
+
+function zeroCounts(): SyncRunCounts {
+  return { repository: 0, commits: 0, pulls: 0, branches: 0, snapshots: 0, activity: 0 };
+}
+
+function iso(d: Date | string | null | undefined): string | null {
+  return d ? new Date(d).toISOString() : null;
+}
+
+/**
+ * Syncs one repository: metadata over REST with ETags, then rounds of one-point GraphQL queries that
+ * carry a page of each open stream (branch refs, commit walks, pull requests). After every round the
+ * rows and the cursors that produced them commit in one transaction, so a crash loses at most one page
+ * and the next run picks up exactly there.
+ *
+ * Commit walks start at a fixed head and follow history until every parent of every new commit is
+ * known on the branch (or the default branch): complete without a `since` cut-off, and cheap when
+ * little changed. The default branch is walked before the others so "known" stays ancestor-closed.
+ */
+export class RepoSyncEngine {
+  private readonly store: SyncStore;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly items = zeroCounts();
+  private repo!: SyncRepoRecord;
+  private firstSync = false;
+  private totals = { commits: 0, pulls: 0 };
+  private fetched = { commits: 0, pulls: 0 };
+
+  constructor(private readonly o: EngineOptions) {
+    this.store = o.store ?? new SyncStore();
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  async run(repoId: string, hint: DetectionHint | null = null): Promise<EngineOutcome> {
+    const { db } = this.o;
+    const repo = await this.store.loadRepo(db, repoId);
+    if (!repo) throw new Error(`repository ${repoId} is not in the database`);
+    this.repo = repo;
+    const cursors = await this.store.loadCursors(db, repoId);
+    const repoCursor = cursors.get('repo') ?? emptyCursor('repo');
+    this.firstSync = !repoCursor.state['completedAt'];
+
+    const previousDefault = this.repo.default_branch;
+    await this.syncMetadata(repoCursor);
+    if (this.repo.default_branch !== previousDefault) {
+      // The new default branch was only walked as a side branch: walk its whole history once.
+      cursors.delete(commitStream(this.repo.default_branch));
+      await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = $2`, [repoId, commitStream(this.repo.default_branch)]);
+    }
+
+    const def = this.repo.default_branch;
+    const walks: WalkState[] = [];
+    for (const c of cursors.values()) {
+      if (c.stream.startsWith('commits:') && c.pending_head) walks.push({ branch: c.stream.slice('commits:'.length), cursor: c, pages: 0 });
+    }
+    const pushedAt = iso(this.repo.pushed_at);
+    const defaultCursor = cursors.get(commitStream(def));
+    const headMoved = !!hint?.headOid && hint.defaultBranch === def && hint.headOid !== defaultCursor?.head_sha;
+    const refs: RefsState = {
+      after: null,
+      collected: [],
+      done: !(this.firstSync || !hint || headMoved || pushedAt !== (repoCursor.state['refsPushedAt'] ?? null) || cursors.size <= 1),
+    };
+    // The detection already named the new default head: start walking it in the first round.
+    if (headMoved && hint?.headOid && !walks.some((w) => w.branch === def)) {
+      walks.push(await this.startWalk(db, def, defaultCursor ?? emptyCursor(commitStream(def)), hint.headOid));
+    }
+    const pullsCursor = cursors.get('pulls') ?? emptyCursor('pulls');
+    const pullsNeeded =
+      this.firstSync ||
+      !hint ||
+      !!pullsCursor.end_cursor ||
+      !pullsCursor.state['walkedAt'] ||
+      (!!hint.latestPullUpdatedAt && (!pullsCursor.high_water || new Date(hint.latestPullUpdatedAt) > new Date(pullsCursor.high_water)));
+    const pulls: PullsState = { cursor: pullsCursor, done: !pullsNeeded };
+
+    let failures = 0;
+    for (;;) {
+      const active = this.activeWalks(walks.filter((w) => w.cursor.pending_head));
+      const want: RoundPages = {
+        refs: refs.done ? 0 : this.o.governor.size('refs'),
+        walks: active.map((w) => this.walkPageSize(w)),
+        pulls: pulls.done ? 0 : this.o.governor.size('pulls'),
+      };
+      if (!want.refs && !want.walks.length && !want.pulls) break;
+      const plan = planRound(want);
+      const planned = active.slice(0, plan.walks.length);
+      let data: RepoPageData | null;
+      try {
+        data = (await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 }), this.variables(plan, planned, refs, pulls), roundRequests(plan))).data;
+      } catch (err) {
+        if (!(err instanceof TransientGithubError)) throw err;
+        this.o.governor.failed(this.streamsOf(plan));
+        if (++failures > (this.o.maxTransientFailures ?? 8)) throw err;
+        await this.sleep(Math.min(30_000, 250 * 2 ** failures) + Math.round(Math.random() * 250));
+        continue;
+      }
+      failures = 0;
+      this.o.governor.succeeded(this.streamsOf(plan).map((s) => s.stream));
+      const node = data?.node;
+      if (!node || node.__typename !== 'Repository') throw new RepoUnavailableError(repoId, 404);
+
+      // The last refs page needs the protected flags; fetched before the transaction opens.
+      const lastRefsPage = plan.refs > 0 && !!node.refs && !(node.refs.pageInfo.hasNextPage && node.refs.nodes.length);
+      const protectedNames = lastRefsPage ? await this.protectedBranches() : new Set<string>();
+      const activityIds = await db.transaction(async (tx) => {
+        const ids: string[] = [];
+        if (node.nameWithOwner && node.nameWithOwner !== this.repo.full_name) ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
+        if (plan.refs > 0 && node.refs) ids.push(...(await this.refsPage(tx, node.refs, refs, walks, cursors, protectedNames)));
+        for (let i = 0; i < planned.length; i++) ids.push(...(await this.walkPage(tx, planned[i], node[`w${i}`]?.history ?? null)));
+        if (plan.pulls > 0 && node.pullRequests) ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
+        await this.o.hooks.onPage(tx, this.progress());
+        return ids;
+      });
+      this.items.activity += activityIds.length;
+      await this.o.hooks.afterPage?.(this.progress(), activityIds);
+      if (this.o.hooks.shouldYield?.()) return { status: 'yielded', items: this.items };
+    }
+
+    await db.transaction(async (tx) => {
+      repoCursor.state = { ...repoCursor.state, completedAt: new Date().toISOString(), refsPushedAt: refs.done ? pushedAt : (repoCursor.state['refsPushedAt'] ?? null) };
+      await this.store.saveCursor(tx, repoId, 'repo', repoCursor);
+      await this.o.hooks.onPage(tx, { items: this.items, progress: 100 });
+    });
+    return { status: 'succeeded', items: this.items };
+  }
+
+  // ---- metadata (REST, conditional) ----
+
+  private async syncMetadata(repoCursor: CursorRow): Promise<void> {
+    const { gateway } = this.o;
+    let res = await gateway.getConditional<RestRepository>(`/repos/${this.repo.owner}/${this.repo.name}`);
+    if (res.status !== 200 && res.status !== 304) {
+      // Renamed or transferred without a redirect, or gone: ask by node id, which survives both.
+      const moved = await this.lookupName();
+      if (!moved || moved === this.repo.full_name) throw new RepoUnavailableError(this.repo.id, res.status);
+      await this.o.db.transaction(async (tx) => this.applyRename(tx, moved));
+      res = await gateway.getConditional<RestRepository>(`/repos/${this.repo.owner}/${this.repo.name}`);
+      if (res.status !== 200 && res.status !== 304) throw new RepoUnavailableError(this.repo.id, res.status);
+    }
+    const r = res.data;
+    const changed = res.status === 200 && !!r;
+    const wasUnavailable = this.repo.github_state === 'deleted' || this.repo.github_state === 'access_lost';
+    const pushedBefore = iso(this.repo.pushed_at);
+    const activity: ActivityRow[] = [];
+    await this.o.db.transaction(async (tx) => {
+      if (r && (changed || wasUnavailable)) {
+        let state = wasUnavailable ? 'ok' : this.repo.github_state;
+        if (r.full_name !== this.repo.full_name) {
+          activity.push(...this.renameActivity(this.repo.full_name, r.full_name, r.updated_at));
+          state = r.owner.login.toLowerCase() !== this.repo.owner.toLowerCase() ? 'transferred' : 'renamed';
+        }
+        if (r.archived && !this.repo.archived) {
+          activity.push({ type: 'repo_archived', actor: null, title: `${r.full_name} was archived`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: {}, dedupe_key: `repo_archived:${r.updated_at}` });
+        }
+        if (!this.firstSync) {
+          for (const m of crossedMilestones(this.repo.stars, r.stargazers_count)) {
+            activity.push({ type: 'star_milestone', actor: null, title: `${r.full_name} reached ${m} stars`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: { stars: m }, dedupe_key: `star_milestone:${m}` });
+          }
+        }
+        await this.store.updateRepository(tx, this.repo.id, r, state);
+        this.items.repository = 1;
+      }
+      const current = (await this.store.loadRepo(tx, this.repo.id)) as SyncRepoRecord;
+      const last = await this.store.lastSnapshot(tx, this.repo.id);
+      const counters = { stars: current.stars, forks: current.forks, watchers: current.watchers, open_issues: current.open_issues };
+      const moved = !last || last.stars !== counters.stars || last.forks !== counters.forks || last.watchers !== counters.watchers || last.open_issues !== counters.open_issues;
+      if (moved || Date.now() - new Date(last.captured_at).getTime() >= DAY_MS) {
+        await this.store.insertSnapshot(tx, this.repo.id, counters);
+        this.items.snapshots++;
+      }
+      if (activity.length) this.items.activity += (await this.store.insertActivity(tx, this.repo.id, activity)).length;
+      this.repo = current;
+    });
+    if (changed || this.firstSync || iso(this.repo.pushed_at) !== pushedBefore || !repoCursor.state['completedAt']) {
+      const langs = await gateway.getConditional<Record<string, number>>(`/repos/${this.repo.owner}/${this.repo.name}/languages`);
+      if (langs.status === 200 && langs.data) await this.store.updateLanguages(this.o.db, this.repo.id, langs.data);
+    }
+  }
+
+  private async lookupName(): Promise<string | null> {
+    const { data } = await this.o.gateway.graphql<{ node: { __typename: string; nameWithOwner?: string } | null }>(
+      `query SyncRepoName($id: ID!) { rateLimit { cost limit remaining resetAt used } node(id: $id) { __typename ... on Repository { nameWithOwner } } }`,
+      { id: this.repo.node_id },
+      1,
+    );
+    return data?.node?.__typename === 'Repository' ? (data.node.nameWithOwner ?? null) : null;
+  }
+
+  private renameActivity(from: string, to: string, at: string | null): ActivityRow[] {
+    const transferred = from.split('/')[0].toLowerCase() !== to.split('/')[0].toLowerCase();
+    return [
+      {
+        type: 'repo_renamed',
+        actor: null,
+        title: transferred ? `${from} was transferred to ${to}` : `${from} was renamed to ${to}`,
+        url: null,
+        occurred_at: at ?? new Date().toISOString(),
+        data: { from, to, transferred },
+        dedupe_key: `repo_renamed:${from}->${to}`,
+      },
+    ];
+  }
+
+  private async applyRename(tx: SqlRunner, fullName: string): Promise<string[]> {
+    const from = this.repo.full_name;
+    const transferred = from.split('/')[0].toLowerCase() !== fullName.split('/')[0].toLowerCase();
+    await this.store.renameRepository(tx, this.repo.id, fullName, transferred ? 'transferred' : 'renamed');
+    const [owner, name] = fullName.split('/');
+    this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: transferred ? 'transferred' : 'renamed' };
+    return this.store.insertActivity(tx, this.repo.id, this.renameActivity(from, fullName, null));
+  }
+
+  // ---- rounds ----
+
+  /** The default branch's walk runs alone until done; then the side branches' walks, several per round. */
+  private activeWalks(pending: WalkState[]): WalkState[] {
+    const def = pending.find((w) => w.branch === this.repo.default_branch);
+    return def ? [def] : pending;
+  }
+
+  private walkPageSize(w: WalkState): number {
+    const full = this.o.governor.size('commits');
+    const backfill = w.branch === this.repo.default_branch && !w.cursor.head_sha;
+    return backfill || w.pages > 0 || w.cursor.end_cursor ? full : Math.min(full, SMALL_FIRST_PAGE);
+  }
+
+  private streamsOf(plan: RoundPages): Array<{ stream: PagedStream; size: number }> {
+    const out: Array<{ stream: PagedStream; size: number }> = [];
+    if (plan.refs) out.push({ stream: 'refs', size: plan.refs });
+    if (plan.walks.length) out.push({ stream: 'commits', size: Math.max(...plan.walks) });
+    if (plan.pulls) out.push({ stream: 'pulls', size: plan.pulls });
+    return out;
+  }
+
+  private variables(plan: RoundPages, walks: WalkState[], refs: RefsState, pulls: PullsState): Record<string, unknown> {
+    const vars: Record<string, unknown> = { id: this.repo.node_id };
+    if (plan.refs) Object.assign(vars, { refsFirst: plan.refs, refsAfter: refs.after });
+    walks.forEach((w, i) => Object.assign(vars, { [`head${i}`]: w.cursor.pending_head, [`first${i}`]: plan.walks[i], [`after${i}`]: w.cursor.end_cursor }));
+    if (plan.pulls) Object.assign(vars, { pullsFirst: plan.pulls, pullsAfter: pulls.cursor.end_cursor });
+    return vars;
+  }
+
+  private progress(): RunProgress {
+    const total = this.totals.commits + this.totals.pulls;
+    const done = this.fetched.commits + this.fetched.pulls;
+    return { items: { ...this.items }, progress: total > 0 ? Math.min(99, Math.floor((100 * done) / total)) : null };
+  }
+
+  // ---- refs ----
+
+  /**
+   * Protected branch names over REST (conditional, so usually a free 304): GitHub shows GraphQL's
+   * branchProtectionRule to admins only, while REST's `protected` flag is visible with read access.
+   */
+  private async protectedBranches(): Promise<Set<string>> {
+    const res = await this.o.gateway.getConditional<Array<{ name: string }>>(`/repos/${this.repo.owner}/${this.repo.name}/branches?protected=true&per_page=100`);
+    return new Set((res.data ?? []).map((b) => b.name));
+  }
+
+  private async refsPage(
+    tx: SqlRunner,
+    conn: GqlConnection<GqlRef>,
+    refs: RefsState,
+    walks: WalkState[],
+    cursors: Map<string, CursorRow>,
+    protectedNames: Set<string>,
+  ): Promise<string[]> {
+    refs.collected.push(...conn.nodes);
+    refs.after = conn.pageInfo.endCursor;
+    if (conn.pageInfo.hasNextPage && conn.nodes.length) return [];
+    refs.done = true;
+
+    const old = await this.store.loadBranches(tx, this.repo.id);
+    const rows: BranchRow[] = refs.collected
+      .filter((r) => r.target?.oid)
+      .map((r) => ({
+        name: r.name,
+        head_sha: r.target!.oid,
+        protected: !!r.branchProtectionRule || protectedNames.has(r.name),
+        last_commit_at: r.target!.committedDate ?? null,
+      }));
+    await this.store.replaceBranches(tx, this.repo.id, rows);
+    const names = new Set(rows.map((r) => r.name));
+    const deleted = [...old.keys()].filter((n) => !names.has(n));
+    await this.store.forgetBranches(tx, this.repo.id, deleted);
+    for (const name of deleted) {
+      cursors.delete(commitStream(name));
+      const i = walks.findIndex((w) => w.branch === name);
+      if (i >= 0) walks.splice(i, 1);
+    }
+
+    const activity: ActivityRow[] = [];
+    const now = new Date().toISOString();
+    if (!this.firstSync) {
+      for (const name of deleted) {
+        activity.push({ type: 'branch_deleted', actor: null, title: `Branch ${name} deleted`, url: null, occurred_at: now, data: { ref: name, sha: old.get(name)?.head_sha }, dedupe_key: `branch_deleted:${name}:${old.get(name)?.head_sha}` });
+      }
+    }
+    for (const row of rows) {
+      const before = old.get(row.name);
+      if (!before && !this.firstSync) {
+        activity.push({ type: 'branch_created', actor: null, title: `Branch ${row.name} created`, url: null, occurred_at: row.last_commit_at ?? now, data: { ref: row.name, sha: row.head_sha }, dedupe_key: `branch_created:${row.name}:${row.head_sha}` });
+      }
+      if (!before || before.head_sha !== row.head_sha || before.protected !== row.protected) this.items.branches++;
+      const stream = commitStream(row.name);
+      const cursor = cursors.get(stream) ?? emptyCursor(stream);
+      const walking = walks.find((w) => w.branch === row.name);
+      if (walking) {
+        // Finish the walk in progress first (its partial rows are not ancestor-closed); then the new head.
+        if (walking.cursor.pending_head !== row.head_sha) walking.cursor.state = { ...walking.cursor.state, next: row.head_sha };
+        continue;
+      }
+      if (cursor.head_sha === row.head_sha) continue;
+      const w = await this.startWalk(tx, row.name, cursor, row.head_sha);
+      cursors.set(stream, w.cursor);
+      if (w.cursor.pending_head) walks.push(w);
+    }
+    this.items.branches += deleted.length;
+    return this.store.insertActivity(tx, this.repo.id, activity);
+  }
+
+  /** Opens a walk from `head`; a head already known on the branch (or default branch) completes at once. */
+  private async startWalk(db: SqlRunner, branch: string, cursor: CursorRow, head: string): Promise<WalkState> {
+    const known = await this.store.knownOnBranches(db, this.repo.id, this.knownBranches(branch), [head]);
+    const next: CursorRow = known.has(head)
+      ? { ...cursor, head_sha: head, pending_head: null, end_cursor: null, state: {} }
+      : { ...cursor, pending_head: head, end_cursor: null, state: { frontier: [head], added: 0 } };
+    await this.store.saveCursor(db, this.repo.id, cursor.stream, next);
+    return { branch, cursor: next, pages: 0 };
+  }
+
+  private knownBranches(branch: string): string[] {
+    return branch === this.repo.default_branch ? [branch] : [branch, this.repo.default_branch];
+  }
+
+  // ---- commit walks ----
+
+  private async walkPage(tx: SqlRunner, w: WalkState, history: GqlConnection<GqlCommit> | null): Promise<string[]> {
+    w.pages++;
+    const c = w.cursor;
+    if (!history) {
+      // The head is gone (force-push and garbage collection): drop the walk; the next refs pass starts over.
+      c.pending_head = null;
+      c.end_cursor = null;
+      c.state = {};
+      await this.store.saveCursor(tx, this.repo.id, c.stream, c);
+      return [];
+    }
+    const nodes = history.nodes;
+    const isDefault = w.branch === this.repo.default_branch;
+    if (isDefault && !c.head_sha && !c.end_cursor) this.totals.commits = history.totalCount;
+    if (isDefault && !c.head_sha) this.fetched.commits += nodes.length;
+
+    const shas = nodes.map((n) => n.oid);
+    const frontier = new Set<string>((c.state['frontier'] as string[] | undefined) ?? [c.pending_head as string]);
+    const parents = nodes.flatMap((n) => n.parents.nodes.map((p) => p.oid));
+    const known = await this.store.knownOnBranches(tx, this.repo.id, this.knownBranches(w.branch), [...new Set([...shas, ...parents, ...frontier])]);
+    const fresh = nodes.filter((n) => !known.has(n.oid));
+    await this.store.upsertCommits(tx, this.repo.id, fresh.map(commitRow));
+    await this.store.addBranchCommits(tx, this.repo.id, w.branch, fresh.map((n) => n.oid));
+    for (const n of fresh) for (const p of n.parents.nodes) frontier.add(p.oid);
+    for (const sha of shas) frontier.delete(sha);
+    for (const sha of known) frontier.delete(sha);
+    this.items.commits += fresh.length;
+
+    const state: Record<string, unknown> & { added: number } = { ...c.state, added: Number(c.state['added'] ?? 0) + fresh.length };
+    if (!c.end_cursor && nodes[0]) Object.assign(state, { headDate: nodes[0].committedDate, headActor: nodes[0].author?.user?.login ?? nodes[0].author?.name ?? null });
+    const done = frontier.size === 0 || !history.pageInfo.hasNextPage;
+    let activity: ActivityRow[] = [];
+    if (done) {
+      if (c.head_sha && state.added > 0) activity = [this.pushActivity(w.branch, c.pending_head as string, c.head_sha, state)];
+      const next = state['next'] as string | undefined;
+      c.head_sha = c.pending_head;
+      c.pending_head = null;
+      c.end_cursor = null;
+      c.state = {};
+      if (next && next !== c.head_sha) {
+        const again = await this.startWalk(tx, w.branch, c, next);
+        Object.assign(c, again.cursor);
+        w.pages = 0;
+        return this.store.insertActivity(tx, this.repo.id, activity);
+      }
+    } else {
+      c.end_cursor = history.pageInfo.endCursor;
+      c.state = { ...state, frontier: [...frontier] };
+    }
+    await this.store.saveCursor(tx, this.repo.id, c.stream, c);
+    return this.store.insertActivity(tx, this.repo.id, activity);
+  }
+
+  private pushActivity(branch: string, head: string, before: string, state: Record<string, unknown>): ActivityRow {
+    const n = Number(state['added']);
+    return {
+      type: 'push',
+      actor: (state['headActor'] as string | null) ?? null,
+      title: `Pushed ${n} commit${n === 1 ? '' : 's'} to ${branch}`,
+      url: null,
+      occurred_at: (state['headDate'] as string | undefined) ?? new Date().toISOString(),
+      data: { ref: branch, commits: n, before, head },
+      dedupe_key: `push:${head}`,
+    };
+  }
+
+  // ---- pull requests ----
+
+  private async pullsPage(tx: SqlRunner, conn: GqlConnection<GqlPull>, pulls: PullsState): Promise<string[]> {
+    const c = pulls.cursor;
+    if (this.firstSync && !c.end_cursor) this.totals.pulls = conn.totalCount;
+    this.fetched.pulls += conn.nodes.length;
+    const rows = conn.nodes.map(pullRow);
+    await this.store.upsertPulls(tx, this.repo.id, rows);
+    this.items.pulls += rows.length;
+    const newest = rows.reduce<string | null>((m, r) => (!m || r.updated_at > m ? r.updated_at : m), null);
+    if (newest && (!c.pending_high_water || new Date(newest) > new Date(c.pending_high_water))) c.pending_high_water = new Date(newest);
+    const stopAt = c.high_water ? new Date(c.high_water).getTime() - (this.o.pullOverlapSeconds ?? 300) * 1000 : null;
+    const oldest = rows[rows.length - 1];
+    const done = !conn.pageInfo.hasNextPage || rows.length === 0 || (stopAt !== null && !!oldest && new Date(oldest.updated_at).getTime() < stopAt);
+    if (done) {
+      c.high_water = c.pending_high_water ?? c.high_water;
+      c.pending_high_water = null;
+      c.end_cursor = null;
+      c.state = { ...c.state, walkedAt: new Date().toISOString() };
+      pulls.done = true;
+    } else {
+      c.end_cursor = conn.pageInfo.endCursor;
+    }
+    await this.store.saveCursor(tx, this.repo.id, 'pulls', c);
+    return this.store.insertActivity(tx, this.repo.id, rows.flatMap(pullActivity));
+  }
+}

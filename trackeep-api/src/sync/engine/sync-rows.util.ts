@@ -1,0 +1,153 @@
+import type { GqlCommit, GqlPull } from '../github/sync-graphql.types';
+
+/** A commit row as the commits table stores it. */
+export interface CommitRow {
+  sha: string;
+  message: string;
+  author_name: string | null;
+  author_email: string | null;
+  author_login: string | null;
+  authored_at: string;
+  committer_name: string | null;
+  committer_email: string | null;
+  committer_login: string | null;
+  committed_at: string;
+  additions: number | null;
+  deletions: number | null;
+  changed_files: number | null;
+  parents: string[];
+  html_url: string;
+}
+
+export interface PullRow {
+  number: number;
+  node_id: string;
+  title: string;
+  state: 'open' | 'closed' | 'merged';
+  draft: boolean;
+  author_login: string | null;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  merged_at: string | null;
+  base_ref: string;
+  head_ref: string;
+  additions: number | null;
+  deletions: number | null;
+  changed_files: number | null;
+  commits_count: number | null;
+  review_count: number;
+  first_review_at: string | null;
+  labels: string[];
+  html_url: string;
+}
+
+export interface BranchRow {
+  name: string;
+  head_sha: string;
+  protected: boolean;
+  last_commit_at: string | null;
+}
+
+export interface ActivityRow {
+  type: string;
+  actor: string | null;
+  title: string;
+  url: string | null;
+  occurred_at: string;
+  data: Record<string, unknown>;
+  dedupe_key: string;
+}
+
+export function commitRow(c: GqlCommit): CommitRow {
+  return {
+    sha: c.oid,
+    message: c.message,
+    author_name: c.author?.name ?? null,
+    author_email: c.author?.email ?? null,
+    author_login: c.author?.user?.login ?? null,
+    authored_at: c.author?.date ?? c.committedDate,
+    committer_name: c.committer?.name ?? null,
+    committer_email: c.committer?.email ?? null,
+    committer_login: c.committer?.user?.login ?? null,
+    committed_at: c.committedDate,
+    additions: c.additions ?? null,
+    deletions: c.deletions ?? null,
+    changed_files: c.changedFilesIfAvailable ?? null,
+    parents: c.parents.nodes.map((p) => p.oid),
+    html_url: c.url,
+  };
+}
+
+export function pullRow(p: GqlPull): PullRow {
+  const firstReview = p.reviews?.nodes[0];
+  return {
+    number: p.number,
+    node_id: p.id,
+    title: p.title,
+    state: p.state === 'MERGED' || p.mergedAt ? 'merged' : p.state === 'CLOSED' ? 'closed' : 'open',
+    draft: p.isDraft,
+    author_login: p.author?.login ?? null,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+    closed_at: p.closedAt,
+    merged_at: p.mergedAt,
+    base_ref: p.baseRefName,
+    head_ref: p.headRefName,
+    additions: p.additions ?? null,
+    deletions: p.deletions ?? null,
+    changed_files: p.changedFiles ?? null,
+    commits_count: p.commits?.totalCount ?? null,
+    review_count: p.reviews?.totalCount ?? 0,
+    first_review_at: firstReview ? (firstReview.submittedAt ?? firstReview.createdAt) : null,
+    labels: (p.labels?.nodes ?? []).map((l) => l.name),
+    html_url: p.url,
+  };
+}
+
+/**
+ * Timeline entries a pull request implies. Dedupe keys are shared with the webhook processor
+ * ('pr_opened:<n>', 'pr_merged:<n>', 'pr_closed:<n>'), so both paths converge on one row each.
+ */
+export function pullActivity(p: PullRow): ActivityRow[] {
+  const out: ActivityRow[] = [
+    {
+      type: 'pr_opened',
+      actor: p.author_login,
+      title: `#${p.number} ${p.title}`,
+      url: p.html_url,
+      occurred_at: p.created_at,
+      data: { number: p.number, baseRef: p.base_ref, headRef: p.head_ref },
+      dedupe_key: `pr_opened:${p.number}`,
+    },
+  ];
+  if (p.state === 'merged' && p.merged_at) {
+    out.push({
+      type: 'pr_merged',
+      actor: p.author_login,
+      title: `#${p.number} ${p.title}`,
+      url: p.html_url,
+      occurred_at: p.merged_at,
+      data: { number: p.number, baseRef: p.base_ref, additions: p.additions, deletions: p.deletions },
+      dedupe_key: `pr_merged:${p.number}`,
+    });
+  } else if (p.state === 'closed' && p.closed_at) {
+    out.push({
+      type: 'pr_closed',
+      actor: p.author_login,
+      title: `#${p.number} ${p.title}`,
+      url: p.html_url,
+      occurred_at: p.closed_at,
+      data: { number: p.number },
+      dedupe_key: `pr_closed:${p.number}`,
+    });
+  }
+  return out;
+}
+
+/** Star counts worth a timeline entry when crossed. */
+export const STAR_MILESTONES = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000];
+
+export function crossedMilestones(before: number, after: number): number[] {
+  return STAR_MILESTONES.filter((m) => before < m && after >= m);
+}

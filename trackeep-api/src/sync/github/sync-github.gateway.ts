@@ -1,0 +1,230 @@
+import { costOf } from './sync-graphql-cost.util';
+import type { GqlError, GqlRateLimit } from './sync-graphql.types';
+import type { CredentialLimits, Resource, SqlRunner } from './credential-limits';
+import {
+  asHttpError,
+  CredentialRejectedError,
+  isRateLimitedGraphql,
+  RateLimitPausedError,
+  SECONDARY_LIMIT_RE,
+  TransientGithubError,
+  type HttpErrorLike,
+} from './sync-github.errors';
+
+/** The part of an Octokit instance the sync uses. Any Octokit (with or without plugins) fits. */
+export interface OctokitLike {
+  request(route: string, params?: Record<string, unknown>): Promise<{ status: number; headers: Record<string, string | number | undefined>; data: unknown }>;
+}
+
+/** GitHub spending of one sync run, as the sync_runs row reports it. */
+export class SyncMeter {
+  graphqlPoints = 0;
+  graphqlQueries = 0;
+  restRequests = 0;
+  notModified = 0;
+}
+
+export interface GatewayOptions {
+  client: OctokitLike;
+  /** The user whose token the client carries (github_etags and github_rate_limits are keyed by it). */
+  credential: string;
+  graphqlUrl: string;
+  db: SqlRunner;
+  limits: CredentialLimits;
+  meter: SyncMeter;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Secondary-limit retries before giving up on a request. */
+  maxSecondaryRetries?: number;
+}
+
+export interface ConditionalResult<T> {
+  status: 200 | 304 | 404 | 403 | 410 | 451;
+  /** The fresh body (200) or the body stored with the ETag (304). */
+  data: T | null;
+}
+
+const UNAVAILABLE = new Set([403, 404, 410, 451]);
+
+/**
+ * Every GitHub call of the sync goes through here: the credential's reserve is checked before spending,
+ * calls are paced under the secondary limits, secondary limits are waited out (Retry-After, or at least
+ * 60 s with jitter), primary exhaustion pauses the run, budgets and costs are recorded, and REST reads
+ * are conditional on the ETag stored for this credential (a 304 costs nothing).
+ */
+export class SyncGithubGateway {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(private readonly o: GatewayOptions) {
+    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = o.random ?? Math.random;
+  }
+
+  get meter(): SyncMeter {
+    return this.o.meter;
+  }
+
+  get credential(): string {
+    return this.o.credential;
+  }
+
+  /** Throws RateLimitPausedError when this credential should not spend `points` GraphQL points now. */
+  async checkBudget(resource: Resource, amount: number): Promise<void> {
+    await this.o.limits.refresh(this.o.db);
+    const until = this.o.limits.pauseUntil(resource, amount);
+    if (until) throw new RateLimitPausedError(resource, until, this.o.limits.budgets.get(resource)?.remaining ?? 0);
+  }
+
+  async graphql<T>(query: string, variables: Record<string, unknown>, requests: number): Promise<{ data: T | null; errors: GqlError[] }> {
+    const estimate = costOf(requests);
+    for (let secondary = 0; ; secondary++) {
+      await this.checkBudget('graphql', estimate);
+      await this.o.limits.graphqlMinute.take(estimate, this.sleep);
+      const release = await this.o.limits.slots.acquire();
+      let response: Awaited<ReturnType<OctokitLike['request']>>;
+      try {
+        // Retries of 5xx are ours (smaller pages), not the retry plugin's (same page again).
+        response = await this.o.client.request(`POST ${this.o.graphqlUrl}`, { query, variables, request: { retries: 0 } });
+      } catch (err) {
+        const e = asHttpError(err);
+        if (await this.handleLimit(e, 'graphql', secondary)) continue;
+        throw this.classify(e, 'graphql');
+      } finally {
+        release();
+      }
+      const body = (response.data ?? {}) as { data?: T & { rateLimit?: GqlRateLimit | null }; errors?: GqlError[] };
+      if (isRateLimitedGraphql(body)) {
+        await this.exhausted('graphql', response.headers);
+        continue;
+      }
+      const rate = body.data?.rateLimit;
+      const cost = rate?.cost ?? estimate;
+      this.o.meter.graphqlPoints += cost;
+      this.o.meter.graphqlQueries++;
+      if (cost !== estimate) this.o.limits.graphqlMinute.adjustLast(cost - estimate);
+      if (rate) {
+        await this.o.limits.observe(this.o.db, 'graphql', { limit: rate.limit, remaining: rate.remaining, resetAt: new Date(rate.resetAt) });
+      } else {
+        await this.observeHeaders('graphql', response.headers);
+      }
+      const errors = body.errors ?? [];
+      if (!body.data && errors.length) {
+        // GitHub answers a query that timed out with 200 and "Something went wrong": a smaller page helps.
+        if (errors.some((x) => /something went wrong|timeout|timed out/i.test(x.message))) {
+          throw new TransientGithubError(`GraphQL: ${errors[0].message}`, 200);
+        }
+      }
+      return { data: body.data ?? null, errors };
+    }
+  }
+
+  /** A REST GET conditional on the stored ETag. 304 returns the stored body and costs nothing. */
+  async getConditional<T>(path: string): Promise<ConditionalResult<T>> {
+    const cached = await this.loadEtag(path);
+    for (let secondary = 0; ; secondary++) {
+      await this.checkBudget('core', 1);
+      await this.o.limits.restMinute.take(1, this.sleep);
+      const release = await this.o.limits.slots.acquire();
+      try {
+        const res = await this.o.client.request(`GET ${path}`, cached ? { headers: { 'if-none-match': cached.etag } } : {});
+        this.o.meter.restRequests++;
+        await this.observeHeaders('core', res.headers);
+        const etag = res.headers['etag'];
+        if (typeof etag === 'string') await this.saveEtag(path, etag, res.data);
+        return { status: 200, data: res.data as T };
+      } catch (err) {
+        const e = asHttpError(err);
+        if (e.status === 304) {
+          this.o.meter.notModified++;
+          await this.observeHeaders('core', e.response?.headers);
+          if (cached) return { status: 304, data: cached.body as T };
+          // A 304 without a stored body cannot be used: ask again unconditionally.
+          return this.getUnconditional<T>(path);
+        }
+        if (await this.handleLimit(e, 'core', secondary)) continue;
+        if (e.status && UNAVAILABLE.has(e.status)) {
+          this.o.meter.restRequests++;
+          return { status: e.status as ConditionalResult<T>['status'], data: null };
+        }
+        throw this.classify(e, 'core');
+      } finally {
+        release();
+      }
+    }
+  }
+
+  private async getUnconditional<T>(path: string): Promise<ConditionalResult<T>> {
+    await this.deleteEtag(path);
+    return this.getConditional<T>(path);
+  }
+
+  /** Waits out a secondary limit (true: try again) or turns a primary limit into a pause (throws). */
+  private async handleLimit(e: HttpErrorLike, resource: Resource, attempt: number): Promise<boolean> {
+    if (e.status !== 403 && e.status !== 429 && !isRateLimitedGraphql(e.response?.data)) return false;
+    const headers = e.response?.headers ?? {};
+    const secondary = SECONDARY_LIMIT_RE.test(e.message) || (headers['retry-after'] !== undefined && String(headers['x-ratelimit-remaining']) !== '0');
+    if (secondary) {
+      if (attempt >= (this.o.maxSecondaryRetries ?? 5)) throw new TransientGithubError(`secondary rate limit persisted: ${e.message}`, e.status ?? 403);
+      const retryAfter = Number(headers['retry-after']);
+      // With Retry-After: that long plus a little jitter. Without: at least a minute, jittered, doubling.
+      const ms = Number.isFinite(retryAfter) && retryAfter >= 0
+        ? retryAfter * 1000 + Math.round(this.random() * 1000)
+        : 60_000 * 2 ** Math.min(attempt, 3) + Math.round(this.random() * 30_000);
+      await this.sleep(ms);
+      return true;
+    }
+    if (String(headers['x-ratelimit-remaining']) === '0' || isRateLimitedGraphql(e.response?.data)) {
+      await this.exhausted(resource, headers);
+    }
+    return false;
+  }
+
+  private async exhausted(resource: Resource, headers: Record<string, string | number | undefined> | undefined): Promise<never> {
+    const reset = Number(headers?.['x-ratelimit-reset']);
+    const limit = Number(headers?.['x-ratelimit-limit']);
+    const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 3600_000);
+    const known = this.o.limits.budgets.get(resource);
+    await this.o.limits.observe(this.o.db, resource, { limit: Number.isFinite(limit) && limit > 0 ? limit : (known?.limit ?? 5000), remaining: 0, resetAt });
+    throw new RateLimitPausedError(resource, resetAt, 0);
+  }
+
+  private classify(e: HttpErrorLike, resource: Resource): Error {
+    if (e.status === 401) return new CredentialRejectedError(this.o.credential);
+    if (e.status === undefined || e.status === 500 || e.status >= 502 || e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ECONNRESET') {
+      return new TransientGithubError(`${resource === 'graphql' ? 'GraphQL' : 'REST'} request failed: ${e.status ?? ''} ${e.message}`.trim(), e.status ?? null);
+    }
+    return e instanceof Error ? e : new Error(e.message);
+  }
+
+  private async observeHeaders(fallback: Resource, headers: Record<string, string | number | undefined> | undefined): Promise<void> {
+    const limit = Number(headers?.['x-ratelimit-limit']);
+    const remaining = Number(headers?.['x-ratelimit-remaining']);
+    const reset = Number(headers?.['x-ratelimit-reset']);
+    if (![limit, remaining, reset].every(Number.isFinite)) return;
+    const named = String(headers?.['x-ratelimit-resource'] ?? fallback);
+    const resource: Resource = named === 'graphql' ? 'graphql' : named === 'core' ? 'core' : fallback;
+    if (named !== resource) return;
+    await this.o.limits.observe(this.o.db, resource, { limit, remaining, resetAt: new Date(reset * 1000) });
+  }
+
+  private async loadEtag(path: string): Promise<{ etag: string; body: unknown } | null> {
+    const rows = (await this.o.db.query(`SELECT etag, body FROM github_etags WHERE user_id = $1 AND url = $2`, [this.o.credential, path])) as Array<{
+      etag: string;
+      body: unknown;
+    }>;
+    return rows[0] ?? null;
+  }
+
+  private async saveEtag(path: string, etag: string, body: unknown): Promise<void> {
+    await this.o.db.query(
+      `INSERT INTO github_etags (user_id, url, etag, body, fetched_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (user_id, url) DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, fetched_at = now()`,
+      [this.o.credential, path, etag, JSON.stringify(body ?? null)],
+    );
+  }
+
+  private async deleteEtag(path: string): Promise<void> {
+    await this.o.db.query(`DELETE FROM github_etags WHERE user_id = $1 AND url = $2`, [this.o.credential, path]);
+  }
+}

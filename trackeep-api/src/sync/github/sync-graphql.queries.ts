@@ -1,0 +1,153 @@
+// Every GraphQL document the sync sends. Each is validated against GitHub's official schema in
+// sync-graphql.queries.spec.ts, and sync-graphql-cost.util.ts mirrors GitHub's cost rule for them
+// (every connection under every parent is one request; cost = max(1, round(requests / 100))).
+
+const RATE_LIMIT = 'rateLimit { cost limit remaining resetAt used }';
+
+/** Connections nested under each pull request in SYNC_PULL_FIELDS (commits, reviews, labels). */
+export const PULL_NESTED_CONNECTIONS = 3;
+/** Connections nested under each commit in SYNC_COMMIT_FIELDS (parents). */
+export const COMMIT_NESTED_CONNECTIONS = 1;
+/** Connections nested under each repository in SYNC_DETECT_QUERY (latest-updated pull request). */
+export const DETECT_NESTED_CONNECTIONS = 1;
+
+export const SYNC_COMMIT_FIELDS = `
+fragment SyncCommit on Commit {
+  oid
+  message
+  committedDate
+  additions
+  deletions
+  changedFilesIfAvailable
+  url
+  author { name email date user { login } }
+  committer { name email date user { login } }
+  parents(first: 8) { nodes { oid } }
+}`;
+
+export const SYNC_PULL_FIELDS = `
+fragment SyncPull on PullRequest {
+  id
+  number
+  title
+  state
+  isDraft
+  url
+  createdAt
+  updatedAt
+  closedAt
+  mergedAt
+  author { login }
+  baseRefName
+  headRefName
+  additions
+  deletions
+  changedFiles
+  commits(first: 1) { totalCount }
+  reviews(first: 1) { totalCount nodes { submittedAt createdAt } }
+  labels(first: 20) { nodes { name } }
+}`;
+
+/**
+ * Change detection for up to 100 repositories in one query: counters, push time, default-branch head and
+ * the latest pull request update. A repository where none of these moved needs nothing more.
+ */
+export const SYNC_DETECT_QUERY = `
+query SyncDetect($ids: [ID!]!) {
+  ${RATE_LIMIT}
+  nodes(ids: $ids) {
+    __typename
+    ... on Repository {
+      id
+      databaseId
+      nameWithOwner
+      isArchived
+      visibility
+      pushedAt
+      updatedAt
+      stargazerCount
+      forkCount
+      viewerPermission
+      defaultBranchRef { name target { oid } }
+      pullRequests(first: 1, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { updatedAt } }
+    }
+  }
+}`;
+
+/** One page of each stream a round carries; streams left out are simply not in the document. */
+export interface RepoPageStreams {
+  refs?: boolean;
+  /** Commit walks in this round (aliases w0, w1, ...), each from its own head. */
+  walks?: number;
+  pulls?: boolean;
+}
+
+/** Most commit walks one round carries (each costs a request plus one per commit). */
+export const MAX_WALKS_PER_ROUND = 8;
+
+/**
+ * The per-repository page query. The repository is addressed by node id, so a rename or transfer never
+ * breaks a sync in progress; commit history is walked from a fixed commit (`object(oid:)`), so the cursor
+ * stays valid when the branch moves on mid-walk.
+ */
+export function repoPageQuery(streams: RepoPageStreams): string {
+  const vars = ['$id: ID!'];
+  const parts: string[] = [];
+  if (streams.refs) {
+    vars.push('$refsFirst: Int!', '$refsAfter: String');
+    parts.push(`refs(refPrefix: "refs/heads/", first: $refsFirst, after: $refsAfter) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { name target { oid ... on Commit { committedDate } } branchProtectionRule { id } }
+      }`);
+  }
+  const walks = Math.min(streams.walks ?? 0, MAX_WALKS_PER_ROUND);
+  for (let i = 0; i < walks; i++) {
+    vars.push(`$head${i}: GitObjectID!`, `$first${i}: Int!`, `$after${i}: String`);
+    parts.push(`w${i}: object(oid: $head${i}) {
+        ... on Commit {
+          history(first: $first${i}, after: $after${i}) {
+            totalCount
+            pageInfo { hasNextPage endCursor }
+            nodes { ...SyncCommit }
+          }
+        }
+      }`);
+  }
+  if (streams.pulls) {
+    vars.push('$pullsFirst: Int!', '$pullsAfter: String');
+    parts.push(`pullRequests(first: $pullsFirst, after: $pullsAfter, orderBy: { field: UPDATED_AT, direction: DESC }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { ...SyncPull }
+      }`);
+  }
+  const name = `SyncRepoPage${streams.refs ? 'R' : ''}${walks ? `C${walks}` : ''}${streams.pulls ? 'P' : ''}`;
+  return `
+query ${name}(${vars.join(', ')}) {
+  ${RATE_LIMIT}
+  node(id: $id) {
+    __typename
+    ... on Repository {
+      id
+      nameWithOwner
+      ${parts.join('\n      ')}
+    }
+  }
+}
+${walks ? SYNC_COMMIT_FIELDS : ''}
+${streams.pulls ? SYNC_PULL_FIELDS : ''}`;
+}
+
+/** Every query shape the sync can send (for schema validation). */
+export function allSyncQueries(): string[] {
+  const out = [SYNC_DETECT_QUERY];
+  for (const refs of [false, true]) {
+    for (let walks = 0; walks <= MAX_WALKS_PER_ROUND; walks++) {
+      for (const pulls of [false, true]) {
+        if (refs || walks || pulls) out.push(repoPageQuery({ refs, walks, pulls }));
+      }
+    }
+  }
+  return out;
+}

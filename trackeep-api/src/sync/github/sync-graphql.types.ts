@@ -1,0 +1,108 @@
+// Shapes of the answers to the documents in sync-graphql.queries.ts (only the fields asked for).
+
+export interface GqlRateLimit {
+  cost: number;
+  limit: number;
+  remaining: number;
+  resetAt: string;
+  used: number;
+}
+
+export interface GqlPageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface GqlGitActor {
+  name: string | null;
+  email: string | null;
+  date: string | null;
+  user: { login: string } | null;
+}
+
+export interface GqlCommit {
+  oid: string;
+  message: string;
+  committedDate: string;
+  additions: number | null;
+  deletions: number | null;
+  changedFilesIfAvailable: number | null;
+  url: string;
+  author: GqlGitActor | null;
+  committer: GqlGitActor | null;
+  parents: { nodes: Array<{ oid: string }> };
+}
+
+export interface GqlPull {
+  id: string;
+  number: number;
+  title: string;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  isDraft: boolean;
+  url: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  mergedAt: string | null;
+  author: { login: string } | null;
+  baseRefName: string;
+  headRefName: string;
+  additions: number | null;
+  deletions: number | null;
+  changedFiles: number | null;
+  commits: { totalCount: number };
+  reviews: { totalCount: number; nodes: Array<{ submittedAt: string | null; createdAt: string }> } | null;
+  labels: { nodes: Array<{ name: string }> } | null;
+}
+
+export interface GqlRef {
+  name: string;
+  target: { oid: string; committedDate?: string } | null;
+  branchProtectionRule: { id: string } | null;
+}
+
+export interface GqlConnection<T> {
+  totalCount: number;
+  pageInfo: GqlPageInfo;
+  nodes: T[];
+}
+
+export interface RepoPageData {
+  rateLimit: GqlRateLimit | null;
+  node: {
+    __typename: string;
+    id?: string;
+    nameWithOwner?: string;
+    refs?: GqlConnection<GqlRef>;
+    /** Commit walks, aliased w0, w1, ... */
+    [walk: `w${number}`]: { history?: GqlConnection<GqlCommit> } | null | undefined;
+    pullRequests?: GqlConnection<GqlPull>;
+  } | null;
+}
+
+export interface DetectedRepoNode {
+  __typename: 'Repository';
+  id: string;
+  databaseId: number;
+  nameWithOwner: string;
+  isArchived: boolean;
+  visibility: 'PUBLIC' | 'PRIVATE' | 'INTERNAL';
+  pushedAt: string | null;
+  updatedAt: string;
+  stargazerCount: number;
+  forkCount: number;
+  viewerPermission: 'ADMIN' | 'MAINTAIN' | 'WRITE' | 'TRIAGE' | 'READ' | null;
+  defaultBranchRef: { name: string; target: { oid: string } | null } | null;
+  pullRequests: { nodes: Array<{ updatedAt: string }> };
+}
+
+export interface DetectData {
+  rateLimit: GqlRateLimit | null;
+  nodes: Array<DetectedRepoNode | { __typename: string } | null>;
+}
+
+export interface GqlError {
+  type?: string;
+  message: string;
+  path?: Array<string | number>;
+}

@@ -1,0 +1,147 @@
+import type { GithubSimHandle } from '@trackeep/github-sim';
+import { createSyncDb, dumpSyncedData, engineRunner, startSim, type SyncDbFixture } from './sync-support/sync-harness';
+
+/** Every commit reachable from any branch of the simulated repo, with its parents. */
+function worldCommits(sim: GithubSimHandle, fullName: string): Map<string, { additions: number; parents: string[] }> {
+  const [owner, name] = fullName.split('/');
+  const repo = sim.world.repo(owner, name)!;
+  const graph = sim.world.graph(repo);
+  const out = new Map<string, { additions: number; parents: string[] }>();
+  for (const b of sim.world.detail(repo).branches.values()) {
+    for (const c of graph.history(b.tip, { skip: 0, take: 1_000_000 }).commits) out.set(c.sha, { additions: c.additions, parents: c.parents });
+  }
+  return out;
+}
+
+function worldPulls(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = fullName.split('/');
+  const repo = sim.world.repo(owner, name)!;
+  return sim.world.detail(repo).pulls.map((p) => ({
+    number: p.number,
+    state: p.mergedAt ? 'merged' : p.state,
+    reviews: p.reviews.length,
+    labels: [...p.labels].sort(),
+  }));
+}
+
+describe('RepoSyncEngine against the GitHub simulator', () => {
+  let sim: GithubSimHandle;
+  let fx: SyncDbFixture;
+
+  beforeAll(async () => {
+    sim = await startSim();
+    fx = await createSyncDb(sim);
+  });
+  afterAll(async () => {
+    await fx.close();
+    await sim.stop();
+  });
+
+  it('backfills every commit reachable from every branch, with line stats and parents', async () => {
+    const runner = engineRunner(sim, fx);
+    for (const repo of fx.repos) {
+      const outcome = await runner.run(repo.id);
+      expect(outcome.status).toBe('succeeded');
+      const world = worldCommits(sim, repo.fullName);
+      const rows = (await fx.ds.query(`SELECT sha, additions, parents FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{ sha: string; additions: number; parents: string[] }>;
+      expect(rows.map((r) => r.sha).sort()).toEqual([...world.keys()].sort());
+      for (const r of rows) {
+        expect(r.additions).toBe(world.get(r.sha)!.additions);
+        expect(r.parents).toEqual(world.get(r.sha)!.parents);
+      }
+    }
+    expect(runner.meter.graphqlPoints).toBeGreaterThan(0);
+  });
+
+  it('records the default branch’s full history on branch_commits', async () => {
+    const repo = fx.repos[0];
+    const [owner, name] = repo.fullName.split('/');
+    const simRepo = sim.world.repo(owner, name)!;
+    const tip = sim.world.detail(simRepo).branches.get(simRepo.defaultBranch)!.tip;
+    const history = sim.world.graph(simRepo).history(tip, { skip: 0, take: 1_000_000 }).commits.map((c) => c.sha);
+    const rows = (await fx.ds.query(`SELECT sha FROM branch_commits WHERE repo_id = $1 AND branch = $2`, [repo.id, simRepo.defaultBranch])) as Array<{ sha: string }>;
+    expect(rows.map((r) => r.sha).sort()).toEqual([...history].sort());
+  });
+
+  it('stores every pull request in its current state with review counts and labels', async () => {
+    for (const repo of fx.repos) {
+      const rows = (await fx.ds.query(`SELECT number, state, review_count, labels FROM pull_requests WHERE repo_id = $1 ORDER BY number`, [repo.id])) as Array<{
+        number: number;
+        state: string;
+        review_count: number;
+        labels: string[];
+      }>;
+      const world = worldPulls(sim, repo.fullName).sort((a, b) => a.number - b.number);
+      expect(rows.map((r) => ({ number: r.number, state: r.state, reviews: r.review_count, labels: [...r.labels].sort() }))).toEqual(world);
+    }
+  });
+
+  it('stores branches, repository counters and a first stats snapshot', async () => {
+    const repo = fx.repos[0];
+    const [owner, name] = repo.fullName.split('/');
+    const simRepo = sim.world.repo(owner, name)!;
+    const branches = (await fx.ds.query(`SELECT name, head_sha, protected FROM branches WHERE repo_id = $1 ORDER BY name`, [repo.id])) as Array<{ name: string; head_sha: string; protected: boolean }>;
+    const world = [...sim.world.detail(simRepo).branches.values()].map((b) => ({ name: b.name, head_sha: b.tip, protected: b.protected })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(branches).toEqual(world);
+    const [row] = (await fx.ds.query(`SELECT stars, forks, watchers, languages FROM repositories WHERE id = $1`, [repo.id])) as Array<{ stars: number; forks: number; watchers: number; languages: Record<string, number> }>;
+    expect(row.stars).toBe(sim.world.detail(simRepo).stars.length);
+    expect(row.forks).toBe(simRepo.forksCount);
+    expect(row.watchers).toBe(simRepo.watcherIds.size);
+    expect(row.languages).toEqual(simRepo.languages);
+    const snapshots = (await fx.ds.query(`SELECT count(*)::int AS n FROM repo_stats_snapshots WHERE repo_id = $1`, [repo.id])) as Array<{ n: number }>;
+    expect(snapshots[0].n).toBe(1);
+  });
+
+  it('re-syncs an unchanged repository for nothing but free 304s when the detection saw no change', async () => {
+    const runner = engineRunner(sim, fx);
+    const before = await dumpSyncedData(fx.ds);
+    for (const repo of fx.repos) {
+      const [owner, name] = repo.fullName.split('/');
+      const simRepo = sim.world.repo(owner, name)!;
+      const d = sim.world.detail(simRepo);
+      const latestPull = d.pulls.reduce((m, p) => Math.max(m, p.updatedAt), 0);
+      await runner.run(repo.id, {
+        nameWithOwner: repo.fullName,
+        pushedAt: new Date(simRepo.pushedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        defaultBranch: simRepo.defaultBranch,
+        headOid: d.branches.get(simRepo.defaultBranch)!.tip,
+        stars: d.stars.length,
+        forks: simRepo.forksCount,
+        archived: simRepo.archived,
+        latestPullUpdatedAt: latestPull ? new Date(latestPull).toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
+      });
+    }
+    expect(runner.meter.graphqlPoints).toBe(0);
+    expect(runner.meter.restRequests).toBe(0);
+    expect(runner.meter.notModified).toBeGreaterThan(0);
+    expect(await dumpSyncedData(fx.ds)).toEqual(before);
+  });
+
+  it('after pushes, a merged and a closed pull request and branch changes, converges on GitHub’s new state', async () => {
+    const repo = fx.repos[0];
+    const [owner, name] = repo.fullName.split('/');
+    const simRepo = sim.world.repo(owner, name)!;
+    const pushed = await sim.world.pushCommits({ owner, repo: name, commits: 3, sender: 'octocat' });
+    await sim.world.createBranch({ owner, repo: name, branch: 'feature/sync-test', sender: 'octocat' });
+    await sim.world.pushCommits({ owner, repo: name, branch: 'feature/sync-test', commits: 2, sender: 'octocat' });
+    const open = sim.world.detail(simRepo).pulls.filter((p) => p.state === 'open');
+    await sim.world.closePull({ owner, repo: name, number: open[0].number, sender: 'octocat' });
+
+    const runner = engineRunner(sim, fx);
+    expect((await runner.run(repo.id)).status).toBe('succeeded');
+
+    const rows = (await fx.ds.query(`SELECT sha FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{ sha: string }>;
+    expect(rows.map((r) => r.sha).sort()).toEqual([...worldCommits(sim, repo.fullName).keys()].sort());
+    const [pull] = (await fx.ds.query(`SELECT state FROM pull_requests WHERE repo_id = $1 AND number = $2`, [repo.id, open[0].number])) as Array<{ state: string }>;
+    expect(pull.state).toBe('closed');
+    const side = (await fx.ds.query(`SELECT count(*)::int AS n FROM branch_commits WHERE repo_id = $1 AND branch = 'feature/sync-test'`, [repo.id])) as Array<{ n: number }>;
+    expect(side[0].n).toBe(2);
+    const activity = (await fx.ds.query(`SELECT type, dedupe_key FROM activity_events WHERE repo_id = $1`, [repo.id])) as Array<{ type: string; dedupe_key: string }>;
+    const keys = activity.map((a) => a.dedupe_key);
+    expect(keys).toContain(`push:${pushed.after}`);
+    expect(keys).toContain(`pr_closed:${open[0].number}`);
+    expect(keys).toContain(`branch_created:feature/sync-test:${sim.world.detail(simRepo).branches.get('feature/sync-test')!.tip}`.replace(/:[0-9a-f]{40}$/, (m) => m));
+    // Only what changed was fetched: a handful of one-point queries, not a backfill.
+    expect(runner.meter.graphqlPoints).toBeLessThanOrEqual(4);
+  });
+});

@@ -1,0 +1,157 @@
+import { startGithubSim, type FaultConfig, type GithubSimHandle, type GithubSimOptions } from '@trackeep/github-sim';
+import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+import { DataSource } from 'typeorm';
+import { apiDataSourceOptions } from '../../src/database/data-source';
+import { CredentialLimitsRegistry, DEFAULT_LIMIT_SETTINGS, type LimitSettings } from '../../src/sync/github/credential-limits';
+import { PageSizeGovernor } from '../../src/sync/github/page-size.governor';
+import { SyncGithubGateway, SyncMeter, type OctokitLike } from '../../src/sync/github/sync-github.gateway';
+import { buildSyncOctokit } from '../../src/sync/github/sync-octokit.factory';
+import { RepoSyncEngine, type DetectionHint, type EngineOutcome, type RunProgress, type SyncDb } from '../../src/sync/engine/repo-sync.engine';
+import { API_TEMPLATE_DB } from './../support/test-app';
+
+export interface RepoSeed {
+  id: string;
+  fullName: string;
+}
+
+/** A migrated database of its own, a user row whose token the simulator issued, and its repositories. */
+export interface SyncDbFixture {
+  db: TestDatabase;
+  ds: DataSource;
+  userId: string;
+  repos: RepoSeed[];
+  close(): Promise<void>;
+}
+
+export async function startSim(opts: GithubSimOptions = {}): Promise<GithubSimHandle> {
+  return startGithubSim({ preset: 'small', seed: 7, now: '2025-06-01T12:00:00Z', ...opts });
+}
+
+/** The repositories `login` owns in the simulated world, as the API's track endpoint would insert them. */
+export async function createSyncDb(sim: GithubSimHandle, login = 'octocat', limit = Infinity): Promise<SyncDbFixture> {
+  const db = await createTestDatabase(API_TEMPLATE_DB);
+  const ds = await new DataSource(apiDataSourceOptions(db.url, 6)).initialize();
+  const simUser = sim.world.requireUser(login);
+  const [{ id: userId }] = (await ds.query(
+    `INSERT INTO users (github_host, github_id, login) VALUES ('github.com', $1, $2) RETURNING id`,
+    [simUser.id, login],
+  )) as Array<{ id: string }>;
+  const repos: RepoSeed[] = [];
+  const owned = [...sim.world.repos.values()].filter((r) => r.ownerId === simUser.id && !r.deleted).slice(0, limit);
+  for (const r of owned) {
+    const fullName = sim.world.fullName(r);
+    const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, { headers: { authorization: `token ${sim.issueToken(login)}` } });
+    const body = (await res.json()) as { id: number; node_id: string; owner: { login: string }; name: string; html_url: string; default_branch: string };
+    const [{ id }] = (await ds.query(
+      `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch)
+       VALUES ('github.com', $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [body.id, body.node_id, body.owner.login, body.name, fullName, body.html_url, body.default_branch],
+    )) as Array<{ id: string }>;
+    await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)`, [userId, id]);
+    await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [userId, id]);
+    repos.push({ id, fullName });
+  }
+  return {
+    db,
+    ds,
+    userId,
+    repos,
+    async close() {
+      await ds.destroy();
+      await db.drop();
+    },
+  };
+}
+
+/** The database as a DataSource that SyncDb accepts. */
+export function syncDb(ds: DataSource): SyncDb {
+  return ds as unknown as SyncDb;
+}
+
+export interface EngineRunner {
+  meter: SyncMeter;
+  client: OctokitLike;
+  governor: PageSizeGovernor;
+  run(repoId: string, hint?: DetectionHint | null): Promise<EngineOutcome>;
+  pages: RunProgress[];
+}
+
+/** Runs the engine the way the repo job does, with an Octokit built for sync and a fresh meter. */
+export function engineRunner(
+  sim: GithubSimHandle,
+  fx: SyncDbFixture,
+  opts: { login?: string; settings?: Partial<LimitSettings>; registry?: CredentialLimitsRegistry; governor?: PageSizeGovernor; sleep?: (ms: number) => Promise<void> } = {},
+): EngineRunner {
+  const token = sim.issueToken(opts.login ?? 'octocat');
+  const registry = opts.registry ?? new CredentialLimitsRegistry({ ...DEFAULT_LIMIT_SETTINGS, ...opts.settings });
+  const client = buildSyncOctokit({ token, baseUrl: sim.apiUrl, credential: fx.userId, maxConcurrent: registry.settings.maxConcurrent });
+  const meter = new SyncMeter();
+  const governor = opts.governor ?? new PageSizeGovernor();
+  const pages: RunProgress[] = [];
+  const gateway = new SyncGithubGateway({
+    client,
+    credential: fx.userId,
+    graphqlUrl: sim.graphqlUrl,
+    db: fx.ds,
+    limits: registry.for(fx.userId),
+    meter,
+    sleep: opts.sleep,
+  });
+  return {
+    meter,
+    client,
+    governor,
+    pages,
+    run: (repoId, hint = null) =>
+      new RepoSyncEngine({
+        db: syncDb(fx.ds),
+        gateway,
+        governor,
+        sleep: opts.sleep,
+        hooks: {
+          onPage: async (_tx, p) => {
+            pages.push(p);
+          },
+        },
+      }).run(repoId, hint),
+  };
+}
+
+/** Everything the sync wrote, keyed by GitHub identity (not our uuids), for comparing two databases. */
+export async function dumpSyncedData(ds: DataSource): Promise<Record<string, unknown[]>> {
+  const q = (sql: string) => ds.query(sql) as Promise<unknown[]>;
+  return {
+    repositories: await q(
+      `SELECT github_id::text, node_id, owner, name, full_name, description, language, languages, topics, visibility, default_branch,
+              archived, stars, forks, watchers, open_issues, size_kb, pushed_at, github_updated_at, html_url, github_state
+       FROM repositories ORDER BY github_id`,
+    ),
+    commits: await q(
+      `SELECT r.full_name, c.sha, c.message, c.author_name, c.author_email, c.author_login, c.authored_at, c.committer_name, c.committer_email,
+              c.committer_login, c.committed_at, c.additions, c.deletions, c.changed_files, c.parents, c.html_url
+       FROM commits c JOIN repositories r ON r.id = c.repo_id ORDER BY r.full_name, c.sha`,
+    ),
+    branchCommits: await q(`SELECT r.full_name, b.branch, b.sha FROM branch_commits b JOIN repositories r ON r.id = b.repo_id ORDER BY 1, 2, 3`),
+    branches: await q(
+      `SELECT r.full_name, b.name, b.head_sha, b.protected, b.last_commit_at FROM branches b JOIN repositories r ON r.id = b.repo_id ORDER BY 1, 2`,
+    ),
+    pulls: await q(
+      `SELECT r.full_name, p.number, p.node_id, p.title, p.state, p.draft, p.author_login, p.created_at, p.updated_at, p.closed_at, p.merged_at,
+              p.base_ref, p.head_ref, p.additions, p.deletions, p.changed_files, p.commits_count, p.review_count, p.first_review_at, p.labels, p.html_url
+       FROM pull_requests p JOIN repositories r ON r.id = p.repo_id ORDER BY 1, 2`,
+    ),
+    activity: await q(
+      `SELECT r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data, a.dedupe_key
+       FROM activity_events a JOIN repositories r ON r.id = a.repo_id ORDER BY 1, a.dedupe_key`,
+    ),
+    snapshots: await q(
+      `SELECT r.full_name, s.stars, s.forks, s.watchers, s.open_issues FROM repo_stats_snapshots s JOIN repositories r ON r.id = s.repo_id ORDER BY 1, s.id`,
+    ),
+  };
+}
+
+export function sizes(d: Record<string, unknown[]>): Record<string, number> {
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.length]));
+}
+
+export type { FaultConfig, GithubSimHandle };
