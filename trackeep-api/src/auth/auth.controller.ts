@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiCookieAuth, ApiFoundResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { ApiErrorResponses } from '../common/api-error.dto';
@@ -24,7 +24,7 @@ export class AuthController {
   @Get('login')
   @Public()
   @ApiOperation({ summary: 'Start signing in: redirects (303) to the OAuth gateway with state, nonce and PKCE' })
-  @ApiFoundResponse({ description: '303 to the gateway authorization endpoint' })
+  @ApiResponse({ status: 303, description: 'See Other: to the gateway authorization endpoint' })
   @ApiErrorResponses(400, 429, 503)
   async login(@Query() query: LoginQueryDto, @Res() res: Response): Promise<void> {
     const { redirectTo, transactionCookie } = await this.auth.startLogin(query.returnTo);
@@ -43,7 +43,7 @@ export class AuthController {
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'iss', required: false })
   @ApiQuery({ name: 'error', required: false })
-  @ApiFoundResponse({ description: '303 to returnTo (success) or /?sign_in_error=<reason>' })
+  @ApiResponse({ status: 303, description: 'See Other: to returnTo (success) or /?sign_in_error=<reason>' })
   @ApiErrorResponses(429)
   async callback(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
     const outcome = await this.auth.finishLogin(

@@ -25,7 +25,7 @@ import { UsersService } from './users.service';
     TypeOrmModule.forFeature([UserEntity, SessionEntity]),
     ThrottlerModule.forRootAsync({
       inject: [ApiEnv],
-      useFactory: (env: ApiEnv) => ({ throttlers: [{ name: 'auth', ttl: 60_000, limit: env.AUTH_RATE_LIMIT_PER_MINUTE }] }),
+      useFactory: (env: ApiEnv) => ({ throttlers: [{ ttl: 60_000, limit: env.AUTH_RATE_LIMIT_PER_MINUTE }] }),
     }),
   ],
   controllers: [AuthController],
