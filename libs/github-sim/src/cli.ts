@@ -1,4 +1,3 @@
-/* eslint-disable no-console */
 import { parseArgs } from 'node:util';
 import { SIM_PRESETS } from './lib/presets.constant';
 import { startGithubSim } from './lib/server';

@@ -31,7 +31,14 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerApps();
   if (opts.autoApproveLogin && !world.user(opts.autoApproveLogin)) throw new Error(`autoApproveLogin "${opts.autoApproveLogin}" is not a simulated user`);
 
-  const limiter = new RateLimiter({ ...DEFAULT_LIMITS, core: opts.rateLimit?.rest ?? DEFAULT_LIMITS.core, graphql: opts.rateLimit?.graphql ?? DEFAULT_LIMITS.graphql });
+  const secondary = opts.rateLimit?.secondary;
+  const limiter = new RateLimiter({
+    ...DEFAULT_LIMITS,
+    core: opts.rateLimit?.rest ?? DEFAULT_LIMITS.core,
+    graphql: opts.rateLimit?.graphql ?? DEFAULT_LIMITS.graphql,
+    secondary: secondary !== false,
+    ...(typeof secondary === 'object' ? secondary : {}),
+  });
   const stats = new StatsRecorder();
   const faults = new FaultInjector(world.seed, limiter, stats);
   faults.set(opts.faults ?? {});

@@ -67,8 +67,16 @@ export interface GithubSimOptions {
   /** Enable /_sim/* (default true from the library; the CLI enables it with --demo/--control). */
   controlApi?: boolean;
   faults?: FaultConfig;
-  /** Primary limits per hour: default 5000 REST requests / 5000 GraphQL points. */
-  rateLimit?: { rest?: number; graphql?: number };
+  /**
+   * Primary limits per hour: default 5000 REST requests / 5000 GraphQL points.
+   * Secondary limits (GitHub's documented defaults): 100 concurrent requests, 900 REST points/min
+   * (GET 1, writes 5), 2000 GraphQL points/min. `secondary: false` turns them off.
+   */
+  rateLimit?: {
+    rest?: number;
+    graphql?: number;
+    secondary?: boolean | { concurrency?: number; restPointsPerMinute?: number; graphqlPointsPerMinute?: number };
+  };
   /** Demo "live" mode: something happens every intervalMs (default 5000). */
   live?: boolean | { intervalMs: number };
   /** Log one line per request to stderr. */

@@ -162,7 +162,7 @@ export function graphqlHandler(ctx: SimContext) {
           nodeCount: analysis.nodeCount,
           remaining: ctx.limiter.remaining(after),
           resetAt: new Date(after.reset * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          used: after.used,
+          used: ctx.limiter.used(after),
         },
       };
       const result = await execute({

@@ -5,6 +5,7 @@
 export type RateResource = 'core' | 'graphql' | 'search';
 
 export interface RateBucket {
+  resource: RateResource;
   limit: number;
   used: number;
   /** Epoch seconds when the window resets. */
@@ -53,20 +54,28 @@ export class RateLimiter {
     const now = Date.now();
     let b = this.buckets.get(id);
     if (!b || b.reset * 1000 <= now) {
-      b = { limit: this.limitOf(key, resource), used: 0, reset: Math.ceil((now + WINDOW_MS) / 1000) };
+      b = { resource, limit: this.limitOf(key, resource), used: 0, reset: Math.ceil((now + WINDOW_MS) / 1000) };
       this.buckets.set(id, b);
     }
-    if ((resource === 'core' || resource === 'graphql') && this.exhausted[resource]) b.used = Math.max(b.used, b.limit);
     return b;
   }
 
+  /** Exhaustion injected by faults overlays the real counters (and disappears when the fault is cleared). */
+  private isExhausted(b: RateBucket): boolean {
+    return (b.resource === 'core' || b.resource === 'graphql') && this.exhausted[b.resource];
+  }
+
   remaining(b: RateBucket): number {
-    return Math.max(0, b.limit - b.used);
+    return this.isExhausted(b) ? 0 : Math.max(0, b.limit - b.used);
+  }
+
+  used(b: RateBucket): number {
+    return this.isExhausted(b) ? b.limit : b.used;
   }
 
   consume(key: string, resource: RateResource, points: number): RateBucket {
     const b = this.bucket(key, resource);
-    b.used = Math.min(b.limit, b.used + points);
+    if (!this.isExhausted(b)) b.used = Math.min(b.limit, b.used + points);
     return b;
   }
 
@@ -110,7 +119,7 @@ export class RateLimiter {
       'x-ratelimit-limit': String(b.limit),
       'x-ratelimit-remaining': String(this.remaining(b)),
       'x-ratelimit-reset': String(b.reset),
-      'x-ratelimit-used': String(b.used),
+      'x-ratelimit-used': String(this.used(b)),
       'x-ratelimit-resource': resource,
     };
   }

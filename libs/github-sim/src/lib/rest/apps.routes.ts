@@ -85,7 +85,7 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
       const key = r.viewerId !== null ? `u:${r.viewerId}` : r.auth?.kind === 'app' ? `app:${r.auth.app.clientId}` : `ip:${r.req.ip ?? 'local'}`;
       const view = (res: 'core' | 'graphql' | 'search') => {
         const b = ctx.limiter.bucket(key, res);
-        return { limit: b.limit, used: b.used, remaining: ctx.limiter.remaining(b), reset: b.reset };
+        return { limit: b.limit, used: ctx.limiter.used(b), remaining: ctx.limiter.remaining(b), reset: b.reset };
       };
       const core = view('core');
       const body: Schemas['rate-limit-overview'] = {

@@ -24,7 +24,6 @@ const MAX_RECORDED = 5000;
  * (X-Hub-Signature-256), 10 s timeout, no retries, every attempt recorded.
  */
 export class WebhookDispatcher {
-  private readonly inFlight = new Set<Promise<unknown>>();
   private detach: (() => void) | null = null;
 
   constructor(
@@ -42,8 +41,8 @@ export class WebhookDispatcher {
   }
 
   /** Resolves once every delivery started so far has finished. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
+  idle(): Promise<void> {
+    return this.world.settled();
   }
 
   private async onEvent(e: SimDomainEvent): Promise<void> {
@@ -84,8 +83,7 @@ export class WebhookDispatcher {
 
   private deliver(repo: SimRepo, hook: SimHook, msg: WebhookMessage, redelivery: boolean, guid: string = randomUUID()): Promise<SimDelivery> {
     const p = this.send(repo, hook, msg, redelivery, guid);
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    this.world.track(p);
     return p;
   }
 

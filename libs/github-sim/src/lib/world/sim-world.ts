@@ -129,6 +129,19 @@ export class SimWorld implements WorldStore {
     };
   }
 
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /** Register background work (webhook deliveries) that `settled()` waits for. */
+  track(p: Promise<unknown>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => undefined);
+  }
+
+  /** Resolves once every webhook delivery started so far has finished (e.g. the ping after creating a hook). */
+  async settled(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
   async emit(event: SimDomainEvent): Promise<void> {
     for (const l of [...this.listeners]) await l(event);
   }

@@ -1,0 +1,149 @@
+import { LiveMode } from '../live/live-mode';
+import { CommitGraph, type HistoryQuery } from './commit-graph';
+import { SimWorld } from './sim-world';
+import type { SimCommit } from './world.types';
+
+/** Reference git-log walk without the arithmetic shortcuts: frontier by date, child before parent. */
+function naiveHistory(g: CommitGraph, tip: string, q: HistoryQuery): string[] {
+  const out: string[] = [];
+  const frontier: SimCommit[] = [g.get(tip) as SimCommit];
+  const seen = new Set<string>();
+  while (frontier.length) {
+    let best = 0;
+    for (let k = 1; k < frontier.length; k++) if (frontier[k].committedAt > frontier[best].committedAt) best = k;
+    const [c] = frontier.splice(best, 1);
+    if (seen.has(c.sha)) continue;
+    seen.add(c.sha);
+    if ((q.since === undefined || c.committedAt >= q.since) && (q.until === undefined || c.committedAt <= q.until)) out.push(c.sha);
+    for (const p of c.parents) if (!seen.has(p)) frontier.push(g.get(p) as SimCommit);
+  }
+  return out.slice(q.skip, q.skip + q.take);
+}
+
+describe(SimWorld.name, () => {
+  it('generates the same world from the same seed, and a different one from another seed', () => {
+    const now = '2025-06-01T00:00:00Z';
+    const a = new SimWorld({ seed: 11, now });
+    const b = new SimWorld({ seed: 11, now });
+    const c = new SimWorld({ seed: 12, now });
+    const summary = (w: SimWorld) =>
+      [...w.repos.values()].map((r) => {
+        const d = w.detail(r);
+        return [w.fullName(r), d.branches.get(r.defaultBranch)?.tip, d.pulls.map((p) => `${p.id}#${p.number}:${p.state}`).join(','), d.stars.length].join('|');
+      });
+    expect(summary(a)).toEqual(summary(b));
+    expect(summary(a)).not.toEqual(summary(c));
+  });
+
+  it('keeps ids independent of the order in which repos are first looked at', () => {
+    const now = Date.UTC(2025, 0, 1);
+    const a = new SimWorld({ seed: 5, now });
+    const b = new SimWorld({ seed: 5, now });
+    const ra = [...a.repos.values()];
+    const rb = [...b.repos.values()].reverse();
+    for (const r of rb) b.detail(r);
+    for (const r of ra) a.detail(r);
+    for (const r of ra) expect(a.detail(r).pulls.map((p) => p.id)).toEqual(b.detail(b.repos.get(r.id) as typeof r).pulls.map((p) => p.id));
+  });
+
+  it('always has octocat owning repos and belonging to an org with a team', () => {
+    const w = new SimWorld({ preset: 'demo' });
+    const octocat = w.user('octocat');
+    expect(octocat?.id).toBe(583231);
+    expect([...w.repos.values()].filter((r) => r.ownerId === 583231).map((r) => r.name)).toEqual(expect.arrayContaining(['Hello-World', 'Spoon-Knife']));
+    const orgs = w.orgsOf(583231);
+    expect(orgs.length).toBe(2);
+    expect(orgs.every((o) => o.teams.some((t) => t.members.has(583231)))).toBe(true);
+    expect(w.repos.size).toBe(21);
+  });
+
+  it('gives every virtual commit a SHA that resolves back to it, and none from another repo', () => {
+    const w = new SimWorld({ seed: 9, sizes: { commitsPerRepo: 500 } });
+    const [r1, r2] = [...w.repos.values()];
+    const g1 = w.graph(r1);
+    const g2 = w.graph(r2);
+    const shas = g1.history(g1.lineTip(0), { skip: 0, take: 500 }).commits.map((c) => c.sha);
+    expect(new Set(shas).size).toBe(500);
+    for (const sha of shas.slice(0, 50)) {
+      expect(g1.get(sha)?.sha).toBe(sha);
+      expect(g2.get(sha)).toBeUndefined();
+    }
+    expect(g1.get('f'.repeat(40))).toBeUndefined();
+    expect(g1.get('not a sha')).toBeUndefined();
+  });
+
+  it('walks history like git log, including explicit pushes and merges, for any window', async () => {
+    const w = new SimWorld({ seed: 21, sizes: { commitsPerRepo: 120, branchesPerRepo: 4, pullsPerRepo: 3 }, now: Date.UTC(2025, 0, 1) });
+    const repo = w.repo('octocat', 'Hello-World');
+    if (!repo) throw new Error('no repo');
+    const ref = { owner: 'octocat', repo: 'Hello-World' };
+    await w.pushCommits({ ...ref, commits: 3 });
+    await w.pushCommits({ ...ref, branch: 'side', commits: 4 });
+    const pr = await w.openPull({ ...ref, head: 'side', title: 'Side' });
+    await w.mergePull({ ...ref, number: pr.number, method: 'merge' });
+    const openLine = w.detail(repo).pulls.find((p) => p.state === 'open' && w.detail(repo).branches.has(p.headRef));
+    if (openLine) await w.mergePull({ ...ref, number: openLine.number, method: 'merge' });
+    await w.pushCommits({ ...ref, commits: 2 });
+    const g = w.graph(repo);
+    const tip = w.detail(repo).branches.get(repo.defaultBranch)?.tip as string;
+    const all = naiveHistory(g, tip, { skip: 0, take: 10_000 });
+    expect(all.length).toBeGreaterThan(128);
+    const dates = all.map((sha) => (g.get(sha) as SimCommit).committedAt);
+    const windows: HistoryQuery[] = [
+      { skip: 0, take: 10_000 },
+      { skip: 0, take: 7 },
+      { skip: 5, take: 20 },
+      { skip: 100, take: 100 },
+      { skip: 0, take: 50, since: dates[80] },
+      { skip: 3, take: 50, until: dates[10], since: dates[90] },
+      { skip: 0, take: 10, until: dates[all.length - 1] - 1 },
+    ];
+    for (const q of windows) {
+      expect(g.history(tip, q).commits.map((c) => c.sha)).toEqual(naiveHistory(g, tip, q));
+      expect(g.history(tip, { ...q, skip: 0, take: 0, count: true }).total).toBe(naiveHistory(g, tip, { ...q, skip: 0, take: 10_000 }).length);
+    }
+  });
+
+  it('serves a deep page of a million-commit history without materialising it', () => {
+    const w = new SimWorld({ seed: 1, sizes: { users: 2, orgs: 0, reposPerOwner: 1, commitsPerRepo: 1_000_000, pullsPerRepo: 0, issuesPerRepo: 0, branchesPerRepo: 1 } });
+    const repo = [...w.repos.values()][0];
+    const g = w.graph(repo);
+    const t = performance.now();
+    const page = g.history(g.lineTip(0), { skip: 999_900, take: 100, count: true });
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(page.total).toBe(1_000_000);
+    expect(page.commits).toHaveLength(100);
+    expect(page.commits.at(-1)?.parents).toEqual([]);
+    expect(w.commitCount()).toBe(1_000_000);
+  });
+
+  it('generates the large preset (1,000 repos, 1,000,000 commits) quickly', () => {
+    const t = performance.now();
+    const w = new SimWorld({ preset: 'large' });
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(w.repos.size).toBe(1000);
+    expect(w.commitCount()).toBeGreaterThanOrEqual(1_000_000);
+  });
+
+  it('rejects invalid sizes', () => {
+    expect(() => new SimWorld({ sizes: { users: -1 } })).toThrow(/non-negative integer/);
+    expect(() => new SimWorld({ sizes: { pullsPerRepo: 5000 } })).toThrow(/at most 999/);
+    expect(() => new SimWorld({ preset: 'huge' as never })).toThrow(/Unknown preset/);
+  });
+});
+
+describe(LiveMode.name, () => {
+  it('makes something happen on every step', async () => {
+    const w = new SimWorld({ preset: 'small', seed: 4 });
+    const events: string[] = [];
+    w.on((e) => {
+      events.push(e.type);
+    });
+    const live = new LiveMode(w);
+    const done: string[] = [];
+    for (let k = 0; k < 12; k++) done.push(await live.step());
+    expect(done.every((d) => /^(push|pull|merge|star|issue) /.test(d))).toBe(true);
+    expect(events.length).toBeGreaterThanOrEqual(12);
+    expect(new Set(done.map((d) => d.split(' ')[0])).size).toBeGreaterThan(1);
+  });
+});
