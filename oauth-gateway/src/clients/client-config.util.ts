@@ -18,7 +18,7 @@ export interface RegisteredClient {
 }
 
 export interface ClientRules {
-  /** Dev mode also accepts http://localhost, http://127.0.0.1 and http://[::1] redirect URIs. */
+  /** Dev mode also accepts http redirect URIs on loopback hosts (localhost, *.localhost, 127.x, [::1]). */
   devMode: boolean;
 }
 
@@ -34,7 +34,11 @@ const SECRET_HASH = /^sha256:[0-9a-f]{64}$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const TEAM = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/;
 const KNOWN_FIELDS = new Set(['client_id', 'name', 'client_secret_hashes', 'redirect_uris', 'allowed_orgs', 'allowed_teams']);
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** localhost, *.localhost (RFC 6761: always loopback in browsers), 127.0.0.0/8 and [::1]. */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
 
 /** Why a redirect URI may not be registered, or null when it may. */
 export function redirectUriProblem(uri: string, rules: ClientRules): string | null {
@@ -48,7 +52,7 @@ export function redirectUriProblem(uri: string, rules: ClientRules): string | nu
   if (url.username || url.password) return 'must not contain user information';
   if (url.hash || uri.includes('#')) return 'must not contain a fragment';
   if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) {
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
     return rules.devMode ? null : 'uses http, which is allowed only for localhost in dev mode (GATEWAY_DEV_MODE=true); use https';
   }
   return 'must use https';
@@ -109,9 +113,11 @@ export function parseClients(raw: unknown, rules: ClientRules): RegisteredClient
     if (client) clients.push(client);
   });
   const seen = new Set<string>();
-  for (const c of clients) {
-    if (seen.has(c.client_id)) problems.push(`client "${c.client_id}": client_id is registered twice`);
-    seen.add(c.client_id);
+  for (const entry of raw as Array<{ client_id?: unknown } | null>) {
+    const id = entry && typeof entry === 'object' ? entry.client_id : undefined;
+    if (typeof id !== 'string') continue;
+    if (seen.has(id)) problems.push(`client "${id}": client_id is registered twice`);
+    seen.add(id);
   }
   if (problems.length) throw new ClientConfigError(problems);
   return clients;

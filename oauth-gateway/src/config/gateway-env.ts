@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { EnvValidationError, ToBool, ToInt, ToList, parseEnv } from '@trackeep/server-core';
+import { isLoopbackHost } from '../clients/client-config.util';
 
 const URL_OPTIONS = { require_tld: false, protocols: ['http', 'https'], require_protocol: true };
 
@@ -130,19 +131,13 @@ export function gatewayUrls(env: GatewayEnv): GatewayUrls {
   };
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK.has(hostname);
-}
-
 /** Rules that span variables, reported like the per-variable ones. */
 export function checkGatewayEnv(env: GatewayEnv): string[] {
   const problems: string[] = [];
   const issuer = new URL(env.SERVICE_DOMAIN);
   if (issuer.search || issuer.hash) problems.push('SERVICE_DOMAIN: expected a base URL without query or fragment');
   if (issuer.protocol !== 'https:' && !(env.GATEWAY_DEV_MODE && isLoopbackHost(issuer.hostname))) {
-    problems.push(`SERVICE_DOMAIN: expected an https:// URL (http is allowed only for localhost with GATEWAY_DEV_MODE=true); found "${env.SERVICE_DOMAIN}"`);
+    problems.push(`SERVICE_DOMAIN: expected an https:// URL (http is allowed only for localhost, *.localhost and loopback addresses with GATEWAY_DEV_MODE=true); found "${env.SERVICE_DOMAIN}"`);
   }
   if (env.GATEWAY_CLIENTS && env.GATEWAY_CLIENTS_FILE) {
     problems.push('GATEWAY_CLIENTS: set either GATEWAY_CLIENTS or GATEWAY_CLIENTS_FILE, not both');

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { __resetOutOfContextForTests } from 'nestjs-pino/PinoLogger';
 import { createApp } from '../../src/app/create-app';
 import { hashClientSecret, type RegisteredClient } from '../../src/clients/client-config.util';
 import { randomToken } from '../../src/common/crypto.util';
@@ -135,6 +136,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+  // nestjs-pino keeps one process-wide logger for lines written outside a request; without a reset, a second
+  // app in the same test file would write its start-up lines into the first app's stream.
+  __resetOutOfContextForTests();
   const app = await createApp(env, { logStream });
   await app.listen(port, '127.0.0.1');
   return {
