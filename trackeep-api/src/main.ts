@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { parseEnvOrExit } from '@trackeep/server-core';
+import { installGracefulShutdown, parseEnvOrExit } from '@trackeep/server-core';
 import { createApp } from './app/create-app';
 import { ApiEnv } from './config/api-env';
 
@@ -7,6 +7,7 @@ async function bootstrap() {
   const env = parseEnvOrExit(ApiEnv, process.env, 'trackeep-api');
   const app = await createApp(env);
   await app.listen(env.PORT, env.HOST);
+  installGracefulShutdown(app, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 }
 
 bootstrap().catch((err: Error) => {

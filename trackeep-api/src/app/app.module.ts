@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { createLoggerModule } from '@trackeep/server-core';
+import { GracefulShutdownModule, createLoggerModule } from '@trackeep/server-core';
+import { MetricsModule } from '../metrics/metrics.module';
 import { ApiConfigModule } from '../config/api-config.module';
 import { ApiEnv } from '../config/api-env';
 import { apiDataSourceOptions } from '../database/data-source';
@@ -30,6 +31,7 @@ export class AppModule {
         HealthModule,
         CommonModule, AuthModule, GithubModule, ReposModule,
         JobQueueModule, EventsModule, WebhooksModule,
+        MetricsModule, GracefulShutdownModule,
         // Feature modules (auth, github, repos, sync, webhooks, events) are added here.
       ],
     };

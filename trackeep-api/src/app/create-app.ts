@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
+import { GracefulShutdown } from '@trackeep/server-core';
 import { Logger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +12,7 @@ import type { ApiEnv } from '../config/api-env';
 import { corsOptions } from '../common/cors';
 import { setupOpenApi } from '../common/openapi';
 import { mountWebhookIntake } from '../webhooks/webhook-intake.middleware';
+import { MetricsService } from '../metrics/metrics.service';
 import { AppModule, type AppModuleOptions } from './app.module';
 
 /** Builds the API exactly as main.ts runs it; tests call this too, so they exercise the real wiring. */
@@ -18,6 +20,8 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 1);
+  // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
+  app.use(app.get(GracefulShutdown).middleware(), app.get(MetricsService).httpMiddleware);
   app.use(helmet({ contentSecurityPolicy: env.NODE_ENV === 'production' ? undefined : false }));
   app.use(cookieParser());
   mountWebhookIntake(app); // raw body for POST /api/v1/webhooks/github, ahead of the JSON parser
@@ -25,7 +29,6 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.enableCors(corsOptions(env));
   setupOpenApi(app);
-  app.enableShutdownHooks();
 
   if (env.DB_MIGRATE_ON_START) {
     await app.get(DataSource).runMigrations({ transaction: 'each' });

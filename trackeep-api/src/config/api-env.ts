@@ -120,6 +120,15 @@ export class ApiEnv {
   /** Requests per minute per client address on the sign-in routes. */
   @ToInt() @IsInt() @Min(1) @Max(10000)
   AUTH_RATE_LIMIT_PER_MINUTE = 30;
+
+  // --- Operations (issue #9).
+  /** Bearer token required by GET /metrics; unset = metrics are public (reach them only from inside). */
+  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** SIGTERM to exit at most this long (drain requests, hand jobs back); below the pod grace period. */
+  @ToInt() @IsInt() @Min(1000) @Max(600000)
+  SHUTDOWN_TIMEOUT_MS = 25000;
 }
 
 /** Validate a secret when it is set, and insist on it in production mode (tests and demo may generate one). */
