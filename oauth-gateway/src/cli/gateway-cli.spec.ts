@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClientRegistry } from '../clients/client-registry.service';
+import { hashClientSecret, type RegisteredClient } from '../clients/client-config.util';
+import type { GatewayEnv } from '../config/gateway-env';
+import { readSigningKeysFile } from '../keys/signing-keys-file.util';
+import { runClientCommand, type CliIo } from './gateway-client';
+import { runKeysCommand } from './gateway-keys';
+
+function io(env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const cli: CliIo = { env, out: (l) => out.push(l), err: (l) => err.push(l) };
+  return { cli, out, err };
+}
+
+describe('npm run gateway:client', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-cli-'));
+    file = join(dir, 'clients.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const clients = () => JSON.parse(readFileSync(file, 'utf8')) as RegisteredClient[];
+  /** The gateway's own view of the file: what the server will accept. */
+  const registry = () => new ClientRegistry({ GATEWAY_CLIENTS_FILE: file, GATEWAY_DEV_MODE: false } as GatewayEnv);
+
+  function add(...extra: string[]) {
+    const run = io({ GATEWAY_CLIENTS_FILE: file, SERVICE_DOMAIN: 'https://auth.example.com' });
+    const code = runClientCommand(['add', '--name', 'Acme Trackeep', '--redirect-uri', 'https://tk.acme.com/api/v1/auth/oauth/callback', ...extra], run.cli);
+    const id = /client_id:\s+(\S+)/.exec(run.out.join('\n'))?.[1] as string;
+    const secret = /client_secret:\s+(\S+)/.exec(run.out.join('\n'))?.[1] as string;
+    return { code, id, secret, ...run };
+  }
+
+  it('adds a client, prints its id and a one-time 256-bit secret, and stores only the hash', () => {
+    const { code, id, secret, out } = add('--allowed-org', 'acme', '--allowed-team', 'acme/devs');
+    expect(code).toBe(0);
+    expect(id).toMatch(/^acme-trackeep-[0-9a-f]{6}$/);
+    expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
+    expect(out.join('\n')).toContain(`GATEWAY_URL=https://auth.example.com GATEWAY_CLIENT_ID=${id}`);
+    expect(readFileSync(file, 'utf8')).not.toContain(secret);
+    expect(clients()).toEqual([
+      {
+        client_id: id,
+        name: 'Acme Trackeep',
+        client_secret_hashes: [hashClientSecret(secret)],
+        redirect_uris: ['https://tk.acme.com/api/v1/auth/oauth/callback'],
+        allowed_orgs: ['acme'],
+        allowed_teams: ['acme/devs'],
+      },
+    ]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(registry().authenticate(id, secret)?.client_id).toBe(id);
+  });
+
+  it('refuses redirect URIs the server would refuse, writing nothing', () => {
+    const run = io({ GATEWAY_CLIENTS_FILE: file });
+    expect(runClientCommand(['add', '--name', 'X', '--redirect-uri', 'http://localhost:3000/cb'], run.cli)).toBe(65);
+    expect(run.err.join('\n')).toMatch(/only for localhost in dev mode/);
+    expect(runClientCommand(['add', '--name', 'X', '--redirect-uri', 'https://x.example.com/cb#f'], run.cli)).toBe(65);
+    expect(() => readFileSync(file)).toThrow();
+    expect(runClientCommand(['add', '--dev', '--name', 'X', '--redirect-uri', 'http://localhost:3000/cb'], run.cli)).toBe(0);
+  });
+
+  it('lists and edits a dev-mode file without --dev', () => {
+    const dev = io({ GATEWAY_CLIENTS_FILE: file, GATEWAY_DEV_MODE: 'true' });
+    expect(runClientCommand(['add', '--name', 'Local', '--client-id', 'local', '--redirect-uri', 'http://localhost:3000/cb'], dev.cli)).toBe(0);
+    const run = io({ GATEWAY_CLIENTS_FILE: file });
+    expect(runClientCommand(['list'], run.cli)).toBe(0);
+    expect(runClientCommand(['rotate-secret', '--client-id', 'local'], run.cli)).toBe(0);
+  });
+
+  it('lists clients without any secret material', () => {
+    const { secret } = add();
+    const run = io({ GATEWAY_CLIENTS_FILE: file });
+    expect(runClientCommand(['list'], run.cli)).toBe(0);
+    const text = run.out.join('\n');
+    expect(text).toMatch(/"Acme Trackeep"\s+secrets: 1\s+policy: any GitHub user/);
+    expect(text).toContain('https://tk.acme.com/api/v1/auth/oauth/callback');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain('sha256:');
+  });
+
+  it('rotates a secret with two valid at once, then drops the old one', () => {
+    const { id, secret: oldSecret } = add();
+    const run = io({ GATEWAY_CLIENTS_FILE: file });
+    expect(runClientCommand(['rotate-secret', '--client-id', id], run.cli)).toBe(0);
+    const newSecret = /\(shown only now\): (\S+)/.exec(run.out.join('\n'))?.[1] as string;
+    expect(registry().authenticate(id, oldSecret)).not.toBeNull();
+    expect(registry().authenticate(id, newSecret)).not.toBeNull();
+
+    expect(runClientCommand(['rotate-secret', '--client-id', id], run.cli)).toBe(0);
+    expect(clients()[0]?.client_secret_hashes).toHaveLength(2);
+    const newest = /\(shown only now\): (\S+)/.exec(run.out.slice(-2).join('\n'))?.[1] as string;
+    expect(registry().authenticate(id, oldSecret)).toBeNull();
+
+    expect(runClientCommand(['drop-old-secrets', '--client-id', id], run.cli)).toBe(0);
+    expect(registry().authenticate(id, newSecret)).toBeNull();
+    expect(registry().authenticate(id, newest)).not.toBeNull();
+  });
+
+  it('removes a client', () => {
+    const { id } = add();
+    const run = io({ GATEWAY_CLIENTS_FILE: file });
+    expect(runClientCommand(['remove', '--client-id', id], run.cli)).toBe(0);
+    expect(clients()).toEqual([]);
+    expect(runClientCommand(['remove', '--client-id', id], run.cli)).toBe(64);
+    expect(run.err.join('\n')).toContain(`no client "${id}" is registered`);
+  });
+
+  it('explains usage errors', () => {
+    const run = io();
+    expect(runClientCommand(['add', '--name', 'x'], run.cli)).toBe(64);
+    expect(run.err.join('\n')).toMatch(/pass --file PATH or set GATEWAY_CLIENTS_FILE/);
+    expect(runClientCommand([], run.cli)).toBe(64);
+    expect(runClientCommand(['frobnicate', '--file', file], run.cli)).toBe(64);
+    writeFileSync(file, '[]');
+    expect(runClientCommand(['add', '--file', file, '--name', 'x'], run.cli)).toBe(64);
+    expect(run.err.join('\n')).toMatch(/at least one --redirect-uri/);
+  });
+});
+
+describe('npm run gateway:keys', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-keys-cli-'));
+    file = join(dir, 'keys.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('generates, then rotates in three steps: add (published), activate (signing), remove the old key', async () => {
+    const run = io({ GATEWAY_SIGNING_KEYS_FILE: file });
+    expect(await runKeysCommand(['generate'], run.cli)).toBe(0);
+    const first = readSigningKeysFile(file);
+    expect(first.keys).toHaveLength(1);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await runKeysCommand(['generate'], run.cli)).toBe(64);
+
+    expect(await runKeysCommand(['add', '--alg', 'EdDSA'], run.cli)).toBe(0);
+    const added = readSigningKeysFile(file);
+    const newKid = added.keys[1]?.kid as string;
+    expect(added.signing_kid).toBe(first.signing_kid);
+    expect(added.keys[1]?.alg).toBe('EdDSA');
+
+    expect(await runKeysCommand(['remove', '--kid', first.signing_kid], run.cli)).toBe(64);
+    expect(await runKeysCommand(['activate', '--kid', newKid], run.cli)).toBe(0);
+    expect(readSigningKeysFile(file).signing_kid).toBe(newKid);
+    expect(await runKeysCommand(['remove', '--kid', first.signing_kid], run.cli)).toBe(0);
+    expect(readSigningKeysFile(file).keys.map((k) => k.kid)).toEqual([newKid]);
+
+    const listing = io({ GATEWAY_SIGNING_KEYS_FILE: file });
+    expect(await runKeysCommand(['list'], listing.cli)).toBe(0);
+    expect(listing.out).toEqual([`${newKid}  EdDSA  signing + published`]);
+    expect([...run.out, ...listing.out].join('\n')).not.toMatch(/"d"|"x"/);
+  });
+});
