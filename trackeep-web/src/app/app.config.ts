@@ -12,7 +12,7 @@ import {
 } from '@angular/router';
 import { routes } from './app.routes';
 import { TrackeepTitleStrategy } from './core/layout/title.strategy';
-import { apiHeadersInterceptor } from './core/http/api-headers.interceptor';
+import { csrfInterceptor } from './core/http/csrf.interceptor';
 import { unauthorizedInterceptor } from './core/http/unauthorized.interceptor';
 
 export const appConfig: ApplicationConfig = {
@@ -21,7 +21,7 @@ export const appConfig: ApplicationConfig = {
     provideZonelessChangeDetection(),
     provideRouter(routes, withComponentInputBinding(), withInMemoryScrolling({ scrollPositionRestoration: 'enabled' })),
     // Same origin as the API: the browser sends the HttpOnly session cookie by itself.
-    provideHttpClient(withFetch(), withInterceptors([apiHeadersInterceptor, unauthorizedInterceptor])),
+    provideHttpClient(withFetch(), withInterceptors([csrfInterceptor, unauthorizedInterceptor])),
     { provide: TitleStrategy, useClass: TrackeepTitleStrategy },
   ],
 };

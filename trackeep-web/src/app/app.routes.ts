@@ -10,11 +10,6 @@ export const routes: Routes = [
     loadComponent: () => import('./features/sign-in/sign-in.page').then((m) => m.SignInPage),
   },
   {
-    path: 'auth/callback',
-    title: 'Signing in',
-    loadComponent: () => import('./features/sign-in/auth-callback.page').then((m) => m.AuthCallbackPage),
-  },
-  {
     path: '',
     component: ShellComponent,
     canActivate: [authGuard],

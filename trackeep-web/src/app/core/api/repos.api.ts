@@ -67,12 +67,14 @@ export class ReposApi {
     return this.http.get<Page<PullRequest>>(`${repoPath(owner, name)}/pulls`, { params: queryParams({ ...query }) });
   }
 
-  branches(owner: string, name: string): Observable<Branch[]> {
-    return this.http.get<Branch[]>(`${repoPath(owner, name)}/branches`);
+  /** Branches by name, paginated. */
+  branches(owner: string, name: string, cursor: string | null = null, limit: number | null = null): Observable<Page<Branch>> {
+    return this.http.get<Page<Branch>>(`${repoPath(owner, name)}/branches`, { params: queryParams({ cursor, limit }) });
   }
 
-  statsHistory(owner: string, name: string): Observable<StatsPoint[]> {
-    return this.http.get<StatsPoint[]>(`${repoPath(owner, name)}/stats/history`);
+  /** Oldest first; the API defaults to the last 90 days. */
+  statsHistory(owner: string, name: string, since: string | null = null): Observable<StatsPoint[]> {
+    return this.http.get<StatsPoint[]>(`${repoPath(owner, name)}/stats/history`, { params: queryParams({ since }) });
   }
 
   sync(owner: string, name: string): Observable<unknown> {

@@ -4,7 +4,7 @@ import { catchError, throwError } from 'rxjs';
 import { API_BASE } from '../api/api-paths';
 import { errorCodeOf } from '../api/api-error';
 import { AuthStore } from '../auth/auth.store';
-import { isApiUrl } from './api-headers.interceptor';
+import { isApiUrl } from './csrf.interceptor';
 
 /**
  * A 401 from any API call means the session is gone (expired, revoked, GitHub access withdrawn). The store

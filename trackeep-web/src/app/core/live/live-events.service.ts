@@ -28,7 +28,7 @@ export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
 /**
  * One server-sent event stream for the whole dashboard. EventSource resumes by itself with Last-Event-ID after
  * a network blip; when the server refuses the stream outright (closed state, e.g. the session ended) we check
- * the session, then reconnect with back-off and tell stores to catch up (`resumed$`).
+ * the session, then reconnect with back-off from the last id seen, and tell stores to catch up (`resumed$`).
  */
 @Injectable({ providedIn: 'root' })
 export class LiveEvents {
@@ -40,6 +40,8 @@ export class LiveEvents {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private failures = 0;
   private wasOpen = false;
+  /** Id of the last activity received, so a fresh connection can ask for what it missed. */
+  private lastEventId: string | null = null;
 
   readonly status = signal<LiveStatus>('idle');
   readonly events$: Observable<LiveEvent> = this.events.asObservable();
@@ -57,7 +59,10 @@ export class LiveEvents {
   connect(): void {
     if (this.source) return;
     this.status.set(this.wasOpen ? 'reconnecting' : 'connecting');
-    const source = this.createSource(STREAM_URL);
+    // A new EventSource does not send Last-Event-ID; the API takes the same value as a query parameter.
+    const source = this.createSource(
+      this.lastEventId ? `${STREAM_URL}?lastEventId=${encodeURIComponent(this.lastEventId)}` : STREAM_URL,
+    );
     this.source = source;
     source.onopen = () => {
       if (this.wasOpen || this.failures > 0) this.resumed.next();
@@ -76,6 +81,7 @@ export class LiveEvents {
     };
     for (const type of LIVE_EVENT_TYPES) {
       source.addEventListener(type, (message) => {
+        if (message.lastEventId) this.lastEventId = message.lastEventId;
         const event = parseLiveEvent(type, message.data);
         if (event) this.events.next(event);
       });
@@ -88,6 +94,7 @@ export class LiveEvents {
     this.dropSource();
     this.failures = 0;
     this.wasOpen = false;
+    this.lastEventId = null;
     this.status.set('idle');
   }
 

@@ -1,6 +1,6 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { ActivityEvent, Branch, StatsPoint, TrackedRepo } from '@trackeep/contracts';
+import { type ActivityEvent, type Branch, PAGE_SIZE_MAX, type StatsPoint, type TrackedRepo } from '@trackeep/contracts';
 import { Subject, firstValueFrom } from 'rxjs';
 import { ActivityApi } from '../../core/api/activity.api';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
@@ -8,6 +8,7 @@ import { ReposApi } from '../../core/api/repos.api';
 import { LiveEvents } from '../../core/live/live-events.service';
 import type { Loadable } from '../../core/repos/repos.store';
 import { FreshMarks } from '../../shared/fresh-marks';
+import { collectPages } from '../../shared/paged-list';
 
 export interface RepoKey {
   owner: string;
@@ -16,6 +17,8 @@ export interface RepoKey {
 
 const empty = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
 const RECENT_ACTIVITY = 15;
+/** Up to 500 branches; repositories with more are rare and the list is for people, not machines. */
+const BRANCH_PAGES = 5;
 const BRANCH_CHANGES = new Set<ActivityEvent['type']>(['push', 'branch_created', 'branch_deleted']);
 
 function sameRepo(a: RepoKey, fullName: string): boolean {
@@ -97,8 +100,8 @@ export class RepoDetailStore {
     if (!key) return;
     this.branches.update((s) => ({ ...s, loading: true, error: null }));
     try {
-      const data = await firstValueFrom(this.reposApi.branches(key.owner, key.name));
-      if (gen === this.generation) this.branches.set({ data, loading: false, error: null });
+      const { items } = await collectPages((cursor) => this.reposApi.branches(key.owner, key.name, cursor, PAGE_SIZE_MAX), BRANCH_PAGES);
+      if (gen === this.generation) this.branches.set({ data: items, loading: false, error: null });
     } catch (err) {
       if (gen === this.generation) this.branches.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }

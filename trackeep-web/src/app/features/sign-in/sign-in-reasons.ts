@@ -4,7 +4,11 @@ export interface SignInReason {
   tone: 'info' | 'error';
 }
 
-/** What to tell someone who lands on sign-in for a reason (API error codes, gateway errors, our own). */
+/**
+ * What to tell someone who lands on sign-in for a reason: API error codes (401 `code`), the OAuth callback's
+ * `sign_in_error` reasons, and our own (`signed_out`, `api_unavailable`). Unknown codes get a generic text;
+ * the page always shows the code itself too.
+ */
 const REASONS: Record<string, SignInReason> = {
   signed_out: { title: 'You are signed out', detail: 'Connect GitHub again whenever you want to come back.', tone: 'info' },
   session_missing: { title: 'Sign in to continue', detail: 'That page needs you to be signed in.', tone: 'info' },
@@ -31,6 +35,21 @@ const REASONS: Record<string, SignInReason> = {
   access_denied: {
     title: 'Sign-in was cancelled',
     detail: 'Access was not granted on GitHub, so Trackeep cannot show your repositories.',
+    tone: 'error',
+  },
+  state_mismatch: {
+    title: 'Sign-in expired',
+    detail: 'The sign-in took too long, or was started in another tab or browser. Please start again here.',
+    tone: 'error',
+  },
+  gateway_unavailable: {
+    title: 'The sign-in service is not reachable',
+    detail: 'Trackeep could not reach its GitHub sign-in service. Try again in a minute.',
+    tone: 'error',
+  },
+  github_mismatch: {
+    title: 'Sign-in is misconfigured',
+    detail: 'This Trackeep instance and its sign-in service point at different GitHub servers. Tell your administrator.',
     tone: 'error',
   },
   not_allowed: {

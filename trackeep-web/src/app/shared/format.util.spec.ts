@@ -1,0 +1,62 @@
+import { exactTime, formatDuration, median, recentWeeks, relativeTime, weekStart } from './format.util';
+
+describe('relativeTime', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+
+  it('says "just now" for the last few seconds', () => {
+    expect(relativeTime('2026-03-10T11:59:40Z', now)).toBe('just now');
+  });
+
+  it('uses the largest fitting unit in the past and the future', () => {
+    expect(relativeTime('2026-03-10T11:55:00Z', now)).toBe('5 minutes ago');
+    expect(relativeTime('2026-03-10T09:00:00Z', now)).toBe('3 hours ago');
+    expect(relativeTime('2026-03-09T12:00:00Z', now)).toBe('yesterday');
+    expect(relativeTime('2026-02-10T12:00:00Z', now)).toBe('4 weeks ago');
+    expect(relativeTime('2026-01-10T12:00:00Z', now)).toBe('2 months ago');
+    expect(relativeTime('2026-03-10T14:00:00Z', now)).toBe('in 2 hours');
+  });
+
+  it('says "never" for a missing time and "unknown" for garbage', () => {
+    expect(relativeTime(null, now)).toBe('never');
+    expect(relativeTime('not a date', now)).toBe('unknown');
+  });
+});
+
+describe('exactTime', () => {
+  it('formats a full date and time, keeping unparsable input as is', () => {
+    expect(exactTime('2026-03-10T12:00:00Z')).toMatch(/Mar 10, 2026/);
+    expect(exactTime('garbage')).toBe('garbage');
+  });
+});
+
+describe('formatDuration', () => {
+  it('shows the two largest units and drops empty ones', () => {
+    expect(formatDuration(45)).toBe('45s');
+    expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3h 5m');
+    expect(formatDuration(2 * 86400 + 4 * 3600 + 59)).toBe('2d 4h');
+    expect(formatDuration(86400)).toBe('1d');
+  });
+
+  it('shows a dash when there is no duration', () => {
+    expect(formatDuration(null)).toBe('–');
+  });
+});
+
+describe('median', () => {
+  it('takes the middle value, or the mean of the two middle values', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNull();
+  });
+});
+
+describe('weeks', () => {
+  it('maps any time to the Monday that starts its week (UTC)', () => {
+    expect(weekStart('2026-03-08T23:59:00Z')).toBe('2026-03-02'); // Sunday
+    expect(weekStart('2026-03-09T00:00:00Z')).toBe('2026-03-09'); // Monday
+  });
+
+  it('lists the recent week starts oldest first, ending with the current week', () => {
+    expect(recentWeeks(3, Date.parse('2026-03-11T10:00:00Z'))).toEqual(['2026-02-23', '2026-03-02', '2026-03-09']);
+  });
+});
