@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EnvValidationError } from '@trackeep/server-core';
+import { EnvValidationError, installGracefulShutdown } from '@trackeep/server-core';
 import { createApp } from './app/create-app';
 import { parseGatewayEnv, type GatewayEnv } from './config/gateway-env';
 
@@ -21,6 +21,7 @@ async function bootstrap() {
   }
   const app = await createApp(env);
   await app.listen(env.PORT, env.HOST);
+  installGracefulShutdown(app, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
 }
 
 bootstrap().catch((err: Error) => {

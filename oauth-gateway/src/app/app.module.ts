@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { createLoggerModule } from '@trackeep/server-core';
+import { GracefulShutdownModule, createLoggerModule } from '@trackeep/server-core';
+import { MetricsModule } from '../metrics/metrics.module';
 import { AuthorizeModule } from '../authorize/authorize.module';
 import { GatewayConfigModule } from '../config/gateway-config.module';
 import { GatewayEnv } from '../config/gateway-env';
@@ -35,6 +36,7 @@ export class AppModule {
         TokenModule,
         DiscoveryModule,
         UserModule,
+        MetricsModule, GracefulShutdownModule,
       ],
     };
   }

@@ -3,9 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
+import { GracefulShutdown } from '@trackeep/server-core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { GatewayEnv } from '../config/gateway-env';
+import { GatewayMetricsService } from '../metrics/gateway-metrics.service';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { corsMiddleware } from './cors.middleware';
 
@@ -21,12 +23,13 @@ export async function createApp(env: GatewayEnv, options: AppModuleOptions = {})
   app.set('trust proxy', trustProxy(env.TRUST_PROXY));
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
+  // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
+  app.use(app.get(GracefulShutdown).middleware(), app.get(GatewayMetricsService).httpMiddleware);
   app.use(helmet({ referrerPolicy: { policy: 'no-referrer' } }));
   app.use(corsMiddleware(env.CORS_ALLOWED_ORIGINS));
   app.use(cookieParser());
   app.useBodyParser('urlencoded', { extended: false, limit: '16kb' });
   app.useBodyParser('json', { limit: '16kb' });
-  app.enableShutdownHooks();
   logRetiredSettings(env);
 
   if (env.DB_MIGRATE_ON_START) {

@@ -93,6 +93,14 @@ export class GatewayEnv {
   @IsString()
   TRUST_PROXY = 'loopback';
 
+  /** Bearer token required by GET /metrics; unset = metrics are public (reach them only from inside). */
+  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** SIGTERM to exit at most this long (drain requests, then close); below the pod grace period. */
+  @ToInt() @IsInt() @Min(1000) @Max(600000)
+  SHUTDOWN_TIMEOUT_MS = 25000;
+
   // The seed's shared secrets and default redirect: read only to say at start-up that they are ignored.
   @IsOptional() @IsString()
   OAUTH_JWT_SECRET?: string;

@@ -13,7 +13,10 @@ export class MetricsController {
   ) {}
 
   @Get()
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const answer = await answerMetricsRequest(this.metrics.registry, authorization, this.env.METRICS_TOKEN);
     res.status(answer.status).type(answer.contentType).setHeader('Cache-Control', 'no-store');
     res.send(answer.body);

@@ -110,8 +110,11 @@ export interface ShutdownOptions {
   /** Whole budget from the signal to exit; keep it below terminationGracePeriodSeconds minus preStop. */
   timeoutMs: number;
   signals?: NodeJS.Signals[];
-  /** For tests; process.exit otherwise. */
-  exit?: (code: number) => void;
+  /**
+   * For tests. By default a clean stop re-raises the signal, so the parent sees the process end by SIGTERM
+   * as with any well-behaved Unix program; a failed or forced stop exits 1.
+   */
+  exit?: (code: number, signal?: NodeJS.Signals) => void;
 }
 
 /**
@@ -123,10 +126,13 @@ export function installGracefulShutdown(
   options: ShutdownOptions,
 ): () => Promise<number> {
   const logger = new Logger('Shutdown');
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const exit =
+    options.exit ??
+    ((code: number, signal?: NodeJS.Signals) =>
+      code === 0 && signal ? process.kill(process.pid, signal) : process.exit(code));
   let running: Promise<number> | null = null;
 
-  const shutdown = (signal = 'SIGTERM'): Promise<number> => {
+  const shutdown = (signal?: NodeJS.Signals): Promise<number> => {
     running ??= (async () => {
       const started = Date.now();
       const force = setTimeout(() => {
@@ -135,7 +141,7 @@ export function installGracefulShutdown(
       }, options.timeoutMs);
       force.unref();
       const shutdownState = app.get(GracefulShutdown);
-      logger.log(`${signal}: draining ${shutdownState.requestsInFlight} request(s)`);
+      logger.log(`${signal ?? 'shutdown'}: draining ${shutdownState.requestsInFlight} request(s)`);
       const server = app.getHttpServer() as Server;
       const drained = await shutdownState.drain(server, { timeoutMs: Math.floor(options.timeoutMs * 0.6) });
       if (!drained) {
@@ -151,7 +157,7 @@ export function installGracefulShutdown(
       }
       clearTimeout(force);
       logger.log(`stopped in ${Date.now() - started} ms`);
-      exit(code);
+      exit(code, signal);
       return code;
     })();
     return running;
@@ -159,5 +165,5 @@ export function installGracefulShutdown(
 
   for (const signal of options.signals ?? ['SIGTERM', 'SIGINT'])
     process.once(signal, () => void shutdown(signal));
-  return () => shutdown('manual');
+  return () => shutdown();
 }
