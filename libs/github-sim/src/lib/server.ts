@@ -86,6 +86,15 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
       next();
     });
   }
+  // CORS preflight, as api.github.com answers it.
+  app.use((req, res, next) => {
+    if (req.method !== 'OPTIONS') return next();
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, Accept-Encoding, X-GitHub-OTP, X-Requested-With, User-Agent, X-GitHub-Api-Version');
+    res.setHeader('Access-Control-Max-Age', '86400');
+    res.status(204).end();
+  });
   app.get('/avatars/u/:id', (req, res) => {
     const id = Number.parseInt(String(req.params['id']), 10);
     res.setHeader('Cache-Control', 'public, max-age=86400');

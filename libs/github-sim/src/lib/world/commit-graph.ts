@@ -114,7 +114,7 @@ export class CommitGraph {
     const e = this.explicit.get(sha);
     if (e) return e;
     const v = this.decode(sha);
-    return v ? this.materialize(v) : undefined;
+    return v ? this.materialize(v, sha) : undefined;
   }
 
   /** Resolve a full SHA or an unambiguous prefix of at least 7 hex digits (explicit commits only for prefixes). */
@@ -145,10 +145,10 @@ export class CommitGraph {
     return Math.min(endMs, Math.floor((baseDate + gap * (v.i + 1)) / 1000) * 1000);
   }
 
-  private materialize(v: VirtualPos): SimCommit {
+  private materialize(v: VirtualPos, knownSha?: string): SimCommit {
     const { key, authors, committer, dirs, ext } = this.spec;
     const rng = new Rng(hash32(key, v.line, v.i, 11));
-    const sha = this.virtualSha(v.line, v.i);
+    const sha = knownSha ?? this.virtualSha(v.line, v.i);
     const date = this.virtualDate(v);
     const override = v.line === 0 ? this.overrides.get(v.i) : undefined;
     const r = rng.next();
