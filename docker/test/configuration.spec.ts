@@ -1,4 +1,3 @@
-import { EnvValidationError, parseEnv } from '@trackeep/server-core';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +11,11 @@ import { DOCKER_DIR, K8S_DIR, parseManifests, renderKustomization } from './supp
 
 const ROOT = join(DOCKER_DIR, '..');
 type EnvClass = new () => object;
-// Loaded by path: the apps are not libraries other projects may import.
+// Server code is loaded by path: deploy-tests (scope:tooling) may not import server libraries or apps.
+const { EnvValidationError, parseEnv } = require(join(ROOT, 'libs/server-core/src')) as {
+  EnvValidationError: new (...args: never[]) => Error & { problems: string[] };
+  parseEnv(schema: EnvClass, env: Record<string, string | undefined>): object;
+};
 const SERVERS: Record<
   'api' | 'gateway',
   { envClass: EnvClass; source: string; configMap: string; secrets: string[] }
