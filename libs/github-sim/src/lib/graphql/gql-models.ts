@@ -57,6 +57,15 @@ export class GqlModels {
     return canSee(this.w, { viewerId: this.c.viewerId, scopes: this.c.scopes }, repo);
   }
 
+  /** The `repositories` connection filters GitHub offers (privacy, isFork, isArchived), on visible repos only. */
+  private repoMatches(r: SimRepo, a: { privacy?: string; isFork?: boolean; isArchived?: boolean }): boolean {
+    if (r.deleted || !this.visible(r)) return false;
+    if (a.privacy === 'PUBLIC' && r.private) return false;
+    if (a.privacy === 'PRIVATE' && !r.private) return false;
+    if (typeof a.isFork === 'boolean' && r.fork !== a.isFork) return false;
+    return typeof a.isArchived !== 'boolean' || r.archived === a.isArchived;
+  }
+
   // ---------------------------------------------------------------- root
 
   query(): Obj {
@@ -179,14 +188,8 @@ export class GqlModels {
         const owner = a.ownerAffiliations ?? ['OWNER', 'COLLABORATOR'];
         const aff = a.affiliations ?? owner;
         const repos = [...w.repos.values()].filter((r) => {
-          if (r.deleted || !this.visible(r)) return false;
           const af = w.affiliationOf(r, u.id);
-          if (!af || !aff.includes(af.toUpperCase())) return false;
-          if (a.privacy === 'PUBLIC' && r.private) return false;
-          if (a.privacy === 'PRIVATE' && !r.private) return false;
-          if (typeof a.isFork === 'boolean' && r.fork !== a.isFork) return false;
-          if (typeof a.isArchived === 'boolean' && r.archived !== a.isArchived) return false;
-          return true;
+          return !!af && aff.includes(af.toUpperCase()) && this.repoMatches(r, a);
         });
         return this.repoConnection(repos, a);
       },
@@ -224,14 +227,7 @@ export class GqlModels {
       viewerIsAMember: isMember,
       viewerCanAdminister: o.members.get(this.c.viewerId) === 'admin',
       repositories: (a: PageArgs & { privacy?: string; orderBy?: OrderArg; isFork?: boolean; isArchived?: boolean }) => {
-        const repos = [...w.repos.values()].filter((r) => {
-          if (r.ownerType !== 'Organization' || r.ownerId !== o.id || !this.visible(r)) return false;
-          if (a.privacy === 'PUBLIC' && r.private) return false;
-          if (a.privacy === 'PRIVATE' && !r.private) return false;
-          if (typeof a.isFork === 'boolean' && r.fork !== a.isFork) return false;
-          if (typeof a.isArchived === 'boolean' && r.archived !== a.isArchived) return false;
-          return true;
-        });
+        const repos = [...w.repos.values()].filter((r) => r.ownerType === 'Organization' && r.ownerId === o.id && this.repoMatches(r, a));
         return this.repoConnection(repos, a);
       },
       membersWithRole: (a: PageArgs) => {

@@ -9,6 +9,8 @@ import {
   commit,
   fullRepository,
   hook,
+  hookDelivery,
+  hookDeliveryItem,
   issue,
   iso,
   pullRequest,
@@ -294,22 +296,7 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     const repo = adminRepo(r, false);
     const h = hookFromPath(r, repo);
     const list = w.deliveries.filter((d) => d.hookId === h.id).reverse();
-    return pageOf(r, list, (d) => {
-      const item: Schemas['hook-delivery-item'] = {
-        id: d.id,
-        guid: d.guid,
-        delivered_at: iso(d.deliveredAt),
-        redelivery: d.redelivery,
-        duration: d.durationMs / 1000,
-        status: d.status,
-        status_code: d.statusCode,
-        event: d.event,
-        action: d.action,
-        installation_id: null,
-        repository_id: d.repoId,
-      };
-      return item;
-    });
+    return pageOf(r, list, hookDeliveryItem);
   }, { acceptedScopes: HOOK_SCOPES });
 
   api.get('/repos/:owner/:repo/hooks/:hook_id/deliveries/:delivery_id', '/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}', (r) => {
@@ -317,22 +304,7 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     const h = hookFromPath(r, repo);
     const d = w.deliveries.find((x) => x.hookId === h.id && String(x.id) === r.params['delivery_id']);
     if (!d) throw notFound();
-    const body: Schemas['hook-delivery'] = {
-      id: d.id,
-      guid: d.guid,
-      delivered_at: iso(d.deliveredAt),
-      redelivery: d.redelivery,
-      duration: d.durationMs / 1000,
-      status: d.status,
-      status_code: d.statusCode,
-      event: d.event,
-      action: d.action,
-      installation_id: null,
-      repository_id: d.repoId,
-      url: h.config.url,
-      request: { headers: d.requestHeaders, payload: d.payload as Record<string, unknown> },
-      response: { headers: {}, payload: d.responseBody },
-    };
+    const body = hookDelivery(d, h.config.url);
     return { body };
   }, { acceptedScopes: HOOK_SCOPES });
 

@@ -4,6 +4,7 @@ import type {
   RepoPermission,
   SimCommit,
   SimCommitAuthor,
+  SimDelivery,
   SimHook,
   SimIssue,
   SimLabel,
@@ -519,6 +520,34 @@ export function hook(urls: Urls, repoFullName: string, h: SimHook): Schemas['hoo
     ping_url: `${api}/pings`,
     deliveries_url: `${api}/deliveries`,
     last_response: { code: h.lastResponse.code, status: h.lastResponse.status, message: h.lastResponse.message },
+  };
+}
+
+export function hookDeliveryItem(d: SimDelivery): Schemas['hook-delivery-item'] {
+  return {
+    id: d.id,
+    guid: d.guid,
+    delivered_at: iso(d.deliveredAt),
+    redelivery: d.redelivery,
+    duration: d.durationMs / 1000,
+    status: d.status,
+    status_code: d.statusCode,
+    event: d.event,
+    action: d.action,
+    installation_id: null,
+    repository_id: d.repoId,
+  };
+}
+
+export function hookDelivery(d: SimDelivery, hookUrl: string): Schemas['hook-delivery'] {
+  return {
+    ...hookDeliveryItem(d),
+    id: d.id,
+    installation_id: null,
+    repository_id: d.repoId,
+    url: hookUrl,
+    request: { headers: d.requestHeaders, payload: d.payload as Record<string, unknown> },
+    response: { headers: {}, payload: d.responseBody },
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  hook as hookBody,
   iso,
   issue,
   orgSimple,
@@ -213,25 +214,10 @@ function emptyReactions(url: string): Record<string, unknown> {
 }
 
 export function pingPayload(w: SimWorld, urls: Urls, repo: SimRepo, hook: SimHook, senderId: number): Record<string, unknown> {
-  const api = `${urls.api}/repos/${w.fullName(repo)}/hooks/${hook.id}`;
   return {
     zen: ZEN[hook.id % ZEN.length],
     hook_id: hook.id,
-    hook: {
-      type: 'Repository',
-      id: hook.id,
-      name: 'web',
-      active: hook.active,
-      events: [...hook.events],
-      config: { content_type: hook.config.content_type, insecure_ssl: hook.config.insecure_ssl, url: hook.config.url, ...(hook.config.secret ? { secret: '********' } : {}) },
-      updated_at: iso(hook.updatedAt),
-      created_at: iso(hook.createdAt),
-      url: api,
-      test_url: `${api}/test`,
-      ping_url: `${api}/pings`,
-      deliveries_url: `${api}/deliveries`,
-      last_response: { ...hook.lastResponse },
-    },
+    hook: hookBody(urls, w.fullName(repo), hook),
     ...envelope(w, urls, repo, senderId),
   };
 }

@@ -713,7 +713,7 @@ export class SimWorld implements WorldStore {
   }
 
   async openIssue(input: RepoRef & { title: string; body?: string; author?: string; labels?: string[] }): Promise<SimIssue> {
-    const repo = this.writableRepo(input, 'pull');
+    const repo = this.writableRepo(input);
     if (typeof input.title !== 'string' || !input.title.trim()) throw validationFailed([{ resource: 'Issue', field: 'title', code: 'missing_field' }]);
     const d = this.detail(repo);
     const author = this.senderOf(repo, input.author, 'pull');
@@ -739,7 +739,7 @@ export class SimWorld implements WorldStore {
   }
 
   async closeIssue(input: RepoRef & { number: number; reason?: 'completed' | 'not_planned'; sender?: string; reopen?: boolean }): Promise<SimIssue> {
-    const repo = this.writableRepo(input, 'pull');
+    const repo = this.writableRepo(input);
     const issue = this.detail(repo).issues.find((i) => i.number === input.number);
     if (!issue) throw notFound();
     const sender = this.senderOf(repo, input.sender, 'pull');
@@ -798,7 +798,8 @@ export class SimWorld implements WorldStore {
     return this.graph(repo).resolve(ref)?.sha;
   }
 
-  private writableRepo(ref: RepoRef, _need: RepoPermission = 'push'): SimRepo {
+  /** Archived repos are read-only on GitHub (403). */
+  private writableRepo(ref: RepoRef): SimRepo {
     const repo = this.requireRepo(ref);
     if (repo.archived) throw new SimError(403, 'Repository was archived so is read-only.');
     return repo;
