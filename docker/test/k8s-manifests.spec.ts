@@ -44,6 +44,11 @@ const SERVERS = [
 ];
 
 const spec = <T>(o: K8sObject) => o['spec'] as T;
+/** The value, or a failed test naming what was missing. */
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`${what} is missing`);
+  return value;
+}
 const selects = (selector: LabelSelector, labels: Record<string, string> = {}) =>
   Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
   (selector.matchExpressions ?? []).every((e) =>
@@ -118,8 +123,12 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
           cpuLimit: expect.any(String),
           memoryLimit: expect.any(String),
         });
-        expect(cpuMillis(r.requests!.cpu!)).toBeLessThanOrEqual(cpuMillis(r.limits!.cpu!));
-        expect(memBytes(r.requests!.memory!)).toBeLessThanOrEqual(memBytes(r.limits!.memory!));
+        expect(cpuMillis(must(r.requests?.cpu, 'cpu request'))).toBeLessThanOrEqual(
+          cpuMillis(must(r.limits?.cpu, 'cpu limit')),
+        );
+        expect(memBytes(must(r.requests?.memory, 'memory request'))).toBeLessThanOrEqual(
+          memBytes(must(r.limits?.memory, 'memory limit')),
+        );
       }
     });
 
@@ -150,7 +159,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
           runAsUser: expect.any(Number),
           seccompProfile: { type: 'RuntimeDefault' },
         });
-        expect(pod.securityContext!.runAsUser).toBeGreaterThan(0);
+        expect(pod.securityContext?.runAsUser).toBeGreaterThan(0);
       }
     });
 
@@ -158,7 +167,11 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       for (const { w, c } of containers) {
         const mounts = (c['volumeMounts'] as { name: string; mountPath: string; readOnly?: boolean }[]) ?? [];
         const volumes =
-          (podSpec(w)!['volumes'] as { name: string; emptyDir?: object; secret?: object }[]) ?? [];
+          (must(podSpec(w), 'pod spec')['volumes'] as {
+            name: string;
+            emptyDir?: object;
+            secret?: object;
+          }[]) ?? [];
         const tmp = mounts.find((m) => m.mountPath === '/tmp');
         expect(tmp && volumes.find((v) => v.name === tmp.name)?.emptyDir).toBeDefined();
         for (const m of mounts.filter((m) => m.mountPath !== '/tmp'))
@@ -171,7 +184,10 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
 
     it('mounts no service account token', () => {
       for (const w of workloads)
-        expect({ w: w.metadata.name, automount: podSpec(w)!['automountServiceAccountToken'] }).toEqual({
+        expect({
+          w: w.metadata.name,
+          automount: must(podSpec(w), 'pod spec')['automountServiceAccountToken'],
+        }).toEqual({
           w: w.metadata.name,
           automount: false,
         });
@@ -205,7 +221,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       expect(probe('livenessProbe')?.httpGet?.path).toBe('/healthz');
       expect(probe('readinessProbe')?.httpGet?.path).toBe('/readyz');
       for (const name of ['startupProbe', 'livenessProbe', 'readinessProbe'])
-        expect(ports(c).map((p) => p.name)).toContain(probe(name).httpGet!.port);
+        expect(ports(c).map((p) => p.name)).toContain(must(probe(name).httpGet, name).port);
       // The startup probe gives a cold start (TLS to the database, module init) a minute before liveness applies.
       expect(
         (probe('startupProbe').periodSeconds ?? 10) * (probe('startupProbe').failureThreshold ?? 3),
@@ -213,7 +229,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
     });
 
     it('drains before it is killed: preStop pause plus shutdown timeout fit in the grace period', () => {
-      const pod = podSpec(deployment())!;
+      const pod = must(podSpec(deployment()), 'pod spec');
       const c = container();
       const preStop = (c['lifecycle'] as { preStop?: { exec?: { command: string[] } } })?.preStop?.exec
         ?.command;
@@ -221,7 +237,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       const config = get('ConfigMap', `${server.deployment}-config`)['data'] as Record<string, string>;
       const shutdownSeconds = Number(config['SHUTDOWN_TIMEOUT_MS']) / 1000;
       expect(shutdownSeconds).toBeGreaterThan(0);
-      expect(Number(preStop![1]) + shutdownSeconds).toBeLessThan(
+      expect(Number(must(preStop, 'preStop')[1]) + shutdownSeconds).toBeLessThan(
         pod['terminationGracePeriodSeconds'] as number,
       );
     });
@@ -259,11 +275,14 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       );
       expect(pdbs).toHaveLength(1);
       const s = spec<{ minAvailable?: number; maxUnavailable?: number }>(pdbs[0]);
-      const hpa = objects.find(
-        (o) =>
-          o.kind === 'HorizontalPodAutoscaler' &&
-          spec<{ scaleTargetRef: { name: string } }>(o).scaleTargetRef.name === server.deployment,
-      )!;
+      const hpa = must(
+        objects.find(
+          (o) =>
+            o.kind === 'HorizontalPodAutoscaler' &&
+            spec<{ scaleTargetRef: { name: string } }>(o).scaleTargetRef.name === server.deployment,
+        ),
+        'HPA',
+      );
       const minReplicas = spec<{ minReplicas: number }>(hpa).minReplicas;
       if (s.minAvailable !== undefined) expect(s.minAvailable).toBeLessThan(minReplicas);
       else expect(s.maxUnavailable).toBeGreaterThanOrEqual(1);
@@ -290,7 +309,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       expect(migrate.image).toBe(container().image);
       expect(migrate['command']).toEqual(['node', 'migrate.js']);
       expect(migrate['envFrom']).toEqual(container()['envFrom']);
-      expect(podSpec(job)!['restartPolicy']).toBe('Never');
+      expect(must(podSpec(job), 'pod spec')['restartPolicy']).toBe('Never');
       expect(jobSpec.backoffLimit).toBeGreaterThan(0);
       expect(jobSpec.activeDeadlineSeconds).toBeGreaterThan(0);
       // The servers never migrate on their own: no replica races another over the schema.
@@ -440,21 +459,22 @@ describe('Secret examples', () => {
   });
 
   it('provide the file names the gateway configuration points at', () => {
-    const files = secrets.find((s) => s.metadata.name === 'trackeep-gateway-files')!['stringData'] as Record<
-      string,
-      string
-    >;
     const gateway = renderKustomization(join(K8S_DIR, 'overlays', 'prod'));
-    const config = gateway.find((o) => o.metadata.name === 'trackeep-gateway-config')!['data'] as Record<
-      string,
-      string
-    >;
-    const deployment = gateway.find(
-      (o) => o.kind === 'Deployment' && o.metadata.name === 'trackeep-gateway',
-    )!;
-    const mount = (
-      podContainers(deployment)[0]['volumeMounts'] as { name: string; mountPath: string }[]
-    ).find((m) => m.name === 'gateway-files')!;
+    const byName = (objects: K8sObject[], name: string) =>
+      must(
+        objects.find((o) => o.metadata.name === name && o.kind !== 'Service'),
+        name,
+      );
+    const files = byName(secrets, 'trackeep-gateway-files')['stringData'] as Record<string, string>;
+    const config = byName(gateway, 'trackeep-gateway-config')['data'] as Record<string, string>;
+    const mounts = podContainers(byName(gateway, 'trackeep-gateway'))[0]['volumeMounts'] as {
+      name: string;
+      mountPath: string;
+    }[];
+    const mount = must(
+      mounts.find((m) => m.name === 'gateway-files'),
+      'gateway-files mount',
+    );
     expect(config['GATEWAY_SIGNING_KEYS_FILE']).toBe(`${mount.mountPath}/signing-keys.json`);
     expect(config['GATEWAY_CLIENTS_FILE']).toBe(`${mount.mountPath}/clients.json`);
     expect(Object.keys(files).sort()).toEqual(['clients.json', 'signing-keys.json']);
