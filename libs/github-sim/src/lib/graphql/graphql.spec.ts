@@ -220,6 +220,30 @@ describe('GraphQL API', () => {
     });
   });
 
+  describe('bad input', () => {
+    const post = (body: string) =>
+      fetch(sim.graphqlUrl, { method: 'POST', headers: { authorization: `bearer ${token}`, 'content-type': 'application/json' }, body });
+
+    it.each([
+      ['broken JSON', '{"query": '],
+      ['an array body', '[1,2]'],
+      ['no query', '{}'],
+      ['a numeric query', '{"query": 5}'],
+      ['variables of the wrong type', JSON.stringify({ query: 'query($n: Int!) { viewer { repositories(first: $n) { totalCount } } }', variables: { n: 'ten' } })],
+      ['an unknown operationName', JSON.stringify({ query: 'query A { viewer { login } }', operationName: 'B' })],
+      ['a mutation', JSON.stringify({ query: 'mutation { addStar(input: {starrableId: "x"}) { clientMutationId } }' })],
+      ['a bad refPrefix', JSON.stringify({ query: '{ repository(owner: "octocat", name: "Hello-World") { refs(refPrefix: "heads", first: 5) { totalCount } } }' })],
+      ['a bad GitTimestamp', JSON.stringify({ query: '{ repository(owner: "octocat", name: "Hello-World") { defaultBranchRef { target { ... on Commit { history(first: 1, since: "yesterday") { totalCount } } } } } }' })],
+      ['101 node ids', JSON.stringify({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: Array.from({ length: 101 }, () => 'x') } })],
+      ['a huge query', JSON.stringify({ query: `{ viewer { ${'login '.repeat(30_000)} } }` })],
+    ])('answers %s with a 4xx or GitHub-shaped errors, never a 500', async (_label, body) => {
+      const res = await post(body);
+      expect(res.status).toBeLessThan(500);
+      const json = (await res.json()) as { errors?: Array<{ message: string }>; message?: string };
+      expect(json.errors?.[0]?.message ?? json.message).toEqual(expect.any(String));
+    });
+  });
+
   describe('rate limit and cost', () => {
     it('computes GitHub’s documented examples', () => {
       // https://docs.github.com/graphql/overview/rate-limits-and-query-limits-for-the-graphql-api
