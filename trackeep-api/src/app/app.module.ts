@@ -13,6 +13,7 @@ import { ReposModule } from '../repos/repos.module';
 import { EventsModule } from '../events/events.module';
 import { JobQueueModule } from '../jobs/job-queue.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { SyncModule } from '../sync/sync.module';
 
 export interface AppModuleOptions {
   /** Where request logs go; tests pass a stream to read them. */
@@ -30,7 +31,7 @@ export class AppModule {
         TypeOrmModule.forRoot({ ...apiDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE), autoLoadEntities: true }),
         HealthModule,
         CommonModule, AuthModule, GithubModule, ReposModule,
-        JobQueueModule, EventsModule, WebhooksModule,
+        JobQueueModule, EventsModule, WebhooksModule, SyncModule,
         MetricsModule, GracefulShutdownModule,
         // Feature modules (auth, github, repos, sync, webhooks, events) are added here.
       ],

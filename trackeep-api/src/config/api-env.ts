@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { ToBool, ToInt, ToList } from '@trackeep/server-core';
+import { IsCronExpression } from '../sync/sync-cron.util';
 
 // Every variable the API reads. Documented in .env.example and the README's configuration table;
 // keep the three in step. Defaults here are the zero-config values.
@@ -120,6 +121,47 @@ export class ApiEnv {
   /** Requests per minute per client address on the sign-in routes. */
   @ToInt() @IsInt() @Min(1) @Max(10000)
   AUTH_RATE_LIMIT_PER_MINUTE = 30;
+
+  // --- Background sync (issue #6). See README.sync.md.
+  /** Run sync workers and the schedule in this replica (false: this replica only serves HTTP). */
+  @ToBool() @IsBoolean()
+  SYNC_ENABLED = true;
+
+  /** When every tracked repository is checked: cron, 5 fields (or 6 with seconds), server time zone. */
+  @IsCronExpression()
+  SYNC_CRON = '*/15 * * * *';
+
+  /** Repository sync jobs one replica runs at the same time. */
+  @ToInt() @IsInt() @Min(1) @Max(32)
+  SYNC_CONCURRENCY = 4;
+
+  /** Concurrent GitHub requests per user token per replica. */
+  @ToInt() @IsInt() @Min(1) @Max(20)
+  SYNC_REQUESTS_PER_TOKEN = 4;
+
+  /** Percent of each token's hourly GitHub budget kept for people using the dashboard; sync pauses below it. */
+  @ToInt() @IsInt() @Min(0) @Max(90)
+  SYNC_RATE_LIMIT_RESERVE_PERCENT = 10;
+
+  /** GraphQL points per token per rolling minute (GitHub's secondary limit is 2,000). */
+  @ToInt() @IsInt() @Min(10) @Max(2000)
+  SYNC_GRAPHQL_POINTS_PER_MINUTE = 1800;
+
+  /** A paused sync (budget spent) re-checks the budget at least this often; GET /rate_limit is free. */
+  @ToInt() @IsInt() @Min(1) @Max(3600)
+  SYNC_PAUSE_RECHECK_SECONDS = 300;
+
+  /** A running sync with no heartbeat for this long and no live worker is handed to another worker. */
+  @ToInt() @IsInt() @Min(5) @Max(3600)
+  SYNC_STALE_AFTER_SECONDS = 120;
+
+  /** A sync job hands over to a fresh job after this long, so long backfills do not starve other repos. */
+  @ToInt() @IsInt() @Min(10) @Max(3600)
+  SYNC_JOB_SLICE_SECONDS = 600;
+
+  /** Sync runs older than this are deleted (each repository keeps its latest run). */
+  @ToInt() @IsInt() @Min(1) @Max(3650)
+  SYNC_RUN_RETENTION_DAYS = 30;
 
   // --- Operations (issue #9).
   /** Bearer token required by GET /metrics; unset = metrics are public (reach them only from inside). */

@@ -248,6 +248,15 @@ export interface SyncStatus {
   rateLimits: RateLimitBudget[];
 }
 
+/** POST /sync and POST /repos/{owner}/{repo}/sync: the runs now waiting (new, or already queued before). */
+export interface SyncTriggerResult {
+  runs: SyncRun[];
+  /** Runs this request queued. */
+  queued: number;
+  /** Repositories that already had a sync waiting or running; their existing run is listed. */
+  alreadyQueued: number;
+}
+
 export type WebhookDeliveryStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed';
 
 export interface WebhookDelivery {

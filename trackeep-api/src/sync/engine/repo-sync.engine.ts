@@ -1,4 +1,5 @@
-import type { SyncRunCounts } from '@trackeep/contracts';
+import type { RepoPermission, SyncRunCounts } from '@trackeep/contracts';
+import { highestPermission } from '../../repos/repo-access.service';
 import type { SqlRunner } from '../github/credential-limits';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
 import { planRound, roundRequests, type RoundPages } from '../github/sync-graphql-cost.util';
@@ -75,8 +76,11 @@ interface RefsState {
 }
 
 const DAY_MS = 24 * 3600_000;
+
 /** First page of an incremental or side-branch walk: most such walks end within it. */
 const SMALL_FIRST_PAGE = 25;
+/** Refs are read at least this often even when nothing hints at a change. */
+const REFS_REFRESH_MS = 6 * 3600_000;
 
 function zeroCounts(): SyncRunCounts {
   return { repository: 0, commits: 0, pulls: 0, branches: 0, snapshots: 0, activity: 0 };
@@ -101,9 +105,17 @@ export class RepoSyncEngine {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly items = zeroCounts();
   private repo!: SyncRepoRecord;
+  private repoCursor!: CursorRow;
   private firstSync = false;
   private totals = { commits: 0, pulls: 0 };
   private fetched = { commits: 0, pulls: 0 };
+  /** True while the repository has never completed a sync (its history is being backfilled). */
+  get backfill(): boolean {
+    return this.firstSync;
+  }
+
+  /** The credential's permission on the repository, as GitHub's REST answer states it. */
+  viewerPermission: RepoPermission = 'pull';
 
   constructor(private readonly o: EngineOptions) {
     this.store = o.store ?? new SyncStore();
@@ -117,6 +129,7 @@ export class RepoSyncEngine {
     this.repo = repo;
     const cursors = await this.store.loadCursors(db, repoId);
     const repoCursor = cursors.get('repo') ?? emptyCursor('repo');
+    this.repoCursor = repoCursor;
     this.firstSync = !repoCursor.state['completedAt'];
 
     const previousDefault = this.repo.default_branch;
@@ -138,7 +151,15 @@ export class RepoSyncEngine {
     const refs: RefsState = {
       after: null,
       collected: [],
-      done: !(this.firstSync || !hint || headMoved || pushedAt !== (repoCursor.state['refsPushedAt'] ?? null) || cursors.size <= 1),
+      done: !(
+        this.firstSync ||
+        !hint ||
+        headMoved ||
+        pushedAt !== (repoCursor.state['refsPushedAt'] ?? null) ||
+        // Branches created or deleted without a push leave pushed_at alone: look at refs now and then anyway.
+        Date.now() - Date.parse(String(repoCursor.state['refsCheckedAt'] ?? 0)) > REFS_REFRESH_MS ||
+        cursors.size <= 1
+      ),
     };
     // The detection already named the new default head: start walking it in the first round.
     if (headMoved && hint?.headOid && !walks.some((w) => w.branch === def)) {
@@ -197,7 +218,7 @@ export class RepoSyncEngine {
     }
 
     await db.transaction(async (tx) => {
-      repoCursor.state = { ...repoCursor.state, completedAt: new Date().toISOString(), refsPushedAt: refs.done ? pushedAt : (repoCursor.state['refsPushedAt'] ?? null) };
+      repoCursor.state = { ...repoCursor.state, completedAt: new Date().toISOString() };
       await this.store.saveCursor(tx, repoId, 'repo', repoCursor);
       await this.o.hooks.onPage(tx, { items: this.items, progress: 100 });
     });
@@ -208,15 +229,10 @@ export class RepoSyncEngine {
 
   private async syncMetadata(repoCursor: CursorRow): Promise<void> {
     const { gateway } = this.o;
-    let res = await gateway.getConditional<RestRepository>(`/repos/${this.repo.owner}/${this.repo.name}`);
-    if (res.status !== 200 && res.status !== 304) {
-      // Renamed or transferred without a redirect, or gone: ask by node id, which survives both.
-      const moved = await this.lookupName();
-      if (!moved || moved === this.repo.full_name) throw new RepoUnavailableError(this.repo.id, res.status);
-      await this.o.db.transaction(async (tx) => this.applyRename(tx, moved));
-      res = await gateway.getConditional<RestRepository>(`/repos/${this.repo.owner}/${this.repo.name}`);
-      if (res.status !== 200 && res.status !== 304) throw new RepoUnavailableError(this.repo.id, res.status);
-    }
+    // /repositories/{id} survives renames and transfers (GitHub redirects the old name there).
+    const res = await gateway.getConditional<RestRepository>(`${this.restBase()}`);
+    if (res.status !== 200 && res.status !== 304) throw new RepoUnavailableError(this.repo.id, res.status);
+    this.viewerPermission = highestPermission(res.data?.permissions);
     const r = res.data;
     const changed = res.status === 200 && !!r;
     const wasUnavailable = this.repo.github_state === 'deleted' || this.repo.github_state === 'access_lost';
@@ -252,18 +268,13 @@ export class RepoSyncEngine {
       this.repo = current;
     });
     if (changed || this.firstSync || iso(this.repo.pushed_at) !== pushedBefore || !repoCursor.state['completedAt']) {
-      const langs = await gateway.getConditional<Record<string, number>>(`/repos/${this.repo.owner}/${this.repo.name}/languages`);
+      const langs = await gateway.getConditional<Record<string, number>>(`${this.restBase()}/languages`);
       if (langs.status === 200 && langs.data) await this.store.updateLanguages(this.o.db, this.repo.id, langs.data);
     }
   }
 
-  private async lookupName(): Promise<string | null> {
-    const { data } = await this.o.gateway.graphql<{ node: { __typename: string; nameWithOwner?: string } | null }>(
-      `query SyncRepoName($id: ID!) { rateLimit { cost limit remaining resetAt used } node(id: $id) { __typename ... on Repository { nameWithOwner } } }`,
-      { id: this.repo.node_id },
-      1,
-    );
-    return data?.node?.__typename === 'Repository' ? (data.node.nameWithOwner ?? null) : null;
+  private restBase(): string {
+    return `/repositories/${this.repo.github_id}`;
   }
 
   private renameActivity(from: string, to: string, at: string | null): ActivityRow[] {
@@ -333,7 +344,7 @@ export class RepoSyncEngine {
    * branchProtectionRule to admins only, while REST's `protected` flag is visible with read access.
    */
   private async protectedBranches(): Promise<Set<string>> {
-    const res = await this.o.gateway.getConditional<Array<{ name: string }>>(`/repos/${this.repo.owner}/${this.repo.name}/branches?protected=true&per_page=100`);
+    const res = await this.o.gateway.getConditional<Array<{ name: string }>>(`${this.restBase()}/branches?protected=true&per_page=100`);
     return new Set((res.data ?? []).map((b) => b.name));
   }
 
@@ -351,14 +362,11 @@ export class RepoSyncEngine {
     refs.done = true;
 
     const old = await this.store.loadBranches(tx, this.repo.id);
-    const rows: BranchRow[] = refs.collected
-      .filter((r) => r.target?.oid)
-      .map((r) => ({
-        name: r.name,
-        head_sha: r.target!.oid,
-        protected: !!r.branchProtectionRule || protectedNames.has(r.name),
-        last_commit_at: r.target!.committedDate ?? null,
-      }));
+    const rows: BranchRow[] = refs.collected.flatMap((r) =>
+      r.target?.oid
+        ? [{ name: r.name, head_sha: r.target.oid, protected: !!r.branchProtectionRule || protectedNames.has(r.name), last_commit_at: r.target.committedDate ?? null }]
+        : [],
+    );
     await this.store.replaceBranches(tx, this.repo.id, rows);
     const names = new Set(rows.map((r) => r.name));
     const deleted = [...old.keys()].filter((n) => !names.has(n));
@@ -371,6 +379,8 @@ export class RepoSyncEngine {
 
     const activity: ActivityRow[] = [];
     const now = new Date().toISOString();
+    this.repoCursor.state = { ...this.repoCursor.state, refsPushedAt: iso(this.repo.pushed_at), refsCheckedAt: now };
+    await this.store.saveCursor(tx, this.repo.id, 'repo', this.repoCursor);
     if (!this.firstSync) {
       for (const name of deleted) {
         activity.push({ type: 'branch_deleted', actor: null, title: `Branch ${name} deleted`, url: null, occurred_at: now, data: { ref: name, sha: old.get(name)?.head_sha }, dedupe_key: `branch_deleted:${name}:${old.get(name)?.head_sha}` });

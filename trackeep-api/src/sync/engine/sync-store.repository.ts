@@ -55,6 +55,7 @@ export interface RestRepository {
   pushed_at: string | null;
   updated_at: string | null;
   html_url: string;
+  permissions?: Partial<Record<'admin' | 'maintain' | 'push' | 'triage' | 'pull', boolean>>;
 }
 
 const BATCH = 500;

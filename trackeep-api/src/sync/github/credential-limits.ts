@@ -140,11 +140,11 @@ export class CredentialLimits {
   }
 
   /** Records a budget GitHub just reported; persists it for other replicas now and then (always when low). */
-  async observe(db: SqlRunner, resource: Resource, budget: Budget): Promise<void> {
+  async observe(db: SqlRunner, resource: Resource, budget: Budget, persistNow = false): Promise<void> {
     this.budgets.set(resource, budget);
     const last = this.lastPersist.get(resource) ?? 0;
     const low = budget.remaining <= this.reserve(resource) * 2;
-    if (!low && Date.now() - last < PERSIST_EVERY_MS) return;
+    if (!persistNow && !low && Date.now() - last < PERSIST_EVERY_MS) return;
     this.lastPersist.set(resource, Date.now());
     await persistBudget(db, this.credential, resource, budget);
   }

@@ -119,6 +119,16 @@ export class SyncGithubGateway {
     }
   }
 
+  /** Refreshes both budgets from GET /rate_limit, which GitHub does not count against either. */
+  async probeRateLimit(): Promise<void> {
+    const res = await this.o.client.request('GET /rate_limit');
+    const resources = (res.data as { resources?: Record<string, { limit: number; remaining: number; reset: number }> }).resources ?? {};
+    for (const resource of ['core', 'graphql'] as const) {
+      const r = resources[resource];
+      if (r) await this.o.limits.observe(this.o.db, resource, { limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset * 1000) }, true);
+    }
+  }
+
   /** A REST GET conditional on the stored ETag. 304 returns the stored body and costs nothing. */
   async getConditional<T>(path: string): Promise<ConditionalResult<T>> {
     const cached = await this.loadEtag(path);

@@ -50,13 +50,14 @@ export function buildSyncOctokit(o: SyncOctokitOptions): OctokitLike {
     userAgent: 'trackeep-sync',
     request: { fetch: fetchWithTimeout },
     log: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    // `global` and `write` are accepted by the plugin (it falls back to its own groups) but not typed.
     throttle: {
       id: o.credential,
       global,
       write,
       onRateLimit: () => false,
       onSecondaryRateLimit: () => false,
-    },
+    } as ConstructorParameters<typeof SyncOctokitClass>[0] extends { throttle?: infer T } ? T : never,
     retry: { retries: 3, doNotRetry: [304, 400, 401, 403, 404, 409, 410, 422, 429, 451] },
   });
   if (o.onHeaders) {

@@ -1,0 +1,254 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { SyncRunCounts } from '@trackeep/contracts';
+import { hostname } from 'node:os';
+import type PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
+import { RepoAccessService } from '../../repos/repo-access.service';
+import { RepoSyncEngine, type SyncDb } from '../engine/repo-sync.engine';
+import { SyncStore } from '../engine/sync-store.repository';
+import { CredentialLimitsRegistry } from '../github/credential-limits';
+import { PageSizeGovernor } from '../github/page-size.governor';
+import { SyncClientProvider, type SyncCredential } from '../github/sync-client.provider';
+import { CredentialRejectedError, RateLimitPausedError, RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
+import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
+import { SyncEventsPublisher } from '../runs/sync-events.publisher';
+import { EMPTY_COUNTS, SyncRunsRepository, totalsOf, type RunTotals, type SyncRunRow } from '../runs/sync-runs.repository';
+import { SyncSettings } from '../sync.settings';
+import { RepoLock } from './repo-lock';
+import { SyncQueue, type RepoJobData } from './sync-queue.service';
+
+const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '08007', '53300']);
+
+/** Lost or refused database connection (Postgres restarting, network): worth waiting for, then resuming. */
+export function isDatabaseConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && (PG_CONNECTION_CODES.has(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code))) return true;
+  const message = `${e?.message ?? ''} ${e?.driverError?.message ?? ''}`;
+  return /Connection terminated|connection error|terminating connection|Client was closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|ECONNREFUSED|not queryable/i.test(message);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface LockHolder {
+  lock: RepoLock;
+}
+
+/**
+ * Runs one sync-repo job: takes the repository's advisory lock, picks a credential, and drives the engine
+ * until the repository is synced, the time slice is used up (the run continues in a new job), the token's
+ * budget needs a pause (continues after the reset), or the repository turns out to be gone for this user
+ * (their access is revoked and the next user who tracks it is tried). A lost database connection is waited
+ * out and the run resumes from its cursors; anything else fails the job so pg-boss retries it with backoff.
+ */
+@Injectable()
+export class RepoSyncJob {
+  private readonly logger = new Logger(RepoSyncJob.name);
+  private readonly worker = `${hostname()}:${process.pid}`;
+  private readonly governor = new PageSizeGovernor();
+  private readonly store = new SyncStore();
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly settings: SyncSettings,
+    private readonly runs: SyncRunsRepository,
+    private readonly queue: SyncQueue,
+    private readonly clients: SyncClientProvider,
+    private readonly access: RepoAccessService,
+    private readonly events: SyncEventsPublisher,
+    private readonly registry: CredentialLimitsRegistry,
+  ) {}
+
+  /** Shutdown: running syncs stop after their current page and hand over to a new job. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async handle(job: PgBoss.JobWithMetadata<RepoJobData>): Promise<void> {
+    const { runId, repoId } = job.data;
+    const run = await this.runs.get(runId);
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) return;
+    const lock = await RepoLock.acquire(this.settings.databaseUrl, repoId);
+    if (!lock) {
+      // Another worker syncs this repository right now; come back shortly (or let the waiting job do it).
+      if (!(await this.queue.continueRun(job.data, new Date(Date.now() + 15_000)))) {
+        await this.runs.finish(runId, 'partial', 'another sync of this repository ran at the same time and a newer one is queued');
+      }
+      return;
+    }
+    const holder: LockHolder = { lock };
+    const beat = setInterval(
+      () => void holder.lock.query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]).catch(() => undefined),
+      Math.max(1000, this.settings.staleAfterSeconds * 250),
+    );
+    beat.unref();
+    try {
+      await this.runs.markRunning(runId, job.id, this.worker, null);
+      await this.events.progress({ id: runId, repoId, fullName: run.full_name }, run.progress ?? 0, 'running', true);
+      await this.execute(job, holder);
+    } finally {
+      clearInterval(beat);
+      await holder.lock.release();
+    }
+  }
+
+  private async execute(job: PgBoss.JobWithMetadata<RepoJobData>, holder: LockHolder): Promise<void> {
+    const sliceEnd = Date.now() + this.settings.sliceSeconds * 1000;
+    let dbFailures = 0;
+    let githubFailures = 0;
+    for (;;) {
+      try {
+        await this.attempt(job, sliceEnd);
+        return;
+      } catch (err) {
+        if (isDatabaseConnectionError(err) && ++dbFailures <= 6) {
+          this.logger.warn(`sync of repository ${job.data.repoId}: database connection lost (${(err as Error).message}); resuming when it is back`);
+          await this.waitForDatabase();
+          if (!holder.lock.held) {
+            const again = await RepoLock.acquire(this.settings.databaseUrl, job.data.repoId);
+            if (!again) return; // someone else took the repository over meanwhile
+            holder.lock = again;
+          }
+          await this.runs.markRunning(job.data.runId, job.id, this.worker, null);
+          continue;
+        }
+        if (err instanceof TransientGithubError && ++githubFailures <= 3) {
+          await sleep(2000 * githubFailures);
+          continue;
+        }
+        const last = job.retryCount >= job.retryLimit;
+        const message = `${(err as Error).message}${last ? '' : ` (retry ${job.retryCount + 1} of ${job.retryLimit} follows)`}`;
+        this.logger.warn(`sync of repository ${job.data.repoId} failed: ${message}`);
+        await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message).catch(() => undefined);
+        throw err;
+      }
+    }
+  }
+
+  private async waitForDatabase(): Promise<void> {
+    for (let i = 0; i < 60; i++) {
+      try {
+        await this.ds.query('SELECT 1');
+        return;
+      } catch {
+        await sleep(Math.min(5000, 250 * 2 ** i));
+      }
+    }
+  }
+
+  private async attempt(job: PgBoss.JobWithMetadata<RepoJobData>, sliceEnd: number): Promise<void> {
+    const { runId, repoId, hint } = job.data;
+    const run = (await this.runs.get(runId)) as SyncRunRow;
+    const ref = { id: runId, repoId, fullName: run.full_name };
+    let base = totalsOf(run);
+    let unavailable: number | null = null;
+    for (let tries = 0; tries < 20; tries++) {
+      const cred = await this.clients.forRepo(repoId);
+      if (!cred) return this.noCredential(run, unavailable);
+      await this.runs.setCredential(runId, cred.userId);
+      const meter = new SyncMeter();
+      let items: SyncRunCounts = { ...EMPTY_COUNTS };
+      const gateway = this.gateway(cred, meter);
+      if (run.paused_until) await gateway.probeRateLimit().catch(() => undefined);
+      const engine: RepoSyncEngine = new RepoSyncEngine({
+        db: this.ds as unknown as SyncDb,
+        store: this.store,
+        gateway,
+        governor: this.governor,
+        hooks: {
+          onPage: async (tx, p) => {
+            items = p.items;
+            await this.runs.recordPage(tx, runId, p.progress, p.items, meter, base);
+          },
+          afterPage: async (p, ids) => {
+            if (p.progress !== null) await this.events.progress(ref, p.progress, 'running');
+            if (ids.length && !engine.backfill) await this.events.activity(repoId, ids);
+          },
+          shouldYield: () => this.stopping || Date.now() > sliceEnd,
+        },
+      });
+      try {
+        const outcome = await engine.run(repoId, hint);
+        await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
+        const totals = { items: outcome.items, meter, base };
+        if (outcome.status === 'yielded') {
+          await this.runs.finish(runId, 'queued', null, totals);
+          if (!(await this.queue.continueRun(job.data))) await this.runs.finish(runId, 'partial', 'continued by the sync queued after it');
+          await this.events.progress(ref, run.progress ?? 0, 'queued', true);
+          return;
+        }
+        await this.runs.finish(runId, 'succeeded', null, totals);
+        await this.events.progress(ref, 100, 'succeeded', true);
+        return;
+      } catch (err) {
+        const totals = { items, meter, base };
+        if (err instanceof RateLimitPausedError) {
+          // Resume at the reset, or earlier to re-check (GET /rate_limit is free); a little jitter spreads replicas.
+          const resumeAt = new Date(Math.min(err.resumeAt.getTime(), Date.now() + this.settings.pauseRecheckSeconds * 1000) + Math.round(Math.random() * 1000));
+          await this.runs.finish(runId, 'queued', null, totals);
+          await this.runs.pause(runId, err.resumeAt, err.message);
+          if (!(await this.queue.continueRun(job.data, resumeAt))) await this.runs.finish(runId, 'partial', `${err.message}; continued by the sync queued after it`);
+          await this.events.progress(ref, run.progress ?? 0, 'queued', true);
+          return;
+        }
+        if (err instanceof RepoUnavailableError) {
+          // GitHub no longer shows the repository to this user: they lose access to its data; try another user.
+          await this.access.revokeAccess(cred.userId, repoId);
+          unavailable = err.status;
+          base = addTotals(base, totals);
+          continue;
+        }
+        if (err instanceof CredentialRejectedError) {
+          await this.clients.rejected(cred.userId);
+          base = addTotals(base, totals);
+          continue;
+        }
+        await this.runs.finish(runId, 'running', null, totals).catch(() => undefined);
+        throw err;
+      }
+    }
+    throw new Error('gave up after trying 20 credentials');
+  }
+
+  private gateway(cred: SyncCredential, meter: SyncMeter): SyncGithubGateway {
+    return new SyncGithubGateway({
+      client: cred.client,
+      credential: cred.userId,
+      graphqlUrl: cred.graphqlUrl,
+      db: this.ds,
+      limits: this.registry.for(cred.userId),
+      meter,
+    });
+  }
+
+  /** Nobody who tracks the repository can read it any more: say why, in the run and on the repository. */
+  private async noCredential(run: SyncRunRow, unavailableStatus: number | null): Promise<void> {
+    const [repo] = (await this.ds.query(`SELECT visibility, github_state FROM repositories WHERE id = $1`, [run.repo_id])) as Array<{ visibility: string; github_state: string }>;
+    const [{ n: readers }] = (await this.ds.query(`SELECT count(*)::int AS n FROM repo_access WHERE repo_id = $1`, [run.repo_id])) as Array<{ n: number }>;
+    let message: string;
+    if (unavailableStatus !== null || readers === 0) {
+      // A public repository that answers 404 to everyone is gone; for a private one we cannot tell deletion
+      // from lost access, so the safer reading is the one that does not claim it was deleted.
+      const state = repo?.visibility === 'public' && unavailableStatus === 404 ? 'deleted' : 'access_lost';
+      await this.store.setGithubState(this.ds, run.repo_id, state);
+      message = state === 'deleted' ? 'GitHub says the repository no longer exists (404)' : 'no user who tracks this repository can access it on GitHub any more';
+    } else {
+      message = 'no user who tracks this repository has a usable GitHub token; someone must sign in again';
+    }
+    await this.runs.finish(run.id, 'failed', message);
+    await this.events.progress({ id: run.id, repoId: run.repo_id, fullName: run.full_name }, run.progress ?? 0, 'failed', true);
+  }
+}
+
+function addTotals(base: RunTotals, t: { items: SyncRunCounts; meter: SyncMeter }): RunTotals {
+  const items = { ...base.items };
+  for (const k of Object.keys(items) as Array<keyof SyncRunCounts>) items[k] += t.items[k];
+  return {
+    items,
+    graphqlPoints: base.graphqlPoints + t.meter.graphqlPoints,
+    restRequests: base.restRequests + t.meter.restRequests,
+    notModified: base.notModified + t.meter.notModified,
+  };
+}

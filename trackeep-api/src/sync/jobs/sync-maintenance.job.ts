@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
+import { JOB_QUEUE_SCHEMA } from '../../jobs/job-queue.module';
+import { SyncRunsRepository } from '../runs/sync-runs.repository';
+import { SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
+import { repoLockHeld } from './repo-lock';
+import { SyncQueue } from './sync-queue.service';
+
+const RETENTION_EVERY_MS = 3600_000;
+
+/**
+ * Stale-run recovery and retention, run every half minute by whichever replica takes the job.
+ *
+ * A run is stale when it says "running", its heartbeat is older than SYNC_STALE_AFTER_SECONDS and no session
+ * holds the repository's advisory lock (a dead process loses its lock with its connection). Its pg-boss job
+ * is failed so pg-boss's retry policy takes over, and the retried job resumes from the saved cursors. A queued
+ * run whose job vanished gets a new job.
+ */
+@Injectable()
+export class SyncMaintenanceJob {
+  private readonly logger = new Logger(SyncMaintenanceJob.name);
+  private lastRetention = 0;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    @Inject(PgBoss) private readonly boss: PgBoss,
+    private readonly runs: SyncRunsRepository,
+    private readonly queue: SyncQueue,
+    private readonly settings: SyncSettings,
+  ) {}
+
+  async handle(): Promise<{ recovered: number; requeued: number }> {
+    let recovered = 0;
+    for (const run of await this.runs.staleRunning(this.settings.staleAfterSeconds)) {
+      if (await repoLockHeld(this.ds, run.repo_id)) continue; // alive, just slow (e.g. waiting out a limit)
+      const heartbeat = run.heartbeat_at ? new Date(run.heartbeat_at).toISOString() : 'never';
+      this.logger.warn(`sync run ${run.id} of ${run.full_name} lost its worker (last heartbeat ${heartbeat}); retrying it`);
+      if (run.job_id) await this.boss.fail(SYNC_REPO_QUEUE, run.job_id, { message: 'worker lost' }).catch(() => undefined);
+      await this.runs.finish(run.id, 'queued', `worker lost (last heartbeat ${heartbeat}); resuming from the last saved page`);
+      if (!(await this.jobWaiting(run.job_id))) {
+        if (!(await this.queue.continueRun({ runId: run.id, repoId: run.repo_id, hint: null }))) {
+          await this.runs.finish(run.id, 'partial', 'worker lost; the sync queued after it resumes from the last saved page');
+        }
+      }
+      recovered++;
+    }
+
+    let requeued = 0;
+    for (const run of await this.runs.orphanedQueued(Math.max(60, this.settings.staleAfterSeconds), JOB_QUEUE_SCHEMA)) {
+      if (await repoLockHeld(this.ds, run.repo_id)) continue;
+      if (await this.queue.continueRun({ runId: run.id, repoId: run.repo_id, hint: null })) requeued++;
+      else await this.runs.finish(run.id, 'partial', 'superseded by a newer queued sync of this repository');
+    }
+
+    if (Date.now() - this.lastRetention > RETENTION_EVERY_MS) {
+      this.lastRetention = Date.now();
+      await this.runs.deleteOld(this.settings.retentionDays);
+      await this.ds.query(`DELETE FROM sync_cycles WHERE slot < now() - make_interval(days => $1)`, [this.settings.retentionDays]);
+    }
+    return { recovered, requeued };
+  }
+
+  private async jobWaiting(jobId: string | null): Promise<boolean> {
+    if (!jobId) return false;
+    const rows = (await this.ds.query(`SELECT state FROM ${JOB_QUEUE_SCHEMA}.job WHERE id = $1`, [jobId])) as Array<{ state: string }>;
+    return ['created', 'retry', 'active'].includes(rows[0]?.state ?? '');
+  }
+}

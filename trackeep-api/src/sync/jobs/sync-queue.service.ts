@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { SyncTrigger } from '@trackeep/contracts';
+import PgBoss from 'pg-boss';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { ensureQueue } from '../../jobs/job-queue.module';
+import type { DetectionHint } from '../engine/repo-sync.engine';
+import { SyncRunsRepository, type SyncRunRow } from '../runs/sync-runs.repository';
+import { SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
+
+/** Data of a sync-repo job: the run it belongs to (continued across jobs) and what detection saw. */
+export interface RepoJobData {
+  runId: string;
+  repoId: string;
+  hint: DetectionHint | null;
+}
+
+export interface CycleJobData {
+  slot: string;
+}
+
+export interface EnqueueResult {
+  run: SyncRunRow;
+  /** False when a run for this repository was already waiting (or this cycle already had one). */
+  queued: boolean;
+}
+
+/** pg-boss's Db interface over one TypeORM query runner, so a job is sent inside our transaction. */
+function inTransaction(qr: QueryRunner): PgBoss.Db {
+  return { executeSql: async (text, values) => ({ rows: ((await qr.query(text, values, true)) as { records?: unknown[] }).records ?? [] }) };
+}
+
+/**
+ * The sync's queues on the shared pg-boss. Repository jobs use the `short` policy with the repository id as
+ * singleton key: at most one job per repository waits at any time, whichever replica enqueues it (the
+ * advisory RepoLock makes sure at most one runs). A run row and its job are written in one transaction.
+ */
+@Injectable()
+export class SyncQueue {
+  constructor(
+    @Inject(PgBoss) readonly boss: PgBoss,
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly runs: SyncRunsRepository,
+    private readonly settings: SyncSettings,
+  ) {}
+
+  async ensureQueues(): Promise<void> {
+    const s = this.settings;
+    await ensureQueue(this.boss, SYNC_REPO_QUEUE, {
+      policy: 'short',
+      retryLimit: s.retryLimit,
+      retryDelay: s.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: s.expireInSeconds,
+      retentionDays: 2,
+    });
+    await ensureQueue(this.boss, SYNC_CYCLE_QUEUE, { policy: 'standard', retryLimit: 2, retryDelay: 30, expireInSeconds: 3600, retentionDays: 2 });
+    await ensureQueue(this.boss, SYNC_MAINTENANCE_QUEUE, { policy: 'short', retryLimit: 0, expireInSeconds: 300, retentionDays: 1 });
+  }
+
+  /** Queues a sync of one repository (a new run), unless one is already waiting for it. */
+  async enqueueRepo(
+    repoId: string,
+    trigger: SyncTrigger,
+    opts: { cycleSlot?: Date | null; requestedBy?: string | null; hint?: DetectionHint | null; startAfter?: Date } = {},
+  ): Promise<EnqueueResult> {
+    const qr = this.ds.createQueryRunner();
+    await qr.connect();
+    try {
+      await qr.startTransaction();
+      const runId = await this.runs.insertQueued(qr, { repoId, trigger, cycleSlot: opts.cycleSlot ?? null, requestedBy: opts.requestedBy ?? null });
+      if (!runId) {
+        await qr.rollbackTransaction();
+        return { run: (await this.runs.queuedFor(repoId)) as SyncRunRow, queued: false };
+      }
+      const data: RepoJobData = { runId, repoId, hint: opts.hint ?? null };
+      const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, { singletonKey: repoId, startAfter: opts.startAfter, db: inTransaction(qr) });
+      if (!jobId) {
+        await qr.rollbackTransaction();
+        const waiting = await this.runs.queuedFor(repoId);
+        if (waiting) return { run: waiting, queued: false };
+        throw new Error(`could not queue a sync of repository ${repoId}`);
+      }
+      await this.runs.setJob(qr, runId, jobId);
+      await qr.commitTransaction();
+      return { run: (await this.runs.get(runId)) as SyncRunRow, queued: true };
+    } catch (err) {
+      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await qr.release();
+    }
+  }
+
+  /** Queues the next slice of an existing run. False when another job already waits for the repository. */
+  async continueRun(data: RepoJobData, startAfter?: Date): Promise<boolean> {
+    const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, { singletonKey: data.repoId, startAfter });
+    if (jobId) await this.runs.setJob(this.ds, data.runId, jobId);
+    return !!jobId;
+  }
+
+  async enqueueCycle(slot: Date): Promise<string | null> {
+    return this.boss.send(SYNC_CYCLE_QUEUE, { slot: slot.toISOString() } satisfies CycleJobData, { singletonKey: slot.toISOString() });
+  }
+
+  async enqueueMaintenance(): Promise<string | null> {
+    return this.boss.send(SYNC_MAINTENANCE_QUEUE, {}, { singletonKey: 'maintenance' });
+  }
+}

@@ -1,0 +1,103 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { CronJob } from 'cron';
+import type PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
+import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
+import { SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_CRON, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
+import { RepoSyncJob } from './repo-sync.job';
+import { SyncCycleJob } from './sync-cycle.job';
+import { SyncMaintenanceJob } from './sync-maintenance.job';
+import { SyncQueue, type CycleJobData, type RepoJobData } from './sync-queue.service';
+
+/** Namespace of the transaction-scoped advisory lock that serialises cycle creation across replicas. */
+const CYCLE_LOCK = 606_607;
+
+/**
+ * The schedule and the workers. Crons only enqueue: SYNC_CRON opens a cycle (once, whichever replica fires
+ * first) and queues its job; a half-minute cron queues maintenance. Workers on every replica with
+ * SYNC_ENABLED take the jobs: SYNC_CONCURRENCY repository syncs, one cycle and one maintenance at a time.
+ */
+@Injectable()
+export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SyncCronJob.name);
+  private readonly workerIds: string[] = [];
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly scheduler: SchedulerRegistry,
+    private readonly settings: SyncSettings,
+    private readonly queue: SyncQueue,
+    private readonly repoJob: RepoSyncJob,
+    private readonly cycleJob: SyncCycleJob,
+    private readonly maintenance: SyncMaintenanceJob,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.ensureQueues();
+    if (!this.settings.enabled) return;
+    const boss = this.queue.boss;
+    for (let i = 0; i < this.settings.concurrency; i++) {
+      this.workerIds.push(
+        await boss.work<RepoJobData>(SYNC_REPO_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => this.repoJob.handle(job as PgBoss.JobWithMetadata<RepoJobData>)),
+      );
+    }
+    this.workerIds.push(await boss.work<CycleJobData>(SYNC_CYCLE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => this.cycleJob.handle(job.data.slot)));
+    this.workerIds.push(await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => this.maintenance.handle()));
+
+    this.addCron('trackeep-sync-cycle', this.settings.cron, () => this.startCycle(new Date()));
+    this.addCron('trackeep-sync-maintenance', SYNC_MAINTENANCE_CRON, () => this.queue.enqueueMaintenance());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.repoJob.stop();
+    for (const name of ['trackeep-sync-cycle', 'trackeep-sync-maintenance']) {
+      if (this.scheduler.doesExist('cron', name)) {
+        void this.scheduler.getCronJob(name).stop();
+        this.scheduler.deleteCronJob(name);
+      }
+    }
+    for (const id of this.workerIds.splice(0)) await this.queue.boss.offWork({ id }).catch(() => undefined);
+  }
+
+  /** When the schedule next fires (for the status page). */
+  nextCycleAt(from = new Date()): Date {
+    return nextFireTimes(this.settings.cron, 1, from)[0];
+  }
+
+  /**
+   * Opens the cycle of the firing at `firedAt` and queues its job, unless a replica already opened one for
+   * this firing: every replica's cron fires at the same second, so the slot is that second; clocks that
+   * disagree by a little still land within half a period of the opened slot and are turned away.
+   */
+  async startCycle(firedAt: Date): Promise<Date | null> {
+    const slot = new Date(Math.round(firedAt.getTime() / 1000) * 1000);
+    const window = Math.max(500, Math.floor(cronPeriodMs(this.settings.cron) / 2));
+    const opened = await this.ds.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1, 0)`, [CYCLE_LOCK]);
+      const near = (await tx.query(`SELECT 1 FROM sync_cycles WHERE slot > $1::timestamptz - make_interval(secs => $2) AND slot < $1::timestamptz + make_interval(secs => $2)`, [
+        slot,
+        window / 1000,
+      ])) as unknown[];
+      if (near.length) return false;
+      await tx.query(`INSERT INTO sync_cycles (slot) VALUES ($1)`, [slot]);
+      return true;
+    });
+    if (!opened) return null;
+    await this.queue.enqueueCycle(slot);
+    return slot;
+  }
+
+  private addCron(name: string, expression: string, tick: () => Promise<unknown>): void {
+    const job = CronJob.from({
+      cronTime: expression,
+      onTick: () => {
+        tick().catch((err: Error) => this.logger.error(`${name}: ${err.message}`));
+      },
+      start: false,
+    });
+    this.scheduler.addCronJob(name, job);
+    job.start();
+  }
+}

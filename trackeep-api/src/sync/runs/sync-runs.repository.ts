@@ -1,0 +1,266 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { RepoSyncStatus, SyncRun, SyncRunCounts, SyncRunStatus, SyncTrigger } from '@trackeep/contracts';
+import { DataSource } from 'typeorm';
+import type { SqlRunner } from '../github/credential-limits';
+import type { SyncMeter } from '../github/sync-github.gateway';
+
+export interface SyncRunRow {
+  id: string;
+  repo_id: string;
+  full_name: string;
+  trigger: SyncTrigger;
+  status: SyncRunStatus;
+  cycle_slot: Date | null;
+  job_id: string | null;
+  attempts: number;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  heartbeat_at: Date | null;
+  paused_until: Date | null;
+  progress: number | null;
+  items: Partial<SyncRunCounts>;
+  graphql_points: number;
+  rest_requests: number;
+  not_modified: number;
+  error: string | null;
+  queued_cursor: string;
+}
+
+const RUN_COLUMNS = `s.id, s.repo_id, r.full_name, s.trigger, s.status, s.cycle_slot, s.job_id, s.attempts, s.queued_at, s.started_at,
+  s.finished_at, s.heartbeat_at, s.paused_until, s.progress, s.items, s.graphql_points, s.rest_requests, s.not_modified, s.error,
+  to_char(s.queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS queued_cursor`;
+
+const EMPTY_COUNTS: SyncRunCounts = { repository: 0, commits: 0, pulls: 0, branches: 0, snapshots: 0, activity: 0 };
+
+export function toSyncRun(r: SyncRunRow): SyncRun {
+  return {
+    id: r.id,
+    repoId: r.repo_id,
+    repoFullName: r.full_name,
+    trigger: r.trigger,
+    status: r.status,
+    startedAt: new Date(r.started_at ?? r.queued_at).toISOString(),
+    finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
+    items: { ...EMPTY_COUNTS, ...r.items },
+    graphqlPoints: r.graphql_points,
+    restRequests: r.rest_requests,
+    notModified: r.not_modified,
+    error: r.error,
+  };
+}
+
+/** The sync_runs table: one row per run, updated as the run goes (heartbeat, progress, spend). */
+@Injectable()
+export class SyncRunsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async get(runId: string, db: SqlRunner = this.ds): Promise<SyncRunRow | null> {
+    const rows = (await db.query(`SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE s.id = $1`, [runId])) as SyncRunRow[];
+    return rows[0] ?? null;
+  }
+
+  /** The run already waiting for this repository, if any. */
+  async queuedFor(repoId: string, db: SqlRunner = this.ds): Promise<SyncRunRow | null> {
+    const rows = (await db.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.repo_id = $1 AND s.status IN ('queued', 'running') ORDER BY s.queued_at DESC LIMIT 1`,
+      [repoId],
+    )) as SyncRunRow[];
+    return rows[0] ?? null;
+  }
+
+  async insertQueued(
+    db: SqlRunner,
+    r: { repoId: string; trigger: SyncTrigger; cycleSlot: Date | null; requestedBy: string | null },
+  ): Promise<string | null> {
+    const rows = (await db.query(
+      `INSERT INTO sync_runs (repo_id, trigger, status, cycle_slot, requested_by) VALUES ($1, $2, 'queued', $3, $4)
+       ON CONFLICT (cycle_slot, repo_id) WHERE cycle_slot IS NOT NULL DO NOTHING RETURNING id`,
+      [r.repoId, r.trigger, r.cycleSlot, r.requestedBy],
+    )) as Array<{ id: string }>;
+    return rows[0]?.id ?? null;
+  }
+
+  async setJob(db: SqlRunner, runId: string, jobId: string): Promise<void> {
+    await db.query(`UPDATE sync_runs SET job_id = $2 WHERE id = $1`, [runId, jobId]);
+  }
+
+  async markRunning(runId: string, jobId: string, worker: string, credentialUserId: string | null): Promise<void> {
+    await this.ds.query(
+      `UPDATE sync_runs SET status = 'running', job_id = $2, worker = $3, credential_user_id = $4, attempts = attempts + 1,
+         started_at = COALESCE(started_at, now()), heartbeat_at = now()
+       WHERE id = $1`,
+      [runId, jobId, worker, credentialUserId],
+    );
+  }
+
+  async setCredential(runId: string, userId: string): Promise<void> {
+    await this.ds.query(`UPDATE sync_runs SET credential_user_id = $2 WHERE id = $1`, [runId, userId]);
+  }
+
+  /** Heartbeat, progress and running totals; called inside each page's transaction. */
+  async recordPage(db: SqlRunner, runId: string, progress: number | null, items: SyncRunCounts, meter: SyncMeter, base: RunTotals): Promise<void> {
+    await db.query(
+      `UPDATE sync_runs SET heartbeat_at = now(), progress = $2, items = $3, graphql_points = $4, rest_requests = $5, not_modified = $6,
+         paused_until = NULL, error = NULL
+       WHERE id = $1`,
+      [runId, progress, JSON.stringify(addCounts(base.items, items)), base.graphqlPoints + meter.graphqlPoints, base.restRequests + meter.restRequests, base.notModified + meter.notModified],
+    );
+  }
+
+  async heartbeat(db: SqlRunner, runId: string): Promise<void> {
+    await db.query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]);
+  }
+
+  async finish(runId: string, status: SyncRunStatus, error: string | null, totals?: { items: SyncRunCounts; meter: SyncMeter; base: RunTotals }): Promise<void> {
+    const params: unknown[] = [runId, status, error];
+    let spend = '';
+    if (totals) {
+      params.push(JSON.stringify(addCounts(totals.base.items, totals.items)), totals.base.graphqlPoints + totals.meter.graphqlPoints, totals.base.restRequests + totals.meter.restRequests, totals.base.notModified + totals.meter.notModified);
+      spend = ', items = $4, graphql_points = $5, rest_requests = $6, not_modified = $7';
+    }
+    const done = status === 'succeeded' || status === 'failed' || status === 'partial' ? 'now()' : 'NULL';
+    const unpause = status === 'queued' ? '' : ', paused_until = NULL';
+    await this.ds.query(
+      `UPDATE sync_runs SET status = $2, error = $3, finished_at = ${done}${unpause}, progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END${spend}
+       WHERE id = $1`,
+      params,
+    );
+  }
+
+  async pause(runId: string, until: Date, error: string): Promise<void> {
+    await this.ds.query(`UPDATE sync_runs SET status = 'queued', paused_until = $2, error = $3 WHERE id = $1`, [runId, until, error]);
+  }
+
+  /** Runs whose worker stopped sending heartbeats. */
+  async staleRunning(staleAfterSeconds: number): Promise<SyncRunRow[]> {
+    return (await this.ds.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.status = 'running' AND s.heartbeat_at < now() - make_interval(secs => $1)`,
+      [staleAfterSeconds],
+    )) as SyncRunRow[];
+  }
+
+  /** Queued runs whose job no longer exists in any waiting state (lost between replicas or cancelled). */
+  async orphanedQueued(olderThanSeconds: number, jobSchema: string): Promise<SyncRunRow[]> {
+    return (await this.ds.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.status = 'queued' AND s.queued_at < now() - make_interval(secs => $1)
+         AND (s.paused_until IS NULL OR s.paused_until < now() - make_interval(secs => $1))
+         AND NOT EXISTS (SELECT 1 FROM ${jobSchema}.job j WHERE j.id = s.job_id AND j.state IN ('created', 'retry', 'active'))`,
+      [olderThanSeconds],
+    )) as SyncRunRow[];
+  }
+
+  async deleteOld(retentionDays: number): Promise<number> {
+    const rows = (await this.ds.query(
+      `DELETE FROM sync_runs s WHERE s.queued_at < now() - make_interval(days => $1) AND s.status NOT IN ('queued', 'running')
+         AND s.id <> (SELECT id FROM sync_runs l WHERE l.repo_id = s.repo_id ORDER BY l.queued_at DESC LIMIT 1)
+       RETURNING s.id`,
+      [retentionDays],
+    )) as [unknown[], number] | unknown[];
+    return Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
+  }
+
+  /** Newest first, keyset on (queued_at, id), only among `repoIds`. */
+  async list(repoIds: string[], limit: number, after: { time: string; id: string } | null): Promise<SyncRunRow[]> {
+    const params: unknown[] = [repoIds, limit];
+    let where = 's.repo_id = ANY($1::uuid[])';
+    if (after) {
+      params.push(after.time, after.id);
+      where += ` AND (s.queued_at, s.id) < ($3::timestamptz, $4::uuid)`;
+    }
+    return (await this.ds.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE ${where} ORDER BY s.queued_at DESC, s.id DESC LIMIT $2`,
+      params,
+    )) as SyncRunRow[];
+  }
+
+  /** Per repository: last success, the run in progress (or waiting), the last error. */
+  async statusOf(repoIds: string[]): Promise<Array<Omit<RepoSyncStatus, 'nextScheduledAt'> & { pausedUntil: Date | null; queued: boolean; githubState: string }>> {
+    if (!repoIds.length) return [];
+    const rows = (await this.ds.query(
+      `SELECT r.id, r.full_name, r.github_state,
+              (SELECT max(finished_at) FROM sync_runs x WHERE x.repo_id = r.id AND x.status = 'succeeded') AS last_success_at,
+              cur.status AS current_status, cur.progress, cur.paused_until,
+              (SELECT error FROM sync_runs e WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial') AND e.queued_at >
+                 COALESCE((SELECT max(queued_at) FROM sync_runs y WHERE y.repo_id = r.id AND y.status = 'succeeded'), '-infinity')
+               ORDER BY e.queued_at DESC LIMIT 1) AS last_error
+       FROM repositories r
+       LEFT JOIN LATERAL (SELECT status, progress, paused_until FROM sync_runs c WHERE c.repo_id = r.id AND c.status IN ('queued', 'running')
+                          ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true
+       WHERE r.id = ANY($1::uuid[]) ORDER BY r.full_name`,
+      [repoIds],
+    )) as Array<{
+      id: string;
+      full_name: string;
+      github_state: string;
+      last_success_at: Date | null;
+      current_status: SyncRunStatus | null;
+      progress: number | null;
+      paused_until: Date | null;
+      last_error: string | null;
+    }>;
+    return rows.map((r) => ({
+      repoId: r.id,
+      repoFullName: r.full_name,
+      lastSuccessAt: r.last_success_at ? new Date(r.last_success_at).toISOString() : null,
+      running: r.current_status === 'running',
+      progress: r.current_status === 'running' ? (r.progress ?? 0) : null,
+      lastError: r.last_error ?? (r.github_state !== 'ok' && r.github_state !== 'renamed' && r.github_state !== 'transferred' ? `repository ${r.github_state.replace('_', ' ')} on GitHub` : null),
+      pausedUntil: r.paused_until,
+      queued: r.current_status === 'queued',
+      githubState: r.github_state,
+    }));
+  }
+
+  /** Repositories the user tracks but may no longer read (GitHub stopped showing them). */
+  async trackedWithoutAccess(userId: string): Promise<Array<{ id: string; full_name: string; github_state: string }>> {
+    return (await this.ds.query(
+      `SELECT r.id, r.full_name, r.github_state FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
+       WHERE t.user_id = $1 AND NOT EXISTS (SELECT 1 FROM repo_access a WHERE a.user_id = t.user_id AND a.repo_id = t.repo_id)`,
+      [userId],
+    )) as Array<{ id: string; full_name: string; github_state: string }>;
+  }
+
+  /** lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry). */
+  async summaries(repoIds: string[]): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
+    const rows = (await this.ds.query(
+      `SELECT DISTINCT ON (repo_id) repo_id, status, COALESCE(finished_at, started_at, queued_at) AS at
+       FROM sync_runs WHERE repo_id = ANY($1::uuid[]) ORDER BY repo_id, queued_at DESC`,
+      [repoIds],
+    )) as Array<{ repo_id: string; status: SyncRunStatus; at: Date }>;
+    const success = (await this.ds.query(
+      `SELECT repo_id, max(finished_at) AS at FROM sync_runs WHERE repo_id = ANY($1::uuid[]) AND status = 'succeeded' GROUP BY repo_id`,
+      [repoIds],
+    )) as Array<{ repo_id: string; at: Date }>;
+    const lastSuccess = new Map(success.map((s) => [s.repo_id, s.at]));
+    return new Map(rows.map((r) => [r.repo_id, { lastSyncAt: lastSuccess.get(r.repo_id) ?? null, lastSyncStatus: r.status }]));
+  }
+}
+
+export interface RunTotals {
+  items: SyncRunCounts;
+  graphqlPoints: number;
+  restRequests: number;
+  notModified: number;
+}
+
+export function totalsOf(r: SyncRunRow): RunTotals {
+  return { items: { ...EMPTY_COUNTS, ...r.items }, graphqlPoints: r.graphql_points, restRequests: r.rest_requests, notModified: r.not_modified };
+}
+
+function addCounts(a: SyncRunCounts, b: SyncRunCounts): SyncRunCounts {
+  return {
+    repository: a.repository + b.repository,
+    commits: a.commits + b.commits,
+    pulls: a.pulls + b.pulls,
+    branches: a.branches + b.branches,
+    snapshots: a.snapshots + b.snapshots,
+    activity: a.activity + b.activity,
+  };
+}
+
+export { EMPTY_COUNTS };

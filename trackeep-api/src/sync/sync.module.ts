@@ -1,0 +1,74 @@
+import { Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from '../auth/auth.module';
+import { AuthSettings } from '../auth/auth-settings';
+import { UsersService } from '../auth/users.service';
+import { ApiEnv } from '../config/api-env';
+import { EventsModule } from '../events/events.module';
+import { GithubClientFactory } from '../github/github-client.factory';
+import { GithubModule } from '../github/github.module';
+import { RepoStatusRegistry } from '../repos/repo-status.registry';
+import { RepoTrackingEvents } from '../repos/repo-tracking.events';
+import { ReposModule } from '../repos/repos.module';
+import { CredentialLimitsRegistry } from './github/credential-limits';
+import { GithubSyncClientProvider, SyncClientProvider } from './github/sync-client.provider';
+import { RepoSyncJob } from './jobs/repo-sync.job';
+import { SyncCronJob } from './jobs/sync.cron.job';
+import { SyncCycleJob } from './jobs/sync-cycle.job';
+import { SyncMaintenanceJob } from './jobs/sync-maintenance.job';
+import { SyncQueue } from './jobs/sync-queue.service';
+import { SyncEventsPublisher } from './runs/sync-events.publisher';
+import { SyncRunsRepository } from './runs/sync-runs.repository';
+import { SyncController } from './sync.controller';
+import { SyncService } from './sync.service';
+import { SyncSettings } from './sync.settings';
+
+/** Hooks into the repos module: a newly tracked repository syncs at once; the repo list shows the last sync. */
+@Injectable()
+class SyncRepoHooks implements OnModuleInit {
+  private readonly logger = new Logger('SyncRepoHooks');
+
+  constructor(
+    private readonly tracking: RepoTrackingEvents,
+    private readonly status: RepoStatusRegistry,
+    private readonly sync: SyncService,
+    private readonly runs: SyncRunsRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.tracking.onTracked(async ({ userId, repoId, fullName }) => {
+      const res = await this.sync.trigger({ id: userId }, [repoId], 'track');
+      if (res.queued) this.logger.log(`queued the first sync of ${fullName}`);
+    });
+    this.status.registerSyncSummary((repoIds) => this.runs.summaries(repoIds));
+  }
+}
+
+/**
+ * Background sync (issue #6): schedule, workers, engine, endpoints. Configured by the SYNC_* variables;
+ * see README.sync.md.
+ */
+@Module({
+  imports: [ScheduleModule.forRoot(), AuthModule, GithubModule, ReposModule, EventsModule],
+  controllers: [SyncController],
+  providers: [
+    { provide: SyncSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new SyncSettings(env) },
+    { provide: CredentialLimitsRegistry, inject: [SyncSettings], useFactory: (s: SyncSettings) => new CredentialLimitsRegistry(s.limits) },
+    {
+      provide: SyncClientProvider,
+      inject: [GithubClientFactory, AuthSettings, UsersService, SyncSettings],
+      useFactory: (f: GithubClientFactory, a: AuthSettings, u: UsersService, s: SyncSettings) => new GithubSyncClientProvider(f, a, u, s.limits.maxConcurrent),
+    },
+    SyncRunsRepository,
+    SyncEventsPublisher,
+    SyncQueue,
+    RepoSyncJob,
+    SyncCycleJob,
+    SyncMaintenanceJob,
+    SyncCronJob,
+    SyncService,
+    SyncRepoHooks,
+  ],
+  exports: [SyncService, SyncQueue, SyncCronJob],
+})
+export class SyncModule {}

@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import type { Page, RepoSyncStatus, SyncRun, SyncStatus, SyncTrigger, SyncTriggerResult } from '@trackeep/contracts';
+import type { SessionUser } from '../auth/current-user.decorator';
+import { ApiException } from '../common/api-exception';
+import { decodeCursor, encodeCursor } from '../common/cursor.util';
+import { GithubRateLimitService } from '../github/github-rate-limit.service';
+import { RepoAccessService } from '../repos/repo-access.service';
+import { SyncCronJob } from './jobs/sync.cron.job';
+import { SyncQueue } from './jobs/sync-queue.service';
+import { SyncRunsRepository, toSyncRun } from './runs/sync-runs.repository';
+
+const RUNS_SCOPE = 'sync-runs';
+
+/** What the sync endpoints do: trigger runs for what the user may read, and report runs and status. */
+@Injectable()
+export class SyncService {
+  constructor(
+    private readonly access: RepoAccessService,
+    private readonly queue: SyncQueue,
+    private readonly runs: SyncRunsRepository,
+    private readonly cron: SyncCronJob,
+    private readonly rateLimits: GithubRateLimitService,
+  ) {}
+
+  async syncRepo(user: SessionUser, owner: string, name: string): Promise<SyncTriggerResult> {
+    const repo = await this.access.findReadable(user.id, owner, name);
+    return this.trigger(user, [repo.id], 'manual');
+  }
+
+  async syncAll(user: SessionUser): Promise<SyncTriggerResult> {
+    return this.trigger(user, await this.access.readableRepoIds(user.id), 'manual');
+  }
+
+  async trigger(user: Pick<SessionUser, 'id'>, repoIds: string[], trigger: SyncTrigger): Promise<SyncTriggerResult> {
+    const out: SyncTriggerResult = { runs: [], queued: 0, alreadyQueued: 0 };
+    for (const repoId of repoIds) {
+      const res = await this.queue.enqueueRepo(repoId, trigger, { requestedBy: user.id });
+      out.runs.push(toSyncRun(res.run));
+      if (res.queued) out.queued++;
+      else out.alreadyQueued++;
+    }
+    return out;
+  }
+
+  async listRuns(user: SessionUser, q: { repo?: string; limit?: number; cursor?: string }): Promise<Page<SyncRun>> {
+    const limit = q.limit ?? 25;
+    let repoIds: string[];
+    if (q.repo) {
+      const [owner, name] = q.repo.split('/');
+      repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
+    } else {
+      repoIds = await this.access.readableRepoIds(user.id);
+    }
+    const scope = `${RUNS_SCOPE}:${q.repo?.toLowerCase() ?? '*'}`;
+    let after: { time: string; id: string } | null = null;
+    if (q.cursor) {
+      const [time, id] = decodeCursor(q.cursor, scope, ['date', 'string']) as [string, string];
+      if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id)) throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+      after = { time, id };
+    }
+    const rows = await this.runs.list(repoIds, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toSyncRun),
+      nextCursor: rows.length > limit && last ? encodeCursor(scope, [last.queued_cursor, last.id]) : null,
+    };
+  }
+
+  /**
+   * Status of every repository the user tracks. Those GitHub no longer shows them (deleted, or their access
+   * was removed) stay listed, with the reason and nothing else: the user named them when tracking.
+   */
+  async status(user: SessionUser): Promise<SyncStatus> {
+    const readable = await this.access.readableRepoIds(user.id);
+    const lost = await this.runs.trackedWithoutAccess(user.id);
+    const next = this.cron.nextCycleAt().toISOString();
+    const repos: RepoSyncStatus[] = (await this.runs.statusOf(readable)).map(({ pausedUntil, queued, githubState: _state, ...r }) => ({
+      ...r,
+      nextScheduledAt: pausedUntil ? new Date(pausedUntil).toISOString() : queued ? new Date().toISOString() : next,
+    }));
+    for (const r of lost) {
+      repos.push({
+        repoId: r.id,
+        repoFullName: r.full_name,
+        lastSuccessAt: null,
+        running: false,
+        progress: null,
+        nextScheduledAt: null,
+        lastError: r.github_state === 'deleted' ? 'The repository was deleted on GitHub' : 'GitHub no longer gives you access to this repository',
+      });
+    }
+    repos.sort((a, b) => a.repoFullName.localeCompare(b.repoFullName));
+    return { repos, rateLimits: await this.rateLimits.budgets(user.id) };
+  }
+}

@@ -1,0 +1,220 @@
+import type { LiveEnvelope } from '../src/events/event-bus.service';
+import { EventBus } from '../src/events/event-bus.service';
+import { SyncCronJob } from '../src/sync/jobs/sync.cron.job';
+import type { SyncRun, SyncStatus, SyncTriggerResult } from '@trackeep/contracts';
+import { DataSource } from 'typeorm';
+import { cookie } from './support/cookies';
+import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
+import { allRunsSettled, NEVER, ownedRepos, runsOf, waitFor } from './sync-support/sync-app';
+
+describe('sync endpoints and schedule (real API, simulator)', () => {
+  let h: AuthHarness;
+  let session: string;
+  let ds: DataSource;
+  let repos: string[];
+  const live: LiveEnvelope[] = [];
+  const auth = () => cookie(SESSION_COOKIE, session);
+
+  beforeAll(async () => {
+    h = await startAuthHarness({ env: { SYNC_CRON: NEVER, SYNC_CONCURRENCY: '2' } });
+    ds = h.t.app.get(DataSource);
+    h.t.app.get(EventBus).subscribe((e) => live.push(e));
+    await h.t.app.get(EventBus).ready;
+    session = (await h.signIn('octocat')).session;
+    repos = ownedRepos(h.sim, 'octocat', 2);
+    for (const full of repos) {
+      await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
+    }
+  });
+  afterAll(() => h.close());
+
+  it('syncs a repository as soon as it is tracked, and says so in GET /sync/runs', async () => {
+    await allRunsSettled(ds);
+    const res = await h.http().get('/api/v1/sync/runs').set('Cookie', auth()).expect(200);
+    const runs = res.body.items as SyncRun[];
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      expect(run).toMatchObject({ trigger: 'track', status: 'succeeded', error: null });
+      expect(run.items.commits).toBeGreaterThan(0);
+      expect(run.items.pulls).toBeGreaterThan(0);
+      expect(run.graphqlPoints).toBeGreaterThan(0);
+      expect(run.finishedAt).not.toBeNull();
+    }
+    expect(runs.map((r) => r.repoFullName).sort()).toEqual([...repos].sort());
+  });
+
+  it('published progress for the live dashboard while syncing', () => {
+    const progress = live.filter((e) => e.event.type === 'sync_progress').map((e) => e.event as Extract<LiveEnvelope['event'], { type: 'sync_progress' }>);
+    expect(progress.some((p) => p.status === 'running')).toBe(true);
+    expect(progress.filter((p) => p.status === 'succeeded').map((p) => p.repoFullName).sort()).toEqual([...repos].sort());
+  });
+
+  it('GET /sync/status reports the last success per repository and the token budgets', async () => {
+    const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
+    const status = res.body as SyncStatus;
+    expect(status.repos.map((r) => r.repoFullName).sort()).toEqual([...repos].sort());
+    for (const r of status.repos) {
+      expect(r.lastSuccessAt).not.toBeNull();
+      expect(r.running).toBe(false);
+      expect(r.progress).toBeNull();
+      expect(r.lastError).toBeNull();
+      expect(Date.parse(r.nextScheduledAt ?? '')).toBeGreaterThan(Date.now());
+    }
+    expect(status.rateLimits.map((b) => b.resource).sort()).toEqual(['core', 'graphql']);
+    expect(status.rateLimits.find((b) => b.resource === 'graphql')!.remaining).toBeLessThan(5000);
+  });
+
+  it('POST /repos/{o}/{r}/sync queues one run, and a second request gets the same waiting run', async () => {
+    const [first, second] = await Promise.all([
+      h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF),
+      h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF),
+    ]);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const results = [first.body, second.body] as SyncTriggerResult[];
+    expect(results.map((r) => r.queued).sort()).toEqual([0, 1]);
+    expect(results[0].runs[0].id).toBe(results[1].runs[0].id);
+    expect(results[0].runs[0].trigger).toBe('manual');
+    await allRunsSettled(ds);
+    const run = (await runsOf(ds)).find((r) => r.id === results[0].runs[0].id)!;
+    expect(run.status).toBe('succeeded');
+  });
+
+  it('POST /sync queues every tracked repository', async () => {
+    const res = await h.http().post('/api/v1/sync').set('Cookie', auth()).set(CSRF).expect(202);
+    const body = res.body as SyncTriggerResult;
+    expect(body.runs.map((r) => r.repoFullName).sort()).toEqual([...repos].sort());
+    expect(body.queued + body.alreadyQueued).toBe(2);
+    await allRunsSettled(ds);
+  });
+
+  it('pages GET /sync/runs with an opaque cursor and filters by repository', async () => {
+    const first = await h.http().get('/api/v1/sync/runs').query({ limit: 2 }).set('Cookie', auth()).expect(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await h.http().get('/api/v1/sync/runs').query({ limit: 2, cursor: first.body.nextCursor }).set('Cookie', auth()).expect(200);
+    const ids = [...first.body.items, ...second.body.items].map((r: SyncRun) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const only = await h.http().get('/api/v1/sync/runs').query({ repo: repos[1] }).set('Cookie', auth()).expect(200);
+    expect(only.body.items.every((r: SyncRun) => r.repoFullName === repos[1])).toBe(true);
+  });
+
+  it('answers bad input with 4xx and a clear message, never 500', async () => {
+    const bad = [
+      h.http().post('/api/v1/repos/octocat/..%2Fx/sync').set('Cookie', auth()).set(CSRF),
+      h.http().post('/api/v1/repos/octocat/no-such-repo/sync').set('Cookie', auth()).set(CSRF),
+      h.http().get('/api/v1/sync/runs').query({ repo: 'not a repo' }).set('Cookie', auth()),
+      h.http().get('/api/v1/sync/runs').query({ cursor: 'garbage!' }).set('Cookie', auth()),
+      h.http().get('/api/v1/sync/runs').query({ limit: 100000 }).set('Cookie', auth()),
+      h.http().get('/api/v1/sync/runs').query({ unknown: 1 }).set('Cookie', auth()),
+    ];
+    const statuses = (await Promise.all(bad)).map((r) => [r.status, r.body.message]);
+    expect(statuses.map((s) => s[0])).toEqual([400, 404, 400, 400, 400, 400]);
+    for (const [, message] of statuses) expect(message).toBeTruthy();
+    await h.http().post('/api/v1/sync').set('Cookie', auth()).expect(403); // no CSRF header
+    await h.http().get('/api/v1/sync/status').expect(401);
+  });
+
+  it('a scheduled cycle is opened once per firing, syncs each repository once and costs nothing for unchanged ones', async () => {
+    const cron = h.t.app.get(SyncCronJob);
+    const fired = new Date();
+    const [a, b] = await Promise.all([cron.startCycle(fired), cron.startCycle(new Date(fired.getTime() + 150))]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    const slot = (a ?? b)!;
+    await waitFor('the cycle to finish', async () => {
+      const rows = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>;
+      return rows[0]?.finished_at;
+    });
+    await allRunsSettled(ds);
+    const cycleRuns = (await runsOf(ds)).filter((r) => r.cycle_slot && new Date(r.cycle_slot).getTime() === slot.getTime());
+    expect(cycleRuns.map((r) => r.repo_id).sort()).toEqual([...new Set(cycleRuns.map((r) => r.repo_id))].sort());
+    expect(cycleRuns).toHaveLength(2);
+    for (const r of cycleRuns) {
+      expect(r.status).toBe('succeeded');
+      expect(r.graphql_points).toBe(0);
+      expect(r.rest_requests).toBe(0);
+    }
+    const [cycle] = (await ds.query(`SELECT repos, detection_points FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ repos: number; detection_points: number }>;
+    expect(cycle).toEqual({ repos: 2, detection_points: 1 });
+  });
+
+  const nextCycle = async (): Promise<Date> => {
+    // Far enough from every earlier cycle for the yearly test schedule.
+    const slot = await h.t.app.get(SyncCronJob).startCycle(new Date(Date.now() + (cycles += 1) * 400 * 86_400_000));
+    expect(slot).not.toBeNull();
+    await waitFor('the cycle', async () => ((await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>)[0]?.finished_at);
+    await allRunsSettled(ds);
+    return slot!;
+  };
+  let cycles = 0;
+
+  it('records each user’s access at every cycle, and an archived repository keeps syncing with a timeline entry', async () => {
+    const [owner, name] = repos[1].split('/');
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
+    const before = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [repoId])) as Array<{ checked_at: Date }>;
+    expect(before).toHaveLength(1);
+    await h.sim.world.archiveRepo({ owner, repo: name, sender: 'octocat' });
+    await nextCycle();
+    const after = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [repoId])) as Array<{ checked_at: Date }>;
+    expect(new Date(after[0].checked_at).getTime()).toBeGreaterThan(new Date(before[0].checked_at).getTime());
+    const [repo] = (await ds.query(`SELECT archived FROM repositories WHERE id = $1`, [repoId])) as Array<{ archived: boolean }>;
+    expect(repo.archived).toBe(true);
+    const events = (await ds.query(`SELECT type FROM activity_events WHERE repo_id = $1 AND type = 'repo_archived'`, [repoId])) as unknown[];
+    expect(events).toHaveLength(1);
+    const [run] = (await runsOf(ds, repoId)).slice(-1);
+    expect(run.status).toBe('succeeded');
+  });
+
+  it('a renamed repository is followed by its id: names updated, timeline entry, state shown', async () => {
+    const [owner, name] = repos[0].split('/');
+    await h.sim.world.renameRepo({ owner, repo: name, name: `${name}-renamed`, sender: 'octocat' });
+    await nextCycle();
+    const [{ full_name, github_state }] = (await ds.query(`SELECT full_name, github_state FROM repositories WHERE full_name = $1`, [`${owner}/${name}-renamed`])) as Array<{
+      full_name: string;
+      github_state: string;
+    }>;
+    expect(full_name).toBe(`${owner}/${name}-renamed`);
+    expect(github_state).toBe('renamed');
+    const renamed = (await ds.query(`SELECT data FROM activity_events WHERE type = 'repo_renamed'`)) as Array<{ data: Record<string, unknown> }>;
+    expect(renamed.map((r) => r.data)).toEqual([{ from: `${owner}/${name}`, to: `${owner}/${name}-renamed`, transferred: false }]);
+    const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
+    expect((res.body as SyncStatus).repos.map((r) => r.repoFullName)).toContain(`${owner}/${name}-renamed`);
+    repos[0] = `${owner}/${name}-renamed`;
+  });
+
+  it('when the user’s access is removed, the run ends cleanly, their access is dropped and status says why', async () => {
+    const [owner, name] = repos[1].split('/');
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
+    await h.sim.world.revokeAccess({ owner, repo: name, login: 'octocat' });
+    await h.http().post(`/api/v1/repos/${repos[1]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
+    await allRunsSettled(ds);
+    const [run] = (await runsOf(ds, repoId)).slice(-1);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/access/);
+    expect(await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [repoId])).toHaveLength(0);
+    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
+    expect(github_state).toBe('access_lost');
+    const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
+    const entry = (res.body as SyncStatus).repos.find((r) => r.repoId === repoId)!;
+    expect(entry.lastError).toMatch(/no longer gives you access/);
+    // The repository's data is no longer served to this user.
+    await h.http().get(`/api/v1/repos/${repos[1]}`).set('Cookie', auth()).expect(404);
+    // And the next cycle neither crashes nor queues it while nobody can see it.
+    await nextCycle();
+    expect((await runsOf(ds, repoId)).slice(-1)[0].id).toBe(run.id);
+  });
+
+  it('a deleted public repository is marked deleted and its run ends with the reason', async () => {
+    const [owner, name] = repos[0].split('/');
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[0]])) as Array<{ id: string }>;
+    await h.sim.world.deleteRepo({ owner, repo: name, sender: 'octocat' });
+    await h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
+    await allRunsSettled(ds);
+    const [run] = (await runsOf(ds, repoId)).slice(-1);
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/no longer exists/);
+    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
+    expect(github_state).toBe('deleted');
+    const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
+    expect((res.body as SyncStatus).repos.find((r) => r.repoId === repoId)!.lastError).toMatch(/deleted/);
+  });
+});
