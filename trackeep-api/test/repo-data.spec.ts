@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
 import { Client } from 'pg';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { seedBranches, seedCommits, seedPulls, seedSnapshots, type SeedCommit } from './support/seed-repo-data';
@@ -51,9 +52,9 @@ describe('repository data endpoints (served from the shared tables)', () => {
     const items: Array<Record<string, unknown>> = [];
     let cursor: string | null = null;
     for (let i = 0; i < 50; i++) {
-      const res = await get(path, cursor ? { ...query, cursor } : query).expect(200);
-      items.push(...res.body.items);
-      cursor = res.body.nextCursor;
+      const body: { items: Array<Record<string, unknown>>; nextCursor: string | null } = (await get(path, cursor ? { ...query, cursor } : query).expect(200)).body;
+      items.push(...body.items);
+      cursor = body.nextCursor;
       if (!cursor) break;
     }
     return items;

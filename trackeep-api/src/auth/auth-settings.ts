@@ -67,6 +67,12 @@ export class AuthSettings {
     this.githubHost = new URL(this.githubWebUrl).host;
     this.authRateLimitPerMinute = env.AUTH_RATE_LIMIT_PER_MINUTE;
 
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(frontend.hostname);
+    if (!this.secureCookies && !loopback && env.TRACKEEP_MODE === 'production' && env.NODE_ENV === 'production') {
+      new Logger('AuthSettings').warn(
+        `FRONTEND_URL is ${frontend.origin} (http): session cookies cannot be Secure; set FRONTEND_URL to the public https origin`,
+      );
+    }
     if (this.generated.length) {
       new Logger('AuthSettings').warn(
         `${this.generated.join(' and ')} not set: generated for this process only; sessions and stored GitHub tokens will not survive a restart`,

@@ -19,7 +19,7 @@ export function decodeCursor(cursor: string, scope: string, types: Array<'string
   }
   const { s, k } = (parsed ?? {}) as { s?: unknown; k?: unknown };
   if (s !== scope) throw ApiException.badRequest('cursor belongs to another list, repository or sort order');
-  if (!Array.isArray(k) || k.length !== types.length || !k.every((v, i) => valid(v, types[i]!))) {
+  if (!Array.isArray(k) || k.length !== types.length || !types.every((type, i) => valid(k[i], type))) {
     throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
   }
   return k as Array<string | number>;

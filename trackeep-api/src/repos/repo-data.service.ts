@@ -169,7 +169,8 @@ interface BranchRow {
 function page<R, T>(rows: R[], limit: number, cursorOf: (row: R) => string, map: (row: R) => T): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
-  return { items: items.map(map), nextCursor: more ? cursorOf(items[items.length - 1]!) : null };
+  const last = items.at(-1);
+  return { items: items.map(map), nextCursor: more && last ? cursorOf(last) : null };
 }
 
 function range(since: string | undefined, until: string | undefined): { since?: string; until?: string } {

@@ -81,7 +81,8 @@ export class ReposService {
           gh.html_url,
         ],
       )) as Array<{ id: string }>;
-      const id = row!.id;
+      const id = row?.id;
+      if (!id) throw new Error('repository upsert returned no row');
       await tx.query(
         `INSERT INTO repo_access (user_id, repo_id, permission, checked_at) VALUES ($1, $2, $3, now())
          ON CONFLICT (user_id, repo_id) DO UPDATE SET permission = EXCLUDED.permission, checked_at = now()`,
@@ -95,7 +96,8 @@ export class ReposService {
     });
     if (created) await this.events.emitTracked({ userId: user.id, repoId, fullName: gh.full_name });
     const [repo] = await this.trackedRepos(user.id, repoId);
-    return { repo: repo!, created };
+    if (!repo) throw ApiException.repoNotFound(owner, name); // access revoked in between
+    return { repo, created };
   }
 
   /** Stops tracking; 404 when the user does not track it (so nothing is learnt about other users' repos). */
@@ -138,8 +140,9 @@ export class ReposService {
       .addSelect('t.tracked_at', 'tracked_at')
       .orderBy('lower(r.full_name)', 'ASC');
     if (onlyRepoId) qb.andWhere('r.id = :onlyRepoId', { onlyRepoId });
-    const { entities, raw } = await qb.getRawAndEntities<{ tracked_at: Date }>();
-    const rows: TrackedRow[] = entities.map((e, i) => Object.assign(e, { trackedAt: raw[i]!.tracked_at }));
+    const { entities, raw } = await qb.getRawAndEntities<{ r_id: string; tracked_at: Date }>();
+    const trackedAt = new Map(raw.map((r) => [r.r_id, r.tracked_at]));
+    const rows: TrackedRow[] = entities.map((e) => Object.assign(e, { trackedAt: trackedAt.get(e.id) ?? e.createdAt }));
     const status = await this.status.lookup(rows.map((r) => r.id));
     return rows.map((r) => {
       const sync = status.sync(r.id);

@@ -11,6 +11,8 @@ export const CSRF = { 'X-Trackeep-CSRF': '1' };
 
 export interface AuthHarness {
   t: TestApp;
+  /** The configuration variables the API was started with (to start another instance on the same database). */
+  env: Record<string, string>;
   sim: GithubSimHandle;
   gateway: FakeGateway;
   http(): ReturnType<typeof request>;
@@ -38,7 +40,7 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
     [...sim.world.users.values()].map((u) => [u.login, { id: u.id, name: u.name, email: u.email }]),
   );
   const gateway = await startFakeGateway({ clientId, clientSecret, githubHost, users, issueGithubToken: (login) => sim.issueToken(login) });
-  const t = await createTestApp({
+  const env: Record<string, string> = {
     GATEWAY_URL: gateway.url,
     GATEWAY_CLIENT_ID: clientId,
     GATEWAY_CLIENT_SECRET: clientSecret,
@@ -47,8 +49,11 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
     GITHUB_WEB_URL: sim.url,
     GITHUB_API_URL: sim.apiUrl,
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
+    // These tests seed the shared tables themselves; no sync worker may write to them meanwhile (#6 tests sync).
+    SYNC_ENABLED: 'false',
     ...options.env,
-  });
+  };
+  const t = await createTestApp(env);
   const http = () => request(t.app.getHttpServer());
 
   const signIn = async (login: string, opts: { returnTo?: string; previousSession?: string } = {}): Promise<SignInResult> => {
@@ -74,6 +79,7 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
 
   return {
     t,
+    env,
     sim,
     gateway,
     http,

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
 // A tiny cookie-keeping "browser" for end-to-end sign-in tests: follows redirects by hand (so every hop's
 // Set-Cookie is kept, as a browser would) and answers the GitHub simulator's sign-in page as a chosen user.
 
@@ -52,7 +53,7 @@ export class Browser {
       location: res.headers.get('location') ? new URL(res.headers.get('location')!, url).toString() : null,
       setCookies,
       body: await res.text(),
-      headers: Object.fromEntries(res.headers),
+      headers: headersOf(res.headers),
     };
     this.hops.push(hop);
     return hop;
@@ -84,4 +85,10 @@ export class Browser {
     }
     throw new Error(`too many redirects from ${url}`);
   }
+}
+
+function headersOf(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => (out[key] = value));
+  return out;
 }
