@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@trackeep/embedded-pg';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+
+export { freePort };
 
 const ROOT = join(__dirname, '..', '..', '..');
 export const GATEWAY_MAIN = join(ROOT, 'dist', 'oauth-gateway', 'main.js');
@@ -24,17 +26,6 @@ export interface GatewayProcess {
   db: TestDatabase;
   logs: string[];
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /**
