@@ -1,5 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { CSRF_HEADER } from '@trackeep/contracts';
 import type { Request, Response } from 'express';
 import { ApiException } from '../common/api-exception';
 import { AuthSettings } from './auth-settings';
@@ -9,8 +10,8 @@ import { SessionService } from './session.service';
 import type { AuthenticatedRequestFields } from './session-user.type';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Lower-case form of CSRF_HEADER from @trackeep/contracts (Node lower-cases incoming header names). */
-const CSRF_HEADER_NAME = 'x-trackeep-csrf';
+/** Node lower-cases incoming header names. */
+const CSRF_HEADER_NAME = CSRF_HEADER.toLowerCase();
 
 /**
  * Global guard: every route needs a valid session unless marked @Public(). State-changing requests must also
