@@ -62,6 +62,10 @@ function onPortOf(url: string, other: RunningProcess): string {
 /** An open SSE stream; `events` fills as they arrive. */
 interface SseClient {
   events: { type: string; [k: string]: unknown }[];
+  /** Everything received, as text. */
+  raw: string;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -72,14 +76,21 @@ async function openStream(url: string, cookie: string): Promise<SseClient> {
     signal: controller.signal,
   });
   if (res.status !== 200 || !res.body) throw new Error(`SSE ${url} answered ${res.status}`);
-  const client: SseClient = { events: [], close: () => controller.abort() };
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let markEnded = () => undefined as void;
+  const client: SseClient = {
+    events: [],
+    raw: '',
+    ended: new Promise<void>((r) => (markEnded = r)),
+    close: () => controller.abort(),
+  };
   void (async () => {
     let buffer = '';
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) return markEnded();
+        client.raw += value;
         buffer += value;
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -100,7 +111,7 @@ async function openStream(url: string, cookie: string): Promise<SseClient> {
         }
       }
     } catch {
-      // aborted
+      markEnded(); // aborted, or the connection was cut
     }
   })();
   return client;
@@ -297,4 +308,18 @@ describe('two API instances and two gateway replicas on one PostgreSQL', () => {
     });
     expect(pidOfWorker(finished.worker)).toBe(survivor.child.pid);
   }, 240_000);
+
+  it('on SIGTERM an instance ends its SSE streams with a retry hint and exits within the grace period', async () => {
+    const leaving = await stack.addApi();
+    const stream = await openStream(
+      `${leaving.url.replace('127.0.0.1', 'localhost')}/api/v1/events/stream`,
+      `trackeep_session=${session}`,
+    );
+    const started = Date.now();
+    await leaving.stop(30_000); // SIGTERM; SIGKILL only after 30 s
+    await stream.ended;
+    expect(stream.raw).toMatch(/retry: \d+\n\n$/);
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(leaving.child.signalCode ?? leaving.child.exitCode).toBe('SIGTERM'); // a clean stop re-raises the signal
+  }, 120_000);
 });
