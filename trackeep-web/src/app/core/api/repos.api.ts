@@ -51,8 +51,9 @@ export class ReposApi {
     return this.http.get<TrackedRepo>(repoPath(owner, name));
   }
 
-  track(owner: string, name: string): Observable<unknown> {
-    return this.http.post(`${repoPath(owner, name)}/track`, {});
+  /** 201 when newly tracked, 200 when it already was; either way the tracked repository. */
+  track(owner: string, name: string): Observable<TrackedRepo> {
+    return this.http.post<TrackedRepo>(`${repoPath(owner, name)}/track`, {});
   }
 
   untrack(owner: string, name: string): Observable<unknown> {

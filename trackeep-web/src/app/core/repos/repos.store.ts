@@ -71,8 +71,8 @@ export class ReposStore {
     this.patchAccessible(key, tracked);
     if (!tracked) this.removeTracked(key);
     try {
-      await firstValueFrom(tracked ? this.api.track(repo.owner, repo.name) : this.api.untrack(repo.owner, repo.name));
-      if (tracked) void this.loadTracked();
+      if (tracked) this.upsertTracked(await firstValueFrom(this.api.track(repo.owner, repo.name)));
+      else await firstValueFrom(this.api.untrack(repo.owner, repo.name));
     } catch (err) {
       this.patchAccessible(key, !tracked);
       if (!tracked) void this.loadTracked();
@@ -97,6 +97,14 @@ export class ReposStore {
     this.accessible.update((s) =>
       s.data ? { ...s, data: s.data.map((r) => (r.fullName === fullName ? { ...r, tracked } : r)) } : s,
     );
+  }
+
+  private upsertTracked(repo: TrackedRepo): void {
+    this.tracked.update((s) => {
+      const list = s.data ?? [];
+      const exists = list.some((r) => r.id === repo.id);
+      return { ...s, data: exists ? list.map((r) => (r.id === repo.id ? repo : r)) : [...list, repo] };
+    });
   }
 
   private removeTracked(fullName: string): void {

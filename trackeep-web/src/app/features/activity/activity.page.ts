@@ -47,7 +47,7 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
       </mat-form-field>
     </form>
 
-    <p class="sr-only" aria-live="polite">{{ store.announcement() }}</p>
+    <p class="sr-only" aria-live="polite" data-testid="live-announcement">{{ store.announcement() }}</p>
 
     @if (store.list.error(); as error) {
       <div class="error-panel" role="alert">

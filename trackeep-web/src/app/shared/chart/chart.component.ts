@@ -37,7 +37,10 @@ const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error'];
         @if (empty()) {
           <p class="empty">{{ emptyText() }}</p>
         }
-        <canvas #canvas role="img" [attr.aria-label]="summary()" [hidden]="empty()"></canvas>
+        <!-- Chart.js styles the canvas itself, so emptiness hides a wrapper rather than the canvas. -->
+        <div class="canvas-wrap" [style.visibility]="empty() ? 'hidden' : 'visible'">
+          <canvas #canvas role="img" [attr.aria-label]="summary()"></canvas>
+        </div>
       </div>
       @if (!empty()) {
         <details>
@@ -79,6 +82,7 @@ const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error'];
     figure { margin: 0; }
     figcaption { font: var(--mat-sys-title-small); margin-bottom: 8px; }
     .box { position: relative; }
+    .canvas-wrap { position: absolute; inset: 0; }
     .empty { position: absolute; inset: 0; display: grid; place-items: center; margin: 0; color: var(--mat-sys-on-surface-variant); }
     details { margin-top: 4px; font: var(--mat-sys-body-small); }
     summary { cursor: pointer; color: var(--mat-sys-on-surface-variant); width: max-content; }

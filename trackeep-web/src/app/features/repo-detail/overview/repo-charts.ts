@@ -42,7 +42,7 @@ export function weeklyCommitCounts(commits: readonly Pick<Commit, 'author' | 'co
 export function commitActivityChart(weeks: { week: string; count: number }[]): ChartSpec {
   return {
     kind: 'bar',
-    labels: weeks.map((w) => `Week of ${label(w.week)}`),
+    labels: weeks.map((w) => label(w.week)),
     valueLabel: 'Commits',
     series: [{ label: 'Commits', tone: 'primary', data: weeks.map((w) => w.count) }],
   };
@@ -66,7 +66,7 @@ export function cycleTimeByWeek(pulls: readonly Pick<PullRequest, 'mergedAt' | '
 export function cycleTimeChart(rows: { week: string; medianHours: number | null }[]): ChartSpec {
   return {
     kind: 'bar',
-    labels: rows.map((r) => `Week of ${label(r.week)}`),
+    labels: rows.map((r) => label(r.week)),
     valueLabel: 'Hours',
     series: [{ label: 'Median cycle time (h)', tone: 'tertiary', data: rows.map((r) => r.medianHours) }],
   };

@@ -43,7 +43,7 @@ const MAX_PAGES = 10;
           @if (weeklyError(); as error) {
             <p class="muted">Could not load commits: {{ error }}</p>
           } @else {
-            <trk-chart [caption]="weeklyCaption()" labelHeading="Week" [spec]="weekly()" />
+            <trk-chart [caption]="weeklyCaption()" labelHeading="Week of" [spec]="weekly()" />
           }
         } @placeholder {
           <div class="chart-placeholder"></div>

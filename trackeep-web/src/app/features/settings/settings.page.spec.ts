@@ -1,0 +1,73 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { EMPTY } from 'rxjs';
+import { aMe, aTrackedRepo } from '../../../testing/fixtures';
+import { AuthStore } from '../../core/auth/auth.store';
+import { LiveEvents } from '../../core/live/live-events.service';
+import { SettingsPage } from './settings.page';
+import { buttonNamed, query } from '../../../testing/dom';
+
+describe(SettingsPage.name, () => {
+  let backend: HttpTestingController;
+  let auth: AuthStore;
+
+  beforeEach(async () => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([]), { provide: LiveEvents, useValue: { ofType: () => EMPTY } }],
+    });
+    backend = TestBed.inject(HttpTestingController);
+    auth = TestBed.inject(AuthStore);
+    const loaded = auth.ensureLoaded();
+    backend.expectOne('/api/v1/auth/me').flush(aMe());
+    await loaded;
+  });
+
+  afterEach(() => backend.verify());
+
+  async function render() {
+    const fixture = TestBed.createComponent(SettingsPage);
+    backend.expectOne('/api/v1/repos').flush([
+      aTrackedRepo({ id: 'r1', name: 'widgets', webhook: { status: 'failing', lastDeliveryAt: null, lastError: 'HTTP 500 from receiver' } }),
+    ]);
+    backend.expectOne('/api/v1/webhooks/deliveries').flush({ items: [], nextCursor: null });
+    await new Promise((r) => setTimeout(r, 0));
+    await fixture.whenStable();
+    return fixture;
+  }
+
+  it('shows the profile and the webhook health of each tracked repository', async () => {
+    const el: HTMLElement = (await render()).nativeElement;
+    expect(query(el, '[data-testid="profile-login"]').textContent).toBe('octocat');
+    expect(el.textContent).toContain('Webhook failing');
+    expect(el.textContent).toContain('HTTP 500 from receiver');
+    expect(el.textContent).toContain('1 failing.');
+  });
+
+  it('signs out, revoking GitHub access when asked to', async () => {
+    const fixture = await render();
+    const el: HTMLElement = fixture.nativeElement;
+    query<HTMLInputElement>(el, 'input[type="checkbox"]').click();
+    await fixture.whenStable();
+    const button = buttonNamed(el, /Sign out and revoke access/);
+    button.click();
+    const req = backend.expectOne('/api/v1/auth/logout');
+    expect(req.request.body).toEqual({ revokeGitHub: true });
+    req.flush(null, { status: 204, statusText: 'No Content' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(auth.state()).toBe('signed-out');
+    expect(auth.reason()).toBe('signed_out');
+  });
+
+  it('stays signed in and says why when sign-out fails', async () => {
+    const fixture = await render();
+    const el: HTMLElement = fixture.nativeElement;
+    buttonNamed(el, 'Sign out').click();
+    backend.expectOne('/api/v1/auth/logout').flush({ statusCode: 503, error: 'Service Unavailable', message: 'gateway down' }, { status: 503, statusText: 'Service Unavailable' });
+    await new Promise((r) => setTimeout(r, 0));
+    await fixture.whenStable();
+    expect(query(el, '[role="alert"]').textContent).toContain('gateway down');
+    expect(auth.signedIn()).toBe(true);
+  });
+});
