@@ -5,8 +5,10 @@ export const SYNC_REPO_QUEUE = 'sync-repo';
 export const SYNC_CYCLE_QUEUE = 'sync-cycle';
 export const SYNC_MAINTENANCE_QUEUE = 'sync-maintenance';
 
-/** How often stale-run recovery and retention are enqueued (6-field cron: seconds). */
-export const SYNC_MAINTENANCE_CRON = '*/30 * * * * *';
+/** How often stale-run recovery and retention are enqueued: twice per stale period, every 5..30 s. */
+export function maintenanceCron(staleAfterSeconds: number): string {
+  return `*/${Math.min(30, Math.max(5, Math.floor(staleAfterSeconds / 2)))} * * * * *`;
+}
 
 /** The sync's configuration, resolved once from ApiEnv. */
 export class SyncSettings {

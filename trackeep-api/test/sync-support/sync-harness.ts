@@ -70,6 +70,7 @@ export function syncDb(ds: DataSource): SyncDb {
 
 export interface EngineRunner {
   meter: SyncMeter;
+  gateway: SyncGithubGateway;
   client: OctokitLike;
   governor: PageSizeGovernor;
   run(repoId: string, hint?: DetectionHint | null): Promise<EngineOutcome>;
@@ -99,6 +100,7 @@ export function engineRunner(
   });
   return {
     meter,
+    gateway,
     client,
     governor,
     pages,

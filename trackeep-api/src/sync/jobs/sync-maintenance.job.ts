@@ -11,7 +11,7 @@ import { SyncQueue } from './sync-queue.service';
 const RETENTION_EVERY_MS = 3600_000;
 
 /**
- * Stale-run recovery and retention, run every half minute by whichever replica takes the job.
+ * Stale-run recovery and retention, run every few seconds by whichever replica takes the job.
  *
  * A run is stale when it says "running", its heartbeat is older than SYNC_STALE_AFTER_SECONDS and no session
  * holds the repository's advisory lock (a dead process loses its lock with its connection). Its pg-boss job
@@ -37,7 +37,11 @@ export class SyncMaintenanceJob {
       if (await repoLockHeld(this.ds, run.repo_id)) continue; // alive, just slow (e.g. waiting out a limit)
       const heartbeat = run.heartbeat_at ? new Date(run.heartbeat_at).toISOString() : 'never';
       this.logger.warn(`sync run ${run.id} of ${run.full_name} lost its worker (last heartbeat ${heartbeat}); retrying it`);
-      if (run.job_id) await this.boss.fail(SYNC_REPO_QUEUE, run.job_id, { message: 'worker lost' }).catch(() => undefined);
+      if (run.job_id) {
+        await this.boss.fail(SYNC_REPO_QUEUE, run.job_id, { message: 'worker lost' }).catch(() => undefined);
+        // Losing the worker is not the job's fault: retry now rather than after the retry back-off.
+        await this.ds.query(`UPDATE ${JOB_QUEUE_SCHEMA}.job SET start_after = now() WHERE id = $1 AND state = 'retry'`, [run.job_id]);
+      }
       await this.runs.finish(run.id, 'queued', `worker lost (last heartbeat ${heartbeat}); resuming from the last saved page`);
       if (!(await this.jobWaiting(run.job_id))) {
         if (!(await this.queue.continueRun({ runId: run.id, repoId: run.repo_id, hint: null }))) {

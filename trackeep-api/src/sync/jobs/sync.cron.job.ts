@@ -5,7 +5,7 @@ import { CronJob } from 'cron';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
-import { SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_CRON, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
+import { maintenanceCron, SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
 import { RepoSyncJob } from './repo-sync.job';
 import { SyncCycleJob } from './sync-cycle.job';
 import { SyncMaintenanceJob } from './sync-maintenance.job';
@@ -16,7 +16,7 @@ const CYCLE_LOCK = 606_607;
 
 /**
  * The schedule and the workers. Crons only enqueue: SYNC_CRON opens a cycle (once, whichever replica fires
- * first) and queues its job; a half-minute cron queues maintenance. Workers on every replica with
+ * first) and queues its job; a second cron queues maintenance (stale-run recovery) every few seconds. Workers on every replica with
  * SYNC_ENABLED take the jobs: SYNC_CONCURRENCY repository syncs, one cycle and one maintenance at a time.
  */
 @Injectable()
@@ -47,7 +47,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
     this.workerIds.push(await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => this.maintenance.handle()));
 
     this.addCron('trackeep-sync-cycle', this.settings.cron, () => this.startCycle(new Date()));
-    this.addCron('trackeep-sync-maintenance', SYNC_MAINTENANCE_CRON, () => this.queue.enqueueMaintenance());
+    this.addCron('trackeep-sync-maintenance', maintenanceCron(this.settings.staleAfterSeconds), () => this.queue.enqueueMaintenance());
   }
 
   async onModuleDestroy(): Promise<void> {
