@@ -1,6 +1,6 @@
 // Writes the secrets a single-host (compose) install needs into docker/secrets/, all consistent:
 //   postgres.env               POSTGRES_PASSWORD
-//   gateway.env                DATABASE_URL (trackeep_gateway), GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET
+//   gateway.env                DATABASE_URL (trackeep_gateway), GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, METRICS_TOKEN
 //   api.env                    DATABASE_URL (trackeep), JWT_SECRET, TOKEN_ENCRYPTION_KEYS, GATEWAY_CLIENT_SECRET, METRICS_TOKEN
 //   gateway-signing-keys.json  private JWKS (ES256) the gateway signs with
 //   gateway-clients.json       this instance registered with the gateway (secret stored as a SHA-256 hash)
@@ -19,6 +19,7 @@ export function generateSecrets(env = {}) {
   const clientId = env.GATEWAY_CLIENT_ID || 'trackeep-local';
   const pgPassword = random(24);
   const clientSecret = random(32);
+  const metricsToken = random(24); // one token for both servers: one Prometheus scrape job
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = `${new Date().toISOString().slice(0, 10)}-${random(3)}`;
   const signingKeys = {
@@ -46,6 +47,7 @@ export function generateSecrets(env = {}) {
       DATABASE_URL: db('trackeep_gateway'),
       GITHUB_CLIENT_ID: env.GITHUB_CLIENT_ID || 'replace-with-your-github-oauth-app-client-id',
       GITHUB_CLIENT_SECRET: env.GITHUB_CLIENT_SECRET || 'replace-with-your-github-oauth-app-client-secret',
+      METRICS_TOKEN: metricsToken,
     }),
     'api.env': envFile({
       DATABASE_URL: db('trackeep'),
@@ -53,7 +55,7 @@ export function generateSecrets(env = {}) {
       GATEWAY_CLIENT_SECRET: clientSecret,
       JWT_SECRET: random(32),
       TOKEN_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
-      METRICS_TOKEN: random(24),
+      METRICS_TOKEN: metricsToken,
     }),
     'gateway-signing-keys.json': `${JSON.stringify(signingKeys, null, 2)}\n`,
     'gateway-clients.json': `${JSON.stringify(clients, null, 2)}\n`,

@@ -63,7 +63,8 @@ describe('docker/scripts/generate-secrets.mjs', () => {
     expect(envFile(read('gateway.env'))).toMatchObject({
       GITHUB_CLIENT_ID: 'Iv1.abc',
       GITHUB_CLIENT_SECRET: 'shh',
-    });
+    }); // One metrics token for both servers, so one Prometheus job scrapes both.
+    expect(envFile(read('gateway.env'))['METRICS_TOKEN']).toBe(envFile(read('api.env'))['METRICS_TOKEN']);
   });
 
   it('writes an ES256 signing key that signs tokens its public half verifies', async () => {
