@@ -96,6 +96,8 @@ export function makeClients(specs: ClientSpec[]): Record<string, TestClient> {
   );
 }
 
+let liveGateways = 0;
+
 async function newKeys(): Promise<SigningKeysFile> {
   const key = await generateSigningJwk('ES256', 'test-key-1');
   return { signing_kid: key.kid, keys: [key] };
@@ -136,10 +138,11 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
-  // nestjs-pino keeps one process-wide logger for lines written outside a request; without a reset, a second
-  // app in the same test file would write its start-up lines into the first app's stream.
-  __resetOutOfContextForTests();
+  // nestjs-pino keeps one process-wide logger for lines written outside a request: reset it when no other
+  // gateway runs in this file, so start-up lines land in this app's stream (a reset under a live app breaks it).
+  if (liveGateways === 0) __resetOutOfContextForTests();
   const app = await createApp(env, { logStream });
+  liveGateways++;
   await app.listen(port, '127.0.0.1');
   return {
     app,
@@ -153,6 +156,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     dir,
     logs,
     async close() {
+      liveGateways--;
       await app.close();
       if (!primary) await db.drop();
       rmSync(dir, { recursive: true, force: true });
