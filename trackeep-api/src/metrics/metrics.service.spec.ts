@@ -102,3 +102,91 @@ describe(MetricsService.name, () => {
     expect(await sample(other, 'trackeep_sync_items_total{kind="commits"}')).toBeUndefined();
   });
 });
+
+describe('MetricsService.instrumentOctokit', () => {
+  type After = Parameters<import('./metrics.service').InstrumentableOctokit['hook']['after']>[1];
+  type OnError = Parameters<import('./metrics.service').InstrumentableOctokit['hook']['error']>[1];
+
+  function fakeOctokit() {
+    const hooks: { after?: After; error?: OnError } = {};
+    return {
+      hooks,
+      octokit: {
+        hook: {
+          after: (_: 'request', fn: After) => (hooks.after = fn),
+          error: (_: 'request', fn: OnError) => (hooks.error = fn),
+        },
+      },
+    };
+  }
+
+  it('counts REST requests, points and the rate limit from response headers; 304s are free', async () => {
+    const sut = new MetricsService();
+    const { hooks, octokit } = fakeOctokit();
+    sut.instrumentOctokit(octokit);
+    hooks.after?.(
+      { status: 200, headers: { 'x-ratelimit-remaining': '4990', 'x-ratelimit-resource': 'core' } },
+      { url: '/repos/o/r/commits' },
+    );
+    expect(() =>
+      hooks.error?.(
+        Object.assign(new Error('Not modified'), {
+          status: 304,
+          response: { headers: { 'x-ratelimit-remaining': '4990' } },
+        }),
+        {
+          url: '/repos/o/r',
+        },
+      ),
+    ).toThrow('Not modified');
+    expect(await sample(sut, 'trackeep_github_requests_total{api="rest",status="200"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_requests_total{api="rest",status="304"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_points_total{api="rest"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_rate_limit_remaining{resource="core"}')).toBe(4990);
+  });
+
+  it('takes GraphQL points from the query cost and records network failures as errors', async () => {
+    const sut = new MetricsService();
+    const { hooks, octokit } = fakeOctokit();
+    sut.instrumentOctokit(octokit);
+    hooks.after?.(
+      {
+        status: 200,
+        headers: { 'x-ratelimit-remaining': '4000', 'x-ratelimit-resource': 'graphql' },
+        data: { data: { rateLimit: { cost: 3 } } },
+      },
+      { url: 'https://api.github.com/graphql' },
+    );
+    expect(() =>
+      hooks.error?.(new Error('socket hang up'), { url: 'https://api.github.com/graphql' }),
+    ).toThrow('socket hang up');
+    expect(await sample(sut, 'trackeep_github_points_total{api="graphql"}')).toBe(4);
+    expect(await sample(sut, 'trackeep_github_requests_total{api="graphql",status="error"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_rate_limit_remaining{resource="graphql"}')).toBe(4000);
+  });
+});
+
+describe('MetricsService.instrumentOctokit with a real Octokit', () => {
+  it('records what the client sends through its own hooks', async () => {
+    const { Octokit } = await import('@octokit/core');
+    const fetch = async (url: string) =>
+      new Response(url.endsWith('/missing') ? '{"message":"Not Found"}' : '{"login":"octocat"}', {
+        status: url.endsWith('/missing') ? 404 : 200,
+        headers: {
+          'content-type': 'application/json',
+          'x-ratelimit-remaining': '4321',
+          'x-ratelimit-resource': 'core',
+        },
+      });
+    const octokit = new Octokit({ request: { fetch } });
+    const sut = new MetricsService();
+    sut.instrumentOctokit(octokit);
+    await octokit.request('GET /user');
+    await expect(
+      octokit.request('GET /repos/{owner}/{repo}/missing', { owner: 'o', repo: 'r' }),
+    ).rejects.toMatchObject({ status: 404 });
+    expect(await sample(sut, 'trackeep_github_requests_total{api="rest",status="200"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_requests_total{api="rest",status="404"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_rate_limit_remaining{resource="core"}')).toBe(4321);
+  });
+});

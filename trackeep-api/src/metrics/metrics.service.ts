@@ -19,6 +19,22 @@ export type WebhookResult =
 
 type CountSource = () => number | Promise<number>;
 
+type OctokitHeaders = Record<string, string | number | undefined>;
+type GraphqlCost = { data?: { rateLimit?: { cost?: number } }; rateLimit?: { cost?: number } };
+/** The part of Octokit's hook API used here (structural, so any Octokit flavour fits). */
+export interface InstrumentableOctokit {
+  hook: {
+    after(
+      name: 'request',
+      hook: (
+        response: { status: number; headers: OctokitHeaders; data?: unknown },
+        options: { url?: string },
+      ) => void,
+    ): void;
+    error(name: 'request', hook: (error: unknown, options: { url?: string }) => never): void;
+  };
+}
+
 /**
  * The API's Prometheus metrics. Features call the typed methods below; they never touch prom-client
  * themselves, so names, labels and buckets stay in one place. Label values are bounded sets (job kinds,
@@ -147,6 +163,43 @@ export class MetricsService {
     const key = /^[a-z_]{1,32}$/.test(resource) ? resource : 'other';
     const lowest = this.lowestRemaining.get(key);
     if (lowest === undefined || remaining < lowest) this.lowestRemaining.set(key, remaining);
+  }
+
+  /**
+   * Records every request an Octokit instance sends: status, points (REST 1 unless 304; GraphQL the
+   * query's `rateLimit.cost` when it asks for it, else 1) and x-ratelimit-remaining. One line where a
+   * client is built: `metrics.instrumentOctokit(octokit)`.
+   */
+  instrumentOctokit(octokit: InstrumentableOctokit): void {
+    const api = (url: string | undefined): GithubApi => (url && /\/graphql$/.test(url) ? 'graphql' : 'rest');
+    const observeHeaders = (headers: OctokitHeaders | undefined) => {
+      const remaining = Number(headers?.['x-ratelimit-remaining']);
+      if (headers?.['x-ratelimit-remaining'] !== undefined && Number.isFinite(remaining)) {
+        this.githubRateLimit(String(headers['x-ratelimit-resource'] ?? 'core'), remaining);
+      }
+    };
+    octokit.hook.after('request', (response, options) => {
+      const which = api(options.url);
+      this.githubRequest(which, response.status);
+      const cost =
+        which === 'graphql'
+          ? Number(
+              (response.data as GraphqlCost | undefined)?.data?.rateLimit?.cost ??
+                (response.data as GraphqlCost | undefined)?.rateLimit?.cost ??
+                1,
+            )
+          : 1;
+      this.githubPointsSpent(which, response.status === 304 ? 0 : cost);
+      observeHeaders(response.headers);
+    });
+    octokit.hook.error('request', (error, options) => {
+      const status = (error as { status?: number }).status;
+      this.githubRequest(api(options.url), typeof status === 'number' ? status : 'error');
+      // Octokit reports 304 Not Modified as an error; it costs nothing.
+      if (status !== 304) this.githubPointsSpent(api(options.url), 1);
+      observeHeaders((error as { response?: { headers?: OctokitHeaders } }).response?.headers);
+      throw error;
+    });
   }
 
   // --- webhooks (#7) -------------------------------------------------------------------------------
