@@ -1,8 +1,14 @@
 import { Controller, Get, Module, NotFoundException, Param, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { answerMetricsRequest, createMetricsRegistry, httpMetricsMiddleware } from './http-metrics';
+import {
+  answerMetricsRequest,
+  createMetricsRegistry,
+  httpMetricsMiddleware,
+  nameRouteForMetrics,
+} from './http-metrics';
 
 @Controller('api/v1/items')
 class ItemsController {
@@ -24,6 +30,12 @@ describe(httpMetricsMiddleware.name, () => {
     registry = createMetricsRegistry('test-app');
     app = await NestFactory.create(ItemsModule, { logger: false });
     app.use(httpMetricsMiddleware(registry));
+    // Middleware that answers by itself, as the webhook intake does.
+    app.use('/hooks', (req: IncomingMessage, res: ServerResponse) => {
+      nameRouteForMetrics(req, '/hooks/:source');
+      res.statusCode = 202;
+      res.end();
+    });
     await app.init();
   });
   afterAll(() => app.close());
@@ -63,6 +75,17 @@ describe(httpMetricsMiddleware.name, () => {
       expect.objectContaining({
         labels: { method: 'GET', route: 'unmatched', status_code: '404' },
         value: 2,
+      }),
+    ]);
+  });
+
+  it('uses the route name middleware gives to requests it answers itself', async () => {
+    await request(app.getHttpServer()).post('/hooks/github-123').expect(202);
+    const named = (await series()).filter((v) => v.labels['route'] === '/hooks/:source');
+    expect(named).toEqual([
+      expect.objectContaining({
+        labels: { method: 'POST', route: '/hooks/:source', status_code: '202' },
+        value: 1,
       }),
     ]);
   });

@@ -17,7 +17,20 @@ export function createMetricsRegistry(app: string): Registry {
 }
 
 type Next = (err?: unknown) => void;
-type RoutedRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
+const METRICS_ROUTE = Symbol('metricsRoute');
+type RoutedRequest = IncomingMessage & {
+  route?: { path?: unknown };
+  baseUrl?: string;
+  [METRICS_ROUTE]?: string;
+};
+
+/**
+ * Names the route of a request that middleware answers itself (no Nest/Express route matches it), e.g. the
+ * webhook intake: `nameRouteForMetrics(req, '/api/v1/webhooks/github')`. Use a fixed pattern, never the URL.
+ */
+export function nameRouteForMetrics(req: IncomingMessage, route: string): void {
+  (req as RoutedRequest)[METRICS_ROUTE] = route;
+}
 
 /**
  * `http_request_duration_seconds{method,route,status_code}`. The route is the matched route pattern
@@ -51,6 +64,7 @@ export function httpMetricsMiddleware(registry: Registry) {
 }
 
 function routeLabel(req: RoutedRequest, res: ServerResponse): string {
+  if (req[METRICS_ROUTE]) return req[METRICS_ROUTE];
   const path = req.route?.path;
   if (typeof path === 'string') return `${req.baseUrl ?? ''}${path}` || '/';
   if (path !== undefined) return 'web'; // a RegExp route: the dashboard's client-side routes
