@@ -15,6 +15,8 @@ const ENDPOINTS: Array<[string, string]> = [
   ['/api/v1/user/me', 'GET'],
   ['/healthz', 'GET'],
   ['/readyz', 'GET'],
+  ['/metrics', 'GET'],
+  ['/no/such/route', 'GET'],
 ];
 
 const preflight = (url: string, origin: string, method: string) =>
