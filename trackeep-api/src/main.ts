@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { installGracefulShutdown, parseEnvOrExit } from '@trackeep/server-core';
-import { createApp } from './app/create-app';
 import { ApiEnv } from './config/api-env';
 
 async function bootstrap() {
   const env = parseEnvOrExit(ApiEnv, process.env, 'trackeep-api');
+  // Load the application only once the configuration is known to be good: a bad variable is reported
+  // before any module (or its dependencies) is even loaded.
+  const { createApp } = await import('./app/create-app');
   const app = await createApp(env);
   await app.listen(env.PORT, env.HOST);
   installGracefulShutdown(app, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
