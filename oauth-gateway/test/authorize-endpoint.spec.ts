@@ -8,12 +8,27 @@ const enc = encodeURIComponent;
 /** Every redirect_uri here must get the error page and no redirect. Raw query values (already encoded). */
 const HOSTILE_REDIRECT_URIS: Array<[string, string]> = [
   ['another host', enc('https://evil.com/api/v1/auth/oauth/callback')],
-  ['a host that extends the registered one (prefix)', enc('https://app.example.com.evil.com/api/v1/auth/oauth/callback')],
-  ['a host that ends like the registered one (suffix)', enc('https://evilapp.example.com/api/v1/auth/oauth/callback')],
+  [
+    'a host that extends the registered one (prefix)',
+    enc('https://app.example.com.evil.com/api/v1/auth/oauth/callback'),
+  ],
+  [
+    'a host that ends like the registered one (suffix)',
+    enc('https://evilapp.example.com/api/v1/auth/oauth/callback'),
+  ],
   ['a subdomain of the registered host', enc('https://x.app.example.com/api/v1/auth/oauth/callback')],
-  ['userinfo: registered host as user name', enc('https://app.example.com@evil.com/api/v1/auth/oauth/callback')],
-  ['userinfo: registered host and port as credentials', enc('https://app.example.com:443@evil.com/api/v1/auth/oauth/callback')],
-  ['userinfo in front of the registered host', enc('https://evil.com@app.example.com/api/v1/auth/oauth/callback')],
+  [
+    'userinfo: registered host as user name',
+    enc('https://app.example.com@evil.com/api/v1/auth/oauth/callback'),
+  ],
+  [
+    'userinfo: registered host and port as credentials',
+    enc('https://app.example.com:443@evil.com/api/v1/auth/oauth/callback'),
+  ],
+  [
+    'userinfo in front of the registered host',
+    enc('https://evil.com@app.example.com/api/v1/auth/oauth/callback'),
+  ],
   ['a different scheme (http)', enc('http://app.example.com/api/v1/auth/oauth/callback')],
   ['an explicit default port', enc('https://app.example.com:443/api/v1/auth/oauth/callback')],
   ['a different port', enc('https://app.example.com:8443/api/v1/auth/oauth/callback')],
@@ -40,15 +55,24 @@ const HOSTILE_REDIRECT_URIS: Array<[string, string]> = [
   ['leading encoded space', `%20${enc(REGISTERED)}`],
   ['leading encoded tab', `%09${enc(REGISTERED)}`],
   ['a tab inside the scheme', `https%3A%09%2F%2Fapp.example.com%2Fapi%2Fv1%2Fauth%2Foauth%2Fcallback`],
-  ['double encoding (%252F)', enc('https://app.example.com%2F@evil.com/api/v1/auth/oauth/callback').replace(/%25/g, '%2525')],
+  [
+    'double encoding (%252F)',
+    enc('https://app.example.com%2F@evil.com/api/v1/auth/oauth/callback').replace(/%25/g, '%2525'),
+  ],
   ['the whole URI double encoded', enc(enc(REGISTERED))],
   ['an encoded slash in the path', enc('https://app.example.com/api%2Fv1/auth/oauth/callback')],
-  ['javascript:', enc('javascript:alert(document.cookie)//https://app.example.com/api/v1/auth/oauth/callback')],
+  [
+    'javascript:',
+    enc('javascript:alert(document.cookie)//https://app.example.com/api/v1/auth/oauth/callback'),
+  ],
   ['javascript: upper case', enc('JavaScript:alert(1)')],
   ['data:', enc('data:text/html,<script>alert(1)</script>')],
   ['a null byte', `${enc(REGISTERED)}%00`],
   ['the registered URI of another client', enc('https://other.example.org/cb')],
-  ['the registered URI twice plus an evil one', `${enc(REGISTERED)}&redirect_uri=${enc('https://evil.com/cb')}`],
+  [
+    'the registered URI twice plus an evil one',
+    `${enc(REGISTERED)}&redirect_uri=${enc('https://evil.com/cb')}`,
+  ],
 ];
 
 describe('GET /auth/github (authorization endpoint)', () => {
@@ -112,7 +136,9 @@ describe('GET /auth/github (authorization endpoint)', () => {
   });
 
   it('shows the error page for an unknown client, even with a plausible redirect_uri', async () => {
-    const body = await expectErrorPageWithoutRedirect(await authorize({ ...valid(), client_id: 'no-such-client' }));
+    const body = await expectErrorPageWithoutRedirect(
+      await authorize({ ...valid(), client_id: 'no-such-client' }),
+    );
     expect(body).toContain('not registered');
   });
 
@@ -156,13 +182,17 @@ describe('GET /auth/github (authorization endpoint)', () => {
   });
 
   it('rejects code_challenge_method=plain', async () => {
-    const location = errorRedirect(await authorize({ ...valid(), code_challenge_method: 'plain', code_challenge: 'a'.repeat(43) }));
+    const location = errorRedirect(
+      await authorize({ ...valid(), code_challenge_method: 'plain', code_challenge: 'a'.repeat(43) }),
+    );
     expect(location.searchParams.get('error')).toBe('invalid_request');
     expect(location.searchParams.get('error_description')).toMatch(/S256/);
   });
 
   it('rejects a code_challenge that is not a base64url SHA-256', async () => {
-    expect(errorRedirect(await authorize({ ...valid(), code_challenge: 'short' })).searchParams.get('error')).toBe('invalid_request');
+    expect(
+      errorRedirect(await authorize({ ...valid(), code_challenge: 'short' })).searchParams.get('error'),
+    ).toBe('invalid_request');
   });
 
   it('rejects response_type=token (no implicit flow)', async () => {
@@ -172,25 +202,39 @@ describe('GET /auth/github (authorization endpoint)', () => {
   });
 
   it('rejects response_type=code token and a missing response_type', async () => {
-    expect(errorRedirect(await authorize({ ...valid(), response_type: 'code token' })).searchParams.get('error')).toBe('unsupported_response_type');
+    expect(
+      errorRedirect(await authorize({ ...valid(), response_type: 'code token' })).searchParams.get('error'),
+    ).toBe('unsupported_response_type');
     const { response_type: _r, ...params } = valid();
     expect(errorRedirect(await authorize(params)).searchParams.get('error')).toBe('invalid_request');
   });
 
   it('rejects a repeated state or PKCE parameter', async () => {
-    expect(errorRedirect(await authorize(valid(), '&code_challenge_method=plain')).searchParams.get('error')).toBe('invalid_request');
-    expect(errorRedirect(await authorize(valid(), '&state=other')).searchParams.get('error')).toBe('invalid_request');
+    expect(
+      errorRedirect(await authorize(valid(), '&code_challenge_method=plain')).searchParams.get('error'),
+    ).toBe('invalid_request');
+    expect(errorRedirect(await authorize(valid(), '&state=other')).searchParams.get('error')).toBe(
+      'invalid_request',
+    );
   });
 
   it('rejects scopes it does not offer with invalid_scope', async () => {
-    expect(errorRedirect(await authorize({ ...valid(), scope: 'openid repo' })).searchParams.get('error')).toBe('invalid_scope');
+    expect(
+      errorRedirect(await authorize({ ...valid(), scope: 'openid repo' })).searchParams.get('error'),
+    ).toBe('invalid_scope');
   });
 
   it('keeps a registered query string and appends the error parameters to it', async () => {
-    const local = new URLSearchParams({ ...valid(), redirect_uri: 'http://localhost:3000/api/v1/auth/oauth/callback', response_type: 'token' });
+    const local = new URLSearchParams({
+      ...valid(),
+      redirect_uri: 'http://localhost:3000/api/v1/auth/oauth/callback',
+      response_type: 'token',
+    });
     const res = await fetch(`${t.url}/auth/github?${local}`, { redirect: 'manual' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toMatch(/^http:\/\/localhost:3000\/api\/v1\/auth\/oauth\/callback\?error=unsupported_response_type&/);
+    expect(res.headers.get('location')).toMatch(
+      /^http:\/\/localhost:3000\/api\/v1\/auth\/oauth\/callback\?error=unsupported_response_type&/,
+    );
   });
 
   describe('a valid request', () => {
@@ -229,7 +273,9 @@ describe('GET /auth/github (authorization endpoint)', () => {
     it('stores the pending sign-in under hashes only, never the state or cookie themselves', async () => {
       const state = github.searchParams.get('state') as string;
       const cookieValue = /^gw_signin=([^;]+)/.exec(res.headers.get('set-cookie') as string)?.[1] as string;
-      const { rows } = await db.query('SELECT * FROM pending_authorizations WHERE state_hash = $1', [sha256Hex(state)]);
+      const { rows } = await db.query('SELECT * FROM pending_authorizations WHERE state_hash = $1', [
+        sha256Hex(state),
+      ]);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
         browser_binding_hash: sha256Hex(cookieValue),
@@ -250,10 +296,17 @@ describe('GET /auth/github (authorization endpoint)', () => {
   });
 
   it('asks GitHub for read:org when the client restricts sign-in to orgs or teams', async () => {
-    const org = await createTestGateway({ clients: [{ client_id: 'org-instance', redirect_uris: [REGISTERED], allowed_teams: ['acme/core'] }] });
+    const org = await createTestGateway({
+      clients: [{ client_id: 'org-instance', redirect_uris: [REGISTERED], allowed_teams: ['acme/core'] }],
+    });
     try {
-      const res = await fetch(`${org.url}/auth/github?${new URLSearchParams({ ...valid(), client_id: 'org-instance' })}`, { redirect: 'manual' });
-      expect(new URL(res.headers.get('location') as string).searchParams.get('scope')).toBe('read:user user:email repo read:org');
+      const res = await fetch(
+        `${org.url}/auth/github?${new URLSearchParams({ ...valid(), client_id: 'org-instance' })}`,
+        { redirect: 'manual' },
+      );
+      expect(new URL(res.headers.get('location') as string).searchParams.get('scope')).toBe(
+        'read:user user:email repo read:org',
+      );
     } finally {
       await org.close();
     }

@@ -17,6 +17,9 @@ describe('health endpoints', () => {
   it('GET /readyz is ready with the database reachable and all migrations applied', async () => {
     const res = await fetch(`${t.url}/readyz`);
     expect(res.status).toBe(200);
-    expect((await res.json()).info).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' } });
+    expect((await res.json()).info).toMatchObject({
+      database: { status: 'up' },
+      migrations: { status: 'up' },
+    });
   });
 });

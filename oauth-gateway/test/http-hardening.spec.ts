@@ -22,14 +22,20 @@ const ENDPOINTS: Array<[string, string]> = [
 const preflight = (url: string, origin: string, method: string) =>
   fetch(url, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization, content-type' },
+    headers: {
+      origin,
+      'access-control-request-method': method,
+      'access-control-request-headers': 'authorization, content-type',
+    },
   });
 
 describe('CORS, security headers and rate limits', () => {
   let t: TestGateway;
 
   beforeAll(async () => {
-    t = await createTestGateway({ env: { CORS_ALLOWED_ORIGINS: `${ALLOWED},https://other-dashboard.example.com` } });
+    t = await createTestGateway({
+      env: { CORS_ALLOWED_ORIGINS: `${ALLOWED},https://other-dashboard.example.com` },
+    });
   });
   afterAll(() => t.close());
 
@@ -47,10 +53,18 @@ describe('CORS, security headers and rate limits', () => {
   });
 
   it('allows listed origins on metadata, JWKS and the token endpoint only', async () => {
-    const allowedOn = new Set(['/oauth/token', '/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json']);
+    const allowedOn = new Set([
+      '/oauth/token',
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/openid-configuration',
+      '/.well-known/jwks.json',
+    ]);
     for (const [path, method] of ENDPOINTS) {
       const res = await preflight(`${t.url}${path}`, ALLOWED, method);
-      expect([path, res.headers.get('access-control-allow-origin')]).toEqual([path, allowedOn.has(path) ? ALLOWED : null]);
+      expect([path, res.headers.get('access-control-allow-origin')]).toEqual([
+        path,
+        allowedOn.has(path) ? ALLOWED : null,
+      ]);
     }
     const metadata = await fetch(`${t.url}/.well-known/jwks.json`, { headers: { origin: ALLOWED } });
     expect(metadata.headers.get('access-control-allow-origin')).toBe(ALLOWED);
@@ -58,7 +72,13 @@ describe('CORS, security headers and rate limits', () => {
   });
 
   it('never answers with a wildcard origin, and does not match an origin by prefix', async () => {
-    for (const origin of [`${ALLOWED}.evil.example`, 'https://dashboard.example.co', 'null', `${ALLOWED}:8443`, ALLOWED.replace('https', 'http')]) {
+    for (const origin of [
+      `${ALLOWED}.evil.example`,
+      'https://dashboard.example.co',
+      'null',
+      `${ALLOWED}:8443`,
+      ALLOWED.replace('https', 'http'),
+    ]) {
       const res = await preflight(`${t.url}/oauth/token`, origin, 'POST');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
     }
@@ -118,7 +138,12 @@ describe('rate limits', () => {
     const statuses: number[] = [];
     let last: Response | null = null;
     for (let i = 0; i < 5; i++) {
-      last = await fetch(`${t.url}${path}`, { method, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: method === 'POST' ? '' : undefined });
+      last = await fetch(`${t.url}${path}`, {
+        method,
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: method === 'POST' ? '' : undefined,
+      });
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 3)).not.toContain(429);

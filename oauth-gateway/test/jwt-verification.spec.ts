@@ -34,10 +34,21 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
   };
 
   function verifier(cooldownDuration = 30_000): JWTVerifyGetKey {
-    return createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`), { cooldownDuration, [customFetch]: countingFetch });
+    return createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`), {
+      cooldownDuration,
+      [customFetch]: countingFetch,
+    });
   }
-  const verify = (token: string, key: JWTVerifyGetKey = jwks, overrides: { issuer?: string; audience?: string } = {}) =>
-    jwtVerify(token, key, { issuer: overrides.issuer ?? t.url, audience: overrides.audience ?? 'instance-a', algorithms: ['ES256', 'EdDSA'] });
+  const verify = (
+    token: string,
+    key: JWTVerifyGetKey = jwks,
+    overrides: { issuer?: string; audience?: string } = {},
+  ) =>
+    jwtVerify(token, key, {
+      issuer: overrides.issuer ?? t.url,
+      audience: overrides.audience ?? 'instance-a',
+      algorithms: ['ES256', 'EdDSA'],
+    });
 
   async function idTokenFor(client: TestClient): Promise<string> {
     const minted = await mintCode(t, client, { nonce: 'n1' });
@@ -45,8 +56,14 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
     return ((await res.json()) as { id_token: string }).id_token;
   }
 
-  async function signWith(jwk: PrivateSigningJwk, payload: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
-    return new SignJWT(payload).setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, typ: 'JWT', ...header }).sign(await importJWK(jwk, jwk.alg));
+  async function signWith(
+    jwk: PrivateSigningJwk,
+    payload: JWTPayload,
+    header: Record<string, unknown> = {},
+  ): Promise<string> {
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, typ: 'JWT', ...header })
+      .sign(await importJWK(jwk, jwk.alg));
   }
 
   beforeAll(async () => {
@@ -74,47 +91,75 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
 
   it('rejects HS256 tokens signed with the public key (JWK JSON or PEM) as the HMAC secret', async () => {
     const pub = publicJwk(t.keys.keys[0] as PrivateSigningJwk);
-    const pem = await exportSPKI(await importJWK(pub, 'ES256', { extractable: true }) as CryptoKey);
+    const pem = await exportSPKI((await importJWK(pub, 'ES256', { extractable: true })) as CryptoKey);
     for (const secret of [JSON.stringify(pub), pem, pub.x as string]) {
-      const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'test-key-1' }).sign(new TextEncoder().encode(secret));
+      const forged = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', kid: 'test-key-1' })
+        .sign(new TextEncoder().encode(secret));
       await expect(verify(forged)).rejects.toBeInstanceOf(errors.JOSEAlgNotAllowed);
     }
   });
 
   it('rejects a token for another audience (an id_token of instance B replayed at instance A)', async () => {
-    await expect(verify(genuine, jwks, { audience: 'instance-b' })).rejects.toBeInstanceOf(errors.JWTClaimValidationFailed);
+    await expect(verify(genuine, jwks, { audience: 'instance-b' })).rejects.toBeInstanceOf(
+      errors.JWTClaimValidationFailed,
+    );
     const forB = await idTokenFor(t.clients['instance-b'] as TestClient);
-    await expect(verify(forB)).rejects.toMatchObject({ code: 'ERR_JWT_CLAIM_VALIDATION_FAILED', claim: 'aud' });
+    await expect(verify(forB)).rejects.toMatchObject({
+      code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
+      claim: 'aud',
+    });
   });
 
   it('rejects a token from another issuer, even signed with the gateway key', async () => {
-    await expect(verify(genuine, jwks, { issuer: 'https://gateway.example' })).rejects.toMatchObject({ claim: 'iss' });
-    const wrongIss = await signWith(t.keys.keys[0] as PrivateSigningJwk, { ...claims, iss: 'https://evil.example' });
+    await expect(verify(genuine, jwks, { issuer: 'https://gateway.example' })).rejects.toMatchObject({
+      claim: 'iss',
+    });
+    const wrongIss = await signWith(t.keys.keys[0] as PrivateSigningJwk, {
+      ...claims,
+      iss: 'https://evil.example',
+    });
     await expect(verify(wrongIss)).rejects.toMatchObject({ claim: 'iss' });
   });
 
   it('rejects an expired token', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await signWith(t.keys.keys[0] as PrivateSigningJwk, { ...claims, iat: now - 600, exp: now - 300 });
+    const expired = await signWith(t.keys.keys[0] as PrivateSigningJwk, {
+      ...claims,
+      iat: now - 600,
+      exp: now - 300,
+    });
     await expect(verify(expired)).rejects.toBeInstanceOf(errors.JWTExpired);
   });
 
   it('rejects a tampered payload or header', async () => {
     const [header, body, signature] = genuine.split('.') as [string, string, string];
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as JWTPayload;
-    const evilBody = Buffer.from(JSON.stringify({ ...payload, sub: 'github.com|1', login: 'admin' })).toString('base64url');
-    await expect(verify(`${header}.${evilBody}.${signature}`)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
-    const evilHeader = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'test-key-1', typ: 'JWT', jku: 'https://evil.example/jwks' })).toString('base64url');
-    await expect(verify(`${evilHeader}.${body}.${signature}`)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+    const evilBody = Buffer.from(
+      JSON.stringify({ ...payload, sub: 'github.com|1', login: 'admin' }),
+    ).toString('base64url');
+    await expect(verify(`${header}.${evilBody}.${signature}`)).rejects.toBeInstanceOf(
+      errors.JWSSignatureVerificationFailed,
+    );
+    const evilHeader = Buffer.from(
+      JSON.stringify({ alg: 'ES256', kid: 'test-key-1', typ: 'JWT', jku: 'https://evil.example/jwks' }),
+    ).toString('base64url');
+    await expect(verify(`${evilHeader}.${body}.${signature}`)).rejects.toBeInstanceOf(
+      errors.JWSSignatureVerificationFailed,
+    );
     const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
     await expect(verify(`${header}.${body}.${flipped}`)).rejects.toThrow();
   });
 
   it('rejects a token signed by an attacker key, with the gateway kid or a kid of its own', async () => {
     const attacker = await generateSigningJwk('ES256', 'test-key-1');
-    await expect(verify(await signWith(attacker, claims))).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+    await expect(verify(await signWith(attacker, claims))).rejects.toBeInstanceOf(
+      errors.JWSSignatureVerificationFailed,
+    );
     const { privateKey } = await generateKeyPair('ES256');
-    const ownKid = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'attacker-1' }).sign(privateKey);
+    const ownKid = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'attacker-1' })
+      .sign(privateKey);
     await expect(verify(ownKid)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
   });
 
@@ -124,7 +169,9 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
     await verify(genuine, key);
     const { privateKey } = await generateKeyPair('ES256');
     for (let i = 0; i < 10; i++) {
-      const token = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: `unknown-${i}` }).sign(privateKey);
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: `unknown-${i}` })
+        .sign(privateKey);
       await expect(verify(token, key)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
     }
     expect(jwksFetches - before).toBe(1);
@@ -138,11 +185,15 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
     await verify(genuine, key); // the instance has cached the JWKS holding only the old key
 
     // A key that is not published yet is refused: this is why signing must wait for publication.
-    await expect(verify(await signWith(newKey, claims), key)).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+    await expect(verify(await signWith(newKey, claims), key)).rejects.toBeInstanceOf(
+      errors.JWKSNoMatchingKey,
+    );
 
     // Step 1: publish the new key while still signing with the old one.
     await keys.use({ signing_kid: oldKey.kid, keys: [oldKey, newKey] });
-    const published = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string; d?: string }> };
+    const published = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as {
+      keys: Array<{ kid: string; d?: string }>;
+    };
     expect(published.keys.map((k) => k.kid)).toEqual(['test-key-1', 'test-key-2']);
     expect(published.keys.every((k) => k.d === undefined)).toBe(true);
     expect((await verify(await idTokenFor(a), key)).protectedHeader.kid).toBe('test-key-1');

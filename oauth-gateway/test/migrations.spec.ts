@@ -40,8 +40,16 @@ describe('gateway migrations', () => {
   });
 
   it('has no column that could hold a token, code or secret in clear', async () => {
-    const rows: Array<{ column_name: string }> = await ds.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public'`);
+    const rows: Array<{ column_name: string }> = await ds.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public'`,
+    );
     const names = rows.map((r) => r.column_name);
-    expect(names.filter((n) => /token|code|secret|state|cookie|binding/.test(n) && !/_hash$|_sealed$|^code_challenge$|^client_state$/.test(n))).toEqual([]);
+    expect(
+      names.filter(
+        (n) =>
+          /token|code|secret|state|cookie|binding/.test(n) &&
+          !/_hash$|_sealed$|^code_challenge$|^client_state$/.test(n),
+      ),
+    ).toEqual([]);
   });
 });

@@ -31,9 +31,21 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
       github: { webUrl: sim.url, apiUrl: sim.apiUrl, ...GH_APP },
       clients: [
         { client_id: 'instance-a', redirect_uris: [A_CALLBACK] },
-        { client_id: 'instance-org', redirect_uris: ['https://org.example.com/cb'], allowed_orgs: [org.login] },
-        { client_id: 'instance-team', redirect_uris: ['https://team.example.com/cb'], allowed_teams: [`${org.login}/${team?.slug}`] },
-        { client_id: 'instance-ghost-org', redirect_uris: ['https://ghost.example.com/cb'], allowed_orgs: ['no-such-org-here'] },
+        {
+          client_id: 'instance-org',
+          redirect_uris: ['https://org.example.com/cb'],
+          allowed_orgs: [org.login],
+        },
+        {
+          client_id: 'instance-team',
+          redirect_uris: ['https://team.example.com/cb'],
+          allowed_teams: [`${org.login}/${team?.slug}`],
+        },
+        {
+          client_id: 'instance-ghost-org',
+          redirect_uris: ['https://ghost.example.com/cb'],
+          allowed_orgs: ['no-such-org-here'],
+        },
       ],
     });
     a = t.clients['instance-a'] as TestClient;
@@ -70,7 +82,9 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
   }
 
   const exchanges = () => sim.stats().oauth.tokensIssued + sim.stats().oauth.tokenErrors;
-  const codesIssued = async () => (await withDb(t, (db) => db.query('SELECT count(*)::int AS n FROM authorization_codes'))).rows[0].n as number;
+  const codesIssued = async () =>
+    (await withDb(t, (db) => db.query('SELECT count(*)::int AS n FROM authorization_codes'))).rows[0]
+      .n as number;
 
   describe('the happy path', () => {
     let jar: CookieJar;
@@ -117,8 +131,14 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
         email: octocat.email,
         email_verified: true,
       });
-      expect(String(body['github_token_scope']).split(' ').sort()).toEqual(['read:user', 'repo', 'user:email']);
-      const user = await fetch(`${sim.apiUrl}/user`, { headers: { authorization: `Bearer ${body['github_access_token']}` } });
+      expect(String(body['github_token_scope']).split(' ').sort()).toEqual([
+        'read:user',
+        'repo',
+        'user:email',
+      ]);
+      const user = await fetch(`${sim.apiUrl}/user`, {
+        headers: { authorization: `Bearer ${body['github_access_token']}` },
+      });
       expect(user.status).toBe(200);
       expect(((await user.json()) as { login: string }).login).toBe('octocat');
     });
@@ -138,7 +158,11 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
   describe('the callback refuses a state that fails, and never exchanges GitHub’s code', () => {
     /** Runs the flow up to GitHub's redirect back to the gateway, returning that URL. */
     async function pausedAtCallback(jar: CookieJar): Promise<URL> {
-      const nav = await signIn(jar, authorizeUrl(a).url, { login: 'octocat', redirectUri: A_CALLBACK, pauseAtGatewayCallback: true });
+      const nav = await signIn(jar, authorizeUrl(a).url, {
+        login: 'octocat',
+        redirectUri: A_CALLBACK,
+        pauseAtGatewayCallback: true,
+      });
       expect(nav.stopped).toBe(true);
       const url = new URL(nav.url);
       expect(url.searchParams.get('code')).toBeTruthy();
@@ -198,14 +222,21 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
       const jar = new CookieJar();
       const url = await pausedAtCallback(jar);
       const state = url.searchParams.get('state') as string;
-      await withDb(t, (db) => db.query(`UPDATE pending_authorizations SET expires_at = now() - interval '1 second' WHERE state_hash = $1`, [sha256Hex(state)]));
+      await withDb(t, (db) =>
+        db.query(
+          `UPDATE pending_authorizations SET expires_at = now() - interval '1 second' WHERE state_hash = $1`,
+          [sha256Hex(state)],
+        ),
+      );
       await expectRefused(jar, url.href);
     });
   });
 
   it('sends access_denied to the instance when the user cancels at GitHub', async () => {
     const started = authorizeUrl(a);
-    const params = callbackParams(await signIn(new CookieJar(), started.url, { login: null, redirectUri: A_CALLBACK }));
+    const params = callbackParams(
+      await signIn(new CookieJar(), started.url, { login: null, redirectUri: A_CALLBACK }),
+    );
     expect(params.get('error')).toBe('access_denied');
     expect(params.get('state')).toBe(started.state);
     expect(params.get('iss')).toBe(t.url);
@@ -217,7 +248,9 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
 
     async function attempt(clientId: string, login: string): Promise<URLSearchParams> {
       const c = client(clientId);
-      const params = callbackParams(await signIn(new CookieJar(), authorizeUrl(c).url, { login, redirectUri: c.redirect_uri }));
+      const params = callbackParams(
+        await signIn(new CookieJar(), authorizeUrl(c).url, { login, redirectUri: c.redirect_uri }),
+      );
       if (params.get('code')) secrets.add(params.get('code') as string);
       return params;
     }
@@ -259,7 +292,9 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
   it('tells the instance temporarily_unavailable when GitHub’s token endpoint fails', async () => {
     sim.setFaults({ errorRate: 1, errorStatus: 503, pathPattern: '/login/oauth/access_token' });
     try {
-      const params = callbackParams(await signIn(new CookieJar(), authorizeUrl(a).url, { login: 'octocat', redirectUri: A_CALLBACK }));
+      const params = callbackParams(
+        await signIn(new CookieJar(), authorizeUrl(a).url, { login: 'octocat', redirectUri: A_CALLBACK }),
+      );
       expect(params.get('error')).toBe('temporarily_unavailable');
       expect(params.get('code')).toBeNull();
     } finally {
@@ -269,8 +304,12 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
 
   it('revokes the GitHub grant on request (token_type_hint=github_access_token)', async () => {
     const started = authorizeUrl(a);
-    const code = callbackParams(await signIn(new CookieJar(), started.url, { login: 'octocat', redirectUri: A_CALLBACK })).get('code') as string;
-    const tokens = (await (await tokenRequest(t, { client: a, code, verifier: started.verifier })).json()) as Record<string, string>;
+    const code = callbackParams(
+      await signIn(new CookieJar(), started.url, { login: 'octocat', redirectUri: A_CALLBACK }),
+    ).get('code') as string;
+    const tokens = (await (
+      await tokenRequest(t, { client: a, code, verifier: started.verifier })
+    ).json()) as Record<string, string>;
     const githubToken = tokens['github_access_token'] as string;
     secrets.add(code);
     secrets.add(githubToken);
@@ -278,7 +317,10 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
     expect((await asUser()).status).toBe(200);
     const res = await fetch(`${t.url}/oauth/revoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(a.client_id, a.secret) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(a.client_id, a.secret),
+      },
       body: new URLSearchParams({ token: githubToken, token_type_hint: 'github_access_token' }),
     });
     expect(res.status).toBe(200);
@@ -288,7 +330,11 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
   it('never writes tokens, codes, secrets, states or cookies to the logs', async () => {
     expect(t.logs.length).toBeGreaterThan(20);
     const jar = new CookieJar();
-    const nav = await signIn(jar, authorizeUrl(a).url, { login: 'octocat', redirectUri: A_CALLBACK, pauseAtGatewayCallback: true });
+    const nav = await signIn(jar, authorizeUrl(a).url, {
+      login: 'octocat',
+      redirectUri: A_CALLBACK,
+      pauseAtGatewayCallback: true,
+    });
     const callback = new URL(nav.url);
     secrets.add(callback.searchParams.get('state') as string);
     secrets.add(jar.get('127.0.0.1', 'gw_signin') as string);
@@ -314,17 +360,24 @@ describe('two gateway replicas behind a round-robin balancer', () => {
     const balancer = createServer((req, res) => {
       const index = next++ % 2;
       hits.push(index);
-      const upstream = request({ host: '127.0.0.1', port: ports[index], path: req.url, method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = request(
+        { host: '127.0.0.1', port: ports[index], path: req.url, method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       req.pipe(upstream);
     });
     await new Promise<void>((resolve) => balancer.listen(0, '127.0.0.1', resolve));
     const address = balancer.address();
     const issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const github = { webUrl: sim.url, apiUrl: sim.apiUrl, ...GH_APP };
-    const one = await createTestGateway({ github, env: { SERVICE_DOMAIN: issuer }, clients: [{ client_id: 'instance-a', redirect_uris: [A_CALLBACK] }] });
+    const one = await createTestGateway({
+      github,
+      env: { SERVICE_DOMAIN: issuer },
+      clients: [{ client_id: 'instance-a', redirect_uris: [A_CALLBACK] }],
+    });
     const two = await createTestGateway({ github, env: { SERVICE_DOMAIN: issuer }, replicaOf: one });
     ports.push(Number(new URL(one.url).port), Number(new URL(two.url).port));
     try {
@@ -338,16 +391,31 @@ describe('two gateway replicas behind a round-robin balancer', () => {
         code_challenge: pkceChallenge(verifier),
         code_challenge_method: 'S256',
       });
-      const back = callbackParams(await signIn(new CookieJar(), `${issuer}/auth/github?${params}`, { login: 'octocat', redirectUri: A_CALLBACK }));
+      const back = callbackParams(
+        await signIn(new CookieJar(), `${issuer}/auth/github?${params}`, {
+          login: 'octocat',
+          redirectUri: A_CALLBACK,
+        }),
+      );
       const res = await fetch(`${issuer}/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(a.client_id, a.secret) },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: back.get('code') as string, redirect_uri: A_CALLBACK, code_verifier: verifier }),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuth(a.client_id, a.secret),
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code: back.get('code') as string,
+          redirect_uri: A_CALLBACK,
+          code_verifier: verifier,
+        }),
       });
       expect(res.status).toBe(200);
       const { id_token } = (await res.json()) as { id_token: string };
       const jwks = (await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
-      await expect(jwtVerify(id_token, createLocalJWKSet(jwks), { issuer, audience: 'instance-a' })).resolves.toBeDefined();
+      await expect(
+        jwtVerify(id_token, createLocalJWKSet(jwks), { issuer, audience: 'instance-a' }),
+      ).resolves.toBeDefined();
       expect(hits.slice(0, 3)).toEqual([0, 1, 0]); // authorize, callback, token: alternate replicas
     } finally {
       await two.close();

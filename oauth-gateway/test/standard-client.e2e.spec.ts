@@ -34,7 +34,10 @@ describe('a standard OAuth client library (oauth4webapi) against the gateway', (
 
   it('discovers the server, signs in with code + PKCE, validates the id_token, reads userinfo and revokes', async () => {
     const issuer = new URL(t.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...http }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...http }),
+    );
     expect(as.code_challenge_methods_supported).toEqual(['S256']);
     expect(as.authorization_response_iss_parameter_supported).toBe(true);
 
@@ -55,11 +58,25 @@ describe('a standard OAuth client library (oauth4webapi) against the gateway', (
       nonce,
     }).toString();
 
-    const nav = await signIn(new CookieJar(), authorizationUrl.href, { login: 'octocat', redirectUri: REDIRECT_URI });
+    const nav = await signIn(new CookieJar(), authorizationUrl.href, {
+      login: 'octocat',
+      redirectUri: REDIRECT_URI,
+    });
     const params = oauth.validateAuthResponse(as, client, new URL(nav.url), state);
 
-    const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, REDIRECT_URI, codeVerifier, http);
-    const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true });
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      params,
+      REDIRECT_URI,
+      codeVerifier,
+      http,
+    );
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+      expectedNonce: nonce,
+      requireIdToken: true,
+    });
     const claims = oauth.getValidatedIdTokenClaims(result) as oauth.IDToken;
     expect(claims.iss).toBe(t.url);
     expect(claims.aud).toBe('relying-party');
@@ -68,29 +85,56 @@ describe('a standard OAuth client library (oauth4webapi) against the gateway', (
 
     // The library leaves signature checks of back-channel id_tokens to the caller: do it with the discovered JWKS.
     const jwks = createRemoteJWKSet(new URL(as.jwks_uri as string));
-    await expect(jwtVerify(result.id_token as string, jwks, { issuer: as.issuer, audience: client.client_id })).resolves.toBeDefined();
+    await expect(
+      jwtVerify(result.id_token as string, jwks, { issuer: as.issuer, audience: client.client_id }),
+    ).resolves.toBeDefined();
 
-    const userinfo = await oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, result.access_token, http));
+    const userinfo = await oauth.processUserInfoResponse(
+      as,
+      client,
+      claims.sub,
+      await oauth.userInfoRequest(as, client, result.access_token, http),
+    );
     expect(userinfo).toMatchObject({ sub: claims.sub, login: 'octocat', preferred_username: 'octocat' });
 
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, result.access_token, http));
-    await expect(oauth.processUserInfoResponse(as, client, claims.sub, await oauth.userInfoRequest(as, client, result.access_token, http))).rejects.toThrow();
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, clientAuth, result.access_token, http),
+    );
+    await expect(
+      oauth.processUserInfoResponse(
+        as,
+        client,
+        claims.sub,
+        await oauth.userInfoRequest(as, client, result.access_token, http),
+      ),
+    ).rejects.toThrow();
   });
 
   it('also discovers through the OpenID Connect path', async () => {
     const issuer = new URL(t.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...http }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...http }),
+    );
     expect(as.token_endpoint).toBe(`${t.url}/oauth/token`);
     expect(as.id_token_signing_alg_values_supported).toEqual(['ES256']);
   });
 
   it('surfaces a refused authorization (PKCE missing) as an OAuth error the library understands', async () => {
     const issuer = new URL(t.url);
-    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...http }));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...http }),
+    );
     const client: oauth.Client = { client_id: rp.client_id };
     const state = oauth.generateRandomState();
     const url = new URL(as.authorization_endpoint as string);
-    url.search = new URLSearchParams({ client_id: rp.client_id, redirect_uri: REDIRECT_URI, response_type: 'code', state }).toString();
+    url.search = new URLSearchParams({
+      client_id: rp.client_id,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      state,
+    }).toString();
     const nav = await signIn(new CookieJar(), url.href, { login: 'octocat', redirectUri: REDIRECT_URI });
     expect(() => oauth.validateAuthResponse(as, client, new URL(nav.url), state)).toThrow(
       expect.objectContaining({ error: 'invalid_request' }) as unknown as Error,

@@ -12,25 +12,47 @@ import { createTestGateway, freePort, type TestGateway } from './support/test-ga
 const root = join(__dirname, '..', '..');
 const MAIN = join(root, 'oauth-gateway/src/main.ts');
 const register = ['-r', '@swc-node/register'];
-const baseEnv = () => ({ PATH: process.env['PATH'] ?? '', SWC_NODE_PROJECT: join(root, 'oauth-gateway/tsconfig.app.json') });
+const baseEnv = () => ({
+  PATH: process.env['PATH'] ?? '',
+  SWC_NODE_PROJECT: join(root, 'oauth-gateway/tsconfig.app.json'),
+});
 
 /** Runs the real entry point (src/main.ts) with exactly `env`, as a deployment would, until it exits. */
 function runGateway(env: Record<string, string>) {
-  return spawnSync(process.execPath, [...register, MAIN], { cwd: root, env: { ...baseEnv(), ...env }, encoding: 'utf8', timeout: 60_000 });
+  return spawnSync(process.execPath, [...register, MAIN], {
+    cwd: root,
+    env: { ...baseEnv(), ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 const CLIENT = JSON.stringify([
-  { client_id: 'instance-a', name: 'A', client_secret_hashes: [hashClientSecret('s')], redirect_uris: ['https://a.example.com/cb'] },
+  {
+    client_id: 'instance-a',
+    name: 'A',
+    client_secret_hashes: [hashClientSecret('s')],
+    redirect_uris: ['https://a.example.com/cb'],
+  },
 ]);
 
 describe('gateway start-up (real entry point)', () => {
   it('stops before listening with exit code 78 and one line per bad variable', () => {
-    const result = runGateway({ PORT: 'eighty', SERVICE_DOMAIN: 'http://gateway.example.com', DATABASE_URL: 'postgres://x/y', GITHUB_CLIENT_ID: 'id' });
+    const result = runGateway({
+      PORT: 'eighty',
+      SERVICE_DOMAIN: 'http://gateway.example.com',
+      DATABASE_URL: 'postgres://x/y',
+      GITHUB_CLIENT_ID: 'id',
+    });
     expect(result.status).toBe(78);
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).toBe('oauth-gateway: cannot start, the configuration is invalid:');
-    expect(lines).toContainEqual(expect.stringMatching(/^oauth-gateway: PORT: expected .*integer.*found "eighty"$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^oauth-gateway: GITHUB_CLIENT_SECRET: expected .*found nothing \(unset\)$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^oauth-gateway: PORT: expected .*integer.*found "eighty"$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^oauth-gateway: GITHUB_CLIENT_SECRET: expected .*found nothing \(unset\)$/),
+    );
     expect(result.stdout).not.toMatch(/successfully started/);
   });
 
@@ -39,7 +61,14 @@ describe('gateway start-up (real entry point)', () => {
     const keysFile = join(dir, 'keys.json');
     const key = await generateSigningJwk();
     writeSigningKeysFile(keysFile, { signing_kid: key.kid, keys: [key] });
-    const clients = JSON.stringify([{ client_id: 'instance-a', name: 'A', client_secret_hashes: ['sha256:abc'], redirect_uris: ['http://a.example.com/cb'] }]);
+    const clients = JSON.stringify([
+      {
+        client_id: 'instance-a',
+        name: 'A',
+        client_secret_hashes: ['sha256:abc'],
+        redirect_uris: ['http://a.example.com/cb'],
+      },
+    ]);
     const result = runGateway({
       SERVICE_DOMAIN: 'https://gateway.example.com',
       DATABASE_URL: 'postgres://127.0.0.1:1/none',
@@ -50,8 +79,12 @@ describe('gateway start-up (real entry point)', () => {
     });
     rmSync(dir, { recursive: true, force: true });
     expect(result.status).toBe(78);
-    expect(result.stderr).toMatch(/GATEWAY_CLIENTS: client "instance-a": each secret hash must look like "sha256:<64 lower-case hex>"/);
-    expect(result.stderr).toMatch(/GATEWAY_CLIENTS: client "instance-a": redirect URI "http:\/\/a.example.com\/cb" must use https/);
+    expect(result.stderr).toMatch(
+      /GATEWAY_CLIENTS: client "instance-a": each secret hash must look like "sha256:<64 lower-case hex>"/,
+    );
+    expect(result.stderr).toMatch(
+      /GATEWAY_CLIENTS: client "instance-a": redirect URI "http:\/\/a.example.com\/cb" must use https/,
+    );
   });
 
   it('starts, migrates, says once that the old shared secrets are unused, serves and stops on SIGTERM', async () => {
@@ -80,10 +113,13 @@ describe('gateway start-up (real entry point)', () => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     try {
       const deadline = Date.now() + 30_000;
-      while (!out.includes('successfully started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (!out.includes('successfully started') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       expect(out).toContain('successfully started');
       const notices = out.split('\n').filter((line) => line.includes('no longer used'));
       expect(notices).toHaveLength(1);
@@ -124,7 +160,15 @@ describe('registered clients from GATEWAY_CLIENTS_FILE', () => {
     const registry = t.app.get(ClientRegistry);
     expect((await authorize('instance-new', 'https://new.example.com/cb')).status).toBe(400);
     const current = JSON.parse(readFileSync(t.clientsFile as string, 'utf8')) as unknown[];
-    const added = [...current, { client_id: 'instance-new', name: 'New', client_secret_hashes: [hashClientSecret('x')], redirect_uris: ['https://new.example.com/cb'] }];
+    const added = [
+      ...current,
+      {
+        client_id: 'instance-new',
+        name: 'New',
+        client_secret_hashes: [hashClientSecret('x')],
+        redirect_uris: ['https://new.example.com/cb'],
+      },
+    ];
     writeFileSync(t.clientsFile as string, JSON.stringify(added));
     registry.refreshIfChanged(true);
     expect((await authorize('instance-new', 'https://new.example.com/cb')).status).toBe(303);
@@ -132,7 +176,11 @@ describe('registered clients from GATEWAY_CLIENTS_FILE', () => {
     writeFileSync(t.clientsFile as string, '[{"client_id": "broken"');
     registry.refreshIfChanged(true);
     expect((await authorize('instance-new', 'https://new.example.com/cb')).status).toBe(303);
-    expect(t.logs.some((l) => l.includes('GATEWAY_CLIENTS_FILE changed but is invalid, keeping the previous clients'))).toBe(true);
+    expect(
+      t.logs.some((l) =>
+        l.includes('GATEWAY_CLIENTS_FILE changed but is invalid, keeping the previous clients'),
+      ),
+    ).toBe(true);
   });
 });
 

@@ -24,7 +24,8 @@ describe('POST /oauth/token', () => {
     return body;
   }
 
-  const me = (token: string) => fetch(`${t.url}/api/v1/user/me`, { headers: { authorization: `Bearer ${token}` } });
+  const me = (token: string) =>
+    fetch(`${t.url}/api/v1/user/me`, { headers: { authorization: `Bearer ${token}` } });
 
   describe('a valid exchange', () => {
     let minted: Awaited<ReturnType<typeof mintCode>>;
@@ -74,7 +75,11 @@ describe('POST /oauth/token', () => {
       const jwks = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
       const idToken = body['id_token'] as string;
       expect(decodeProtectedHeader(idToken)).toEqual({ alg: 'ES256', kid: 'test-key-1', typ: 'JWT' });
-      const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), { issuer: t.url, audience: 'instance-a', algorithms: ['ES256', 'EdDSA'] });
+      const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), {
+        issuer: t.url,
+        audience: 'instance-a',
+        algorithms: ['ES256', 'EdDSA'],
+      });
       expect(payload).toMatchObject({
         iss: t.url,
         aud: 'instance-a',
@@ -98,7 +103,12 @@ describe('POST /oauth/token', () => {
     it('gives an access token that reads the identity at /api/v1/user/me', async () => {
       const res2 = await me(body['access_token'] as string);
       expect(res2.status).toBe(200);
-      expect(await res2.json()).toMatchObject({ sub: 'github.example|583231', login: 'octocat', github_id: 583231, email: 'octocat@github.example' });
+      expect(await res2.json()).toMatchObject({
+        sub: 'github.example|583231',
+        login: 'octocat',
+        github_id: 583231,
+        email: 'octocat@github.example',
+      });
     });
 
     it('keeps no copy of the GitHub token and stores codes and tokens only as hashes', async () => {
@@ -112,7 +122,11 @@ describe('POST /oauth/token', () => {
       expect(dump).not.toContain(minted.code);
       expect(dump).not.toContain(body['access_token'] as string);
       expect(dump).toContain(sha256Hex(minted.code));
-      const sealed = await withDb(t, (db) => db.query('SELECT github_token_sealed, used_at FROM authorization_codes WHERE code_hash = $1', [sha256Hex(minted.code)]));
+      const sealed = await withDb(t, (db) =>
+        db.query('SELECT github_token_sealed, used_at FROM authorization_codes WHERE code_hash = $1', [
+          sha256Hex(minted.code),
+        ]),
+      );
       expect(sealed.rows[0].github_token_sealed).toBeNull();
       expect(sealed.rows[0].used_at).not.toBeNull();
     });
@@ -140,7 +154,9 @@ describe('POST /oauth/token', () => {
   it('lets exactly one of two concurrent redemptions of a code win', async () => {
     for (let round = 0; round < 5; round++) {
       const minted = await mintCode(t, a);
-      const results = await Promise.all([0, 1].map(() => tokenRequest(t, { code: minted.code, verifier: minted.verifier })));
+      const results = await Promise.all(
+        [0, 1].map(() => tokenRequest(t, { code: minted.code, verifier: minted.verifier })),
+      );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 400]);
       const loser = results.find((r) => r.status === 400) as Response;
@@ -151,7 +167,9 @@ describe('POST /oauth/token', () => {
 
   it('lets exactly one of eight concurrent redemptions win', async () => {
     const minted = await mintCode(t, a);
-    const results = await Promise.all(Array.from({ length: 8 }, () => tokenRequest(t, { code: minted.code, verifier: minted.verifier })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => tokenRequest(t, { code: minted.code, verifier: minted.verifier })),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 400)).toHaveLength(7);
     await Promise.all(results.map((r) => r.arrayBuffer()));
@@ -159,50 +177,91 @@ describe('POST /oauth/token', () => {
 
   it('refuses a code presented by another (authenticated) client, and that burns the code', async () => {
     const minted = await mintCode(t, a);
-    const stolen = await tokenRequest(t, { client: b, code: minted.code, verifier: minted.verifier, redirectUri: a.redirect_uri });
+    const stolen = await tokenRequest(t, {
+      client: b,
+      code: minted.code,
+      verifier: minted.verifier,
+      redirectUri: a.redirect_uri,
+    });
     const err = await expectError(stolen, 400, 'invalid_grant');
     expect(err['error_description']).toMatch(/another client/);
-    await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier }), 400, 'invalid_grant');
+    await expectError(
+      await tokenRequest(t, { code: minted.code, verifier: minted.verifier }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('refuses a redirect_uri other than the one of the authorization request, even one registered for the client', async () => {
     const minted = await mintCode(t, a);
     const other = a.registered.redirect_uris[1] as string;
-    const err = await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier, redirectUri: other }), 400, 'invalid_grant');
+    const err = await expectError(
+      await tokenRequest(t, { code: minted.code, verifier: minted.verifier, redirectUri: other }),
+      400,
+      'invalid_grant',
+    );
     expect(err['error_description']).toMatch(/redirect_uri/);
   });
 
   it('refuses a wrong code_verifier, and the code gets no second try', async () => {
     const minted = await mintCode(t, a);
     const wrong = `${minted.verifier.slice(0, -1)}${minted.verifier.endsWith('A') ? 'B' : 'A'}`;
-    const err = await expectError(await tokenRequest(t, { code: minted.code, verifier: wrong }), 400, 'invalid_grant');
+    const err = await expectError(
+      await tokenRequest(t, { code: minted.code, verifier: wrong }),
+      400,
+      'invalid_grant',
+    );
     expect(err['error_description']).toMatch(/code_verifier/);
-    await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier }), 400, 'invalid_grant');
+    await expectError(
+      await tokenRequest(t, { code: minted.code, verifier: minted.verifier }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('refuses an expired code', async () => {
     const minted = await mintCode(t, a);
-    await withDb(t, (db) => db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [sha256Hex(minted.code)]));
-    const err = await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier }), 400, 'invalid_grant');
+    await withDb(t, (db) =>
+      db.query(
+        `UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`,
+        [sha256Hex(minted.code)],
+      ),
+    );
+    const err = await expectError(
+      await tokenRequest(t, { code: minted.code, verifier: minted.verifier }),
+      400,
+      'invalid_grant',
+    );
     expect(err['error_description']).toMatch(/expired/);
   });
 
   it('issues codes that live 60 seconds', async () => {
     const minted = await mintCode(t, a);
     const { rows } = await withDb(t, (db) =>
-      db.query(`SELECT extract(epoch FROM expires_at - created_at)::int AS ttl FROM authorization_codes WHERE code_hash = $1`, [sha256Hex(minted.code)]),
+      db.query(
+        `SELECT extract(epoch FROM expires_at - created_at)::int AS ttl FROM authorization_codes WHERE code_hash = $1`,
+        [sha256Hex(minted.code)],
+      ),
     );
     expect(rows[0].ttl).toBe(60);
   });
 
   it('refuses an unknown code', async () => {
-    await expectError(await tokenRequest(t, { code: 'not-a-code-we-issued', verifier: 'v'.repeat(43) }), 400, 'invalid_grant');
+    await expectError(
+      await tokenRequest(t, { code: 'not-a-code-we-issued', verifier: 'v'.repeat(43) }),
+      400,
+      'invalid_grant',
+    );
   });
 
   describe('client authentication', () => {
     it('answers 401 invalid_client with WWW-Authenticate for a wrong secret, and leaves the code usable', async () => {
       const minted = await mintCode(t, a);
-      const res = await tokenRequest(t, { code: minted.code, verifier: minted.verifier, secret: 'wrong-secret' });
+      const res = await tokenRequest(t, {
+        code: minted.code,
+        verifier: minted.verifier,
+        secret: 'wrong-secret',
+      });
       await expectError(res, 401, 'invalid_client');
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="oauth-gateway"/);
       expect((await tokenRequest(t, { code: minted.code, verifier: minted.verifier })).status).toBe(200);
@@ -210,19 +269,34 @@ describe('POST /oauth/token', () => {
 
     it('answers 401 invalid_client without credentials', async () => {
       const minted = await mintCode(t, a);
-      await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier, secret: null }), 401, 'invalid_client');
+      await expectError(
+        await tokenRequest(t, { code: minted.code, verifier: minted.verifier, secret: null }),
+        401,
+        'invalid_client',
+      );
     });
 
     it('answers 401 invalid_client for a wrong client_secret_post secret and for another client’s secret', async () => {
       const minted = await mintCode(t, a);
-      await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier, auth: 'post', secret: 'nope' }), 401, 'invalid_client');
-      await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier, secret: b.secret }), 401, 'invalid_client');
+      await expectError(
+        await tokenRequest(t, { code: minted.code, verifier: minted.verifier, auth: 'post', secret: 'nope' }),
+        401,
+        'invalid_client',
+      );
+      await expectError(
+        await tokenRequest(t, { code: minted.code, verifier: minted.verifier, secret: b.secret }),
+        401,
+        'invalid_client',
+      );
     });
 
     it('answers 401 invalid_client for an unknown client', async () => {
       const res = await fetch(`${t.url}/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth('nobody', 'x') },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuth('nobody', 'x'),
+        },
         body: 'grant_type=authorization_code&code=x&redirect_uri=x&code_verifier=x',
       });
       await expectError(res, 401, 'invalid_client');
@@ -230,7 +304,11 @@ describe('POST /oauth/token', () => {
 
     it('refuses two authentication methods in one request', async () => {
       const minted = await mintCode(t, a);
-      const res = await tokenRequest(t, { code: minted.code, verifier: minted.verifier, extra: { client_secret: a.secret } });
+      const res = await tokenRequest(t, {
+        code: minted.code,
+        verifier: minted.verifier,
+        extra: { client_secret: a.secret },
+      });
       await expectError(res, 400, 'invalid_request');
     });
   });
@@ -238,12 +316,24 @@ describe('POST /oauth/token', () => {
   describe('malformed requests', () => {
     it('refuses other grant types with unsupported_grant_type', async () => {
       const minted = await mintCode(t, a);
-      await expectError(await tokenRequest(t, { code: minted.code, verifier: minted.verifier, extra: { grant_type: 'password' } }), 400, 'unsupported_grant_type');
+      await expectError(
+        await tokenRequest(t, {
+          code: minted.code,
+          verifier: minted.verifier,
+          extra: { grant_type: 'password' },
+        }),
+        400,
+        'unsupported_grant_type',
+      );
     });
 
     it('requires code_verifier (PKCE) in the right format', async () => {
       const minted = await mintCode(t, a);
-      await expectError(await tokenRequest(t, { code: minted.code, verifier: 'short' }), 400, 'invalid_request');
+      await expectError(
+        await tokenRequest(t, { code: minted.code, verifier: 'short' }),
+        400,
+        'invalid_request',
+      );
     });
 
     it('requires a form-encoded body', async () => {
@@ -259,7 +349,10 @@ describe('POST /oauth/token', () => {
       const minted = await mintCode(t, a);
       const res = await fetch(`${t.url}/oauth/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(a.client_id, a.secret) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuth(a.client_id, a.secret),
+        },
         body: `grant_type=authorization_code&code=${minted.code}&code=${minted.code}&redirect_uri=${encodeURIComponent(a.redirect_uri)}&code_verifier=${minted.verifier}`,
       });
       await expectError(res, 400, 'invalid_request');
@@ -284,11 +377,15 @@ describe('GET /api/v1/user/me and POST /oauth/revoke', () => {
     const res = await tokenRequest(t, { code: minted.code, verifier: minted.verifier });
     return ((await res.json()) as { access_token: string }).access_token;
   }
-  const me = (authorization?: string) => fetch(`${t.url}/api/v1/user/me`, { headers: authorization ? { authorization } : {} });
+  const me = (authorization?: string) =>
+    fetch(`${t.url}/api/v1/user/me`, { headers: authorization ? { authorization } : {} });
   const revoke = (client: TestClient, form: Record<string, string>) =>
     fetch(`${t.url}/oauth/revoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(client.client_id, client.secret) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(client.client_id, client.secret),
+      },
       body: new URLSearchParams(form),
     });
 
@@ -304,7 +401,11 @@ describe('GET /api/v1/user/me and POST /oauth/revoke', () => {
 
   it('answers 401 for an expired access token', async () => {
     const token = await accessToken();
-    await withDb(t, (db) => db.query(`UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [sha256Hex(token)]));
+    await withDb(t, (db) =>
+      db.query(`UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+        sha256Hex(token),
+      ]),
+    );
     expect((await me(`Bearer ${token}`)).status).toBe(401);
   });
 

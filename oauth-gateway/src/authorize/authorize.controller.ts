@@ -37,7 +37,11 @@ export class AuthorizeController {
   }
 
   @Get('callback')
-  async callback(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async callback(
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const cookie = (req.cookies as Record<string, string> | undefined)?.[this.cookieName];
     const outcome = await this.authorize.callback(query, cookie);
     res.clearCookie(this.cookieName, { httpOnly: true, secure: this.secure, sameSite: 'lax', path: '/' });

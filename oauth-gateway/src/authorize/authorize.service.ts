@@ -1,6 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ClientRegistry } from '../clients/client-registry.service';
-import { derivedPkceVerifier, constantTimeEqual, pkceChallenge, randomToken, sealWithCode, sha256Hex } from '../common/crypto.util';
+import {
+  derivedPkceVerifier,
+  constantTimeEqual,
+  pkceChallenge,
+  randomToken,
+  sealWithCode,
+  sha256Hex,
+} from '../common/crypto.util';
 import { GatewayEnv } from '../config/gateway-env';
 import { GithubClient, GithubError, type GithubToken } from '../github/github.client';
 import { subjectOf, type GithubIdentity } from '../github/github-identity.type';
@@ -48,7 +55,12 @@ export class AuthorizeService {
       return { type: 'page', status: check.status, title: 'Sign-in request refused', message: check.message };
     }
     if (check.kind === 'redirect') {
-      const location = redirectWith(check.redirectUri, { error: check.error, error_description: check.description, state: check.state, iss: this.issuer });
+      const location = redirectWith(check.redirectUri, {
+        error: check.error,
+        error_description: check.description,
+        state: check.state,
+        iss: this.issuer,
+      });
       return { type: 'redirect', location };
     }
     const { request } = check;
@@ -69,7 +81,11 @@ export class AuthorizeService {
       github_scope: githubScope,
       ttlSeconds: PENDING_TTL_SECONDS,
     });
-    const location = this.github.authorizeUrl({ state, scope: githubScope, codeChallenge: pkceChallenge(derivedPkceVerifier(browserBinding)) });
+    const location = this.github.authorizeUrl({
+      state,
+      scope: githubScope,
+      codeChallenge: pkceChallenge(derivedPkceVerifier(browserBinding)),
+    });
     return { type: 'redirect', location, browserBinding };
   }
 
@@ -83,7 +99,8 @@ export class AuthorizeService {
     if (!cookie) return this.stateFailed('no state cookie');
     const found = await this.pending.find(sha256Hex(state));
     if (!found) return this.stateFailed('unknown state');
-    if (!constantTimeEqual(found.browser_binding_hash, sha256Hex(cookie))) return this.stateFailed('state cookie mismatch');
+    if (!constantTimeEqual(found.browser_binding_hash, sha256Hex(cookie)))
+      return this.stateFailed('state cookie mismatch');
     if (found.consumed_at) return this.stateFailed('state already used');
     if (found.expired) return this.stateFailed('state expired');
     const pending = await this.pending.consume(found.state_hash);
@@ -91,20 +108,33 @@ export class AuthorizeService {
 
     const client = this.clients.get(pending.client_id);
     if (!client || !client.redirect_uris.includes(pending.redirect_uri)) {
-      return { type: 'page', status: 400, title: 'Sign-in request refused', message: 'This application is no longer registered with the sign-in gateway.' };
+      return {
+        type: 'page',
+        status: 400,
+        title: 'Sign-in request refused',
+        message: 'This application is no longer registered with the sign-in gateway.',
+      };
     }
     const back = (params: Record<string, string>): AuthorizeOutcome => ({
       type: 'redirect',
-      location: redirectWith(pending.redirect_uri, { ...params, state: pending.client_state, iss: this.issuer }),
+      location: redirectWith(pending.redirect_uri, {
+        ...params,
+        state: pending.client_state,
+        iss: this.issuer,
+      }),
     });
 
     if (typeof query['error'] === 'string') {
       return query['error'] === 'access_denied'
-        ? back({ error: 'access_denied', error_description: 'the user did not authorize the GitHub application' })
+        ? back({
+            error: 'access_denied',
+            error_description: 'the user did not authorize the GitHub application',
+          })
         : back({ error: 'server_error', error_description: 'GitHub could not complete the sign-in' });
     }
     const githubCode = typeof query['code'] === 'string' && query['code'] ? query['code'] : null;
-    if (!githubCode) return back({ error: 'server_error', error_description: 'GitHub returned no authorization code' });
+    if (!githubCode)
+      return back({ error: 'server_error', error_description: 'GitHub returned no authorization code' });
 
     let token: GithubToken;
     let identity: GithubIdentity;
@@ -116,13 +146,22 @@ export class AuthorizeService {
       this.logger.warn(`GitHub sign-in failed for client ${client.client_id}: ${err.message}`);
       return back({
         error: err.kind === 'unavailable' ? 'temporarily_unavailable' : 'server_error',
-        error_description: err.kind === 'unavailable' ? 'GitHub is not reachable, try again shortly' : 'GitHub refused the sign-in',
+        error_description:
+          err.kind === 'unavailable'
+            ? 'GitHub is not reachable, try again shortly'
+            : 'GitHub refused the sign-in',
       });
     }
 
     if (!(await this.policy.allows(client, token.access_token, identity.login))) {
-      this.logger.log(`sign-in of ${subjectOf(identity)} denied by the org/team policy of client ${client.client_id}`);
-      return back({ error: 'access_denied', error_description: 'your GitHub account is not in an organization or team allowed to use this instance' });
+      this.logger.log(
+        `sign-in of ${subjectOf(identity)} denied by the org/team policy of client ${client.client_id}`,
+      );
+      return back({
+        error: 'access_denied',
+        error_description:
+          'your GitHub account is not in an organization or team allowed to use this instance',
+      });
     }
 
     const code = randomToken(32);

@@ -1,7 +1,13 @@
 // The page a user sees when a sign-in cannot be sent back anywhere safely (unknown client, unregistered
 // redirect_uri, a state that fails). Plain HTML, no script, nothing from the request echoed unescaped.
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);

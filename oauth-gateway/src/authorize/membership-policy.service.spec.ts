@@ -14,7 +14,10 @@ const client = (policy: Partial<RegisteredClient>): RegisteredClient => ({
 });
 
 /** A GitHub that answers membership questions from a table; anything else is a failure. */
-function github(answers: { orgs?: Record<string, boolean | 'error'>; teams?: Record<string, boolean | 'error'> }): GithubClient {
+function github(answers: {
+  orgs?: Record<string, boolean | 'error'>;
+  teams?: Record<string, boolean | 'error'>;
+}): GithubClient {
   const answer = (value: boolean | 'error' | undefined) => {
     if (value === 'error') return Promise.reject(new GithubError('unavailable', 'timed out'));
     return Promise.resolve(value === true);
@@ -35,20 +38,30 @@ describe(MembershipPolicy.name, () => {
   });
 
   it('lets a member of any allowed org or team in', async () => {
-    const sut = new MembershipPolicy(github({ orgs: { acme: false, beta: true }, teams: { 'acme/core': true } }));
+    const sut = new MembershipPolicy(
+      github({ orgs: { acme: false, beta: true }, teams: { 'acme/core': true } }),
+    );
     await expect(sut.allows(client({ allowed_orgs: ['acme', 'beta'] }), 't', 'u')).resolves.toBe(true);
     await expect(sut.allows(client({ allowed_teams: ['acme/core'] }), 't', 'u')).resolves.toBe(true);
   });
 
   it('denies a non-member', async () => {
     const sut = new MembershipPolicy(github({ orgs: { acme: false }, teams: { 'acme/core': false } }));
-    await expect(sut.allows(client({ allowed_orgs: ['acme'], allowed_teams: ['acme/core'] }), 't', 'u')).resolves.toBe(false);
+    await expect(
+      sut.allows(client({ allowed_orgs: ['acme'], allowed_teams: ['acme/core'] }), 't', 'u'),
+    ).resolves.toBe(false);
   });
 
   it('denies when every lookup fails (fails closed), and still accepts a later positive answer', async () => {
-    const failing = new MembershipPolicy(github({ orgs: { acme: 'error' }, teams: { 'acme/core': 'error' } }));
-    await expect(failing.allows(client({ allowed_orgs: ['acme'], allowed_teams: ['acme/core'] }), 't', 'u')).resolves.toBe(false);
+    const failing = new MembershipPolicy(
+      github({ orgs: { acme: 'error' }, teams: { 'acme/core': 'error' } }),
+    );
+    await expect(
+      failing.allows(client({ allowed_orgs: ['acme'], allowed_teams: ['acme/core'] }), 't', 'u'),
+    ).resolves.toBe(false);
     const mixed = new MembershipPolicy(github({ orgs: { acme: 'error' }, teams: { 'acme/core': true } }));
-    await expect(mixed.allows(client({ allowed_orgs: ['acme'], allowed_teams: ['acme/core'] }), 't', 'u')).resolves.toBe(true);
+    await expect(
+      mixed.allows(client({ allowed_orgs: ['acme'], allowed_teams: ['acme/core'] }), 't', 'u'),
+    ).resolves.toBe(true);
   });
 });

@@ -23,7 +23,8 @@ export class MembershipPolicy {
     }
     for (const team of client.allowed_teams) {
       const [org, slug] = team.split('/') as [string, string];
-      if (await this.ask(() => this.github.isActiveTeamMember(githubToken, org, slug, login), `team ${team}`)) return true;
+      if (await this.ask(() => this.github.isActiveTeamMember(githubToken, org, slug, login), `team ${team}`))
+        return true;
     }
     return false;
   }

@@ -16,7 +16,9 @@ export interface PendingAuthorization {
   consumed_at: Date | null;
 }
 
-export type NewPendingAuthorization = Omit<PendingAuthorization, 'expires_at' | 'consumed_at'> & { ttlSeconds: number };
+export type NewPendingAuthorization = Omit<PendingAuthorization, 'expires_at' | 'consumed_at'> & {
+  ttlSeconds: number;
+};
 
 @Injectable()
 export class PendingAuthorizationRepository {
@@ -27,7 +29,18 @@ export class PendingAuthorizationRepository {
       `INSERT INTO pending_authorizations
          (state_hash, browser_binding_hash, client_id, redirect_uri, client_state, code_challenge, nonce, scope, github_scope, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))`,
-      [p.state_hash, p.browser_binding_hash, p.client_id, p.redirect_uri, p.client_state, p.code_challenge, p.nonce, p.scope, p.github_scope, p.ttlSeconds],
+      [
+        p.state_hash,
+        p.browser_binding_hash,
+        p.client_id,
+        p.redirect_uri,
+        p.client_state,
+        p.code_challenge,
+        p.nonce,
+        p.scope,
+        p.github_scope,
+        p.ttlSeconds,
+      ],
     );
   }
 

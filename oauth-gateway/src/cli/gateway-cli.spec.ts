@@ -26,11 +26,22 @@ describe('npm run gateway:client', () => {
 
   const clients = () => JSON.parse(readFileSync(file, 'utf8')) as RegisteredClient[];
   /** The gateway's own view of the file: what the server will accept. */
-  const registry = () => new ClientRegistry({ GATEWAY_CLIENTS_FILE: file, GATEWAY_DEV_MODE: false } as GatewayEnv);
+  const registry = () =>
+    new ClientRegistry({ GATEWAY_CLIENTS_FILE: file, GATEWAY_DEV_MODE: false } as GatewayEnv);
 
   function add(...extra: string[]) {
     const run = io({ GATEWAY_CLIENTS_FILE: file, SERVICE_DOMAIN: 'https://auth.example.com' });
-    const code = runClientCommand(['add', '--name', 'Acme Trackeep', '--redirect-uri', 'https://tk.acme.com/api/v1/auth/oauth/callback', ...extra], run.cli);
+    const code = runClientCommand(
+      [
+        'add',
+        '--name',
+        'Acme Trackeep',
+        '--redirect-uri',
+        'https://tk.acme.com/api/v1/auth/oauth/callback',
+        ...extra,
+      ],
+      run.cli,
+    );
     const id = /client_id:\s+(\S+)/.exec(run.out.join('\n'))?.[1] as string;
     const secret = /client_secret:\s+(\S+)/.exec(run.out.join('\n'))?.[1] as string;
     return { code, id, secret, ...run };
@@ -59,16 +70,30 @@ describe('npm run gateway:client', () => {
 
   it('refuses redirect URIs the server would refuse, writing nothing', () => {
     const run = io({ GATEWAY_CLIENTS_FILE: file });
-    expect(runClientCommand(['add', '--name', 'X', '--redirect-uri', 'http://localhost:3000/cb'], run.cli)).toBe(65);
+    expect(
+      runClientCommand(['add', '--name', 'X', '--redirect-uri', 'http://localhost:3000/cb'], run.cli),
+    ).toBe(65);
     expect(run.err.join('\n')).toMatch(/only for localhost in dev mode/);
-    expect(runClientCommand(['add', '--name', 'X', '--redirect-uri', 'https://x.example.com/cb#f'], run.cli)).toBe(65);
+    expect(
+      runClientCommand(['add', '--name', 'X', '--redirect-uri', 'https://x.example.com/cb#f'], run.cli),
+    ).toBe(65);
     expect(() => readFileSync(file)).toThrow();
-    expect(runClientCommand(['add', '--dev', '--name', 'X', '--redirect-uri', 'http://localhost:3000/cb'], run.cli)).toBe(0);
+    expect(
+      runClientCommand(
+        ['add', '--dev', '--name', 'X', '--redirect-uri', 'http://localhost:3000/cb'],
+        run.cli,
+      ),
+    ).toBe(0);
   });
 
   it('lists and edits a dev-mode file without --dev', () => {
     const dev = io({ GATEWAY_CLIENTS_FILE: file, GATEWAY_DEV_MODE: 'true' });
-    expect(runClientCommand(['add', '--name', 'Local', '--client-id', 'local', '--redirect-uri', 'http://localhost:3000/cb'], dev.cli)).toBe(0);
+    expect(
+      runClientCommand(
+        ['add', '--name', 'Local', '--client-id', 'local', '--redirect-uri', 'http://localhost:3000/cb'],
+        dev.cli,
+      ),
+    ).toBe(0);
     const run = io({ GATEWAY_CLIENTS_FILE: file });
     expect(runClientCommand(['list'], run.cli)).toBe(0);
     expect(runClientCommand(['rotate-secret', '--client-id', 'local'], run.cli)).toBe(0);

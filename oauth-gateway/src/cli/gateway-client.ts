@@ -112,7 +112,8 @@ export function runClientCommand(argv: string[], io: CliIo): number {
     return values.help ? 0 : 64;
   }
   const file = values.file ?? io.env['GATEWAY_CLIENTS_FILE'];
-  const devMode = values.dev ?? ['true', '1', 'yes', 'on'].includes((io.env['GATEWAY_DEV_MODE'] ?? '').toLowerCase());
+  const devMode =
+    values.dev ?? ['true', '1', 'yes', 'on'].includes((io.env['GATEWAY_DEV_MODE'] ?? '').toLowerCase());
   try {
     if (!file) throw new UsageError('no clients file: pass --file PATH or set GATEWAY_CLIENTS_FILE');
     const path = resolve(file);
@@ -127,8 +128,10 @@ export function runClientCommand(argv: string[], io: CliIo): number {
           return problem ? [`redirect URI "${uri}" ${problem}`] : [];
         });
         if (uriProblems.length) throw new ClientConfigError(uriProblems);
-        const id = values['client-id'] ?? `${slug(values.name) || 'trackeep'}-${randomBytes(3).toString('hex')}`;
-        if (clients.some((c) => c.client_id === id)) throw new UsageError(`client "${id}" is already registered`);
+        const id =
+          values['client-id'] ?? `${slug(values.name) || 'trackeep'}-${randomBytes(3).toString('hex')}`;
+        if (clients.some((c) => c.client_id === id))
+          throw new UsageError(`client "${id}" is already registered`);
         const secret = newSecret();
         const client: RegisteredClient = {
           client_id: id,
@@ -143,15 +146,22 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         io.out(`  client_id:     ${id}`);
         io.out(`  client_secret: ${secret}`);
         io.out('The secret is shown only now (the file keeps its SHA-256). Configure the instance with');
-        io.out(`  GATEWAY_URL=${io.env['SERVICE_DOMAIN'] ?? '<the gateway URL>'} GATEWAY_CLIENT_ID=${id} GATEWAY_CLIENT_SECRET=<the secret above>`);
+        io.out(
+          `  GATEWAY_URL=${io.env['SERVICE_DOMAIN'] ?? '<the gateway URL>'} GATEWAY_CLIENT_ID=${id} GATEWAY_CLIENT_SECRET=<the secret above>`,
+        );
         return 0;
       }
       case 'list': {
         const clients = readClients(path, false);
         if (!clients.length) io.out('No clients are registered.');
         for (const c of clients) {
-          const policy = [...c.allowed_orgs.map((o) => `org:${o}`), ...c.allowed_teams.map((t) => `team:${t}`)];
-          io.out(`${c.client_id}  "${c.name}"  secrets: ${c.client_secret_hashes.length}  policy: ${policy.length ? policy.join(', ') : 'any GitHub user'}`);
+          const policy = [
+            ...c.allowed_orgs.map((o) => `org:${o}`),
+            ...c.allowed_teams.map((t) => `team:${t}`),
+          ];
+          io.out(
+            `${c.client_id}  "${c.name}"  secrets: ${c.client_secret_hashes.length}  policy: ${policy.length ? policy.join(', ') : 'any GitHub user'}`,
+          );
           for (const uri of c.redirect_uris) io.out(`    ${uri}`);
         }
         return 0;
@@ -160,7 +170,9 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         const clients = readClients(path, false);
         const client = find(clients, values['client-id']);
         const secret = newSecret();
-        client.client_secret_hashes = [...client.client_secret_hashes, hashClientSecret(secret)].slice(-MAX_ACTIVE_SECRETS);
+        client.client_secret_hashes = [...client.client_secret_hashes, hashClientSecret(secret)].slice(
+          -MAX_ACTIVE_SECRETS,
+        );
         writeClients(path, clients);
         io.out(`New secret for ${client.client_id} (shown only now): ${secret}`);
         io.out('The previous secret stays valid. Once the instance uses the new one, run drop-old-secrets.');
@@ -182,7 +194,9 @@ export function runClientCommand(argv: string[], io: CliIo): number {
           path,
           clients.filter((c) => c !== client),
         );
-        io.out(`Removed ${client.client_id}. Its tokens stop working at once; already issued id_tokens expire within 5 minutes.`);
+        io.out(
+          `Removed ${client.client_id}. Its tokens stop working at once; already issued id_tokens expire within 5 minutes.`,
+        );
         return 0;
       }
       default:

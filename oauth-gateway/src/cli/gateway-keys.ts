@@ -37,7 +37,12 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { file: { type: 'string' }, alg: { type: 'string' }, kid: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        file: { type: 'string' },
+        alg: { type: 'string' },
+        kid: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     io.err(`gateway:keys: ${(err as Error).message}`);
@@ -55,48 +60,67 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
     if (!file) throw new UsageError('no keys file: pass --file PATH or set GATEWAY_SIGNING_KEYS_FILE');
     const path = resolve(file);
     const alg = (values.alg ?? 'ES256') as SigningAlgorithm;
-    if (!SIGNING_ALGORITHMS.includes(alg)) throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
+    if (!SIGNING_ALGORITHMS.includes(alg))
+      throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
     switch (command) {
       case 'generate': {
         if (existsSync(path)) throw new UsageError(`${path} exists; use "add" to rotate keys`);
         const key = await generateSigningJwk(alg);
         writeSigningKeysFile(path, { signing_kid: key.kid, keys: [key] });
-        io.out(`Wrote ${path} with ${alg} key ${key.kid} (signing). Mount it on every gateway replica as GATEWAY_SIGNING_KEYS_FILE.`);
+        io.out(
+          `Wrote ${path} with ${alg} key ${key.kid} (signing). Mount it on every gateway replica as GATEWAY_SIGNING_KEYS_FILE.`,
+        );
         return 0;
       }
       case 'add': {
         const current = readSigningKeysFile(path);
         const key = await generateSigningJwk(alg);
         writeSigningKeysFile(path, { ...current, keys: [...current.keys, key] });
-        io.out(`Added ${alg} key ${key.kid}: published once the replicas have the new file, not signing yet.`);
-        io.out(`After every replica serves it (and at least 15 minutes of JWKS caching), run: activate --kid ${key.kid}`);
+        io.out(
+          `Added ${alg} key ${key.kid}: published once the replicas have the new file, not signing yet.`,
+        );
+        io.out(
+          `After every replica serves it (and at least 15 minutes of JWKS caching), run: activate --kid ${key.kid}`,
+        );
         return 0;
       }
       case 'activate': {
         const current = readSigningKeysFile(path);
-        if (!values.kid || !current.keys.some((k) => k.kid === values.kid)) throw new UsageError(`--kid must name one of: ${current.keys.map((k) => k.kid).join(', ')}`);
+        if (!values.kid || !current.keys.some((k) => k.kid === values.kid))
+          throw new UsageError(`--kid must name one of: ${current.keys.map((k) => k.kid).join(', ')}`);
         writeSigningKeysFile(path, { ...current, signing_kid: values.kid });
-        io.out(`${values.kid} signs from now on. Keep ${current.signing_kid} published for at least 1 hour, then: remove --kid ${current.signing_kid}`);
+        io.out(
+          `${values.kid} signs from now on. Keep ${current.signing_kid} published for at least 1 hour, then: remove --kid ${current.signing_kid}`,
+        );
         return 0;
       }
       case 'remove': {
         const current = readSigningKeysFile(path);
-        if (!values.kid || !current.keys.some((k) => k.kid === values.kid)) throw new UsageError(`--kid must name one of: ${current.keys.map((k) => k.kid).join(', ')}`);
-        if (values.kid === current.signing_kid) throw new UsageError(`${values.kid} is the signing key; activate another key first`);
+        if (!values.kid || !current.keys.some((k) => k.kid === values.kid))
+          throw new UsageError(`--kid must name one of: ${current.keys.map((k) => k.kid).join(', ')}`);
+        if (values.kid === current.signing_kid)
+          throw new UsageError(`${values.kid} is the signing key; activate another key first`);
         writeSigningKeysFile(path, { ...current, keys: current.keys.filter((k) => k.kid !== values.kid) });
         io.out(`Removed ${values.kid}; tokens it signed no longer verify.`);
         return 0;
       }
       case 'list': {
         const current = readSigningKeysFile(path);
-        for (const k of current.keys) io.out(`${k.kid}  ${k.alg}  ${k.kid === current.signing_kid ? 'signing + published' : 'published'}`);
+        for (const k of current.keys)
+          io.out(
+            `${k.kid}  ${k.alg}  ${k.kid === current.signing_kid ? 'signing + published' : 'published'}`,
+          );
         return 0;
       }
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SigningKeysFileError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (
+      err instanceof UsageError ||
+      err instanceof SigningKeysFileError ||
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+    ) {
       io.err(`gateway:keys: ${(err as Error).message}`);
       return err instanceof UsageError ? 64 : 65;
     }

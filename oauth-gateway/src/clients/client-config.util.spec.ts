@@ -1,4 +1,11 @@
-import { ClientConfigError, hashClientSecret, parseClients, parseClientsJson, redirectUriProblem, type RegisteredClient } from './client-config.util';
+import {
+  ClientConfigError,
+  hashClientSecret,
+  parseClients,
+  parseClientsJson,
+  redirectUriProblem,
+  type RegisteredClient,
+} from './client-config.util';
 
 const prod = { devMode: false };
 const dev = { devMode: true };
@@ -27,8 +34,12 @@ function problems(raw: unknown, rules = prod): string[] {
 
 describe('registered clients', () => {
   it('accepts the shape tools/stack and generate-secrets write', () => {
-    const text = JSON.stringify([client({ redirect_uris: ['http://localhost:3000/api/v1/auth/oauth/callback'] })]);
-    expect(parseClientsJson(text, dev)).toEqual([expect.objectContaining({ client_id: 'trackeep-local', allowed_orgs: [], allowed_teams: [] })]);
+    const text = JSON.stringify([
+      client({ redirect_uris: ['http://localhost:3000/api/v1/auth/oauth/callback'] }),
+    ]);
+    expect(parseClientsJson(text, dev)).toEqual([
+      expect.objectContaining({ client_id: 'trackeep-local', allowed_orgs: [], allowed_teams: [] }),
+    ]);
   });
 
   it('defaults missing allowed_orgs / allowed_teams to no policy', () => {
@@ -37,15 +48,23 @@ describe('registered clients', () => {
   });
 
   it('stores secrets as sha256:<hex>', () => {
-    expect(hashClientSecret('abc')).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(hashClientSecret('abc')).toBe(
+      'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 
   it('allows at most two active secrets (rotation) and at least one', () => {
     const h = hashClientSecret;
     expect(problems([client({ client_secret_hashes: [h('a'), h('b')] })])).toEqual([]);
-    expect(problems([client({ client_secret_hashes: [h('a'), h('b'), h('c')] })])).toEqual([expect.stringMatching(/1 or 2 entries/)]);
-    expect(problems([client({ client_secret_hashes: [] })])).toEqual([expect.stringMatching(/1 or 2 entries/)]);
-    expect(problems([client({ client_secret_hashes: ['plaintext-secret'] })])).toEqual([expect.stringMatching(/sha256:<64 lower-case hex>/)]);
+    expect(problems([client({ client_secret_hashes: [h('a'), h('b'), h('c')] })])).toEqual([
+      expect.stringMatching(/1 or 2 entries/),
+    ]);
+    expect(problems([client({ client_secret_hashes: [] })])).toEqual([
+      expect.stringMatching(/1 or 2 entries/),
+    ]);
+    expect(problems([client({ client_secret_hashes: ['plaintext-secret'] })])).toEqual([
+      expect.stringMatching(/sha256:<64 lower-case hex>/),
+    ]);
   });
 
   it('requires https redirect URIs in production and allows loopback http only in dev mode', () => {

@@ -33,11 +33,23 @@ const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
 const SECRET_HASH = /^sha256:[0-9a-f]{64}$/;
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const TEAM = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/;
-const KNOWN_FIELDS = new Set(['client_id', 'name', 'client_secret_hashes', 'redirect_uris', 'allowed_orgs', 'allowed_teams']);
+const KNOWN_FIELDS = new Set([
+  'client_id',
+  'name',
+  'client_secret_hashes',
+  'redirect_uris',
+  'allowed_orgs',
+  'allowed_teams',
+]);
 
 /** localhost, *.localhost (RFC 6761: always loopback in browsers), 127.0.0.0/8 and [::1]. */
 export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127(\.\d{1,3}){3}$/.test(hostname) ||
+    hostname === '[::1]'
+  );
 }
 
 /** Why a redirect URI may not be registered, or null when it may. */
@@ -53,7 +65,9 @@ export function redirectUriProblem(uri: string, rules: ClientRules): string | nu
   if (url.hash || uri.includes('#')) return 'must not contain a fragment';
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
-    return rules.devMode ? null : 'uses http, which is allowed only for localhost in dev mode (GATEWAY_DEV_MODE=true); use https';
+    return rules.devMode
+      ? null
+      : 'uses http, which is allowed only for localhost in dev mode (GATEWAY_DEV_MODE=true); use https';
   }
   return 'must use https';
 }
@@ -67,7 +81,12 @@ function stringList(value: unknown, field: string, where: string, problems: stri
   return value as string[];
 }
 
-function parseClient(raw: unknown, index: number, rules: ClientRules, problems: string[]): RegisteredClient | null {
+function parseClient(
+  raw: unknown,
+  index: number,
+  rules: ClientRules,
+  problems: string[],
+): RegisteredClient | null {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     problems.push(`client #${index + 1}: expected an object`);
     return null;
@@ -76,8 +95,10 @@ function parseClient(raw: unknown, index: number, rules: ClientRules, problems: 
   const id = typeof obj['client_id'] === 'string' ? obj['client_id'] : '';
   const where = id ? `client "${id}"` : `client #${index + 1}`;
   const before = problems.length;
-  for (const key of Object.keys(obj)) if (!KNOWN_FIELDS.has(key)) problems.push(`${where}: unknown field "${key}"`);
-  if (!CLIENT_ID.test(id)) problems.push(`${where}: client_id must be 3-64 characters of letters, digits, ".", "_" or "-"`);
+  for (const key of Object.keys(obj))
+    if (!KNOWN_FIELDS.has(key)) problems.push(`${where}: unknown field "${key}"`);
+  if (!CLIENT_ID.test(id))
+    problems.push(`${where}: client_id must be 3-64 characters of letters, digits, ".", "_" or "-"`);
   const name = typeof obj['name'] === 'string' && obj['name'].trim() ? obj['name'].trim() : '';
   if (!name) problems.push(`${where}: name must be a non-empty string`);
 
@@ -85,7 +106,9 @@ function parseClient(raw: unknown, index: number, rules: ClientRules, problems: 
   if (hashes.length < 1 || hashes.length > MAX_ACTIVE_SECRETS) {
     problems.push(`${where}: client_secret_hashes must hold 1 or ${MAX_ACTIVE_SECRETS} entries`);
   }
-  for (const h of hashes) if (!SECRET_HASH.test(h)) problems.push(`${where}: each secret hash must look like "sha256:<64 lower-case hex>"`);
+  for (const h of hashes)
+    if (!SECRET_HASH.test(h))
+      problems.push(`${where}: each secret hash must look like "sha256:<64 lower-case hex>"`);
 
   const uris = stringList(obj['redirect_uris'], 'redirect_uris', where, problems);
   if (uris.length < 1) problems.push(`${where}: redirect_uris must list at least one URI`);
@@ -95,12 +118,23 @@ function parseClient(raw: unknown, index: number, rules: ClientRules, problems: 
   }
 
   const orgs = stringList(obj['allowed_orgs'], 'allowed_orgs', where, problems);
-  for (const org of orgs) if (!GITHUB_LOGIN.test(org)) problems.push(`${where}: allowed_orgs entry "${org}" is not a GitHub organisation login`);
+  for (const org of orgs)
+    if (!GITHUB_LOGIN.test(org))
+      problems.push(`${where}: allowed_orgs entry "${org}" is not a GitHub organisation login`);
   const teams = stringList(obj['allowed_teams'], 'allowed_teams', where, problems);
-  for (const team of teams) if (!TEAM.test(team)) problems.push(`${where}: allowed_teams entry "${team}" must look like "org/team-slug"`);
+  for (const team of teams)
+    if (!TEAM.test(team))
+      problems.push(`${where}: allowed_teams entry "${team}" must look like "org/team-slug"`);
 
   if (problems.length > before) return null;
-  return { client_id: id, name, client_secret_hashes: hashes, redirect_uris: uris, allowed_orgs: orgs, allowed_teams: teams };
+  return {
+    client_id: id,
+    name,
+    client_secret_hashes: hashes,
+    redirect_uris: uris,
+    allowed_orgs: orgs,
+    allowed_teams: teams,
+  };
 }
 
 /** Validates the whole clients array; throws ClientConfigError listing every problem. */

@@ -10,9 +10,17 @@ describe(ClientRegistry.name, () => {
       client_secret_hashes: [hashClientSecret('old-secret'), hashClientSecret('new-secret')],
       redirect_uris: ['https://r.example.com/cb'],
     },
-    { client_id: 'other', name: 'Other', client_secret_hashes: [hashClientSecret('other-secret')], redirect_uris: ['https://o.example.com/cb'] },
+    {
+      client_id: 'other',
+      name: 'Other',
+      client_secret_hashes: [hashClientSecret('other-secret')],
+      redirect_uris: ['https://o.example.com/cb'],
+    },
   ];
-  const sut = new ClientRegistry({ GATEWAY_DEV_MODE: false, GATEWAY_CLIENTS: JSON.stringify(clients) } as GatewayEnv);
+  const sut = new ClientRegistry({
+    GATEWAY_DEV_MODE: false,
+    GATEWAY_CLIENTS: JSON.stringify(clients),
+  } as GatewayEnv);
 
   it('accepts either of two active secrets during a rotation', () => {
     expect(sut.authenticate('rotating', 'old-secret')?.client_id).toBe('rotating');
@@ -31,6 +39,8 @@ describe(ClientRegistry.name, () => {
   });
 
   it('names GATEWAY_CLIENTS when the JSON is invalid', () => {
-    expect(() => new ClientRegistry({ GATEWAY_DEV_MODE: false, GATEWAY_CLIENTS: '[{}]' } as GatewayEnv)).toThrow(/GATEWAY_CLIENTS: client #1/);
+    expect(
+      () => new ClientRegistry({ GATEWAY_DEV_MODE: false, GATEWAY_CLIENTS: '[{}]' } as GatewayEnv),
+    ).toThrow(/GATEWAY_CLIENTS: client #1/);
   });
 });

@@ -3,7 +3,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { EnvValidationError } from '@trackeep/server-core';
 import { GatewayEnv } from '../config/gateway-env';
-import { ClientConfigError, hashClientSecret, parseClientsJson, type RegisteredClient } from './client-config.util';
+import {
+  ClientConfigError,
+  hashClientSecret,
+  parseClientsJson,
+  type RegisteredClient,
+} from './client-config.util';
 
 /** How often, at most, the clients file is checked for changes (a stat call). */
 const FILE_CHECK_INTERVAL_MS = 2000;
@@ -66,7 +71,9 @@ export class ClientRegistry {
       this.loadFile(false);
     } catch (err) {
       const detail = err instanceof ClientConfigError ? err.problems.join('; ') : (err as Error).message;
-      this.logger.error(`GATEWAY_CLIENTS_FILE changed but is invalid, keeping the previous clients: ${detail}`);
+      this.logger.error(
+        `GATEWAY_CLIENTS_FILE changed but is invalid, keeping the previous clients: ${detail}`,
+      );
     }
   }
 
@@ -78,7 +85,8 @@ export class ClientRegistry {
     const clients = parseClientsJson(readFileSync(path, 'utf8'), { devMode: this.env.GATEWAY_DEV_MODE });
     this.fileStamp = stamp;
     this.use(clients);
-    if (!initial) this.logger.log(`reloaded ${clients.length} registered client(s) from GATEWAY_CLIENTS_FILE`);
+    if (!initial)
+      this.logger.log(`reloaded ${clients.length} registered client(s) from GATEWAY_CLIENTS_FILE`);
   }
 
   private use(clients: RegisteredClient[]): void {

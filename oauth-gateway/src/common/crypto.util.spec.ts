@@ -1,8 +1,18 @@
-import { constantTimeEqual, derivedPkceVerifier, openWithCode, pkceChallenge, randomToken, sealWithCode, sha256Hex } from './crypto.util';
+import {
+  constantTimeEqual,
+  derivedPkceVerifier,
+  openWithCode,
+  pkceChallenge,
+  randomToken,
+  sealWithCode,
+  sha256Hex,
+} from './crypto.util';
 
 describe('crypto utilities', () => {
   it('computes the RFC 7636 appendix B S256 challenge', () => {
-    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('makes 256-bit URL-safe random tokens', () => {

@@ -13,7 +13,9 @@ export class OAuthError extends HttpException {
   }
 
   static invalidClient(description = 'client authentication failed'): OAuthError {
-    return new OAuthError('invalid_client', description, 401, { 'WWW-Authenticate': 'Basic realm="oauth-gateway", charset="UTF-8"' });
+    return new OAuthError('invalid_client', description, 401, {
+      'WWW-Authenticate': 'Basic realm="oauth-gateway", charset="UTF-8"',
+    });
   }
 
   static invalidGrant(description: string): OAuthError {
@@ -32,6 +34,8 @@ export class OAuthErrorFilter implements ExceptionFilter {
     for (const [name, value] of Object.entries(exception.headers)) res.setHeader(name, value);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
-    res.status(exception.getStatus()).json({ error: exception.error, error_description: exception.description });
+    res
+      .status(exception.getStatus())
+      .json({ error: exception.error, error_description: exception.description });
   }
 }

@@ -26,18 +26,38 @@ describe(parseGatewayEnv.name, () => {
   });
 
   it('requires an https issuer outside dev mode, and a loopback one in dev mode', () => {
-    expect(problems({ ...base, SERVICE_DOMAIN: 'http://auth.example.com' })).toEqual([expect.stringMatching(/^SERVICE_DOMAIN: expected an https:\/\/ URL/)]);
+    expect(problems({ ...base, SERVICE_DOMAIN: 'http://auth.example.com' })).toEqual([
+      expect.stringMatching(/^SERVICE_DOMAIN: expected an https:\/\/ URL/),
+    ]);
     expect(problems({ ...base, SERVICE_DOMAIN: 'http://localhost:3100' })).toHaveLength(1);
-    expect(problems({ ...base, SERVICE_DOMAIN: 'http://localhost:3100', GATEWAY_DEV_MODE: 'true' })).toEqual([]);
-    expect(problems({ ...base, SERVICE_DOMAIN: 'http://gateway.localhost:3100', GATEWAY_DEV_MODE: 'true' })).toEqual([]);
-    expect(problems({ ...base, SERVICE_DOMAIN: 'http://auth.example.com', GATEWAY_DEV_MODE: 'true' })).toHaveLength(1);
+    expect(problems({ ...base, SERVICE_DOMAIN: 'http://localhost:3100', GATEWAY_DEV_MODE: 'true' })).toEqual(
+      [],
+    );
+    expect(
+      problems({ ...base, SERVICE_DOMAIN: 'http://gateway.localhost:3100', GATEWAY_DEV_MODE: 'true' }),
+    ).toEqual([]);
+    expect(
+      problems({ ...base, SERVICE_DOMAIN: 'http://auth.example.com', GATEWAY_DEV_MODE: 'true' }),
+    ).toHaveLength(1);
   });
 
   it('requires exactly one source of clients and, outside dev mode, a keys file', () => {
     const { GATEWAY_CLIENTS_FILE: _c, GATEWAY_SIGNING_KEYS_FILE: _k, ...bare } = base;
-    expect(problems(bare)).toEqual([expect.stringMatching(/^GATEWAY_CLIENTS_FILE: expected the registered clients/), expect.stringMatching(/^GATEWAY_SIGNING_KEYS_FILE: expected the path/)]);
-    expect(problems({ ...base, GATEWAY_CLIENTS: '[]' })).toEqual([expect.stringMatching(/either GATEWAY_CLIENTS or GATEWAY_CLIENTS_FILE, not both/)]);
-    expect(problems({ ...bare, GATEWAY_CLIENTS: '[]', GATEWAY_DEV_MODE: 'true', SERVICE_DOMAIN: 'http://localhost:3100' })).toEqual([]);
+    expect(problems(bare)).toEqual([
+      expect.stringMatching(/^GATEWAY_CLIENTS_FILE: expected the registered clients/),
+      expect.stringMatching(/^GATEWAY_SIGNING_KEYS_FILE: expected the path/),
+    ]);
+    expect(problems({ ...base, GATEWAY_CLIENTS: '[]' })).toEqual([
+      expect.stringMatching(/either GATEWAY_CLIENTS or GATEWAY_CLIENTS_FILE, not both/),
+    ]);
+    expect(
+      problems({
+        ...bare,
+        GATEWAY_CLIENTS: '[]',
+        GATEWAY_DEV_MODE: 'true',
+        SERVICE_DOMAIN: 'http://localhost:3100',
+      }),
+    ).toEqual([]);
   });
 
   it('derives the callback, GitHub host and GraphQL URL for github.com', () => {
@@ -52,17 +72,41 @@ describe(parseGatewayEnv.name, () => {
   });
 
   it('derives the GraphQL URL of GitHub Enterprise Server from its /api/v3 base', () => {
-    const urls = gatewayUrls(parseGatewayEnv({ ...base, GITHUB_WEB_URL: 'https://ghe.corp.example', GITHUB_API_URL: 'https://ghe.corp.example/api/v3/' }));
-    expect(urls).toMatchObject({ githubApiUrl: 'https://ghe.corp.example/api/v3', githubGraphqlUrl: 'https://ghe.corp.example/api/graphql', githubHost: 'ghe.corp.example' });
+    const urls = gatewayUrls(
+      parseGatewayEnv({
+        ...base,
+        GITHUB_WEB_URL: 'https://ghe.corp.example',
+        GITHUB_API_URL: 'https://ghe.corp.example/api/v3/',
+      }),
+    );
+    expect(urls).toMatchObject({
+      githubApiUrl: 'https://ghe.corp.example/api/v3',
+      githubGraphqlUrl: 'https://ghe.corp.example/api/graphql',
+      githubHost: 'ghe.corp.example',
+    });
   });
 
   it('derives the GraphQL URL of GHE.com', () => {
-    const urls = gatewayUrls(parseGatewayEnv({ ...base, GITHUB_WEB_URL: 'https://acme.ghe.com', GITHUB_API_URL: 'https://api.acme.ghe.com' }));
-    expect(urls).toMatchObject({ githubGraphqlUrl: 'https://api.acme.ghe.com/graphql', githubHost: 'acme.ghe.com' });
+    const urls = gatewayUrls(
+      parseGatewayEnv({
+        ...base,
+        GITHUB_WEB_URL: 'https://acme.ghe.com',
+        GITHUB_API_URL: 'https://api.acme.ghe.com',
+      }),
+    );
+    expect(urls).toMatchObject({
+      githubGraphqlUrl: 'https://api.acme.ghe.com/graphql',
+      githubHost: 'acme.ghe.com',
+    });
   });
 
   it('lists CORS origins and refuses values that are not origins', () => {
-    expect(parseGatewayEnv({ ...base, CORS_ALLOWED_ORIGINS: 'https://a.example.com, https://b.example.com' }).CORS_ALLOWED_ORIGINS).toEqual(['https://a.example.com', 'https://b.example.com']);
-    expect(problems({ ...base, CORS_ALLOWED_ORIGINS: '*' })).toEqual([expect.stringMatching(/^CORS_ALLOWED_ORIGINS:/)]);
+    expect(
+      parseGatewayEnv({ ...base, CORS_ALLOWED_ORIGINS: 'https://a.example.com, https://b.example.com' })
+        .CORS_ALLOWED_ORIGINS,
+    ).toEqual(['https://a.example.com', 'https://b.example.com']);
+    expect(problems({ ...base, CORS_ALLOWED_ORIGINS: '*' })).toEqual([
+      expect.stringMatching(/^CORS_ALLOWED_ORIGINS:/),
+    ]);
   });
 });

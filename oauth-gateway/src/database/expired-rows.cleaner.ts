@@ -15,7 +15,10 @@ export class ExpiredRowsCleaner implements OnApplicationBootstrap, OnApplication
   constructor(private readonly sql: Sql) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run().catch((err: Error) => this.logger.warn(`cleanup failed: ${err.message}`)), EVERY_MS);
+    this.timer = setInterval(
+      () => void this.run().catch((err: Error) => this.logger.warn(`cleanup failed: ${err.message}`)),
+      EVERY_MS,
+    );
     this.timer.unref();
   }
 
@@ -25,8 +28,12 @@ export class ExpiredRowsCleaner implements OnApplicationBootstrap, OnApplication
 
   async run(): Promise<number> {
     const deleted = await Promise.all([
-      this.sql.rows(`DELETE FROM pending_authorizations WHERE expires_at < now() - interval '1 hour' RETURNING 1`),
-      this.sql.rows(`DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day' RETURNING 1`),
+      this.sql.rows(
+        `DELETE FROM pending_authorizations WHERE expires_at < now() - interval '1 hour' RETURNING 1`,
+      ),
+      this.sql.rows(
+        `DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day' RETURNING 1`,
+      ),
       this.sql.rows(`DELETE FROM access_tokens WHERE expires_at < now() - interval '1 day' RETURNING 1`),
     ]);
     return deleted.reduce((n, rows) => n + rows.length, 0);

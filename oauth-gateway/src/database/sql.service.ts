@@ -22,7 +22,9 @@ export class Sql {
   }
 
   async transaction<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) => work((text, params) => run(manager.queryRunner as QueryRunner, text, params ?? [])));
+    return this.dataSource.transaction((manager) =>
+      work((text, params) => run(manager.queryRunner as QueryRunner, text, params ?? [])),
+    );
   }
 }
 

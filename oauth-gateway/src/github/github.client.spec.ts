@@ -16,7 +16,12 @@ describe(GithubClient.name, () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', body, authorization: req.headers.authorization });
+        seen.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          body,
+          authorization: req.headers.authorization,
+        });
         handler(req, res, body);
       });
     });
@@ -34,14 +39,20 @@ describe(GithubClient.name, () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   beforeEach(() => (seen.length = 0));
 
-  const json = (status: number, body: unknown): Handler => (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+  const json =
+    (status: number, body: unknown): Handler =>
+    (_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
 
   it('exchanges the code with the app credentials, PKCE verifier and callback, normalising the scope list', async () => {
     handler = json(200, { access_token: 'gho_x', token_type: 'bearer', scope: 'repo,read:user,user:email' });
-    await expect(sut.exchangeCode('gh-code', 'verifier-123')).resolves.toEqual({ access_token: 'gho_x', token_type: 'bearer', scope: 'repo read:user user:email' });
+    await expect(sut.exchangeCode('gh-code', 'verifier-123')).resolves.toEqual({
+      access_token: 'gho_x',
+      token_type: 'bearer',
+      scope: 'repo read:user user:email',
+    });
     const form = new URLSearchParams(seen[0]?.body);
     expect(seen[0]?.url).toBe('/login/oauth/access_token');
     expect(Object.fromEntries(form)).toEqual({
@@ -54,14 +65,27 @@ describe(GithubClient.name, () => {
   });
 
   it('passes on expires_in of expiring (GitHub App) tokens but never the refresh token', async () => {
-    handler = json(200, { access_token: 'ghu_x', token_type: 'bearer', scope: '', expires_in: 28800, refresh_token: 'ghr_x', refresh_token_expires_in: 15897600 });
+    handler = json(200, {
+      access_token: 'ghu_x',
+      token_type: 'bearer',
+      scope: '',
+      expires_in: 28800,
+      refresh_token: 'ghr_x',
+      refresh_token_expires_in: 15897600,
+    });
     const token = await sut.exchangeCode('c', 'v');
     expect(token).toEqual({ access_token: 'ghu_x', token_type: 'bearer', scope: '', expires_in: 28800 });
   });
 
   it('treats GitHub’s 200-with-error answer as a refusal', async () => {
-    handler = json(200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' });
-    await expect(sut.exchangeCode('c', 'v')).rejects.toMatchObject({ kind: 'rejected', message: 'token exchange refused: bad_verification_code' });
+    handler = json(200, {
+      error: 'bad_verification_code',
+      error_description: 'The code passed is incorrect or expired.',
+    });
+    await expect(sut.exchangeCode('c', 'v')).rejects.toMatchObject({
+      kind: 'rejected',
+      message: 'token exchange refused: bad_verification_code',
+    });
   });
 
   it('reports 5xx and unreachable GitHub as unavailable', async () => {
@@ -74,13 +98,27 @@ describe(GithubClient.name, () => {
   it('reads the numeric id and the primary verified email, with the token as a bearer', async () => {
     handler = (req, res, body) =>
       req.url === '/api/v3/user'
-        ? json(200, { id: 42, login: 'mona', name: '', email: 'public@example.com', avatar_url: 'https://a/42' })(req, res, body)
+        ? json(200, {
+            id: 42,
+            login: 'mona',
+            name: '',
+            email: 'public@example.com',
+            avatar_url: 'https://a/42',
+          })(req, res, body)
         : json(200, [
             { email: 'unverified@example.com', primary: true, verified: false },
             { email: 'secondary@example.com', primary: false, verified: true },
           ])(req, res, body);
     const identity = await sut.fetchIdentity('gho_token');
-    expect(identity).toEqual({ github_host: new URL(sutWebUrl()).host, github_id: 42, login: 'mona', name: null, email: 'public@example.com', email_verified: false, avatar_url: 'https://a/42' });
+    expect(identity).toEqual({
+      github_host: new URL(sutWebUrl()).host,
+      github_id: 42,
+      login: 'mona',
+      name: null,
+      email: 'public@example.com',
+      email_verified: false,
+      avatar_url: 'https://a/42',
+    });
     expect(seen.map((s) => s.authorization)).toEqual(['Bearer gho_token', 'Bearer gho_token']);
   });
 
@@ -122,7 +160,11 @@ describe(GithubClient.name, () => {
       res.end();
     };
     await expect(sut.revokeGrant('gho_revoke_me')).resolves.toBe('revoked');
-    expect(seen[0]).toMatchObject({ method: 'DELETE', url: '/api/v3/applications/app-id/grant', body: JSON.stringify({ access_token: 'gho_revoke_me' }) });
+    expect(seen[0]).toMatchObject({
+      method: 'DELETE',
+      url: '/api/v3/applications/app-id/grant',
+      body: JSON.stringify({ access_token: 'gho_revoke_me' }),
+    });
     expect(seen[0]?.authorization).toBe(`Basic ${Buffer.from('app-id:app-secret').toString('base64')}`);
     handler = json(404, { message: 'Not Found' });
     await expect(sut.revokeGrant('gone')).resolves.toBe('gone');

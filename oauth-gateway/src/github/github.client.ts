@@ -67,8 +67,15 @@ export class GithubClient {
       const reason = json && typeof json['error'] === 'string' ? json['error'] : `status ${res.status}`;
       throw new GithubError('rejected', `token exchange refused: ${reason}`);
     }
-    const scope = typeof json['scope'] === 'string' ? json['scope'].split(/[\s,]+/).filter(Boolean).join(' ') : '';
-    const expiresIn = typeof json['expires_in'] === 'number' ? json['expires_in'] : Number(json['expires_in']);
+    const scope =
+      typeof json['scope'] === 'string'
+        ? json['scope']
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .join(' ')
+        : '';
+    const expiresIn =
+      typeof json['expires_in'] === 'number' ? json['expires_in'] : Number(json['expires_in']);
     return {
       access_token: json['access_token'],
       token_type: typeof json['token_type'] === 'string' ? json['token_type'].toLowerCase() : 'bearer',
@@ -79,9 +86,17 @@ export class GithubClient {
 
   async fetchIdentity(token: string): Promise<GithubIdentity> {
     const userRes = await this.api(token, '/user');
-    if (userRes.status !== 200) throw new GithubError(userRes.status >= 500 ? 'unavailable' : 'rejected', `GET /user answered ${userRes.status}`);
+    if (userRes.status !== 200)
+      throw new GithubError(
+        userRes.status >= 500 ? 'unavailable' : 'rejected',
+        `GET /user answered ${userRes.status}`,
+      );
     const user = (await userRes.json()) as Record<string, unknown>;
-    if (typeof user['id'] !== 'number' || !Number.isSafeInteger(user['id']) || typeof user['login'] !== 'string') {
+    if (
+      typeof user['id'] !== 'number' ||
+      !Number.isSafeInteger(user['id']) ||
+      typeof user['login'] !== 'string'
+    ) {
       throw new GithubError('rejected', 'GET /user returned no numeric id or login');
     }
     let email: string | null = null;
@@ -89,8 +104,14 @@ export class GithubClient {
     // Needs user:email; without it (or on error) fall back to the public profile email, marked unverified.
     const emailsRes = await this.api(token, '/user/emails').catch(() => null);
     if (emailsRes?.status === 200) {
-      const emails = (await emailsRes.json().catch(() => [])) as Array<{ email?: unknown; primary?: unknown; verified?: unknown }>;
-      const primary = Array.isArray(emails) ? emails.find((e) => e.primary === true && e.verified === true && typeof e.email === 'string') : undefined;
+      const emails = (await emailsRes.json().catch(() => [])) as Array<{
+        email?: unknown;
+        primary?: unknown;
+        verified?: unknown;
+      }>;
+      const primary = Array.isArray(emails)
+        ? emails.find((e) => e.primary === true && e.verified === true && typeof e.email === 'string')
+        : undefined;
       if (primary) {
         email = primary.email as string;
         emailVerified = true;
@@ -110,13 +131,19 @@ export class GithubClient {
 
   /** 204 is the only "yes" (GitHub answers 302 when the asker is not a member, 404 when the user is not). */
   async isOrgMember(token: string, org: string, login: string): Promise<boolean> {
-    const res = await this.api(token, `/orgs/${encodeURIComponent(org)}/members/${encodeURIComponent(login)}`);
+    const res = await this.api(
+      token,
+      `/orgs/${encodeURIComponent(org)}/members/${encodeURIComponent(login)}`,
+    );
     return res.status === 204;
   }
 
   /** Only an explicit `"state": "active"` counts; pending invitations, errors and empty answers do not. */
   async isActiveTeamMember(token: string, org: string, teamSlug: string, login: string): Promise<boolean> {
-    const res = await this.api(token, `/orgs/${encodeURIComponent(org)}/teams/${encodeURIComponent(teamSlug)}/memberships/${encodeURIComponent(login)}`);
+    const res = await this.api(
+      token,
+      `/orgs/${encodeURIComponent(org)}/teams/${encodeURIComponent(teamSlug)}/memberships/${encodeURIComponent(login)}`,
+    );
     if (res.status !== 200) return false;
     const body = (await res.json().catch(() => null)) as { state?: unknown } | null;
     return body?.state === 'active';
@@ -127,12 +154,21 @@ export class GithubClient {
    * instance). 'gone' when GitHub no longer knows the token.
    */
   async revokeGrant(githubToken: string): Promise<'revoked' | 'gone'> {
-    const basic = Buffer.from(`${this.env.GITHUB_CLIENT_ID}:${this.env.GITHUB_CLIENT_SECRET}`).toString('base64');
-    const res = await this.call(`${this.urls.githubApiUrl}/applications/${encodeURIComponent(this.env.GITHUB_CLIENT_ID)}/grant`, {
-      method: 'DELETE',
-      headers: { authorization: `Basic ${basic}`, accept: 'application/vnd.github+json', 'content-type': 'application/json' },
-      body: JSON.stringify({ access_token: githubToken }),
-    });
+    const basic = Buffer.from(`${this.env.GITHUB_CLIENT_ID}:${this.env.GITHUB_CLIENT_SECRET}`).toString(
+      'base64',
+    );
+    const res = await this.call(
+      `${this.urls.githubApiUrl}/applications/${encodeURIComponent(this.env.GITHUB_CLIENT_ID)}/grant`,
+      {
+        method: 'DELETE',
+        headers: {
+          authorization: `Basic ${basic}`,
+          accept: 'application/vnd.github+json',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ access_token: githubToken }),
+      },
+    );
     if (res.status === 204) return 'revoked';
     if (res.status === 404 || res.status === 422) return 'gone';
     throw new GithubError('unavailable', `grant revocation answered ${res.status}`);
@@ -140,7 +176,11 @@ export class GithubClient {
 
   private api(token: string, path: string): Promise<Response> {
     return this.call(`${this.urls.githubApiUrl}${path}`, {
-      headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': '2022-11-28',
+      },
     });
   }
 
@@ -153,7 +193,10 @@ export class GithubClient {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (err) {
-      throw new GithubError('unavailable', `${new URL(url).pathname}: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`);
+      throw new GithubError(
+        'unavailable',
+        `${new URL(url).pathname}: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`,
+      );
     }
   }
 }

@@ -20,6 +20,9 @@ export class HealthController {
   @Get('readyz')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 }), () => this.migrations.isApplied()]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      () => this.migrations.isApplied(),
+    ]);
   }
 }

@@ -9,7 +9,10 @@ import { SigningKeys } from './signing-keys.service';
       inject: [GatewayEnv],
       useFactory: async (env: GatewayEnv) => {
         const keys = await SigningKeys.fromEnv(env);
-        if (keys.generatedAt) new Logger(SigningKeys.name).warn(`dev mode: generated a signing key in ${keys.generatedAt}; production needs GATEWAY_SIGNING_KEYS_FILE`);
+        if (keys.generatedAt)
+          new Logger(SigningKeys.name).warn(
+            `dev mode: generated a signing key in ${keys.generatedAt}; production needs GATEWAY_SIGNING_KEYS_FILE`,
+          );
         return keys;
       },
     },

@@ -32,8 +32,14 @@ export function newKid(): string {
   return `${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function generateSigningJwk(alg: SigningAlgorithm = 'ES256', kid = newKid()): Promise<PrivateSigningJwk> {
-  const { privateKey } = await generateKeyPair(alg, alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true });
+export async function generateSigningJwk(
+  alg: SigningAlgorithm = 'ES256',
+  kid = newKid(),
+): Promise<PrivateSigningJwk> {
+  const { privateKey } = await generateKeyPair(
+    alg,
+    alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true },
+  );
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid, alg, use: 'sig' } as PrivateSigningJwk;
 }
@@ -41,7 +47,8 @@ export async function generateSigningJwk(alg: SigningAlgorithm = 'ES256', kid = 
 /** The public half, as published in the JWKS (private members never leave this function). */
 export function publicJwk(jwk: PrivateSigningJwk): JWK {
   const out: JWK = { use: 'sig' };
-  for (const member of PUBLIC_MEMBERS) if (jwk[member] !== undefined) (out as Record<string, unknown>)[member] = jwk[member];
+  for (const member of PUBLIC_MEMBERS)
+    if (jwk[member] !== undefined) (out as Record<string, unknown>)[member] = jwk[member];
   return out;
 }
 
@@ -53,20 +60,29 @@ export function parseSigningKeysFile(text: string): SigningKeysFile {
     throw new SigningKeysFileError(`not valid JSON (${(err as Error).message})`);
   }
   const obj = raw as Partial<SigningKeysFile> | null;
-  if (!obj || !Array.isArray(obj.keys) || obj.keys.length === 0) throw new SigningKeysFileError('expected {"keys": [private JWKs], "signing_kid": "..."} with at least one key');
+  if (!obj || !Array.isArray(obj.keys) || obj.keys.length === 0)
+    throw new SigningKeysFileError(
+      'expected {"keys": [private JWKs], "signing_kid": "..."} with at least one key',
+    );
   const kids = new Set<string>();
   for (const key of obj.keys) {
     const kid = key?.kid;
-    if (typeof kid !== 'string' || !KID.test(kid)) throw new SigningKeysFileError('every key needs a "kid" of 1-64 letters, digits, ".", "_" or "-"');
+    if (typeof kid !== 'string' || !KID.test(kid))
+      throw new SigningKeysFileError('every key needs a "kid" of 1-64 letters, digits, ".", "_" or "-"');
     if (kids.has(kid)) throw new SigningKeysFileError(`kid "${kid}" appears twice`);
     kids.add(kid);
-    if (!SIGNING_ALGORITHMS.includes(key.alg as SigningAlgorithm)) throw new SigningKeysFileError(`key "${kid}": "alg" must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
+    if (!SIGNING_ALGORITHMS.includes(key.alg as SigningAlgorithm))
+      throw new SigningKeysFileError(`key "${kid}": "alg" must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
     if (typeof key.d !== 'string') throw new SigningKeysFileError(`key "${kid}": not a private key (no "d")`);
-    const shape = key.alg === 'ES256' ? key.kty === 'EC' && key.crv === 'P-256' : key.kty === 'OKP' && key.crv === 'Ed25519';
+    const shape =
+      key.alg === 'ES256'
+        ? key.kty === 'EC' && key.crv === 'P-256'
+        : key.kty === 'OKP' && key.crv === 'Ed25519';
     if (!shape) throw new SigningKeysFileError(`key "${kid}": kty/crv do not match alg ${key.alg}`);
   }
   const signingKid = obj.signing_kid ?? obj.keys[0]?.kid;
-  if (typeof signingKid !== 'string' || !kids.has(signingKid)) throw new SigningKeysFileError(`signing_kid "${String(obj.signing_kid)}" is not one of the keys`);
+  if (typeof signingKid !== 'string' || !kids.has(signingKid))
+    throw new SigningKeysFileError(`signing_kid "${String(obj.signing_kid)}" is not one of the keys`);
   return { signing_kid: signingKid, keys: obj.keys as PrivateSigningJwk[] };
 }
 
@@ -87,7 +103,9 @@ export function writeSigningKeysFile(path: string, file: SigningKeysFile): void 
  * Dev mode: the file if it exists, else a new one with one ES256 key. Creation uses O_EXCL, so two replicas
  * starting together end up with the same file (the loser reads the winner's).
  */
-export async function readOrCreateDevSigningKeys(path: string): Promise<{ file: SigningKeysFile; created: boolean }> {
+export async function readOrCreateDevSigningKeys(
+  path: string,
+): Promise<{ file: SigningKeysFile; created: boolean }> {
   try {
     return { file: readSigningKeysFile(path), created: false };
   } catch (err) {
@@ -99,7 +117,8 @@ export async function readOrCreateDevSigningKeys(path: string): Promise<{ file: 
   try {
     writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { file: readSigningKeysFile(path), created: false };
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return { file: readSigningKeysFile(path), created: false };
     throw err;
   }
   return { file, created: true };

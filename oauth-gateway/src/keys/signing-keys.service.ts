@@ -36,7 +36,12 @@ export class SigningKeys {
         await keys.use(readSigningKeysFile(path));
       }
     } catch (err) {
-      const reason = err instanceof SigningKeysFileError ? err.message : (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+      const reason =
+        err instanceof SigningKeysFileError
+          ? err.message
+          : (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'file not found'
+            : (err as Error).message;
       throw new EnvValidationError([`GATEWAY_SIGNING_KEYS_FILE: cannot use "${path}": ${reason}`]);
     }
     return keys;

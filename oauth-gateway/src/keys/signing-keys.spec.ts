@@ -4,7 +4,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GatewayEnv } from '../config/gateway-env';
-import { generateSigningJwk, parseSigningKeysFile, readOrCreateDevSigningKeys, writeSigningKeysFile } from './signing-keys-file.util';
+import {
+  generateSigningJwk,
+  parseSigningKeysFile,
+  readOrCreateDevSigningKeys,
+  writeSigningKeysFile,
+} from './signing-keys-file.util';
 import { SigningKeys } from './signing-keys.service';
 
 describe('signing keys', () => {
@@ -41,22 +46,45 @@ describe('signing keys', () => {
 
   it.each([
     ['no keys', { keys: [] }, /at least one key/],
-    ['a public key only', { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k', alg: 'ES256' }] }, /not a private key/],
-    ['an HMAC key', { keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'k', alg: 'HS256' }] }, /"alg" must be one of ES256, EdDSA/],
+    [
+      'a public key only',
+      { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k', alg: 'ES256' }] },
+      /not a private key/,
+    ],
+    [
+      'an HMAC key',
+      { keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'k', alg: 'HS256' }] },
+      /"alg" must be one of ES256, EdDSA/,
+    ],
     ['alg none', { keys: [{ kty: 'EC', kid: 'k', alg: 'none', d: 'x' }] }, /"alg" must be one of/],
-    ['a curve that does not match alg', { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd', kid: 'k', alg: 'ES256' }] }, /do not match alg ES256/],
+    [
+      'a curve that does not match alg',
+      { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd', kid: 'k', alg: 'ES256' }] },
+      /do not match alg ES256/,
+    ],
     ['duplicate kids', 'DUP', /appears twice/],
     ['an unknown signing_kid', 'UNKNOWN', /signing_kid "nope" is not one of the keys/],
   ])('refuses a file with %s', async (_label, content, problem) => {
     const k = await generateSigningJwk('ES256', 'k');
-    const file = content === 'DUP' ? { keys: [k, k] } : content === 'UNKNOWN' ? { signing_kid: 'nope', keys: [k] } : content;
+    const file =
+      content === 'DUP'
+        ? { keys: [k, k] }
+        : content === 'UNKNOWN'
+          ? { signing_kid: 'nope', keys: [k] }
+          : content;
     expect(() => parseSigningKeysFile(JSON.stringify(file))).toThrow(problem);
   });
 
   it('outside dev mode, names the variable when the file is missing', async () => {
-    await expect(SigningKeys.fromEnv(env({ GATEWAY_SIGNING_KEYS_FILE: join(dir, 'missing.json') }))).rejects.toThrow(EnvValidationError);
-    await expect(SigningKeys.fromEnv(env({ GATEWAY_SIGNING_KEYS_FILE: join(dir, 'missing.json') }))).rejects.toMatchObject({
-      problems: [expect.stringMatching(/^GATEWAY_SIGNING_KEYS_FILE: cannot use ".*missing.json": file not found$/)],
+    await expect(
+      SigningKeys.fromEnv(env({ GATEWAY_SIGNING_KEYS_FILE: join(dir, 'missing.json') })),
+    ).rejects.toThrow(EnvValidationError);
+    await expect(
+      SigningKeys.fromEnv(env({ GATEWAY_SIGNING_KEYS_FILE: join(dir, 'missing.json') })),
+    ).rejects.toMatchObject({
+      problems: [
+        expect.stringMatching(/^GATEWAY_SIGNING_KEYS_FILE: cannot use ".*missing.json": file not found$/),
+      ],
     });
   });
 
@@ -65,14 +93,20 @@ describe('signing keys', () => {
     const first = await SigningKeys.fromEnv(env({ GATEWAY_DEV_MODE: true, GATEWAY_SIGNING_KEYS_FILE: file }));
     expect(first.generatedAt).toBe(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const second = await SigningKeys.fromEnv(env({ GATEWAY_DEV_MODE: true, GATEWAY_SIGNING_KEYS_FILE: file }));
+    const second = await SigningKeys.fromEnv(
+      env({ GATEWAY_DEV_MODE: true, GATEWAY_SIGNING_KEYS_FILE: file }),
+    );
     expect(second.generatedAt).toBeNull();
     expect(second.signingKid).toBe(first.signingKid);
   });
 
   it('in dev mode, two replicas starting together end up with the same key', async () => {
     const file = join(dir, 'race.json');
-    const results = await Promise.all([readOrCreateDevSigningKeys(file), readOrCreateDevSigningKeys(file), readOrCreateDevSigningKeys(file)]);
+    const results = await Promise.all([
+      readOrCreateDevSigningKeys(file),
+      readOrCreateDevSigningKeys(file),
+      readOrCreateDevSigningKeys(file),
+    ]);
     const onDisk = JSON.parse(readFileSync(file, 'utf8')).signing_kid;
     expect(results.map((r) => r.file.signing_kid)).toEqual([onDisk, onDisk, onDisk]);
     expect(results.filter((r) => r.created)).toHaveLength(1);
@@ -81,6 +115,8 @@ describe('signing keys', () => {
   it('in dev mode, still refuses a file that exists but is broken', async () => {
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{');
-    await expect(SigningKeys.fromEnv(env({ GATEWAY_DEV_MODE: true, GATEWAY_SIGNING_KEYS_FILE: file }))).rejects.toThrow(EnvValidationError);
+    await expect(
+      SigningKeys.fromEnv(env({ GATEWAY_DEV_MODE: true, GATEWAY_SIGNING_KEYS_FILE: file })),
+    ).rejects.toThrow(EnvValidationError);
   });
 });

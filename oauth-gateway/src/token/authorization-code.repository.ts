@@ -18,7 +18,9 @@ export interface AuthorizationCode {
   used_at: Date | null;
 }
 
-export type NewAuthorizationCode = Omit<AuthorizationCode, 'expires_at' | 'used_at' | 'auth_time'> & { ttlSeconds: number };
+export type NewAuthorizationCode = Omit<AuthorizationCode, 'expires_at' | 'used_at' | 'auth_time'> & {
+  ttlSeconds: number;
+};
 
 export type Redemption =
   | { outcome: 'redeemed'; code: AuthorizationCode & { expired: boolean } }
@@ -34,7 +36,18 @@ export class AuthorizationCodeRepository {
       `INSERT INTO authorization_codes
          (code_hash, client_id, redirect_uri, code_challenge, nonce, scope, subject, identity, github_token_sealed, auth_time, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now() + make_interval(secs => $10))`,
-      [c.code_hash, c.client_id, c.redirect_uri, c.code_challenge, c.nonce, c.scope, c.subject, JSON.stringify(c.identity), c.github_token_sealed, c.ttlSeconds],
+      [
+        c.code_hash,
+        c.client_id,
+        c.redirect_uri,
+        c.code_challenge,
+        c.nonce,
+        c.scope,
+        c.subject,
+        JSON.stringify(c.identity),
+        c.github_token_sealed,
+        c.ttlSeconds,
+      ],
     );
   }
 
@@ -52,10 +65,15 @@ export class AuthorizationCodeRepository {
         [codeHash],
       );
       if (code) {
-        await sql(`UPDATE authorization_codes SET github_token_sealed = NULL WHERE code_hash = $1`, [codeHash]);
+        await sql(`UPDATE authorization_codes SET github_token_sealed = NULL WHERE code_hash = $1`, [
+          codeHash,
+        ]);
         return { outcome: 'redeemed', code };
       }
-      const [seen] = await sql<{ used: boolean }>(`SELECT used_at IS NOT NULL AS used FROM authorization_codes WHERE code_hash = $1`, [codeHash]);
+      const [seen] = await sql<{ used: boolean }>(
+        `SELECT used_at IS NOT NULL AS used FROM authorization_codes WHERE code_hash = $1`,
+        [codeHash],
+      );
       return seen ? { outcome: 'replayed' } : { outcome: 'unknown' };
     });
   }

@@ -11,7 +11,10 @@ export class ClientAuthenticator {
   authenticate(authorization: string | undefined, body: Record<string, unknown>): RegisteredClient {
     const bodyId = body['client_id'];
     const bodySecret = body['client_secret'];
-    if ((bodyId !== undefined && typeof bodyId !== 'string') || (bodySecret !== undefined && typeof bodySecret !== 'string')) {
+    if (
+      (bodyId !== undefined && typeof bodyId !== 'string') ||
+      (bodySecret !== undefined && typeof bodySecret !== 'string')
+    ) {
       throw OAuthError.invalidRequest('client_id and client_secret must appear at most once');
     }
     let id: string;
@@ -19,7 +22,10 @@ export class ClientAuthenticator {
     if (authorization !== undefined) {
       const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
       if (!basic) throw OAuthError.invalidClient('unsupported Authorization scheme; use HTTP Basic');
-      if (bodySecret !== undefined) throw OAuthError.invalidRequest('use one client authentication method, not Basic and client_secret together');
+      if (bodySecret !== undefined)
+        throw OAuthError.invalidRequest(
+          'use one client authentication method, not Basic and client_secret together',
+        );
       const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw OAuthError.invalidClient('malformed Basic credentials');
@@ -30,12 +36,15 @@ export class ClientAuthenticator {
       } catch {
         throw OAuthError.invalidClient('malformed Basic credentials');
       }
-      if (bodyId !== undefined && bodyId !== id) throw OAuthError.invalidRequest('client_id in the body differs from the authenticated client');
+      if (bodyId !== undefined && bodyId !== id)
+        throw OAuthError.invalidRequest('client_id in the body differs from the authenticated client');
     } else if (typeof bodyId === 'string' && typeof bodySecret === 'string') {
       id = bodyId;
       secret = bodySecret;
     } else {
-      throw OAuthError.invalidClient('client authentication is required (HTTP Basic with client_id and client_secret)');
+      throw OAuthError.invalidClient(
+        'client authentication is required (HTTP Basic with client_id and client_secret)',
+      );
     }
     const client = this.clients.authenticate(id, secret);
     if (!client) throw OAuthError.invalidClient();

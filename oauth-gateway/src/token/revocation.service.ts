@@ -24,7 +24,8 @@ export class RevocationService {
     const token = body['token'];
     const hint = body['token_type_hint'];
     if (typeof token !== 'string' || !token) throw OAuthError.invalidRequest('token is required (once)');
-    if (hint !== undefined && typeof hint !== 'string') throw OAuthError.invalidRequest('token_type_hint must appear once');
+    if (hint !== undefined && typeof hint !== 'string')
+      throw OAuthError.invalidRequest('token_type_hint must appear once');
 
     if (hint === 'github_access_token') {
       try {
@@ -33,12 +34,17 @@ export class RevocationService {
       } catch (err) {
         if (!(err instanceof GithubError)) throw err;
         this.logger.warn(`GitHub grant revocation for client ${client.client_id} failed: ${err.message}`);
-        throw new OAuthError('temporarily_unavailable', 'GitHub could not be reached; try again', 503, { 'Retry-After': '30' });
+        throw new OAuthError('temporarily_unavailable', 'GitHub could not be reached; try again', 503, {
+          'Retry-After': '30',
+        });
       }
       return;
     }
     // Unknown, expired and foreign tokens are answered 200 as well (§2.2): nothing to learn from the answer.
-    if (token.startsWith(ACCESS_TOKEN_PREFIX) && (await this.tokens.revoke(sha256Hex(token), client.client_id))) {
+    if (
+      token.startsWith(ACCESS_TOKEN_PREFIX) &&
+      (await this.tokens.revoke(sha256Hex(token), client.client_id))
+    ) {
       this.logger.log(`client ${client.client_id} revoked a gateway access token`);
     }
   }

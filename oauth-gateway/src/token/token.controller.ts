@@ -35,7 +35,11 @@ export class TokenController {
 
   @Post('revoke')
   @HttpCode(200)
-  async revoke(@Req() req: Request, @Headers('authorization') authorization: string | undefined, @Body() body: Record<string, unknown> | undefined): Promise<void> {
+  async revoke(
+    @Req() req: Request,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: Record<string, unknown> | undefined,
+  ): Promise<void> {
     const form = formBody(req, body);
     const client = this.auth.authenticate(authorization, form);
     await this.revocation.revoke(client, form);
@@ -43,6 +47,7 @@ export class TokenController {
 }
 
 function formBody(req: Request, body: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (!req.is('application/x-www-form-urlencoded')) throw OAuthError.invalidRequest('the body must be application/x-www-form-urlencoded');
+  if (!req.is('application/x-www-form-urlencoded'))
+    throw OAuthError.invalidRequest('the body must be application/x-www-form-urlencoded');
   return body ?? {};
 }

@@ -12,7 +12,13 @@ import { TokenService } from './token.service';
 @Module({
   imports: [ClientsModule, GithubModule, KeysModule],
   controllers: [TokenController],
-  providers: [AccessTokenRepository, AuthorizationCodeRepository, ClientAuthenticator, RevocationService, TokenService],
+  providers: [
+    AccessTokenRepository,
+    AuthorizationCodeRepository,
+    ClientAuthenticator,
+    RevocationService,
+    TokenService,
+  ],
   exports: [AccessTokenRepository, AuthorizationCodeRepository],
 })
 export class TokenModule {}

@@ -1,6 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RegisteredClient } from '../clients/client-config.util';
-import { constantTimeEqual, openWithCode, pkceChallenge, randomToken, sha256Hex } from '../common/crypto.util';
+import {
+  constantTimeEqual,
+  openWithCode,
+  pkceChallenge,
+  randomToken,
+  sha256Hex,
+} from '../common/crypto.util';
 import { OAuthError } from '../common/oauth-error';
 import { GatewayEnv } from '../config/gateway-env';
 import { GithubClient, type GithubToken } from '../github/github.client';
@@ -66,25 +72,43 @@ export class TokenService {
   /** grant_type=authorization_code for an already authenticated client. */
   async exchange(client: RegisteredClient, body: Record<string, unknown>): Promise<TokenResponse> {
     const grantType = param(body, 'grant_type');
-    if (grantType !== 'authorization_code') throw new OAuthError('unsupported_grant_type', 'only grant_type=authorization_code is supported');
+    if (grantType !== 'authorization_code')
+      throw new OAuthError('unsupported_grant_type', 'only grant_type=authorization_code is supported');
     const code = param(body, 'code');
     const redirectUri = param(body, 'redirect_uri');
     const verifier = param(body, 'code_verifier');
-    if (!CODE_VERIFIER.test(verifier)) throw OAuthError.invalidRequest('code_verifier must be 43-128 characters of [A-Za-z0-9-._~]');
+    if (!CODE_VERIFIER.test(verifier))
+      throw OAuthError.invalidRequest('code_verifier must be 43-128 characters of [A-Za-z0-9-._~]');
 
     const codeHash = sha256Hex(code);
     const redemption = await this.codes.redeem(codeHash);
-    if (redemption.outcome === 'unknown') throw this.refuse(client, 'unknown code', 'the authorization code is invalid');
+    if (redemption.outcome === 'unknown')
+      throw this.refuse(client, 'unknown code', 'the authorization code is invalid');
     if (redemption.outcome === 'replayed') {
       const revoked = await this.tokens.revokeIssuedFromCode(codeHash);
-      throw this.refuse(client, `replayed code (revoked ${revoked} token(s) issued from it)`, 'the authorization code was already used');
+      throw this.refuse(
+        client,
+        `replayed code (revoked ${revoked} token(s) issued from it)`,
+        'the authorization code was already used',
+      );
     }
     // The code is spent from here on, whatever happens next: a guessed verifier gets one try.
     const issued = redemption.code;
     if (issued.expired) throw this.refuse(client, 'expired code', 'the authorization code has expired');
-    if (issued.client_id !== client.client_id) throw this.refuse(client, `code of client ${issued.client_id}`, 'the authorization code was issued to another client');
-    if (issued.redirect_uri !== redirectUri) throw this.refuse(client, 'redirect_uri mismatch', 'redirect_uri does not match the authorization request');
-    if (!constantTimeEqual(pkceChallenge(verifier), issued.code_challenge)) throw this.refuse(client, 'PKCE mismatch', 'code_verifier does not match the code_challenge');
+    if (issued.client_id !== client.client_id)
+      throw this.refuse(
+        client,
+        `code of client ${issued.client_id}`,
+        'the authorization code was issued to another client',
+      );
+    if (issued.redirect_uri !== redirectUri)
+      throw this.refuse(
+        client,
+        'redirect_uri mismatch',
+        'redirect_uri does not match the authorization request',
+      );
+    if (!constantTimeEqual(pkceChallenge(verifier), issued.code_challenge))
+      throw this.refuse(client, 'PKCE mismatch', 'code_verifier does not match the code_challenge');
 
     const github = this.openGithubToken(issued, code);
     const accessToken = `${ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
@@ -131,7 +155,11 @@ export class TokenService {
       if (!issued.github_token_sealed) throw new Error('no sealed token');
       return JSON.parse(openWithCode(issued.github_token_sealed, code)) as GithubToken;
     } catch {
-      throw this.refuse({ client_id: issued.client_id } as RegisteredClient, 'sealed GitHub token unreadable', 'the authorization code is invalid');
+      throw this.refuse(
+        { client_id: issued.client_id } as RegisteredClient,
+        'sealed GitHub token unreadable',
+        'the authorization code is invalid',
+      );
     }
   }
 

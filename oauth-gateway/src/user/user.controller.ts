@@ -14,7 +14,10 @@ export class UserController {
   ) {}
 
   @Get('me')
-  async me(@Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) res: Response) {
+  async me(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     res.setHeader('Cache-Control', 'no-store');
     const bearer = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorization?.trim() ?? '');
     const found = bearer ? await this.tokens.findActive(sha256Hex(bearer[1] as string)) : null;
@@ -22,7 +25,15 @@ export class UserController {
     const token = found && this.clients.get(found.client_id) ? found : null;
     if (!token) {
       res.setHeader('WWW-Authenticate', bearer ? 'Bearer error="invalid_token"' : 'Bearer');
-      throw new HttpException({ statusCode: 401, error: 'Unauthorized', message: 'a valid gateway access token is required', code: 'invalid_token' }, HttpStatus.UNAUTHORIZED);
+      throw new HttpException(
+        {
+          statusCode: 401,
+          error: 'Unauthorized',
+          message: 'a valid gateway access token is required',
+          code: 'invalid_token',
+        },
+        HttpStatus.UNAUTHORIZED,
+      );
     }
     return identityClaims(token.subject, token.identity);
   }

@@ -32,7 +32,11 @@ export async function mintCode(
 ): Promise<MintedCode> {
   const code = randomToken();
   const verifier = randomToken(48);
-  const githubToken: GithubToken = { access_token: `gho_${randomToken(27)}`, token_type: 'bearer', scope: 'read:user repo user:email' };
+  const githubToken: GithubToken = {
+    access_token: `gho_${randomToken(27)}`,
+    token_type: 'bearer',
+    scope: 'read:user repo user:email',
+  };
   await t.app.get(AuthorizationCodeRepository).create({
     code_hash: sha256Hex(code),
     client_id: client.client_id,

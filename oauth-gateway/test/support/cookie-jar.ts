@@ -24,7 +24,14 @@ export class CookieJar {
       const eq = (pair ?? '').indexOf('=');
       const name = (pair ?? '').slice(0, eq);
       const value = (pair ?? '').slice(eq + 1);
-      const cookie: StoredCookie = { value, path: '/', expiresAt: null, httpOnly: false, sameSite: null, secure: false };
+      const cookie: StoredCookie = {
+        value,
+        path: '/',
+        expiresAt: null,
+        httpOnly: false,
+        sameSite: null,
+        secure: false,
+      };
       for (const attr of attrs) {
         const [k = '', v = ''] = attr.split('=');
         const key = k.toLowerCase();
@@ -84,7 +91,12 @@ export interface Navigation {
  * GETs `url` and follows redirects with the jar. Stops before requesting a URL for which `stopAt` is true
  * (an instance's callback that no server answers in the test), or at the first non-redirect response.
  */
-export async function navigate(jar: CookieJar, url: string, stopAt: (url: string) => boolean = () => false, maxHops = 10): Promise<Navigation> {
+export async function navigate(
+  jar: CookieJar,
+  url: string,
+  stopAt: (url: string) => boolean = () => false,
+  maxHops = 10,
+): Promise<Navigation> {
   const hops: string[] = [];
   let current = url;
   let response: Response | null = null;
@@ -95,7 +107,8 @@ export async function navigate(jar: CookieJar, url: string, stopAt: (url: string
     response = await fetch(current, { redirect: 'manual', headers: cookie ? { cookie } : {} });
     jar.store(current, response);
     const location = response.headers.get('location');
-    if (response.status < 300 || response.status >= 400 || !location) return { url: current, response, hops, stopped: false };
+    if (response.status < 300 || response.status >= 400 || !location)
+      return { url: current, response, hops, stopped: false };
     await response.arrayBuffer();
     current = new URL(location, current).href;
   }

@@ -17,15 +17,24 @@ export async function signIn(
   options: { login: string | null; redirectUri: string; pauseAtGatewayCallback?: boolean },
 ): Promise<Navigation> {
   const atInstance = (url: string) => url.startsWith(options.redirectUri);
-  const atGatewayCallback = (url: string) => !!options.pauseAtGatewayCallback && new URL(url).pathname === '/auth/github/callback';
+  const atGatewayCallback = (url: string) =>
+    !!options.pauseAtGatewayCallback && new URL(url).pathname === '/auth/github/callback';
   const stop = (url: string) => atInstance(url) || atGatewayCallback(url);
   const first = await navigate(jar, authorizeUrl, stop);
-  if (first.stopped || first.response.status !== 200 || !new URL(first.url).pathname.startsWith('/login/oauth/authorize')) return first;
+  if (
+    first.stopped ||
+    first.response.status !== 200 ||
+    !new URL(first.url).pathname.startsWith('/login/oauth/authorize')
+  )
+    return first;
 
   const page = await first.response.text();
   const requestId = /name="request_id" value="([^"]+)"/.exec(page)?.[1];
   if (!requestId) throw new Error('the simulated GitHub consent page has no request_id');
-  const form = new URLSearchParams({ request_id: requestId, ...(options.login ? { login: options.login } : { decision: 'deny' }) });
+  const form = new URLSearchParams({
+    request_id: requestId,
+    ...(options.login ? { login: options.login } : { decision: 'deny' }),
+  });
   const action = new URL('/login/oauth/authorize', first.url).href;
   const cookie = jar.header(action);
   const posted = await fetch(action, {
@@ -48,6 +57,9 @@ export function resume(jar: CookieJar, url: string, redirectUri: string): Promis
 }
 
 export function callbackParams(nav: Navigation): URLSearchParams {
-  if (!nav.stopped) throw new Error(`the flow ended at ${nav.url} with status ${nav.response?.status}, not at the instance callback`);
+  if (!nav.stopped)
+    throw new Error(
+      `the flow ended at ${nav.url} with status ${nav.response?.status}, not at the instance callback`,
+    );
   return new URL(nav.url).searchParams;
 }

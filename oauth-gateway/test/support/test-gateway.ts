@@ -10,7 +10,11 @@ import { createApp } from '../../src/app/create-app';
 import { hashClientSecret, type RegisteredClient } from '../../src/clients/client-config.util';
 import { randomToken } from '../../src/common/crypto.util';
 import { parseGatewayEnv, type GatewayEnv } from '../../src/config/gateway-env';
-import { generateSigningJwk, writeSigningKeysFile, type SigningKeysFile } from '../../src/keys/signing-keys-file.util';
+import {
+  generateSigningJwk,
+  writeSigningKeysFile,
+  type SigningKeysFile,
+} from '../../src/keys/signing-keys-file.util';
 
 export const GATEWAY_TEMPLATE_DB = 'trackeep_gateway_template';
 
@@ -30,7 +34,13 @@ export interface ClientSpec {
 
 /** Instance A has an https and a dev http redirect URI; B is a second, unrelated instance. */
 export const DEFAULT_CLIENTS: ClientSpec[] = [
-  { client_id: 'instance-a', redirect_uris: ['https://app.example.com/api/v1/auth/oauth/callback', 'http://localhost:3000/api/v1/auth/oauth/callback'] },
+  {
+    client_id: 'instance-a',
+    redirect_uris: [
+      'https://app.example.com/api/v1/auth/oauth/callback',
+      'http://localhost:3000/api/v1/auth/oauth/callback',
+    ],
+  },
   { client_id: 'instance-b', redirect_uris: ['https://other.example.org/cb'] },
 ];
 
@@ -91,7 +101,10 @@ export function makeClients(specs: ClientSpec[]): Record<string, TestClient> {
         allowed_orgs: spec.allowed_orgs ?? [],
         allowed_teams: spec.allowed_teams ?? [],
       };
-      return [spec.client_id, { client_id: spec.client_id, secret, redirect_uri: spec.redirect_uris[0] as string, registered }];
+      return [
+        spec.client_id,
+        { client_id: spec.client_id, secret, redirect_uri: spec.redirect_uris[0] as string, registered },
+      ];
     }),
   );
 }
@@ -118,7 +131,12 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const github = options.github ?? { webUrl: 'http://127.0.0.1:9', apiUrl: 'http://127.0.0.1:9', clientId: 'gh-test-app', clientSecret: 'gh-test-secret' };
+  const github = options.github ?? {
+    webUrl: 'http://127.0.0.1:9',
+    apiUrl: 'http://127.0.0.1:9',
+    clientId: 'gh-test-app',
+    clientSecret: 'gh-test-secret',
+  };
   const env = parseGatewayEnv({
     NODE_ENV: 'test',
     DATABASE_URL: db.url,

@@ -22,7 +22,9 @@ export class GatewayState1764100000000 implements MigrationInterface {
         expires_at            timestamptz NOT NULL,
         consumed_at           timestamptz
       )`);
-    await q.query(`CREATE INDEX pending_authorizations_expires_at_idx ON pending_authorizations (expires_at)`);
+    await q.query(
+      `CREATE INDEX pending_authorizations_expires_at_idx ON pending_authorizations (expires_at)`,
+    );
 
     await q.query(`
       CREATE TABLE authorization_codes (
