@@ -3,7 +3,7 @@ import { createMetricsRegistry, httpMetricsMiddleware } from '@trackeep/server-c
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What a sync job covers; one label value per job type. */
-export type SyncJobKind = 'repo_full' | 'repo_incremental' | 'repo_stats' | 'user_repos' | 'other';
+export type SyncJobKind = 'repo_full' | 'repo_incremental' | 'repo_stats' | 'user_repos' | 'cycle' | 'maintenance' | 'other';
 export type SyncJobResult = 'succeeded' | 'failed' | 'retried';
 /** Rows written by a sync, by table. */
 export type SyncItemKind =
