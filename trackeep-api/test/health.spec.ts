@@ -18,7 +18,7 @@ describe('health endpoints', () => {
   it('GET /readyz is ready with the database reachable and all migrations applied', async () => {
     const res = await request(t.app.getHttpServer()).get('/readyz').expect(200);
     expect(res.body.status).toBe('ok');
-    expect(res.body.info).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' } });
+    expect(res.body.info).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' }, jobQueue: { status: 'up' } });
   });
 
   it('GET /readyz answers 503 when a migration is missing', async () => {

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { MigrationsHealthIndicator } from '@trackeep/server-core';
 import { Public } from '../auth/public.decorator';
+import { JobQueueHealthIndicator } from './job-queue.health';
 
 @ApiTags('health')
 @Public()
@@ -12,6 +13,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly migrations: MigrationsHealthIndicator,
+    private readonly jobQueue: JobQueueHealthIndicator,
   ) {}
 
   /** Liveness: the process answers. Never touches dependencies, so a slow database cannot get us killed. */
@@ -20,10 +22,14 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: database reachable and every migration applied. */
+  /** Readiness: database reachable, every migration applied, job queue usable. */
   @Get('readyz')
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 }), () => this.migrations.isApplied()]);
+    return this.health.check([
+      () => this.db.pingCheck('database', { timeout: 2000 }),
+      () => this.migrations.isApplied(),
+      () => this.jobQueue.isUp(),
+    ]);
   }
 }
