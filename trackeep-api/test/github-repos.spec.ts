@@ -125,6 +125,20 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     expect((await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required).toBe(false);
   });
 
+  it('counts the GitHub requests it makes in /metrics', async () => {
+    const metricValue = async () => {
+      const text = await (await h.http().get('/metrics')).text;
+      return [...text.matchAll(/^trackeep_github_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    await db.query('DELETE FROM github_etags');
+    const before = await metricValue();
+    const simBefore = h.sim.stats().rest.requests;
+    await list().expect(200);
+    const made = h.sim.stats().rest.requests - simBefore;
+    expect(made).toBeGreaterThan(0);
+    expect((await metricValue()) - before).toBe(made);
+  });
+
   it('answers 429 rate_limited when the primary limit is exhausted (never waits an hour in a request; runs last: the limit stays exhausted)', async () => {
     await db.query('DELETE FROM github_etags');
     h.sim.setFaults({ exhaustPrimary: 'rest' });

@@ -9,6 +9,7 @@ import { AuthSettings } from '../auth/auth-settings';
 import { UsersService } from '../auth/users.service';
 import { GithubRateLimitService } from './github-rate-limit.service';
 import { GithubReauthRequiredException } from './github-reauth-required.exception';
+import { MetricsService } from '../metrics/metrics.service';
 
 const TrackeepOctokitClass = Octokit.plugin(throttling, retry);
 /** Octokit REST + GraphQL with the throttling and retry plugins, authenticated as one user. */
@@ -43,6 +44,7 @@ export class GithubClientFactory {
     private readonly users: UsersService,
     private readonly rateLimits: GithubRateLimitService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A client acting as `userId`; throws GithubReauthRequiredException when there is no usable token. */
@@ -109,6 +111,8 @@ export class GithubClientFactory {
       retry: { retries: background ? 3 : 1, doNotRetry: [304, 400, 401, 403, 404, 409, 410, 422, 429, 451] },
     });
 
+    // GitHub requests, GraphQL points and rate-limit remaining, for /metrics.
+    this.metrics.instrumentOctokit(octokit);
     octokit.hook.after('request', async (response) => {
       await this.rateLimits.record(userId, response.headers as Record<string, string>);
     });
