@@ -113,6 +113,15 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
       expect(params.get('code')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     });
 
+    it('counts the completed sign-in and the issued token in /metrics', async () => {
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      const value = (name: string, result: string) =>
+        Number(new RegExp(`^${name}\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      expect(value('gateway_sign_ins_total', 'completed')).toBeGreaterThanOrEqual(1);
+      expect(value('gateway_token_requests_total', 'issued')).toBeGreaterThanOrEqual(1);
+      expect(value('gateway_sign_ins_total', 'denied_by_policy')).toBe(0);
+    });
+
     it('clears the gateway sign-in cookie on the way back', () => {
       expect(jar.get('127.0.0.1', 'gw_signin')).toBeUndefined();
       expect(jar.seen.some((c) => /^gw_signin=;/.test(c))).toBe(true);

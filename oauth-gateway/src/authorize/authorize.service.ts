@@ -15,6 +15,7 @@ import { AuthorizationCodeRepository } from '../token/authorization-code.reposit
 import { checkAuthorizationRequest, redirectWith } from './authorization-request.util';
 import { MembershipPolicy } from './membership-policy.service';
 import { PendingAuthorizationRepository } from './pending-authorization.repository';
+import { GatewayMetricsService } from '../metrics/gateway-metrics.service';
 
 export const PENDING_TTL_SECONDS = 600;
 export const CODE_TTL_SECONDS = 60;
@@ -41,6 +42,7 @@ export class AuthorizeService {
     private readonly pending: PendingAuthorizationRepository,
     private readonly codes: AuthorizationCodeRepository,
     private readonly policy: MembershipPolicy,
+    private readonly metrics: GatewayMetricsService,
   ) {}
 
   private get issuer(): string {
@@ -125,6 +127,7 @@ export class AuthorizeService {
     });
 
     if (typeof query['error'] === 'string') {
+      this.metrics.signInEnded(query['error'] === 'access_denied' ? 'denied_by_user' : 'failed');
       return query['error'] === 'access_denied'
         ? back({
             error: 'access_denied',
@@ -133,8 +136,10 @@ export class AuthorizeService {
         : back({ error: 'server_error', error_description: 'GitHub could not complete the sign-in' });
     }
     const githubCode = typeof query['code'] === 'string' && query['code'] ? query['code'] : null;
-    if (!githubCode)
+    if (!githubCode) {
+      this.metrics.signInEnded('failed');
       return back({ error: 'server_error', error_description: 'GitHub returned no authorization code' });
+    }
 
     let token: GithubToken;
     let identity: GithubIdentity;
@@ -144,6 +149,7 @@ export class AuthorizeService {
     } catch (err) {
       if (!(err instanceof GithubError)) throw err;
       this.logger.warn(`GitHub sign-in failed for client ${client.client_id}: ${err.message}`);
+      this.metrics.signInEnded('failed');
       return back({
         error: err.kind === 'unavailable' ? 'temporarily_unavailable' : 'server_error',
         error_description:
@@ -154,6 +160,7 @@ export class AuthorizeService {
     }
 
     if (!(await this.policy.allows(client, token.access_token, identity.login))) {
+      this.metrics.signInEnded('denied_by_policy');
       this.logger.log(
         `sign-in of ${subjectOf(identity)} denied by the org/team policy of client ${client.client_id}`,
       );
@@ -178,11 +185,13 @@ export class AuthorizeService {
       ttlSeconds: CODE_TTL_SECONDS,
     });
     this.logger.log(`issued an authorization code to client ${client.client_id} for ${subjectOf(identity)}`);
+    this.metrics.signInEnded('completed');
     return back({ code });
   }
 
   private stateFailed(reason: string): AuthorizeOutcome {
     this.logger.warn(`GitHub callback refused: ${reason}`);
+    this.metrics.signInEnded(reason === 'state expired' ? 'expired' : 'failed');
     return STATE_FAILED(reason);
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Headers, HttpCode, Post, Req, Res, UseFilters, UseGua
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { OAuthError, OAuthErrorFilter } from '../common/oauth-error';
+import { GatewayMetricsService } from '../metrics/gateway-metrics.service';
 import { ClientAuthenticator } from './client-authenticator.service';
 import { RevocationService } from './revocation.service';
 import { TokenService, type TokenResponse } from './token.service';
@@ -15,6 +16,7 @@ export class TokenController {
     private readonly auth: ClientAuthenticator,
     private readonly tokens: TokenService,
     private readonly revocation: RevocationService,
+    private readonly metrics: GatewayMetricsService,
   ) {}
 
   @Post('token')
@@ -25,9 +27,17 @@ export class TokenController {
     @Body() body: Record<string, unknown> | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<TokenResponse> {
-    const form = formBody(req, body);
-    const client = this.auth.authenticate(authorization, form);
-    const response = await this.tokens.exchange(client, form);
+    let response: TokenResponse;
+    try {
+      const form = formBody(req, body);
+      const client = this.auth.authenticate(authorization, form);
+      response = await this.tokens.exchange(client, form);
+    } catch (err) {
+      const code = err instanceof OAuthError ? err.error : '';
+      this.metrics.tokenRequest(code === 'invalid_client' || code === 'invalid_grant' ? code : 'invalid_request');
+      throw err;
+    }
+    this.metrics.tokenRequest('issued');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     return response;
