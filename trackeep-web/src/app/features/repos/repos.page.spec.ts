@@ -40,7 +40,7 @@ describe(ReposPage.name, () => {
     expect(el.querySelectorAll('.skeleton-card')).toHaveLength(0);
     const cards = [...el.querySelectorAll('trk-tracked-repo-card')];
     // Same last push: the name decides.
-    expect(cards.map((c) => query(c, 'h3').textContent?.trim())).toEqual(['acme/gears', 'acme/widgets']);
+    expect(cards.map((c) => query(c, 'h2').textContent?.trim())).toEqual(['acme/gears', 'acme/widgets']);
     expect(cards[1].textContent).toContain('1.2K');
     expect(cards[1].textContent).toContain('Webhook active');
   });

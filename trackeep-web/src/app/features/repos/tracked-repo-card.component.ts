@@ -14,9 +14,9 @@ import { SyncChipComponent, WebhookChipComponent } from '../../shared/status-chi
     @let r = repo();
     <article class="card" [attr.aria-labelledby]="'repo-' + r.id">
       <header>
-        <h3 [id]="'repo-' + r.id">
+        <h2 [id]="'repo-' + r.id">
           <a [routerLink]="['/repos', r.owner, r.name]"><span class="owner">{{ r.owner }}/</span>{{ r.name }}</a>
-        </h3>
+        </h2>
         <span class="chip">
           @if (r.visibility !== 'public') { <trk-icon name="lock" [size]="12" /> }
           {{ r.visibility }}

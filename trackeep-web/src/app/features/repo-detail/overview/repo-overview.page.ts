@@ -62,7 +62,7 @@ const MAX_PAGES = 10;
         } @else {
           <ol class="timeline" aria-live="polite" aria-relevant="additions">
             @for (event of events; track event.id) {
-              <li [class.fresh]="store.fresh.ids().has(event.id)"><trk-activity-item [event]="event" [showRepo]="false" /></li>
+              <li [class.fresh]="store.fresh.ids().has(event.id)" [attr.data-event-id]="event.id"><trk-activity-item [event]="event" [showRepo]="false" /></li>
             }
           </ol>
         }
