@@ -22,9 +22,9 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   app.set('trust proxy', 1);
   // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
   app.use(app.get(GracefulShutdown).middleware(), app.get(MetricsService).httpMiddleware);
+  mountWebhookIntake(app); // POST /api/v1/webhooks/github: raw body, before helmet and the JSON parser
   app.use(helmet({ contentSecurityPolicy: env.NODE_ENV === 'production' ? undefined : false }));
   app.use(cookieParser());
-  mountWebhookIntake(app); // raw body for POST /api/v1/webhooks/github, ahead of the JSON parser
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.enableCors(corsOptions(env));

@@ -55,7 +55,7 @@ export class ApiEnv {
 
   /** Concurrent webhook processing workers per replica; 0 receives only (another replica processes). */
   @ToInt() @IsInt() @Min(0) @Max(32)
-  WEBHOOK_WORKERS = 4;
+  WEBHOOK_WORKERS = 2;
 
   /** Processing attempts after the first before a delivery is parked as failed, and the first retry delay (doubles). */
   @ToInt() @IsInt() @Min(0) @Max(20)

@@ -94,8 +94,13 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Publishes an activity row already written (by id), e.g. right after an insert in the same transaction. */
-  publishActivity(repoId: string, activityId: string, db: Queryable = this.dataSource): Promise<void> {
-    return db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, JSON.stringify({ k: 'a', r: repoId, id: activityId } satisfies Notice)]).then(() => undefined);
+  async publishActivity(repoId: string, activityId: string, db: Queryable = this.dataSource): Promise<void> {
+    await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, this.activityNotice(repoId, activityId)]);
+  }
+
+  /** The NOTIFY payload for an activity row, for callers that batch their `pg_notify(LIVE_CHANNEL, ...)` calls. */
+  activityNotice(repoId: string, activityId: string): string {
+    return JSON.stringify({ k: 'a', r: repoId, id: activityId } satisfies Notice);
   }
 
   /** Receives every live event heard on this replica, unfiltered. Returns the unsubscribe function. */

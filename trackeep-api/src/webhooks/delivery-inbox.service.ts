@@ -36,12 +36,15 @@ const MAX_BATCH_ROWS = 500;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Batches committing at the same time; the next batch fills up while these commit. */
 const MAX_IN_FLIGHT = 2;
+/** Deliveries per processing job: small enough that the workers share a burst, big enough to save job rows. */
+const DELIVERIES_PER_JOB = 10;
 
 /**
  * The durable inbox. Requests that arrive while a commit is in flight wait together and are written by the
  * next single INSERT ... ON CONFLICT DO NOTHING (plus their pg-boss jobs, in the same transaction), so a burst
  * of N concurrent deliveries costs a handful of commits instead of N. Nothing waits on a timer: at low load a
- * batch is one delivery and goes out at once. A request is only answered after its batch committed.
+ * batch is one delivery and goes out at once. A request is only answered after its batch committed. The
+ * processing jobs are inserted in the same transaction, so a stored delivery always has its job.
  */
 @Injectable()
 export class DeliveryInboxService {
@@ -141,7 +144,12 @@ export class DeliveryInboxService {
          RETURNING delivery_id, status`,
         params,
       );
-      const jobs = result.rows.filter((r) => r.status === 'pending').map((r) => ({ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryId: r.delivery_id } }));
+      // One processing job per few deliveries, not per delivery: a job row costs as much as an inbox row.
+      const pending = result.rows.filter((r) => r.status === 'pending').map((r) => r.delivery_id);
+      const jobs: PgBoss.JobInsert[] = [];
+      for (let i = 0; i < pending.length; i += DELIVERIES_PER_JOB) {
+        jobs.push({ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: pending.slice(i, i + DELIVERIES_PER_JOB) } });
+      }
       if (jobs.length) await this.boss.insert(jobs, { db: bossDb(client) });
       return result.rows;
     });

@@ -88,7 +88,7 @@ export class WebhookDeliveriesRepository {
         [deliveryId],
       );
       if (!rowCount) return false;
-      await boss.insert([{ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryId } }], { db: bossDb(client) });
+      await boss.insert([{ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: [deliveryId] } }], { db: bossDb(client) });
       return true;
     });
   }

@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuthSettings } from '../auth/auth-settings';
 import { ApiEnv } from '../config/api-env';
-import { EventBus } from '../events/event-bus.service';
+import { EventBus, LIVE_CHANNEL } from '../events/event-bus.service';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
@@ -12,12 +12,14 @@ import { MalformedPayload, PROCESSED, ignored, int, obj, type ApplyOutcome, type
 import { HOOK_EVENTS, REPO_APPLIERS } from './processors/event-appliers';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
-const BATCH_SIZE = 10;
+const BATCH_SIZE = 4;
+const HOOK_HEALTH_EVERY_MS = 5_000;
 const PRUNE_QUEUE = 'webhook-prune';
 const MAX_ERROR_LENGTH = 500;
 
-interface ProcessJob {
-  deliveryId: string;
+/** A processing job: the deliveries of one inbox commit (or one delivery being retried or replayed). */
+export interface ProcessJob {
+  deliveryIds: string[];
 }
 
 /**
@@ -30,6 +32,7 @@ interface ProcessJob {
 export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookProcessorService.name);
   private readonly workerIds: string[] = [];
+  private readonly hookNotedAt = new Map<string, number>();
   /** Deliveries this replica applied or ignored (benchmark and tests). */
   readonly stats = { processed: 0, ignored: 0, failedAttempts: 0 };
 
@@ -78,56 +81,81 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   private async handle(jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>): Promise<void> {
     for (const job of jobs) {
-      const deliveryId = job.data?.deliveryId;
-      if (typeof deliveryId !== 'string') continue;
-      try {
-        await this.process(deliveryId);
-      } catch (err) {
-        this.stats.failedAttempts++;
-        const final = job.retryCount >= job.retryLimit;
-        const message = ((err as Error).message || String(err)).slice(0, MAX_ERROR_LENGTH);
-        this.logger.warn(`webhook delivery ${deliveryId} failed (attempt ${job.retryCount + 1}${final ? ', parked' : ', will retry'}): ${message}`);
-        await this.recordFailure(deliveryId, message, final).catch((e: Error) => this.logger.error(`could not record failure of ${deliveryId}: ${e.message}`));
-        // Only this job fails; the rest of the batch completes normally.
-        await this.boss.fail(WEBHOOK_PROCESS_QUEUE, job.id, { message }).catch((e: Error) => this.logger.error(`pg-boss fail(${job.id}): ${e.message}`));
+      const ids = Array.isArray(job.data?.deliveryIds) ? job.data.deliveryIds.filter((id): id is string => typeof id === 'string') : [];
+      for (const deliveryId of ids) {
+        try {
+          await this.process(deliveryId);
+        } catch (err) {
+          await this.onFailure(job, ids.length === 1, deliveryId, err as Error);
+        }
       }
+    }
+  }
+
+  /**
+   * A delivery's attempt failed. Alone in its job: pg-boss retries the job with backoff, and after the last
+   * retry the delivery is parked. Sharing a job: the others are unaffected; it gets a job of its own that
+   * starts after the retry delay, with the retries that remain.
+   */
+  private async onFailure(job: PgBoss.JobWithMetadata<ProcessJob>, alone: boolean, deliveryId: string, err: Error): Promise<void> {
+    this.stats.failedAttempts++;
+    const message = (err.message || String(err)).slice(0, MAX_ERROR_LENGTH);
+    const retriesLeft = alone ? job.retryLimit - job.retryCount : this.env.WEBHOOK_RETRY_LIMIT;
+    const final = retriesLeft <= 0;
+    this.logger.warn(`webhook delivery ${deliveryId} failed (${final ? 'parked' : 'will retry'}): ${message}`);
+    await this.recordFailure(deliveryId, message, final).catch((e: Error) => this.logger.error(`could not record failure of ${deliveryId}: ${e.message}`));
+    try {
+      if (alone) await this.boss.fail(WEBHOOK_PROCESS_QUEUE, job.id, { message });
+      else if (!final) {
+        await this.boss.send(WEBHOOK_PROCESS_QUEUE, { deliveryIds: [deliveryId] } satisfies ProcessJob, {
+          retryLimit: retriesLeft - 1,
+          startAfter: this.env.WEBHOOK_RETRY_DELAY_SECONDS,
+        });
+      }
+    } catch (e) {
+      this.logger.error(`could not schedule the retry of ${deliveryId}: ${(e as Error).message}`);
     }
   }
 
   /** Applies one delivery if it is still pending. Exposed for tests and the benchmark. */
   async process(deliveryId: string): Promise<void> {
-    const activity: Array<{ repoId: string; id: string }> = [];
+    const notices: string[] = [];
     const outcome = await inTransaction(this.dataSource, async (client) => {
-      const { rows } = await client.query<DeliveryRow>(
-        `SELECT delivery_id, event, action, hook_id, repo_id, repo_github_id, signed_with, payload, received_at, status
-           FROM webhook_deliveries WHERE delivery_id = $1 FOR UPDATE`,
-        [deliveryId],
+      // The inbox row (locked) and, in the same round trip, the tracked repository it is about.
+      const { rows } = await client.query<DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }>(
+        `SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.payload, d.received_at, d.status,
+                r.id AS tracked_id, r.full_name AS tracked_full_name
+           FROM webhook_deliveries d
+           LEFT JOIN repositories r ON r.github_host = $2 AND r.github_id = d.repo_github_id
+                                   AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
+          WHERE d.delivery_id = $1 FOR UPDATE OF d`,
+        [deliveryId, this.settings.githubHost],
       );
       const delivery = rows[0];
       if (!delivery || delivery.status !== 'pending') return null;
-      const { outcome, repoId } = await this.apply(client, delivery, activity);
+      const tracked = delivery.tracked_id ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' } : null;
+      const { outcome, repoId } = await this.apply(client, delivery, tracked, notices);
+      // Status and NOTIFYs in one statement; NOTIFY inside the transaction reaches listeners only if it commits.
       await client.query(
-        `UPDATE webhook_deliveries SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL,
-                processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
-          WHERE delivery_id = $1`,
-        [deliveryId, outcome.status, outcome.status === 'ignored' ? outcome.reason : null, outcome.status === 'processed' ? 1 : 0, repoId],
+        `WITH done AS (
+           UPDATE webhook_deliveries SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL,
+                  processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
+            WHERE delivery_id = $1)
+         SELECT pg_notify($6, n) FROM unnest($7::text[]) n`,
+        [deliveryId, outcome.status, outcome.status === 'ignored' ? outcome.reason : null, outcome.status === 'processed' ? 1 : 0, repoId, LIVE_CHANNEL, notices],
       );
-      // NOTIFY inside the transaction: delivered to listeners only when (and if) it commits.
-      for (const a of activity) await this.bus.publishActivity(a.repoId, a.id, client);
       return outcome;
     });
     if (outcome) this.stats[outcome.status]++;
   }
 
-  private async apply(client: PoolClient, delivery: DeliveryRow, activity: Array<{ repoId: string; id: string }>): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
+  private async apply(client: PoolClient, delivery: DeliveryRow, repo: TrackedRepoRef | null, notices: string[]): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     if (HOOK_EVENTS.has(delivery.event)) {
       if (delivery.event === 'ping') return this.applyPing(client, delivery);
       return { outcome: ignored('kept for GitHub App support; not applied yet'), repoId: null };
     }
     const applier = REPO_APPLIERS[delivery.event];
     if (!applier) return { outcome: ignored(`event "${delivery.event}" is not used by Trackeep`), repoId: null };
-
-    const repo = await this.trackedRepo(client, delivery);
     if (!repo) return { outcome: ignored('repository is not tracked by Trackeep'), repoId: null };
     const payload = obj(delivery.payload) ?? {};
     try {
@@ -142,16 +170,11 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (repo_id, dedupe_key) DO NOTHING RETURNING id`,
             [repo.id, entry.type, entry.actor, entry.title.slice(0, 500), entry.url, entry.occurredAt, JSON.stringify(entry.data), entry.dedupeKey],
           );
-          if (rows[0]) activity.push({ repoId: repo.id, id: String(rows[0].id) });
+          if (rows[0]) notices.push(this.bus.activityNotice(repo.id, String(rows[0].id)));
           return rows.length > 0;
         },
       });
-      // Hook health: the repo's hook delivered (written at most every few seconds per repo).
-      await client.query(
-        `UPDATE webhook_registrations SET last_delivery_at = now(), status = CASE WHEN status = 'failing' THEN 'active' ELSE status END
-          WHERE repo_id = $1 AND (last_delivery_at IS NULL OR last_delivery_at < now() - interval '5 seconds' OR status = 'failing')`,
-        [repo.id],
-      );
+      await this.noteHookDelivery(client, repo.id);
       return { outcome, repoId: repo.id };
     } catch (err) {
       // Appliers check what they need before writing, so nothing was applied: keep it, marked ignored.
@@ -160,14 +183,17 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     }
   }
 
-  private async trackedRepo(client: PoolClient, delivery: DeliveryRow): Promise<TrackedRepoRef | null> {
-    if (delivery.repo_github_id === null) return null;
-    const { rows } = await client.query<{ id: string; full_name: string }>(
-      `SELECT r.id, r.full_name FROM repositories r
-        WHERE r.github_host = $1 AND r.github_id = $2 AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)`,
-      [this.settings.githubHost, delivery.repo_github_id],
+  /** Hook health (last delivery): written at most every few seconds per repo and replica, not per delivery. */
+  private async noteHookDelivery(client: PoolClient, repoId: string): Promise<void> {
+    const now = Date.now();
+    if ((this.hookNotedAt.get(repoId) ?? 0) > now - HOOK_HEALTH_EVERY_MS) return;
+    this.hookNotedAt.set(repoId, now);
+    if (this.hookNotedAt.size > 10_000) this.hookNotedAt.clear();
+    await client.query(
+      `UPDATE webhook_registrations SET last_delivery_at = now(), status = CASE WHEN status = 'failing' THEN 'active' ELSE status END
+        WHERE repo_id = $1`,
+      [repoId],
     );
-    return rows[0] ? { id: rows[0].id, fullName: rows[0].full_name } : null;
   }
 
   /** ping: GitHub confirms the hook works; the registration becomes active (and learns its id if it had none). */

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { BadSignatureLimiter } from './bad-signature.limiter';
 import { DeliveryInboxService, type InboxDelivery } from './delivery-inbox.service';
 import { WebhookSignatureService } from './webhook-signature.service';
@@ -8,7 +8,6 @@ export interface ReceivedHeaders {
   event: string;
   deliveryId: string;
   signature256: string | undefined;
-  signatureSha1: string | undefined;
   hookId: string | undefined;
 }
 
@@ -17,10 +16,18 @@ export interface ReceiveResult {
   duplicate: boolean;
 }
 
-/** Error bodies name the problem, never echo the payload. */
-function fail(status: HttpStatus, error: string, message: string): HttpException {
-  return new HttpException({ statusCode: status, error, message }, status);
+/** A delivery refused with `status`; the message names the problem and never echoes the payload. */
+export class WebhookRejected extends Error {
+  constructor(
+    readonly status: 400 | 401 | 503,
+    readonly error: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
+
+const fail = (status: 400 | 401 | 503, error: string, message: string) => new WebhookRejected(status, error, message);
 
 /** `\u0000` is valid JSON but not storable in jsonb; GitHub payloads may carry it in commit messages. */
 const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
@@ -43,11 +50,11 @@ export class WebhookReceiverService {
   async receive(headers: ReceivedHeaders, rawBody: Buffer, source: string): Promise<ReceiveResult> {
     if (!headers.signature256) {
       this.limiter.recordFailure(source);
-      throw fail(HttpStatus.UNAUTHORIZED, 'Unauthorized', 'X-Hub-Signature-256 is required; the SHA-1 X-Hub-Signature alone is not accepted');
+      throw fail(401, 'Unauthorized', 'X-Hub-Signature-256 is required; the SHA-1 X-Hub-Signature alone is not accepted');
     }
     if (!WebhookSignatureService.isWellFormed(headers.signature256)) {
       this.limiter.recordFailure(source);
-      throw fail(HttpStatus.UNAUTHORIZED, 'Unauthorized', 'X-Hub-Signature-256 is malformed (expected sha256=<64 hex digits>)');
+      throw fail(401, 'Unauthorized', 'X-Hub-Signature-256 is malformed (expected sha256=<64 hex digits>)');
     }
     const hookId = headers.hookId && /^\d{1,18}$/.test(headers.hookId) ? Number(headers.hookId) : null;
     const body = rawBody.toString('utf8');
@@ -72,12 +79,12 @@ export class WebhookReceiverService {
     const verified = await this.signatures.verify(body, headers.signature256, hookId, repoIdOf);
     if (!verified) {
       this.limiter.recordFailure(source);
-      throw fail(HttpStatus.UNAUTHORIZED, 'Unauthorized', 'Signature does not match the payload for any configured webhook secret');
+      throw fail(401, 'Unauthorized', 'Signature does not match the payload for any configured webhook secret');
     }
 
     const payload = parse();
     if (parseError || typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw fail(HttpStatus.BAD_REQUEST, 'Bad Request', 'The body is not a JSON object');
+      throw fail(400, 'Bad Request', 'The body is not a JSON object');
     }
     const p = payload as Record<string, unknown>;
     const repository = (p['repository'] ?? null) as { id?: unknown; full_name?: unknown } | null;
@@ -109,7 +116,7 @@ export class WebhookReceiverService {
       return { deliveryId: headers.deliveryId, duplicate: !inserted };
     } catch (err) {
       this.logger.error(`could not store webhook delivery ${headers.deliveryId}: ${(err as Error).message}`);
-      throw fail(HttpStatus.SERVICE_UNAVAILABLE, 'Service Unavailable', 'The delivery could not be stored; redeliver it later');
+      throw fail(503, 'Service Unavailable', 'The delivery could not be stored; redeliver it later');
     }
   }
 }

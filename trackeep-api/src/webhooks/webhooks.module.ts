@@ -9,7 +9,6 @@ import { DeliveryInboxService } from './delivery-inbox.service';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookProcessorService } from './webhook-processor.service';
-import { WebhookReceiverController } from './webhook-receiver.controller';
 import { WebhookReceiverService } from './webhook-receiver.service';
 import { WebhookRegistrationService } from './webhook-registration.service';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
@@ -17,12 +16,12 @@ import { WebhookSignatureService } from './webhook-signature.service';
 
 /**
  * GitHub webhooks: the signed receiver and durable inbox, asynchronous processing into the shared repo tables
- * (pg-boss), the deliveries API, and hook registration on track/untrack. The raw-body intake middleware is
- * mounted by create-app (mountWebhookIntake), ahead of the JSON body parser.
+ * (pg-boss), the deliveries API, and hook registration on track/untrack. The receiver itself is Express
+ * middleware that create-app mounts (mountWebhookIntake) ahead of the other middleware and body parsers.
  */
 @Module({
   imports: [AuthModule, GithubModule, ReposModule, EventsModule, JobQueueModule],
-  controllers: [WebhookReceiverController, WebhookDeliveriesController],
+  controllers: [WebhookDeliveriesController],
   providers: [
     BadSignatureLimiter,
     WebhookSecretCipher,

@@ -65,30 +65,33 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
         str(c['url']) ?? '',
       );
     }
+    // Commits and the branch's commit list in one statement (one round trip).
+    const p = params.length;
+    params.push(branch, commits.map((c) => str(c['id'])));
     await client.query(
-      `INSERT INTO commits AS c (repo_id, sha, message, author_name, author_email, author_login, authored_at, committer_name,
-                                 committer_email, committer_login, committed_at, additions, deletions, changed_files, html_url)
-       VALUES ${rows.join(', ')}
-       ON CONFLICT (repo_id, sha) DO UPDATE SET
-         additions = COALESCE(EXCLUDED.additions, c.additions), deletions = COALESCE(EXCLUDED.deletions, c.deletions),
-         changed_files = COALESCE(EXCLUDED.changed_files, c.changed_files),
-         author_login = COALESCE(c.author_login, EXCLUDED.author_login), committer_login = COALESCE(c.committer_login, EXCLUDED.committer_login)`,
+      `WITH stored AS (
+         INSERT INTO commits AS c (repo_id, sha, message, author_name, author_email, author_login, authored_at, committer_name,
+                                   committer_email, committer_login, committed_at, additions, deletions, changed_files, html_url)
+         VALUES ${rows.join(', ')}
+         ON CONFLICT (repo_id, sha) DO UPDATE SET
+           additions = COALESCE(EXCLUDED.additions, c.additions), deletions = COALESCE(EXCLUDED.deletions, c.deletions),
+           changed_files = COALESCE(EXCLUDED.changed_files, c.changed_files),
+           author_login = COALESCE(c.author_login, EXCLUDED.author_login), committer_login = COALESCE(c.committer_login, EXCLUDED.committer_login))
+       INSERT INTO branch_commits (repo_id, branch, sha) SELECT $1, $${p + 1}, unnest($${p + 2}::text[]) ON CONFLICT DO NOTHING`,
       params,
-    );
-    await client.query(
-      `INSERT INTO branch_commits (repo_id, branch, sha) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
-      [repo.id, branch, commits.map((c) => str(c['id']))],
     );
   }
 
+  // Branch head (only forward in time) and the repo's pushed_at, in one statement.
   await client.query(
-    `INSERT INTO branches AS b (repo_id, name, head_sha, last_commit_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (repo_id, name) DO UPDATE SET head_sha = EXCLUDED.head_sha,
-       last_commit_at = COALESCE(EXCLUDED.last_commit_at, b.last_commit_at), updated_at = EXCLUDED.updated_at
-     WHERE b.updated_at <= EXCLUDED.updated_at`,
+    `WITH head AS (
+       INSERT INTO branches AS b (repo_id, name, head_sha, last_commit_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (repo_id, name) DO UPDATE SET head_sha = EXCLUDED.head_sha,
+         last_commit_at = COALESCE(EXCLUDED.last_commit_at, b.last_commit_at), updated_at = EXCLUDED.updated_at
+       WHERE b.updated_at <= EXCLUDED.updated_at)
+     UPDATE repositories SET pushed_at = $5, updated_at = now() WHERE id = $1 AND (pushed_at IS NULL OR pushed_at < $5)`,
     [repo.id, branch, after, date(headCommit?.['timestamp']), pushedAt],
   );
-  await client.query('UPDATE repositories SET pushed_at = GREATEST(pushed_at, $2), updated_at = now() WHERE id = $1', [repo.id, pushedAt]);
 
   const forced = payload['forced'] === true;
   if (commits.length > 0 || forced) {
