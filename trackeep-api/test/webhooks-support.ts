@@ -35,16 +35,16 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** The real API listening on 127.0.0.1:<free port>, on the given database. */
-export async function startApi(databaseUrl: string, env: Record<string, string> = {}): Promise<RunningApi> {
+/** The real API listening on 127.0.0.1 (a free port unless `port` is given), on the given database. */
+export async function startApi(databaseUrl: string, env: Record<string, string> = {}, port = 0): Promise<RunningApi> {
   const config = parseEnv(ApiEnv, { ...SHARED_ENV, DATABASE_URL: databaseUrl, ...env });
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
   const app = await createApp(config, { logStream });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { app, url: `http://127.0.0.1:${port}`, env: config, logs, close: () => app.close() };
+  await app.listen(port, '127.0.0.1');
+  const address = app.getHttpServer().address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${address.port}`, env: config, logs, close: () => app.close() };
 }
 
 export class Db {

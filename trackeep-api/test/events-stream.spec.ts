@@ -1,0 +1,217 @@
+import { freePort } from '@trackeep/embedded-pg';
+import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
+import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+import { EventBus } from '../src/events/event-bus.service';
+import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
+import { API_TEMPLATE_DB } from './support/test-app';
+import {
+  Db,
+  SseReader,
+  httpRequest,
+  postWebhook,
+  pushPayload,
+  seedTrackedRepo,
+  seedUser,
+  sessionCookie,
+  startApi,
+  waitFor,
+  waitForInboxIdle,
+  type RunningApi,
+  type SeededRepo,
+} from './webhooks-support';
+
+const STREAM = '/api/v1/events/stream';
+
+describe('GET /api/v1/events/stream (SSE)', () => {
+  let database: TestDatabase;
+  let api: RunningApi;
+  let db: Db;
+  let alice: string;
+  let bob: string;
+  let alicesRepo: SeededRepo;
+  let bobsRepo: SeededRepo;
+  const readers: SseReader[] = [];
+  const open = async (userId: string, headers: Record<string, string> = {}, base = api) => {
+    const reader = await SseReader.open(`${base.url}${STREAM}`, { cookie: await sessionCookie(base.app, userId), ...headers });
+    readers.push(reader);
+    return reader;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(API_TEMPLATE_DB);
+    api = await startApi(database.url, { SSE_HEARTBEAT_SECONDS: '1' });
+    db = await Db.connect(database.url);
+    alice = await seedUser(db, api.app, { login: 'alice' });
+    bob = await seedUser(db, api.app, { login: 'bob' });
+    alicesRepo = await seedTrackedRepo(db, api.app, alice, { githubId: 9101, fullName: 'alice/app' });
+    bobsRepo = await seedTrackedRepo(db, api.app, bob, { githubId: 9102, fullName: 'bob/secret' });
+    await api.app.get(EventBus).ready;
+  });
+  afterAll(async () => {
+    for (const r of readers) r.close();
+    await db.end();
+    await api.close();
+    await database.drop();
+  });
+
+  it('requires a session (401 without one)', async () => {
+    const res = await httpRequest(`${api.url}${STREAM}`, {});
+    expect(res.status).toBe(401);
+  });
+
+  it('streams text/event-stream and sends heartbeats', async () => {
+    const reader = await open(alice);
+    expect(reader.status).toBe(200);
+    await waitFor('two heartbeats', async () => reader.comments.filter((c) => c === 'keep-alive').length >= 2, 5_000);
+    reader.close();
+  });
+
+  it('delivers a processed webhook to the users who can see the repo, and only to them', async () => {
+    const aliceStream = await open(alice);
+    const bobStream = await open(bob);
+    const push = pushPayload(alicesRepo, { commits: 2 });
+    await postWebhook(api.url, { event: 'push', payload: push });
+    const [event] = await waitFor('alice to get the push', async () => {
+      const got = aliceStream.activity().filter((a) => a.activity.type === 'push');
+      return got.length ? got : null;
+    });
+    expect(event!.activity).toMatchObject({ repoId: alicesRepo.id, title: 'Pushed 2 commits to main' });
+    expect(event!.id).toBe(event!.activity.id); // the SSE id is the activity id (for Last-Event-ID)
+
+    // A push to bob's repo: bob sees it, alice never does.
+    await postWebhook(api.url, { event: 'push', payload: pushPayload(bobsRepo, { commits: 1 }) });
+    await waitFor('bob to get his push', async () => bobStream.activity().some((a) => a.activity.repoId === bobsRepo.id));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(aliceStream.activity().every((a) => a.activity.repoId === alicesRepo.id)).toBe(true);
+    expect(bobStream.activity().every((a) => a.activity.repoId === bobsRepo.id)).toBe(true);
+    aliceStream.close();
+    bobStream.close();
+  });
+
+  it('resumes from Last-Event-ID: a reconnecting client gets what it missed, once, in order', async () => {
+    const first = await open(alice);
+    await postWebhook(api.url, { event: 'push', payload: pushPayload(alicesRepo, { commits: 1 }) });
+    const seen = await waitFor('the first push', async () => first.activity()[0]);
+    first.close();
+
+    const missed = [pushPayload(alicesRepo, { commits: 1 }), pushPayload(alicesRepo, { commits: 3 })];
+    for (const payload of missed) await postWebhook(api.url, { event: 'push', payload });
+    await postWebhook(api.url, { event: 'push', payload: pushPayload(bobsRepo, { commits: 1 }) }); // not hers
+    await waitForInboxIdle(db);
+
+    const again = await open(alice, { 'last-event-id': seen.id! });
+    const replayed = await waitFor('the two missed pushes', async () => (again.activity().length >= 2 ? again.activity() : null));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(again.activity().map((a) => a.activity.data)).toEqual([
+      expect.objectContaining({ after: missed[0]!['after'] }),
+      expect.objectContaining({ after: missed[1]!['after'] }),
+    ]);
+    expect(Number(replayed[0]!.id)).toBeGreaterThan(Number(seen.id));
+  });
+
+  it('rejects a Last-Event-ID that is not one it sent (400)', async () => {
+    const res = await httpRequest(`${api.url}${STREAM}`, { headers: { cookie: await sessionCookie(api.app, alice), 'last-event-id': "1; DROP TABLE users" } });
+    expect(res.status).toBe(400);
+  });
+
+  it('carries other live events published through the EventBus, small (inline NOTIFY) and large (outbox)', async () => {
+    const reader = await open(alice);
+    const bus = api.app.get(EventBus);
+    await bus.publish({ type: 'sync_progress', repoId: alicesRepo.id, repoFullName: alicesRepo.fullName, runId: 'r1', progress: 40, status: 'running' });
+    const big = 'x'.repeat(20_000);
+    await bus.publish({
+      type: 'repo_changed',
+      repoId: alicesRepo.id,
+      repo: { id: alicesRepo.id, fullName: alicesRepo.fullName, description: big } as never,
+    });
+    await bus.publish({ type: 'sync_progress', repoId: bobsRepo.id, repoFullName: bobsRepo.fullName, runId: 'r2', progress: 10, status: 'running' });
+    await waitFor('both events', async () => reader.messages.filter((m) => m.event !== 'activity').length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const events = reader.messages.filter((m) => m.event !== 'activity');
+    expect(events.map((m) => m.event)).toEqual(['sync_progress', 'repo_changed']);
+    expect(JSON.parse(events[0]!.data)).toMatchObject({ type: 'sync_progress', runId: 'r1', progress: 40 });
+    expect((JSON.parse(events[1]!.data) as { repo: { description: string } }).repo.description).toHaveLength(20_000);
+  });
+});
+
+describe('live events across replicas', () => {
+  let database: TestDatabase;
+  let sim: GithubSimHandle;
+  let a: RunningApi;
+  let b: RunningApi;
+  let db: Db;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(API_TEMPLATE_DB);
+    sim = await startGithubSim({ preset: 'small', seed: 7 });
+    const port = await freePort();
+    const github = { GITHUB_WEB_URL: sim.url, GITHUB_API_URL: sim.apiUrl, PUBLIC_URL: `http://127.0.0.1:${port}` };
+    // A receives GitHub's webhooks and processes them; B only serves browsers.
+    a = await startApi(database.url, { ...github }, port);
+    b = await startApi(database.url, { ...github, WEBHOOK_WORKERS: '0' });
+    db = await Db.connect(database.url);
+  });
+  afterAll(async () => {
+    await db.end();
+    await b.close();
+    await a.close();
+    await sim.stop();
+    await database.drop();
+  });
+
+  it('a push in the GitHub simulator reaches an SSE client connected to the other replica', async () => {
+    const simRepo = [...sim.world.repos.values()].find((r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'octocat')!;
+    const fullName = sim.world.fullName(simRepo);
+    const octocat = await seedUser(db, a.app, { login: 'octocat', githubId: sim.world.user('octocat')!.id, token: sim.issueToken('octocat') });
+    const repo = await seedTrackedRepo(db, a.app, octocat, { githubId: simRepo.id, fullName, permission: 'admin' });
+
+    // Trackeep creates the hook on the repo (URL from PUBLIC_URL, per-repo secret) and checks it with a ping.
+    await a.app.get(WebhookRegistrationService).register(repo.id, octocat);
+    await waitFor('the hook to be confirmed by a ping', async () => (await db.one<{ status: string }>('SELECT status FROM webhook_registrations WHERE repo_id = $1', [repo.id])).status === 'active');
+    const hooks = simRepo.hooks.map((h) => ({ url: h.config.url, events: h.events, contentType: h.config.content_type }));
+    expect(hooks).toEqual([{ url: `${a.url}/api/v1/webhooks/github`, events: expect.arrayContaining(['push', 'pull_request', 'star']), contentType: 'json' }]);
+
+    await b.app.get(EventBus).ready;
+    const stream = await SseReader.open(`${b.url}${STREAM}`, { cookie: await sessionCookie(b.app, octocat) });
+    const pushedAt = Date.now();
+    const res = await httpRequest(`${sim.url}/_sim/repos/${fullName}/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ commits: 2 }) });
+    expect(res.status).toBe(200);
+
+    const [event] = await waitFor('the push on replica B', async () => {
+      const got = stream.activity().filter((x) => x.activity.type === 'push');
+      return got.length ? got : null;
+    }, 10_000);
+    stream.close();
+    expect(event!.activity).toMatchObject({ repoId: repo.id, title: expect.stringMatching(/^Pushed 2 commits to /) });
+    expect(stream.messages[0]!.receivedAt - pushedAt).toBeLessThan(5_000);
+    // The delivery was signed with the hook's own secret and processed on A.
+    expect(await db.rows(`SELECT signed_with, status FROM webhook_deliveries WHERE event = 'push'`)).toEqual([{ signed_with: 'hook', status: 'processed' }]);
+  });
+
+  it('removes the hook when the last user stops tracking the repo, and keeps it while someone still tracks it', async () => {
+    const [row] = await db.rows<{ repo_id: string; hook_id: string }>(`SELECT repo_id, hook_id FROM webhook_registrations`);
+    const simRepo = sim.world.repos.get(Number((await db.one<{ github_id: string }>('SELECT github_id FROM repositories WHERE id = $1', [row!.repo_id])).github_id))!;
+    const registration = a.app.get(WebhookRegistrationService);
+
+    const other = await seedUser(db, a.app, { login: 'hubot' });
+    await db.rows('INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)', [other, row!.repo_id]);
+    await db.rows(`DELETE FROM tracked_repos WHERE repo_id = $1 AND user_id <> $2`, [row!.repo_id, other]);
+    await registration.unregister(row!.repo_id);
+    expect(simRepo.hooks).toHaveLength(1);
+
+    await db.rows(`DELETE FROM tracked_repos WHERE repo_id = $1`, [row!.repo_id]);
+    await registration.unregister(row!.repo_id);
+    expect(simRepo.hooks).toHaveLength(0);
+    expect(await db.one('SELECT status FROM webhook_registrations WHERE repo_id = $1', [row!.repo_id])).toEqual({ status: 'disabled' });
+  });
+
+  it('without admin permission the repo is polled only, and its webhook health says so', async () => {
+    const simRepo = [...sim.world.repos.values()].find((r) => !r.deleted && sim.world.ownerLogin(r) !== 'octocat')!;
+    const user = await seedUser(db, a.app, { login: 'monalisa', token: sim.issueToken('monalisa') });
+    const repo = await seedTrackedRepo(db, a.app, user, { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'pull' });
+    const registration = a.app.get(WebhookRegistrationService);
+    await registration.register(repo.id, user);
+    expect(simRepo.hooks).toHaveLength(0);
+    expect((await registration.health([repo.id])).get(repo.id)).toMatchObject({ status: 'not_admin', lastError: expect.stringMatching(/polled only/) });
+  });
+});
