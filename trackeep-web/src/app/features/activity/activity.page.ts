@@ -1,16 +1,14 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, untracked } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatSelectModule } from '@angular/material/select';
-import { ActivatedRoute, Router } from '@angular/router';
-import { map } from 'rxjs';
 import { LiveEvents } from '../../core/live/live-events.service';
 import { ReposStore } from '../../core/repos/repos.store';
 import { ActivityItemComponent } from '../../shared/activity-item.component';
 import { ACTIVITY_TYPES, isActivityType } from '../../shared/activity-types';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { InViewDirective } from '../../shared/in-view.directive';
+import { injectQueryParams, injectQueryUpdater } from '../../shared/route-query';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 import { type ActivityFilters, ActivityStore } from './activity.store';
 
@@ -102,16 +100,11 @@ export class ActivityPage {
   protected readonly store = inject(ActivityStore);
   protected readonly live = inject(LiveEvents);
   private readonly repos = inject(ReposStore);
-  private readonly router = inject(Router);
-  private readonly route = inject(ActivatedRoute);
-
-  private readonly params = toSignal(
-    this.route.queryParamMap.pipe(map((p) => ({ repo: p.get('repo') ?? '', type: p.get('type') ?? '' }))),
-    { initialValue: { repo: '', type: '' } },
-  );
+  private readonly params = injectQueryParams();
+  private readonly navigate = injectQueryUpdater();
   protected readonly filters = computed<ActivityFilters>(() => {
     const { repo, type } = this.params();
-    return { repo, type: isActivityType(type) ? type : '' };
+    return { repo: repo ?? '', type: isActivityType(type) ? type : '' };
   });
   protected readonly types = ACTIVITY_TYPES;
   protected readonly repoNames = computed(() => {
@@ -130,11 +123,7 @@ export class ActivityPage {
 
   protected setFilter(change: Partial<ActivityFilters>): void {
     const next = { ...this.filters(), ...change };
-    void this.router.navigate([], {
-      relativeTo: this.route,
-      queryParams: { repo: next.repo || null, type: next.type || null },
-      replaceUrl: true,
-    });
+    this.navigate({ repo: next.repo || null, type: next.type || null });
   }
 
   protected retry(): void {

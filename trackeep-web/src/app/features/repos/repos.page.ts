@@ -1,14 +1,12 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
 import { MatTabsModule } from '@angular/material/tabs';
-import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { RouterLink } from '@angular/router';
 import type { GithubRepo } from '@trackeep/contracts';
-import { map } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
 import { Notices } from '../../core/layout/notices.service';
 import {
@@ -25,6 +23,7 @@ import { compactNumber } from '../../shared/format.util';
 import { IconComponent } from '../../shared/icon.component';
 import { InViewDirective } from '../../shared/in-view.directive';
 import { RelativeTimeComponent } from '../../shared/relative-time.component';
+import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../shared/route-query';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 import { TrackedRepoCardComponent } from './tracked-repo-card.component';
 
@@ -53,21 +52,14 @@ const PAGE = 60;
 })
 export class ReposPage {
   protected readonly store = inject(ReposStore);
-  private readonly router = inject(Router);
-  private readonly route = inject(ActivatedRoute);
   private readonly notices = inject(Notices);
-  private searchTimer: ReturnType<typeof setTimeout> | null = null;
-
-  private readonly query = toSignal(
-    this.route.queryParamMap.pipe(
-      map((p) => Object.fromEntries(p.keys.map((k) => [k, p.get(k) ?? undefined])) as Record<string, string | undefined>),
-    ),
-    { initialValue: {} as Record<string, string | undefined> },
-  );
+  private readonly query = injectQueryParams();
+  private readonly navigate = injectQueryUpdater();
+  private readonly searchLater = injectDebounced((text: string) => this.setFilter({ q: text.trim() }), 200);
   protected readonly filters = computed(() => filtersFromQuery(this.query()));
   protected readonly tab = computed(() => (this.query()['tab'] === 'all' ? 1 : 0));
   /** What is typed, ahead of the debounced URL update. */
-  protected readonly searchText = signal(this.filtersFromUrl().q);
+  protected readonly searchText = signal(filtersFromQuery(this.query()).q);
   protected readonly visible = signal(PAGE);
 
   protected readonly tracked = computed(() => applyRepoFilters(this.store.tracked().data ?? [], this.filters()));
@@ -92,8 +84,7 @@ export class ReposPage {
 
   protected search(text: string): void {
     this.searchText.set(text);
-    if (this.searchTimer) clearTimeout(this.searchTimer);
-    this.searchTimer = setTimeout(() => this.setFilter({ q: text.trim() }), 200);
+    this.searchLater(text);
   }
 
   protected setFilter(change: Partial<RepoFilters>): void {
@@ -122,13 +113,5 @@ export class ReposPage {
   protected refresh(): void {
     void this.store.loadTracked();
     if (this.tab() === 1) void this.store.loadAccessible();
-  }
-
-  private filtersFromUrl(): RepoFilters {
-    return filtersFromQuery(this.query());
-  }
-
-  private navigate(queryParams: Record<string, string | null>): void {
-    void this.router.navigate([], { relativeTo: this.route, queryParams, queryParamsHandling: 'merge', replaceUrl: true });
   }
 }

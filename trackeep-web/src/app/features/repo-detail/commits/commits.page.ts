@@ -1,17 +1,15 @@
 import { ScrollingModule } from '@angular/cdk/scrolling';
 import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
-import { ActivatedRoute, Router } from '@angular/router';
 import type { Commit } from '@trackeep/contracts';
-import { map } from 'rxjs';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
 import { firstLine, shortSha } from '../../../shared/format.util';
 import { RelativeTimeComponent } from '../../../shared/relative-time.component';
+import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../../shared/route-query';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
 import { RepoDetailStore } from '../repo-detail.store';
 import { CommitDetailDialog, type CommitDetailData } from './commit-detail.dialog';
@@ -39,17 +37,10 @@ const ROW_HEIGHT = 64;
 export class CommitsPage {
   protected readonly store = inject(CommitsStore);
   protected readonly detail = inject(RepoDetailStore);
-  private readonly router = inject(Router);
-  private readonly route = inject(ActivatedRoute);
   private readonly dialog = inject(MatDialog);
-  private typingTimer: ReturnType<typeof setTimeout> | null = null;
-
-  private readonly params = toSignal(
-    this.route.queryParamMap.pipe(
-      map((p) => Object.fromEntries(p.keys.map((k) => [k, p.get(k) ?? undefined])) as Record<string, string | undefined>),
-    ),
-    { initialValue: {} as Record<string, string | undefined> },
-  );
+  private readonly params = injectQueryParams();
+  private readonly navigate = injectQueryUpdater();
+  private readonly filterLater = injectDebounced((change: Partial<CommitFilters>) => this.setFilter(change), 300);
   protected readonly filters = computed(() => commitFiltersFromQuery(this.params()));
   /** Text fields as typed, ahead of the debounced URL update. */
   protected readonly typed = signal({ author: '', q: '' });
@@ -73,16 +64,11 @@ export class CommitsPage {
 
   protected type(field: 'author' | 'q', value: string): void {
     this.typed.update((t) => ({ ...t, [field]: value }));
-    if (this.typingTimer) clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => this.setFilter({ [field]: value.trim() }), 300);
+    this.filterLater({ [field]: value.trim() });
   }
 
   protected setFilter(change: Partial<CommitFilters>): void {
-    void this.router.navigate([], {
-      relativeTo: this.route,
-      queryParams: commitFiltersToQuery({ ...this.filters(), ...change }),
-      replaceUrl: true,
-    });
+    this.navigate(commitFiltersToQuery({ ...this.filters(), ...change }));
   }
 
   protected clearFilters(): void {

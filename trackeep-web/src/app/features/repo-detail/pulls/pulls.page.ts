@@ -1,13 +1,11 @@
 import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { MatTabsModule } from '@angular/material/tabs';
-import { ActivatedRoute, Router, RouterLink } from '@angular/router';
+import { RouterLink } from '@angular/router';
 import type { PullRequest } from '@trackeep/contracts';
-import { map } from 'rxjs';
 import { ChartComponent } from '../../../shared/chart/chart.component';
 import { Clock } from '../../../shared/clock.service';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
@@ -15,6 +13,7 @@ import { formatDuration, median } from '../../../shared/format.util';
 import { IconComponent } from '../../../shared/icon.component';
 import { InViewDirective } from '../../../shared/in-view.directive';
 import { RelativeTimeComponent } from '../../../shared/relative-time.component';
+import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../../shared/route-query';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
 import { cycleTimeByWeek, cycleTimeChart } from '../overview/repo-charts';
 import { type PullFilters, type PullTab, PullsStore } from './pulls.store';
@@ -54,17 +53,10 @@ export function pullFiltersFromQuery(params: Record<string, string | undefined>)
 })
 export class PullsPage {
   protected readonly store = inject(PullsStore);
-  private readonly router = inject(Router);
-  private readonly route = inject(ActivatedRoute);
   private readonly clock = inject(Clock);
-  private typingTimer: ReturnType<typeof setTimeout> | null = null;
-
-  private readonly params = toSignal(
-    this.route.queryParamMap.pipe(
-      map((p) => Object.fromEntries(p.keys.map((k) => [k, p.get(k) ?? undefined])) as Record<string, string | undefined>),
-    ),
-    { initialValue: {} as Record<string, string | undefined> },
-  );
+  private readonly params = injectQueryParams();
+  private readonly navigate = injectQueryUpdater();
+  private readonly authorLater = injectDebounced((author: string) => this.navigate({ author: author.trim() || null }), 300);
   protected readonly tabs = TABS;
   protected readonly filters = computed(() => pullFiltersFromQuery(this.params()));
   protected readonly authorText = signal('');
@@ -91,8 +83,7 @@ export class PullsPage {
 
   protected typeAuthor(value: string): void {
     this.authorText.set(value);
-    if (this.typingTimer) clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => this.navigate({ author: value.trim() || null }), 300);
+    this.authorLater(value);
   }
 
   protected setSort(sort: string): void {
@@ -101,9 +92,5 @@ export class PullsPage {
 
   protected openFor(pr: PullRequest): number {
     return (this.clock.now() - Date.parse(pr.createdAt)) / 1000;
-  }
-
-  private navigate(queryParams: Record<string, string | null>): void {
-    void this.router.navigate([], { relativeTo: this.route, queryParams, queryParamsHandling: 'merge', replaceUrl: true });
   }
 }
