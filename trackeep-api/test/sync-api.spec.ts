@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { cookie } from './support/cookies';
 import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
 import { allRunsSettled, NEVER, ownedRepos, runsOf, waitFor } from './sync-support/sync-app';
+import { must } from './sync-support/sync-harness';
 
 describe('sync endpoints and schedule (real API, simulator)', () => {
   let h: AuthHarness;
@@ -16,7 +17,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   const auth = () => cookie(SESSION_COOKIE, session);
 
   beforeAll(async () => {
-    h = await startAuthHarness({ env: { SYNC_CRON: NEVER, SYNC_CONCURRENCY: '2' } });
+    h = await startAuthHarness({ env: { SYNC_ENABLED: 'true', SYNC_CRON: NEVER, SYNC_CONCURRENCY: '2' } });
     ds = h.t.app.get(DataSource);
     h.t.app.get(EventBus).subscribe((e) => live.push(e));
     await h.t.app.get(EventBus).ready;
@@ -61,7 +62,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       expect(Date.parse(r.nextScheduledAt ?? '')).toBeGreaterThan(Date.now());
     }
     expect(status.rateLimits.map((b) => b.resource).sort()).toEqual(['core', 'graphql']);
-    expect(status.rateLimits.find((b) => b.resource === 'graphql')!.remaining).toBeLessThan(5000);
+    expect(must(status.rateLimits.find((b) => b.resource === 'graphql'), 'graphql budget').remaining).toBeLessThan(5000);
   });
 
   it('POST /repos/{o}/{r}/sync queues one run, and a second request gets the same waiting run', async () => {
@@ -75,7 +76,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     expect(results[0].runs[0].id).toBe(results[1].runs[0].id);
     expect(results[0].runs[0].trigger).toBe('manual');
     await allRunsSettled(ds);
-    const run = (await runsOf(ds)).find((r) => r.id === results[0].runs[0].id)!;
+    const run = must((await runsOf(ds)).find((r) => r.id === results[0].runs[0].id), 'the queued run');
     expect(run.status).toBe('succeeded');
   });
 
@@ -119,7 +120,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const fired = new Date();
     const [a, b] = await Promise.all([cron.startCycle(fired), cron.startCycle(new Date(fired.getTime() + 150))]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
-    const slot = (a ?? b)!;
+    const slot = must(a ?? b, 'an opened cycle');
     await waitFor('the cycle to finish', async () => {
       const rows = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>;
       return rows[0]?.finished_at;
@@ -140,10 +141,10 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   const nextCycle = async (): Promise<Date> => {
     // Far enough from every earlier cycle for the yearly test schedule.
     const slot = await h.t.app.get(SyncCronJob).startCycle(new Date(Date.now() + (cycles += 1) * 400 * 86_400_000));
-    expect(slot).not.toBeNull();
-    await waitFor('the cycle', async () => ((await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>)[0]?.finished_at);
+    const opened = must(slot, 'an opened cycle');
+    await waitFor('the cycle', async () => ((await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [opened])) as Array<{ finished_at: Date | null }>)[0]?.finished_at);
     await allRunsSettled(ds);
-    return slot!;
+    return opened;
   };
   let cycles = 0;
 
@@ -194,7 +195,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
     expect(github_state).toBe('access_lost');
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
-    const entry = (res.body as SyncStatus).repos.find((r) => r.repoId === repoId)!;
+    const entry = must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry');
     expect(entry.lastError).toMatch(/no longer gives you access/);
     // The repository's data is no longer served to this user.
     await h.http().get(`/api/v1/repos/${repos[1]}`).set('Cookie', auth()).expect(404);
@@ -215,6 +216,6 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
     expect(github_state).toBe('deleted');
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
-    expect((res.body as SyncStatus).repos.find((r) => r.repoId === repoId)!.lastError).toMatch(/deleted/);
+    expect(must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry').lastError).toMatch(/deleted/);
   });
 });

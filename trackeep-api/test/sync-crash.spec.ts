@@ -7,9 +7,9 @@ import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../src/database/data-source';
 import { SyncQueue } from '../src/sync/jobs/sync-queue.service';
 import { API_TEMPLATE_DB } from './support/test-app';
-import { startApiProcess, type ApiProcess } from './sync-support/api-process';
+import { startApiProcess, type ApiProcess } from '../bench/sync/api-process';
 import { allRunsSettled, NEVER, ownedRepos, runsOf, seedTrackingUser, startSyncApp, TEST_JWT_SECRET, TEST_TOKEN_KEYS, waitFor, type SyncApp } from './sync-support/sync-app';
-import { createSyncDb, dumpSyncedData, engineRunner, sizes, startSim } from './sync-support/sync-harness';
+import { createSyncDb, dumpSyncedData, engineRunner, must, sizes, startSim } from './sync-support/sync-harness';
 
 // Long enough histories that a sync is surely in the middle when it gets interrupted.
 const WORLD = { preset: 'small' as const, seed: 21, now: '2025-06-01T12:00:00Z', sizes: { commitsPerRepo: 2500, pullsPerRepo: 120, reposPerOwner: 2 } };
@@ -57,7 +57,7 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       sim.setFaults({ latencyMs: 8 });
       workers.push(await startApiProcess(env));
       for (const repo of repos) await control.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
-      await waitFor('the first pages to be written', async () => (await commitCount(control!.ds)) > 600, 90_000, 50);
+      await waitFor('the first pages to be written', async () => (await commitCount(must(control, 'the control app').ds)) > 600, 90_000, 50);
       await workers[0].kill();
 
       const interrupted = (await runsOf(control.ds)).filter((r) => r.status === 'running');
@@ -70,7 +70,7 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       await allRunsSettled(control.ds, 180_000);
       const runs = await runsOf(control.ds);
       expect(runs.map((r) => r.status)).toEqual(runs.map(() => 'succeeded'));
-      for (const r of interrupted) expect(runs.find((x) => x.id === r.id)!.attempts).toBeGreaterThanOrEqual(2);
+      for (const r of interrupted) expect(must(runs.find((x) => x.id === r.id), 'the interrupted run').attempts).toBeGreaterThanOrEqual(2);
       expect(await dumpSyncedData(control.ds)).toEqual(baseline);
     } finally {
       for (const w of workers) await w.stop();
@@ -94,7 +94,7 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       const { userId, repos } = await seedTrackingUser(app.app, sim, 'octocat', ownedRepos(sim, 'octocat'));
       sim.setFaults({ latencyMs: 8 });
       for (const repo of repos) await app.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
-      await waitFor('the first pages to be written', async () => (await commitCount(app!.ds)) > 600, 90_000, 50);
+      await waitFor('the first pages to be written', async () => (await commitCount(must(app, 'the app').ds)) > 600, 90_000, 50);
 
       const port = cluster.port;
       await cluster.stop();

@@ -1,10 +1,12 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
-import { createSyncDb, dumpSyncedData, engineRunner, startSim, type SyncDbFixture } from './sync-support/sync-harness';
+import { createSyncDb, dumpSyncedData, engineRunner, must, startSim, type SyncDbFixture } from './sync-support/sync-harness';
+
+const repoName = 'the simulated repository';
 
 /** Every commit reachable from any branch of the simulated repo, with its parents. */
 function worldCommits(sim: GithubSimHandle, fullName: string): Map<string, { additions: number; parents: string[] }> {
   const [owner, name] = fullName.split('/');
-  const repo = sim.world.repo(owner, name)!;
+  const repo = must(sim.world.repo(owner, name), repoName);
   const graph = sim.world.graph(repo);
   const out = new Map<string, { additions: number; parents: string[] }>();
   for (const b of sim.world.detail(repo).branches.values()) {
@@ -15,7 +17,7 @@ function worldCommits(sim: GithubSimHandle, fullName: string): Map<string, { add
 
 function worldPulls(sim: GithubSimHandle, fullName: string) {
   const [owner, name] = fullName.split('/');
-  const repo = sim.world.repo(owner, name)!;
+  const repo = must(sim.world.repo(owner, name), repoName);
   return sim.world.detail(repo).pulls.map((p) => ({
     number: p.number,
     state: p.mergedAt ? 'merged' : p.state,
@@ -46,8 +48,8 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       const rows = (await fx.ds.query(`SELECT sha, additions, parents FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{ sha: string; additions: number; parents: string[] }>;
       expect(rows.map((r) => r.sha).sort()).toEqual([...world.keys()].sort());
       for (const r of rows) {
-        expect(r.additions).toBe(world.get(r.sha)!.additions);
-        expect(r.parents).toEqual(world.get(r.sha)!.parents);
+        expect(r.additions).toBe(must(world.get(r.sha), r.sha).additions);
+        expect(r.parents).toEqual(must(world.get(r.sha), r.sha).parents);
       }
     }
     expect(runner.meter.graphqlPoints).toBeGreaterThan(0);
@@ -56,8 +58,8 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
   it('records the default branch’s full history on branch_commits', async () => {
     const repo = fx.repos[0];
     const [owner, name] = repo.fullName.split('/');
-    const simRepo = sim.world.repo(owner, name)!;
-    const tip = sim.world.detail(simRepo).branches.get(simRepo.defaultBranch)!.tip;
+    const simRepo = must(sim.world.repo(owner, name), repoName);
+    const tip = must(sim.world.detail(simRepo).branches.get(simRepo.defaultBranch), 'default branch').tip;
     const history = sim.world.graph(simRepo).history(tip, { skip: 0, take: 1_000_000 }).commits.map((c) => c.sha);
     const rows = (await fx.ds.query(`SELECT sha FROM branch_commits WHERE repo_id = $1 AND branch = $2`, [repo.id, simRepo.defaultBranch])) as Array<{ sha: string }>;
     expect(rows.map((r) => r.sha).sort()).toEqual([...history].sort());
@@ -79,7 +81,7 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
   it('stores branches, repository counters and a first stats snapshot', async () => {
     const repo = fx.repos[0];
     const [owner, name] = repo.fullName.split('/');
-    const simRepo = sim.world.repo(owner, name)!;
+    const simRepo = must(sim.world.repo(owner, name), repoName);
     const branches = (await fx.ds.query(`SELECT name, head_sha, protected FROM branches WHERE repo_id = $1 ORDER BY name`, [repo.id])) as Array<{ name: string; head_sha: string; protected: boolean }>;
     const world = [...sim.world.detail(simRepo).branches.values()].map((b) => ({ name: b.name, head_sha: b.tip, protected: b.protected })).sort((a, b) => (a.name < b.name ? -1 : 1));
     expect(branches).toEqual(world);
@@ -97,14 +99,14 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     const before = await dumpSyncedData(fx.ds);
     for (const repo of fx.repos) {
       const [owner, name] = repo.fullName.split('/');
-      const simRepo = sim.world.repo(owner, name)!;
+      const simRepo = must(sim.world.repo(owner, name), repoName);
       const d = sim.world.detail(simRepo);
       const latestPull = d.pulls.reduce((m, p) => Math.max(m, p.updatedAt), 0);
       await runner.run(repo.id, {
         nameWithOwner: repo.fullName,
         pushedAt: new Date(simRepo.pushedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         defaultBranch: simRepo.defaultBranch,
-        headOid: d.branches.get(simRepo.defaultBranch)!.tip,
+        headOid: must(d.branches.get(simRepo.defaultBranch), 'default branch').tip,
         stars: d.stars.length,
         forks: simRepo.forksCount,
         archived: simRepo.archived,
@@ -120,7 +122,7 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
   it('after pushes, a merged and a closed pull request and branch changes, converges on GitHub’s new state', async () => {
     const repo = fx.repos[0];
     const [owner, name] = repo.fullName.split('/');
-    const simRepo = sim.world.repo(owner, name)!;
+    const simRepo = must(sim.world.repo(owner, name), repoName);
     const pushed = await sim.world.pushCommits({ owner, repo: name, commits: 3, sender: 'octocat' });
     await sim.world.createBranch({ owner, repo: name, branch: 'feature/sync-test', sender: 'octocat' });
     await sim.world.pushCommits({ owner, repo: name, branch: 'feature/sync-test', commits: 2, sender: 'octocat' });
@@ -139,8 +141,10 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     const activity = (await fx.ds.query(`SELECT type, dedupe_key FROM activity_events WHERE repo_id = $1`, [repo.id])) as Array<{ type: string; dedupe_key: string }>;
     const keys = activity.map((a) => a.dedupe_key);
     expect(keys).toContain(`push:${pushed.after}`);
-    expect(keys).toContain(`pr_closed:${open[0].number}`);
-    expect(keys).toContain(`branch_created:feature/sync-test:${sim.world.detail(simRepo).branches.get('feature/sync-test')!.tip}`.replace(/:[0-9a-f]{40}$/, (m) => m));
+    // GitHub reports times to the second, as the webhook payloads do.
+    const closedAt = Math.floor(must(sim.world.pull(simRepo, open[0].number).closedAt, 'closed_at') / 1000) * 1000;
+    expect(keys).toContain(`pr_closed:${open[0].number}:${new Date(closedAt).toISOString()}`);
+    expect(keys).toContain(`branch_created:feature/sync-test:${sim.world.detail(simRepo).branches.get('feature/sync-test')?.tip}`);
     // Only what changed was fetched: a handful of one-point queries, not a backfill.
     expect(runner.meter.graphqlPoints).toBeLessThanOrEqual(4);
   });

@@ -1,6 +1,6 @@
 import type { FaultConfig, GithubSimHandle } from '@trackeep/github-sim';
 import { RateLimitPausedError, TransientGithubError } from '../src/sync/github/sync-github.errors';
-import { createSyncDb, dumpSyncedData, engineRunner, sizes, startSim, type EngineRunner, type SyncDbFixture } from './sync-support/sync-harness';
+import { createSyncDb, dumpSyncedData, engineRunner, must, sizes, startSim, type EngineRunner, type SyncDbFixture } from './sync-support/sync-harness';
 
 // Big enough for several pages per stream (commits, pull requests), small enough to run in seconds.
 const WORLD = { preset: 'small' as const, seed: 11, now: '2025-06-01T12:00:00Z', sizes: { commitsPerRepo: 260, pullsPerRepo: 70, reposPerOwner: 2 } };
@@ -112,7 +112,7 @@ describe('sync under GitHub faults (simulator fault injection)', () => {
         paused = err as RateLimitPausedError;
       }
       expect(paused).toBeInstanceOf(RateLimitPausedError);
-      expect(paused!.resumeAt.getTime()).toBeGreaterThan(Date.now());
+      expect(must(paused, 'a pause').resumeAt.getTime()).toBeGreaterThan(Date.now());
       const saved = (await fx.ds.query(`SELECT stream, end_cursor FROM sync_cursors WHERE repo_id = $1 AND end_cursor IS NOT NULL`, [repo.id])) as unknown[];
       expect(saved.length).toBeGreaterThan(0);
       // The budget is known to every replica, so another attempt pauses at once without spending anything.

@@ -1,7 +1,7 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { API_TEMPLATE_DB } from './support/test-app';
-import { startApiProcess, type ApiProcess } from './sync-support/api-process';
+import { startApiProcess, type ApiProcess } from '../bench/sync/api-process';
 import { ownedRepos, seedTrackingUser, startSyncApp, TEST_JWT_SECRET, TEST_TOKEN_KEYS, waitFor, type SyncApp } from './sync-support/sync-app';
 import { startSim } from './sync-support/sync-harness';
 

@@ -156,4 +156,10 @@ export function sizes(d: Record<string, unknown[]>): Record<string, number> {
   return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.length]));
 }
 
+/** The value, or a test failure naming what was missing (instead of a non-null assertion). */
+export function must<T>(value: T | null | undefined, what = 'value'): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}
+
 export type { FaultConfig, GithubSimHandle };

@@ -2,7 +2,7 @@ import type { RepoPermission, SyncRunCounts } from '@trackeep/contracts';
 import { highestPermission } from '../../repos/repo-access.service';
 import type { SqlRunner } from '../github/credential-limits';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
-import { planRound, roundRequests, type RoundPages } from '../github/sync-graphql-cost.util';
+import { planRound, roundRequestsByStream, type RoundPages } from '../github/sync-graphql-cost.util';
 import { repoPageQuery } from '../github/sync-graphql.queries';
 import type { GqlCommit, GqlConnection, GqlPull, GqlRef, RepoPageData } from '../github/sync-graphql.types';
 import { RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
@@ -187,7 +187,7 @@ export class RepoSyncEngine {
       const planned = active.slice(0, plan.walks.length);
       let data: RepoPageData | null;
       try {
-        data = (await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 }), this.variables(plan, planned, refs, pulls), roundRequests(plan))).data;
+        data = (await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 }), this.variables(plan, planned, refs, pulls), roundRequestsByStream(plan))).data;
       } catch (err) {
         if (!(err instanceof TransientGithubError)) throw err;
         this.o.governor.failed(this.streamsOf(plan));
@@ -246,7 +246,7 @@ export class RepoSyncEngine {
           state = r.owner.login.toLowerCase() !== this.repo.owner.toLowerCase() ? 'transferred' : 'renamed';
         }
         if (r.archived && !this.repo.archived) {
-          activity.push({ type: 'repo_archived', actor: null, title: `${r.full_name} was archived`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: {}, dedupe_key: `repo_archived:${r.updated_at}` });
+          activity.push({ type: 'repo_archived', actor: null, title: `${r.full_name} was archived`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: {}, dedupe_key: `repo_archived:${new Date(r.updated_at ?? Date.now()).toISOString()}` });
         }
         if (!this.firstSync) {
           for (const m of crossedMilestones(this.repo.stars, r.stargazers_count)) {

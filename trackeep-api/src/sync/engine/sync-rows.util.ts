@@ -106,8 +106,8 @@ export function pullRow(p: GqlPull): PullRow {
 }
 
 /**
- * Timeline entries a pull request implies. Dedupe keys are shared with the webhook processor
- * ('pr_opened:<n>', 'pr_merged:<n>', 'pr_closed:<n>'), so both paths converge on one row each.
+ * Timeline entries a pull request implies. Dedupe keys are the webhook processor's ('pr_opened:<n>',
+ * 'pr_merged:<n>', 'pr_closed:<n>:<closed_at ISO>'), so both paths converge on one row each.
  */
 export function pullActivity(p: PullRow): ActivityRow[] {
   const out: ActivityRow[] = [
@@ -139,7 +139,7 @@ export function pullActivity(p: PullRow): ActivityRow[] {
       url: p.html_url,
       occurred_at: p.closed_at,
       data: { number: p.number },
-      dedupe_key: `pr_closed:${p.number}`,
+      dedupe_key: `pr_closed:${p.number}:${new Date(p.closed_at).toISOString()}`,
     });
   }
   return out;

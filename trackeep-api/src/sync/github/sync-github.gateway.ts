@@ -22,6 +22,16 @@ export class SyncMeter {
   graphqlQueries = 0;
   restRequests = 0;
   notModified = 0;
+  /** Points per stream: each query's cost split by each stream's share of its requests (GitHub's cost rule). */
+  readonly pointsByStream: Record<string, number> = {};
+
+  attribute(cost: number, requestsByStream: Record<string, number>): void {
+    const total = Object.values(requestsByStream).reduce((a, b) => a + b, 0);
+    for (const [stream, requests] of Object.entries(requestsByStream)) {
+      if (total <= 0 || requests <= 0) continue;
+      this.pointsByStream[stream] = (this.pointsByStream[stream] ?? 0) + (cost * requests) / total;
+    }
+  }
 }
 
 export interface GatewayOptions {
@@ -76,16 +86,27 @@ export class SyncGithubGateway {
     if (until) throw new RateLimitPausedError(resource, until, this.o.limits.budgets.get(resource)?.remaining ?? 0);
   }
 
-  async graphql<T>(query: string, variables: Record<string, unknown>, requests: number): Promise<{ data: T | null; errors: GqlError[] }> {
-    const estimate = costOf(requests);
+  /**
+   * One GraphQL query. `requests` is the query's request count by GitHub's rule, either in total or per
+   * stream (for the per-stream attribution of its cost).
+   */
+  async graphql<T>(query: string, variables: Record<string, unknown>, requests: number | Record<string, number>): Promise<{ data: T | null; errors: GqlError[] }> {
+    const byStream = typeof requests === 'number' ? { other: requests } : requests;
+    const estimate = costOf(Object.values(byStream).reduce((a, b) => a + b, 0));
     for (let secondary = 0; ; secondary++) {
       await this.checkBudget('graphql', estimate);
       await this.o.limits.graphqlMinute.take(estimate, this.sleep);
       const release = await this.o.limits.slots.acquire();
       let response: Awaited<ReturnType<OctokitLike['request']>>;
       try {
-        // Retries of 5xx are ours (smaller pages), not the retry plugin's (same page again).
-        response = await this.o.client.request(`POST ${this.o.graphqlUrl}`, { query, variables, request: { retries: 0 } });
+        // Retries of 5xx are ours (smaller pages), not the retry plugin's (same page again). The body is
+        // serialised and parsed natively: Octokit's bigint-safe JSON is several times slower on big pages.
+        response = await this.o.client.request(`POST ${this.o.graphqlUrl}`, {
+          data: JSON.stringify({ query, variables }),
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+          request: { retries: 0, parseSuccessResponseBody: false },
+        });
+        response = { ...response, data: await readJson(response.data) };
       } catch (err) {
         const e = asHttpError(err);
         if (await this.handleLimit(e, 'graphql', secondary)) continue;
@@ -102,6 +123,7 @@ export class SyncGithubGateway {
       const cost = rate?.cost ?? estimate;
       this.o.meter.graphqlPoints += cost;
       this.o.meter.graphqlQueries++;
+      this.o.meter.attribute(cost, byStream);
       if (cost !== estimate) this.o.limits.graphqlMinute.adjustLast(cost - estimate);
       if (rate) {
         await this.o.limits.observe(this.o.db, 'graphql', { limit: rate.limit, remaining: rate.remaining, resetAt: new Date(rate.resetAt) });
@@ -237,4 +259,15 @@ export class SyncGithubGateway {
   private async deleteEtag(path: string): Promise<void> {
     await this.o.db.query(`DELETE FROM github_etags WHERE user_id = $1 AND url = $2`, [this.o.credential, path]);
   }
+}
+
+/** A response body as Octokit hands it over with parseSuccessResponseBody: false (a stream), or already parsed. */
+async function readJson(data: unknown): Promise<unknown> {
+  if (data === null || data === undefined) return null;
+  if (typeof data === 'string') return data ? JSON.parse(data) : null;
+  if (typeof (data as ReadableStream).getReader === 'function') {
+    const text = await new Response(data as ReadableStream).text();
+    return text ? JSON.parse(text) : null;
+  }
+  return data;
 }

@@ -22,6 +22,15 @@ export function roundRequests(p: RoundPages): number {
   return requests;
 }
 
+/** The requests of a round per stream, for attributing its cost. */
+export function roundRequestsByStream(p: RoundPages): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (p.refs > 0) out['refs'] = roundRequests({ refs: p.refs, walks: [], pulls: 0 });
+  if (p.walks.length) out['commits'] = roundRequests({ refs: 0, walks: p.walks, pulls: 0 });
+  if (p.pulls > 0) out['pulls'] = roundRequests({ refs: 0, walks: [], pulls: p.pulls });
+  return out;
+}
+
 /** `nodes(ids:)` is a list, not a connection: only what is nested under each repository counts. */
 export function detectRequests(ids: number): number {
   return ids * DETECT_NESTED_CONNECTIONS;

@@ -245,10 +245,13 @@ export class RepoSyncJob {
 function addTotals(base: RunTotals, t: { items: SyncRunCounts; meter: SyncMeter }): RunTotals {
   const items = { ...base.items };
   for (const k of Object.keys(items) as Array<keyof SyncRunCounts>) items[k] += t.items[k];
+  const pointsByStream = { ...base.pointsByStream };
+  for (const [k, v] of Object.entries(t.meter.pointsByStream)) pointsByStream[k] = (pointsByStream[k] ?? 0) + v;
   return {
     items,
     graphqlPoints: base.graphqlPoints + t.meter.graphqlPoints,
     restRequests: base.restRequests + t.meter.restRequests,
     notModified: base.notModified + t.meter.notModified,
+    pointsByStream,
   };
 }

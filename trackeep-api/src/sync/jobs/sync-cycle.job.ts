@@ -108,7 +108,7 @@ export class SyncCycleJob {
       let result: Awaited<ReturnType<typeof gateway.graphql<DetectData>>> | null = null;
       for (let attempt = 0; attempt < 3 && !result; attempt++) {
         try {
-          result = await gateway.graphql<DetectData>(SYNC_DETECT_QUERY, { ids: batch.map((r) => r.node_id) }, detectRequests(batch.length));
+          result = await gateway.graphql<DetectData>(SYNC_DETECT_QUERY, { ids: batch.map((r) => r.node_id) }, { detect: detectRequests(batch.length) });
         } catch (err) {
           if (err instanceof RateLimitPausedError) return meter.graphqlPoints; // this user's repos sync without hints
           if (!(err instanceof TransientGithubError) || attempt === 2) {

@@ -23,6 +23,7 @@ const CYCLE_LOCK = 606_607;
 export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SyncCronJob.name);
   private readonly workerIds: string[] = [];
+  private readonly repoWorkerIds: string[] = [];
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -39,11 +40,25 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.settings.enabled) return;
     const boss = this.queue.boss;
     for (let i = 0; i < this.settings.concurrency; i++) {
-      this.workerIds.push(
-        await boss.work<RepoJobData>(SYNC_REPO_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => this.repoJob.handle(job as PgBoss.JobWithMetadata<RepoJobData>)),
-      );
+      const slot = { id: '' };
+      slot.id = await boss.work<RepoJobData>(SYNC_REPO_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
+        try {
+          await this.repoJob.handle(job as PgBoss.JobWithMetadata<RepoJobData>);
+        } finally {
+          // pg-boss waits out the rest of its polling interval after a quick job; fetch the next one now.
+          boss.notifyWorker(slot.id);
+        }
+      });
+      this.repoWorkerIds.push(slot.id);
+      this.workerIds.push(slot.id);
     }
-    this.workerIds.push(await boss.work<CycleJobData>(SYNC_CYCLE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => this.cycleJob.handle(job.data.slot)));
+    this.workerIds.push(
+      await boss.work<CycleJobData>(SYNC_CYCLE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+        const result = await this.cycleJob.handle(job.data.slot);
+        for (const id of this.repoWorkerIds) boss.notifyWorker(id);
+        return result;
+      }),
+    );
     this.workerIds.push(await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => this.maintenance.handle()));
 
     this.addCron('trackeep-sync-cycle', this.settings.cron, () => this.startCycle(new Date()));

@@ -24,12 +24,13 @@ export interface SyncRunRow {
   graphql_points: number;
   rest_requests: number;
   not_modified: number;
+  points_by_stream: Record<string, number>;
   error: string | null;
   queued_cursor: string;
 }
 
 const RUN_COLUMNS = `s.id, s.repo_id, r.full_name, s.trigger, s.status, s.cycle_slot, s.job_id, s.attempts, s.queued_at, s.started_at,
-  s.finished_at, s.heartbeat_at, s.paused_until, s.progress, s.items, s.graphql_points, s.rest_requests, s.not_modified, s.error,
+  s.finished_at, s.heartbeat_at, s.paused_until, s.progress, s.items, s.graphql_points, s.rest_requests, s.not_modified, s.points_by_stream, s.error,
   to_char(s.queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS queued_cursor`;
 
 const EMPTY_COUNTS: SyncRunCounts = { repository: 0, commits: 0, pulls: 0, branches: 0, snapshots: 0, activity: 0 };
@@ -104,9 +105,17 @@ export class SyncRunsRepository {
   async recordPage(db: SqlRunner, runId: string, progress: number | null, items: SyncRunCounts, meter: SyncMeter, base: RunTotals): Promise<void> {
     await db.query(
       `UPDATE sync_runs SET heartbeat_at = now(), progress = $2, items = $3, graphql_points = $4, rest_requests = $5, not_modified = $6,
-         paused_until = NULL, error = NULL
+         points_by_stream = $7, paused_until = NULL, error = NULL
        WHERE id = $1`,
-      [runId, progress, JSON.stringify(addCounts(base.items, items)), base.graphqlPoints + meter.graphqlPoints, base.restRequests + meter.restRequests, base.notModified + meter.notModified],
+      [
+        runId,
+        progress,
+        JSON.stringify(addCounts(base.items, items)),
+        base.graphqlPoints + meter.graphqlPoints,
+        base.restRequests + meter.restRequests,
+        base.notModified + meter.notModified,
+        JSON.stringify(addPoints(base.pointsByStream, meter.pointsByStream)),
+      ],
     );
   }
 
@@ -118,8 +127,14 @@ export class SyncRunsRepository {
     const params: unknown[] = [runId, status, error];
     let spend = '';
     if (totals) {
-      params.push(JSON.stringify(addCounts(totals.base.items, totals.items)), totals.base.graphqlPoints + totals.meter.graphqlPoints, totals.base.restRequests + totals.meter.restRequests, totals.base.notModified + totals.meter.notModified);
-      spend = ', items = $4, graphql_points = $5, rest_requests = $6, not_modified = $7';
+      params.push(
+        JSON.stringify(addCounts(totals.base.items, totals.items)),
+        totals.base.graphqlPoints + totals.meter.graphqlPoints,
+        totals.base.restRequests + totals.meter.restRequests,
+        totals.base.notModified + totals.meter.notModified,
+        JSON.stringify(addPoints(totals.base.pointsByStream, totals.meter.pointsByStream)),
+      );
+      spend = ', items = $4, graphql_points = $5, rest_requests = $6, not_modified = $7, points_by_stream = $8';
     }
     const done = status === 'succeeded' || status === 'failed' || status === 'partial' ? 'now()' : 'NULL';
     const unpause = status === 'queued' ? '' : ', paused_until = NULL';
@@ -246,10 +261,23 @@ export interface RunTotals {
   graphqlPoints: number;
   restRequests: number;
   notModified: number;
+  pointsByStream: Record<string, number>;
 }
 
 export function totalsOf(r: SyncRunRow): RunTotals {
-  return { items: { ...EMPTY_COUNTS, ...r.items }, graphqlPoints: r.graphql_points, restRequests: r.rest_requests, notModified: r.not_modified };
+  return {
+    items: { ...EMPTY_COUNTS, ...r.items },
+    graphqlPoints: r.graphql_points,
+    restRequests: r.rest_requests,
+    notModified: r.not_modified,
+    pointsByStream: { ...r.points_by_stream },
+  };
+}
+
+function addPoints(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = Math.round(((out[k] ?? 0) + v) * 1000) / 1000;
+  return out;
 }
 
 function addCounts(a: SyncRunCounts, b: SyncRunCounts): SyncRunCounts {

@@ -1,13 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
+export const API_MAIN = join(ROOT, 'trackeep-api/src/main.ts');
 
 export interface ApiProcess {
   child: ChildProcess;
   url: string;
   output: string[];
+  /** Peak resident set size of the process so far (Linux /proc VmHWM), in MB; null elsewhere. */
+  peakRssMb(): number | null;
+  /** CPU time the process has used so far (user + system, Linux /proc), in seconds; null elsewhere. */
+  cpuSeconds(): number | null;
   /** SIGKILL: no shutdown hooks, no cleanup, connections just drop. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -24,12 +30,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The real entry point (src/main.ts) in a process of its own, as a replica runs it. */
-export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+/**
+ * The real entry point (src/main.ts) in a process of its own, as a replica runs it: compiled on load by
+ * @swc-node/register (decorator metadata included), with the import-only packages mapped for require().
+ */
+export async function startApiProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ApiProcess> {
   const port = await freePort();
   const output: string[] = [];
   const hook = join(__dirname, 'import-only-packages.cjs');
-  const child = spawn(process.execPath, ['-r', hook, '-r', '@swc-node/register', join(ROOT, 'trackeep-api/src/main.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', hook, '-r', '@swc-node/register', API_MAIN], {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', SWC_NODE_PROJECT: join(ROOT, 'trackeep-api/tsconfig.app.json'), HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,6 +65,24 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     child,
     url,
     output,
+    peakRssMb() {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Math.round(Number(m[1]) / 1024) : null;
+      } catch {
+        return null;
+      }
+    },
+    cpuSeconds() {
+      try {
+        // Fields after the command name: state is field 3, utime 14 and stime 15 (clock ticks, 100 per second).
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return null;
+      }
+    },
     async kill() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
