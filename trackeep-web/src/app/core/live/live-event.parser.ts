@@ -1,4 +1,4 @@
-import type { ActivityEvent, LiveEvent, TrackedRepo } from '@trackeep/contracts';
+import type { ActivityEvent, LiveEvent, SyncRunStatus, TrackedRepo } from '@trackeep/contracts';
 
 export const LIVE_EVENT_TYPES = ['activity', 'sync_progress', 'repo_changed'] as const;
 export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
@@ -27,4 +27,9 @@ export function parseLiveEvent(type: string, data: string): LiveEvent | null {
     default:
       return null;
   }
+}
+
+/** A run in one of these states is over (whatever the outcome); queued and running are not. */
+export function isFinishedSync(status: SyncRunStatus): boolean {
+  return status === 'succeeded' || status === 'failed' || status === 'partial';
 }

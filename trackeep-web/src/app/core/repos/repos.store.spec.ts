@@ -71,6 +71,21 @@ describe(ReposStore.name, () => {
     expect(accessibleTracked()['gears']).toBe(true);
   });
 
+  it('reloads the tracked list once after syncs finish, so "last sync" and counters are current', async () => {
+    jest.useFakeTimers();
+    try {
+      const finished = (repoId: string) =>
+        live.next({ type: 'sync_progress', repoId, repoFullName: 'acme/widgets', runId: repoId, progress: 100, status: 'succeeded' });
+      live.next({ type: 'sync_progress', repoId: 'r1', repoFullName: 'acme/widgets', runId: 'x', progress: 50, status: 'running' });
+      finished('r1');
+      finished('r2');
+      jest.advanceTimersByTime(600);
+      backend.expectOne('/api/v1/repos').flush([aTrackedRepo({ id: 'r1', lastSyncStatus: 'succeeded' })]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('replaces a tracked repository when the live stream reports a change', () => {
     live.next({ type: 'repo_changed', repo: aTrackedRepo({ id: 'r1', stars: 99 }) });
     expect(sut.tracked().data?.[0].stars).toBe(99);

@@ -1,9 +1,10 @@
 import { Injectable, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type { GithubRepo, TrackedRepo } from '@trackeep/contracts';
-import { firstValueFrom } from 'rxjs';
+import { debounceTime, filter, firstValueFrom } from 'rxjs';
 import { describeError } from '../api/api-error';
 import { ReposApi } from '../api/repos.api';
+import { isFinishedSync } from '../live/live-event.parser';
 import { LiveEvents } from '../live/live-events.service';
 
 export interface Loadable<T> {
@@ -28,10 +29,21 @@ export class ReposStore {
   readonly toggling = signal<ReadonlySet<string>>(new Set());
 
   constructor() {
-    inject(LiveEvents)
+    const live = inject(LiveEvents);
+    live
       .ofType('repo_changed')
       .pipe(takeUntilDestroyed())
       .subscribe(({ repo }) => this.applyRepoChange(repo));
+    // A finished sync changes counters and "last sync"; several finishing together cause one reload.
+    live
+      .ofType('sync_progress')
+      .pipe(
+        filter((e) => isFinishedSync(e.status)),
+        debounceTime(500),
+        filter(() => this.tracked().data !== null),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => void this.loadTracked());
   }
 
   async loadTracked(): Promise<void> {

@@ -1,14 +1,17 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { type ActivityEvent, type Branch, PAGE_SIZE_MAX, type StatsPoint, type TrackedRepo } from '@trackeep/contracts';
+import { type ActivityEvent, type Branch, type LiveEvent, PAGE_SIZE_MAX, type StatsPoint, type TrackedRepo } from '@trackeep/contracts';
 import { Subject, firstValueFrom } from 'rxjs';
 import { ActivityApi } from '../../core/api/activity.api';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
 import { ReposApi } from '../../core/api/repos.api';
+import { isFinishedSync } from '../../core/live/live-event.parser';
 import { LiveEvents } from '../../core/live/live-events.service';
 import type { Loadable } from '../../core/repos/repos.store';
 import { FreshMarks } from '../../shared/fresh-marks';
 import { collectPages } from '../../shared/paged-list';
+
+type SyncProgressEvent = Extract<LiveEvent, { type: 'sync_progress' }>;
 
 export interface RepoKey {
   owner: string;
@@ -34,6 +37,7 @@ export class RepoDetailStore {
   private readonly reposApi = inject(ReposApi);
   private readonly activityApi = inject(ActivityApi);
   private readonly activityFor = new Subject<ActivityEvent>();
+  private readonly syncedFor = new Subject<void>();
   private generation = 0;
 
   readonly key = signal<RepoKey | null>(null);
@@ -42,6 +46,8 @@ export class RepoDetailStore {
   readonly history = signal<Loadable<StatsPoint[]>>(empty());
   readonly branches = signal<Loadable<Branch[]>>(empty());
   readonly recentActivity = signal<Loadable<ActivityEvent[]>>(empty());
+  /** 0..100 while a sync of this repository runs (from the live stream), otherwise null. */
+  readonly syncProgress = signal<number | null>(null);
   readonly fresh = new FreshMarks();
   readonly fullName = computed(() => {
     const key = this.key();
@@ -49,6 +55,8 @@ export class RepoDetailStore {
   });
   /** Activity of this repository as it arrives over the live stream (commits and pulls tabs refresh on it). */
   readonly activity$ = this.activityFor.asObservable();
+  /** Fires when a sync of this repository finished: every list may have changed. */
+  readonly synced$ = this.syncedFor.asObservable();
 
   constructor() {
     const live = inject(LiveEvents);
@@ -62,6 +70,10 @@ export class RepoDetailStore {
           this.repo.set({ data: repo, loading: false, error: null });
         }
       });
+    live
+      .ofType('sync_progress')
+      .pipe(takeUntilDestroyed())
+      .subscribe((event) => this.onSyncProgress(event));
     live.resumed$.pipe(takeUntilDestroyed()).subscribe(() => void this.loadRecentActivity(this.generation));
     inject(DestroyRef).onDestroy(() => this.fresh.clear());
   }
@@ -73,6 +85,7 @@ export class RepoDetailStore {
     const gen = ++this.generation;
     this.key.set({ owner, name });
     this.notFound.set(false);
+    this.syncProgress.set(null);
     this.repo.set({ data: null, loading: true, error: null });
     this.history.set({ data: null, loading: true, error: null });
     this.branches.set(empty());
@@ -149,6 +162,20 @@ export class RepoDetailStore {
     } catch (err) {
       if (gen === this.generation) this.recentActivity.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }
+  }
+
+  private onSyncProgress(event: SyncProgressEvent): void {
+    const key = this.key();
+    if (!key || (event.repoId !== this.repo().data?.id && !sameRepo(key, event.repoFullName))) return;
+    if (!isFinishedSync(event.status)) {
+      this.syncProgress.set(Math.max(0, Math.min(100, Math.round(event.progress))));
+      return;
+    }
+    // Finished: counters, snapshots and lists may all have changed.
+    this.syncProgress.set(null);
+    this.reload();
+    if (this.branches().data) void this.loadBranches();
+    this.syncedFor.next();
   }
 
   private onActivity(event: ActivityEvent): void {

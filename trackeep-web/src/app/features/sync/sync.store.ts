@@ -5,18 +5,18 @@ import { debounceTime, filter, firstValueFrom, tap } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
 import { ReposApi } from '../../core/api/repos.api';
 import { SyncApi } from '../../core/api/sync.api';
+import { isFinishedSync } from '../../core/live/live-event.parser';
 import { LiveEvents } from '../../core/live/live-events.service';
 import type { Loadable } from '../../core/repos/repos.store';
 import { PagedList } from '../../shared/paged-list';
 
 type SyncProgress = Extract<LiveEvent, { type: 'sync_progress' }>;
 
-const FINISHED = new Set(['succeeded', 'failed', 'partial']);
 const POLL_MS = 30_000;
 
 /** Applies one progress message to the per-repository status (running flag and percentage). */
 export function applySyncProgress(status: SyncStatus, event: SyncProgress): SyncStatus {
-  const running = !FINISHED.has(event.status);
+  const running = !isFinishedSync(event.status);
   const progress = running ? Math.max(0, Math.min(100, Math.round(event.progress))) : null;
   let found = false;
   const repos = status.repos.map((r): RepoSyncStatus => {
@@ -55,7 +55,7 @@ export class SyncStore {
       .ofType('sync_progress')
       .pipe(
         tap((event) => this.status.update((s) => (s.data ? { ...s, data: applySyncProgress(s.data, event) } : s))),
-        filter((event) => FINISHED.has(event.status)),
+        filter((event) => isFinishedSync(event.status)),
         debounceTime(500),
         takeUntilDestroyed(),
       )

@@ -77,7 +77,7 @@ import { RepoDetailStore } from '../repo-detail.store';
     th, td { text-align: left; padding: 10px 16px; border-bottom: 1px solid var(--mat-sys-outline-variant); white-space: nowrap; }
     thead th { font: var(--mat-sys-label-large); color: var(--mat-sys-on-surface-variant); }
     tbody tr:last-child > * { border-bottom: 0; }
-    tbody th { font-weight: 500; a { text-decoration: none; margin-right: 6px; } }
+    tbody th { font-weight: 500; a { margin-right: 6px; } }
   `,
 })
 export class BranchesPage {

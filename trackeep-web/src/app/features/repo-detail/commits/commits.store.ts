@@ -34,6 +34,7 @@ export class CommitsStore {
         takeUntilDestroyed(),
       )
       .subscribe(() => void this.pickUpNewCommits());
+    this.detail.synced$.pipe(takeUntilDestroyed()).subscribe(() => void this.pickUpNewCommits());
   }
 
   /** Shows the commits matching `filters` (no refetch when nothing changed, e.g. coming back to the tab). */

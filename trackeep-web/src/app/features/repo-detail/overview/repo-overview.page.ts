@@ -113,6 +113,7 @@ export class RepoOverviewPage {
         takeUntilDestroyed(),
       )
       .subscribe(() => void this.loadCommits());
+    this.store.synced$.pipe(takeUntilDestroyed()).subscribe(() => void this.loadCommits());
     inject(DestroyRef).onDestroy(() => this.generation++);
   }
 

@@ -55,6 +55,7 @@ export class PullsStore {
         takeUntilDestroyed(),
       )
       .subscribe(() => void this.onPullActivity());
+    this.detail.synced$.pipe(takeUntilDestroyed()).subscribe(() => void this.onPullActivity());
   }
 
   show(filters: PullFilters): void {
