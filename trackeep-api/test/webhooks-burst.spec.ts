@@ -101,8 +101,8 @@ describe('a burst of 10,000 deliveries at concurrency 100 with 1% duplicates', (
     );
     elapsedMs = performance.now() - started;
     agent.destroy();
-    await waitForInboxIdle(db, 240_000);
-  }, 400_000);
+    await waitForInboxIdle(db, 600_000); // generous: shared CI machines can be slow; correctness is what is asserted
+  }, 900_000);
 
   afterAll(async () => {
     await db.end();

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import PgBoss from 'pg-boss';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AuthSettings } from '../auth/auth-settings';
-import { bossDb, inTransaction } from './pg-transaction.util';
 import type { SignedWith } from './webhook-signature.service';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
@@ -36,15 +36,17 @@ const MAX_BATCH_ROWS = 500;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Batches committing at the same time; the next batch fills up while these commit. */
 const MAX_IN_FLIGHT = 2;
+/** A burst is over when no delivery had to wait for this long. */
+const BUSY_WINDOW_MS = 250;
 /** Deliveries per processing job: small enough that the workers share a burst, big enough to save job rows. */
 const DELIVERIES_PER_JOB = 10;
 
 /**
- * The durable inbox. Requests that arrive while a commit is in flight wait together and are written by the
- * next single INSERT ... ON CONFLICT DO NOTHING (plus their pg-boss jobs, in the same transaction), so a burst
- * of N concurrent deliveries costs a handful of commits instead of N. Nothing waits on a timer: at low load a
- * batch is one delivery and goes out at once. A request is only answered after its batch committed. The
- * processing jobs are inserted in the same transaction, so a stored delivery always has its job.
+ * The durable inbox. Requests that arrive while a write is in flight wait together and are written by the
+ * next single statement — INSERT ... ON CONFLICT DO NOTHING plus their pg-boss jobs — so a burst of N
+ * concurrent deliveries costs a handful of commits instead of N, and a stored delivery always has its job.
+ * Nothing waits on a timer: at low load a batch is one delivery and goes out at once. A request is only
+ * answered after its batch committed.
  */
 @Injectable()
 export class DeliveryInboxService {
@@ -54,17 +56,29 @@ export class DeliveryInboxService {
   private readonly listeners = new Set<() => void>();
   /** Counters for the benchmark and metrics: batches written and rows offered. */
   readonly stats = { batches: 0, rows: 0, inserted: 0, maxBatch: 0 };
+  /** When deliveries last arrived faster than one write at a time (requests had to wait for a batch). */
+  private lastBusyAt = 0;
+
+  /** The TypeORM pool itself: one statement per batch needs no transaction object around it. */
+  private readonly pool: Pool;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly boss: PgBoss,
     private readonly settings: AuthSettings,
-  ) {}
+  ) {
+    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+  }
 
   /** Called after every commit that queued processing jobs (the processor wakes its workers). */
   onQueued(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** True while deliveries arrive in a burst (they queue behind a write); processing on this replica yields. */
+  isBusy(now = Date.now()): boolean {
+    return now - this.lastBusyAt < BUSY_WINDOW_MS;
   }
 
   /** Stores the delivery durably; resolves true if it is new, false if that delivery id was already stored. */
@@ -76,6 +90,7 @@ export class DeliveryInboxService {
   }
 
   private pump(): void {
+    if (this.queue.length > 1 || (this.queue.length > 0 && this.inFlight > 0)) this.lastBusyAt = Date.now();
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
       let bytes = 0;
       let n = 0;
@@ -115,14 +130,17 @@ export class DeliveryInboxService {
   }
 
   private settle(batch: Waiter[], inserted: Set<string>): void {
-    // Two copies of one delivery in a batch: only the first to settle reports "new".
+    // Only the first copy of a delivery reports "new".
     for (const waiter of batch) {
       const isNew = inserted.delete(waiter.delivery.deliveryId);
       waiter.resolve(isNew);
     }
   }
 
-  private async insertBatch(deliveries: InboxDelivery[]): Promise<Set<string>> {
+  private async insertBatch(batch: InboxDelivery[]): Promise<Set<string>> {
+    // Two copies of one delivery in a batch: the first is written, the second is answered as a duplicate.
+    const seen = new Set<string>();
+    const deliveries = batch.filter((d) => !seen.has(d.deliveryId) && seen.add(d.deliveryId));
     const params: unknown[] = [this.settings.githubHost];
     const values: string[] = [];
     for (const d of deliveries) {
@@ -132,32 +150,55 @@ export class DeliveryInboxService {
     }
     if (params.length !== 1 + deliveries.length * COLUMNS) throw new Error('inbox batch parameters out of step');
 
-    const rows = await inTransaction(this.dataSource, async (client) => {
-      const result = await client.query<{ delivery_id: string; status: string }>(
-        `INSERT INTO webhook_deliveries
+    // Processing jobs for the pending ones, one per DELIVERIES_PER_JOB. A redelivery whose id is already stored
+    // gets a job too (we only learn that from the insert); the processor skips rows that are not pending.
+    const pending = deliveries.filter((d) => d.status === 'pending').map((d) => d.deliveryId);
+    const jobs: PgBoss.JobInsert[] = [];
+    for (let i = 0; i < pending.length; i += DELIVERIES_PER_JOB) {
+      jobs.push({ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: pending.slice(i, i + DELIVERIES_PER_JOB) } });
+    }
+    const jobsCte = jobs.length ? `, jobs AS (${await this.jobInsertSql(jobs, params)})` : '';
+
+    // One statement, so one round trip and one commit: the rows and their jobs are stored together or not at all.
+    const { rows } = await this.pool.query<{ delivery_id: string }>(
+      `WITH inbox AS (
+         INSERT INTO webhook_deliveries
            (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, payload, status, ignored_reason, repo_id)
          SELECT v.*, r.id
            FROM (VALUES ${values.join(', ')})
              AS v (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, payload, status, ignored_reason)
            LEFT JOIN repositories r ON r.github_host = $1 AND r.github_id = v.repo_github_id
          ON CONFLICT (delivery_id) DO NOTHING
-         RETURNING delivery_id, status`,
-        params,
-      );
-      // One processing job per few deliveries, not per delivery: a job row costs as much as an inbox row.
-      const pending = result.rows.filter((r) => r.status === 'pending').map((r) => r.delivery_id);
-      const jobs: PgBoss.JobInsert[] = [];
-      for (let i = 0; i < pending.length; i += DELIVERIES_PER_JOB) {
-        jobs.push({ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: pending.slice(i, i + DELIVERIES_PER_JOB) } });
-      }
-      if (jobs.length) await this.boss.insert(jobs, { db: bossDb(client) });
-      return result.rows;
-    });
+         RETURNING delivery_id)${jobsCte}
+       SELECT delivery_id FROM inbox`,
+      params,
+    );
     this.stats.batches++;
-    this.stats.rows += deliveries.length;
+    this.stats.rows += batch.length;
     this.stats.inserted += rows.length;
-    this.stats.maxBatch = Math.max(this.stats.maxBatch, deliveries.length);
-    if (rows.some((r) => r.status === 'pending')) for (const listener of this.listeners) listener();
+    this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
+    if (jobs.length) for (const listener of this.listeners) listener();
     return new Set(rows.map((r) => r.delivery_id));
+  }
+
+  /**
+   * pg-boss's own INSERT for `jobs` (taken through its public `db` option rather than copied, so it stays
+   * right across pg-boss versions), with its parameters appended to `params` and renumbered to match.
+   */
+  private async jobInsertSql(jobs: PgBoss.JobInsert[], params: unknown[]): Promise<string> {
+    const captured: Array<{ text: string; values: unknown[] }> = [];
+    await this.boss.insert(jobs, {
+      db: {
+        executeSql: async (text: string, values: unknown[]) => {
+          captured.push({ text, values });
+          return { rows: [] };
+        },
+      },
+    });
+    if (captured.length !== 1) throw new Error(`pg-boss insert issued ${captured.length} statements, expected 1`);
+    const { text, values } = captured[0]!;
+    const offset = params.length;
+    params.push(...values);
+    return text.trim().replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);
   }
 }

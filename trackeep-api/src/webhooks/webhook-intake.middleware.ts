@@ -96,7 +96,9 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
       };
       receiver.receive(headers, body, source).then(
         (result) => {
-          if (!res.headersSent) res.status(202).json(result);
+          if (res.headersSent) return;
+          const json = JSON.stringify(result);
+          res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }).end(json);
         },
         (err: unknown) => {
           if (err instanceof WebhookRejected) return reject(err.status, err.error, err.message);

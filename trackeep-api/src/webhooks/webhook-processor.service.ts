@@ -14,6 +14,7 @@ import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
 const BATCH_SIZE = 4;
 const HOOK_HEALTH_EVERY_MS = 5_000;
+const MAX_YIELD_MS = 2_000;
 const PRUNE_QUEUE = 'webhook-prune';
 const MAX_ERROR_LENGTH = 500;
 
@@ -81,6 +82,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   private async handle(jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>): Promise<void> {
     for (const job of jobs) {
+      await this.yieldToIntake();
       const ids = Array.isArray(job.data?.deliveryIds) ? job.data.deliveryIds.filter((id): id is string => typeof id === 'string') : [];
       for (const deliveryId of ids) {
         try {
@@ -90,6 +92,17 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         }
       }
     }
+  }
+
+  /**
+   * Receiving comes first: while a burst of deliveries is arriving on this replica, processing waits (up to
+   * MAX_YIELD_MS per job, so it always progresses). Every delivery is already durable; GitHub, which gives up
+   * after 10 s and never retries, is not kept waiting by our own background work. Calm traffic is processed
+   * at once.
+   */
+  private async yieldToIntake(): Promise<void> {
+    const started = Date.now();
+    while (this.inbox.isBusy() && Date.now() - started < MAX_YIELD_MS) await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
