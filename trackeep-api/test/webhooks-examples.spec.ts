@@ -6,7 +6,6 @@ import { Db, postWebhook, seedHook, seedTrackedRepo, seedUser, startApi, waitFor
 // Every example payload GitHub's community collected (@octokit/webhooks-examples, all event types), signed and
 // posted like GitHub would: all answered 2xx, all stored, none failed; the events Trackeep uses change the
 // repository tables as the payloads say, every other event is kept as ignored.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const EXAMPLES = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
 
 const HELLO_WORLD = 186853002; // Codertocat/Hello-World, the repo most examples are about

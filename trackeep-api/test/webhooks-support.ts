@@ -252,8 +252,8 @@ export class SseReader {
     }
   }
 
-  activity(): Array<{ id?: string; activity: { id: string; repoId: string; type: string; title: string } }> {
-    return this.messages.filter((m) => m.event === 'activity').map((m) => ({ id: m.id, ...(JSON.parse(m.data) as { activity: { id: string; repoId: string; type: string; title: string } }) }));
+  activity(): Array<{ id?: string; activity: { id: string; repoId: string; type: string; title: string; data: Record<string, unknown> } }> {
+    return this.messages.filter((m) => m.event === 'activity').map((m) => ({ id: m.id, ...(JSON.parse(m.data) as { activity: { id: string; repoId: string; type: string; title: string; data: Record<string, unknown> } }) }));
   }
 
   close(): void {

@@ -94,8 +94,9 @@ export class DeliveryInboxService {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
       let bytes = 0;
       let n = 0;
-      while (n < this.queue.length && n < MAX_BATCH_ROWS && (n === 0 || bytes + this.queue[n]!.bytes <= MAX_BATCH_BYTES)) {
-        bytes += this.queue[n]!.bytes;
+      for (const waiter of this.queue) {
+        if (n === MAX_BATCH_ROWS || (n > 0 && bytes + waiter.bytes > MAX_BATCH_BYTES)) break;
+        bytes += waiter.bytes;
         n++;
       }
       const batch = this.queue.splice(0, n);
@@ -195,8 +196,9 @@ export class DeliveryInboxService {
         },
       },
     });
-    if (captured.length !== 1) throw new Error(`pg-boss insert issued ${captured.length} statements, expected 1`);
-    const { text, values } = captured[0]!;
+    const [statement] = captured;
+    if (!statement || captured.length !== 1) throw new Error(`pg-boss insert issued ${captured.length} statements, expected 1`);
+    const { text, values } = statement;
     const offset = params.length;
     params.push(...values);
     return text.trim().replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);

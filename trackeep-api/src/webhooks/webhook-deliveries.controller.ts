@@ -55,7 +55,9 @@ export class WebhookDeliveriesController {
       throw new HttpException({ statusCode: 409, error: 'Conflict', message: 'The delivery is already queued for processing' }, 409);
     }
     this.processor.wake();
-    const { repoId: _repoId, ...updated } = (await this.deliveries.findOne(id))!;
+    const requeued = await this.deliveries.findOne(id);
+    if (!requeued) throw new HttpException({ statusCode: 404, error: 'Not Found', message: `No delivery ${id}` }, 404);
+    const { repoId: _repoId, ...updated } = requeued;
     return updated;
   }
 }

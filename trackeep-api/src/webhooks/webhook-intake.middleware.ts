@@ -40,7 +40,7 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
       return reject(429, 'Too Many Requests', 'Too many deliveries with a bad signature from this address; try again later', true);
     }
 
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
       return reject(415, 'Unsupported Media Type', "Webhooks must be sent with Content-Type: application/json (set the hook's content type to JSON)");
     }
@@ -87,7 +87,7 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
       done = true;
       req.off('data', onData);
       if (size === 0) return reject(400, 'Bad Request', 'Empty webhook body');
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const body = Buffer.concat(chunks, size);
       const headers = {
         event: event as string,
         deliveryId: deliveryId as string,

@@ -59,8 +59,12 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
       await ensureQueue(this.boss, name, { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 });
     }
     if (this.env.WEBHOOK_WORKERS === 0) return;
-    await this.boss.work<RegisterJob>(WEBHOOK_REGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async ([job]) => this.register(job!.data.repoId, job!.data.userId));
-    await this.boss.work<UnregisterJob>(WEBHOOK_UNREGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async ([job]) => this.unregister(job!.data.repoId));
+    await this.boss.work<RegisterJob>(WEBHOOK_REGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const { data } of jobs) await this.register(data.repoId, data.userId);
+    });
+    await this.boss.work<UnregisterJob>(WEBHOOK_UNREGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
+      for (const { data } of jobs) await this.unregister(data.repoId);
+    });
   }
 
   /** A user started tracking the repo: queue hook registration (no-op if the repo already has a hook). */
@@ -93,7 +97,8 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     if (!repo) return;
     const existing = await this.registration(repoId);
     if (existing?.hook_id && ['pending', 'active', 'failing'].includes(existing.status)) return;
-    if (!this.env.PUBLIC_URL) {
+    const publicUrl = this.env.PUBLIC_URL;
+    if (!publicUrl) {
       await this.saveStatus(repoId, 'not_registered', 'PUBLIC_URL is not configured: GitHub cannot reach this instance, the repository is polled only');
       return;
     }
@@ -114,7 +119,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
       [repoId, this.cipher.encrypt(secret, repoId), client.userId, [...SUBSCRIBED_EVENTS]],
     );
 
-    const url = `${this.env.PUBLIC_URL!.replace(/\/+$/, '')}${WEBHOOK_RECEIVER_PATH}`;
+    const url = `${publicUrl.replace(/\/+$/, '')}${WEBHOOK_RECEIVER_PATH}`;
     const config = { url, content_type: 'json', secret, insecure_ssl: '0' };
     let hookId: number;
     try {

@@ -96,7 +96,7 @@ export class WebhookSignatureService {
     const row = rows[0];
     if (!row) return null; // unknown hooks are not cached: a hook registered a moment ago must verify at once
     const secrets: HookSecrets['secrets'] = [];
-    const current = this.cipher.decrypt(row.secret_enc!, row.repo_id);
+    const current = row.secret_enc ? this.cipher.decrypt(row.secret_enc, row.repo_id) : null;
     if (current) secrets.push({ secret: current, kind: 'hook' });
     else this.logger.warn(`webhook secret of repository ${row.repo_id} cannot be decrypted (TOKEN_ENCRYPTION_KEYS changed?)`);
     if (row.previous_secret_enc && (!row.previous_secret_until || row.previous_secret_until.getTime() > Date.now())) {

@@ -37,14 +37,14 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
 
   const commits = (Array.isArray(payload['commits']) ? payload['commits'] : [])
     .map(obj)
-    .filter((c): c is Json => c !== null && SHA.test(str(c['id']) ?? '') && date(c['timestamp']) !== null);
+    .filter((c): c is Json => c !== null && SHA.test(str(c['id']) ?? ''));
   if (commits.length > 0) {
     const params: unknown[] = [repo.id];
     const rows: string[] = [];
     for (const c of commits) {
       const author = obj(c['author']);
       const committer = obj(c['committer']);
-      const when = date(c['timestamp'])!;
+      const when = date(c['timestamp']) ?? pushedAt;
       const size = stats(c);
       const p = params.length;
       rows.push(`($1, ${Array.from({ length: 14 }, (_, i) => `$${p + i + 1}`).join(', ')})`);

@@ -53,14 +53,14 @@ export async function upsertPullRequest(client: PoolClient, repoId: string, pr: 
 /** pull_request: every action updates the row (guarded by updated_at); opened/closed/merged/reopened go on the timeline. */
 export async function applyPullRequest(ctx: ApplyContext): Promise<ApplyOutcome> {
   const pr = required(obj(ctx.payload['pull_request']), 'pull_request');
+  const number = required(int(pr['number']), 'pull_request.number');
+  const updatedAt = required(date(pr['updated_at']), 'pull_request.updated_at');
   await upsertPullRequest(ctx.client, ctx.repo.id, pr);
 
-  const number = int(pr['number'])!;
   const title = str(pr['title']) ?? '';
   const actor = login(ctx.payload['sender']);
   const url = str(pr['html_url']);
   const data = { number, title, baseRef: str(obj(pr['base'])?.['ref']), headRef: str(obj(pr['head'])?.['ref']), draft: pr['draft'] === true };
-  const updatedAt = date(pr['updated_at'])!;
   switch (ctx.delivery.action) {
     case 'opened':
       await ctx.activity({ type: 'pr_opened', actor: login(pr['user']) ?? actor, title: `#${number} ${title}`, url, occurredAt: date(pr['created_at']) ?? updatedAt, data, dedupeKey: `pr_opened:${number}` });
@@ -90,10 +90,10 @@ export async function applyPullRequestReview(ctx: ApplyContext): Promise<ApplyOu
   const pr = required(obj(ctx.payload['pull_request']), 'pull_request');
   const review = required(obj(ctx.payload['review']), 'review');
   const reviewId = required(int(review['id']), 'review.id');
+  const number = required(int(pr['number']), 'pull_request.number');
   await upsertPullRequest(ctx.client, ctx.repo.id, pr);
   if (ctx.delivery.action !== 'submitted') return PROCESSED;
 
-  const number = int(pr['number'])!;
   const submittedAt = date(review['submitted_at']) ?? ctx.delivery.received_at;
   const state = str(review['state']);
   if (state === 'pending') return ignored('pending reviews are not submitted yet');

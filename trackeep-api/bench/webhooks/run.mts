@@ -1,0 +1,528 @@
+// `npm run bench:webhooks`: webhook ingestion throughput, latency and correctness, against a ceiling and a peer.
+//
+// One process tree: a durable PostgreSQL (fsync on), the built API (dist/trackeep-api/main.js) on a fresh
+// database, a bare node:http server that only verifies signatures (the ceiling), and a Probot app (the peer).
+// The same signed GitHub example payloads (push, pull_request) are posted to each at the same fixed
+// concurrency with autocannon; 1% of Trackeep's deliveries reuse an earlier delivery id, as GitHub's
+// redeliveries do. Then: everything Trackeep answered 2xx must be stored once and processed once, and a
+// second phase measures webhook → SSE latency. Results: bench-results/webhooks.json.
+import nestJwt from '@nestjs/jwt';
+import embeddedPg, { type PgCluster } from '@trackeep/embedded-pg';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import type { AuthSettings } from '../../src/auth/auth-settings';
+import secretCipher from '../../src/webhooks/webhook-secret.cipher';
+import { EXAMPLE_REPO, pushVariant, signedVariants, type SignedVariant } from './payloads.mts';
+import { sign } from '@octokit/webhooks-methods';
+
+const require = createRequire(import.meta.url);
+// CommonJS modules (and our TypeScript sources, which tsx loads as CommonJS) are imported whole.
+const { ensureDatabase, freePort, makeOwnedTempDir, startPgCluster } = embeddedPg;
+const { JwtService } = nestJwt;
+const { WebhookSecretCipher } = secretCipher;
+const { Client } = pg;
+type Client = InstanceType<typeof pg.Client>;
+const autocannon = require('autocannon') as (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => { stop(): void };
+
+interface AutocannonResult {
+  requests: { average: number; total: number; sent: number };
+  latency: { p50: number; p90: number; p99: number; average: number; max: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+}
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const OUT_DIR = join(ROOT, 'bench-results');
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 20);
+const DURATION_S = Number(process.env['BENCH_DURATION'] ?? 10);
+const WARMUP_S = Number(process.env['BENCH_WARMUP'] ?? 2);
+/** Rounds of [ceiling, peer, Trackeep], order rotated each round: a shared machine's load drifts, medians don't. */
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const VARIANTS = 3000;
+const DUPLICATE_SHARE = 0.01;
+const SSE_DELIVERIES = Number(process.env['BENCH_SSE_DELIVERIES'] ?? 200);
+const HOOK_ID = 424242;
+const HOOK_SECRET = 'bench-hook-secret-0123456789abcdef';
+const TOKEN_KEY = Buffer.alloc(32, 42);
+const JWT_SECRET = 'bench-jwt-secret-'.padEnd(48, 'x');
+
+const children: ChildProcess[] = [];
+
+/** CPU time (user + system, ms) used so far by these processes, from /proc (Linux). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/** The postmaster and its backends. */
+function postgresPids(dataDir: string): number[] {
+  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const pids = [postmaster];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === postmaster) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function startChild(name: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logFile);
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL' && code !== null) console.error(`${name} exited with ${code}; see ${logFile}`);
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitForHttp(url: string, ok: (status: number) => boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      if (ok(res.status)) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not come up within ${timeoutMs / 1000}s`);
+}
+
+interface LoadResult {
+  deliveriesPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
+  sent: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+interface LoadTracking {
+  /** Delivery ids the target answered 2xx, with how many times each was sent. */
+  acked: Set<string>;
+  sentIds: Map<string, number>;
+  duplicatesSent: number;
+}
+
+/** Posts the variants round-robin at fixed concurrency; `duplicates` re-sends 1% of earlier ids. */
+function load(
+  target: { url: string; path: string; hookId?: number },
+  variants: SignedVariant[],
+  durationS: number,
+  duplicates: boolean,
+  tracking: LoadTracking = { acked: new Set(), sentIds: new Map(), duplicatesSent: 0 },
+): Promise<{ result: LoadResult; tracking: LoadTracking }> {
+  let i = Math.floor(Math.random() * variants.length);
+  const recent: Array<{ id: string; v: SignedVariant }> = [];
+  return new Promise((resolvePromise, reject) => {
+    autocannon(
+      {
+        url: target.url,
+        connections: CONNECTIONS,
+        duration: durationS,
+        pipelining: 1,
+        timeout: 10,
+        requests: [
+          {
+            setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+              let id: string;
+              let v: SignedVariant;
+              if (duplicates && recent.length > 50 && Math.random() < DUPLICATE_SHARE) {
+                ({ id, v } = recent[Math.floor(Math.random() * recent.length)]!);
+                tracking.duplicatesSent++;
+              } else {
+                id = randomUUID();
+                v = variants[i++ % variants.length]!;
+                recent.push({ id, v });
+                if (recent.length > 500) recent.shift();
+              }
+              tracking.sentIds.set(id, (tracking.sentIds.get(id) ?? 0) + 1);
+              context['id'] = id;
+              const headers: Record<string, string> = {
+                'content-type': 'application/json',
+                'user-agent': 'GitHub-Hookshot/bench',
+                'x-github-event': v.event,
+                'x-github-delivery': id,
+                'x-hub-signature-256': v.signature,
+              };
+              if (target.hookId) headers['x-github-hook-id'] = String(target.hookId);
+              return { ...req, method: 'POST', path: target.path, headers, body: v.body };
+            },
+            onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
+              if (status >= 200 && status < 300) tracking.acked.add(context['id'] as string);
+            },
+          },
+        ],
+      },
+      (err, r) => {
+        if (err) return reject(err);
+        resolvePromise({
+          tracking,
+          result: {
+            deliveriesPerSec: Math.round(r['2xx'] / r.duration),
+            latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, mean: Math.round(r.latency.average * 100) / 100, max: r.latency.max },
+            sent: r.requests.sent,
+            ok2xx: r['2xx'],
+            non2xx: r.non2xx,
+            errors: r.errors,
+            timeouts: r.timeouts,
+          },
+        });
+      },
+    );
+  });
+}
+
+interface Target {
+  name: string;
+  url: string;
+  path: string;
+  hookId?: number;
+  duplicates: boolean;
+  pids: () => number[];
+  dbPids?: () => number[];
+  tracking: LoadTracking;
+  rounds: Array<LoadResult & { cpuMsPerDelivery: { server: number; database: number; total: number } }>;
+}
+
+async function runRound(t: Target, variants: SignedVariant[], warmup: boolean): Promise<void> {
+  if (warmup) await load(t, variants, WARMUP_S, false, t.tracking);
+  const cpuBefore = cpuMs(t.pids());
+  const dbBefore = cpuMs(t.dbPids?.() ?? []);
+  const { result } = await load(t, variants, DURATION_S, t.duplicates, t.tracking);
+  // CPU per delivery is what a server costs, whatever else the machine is doing meanwhile.
+  const per = (ms: number) => Math.round((ms / Math.max(1, result.ok2xx)) * 1000) / 1000;
+  const server = per(cpuMs(t.pids()) - cpuBefore);
+  const database = per(cpuMs(t.dbPids?.() ?? []) - dbBefore);
+  const cpuMsPerDelivery = { server, database, total: Math.round((server + database) * 1000) / 1000 };
+  t.rounds.push({ ...result, cpuMsPerDelivery });
+  console.log(
+    `  ${t.name.padEnd(10)} ${String(result.deliveriesPerSec).padStart(6)}/s  p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms  ` +
+      `non-2xx ${result.non2xx}  errors ${result.errors}  CPU ${cpuMsPerDelivery.total} ms/delivery`,
+  );
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : Math.round(((sorted[mid - 1]! + sorted[mid]!) / 2) * 100) / 100;
+};
+
+/** Median of each figure over the rounds, plus every round as measured. */
+function summary(t: Target) {
+  return {
+    deliveriesPerSec: median(t.rounds.map((r) => r.deliveriesPerSec)),
+    latencyMs: { p50: median(t.rounds.map((r) => r.latencyMs.p50)), p99: median(t.rounds.map((r) => r.latencyMs.p99)) },
+    cpuMsPerDelivery: {
+      server: median(t.rounds.map((r) => r.cpuMsPerDelivery.server)),
+      database: median(t.rounds.map((r) => r.cpuMsPerDelivery.database)),
+      total: median(t.rounds.map((r) => r.cpuMsPerDelivery.total)),
+    },
+    non2xx: t.rounds.reduce((n, r) => n + r.non2xx, 0),
+    errors: t.rounds.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    rounds: t.rounds,
+  };
+}
+
+async function seed(db: Client): Promise<{ userId: string; repoId: string }> {
+  const { rows: users } = await db.query<{ id: string }>(`INSERT INTO users (github_host, github_id, login) VALUES ('github.com', 21031067, 'Codertocat') RETURNING id`);
+  const userId = users[0]!.id;
+  const { rows: repos } = await db.query<{ id: string }>(
+    `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url) VALUES ('github.com', $1, 'R_bench', $2, $3, $4, $5) RETURNING id`,
+    [EXAMPLE_REPO.githubId, ...EXAMPLE_REPO.fullName.split('/'), EXAMPLE_REPO.fullName, `https://github.com/${EXAMPLE_REPO.fullName}`],
+  );
+  const repoId = repos[0]!.id;
+  await db.query('INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)', [userId, repoId]);
+  await db.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [userId, repoId]);
+  const cipher = new WebhookSecretCipher({ currentTokenKey: { version: 'v1', key: TOKEN_KEY }, tokenKeys: new Map([['v1', TOKEN_KEY]]) } as unknown as AuthSettings);
+  await db.query(`INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, events) VALUES ($1, $2, 'active', $3, '{push,pull_request}')`, [
+    repoId,
+    HOOK_ID,
+    cipher.encrypt(HOOK_SECRET, repoId),
+  ]);
+  return { userId, repoId };
+}
+
+async function sessionCookie(db: Client, userId: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(`INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + interval '1 hour') RETURNING id`, [userId]);
+  const token = await new JwtService({ secret: JWT_SECRET }).signAsync(
+    { sid: rows[0]!.id },
+    { subject: userId, issuer: 'trackeep-api', audience: 'trackeep-session', expiresIn: 3600, algorithm: 'HS256' },
+  );
+  return `trackeep_session=${token}`;
+}
+
+/** Webhook → SSE: a dashboard is open; pushes arrive one after another; time from POST to the SSE event. */
+async function sseLatency(apiUrl: string, cookie: string, n: number): Promise<{ samples: number; p50: number; p95: number; max: number; missed: number }> {
+  const pending = new Map<string, number>();
+  const latencies: number[] = [];
+  let buffer = '';
+  const req = http.get(`${apiUrl}/api/v1/events/stream`, { headers: { cookie, accept: 'text/event-stream' }, agent: false });
+  await new Promise<void>((ok, fail) => {
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) return fail(new Error(`SSE answered ${res.statusCode}`));
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split('\n').find((l) => l.startsWith('data: '));
+          if (!data || !frame.includes('event: activity')) continue;
+          const after = (JSON.parse(data.slice(6)) as { activity: { data: { after?: string } } }).activity.data.after;
+          const sentAt = after ? pending.get(after) : undefined;
+          if (after && sentAt !== undefined) {
+            latencies.push(performance.now() - sentAt);
+            pending.delete(after);
+          }
+        }
+      });
+      ok();
+    });
+    req.on('error', fail);
+  });
+  await new Promise((r) => setTimeout(r, 500)); // the stream is registered and listening
+  const agent = new http.Agent({ keepAlive: true });
+  for (let i = 0; i < n; i++) {
+    const { payload, after } = pushVariant(100_000 + i);
+    const body = JSON.stringify(payload);
+    const signature = await sign(HOOK_SECRET, body);
+    pending.set(after, performance.now());
+    await new Promise<void>((ok) => {
+      const post = http.request(`${apiUrl}/api/v1/webhooks/github`, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature, 'x-github-hook-id': String(HOOK_ID) },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => ok());
+      });
+      post.on('error', () => ok());
+      post.end(body);
+    });
+    await new Promise((r) => setTimeout(r, 50)); // ~20 pushes per second: a busy organisation, one dashboard
+  }
+  const deadline = Date.now() + 10_000;
+  while (pending.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  req.destroy();
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN) * 10) / 10;
+  return { samples: latencies.length, p50: pct(0.5), p95: pct(0.95), max: pct(1), missed: pending.size };
+}
+
+async function main(): Promise<void> {
+  const apiMain = join(ROOT, 'dist/trackeep-api/main.js');
+  if (!existsSync(apiMain)) throw new Error(`${apiMain} is missing: npm run bench:webhooks builds it first`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  const work = makeOwnedTempDir('trackeep-bench-webhooks');
+  let cluster: PgCluster | null = null;
+  const interrupted = () => {
+    for (const child of children) child.kill('SIGKILL');
+    void cluster?.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    console.log('Starting a durable PostgreSQL (fsync on)...');
+    cluster = await startPgCluster({ dataDir: join(work, 'data'), ephemeral: false });
+    await ensureDatabase(cluster.adminUrl, 'trackeep_bench');
+    const databaseUrl = cluster.urlFor('trackeep_bench');
+
+    const [apiPort, barePort, probotPort] = [await freePort(), await freePort(), await freePort()];
+    console.log('Starting the ceiling (bare node:http + webhooks-methods), the peer (Probot) and Trackeep...');
+    const bare = startChild('bare', ['trackeep-api/bench/webhooks/bare-verifier.mjs'], { PORT: String(barePort), WEBHOOK_SECRET: HOOK_SECRET }, join(work, 'bare.log'));
+    const probot = startChild('probot', ['trackeep-api/bench/webhooks/probot-app.mjs'], { PORT: String(probotPort), WEBHOOK_SECRET: HOOK_SECRET, NODE_ENV: 'production' }, join(work, 'probot.log'));
+    const api = startChild(
+      'trackeep-api',
+      [...(process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean), apiMain],
+      {
+        NODE_ENV: 'production',
+        TRACKEEP_MODE: 'demo',
+        HOST: '127.0.0.1',
+        PORT: String(apiPort),
+        DATABASE_URL: databaseUrl,
+        DB_MIGRATE_ON_START: 'true',
+        LOG_LEVEL: process.env['BENCH_API_LOG_LEVEL'] ?? 'info',
+        JWT_SECRET,
+        TOKEN_ENCRYPTION_KEYS: `v1:${TOKEN_KEY.toString('base64')}`,
+        FRONTEND_URL: `http://127.0.0.1:${apiPort}`,
+        ...(process.env['BENCH_WEBHOOK_WORKERS'] ? { WEBHOOK_WORKERS: process.env['BENCH_WEBHOOK_WORKERS'] } : {}),
+      },
+      join(work, 'api.log'),
+    );
+    const bareUrl = `http://127.0.0.1:${barePort}`;
+    const probotUrl = `http://127.0.0.1:${probotPort}`;
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await waitForHttp(`${bareUrl}/`, (s) => s === 401);
+    await waitForHttp(`${probotUrl}/api/github/webhooks`, (s) => s >= 400 && s < 500);
+    await waitForHttp(`${apiUrl}/api/v1/webhooks/github`, (s) => s === 400);
+
+    const db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+    const { userId } = await seed(db);
+    const variants = await signedVariants(HOOK_SECRET, VARIANTS);
+
+    const pgData = join(work, 'data');
+    const fresh = (): LoadTracking => ({ acked: new Set(), sentIds: new Map(), duplicatesSent: 0 });
+    const ceiling: Target = { name: 'ceiling', url: bareUrl, path: '/', duplicates: false, pids: () => [bare.pid!], tracking: fresh(), rounds: [] };
+    const peer: Target = { name: 'Probot', url: probotUrl, path: '/api/github/webhooks', duplicates: false, pids: () => [probot.pid!], tracking: fresh(), rounds: [] };
+    const trackeep: Target = {
+      name: 'Trackeep',
+      url: apiUrl,
+      path: '/api/v1/webhooks/github',
+      hookId: HOOK_ID,
+      duplicates: true,
+      pids: () => [api.pid!],
+      dbPids: () => postgresPids(pgData),
+      tracking: fresh(),
+      rounds: [],
+    };
+    const targets = [ceiling, peer, trackeep];
+    console.log(`Load: ${ROUNDS} rounds x ${targets.length} targets x ${DURATION_S}s at ${CONNECTIONS} connections; ${VARIANTS} distinct signed push/pull_request payloads`);
+    for (let round = 0; round < ROUNDS; round++) {
+      console.log(`Round ${round + 1}/${ROUNDS}`);
+      for (let k = 0; k < targets.length; k++) await runRound(targets[(k + round) % targets.length]!, variants, round === 0);
+    }
+    const loadEnded = Date.now();
+    const { rows: backlogRows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`);
+
+    console.log(`Waiting for processing to drain (${backlogRows[0]!.n} pending)...`);
+    const processing = process.env['BENCH_WEBHOOK_WORKERS'] !== '0'; // 0: measure receiving alone
+    const drainDeadline = Date.now() + (processing ? 15 * 60_000 : 0);
+    for (;;) {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`);
+      if (rows[0]!.n === 0 || Date.now() > drainDeadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const drained = Date.now();
+
+    // Correctness over every Trackeep delivery (warm-up included): stored once, processed once, none lost.
+    const acked = [...trackeep.tracking.acked];
+    const { rows: storedRows } = await db.query<{ delivery_id: string; status: string; applied_count: number }>(
+      'SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1)',
+      [[...trackeep.tracking.sentIds.keys()]],
+    );
+    const storedIds = new Set(storedRows.map((r) => r.delivery_id));
+    const lost = acked.filter((id) => !storedIds.has(id)).length;
+    const processed = storedRows.filter((r) => r.status === 'processed').length;
+    const failed = storedRows.filter((r) => r.status === 'failed').length;
+    const appliedTwice = storedRows.filter((r) => r.applied_count > 1).length;
+    const sentTwice = [...trackeep.tracking.sentIds.values()].filter((n) => n > 1).length;
+    const { rows: allRows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries`);
+
+    console.log('Webhook → SSE latency...');
+    const sse = processing ? await sseLatency(apiUrl, await sessionCookie(db, userId), SSE_DELIVERIES) : { samples: 0, p50: NaN, p95: NaN, max: NaN, missed: 0 };
+    await db.end();
+
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const [c, p, t] = [summary(ceiling), summary(peer), summary(trackeep)];
+    const results = {
+      benchmark: 'webhooks',
+      generatedAt: new Date().toISOString(),
+      command: 'npm run bench:webhooks',
+      machine: { node: process.version, cpus: cpus().length, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+      config: {
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        secondsPerRound: DURATION_S,
+        warmupSeconds: WARMUP_S,
+        figures: 'median over the rounds; every round is listed under rounds',
+        payloads: 'GitHub example payloads (@octokit/webhooks-examples): push to a branch and pull_request synchronize, 2:1, each variant a new head/PR state, ~7.7 KB',
+        duplicateShare: DUPLICATE_SHARE,
+        postgres: 'embedded PostgreSQL 15, fsync on, synchronous_commit on (durable), same machine',
+        trackeep: `dist/trackeep-api/main.js, NODE_ENV=production, default settings, per-repo hook secret (X-GitHub-Hook-ID)`,
+        cpuMsPerDelivery: 'user+system CPU of the server process (and, for Trackeep, of PostgreSQL) per 2xx delivery, from /proc',
+      },
+      trackeep: {
+        ...t,
+        uniqueDeliveriesSent: trackeep.tracking.sentIds.size,
+        duplicateDeliveriesSent: trackeep.tracking.duplicatesSent,
+        deliveryIdsSentMoreThanOnce: sentTwice,
+        acknowledged: acked.length,
+        stored: storedIds.size,
+        processed,
+        failed,
+        lost,
+        duplicatesProcessed: appliedTwice,
+        inboxRows: allRows[0]!.n,
+        backlogWhenLoadEnded: backlogRows[0]!.n,
+        drainSeconds: Math.round((drained - loadEnded) / 100) / 10,
+        webhookToSse: sse,
+      },
+      ceiling: { name: 'bare node:http + @octokit/webhooks-methods verify', ...c },
+      peer: { name: 'Probot 14.3.2 (createNodeMiddleware, no-op handlers)', ...p },
+      ratios: {
+        trackeepVsProbot: ratio(t.deliveriesPerSec, p.deliveriesPerSec),
+        trackeepVsCeiling: ratio(t.deliveriesPerSec, c.deliveriesPerSec),
+        probotVsCeiling: ratio(p.deliveriesPerSec, c.deliveriesPerSec),
+        cpuPerDeliveryTrackeepVsProbot: ratio(t.cpuMsPerDelivery.total, p.cpuMsPerDelivery.total),
+      },
+      targets: {
+        trackeepVsProbotAtLeast: 1.0,
+        p99MsAtMost: 25,
+        lost: 0,
+        webhookToSseP95MsAtMost: 1000,
+        met: {
+          throughput: t.deliveriesPerSec >= p.deliveriesPerSec,
+          p99: t.latencyMs.p99 <= 25,
+          lost: lost === 0,
+          duplicatesProcessedOnce: appliedTwice === 0,
+          sse: sse.p95 <= 1000 && sse.missed === 0,
+        },
+      },
+    };
+    writeFileSync(join(OUT_DIR, 'webhooks.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log(JSON.stringify({ ratios: results.ratios, met: results.targets.met, trackeep: { perSec: t.deliveriesPerSec, p50: t.latencyMs.p50, p99: t.latencyMs.p99, cpu: t.cpuMsPerDelivery, lost, stored: storedIds.size, processed, duplicatesProcessed: appliedTwice, drainSeconds: results.trackeep.drainSeconds, sse } }, null, 2));
+    console.log(`Wrote ${join(OUT_DIR, 'webhooks.json')}`);
+
+    await Promise.all([stopChild(api), stopChild(bare), stopChild(probot)]);
+  } finally {
+    await Promise.all(children.map(stopChild));
+    await cluster?.stop().catch(() => undefined);
+    if (process.env['BENCH_KEEP_LOGS']) for (const f of ['api.log', 'probot.log', 'bare.log']) if (existsSync(join(work, f))) writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, f)));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench:webhooks failed: ${err.stack ?? err.message}`);
+  for (const child of children) child.kill('SIGKILL');
+  process.exit(1);
+});
