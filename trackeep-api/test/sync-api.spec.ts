@@ -218,4 +218,24 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
     expect(must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry').lastError).toMatch(/deleted/);
   });
+
+  // Last: the simulator's GraphQL budget for this user stays spent until its hourly reset.
+  it('a spent GraphQL budget pauses the run until GitHub’s reset instead of failing, and status says when it resumes', async () => {
+    h.sim.setFaults({ exhaustPrimary: 'graphql' });
+    const full = must(ownedRepos(h.sim, 'octocat').find((n) => !repos.includes(n)), 'an untracked repository');
+    await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full])) as Array<{ id: string }>;
+    const run = await waitFor('the run to pause', async () => (await runsOf(ds, repoId)).find((r) => r.paused_until !== null));
+    expect(run.status).toBe('queued');
+    expect(run.error).toMatch(/rate limit/);
+    expect(new Date(must(run.paused_until, 'paused_until')).getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
+    const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
+    const entry = must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry');
+    expect(entry.nextScheduledAt).toBe(new Date(must(run.paused_until, 'paused_until')).toISOString());
+    expect(must((res.body as SyncStatus).rateLimits.find((b) => b.resource === 'graphql'), 'graphql budget').remaining).toBe(0);
+    // The job waiting for the reset is already queued, so a manual request joins it instead of spending.
+    const again = await h.http().post(`/api/v1/repos/${full}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
+    expect((again.body as SyncTriggerResult).alreadyQueued).toBe(1);
+    h.sim.setFaults({});
+  });
 });

@@ -1,5 +1,6 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
-import { createSyncDb, dumpSyncedData, engineRunner, must, startSim, type SyncDbFixture } from './sync-support/sync-harness';
+import { CredentialLimits, DEFAULT_LIMIT_SETTINGS } from '../src/sync/github/credential-limits';
+import { createSyncDb, dumpSyncedData, engineRunner, must, startSim, syncDb, type SyncDbFixture } from './sync-support/sync-harness';
 
 const repoName = 'the simulated repository';
 
@@ -25,6 +26,40 @@ function worldPulls(sim: GithubSimHandle, fullName: string) {
     labels: [...p.labels].sort(),
   }));
 }
+
+describe('RepoSyncEngine resuming', () => {
+  it('a run stopped after every page (time slices, shutdown) resumes from its cursors and ends identical to one straight run', async () => {
+    const sim = await startSim({ seed: 5, sizes: { commitsPerRepo: 260, pullsPerRepo: 40, reposPerOwner: 1 } });
+    const straight = await createSyncDb(sim);
+    const sliced = await createSyncDb(sim);
+    try {
+      expect((await engineRunner(sim, straight).run(straight.repos[0].id)).status).toBe('succeeded');
+      const { SyncGithubGateway, SyncMeter } = await import('../src/sync/github/sync-github.gateway');
+      const { RepoSyncEngine } = await import('../src/sync/engine/repo-sync.engine');
+      const base = engineRunner(sim, sliced);
+      let slices = 0;
+      const runStartedAt = new Date(Date.now() - 1000);
+      for (;;) {
+        const engine = new RepoSyncEngine({
+          db: syncDb(sliced.ds),
+          gateway: new SyncGithubGateway({ client: base.client, credential: sliced.userId, graphqlUrl: sim.graphqlUrl, db: sliced.ds, limits: new CredentialLimits(sliced.userId, DEFAULT_LIMIT_SETTINGS), meter: new SyncMeter() }),
+          governor: base.governor,
+          runStartedAt,
+          hooks: { onPage: async () => undefined, shouldYield: () => true },
+        });
+        slices++;
+        if ((await engine.run(sliced.repos[0].id)).status === 'succeeded') break;
+        expect(slices).toBeLessThan(100);
+      }
+      expect(slices).toBeGreaterThan(5);
+      expect(await dumpSyncedData(sliced.ds)).toEqual(await dumpSyncedData(straight.ds));
+    } finally {
+      await straight.close();
+      await sliced.close();
+      await sim.stop();
+    }
+  }, 180_000);
+});
 
 describe('RepoSyncEngine against the GitHub simulator', () => {
   let sim: GithubSimHandle;

@@ -243,6 +243,30 @@ async function main(): Promise<void> {
   let boss: PgBoss | null = null;
   let sim: GithubSimHandle | null = null;
   let ds: DataSource | null = null;
+  const apiLog = join(dirname(o.out), 'sync-api.log');
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    if (api) {
+      mkdirSync(dirname(apiLog), { recursive: true });
+      writeFileSync(apiLog, api.output.join(''));
+    }
+    await boss?.stop({ graceful: false, close: true }).catch(() => undefined);
+    await api?.stop().catch(() => undefined);
+    await ds?.destroy().catch(() => undefined);
+    await sim?.stop().catch(() => undefined);
+    await dropDatabase(cluster.adminUrl, 'trackeep').catch(() => undefined);
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Ctrl-C or a kill still stops Postgres and the API process and removes the temporary cluster.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
   try {
     await ensureDatabase(cluster.adminUrl, 'trackeep');
     const url = cluster.urlFor('trackeep');
@@ -338,15 +362,9 @@ async function main(): Promise<void> {
     mkdirSync(dirname(o.out), { recursive: true });
     writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
     printSummary(result.dataset, phases, derived, targets);
-    log(`written ${o.out}`);
+    log(`written ${o.out} (API process log: ${apiLog})`);
   } finally {
-    await boss?.stop({ graceful: false, close: true }).catch(() => undefined);
-    await api?.stop().catch(() => undefined);
-    await ds?.destroy().catch(() => undefined);
-    await sim?.stop().catch(() => undefined);
-    await dropDatabase(cluster.adminUrl, 'trackeep').catch(() => undefined);
-    await cluster.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   }
 }
 

@@ -40,6 +40,8 @@ export interface EngineHooks {
   afterPage?(progress: RunProgress, activityIds: string[]): Promise<void>;
   /** True when the job should stop after this page (time slice used up, shutdown). */
   shouldYield?(): boolean;
+  /** A page failed transiently and is retried with smaller pages. */
+  onRetry?(error: Error, attempt: number): void;
 }
 
 export interface EngineOptions {
@@ -53,6 +55,8 @@ export interface EngineOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Transient failures in a row before the run gives up (the job retries it later). */
   maxTransientFailures?: number;
+  /** When the run this engine continues first started: streams already checked since then are not redone. */
+  runStartedAt?: Date | null;
 }
 
 export type EngineOutcome = { status: 'succeeded' | 'yielded'; items: SyncRunCounts };
@@ -148,10 +152,12 @@ export class RepoSyncEngine {
     const pushedAt = iso(this.repo.pushed_at);
     const defaultCursor = cursors.get(commitStream(def));
     const headMoved = !!hint?.headOid && hint.defaultBranch === def && hint.headOid !== defaultCursor?.head_sha;
+    // A run continued in a new job (time slice, pause, lost worker) does not redo streams it already checked.
+    const thisRun = (at: unknown) => !!this.o.runStartedAt && typeof at === 'string' && Date.parse(at) >= this.o.runStartedAt.getTime();
     const refs: RefsState = {
       after: null,
       collected: [],
-      done: !(
+      done: thisRun(repoCursor.state['refsCheckedAt']) || !(
         this.firstSync ||
         !hint ||
         headMoved ||
@@ -167,11 +173,12 @@ export class RepoSyncEngine {
     }
     const pullsCursor = cursors.get('pulls') ?? emptyCursor('pulls');
     const pullsNeeded =
-      this.firstSync ||
-      !hint ||
       !!pullsCursor.end_cursor ||
-      !pullsCursor.state['walkedAt'] ||
-      (!!hint.latestPullUpdatedAt && (!pullsCursor.high_water || new Date(hint.latestPullUpdatedAt) > new Date(pullsCursor.high_water)));
+      (!thisRun(pullsCursor.state['walkedAt']) &&
+        (this.firstSync ||
+          !hint ||
+          !pullsCursor.state['walkedAt'] ||
+          (!!hint.latestPullUpdatedAt && (!pullsCursor.high_water || new Date(hint.latestPullUpdatedAt) > new Date(pullsCursor.high_water)))));
     const pulls: PullsState = { cursor: pullsCursor, done: !pullsNeeded };
 
     let failures = 0;
@@ -192,6 +199,7 @@ export class RepoSyncEngine {
         if (!(err instanceof TransientGithubError)) throw err;
         this.o.governor.failed(this.streamsOf(plan));
         if (++failures > (this.o.maxTransientFailures ?? 8)) throw err;
+        this.o.hooks.onRetry?.(err, failures);
         await this.sleep(Math.min(30_000, 250 * 2 ** failures) + Math.round(Math.random() * 250));
         continue;
       }

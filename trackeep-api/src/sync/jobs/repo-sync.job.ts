@@ -157,6 +157,7 @@ export class RepoSyncJob {
         store: this.store,
         gateway,
         governor: this.governor,
+        runStartedAt: run.started_at ? new Date(run.started_at) : new Date(),
         hooks: {
           onPage: async (tx, p) => {
             items = p.items;
@@ -167,6 +168,7 @@ export class RepoSyncJob {
             if (ids.length && !engine.backfill) await this.events.activity(repoId, ids);
           },
           shouldYield: () => this.stopping || Date.now() > sliceEnd,
+          onRetry: (err, attempt) => this.logger.warn(`sync of ${run.full_name}: ${err.message}; retry ${attempt} with smaller pages`),
         },
       });
       try {
