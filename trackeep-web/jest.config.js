@@ -13,4 +13,6 @@ module.exports = {
     '^@trackeep/contracts$': join(__dirname, '../libs/contracts/src/index.ts'),
   },
   coverageReporters: ['text-summary'],
+  // The first test of a file compiles Material components just in time, which takes seconds on a busy machine.
+  testTimeout: 20000,
 };

@@ -54,7 +54,8 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
       </div>
     }
 
-    @if (store.list.loaded()) {
+    <!-- Live events show even when the history could not be loaded. -->
+    @if (store.list.loaded() || store.list.items().length) {
       @if (store.list.items().length === 0) {
         <trk-empty-state
           title="Nothing here yet"
@@ -74,7 +75,7 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
               {{ store.list.loading() ? 'Loading…' : 'Load older activity' }}
             </button>
           </div>
-        } @else {
+        } @else if (store.list.loaded()) {
           <p class="end muted">That is everything since tracking started.</p>
         }
       }

@@ -45,7 +45,7 @@ const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error'];
       @if (!empty()) {
         <details>
           <summary>Data table</summary>
-          <div class="table-scroll">
+          <div class="table-scroll" tabindex="0" role="region" [attr.aria-label]="caption() + ', data'">
             <table>
               <thead>
                 <tr>
