@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -45,6 +45,8 @@ const postmasterPid = (stateDir: string) => Number(readFileSync(join(stateDir, '
 
 describe('npm start (zero configuration)', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'trackeep-start-'));
+  // mkdtemp makes it 0700; the postgres OS user (used when running as root) must be able to enter it.
+  chmodSync(stateDir, 0o755);
   let ports: Record<string, number>;
 
   beforeAll(async () => {
