@@ -197,6 +197,22 @@ describe('webhook processing', () => {
       expect(await delivery(failingId)).toMatchObject({ status: 'processed', applied_count: 1 });
       expect(await db.one('SELECT title FROM pull_requests WHERE repo_id = $1 AND number = 99', [repo.id])).toEqual({ title: 'boom' });
     });
+
+    it('treats GitHub\'s "Redeliver" of a parked delivery as a retry; of a processed one as a duplicate', async () => {
+      await db.rows(`ALTER TABLE pull_requests ADD CONSTRAINT test_no_boom CHECK (title <> 'boom 2')`);
+      const payload = pullRequestPayload(repo, { number: 98, action: 'opened', title: 'boom 2', updatedAt: new Date() });
+      const id = await deliver('pull_request', payload);
+      await waitFor('the delivery to be parked', async () => (await delivery(id)).status === 'failed', 30_000, 100);
+      await db.rows('ALTER TABLE pull_requests DROP CONSTRAINT test_no_boom');
+
+      const redelivered = await postWebhook(api.url, { event: 'pull_request', payload, id });
+      expect(redelivered.json()).toEqual({ deliveryId: id, duplicate: true });
+      await waitFor('the redelivery to be processed', async () => (await delivery(id)).status === 'processed');
+      const again = await postWebhook(api.url, { event: 'pull_request', payload, id });
+      expect(again.json()).toEqual({ deliveryId: id, duplicate: true });
+      await waitForInboxIdle(db);
+      expect(await db.one('SELECT status, applied_count, replays FROM webhook_deliveries WHERE delivery_id = $1', [id])).toEqual({ status: 'processed', applied_count: 1, replays: 1 });
+    });
   });
 
   describe('GET /api/v1/webhooks/deliveries', () => {

@@ -161,25 +161,27 @@ export class DeliveryInboxService {
     const jobsCte = jobs.length ? `, jobs AS (${await this.jobInsertSql(jobs, params)})` : '';
 
     // One statement, so one round trip and one commit: the rows and their jobs are stored together or not at all.
-    const { rows } = await this.pool.query<{ delivery_id: string }>(
+    // A redelivery (same id) of a delivery parked as failed is GitHub's "Redeliver" button: it is queued again.
+    const { rows } = await this.pool.query<{ delivery_id: string; inserted: boolean }>(
       `WITH inbox AS (
-         INSERT INTO webhook_deliveries
+         INSERT INTO webhook_deliveries AS d
            (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, payload, status, ignored_reason, repo_id)
          SELECT v.*, r.id
            FROM (VALUES ${values.join(', ')})
              AS v (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, payload, status, ignored_reason)
            LEFT JOIN repositories r ON r.github_host = $1 AND r.github_id = v.repo_github_id
-         ON CONFLICT (delivery_id) DO NOTHING
-         RETURNING delivery_id)${jobsCte}
-       SELECT delivery_id FROM inbox`,
+         ON CONFLICT (delivery_id) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, replays = d.replays + 1
+           WHERE d.status = 'failed' AND EXCLUDED.status = 'pending'
+         RETURNING d.delivery_id, (d.xmax = 0) AS inserted)${jobsCte}
+       SELECT delivery_id, inserted FROM inbox`,
       params,
     );
     this.stats.batches++;
     this.stats.rows += batch.length;
-    this.stats.inserted += rows.length;
+    this.stats.inserted += rows.filter((r) => r.inserted).length;
     this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
     if (jobs.length) for (const listener of this.listeners) listener();
-    return new Set(rows.map((r) => r.delivery_id));
+    return new Set(rows.filter((r) => r.inserted).map((r) => r.delivery_id));
   }
 
   /**

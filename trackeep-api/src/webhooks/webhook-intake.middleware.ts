@@ -6,6 +6,8 @@ import { WEBHOOK_MAX_BODY_BYTES, WEBHOOK_RECEIVER_PATH } from './webhook.constan
 
 const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;
+/** After a 413, this much more is read and thrown away before the connection is cut. */
+const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
 
 function reply(res: Response, statusCode: number, error: string, message: string, close = false): void {
   if (res.headersSent) return;
@@ -18,7 +20,8 @@ function reply(res: Response, statusCode: number, error: string, message: string
  *
  * Everything decidable from the headers is decided before a byte of body is read (429, 415, 400, 413 on
  * Content-Length). The body is then read as raw bytes — the signature is over exactly these bytes — and the
- * read stops as soon as it passes 25 MB (413, connection closed), so an oversized or endless upload is never
+ * read stops as soon as it passes 25 MB (413; what follows is discarded, and the connection cut if it keeps
+ * coming), so an oversized or endless upload is never
  * held in memory. WebhookReceiverService verifies and stores; only then is 202 sent.
  *
  * Why not a Nest controller: this is the one hot, machine-to-machine endpoint. Skipping the router, guards,
@@ -60,10 +63,23 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
     if (!EVENT_NAME.test(event as string)) return reject(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
     if (!DELIVERY_ID.test(deliveryId as string)) return reject(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
 
+    // Too big: answer at once, then discard (never buffer) what still arrives so the client can read the 413,
+    // and cut the connection if it keeps sending.
+    const refuseOversized = () => {
+      let discarded = 0;
+      const cutOff = setTimeout(() => req.socket.destroy(), 2_000);
+      cutOff.unref();
+      req.on('data', (chunk: Buffer) => {
+        discarded += chunk.length;
+        if (discarded > DISCARD_LIMIT_BYTES) req.socket.destroy();
+      });
+      req.once('end', () => clearTimeout(cutOff));
+      req.resume();
+      reject(413, 'Payload Too Large', 'Webhook bodies are limited to 25 MB');
+    };
+
     const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > WEBHOOK_MAX_BODY_BYTES) {
-      return reject(413, 'Payload Too Large', 'Webhook bodies are limited to 25 MB', true);
-    }
+    if (declared !== undefined && Number(declared) > WEBHOOK_MAX_BODY_BYTES) return refuseOversized();
 
     const chunks: Buffer[] = [];
     let size = 0;
@@ -75,10 +91,7 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
         req.off('data', onData);
         req.off('end', onEnd);
         chunks.length = 0;
-        // Discard (never buffer) what still arrives so the client can read the 413, then cut it off.
-        req.resume();
-        res.once('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
-        return reject(413, 'Payload Too Large', 'Webhook bodies are limited to 25 MB', true);
+        return refuseOversized();
       }
       chunks.push(chunk);
     };
