@@ -67,7 +67,7 @@ describe('npm start (zero configuration)', () => {
       expect(ready.status).toBe(200);
       const page = await fetch(`${base}/`);
       expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<app-root|<trackeep-root/);
+      expect(await page.text()).toMatch(/<trk-root/);
       expect((await fetch(`http://127.0.0.1:${ports['GATEWAY_PORT']}/healthz`)).status).toBe(200);
 
       // Something written in round 1 is still there in round 2.
