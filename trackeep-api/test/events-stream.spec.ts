@@ -2,6 +2,7 @@ import { freePort } from '@trackeep/embedded-pg';
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { EventBus } from '../src/events/event-bus.service';
+import { EventStreamService } from '../src/events/event-stream.service';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { API_TEMPLATE_DB } from './support/test-app';
 import {
@@ -107,6 +108,20 @@ describe('GET /api/v1/events/stream (SSE)', () => {
       expect.objectContaining({ after: missed[1]!['after'] }),
     ]);
     expect(Number(replayed[0]!.id)).toBeGreaterThan(Number(seen.id));
+  });
+
+  it('ends the stream when its session ends (sign-out or revocation)', async () => {
+    const cookie = await sessionCookie(api.app, alice);
+    const reader = await SseReader.open(`${api.url}${STREAM}`, { cookie });
+    readers.push(reader);
+    const other = await open(alice); // another session of the same user stays open
+    await waitFor('both streams to be registered', async () => api.app.get(EventStreamService).openStreams >= 2);
+    const sessionId = (await db.one<{ id: string }>('SELECT id FROM sessions ORDER BY created_at DESC OFFSET 1 LIMIT 1')).id;
+    await db.rows('UPDATE sessions SET revoked_at = now() WHERE id = $1', [sessionId]);
+    await api.app.get(EventStreamService).endStreamsOfEndedSessions();
+    await waitFor('the revoked stream to end', async () => reader.ended, 5_000);
+    expect(other.ended).toBe(false);
+    other.close();
   });
 
   it('rejects a Last-Event-ID that is not one it sent (400)', async () => {

@@ -214,6 +214,8 @@ export class SseReader {
   readonly messages: SseMessage[] = [];
   readonly comments: string[] = [];
   status = 0;
+  /** The server ended the stream. */
+  ended = false;
   private req: http.ClientRequest | null = null;
   private buffer = '';
 
@@ -224,6 +226,7 @@ export class SseReader {
         reader.status = res.statusCode ?? 0;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => reader.feed(chunk));
+        res.on('end', () => (reader.ended = true));
         resolve();
       });
       reader.req.on('error', (err) => (reader.status ? undefined : reject(err)));

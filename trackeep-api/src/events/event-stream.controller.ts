@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
+import type { AuthenticatedRequestFields } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
 import { EventStreamService } from './event-stream.service';
 
@@ -21,7 +22,7 @@ export class EventStreamController {
   @ApiOperation({ summary: 'Live events (text/event-stream)' })
   async stream(
     @CurrentUser() user: SessionUser,
-    @Req() req: Request,
+    @Req() req: Request & AuthenticatedRequestFields,
     @Res() res: Response,
     @Headers('last-event-id') header?: string,
     @Query('lastEventId') query?: string,
@@ -30,6 +31,6 @@ export class EventStreamController {
     if (lastEventId !== '' && !ACTIVITY_ID.test(lastEventId)) {
       throw ApiException.badRequest('Last-Event-ID must be an event id this stream sent (digits)');
     }
-    await this.streams.open(user.id, req, res, lastEventId === '' ? null : lastEventId);
+    await this.streams.open(user.id, req.sessionId ?? null, req, res, lastEventId === '' ? null : lastEventId);
   }
 }

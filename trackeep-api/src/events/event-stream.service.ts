@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { LiveEvent } from '@trackeep/contracts';
 import type { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
 import { ApiEnv } from '../config/api-env';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ActivityFeedRepository } from './activity-feed.repository';
@@ -15,9 +16,13 @@ const ACCESS_TTL_MS = 15_000;
 /** An event for a repo not (yet) in the cached set triggers a re-read, at most this often. */
 const ACCESS_MISS_REFRESH_MS = 1_000;
 const SENT_IDS_KEPT = 2_000;
+/** How often open streams are checked against their sessions (logout, revocation, expiry). */
+const SESSION_CHECK_MS = 30_000;
 
 interface StreamClient {
   res: Response;
+  /** The session the stream was opened with: when it is revoked or expires, the stream ends. */
+  sessionId: string | null;
   /** Activity ids already written, so catch-up after a reconnect of the bus never repeats one. */
   sent: Set<string>;
   /** Events heard while the Last-Event-ID backlog is being sent; null once live. */
@@ -43,22 +48,26 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private readonly users = new Map<string, UserStreams>();
   private unsubscribe: (() => void) | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private sessionCheck: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly env: ApiEnv,
     private readonly bus: EventBus,
     private readonly access: RepoAccessService,
     private readonly activity: ActivityFeedRepository,
+    private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
     this.unsubscribe = this.bus.subscribe((envelope) => this.dispatch(envelope));
     this.heartbeat = setInterval(() => this.beat(), this.env.SSE_HEARTBEAT_SECONDS * 1000).unref();
+    this.sessionCheck = setInterval(() => void this.endStreamsOfEndedSessions(), SESSION_CHECK_MS).unref();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.sessionCheck) clearInterval(this.sessionCheck);
     for (const user of this.users.values()) for (const client of user.clients) client.res.end();
     this.users.clear();
   }
@@ -71,7 +80,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Takes over the response: SSE headers, backlog after `lastEventId`, then live events until the client leaves. */
-  async open(userId: string, req: Request, res: Response, lastEventId: string | null): Promise<void> {
+  async open(userId: string, sessionId: string | null, req: Request, res: Response, lastEventId: string | null): Promise<void> {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -81,7 +90,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     res.write('retry: 3000\n\n');
 
     const user = this.userStreams(userId);
-    const client: StreamClient = { res, sent: new Set(), backlog: [] };
+    const client: StreamClient = { res, sessionId, sent: new Set(), backlog: [] };
     user.clients.add(client);
     req.on('close', () => this.close(user, client));
     await this.bus.ready;
@@ -148,6 +157,29 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       this.logger.warn('dropping an event stream client that does not keep up');
       client.res.end();
       this.close(user, client);
+    }
+  }
+
+  /** Signing out (or an expired/revoked session) ends the live stream too, within SESSION_CHECK_MS. */
+  async endStreamsOfEndedSessions(): Promise<void> {
+    const ids = [...this.users.values()].flatMap((u) => [...u.clients].map((c) => c.sessionId)).filter((id): id is string => id !== null);
+    if (!ids.length) return;
+    try {
+      const live: Array<{ id: string }> = await this.dataSource.query(
+        'SELECT id FROM sessions WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > now()',
+        [[...new Set(ids)]],
+      );
+      const alive = new Set(live.map((r) => r.id));
+      for (const user of this.users.values()) {
+        for (const client of [...user.clients]) {
+          if (client.sessionId && !alive.has(client.sessionId)) {
+            client.res.end();
+            this.close(user, client);
+          }
+        }
+      }
+    } catch (err) {
+      this.logger.warn(`session check of event streams failed: ${(err as Error).message}`);
     }
   }
 

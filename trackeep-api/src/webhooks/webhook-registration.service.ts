@@ -79,14 +79,24 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
 
   /** Webhook health per repository, for TrackedRepo.webhook. */
   async health(repoIds: string[]): Promise<Map<string, WebhookHealth>> {
-    const rows: RegistrationRow[] = await this.dataSource.query(
-      'SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error FROM webhook_registrations WHERE repo_id = ANY($1::uuid[])',
+    const rows: Array<RegistrationRow & { ping_overdue: boolean }> = await this.dataSource.query(
+      `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error,
+              (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
+         FROM webhook_registrations WHERE repo_id = ANY($1::uuid[])`,
       [repoIds],
     );
     const map = new Map<string, WebhookHealth>();
     for (const row of rows) {
-      const status: WebhookStatus = row.status === 'pending' ? (row.hook_id ? 'active' : 'not_registered') : row.status;
-      map.set(row.repo_id, { status, lastDeliveryAt: row.last_delivery_at ? new Date(row.last_delivery_at).toISOString() : null, lastError: row.last_error });
+      let status: WebhookStatus;
+      let lastError = row.last_error;
+      if (row.status !== 'pending') status = row.status;
+      else if (!row.hook_id) status = 'not_registered';
+      else if (row.ping_overdue) {
+        // Created on GitHub, but its ping never reached us.
+        status = 'failing';
+        lastError ??= "GitHub's ping did not arrive: is PUBLIC_URL reachable from GitHub?";
+      } else status = 'active';
+      map.set(row.repo_id, { status, lastDeliveryAt: row.last_delivery_at ? new Date(row.last_delivery_at).toISOString() : null, lastError });
     }
     return map;
   }
