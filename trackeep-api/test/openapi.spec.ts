@@ -26,6 +26,7 @@ describe('OpenAPI document', () => {
     ['get', '/api/v1/repos/{owner}/{repo}/pulls', ['200', '400', '404']],
     ['get', '/api/v1/repos/{owner}/{repo}/branches', ['200', '404']],
     ['get', '/api/v1/repos/{owner}/{repo}/stats/history', ['200', '404']],
+    ['get', '/api/v1/activity', ['200', '400', '401', '404']],
   ])('documents %s %s with its answers', (method, path, statuses) => {
     const op = doc.paths[path]?.[method];
     expect(op).toBeDefined();

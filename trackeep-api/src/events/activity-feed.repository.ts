@@ -32,10 +32,48 @@ function toActivity(row: ActivityRow): ActivityEvent {
   };
 }
 
-/** Reads activity_events for the live stream: by id (fan-out) and after an id (Last-Event-ID resumption). */
+/** Where a timeline page starts: just below this event in (occurred_at, id) order. */
+export interface ActivityKey {
+  /** occurred_at as text with microseconds, so the keyset compares exactly with the stored value. */
+  occurredAt: string;
+  id: string;
+}
+
+export interface ActivityPageQuery {
+  repoIds: string[];
+  type: ActivityType | null;
+  before: ActivityKey | null;
+  limit: number;
+}
+
+/**
+ * Reads activity_events: by id (live fan-out), after an id (Last-Event-ID resumption) and in timeline pages
+ * (newest first by when it happened, which the (repo_id, occurred_at, id) indexes serve).
+ */
 @Injectable()
 export class ActivityFeedRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Up to `limit` events with their keys, newest first; the caller asks for one extra to know if more follow. */
+  async findPage(query: ActivityPageQuery): Promise<Array<{ event: ActivityEvent; key: ActivityKey }>> {
+    if (query.repoIds.length === 0) return [];
+    const params: unknown[] = [query.repoIds];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = ['a.repo_id = ANY($1::uuid[])'];
+    if (query.type) where.push(`a.type = ${param(query.type)}`);
+    // A plain row comparison (no "IS NULL OR") so the planner walks the (occurred_at, id) index from the cursor.
+    if (query.before) where.push(`(a.occurred_at, a.id) < (${param(query.before.occurredAt)}::timestamptz, ${param(query.before.id)}::bigint)`);
+    const rows: Array<ActivityRow & { cursor_time: string }> = await this.dataSource.query(
+      `SELECT a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data,
+              to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
+       FROM activity_events a JOIN repositories r ON r.id = a.repo_id
+       WHERE ${where.join(' AND ')}
+       ORDER BY a.occurred_at DESC, a.id DESC
+       LIMIT ${param(query.limit)}`,
+      params,
+    );
+    return rows.map((row) => ({ event: toActivity(row), key: { occurredAt: row.cursor_time, id: String(row.id) } }));
+  }
 
   async findByIds(ids: string[]): Promise<ActivityEvent[]> {
     if (ids.length === 0) return [];

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ReposModule } from '../repos/repos.module';
+import { ActivityController } from './activity.controller';
 import { ActivityFeedRepository } from './activity-feed.repository';
 import { EventBus } from './event-bus.service';
 import { EventStreamController } from './event-stream.controller';
 import { EventStreamService } from './event-stream.service';
 
-/** Live events: EventBus (publish from anywhere, cross-replica via LISTEN/NOTIFY) and the SSE endpoint. */
+/** Live events: EventBus (publish from anywhere, cross-replica via LISTEN/NOTIFY), the SSE endpoint and the activity timeline. */
 @Module({
   imports: [ReposModule],
-  controllers: [EventStreamController],
+  controllers: [EventStreamController, ActivityController],
   providers: [EventBus, ActivityFeedRepository, EventStreamService],
   exports: [EventBus],
 })

@@ -80,3 +80,23 @@ export async function seedSnapshots(db: Client, repoId: string, points: Array<{ 
     ]);
   }
 }
+
+export interface SeedActivity {
+  type: string;
+  occurredAt: string;
+  title?: string;
+}
+
+/** Inserts in the given order, so ids follow the array while occurred_at may not (as after a backfill). */
+export async function seedActivity(db: Client, repoId: string, events: SeedActivity[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [i, e] of events.entries()) {
+    const res = await db.query(
+      `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
+       VALUES ($1, $2, 'octocat', $3, NULL, $4, $5, $6) RETURNING id`,
+      [repoId, e.type, e.title ?? `${e.type} ${i}`, e.occurredAt, JSON.stringify({ seq: i }), `seed:${repoId}:${i}:${e.type}`],
+    );
+    ids.push(String(res.rows[0].id));
+  }
+  return ids;
+}

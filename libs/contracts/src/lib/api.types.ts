@@ -170,19 +170,23 @@ export interface StatsPoint {
   openIssues: number;
 }
 
-export type ActivityType =
-  | 'push'
-  | 'pr_opened'
-  | 'pr_merged'
-  | 'pr_closed'
-  | 'pr_reopened'
-  | 'pr_review'
-  | 'branch_created'
-  | 'branch_deleted'
-  | 'release'
-  | 'star_milestone'
-  | 'repo_renamed'
-  | 'repo_archived';
+/** Every kind of timeline event, in the order filters list them. */
+export const ACTIVITY_TYPE_NAMES = [
+  'push',
+  'pr_opened',
+  'pr_merged',
+  'pr_closed',
+  'pr_reopened',
+  'pr_review',
+  'branch_created',
+  'branch_deleted',
+  'release',
+  'star_milestone',
+  'repo_renamed',
+  'repo_archived',
+] as const;
+
+export type ActivityType = (typeof ACTIVITY_TYPE_NAMES)[number];
 
 export interface ActivityEvent {
   /** Monotonic id; also the SSE event id used for Last-Event-ID resumption. */
