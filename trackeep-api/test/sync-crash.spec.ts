@@ -8,7 +8,7 @@ import { apiDataSourceOptions } from '../src/database/data-source';
 import { SyncQueue } from '../src/sync/jobs/sync-queue.service';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { startApiProcess, type ApiProcess } from '../bench/sync/api-process';
-import { allRunsSettled, NEVER, ownedRepos, runsOf, seedTrackingUser, startSyncApp, TEST_JWT_SECRET, TEST_TOKEN_KEYS, waitFor, type SyncApp } from './sync-support/sync-app';
+import { allRunsSettled, ownedRepos, replicaEnv, runsOf, seedTrackingUser, startSyncApp, waitFor, type SyncApp } from './sync-support/sync-app';
 import { createSyncDb, dumpSyncedData, engineRunner, must, sizes, startSim } from './sync-support/sync-harness';
 
 // Long enough histories that a sync is surely in the middle when it gets interrupted.
@@ -43,17 +43,7 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       // This replica only enqueues; the workers are real API processes.
       control = await startSyncApp(db.url, sim, { SYNC_ENABLED: 'false' });
       const { userId, repos } = await seedTrackingUser(control.app, sim, 'octocat', ownedRepos(sim, 'octocat'));
-      const env = {
-        NODE_ENV: 'test',
-        DATABASE_URL: db.url,
-        GITHUB_WEB_URL: sim.url,
-        GITHUB_API_URL: sim.apiUrl,
-        TOKEN_ENCRYPTION_KEYS: TEST_TOKEN_KEYS,
-        JWT_SECRET: TEST_JWT_SECRET,
-        SYNC_CRON: NEVER,
-        SYNC_STALE_AFTER_SECONDS: '5',
-        LOG_LEVEL: 'warn',
-      };
+      const env = replicaEnv(db.url, sim, { SYNC_STALE_AFTER_SECONDS: '5' });
       sim.setFaults({ latencyMs: 8 });
       workers.push(await startApiProcess(env));
       for (const repo of repos) await control.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });

@@ -2,7 +2,7 @@ import type { GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { startApiProcess, type ApiProcess } from '../bench/sync/api-process';
-import { ownedRepos, seedTrackingUser, startSyncApp, TEST_JWT_SECRET, TEST_TOKEN_KEYS, waitFor, type SyncApp } from './sync-support/sync-app';
+import { ownedRepos, replicaEnv, seedTrackingUser, startSyncApp, waitFor, type SyncApp } from './sync-support/sync-app';
 import { startSim } from './sync-support/sync-harness';
 
 const PERIOD_S = 5;
@@ -29,16 +29,7 @@ describe('two API replicas on one database with the same schedule', () => {
   });
 
   it('opens each cycle once and syncs every repository exactly once per cycle', async () => {
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      GITHUB_WEB_URL: sim.url,
-      GITHUB_API_URL: sim.apiUrl,
-      TOKEN_ENCRYPTION_KEYS: TEST_TOKEN_KEYS,
-      JWT_SECRET: TEST_JWT_SECRET,
-      SYNC_CRON: `*/${PERIOD_S} * * * * *`,
-      LOG_LEVEL: 'warn',
-    };
+    const env = replicaEnv(db.url, sim, { SYNC_CRON: `*/${PERIOD_S} * * * * *` });
     replicas.push(...(await Promise.all([startApiProcess(env), startApiProcess(env)])));
     const ds = control.ds;
     await waitFor(

@@ -44,6 +44,21 @@ export async function startSyncApp(databaseUrl: string, sim: GithubSimHandle, en
   return { app, env: config, ds: app.get(DataSource), logs, close: () => app.close() };
 }
 
+/** Environment of an API replica process on `databaseUrl` against the simulator (same keys as startSyncApp). */
+export function replicaEnv(databaseUrl: string, sim: GithubSimHandle, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    GITHUB_WEB_URL: sim.url,
+    GITHUB_API_URL: sim.apiUrl,
+    TOKEN_ENCRYPTION_KEYS: TEST_TOKEN_KEYS,
+    JWT_SECRET: TEST_JWT_SECRET,
+    SYNC_CRON: NEVER,
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
 export interface SeededRepo {
   id: string;
   fullName: string;
