@@ -21,7 +21,8 @@ export function watchPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    // The location names the failing resource for "Failed to load resource" messages.
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url || page.url()})`);
   });
   return errors;
 }

@@ -259,7 +259,7 @@ export function htmlPage(res: Response, status: number, title: string, body: str
     .status(status)
     .type('text/html; charset=utf-8')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · GitHub (simulated)</title>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,"><title>${escapeHtml(title)} · GitHub (simulated)</title>` +
         `<style>body{font:14px -apple-system,Segoe UI,Helvetica,Arial,sans-serif;background:#f6f8fa;color:#1f2328;margin:0}main{max-width:440px;margin:48px auto;background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:24px}` +
         `h1{font-size:20px;font-weight:400;text-align:center}ul{list-style:none;padding:0}li{margin:6px 0}button{width:100%;display:flex;align-items:center;gap:10px;padding:8px 12px;border:1px solid #d0d7de;border-radius:6px;background:#f6f8fa;cursor:pointer;font:inherit;text-align:left}` +
         `button:hover,button:focus{background:#eaeef2}img{border-radius:50%}.deny{justify-content:center;background:#fff;color:#cf222e}.scopes{color:#59636e}.note{font-size:12px;color:#59636e;text-align:center}</style></head>` +
