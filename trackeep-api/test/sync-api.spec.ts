@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { cookie } from './support/cookies';
 import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
 import { allRunsSettled, NEVER, ownedRepos, runsOf, waitFor } from './sync-support/sync-app';
+import { sample } from './support/prometheus';
 import { must } from './sync-support/sync-harness';
 
 describe('sync endpoints and schedule (real API, simulator)', () => {
@@ -48,6 +49,16 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const progress = live.filter((e) => e.event.type === 'sync_progress').map((e) => e.event as Extract<LiveEnvelope['event'], { type: 'sync_progress' }>);
     expect(progress.some((p) => p.status === 'running')).toBe(true);
     expect(progress.filter((p) => p.status === 'succeeded').map((p) => p.repoFullName).sort()).toEqual([...repos].sort());
+  });
+
+  it('counted the sync jobs and the rows they wrote in /metrics', async () => {
+    const text = (await h.http().get('/metrics').expect(200)).text;
+    const runs = (await h.http().get('/api/v1/sync/runs').set('Cookie', auth()).expect(200)).body.items as SyncRun[];
+    expect(sample(text, 'trackeep_sync_jobs_started_total', { kind: 'repo' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'trackeep_sync_jobs_finished_total', { kind: 'repo', result: 'succeeded' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'trackeep_sync_job_duration_seconds_count', { kind: 'repo' })).toBe(sample(text, 'trackeep_sync_jobs_finished_total', { kind: 'repo' }));
+    expect(sample(text, 'trackeep_sync_items_total', { kind: 'commits' })).toBe(runs.reduce((n, r) => n + r.items.commits, 0));
+    expect(sample(text, 'trackeep_sync_items_total', { kind: 'pulls' })).toBe(runs.reduce((n, r) => n + r.items.pulls, 0));
   });
 
   it('GET /sync/status reports the last success per repository and the token budgets', async () => {

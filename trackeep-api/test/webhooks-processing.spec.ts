@@ -17,6 +17,7 @@ import {
   type RunningApi,
   type SeededRepo,
 } from './webhooks-support';
+import { sample } from './support/prometheus';
 
 describe('webhook processing', () => {
   let database: TestDatabase;
@@ -177,6 +178,7 @@ describe('webhook processing', () => {
       expect(row.attempts).toBe(2); // first attempt + WEBHOOK_RETRY_LIMIT=1 retry
       expect(row.last_error).toMatch(/test_no_boom/);
       expect(row.applied_count).toBe(0);
+      expect(sample(await scrape(), 'trackeep_webhook_deliveries_total', { event: 'pull_request', result: 'failed' })).toBe(1);
     });
 
     it('lists it in GET /webhooks/deliveries filtered by status, event and repo', async () => {
@@ -259,4 +261,25 @@ describe('webhook processing', () => {
       await db.rows(`UPDATE webhook_deliveries SET status = 'processed' WHERE delivery_id = $1`, [pending!.delivery_id]);
     });
   });
+
+  it('counts deliveries by outcome, the processing lag, the inbox depth and SSE clients in /metrics', async () => {
+    const before = await scrape();
+    const id = await deliver('pull_request', pullRequestPayload(repo, { number: 77, action: 'opened', title: 'Counted', updatedAt: new Date() }));
+    await deliver('pull_request', pullRequestPayload(repo, { number: 77, action: 'opened', title: 'Counted', updatedAt: new Date() }), id); // a redelivery
+    const forged = await postWebhook(api.url, { event: 'push', payload: pushPayload(repo, {}), secret: 'not-the-secret' });
+    expect(forged.status).toBe(401);
+    await waitForInboxIdle(db);
+    const after = await scrape();
+    const delta = (series: string, labels: Record<string, string>) => sample(after, series, labels) - sample(before, series, labels);
+    expect(delta('trackeep_webhook_deliveries_total', { event: 'pull_request', result: 'accepted' })).toBe(1);
+    expect(delta('trackeep_webhook_deliveries_total', { event: 'pull_request', result: 'duplicate' })).toBe(1);
+    expect(delta('trackeep_webhook_deliveries_total', { event: 'push', result: 'bad_signature' })).toBe(1);
+    expect(delta('trackeep_webhook_deliveries_total', { event: 'pull_request', result: 'processed' })).toBe(1);
+    expect(delta('trackeep_webhook_processing_lag_seconds_count', { event: 'pull_request' })).toBe(1);
+    expect(sample(after, 'trackeep_webhook_inbox_depth', {})).toBe(0);
+    expect(sample(after, 'trackeep_sse_clients', {})).toBe(0);
+  });
+
+  const scrape = async () => (await httpRequest(`${api.url}/metrics`, {})).text;
 });
+

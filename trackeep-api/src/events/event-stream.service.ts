@@ -3,6 +3,7 @@ import type { LiveEvent } from '@trackeep/contracts';
 import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { ApiEnv } from '../config/api-env';
+import { MetricsService } from '../metrics/metrics.service';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ActivityFeedRepository } from './activity-feed.repository';
 import { EventBus, type LiveEnvelope } from './event-bus.service';
@@ -56,9 +57,11 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     private readonly access: RepoAccessService,
     private readonly activity: ActivityFeedRepository,
     private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.countSseClientsWith(() => this.openStreams);
     this.unsubscribe = this.bus.subscribe((envelope) => this.dispatch(envelope));
     this.heartbeat = setInterval(() => this.beat(), this.env.SSE_HEARTBEAT_SECONDS * 1000).unref();
     this.sessionCheck = setInterval(() => void this.endStreamsOfEndedSessions(), SESSION_CHECK_MS).unref();

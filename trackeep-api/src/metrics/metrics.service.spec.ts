@@ -29,20 +29,20 @@ describe(MetricsService.name, () => {
   });
 
   it('counts a sync job from start to result and times it', async () => {
-    const finish = sut.syncJobStarted('repo_incremental');
-    expect(await sample(sut, 'trackeep_sync_jobs_started_total{kind="repo_incremental"}')).toBe(1);
+    const finish = sut.syncJobStarted('repo');
+    expect(await sample(sut, 'trackeep_sync_jobs_started_total{kind="repo"}')).toBe(1);
     finish('succeeded');
     finish('failed'); // a second call is ignored: one job, one result
     expect(
-      await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo_incremental",result="succeeded"}'),
+      await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo",result="succeeded"}'),
     ).toBe(1);
     expect(
-      await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo_incremental",result="failed"}'),
+      await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo",result="failed"}'),
     ).toBeUndefined();
     expect(
       await sample(
         sut,
-        'trackeep_sync_job_duration_seconds_count{kind="repo_incremental",result="succeeded"}',
+        'trackeep_sync_job_duration_seconds_count{kind="repo",result="succeeded"}',
       ),
     ).toBe(1);
   });

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import type { SyncRunCounts } from '@trackeep/contracts';
 import { createMetricsRegistry, httpMetricsMiddleware } from '@trackeep/server-core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** What a sync job covers; one label value per job type. */
-export type SyncJobKind = 'repo_full' | 'repo_incremental' | 'repo_stats' | 'user_repos' | 'cycle' | 'maintenance' | 'other';
+export type SyncJobKind = 'repo' | 'cycle' | 'maintenance';
 export type SyncJobResult = 'succeeded' | 'failed' | 'retried';
 /** Rows written by a sync, by table. */
-export type SyncItemKind =
-  'commits' | 'branches' | 'pull_requests' | 'activity_events' | 'stats' | 'repositories';
+/** The entities a sync run counts (SyncRunCounts). */
+export type SyncItemKind = keyof SyncRunCounts;
 export type GithubApi = 'rest' | 'graphql';
 /**
  * What became of one webhook delivery: `accepted` (stored in the inbox), `duplicate` (X-GitHub-Delivery seen

@@ -1,5 +1,6 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { MetricsService } from '../metrics/metrics.service';
 import { BadSignatureLimiter } from './bad-signature.limiter';
 import { WebhookReceiverService, WebhookRejected } from './webhook-receiver.service';
 import { WEBHOOK_MAX_BODY_BYTES, WEBHOOK_RECEIVER_PATH } from './webhook.constants';
@@ -28,11 +29,18 @@ function reply(res: Response, statusCode: number, error: string, message: string
  * pipes and the per-request access log roughly halves its CPU cost per delivery; the durable inbox row is the
  * record of every accepted delivery, and rejections are logged here.
  */
-export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: WebhookReceiverService, logger = new Logger('WebhookIntake')): RequestHandler {
+export function createWebhookIntake(
+  limiter: BadSignatureLimiter,
+  receiver: WebhookReceiverService,
+  metrics: Pick<MetricsService, 'webhookDelivery'>,
+  logger = new Logger('WebhookIntake'),
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST') return next();
     const source = req.ip ?? 'unknown';
+    const eventHeader = typeof req.headers['x-github-event'] === 'string' ? req.headers['x-github-event'] : 'none';
     const reject = (status: number, error: string, message: string, close = false) => {
+      metrics.webhookDelivery(eventHeader, status === 401 ? 'bad_signature' : 'rejected');
       if (status !== 401) logger.log(`webhook rejected (${status}): ${message}`);
       reply(res, status, error, message, close);
     };
@@ -110,6 +118,7 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
       receiver.receive(headers, body, source).then(
         (result) => {
           if (res.headersSent) return;
+          metrics.webhookDelivery(headers.event, result.duplicate ? 'duplicate' : 'accepted');
           const json = JSON.stringify(result);
           res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }).end(json);
         },
@@ -130,5 +139,5 @@ export function createWebhookIntake(limiter: BadSignatureLimiter, receiver: Webh
 
 /** Mounts the intake on the receiver path; create-app calls this before the other middleware and body parsers. */
 export function mountWebhookIntake(app: INestApplication): void {
-  app.use(WEBHOOK_RECEIVER_PATH, createWebhookIntake(app.get(BadSignatureLimiter), app.get(WebhookReceiverService)));
+  app.use(WEBHOOK_RECEIVER_PATH, createWebhookIntake(app.get(BadSignatureLimiter), app.get(WebhookReceiverService), app.get(MetricsService)));
 }

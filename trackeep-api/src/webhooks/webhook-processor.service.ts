@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AuthSettings } from '../auth/auth-settings';
 import { ApiEnv } from '../config/api-env';
 import { EventBus, LIVE_CHANNEL } from '../events/event-bus.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
@@ -44,6 +45,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     private readonly boss: PgBoss,
     private readonly bus: EventBus,
     private readonly inbox: DeliveryInboxService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -55,6 +57,10 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     });
     await ensureQueue(this.boss, PRUNE_QUEUE, { retryLimit: 0 });
     await this.boss.schedule(PRUNE_QUEUE, '17 * * * *');
+    this.metrics.countInboxDepthWith(async () => {
+      const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)) as Array<{ n: number }>;
+      return row?.n ?? 0;
+    });
     if (this.env.WEBHOOK_WORKERS === 0) return;
 
     await this.boss.work<object>(PRUNE_QUEUE, async () => this.prune());
@@ -133,7 +139,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   /** Applies one delivery if it is still pending. Exposed for tests and the benchmark. */
   async process(deliveryId: string): Promise<void> {
     const notices: string[] = [];
-    const outcome = await inTransaction(this.dataSource, async (client) => {
+    const result = await inTransaction(this.dataSource, async (client) => {
       // The inbox row (locked) and, in the same round trip, the tracked repository it is about.
       const { rows } = await client.query<DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }>(
         `SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.payload, d.received_at, d.status,
@@ -157,9 +163,12 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
          SELECT pg_notify($6, n) FROM unnest($7::text[]) n`,
         [deliveryId, outcome.status, outcome.status === 'ignored' ? outcome.reason : null, outcome.status === 'processed' ? 1 : 0, repoId, LIVE_CHANNEL, notices],
       );
-      return outcome;
+      return { outcome, event: delivery.event, receivedAt: delivery.received_at };
     });
-    if (outcome) this.stats[outcome.status]++;
+    if (!result) return;
+    this.stats[result.outcome.status]++;
+    this.metrics.webhookDelivery(result.event, result.outcome.status);
+    this.metrics.webhookProcessed(result.event, new Date(result.receivedAt));
   }
 
   private async apply(client: PoolClient, delivery: DeliveryRow, repo: TrackedRepoRef | null, notices: string[]): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
@@ -226,12 +235,13 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   }
 
   private async recordFailure(deliveryId: string, message: string, final: boolean): Promise<void> {
-    await this.dataSource.query(
+    const [updated] = (await this.dataSource.query(
       `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2, status = CASE WHEN $3 THEN 'failed' ELSE status END
-        WHERE delivery_id = $1 AND status = 'pending'`,
+        WHERE delivery_id = $1 AND status = 'pending' RETURNING event`,
       [deliveryId, message, final],
-    );
+    )) as [Array<{ event: string }>, number];
     if (final) {
+      for (const row of updated) this.metrics.webhookDelivery(row.event, 'failed');
       await this.dataSource.query(
         `UPDATE webhook_registrations w SET status = 'failing', last_error = $2, last_error_at = now(), updated_at = now()
            FROM webhook_deliveries d WHERE d.delivery_id = $1 AND w.repo_id = d.repo_id AND w.status = 'active'`,

@@ -4,6 +4,7 @@ import type { SyncRunCounts } from '@trackeep/contracts';
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '../../metrics/metrics.service';
 import { RepoAccessService } from '../../repos/repo-access.service';
 import { RepoSyncEngine, type SyncDb } from '../engine/repo-sync.engine';
 import { SyncStore } from '../engine/sync-store.repository';
@@ -59,6 +60,7 @@ export class RepoSyncJob {
     private readonly access: RepoAccessService,
     private readonly events: SyncEventsPublisher,
     private readonly registry: CredentialLimitsRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Shutdown: running syncs stop after their current page and hand over to a new job. */
@@ -160,6 +162,7 @@ export class RepoSyncJob {
         runStartedAt: run.started_at ? new Date(run.started_at) : new Date(),
         hooks: {
           onPage: async (tx, p) => {
+            for (const kind of Object.keys(p.items) as Array<keyof SyncRunCounts>) this.metrics.itemsSynced(kind, p.items[kind] - items[kind]);
             items = p.items;
             await this.runs.recordPage(tx, runId, p.progress, p.items, meter, base);
           },

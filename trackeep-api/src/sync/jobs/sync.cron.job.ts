@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { MetricsService, type SyncJobKind } from '../../metrics/metrics.service';
 import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
 import { maintenanceCron, SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
 import { RepoSyncJob } from './repo-sync.job';
@@ -33,7 +34,21 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly repoJob: RepoSyncJob,
     private readonly cycleJob: SyncCycleJob,
     private readonly maintenance: SyncMaintenanceJob,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** Runs one job with its started/finished/duration metrics; a throw that pg-boss will retry counts as `retried`. */
+  private async measured<T>(kind: SyncJobKind, job: { retryCount?: number; retryLimit?: number } | undefined, work: () => Promise<T>): Promise<T> {
+    const finish = this.metrics.syncJobStarted(kind);
+    try {
+      const result = await work();
+      finish('succeeded');
+      return result;
+    } catch (err) {
+      finish(job?.retryCount !== undefined && job.retryLimit !== undefined && job.retryCount < job.retryLimit ? 'retried' : 'failed');
+      throw err;
+    }
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.ensureQueues();
@@ -43,7 +58,8 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
       const slot = { id: '' };
       slot.id = await boss.work<RepoJobData>(SYNC_REPO_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
         try {
-          await this.repoJob.handle(job as PgBoss.JobWithMetadata<RepoJobData>);
+          const withMetadata = job as PgBoss.JobWithMetadata<RepoJobData>;
+          await this.measured('repo', withMetadata, () => this.repoJob.handle(withMetadata));
         } finally {
           // pg-boss waits out the rest of its polling interval after a quick job; fetch the next one now.
           boss.notifyWorker(slot.id);
@@ -54,12 +70,12 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.workerIds.push(
       await boss.work<CycleJobData>(SYNC_CYCLE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-        const result = await this.cycleJob.handle(job.data.slot);
+        const result = await this.measured('cycle', undefined, () => this.cycleJob.handle(job.data.slot));
         for (const id of this.repoWorkerIds) boss.notifyWorker(id);
         return result;
       }),
     );
-    this.workerIds.push(await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => this.maintenance.handle()));
+    this.workerIds.push(await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => this.measured('maintenance', undefined, () => this.maintenance.handle())));
 
     this.addCron('trackeep-sync-cycle', this.settings.cron, () => this.startCycle(new Date()));
     this.addCron('trackeep-sync-maintenance', maintenanceCron(this.settings.staleAfterSeconds), () => this.queue.enqueueMaintenance());
