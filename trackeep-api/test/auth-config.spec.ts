@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import { EnvValidationError, parseEnv } from '@trackeep/server-core';
 import { randomBytes } from 'node:crypto';
 import { AuthSettings } from '../src/auth/auth-settings';

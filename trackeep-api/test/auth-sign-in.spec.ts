@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { cookie, setCookies } from './support/cookies';

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
 

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import { Client } from 'pg';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { seedBranches, seedCommits, seedPulls, seedSnapshots, type SeedCommit } from './support/seed-repo-data';

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import { Client } from 'pg';
 import { RepoAccessService } from '../src/repos/repo-access.service';
 import { RepoTrackingEvents } from '../src/repos/repo-tracking.events';

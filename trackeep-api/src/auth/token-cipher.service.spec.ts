@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AuthSettings, parseKeyRing } from './auth-settings';
 import { TokenCipher, TokenDecryptionError } from './token-cipher.service';

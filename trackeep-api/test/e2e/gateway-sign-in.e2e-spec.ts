@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-non-null-assertion -- in tests a missing value throws, which fails the test as it should */
+ 
 // A tiny cookie-keeping "browser" for end-to-end sign-in tests: follows redirects by hand (so every hop's
 // Set-Cookie is kept, as a browser would) and answers the GitHub simulator's sign-in page as a chosen user.
 
