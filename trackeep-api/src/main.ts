@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { installGracefulShutdown, parseEnvOrExit } from '@trackeep/server-core';
 import { ApiEnv } from './config/api-env';
 
@@ -10,6 +11,11 @@ async function bootstrap() {
   const app = await createApp(env);
   await app.listen(env.PORT, env.HOST);
   installGracefulShutdown(app, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS });
+  // pg-boss does not await complete()/fail() after a job handler: a database outage at that instant must be
+  // logged, not take the whole replica down (the job is retried once its lease expires).
+  process.on('unhandledRejection', (reason) => {
+    new Logger('Process').error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
 }
 
 bootstrap().catch((err: Error) => {
