@@ -147,6 +147,24 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     expect(JSON.parse(events[0]!.data)).toMatchObject({ type: 'sync_progress', runId: 'r1', progress: 40 });
     expect((JSON.parse(events[1]!.data) as { repo: { description: string } }).repo.description).toHaveLength(20_000);
   });
+
+  it('sends repo_changed with the repository as each user sees it when a webhook changes its counters', async () => {
+    const aliceStream = await open(alice);
+    const bobStream = await open(bob);
+    const at = new Date().toISOString();
+    const star = { action: 'created', starred_at: at, repository: { id: alicesRepo.githubId, full_name: alicesRepo.fullName, stargazers_count: 42, forks_count: 3, watchers_count: 42, open_issues_count: 5, updated_at: at }, sender: { login: 'hubot' } };
+    // Two stars close together: one message per repository, with the latest counters.
+    await postWebhook(api.url, { event: 'star', payload: star });
+    await postWebhook(api.url, { event: 'star', payload: { ...star, repository: { ...star.repository, stargazers_count: 43, watchers_count: 43 } } });
+    const changed = () => aliceStream.messages.filter((m) => m.event === 'repo_changed').map((m) => JSON.parse(m.data) as { type: string; repo: Record<string, unknown> });
+    await waitFor('alice to get repo_changed with 43 stars', async () => changed().some((e) => e.repo['stars'] === 43));
+    const last = changed().at(-1)!;
+    expect(last.repo).toMatchObject({ id: alicesRepo.id, fullName: alicesRepo.fullName, stars: 43, forks: 3, openIssues: 5, trackedAt: expect.any(String) });
+    expect(last.repo['webhook']).toEqual(expect.objectContaining({ status: expect.any(String) }));
+    expect(changed().length).toBeLessThanOrEqual(2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bobStream.messages.filter((m) => m.event === 'repo_changed')).toEqual([]);
+  });
 });
 
 describe('live events across replicas', () => {

@@ -15,12 +15,14 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   let ds: DataSource;
   let repos: string[];
   const live: LiveEnvelope[] = [];
+  const changedRepos: string[] = [];
   const auth = () => cookie(SESSION_COOKIE, session);
 
   beforeAll(async () => {
     h = await startAuthHarness({ env: { SYNC_ENABLED: 'true', SYNC_CRON: NEVER, SYNC_CONCURRENCY: '2' } });
     ds = h.t.app.get(DataSource);
     h.t.app.get(EventBus).subscribe((e) => live.push(e));
+    h.t.app.get(EventBus).subscribeRepoChanges((id) => changedRepos.push(id));
     await h.t.app.get(EventBus).ready;
     session = (await h.signIn('octocat')).session;
     repos = ownedRepos(h.sim, 'octocat', 2);
@@ -49,6 +51,11 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const progress = live.filter((e) => e.event.type === 'sync_progress').map((e) => e.event as Extract<LiveEnvelope['event'], { type: 'sync_progress' }>);
     expect(progress.some((p) => p.status === 'running')).toBe(true);
     expect(progress.filter((p) => p.status === 'succeeded').map((p) => p.repoFullName).sort()).toEqual([...repos].sort());
+  });
+
+  it('told every replica that the synced repositories changed (the dashboard gets repo_changed)', async () => {
+    const ids = (await ds.query(`SELECT id FROM repositories WHERE full_name = ANY($1)`, [repos])) as Array<{ id: string }>;
+    await waitFor('repo changes for both repositories', async () => ids.every((r) => changedRepos.includes(r.id)), 5_000);
   });
 
   it('counted the sync jobs and the rows they wrote in /metrics', async () => {

@@ -28,7 +28,8 @@ const OUTBOX_RETENTION = '15 minutes';
 type Notice =
   | { k: 'a'; r: string; id: string } // activity_events row
   | { k: 'e'; r: string; e: LiveEvent } // inline event
-  | { k: 'o'; r: string; id: string }; // live_event_outbox row
+  | { k: 'o'; r: string; id: string } // live_event_outbox row
+  | { k: 'r'; r: string }; // the repository's row or status changed (each replica reads it back per user)
 
 /**
  * Cross-replica live events. `publish` sends a Postgres NOTIFY (inside the caller's transaction when given
@@ -40,6 +41,7 @@ type Notice =
 export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventBus.name);
   private readonly subscribers = new Set<(envelope: LiveEnvelope) => void>();
+  private readonly repoSubscribers = new Set<(repoId: string) => void>();
   private listener: Client | null = null;
   private stopped = false;
   private reconnectDelayMs = 500;
@@ -103,6 +105,25 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     return JSON.stringify({ k: 'a', r: repoId, id: activityId } satisfies Notice);
   }
 
+  /**
+   * Tells every replica that a repository's counters, sync state or webhook health changed. The dashboard's
+   * `repo_changed` message carries the repository as each user sees it, so replicas read it back per user.
+   */
+  async publishRepoChanged(repoId: string, db: Queryable = this.dataSource): Promise<void> {
+    await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, this.repoChangedNotice(repoId)]);
+  }
+
+  /** The NOTIFY payload of publishRepoChanged, for callers that batch their `pg_notify(LIVE_CHANNEL, ...)` calls. */
+  repoChangedNotice(repoId: string): string {
+    return JSON.stringify({ k: 'r', r: repoId } satisfies Notice);
+  }
+
+  /** Receives the id of every repository that changed (publishRepoChanged on any replica). */
+  subscribeRepoChanges(handler: (repoId: string) => void): () => void {
+    this.repoSubscribers.add(handler);
+    return () => this.repoSubscribers.delete(handler);
+  }
+
   /** Receives every live event heard on this replica, unfiltered. Returns the unsubscribe function. */
   subscribe(handler: (envelope: LiveEnvelope) => void): () => void {
     this.subscribers.add(handler);
@@ -163,6 +184,10 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       notice = JSON.parse(payload) as Notice;
     } catch {
+      return;
+    }
+    if (notice.k === 'r') {
+      for (const handler of this.repoSubscribers) handler(notice.r);
       return;
     }
     if (this.subscribers.size === 0) {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { ApiEnv } from '../config/api-env';
 import { MetricsService } from '../metrics/metrics.service';
 import { RepoAccessService } from '../repos/repo-access.service';
+import { ReposService } from '../repos/repos.service';
 import { ActivityFeedRepository } from './activity-feed.repository';
 import { EventBus, type LiveEnvelope } from './event-bus.service';
 
@@ -14,6 +15,8 @@ const RESUME_LIMIT = 1000;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** What a user may see is re-read at least this often, so lost access stops the stream's events. */
 const ACCESS_TTL_MS = 15_000;
+/** How long repository changes are gathered before each user gets one `repo_changed` per repository. */
+const REPO_CHANGE_COALESCE_MS = 200;
 /** An event for a repo not (yet) in the cached set triggers a re-read, at most this often. */
 const ACCESS_MISS_REFRESH_MS = 1_000;
 const SENT_IDS_KEPT = 2_000;
@@ -48,6 +51,9 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(EventStreamService.name);
   private readonly users = new Map<string, UserStreams>();
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeRepos: (() => void) | null = null;
+  private readonly changedRepos = new Set<string>();
+  private repoFlush: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private sessionCheck: NodeJS.Timeout | null = null;
 
@@ -58,17 +64,21 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     private readonly activity: ActivityFeedRepository,
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
+    private readonly repos: ReposService,
   ) {}
 
   onModuleInit(): void {
     this.metrics.countSseClientsWith(() => this.openStreams);
     this.unsubscribe = this.bus.subscribe((envelope) => this.dispatch(envelope));
+    this.unsubscribeRepos = this.bus.subscribeRepoChanges((repoId) => this.repoChanged(repoId));
     this.heartbeat = setInterval(() => this.beat(), this.env.SSE_HEARTBEAT_SECONDS * 1000).unref();
     this.sessionCheck = setInterval(() => void this.endStreamsOfEndedSessions(), SESSION_CHECK_MS).unref();
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.unsubscribeRepos?.();
+    if (this.repoFlush) clearTimeout(this.repoFlush);
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.sessionCheck) clearInterval(this.sessionCheck);
     for (const user of this.users.values()) for (const client of user.clients) client.res.end();
@@ -121,6 +131,29 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       this.users.set(userId, user);
     }
     return user;
+  }
+
+  /** Changes of one repository arriving close together (a burst of stars, a sync's last page) become one message. */
+  private repoChanged(repoId: string): void {
+    this.changedRepos.add(repoId);
+    this.repoFlush ??= setTimeout(() => {
+      this.repoFlush = null;
+      const ids = [...this.changedRepos];
+      this.changedRepos.clear();
+      for (const user of this.users.values()) {
+        for (const id of ids) {
+          user.chain = user.chain.then(() => this.deliverRepo(user, id)).catch((err: Error) => this.logger.warn(`repo_changed delivery failed: ${err.message}`));
+        }
+      }
+    }, REPO_CHANGE_COALESCE_MS);
+  }
+
+  /** `repo_changed` carries the repository as this user sees it (their list entry), so it is read per user. */
+  private async deliverRepo(user: UserStreams, repoId: string): Promise<void> {
+    if (Date.now() - user.loadedAt > ACCESS_TTL_MS) await this.refreshAccess(user);
+    if (!user.readable.has(repoId) || user.clients.size === 0) return;
+    const repo = await this.repos.findTracked(user.userId, repoId);
+    if (repo) await this.deliver(user, { repoId, event: { type: 'repo_changed', repo } });
   }
 
   private dispatch(envelope: LiveEnvelope): void {

@@ -36,6 +36,6 @@ export const REPO_ENTITIES = [
   imports: [TypeOrmModule.forFeature(REPO_ENTITIES), GithubModule],
   controllers: [ReposController],
   providers: [RepoAccessService, RepoDataService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
-  exports: [TypeOrmModule, RepoAccessService, RepoTrackingEvents, RepoStatusRegistry],
+  exports: [TypeOrmModule, RepoAccessService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
 })
 export class ReposModule {}

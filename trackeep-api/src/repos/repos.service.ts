@@ -131,6 +131,12 @@ export class ReposService {
     return tracked;
   }
 
+  /** The repository as `userId` sees it in their list, or null when they do not track it or cannot read it. */
+  async findTracked(userId: string, repoId: string): Promise<TrackedRepo | null> {
+    const [tracked] = await this.trackedRepos(userId, repoId);
+    return tracked ?? null;
+  }
+
   private async trackedRepos(userId: string, onlyRepoId?: string): Promise<TrackedRepo[]> {
     const qb = this.dataSource
       .getRepository(RepositoryEntity)

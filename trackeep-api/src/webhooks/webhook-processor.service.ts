@@ -30,6 +30,9 @@ export interface ProcessJob {
  * still apply it once. A failure rolls everything back, counts an attempt and lets pg-boss retry with backoff;
  * after the last retry the row is parked as `failed` (visible and re-playable through the deliveries API).
  */
+/** Events that change what the repository list shows (counters, push time, name, archived, webhook health). */
+const REPO_CHANGING_EVENTS = new Set(['push', 'repository', 'star', 'watch', 'fork', 'issues', 'ping']);
+
 @Injectable()
 export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookProcessorService.name);
@@ -154,6 +157,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       if (!delivery || delivery.status !== 'pending') return null;
       const tracked = delivery.tracked_id ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' } : null;
       const { outcome, repoId } = await this.apply(client, delivery, tracked, notices);
+      if (outcome.status === 'processed' && repoId && REPO_CHANGING_EVENTS.has(delivery.event)) notices.push(this.bus.repoChangedNotice(repoId));
       // Status and NOTIFYs in one statement; NOTIFY inside the transaction reaches listeners only if it commits.
       await client.query(
         `WITH done AS (

@@ -124,6 +124,7 @@ export class RepoSyncJob {
         const message = `${(err as Error).message}${last ? '' : ` (retry ${job.retryCount + 1} of ${job.retryLimit} follows)`}`;
         this.logger.warn(`sync of repository ${job.data.repoId} failed: ${message}`);
         await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message).catch(() => undefined);
+        if (last) await this.events.repoChanged(job.data.repoId);
         throw err;
       }
     }
@@ -186,6 +187,7 @@ export class RepoSyncJob {
         }
         await this.runs.finish(runId, 'succeeded', null, totals);
         await this.events.progress(ref, 100, 'succeeded', true);
+        await this.events.repoChanged(repoId);
         return;
       } catch (err) {
         const totals = { items, meter, base };
@@ -244,6 +246,7 @@ export class RepoSyncJob {
     }
     await this.runs.finish(run.id, 'failed', message);
     await this.events.progress({ id: run.id, repoId: run.repo_id, fullName: run.full_name }, run.progress ?? 0, 'failed', true);
+    await this.events.repoChanged(run.repo_id);
   }
 }
 

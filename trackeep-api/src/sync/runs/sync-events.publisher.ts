@@ -29,6 +29,15 @@ export class SyncEventsPublisher {
     }
   }
 
+  /** A run ended: the repository's counters, last sync and GitHub state may have changed. */
+  async repoChanged(repoId: string): Promise<void> {
+    try {
+      await this.bus.publishRepoChanged(repoId);
+    } catch (err) {
+      this.logger.warn(`could not publish the change of repository ${repoId}: ${(err as Error).message}`);
+    }
+  }
+
   async activity(repoId: string, ids: string[]): Promise<void> {
     for (const id of ids) {
       try {
