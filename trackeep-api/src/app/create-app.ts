@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
+import { helmetOptions } from '../common/security-headers';
 import type { ApiEnv } from '../config/api-env';
 import { corsOptions } from '../common/cors';
 import { setupOpenApi } from '../common/openapi';
@@ -23,7 +24,7 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
   app.use(app.get(GracefulShutdown).middleware(), app.get(MetricsService).httpMiddleware);
   mountWebhookIntake(app); // POST /api/v1/webhooks/github: raw body, before helmet and the JSON parser
-  app.use(helmet({ contentSecurityPolicy: env.NODE_ENV === 'production' ? undefined : false }));
+  app.use(helmet(helmetOptions(env)));
   app.use(cookieParser());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
