@@ -17,6 +17,8 @@ import {
   type RunningApi,
   type SeededRepo,
 } from './webhooks-support';
+import { DataSource } from 'typeorm';
+import { SyncStore } from '../src/sync/engine/sync-store.repository';
 import { sample } from './support/prometheus';
 
 describe('webhook processing', () => {
@@ -122,6 +124,29 @@ describe('webhook processing', () => {
     expect(await db.rows(`SELECT 1 FROM branches WHERE repo_id = $1 AND name = 'topic'`, [repo.id])).toEqual([]);
     const types = await db.rows<{ type: string }>(`SELECT type FROM activity_events WHERE repo_id = $1 AND data->>'ref' = 'topic' AND type LIKE 'branch_%' ORDER BY id`, [repo.id]);
     expect(types.map((t) => t.type)).toEqual(['branch_created', 'branch_deleted']);
+  });
+
+  it('records a branch created or deleted once when both a webhook and the sync see it, and again after it comes back', async () => {
+    const store = new SyncStore();
+    const ds = api.app.get(DataSource);
+    const ref = (name: string) => ({ ref: name, ref_type: 'branch', master_branch: 'main', repository: { id: repo.githubId, full_name: repo.fullName }, sender: { login: 'monalisa' } });
+    const fromSync = (type: string, name: string, sha: string) =>
+      store.insertActivity(ds, repo.id, [{ type, actor: null, title: `Branch ${name}`, url: null, occurred_at: new Date().toISOString(), data: { ref: name, sha }, dedupe_key: `${type}:${name}:${sha}` }]);
+    const timeline = async (name: string) =>
+      (await db.rows<{ type: string }>(`SELECT type FROM activity_events WHERE repo_id = $1 AND data->>'ref' = $2 ORDER BY id`, [repo.id, name])).map((r) => r.type);
+
+    await deliver('create', ref('both-see-it'));
+    await waitForInboxIdle(db);
+    expect(await fromSync('branch_created', 'both-see-it', 'a1')).toEqual([]); // the sync found it after the webhook
+    await deliver('delete', ref('both-see-it'));
+    await waitForInboxIdle(db);
+    expect(await fromSync('branch_deleted', 'both-see-it', 'a1')).toEqual([]);
+    expect(await fromSync('branch_created', 'both-see-it', 'b2')).toHaveLength(1); // created again: a new entry
+    await deliver('create', ref('both-see-it')); // ... whose webhook arrives after the sync's
+    await waitForInboxIdle(db);
+    expect(await timeline('both-see-it')).toEqual(['branch_created', 'branch_deleted', 'branch_created']);
+    // A branch only the sync saw still gets its entries.
+    expect(await fromSync('branch_created', 'sync-only', 'c3')).toHaveLength(1);
   });
 
   it('star: updates the counter, takes a snapshot and marks a milestone once', async () => {

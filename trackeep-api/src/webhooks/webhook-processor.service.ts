@@ -7,6 +7,7 @@ import { ApiEnv } from '../config/api-env';
 import { EventBus, LIVE_CHANNEL } from '../events/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ensureQueue } from '../jobs/job-queue.module';
+import { repeatsLatestBranchEvent } from '../repos/activity-dedupe';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
 import { MalformedPayload, PROCESSED, ignored, int, obj, type ApplyOutcome, type DeliveryRow, type TrackedRepoRef } from './processors/apply-context';
@@ -193,7 +194,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         activity: async (entry) => {
           const { rows } = await client.query<{ id: string }>(
             `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (repo_id, dedupe_key) DO NOTHING RETURNING id`,
+             SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::jsonb, $8::text
+              WHERE NOT ${repeatsLatestBranchEvent('$1::uuid', '$2::text', "$7::jsonb->>'ref'")}
+             ON CONFLICT (repo_id, dedupe_key) DO NOTHING RETURNING id`,
             [repo.id, entry.type, entry.actor, entry.title.slice(0, 500), entry.url, entry.occurredAt, JSON.stringify(entry.data), entry.dedupeKey],
           );
           if (rows[0]) notices.push(this.bus.activityNotice(repo.id, String(rows[0].id)));

@@ -1,5 +1,6 @@
 import type { SqlRunner } from '../github/credential-limits';
 import type { ActivityRow, BranchRow, CommitRow, PullRow } from './sync-rows.util';
+import { repeatsLatestBranchEvent } from '../../repos/activity-dedupe';
 
 /** What the sync needs to know about a repository row. */
 export interface SyncRepoRecord {
@@ -193,6 +194,7 @@ export class SyncStore {
         `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
          SELECT $1, x.type, x.actor, x.title, x.url, x.occurred_at, x.data, x.dedupe_key
          FROM jsonb_to_recordset($2::jsonb) AS x(type text, actor text, title text, url text, occurred_at timestamptz, data jsonb, dedupe_key text)
+         WHERE NOT ${repeatsLatestBranchEvent('$1::uuid', 'x.type', "x.data->>'ref'")}
          ON CONFLICT (repo_id, dedupe_key) DO NOTHING
          RETURNING id::text`,
         [repoId, JSON.stringify(batch)],
