@@ -163,10 +163,22 @@ async function runCycle(name: string, ds: DataSource, boss: PgBoss, sim: GithubS
   const started = performance.now();
   await ds.query(`INSERT INTO sync_cycles (slot) VALUES ($1)`, [slot]);
   await boss.send('sync-cycle', { slot: slot.toISOString() });
+  let lastReport = performance.now();
   for (;;) {
     const [c] = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>;
     const [{ open }] = (await ds.query(`SELECT count(*)::int AS open FROM sync_runs WHERE status IN ('queued', 'running')`)) as Array<{ open: number }>;
     if (c?.finished_at && open === 0) break;
+    // A large backfill runs for many minutes: say how far it is every 10 s.
+    if (performance.now() - lastReport >= 10_000) {
+      lastReport = performance.now();
+      const [p] = (await ds.query(
+        `SELECT count(*) FILTER (WHERE status NOT IN ('queued', 'running'))::int AS done, count(*)::int AS total,
+                coalesce(sum((items->>'commits')::int), 0)::int AS commits
+           FROM sync_runs WHERE cycle_slot = $1`,
+        [slot],
+      )) as Array<{ done: number; total: number; commits: number }>;
+      log(`  ${name}: ${p.done}/${p.total} repositories done, ${p.commits} commits stored, ${Math.round((performance.now() - started) / 1000)} s`);
+    }
     if (api.child.exitCode !== null) throw new Error(`the API process exited:\n${api.output.join('')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
