@@ -23,6 +23,7 @@ describe('OpenAPI document', () => {
     ['post', '/api/v1/repos/{owner}/{repo}/track', ['200', '201', '404']],
     ['delete', '/api/v1/repos/{owner}/{repo}/track', ['204', '404']],
     ['get', '/api/v1/repos/{owner}/{repo}/commits', ['200', '400', '404']],
+    ['get', '/api/v1/repos/{owner}/{repo}/commits/weekly', ['200', '400', '404']],
     ['get', '/api/v1/repos/{owner}/{repo}/pulls', ['200', '400', '404']],
     ['get', '/api/v1/repos/{owner}/{repo}/branches', ['200', '404']],
     ['get', '/api/v1/repos/{owner}/{repo}/stats/history', ['200', '404']],

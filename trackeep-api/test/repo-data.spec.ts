@@ -147,6 +147,32 @@ describe('repository data endpoints (served from the shared tables)', () => {
     });
   });
 
+  describe('GET .../commits/weekly', () => {
+    /** Monday 00:00 UTC of the week of `iso`, as YYYY-MM-DD. */
+    const monday = (iso: string) => {
+      const d = new Date(iso);
+      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))).toISOString().slice(0, 10);
+    };
+
+    it('counts commits and line changes per week, oldest first, with empty weeks as zero', async () => {
+      const res = await get('/commits/weekly', { weeks: 156 }).expect(200);
+      const weeks = res.body as Array<{ week: string; commits: number; additions: number; deletions: number }>;
+      expect(weeks).toHaveLength(156);
+      expect(weeks.at(-1)!.week).toBe(monday(new Date().toISOString()));
+      expect(weeks.map((w) => w.week)).toEqual([...weeks.map((w) => w.week)].sort());
+      const expected = new Map<string, number>();
+      for (const c of commits) expected.set(monday(c.committedAt), (expected.get(monday(c.committedAt)) ?? 0) + 1);
+      const counted = new Map(weeks.filter((w) => w.commits > 0).map((w) => [w.week, w.commits]));
+      expect(counted).toEqual(expected);
+      for (const w of weeks) expect({ additions: w.additions, deletions: w.deletions }).toEqual({ additions: w.commits, deletions: 2 * w.commits });
+    });
+
+    it('defaults to the last 12 weeks', async () => {
+      const res = await get('/commits/weekly').expect(200);
+      expect(res.body).toHaveLength(12);
+    });
+  });
+
   describe('validation: client mistakes are 400 naming the field, never 500', () => {
     it.each([
       ['/commits', { limit: 101 }, 'limit'],
@@ -166,6 +192,9 @@ describe('repository data endpoints (served from the shared tables)', () => {
       ['/pulls', { direction: 'sideways' }, 'direction'],
       ['/branches', { limit: 1000 }, 'limit'],
       ['/stats/history', { until: 'soon' }, 'until'],
+      ['/commits/weekly', { weeks: 0 }, 'weeks'],
+      ['/commits/weekly', { weeks: 157 }, 'weeks'],
+      ['/commits/weekly', { weeks: 'many' }, 'weeks'],
     ])('%s with %j → 400 mentioning %s', async (path, query, field) => {
       const res = await get(path, query as Record<string, string | number>).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { PAGE_SIZE_DEFAULT, type Branch, type Commit, type Page, type PullRequest, type StatsPoint } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, WEEKLY_COMMITS_DEFAULT_WEEKS, type Branch, type Commit, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor } from '../common/cursor.util';
-import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto } from './dto/repo-queries.dto';
+import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeklyCommitsQueryDto } from './dto/repo-queries.dto';
 import type { RepositoryRow } from './repository.entity';
 
 /** Postgres timestamp as text with microseconds, so a keyset cursor compares exactly with the stored value. */
@@ -98,6 +98,28 @@ export class RepoDataService {
       params,
     )) as BranchRow[];
     return page(rows, limit, (r) => encodeCursor(scope, [r.name]), toBranch);
+  }
+
+  /** Commits and line changes per week (Monday 00:00 UTC), oldest first, weeks without commits included. */
+  async weeklyCommits(repo: RepositoryRow, query: WeeklyCommitsQueryDto): Promise<WeeklyCommits[]> {
+    const weeks = query.weeks ?? WEEKLY_COMMITS_DEFAULT_WEEKS;
+    const rows = (await this.dataSource.query(
+      `WITH weeks AS (
+         SELECT generate_series(
+                  date_trunc('week', now() AT TIME ZONE 'UTC') - ($2::int - 1) * interval '1 week',
+                  date_trunc('week', now() AT TIME ZONE 'UTC'),
+                  interval '1 week') AS start
+       )
+       SELECT to_char(w.start, 'YYYY-MM-DD') AS week, count(c.sha)::int AS commits,
+              coalesce(sum(c.additions), 0)::int AS additions, coalesce(sum(c.deletions), 0)::int AS deletions
+       FROM weeks w
+       LEFT JOIN commits c ON c.repo_id = $1
+                          AND c.committed_at >= w.start AT TIME ZONE 'UTC'
+                          AND c.committed_at < (w.start + interval '1 week') AT TIME ZONE 'UTC'
+       GROUP BY w.start ORDER BY w.start`,
+      [repo.id, weeks],
+    )) as WeeklyCommits[];
+    return rows;
   }
 
   async statsHistory(repo: RepositoryRow, query: StatsHistoryQueryDto): Promise<StatsPoint[]> {

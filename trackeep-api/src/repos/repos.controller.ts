@@ -4,8 +4,8 @@ import type { Response } from 'express';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiErrorResponses } from '../common/api-error.dto';
 import { RepoParamsDto } from './dto/repo-params.dto';
-import { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto } from './dto/repo-queries.dto';
-import { BranchPageDto, CommitPageDto, PullRequestPageDto, StatsPointDto, TrackedRepoDto } from './dto/repo-responses.dto';
+import { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeklyCommitsQueryDto } from './dto/repo-queries.dto';
+import { BranchPageDto, CommitPageDto, PullRequestPageDto, StatsPointDto, TrackedRepoDto, WeeklyCommitsDto } from './dto/repo-responses.dto';
 import { RepoAccessService } from './repo-access.service';
 import { RepoDataService } from './repo-data.service';
 import { ReposService } from './repos.service';
@@ -66,6 +66,14 @@ export class ReposController {
   @ApiErrorResponses(400, 401, 404)
   async commits(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: CommitsQueryDto): Promise<CommitPageDto> {
     return this.data.commits(await this.access.findReadable(user.id, p.owner, p.repo), query);
+  }
+
+  @Get(':owner/:repo/commits/weekly')
+  @ApiOperation({ summary: 'Commits and line changes per week (Monday 00:00 UTC), oldest first, for the last `weeks` weeks' })
+  @ApiOkResponse({ type: WeeklyCommitsDto, isArray: true })
+  @ApiErrorResponses(400, 401, 404)
+  async weeklyCommits(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: WeeklyCommitsQueryDto): Promise<WeeklyCommitsDto[]> {
+    return this.data.weeklyCommits(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/pulls')

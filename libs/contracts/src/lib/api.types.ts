@@ -162,6 +162,15 @@ export interface Branch {
   behindBy: number | null;
 }
 
+/** Commits of one week (Monday 00:00 UTC onwards), for the commit activity chart. */
+export interface WeeklyCommits {
+  /** The Monday the week starts on, YYYY-MM-DD (UTC). */
+  week: string;
+  commits: number;
+  additions: number;
+  deletions: number;
+}
+
 export interface StatsPoint {
   capturedAt: IsoDateTime;
   stars: number;

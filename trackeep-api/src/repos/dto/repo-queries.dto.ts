@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, WEEKLY_COMMITS_DEFAULT_WEEKS, WEEKLY_COMMITS_MAX_WEEKS } from '@trackeep/contracts';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -95,4 +95,14 @@ export class StatsHistoryQueryDto {
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'until must be an ISO-8601 date or date-time' })
   @Matches(DATE_OR_DATETIME, { message: 'until must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)' })
   until?: string;
+}
+
+export class WeeklyCommitsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: WEEKLY_COMMITS_MAX_WEEKS, default: WEEKLY_COMMITS_DEFAULT_WEEKS, description: 'Weeks back, this week included' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(WEEKLY_COMMITS_MAX_WEEKS)
+  weeks?: number;
 }

@@ -12,6 +12,7 @@ import type {
   TrackedRepo,
   WebhookHealth,
   WebhookStatus,
+  WeeklyCommits,
 } from '@trackeep/contracts';
 
 // Swagger needs classes; each implements its contracts type so the two cannot drift apart silently.
@@ -99,6 +100,13 @@ export class BranchDto implements Branch {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastCommitAt!: string | null;
   @ApiProperty({ type: Number, nullable: true }) aheadBy!: number | null;
   @ApiProperty({ type: Number, nullable: true }) behindBy!: number | null;
+}
+
+export class WeeklyCommitsDto implements WeeklyCommits {
+  @ApiProperty({ format: 'date', description: 'Monday the week starts on (UTC)' }) week!: string;
+  @ApiProperty() commits!: number;
+  @ApiProperty() additions!: number;
+  @ApiProperty() deletions!: number;
 }
 
 export class StatsPointDto implements StatsPoint {

@@ -9,6 +9,7 @@ import type {
   PullState,
   StatsPoint,
   TrackedRepo,
+  WeeklyCommits,
 } from '@trackeep/contracts';
 import type { Observable } from 'rxjs';
 import { API_BASE, queryParams, repoPath } from './api-paths';
@@ -74,6 +75,10 @@ export class ReposApi {
   }
 
   /** Oldest first; the API defaults to the last 90 days. */
+  weeklyCommits(owner: string, name: string, weeks: number): Observable<WeeklyCommits[]> {
+    return this.http.get<WeeklyCommits[]>(`${repoPath(owner, name)}/commits/weekly`, { params: queryParams({ weeks }) });
+  }
+
   statsHistory(owner: string, name: string, since: string | null = null): Observable<StatsPoint[]> {
     return this.http.get<StatsPoint[]>(`${repoPath(owner, name)}/stats/history`, { params: queryParams({ since }) });
   }

@@ -1,5 +1,5 @@
-import { aCommit, aPull } from '../../../../testing/fixtures';
-import { commitActivityChart, cycleTimeByWeek, dailyStats, statsChart, weeklyCommitCounts } from './repo-charts';
+import { aPull } from '../../../../testing/fixtures';
+import { commitActivityChart, cycleTimeByWeek, dailyStats, statsChart } from './repo-charts';
 
 const NOW = Date.parse('2026-03-11T12:00:00Z'); // a Wednesday; the week starts Monday 2026-03-09
 
@@ -16,15 +16,14 @@ describe('repository charts', () => {
     expect(spec.series.map((s) => s.label)).toEqual(['Stars', 'Forks', 'Watchers']);
   });
 
-  it('counts commits per week by commit date, with empty weeks as zero', () => {
-    const at = (date: string) => aCommit({ committer: { name: null, email: null, login: null, date } });
-    const weeks = weeklyCommitCounts([at('2026-03-10T08:00:00Z'), at('2026-03-09T00:00:00Z'), at('2026-03-01T23:00:00Z'), at('2025-01-01T00:00:00Z')], 3, NOW);
-    expect(weeks).toEqual([
-      { week: '2026-02-23', count: 1 },
-      { week: '2026-03-02', count: 0 },
-      { week: '2026-03-09', count: 2 },
+  it('draws one bar per week the API counted, labelled by the Monday it starts on', () => {
+    const spec = commitActivityChart([
+      { week: '2026-02-23', commits: 1, additions: 10, deletions: 2 },
+      { week: '2026-03-02', commits: 0, additions: 0, deletions: 0 },
+      { week: '2026-03-09', commits: 2, additions: 5, deletions: 5 },
     ]);
-    expect(commitActivityChart(weeks).series[0].data).toEqual([1, 0, 2]);
+    expect(spec.labels).toEqual(['Feb 23', 'Mar 2', 'Mar 9']);
+    expect(spec.series[0].data).toEqual([1, 0, 2]);
   });
 
   it('takes the median cycle time of the pull requests merged each week, in hours', () => {

@@ -1,4 +1,4 @@
-import type { Commit, PullRequest, StatsPoint } from '@trackeep/contracts';
+import type { PullRequest, StatsPoint, WeeklyCommits } from '@trackeep/contracts';
 import type { ChartSpec } from '../../../shared/chart/chart.types';
 import { median, recentWeeks, weekStart } from '../../../shared/format.util';
 
@@ -29,22 +29,13 @@ export function statsChart(points: readonly StatsPoint[]): ChartSpec {
 }
 
 /** Commits per week (Monday-based, UTC) for the last `weeks` weeks, including empty weeks. */
-export function weeklyCommitCounts(commits: readonly Pick<Commit, 'author' | 'committer'>[], weeks: number, nowMs: number) {
-  const starts = recentWeeks(weeks, nowMs);
-  const counts = new Map(starts.map((w) => [w, 0]));
-  for (const c of commits) {
-    const week = weekStart(c.committer?.date ?? c.author.date);
-    if (counts.has(week)) counts.set(week, (counts.get(week) ?? 0) + 1);
-  }
-  return starts.map((week) => ({ week, count: counts.get(week) ?? 0 }));
-}
-
-export function commitActivityChart(weeks: { week: string; count: number }[]): ChartSpec {
+/** Bars of the weeks the API counted (GET .../commits/weekly). */
+export function commitActivityChart(weeks: readonly WeeklyCommits[]): ChartSpec {
   return {
     kind: 'bar',
     labels: weeks.map((w) => label(w.week)),
     valueLabel: 'Commits',
-    series: [{ label: 'Commits', tone: 'primary', data: weeks.map((w) => w.count) }],
+    series: [{ label: 'Commits', tone: 'primary', data: weeks.map((w) => w.commits) }],
   };
 }
 

@@ -1,23 +1,18 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
-import type { Commit } from '@trackeep/contracts';
-import { PAGE_SIZE_MAX } from '@trackeep/contracts';
-import { debounceTime, filter } from 'rxjs';
+import type { WeeklyCommits } from '@trackeep/contracts';
+import { debounceTime, filter, firstValueFrom } from 'rxjs';
 import { describeError } from '../../../core/api/api-error';
 import { ReposApi } from '../../../core/api/repos.api';
 import { ActivityItemComponent } from '../../../shared/activity-item.component';
 import { ChartComponent } from '../../../shared/chart/chart.component';
-import { Clock } from '../../../shared/clock.service';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
-import { collectPages } from '../../../shared/paged-list';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
 import { RepoDetailStore } from '../repo-detail.store';
-import { commitActivityChart, statsChart, weeklyCommitCounts } from './repo-charts';
+import { commitActivityChart, statsChart } from './repo-charts';
 
 const WEEKS = 12;
-/** Enough pages for a busy repository's quarter; beyond it the chart says "at least". */
-const MAX_PAGES = 10;
 
 @Component({
   selector: 'trk-repo-overview-page',
@@ -43,7 +38,7 @@ const MAX_PAGES = 10;
           @if (weeklyError(); as error) {
             <p class="muted">Could not load commits: {{ error }}</p>
           } @else {
-            <trk-chart [caption]="weeklyCaption()" labelHeading="Week of" [spec]="weekly()" />
+            <trk-chart [caption]="weeklyCaption" labelHeading="Week of" [spec]="weekly()" />
           }
         } @placeholder {
           <div class="chart-placeholder"></div>
@@ -85,20 +80,13 @@ const MAX_PAGES = 10;
 export class RepoOverviewPage {
   protected readonly store = inject(RepoDetailStore);
   private readonly api = inject(ReposApi);
-  private readonly clock = inject(Clock);
   private generation = 0;
 
-  private readonly commits = signal<Commit[] | null>(null);
-  private readonly capped = signal(false);
+  private readonly weeks = signal<WeeklyCommits[] | null>(null);
   protected readonly weeklyError = signal<string | null>(null);
   protected readonly stats = computed(() => statsChart(this.store.history().data ?? []));
-  protected readonly weekly = computed(() => {
-    const commits = this.commits();
-    return commitActivityChart(commits ? weeklyCommitCounts(commits, WEEKS, this.clock.now()) : []);
-  });
-  protected readonly weeklyCaption = computed(
-    () => `Commits per week, last ${WEEKS} weeks${this.capped() ? ` (first ${MAX_PAGES * PAGE_SIZE_MAX} shown)` : ''}`,
-  );
+  protected readonly weekly = computed(() => commitActivityChart(this.weeks() ?? []));
+  protected readonly weeklyCaption = `Commits per week, last ${WEEKS} weeks`;
 
   constructor() {
     effect(() => {
@@ -117,19 +105,15 @@ export class RepoOverviewPage {
     inject(DestroyRef).onDestroy(() => this.generation++);
   }
 
+  /** Counted by the API (one row per week), so a busy repository costs the same as a quiet one. */
   private async loadCommits(): Promise<void> {
     const key = this.store.key();
     if (!key) return;
     const gen = ++this.generation;
-    const since = new Date(this.clock.now() - WEEKS * 7 * 24 * 3600 * 1000).toISOString();
     try {
-      const { items, truncated } = await collectPages(
-        (cursor) => this.api.commits(key.owner, key.name, { since, cursor, limit: PAGE_SIZE_MAX }),
-        MAX_PAGES,
-      );
+      const weeks = await firstValueFrom(this.api.weeklyCommits(key.owner, key.name, WEEKS));
       if (gen !== this.generation) return;
-      this.capped.set(truncated);
-      this.commits.set(items);
+      this.weeks.set(weeks);
       this.weeklyError.set(null);
     } catch (err) {
       if (gen === this.generation) this.weeklyError.set(describeError(err));
