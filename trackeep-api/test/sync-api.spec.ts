@@ -200,6 +200,25 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     repos[0] = `${owner}/${name}-renamed`;
   });
 
+  it('a transferred repository is followed too: new owner, timeline entry, state shown, still readable when public', async () => {
+    const [owner, name] = repos[0].split('/');
+    await h.sim.world.transferRepo({ owner, repo: name, newOwner: 'hubot', sender: 'octocat' });
+    await nextCycle();
+    const [row] = (await ds.query(`SELECT id, full_name, owner, github_state FROM repositories WHERE full_name = $1`, [`hubot/${name}`])) as Array<{
+      id: string;
+      full_name: string;
+      owner: string;
+      github_state: string;
+    }>;
+    expect(must(row, 'the transferred repository')).toMatchObject({ owner: 'hubot', github_state: 'transferred' });
+    const moved = (await ds.query(`SELECT title, data FROM activity_events WHERE type = 'repo_renamed' AND data->>'transferred' = 'true'`)) as Array<{ title: string; data: Record<string, unknown> }>;
+    expect(moved).toEqual([{ title: `${owner}/${name} was transferred to hubot/${name}`, data: { from: `${owner}/${name}`, to: `hubot/${name}`, transferred: true } }]);
+    const [run] = (await runsOf(ds, row!.id)).slice(-1);
+    expect(run.status).toBe('succeeded');
+    await h.http().get(`/api/v1/repos/hubot/${name}`).set('Cookie', auth()).expect(200);
+    repos[0] = `hubot/${name}`;
+  });
+
   it('when the user’s access is removed, the run ends cleanly, their access is dropped and status says why', async () => {
     const [owner, name] = repos[1].split('/');
     const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
@@ -225,7 +244,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   it('a deleted public repository is marked deleted and its run ends with the reason', async () => {
     const [owner, name] = repos[0].split('/');
     const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[0]])) as Array<{ id: string }>;
-    await h.sim.world.deleteRepo({ owner, repo: name, sender: 'octocat' });
+    await h.sim.world.deleteRepo({ owner, repo: name, sender: owner }); // its owner now (transferred above)
     await h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
     await allRunsSettled(ds);
     const [run] = (await runsOf(ds, repoId)).slice(-1);
