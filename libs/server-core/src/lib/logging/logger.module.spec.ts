@@ -161,3 +161,25 @@ describe(createLoggerModule.name, () => {
     ).toEqual([]);
   });
 });
+
+describe(`${createLoggerModule.name} behind a global prefix`, () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    lines.length = 0;
+    app = await NestFactory.create(LoggingTestModule, { bufferLogs: true });
+    app.useLogger(app.get(Logger));
+    app.setGlobalPrefix('api/v1');
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('still logs every request under the prefix (the middleware is bound with a named wildcard)', async () => {
+    await request(app.getHttpServer()).get('/api/v1/callback').expect(200);
+    await request(app.getHttpServer()).get('/api/v1/nowhere/at/all').expect(404);
+    expect(entries().filter((e) => e['msg'] === 'request completed').map((e) => [e.req?.['url'], e.res?.['statusCode']])).toEqual([
+      ['/api/v1/callback', 200],
+      ['/api/v1/nowhere/at/all', 404],
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { REDACT_PATHS, scrubUrl } from './redaction';
 
@@ -15,6 +16,9 @@ export interface LoggingOptions {
 /** Structured JSON request logs with request id, user id (when a guard sets req.user) and redaction. */
 export function createLoggerModule(options: LoggingOptions) {
   return LoggerModule.forRoot({
+    // Every route, in the named-wildcard syntax of Express 5's path-to-regexp: nestjs-pino's default '*' makes
+    // Nest log a LegacyRouteConverter warning at every start of an app with a global prefix.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     pinoHttp: [
       {
         level: options.level,
