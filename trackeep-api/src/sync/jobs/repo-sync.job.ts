@@ -16,19 +16,9 @@ import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
 import { SyncEventsPublisher } from '../runs/sync-events.publisher';
 import { EMPTY_COUNTS, SyncRunsRepository, totalsOf, type RunTotals, type SyncRunRow } from '../runs/sync-runs.repository';
 import { SyncSettings } from '../sync.settings';
+import { isDatabaseConnectionError, waitForDatabase } from './database-outage';
 import { RepoLock } from './repo-lock';
 import { SyncQueue, type RepoJobData } from './sync-queue.service';
-
-const PG_CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '08007', '53300']);
-
-/** Lost or refused database connection (Postgres restarting, network): worth waiting for, then resuming. */
-export function isDatabaseConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string; message?: string }; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  if (code && (PG_CONNECTION_CODES.has(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code))) return true;
-  const message = `${e?.message ?? ''} ${e?.driverError?.message ?? ''}`;
-  return /Connection terminated|connection error|terminating connection|Client was closed|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|ECONNREFUSED|not queryable/i.test(message);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,7 +97,7 @@ export class RepoSyncJob {
       } catch (err) {
         if (isDatabaseConnectionError(err) && ++dbFailures <= 6) {
           this.logger.warn(`sync of repository ${job.data.repoId}: database connection lost (${(err as Error).message}); resuming when it is back`);
-          await this.waitForDatabase();
+          await waitForDatabase(this.ds);
           if (!holder.lock.held) {
             const again = await RepoLock.acquire(this.settings.databaseUrl, job.data.repoId);
             if (!again) return; // someone else took the repository over meanwhile
@@ -126,17 +116,6 @@ export class RepoSyncJob {
         await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message).catch(() => undefined);
         if (last) await this.events.repoChanged(job.data.repoId);
         throw err;
-      }
-    }
-  }
-
-  private async waitForDatabase(): Promise<void> {
-    for (let i = 0; i < 60; i++) {
-      try {
-        await this.ds.query('SELECT 1');
-        return;
-      } catch {
-        await sleep(Math.min(5000, 250 * 2 ** i));
       }
     }
   }

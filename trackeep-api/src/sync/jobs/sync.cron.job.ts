@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { MetricsService, type SyncJobKind } from '../../metrics/metrics.service';
 import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
 import { maintenanceCron, SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
+import { isDatabaseConnectionError, waitForDatabase } from './database-outage';
 import { RepoSyncJob } from './repo-sync.job';
 import { SyncCycleJob } from './sync-cycle.job';
 import { SyncMaintenanceJob } from './sync-maintenance.job';
@@ -46,6 +47,9 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
       return result;
     } catch (err) {
       finish(job?.retryCount !== undefined && job.retryLimit !== undefined && job.retryCount < job.retryLimit ? 'retried' : 'failed');
+      // pg-boss records the failure right after the handler returns, without awaiting it: while the database is
+      // unreachable (a restart) that write would fail as an unhandled rejection. Hand the job back once it is up.
+      if (isDatabaseConnectionError(err)) await waitForDatabase(this.ds);
       throw err;
     }
   }
