@@ -1,4 +1,16 @@
+import type { Page } from '@trackeep/contracts';
 import { ApiException } from './api-exception';
+
+/** Postgres timestamp as text with microseconds, so a keyset cursor compares exactly with the stored value. */
+export const keysetTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** A page from `limit + 1` rows: the extra row only says that more follow; the cursor is the last shown row's. */
+export function page<R, T>(rows: R[], limit: number, cursorOf: (row: R) => string, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items.at(-1);
+  return { items: items.map(map), nextCursor: more && last ? cursorOf(last) : null };
+}
 
 /**
  * Opaque keyset cursors: base64url JSON of the last row's sort key, tagged with what they page through

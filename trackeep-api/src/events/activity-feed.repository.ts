@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { ActivityEvent, ActivityType } from '@trackeep/contracts';
+import type { ActivityEvent, ActivityType, Page } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
+import { ApiException } from '../common/api-exception';
+import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
 
 interface ActivityRow {
   id: string;
@@ -14,9 +16,9 @@ interface ActivityRow {
   data: Record<string, unknown>;
 }
 
-const SELECT_ACTIVITY = `
-  SELECT a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data
-  FROM activity_events a JOIN repositories r ON r.id = a.repo_id`;
+const ACTIVITY_COLUMNS = 'a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data';
+const ACTIVITY_FROM = 'FROM activity_events a JOIN repositories r ON r.id = a.repo_id';
+const SELECT_ACTIVITY = `SELECT ${ACTIVITY_COLUMNS} ${ACTIVITY_FROM}`;
 
 function toActivity(row: ActivityRow): ActivityEvent {
   return {
@@ -32,17 +34,12 @@ function toActivity(row: ActivityRow): ActivityEvent {
   };
 }
 
-/** Where a timeline page starts: just below this event in (occurred_at, id) order. */
-export interface ActivityKey {
-  /** occurred_at as text with microseconds, so the keyset compares exactly with the stored value. */
-  occurredAt: string;
-  id: string;
-}
-
 export interface ActivityPageQuery {
   repoIds: string[];
+  /** Part of the cursor scope: a cursor is only valid for the filters it was made with. */
+  repo: string | null;
   type: ActivityType | null;
-  before: ActivityKey | null;
+  cursor: string | null;
   limit: number;
 }
 
@@ -54,25 +51,26 @@ export interface ActivityPageQuery {
 export class ActivityFeedRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Up to `limit` events with their keys, newest first; the caller asks for one extra to know if more follow. */
-  async findPage(query: ActivityPageQuery): Promise<Array<{ event: ActivityEvent; key: ActivityKey }>> {
-    if (query.repoIds.length === 0) return [];
+  /** One timeline page, newest first by when events happened, with the cursor of the next page. */
+  async findPage(query: ActivityPageQuery): Promise<Page<ActivityEvent>> {
+    const scope = `activity:${query.repo?.toLowerCase() ?? '*'}:${query.type ?? '*'}`;
+    const before = query.cursor === null ? null : decodeCursor(query.cursor, scope, ['date', 'string']);
+    if (before && !/^\d{1,18}$/.test(String(before[1]))) throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+    if (query.repoIds.length === 0) return { items: [], nextCursor: null };
     const params: unknown[] = [query.repoIds];
     const param = (value: unknown) => `$${params.push(value)}`;
     const where = ['a.repo_id = ANY($1::uuid[])'];
     if (query.type) where.push(`a.type = ${param(query.type)}`);
     // A plain row comparison (no "IS NULL OR") so the planner walks the (occurred_at, id) index from the cursor.
-    if (query.before) where.push(`(a.occurred_at, a.id) < (${param(query.before.occurredAt)}::timestamptz, ${param(query.before.id)}::bigint)`);
+    if (before) where.push(`(a.occurred_at, a.id) < (${param(before[0])}::timestamptz, ${param(before[1])}::bigint)`);
     const rows: Array<ActivityRow & { cursor_time: string }> = await this.dataSource.query(
-      `SELECT a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data,
-              to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
-       FROM activity_events a JOIN repositories r ON r.id = a.repo_id
+      `SELECT ${ACTIVITY_COLUMNS}, ${keysetTime('a.occurred_at')} AS cursor_time ${ACTIVITY_FROM}
        WHERE ${where.join(' AND ')}
        ORDER BY a.occurred_at DESC, a.id DESC
-       LIMIT ${param(query.limit)}`,
+       LIMIT ${param(query.limit + 1)}`,
       params,
     );
-    return rows.map((row) => ({ event: toActivity(row), key: { occurredAt: row.cursor_time, id: String(row.id) } }));
+    return page(rows, query.limit, (r) => encodeCursor(scope, [r.cursor_time, String(r.id)]), toActivity);
   }
 
   async findByIds(ids: string[]): Promise<ActivityEvent[]> {

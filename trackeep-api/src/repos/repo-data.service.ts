@@ -3,12 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { PAGE_SIZE_DEFAULT, WEEKLY_COMMITS_DEFAULT_WEEKS, type Branch, type Commit, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
-import { decodeCursor, encodeCursor } from '../common/cursor.util';
+import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
 import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeklyCommitsQueryDto } from './dto/repo-queries.dto';
 import type { RepositoryRow } from './repository.entity';
 
-/** Postgres timestamp as text with microseconds, so a keyset cursor compares exactly with the stored value. */
-const CURSOR_TIME = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const STATS_DEFAULT_DAYS = 90;
 const STATS_MAX_POINTS = 2000;
 
@@ -44,7 +42,7 @@ export class RepoDataService {
       where.push(`(c.committed_at, c.sha) < (${param(time)}::timestamptz, ${param(sha)})`);
     }
     const rows = (await this.dataSource.query(
-      `SELECT c.*, ${CURSOR_TIME('c.committed_at')} AS cursor_time FROM commits c
+      `SELECT c.*, ${keysetTime('c.committed_at')} AS cursor_time FROM commits c
        WHERE ${where.join(' AND ')}
        ORDER BY c.committed_at DESC, c.sha DESC LIMIT ${param(limit + 1)}`,
       params,
@@ -72,7 +70,7 @@ export class RepoDataService {
       where.push(`(${column}, p.number) ${op} (${param(time)}::timestamptz, ${param(number)})`);
     }
     const rows = (await this.dataSource.query(
-      `SELECT p.*, ${CURSOR_TIME(column)} AS cursor_time,
+      `SELECT p.*, ${keysetTime(column)} AS cursor_time,
               EXTRACT(EPOCH FROM (p.merged_at - p.created_at))::bigint AS cycle_time_seconds
        FROM pull_requests p
        WHERE ${where.join(' AND ')}
@@ -103,7 +101,7 @@ export class RepoDataService {
   /** Commits and line changes per week (Monday 00:00 UTC), oldest first, weeks without commits included. */
   async weeklyCommits(repo: RepositoryRow, query: WeeklyCommitsQueryDto): Promise<WeeklyCommits[]> {
     const weeks = query.weeks ?? WEEKLY_COMMITS_DEFAULT_WEEKS;
-    const rows = (await this.dataSource.query(
+    return (await this.dataSource.query(
       `WITH weeks AS (
          SELECT generate_series(
                   date_trunc('week', now() AT TIME ZONE 'UTC') - ($2::int - 1) * interval '1 week',
@@ -119,7 +117,6 @@ export class RepoDataService {
        GROUP BY w.start ORDER BY w.start`,
       [repo.id, weeks],
     )) as WeeklyCommits[];
-    return rows;
   }
 
   async statsHistory(repo: RepositoryRow, query: StatsHistoryQueryDto): Promise<StatsPoint[]> {
@@ -186,13 +183,6 @@ interface BranchRow {
   last_commit_at: Date | null;
   ahead_by: number | null;
   behind_by: number | null;
-}
-
-function page<R, T>(rows: R[], limit: number, cursorOf: (row: R) => string, map: (row: R) => T): Page<T> {
-  const more = rows.length > limit;
-  const items = more ? rows.slice(0, limit) : rows;
-  const last = items.at(-1);
-  return { items: items.map(map), nextCursor: more && last ? cursorOf(last) : null };
 }
 
 function range(since: string | undefined, until: string | undefined): { since?: string; until?: string } {

@@ -30,7 +30,7 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-/** Rows per INSERT: bounded by Postgres' 65535 parameters and by how long one batch may hold a connection. */
+/** Rows per INSERT: bounded by how long one batch may hold a connection and how long its requests wait. */
 const MAX_BATCH_ROWS = 500;
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Batches committing at the same time; the next batch fills up while these commit. */

@@ -19,6 +19,8 @@ const HOOK_HEALTH_EVERY_MS = 5_000;
 const MAX_YIELD_MS = 2_000;
 const PRUNE_QUEUE = 'webhook-prune';
 const MAX_ERROR_LENGTH = 500;
+/** Events that change what the repository list shows (counters, push time, name, archived, webhook health). */
+const REPO_CHANGING_EVENTS = new Set(['push', 'repository', 'star', 'watch', 'fork', 'issues', 'ping']);
 
 /** A processing job: the deliveries of one inbox commit (or one delivery being retried or replayed). */
 export interface ProcessJob {
@@ -31,9 +33,6 @@ export interface ProcessJob {
  * still apply it once. A failure rolls everything back, counts an attempt and lets pg-boss retry with backoff;
  * after the last retry the row is parked as `failed` (visible and re-playable through the deliveries API).
  */
-/** Events that change what the repository list shows (counters, push time, name, archived, webhook health). */
-const REPO_CHANGING_EVENTS = new Set(['push', 'repository', 'star', 'watch', 'fork', 'issues', 'ping']);
-
 @Injectable()
 export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookProcessorService.name);
