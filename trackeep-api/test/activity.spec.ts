@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import { CSRF, makeOctocatRepoPrivate, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { seedActivity, type SeedActivity } from './support/seed-repo-data';
 
 type Item = { id: string; repoFullName: string; type: string; occurredAt: string; title: string; data: { seq: number } };
@@ -31,11 +31,7 @@ describe('GET /api/v1/activity (the timeline)', () => {
     h = await startAuthHarness({ sim: { sizes: { reposPerOwner: 3, commitsPerRepo: 2 } } });
     db = new Client({ connectionString: h.t.db.url });
     await db.connect();
-    const w = h.sim.world;
-    const octocat = w.user('octocat')!;
-    const candidate = [...w.repos.values()].find((r) => r.ownerType === 'User' && r.ownerId === octocat.id && r.name !== 'Hello-World' && !r.deleted)!;
-    await w.setVisibility({ owner: 'octocat', repo: candidate.name, private: true });
-    privateName = candidate.name;
+    privateName = await makeOctocatRepoPrivate(h.sim);
     ({ session: alice } = await h.signIn('octocat'));
     ({ session: bob } = await h.signIn('hubot'));
     const track = async (session: string, name: string) =>

@@ -2,7 +2,7 @@
 import { Client } from 'pg';
 import { RepoAccessService } from '../src/repos/repo-access.service';
 import { RepoTrackingEvents } from '../src/repos/repo-tracking.events';
-import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import { CSRF, makeOctocatRepoPrivate, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { seedBranches, seedCommits, seedPulls, seedSnapshots } from './support/seed-repo-data';
 
 describe('tracked repositories and access control (GitHub simulator)', () => {
@@ -20,12 +20,9 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
     db = new Client({ connectionString: h.t.db.url });
     await db.connect();
     const w = h.sim.world;
-    const octocat = w.user('octocat')!;
     const hubot = w.user('hubot')!;
-    const candidate = [...w.repos.values()].find((r) => r.ownerType === 'User' && r.ownerId === octocat.id && r.name !== 'Hello-World' && !r.deleted)!;
-    await w.setVisibility({ owner: 'octocat', repo: candidate.name, private: true });
-    expect(w.permissionOf(candidate, hubot.id)).toBeNull();
-    privateName = candidate.name;
+    privateName = await makeOctocatRepoPrivate(h.sim);
+    expect(w.permissionOf(w.repo('octocat', privateName)!, hubot.id)).toBeNull();
     h.t.app.get(RepoTrackingEvents).onTracked((e) => void tracked.push(e));
     h.t.app.get(RepoTrackingEvents).onUntracked((e) => void untracked.push(e));
     ({ session: alice } = await h.signIn('octocat'));

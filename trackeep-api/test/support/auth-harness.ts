@@ -95,3 +95,13 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
 export function withSession(session: string): string {
   return cookie(SESSION_COOKIE, session);
 }
+
+/** Makes one of octocat's repositories other than Hello-World private (so only octocat can read it); its name. */
+export async function makeOctocatRepoPrivate(sim: GithubSimHandle): Promise<string> {
+  const w = sim.world;
+  const octocat = w.requireUser('octocat');
+  const candidate = [...w.repos.values()].find((r) => r.ownerType === 'User' && r.ownerId === octocat.id && r.name !== 'Hello-World' && !r.deleted);
+  if (!candidate) throw new Error('the simulated world has no second repository of octocat');
+  await w.setVisibility({ owner: 'octocat', repo: candidate.name, private: true });
+  return candidate.name;
+}
