@@ -184,3 +184,46 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     expect(runner.meter.graphqlPoints).toBeLessThanOrEqual(4);
   });
 });
+
+describe('RepoSyncEngine and a webhook applying the same rename', () => {
+  it('records the rename once when the webhook renamed the row after the run had loaded it', async () => {
+    const sim = await startSim({ seed: 9, sizes: { commitsPerRepo: 20, pullsPerRepo: 2, reposPerOwner: 1 } });
+    const fx = await createSyncDb(sim);
+    try {
+      const repo = fx.repos[0];
+      const runner = engineRunner(sim, fx);
+      expect((await runner.run(repo.id)).status).toBe('succeeded');
+      const [owner, name] = repo.fullName.split('/');
+      const renamed = `${owner}/${name}-next`;
+      sim.world.renameRepo({ owner, repo: name, name: `${name}-next`, sender: 'octocat' });
+
+      // The webhook processor's effect (repository.applier: new name, its own timeline entry), committed while the
+      // run holds the old row in memory: between loading the repository and comparing GitHub's answer with it.
+      const getConditional = runner.gateway.getConditional.bind(runner.gateway);
+      let webhookApplied = false;
+      runner.gateway.getConditional = async <T>(path: string) => {
+        const res = await getConditional<T>(path);
+        if (!webhookApplied) {
+          webhookApplied = true;
+          await fx.ds.query(`UPDATE repositories SET name = $2, full_name = $3 WHERE id = $1`, [repo.id, `${name}-next`, renamed]);
+          await fx.ds.query(
+            `INSERT INTO activity_events (repo_id, type, title, occurred_at, data, dedupe_key)
+             VALUES ($1, 'repo_renamed', $2, now(), $3, 'repo_renamed:delivery-1')`,
+            [repo.id, `Renamed ${repo.fullName} to ${renamed}`, JSON.stringify({ from: repo.fullName, to: renamed, transferred: false })],
+          );
+        }
+        return res;
+      };
+      expect((await runner.run(repo.id)).status).toBe('succeeded');
+
+      expect(webhookApplied).toBe(true);
+      const rows = (await fx.ds.query(`SELECT dedupe_key FROM activity_events WHERE repo_id = $1 AND type = 'repo_renamed'`, [repo.id])) as Array<{ dedupe_key: string }>;
+      expect(rows.map((r) => r.dedupe_key)).toEqual(['repo_renamed:delivery-1']);
+      const [{ full_name }] = (await fx.ds.query(`SELECT full_name FROM repositories WHERE id = $1`, [repo.id])) as Array<{ full_name: string }>;
+      expect(full_name).toBe(renamed);
+    } finally {
+      await fx.close();
+      await sim.stop();
+    }
+  }, 120_000);
+});

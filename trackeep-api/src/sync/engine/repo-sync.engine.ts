@@ -247,13 +247,16 @@ export class RepoSyncEngine {
     const pushedBefore = iso(this.repo.pushed_at);
     const activity: ActivityRow[] = [];
     await this.o.db.transaction(async (tx) => {
+      // Compare with the row as stored now, not as this run loaded it: a webhook may have applied the same rename
+      // or archive meanwhile, and the timeline must show it once.
+      const stored = (await this.store.loadRepo(tx, this.repo.id, { lock: true })) ?? this.repo;
       if (r && (changed || wasUnavailable)) {
-        let state = wasUnavailable ? 'ok' : this.repo.github_state;
-        if (r.full_name !== this.repo.full_name) {
-          activity.push(...this.renameActivity(this.repo.full_name, r.full_name, r.updated_at));
-          state = r.owner.login.toLowerCase() !== this.repo.owner.toLowerCase() ? 'transferred' : 'renamed';
+        let state = wasUnavailable ? 'ok' : stored.github_state;
+        if (r.full_name !== stored.full_name) {
+          activity.push(...this.renameActivity(stored.full_name, r.full_name, r.updated_at));
+          state = r.owner.login.toLowerCase() !== stored.owner.toLowerCase() ? 'transferred' : 'renamed';
         }
-        if (r.archived && !this.repo.archived) {
+        if (r.archived && !stored.archived) {
           activity.push({ type: 'repo_archived', actor: null, title: `${r.full_name} was archived`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: {}, dedupe_key: `repo_archived:${new Date(r.updated_at ?? Date.now()).toISOString()}` });
         }
         if (!this.firstSync) {
@@ -301,11 +304,15 @@ export class RepoSyncEngine {
   }
 
   private async applyRename(tx: SqlRunner, fullName: string): Promise<string[]> {
-    const from = this.repo.full_name;
+    // As in syncMetadata: a webhook may have renamed the row already (then there is nothing to record).
+    const stored = await this.store.loadRepo(tx, this.repo.id, { lock: true });
+    const from = stored?.full_name ?? this.repo.full_name;
     const transferred = from.split('/')[0].toLowerCase() !== fullName.split('/')[0].toLowerCase();
-    await this.store.renameRepository(tx, this.repo.id, fullName, transferred ? 'transferred' : 'renamed');
+    const state = from === fullName ? (stored?.github_state ?? this.repo.github_state) : transferred ? 'transferred' : 'renamed';
     const [owner, name] = fullName.split('/');
-    this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: transferred ? 'transferred' : 'renamed' };
+    this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: state };
+    if (from === fullName) return [];
+    await this.store.renameRepository(tx, this.repo.id, fullName, state);
     return this.store.insertActivity(tx, this.repo.id, this.renameActivity(from, fullName, null));
   }
 

@@ -73,11 +73,12 @@ function chunks<T>(rows: T[], size = BATCH): T[][] {
  * Methods take the SqlRunner of the caller's transaction so rows and cursors commit together.
  */
 export class SyncStore {
-  async loadRepo(db: SqlRunner, repoId: string): Promise<SyncRepoRecord | null> {
+  /** `lock` holds the row until the transaction ends, so a webhook applying the same change waits and sees it. */
+  async loadRepo(db: SqlRunner, repoId: string, opts: { lock?: boolean } = {}): Promise<SyncRepoRecord | null> {
     const rows = (await db.query(
       `SELECT id, github_id::text, node_id, owner, name, full_name, default_branch, visibility, archived, stars, forks, watchers,
               open_issues, pushed_at, github_state
-       FROM repositories WHERE id = $1`,
+       FROM repositories WHERE id = $1${opts.lock ? ' FOR UPDATE' : ''}`,
       [repoId],
     )) as SyncRepoRecord[];
     return rows[0] ?? null;

@@ -81,7 +81,8 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
   const fullName = str(repository['full_name']);
   const [owner, name] = fullName?.includes('/') ? fullName.split('/', 2) : [null, null];
   const visibility = str(repository['visibility']) ?? (repository['private'] === true ? 'private' : repository['private'] === false ? 'public' : null);
-  const previous = await ctx.client.query<{ full_name: string; archived: boolean }>('SELECT full_name, archived FROM repositories WHERE id = $1', [ctx.repo.id]);
+  // Locked, so a sync recording the same rename or archive waits for this one and then finds nothing to record.
+  const previous = await ctx.client.query<{ full_name: string; archived: boolean }>('SELECT full_name, archived FROM repositories WHERE id = $1 FOR UPDATE', [ctx.repo.id]);
   const { rowCount } = await ctx.client.query(
     `UPDATE repositories SET
        owner = COALESCE($2, owner), name = COALESCE($3, name), full_name = COALESCE($4, full_name),
