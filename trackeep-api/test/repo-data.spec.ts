@@ -173,6 +173,68 @@ describe('repository data endpoints (served from the shared tables)', () => {
     });
   });
 
+  describe('GET .../pulls/cycle-time', () => {
+    const HOUR = 3600;
+    const WEEK_MS = 7 * 86_400_000;
+    const thisMonday = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) - ((new Date().getUTCDay() + 6) % 7) * 86_400_000;
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    /** A pull request merged `weeksAgo` weeks back (Monday 06:00 UTC + `n` minutes), open `hours` before that. */
+    const mergedPull = (number: number, weeksAgo: number, hours: number) => {
+      const merged = thisMonday - weeksAgo * WEEK_MS + 6 * 3600_000 + number * 60_000;
+      return {
+        number,
+        state: 'merged' as const,
+        author: 'octocat',
+        createdAt: new Date(merged - hours * HOUR * 1000).toISOString(),
+        updatedAt: new Date(merged).toISOString(),
+        mergedAt: new Date(merged).toISOString(),
+      };
+    };
+
+    // Seeded here and removed afterwards: the pull request list tests above count the repository's pull requests.
+    beforeAll(async () => {
+      await seedPulls(db, repoId, [
+        mergedPull(101, 0, 2),
+        mergedPull(102, 0, 10),
+        mergedPull(103, 0, 4),
+        mergedPull(104, 2, 30),
+        mergedPull(105, 20, 1),
+        { number: 106, state: 'open', author: 'hubot', createdAt: new Date(thisMonday).toISOString(), updatedAt: new Date(thisMonday).toISOString() },
+        { number: 107, state: 'closed', author: 'hubot', createdAt: new Date(thisMonday - WEEK_MS).toISOString(), updatedAt: new Date(thisMonday).toISOString() },
+      ]);
+    });
+    afterAll(async () => {
+      await db.query(`DELETE FROM pull_requests WHERE repo_id = $1 AND number > 100`, [repoId]);
+    });
+
+    it('gives the median open→merge time per week of merge, oldest first, and over all the weeks', async () => {
+      const res = await get('/pulls/cycle-time').expect(200);
+      const body = res.body as { weeks: Array<{ week: string; merged: number; medianSeconds: number | null }>; merged: number; medianSeconds: number | null };
+      expect(body.weeks).toHaveLength(12);
+      expect(body.weeks.at(-1)).toEqual({ week: day(thisMonday), merged: 3, medianSeconds: 4 * HOUR });
+      expect(body.weeks.at(-3)).toEqual({ week: day(thisMonday - 2 * WEEK_MS), merged: 1, medianSeconds: 30 * HOUR });
+      expect(body.weeks.filter((w) => w.merged > 0)).toHaveLength(2);
+      expect(body.weeks.filter((w) => w.merged === 0).every((w) => w.medianSeconds === null)).toBe(true);
+      // Over all merges (2, 4, 10, 30 h), not a median of the weekly medians (4, 30 h).
+      expect({ merged: body.merged, medianSeconds: body.medianSeconds }).toEqual({ merged: 4, medianSeconds: 7 * HOUR });
+    });
+
+    it('reaches further back with ?weeks=', async () => {
+      const res = await get('/pulls/cycle-time', { weeks: 26 }).expect(200);
+      expect(res.body.weeks).toHaveLength(26);
+      expect(res.body.weeks[26 - 21]).toEqual({ week: day(thisMonday - 20 * WEEK_MS), merged: 1, medianSeconds: 1 * HOUR });
+      expect({ merged: res.body.merged, medianSeconds: res.body.medianSeconds }).toEqual({ merged: 5, medianSeconds: 4 * HOUR });
+    });
+
+    it('answers empty weeks and a null median when nothing was merged', async () => {
+      const res = await get('/pulls/cycle-time', { weeks: 1 }).expect(200);
+      expect(res.body.merged).toBe(3);
+      await db.query(`UPDATE pull_requests SET merged_at = NULL, state = 'closed' WHERE repo_id = $1 AND number IN (101, 102, 103)`, [repoId]);
+      const none = await get('/pulls/cycle-time', { weeks: 1 }).expect(200);
+      expect(none.body).toEqual({ weeks: [{ week: day(thisMonday), merged: 0, medianSeconds: null }], merged: 0, medianSeconds: null });
+    });
+  });
+
   describe('validation: client mistakes are 400 naming the field, never 500', () => {
     it.each([
       ['/commits', { limit: 101 }, 'limit'],
@@ -195,6 +257,8 @@ describe('repository data endpoints (served from the shared tables)', () => {
       ['/commits/weekly', { weeks: 0 }, 'weeks'],
       ['/commits/weekly', { weeks: 157 }, 'weeks'],
       ['/commits/weekly', { weeks: 'many' }, 'weeks'],
+      ['/pulls/cycle-time', { weeks: 0 }, 'weeks'],
+      ['/pulls/cycle-time', { weeks: 157 }, 'weeks'],
     ])('%s with %j → 400 mentioning %s', async (path, query, field) => {
       const res = await get(path, query as Record<string, string | number>).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });

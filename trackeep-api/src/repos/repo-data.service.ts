@@ -1,13 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { PAGE_SIZE_DEFAULT, WEEKLY_COMMITS_DEFAULT_WEEKS, type Branch, type Commit, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, WEEKLY_COMMITS_DEFAULT_WEEKS, type Branch, type Commit, type CycleTimeSummary, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
-import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeklyCommitsQueryDto } from './dto/repo-queries.dto';
+import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeksQueryDto } from './dto/repo-queries.dto';
 import type { RepositoryRow } from './repository.entity';
 
 const STATS_DEFAULT_DAYS = 90;
+
+/** The last $2 weeks as Monday 00:00 UTC timestamps (`start`), this week included. */
+const WEEKS_CTE = `weeks AS (
+  SELECT generate_series(
+           date_trunc('week', now() AT TIME ZONE 'UTC') - ($2::int - 1) * interval '1 week',
+           date_trunc('week', now() AT TIME ZONE 'UTC'),
+           interval '1 week') AS start
+)`;
+/** Join condition: `column` (timestamptz) falls in week `w`. */
+const inWeek = (column: string) =>
+  `${column} >= w.start AT TIME ZONE 'UTC' AND ${column} < (w.start + interval '1 week') AT TIME ZONE 'UTC'`;
 const STATS_MAX_POINTS = 2000;
 
 /**
@@ -99,24 +110,46 @@ export class RepoDataService {
   }
 
   /** Commits and line changes per week (Monday 00:00 UTC), oldest first, weeks without commits included. */
-  async weeklyCommits(repo: RepositoryRow, query: WeeklyCommitsQueryDto): Promise<WeeklyCommits[]> {
+  async weeklyCommits(repo: RepositoryRow, query: WeeksQueryDto): Promise<WeeklyCommits[]> {
     const weeks = query.weeks ?? WEEKLY_COMMITS_DEFAULT_WEEKS;
     return (await this.dataSource.query(
-      `WITH weeks AS (
-         SELECT generate_series(
-                  date_trunc('week', now() AT TIME ZONE 'UTC') - ($2::int - 1) * interval '1 week',
-                  date_trunc('week', now() AT TIME ZONE 'UTC'),
-                  interval '1 week') AS start
-       )
+      `WITH ${WEEKS_CTE}
        SELECT to_char(w.start, 'YYYY-MM-DD') AS week, count(c.sha)::int AS commits,
               coalesce(sum(c.additions), 0)::int AS additions, coalesce(sum(c.deletions), 0)::int AS deletions
        FROM weeks w
-       LEFT JOIN commits c ON c.repo_id = $1
-                          AND c.committed_at >= w.start AT TIME ZONE 'UTC'
-                          AND c.committed_at < (w.start + interval '1 week') AT TIME ZONE 'UTC'
+       LEFT JOIN commits c ON c.repo_id = $1 AND ${inWeek('c.committed_at')}
        GROUP BY w.start ORDER BY w.start`,
       [repo.id, weeks],
     )) as WeeklyCommits[];
+  }
+
+  /**
+   * Median open→merge time of the pull requests merged each week, and over all the weeks (ROLLUP's total row),
+   * computed here so the chart covers every merge, not just the pages a browser happened to load.
+   */
+  async cycleTime(repo: RepositoryRow, query: WeeksQueryDto): Promise<CycleTimeSummary> {
+    const weeks = query.weeks ?? WEEKLY_COMMITS_DEFAULT_WEEKS;
+    const rows = (await this.dataSource.query(
+      `WITH ${WEEKS_CTE},
+       merged AS (
+         SELECT p.merged_at, EXTRACT(EPOCH FROM (p.merged_at - p.created_at)) AS seconds
+         FROM pull_requests p
+         WHERE p.repo_id = $1 AND p.merged_at >= (SELECT min(start) FROM weeks) AT TIME ZONE 'UTC'
+       )
+       SELECT to_char(w.start, 'YYYY-MM-DD') AS week, count(m.seconds)::int AS merged,
+              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY m.seconds))::bigint AS median_seconds
+       FROM weeks w
+       LEFT JOIN merged m ON ${inWeek('m.merged_at')}
+       GROUP BY ROLLUP (w.start) ORDER BY w.start NULLS LAST`,
+      [repo.id, weeks],
+    )) as Array<{ week: string | null; merged: number; median_seconds: string | null }>;
+    const seconds = (r: { median_seconds: string | null }) => (r.median_seconds === null ? null : Number(r.median_seconds));
+    const total = rows[rows.length - 1];
+    return {
+      weeks: rows.slice(0, -1).map((r) => ({ week: r.week as string, merged: r.merged, medianSeconds: seconds(r) })),
+      merged: total.merged,
+      medianSeconds: seconds(total),
+    };
   }
 
   async statsHistory(repo: RepositoryRow, query: StatsHistoryQueryDto): Promise<StatsPoint[]> {

@@ -4,8 +4,8 @@ import type { Response } from 'express';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiErrorResponses } from '../common/api-error.dto';
 import { RepoParamsDto } from './dto/repo-params.dto';
-import { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeklyCommitsQueryDto } from './dto/repo-queries.dto';
-import { BranchPageDto, CommitPageDto, PullRequestPageDto, StatsPointDto, TrackedRepoDto, WeeklyCommitsDto } from './dto/repo-responses.dto';
+import { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeksQueryDto } from './dto/repo-queries.dto';
+import { BranchPageDto, CommitPageDto, CycleTimeSummaryDto, PullRequestPageDto, StatsPointDto, TrackedRepoDto, WeeklyCommitsDto } from './dto/repo-responses.dto';
 import { RepoAccessService } from './repo-access.service';
 import { RepoDataService } from './repo-data.service';
 import { ReposService } from './repos.service';
@@ -72,7 +72,7 @@ export class ReposController {
   @ApiOperation({ summary: 'Commits and line changes per week (Monday 00:00 UTC), oldest first, for the last `weeks` weeks' })
   @ApiOkResponse({ type: WeeklyCommitsDto, isArray: true })
   @ApiErrorResponses(400, 401, 404)
-  async weeklyCommits(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: WeeklyCommitsQueryDto): Promise<WeeklyCommitsDto[]> {
+  async weeklyCommits(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: WeeksQueryDto): Promise<WeeklyCommitsDto[]> {
     return this.data.weeklyCommits(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
@@ -82,6 +82,14 @@ export class ReposController {
   @ApiErrorResponses(400, 401, 404)
   async pulls(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: PullsQueryDto): Promise<PullRequestPageDto> {
     return this.data.pulls(await this.access.findReadable(user.id, p.owner, p.repo), query);
+  }
+
+  @Get(':owner/:repo/pulls/cycle-time')
+  @ApiOperation({ summary: 'Median time from opening to merge of the pull requests merged each week (Monday 00:00 UTC) and overall, for the last `weeks` weeks' })
+  @ApiOkResponse({ type: CycleTimeSummaryDto })
+  @ApiErrorResponses(400, 401, 404)
+  async cycleTime(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: WeeksQueryDto): Promise<CycleTimeSummaryDto> {
+    return this.data.cycleTime(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/branches')

@@ -171,6 +171,22 @@ export interface WeeklyCommits {
   deletions: number;
 }
 
+/** Pull requests merged in one week (Monday 00:00 UTC onwards) and their median time from opening to merge. */
+export interface WeeklyCycleTime {
+  /** The Monday the week starts on, YYYY-MM-DD (UTC). */
+  week: string;
+  merged: number;
+  /** Null when nothing was merged that week. */
+  medianSeconds: number | null;
+}
+
+/** Cycle time per week, oldest first, and over all the weeks asked for (a median of every merge, not of weeks). */
+export interface CycleTimeSummary {
+  weeks: WeeklyCycleTime[];
+  merged: number;
+  medianSeconds: number | null;
+}
+
 export interface StatsPoint {
   capturedAt: IsoDateTime;
   stars: number;

@@ -1,7 +1,7 @@
 // Limits shared by the API (validation) and the web app (request building).
 export const PAGE_SIZE_DEFAULT = 50;
 export const PAGE_SIZE_MAX = 100;
-/** GET /repos/{owner}/{repo}/commits/weekly: how many weeks back (default, most). */
+/** GET /repos/{owner}/{repo}/commits/weekly and /pulls/cycle-time: how many weeks back (default, most). */
 export const WEEKLY_COMMITS_DEFAULT_WEEKS = 12;
 export const WEEKLY_COMMITS_MAX_WEEKS = 156;
 

@@ -97,7 +97,7 @@ export class StatsHistoryQueryDto {
   until?: string;
 }
 
-export class WeeklyCommitsQueryDto {
+export class WeeksQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: WEEKLY_COMMITS_MAX_WEEKS, default: WEEKLY_COMMITS_DEFAULT_WEEKS, description: 'Weeks back, this week included' })
   @IsOptional()
   @Type(() => Number)

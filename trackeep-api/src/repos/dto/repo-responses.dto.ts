@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type {
   Branch,
   Commit,
+  CycleTimeSummary,
   GitActor,
   Page,
   PullRequest,
@@ -13,6 +14,7 @@ import type {
   WebhookHealth,
   WebhookStatus,
   WeeklyCommits,
+  WeeklyCycleTime,
 } from '@trackeep/contracts';
 
 // Swagger needs classes; each implements its contracts type so the two cannot drift apart silently.
@@ -107,6 +109,18 @@ export class WeeklyCommitsDto implements WeeklyCommits {
   @ApiProperty() commits!: number;
   @ApiProperty() additions!: number;
   @ApiProperty() deletions!: number;
+}
+
+export class WeeklyCycleTimeDto implements WeeklyCycleTime {
+  @ApiProperty({ format: 'date', description: 'Monday the week starts on (UTC)' }) week!: string;
+  @ApiProperty({ description: 'Pull requests merged that week' }) merged!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Median seconds from opening to merge; null without merges' }) medianSeconds!: number | null;
+}
+
+export class CycleTimeSummaryDto implements CycleTimeSummary {
+  @ApiProperty({ type: WeeklyCycleTimeDto, isArray: true }) weeks!: WeeklyCycleTimeDto[];
+  @ApiProperty({ description: 'Pull requests merged in all the weeks' }) merged!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'Median seconds from opening to merge over all the weeks' }) medianSeconds!: number | null;
 }
 
 export class StatsPointDto implements StatsPoint {
