@@ -1,4 +1,4 @@
-import { exactTime, formatDuration, median, recentWeeks, relativeTime, weekStart } from './format.util';
+import { exactTime, formatDuration, relativeTime } from './format.util';
 
 describe('relativeTime', () => {
   const now = Date.parse('2026-03-10T12:00:00Z');
@@ -42,21 +42,3 @@ describe('formatDuration', () => {
   });
 });
 
-describe('median', () => {
-  it('takes the middle value, or the mean of the two middle values', () => {
-    expect(median([5, 1, 3])).toBe(3);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeNull();
-  });
-});
-
-describe('weeks', () => {
-  it('maps any time to the Monday that starts its week (UTC)', () => {
-    expect(weekStart('2026-03-08T23:59:00Z')).toBe('2026-03-02'); // Sunday
-    expect(weekStart('2026-03-09T00:00:00Z')).toBe('2026-03-09'); // Monday
-  });
-
-  it('lists the recent week starts oldest first, ending with the current week', () => {
-    expect(recentWeeks(3, Date.parse('2026-03-11T10:00:00Z'))).toEqual(['2026-02-23', '2026-03-02', '2026-03-09']);
-  });
-});

@@ -62,13 +62,6 @@ export function formatDuration(totalSeconds: number | null | undefined): string 
   return parts.filter((p) => !/^0[a-z]$/.test(p)).join(' ') || '0m';
 }
 
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
@@ -76,21 +69,4 @@ export function shortSha(sha: string): string {
 export function firstLine(message: string): string {
   const end = message.indexOf('\n');
   return end === -1 ? message : message.slice(0, end);
-}
-
-/** Monday 00:00 UTC of the week holding `iso`, as YYYY-MM-DD. */
-export function weekStart(iso: string): string {
-  const d = new Date(iso);
-  const day = (d.getUTCDay() + 6) % 7;
-  const monday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day);
-  return new Date(monday).toISOString().slice(0, 10);
-}
-
-/** The last `count` week starts (oldest first) ending with the week of `nowMs`. */
-export function recentWeeks(count: number, nowMs: number): string[] {
-  const current = weekStart(new Date(nowMs).toISOString());
-  const base = Date.parse(`${current}T00:00:00Z`);
-  return Array.from({ length: count }, (_, i) =>
-    new Date(base - (count - 1 - i) * WEEK * 1000).toISOString().slice(0, 10),
-  );
 }

@@ -3,6 +3,7 @@ import { Injectable, inject } from '@angular/core';
 import type {
   Branch,
   Commit,
+  CycleTimeSummary,
   GithubRepo,
   Page,
   PullRequest,
@@ -77,6 +78,10 @@ export class ReposApi {
   /** Oldest first; the API defaults to the last 90 days. */
   weeklyCommits(owner: string, name: string, weeks: number): Observable<WeeklyCommits[]> {
     return this.http.get<WeeklyCommits[]>(`${repoPath(owner, name)}/commits/weekly`, { params: queryParams({ weeks }) });
+  }
+
+  cycleTime(owner: string, name: string, weeks: number): Observable<CycleTimeSummary> {
+    return this.http.get<CycleTimeSummary>(`${repoPath(owner, name)}/pulls/cycle-time`, { params: queryParams({ weeks }) });
   }
 
   statsHistory(owner: string, name: string, since: string | null = null): Observable<StatsPoint[]> {

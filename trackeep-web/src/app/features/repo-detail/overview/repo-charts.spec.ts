@@ -1,7 +1,4 @@
-import { aPull } from '../../../../testing/fixtures';
-import { commitActivityChart, cycleTimeByWeek, dailyStats, statsChart } from './repo-charts';
-
-const NOW = Date.parse('2026-03-11T12:00:00Z'); // a Wednesday; the week starts Monday 2026-03-09
+import { commitActivityChart, cycleTimeChart, cycleTimeRows, dailyStats, statsChart } from './repo-charts';
 
 describe('repository charts', () => {
   it('keeps the last snapshot of each day, oldest first', () => {
@@ -26,16 +23,15 @@ describe('repository charts', () => {
     expect(spec.series[0].data).toEqual([1, 0, 2]);
   });
 
-  it('takes the median cycle time of the pull requests merged each week, in hours', () => {
-    const merged = (mergedAt: string, hours: number) => aPull({ state: 'merged', mergedAt, cycleTimeSeconds: hours * 3600 });
-    const rows = cycleTimeByWeek(
-      [merged('2026-03-10T00:00:00Z', 2), merged('2026-03-11T00:00:00Z', 10), merged('2026-03-09T05:00:00Z', 4), merged('2026-03-03T00:00:00Z', 30.25), aPull()],
-      2,
-      NOW,
-    );
+  it('turns the API\'s weekly median cycle times into hours with one decimal, empty weeks as gaps', () => {
+    const rows = cycleTimeRows([
+      { week: '2026-03-02', merged: 1, medianSeconds: 30.25 * 3600 },
+      { week: '2026-03-09', merged: 0, medianSeconds: null },
+    ]);
     expect(rows).toEqual([
       { week: '2026-03-02', merged: 1, medianHours: 30.3 },
-      { week: '2026-03-09', merged: 3, medianHours: 4 },
+      { week: '2026-03-09', merged: 0, medianHours: null },
     ]);
+    expect(cycleTimeChart(rows).series[0].data).toEqual([30.3, null]);
   });
 });

@@ -1,6 +1,5 @@
-import type { PullRequest, StatsPoint, WeeklyCommits } from '@trackeep/contracts';
+import type { StatsPoint, WeeklyCommits, WeeklyCycleTime } from '@trackeep/contracts';
 import type { ChartSpec } from '../../../shared/chart/chart.types';
-import { median, recentWeeks, weekStart } from '../../../shared/format.util';
 
 const dayLabel = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 const label = (isoDate: string) => dayLabel.format(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`));
@@ -39,19 +38,13 @@ export function commitActivityChart(weeks: readonly WeeklyCommits[]): ChartSpec 
   };
 }
 
-/** Median hours from open to merge, per week of merge, for the weeks that had merges. */
-export function cycleTimeByWeek(pulls: readonly Pick<PullRequest, 'mergedAt' | 'cycleTimeSeconds'>[], weeks: number, nowMs: number) {
-  const starts = recentWeeks(weeks, nowMs);
-  const buckets = new Map<string, number[]>(starts.map((w) => [w, []]));
-  for (const pr of pulls) {
-    if (!pr.mergedAt || pr.cycleTimeSeconds === null) continue;
-    buckets.get(weekStart(pr.mergedAt))?.push(pr.cycleTimeSeconds);
-  }
-  return starts.map((week) => {
-    const values = buckets.get(week) ?? [];
-    const m = median(values);
-    return { week, merged: values.length, medianHours: m === null ? null : Math.round((m / 3600) * 10) / 10 };
-  });
+/** The API's weekly medians (GET .../pulls/cycle-time) in hours, one decimal, for the chart. */
+export function cycleTimeRows(weeks: readonly WeeklyCycleTime[]): { week: string; merged: number; medianHours: number | null }[] {
+  return weeks.map((w) => ({
+    week: w.week,
+    merged: w.merged,
+    medianHours: w.medianSeconds === null ? null : Math.round((w.medianSeconds / 3600) * 10) / 10,
+  }));
 }
 
 export function cycleTimeChart(rows: { week: string; medianHours: number | null }[]): ChartSpec {

@@ -9,16 +9,15 @@ import type { PullRequest } from '@trackeep/contracts';
 import { ChartComponent } from '../../../shared/chart/chart.component';
 import { Clock } from '../../../shared/clock.service';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
-import { formatDuration, median } from '../../../shared/format.util';
+import { formatDuration } from '../../../shared/format.util';
 import { IconComponent } from '../../../shared/icon.component';
 import { InViewDirective } from '../../../shared/in-view.directive';
 import { RelativeTimeComponent } from '../../../shared/relative-time.component';
 import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../../shared/route-query';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
-import { cycleTimeByWeek, cycleTimeChart } from '../overview/repo-charts';
-import { type PullFilters, type PullTab, PullsStore } from './pulls.store';
+import { cycleTimeChart, cycleTimeRows } from '../overview/repo-charts';
+import { CYCLE_TIME_WEEKS, type PullFilters, type PullTab, PullsStore } from './pulls.store';
 
-const WEEKS = 12;
 const TABS: { tab: PullTab; label: string }[] = [
   { tab: 'open', label: 'Open' },
   { tab: 'merged', label: 'Merged' },
@@ -60,15 +59,12 @@ export class PullsPage {
   protected readonly tabs = TABS;
   protected readonly filters = computed(() => pullFiltersFromQuery(this.params()));
   protected readonly authorText = signal('');
-  protected readonly weeks = computed(() => cycleTimeByWeek(this.store.merged().data ?? [], WEEKS, this.clock.now()));
-  protected readonly chart = computed(() => cycleTimeChart(this.weeks()));
+  protected readonly chart = computed(() => cycleTimeChart(cycleTimeRows(this.store.cycleTime().data?.weeks ?? [])));
   protected readonly overall = computed(() => {
-    const since = this.clock.now() - WEEKS * 7 * 24 * 3600 * 1000;
-    const recent = (this.store.merged().data ?? []).filter(
-      (pr) => pr.mergedAt && Date.parse(pr.mergedAt) >= since && pr.cycleTimeSeconds !== null,
-    );
-    return { count: recent.length, median: median(recent.map((pr) => pr.cycleTimeSeconds as number)) };
+    const summary = this.store.cycleTime().data;
+    return { count: summary?.merged ?? 0, median: summary?.medianSeconds ?? null };
   });
+  protected readonly cycleTimeWeeks = CYCLE_TIME_WEEKS;
   protected readonly duration = formatDuration;
 
   constructor() {

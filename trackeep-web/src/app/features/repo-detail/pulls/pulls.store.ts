@@ -1,13 +1,13 @@
 import { Injectable, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { PullRequest, PullState } from '@trackeep/contracts';
-import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from '@trackeep/contracts';
-import { debounceTime, filter } from 'rxjs';
+import type { CycleTimeSummary, PullRequest, PullState } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT } from '@trackeep/contracts';
+import { debounceTime, filter, firstValueFrom } from 'rxjs';
 import { describeError } from '../../../core/api/api-error';
 import { type PullSort, ReposApi } from '../../../core/api/repos.api';
 import type { Loadable } from '../../../core/repos/repos.store';
 import { FreshMarks } from '../../../shared/fresh-marks';
-import { PagedList, collectPages } from '../../../shared/paged-list';
+import { PagedList } from '../../../shared/paged-list';
 import { type RepoKey, RepoDetailStore } from '../repo-detail.store';
 
 export type PullTab = PullState | 'all';
@@ -23,10 +23,10 @@ interface PullsQuery {
   filters: PullFilters;
 }
 
-/** How many merged pull requests feed the cycle-time chart. */
-const STATS_PAGES = 3;
+/** Weeks of merges the cycle-time chart and median cover. */
+export const CYCLE_TIME_WEEKS = 12;
 
-/** Pull requests of the current repository by state, plus merged ones for cycle-time statistics. */
+/** Pull requests of the current repository by state, plus the cycle time of its recent merges. */
 @Injectable()
 export class PullsStore {
   private readonly api = inject(ReposApi);
@@ -44,7 +44,7 @@ export class PullsStore {
       }),
     (pr) => String(pr.number),
   );
-  readonly merged = signal<Loadable<PullRequest[]>>({ data: null, loading: false, error: null });
+  readonly cycleTime = signal<Loadable<CycleTimeSummary>>({ data: null, loading: false, error: null });
   readonly fresh = new FreshMarks();
 
   constructor() {
@@ -73,20 +73,18 @@ export class PullsStore {
     const statsKey = `${key.owner}/${key.name}`;
     if (this.statsKey !== statsKey) {
       this.statsKey = statsKey;
-      void this.loadMerged(key);
+      void this.loadCycleTime(key);
     }
   }
 
-  private async loadMerged(key: RepoKey): Promise<void> {
-    this.merged.update((s) => ({ ...s, loading: true, error: null }));
+  private async loadCycleTime(key: RepoKey): Promise<void> {
+    this.cycleTime.update((s) => ({ ...s, loading: true, error: null }));
     try {
-      const { items } = await collectPages(
-        (cursor) => this.api.pulls(key.owner, key.name, { state: 'merged', sort: 'updated', cursor, limit: PAGE_SIZE_MAX }),
-        STATS_PAGES,
-      );
-      if (this.statsKey === `${key.owner}/${key.name}`) this.merged.set({ data: items, loading: false, error: null });
+      const summary = await firstValueFrom(this.api.cycleTime(key.owner, key.name, CYCLE_TIME_WEEKS));
+      if (this.statsKey === `${key.owner}/${key.name}`) this.cycleTime.set({ data: summary, loading: false, error: null });
     } catch (err) {
-      if (this.statsKey === `${key.owner}/${key.name}`) this.merged.set({ data: null, loading: false, error: describeError(err) });
+      // Keep the figures already shown; a failed refresh only adds the error.
+      if (this.statsKey === `${key.owner}/${key.name}`) this.cycleTime.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }
   }
 
@@ -96,6 +94,6 @@ export class PullsStore {
     const tab = this.list.currentQuery()?.filters.tab;
     if (tab && tab !== 'all') this.list.removeWhere((pr) => pr.state !== tab);
     const key = this.detail.key();
-    if (key) void this.loadMerged(key);
+    if (key) void this.loadCycleTime(key);
   }
 }
