@@ -6,8 +6,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** What a sync job covers; one label value per job type. */
 export type SyncJobKind = 'repo' | 'cycle' | 'maintenance';
 export type SyncJobResult = 'succeeded' | 'failed' | 'retried';
-/** Rows written by a sync, by table. */
-/** The entities a sync run counts (SyncRunCounts). */
+/** Rows written by a sync, by entity (the counts of SyncRunCounts). */
 export type SyncItemKind = keyof SyncRunCounts;
 export type GithubApi = 'rest' | 'graphql';
 /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { PAGE_SIZE_DEFAULT, WEEKLY_COMMITS_DEFAULT_WEEKS, type Branch, type Commit, type CycleTimeSummary, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, WEEKLY_CHART_DEFAULT_WEEKS, type Branch, type Commit, type CycleTimeSummary, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
@@ -8,6 +8,7 @@ import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto
 import type { RepositoryRow } from './repository.entity';
 
 const STATS_DEFAULT_DAYS = 90;
+const STATS_MAX_POINTS = 2000;
 
 /** The last $2 weeks as Monday 00:00 UTC timestamps (`start`), this week included. */
 const WEEKS_CTE = `weeks AS (
@@ -19,7 +20,6 @@ const WEEKS_CTE = `weeks AS (
 /** Join condition: `column` (timestamptz) falls in week `w`. */
 const inWeek = (column: string) =>
   `${column} >= w.start AT TIME ZONE 'UTC' AND ${column} < (w.start + interval '1 week') AT TIME ZONE 'UTC'`;
-const STATS_MAX_POINTS = 2000;
 
 /**
  * Reads a repository's synced data from the shared tables. Callers pass a RepositoryRow obtained from
@@ -111,7 +111,7 @@ export class RepoDataService {
 
   /** Commits and line changes per week (Monday 00:00 UTC), oldest first, weeks without commits included. */
   async weeklyCommits(repo: RepositoryRow, query: WeeksQueryDto): Promise<WeeklyCommits[]> {
-    const weeks = query.weeks ?? WEEKLY_COMMITS_DEFAULT_WEEKS;
+    const weeks = query.weeks ?? WEEKLY_CHART_DEFAULT_WEEKS;
     return (await this.dataSource.query(
       `WITH ${WEEKS_CTE}
        SELECT to_char(w.start, 'YYYY-MM-DD') AS week, count(c.sha)::int AS commits,
@@ -128,7 +128,7 @@ export class RepoDataService {
    * computed here so the chart covers every merge, not just the pages a browser happened to load.
    */
   async cycleTime(repo: RepositoryRow, query: WeeksQueryDto): Promise<CycleTimeSummary> {
-    const weeks = query.weeks ?? WEEKLY_COMMITS_DEFAULT_WEEKS;
+    const weeks = query.weeks ?? WEEKLY_CHART_DEFAULT_WEEKS;
     const rows = (await this.dataSource.query(
       `WITH ${WEEKS_CTE},
        merged AS (

@@ -1,9 +1,9 @@
 // Limits shared by the API (validation) and the web app (request building).
 export const PAGE_SIZE_DEFAULT = 50;
 export const PAGE_SIZE_MAX = 100;
-/** GET /repos/{owner}/{repo}/commits/weekly and /pulls/cycle-time: how many weeks back (default, most). */
-export const WEEKLY_COMMITS_DEFAULT_WEEKS = 12;
-export const WEEKLY_COMMITS_MAX_WEEKS = 156;
+/** The weekly charts (GET .../commits/weekly, .../pulls/cycle-time): how many weeks back (default, most). */
+export const WEEKLY_CHART_DEFAULT_WEEKS = 12;
+export const WEEKLY_CHART_MAX_WEEKS = 156;
 
 /** Paths the API may redirect to after sign-in: same-origin relative paths only. */
 export function isSafeReturnPath(value: string): boolean {

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, WEEKLY_COMMITS_DEFAULT_WEEKS, WEEKLY_COMMITS_MAX_WEEKS } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, WEEKLY_CHART_DEFAULT_WEEKS, WEEKLY_CHART_MAX_WEEKS } from '@trackeep/contracts';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -98,11 +98,11 @@ export class StatsHistoryQueryDto {
 }
 
 export class WeeksQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: WEEKLY_COMMITS_MAX_WEEKS, default: WEEKLY_COMMITS_DEFAULT_WEEKS, description: 'Weeks back, this week included' })
+  @ApiPropertyOptional({ minimum: 1, maximum: WEEKLY_CHART_MAX_WEEKS, default: WEEKLY_CHART_DEFAULT_WEEKS, description: 'Weeks back, this week included' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(WEEKLY_COMMITS_MAX_WEEKS)
+  @Max(WEEKLY_CHART_MAX_WEEKS)
   weeks?: number;
 }

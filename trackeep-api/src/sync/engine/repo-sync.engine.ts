@@ -305,13 +305,15 @@ export class RepoSyncEngine {
 
   private async applyRename(tx: SqlRunner, fullName: string): Promise<string[]> {
     // As in syncMetadata: a webhook may have renamed the row already (then there is nothing to record).
-    const stored = await this.store.loadRepo(tx, this.repo.id, { lock: true });
-    const from = stored?.full_name ?? this.repo.full_name;
-    const transferred = from.split('/')[0].toLowerCase() !== fullName.split('/')[0].toLowerCase();
-    const state = from === fullName ? (stored?.github_state ?? this.repo.github_state) : transferred ? 'transferred' : 'renamed';
+    const stored = (await this.store.loadRepo(tx, this.repo.id, { lock: true })) ?? this.repo;
+    const from = stored.full_name;
     const [owner, name] = fullName.split('/');
+    if (from === fullName) {
+      this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: stored.github_state };
+      return [];
+    }
+    const state = from.split('/')[0].toLowerCase() !== owner.toLowerCase() ? 'transferred' : 'renamed';
     this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: state };
-    if (from === fullName) return [];
     await this.store.renameRepository(tx, this.repo.id, fullName, state);
     return this.store.insertActivity(tx, this.repo.id, this.renameActivity(from, fullName, null));
   }

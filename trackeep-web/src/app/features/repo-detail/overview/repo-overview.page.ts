@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
-import type { WeeklyCommits } from '@trackeep/contracts';
+import { WEEKLY_CHART_DEFAULT_WEEKS, type WeeklyCommits } from '@trackeep/contracts';
 import { debounceTime, filter, firstValueFrom } from 'rxjs';
 import { describeError } from '../../../core/api/api-error';
 import { ReposApi } from '../../../core/api/repos.api';
@@ -11,8 +11,6 @@ import { EmptyStateComponent } from '../../../shared/empty-state.component';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
 import { RepoDetailStore } from '../repo-detail.store';
 import { commitActivityChart, statsChart } from './repo-charts';
-
-const WEEKS = 12;
 
 @Component({
   selector: 'trk-repo-overview-page',
@@ -86,7 +84,7 @@ export class RepoOverviewPage {
   protected readonly weeklyError = signal<string | null>(null);
   protected readonly stats = computed(() => statsChart(this.store.history().data ?? []));
   protected readonly weekly = computed(() => commitActivityChart(this.weeks() ?? []));
-  protected readonly weeklyCaption = `Commits per week, last ${WEEKS} weeks`;
+  protected readonly weeklyCaption = `Commits per week, last ${WEEKLY_CHART_DEFAULT_WEEKS} weeks`;
 
   constructor() {
     effect(() => {
@@ -111,7 +109,7 @@ export class RepoOverviewPage {
     if (!key) return;
     const gen = ++this.generation;
     try {
-      const weeks = await firstValueFrom(this.api.weeklyCommits(key.owner, key.name, WEEKS));
+      const weeks = await firstValueFrom(this.api.weeklyCommits(key.owner, key.name, WEEKLY_CHART_DEFAULT_WEEKS));
       if (gen !== this.generation) return;
       this.weeks.set(weeks);
       this.weeklyError.set(null);

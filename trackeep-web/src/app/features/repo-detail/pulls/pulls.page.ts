@@ -5,7 +5,7 @@ import { MatInputModule } from '@angular/material/input';
 import { MatSelectModule } from '@angular/material/select';
 import { MatTabsModule } from '@angular/material/tabs';
 import { RouterLink } from '@angular/router';
-import type { PullRequest } from '@trackeep/contracts';
+import { WEEKLY_CHART_DEFAULT_WEEKS, type PullRequest } from '@trackeep/contracts';
 import { ChartComponent } from '../../../shared/chart/chart.component';
 import { Clock } from '../../../shared/clock.service';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
@@ -16,7 +16,7 @@ import { RelativeTimeComponent } from '../../../shared/relative-time.component';
 import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../../shared/route-query';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
 import { cycleTimeChart, cycleTimeRows } from '../overview/repo-charts';
-import { CYCLE_TIME_WEEKS, type PullFilters, type PullTab, PullsStore } from './pulls.store';
+import { type PullFilters, type PullTab, PullsStore } from './pulls.store';
 
 const TABS: { tab: PullTab; label: string }[] = [
   { tab: 'open', label: 'Open' },
@@ -64,7 +64,7 @@ export class PullsPage {
     const summary = this.store.cycleTime().data;
     return { count: summary?.merged ?? 0, median: summary?.medianSeconds ?? null };
   });
-  protected readonly cycleTimeWeeks = CYCLE_TIME_WEEKS;
+  protected readonly cycleTimeWeeks = WEEKLY_CHART_DEFAULT_WEEKS;
   protected readonly duration = formatDuration;
 
   constructor() {

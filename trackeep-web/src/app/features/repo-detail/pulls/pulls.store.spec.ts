@@ -2,11 +2,11 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import type { ActivityEvent, CycleTimeSummary } from '@trackeep/contracts';
+import { WEEKLY_CHART_DEFAULT_WEEKS, type ActivityEvent, type CycleTimeSummary } from '@trackeep/contracts';
 import { Subject } from 'rxjs';
 import { aPull, anActivity } from '../../../../testing/fixtures';
 import { RepoDetailStore } from '../repo-detail.store';
-import { CYCLE_TIME_WEEKS, type PullFilters, PullsStore } from './pulls.store';
+import { type PullFilters, PullsStore } from './pulls.store';
 
 const flushMicrotasks = () => new Promise((r) => setTimeout(r, 0));
 const OPEN: PullFilters = { tab: 'open', author: '', sort: 'created' };
@@ -40,7 +40,7 @@ describe(PullsStore.name, () => {
     sut.show(OPEN);
     backend.expectOne((r) => r.url === PULLS && r.params.get('state') === 'open').flush({ items: [aPull({ number: 1 })], nextCursor: null });
     const first = backend.expectOne((r) => r.url === CYCLE_TIME);
-    expect(first.request.params.get('weeks')).toBe(String(CYCLE_TIME_WEEKS));
+    expect(first.request.params.get('weeks')).toBe(String(WEEKLY_CHART_DEFAULT_WEEKS));
     first.flush(summary(3, 4 * 3600));
     await flushMicrotasks();
   });

@@ -1,7 +1,7 @@
 import { Injectable, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import type { CycleTimeSummary, PullRequest, PullState } from '@trackeep/contracts';
-import { PAGE_SIZE_DEFAULT } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, WEEKLY_CHART_DEFAULT_WEEKS } from '@trackeep/contracts';
 import { debounceTime, filter, firstValueFrom } from 'rxjs';
 import { describeError } from '../../../core/api/api-error';
 import { type PullSort, ReposApi } from '../../../core/api/repos.api';
@@ -22,9 +22,6 @@ interface PullsQuery {
   key: RepoKey;
   filters: PullFilters;
 }
-
-/** Weeks of merges the cycle-time chart and median cover. */
-export const CYCLE_TIME_WEEKS = 12;
 
 /** Pull requests of the current repository by state, plus the cycle time of its recent merges. */
 @Injectable()
@@ -80,7 +77,7 @@ export class PullsStore {
   private async loadCycleTime(key: RepoKey): Promise<void> {
     this.cycleTime.update((s) => ({ ...s, loading: true, error: null }));
     try {
-      const summary = await firstValueFrom(this.api.cycleTime(key.owner, key.name, CYCLE_TIME_WEEKS));
+      const summary = await firstValueFrom(this.api.cycleTime(key.owner, key.name, WEEKLY_CHART_DEFAULT_WEEKS));
       if (this.statsKey === `${key.owner}/${key.name}`) this.cycleTime.set({ data: summary, loading: false, error: null });
     } catch (err) {
       // Keep the figures already shown; a failed refresh only adds the error.
