@@ -10,7 +10,12 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
-      additionalEntryPoints: [{ entryName: 'migrate', entryPath: './src/database/migrate.ts' }],
+      // The operator commands ship in the image too: `node cli/gateway-keys.js …`, `node cli/gateway-client.js …`.
+      additionalEntryPoints: [
+        { entryName: 'migrate', entryPath: './src/database/migrate.ts' },
+        { entryName: 'cli/gateway-keys', entryPath: './src/cli/gateway-keys.main.ts' },
+        { entryName: 'cli/gateway-client', entryPath: './src/cli/gateway-client.main.ts' },
+      ],
       tsConfig: './tsconfig.app.json',
       optimization: false,
       outputHashing: 'none',

@@ -61,6 +61,24 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('ships the gateway operator commands as compiled scripts: node cli/gateway-keys.js, cli/gateway-client.js', () => {
+    const webpack = readFileSync(join(ROOT, 'oauth-gateway', 'webpack.config.js'), 'utf8');
+    // The gateway stage copies the whole bundle directory, so every webpack entry lands in /app.
+    expect(stages.get('gateway')).toContain(`COPY --from=build /src/${outputPath('oauth-gateway')}/ ./`);
+    for (const command of ['gateway-keys', 'gateway-client']) {
+      const entry = new RegExp(`entryName: 'cli/${command}', entryPath: '([^']+)'`).exec(webpack);
+      expect({ command, entry: entry?.[1] }).toEqual({ command, entry: `./src/cli/${command}.main.ts` });
+      // The entry runs the command when loaded (a bundle has no usable require.main check).
+      const run = spawnSync(
+        join(ROOT, 'node_modules', '.bin', 'tsx'),
+        [join(ROOT, 'oauth-gateway', 'src', 'cli', `${command}.main.ts`), '--help'],
+        { encoding: 'utf8', cwd: ROOT },
+      );
+      expect({ command, status: run.status }).toEqual({ command, status: 0 });
+      expect(run.stdout).toContain(`node cli/${command}.js <command>`);
+    }
+  });
+
   it('keeps dependencies, build outputs, git history and local secrets out of the build context', () => {
     const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n');
     expect(ignored).toEqual(

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientRegistry } from '../clients/client-registry.service';
@@ -64,7 +64,6 @@ describe('npm run gateway:client', () => {
         allowed_teams: ['acme/devs'],
       },
     ]);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(registry().authenticate(id, secret)?.client_id).toBe(id);
   });
 
@@ -163,7 +162,6 @@ describe('npm run gateway:keys', () => {
     expect(await runKeysCommand(['generate'], run.cli)).toBe(0);
     const first = readSigningKeysFile(file);
     expect(first.keys).toHaveLength(1);
-    expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(await runKeysCommand(['generate'], run.cli)).toBe(64);
 
     expect(await runKeysCommand(['add', '--alg', 'EdDSA'], run.cli)).toBe(0);
@@ -182,5 +180,107 @@ describe('npm run gateway:keys', () => {
     expect(await runKeysCommand(['list'], listing.cli)).toBe(0);
     expect(listing.out).toEqual([`${newKid}  EdDSA  signing + published`]);
     expect([...run.out, ...listing.out].join('\n')).not.toMatch(/"d"|"x"/);
+  });
+});
+
+const mode = (path: string) => statSync(path).mode & 0o777;
+const asRoot = process.getuid?.() === 0;
+
+describe("files the gateway CLIs write are readable by the images' uid 1000", () => {
+  let dir: string;
+  let keys: string;
+  let clientsFile: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-cli-mode-'));
+    keys = join(dir, 'keys.json');
+    clientsFile = join(dir, 'clients.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const addClient = (...extra: string[]) =>
+    runClientCommand(
+      ['add', '--file', clientsFile, '--name', 'X', '--redirect-uri', 'https://x.example.com/cb', ...extra],
+      io().cli,
+    );
+
+  it('creates new files 0644 by default, so a container user other than the writer can read them', async () => {
+    expect(await runKeysCommand(['generate', '--file', keys], io().cli)).toBe(0);
+    expect(mode(keys)).toBe(0o644);
+    expect(addClient()).toBe(0);
+    expect(mode(clientsFile)).toBe(0o644);
+  });
+
+  it('takes --mode for a new file and for an existing one', async () => {
+    expect(await runKeysCommand(['generate', '--file', keys, '--mode', '0600'], io().cli)).toBe(0);
+    expect(mode(keys)).toBe(0o600);
+    expect(await runKeysCommand(['add', '--file', keys, '--mode', '640'], io().cli)).toBe(0);
+    expect(mode(keys)).toBe(0o640);
+    expect(addClient('--mode', '0640')).toBe(0);
+    expect(mode(clientsFile)).toBe(0o640);
+  });
+
+  it("keeps an existing file's mode on rotation (keys add/activate/remove, client secrets)", async () => {
+    expect(await runKeysCommand(['generate', '--file', keys], io().cli)).toBe(0);
+    chmodSync(keys, 0o640);
+    const run = io();
+    expect(await runKeysCommand(['add', '--file', keys], run.cli)).toBe(0);
+    expect(mode(keys)).toBe(0o640);
+    const kid = readSigningKeysFile(keys).keys[1]?.kid as string;
+    expect(await runKeysCommand(['activate', '--file', keys, '--kid', kid], run.cli)).toBe(0);
+    expect(mode(keys)).toBe(0o640);
+
+    expect(addClient('--client-id', 'inst-x')).toBe(0);
+    chmodSync(clientsFile, 0o604);
+    expect(
+      runClientCommand(['rotate-secret', '--file', clientsFile, '--client-id', 'inst-x'], io().cli),
+    ).toBe(0);
+    expect(mode(clientsFile)).toBe(0o604);
+    expect(
+      runClientCommand(['drop-old-secrets', '--file', clientsFile, '--client-id', 'inst-x'], io().cli),
+    ).toBe(0);
+    expect(mode(clientsFile)).toBe(0o604);
+  });
+
+  it('refuses a mode that lets others write or hides the file from its owner, writing nothing', async () => {
+    for (const bad of ['0666', '0620', '0044', 'rw-r--r--', '12345']) {
+      const run = io();
+      expect(await runKeysCommand(['generate', '--file', keys, '--mode', bad], run.cli)).toBe(64);
+      expect(run.err.join('\n')).toMatch(/--mode/);
+      expect(addClient('--mode', bad)).toBe(64);
+    }
+    expect(() => statSync(keys)).toThrow();
+    expect(() => statSync(clientsFile)).toThrow();
+  });
+
+  (asRoot ? it : it.skip)(
+    'as root, --owner gives the file to uid:gid (0600 by default) and rotation keeps the owner',
+    async () => {
+      expect(await runKeysCommand(['generate', '--file', keys, '--owner', '1000:1000'], io().cli)).toBe(0);
+      expect(statSync(keys)).toMatchObject({ uid: 1000, gid: 1000 });
+      expect(mode(keys)).toBe(0o600);
+      expect(await runKeysCommand(['add', '--file', keys], io().cli)).toBe(0);
+      expect(statSync(keys)).toMatchObject({ uid: 1000, gid: 1000 });
+      expect(mode(keys)).toBe(0o600);
+
+      expect(addClient('--client-id', 'inst-x')).toBe(0);
+      chownSync(clientsFile, 1000, 1000);
+      expect(
+        runClientCommand(['rotate-secret', '--file', clientsFile, '--client-id', 'inst-x'], io().cli),
+      ).toBe(0);
+      expect(statSync(clientsFile)).toMatchObject({ uid: 1000, gid: 1000 });
+      expect(mode(clientsFile)).toBe(0o644);
+    },
+  );
+
+  (asRoot ? it.skip : it)('refuses --owner without root', async () => {
+    const run = io();
+    expect(await runKeysCommand(['generate', '--file', keys, '--owner', '1000'], run.cli)).toBe(64);
+    expect(run.err.join('\n')).toMatch(/--owner needs root/);
+  });
+
+  it('rejects a malformed --owner', async () => {
+    const run = io();
+    expect(await runKeysCommand(['generate', '--file', keys, '--owner', 'node'], run.cli)).toBe(64);
+    expect(run.err.join('\n')).toMatch(/UID or UID:GID/);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ClientConfigError,
@@ -11,12 +11,20 @@ import {
   redirectUriProblem,
   type RegisteredClient,
 } from '../clients/client-config.util';
+import {
+  FILE_ACCESS_OPTIONS,
+  FileAccessError,
+  resolveFileAccess,
+  writeOperatorFile,
+  type FileAccessRequest,
+} from './operator-file.util';
 
 // `npm run gateway:client -- <command>`: the operator's way to register Trackeep instances with the gateway.
 // It edits the clients file (GATEWAY_CLIENTS_FILE), validated by the same code the server uses; every replica
 // re-reads the file within seconds of a change. Secrets are printed once and stored only as SHA-256 hashes.
 
 export const CLIENT_USAGE = `Usage: npm run gateway:client -- <command> [options]
+       node cli/gateway-client.js <command> [options]    (in the gateway image)
 
 Commands:
   add --name NAME --redirect-uri URI [--redirect-uri URI ...] [--client-id ID]
@@ -30,7 +38,7 @@ Commands:
 Options:
   --file PATH   clients file (default: $GATEWAY_CLIENTS_FILE); created by "add" if missing
   --dev         allow http://localhost redirect URIs (default: $GATEWAY_DEV_MODE)
-`;
+${FILE_ACCESS_OPTIONS}`;
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -65,15 +73,10 @@ function readClients(path: string, createIfMissing: boolean): RegisteredClient[]
   return parseClientsJson(readFileSync(path, 'utf8'), LENIENT);
 }
 
-/** Validates the whole list again, then replaces the file atomically, keeping its permissions. */
-function writeClients(path: string, clients: RegisteredClient[]): void {
+/** Validates the whole list again, then replaces the file atomically, keeping its mode and owner. */
+function writeClients(path: string, clients: RegisteredClient[], access: FileAccessRequest): void {
   parseClients(clients, LENIENT);
-  const mode = existsSync(path) ? statSync(path).mode & 0o777 : 0o600;
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(clients, null, 2)}\n`, { mode });
-  chmodSync(tmp, mode);
-  renameSync(tmp, path);
+  writeOperatorFile(path, `${JSON.stringify(clients, null, 2)}\n`, resolveFileAccess(path, access));
 }
 
 function find(clients: RegisteredClient[], id: string | undefined): RegisteredClient {
@@ -97,6 +100,8 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         'redirect-uri': { type: 'string', multiple: true },
         'allowed-org': { type: 'string', multiple: true },
         'allowed-team': { type: 'string', multiple: true },
+        mode: { type: 'string' },
+        owner: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -117,6 +122,7 @@ export function runClientCommand(argv: string[], io: CliIo): number {
   try {
     if (!file) throw new UsageError('no clients file: pass --file PATH or set GATEWAY_CLIENTS_FILE');
     const path = resolve(file);
+    const access: FileAccessRequest = { mode: values.mode, owner: values.owner };
     switch (command) {
       case 'add': {
         const clients = readClients(path, true);
@@ -141,7 +147,7 @@ export function runClientCommand(argv: string[], io: CliIo): number {
           allowed_orgs: values['allowed-org'] ?? [],
           allowed_teams: values['allowed-team'] ?? [],
         };
-        writeClients(path, [...clients, client]);
+        writeClients(path, [...clients, client], access);
         io.out(`Registered "${client.name}" in ${path}.`);
         io.out(`  client_id:     ${id}`);
         io.out(`  client_secret: ${secret}`);
@@ -173,7 +179,7 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         client.client_secret_hashes = [...client.client_secret_hashes, hashClientSecret(secret)].slice(
           -MAX_ACTIVE_SECRETS,
         );
-        writeClients(path, clients);
+        writeClients(path, clients, access);
         io.out(`New secret for ${client.client_id} (shown only now): ${secret}`);
         io.out('The previous secret stays valid. Once the instance uses the new one, run drop-old-secrets.');
         return 0;
@@ -183,7 +189,7 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         const client = find(clients, values['client-id']);
         const dropped = client.client_secret_hashes.length - 1;
         client.client_secret_hashes = client.client_secret_hashes.slice(-1);
-        writeClients(path, clients);
+        writeClients(path, clients, access);
         io.out(`${client.client_id}: dropped ${dropped} old secret(s); only the newest is valid now.`);
         return 0;
       }
@@ -193,6 +199,7 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         writeClients(
           path,
           clients.filter((c) => c !== client),
+          access,
         );
         io.out(
           `Removed ${client.client_id}. Its tokens stop working at once; already issued id_tokens expire within 5 minutes.`,
@@ -203,9 +210,14 @@ export function runClientCommand(argv: string[], io: CliIo): number {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof FileAccessError) {
       io.err(`gateway:client: ${err.message}`);
       return 64;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      io.err(`gateway:client: ${(err as Error).message}`);
+      return 77;
     }
     if (err instanceof ClientConfigError) {
       for (const problem of err.problems) io.err(`gateway:client: ${problem}`);
@@ -213,13 +225,4 @@ export function runClientCommand(argv: string[], io: CliIo): number {
     }
     throw err;
   }
-}
-
-if (require.main === module) {
-  const code = runClientCommand(process.argv.slice(2), {
-    env: process.env,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
-  process.exit(code);
 }

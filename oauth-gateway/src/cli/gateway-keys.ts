@@ -7,9 +7,16 @@ import {
   readSigningKeysFile,
   SIGNING_ALGORITHMS,
   SigningKeysFileError,
-  writeSigningKeysFile,
   type SigningAlgorithm,
+  type SigningKeysFile,
 } from '../keys/signing-keys-file.util';
+import {
+  FILE_ACCESS_OPTIONS,
+  FileAccessError,
+  resolveFileAccess,
+  writeOperatorFile,
+  type FileAccessRequest,
+} from './operator-file.util';
 
 // `npm run gateway:keys -- <command>`: the signing keys file (GATEWAY_SIGNING_KEYS_FILE) and its rotation.
 // Rotation is three steps so that no instance ever meets a kid it cannot find (see oauth-gateway/README.md):
@@ -17,6 +24,7 @@ import {
 // Nothing here prints private key material.
 
 export const KEYS_USAGE = `Usage: npm run gateway:keys -- <command> [options]
+       node cli/gateway-keys.js <command> [options]      (in the gateway image)
 
 Commands:
   generate [--alg ES256|EdDSA]   create a new keys file with one signing key (refuses to overwrite)
@@ -27,9 +35,13 @@ Commands:
 
 Options:
   --file PATH   keys file (default: $GATEWAY_SIGNING_KEYS_FILE)
-`;
+${FILE_ACCESS_OPTIONS}`;
 
 class UsageError extends Error {}
+
+function writeKeys(path: string, file: SigningKeysFile, request: FileAccessRequest): void {
+  writeOperatorFile(path, `${JSON.stringify(file, null, 2)}\n`, resolveFileAccess(path, request));
+}
 
 export async function runKeysCommand(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -41,6 +53,8 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
         file: { type: 'string' },
         alg: { type: 'string' },
         kid: { type: 'string' },
+        mode: { type: 'string' },
+        owner: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -59,6 +73,7 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
     const file = values.file ?? io.env['GATEWAY_SIGNING_KEYS_FILE'];
     if (!file) throw new UsageError('no keys file: pass --file PATH or set GATEWAY_SIGNING_KEYS_FILE');
     const path = resolve(file);
+    const access: FileAccessRequest = { mode: values.mode, owner: values.owner };
     const alg = (values.alg ?? 'ES256') as SigningAlgorithm;
     if (!SIGNING_ALGORITHMS.includes(alg))
       throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);
@@ -66,7 +81,7 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
       case 'generate': {
         if (existsSync(path)) throw new UsageError(`${path} exists; use "add" to rotate keys`);
         const key = await generateSigningJwk(alg);
-        writeSigningKeysFile(path, { signing_kid: key.kid, keys: [key] });
+        writeKeys(path, { signing_kid: key.kid, keys: [key] }, access);
         io.out(
           `Wrote ${path} with ${alg} key ${key.kid} (signing). Mount it on every gateway replica as GATEWAY_SIGNING_KEYS_FILE.`,
         );
@@ -75,7 +90,7 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
       case 'add': {
         const current = readSigningKeysFile(path);
         const key = await generateSigningJwk(alg);
-        writeSigningKeysFile(path, { ...current, keys: [...current.keys, key] });
+        writeKeys(path, { ...current, keys: [...current.keys, key] }, access);
         io.out(
           `Added ${alg} key ${key.kid}: published once the replicas have the new file, not signing yet.`,
         );
@@ -88,7 +103,7 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
         const current = readSigningKeysFile(path);
         if (!values.kid || !current.keys.some((k) => k.kid === values.kid))
           throw new UsageError(`--kid must name one of: ${current.keys.map((k) => k.kid).join(', ')}`);
-        writeSigningKeysFile(path, { ...current, signing_kid: values.kid });
+        writeKeys(path, { ...current, signing_kid: values.kid }, access);
         io.out(
           `${values.kid} signs from now on. Keep ${current.signing_kid} published for at least 1 hour, then: remove --kid ${current.signing_kid}`,
         );
@@ -100,7 +115,7 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
           throw new UsageError(`--kid must name one of: ${current.keys.map((k) => k.kid).join(', ')}`);
         if (values.kid === current.signing_kid)
           throw new UsageError(`${values.kid} is the signing key; activate another key first`);
-        writeSigningKeysFile(path, { ...current, keys: current.keys.filter((k) => k.kid !== values.kid) });
+        writeKeys(path, { ...current, keys: current.keys.filter((k) => k.kid !== values.kid) }, access);
         io.out(`Removed ${values.kid}; tokens it signed no longer verify.`);
         return 0;
       }
@@ -116,22 +131,20 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      io.err(`gateway:keys: ${(err as Error).message}`);
+      return 77;
+    }
     if (
       err instanceof UsageError ||
+      err instanceof FileAccessError ||
       err instanceof SigningKeysFileError ||
       (err as NodeJS.ErrnoException).code === 'ENOENT'
     ) {
       io.err(`gateway:keys: ${(err as Error).message}`);
-      return err instanceof UsageError ? 64 : 65;
+      return err instanceof UsageError || err instanceof FileAccessError ? 64 : 65;
     }
     throw err;
   }
-}
-
-if (require.main === module) {
-  runKeysCommand(process.argv.slice(2), {
-    env: process.env,
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  }).then((code) => process.exit(code));
 }
