@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { GracefulShutdownModule, createLoggerModule } from '@trackeep/server-core';
+import { DatabaseUnavailableFilter, GracefulShutdownModule, createLoggerModule } from '@trackeep/server-core';
 import { MetricsModule } from '../metrics/metrics.module';
 import { AuthorizeModule } from '../authorize/authorize.module';
 import { GatewayConfigModule } from '../config/gateway-config.module';
@@ -23,6 +24,8 @@ export class AppModule {
   static forRoot(env: GatewayEnv, options: AppModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
+      // A database outage is a 503 with Retry-After, not a 500.
+      providers: [{ provide: APP_FILTER, useClass: DatabaseUnavailableFilter }],
       imports: [
         GatewayConfigModule.forRoot(env),
         createLoggerModule({ app: 'oauth-gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, stream: options.logStream }),

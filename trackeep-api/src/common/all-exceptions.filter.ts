@@ -1,12 +1,14 @@
 import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { ApiError, ApiErrorCode } from '@trackeep/contracts';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, setDatabaseUnavailableHeaders } from '@trackeep/server-core';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { ApiException } from './api-exception';
 
 /**
  * Every error leaves as `{ statusCode, error, message, code? }`. Client mistakes stay 4xx (validation, malformed
- * JSON, oversized bodies); anything unexpected is a 500 with a generic message and the detail goes to the log.
+ * JSON, oversized bodies); a database outage is a 503 `service_unavailable` with Retry-After, so clients wait
+ * rather than report a bug; anything else unexpected is a 500 with a generic message and the detail goes to the log.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -18,6 +20,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isHealthReport(exception)) {
       // /readyz keeps Terminus' own report format, which probes and operators read.
       res.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // One short line per request: the outage itself is reported by /readyz and the pool's own errors.
+      this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      if (res.headersSent) return;
+      setDatabaseUnavailableHeaders(res);
+      res.status(503).json({ statusCode: 503, error: reason(503), message: DATABASE_UNAVAILABLE_MESSAGE, code: 'service_unavailable' } satisfies ApiError);
       return;
     }
     const body = this.toBody(exception);

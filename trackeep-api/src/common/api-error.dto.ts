@@ -13,6 +13,7 @@ const ERROR_CODES: ApiErrorCode[] = [
   'sign_in_failed',
   'validation_failed',
   'rate_limited',
+  'service_unavailable',
 ];
 
 export class ApiErrorDto implements ApiError {
@@ -30,7 +31,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Unknown, untracked or inaccessible repository (repo_not_found)',
   429: 'Too many requests (rate_limited)',
   502: 'GitHub failed to answer',
-  503: 'A dependency (gateway, GitHub) is unavailable',
+  503: 'A dependency is unavailable: the database (code service_unavailable, with Retry-After), the gateway or GitHub',
 };
 
 /** Documents the error answers of an endpoint, all with the ApiErrorDto body. */

@@ -21,7 +21,8 @@ export type ApiErrorCode =
   | 'csrf_rejected'
   | 'sign_in_failed'
   | 'validation_failed'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'service_unavailable';
 
 /**
  * CSRF defence: the web app sends this header (value "1") on every POST/PUT/PATCH/DELETE to /api/v1; the API
