@@ -3,6 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PgThrottlerStorage } from '../common/rate-limit/pg-throttler.storage';
+import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
+import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
 import { ApiEnv } from '../config/api-env';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -23,9 +26,14 @@ import { UsersService } from './users.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, SessionEntity]),
+    // Counted in PostgreSQL, so the limit is the same with any number of replicas.
     ThrottlerModule.forRootAsync({
-      inject: [ApiEnv],
-      useFactory: (env: ApiEnv) => ({ throttlers: [{ ttl: 60_000, limit: env.AUTH_RATE_LIMIT_PER_MINUTE }] }),
+      imports: [RateLimitModule],
+      inject: [ApiEnv, RateLimitRepository],
+      useFactory: (env: ApiEnv, counters: RateLimitRepository) => ({
+        throttlers: [{ ttl: 60_000, limit: env.AUTH_RATE_LIMIT_PER_MINUTE }],
+        storage: new PgThrottlerStorage(counters),
+      }),
     }),
   ],
   controllers: [AuthController],

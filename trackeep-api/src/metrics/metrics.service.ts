@@ -15,7 +15,7 @@ export type GithubApi = 'rest' | 'graphql';
  * used) or `failed`.
  */
 export type WebhookResult =
-  'accepted' | 'duplicate' | 'bad_signature' | 'rejected' | 'processed' | 'ignored' | 'failed';
+  'accepted' | 'duplicate' | 'bad_signature' | 'rejected' | 'processed' | 'ignored' | 'failed' | 'parked';
 
 type CountSource = () => number | Promise<number>;
 

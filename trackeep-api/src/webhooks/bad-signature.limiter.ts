@@ -1,45 +1,46 @@
 import { Injectable } from '@nestjs/common';
+import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
 import { ApiEnv } from '../config/api-env';
 
 const WINDOW_MS = 60_000;
 const BLOCK_MS = 60_000;
-/** Bounded memory under a spray of spoofed sources: beyond this, the oldest entries are forgotten. */
-const MAX_SOURCES = 50_000;
+/** Bounded memory under a spray of sources: beyond this, the local block cache is dropped. */
+const MAX_CACHED_BLOCKS = 10_000;
 
-interface SourceState {
-  windowStart: number;
-  failures: number;
-  blockedUntil: number;
+/** What a bad signature from a source leads to. */
+export interface BadSignatureVerdict {
+  /** The source was already over the limit before this one: answer 429 instead of 401. */
+  blocked: boolean;
+  retryAfterSeconds: number;
 }
 
 /**
- * Counts bad webhook signatures per source address (per replica, in memory). A source that sends more than
- * WEBHOOK_BAD_SIGNATURE_LIMIT in a minute is answered 429 for the next minute, before its body is read.
- * Good deliveries never count, so GitHub itself is never blocked by someone else's noise unless they share
- * its address (they cannot: GitHub's hook addresses are its own).
+ * Counts bad webhook signatures per source address in the shared PostgreSQL counters, so the limit is the same
+ * with any number of replicas. More than WEBHOOK_BAD_SIGNATURE_LIMIT in a minute blocks the source for a
+ * minute: its further bad signatures are answered 429. It is consulted only after a signature failed, so a
+ * correctly signed delivery is never refused and costs no extra query. A block learnt from the database is
+ * remembered locally until it ends, so a blocked source's noise costs no write either.
  */
 @Injectable()
 export class BadSignatureLimiter {
-  private readonly sources = new Map<string, SourceState>();
+  private readonly blockedUntil = new Map<string, number>();
 
-  constructor(private readonly env: ApiEnv) {}
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly counters: RateLimitRepository,
+  ) {}
 
-  /** Seconds the source must still wait, 0 when it may send. */
-  blockedFor(source: string, now = Date.now()): number {
-    const state = this.sources.get(source);
-    if (!state || state.blockedUntil <= now) return 0;
-    return Math.ceil((state.blockedUntil - now) / 1000);
-  }
-
-  recordFailure(source: string, now = Date.now()): void {
-    let state = this.sources.get(source);
-    if (!state || now - state.windowStart > WINDOW_MS) {
-      if (!state && this.sources.size >= MAX_SOURCES) this.sources.delete(this.sources.keys().next().value as string);
-      state = { windowStart: now, failures: 0, blockedUntil: state?.blockedUntil ?? 0 };
-      this.sources.delete(source);
-      this.sources.set(source, state);
+  async recordFailure(source: string, now = Date.now()): Promise<BadSignatureVerdict> {
+    const until = this.blockedUntil.get(source);
+    if (until !== undefined) {
+      if (until > now) return { blocked: true, retryAfterSeconds: Math.ceil((until - now) / 1000) };
+      this.blockedUntil.delete(source);
     }
-    state.failures += 1;
-    if (state.failures > this.env.WEBHOOK_BAD_SIGNATURE_LIMIT) state.blockedUntil = now + BLOCK_MS;
+    const hit = await this.counters.hit(`webhook-bad-signature:${source}`, WINDOW_MS, this.env.WEBHOOK_BAD_SIGNATURE_LIMIT, BLOCK_MS);
+    if (hit.blocked) {
+      if (this.blockedUntil.size >= MAX_CACHED_BLOCKS) this.blockedUntil.clear();
+      this.blockedUntil.set(source, now + hit.blockSeconds * 1000);
+    }
+    return { blocked: hit.wasBlocked, retryAfterSeconds: hit.blockSeconds };
   }
 }

@@ -16,8 +16,10 @@ export interface InboxDelivery {
   hookId: number | null;
   installationId: number | null;
   signedWith: SignedWith;
-  /** The JSON text exactly as it will be stored (jsonb). */
-  payload: string;
+  /** X-Hub-Signature-256 as received, so a replay can verify the body again. */
+  signature: string;
+  /** The body exactly as received (the signature is over these bytes); stored as bytea, parsed only to process. */
+  body: Buffer;
   /** 'pending' gets a processing job; 'ignored' is stored for the record only. */
   status: 'pending' | 'ignored';
   ignoredReason: string | null;
@@ -83,7 +85,7 @@ export class DeliveryInboxService {
   /** Stores the delivery durably; resolves true if it is new, false if that delivery id was already stored. */
   add(delivery: InboxDelivery): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ delivery, bytes: delivery.payload.length, resolve, reject });
+      this.queue.push({ delivery, bytes: delivery.body.length, resolve, reject });
       this.pump();
     });
   }
@@ -142,6 +144,14 @@ export class DeliveryInboxService {
     const seen = new Set<string>();
     const deliveries = batch.filter((d) => !seen.has(d.deliveryId) && seen.add(d.deliveryId));
     const column = <T>(pick: (d: InboxDelivery) => T) => deliveries.map(pick);
+    // The bodies travel as one binary parameter (no text or hex encoding) and each row takes its slice of it.
+    const starts: number[] = [];
+    let offset = 1;
+    for (const d of deliveries) {
+      starts.push(offset);
+      offset += d.body.length;
+    }
+    const bodies = deliveries.length === 1 ? deliveries[0]!.body : Buffer.concat(deliveries.map((d) => d.body), offset - 1);
     const params: unknown[] = [
       this.settings.githubHost,
       column((d) => d.deliveryId),
@@ -152,9 +162,12 @@ export class DeliveryInboxService {
       column((d) => d.hookId),
       column((d) => d.installationId),
       column((d) => d.signedWith),
-      column((d) => d.payload),
+      column((d) => d.signature),
       column((d) => d.status),
       column((d) => d.ignoredReason),
+      bodies,
+      starts,
+      column((d) => d.body.length),
     ];
 
     // Processing jobs for the pending ones, one per DELIVERIES_PER_JOB. A redelivery whose id is already stored
@@ -174,11 +187,11 @@ export class DeliveryInboxService {
       name: 'trackeep-webhook-inbox-insert',
       text: `WITH inbox AS (
          INSERT INTO webhook_deliveries AS d
-           (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, payload, status, ignored_reason, repo_id)
+           (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, signature, body, status, ignored_reason, repo_id)
          SELECT v.delivery_id, v.event, v.action, v.repo_github_id, v.repo_full_name, v.hook_id, v.installation_id, v.signed_with,
-                v.payload::jsonb, v.status, v.ignored_reason, r.id
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[])
-             AS v (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, payload, status, ignored_reason)
+                v.signature, substring($13::bytea FROM v.body_start FOR v.body_length), v.status, v.ignored_reason, r.id
+           FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $14::int[], $15::int[])
+             AS v (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, signature, status, ignored_reason, body_start, body_length)
            LEFT JOIN repositories r ON r.github_host = $1 AND r.github_id = v.repo_github_id
          ON CONFLICT (delivery_id) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, replays = d.replays + 1
            WHERE d.status = 'failed' AND EXCLUDED.status = 'pending'

@@ -1,16 +1,14 @@
-import { Controller, Get, HttpCode, HttpException, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Page, WebhookDelivery } from '@trackeep/contracts';
-import PgBoss from 'pg-boss';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiException } from '../common/api-exception';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ListDeliveriesQuery } from './webhook-deliveries.dto';
 import { decodeCursor } from '../common/cursor.util';
 import { DELIVERIES_CURSOR_SCOPE, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
-import { WebhookProcessorService } from './webhook-processor.service';
-
-const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;
+import { WebhookReplayService } from './webhook-replay.service';
+import { WEBHOOK_DELIVERY_ID } from './webhook.constants';
 
 /**
  * The webhook inbox as the signed-in user may see it: deliveries of repositories they can read (deliveries
@@ -22,8 +20,7 @@ export class WebhookDeliveriesController {
   constructor(
     private readonly deliveries: WebhookDeliveriesRepository,
     private readonly access: RepoAccessService,
-    private readonly boss: PgBoss,
-    private readonly processor: WebhookProcessorService,
+    private readonly replays: WebhookReplayService,
   ) {}
 
   @Get()
@@ -43,21 +40,15 @@ export class WebhookDeliveriesController {
 
   @Post(':id/replay')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Process a stored delivery again (e.g. one parked as failed)' })
+  @ApiOperation({
+    summary: 'Process a stored delivery again (e.g. one parked as failed), after verifying it again',
+    description:
+      'Admin permission on the repository is required (403; 404 when the repository is not readable). ' +
+      'The stored raw body must pass every intake rule again with the secrets configured now (422 otherwise); ' +
+      'a processed or already queued delivery is refused with 409.',
+  })
   async replay(@CurrentUser() user: SessionUser, @Param('id') id: string): Promise<WebhookDelivery> {
-    if (!DELIVERY_ID.test(id)) throw ApiException.badRequest('id must be an X-GitHub-Delivery value');
-    const delivery = await this.deliveries.findOne(id);
-    const readable = delivery?.repoId ? (await this.access.readableRepoIds(user.id)).includes(delivery.repoId) : false;
-    if (!delivery || !readable) {
-      throw new HttpException({ statusCode: 404, error: 'Not Found', message: `No delivery ${id} for a repository you can read` }, 404);
-    }
-    if (!(await this.deliveries.requeue(id, this.boss))) {
-      throw new HttpException({ statusCode: 409, error: 'Conflict', message: 'The delivery is already queued for processing' }, 409);
-    }
-    this.processor.wake();
-    const requeued = await this.deliveries.findOne(id);
-    if (!requeued) throw new HttpException({ statusCode: 404, error: 'Not Found', message: `No delivery ${id}` }, 404);
-    const { repoId: _repoId, ...updated } = requeued;
-    return updated;
+    if (!WEBHOOK_DELIVERY_ID.test(id)) throw ApiException.badRequest('id must be an X-GitHub-Delivery value');
+    return this.replays.replay(user.id, id);
   }
 }

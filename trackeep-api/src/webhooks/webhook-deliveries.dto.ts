@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, type WebhookDeliveryStatus } from '@trackeep/contracts';
 
-export const DELIVERY_STATUSES: WebhookDeliveryStatus[] = ['pending', 'processing', 'processed', 'ignored', 'failed'];
+export const DELIVERY_STATUSES: WebhookDeliveryStatus[] = ['pending', 'processing', 'processed', 'ignored', 'failed', 'parked'];
 
 /** GET /webhooks/deliveries query. */
 export class ListDeliveriesQuery {

@@ -30,6 +30,18 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/** What a replay needs: the stored bytes and headers to verify again, and the repository it is about. */
+export interface StoredDelivery {
+  deliveryId: string;
+  event: string;
+  status: WebhookDeliveryStatus;
+  repoId: string | null;
+  repoFullName: string | null;
+  hookId: number | null;
+  signature: string | null;
+  body: Buffer | null;
+}
+
 export const DELIVERIES_CURSOR_SCOPE = 'webhook-deliveries';
 
 const SELECT = `
@@ -79,13 +91,43 @@ export class WebhookDeliveriesRepository {
     return rows[0] ? { ...toDelivery(rows[0]), repoId: rows[0].repo_id } : null;
   }
 
-  /** Back to pending with a fresh processing job, in one transaction; false if it is already pending. */
-  async requeue(deliveryId: string, boss: PgBoss): Promise<boolean> {
+  async findStored(deliveryId: string): Promise<StoredDelivery | null> {
+    const rows: Array<{ delivery_id: string; event: string; status: WebhookDeliveryStatus; repo_id: string | null; full_name: string | null; hook_id: string | null; signature: string | null; body: Buffer | null }> =
+      await this.dataSource.query(
+        `SELECT d.delivery_id, d.event, d.status, d.repo_id, COALESCE(r.full_name, d.repo_full_name) AS full_name, d.hook_id, d.signature, d.body
+           FROM webhook_deliveries d LEFT JOIN repositories r ON r.id = d.repo_id WHERE d.delivery_id = $1`,
+        [deliveryId],
+      );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      deliveryId: row.delivery_id,
+      event: row.event,
+      status: row.status,
+      repoId: row.repo_id,
+      repoFullName: row.full_name,
+      hookId: row.hook_id === null ? null : Number(row.hook_id),
+      signature: row.signature,
+      body: row.body,
+    };
+  }
+
+  /** The user's recorded permission on the repository is admin (who may replay its deliveries). */
+  async isAdmin(userId: string, repoId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM repo_access WHERE user_id = $1 AND repo_id = $2 AND permission = 'admin'`, [userId, repoId]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Back to pending with a fresh processing job, in one transaction, only if it still has the status the
+   * replay checks were made against (a concurrent replay or processing makes this false).
+   */
+  async requeue(deliveryId: string, expectedStatus: WebhookDeliveryStatus, boss: PgBoss): Promise<boolean> {
     return inTransaction(this.dataSource, async (client) => {
       const { rowCount } = await client.query(
         `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, last_error = NULL, ignored_reason = NULL, replays = replays + 1
-          WHERE delivery_id = $1 AND status NOT IN ('pending', 'processing')`,
-        [deliveryId],
+          WHERE delivery_id = $1 AND status = $2 AND status IN ('ignored', 'failed', 'parked')`,
+        [deliveryId, expectedStatus],
       );
       if (!rowCount) return false;
       await boss.insert([{ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: [deliveryId] } }], { db: bossDb(client) });

@@ -1,12 +1,9 @@
 import { Logger, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service';
-import { BadSignatureLimiter } from './bad-signature.limiter';
 import { WebhookReceiverService, WebhookRejected } from './webhook-receiver.service';
-import { WEBHOOK_MAX_BODY_BYTES, WEBHOOK_RECEIVER_PATH } from './webhook.constants';
+import { WEBHOOK_DELIVERY_ID, WEBHOOK_EVENT_NAME, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_RECEIVER_PATH } from './webhook.constants';
 
-const EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;
 /** After a 413, this much more is read and thrown away before the connection is cut. */
 const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
 
@@ -19,18 +16,19 @@ function reply(res: Response, statusCode: number, error: string, message: string
 /**
  * POST /api/v1/webhooks/github, as Express middleware ahead of every body parser and of Nest's router.
  *
- * Everything decidable from the headers is decided before a byte of body is read (429, 415, 400, 413 on
+ * Everything decidable from the headers is decided before a byte of body is read (415, 400, 413 on
  * Content-Length). The body is then read as raw bytes — the signature is over exactly these bytes — and the
  * read stops as soon as it passes 25 MB (413; what follows is discarded, and the connection cut if it keeps
- * coming), so an oversized or endless upload is never
- * held in memory. WebhookReceiverService verifies and stores; only then is 202 sent.
+ * coming), so an oversized or endless upload is never held in memory. WebhookReceiverService verifies and
+ * stores; only then is 202 sent. The bad-signature limit is applied only after a signature failed (429 instead
+ * of 401), never before reading: a correctly signed delivery is accepted whatever its source did before.
+ * `req.ip` is the client address as TRUSTED_PROXIES allows it to be known (the socket's peer by default).
  *
  * Why not a Nest controller: this is the one hot, machine-to-machine endpoint. Skipping the router, guards,
  * pipes and the per-request access log roughly halves its CPU cost per delivery; the durable inbox row is the
  * record of every accepted delivery, and rejections are logged here.
  */
 export function createWebhookIntake(
-  limiter: BadSignatureLimiter,
   receiver: WebhookReceiverService,
   metrics: Pick<MetricsService, 'webhookDelivery'>,
   logger = new Logger('WebhookIntake'),
@@ -40,16 +38,11 @@ export function createWebhookIntake(
     const source = req.ip ?? 'unknown';
     const eventHeader = typeof req.headers['x-github-event'] === 'string' ? req.headers['x-github-event'] : 'none';
     const reject = (status: number, error: string, message: string, close = false) => {
-      metrics.webhookDelivery(eventHeader, status === 401 ? 'bad_signature' : 'rejected');
-      if (status !== 401) logger.log(`webhook rejected (${status}): ${message}`);
+      const badSignature = status === 401 || status === 429;
+      metrics.webhookDelivery(eventHeader, badSignature ? 'bad_signature' : 'rejected');
+      if (!badSignature) logger.log(`webhook rejected (${status}): ${message}`);
       reply(res, status, error, message, close);
     };
-
-    const retryAfter = limiter.blockedFor(source);
-    if (retryAfter > 0) {
-      res.setHeader('Retry-After', String(retryAfter));
-      return reject(429, 'Too Many Requests', 'Too many deliveries with a bad signature from this address; try again later', true);
-    }
 
     const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
@@ -68,8 +61,8 @@ export function createWebhookIntake(
       (typeof signature256 === 'string' && signature256) || signatureSha1 ? null : 'X-Hub-Signature-256',
     ].filter((h): h is string => h !== null);
     if (missing.length) return reject(400, 'Bad Request', `Missing header(s): ${missing.join(', ')}`);
-    if (!EVENT_NAME.test(event as string)) return reject(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
-    if (!DELIVERY_ID.test(deliveryId as string)) return reject(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
+    if (!WEBHOOK_EVENT_NAME.test(event as string)) return reject(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
+    if (!WEBHOOK_DELIVERY_ID.test(deliveryId as string)) return reject(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
 
     // Too big: answer at once, then discard (never buffer) what still arrives so the client can read the 413,
     // and cut the connection if it keeps sending.
@@ -123,7 +116,10 @@ export function createWebhookIntake(
           res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }).end(json);
         },
         (err: unknown) => {
-          if (err instanceof WebhookRejected) return reject(err.status, err.error, err.message);
+          if (err instanceof WebhookRejected) {
+            if (err.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+            return reject(err.status, err.error, err.message, err.status === 429);
+          }
           logger.error(`webhook intake failed: ${(err as Error).stack ?? String(err)}`);
           reply(res, 500, 'Internal Server Error', 'An unexpected error occurred');
         },
@@ -139,5 +135,5 @@ export function createWebhookIntake(
 
 /** Mounts the intake on the receiver path; create-app calls this before the other middleware and body parsers. */
 export function mountWebhookIntake(app: INestApplication): void {
-  app.use(WEBHOOK_RECEIVER_PATH, createWebhookIntake(app.get(BadSignatureLimiter), app.get(WebhookReceiverService), app.get(MetricsService)));
+  app.use(WEBHOOK_RECEIVER_PATH, createWebhookIntake(app.get(WebhookReceiverService), app.get(MetricsService)));
 }

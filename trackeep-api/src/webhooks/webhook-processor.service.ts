@@ -11,7 +11,8 @@ import { repeatsLatestBranchEvent } from '../repos/activity-dedupe';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
 import { MalformedPayload, PROCESSED, ignored, int, obj, type ApplyOutcome, type DeliveryRow, type TrackedRepoRef } from './processors/apply-context';
-import { HOOK_EVENTS, REPO_APPLIERS } from './processors/event-appliers';
+import { ACCESS_APPLIERS, HOOK_EVENTS, REPO_APPLIERS } from './processors/event-appliers';
+import { readPayload } from './webhook-payload.util';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
 const BATCH_SIZE = 4;
@@ -32,6 +33,8 @@ export interface ProcessJob {
  * locks its inbox row and skips it unless still pending: a job pg-boss hands out twice, or two replicas racing,
  * still apply it once. A failure rolls everything back, counts an attempt and lets pg-boss retry with backoff;
  * after the last retry the row is parked as `failed` (visible and re-playable through the deliveries API).
+ * A body that cannot be applied at all (text PostgreSQL cannot hold, absurd nesting) or whose writes fail with
+ * a data error is `parked` at once with the reason: retrying could not help, and the stored bytes stay.
  */
 @Injectable()
 export class WebhookProcessorService implements OnApplicationBootstrap {
@@ -39,7 +42,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly workerIds: string[] = [];
   private readonly hookNotedAt = new Map<string, number>();
   /** Deliveries this replica applied or ignored (benchmark and tests). */
-  readonly stats = { processed: 0, ignored: 0, failedAttempts: 0 };
+  readonly stats = { processed: 0, ignored: 0, parked: 0, failedAttempts: 0 };
 
   constructor(
     private readonly env: ApiEnv,
@@ -97,6 +100,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         try {
           await this.process(deliveryId);
         } catch (err) {
+          const reason = dataErrorReason(err);
+          if (reason && (await this.park(deliveryId, reason).catch(() => false))) continue;
           await this.onFailure(job, ids.length === 1, deliveryId, err as Error);
         }
       }
@@ -144,8 +149,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     const notices: string[] = [];
     const result = await inTransaction(this.dataSource, async (client) => {
       // The inbox row (locked) and, in the same round trip, the tracked repository it is about.
-      const { rows } = await client.query<DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }>(
-        `SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.payload, d.received_at, d.status,
+      const { rows } = await client.query<StoredDeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }>(
+        `SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload, d.received_at, d.status,
                 r.id AS tracked_id, r.full_name AS tracked_full_name
            FROM webhook_deliveries d
            LEFT JOIN repositories r ON r.github_host = $2 AND r.github_id = d.repo_github_id
@@ -153,8 +158,16 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
           WHERE d.delivery_id = $1 FOR UPDATE OF d`,
         [deliveryId, this.settings.githubHost],
       );
-      const delivery = rows[0];
-      if (!delivery || delivery.status !== 'pending') return null;
+      const row = rows[0];
+      if (!row || row.status !== 'pending') return null;
+      // Rows stored before raw bodies were kept have only the jsonb copy.
+      const reading = row.body ? readPayload(row.body) : { payload: row.payload ?? {} };
+      if (reading.parkedReason !== undefined) {
+        await this.markParked(client, deliveryId, reading.parkedReason);
+        return { parked: true as const, event: row.event };
+      }
+      const { body: _body, ...rest } = row;
+      const delivery: DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null } = { ...rest, payload: reading.payload };
       const tracked = delivery.tracked_id ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' } : null;
       const { outcome, repoId } = await this.apply(client, delivery, tracked, notices);
       if (outcome.status === 'processed' && repoId && REPO_CHANGING_EVENTS.has(delivery.event)) notices.push(this.bus.repoChangedNotice(repoId));
@@ -170,6 +183,11 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       return { outcome, event: delivery.event, receivedAt: delivery.received_at };
     });
     if (!result) return;
+    if ('parked' in result) {
+      this.stats.parked++;
+      this.metrics.webhookDelivery(result.event, 'parked');
+      return;
+    }
     this.stats[result.outcome.status]++;
     this.metrics.webhookDelivery(result.event, result.outcome.status);
     this.metrics.webhookProcessed(result.event, new Date(result.receivedAt));
@@ -179,6 +197,11 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     if (HOOK_EVENTS.has(delivery.event)) {
       if (delivery.event === 'ping') return this.applyPing(client, delivery);
       return { outcome: ignored('kept for GitHub App support; not applied yet'), repoId: null };
+    }
+    const accessApplier = ACCESS_APPLIERS[delivery.event];
+    if (accessApplier) {
+      const outcome = await accessApplier({ client, delivery, payload: obj(delivery.payload) ?? {}, githubHost: this.settings.githubHost });
+      return { outcome, repoId: repo?.id ?? null };
     }
     const applier = REPO_APPLIERS[delivery.event];
     if (!applier) return { outcome: ignored(`event "${delivery.event}" is not used by Trackeep`), repoId: null };
@@ -224,7 +247,10 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     );
   }
 
-  /** ping: GitHub confirms the hook works; the registration becomes active (and learns its id if it had none). */
+  /**
+   * ping: GitHub confirms the hook works; the registration becomes active (and learns its id if it had none).
+   * A late ping never revives a removed (disabled) registration.
+   */
   private async applyPing(client: PoolClient, delivery: DeliveryRow): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     const payload = obj(delivery.payload) ?? {};
     const hookId = int(payload['hook_id']) ?? int(obj(payload['hook'])?.['id']) ?? (delivery.hook_id ? Number(delivery.hook_id) : null);
@@ -232,12 +258,32 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       `UPDATE webhook_registrations w SET status = 'active', last_ping_at = now(), last_delivery_at = now(), last_error = NULL,
               last_error_at = NULL, hook_id = COALESCE(w.hook_id, $1), updated_at = now()
          FROM repositories r
-        WHERE r.id = w.repo_id AND (w.hook_id = $1 OR (w.hook_id IS NULL AND r.github_host = $2 AND r.github_id = $3))
+        WHERE r.id = w.repo_id AND w.status IN ('pending', 'active', 'failing')
+          AND (w.hook_id = $1 OR (w.hook_id IS NULL AND w.status = 'pending' AND r.github_host = $2 AND r.github_id = $3))
         RETURNING w.repo_id`,
       [hookId, this.settings.githubHost, delivery.repo_github_id],
     );
     if (!rows[0]) return { outcome: ignored('ping from a hook Trackeep did not register'), repoId: null };
     return { outcome: PROCESSED, repoId: rows[0].repo_id };
+  }
+
+  /** Parks a pending delivery that failed with a data error (its own transaction was rolled back). */
+  private async park(deliveryId: string, reason: string): Promise<boolean> {
+    const parked = await inTransaction(this.dataSource, (client) => this.markParked(client, deliveryId, reason));
+    if (parked) {
+      this.stats.parked++;
+      this.logger.warn(`webhook delivery ${deliveryId} parked: ${reason}`);
+    }
+    return parked;
+  }
+
+  private async markParked(client: PoolClient, deliveryId: string, reason: string): Promise<boolean> {
+    const { rowCount } = await client.query(
+      `UPDATE webhook_deliveries SET status = 'parked', last_error = $2, attempts = attempts + 1, processed_at = now()
+        WHERE delivery_id = $1 AND status = 'pending'`,
+      [deliveryId, reason.slice(0, MAX_ERROR_LENGTH)],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   private async recordFailure(deliveryId: string, message: string, final: boolean): Promise<void> {
@@ -265,4 +311,17 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       [this.env.WEBHOOK_RETENTION_DAYS],
     );
   }
+}
+
+/** An inbox row as stored: the raw body (null for rows written before it was kept) and the legacy jsonb copy. */
+type StoredDeliveryRow = Omit<DeliveryRow, 'payload'> & { body: Buffer | null; payload: Record<string, unknown> | null };
+
+/**
+ * PostgreSQL's data errors (class 22: text it cannot hold, values out of range) and stack depth: the same
+ * payload fails the same way on every retry, so it is parked at once with the reason.
+ */
+function dataErrorReason(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('22') || code === '54001')) return null;
+  return `PostgreSQL could not store what the payload holds (${code}: ${(err as Error).message}); kept byte-exact, not applied`;
 }

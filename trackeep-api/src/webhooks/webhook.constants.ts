@@ -9,6 +9,8 @@ export const WEBHOOK_PROCESS_QUEUE = 'webhook-process';
 /** pg-boss queue registering / removing repository hooks ({ repoId, userId } / { repoId }). */
 export const WEBHOOK_REGISTER_QUEUE = 'webhook-register';
 export const WEBHOOK_UNREGISTER_QUEUE = 'webhook-unregister';
+/** pg-boss queue of the periodic comparison of registered hooks with GitHub's (scheduled, no data). */
+export const WEBHOOK_CHECK_QUEUE = 'webhook-check';
 
 /** The events Trackeep subscribes a repository hook to (those it applies; ping comes by itself). */
 export const SUBSCRIBED_EVENTS = [
@@ -22,4 +24,9 @@ export const SUBSCRIBED_EVENTS = [
   'watch',
   'fork',
   'issues',
+  'member',
 ] as const;
+
+/** The shapes GitHub's X-GitHub-Event and X-GitHub-Delivery headers have (checked at intake and on replay). */
+export const WEBHOOK_EVENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+export const WEBHOOK_DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,99}$/;

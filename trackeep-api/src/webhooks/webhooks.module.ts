@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { EventsModule } from '../events/events.module';
 import { GithubModule } from '../github/github.module';
 import { JobQueueModule } from '../jobs/job-queue.module';
@@ -10,6 +11,8 @@ import { WebhookDeliveriesController } from './webhook-deliveries.controller';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookProcessorService } from './webhook-processor.service';
 import { WebhookReceiverService } from './webhook-receiver.service';
+import { WebhookReplayService } from './webhook-replay.service';
+import { WebhookRegistrationRepository } from './webhook-registration.repository';
 import { WebhookRegistrationService } from './webhook-registration.service';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
 import { WebhookSignatureService } from './webhook-signature.service';
@@ -20,7 +23,7 @@ import { WebhookSignatureService } from './webhook-signature.service';
  * middleware that create-app mounts (mountWebhookIntake) ahead of the other middleware and body parsers.
  */
 @Module({
-  imports: [AuthModule, GithubModule, ReposModule, EventsModule, JobQueueModule],
+  imports: [AuthModule, GithubModule, ReposModule, EventsModule, JobQueueModule, RateLimitModule],
   controllers: [WebhookDeliveriesController],
   providers: [
     BadSignatureLimiter,
@@ -30,6 +33,8 @@ import { WebhookSignatureService } from './webhook-signature.service';
     WebhookReceiverService,
     WebhookProcessorService,
     WebhookDeliveriesRepository,
+    WebhookReplayService,
+    WebhookRegistrationRepository,
     WebhookRegistrationService,
   ],
   exports: [WebhookRegistrationService],

@@ -287,7 +287,8 @@ export interface SyncTriggerResult {
   alreadyQueued: number;
 }
 
-export type WebhookDeliveryStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed';
+/** `failed`: processing kept failing and the retries ran out; `parked`: stored byte-exact but cannot be applied (`lastError` says why). */
+export type WebhookDeliveryStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed' | 'parked';
 
 export interface WebhookDelivery {
   id: string;
@@ -298,6 +299,7 @@ export interface WebhookDelivery {
   receivedAt: IsoDateTime;
   status: WebhookDeliveryStatus;
   attempts: number;
+  /** The last processing error; for a `parked` delivery, the reason it cannot be applied. */
   lastError: string | null;
   /** Why a stored delivery was not applied (e.g. "repository is not tracked by Trackeep"). */
   ignoredReason: string | null;
