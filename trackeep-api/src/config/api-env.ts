@@ -75,6 +75,10 @@ export class ApiEnv {
   @ToInt() @IsInt() @Min(1) @Max(300)
   SSE_HEARTBEAT_SECONDS = 15;
 
+  /** A person's read access to a repository is re-checked with their own token when older than this, as they use it. */
+  @ToInt() @IsInt() @Min(1) @Max(3600)
+  ACCESS_RECHECK_SECONDS = 60;
+
   // --- Sign-in, sessions, GitHub (issue #5). Secrets are required in production mode (TRACKEEP_MODE=production,
   // NODE_ENV other than test) and never generated there; elsewhere a missing one is generated per process.
 

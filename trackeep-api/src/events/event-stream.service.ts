@@ -13,8 +13,11 @@ import { EventBus, type LiveEnvelope } from './event-bus.service';
 const RESUME_LIMIT = 1000;
 /** A client that lets this much unsent data pile up is too slow to follow the stream; it is dropped. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
-/** What a user may see is re-read at least this often, so lost access stops the stream's events. */
-const ACCESS_TTL_MS = 15_000;
+/**
+ * What a user may see is re-read at least this often (and at most every ACCESS_RECHECK_SECONDS), in the
+ * background for each user with open streams, so lost access stops the stream's events without a reconnect.
+ */
+const ACCESS_TTL_MS = 5_000;
 /** How long repository changes are gathered before each user gets one `repo_changed` per repository. */
 const REPO_CHANGE_COALESCE_MS = 200;
 /** An event for a repo not (yet) in the cached set triggers a re-read, at most this often. */
@@ -38,6 +41,8 @@ interface UserStreams {
   clients: Set<StreamClient>;
   readable: Set<string>;
   loadedAt: number;
+  /** A background re-read of `readable` is under way. */
+  refreshing: boolean;
   /** Serialises deliveries per user so events keep their order while access is re-read. */
   chain: Promise<void>;
 }
@@ -56,6 +61,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private repoFlush: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private sessionCheck: NodeJS.Timeout | null = null;
+  private accessCheck: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly env: ApiEnv,
@@ -73,6 +79,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribeRepos = this.bus.subscribeRepoChanges((repoId) => this.repoChanged(repoId));
     this.heartbeat = setInterval(() => this.beat(), this.env.SSE_HEARTBEAT_SECONDS * 1000).unref();
     this.sessionCheck = setInterval(() => void this.endStreamsOfEndedSessions(), SESSION_CHECK_MS).unref();
+    this.accessCheck = setInterval(() => this.refreshAllAccess(), this.accessTtlMs).unref();
   }
 
   onModuleDestroy(): void {
@@ -81,6 +88,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     if (this.repoFlush) clearTimeout(this.repoFlush);
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.sessionCheck) clearInterval(this.sessionCheck);
+    if (this.accessCheck) clearInterval(this.accessCheck);
     for (const user of this.users.values()) for (const client of user.clients) client.res.end();
     this.users.clear();
   }
@@ -127,7 +135,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private userStreams(userId: string): UserStreams {
     let user = this.users.get(userId);
     if (!user) {
-      user = { userId, clients: new Set(), readable: new Set(), loadedAt: 0, chain: Promise.resolve() };
+      user = { userId, clients: new Set(), readable: new Set(), loadedAt: 0, refreshing: false, chain: Promise.resolve() };
       this.users.set(userId, user);
     }
     return user;
@@ -150,7 +158,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   /** `repo_changed` carries the repository as this user sees it (their list entry), so it is read per user. */
   private async deliverRepo(user: UserStreams, repoId: string): Promise<void> {
-    if (Date.now() - user.loadedAt > ACCESS_TTL_MS) await this.refreshAccess(user);
+    if (Date.now() - user.loadedAt > this.accessTtlMs) await this.refreshAccess(user);
     if (!user.readable.has(repoId) || user.clients.size === 0) return;
     const repo = await this.repos.findTracked(user.userId, repoId);
     if (repo) await this.deliver(user, { repoId, event: { type: 'repo_changed', repo } });
@@ -164,7 +172,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   private async deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> {
     const age = Date.now() - user.loadedAt;
-    if (age > ACCESS_TTL_MS || (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS)) await this.refreshAccess(user);
+    if (age > this.accessTtlMs || (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS)) await this.refreshAccess(user);
     if (!user.readable.has(envelope.repoId)) return;
     for (const client of user.clients) {
       if (client.backlog) client.backlog.push(envelope);
@@ -172,10 +180,28 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  private get accessTtlMs(): number {
+    return Math.min(ACCESS_TTL_MS, this.env.ACCESS_RECHECK_SECONDS * 1000);
+  }
+
+  /** Re-reads (and, when too old, re-checks with GitHub) the access of every user with open streams. */
+  private refreshAllAccess(): void {
+    for (const user of this.users.values()) {
+      if (user.refreshing || Date.now() - user.loadedAt < this.accessTtlMs) continue;
+      user.refreshing = true;
+      this.refreshAccess(user)
+        .catch((err: Error) => this.logger.warn(`event stream access refresh failed: ${err.message}`))
+        .finally(() => (user.refreshing = false));
+    }
+  }
+
   private async refreshAccess(user: UserStreams): Promise<void> {
-    const ids = await this.access.readableRepoIds(user.userId);
+    const startedAt = Date.now();
+    // A stream cannot answer 401: repositories whose check needs a dead token are left out instead.
+    const ids = await this.access.readableRepoIds(user.userId, { onReauth: 'hide' });
+    if (startedAt < user.loadedAt) return; // a newer read finished first
     user.readable = new Set(ids);
-    user.loadedAt = Date.now();
+    user.loadedAt = startedAt;
   }
 
   private write(user: UserStreams, client: StreamClient, envelope: LiveEnvelope): void {

@@ -3,68 +3,130 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { RepoPermission } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
+import { GithubReauthRequiredException } from '../github/github-reauth-required.exception';
+import { RepoAccessCheckService, type AccessTarget, type AccessVerdict } from './repo-access-check.service';
+import { RepoAccessRepository, type AccessRow } from './repo-access.repository';
 import { RepositoryEntity, type RepositoryRow } from './repository.entity';
+
+export { highestPermission } from './repo-permission.util';
+
+/** A person waits at most this long for GitHub's answer; a slower check finishes in the background. */
+const CHECK_WAIT_MS = 5_000;
+/** Stale repositories asked about per list request (the oldest first); the rest on the following requests. */
+const CHECKS_PER_LIST = 50;
+
+export interface ReadableOptions {
+  /**
+   * What a dead GitHub token (401) means: `throw` answers 401 github_reauth_required (a person's request);
+   * `hide` leaves the repositories whose check needed the token out (a live stream, which cannot answer 401).
+   */
+  onReauth?: 'throw' | 'hide';
+}
 
 /**
  * The single answer to "may this user see this repository's data?": the user tracks it AND GitHub granted
- * them access when last checked (a repo_access row, written at track time and by every sync). Every repo data
- * endpoint goes through here; anything else is reported as "not found" so existence never leaks.
+ * them access when last checked (a repo_access row, written at track time and by every sync). An answer older
+ * than ACCESS_RECHECK_SECONDS about a private repository is asked again, with the user's own token, when it
+ * is used. Every repo data endpoint goes through here; anything else is reported as "not found" so existence
+ * never leaks.
  */
 @Injectable()
 export class RepoAccessService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: RepoAccessRepository,
+    private readonly checks: RepoAccessCheckService,
+  ) {}
 
-  /** The repository `owner/name` if the user may read it; otherwise 404 `repo_not_found`. */
-  async findReadable(userId: string, owner: string, name: string): Promise<RepositoryRow> {
-    const repo = await this.dataSource
+  /**
+   * The repository `owner/name` if the user may read it; otherwise 404 `repo_not_found`. `fresh` asks GitHub
+   * whatever the age of the last answer (before work is started on the user's behalf).
+   */
+  async findReadable(
+    userId: string,
+    owner: string,
+    name: string,
+    options: { fresh?: boolean } = {},
+  ): Promise<RepositoryRow> {
+    const { entities, raw } = await this.dataSource
       .getRepository(RepositoryEntity)
       .createQueryBuilder('r')
       .innerJoin('tracked_repos', 't', 't.repo_id = r.id AND t.user_id = :userId', { userId })
       .innerJoin('repo_access', 'a', 'a.repo_id = r.id AND a.user_id = :userId', { userId })
       .innerJoin('users', 'u', 'u.id = :userId AND u.github_host = r.github_host', { userId })
+      .addSelect('a.checked_at', 'access_checked_at')
       .where('lower(r.full_name) = lower(:fullName)', { fullName: `${owner}/${name}` })
-      .getOne();
+      .getRawAndEntities<{ access_checked_at: Date }>();
+    const repo = entities[0];
     if (!repo) throw ApiException.repoNotFound(owner, name);
+    const row = { visibility: repo.visibility, checkedAt: new Date(raw[0]?.access_checked_at ?? 0) };
+    if (options.fresh ? repo.visibility !== 'public' : this.checks.isStale(row)) {
+      const verdict = await this.verdictOf(
+        userId,
+        { repoId: repo.id, fullName: repo.fullName },
+        options.fresh === true,
+      );
+      if (verdict === 'revoked') throw ApiException.repoNotFound(owner, name);
+      if (verdict === 'reauth') throw new GithubReauthRequiredException(userId);
+    }
     return repo;
   }
 
   /** Same rule by id (e.g. for filtering live events). */
-  async canRead(userId: string, repoId: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `SELECT 1 FROM tracked_repos t JOIN repo_access a ON a.user_id = t.user_id AND a.repo_id = t.repo_id
-       WHERE t.user_id = $1 AND t.repo_id = $2`,
-      [userId, repoId],
-    )) as unknown[];
-    return rows.length > 0;
+  async canRead(userId: string, repoId: string, options: ReadableOptions = {}): Promise<boolean> {
+    return (await this.readable(userId, [repoId], options)).length > 0;
   }
 
   /** Ids of every repository whose data the user may read. */
-  async readableRepoIds(userId: string): Promise<string[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT t.repo_id FROM tracked_repos t JOIN repo_access a ON a.user_id = t.user_id AND a.repo_id = t.repo_id
-       WHERE t.user_id = $1`,
-      [userId],
-    )) as Array<{ repo_id: string }>;
-    return rows.map((r) => r.repo_id);
+  async readableRepoIds(userId: string, options: ReadableOptions = {}): Promise<string[]> {
+    return (await this.readable(userId, undefined, options)).map((r) => r.repoId);
   }
 
   /** Records what GitHub said just now: the user has `permission` on the repo (track time and every sync). */
-  async recordAccess(userId: string, repoId: string, permission: RepoPermission): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO repo_access (user_id, repo_id, permission, checked_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (user_id, repo_id) DO UPDATE SET permission = EXCLUDED.permission, checked_at = now()`,
-      [userId, repoId, permission],
-    );
+  recordAccess(userId: string, repoId: string, permission: RepoPermission): Promise<void> {
+    return this.store.record(userId, repoId, permission);
   }
 
   /** GitHub said 404/403 for this user: they lose visibility of the repo's data at once (tracking stays). */
-  async revokeAccess(userId: string, repoId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM repo_access WHERE user_id = $1 AND repo_id = $2`, [userId, repoId]);
+  revokeAccess(userId: string, repoId: string): Promise<void> {
+    return this.store.revoke(userId, repoId);
   }
-}
 
-/** GitHub's `permissions` object (REST) → the highest permission it grants; public repos default to pull. */
-export function highestPermission(permissions: Partial<Record<RepoPermission, boolean>> | undefined): RepoPermission {
-  for (const p of ['admin', 'maintain', 'push', 'triage', 'pull'] as const) if (permissions?.[p]) return p;
-  return 'pull';
+  private async readable(
+    userId: string,
+    repoIds: string[] | undefined,
+    options: ReadableOptions,
+  ): Promise<AccessRow[]> {
+    const rows = await this.store.readable(userId, repoIds);
+    const now = Date.now();
+    const stale = rows
+      .filter((r) => this.checks.isStale(r, now))
+      .sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime())
+      .slice(0, CHECKS_PER_LIST);
+    if (!stale.length) return rows;
+    const verdicts = await Promise.all(
+      stale.map(async (r) => [r.repoId, await this.verdictOf(userId, r, false)] as const),
+    );
+    const dropped = new Set<string>();
+    for (const [repoId, verdict] of verdicts) {
+      if (verdict === 'revoked') dropped.add(repoId);
+      if (verdict === 'reauth') {
+        if (options.onReauth !== 'hide') throw new GithubReauthRequiredException(userId);
+        dropped.add(repoId);
+      }
+    }
+    return rows.filter((r) => !dropped.has(r.repoId));
+  }
+
+  /** GitHub's answer, or `inconclusive` when it takes longer than a person should wait (the check goes on). */
+  private verdictOf(userId: string, target: AccessTarget, force: boolean): Promise<AccessVerdict> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<AccessVerdict>((resolve) => {
+      timer = setTimeout(() => resolve('inconclusive'), CHECK_WAIT_MS);
+      timer.unref();
+    });
+    return Promise.race([this.checks.check(userId, target, { force }), waited]).finally(() =>
+      clearTimeout(timer),
+    );
+  }
 }

@@ -6,6 +6,8 @@ import { BranchEntity } from './branch.entity';
 import { BranchCommitEntity, CommitEntity } from './commit.entity';
 import { PullRequestEntity } from './pull-request.entity';
 import { RepoAccessEntity } from './repo-access.entity';
+import { RepoAccessCheckService } from './repo-access-check.service';
+import { RepoAccessRepository } from './repo-access.repository';
 import { RepoAccessService } from './repo-access.service';
 import { RepoDataService } from './repo-data.service';
 import { RepoStatsSnapshotEntity } from './repo-stats-snapshot.entity';
@@ -35,7 +37,7 @@ export const REPO_ENTITIES = [
 @Module({
   imports: [TypeOrmModule.forFeature(REPO_ENTITIES), GithubModule],
   controllers: [ReposController],
-  providers: [RepoAccessService, RepoDataService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
+  providers: [RepoAccessRepository, RepoAccessCheckService, RepoAccessService, RepoDataService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
   exports: [TypeOrmModule, RepoAccessService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
 })
 export class ReposModule {}

@@ -120,7 +120,8 @@ export class ReposService {
   }
 
   /** The user's tracked repositories they can still read, with latest stats and sync/webhook state. */
-  list(userId: string): Promise<TrackedRepo[]> {
+  async list(userId: string): Promise<TrackedRepo[]> {
+    await this.access.readableRepoIds(userId); // asks GitHub again about answers that are too old
     return this.trackedRepos(userId);
   }
 

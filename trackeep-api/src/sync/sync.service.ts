@@ -22,8 +22,12 @@ export class SyncService {
     private readonly rateLimits: GithubRateLimitService,
   ) {}
 
+  /**
+   * The sync itself may run with another tracker's token, so the requester's own access is asked of GitHub
+   * first, whatever the age of the last answer: someone removed from the repository gets 404, not a sync.
+   */
   async syncRepo(user: SessionUser, owner: string, name: string): Promise<SyncTriggerResult> {
-    const repo = await this.access.findReadable(user.id, owner, name);
+    const repo = await this.access.findReadable(user.id, owner, name, { fresh: true });
     return this.trigger(user, [repo.id], 'manual');
   }
 

@@ -1,6 +1,7 @@
 import type { Applier } from './apply-context';
 import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
+import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
 import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
 
 /** Events applied to a tracked repository's data. */
@@ -10,7 +11,11 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
   pull_request_review: applyPullRequestReview,
   create: applyRefChange,
   delete: applyRefChange,
-  repository: applyRepositoryChange,
+  repository: async (ctx) => {
+    const outcome = await applyRepositoryChange(ctx);
+    await applyRepositoryAccess(ctx);
+    return outcome;
+  },
   star: applyRepositoryCounters,
   watch: applyRepositoryCounters,
   fork: applyRepositoryCounters,
@@ -20,5 +25,17 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
 /** Events about hooks and installations, handled without a tracked repository. */
 export const HOOK_EVENTS = new Set(['ping', 'installation', 'installation_repositories']);
 
+/** Events that take access away, applied whether or not they name a tracked repository (organization hooks). */
+export const ACCESS_APPLIERS: Readonly<Record<string, AccessApplier>> = {
+  member: applyAccessChange,
+  membership: applyAccessChange,
+  organization: applyAccessChange,
+  team: applyAccessChange,
+};
+
 /** Every event that gets a processing job; all others are stored as ignored on arrival. */
-export const APPLIED_EVENTS: ReadonlySet<string> = new Set([...Object.keys(REPO_APPLIERS), ...HOOK_EVENTS]);
+export const APPLIED_EVENTS: ReadonlySet<string> = new Set([
+  ...Object.keys(REPO_APPLIERS),
+  ...Object.keys(ACCESS_APPLIERS),
+  ...HOOK_EVENTS,
+]);

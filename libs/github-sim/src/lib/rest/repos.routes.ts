@@ -218,6 +218,16 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     return repo;
   };
 
+  // Admins remove collaborators; anyone may remove themselves (GitHub's "leave this repository").
+  api.delete('/repos/:owner/:repo/collaborators/:username', '/repos/{owner}/{repo}/collaborators/{username}', async (r) => {
+    const self = r.params['username']?.toLowerCase() === (r.viewerId === null ? null : w.users.get(r.viewerId)?.login.toLowerCase());
+    const repo = repoFromPath(w, r, self ? 'pull' : 'admin');
+    if (!hasScope(r.scopes, 'repo') && !(hasScope(r.scopes, 'public_repo') && !repo.private)) throw new SimError(403, 'Resource not accessible by integration');
+    if (!w.user(r.params['username'] ?? '')) throw notFound();
+    await w.removeCollaborator({ owner: w.ownerLogin(repo), repo: repo.name, login: r.params['username'] as string, senderId: r.viewerId as number });
+    return { status: 204 };
+  }, { auth: 'required', acceptedScopes: ['repo'] });
+
   api.get('/repos/:owner/:repo/hooks', '/repos/{owner}/{repo}/hooks', (r) => {
     const repo = adminRepo(r, false);
     return pageOf(r, repo.hooks, (h) => hook(r.urls, w.fullName(repo), h));

@@ -773,6 +773,19 @@ export class SimWorld implements WorldStore {
     }
   }
 
+  /**
+   * Removes a direct collaborator, as GitHub's `DELETE /repos/{owner}/{repo}/collaborators/{username}` does:
+   * access through an organization or team stays; the `member` webhook (removed) goes out if they were one.
+   */
+  async removeCollaborator(input: RepoRef & { login: string; senderId: number }): Promise<boolean> {
+    const repo = this.requireRepo(input);
+    const user = this.requireUser(input.login);
+    if (!repo.collaborators.delete(user.id)) return false;
+    this.feed(repo, 'MemberEvent', input.senderId, { action: 'removed', memberId: user.id });
+    await this.emit({ type: 'member', repo, senderId: input.senderId, action: 'removed', memberId: user.id });
+    return true;
+  }
+
   async grantAccess(input: RepoRef & { login: string; permission?: RepoPermission; sender?: string }): Promise<void> {
     const repo = this.requireRepo(input);
     const user = this.requireUser(input.login);
