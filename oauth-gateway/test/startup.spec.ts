@@ -36,6 +36,25 @@ const CLIENT = JSON.stringify([
   },
 ]);
 
+/** Every line is either the one JSON log line or a plain "oauth-gateway: …" line: no colour, no stack frame. */
+function expectCleanStartupFailure(result: { stdout: string; stderr: string }) {
+  const lines = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim() !== '');
+  for (const line of lines) {
+    expect(line).not.toContain('\u001b[');
+    expect(line).not.toMatch(/^\s+at /);
+    if (!line.startsWith('{')) expect(line).toMatch(/^oauth-gateway: /);
+  }
+  const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(json).toHaveLength(1);
+  expect(json[0]).toMatchObject({
+    level: 60,
+    name: 'oauth-gateway',
+    msg: expect.stringMatching(/^cannot start/),
+  });
+  expect(result.stderr).toMatch(/^oauth-gateway: cannot start/);
+  return json[0] as Record<string, unknown>;
+}
+
 describe('gateway start-up (real entry point)', () => {
   it('stops before listening with exit code 78 and one line per bad variable', () => {
     const result = runGateway({
@@ -54,6 +73,43 @@ describe('gateway start-up (real entry point)', () => {
       expect.stringMatching(/^oauth-gateway: GITHUB_CLIENT_SECRET: expected .*found nothing \(unset\)$/),
     );
     expect(result.stdout).not.toMatch(/successfully started/);
+    expect(expectCleanStartupFailure(result)['problems']).toEqual(lines.slice(1).map((l) => l.slice(15)));
+  });
+
+  it('reports a broken keys file or an unreadable clients file as one JSON line and the plain lines, no stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gw-start-'));
+    try {
+      const env = {
+        SERVICE_DOMAIN: 'https://gateway.example.com',
+        DATABASE_URL: 'postgres://127.0.0.1:1/none',
+        GITHUB_CLIENT_ID: 'id',
+        GITHUB_CLIENT_SECRET: 'secret',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+      };
+      const brokenKeys = join(dir, 'keys.json');
+      writeFileSync(brokenKeys, '{"keys": [');
+      const badKeys = runGateway({ ...env, GATEWAY_CLIENTS: CLIENT, GATEWAY_SIGNING_KEYS_FILE: brokenKeys });
+      expect(badKeys.status).toBe(78);
+      expect(expectCleanStartupFailure(badKeys)['problems']).toEqual([
+        expect.stringMatching(/^GATEWAY_SIGNING_KEYS_FILE: cannot use ".*keys.json": not valid JSON/),
+      ]);
+
+      const goodKeys = join(dir, 'good-keys.json');
+      const key = await generateSigningJwk();
+      writeSigningKeysFile(goodKeys, { signing_kid: key.kid, keys: [key] });
+      // A directory where the file should be: unreadable as a file, whoever runs the test.
+      const badClients = runGateway({
+        ...env,
+        GATEWAY_CLIENTS_FILE: dir,
+        GATEWAY_SIGNING_KEYS_FILE: goodKeys,
+      });
+      expect(badClients.status).toBe(78);
+      expect(expectCleanStartupFailure(badClients)['problems']).toEqual([
+        expect.stringMatching(/^GATEWAY_CLIENTS_FILE: EISDIR/),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('also exits 78 for problems found while loading the clients file, naming the client and the rule', async () => {
@@ -74,6 +130,7 @@ describe('gateway start-up (real entry point)', () => {
       DATABASE_URL: 'postgres://127.0.0.1:1/none',
       GITHUB_CLIENT_ID: 'id',
       GITHUB_CLIENT_SECRET: 'secret',
+      METRICS_TOKEN: 'metrics-token-0123456789',
       GATEWAY_CLIENTS: clients,
       GATEWAY_SIGNING_KEYS_FILE: keysFile,
     });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { installGracefulShutdown, parseEnvOrExit } from '@trackeep/server-core';
+import { exitOnStartupFailure, installGracefulShutdown, parseEnvOrExit } from '@trackeep/server-core';
 import { ApiEnv } from './config/api-env';
 
 async function bootstrap() {
@@ -18,7 +18,5 @@ async function bootstrap() {
   });
 }
 
-bootstrap().catch((err: Error) => {
-  process.stderr.write(`trackeep-api: failed to start: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+// One JSON line and the plain "cannot start" line, never a stack.
+bootstrap().catch((err: unknown) => exitOnStartupFailure('trackeep-api', err));

@@ -21,7 +21,7 @@ function problems(env: Record<string, string>): string[] {
 describe('sign-in configuration', () => {
   it('in production mode requires the gateway client, JWT secret and token keys, saying what to set', () => {
     const found = problems({ ...DB, TRACKEEP_MODE: 'production', NODE_ENV: 'production' });
-    for (const name of ['GATEWAY_URL', 'GATEWAY_CLIENT_ID', 'GATEWAY_CLIENT_SECRET', 'JWT_SECRET', 'TOKEN_ENCRYPTION_KEYS']) {
+    for (const name of ['GATEWAY_URL', 'GATEWAY_CLIENT_ID', 'GATEWAY_CLIENT_SECRET', 'JWT_SECRET', 'TOKEN_ENCRYPTION_KEYS', 'METRICS_TOKEN']) {
       expect(found).toContainEqual(expect.stringMatching(new RegExp(`^${name}: expected .*required in production mode.*found nothing \\(unset\\)$`)));
     }
   });
@@ -37,6 +37,7 @@ describe('sign-in configuration', () => {
       GATEWAY_CLIENT_SECRET: randomBytes(32).toString('base64url'),
       JWT_SECRET: randomBytes(48).toString('base64url'),
       TOKEN_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')},v2:${randomBytes(32).toString('base64')}`,
+      METRICS_TOKEN: randomBytes(24).toString('hex'),
       GITHUB_WEB_URL: 'https://ghe.example.com',
       GITHUB_API_URL: 'https://ghe.example.com/api/v3',
       CORS_ALLOWED_ORIGINS: 'https://admin.example.com, https://other.example.com',
@@ -62,6 +63,10 @@ describe('sign-in configuration', () => {
     const [line] = problems({ ...DB, TRACKEEP_MODE: 'demo', TOKEN_ENCRYPTION_KEYS: `v1:${secret}` });
     expect(line).toMatch(/^TOKEN_ENCRYPTION_KEYS: expected comma-separated <version>:<base64 of 32 random bytes>.*hidden\)$/);
     expect(line).not.toContain(secret);
+  });
+
+  it('leaves /metrics open in demo mode when METRICS_TOKEN is unset', () => {
+    expect(parseEnv(ApiEnv, { ...DB, TRACKEEP_MODE: 'demo' }).METRICS_TOKEN).toBeUndefined();
   });
 
   it('outside production mode generates a missing JWT secret and token key for the process, and says so', () => {

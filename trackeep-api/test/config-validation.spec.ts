@@ -25,6 +25,20 @@ describe('API start-up configuration check', () => {
     expect(result.stdout).not.toMatch(/listening/i);
   });
 
+  it('says it once as a JSON log line on stdout and in plain lines on stderr, without colour or stack', () => {
+    const result = startApi({ PORT: 'eighty' });
+    expect(result.status).toBe(78);
+    const stdout = result.stdout.trim().split('\n');
+    expect(stdout).toHaveLength(1);
+    const entry = JSON.parse(stdout[0] as string) as { level: number; name: string; msg: string; problems: string[] };
+    expect(entry).toMatchObject({ level: 60, name: 'trackeep-api', msg: 'cannot start: the configuration is invalid' });
+    expect(entry.problems).toContainEqual(expect.stringMatching(/^PORT: expected an integer number/));
+    for (const line of result.stderr.trim().split('\n')) {
+      expect(line).toMatch(/^trackeep-api: /);
+      expect(line).not.toContain('\u001b[');
+    }
+  });
+
   it('never prints the value of a secret it rejects', () => {
     const result = startApi({ DATABASE_URL: 'mysql://user:hunter2@db/x', JWT_SECRET: 'hunter2' });
     expect(result.status).toBe(78);

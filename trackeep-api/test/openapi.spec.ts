@@ -1,6 +1,21 @@
  
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
+
+/** A complete production-mode configuration (every required secret set). */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  TRACKEEP_MODE: 'production',
+  FRONTEND_URL: 'https://trackeep.example.com',
+  GATEWAY_URL: 'https://auth.example.com',
+  GATEWAY_CLIENT_ID: 'trackeep',
+  GATEWAY_CLIENT_SECRET: randomBytes(32).toString('hex'),
+  JWT_SECRET: randomBytes(32).toString('hex'),
+  TOKEN_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
+  METRICS_TOKEN: randomBytes(24).toString('hex'),
+  SYNC_ENABLED: 'false',
+};
 
 describe('OpenAPI document', () => {
   let t: TestApp;
@@ -45,5 +60,27 @@ describe('OpenAPI document', () => {
   it('serves Swagger UI at /api/docs without a session', async () => {
     const res = await request(t.app.getHttpServer()).get('/api/docs').redirects(1).expect(200);
     expect(res.text).toMatch(/swagger/i);
+  });
+});
+
+describe('OpenAPI document in production mode', () => {
+  it('is not served without API_DOCS (no public map of the API)', async () => {
+    const t = await createTestApp(PRODUCTION);
+    try {
+      await request(t.app.getHttpServer()).get('/api/docs').redirects(1).expect(404);
+      await request(t.app.getHttpServer()).get('/api/docs.json').expect(404);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is served with API_DOCS=true', async () => {
+    const t = await createTestApp({ ...PRODUCTION, API_DOCS: 'true' });
+    try {
+      await request(t.app.getHttpServer()).get('/api/docs.json').expect(200);
+      expect((await request(t.app.getHttpServer()).get('/api/docs').redirects(1).expect(200)).text).toMatch(/swagger/i);
+    } finally {
+      await t.close();
+    }
   });
 });

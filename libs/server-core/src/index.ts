@@ -5,4 +5,5 @@ export * from './lib/logging/logger.module';
 export * from './lib/health/migrations.health';
 export * from './lib/metrics/http-metrics';
 export * from './lib/lifecycle/graceful-shutdown';
+export * from './lib/lifecycle/startup-failure';
 export * from './lib/database/database-unavailable';

@@ -16,10 +16,13 @@ export async function createApp(env: GatewayEnv, options: AppModuleOptions = {})
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), {
     bufferLogs: true,
     bodyParser: false,
-    // Throw start-up errors (bad clients or keys file) to main.ts instead of aborting the process.
+    // Throw start-up errors (bad clients or keys file) to main.ts instead of aborting the process, and keep
+    // Nest's buffered start-up lines (coloured, with a stack) unprinted when that happens: main.ts reports it.
     abortOnError: false,
+    autoFlushLogs: false,
   });
   app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
   app.set('trust proxy', trustProxy(env.TRUST_PROXY));
   app.set('query parser', 'simple');
   app.disable('x-powered-by');

@@ -8,6 +8,7 @@ const base = {
   SERVICE_DOMAIN: 'https://auth.example.com',
   GATEWAY_CLIENTS_FILE: '/etc/gw/clients.json',
   GATEWAY_SIGNING_KEYS_FILE: '/etc/gw/keys.json',
+  METRICS_TOKEN: 'metrics-token-0123456789',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -23,6 +24,15 @@ function problems(env: Record<string, string>): string[] {
 describe(parseGatewayEnv.name, () => {
   it('accepts a production configuration', () => {
     expect(problems(base)).toEqual([]);
+  });
+
+  it('requires METRICS_TOKEN outside dev mode, so /metrics is never public in production', () => {
+    const { METRICS_TOKEN: _m, ...withoutToken } = base;
+    expect(problems(withoutToken)).toEqual([
+      expect.stringMatching(/^METRICS_TOKEN: expected .*found nothing \(unset\)$/),
+    ]);
+    expect(problems({ ...withoutToken, NODE_ENV: 'production' })).toHaveLength(1);
+    expect(problems({ ...withoutToken, GATEWAY_DEV_MODE: 'true' })).toEqual([]);
   });
 
   it('requires an https issuer outside dev mode, and a loopback one in dev mode', () => {

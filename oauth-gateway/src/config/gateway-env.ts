@@ -93,7 +93,7 @@ export class GatewayEnv {
   @IsString()
   TRUST_PROXY = 'loopback';
 
-  /** Bearer token required by GET /metrics; unset = metrics are public (reach them only from inside). */
+  /** Bearer token required by GET /metrics; required outside dev mode, unset in dev mode = metrics are public. */
   @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
   METRICS_TOKEN?: string;
 
@@ -152,6 +152,10 @@ export function checkGatewayEnv(env: GatewayEnv): string[] {
   }
   if (!env.GATEWAY_CLIENTS && !env.GATEWAY_CLIENTS_FILE) {
     problems.push('GATEWAY_CLIENTS_FILE: expected the registered clients (GATEWAY_CLIENTS_FILE or GATEWAY_CLIENTS); found nothing (unset)');
+  }
+  // Production (outside dev mode and the test suites): /metrics is never public.
+  if (!env.METRICS_TOKEN && !env.GATEWAY_DEV_MODE && env.NODE_ENV !== 'test') {
+    problems.push('METRICS_TOKEN: expected a random token of at least 16 characters, e.g. `openssl rand -hex 24` (required unless GATEWAY_DEV_MODE=true); found nothing (unset)');
   }
   if (!env.GATEWAY_SIGNING_KEYS_FILE && !env.GATEWAY_DEV_MODE) {
     problems.push('GATEWAY_SIGNING_KEYS_FILE: expected the path of the private JWKS file (generate one with `npm run gateway:keys -- generate`); found nothing (unset)');

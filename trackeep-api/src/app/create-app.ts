@@ -18,8 +18,15 @@ import { AppModule, type AppModuleOptions } from './app.module';
 
 /** Builds the API exactly as main.ts runs it; tests call this too, so they exercise the real wiring. */
 export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), { bufferLogs: true });
+  // A module that fails to start is thrown to main.ts (one JSON line, no stack), not aborted; Nest's buffered
+  // start-up lines (coloured, with a stack) stay unprinted then.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env, options), {
+    bufferLogs: true,
+    abortOnError: false,
+    autoFlushLogs: false,
+  });
   app.useLogger(app.get(Logger));
+  app.flushLogs();
   app.set('trust proxy', 1);
   // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
   app.use(app.get(GracefulShutdown).middleware(), app.get(MetricsService).httpMiddleware);
@@ -29,7 +36,7 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.setGlobalPrefix('api/v1', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.enableCors(corsOptions(env));
-  setupOpenApi(app);
+  setupOpenApi(app, env);
 
   if (env.DB_MIGRATE_ON_START) {
     await app.get(DataSource).runMigrations({ transaction: 'each' });

@@ -1,8 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { isProductionMode, type ApiEnv } from '../config/api-env';
+
+/** Whether /api/docs is served: API_DOCS when set, else everywhere but production mode (no public map of the API). */
+export function apiDocsEnabled(env: Pick<ApiEnv, 'API_DOCS' | 'TRACKEEP_MODE' | 'NODE_ENV'>): boolean {
+  return env.API_DOCS ?? !isProductionMode(env);
+}
 
 /** OpenAPI document from the controllers' decorators: Swagger UI at /api/docs, JSON at /api/docs.json. */
-export function setupOpenApi(app: INestApplication): void {
+export function setupOpenApi(app: INestApplication, env: Pick<ApiEnv, 'API_DOCS' | 'TRACKEEP_MODE' | 'NODE_ENV'>): void {
+  if (!apiDocsEnabled(env)) return;
   const config = new DocumentBuilder()
     .setTitle('Trackeep API')
     .setDescription(

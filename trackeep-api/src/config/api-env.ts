@@ -168,16 +168,26 @@ export class ApiEnv {
   SYNC_RUN_RETENTION_DAYS = 30;
 
   // --- Operations (issue #9).
-  /** Bearer token required by GET /metrics; unset = metrics are public (reach them only from inside). */
-  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  /** Bearer token required by GET /metrics; required in production mode, unset elsewhere = metrics are public. */
+  @ValidateIf(requiredInProduction('METRICS_TOKEN'))
+  @IsString() @MinLength(16, { message: 'a random token of at least 16 characters, e.g. `openssl rand -hex 24` (required in production mode)' })
   METRICS_TOKEN?: string;
+
+  /** Serve Swagger UI and the OpenAPI document at /api/docs. Unset: on, except in production mode. */
+  @IsOptional() @ToBool() @IsBoolean()
+  API_DOCS?: boolean;
 
   /** SIGTERM to exit at most this long (drain requests, hand jobs back); below the pod grace period. */
   @ToInt() @IsInt() @Min(1000) @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 25000;
 }
 
+/** Production mode: TRACKEEP_MODE=production outside tests. Secrets are required; demo conveniences are off. */
+export function isProductionMode(env: Pick<ApiEnv, 'TRACKEEP_MODE' | 'NODE_ENV'>): boolean {
+  return env.TRACKEEP_MODE === 'production' && env.NODE_ENV !== 'test';
+}
+
 /** Validate a secret when it is set, and insist on it in production mode (tests and demo may generate one). */
 function requiredInProduction(name: keyof ApiEnv) {
-  return (env: ApiEnv) => env[name] !== undefined || (env.TRACKEEP_MODE === 'production' && env.NODE_ENV !== 'test');
+  return (env: ApiEnv) => env[name] !== undefined || isProductionMode(env);
 }

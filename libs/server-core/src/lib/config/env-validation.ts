@@ -41,15 +41,3 @@ export function parseEnv<T extends object>(schema: new () => T, env: Record<stri
   if (errors.length) throw new EnvValidationError(flatten(errors, defined));
   return config;
 }
-
-/** Like parseEnv, but prints the problems and exits with code 78 (EX_CONFIG), as start-up scripts expect. */
-export function parseEnvOrExit<T extends object>(schema: new () => T, env: Record<string, string | undefined>, app: string): T {
-  try {
-    return parseEnv(schema, env);
-  } catch (err) {
-    if (!(err instanceof EnvValidationError)) throw err;
-    process.stderr.write(`${app}: cannot start, the configuration is invalid:\n`);
-    for (const problem of err.problems) process.stderr.write(`${app}: ${problem}\n`);
-    process.exit(78);
-  }
-}
