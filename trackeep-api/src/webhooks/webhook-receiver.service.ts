@@ -69,9 +69,10 @@ export class WebhookReceiverService {
   /**
    * Every intake rule, in order: header shapes, size, signature (against the secrets valid now), a JSON object,
    * and whether it may be applied at all (event used by Trackeep; signed by the hook of the repository it is
-   * about). Replays run this again on the stored bytes before anything is queued.
+   * about). Replays run this again on the stored bytes before anything is queued, with `freshSecrets` so that
+   * a secret rotated away a moment ago on another replica no longer verifies.
    */
-  async check(headers: ReceivedHeaders, rawBody: Buffer): Promise<InboxDelivery> {
+  async check(headers: ReceivedHeaders, rawBody: Buffer, options: { freshSecrets?: boolean } = {}): Promise<InboxDelivery> {
     if (!WEBHOOK_EVENT_NAME.test(headers.event)) throw fail(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
     if (!WEBHOOK_DELIVERY_ID.test(headers.deliveryId)) throw fail(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
     if (rawBody.length === 0) throw fail(400, 'Bad Request', 'Empty webhook body');
@@ -105,7 +106,7 @@ export class WebhookReceiverService {
 
     let verified: Awaited<ReturnType<WebhookSignatureService['verify']>>;
     try {
-      verified = await this.signatures.verify(body, headers.signature256, hookId, repoIdOf);
+      verified = await this.signatures.verify(body, headers.signature256, hookId, repoIdOf, { fresh: options.freshSecrets });
     } catch (err) {
       this.logger.error(`could not verify webhook delivery ${headers.deliveryId}: ${(err as Error).message}`);
       throw fail(503, 'Service Unavailable', 'The delivery could not be verified now; redeliver it later');

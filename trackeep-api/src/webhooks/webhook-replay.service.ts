@@ -46,6 +46,7 @@ export class WebhookReplayService {
       checked = await this.receiver.check(
         { event: stored.event, deliveryId: stored.deliveryId, signature256: stored.signature, hookId: stored.hookId === null ? undefined : String(stored.hookId) },
         stored.body,
+        { freshSecrets: true },
       );
     } catch (err) {
       if (!(err instanceof WebhookRejected) || err.status === 503) throw err;

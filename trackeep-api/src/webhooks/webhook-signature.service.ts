@@ -58,14 +58,21 @@ export class WebhookSignatureService {
 
   /**
    * The secret that signed `body`, or null. `payloadRepoGithubId` is read lazily (it needs the untrusted
-   * body parsed) and only when the hook id is unknown.
+   * body parsed) and only when the hook id is unknown. `fresh` reads the hook's secrets from the database
+   * instead of this replica's cache (a replay must verify against the secrets valid now, not a minute ago).
    */
-  async verify(body: string, signature: string, hookId: number | null, payloadRepoGithubId: () => number | null): Promise<VerifiedSignature | null> {
+  async verify(
+    body: string,
+    signature: string,
+    hookId: number | null,
+    payloadRepoGithubId: () => number | null,
+    options: { fresh?: boolean } = {},
+  ): Promise<VerifiedSignature | null> {
     if (!WebhookSignatureService.isWellFormed(signature)) return null;
     const normalized = `sha256=${signature.slice(7).toLowerCase()}`;
 
     // A cached entry may predate a rotation done on another replica: on a miss, read the secrets again.
-    for (const fresh of [false, true]) {
+    for (const fresh of options.fresh ? [true] : [false, true]) {
       let hook = hookId !== null ? await this.secretsFor(`h:${hookId}`, 'w.hook_id = $2', hookId, fresh) : null;
       if (!hook) {
         const repoGithubId = payloadRepoGithubId();
