@@ -2,21 +2,27 @@
 //   postgres.env               POSTGRES_PASSWORD
 //   gateway.env                DATABASE_URL (trackeep_gateway), GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, METRICS_TOKEN
 //   api.env                    DATABASE_URL (trackeep), JWT_SECRET, TOKEN_ENCRYPTION_KEYS, GATEWAY_CLIENT_SECRET, METRICS_TOKEN
+//                              (secrets only: the env files double as Kubernetes Secrets, and a non-secret variable in a
+//                              Secret would silently override the ConfigMap's value)
 //   gateway-signing-keys.json  private JWKS (ES256) the gateway signs with
 //   gateway-clients.json       this instance registered with the gateway (secret stored as a SHA-256 hash)
 // Usage: GITHUB_CLIENT_ID=... GITHUB_CLIENT_SECRET=... node docker/scripts/generate-secrets.mjs [--out DIR] [--force]
-// Optional: TRACKEEP_PUBLIC_URL (default http://localhost:3000), GATEWAY_CLIENT_ID (default trackeep-local).
+// Optional: TRACKEEP_PUBLIC_URL (default http://localhost:3000), GATEWAY_CLIENT_ID (default trackeep-local: the id
+// compose gives the API; any other id must also be set where the API's non-secret settings live).
 // Nothing here needs the repository's node_modules: Node's own crypto only.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The API's client id at the gateway when none is given; docker-compose.yml uses the same default. */
+export const DEFAULT_CLIENT_ID = 'trackeep-local';
+
 const random = (bytes) => randomBytes(bytes).toString('hex');
 
 export function generateSecrets(env = {}) {
   const publicUrl = (env.TRACKEEP_PUBLIC_URL || 'http://localhost:3000').replace(/\/+$/, '');
-  const clientId = env.GATEWAY_CLIENT_ID || 'trackeep-local';
+  const clientId = env.GATEWAY_CLIENT_ID || DEFAULT_CLIENT_ID;
   const pgPassword = random(24);
   const clientSecret = random(32);
   const metricsToken = random(24); // one token for both servers: one Prometheus scrape job
@@ -51,7 +57,6 @@ export function generateSecrets(env = {}) {
     }),
     'api.env': envFile({
       DATABASE_URL: db('trackeep'),
-      GATEWAY_CLIENT_ID: clientId,
       GATEWAY_CLIENT_SECRET: clientSecret,
       JWT_SECRET: random(32),
       TOKEN_ENCRYPTION_KEYS: `v1:${randomBytes(32).toString('base64')}`,
@@ -81,6 +86,10 @@ function main(argv) {
   for (const [name, content] of Object.entries(files))
     writeFileSync(join(out, name), content, { mode: 0o644 });
   process.stdout.write(`generate-secrets: wrote ${Object.keys(files).length} files to ${out}\n`);
+  if (process.env.GATEWAY_CLIENT_ID && process.env.GATEWAY_CLIENT_ID !== DEFAULT_CLIENT_ID)
+    process.stdout.write(
+      `generate-secrets: registered the API as "${process.env.GATEWAY_CLIENT_ID}"; set GATEWAY_CLIENT_ID=${process.env.GATEWAY_CLIENT_ID} in docker/.env (compose) or the API ConfigMap\n`,
+    );
   if (!process.env.GITHUB_CLIENT_ID)
     process.stdout.write('generate-secrets: set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET in gateway.env\n');
 }

@@ -128,6 +128,14 @@ describe('deployment configuration', () => {
         expect(validate(server, { NODE_ENV: 'production', ...env })).toEqual([]);
       },
     );
+
+    it.each(['api', 'gateway'] as const)(
+      'sets each %s variable in one place: an env file or `environment:`, never both',
+      (server) => {
+        const environment = Object.keys(compose.services[server].environment ?? {});
+        expect(environment.filter((name) => name in generated[server])).toEqual([]);
+      },
+    );
   });
 
   it('catches a misspelt variable', () => {

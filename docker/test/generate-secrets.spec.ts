@@ -43,7 +43,12 @@ describe('docker/scripts/generate-secrets.mjs', () => {
   it('registers the API with the gateway: the clients file holds the SHA-256 of the API client secret', () => {
     const api = envFile(read('api.env'));
     const [client] = JSON.parse(read('gateway-clients.json'));
-    expect(client.client_id).toBe(api['GATEWAY_CLIENT_ID']);
+    // The id compose gives the API (GATEWAY_CLIENT_ID is not a secret, so it is not in api.env).
+    expect(client.client_id).toBe('trackeep-local');
+    expect(readFileSync(join(DOCKER_DIR, 'docker-compose.yml'), 'utf8')).toContain(
+      'GATEWAY_CLIENT_ID: ${GATEWAY_CLIENT_ID:-trackeep-local}',
+    );
+    expect(api['GATEWAY_CLIENT_ID']).toBeUndefined();
     expect(client.client_secret_hashes).toEqual([
       `sha256:${createHash('sha256').update(api['GATEWAY_CLIENT_SECRET']).digest('hex')}`,
     ]);

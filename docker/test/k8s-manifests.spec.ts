@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateAgainstSchema } from './support/k8s-schema';
 import {
+  DOCKER_DIR,
   K8S_DIR,
   parseManifests,
   podContainers,
@@ -431,6 +434,80 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
         expect(c.image).not.toMatch(/:latest$/);
         if (overlay.name === 'prod') expect(c.image).toMatch(/:\d+\.\d+\.\d+$|@sha256:/);
       }
+  });
+});
+
+describe('one home for each variable', () => {
+  const secrets = parseManifests(readFileSync(join(K8S_DIR, 'examples', 'secrets.example.yaml'), 'utf8'));
+  const secretKeys = (name: string) =>
+    Object.keys(
+      must(
+        secrets.find((s) => s.metadata.name === name),
+        `Secret ${name}`,
+      )['stringData'] as object,
+    );
+
+  it.each(OVERLAYS)(
+    'overlay $name: no variable of a container comes from two places (ConfigMap, Secret, env)',
+    (overlay) => {
+      const objects = renderKustomization(join(K8S_DIR, 'overlays', overlay.name));
+      const configMap = (name: string) =>
+        Object.keys(
+          must(
+            objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name),
+            `ConfigMap ${name}`,
+          )['data'] as object,
+        );
+      const doubled: string[] = [];
+      for (const workload of objects.filter((o) => podSpec(o)))
+        for (const c of podContainers(workload)) {
+          const homes = new Map<string, string[]>();
+          const add = (name: string, home: string) => homes.set(name, [...(homes.get(name) ?? []), home]);
+          for (const from of (c['envFrom'] as {
+            configMapRef?: { name: string };
+            secretRef?: { name: string };
+          }[]) ?? []) {
+            if (from.configMapRef)
+              for (const key of configMap(from.configMapRef.name))
+                add(key, `ConfigMap ${from.configMapRef.name}`);
+            if (from.secretRef)
+              for (const key of secretKeys(from.secretRef.name)) add(key, `Secret ${from.secretRef.name}`);
+          }
+          for (const e of (c['env'] as { name: string }[]) ?? []) add(e.name, 'env');
+          for (const [name, where] of homes)
+            if (where.length > 1)
+              doubled.push(`${workload.metadata.name}/${c.name}: ${name} in ${where.join(' and ')}`);
+        }
+      expect(doubled).toEqual([]);
+    },
+  );
+
+  it("creates the Secrets from generator files holding exactly the example Secrets' keys (secrets only)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trackeep-homes-'));
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [join(DOCKER_DIR, 'scripts', 'generate-secrets.mjs'), '--out', dir],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env['PATH'] ?? '', GATEWAY_CLIENT_ID: 'trackeep' },
+        },
+      );
+      expect(run.status).toBe(0);
+      // docker/README.md: kubectl create secret generic <name> --from-env-file=<file>
+      for (const [file, secret] of [
+        ['api.env', 'trackeep-api-secrets'],
+        ['gateway.env', 'trackeep-gateway-secrets'],
+      ]) {
+        const keys = readFileSync(join(dir, file), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => line.slice(0, line.indexOf('=')));
+        expect({ file, keys: keys.sort() }).toEqual({ file, keys: secretKeys(secret).sort() });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

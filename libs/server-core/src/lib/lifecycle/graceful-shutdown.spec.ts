@@ -156,7 +156,14 @@ describe(GracefulShutdown.name, () => {
     await slow;
   });
 
-  it('answers /readyz with 503 while draining', async () => {
+  it('closes the listener at once: a readiness probe after the signal cannot connect (preStop is the pre-drain window)', async () => {
+    expect((await get(port, '/readyz')).status).toBe(200);
+    const drained = sut.drain(app.getHttpServer(), { timeoutMs: 1000 });
+    await expect(get(port, '/readyz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(drained).resolves.toBe(true);
+  });
+
+  it('answers /readyz with 503 on a connection still open while draining', async () => {
     sut.onDrain(async () => {
       // Drain callbacks run after the listener closed; call the middleware the way an open connection would.
       const headers: Record<string, string> = {};

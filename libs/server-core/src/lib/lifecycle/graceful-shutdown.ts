@@ -2,8 +2,10 @@ import { Global, Injectable, Logger, Module, type INestApplication } from '@nest
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 // Graceful shutdown on SIGTERM, in the order a rolling update needs:
-//   1. /readyz answers 503 and the server stops accepting connections (idle keep-alive ones are closed,
-//      busy ones get `Connection: close`), so the load balancer moves new traffic to other replicas;
+//   1. the listener closes at once: new connections (a readiness probe included) are refused, idle keep-alive
+//      ones are closed, busy ones get `Connection: close` and any /readyz they still carry answers 503. The
+//      window in which the pod still takes traffic while endpoints are removed is the pod's preStop pause,
+//      which runs before SIGTERM, not a delay here;
 //   2. SSE streams are ended with a `retry:` hint, so browsers reconnect (to another replica) shortly;
 //   3. requests in flight are allowed to finish;
 //   4. app.close(): modules stop (the job queue hands unfinished jobs back), then the database pool closes;
