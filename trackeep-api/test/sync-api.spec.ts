@@ -1,6 +1,7 @@
 import type { LiveEnvelope } from '../src/events/event-bus.service';
 import { EventBus } from '../src/events/event-bus.service';
 import { SyncCronJob } from '../src/sync/jobs/sync.cron.job';
+import { SyncQueue } from '../src/sync/jobs/sync-queue.service';
 import type { SyncRun, SyncStatus, SyncTriggerResult } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { cookie } from './support/cookies';
@@ -219,11 +220,12 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     repos[0] = `hubot/${name}`;
   });
 
-  it('when the user’s access is removed, the run ends cleanly, their access is dropped and status says why', async () => {
+  it('when the user’s access is removed, the run ends cleanly, their access is dropped, "sync now" answers 404 and status says why', async () => {
     const [owner, name] = repos[1].split('/');
     const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
     await h.sim.world.revokeAccess({ owner, repo: name, login: 'octocat' });
-    await h.http().post(`/api/v1/repos/${repos[1]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
+    // A run already on its way (as the schedule queues it) finds out from GitHub itself.
+    await h.t.app.get(SyncQueue).enqueueRepo(repoId, 'schedule');
     await allRunsSettled(ds);
     const [run] = (await runsOf(ds, repoId)).slice(-1);
     expect(run.status).toBe('failed');
@@ -231,6 +233,8 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     expect(await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [repoId])).toHaveLength(0);
     const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
     expect(github_state).toBe('access_lost');
+    // "Sync now" asks GitHub about the requester first: nothing is queued for someone who lost access.
+    await h.http().post(`/api/v1/repos/${repos[1]}/sync`).set('Cookie', auth()).set(CSRF).expect(404);
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
     const entry = must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry');
     expect(entry.lastError).toMatch(/no longer gives you access/);
