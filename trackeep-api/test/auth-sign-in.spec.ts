@@ -63,6 +63,17 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       expect(maxAge).toBeLessThanOrEqual(600);
     });
 
+    it('encrypts the sign-in cookie: neither the PKCE verifier nor the nonce or state can be read from it', async () => {
+      const { start, loginCookie } = await startSignIn('octocat', '/repos/secret-return');
+      const q = new URL(start.headers['location'] as string).searchParams;
+      // A JWE (direct AES-256-GCM): five parts, and no part decodes to anything the sign-in used.
+      const parts = loginCookie.split('.');
+      expect(parts).toHaveLength(5);
+      expect(JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'))).toEqual({ alg: 'dir', enc: 'A256GCM' });
+      const readable = [loginCookie, ...parts.map((p) => Buffer.from(p, 'base64url').toString('latin1'))].join('\n');
+      for (const secret of [q.get('nonce')!, q.get('state')!, 'verifier', 'nonce', '/repos/secret-return']) expect(readable).not.toContain(secret);
+    });
+
     it('rejects an over-long returnTo with 400 naming the field', async () => {
       const res = await h.http().get('/api/v1/auth/login').query({ returnTo: `/${'a'.repeat(3000)}` }).expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });
@@ -125,6 +136,32 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       expect(done.headers['location']).toBe('/?sign_in_error=state_mismatch');
       expect(setCookies(done).get(SESSION_COOKIE)).toBeUndefined();
       expect(h.gateway.tokenRequests).toBe(before);
+    });
+
+    it('refuses a tampered sign-in cookie with the clear state_mismatch answer, without redeeming the code', async () => {
+      const { callbackPath, loginCookie } = await startSignIn();
+      const before = h.gateway.tokenRequests;
+      const parts = loginCookie.split('.');
+      const ciphertext = Buffer.from(parts[3]!, 'base64url');
+      ciphertext[0] = ciphertext[0]! ^ 1;
+      parts[3] = ciphertext.toString('base64url');
+      for (const forged of [parts.join('.'), loginCookie.slice(0, -2), 'not-a-cookie']) {
+        const done = await finish(callbackPath, forged);
+        expect(done.headers['location']).toBe('/?sign_in_error=state_mismatch');
+        expect(setCookies(done).get(SESSION_COOKIE)).toBeUndefined();
+      }
+      expect(h.gateway.tokenRequests).toBe(before);
+    });
+
+    it('refuses a sign-in cookie that is only signed with JWT_SECRET (the old, readable format)', async () => {
+      const { callbackPath, back } = await startSignIn();
+      const signed = await new SignJWT({ state: back.searchParams.get('state')!, nonce: 'n', verifier: 'v', returnTo: '/' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setAudience('trackeep-login')
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(h.t.env.JWT_SECRET ?? ''));
+      const done = await finish(callbackPath, signed);
+      expect(done.headers['location']).toBe('/?sign_in_error=state_mismatch');
     });
 
     it('refuses a callback in a browser that never started the sign-in (login CSRF)', async () => {

@@ -1,17 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { isSafeReturnPath, type Me } from '@trackeep/contracts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiException } from '../common/api-exception';
 import { AuthSettings, LOGIN_TX_TTL_SECONDS } from './auth-settings';
 import { GatewayClient, SignInError } from './gateway-client.service';
+import { LoginTransactionCipher } from './login-transaction.cipher';
 import { SessionService } from './session.service';
 import { UsersService } from './users.service';
 
-const LOGIN_TX_AUDIENCE = 'trackeep-login';
-
-/** What the short-lived sign-in cookie carries between /auth/login and the callback. */
-interface LoginTransaction {
+/** What the short-lived, encrypted sign-in cookie carries between /auth/login and the callback. */
+interface LoginTransaction extends Record<string, string> {
   state: string;
   nonce: string;
   verifier: string;
@@ -32,16 +30,18 @@ export type CallbackOutcome =
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
+  private readonly loginCipher: LoginTransactionCipher;
 
   constructor(
     private readonly gateway: GatewayClient,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
-    private readonly jwt: JwtService,
     private readonly settings: AuthSettings,
-  ) {}
+  ) {
+    this.loginCipher = new LoginTransactionCipher(settings.jwtSecret);
+  }
 
-  /** Starts a sign-in: the gateway URL to redirect to, and the signed cookie value that remembers it. */
+  /** Starts a sign-in: the gateway URL to redirect to, and the encrypted cookie value that remembers it. */
   async startLogin(returnTo: string | undefined): Promise<{ redirectTo: string; transactionCookie: string }> {
     const tx: LoginTransaction = {
       state: randomToken(),
@@ -54,7 +54,7 @@ export class AuthService {
       nonce: tx.nonce,
       codeChallenge: createHash('sha256').update(tx.verifier).digest('base64url'),
     });
-    const transactionCookie = await this.jwt.signAsync(tx, { audience: LOGIN_TX_AUDIENCE, expiresIn: LOGIN_TX_TTL_SECONDS, algorithm: 'HS256' });
+    const transactionCookie = await this.loginCipher.seal(tx, LOGIN_TX_TTL_SECONDS);
     return { redirectTo, transactionCookie };
   }
 
@@ -108,11 +108,12 @@ export class AuthService {
   private async readTransaction(cookie: string | undefined): Promise<LoginTransaction> {
     if (!cookie) throw new SignInError('state_mismatch', 'no sign-in in progress in this browser (cookie missing or expired)');
     try {
-      const tx = await this.jwt.verifyAsync<LoginTransaction>(cookie, { audience: LOGIN_TX_AUDIENCE, algorithms: ['HS256'] });
-      if (![tx.state, tx.nonce, tx.verifier, tx.returnTo].every((v) => typeof v === 'string') || !isSafeReturnPath(tx.returnTo)) {
+      const tx = await this.loginCipher.open(cookie);
+      const { state, nonce, verifier, returnTo } = tx;
+      if (typeof state !== 'string' || typeof nonce !== 'string' || typeof verifier !== 'string' || typeof returnTo !== 'string' || !isSafeReturnPath(returnTo)) {
         throw new Error('malformed');
       }
-      return tx;
+      return { state, nonce, verifier, returnTo };
     } catch {
       throw new SignInError('state_mismatch', 'sign-in cookie is invalid or expired');
     }
