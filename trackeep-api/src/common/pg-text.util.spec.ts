@@ -1,10 +1,17 @@
+/* eslint-disable no-control-regex -- these tests look for NUL on purpose */
 import { decodePgText, encodePgText, fromPgJson, pgJson } from './pg-text.util';
 
 describe('pg-text', () => {
   const roundTrips = (s: string) => expect(decodePgText(encodePgText(s))).toBe(s);
 
   it('keeps ordinary text as it is, including emoji and other surrogate pairs', () => {
-    for (const s of ['', 'Fix the build', 'émoji 🎉 and 𝄞', 'back\\slash and \\uffff written out', 'tab\tnew\nline']) {
+    for (const s of [
+      '',
+      'Fix the build',
+      'émoji 🎉 and 𝄞',
+      'back\\slash and \\uffff written out',
+      'tab\tnew\nline',
+    ]) {
       expect(encodePgText(s)).toBe(s);
       roundTrips(s);
     }
@@ -16,19 +23,49 @@ describe('pg-text', () => {
     expect(encodePgText('\udc00')).toBe('\uffffdc00');
     expect(encodePgText('\ud800\ud83c\udf89')).toBe('\uffffd800\ud83c\udf89'); // the second high surrogate has its pair
     expect(encodePgText('\ud83c\udf89\udf89')).toBe('\ud83c\udf89\uffffdf89');
-    for (const s of ['a\u0000b', 'x\ud800y', '\udc00', '\ud800\ud83c\udf89', '\ud83c\udf89\udf89', '\ud800\u0000\udfff']) {
-      expect(encodePgText(s)).not.toMatch(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    for (const s of [
+      'a\u0000b',
+      'x\ud800y',
+      '\udc00',
+      '\ud800\ud83c\udf89',
+      '\ud83c\udf89\udf89',
+      '\ud800\u0000\udfff',
+    ]) {
+      expect(encodePgText(s)).not.toMatch(
+        /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+      );
       roundTrips(s);
     }
   });
 
   it('round-trips text that already contains the escape character, alone or looking like an escape', () => {
-    for (const s of ['\uffff', '\uffff0000', '\uffffd800\ud800', 'a\uffff\uffffb', '\uffffzzzz', '\uffff\u0000']) roundTrips(s);
+    for (const s of [
+      '\uffff',
+      '\uffff0000',
+      '\uffffd800\ud800',
+      'a\uffff\uffffb',
+      '\uffffzzzz',
+      '\uffff\u0000',
+    ])
+      roundTrips(s);
     expect(decodePgText(encodePgText('\uffff0000'))).not.toBe('\u0000');
   });
 
   it('round-trips every string of random code units (property)', () => {
-    const alphabet = ['a', '\u0000', '\uffff', '\ud800', '\udbff', '\udc00', '\udfff', '0', 'f', 'd', '\\', '🎉'];
+    const alphabet = [
+      'a',
+      '\u0000',
+      '\uffff',
+      '\ud800',
+      '\udbff',
+      '\udc00',
+      '\udfff',
+      '0',
+      'f',
+      'd',
+      '\\',
+      '🎉',
+    ];
     let seed = 42;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
     for (let i = 0; i < 5000; i++) {

@@ -12,6 +12,7 @@
  */
 
 const ESCAPE = '\uffff';
+// eslint-disable-next-line no-control-regex -- NUL is exactly what has to be found
 const NEEDS_ESCAPE = /[\u0000\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const ESCAPED = /\uffff([0-9a-f]{4})/g;
 

@@ -1,38 +1,58 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { WebhookHealth, WebhookStatus } from '@trackeep/contracts';
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
 import { ApiEnv } from '../config/api-env';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
+import { GithubEtagCache } from '../github/github-etag-cache.service';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
+import {
+  WebhookRegistrationRepository,
+  type HookRepoRow,
+  type RegistrationRow,
+} from './webhook-registration.repository';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
-import { SUBSCRIBED_EVENTS, WEBHOOK_RECEIVER_PATH, WEBHOOK_REGISTER_QUEUE, WEBHOOK_UNREGISTER_QUEUE } from './webhook.constants';
-
-interface RegistrationRow {
-  repo_id: string;
-  hook_id: string | null;
-  status: 'pending' | 'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled';
-  registered_by: string | null;
-  last_delivery_at: Date | null;
-  last_error: string | null;
-}
-
-interface RepoRow {
-  owner: string;
-  name: string;
-  full_name: string;
-}
+import {
+  SUBSCRIBED_EVENTS,
+  WEBHOOK_CHECK_QUEUE,
+  WEBHOOK_RECEIVER_PATH,
+  WEBHOOK_REGISTER_QUEUE,
+  WEBHOOK_UNREGISTER_QUEUE,
+} from './webhook.constants';
 
 type RegisterJob = { repoId: string; userId: string };
 type UnregisterJob = { repoId: string };
 
+/** A hook as GitHub lists it (the fields compared with what Trackeep asked for). */
+interface GithubHook {
+  id: number;
+  active: boolean;
+  events: string[];
+  config: { url?: string; content_type?: string; insecure_ssl?: string | number };
+}
+
+/** Advisory-lock namespace of hook reconciliation (first key of the two-key form), one lock per repository. */
+const HOOK_LOCK_NAMESPACE = 606_610;
+/** Every ten minutes each live hook is compared with GitHub's list (a conditional GET: unchanged costs nothing). */
+const HOOK_CHECK_CRON = '*/10 * * * *';
+const LIVE_STATUSES = ['pending', 'active', 'failing'];
+
 /**
- * Creates the repository webhook when a user tracks a repo they administer (one hook per repo, whoever tracks
- * it), checks it with a ping, and removes it when the last user stops tracking. Runs as pg-boss jobs, so a
- * slow or failing GitHub never delays the track request and transient errors are retried. Without admin
- * permission (or without PUBLIC_URL) the repo is polled only, and its webhook health says why.
+ * Keeps each repository's webhook on GitHub in line with who tracks it: one hook per tracked repo that
+ * somebody tracking it administers (whoever tracks it), none once nobody tracks it.
+ *
+ * Track, untrack and the periodic check all run one `reconcile`: under a per-repository advisory lock (so
+ * replicas and jobs take turns), it reads who tracks the repo *now* and makes GitHub match. Each track or
+ * untrack queues a job after its change has committed, so the last job always sees the final state, and any
+ * interleaving of track and untrack ends with exactly the hook that state calls for: an untrack that arrives
+ * while a hook is being created waits for it and deletes it. GitHub pings a new hook by itself; the ping
+ * marks the registration active (never a disabled one).
+ *
+ * The periodic check lists the repo's hooks with the stored ETag (a 304 costs no rate limit): a hook deleted
+ * on GitHub is created again, one whose URL, events or active flag changed is put back, and a failure is
+ * recorded on the registration (status and last_error, shown as the repository's webhook health).
  */
 @Injectable()
 export class WebhookRegistrationService implements OnModuleInit, OnApplicationBootstrap {
@@ -40,10 +60,11 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
 
   constructor(
     private readonly env: ApiEnv,
-    private readonly dataSource: DataSource,
     private readonly boss: PgBoss,
     private readonly github: GithubClientFactory,
+    private readonly etags: GithubEtagCache,
     private readonly cipher: WebhookSecretCipher,
+    private readonly registrations: WebhookRegistrationRepository,
     private readonly tracking: RepoTrackingEvents,
     private readonly status: RepoStatusRegistry,
   ) {}
@@ -56,37 +77,49 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
 
   async onApplicationBootstrap(): Promise<void> {
     for (const name of [WEBHOOK_REGISTER_QUEUE, WEBHOOK_UNREGISTER_QUEUE]) {
-      await ensureQueue(this.boss, name, { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 300 });
+      await ensureQueue(this.boss, name, {
+        retryLimit: 5,
+        retryDelay: 30,
+        retryBackoff: true,
+        expireInSeconds: 300,
+      });
     }
+    await ensureQueue(this.boss, WEBHOOK_CHECK_QUEUE, { retryLimit: 0, expireInSeconds: 900 });
+    // pg-boss's own schedule: one job per firing however many replicas run it.
+    await this.boss.schedule(WEBHOOK_CHECK_QUEUE, HOOK_CHECK_CRON);
     if (this.env.WEBHOOK_WORKERS === 0) return;
     await this.boss.work<RegisterJob>(WEBHOOK_REGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
-      for (const { data } of jobs) await this.register(data.repoId, data.userId);
+      for (const { data } of jobs) await this.reconcile(data.repoId, data.userId);
     });
-    await this.boss.work<UnregisterJob>(WEBHOOK_UNREGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
-      for (const { data } of jobs) await this.unregister(data.repoId);
+    await this.boss.work<UnregisterJob>(
+      WEBHOOK_UNREGISTER_QUEUE,
+      { pollingIntervalSeconds: 2 },
+      async (jobs) => {
+        for (const { data } of jobs) await this.reconcile(data.repoId);
+      },
+    );
+    await this.boss.work(WEBHOOK_CHECK_QUEUE, { pollingIntervalSeconds: 10 }, async () => {
+      await this.checkHooks();
     });
   }
 
-  /** A user started tracking the repo: queue hook registration (no-op if the repo already has a hook). */
+  /**
+   * A user started tracking the repo: queue reconciliation. No singleton key: a job already running may have
+   * read the state before this change, so every change gets a job of its own.
+   */
   async onTracked(repoId: string, userId: string): Promise<void> {
-    await this.boss.send(WEBHOOK_REGISTER_QUEUE, { repoId, userId }, { singletonKey: repoId });
+    await this.boss.send(WEBHOOK_REGISTER_QUEUE, { repoId, userId });
   }
 
-  /** A user stopped tracking the repo (their tracked_repos row is gone): queue removal if nobody tracks it now. */
+  /** A user stopped tracking the repo (their tracked_repos row is gone): queue reconciliation. */
   async onUntracked(repoId: string): Promise<void> {
-    await this.boss.send(WEBHOOK_UNREGISTER_QUEUE, { repoId }, { singletonKey: repoId });
+    await this.boss.send(WEBHOOK_UNREGISTER_QUEUE, { repoId });
   }
 
   /** Webhook health per repository, for TrackedRepo.webhook. */
   async health(repoIds: string[]): Promise<Map<string, WebhookHealth>> {
-    const rows: Array<RegistrationRow & { ping_overdue: boolean }> = await this.dataSource.query(
-      `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error,
-              (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
-         FROM webhook_registrations WHERE repo_id = ANY($1::uuid[])`,
-      [repoIds],
-    );
     const map = new Map<string, WebhookHealth>();
-    for (const row of rows) {
+    for (const row of await this.registrations.health(repoIds)) {
       let status: WebhookStatus;
       let lastError = row.last_error;
       if (row.status !== 'pending') status = row.status;
@@ -96,98 +129,272 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         status = 'failing';
         lastError ??= "GitHub's ping did not arrive: is PUBLIC_URL reachable from GitHub?";
       } else status = 'active';
-      map.set(row.repo_id, { status, lastDeliveryAt: row.last_delivery_at ? new Date(row.last_delivery_at).toISOString() : null, lastError });
+      map.set(row.repo_id, {
+        status,
+        lastDeliveryAt: row.last_delivery_at ? new Date(row.last_delivery_at).toISOString() : null,
+        lastError,
+      });
     }
     return map;
   }
 
-  /** The registration job. Exposed for tests. */
-  async register(repoId: string, userId: string): Promise<void> {
-    const repo = await this.repo(repoId);
-    if (!repo) return;
-    const existing = await this.registration(repoId);
-    if (existing?.hook_id && ['pending', 'active', 'failing'].includes(existing.status)) return;
+  /** The registration job (reconcile, preferring `userId`'s token). Exposed for tests. */
+  register(repoId: string, userId: string): Promise<void> {
+    return this.reconcile(repoId, userId);
+  }
+
+  /** The removal job (reconcile). Exposed for tests. */
+  unregister(repoId: string): Promise<void> {
+    return this.reconcile(repoId);
+  }
+
+  /** The periodic check: every registration that has (or may have) a hook is reconciled and compared with GitHub. */
+  async checkHooks(): Promise<void> {
+    for (const repoId of await this.registrations.live()) {
+      try {
+        await this.reconcile(repoId, undefined, { verify: true });
+      } catch (err) {
+        this.logger.warn(`checking the webhook of repository ${repoId} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Makes GitHub match the tracking state of now: a hook when somebody tracks the repo, none otherwise.
+   * `verify` also compares an existing hook with GitHub's list.
+   */
+  async reconcile(repoId: string, preferredUserId?: string, opts: { verify?: boolean } = {}): Promise<void> {
+    await this.withRepoLock(repoId, async () => {
+      const repo = await this.registrations.repo(repoId);
+      if (!repo) return;
+      const registration = await this.registrations.find(repoId);
+      if (!repo.tracked) return this.removeHook(repoId, repo, registration);
+      if (registration?.hook_id && LIVE_STATUSES.includes(registration.status)) {
+        if (opts.verify) await this.verifyHook(repoId, repo, registration);
+        return;
+      }
+      await this.createHook(repoId, repo, preferredUserId);
+    });
+  }
+
+  /**
+   * Runs `work` holding the repository's advisory lock, on a connection of its own: the lock spans GitHub
+   * calls, and leaves with the connection if the process dies.
+   */
+  private async withRepoLock(repoId: string, work: () => Promise<void>): Promise<void> {
+    const client = new Client({
+      connectionString: this.env.DATABASE_URL,
+      application_name: 'trackeep-api-hook-lock',
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query(`SET lock_timeout = '120s'`);
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [HOOK_LOCK_NAMESPACE, repoId]);
+      await work();
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private hookUrl(): string | null {
     const publicUrl = this.env.PUBLIC_URL;
-    if (!publicUrl) {
-      await this.saveStatus(repoId, 'not_registered', 'PUBLIC_URL is not configured: GitHub cannot reach this instance, the repository is polled only');
+    return publicUrl ? `${publicUrl.replace(/\/+$/, '')}${WEBHOOK_RECEIVER_PATH}` : null;
+  }
+
+  private async createHook(repoId: string, repo: HookRepoRow, preferredUserId?: string): Promise<void> {
+    const url = this.hookUrl();
+    if (!url) {
+      await this.registrations.saveStatus(
+        repoId,
+        'not_registered',
+        'PUBLIC_URL is not configured: GitHub cannot reach this instance, the repository is polled only',
+      );
       return;
     }
-    const client = await this.adminClient(repoId, userId);
+    const client = await this.adminClient(repoId, preferredUserId);
     if (!client) {
-      await this.saveStatus(repoId, 'not_admin', 'Nobody tracking this repository has admin permission on it; it is polled only');
+      await this.registrations.saveStatus(
+        repoId,
+        'not_admin',
+        'Nobody tracking this repository has admin permission on it; it is polled only',
+      );
       return;
     }
 
-    // The secret is stored before the hook exists: GitHub pings a new hook at once, and that ping must verify.
     const secret = WebhookSecretCipher.generateSecret();
-    await this.dataSource.query(
-      `INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, previous_secret_enc, previous_secret_until, registered_by, events)
-       VALUES ($1, NULL, 'pending', $2, NULL, NULL, $3, $4)
-       ON CONFLICT (repo_id) DO UPDATE SET hook_id = NULL, status = 'pending', secret_enc = EXCLUDED.secret_enc,
-         previous_secret_enc = NULL, previous_secret_until = NULL, registered_by = EXCLUDED.registered_by, events = EXCLUDED.events,
-         last_error = NULL, last_error_at = NULL, updated_at = now()`,
-      [repoId, this.cipher.encrypt(secret, repoId), client.userId, [...SUBSCRIBED_EVENTS]],
-    );
-
-    const url = `${publicUrl.replace(/\/+$/, '')}${WEBHOOK_RECEIVER_PATH}`;
+    await this.registrations.startCreating(repoId, this.cipher.encrypt(secret, repoId), client.userId, [
+      ...SUBSCRIBED_EVENTS,
+    ]);
     const config = { url, content_type: 'json', secret, insecure_ssl: '0' };
     let hookId: number;
     try {
-      const { data } = await client.octokit.rest.repos.createWebhook({ owner: repo.owner, repo: repo.name, name: 'web', active: true, events: [...SUBSCRIBED_EVENTS], config });
+      // GitHub pings a new hook by itself; asking for another ping would send two.
+      const { data } = await client.octokit.rest.repos.createWebhook({
+        owner: repo.owner,
+        repo: repo.name,
+        name: 'web',
+        active: true,
+        events: [...SUBSCRIBED_EVENTS],
+        config,
+      });
       hookId = data.id;
     } catch (err) {
       const status = (err as { status?: number }).status;
       if (status === 422) {
-        // A hook with our URL already exists (an earlier registration whose row was lost): take it over.
-        const { data: hooks } = await client.octokit.rest.repos.listWebhooks({ owner: repo.owner, repo: repo.name, per_page: 100 });
-        const ours = hooks.find((h) => h.config?.url === url);
+        // A hook with our URL already exists (a creation whose answer was lost): take it over.
+        const ours = (await this.listHooks(client.octokit, repo)).find((h) => h.config?.url === url);
         if (!ours) throw err;
-        await client.octokit.rest.repos.updateWebhook({ owner: repo.owner, repo: repo.name, hook_id: ours.id, active: true, events: [...SUBSCRIBED_EVENTS], config });
+        await client.octokit.rest.repos.updateWebhook({
+          owner: repo.owner,
+          repo: repo.name,
+          hook_id: ours.id,
+          active: true,
+          events: [...SUBSCRIBED_EVENTS],
+          config,
+        });
         hookId = ours.id;
       } else if (status === 403 || status === 404) {
-        await this.saveStatus(repoId, 'not_admin', 'GitHub refused to create the webhook (admin permission needed); the repository is polled only');
+        await this.registrations.saveStatus(
+          repoId,
+          'not_admin',
+          'GitHub refused to create the webhook (admin permission needed); the repository is polled only',
+        );
         return;
       } else {
-        await this.saveError(repoId, `creating the webhook failed: ${(err as Error).message}`);
+        await this.registrations.saveError(repoId, `creating the webhook failed: ${(err as Error).message}`);
         throw err;
       }
     }
-    await this.dataSource.query(`UPDATE webhook_registrations SET hook_id = $2, updated_at = now() WHERE repo_id = $1`, [repoId, hookId]);
-    try {
-      await client.octokit.rest.repos.pingWebhook({ owner: repo.owner, repo: repo.name, hook_id: hookId });
-    } catch (err) {
-      await this.saveError(repoId, `the webhook was created but the ping failed: ${(err as Error).message}`);
-    }
+    await this.registrations.created(repoId, hookId);
     this.logger.log(`registered webhook ${hookId} on ${repo.full_name}`);
   }
 
-  /** The removal job: deletes the hook on GitHub once nobody tracks the repo. Exposed for tests. */
-  async unregister(repoId: string): Promise<void> {
-    const stillTracked = (await this.dataSource.query('SELECT 1 FROM tracked_repos WHERE repo_id = $1 LIMIT 1', [repoId])) as unknown[];
-    if (stillTracked.length) return;
-    const registration = await this.registration(repoId);
-    if (!registration) return;
-    const repo = await this.repo(repoId);
-    if (registration.hook_id && repo && registration.registered_by) {
+  /** Nobody tracks the repo: the hook goes from GitHub, then the registration is disabled. */
+  private async removeHook(
+    repoId: string,
+    repo: HookRepoRow,
+    registration: RegistrationRow | null,
+  ): Promise<void> {
+    if (!registration || registration.status === 'disabled') return;
+    const url = this.hookUrl();
+    if (registration.registered_by && (registration.hook_id || (registration.status === 'pending' && url))) {
       try {
-        const octokit: TrackeepOctokit = await this.github.forUser(registration.registered_by, { mode: 'background' });
-        await octokit.rest.repos.deleteWebhook({ owner: repo.owner, repo: repo.name, hook_id: Number(registration.hook_id) });
+        const octokit = await this.github.forUser(registration.registered_by, { mode: 'background' });
+        if (registration.hook_id) {
+          await octokit.rest.repos.deleteWebhook({
+            owner: repo.owner,
+            repo: repo.name,
+            hook_id: Number(registration.hook_id),
+          });
+        } else {
+          // A creation was started but its answer never stored (a crash, a timeout): GitHub may have the hook.
+          for (const hook of (await this.listHooks(octokit, repo)).filter((h) => h.config?.url === url)) {
+            await octokit.rest.repos.deleteWebhook({ owner: repo.owner, repo: repo.name, hook_id: hook.id });
+          }
+        }
       } catch (err) {
         if ((err as { status?: number }).status !== 404) {
-          this.logger.warn(`could not delete webhook ${registration.hook_id} of ${repo.full_name}: ${(err as Error).message}`);
-          await this.saveError(repoId, `removing the webhook failed: ${(err as Error).message}`);
-          return;
+          this.logger.warn(`could not delete the webhook of ${repo.full_name}: ${(err as Error).message}`);
+          await this.registrations.saveError(
+            repoId,
+            `removing the webhook failed: ${(err as Error).message}`,
+          );
+          throw err;
         }
       }
     }
     // The row stays (disabled, secret kept) so deliveries GitHub already sent still verify and are stored as ignored.
-    await this.saveStatus(repoId, 'disabled', null);
+    await this.registrations.saveStatus(repoId, 'disabled', null);
   }
 
-  /** A client of a tracker with admin permission: the user who tracked it first, else any admin tracker. */
-  private async adminClient(repoId: string, userId: string): Promise<{ userId: string; octokit: TrackeepOctokit } | null> {
-    const rows = (await this.dataSource.query(`SELECT permission FROM repo_access WHERE user_id = $1 AND repo_id = $2`, [userId, repoId])) as Array<{ permission: string }>;
-    if (rows[0]?.permission === 'admin') {
+  /** Compares the registered hook with GitHub's list; re-creates a deleted hook, restores a changed one. */
+  private async verifyHook(repoId: string, repo: HookRepoRow, registration: RegistrationRow): Promise<void> {
+    const url = this.hookUrl();
+    if (!url) return;
+    const client = await this.adminClient(repoId, registration.registered_by ?? undefined);
+    if (!client) {
+      await this.registrations.saveError(
+        repoId,
+        'Nobody tracking this repository has admin permission on it any more; its webhook cannot be checked',
+        'not_admin',
+      );
+      return;
+    }
+    let hooks: GithubHook[];
+    try {
+      // A 304 (nothing changed on GitHub) costs no rate limit and returns the stored list, compared as well.
+      hooks = (
+        await this.etags.get<GithubHook[]>(
+          client.userId,
+          client.octokit,
+          `/repos/${repo.owner}/${repo.name}/hooks?per_page=100`,
+        )
+      ).data;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 403 || status === 404) {
+        await this.registrations.saveError(
+          repoId,
+          'GitHub no longer lets Trackeep read the webhooks of this repository (admin permission needed)',
+          'not_admin',
+        );
+        return;
+      }
+      throw err;
+    }
+
+    const ours = hooks.find((h) => String(h.id) === registration.hook_id);
+    if (!ours) {
+      this.logger.warn(
+        `webhook ${registration.hook_id} of ${repo.full_name} was deleted on GitHub; creating it again`,
+      );
+      await this.createHook(repoId, repo, client.userId);
+      return;
+    }
+    const drift = hookDrift(ours, url);
+    if (!drift) return;
+    const secret = registration.secret_enc ? this.cipher.decrypt(registration.secret_enc, repoId) : null;
+    if (!secret) {
+      // The secret cannot be restored on the old hook (key removed): a new hook gets a new one.
+      await client.octokit.rest.repos
+        .deleteWebhook({ owner: repo.owner, repo: repo.name, hook_id: ours.id })
+        .catch(() => undefined);
+      await this.createHook(repoId, repo, client.userId);
+      return;
+    }
+    this.logger.warn(
+      `webhook ${ours.id} of ${repo.full_name} was changed on GitHub (${drift}); restoring it`,
+    );
+    await client.octokit.rest.repos.updateWebhook({
+      owner: repo.owner,
+      repo: repo.name,
+      hook_id: ours.id,
+      active: true,
+      events: [...SUBSCRIBED_EVENTS],
+      config: { url, content_type: 'json', secret, insecure_ssl: '0' },
+    });
+    await this.registrations.saveError(
+      repoId,
+      `the webhook was changed on GitHub (${drift}); Trackeep restored it`,
+    );
+  }
+
+  private async listHooks(octokit: TrackeepOctokit, repo: HookRepoRow): Promise<GithubHook[]> {
+    const { data } = await octokit.rest.repos.listWebhooks({
+      owner: repo.owner,
+      repo: repo.name,
+      per_page: 100,
+    });
+    return data as GithubHook[];
+  }
+
+  /** A client of a tracker with admin permission: `userId` when they are one, else any admin tracker. */
+  private async adminClient(
+    repoId: string,
+    userId?: string,
+  ): Promise<{ userId: string; octokit: TrackeepOctokit } | null> {
+    if (userId && (await this.registrations.permissionOf(userId, repoId)) === 'admin') {
       try {
         return { userId, octokit: await this.github.forUser(userId, { mode: 'background' }) };
       } catch {
@@ -196,32 +403,17 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     }
     return this.github.forRepo(repoId, { minPermission: 'admin', mode: 'background' });
   }
+}
 
-  private async repo(repoId: string): Promise<RepoRow | null> {
-    const rows: RepoRow[] = await this.dataSource.query('SELECT owner, name, full_name FROM repositories WHERE id = $1', [repoId]);
-    return rows[0] ?? null;
-  }
-
-  private async registration(repoId: string): Promise<RegistrationRow | null> {
-    const rows: RegistrationRow[] = await this.dataSource.query(
-      'SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error FROM webhook_registrations WHERE repo_id = $1',
-      [repoId],
-    );
-    return rows[0] ?? null;
-  }
-
-  private async saveStatus(repoId: string, status: RegistrationRow['status'], error: string | null): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)
-       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at, updated_at = now()`,
-      [repoId, status, error],
-    );
-  }
-
-  private async saveError(repoId: string, error: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_registrations SET last_error = $2, last_error_at = now(), updated_at = now() WHERE repo_id = $1`,
-      [repoId, error.slice(0, 500)],
-    );
-  }
+/** What differs between GitHub's hook and the one Trackeep registered, or null. */
+function hookDrift(hook: GithubHook, url: string): string | null {
+  const changes: string[] = [];
+  if (!hook.active) changes.push('deactivated');
+  if (hook.config?.url !== url) changes.push('URL changed');
+  if (hook.config?.content_type !== 'json') changes.push('content type changed');
+  if (String(hook.config?.insecure_ssl ?? '0') !== '0') changes.push('TLS verification turned off');
+  const want = new Set<string>(SUBSCRIBED_EVENTS);
+  if (hook.events.length !== want.size || !hook.events.every((e) => want.has(e)))
+    changes.push('events changed');
+  return changes.length ? changes.join(', ') : null;
 }

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export type RegistrationStatus =
+  'pending' | 'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled';
+
+export interface RegistrationRow {
+  repo_id: string;
+  hook_id: string | null;
+  status: RegistrationStatus;
+  secret_enc: string | null;
+  registered_by: string | null;
+  last_delivery_at: Date | null;
+  last_error: string | null;
+}
+
+export interface HookRepoRow {
+  owner: string;
+  name: string;
+  full_name: string;
+  tracked: boolean;
+}
+
+/** The webhook_registrations rows hook registration reads and writes (the ping and delivery paths write too). */
+@Injectable()
+export class WebhookRegistrationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async repo(repoId: string): Promise<HookRepoRow | null> {
+    const rows: HookRepoRow[] = await this.dataSource.query(
+      `SELECT owner, name, full_name, EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id) AS tracked FROM repositories r WHERE id = $1`,
+      [repoId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async permissionOf(userId: string, repoId: string): Promise<string | null> {
+    const rows: Array<{ permission: string }> = await this.dataSource.query(
+      `SELECT permission FROM repo_access WHERE user_id = $1 AND repo_id = $2`,
+      [userId, repoId],
+    );
+    return rows[0]?.permission ?? null;
+  }
+
+  async find(repoId: string): Promise<RegistrationRow | null> {
+    const rows: RegistrationRow[] = await this.dataSource.query(
+      'SELECT repo_id, hook_id, status, secret_enc, registered_by, last_delivery_at, last_error FROM webhook_registrations WHERE repo_id = $1',
+      [repoId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async health(repoIds: string[]): Promise<Array<RegistrationRow & { ping_overdue: boolean }>> {
+    return this.dataSource.query(
+      `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error,
+              (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
+         FROM webhook_registrations WHERE repo_id = ANY($1::uuid[])`,
+      [repoIds],
+    );
+  }
+
+  /** Registrations that have (or may have) a hook on GitHub: the periodic check looks at each. */
+  async live(): Promise<string[]> {
+    const rows: Array<{ repo_id: string }> = await this.dataSource.query(
+      `SELECT repo_id FROM webhook_registrations WHERE status IN ('pending', 'active', 'failing') ORDER BY repo_id`,
+    );
+    return rows.map((r) => r.repo_id);
+  }
+
+  /** A new secret, no hook yet: stored before the hook is created, because GitHub's ping must verify. */
+  async startCreating(repoId: string, secretEnc: string, userId: string, events: string[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, previous_secret_enc, previous_secret_until, registered_by, events)
+       VALUES ($1, NULL, 'pending', $2, NULL, NULL, $3, $4)
+       ON CONFLICT (repo_id) DO UPDATE SET hook_id = NULL, status = 'pending', secret_enc = EXCLUDED.secret_enc,
+         previous_secret_enc = NULL, previous_secret_until = NULL, registered_by = EXCLUDED.registered_by, events = EXCLUDED.events,
+         last_error = NULL, last_error_at = NULL, updated_at = now()`,
+      [repoId, secretEnc, userId, events],
+    );
+  }
+
+  /** The hook GitHub created. A ping that arrived first may already have set this id (and `active`). */
+  async created(repoId: string, hookId: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_registrations SET hook_id = $2, status = CASE WHEN hook_id = $2 THEN status ELSE 'pending' END, updated_at = now()
+        WHERE repo_id = $1`,
+      [repoId, hookId],
+    );
+  }
+
+  async saveStatus(repoId: string, status: RegistrationStatus, error: string | null): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)
+       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at, updated_at = now()`,
+      [repoId, status, error?.slice(0, 500) ?? null],
+    );
+  }
+
+  async saveError(repoId: string, error: string, status?: RegistrationStatus): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_registrations SET last_error = $2, last_error_at = now(), status = COALESCE($3, status), updated_at = now() WHERE repo_id = $1`,
+      [repoId, error.slice(0, 500), status ?? null],
+    );
+  }
+}

@@ -1,0 +1,310 @@
+import { freePort } from '@trackeep/embedded-pg';
+import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
+import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
+import { SUBSCRIBED_EVENTS } from '../src/webhooks/webhook.constants';
+import { API_TEMPLATE_DB } from './support/test-app';
+import {
+  Db,
+  httpRequest,
+  seedTrackedRepo,
+  seedUser,
+  sessionCookie,
+  startApi,
+  waitFor,
+  waitForInboxIdle,
+  type RunningApi,
+  type SeededRepo,
+} from './webhooks-support';
+
+type SimRepo = GithubSimHandle['world'] extends { repos: Map<number, infer R> } ? R : never;
+
+describe('repository hooks follow tracking and GitHub', () => {
+  let database: TestDatabase;
+  let sim: GithubSimHandle;
+  let a: RunningApi;
+  let b: RunningApi;
+  let db: Db;
+  let octocat: string;
+  let token: string;
+  let hookUrl: string;
+  let simRepos: SimRepo[];
+  let nextRepo = 0;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(API_TEMPLATE_DB);
+    sim = await startGithubSim({ preset: 'small', seed: 11, sizes: { reposPerOwner: 8 } });
+    const port = await freePort();
+    // Two replicas of one instance on one database; GitHub delivers to A.
+    const github = {
+      GITHUB_WEB_URL: sim.url,
+      GITHUB_API_URL: sim.apiUrl,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    };
+    a = await startApi(database.url, github, port);
+    b = await startApi(database.url, github);
+    hookUrl = `${a.url}/api/v1/webhooks/github`;
+    db = await Db.connect(database.url);
+    token = sim.issueToken('octocat');
+    octocat = await seedUser(db, a.app, { login: 'octocat', githubId: sim.world.user('octocat')!.id, token });
+    simRepos = [...sim.world.repos.values()].filter(
+      (r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'octocat',
+    );
+  });
+  afterAll(async () => {
+    sim.setFaults({});
+    await db.end();
+    await b.close();
+    await a.close();
+    await sim.stop();
+    await database.drop();
+  });
+
+  /** A fresh octocat repository, tracked by octocat (admin) unless `tracked` is false. */
+  const freshRepo = async (tracked = true): Promise<{ repo: SeededRepo; simRepo: SimRepo }> => {
+    const simRepo = simRepos[nextRepo++]!;
+    const repo = await seedTrackedRepo(db, a.app, tracked ? octocat : null, {
+      githubId: simRepo.id,
+      fullName: sim.world.fullName(simRepo),
+      permission: 'admin',
+    });
+    return { repo, simRepo };
+  };
+  const ourHooks = (simRepo: SimRepo) => simRepo.hooks.filter((h) => h.config.url === hookUrl);
+  const registration = (repoId: string) =>
+    db
+      .rows<{ hook_id: string | null; status: string; last_error: string | null }>(
+        'SELECT hook_id, status, last_error FROM webhook_registrations WHERE repo_id = $1',
+        [repoId],
+      )
+      .then((r) => r[0] ?? null);
+  const github = (method: string, path: string, body?: unknown) =>
+    httpRequest(`${sim.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  /** Hook jobs on every replica done and every delivery GitHub sent processed. */
+  const settled = async () => {
+    await waitFor(
+      'hook jobs to finish',
+      async () => {
+        const [{ n }] = await db.rows<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name IN ('webhook-register', 'webhook-unregister') AND state IN ('created', 'retry', 'active')`,
+        );
+        return n === 0;
+      },
+      60_000,
+      100,
+    );
+    await waitForInboxIdle(db);
+  };
+  /** GitHub has exactly the hook Trackeep's state calls for: one (the registered one) when tracked, none otherwise. */
+  const expectInLine = async (repo: SeededRepo, simRepo: SimRepo) => {
+    const tracked = (await db.rows('SELECT 1 FROM tracked_repos WHERE repo_id = $1', [repo.id])).length > 0;
+    const row = await registration(repo.id);
+    if (tracked) {
+      expect(ourHooks(simRepo).map((h) => String(h.id))).toEqual([row?.hook_id]);
+      expect(row?.status).toBe('active');
+    } else {
+      expect(ourHooks(simRepo)).toEqual([]);
+      expect(row?.status ?? 'disabled').toBe('disabled');
+    }
+  };
+
+  it('a new hook gets exactly one ping, the one GitHub sends by itself', async () => {
+    const { repo, simRepo } = await freshRepo();
+    await a.app.get(WebhookRegistrationService).register(repo.id, octocat);
+    await waitFor(
+      'the ping to confirm the hook',
+      async () => (await registration(repo.id))?.status === 'active',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    await waitForInboxIdle(db);
+    const [hook] = ourHooks(simRepo);
+    expect(sim.world.deliveries.filter((d) => d.hookId === hook!.id && d.event === 'ping')).toHaveLength(1);
+    expect(
+      await db.rows(`SELECT status FROM webhook_deliveries WHERE event = 'ping' AND hook_id = $1`, [
+        hook!.id,
+      ]),
+    ).toEqual([{ status: 'processed' }]);
+  });
+
+  it('untracking while the hook is being created deletes the hook GitHub created, and its late ping revives nothing', async () => {
+    const { repo, simRepo } = await freshRepo();
+    sim.setFaults({ latencyMs: 800, pathPattern: '/hooks$' });
+    try {
+      const creating = a.app.get(WebhookRegistrationService).register(repo.id, octocat);
+      await waitFor(
+        'the creation to start',
+        async () => (await registration(repo.id))?.status === 'pending',
+        5_000,
+        10,
+      );
+      await db.rows('DELETE FROM tracked_repos WHERE repo_id = $1', [repo.id]);
+      await b.app.get(WebhookRegistrationService).unregister(repo.id);
+      await creating;
+    } finally {
+      sim.setFaults({});
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await waitForInboxIdle(db);
+    expect(ourHooks(simRepo)).toEqual([]);
+    expect(await registration(repo.id)).toMatchObject({ status: 'disabled' });
+    expect(sim.world.deliveries.filter((d) => d.repoId === simRepo.id && d.event === 'ping')).toHaveLength(1); // it did exist
+  });
+
+  it('a ping arriving after the hook was removed leaves the registration disabled', async () => {
+    const { repo } = await freshRepo();
+    const service = a.app.get(WebhookRegistrationService);
+    await service.register(repo.id, octocat);
+    await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+    const { hook_id: hookId } = (await registration(repo.id))!;
+    await db.rows('DELETE FROM tracked_repos WHERE repo_id = $1', [repo.id]);
+    await service.unregister(repo.id);
+    // Redeliver the hook's ping as GitHub would have sent it late (signed with the hook's secret, still kept).
+    const ping = sim.world.deliveries.find((d) => String(d.hookId) === hookId && d.event === 'ping')!;
+    const res = await httpRequest(hookUrl, {
+      method: 'POST',
+      headers: { ...ping.requestHeaders, 'x-github-delivery': `late-${ping.guid}` },
+      body: JSON.stringify(ping.payload),
+    });
+    expect(res.status).toBeLessThan(300);
+    await waitForInboxIdle(db);
+    expect(await registration(repo.id)).toMatchObject({ status: 'disabled' });
+  });
+
+  it('any interleaving of track and untrack on two replicas leaves exactly the hook Trackeep tracks, no orphan, none missing', async () => {
+    const { repo, simRepo } = await freshRepo(false);
+    const [owner, name] = repo.fullName.split('/') as [string, string];
+    const cookies = { a: await sessionCookie(a.app, octocat), b: await sessionCookie(b.app, octocat) };
+    const call = (replica: 'a' | 'b', method: 'POST' | 'DELETE') =>
+      httpRequest(`${(replica === 'a' ? a : b).url}/api/v1/repos/${owner}/${name}/track`, {
+        method,
+        headers: { cookie: cookies[replica], 'x-trackeep-csrf': '1' },
+      });
+    // Orders fixed here so a failure repeats: each round fires its steps without waiting, a few ms apart.
+    const rounds: Array<Array<['a' | 'b', 'POST' | 'DELETE']>> = [
+      [
+        ['a', 'POST'],
+        ['b', 'DELETE'],
+      ],
+      [
+        ['b', 'POST'],
+        ['a', 'DELETE'],
+        ['b', 'POST'],
+      ],
+      [
+        ['a', 'POST'],
+        ['b', 'DELETE'],
+        ['a', 'POST'],
+        ['b', 'DELETE'],
+      ],
+      [
+        ['b', 'DELETE'],
+        ['a', 'POST'],
+        ['a', 'DELETE'],
+        ['b', 'POST'],
+        ['a', 'DELETE'],
+        ['b', 'POST'],
+      ],
+      [
+        ['a', 'POST'],
+        ['a', 'DELETE'],
+        ['b', 'POST'],
+        ['b', 'DELETE'],
+      ],
+    ];
+    sim.setFaults({ latencyMs: { min: 20, max: 250 }, pathPattern: '/hooks' });
+    try {
+      for (const [i, steps] of rounds.entries()) {
+        await Promise.all(
+          steps.map(async ([replica, method], k) => {
+            await new Promise((r) => setTimeout(r, k * 15));
+            const res = await call(replica, method);
+            expect([200, 201, 204, 404]).toContain(res.status);
+          }),
+        );
+        await settled();
+        await waitFor(
+          `round ${i}: GitHub's hooks to match Trackeep`,
+          async () => {
+            try {
+              await expectInLine(repo, simRepo);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          10_000,
+          100,
+        );
+        await expectInLine(repo, simRepo);
+      }
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
+  it('a hook deleted on GitHub is created again by the periodic check', async () => {
+    const { repo, simRepo } = await freshRepo();
+    const service = b.app.get(WebhookRegistrationService);
+    await service.register(repo.id, octocat);
+    await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+    const [before] = ourHooks(simRepo);
+    expect((await github('DELETE', `/repos/${repo.fullName}/hooks/${before!.id}`)).status).toBe(204);
+    expect(ourHooks(simRepo)).toEqual([]);
+
+    await service.checkHooks();
+    const [after] = ourHooks(simRepo);
+    expect(after).toBeDefined();
+    expect(after!.id).not.toBe(before!.id);
+    await waitFor(
+      'the new hook to be active',
+      async () => (await registration(repo.id))?.status === 'active',
+    );
+    expect((await registration(repo.id))!.hook_id).toBe(String(after!.id));
+  });
+
+  it('a hook changed on GitHub is put back, and the change is recorded on its health', async () => {
+    const { repo, simRepo } = await freshRepo();
+    const service = a.app.get(WebhookRegistrationService);
+    await service.register(repo.id, octocat);
+    await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+    const [hook] = ourHooks(simRepo);
+    expect(
+      (
+        await github('PATCH', `/repos/${repo.fullName}/hooks/${hook!.id}`, {
+          active: false,
+          events: ['push'],
+        })
+      ).status,
+    ).toBe(200);
+
+    await service.checkHooks();
+    expect(ourHooks(simRepo)).toEqual([
+      expect.objectContaining({
+        id: hook!.id,
+        active: true,
+        events: expect.arrayContaining([...SUBSCRIBED_EVENTS]),
+      }),
+    ]);
+    expect(ourHooks(simRepo)[0]!.events).toHaveLength(SUBSCRIBED_EVENTS.length);
+    const health = (await service.health([repo.id])).get(repo.id);
+    expect(health?.lastError).toMatch(/changed on GitHub \(deactivated, events changed\)/);
+  });
+
+  it('checking an unchanged hook list is a 304 that costs no rate limit', async () => {
+    const service = a.app.get(WebhookRegistrationService);
+    await settled();
+    await service.checkHooks(); // brings every stored ETag up to date
+    const used = async () =>
+      ((await github('GET', '/rate_limit')).json() as { resources: { core: { used: number } } }).resources
+        .core.used;
+    const before = await used();
+    const notModified = sim.stats().rest.notModified;
+    await service.checkHooks();
+    expect(sim.stats().rest.notModified).toBeGreaterThan(notModified);
+    expect(await used()).toBe(before);
+  });
+});
