@@ -187,7 +187,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   /** Re-reads (and, when too old, re-checks with GitHub) the access of every user with open streams. */
   private refreshAllAccess(): void {
     for (const user of this.users.values()) {
-      if (user.refreshing || Date.now() - user.loadedAt < this.accessTtlMs) continue;
+      if (user.refreshing) continue;
       user.refreshing = true;
       this.refreshAccess(user)
         .catch((err: Error) => this.logger.warn(`event stream access refresh failed: ${err.message}`))
