@@ -1,9 +1,11 @@
 import { join, resolve } from 'node:path';
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { startStack, type Stack } from './stack';
+import { mkdirSync } from 'node:fs';
+import { LogFiles } from './log-files';
+import { startStack, type Stack, type SupervisionEvent } from './stack';
 
-// `npm start`: the whole system with zero configuration. Logs go to .trackeep/logs/<process>.log so the
-// terminal shows one clear block; LOG_TO_CONSOLE=true streams them instead.
+// `npm start`: the whole system with zero configuration. Logs go to .trackeep/logs/<process>.log (0600) so the
+// terminal shows one clear block; LOG_TO_CONSOLE=true streams them instead. A server process that dies is
+// restarted with back-off, and the terminal says so in one line.
 
 const root = resolve(__dirname, '..', '..', '..');
 const stateDir = resolve(process.env['TRACKEEP_STATE_DIR'] ?? join(root, '.trackeep'));
@@ -20,6 +22,17 @@ const port = (name: string, fallback: number) => {
 };
 
 const realGithub = Boolean(process.env['GITHUB_CLIENT_ID'] && process.env['GITHUB_CLIENT_SECRET']);
+
+const logs = new LogFiles(join(stateDir, 'logs'));
+
+function describeSupervision(event: SupervisionEvent): string {
+  const at = new Date().toTimeString().slice(0, 8);
+  if (event.type === 'restarted') return `[${at}] ${event.name} restarted and ready again`;
+  const how = event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`;
+  const log = toConsole ? 'its log is above' : `log: ${logs.pathOf(event.name)}`;
+  if (event.type === 'not-restarted') return `[${at}] ${event.name} ${how} (a configuration error); not restarting it; ${log}`;
+  return `[${at}] ${event.name} ${how}; restarting it in ${Math.round(event.restartInMs / 1000)} s; ${log}`;
+}
 
 async function main() {
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
@@ -38,6 +51,8 @@ async function main() {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The servers run in their own process groups (see stack.ts), so a closed terminal must stop them from here.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
 
   starting = startStack({
     rootDir: root,
@@ -49,11 +64,13 @@ async function main() {
       sim: port('GITHUB_SIM_PORT', 3200),
       postgres: port('EMBEDDED_PG_PORT', 5433),
     },
-    sim: realGithub ? false : { preset: 'demo', live: process.env['GITHUB_SIM_LIVE'] !== 'false' },
+    // The simulated GitHub keeps its world (users, tokens, hooks) across restarts, as the database does.
+    sim: realGithub ? false : { preset: 'demo', live: process.env['GITHUB_SIM_LIVE'] !== 'false', worldFile: join(stateDir, 'github-sim', 'world.json') },
     onLog: (source, line) => {
       if (toConsole) process.stdout.write(`[${source}] ${line}\n`);
-      else appendFileSync(join(stateDir, 'logs', `${source}.log`), `${line}\n`);
+      else logs.append(source, line);
     },
+    supervise: { onEvent: (event) => process.stdout.write(`${describeSupervision(event)}\n`) },
   });
   const stack = await starting;
   if (stopping) return;

@@ -26,12 +26,31 @@ export interface StackOptions {
   env?: { api?: Record<string, string>; gateway?: Record<string, string> };
   /** Where child process output goes; defaults to files under stateDir/logs. */
   onLog?: (source: string, line: string) => void;
+  /** Restart a server process (API, gateway) that dies unexpectedly, as `npm start` does. Off for tests. */
+  supervise?: SuperviseOptions;
 }
+
+export interface SuperviseOptions {
+  onEvent(event: SupervisionEvent): void;
+  /** Wait before the first restart; doubles with each crash up to maxBackoffMs. Default 1 s. */
+  initialBackoffMs?: number;
+  /** Default 30 s. */
+  maxBackoffMs?: number;
+  /** A process that stayed up this long starts again from the first back-off when it dies. Default 60 s. */
+  stableAfterMs?: number;
+}
+
+export type SupervisionEvent =
+  | { type: 'exited'; name: string; code: number | null; signal: NodeJS.Signals | null; restartInMs: number }
+  /** Exit code 78 is a configuration error: restarting cannot help. */
+  | { type: 'not-restarted'; name: string; code: number | null; signal: NodeJS.Signals | null }
+  | { type: 'restarted'; name: string; url: string };
 
 export interface RunningProcess {
   name: string;
   url: string;
-  child: ChildProcess;
+  /** The current process (a new one after each supervised restart). */
+  readonly child: ChildProcess;
   /** Stops the process with SIGTERM (SIGKILL after the grace period). */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL, as a crashed pod. */
@@ -90,7 +109,7 @@ async function waitForReady(url: string, child: ChildProcess, name: string, time
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited with ${child.signalCode ?? `code ${child.exitCode}`} before it was ready`);
     try {
       const res = await fetch(`${url}/readyz`);
       if (res.ok) return;
@@ -110,14 +129,11 @@ function spawnApp(
   port: number,
   env: Record<string, string>,
   onLog: (source: string, line: string) => void,
+  supervise?: SuperviseOptions,
 ): Promise<RunningProcess> {
   const main = join(rootDir, 'dist', entry, 'main.js');
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build)`);
-  const child = spawn(process.execPath, [main], {
-    cwd: rootDir,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', HOST: '127.0.0.1', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const url = `http://127.0.0.1:${port}`;
   const forward = (stream: NodeJS.ReadableStream | null) => {
     let buffer = '';
     stream?.on('data', (chunk: Buffer) => {
@@ -127,27 +143,87 @@ function spawnApp(
       for (const line of lines) if (line) onLog(name, line);
     });
   };
-  forward(child.stdout);
-  forward(child.stderr);
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+
+  const initialBackoffMs = supervise?.initialBackoffMs ?? 1000;
+  let backoffMs = initialBackoffMs;
+  let readyAt = 0;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let child!: ChildProcess;
+  let exited!: Promise<void>;
+
+  const launch = () => {
+    const current = spawn(process.execPath, [main], {
+      cwd: rootDir,
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', HOST: '127.0.0.1', ...env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Supervised children get their own process group, so the terminal's Ctrl-C reaches only the supervisor,
+      // which stops them in order instead of seeing them die and restarting them.
+      detached: !!supervise,
+    });
+    forward(current.stdout);
+    forward(current.stderr);
+    exited = new Promise<void>((r) => current.once('exit', () => r()));
+    current.once('exit', (code, signal) => {
+      if (supervise && readyAt !== -1 && current === child && !stopping) onCrash(supervise, code, signal);
+    });
+    child = current;
+  };
+
+  const onCrash = (sup: SuperviseOptions, code: number | null, signal: NodeJS.Signals | null) => {
+    if (readyAt > 0 && Date.now() - readyAt >= (sup.stableAfterMs ?? 60_000)) backoffMs = initialBackoffMs;
+    readyAt = 0;
+    if (code === 78) return sup.onEvent({ type: 'not-restarted', name, code, signal });
+    const restartInMs = backoffMs;
+    backoffMs = Math.min(backoffMs * 2, sup.maxBackoffMs ?? 30_000);
+    sup.onEvent({ type: 'exited', name, code, signal, restartInMs });
+    restartTimer = setTimeout(() => void restart(sup), restartInMs);
+  };
+
+  const restart = async (sup: SuperviseOptions) => {
+    restartTimer = null;
+    if (stopping) return;
+    launch();
+    try {
+      await waitForReady(url, child, name);
+    } catch {
+      // Not ready in time: end it, and its exit schedules the next attempt. An early exit already did.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return;
+    }
+    if (stopping) return;
+    readyAt = Date.now();
+    sup.onEvent({ type: 'restarted', name, url });
+  };
+
+  // Until the first start is ready, a dying process is a start-up failure (reported by the caller), not a crash.
+  readyAt = -1;
+  launch();
   const proc: RunningProcess = {
     name,
     url,
-    child,
+    get child() {
+      return child;
+    },
     kill: () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
     async stop(graceMs = 8000) {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const current = child;
+      current.kill('SIGTERM');
+      const timer = setTimeout(() => current.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },
   };
   return waitForReady(url, child, name).then(
-    () => proc,
+    () => {
+      readyAt = Date.now();
+      return proc;
+    },
     async (err) => {
       await proc.stop(2000);
       throw err;
@@ -236,7 +312,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateways: RunningProcess[] = [];
     for (let i = 0; i < (options.gatewayReplicas ?? 1); i++) {
       const port = i === 0 ? gatewayPort : await freePort();
-      const replica = await spawnApp(rootDir, i === 0 ? 'gateway' : `gateway-${i + 1}`, 'oauth-gateway', port, gatewayEnv(port), onLog);
+      const replica = await spawnApp(rootDir, i === 0 ? 'gateway' : `gateway-${i + 1}`, 'oauth-gateway', port, gatewayEnv(port), onLog, options.supervise);
       gateways.push(replica);
       cleanups.push(() => replica.stop());
     }
@@ -266,7 +342,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apis: RunningProcess[] = [];
     const addApi = async (extra: Record<string, string> = {}, port?: number) => {
       const p = port ?? (await freePort());
-      const api = await spawnApp(rootDir, apis.length ? `api-${apis.length + 1}` : 'api', 'trackeep-api', p, apiEnv(p, extra), onLog);
+      const api = await spawnApp(rootDir, apis.length ? `api-${apis.length + 1}` : 'api', 'trackeep-api', p, apiEnv(p, extra), onLog, options.supervise);
       apis.push(api);
       cleanups.push(() => api.stop());
       return api;
