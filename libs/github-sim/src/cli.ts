@@ -26,6 +26,8 @@ Usage: npm run github-sim -- [options]
   --callback-url URL
   --rate-limit-rest N   REST requests per hour (default 5000)
   --rate-limit-graphql N  GraphQL points per hour (default 5000)
+  --world-file PATH     keep the world in this file: loaded when it exists, saved after changes and on exit
+                        (tokens, hooks and users stay valid across restarts; default: memory only)
   --log                 one line per request on stderr
   --measure             generate the preset, walk every repo, print sizes and memory, exit
   --help
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       'rate-limit-rest': { type: 'string' },
       'rate-limit-graphql': { type: 'string' },
       log: { type: 'boolean' },
+      'world-file': { type: 'string' },
       measure: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     rateLimit: { rest: int(values['rate-limit-rest'], 'rate-limit-rest'), graphql: int(values['rate-limit-graphql'], 'rate-limit-graphql') },
     oauthApps: values['client-id'] ? [{ clientId: values['client-id'], clientSecret: values['client-secret'] as string, callbackUrl: values['callback-url'] }] : [],
     log: values.log,
+    worldFile: values['world-file'],
   };
   githubSchema(); // load GitHub's GraphQL schema now rather than on the first query (~0.5 s)
   const sim = await startGithubSim(opts);
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
   console.log(`  OAuth    ${sim.url}/login/oauth/authorize  (demo app client_id Iv1.trackeepdemo000)`);
   console.log(`  control  ${control ? `${sim.url}/_sim/stats` : 'disabled'}${values.live ? '   live mode on' : ''}`);
   console.log(`  world    preset ${preset}: ${s.world.users} users, ${s.world.orgs} orgs, ${s.world.repos} repos, ${s.world.commits} commits; rss ${s.memory.rssMb} MB`);
+  if (opts.worldFile) console.log(`  kept in  ${opts.worldFile}`);
   const shutdown = () => {
     void sim.stop().then(() => process.exit(0));
   };

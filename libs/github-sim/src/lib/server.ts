@@ -16,6 +16,7 @@ import { registerUserRoutes } from './rest/user.routes';
 import type { FaultConfig, GithubSimHandle, GithubSimOptions } from './sim.types';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher';
 import { SimWorld } from './world/sim-world';
+import { loadWorldFile, WorldFileSaver } from './world/world-file';
 import { graphqlHandler } from './graphql/graphql.routes';
 
 /** Start a GitHub simulator on 127.0.0.1 (port 0 = a free port). Stop it with `handle.stop()`. */
@@ -58,6 +59,19 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   webhooks.attach();
   const oauth = new OAuthServer(ctx);
   const live = new LiveMode(world);
+  let saver: WorldFileSaver | null = null;
+  if (opts.worldFile) {
+    const extras = loadWorldFile(world, opts.worldFile);
+    if (extras) {
+      registerApps(); // the options' apps win over the saved ones (e.g. a changed client secret)
+      if (typeof extras['liveTick'] === 'number') live.tick = extras['liveTick'];
+    }
+    saver = new WorldFileSaver(world, opts.worldFile, () => ({ liveTick: live.tick }));
+    // Every change goes through a world mutation (live mode, control API) or a writing request (OAuth, hooks).
+    world.on(() => saver?.markDirty());
+    // A fresh world is saved too: its timestamps are anchored to this hour, and must not move on a restart.
+    saver.markDirty();
+  }
 
   const reset = () => {
     live.stop();
@@ -79,6 +93,13 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  if (saver) {
+    const persisted = saver;
+    app.use((req, res, next) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') res.once('finish', () => persisted.markDirty());
+      next();
+    });
+  }
   if (ctx.log) {
     app.use((req, res, next) => {
       const t = performance.now();
@@ -179,6 +200,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
       live.stop();
       webhooks.stop();
       await webhooks.idle();
+      saver?.flush();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -81,6 +81,11 @@ export interface GithubSimOptions {
   live?: boolean | { intervalMs: number };
   /** Log one line per request to stderr. */
   log?: boolean;
+  /**
+   * Keep the world in this file: loaded at start when it exists, saved (atomically, 0600) a second after
+   * changes and on stop. Unset (tests, benchmarks): the world lives in memory only.
+   */
+  worldFile?: string;
 }
 
 export interface SimStats {

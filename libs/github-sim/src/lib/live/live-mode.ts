@@ -6,7 +6,8 @@ import type { SimRepo } from '../world/world.types';
 /** Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, issue). */
 export class LiveMode {
   private timer: NodeJS.Timeout | null = null;
-  private tick = 0;
+  /** Steps taken so far; each step's randomness derives from it, so a restored world carries it on (world file). */
+  tick = 0;
   private busy = false;
   intervalMs = 5000;
 
@@ -20,7 +21,8 @@ export class LiveMode {
     if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new Error('live interval must be at least 100 ms');
     this.stop();
     this.intervalMs = intervalMs;
-    this.timer = setInterval(() => void this.step(), intervalMs);
+    // One failed step (e.g. a name that now collides) must not end live mode, nor the process hosting it.
+    this.timer = setInterval(() => void this.step().catch((err: Error) => process.stderr.write(`[github-sim] live step failed: ${err.message}\n`)), intervalMs);
     this.timer.unref();
   }
 

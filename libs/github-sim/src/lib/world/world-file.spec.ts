@@ -1,0 +1,116 @@
+import { verify } from '@octokit/webhooks-methods';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { client, control, webhookReceiver } from '../../spec/helpers';
+import { LiveMode } from '../live/live-mode';
+import { startGithubSim } from '../server';
+import { SimWorld } from './sim-world';
+import { restoreWorld, serializeWorld } from './world-file';
+import { encodeGraph } from './world-snapshot';
+
+const APP = { clientId: 'Iv1.worldfile', clientSecret: 'world-file-secret' };
+const SECRET = 'kept-hook-secret';
+
+describe('the world file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'github-sim-world-'));
+  const file = join(dir, 'github-sim', 'world.json');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps OAuth tokens, hooks, users and pushes across a restart of the simulator', async () => {
+    const receiver = await webhookReceiver();
+    try {
+      const first = await startGithubSim({
+        preset: 'small',
+        autoApproveLogin: 'octocat',
+        oauthApps: [APP],
+        worldFile: file,
+      });
+      const authorize = await fetch(
+        `${first.url}/login/oauth/authorize?client_id=${APP.clientId}&scope=repo&redirect_uri=http://localhost:4200/cb`,
+        { redirect: 'manual' },
+      );
+      const code = new URL(authorize.headers.get('location') as string).searchParams.get('code') as string;
+      const exchanged = await fetch(`${first.url}/login/oauth/access_token`, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: APP.clientId,
+          client_secret: APP.clientSecret,
+          code,
+        }).toString(),
+      });
+      const token = ((await exchanged.json()) as { access_token: string }).access_token;
+      const hook = await client(first, token).post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
+        name: 'web',
+        config: { url: receiver.url, content_type: 'json', secret: SECRET },
+        events: ['push'],
+      });
+      expect(hook.status).toBe(201);
+      await control(first).post('/users', { login: 'kept-user' });
+      const pushed = await control(first).post<{ after: string }>('/repos/acme-corp/web-console/push', {
+        commits: 1,
+      });
+      await first.world.settled();
+      await first.stop();
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+
+      const second = await startGithubSim({ preset: 'small', oauthApps: [APP], worldFile: file });
+      try {
+        const api = client(second, token);
+        expect((await api.get<{ login: string }>('/user')).body.login).toBe('octocat');
+        const hooks = await api.get<Array<{ id: number; config: { url: string } }>>(
+          '/repos/acme-corp/web-console/hooks',
+        );
+        expect(hooks.body.map((h) => [h.id, h.config.url])).toEqual([[hook.body.id, receiver.url]]);
+        expect((await api.get(`/users/kept-user`)).status).toBe(200);
+        expect((await api.get(`/repos/acme-corp/web-console/commits/${pushed.body.after}`)).status).toBe(200);
+
+        // The restored hook still delivers, signed with its secret.
+        receiver.received.length = 0;
+        await control(second).post('/repos/acme-corp/web-console/push', { commits: 1 });
+        await second.world.settled();
+        const delivery = receiver.received.find((r) => r.headers['x-github-event'] === 'push');
+        expect(delivery).toBeDefined();
+        expect(
+          await verify(SECRET, delivery?.body ?? '', String(delivery?.headers['x-hub-signature-256'])),
+        ).toBe(true);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('carries live mode on where it stopped, as if the simulator had never restarted', async () => {
+    const options = { preset: 'small' as const, seed: 5, now: '2025-06-01T00:00:00Z' };
+    const original = new SimWorld(options);
+    const live = new LiveMode(original);
+    for (let k = 0; k < 15; k++) await live.step();
+    const text = serializeWorld(original, { liveTick: live.tick });
+
+    const restored = new SimWorld(options);
+    const extras = restoreWorld(restored, text);
+    const resumed = new LiveMode(restored);
+    resumed.tick = extras['liveTick'] as number;
+    const next: string[] = [];
+    const expected: string[] = [];
+    for (let k = 0; k < 15; k++) {
+      next.push(await resumed.step());
+      expected.push(await live.step());
+    }
+    expect(next.every((d) => /^(push|pull|merge|star|issue) /.test(d))).toBe(true);
+    expect(next).toEqual(expected);
+  });
+
+  it('refuses to store what it could not restore faithfully', () => {
+    class Unregistered {
+      value = 1;
+    }
+    expect(() => encodeGraph({ thing: new Unregistered() }, {})).toThrow(
+      /cannot store the Unregistered at world.thing/,
+    );
+    expect(() => encodeGraph({ fn: () => 1 }, {})).toThrow(/cannot store the function/);
+  });
+});
