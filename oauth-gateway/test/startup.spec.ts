@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createTestDatabase } from '@trackeep/testing';
 import { hashClientSecret } from '../src/clients/client-config.util';
@@ -142,6 +143,60 @@ describe('gateway start-up (real entry point)', () => {
     expect(result.stderr).toMatch(
       /GATEWAY_CLIENTS: client "instance-a": redirect URI "http:\/\/a.example.com\/cb" must use https/,
     );
+  });
+
+  it('reports a port already in use as one fatal JSON line and the plain line, no stack', async () => {
+    const db = await createTestDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'gw-start-'));
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+        (resolve) => {
+          const child = spawn(process.execPath, [...register, MAIN], {
+            cwd: root,
+            env: {
+              ...baseEnv(),
+              PORT: String(port),
+              HOST: '127.0.0.1',
+              DATABASE_URL: db.url,
+              DB_MIGRATE_ON_START: 'true',
+              GATEWAY_DEV_MODE: 'true',
+              SERVICE_DOMAIN: `http://localhost:${port}`,
+              GITHUB_CLIENT_ID: 'id',
+              GITHUB_CLIENT_SECRET: 'secret',
+              GATEWAY_CLIENTS: CLIENT,
+              GATEWAY_SIGNING_KEYS_FILE: join(dir, 'keys.json'),
+            },
+          });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+          child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+          child.on('close', (status) => resolve({ status, stdout, stderr }));
+        },
+      );
+      expect(result.status).toBe(1);
+      const fatal = result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { code?: string } })
+        .filter((entry) => entry.level === 60);
+      expect(fatal).toEqual([
+        expect.objectContaining({ msg: expect.stringMatching(/^cannot start: .*EADDRINUSE/) }),
+      ]);
+      expect(fatal[0]?.err?.code).toBe('EADDRINUSE');
+      for (const line of `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim())) {
+        expect(line).not.toMatch(/^\s+at /);
+        expect(line).not.toContain('\u001b[');
+        if (!line.startsWith('{')) expect(line).toMatch(/^oauth-gateway: cannot start: /);
+      }
+    } finally {
+      blocker.close();
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts, migrates, says once that the old shared secrets are unused, serves and stops on SIGTERM', async () => {

@@ -1,5 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { createTestDatabase } from '@trackeep/testing';
+import { API_TEMPLATE_DB } from './support/test-app';
 
 const root = join(__dirname, '..', '..');
 
@@ -36,6 +39,53 @@ describe('API start-up configuration check', () => {
     for (const line of result.stderr.trim().split('\n')) {
       expect(line).toMatch(/^trackeep-api: /);
       expect(line).not.toContain('\u001b[');
+    }
+  });
+
+  // The port is taken, so start-up fails after the configuration check (under @swc-node/register it may fail
+  // even earlier, loading an ESM-only package: the same path, which is what this pins).
+  it('reports a failure after the configuration check as one fatal JSON line and the plain line, no stack', async () => {
+    const db = await createTestDatabase(API_TEMPLATE_DB);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (blocker.address() as AddressInfo).port;
+      const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'trackeep-api/src/main.ts')], {
+          cwd: root,
+          env: {
+            PATH: process.env['PATH'] ?? '',
+            SWC_NODE_PROJECT: join(root, 'trackeep-api/tsconfig.app.json'),
+            TRACKEEP_MODE: 'demo',
+            DATABASE_URL: db.url,
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            SYNC_ENABLED: 'false',
+            WEBHOOK_WORKERS: '0',
+          },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+      expect(result.status).toBe(1);
+      const fatal = result.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .filter((entry) => entry.level === 60);
+      expect(fatal).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^cannot start: \S/) })]);
+      const plain = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim() && !l.startsWith('{'));
+      expect(plain).toEqual([`trackeep-api: ${fatal[0]?.msg}`]);
+      for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) {
+        expect(line).not.toMatch(/^\s+at /);
+        expect(line).not.toContain('\u001b[');
+      }
+    } finally {
+      blocker.close();
+      await db.drop();
     }
   });
 
