@@ -122,7 +122,8 @@ async function waitForReady(url: string, child: ChildProcess, name: string, time
   throw new Error(`${name} was not ready at ${url}/readyz within ${timeoutMs / 1000}s (${lastError})`);
 }
 
-function spawnApp(
+/** Starts `dist/<entry>/main.js` and resolves once its /readyz answers; supervised, it is restarted when it dies. */
+export function spawnApp(
   rootDir: string,
   name: string,
   entry: string,
