@@ -3,6 +3,7 @@ import type { ActivityEvent, ActivityType, Page } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
+import { decodePgText, fromPgJson, fromPgText } from '../common/pg-text.util';
 
 interface ActivityRow {
   id: string;
@@ -26,11 +27,11 @@ function toActivity(row: ActivityRow): ActivityEvent {
     repoId: row.repo_id,
     repoFullName: row.full_name,
     type: row.type,
-    actor: row.actor,
-    title: row.title,
+    actor: fromPgText(row.actor),
+    title: decodePgText(row.title),
     url: row.url,
     occurredAt: new Date(row.occurred_at).toISOString(),
-    data: row.data ?? {},
+    data: fromPgJson(row.data ?? {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { fromPgJson, pgJson } from '../common/pg-text.util';
 import type { TrackeepOctokit } from './github-client.factory';
 
 export interface CachedGet<T> {
@@ -13,6 +14,7 @@ export interface CachedGet<T> {
 /**
  * Conditional GETs with ETags stored per user (GitHub's ETags are only valid under the credential that
  * fetched them; the cache is cleared whenever the user's token changes). A 304 costs no rate limit.
+ * Bodies are stored through pg-text, so text jsonb refuses (a NUL, a lone surrogate) is kept, not fatal.
  */
 @Injectable()
 export class GithubEtagCache {
@@ -31,12 +33,12 @@ export class GithubEtagCache {
         await this.dataSource.query(
           `INSERT INTO github_etags (user_id, url, etag, body, link, fetched_at) VALUES ($1, $2, $3, $4, $5, now())
            ON CONFLICT (user_id, url) DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, link = EXCLUDED.link, fetched_at = now()`,
-          [userId, path, etag, JSON.stringify(res.data), link],
+          [userId, path, etag, pgJson(res.data), link],
         );
       }
       return { data: res.data as T, link, notModified: false };
     } catch (err) {
-      if (cached && (err as { status?: number }).status === 304) return { data: cached.body, link: cached.link, notModified: true };
+      if (cached && (err as { status?: number }).status === 304) return { data: fromPgJson(cached.body), link: cached.link, notModified: true };
       throw err;
     }
   }

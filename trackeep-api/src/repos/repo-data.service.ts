@@ -4,6 +4,7 @@ import { PAGE_SIZE_DEFAULT, WEEKLY_CHART_DEFAULT_WEEKS, type Branch, type Commit
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
+import { decodePgText, encodePgText, fromPgText } from '../common/pg-text.util';
 import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeksQueryDto } from './dto/repo-queries.dto';
 import type { RepositoryRow } from './repository.entity';
 
@@ -38,7 +39,7 @@ export class RepoDataService {
     const param = (value: unknown) => `$${params.push(value)}`;
 
     if (query.branch !== undefined) {
-      where.push(`EXISTS (SELECT 1 FROM branch_commits b WHERE b.repo_id = c.repo_id AND b.branch = ${param(query.branch)} AND b.sha = c.sha)`);
+      where.push(`EXISTS (SELECT 1 FROM branch_commits b WHERE b.repo_id = c.repo_id AND b.branch = ${param(encodePgText(query.branch))} AND b.sha = c.sha)`);
     }
     if (query.author !== undefined) {
       const p = param(query.author);
@@ -47,7 +48,7 @@ export class RepoDataService {
     const { since, until } = range(query.since, query.until);
     if (since) where.push(`c.committed_at >= ${param(since)}::timestamptz`);
     if (until) where.push(`c.committed_at < ${param(until)}::timestamptz`);
-    if (query.q !== undefined && query.q !== '') where.push(`c.message ILIKE ${param(`%${escapeLike(query.q)}%`)} ESCAPE '\\'`);
+    if (query.q !== undefined && query.q !== '') where.push(`c.message ILIKE ${param(`%${escapeLike(encodePgText(query.q))}%`)} ESCAPE '\\'`);
     if (query.cursor !== undefined) {
       const [time, sha] = decodeCursor(query.cursor, scope, ['date', 'string']);
       where.push(`(c.committed_at, c.sha) < (${param(time)}::timestamptz, ${param(sha)})`);
@@ -232,9 +233,9 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 function toCommit(r: CommitRow): Commit {
   return {
     sha: r.sha,
-    message: r.message,
-    author: { name: r.author_name, email: r.author_email, login: r.author_login, date: r.authored_at.toISOString() },
-    committer: { name: r.committer_name, email: r.committer_email, login: r.committer_login, date: r.committed_at.toISOString() },
+    message: decodePgText(r.message),
+    author: { name: fromPgText(r.author_name), email: fromPgText(r.author_email), login: r.author_login, date: r.authored_at.toISOString() },
+    committer: { name: fromPgText(r.committer_name), email: fromPgText(r.committer_email), login: r.committer_login, date: r.committed_at.toISOString() },
     additions: r.additions,
     deletions: r.deletions,
     changedFiles: r.changed_files,
@@ -246,7 +247,7 @@ function toCommit(r: CommitRow): Commit {
 function toPull(r: PullRow): PullRequest {
   return {
     number: r.number,
-    title: r.title,
+    title: decodePgText(r.title),
     state: r.state,
     draft: r.draft,
     author: r.author_login,
@@ -254,15 +255,15 @@ function toPull(r: PullRow): PullRequest {
     updatedAt: r.updated_at.toISOString(),
     closedAt: iso(r.closed_at),
     mergedAt: iso(r.merged_at),
-    baseRef: r.base_ref,
-    headRef: r.head_ref,
+    baseRef: decodePgText(r.base_ref),
+    headRef: decodePgText(r.head_ref),
     additions: r.additions,
     deletions: r.deletions,
     changedFiles: r.changed_files,
     commits: r.commits_count,
     reviewCount: r.review_count,
     firstReviewAt: iso(r.first_review_at),
-    labels: r.labels,
+    labels: r.labels.map(decodePgText),
     cycleTimeSeconds: r.cycle_time_seconds === null ? null : Number(r.cycle_time_seconds),
     htmlUrl: r.html_url,
   };
@@ -270,7 +271,7 @@ function toPull(r: PullRow): PullRequest {
 
 function toBranch(r: BranchRow): Branch {
   return {
-    name: r.name,
+    name: decodePgText(r.name),
     headSha: r.head_sha,
     protected: r.protected,
     lastCommitAt: iso(r.last_commit_at),

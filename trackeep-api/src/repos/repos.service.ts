@@ -4,6 +4,7 @@ import type { TrackedRepo } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
+import { fromPgText, pgText } from '../common/pg-text.util';
 import { GithubClientFactory } from '../github/github-client.factory';
 import { rethrowAsUpstream, type GithubRestRepo } from '../github/github-repos.service';
 import { highestPermission, RepoAccessService } from './repo-access.service';
@@ -65,7 +66,7 @@ export class ReposService {
           gh.owner.login,
           gh.name,
           gh.full_name,
-          gh.description ?? null,
+          pgText(gh.description ?? null),
           gh.language ?? null,
           gh.topics ?? [],
           gh.visibility === 'internal' ? 'internal' : gh.private ? 'private' : 'public',
@@ -159,7 +160,7 @@ export class ReposService {
         owner: r.owner,
         name: r.name,
         fullName: r.fullName,
-        description: r.description,
+        description: fromPgText(r.description),
         language: r.language,
         languages: r.languages,
         topics: r.topics,

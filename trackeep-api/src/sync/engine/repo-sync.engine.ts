@@ -1,4 +1,5 @@
 import type { RepoPermission, SyncRunCounts } from '@trackeep/contracts';
+import { pgText } from '../../common/pg-text.util';
 import { highestPermission } from '../../repos/repo-access.service';
 import type { SqlRunner } from '../github/credential-limits';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
@@ -141,7 +142,7 @@ export class RepoSyncEngine {
     if (this.repo.default_branch !== previousDefault) {
       // The new default branch was only walked as a side branch: walk its whole history once.
       cursors.delete(commitStream(this.repo.default_branch));
-      await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = $2`, [repoId, commitStream(this.repo.default_branch)]);
+      await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = $2`, [repoId, pgText(commitStream(this.repo.default_branch))]);
     }
 
     const def = this.repo.default_branch;

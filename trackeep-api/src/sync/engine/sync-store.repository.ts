@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../github/credential-limits';
 import type { ActivityRow, BranchRow, CommitRow, PullRow } from './sync-rows.util';
 import { repeatsLatestBranchEvent } from '../../repos/activity-dedupe';
+import { fromPgJson, fromPgText, pgJson, pgText } from '../../common/pg-text.util';
 
 /** What the sync needs to know about a repository row. */
 export interface SyncRepoRecord {
@@ -71,6 +72,8 @@ function chunks<T>(rows: T[], size = BATCH): T[][] {
  * Every write the sync makes to the shared repository tables, as set-based statements: each batch is one
  * `INSERT ... SELECT FROM jsonb_to_recordset(...) ON CONFLICT DO UPDATE`, never a statement per row.
  * Methods take the SqlRunner of the caller's transaction so rows and cursors commit together.
+ * GitHub's text is written through pg-text (a NUL or a lone surrogate is stored escaped, never refused), and
+ * what is read back for the sync's own comparisons (branch names, cursors) is decoded.
  */
 export class SyncStore {
   /** `lock` holds the row until the transaction ends, so a webhook applying the same change waits and sees it. */
@@ -81,7 +84,9 @@ export class SyncStore {
        FROM repositories WHERE id = $1${opts.lock ? ' FOR UPDATE' : ''}`,
       [repoId],
     )) as SyncRepoRecord[];
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    return { ...row, owner: fromPgText(row.owner), name: fromPgText(row.name), full_name: fromPgText(row.full_name), default_branch: fromPgText(row.default_branch) };
   }
 
   async upsertCommits(db: SqlRunner, repoId: string, rows: CommitRow[]): Promise<number> {
@@ -102,7 +107,7 @@ export class SyncStore {
            deletions = COALESCE(EXCLUDED.deletions, commits.deletions),
            changed_files = COALESCE(EXCLUDED.changed_files, commits.changed_files),
            parents = EXCLUDED.parents`,
-        [repoId, JSON.stringify(batch)],
+        [repoId, pgJson(batch)],
       );
     }
     return rows.length;
@@ -112,7 +117,7 @@ export class SyncStore {
     if (!shas.length) return;
     await db.query(
       `INSERT INTO branch_commits (repo_id, branch, sha) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
-      [repoId, branch, shas],
+      [repoId, pgText(branch), shas],
     );
   }
 
@@ -121,7 +126,7 @@ export class SyncStore {
     if (!shas.length) return new Set();
     const rows = (await db.query(
       `SELECT DISTINCT sha FROM branch_commits WHERE repo_id = $1 AND branch = ANY($2::text[]) AND sha = ANY($3::text[])`,
-      [repoId, branches, shas],
+      [repoId, branches.map(pgText), shas],
     )) as Array<{ sha: string }>;
     return new Set(rows.map((r) => r.sha));
   }
@@ -131,7 +136,12 @@ export class SyncStore {
       `SELECT name, head_sha, protected, last_commit_at FROM branches WHERE repo_id = $1`,
       [repoId],
     )) as Array<BranchRow & { last_commit_at: Date | null }>;
-    return new Map(rows.map((r) => [r.name, { ...r, last_commit_at: r.last_commit_at ? new Date(r.last_commit_at).toISOString() : null }]));
+    return new Map(
+      rows.map((r) => {
+        const name = fromPgText(r.name);
+        return [name, { ...r, name, last_commit_at: r.last_commit_at ? new Date(r.last_commit_at).toISOString() : null }];
+      }),
+    );
   }
 
   /** Makes the branches table exactly `rows` for this repository. */
@@ -145,18 +155,18 @@ export class SyncStore {
            last_commit_at = EXCLUDED.last_commit_at, updated_at = now()
          WHERE (branches.head_sha, branches.protected, branches.last_commit_at) IS DISTINCT FROM
                (EXCLUDED.head_sha, EXCLUDED.protected, EXCLUDED.last_commit_at)`,
-        [repoId, JSON.stringify(batch)],
+        [repoId, pgJson(batch)],
       );
     }
-    const names = rows.map((r) => r.name);
+    const names = rows.map((r) => pgText(r.name));
     await db.query(`DELETE FROM branches WHERE repo_id = $1 AND NOT (name = ANY($2::text[]))`, [repoId, names]);
   }
 
   /** Forgets what the sync recorded for deleted branches (their commits stay, reachable from others). */
   async forgetBranches(db: SqlRunner, repoId: string, names: string[]): Promise<void> {
     if (!names.length) return;
-    await db.query(`DELETE FROM branch_commits WHERE repo_id = $1 AND branch = ANY($2::text[])`, [repoId, names]);
-    await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = ANY($2::text[])`, [repoId, names.map(commitStream)]);
+    await db.query(`DELETE FROM branch_commits WHERE repo_id = $1 AND branch = ANY($2::text[])`, [repoId, names.map(pgText)]);
+    await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = ANY($2::text[])`, [repoId, names.map((n) => pgText(commitStream(n)))]);
   }
 
   /** Upserts pull requests; a row already newer on our side (e.g. from a webhook) is left alone. */
@@ -181,7 +191,7 @@ export class SyncStore {
            commits_count = EXCLUDED.commits_count, review_count = EXCLUDED.review_count,
            first_review_at = EXCLUDED.first_review_at, labels = EXCLUDED.labels, html_url = EXCLUDED.html_url
          WHERE pull_requests.updated_at <= EXCLUDED.updated_at`,
-        [repoId, JSON.stringify(batch)],
+        [repoId, pgJson(batch)],
       );
     }
     return rows.length;
@@ -198,7 +208,7 @@ export class SyncStore {
          WHERE NOT ${repeatsLatestBranchEvent('$1::uuid', 'x.type', "x.data->>'ref'")}
          ON CONFLICT (repo_id, dedupe_key) DO NOTHING
          RETURNING id::text`,
-        [repoId, JSON.stringify(batch)],
+        [repoId, pgJson(batch)],
       )) as Array<{ id: string }>;
       ids.push(...inserted.map((r) => r.id));
     }
@@ -214,14 +224,14 @@ export class SyncStore {
       [
         repoId,
         r.node_id,
-        r.owner.login,
-        r.name,
-        r.full_name,
-        r.description,
-        r.language,
-        r.topics ?? [],
+        pgText(r.owner.login),
+        pgText(r.name),
+        pgText(r.full_name),
+        pgText(r.description),
+        pgText(r.language),
+        (r.topics ?? []).map(pgText),
         r.visibility ?? (r.private ? 'private' : 'public'),
-        r.default_branch,
+        pgText(r.default_branch),
         r.archived,
         r.stargazers_count,
         r.forks_count,
@@ -244,7 +254,7 @@ export class SyncStore {
     const [owner, name] = fullName.split('/');
     await db.query(
       `UPDATE repositories SET owner = $2, name = $3, full_name = $4, github_state = $5, updated_at = now() WHERE id = $1`,
-      [repoId, owner, name, fullName, githubState],
+      [repoId, pgText(owner), pgText(name), pgText(fullName), githubState],
     );
   }
 
@@ -272,7 +282,7 @@ export class SyncStore {
       `SELECT stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state FROM sync_cursors WHERE repo_id = $1`,
       [repoId],
     )) as CursorRow[];
-    return new Map(rows.map((r) => [r.stream, r]));
+    return new Map(rows.map((r) => [fromPgText(r.stream), { ...r, stream: fromPgText(r.stream), state: fromPgJson(r.state) }]));
   }
 
   async saveCursor(db: SqlRunner, repoId: string, stream: string, c: CursorRow): Promise<void> {
@@ -282,7 +292,7 @@ export class SyncStore {
        ON CONFLICT (repo_id, stream) DO UPDATE SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
          head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head, end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state,
          updated_at = now()`,
-      [repoId, stream, c.high_water, c.pending_high_water, c.head_sha, c.pending_head, c.end_cursor, JSON.stringify(c.state ?? {})],
+      [repoId, pgText(stream), c.high_water, c.pending_high_water, c.head_sha, c.pending_head, c.end_cursor, pgJson(c.state ?? {})],
     );
   }
 }

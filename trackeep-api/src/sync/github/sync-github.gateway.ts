@@ -1,3 +1,4 @@
+import { fromPgJson, pgJson } from '../../common/pg-text.util';
 import { costOf } from './sync-graphql-cost.util';
 import type { GqlError, GqlRateLimit } from './sync-graphql.types';
 import type { CredentialLimits, Resource, SqlRunner } from './credential-limits';
@@ -245,14 +246,15 @@ export class SyncGithubGateway {
       etag: string;
       body: unknown;
     }>;
-    return rows[0] ?? null;
+    const row = rows[0];
+    return row ? { etag: row.etag, body: fromPgJson(row.body) } : null;
   }
 
   private async saveEtag(path: string, etag: string, body: unknown): Promise<void> {
     await this.o.db.query(
       `INSERT INTO github_etags (user_id, url, etag, body, fetched_at) VALUES ($1, $2, $3, $4, now())
        ON CONFLICT (user_id, url) DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, fetched_at = now()`,
-      [this.o.credential, path, etag, JSON.stringify(body ?? null)],
+      [this.o.credential, path, etag, pgJson(body ?? null)], // GitHub's text may hold what jsonb refuses
     );
   }
 

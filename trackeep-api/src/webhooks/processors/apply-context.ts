@@ -1,5 +1,6 @@
 import type { ActivityType } from '@trackeep/contracts';
 import type { PoolClient } from 'pg';
+import { encodePgText } from '../../common/pg-text.util';
 
 /** A payload as parsed JSON: read defensively, GitHub (and GHES versions) vary in what they include. */
 export type Json = Record<string, unknown>;
@@ -55,8 +56,12 @@ export function obj(value: unknown): Json | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null;
 }
 
+/**
+ * A payload string in the form the database stores (pg-text: a NUL or a lone surrogate escaped, any other
+ * text unchanged), so every text an applier writes, compares with stored rows or puts on the timeline fits.
+ */
 export function str(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
+  return typeof value === 'string' ? encodePgText(value) : null;
 }
 
 export function int(value: unknown): number | null {
