@@ -53,6 +53,8 @@ export interface RepoRef {
 /**
  * The simulated GitHub: users, orgs, repos, tokens and every mutation of the control API.
  * Mutations are async: they resolve once every webhook they trigger has been delivered.
+ * Every field is kept by the world file (world-file.ts) as it is; a field that is process wiring, not world
+ * state, goes in its RUNTIME_FIELDS.
  */
 export class SimWorld implements WorldStore {
   readonly seed: number;
