@@ -20,6 +20,7 @@ const OUTAGES: Record<string, Error> = {
   'cannot connect now': withCode('the database system is starting up', '57P03'),
   'connection terminated in a query': queryFailed(new Error('Connection terminated unexpectedly')),
   'pool timeout': new Error('timeout exceeded when trying to connect'),
+  'closed client': new Error('Client was closed and is not queryable'),
 };
 const BUGS: Record<string, Error> = {
   'syntax error': queryFailed(withCode('syntax error at or near "SELEC"', '42601')),

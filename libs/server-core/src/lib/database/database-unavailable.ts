@@ -24,11 +24,13 @@ const NETWORK_CODES = new Set([
 // (admin/crash shutdown, cannot connect now), 53300 (too many connections).
 const PG_UNAVAILABLE = /^(08...|57P0[123]|53300)$/;
 
-// node-postgres and pg-pool report a lost or unobtainable connection only in the message.
+// node-postgres and pg-pool report a lost, closed or unobtainable connection only in the message.
 const DRIVER_MESSAGES = [
   /^Connection terminated/,
   /timeout exceeded when trying to connect/i,
   /^Client has encountered a connection error/,
+  /^Client was closed and is not queryable/,
+  /^terminating connection due to/,
   /the database system is (starting up|shutting down|in recovery mode)/,
 ];
 
