@@ -2,6 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
+import type { WebhookDelivery } from '@trackeep/contracts';
 import { EMPTY } from 'rxjs';
 import { aMe, aTrackedRepo } from '../../../testing/fixtures';
 import { AuthStore } from '../../core/auth/auth.store';
@@ -26,12 +27,12 @@ describe(SettingsPage.name, () => {
 
   afterEach(() => backend.verify());
 
-  async function render() {
+  async function render(deliveries: WebhookDelivery[] = []) {
     const fixture = TestBed.createComponent(SettingsPage);
     backend.expectOne('/api/v1/repos').flush([
       aTrackedRepo({ id: 'r1', name: 'widgets', webhook: { status: 'failing', lastDeliveryAt: null, lastError: 'HTTP 500 from receiver' } }),
     ]);
-    backend.expectOne('/api/v1/webhooks/deliveries').flush({ items: [], nextCursor: null });
+    backend.expectOne('/api/v1/webhooks/deliveries').flush({ items: deliveries, nextCursor: null });
     await new Promise((r) => setTimeout(r, 0));
     await fixture.whenStable();
     return fixture;
@@ -43,6 +44,31 @@ describe(SettingsPage.name, () => {
     expect(el.textContent).toContain('Webhook failing');
     expect(el.textContent).toContain('HTTP 500 from receiver');
     expect(el.textContent).toContain('1 failing.');
+  });
+
+  it('lists a parked delivery with the reason it cannot be applied', async () => {
+    const reason = 'a lone UTF-16 surrogate in commits[0].message, which PostgreSQL cannot store as text; kept byte-exact, not applied';
+    const el: HTMLElement = (
+      await render([
+        {
+          id: 'd-1',
+          event: 'push',
+          action: null,
+          repoFullName: 'octocat/widgets',
+          hookId: 1,
+          receivedAt: new Date().toISOString(),
+          status: 'parked',
+          attempts: 1,
+          lastError: reason,
+          ignoredReason: null,
+          processedAt: new Date().toISOString(),
+        },
+      ])
+    ).nativeElement;
+    const chip = query(el, '.chip.warn');
+    expect(chip.textContent?.trim()).toBe('parked');
+    expect(chip.getAttribute('title')).toContain('cannot be applied');
+    expect(chip.closest('tr')?.textContent).toContain(reason);
   });
 
   it('signs out, revoking GitHub access when asked to', async () => {
