@@ -278,6 +278,26 @@ describe("files the gateway CLIs write are readable by the images' uid 1000", ()
     expect(run.err.join('\n')).toMatch(/--owner needs root/);
   });
 
+  it('says so when a non-root operator rewrites a file someone else owns (the owner changes)', async () => {
+    expect(await runKeysCommand(['generate', '--file', keys], io().cli)).toBe(0);
+    const owner = statSync(keys).uid;
+    const getuid = jest.spyOn(process, 'getuid').mockReturnValue(owner + 4242);
+    try {
+      const run = io();
+      expect(await runKeysCommand(['add', '--file', keys], run.cli)).toBe(0);
+      expect(run.err).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^gateway:keys: note: .*keys.json was owned by uid ${owner} and is now owned by uid ${owner + 4242} \\(mode 0644\\)`,
+          ),
+        ),
+      ]);
+      expect(mode(keys)).toBe(0o644);
+    } finally {
+      getuid.mockRestore();
+    }
+  });
+
   it('rejects a malformed --owner', async () => {
     const run = io();
     expect(await runKeysCommand(['generate', '--file', keys, '--owner', 'node'], run.cli)).toBe(64);

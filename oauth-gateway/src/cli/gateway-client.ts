@@ -14,7 +14,6 @@ import {
 import {
   FILE_ACCESS_OPTIONS,
   FileAccessError,
-  resolveFileAccess,
   writeOperatorFile,
   type FileAccessRequest,
 } from './operator-file.util';
@@ -76,7 +75,7 @@ function readClients(path: string, createIfMissing: boolean): RegisteredClient[]
 /** Validates the whole list again, then replaces the file atomically, keeping its mode and owner. */
 function writeClients(path: string, clients: RegisteredClient[], access: FileAccessRequest): void {
   parseClients(clients, LENIENT);
-  writeOperatorFile(path, `${JSON.stringify(clients, null, 2)}\n`, resolveFileAccess(path, access));
+  writeOperatorFile(path, `${JSON.stringify(clients, null, 2)}\n`, access);
 }
 
 function find(clients: RegisteredClient[], id: string | undefined): RegisteredClient {
@@ -122,7 +121,11 @@ export function runClientCommand(argv: string[], io: CliIo): number {
   try {
     if (!file) throw new UsageError('no clients file: pass --file PATH or set GATEWAY_CLIENTS_FILE');
     const path = resolve(file);
-    const access: FileAccessRequest = { mode: values.mode, owner: values.owner };
+    const access: FileAccessRequest = {
+      mode: values.mode,
+      owner: values.owner,
+      warn: (line) => io.err(`gateway:client: note: ${line}`),
+    };
     switch (command) {
       case 'add': {
         const clients = readClients(path, true);

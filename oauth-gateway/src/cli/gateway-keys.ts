@@ -13,7 +13,6 @@ import {
 import {
   FILE_ACCESS_OPTIONS,
   FileAccessError,
-  resolveFileAccess,
   writeOperatorFile,
   type FileAccessRequest,
 } from './operator-file.util';
@@ -40,7 +39,7 @@ ${FILE_ACCESS_OPTIONS}`;
 class UsageError extends Error {}
 
 function writeKeys(path: string, file: SigningKeysFile, request: FileAccessRequest): void {
-  writeOperatorFile(path, `${JSON.stringify(file, null, 2)}\n`, resolveFileAccess(path, request));
+  writeOperatorFile(path, `${JSON.stringify(file, null, 2)}\n`, request);
 }
 
 export async function runKeysCommand(argv: string[], io: CliIo): Promise<number> {
@@ -73,7 +72,11 @@ export async function runKeysCommand(argv: string[], io: CliIo): Promise<number>
     const file = values.file ?? io.env['GATEWAY_SIGNING_KEYS_FILE'];
     if (!file) throw new UsageError('no keys file: pass --file PATH or set GATEWAY_SIGNING_KEYS_FILE');
     const path = resolve(file);
-    const access: FileAccessRequest = { mode: values.mode, owner: values.owner };
+    const access: FileAccessRequest = {
+      mode: values.mode,
+      owner: values.owner,
+      warn: (line) => io.err(`gateway:keys: note: ${line}`),
+    };
     const alg = (values.alg ?? 'ES256') as SigningAlgorithm;
     if (!SIGNING_ALGORITHMS.includes(alg))
       throw new UsageError(`--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}`);

@@ -27,12 +27,16 @@ export class FileAccessError extends Error {}
 export interface FileAccessRequest {
   mode?: string;
   owner?: string;
+  /** Where to say that a write changed the file's owner. */
+  warn?: (line: string) => void;
 }
 
 export interface FileAccess {
   mode: number;
   uid?: number;
   gid?: number;
+  /** Said to the operator when the replace changes the file's owner (a non-root user rewriting another's file). */
+  warning?: string;
 }
 
 export function parseMode(text: string): number {
@@ -73,11 +77,18 @@ export function resolveFileAccess(path: string, request: FileAccessRequest): Fil
   if (owner) return { mode, uid: owner.uid, gid: owner.gid ?? existing?.gid };
   // Only root can keep someone else's ownership across the replace; anyone else owns what they write.
   if (existing && isRoot()) return { mode, uid: existing.uid, gid: existing.gid };
+  const uid = process.getuid?.();
+  if (existing && uid !== undefined && existing.uid !== uid)
+    return {
+      mode,
+      warning: `${path} was owned by uid ${existing.uid} and is now owned by uid ${uid} (mode ${mode.toString(8).padStart(4, '0')}); run as root, or with --owner, to keep the owner`,
+    };
   return { mode };
 }
 
-/** Replaces the file atomically (temp file + rename in the same directory) with the given mode and owner. */
-export function writeOperatorFile(path: string, text: string, access: FileAccess): void {
+/** Replaces the file atomically (temp file + rename in the same directory) with the mode and owner resolved above. */
+export function writeOperatorFile(path: string, text: string, request: FileAccessRequest): void {
+  const access = resolveFileAccess(path, request);
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
   try {
@@ -86,6 +97,7 @@ export function writeOperatorFile(path: string, text: string, access: FileAccess
     if (access.uid !== undefined) chownSync(tmp, access.uid, access.gid ?? -1);
     chmodSync(tmp, access.mode);
     renameSync(tmp, path);
+    if (access.warning) request.warn?.(access.warning);
   } catch (err) {
     rmSync(tmp, { force: true });
     throw err;
