@@ -219,4 +219,19 @@ describe('webhooks', () => {
     const hook = await api.get<{ last_response: { status: string } }>(`/repos/octocat/Spoon-Knife/hooks/${res.body.id}`);
     expect(hook.body.last_response.status).toBe('failed');
   });
+
+  it('pings a new hook exactly once, and its hooks list answers 304 to its ETag until a hook is deleted on GitHub', async () => {
+    const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', { config: { url: `${receiver.url}/once`, content_type: 'json' }, events: ['push'] });
+    await sim.world.settled();
+    expect(sim.world.deliveries.filter((d) => d.hookId === res.body.id).map((d) => d.event)).toEqual(['ping']);
+
+    const first = await api.get<Array<{ id: number }>>('/repos/octocat/Hello-World/hooks');
+    const etag = first.headers.get('etag') as string;
+    const unchanged = await api.get('/repos/octocat/Hello-World/hooks', { 'if-none-match': etag });
+    expect(unchanged.status).toBe(304);
+    expect((await api.delete(`/repos/octocat/Hello-World/hooks/${res.body.id}`)).status).toBe(204);
+    const changed = await api.get<Array<{ id: number }>>('/repos/octocat/Hello-World/hooks', { 'if-none-match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.body.map((h) => h.id)).not.toContain(res.body.id);
+  });
 });
