@@ -26,6 +26,8 @@ function startCommand(stateDir: string, ports: Record<string, number>): Started 
       ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as in a terminal: Ctrl-C signals the whole group.
+    detached: true,
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -73,7 +75,7 @@ describe('npm start (zero configuration)', () => {
   });
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
-  it('serves health, readiness and the dashboard, restarts a killed API, and stops cleanly on SIGTERM keeping the data and the simulated GitHub', async () => {
+  it('serves health, readiness and the dashboard, restarts a killed API, and stops cleanly on SIGTERM and Ctrl-C keeping the data and the simulated GitHub', async () => {
     for (let round = 1; round <= 2; round++) {
       const run = startCommand(stateDir, ports);
       await waitFor(() => /Press Ctrl-C to stop/.test(run.output()) || run.child.exitCode !== null, 'the start banner');
@@ -122,7 +124,9 @@ describe('npm start (zero configuration)', () => {
 
       const pgPid = postmasterPid(stateDir);
       const stoppedAt = Date.now();
-      run.child.kill('SIGTERM');
+      // Round 1 stops as a service manager does (SIGTERM), round 2 as Ctrl-C in a terminal (SIGINT to the group).
+      if (round === 1) run.child.kill('SIGTERM');
+      else process.kill(-(run.child.pid as number), 'SIGINT');
       expect(await run.exited).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
       // Stopping is not a crash: nothing is restarted.
