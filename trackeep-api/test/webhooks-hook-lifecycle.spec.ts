@@ -293,6 +293,26 @@ describe('repository hooks follow tracking and GitHub', () => {
     expect(health?.lastError).toMatch(/changed on GitHub \(deactivated, events changed\)/);
   });
 
+  it('a check GitHub rate-limits is recorded on the hook, never taken for lost permission, and cleared by the next check', async () => {
+    const { repo } = await freshRepo();
+    const service = a.app.get(WebhookRegistrationService);
+    await service.register(repo.id, octocat);
+    await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+    // A secondary limit answers 403 with Retry-After: it says nothing about admin permission.
+    sim.setFaults({ secondaryRateLimit: { retryAfterSec: 3600, status: 403 }, pathPattern: '/hooks' });
+    try {
+      await service.checkHooks();
+    } finally {
+      sim.setFaults({});
+    }
+    expect(await registration(repo.id)).toMatchObject({
+      status: 'active',
+      last_error: expect.stringMatching(/^checking the webhook on GitHub failed/),
+    });
+    await service.checkHooks();
+    expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
+  });
+
   it('checking an unchanged hook list is a 304 that costs no rate limit', async () => {
     const service = a.app.get(WebhookRegistrationService);
     await settled();

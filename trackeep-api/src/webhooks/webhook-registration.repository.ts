@@ -102,4 +102,12 @@ export class WebhookRegistrationRepository {
       [repoId, error.slice(0, 500), status ?? null],
     );
   }
+  /** Clears last_error when it is the one `prefix` starts (another part's error stays). */
+  async clearError(repoId: string, prefix: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_registrations SET last_error = NULL, last_error_at = NULL, updated_at = now()
+        WHERE repo_id = $1 AND starts_with(last_error, $2)`,
+      [repoId, prefix],
+    );
+  }
 }

@@ -38,6 +38,8 @@ const HOOK_LOCK_NAMESPACE = 606_610;
 /** Every ten minutes each live hook is compared with GitHub's list (a conditional GET: unchanged costs nothing). */
 const HOOK_CHECK_CRON = '*/10 * * * *';
 const LIVE_STATUSES = ['pending', 'active', 'failing'];
+/** Prefix of the error a check that could not reach GitHub records (cleared by the next check that does). */
+const CHECK_FAILED = 'checking the webhook on GitHub failed';
 
 /**
  * Keeps each repository's webhook on GitHub in line with who tracks it: one hook per tracked repo that
@@ -254,7 +256,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
           config,
         });
         hookId = ours.id;
-      } else if (status === 403 || status === 404) {
+      } else if (permissionRefused(err)) {
         await this.registrations.saveStatus(
           repoId,
           'not_admin',
@@ -332,8 +334,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         )
       ).data;
     } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 403 || status === 404) {
+      if (permissionRefused(err)) {
         await this.registrations.saveError(
           repoId,
           'GitHub no longer lets Trackeep read the webhooks of this repository (admin permission needed)',
@@ -341,9 +342,12 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         );
         return;
       }
+      // A rate limit, SSO enforcement, a timeout or a 5xx says nothing about the hook: noted, checked next time.
+      await this.registrations.saveError(repoId, `${CHECK_FAILED}: ${(err as Error).message}`);
       throw err;
     }
 
+    await this.registrations.clearError(repoId, CHECK_FAILED);
     const ours = hooks.find((h) => String(h.id) === registration.hook_id);
     if (!ours) {
       this.logger.warn(
@@ -403,6 +407,18 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     }
     return this.github.forRepo(repoId, { minPermission: 'admin', mode: 'background' });
   }
+}
+
+/**
+ * GitHub's refusal of the hook API for want of admin permission: a 404, or a 403 that is neither a rate limit
+ * nor SAML SSO enforcement (those say nothing about permission and are retried instead).
+ */
+function permissionRefused(err: unknown): boolean {
+  const e = err as { status?: number; response?: { headers?: Record<string, string | undefined> } };
+  if (e.status === 404) return true;
+  if (e.status !== 403) return false;
+  const headers = e.response?.headers ?? {};
+  return !headers['x-github-sso'] && headers['x-ratelimit-remaining'] !== '0' && !headers['retry-after'];
 }
 
 /** What differs between GitHub's hook and the one Trackeep registered, or null. */
