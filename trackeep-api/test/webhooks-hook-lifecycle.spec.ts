@@ -316,6 +316,7 @@ describe('repository hooks follow tracking and GitHub', () => {
   it('checking an unchanged hook list is a 304 that costs no rate limit', async () => {
     const service = a.app.get(WebhookRegistrationService);
     await settled();
+    await sim.world.settled(); // every delivery's response recorded on its hook (it is part of the listed hook)
     await service.checkHooks(); // brings every stored ETag up to date
     const used = async () =>
       ((await github('GET', '/rate_limit')).json() as { resources: { core: { used: number } } }).resources
