@@ -27,7 +27,7 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app.set('trust proxy', 1);
+  app.set('trust proxy', env.TRUSTED_PROXIES.length ? env.TRUSTED_PROXIES : false); // X-Forwarded-For only from these
   // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
   app.use(app.get(GracefulShutdown).middleware(), app.get(MetricsService).httpMiddleware);
   mountWebhookIntake(app); // POST /api/v1/webhooks/github: raw body, before helmet and the JSON parser

@@ -1,6 +1,7 @@
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
 import { ToBool, ToInt, ToList } from '@trackeep/server-core';
 import { IsCronExpression } from '../sync/sync-cron.util';
+import { IsProxyAddressList } from './trusted-proxies.util';
 
 // Every variable the API reads. Documented in .env.example and the README's configuration table;
 // keep the three in step. Defaults here are the zero-config values.
@@ -121,6 +122,13 @@ export class ApiEnv {
   /** Extra browser origins allowed to call the API with credentials (FRONTEND_URL always is). */
   @ToList() @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { each: true })
   CORS_ALLOWED_ORIGINS: string[] = [];
+
+  /**
+   * Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks). Empty: none, the client address is the
+   * connection's peer, so a client cannot choose the address the rate limits count.
+   */
+  @ToList() @IsProxyAddressList()
+  TRUSTED_PROXIES: string[] = [];
 
   /** Requests per minute per client address on the sign-in routes. */
   @ToInt() @IsInt() @Min(1) @Max(10000)
