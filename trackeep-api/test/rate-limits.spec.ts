@@ -1,6 +1,17 @@
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { API_TEMPLATE_DB } from './support/test-app';
-import { Db, GLOBAL_SECRET, httpRequest, postWebhook, pushPayload, seedTrackedRepo, seedUser, startApi, type RunningApi, type SeededRepo } from './webhooks-support';
+import {
+  Db,
+  GLOBAL_SECRET,
+  httpRequest,
+  postWebhook,
+  pushPayload,
+  seedTrackedRepo,
+  seedUser,
+  startApi,
+  type RunningApi,
+  type SeededRepo,
+} from './webhooks-support';
 
 const BAD_SIGNATURE = `sha256=${'c'.repeat(64)}`;
 const LIMITS = { WEBHOOK_BAD_SIGNATURE_LIMIT: '3', AUTH_RATE_LIMIT_PER_MINUTE: '3' };
@@ -22,12 +33,23 @@ describe('rate limits: client addresses and replicas', () => {
     return api;
   };
   const badDelivery = (api: RunningApi, forwardedFor?: string) =>
-    postWebhook(api.url, { event: 'push', payload: pushPayload(repo), headers: { 'x-hub-signature-256': BAD_SIGNATURE, 'x-forwarded-for': forwardedFor } });
+    postWebhook(api.url, {
+      event: 'push',
+      payload: pushPayload(repo),
+      headers: { 'x-hub-signature-256': BAD_SIGNATURE, 'x-forwarded-for': forwardedFor },
+    });
   const goodDelivery = (api: RunningApi, forwardedFor?: string) =>
-    postWebhook(api.url, { event: 'push', payload: pushPayload(repo), secret: GLOBAL_SECRET, headers: { 'x-forwarded-for': forwardedFor } });
+    postWebhook(api.url, {
+      event: 'push',
+      payload: pushPayload(repo),
+      secret: GLOBAL_SECRET,
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
   /** A sign-in route (throttled): GitHub sent the user back with an error, so it always redirects. */
   const signInCallback = (api: RunningApi, forwardedFor?: string) =>
-    httpRequest(`${api.url}/api/v1/auth/oauth/callback?error=access_denied&state=x`, { headers: { 'x-forwarded-for': forwardedFor } });
+    httpRequest(`${api.url}/api/v1/auth/oauth/callback?error=access_denied&state=x`, {
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
   const statuses = async (n: number, send: (i: number) => Promise<{ status: number }>) => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push((await send(i)).status);
@@ -63,7 +85,7 @@ describe('rate limits: client addresses and replicas', () => {
       expect(seen).toEqual([303, 303, 303, 429, 429]);
     });
 
-    it('cannot be made to refuse GitHub: a spoofed GitHub address does not block GitHub\'s signed deliveries', async () => {
+    it("cannot be made to refuse GitHub: a spoofed GitHub address does not block GitHub's signed deliveries", async () => {
       const api = await start();
       await statuses(5, () => badDelivery(api, '140.82.115.1'));
       expect((await goodDelivery(api, '140.82.115.1')).status).toBe(202);
@@ -73,9 +95,13 @@ describe('rate limits: client addresses and replicas', () => {
   describe('with TRUSTED_PROXIES=127.0.0.1/32', () => {
     it('honours X-Forwarded-For from the trusted proxy: each client address has its own limits', async () => {
       const api = await start({ TRUSTED_PROXIES: '127.0.0.1/32' });
-      expect(await statuses(6, (i) => badDelivery(api, `198.51.100.${i + 1}`))).toEqual([401, 401, 401, 401, 401, 401]);
+      expect(await statuses(6, (i) => badDelivery(api, `198.51.100.${i + 1}`))).toEqual([
+        401, 401, 401, 401, 401, 401,
+      ]);
       expect(await statuses(5, () => badDelivery(api, '203.0.113.9'))).toEqual([401, 401, 401, 401, 429]);
-      expect(await statuses(5, (i) => signInCallback(api, `198.51.100.${i + 1}`))).toEqual([303, 303, 303, 303, 303]);
+      expect(await statuses(5, (i) => signInCallback(api, `198.51.100.${i + 1}`))).toEqual([
+        303, 303, 303, 303, 303,
+      ]);
       expect(await statuses(5, () => signInCallback(api, '203.0.113.9'))).toEqual([303, 303, 303, 429, 429]);
     });
 
@@ -92,7 +118,9 @@ describe('rate limits: client addresses and replicas', () => {
     expect(await statuses(5, () => badDelivery(api))).toEqual([401, 401, 401, 401, 429]);
     const res = await goodDelivery(api);
     expect(res.status).toBe(202);
-    expect(await db.rows('SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1', [res.json()['deliveryId']])).toHaveLength(1);
+    expect(
+      await db.rows('SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1', [res.json()['deliveryId']]),
+    ).toHaveLength(1);
     expect((await badDelivery(api)).status).toBe(429); // still blocked for bad ones
   });
 

@@ -50,59 +50,112 @@ describe('lossless webhook intake', () => {
   };
 
   const cases: Array<[string, () => string, RegExp]> = [
-    ['a lone UTF-16 surrogate (\\ud800)', () => pushWithMessage('"fix: \\ud800 broken"'), /lone UTF-16 surrogate in commits\[0\]\.message/],
-    ['a lone low surrogate in a key', () => pushWithMessage('{"\\udc00": 1}'), /lone UTF-16 surrogate in commits\[0\]\.message\.\\udc00 \(the key\)/],
-    ['a NUL character (\\u0000)', () => pushWithMessage('"nul \\u0000 here"'), /NUL character \(\\u0000\) in commits\[0\]\.message/],
+    [
+      'a lone UTF-16 surrogate (\\ud800)',
+      () => pushWithMessage('"fix: \\ud800 broken"'),
+      /lone UTF-16 surrogate in commits\[0\]\.message/,
+    ],
+    [
+      'a lone low surrogate in a key',
+      () => pushWithMessage('{"\\udc00": 1}'),
+      /lone UTF-16 surrogate in commits\[0\]\.message\.\\udc00 \(the key\)/,
+    ],
+    [
+      'a NUL character (\\u0000)',
+      () => pushWithMessage('"nul \\u0000 here"'),
+      /NUL character \(\\u0000\) in commits\[0\]\.message/,
+    ],
     ['100,000-deep arrays', () => deepBody(100_000), /nests 100001 levels deep/],
   ];
 
-  it.each(cases)('%s: 202, stored byte-exact, parked with the reason, listed with it', async (_name, makeBody, reason) => {
-    const body = makeBody();
-    expect(() => JSON.parse(body)).not.toThrow(); // valid JSON
-    const res = await postWebhook(api.url, { event: 'push', payload: null, body });
-    expect(res.status).toBe(202);
-    const id = res.json()['deliveryId'] as string;
+  it.each(cases)(
+    '%s: 202, stored byte-exact, parked with the reason, listed with it',
+    async (_name, makeBody, reason) => {
+      const body = makeBody();
+      expect(() => JSON.parse(body)).not.toThrow(); // valid JSON
+      const res = await postWebhook(api.url, { event: 'push', payload: null, body });
+      expect(res.status).toBe(202);
+      const id = res.json()['deliveryId'] as string;
 
-    const stored = await db.one<{ body: Buffer }>('SELECT body FROM webhook_deliveries WHERE delivery_id = $1', [id]);
-    expect(Buffer.compare(stored.body, Buffer.from(body, 'utf8'))).toBe(0);
-
-    const parked = await waitFor('the delivery to be parked', async () => {
-      const row = await db.one<{ status: string; last_error: string | null; applied_count: number }>(
-        'SELECT status, last_error, applied_count FROM webhook_deliveries WHERE delivery_id = $1',
+      const stored = await db.one<{ body: Buffer }>(
+        'SELECT body FROM webhook_deliveries WHERE delivery_id = $1',
         [id],
       );
-      return row.status === 'pending' || row.status === 'processing' ? null : row;
-    });
-    expect(parked).toMatchObject({ status: 'parked', applied_count: 0, last_error: expect.stringMatching(reason) });
+      expect(Buffer.compare(stored.body, Buffer.from(body, 'utf8'))).toBe(0);
 
-    // The webhook health page lists it with the reason.
-    const list = await httpRequest(`${api.url}/api/v1/webhooks/deliveries?status=parked&repo=${repo.fullName}`, { headers: { cookie } });
-    expect(list.status).toBe(200);
-    const items = (list.json() as { items: Array<Record<string, unknown>> }).items;
-    expect(items).toContainEqual(expect.objectContaining({ id, status: 'parked', lastError: expect.stringMatching(reason) }));
-  });
+      const parked = await waitFor('the delivery to be parked', async () => {
+        const row = await db.one<{ status: string; last_error: string | null; applied_count: number }>(
+          'SELECT status, last_error, applied_count FROM webhook_deliveries WHERE delivery_id = $1',
+          [id],
+        );
+        return row.status === 'pending' || row.status === 'processing' ? null : row;
+      });
+      expect(parked).toMatchObject({
+        status: 'parked',
+        applied_count: 0,
+        last_error: expect.stringMatching(reason),
+      });
+
+      // The webhook health page lists it with the reason.
+      const list = await httpRequest(
+        `${api.url}/api/v1/webhooks/deliveries?status=parked&repo=${repo.fullName}`,
+        { headers: { cookie } },
+      );
+      expect(list.status).toBe(200);
+      const items = (list.json() as { items: Array<Record<string, unknown>> }).items;
+      expect(items).toContainEqual(
+        expect.objectContaining({ id, status: 'parked', lastError: expect.stringMatching(reason) }),
+      );
+    },
+  );
 
   it('stores an emoji (a valid surrogate pair) and applies it as usual', async () => {
     const body = pushWithMessage('"ship it \\ud83d\\ude80"');
     const res = await postWebhook(api.url, { event: 'push', payload: null, body });
     expect(res.status).toBe(202);
     const id = res.json()['deliveryId'] as string;
-    await waitFor('processed', async () => (await db.one<{ status: string }>('SELECT status FROM webhook_deliveries WHERE delivery_id = $1', [id])).status === 'processed');
+    await waitFor(
+      'processed',
+      async () =>
+        (
+          await db.one<{ status: string }>('SELECT status FROM webhook_deliveries WHERE delivery_id = $1', [
+            id,
+          ])
+        ).status === 'processed',
+    );
   });
 
   it('keeps the body byte-exact even when it is not what JSON.stringify would produce (spacing, escapes, key order)', async () => {
     const body = `{ "zen" : "Design for failure.\\u002e" ,\n  "repository": {"full_name":"${repo.fullName}","id":${repo.githubId}}, "hook_id": 5 }`;
     const res = await postWebhook(api.url, { event: 'ping', payload: null, body });
     expect(res.status).toBe(202);
-    const stored = await db.one<{ body: Buffer }>('SELECT body FROM webhook_deliveries WHERE delivery_id = $1', [res.json()['deliveryId']]);
+    const stored = await db.one<{ body: Buffer }>(
+      'SELECT body FROM webhook_deliveries WHERE delivery_id = $1',
+      [res.json()['deliveryId']],
+    );
     expect(stored.body.toString('utf8')).toBe(body);
   });
 
   it('refuses to replay a parked delivery while it still cannot be applied (422), and never answers 5xx', async () => {
-    const res = await postWebhook(api.url, { event: 'push', payload: null, body: pushWithMessage('"\\udfff"') });
+    const res = await postWebhook(api.url, {
+      event: 'push',
+      payload: null,
+      body: pushWithMessage('"\\udfff"'),
+    });
     const id = res.json()['deliveryId'] as string;
-    await waitFor('parked', async () => (await db.one<{ status: string }>('SELECT status FROM webhook_deliveries WHERE delivery_id = $1', [id])).status === 'parked');
-    const replay = await httpRequest(`${api.url}/api/v1/webhooks/deliveries/${id}/replay`, { method: 'POST', headers: { cookie, [CSRF_HEADER]: '1' } });
+    await waitFor(
+      'parked',
+      async () =>
+        (
+          await db.one<{ status: string }>('SELECT status FROM webhook_deliveries WHERE delivery_id = $1', [
+            id,
+          ])
+        ).status === 'parked',
+    );
+    const replay = await httpRequest(`${api.url}/api/v1/webhooks/deliveries/${id}/replay`, {
+      method: 'POST',
+      headers: { cookie, [CSRF_HEADER]: '1' },
+    });
     expect(replay.status).toBe(422);
     expect(replay.json()['message']).toMatch(/lone UTF-16 surrogate/);
   });

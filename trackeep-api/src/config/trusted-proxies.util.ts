@@ -19,9 +19,13 @@ export function IsProxyAddressList(options?: ValidationOptions) {
       name: 'isProxyAddressList',
       target: target.constructor,
       propertyName,
-      options: { message: `${propertyName} must be a comma list of addresses or CIDR blocks, e.g. "10.0.0.0/8,fd00::/8"`, ...options },
+      options: {
+        message: `${propertyName} must be a comma list of addresses or CIDR blocks, e.g. "10.0.0.0/8,fd00::/8"`,
+        ...options,
+      },
       validator: {
-        validate: (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string' && isProxyAddress(v)),
+        validate: (value: unknown) =>
+          Array.isArray(value) && value.every((v) => typeof v === 'string' && isProxyAddress(v)),
       },
     });
 }

@@ -151,7 +151,8 @@ export class DeliveryInboxService {
       starts.push(offset);
       offset += d.body.length;
     }
-    const bodies = deliveries.length === 1 ? deliveries[0]!.body : Buffer.concat(deliveries.map((d) => d.body), offset - 1);
+    const [only] = deliveries;
+    const bodies = deliveries.length === 1 && only ? only.body : Buffer.concat(deliveries.map((d) => d.body), offset - 1);
     const params: unknown[] = [
       this.settings.githubHost,
       column((d) => d.deliveryId),

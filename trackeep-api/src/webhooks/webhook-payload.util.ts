@@ -2,7 +2,9 @@
 export const MAX_PAYLOAD_DEPTH = 512;
 
 /** A stored body read for processing: the parsed object, or why it cannot be applied (the delivery is parked). */
-export type PayloadReading = { payload: Record<string, unknown>; parkedReason?: undefined } | { parkedReason: string; payload?: undefined };
+export type PayloadReading =
+  | { payload: Record<string, unknown>; parkedReason?: undefined }
+  | { parkedReason: string; payload?: undefined };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Escapes that may decode to text PostgreSQL cannot hold (NUL, a UTF-16 surrogate): only then are strings walked. */
@@ -22,17 +24,24 @@ export function readPayload(body: Buffer): PayloadReading {
     return { parkedReason: 'the payload is not valid UTF-8' };
   }
   const depth = nestingDepth(text);
-  if (depth > MAX_PAYLOAD_DEPTH) return { parkedReason: `the payload nests ${depth} levels deep; Trackeep applies at most ${MAX_PAYLOAD_DEPTH}` };
+  if (depth > MAX_PAYLOAD_DEPTH)
+    return {
+      parkedReason: `the payload nests ${depth} levels deep; Trackeep applies at most ${MAX_PAYLOAD_DEPTH}`,
+    };
   let payload: unknown;
   try {
     payload = JSON.parse(text);
   } catch {
     return { parkedReason: 'the payload is not valid JSON' };
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { parkedReason: 'the payload is not a JSON object' };
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    return { parkedReason: 'the payload is not a JSON object' };
   if (SUSPECT_ESCAPE.test(text)) {
     const problem = unstorableText(payload, '');
-    if (problem) return { parkedReason: `${problem}, which PostgreSQL cannot store as text; kept byte-exact, not applied` };
+    if (problem)
+      return {
+        parkedReason: `${problem}, which PostgreSQL cannot store as text; kept byte-exact, not applied`,
+      };
   }
   return { payload: payload as Record<string, unknown> };
 }
@@ -45,7 +54,8 @@ export function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -83,6 +93,9 @@ function describe(text: string, path: string): string | null {
 
 /** A path as it can be stored and shown: keys may themselves hold NUL or surrogates. */
 function printable(path: string): string {
-  const clean = path.replace(/\u0000/g, '\\u0000').replace(/[\uD800-\uDFFF]/g, (s) => `\\u${s.charCodeAt(0).toString(16)}`);
+  const clean = path
+    .split('\u0000')
+    .join('\\u0000')
+    .replace(/[\uD800-\uDFFF]/g, (s) => `\\u${s.charCodeAt(0).toString(16)}`);
   return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }

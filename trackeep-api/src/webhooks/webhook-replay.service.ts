@@ -7,7 +7,8 @@ import { readPayload } from './webhook-payload.util';
 import { WebhookProcessorService } from './webhook-processor.service';
 import { WebhookReceiverService, WebhookRejected } from './webhook-receiver.service';
 
-const refuse = (statusCode: 403 | 404 | 409 | 422, error: string, message: string) => new HttpException({ statusCode, error, message }, statusCode);
+const refuse = (statusCode: 403 | 404 | 409 | 422, error: string, message: string) =>
+  new HttpException({ statusCode, error, message }, statusCode);
 
 /**
  * POST /webhooks/deliveries/{id}/replay. A replay is a delivery arriving again, so before anything is queued
@@ -33,32 +34,60 @@ export class WebhookReplayService {
       throw refuse(404, 'Not Found', `No delivery ${deliveryId} for a repository you can read`);
     }
     if (!(await this.deliveries.isAdmin(userId, stored.repoId))) {
-      throw refuse(403, 'Forbidden', `Replaying deliveries needs admin permission on ${stored.repoFullName ?? 'the repository'}`);
+      throw refuse(
+        403,
+        'Forbidden',
+        `Replaying deliveries needs admin permission on ${stored.repoFullName ?? 'the repository'}`,
+      );
     }
-    if (stored.status === 'pending' || stored.status === 'processing') throw refuse(409, 'Conflict', 'The delivery is already queued for processing');
-    if (stored.status === 'processed') throw refuse(409, 'Conflict', 'The delivery was already applied; a delivery is applied at most once');
+    if (stored.status === 'pending' || stored.status === 'processing')
+      throw refuse(409, 'Conflict', 'The delivery is already queued for processing');
+    if (stored.status === 'processed')
+      throw refuse(409, 'Conflict', 'The delivery was already applied; a delivery is applied at most once');
     if (!stored.body || !stored.signature) {
-      throw refuse(422, 'Unprocessable Entity', 'The delivery was stored without its raw body, so it cannot be verified again');
+      throw refuse(
+        422,
+        'Unprocessable Entity',
+        'The delivery was stored without its raw body, so it cannot be verified again',
+      );
     }
 
     let checked;
     try {
       checked = await this.receiver.check(
-        { event: stored.event, deliveryId: stored.deliveryId, signature256: stored.signature, hookId: stored.hookId === null ? undefined : String(stored.hookId) },
+        {
+          event: stored.event,
+          deliveryId: stored.deliveryId,
+          signature256: stored.signature,
+          hookId: stored.hookId === null ? undefined : String(stored.hookId),
+        },
         stored.body,
         { freshSecrets: true },
       );
     } catch (err) {
       if (!(err instanceof WebhookRejected) || err.status === 503) throw err;
-      const message = err.status === 401 ? 'The stored body no longer verifies against the secrets configured now' : err.message;
+      const message =
+        err.status === 401
+          ? 'The stored body no longer verifies against the secrets configured now'
+          : err.message;
       throw refuse(422, 'Unprocessable Entity', `Replay refused: ${message}`);
     }
-    if (checked.status === 'ignored') throw refuse(422, 'Unprocessable Entity', `Replay refused: ${checked.ignoredReason ?? 'the delivery cannot be applied'}`);
+    if (checked.status === 'ignored')
+      throw refuse(
+        422,
+        'Unprocessable Entity',
+        `Replay refused: ${checked.ignoredReason ?? 'the delivery cannot be applied'}`,
+      );
     const reading = readPayload(stored.body);
-    if (reading.parkedReason !== undefined) throw refuse(422, 'Unprocessable Entity', `Replay refused: ${reading.parkedReason}`);
+    if (reading.parkedReason !== undefined)
+      throw refuse(422, 'Unprocessable Entity', `Replay refused: ${reading.parkedReason}`);
 
     if (!(await this.deliveries.requeue(deliveryId, stored.status, this.boss))) {
-      throw refuse(409, 'Conflict', 'The delivery changed while it was being checked (replayed or processed meanwhile)');
+      throw refuse(
+        409,
+        'Conflict',
+        'The delivery changed while it was being checked (replayed or processed meanwhile)',
+      );
     }
     this.processor.wake();
     const requeued = await this.deliveries.findOne(deliveryId);

@@ -7,8 +7,24 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 export class PgThrottlerStorage implements ThrottlerStorage {
   constructor(private readonly counters: RateLimitRepository) {}
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    const hit = await this.counters.hit(`throttle:${throttlerName}:${key}`, ttl, limit, blockDuration > 0 ? blockDuration : ttl);
-    return { totalHits: hit.hits, timeToExpire: hit.windowSeconds, isBlocked: hit.blocked, timeToBlockExpire: hit.blockSeconds };
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    const hit = await this.counters.hit(
+      `throttle:${throttlerName}:${key}`,
+      ttl,
+      limit,
+      blockDuration > 0 ? blockDuration : ttl,
+    );
+    return {
+      totalHits: hit.hits,
+      timeToExpire: hit.windowSeconds,
+      isBlocked: hit.blocked,
+      timeToBlockExpire: hit.blockSeconds,
+    };
   }
 }

@@ -11,7 +11,9 @@ export class LosslessWebhookIntake1764000600000 implements MigrationInterface {
   name = 'LosslessWebhookIntake1764000600000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE webhook_deliveries ADD COLUMN body bytea, ADD COLUMN signature text, ALTER COLUMN payload DROP NOT NULL`);
+    await q.query(
+      `ALTER TABLE webhook_deliveries ADD COLUMN body bytea, ADD COLUMN signature text, ALTER COLUMN payload DROP NOT NULL`,
+    );
     // Same trade-off as the payload column had: lz4 when the server has it, else uncompressed (cheap at ingest).
     await q.query(`
       DO $$ BEGIN
@@ -24,7 +26,9 @@ export class LosslessWebhookIntake1764000600000 implements MigrationInterface {
       ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_status_check
         CHECK (status IN ('pending', 'processing', 'processed', 'ignored', 'failed', 'parked'))`);
     await q.query(`DROP INDEX webhook_deliveries_open_idx`);
-    await q.query(`CREATE INDEX webhook_deliveries_open_idx ON webhook_deliveries (status, received_at) WHERE status IN ('pending', 'processing', 'failed', 'parked')`);
+    await q.query(
+      `CREATE INDEX webhook_deliveries_open_idx ON webhook_deliveries (status, received_at) WHERE status IN ('pending', 'processing', 'failed', 'parked')`,
+    );
 
     // Fixed-window counters with a block (sign-in throttling, bad webhook signatures). Unlogged: a crash may
     // forget a minute of counts, which is cheaper than WAL for every hit.
@@ -41,7 +45,9 @@ export class LosslessWebhookIntake1764000600000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE IF EXISTS rate_limit_counters`);
     await q.query(`DROP INDEX webhook_deliveries_open_idx`);
-    await q.query(`CREATE INDEX webhook_deliveries_open_idx ON webhook_deliveries (status, received_at) WHERE status IN ('pending', 'processing', 'failed')`);
+    await q.query(
+      `CREATE INDEX webhook_deliveries_open_idx ON webhook_deliveries (status, received_at) WHERE status IN ('pending', 'processing', 'failed')`,
+    );
     await q.query(`ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_status_check`);
     await q.query(`
       ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_status_check
