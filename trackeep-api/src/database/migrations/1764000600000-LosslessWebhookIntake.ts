@@ -42,6 +42,8 @@ export class LosslessWebhookIntake1764000600000 implements MigrationInterface {
     await q.query(`CREATE INDEX rate_limit_counters_expiry_idx ON rate_limit_counters (window_ends_at)`);
   }
 
+  // Reverting needs every row to have its jsonb payload again: rows stored with only their raw body must be
+  // deleted (or converted) first, or the last statement fails.
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE IF EXISTS rate_limit_counters`);
     await q.query(`DROP INDEX webhook_deliveries_open_idx`);
