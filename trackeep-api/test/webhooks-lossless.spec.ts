@@ -5,6 +5,7 @@ import {
   Db,
   httpRequest,
   postWebhook,
+  pullRequestPayload,
   pushPayload,
   seedTrackedRepo,
   seedUser,
@@ -134,6 +135,47 @@ describe('lossless webhook intake', () => {
       [res.json()['deliveryId']],
     );
     expect(stored.body.toString('utf8')).toBe(body);
+  });
+
+  it('parks at once, without retries, a delivery whose writes fail with a PostgreSQL data error', async () => {
+    // A data error (class 22) raised by the database for this one title: retrying could never succeed.
+    await db.rows(`
+      CREATE FUNCTION test_refuse_title() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.title = 'unstorable' THEN RAISE EXCEPTION 'test: value cannot be stored' USING ERRCODE = '22023'; END IF;
+        RETURN NEW;
+      END $$`);
+    await db.rows(
+      'CREATE TRIGGER test_refuse_title BEFORE INSERT OR UPDATE ON pull_requests FOR EACH ROW EXECUTE FUNCTION test_refuse_title()',
+    );
+    try {
+      const res = await postWebhook(api.url, {
+        event: 'pull_request',
+        payload: pullRequestPayload(repo, {
+          number: 5,
+          action: 'opened',
+          title: 'unstorable',
+          updatedAt: new Date(),
+        }),
+      });
+      expect(res.status).toBe(202);
+      const id = res.json()['deliveryId'] as string;
+      const row = await waitFor('parked', async () => {
+        const r = await db.one<{ status: string; attempts: number; last_error: string | null }>(
+          'SELECT status, attempts, last_error FROM webhook_deliveries WHERE delivery_id = $1',
+          [id],
+        );
+        return r.status === 'pending' ? null : r;
+      });
+      expect(row).toEqual({
+        status: 'parked',
+        attempts: 1,
+        last_error: expect.stringMatching(/22023: test: value cannot be stored.*not applied/),
+      });
+    } finally {
+      await db.rows('DROP TRIGGER test_refuse_title ON pull_requests');
+      await db.rows('DROP FUNCTION test_refuse_title()');
+    }
   });
 
   it('refuses to replay a parked delivery while it still cannot be applied (422), and never answers 5xx', async () => {

@@ -269,21 +269,22 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   /** Parks a pending delivery that failed with a data error (its own transaction was rolled back). */
   private async park(deliveryId: string, reason: string): Promise<boolean> {
-    const parked = await inTransaction(this.dataSource, (client) => this.markParked(client, deliveryId, reason));
-    if (parked) {
-      this.stats.parked++;
-      this.logger.warn(`webhook delivery ${deliveryId} parked: ${reason}`);
-    }
-    return parked;
+    const event = await inTransaction(this.dataSource, (client) => this.markParked(client, deliveryId, reason));
+    if (event === null) return false;
+    this.stats.parked++;
+    this.metrics.webhookDelivery(event, 'parked');
+    this.logger.warn(`webhook delivery ${deliveryId} parked: ${reason}`);
+    return true;
   }
 
-  private async markParked(client: PoolClient, deliveryId: string, reason: string): Promise<boolean> {
-    const { rowCount } = await client.query(
+  /** The delivery's event if it was pending and is now parked, else null. */
+  private async markParked(client: PoolClient, deliveryId: string, reason: string): Promise<string | null> {
+    const { rows } = await client.query<{ event: string }>(
       `UPDATE webhook_deliveries SET status = 'parked', last_error = $2, attempts = attempts + 1, processed_at = now()
-        WHERE delivery_id = $1 AND status = 'pending'`,
+        WHERE delivery_id = $1 AND status = 'pending' RETURNING event`,
       [deliveryId, reason.slice(0, MAX_ERROR_LENGTH)],
     );
-    return (rowCount ?? 0) > 0;
+    return rows[0]?.event ?? null;
   }
 
   private async recordFailure(deliveryId: string, message: string, final: boolean): Promise<void> {
