@@ -65,7 +65,9 @@ export class WebhookReplayService {
         { freshSecrets: true },
       );
     } catch (err) {
-      if (!(err instanceof WebhookRejected) || err.status === 503) throw err;
+      if (!(err instanceof WebhookRejected)) throw err;
+      if (err.status === 503)
+        throw new HttpException({ statusCode: 503, error: err.error, message: err.message }, 503);
       const message =
         err.status === 401
           ? 'The stored body no longer verifies against the secrets configured now'
