@@ -71,12 +71,32 @@ export interface GithubRepo {
   tracked: boolean;
 }
 
-export type WebhookStatus = 'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled';
+export type WebhookStatus =
+  | 'active'
+  | 'failing'
+  | 'not_admin'
+  | 'not_registered'
+  | 'disabled'
+  | 'needs_sso'
+  | 'oauth_app_blocked';
+
+/**
+ * An organization policy that keeps GitHub from answering for a repository, though access itself is intact:
+ * SAML SSO enforcement (the token must be authorized for the organization at `url`), or OAuth App access
+ * restrictions (an owner must approve the app; `url` is GitHub's page about it).
+ */
+export interface OrgPolicyBlock {
+  kind: 'sso' | 'oauth_app_policy';
+  org: string;
+  url: string | null;
+}
 
 export interface WebhookHealth {
   status: WebhookStatus;
   lastDeliveryAt: IsoDateTime | null;
   lastError: string | null;
+  /** Set with `needs_sso` / `oauth_app_blocked`: what blocks hook management and where to act. */
+  block?: OrgPolicyBlock | null;
 }
 
 /** A tracked repository with its latest stats (GET /repos, GET /repos/{owner}/{repo}). */
@@ -104,8 +124,13 @@ export interface TrackedRepo {
   trackedAt: IsoDateTime;
   lastSyncAt: IsoDateTime | null;
   lastSyncStatus: SyncRunStatus | null;
-  /** Set when GitHub says the repo moved, was deleted, or the user lost access. */
-  githubState: 'ok' | 'renamed' | 'transferred' | 'deleted' | 'access_lost';
+  /**
+   * Set when GitHub says the repo moved, was deleted (confirmed), or the user lost access; `needs_sso` and
+   * `oauth_app_blocked` keep the stored data visible while an organization policy blocks GitHub's answers.
+   */
+  githubState: 'ok' | 'renamed' | 'transferred' | 'deleted' | 'access_lost' | 'needs_sso' | 'oauth_app_blocked';
+  /** With `needs_sso` / `oauth_app_blocked`: the organization and the GitHub link to act on. */
+  githubBlock?: OrgPolicyBlock | null;
   webhook: WebhookHealth;
 }
 
@@ -264,6 +289,10 @@ export interface RepoSyncStatus {
   progress: number | null;
   nextScheduledAt: IsoDateTime | null;
   lastError: string | null;
+  /** Set while sync waits for a GitHub rate limit to reset (any shape: primary, secondary, GraphQL body). */
+  pausedUntil?: IsoDateTime | null;
+  /** Set while an organization policy (SSO, OAuth App restrictions) blocks sync: who and where to act. */
+  block?: OrgPolicyBlock | null;
 }
 
 export interface RateLimitBudget {
