@@ -49,7 +49,24 @@ export interface FaultConfig {
   exhaustPrimary?: boolean | 'rest' | 'graphql';
   /** Only apply latency/errors/secondary limits to paths matching this regular expression (source string). */
   pathPattern?: string;
+  /** GraphQL partial results: the figure errors on Commit/PullRequest objects, which nulls the object (HTTP 200). */
+  graphqlPartial?: { field: 'additions' | 'deletions' | 'changedFiles'; repos?: string[]; users?: string[]; everyN?: number };
+  /** GraphQL rate-limit answers in either of GitHub's shapes, before the query runs. */
+  graphqlRateLimit?: { shape: 'RATE_LIMITED' | 'RATE_LIMIT'; status?: 200 | 403; users?: string[]; count?: number };
+  /** SAML SSO enforcement on an organization's repositories (REST 403 + X-GitHub-SSO, GraphQL FORBIDDEN). */
+  sso?: { org: string; users?: string[] };
+  /** OAuth App access restrictions on an organization (REST 403 naming it, GraphQL FORBIDDEN). */
+  oauthAppPolicy?: { org: string; users?: string[] };
+  /** GraphQL 200 with `data: null` and GitHub's "Something went wrong … timeout" error. */
+  graphqlTimeout?: { everyN?: number; count?: number };
+  /** These repositories answer 404 / NOT_FOUND by name (still reachable as /repositories/{id} unless byId). */
+  notFound?: { repos: string[]; users?: string[]; byId?: boolean };
+  /** Link headers of /repos/{o}/{r}/… lists point at /repositories/{id}/… as GitHub does for some lists. */
+  linkStyle?: 'repos' | 'repositories';
 }
+
+/** A fault that hides or blocks a repository from one user, as GitHub reports it. */
+export type RepoBlock = { kind: 'sso'; org: string; orgId: number } | { kind: 'oauthAppPolicy'; org: string } | { kind: 'notFound' };
 
 export interface GithubSimOptions {
   /** 0 = random free port (default 0); host 127.0.0.1. */
@@ -75,7 +92,11 @@ export interface GithubSimOptions {
   rateLimit?: {
     rest?: number;
     graphql?: number;
-    secondary?: boolean | { concurrency?: number; restPointsPerMinute?: number; graphqlPointsPerMinute?: number };
+    /**
+     * `graphqlMinuteCharge`: 'documented' (default) counts a query as 1 point (a mutation 5) toward the 2,000/min,
+     * as GitHub documents; 'queryCost' charges each query's full point cost (the simulator's former behaviour).
+     */
+    secondary?: boolean | { concurrency?: number; restPointsPerMinute?: number; graphqlPointsPerMinute?: number; graphqlMinuteCharge?: 'documented' | 'queryCost' };
   };
   /** Demo "live" mode: something happens every intervalMs (default 5000). */
   live?: boolean | { intervalMs: number };

@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+import { oauthAppPolicyMessage, SSO_MESSAGE, type FaultInjector } from '../http/faults';
 import { canSee, hasScope } from '../rest/access';
 import { avatarUrl, decodeNodeId, iso, nodeId, type Urls } from '../rest/serializers';
 import type { SimWorld } from '../world/sim-world';
@@ -11,7 +13,13 @@ export interface GqlContext {
   scopes: string[];
   urls: Urls;
   rateLimit: { cost: number; limit: number; nodeCount: number; remaining: number; resetAt: string; used: number };
+  faults?: FaultInjector;
+  viewerLogin?: string;
+  /** Objects whose faulted figure was resolved so far in this request (graphqlPartial's everyN). */
+  partialSeen?: number;
 }
+
+const FIGURE_LABEL: Record<string, string> = { additions: 'additions', deletions: 'deletions', changedFiles: 'changed files' };
 
 type Obj = Record<string, unknown>;
 type OrderArg = { field: string; direction: 'ASC' | 'DESC' } | null | undefined;
@@ -57,9 +65,32 @@ export class GqlModels {
     return canSee(this.w, { viewerId: this.c.viewerId, scopes: this.c.scopes }, repo);
   }
 
+  /** An organization policy or notFound fault on this repository, as GitHub's GraphQL API reports it. */
+  private blockError(repo: SimRepo, asked: string): GraphQLError | null {
+    const b = this.c.faults?.repoBlock(this.w, repo, this.c.viewerLogin ?? null);
+    if (!b) return null;
+    if (b.kind === 'notFound') return typedError('NOT_FOUND', `Could not resolve to a Repository with the name '${asked}'.`);
+    // fwouts/prmonitor#1042: FORBIDDEN with extensions.saml_failure, the field nulled, HTTP 200.
+    if (b.kind === 'sso') return new GraphQLError(SSO_MESSAGE, { extensions: { type: 'FORBIDDEN', saml_failure: true } });
+    return typedError('FORBIDDEN', oauthAppPolicyMessage(b.org));
+  }
+
+  /** A figure GitHub may fail to compute (graphqlPartial): a non-null field whose error nulls its object. */
+  private figure(repo: SimRepo, kind: 'commit' | 'pull request', field: 'additions' | 'deletions' | 'changedFiles', value: number): number | (() => number) {
+    const f = this.c.faults?.partialFor(this.w.fullName(repo), this.c.viewerLogin ?? '');
+    if (!f || f.field !== field) return value;
+    return () => {
+      const n = this.c.partialSeen ?? 0;
+      this.c.partialSeen = n + 1;
+      if (n % f.everyN !== 0) return value;
+      throw new GraphQLError(`The ${FIGURE_LABEL[field]} count for this ${kind} is unavailable.`);
+    };
+  }
+
   /** The `repositories` connection filters GitHub offers (privacy, isFork, isArchived), on visible repos only. */
   private repoMatches(r: SimRepo, a: { privacy?: string; isFork?: boolean; isArchived?: boolean }): boolean {
     if (r.deleted || !this.visible(r)) return false;
+    if (r.ownerType === 'Organization' && this.c.faults?.orgBlock(this.w, this.w.ownerLogin(r), this.c.viewerLogin ?? null)) return false;
     if (a.privacy === 'PUBLIC' && r.private) return false;
     if (a.privacy === 'PRIVATE' && !r.private) return false;
     if (typeof a.isFork === 'boolean' && r.fork !== a.isFork) return false;
@@ -75,6 +106,8 @@ export class GqlModels {
       repository: (a: { owner: string; name: string; followRenames?: boolean }) => {
         const repo = w.repo(a.owner, a.name) ?? (a.followRenames === false ? undefined : w.movedRepo(a.owner, a.name));
         if (!repo || !this.visible(repo)) throw typedError('NOT_FOUND', `Could not resolve to a Repository with the name '${a.owner}/${a.name}'.`);
+        const blocked = this.blockError(repo, `${a.owner}/${a.name}`);
+        if (blocked) throw blocked;
         return this.repository(repo);
       },
       user: (a: { login: string }) => {
@@ -516,9 +549,9 @@ export class GqlModels {
       pushedDate: null,
       committedViaWeb: c.committer.email === 'noreply@github.com',
       authoredByCommitter: c.author.email === c.committer.email,
-      additions: c.additions,
-      deletions: c.deletions,
-      changedFiles: c.files.length,
+      additions: this.figure(repo, 'commit', 'additions', c.additions),
+      deletions: this.figure(repo, 'commit', 'deletions', c.deletions),
+      changedFiles: this.figure(repo, 'commit', 'changedFiles', c.files.length),
       changedFilesIfAvailable: c.files.length,
       author: this.gitActor(c.author, c.authoredAt),
       committer: this.gitActor(c.committer, c.committedAt),
@@ -618,9 +651,9 @@ export class GqlModels {
       author: () => this.user(w.users.get(p.authorId) as SimUser),
       authorAssociation: repo.ownerType === 'User' && repo.ownerId === p.authorId ? 'OWNER' : 'MEMBER',
       mergedBy: () => (p.mergedById ? this.user(w.users.get(p.mergedById) as SimUser) : null),
-      additions: p.additions,
-      deletions: p.deletions,
-      changedFiles: p.changedFiles,
+      additions: this.figure(repo, 'pull request', 'additions', p.additions),
+      deletions: this.figure(repo, 'pull request', 'deletions', p.deletions),
+      changedFiles: this.figure(repo, 'pull request', 'changedFiles', p.changedFiles),
       headRefName: p.headRef,
       baseRefName: p.baseRef,
       headRefOid: p.headSha,

@@ -12,7 +12,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { commonHeaders, errorBody, requestIdOf, sendJson, urlsOf } from '../http/api-router';
-import { secondaryLimitError } from '../http/faults';
+import { graphqlTimeoutMessage, secondaryLimitError } from '../http/faults';
 import type { SimContext } from '../http/sim-context';
 import { SimError } from '../world/sim-error';
 import { GqlModels, notSimulated, type GqlContext } from './gql-models';
@@ -37,10 +37,11 @@ const fieldResolver: GraphQLFieldResolver<unknown, GqlContext> = (source, args, 
 };
 
 function formatExecutionError(e: GraphQLError): GithubGraphqlError {
-  const type = e.extensions?.['type'] as string | undefined;
+  const { type, ...extensions } = (e.extensions ?? {}) as Record<string, unknown>;
   return {
-    ...(type ? { type } : {}),
+    ...(typeof type === 'string' ? { type } : {}),
     path: e.path ? [...e.path] : undefined,
+    ...(Object.keys(extensions).length ? { extensions } : {}),
     locations: e.locations?.map((l) => ({ line: l.line, column: l.column })),
     message: e.message,
   };
@@ -76,6 +77,21 @@ export function graphqlHandler(ctx: SimContext) {
       res.setHeader('X-OAuth-Scopes', token.scopes.join(', '));
       res.setHeader('X-Accepted-OAuth-Scopes', 'repo');
       rateKey = `u:${token.userId}`;
+      const viewerLogin = ctx.world.users.get(token.userId)?.login ?? '';
+
+      const limited = ctx.faults.graphqlRateLimitFor(viewerLogin);
+      if (limited) {
+        // Both shapes are quoted from real answers (octokit/plugin-throttling#848, githubkit#271); neither runs the query.
+        ctx.stats.data.rateLimit.primaryRejections++;
+        stats.errors++;
+        const b = ctx.limiter.bucket(rateKey, 'graphql');
+        const headers = { ...ctx.limiter.headers(b, 'graphql'), 'x-ratelimit-remaining': '0', 'x-ratelimit-used': String(b.limit) };
+        const body =
+          limited.shape === 'RATE_LIMITED'
+            ? { data: null, errors: [{ type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${token.userId}.` }] }
+            : { errors: [{ type: 'RATE_LIMIT', code: 'graphql_rate_limit', message: `API rate limit already exceeded for user ID ${token.userId}.` }], data: null };
+        return sendJson(res, limited.status ?? 200, body, headers);
+      }
 
       const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
       const query = body['query'];
@@ -121,19 +137,27 @@ export function graphqlHandler(ctx: SimContext) {
           'x-ratelimit-remaining': '0',
         });
       }
-      if (!ctx.limiter.spendMinute(rateKey, 'graphql', analysis.cost)) {
+      // GitHub's secondary limit counts a GraphQL request as 1 point (5 with mutations, which are not simulated),
+      // not its query cost: docs.github.com "Rate limits and query limits for the GraphQL API", secondary rate limits.
+      const minutePoints = ctx.limiter.limits.graphqlMinuteCharge === 'queryCost' ? analysis.cost : 1;
+      if (!ctx.limiter.spendMinute(rateKey, 'graphql', minutePoints)) {
         ctx.stats.data.rateLimit.secondaryRejections++;
         throw secondaryLimitError(requestId, ctx.limiter.minuteRetryAfter(rateKey, 'graphql'));
       }
-      const dryRun = /rateLimit\s*\(\s*dryRun\s*:\s*true/.test(query);
+      const dryRun = isDryRun(op, variables as Record<string, unknown>);
       const after = dryRun ? bucket : ctx.limiter.consume(rateKey, 'graphql', analysis.cost);
       const rateHeaders = ctx.limiter.headers(after, 'graphql');
       stats.queries++;
       stats.points += dryRun ? 0 : analysis.cost;
       stats.nodesRequested += analysis.nodeCount;
 
+      if (!dryRun && ctx.faults.graphqlTimesOut()) {
+        stats.errors++;
+        return sendJson(res, 200, { data: null, errors: [{ message: graphqlTimeoutMessage(requestId) }] }, rateHeaders);
+      }
+
       const maxNodes = ctx.faults.graphqlMaxNodes;
-      if (maxNodes !== undefined && analysis.nodeCount > maxNodes) {
+      if (!dryRun && maxNodes !== undefined && analysis.nodeCount > maxNodes) {
         ctx.stats.data.faults.injectedErrors++;
         stats.errors++;
         return sendJson(
@@ -143,7 +167,7 @@ export function graphqlHandler(ctx: SimContext) {
             data: null,
             errors: [
               {
-                message: `Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include \`${requestId}\` when reporting this issue.`,
+                message: graphqlTimeoutMessage(requestId),
               },
             ],
           },
@@ -164,10 +188,13 @@ export function graphqlHandler(ctx: SimContext) {
           resetAt: new Date(after.reset * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
           used: ctx.limiter.used(after),
         },
+        faults: ctx.faults,
+        viewerLogin,
       };
       const result = await execute({
         schema,
-        document: doc,
+        // A dry run costs the query without running it: only `rateLimit` is resolved.
+        document: dryRun ? onlyRateLimit(doc, op) : doc,
         rootValue: new GqlModels(gctx).query(),
         contextValue: gctx,
         variableValues: variables as Record<string, unknown>,
@@ -197,4 +224,23 @@ export function graphqlHandler(ctx: SimContext) {
       if (entered) ctx.limiter.leave(rateKey);
     }
   };
+}
+
+/** `rateLimit(dryRun: true)` at the root, as a literal or through a variable. */
+function isDryRun(op: OperationDefinitionNode, variables: Record<string, unknown>): boolean {
+  return op.selectionSet.selections.some(
+    (sel) =>
+      sel.kind === Kind.FIELD &&
+      sel.name.value === 'rateLimit' &&
+      (sel.arguments ?? []).some(
+        (a) => a.name.value === 'dryRun' && ((a.value.kind === Kind.BOOLEAN && a.value.value) || (a.value.kind === Kind.VARIABLE && variables[a.value.name.value] === true)),
+      ),
+  );
+}
+
+/** The document with the operation's root selections cut down to `rateLimit` and `__typename`. */
+function onlyRateLimit(doc: DocumentNode, op: OperationDefinitionNode): DocumentNode {
+  const selections = op.selectionSet.selections.filter((sel) => sel.kind === Kind.FIELD && (sel.name.value === 'rateLimit' || sel.name.value === '__typename'));
+  const trimmed: OperationDefinitionNode = { ...op, selectionSet: { ...op.selectionSet, selections } };
+  return { ...doc, definitions: doc.definitions.map((d) => (d === op ? trimmed : d)) };
 }

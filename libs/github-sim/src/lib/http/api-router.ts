@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Urls } from '../rest/serializers';
 import { SimError } from '../world/sim-error';
 import type { SimOAuthApp, SimToken, SimUser } from '../world/world.types';
-import { secondaryLimitError } from './faults';
+import { secondaryLimitError, type FaultInjector } from './faults';
 import type { RateResource } from './rate-limiter';
 import { API_VERSION, DOCS, type SimContext } from './sim-context';
 
@@ -21,6 +21,8 @@ export interface ApiRequest {
   scopes: string[];
   urls: Urls;
   requestId: string;
+  /** Runtime faults (organization policies, notFound) that routes consult per repository. */
+  faults?: FaultInjector;
 }
 
 export interface ApiResult {
@@ -87,10 +89,10 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim() === '*' || strip(t) === target);
 }
 
-function linkHeader(req: Request, urls: Urls, link: NonNullable<ApiResult['link']>): string | null {
+function linkHeader(req: Request, urls: Urls, link: NonNullable<ApiResult['link']>, path = req.path): string | null {
   const url = new URL(req.originalUrl, urls.web);
   const make = (page: number, rel: string) => {
-    const u = new URL(`${urls.api}${req.path === '/' ? '' : req.path}`);
+    const u = new URL(`${urls.api}${path === '/' ? '' : path}`);
     for (const [k, v] of url.searchParams) if (k !== 'page') u.searchParams.append(k, v);
     u.searchParams.set('page', String(page));
     return `<${u.toString()}>; rel="${rel}"`;
@@ -102,6 +104,14 @@ function linkHeader(req: Request, urls: Urls, link: NonNullable<ApiResult['link'
   if (link.lastPage !== undefined && link.page < link.lastPage) parts.push(make(link.lastPage, 'last'));
   if (link.page > 1) parts.push(make(1, 'first'));
   return parts.length ? parts.join(', ') : null;
+}
+
+/** With linkStyle 'repositories', /repos/{o}/{r}/… pages link to /repositories/{id}/… as GitHub does for some lists. */
+function linkPath(ctx: SimContext, path: string): string {
+  if (ctx.faults.linkStyle !== 'repositories') return path;
+  const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
+  const repo = m ? ctx.world.repo(decodeURIComponent(m[1]), decodeURIComponent(m[2])) : undefined;
+  return m && repo ? `/repositories/${repo.id}${m[3] ?? ''}` : path;
 }
 
 const EXPOSED =
@@ -228,6 +238,7 @@ export class ApiRouter {
           scopes,
           urls,
           requestId,
+          faults: ctx.faults,
         };
         let result: ApiResult;
         try {
@@ -239,7 +250,7 @@ export class ApiRouter {
         const status = result.status ?? 200;
         const headers: Record<string, string> = { ...(result.headers ?? {}) };
         if (result.link) {
-          const link = linkHeader(req, urls, result.link);
+          const link = linkHeader(req, urls, result.link, linkPath(ctx, req.path));
           if (link) headers['Link'] = link;
         }
         if ((method === 'GET' || method === 'HEAD') && status === 200 && result.body !== undefined) {

@@ -21,6 +21,8 @@ export interface RateLimits {
   concurrency: number;
   restPointsPerMinute: number;
   graphqlPointsPerMinute: number;
+  /** How a GraphQL request counts toward graphqlPointsPerMinute (see GithubSimOptions.rateLimit.secondary). */
+  graphqlMinuteCharge: 'documented' | 'queryCost';
 }
 
 export const DEFAULT_LIMITS: RateLimits = {
@@ -32,6 +34,7 @@ export const DEFAULT_LIMITS: RateLimits = {
   concurrency: 100,
   restPointsPerMinute: 900,
   graphqlPointsPerMinute: 2000,
+  graphqlMinuteCharge: 'documented',
 };
 
 const WINDOW_MS = 3_600_000;

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { ApiRequest } from '../http/api-router';
+import { OAUTH_APP_POLICY_DOCS, oauthAppPolicyMessage, SSO_DOCS, SSO_MESSAGE } from '../http/faults';
+import type { RepoBlock } from '../sim.types';
 import type { SimWorld } from '../world/sim-world';
 import { notFound, SimError } from '../world/sim-error';
 import type { RepoPermission, SimRepo } from '../world/world.types';
@@ -42,6 +45,9 @@ export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission):
     throw notFound();
   }
   if (!canSee(w, r, repo)) throw notFound();
+  const viaId = /^(?:\/api\/v3)?\/repositories\/\d+/.test(r.req.originalUrl ?? '');
+  const block = r.faults?.repoBlock(w, repo, viewerLogin(w, r), viaId);
+  if (block) throw blockError(w, r, block);
   if (need) {
     const p = r.viewerId === null ? null : w.permissionOf(repo, r.viewerId);
     if (!p || RANK[p] < RANK[need]) {
@@ -50,6 +56,36 @@ export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission):
     }
   }
   return repo;
+}
+
+function viewerLogin(w: SimWorld, r: Pick<ApiRequest, 'viewerId'>): string | null {
+  return r.viewerId === null ? null : (w.users.get(r.viewerId)?.login ?? null);
+}
+
+/** The X-GitHub-SSO value GitHub sends with a 403: where the user authorizes this token for the org. */
+export function ssoHeader(r: Pick<ApiRequest, 'urls' | 'viewerId'>, org: string): string {
+  const opaque = createHash('sha256').update(`${org}\0${r.viewerId}`).digest('hex').slice(0, 40);
+  return `required; url=${r.urls.web}/orgs/${org}/sso?authorization_request=${opaque}`;
+}
+
+/** GitHub's REST answer for a repository hidden by a fault: 404, SSO 403 with X-GitHub-SSO, or OAuth App policy 403. */
+export function blockError(w: SimWorld, r: Pick<ApiRequest, 'urls' | 'viewerId'>, block: RepoBlock): SimError {
+  if (block.kind === 'notFound') return notFound();
+  if (block.kind === 'sso') return new SimError(403, SSO_MESSAGE, { documentation_url: SSO_DOCS }, { 'X-GitHub-SSO': ssoHeader(r, block.org) });
+  return new SimError(403, oauthAppPolicyMessage(block.org), { documentation_url: OAUTH_APP_POLICY_DOCS });
+}
+
+/** Repositories an organization policy hides from list answers, and the X-GitHub-SSO partial-results header. */
+export function listBlocks(w: SimWorld, r: Pick<ApiRequest, 'faults' | 'viewerId'>, repos: SimRepo[]): { visible: SimRepo[]; headers: Record<string, string> } {
+  const login = viewerLogin(w, r);
+  const ssoOrgs = new Set<number>();
+  const visible = repos.filter((repo) => {
+    if (repo.ownerType !== 'Organization') return true;
+    const b = r.faults?.orgBlock(w, w.ownerLogin(repo), login);
+    if (b?.kind === 'sso') ssoOrgs.add(b.orgId);
+    return !b;
+  });
+  return { visible, headers: ssoOrgs.size ? { 'X-GitHub-SSO': `partial-results; organizations=${[...ssoOrgs].join(',')}` } : {} };
 }
 
 export function requireScope(r: ApiRequest, ...anyOf: string[]): void {

@@ -2,7 +2,7 @@ import type { ApiRequest, ApiRouter } from '../http/api-router';
 import type { SimContext } from '../http/sim-context';
 import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimOrg, SimRepo, SimUser } from '../world/world.types';
-import { canSee, hasScope } from './access';
+import { blockError, canSee, hasScope, listBlocks } from './access';
 import { enumParam, pageOf, timeParam } from './pagination';
 import { iso, minimalRepository, nodeId, orgSimple, privateUser, repository, simpleUser, type Schemas } from './serializers';
 
@@ -77,8 +77,10 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
         if (before !== undefined && repo.updatedAt >= before) return false;
         return true;
       });
-      sortRepos(w, r, repos, 'full_name');
-      return pageOf(r, repos, (repo) => repository(w, r.urls, repo, u.id));
+      // Organization policies drop that org's repositories; SSO says so in X-GitHub-SSO (partial-results).
+      const { visible, headers } = listBlocks(w, r, repos);
+      sortRepos(w, r, visible, 'full_name');
+      return { ...pageOf(r, visible, (repo) => repository(w, r.urls, repo, u.id)), headers };
     },
     { auth: 'required', acceptedScopes: [] },
   );
@@ -133,6 +135,8 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
 
   api.get('/orgs/:org/repos', '/orgs/{org}/repos', (r) => {
     const o = orgOf(r);
+    const block = r.faults?.orgBlock(w, o.login, r.viewerId === null ? null : (w.users.get(r.viewerId)?.login ?? null));
+    if (block) throw blockError(w, r, block);
     const type = enumParam(r, 'type', ['all', 'public', 'private', 'forks', 'sources', 'member'] as const, 'all');
     const repos = [...w.repos.values()].filter((repo) => {
       if (repo.ownerType !== 'Organization' || repo.ownerId !== o.id || !canSee(w, r, repo)) return false;
