@@ -1,4 +1,4 @@
-import { exactTime, formatDuration, relativeTime } from './format.util';
+import { clockTime, exactTime, formatDuration, relativeTime } from './format.util';
 
 describe('relativeTime', () => {
   const now = Date.parse('2026-03-10T12:00:00Z');
@@ -42,3 +42,17 @@ describe('formatDuration', () => {
   });
 });
 
+
+describe('clockTime', () => {
+  // Local times, so the expectations hold in any time zone.
+  const now = new Date(2026, 2, 10, 10, 0).getTime();
+
+  it('gives hours and minutes for a moment today, and adds the day otherwise', () => {
+    expect(clockTime(new Date(2026, 2, 10, 14, 5).toISOString(), now)).toBe('14:05');
+    expect(clockTime(new Date(2026, 2, 11, 0, 30).toISOString(), now)).toBe('Mar 11, 00:30');
+  });
+
+  it('keeps unparsable input as is', () => {
+    expect(clockTime('garbage', now)).toBe('garbage');
+  });
+});

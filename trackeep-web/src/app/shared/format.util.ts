@@ -7,6 +7,14 @@ const YEAR = 365 * DAY;
 
 const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 const exactFormat = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'long' });
+const clockFormat = new Intl.DateTimeFormat('en', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const dayClockFormat = new Intl.DateTimeFormat('en', {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 const compactFormat = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
 const integerFormat = new Intl.NumberFormat('en');
 
@@ -30,6 +38,15 @@ export function exactTime(iso: string | null | undefined): string {
   if (!iso) return '';
   const at = Date.parse(iso);
   return Number.isNaN(at) ? iso : exactFormat.format(at);
+}
+
+/** "14:05" in local time for a moment today (as seen at `now`), "Mar 2, 14:05" for another day. */
+export function clockTime(iso: string, now: number): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return at.toDateString() === new Date(now).toDateString()
+    ? clockFormat.format(at)
+    : dayClockFormat.format(at);
 }
 
 /** 1234 -> "1.2K" for counters; the exact number goes in a title. */

@@ -9,17 +9,36 @@ const WEBHOOK_LABELS: Record<WebhookStatus, { text: string; tone: string; hint: 
   not_admin: { text: 'No webhook (not admin)', tone: 'warn', hint: 'Only admins can add webhooks; this repository syncs on a schedule.' },
   not_registered: { text: 'Webhook not set up', tone: 'warn', hint: 'Updates arrive with the scheduled sync.' },
   disabled: { text: 'Webhook disabled', tone: '', hint: 'Webhooks are turned off for this instance.' },
+  needs_sso: {
+    text: 'Webhook needs SSO authorization',
+    tone: 'warn',
+    hint: "The organization's SAML single sign-on has not been authorized for Trackeep; this repository syncs on a schedule.",
+  },
+  oauth_app_blocked: {
+    text: "Webhook blocked by an OAuth App policy",
+    tone: 'warn',
+    hint: "The organization's OAuth App access restrictions block Trackeep until an owner approves it; this repository syncs on a schedule.",
+  },
 };
+
+/** The chip's words, naming the organization when the API says which one blocks the webhook. */
+function webhookText(health: WebhookHealth): string {
+  const org = health.block?.org;
+  if (org && health.status === 'needs_sso') return `Webhook needs SSO authorization for ${org}`;
+  if (org && health.status === 'oauth_app_blocked') return `Webhook blocked by ${org}'s OAuth App policy`;
+  return (WEBHOOK_LABELS[health.status] ?? WEBHOOK_LABELS.not_registered).text;
+}
 
 @Component({
   selector: 'trk-webhook-chip',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [IconComponent],
-  template: `<span class="chip" [class]="'chip ' + label().tone" [title]="title()"><trk-icon name="webhook" [size]="12" />{{ label().text }}</span>`,
+  template: `<span class="chip" [class]="'chip ' + label().tone" [title]="title()"><trk-icon name="webhook" [size]="12" />{{ text() }}</span>`,
 })
 export class WebhookChipComponent {
   readonly health = input.required<WebhookHealth>();
   protected readonly label = computed(() => WEBHOOK_LABELS[this.health().status] ?? WEBHOOK_LABELS.not_registered);
+  protected readonly text = computed(() => webhookText(this.health()));
   protected readonly title = computed(() => {
     const h = this.health();
     const parts = [this.label().hint];

@@ -6,6 +6,7 @@ import { describeError } from '../../core/api/api-error';
 import { Notices } from '../../core/layout/notices.service';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { compactNumber, fullNumber } from '../../shared/format.util';
+import { GithubStateComponent } from '../../shared/github-state.component';
 import { IconComponent, type IconName } from '../../shared/icon.component';
 import { RelativeTimeComponent } from '../../shared/relative-time.component';
 import { SkeletonComponent } from '../../shared/skeleton.component';
@@ -29,6 +30,7 @@ interface Counter {
     MatButtonModule,
     MatTabsModule,
     EmptyStateComponent,
+    GithubStateComponent,
     IconComponent,
     RelativeTimeComponent,
     SkeletonComponent,

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { TrackedRepo } from '@trackeep/contracts';
 import { compactNumber, fullNumber } from '../../shared/format.util';
+import { GithubStateComponent } from '../../shared/github-state.component';
 import { IconComponent } from '../../shared/icon.component';
 import { RelativeTimeComponent } from '../../shared/relative-time.component';
 import { SyncChipComponent, WebhookChipComponent } from '../../shared/status-chips.component';
@@ -9,7 +10,7 @@ import { SyncChipComponent, WebhookChipComponent } from '../../shared/status-chi
 @Component({
   selector: 'trk-tracked-repo-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, IconComponent, RelativeTimeComponent, SyncChipComponent, WebhookChipComponent],
+  imports: [RouterLink, GithubStateComponent, IconComponent, RelativeTimeComponent, SyncChipComponent, WebhookChipComponent],
   template: `
     @let r = repo();
     <article class="card" [attr.aria-labelledby]="'repo-' + r.id">
@@ -37,9 +38,7 @@ import { SyncChipComponent, WebhookChipComponent } from '../../shared/status-chi
       <footer>
         <trk-sync-chip [status]="r.lastSyncStatus" />
         <trk-webhook-chip [health]="r.webhook" />
-        @if (r.githubState !== 'ok') {
-          <span class="chip bad"><trk-icon name="alert" [size]="12" /> {{ githubStateText(r.githubState) }}</span>
-        }
+        <trk-github-state [repo]="r" />
         @if (r.archived) { <span class="chip"><trk-icon name="archive" [size]="12" /> archived</span> }
       </footer>
     </article>
@@ -50,19 +49,4 @@ export class TrackedRepoCardComponent {
   readonly repo = input.required<TrackedRepo>();
   protected readonly compact = compactNumber;
   protected readonly fullNumber = fullNumber;
-
-  protected githubStateText(state: TrackedRepo['githubState']): string {
-    switch (state) {
-      case 'renamed':
-        return 'renamed on GitHub';
-      case 'transferred':
-        return 'transferred on GitHub';
-      case 'deleted':
-        return 'deleted on GitHub';
-      case 'access_lost':
-        return 'access lost';
-      default:
-        return state;
-    }
-  }
 }

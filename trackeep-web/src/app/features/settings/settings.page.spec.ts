@@ -2,7 +2,7 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { WebhookDelivery } from '@trackeep/contracts';
+import type { TrackedRepo, WebhookDelivery } from '@trackeep/contracts';
 import { EMPTY } from 'rxjs';
 import { aMe, aTrackedRepo } from '../../../testing/fixtures';
 import { AuthStore } from '../../core/auth/auth.store';
@@ -27,11 +27,14 @@ describe(SettingsPage.name, () => {
 
   afterEach(() => backend.verify());
 
-  async function render(deliveries: WebhookDelivery[] = []) {
-    const fixture = TestBed.createComponent(SettingsPage);
-    backend.expectOne('/api/v1/repos').flush([
+  async function render(
+    deliveries: WebhookDelivery[] = [],
+    repos: TrackedRepo[] = [
       aTrackedRepo({ id: 'r1', name: 'widgets', webhook: { status: 'failing', lastDeliveryAt: null, lastError: 'HTTP 500 from receiver' } }),
-    ]);
+    ],
+  ) {
+    const fixture = TestBed.createComponent(SettingsPage);
+    backend.expectOne('/api/v1/repos').flush(repos);
     backend.expectOne('/api/v1/webhooks/deliveries').flush({ items: deliveries, nextCursor: null });
     await new Promise((r) => setTimeout(r, 0));
     await fixture.whenStable();
@@ -44,6 +47,51 @@ describe(SettingsPage.name, () => {
     expect(el.textContent).toContain('Webhook failing');
     expect(el.textContent).toContain('HTTP 500 from receiver');
     expect(el.textContent).toContain('1 failing.');
+  });
+
+  it('says which organization policy blocks a webhook, with the GitHub link to act on, instead of "not admin"', async () => {
+    const ssoUrl = 'https://github.com/orgs/acme/sso?authorization_request=AbC123';
+    const policyUrl = 'https://docs.github.com/articles/restricting-access-to-your-organization-s-data/';
+    const el: HTMLElement = (
+      await render(
+        [],
+        [
+          aTrackedRepo({
+            id: 'r1',
+            name: 'widgets',
+            webhook: { status: 'needs_sso', lastDeliveryAt: null, lastError: null, block: { kind: 'sso', org: 'acme', url: ssoUrl } },
+          }),
+          aTrackedRepo({
+            id: 'r2',
+            owner: 'initech',
+            name: 'tps',
+            webhook: {
+              status: 'oauth_app_blocked',
+              lastDeliveryAt: null,
+              lastError: null,
+              block: { kind: 'oauth_app_policy', org: 'initech', url: policyUrl },
+            },
+          }),
+          aTrackedRepo({
+            id: 'r3',
+            name: 'gears',
+            webhook: { status: 'needs_sso', lastDeliveryAt: null, lastError: null, block: { kind: 'sso', org: 'acme', url: 'javascript:alert(1)' } },
+          }),
+        ],
+      )
+    ).nativeElement;
+    const rowOf = (name: string) => [...el.querySelectorAll('tr')].find((tr) => tr.querySelector('th')?.textContent === name);
+    const sso = rowOf('acme/widgets');
+    expect(sso?.querySelector('.chip.warn')?.textContent?.trim()).toBe('Webhook needs SSO authorization for acme');
+    expect(sso?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.href).toBe(ssoUrl);
+    expect(sso?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.textContent).toContain('Authorize on GitHub');
+    const policy = rowOf('initech/tps');
+    expect(policy?.querySelector('.chip.warn')?.textContent?.trim()).toBe("Webhook blocked by initech's OAuth App policy");
+    expect(policy?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.href).toBe(policyUrl);
+    const unsafe = rowOf('acme/gears');
+    expect(unsafe?.querySelector('a[target="_blank"]')).toBeNull();
+    expect(unsafe?.textContent).toContain('Authorize the app for acme on GitHub');
+    expect(el.textContent).not.toContain('not admin');
   });
 
   it('lists a parked delivery with the reason it cannot be applied', async () => {

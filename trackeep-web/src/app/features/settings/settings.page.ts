@@ -9,6 +9,8 @@ import { SyncApi } from '../../core/api/sync.api';
 import { AuthStore } from '../../core/auth/auth.store';
 import { ReposStore } from '../../core/repos/repos.store';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
+import { webhookPolicyBlock } from '../../shared/org-policy';
+import { OrgPolicyNoticeComponent } from '../../shared/org-policy-notice.component';
 import { RelativeTimeComponent } from '../../shared/relative-time.component';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 import { WebhookChipComponent } from '../../shared/status-chips.component';
@@ -16,7 +18,16 @@ import { WebhookChipComponent } from '../../shared/status-chips.component';
 @Component({
   selector: 'trk-settings-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, MatButtonModule, MatCheckboxModule, EmptyStateComponent, RelativeTimeComponent, SkeletonComponent, WebhookChipComponent],
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    MatCheckboxModule,
+    EmptyStateComponent,
+    OrgPolicyNoticeComponent,
+    RelativeTimeComponent,
+    SkeletonComponent,
+    WebhookChipComponent,
+  ],
   templateUrl: './settings.page.html',
   styleUrl: './settings.page.scss',
 })
@@ -36,6 +47,7 @@ export class SettingsPage {
   protected readonly unhealthy = computed(
     () => this.trackedRepos().filter((r) => r.webhook.status === 'failing').length,
   );
+  protected readonly webhookBlock = webhookPolicyBlock;
 
   constructor() {
     void this.repos.loadTracked();

@@ -6,9 +6,11 @@ import type { SyncRun } from '@trackeep/contracts';
 import { describeError } from '../../core/api/api-error';
 import { Notices } from '../../core/layout/notices.service';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
-import { formatDuration, fullNumber } from '../../shared/format.util';
+import { Clock } from '../../shared/clock.service';
+import { clockTime, exactTime, formatDuration, fullNumber } from '../../shared/format.util';
 import { IconComponent } from '../../shared/icon.component';
 import { InViewDirective } from '../../shared/in-view.directive';
+import { OrgPolicyNoticeComponent } from '../../shared/org-policy-notice.component';
 import { RelativeTimeComponent } from '../../shared/relative-time.component';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 import { SyncChipComponent } from '../../shared/status-chips.component';
@@ -24,6 +26,7 @@ import { SyncStore } from './sync.store';
     EmptyStateComponent,
     IconComponent,
     InViewDirective,
+    OrgPolicyNoticeComponent,
     RelativeTimeComponent,
     SkeletonComponent,
     SyncChipComponent,
@@ -34,12 +37,14 @@ import { SyncStore } from './sync.store';
 export class SyncPage {
   protected readonly store = inject(SyncStore);
   private readonly notices = inject(Notices);
+  private readonly clock = inject(Clock);
 
   protected readonly repos = computed(() =>
     [...(this.store.status().data?.repos ?? [])].sort((a, b) => a.repoFullName.localeCompare(b.repoFullName)),
   );
   protected readonly runningCount = computed(() => this.repos().filter((r) => r.running).length);
   protected readonly number = fullNumber;
+  protected readonly exact = exactTime;
 
   constructor() {
     this.store.load();
@@ -62,6 +67,13 @@ export class SyncPage {
   protected itemsText(run: SyncRun): string {
     const i = run.items;
     return `${i.commits} commits, ${i.pulls} PRs, ${i.branches} branches`;
+  }
+
+  /** When a rate-limit pause ends ("14:05"), or null once it is over: the next status poll catches up. */
+  protected pauseEnd(pausedUntil: string | null | undefined): string | null {
+    if (!pausedUntil) return null;
+    const now = this.clock.now();
+    return Date.parse(pausedUntil) > now ? clockTime(pausedUntil, now) : null;
   }
 
   protected repoLink(fullName: string): string[] {

@@ -4,6 +4,7 @@ import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 import type { Commit } from '@trackeep/contracts';
 import { exactTime, firstLine, shortSha } from '../../../shared/format.util';
 import { IconComponent } from '../../../shared/icon.component';
+import { MissingFigureComponent } from '../../../shared/missing-figure.component';
 import { RelativeTimeComponent } from '../../../shared/relative-time.component';
 
 export interface CommitDetailData {
@@ -14,7 +15,7 @@ export interface CommitDetailData {
 @Component({
   selector: 'trk-commit-detail-dialog',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatDialogModule, IconComponent, RelativeTimeComponent],
+  imports: [MatButtonModule, MatDialogModule, IconComponent, MissingFigureComponent, RelativeTimeComponent],
   template: `
     @let c = data.commit;
     <h2 mat-dialog-title>{{ title() }}</h2>
@@ -37,13 +38,16 @@ export interface CommitDetailData {
         }
         <dt>Changes</dt>
         <dd>
-          @if (c.additions !== null) {
+          @if (c.additions !== null && c.deletions !== null) {
             <span class="add">+{{ c.additions }}</span> <span class="del">−{{ c.deletions }}</span>
-            in {{ c.changedFiles }} {{ c.changedFiles === 1 ? 'file' : 'files' }}
             <span class="bar" aria-hidden="true"><span class="add-bar" [style.width.%]="addShare()"></span></span>
           } @else {
-            <span class="muted">Not synced for this commit</span>
+            <trk-missing-figure />
           }
+        </dd>
+        <dt>Files changed</dt>
+        <dd>
+          @if (c.changedFiles !== null) { {{ c.changedFiles }} } @else { <trk-missing-figure /> }
         </dd>
         <dt>{{ c.parents.length > 1 ? 'Parents' : 'Parent' }}</dt>
         <dd>

@@ -8,6 +8,7 @@ import { MatSelectModule } from '@angular/material/select';
 import type { Commit } from '@trackeep/contracts';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
 import { firstLine, shortSha } from '../../../shared/format.util';
+import { MissingFigureComponent } from '../../../shared/missing-figure.component';
 import { RelativeTimeComponent } from '../../../shared/relative-time.component';
 import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../../shared/route-query';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
@@ -28,6 +29,7 @@ const ROW_HEIGHT = 64;
     MatInputModule,
     MatSelectModule,
     EmptyStateComponent,
+    MissingFigureComponent,
     RelativeTimeComponent,
     SkeletonComponent,
   ],

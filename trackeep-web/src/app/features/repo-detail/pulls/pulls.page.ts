@@ -12,6 +12,7 @@ import { EmptyStateComponent } from '../../../shared/empty-state.component';
 import { formatDuration } from '../../../shared/format.util';
 import { IconComponent } from '../../../shared/icon.component';
 import { InViewDirective } from '../../../shared/in-view.directive';
+import { MissingFigureComponent } from '../../../shared/missing-figure.component';
 import { RelativeTimeComponent } from '../../../shared/relative-time.component';
 import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../../shared/route-query';
 import { SkeletonComponent } from '../../../shared/skeleton.component';
@@ -44,6 +45,7 @@ export function pullFiltersFromQuery(params: Record<string, string | undefined>)
     EmptyStateComponent,
     IconComponent,
     InViewDirective,
+    MissingFigureComponent,
     RelativeTimeComponent,
     SkeletonComponent,
   ],
