@@ -137,6 +137,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerUserRoutes(api, ctx);
   registerRepoRoutes(api, ctx);
   registerAppRoutes(api, ctx);
+  const apiNotFound = api.fallback();
   // GitHub's /repositories/{id}/... is the stable address that renamed repos redirect to.
   const byId = (req: Request, _res: Response, next: NextFunction) => {
     const m = /^\/repositories\/(\d+)(\/.*)?$/.exec(req.url);
@@ -168,8 +169,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
           `<p>${world.users.size} users, ${world.orgs.size} orgs, ${world.repos.size} repositories. Public ones:</p><ul>${repos.map((r) => `<li>${escapeHtml(world.fullName(r))}</li>`).join('')}</ul>`,
       );
     }
-    commonHeaders(res, requestIdOf());
-    sendJson(res, 404, errorBody(404, 'Not Found'));
+    return apiNotFound(req, res);
   });
 
   const host = opts.host ?? '127.0.0.1';

@@ -168,6 +168,13 @@ export class ApiRouter {
     this.router.delete(path, this.wrap('DELETE', name, handler, opts));
   }
 
+  /** Unknown REST paths: GitHub's 404 after authentication, so it carries the rate-limit headers (a 401 does not). */
+  fallback() {
+    return this.wrap('GET', '(unknown)', () => {
+      throw new SimError(404, 'Not Found');
+    }, {});
+  }
+
   private wrap(method: string, name: string, handler: Handler, opts: RouteOptions) {
     const ctx = this.ctx;
     const route = `${method} ${name}`;

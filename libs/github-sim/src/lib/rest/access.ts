@@ -30,7 +30,7 @@ export function canSee(w: SimWorld, r: Pick<ApiRequest, 'viewerId' | 'scopes'>, 
 const RANK: Record<RepoPermission, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
 
 /**
- * The repo named in the path, as GitHub resolves it: case-insensitive, 301 for renamed/transferred repos,
+ * The repo named in the path, as GitHub resolves it: case-insensitive, 301 (GET) or 307 (other methods) for renamed/transferred repos,
  * 404 (never 403) when the caller may not see it.
  */
 export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission): SimRepo {
@@ -40,7 +40,11 @@ export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission):
     const moved = w.movedRepo(owner, name);
     if (moved && canSee(w, r, moved)) {
       const rest = r.req.path.replace(/^\/repos\/[^/]+\/[^/]+/, '');
-      throw new SimError(301, 'Moved Permanently', { url: `${r.urls.api}/repositories/${moved.id}${rest}` }, { Location: `${r.urls.api}/repositories/${moved.id}${rest}` });
+      const query = r.req.originalUrl.includes('?') ? r.req.originalUrl.slice(r.req.originalUrl.indexOf('?')) : '';
+      const location = `${r.urls.api}/repositories/${moved.id}${rest}${query}`;
+      // GitHub answers 301 to GET/HEAD and 307 to other methods, so a POST is repeated as a POST (docs: "Follow redirects").
+      const get = r.req.method === 'GET' || r.req.method === 'HEAD';
+      throw new SimError(get ? 301 : 307, get ? 'Moved Permanently' : 'Temporary Redirect', { url: location }, { Location: location });
     }
     throw notFound();
   }
