@@ -63,6 +63,15 @@ export function webhookRepository(w: SimWorld, urls: Urls, repo: SimRepo, forPus
   return out;
 }
 
+/**
+ * Webhook pull requests carry `custom_properties` on `head.repo` and `base.repo` (REST pull requests do not),
+ * as in @octokit/webhooks-examples' pull_request payloads.
+ */
+function webhookPull<T extends { head: { repo: unknown }; base: { repo: unknown } }>(pr: T): T {
+  const repo = (r: unknown) => (r && typeof r === 'object' ? { ...(r as Record<string, unknown>), custom_properties: {} } : r);
+  return { ...pr, head: { ...pr.head, repo: repo(pr.head.repo) }, base: { ...pr.base, repo: repo(pr.base.repo) } };
+}
+
 function envelope(w: SimWorld, urls: Urls, repo: SimRepo, senderId: number, forPush = false): Record<string, unknown> {
   const out: Record<string, unknown> = { repository: webhookRepository(w, urls, repo, forPush), sender: userById(w, urls, senderId) };
   if (repo.ownerType === 'Organization') {
@@ -142,7 +151,7 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
       const payload: Record<string, unknown> = {
         action: e.action,
         number: e.pull.number,
-        pull_request: pullRequest(w, urls, repo, e.pull, null),
+        pull_request: webhookPull(pullRequest(w, urls, repo, e.pull, null)),
         ...envelope(w, urls, repo, e.senderId),
       };
       if (e.changes) payload['changes'] = e.changes;
@@ -160,7 +169,7 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
         payload: {
           action: e.action,
           review: { ...r, state: r.state.toLowerCase() },
-          pull_request: pullRequestSimple(w, urls, repo, e.pull, null),
+          pull_request: webhookPull(pullRequestSimple(w, urls, repo, e.pull, null)),
           ...envelope(w, urls, repo, e.senderId),
         },
       };
@@ -177,7 +186,7 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
       return {
         event: 'fork',
         action: null,
-        payload: { forkee: { ...repository(w, urls, e.forkee, null), permissions: undefined, public: !e.forkee.private }, ...envelope(w, urls, repo, e.senderId) },
+        payload: { forkee: { ...repository(w, urls, e.forkee, null), permissions: undefined, public: !e.forkee.private, custom_properties: {} }, ...envelope(w, urls, repo, e.senderId) },
       };
     case 'repository': {
       const payload: Record<string, unknown> = { action: e.action, ...envelope(w, urls, repo, e.senderId) };

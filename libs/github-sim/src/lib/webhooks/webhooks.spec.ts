@@ -130,6 +130,8 @@ describe('webhooks', () => {
     expect(p['action']).toBe('opened');
     expect(p['number']).toBe(opened.body.number);
     expect(shapeGaps('pull_request', 'opened', p, ['pull_request', 'repository', 'sender'])).toEqual([]);
+    // As in GitHub's examples: head.repo and base.repo carry custom_properties (REST pull requests do not).
+    expect(p['pull_request']).toMatchObject({ head: { repo: { custom_properties: {} } }, base: { repo: { custom_properties: {} } } });
 
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/pr', commits: 1 });
     expect(payloadOf('pull_request')['action']).toBe('synchronize');
@@ -143,6 +145,7 @@ describe('webhooks', () => {
     const review = payloadOf('pull_request_review');
     expect((review['review'] as Example)['state']).toBe('approved');
     expect(shapeGaps('pull_request_review', 'submitted', review, ['review', 'pull_request', 'repository', 'sender'])).toEqual([]);
+    expect(review['pull_request']).toMatchObject({ head: { repo: { custom_properties: {} } }, base: { repo: { custom_properties: {} } } });
 
     await ctl.post(`/repos/acme-corp/web-console/pulls/${opened.body.number}/merge`, { method: 'squash' });
     const closed = payloadOf('pull_request');
@@ -163,6 +166,7 @@ describe('webhooks', () => {
 
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     expect(shapeGaps('fork', null, payloadOf('fork'), ['forkee', 'repository', 'sender'])).toEqual([]);
+    expect((payloadOf('fork')['forkee'] as Example)['custom_properties']).toEqual({});
 
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
     expect(shapeGaps('member', 'added', payloadOf('member'), ['member', 'repository', 'sender'])).toEqual([]);
