@@ -181,6 +181,7 @@ interface CommitRow {
   additions: number | null;
   deletions: number | null;
   changed_files: number | null;
+  figures_status: 'pending' | 'unavailable' | null;
   parents: string[];
   html_url: string;
   cursor_time: string;
@@ -201,6 +202,7 @@ interface PullRow {
   additions: number | null;
   deletions: number | null;
   changed_files: number | null;
+  figures_status: 'pending' | 'unavailable' | null;
   commits_count: number | null;
   review_count: number;
   first_review_at: Date | null;
@@ -239,6 +241,7 @@ function toCommit(r: CommitRow): Commit {
     additions: r.additions,
     deletions: r.deletions,
     changedFiles: r.changed_files,
+    ...(r.figures_status === 'unavailable' ? { figuresUnavailable: true } : {}),
     parents: r.parents,
     htmlUrl: r.html_url,
   };
@@ -260,6 +263,7 @@ function toPull(r: PullRow): PullRequest {
     additions: r.additions,
     deletions: r.deletions,
     changedFiles: r.changed_files,
+    ...(r.figures_status === 'unavailable' ? { figuresUnavailable: true } : {}),
     commits: r.commits_count,
     reviewCount: r.review_count,
     firstReviewAt: iso(r.first_review_at),

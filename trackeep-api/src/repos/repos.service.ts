@@ -179,6 +179,7 @@ export class ReposService {
         lastSyncAt: sync.lastSyncAt === null ? null : new Date(sync.lastSyncAt).toISOString(),
         lastSyncStatus: sync.lastSyncStatus,
         githubState: r.githubState,
+        githubBlock: r.githubBlock ?? null,
         webhook: status.webhook(r.id),
       };
     });

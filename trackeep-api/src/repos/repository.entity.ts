@@ -1,7 +1,8 @@
+import type { OrgPolicyBlock, TrackedRepo } from '@trackeep/contracts';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintAsNumber } from '../common/column-transformers.util';
 
-export type RepoGithubState = 'ok' | 'renamed' | 'transferred' | 'deleted' | 'access_lost';
+export type RepoGithubState = TrackedRepo['githubState'];
 
 /** One GitHub repository, shared by every user who tracks it (table from migration RepositoryData). */
 @Entity({ name: 'repositories' })
@@ -29,6 +30,8 @@ export class RepositoryEntity {
   @Column({ name: 'github_updated_at', type: 'timestamptz', nullable: true }) githubUpdatedAt!: Date | null;
   @Column({ name: 'html_url', type: 'text' }) htmlUrl!: string;
   @Column({ name: 'github_state', type: 'text', default: 'ok' }) githubState!: RepoGithubState;
+  /** With needs_sso / oauth_app_blocked: the organization policy and where to act. */
+  @Column({ name: 'github_block', type: 'jsonb', nullable: true }) githubBlock!: OrgPolicyBlock | null;
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' }) createdAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' }) updatedAt!: Date;
 }

@@ -81,6 +81,8 @@ export class SyncService {
     const next = this.cron.nextCycleAt().toISOString();
     const repos: RepoSyncStatus[] = (await this.runs.statusOf(readable)).map(({ pausedUntil, queued, githubState: _state, ...r }) => ({
       ...r,
+      // A rate-limit pause (any shape GitHub sends it in) is shown with its end, never as lost access.
+      pausedUntil: pausedUntil ? new Date(pausedUntil).toISOString() : null,
       nextScheduledAt: pausedUntil ? new Date(pausedUntil).toISOString() : queued ? new Date().toISOString() : next,
     }));
     for (const r of lost) {

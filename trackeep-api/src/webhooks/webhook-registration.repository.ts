@@ -1,8 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import type { OrgPolicyBlock } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 
 export type RegistrationStatus =
-  'pending' | 'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled';
+  | 'pending'
+  | 'active'
+  | 'failing'
+  | 'not_admin'
+  | 'not_registered'
+  | 'disabled'
+  | 'needs_sso'
+  | 'oauth_app_blocked';
 
 export interface RegistrationRow {
   repo_id: string;
@@ -50,9 +58,9 @@ export class WebhookRegistrationRepository {
     return rows[0] ?? null;
   }
 
-  async health(repoIds: string[]): Promise<Array<RegistrationRow & { ping_overdue: boolean }>> {
+  async health(repoIds: string[]): Promise<Array<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>> {
     return this.dataSource.query(
-      `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error,
+      `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error, block,
               (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
          FROM webhook_registrations WHERE repo_id = ANY($1::uuid[])`,
       [repoIds],
@@ -62,7 +70,7 @@ export class WebhookRegistrationRepository {
   /** Registrations that have (or may have) a hook on GitHub: the periodic check looks at each. */
   async live(): Promise<string[]> {
     const rows: Array<{ repo_id: string }> = await this.dataSource.query(
-      `SELECT repo_id FROM webhook_registrations WHERE status IN ('pending', 'active', 'failing') ORDER BY repo_id`,
+      `SELECT repo_id FROM webhook_registrations WHERE status IN ('pending', 'active', 'failing', 'needs_sso', 'oauth_app_blocked') ORDER BY repo_id`,
     );
     return rows.map((r) => r.repo_id);
   }
@@ -82,7 +90,7 @@ export class WebhookRegistrationRepository {
   /** The hook GitHub created. A ping that arrived first may already have set this id (and `active`). */
   async created(repoId: string, hookId: number): Promise<void> {
     await this.dataSource.query(
-      `UPDATE webhook_registrations SET hook_id = $2, status = CASE WHEN hook_id = $2 THEN status ELSE 'pending' END, updated_at = now()
+      `UPDATE webhook_registrations SET hook_id = $2, status = CASE WHEN hook_id = $2 THEN status ELSE 'pending' END, block = NULL, updated_at = now()
         WHERE repo_id = $1`,
       [repoId, hookId],
     );
@@ -91,8 +99,28 @@ export class WebhookRegistrationRepository {
   async saveStatus(repoId: string, status: RegistrationStatus, error: string | null): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)
-       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at, updated_at = now()`,
+       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at,
+         block = NULL, updated_at = now()`,
       [repoId, status, error?.slice(0, 500) ?? null],
+    );
+  }
+
+  /** An organization policy keeps GitHub from answering for the hook: who blocks it and where to act. */
+  async saveBlocked(repoId: string, block: OrgPolicyBlock, error: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at, block) VALUES ($1, $2, $3, now(), $4::jsonb)
+       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = now(),
+         block = EXCLUDED.block, updated_at = now()`,
+      [repoId, block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked', error.slice(0, 500), JSON.stringify(block)],
+    );
+  }
+
+  /** GitHub answers for the hook again: a policy block is over. */
+  async unblock(repoId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_registrations SET status = 'active', block = NULL, last_error = NULL, last_error_at = NULL, updated_at = now()
+        WHERE repo_id = $1 AND status IN ('needs_sso', 'oauth_app_blocked')`,
+      [repoId],
     );
   }
 

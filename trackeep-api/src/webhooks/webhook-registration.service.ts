@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import type { WebhookHealth, WebhookStatus } from '@trackeep/contracts';
+import type { OrgPolicyBlock, WebhookHealth, WebhookStatus } from '@trackeep/contracts';
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { ApiEnv } from '../config/api-env';
@@ -13,6 +13,7 @@ import {
   type HookRepoRow,
   type RegistrationRow,
 } from './webhook-registration.repository';
+import { orgPolicyBlockOf } from '../sync/github/sync-github.errors';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
 import {
   SUBSCRIBED_EVENTS,
@@ -38,6 +39,8 @@ const HOOK_LOCK_NAMESPACE = 606_610;
 /** Every ten minutes each live hook is compared with GitHub's list (a conditional GET: unchanged costs nothing). */
 const HOOK_CHECK_CRON = '*/10 * * * *';
 const LIVE_STATUSES = ['pending', 'active', 'failing'];
+/** An organization policy blocked the last call; the periodic check tries again and resumes when it works. */
+const BLOCKED_STATUSES = ['needs_sso', 'oauth_app_blocked'];
 /** Prefix of the error a check that could not reach GitHub records (cleared by the next check that does). */
 const CHECK_FAILED = 'checking the webhook on GitHub failed';
 
@@ -135,6 +138,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         status,
         lastDeliveryAt: row.last_delivery_at ? new Date(row.last_delivery_at).toISOString() : null,
         lastError,
+        block: row.block ?? null,
       });
     }
     return map;
@@ -171,7 +175,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
       if (!repo) return;
       const registration = await this.registrations.find(repoId);
       if (!repo.tracked) return this.removeHook(repoId, repo, registration);
-      if (registration?.hook_id && LIVE_STATUSES.includes(registration.status)) {
+      if (registration?.hook_id && [...LIVE_STATUSES, ...BLOCKED_STATUSES].includes(registration.status)) {
         if (opts.verify) await this.verifyHook(repoId, repo, registration);
         return;
       }
@@ -256,6 +260,10 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
           config,
         });
         hookId = ours.id;
+      } else if (policyBlock(err, repo)) {
+        const block = policyBlock(err, repo) as OrgPolicyBlock;
+        await this.registrations.saveBlocked(repoId, block, `GitHub refused to create the webhook: ${blockReason(block)}`);
+        return;
       } else if (permissionRefused(err)) {
         await this.registrations.saveStatus(
           repoId,
@@ -334,6 +342,11 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         )
       ).data;
     } catch (err) {
+      const block = policyBlock(err, repo);
+      if (block) {
+        await this.registrations.saveBlocked(repoId, block, `GitHub refused to show the webhooks: ${blockReason(block)}`);
+        return;
+      }
       if (permissionRefused(err)) {
         await this.registrations.saveError(
           repoId,
@@ -348,6 +361,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     }
 
     await this.registrations.clearError(repoId, CHECK_FAILED);
+    await this.registrations.unblock(repoId);
     const ours = hooks.find((h) => String(h.id) === registration.hook_id);
     if (!ours) {
       this.logger.warn(
@@ -410,6 +424,21 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
 }
 
 /**
+ * An organization policy in GitHub's refusal (SSO: 403 with `X-GitHub-SSO: required; url=…`; OAuth App access
+ * restrictions: the 403 naming the organization): not a lack of admin permission, and nothing to revoke.
+ */
+function policyBlock(err: unknown, repo: HookRepoRow): OrgPolicyBlock | null {
+  const e = err as { status?: number; response?: { headers?: Record<string, unknown>; data?: unknown } };
+  return orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data)?.blockFor(repo.owner) ?? null;
+}
+
+function blockReason(block: OrgPolicyBlock): string {
+  return block.kind === 'sso'
+    ? `the token needs SAML SSO authorization for ${block.org}`
+    : `${block.org} restricts OAuth App access; an organization owner must approve Trackeep`;
+}
+
+/**
  * GitHub's refusal of the hook API for want of admin permission: a 404, or a 403 that is neither a rate limit
  * nor SAML SSO enforcement (those say nothing about permission and are retried instead).
  */
@@ -418,7 +447,7 @@ function permissionRefused(err: unknown): boolean {
   if (e.status === 404) return true;
   if (e.status !== 403) return false;
   const headers = e.response?.headers ?? {};
-  return !headers['x-github-sso'] && headers['x-ratelimit-remaining'] !== '0' && !headers['retry-after'];
+  return !headers['x-github-sso'] && headers['x-ratelimit-remaining'] !== '0' && !headers['retry-after'] && !policyBlock(err, { owner: '' } as HookRepoRow);
 }
 
 /** What differs between GitHub's hook and the one Trackeep registered, or null. */

@@ -151,6 +151,8 @@ export interface Commit {
   changedFiles: number | null;
   parents: string[];
   htmlUrl: string;
+  /** True when GitHub kept refusing the size figures (additions, deletions, changed files): they stay null. */
+  figuresUnavailable?: boolean;
 }
 
 export type PullState = 'open' | 'closed' | 'merged';
@@ -170,6 +172,8 @@ export interface PullRequest {
   additions: number | null;
   deletions: number | null;
   changedFiles: number | null;
+  /** True when GitHub kept refusing the size figures (additions, deletions, changed files): they stay null. */
+  figuresUnavailable?: boolean;
   commits: number | null;
   reviewCount: number;
   firstReviewAt: IsoDateTime | null;

@@ -4,6 +4,7 @@ import type {
   Commit,
   CycleTimeSummary,
   GitActor,
+  OrgPolicyBlock,
   Page,
   PullRequest,
   PullState,
@@ -19,10 +20,17 @@ import type {
 
 // Swagger needs classes; each implements its contracts type so the two cannot drift apart silently.
 
+export class OrgPolicyBlockDto implements OrgPolicyBlock {
+  @ApiProperty({ enum: ['sso', 'oauth_app_policy'] }) kind!: OrgPolicyBlock['kind'];
+  @ApiProperty() org!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'where to act: the SSO authorization link, or GitHub’s page about OAuth App restrictions' }) url!: string | null;
+}
+
 export class WebhookHealthDto implements WebhookHealth {
-  @ApiProperty({ enum: ['active', 'failing', 'not_admin', 'not_registered', 'disabled'] }) status!: WebhookStatus;
+  @ApiProperty({ enum: ['active', 'failing', 'not_admin', 'not_registered', 'disabled', 'needs_sso', 'oauth_app_blocked'] }) status!: WebhookStatus;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastDeliveryAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+  @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false }) block?: OrgPolicyBlockDto | null;
 }
 
 export class TrackedRepoDto implements TrackedRepo {
@@ -49,7 +57,8 @@ export class TrackedRepoDto implements TrackedRepo {
   @ApiProperty({ format: 'date-time' }) trackedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSyncAt!: string | null;
   @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'partial'], nullable: true }) lastSyncStatus!: SyncRunStatus | null;
-  @ApiProperty({ enum: ['ok', 'renamed', 'transferred', 'deleted', 'access_lost'] }) githubState!: TrackedRepo['githubState'];
+  @ApiProperty({ enum: ['ok', 'renamed', 'transferred', 'deleted', 'access_lost', 'needs_sso', 'oauth_app_blocked'] }) githubState!: TrackedRepo['githubState'];
+  @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false }) githubBlock?: OrgPolicyBlockDto | null;
   @ApiProperty({ type: WebhookHealthDto }) webhook!: WebhookHealthDto;
 }
 
@@ -68,6 +77,7 @@ export class CommitDto implements Commit {
   @ApiProperty({ type: Number, nullable: true }) additions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) deletions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) changedFiles!: number | null;
+  @ApiProperty({ required: false, description: 'GitHub kept refusing the size figures; they stay null' }) figuresUnavailable?: boolean;
   @ApiProperty({ type: [String] }) parents!: string[];
   @ApiProperty() htmlUrl!: string;
 }
@@ -87,6 +97,7 @@ export class PullRequestDto implements PullRequest {
   @ApiProperty({ type: Number, nullable: true }) additions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) deletions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) changedFiles!: number | null;
+  @ApiProperty({ required: false, description: 'GitHub kept refusing the size figures; they stay null' }) figuresUnavailable?: boolean;
   @ApiProperty({ type: Number, nullable: true }) commits!: number | null;
   @ApiProperty() reviewCount!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) firstReviewAt!: string | null;

@@ -4,9 +4,9 @@ import { highestPermission } from '../../repos/repo-access.service';
 import type { SqlRunner } from '../github/credential-limits';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
 import { planRound, roundRequestsByStream, type RoundPages } from '../github/sync-graphql-cost.util';
-import { repoPageQuery } from '../github/sync-graphql.queries';
-import type { GqlCommit, GqlConnection, GqlPull, GqlRef, RepoPageData } from '../github/sync-graphql.types';
-import { RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
+import { figuresQuery, MAX_FIGURES_PER_QUERY, repoPageQuery } from '../github/sync-graphql.queries';
+import type { GqlCommit, GqlConnection, GqlError, GqlPull, GqlRef, RepoPageData } from '../github/sync-graphql.types';
+import { hasNotFound, orgPolicyBlockOf, RepoUnavailableError, TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
 import { commitRow, crossedMilestones, pullActivity, pullRow, type ActivityRow, type BranchRow } from './sync-rows.util';
 import { commitStream, emptyCursor, SyncStore, type CursorRow, type RestRepository, type SyncRepoRecord } from './sync-store.repository';
@@ -86,6 +86,10 @@ const DAY_MS = 24 * 3600_000;
 const SMALL_FIRST_PAGE = 25;
 /** Refs are read at least this often even when nothing hints at a change. */
 const REFS_REFRESH_MS = 6 * 3600_000;
+/** Follow-up queries (one per run) that may refuse a row's size figures before they are marked unavailable. */
+export const FIGURES_GIVE_UP_AFTER = 3;
+
+type RepoNode = NonNullable<RepoPageData['node']>;
 
 function zeroCounts(): SyncRunCounts {
   return { repository: 0, commits: 0, pulls: 0, branches: 0, snapshots: 0, activity: 0 };
@@ -114,6 +118,8 @@ export class RepoSyncEngine {
   private firstSync = false;
   private totals = { commits: 0, pulls: 0 };
   private fetched = { commits: 0, pulls: 0 };
+  /** Rows of the current page GitHub answered without their size figures (commit oids, pull request ids). */
+  private partial = { commits: new Set<string>(), pulls: new Set<string>() };
   /** True while the repository has never completed a sync (its history is being backfilled). */
   get backfill(): boolean {
     return this.firstSync;
@@ -193,9 +199,14 @@ export class RepoSyncEngine {
       if (!want.refs && !want.walks.length && !want.pulls) break;
       const plan = planRound(want);
       const planned = active.slice(0, plan.walks.length);
-      let data: RepoPageData | null;
+      let node: RepoNode;
       try {
-        data = (await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 }), this.variables(plan, planned, refs, pulls), roundRequestsByStream(plan))).data;
+        const streams = { refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 };
+        const vars = this.variables(plan, planned, refs, pulls);
+        const answer = await this.o.gateway.graphql<RepoPageData>(repoPageQuery(streams), vars, roundRequestsByStream(plan));
+        const found = answer.data?.node;
+        if (!found || found.__typename !== 'Repository') throw this.missingRepository(answer.errors, answer.headers);
+        node = await this.completePartialPage(found, streams, vars, roundRequestsByStream(plan));
       } catch (err) {
         if (!(err instanceof TransientGithubError)) throw err;
         this.o.governor.failed(this.streamsOf(plan));
@@ -206,8 +217,6 @@ export class RepoSyncEngine {
       }
       failures = 0;
       this.o.governor.succeeded(this.streamsOf(plan).map((s) => s.stream));
-      const node = data?.node;
-      if (!node || node.__typename !== 'Repository') throw new RepoUnavailableError(repoId, 404);
 
       // The last refs page needs the protected flags; fetched before the transaction opens.
       const lastRefsPage = plan.refs > 0 && !!node.refs && !(node.refs.pageInfo.hasNextPage && node.refs.nodes.length);
@@ -226,6 +235,7 @@ export class RepoSyncEngine {
       if (this.o.hooks.shouldYield?.()) return { status: 'yielded', items: this.items };
     }
 
+    await this.refetchFigures();
     await db.transaction(async (tx) => {
       repoCursor.state = { ...repoCursor.state, completedAt: new Date().toISOString() };
       await this.store.saveCursor(tx, repoId, 'repo', repoCursor);
@@ -240,7 +250,9 @@ export class RepoSyncEngine {
     const { gateway } = this.o;
     // /repositories/{id} survives renames and transfers (GitHub redirects the old name there).
     const res = await gateway.getConditional<RestRepository>(`${this.restBase()}`);
-    if (res.status !== 200 && res.status !== 304) throw new RepoUnavailableError(this.repo.id, res.status);
+    // A plain 403 (no rate limit, no organization policy: those were recognised already) proves nothing about access.
+    if (res.status === 403) throw new UnexpectedGithubAnswerError('GitHub refused the repository (403) without saying why; trying again later');
+    if (res.status !== 200 && res.status !== 304) throw new RepoUnavailableError(this.repo.id, res.status, 'rest');
     this.viewerPermission = highestPermission(res.data?.permissions);
     const r = res.data;
     const changed = res.status === 200 && !!r;
@@ -283,6 +295,98 @@ export class RepoSyncEngine {
       const langs = await gateway.getConditional<Record<string, number>>(`${this.restBase()}/languages`);
       if (langs.status === 200 && langs.data) await this.store.updateLanguages(this.o.db, this.repo.id, langs.data);
     }
+  }
+
+  /**
+   * Why the page query came back without the repository. An organization policy (FORBIDDEN) or GitHub's own
+   * NOT_FOUND (or a bare null) say something; any other error does not, and is retried, never taken for "gone".
+   */
+  private missingRepository(errors: GqlError[], headers: Record<string, string | number | undefined>): Error {
+    const body = { errors };
+    const block = orgPolicyBlockOf(200, headers, body);
+    if (block) return block;
+    if (!errors.length || hasNotFound(body)) return new RepoUnavailableError(this.repo.id, 404, 'graphql');
+    return new UnexpectedGithubAnswerError(`GitHub answered without the repository: ${errors[0].message}`);
+  }
+
+  /**
+   * GitHub's partial answer: a commit or pull request is null (a non-null figure of it was "unavailable") and
+   * an error's path points at it. The page is asked again without the figures and the two answers merged:
+   * every row is stored, the refused figures stay empty and are fetched again later (refetchFigures).
+   */
+  private async completePartialPage(node: RepoNode, streams: { refs: boolean; walks: number; pulls: boolean }, vars: Record<string, unknown>, requests: Record<string, number>): Promise<RepoNode> {
+    this.partial = { commits: new Set(), pulls: new Set() };
+    const walkHoles = Array.from({ length: streams.walks }, (_, i) => hasHoles(node[`w${i}`]?.history?.nodes));
+    const pullHoles = streams.pulls && hasHoles(node.pullRequests?.nodes);
+    if (!walkHoles.some(Boolean) && !pullHoles) return node;
+    const lean = (await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ ...streams, lean: true }), vars, requests)).data?.node;
+    if (!lean || lean.__typename !== 'Repository') throw new TransientGithubError('GitHub answered part of a page, and not the page without its figures', 200);
+    const merged: RepoNode = { ...node };
+    for (let i = 0; i < streams.walks; i++) {
+      const full = node[`w${i}`]?.history;
+      const bare = lean[`w${i}`]?.history;
+      if (!walkHoles[i] || !full) continue;
+      if (!bare || hasHoles(bare.nodes)) throw new TransientGithubError('GitHub refused commits even without their figures', 200);
+      const byOid = new Map((full.nodes as Array<GqlCommit | null>).flatMap((c) => (c ? [[c.oid, c] as const] : [])));
+      const nodes = bare.nodes.map((c) => byOid.get(c.oid) ?? (this.partial.commits.add(c.oid), withoutCommitFigures(c)));
+      merged[`w${i}`] = { history: { ...bare, nodes } };
+    }
+    if (pullHoles && node.pullRequests) {
+      const bare = lean.pullRequests;
+      if (!bare || hasHoles(bare.nodes)) throw new TransientGithubError('GitHub refused pull requests even without their figures', 200);
+      const byId = new Map((node.pullRequests.nodes as Array<GqlPull | null>).flatMap((p) => (p ? [[p.id, p] as const] : [])));
+      merged.pullRequests = { ...bare, nodes: bare.nodes.map((p) => byId.get(p.id) ?? (this.partial.pulls.add(p.id), withoutPullFigures(p))) };
+    }
+    return merged;
+  }
+
+  /**
+   * Figures GitHub refused earlier, asked for alone (one small query per run, at most MAX_FIGURES_PER_QUERY
+   * of each kind). Refused again: counted; after FIGURES_GIVE_UP_AFTER they are marked unavailable. A
+   * failure of this query never fails the run: the rows stay pending for the next one.
+   */
+  private async refetchFigures(): Promise<void> {
+    const { db, gateway } = this.o;
+    const commits = await this.store.pendingFigures(db, this.repo.id, 'commits', MAX_FIGURES_PER_QUERY);
+    const pulls = await this.store.pendingFigures(db, this.repo.id, 'pull_requests', MAX_FIGURES_PER_QUERY);
+    if (!commits.length && !pulls.length) return;
+    const vars: Record<string, unknown> = { id: this.repo.node_id };
+    commits.forEach((oid, i) => (vars[`oid${i}`] = oid));
+    if (pulls.length) vars['pulls'] = pulls;
+    type FiguresData = {
+      node: Record<string, { oid?: string; additions?: number | null; deletions?: number | null; changedFilesIfAvailable?: number | null } | null | string> | null;
+      nodes?: Array<{ id?: string; additions?: number | null; deletions?: number | null; changedFiles?: number | null } | null>;
+    };
+    let data: FiguresData | null;
+    try {
+      data = (await gateway.graphql<FiguresData>(figuresQuery(commits.length, pulls.length > 0), vars, { figures: 1 })).data;
+    } catch (err) {
+      if (err instanceof TransientGithubError || err instanceof UnexpectedGithubAnswerError) return;
+      throw err;
+    }
+    if (!data) return;
+    await db.transaction(async (tx) => {
+      const refusedCommits: string[] = [];
+      for (let i = 0; i < commits.length; i++) {
+        const c = data?.node?.[`c${i}`];
+        if (c && typeof c === 'object' && typeof c.additions === 'number' && typeof c.deletions === 'number') {
+          await this.store.saveFigures(tx, this.repo.id, 'commits', commits[i], { additions: c.additions, deletions: c.deletions, changedFiles: c.changedFilesIfAvailable ?? null });
+        } else if (data?.node) {
+          refusedCommits.push(commits[i]);
+        }
+      }
+      await this.store.refuseFigures(tx, this.repo.id, 'commits', refusedCommits, FIGURES_GIVE_UP_AFTER);
+      const refusedPulls: string[] = [];
+      for (let i = 0; i < pulls.length; i++) {
+        const p = data?.nodes?.[i];
+        if (p && typeof p.additions === 'number' && typeof p.deletions === 'number') {
+          await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pulls[i], { additions: p.additions, deletions: p.deletions, changedFiles: p.changedFiles ?? null });
+        } else if (data?.nodes) {
+          refusedPulls.push(pulls[i]);
+        }
+      }
+      await this.store.refuseFigures(tx, this.repo.id, 'pull_requests', refusedPulls, FIGURES_GIVE_UP_AFTER);
+    });
   }
 
   private restBase(): string {
@@ -465,6 +569,7 @@ export class RepoSyncEngine {
     const known = await this.store.knownOnBranches(tx, this.repo.id, this.knownBranches(w.branch), [...new Set([...shas, ...parents, ...frontier])]);
     const fresh = nodes.filter((n) => !known.has(n.oid));
     await this.store.upsertCommits(tx, this.repo.id, fresh.map(commitRow));
+    await this.store.markFiguresPending(tx, this.repo.id, 'commits', fresh.filter((n) => this.partial.commits.has(n.oid)).map((n) => n.oid));
     await this.store.addBranchCommits(tx, this.repo.id, w.branch, fresh.map((n) => n.oid));
     for (const n of fresh) for (const p of n.parents.nodes) frontier.add(p.oid);
     for (const sha of shas) frontier.delete(sha);
@@ -517,6 +622,7 @@ export class RepoSyncEngine {
     this.fetched.pulls += conn.nodes.length;
     const rows = conn.nodes.map(pullRow);
     await this.store.upsertPulls(tx, this.repo.id, rows);
+    await this.store.markFiguresPending(tx, this.repo.id, 'pull_requests', rows.filter((r) => this.partial.pulls.has(r.node_id)).map((r) => r.node_id));
     this.items.pulls += rows.length;
     const newest = rows.reduce<string | null>((m, r) => (!m || r.updated_at > m ? r.updated_at : m), null);
     if (newest && (!c.pending_high_water || new Date(newest) > new Date(c.pending_high_water))) c.pending_high_water = new Date(newest);
@@ -535,4 +641,16 @@ export class RepoSyncEngine {
     await this.store.saveCursor(tx, this.repo.id, 'pulls', c);
     return this.store.insertActivity(tx, this.repo.id, rows.flatMap(pullActivity));
   }
+}
+
+function hasHoles(nodes: unknown[] | undefined): boolean {
+  return !!nodes && nodes.some((n) => n === null || n === undefined);
+}
+
+function withoutCommitFigures(c: GqlCommit): GqlCommit {
+  return { ...c, additions: null, deletions: null, changedFilesIfAvailable: null };
+}
+
+function withoutPullFigures(p: GqlPull): GqlPull {
+  return { ...p, additions: null, deletions: null, changedFiles: null };
 }

@@ -1,7 +1,11 @@
+import type { OrgPolicyBlock } from '@trackeep/contracts';
 import type { SqlRunner } from '../github/credential-limits';
 import type { ActivityRow, BranchRow, CommitRow, PullRow } from './sync-rows.util';
 import { repeatsLatestBranchEvent } from '../../repos/activity-dedupe';
 import { fromPgJson, fromPgText, pgJson, pgText } from '../../common/pg-text.util';
+
+/** The tables whose rows carry size figures GitHub may refuse in a partial answer. */
+export type FiguresKind = 'commits' | 'pull_requests';
 
 /** What the sync needs to know about a repository row. */
 export interface SyncRepoRecord {
@@ -106,6 +110,7 @@ export class SyncStore {
            additions = COALESCE(EXCLUDED.additions, commits.additions),
            deletions = COALESCE(EXCLUDED.deletions, commits.deletions),
            changed_files = COALESCE(EXCLUDED.changed_files, commits.changed_files),
+           figures_status = CASE WHEN EXCLUDED.additions IS NOT NULL THEN NULL ELSE commits.figures_status END,
            parents = EXCLUDED.parents`,
         [repoId, pgJson(batch)],
       );
@@ -187,7 +192,10 @@ export class SyncStore {
            node_id = EXCLUDED.node_id, title = EXCLUDED.title, state = EXCLUDED.state, draft = EXCLUDED.draft,
            author_login = EXCLUDED.author_login, updated_at = EXCLUDED.updated_at, closed_at = EXCLUDED.closed_at,
            merged_at = EXCLUDED.merged_at, base_ref = EXCLUDED.base_ref, head_ref = EXCLUDED.head_ref,
-           additions = EXCLUDED.additions, deletions = EXCLUDED.deletions, changed_files = EXCLUDED.changed_files,
+           -- null only when GitHub refused the figure in a partial answer: keep what we knew
+           additions = COALESCE(EXCLUDED.additions, pull_requests.additions), deletions = COALESCE(EXCLUDED.deletions, pull_requests.deletions),
+           changed_files = COALESCE(EXCLUDED.changed_files, pull_requests.changed_files),
+           figures_status = CASE WHEN EXCLUDED.additions IS NOT NULL THEN NULL ELSE pull_requests.figures_status END,
            commits_count = EXCLUDED.commits_count, review_count = EXCLUDED.review_count,
            first_review_at = EXCLUDED.first_review_at, labels = EXCLUDED.labels, html_url = EXCLUDED.html_url
          WHERE pull_requests.updated_at <= EXCLUDED.updated_at`,
@@ -256,6 +264,78 @@ export class SyncStore {
       `UPDATE repositories SET owner = $2, name = $3, full_name = $4, github_state = $5, updated_at = now() WHERE id = $1`,
       [repoId, pgText(owner), pgText(name), pgText(fullName), githubState],
     );
+  }
+
+  /** Rows stored without the size figures GitHub refused: fetched again later (see refetchFigures). */
+  async markFiguresPending(db: SqlRunner, repoId: string, kind: FiguresKind, keys: string[]): Promise<void> {
+    if (!keys.length) return;
+    const key = kind === 'commits' ? 'sha' : 'node_id';
+    await db.query(
+      `UPDATE ${kind} SET figures_status = 'pending' WHERE repo_id = $1 AND ${key} = ANY($2::text[]) AND additions IS NULL AND figures_status IS NULL`,
+      [repoId, keys],
+    );
+  }
+
+  /** Keys (commit sha / pull request node id) whose figures are still to be fetched, oldest refusals first. */
+  async pendingFigures(db: SqlRunner, repoId: string, kind: FiguresKind, limit: number): Promise<string[]> {
+    const key = kind === 'commits' ? 'sha' : 'node_id';
+    const rows = (await db.query(
+      `SELECT ${key} AS key FROM ${kind} WHERE repo_id = $1 AND figures_status = 'pending' ORDER BY figures_refusals, ${key} LIMIT $2`,
+      [repoId, limit],
+    )) as Array<{ key: string }>;
+    return rows.map((r) => r.key);
+  }
+
+  async saveFigures(db: SqlRunner, repoId: string, kind: FiguresKind, key: string, f: { additions: number; deletions: number; changedFiles: number | null }): Promise<void> {
+    await db.query(
+      `UPDATE ${kind} SET additions = $3, deletions = $4, changed_files = COALESCE($5, changed_files), figures_status = NULL, figures_refusals = 0
+       WHERE repo_id = $1 AND ${kind === 'commits' ? 'sha' : 'node_id'} = $2`,
+      [repoId, key, f.additions, f.deletions, f.changedFiles],
+    );
+  }
+
+  /** GitHub refused the figures again; after `giveUpAfter` refusals they are marked unavailable for good. */
+  async refuseFigures(db: SqlRunner, repoId: string, kind: FiguresKind, keys: string[], giveUpAfter: number): Promise<void> {
+    if (!keys.length) return;
+    await db.query(
+      `UPDATE ${kind} SET figures_refusals = figures_refusals + 1,
+         figures_status = CASE WHEN figures_refusals + 1 >= $3 THEN 'unavailable' ELSE 'pending' END
+       WHERE repo_id = $1 AND ${kind === 'commits' ? 'sha' : 'node_id'} = ANY($2::text[]) AND figures_status = 'pending'`,
+      [repoId, keys, giveUpAfter],
+    );
+  }
+
+  /** An organization policy blocks GitHub's answers: shown on the repository, nothing revoked. */
+  async setBlock(db: SqlRunner, repoId: string, block: OrgPolicyBlock): Promise<void> {
+    await db.query(`UPDATE repositories SET github_state = $2, github_block = $3::jsonb, updated_at = now() WHERE id = $1`, [
+      repoId,
+      block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
+      JSON.stringify(block),
+    ]);
+  }
+
+  /** GitHub answers again: a policy block (if any) is over. */
+  async clearBlock(db: SqlRunner, repoId: string): Promise<void> {
+    await db.query(
+      `UPDATE repositories SET github_state = CASE WHEN github_state IN ('needs_sso', 'oauth_app_blocked') THEN 'ok' ELSE github_state END,
+         github_block = NULL, updated_at = now()
+       WHERE id = $1 AND (github_block IS NOT NULL OR github_state IN ('needs_sso', 'oauth_app_blocked'))`,
+      [repoId],
+    );
+  }
+
+  /** One more 404 in a row for this user on this repository; returns how many in a row so far. */
+  async notFoundStrike(db: SqlRunner, userId: string, repoId: string): Promise<number> {
+    const rows = (await db.query(
+      `UPDATE repo_access SET not_found_strikes = not_found_strikes + 1 WHERE user_id = $1 AND repo_id = $2 RETURNING not_found_strikes`,
+      [userId, repoId],
+    )) as [Array<{ not_found_strikes: number }>, number] | Array<{ not_found_strikes: number }>;
+    const list = Array.isArray(rows[0]) ? (rows[0] as Array<{ not_found_strikes: number }>) : (rows as Array<{ not_found_strikes: number }>);
+    return list[0]?.not_found_strikes ?? 0;
+  }
+
+  async clearNotFoundStrikes(db: SqlRunner, userId: string, repoId: string): Promise<void> {
+    await db.query(`UPDATE repo_access SET not_found_strikes = 0 WHERE user_id = $1 AND repo_id = $2 AND not_found_strikes <> 0`, [userId, repoId]);
   }
 
   async setGithubState(db: SqlRunner, repoId: string, state: string): Promise<void> {

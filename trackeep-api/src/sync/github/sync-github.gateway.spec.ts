@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../database/data-source';
 import { CredentialLimits, DEFAULT_LIMIT_SETTINGS } from './credential-limits';
-import { CredentialRejectedError, RateLimitPausedError, TransientGithubError } from './sync-github.errors';
+import { CredentialRejectedError, OAUTH_APP_POLICY_DOCS, OrgPolicyBlockedError, RateLimitPausedError, TransientGithubError } from './sync-github.errors';
 import { SyncGithubGateway, SyncMeter, type OctokitLike } from './sync-github.gateway';
 
 type Reply = { status: number; headers?: Record<string, string>; data?: unknown } | { error: { status?: number; message: string; headers?: Record<string, string>; data?: unknown } };
@@ -156,6 +156,65 @@ describe(SyncGithubGateway.name, () => {
     await gateway.graphql('query { rateLimit { cost } }', {}, { commits: 101, pulls: 46, refs: 1 });
     expect(meter.pointsByStream['commits']).toBeCloseTo(101 / 148);
     expect(meter.pointsByStream['pulls']).toBeCloseTo(46 / 148);
+  });
+
+  // Bodies as GitHub sends them: octokit/plugin-throttling#848 (RATE_LIMITED), githubkit#271 (RATE_LIMIT /
+  // graphql_rate_limit), GitHub's docs on SAML SSO (X-GitHub-SSO) and OAuth App access restrictions.
+  const RESET = String(Math.floor(Date.parse('2099-01-01T00:00:00Z') / 1000));
+  const GQL_RATE_LIMIT = { data: null, errors: [{ type: 'RATE_LIMIT', code: 'graphql_rate_limit', message: 'API rate limit already exceeded for user ID 1.' }] };
+
+  it.each([
+    ['RATE_LIMITED at 200', { status: 200, headers: { 'x-ratelimit-reset': RESET }, data: { data: null, errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded for user ID 1.' }] } }],
+    ['RATE_LIMIT / graphql_rate_limit at 200', { status: 200, headers: { 'x-ratelimit-reset': RESET }, data: GQL_RATE_LIMIT }],
+    ['RATE_LIMIT / graphql_rate_limit at 403', { error: { status: 403, message: 'API rate limit already exceeded', headers: { 'x-ratelimit-reset': RESET }, data: GQL_RATE_LIMIT } }],
+    ['a primary 429 with remaining 0', { error: { status: 429, message: 'API rate limit exceeded', headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': RESET } } }],
+  ] as Array<[string, Reply]>)('pauses until the reset on a GraphQL rate limit sent as %s, never reads it as a missing repository', async (_shape, reply) => {
+    const { gateway } = sut(scripted([reply]));
+    const err = await gateway.graphql('query { rateLimit { cost } }', {}, 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitPausedError);
+    expect((err as RateLimitPausedError).resumeAt.toISOString()).toBe('2099-01-01T00:00:00.000Z');
+  });
+
+  it('waits out a 429 without Retry-After or a "secondary" message as a secondary limit', async () => {
+    const sleeps: number[] = [];
+    const client = scripted([{ error: { status: 429, message: 'Too Many Requests' } }, { status: 200, data: { data: { rateLimit: RATE } } }]);
+    await sut(client, { sleeps }).gateway.graphql('query { rateLimit { cost } }', {}, 1);
+    expect(sleeps[0]).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('reads a REST 403 with X-GitHub-SSO as an SSO block of that organization, with GitHub’s link', async () => {
+    const url = 'https://github.com/orgs/acme/sso?authorization_request=AbC1';
+    const client = scripted([{ error: { status: 403, message: 'Resource protected by organization SAML enforcement.', headers: { 'x-github-sso': `required; url=${url}` } } }]);
+    const err = await sut(client).gateway.getConditional('/repositories/1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OrgPolicyBlockedError);
+    expect((err as OrgPolicyBlockedError).blockFor('fallback')).toEqual({ kind: 'sso', org: 'acme', url });
+  });
+
+  it('reads the OAuth App restrictions 403 as a policy block naming the organization', async () => {
+    const message =
+      'Although you appear to have the correct authorization credentials, the `acme` organization has enabled OAuth App access restrictions, meaning that data access to third-parties is limited. For more information on these restrictions, including how to enable this app, visit https://docs.github.com/articles/restricting-access-to-your-organization-s-data/';
+    const client = scripted([{ error: { status: 403, message, data: { message, documentation_url: 'https://docs.github.com/rest' } } }]);
+    const err = await sut(client).gateway.getConditional('/repositories/1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OrgPolicyBlockedError);
+    expect((err as OrgPolicyBlockedError).blockFor('x')).toEqual({ kind: 'oauth_app_policy', org: 'acme', url: 'https://docs.github.com/articles/restricting-access-to-your-organization-s-data/' });
+  });
+
+  it('reads a GraphQL FORBIDDEN about OAuth App restrictions as a policy block, defaulting to GitHub’s docs link', async () => {
+    const client = scripted([{ error: { status: 403, message: 'forbidden', data: { data: null, errors: [{ type: 'FORBIDDEN', message: 'the `acme` organization has enabled OAuth App access restrictions' }] } } }]);
+    const err = await sut(client).gateway.graphql('query { rateLimit { cost } }', {}, 1).catch((e: unknown) => e);
+    expect((err as OrgPolicyBlockedError).blockFor('x')).toEqual({ kind: 'oauth_app_policy', org: 'acme', url: OAUTH_APP_POLICY_DOCS });
+  });
+
+  it('answers a 200 with data: null and "Something went wrong … timeout" as a transient failure (smaller pages follow)', async () => {
+    const client = scripted([
+      { status: 200, data: { data: null, errors: [{ message: 'Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug.' }] } },
+    ]);
+    await expect(sut(client).gateway.graphql('query { rateLimit { cost } }', {}, 1)).rejects.toBeInstanceOf(TransientGithubError);
+  });
+
+  it('a plain 404 is returned as such (evidence the engine counts), not thrown', async () => {
+    const client = scripted([{ error: { status: 404, message: 'Not Found', headers: { 'x-ratelimit-remaining': '4999', 'x-ratelimit-limit': '5000', 'x-ratelimit-reset': RESET } } }]);
+    await expect(sut(client).gateway.getConditional('/repositories/1')).resolves.toEqual({ status: 404, data: null });
   });
 });
 

@@ -5,7 +5,9 @@ import type { CredentialLimits, Resource, SqlRunner } from './credential-limits'
 import {
   asHttpError,
   CredentialRejectedError,
+  isGraphqlTimeout,
   isRateLimitedGraphql,
+  orgPolicyBlockOf,
   RateLimitPausedError,
   SECONDARY_LIMIT_RE,
   TransientGithubError,
@@ -91,7 +93,11 @@ export class SyncGithubGateway {
    * One GraphQL query. `requests` is the query's request count by GitHub's rule, either in total or per
    * stream (for the per-stream attribution of its cost).
    */
-  async graphql<T>(query: string, variables: Record<string, unknown>, requests: number | Record<string, number>): Promise<{ data: T | null; errors: GqlError[] }> {
+  async graphql<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    requests: number | Record<string, number>,
+  ): Promise<{ data: T | null; errors: GqlError[]; headers: Record<string, string | number | undefined> }> {
     const byStream = typeof requests === 'number' ? { other: requests } : requests;
     const estimate = costOf(Object.values(byStream).reduce((a, b) => a + b, 0));
     for (let secondary = 0; ; secondary++) {
@@ -111,7 +117,7 @@ export class SyncGithubGateway {
       } catch (err) {
         const e = asHttpError(err);
         if (await this.handleLimit(e, 'graphql', secondary)) continue;
-        throw this.classify(e, 'graphql');
+        throw orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data) ?? this.classify(e, 'graphql');
       } finally {
         release();
       }
@@ -132,13 +138,9 @@ export class SyncGithubGateway {
         await this.observeHeaders('graphql', response.headers);
       }
       const errors = body.errors ?? [];
-      if (!body.data && errors.length) {
-        // GitHub answers a query that timed out with 200 and "Something went wrong": a smaller page helps.
-        if (errors.some((x) => /something went wrong|timeout|timed out/i.test(x.message))) {
-          throw new TransientGithubError(`GraphQL: ${errors[0].message}`, 200);
-        }
-      }
-      return { data: body.data ?? null, errors };
+      // GitHub answers a query that timed out with 200, `data: null` and "Something went wrong": a smaller page helps.
+      if (!body.data && isGraphqlTimeout(body)) throw new TransientGithubError(`GraphQL: ${errors[0]?.message ?? 'timeout'}`, 200);
+      return { data: body.data ?? null, errors, headers: response.headers };
     }
   }
 
@@ -176,6 +178,11 @@ export class SyncGithubGateway {
           return this.getUnconditional<T>(path);
         }
         if (await this.handleLimit(e, 'core', secondary)) continue;
+        const block = orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data);
+        if (block) {
+          this.o.meter.restRequests++;
+          throw block;
+        }
         if (e.status && UNAVAILABLE.has(e.status)) {
           this.o.meter.restRequests++;
           return { status: e.status as ConditionalResult<T>['status'], data: null };
@@ -192,11 +199,29 @@ export class SyncGithubGateway {
     return this.getConditional<T>(path);
   }
 
+  /**
+   * Whether the credential still works for calls other than the one that failed: GET /rate_limit answers
+   * (and costs nothing). A 401 means the token itself is gone; any other failure proves nothing either way.
+   */
+  async credentialWorks(): Promise<boolean> {
+    try {
+      await this.probeRateLimit();
+      return true;
+    } catch (err) {
+      const e = asHttpError(err);
+      if (e.status === 401) throw new CredentialRejectedError(this.o.credential);
+      return false;
+    }
+  }
+
   /** Waits out a secondary limit (true: try again) or turns a primary limit into a pause (throws). */
   private async handleLimit(e: HttpErrorLike, resource: Resource, attempt: number): Promise<boolean> {
-    if (e.status !== 403 && e.status !== 429 && !isRateLimitedGraphql(e.response?.data)) return false;
+    const graphqlLimited = isRateLimitedGraphql(e.response?.data);
+    if (e.status !== 403 && e.status !== 429 && !graphqlLimited) return false;
     const headers = e.response?.headers ?? {};
-    const secondary = SECONDARY_LIMIT_RE.test(e.message) || (headers['retry-after'] !== undefined && String(headers['x-ratelimit-remaining']) !== '0');
+    const primary = graphqlLimited || String(headers['x-ratelimit-remaining']) === '0';
+    // Secondary: GitHub's message says so, or Retry-After / a 429 without the primary budget being spent.
+    const secondary = SECONDARY_LIMIT_RE.test(e.message) || (!primary && (headers['retry-after'] !== undefined || e.status === 429));
     if (secondary) {
       if (attempt >= (this.o.maxSecondaryRetries ?? 5)) throw new TransientGithubError(`secondary rate limit persisted: ${e.message}`, e.status ?? 403);
       const retryAfter = Number(headers['retry-after']);
@@ -207,9 +232,7 @@ export class SyncGithubGateway {
       await this.sleep(ms);
       return true;
     }
-    if (String(headers['x-ratelimit-remaining']) === '0' || isRateLimitedGraphql(e.response?.data)) {
-      await this.exhausted(resource, headers);
-    }
+    if (primary) await this.exhausted(resource, headers);
     return false;
   }
 

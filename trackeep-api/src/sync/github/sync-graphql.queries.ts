@@ -74,12 +74,22 @@ query SyncDetect($ids: [ID!]!) {
   }
 }`;
 
+/**
+ * The same fields without the size figures: asked again for a page GitHub answered partially (a commit or
+ * pull request nulled because "The additions count … is unavailable"), so the page is kept without them.
+ */
+const FIGURES_RE = /^\s*(additions|deletions|changedFilesIfAvailable|changedFiles)\n/gm;
+export const SYNC_COMMIT_FIELDS_LEAN = SYNC_COMMIT_FIELDS.replace(FIGURES_RE, '');
+export const SYNC_PULL_FIELDS_LEAN = SYNC_PULL_FIELDS.replace(FIGURES_RE, '');
+
 /** One page of each stream a round carries; streams left out are simply not in the document. */
 export interface RepoPageStreams {
   refs?: boolean;
   /** Commit walks in this round (aliases w0, w1, ...), each from its own head. */
   walks?: number;
   pulls?: boolean;
+  /** Leave the size figures out (see SYNC_COMMIT_FIELDS_LEAN). */
+  lean?: boolean;
 }
 
 /** Most commit walks one round carries (each costs a request plus one per commit). */
@@ -122,7 +132,7 @@ export function repoPageQuery(streams: RepoPageStreams): string {
         nodes { ...SyncPull }
       }`);
   }
-  const name = `SyncRepoPage${streams.refs ? 'R' : ''}${walks ? `C${walks}` : ''}${streams.pulls ? 'P' : ''}`;
+  const name = `SyncRepoPage${streams.refs ? 'R' : ''}${walks ? `C${walks}` : ''}${streams.pulls ? 'P' : ''}${streams.lean ? 'Lean' : ''}`;
   return `
 query ${name}(${vars.join(', ')}) {
   ${RATE_LIMIT}
@@ -135,8 +145,33 @@ query ${name}(${vars.join(', ')}) {
     }
   }
 }
-${walks ? SYNC_COMMIT_FIELDS : ''}
-${streams.pulls ? SYNC_PULL_FIELDS : ''}`;
+${walks ? (streams.lean ? SYNC_COMMIT_FIELDS_LEAN : SYNC_COMMIT_FIELDS) : ''}
+${streams.pulls ? (streams.lean ? SYNC_PULL_FIELDS_LEAN : SYNC_PULL_FIELDS) : ''}`;
+}
+
+/** Most commits (and, separately, pull requests) whose figures one follow-up query asks for. */
+export const MAX_FIGURES_PER_QUERY = 25;
+
+/**
+ * The size figures GitHub left out of earlier pages, asked for alone: commits by oid under the repository
+ * (aliases c0, c1, ...), pull requests by node id. No connections, so it costs one point.
+ */
+export function figuresQuery(commits: number, pulls: boolean): string {
+  const n = Math.min(commits, MAX_FIGURES_PER_QUERY);
+  const vars = ['$id: ID!', ...Array.from({ length: n }, (_, i) => `$oid${i}: GitObjectID!`), ...(pulls ? ['$pulls: [ID!]!'] : [])];
+  const objects = Array.from({ length: n }, (_, i) => `c${i}: object(oid: $oid${i}) { ... on Commit { oid additions deletions changedFilesIfAvailable } }`);
+  return `
+query SyncFigures${n ? `C${n}` : ''}${pulls ? 'P' : ''}(${vars.join(', ')}) {
+  ${RATE_LIMIT}
+  node(id: $id) {
+    __typename
+    ... on Repository {
+      id
+      ${objects.join('\n      ')}
+    }
+  }
+  ${pulls ? 'nodes(ids: $pulls) { ... on PullRequest { id additions deletions changedFiles } }' : ''}
+}`;
 }
 
 /** Every query shape the sync can send (for schema validation). */
@@ -146,8 +181,11 @@ export function allSyncQueries(): string[] {
     for (let walks = 0; walks <= MAX_WALKS_PER_ROUND; walks++) {
       for (const pulls of [false, true]) {
         if (refs || walks || pulls) out.push(repoPageQuery({ refs, walks, pulls }));
+        if (walks || pulls) out.push(repoPageQuery({ refs, walks, pulls, lean: true }));
       }
     }
   }
+  for (const pulls of [false, true]) out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));
+  out.push(figuresQuery(0, true));
   return out;
 }

@@ -11,7 +11,7 @@ import { SyncStore } from '../engine/sync-store.repository';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
 import { PageSizeGovernor } from '../github/page-size.governor';
 import { SyncClientProvider, type SyncCredential } from '../github/sync-client.provider';
-import { CredentialRejectedError, RateLimitPausedError, RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
+import { CredentialRejectedError, OrgPolicyBlockedError, RateLimitPausedError, RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
 import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
 import { SyncEventsPublisher } from '../runs/sync-events.publisher';
 import { EMPTY_COUNTS, SyncRunsRepository, totalsOf, type RunTotals, type SyncRunRow } from '../runs/sync-runs.repository';
@@ -21,6 +21,9 @@ import { RepoLock } from './repo-lock';
 import { SyncQueue, type RepoJobData } from './sync-queue.service';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** 404s in a row (separate runs, same user) before that user's access to the repository is revoked. */
+const NOT_FOUND_STRIKES = 2;
 
 interface LockHolder {
   lock: RepoLock;
@@ -125,7 +128,7 @@ export class RepoSyncJob {
     const run = (await this.runs.get(runId)) as SyncRunRow;
     const ref = { id: runId, repoId, fullName: run.full_name };
     let base = totalsOf(run);
-    let unavailable: number | null = null;
+    let unavailable: RepoUnavailableError | null = null;
     for (let tries = 0; tries < 20; tries++) {
       const cred = await this.clients.forRepo(repoId);
       if (!cred) return this.noCredential(run, unavailable);
@@ -157,6 +160,9 @@ export class RepoSyncJob {
       try {
         const outcome = await engine.run(repoId, hint);
         await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
+        // GitHub answers again: earlier 404s were not "in a row", and an organization policy block is over.
+        await this.store.clearNotFoundStrikes(this.ds, cred.userId, repoId);
+        await this.store.clearBlock(this.ds, repoId);
         const totals = { items: outcome.items, meter, base };
         if (outcome.status === 'yielded') {
           await this.runs.finish(runId, 'queued', null, totals);
@@ -179,10 +185,37 @@ export class RepoSyncJob {
           await this.events.progress(ref, run.progress ?? 0, 'queued', true);
           return;
         }
+        if (err instanceof OrgPolicyBlockedError) {
+          // SSO or OAuth App restrictions: access is intact and the stored data stays visible; say who must act.
+          const block = err.blockFor(run.full_name.split('/')[0]);
+          await this.store.setBlock(this.ds, repoId, block);
+          await this.runs.finish(runId, 'failed', err.message, totals);
+          await this.events.progress(ref, run.progress ?? 0, 'failed', true);
+          await this.events.repoChanged(repoId);
+          return;
+        }
         if (err instanceof RepoUnavailableError) {
+          // Evidence only counts under a credential that still works for other calls, and only twice in a row.
+          let works: boolean;
+          try {
+            works = await gateway.credentialWorks();
+          } catch (probeErr) {
+            if (!(probeErr instanceof CredentialRejectedError)) throw probeErr;
+            await this.clients.rejected(cred.userId);
+            base = addTotals(base, totals);
+            continue;
+          }
+          if (!works) throw new TransientGithubError(`${err.message}, and GitHub's rate-limit endpoint failed too; asking again later`, null);
+          const strikes = await this.store.notFoundStrike(this.ds, cred.userId, repoId);
+          if (strikes < NOT_FOUND_STRIKES) {
+            await this.runs.finish(runId, 'failed', `${err.message}; access is kept until the next sync sees the same`, totals);
+            await this.events.progress(ref, run.progress ?? 0, 'failed', true);
+            await this.events.repoChanged(repoId);
+            return;
+          }
           // GitHub no longer shows the repository to this user: they lose access to its data; try another user.
           await this.access.revokeAccess(cred.userId, repoId);
-          unavailable = err.status;
+          unavailable = err;
           base = addTotals(base, totals);
           continue;
         }
@@ -210,14 +243,14 @@ export class RepoSyncJob {
   }
 
   /** Nobody who tracks the repository can read it any more: say why, in the run and on the repository. */
-  private async noCredential(run: SyncRunRow, unavailableStatus: number | null): Promise<void> {
+  private async noCredential(run: SyncRunRow, unavailable: RepoUnavailableError | null): Promise<void> {
     const [repo] = (await this.ds.query(`SELECT visibility, github_state FROM repositories WHERE id = $1`, [run.repo_id])) as Array<{ visibility: string; github_state: string }>;
     const [{ n: readers }] = (await this.ds.query(`SELECT count(*)::int AS n FROM repo_access WHERE repo_id = $1`, [run.repo_id])) as Array<{ n: number }>;
     let message: string;
-    if (unavailableStatus !== null || readers === 0) {
-      // A public repository that answers 404 to everyone is gone; for a private one we cannot tell deletion
-      // from lost access, so the safer reading is the one that does not claim it was deleted.
-      const state = repo?.visibility === 'public' && unavailableStatus === 404 ? 'deleted' : 'access_lost';
+    if (unavailable !== null || readers === 0) {
+      // Deleted only when GitHub confirms it: GET /repositories/{id} answered 404 for a public repository. For a
+      // private one we cannot tell deletion from lost access, so the reading that claims less is shown.
+      const state = repo?.visibility === 'public' && unavailable?.status === 404 && unavailable.source === 'rest' ? 'deleted' : 'access_lost';
       await this.store.setGithubState(this.ds, run.repo_id, state);
       message = state === 'deleted' ? 'GitHub says the repository no longer exists (404)' : 'no user who tracks this repository can access it on GitHub any more';
     } else {

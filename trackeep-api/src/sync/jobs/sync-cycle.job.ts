@@ -128,7 +128,9 @@ export class SyncCycleJob {
           await this.access.recordAccess(userId, repo.repo_id, n.viewerPermission ? PERMISSIONS[n.viewerPermission] : 'pull');
           if (!hints.has(repo.repo_id)) hints.set(repo.repo_id, hintOf(n));
         } else if (notFound.has(k)) {
-          await this.access.revokeAccess(userId, repo.repo_id);
+          // Not evidence enough on its own: the repository's own sync (queued anyway, without a hint) asks
+          // again and revokes only when GitHub says 404 twice in a row under a credential that still works.
+          this.logger.debug(`change detection: GitHub did not resolve ${repo.repo_id} for user ${userId}`);
         }
       }
     }

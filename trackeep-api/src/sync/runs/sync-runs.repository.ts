@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { RepoSyncStatus, SyncRun, SyncRunCounts, SyncRunStatus, SyncTrigger } from '@trackeep/contracts';
+import type { OrgPolicyBlock, RepoSyncStatus, SyncRun, SyncRunCounts, SyncRunStatus, SyncTrigger } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import type { SqlRunner } from '../github/credential-limits';
 import type { SyncMeter } from '../github/sync-github.gateway';
@@ -194,10 +194,12 @@ export class SyncRunsRepository {
   }
 
   /** Per repository: last success, the run in progress (or waiting), the last error. */
-  async statusOf(repoIds: string[]): Promise<Array<Omit<RepoSyncStatus, 'nextScheduledAt'> & { pausedUntil: Date | null; queued: boolean; githubState: string }>> {
+  async statusOf(
+    repoIds: string[],
+  ): Promise<Array<Omit<RepoSyncStatus, 'nextScheduledAt' | 'pausedUntil'> & { pausedUntil: Date | null; queued: boolean; githubState: string }>> {
     if (!repoIds.length) return [];
     const rows = (await this.ds.query(
-      `SELECT r.id, r.full_name, r.github_state,
+      `SELECT r.id, r.full_name, r.github_state, r.github_block,
               (SELECT max(finished_at) FROM sync_runs x WHERE x.repo_id = r.id AND x.status = 'succeeded') AS last_success_at,
               cur.status AS current_status, cur.progress, cur.paused_until,
               (SELECT error FROM sync_runs e WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial') AND e.queued_at >
@@ -212,6 +214,7 @@ export class SyncRunsRepository {
       id: string;
       full_name: string;
       github_state: string;
+      github_block: OrgPolicyBlock | null;
       last_success_at: Date | null;
       current_status: SyncRunStatus | null;
       progress: number | null;
@@ -224,8 +227,9 @@ export class SyncRunsRepository {
       lastSuccessAt: r.last_success_at ? new Date(r.last_success_at).toISOString() : null,
       running: r.current_status === 'running',
       progress: r.current_status === 'running' ? (r.progress ?? 0) : null,
-      lastError: r.last_error ?? (r.github_state !== 'ok' && r.github_state !== 'renamed' && r.github_state !== 'transferred' ? `repository ${r.github_state.replace('_', ' ')} on GitHub` : null),
-      pausedUntil: r.paused_until,
+      lastError: r.last_error ?? stateMessage(r.github_state, r.github_block),
+      pausedUntil: r.paused_until && new Date(r.paused_until).getTime() > Date.now() ? r.paused_until : null,
+      block: r.github_block ?? null,
       queued: r.current_status === 'queued',
       githubState: r.github_state,
     }));
@@ -292,3 +296,11 @@ function addCounts(a: SyncRunCounts, b: SyncRunCounts): SyncRunCounts {
 }
 
 export { EMPTY_COUNTS };
+
+/** What the repository's GitHub state means for sync, when no failed run says more. */
+function stateMessage(state: string, block: OrgPolicyBlock | null): string | null {
+  if (state === 'ok' || state === 'renamed' || state === 'transferred') return null;
+  if (block?.kind === 'sso') return `GitHub needs SAML SSO authorization for ${block.org} before Trackeep can sync this repository`;
+  if (block?.kind === 'oauth_app_policy') return `${block.org}'s OAuth App access policy blocks Trackeep; an organization owner must approve it`;
+  return `repository ${state.replace('_', ' ')} on GitHub`;
+}
