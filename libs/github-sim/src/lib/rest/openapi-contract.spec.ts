@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { components } from '@octokit/openapi-types';
-import { client, missingKeys, requiredKeys } from '../../spec/helpers';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { client, control, missingKeys, requiredKeys, webhookReceiver } from '../../spec/helpers';
 import { startGithubSim } from '../server';
 import type { GithubSimHandle } from '../sim.types';
 
@@ -89,5 +91,211 @@ describe('REST responses against @octokit/openapi-types', () => {
     expect(requiredKeys('simple-user')).toEqual(expect.arrayContaining(['login', 'id', 'node_id', 'avatar_url', 'type', 'site_admin']));
     expect(requiredKeys('simple-user')).not.toContain('email');
     expect(missingKeys({ login: 'x' }, requiredKeys('simple-user'))).toContain('node_id');
+  });
+});
+
+/**
+ * GitHub's OpenAPI description (@octokit/openapi, the JSON the openapi-types are generated from), checked with Ajv:
+ * every REST answer Trackeep relies on against its operation's documented response schema (status included), and
+ * every webhook the simulator delivers against the `x-webhooks` schema of its event and action.
+ */
+describe('the simulator against @octokit/openapi (Ajv)', () => {
+  type Doc = {
+    paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema?: unknown }> }> }>>;
+    'x-webhooks': Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+    components: { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+  };
+  const doc = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as Doc;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  // The formats GitHub's schemas use (ajv-formats is not a direct dependency).
+  ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/);
+  ajv.addFormat('date', /^\d{4}-\d\d-\d\d$/);
+  ajv.addFormat('uri', (v: string) => URL.canParse(v));
+  ajv.addFormat('uri-template', (v: string) => URL.canParse(v.replace(/\{[^}]*\}/g, 'x')));
+  ajv.addFormat('email', /^[^\s@]+@[^\s@]+$/);
+  // OpenAPI 3.0 puts `nullable` next to allOf/anyOf/$ref too; Ajv only accepts it next to `type`.
+  const nullables = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(nullables);
+    if (!node || typeof node !== 'object') return node;
+    const o = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, nullables(v)]));
+    if (o['nullable'] === true && !('type' in o)) {
+      const { nullable: _n, ...rest } = o;
+      return { anyOf: [rest, { type: 'null' }] };
+    }
+    return o;
+  };
+  ajv.addSchema(nullables(doc) as object, 'gh');
+  const pointer = (...parts: string[]) => parts.map((p) => encodeURIComponent(p.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+  const compiled = new Map<string, ValidateFunction>();
+
+  /** The validator of a documented response, or a reason why there is none. */
+  function responseValidator(method: string, template: string, status: number): ValidateFunction | 'no body' | string {
+    const op = doc.paths[template]?.[method.toLowerCase()];
+    if (!op) return `${method} ${template} is not in GitHub's description`;
+    const resp = op.responses[String(status)];
+    if (!resp) return `${method} ${template} does not document ${status} (documents ${Object.keys(op.responses).join(', ')})`;
+    let ref = `gh#/${pointer('paths', template, method.toLowerCase(), 'responses', String(status))}`;
+    let content = resp.content;
+    if (resp.$ref) {
+      const name = resp.$ref.replace('#/components/responses/', '');
+      ref = `gh#/${pointer('components', 'responses', name)}`;
+      content = doc.components.responses[name]?.content;
+    }
+    if (!content?.['application/json']?.schema) return 'no body';
+    const key = `${ref}/content/application~1json/schema`;
+    if (!compiled.has(key)) compiled.set(key, ajv.compile({ $ref: key }));
+    return compiled.get(key) as ValidateFunction;
+  }
+
+  function webhookValidator(event: string, action: string | null): ValidateFunction | string {
+    const base = event.replace(/_/g, '-');
+    const name = action && doc['x-webhooks'][`${base}-${action.replace(/_/g, '-')}`] ? `${base}-${action.replace(/_/g, '-')}` : base;
+    const hook = doc['x-webhooks'][name];
+    if (!hook) return `no x-webhooks entry for ${event}${action ? `.${action}` : ''}`;
+    const ref = `gh#${hook.post.requestBody.content['application/json'].schema.$ref.slice(1)}`;
+    if (!compiled.has(ref)) compiled.set(ref, ajv.compile({ $ref: ref }));
+    return compiled.get(ref) as ValidateFunction;
+  }
+
+  const problems = (v: ValidateFunction) => (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+
+  let sim: GithubSimHandle;
+  let api: ReturnType<typeof client>;
+  let receiver: Awaited<ReturnType<typeof webhookReceiver>>;
+  let repoId: number;
+
+  beforeAll(async () => {
+    sim = await startGithubSim({ preset: 'small', sizes: { commitsPerRepo: 40 } });
+    api = client(sim, sim.issueToken('octocat', ['repo', 'read:org', 'user', 'admin:repo_hook']));
+    receiver = await webhookReceiver();
+    repoId = (await api.get<{ id: number }>('/repos/acme-corp/web-console')).body.id;
+  });
+  afterAll(async () => {
+    await sim.stop();
+    await receiver.close();
+  });
+
+  let hookId = 0;
+  // [what, method, documented path, request path, body?, expected status, setup?]
+  type Case = [string, string, string, () => string, unknown, number, (() => Promise<void> | void)?];
+  const R = '/repos/{owner}/{repo}';
+  const cases: Case[] = [
+    ['the signed-in user', 'GET', '/user', () => '/user', undefined, 200],
+    ['the repository picker', 'GET', '/user/repos', () => '/user/repos?per_page=100&affiliation=owner,collaborator,organization_member&sort=full_name&direction=asc', undefined, 200],
+    ['a repository', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 200],
+    // GET /repositories/{id} is not in the description; GitHub answers it with the full repository.
+    ['a repository by id', 'GET', R, () => `/repositories/${repoId}`, undefined, 200],
+    ['the rate limits', 'GET', '/rate_limit', () => '/rate_limit', undefined, 200],
+    ['a new hook', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', 'HOOK', 201],
+    ['the hooks', 'GET', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', undefined, 200],
+    ['a hook', 'GET', `${R}/hooks/{hook_id}`, () => `/repos/acme-corp/web-console/hooks/${hookId}`, undefined, 200],
+    ['an updated hook', 'PATCH', `${R}/hooks/{hook_id}`, () => `/repos/acme-corp/web-console/hooks/${hookId}`, { active: true, add_events: ['pull_request'] }, 200],
+    ['a ping', 'POST', `${R}/hooks/{hook_id}/pings`, () => `/repos/acme-corp/web-console/hooks/${hookId}/pings`, {}, 204],
+    ['commits', 'GET', `${R}/commits`, () => '/repos/acme-corp/web-console/commits?per_page=5', undefined, 200],
+    ['a commit', 'GET', `${R}/commits/{ref}`, () => '/repos/acme-corp/web-console/commits/main', undefined, 200],
+    ['pull requests', 'GET', `${R}/pulls`, () => '/repos/acme-corp/web-console/pulls?state=all&per_page=10', undefined, 200],
+    ['a pull request', 'GET', `${R}/pulls/{pull_number}`, () => '/repos/acme-corp/web-console/pulls/1', undefined, 200],
+    ['branches', 'GET', `${R}/branches`, () => '/repos/acme-corp/web-console/branches', undefined, 200],
+    ['a branch', 'GET', `${R}/branches/{branch}`, () => '/repos/acme-corp/web-console/branches/main', undefined, 200],
+    ['a missing repository', 'GET', R, () => '/repos/acme-corp/no-such-repo', undefined, 404],
+    ['a bad hook', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', { config: { url: 'ftp://x' } }, 422],
+    ['a missing hook', 'PATCH', `${R}/hooks/{hook_id}`, () => '/repos/acme-corp/web-console/hooks/999999', { active: true }, 404],
+    ['an SSO-protected repository', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 403, () => sim.setFaults({ sso: { org: 'acme-corp' } })],
+    ['an SSO-protected hook list', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', 'HOOK', 403, () => sim.setFaults({ sso: { org: 'acme-corp' } })],
+    ['an OAuth-App-restricted repository', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 403, () => sim.setFaults({ oauthAppPolicy: { org: 'acme-corp' } })],
+    ['a repository hidden by notFound', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 404, () => sim.setFaults({ notFound: { repos: ['acme-corp/web-console'] } })],
+    ['a removed hook', 'DELETE', `${R}/hooks/{hook_id}`, () => `/repos/acme-corp/web-console/hooks/${hookId}`, undefined, 204],
+  ];
+
+  it.each(cases)('%s: %s %s matches the documented response', async (...c: Case) => {
+    const [, method, template, path, body, status, setup] = c;
+    await setup?.();
+    try {
+      const payload = body === 'HOOK' ? { config: { url: receiver.url, content_type: 'json', secret: 's3cret' }, events: ['*'] } : body;
+      const res = await api.call<unknown>(method, path(), payload);
+      expect(res.status).toBe(status);
+      if (method === 'POST' && status === 201) hookId = (res.body as { id: number }).id;
+      const v = responseValidator(method, template, status);
+      if (v === 'no body') return expect(res.text).toBe('');
+      if (typeof v === 'string') throw new Error(v);
+      expect([v(res.body), problems(v)]).toEqual([true, []]);
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
+  it('the checks can fail (a body missing a required key or with a wrong type is rejected)', async () => {
+    const v = responseValidator('GET', '/repos/{owner}/{repo}/hooks/{hook_id}', 200);
+    if (typeof v === 'string') throw new Error(v);
+    const hook = (await api.get<Record<string, unknown>>('/repos/octocat/Hello-World/hooks')).body;
+    expect(v({ ...(Array.isArray(hook) ? hook[0] : {}), id: 'x' })).toBe(false);
+    expect(v({})).toBe(false);
+    const w = webhookValidator('pull_request', 'opened');
+    if (typeof w === 'string') throw new Error(w);
+    expect(w({ action: 'opened' })).toBe(false);
+  });
+
+  it('a moved repository answers the documented 301 (GET) and the documented redirect shape for writes', async () => {
+    await control(sim).post('/repos/octocat/Spoon-Knife/rename', { name: 'Spoon-Fork-2' });
+    const get = await api.get('/repos/octocat/Spoon-Knife');
+    expect(get.status).toBe(301);
+    const v301 = responseValidator('GET', R, 301);
+    if (typeof v301 === 'string') throw new Error(v301);
+    expect([v301(get.body), problems(v301)]).toEqual([true, []]);
+    const post = await api.post('/repos/octocat/Spoon-Knife/hooks', { config: { url: 'http://127.0.0.1:9/x' } });
+    expect(post.status).toBe(307);
+    // POST /hooks does not document a 307; GitHub's shared `temporary_redirect` response is the shape it sends.
+    const v307 = ajv.compile({ $ref: `gh#/${pointer('components', 'responses', 'temporary_redirect')}/content/application~1json/schema` });
+    expect([v307(post.body), problems(v307)]).toEqual([true, []]);
+  });
+
+  it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
+    const ctl = control(sim);
+    const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', { config: { url: receiver.url, content_type: 'json' }, events: ['*'] });
+    expect(hook.status).toBe(201);
+    await sim.world.settled();
+    await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/contract', commits: 2 });
+    const pr = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/pulls', { head: 'feature/contract', title: 'Contract', author: 'octocat' });
+    await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/contract', commits: 1 });
+    await ctl.patch(`/repos/acme-corp/web-console/pulls/${pr.body.number}`, { title: 'Contract v2' });
+    const reviewer = [...(sim.world.org('acme-corp')?.members.keys() ?? [])].find((id) => id !== 583231) as number;
+    await ctl.post(`/repos/acme-corp/web-console/pulls/${pr.body.number}/reviews`, { reviewer: sim.world.users.get(reviewer)?.login, state: 'APPROVED' });
+    await ctl.post(`/repos/acme-corp/web-console/pulls/${pr.body.number}/merge`, { method: 'merge' });
+    await ctl.post('/repos/acme-corp/web-console/branches', { branch: 'tmp/contract' });
+    await ctl.delete('/repos/acme-corp/web-console/branches/tmp/contract');
+    await ctl.put('/repos/acme-corp/web-console/stars/hubot');
+    await ctl.delete('/repos/acme-corp/web-console/stars/hubot');
+    const issue = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/issues', { title: 'Broken', author: 'octocat' });
+    await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
+    await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
+    await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
+    await ctl.delete('/repos/acme-corp/web-console/access/hubot');
+    await ctl.post('/repos/acme-corp/web-console/archive', { archived: true });
+    await ctl.post('/repos/acme-corp/web-console/archive', { archived: false });
+    await ctl.post('/repos/acme-corp/web-console/rename', { name: 'web-console-c' });
+    await ctl.post('/repos/acme-corp/web-console-c/rename', { name: 'web-console' });
+    await ctl.post('/repos/acme-corp/web-console/visibility', { private: true });
+    await ctl.post('/repos/acme-corp/web-console/visibility', { private: false });
+    await sim.world.settled();
+
+    const seen = new Set<string>();
+    const failures: string[] = [];
+    for (const d of receiver.received) {
+      const event = String(d.headers['x-github-event']);
+      const payload = JSON.parse(d.body) as { action?: string };
+      const what = `${event}${payload.action ? `.${payload.action}` : ''}`;
+      seen.add(what);
+      const v = webhookValidator(event, payload.action ?? null);
+      if (typeof v === 'string') failures.push(v);
+      else if (!v(payload)) failures.push(`${what}: ${problems(v).join('; ')}`);
+    }
+    expect(failures).toEqual([]);
+    expect([...seen].sort()).toEqual(
+      expect.arrayContaining([
+        'create', 'delete', 'fork', 'issues.closed', 'issues.opened', 'member.added', 'member.removed', 'ping', 'pull_request.closed', 'pull_request.edited',
+        'pull_request.opened', 'pull_request.synchronize', 'pull_request_review.submitted', 'push', 'repository.archived', 'repository.privatized',
+        'repository.publicized', 'repository.renamed', 'repository.unarchived', 'star.created', 'star.deleted', 'watch.started',
+      ]),
+    );
   });
 });
