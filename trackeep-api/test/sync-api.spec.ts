@@ -220,11 +220,17 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     repos[0] = `hubot/${name}`;
   });
 
-  it('when the user’s access is removed, the run ends cleanly, their access is dropped, "sync now" answers 404 and status says why', async () => {
+  it('when the user’s access is removed, two runs in a row see it, then their access is dropped, "sync now" answers 404 and status says why', async () => {
     const [owner, name] = repos[1].split('/');
     const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
     await h.sim.world.revokeAccess({ owner, repo: name, login: 'octocat' });
-    // A run already on its way (as the schedule queues it) finds out from GitHub itself.
+    // A run already on its way (as the schedule queues it) finds out from GitHub itself; one 404 is not enough.
+    await h.t.app.get(SyncQueue).enqueueRepo(repoId, 'schedule');
+    await allRunsSettled(ds);
+    const [once] = (await runsOf(ds, repoId)).slice(-1);
+    expect(once).toMatchObject({ status: 'failed' });
+    expect(once.error).toMatch(/access is kept until the next sync/);
+    expect(await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [repoId])).toHaveLength(1);
     await h.t.app.get(SyncQueue).enqueueRepo(repoId, 'schedule');
     await allRunsSettled(ds);
     const [run] = (await runsOf(ds, repoId)).slice(-1);
@@ -249,8 +255,11 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const [owner, name] = repos[0].split('/');
     const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[0]])) as Array<{ id: string }>;
     await h.sim.world.deleteRepo({ owner, repo: name, sender: owner }); // its owner now (transferred above)
-    await h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
-    await allRunsSettled(ds);
+    // Two runs in a row must see the 404 before anything is concluded.
+    for (let i = 0; i < 2; i++) {
+      await h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
+      await allRunsSettled(ds);
+    }
     const [run] = (await runsOf(ds, repoId)).slice(-1);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/no longer exists/);
