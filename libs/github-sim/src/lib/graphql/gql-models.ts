@@ -128,6 +128,7 @@ export class GqlModels {
       },
       node: (a: { id: string }) => {
         const n = this.node(a.id);
+        if (n instanceof GraphQLError) throw n;
         if (!n) throw typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${a.id}'`);
         return n;
       },
@@ -142,8 +143,19 @@ export class GqlModels {
     };
   }
 
-  /** Resolve a global node id (legacy base64 format) that the viewer may see. */
-  node(id: string): Obj | null {
+  /**
+   * Resolve a global node id (legacy base64 format) that the viewer may see. Objects of a repository hidden by a
+   * fault come back as the error GitHub reports for them (FORBIDDEN for org policies, NOT_FOUND for notFound).
+   */
+  node(id: string): Obj | GraphQLError | null {
+    const n = this.nodeOf(id);
+    if (!n) return null;
+    const blocked = n.repo ? this.blockError(n.repo, this.w.fullName(n.repo)) : null;
+    if (blocked?.extensions['type'] === 'NOT_FOUND') return typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
+    return blocked ?? n.obj;
+  }
+
+  private nodeOf(id: string): { obj: Obj; repo?: SimRepo } | null {
     const d = decodeNodeId(id);
     if (!d) return null;
     const w = this.w;
@@ -151,21 +163,21 @@ export class GqlModels {
     switch (d.type) {
       case 'Repository': {
         const r = w.repos.get(num);
-        return r && this.visible(r) ? this.repository(r) : null;
+        return r && this.visible(r) ? { obj: this.repository(r), repo: r } : null;
       }
       case 'User': {
         const u = w.users.get(num);
-        return u ? this.user(u) : null;
+        return u ? { obj: this.user(u) } : null;
       }
       case 'Organization': {
         const o = w.orgs.get(num);
-        return o ? this.organization(o) : null;
+        return o ? { obj: this.organization(o) } : null;
       }
       case 'Commit': {
         const [repoId, sha] = d.key.split(':');
         const r = w.repos.get(Number(repoId));
         const commit = r && this.visible(r) ? w.graph(r).get(sha) : undefined;
-        return r && commit ? this.commit(r, commit) : null;
+        return r && commit ? { obj: this.commit(r, commit), repo: r } : null;
       }
       case 'PullRequest':
       case 'Issue': {
@@ -173,10 +185,10 @@ export class GqlModels {
           if (!r.detail || !this.visible(r)) continue;
           if (d.type === 'PullRequest') {
             const p = r.detail.pulls.find((x) => x.id === num);
-            if (p) return this.pull(r, p);
+            if (p) return { obj: this.pull(r, p), repo: r };
           } else {
             const i = r.detail.issues.find((x) => x.id === num);
-            if (i) return this.issue(r, i);
+            if (i) return { obj: this.issue(r, i), repo: r };
           }
         }
         return null;
@@ -184,7 +196,7 @@ export class GqlModels {
       case 'Team': {
         for (const o of w.orgs.values()) {
           const t = o.teams.find((x) => x.id === num);
-          if (t && o.members.has(this.c.viewerId)) return this.team(o, t);
+          if (t && o.members.has(this.c.viewerId)) return { obj: this.team(o, t) };
         }
         return null;
       }

@@ -157,6 +157,32 @@ describe('GitHub failure shapes (faults)', () => {
     });
   });
 
+  describe('repositories asked by node id (as Trackeep’s sync does)', () => {
+    it('answer null + FORBIDDEN under SSO / OAuth App policy and null + NOT_FOUND under notFound, in node and nodes', async () => {
+      const org = (await api.get<{ node_id: string }>(`/repos/${orgRepo.full_name}`)).body.node_id;
+      const mine = (await api.get<{ node_id: string }>('/repos/octocat/Hello-World')).body.node_id;
+      const q = `query($id: ID!, $ids: [ID!]!) { node(id: $id) { id } nodes(ids: $ids) { id } }`;
+      sim.setFaults({ sso: { org: 'acme-corp' } });
+      const sso = await graphql(sim, token, q, { id: org, ids: [mine, org] });
+      expect(sso.status).toBe(200);
+      expect(sso.data).toEqual({ node: null, nodes: [{ id: mine }, null] });
+      expect(sso.errors).toEqual([
+        { type: 'FORBIDDEN', path: ['node'], extensions: { saml_failure: true }, locations: [{ line: 1, column: 33 }], message: SSO_MESSAGE },
+        { type: 'FORBIDDEN', path: ['nodes', 1], extensions: { saml_failure: true }, locations: [{ line: 1, column: 54 }], message: SSO_MESSAGE },
+      ]);
+      sim.setFaults({ oauthAppPolicy: { org: 'acme-corp' } });
+      const oauth = await graphql(sim, token, q, { id: org, ids: [org] });
+      expect(oauth.data).toEqual({ node: null, nodes: [null] });
+      expect(oauth.errors?.map((e) => [e['type'], e['path']])).toEqual([['FORBIDDEN', ['node']], ['FORBIDDEN', ['nodes', 0]]]);
+      sim.setFaults({ notFound: { repos: ['octocat/hello-world'] } });
+      const gone = await graphql(sim, token, q, { id: mine, ids: [mine] });
+      expect(gone.data).toEqual({ node: null, nodes: [null] });
+      expect(gone.errors?.[0]).toEqual({ type: 'NOT_FOUND', path: ['node'], locations: [{ line: 1, column: 33 }], message: `Could not resolve to a node with the global id of '${mine}'` });
+      sim.setFaults({});
+      expect((await graphql(sim, token, q, { id: org, ids: [mine, org] })).data).toEqual({ node: { id: org }, nodes: [{ id: mine }, { id: org }] });
+    });
+  });
+
   describe('oauthAppPolicy', () => {
     const message =
       'Although you appear to have the correct authorization credentials, the `acme-corp` organization has enabled OAuth App access restrictions, meaning that data access to third-parties is limited. For more information on these restrictions, including how to enable this app, visit https://docs.github.com/articles/restricting-access-to-your-organization-s-data/';
