@@ -50,7 +50,7 @@ export interface FaultConfig {
   /** Only apply latency/errors/secondary limits to paths matching this regular expression (source string). */
   pathPattern?: string;
   /** GraphQL partial results: the figure errors on Commit/PullRequest objects, which nulls the object (HTTP 200). */
-  graphqlPartial?: { field: 'additions' | 'deletions' | 'changedFiles'; repos?: string[]; users?: string[]; everyN?: number };
+  graphqlPartial?: { field: 'additions' | 'deletions' | 'changedFiles'; repos?: string[]; users?: string[]; everyN?: number; count?: number };
   /** GraphQL rate-limit answers in either of GitHub's shapes, before the query runs. */
   graphqlRateLimit?: { shape: 'RATE_LIMITED' | 'RATE_LIMIT'; status?: 200 | 403; users?: string[]; count?: number };
   /** SAML SSO enforcement on an organization's repositories (REST 403 + X-GitHub-SSO, GraphQL FORBIDDEN). */

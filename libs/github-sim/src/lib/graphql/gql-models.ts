@@ -82,7 +82,7 @@ export class GqlModels {
     return () => {
       const n = this.c.partialSeen ?? 0;
       this.c.partialSeen = n + 1;
-      if (n % f.everyN !== 0) return value;
+      if (n % f.everyN !== 0 || !f.take()) return value;
       throw new GraphQLError(`The ${FIGURE_LABEL[field]} count for this ${kind} is unavailable.`);
     };
   }

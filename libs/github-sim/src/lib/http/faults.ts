@@ -30,6 +30,7 @@ export class FaultInjector {
   private pattern: RegExp | null = null;
   private rateLimitLeft = Infinity;
   private timeoutLeft = Infinity;
+  private partialLeft = Infinity;
   private graphqlCount = 0;
 
   constructor(
@@ -52,6 +53,7 @@ export class FaultInjector {
     this.pattern = config.pathPattern ? new RegExp(config.pathPattern) : null;
     this.rateLimitLeft = config.graphqlRateLimit?.count ?? Infinity;
     this.timeoutLeft = config.graphqlTimeout?.count ?? Infinity;
+    this.partialLeft = config.graphqlPartial?.count ?? Infinity;
     this.graphqlCount = 0;
     const ex = config.exhaustPrimary;
     this.limiter.exhausted = { core: ex === true || ex === 'rest', graphql: ex === true || ex === 'graphql' };
@@ -136,10 +138,17 @@ export class FaultInjector {
   }
 
   /** The partial-result fault for objects of this repository seen by this user. */
-  partialFor(repoFullName: string, login: string): { field: string; everyN: number } | null {
+  partialFor(repoFullName: string, login: string): { field: string; everyN: number; take: () => boolean } | null {
     const f = this.config.graphqlPartial;
     if (!f || !listed(f.repos, repoFullName) || !listed(f.users, login)) return null;
-    return { field: f.field, everyN: f.everyN ?? 1 };
+    // `count` bounds how many objects are nulled in all (then the figures come back).
+    const take = () => {
+      if (this.partialLeft <= 0) return false;
+      this.partialLeft--;
+      this.stats.data.faults.injectedErrors++;
+      return true;
+    };
+    return { field: f.field, everyN: f.everyN ?? 1, take };
   }
 }
 
@@ -202,12 +211,13 @@ export function validateFaults(c: unknown): asserts c is FaultConfig {
     num(v, name);
     if (v !== undefined && (v as number) < 1) throw new SimError(422, `${name} must be at least 1`);
   };
-  const partial = obj('graphqlPartial', ['field'], ['field', 'repos', 'users', 'everyN']);
+  const partial = obj('graphqlPartial', ['field'], ['field', 'repos', 'users', 'everyN', 'count']);
   if (partial) {
     if (!['additions', 'deletions', 'changedFiles'].includes(partial['field'] as string)) throw new SimError(422, 'graphqlPartial.field must be additions, deletions or changedFiles');
     names(partial['repos'], 'graphqlPartial.repos');
     names(partial['users'], 'graphqlPartial.users');
     atLeastOne(partial['everyN'], 'graphqlPartial.everyN');
+    num(partial['count'], 'graphqlPartial.count');
   }
   const grl = obj('graphqlRateLimit', ['shape'], ['shape', 'status', 'users', 'count']);
   if (grl) {

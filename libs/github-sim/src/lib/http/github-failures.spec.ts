@@ -72,6 +72,16 @@ describe('GitHub failure shapes (faults)', () => {
       expect(history(ok).every((n) => n !== null)).toBe(true);
     });
 
+    it('nulls at most `count` objects in all, then answers whole again', async () => {
+      sim.setFaults({ graphqlPartial: { field: 'additions', count: 4 } });
+      const first = await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' });
+      expect(history(first)).toEqual([null, null, null]);
+      expect(pulls(first)[0]).toBeNull();
+      expect(pulls(first)[1]).toMatchObject({ additions: expect.any(Number) });
+      const again = await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' });
+      expect(again.errors).toBeUndefined();
+    });
+
     it('words changedFiles as GitHub does', async () => {
       sim.setFaults({ graphqlPartial: { field: 'changedFiles' } });
       const r = await graphql(sim, token, '{ repository(owner: "octocat", name: "Hello-World") { pullRequests(first: 1) { nodes { changedFiles } } } }');
@@ -268,6 +278,7 @@ describe('GitHub failure shapes (faults)', () => {
       { graphqlPartial: { field: 'oid' } },
       { graphqlPartial: { field: 'additions', everyN: 0 } },
       { graphqlPartial: { field: 'additions', repos: 'a/b' } },
+      { graphqlPartial: { field: 'additions', count: -1 } },
       { graphqlRateLimit: { shape: 'NOPE' } },
       { graphqlRateLimit: { shape: 'RATE_LIMIT', status: 500 } },
       { sso: {} },
