@@ -10,7 +10,12 @@ import { must } from './sync-support/sync-harness';
 // GitHub's failure shapes through the whole stack: the real API and its sync jobs against the simulator with
 // one fault on at a time. Each case checks the database and what the API answers, then that sync recovers
 // once the fault is off. A small world (two public repositories: one of octocat's, one of the acme-corp org).
-const WORLD = { preset: 'small' as const, seed: 7, now: '2025-06-01T12:00:00Z', sizes: { commitsPerRepo: 40, pullsPerRepo: 8, reposPerOwner: 1 } };
+const WORLD = {
+  preset: 'small' as const,
+  seed: 7,
+  now: '2025-06-01T12:00:00Z',
+  sizes: { commitsPerRepo: 40, pullsPerRepo: 8, reposPerOwner: 1 },
+};
 const OWN = 'octocat/Hello-World';
 const ORG_REPO = 'acme-corp/k8s-manifests';
 
@@ -22,12 +27,17 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
   const auth = () => cookie(SESSION_COOKIE, session);
 
   beforeAll(async () => {
-    h = await startAuthHarness({ env: { SYNC_ENABLED: 'true', SYNC_CRON: NEVER, SYNC_CONCURRENCY: '2', SYNC_PAUSE_RECHECK_SECONDS: '1' }, sim: WORLD });
+    h = await startAuthHarness({
+      env: { SYNC_ENABLED: 'true', SYNC_CRON: NEVER, SYNC_CONCURRENCY: '2', SYNC_PAUSE_RECHECK_SECONDS: '1' },
+      sim: WORLD,
+    });
     ds = h.t.app.get(DataSource);
     session = (await h.signIn('octocat')).session;
     for (const full of [OWN, ORG_REPO]) {
       await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
-      ids[full] = ((await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full])) as Array<{ id: string }>)[0].id;
+      ids[full] = (
+        (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full])) as Array<{ id: string }>
+      )[0].id;
     }
     await allRunsSettled(ds);
   });
@@ -42,15 +52,30 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
   }
 
   const count = async (table: 'commits' | 'pull_requests', full: string): Promise<number> =>
-    ((await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE repo_id = $1`, [ids[full]])) as Array<{ n: number }>)[0].n;
+    (
+      (await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE repo_id = $1`, [ids[full]])) as Array<{
+        n: number;
+      }>
+    )[0].n;
   const repoRow = async (full: string) =>
-    ((await ds.query(`SELECT github_state, github_block FROM repositories WHERE id = $1`, [ids[full]])) as Array<{ github_state: string; github_block: unknown }>)[0];
+    (
+      (await ds.query(`SELECT github_state, github_block FROM repositories WHERE id = $1`, [
+        ids[full],
+      ])) as Array<{ github_state: string; github_block: unknown }>
+    )[0];
   const hasAccess = async (full: string): Promise<boolean> =>
     ((await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [ids[full]])) as unknown[]).length > 0;
   const statusOf = async (full: string) =>
-    must(((await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200)).body as SyncStatus).repos.find((r) => r.repoFullName === full), `status of ${full}`);
-  const tracked = async (full: string): Promise<TrackedRepo> => (await h.http().get(`/api/v1/repos/${full}`).set('Cookie', auth()).expect(200)).body as TrackedRepo;
-  const push = (full: string, commits: number) => h.sim.world.pushCommits({ owner: full.split('/')[0], repo: full.split('/')[1], commits });
+    must(
+      (
+        (await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200)).body as SyncStatus
+      ).repos.find((r) => r.repoFullName === full),
+      `status of ${full}`,
+    );
+  const tracked = async (full: string): Promise<TrackedRepo> =>
+    (await h.http().get(`/api/v1/repos/${full}`).set('Cookie', auth()).expect(200)).body as TrackedRepo;
+  const push = (full: string, commits: number) =>
+    h.sim.world.pushCommits({ owner: full.split('/')[0], repo: full.split('/')[1], commits });
   const faults = (f: FaultConfig) => h.sim.setFaults(f);
 
   it('control: without faults both repositories are synced completely and reported healthy', async () => {
@@ -69,18 +94,28 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     faults({ graphqlPartial: { field: 'additions', repos: [OWN] } });
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded', error: null });
     expect(await count('commits', OWN)).toBe(before + 4);
-    const pending = (await ds.query(`SELECT sha, additions, figures_status, figures_refusals FROM commits WHERE repo_id = $1 AND figures_status IS NOT NULL`, [ids[OWN]])) as Array<{
+    const pending = (await ds.query(
+      `SELECT sha, additions, figures_status, figures_refusals FROM commits WHERE repo_id = $1 AND figures_status IS NOT NULL`,
+      [ids[OWN]],
+    )) as Array<{
       additions: number | null;
       figures_status: string;
       figures_refusals: number;
     }>;
     expect(pending).toHaveLength(4);
     // Stored without the figure, asked again at the end of the run (refused again: counted once).
-    expect(pending.every((c) => c.additions === null && c.figures_status === 'pending' && c.figures_refusals === 1)).toBe(true);
+    expect(
+      pending.every(
+        (c) => c.additions === null && c.figures_status === 'pending' && c.figures_refusals === 1,
+      ),
+    ).toBe(true);
 
     faults({});
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
-    const left = (await ds.query(`SELECT count(*)::int AS n FROM commits WHERE repo_id = $1 AND (figures_status IS NOT NULL OR additions IS NULL)`, [ids[OWN]])) as Array<{ n: number }>;
+    const left = (await ds.query(
+      `SELECT count(*)::int AS n FROM commits WHERE repo_id = $1 AND (figures_status IS NOT NULL OR additions IS NULL)`,
+      [ids[OWN]],
+    )) as Array<{ n: number }>;
     expect(left[0].n).toBe(0);
   });
 
@@ -88,7 +123,10 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     await push(OWN, 2);
     faults({ graphqlPartial: { field: 'additions', repos: [OWN] } });
     for (let i = 0; i < 3; i++) expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
-    const rows = (await ds.query(`SELECT figures_status, figures_refusals FROM commits WHERE repo_id = $1 AND figures_status IS NOT NULL`, [ids[OWN]])) as Array<{
+    const rows = (await ds.query(
+      `SELECT figures_status, figures_refusals FROM commits WHERE repo_id = $1 AND figures_status IS NOT NULL`,
+      [ids[OWN]],
+    )) as Array<{
       figures_status: string;
       figures_refusals: number;
     }>;
@@ -96,7 +134,9 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
       { figures_status: 'unavailable', figures_refusals: 3 },
       { figures_status: 'unavailable', figures_refusals: 3 },
     ]);
-    const page = (await h.http().get(`/api/v1/repos/${OWN}/commits?limit=100`).set('Cookie', auth()).expect(200)).body as Page<Commit>;
+    const page = (
+      await h.http().get(`/api/v1/repos/${OWN}/commits?limit=100`).set('Cookie', auth()).expect(200)
+    ).body as Page<Commit>;
     expect(page.items.filter((c) => c.figuresUnavailable)).toHaveLength(2);
     expect(page.items.filter((c) => c.figuresUnavailable).every((c) => c.additions === null)).toBe(true);
   });
@@ -104,52 +144,77 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
   it.each([
     ['RATE_LIMIT / graphql_rate_limit at 200', { shape: 'RATE_LIMIT', status: 200 }],
     ['RATE_LIMITED at 403', { shape: 'RATE_LIMITED', status: 403 }],
-  ] as const)('a GraphQL rate limit (%s) pauses the run with the reset shown in status, keeps access, and resumes when lifted', async (_shape, limit) => {
-    await push(OWN, 1);
-    faults({ graphqlRateLimit: { ...limit } });
-    await h.t.app.get(SyncQueue).enqueueRepo(ids[OWN], 'manual');
-    const paused = await waitFor('the run to pause', async () => (await runsOf(ds, ids[OWN])).find((r) => r.paused_until !== null && r.status === 'queued'));
-    expect(await hasAccess(OWN)).toBe(true);
-    expect(await repoRow(OWN)).toMatchObject({ github_state: 'ok' });
-    const status = await statusOf(OWN);
-    expect(status.pausedUntil).not.toBeNull();
-    expect(status.lastError).toBeNull();
-    expect((await tracked(OWN)).githubState).toBe('ok');
+  ] as const)(
+    'a GraphQL rate limit (%s) pauses the run with the reset shown in status, keeps access, and resumes when lifted',
+    async (_shape, limit) => {
+      await push(OWN, 1);
+      faults({ graphqlRateLimit: { ...limit } });
+      await h.t.app.get(SyncQueue).enqueueRepo(ids[OWN], 'manual');
+      const paused = await waitFor('the run to pause', async () =>
+        (await runsOf(ds, ids[OWN])).find((r) => r.paused_until !== null && r.status === 'queued'),
+      );
+      expect(await hasAccess(OWN)).toBe(true);
+      expect(await repoRow(OWN)).toMatchObject({ github_state: 'ok' });
+      const status = await statusOf(OWN);
+      expect(status.pausedUntil).not.toBeNull();
+      expect(status.lastError).toBeNull();
+      expect((await tracked(OWN)).githubState).toBe('ok');
 
-    faults({});
-    await allRunsSettled(ds);
-    expect((await runsOf(ds, ids[OWN])).find((r) => r.id === paused.id)).toMatchObject({ status: 'succeeded', paused_until: null });
-    expect((await statusOf(OWN)).pausedUntil).toBeNull();
-  });
+      faults({});
+      await allRunsSettled(ds);
+      expect((await runsOf(ds, ids[OWN])).find((r) => r.id === paused.id)).toMatchObject({
+        status: 'succeeded',
+        paused_until: null,
+      });
+      expect((await statusOf(OWN)).pausedUntil).toBeNull();
+    },
+  );
 
   it.each([
-    ['SAML SSO enforcement', { sso: { org: 'acme-corp' } }, 'needs_sso', 'sso', /\/orgs\/acme-corp\/sso\?authorization_request=/],
-    ['OAuth App access restrictions', { oauthAppPolicy: { org: 'acme-corp' } }, 'oauth_app_blocked', 'oauth_app_policy', /^https:\/\/docs\.github\.com\//],
-  ] as const)('%s: nothing is revoked, the data stays visible, the block and its link are shown, and sync resumes when lifted', async (_name, fault, state, kind, url) => {
-    faults(fault as FaultConfig);
-    const run = await syncRepo(ORG_REPO);
-    expect(run.status).toBe('failed');
-    expect(await hasAccess(ORG_REPO)).toBe(true);
-    const row = await repoRow(ORG_REPO);
-    expect(row.github_state).toBe(state);
-    expect(row.github_block).toMatchObject({ kind, org: 'acme-corp' });
+    [
+      'SAML SSO enforcement',
+      { sso: { org: 'acme-corp' } },
+      'needs_sso',
+      'sso',
+      /\/orgs\/acme-corp\/sso\?authorization_request=/,
+    ],
+    [
+      'OAuth App access restrictions',
+      { oauthAppPolicy: { org: 'acme-corp' } },
+      'oauth_app_blocked',
+      'oauth_app_policy',
+      /^https:\/\/docs\.github\.com\//,
+    ],
+  ] as const)(
+    '%s: nothing is revoked, the data stays visible, the block and its link are shown, and sync resumes when lifted',
+    async (_name, fault, state, kind, url) => {
+      faults(fault as FaultConfig);
+      const run = await syncRepo(ORG_REPO);
+      expect(run.status).toBe('failed');
+      expect(await hasAccess(ORG_REPO)).toBe(true);
+      const row = await repoRow(ORG_REPO);
+      expect(row.github_state).toBe(state);
+      expect(row.github_block).toMatchObject({ kind, org: 'acme-corp' });
 
-    const repo = await tracked(ORG_REPO);
-    expect(repo.githubState).toBe(state);
-    expect(must(repo.githubBlock, 'githubBlock')).toMatchObject({ kind, org: 'acme-corp' });
-    expect(repo.githubBlock?.url).toMatch(url);
-    const commits = (await h.http().get(`/api/v1/repos/${ORG_REPO}/commits`).set('Cookie', auth()).expect(200)).body as Page<Commit>;
-    expect(commits.items.length).toBeGreaterThan(0);
-    const status = await statusOf(ORG_REPO);
-    expect(status.block).toMatchObject({ kind, org: 'acme-corp' });
-    expect(status.lastError).not.toMatch(/no longer gives you access|deleted/);
+      const repo = await tracked(ORG_REPO);
+      expect(repo.githubState).toBe(state);
+      expect(must(repo.githubBlock, 'githubBlock')).toMatchObject({ kind, org: 'acme-corp' });
+      expect(repo.githubBlock?.url).toMatch(url);
+      const commits = (
+        await h.http().get(`/api/v1/repos/${ORG_REPO}/commits`).set('Cookie', auth()).expect(200)
+      ).body as Page<Commit>;
+      expect(commits.items.length).toBeGreaterThan(0);
+      const status = await statusOf(ORG_REPO);
+      expect(status.block).toMatchObject({ kind, org: 'acme-corp' });
+      expect(status.lastError).not.toMatch(/no longer gives you access|deleted/);
 
-    faults({});
-    expect(await syncRepo(ORG_REPO)).toMatchObject({ status: 'succeeded' });
-    expect(await repoRow(ORG_REPO)).toEqual({ github_state: 'ok', github_block: null });
-    expect(await tracked(ORG_REPO)).toMatchObject({ githubState: 'ok', githubBlock: null });
-    expect((await statusOf(ORG_REPO)).block).toBeNull();
-  });
+      faults({});
+      expect(await syncRepo(ORG_REPO)).toMatchObject({ status: 'succeeded' });
+      expect(await repoRow(ORG_REPO)).toEqual({ github_state: 'ok', github_block: null });
+      expect(await tracked(ORG_REPO)).toMatchObject({ githubState: 'ok', githubBlock: null });
+      expect((await statusOf(ORG_REPO)).block).toBeNull();
+    },
+  );
 
   it('GraphQL timeouts (200, data: null, "Something went wrong") are retried with smaller pages and the run finishes with everything', async () => {
     const before = await count('commits', OWN);
@@ -172,7 +237,13 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     // A working answer in between: the 404s are no longer "in a row".
     faults({});
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
-    expect(((await ds.query(`SELECT not_found_strikes FROM repo_access WHERE repo_id = $1`, [ids[OWN]])) as Array<{ not_found_strikes: number }>)[0].not_found_strikes).toBe(0);
+    expect(
+      (
+        (await ds.query(`SELECT not_found_strikes FROM repo_access WHERE repo_id = $1`, [
+          ids[OWN],
+        ])) as Array<{ not_found_strikes: number }>
+      )[0].not_found_strikes,
+    ).toBe(0);
 
     faults({ notFound: { repos: [OWN], byId: true } });
     expect((await syncRepo(OWN)).status).toBe('failed');

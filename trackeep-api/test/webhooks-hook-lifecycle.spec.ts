@@ -354,6 +354,17 @@ describe('repository hooks follow tracking and GitHub', () => {
     expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
   });
 
+  it('a hook for a repository renamed on GitHub since Trackeep last looked is created through GitHub’s 307 (the POST stays a POST)', async () => {
+    const { repo, simRepo } = await freshRepo();
+    const [owner, name] = sim.world.fullName(simRepo).split('/');
+    await sim.world.renameRepo({ owner, repo: name, name: `${name}-moved` });
+    const before = sim.stats().rest.byStatus['307'] ?? 0;
+    await a.app.get(WebhookRegistrationService).register(repo.id, octocat);
+    await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+    expect(ourHooks(simRepo)).toHaveLength(1);
+    expect(sim.stats().rest.byStatus['307']).toBeGreaterThan(before);
+  });
+
   it('checking an unchanged hook list is a 304 that costs no rate limit', async () => {
     const service = a.app.get(WebhookRegistrationService);
     await settled();

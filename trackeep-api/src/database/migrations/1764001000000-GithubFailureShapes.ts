@@ -14,9 +14,13 @@ export class GithubFailureShapes1764001000000 implements MigrationInterface {
     await q.query(`ALTER TABLE repositories ADD COLUMN github_block jsonb`);
     await q.query(`ALTER TABLE repo_access ADD COLUMN not_found_strikes smallint NOT NULL DEFAULT 0`);
     for (const table of ['commits', 'pull_requests']) {
-      await q.query(`ALTER TABLE ${table} ADD COLUMN figures_status text CHECK (figures_status IN ('pending', 'unavailable'))`);
+      await q.query(
+        `ALTER TABLE ${table} ADD COLUMN figures_status text CHECK (figures_status IN ('pending', 'unavailable'))`,
+      );
       await q.query(`ALTER TABLE ${table} ADD COLUMN figures_refusals smallint NOT NULL DEFAULT 0`);
-      await q.query(`CREATE INDEX ${table}_figures_pending_idx ON ${table} (repo_id) WHERE figures_status = 'pending'`);
+      await q.query(
+        `CREATE INDEX ${table}_figures_pending_idx ON ${table} (repo_id) WHERE figures_status = 'pending'`,
+      );
     }
     await q.query(`ALTER TABLE webhook_registrations ADD COLUMN block jsonb`);
     await q.query(`ALTER TABLE webhook_registrations DROP CONSTRAINT webhook_registrations_status_check`);
@@ -29,7 +33,9 @@ export class GithubFailureShapes1764001000000 implements MigrationInterface {
   // Rows already in a new state keep it (NOT VALID): a migration changes structure, never data.
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE webhook_registrations DROP CONSTRAINT webhook_registrations_status_check`);
-    await q.query(`ALTER TABLE webhook_registrations ADD CONSTRAINT webhook_registrations_status_check CHECK (status IN (${REGISTRATION_STATUSES})) NOT VALID`);
+    await q.query(
+      `ALTER TABLE webhook_registrations ADD CONSTRAINT webhook_registrations_status_check CHECK (status IN (${REGISTRATION_STATUSES})) NOT VALID`,
+    );
     await q.query(`ALTER TABLE webhook_registrations DROP COLUMN block`);
     for (const table of ['commits', 'pull_requests']) {
       await q.query(`DROP INDEX IF EXISTS ${table}_figures_pending_idx`);
