@@ -119,6 +119,45 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     expect(left[0].n).toBe(0);
   });
 
+  it('partial GraphQL results on pull requests: the updated pull request is stored, its known figures kept and asked again', async () => {
+    const [pr] = (await ds.query(
+      `SELECT number, additions FROM pull_requests WHERE repo_id = $1 ORDER BY number LIMIT 1`,
+      [ids[OWN]],
+    )) as Array<{
+      number: number;
+      additions: number;
+    }>;
+    await h.sim.world.updatePull({
+      owner: 'octocat',
+      repo: 'Hello-World',
+      number: pr.number,
+      title: 'Retitled while GitHub refuses figures',
+    });
+    faults({ graphqlPartial: { field: 'additions', repos: [OWN] } });
+    expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
+    const [row] = (await ds.query(
+      `SELECT title, additions, figures_status FROM pull_requests WHERE repo_id = $1 AND number = $2`,
+      [ids[OWN], pr.number],
+    )) as Array<{
+      title: string;
+      additions: number | null;
+      figures_status: string | null;
+    }>;
+    expect(row).toEqual({
+      title: 'Retitled while GitHub refuses figures',
+      additions: pr.additions,
+      figures_status: 'pending',
+    });
+
+    faults({});
+    expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
+    const pending = (await ds.query(
+      `SELECT count(*)::int AS n FROM pull_requests WHERE repo_id = $1 AND figures_status IS NOT NULL`,
+      [ids[OWN]],
+    )) as Array<{ n: number }>;
+    expect(pending[0].n).toBe(0);
+  });
+
   it('partial GraphQL results that never stop: the figures are marked unavailable after three refusals, and the API says so', async () => {
     await push(OWN, 2);
     faults({ graphqlPartial: { field: 'additions', repos: [OWN] } });

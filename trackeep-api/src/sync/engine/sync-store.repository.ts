@@ -266,12 +266,16 @@ export class SyncStore {
     );
   }
 
-  /** Rows stored without the size figures GitHub refused: fetched again later (see refetchFigures). */
+  /**
+   * Rows stored without the size figures GitHub refused: fetched again later (see refetchFigures). A commit's
+   * figures never change, so one already known is kept; a pull request's may have, so it is asked again.
+   */
   async markFiguresPending(db: SqlRunner, repoId: string, kind: FiguresKind, keys: string[]): Promise<void> {
     if (!keys.length) return;
     const key = kind === 'commits' ? 'sha' : 'node_id';
+    const unknown = kind === 'commits' ? 'AND additions IS NULL' : '';
     await db.query(
-      `UPDATE ${kind} SET figures_status = 'pending' WHERE repo_id = $1 AND ${key} = ANY($2::text[]) AND additions IS NULL AND figures_status IS NULL`,
+      `UPDATE ${kind} SET figures_status = 'pending' WHERE repo_id = $1 AND ${key} = ANY($2::text[]) ${unknown} AND figures_status IS DISTINCT FROM 'pending'`,
       [repoId, keys],
     );
   }
