@@ -1,16 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { OrgPolicyBlock } from '@trackeep/contracts';
+import type { OrgPolicyBlock, WebhookStatus } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 
-export type RegistrationStatus =
-  | 'pending'
-  | 'active'
-  | 'failing'
-  | 'not_admin'
-  | 'not_registered'
-  | 'disabled'
-  | 'needs_sso'
-  | 'oauth_app_blocked';
+/** What the dashboard shows, plus `pending`: created, GitHub's ping not seen yet. */
+export type RegistrationStatus = WebhookStatus | 'pending';
 
 export interface RegistrationRow {
   repo_id: string;

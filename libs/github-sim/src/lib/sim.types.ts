@@ -115,6 +115,8 @@ export interface SimStats {
     requests: number;
     notModified: number;
     byRoute: Record<string, number>;
+    /** 304s per route: what a conditional request saved, told apart from other clients' traffic. */
+    notModifiedByRoute: Record<string, number>;
     byStatus: Record<string, number>;
   };
   graphql: { queries: number; points: number; errors: number; nodesRequested: number };

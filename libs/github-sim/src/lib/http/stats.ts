@@ -10,7 +10,7 @@ export class StatsRecorder {
   static empty(): Counters {
     return {
       startedAt: new Date().toISOString(),
-      rest: { requests: 0, notModified: 0, byRoute: {}, byStatus: {} },
+      rest: { requests: 0, notModified: 0, byRoute: {}, notModifiedByRoute: {}, byStatus: {} },
       graphql: { queries: 0, points: 0, errors: 0, nodesRequested: 0 },
       oauth: { authorizations: 0, tokensIssued: 0, tokenErrors: 0 },
       rateLimit: { primaryRejections: 0, secondaryRejections: 0 },
@@ -23,7 +23,10 @@ export class StatsRecorder {
     this.data.rest.requests++;
     this.data.rest.byRoute[route] = (this.data.rest.byRoute[route] ?? 0) + 1;
     this.data.rest.byStatus[String(status)] = (this.data.rest.byStatus[String(status)] ?? 0) + 1;
-    if (status === 304) this.data.rest.notModified++;
+    if (status === 304) {
+      this.data.rest.notModified++;
+      this.data.rest.notModifiedByRoute[route] = (this.data.rest.notModifiedByRoute[route] ?? 0) + 1;
+    }
   }
 
   reset(): void {

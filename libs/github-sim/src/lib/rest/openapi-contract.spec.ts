@@ -113,6 +113,9 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
   ajv.addFormat('uri', (v: string) => URL.canParse(v));
   ajv.addFormat('uri-template', (v: string) => URL.canParse(v.replace(/\{[^}]*\}/g, 'x')));
   ajv.addFormat('email', /^[^\s@]+@[^\s@]+$/);
+  // Integer widths: the JSON number is already checked by `type`.
+  ajv.addFormat('int32', true);
+  ajv.addFormat('int64', true);
   // OpenAPI 3.0 puts `nullable` next to allOf/anyOf/$ref too; Ajv only accepts it next to `type`.
   const nullables = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(nullables);
