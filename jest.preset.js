@@ -35,7 +35,8 @@ module.exports = {
         require('node:path').join(__dirname, target),
       ]),
     ),
-    '^@octokit/webhooks-methods$': require.resolve('./node_modules/@octokit/webhooks-methods/dist-node/index.js'),
+    '^@octokit/webhooks-methods$':
+      require.resolve('./node_modules/@octokit/webhooks-methods/dist-node/index.js'),
     '^@octokit/graphql-schema$': require.resolve('./node_modules/@octokit/graphql-schema/index.js'),
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],

@@ -133,7 +133,7 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('checks the schema\'s formats: a duration Compose cannot parse is refused', () => {
+  it("checks the schema's formats: a duration Compose cannot parse is refused", () => {
     const broken = structuredClone(compose);
     (broken.services['gateway'] as Record<string, unknown>)['stop_grace_period'] = '30 seconds';
     expect(validate(broken)).toBe(false);

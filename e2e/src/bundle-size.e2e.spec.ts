@@ -13,7 +13,11 @@ interface Measurement {
 
 describe('first visit download size', () => {
   it('ships at most 150 kB of initial JavaScript (gzip), with Chart.js left out of it', () => {
-    const out = execFileSync(process.execPath, [resolve(ROOT, 'trackeep-web/scripts/check-bundle-size.mjs'), '--json'], { encoding: 'utf8' });
+    const out = execFileSync(
+      process.execPath,
+      [resolve(ROOT, 'trackeep-web/scripts/check-bundle-size.mjs'), '--json'],
+      { encoding: 'utf8' },
+    );
     const measured = JSON.parse(out) as Measurement;
     expect(Object.keys(measured.files).length).toBeGreaterThan(0);
     expect(measured.gzipBytes).toBeLessThanOrEqual(BUDGET_BYTES);

@@ -36,10 +36,19 @@ describe('Trackeep dashboard in a real browser', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'trackeep-e2e-'));
     // The embedded Postgres runs as the postgres OS user, which must be able to reach its data dir below.
     chmodSync(stateDir, 0o755);
-    stack = await startStack({ rootDir: ROOT, stateDir, sim: { preset: 'demo', seed: 7 }, onLog: stackLogFile('dashboard') });
+    stack = await startStack({
+      rootDir: ROOT,
+      stateDir,
+      sim: { preset: 'demo', seed: 7 },
+      onLog: stackLogFile('dashboard'),
+    });
     repo = pickDemoRepo(stack);
     browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', reducedMotion: 'reduce' });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      colorScheme: 'light',
+      reducedMotion: 'reduce',
+    });
     page = await context.newPage();
     pageErrors = watchPageErrors(page);
   }, 180_000);
@@ -53,7 +62,10 @@ describe('Trackeep dashboard in a real browser', () => {
   /** Saves a screenshot and fails on serious or critical axe-core violations. */
   async function expectAccessible(name: string, on: Page = page): Promise<void> {
     await screenshot(on, name);
-    expect({ page: name, violations: await seriousA11yViolations(on) }).toEqual({ page: name, violations: [] });
+    expect({ page: name, violations: await seriousA11yViolations(on) }).toEqual({
+      page: name,
+      violations: [],
+    });
   }
 
   const timeline = (on: Page) => on.locator('[data-event-id]');
@@ -70,7 +82,10 @@ describe('Trackeep dashboard in a real browser', () => {
 
     await signInAsOctocat(page, `${stack.apiUrl}/repos`);
     await page.getByRole('heading', { name: 'Repositories' }).waitFor();
-    await page.getByRole('link', { name: /octocat/ }).first().waitFor();
+    await page
+      .getByRole('link', { name: /octocat/ })
+      .first()
+      .waitFor();
   });
 
   it('keeps the session and GitHub credentials out of reach of page scripts', async () => {
@@ -106,7 +121,10 @@ describe('Trackeep dashboard in a real browser', () => {
 
     const toggle = page.getByRole('switch', { name: `Track ${repo.fullName}` });
     await toggle.click();
-    await eventually('the track switch to be on', async () => (await toggle.getAttribute('aria-checked')) === 'true');
+    await eventually(
+      'the track switch to be on',
+      async () => (await toggle.getAttribute('aria-checked')) === 'true',
+    );
     await page.getByText(`Now tracking ${repo.fullName}`).waitFor();
 
     await page.getByRole('tab', { name: /Tracked/ }).click();
@@ -125,7 +143,10 @@ describe('Trackeep dashboard in a real browser', () => {
 
     // The header changes live (repo_changed) when the first sync finishes; no reload needed.
     await page.locator('trk-sync-chip', { hasText: /^\s*Synced\s*$/ }).waitFor({ timeout: FIRST_SYNC_MS });
-    await eventually('both charts to be drawn', async () => (await page.locator('trk-chart[data-state="ready"]').count()) === 2);
+    await eventually(
+      'both charts to be drawn',
+      async () => (await page.locator('trk-chart[data-state="ready"]').count()) === 2,
+    );
     const weekly = page.locator('trk-chart', { hasText: 'Commits per week' });
     await weekly.locator('summary', { hasText: 'Data table' }).click();
     const counts = (await weekly.locator('tbody td').allTextContents()).map(Number);
@@ -149,7 +170,11 @@ describe('Trackeep dashboard in a real browser', () => {
     await eventually('commits filtered by message', async () => {
       const messages = await commits.locator('.message').allTextContents();
       const count = (await page.locator('p.count').textContent()) ?? '';
-      return /commits matching/.test(count) && messages.length > 0 && messages[0].toLowerCase().includes(word.toLowerCase());
+      return (
+        /commits matching/.test(count) &&
+        messages.length > 0 &&
+        messages[0].toLowerCase().includes(word.toLowerCase())
+      );
     });
 
     await commits.first().getByRole('button').click();
@@ -166,12 +191,16 @@ describe('Trackeep dashboard in a real browser', () => {
     await page.getByRole('tab', { name: 'Pull requests' }).click();
     await page.waitForURL(/\/pulls/);
     await page.locator('li.pull').first().waitFor();
-    expect(await page.locator('li.pull[data-state="open"]').count()).toBe(await page.locator('li.pull').count());
+    expect(await page.locator('li.pull[data-state="open"]').count()).toBe(
+      await page.locator('li.pull').count(),
+    );
 
     await page.getByRole('tab', { name: 'Merged', exact: true }).click();
     await page.waitForURL(/state=merged/);
     await eventually('merged pull requests', async () => {
-      const states = await page.locator('li.pull').evaluateAll((items) => items.map((li) => li.getAttribute('data-state')));
+      const states = await page
+        .locator('li.pull')
+        .evaluateAll((items) => items.map((li) => li.getAttribute('data-state')));
       return states.length > 0 && states.every((s) => s === 'merged');
     });
     expect(await page.locator('li.pull').first().textContent()).toMatch(/Cycle time/);
@@ -208,7 +237,12 @@ describe('Trackeep dashboard in a real browser', () => {
     const seenRepo = new Set(await eventIds(repoPage, repoPage.locator('.timeline li')));
 
     let started = Date.now();
-    await sim.world.pushCommits({ owner: repo.owner, repo: repo.name, sender: 'octocat', commits: [{ message: 'e2e: live push one' }, { message: 'e2e: live push two' }] });
+    await sim.world.pushCommits({
+      owner: repo.owner,
+      repo: repo.name,
+      sender: 'octocat',
+      commits: [{ message: 'e2e: live push one' }, { message: 'e2e: live push two' }],
+    });
     await expectNewTopEvent(timeline(page), seenTimeline, 'push', started);
     await expectNewTopEvent(repoPage.locator('.timeline li'), seenRepo, 'push', started);
     await screenshot(page, '11-activity-live-push');
@@ -216,7 +250,12 @@ describe('Trackeep dashboard in a real browser', () => {
     for (const id of await eventIds(page)) seenTimeline.add(id);
     for (const id of await eventIds(repoPage, repoPage.locator('.timeline li'))) seenRepo.add(id);
     started = Date.now();
-    await sim.world.mergePull({ owner: repo.owner, repo: repo.name, number: repo.openPull, sender: 'octocat' });
+    await sim.world.mergePull({
+      owner: repo.owner,
+      repo: repo.name,
+      number: repo.openPull,
+      sender: 'octocat',
+    });
     await expectNewTopEvent(timeline(page), seenTimeline, 'pr_merged', started);
     await expectNewTopEvent(repoPage.locator('.timeline li'), seenRepo, 'pr_merged', started);
     await screenshot(page, '12-activity-live-merge');
@@ -234,7 +273,10 @@ describe('Trackeep dashboard in a real browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Sync' }).waitFor();
     const row = page.locator(`li.repo-row[data-repo="${repo.fullName}"]`);
     await row.waitFor();
-    await page.getByText(/REST requests|GraphQL points/).first().waitFor();
+    await page
+      .getByText(/REST requests|GraphQL points/)
+      .first()
+      .waitFor();
     await page.locator('table tbody tr').first().waitFor();
     expect(await page.locator('table tbody tr').first().textContent()).toContain(repo.fullName);
     await expectAccessible('14-sync');
@@ -242,7 +284,11 @@ describe('Trackeep dashboard in a real browser', () => {
     const runsBefore = await page.locator('table tbody tr').count();
     await page.getByRole('button', { name: `Sync now ${repo.fullName}` }).click();
     await page.getByText(`Sync of ${repo.fullName} queued.`).waitFor();
-    await eventually('a new sync run in the list', async () => (await page.locator('table tbody tr').count()) > runsBefore, 60_000);
+    await eventually(
+      'a new sync run in the list',
+      async () => (await page.locator('table tbody tr').count()) > runsBefore,
+      60_000,
+    );
   });
 
   it('shows the profile and the webhook health of the tracked repository in settings', async () => {
@@ -269,7 +315,9 @@ describe('Trackeep dashboard in a real browser', () => {
       await small.goto(`${stack.apiUrl}${path}`);
       await small.getByRole('heading', { level: 1 }).waitFor();
       await small.waitForLoadState('networkidle').catch(() => undefined);
-      const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await small.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect({ path, fitsWidth: overflow <= 0 }).toEqual({ path, fitsWidth: true });
       await expectAccessible(name, small);
     }
@@ -292,7 +340,13 @@ describe('Trackeep dashboard in a real browser', () => {
     await mainNav(page, 'Activity').focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/activity/);
-    await eventually('focus on the new page heading', async () => page.evaluate(() => document.activeElement?.textContent?.trim() === 'Activity' && document.activeElement.tagName === 'H1'));
+    await eventually('focus on the new page heading', async () =>
+      page.evaluate(
+        () =>
+          document.activeElement?.textContent?.trim() === 'Activity' &&
+          document.activeElement.tagName === 'H1',
+      ),
+    );
   });
 
   it('signs out, revoking GitHub access, and then asks to sign in again', async () => {
@@ -364,7 +418,12 @@ function requireSim(stack: Stack): NonNullable<Stack['sim']> {
  * Polls the top of `list` until a new item of `type` is there (highlighted as fresh), no later than
  * LIVE_BUDGET_MS after `started`.
  */
-async function expectNewTopEvent(list: Locator, seen: Set<string>, type: string, started: number): Promise<void> {
+async function expectNewTopEvent(
+  list: Locator,
+  seen: Set<string>,
+  type: string,
+  started: number,
+): Promise<void> {
   let top: { id: string | null; type: string | null; fresh: boolean } | undefined;
   while (Date.now() - started <= LIVE_BUDGET_MS) {
     [top] = await list.evaluateAll((items) =>

@@ -6,7 +6,11 @@ import { GatewayEnv } from '../src/config/gateway-env';
 // The gateway README's configuration table and the root .env.example must name every variable the gateway reads.
 const root = join(__dirname, '..', '..');
 const variables = [
-  ...new Set(getMetadataStorage().getTargetValidationMetadatas(GatewayEnv, '', true, false).map((m) => m.propertyName)),
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(GatewayEnv, '', true, false)
+      .map((m) => m.propertyName),
+  ),
 ];
 
 describe('gateway configuration documentation', () => {

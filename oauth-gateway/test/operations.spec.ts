@@ -19,8 +19,12 @@ describe('gateway GET /metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
     const text = await res.text();
-    expect(text).toMatch(/^http_request_duration_seconds_count\{.*route="\/readyz".*status_code="200".*\} 1$/m);
-    expect(text).toMatch(/^http_request_duration_seconds_count\{.*route="\/\.well-known\/jwks\.json".*\} 1$/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{.*route="\/readyz".*status_code="200".*\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{.*route="\/\.well-known\/jwks\.json".*\} 1$/m,
+    );
     expect(text).toMatch(/^gateway_sign_ins_total\{.*result="completed".*\} 1$/m);
     expect(text).toContain('# TYPE gateway_token_requests_total counter');
     expect(text).toMatch(/^process_resident_memory_bytes\{app="oauth-gateway"\} /m);

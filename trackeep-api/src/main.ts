@@ -14,7 +14,9 @@ async function bootstrap() {
   // pg-boss does not await complete()/fail() after a job handler: a database outage at that instant must be
   // logged, not take the whole replica down (the job is retried once its lease expires).
   process.on('unhandledRejection', (reason) => {
-    new Logger('Process').error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+    new Logger('Process').error(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
   });
 }
 

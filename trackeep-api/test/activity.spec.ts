@@ -1,8 +1,21 @@
 import { Client } from 'pg';
-import { CSRF, makeOctocatRepoPrivate, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import {
+  CSRF,
+  makeOctocatRepoPrivate,
+  startAuthHarness,
+  withSession,
+  type AuthHarness,
+} from './support/auth-harness';
 import { seedActivity, type SeedActivity } from './support/seed-repo-data';
 
-type Item = { id: string; repoFullName: string; type: string; occurredAt: string; title: string; data: { seq: number } };
+type Item = {
+  id: string;
+  repoFullName: string;
+  type: string;
+  occurredAt: string;
+  title: string;
+  data: { seq: number };
+};
 
 describe('GET /api/v1/activity (the timeline)', () => {
   let h: AuthHarness;
@@ -20,7 +33,10 @@ describe('GET /api/v1/activity (the timeline)', () => {
     { type: 'pr_opened', occurredAt: '2024-05-01T12:00:00Z' },
     { type: 'push', occurredAt: '2024-05-01T12:00:00Z' },
     { type: 'branch_created', occurredAt: '2024-05-01T12:00:00.000001Z' },
-    ...Array.from({ length: 8 }, (_, i): SeedActivity => ({ type: i % 2 ? 'push' : 'pr_closed', occurredAt: `2024-04-${String(10 + i).padStart(2, '0')}T00:00:00Z` })),
+    ...Array.from({ length: 8 }, (_, i): SeedActivity => ({
+      type: i % 2 ? 'push' : 'pr_closed',
+      occurredAt: `2024-04-${String(10 + i).padStart(2, '0')}T00:00:00Z`,
+    })),
   ];
   const privateEvents: SeedActivity[] = [
     { type: 'push', occurredAt: '2024-05-05T00:00:00Z', title: 'secret push' },
@@ -35,7 +51,14 @@ describe('GET /api/v1/activity (the timeline)', () => {
     ({ session: alice } = await h.signIn('octocat'));
     ({ session: bob } = await h.signIn('hubot'));
     const track = async (session: string, name: string) =>
-      (await h.http().post(`/api/v1/repos/octocat/${name}/track`).set('Cookie', withSession(session)).set(CSRF).expect(201)).body.id as string;
+      (
+        await h
+          .http()
+          .post(`/api/v1/repos/octocat/${name}/track`)
+          .set('Cookie', withSession(session))
+          .set(CSRF)
+          .expect(201)
+      ).body.id as string;
     const publicId = await track(alice, 'Hello-World');
     await track(bob, 'Hello-World');
     const privateId = await track(alice, privateName);
@@ -54,7 +77,9 @@ describe('GET /api/v1/activity (the timeline)', () => {
     const items: Item[] = [];
     let cursor: string | null = null;
     for (let i = 0; i < 50; i++) {
-      const body: { items: Item[]; nextCursor: string | null } = (await get(session, cursor ? { ...query, cursor } : query).expect(200)).body;
+      const body: { items: Item[]; nextCursor: string | null } = (
+        await get(session, cursor ? { ...query, cursor } : query).expect(200)
+      ).body;
       items.push(...body.items);
       cursor = body.nextCursor;
       if (!cursor) break;
@@ -70,7 +95,8 @@ describe('GET /api/v1/activity (the timeline)', () => {
       .map((e) => `${e.repo}#${e.type}@${new Date(e.occurredAt).toISOString()}`);
   }
   /** Microseconds since the epoch (Date keeps only milliseconds; Postgres and the cursors keep microseconds). */
-  const micros = (iso: string) => Date.parse(iso) * 1000 + Number((/\.\d{3}(\d{1,3})/.exec(iso)?.[1] ?? '').padEnd(3, '0'));
+  const micros = (iso: string) =>
+    Date.parse(iso) * 1000 + Number((/\.\d{3}(\d{1,3})/.exec(iso)?.[1] ?? '').padEnd(3, '0'));
   const label = (item: Item) => `${item.repoFullName}#${item.type}@${item.occurredAt}`;
 
   it('pages newest first through every readable event exactly once, ties and microseconds included', async () => {
@@ -104,7 +130,11 @@ describe('GET /api/v1/activity (the timeline)', () => {
     expect(pushes.length).toBe(publicEvents.filter((e) => e.type === 'push').length + 1);
     expect(pushes.every((e) => e.type === 'push')).toBe(true);
     const publicPushes = await allPages(alice, { repo: 'OCTOCAT/hello-world', type: 'push', limit: 2 });
-    expect(publicPushes.map(label)).toEqual(expected(publicEvents.filter((e) => e.type === 'push').map((e) => ({ ...e, repo: 'octocat/Hello-World' }))));
+    expect(publicPushes.map(label)).toEqual(
+      expected(
+        publicEvents.filter((e) => e.type === 'push').map((e) => ({ ...e, repo: 'octocat/Hello-World' })),
+      ),
+    );
   });
 
   it("shows another user only the repositories they may read, and 404s the others' repositories", async () => {
@@ -135,7 +165,9 @@ describe('GET /api/v1/activity (the timeline)', () => {
     await bad({ cursor: '!!!' }, /cursor is malformed/);
     const { nextCursor } = (await get(alice, { limit: 1, type: 'push' }).expect(200)).body;
     await bad({ cursor: nextCursor }, /cursor belongs to another list/);
-    const forged = Buffer.from(JSON.stringify({ s: 'activity:*:*', k: ['2024-01-01T00:00:00Z', '1; DROP TABLE users'] })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ s: 'activity:*:*', k: ['2024-01-01T00:00:00Z', '1; DROP TABLE users'] }),
+    ).toString('base64url');
     await bad({ cursor: forged }, /cursor is malformed/);
   });
 

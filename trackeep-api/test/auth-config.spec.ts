@@ -1,4 +1,3 @@
- 
 import { EnvValidationError, parseEnv } from '@trackeep/server-core';
 import { randomBytes } from 'node:crypto';
 import { AuthSettings } from '../src/auth/auth-settings';
@@ -21,8 +20,19 @@ function problems(env: Record<string, string>): string[] {
 describe('sign-in configuration', () => {
   it('in production mode requires the gateway client, JWT secret and token keys, saying what to set', () => {
     const found = problems({ ...DB, TRACKEEP_MODE: 'production', NODE_ENV: 'production' });
-    for (const name of ['GATEWAY_URL', 'GATEWAY_CLIENT_ID', 'GATEWAY_CLIENT_SECRET', 'JWT_SECRET', 'TOKEN_ENCRYPTION_KEYS', 'METRICS_TOKEN']) {
-      expect(found).toContainEqual(expect.stringMatching(new RegExp(`^${name}: expected .*required in production mode.*found nothing \\(unset\\)$`)));
+    for (const name of [
+      'GATEWAY_URL',
+      'GATEWAY_CLIENT_ID',
+      'GATEWAY_CLIENT_SECRET',
+      'JWT_SECRET',
+      'TOKEN_ENCRYPTION_KEYS',
+      'METRICS_TOKEN',
+    ]) {
+      expect(found).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^${name}: expected .*required in production mode.*found nothing \\(unset\\)$`),
+        ),
+      );
     }
   });
 
@@ -55,13 +65,19 @@ describe('sign-in configuration', () => {
     expect(settings.githubGraphqlUrl).toBe('https://ghe.example.com/api/graphql');
     expect(settings.githubHost).toBe('ghe.example.com');
     expect(settings.currentTokenKey.version).toBe('v2');
-    expect([...settings.allowedOrigins]).toEqual(['https://trackeep.example.com', 'https://admin.example.com', 'https://other.example.com']);
+    expect([...settings.allowedOrigins]).toEqual([
+      'https://trackeep.example.com',
+      'https://admin.example.com',
+      'https://other.example.com',
+    ]);
   });
 
   it('rejects malformed token keys without printing them', () => {
     const secret = randomBytes(16).toString('base64');
     const [line] = problems({ ...DB, TRACKEEP_MODE: 'demo', TOKEN_ENCRYPTION_KEYS: `v1:${secret}` });
-    expect(line).toMatch(/^TOKEN_ENCRYPTION_KEYS: expected comma-separated <version>:<base64 of 32 random bytes>.*hidden\)$/);
+    expect(line).toMatch(
+      /^TOKEN_ENCRYPTION_KEYS: expected comma-separated <version>:<base64 of 32 random bytes>.*hidden\)$/,
+    );
     expect(line).not.toContain(secret);
   });
 
@@ -82,22 +98,40 @@ describe('sign-in configuration', () => {
 describe('sign-in over https (production cookie settings)', () => {
   let h: AuthHarness;
   beforeAll(async () => {
-    h = await startAuthHarness({ env: { FRONTEND_URL: 'https://trackeep.example.com', AUTH_RATE_LIMIT_PER_MINUTE: '10000' } });
+    h = await startAuthHarness({
+      env: { FRONTEND_URL: 'https://trackeep.example.com', AUTH_RATE_LIMIT_PER_MINUTE: '10000' },
+    });
   });
   afterAll(() => h.close());
 
   it('uses a __Host- Secure session cookie and the https redirect_uri', async () => {
     h.gateway.nextLogin = 'octocat';
     const start = await h.http().get('/api/v1/auth/login').expect(303);
-    expect(new URL(start.headers['location'] as string).searchParams.get('redirect_uri')).toBe('https://trackeep.example.com/api/v1/auth/oauth/callback');
+    expect(new URL(start.headers['location'] as string).searchParams.get('redirect_uri')).toBe(
+      'https://trackeep.example.com/api/v1/auth/oauth/callback',
+    );
     const login = setCookies(start).get('__Host-trackeep_login')!;
-    expect(login.attributes).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax', 'Path=/']));
-    const back = new URL((await fetch(start.headers['location'] as string, { redirect: 'manual' })).headers.get('location')!);
-    const done = await h.http().get(`${back.pathname}${back.search}`).set('Cookie', cookie('__Host-trackeep_login', login.value)).expect(303);
+    expect(login.attributes).toEqual(
+      expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax', 'Path=/']),
+    );
+    const back = new URL(
+      (await fetch(start.headers['location'] as string, { redirect: 'manual' })).headers.get('location')!,
+    );
+    const done = await h
+      .http()
+      .get(`${back.pathname}${back.search}`)
+      .set('Cookie', cookie('__Host-trackeep_login', login.value))
+      .expect(303);
     const session = setCookies(done).get('__Host-trackeep_session')!;
-    expect(session.attributes).toEqual(expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax', 'Path=/']));
+    expect(session.attributes).toEqual(
+      expect.arrayContaining(['Secure', 'HttpOnly', 'SameSite=Lax', 'Path=/']),
+    );
     expect(session.attributes.some((a) => a.startsWith('Domain='))).toBe(false);
-    await h.http().get('/api/v1/auth/me').set('Cookie', cookie('__Host-trackeep_session', session.value)).expect(200);
+    await h
+      .http()
+      .get('/api/v1/auth/me')
+      .set('Cookie', cookie('__Host-trackeep_session', session.value))
+      .expect(200);
     // The plain-http cookie name means nothing here.
     await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session.value)).expect(401);
   });
@@ -121,7 +155,8 @@ describe('rate limits on the sign-in routes', () => {
     const first = await startAuthHarness({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '2' } });
     try {
       const { session } = await first.signIn('octocat');
-      for (let i = 0; i < 5; i++) await first.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(200);
+      for (let i = 0; i < 5; i++)
+        await first.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(200);
       // The callback has its own budget per client: signIn used one, one more is allowed, then 429.
       await first.http().get('/api/v1/auth/oauth/callback?code=x&state=y').expect(303);
       await first.http().get('/api/v1/auth/oauth/callback?code=x&state=y').expect(429);

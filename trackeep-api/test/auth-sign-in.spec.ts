@@ -1,8 +1,14 @@
- 
 import { SignJWT } from 'jose';
 import { Client } from 'pg';
 import { cookie, setCookies } from './support/cookies';
-import { CSRF, LOGIN_COOKIE, SESSION_COOKIE, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import {
+  CSRF,
+  LOGIN_COOKIE,
+  SESSION_COOKIE,
+  startAuthHarness,
+  withSession,
+  type AuthHarness,
+} from './support/auth-harness';
 
 const TOKEN_PATTERN = /gh[opsu]_[A-Za-z0-9]{20,}/;
 
@@ -25,7 +31,11 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
   /** Starts a sign-in and stops at the gateway's redirect back, so tests can tamper with the callback. */
   async function startSignIn(login = 'octocat', returnTo?: string) {
     h.gateway.nextLogin = login;
-    const start = await h.http().get('/api/v1/auth/login').query(returnTo === undefined ? {} : { returnTo }).expect(303);
+    const start = await h
+      .http()
+      .get('/api/v1/auth/login')
+      .query(returnTo === undefined ? {} : { returnTo })
+      .expect(303);
     const loginCookie = setCookies(start).get(LOGIN_COOKIE)!.value;
     const atGateway = await fetch(start.headers['location'] as string, { redirect: 'manual' });
     const back = new URL(atGateway.headers.get('location')!);
@@ -69,13 +79,24 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       // A JWE (direct AES-256-GCM): five parts, and no part decodes to anything the sign-in used.
       const parts = loginCookie.split('.');
       expect(parts).toHaveLength(5);
-      expect(JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'))).toEqual({ alg: 'dir', enc: 'A256GCM' });
-      const readable = [loginCookie, ...parts.map((p) => Buffer.from(p, 'base64url').toString('latin1'))].join('\n');
-      for (const secret of [q.get('nonce')!, q.get('state')!, 'verifier', 'nonce', '/repos/secret-return']) expect(readable).not.toContain(secret);
+      expect(JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'))).toEqual({
+        alg: 'dir',
+        enc: 'A256GCM',
+      });
+      const readable = [
+        loginCookie,
+        ...parts.map((p) => Buffer.from(p, 'base64url').toString('latin1')),
+      ].join('\n');
+      for (const secret of [q.get('nonce')!, q.get('state')!, 'verifier', 'nonce', '/repos/secret-return'])
+        expect(readable).not.toContain(secret);
     });
 
     it('rejects an over-long returnTo with 400 naming the field', async () => {
-      const res = await h.http().get('/api/v1/auth/login').query({ returnTo: `/${'a'.repeat(3000)}` }).expect(400);
+      const res = await h
+        .http()
+        .get('/api/v1/auth/login')
+        .query({ returnTo: `/${'a'.repeat(3000)}` })
+        .expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed' });
       expect(JSON.stringify(res.body.message)).toContain('returnTo');
     });
@@ -155,7 +176,12 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
 
     it('refuses a sign-in cookie that is only signed with JWT_SECRET (the old, readable format)', async () => {
       const { callbackPath, back } = await startSignIn();
-      const signed = await new SignJWT({ state: back.searchParams.get('state')!, nonce: 'n', verifier: 'v', returnTo: '/' })
+      const signed = await new SignJWT({
+        state: back.searchParams.get('state')!,
+        nonce: 'n',
+        verifier: 'v',
+        returnTo: '/',
+      })
         .setProtectedHeader({ alg: 'HS256' })
         .setAudience('trackeep-login')
         .setExpirationTime('5m')
@@ -191,7 +217,10 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       ['another issuer', { claims: { iss: 'https://evil.example.com' } }],
       ['a nonce from another sign-in', { claims: { nonce: 'not-the-nonce' } }],
       ['no nonce', { omit: ['nonce'] }],
-      ['an expired token', { claims: { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 } }],
+      [
+        'an expired token',
+        { claims: { iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 } },
+      ],
       ['a signature by a key not in the JWKS', { signWith: 'foreign-key' as const }],
       ['an HS256 signature (algorithm confusion)', { signWith: 'hs256' as const }],
       ['a sub that does not match github_host|github_id', { claims: { sub: 'github.com|1' } }],
@@ -208,7 +237,9 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
 
     it('refuses an identity from another GitHub host than the one the API talks to', async () => {
       const { callbackPath, loginCookie } = await startSignIn('hubot');
-      h.gateway.nextIdTokenDefect = { claims: { github_host: 'github.com', sub: `github.com|${h.sim.world.user('hubot')!.id}` } };
+      h.gateway.nextIdTokenDefect = {
+        claims: { github_host: 'github.com', sub: `github.com|${h.sim.world.user('hubot')!.id}` },
+      };
       const done = await finish(callbackPath, loginCookie);
       expect(done.headers['location']).toBe('/?sign_in_error=github_mismatch');
       expect(h.t.logs.some((l) => l.includes('GITHUB_WEB_URL names'))).toBe(true);
@@ -219,7 +250,11 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       const me1 = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(first.session)).expect(200);
       await db.query(`UPDATE users SET login = 'old-name' WHERE id = $1`, [me1.body.id]);
       const second = await h.signIn('monalisa');
-      const me2 = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(second.session)).expect(200);
+      const me2 = await h
+        .http()
+        .get('/api/v1/auth/me')
+        .set('Cookie', withSession(second.session))
+        .expect(200);
       expect(me2.body.id).toBe(me1.body.id);
       expect(me2.body.login).toBe('monalisa');
     });
@@ -228,7 +263,11 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       const planted = await h.signIn('octocat');
       const fresh = await h.signIn('octocat', { previousSession: planted.session });
       expect(fresh.session).not.toBe(planted.session);
-      const old = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(planted.session)).expect(401);
+      const old = await h
+        .http()
+        .get('/api/v1/auth/me')
+        .set('Cookie', withSession(planted.session))
+        .expect(401);
       expect(old.body.code).toBe('session_revoked');
       await h.http().get('/api/v1/auth/me').set('Cookie', withSession(fresh.session)).expect(200);
     });
@@ -237,14 +276,25 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
   describe('sessions', () => {
     it('answers 401 session_missing in the standard error body without a cookie', async () => {
       const res = await h.http().get('/api/v1/auth/me').expect(401);
-      expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Sign in first', code: 'session_missing' });
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Sign in first',
+        code: 'session_missing',
+      });
     });
 
     it('rejects a tampered cookie and clears it', async () => {
       const { session } = await h.signIn('octocat');
       const [header, payload, signature] = session.split('.') as [string, string, string];
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-      const forged = [header, Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-0000-0000-000000000000' })).toString('base64url'), signature].join('.');
+      const forged = [
+        header,
+        Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-0000-0000-000000000000' })).toString(
+          'base64url',
+        ),
+        signature,
+      ].join('.');
       const res = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(forged)).expect(401);
       expect(res.body.code).toBe('session_missing');
       expect(setCookies(res).get(SESSION_COOKIE)?.value).toBe('');
@@ -253,7 +303,9 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
     it('rejects a cookie signed with another secret', async () => {
       const { session } = await h.signIn('octocat');
       const claims = JSON.parse(Buffer.from(session.split('.')[1]!, 'base64url').toString());
-      const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(64)));
+      const forged = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode('x'.repeat(64)));
       const res = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(forged)).expect(401);
       expect(res.body.code).toBe('session_missing');
     });
@@ -272,11 +324,18 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
     it('ends a session at once when its row expires or is revoked server-side', async () => {
       const a = await h.signIn('octocat');
       const b = await h.signIn('octocat');
-      const sid = (s: string) => JSON.parse(Buffer.from(s.split('.')[1]!, 'base64url').toString()).sid as string;
-      await db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [sid(a.session)]);
+      const sid = (s: string) =>
+        JSON.parse(Buffer.from(s.split('.')[1]!, 'base64url').toString()).sid as string;
+      await db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        sid(a.session),
+      ]);
       await db.query(`UPDATE sessions SET revoked_at = now() WHERE id = $1`, [sid(b.session)]);
-      expect((await h.http().get('/api/v1/auth/me').set('Cookie', withSession(a.session)).expect(401)).body.code).toBe('session_expired');
-      expect((await h.http().get('/api/v1/auth/me').set('Cookie', withSession(b.session)).expect(401)).body.code).toBe('session_revoked');
+      expect(
+        (await h.http().get('/api/v1/auth/me').set('Cookie', withSession(a.session)).expect(401)).body.code,
+      ).toBe('session_expired');
+      expect(
+        (await h.http().get('/api/v1/auth/me').set('Cookie', withSession(b.session)).expect(401)).body.code,
+      ).toBe('session_revoked');
     });
 
     it('issues 7-day sessions', async () => {
@@ -289,7 +348,12 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
   describe('POST /auth/logout and CSRF', () => {
     it('ends the session and clears the cookie; the old cookie no longer works', async () => {
       const { session } = await h.signIn('octocat');
-      const res = await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF).expect(204);
+      const res = await h
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .expect(204);
       expect(setCookies(res).get(SESSION_COOKIE)?.value).toBe('');
       const after = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(401);
       expect(after.body.code).toBe('session_revoked');
@@ -304,31 +368,71 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
 
     it('refuses a state-changing request from a foreign Origin even with the header', async () => {
       const { session } = await h.signIn('octocat');
-      const res = await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF).set('Origin', 'https://evil.example.com').expect(403);
+      const res = await h
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .set('Origin', 'https://evil.example.com')
+        .expect(403);
       expect(res.body.code).toBe('csrf_rejected');
-      await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF).set('Origin', 'http://localhost:3000').expect(204);
+      await h
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .set('Origin', 'http://localhost:3000')
+        .expect(204);
     });
 
     it('with revokeGitHub asks the gateway to revoke the grant and forgets the stored token', async () => {
       const { session } = await h.signIn('hubot');
       const me = await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(200);
       const before = h.gateway.revocations.length;
-      await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF).send({ revokeGitHub: true }).expect(204);
-      expect(h.gateway.revocations.slice(before)).toEqual([{ token: expect.stringMatching(/^gho_/), hint: 'github_access_token' }]);
-      const row = (await db.query('SELECT github_token_enc, reauth_required FROM users WHERE id = $1', [me.body.id])).rows[0];
+      await h
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .send({ revokeGitHub: true })
+        .expect(204);
+      expect(h.gateway.revocations.slice(before)).toEqual([
+        { token: expect.stringMatching(/^gho_/), hint: 'github_access_token' },
+      ]);
+      const row = (
+        await db.query('SELECT github_token_enc, reauth_required FROM users WHERE id = $1', [me.body.id])
+      ).rows[0];
       expect(row).toEqual({ github_token_enc: null, reauth_required: true });
     });
 
     it('rejects an unknown logout body field with 400 naming it', async () => {
       const { session } = await h.signIn('octocat');
-      const res = await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF).send({ revoke: true }).expect(400);
+      const res = await h
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .send({ revoke: true })
+        .expect(400);
       expect(res.body.message).toEqual(['property revoke should not exist']);
     });
 
     it('answers 400 (not 500) to a malformed JSON body', async () => {
       const { session } = await h.signIn('octocat');
-      const res = await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF).set('Content-Type', 'application/json').send('{"revokeGitHub":').expect(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', code: 'validation_failed', message: expect.stringMatching(/JSON/) });
+      const res = await h
+        .http()
+        .post('/api/v1/auth/logout')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .set('Content-Type', 'application/json')
+        .send('{"revokeGitHub":')
+        .expect(400);
+      expect(res.body).toMatchObject({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'validation_failed',
+        message: expect.stringMatching(/JSON/),
+      });
     });
   });
 
@@ -346,7 +450,11 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
     });
 
     it('gives other origins no CORS headers', async () => {
-      const res = await h.http().options('/api/v1/auth/logout').set('Origin', 'https://evil.example.com').set('Access-Control-Request-Method', 'POST');
+      const res = await h
+        .http()
+        .options('/api/v1/auth/logout')
+        .set('Origin', 'https://evil.example.com')
+        .set('Access-Control-Request-Method', 'POST');
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
     });
   });
@@ -368,10 +476,19 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
       const b = await h.signIn('monalisa');
       const idA = (await h.http().get('/api/v1/auth/me').set('Cookie', withSession(a.session))).body.id;
       const idB = (await h.http().get('/api/v1/auth/me').set('Cookie', withSession(b.session))).body.id;
-      await db.query(`UPDATE users SET github_token_enc = (SELECT github_token_enc FROM users WHERE id = $1) WHERE id = $2`, [idA, idB]);
-      const res = await h.http().get('/api/v1/github/repos').set('Cookie', withSession(b.session)).expect(401);
+      await db.query(
+        `UPDATE users SET github_token_enc = (SELECT github_token_enc FROM users WHERE id = $1) WHERE id = $2`,
+        [idA, idB],
+      );
+      const res = await h
+        .http()
+        .get('/api/v1/github/repos')
+        .set('Cookie', withSession(b.session))
+        .expect(401);
       expect(res.body.code).toBe('github_reauth_required');
-      expect((await db.query('SELECT reauth_required FROM users WHERE id = $1', [idB])).rows[0].reauth_required).toBe(true);
+      expect(
+        (await db.query('SELECT reauth_required FROM users WHERE id = $1', [idB])).rows[0].reauth_required,
+      ).toBe(true);
       // The victim's own row still works.
       await h.http().get('/api/v1/github/repos').set('Cookie', withSession(a.session)).expect(200);
     });
@@ -382,7 +499,11 @@ describe('sign-in through the gateway (fake gateway, real API and Postgres, GitH
     const more = [
       await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session)),
       await h.http().get('/api/v1/github/repos').set('Cookie', withSession(session)),
-      await h.http().post('/api/v1/repos/octocat/Hello-World/track').set('Cookie', withSession(session)).set(CSRF),
+      await h
+        .http()
+        .post('/api/v1/repos/octocat/Hello-World/track')
+        .set('Cookie', withSession(session))
+        .set(CSRF),
       await h.http().get('/api/v1/repos').set('Cookie', withSession(session)),
       await h.http().post('/api/v1/auth/logout').set('Cookie', withSession(session)).set(CSRF),
     ];

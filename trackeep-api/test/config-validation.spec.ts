@@ -10,7 +10,11 @@ const root = join(__dirname, '..', '..');
 function startApi(env: Record<string, string>) {
   return spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, 'trackeep-api/src/main.ts')], {
     cwd: root,
-    env: { PATH: process.env['PATH'] ?? '', SWC_NODE_PROJECT: join(root, 'trackeep-api/tsconfig.app.json'), ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      SWC_NODE_PROJECT: join(root, 'trackeep-api/tsconfig.app.json'),
+      ...env,
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -22,9 +26,19 @@ describe('API start-up configuration check', () => {
     expect(result.status).toBe(78);
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).toBe('trackeep-api: cannot start, the configuration is invalid:');
-    expect(lines).toContainEqual(expect.stringMatching(/^trackeep-api: PORT: expected an integer number.*; found "eighty"$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^trackeep-api: NODE_ENV: expected .*development, production, test; found "prod"$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^trackeep-api: DATABASE_URL: expected a postgres:\/\/ connection URL.*; found nothing \(unset\)$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^trackeep-api: PORT: expected an integer number.*; found "eighty"$/),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^trackeep-api: NODE_ENV: expected .*development, production, test; found "prod"$/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^trackeep-api: DATABASE_URL: expected a postgres:\/\/ connection URL.*; found nothing \(unset\)$/,
+      ),
+    );
     expect(result.stdout).not.toMatch(/listening/i);
   });
 
@@ -33,8 +47,17 @@ describe('API start-up configuration check', () => {
     expect(result.status).toBe(78);
     const stdout = result.stdout.trim().split('\n');
     expect(stdout).toHaveLength(1);
-    const entry = JSON.parse(stdout[0] as string) as { level: number; name: string; msg: string; problems: string[] };
-    expect(entry).toMatchObject({ level: 60, name: 'trackeep-api', msg: 'cannot start: the configuration is invalid' });
+    const entry = JSON.parse(stdout[0] as string) as {
+      level: number;
+      name: string;
+      msg: string;
+      problems: string[];
+    };
+    expect(entry).toMatchObject({
+      level: 60,
+      name: 'trackeep-api',
+      msg: 'cannot start: the configuration is invalid',
+    });
     expect(entry.problems).toContainEqual(expect.stringMatching(/^PORT: expected an integer number/));
     for (const line of result.stderr.trim().split('\n')) {
       expect(line).toMatch(/^trackeep-api: /);
@@ -50,26 +73,32 @@ describe('API start-up configuration check', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     try {
       const port = (blocker.address() as AddressInfo).port;
-      const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'trackeep-api/src/main.ts')], {
-          cwd: root,
-          env: {
-            PATH: process.env['PATH'] ?? '',
-            SWC_NODE_PROJECT: join(root, 'trackeep-api/tsconfig.app.json'),
-            TRACKEEP_MODE: 'demo',
-            DATABASE_URL: db.url,
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            SYNC_ENABLED: 'false',
-            WEBHOOK_WORKERS: '0',
-          },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
+      const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>(
+        (resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['-r', '@swc-node/register', join(root, 'trackeep-api/src/main.ts')],
+            {
+              cwd: root,
+              env: {
+                PATH: process.env['PATH'] ?? '',
+                SWC_NODE_PROJECT: join(root, 'trackeep-api/tsconfig.app.json'),
+                TRACKEEP_MODE: 'demo',
+                DATABASE_URL: db.url,
+                PORT: String(port),
+                HOST: '127.0.0.1',
+                SYNC_ENABLED: 'false',
+                WEBHOOK_WORKERS: '0',
+              },
+            },
+          );
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+          child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+          child.on('close', (status) => resolve({ status, stdout, stderr }));
+        },
+      );
       expect(result.status).toBe(1);
       const fatal = result.stdout
         .split('\n')
@@ -77,7 +106,9 @@ describe('API start-up configuration check', () => {
         .map((l) => JSON.parse(l) as { level: number; msg: string })
         .filter((entry) => entry.level === 60);
       expect(fatal).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^cannot start: \S/) })]);
-      const plain = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => l.trim() && !l.startsWith('{'));
+      const plain = `${result.stdout}\n${result.stderr}`
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('{'));
       expect(plain).toEqual([`trackeep-api: ${fatal[0]?.msg}`]);
       for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) {
         expect(line).not.toMatch(/^\s+at /);

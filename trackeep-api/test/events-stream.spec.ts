@@ -33,7 +33,10 @@ describe('GET /api/v1/events/stream (SSE)', () => {
   let bobsRepo: SeededRepo;
   const readers: SseReader[] = [];
   const open = async (userId: string, headers: Record<string, string> = {}, base = api) => {
-    const reader = await SseReader.open(`${base.url}${STREAM}`, { cookie: await sessionCookie(base.app, userId), ...headers });
+    const reader = await SseReader.open(`${base.url}${STREAM}`, {
+      cookie: await sessionCookie(base.app, userId),
+      ...headers,
+    });
     readers.push(reader);
     return reader;
   };
@@ -63,7 +66,11 @@ describe('GET /api/v1/events/stream (SSE)', () => {
   it('streams text/event-stream and sends heartbeats', async () => {
     const reader = await open(alice);
     expect(reader.status).toBe(200);
-    await waitFor('two heartbeats', async () => reader.comments.filter((c) => c === 'keep-alive').length >= 2, 5_000);
+    await waitFor(
+      'two heartbeats',
+      async () => reader.comments.filter((c) => c === 'keep-alive').length >= 2,
+      5_000,
+    );
     reader.close();
   });
 
@@ -81,7 +88,9 @@ describe('GET /api/v1/events/stream (SSE)', () => {
 
     // A push to bob's repo: bob sees it, alice never does.
     await postWebhook(api.url, { event: 'push', payload: pushPayload(bobsRepo, { commits: 1 }) });
-    await waitFor('bob to get his push', async () => bobStream.activity().some((a) => a.activity.repoId === bobsRepo.id));
+    await waitFor('bob to get his push', async () =>
+      bobStream.activity().some((a) => a.activity.repoId === bobsRepo.id),
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(aliceStream.activity().every((a) => a.activity.repoId === alicesRepo.id)).toBe(true);
     expect(bobStream.activity().every((a) => a.activity.repoId === bobsRepo.id)).toBe(true);
@@ -101,7 +110,9 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     await waitForInboxIdle(db);
 
     const again = await open(alice, { 'last-event-id': seen.id! });
-    const replayed = await waitFor('the two missed pushes', async () => (again.activity().length >= 2 ? again.activity() : null));
+    const replayed = await waitFor('the two missed pushes', async () =>
+      again.activity().length >= 2 ? again.activity() : null,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(again.activity().map((a) => a.activity.data)).toEqual([
       expect.objectContaining({ after: missed[0]!['after'] }),
@@ -115,8 +126,13 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     const reader = await SseReader.open(`${api.url}${STREAM}`, { cookie });
     readers.push(reader);
     const other = await open(alice); // another session of the same user stays open
-    await waitFor('both streams to be registered', async () => api.app.get(EventStreamService).openStreams >= 2);
-    const sessionId = (await db.one<{ id: string }>('SELECT id FROM sessions ORDER BY created_at DESC OFFSET 1 LIMIT 1')).id;
+    await waitFor(
+      'both streams to be registered',
+      async () => api.app.get(EventStreamService).openStreams >= 2,
+    );
+    const sessionId = (
+      await db.one<{ id: string }>('SELECT id FROM sessions ORDER BY created_at DESC OFFSET 1 LIMIT 1')
+    ).id;
     await db.rows('UPDATE sessions SET revoked_at = now() WHERE id = $1', [sessionId]);
     await api.app.get(EventStreamService).endStreamsOfEndedSessions();
     await waitFor('the revoked stream to end', async () => reader.ended, 5_000);
@@ -125,41 +141,90 @@ describe('GET /api/v1/events/stream (SSE)', () => {
   });
 
   it('rejects a Last-Event-ID that is not one it sent (400)', async () => {
-    const res = await httpRequest(`${api.url}${STREAM}`, { headers: { cookie: await sessionCookie(api.app, alice), 'last-event-id': "1; DROP TABLE users" } });
+    const res = await httpRequest(`${api.url}${STREAM}`, {
+      headers: { cookie: await sessionCookie(api.app, alice), 'last-event-id': '1; DROP TABLE users' },
+    });
     expect(res.status).toBe(400);
   });
 
   it('carries other live events published through the EventBus, small (inline NOTIFY) and large (outbox)', async () => {
     const reader = await open(alice);
     const bus = api.app.get(EventBus);
-    await bus.publish({ type: 'sync_progress', repoId: alicesRepo.id, repoFullName: alicesRepo.fullName, runId: 'r1', progress: 40, status: 'running' });
+    await bus.publish({
+      type: 'sync_progress',
+      repoId: alicesRepo.id,
+      repoFullName: alicesRepo.fullName,
+      runId: 'r1',
+      progress: 40,
+      status: 'running',
+    });
     const big = 'x'.repeat(20_000);
     await bus.publish({
       type: 'repo_changed',
       repoId: alicesRepo.id,
       repo: { id: alicesRepo.id, fullName: alicesRepo.fullName, description: big } as never,
     });
-    await bus.publish({ type: 'sync_progress', repoId: bobsRepo.id, repoFullName: bobsRepo.fullName, runId: 'r2', progress: 10, status: 'running' });
-    await waitFor('both events', async () => reader.messages.filter((m) => m.event !== 'activity').length >= 2);
+    await bus.publish({
+      type: 'sync_progress',
+      repoId: bobsRepo.id,
+      repoFullName: bobsRepo.fullName,
+      runId: 'r2',
+      progress: 10,
+      status: 'running',
+    });
+    await waitFor(
+      'both events',
+      async () => reader.messages.filter((m) => m.event !== 'activity').length >= 2,
+    );
     await new Promise((r) => setTimeout(r, 300));
     const events = reader.messages.filter((m) => m.event !== 'activity');
     expect(events.map((m) => m.event)).toEqual(['sync_progress', 'repo_changed']);
     expect(JSON.parse(events[0]!.data)).toMatchObject({ type: 'sync_progress', runId: 'r1', progress: 40 });
-    expect((JSON.parse(events[1]!.data) as { repo: { description: string } }).repo.description).toHaveLength(20_000);
+    expect((JSON.parse(events[1]!.data) as { repo: { description: string } }).repo.description).toHaveLength(
+      20_000,
+    );
   });
 
   it('sends repo_changed with the repository as each user sees it when a webhook changes its counters', async () => {
     const aliceStream = await open(alice);
     const bobStream = await open(bob);
     const at = new Date().toISOString();
-    const star = { action: 'created', starred_at: at, repository: { id: alicesRepo.githubId, full_name: alicesRepo.fullName, stargazers_count: 42, forks_count: 3, watchers_count: 42, open_issues_count: 5, updated_at: at }, sender: { login: 'hubot' } };
+    const star = {
+      action: 'created',
+      starred_at: at,
+      repository: {
+        id: alicesRepo.githubId,
+        full_name: alicesRepo.fullName,
+        stargazers_count: 42,
+        forks_count: 3,
+        watchers_count: 42,
+        open_issues_count: 5,
+        updated_at: at,
+      },
+      sender: { login: 'hubot' },
+    };
     // Two stars close together: one message per repository, with the latest counters.
     await postWebhook(api.url, { event: 'star', payload: star });
-    await postWebhook(api.url, { event: 'star', payload: { ...star, repository: { ...star.repository, stargazers_count: 43, watchers_count: 43 } } });
-    const changed = () => aliceStream.messages.filter((m) => m.event === 'repo_changed').map((m) => JSON.parse(m.data) as { type: string; repo: Record<string, unknown> });
-    await waitFor('alice to get repo_changed with 43 stars', async () => changed().some((e) => e.repo['stars'] === 43));
+    await postWebhook(api.url, {
+      event: 'star',
+      payload: { ...star, repository: { ...star.repository, stargazers_count: 43, watchers_count: 43 } },
+    });
+    const changed = () =>
+      aliceStream.messages
+        .filter((m) => m.event === 'repo_changed')
+        .map((m) => JSON.parse(m.data) as { type: string; repo: Record<string, unknown> });
+    await waitFor('alice to get repo_changed with 43 stars', async () =>
+      changed().some((e) => e.repo['stars'] === 43),
+    );
     const last = changed().at(-1)!;
-    expect(last.repo).toMatchObject({ id: alicesRepo.id, fullName: alicesRepo.fullName, stars: 43, forks: 3, openIssues: 5, trackedAt: expect.any(String) });
+    expect(last.repo).toMatchObject({
+      id: alicesRepo.id,
+      fullName: alicesRepo.fullName,
+      stars: 43,
+      forks: 3,
+      openIssues: 5,
+      trackedAt: expect.any(String),
+    });
     expect(last.repo['webhook']).toEqual(expect.objectContaining({ status: expect.any(String) }));
     expect(changed().length).toBeLessThanOrEqual(2);
     await new Promise((r) => setTimeout(r, 500));
@@ -178,7 +243,11 @@ describe('live events across replicas', () => {
     database = await createTestDatabase(API_TEMPLATE_DB);
     sim = await startGithubSim({ preset: 'small', seed: 7 });
     const port = await freePort();
-    const github = { GITHUB_WEB_URL: sim.url, GITHUB_API_URL: sim.apiUrl, PUBLIC_URL: `http://127.0.0.1:${port}` };
+    const github = {
+      GITHUB_WEB_URL: sim.url,
+      GITHUB_API_URL: sim.apiUrl,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    };
     // A receives GitHub's webhooks and processes them; B only serves browsers.
     a = await startApi(database.url, { ...github }, port);
     b = await startApi(database.url, { ...github, WEBHOOK_WORKERS: '0' });
@@ -193,37 +262,88 @@ describe('live events across replicas', () => {
   });
 
   it('a push in the GitHub simulator reaches an SSE client connected to the other replica', async () => {
-    const simRepo = [...sim.world.repos.values()].find((r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'octocat')!;
+    const simRepo = [...sim.world.repos.values()].find(
+      (r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'octocat',
+    )!;
     const fullName = sim.world.fullName(simRepo);
-    const octocat = await seedUser(db, a.app, { login: 'octocat', githubId: sim.world.user('octocat')!.id, token: sim.issueToken('octocat') });
-    const repo = await seedTrackedRepo(db, a.app, octocat, { githubId: simRepo.id, fullName, permission: 'admin' });
+    const octocat = await seedUser(db, a.app, {
+      login: 'octocat',
+      githubId: sim.world.user('octocat')!.id,
+      token: sim.issueToken('octocat'),
+    });
+    const repo = await seedTrackedRepo(db, a.app, octocat, {
+      githubId: simRepo.id,
+      fullName,
+      permission: 'admin',
+    });
 
     // Trackeep creates the hook on the repo (URL from PUBLIC_URL, per-repo secret) and checks it with a ping.
     await a.app.get(WebhookRegistrationService).register(repo.id, octocat);
-    await waitFor('the hook to be confirmed by a ping', async () => (await db.one<{ status: string }>('SELECT status FROM webhook_registrations WHERE repo_id = $1', [repo.id])).status === 'active');
-    const hooks = simRepo.hooks.map((h) => ({ url: h.config.url, events: h.events, contentType: h.config.content_type }));
-    expect(hooks).toEqual([{ url: `${a.url}/api/v1/webhooks/github`, events: expect.arrayContaining(['push', 'pull_request', 'star']), contentType: 'json' }]);
+    await waitFor(
+      'the hook to be confirmed by a ping',
+      async () =>
+        (
+          await db.one<{ status: string }>('SELECT status FROM webhook_registrations WHERE repo_id = $1', [
+            repo.id,
+          ])
+        ).status === 'active',
+    );
+    const hooks = simRepo.hooks.map((h) => ({
+      url: h.config.url,
+      events: h.events,
+      contentType: h.config.content_type,
+    }));
+    expect(hooks).toEqual([
+      {
+        url: `${a.url}/api/v1/webhooks/github`,
+        events: expect.arrayContaining(['push', 'pull_request', 'star']),
+        contentType: 'json',
+      },
+    ]);
 
     await b.app.get(EventBus).ready;
     const stream = await SseReader.open(`${b.url}${STREAM}`, { cookie: await sessionCookie(b.app, octocat) });
     const pushedAt = Date.now();
-    const res = await httpRequest(`${sim.url}/_sim/repos/${fullName}/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ commits: 2 }) });
+    const res = await httpRequest(`${sim.url}/_sim/repos/${fullName}/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ commits: 2 }),
+    });
     expect(res.status).toBe(200);
 
-    const [event] = await waitFor('the push on replica B', async () => {
-      const got = stream.activity().filter((x) => x.activity.type === 'push');
-      return got.length ? got : null;
-    }, 10_000);
+    const [event] = await waitFor(
+      'the push on replica B',
+      async () => {
+        const got = stream.activity().filter((x) => x.activity.type === 'push');
+        return got.length ? got : null;
+      },
+      10_000,
+    );
     stream.close();
-    expect(event!.activity).toMatchObject({ repoId: repo.id, title: expect.stringMatching(/^Pushed 2 commits to /) });
+    expect(event!.activity).toMatchObject({
+      repoId: repo.id,
+      title: expect.stringMatching(/^Pushed 2 commits to /),
+    });
     expect(stream.messages[0]!.receivedAt - pushedAt).toBeLessThan(5_000);
     // The delivery was signed with the hook's own secret and processed on A.
-    expect(await db.rows(`SELECT signed_with, status FROM webhook_deliveries WHERE event = 'push'`)).toEqual([{ signed_with: 'hook', status: 'processed' }]);
+    expect(await db.rows(`SELECT signed_with, status FROM webhook_deliveries WHERE event = 'push'`)).toEqual([
+      { signed_with: 'hook', status: 'processed' },
+    ]);
   });
 
   it('removes the hook when the last user stops tracking the repo, and keeps it while someone still tracks it', async () => {
-    const [row] = await db.rows<{ repo_id: string; hook_id: string }>(`SELECT repo_id, hook_id FROM webhook_registrations`);
-    const simRepo = sim.world.repos.get(Number((await db.one<{ github_id: string }>('SELECT github_id FROM repositories WHERE id = $1', [row!.repo_id])).github_id))!;
+    const [row] = await db.rows<{ repo_id: string; hook_id: string }>(
+      `SELECT repo_id, hook_id FROM webhook_registrations`,
+    );
+    const simRepo = sim.world.repos.get(
+      Number(
+        (
+          await db.one<{ github_id: string }>('SELECT github_id FROM repositories WHERE id = $1', [
+            row!.repo_id,
+          ])
+        ).github_id,
+      ),
+    )!;
     const registration = a.app.get(WebhookRegistrationService);
 
     const other = await seedUser(db, a.app, { login: 'hubot' });
@@ -235,16 +355,27 @@ describe('live events across replicas', () => {
     await db.rows(`DELETE FROM tracked_repos WHERE repo_id = $1`, [row!.repo_id]);
     await registration.unregister(row!.repo_id);
     expect(simRepo.hooks).toHaveLength(0);
-    expect(await db.one('SELECT status FROM webhook_registrations WHERE repo_id = $1', [row!.repo_id])).toEqual({ status: 'disabled' });
+    expect(
+      await db.one('SELECT status FROM webhook_registrations WHERE repo_id = $1', [row!.repo_id]),
+    ).toEqual({ status: 'disabled' });
   });
 
   it('without admin permission the repo is polled only, and its webhook health says so', async () => {
-    const simRepo = [...sim.world.repos.values()].find((r) => !r.deleted && sim.world.ownerLogin(r) !== 'octocat')!;
+    const simRepo = [...sim.world.repos.values()].find(
+      (r) => !r.deleted && sim.world.ownerLogin(r) !== 'octocat',
+    )!;
     const user = await seedUser(db, a.app, { login: 'monalisa', token: sim.issueToken('monalisa') });
-    const repo = await seedTrackedRepo(db, a.app, user, { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'pull' });
+    const repo = await seedTrackedRepo(db, a.app, user, {
+      githubId: simRepo.id,
+      fullName: sim.world.fullName(simRepo),
+      permission: 'pull',
+    });
     const registration = a.app.get(WebhookRegistrationService);
     await registration.register(repo.id, user);
     expect(simRepo.hooks).toHaveLength(0);
-    expect((await registration.health([repo.id])).get(repo.id)).toMatchObject({ status: 'not_admin', lastError: expect.stringMatching(/polled only/) });
+    expect((await registration.health([repo.id])).get(repo.id)).toMatchObject({
+      status: 'not_admin',
+      lastError: expect.stringMatching(/polled only/),
+    });
   });
 });

@@ -1,4 +1,3 @@
- 
 import { Client } from 'pg';
 import { UsersService } from '../src/auth/users.service';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
@@ -11,7 +10,9 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
 
   beforeAll(async () => {
     // octocat owns 120 repos and belongs to an org with 120 more: three pages of 100.
-    h = await startAuthHarness({ sim: { sizes: { reposPerOwner: 120, orgs: 1, commitsPerRepo: 5, pullsPerRepo: 1, issuesPerRepo: 0 } } });
+    h = await startAuthHarness({
+      sim: { sizes: { reposPerOwner: 120, orgs: 1, commitsPerRepo: 5, pullsPerRepo: 1, issuesPerRepo: 0 } },
+    });
     db = new Client({ connectionString: h.t.db.url });
     await db.connect();
     ({ session } = await h.signIn('octocat'));
@@ -32,12 +33,16 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
 
   it('returns every accessible repository across all pages, with the fields the dashboard shows', async () => {
     const octocat = h.sim.world.user('octocat')!;
-    const expected = [...h.sim.world.repos.values()].filter((r) => !r.deleted && h.sim.world.affiliationOf(r, octocat.id));
+    const expected = [...h.sim.world.repos.values()].filter(
+      (r) => !r.deleted && h.sim.world.affiliationOf(r, octocat.id),
+    );
     expect(expected.length).toBeGreaterThan(200);
 
     const res = await list().expect(200);
     expect(res.body).toHaveLength(expected.length);
-    expect(new Set(res.body.map((r: { githubId: number }) => r.githubId))).toEqual(new Set(expected.map((r) => r.id)));
+    expect(new Set(res.body.map((r: { githubId: number }) => r.githubId))).toEqual(
+      new Set(expected.map((r) => r.id)),
+    );
 
     const hello = res.body.find((r: { fullName: string }) => r.fullName === 'octocat/Hello-World');
     expect(hello).toEqual({
@@ -74,23 +79,37 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
 
     await h.sim.world.star({ owner: 'octocat', repo: 'Hello-World', login: 'hubot' });
     const changed = await list().expect(200);
-    const stars = (body: Array<{ fullName: string; stars: number }>) => body.find((r) => r.fullName === 'octocat/Hello-World')!.stars;
+    const stars = (body: Array<{ fullName: string; stars: number }>) =>
+      body.find((r) => r.fullName === 'octocat/Hello-World')!.stars;
     expect(stars(changed.body)).toBe(stars(again.body) + 1);
     expect(await coreRemaining()).toBe(before - 1); // only the page that changed was paid for
   });
 
   it('marks the repositories the user tracks', async () => {
-    await h.http().post('/api/v1/repos/octocat/Hello-World/track').set('Cookie', withSession(session)).set(CSRF).expect(201);
+    await h
+      .http()
+      .post('/api/v1/repos/octocat/Hello-World/track')
+      .set('Cookie', withSession(session))
+      .set(CSRF)
+      .expect(201);
     const res = await list().expect(200);
-    const tracked = res.body.filter((r: { tracked: boolean }) => r.tracked).map((r: { fullName: string }) => r.fullName);
+    const tracked = res.body
+      .filter((r: { tracked: boolean }) => r.tracked)
+      .map((r: { fullName: string }) => r.fullName);
     expect(tracked).toEqual(['octocat/Hello-World']);
   });
 
   it('keeps ETags per user: another user never gets this user’s cached list', async () => {
     const other = await h.signIn('hubot');
-    const res = await h.http().get('/api/v1/github/repos').set('Cookie', withSession(other.session)).expect(200);
+    const res = await h
+      .http()
+      .get('/api/v1/github/repos')
+      .set('Cookie', withSession(other.session))
+      .expect(200);
     const hubot = h.sim.world.user('hubot')!;
-    const expected = [...h.sim.world.repos.values()].filter((r) => !r.deleted && h.sim.world.affiliationOf(r, hubot.id));
+    const expected = [...h.sim.world.repos.values()].filter(
+      (r) => !r.deleted && h.sim.world.affiliationOf(r, hubot.id),
+    );
     expect(res.body).toHaveLength(expected.length);
   });
 
@@ -111,8 +130,15 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     const token = await h.t.app.get(UsersService).githubToken(userId);
     h.sim.world.revokeToken(token!);
     const res = await list().expect(401);
-    expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.any(String), code: 'github_reauth_required' });
-    expect((await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required).toBe(true);
+    expect(res.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: expect.any(String),
+      code: 'github_reauth_required',
+    });
+    expect(
+      (await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required,
+    ).toBe(true);
 
     // The session itself still works, and no further request reaches GitHub while flagged.
     await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(200);
@@ -122,13 +148,18 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
 
     ({ session } = await h.signIn('octocat'));
     await list().expect(200);
-    expect((await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required).toBe(false);
+    expect(
+      (await db.query('SELECT reauth_required FROM users WHERE id = $1', [userId])).rows[0].reauth_required,
+    ).toBe(false);
   });
 
   it('counts the GitHub requests it makes in /metrics', async () => {
     const metricValue = async () => {
       const text = await (await h.http().get('/metrics')).text;
-      return [...text.matchAll(/^trackeep_github_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      return [...text.matchAll(/^trackeep_github_requests_total\{[^}]*\} (\d+)/gm)].reduce(
+        (sum, m) => sum + Number(m[1]),
+        0,
+      );
     };
     await db.query('DELETE FROM github_etags');
     const before = await metricValue();

@@ -18,7 +18,11 @@ describe('health endpoints', () => {
   it('GET /readyz is ready with the database reachable and all migrations applied', async () => {
     const res = await request(t.app.getHttpServer()).get('/readyz').expect(200);
     expect(res.body.status).toBe('ok');
-    expect(res.body.info).toMatchObject({ database: { status: 'up' }, migrations: { status: 'up' }, jobQueue: { status: 'up' } });
+    expect(res.body.info).toMatchObject({
+      database: { status: 'up' },
+      migrations: { status: 'up' },
+      jobQueue: { status: 'up' },
+    });
   });
 
   it('GET /readyz answers 503 when a migration is missing', async () => {
@@ -30,7 +34,10 @@ describe('health endpoints', () => {
       const res = await request(t.app.getHttpServer()).get('/readyz').expect(503);
       expect(res.body.error).toMatchObject({ migrations: { status: 'down', message: 'pending migrations' } });
     } finally {
-      await client.query('INSERT INTO migrations (timestamp, name) VALUES ($1, $2)', [Number(rows[0].name.match(/\d+$/)[0]), rows[0].name]);
+      await client.query('INSERT INTO migrations (timestamp, name) VALUES ($1, $2)', [
+        Number(rows[0].name.match(/\d+$/)[0]),
+        rows[0].name,
+      ]);
       await client.end();
     }
   });

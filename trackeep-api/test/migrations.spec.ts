@@ -33,7 +33,9 @@ describe('API migrations', () => {
   it('apply on an empty database, then revert one by one back to nothing', async () => {
     const applied = await ds.runMigrations({ transaction: 'each' });
     expect(applied).toHaveLength(MIGRATIONS.length);
-    expect(await tables(ds)).toEqual(expect.arrayContaining(['repositories', 'commits', 'pull_requests', 'activity_events']));
+    expect(await tables(ds)).toEqual(
+      expect.arrayContaining(['repositories', 'commits', 'pull_requests', 'activity_events']),
+    );
     expect(await ds.showMigrations()).toBe(false);
 
     for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });

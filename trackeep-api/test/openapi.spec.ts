@@ -1,4 +1,3 @@
- 
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -19,7 +18,13 @@ const PRODUCTION = {
 
 describe('OpenAPI document', () => {
   let t: TestApp;
-  let doc: { paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>>; components: { schemas: Record<string, unknown> } };
+  let doc: {
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>
+    >;
+    components: { schemas: Record<string, unknown> };
+  };
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -51,8 +56,19 @@ describe('OpenAPI document', () => {
 
   it('documents query filters and the response and error schemas from the contracts', () => {
     const names = doc.paths['/api/v1/repos/{owner}/{repo}/commits']!['get']!.parameters!.map((p) => p.name);
-    expect(names).toEqual(expect.arrayContaining(['owner', 'repo', 'branch', 'author', 'since', 'until', 'q', 'limit', 'cursor']));
-    for (const schema of ['MeDto', 'GithubRepoDto', 'TrackedRepoDto', 'CommitPageDto', 'PullRequestPageDto', 'BranchPageDto', 'StatsPointDto', 'ApiErrorDto']) {
+    expect(names).toEqual(
+      expect.arrayContaining(['owner', 'repo', 'branch', 'author', 'since', 'until', 'q', 'limit', 'cursor']),
+    );
+    for (const schema of [
+      'MeDto',
+      'GithubRepoDto',
+      'TrackedRepoDto',
+      'CommitPageDto',
+      'PullRequestPageDto',
+      'BranchPageDto',
+      'StatsPointDto',
+      'ApiErrorDto',
+    ]) {
       expect(doc.components.schemas).toHaveProperty(schema);
     }
   });
@@ -78,7 +94,9 @@ describe('OpenAPI document in production mode', () => {
     const t = await createTestApp({ ...PRODUCTION, API_DOCS: 'true' });
     try {
       await request(t.app.getHttpServer()).get('/api/docs.json').expect(200);
-      expect((await request(t.app.getHttpServer()).get('/api/docs').redirects(1).expect(200)).text).toMatch(/swagger/i);
+      expect((await request(t.app.getHttpServer()).get('/api/docs').redirects(1).expect(200)).text).toMatch(
+        /swagger/i,
+      );
     } finally {
       await t.close();
     }

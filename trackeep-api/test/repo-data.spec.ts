@@ -1,7 +1,12 @@
- 
 import { Client } from 'pg';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
-import { seedBranches, seedCommits, seedPulls, seedSnapshots, type SeedCommit } from './support/seed-repo-data';
+import {
+  seedBranches,
+  seedCommits,
+  seedPulls,
+  seedSnapshots,
+  type SeedCommit,
+} from './support/seed-repo-data';
 
 describe('repository data endpoints (served from the shared tables)', () => {
   let h: AuthHarness;
@@ -27,13 +32,40 @@ describe('repository data endpoints (served from the shared tables)', () => {
     db = new Client({ connectionString: h.t.db.url });
     await db.connect();
     ({ session } = await h.signIn('octocat'));
-    repoId = (await h.http().post(`${base}/track`).set('Cookie', withSession(session)).set(CSRF).expect(201)).body.id;
+    repoId = (await h.http().post(`${base}/track`).set('Cookie', withSession(session)).set(CSRF).expect(201))
+      .body.id;
     await seedCommits(db, repoId, commits);
     await seedPulls(db, repoId, [
-      { number: 1, state: 'merged', author: 'octocat', createdAt: '2024-01-01T00:00:00Z', updatedAt: '2024-01-03T00:00:00Z', mergedAt: '2024-01-02T00:00:00Z', reviewCount: 2 },
-      { number: 2, state: 'open', author: 'hubot', createdAt: '2024-01-05T00:00:00Z', updatedAt: '2024-01-06T00:00:00Z' },
-      { number: 3, state: 'closed', author: 'hubot', createdAt: '2024-01-04T00:00:00Z', updatedAt: '2024-01-07T00:00:00Z' },
-      { number: 4, state: 'open', author: 'octocat', createdAt: '2024-01-02T00:00:00Z', updatedAt: '2024-01-06T00:00:00Z' },
+      {
+        number: 1,
+        state: 'merged',
+        author: 'octocat',
+        createdAt: '2024-01-01T00:00:00Z',
+        updatedAt: '2024-01-03T00:00:00Z',
+        mergedAt: '2024-01-02T00:00:00Z',
+        reviewCount: 2,
+      },
+      {
+        number: 2,
+        state: 'open',
+        author: 'hubot',
+        createdAt: '2024-01-05T00:00:00Z',
+        updatedAt: '2024-01-06T00:00:00Z',
+      },
+      {
+        number: 3,
+        state: 'closed',
+        author: 'hubot',
+        createdAt: '2024-01-04T00:00:00Z',
+        updatedAt: '2024-01-07T00:00:00Z',
+      },
+      {
+        number: 4,
+        state: 'open',
+        author: 'octocat',
+        createdAt: '2024-01-02T00:00:00Z',
+        updatedAt: '2024-01-06T00:00:00Z',
+      },
     ]);
     await seedBranches(db, repoId, ['main', 'dev', 'feature/a', 'feature/b', 'Zeta']);
     const day = 86_400_000;
@@ -52,7 +84,9 @@ describe('repository data endpoints (served from the shared tables)', () => {
     const items: Array<Record<string, unknown>> = [];
     let cursor: string | null = null;
     for (let i = 0; i < 50; i++) {
-      const body: { items: Array<Record<string, unknown>>; nextCursor: string | null } = (await get(path, cursor ? { ...query, cursor } : query).expect(200)).body;
+      const body: { items: Array<Record<string, unknown>>; nextCursor: string | null } = (
+        await get(path, cursor ? { ...query, cursor } : query).expect(200)
+      ).body;
       items.push(...body.items);
       cursor = body.nextCursor;
       if (!cursor) break;
@@ -67,8 +101,18 @@ describe('repository data endpoints (served from the shared tables)', () => {
       expect(first.body.items[0]).toEqual({
         sha: 'c24',
         message: 'chore: tidy 24',
-        author: { name: 'Octocat', email: 'octo@example.com', login: 'Octocat', date: '2024-03-24T08:00:00.000Z' },
-        committer: { name: 'Octocat', email: 'octo@example.com', login: 'Octocat', date: '2024-03-24T08:00:00.000Z' },
+        author: {
+          name: 'Octocat',
+          email: 'octo@example.com',
+          login: 'Octocat',
+          date: '2024-03-24T08:00:00.000Z',
+        },
+        committer: {
+          name: 'Octocat',
+          email: 'octo@example.com',
+          login: 'Octocat',
+          date: '2024-03-24T08:00:00.000Z',
+        },
         additions: 1,
         deletions: 2,
         changedFiles: 3,
@@ -81,13 +125,29 @@ describe('repository data endpoints (served from the shared tables)', () => {
 
     it('filters by branch, author (login or e-mail, any case), time range and message text', async () => {
       const dev = await allPages('/commits', { branch: 'dev', limit: 100 });
-      expect(dev.map((c) => c.sha).sort()).toEqual(commits.filter((c) => c.branches!.includes('dev')).map((c) => c.sha).sort());
+      expect(dev.map((c) => c.sha).sort()).toEqual(
+        commits
+          .filter((c) => c.branches!.includes('dev'))
+          .map((c) => c.sha)
+          .sort(),
+      );
       const byLogin = await allPages('/commits', { author: 'octocat' });
       const byEmail = await allPages('/commits', { author: 'OCTO@example.com' });
       expect(byLogin).toHaveLength(13);
       expect(byEmail.map((c) => c.sha)).toEqual(byLogin.map((c) => c.sha));
       const march10to20 = await allPages('/commits', { since: '2024-03-10', until: '2024-03-20T00:00:00Z' });
-      expect(march10to20.map((c) => c.sha)).toEqual(['c19', 'c18', 'c17', 'c16', 'c15', 'c14', 'c13', 'c12', 'c11', 'c10']);
+      expect(march10to20.map((c) => c.sha)).toEqual([
+        'c19',
+        'c18',
+        'c17',
+        'c16',
+        'c15',
+        'c14',
+        'c13',
+        'c12',
+        'c11',
+        'c10',
+      ]);
       const feat = await allPages('/commits', { q: 'FEAT:' });
       expect(feat.map((c) => c.sha)).toEqual(['c20', 'c15', 'c10', 'c05', 'c00']);
     });
@@ -111,7 +171,13 @@ describe('repository data endpoints (served from the shared tables)', () => {
       const res = await get('/pulls').expect(200);
       expect(res.body.items.map((p: { number: number }) => p.number)).toEqual([3, 4, 2, 1]);
       const merged = res.body.items.find((p: { number: number }) => p.number === 1);
-      expect(merged).toMatchObject({ state: 'merged', reviewCount: 2, mergedAt: '2024-01-02T00:00:00.000Z', cycleTimeSeconds: 86400, labels: ['bug'] });
+      expect(merged).toMatchObject({
+        state: 'merged',
+        reviewCount: 2,
+        mergedAt: '2024-01-02T00:00:00.000Z',
+        cycleTimeSeconds: 86400,
+        labels: ['bug'],
+      });
       expect(res.body.items.find((p: { number: number }) => p.number === 2).cycleTimeSeconds).toBeNull();
     });
 
@@ -120,8 +186,12 @@ describe('repository data endpoints (served from the shared tables)', () => {
       expect((await allPages('/pulls', { state: 'closed' })).map((p) => p['number'])).toEqual([3]);
       expect((await allPages('/pulls', { state: 'merged' })).map((p) => p['number'])).toEqual([1]);
       expect((await allPages('/pulls', { author: 'HUBOT' })).map((p) => p['number'])).toEqual([3, 2]);
-      expect((await allPages('/pulls', { sort: 'created', direction: 'asc', limit: 1 })).map((p) => p['number'])).toEqual([1, 4, 3, 2]);
-      expect((await allPages('/pulls', { sort: 'created', limit: 3 })).map((p) => p['number'])).toEqual([2, 3, 4, 1]);
+      expect(
+        (await allPages('/pulls', { sort: 'created', direction: 'asc', limit: 1 })).map((p) => p['number']),
+      ).toEqual([1, 4, 3, 2]);
+      expect((await allPages('/pulls', { sort: 'created', limit: 3 })).map((p) => p['number'])).toEqual([
+        2, 3, 4, 1,
+      ]);
     });
 
     it('refuses a cursor from another sort order', async () => {
@@ -135,13 +205,26 @@ describe('repository data endpoints (served from the shared tables)', () => {
     it('pages branches by name with head, protection and ahead/behind', async () => {
       const all = await allPages('/branches', { limit: 2 });
       expect(all.map((b) => b['name'])).toEqual(['Zeta', 'dev', 'feature/a', 'feature/b', 'main']);
-      expect(all.find((b) => b['name'] === 'main')).toEqual({ name: 'main', headSha: 'sha-main', protected: true, lastCommitAt: expect.any(String), aheadBy: 1, behindBy: 2 });
+      expect(all.find((b) => b['name'] === 'main')).toEqual({
+        name: 'main',
+        headSha: 'sha-main',
+        protected: true,
+        lastCommitAt: expect.any(String),
+        aheadBy: 1,
+        behindBy: 2,
+      });
     });
 
     it('returns the last 90 days of stats oldest first by default, or the requested range', async () => {
       const res = await get('/stats/history').expect(200);
       expect(res.body.map((p: { stars: number }) => p.stars)).toEqual([5, 8]);
-      expect(res.body[0]).toEqual({ capturedAt: expect.any(String), stars: 5, forks: 1, watchers: 2, openIssues: 3 });
+      expect(res.body[0]).toEqual({
+        capturedAt: expect.any(String),
+        stars: 5,
+        forks: 1,
+        watchers: 2,
+        openIssues: 3,
+      });
       const all = await get('/stats/history', { since: '2000-01-01' }).expect(200);
       expect(all.body.map((p: { stars: number }) => p.stars)).toEqual([1, 5, 8]);
     });
@@ -151,20 +234,34 @@ describe('repository data endpoints (served from the shared tables)', () => {
     /** Monday 00:00 UTC of the week of `iso`, as YYYY-MM-DD. */
     const monday = (iso: string) => {
       const d = new Date(iso);
-      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))).toISOString().slice(0, 10);
+      return new Date(
+        Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7)),
+      )
+        .toISOString()
+        .slice(0, 10);
     };
 
     it('counts commits and line changes per week, oldest first, with empty weeks as zero', async () => {
       const res = await get('/commits/weekly', { weeks: 156 }).expect(200);
-      const weeks = res.body as Array<{ week: string; commits: number; additions: number; deletions: number }>;
+      const weeks = res.body as Array<{
+        week: string;
+        commits: number;
+        additions: number;
+        deletions: number;
+      }>;
       expect(weeks).toHaveLength(156);
       expect(weeks.at(-1)!.week).toBe(monday(new Date().toISOString()));
       expect(weeks.map((w) => w.week)).toEqual([...weeks.map((w) => w.week)].sort());
       const expected = new Map<string, number>();
-      for (const c of commits) expected.set(monday(c.committedAt), (expected.get(monday(c.committedAt)) ?? 0) + 1);
+      for (const c of commits)
+        expected.set(monday(c.committedAt), (expected.get(monday(c.committedAt)) ?? 0) + 1);
       const counted = new Map(weeks.filter((w) => w.commits > 0).map((w) => [w.week, w.commits]));
       expect(counted).toEqual(expected);
-      for (const w of weeks) expect({ additions: w.additions, deletions: w.deletions }).toEqual({ additions: w.commits, deletions: 2 * w.commits });
+      for (const w of weeks)
+        expect({ additions: w.additions, deletions: w.deletions }).toEqual({
+          additions: w.commits,
+          deletions: 2 * w.commits,
+        });
     });
 
     it('defaults to the last 12 weeks', async () => {
@@ -176,7 +273,9 @@ describe('repository data endpoints (served from the shared tables)', () => {
   describe('GET .../pulls/cycle-time', () => {
     const HOUR = 3600;
     const WEEK_MS = 7 * 86_400_000;
-    const thisMonday = Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) - ((new Date().getUTCDay() + 6) % 7) * 86_400_000;
+    const thisMonday =
+      Date.parse(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`) -
+      ((new Date().getUTCDay() + 6) % 7) * 86_400_000;
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     /** A pull request merged `weeksAgo` weeks back (Monday 06:00 UTC + `n` minutes), open `hours` before that. */
     const mergedPull = (number: number, weeksAgo: number, hours: number) => {
@@ -199,8 +298,20 @@ describe('repository data endpoints (served from the shared tables)', () => {
         mergedPull(103, 0, 4),
         mergedPull(104, 2, 30),
         mergedPull(105, 20, 1),
-        { number: 106, state: 'open', author: 'hubot', createdAt: new Date(thisMonday).toISOString(), updatedAt: new Date(thisMonday).toISOString() },
-        { number: 107, state: 'closed', author: 'hubot', createdAt: new Date(thisMonday - WEEK_MS).toISOString(), updatedAt: new Date(thisMonday).toISOString() },
+        {
+          number: 106,
+          state: 'open',
+          author: 'hubot',
+          createdAt: new Date(thisMonday).toISOString(),
+          updatedAt: new Date(thisMonday).toISOString(),
+        },
+        {
+          number: 107,
+          state: 'closed',
+          author: 'hubot',
+          createdAt: new Date(thisMonday - WEEK_MS).toISOString(),
+          updatedAt: new Date(thisMonday).toISOString(),
+        },
       ]);
     });
     afterAll(async () => {
@@ -209,29 +320,54 @@ describe('repository data endpoints (served from the shared tables)', () => {
 
     it('gives the median open→merge time per week of merge, oldest first, and over all the weeks', async () => {
       const res = await get('/pulls/cycle-time').expect(200);
-      const body = res.body as { weeks: Array<{ week: string; merged: number; medianSeconds: number | null }>; merged: number; medianSeconds: number | null };
+      const body = res.body as {
+        weeks: Array<{ week: string; merged: number; medianSeconds: number | null }>;
+        merged: number;
+        medianSeconds: number | null;
+      };
       expect(body.weeks).toHaveLength(12);
       expect(body.weeks.at(-1)).toEqual({ week: day(thisMonday), merged: 3, medianSeconds: 4 * HOUR });
-      expect(body.weeks.at(-3)).toEqual({ week: day(thisMonday - 2 * WEEK_MS), merged: 1, medianSeconds: 30 * HOUR });
+      expect(body.weeks.at(-3)).toEqual({
+        week: day(thisMonday - 2 * WEEK_MS),
+        merged: 1,
+        medianSeconds: 30 * HOUR,
+      });
       expect(body.weeks.filter((w) => w.merged > 0)).toHaveLength(2);
       expect(body.weeks.filter((w) => w.merged === 0).every((w) => w.medianSeconds === null)).toBe(true);
       // Over all merges (2, 4, 10, 30 h), not a median of the weekly medians (4, 30 h).
-      expect({ merged: body.merged, medianSeconds: body.medianSeconds }).toEqual({ merged: 4, medianSeconds: 7 * HOUR });
+      expect({ merged: body.merged, medianSeconds: body.medianSeconds }).toEqual({
+        merged: 4,
+        medianSeconds: 7 * HOUR,
+      });
     });
 
     it('reaches further back with ?weeks=', async () => {
       const res = await get('/pulls/cycle-time', { weeks: 26 }).expect(200);
       expect(res.body.weeks).toHaveLength(26);
-      expect(res.body.weeks[26 - 21]).toEqual({ week: day(thisMonday - 20 * WEEK_MS), merged: 1, medianSeconds: 1 * HOUR });
-      expect({ merged: res.body.merged, medianSeconds: res.body.medianSeconds }).toEqual({ merged: 5, medianSeconds: 4 * HOUR });
+      expect(res.body.weeks[26 - 21]).toEqual({
+        week: day(thisMonday - 20 * WEEK_MS),
+        merged: 1,
+        medianSeconds: 1 * HOUR,
+      });
+      expect({ merged: res.body.merged, medianSeconds: res.body.medianSeconds }).toEqual({
+        merged: 5,
+        medianSeconds: 4 * HOUR,
+      });
     });
 
     it('answers empty weeks and a null median when nothing was merged', async () => {
       const res = await get('/pulls/cycle-time', { weeks: 1 }).expect(200);
       expect(res.body.merged).toBe(3);
-      await db.query(`UPDATE pull_requests SET merged_at = NULL, state = 'closed' WHERE repo_id = $1 AND number IN (101, 102, 103)`, [repoId]);
+      await db.query(
+        `UPDATE pull_requests SET merged_at = NULL, state = 'closed' WHERE repo_id = $1 AND number IN (101, 102, 103)`,
+        [repoId],
+      );
       const none = await get('/pulls/cycle-time', { weeks: 1 }).expect(200);
-      expect(none.body).toEqual({ weeks: [{ week: day(thisMonday), merged: 0, medianSeconds: null }], merged: 0, medianSeconds: null });
+      expect(none.body).toEqual({
+        weeks: [{ week: day(thisMonday), merged: 0, medianSeconds: null }],
+        merged: 0,
+        medianSeconds: null,
+      });
     });
   });
 
@@ -266,7 +402,11 @@ describe('repository data endpoints (served from the shared tables)', () => {
     });
 
     it('rejects a repeated scalar parameter (array smuggling)', async () => {
-      const res = await h.http().get(`${base}/commits?author=a&author=b`).set('Cookie', withSession(session)).expect(400);
+      const res = await h
+        .http()
+        .get(`${base}/commits?author=a&author=b`)
+        .set('Cookie', withSession(session))
+        .expect(400);
       expect(JSON.stringify(res.body.message)).toContain('author');
     });
 

@@ -1,8 +1,13 @@
- 
 import { Client } from 'pg';
 import { RepoAccessService } from '../src/repos/repo-access.service';
 import { RepoTrackingEvents } from '../src/repos/repo-tracking.events';
-import { CSRF, makeOctocatRepoPrivate, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import {
+  CSRF,
+  makeOctocatRepoPrivate,
+  startAuthHarness,
+  withSession,
+  type AuthHarness,
+} from './support/auth-harness';
 import { seedBranches, seedCommits, seedPulls, seedSnapshots } from './support/seed-repo-data';
 
 describe('tracked repositories and access control (GitHub simulator)', () => {
@@ -52,26 +57,46 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
       });
       // Filled by the sync and webhook modules through RepoStatusRegistry; present from the first answer.
       expect(res.body).toHaveProperty('lastSyncAt');
-      expect([null, 'queued', 'running', 'succeeded', 'failed', 'partial']).toContain(res.body.lastSyncStatus);
-      expect(['active', 'failing', 'not_admin', 'not_registered', 'disabled']).toContain(res.body.webhook.status);
+      expect([null, 'queued', 'running', 'succeeded', 'failed', 'partial']).toContain(
+        res.body.lastSyncStatus,
+      );
+      expect(['active', 'failing', 'not_admin', 'not_registered', 'disabled']).toContain(
+        res.body.webhook.status,
+      );
       expect(res.body.trackedAt).toMatch(/^\d{4}-/);
-      const access = await db.query('SELECT permission FROM repo_access WHERE user_id = $1 AND repo_id = $2', [aliceId, res.body.id]);
+      const access = await db.query(
+        'SELECT permission FROM repo_access WHERE user_id = $1 AND repo_id = $2',
+        [aliceId, res.body.id],
+      );
       expect(access.rows).toEqual([{ permission: 'admin' }]);
       await as(alice).post('/repos/octocat/Hello-World/track').expect(200); // idempotent
-      expect(tracked.filter((e) => e.fullName === 'octocat/Hello-World' && e.userId === aliceId)).toHaveLength(1);
+      expect(
+        tracked.filter((e) => e.fullName === 'octocat/Hello-World' && e.userId === aliceId),
+      ).toHaveLength(1);
     });
 
     it('answers 404 repo_not_found for a repository GitHub does not know', async () => {
       const res = await as(alice).post('/repos/octocat/does-not-exist/track').expect(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.any(String), code: 'repo_not_found' });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: expect.any(String),
+        code: 'repo_not_found',
+      });
     });
 
     it('shares one copy of a repository between users who track it', async () => {
       const a = await as(alice).post('/repos/octocat/Hello-World/track');
       const b = await as(bob).post('/repos/octocat/Hello-World/track').expect(201);
       expect(b.body.id).toBe(a.body.id);
-      expect((await db.query(`SELECT count(*) FROM repositories WHERE full_name = 'octocat/Hello-World'`)).rows[0].count).toBe('1');
-      const access = await db.query('SELECT permission FROM repo_access a JOIN users u ON u.id = a.user_id WHERE a.repo_id = $1 ORDER BY u.login', [a.body.id]);
+      expect(
+        (await db.query(`SELECT count(*) FROM repositories WHERE full_name = 'octocat/Hello-World'`)).rows[0]
+          .count,
+      ).toBe('1');
+      const access = await db.query(
+        'SELECT permission FROM repo_access a JOIN users u ON u.id = a.user_id WHERE a.repo_id = $1 ORDER BY u.login',
+        [a.body.id],
+      );
       const w = h.sim.world;
       const hubotOnGithub = w.permissionOf(w.repo('octocat', 'Hello-World')!, w.user('hubot')!.id);
       expect(access.rows.map((r) => r.permission)).toEqual([hubotOnGithub, 'admin']); // hubot, octocat
@@ -95,9 +120,17 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
     });
 
     it('requires the CSRF header to track or untrack', async () => {
-      const res = await h.http().post('/api/v1/repos/octocat/Hello-World/track').set('Cookie', withSession(alice)).expect(403);
+      const res = await h
+        .http()
+        .post('/api/v1/repos/octocat/Hello-World/track')
+        .set('Cookie', withSession(alice))
+        .expect(403);
       expect(res.body.code).toBe('csrf_rejected');
-      await h.http().delete('/api/v1/repos/octocat/Hello-World/track').set('Cookie', withSession(alice)).expect(403);
+      await h
+        .http()
+        .delete('/api/v1/repos/octocat/Hello-World/track')
+        .set('Cookie', withSession(alice))
+        .expect(403);
     });
   });
 
@@ -112,9 +145,22 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
       await seedCommits(
         db,
         privateId,
-        Array.from({ length: 5 }, (_, i) => ({ sha: `p${i}`, message: `secret ${i}`, authorLogin: 'octocat', committedAt: `2024-01-0${i + 1}T00:00:00Z` })),
+        Array.from({ length: 5 }, (_, i) => ({
+          sha: `p${i}`,
+          message: `secret ${i}`,
+          authorLogin: 'octocat',
+          committedAt: `2024-01-0${i + 1}T00:00:00Z`,
+        })),
       );
-      await seedPulls(db, privateId, [{ number: 1, state: 'open', author: 'octocat', createdAt: '2024-01-01T00:00:00Z', updatedAt: '2024-01-02T00:00:00Z' }]);
+      await seedPulls(db, privateId, [
+        {
+          number: 1,
+          state: 'open',
+          author: 'octocat',
+          createdAt: '2024-01-01T00:00:00Z',
+          updatedAt: '2024-01-02T00:00:00Z',
+        },
+      ]);
       await seedBranches(db, privateId, ['main']);
       await seedSnapshots(db, privateId, [{ capturedAt: new Date().toISOString(), stars: 3 }]);
       const page = await as(alice).get(`/repos/octocat/${privateName}/commits?limit=2`).expect(200);
@@ -125,10 +171,21 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
     it('cannot track it (GitHub answers 404 to Bob, so does Trackeep)', async () => {
       const res = await as(bob).post(`/repos/octocat/${privateName}/track`).expect(404);
       expect(res.body.code).toBe('repo_not_found');
-      expect((await db.query('SELECT count(*) FROM tracked_repos WHERE repo_id = $1', [privateId])).rows[0].count).toBe('1');
+      expect(
+        (await db.query('SELECT count(*) FROM tracked_repos WHERE repo_id = $1', [privateId])).rows[0].count,
+      ).toBe('1');
     });
 
-    it.each(['', '/commits', '/pulls', '/branches', '/stats/history', '/commits?author=octocat', '/commits?q=secret', '/pulls?state=open'])(
+    it.each([
+      '',
+      '/commits',
+      '/pulls',
+      '/branches',
+      '/stats/history',
+      '/commits?author=octocat',
+      '/commits?q=secret',
+      '/pulls?state=open',
+    ])(
       'gets 404 repo_not_found for /repos/octocat/<private>%s, exactly as for a repo that does not exist',
       async (suffix) => {
         const res = await as(bob).get(`/repos/octocat/${privateName}${suffix}`).expect(404);
@@ -141,7 +198,9 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
 
     it('cannot read it with case or encoding variations of the name', async () => {
       await as(bob).get(`/repos/OctoCat/${privateName.toUpperCase()}/commits`).expect(404);
-      await as(bob).get(`/repos/octocat/${encodeURIComponent(privateName)}/commits`).expect(404);
+      await as(bob)
+        .get(`/repos/octocat/${encodeURIComponent(privateName)}/commits`)
+        .expect(404);
     });
 
     it("cannot reach it with Alice's pagination cursor", async () => {
@@ -165,10 +224,18 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
     });
 
     it('filters are plain data: SQL in them finds nothing and breaks nothing', async () => {
-      const count = async () => (await db.query('SELECT count(*) FROM commits WHERE repo_id = $1', [privateId])).rows[0].count;
+      const count = async () =>
+        (await db.query('SELECT count(*) FROM commits WHERE repo_id = $1', [privateId])).rows[0].count;
       const before = await count();
-      for (const attack of ["' OR '1'='1", "x'); DROP TABLE commits; --", `%' OR repo_id = '${privateId}' --`]) {
-        const res = await as(bob).get('/repos/octocat/Hello-World/commits').query({ author: attack, q: attack, branch: attack }).expect(200);
+      for (const attack of [
+        "' OR '1'='1",
+        "x'); DROP TABLE commits; --",
+        `%' OR repo_id = '${privateId}' --`,
+      ]) {
+        const res = await as(bob)
+          .get('/repos/octocat/Hello-World/commits')
+          .query({ author: attack, q: attack, branch: attack })
+          .expect(200);
         expect(res.body).toEqual({ items: [], nextCursor: null });
       }
       expect(await count()).toBe(before);
@@ -178,14 +245,21 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
       const access = h.t.app.get(RepoAccessService);
       await access.revokeAccess(aliceId, privateId);
       await as(alice).get(`/repos/octocat/${privateName}/commits`).expect(404);
-      expect((await as(alice).get('/repos').expect(200)).body.map((r: { id: string }) => r.id)).not.toContain(privateId);
+      expect((await as(alice).get('/repos').expect(200)).body.map((r: { id: string }) => r.id)).not.toContain(
+        privateId,
+      );
       expect(await access.readableRepoIds(aliceId)).not.toContain(privateId);
       await access.recordAccess(aliceId, privateId, 'admin');
       await as(alice).get(`/repos/octocat/${privateName}/commits`).expect(200);
     });
 
     it('a collaborator who is removed on GitHub can no longer track the repo', async () => {
-      await h.sim.world.grantAccess({ owner: 'octocat', repo: privateName, login: 'hubot', permission: 'push' });
+      await h.sim.world.grantAccess({
+        owner: 'octocat',
+        repo: privateName,
+        login: 'hubot',
+        permission: 'push',
+      });
       await as(bob).post(`/repos/octocat/${privateName}/track`).expect(201);
       await as(bob).get(`/repos/octocat/${privateName}/commits`).expect(200);
       await h.sim.world.revokeAccess({ owner: 'octocat', repo: privateName, login: 'hubot' });

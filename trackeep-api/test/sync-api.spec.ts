@@ -49,24 +49,46 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   });
 
   it('published progress for the live dashboard while syncing', () => {
-    const progress = live.filter((e) => e.event.type === 'sync_progress').map((e) => e.event as Extract<LiveEnvelope['event'], { type: 'sync_progress' }>);
+    const progress = live
+      .filter((e) => e.event.type === 'sync_progress')
+      .map((e) => e.event as Extract<LiveEnvelope['event'], { type: 'sync_progress' }>);
     expect(progress.some((p) => p.status === 'running')).toBe(true);
-    expect(progress.filter((p) => p.status === 'succeeded').map((p) => p.repoFullName).sort()).toEqual([...repos].sort());
+    expect(
+      progress
+        .filter((p) => p.status === 'succeeded')
+        .map((p) => p.repoFullName)
+        .sort(),
+    ).toEqual([...repos].sort());
   });
 
   it('told every replica that the synced repositories changed (the dashboard gets repo_changed)', async () => {
-    const ids = (await ds.query(`SELECT id FROM repositories WHERE full_name = ANY($1)`, [repos])) as Array<{ id: string }>;
-    await waitFor('repo changes for both repositories', async () => ids.every((r) => changedRepos.includes(r.id)), 5_000);
+    const ids = (await ds.query(`SELECT id FROM repositories WHERE full_name = ANY($1)`, [repos])) as Array<{
+      id: string;
+    }>;
+    await waitFor(
+      'repo changes for both repositories',
+      async () => ids.every((r) => changedRepos.includes(r.id)),
+      5_000,
+    );
   });
 
   it('counted the sync jobs and the rows they wrote in /metrics', async () => {
     const text = (await h.http().get('/metrics').expect(200)).text;
-    const runs = (await h.http().get('/api/v1/sync/runs').set('Cookie', auth()).expect(200)).body.items as SyncRun[];
+    const runs = (await h.http().get('/api/v1/sync/runs').set('Cookie', auth()).expect(200)).body
+      .items as SyncRun[];
     expect(sample(text, 'trackeep_sync_jobs_started_total', { kind: 'repo' })).toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'trackeep_sync_jobs_finished_total', { kind: 'repo', result: 'succeeded' })).toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'trackeep_sync_job_duration_seconds_count', { kind: 'repo' })).toBe(sample(text, 'trackeep_sync_jobs_finished_total', { kind: 'repo' }));
-    expect(sample(text, 'trackeep_sync_items_total', { kind: 'commits' })).toBe(runs.reduce((n, r) => n + r.items.commits, 0));
-    expect(sample(text, 'trackeep_sync_items_total', { kind: 'pulls' })).toBe(runs.reduce((n, r) => n + r.items.pulls, 0));
+    expect(
+      sample(text, 'trackeep_sync_jobs_finished_total', { kind: 'repo', result: 'succeeded' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'trackeep_sync_job_duration_seconds_count', { kind: 'repo' })).toBe(
+      sample(text, 'trackeep_sync_jobs_finished_total', { kind: 'repo' }),
+    );
+    expect(sample(text, 'trackeep_sync_items_total', { kind: 'commits' })).toBe(
+      runs.reduce((n, r) => n + r.items.commits, 0),
+    );
+    expect(sample(text, 'trackeep_sync_items_total', { kind: 'pulls' })).toBe(
+      runs.reduce((n, r) => n + r.items.pulls, 0),
+    );
   });
 
   it('GET /sync/status reports the last success per repository and the token budgets', async () => {
@@ -81,7 +103,12 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       expect(Date.parse(r.nextScheduledAt ?? '')).toBeGreaterThan(Date.now());
     }
     expect(status.rateLimits.map((b) => b.resource).sort()).toEqual(['core', 'graphql']);
-    expect(must(status.rateLimits.find((b) => b.resource === 'graphql'), 'graphql budget').remaining).toBeLessThan(5000);
+    expect(
+      must(
+        status.rateLimits.find((b) => b.resource === 'graphql'),
+        'graphql budget',
+      ).remaining,
+    ).toBeLessThan(5000);
   });
 
   it('POST /repos/{o}/{r}/sync queues one run, and a second request gets the same waiting run', async () => {
@@ -95,7 +122,10 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     expect(results[0].runs[0].id).toBe(results[1].runs[0].id);
     expect(results[0].runs[0].trigger).toBe('manual');
     await allRunsSettled(ds);
-    const run = must((await runsOf(ds)).find((r) => r.id === results[0].runs[0].id), 'the queued run');
+    const run = must(
+      (await runsOf(ds)).find((r) => r.id === results[0].runs[0].id),
+      'the queued run',
+    );
     expect(run.status).toBe('succeeded');
   });
 
@@ -108,13 +138,28 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   });
 
   it('pages GET /sync/runs with an opaque cursor and filters by repository', async () => {
-    const first = await h.http().get('/api/v1/sync/runs').query({ limit: 2 }).set('Cookie', auth()).expect(200);
+    const first = await h
+      .http()
+      .get('/api/v1/sync/runs')
+      .query({ limit: 2 })
+      .set('Cookie', auth())
+      .expect(200);
     expect(first.body.items).toHaveLength(2);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await h.http().get('/api/v1/sync/runs').query({ limit: 2, cursor: first.body.nextCursor }).set('Cookie', auth()).expect(200);
+    const second = await h
+      .http()
+      .get('/api/v1/sync/runs')
+      .query({ limit: 2, cursor: first.body.nextCursor })
+      .set('Cookie', auth())
+      .expect(200);
     const ids = [...first.body.items, ...second.body.items].map((r: SyncRun) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    const only = await h.http().get('/api/v1/sync/runs').query({ repo: repos[1] }).set('Cookie', auth()).expect(200);
+    const only = await h
+      .http()
+      .get('/api/v1/sync/runs')
+      .query({ repo: repos[1] })
+      .set('Cookie', auth())
+      .expect(200);
     expect(only.body.items.every((r: SyncRun) => r.repoFullName === repos[1])).toBe(true);
   });
 
@@ -137,31 +182,52 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   it('a scheduled cycle is opened once per firing, syncs each repository once and costs nothing for unchanged ones', async () => {
     const cron = h.t.app.get(SyncCronJob);
     const fired = new Date();
-    const [a, b] = await Promise.all([cron.startCycle(fired), cron.startCycle(new Date(fired.getTime() + 150))]);
+    const [a, b] = await Promise.all([
+      cron.startCycle(fired),
+      cron.startCycle(new Date(fired.getTime() + 150)),
+    ]);
     expect([a, b].filter(Boolean)).toHaveLength(1);
     const slot = must(a ?? b, 'an opened cycle');
     await waitFor('the cycle to finish', async () => {
-      const rows = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>;
+      const rows = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{
+        finished_at: Date | null;
+      }>;
       return rows[0]?.finished_at;
     });
     await allRunsSettled(ds);
-    const cycleRuns = (await runsOf(ds)).filter((r) => r.cycle_slot && new Date(r.cycle_slot).getTime() === slot.getTime());
-    expect(cycleRuns.map((r) => r.repo_id).sort()).toEqual([...new Set(cycleRuns.map((r) => r.repo_id))].sort());
+    const cycleRuns = (await runsOf(ds)).filter(
+      (r) => r.cycle_slot && new Date(r.cycle_slot).getTime() === slot.getTime(),
+    );
+    expect(cycleRuns.map((r) => r.repo_id).sort()).toEqual(
+      [...new Set(cycleRuns.map((r) => r.repo_id))].sort(),
+    );
     expect(cycleRuns).toHaveLength(2);
     for (const r of cycleRuns) {
       expect(r.status).toBe('succeeded');
       expect(r.graphql_points).toBe(0);
       expect(r.rest_requests).toBe(0);
     }
-    const [cycle] = (await ds.query(`SELECT repos, detection_points FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ repos: number; detection_points: number }>;
+    const [cycle] = (await ds.query(`SELECT repos, detection_points FROM sync_cycles WHERE slot = $1`, [
+      slot,
+    ])) as Array<{ repos: number; detection_points: number }>;
     expect(cycle).toEqual({ repos: 2, detection_points: 1 });
   });
 
   const nextCycle = async (): Promise<Date> => {
     // Far enough from every earlier cycle for the yearly test schedule.
-    const slot = await h.t.app.get(SyncCronJob).startCycle(new Date(Date.now() + (cycles += 1) * 400 * 86_400_000));
+    const slot = await h.t.app
+      .get(SyncCronJob)
+      .startCycle(new Date(Date.now() + (cycles += 1) * 400 * 86_400_000));
     const opened = must(slot, 'an opened cycle');
-    await waitFor('the cycle', async () => ((await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [opened])) as Array<{ finished_at: Date | null }>)[0]?.finished_at);
+    await waitFor(
+      'the cycle',
+      async () =>
+        (
+          (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [opened])) as Array<{
+            finished_at: Date | null;
+          }>
+        )[0]?.finished_at,
+    );
     await allRunsSettled(ds);
     return opened;
   };
@@ -169,16 +235,27 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
 
   it('records each user’s access at every cycle, and an archived repository keeps syncing with a timeline entry', async () => {
     const [owner, name] = repos[1].split('/');
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
-    const before = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [repoId])) as Array<{ checked_at: Date }>;
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
+      repos[1],
+    ])) as Array<{ id: string }>;
+    const before = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [
+      repoId,
+    ])) as Array<{ checked_at: Date }>;
     expect(before).toHaveLength(1);
     await h.sim.world.archiveRepo({ owner, repo: name, sender: 'octocat' });
     await nextCycle();
-    const after = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [repoId])) as Array<{ checked_at: Date }>;
+    const after = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [
+      repoId,
+    ])) as Array<{ checked_at: Date }>;
     expect(new Date(after[0].checked_at).getTime()).toBeGreaterThan(new Date(before[0].checked_at).getTime());
-    const [repo] = (await ds.query(`SELECT archived FROM repositories WHERE id = $1`, [repoId])) as Array<{ archived: boolean }>;
+    const [repo] = (await ds.query(`SELECT archived FROM repositories WHERE id = $1`, [repoId])) as Array<{
+      archived: boolean;
+    }>;
     expect(repo.archived).toBe(true);
-    const events = (await ds.query(`SELECT type FROM activity_events WHERE repo_id = $1 AND type = 'repo_archived'`, [repoId])) as unknown[];
+    const events = (await ds.query(
+      `SELECT type FROM activity_events WHERE repo_id = $1 AND type = 'repo_archived'`,
+      [repoId],
+    )) as unknown[];
     expect(events).toHaveLength(1);
     const [run] = (await runsOf(ds, repoId)).slice(-1);
     expect(run.status).toBe('succeeded');
@@ -188,14 +265,21 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const [owner, name] = repos[0].split('/');
     await h.sim.world.renameRepo({ owner, repo: name, name: `${name}-renamed`, sender: 'octocat' });
     await nextCycle();
-    const [{ full_name, github_state }] = (await ds.query(`SELECT full_name, github_state FROM repositories WHERE full_name = $1`, [`${owner}/${name}-renamed`])) as Array<{
+    const [{ full_name, github_state }] = (await ds.query(
+      `SELECT full_name, github_state FROM repositories WHERE full_name = $1`,
+      [`${owner}/${name}-renamed`],
+    )) as Array<{
       full_name: string;
       github_state: string;
     }>;
     expect(full_name).toBe(`${owner}/${name}-renamed`);
     expect(github_state).toBe('renamed');
-    const renamed = (await ds.query(`SELECT data FROM activity_events WHERE type = 'repo_renamed'`)) as Array<{ data: Record<string, unknown> }>;
-    expect(renamed.map((r) => r.data)).toEqual([{ from: `${owner}/${name}`, to: `${owner}/${name}-renamed`, transferred: false }]);
+    const renamed = (await ds.query(
+      `SELECT data FROM activity_events WHERE type = 'repo_renamed'`,
+    )) as Array<{ data: Record<string, unknown> }>;
+    expect(renamed.map((r) => r.data)).toEqual([
+      { from: `${owner}/${name}`, to: `${owner}/${name}-renamed`, transferred: false },
+    ]);
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
     expect((res.body as SyncStatus).repos.map((r) => r.repoFullName)).toContain(`${owner}/${name}-renamed`);
     repos[0] = `${owner}/${name}-renamed`;
@@ -205,15 +289,28 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const [owner, name] = repos[0].split('/');
     await h.sim.world.transferRepo({ owner, repo: name, newOwner: 'hubot', sender: 'octocat' });
     await nextCycle();
-    const [row] = (await ds.query(`SELECT id, full_name, owner, github_state FROM repositories WHERE full_name = $1`, [`hubot/${name}`])) as Array<{
+    const [row] = (await ds.query(
+      `SELECT id, full_name, owner, github_state FROM repositories WHERE full_name = $1`,
+      [`hubot/${name}`],
+    )) as Array<{
       id: string;
       full_name: string;
       owner: string;
       github_state: string;
     }>;
-    expect(must(row, 'the transferred repository')).toMatchObject({ owner: 'hubot', github_state: 'transferred' });
-    const moved = (await ds.query(`SELECT title, data FROM activity_events WHERE type = 'repo_renamed' AND data->>'transferred' = 'true'`)) as Array<{ title: string; data: Record<string, unknown> }>;
-    expect(moved).toEqual([{ title: `${owner}/${name} was transferred to hubot/${name}`, data: { from: `${owner}/${name}`, to: `hubot/${name}`, transferred: true } }]);
+    expect(must(row, 'the transferred repository')).toMatchObject({
+      owner: 'hubot',
+      github_state: 'transferred',
+    });
+    const moved = (await ds.query(
+      `SELECT title, data FROM activity_events WHERE type = 'repo_renamed' AND data->>'transferred' = 'true'`,
+    )) as Array<{ title: string; data: Record<string, unknown> }>;
+    expect(moved).toEqual([
+      {
+        title: `${owner}/${name} was transferred to hubot/${name}`,
+        data: { from: `${owner}/${name}`, to: `hubot/${name}`, transferred: true },
+      },
+    ]);
     const [run] = (await runsOf(ds, row!.id)).slice(-1);
     expect(run.status).toBe('succeeded');
     await h.http().get(`/api/v1/repos/hubot/${name}`).set('Cookie', auth()).expect(200);
@@ -222,7 +319,9 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
 
   it('when the user’s access is removed, two runs in a row see it, then their access is dropped, "sync now" answers 404 and status says why', async () => {
     const [owner, name] = repos[1].split('/');
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]])) as Array<{ id: string }>;
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
+      repos[1],
+    ])) as Array<{ id: string }>;
     await h.sim.world.revokeAccess({ owner, repo: name, login: 'octocat' });
     // A run already on its way (as the schedule queues it) finds out from GitHub itself; one 404 is not enough.
     await h.t.app.get(SyncQueue).enqueueRepo(repoId, 'schedule');
@@ -237,12 +336,17 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/access/);
     expect(await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [repoId])).toHaveLength(0);
-    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
+    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [
+      repoId,
+    ])) as Array<{ github_state: string }>;
     expect(github_state).toBe('access_lost');
     // "Sync now" asks GitHub about the requester first: nothing is queued for someone who lost access.
     await h.http().post(`/api/v1/repos/${repos[1]}/sync`).set('Cookie', auth()).set(CSRF).expect(404);
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
-    const entry = must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry');
+    const entry = must(
+      (res.body as SyncStatus).repos.find((r) => r.repoId === repoId),
+      'a status entry',
+    );
     expect(entry.lastError).toMatch(/no longer gives you access/);
     // The repository's data is no longer served to this user.
     await h.http().get(`/api/v1/repos/${repos[1]}`).set('Cookie', auth()).expect(404);
@@ -253,7 +357,9 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
 
   it('a deleted public repository is marked deleted and its run ends with the reason', async () => {
     const [owner, name] = repos[0].split('/');
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[0]])) as Array<{ id: string }>;
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
+      repos[0],
+    ])) as Array<{ id: string }>;
     await h.sim.world.deleteRepo({ owner, repo: name, sender: owner }); // its owner now (transferred above)
     // Two runs in a row must see the 404 before anything is concluded.
     for (let i = 0; i < 2; i++) {
@@ -263,28 +369,57 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const [run] = (await runsOf(ds, repoId)).slice(-1);
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/no longer exists/);
-    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId])) as Array<{ github_state: string }>;
+    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [
+      repoId,
+    ])) as Array<{ github_state: string }>;
     expect(github_state).toBe('deleted');
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
-    expect(must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry').lastError).toMatch(/deleted/);
+    expect(
+      must(
+        (res.body as SyncStatus).repos.find((r) => r.repoId === repoId),
+        'a status entry',
+      ).lastError,
+    ).toMatch(/deleted/);
   });
 
   // Last: the simulator's GraphQL budget for this user stays spent until its hourly reset.
   it('a spent GraphQL budget pauses the run until GitHub’s reset instead of failing, and status says when it resumes', async () => {
     h.sim.setFaults({ exhaustPrimary: 'graphql' });
-    const full = must(ownedRepos(h.sim, 'octocat').find((n) => !repos.includes(n)), 'an untracked repository');
+    const full = must(
+      ownedRepos(h.sim, 'octocat').find((n) => !repos.includes(n)),
+      'an untracked repository',
+    );
     await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full])) as Array<{ id: string }>;
-    const run = await waitFor('the run to pause', async () => (await runsOf(ds, repoId)).find((r) => r.paused_until !== null));
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
+      full,
+    ])) as Array<{ id: string }>;
+    const run = await waitFor('the run to pause', async () =>
+      (await runsOf(ds, repoId)).find((r) => r.paused_until !== null),
+    );
     expect(run.status).toBe('queued');
     expect(run.error).toMatch(/rate limit/);
-    expect(new Date(must(run.paused_until, 'paused_until')).getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
+    expect(new Date(must(run.paused_until, 'paused_until')).getTime()).toBeGreaterThan(
+      Date.now() + 30 * 60_000,
+    );
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
-    const entry = must((res.body as SyncStatus).repos.find((r) => r.repoId === repoId), 'a status entry');
+    const entry = must(
+      (res.body as SyncStatus).repos.find((r) => r.repoId === repoId),
+      'a status entry',
+    );
     expect(entry.nextScheduledAt).toBe(new Date(must(run.paused_until, 'paused_until')).toISOString());
-    expect(must((res.body as SyncStatus).rateLimits.find((b) => b.resource === 'graphql'), 'graphql budget').remaining).toBe(0);
+    expect(
+      must(
+        (res.body as SyncStatus).rateLimits.find((b) => b.resource === 'graphql'),
+        'graphql budget',
+      ).remaining,
+    ).toBe(0);
     // The job waiting for the reset is already queued, so a manual request joins it instead of spending.
-    const again = await h.http().post(`/api/v1/repos/${full}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
+    const again = await h
+      .http()
+      .post(`/api/v1/repos/${full}/sync`)
+      .set('Cookie', auth())
+      .set(CSRF)
+      .expect(202);
     expect((again.body as SyncTriggerResult).alreadyQueued).toBe(1);
     h.sim.setFaults({});
   });

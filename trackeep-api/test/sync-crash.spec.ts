@@ -1,4 +1,10 @@
-import { dropDatabase, ensureDatabase, makeOwnedTempDir, startPgCluster, type PgCluster } from '@trackeep/embedded-pg';
+import {
+  dropDatabase,
+  ensureDatabase,
+  makeOwnedTempDir,
+  startPgCluster,
+  type PgCluster,
+} from '@trackeep/embedded-pg';
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase } from '@trackeep/testing';
 import { rmSync } from 'node:fs';
@@ -8,11 +14,32 @@ import { apiDataSourceOptions } from '../src/database/data-source';
 import { SyncQueue } from '../src/sync/jobs/sync-queue.service';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { startApiProcess, type ApiProcess } from '../bench/sync/api-process';
-import { allRunsSettled, ownedRepos, replicaEnv, runsOf, seedTrackingUser, startSyncApp, waitFor, type SyncApp } from './sync-support/sync-app';
-import { createSyncDb, dumpSyncedData, engineRunner, must, sizes, startSim } from './sync-support/sync-harness';
+import {
+  allRunsSettled,
+  ownedRepos,
+  replicaEnv,
+  runsOf,
+  seedTrackingUser,
+  startSyncApp,
+  waitFor,
+  type SyncApp,
+} from './sync-support/sync-app';
+import {
+  createSyncDb,
+  dumpSyncedData,
+  engineRunner,
+  must,
+  sizes,
+  startSim,
+} from './sync-support/sync-harness';
 
 // Long enough histories that a sync is surely in the middle when it gets interrupted.
-const WORLD = { preset: 'small' as const, seed: 21, now: '2025-06-01T12:00:00Z', sizes: { commitsPerRepo: 2500, pullsPerRepo: 120, reposPerOwner: 2 } };
+const WORLD = {
+  preset: 'small' as const,
+  seed: 21,
+  now: '2025-06-01T12:00:00Z',
+  sizes: { commitsPerRepo: 2500, pullsPerRepo: 120, reposPerOwner: 2 },
+};
 
 async function commitCount(ds: DataSource): Promise<number> {
   const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM commits`)) as Array<{ n: number }>;
@@ -42,12 +69,23 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
     try {
       // This replica only enqueues; the workers are real API processes.
       control = await startSyncApp(db.url, sim, { SYNC_ENABLED: 'false' });
-      const { userId, repos } = await seedTrackingUser(control.app, sim, 'octocat', ownedRepos(sim, 'octocat'));
+      const { userId, repos } = await seedTrackingUser(
+        control.app,
+        sim,
+        'octocat',
+        ownedRepos(sim, 'octocat'),
+      );
       const env = replicaEnv(db.url, sim, { SYNC_STALE_AFTER_SECONDS: '5' });
       sim.setFaults({ latencyMs: 8 });
       workers.push(await startApiProcess(env));
-      for (const repo of repos) await control.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
-      await waitFor('the first pages to be written', async () => (await commitCount(must(control, 'the control app').ds)) > 600, 90_000, 50);
+      for (const repo of repos)
+        await control.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
+      await waitFor(
+        'the first pages to be written',
+        async () => (await commitCount(must(control, 'the control app').ds)) > 600,
+        90_000,
+        50,
+      );
       await workers[0].kill();
 
       const interrupted = (await runsOf(control.ds)).filter((r) => r.status === 'running');
@@ -60,7 +98,13 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       await allRunsSettled(control.ds, 180_000);
       const runs = await runsOf(control.ds);
       expect(runs.map((r) => r.status)).toEqual(runs.map(() => 'succeeded'));
-      for (const r of interrupted) expect(must(runs.find((x) => x.id === r.id), 'the interrupted run').attempts).toBeGreaterThanOrEqual(2);
+      for (const r of interrupted)
+        expect(
+          must(
+            runs.find((x) => x.id === r.id),
+            'the interrupted run',
+          ).attempts,
+        ).toBeGreaterThanOrEqual(2);
       expect(await dumpSyncedData(control.ds)).toEqual(baseline);
     } finally {
       for (const w of workers) await w.stop();
@@ -80,11 +124,21 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       await migrate.runMigrations({ transaction: 'each' });
       await migrate.destroy();
 
-      app = await startSyncApp(url, sim, { SYNC_ENABLED: 'true', SYNC_STALE_AFTER_SECONDS: '5', SYNC_CONCURRENCY: '2' });
+      app = await startSyncApp(url, sim, {
+        SYNC_ENABLED: 'true',
+        SYNC_STALE_AFTER_SECONDS: '5',
+        SYNC_CONCURRENCY: '2',
+      });
       const { userId, repos } = await seedTrackingUser(app.app, sim, 'octocat', ownedRepos(sim, 'octocat'));
       sim.setFaults({ latencyMs: 8 });
-      for (const repo of repos) await app.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
-      await waitFor('the first pages to be written', async () => (await commitCount(must(app, 'the app').ds)) > 600, 90_000, 50);
+      for (const repo of repos)
+        await app.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
+      await waitFor(
+        'the first pages to be written',
+        async () => (await commitCount(must(app, 'the app').ds)) > 600,
+        90_000,
+        50,
+      );
 
       const port = cluster.port;
       await cluster.stop();

@@ -1,17 +1,29 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { CredentialLimits, DEFAULT_LIMIT_SETTINGS } from '../src/sync/github/credential-limits';
-import { createSyncDb, dumpSyncedData, engineRunner, must, startSim, syncDb, type SyncDbFixture } from './sync-support/sync-harness';
+import {
+  createSyncDb,
+  dumpSyncedData,
+  engineRunner,
+  must,
+  startSim,
+  syncDb,
+  type SyncDbFixture,
+} from './sync-support/sync-harness';
 
 const repoName = 'the simulated repository';
 
 /** Every commit reachable from any branch of the simulated repo, with its parents. */
-function worldCommits(sim: GithubSimHandle, fullName: string): Map<string, { additions: number; parents: string[] }> {
+function worldCommits(
+  sim: GithubSimHandle,
+  fullName: string,
+): Map<string, { additions: number; parents: string[] }> {
   const [owner, name] = fullName.split('/');
   const repo = must(sim.world.repo(owner, name), repoName);
   const graph = sim.world.graph(repo);
   const out = new Map<string, { additions: number; parents: string[] }>();
   for (const b of sim.world.detail(repo).branches.values()) {
-    for (const c of graph.history(b.tip, { skip: 0, take: 1_000_000 }).commits) out.set(c.sha, { additions: c.additions, parents: c.parents });
+    for (const c of graph.history(b.tip, { skip: 0, take: 1_000_000 }).commits)
+      out.set(c.sha, { additions: c.additions, parents: c.parents });
   }
   return out;
 }
@@ -29,7 +41,10 @@ function worldPulls(sim: GithubSimHandle, fullName: string) {
 
 describe('RepoSyncEngine resuming', () => {
   it('a run stopped after every page (time slices, shutdown) resumes from its cursors and ends identical to one straight run', async () => {
-    const sim = await startSim({ seed: 5, sizes: { commitsPerRepo: 260, pullsPerRepo: 40, reposPerOwner: 1 } });
+    const sim = await startSim({
+      seed: 5,
+      sizes: { commitsPerRepo: 260, pullsPerRepo: 40, reposPerOwner: 1 },
+    });
     const straight = await createSyncDb(sim);
     const sliced = await createSyncDb(sim);
     try {
@@ -42,7 +57,14 @@ describe('RepoSyncEngine resuming', () => {
       for (;;) {
         const engine = new RepoSyncEngine({
           db: syncDb(sliced.ds),
-          gateway: new SyncGithubGateway({ client: base.client, credential: sliced.userId, graphqlUrl: sim.graphqlUrl, db: sliced.ds, limits: new CredentialLimits(sliced.userId, DEFAULT_LIMIT_SETTINGS), meter: new SyncMeter() }),
+          gateway: new SyncGithubGateway({
+            client: base.client,
+            credential: sliced.userId,
+            graphqlUrl: sim.graphqlUrl,
+            db: sliced.ds,
+            limits: new CredentialLimits(sliced.userId, DEFAULT_LIMIT_SETTINGS),
+            meter: new SyncMeter(),
+          }),
           governor: base.governor,
           runStartedAt,
           hooks: { onPage: async () => undefined, shouldYield: () => true },
@@ -80,7 +102,9 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       const outcome = await runner.run(repo.id);
       expect(outcome.status).toBe('succeeded');
       const world = worldCommits(sim, repo.fullName);
-      const rows = (await fx.ds.query(`SELECT sha, additions, parents FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{ sha: string; additions: number; parents: string[] }>;
+      const rows = (await fx.ds.query(`SELECT sha, additions, parents FROM commits WHERE repo_id = $1`, [
+        repo.id,
+      ])) as Array<{ sha: string; additions: number; parents: string[] }>;
       expect(rows.map((r) => r.sha).sort()).toEqual([...world.keys()].sort());
       for (const r of rows) {
         expect(r.additions).toBe(must(world.get(r.sha), r.sha).additions);
@@ -95,21 +119,37 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     const [owner, name] = repo.fullName.split('/');
     const simRepo = must(sim.world.repo(owner, name), repoName);
     const tip = must(sim.world.detail(simRepo).branches.get(simRepo.defaultBranch), 'default branch').tip;
-    const history = sim.world.graph(simRepo).history(tip, { skip: 0, take: 1_000_000 }).commits.map((c) => c.sha);
-    const rows = (await fx.ds.query(`SELECT sha FROM branch_commits WHERE repo_id = $1 AND branch = $2`, [repo.id, simRepo.defaultBranch])) as Array<{ sha: string }>;
+    const history = sim.world
+      .graph(simRepo)
+      .history(tip, { skip: 0, take: 1_000_000 })
+      .commits.map((c) => c.sha);
+    const rows = (await fx.ds.query(`SELECT sha FROM branch_commits WHERE repo_id = $1 AND branch = $2`, [
+      repo.id,
+      simRepo.defaultBranch,
+    ])) as Array<{ sha: string }>;
     expect(rows.map((r) => r.sha).sort()).toEqual([...history].sort());
   });
 
   it('stores every pull request in its current state with review counts and labels', async () => {
     for (const repo of fx.repos) {
-      const rows = (await fx.ds.query(`SELECT number, state, review_count, labels FROM pull_requests WHERE repo_id = $1 ORDER BY number`, [repo.id])) as Array<{
+      const rows = (await fx.ds.query(
+        `SELECT number, state, review_count, labels FROM pull_requests WHERE repo_id = $1 ORDER BY number`,
+        [repo.id],
+      )) as Array<{
         number: number;
         state: string;
         review_count: number;
         labels: string[];
       }>;
       const world = worldPulls(sim, repo.fullName).sort((a, b) => a.number - b.number);
-      expect(rows.map((r) => ({ number: r.number, state: r.state, reviews: r.review_count, labels: [...r.labels].sort() }))).toEqual(world);
+      expect(
+        rows.map((r) => ({
+          number: r.number,
+          state: r.state,
+          reviews: r.review_count,
+          labels: [...r.labels].sort(),
+        })),
+      ).toEqual(world);
     }
   });
 
@@ -117,15 +157,26 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     const repo = fx.repos[0];
     const [owner, name] = repo.fullName.split('/');
     const simRepo = must(sim.world.repo(owner, name), repoName);
-    const branches = (await fx.ds.query(`SELECT name, head_sha, protected FROM branches WHERE repo_id = $1 ORDER BY name`, [repo.id])) as Array<{ name: string; head_sha: string; protected: boolean }>;
-    const world = [...sim.world.detail(simRepo).branches.values()].map((b) => ({ name: b.name, head_sha: b.tip, protected: b.protected })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const branches = (await fx.ds.query(
+      `SELECT name, head_sha, protected FROM branches WHERE repo_id = $1 ORDER BY name`,
+      [repo.id],
+    )) as Array<{ name: string; head_sha: string; protected: boolean }>;
+    const world = [...sim.world.detail(simRepo).branches.values()]
+      .map((b) => ({ name: b.name, head_sha: b.tip, protected: b.protected }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
     expect(branches).toEqual(world);
-    const [row] = (await fx.ds.query(`SELECT stars, forks, watchers, languages FROM repositories WHERE id = $1`, [repo.id])) as Array<{ stars: number; forks: number; watchers: number; languages: Record<string, number> }>;
+    const [row] = (await fx.ds.query(
+      `SELECT stars, forks, watchers, languages FROM repositories WHERE id = $1`,
+      [repo.id],
+    )) as Array<{ stars: number; forks: number; watchers: number; languages: Record<string, number> }>;
     expect(row.stars).toBe(sim.world.detail(simRepo).stars.length);
     expect(row.forks).toBe(simRepo.forksCount);
     expect(row.watchers).toBe(simRepo.watcherIds.size);
     expect(row.languages).toEqual(simRepo.languages);
-    const snapshots = (await fx.ds.query(`SELECT count(*)::int AS n FROM repo_stats_snapshots WHERE repo_id = $1`, [repo.id])) as Array<{ n: number }>;
+    const snapshots = (await fx.ds.query(
+      `SELECT count(*)::int AS n FROM repo_stats_snapshots WHERE repo_id = $1`,
+      [repo.id],
+    )) as Array<{ n: number }>;
     expect(snapshots[0].n).toBe(1);
   });
 
@@ -160,26 +211,45 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     const simRepo = must(sim.world.repo(owner, name), repoName);
     const pushed = await sim.world.pushCommits({ owner, repo: name, commits: 3, sender: 'octocat' });
     await sim.world.createBranch({ owner, repo: name, branch: 'feature/sync-test', sender: 'octocat' });
-    await sim.world.pushCommits({ owner, repo: name, branch: 'feature/sync-test', commits: 2, sender: 'octocat' });
+    await sim.world.pushCommits({
+      owner,
+      repo: name,
+      branch: 'feature/sync-test',
+      commits: 2,
+      sender: 'octocat',
+    });
     const open = sim.world.detail(simRepo).pulls.filter((p) => p.state === 'open');
     await sim.world.closePull({ owner, repo: name, number: open[0].number, sender: 'octocat' });
 
     const runner = engineRunner(sim, fx);
     expect((await runner.run(repo.id)).status).toBe('succeeded');
 
-    const rows = (await fx.ds.query(`SELECT sha FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{ sha: string }>;
+    const rows = (await fx.ds.query(`SELECT sha FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{
+      sha: string;
+    }>;
     expect(rows.map((r) => r.sha).sort()).toEqual([...worldCommits(sim, repo.fullName).keys()].sort());
-    const [pull] = (await fx.ds.query(`SELECT state FROM pull_requests WHERE repo_id = $1 AND number = $2`, [repo.id, open[0].number])) as Array<{ state: string }>;
+    const [pull] = (await fx.ds.query(`SELECT state FROM pull_requests WHERE repo_id = $1 AND number = $2`, [
+      repo.id,
+      open[0].number,
+    ])) as Array<{ state: string }>;
     expect(pull.state).toBe('closed');
-    const side = (await fx.ds.query(`SELECT count(*)::int AS n FROM branch_commits WHERE repo_id = $1 AND branch = 'feature/sync-test'`, [repo.id])) as Array<{ n: number }>;
+    const side = (await fx.ds.query(
+      `SELECT count(*)::int AS n FROM branch_commits WHERE repo_id = $1 AND branch = 'feature/sync-test'`,
+      [repo.id],
+    )) as Array<{ n: number }>;
     expect(side[0].n).toBe(2);
-    const activity = (await fx.ds.query(`SELECT type, dedupe_key FROM activity_events WHERE repo_id = $1`, [repo.id])) as Array<{ type: string; dedupe_key: string }>;
+    const activity = (await fx.ds.query(`SELECT type, dedupe_key FROM activity_events WHERE repo_id = $1`, [
+      repo.id,
+    ])) as Array<{ type: string; dedupe_key: string }>;
     const keys = activity.map((a) => a.dedupe_key);
     expect(keys).toContain(`push:${pushed.after}`);
     // GitHub reports times to the second, as the webhook payloads do.
-    const closedAt = Math.floor(must(sim.world.pull(simRepo, open[0].number).closedAt, 'closed_at') / 1000) * 1000;
+    const closedAt =
+      Math.floor(must(sim.world.pull(simRepo, open[0].number).closedAt, 'closed_at') / 1000) * 1000;
     expect(keys).toContain(`pr_closed:${open[0].number}:${new Date(closedAt).toISOString()}`);
-    expect(keys).toContain(`branch_created:feature/sync-test:${sim.world.detail(simRepo).branches.get('feature/sync-test')?.tip}`);
+    expect(keys).toContain(
+      `branch_created:feature/sync-test:${sim.world.detail(simRepo).branches.get('feature/sync-test')?.tip}`,
+    );
     // Only what changed was fetched: a handful of one-point queries, not a backfill.
     expect(runner.meter.graphqlPoints).toBeLessThanOrEqual(4);
   });
@@ -205,11 +275,19 @@ describe('RepoSyncEngine and a webhook applying the same rename', () => {
         const res = await getConditional<T>(path);
         if (!webhookApplied) {
           webhookApplied = true;
-          await fx.ds.query(`UPDATE repositories SET name = $2, full_name = $3 WHERE id = $1`, [repo.id, `${name}-next`, renamed]);
+          await fx.ds.query(`UPDATE repositories SET name = $2, full_name = $3 WHERE id = $1`, [
+            repo.id,
+            `${name}-next`,
+            renamed,
+          ]);
           await fx.ds.query(
             `INSERT INTO activity_events (repo_id, type, title, occurred_at, data, dedupe_key)
              VALUES ($1, 'repo_renamed', $2, now(), $3, 'repo_renamed:delivery-1')`,
-            [repo.id, `Renamed ${repo.fullName} to ${renamed}`, JSON.stringify({ from: repo.fullName, to: renamed, transferred: false })],
+            [
+              repo.id,
+              `Renamed ${repo.fullName} to ${renamed}`,
+              JSON.stringify({ from: repo.fullName, to: renamed, transferred: false }),
+            ],
           );
         }
         return res;
@@ -217,9 +295,14 @@ describe('RepoSyncEngine and a webhook applying the same rename', () => {
       expect((await runner.run(repo.id)).status).toBe('succeeded');
 
       expect(webhookApplied).toBe(true);
-      const rows = (await fx.ds.query(`SELECT dedupe_key FROM activity_events WHERE repo_id = $1 AND type = 'repo_renamed'`, [repo.id])) as Array<{ dedupe_key: string }>;
+      const rows = (await fx.ds.query(
+        `SELECT dedupe_key FROM activity_events WHERE repo_id = $1 AND type = 'repo_renamed'`,
+        [repo.id],
+      )) as Array<{ dedupe_key: string }>;
       expect(rows.map((r) => r.dedupe_key)).toEqual(['repo_renamed:delivery-1']);
-      const [{ full_name }] = (await fx.ds.query(`SELECT full_name FROM repositories WHERE id = $1`, [repo.id])) as Array<{ full_name: string }>;
+      const [{ full_name }] = (await fx.ds.query(`SELECT full_name FROM repositories WHERE id = $1`, [
+        repo.id,
+      ])) as Array<{ full_name: string }>;
       expect(full_name).toBe(renamed);
     } finally {
       await fx.close();

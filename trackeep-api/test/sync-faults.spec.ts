@@ -1,9 +1,23 @@
 import type { FaultConfig, GithubSimHandle } from '@trackeep/github-sim';
 import { RateLimitPausedError, TransientGithubError } from '../src/sync/github/sync-github.errors';
-import { createSyncDb, dumpSyncedData, engineRunner, must, sizes, startSim, type EngineRunner, type SyncDbFixture } from './sync-support/sync-harness';
+import {
+  createSyncDb,
+  dumpSyncedData,
+  engineRunner,
+  must,
+  sizes,
+  startSim,
+  type EngineRunner,
+  type SyncDbFixture,
+} from './sync-support/sync-harness';
 
 // Big enough for several pages per stream (commits, pull requests), small enough to run in seconds.
-const WORLD = { preset: 'small' as const, seed: 11, now: '2025-06-01T12:00:00Z', sizes: { commitsPerRepo: 260, pullsPerRepo: 70, reposPerOwner: 2 } };
+const WORLD = {
+  preset: 'small' as const,
+  seed: 11,
+  now: '2025-06-01T12:00:00Z',
+  sizes: { commitsPerRepo: 260, pullsPerRepo: 70, reposPerOwner: 2 },
+};
 
 /** What a sync-repo job does with one repository: run the engine until it is done, resuming after failures. */
 async function syncUntilDone(runner: EngineRunner, repoId: string): Promise<{ transientRestarts: number }> {
@@ -18,7 +32,11 @@ async function syncUntilDone(runner: EngineRunner, repoId: string): Promise<{ tr
   }
 }
 
-async function syncAll(sim: GithubSimHandle, fx: SyncDbFixture, runner = engineRunner(sim, fx)): Promise<EngineRunner> {
+async function syncAll(
+  sim: GithubSimHandle,
+  fx: SyncDbFixture,
+  runner = engineRunner(sim, fx),
+): Promise<EngineRunner> {
   for (const repo of fx.repos) await syncUntilDone(runner, repo.id);
   return runner;
 }
@@ -43,7 +61,9 @@ describe('sync under GitHub faults (simulator fault injection)', () => {
     await sim.stop();
   });
 
-  async function syncWith(faults: FaultConfig): Promise<{ runner: EngineRunner; dump: Record<string, unknown[]>; injected: number }> {
+  async function syncWith(
+    faults: FaultConfig,
+  ): Promise<{ runner: EngineRunner; dump: Record<string, unknown[]>; injected: number }> {
     const fx = await createSyncDb(sim);
     fixtures.push(fx);
     const before = sim.stats().faults.injectedErrors + sim.stats().rateLimit.secondaryRejections;
@@ -67,13 +87,17 @@ describe('sync under GitHub faults (simulator fault injection)', () => {
   });
 
   it('secondary rate limits (403 + Retry-After) are waited out and the result is identical', async () => {
-    const { dump, injected } = await syncWith({ secondaryRateLimit: { everyN: 4, retryAfterSec: 1, status: 403 } });
+    const { dump, injected } = await syncWith({
+      secondaryRateLimit: { everyN: 4, retryAfterSec: 1, status: 403 },
+    });
     expect(injected).toBeGreaterThan(2);
     expect(dump).toEqual(baseline);
   });
 
   it('secondary rate limits answered with 429 are waited out too', async () => {
-    const { dump, injected } = await syncWith({ secondaryRateLimit: { everyN: 9, retryAfterSec: 1, status: 429 } });
+    const { dump, injected } = await syncWith({
+      secondaryRateLimit: { everyN: 9, retryAfterSec: 1, status: 429 },
+    });
     expect(injected).toBeGreaterThan(0);
     expect(dump).toEqual(baseline);
   });
@@ -98,7 +122,10 @@ describe('sync under GitHub faults (simulator fault injection)', () => {
       const hooked: EngineRunner = {
         ...runner,
         run: async (id, hint) => {
-          const timer = setInterval(() => runner.pages.length >= exhaustAfter && other.setFaults({ exhaustPrimary: 'graphql' }), 1);
+          const timer = setInterval(
+            () => runner.pages.length >= exhaustAfter && other.setFaults({ exhaustPrimary: 'graphql' }),
+            1,
+          );
           try {
             return await runner.run(id, hint);
           } finally {
@@ -113,7 +140,10 @@ describe('sync under GitHub faults (simulator fault injection)', () => {
       }
       expect(paused).toBeInstanceOf(RateLimitPausedError);
       expect(must(paused, 'a pause').resumeAt.getTime()).toBeGreaterThan(Date.now());
-      const saved = (await fx.ds.query(`SELECT stream, end_cursor FROM sync_cursors WHERE repo_id = $1 AND end_cursor IS NOT NULL`, [repo.id])) as unknown[];
+      const saved = (await fx.ds.query(
+        `SELECT stream, end_cursor FROM sync_cursors WHERE repo_id = $1 AND end_cursor IS NOT NULL`,
+        [repo.id],
+      )) as unknown[];
       expect(saved.length).toBeGreaterThan(0);
       // The budget is known to every replica, so another attempt pauses at once without spending anything.
       const again = engineRunner(other, fx);

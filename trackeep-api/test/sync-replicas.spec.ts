@@ -2,7 +2,14 @@ import type { GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { startApiProcess, type ApiProcess } from '../bench/sync/api-process';
-import { ownedRepos, replicaEnv, seedTrackingUser, startSyncApp, waitFor, type SyncApp } from './sync-support/sync-app';
+import {
+  ownedRepos,
+  replicaEnv,
+  seedTrackingUser,
+  startSyncApp,
+  waitFor,
+  type SyncApp,
+} from './sync-support/sync-app';
 import { startSim } from './sync-support/sync-harness';
 
 const PERIOD_S = 5;
@@ -34,20 +41,31 @@ describe('two API replicas on one database with the same schedule', () => {
     const ds = control.ds;
     await waitFor(
       'three finished cycles',
-      async () => ((await ds.query(`SELECT count(*)::int AS n FROM sync_cycles WHERE finished_at IS NOT NULL`)) as Array<{ n: number }>)[0].n >= 3,
+      async () =>
+        (
+          (await ds.query(
+            `SELECT count(*)::int AS n FROM sync_cycles WHERE finished_at IS NOT NULL`,
+          )) as Array<{ n: number }>
+        )[0].n >= 3,
       90_000,
       500,
     );
     await Promise.all(replicas.splice(0).map((r) => r.stop()));
 
-    const cycles = (await ds.query(`SELECT slot, repos FROM sync_cycles WHERE finished_at IS NOT NULL ORDER BY slot`)) as Array<{ slot: Date; repos: number }>;
+    const cycles = (await ds.query(
+      `SELECT slot, repos FROM sync_cycles WHERE finished_at IS NOT NULL ORDER BY slot`,
+    )) as Array<{ slot: Date; repos: number }>;
     // Both replicas' crons fired every period; only one cycle per firing was opened.
     for (let i = 1; i < cycles.length; i++) {
-      expect(new Date(cycles[i].slot).getTime() - new Date(cycles[i - 1].slot).getTime()).toBeGreaterThanOrEqual(PERIOD_S * 1000);
+      expect(
+        new Date(cycles[i].slot).getTime() - new Date(cycles[i - 1].slot).getTime(),
+      ).toBeGreaterThanOrEqual(PERIOD_S * 1000);
     }
     for (const cycle of cycles) {
       expect(cycle.repos).toBe(repoCount);
-      const runs = (await ds.query(`SELECT repo_id, status FROM sync_runs WHERE cycle_slot = $1`, [cycle.slot])) as Array<{ repo_id: string; status: string }>;
+      const runs = (await ds.query(`SELECT repo_id, status FROM sync_runs WHERE cycle_slot = $1`, [
+        cycle.slot,
+      ])) as Array<{ repo_id: string; status: string }>;
       const perRepo = new Map<string, number>();
       for (const r of runs) perRepo.set(r.repo_id, (perRepo.get(r.repo_id) ?? 0) + 1);
       // A cycle whose repository already had a run waiting leaves it to that run; never two runs per cycle.
@@ -55,9 +73,13 @@ describe('two API replicas on one database with the same schedule', () => {
       expect(runs.length).toBeLessThanOrEqual(repoCount);
     }
     // Every repository was synced successfully in the cycles, and no run is left behind as running.
-    const [{ n: succeeded }] = (await ds.query(`SELECT count(DISTINCT repo_id)::int AS n FROM sync_runs WHERE status = 'succeeded' AND cycle_slot IS NOT NULL`)) as Array<{ n: number }>;
+    const [{ n: succeeded }] = (await ds.query(
+      `SELECT count(DISTINCT repo_id)::int AS n FROM sync_runs WHERE status = 'succeeded' AND cycle_slot IS NOT NULL`,
+    )) as Array<{ n: number }>;
     expect(succeeded).toBe(repoCount);
-    const workers = (await ds.query(`SELECT DISTINCT worker FROM sync_runs WHERE worker IS NOT NULL`)) as Array<{ worker: string }>;
+    const workers = (await ds.query(
+      `SELECT DISTINCT worker FROM sync_runs WHERE worker IS NOT NULL`,
+    )) as Array<{ worker: string }>;
     expect(workers.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -27,11 +27,23 @@ describe('rotating TOKEN_ENCRYPTION_KEYS', () => {
   });
 
   /** Another API instance on the same database with different keys, as after a redeploy. */
-  async function withInstance<T>(keys: string, fn: (app: INestApplication, logs: string[]) => Promise<T>): Promise<T> {
+  async function withInstance<T>(
+    keys: string,
+    fn: (app: INestApplication, logs: string[]) => Promise<T>,
+  ): Promise<T> {
     const logs: string[] = [];
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => logs.push(...c.toString('utf8').split('\n').filter(Boolean)));
-    const app = await createApp(parseEnv(ApiEnv, { ...h.env, NODE_ENV: 'test', DATABASE_URL: h.t.db.url, DB_POOL_SIZE: '2', TOKEN_ENCRYPTION_KEYS: keys }), { logStream: stream });
+    const app = await createApp(
+      parseEnv(ApiEnv, {
+        ...h.env,
+        NODE_ENV: 'test',
+        DATABASE_URL: h.t.db.url,
+        DB_POOL_SIZE: '2',
+        TOKEN_ENCRYPTION_KEYS: keys,
+      }),
+      { logStream: stream },
+    );
     await app.init();
     app.flushLogs();
     try {
@@ -41,20 +53,27 @@ describe('rotating TOKEN_ENCRYPTION_KEYS', () => {
     }
   }
 
-  const stored = async (login: string) => (await db.query('SELECT github_token_enc, reauth_required FROM users WHERE login = $1', [login])).rows[0];
+  const stored = async (login: string) =>
+    (await db.query('SELECT github_token_enc, reauth_required FROM users WHERE login = $1', [login])).rows[0];
 
   it('keeps old rows readable with the old key listed, and rewrites them with the newest key on use', async () => {
     const { session } = await h.signIn('octocat');
     expect((await stored('octocat')).github_token_enc).toMatch(/^v1:/);
 
     await withInstance(`v1:${k1},v2:${k2}`, async (app) => {
-      await request(app.getHttpServer()).get('/api/v1/github/repos').set('Cookie', withSession(session)).expect(200);
+      await request(app.getHttpServer())
+        .get('/api/v1/github/repos')
+        .set('Cookie', withSession(session))
+        .expect(200);
     });
     expect((await stored('octocat')).github_token_enc).toMatch(/^v2:/);
 
     // v1 can now be retired.
     await withInstance(`v2:${k2}`, async (app) => {
-      await request(app.getHttpServer()).get('/api/v1/github/repos').set('Cookie', withSession(session)).expect(200);
+      await request(app.getHttpServer())
+        .get('/api/v1/github/repos')
+        .set('Cookie', withSession(session))
+        .expect(200);
     });
   });
 
@@ -62,7 +81,10 @@ describe('rotating TOKEN_ENCRYPTION_KEYS', () => {
     const { session } = await h.signIn('hubot');
     expect((await stored('hubot')).github_token_enc).toMatch(/^v1:/);
     await withInstance(`v3:${key()}`, async (app, logs) => {
-      const res = await request(app.getHttpServer()).get('/api/v1/github/repos').set('Cookie', withSession(session)).expect(401);
+      const res = await request(app.getHttpServer())
+        .get('/api/v1/github/repos')
+        .set('Cookie', withSession(session))
+        .expect(401);
       expect(res.body.code).toBe('github_reauth_required');
       expect(logs.some((l) => l.includes('key version \\"v1\\" is not configured'))).toBe(true);
     });

@@ -4,7 +4,17 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { DeliveryInboxService } from '../src/webhooks/delivery-inbox.service';
 import { API_TEMPLATE_DB } from './support/test-app';
-import { Db, GLOBAL_SECRET, pullRequestPayload, pushPayload, seedTrackedRepo, seedUser, startApi, waitForInboxIdle, type RunningApi } from './webhooks-support';
+import {
+  Db,
+  GLOBAL_SECRET,
+  pullRequestPayload,
+  pushPayload,
+  seedTrackedRepo,
+  seedUser,
+  startApi,
+  waitForInboxIdle,
+  type RunningApi,
+} from './webhooks-support';
 
 const TOTAL = 10_000;
 const CONCURRENCY = 100;
@@ -34,7 +44,11 @@ describe('a burst of 10,000 deliveries at concurrency 100 with 1% duplicates', (
     api = await startApi(database.url, { LOG_LEVEL: 'warn' });
     db = await Db.connect(database.url);
     const userId = await seedUser(db, api.app, { login: 'ci-bot' });
-    const repos = await Promise.all([1, 2, 3, 4].map((n) => seedTrackedRepo(db, api.app, userId, { githubId: 80_000 + n, fullName: `big-org/repo-${n}` })));
+    const repos = await Promise.all(
+      [1, 2, 3, 4].map((n) =>
+        seedTrackedRepo(db, api.app, userId, { githubId: 80_000 + n, fullName: `big-org/repo-${n}` }),
+      ),
+    );
 
     const originals: Prepared[] = [];
     const originalCount = Math.round(TOTAL * (1 - DUPLICATE_SHARE));
@@ -43,9 +57,19 @@ describe('a burst of 10,000 deliveries at concurrency 100 with 1% duplicates', (
       const isPush = i % 3 !== 0;
       const payload = isPush
         ? pushPayload(repo, { branch: `ci-${i % 17}`, commits: 1 + (i % 3) })
-        : pullRequestPayload(repo, { number: 1 + (i % 500), action: 'synchronize', title: `PR ${i}`, updatedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000) });
+        : pullRequestPayload(repo, {
+            number: 1 + (i % 500),
+            action: 'synchronize',
+            title: `PR ${i}`,
+            updatedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000),
+          });
       const body = JSON.stringify(payload);
-      originals.push({ id: randomUUID(), event: isPush ? 'push' : 'pull_request', body, signature: await sign(GLOBAL_SECRET, body) });
+      originals.push({
+        id: randomUUID(),
+        event: isPush ? 'push' : 'pull_request',
+        body,
+        signature: await sign(GLOBAL_SECRET, body),
+      });
     }
     uniqueIds = new Set(originals.map((o) => o.id));
     pushIds = new Set(originals.filter((o) => o.event === 'push').map((o) => o.id));
@@ -63,13 +87,20 @@ describe('a burst of 10,000 deliveries at concurrency 100 with 1% duplicates', (
     const post = (d: Prepared) =>
       new Promise<void>((resolve) => {
         const req = http.request(
-          { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(d.body),
-            'x-github-event': d.event,
-            'x-github-delivery': d.id,
-            'x-hub-signature-256': d.signature,
-          } },
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(d.body),
+              'x-github-event': d.event,
+              'x-github-delivery': d.id,
+              'x-hub-signature-256': d.signature,
+            },
+          },
           (res) => {
             let text = '';
             res.on('data', (c: Buffer) => (text += c.toString()));
@@ -116,10 +147,16 @@ describe('a burst of 10,000 deliveries at concurrency 100 with 1% duplicates', (
   });
 
   it('stores every delivery exactly once', async () => {
-    const { n, distinct } = await db.one<{ n: number; distinct: number }>('SELECT count(*)::int AS n, count(DISTINCT delivery_id)::int AS distinct FROM webhook_deliveries');
+    const { n, distinct } = await db.one<{ n: number; distinct: number }>(
+      'SELECT count(*)::int AS n, count(DISTINCT delivery_id)::int AS distinct FROM webhook_deliveries',
+    );
     expect(n).toBe(uniqueIds.size);
     expect(distinct).toBe(uniqueIds.size);
-    const storedIds = new Set((await db.rows<{ delivery_id: string }>('SELECT delivery_id FROM webhook_deliveries')).map((r) => r.delivery_id));
+    const storedIds = new Set(
+      (await db.rows<{ delivery_id: string }>('SELECT delivery_id FROM webhook_deliveries')).map(
+        (r) => r.delivery_id,
+      ),
+    );
     expect([...uniqueIds].filter((id) => !storedIds.has(id))).toEqual([]);
   });
 
@@ -132,10 +169,14 @@ describe('a burst of 10,000 deliveries at concurrency 100 with 1% duplicates', (
   });
 
   it('processes every delivery exactly once', async () => {
-    const rows = await db.rows<{ status: string; applied_count: number; n: number }>('SELECT status, applied_count, count(*)::int AS n FROM webhook_deliveries GROUP BY 1, 2');
+    const rows = await db.rows<{ status: string; applied_count: number; n: number }>(
+      'SELECT status, applied_count, count(*)::int AS n FROM webhook_deliveries GROUP BY 1, 2',
+    );
     expect(rows).toEqual([{ status: 'processed', applied_count: 1, n: uniqueIds.size }]);
     // One timeline entry per push delivery (each pushed a new head), none twice.
-    const pushes = await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM activity_events WHERE type = 'push'`);
+    const pushes = await db.one<{ n: number }>(
+      `SELECT count(*)::int AS n FROM activity_events WHERE type = 'push'`,
+    );
     expect(pushes.n).toBe(pushIds.size);
   });
 

@@ -1,12 +1,24 @@
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { randomUUID } from 'node:crypto';
 import { API_TEMPLATE_DB } from './support/test-app';
-import { Db, postWebhook, seedHook, seedTrackedRepo, seedUser, startApi, waitForInboxIdle, type RunningApi } from './webhooks-support';
+import {
+  Db,
+  postWebhook,
+  seedHook,
+  seedTrackedRepo,
+  seedUser,
+  startApi,
+  waitForInboxIdle,
+  type RunningApi,
+} from './webhooks-support';
 
 // Every example payload GitHub's community collected (@octokit/webhooks-examples, all event types), signed and
 // posted like GitHub would: all answered 2xx, all stored, none failed; the events Trackeep uses change the
 // repository tables as the payloads say, every other event is kept as ignored.
-const EXAMPLES = require('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+const EXAMPLES = require('@octokit/webhooks-examples') as Array<{
+  name: string;
+  examples: Array<Record<string, unknown>>;
+}>;
 
 const HELLO_WORLD = 186853002; // Codertocat/Hello-World, the repo most examples are about
 const OCTOCODERS = 186853261; // has a repository hook (id 109948940) in the ping examples
@@ -31,11 +43,14 @@ describe('every @octokit/webhooks-examples payload', () => {
       }
     }
     const seeded = new Map<number, string>();
-    for (const [githubId, fullName] of repos) seeded.set(githubId, (await seedTrackedRepo(db, api.app, userId, { githubId, fullName })).id);
+    for (const [githubId, fullName] of repos)
+      seeded.set(githubId, (await seedTrackedRepo(db, api.app, userId, { githubId, fullName })).id);
     await seedHook(db, api.app, seeded.get(OCTOCODERS)!, 109948940, 'octocoders-hook-secret-1234');
 
     // GitHub delivers concurrently; so do we (8 at a time).
-    const queue = EXAMPLES.flatMap((group) => group.examples.map((payload) => ({ event: group.name, payload })));
+    const queue = EXAMPLES.flatMap((group) =>
+      group.examples.map((payload) => ({ event: group.name, payload })),
+    );
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
@@ -66,7 +81,9 @@ describe('every @octokit/webhooks-examples payload', () => {
   });
 
   it('stores each delivery once, and processes or ignores each — none failed or left pending', async () => {
-    const rows = await db.rows<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status');
+    const rows = await db.rows<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status',
+    );
     const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
     expect(byStatus['processed'] + byStatus['ignored']).toBe(responses.length);
     expect(byStatus['failed']).toBeUndefined();
@@ -78,8 +95,14 @@ describe('every @octokit/webhooks-examples payload', () => {
       `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('label', 'workflow_run', 'security_advisory', 'discussion')`,
     );
     expect(rows).toHaveLength(4);
-    for (const row of rows) expect(row).toMatchObject({ status: 'ignored', ignored_reason: `event "${row.event}" is not used by Trackeep` });
-    const installs = await db.rows<{ ignored_reason: string }>(`SELECT DISTINCT ignored_reason FROM webhook_deliveries WHERE event LIKE 'installation%'`);
+    for (const row of rows)
+      expect(row).toMatchObject({
+        status: 'ignored',
+        ignored_reason: `event "${row.event}" is not used by Trackeep`,
+      });
+    const installs = await db.rows<{ ignored_reason: string }>(
+      `SELECT DISTINCT ignored_reason FROM webhook_deliveries WHERE event LIKE 'installation%'`,
+    );
     expect(installs).toEqual([{ ignored_reason: 'kept for GitHub App support; not applied yet' }]);
   });
 
@@ -89,12 +112,19 @@ describe('every @octokit/webhooks-examples payload', () => {
       [HELLO_WORLD],
     );
     expect(commits.length).toBeGreaterThanOrEqual(1);
-    const branch = await db.one<{ head_sha: string }>(`SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = b.repo_id WHERE r.github_id = $1 AND b.name = 'master'`, [HELLO_WORLD]);
+    const branch = await db.one<{ head_sha: string }>(
+      `SELECT b.head_sha FROM branches b JOIN repositories r ON r.id = b.repo_id WHERE r.github_id = $1 AND b.name = 'master'`,
+      [HELLO_WORLD],
+    );
     expect(commits.map((c) => c.sha)).toContain(branch.head_sha);
     const pushes = await db.rows(`SELECT dedupe_key FROM activity_events WHERE type = 'push'`);
     expect(pushes).toEqual([{ dedupe_key: `push:${branch.head_sha}` }]);
     // Tag pushes are kept, not applied.
-    expect(await db.rows(`SELECT DISTINCT ignored_reason FROM webhook_deliveries WHERE event = 'push' AND status = 'ignored'`)).toEqual([{ ignored_reason: 'tag pushes are not tracked' }]);
+    expect(
+      await db.rows(
+        `SELECT DISTINCT ignored_reason FROM webhook_deliveries WHERE event = 'push' AND status = 'ignored'`,
+      ),
+    ).toEqual([{ ignored_reason: 'tag pushes are not tracked' }]);
   });
 
   it('pull_request: the PR row holds the newest state among all 29 out-of-order deliveries', async () => {
@@ -107,7 +137,9 @@ describe('every @octokit/webhooks-examples payload', () => {
       .sort()
       .pop()!;
     expect(pr.updated_at.toISOString()).toBe(new Date(newest).toISOString());
-    expect(await db.rows(`SELECT type FROM activity_events WHERE dedupe_key = 'pr_opened:2'`)).toEqual([{ type: 'pr_opened' }]);
+    expect(await db.rows(`SELECT type FROM activity_events WHERE dedupe_key = 'pr_opened:2'`)).toEqual([
+      { type: 'pr_opened' },
+    ]);
   });
 
   it('pull_request_review: the same review delivered three times is counted once', async () => {
@@ -126,13 +158,22 @@ describe('every @octokit/webhooks-examples payload', () => {
       [HELLO_WORLD],
     );
     // Newest payload about this repo is "publicized" at 15:21:03 (after "privatized" at 15:21:02), with 0 stars.
-    expect(repo).toEqual({ stars: 0, visibility: 'public', github_updated_at: new Date('2019-05-15T15:21:03Z') });
-    const snapshots = await db.rows(`SELECT 1 FROM repo_stats_snapshots s JOIN repositories r ON r.id = s.repo_id WHERE r.github_id = $1`, [HELLO_WORLD]);
+    expect(repo).toEqual({
+      stars: 0,
+      visibility: 'public',
+      github_updated_at: new Date('2019-05-15T15:21:03Z'),
+    });
+    const snapshots = await db.rows(
+      `SELECT 1 FROM repo_stats_snapshots s JOIN repositories r ON r.id = s.repo_id WHERE r.github_id = $1`,
+      [HELLO_WORLD],
+    );
     expect(snapshots.length).toBeGreaterThanOrEqual(1);
   });
 
   it('create/delete: the examples are tags, which are kept but not tracked', async () => {
-    const rows = await db.rows(`SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('create', 'delete') ORDER BY event`);
+    const rows = await db.rows(
+      `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('create', 'delete') ORDER BY event`,
+    );
     expect(rows).toEqual([
       { event: 'create', status: 'ignored', ignored_reason: 'tags are not tracked' },
       { event: 'delete', status: 'ignored', ignored_reason: 'tags are not tracked' },
@@ -140,10 +181,14 @@ describe('every @octokit/webhooks-examples payload', () => {
   });
 
   it('ping: marks the registered hook healthy', async () => {
-    const hook = await db.one<{ status: string; last_ping_at: Date | null }>(`SELECT status, last_ping_at FROM webhook_registrations WHERE hook_id = 109948940`);
+    const hook = await db.one<{ status: string; last_ping_at: Date | null }>(
+      `SELECT status, last_ping_at FROM webhook_registrations WHERE hook_id = 109948940`,
+    );
     expect(hook.status).toBe('active');
     expect(hook.last_ping_at).not.toBeNull();
-    const pings = await db.rows<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE event = 'ping' GROUP BY status ORDER BY status`);
+    const pings = await db.rows<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM webhook_deliveries WHERE event = 'ping' GROUP BY status ORDER BY status`,
+    );
     // All four examples carry the registered hook's id (one of them from an organization-level copy).
     expect(pings).toEqual([{ status: 'processed', n: 4 }]);
   });

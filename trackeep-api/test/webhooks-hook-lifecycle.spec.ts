@@ -316,43 +316,62 @@ describe('repository hooks follow tracking and GitHub', () => {
 
   it.each([
     ['SAML SSO enforcement', { sso: { org: 'acme-corp' } }, 'needs_sso', 'sso'],
-    ['OAuth App access restrictions', { oauthAppPolicy: { org: 'acme-corp' } }, 'oauth_app_blocked', 'oauth_app_policy'],
-  ] as const)('%s is reported as such (with the organization and GitHub’s link), never as "not admin", and registration resumes when lifted', async (_name, fault, status, kind) => {
-    sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
-    const simRepo = [...sim.world.repos.values()].find(
-      (r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'acme-corp' && !ourHooks(r).length && !orgRepoIds.has(r.id),
-    )!;
-    orgRepoIds.add(simRepo.id);
-    const repo = await seedTrackedRepo(db, a.app, octocat, { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'admin' });
-    const service = a.app.get(WebhookRegistrationService);
-    sim.setFaults(fault);
-    try {
-      await service.register(repo.id, octocat);
-      expect(await registration(repo.id)).toMatchObject({ status });
-      const health = (await service.health([repo.id])).get(repo.id);
-      expect(health).toMatchObject({ status, block: { kind, org: 'acme-corp' } });
-      expect(health?.block?.url).toMatch(kind === 'sso' ? /\/orgs\/acme-corp\/sso/ : /^https:\/\/docs\.github\.com\//);
-      expect(ourHooks(simRepo)).toHaveLength(0);
-    } finally {
-      sim.setFaults({});
-    }
-    // The periodic check tries again: the hook is created once GitHub lets it.
-    await service.checkHooks();
-    await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
-    expect(ourHooks(simRepo)).toHaveLength(1);
-    expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
-
-    // Blocked while checking an existing hook: shown the same way, and back to active when lifted.
-    sim.setFaults(fault);
-    try {
+    [
+      'OAuth App access restrictions',
+      { oauthAppPolicy: { org: 'acme-corp' } },
+      'oauth_app_blocked',
+      'oauth_app_policy',
+    ],
+  ] as const)(
+    '%s is reported as such (with the organization and GitHub’s link), never as "not admin", and registration resumes when lifted',
+    async (_name, fault, status, kind) => {
+      sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
+      const simRepo = [...sim.world.repos.values()].find(
+        (r) =>
+          !r.deleted &&
+          !r.fork &&
+          sim.world.ownerLogin(r) === 'acme-corp' &&
+          !ourHooks(r).length &&
+          !orgRepoIds.has(r.id),
+      )!;
+      orgRepoIds.add(simRepo.id);
+      const repo = await seedTrackedRepo(db, a.app, octocat, {
+        githubId: simRepo.id,
+        fullName: sim.world.fullName(simRepo),
+        permission: 'admin',
+      });
+      const service = a.app.get(WebhookRegistrationService);
+      sim.setFaults(fault);
+      try {
+        await service.register(repo.id, octocat);
+        expect(await registration(repo.id)).toMatchObject({ status });
+        const health = (await service.health([repo.id])).get(repo.id);
+        expect(health).toMatchObject({ status, block: { kind, org: 'acme-corp' } });
+        expect(health?.block?.url).toMatch(
+          kind === 'sso' ? /\/orgs\/acme-corp\/sso/ : /^https:\/\/docs\.github\.com\//,
+        );
+        expect(ourHooks(simRepo)).toHaveLength(0);
+      } finally {
+        sim.setFaults({});
+      }
+      // The periodic check tries again: the hook is created once GitHub lets it.
       await service.checkHooks();
-    } finally {
-      sim.setFaults({});
-    }
-    expect(await registration(repo.id)).toMatchObject({ status });
-    await service.checkHooks();
-    expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
-  });
+      await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+      expect(ourHooks(simRepo)).toHaveLength(1);
+      expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
+
+      // Blocked while checking an existing hook: shown the same way, and back to active when lifted.
+      sim.setFaults(fault);
+      try {
+        await service.checkHooks();
+      } finally {
+        sim.setFaults({});
+      }
+      expect(await registration(repo.id)).toMatchObject({ status });
+      await service.checkHooks();
+      expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
+    },
+  );
 
   it('a hook for a repository renamed on GitHub since Trackeep last looked is created through GitHub’s 307 (the POST stays a POST)', async () => {
     const { repo, simRepo } = await freshRepo();

@@ -35,7 +35,11 @@ describe('POST /api/v1/webhooks/github', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(API_TEMPLATE_DB);
-    api = await startApi(database.url, { WEBHOOK_BAD_SIGNATURE_LIMIT: '5', WEBHOOK_SECRET_PREVIOUS: "It's a Secret to Everybody", TRUSTED_PROXIES: '127.0.0.1/32' });
+    api = await startApi(database.url, {
+      WEBHOOK_BAD_SIGNATURE_LIMIT: '5',
+      WEBHOOK_SECRET_PREVIOUS: "It's a Secret to Everybody",
+      TRUSTED_PROXIES: '127.0.0.1/32',
+    });
     db = await Db.connect(database.url);
     const userId = await seedUser(db, api.app, { login: 'monalisa' });
     repo = await seedTrackedRepo(db, api.app, userId, { githubId: 4242, fullName: 'octo/receiver' });
@@ -46,9 +50,12 @@ describe('POST /api/v1/webhooks/github', () => {
     await database.drop();
   });
 
-  const stored = async (deliveryId: string) => (await db.rows('SELECT * FROM webhook_deliveries WHERE delivery_id = $1', [deliveryId]))[0];
+  const stored = async (deliveryId: string) =>
+    (await db.rows('SELECT * FROM webhook_deliveries WHERE delivery_id = $1', [deliveryId]))[0];
 
-  async function signedRequest(overrides: { headers?: Record<string, string | undefined>; body?: string } = {}) {
+  async function signedRequest(
+    overrides: { headers?: Record<string, string | undefined>; body?: string } = {},
+  ) {
     const id = randomUUID();
     const body = overrides.body ?? JSON.stringify({ ...pushPayload(repo), note: MARKER });
     const res = await httpRequest(`${api.url}${WEBHOOK}`, {
@@ -71,7 +78,12 @@ describe('POST /api/v1/webhooks/github', () => {
     expect(res.status).toBe(202);
     expect(res.json()).toEqual({ deliveryId: id, duplicate: false });
     const row = await stored(id);
-    expect(row).toMatchObject({ event: 'push', signed_with: 'global', repo_id: repo.id, repo_github_id: '4242' });
+    expect(row).toMatchObject({
+      event: 'push',
+      signed_with: 'global',
+      repo_id: repo.id,
+      repo_github_id: '4242',
+    });
   });
 
   it('verifies the GitHub docs test vector ("Hello, World!" signed with "It\'s a Secret to Everybody")', async () => {
@@ -81,9 +93,15 @@ describe('POST /api/v1/webhooks/github', () => {
     const ok = await signedRequest({ body: 'Hello, World!', headers: { 'x-hub-signature-256': signature } });
     expect(ok.res.status).toBe(400);
     expect(ok.res.json()['message']).toBe('The body is not a JSON object');
-    const upper = await signedRequest({ body: 'Hello, World!', headers: { 'x-hub-signature-256': `sha256=${signature.slice(7).toUpperCase()}` } });
+    const upper = await signedRequest({
+      body: 'Hello, World!',
+      headers: { 'x-hub-signature-256': `sha256=${signature.slice(7).toUpperCase()}` },
+    });
     expect(upper.res.status).toBe(400);
-    const changed = await signedRequest({ body: 'Hello, World?', headers: { 'x-hub-signature-256': signature } });
+    const changed = await signedRequest({
+      body: 'Hello, World?',
+      headers: { 'x-hub-signature-256': signature },
+    });
     expect(changed.res.status).toBe(401);
   });
 
@@ -103,7 +121,11 @@ describe('POST /api/v1/webhooks/github', () => {
       ['a digest of the wrong length', 401, { 'x-hub-signature-256': `sha256=${'a'.repeat(63)}` }],
       ['a digest that is not hex', 401, { 'x-hub-signature-256': `sha256=${'g'.repeat(64)}` }],
       ['another algorithm prefix', 401, { 'x-hub-signature-256': `sha1=${'a'.repeat(64)}` }],
-      ['the legacy sha1 signature only', 401, { 'x-hub-signature-256': undefined, 'x-hub-signature': `sha1=${'a'.repeat(40)}` }],
+      [
+        'the legacy sha1 signature only',
+        401,
+        { 'x-hub-signature-256': undefined, 'x-hub-signature': `sha1=${'a'.repeat(40)}` },
+      ],
       ['a well-formed but wrong digest', 401, { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }],
     ];
 
@@ -119,7 +141,10 @@ describe('POST /api/v1/webhooks/github', () => {
 
     it('a signature made with another secret → 401', async () => {
       const body = JSON.stringify(pushPayload(repo));
-      const { id, res } = await signedRequest({ body, headers: { 'x-hub-signature-256': await sign('not-the-secret-at-all', body) } });
+      const { id, res } = await signedRequest({
+        body,
+        headers: { 'x-hub-signature-256': await sign('not-the-secret-at-all', body) },
+      });
       expect(res.status).toBe(401);
       expect(await stored(id)).toBeUndefined();
     });
@@ -127,7 +152,10 @@ describe('POST /api/v1/webhooks/github', () => {
     it('a valid signature over a different body (tampered payload) → 401', async () => {
       const original = JSON.stringify(pushPayload(repo));
       const tampered = original.replace('"forced":false', '"forced":true');
-      const { id, res } = await signedRequest({ body: tampered, headers: { 'x-hub-signature-256': await sign(GLOBAL_SECRET, original) } });
+      const { id, res } = await signedRequest({
+        body: tampered,
+        headers: { 'x-hub-signature-256': await sign(GLOBAL_SECRET, original) },
+      });
       expect(res.status).toBe(401);
       expect(await stored(id)).toBeUndefined();
     });
@@ -141,7 +169,10 @@ describe('POST /api/v1/webhooks/github', () => {
     });
 
     it('an empty body → 400', async () => {
-      const { res } = await signedRequest({ body: '', headers: { 'x-hub-signature-256': `sha256=${'d'.repeat(64)}` } });
+      const { res } = await signedRequest({
+        body: '',
+        headers: { 'x-hub-signature-256': `sha256=${'d'.repeat(64)}` },
+      });
       expect(res.status).toBe(400);
       expect(res.json()['message']).toBe('Empty webhook body');
     });
@@ -202,12 +233,20 @@ describe('POST /api/v1/webhooks/github', () => {
         '',
       ].join('\r\n'),
     );
-    const chunk = Buffer.concat([Buffer.from(`100000\r\n`), Buffer.alloc(0x100000, 'a'), Buffer.from('\r\n')]);
+    const chunk = Buffer.concat([
+      Buffer.from(`100000\r\n`),
+      Buffer.alloc(0x100000, 'a'),
+      Buffer.from('\r\n'),
+    ]);
     let sent = 0;
     // An uploader that wants to send 100 MB as fast as the connection takes it.
     while (sent < 100 * 1024 * 1024 && !socket.destroyed && !received.includes('\r\n\r\n')) {
       sent += 0x100000;
-      if (!socket.write(chunk)) await new Promise((r) => { socket.once('drain', r); socket.once('close', r); });
+      if (!socket.write(chunk))
+        await new Promise((r) => {
+          socket.once('drain', r);
+          socket.once('close', r);
+        });
     }
     await waitFor('the answer', async () => received.includes('25 MB') || socket.destroyed, 5_000);
     socket.destroy();
@@ -228,22 +267,39 @@ describe('POST /api/v1/webhooks/github', () => {
     const payload = pushPayload(repo, { commits: 2 });
     const id = randomUUID();
     const first = await postWebhook(api.url, { event: 'push', payload, id });
-    const again = await Promise.all([1, 2, 3].map(() => postWebhook(api.url, { event: 'push', payload, id })));
+    const again = await Promise.all(
+      [1, 2, 3].map(() => postWebhook(api.url, { event: 'push', payload, id })),
+    );
     expect(first.status).toBe(202);
     expect(first.json()).toMatchObject({ duplicate: false });
     for (const res of again) expect(res.json()).toMatchObject({ deliveryId: id, duplicate: true });
     await waitForInboxIdle(db);
-    expect(await db.rows('SELECT status, applied_count FROM webhook_deliveries WHERE delivery_id = $1', [id])).toEqual([{ status: 'processed', applied_count: 1 }]);
-    expect(await db.rows(`SELECT 1 FROM activity_events WHERE dedupe_key = $1`, [`push:${payload['after'] as string}`])).toHaveLength(1);
+    expect(
+      await db.rows('SELECT status, applied_count FROM webhook_deliveries WHERE delivery_id = $1', [id]),
+    ).toEqual([{ status: 'processed', applied_count: 1 }]);
+    expect(
+      await db.rows(`SELECT 1 FROM activity_events WHERE dedupe_key = $1`, [
+        `push:${payload['after'] as string}`,
+      ]),
+    ).toHaveLength(1);
   });
 
   it('answers 429 with Retry-After once a source sends too many bad signatures, without blocking others or its signed deliveries', async () => {
     const attacker = nextIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await signedRequest({ headers: { 'x-forwarded-for': attacker, 'x-hub-signature-256': `sha256=${'c'.repeat(64)}` } })).res.status);
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (
+          await signedRequest({
+            headers: { 'x-forwarded-for': attacker, 'x-hub-signature-256': `sha256=${'c'.repeat(64)}` },
+          })
+        ).res.status,
+      );
     expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
     expect(statuses[6]).toBe(429);
-    const again = await signedRequest({ headers: { 'x-forwarded-for': attacker, 'x-hub-signature-256': `sha256=${'c'.repeat(64)}` } });
+    const again = await signedRequest({
+      headers: { 'x-forwarded-for': attacker, 'x-hub-signature-256': `sha256=${'c'.repeat(64)}` },
+    });
     expect(again.res.status).toBe(429);
     expect(Number(again.res.headers['retry-after'])).toBeGreaterThan(0);
     // A correctly signed delivery is never refused, whatever its address did before.
@@ -255,52 +311,98 @@ describe('POST /api/v1/webhooks/github', () => {
     const hooked = await seedTrackedRepo(db, api.app, null, { githubId: 5151, fullName: 'octo/hooked' });
     await seedHook(db, api.app, hooked.id, 9001, 'current-hook-secret-123456', 'previous-hook-secret-123456');
     const payload = pushPayload(hooked);
-    const current = await postWebhook(api.url, { event: 'push', payload, hookId: 9001, secret: 'current-hook-secret-123456' });
-    const previous = await postWebhook(api.url, { event: 'push', payload, hookId: 9001, secret: 'previous-hook-secret-123456' });
-    const wrong = await postWebhook(api.url, { event: 'push', payload, hookId: 9001, secret: 'some-other-secret-12345678', headers: { 'x-forwarded-for': nextIp() } });
+    const current = await postWebhook(api.url, {
+      event: 'push',
+      payload,
+      hookId: 9001,
+      secret: 'current-hook-secret-123456',
+    });
+    const previous = await postWebhook(api.url, {
+      event: 'push',
+      payload,
+      hookId: 9001,
+      secret: 'previous-hook-secret-123456',
+    });
+    const wrong = await postWebhook(api.url, {
+      event: 'push',
+      payload,
+      hookId: 9001,
+      secret: 'some-other-secret-12345678',
+      headers: { 'x-forwarded-for': nextIp() },
+    });
     expect([current.status, previous.status, wrong.status]).toEqual([202, 202, 401]);
-    const rows = await db.rows<{ signed_with: string }>('SELECT signed_with FROM webhook_deliveries WHERE delivery_id = ANY($1) ORDER BY received_at', [
-      [current.json()['deliveryId'], previous.json()['deliveryId']],
-    ]);
+    const rows = await db.rows<{ signed_with: string }>(
+      'SELECT signed_with FROM webhook_deliveries WHERE delivery_id = ANY($1) ORDER BY received_at',
+      [[current.json()['deliveryId'], previous.json()['deliveryId']]],
+    );
     expect(rows.map((r) => r.signed_with).sort()).toEqual(['hook', 'hook_previous']);
   });
 
   it('finds the secret of a hook whose id is not stored yet (GitHub pings a new hook at once) by its repository', async () => {
     const fresh = await seedTrackedRepo(db, api.app, null, { githubId: 5252, fullName: 'octo/fresh' });
     await seedHook(db, api.app, fresh.id, 9002, 'fresh-hook-secret-1234567');
-    await db.rows('UPDATE webhook_registrations SET hook_id = NULL, status = $2 WHERE repo_id = $1', [fresh.id, 'pending']);
-    const ping = { zen: 'Keep it logically awesome.', hook_id: 777, hook: { id: 777, type: 'Repository' }, repository: { id: 5252, full_name: 'octo/fresh' } };
-    const res = await postWebhook(api.url, { event: 'ping', payload: ping, hookId: 777, secret: 'fresh-hook-secret-1234567' });
+    await db.rows('UPDATE webhook_registrations SET hook_id = NULL, status = $2 WHERE repo_id = $1', [
+      fresh.id,
+      'pending',
+    ]);
+    const ping = {
+      zen: 'Keep it logically awesome.',
+      hook_id: 777,
+      hook: { id: 777, type: 'Repository' },
+      repository: { id: 5252, full_name: 'octo/fresh' },
+    };
+    const res = await postWebhook(api.url, {
+      event: 'ping',
+      payload: ping,
+      hookId: 777,
+      secret: 'fresh-hook-secret-1234567',
+    });
     expect(res.status).toBe(202);
     await waitForInboxIdle(db);
-    expect(await db.one('SELECT status, hook_id FROM webhook_registrations WHERE repo_id = $1', [fresh.id])).toEqual({ status: 'active', hook_id: '777' });
+    expect(
+      await db.one('SELECT status, hook_id FROM webhook_registrations WHERE repo_id = $1', [fresh.id]),
+    ).toEqual({ status: 'active', hook_id: '777' });
   });
 
   it('stores, but never applies, a delivery signed by the hook of a different repository', async () => {
     const a = await seedTrackedRepo(db, api.app, null, { githubId: 6161, fullName: 'octo/a' });
     await seedHook(db, api.app, a.id, 9003, 'repo-a-hook-secret-12345');
     const payload = pushPayload(repo); // claims to be about `repo`, signed with a's secret
-    const res = await postWebhook(api.url, { event: 'push', payload, hookId: 9003, secret: 'repo-a-hook-secret-12345' });
+    const res = await postWebhook(api.url, {
+      event: 'push',
+      payload,
+      hookId: 9003,
+      secret: 'repo-a-hook-secret-12345',
+    });
     expect(res.status).toBe(202);
     const row = await stored(res.json()['deliveryId'] as string);
-    expect(row).toMatchObject({ status: 'ignored', ignored_reason: 'signed by the hook of another repository' });
+    expect(row).toMatchObject({
+      status: 'ignored',
+      ignored_reason: 'signed by the hook of another repository',
+    });
   });
 
   it('stores a payload with a NUL escape byte-exact (valid JSON that jsonb refuses)', async () => {
     const body = JSON.stringify({ ...pushPayload(repo), note: 'nul:\u0000:end' });
     const res = await postWebhook(api.url, { event: 'push', payload: null, body });
     expect(res.status).toBe(202);
-    const row = await db.one<{ body: Buffer }>(`SELECT body FROM webhook_deliveries WHERE delivery_id = $1`, [res.json()['deliveryId']]);
+    const row = await db.one<{ body: Buffer }>(`SELECT body FROM webhook_deliveries WHERE delivery_id = $1`, [
+      res.json()['deliveryId'],
+    ]);
     expect(row.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
 
   it('keeps JSON parsing for every other route (a malformed JSON body elsewhere is a 400)', async () => {
-    const res = await httpRequest(`${api.url}/api/v1/repos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"broken":' });
+    const res = await httpRequest(`${api.url}/api/v1/repos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"broken":',
+    });
     expect(res.status).toBe(400);
     expect(String(res.json()['message'])).toMatch(/JSON/);
   });
 
-  it('answers every signed delivery well within GitHub\'s 10 s (200 in a row: all under 10 s, p95 under 1 s)', async () => {
+  it("answers every signed delivery well within GitHub's 10 s (200 in a row: all under 10 s, p95 under 1 s)", async () => {
     const times: number[] = [];
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
@@ -312,6 +414,14 @@ describe('POST /api/v1/webhooks/github', () => {
     // Thresholds are loose on purpose: CI machines are shared; the benchmark measures latency properly.
     expect(times[times.length - 1]).toBeLessThan(10_000);
     expect(times[Math.floor(times.length * 0.95)]).toBeLessThan(1_000);
-    await waitFor('processing of the 200 deliveries', async () => (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)).n === 0);
+    await waitFor(
+      'processing of the 200 deliveries',
+      async () =>
+        (
+          await db.one<{ n: number }>(
+            `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`,
+          )
+        ).n === 0,
+    );
   });
 });

@@ -36,7 +36,11 @@ export interface RunningApi {
 }
 
 /** The real API listening on 127.0.0.1 (a free port unless `port` is given), on the given database. */
-export async function startApi(databaseUrl: string, env: Record<string, string> = {}, port = 0): Promise<RunningApi> {
+export async function startApi(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  port = 0,
+): Promise<RunningApi> {
   const config = parseEnv(ApiEnv, { ...SHARED_ENV, DATABASE_URL: databaseUrl, ...env });
   const logs: string[] = [];
   const logStream = new PassThrough();
@@ -78,7 +82,11 @@ export interface SeededRepo {
 }
 
 /** A user (optionally with an encrypted GitHub token) as sign-in would create it. */
-export async function seedUser(db: Db, app: INestApplication, opts: { login: string; githubId?: number; token?: string }): Promise<string> {
+export async function seedUser(
+  db: Db,
+  app: INestApplication,
+  opts: { login: string; githubId?: number; token?: string },
+): Promise<string> {
   const host = app.get(AuthSettings).githubHost;
   const { id } = await db.one<{ id: string }>(
     `INSERT INTO users (github_host, github_id, login) VALUES ($1, $2, $3)
@@ -86,7 +94,10 @@ export async function seedUser(db: Db, app: INestApplication, opts: { login: str
     [host, opts.githubId ?? Math.floor(Math.random() * 1e9), opts.login],
   );
   if (opts.token) {
-    await db.rows('UPDATE users SET github_token_enc = $2, token_updated_at = now() WHERE id = $1', [id, app.get(TokenCipher).encrypt(opts.token, id)]);
+    await db.rows('UPDATE users SET github_token_enc = $2, token_updated_at = now() WHERE id = $1', [
+      id,
+      app.get(TokenCipher).encrypt(opts.token, id),
+    ]);
   }
   return id;
 }
@@ -104,10 +115,22 @@ export async function seedTrackedRepo(
     `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, stars)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (github_host, github_id) DO UPDATE SET full_name = EXCLUDED.full_name RETURNING id`,
-    [host, repo.githubId, `R_${repo.githubId}`, owner, name, repo.fullName, `https://github.com/${repo.fullName}`, repo.stars ?? 0],
+    [
+      host,
+      repo.githubId,
+      `R_${repo.githubId}`,
+      owner,
+      name,
+      repo.fullName,
+      `https://github.com/${repo.fullName}`,
+      repo.stars ?? 0,
+    ],
   );
   if (userId) {
-    await db.rows('INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [userId, id]);
+    await db.rows('INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      userId,
+      id,
+    ]);
     await db.rows(
       `INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, $3)
        ON CONFLICT (user_id, repo_id) DO UPDATE SET permission = EXCLUDED.permission`,
@@ -118,7 +141,14 @@ export async function seedTrackedRepo(
 }
 
 /** A hook Trackeep registered on the repo, with its secret stored encrypted. */
-export async function seedHook(db: Db, app: INestApplication, repoId: string, hookId: number, secret: string, previous?: string): Promise<void> {
+export async function seedHook(
+  db: Db,
+  app: INestApplication,
+  repoId: string,
+  hookId: number,
+  secret: string,
+  previous?: string,
+): Promise<void> {
   const cipher = app.get(WebhookSecretCipher);
   await db.rows(
     `INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, previous_secret_enc) VALUES ($1, $2, 'active', $3, $4)
@@ -152,15 +182,25 @@ export interface HttpResult {
 }
 
 /** One HTTP request on a fresh connection (keep-alive off), body optional. */
-export function httpRequest(url: string, opts: { method?: string; headers?: Record<string, string | number | undefined>; body?: string | Buffer }): Promise<HttpResult> {
+export function httpRequest(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string | number | undefined>; body?: string | Buffer },
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const headers = Object.fromEntries(Object.entries(opts.headers ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
+    const headers = Object.fromEntries(
+      Object.entries(opts.headers ?? {}).filter(([, v]) => v !== undefined),
+    ) as Record<string, string | number>;
     const req = http.request(url, { method: opts.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json: () => JSON.parse(text) as Record<string, unknown>,
+        });
       });
     });
     req.on('error', reject);
@@ -187,7 +227,12 @@ export async function postWebhook(baseUrl: string, d: Delivery): Promise<HttpRes
   });
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -199,7 +244,17 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
 
 /** Every pending delivery processed (or the timeout). */
 export async function waitForInboxIdle(db: Db, timeoutMs = 60_000): Promise<void> {
-  await waitFor('the inbox to drain', async () => (await db.one<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`)).n === 0, timeoutMs, 100);
+  await waitFor(
+    'the inbox to drain',
+    async () =>
+      (
+        await db.one<{ n: number }>(
+          `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`,
+        )
+      ).n === 0,
+    timeoutMs,
+    100,
+  );
 }
 
 export interface SseMessage {
@@ -222,13 +277,17 @@ export class SseReader {
   static async open(url: string, headers: Record<string, string>): Promise<SseReader> {
     const reader = new SseReader();
     await new Promise<void>((resolve, reject) => {
-      reader.req = http.get(url, { headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
-        reader.status = res.statusCode ?? 0;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => reader.feed(chunk));
-        res.on('end', () => (reader.ended = true));
-        resolve();
-      });
+      reader.req = http.get(
+        url,
+        { headers: { accept: 'text/event-stream', ...headers }, agent: false },
+        (res) => {
+          reader.status = res.statusCode ?? 0;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => reader.feed(chunk));
+          res.on('end', () => (reader.ended = true));
+          resolve();
+        },
+      );
       reader.req.on('error', (err) => (reader.status ? undefined : reject(err)));
     });
     return reader;
@@ -255,8 +314,24 @@ export class SseReader {
     }
   }
 
-  activity(): Array<{ id?: string; activity: { id: string; repoId: string; type: string; title: string; data: Record<string, unknown> } }> {
-    return this.messages.filter((m) => m.event === 'activity').map((m) => ({ id: m.id, ...(JSON.parse(m.data) as { activity: { id: string; repoId: string; type: string; title: string; data: Record<string, unknown> } }) }));
+  activity(): Array<{
+    id?: string;
+    activity: { id: string; repoId: string; type: string; title: string; data: Record<string, unknown> };
+  }> {
+    return this.messages
+      .filter((m) => m.event === 'activity')
+      .map((m) => ({
+        id: m.id,
+        ...(JSON.parse(m.data) as {
+          activity: {
+            id: string;
+            repoId: string;
+            type: string;
+            title: string;
+            data: Record<string, unknown>;
+          };
+        }),
+      }));
   }
 
   close(): void {
@@ -265,7 +340,10 @@ export class SseReader {
 }
 
 /** A push payload shaped like GitHub's, with `n` fresh commits on `branch`. */
-export function pushPayload(repo: SeededRepo, opts: { branch?: string; commits?: number; forced?: boolean; pushedAt?: Date; after?: string } = {}): Record<string, unknown> {
+export function pushPayload(
+  repo: SeededRepo,
+  opts: { branch?: string; commits?: number; forced?: boolean; pushedAt?: Date; after?: string } = {},
+): Record<string, unknown> {
   const sha = () => randomBytes(20).toString('hex');
   const pushedAt = opts.pushedAt ?? new Date();
   const commits = Array.from({ length: opts.commits ?? 1 }, (_, i) => ({
@@ -292,14 +370,30 @@ export function pushPayload(repo: SeededRepo, opts: { branch?: string; commits?:
     compare: `https://github.com/${repo.fullName}/compare/a...b`,
     commits,
     head_commit: commits[commits.length - 1] ?? null,
-    repository: { id: repo.githubId, full_name: repo.fullName, name: repo.fullName.split('/')[1], pushed_at: Math.floor(pushedAt.getTime() / 1000) },
+    repository: {
+      id: repo.githubId,
+      full_name: repo.fullName,
+      name: repo.fullName.split('/')[1],
+      pushed_at: Math.floor(pushedAt.getTime() / 1000),
+    },
     pusher: { name: 'monalisa', email: 'mona@example.com' },
     sender: { login: 'monalisa', id: 1 },
   };
 }
 
 /** A pull_request payload; `updatedAt` decides which of two deliveries is newer. */
-export function pullRequestPayload(repo: SeededRepo, opts: { number: number; action: string; title: string; state?: 'open' | 'closed'; merged?: boolean; updatedAt: Date; draft?: boolean }): Record<string, unknown> {
+export function pullRequestPayload(
+  repo: SeededRepo,
+  opts: {
+    number: number;
+    action: string;
+    title: string;
+    state?: 'open' | 'closed';
+    merged?: boolean;
+    updatedAt: Date;
+    draft?: boolean;
+  },
+): Record<string, unknown> {
   const created = new Date(opts.updatedAt.getTime() - 3_600_000).toISOString();
   const merged = opts.merged ? opts.updatedAt.toISOString() : null;
   return {

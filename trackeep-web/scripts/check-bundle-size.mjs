@@ -53,11 +53,16 @@ function main() {
   if (args.includes('--json')) {
     console.log(JSON.stringify({ ...result, budgetKb }, null, 2));
   } else {
-    for (const [name, f] of Object.entries(result.files)) console.log(`  ${name.padEnd(28)} ${kb(f.raw).padStart(8)} kB raw ${kb(f.gzip).padStart(7)} kB gzip`);
-    console.log(`Initial JavaScript: ${kb(result.rawBytes)} kB raw, ${kb(result.gzipBytes)} kB gzip (budget ${budgetKb} kB gzip)`);
+    for (const [name, f] of Object.entries(result.files))
+      console.log(`  ${name.padEnd(28)} ${kb(f.raw).padStart(8)} kB raw ${kb(f.gzip).padStart(7)} kB gzip`);
+    console.log(
+      `Initial JavaScript: ${kb(result.rawBytes)} kB raw, ${kb(result.gzipBytes)} kB gzip (budget ${budgetKb} kB gzip)`,
+    );
   }
   if (result.gzipBytes > budgetKb * 1024) {
-    console.error(`FAIL: initial JavaScript is ${kb(result.gzipBytes)} kB gzip, over the ${budgetKb} kB budget`);
+    console.error(
+      `FAIL: initial JavaScript is ${kb(result.gzipBytes)} kB gzip, over the ${budgetKb} kB budget`,
+    );
     process.exit(1);
   }
 }

@@ -71,11 +71,13 @@ async function main(): Promise<void> {
     return n;
   };
   const preset = (values.preset ?? 'demo') as SimPreset;
-  if (!(preset in SIM_PRESETS)) throw new Error(`--preset must be one of ${Object.keys(SIM_PRESETS).join(', ')}`);
+  if (!(preset in SIM_PRESETS))
+    throw new Error(`--preset must be one of ${Object.keys(SIM_PRESETS).join(', ')}`);
   const sizes: Partial<SimSizes> = {};
   for (const kv of values.size ?? []) {
     const [k, v] = kv.split('=');
-    if (!(k in SIM_PRESETS.demo)) throw new Error(`--size: unknown key "${k}" (known: ${Object.keys(SIM_PRESETS.demo).join(', ')})`);
+    if (!(k in SIM_PRESETS.demo))
+      throw new Error(`--size: unknown key "${k}" (known: ${Object.keys(SIM_PRESETS.demo).join(', ')})`);
     sizes[k as keyof SimSizes] = int(v, `size ${k}`);
   }
   const seed = int(values.seed, 'seed');
@@ -83,8 +85,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await measurePreset(preset, { seed, sizes }), null, 2));
     return;
   }
-  if ((values['client-id'] === undefined) !== (values['client-secret'] === undefined)) throw new Error('--client-id and --client-secret go together');
-  const control = values['no-control'] ? false : !!(values.control || values.demo || preset === 'demo' || process.env['NODE_ENV'] === 'test');
+  if ((values['client-id'] === undefined) !== (values['client-secret'] === undefined))
+    throw new Error('--client-id and --client-secret go together');
+  const control = values['no-control']
+    ? false
+    : !!(values.control || values.demo || preset === 'demo' || process.env['NODE_ENV'] === 'test');
   const opts: GithubSimOptions = {
     port: int(values.port, 'port') ?? 3200,
     host: values.host,
@@ -95,8 +100,19 @@ async function main(): Promise<void> {
     controlApi: control,
     autoApproveLogin: values['auto-approve'],
     live: values.live ? { intervalMs: int(values['live-interval'], 'live-interval') ?? 5000 } : false,
-    rateLimit: { rest: int(values['rate-limit-rest'], 'rate-limit-rest'), graphql: int(values['rate-limit-graphql'], 'rate-limit-graphql') },
-    oauthApps: values['client-id'] ? [{ clientId: values['client-id'], clientSecret: values['client-secret'] as string, callbackUrl: values['callback-url'] }] : [],
+    rateLimit: {
+      rest: int(values['rate-limit-rest'], 'rate-limit-rest'),
+      graphql: int(values['rate-limit-graphql'], 'rate-limit-graphql'),
+    },
+    oauthApps: values['client-id']
+      ? [
+          {
+            clientId: values['client-id'],
+            clientSecret: values['client-secret'] as string,
+            callbackUrl: values['callback-url'],
+          },
+        ]
+      : [],
     log: values.log,
     worldFile: values['world-file'],
   };
@@ -107,8 +123,12 @@ async function main(): Promise<void> {
   console.log(`  REST     ${sim.apiUrl}  (GHES style: ${sim.url}/api/v3)`);
   console.log(`  GraphQL  ${sim.graphqlUrl}`);
   console.log(`  OAuth    ${sim.url}/login/oauth/authorize  (demo app client_id Iv1.trackeepdemo000)`);
-  console.log(`  control  ${control ? `${sim.url}/_sim/stats` : 'disabled'}${values.live ? '   live mode on' : ''}`);
-  console.log(`  world    preset ${preset}: ${s.world.users} users, ${s.world.orgs} orgs, ${s.world.repos} repos, ${s.world.commits} commits; rss ${s.memory.rssMb} MB`);
+  console.log(
+    `  control  ${control ? `${sim.url}/_sim/stats` : 'disabled'}${values.live ? '   live mode on' : ''}`,
+  );
+  console.log(
+    `  world    preset ${preset}: ${s.world.users} users, ${s.world.orgs} orgs, ${s.world.repos} repos, ${s.world.commits} commits; rss ${s.memory.rssMb} MB`,
+  );
   if (opts.worldFile) console.log(`  kept in  ${opts.worldFile}`);
   const shutdown = () => {
     void sim.stop().then(() => process.exit(0));

@@ -6,4 +6,11 @@ export type { PushCommitSpec, RepoRef, SimWorldOptions } from './lib/world/sim-w
 export { SimError } from './lib/world/sim-error';
 export type { SimDomainEvent } from './lib/world/domain-events';
 export type * from './lib/world/world.types';
-export type { FaultConfig, GithubSimHandle, GithubSimOptions, SimPreset, SimSizes, SimStats } from './lib/sim.types';
+export type {
+  FaultConfig,
+  GithubSimHandle,
+  GithubSimOptions,
+  SimPreset,
+  SimSizes,
+  SimStats,
+} from './lib/sim.types';

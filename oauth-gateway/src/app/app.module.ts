@@ -28,18 +28,26 @@ export class AppModule {
       providers: [{ provide: APP_FILTER, useClass: DatabaseUnavailableFilter }],
       imports: [
         GatewayConfigModule.forRoot(env),
-        createLoggerModule({ app: 'oauth-gateway', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, stream: options.logStream }),
+        createLoggerModule({
+          app: 'oauth-gateway',
+          level: env.LOG_LEVEL,
+          pretty: env.LOG_PRETTY,
+          stream: options.logStream,
+        }),
         TypeOrmModule.forRoot({ ...gatewayDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE) }),
         // Per replica, in memory: a burst limiter, not a quota. Applied (ThrottlerGuard) on authorize,
         // callback, token and revoke only.
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'default', ttl: 60_000, limit: env.GATEWAY_RATE_LIMIT_PER_MINUTE }] }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: env.GATEWAY_RATE_LIMIT_PER_MINUTE }],
+        }),
         DatabaseModule,
         HealthModule,
         AuthorizeModule,
         TokenModule,
         DiscoveryModule,
         UserModule,
-        MetricsModule, GracefulShutdownModule,
+        MetricsModule,
+        GracefulShutdownModule,
       ],
     };
   }

@@ -2,7 +2,12 @@ import type { NextFunction, Request, Response } from 'express';
 
 // CORS exists only where a browser-based client could legitimately need it: discovery, JWKS and the token
 // endpoint, and only for CORS_ALLOWED_ORIGINS. Never on the authorization endpoint or the callback.
-export const CORS_PATHS = new Set(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json', '/oauth/token']);
+export const CORS_PATHS = new Set([
+  '/.well-known/oauth-authorization-server',
+  '/.well-known/openid-configuration',
+  '/.well-known/jwks.json',
+  '/oauth/token',
+]);
 
 export function corsMiddleware(allowedOrigins: string[]) {
   const allowed = new Set(allowedOrigins.map((o) => new URL(o).origin));

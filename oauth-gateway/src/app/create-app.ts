@@ -51,9 +51,13 @@ function logRetiredSettings(env: GatewayEnv): void {
   const logger = new Logger('oauth-gateway');
   const secrets = (['OAUTH_JWT_SECRET', 'JWT_SECRET'] as const).filter((name) => env[name]);
   if (secrets.length) {
-    logger.warn(`${secrets.join(' and ')} ${secrets.length > 1 ? 'are' : 'is'} set but no longer used: the gateway signs id_tokens with its own private keys (GATEWAY_SIGNING_KEYS_FILE) and instances verify them with the public JWKS, so no secret is shared with instances any more; remove ${secrets.length > 1 ? 'them' : 'it'}.`);
+    logger.warn(
+      `${secrets.join(' and ')} ${secrets.length > 1 ? 'are' : 'is'} set but no longer used: the gateway signs id_tokens with its own private keys (GATEWAY_SIGNING_KEYS_FILE) and instances verify them with the public JWKS, so no secret is shared with instances any more; remove ${secrets.length > 1 ? 'them' : 'it'}.`,
+    );
   }
   if (env.DEFAULT_CLIENT_URL) {
-    logger.warn('DEFAULT_CLIENT_URL is set but no longer used: every instance is a registered client and must send one of its registered redirect_uris; remove it.');
+    logger.warn(
+      'DEFAULT_CLIENT_URL is set but no longer used: every instance is a registered client and must send one of its registered redirect_uris; remove it.',
+    );
   }
 }

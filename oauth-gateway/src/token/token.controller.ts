@@ -34,7 +34,9 @@ export class TokenController {
       response = await this.tokens.exchange(client, form);
     } catch (err) {
       const code = err instanceof OAuthError ? err.error : '';
-      this.metrics.tokenRequest(code === 'invalid_client' || code === 'invalid_grant' ? code : 'invalid_request');
+      this.metrics.tokenRequest(
+        code === 'invalid_client' || code === 'invalid_grant' ? code : 'invalid_request',
+      );
       throw err;
     }
     this.metrics.tokenRequest('issued');

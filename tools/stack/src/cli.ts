@@ -15,7 +15,9 @@ const port = (name: string, fallback: number) => {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    process.stderr.write(`npm start: ${name}: expected a port number 1-65535; found ${JSON.stringify(raw)}\n`);
+    process.stderr.write(
+      `npm start: ${name}: expected a port number 1-65535; found ${JSON.stringify(raw)}\n`,
+    );
     process.exit(78);
   }
   return value;
@@ -30,13 +32,16 @@ function describeSupervision(event: SupervisionEvent): string {
   if (event.type === 'restarted') return `[${at}] ${event.name} restarted and ready again`;
   const how = event.signal ? `was killed by ${event.signal}` : `exited with code ${event.code}`;
   const log = toConsole ? 'its log is above' : `log: ${logs.pathOf(event.name)}`;
-  if (event.type === 'not-restarted') return `[${at}] ${event.name} ${how} (a configuration error); not restarting it; ${log}`;
+  if (event.type === 'not-restarted')
+    return `[${at}] ${event.name} ${how} (a configuration error); not restarting it; ${log}`;
   return `[${at}] ${event.name} ${how}; restarting it in ${Math.round(event.restartInMs / 1000)} s; ${log}`;
 }
 
 async function main() {
   mkdirSync(join(stateDir, 'logs'), { recursive: true });
-  process.stdout.write('Starting Trackeep (Postgres, GitHub' + (realGithub ? '' : ' simulator') + ', gateway, API)...\n');
+  process.stdout.write(
+    'Starting Trackeep (Postgres, GitHub' + (realGithub ? '' : ' simulator') + ', gateway, API)...\n',
+  );
   let starting: Promise<Stack> | null = null;
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -65,7 +70,13 @@ async function main() {
       postgres: port('EMBEDDED_PG_PORT', 5433),
     },
     // The simulated GitHub keeps its world (users, tokens, hooks) across restarts, as the database does.
-    sim: realGithub ? false : { preset: 'demo', live: process.env['GITHUB_SIM_LIVE'] !== 'false', worldFile: join(stateDir, 'github-sim', 'world.json') },
+    sim: realGithub
+      ? false
+      : {
+          preset: 'demo',
+          live: process.env['GITHUB_SIM_LIVE'] !== 'false',
+          worldFile: join(stateDir, 'github-sim', 'world.json'),
+        },
     onLog: (source, line) => {
       if (toConsole) process.stdout.write(`[${source}] ${line}\n`);
       else logs.append(source, line);
@@ -83,7 +94,9 @@ async function main() {
     '',
     `  API                  ${stack.apiUrl}/api/v1   (docs: ${stack.apiUrl}/api/docs)`,
     `  OAuth gateway        ${stack.gatewayUrl}`,
-    realGithub ? `  GitHub               ${process.env['GITHUB_WEB_URL'] ?? 'https://github.com'}` : `  GitHub simulator     ${stack.simUrl}  (sign in as any listed user)`,
+    realGithub
+      ? `  GitHub               ${process.env['GITHUB_WEB_URL'] ?? 'https://github.com'}`
+      : `  GitHub simulator     ${stack.simUrl}  (sign in as any listed user)`,
     `  PostgreSQL           ${process.env['DATABASE_URL'] ? 'DATABASE_URL' : `embedded, data in ${join(stateDir, 'pg')}`}`,
     `  Logs                 ${toConsole ? 'this terminal' : join(stateDir, 'logs')}`,
     '',

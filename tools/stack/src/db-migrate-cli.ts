@@ -11,7 +11,9 @@ async function main() {
   let url = process.env['DATABASE_URL'];
   let stop: (() => Promise<void>) | null = null;
   if (!url) {
-    const cluster = await startPgCluster({ dataDir: join(process.env['TRACKEEP_STATE_DIR'] ?? join(root, '.trackeep'), 'pg') });
+    const cluster = await startPgCluster({
+      dataDir: join(process.env['TRACKEEP_STATE_DIR'] ?? join(root, '.trackeep'), 'pg'),
+    });
     stop = () => cluster.stop();
     await ensureDatabase(cluster.adminUrl, 'trackeep');
     url = cluster.urlFor('trackeep');
@@ -19,7 +21,13 @@ async function main() {
   }
   const result = spawnSync(
     process.execPath,
-    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), '--tsconfig', join(root, 'tsconfig.base.json'), join(root, 'trackeep-api', 'src', 'database', 'migrate.ts'), ...process.argv.slice(2)],
+    [
+      join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      '--tsconfig',
+      join(root, 'tsconfig.base.json'),
+      join(root, 'trackeep-api', 'src', 'database', 'migrate.ts'),
+      ...process.argv.slice(2),
+    ],
     { stdio: 'inherit', env: { ...process.env, DATABASE_URL: url } },
   );
   await stop?.();

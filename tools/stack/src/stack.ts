@@ -2,8 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureDatabase, freePort, startPgCluster, withDatabase, type PgCluster } from '@trackeep/embedded-pg';
-import { DEMO_OAUTH_APP, startGithubSim, type GithubSimHandle, type GithubSimOptions } from '@trackeep/github-sim';
+import {
+  ensureDatabase,
+  freePort,
+  startPgCluster,
+  withDatabase,
+  type PgCluster,
+} from '@trackeep/embedded-pg';
+import {
+  DEMO_OAUTH_APP,
+  startGithubSim,
+  type GithubSimHandle,
+  type GithubSimOptions,
+} from '@trackeep/github-sim';
 
 // Starts the whole Trackeep system from the built apps: Postgres (embedded unless DATABASE_URL is given),
 // the GitHub simulator (unless real GitHub credentials are configured), the OAuth gateway and the API
@@ -100,16 +111,26 @@ function ensureGatewayKeys(stateDir: string): string {
     const { privateKey } = generateKeyPairSync('ed25519');
     const jwk = privateKey.export({ format: 'jwk' });
     const kid = createHash('sha256').update(JSON.stringify(jwk)).digest('base64url').slice(0, 16);
-    writeFileSync(file, JSON.stringify({ keys: [{ ...jwk, kid, alg: 'EdDSA', use: 'sig' }] }, null, 2), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ keys: [{ ...jwk, kid, alg: 'EdDSA', use: 'sig' }] }, null, 2), {
+      mode: 0o600,
+    });
   }
   return file;
 }
 
-async function waitForReady(url: string, child: ChildProcess, name: string, timeoutMs = 60_000): Promise<void> {
+async function waitForReady(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited with ${child.signalCode ?? `code ${child.exitCode}`} before it was ready`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `${name} exited with ${child.signalCode ?? `code ${child.exitCode}`} before it was ready`,
+      );
     try {
       const res = await fetch(`${url}/readyz`);
       if (res.ok) return;
@@ -156,7 +177,13 @@ export function spawnApp(
   const launch = () => {
     const current = spawn(process.execPath, [main], {
       cwd: rootDir,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', HOST: '127.0.0.1', ...env, PORT: String(port) },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '',
+        HOST: '127.0.0.1',
+        ...env,
+        PORT: String(port),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Supervised children get their own process group, so the terminal's Ctrl-C reaches only the supervisor,
       // which stops them in order instead of seeing them die and restarting them.
@@ -248,21 +275,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let adminUrl = options.databaseUrl;
     let cluster: PgCluster | null = null;
     if (!adminUrl) {
-      const started = await startPgCluster({ dataDir: join(stateDir, 'pg'), port: options.ports?.postgres ?? 0, log: (l) => onLog('postgres', l) });
+      const started = await startPgCluster({
+        dataDir: join(stateDir, 'pg'),
+        port: options.ports?.postgres ?? 0,
+        log: (l) => onLog('postgres', l),
+      });
       cleanups.push(() => started.stop());
       cluster = started;
       adminUrl = cluster.urlFor('postgres');
     }
     const databaseUrl = cluster ? cluster.urlFor('trackeep') : adminUrl;
     const gatewayDatabaseUrl = withDatabase(adminUrl, 'trackeep_gateway');
-    await ensureDatabase(withDatabase(adminUrl, 'postgres'), new URL(databaseUrl).pathname.slice(1) || 'trackeep');
+    await ensureDatabase(
+      withDatabase(adminUrl, 'postgres'),
+      new URL(databaseUrl).pathname.slice(1) || 'trackeep',
+    );
     await ensureDatabase(withDatabase(adminUrl, 'postgres'), 'trackeep_gateway');
 
     // 2. GitHub: the simulator in demo mode, or the configured github.com / GHES.
     let sim: GithubSimHandle | null = null;
     let github: Record<string, string>;
     if (options.sim !== false) {
-      const started = await startGithubSim({ port: options.ports?.sim ?? 0, preset: 'demo', oauthApps: [DEMO_OAUTH_APP], ...(options.sim ?? {}) });
+      const started = await startGithubSim({
+        port: options.ports?.sim ?? 0,
+        preset: 'demo',
+        oauthApps: [DEMO_OAUTH_APP],
+        ...(options.sim ?? {}),
+      });
       cleanups.push(() => started.stop());
       sim = started;
       github = {
@@ -298,7 +337,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         {
           client_id: DEMO_CLIENT_ID,
           name: 'Local Trackeep',
-          client_secret_hashes: [`sha256:${createHash('sha256').update(secrets.gatewayClientSecret).digest('hex')}`],
+          client_secret_hashes: [
+            `sha256:${createHash('sha256').update(secrets.gatewayClientSecret).digest('hex')}`,
+          ],
           redirect_uris: [`${apiPublicUrl}/api/v1/auth/oauth/callback`],
           allowed_orgs: [],
           allowed_teams: [],
@@ -313,7 +354,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const gateways: RunningProcess[] = [];
     for (let i = 0; i < (options.gatewayReplicas ?? 1); i++) {
       const port = i === 0 ? gatewayPort : await freePort();
-      const replica = await spawnApp(rootDir, i === 0 ? 'gateway' : `gateway-${i + 1}`, 'oauth-gateway', port, gatewayEnv(port), onLog, options.supervise);
+      const replica = await spawnApp(
+        rootDir,
+        i === 0 ? 'gateway' : `gateway-${i + 1}`,
+        'oauth-gateway',
+        port,
+        gatewayEnv(port),
+        onLog,
+        options.supervise,
+      );
       gateways.push(replica);
       cleanups.push(() => replica.stop());
     }
@@ -343,7 +392,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apis: RunningProcess[] = [];
     const addApi = async (extra: Record<string, string> = {}, port?: number) => {
       const p = port ?? (await freePort());
-      const api = await spawnApp(rootDir, apis.length ? `api-${apis.length + 1}` : 'api', 'trackeep-api', p, apiEnv(p, extra), onLog, options.supervise);
+      const api = await spawnApp(
+        rootDir,
+        apis.length ? `api-${apis.length + 1}` : 'api',
+        'trackeep-api',
+        p,
+        apiEnv(p, extra),
+        onLog,
+        options.supervise,
+      );
       apis.push(api);
       cleanups.push(() => api.stop());
       return api;

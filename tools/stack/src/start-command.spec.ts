@@ -16,19 +16,28 @@ interface Started {
 /** `npm start` without the build step: the CLI the start script runs, with its own ports and state dir. */
 function startCommand(stateDir: string, ports: Record<string, number>): Started {
   let output = '';
-  const child = spawn(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), '--tsconfig', join(root, 'tsconfig.base.json'), join(root, 'tools/stack/src/cli.ts')], {
-    cwd: root,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      TRACKEEP_STATE_DIR: stateDir,
-      GITHUB_SIM_LIVE: 'false',
-      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, 'node_modules/tsx/dist/cli.mjs'),
+      '--tsconfig',
+      join(root, 'tsconfig.base.json'),
+      join(root, 'tools/stack/src/cli.ts'),
+    ],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '',
+        TRACKEEP_STATE_DIR: stateDir,
+        GITHUB_SIM_LIVE: 'false',
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, as in a terminal: Ctrl-C signals the whole group.
+      detached: true,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group, as in a terminal: Ctrl-C signals the whole group.
-    detached: true,
-  });
+  );
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -43,11 +52,17 @@ async function waitFor(predicate: () => boolean, what: string, timeoutMs = 150_0
   }
 }
 
-const postmasterPid = (stateDir: string) => Number(readFileSync(join(stateDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+const postmasterPid = (stateDir: string) =>
+  Number(readFileSync(join(stateDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
 
 /** The process running `script` among the descendants of `ancestor` (other test runs may run the same build). */
 function descendantRunning(ancestor: number, script: string): number {
-  const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+  const parentOf = (pid: number) =>
+    Number(
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ')[1],
+    );
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
@@ -71,14 +86,22 @@ describe('npm start (zero configuration)', () => {
   let simToken = '';
 
   beforeAll(async () => {
-    ports = { PORT: await freePort(), GATEWAY_PORT: await freePort(), GITHUB_SIM_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
+    ports = {
+      PORT: await freePort(),
+      GATEWAY_PORT: await freePort(),
+      GITHUB_SIM_PORT: await freePort(),
+      EMBEDDED_PG_PORT: await freePort(),
+    };
   });
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('serves health, readiness and the dashboard, restarts a killed API, and stops cleanly on SIGTERM and Ctrl-C keeping the data and the simulated GitHub', async () => {
     for (let round = 1; round <= 2; round++) {
       const run = startCommand(stateDir, ports);
-      await waitFor(() => /Press Ctrl-C to stop/.test(run.output()) || run.child.exitCode !== null, 'the start banner');
+      await waitFor(
+        () => /Press Ctrl-C to stop/.test(run.output()) || run.child.exitCode !== null,
+        'the start banner',
+      );
       expect(run.output()).toContain(`Open the dashboard:  http://localhost:${ports['PORT']}/`);
       expect(run.output()).toContain('DEMO MODE');
 
@@ -92,16 +115,24 @@ describe('npm start (zero configuration)', () => {
       expect((await fetch(`http://127.0.0.1:${ports['GATEWAY_PORT']}/healthz`)).status).toBe(200);
 
       // Something written in round 1 is still there in round 2.
-      const db = new Client({ connectionString: `postgres://postgres@127.0.0.1:${ports['EMBEDDED_PG_PORT']}/trackeep` });
+      const db = new Client({
+        connectionString: `postgres://postgres@127.0.0.1:${ports['EMBEDDED_PG_PORT']}/trackeep`,
+      });
       await db.connect();
-      if (round === 1) await db.query(`CREATE TABLE start_command_probe (v text); INSERT INTO start_command_probe VALUES ('kept')`);
+      if (round === 1)
+        await db.query(
+          `CREATE TABLE start_command_probe (v text); INSERT INTO start_command_probe VALUES ('kept')`,
+        );
       else expect((await db.query('SELECT v FROM start_command_probe')).rows).toEqual([{ v: 'kept' }]);
       await db.end();
 
       // So is the simulated GitHub: a token issued in round 1 still signs in as its user in round 2.
       const sim = `http://127.0.0.1:${ports['GITHUB_SIM_PORT']}`;
       if (round === 1) {
-        const issued = await fetch(`${sim}/_sim/tokens`, { method: 'POST', body: JSON.stringify({ login: 'octocat' }) });
+        const issued = await fetch(`${sim}/_sim/tokens`, {
+          method: 'POST',
+          body: JSON.stringify({ login: 'octocat' }),
+        });
         simToken = ((await issued.json()) as { token: string }).token;
       }
       const me = await fetch(`${sim}/user`, { headers: { Authorization: `token ${simToken}` } });
@@ -115,8 +146,15 @@ describe('npm start (zero configuration)', () => {
 
       if (round === 1) {
         // A killed API is restarted, and the terminal says so.
-        process.kill(descendantRunning(run.child.pid as number, join('dist', 'trackeep-api', 'main.js')), 'SIGKILL');
-        await waitFor(() => /api was killed by SIGKILL; restarting it in 1 s; log: .*api\.log/.test(run.output()), 'the crash report', 30_000);
+        process.kill(
+          descendantRunning(run.child.pid as number, join('dist', 'trackeep-api', 'main.js')),
+          'SIGKILL',
+        );
+        await waitFor(
+          () => /api was killed by SIGKILL; restarting it in 1 s; log: .*api\.log/.test(run.output()),
+          'the crash report',
+          30_000,
+        );
         await waitFor(() => /api restarted and ready again/.test(run.output()), 'the restart', 90_000);
         expect((await fetch(`${base}/readyz`)).status).toBe(200);
         chmodSync(join(logs, 'gateway.log'), 0o644);

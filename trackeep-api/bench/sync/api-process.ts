@@ -34,13 +34,22 @@ async function freePort(): Promise<number> {
  * The real entry point (src/main.ts) in a process of its own, as a replica runs it: compiled on load by
  * @swc-node/register (decorator metadata included), with the import-only packages mapped for require().
  */
-export async function startApiProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ApiProcess> {
+export async function startApiProcess(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<ApiProcess> {
   const port = await freePort();
   const output: string[] = [];
   const hook = join(__dirname, 'import-only-packages.cjs');
   const child = spawn(process.execPath, [...nodeArgs, '-r', hook, '-r', '@swc-node/register', API_MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', SWC_NODE_PROJECT: join(ROOT, 'trackeep-api/tsconfig.app.json'), HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      SWC_NODE_PROJECT: join(ROOT, 'trackeep-api/tsconfig.app.json'),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (b: Buffer) => output.push(b.toString()));
@@ -49,7 +58,8 @@ export async function startApiProcess(env: Record<string, string>, nodeArgs: str
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`API process exited with ${child.exitCode}:\n${output.join('')}`);
+    if (child.exitCode !== null)
+      throw new Error(`API process exited with ${child.exitCode}:\n${output.join('')}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
     } catch {

@@ -39,7 +39,15 @@ interface Options {
 }
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const TABLES = ['repositories', 'commits', 'branch_commits', 'branches', 'pull_requests', 'repo_stats_snapshots', 'activity_events'] as const;
+const TABLES = [
+  'repositories',
+  'commits',
+  'branch_commits',
+  'branches',
+  'pull_requests',
+  'repo_stats_snapshots',
+  'activity_events',
+] as const;
 
 function parseArgs(argv: string[]): Options {
   const large = argv.includes('--large');
@@ -72,7 +80,9 @@ function parseArgs(argv: string[]): Options {
       i++;
     } else if (flag === '--large') continue;
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('npm run bench:sync -- [--large] [--repos N] [--commits N] [--pulls N] [--users N] [--concurrency N] [--seed N] [--out FILE]\n');
+      process.stdout.write(
+        'npm run bench:sync -- [--large] [--repos N] [--commits N] [--pulls N] [--users N] [--concurrency N] [--seed N] [--out FILE]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${flag}`);
   }
@@ -91,7 +101,14 @@ async function startWorld(o: Options): Promise<{ sim: GithubSimHandle; trackers:
     seed: o.seed,
     now: '2025-06-01T12:00:00Z',
     preset: 'bench',
-    sizes: { orgs: Math.max(0, owners - 1), reposPerOwner: perOwner, reposPerUser: 0, commitsPerRepo: o.commits, pullsPerRepo: o.pulls, users: Math.max(50, o.users + 10) },
+    sizes: {
+      orgs: Math.max(0, owners - 1),
+      reposPerOwner: perOwner,
+      reposPerUser: 0,
+      commitsPerRepo: o.commits,
+      pullsPerRepo: o.pulls,
+      users: Math.max(50, o.users + 10),
+    },
   });
   const all = [...sim.world.repos.values()].filter((r) => !r.deleted && !r.fork).slice(0, o.repos);
   const logins = ['octocat'];
@@ -100,32 +117,67 @@ async function startWorld(o: Options): Promise<{ sim: GithubSimHandle; trackers:
   for (const [i, repo] of all.entries()) {
     const login = logins[Math.floor((i * logins.length) / all.length)];
     const [owner, name] = sim.world.fullName(repo).split('/');
-    if (!sim.world.permissionOf(repo, sim.world.requireUser(login).id)) await sim.world.grantAccess({ owner, repo: name, login, permission: 'pull' });
+    if (!sim.world.permissionOf(repo, sim.world.requireUser(login).id))
+      await sim.world.grantAccess({ owner, repo: name, login, permission: 'pull' });
     trackers.set(login, [...(trackers.get(login) ?? []), sim.world.fullName(repo)]);
   }
   return { sim, trackers };
 }
 
-async function seed(ds: DataSource, sim: GithubSimHandle, env: ApiEnv, trackers: Map<string, string[]>): Promise<number> {
+async function seed(
+  ds: DataSource,
+  sim: GithubSimHandle,
+  env: ApiEnv,
+  trackers: Map<string, string[]>,
+): Promise<number> {
   const cipher = new TokenCipher(new AuthSettings(env));
   const host = new URL(sim.url).host;
   let repos = 0;
   for (const [login, names] of trackers) {
     const u = sim.world.requireUser(login);
     const token = sim.issueToken(login);
-    const [{ id: userId }] = (await ds.query(`INSERT INTO users (github_host, github_id, login) VALUES ($1, $2, $3) RETURNING id`, [host, u.id, login])) as Array<{ id: string }>;
-    await ds.query(`UPDATE users SET github_token_enc = $2, token_updated_at = now() WHERE id = $1`, [userId, cipher.encrypt(token, userId)]);
+    const [{ id: userId }] = (await ds.query(
+      `INSERT INTO users (github_host, github_id, login) VALUES ($1, $2, $3) RETURNING id`,
+      [host, u.id, login],
+    )) as Array<{ id: string }>;
+    await ds.query(`UPDATE users SET github_token_enc = $2, token_updated_at = now() WHERE id = $1`, [
+      userId,
+      cipher.encrypt(token, userId),
+    ]);
     for (const fullName of names) {
-      const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, { headers: { authorization: `token ${token}` } });
+      const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, {
+        headers: { authorization: `token ${token}` },
+      });
       if (!res.ok) throw new Error(`${login} cannot read ${fullName} (${res.status})`);
-      const r = (await res.json()) as { id: number; node_id: string; owner: { login: string }; name: string; html_url: string; default_branch: string; private: boolean };
+      const r = (await res.json()) as {
+        id: number;
+        node_id: string;
+        owner: { login: string };
+        name: string;
+        html_url: string;
+        default_branch: string;
+        private: boolean;
+      };
       const [{ id }] = (await ds.query(
         `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch, visibility)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [host, r.id, r.node_id, r.owner.login, r.name, fullName, r.html_url, r.default_branch, r.private ? 'private' : 'public'],
+        [
+          host,
+          r.id,
+          r.node_id,
+          r.owner.login,
+          r.name,
+          fullName,
+          r.html_url,
+          r.default_branch,
+          r.private ? 'private' : 'public',
+        ],
       )) as Array<{ id: string }>;
       await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)`, [userId, id]);
-      await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'pull')`, [userId, id]);
+      await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'pull')`, [
+        userId,
+        id,
+      ]);
       repos++;
     }
   }
@@ -134,7 +186,8 @@ async function seed(ds: DataSource, sim: GithubSimHandle, env: ApiEnv, trackers:
 
 async function tableCounts(ds: DataSource): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const t of TABLES) out[t] = ((await ds.query(`SELECT count(*)::int AS n FROM ${t}`)) as Array<{ n: number }>)[0].n;
+  for (const t of TABLES)
+    out[t] = ((await ds.query(`SELECT count(*)::int AS n FROM ${t}`)) as Array<{ n: number }>)[0].n;
   return out;
 }
 
@@ -145,7 +198,12 @@ interface PhaseResult {
   graphqlQueries: number;
   restRequests: { counted: number; notModified: number };
   /** The API's own accounting (sync_runs + cycle detection), next to the simulator's. */
-  recorded: { graphqlPoints: number; restRequests: number; notModified: number; pointsByStream: Record<string, number> };
+  recorded: {
+    graphqlPoints: number;
+    restRequests: number;
+    notModified: number;
+    pointsByStream: Record<string, number>;
+  };
   rowsWritten: Record<string, number>;
   itemsUpserted: Record<string, number>;
   runs: { total: number; succeeded: number; failed: number };
@@ -155,7 +213,13 @@ interface PhaseResult {
 }
 
 /** One scheduled cycle through the production path, measured end to end. */
-async function runCycle(name: string, ds: DataSource, boss: PgBoss, sim: GithubSimHandle, api: ApiProcess): Promise<PhaseResult> {
+async function runCycle(
+  name: string,
+  ds: DataSource,
+  boss: PgBoss,
+  sim: GithubSimHandle,
+  api: ApiProcess,
+): Promise<PhaseResult> {
   const before = { stats: sim.stats(), rows: await tableCounts(ds) };
   const apiCpu = api.cpuSeconds();
   const ownCpu = process.cpuUsage();
@@ -165,8 +229,12 @@ async function runCycle(name: string, ds: DataSource, boss: PgBoss, sim: GithubS
   await boss.send('sync-cycle', { slot: slot.toISOString() });
   let lastReport = performance.now();
   for (;;) {
-    const [c] = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ finished_at: Date | null }>;
-    const [{ open }] = (await ds.query(`SELECT count(*)::int AS open FROM sync_runs WHERE status IN ('queued', 'running')`)) as Array<{ open: number }>;
+    const [c] = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{
+      finished_at: Date | null;
+    }>;
+    const [{ open }] = (await ds.query(
+      `SELECT count(*)::int AS open FROM sync_runs WHERE status IN ('queued', 'running')`,
+    )) as Array<{ open: number }>;
     if (c?.finished_at && open === 0) break;
     // A large backfill runs for many minutes: say how far it is every 10 s.
     if (performance.now() - lastReport >= 10_000) {
@@ -177,7 +245,9 @@ async function runCycle(name: string, ds: DataSource, boss: PgBoss, sim: GithubS
            FROM sync_runs WHERE cycle_slot = $1`,
         [slot],
       )) as Array<{ done: number; total: number; commits: number }>;
-      log(`  ${name}: ${p.done}/${p.total} repositories done, ${p.commits} commits stored, ${Math.round((performance.now() - started) / 1000)} s`);
+      log(
+        `  ${name}: ${p.done}/${p.total} repositories done, ${p.commits} commits stored, ${Math.round((performance.now() - started) / 1000)} s`,
+      );
     }
     if (api.child.exitCode !== null) throw new Error(`the API process exited:\n${api.output.join('')}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -188,8 +258,17 @@ async function runCycle(name: string, ds: DataSource, boss: PgBoss, sim: GithubS
   const runs = (await ds.query(
     `SELECT status, graphql_points, rest_requests, not_modified, items, points_by_stream FROM sync_runs WHERE cycle_slot = $1`,
     [slot],
-  )) as Array<{ status: string; graphql_points: number; rest_requests: number; not_modified: number; items: Record<string, number>; points_by_stream: Record<string, number> }>;
-  const [cycle] = (await ds.query(`SELECT detection_points FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{ detection_points: number }>;
+  )) as Array<{
+    status: string;
+    graphql_points: number;
+    rest_requests: number;
+    not_modified: number;
+    items: Record<string, number>;
+    points_by_stream: Record<string, number>;
+  }>;
+  const [cycle] = (await ds.query(`SELECT detection_points FROM sync_cycles WHERE slot = $1`, [
+    slot,
+  ])) as Array<{ detection_points: number }>;
   const sum = (f: (r: (typeof runs)[number]) => number) => runs.reduce((a, r) => a + f(r), 0);
   const pointsByStream: Record<string, number> = { detect: cycle.detection_points };
   const items: Record<string, number> = {};
@@ -205,18 +284,36 @@ async function runCycle(name: string, ds: DataSource, boss: PgBoss, sim: GithubS
     wallSeconds: Math.round(wallSeconds * 100) / 100,
     graphqlPoints: delta((s) => s.graphql.points),
     graphqlQueries: delta((s) => s.graphql.queries),
-    restRequests: { counted: delta((s) => s.rest.requests - s.rest.notModified) - rateLimitCalls, notModified: delta((s) => s.rest.notModified) },
-    recorded: { graphqlPoints: sum((r) => r.graphql_points) + cycle.detection_points, restRequests: sum((r) => r.rest_requests), notModified: sum((r) => r.not_modified), pointsByStream },
+    restRequests: {
+      counted: delta((s) => s.rest.requests - s.rest.notModified) - rateLimitCalls,
+      notModified: delta((s) => s.rest.notModified),
+    },
+    recorded: {
+      graphqlPoints: sum((r) => r.graphql_points) + cycle.detection_points,
+      restRequests: sum((r) => r.rest_requests),
+      notModified: sum((r) => r.not_modified),
+      pointsByStream,
+    },
     rowsWritten: Object.fromEntries(TABLES.map((t) => [t, after.rows[t] - before.rows[t]])),
     itemsUpserted: items,
-    runs: { total: runs.length, succeeded: runs.filter((r) => r.status === 'succeeded').length, failed: runs.filter((r) => r.status === 'failed').length },
+    runs: {
+      total: runs.length,
+      succeeded: runs.filter((r) => r.status === 'succeeded').length,
+      failed: runs.filter((r) => r.status === 'failed').length,
+    },
     peakRssMb: api.peakRssMb(),
-    cpuSeconds: { api: apiCpu === null ? null : round((api.cpuSeconds() ?? 0) - apiCpu), simulator: round((own.user + own.system) / 1e6) },
+    cpuSeconds: {
+      api: apiCpu === null ? null : round((api.cpuSeconds() ?? 0) - apiCpu),
+      simulator: round((own.user + own.system) / 1e6),
+    },
   };
 }
 
 /** "A few pushes and PR updates": pushes to 5 repositories, a new pull request, a merge and a close. */
-async function smallChange(sim: GithubSimHandle, trackers: Map<string, string[]>): Promise<Record<string, number>> {
+async function smallChange(
+  sim: GithubSimHandle,
+  trackers: Map<string, string[]>,
+): Promise<Record<string, number>> {
   const octocat = sim.world.requireUser('octocat').id;
   const writable = (full: string) => {
     const [owner, repo] = full.split('/');
@@ -238,7 +335,13 @@ async function smallChange(sim: GithubSimHandle, trackers: Map<string, string[]>
       pullsChanged++;
     }
     if (open[1]) {
-      await sim.world.updatePull({ owner, repo, number: open[1].number, title: `${open[1].title} (edited)`, sender: admin });
+      await sim.world.updatePull({
+        owner,
+        repo,
+        number: open[1].number,
+        title: `${open[1].title} (edited)`,
+        sender: admin,
+      });
       pullsChanged++;
     }
   }
@@ -248,7 +351,9 @@ async function smallChange(sim: GithubSimHandle, trackers: Map<string, string[]>
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const loadAtStart = loadavg().map((l) => round(l));
-  log(`dataset: ${o.repos} repositories x ${o.commits} commits + ${o.pulls} pull requests, ${o.users} tracking user(s), concurrency ${o.concurrency}`);
+  log(
+    `dataset: ${o.repos} repositories x ${o.commits} commits + ${o.pulls} pull requests, ${o.users} tracking user(s), concurrency ${o.concurrency}`,
+  );
   const dir = makeOwnedTempDir('trackeep-bench-sync');
   const cluster = await startPgCluster({ dataDir: join(dir, 'data'), ephemeral: true });
   let api: ApiProcess | null = null;
@@ -313,16 +418,30 @@ async function main(): Promise<void> {
     };
 
     log('starting the API process (src/main.ts)');
-    api = await startApiProcess(apiEnvVars, process.env['BENCH_API_NODE_ARGS']?.split(' ').filter(Boolean) ?? []);
-    boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 2, supervise: false, schedule: false, migrate: false });
+    api = await startApiProcess(
+      apiEnvVars,
+      process.env['BENCH_API_NODE_ARGS']?.split(' ').filter(Boolean) ?? [],
+    );
+    boss = new PgBoss({
+      connectionString: url,
+      schema: 'pgboss',
+      max: 2,
+      supervise: false,
+      schedule: false,
+      migrate: false,
+    });
     boss.on('error', () => undefined);
     await boss.start();
 
     const phases: PhaseResult[] = [];
     log('phase 1: backfill');
     phases.push(await runCycle('backfill', ds, boss, sim, api));
-    dataset.commitsReachable = ((await ds.query(`SELECT count(*)::int AS n FROM commits`)) as Array<{ n: number }>)[0].n;
-    dataset.pulls = ((await ds.query(`SELECT count(*)::int AS n FROM pull_requests`)) as Array<{ n: number }>)[0].n;
+    dataset.commitsReachable = (
+      (await ds.query(`SELECT count(*)::int AS n FROM commits`)) as Array<{ n: number }>
+    )[0].n;
+    dataset.pulls = (
+      (await ds.query(`SELECT count(*)::int AS n FROM pull_requests`)) as Array<{ n: number }>
+    )[0].n;
     log(`  ${JSON.stringify(summaryLine(phases[0]))}`);
     log('phase 2: re-sync, nothing changed');
     phases.push(await runCycle('resync-unchanged', ds, boss, sim, api));
@@ -339,7 +458,9 @@ async function main(): Promise<void> {
       pointsPer1000Commits: round((commitPoints / dataset.commitsReachable) * 1000),
       pointsPer1000Pulls: round((pullPoints / dataset.pulls) * 1000),
       backfillPointsPerRepo: round(backfill.graphqlPoints / repoCount),
-      backfillPointsPer1000Commits_allStreams: round((backfill.graphqlPoints / dataset.commitsReachable) * 1000),
+      backfillPointsPer1000Commits_allStreams: round(
+        (backfill.graphqlPoints / dataset.commitsReachable) * 1000,
+      ),
       resyncPointsPer100Repos: round((unchanged.graphqlPoints / repoCount) * 100),
       resyncCountedRestRequests: unchanged.restRequests.counted,
       commitsPerSecond: Math.round(dataset.commitsReachable / backfill.wallSeconds),
@@ -349,15 +470,24 @@ async function main(): Promise<void> {
       'backfill <= 11 points per 1,000 commits (incl. line stats)': derived.pointsPer1000Commits <= 11,
       'backfill <= 15 points per 1,000 PRs (incl. review counts)': derived.pointsPer1000Pulls <= 15,
       // One detection query covers up to 100 repositories: ceil(repos / 100) points is the target for any count.
-      'no-change re-sync <= 1 point per 100 repos (ceil)': unchanged.graphqlPoints <= Math.ceil(repoCount / 100),
+      'no-change re-sync <= 1 point per 100 repos (ceil)':
+        unchanged.graphqlPoints <= Math.ceil(repoCount / 100),
       'no-change re-sync: no counted REST requests': derived.resyncCountedRestRequests === 0,
-      ...(o.repos >= 99 && o.commits >= 1000 && !o.large ? { '100 repos x 1,000 commits + 100 PRs backfill <= 30 s': backfill.wallSeconds <= 30 } : {}),
+      ...(o.repos >= 99 && o.commits >= 1000 && !o.large
+        ? { '100 repos x 1,000 commits + 100 PRs backfill <= 30 s': backfill.wallSeconds <= 30 }
+        : {}),
       'API peak RSS <= 512 MB': (derived.apiPeakRssMb ?? Infinity) <= 512,
     };
     const result = {
       generatedAt: new Date().toISOString(),
       command: `npm run bench:sync -- ${process.argv.slice(2).join(' ')}`.trim(),
-      machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg().map((l) => round(l)) },
+      machine: {
+        cpus: cpus().length,
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadavg().map((l) => round(l)),
+      },
       dataset,
       smallChange: change,
       phases,
@@ -385,10 +515,21 @@ function round(n: number): number {
 }
 
 function summaryLine(p: PhaseResult) {
-  return { wallSeconds: p.wallSeconds, graphqlPoints: p.graphqlPoints, rest: p.restRequests, runs: p.runs, rows: p.rowsWritten['commits'] };
+  return {
+    wallSeconds: p.wallSeconds,
+    graphqlPoints: p.graphqlPoints,
+    rest: p.restRequests,
+    runs: p.runs,
+    rows: p.rowsWritten['commits'],
+  };
 }
 
-function printSummary(dataset: object, phases: PhaseResult[], derived: Record<string, unknown>, targets: Record<string, boolean>): void {
+function printSummary(
+  dataset: object,
+  phases: PhaseResult[],
+  derived: Record<string, unknown>,
+  targets: Record<string, boolean>,
+): void {
   const lines = [
     '',
     `dataset ${JSON.stringify(dataset)}`,

@@ -10,5 +10,7 @@ const MAPPED = {
 };
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  return Object.prototype.hasOwnProperty.call(MAPPED, request) ? MAPPED[request] : resolve.call(this, request, ...rest);
+  return Object.prototype.hasOwnProperty.call(MAPPED, request)
+    ? MAPPED[request]
+    : resolve.call(this, request, ...rest);
 };

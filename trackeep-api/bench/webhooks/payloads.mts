@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 
 // Realistic deliveries: GitHub's own example payloads (@octokit/webhooks-examples) for a push to a branch and
 // a pull_request, varied so each variant is a new happening (new head sha, newer PR state), signed once.
-const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{ name: string; examples: Array<Record<string, unknown>> }>;
+const EXAMPLES = createRequire(import.meta.url)('@octokit/webhooks-examples') as Array<{
+  name: string;
+  examples: Array<Record<string, unknown>>;
+}>;
 
 export interface SignedVariant {
   event: 'push' | 'pull_request';
@@ -20,16 +23,29 @@ function example(event: string, match: (p: Record<string, unknown>) => boolean):
   return found;
 }
 
-const PUSH = example('push', (p) => String(p['ref']).startsWith('refs/heads/') && Array.isArray(p['commits']) && (p['commits'] as unknown[]).length > 0);
+const PUSH = example(
+  'push',
+  (p) =>
+    String(p['ref']).startsWith('refs/heads/') &&
+    Array.isArray(p['commits']) &&
+    (p['commits'] as unknown[]).length > 0,
+);
 const PULL = example('pull_request', (p) => p['action'] === 'synchronize');
 
 /** The repository the examples are about (Codertocat/Hello-World); the benchmark tracks it. */
-export const EXAMPLE_REPO = { githubId: (PUSH['repository'] as { id: number }).id, fullName: (PUSH['repository'] as { full_name: string }).full_name };
+export const EXAMPLE_REPO = {
+  githubId: (PUSH['repository'] as { id: number }).id,
+  fullName: (PUSH['repository'] as { full_name: string }).full_name,
+};
 
 export function pushVariant(i: number): { payload: Record<string, unknown>; after: string } {
   const payload = structuredClone(PUSH);
   const after = randomBytes(20).toString('hex');
-  const commits = (payload['commits'] as Array<Record<string, unknown>>).map((c, k) => ({ ...c, id: k === 0 ? after : randomBytes(20).toString('hex'), timestamp: new Date().toISOString() }));
+  const commits = (payload['commits'] as Array<Record<string, unknown>>).map((c, k) => ({
+    ...c,
+    id: k === 0 ? after : randomBytes(20).toString('hex'),
+    timestamp: new Date().toISOString(),
+  }));
   payload['after'] = after;
   payload['commits'] = commits;
   payload['head_commit'] = commits[0];

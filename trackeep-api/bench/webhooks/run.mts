@@ -11,7 +11,15 @@ import embeddedPg, { type PgCluster } from '@trackeep/embedded-pg';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,7 +36,10 @@ const { JwtService } = nestJwt;
 const { WebhookSecretCipher } = secretCipher;
 const { Client } = pg;
 type Client = InstanceType<typeof pg.Client>;
-const autocannon = require('autocannon') as (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => { stop(): void };
+const autocannon = require('autocannon') as (
+  opts: Record<string, unknown>,
+  cb: (err: Error | null, result: AutocannonResult) => void,
+) => { stop(): void };
 
 interface AutocannonResult {
   requests: { average: number; total: number; sent: number };
@@ -87,13 +98,23 @@ function postgresPids(dataDir: string): number[] {
   return pids;
 }
 
-function startChild(name: string, args: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+): ChildProcess {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(logFile);
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL' && code !== null) console.error(`${name} exited with ${code}; see ${logFile}`);
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL' && code !== null)
+      console.error(`${name} exited with ${code}; see ${logFile}`);
   });
   children.push(child);
   return child;
@@ -112,7 +133,11 @@ async function waitForHttp(url: string, ok: (status: number) => boolean, timeout
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      const res = await fetch(url, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       if (ok(res.status)) return;
     } catch {
       // not listening yet
@@ -195,7 +220,13 @@ function load(
           tracking,
           result: {
             deliveriesPerSec: Math.round(r['2xx'] / r.duration),
-            latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, mean: Math.round(r.latency.average * 100) / 100, max: r.latency.max },
+            latencyMs: {
+              p50: r.latency.p50,
+              p90: r.latency.p90,
+              p99: r.latency.p99,
+              mean: Math.round(r.latency.average * 100) / 100,
+              max: r.latency.max,
+            },
             sent: r.requests.sent,
             ok2xx: r['2xx'],
             non2xx: r.non2xx,
@@ -247,7 +278,10 @@ const median = (values: number[]) => {
 function summary(t: Target) {
   return {
     deliveriesPerSec: median(t.rounds.map((r) => r.deliveriesPerSec)),
-    latencyMs: { p50: median(t.rounds.map((r) => r.latencyMs.p50)), p99: median(t.rounds.map((r) => r.latencyMs.p99)) },
+    latencyMs: {
+      p50: median(t.rounds.map((r) => r.latencyMs.p50)),
+      p99: median(t.rounds.map((r) => r.latencyMs.p99)),
+    },
     cpuMsPerDelivery: {
       server: median(t.rounds.map((r) => r.cpuMsPerDelivery.server)),
       database: median(t.rounds.map((r) => r.cpuMsPerDelivery.database)),
@@ -260,39 +294,67 @@ function summary(t: Target) {
 }
 
 async function seed(db: Client): Promise<{ userId: string; repoId: string }> {
-  const { rows: users } = await db.query<{ id: string }>(`INSERT INTO users (github_host, github_id, login) VALUES ('github.com', 21031067, 'Codertocat') RETURNING id`);
+  const { rows: users } = await db.query<{ id: string }>(
+    `INSERT INTO users (github_host, github_id, login) VALUES ('github.com', 21031067, 'Codertocat') RETURNING id`,
+  );
   const userId = users[0]!.id;
   const { rows: repos } = await db.query<{ id: string }>(
     `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url) VALUES ('github.com', $1, 'R_bench', $2, $3, $4, $5) RETURNING id`,
-    [EXAMPLE_REPO.githubId, ...EXAMPLE_REPO.fullName.split('/'), EXAMPLE_REPO.fullName, `https://github.com/${EXAMPLE_REPO.fullName}`],
+    [
+      EXAMPLE_REPO.githubId,
+      ...EXAMPLE_REPO.fullName.split('/'),
+      EXAMPLE_REPO.fullName,
+      `https://github.com/${EXAMPLE_REPO.fullName}`,
+    ],
   );
   const repoId = repos[0]!.id;
   await db.query('INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)', [userId, repoId]);
-  await db.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [userId, repoId]);
-  const cipher = new WebhookSecretCipher({ currentTokenKey: { version: 'v1', key: TOKEN_KEY }, tokenKeys: new Map([['v1', TOKEN_KEY]]) } as unknown as AuthSettings);
-  await db.query(`INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, events) VALUES ($1, $2, 'active', $3, '{push,pull_request}')`, [
+  await db.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [
+    userId,
     repoId,
-    HOOK_ID,
-    cipher.encrypt(HOOK_SECRET, repoId),
   ]);
+  const cipher = new WebhookSecretCipher({
+    currentTokenKey: { version: 'v1', key: TOKEN_KEY },
+    tokenKeys: new Map([['v1', TOKEN_KEY]]),
+  } as unknown as AuthSettings);
+  await db.query(
+    `INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, events) VALUES ($1, $2, 'active', $3, '{push,pull_request}')`,
+    [repoId, HOOK_ID, cipher.encrypt(HOOK_SECRET, repoId)],
+  );
   return { userId, repoId };
 }
 
 async function sessionCookie(db: Client, userId: string): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(`INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + interval '1 hour') RETURNING id`, [userId]);
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() + interval '1 hour') RETURNING id`,
+    [userId],
+  );
   const token = await new JwtService({ secret: JWT_SECRET }).signAsync(
     { sid: rows[0]!.id },
-    { subject: userId, issuer: 'trackeep-api', audience: 'trackeep-session', expiresIn: 3600, algorithm: 'HS256' },
+    {
+      subject: userId,
+      issuer: 'trackeep-api',
+      audience: 'trackeep-session',
+      expiresIn: 3600,
+      algorithm: 'HS256',
+    },
   );
   return `trackeep_session=${token}`;
 }
 
 /** Webhook → SSE: a dashboard is open; pushes arrive one after another; time from POST to the SSE event. */
-async function sseLatency(apiUrl: string, cookie: string, n: number): Promise<{ samples: number; p50: number; p95: number; max: number; missed: number }> {
+async function sseLatency(
+  apiUrl: string,
+  cookie: string,
+  n: number,
+): Promise<{ samples: number; p50: number; p95: number; max: number; missed: number }> {
   const pending = new Map<string, number>();
   const latencies: number[] = [];
   let buffer = '';
-  const req = http.get(`${apiUrl}/api/v1/events/stream`, { headers: { cookie, accept: 'text/event-stream' }, agent: false });
+  const req = http.get(`${apiUrl}/api/v1/events/stream`, {
+    headers: { cookie, accept: 'text/event-stream' },
+    agent: false,
+  });
   await new Promise<void>((ok, fail) => {
     req.on('response', (res) => {
       if (res.statusCode !== 200) return fail(new Error(`SSE answered ${res.statusCode}`));
@@ -305,7 +367,8 @@ async function sseLatency(apiUrl: string, cookie: string, n: number): Promise<{ 
           buffer = buffer.slice(end + 2);
           const data = frame.split('\n').find((l) => l.startsWith('data: '));
           if (!data || !frame.includes('event: activity')) continue;
-          const after = (JSON.parse(data.slice(6)) as { activity: { data: { after?: string } } }).activity.data.after;
+          const after = (JSON.parse(data.slice(6)) as { activity: { data: { after?: string } } }).activity
+            .data.after;
           const sentAt = after ? pending.get(after) : undefined;
           if (after && sentAt !== undefined) {
             latencies.push(performance.now() - sentAt);
@@ -325,14 +388,24 @@ async function sseLatency(apiUrl: string, cookie: string, n: number): Promise<{ 
     const signature = await sign(HOOK_SECRET, body);
     pending.set(after, performance.now());
     await new Promise<void>((ok) => {
-      const post = http.request(`${apiUrl}/api/v1/webhooks/github`, {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature, 'x-github-hook-id': String(HOOK_ID) },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => ok());
-      });
+      const post = http.request(
+        `${apiUrl}/api/v1/webhooks/github`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'push',
+            'x-github-delivery': randomUUID(),
+            'x-hub-signature-256': signature,
+            'x-github-hook-id': String(HOOK_ID),
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => ok());
+        },
+      );
       post.on('error', () => ok());
       post.end(body);
     });
@@ -343,7 +416,9 @@ async function sseLatency(apiUrl: string, cookie: string, n: number): Promise<{ 
   req.destroy();
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN) * 10) / 10;
+  const pct = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN) * 10) /
+    10;
   return { samples: latencies.length, p50: pct(0.5), p95: pct(0.95), max: pct(1), missed: pending.size };
 }
 
@@ -366,9 +441,21 @@ async function main(): Promise<void> {
     const databaseUrl = cluster.urlFor('trackeep_bench');
 
     const [apiPort, barePort, probotPort] = [await freePort(), await freePort(), await freePort()];
-    console.log('Starting the ceiling (bare node:http + webhooks-methods), the peer (Probot) and Trackeep...');
-    const bare = startChild('bare', ['trackeep-api/bench/webhooks/bare-verifier.mjs'], { PORT: String(barePort), WEBHOOK_SECRET: HOOK_SECRET }, join(work, 'bare.log'));
-    const probot = startChild('probot', ['trackeep-api/bench/webhooks/probot-app.mjs'], { PORT: String(probotPort), WEBHOOK_SECRET: HOOK_SECRET, NODE_ENV: 'production' }, join(work, 'probot.log'));
+    console.log(
+      'Starting the ceiling (bare node:http + webhooks-methods), the peer (Probot) and Trackeep...',
+    );
+    const bare = startChild(
+      'bare',
+      ['trackeep-api/bench/webhooks/bare-verifier.mjs'],
+      { PORT: String(barePort), WEBHOOK_SECRET: HOOK_SECRET },
+      join(work, 'bare.log'),
+    );
+    const probot = startChild(
+      'probot',
+      ['trackeep-api/bench/webhooks/probot-app.mjs'],
+      { PORT: String(probotPort), WEBHOOK_SECRET: HOOK_SECRET, NODE_ENV: 'production' },
+      join(work, 'probot.log'),
+    );
     const api = startChild(
       'trackeep-api',
       [...(process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean), apiMain],
@@ -383,7 +470,9 @@ async function main(): Promise<void> {
         JWT_SECRET,
         TOKEN_ENCRYPTION_KEYS: `v1:${TOKEN_KEY.toString('base64')}`,
         FRONTEND_URL: `http://127.0.0.1:${apiPort}`,
-        ...(process.env['BENCH_WEBHOOK_WORKERS'] ? { WEBHOOK_WORKERS: process.env['BENCH_WEBHOOK_WORKERS'] } : {}),
+        ...(process.env['BENCH_WEBHOOK_WORKERS']
+          ? { WEBHOOK_WORKERS: process.env['BENCH_WEBHOOK_WORKERS'] }
+          : {}),
       },
       join(work, 'api.log'),
     );
@@ -401,8 +490,24 @@ async function main(): Promise<void> {
 
     const pgData = join(work, 'data');
     const fresh = (): LoadTracking => ({ acked: new Set(), sentIds: new Map(), duplicatesSent: 0 });
-    const ceiling: Target = { name: 'ceiling', url: bareUrl, path: '/', duplicates: false, pids: () => [bare.pid!], tracking: fresh(), rounds: [] };
-    const peer: Target = { name: 'Probot', url: probotUrl, path: '/api/github/webhooks', duplicates: false, pids: () => [probot.pid!], tracking: fresh(), rounds: [] };
+    const ceiling: Target = {
+      name: 'ceiling',
+      url: bareUrl,
+      path: '/',
+      duplicates: false,
+      pids: () => [bare.pid!],
+      tracking: fresh(),
+      rounds: [],
+    };
+    const peer: Target = {
+      name: 'Probot',
+      url: probotUrl,
+      path: '/api/github/webhooks',
+      duplicates: false,
+      pids: () => [probot.pid!],
+      tracking: fresh(),
+      rounds: [],
+    };
     const trackeep: Target = {
       name: 'Trackeep',
       url: apiUrl,
@@ -415,19 +520,26 @@ async function main(): Promise<void> {
       rounds: [],
     };
     const targets = [ceiling, peer, trackeep];
-    console.log(`Load: ${ROUNDS} rounds x ${targets.length} targets x ${DURATION_S}s at ${CONNECTIONS} connections; ${VARIANTS} distinct signed push/pull_request payloads`);
+    console.log(
+      `Load: ${ROUNDS} rounds x ${targets.length} targets x ${DURATION_S}s at ${CONNECTIONS} connections; ${VARIANTS} distinct signed push/pull_request payloads`,
+    );
     for (let round = 0; round < ROUNDS; round++) {
       console.log(`Round ${round + 1}/${ROUNDS}`);
-      for (let k = 0; k < targets.length; k++) await runRound(targets[(k + round) % targets.length]!, variants, round === 0);
+      for (let k = 0; k < targets.length; k++)
+        await runRound(targets[(k + round) % targets.length]!, variants, round === 0);
     }
     const loadEnded = Date.now();
-    const { rows: backlogRows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`);
+    const { rows: backlogRows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`,
+    );
 
     console.log(`Waiting for processing to drain (${backlogRows[0]!.n} pending)...`);
     const processing = process.env['BENCH_WEBHOOK_WORKERS'] !== '0'; // 0: measure receiving alone
     const drainDeadline = Date.now() + (processing ? 15 * 60_000 : 0);
     for (;;) {
-      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`);
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`,
+      );
       if (rows[0]!.n === 0 || Date.now() > drainDeadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -435,20 +547,27 @@ async function main(): Promise<void> {
 
     // Correctness over every Trackeep delivery (warm-up included): stored once, processed once, none lost.
     const acked = [...trackeep.tracking.acked];
-    const { rows: storedRows } = await db.query<{ delivery_id: string; status: string; applied_count: number }>(
-      'SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1)',
-      [[...trackeep.tracking.sentIds.keys()]],
-    );
+    const { rows: storedRows } = await db.query<{
+      delivery_id: string;
+      status: string;
+      applied_count: number;
+    }>('SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1)', [
+      [...trackeep.tracking.sentIds.keys()],
+    ]);
     const storedIds = new Set(storedRows.map((r) => r.delivery_id));
     const lost = acked.filter((id) => !storedIds.has(id)).length;
     const processed = storedRows.filter((r) => r.status === 'processed').length;
     const failed = storedRows.filter((r) => r.status === 'failed').length;
     const appliedTwice = storedRows.filter((r) => r.applied_count > 1).length;
     const sentTwice = [...trackeep.tracking.sentIds.values()].filter((n) => n > 1).length;
-    const { rows: allRows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries`);
+    const { rows: allRows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM webhook_deliveries`,
+    );
 
     console.log('Webhook → SSE latency...');
-    const sse = processing ? await sseLatency(apiUrl, await sessionCookie(db, userId), SSE_DELIVERIES) : { samples: 0, p50: NaN, p95: NaN, max: NaN, missed: 0 };
+    const sse = processing
+      ? await sseLatency(apiUrl, await sessionCookie(db, userId), SSE_DELIVERIES)
+      : { samples: 0, p50: NaN, p95: NaN, max: NaN, missed: 0 };
     await db.end();
 
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -457,18 +576,24 @@ async function main(): Promise<void> {
       benchmark: 'webhooks',
       generatedAt: new Date().toISOString(),
       command: 'npm run bench:webhooks',
-      machine: { node: process.version, cpus: cpus().length, loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
+      machine: {
+        node: process.version,
+        cpus: cpus().length,
+        loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+      },
       config: {
         connections: CONNECTIONS,
         rounds: ROUNDS,
         secondsPerRound: DURATION_S,
         warmupSeconds: WARMUP_S,
         figures: 'median over the rounds; every round is listed under rounds',
-        payloads: 'GitHub example payloads (@octokit/webhooks-examples): push to a branch and pull_request synchronize, 2:1, each variant a new head/PR state, ~7.7 KB',
+        payloads:
+          'GitHub example payloads (@octokit/webhooks-examples): push to a branch and pull_request synchronize, 2:1, each variant a new head/PR state, ~7.7 KB',
         duplicateShare: DUPLICATE_SHARE,
         postgres: 'embedded PostgreSQL 15, fsync on, synchronous_commit on (durable), same machine',
         trackeep: `dist/trackeep-api/main.js, NODE_ENV=production, default settings, per-repo hook secret (X-GitHub-Hook-ID)`,
-        cpuMsPerDelivery: 'user+system CPU of the server process (and, for Trackeep, of PostgreSQL) per 2xx delivery, from /proc',
+        cpuMsPerDelivery:
+          'user+system CPU of the server process (and, for Trackeep, of PostgreSQL) per 2xx delivery, from /proc',
       },
       trackeep: {
         ...t,
@@ -509,14 +634,38 @@ async function main(): Promise<void> {
       },
     };
     writeFileSync(join(OUT_DIR, 'webhooks.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(JSON.stringify({ ratios: results.ratios, met: results.targets.met, trackeep: { perSec: t.deliveriesPerSec, p50: t.latencyMs.p50, p99: t.latencyMs.p99, cpu: t.cpuMsPerDelivery, lost, stored: storedIds.size, processed, duplicatesProcessed: appliedTwice, drainSeconds: results.trackeep.drainSeconds, sse } }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          ratios: results.ratios,
+          met: results.targets.met,
+          trackeep: {
+            perSec: t.deliveriesPerSec,
+            p50: t.latencyMs.p50,
+            p99: t.latencyMs.p99,
+            cpu: t.cpuMsPerDelivery,
+            lost,
+            stored: storedIds.size,
+            processed,
+            duplicatesProcessed: appliedTwice,
+            drainSeconds: results.trackeep.drainSeconds,
+            sse,
+          },
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`Wrote ${join(OUT_DIR, 'webhooks.json')}`);
 
     await Promise.all([stopChild(api), stopChild(bare), stopChild(probot)]);
   } finally {
     await Promise.all(children.map(stopChild));
     await cluster?.stop().catch(() => undefined);
-    if (process.env['BENCH_KEEP_LOGS']) for (const f of ['api.log', 'probot.log', 'bare.log']) if (existsSync(join(work, f))) writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, f)));
+    if (process.env['BENCH_KEEP_LOGS'])
+      for (const f of ['api.log', 'probot.log', 'bare.log'])
+        if (existsSync(join(work, f)))
+          writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, f)));
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -27,12 +27,27 @@ export class AppModule {
       module: AppModule,
       imports: [
         ApiConfigModule.forRoot(env),
-        createLoggerModule({ app: 'trackeep-api', level: env.LOG_LEVEL, pretty: env.LOG_PRETTY, stream: options.logStream }),
-        TypeOrmModule.forRoot({ ...apiDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE), autoLoadEntities: true }),
+        createLoggerModule({
+          app: 'trackeep-api',
+          level: env.LOG_LEVEL,
+          pretty: env.LOG_PRETTY,
+          stream: options.logStream,
+        }),
+        TypeOrmModule.forRoot({
+          ...apiDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE),
+          autoLoadEntities: true,
+        }),
         HealthModule,
-        CommonModule, AuthModule, GithubModule, ReposModule,
-        JobQueueModule, EventsModule, WebhooksModule, SyncModule,
-        MetricsModule, GracefulShutdownModule,
+        CommonModule,
+        AuthModule,
+        GithubModule,
+        ReposModule,
+        JobQueueModule,
+        EventsModule,
+        WebhooksModule,
+        SyncModule,
+        MetricsModule,
+        GracefulShutdownModule,
         // Feature modules (auth, github, repos, sync, webhooks, events) are added here.
       ],
     };

@@ -51,9 +51,16 @@ function serveWebApp(app: NestExpressApplication, dir: string): void {
   if (!existsSync(index)) return;
   app.useStaticAssets(dir, { index: false, maxAge: '1h', immutable: false });
   const http = app.getHttpAdapter().getInstance();
-  http.get(/^\/(?!api\/|healthz|readyz|metrics).*/, (req: { path: string }, res: { sendFile(p: string): void; setHeader(k: string, v: string): void }, next: () => void) => {
-    if (/\.[a-z0-9]+$/i.test(req.path)) return next();
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
-  });
+  http.get(
+    /^\/(?!api\/|healthz|readyz|metrics).*/,
+    (
+      req: { path: string },
+      res: { sendFile(p: string): void; setHeader(k: string, v: string): void },
+      next: () => void,
+    ) => {
+      if (/\.[a-z0-9]+$/i.test(req.path)) return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(index);
+    },
+  );
 }

@@ -38,8 +38,11 @@ export class AuthSettings {
   readonly generated: string[] = [];
 
   constructor(env: ApiEnv) {
-    this.jwtSecret = env.JWT_SECRET ?? this.generate('JWT_SECRET', () => randomBytes(48).toString('base64url'));
-    const keysSpec = env.TOKEN_ENCRYPTION_KEYS ?? this.generate('TOKEN_ENCRYPTION_KEYS', () => `v1:${randomBytes(32).toString('base64')}`);
+    this.jwtSecret =
+      env.JWT_SECRET ?? this.generate('JWT_SECRET', () => randomBytes(48).toString('base64url'));
+    const keysSpec =
+      env.TOKEN_ENCRYPTION_KEYS ??
+      this.generate('TOKEN_ENCRYPTION_KEYS', () => `v1:${randomBytes(32).toString('base64')}`);
     const { keys, current } = parseKeyRing(keysSpec);
     this.tokenKeys = keys;
     this.currentTokenKey = current;
@@ -49,7 +52,10 @@ export class AuthSettings {
     this.secureCookies = frontend.protocol === 'https:';
     this.sessionCookie = this.secureCookies ? '__Host-trackeep_session' : 'trackeep_session';
     this.loginCookie = this.secureCookies ? '__Host-trackeep_login' : 'trackeep_login';
-    this.allowedOrigins = new Set([this.frontendOrigin, ...env.CORS_ALLOWED_ORIGINS.map((o) => new URL(o).origin)]);
+    this.allowedOrigins = new Set([
+      this.frontendOrigin,
+      ...env.CORS_ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    ]);
 
     this.gateway =
       env.GATEWAY_URL && env.GATEWAY_CLIENT_ID && env.GATEWAY_CLIENT_SECRET
@@ -63,12 +69,18 @@ export class AuthSettings {
 
     this.githubApiUrl = env.GITHUB_API_URL.replace(/\/+$/, '');
     this.githubWebUrl = env.GITHUB_WEB_URL.replace(/\/+$/, '');
-    this.githubGraphqlUrl = env.GITHUB_GRAPHQL_URL?.replace(/\/+$/, '') ?? defaultGraphqlUrl(this.githubApiUrl);
+    this.githubGraphqlUrl =
+      env.GITHUB_GRAPHQL_URL?.replace(/\/+$/, '') ?? defaultGraphqlUrl(this.githubApiUrl);
     this.githubHost = new URL(this.githubWebUrl).host;
     this.authRateLimitPerMinute = env.AUTH_RATE_LIMIT_PER_MINUTE;
 
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(frontend.hostname);
-    if (!this.secureCookies && !loopback && env.TRACKEEP_MODE === 'production' && env.NODE_ENV === 'production') {
+    if (
+      !this.secureCookies &&
+      !loopback &&
+      env.TRACKEEP_MODE === 'production' &&
+      env.NODE_ENV === 'production'
+    ) {
       new Logger('AuthSettings').warn(
         `FRONTEND_URL is ${frontend.origin} (http): session cookies cannot be Secure; set FRONTEND_URL to the public https origin`,
       );
@@ -87,14 +99,23 @@ export class AuthSettings {
 }
 
 /** `v1:<base64>,v2:<base64>` → versions to 32-byte keys; the last entry is the one that encrypts. */
-export function parseKeyRing(spec: string): { keys: Map<string, Buffer>; current: { version: string; key: Buffer } } {
+export function parseKeyRing(spec: string): {
+  keys: Map<string, Buffer>;
+  current: { version: string; key: Buffer };
+} {
   const keys = new Map<string, Buffer>();
   let current: { version: string; key: Buffer } | null = null;
-  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const sep = entry.indexOf(':');
     const version = entry.slice(0, sep);
     const key = Buffer.from(entry.slice(sep + 1), 'base64');
-    if (sep < 1 || key.length !== 32) throw new Error(`TOKEN_ENCRYPTION_KEYS: entry "${version || '?'}" is not <version>:<base64 of 32 bytes>`);
+    if (sep < 1 || key.length !== 32)
+      throw new Error(
+        `TOKEN_ENCRYPTION_KEYS: entry "${version || '?'}" is not <version>:<base64 of 32 bytes>`,
+      );
     if (keys.has(version)) throw new Error(`TOKEN_ENCRYPTION_KEYS: version "${version}" appears twice`);
     keys.set(version, key);
     current = { version, key };
@@ -106,6 +127,7 @@ export function parseKeyRing(spec: string): { keys: Map<string, Buffer>; current
 function defaultGraphqlUrl(apiUrl: string): string {
   const url = new URL(apiUrl);
   // GHES: https://HOST/api/v3 → https://HOST/api/graphql; github.com and the simulator: <api>/graphql.
-  if (/\/api\/v3$/.test(url.pathname)) return `${url.origin}${url.pathname.replace(/\/api\/v3$/, '/api/graphql')}`;
+  if (/\/api\/v3$/.test(url.pathname))
+    return `${url.origin}${url.pathname.replace(/\/api\/v3$/, '/api/graphql')}`;
   return `${apiUrl}/graphql`;
 }

@@ -1,5 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiCookieAuth, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCookieAuth,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { ApiErrorResponses } from '../common/api-error.dto';
@@ -23,7 +32,9 @@ export class AuthController {
 
   @Get('login')
   @Public()
-  @ApiOperation({ summary: 'Start signing in: redirects (303) to the OAuth gateway with state, nonce and PKCE' })
+  @ApiOperation({
+    summary: 'Start signing in: redirects (303) to the OAuth gateway with state, nonce and PKCE',
+  })
   @ApiResponse({ status: 303, description: 'See Other: to the gateway authorization endpoint' })
   @ApiErrorResponses(400, 429, 503)
   async login(@Query() query: LoginQueryDto, @Res() res: Response): Promise<void> {
@@ -36,7 +47,8 @@ export class AuthController {
   @Get('oauth/callback')
   @Public()
   @ApiOperation({
-    summary: 'OAuth redirect target: verifies state, redeems the code, verifies the id_token, starts a session',
+    summary:
+      'OAuth redirect target: verifies state, redeems the code, verifies the id_token, starts a session',
     description: 'Always 303: to `returnTo` on success, to `/?sign_in_error=<reason>` on failure.',
   })
   @ApiQuery({ name: 'code', required: false })
@@ -45,7 +57,11 @@ export class AuthController {
   @ApiQuery({ name: 'error', required: false })
   @ApiResponse({ status: 303, description: 'See Other: to returnTo (success) or /?sign_in_error=<reason>' })
   @ApiErrorResponses(429)
-  async callback(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async callback(
+    @Query() query: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const outcome = await this.auth.finishLogin(
       callbackParams(query),
       this.cookies.readLogin(req),
@@ -72,10 +88,16 @@ export class AuthController {
   @HttpCode(204)
   @ApiCookieAuth()
   @ApiHeader({ name: 'X-Trackeep-CSRF', required: true, description: 'Any non-empty value, e.g. 1' })
-  @ApiOperation({ summary: 'End this session; with revokeGitHub also revoke the GitHub grant through the gateway' })
+  @ApiOperation({
+    summary: 'End this session; with revokeGitHub also revoke the GitHub grant through the gateway',
+  })
   @ApiNoContentResponse({ description: 'Signed out; the session cookie is cleared' })
   @ApiErrorResponses(400, 401, 403, 429)
-  async logout(@Body() body: LogoutDto, @Req() req: Request & AuthenticatedRequestFields, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async logout(
+    @Body() body: LogoutDto,
+    @Req() req: Request & AuthenticatedRequestFields,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     const user = req.user as SessionUser;
     await this.auth.logout(user.id, req.sessionId as string, body.revokeGitHub === true);
     this.cookies.clearSession(res);

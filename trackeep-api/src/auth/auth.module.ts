@@ -39,7 +39,11 @@ import { UsersService } from './users.service';
   controllers: [AuthController],
   providers: [
     { provide: AuthSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new AuthSettings(env) },
-    { provide: JwtService, inject: [AuthSettings], useFactory: (s: AuthSettings) => new JwtService({ secret: s.jwtSecret }) },
+    {
+      provide: JwtService,
+      inject: [AuthSettings],
+      useFactory: (s: AuthSettings) => new JwtService({ secret: s.jwtSecret }),
+    },
     TokenCipher,
     UsersService,
     SessionService,
@@ -49,6 +53,14 @@ import { UsersService } from './users.service';
     SessionGuard,
     { provide: APP_GUARD, useExisting: SessionGuard },
   ],
-  exports: [AuthSettings, TokenCipher, UsersService, SessionService, SessionGuard, CookieService, TypeOrmModule],
+  exports: [
+    AuthSettings,
+    TokenCipher,
+    UsersService,
+    SessionService,
+    SessionGuard,
+    CookieService,
+    TypeOrmModule,
+  ],
 })
 export class AuthModule {}

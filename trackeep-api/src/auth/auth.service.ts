@@ -24,8 +24,7 @@ export interface CallbackParams {
 }
 
 export type CallbackOutcome =
-  | { ok: true; sessionToken: string; redirectTo: string }
-  | { ok: false; reason: string; redirectTo: string };
+  { ok: true; sessionToken: string; redirectTo: string } | { ok: false; reason: string; redirectTo: string };
 
 @Injectable()
 export class AuthService {
@@ -69,9 +68,14 @@ export class AuthService {
     userAgent: string | undefined,
   ): Promise<CallbackOutcome> {
     try {
-      if (params.error) throw new SignInError(params.error === 'access_denied' ? 'access_denied' : 'gateway_error', `gateway returned error=${params.error}`);
+      if (params.error)
+        throw new SignInError(
+          params.error === 'access_denied' ? 'access_denied' : 'gateway_error',
+          `gateway returned error=${params.error}`,
+        );
       const tx = await this.readTransaction(transactionCookie);
-      if (!params.state || !sameString(params.state, tx.state)) throw new SignInError('state_mismatch', 'state does not match this browser\'s sign-in');
+      if (!params.state || !sameString(params.state, tx.state))
+        throw new SignInError('state_mismatch', "state does not match this browser's sign-in");
       if (params.iss !== undefined && params.iss.replace(/\/+$/, '') !== this.settings.gateway?.issuer) {
         throw new SignInError('issuer_mismatch', 'iss parameter names another issuer');
       }
@@ -99,18 +103,32 @@ export class AuthService {
     } catch (err) {
       if (err instanceof SignInError) {
         this.logger.warn(`sign-in failed (${err.reason}): ${err.message}`);
-        return { ok: false, reason: err.reason, redirectTo: `/?sign_in_error=${encodeURIComponent(err.reason)}` };
+        return {
+          ok: false,
+          reason: err.reason,
+          redirectTo: `/?sign_in_error=${encodeURIComponent(err.reason)}`,
+        };
       }
       throw err;
     }
   }
 
   private async readTransaction(cookie: string | undefined): Promise<LoginTransaction> {
-    if (!cookie) throw new SignInError('state_mismatch', 'no sign-in in progress in this browser (cookie missing or expired)');
+    if (!cookie)
+      throw new SignInError(
+        'state_mismatch',
+        'no sign-in in progress in this browser (cookie missing or expired)',
+      );
     try {
       const tx = await this.loginCipher.open(cookie);
       const { state, nonce, verifier, returnTo } = tx;
-      if (typeof state !== 'string' || typeof nonce !== 'string' || typeof verifier !== 'string' || typeof returnTo !== 'string' || !isSafeReturnPath(returnTo)) {
+      if (
+        typeof state !== 'string' ||
+        typeof nonce !== 'string' ||
+        typeof verifier !== 'string' ||
+        typeof returnTo !== 'string' ||
+        !isSafeReturnPath(returnTo)
+      ) {
         throw new Error('malformed');
       }
       return { state, nonce, verifier, returnTo };
@@ -135,7 +153,11 @@ export class AuthService {
   }
 
   /** Ends the session; optionally revokes the GitHub grant at the gateway and forgets the token. */
-  async logout(userId: string, sessionId: string, revokeGitHub: boolean): Promise<{ githubRevoked: boolean }> {
+  async logout(
+    userId: string,
+    sessionId: string,
+    revokeGitHub: boolean,
+  ): Promise<{ githubRevoked: boolean }> {
     await this.sessions.revoke(sessionId);
     if (!revokeGitHub) return { githubRevoked: false };
     const token = await this.users.githubToken(userId);

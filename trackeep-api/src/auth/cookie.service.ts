@@ -11,7 +11,13 @@ export class CookieService {
   constructor(private readonly settings: AuthSettings) {}
 
   private options(maxAgeSeconds: number): CookieOptions {
-    return { httpOnly: true, sameSite: 'lax', secure: this.settings.secureCookies, path: '/', maxAge: maxAgeSeconds * 1000 };
+    return {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.settings.secureCookies,
+      path: '/',
+      maxAge: maxAgeSeconds * 1000,
+    };
   }
 
   readSession(req: Request): string | undefined {

@@ -90,16 +90,34 @@ export class GatewayClient {
     const url = `${issuer}/.well-known/oauth-authorization-server`;
     let body: Partial<GatewayMetadata>;
     try {
-      const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+      const res = await fetch(url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
       if (!res.ok) throw new Error(`answered ${res.status}`);
       body = (await res.json()) as Partial<GatewayMetadata>;
     } catch (err) {
       this.logger.error(`gateway metadata at ${url} is unavailable: ${(err as Error).message}`);
-      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, 'sign_in_failed', 'The sign-in service is unavailable; try again shortly');
+      throw new ApiException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'sign_in_failed',
+        'The sign-in service is unavailable; try again shortly',
+      );
     }
-    if (body.issuer?.replace(/\/+$/, '') !== issuer || !body.authorization_endpoint || !body.token_endpoint || !body.jwks_uri) {
-      this.logger.error(`gateway metadata at ${url} names issuer "${String(body.issuer)}" or lacks endpoints; expected issuer ${issuer}`);
-      throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, 'sign_in_failed', 'The sign-in service is misconfigured');
+    if (
+      body.issuer?.replace(/\/+$/, '') !== issuer ||
+      !body.authorization_endpoint ||
+      !body.token_endpoint ||
+      !body.jwks_uri
+    ) {
+      this.logger.error(
+        `gateway metadata at ${url} names issuer "${String(body.issuer)}" or lacks endpoints; expected issuer ${issuer}`,
+      );
+      throw new ApiException(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'sign_in_failed',
+        'The sign-in service is misconfigured',
+      );
     }
     return body as GatewayMetadata;
   }
@@ -133,7 +151,12 @@ export class GatewayClient {
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: codeVerifier,
+        }),
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });
     } catch (err) {
@@ -144,9 +167,16 @@ export class GatewayClient {
       // invalid_client means our own configuration is wrong: say so loudly in the log, vaguely to the user.
       const level = body.error === 'invalid_client' ? 'error' : 'warn';
       this.logger[level](`token endpoint answered ${res.status} ${body.error ?? ''}`.trim());
-      throw new SignInError(body.error === 'invalid_grant' ? 'code_rejected' : 'token_exchange_failed', `token endpoint answered ${res.status}`);
+      throw new SignInError(
+        body.error === 'invalid_grant' ? 'code_rejected' : 'token_exchange_failed',
+        `token endpoint answered ${res.status}`,
+      );
     }
-    if (typeof body.id_token !== 'string' || typeof body.github_access_token !== 'string' || !body.github_access_token) {
+    if (
+      typeof body.id_token !== 'string' ||
+      typeof body.github_access_token !== 'string' ||
+      !body.github_access_token
+    ) {
       throw new SignInError('token_exchange_failed', 'token response lacks id_token or github_access_token');
     }
     return body as GatewayTokenResponse;
@@ -156,7 +186,10 @@ export class GatewayClient {
   async verifyIdToken(idToken: string, expectedNonce: string): Promise<GatewayIdentity> {
     const metadata = await this.discover();
     if (this.jwks?.uri !== metadata.jwks_uri) {
-      this.jwks = { uri: metadata.jwks_uri, keys: createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS }) };
+      this.jwks = {
+        uri: metadata.jwks_uri,
+        keys: createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: HTTP_TIMEOUT_MS }),
+      };
     }
     let payload: JWTPayload;
     try {
@@ -170,15 +203,24 @@ export class GatewayClient {
     } catch (err) {
       throw new SignInError('id_token_invalid', `id_token rejected: ${(err as Error).message}`);
     }
-    if (payload['nonce'] !== expectedNonce) throw new SignInError('id_token_invalid', 'id_token nonce does not match this sign-in');
+    if (payload['nonce'] !== expectedNonce)
+      throw new SignInError('id_token_invalid', 'id_token nonce does not match this sign-in');
     const githubHost = payload['github_host'];
     const githubId = payload['github_id'];
     const login = payload['login'] ?? payload['preferred_username'];
-    if (typeof githubHost !== 'string' || !githubHost || typeof githubId !== 'number' || !Number.isSafeInteger(githubId) || githubId <= 0) {
+    if (
+      typeof githubHost !== 'string' ||
+      !githubHost ||
+      typeof githubId !== 'number' ||
+      !Number.isSafeInteger(githubId) ||
+      githubId <= 0
+    ) {
       throw new SignInError('id_token_invalid', 'id_token lacks github_host/github_id');
     }
-    if (payload.sub !== `${githubHost}|${githubId}`) throw new SignInError('id_token_invalid', 'id_token sub does not match github_host|github_id');
-    if (typeof login !== 'string' || !login) throw new SignInError('id_token_invalid', 'id_token lacks login');
+    if (payload.sub !== `${githubHost}|${githubId}`)
+      throw new SignInError('id_token_invalid', 'id_token sub does not match github_host|github_id');
+    if (typeof login !== 'string' || !login)
+      throw new SignInError('id_token_invalid', 'id_token lacks login');
     return {
       githubHost,
       githubId,
@@ -200,7 +242,10 @@ export class GatewayClient {
       const { clientId, clientSecret } = this.client;
       const res = await fetch(metadata.revocation_endpoint, {
         method: 'POST',
-        headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: basicAuth(clientId, clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams({ token: githubToken, token_type_hint: 'github_access_token' }),
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });

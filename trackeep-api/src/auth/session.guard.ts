@@ -29,7 +29,10 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (isPublic) return true;
 
     const req = context.switchToHttp().getRequest<Request & AuthenticatedRequestFields>();
@@ -52,7 +55,10 @@ export class SessionGuard implements CanActivate {
   private checkCsrf(req: Request): void {
     const header = req.headers[CSRF_HEADER_NAME];
     if (typeof header !== 'string' || header.length === 0) {
-      throw ApiException.forbidden('csrf_rejected', 'State-changing requests must send the X-Trackeep-CSRF header');
+      throw ApiException.forbidden(
+        'csrf_rejected',
+        'State-changing requests must send the X-Trackeep-CSRF header',
+      );
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !this.settings.allowedOrigins.has(origin)) {

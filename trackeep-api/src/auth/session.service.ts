@@ -35,7 +35,10 @@ export class SessionService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
   ) {}
 
-  async create(userId: string, userAgent: string | undefined): Promise<{ token: string; session: SessionEntity }> {
+  async create(
+    userId: string,
+    userAgent: string | undefined,
+  ): Promise<{ token: string; session: SessionEntity }> {
     const session = await this.sessions.save(
       this.sessions.create({
         userId,
@@ -63,7 +66,8 @@ export class SessionService {
         algorithms: ['HS256'],
       });
     } catch (err) {
-      if ((err as Error).name === 'TokenExpiredError') throw ApiException.unauthorized('session_expired', 'Your session has expired; sign in again');
+      if ((err as Error).name === 'TokenExpiredError')
+        throw ApiException.unauthorized('session_expired', 'Your session has expired; sign in again');
       throw ApiException.unauthorized('session_missing', 'The session cookie is not valid; sign in again');
     }
     if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string' || !UUID.test(claims.sid)) {
@@ -81,12 +85,18 @@ export class SessionService {
     if (Date.now() - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
       await this.sessions.update({ id: session.id }, { lastSeenAt: new Date() });
     }
-    return { sessionId: session.id, user: { id: user.id, login: user.login, githubHost: user.githubHost, githubId: user.githubId } };
+    return {
+      sessionId: session.id,
+      user: { id: user.id, login: user.login, githubHost: user.githubHost, githubId: user.githubId },
+    };
   }
 
   /** Ends one session; true if it was active. */
   async revoke(sessionId: string): Promise<boolean> {
-    const result = await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    const result = await this.sessions.update(
+      { id: sessionId, revokedAt: IsNull() },
+      { revokedAt: new Date() },
+    );
     return (result.affected ?? 0) > 0;
   }
 

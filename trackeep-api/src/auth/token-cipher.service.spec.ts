@@ -1,4 +1,3 @@
- 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AuthSettings, parseKeyRing } from './auth-settings';
 import { TokenCipher, TokenDecryptionError } from './token-cipher.service';
@@ -7,7 +6,15 @@ import type { ApiEnv } from '../config/api-env';
 const key = () => randomBytes(32).toString('base64');
 
 function cipherWith(keys: string): TokenCipher {
-  const env = { FRONTEND_URL: 'http://localhost:3000', CORS_ALLOWED_ORIGINS: [], GITHUB_API_URL: 'https://api.github.com', GITHUB_WEB_URL: 'https://github.com', JWT_SECRET: 'x'.repeat(40), TOKEN_ENCRYPTION_KEYS: keys, AUTH_RATE_LIMIT_PER_MINUTE: 30 };
+  const env = {
+    FRONTEND_URL: 'http://localhost:3000',
+    CORS_ALLOWED_ORIGINS: [],
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_WEB_URL: 'https://github.com',
+    JWT_SECRET: 'x'.repeat(40),
+    TOKEN_ENCRYPTION_KEYS: keys,
+    AUTH_RATE_LIMIT_PER_MINUTE: 30,
+  };
   return new TokenCipher(new AuthSettings(env as unknown as ApiEnv));
 }
 
@@ -41,7 +48,9 @@ describe(TokenCipher.name, () => {
     const [v, iv, tag, ct] = sut.encrypt(token, userA).split(':') as [string, string, string, string];
     const flipped = Buffer.from(ct, 'base64');
     flipped[0] = flipped[0]! ^ 1;
-    expect(() => sut.decrypt([v, iv, tag, flipped.toString('base64')].join(':'), userA)).toThrow(TokenDecryptionError);
+    expect(() => sut.decrypt([v, iv, tag, flipped.toString('base64')].join(':'), userA)).toThrow(
+      TokenDecryptionError,
+    );
   });
 
   it('decrypts rows written with an older key after rotation, and encrypts with the newest', () => {
@@ -57,7 +66,9 @@ describe(TokenCipher.name, () => {
 
   it('names the missing key version when a row was written with a key that is no longer configured', () => {
     const stored = cipherWith(`old:${key()}`).encrypt(token, userA);
-    expect(() => cipherWith(`v2:${key()}`).decrypt(stored, userA)).toThrow(/key version "old" is not configured/);
+    expect(() => cipherWith(`v2:${key()}`).decrypt(stored, userA)).toThrow(
+      /key version "old" is not configured/,
+    );
   });
 });
 

@@ -26,7 +26,12 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(userId));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [version, iv.toString('base64'), cipher.getAuthTag().toString('base64'), ciphertext.toString('base64')].join(':');
+    return [
+      version,
+      iv.toString('base64'),
+      cipher.getAuthTag().toString('base64'),
+      ciphertext.toString('base64'),
+    ].join(':');
   }
 
   decrypt(stored: string, userId: string): string {
@@ -34,14 +39,21 @@ export class TokenCipher {
     if (parts.length !== 4) throw new TokenDecryptionError('unrecognised format');
     const [version, iv, tag, ciphertext] = parts as [string, string, string, string];
     const key = this.settings.tokenKeys.get(version);
-    if (!key) throw new TokenDecryptionError(`key version "${version}" is not configured in TOKEN_ENCRYPTION_KEYS`);
+    if (!key)
+      throw new TokenDecryptionError(`key version "${version}" is not configured in TOKEN_ENCRYPTION_KEYS`);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'), { authTagLength: TAG_BYTES });
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'), {
+        authTagLength: TAG_BYTES,
+      });
       decipher.setAAD(associatedData(userId));
       decipher.setAuthTag(Buffer.from(tag, 'base64'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
-      throw new TokenDecryptionError('authentication failed (wrong key, tampered value, or another user\'s token)');
+      throw new TokenDecryptionError(
+        "authentication failed (wrong key, tampered value, or another user's token)",
+      );
     }
   }
 

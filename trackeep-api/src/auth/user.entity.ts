@@ -13,7 +13,8 @@ export class UserEntity {
   @Column({ name: 'avatar_url', type: 'text', nullable: true }) avatarUrl!: string | null;
   @Column({ type: 'text', array: true, default: [] }) scopes!: string[];
   /** AES-256-GCM ciphertext (see TokenCipher); never select it into anything that leaves the process. */
-  @Column({ name: 'github_token_enc', type: 'text', nullable: true, select: false }) githubTokenEnc!: string | null;
+  @Column({ name: 'github_token_enc', type: 'text', nullable: true, select: false }) githubTokenEnc!:
+    string | null;
   @Column({ name: 'token_updated_at', type: 'timestamptz', nullable: true }) tokenUpdatedAt!: Date | null;
   /** GitHub rejected the token (401) or the grant was revoked: the user must sign in again. */
   @Column({ name: 'reauth_required', type: 'boolean', default: false }) reauthRequired!: boolean;

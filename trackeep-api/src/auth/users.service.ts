@@ -24,7 +24,11 @@ export class UsersService {
    * Creates or updates the user named by the stable GitHub subject (host + numeric id) and stores the new
    * token encrypted. Cached ETags belong to the previous token, so they go.
    */
-  async upsertFromSignIn(identity: GatewayIdentity, githubToken: string, scopes: string[]): Promise<UserEntity> {
+  async upsertFromSignIn(
+    identity: GatewayIdentity,
+    githubToken: string,
+    scopes: string[],
+  ): Promise<UserEntity> {
     return this.dataSource.transaction(async (tx) => {
       const [{ id }] = (await tx.query(
         `INSERT INTO users (github_host, github_id, login, name, email, avatar_url, scopes, last_login_at)
@@ -33,7 +37,15 @@ export class UsersService {
            login = EXCLUDED.login, name = EXCLUDED.name, email = EXCLUDED.email, avatar_url = EXCLUDED.avatar_url,
            scopes = EXCLUDED.scopes, last_login_at = now(), updated_at = now()
          RETURNING id`,
-        [identity.githubHost, identity.githubId, identity.login, identity.name, identity.email, identity.avatarUrl, scopes],
+        [
+          identity.githubHost,
+          identity.githubId,
+          identity.login,
+          identity.name,
+          identity.email,
+          identity.avatarUrl,
+          scopes,
+        ],
       )) as Array<{ id: string }>;
       await tx.query(
         `UPDATE users SET github_token_enc = $2, token_updated_at = now(), reauth_required = false WHERE id = $1`,
@@ -79,7 +91,10 @@ export class UsersService {
   /** Forgets the token (after revoking the grant): the user signs in again to use GitHub features. */
   async clearGithubToken(userId: string): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`UPDATE users SET github_token_enc = NULL, token_updated_at = now(), reauth_required = true, updated_at = now() WHERE id = $1`, [userId]);
+      await tx.query(
+        `UPDATE users SET github_token_enc = NULL, token_updated_at = now(), reauth_required = true, updated_at = now() WHERE id = $1`,
+        [userId],
+      );
       await tx.query(`DELETE FROM github_etags WHERE user_id = $1`, [userId]);
     });
   }

@@ -1,6 +1,17 @@
-import { Catch, HttpException, HttpStatus, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
 import type { ApiError, ApiErrorCode } from '@trackeep/contracts';
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable, setDatabaseUnavailableHeaders } from '@trackeep/server-core';
+import {
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+  setDatabaseUnavailableHeaders,
+} from '@trackeep/server-core';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { ApiException } from './api-exception';
@@ -24,10 +35,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       // One short line per request: the outage itself is reported by /readyz and the pool's own errors.
-      this.logger.warn(`database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`);
+      this.logger.warn(
+        `database unavailable: ${exception instanceof Error ? exception.message : String(exception)}`,
+      );
       if (res.headersSent) return;
       setDatabaseUnavailableHeaders(res);
-      res.status(503).json({ statusCode: 503, error: reason(503), message: DATABASE_UNAVAILABLE_MESSAGE, code: 'service_unavailable' } satisfies ApiError);
+      res
+        .status(503)
+        .json({
+          statusCode: 503,
+          error: reason(503),
+          message: DATABASE_UNAVAILABLE_MESSAGE,
+          code: 'service_unavailable',
+        } satisfies ApiError);
       return;
     }
     const body = this.toBody(exception);
@@ -41,22 +61,41 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const response = exception.getResponse();
-      const message = typeof response === 'string' ? response : ((response as { message?: string | string[] }).message ?? exception.message);
+      const message =
+        typeof response === 'string'
+          ? response
+          : ((response as { message?: string | string[] }).message ?? exception.message);
       const code = exception instanceof ApiException ? exception.code : defaultCode(statusCode);
       return withCode({ statusCode, error: reason(statusCode), message }, code);
     }
     // body-parser and similar http-errors: 4xx with `expose` are the client's doing and safe to describe.
     const httpError = exception as { status?: unknown; expose?: unknown; type?: unknown; message?: unknown };
-    if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500 && httpError.expose === true) {
+    if (
+      typeof httpError?.status === 'number' &&
+      httpError.status >= 400 &&
+      httpError.status < 500 &&
+      httpError.expose === true
+    ) {
       const statusCode = httpError.status;
-      const message = httpError.type === 'entity.parse.failed' ? 'The request body is not valid JSON' : String(httpError.message);
-      return withCode({ statusCode, error: reason(statusCode), message }, statusCode === 400 ? 'validation_failed' : undefined);
+      const message =
+        httpError.type === 'entity.parse.failed'
+          ? 'The request body is not valid JSON'
+          : String(httpError.message);
+      return withCode(
+        { statusCode, error: reason(statusCode), message },
+        statusCode === 400 ? 'validation_failed' : undefined,
+      );
     }
     // Safety net: a Postgres "data exception" (class 22: bad date, out-of-range number) comes from a request
     // value that validation let through; it is still the client's input, not a server fault.
     const pgCode = (exception as { driverError?: { code?: unknown } })?.driverError?.code;
     if (typeof pgCode === 'string' && pgCode.startsWith('22')) {
-      return { statusCode: 400, error: reason(400), message: 'A request value is out of range or malformed', code: 'validation_failed' };
+      return {
+        statusCode: 400,
+        error: reason(400),
+        message: 'A request value is out of range or malformed',
+        code: 'validation_failed',
+      };
     }
     return { statusCode: 500, error: reason(500), message: 'An unexpected error occurred' };
   }

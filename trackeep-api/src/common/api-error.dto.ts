@@ -19,7 +19,10 @@ const ERROR_CODES: ApiErrorCode[] = [
 export class ApiErrorDto implements ApiError {
   @ApiProperty({ example: 404 }) statusCode!: number;
   @ApiProperty({ example: 'Not Found' }) error!: string;
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'Repository octocat/x is not tracked or not accessible' })
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: 'Repository octocat/x is not tracked or not accessible',
+  })
   message!: string | string[];
   @ApiPropertyOptional({ enum: ERROR_CODES }) code?: ApiErrorCode;
 }
@@ -36,5 +39,9 @@ const DESCRIPTIONS: Record<number, string> = {
 
 /** Documents the error answers of an endpoint, all with the ApiErrorDto body. */
 export function ApiErrorResponses(...statuses: number[]) {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, type: ApiErrorDto, description: DESCRIPTIONS[status] ?? 'Error' })));
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({ status, type: ApiErrorDto, description: DESCRIPTIONS[status] ?? 'Error' }),
+    ),
+  );
 }

@@ -29,6 +29,9 @@ export class ApiException extends HttpException {
 
   /** The repository is unknown, not tracked by the caller, or not readable: one answer for all three. */
   static repoNotFound(owner: string, name: string) {
-    return ApiException.notFound('repo_not_found', `Repository ${owner}/${name} is not tracked or not accessible`);
+    return ApiException.notFound(
+      'repo_not_found',
+      `Repository ${owner}/${name} is not tracked or not accessible`,
+    );
   }
 }

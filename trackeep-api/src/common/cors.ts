@@ -4,7 +4,10 @@ import type { ApiEnv } from '../config/api-env';
 
 /** CORS with credentials for FRONTEND_URL and CORS_ALLOWED_ORIGINS only; every other origin gets no CORS headers. */
 export function corsOptions(env: Pick<ApiEnv, 'FRONTEND_URL' | 'CORS_ALLOWED_ORIGINS'>): CorsOptions {
-  const allowed = new Set([new URL(env.FRONTEND_URL).origin, ...env.CORS_ALLOWED_ORIGINS.map((o) => new URL(o).origin)]);
+  const allowed = new Set([
+    new URL(env.FRONTEND_URL).origin,
+    ...env.CORS_ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+  ]);
   return {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
     credentials: true,

@@ -14,7 +14,10 @@ describe('keyset cursors', () => {
   it('round-trip the key of the last row, microseconds included', () => {
     const cursor = encodeCursor('commits:r1', ['2024-05-01T10:00:00.123456Z', 'abc']);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor, 'commits:r1', ['date', 'string'])).toEqual(['2024-05-01T10:00:00.123456Z', 'abc']);
+    expect(decodeCursor(cursor, 'commits:r1', ['date', 'string'])).toEqual([
+      '2024-05-01T10:00:00.123456Z',
+      'abc',
+    ]);
   });
 
   it('reject a cursor issued for another repository or list with 400', () => {

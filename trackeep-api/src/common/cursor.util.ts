@@ -2,10 +2,16 @@ import type { Page } from '@trackeep/contracts';
 import { ApiException } from './api-exception';
 
 /** Postgres timestamp as text with microseconds, so a keyset cursor compares exactly with the stored value. */
-export const keysetTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const keysetTime = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** A page from `limit + 1` rows: the extra row only says that more follow; the cursor is the last shown row's. */
-export function page<R, T>(rows: R[], limit: number, cursorOf: (row: R) => string, map: (row: R) => T): Page<T> {
+export function page<R, T>(
+  rows: R[],
+  limit: number,
+  cursorOf: (row: R) => string,
+  map: (row: R) => T,
+): Page<T> {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items.at(-1);
@@ -21,7 +27,11 @@ export function encodeCursor(scope: string, key: Array<string | number>): string
   return Buffer.from(JSON.stringify({ s: scope, k: key }), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, scope: string, types: Array<'string' | 'number' | 'date'>): Array<string | number> {
+export function decodeCursor(
+  cursor: string,
+  scope: string,
+  types: Array<'string' | 'number' | 'date'>,
+): Array<string | number> {
   let parsed: unknown;
   try {
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw new Error('charset');

@@ -8,7 +8,10 @@ export function apiDocsEnabled(env: Pick<ApiEnv, 'API_DOCS' | 'TRACKEEP_MODE' | 
 }
 
 /** OpenAPI document from the controllers' decorators: Swagger UI at /api/docs, JSON at /api/docs.json. */
-export function setupOpenApi(app: INestApplication, env: Pick<ApiEnv, 'API_DOCS' | 'TRACKEEP_MODE' | 'NODE_ENV'>): void {
+export function setupOpenApi(
+  app: INestApplication,
+  env: Pick<ApiEnv, 'API_DOCS' | 'TRACKEEP_MODE' | 'NODE_ENV'>,
+): void {
   if (!apiDocsEnabled(env)) return;
   const config = new DocumentBuilder()
     .setTitle('Trackeep API')
@@ -17,8 +20,16 @@ export function setupOpenApi(app: INestApplication, env: Pick<ApiEnv, 'API_DOCS'
         'State-changing requests must send the header `X-Trackeep-CSRF: 1`. Errors: `{ statusCode, error, message, code? }`.',
     )
     .setVersion('1')
-    .addCookieAuth('trackeep_session', { type: 'apiKey', in: 'cookie', name: 'trackeep_session', description: '`__Host-trackeep_session` over https' })
+    .addCookieAuth('trackeep_session', {
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'trackeep_session',
+      description: '`__Host-trackeep_session` over https',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs.json', yamlDocumentUrl: 'api/docs.yaml' });
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs.json',
+    yamlDocumentUrl: 'api/docs.yaml',
+  });
 }

@@ -4,7 +4,9 @@ import request from 'supertest';
 import { helmetOptions } from './security-headers';
 
 async function cspOf(env: Parameters<typeof helmetOptions>[0]): Promise<string | undefined> {
-  const app = express().use(helmet(helmetOptions(env))).get('/', (_req, res) => res.send('ok'));
+  const app = express()
+    .use(helmet(helmetOptions(env)))
+    .get('/', (_req, res) => res.send('ok'));
   const res = await request(app).get('/').expect(200);
   return res.headers['content-security-policy'];
 }

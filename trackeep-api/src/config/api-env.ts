@@ -1,4 +1,16 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 import { ToBool, ToInt, ToList } from '@trackeep/server-core';
 import { IsCronExpression } from '../sync/sync-cron.util';
 import { IsProxyAddressList } from './trusted-proxies.util';
@@ -13,29 +25,40 @@ export class ApiEnv {
   @IsIn(['demo', 'production'])
   TRACKEEP_MODE: 'demo' | 'production' = 'production';
 
-  @ToInt() @IsInt() @Min(0) @Max(65535)
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
   HOST = '0.0.0.0';
 
-  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'a postgres:// connection URL (npm start provides an embedded one)' })
+  @Matches(/^postgres(ql)?:\/\/.+/, {
+    message: 'a postgres:// connection URL (npm start provides an embedded one)',
+  })
   DATABASE_URL!: string;
 
-  @ToBool() @IsBoolean()
+  @ToBool()
+  @IsBoolean()
   DB_MIGRATE_ON_START = false;
 
-  @ToInt() @IsInt() @Min(1) @Max(100)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(100)
   DB_POOL_SIZE = 10;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @ToBool() @IsBoolean()
+  @ToBool()
+  @IsBoolean()
   LOG_PRETTY = false;
 
   /** Directory of the built Angular app to serve at `/`; empty disables static serving. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   WEB_DIST_DIR?: string;
 
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
@@ -43,41 +66,67 @@ export class ApiEnv {
 
   // Webhooks and live events (issue #7). See README.webhooks.md.
   /** Public base URL GitHub posts webhooks to (`${PUBLIC_URL}/api/v1/webhooks/github`); unset: no hook registration. */
-  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   PUBLIC_URL?: string;
 
   /** Optional global secret for hooks configured by hand (org hooks); per-repo hooks have their own. */
-  @IsOptional() @IsString() @MinLength(16)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
   WEBHOOK_SECRET?: string;
 
   /** The global secret being rotated out; still accepted while set. */
-  @IsOptional() @IsString() @MinLength(16)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
   WEBHOOK_SECRET_PREVIOUS?: string;
 
   /** Concurrent webhook processing workers per replica; 0 receives only (another replica processes). */
-  @ToInt() @IsInt() @Min(0) @Max(32)
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(32)
   WEBHOOK_WORKERS = 2;
 
   /** Processing attempts after the first before a delivery is parked as failed, and the first retry delay (doubles). */
-  @ToInt() @IsInt() @Min(0) @Max(20)
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(20)
   WEBHOOK_RETRY_LIMIT = 5;
 
-  @ToInt() @IsInt() @Min(1) @Max(3600)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   WEBHOOK_RETRY_DELAY_SECONDS = 10;
 
   /** Bad signatures accepted per source IP per minute before answering 429. */
-  @ToInt() @IsInt() @Min(1) @Max(100000)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(100000)
   WEBHOOK_BAD_SIGNATURE_LIMIT = 30;
 
   /** Processed and ignored deliveries are deleted after this many days (failed ones are kept). */
-  @ToInt() @IsInt() @Min(1) @Max(3650)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   WEBHOOK_RETENTION_DAYS = 30;
 
-  @ToInt() @IsInt() @Min(1) @Max(300)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(300)
   SSE_HEARTBEAT_SECONDS = 15;
 
   /** A person's read access to a repository is re-checked with their own token when older than this, as they use it. */
-  @ToInt() @IsInt() @Min(1) @Max(3600)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   ACCESS_RECHECK_SECONDS = 60;
 
   // --- Sign-in, sessions, GitHub (issue #5). Secrets are required in production mode (TRACKEEP_MODE=production,
@@ -85,26 +134,39 @@ export class ApiEnv {
 
   /** The OAuth gateway's issuer URL; its metadata is read from /.well-known/oauth-authorization-server. */
   @ValidateIf(requiredInProduction('GATEWAY_URL'))
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'the gateway issuer URL, e.g. https://auth.example.com (required in production mode)' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'the gateway issuer URL, e.g. https://auth.example.com (required in production mode)' },
+  )
   GATEWAY_URL?: string;
 
   @ValidateIf(requiredInProduction('GATEWAY_CLIENT_ID'))
-  @IsString() @MinLength(1, { message: 'the client id registered at the gateway (required in production mode)' })
+  @IsString()
+  @MinLength(1, { message: 'the client id registered at the gateway (required in production mode)' })
   GATEWAY_CLIENT_ID?: string;
 
   @ValidateIf(requiredInProduction('GATEWAY_CLIENT_SECRET'))
-  @IsString() @MinLength(16, { message: 'the client secret registered at the gateway, at least 16 characters (required in production mode)' })
+  @IsString()
+  @MinLength(16, {
+    message:
+      'the client secret registered at the gateway, at least 16 characters (required in production mode)',
+  })
   GATEWAY_CLIENT_SECRET?: string;
 
   /** Signs the API's own session JWTs (HS256). */
   @ValidateIf(requiredInProduction('JWT_SECRET'))
-  @IsString() @MinLength(32, { message: 'a random secret of at least 32 characters, e.g. `openssl rand -base64 48` (required in production mode)' })
+  @IsString()
+  @MinLength(32, {
+    message:
+      'a random secret of at least 32 characters, e.g. `openssl rand -base64 48` (required in production mode)',
+  })
   JWT_SECRET?: string;
 
   /** `v1:<base64 32 bytes>,v2:...`: the last key encrypts GitHub tokens, every key decrypts. */
   @ValidateIf(requiredInProduction('TOKEN_ENCRYPTION_KEYS'))
   @Matches(/^\s*[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=\s*(,\s*[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/]{43}=\s*)*$/, {
-    message: 'comma-separated <version>:<base64 of 32 random bytes> entries, e.g. v1:$(openssl rand -base64 32) (required in production mode)',
+    message:
+      'comma-separated <version>:<base64 of 32 random bytes> entries, e.g. v1:$(openssl rand -base64 32) (required in production mode)',
   })
   TOKEN_ENCRYPTION_KEYS?: string;
 
@@ -116,27 +178,35 @@ export class ApiEnv {
   GITHUB_API_URL = 'https://api.github.com';
 
   /** Defaults to <GITHUB_API_URL>/graphql (github.com) or https://HOST/api/graphql (GHES). */
-  @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GITHUB_GRAPHQL_URL?: string;
 
   /** Extra browser origins allowed to call the API with credentials (FRONTEND_URL always is). */
-  @ToList() @IsOptional() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { each: true })
+  @ToList()
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { each: true })
   CORS_ALLOWED_ORIGINS: string[] = [];
 
   /**
    * Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks). Empty: none, the client address is the
    * connection's peer, so a client cannot choose the address the rate limits count.
    */
-  @ToList() @IsProxyAddressList()
+  @ToList()
+  @IsProxyAddressList()
   TRUSTED_PROXIES: string[] = [];
 
   /** Requests per minute per client address on the sign-in routes. */
-  @ToInt() @IsInt() @Min(1) @Max(10000)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
   AUTH_RATE_LIMIT_PER_MINUTE = 30;
 
   // --- Background sync (issue #6). See README.sync.md.
   /** Run sync workers and the schedule in this replica (false: this replica only serves HTTP). */
-  @ToBool() @IsBoolean()
+  @ToBool()
+  @IsBoolean()
   SYNC_ENABLED = true;
 
   /** When every tracked repository is checked: cron, 5 fields (or 6 with seconds), server time zone. */
@@ -144,49 +214,82 @@ export class ApiEnv {
   SYNC_CRON = '*/15 * * * *';
 
   /** Repository sync jobs one replica runs at the same time. */
-  @ToInt() @IsInt() @Min(1) @Max(32)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(32)
   SYNC_CONCURRENCY = 4;
 
   /** Concurrent GitHub requests per user token per replica. */
-  @ToInt() @IsInt() @Min(1) @Max(20)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(20)
   SYNC_REQUESTS_PER_TOKEN = 4;
 
   /** Percent of each token's hourly GitHub budget kept for people using the dashboard; sync pauses below it. */
-  @ToInt() @IsInt() @Min(0) @Max(90)
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(90)
   SYNC_RATE_LIMIT_RESERVE_PERCENT = 10;
 
   /** GraphQL points per token per rolling minute (GitHub's secondary limit is 2,000). */
-  @ToInt() @IsInt() @Min(10) @Max(2000)
+  @ToInt()
+  @IsInt()
+  @Min(10)
+  @Max(2000)
   SYNC_GRAPHQL_POINTS_PER_MINUTE = 1800;
 
   /** A paused sync (budget spent) re-checks the budget at least this often; GET /rate_limit is free. */
-  @ToInt() @IsInt() @Min(1) @Max(3600)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   SYNC_PAUSE_RECHECK_SECONDS = 300;
 
   /** A running sync with no heartbeat for this long and no live worker is handed to another worker. */
-  @ToInt() @IsInt() @Min(5) @Max(3600)
+  @ToInt()
+  @IsInt()
+  @Min(5)
+  @Max(3600)
   SYNC_STALE_AFTER_SECONDS = 120;
 
   /** A sync job hands over to a fresh job after this long, so long backfills do not starve other repos. */
-  @ToInt() @IsInt() @Min(10) @Max(3600)
+  @ToInt()
+  @IsInt()
+  @Min(10)
+  @Max(3600)
   SYNC_JOB_SLICE_SECONDS = 600;
 
   /** Sync runs older than this are deleted (each repository keeps its latest run). */
-  @ToInt() @IsInt() @Min(1) @Max(3650)
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   SYNC_RUN_RETENTION_DAYS = 30;
 
   // --- Operations (issue #9).
   /** Bearer token required by GET /metrics; required in production mode, unset elsewhere = metrics are public. */
   @ValidateIf(requiredInProduction('METRICS_TOKEN'))
-  @IsString() @MinLength(16, { message: 'a random token of at least 16 characters, e.g. `openssl rand -hex 24` (required in production mode)' })
+  @IsString()
+  @MinLength(16, {
+    message:
+      'a random token of at least 16 characters, e.g. `openssl rand -hex 24` (required in production mode)',
+  })
   METRICS_TOKEN?: string;
 
   /** Serve Swagger UI and the OpenAPI document at /api/docs. Unset: on, except in production mode. */
-  @IsOptional() @ToBool() @IsBoolean()
+  @IsOptional()
+  @ToBool()
+  @IsBoolean()
   API_DOCS?: boolean;
 
   /** SIGTERM to exit at most this long (drain requests, hand jobs back); below the pod grace period. */
-  @ToInt() @IsInt() @Min(1000) @Max(600000)
+  @ToInt()
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 25000;
 }
 

@@ -16,7 +16,9 @@ async function main() {
       process.stdout.write('db:migrate: reverted the latest migration\n');
     } else {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
-      process.stdout.write(`db:migrate: ${applied.length ? applied.map((m) => m.name).join(', ') : 'nothing to apply'}\n`);
+      process.stdout.write(
+        `db:migrate: ${applied.length ? applied.map((m) => m.name).join(', ') : 'nothing to apply'}\n`,
+      );
     }
   } finally {
     await dataSource.destroy();

@@ -17,7 +17,8 @@ interface ActivityRow {
   data: Record<string, unknown>;
 }
 
-const ACTIVITY_COLUMNS = 'a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data';
+const ACTIVITY_COLUMNS =
+  'a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data';
 const ACTIVITY_FROM = 'FROM activity_events a JOIN repositories r ON r.id = a.repo_id';
 const SELECT_ACTIVITY = `SELECT ${ACTIVITY_COLUMNS} ${ACTIVITY_FROM}`;
 
@@ -56,14 +57,16 @@ export class ActivityFeedRepository {
   async findPage(query: ActivityPageQuery): Promise<Page<ActivityEvent>> {
     const scope = `activity:${query.repo?.toLowerCase() ?? '*'}:${query.type ?? '*'}`;
     const before = query.cursor === null ? null : decodeCursor(query.cursor, scope, ['date', 'string']);
-    if (before && !/^\d{1,18}$/.test(String(before[1]))) throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+    if (before && !/^\d{1,18}$/.test(String(before[1])))
+      throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
     if (query.repoIds.length === 0) return { items: [], nextCursor: null };
     const params: unknown[] = [query.repoIds];
     const param = (value: unknown) => `$${params.push(value)}`;
     const where = ['a.repo_id = ANY($1::uuid[])'];
     if (query.type) where.push(`a.type = ${param(query.type)}`);
     // A plain row comparison (no "IS NULL OR") so the planner walks the (occurred_at, id) index from the cursor.
-    if (before) where.push(`(a.occurred_at, a.id) < (${param(before[0])}::timestamptz, ${param(before[1])}::bigint)`);
+    if (before)
+      where.push(`(a.occurred_at, a.id) < (${param(before[0])}::timestamptz, ${param(before[1])}::bigint)`);
     const rows: Array<ActivityRow & { cursor_time: string }> = await this.dataSource.query(
       `SELECT ${ACTIVITY_COLUMNS}, ${keysetTime('a.occurred_at')} AS cursor_time ${ACTIVITY_FROM}
        WHERE ${where.join(' AND ')}
@@ -76,7 +79,10 @@ export class ActivityFeedRepository {
 
   async findByIds(ids: string[]): Promise<ActivityEvent[]> {
     if (ids.length === 0) return [];
-    const rows: ActivityRow[] = await this.dataSource.query(`${SELECT_ACTIVITY} WHERE a.id = ANY($1::bigint[]) ORDER BY a.id`, [ids]);
+    const rows: ActivityRow[] = await this.dataSource.query(
+      `${SELECT_ACTIVITY} WHERE a.id = ANY($1::bigint[]) ORDER BY a.id`,
+      [ids],
+    );
     return rows.map(toActivity);
   }
 

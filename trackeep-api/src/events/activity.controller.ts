@@ -17,7 +17,10 @@ export class ActivityController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'The activity timeline of the repositories the user may read, newest first; filters repo, type; keyset pagination' })
+  @ApiOperation({
+    summary:
+      'The activity timeline of the repositories the user may read, newest first; filters repo, type; keyset pagination',
+  })
   @ApiOkResponse({ type: ActivityPageDto })
   @ApiErrorResponses(400, 401, 404)
   async list(@CurrentUser() user: SessionUser, @Query() query: ActivityQueryDto): Promise<ActivityPageDto> {
@@ -28,6 +31,12 @@ export class ActivityController {
     } else {
       repoIds = await this.access.readableRepoIds(user.id);
     }
-    return this.feed.findPage({ repoIds, repo: query.repo ?? null, type: query.type ?? null, cursor: query.cursor ?? null, limit: query.limit ?? PAGE_SIZE_DEFAULT });
+    return this.feed.findPage({
+      repoIds,
+      repo: query.repo ?? null,
+      type: query.type ?? null,
+      cursor: query.cursor ?? null,
+      limit: query.limit ?? PAGE_SIZE_DEFAULT,
+    });
   }
 }

@@ -89,7 +89,9 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
         await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, inline]);
         return;
       }
-      const rows = (await db.query('INSERT INTO live_event_outbox (payload) VALUES ($1) RETURNING id', [JSON.stringify(live)])) as Array<{ id: string }>;
+      const rows = (await db.query('INSERT INTO live_event_outbox (payload) VALUES ($1) RETURNING id', [
+        JSON.stringify(live),
+      ])) as Array<{ id: string }>;
       notice = { k: 'o', r: repoId, id: String(rows[0].id) };
     }
     await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, JSON.stringify(notice)]);
@@ -132,7 +134,10 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.env.DATABASE_URL, application_name: 'trackeep-api-live' });
+    const client = new Client({
+      connectionString: this.env.DATABASE_URL,
+      application_name: 'trackeep-api-live',
+    });
     client.on('error', (err) => this.onLost(client, err));
     client.on('end', () => this.onLost(client, new Error('connection ended')));
     client.on('notification', (msg) => {
@@ -161,7 +166,9 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.stopped || (client && client !== this.listener && this.listener !== null)) return;
     if (client && this.listener === client) this.listener = null;
     if (this.reconnectTimer) return;
-    this.logger.warn(`live event listener lost (${err.message}); reconnecting in ${this.reconnectDelayMs} ms`);
+    this.logger.warn(
+      `live event listener lost (${err.message}); reconnecting in ${this.reconnectDelayMs} ms`,
+    );
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       void this.connect();
@@ -236,7 +243,10 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async loadOutbox(id: string, repoId: string): Promise<void> {
     try {
-      const rows: Array<{ payload: LiveEvent }> = await this.dataSource.query('SELECT payload FROM live_event_outbox WHERE id = $1', [id]);
+      const rows: Array<{ payload: LiveEvent }> = await this.dataSource.query(
+        'SELECT payload FROM live_event_outbox WHERE id = $1',
+        [id],
+      );
       if (rows[0]) this.emit({ repoId, event: rows[0].payload });
     } catch (err) {
       this.logger.warn(`could not load live event ${id}: ${(err as Error).message}`);
@@ -254,6 +264,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async pruneOutbox(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM live_event_outbox WHERE created_at < now() - interval '${OUTBOX_RETENTION}'`).catch(() => undefined);
+    await this.dataSource
+      .query(`DELETE FROM live_event_outbox WHERE created_at < now() - interval '${OUTBOX_RETENTION}'`)
+      .catch(() => undefined);
   }
 }

@@ -31,6 +31,12 @@ export class EventStreamController {
     if (lastEventId !== '' && !ACTIVITY_ID.test(lastEventId)) {
       throw ApiException.badRequest('Last-Event-ID must be an event id this stream sent (digits)');
     }
-    await this.streams.open(user.id, req.sessionId ?? null, req, res, lastEventId === '' ? null : lastEventId);
+    await this.streams.open(
+      user.id,
+      req.sessionId ?? null,
+      req,
+      res,
+      lastEventId === '' ? null : lastEventId,
+    );
   }
 }

@@ -101,7 +101,13 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Takes over the response: SSE headers, backlog after `lastEventId`, then live events until the client leaves. */
-  async open(userId: string, sessionId: string | null, req: Request, res: Response, lastEventId: string | null): Promise<void> {
+  async open(
+    userId: string,
+    sessionId: string | null,
+    req: Request,
+    res: Response,
+    lastEventId: string | null,
+  ): Promise<void> {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -120,7 +126,8 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       if (Date.now() - user.loadedAt > ACCESS_MISS_REFRESH_MS) await this.refreshAccess(user);
       if (lastEventId !== null) {
         const missed = await this.activity.findAfter(lastEventId, [...user.readable], RESUME_LIMIT);
-        for (const activity of missed) this.write(user, client, { repoId: activity.repoId, event: { type: 'activity', activity } });
+        for (const activity of missed)
+          this.write(user, client, { repoId: activity.repoId, event: { type: 'activity', activity } });
       }
     } catch (err) {
       this.logger.warn(`event stream backlog failed: ${(err as Error).message}`);
@@ -129,13 +136,21 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     await user.chain;
     const backlog = client.backlog ?? [];
     client.backlog = null;
-    for (const envelope of backlog) if (user.readable.has(envelope.repoId)) this.write(user, client, envelope);
+    for (const envelope of backlog)
+      if (user.readable.has(envelope.repoId)) this.write(user, client, envelope);
   }
 
   private userStreams(userId: string): UserStreams {
     let user = this.users.get(userId);
     if (!user) {
-      user = { userId, clients: new Set(), readable: new Set(), loadedAt: 0, refreshing: false, chain: Promise.resolve() };
+      user = {
+        userId,
+        clients: new Set(),
+        readable: new Set(),
+        loadedAt: 0,
+        refreshing: false,
+        chain: Promise.resolve(),
+      };
       this.users.set(userId, user);
     }
     return user;
@@ -150,7 +165,9 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       this.changedRepos.clear();
       for (const user of this.users.values()) {
         for (const id of ids) {
-          user.chain = user.chain.then(() => this.deliverRepo(user, id)).catch((err: Error) => this.logger.warn(`repo_changed delivery failed: ${err.message}`));
+          user.chain = user.chain
+            .then(() => this.deliverRepo(user, id))
+            .catch((err: Error) => this.logger.warn(`repo_changed delivery failed: ${err.message}`));
         }
       }
     }, REPO_CHANGE_COALESCE_MS);
@@ -166,13 +183,16 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   private dispatch(envelope: LiveEnvelope): void {
     for (const user of this.users.values()) {
-      user.chain = user.chain.then(() => this.deliver(user, envelope)).catch((err: Error) => this.logger.warn(`event delivery failed: ${err.message}`));
+      user.chain = user.chain
+        .then(() => this.deliver(user, envelope))
+        .catch((err: Error) => this.logger.warn(`event delivery failed: ${err.message}`));
     }
   }
 
   private async deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> {
     const age = Date.now() - user.loadedAt;
-    if (age > this.accessTtlMs || (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS)) await this.refreshAccess(user);
+    if (age > this.accessTtlMs || (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS))
+      await this.refreshAccess(user);
     if (!user.readable.has(envelope.repoId)) return;
     for (const client of user.clients) {
       if (client.backlog) client.backlog.push(envelope);
@@ -224,7 +244,9 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   /** Signing out (or an expired/revoked session) ends the live stream too, within SESSION_CHECK_MS. */
   async endStreamsOfEndedSessions(): Promise<void> {
-    const ids = [...this.users.values()].flatMap((u) => [...u.clients].map((c) => c.sessionId)).filter((id): id is string => id !== null);
+    const ids = [...this.users.values()]
+      .flatMap((u) => [...u.clients].map((c) => c.sessionId))
+      .filter((id): id is string => id !== null);
     if (!ids.length) return;
     try {
       const live: Array<{ id: string }> = await this.dataSource.query(
@@ -246,7 +268,8 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   }
 
   private beat(): void {
-    for (const user of this.users.values()) for (const client of user.clients) client.res.write(': keep-alive\n\n');
+    for (const user of this.users.values())
+      for (const client of user.clients) client.res.write(': keep-alive\n\n');
   }
 
   private close(user: UserStreams, client: StreamClient): void {

@@ -26,7 +26,13 @@ export interface GithubClientOptions {
   maxWaitSeconds?: number;
 }
 
-const PERMISSION_RANK: Record<RepoPermission, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
+const PERMISSION_RANK: Record<RepoPermission, number> = {
+  pull: 1,
+  triage: 2,
+  push: 3,
+  maintain: 4,
+  admin: 5,
+};
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
@@ -99,12 +105,26 @@ export class GithubClientFactory {
       throttle: {
         // Per-user limiter groups: one user's limits never slow another's requests.
         id: userId,
-        onRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-          logger.warn(`user ${userId}: primary rate limit on ${request.method} ${request.url}, resets in ${retryAfter}s`);
+        onRateLimit: (
+          retryAfter: number,
+          request: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          logger.warn(
+            `user ${userId}: primary rate limit on ${request.method} ${request.url}, resets in ${retryAfter}s`,
+          );
           return background && retryCount < 1 && retryAfter <= maxWait;
         },
-        onSecondaryRateLimit: (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-          logger.warn(`user ${userId}: secondary rate limit on ${request.method} ${request.url}, retry after ${retryAfter}s`);
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          request: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          logger.warn(
+            `user ${userId}: secondary rate limit on ${request.method} ${request.url}, retry after ${retryAfter}s`,
+          );
           return background ? retryCount < 3 && retryAfter <= maxWait : retryCount < 1 && retryAfter <= 5;
         },
       },

@@ -21,12 +21,15 @@ export class GithubEtagCache {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async get<T>(userId: string, octokit: TrackeepOctokit, path: string): Promise<CachedGet<T>> {
-    const [cached] = (await this.dataSource.query(`SELECT etag, body, link FROM github_etags WHERE user_id = $1 AND url = $2`, [
-      userId,
-      path,
-    ])) as Array<{ etag: string; body: T; link: string | null }>;
+    const [cached] = (await this.dataSource.query(
+      `SELECT etag, body, link FROM github_etags WHERE user_id = $1 AND url = $2`,
+      [userId, path],
+    )) as Array<{ etag: string; body: T; link: string | null }>;
     try {
-      const res = await octokit.request(`GET ${path}`, cached ? { headers: { 'if-none-match': cached.etag } } : {});
+      const res = await octokit.request(
+        `GET ${path}`,
+        cached ? { headers: { 'if-none-match': cached.etag } } : {},
+      );
       const etag = res.headers.etag;
       const link = res.headers.link ?? null;
       if (etag) {
@@ -38,7 +41,8 @@ export class GithubEtagCache {
       }
       return { data: res.data as T, link, notModified: false };
     } catch (err) {
-      if (cached && (err as { status?: number }).status === 304) return { data: fromPgJson(cached.body), link: cached.link, notModified: true };
+      if (cached && (err as { status?: number }).status === 304)
+        return { data: fromPgJson(cached.body), link: cached.link, notModified: true };
       throw err;
     }
   }
@@ -46,7 +50,10 @@ export class GithubEtagCache {
 
 /** The rel="next" URL of a GitHub Link header, as a path relative to the API base. */
 export function nextPagePath(link: string | null, apiBaseUrl: string): string | null {
-  const match = link?.split(',').find((part) => /rel="next"/.test(part))?.match(/<([^>]+)>/);
+  const match = link
+    ?.split(',')
+    .find((part) => /rel="next"/.test(part))
+    ?.match(/<([^>]+)>/);
   if (!match?.[1]) return null;
   const next = new URL(match[1]);
   const base = new URL(apiBaseUrl);

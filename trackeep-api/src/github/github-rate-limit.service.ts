@@ -40,6 +40,11 @@ export class GithubRateLimitService {
       `SELECT resource, "limit", remaining, reset_at FROM github_rate_limits WHERE user_id = $1 AND resource IN ('core', 'graphql') ORDER BY resource`,
       [userId],
     )) as Array<{ resource: 'core' | 'graphql'; limit: number; remaining: number; reset_at: Date }>;
-    return rows.map((r) => ({ resource: r.resource, limit: r.limit, remaining: r.remaining, resetAt: r.reset_at.toISOString() }));
+    return rows.map((r) => ({
+      resource: r.resource,
+      limit: r.limit,
+      remaining: r.remaining,
+      resetAt: r.reset_at.toISOString(),
+    }));
   }
 }

@@ -13,7 +13,8 @@ export class GithubReposController {
 
   @Get('repos')
   @ApiOperation({
-    summary: 'Every repository the user can access on GitHub (all pages), with their permission and tracked flag',
+    summary:
+      'Every repository the user can access on GitHub (all pages), with their permission and tracked flag',
     description: 'Conditional requests with stored ETags: an unchanged list costs no GitHub rate limit.',
   })
   @ApiOkResponse({ type: GithubRepoDto, isArray: true })

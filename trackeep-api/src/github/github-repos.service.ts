@@ -33,7 +33,8 @@ export interface GithubRestRepo {
 
 /** Stop after this many pages (10,000 repositories) rather than loop forever on a misbehaving server. */
 const MAX_PAGES = 100;
-const FIRST_PAGE = '/user/repos?per_page=100&affiliation=owner,collaborator,organization_member&sort=full_name&direction=asc';
+const FIRST_PAGE =
+  '/user/repos?per_page=100&affiliation=owner,collaborator,organization_member&sort=full_name&direction=asc';
 
 @Injectable()
 export class GithubReposService {
@@ -50,11 +51,16 @@ export class GithubReposService {
     const repos: GithubRestRepo[] = [];
     let path: string | null = FIRST_PAGE;
     for (let page = 0; path && page < MAX_PAGES; page++) {
-      const result: { data: GithubRestRepo[]; link: string | null } = await this.etags.get<GithubRestRepo[]>(user.id, octokit, path).catch(rethrowAsUpstream);
+      const result: { data: GithubRestRepo[]; link: string | null } = await this.etags
+        .get<GithubRestRepo[]>(user.id, octokit, path)
+        .catch(rethrowAsUpstream);
       repos.push(...result.data);
       path = nextPagePath(result.link, this.settings.githubApiUrl);
     }
-    const tracked = await this.trackedGithubIds(user, repos.map((r) => r.id));
+    const tracked = await this.trackedGithubIds(
+      user,
+      repos.map((r) => r.id),
+    );
     return repos.map((r) => ({ ...toGithubRepo(r), tracked: tracked.has(r.id) }));
   }
 
@@ -92,7 +98,8 @@ export function toGithubRepo(r: GithubRestRepo): Omit<GithubRepo, 'tracked'> {
 }
 
 function visibilityOf(r: GithubRestRepo): RepoVisibility {
-  if (r.visibility === 'public' || r.visibility === 'private' || r.visibility === 'internal') return r.visibility;
+  if (r.visibility === 'public' || r.visibility === 'private' || r.visibility === 'internal')
+    return r.visibility;
   return r.private ? 'private' : 'public';
 }
 
@@ -101,7 +108,15 @@ export function rethrowAsUpstream(err: unknown): never {
   if (err instanceof ApiException) throw err;
   const status = (err as { status?: number }).status;
   if (status === 403 || status === 429) {
-    throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, 'rate_limited', 'GitHub rate limit reached for your account; try again later');
+    throw new ApiException(
+      HttpStatus.TOO_MANY_REQUESTS,
+      'rate_limited',
+      'GitHub rate limit reached for your account; try again later',
+    );
   }
-  throw new ApiException(HttpStatus.BAD_GATEWAY, undefined, `GitHub did not answer as expected${status ? ` (status ${status})` : ''}; try again`);
+  throw new ApiException(
+    HttpStatus.BAD_GATEWAY,
+    undefined,
+    `GitHub did not answer as expected${status ? ` (status ${status})` : ''}; try again`,
+  );
 }

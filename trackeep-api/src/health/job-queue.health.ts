@@ -13,7 +13,9 @@ export class JobQueueHealthIndicator {
   async isUp(key = 'jobQueue') {
     const indicator = this.health.check(key);
     try {
-      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref());
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('timed out after 2000 ms')), 2000).unref(),
+      );
       const installed = await Promise.race([this.boss.isInstalled(), timeout]);
       return installed ? indicator.up() : indicator.down({ message: 'pg-boss schema is not installed' });
     } catch (err) {

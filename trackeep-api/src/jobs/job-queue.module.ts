@@ -12,7 +12,11 @@ let queueCreation: Promise<unknown> = Promise.resolve();
  * two of those running at once (two modules at start-up, or two replicas starting together) can deadlock:
  * calls are serialised in this process and retried on a deadlock. Use this instead of boss.createQueue.
  */
-export function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queue, 'name'> = {}): Promise<void> {
+export function ensureQueue(
+  boss: PgBoss,
+  name: string,
+  options: Omit<PgBoss.Queue, 'name'> = {},
+): Promise<void> {
   const run = async (): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       try {

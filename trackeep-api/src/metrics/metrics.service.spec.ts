@@ -33,17 +33,12 @@ describe(MetricsService.name, () => {
     expect(await sample(sut, 'trackeep_sync_jobs_started_total{kind="repo"}')).toBe(1);
     finish('succeeded');
     finish('failed'); // a second call is ignored: one job, one result
-    expect(
-      await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo",result="succeeded"}'),
-    ).toBe(1);
+    expect(await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo",result="succeeded"}')).toBe(1);
     expect(
       await sample(sut, 'trackeep_sync_jobs_finished_total{kind="repo",result="failed"}'),
     ).toBeUndefined();
     expect(
-      await sample(
-        sut,
-        'trackeep_sync_job_duration_seconds_count{kind="repo",result="succeeded"}',
-      ),
+      await sample(sut, 'trackeep_sync_job_duration_seconds_count{kind="repo",result="succeeded"}'),
     ).toBe(1);
   });
 

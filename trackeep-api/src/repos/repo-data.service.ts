@@ -1,11 +1,27 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { PAGE_SIZE_DEFAULT, WEEKLY_CHART_DEFAULT_WEEKS, type Branch, type Commit, type CycleTimeSummary, type Page, type PullRequest, type StatsPoint, type WeeklyCommits } from '@trackeep/contracts';
+import {
+  PAGE_SIZE_DEFAULT,
+  WEEKLY_CHART_DEFAULT_WEEKS,
+  type Branch,
+  type Commit,
+  type CycleTimeSummary,
+  type Page,
+  type PullRequest,
+  type StatsPoint,
+  type WeeklyCommits,
+} from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
 import { decodePgText, encodePgText, fromPgText } from '../common/pg-text.util';
-import type { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeksQueryDto } from './dto/repo-queries.dto';
+import type {
+  CommitsQueryDto,
+  PageQueryDto,
+  PullsQueryDto,
+  StatsHistoryQueryDto,
+  WeeksQueryDto,
+} from './dto/repo-queries.dto';
 import type { RepositoryRow } from './repository.entity';
 
 const STATS_DEFAULT_DAYS = 90;
@@ -39,16 +55,21 @@ export class RepoDataService {
     const param = (value: unknown) => `$${params.push(value)}`;
 
     if (query.branch !== undefined) {
-      where.push(`EXISTS (SELECT 1 FROM branch_commits b WHERE b.repo_id = c.repo_id AND b.branch = ${param(encodePgText(query.branch))} AND b.sha = c.sha)`);
+      where.push(
+        `EXISTS (SELECT 1 FROM branch_commits b WHERE b.repo_id = c.repo_id AND b.branch = ${param(encodePgText(query.branch))} AND b.sha = c.sha)`,
+      );
     }
     if (query.author !== undefined) {
       const p = param(query.author);
-      where.push(`(lower(c.author_login) = lower(${p}) OR lower(c.author_email) = lower(${p}) OR lower(c.author_name) = lower(${p}))`);
+      where.push(
+        `(lower(c.author_login) = lower(${p}) OR lower(c.author_email) = lower(${p}) OR lower(c.author_name) = lower(${p}))`,
+      );
     }
     const { since, until } = range(query.since, query.until);
     if (since) where.push(`c.committed_at >= ${param(since)}::timestamptz`);
     if (until) where.push(`c.committed_at < ${param(until)}::timestamptz`);
-    if (query.q !== undefined && query.q !== '') where.push(`c.message ILIKE ${param(`%${escapeLike(encodePgText(query.q))}%`)} ESCAPE '\\'`);
+    if (query.q !== undefined && query.q !== '')
+      where.push(`c.message ILIKE ${param(`%${escapeLike(encodePgText(query.q))}%`)} ESCAPE '\\'`);
     if (query.cursor !== undefined) {
       const [time, sha] = decodeCursor(query.cursor, scope, ['date', 'string']);
       where.push(`(c.committed_at, c.sha) < (${param(time)}::timestamptz, ${param(sha)})`);
@@ -144,17 +165,23 @@ export class RepoDataService {
        GROUP BY ROLLUP (w.start) ORDER BY w.start NULLS LAST`,
       [repo.id, weeks],
     )) as Array<{ week: string | null; merged: number; median_seconds: string | null }>;
-    const seconds = (r: { median_seconds: string | null }) => (r.median_seconds === null ? null : Number(r.median_seconds));
+    const seconds = (r: { median_seconds: string | null }) =>
+      r.median_seconds === null ? null : Number(r.median_seconds);
     const total = rows[rows.length - 1];
     return {
-      weeks: rows.slice(0, -1).map((r) => ({ week: r.week as string, merged: r.merged, medianSeconds: seconds(r) })),
+      weeks: rows
+        .slice(0, -1)
+        .map((r) => ({ week: r.week as string, merged: r.merged, medianSeconds: seconds(r) })),
       merged: total.merged,
       medianSeconds: seconds(total),
     };
   }
 
   async statsHistory(repo: RepositoryRow, query: StatsHistoryQueryDto): Promise<StatsPoint[]> {
-    const { since, until } = range(query.since ?? new Date(Date.now() - STATS_DEFAULT_DAYS * 86_400_000).toISOString(), query.until);
+    const { since, until } = range(
+      query.since ?? new Date(Date.now() - STATS_DEFAULT_DAYS * 86_400_000).toISOString(),
+      query.until,
+    );
     const rows = (await this.dataSource.query(
       `SELECT * FROM (
          SELECT captured_at, stars, forks, watchers, open_issues FROM repo_stats_snapshots
@@ -163,7 +190,13 @@ export class RepoDataService {
        ) latest ORDER BY captured_at ASC`,
       [repo.id, since, until ?? null],
     )) as Array<{ captured_at: Date; stars: number; forks: number; watchers: number; open_issues: number }>;
-    return rows.map((r) => ({ capturedAt: r.captured_at.toISOString(), stars: r.stars, forks: r.forks, watchers: r.watchers, openIssues: r.open_issues }));
+    return rows.map((r) => ({
+      capturedAt: r.captured_at.toISOString(),
+      stars: r.stars,
+      forks: r.forks,
+      watchers: r.watchers,
+      openIssues: r.open_issues,
+    }));
   }
 }
 
@@ -222,7 +255,8 @@ interface BranchRow {
 }
 
 function range(since: string | undefined, until: string | undefined): { since?: string; until?: string } {
-  if (since && until && Date.parse(since) >= Date.parse(until)) throw ApiException.badRequest('since must be earlier than until');
+  if (since && until && Date.parse(since) >= Date.parse(until))
+    throw ApiException.badRequest('since must be earlier than until');
   return { since, until };
 }
 
@@ -236,8 +270,18 @@ function toCommit(r: CommitRow): Commit {
   return {
     sha: r.sha,
     message: decodePgText(r.message),
-    author: { name: fromPgText(r.author_name), email: fromPgText(r.author_email), login: r.author_login, date: r.authored_at.toISOString() },
-    committer: { name: fromPgText(r.committer_name), email: fromPgText(r.committer_email), login: r.committer_login, date: r.committed_at.toISOString() },
+    author: {
+      name: fromPgText(r.author_name),
+      email: fromPgText(r.author_email),
+      login: r.author_login,
+      date: r.authored_at.toISOString(),
+    },
+    committer: {
+      name: fromPgText(r.committer_name),
+      email: fromPgText(r.committer_email),
+      login: r.committer_login,
+      date: r.committed_at.toISOString(),
+    },
     additions: r.additions,
     deletions: r.deletions,
     changedFiles: r.changed_files,

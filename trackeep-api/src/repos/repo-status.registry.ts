@@ -29,10 +29,14 @@ export class RepoStatusRegistry {
     this.webhookProvider = provider;
   }
 
-  async lookup(repoIds: string[]): Promise<{ sync: (id: string) => RepoSyncSummary; webhook: (id: string) => WebhookHealth }> {
+  async lookup(
+    repoIds: string[],
+  ): Promise<{ sync: (id: string) => RepoSyncSummary; webhook: (id: string) => WebhookHealth }> {
     const [sync, webhook] = await Promise.all([
       repoIds.length && this.syncProvider ? this.syncProvider(repoIds) : new Map<string, RepoSyncSummary>(),
-      repoIds.length && this.webhookProvider ? this.webhookProvider(repoIds) : new Map<string, WebhookHealth>(),
+      repoIds.length && this.webhookProvider
+        ? this.webhookProvider(repoIds)
+        : new Map<string, WebhookHealth>(),
     ]);
     return {
       sync: (id) => sync.get(id) ?? { lastSyncAt: null, lastSyncStatus: null },

@@ -1,16 +1,42 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCookieAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiErrorResponses } from '../common/api-error.dto';
 import { RepoParamsDto } from './dto/repo-params.dto';
-import { CommitsQueryDto, PageQueryDto, PullsQueryDto, StatsHistoryQueryDto, WeeksQueryDto } from './dto/repo-queries.dto';
-import { BranchPageDto, CommitPageDto, CycleTimeSummaryDto, PullRequestPageDto, StatsPointDto, TrackedRepoDto, WeeklyCommitsDto } from './dto/repo-responses.dto';
+import {
+  CommitsQueryDto,
+  PageQueryDto,
+  PullsQueryDto,
+  StatsHistoryQueryDto,
+  WeeksQueryDto,
+} from './dto/repo-queries.dto';
+import {
+  BranchPageDto,
+  CommitPageDto,
+  CycleTimeSummaryDto,
+  PullRequestPageDto,
+  StatsPointDto,
+  TrackedRepoDto,
+  WeeklyCommitsDto,
+} from './dto/repo-responses.dto';
 import { RepoAccessService } from './repo-access.service';
 import { RepoDataService } from './repo-data.service';
 import { ReposService } from './repos.service';
 
-const CSRF = ApiHeader({ name: 'X-Trackeep-CSRF', required: true, description: 'Any non-empty value, e.g. 1' });
+const CSRF = ApiHeader({
+  name: 'X-Trackeep-CSRF',
+  required: true,
+  description: 'Any non-empty value, e.g. 1',
+});
 
 @ApiTags('repos')
 @ApiCookieAuth()
@@ -23,7 +49,9 @@ export class ReposController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Tracked repositories the user can still read, with latest stats, last sync and webhook health' })
+  @ApiOperation({
+    summary: 'Tracked repositories the user can still read, with latest stats, last sync and webhook health',
+  })
   @ApiOkResponse({ type: TrackedRepoDto, isArray: true })
   @ApiErrorResponses(401)
   list(@CurrentUser() user: SessionUser): Promise<TrackedRepoDto[]> {
@@ -40,11 +68,17 @@ export class ReposController {
 
   @Post(':owner/:repo/track')
   @CSRF
-  @ApiOperation({ summary: 'Track a repository the user can read on GitHub (201 when new, 200 when already tracked)' })
+  @ApiOperation({
+    summary: 'Track a repository the user can read on GitHub (201 when new, 200 when already tracked)',
+  })
   @ApiCreatedResponse({ type: TrackedRepoDto })
   @ApiOkResponse({ type: TrackedRepoDto })
   @ApiErrorResponses(400, 401, 403, 404, 429, 502)
-  async track(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Res({ passthrough: true }) res: Response): Promise<TrackedRepoDto> {
+  async track(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TrackedRepoDto> {
     const { repo, created } = await this.repos.track(user, p.owner, p.repo);
     res.status(created ? 201 : 200);
     return repo;
@@ -61,50 +95,87 @@ export class ReposController {
   }
 
   @Get(':owner/:repo/commits')
-  @ApiOperation({ summary: 'Commits, newest first; filters branch, author, since, until, q; keyset pagination' })
+  @ApiOperation({
+    summary: 'Commits, newest first; filters branch, author, since, until, q; keyset pagination',
+  })
   @ApiOkResponse({ type: CommitPageDto })
   @ApiErrorResponses(400, 401, 404)
-  async commits(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: CommitsQueryDto): Promise<CommitPageDto> {
+  async commits(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Query() query: CommitsQueryDto,
+  ): Promise<CommitPageDto> {
     return this.data.commits(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/commits/weekly')
-  @ApiOperation({ summary: 'Commits and line changes per week (Monday 00:00 UTC), oldest first, for the last `weeks` weeks' })
+  @ApiOperation({
+    summary: 'Commits and line changes per week (Monday 00:00 UTC), oldest first, for the last `weeks` weeks',
+  })
   @ApiOkResponse({ type: WeeklyCommitsDto, isArray: true })
   @ApiErrorResponses(400, 401, 404)
-  async weeklyCommits(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: WeeksQueryDto): Promise<WeeklyCommitsDto[]> {
+  async weeklyCommits(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Query() query: WeeksQueryDto,
+  ): Promise<WeeklyCommitsDto[]> {
     return this.data.weeklyCommits(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/pulls')
-  @ApiOperation({ summary: 'Pull requests with review count and cycle time; filters state, author; sort created|updated' })
+  @ApiOperation({
+    summary: 'Pull requests with review count and cycle time; filters state, author; sort created|updated',
+  })
   @ApiOkResponse({ type: PullRequestPageDto })
   @ApiErrorResponses(400, 401, 404)
-  async pulls(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: PullsQueryDto): Promise<PullRequestPageDto> {
+  async pulls(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Query() query: PullsQueryDto,
+  ): Promise<PullRequestPageDto> {
     return this.data.pulls(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/pulls/cycle-time')
-  @ApiOperation({ summary: 'Median time from opening to merge of the pull requests merged each week (Monday 00:00 UTC) and overall, for the last `weeks` weeks' })
+  @ApiOperation({
+    summary:
+      'Median time from opening to merge of the pull requests merged each week (Monday 00:00 UTC) and overall, for the last `weeks` weeks',
+  })
   @ApiOkResponse({ type: CycleTimeSummaryDto })
   @ApiErrorResponses(400, 401, 404)
-  async cycleTime(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: WeeksQueryDto): Promise<CycleTimeSummaryDto> {
+  async cycleTime(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Query() query: WeeksQueryDto,
+  ): Promise<CycleTimeSummaryDto> {
     return this.data.cycleTime(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/branches')
-  @ApiOperation({ summary: 'Branches by name, with head, last commit time, protection and ahead/behind the default branch' })
+  @ApiOperation({
+    summary: 'Branches by name, with head, last commit time, protection and ahead/behind the default branch',
+  })
   @ApiOkResponse({ type: BranchPageDto })
   @ApiErrorResponses(400, 401, 404)
-  async branches(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: PageQueryDto): Promise<BranchPageDto> {
+  async branches(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Query() query: PageQueryDto,
+  ): Promise<BranchPageDto> {
     return this.data.branches(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 
   @Get(':owner/:repo/stats/history')
-  @ApiOperation({ summary: 'Stars, forks, watchers and open issues over time (oldest first; default the last 90 days)' })
+  @ApiOperation({
+    summary: 'Stars, forks, watchers and open issues over time (oldest first; default the last 90 days)',
+  })
   @ApiOkResponse({ type: StatsPointDto, isArray: true })
   @ApiErrorResponses(400, 401, 404)
-  async statsHistory(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto, @Query() query: StatsHistoryQueryDto): Promise<StatsPointDto[]> {
+  async statsHistory(
+    @CurrentUser() user: SessionUser,
+    @Param() p: RepoParamsDto,
+    @Query() query: StatsHistoryQueryDto,
+  ): Promise<StatsPointDto[]> {
     return this.data.statsHistory(await this.access.findReadable(user.id, p.owner, p.repo), query);
   }
 }

@@ -37,7 +37,15 @@ export const REPO_ENTITIES = [
 @Module({
   imports: [TypeOrmModule.forFeature(REPO_ENTITIES), GithubModule],
   controllers: [ReposController],
-  providers: [RepoAccessRepository, RepoAccessCheckService, RepoAccessService, RepoDataService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
+  providers: [
+    RepoAccessRepository,
+    RepoAccessCheckService,
+    RepoAccessService,
+    RepoDataService,
+    ReposService,
+    RepoTrackingEvents,
+    RepoStatusRegistry,
+  ],
   exports: [TypeOrmModule, RepoAccessService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
 })
 export class ReposModule {}

@@ -36,14 +36,20 @@ export class ReposService {
    * Starts tracking `owner/name` for the user. GitHub is asked with the user's own token, so only repositories
    * the user can read are tracked; the answer also records their access. Two users share one repository row.
    */
-  async track(user: SessionUser, owner: string, name: string): Promise<{ repo: TrackedRepo; created: boolean }> {
+  async track(
+    user: SessionUser,
+    owner: string,
+    name: string,
+  ): Promise<{ repo: TrackedRepo; created: boolean }> {
     const octokit = await this.clients.forUser(user.id);
     let gh: GithubRestRepoFull;
     try {
-      gh = (await octokit.request('GET /repos/{owner}/{repo}', { owner, repo: name })).data as unknown as GithubRestRepoFull;
+      gh = (await octokit.request('GET /repos/{owner}/{repo}', { owner, repo: name }))
+        .data as unknown as GithubRestRepoFull;
     } catch (err) {
       const status = (err as { status?: number }).status;
-      if (status === 404 || status === 451 || (status === 403 && !isRateLimit(err))) throw ApiException.repoNotFound(owner, name);
+      if (status === 404 || status === 451 || (status === 403 && !isRateLimit(err)))
+        throw ApiException.repoNotFound(owner, name);
       rethrowAsUpstream(err);
     }
     const { repoId, created } = await this.dataSource.transaction(async (tx) => {
@@ -150,7 +156,9 @@ export class ReposService {
     if (onlyRepoId) qb.andWhere('r.id = :onlyRepoId', { onlyRepoId });
     const { entities, raw } = await qb.getRawAndEntities<{ r_id: string; tracked_at: Date }>();
     const trackedAt = new Map(raw.map((r) => [r.r_id, r.tracked_at]));
-    const rows: TrackedRow[] = entities.map((e) => Object.assign(e, { trackedAt: trackedAt.get(e.id) ?? e.createdAt }));
+    const rows: TrackedRow[] = entities.map((e) =>
+      Object.assign(e, { trackedAt: trackedAt.get(e.id) ?? e.createdAt }),
+    );
     const status = await this.status.lookup(rows.map((r) => r.id));
     return rows.map((r) => {
       const sync = status.sync(r.id);

@@ -8,7 +8,10 @@ export function IsCronExpression(options?: ValidationOptions) {
       name: 'isCronExpression',
       target: target.constructor,
       propertyName,
-      options: { message: `${propertyName} must be a cron expression such as "*/15 * * * *" (5 fields, or 6 with seconds)`, ...options },
+      options: {
+        message: `${propertyName} must be a cron expression such as "*/15 * * * *" (5 fields, or 6 with seconds)`,
+        ...options,
+      },
       validator: {
         validate: (value: unknown) => typeof value === 'string' && validateCronExpression(value).valid,
       },

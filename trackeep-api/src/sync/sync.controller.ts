@@ -1,5 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCookieAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiCookieAuth,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Page, SyncRun, SyncStatus, SyncTriggerResult } from '@trackeep/contracts';
 import { IsOptional, Matches } from 'class-validator';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
@@ -8,12 +16,18 @@ import { RepoParamsDto } from '../repos/dto/repo-params.dto';
 import { PageQueryDto } from '../repos/dto/repo-queries.dto';
 import { SyncService } from './sync.service';
 
-const CSRF = ApiHeader({ name: 'X-Trackeep-CSRF', required: true, description: 'Any non-empty value, e.g. 1' });
+const CSRF = ApiHeader({
+  name: 'X-Trackeep-CSRF',
+  required: true,
+  description: 'Any non-empty value, e.g. 1',
+});
 
 export class SyncRunsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ example: 'octocat/hello-world', description: 'Only the runs of this repository' })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/, { message: 'repo must be owner/name' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/, {
+    message: 'repo must be owner/name',
+  })
   repo?: string;
 }
 
@@ -26,7 +40,10 @@ export class SyncController {
   @Post('repos/:owner/:repo/sync')
   @HttpCode(202)
   @CSRF
-  @ApiOperation({ summary: 'Queue a sync of one tracked repository now (the waiting run is returned if one is already queued)' })
+  @ApiOperation({
+    summary:
+      'Queue a sync of one tracked repository now (the waiting run is returned if one is already queued)',
+  })
   @ApiAcceptedResponse({ description: 'SyncTriggerResult with the queued run' })
   @ApiErrorResponses(400, 401, 403, 404)
   syncRepo(@CurrentUser() user: SessionUser, @Param() p: RepoParamsDto): Promise<SyncTriggerResult> {
@@ -52,7 +69,9 @@ export class SyncController {
   }
 
   @Get('sync/status')
-  @ApiOperation({ summary: 'Per repository: last success, progress, next run, last error; and the user’s GitHub budgets' })
+  @ApiOperation({
+    summary: 'Per repository: last success, progress, next run, last error; and the user’s GitHub budgets',
+  })
   @ApiOkResponse({ description: 'SyncStatus' })
   @ApiErrorResponses(401)
   status(@CurrentUser() user: SessionUser): Promise<SyncStatus> {

@@ -53,11 +53,16 @@ class SyncRepoHooks implements OnModuleInit {
   controllers: [SyncController],
   providers: [
     { provide: SyncSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new SyncSettings(env) },
-    { provide: CredentialLimitsRegistry, inject: [SyncSettings], useFactory: (s: SyncSettings) => new CredentialLimitsRegistry(s.limits) },
+    {
+      provide: CredentialLimitsRegistry,
+      inject: [SyncSettings],
+      useFactory: (s: SyncSettings) => new CredentialLimitsRegistry(s.limits),
+    },
     {
       provide: SyncClientProvider,
       inject: [GithubClientFactory, AuthSettings, UsersService, SyncSettings],
-      useFactory: (f: GithubClientFactory, a: AuthSettings, u: UsersService, s: SyncSettings) => new GithubSyncClientProvider(f, a, u, s.limits.maxConcurrent),
+      useFactory: (f: GithubClientFactory, a: AuthSettings, u: UsersService, s: SyncSettings) =>
+        new GithubSyncClientProvider(f, a, u, s.limits.maxConcurrent),
     },
     SyncRunsRepository,
     SyncEventsPublisher,

@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Page, RepoSyncStatus, SyncRun, SyncStatus, SyncTrigger, SyncTriggerResult } from '@trackeep/contracts';
+import type {
+  Page,
+  RepoSyncStatus,
+  SyncRun,
+  SyncStatus,
+  SyncTrigger,
+  SyncTriggerResult,
+} from '@trackeep/contracts';
 import type { SessionUser } from '../auth/current-user.decorator';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor } from '../common/cursor.util';
@@ -35,7 +42,11 @@ export class SyncService {
     return this.trigger(user, await this.access.readableRepoIds(user.id), 'manual');
   }
 
-  async trigger(user: Pick<SessionUser, 'id'>, repoIds: string[], trigger: SyncTrigger): Promise<SyncTriggerResult> {
+  async trigger(
+    user: Pick<SessionUser, 'id'>,
+    repoIds: string[],
+    trigger: SyncTrigger,
+  ): Promise<SyncTriggerResult> {
     const out: SyncTriggerResult = { runs: [], queued: 0, alreadyQueued: 0 };
     for (const repoId of repoIds) {
       const res = await this.queue.enqueueRepo(repoId, trigger, { requestedBy: user.id });
@@ -46,7 +57,10 @@ export class SyncService {
     return out;
   }
 
-  async listRuns(user: SessionUser, q: { repo?: string; limit?: number; cursor?: string }): Promise<Page<SyncRun>> {
+  async listRuns(
+    user: SessionUser,
+    q: { repo?: string; limit?: number; cursor?: string },
+  ): Promise<Page<SyncRun>> {
     const limit = q.limit ?? 25;
     let repoIds: string[];
     if (q.repo) {
@@ -59,7 +73,8 @@ export class SyncService {
     let after: { time: string; id: string } | null = null;
     if (q.cursor) {
       const [time, id] = decodeCursor(q.cursor, scope, ['date', 'string']) as [string, string];
-      if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id)) throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+      if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id))
+        throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
       after = { time, id };
     }
     const rows = await this.runs.list(repoIds, limit + 1, after);
@@ -79,12 +94,18 @@ export class SyncService {
     const readable = await this.access.readableRepoIds(user.id);
     const lost = await this.runs.trackedWithoutAccess(user.id);
     const next = this.cron.nextCycleAt().toISOString();
-    const repos: RepoSyncStatus[] = (await this.runs.statusOf(readable)).map(({ pausedUntil, queued, githubState: _state, ...r }) => ({
-      ...r,
-      // A rate-limit pause (any shape GitHub sends it in) is shown with its end, never as lost access.
-      pausedUntil: pausedUntil ? new Date(pausedUntil).toISOString() : null,
-      nextScheduledAt: pausedUntil ? new Date(pausedUntil).toISOString() : queued ? new Date().toISOString() : next,
-    }));
+    const repos: RepoSyncStatus[] = (await this.runs.statusOf(readable)).map(
+      ({ pausedUntil, queued, githubState: _state, ...r }) => ({
+        ...r,
+        // A rate-limit pause (any shape GitHub sends it in) is shown with its end, never as lost access.
+        pausedUntil: pausedUntil ? new Date(pausedUntil).toISOString() : null,
+        nextScheduledAt: pausedUntil
+          ? new Date(pausedUntil).toISOString()
+          : queued
+            ? new Date().toISOString()
+            : next,
+      }),
+    );
     for (const r of lost) {
       repos.push({
         repoId: r.id,
@@ -93,7 +114,10 @@ export class SyncService {
         running: false,
         progress: null,
         nextScheduledAt: null,
-        lastError: r.github_state === 'deleted' ? 'The repository was deleted on GitHub' : 'GitHub no longer gives you access to this repository',
+        lastError:
+          r.github_state === 'deleted'
+            ? 'The repository was deleted on GitHub'
+            : 'GitHub no longer gives you access to this repository',
       });
     }
     repos.sort((a, b) => a.repoFullName.localeCompare(b.repoFullName));

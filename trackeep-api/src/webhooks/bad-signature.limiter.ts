@@ -36,7 +36,12 @@ export class BadSignatureLimiter {
       if (until > now) return { blocked: true, retryAfterSeconds: Math.ceil((until - now) / 1000) };
       this.blockedUntil.delete(source);
     }
-    const hit = await this.counters.hit(`webhook-bad-signature:${source}`, WINDOW_MS, this.env.WEBHOOK_BAD_SIGNATURE_LIMIT, BLOCK_MS);
+    const hit = await this.counters.hit(
+      `webhook-bad-signature:${source}`,
+      WINDOW_MS,
+      this.env.WEBHOOK_BAD_SIGNATURE_LIMIT,
+      BLOCK_MS,
+    );
     if (hit.blocked) {
       if (this.blockedUntil.size >= MAX_CACHED_BLOCKS) this.blockedUntil.clear();
       this.blockedUntil.set(source, now + hit.blockSeconds * 1000);

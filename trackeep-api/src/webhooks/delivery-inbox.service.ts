@@ -126,7 +126,9 @@ export class DeliveryInboxService {
         }
         return;
       }
-      this.logger.error(`webhook inbox write of ${batch.length} deliveries failed: ${(err as Error).message}`);
+      this.logger.error(
+        `webhook inbox write of ${batch.length} deliveries failed: ${(err as Error).message}`,
+      );
       for (const waiter of batch) waiter.reject(err as Error);
     }
   }
@@ -152,7 +154,13 @@ export class DeliveryInboxService {
       offset += d.body.length;
     }
     const [only] = deliveries;
-    const bodies = deliveries.length === 1 && only ? only.body : Buffer.concat(deliveries.map((d) => d.body), offset - 1);
+    const bodies =
+      deliveries.length === 1 && only
+        ? only.body
+        : Buffer.concat(
+            deliveries.map((d) => d.body),
+            offset - 1,
+          );
     const params: unknown[] = [
       this.settings.githubHost,
       column((d) => d.deliveryId),
@@ -176,7 +184,10 @@ export class DeliveryInboxService {
     const pending = deliveries.filter((d) => d.status === 'pending').map((d) => d.deliveryId);
     const jobs: PgBoss.JobInsert[] = [];
     for (let i = 0; i < pending.length; i += DELIVERIES_PER_JOB) {
-      jobs.push({ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: pending.slice(i, i + DELIVERIES_PER_JOB) } });
+      jobs.push({
+        name: WEBHOOK_PROCESS_QUEUE,
+        data: { deliveryIds: pending.slice(i, i + DELIVERIES_PER_JOB) },
+      });
     }
     const jobsSql = await this.jobInsertSql(jobs, params);
 
@@ -224,7 +235,8 @@ export class DeliveryInboxService {
       },
     });
     const [statement] = captured;
-    if (!statement || captured.length !== 1) throw new Error(`pg-boss insert issued ${captured.length} statements, expected 1`);
+    if (!statement || captured.length !== 1)
+      throw new Error(`pg-boss insert issued ${captured.length} statements, expected 1`);
     const { text, values } = statement;
     const offset = params.length;
     params.push(...values);

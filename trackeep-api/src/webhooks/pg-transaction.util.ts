@@ -6,7 +6,10 @@ import type { DataSource } from 'typeorm';
  * Runs `fn` in a transaction on one pooled pg connection of the TypeORM DataSource. The hot paths (inbox,
  * processing) use plain pg results (`rows`, `rowCount`) rather than TypeORM's query() reshaping.
  */
-export async function inTransaction<T>(dataSource: DataSource, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  dataSource: DataSource,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
   const runner = dataSource.createQueryRunner();
   const client = (await runner.connect()) as PoolClient;
   try {

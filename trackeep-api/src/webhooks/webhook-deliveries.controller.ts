@@ -25,7 +25,10 @@ export class WebhookDeliveriesController {
 
   @Get()
   @ApiOperation({ summary: 'Received webhook deliveries, newest first (filter by status, event, repo)' })
-  async list(@CurrentUser() user: SessionUser, @Query() query: ListDeliveriesQuery): Promise<Page<WebhookDelivery>> {
+  async list(
+    @CurrentUser() user: SessionUser,
+    @Query() query: ListDeliveriesQuery,
+  ): Promise<Page<WebhookDelivery>> {
     let repoIds: string[];
     if (query.repo) {
       const [owner, name] = query.repo.split('/') as [string, string];
@@ -35,7 +38,13 @@ export class WebhookDeliveriesController {
     }
     const key = query.cursor ? decodeCursor(query.cursor, DELIVERIES_CURSOR_SCOPE, ['date', 'string']) : null;
     const cursor = key ? { time: key[0] as string, id: key[1] as string } : undefined;
-    return this.deliveries.list({ repoIds, status: query.status, event: query.event, cursor, limit: query.limit });
+    return this.deliveries.list({
+      repoIds,
+      status: query.status,
+      event: query.event,
+      cursor,
+      limit: query.limit,
+    });
   }
 
   @Post(':id/replay')

@@ -78,26 +78,47 @@ export class WebhookDeliveriesRepository {
           AND ($4::timestamptz IS NULL OR (d.received_at, d.delivery_id) < ($4::timestamptz, $5::text))
         ORDER BY d.received_at DESC, d.delivery_id DESC
         LIMIT $6`,
-      [filter.repoIds, filter.status ?? null, filter.event ?? null, filter.cursor?.time ?? null, filter.cursor?.id ?? '', filter.limit + 1],
+      [
+        filter.repoIds,
+        filter.status ?? null,
+        filter.event ?? null,
+        filter.cursor?.time ?? null,
+        filter.cursor?.id ?? '',
+        filter.limit + 1,
+      ],
     );
     const more = rows.length > filter.limit;
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];
-    return { items: page.map(toDelivery), nextCursor: more && last ? encodeCursor(DELIVERIES_CURSOR_SCOPE, [last.cursor_time, last.delivery_id]) : null };
+    return {
+      items: page.map(toDelivery),
+      nextCursor:
+        more && last ? encodeCursor(DELIVERIES_CURSOR_SCOPE, [last.cursor_time, last.delivery_id]) : null,
+    };
   }
 
   async findOne(deliveryId: string): Promise<(WebhookDelivery & { repoId: string | null }) | null> {
-    const rows: DeliveryListRow[] = await this.dataSource.query(`${SELECT} WHERE d.delivery_id = $1`, [deliveryId]);
+    const rows: DeliveryListRow[] = await this.dataSource.query(`${SELECT} WHERE d.delivery_id = $1`, [
+      deliveryId,
+    ]);
     return rows[0] ? { ...toDelivery(rows[0]), repoId: rows[0].repo_id } : null;
   }
 
   async findStored(deliveryId: string): Promise<StoredDelivery | null> {
-    const rows: Array<{ delivery_id: string; event: string; status: WebhookDeliveryStatus; repo_id: string | null; full_name: string | null; hook_id: string | null; signature: string | null; body: Buffer | null }> =
-      await this.dataSource.query(
-        `SELECT d.delivery_id, d.event, d.status, d.repo_id, COALESCE(r.full_name, d.repo_full_name) AS full_name, d.hook_id, d.signature, d.body
+    const rows: Array<{
+      delivery_id: string;
+      event: string;
+      status: WebhookDeliveryStatus;
+      repo_id: string | null;
+      full_name: string | null;
+      hook_id: string | null;
+      signature: string | null;
+      body: Buffer | null;
+    }> = await this.dataSource.query(
+      `SELECT d.delivery_id, d.event, d.status, d.repo_id, COALESCE(r.full_name, d.repo_full_name) AS full_name, d.hook_id, d.signature, d.body
            FROM webhook_deliveries d LEFT JOIN repositories r ON r.id = d.repo_id WHERE d.delivery_id = $1`,
-        [deliveryId],
-      );
+      [deliveryId],
+    );
     const row = rows[0];
     if (!row) return null;
     return {
@@ -114,7 +135,10 @@ export class WebhookDeliveriesRepository {
 
   /** The user's recorded permission on the repository is admin (who may replay its deliveries). */
   async isAdmin(userId: string, repoId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM repo_access WHERE user_id = $1 AND repo_id = $2 AND permission = 'admin'`, [userId, repoId]);
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM repo_access WHERE user_id = $1 AND repo_id = $2 AND permission = 'admin'`,
+      [userId, repoId],
+    );
     return rows.length > 0;
   }
 
@@ -130,7 +154,9 @@ export class WebhookDeliveriesRepository {
         [deliveryId, expectedStatus],
       );
       if (!rowCount) return false;
-      await boss.insert([{ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: [deliveryId] } }], { db: bossDb(client) });
+      await boss.insert([{ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: [deliveryId] } }], {
+        db: bossDb(client),
+      });
       return true;
     });
   }

@@ -2,7 +2,12 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MetricsService } from '../metrics/metrics.service';
 import { WebhookReceiverService, WebhookRejected } from './webhook-receiver.service';
-import { WEBHOOK_DELIVERY_ID, WEBHOOK_EVENT_NAME, WEBHOOK_MAX_BODY_BYTES, WEBHOOK_RECEIVER_PATH } from './webhook.constants';
+import {
+  WEBHOOK_DELIVERY_ID,
+  WEBHOOK_EVENT_NAME,
+  WEBHOOK_MAX_BODY_BYTES,
+  WEBHOOK_RECEIVER_PATH,
+} from './webhook.constants';
 
 /** After a 413, this much more is read and thrown away before the connection is cut. */
 const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -36,7 +41,8 @@ export function createWebhookIntake(
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST') return next();
     const source = req.ip ?? 'unknown';
-    const eventHeader = typeof req.headers['x-github-event'] === 'string' ? req.headers['x-github-event'] : 'none';
+    const eventHeader =
+      typeof req.headers['x-github-event'] === 'string' ? req.headers['x-github-event'] : 'none';
     const reject = (status: number, error: string, message: string, close = false) => {
       const badSignature = status === 401 || status === 429;
       metrics.webhookDelivery(eventHeader, badSignature ? 'bad_signature' : 'rejected');
@@ -46,10 +52,17 @@ export function createWebhookIntake(
 
     const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
     if (type !== 'application/json') {
-      return reject(415, 'Unsupported Media Type', "Webhooks must be sent with Content-Type: application/json (set the hook's content type to JSON)");
+      return reject(
+        415,
+        'Unsupported Media Type',
+        "Webhooks must be sent with Content-Type: application/json (set the hook's content type to JSON)",
+      );
     }
-    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-    if (encoding !== 'identity') return reject(415, 'Unsupported Media Type', 'Compressed webhook bodies are not accepted');
+    const encoding = String(req.headers['content-encoding'] ?? 'identity')
+      .trim()
+      .toLowerCase();
+    if (encoding !== 'identity')
+      return reject(415, 'Unsupported Media Type', 'Compressed webhook bodies are not accepted');
 
     const event = req.headers['x-github-event'];
     const deliveryId = req.headers['x-github-delivery'];
@@ -61,8 +74,10 @@ export function createWebhookIntake(
       (typeof signature256 === 'string' && signature256) || signatureSha1 ? null : 'X-Hub-Signature-256',
     ].filter((h): h is string => h !== null);
     if (missing.length) return reject(400, 'Bad Request', `Missing header(s): ${missing.join(', ')}`);
-    if (!WEBHOOK_EVENT_NAME.test(event as string)) return reject(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
-    if (!WEBHOOK_DELIVERY_ID.test(deliveryId as string)) return reject(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
+    if (!WEBHOOK_EVENT_NAME.test(event as string))
+      return reject(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
+    if (!WEBHOOK_DELIVERY_ID.test(deliveryId as string))
+      return reject(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
 
     // Too big: answer at once, then discard (never buffer) what still arrives so the client can read the 413,
     // and cut the connection if it keeps sending.
@@ -106,18 +121,25 @@ export function createWebhookIntake(
         event: event as string,
         deliveryId: deliveryId as string,
         signature256: typeof signature256 === 'string' ? signature256 : undefined,
-        hookId: typeof req.headers['x-github-hook-id'] === 'string' ? req.headers['x-github-hook-id'] : undefined,
+        hookId:
+          typeof req.headers['x-github-hook-id'] === 'string' ? req.headers['x-github-hook-id'] : undefined,
       };
       receiver.receive(headers, body, source).then(
         (result) => {
           if (res.headersSent) return;
           metrics.webhookDelivery(headers.event, result.duplicate ? 'duplicate' : 'accepted');
           const json = JSON.stringify(result);
-          res.writeHead(202, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }).end(json);
+          res
+            .writeHead(202, {
+              'Content-Type': 'application/json; charset=utf-8',
+              'Content-Length': Buffer.byteLength(json),
+            })
+            .end(json);
         },
         (err: unknown) => {
           if (err instanceof WebhookRejected) {
-            if (err.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+            if (err.retryAfterSeconds !== undefined && !res.headersSent)
+              res.setHeader('Retry-After', String(err.retryAfterSeconds));
             return reject(err.status, err.error, err.message, err.status === 429);
           }
           logger.error(`webhook intake failed: ${(err as Error).stack ?? String(err)}`);
@@ -135,5 +157,8 @@ export function createWebhookIntake(
 
 /** Mounts the intake on the receiver path; create-app calls this before the other middleware and body parsers. */
 export function mountWebhookIntake(app: INestApplication): void {
-  app.use(WEBHOOK_RECEIVER_PATH, createWebhookIntake(app.get(WebhookReceiverService), app.get(MetricsService)));
+  app.use(
+    WEBHOOK_RECEIVER_PATH,
+    createWebhookIntake(app.get(WebhookReceiverService), app.get(MetricsService)),
+  );
 }

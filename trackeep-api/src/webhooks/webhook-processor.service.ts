@@ -10,7 +10,16 @@ import { ensureQueue } from '../jobs/job-queue.module';
 import { repeatsLatestBranchEvent } from '../repos/activity-dedupe';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
-import { MalformedPayload, PROCESSED, ignored, int, obj, type ApplyOutcome, type DeliveryRow, type TrackedRepoRef } from './processors/apply-context';
+import {
+  MalformedPayload,
+  PROCESSED,
+  ignored,
+  int,
+  obj,
+  type ApplyOutcome,
+  type DeliveryRow,
+  type TrackedRepoRef,
+} from './processors/apply-context';
 import { ACCESS_APPLIERS, HOOK_EVENTS, REPO_APPLIERS } from './processors/event-appliers';
 import { readPayload } from './webhook-payload.util';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
@@ -64,7 +73,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     await ensureQueue(this.boss, PRUNE_QUEUE, { retryLimit: 0 });
     await this.boss.schedule(PRUNE_QUEUE, '17 * * * *');
     this.metrics.countInboxDepthWith(async () => {
-      const [row] = (await this.dataSource.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)) as Array<{ n: number }>;
+      const [row] = (await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`,
+      )) as Array<{ n: number }>;
       return row?.n ?? 0;
     });
     if (this.env.WEBHOOK_WORKERS === 0) return;
@@ -95,7 +106,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   private async handle(jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>): Promise<void> {
     for (const job of jobs) {
       await this.yieldToIntake();
-      const ids = Array.isArray(job.data?.deliveryIds) ? job.data.deliveryIds.filter((id): id is string => typeof id === 'string') : [];
+      const ids = Array.isArray(job.data?.deliveryIds)
+        ? job.data.deliveryIds.filter((id): id is string => typeof id === 'string')
+        : [];
       for (const deliveryId of ids) {
         try {
           await this.process(deliveryId);
@@ -116,7 +129,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
    */
   private async yieldToIntake(): Promise<void> {
     const started = Date.now();
-    while (this.inbox.isBusy() && Date.now() - started < MAX_YIELD_MS) await new Promise((r) => setTimeout(r, 50));
+    while (this.inbox.isBusy() && Date.now() - started < MAX_YIELD_MS)
+      await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
@@ -124,13 +138,22 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
    * retry the delivery is parked. Sharing a job: the others are unaffected; it gets a job of its own that
    * starts after the retry delay, with the retries that remain.
    */
-  private async onFailure(job: PgBoss.JobWithMetadata<ProcessJob>, alone: boolean, deliveryId: string, err: Error): Promise<void> {
+  private async onFailure(
+    job: PgBoss.JobWithMetadata<ProcessJob>,
+    alone: boolean,
+    deliveryId: string,
+    err: Error,
+  ): Promise<void> {
     this.stats.failedAttempts++;
     const message = (err.message || String(err)).slice(0, MAX_ERROR_LENGTH);
     const retriesLeft = alone ? job.retryLimit - job.retryCount : this.env.WEBHOOK_RETRY_LIMIT;
     const final = retriesLeft <= 0;
-    this.logger.warn(`webhook delivery ${deliveryId} failed (${final ? 'parked' : 'will retry'}): ${message}`);
-    await this.recordFailure(deliveryId, message, final).catch((e: Error) => this.logger.error(`could not record failure of ${deliveryId}: ${e.message}`));
+    this.logger.warn(
+      `webhook delivery ${deliveryId} failed (${final ? 'parked' : 'will retry'}): ${message}`,
+    );
+    await this.recordFailure(deliveryId, message, final).catch((e: Error) =>
+      this.logger.error(`could not record failure of ${deliveryId}: ${e.message}`),
+    );
     try {
       if (alone) await this.boss.fail(WEBHOOK_PROCESS_QUEUE, job.id, { message });
       else if (!final) {
@@ -149,7 +172,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     const notices: string[] = [];
     const result = await inTransaction(this.dataSource, async (client) => {
       // The inbox row (locked) and, in the same round trip, the tracked repository it is about.
-      const { rows } = await client.query<StoredDeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }>(
+      const { rows } = await client.query<
+        StoredDeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }
+      >(
         `SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload, d.received_at, d.status,
                 r.id AS tracked_id, r.full_name AS tracked_full_name
            FROM webhook_deliveries d
@@ -167,10 +192,16 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         return { parked: true as const, event: row.event };
       }
       const { body: _body, ...rest } = row;
-      const delivery: DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null } = { ...rest, payload: reading.payload };
-      const tracked = delivery.tracked_id ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' } : null;
+      const delivery: DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null } = {
+        ...rest,
+        payload: reading.payload,
+      };
+      const tracked = delivery.tracked_id
+        ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' }
+        : null;
       const { outcome, repoId } = await this.apply(client, delivery, tracked, notices);
-      if (outcome.status === 'processed' && repoId && REPO_CHANGING_EVENTS.has(delivery.event)) notices.push(this.bus.repoChangedNotice(repoId));
+      if (outcome.status === 'processed' && repoId && REPO_CHANGING_EVENTS.has(delivery.event))
+        notices.push(this.bus.repoChangedNotice(repoId));
       // Status and NOTIFYs in one statement; NOTIFY inside the transaction reaches listeners only if it commits.
       await client.query(
         `WITH done AS (
@@ -178,7 +209,15 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
                   processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
             WHERE delivery_id = $1)
          SELECT pg_notify($6, n) FROM unnest($7::text[]) n`,
-        [deliveryId, outcome.status, outcome.status === 'ignored' ? outcome.reason : null, outcome.status === 'processed' ? 1 : 0, repoId, LIVE_CHANNEL, notices],
+        [
+          deliveryId,
+          outcome.status,
+          outcome.status === 'ignored' ? outcome.reason : null,
+          outcome.status === 'processed' ? 1 : 0,
+          repoId,
+          LIVE_CHANNEL,
+          notices,
+        ],
       );
       return { outcome, event: delivery.event, receivedAt: delivery.received_at };
     });
@@ -193,18 +232,29 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     this.metrics.webhookProcessed(result.event, new Date(result.receivedAt));
   }
 
-  private async apply(client: PoolClient, delivery: DeliveryRow, repo: TrackedRepoRef | null, notices: string[]): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
+  private async apply(
+    client: PoolClient,
+    delivery: DeliveryRow,
+    repo: TrackedRepoRef | null,
+    notices: string[],
+  ): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     if (HOOK_EVENTS.has(delivery.event)) {
       if (delivery.event === 'ping') return this.applyPing(client, delivery);
       return { outcome: ignored('kept for GitHub App support; not applied yet'), repoId: null };
     }
     const accessApplier = ACCESS_APPLIERS[delivery.event];
     if (accessApplier) {
-      const outcome = await accessApplier({ client, delivery, payload: obj(delivery.payload) ?? {}, githubHost: this.settings.githubHost });
+      const outcome = await accessApplier({
+        client,
+        delivery,
+        payload: obj(delivery.payload) ?? {},
+        githubHost: this.settings.githubHost,
+      });
       return { outcome, repoId: repo?.id ?? null };
     }
     const applier = REPO_APPLIERS[delivery.event];
-    if (!applier) return { outcome: ignored(`event "${delivery.event}" is not used by Trackeep`), repoId: null };
+    if (!applier)
+      return { outcome: ignored(`event "${delivery.event}" is not used by Trackeep`), repoId: null };
     if (!repo) return { outcome: ignored('repository is not tracked by Trackeep'), repoId: null };
     const payload = obj(delivery.payload) ?? {};
     try {
@@ -219,7 +269,16 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
              SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::jsonb, $8::text
               WHERE NOT ${repeatsLatestBranchEvent('$1::uuid', '$2::text', "$7::jsonb->>'ref'")}
              ON CONFLICT (repo_id, dedupe_key) DO NOTHING RETURNING id`,
-            [repo.id, entry.type, entry.actor, entry.title.slice(0, 500), entry.url, entry.occurredAt, JSON.stringify(entry.data), entry.dedupeKey],
+            [
+              repo.id,
+              entry.type,
+              entry.actor,
+              entry.title.slice(0, 500),
+              entry.url,
+              entry.occurredAt,
+              JSON.stringify(entry.data),
+              entry.dedupeKey,
+            ],
           );
           if (rows[0]) notices.push(this.bus.activityNotice(repo.id, String(rows[0].id)));
           return rows.length > 0;
@@ -251,9 +310,15 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
    * ping: GitHub confirms the hook works; the registration becomes active (and learns its id if it had none).
    * A late ping never revives a removed (disabled) registration.
    */
-  private async applyPing(client: PoolClient, delivery: DeliveryRow): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
+  private async applyPing(
+    client: PoolClient,
+    delivery: DeliveryRow,
+  ): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     const payload = obj(delivery.payload) ?? {};
-    const hookId = int(payload['hook_id']) ?? int(obj(payload['hook'])?.['id']) ?? (delivery.hook_id ? Number(delivery.hook_id) : null);
+    const hookId =
+      int(payload['hook_id']) ??
+      int(obj(payload['hook'])?.['id']) ??
+      (delivery.hook_id ? Number(delivery.hook_id) : null);
     const { rows } = await client.query<{ repo_id: string }>(
       `UPDATE webhook_registrations w SET status = 'active', last_ping_at = now(), last_delivery_at = now(), last_error = NULL,
               last_error_at = NULL, hook_id = COALESCE(w.hook_id, $1), updated_at = now()
@@ -269,7 +334,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   /** Parks a pending delivery that failed with a data error (its own transaction was rolled back). */
   private async park(deliveryId: string, reason: string): Promise<boolean> {
-    const event = await inTransaction(this.dataSource, (client) => this.markParked(client, deliveryId, reason));
+    const event = await inTransaction(this.dataSource, (client) =>
+      this.markParked(client, deliveryId, reason),
+    );
     if (event === null) return false;
     this.stats.parked++;
     this.metrics.webhookDelivery(event, 'parked');
@@ -315,7 +382,10 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 }
 
 /** An inbox row as stored: the raw body (null for rows written before it was kept) and the legacy jsonb copy. */
-type StoredDeliveryRow = Omit<DeliveryRow, 'payload'> & { body: Buffer | null; payload: Record<string, unknown> | null };
+type StoredDeliveryRow = Omit<DeliveryRow, 'payload'> & {
+  body: Buffer | null;
+  payload: Record<string, unknown> | null;
+};
 
 /**
  * PostgreSQL's data errors (class 22: text it cannot hold, values out of range) and stack depth: the same

@@ -31,7 +31,8 @@ export class WebhookRejected extends Error {
   }
 }
 
-const fail = (status: RejectStatus, error: string, message: string) => new WebhookRejected(status, error, message);
+const fail = (status: RejectStatus, error: string, message: string) =>
+  new WebhookRejected(status, error, message);
 
 /**
  * Verify, then store: the signature is checked over the exact bytes received (nothing parsed first except, for
@@ -72,13 +73,24 @@ export class WebhookReceiverService {
    * about). Replays run this again on the stored bytes before anything is queued, with `freshSecrets` so that
    * a secret rotated away a moment ago on another replica no longer verifies.
    */
-  async check(headers: ReceivedHeaders, rawBody: Buffer, options: { freshSecrets?: boolean } = {}): Promise<InboxDelivery> {
-    if (!WEBHOOK_EVENT_NAME.test(headers.event)) throw fail(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
-    if (!WEBHOOK_DELIVERY_ID.test(headers.deliveryId)) throw fail(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
+  async check(
+    headers: ReceivedHeaders,
+    rawBody: Buffer,
+    options: { freshSecrets?: boolean } = {},
+  ): Promise<InboxDelivery> {
+    if (!WEBHOOK_EVENT_NAME.test(headers.event))
+      throw fail(400, 'Bad Request', 'X-GitHub-Event is not a valid event name');
+    if (!WEBHOOK_DELIVERY_ID.test(headers.deliveryId))
+      throw fail(400, 'Bad Request', 'X-GitHub-Delivery is not a valid delivery id');
     if (rawBody.length === 0) throw fail(400, 'Bad Request', 'Empty webhook body');
-    if (rawBody.length > WEBHOOK_MAX_BODY_BYTES) throw fail(413, 'Payload Too Large', 'Webhook bodies are limited to 25 MB');
+    if (rawBody.length > WEBHOOK_MAX_BODY_BYTES)
+      throw fail(413, 'Payload Too Large', 'Webhook bodies are limited to 25 MB');
     if (!headers.signature256) {
-      throw fail(401, 'Unauthorized', 'X-Hub-Signature-256 is required; the SHA-1 X-Hub-Signature alone is not accepted');
+      throw fail(
+        401,
+        'Unauthorized',
+        'X-Hub-Signature-256 is required; the SHA-1 X-Hub-Signature alone is not accepted',
+      );
     }
     if (!WebhookSignatureService.isWellFormed(headers.signature256)) {
       throw fail(401, 'Unauthorized', 'X-Hub-Signature-256 is malformed (expected sha256=<64 hex digits>)');
@@ -106,12 +118,19 @@ export class WebhookReceiverService {
 
     let verified: Awaited<ReturnType<WebhookSignatureService['verify']>>;
     try {
-      verified = await this.signatures.verify(body, headers.signature256, hookId, repoIdOf, { fresh: options.freshSecrets });
+      verified = await this.signatures.verify(body, headers.signature256, hookId, repoIdOf, {
+        fresh: options.freshSecrets,
+      });
     } catch (err) {
       this.logger.error(`could not verify webhook delivery ${headers.deliveryId}: ${(err as Error).message}`);
       throw fail(503, 'Service Unavailable', 'The delivery could not be verified now; redeliver it later');
     }
-    if (!verified) throw fail(401, 'Unauthorized', 'Signature does not match the payload for any configured webhook secret');
+    if (!verified)
+      throw fail(
+        401,
+        'Unauthorized',
+        'Signature does not match the payload for any configured webhook secret',
+      );
 
     const payload = parse();
     if (parseError || typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -126,7 +145,8 @@ export class WebhookReceiverService {
       action: typeof p['action'] === 'string' ? (p['action'] as string).slice(0, 100) : null,
       repoGithubId,
       repoFullName: typeof repository?.full_name === 'string' ? repository.full_name.slice(0, 300) : null,
-      hookId: hookId ?? numberOrNull((p['hook'] as { id?: unknown } | undefined)?.id) ?? numberOrNull(p['hook_id']),
+      hookId:
+        hookId ?? numberOrNull((p['hook'] as { id?: unknown } | undefined)?.id) ?? numberOrNull(p['hook_id']),
       installationId: numberOrNull((p['installation'] as { id?: unknown } | undefined)?.id),
       signedWith: verified.signedWith,
       signature: headers.signature256,
@@ -150,7 +170,12 @@ export class WebhookReceiverService {
     try {
       const verdict = await this.limiter.recordFailure(source);
       if (verdict.blocked) {
-        return new WebhookRejected(429, 'Too Many Requests', 'Too many deliveries with a bad signature from this address; try again later', verdict.retryAfterSeconds);
+        return new WebhookRejected(
+          429,
+          'Too Many Requests',
+          'Too many deliveries with a bad signature from this address; try again later',
+          verdict.retryAfterSeconds,
+        );
       }
     } catch (err) {
       this.logger.warn(`could not count a bad webhook signature: ${(err as Error).message}`);

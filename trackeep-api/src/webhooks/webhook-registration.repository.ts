@@ -51,7 +51,9 @@ export class WebhookRegistrationRepository {
     return rows[0] ?? null;
   }
 
-  async health(repoIds: string[]): Promise<Array<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>> {
+  async health(
+    repoIds: string[],
+  ): Promise<Array<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>> {
     return this.dataSource.query(
       `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error, block,
               (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
@@ -104,7 +106,12 @@ export class WebhookRegistrationRepository {
       `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at, block) VALUES ($1, $2, $3, now(), $4::jsonb)
        ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = now(),
          block = EXCLUDED.block, updated_at = now()`,
-      [repoId, block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked', error.slice(0, 500), JSON.stringify(block)],
+      [
+        repoId,
+        block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
+        error.slice(0, 500),
+        JSON.stringify(block),
+      ],
     );
   }
 

@@ -262,7 +262,11 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         hookId = ours.id;
       } else if (policyBlock(err, repo)) {
         const block = policyBlock(err, repo) as OrgPolicyBlock;
-        await this.registrations.saveBlocked(repoId, block, `GitHub refused to create the webhook: ${blockReason(block)}`);
+        await this.registrations.saveBlocked(
+          repoId,
+          block,
+          `GitHub refused to create the webhook: ${blockReason(block)}`,
+        );
         return;
       } else if (permissionRefused(err)) {
         await this.registrations.saveStatus(
@@ -344,7 +348,11 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     } catch (err) {
       const block = policyBlock(err, repo);
       if (block) {
-        await this.registrations.saveBlocked(repoId, block, `GitHub refused to show the webhooks: ${blockReason(block)}`);
+        await this.registrations.saveBlocked(
+          repoId,
+          block,
+          `GitHub refused to show the webhooks: ${blockReason(block)}`,
+        );
         return;
       }
       if (permissionRefused(err)) {
@@ -447,7 +455,12 @@ function permissionRefused(err: unknown): boolean {
   if (e.status === 404) return true;
   if (e.status !== 403) return false;
   const headers = e.response?.headers ?? {};
-  return !headers['x-github-sso'] && headers['x-ratelimit-remaining'] !== '0' && !headers['retry-after'] && !policyBlock(err, { owner: '' } as HookRepoRow);
+  return (
+    !headers['x-github-sso'] &&
+    headers['x-ratelimit-remaining'] !== '0' &&
+    !headers['retry-after'] &&
+    !policyBlock(err, { owner: '' } as HookRepoRow)
+  );
 }
 
 /** What differs between GitHub's hook and the one Trackeep registered, or null. */

@@ -73,25 +73,37 @@ export class WebhookSignatureService {
 
     // A cached entry may predate a rotation done on another replica: on a miss, read the secrets again.
     for (const fresh of options.fresh ? [true] : [false, true]) {
-      let hook = hookId !== null ? await this.secretsFor(`h:${hookId}`, 'w.hook_id = $2', hookId, fresh) : null;
+      let hook =
+        hookId !== null ? await this.secretsFor(`h:${hookId}`, 'w.hook_id = $2', hookId, fresh) : null;
       if (!hook) {
         const repoGithubId = payloadRepoGithubId();
-        if (repoGithubId !== null) hook = await this.secretsFor(`r:${repoGithubId}`, 'r.github_id = $2', repoGithubId, fresh);
+        if (repoGithubId !== null)
+          hook = await this.secretsFor(`r:${repoGithubId}`, 'r.github_id = $2', repoGithubId, fresh);
       }
       if (!hook) break;
       for (const { secret, kind } of hook.secrets) {
-        if (await verify(secret, body, normalized)) return { signedWith: kind, hookRepo: { id: hook.repoId, githubId: hook.repoGithubId } };
+        if (await verify(secret, body, normalized))
+          return { signedWith: kind, hookRepo: { id: hook.repoId, githubId: hook.repoGithubId } };
       }
       if (!hook.fromCache) break;
     }
-    if (this.env.WEBHOOK_SECRET && (await verify(this.env.WEBHOOK_SECRET, body, normalized))) return { signedWith: 'global', hookRepo: null };
-    if (this.env.WEBHOOK_SECRET_PREVIOUS && (await verify(this.env.WEBHOOK_SECRET_PREVIOUS, body, normalized))) {
+    if (this.env.WEBHOOK_SECRET && (await verify(this.env.WEBHOOK_SECRET, body, normalized)))
+      return { signedWith: 'global', hookRepo: null };
+    if (
+      this.env.WEBHOOK_SECRET_PREVIOUS &&
+      (await verify(this.env.WEBHOOK_SECRET_PREVIOUS, body, normalized))
+    ) {
       return { signedWith: 'global_previous', hookRepo: null };
     }
     return null;
   }
 
-  private async secretsFor(key: string, where: string, value: number, fresh: boolean): Promise<(HookSecrets & { fromCache: boolean }) | null> {
+  private async secretsFor(
+    key: string,
+    where: string,
+    value: number,
+    fresh: boolean,
+  ): Promise<(HookSecrets & { fromCache: boolean }) | null> {
     const cached = this.cache.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return { ...cached, fromCache: true };
     const rows: RegistrationRow[] = await this.dataSource.query(
@@ -105,12 +117,23 @@ export class WebhookSignatureService {
     const secrets: HookSecrets['secrets'] = [];
     const current = row.secret_enc ? this.cipher.decrypt(row.secret_enc, row.repo_id) : null;
     if (current) secrets.push({ secret: current, kind: 'hook' });
-    else this.logger.warn(`webhook secret of repository ${row.repo_id} cannot be decrypted (TOKEN_ENCRYPTION_KEYS changed?)`);
-    if (row.previous_secret_enc && (!row.previous_secret_until || row.previous_secret_until.getTime() > Date.now())) {
+    else
+      this.logger.warn(
+        `webhook secret of repository ${row.repo_id} cannot be decrypted (TOKEN_ENCRYPTION_KEYS changed?)`,
+      );
+    if (
+      row.previous_secret_enc &&
+      (!row.previous_secret_until || row.previous_secret_until.getTime() > Date.now())
+    ) {
       const previous = this.cipher.decrypt(row.previous_secret_enc, row.repo_id);
       if (previous) secrets.push({ secret: previous, kind: 'hook_previous' });
     }
-    const entry: HookSecrets = { repoId: row.repo_id, repoGithubId: Number(row.github_id), secrets, expiresAt: Date.now() + CACHE_TTL_MS };
+    const entry: HookSecrets = {
+      repoId: row.repo_id,
+      repoGithubId: Number(row.github_id),
+      secrets,
+      expiresAt: Date.now() + CACHE_TTL_MS,
+    };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(key, entry);
     return { ...entry, fromCache: false };

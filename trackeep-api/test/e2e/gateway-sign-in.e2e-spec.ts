@@ -1,4 +1,3 @@
- 
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
@@ -25,7 +24,12 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
   const hops: Hop[] = [];
 
   beforeAll(async () => {
-    sim = await startGithubSim({ preset: 'small', seed: 11, oauthApps: [GH_APP], sizes: { reposPerOwner: 110, commitsPerRepo: 3, pullsPerRepo: 1, issuesPerRepo: 0 } });
+    sim = await startGithubSim({
+      preset: 'small',
+      seed: 11,
+      oauthApps: [GH_APP],
+      sizes: { reposPerOwner: 110, commitsPerRepo: 3, pullsPerRepo: 1, issuesPerRepo: 0 },
+    });
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
     gw = await startGatewayProcess({
@@ -55,7 +59,10 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
     await sim?.stop();
   });
 
-  async function signIn(login: string, returnTo = '/repos'): Promise<{ browser: Browser; done: Hop; callbackUrl: string; loginCookie: string }> {
+  async function signIn(
+    login: string,
+    returnTo = '/repos',
+  ): Promise<{ browser: Browser; done: Hop; callbackUrl: string; loginCookie: string }> {
     const browser = new Browser();
     const start = await browser.request(`${api}/api/v1/auth/login?returnTo=${encodeURIComponent(returnTo)}`);
     const loginCookie = browser.cookie(api, 'trackeep_login')!;
@@ -102,7 +109,9 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
     const list = await call(browser, 'GET', '/github/repos');
     expect(list.status).toBe(200);
     const octocat = sim.world.user('octocat')!;
-    const expected = [...sim.world.repos.values()].filter((r) => !r.deleted && sim.world.affiliationOf(r, octocat.id)).length;
+    const expected = [...sim.world.repos.values()].filter(
+      (r) => !r.deleted && sim.world.affiliationOf(r, octocat.id),
+    ).length;
     expect(expected).toBeGreaterThan(100);
     expect(list.body).toHaveLength(expected);
 
@@ -118,7 +127,12 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
     const octocat = sim.world.user('octocat')!;
     const hubot = sim.world.user('hubot')!;
     const priv = [...sim.world.repos.values()].find(
-      (r) => r.ownerType === 'User' && r.ownerId === octocat.id && r.private && !r.deleted && sim.world.permissionOf(r, hubot.id) === null,
+      (r) =>
+        r.ownerType === 'User' &&
+        r.ownerId === octocat.id &&
+        r.private &&
+        !r.deleted &&
+        sim.world.permissionOf(r, hubot.id) === null,
     )!;
     expect(priv).toBeDefined();
     expect((await call(owner, 'POST', `/repos/octocat/${priv.name}/track`)).status).toBe(201);
@@ -167,7 +181,10 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
     }).toString();
-    const done = await new Browser().navigate(authorize.toString(), { login: 'octocat', stopAtPath: '/other-instance/callback' });
+    const done = await new Browser().navigate(authorize.toString(), {
+      login: 'octocat',
+      stopAtPath: '/other-instance/callback',
+    });
     const code = new URL(done.url).searchParams.get('code')!;
     const res = await fetch(`${gw.url}/oauth/token`, {
       method: 'POST',
@@ -175,7 +192,12 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
         authorization: `Basic ${Buffer.from(`${other.clientId}:${other.clientSecret}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: other.redirectUri, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: other.redirectUri,
+        code_verifier: verifier,
+      }),
     });
     expect(res.status).toBe(200);
     const { id_token } = (await res.json()) as { id_token: string };
@@ -190,13 +212,19 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
     expect((await call(browser, 'POST', '/auth/logout')).status).toBe(204);
     const stale = new Browser();
     stale.setCookie(api, 'trackeep_session', session);
-    expect(await call(stale, 'GET', '/auth/me')).toMatchObject({ status: 401, body: { code: 'session_revoked' } });
+    expect(await call(stale, 'GET', '/auth/me')).toMatchObject({
+      status: 401,
+      body: { code: 'session_revoked' },
+    });
   });
 
   it('ends an expired session', async () => {
     const { browser } = await signIn('octocat');
     await db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL`);
-    expect(await call(browser, 'GET', '/auth/me')).toMatchObject({ status: 401, body: { code: 'session_expired' } });
+    expect(await call(browser, 'GET', '/auth/me')).toMatchObject({
+      status: 401,
+      body: { code: 'session_expired' },
+    });
   });
 
   it('refuses a tampered session cookie', async () => {
@@ -204,16 +232,23 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
     const session = browser.cookie(api, 'trackeep_session')!;
     const forged = new Browser();
     forged.setCookie(api, 'trackeep_session', `${session.slice(0, -4)}AAAA`);
-    expect(await call(forged, 'GET', '/auth/me')).toMatchObject({ status: 401, body: { code: 'session_missing' } });
+    expect(await call(forged, 'GET', '/auth/me')).toMatchObject({
+      status: 401,
+      body: { code: 'session_missing' },
+    });
   });
 
   it('logout with revokeGitHub revokes the grant at GitHub through the gateway', async () => {
     const { browser } = await signIn('monalisa');
     const me = await call(browser, 'GET', '/auth/me');
     const token = (await t.app.get(UsersService).githubToken(me.body.id))!;
-    expect((await fetch(`${sim.apiUrl}/user`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
+    expect((await fetch(`${sim.apiUrl}/user`, { headers: { authorization: `token ${token}` } })).status).toBe(
+      200,
+    );
     expect((await call(browser, 'POST', '/auth/logout', { revokeGitHub: true })).status).toBe(204);
-    expect((await fetch(`${sim.apiUrl}/user`, { headers: { authorization: `token ${token}` } })).status).toBe(401);
+    expect((await fetch(`${sim.apiUrl}/user`, { headers: { authorization: `token ${token}` } })).status).toBe(
+      401,
+    );
     const row = await db.query('SELECT github_token_enc FROM users WHERE id = $1', [me.body.id]);
     expect(row.rows[0].github_token_enc).toBeNull();
   });

@@ -31,7 +31,9 @@ export interface SignInResult {
 /**
  * The real API (real Postgres) + the GitHub simulator + a fake gateway. `env` overrides API configuration.
  */
-export async function startAuthHarness(options: { env?: Record<string, string>; sim?: GithubSimOptions } = {}): Promise<AuthHarness> {
+export async function startAuthHarness(
+  options: { env?: Record<string, string>; sim?: GithubSimOptions } = {},
+): Promise<AuthHarness> {
   const sim = await startGithubSim({ preset: 'small', seed: 7, ...options.sim });
   const clientId = 'trackeep-test';
   const clientSecret = randomBytes(32).toString('base64url');
@@ -39,7 +41,13 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
   const users = Object.fromEntries(
     [...sim.world.users.values()].map((u) => [u.login, { id: u.id, name: u.name, email: u.email }]),
   );
-  const gateway = await startFakeGateway({ clientId, clientSecret, githubHost, users, issueGithubToken: (login) => sim.issueToken(login) });
+  const gateway = await startFakeGateway({
+    clientId,
+    clientSecret,
+    githubHost,
+    users,
+    issueGithubToken: (login) => sim.issueToken(login),
+  });
   const env: Record<string, string> = {
     GATEWAY_URL: gateway.url,
     GATEWAY_CLIENT_ID: clientId,
@@ -56,7 +64,10 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
   const t = await createTestApp(env);
   const http = () => request(t.app.getHttpServer());
 
-  const signIn = async (login: string, opts: { returnTo?: string; previousSession?: string } = {}): Promise<SignInResult> => {
+  const signIn = async (
+    login: string,
+    opts: { returnTo?: string; previousSession?: string } = {},
+  ): Promise<SignInResult> => {
     const responses: request.Response[] = [];
     gateway.nextLogin = login;
     const start = await http()
@@ -70,7 +81,10 @@ export async function startAuthHarness(options: { env?: Record<string, string>; 
     const back = new URL(atGateway.headers.get('location') ?? '');
     const cookies = [cookie(LOGIN_COOKIE, loginCookie)];
     if (opts.previousSession) cookies.push(cookie(SESSION_COOKIE, opts.previousSession));
-    const done = await http().get(`${back.pathname}${back.search}`).set('Cookie', cookies.join('; ')).expect(303);
+    const done = await http()
+      .get(`${back.pathname}${back.search}`)
+      .set('Cookie', cookies.join('; '))
+      .expect(303);
     responses.push(done);
     const session = setCookies(done).get(SESSION_COOKIE)?.value;
     if (!session) throw new Error(`sign-in failed: ${done.headers['location']}`);
@@ -100,7 +114,9 @@ export function withSession(session: string): string {
 export async function makeOctocatRepoPrivate(sim: GithubSimHandle): Promise<string> {
   const w = sim.world;
   const octocat = w.requireUser('octocat');
-  const candidate = [...w.repos.values()].find((r) => r.ownerType === 'User' && r.ownerId === octocat.id && r.name !== 'Hello-World' && !r.deleted);
+  const candidate = [...w.repos.values()].find(
+    (r) => r.ownerType === 'User' && r.ownerId === octocat.id && r.name !== 'Hello-World' && !r.deleted,
+  );
   if (!candidate) throw new Error('the simulated world has no second repository of octocat');
   await w.setVisibility({ owner: 'octocat', repo: candidate.name, private: true });
   return candidate.name;

@@ -1,4 +1,3 @@
- 
 // A tiny cookie-keeping "browser" for end-to-end sign-in tests: follows redirects by hand (so every hop's
 // Set-Cookie is kept, as a browser would) and answers the GitHub simulator's sign-in page as a chosen user.
 
@@ -26,7 +25,10 @@ export class Browser {
     this.jar.get(host)!.set(name, value);
   }
 
-  async request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Hop> {
+  async request(
+    url: string,
+    init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+  ): Promise<Hop> {
     const jar = this.jar.get(new URL(url).hostname);
     const cookieHeader = jar ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
     const res = await fetch(url, {

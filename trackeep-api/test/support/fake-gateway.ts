@@ -85,7 +85,9 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
     };
     for (const key of defect?.omit ?? []) delete claims[key];
     if (defect?.signWith === 'hs256') {
-      return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(new TextEncoder().encode(options.clientSecret));
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256', kid })
+        .sign(new TextEncoder().encode(options.clientSecret));
     }
     const key: CryptoKey = defect?.signWith === 'foreign-key' ? foreign.privateKey : privateKey;
     return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(key);
@@ -111,7 +113,12 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
     if (req.method === 'GET' && url.pathname === '/.well-known/jwks.json') return json(200, { keys: [jwk] });
     if (req.method === 'GET' && url.pathname === '/auth/github') {
       const q = url.searchParams;
-      if (q.get('client_id') !== options.clientId || q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge') || q.get('response_type') !== 'code') {
+      if (
+        q.get('client_id') !== options.clientId ||
+        q.get('code_challenge_method') !== 'S256' ||
+        !q.get('code_challenge') ||
+        q.get('response_type') !== 'code'
+      ) {
         return json(400, { error: 'invalid_request' });
       }
       const code = randomBytes(16).toString('hex');
@@ -134,7 +141,10 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       const expected = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
       if (req.headers.authorization !== expected) return json(401, { error: 'invalid_client' });
       if (url.pathname === '/oauth/revoke') {
-        state.revocations.push({ token: body.get('token') ?? '', hint: body.get('token_type_hint') ?? undefined });
+        state.revocations.push({
+          token: body.get('token') ?? '',
+          hint: body.get('token_type_hint') ?? undefined,
+        });
         return json(200, {});
       }
       state.tokenRequests++;

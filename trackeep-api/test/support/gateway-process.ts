@@ -39,7 +39,9 @@ export async function startGatewayProcess(options: {
   otherRedirectUri?: string;
 }): Promise<GatewayProcess> {
   if (!existsSync(GATEWAY_MAIN)) {
-    throw new Error(`${GATEWAY_MAIN} is missing: build the gateway first (NX_DAEMON=false npx nx build oauth-gateway)`);
+    throw new Error(
+      `${GATEWAY_MAIN} is missing: build the gateway first (NX_DAEMON=false npx nx build oauth-gateway)`,
+    );
   }
   const db = await createTestDatabase();
   const dir = mkdtempSync(join(tmpdir(), 'api-e2e-gw-'));
@@ -48,7 +50,11 @@ export async function startGatewayProcess(options: {
   const clientId = 'trackeep-e2e';
   const clientSecret = randomBytes(32).toString('base64url');
   const other = options.otherRedirectUri
-    ? { clientId: 'other-instance', clientSecret: randomBytes(32).toString('base64url'), redirectUri: options.otherRedirectUri }
+    ? {
+        clientId: 'other-instance',
+        clientSecret: randomBytes(32).toString('base64url'),
+        redirectUri: options.otherRedirectUri,
+      }
     : null;
   const registered = (c: GatewayClientCredentials) => ({
     client_id: c.clientId,
@@ -71,7 +77,10 @@ export async function startGatewayProcess(options: {
       SERVICE_DOMAIN: url,
       GATEWAY_DEV_MODE: 'true',
       GATEWAY_SIGNING_KEYS_FILE: join(dir, 'signing-keys.json'),
-      GATEWAY_CLIENTS: JSON.stringify([registered({ clientId, clientSecret, redirectUri: options.redirectUri }), ...(other ? [registered(other)] : [])]),
+      GATEWAY_CLIENTS: JSON.stringify([
+        registered({ clientId, clientSecret, redirectUri: options.redirectUri }),
+        ...(other ? [registered(other)] : []),
+      ]),
       GITHUB_WEB_URL: options.github.webUrl,
       GITHUB_API_URL: options.github.apiUrl,
       GITHUB_CLIENT_ID: options.github.clientId,
@@ -103,7 +112,10 @@ export async function startGatewayProcess(options: {
       await stop();
       throw new Error(`the gateway exited with ${child.exitCode}:\n${logs.slice(-20).join('\n')}`);
     }
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       await stop();

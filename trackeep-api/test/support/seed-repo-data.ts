@@ -19,10 +19,23 @@ export async function seedCommits(db: Client, repoId: string, commits: SeedCommi
       `INSERT INTO commits (repo_id, sha, message, author_name, author_email, author_login, authored_at, committer_name,
          committer_email, committer_login, committed_at, additions, deletions, changed_files, parents, html_url)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $4, $5, $6, $7, 1, 2, 3, '{}', $8)`,
-      [repoId, c.sha, c.message, c.authorName ?? c.authorLogin ?? 'Someone', c.authorEmail ?? `${c.authorLogin ?? 'someone'}@example.com`, c.authorLogin ?? null, c.committedAt, `https://example.test/commit/${c.sha}`],
+      [
+        repoId,
+        c.sha,
+        c.message,
+        c.authorName ?? c.authorLogin ?? 'Someone',
+        c.authorEmail ?? `${c.authorLogin ?? 'someone'}@example.com`,
+        c.authorLogin ?? null,
+        c.committedAt,
+        `https://example.test/commit/${c.sha}`,
+      ],
     );
     for (const branch of c.branches ?? ['main']) {
-      await db.query(`INSERT INTO branch_commits (repo_id, branch, sha) VALUES ($1, $2, $3)`, [repoId, branch, c.sha]);
+      await db.query(`INSERT INTO branch_commits (repo_id, branch, sha) VALUES ($1, $2, $3)`, [
+        repoId,
+        branch,
+        c.sha,
+      ]);
     }
   }
 }
@@ -71,13 +84,16 @@ export async function seedBranches(db: Client, repoId: string, names: string[]):
   }
 }
 
-export async function seedSnapshots(db: Client, repoId: string, points: Array<{ capturedAt: string; stars: number }>): Promise<void> {
+export async function seedSnapshots(
+  db: Client,
+  repoId: string,
+  points: Array<{ capturedAt: string; stars: number }>,
+): Promise<void> {
   for (const p of points) {
-    await db.query(`INSERT INTO repo_stats_snapshots (repo_id, captured_at, stars, forks, watchers, open_issues) VALUES ($1, $2, $3, 1, 2, 3)`, [
-      repoId,
-      p.capturedAt,
-      p.stars,
-    ]);
+    await db.query(
+      `INSERT INTO repo_stats_snapshots (repo_id, captured_at, stars, forks, watchers, open_issues) VALUES ($1, $2, $3, 1, 2, 3)`,
+      [repoId, p.capturedAt, p.stars],
+    );
   }
 }
 
@@ -94,7 +110,14 @@ export async function seedActivity(db: Client, repoId: string, events: SeedActiv
     const res = await db.query(
       `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
        VALUES ($1, $2, 'octocat', $3, NULL, $4, $5, $6) RETURNING id`,
-      [repoId, e.type, e.title ?? `${e.type} ${i}`, e.occurredAt, JSON.stringify({ seq: i }), `seed:${repoId}:${i}:${e.type}`],
+      [
+        repoId,
+        e.type,
+        e.title ?? `${e.type} ${i}`,
+        e.occurredAt,
+        JSON.stringify({ seq: i }),
+        `seed:${repoId}:${i}:${e.type}`,
+      ],
     );
     ids.push(String(res.rows[0].id));
   }

@@ -23,7 +23,11 @@ export interface SyncApp {
 }
 
 /** The API exactly as main.ts builds it, on an existing database (so several replicas can share one). */
-export async function startSyncApp(databaseUrl: string, sim: GithubSimHandle, env: Record<string, string> = {}): Promise<SyncApp> {
+export async function startSyncApp(
+  databaseUrl: string,
+  sim: GithubSimHandle,
+  env: Record<string, string> = {},
+): Promise<SyncApp> {
   const config = parseEnv(ApiEnv, {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -45,7 +49,11 @@ export async function startSyncApp(databaseUrl: string, sim: GithubSimHandle, en
 }
 
 /** Environment of an API replica process on `databaseUrl` against the simulator (same keys as startSyncApp). */
-export function replicaEnv(databaseUrl: string, sim: GithubSimHandle, env: Record<string, string> = {}): Record<string, string> {
+export function replicaEnv(
+  databaseUrl: string,
+  sim: GithubSimHandle,
+  env: Record<string, string> = {},
+): Record<string, string> {
   return {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -68,25 +76,69 @@ export interface SeededRepo {
  * A user with a stored (encrypted) simulator token who tracks `fullNames`, written the way sign-in and the
  * track endpoint write them, without triggering a first sync.
  */
-export async function seedTrackingUser(app: INestApplication, sim: GithubSimHandle, login: string, fullNames: string[]): Promise<{ userId: string; repos: SeededRepo[] }> {
+export async function seedTrackingUser(
+  app: INestApplication,
+  sim: GithubSimHandle,
+  login: string,
+  fullNames: string[],
+): Promise<{ userId: string; repos: SeededRepo[] }> {
   const ds = app.get(DataSource);
   const simUser = sim.world.requireUser(login);
   const host = new URL(sim.url).host;
   const token = sim.issueToken(login);
-  const user = await app.get(UsersService).upsertFromSignIn({ githubHost: host, githubId: simUser.id, login, name: simUser.name, email: simUser.email, avatarUrl: null }, token, ['repo']);
+  const user = await app
+    .get(UsersService)
+    .upsertFromSignIn(
+      {
+        githubHost: host,
+        githubId: simUser.id,
+        login,
+        name: simUser.name,
+        email: simUser.email,
+        avatarUrl: null,
+      },
+      token,
+      ['repo'],
+    );
   const repos: SeededRepo[] = [];
   for (const fullName of fullNames) {
-    const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, { headers: { authorization: `token ${token}` } });
+    const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, {
+      headers: { authorization: `token ${token}` },
+    });
     if (!res.ok) throw new Error(`${login} cannot read ${fullName}: ${res.status}`);
-    const r = (await res.json()) as { id: number; node_id: string; owner: { login: string }; name: string; html_url: string; default_branch: string; private: boolean };
+    const r = (await res.json()) as {
+      id: number;
+      node_id: string;
+      owner: { login: string };
+      name: string;
+      html_url: string;
+      default_branch: string;
+      private: boolean;
+    };
     const [{ id }] = (await ds.query(
       `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch, visibility)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (github_host, github_id) DO UPDATE SET updated_at = now() RETURNING id`,
-      [host, r.id, r.node_id, r.owner.login, r.name, fullName, r.html_url, r.default_branch, r.private ? 'private' : 'public'],
+      [
+        host,
+        r.id,
+        r.node_id,
+        r.owner.login,
+        r.name,
+        fullName,
+        r.html_url,
+        r.default_branch,
+        r.private ? 'private' : 'public',
+      ],
     )) as Array<{ id: string }>;
-    await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [user.id, id]);
-    await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin') ON CONFLICT DO NOTHING`, [user.id, id]);
+    await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+      user.id,
+      id,
+    ]);
+    await ds.query(
+      `INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin') ON CONFLICT DO NOTHING`,
+      [user.id, id],
+    );
     repos.push({ id, fullName });
   }
   return { userId: user.id, repos };
@@ -101,7 +153,12 @@ export function ownedRepos(sim: GithubSimHandle, login: string, limit = Infinity
     .map((r) => sim.world.fullName(r));
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -111,12 +168,33 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     } catch (err) {
       last = err;
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-export async function runsOf(ds: DataSource, repoId?: string): Promise<Array<{ id: string; repo_id: string; status: string; trigger: string; cycle_slot: Date | null; error: string | null; graphql_points: number; rest_requests: number; not_modified: number; attempts: number; items: Record<string, number>; paused_until: Date | null }>> {
+export async function runsOf(
+  ds: DataSource,
+  repoId?: string,
+): Promise<
+  Array<{
+    id: string;
+    repo_id: string;
+    status: string;
+    trigger: string;
+    cycle_slot: Date | null;
+    error: string | null;
+    graphql_points: number;
+    rest_requests: number;
+    not_modified: number;
+    attempts: number;
+    items: Record<string, number>;
+    paused_until: Date | null;
+  }>
+> {
   return (await ds.query(
     `SELECT id, repo_id, status, trigger, cycle_slot, error, graphql_points, rest_requests, not_modified, attempts, items, paused_until
      FROM sync_runs ${repoId ? 'WHERE repo_id = $1' : ''} ORDER BY queued_at`,
@@ -129,8 +207,12 @@ export async function allRunsSettled(ds: DataSource, timeoutMs = 120_000): Promi
   await waitFor(
     'sync runs to finish',
     async () => {
-      const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM sync_runs WHERE status IN ('queued', 'running')`)) as Array<{ n: number }>;
-      const [{ total }] = (await ds.query(`SELECT count(*)::int AS total FROM sync_runs`)) as Array<{ total: number }>;
+      const [{ n }] = (await ds.query(
+        `SELECT count(*)::int AS n FROM sync_runs WHERE status IN ('queued', 'running')`,
+      )) as Array<{ n: number }>;
+      const [{ total }] = (await ds.query(`SELECT count(*)::int AS total FROM sync_runs`)) as Array<{
+        total: number;
+      }>;
       return total > 0 && n === 0;
     },
     timeoutMs,

@@ -1,12 +1,27 @@
-import { startGithubSim, type FaultConfig, type GithubSimHandle, type GithubSimOptions } from '@trackeep/github-sim';
+import {
+  startGithubSim,
+  type FaultConfig,
+  type GithubSimHandle,
+  type GithubSimOptions,
+} from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../src/database/data-source';
-import { CredentialLimitsRegistry, DEFAULT_LIMIT_SETTINGS, type LimitSettings } from '../../src/sync/github/credential-limits';
+import {
+  CredentialLimitsRegistry,
+  DEFAULT_LIMIT_SETTINGS,
+  type LimitSettings,
+} from '../../src/sync/github/credential-limits';
 import { PageSizeGovernor } from '../../src/sync/github/page-size.governor';
 import { SyncGithubGateway, SyncMeter, type OctokitLike } from '../../src/sync/github/sync-github.gateway';
 import { buildSyncOctokit } from '../../src/sync/github/sync-octokit.factory';
-import { RepoSyncEngine, type DetectionHint, type EngineOutcome, type RunProgress, type SyncDb } from '../../src/sync/engine/repo-sync.engine';
+import {
+  RepoSyncEngine,
+  type DetectionHint,
+  type EngineOutcome,
+  type RunProgress,
+  type SyncDb,
+} from '../../src/sync/engine/repo-sync.engine';
 import { API_TEMPLATE_DB } from './../support/test-app';
 
 export interface RepoSeed {
@@ -28,7 +43,11 @@ export async function startSim(opts: GithubSimOptions = {}): Promise<GithubSimHa
 }
 
 /** The repositories `login` owns in the simulated world, as the API's track endpoint would insert them. */
-export async function createSyncDb(sim: GithubSimHandle, login = 'octocat', limit = Infinity): Promise<SyncDbFixture> {
+export async function createSyncDb(
+  sim: GithubSimHandle,
+  login = 'octocat',
+  limit = Infinity,
+): Promise<SyncDbFixture> {
   const db = await createTestDatabase(API_TEMPLATE_DB);
   const ds = await new DataSource(apiDataSourceOptions(db.url, 6)).initialize();
   const simUser = sim.world.requireUser(login);
@@ -37,18 +56,32 @@ export async function createSyncDb(sim: GithubSimHandle, login = 'octocat', limi
     [simUser.id, login],
   )) as Array<{ id: string }>;
   const repos: RepoSeed[] = [];
-  const owned = [...sim.world.repos.values()].filter((r) => r.ownerId === simUser.id && !r.deleted).slice(0, limit);
+  const owned = [...sim.world.repos.values()]
+    .filter((r) => r.ownerId === simUser.id && !r.deleted)
+    .slice(0, limit);
   for (const r of owned) {
     const fullName = sim.world.fullName(r);
-    const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, { headers: { authorization: `token ${sim.issueToken(login)}` } });
-    const body = (await res.json()) as { id: number; node_id: string; owner: { login: string }; name: string; html_url: string; default_branch: string };
+    const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, {
+      headers: { authorization: `token ${sim.issueToken(login)}` },
+    });
+    const body = (await res.json()) as {
+      id: number;
+      node_id: string;
+      owner: { login: string };
+      name: string;
+      html_url: string;
+      default_branch: string;
+    };
     const [{ id }] = (await ds.query(
       `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch)
        VALUES ('github.com', $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [body.id, body.node_id, body.owner.login, body.name, fullName, body.html_url, body.default_branch],
     )) as Array<{ id: string }>;
     await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)`, [userId, id]);
-    await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [userId, id]);
+    await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [
+      userId,
+      id,
+    ]);
     repos.push({ id, fullName });
   }
   return {
@@ -81,11 +114,23 @@ export interface EngineRunner {
 export function engineRunner(
   sim: GithubSimHandle,
   fx: SyncDbFixture,
-  opts: { login?: string; settings?: Partial<LimitSettings>; registry?: CredentialLimitsRegistry; governor?: PageSizeGovernor; sleep?: (ms: number) => Promise<void> } = {},
+  opts: {
+    login?: string;
+    settings?: Partial<LimitSettings>;
+    registry?: CredentialLimitsRegistry;
+    governor?: PageSizeGovernor;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
 ): EngineRunner {
   const token = sim.issueToken(opts.login ?? 'octocat');
-  const registry = opts.registry ?? new CredentialLimitsRegistry({ ...DEFAULT_LIMIT_SETTINGS, ...opts.settings });
-  const client = buildSyncOctokit({ token, baseUrl: sim.apiUrl, credential: fx.userId, maxConcurrent: registry.settings.maxConcurrent });
+  const registry =
+    opts.registry ?? new CredentialLimitsRegistry({ ...DEFAULT_LIMIT_SETTINGS, ...opts.settings });
+  const client = buildSyncOctokit({
+    token,
+    baseUrl: sim.apiUrl,
+    credential: fx.userId,
+    maxConcurrent: registry.settings.maxConcurrent,
+  });
   const meter = new SyncMeter();
   const governor = opts.governor ?? new PageSizeGovernor();
   const pages: RunProgress[] = [];
@@ -133,7 +178,9 @@ export async function dumpSyncedData(ds: DataSource): Promise<Record<string, unk
               c.committer_login, c.committed_at, c.additions, c.deletions, c.changed_files, c.parents, c.html_url
        FROM commits c JOIN repositories r ON r.id = c.repo_id ORDER BY r.full_name, c.sha`,
     ),
-    branchCommits: await q(`SELECT r.full_name, b.branch, b.sha FROM branch_commits b JOIN repositories r ON r.id = b.repo_id ORDER BY 1, 2, 3`),
+    branchCommits: await q(
+      `SELECT r.full_name, b.branch, b.sha FROM branch_commits b JOIN repositories r ON r.id = b.repo_id ORDER BY 1, 2, 3`,
+    ),
     branches: await q(
       `SELECT r.full_name, b.name, b.head_sha, b.protected, b.last_commit_at FROM branches b JOIN repositories r ON r.id = b.repo_id ORDER BY 1, 2`,
     ),

@@ -19,7 +19,11 @@ export const appConfig: ApplicationConfig = {
   providers: [
     provideBrowserGlobalErrorListeners(),
     provideZonelessChangeDetection(),
-    provideRouter(routes, withComponentInputBinding(), withInMemoryScrolling({ scrollPositionRestoration: 'enabled' })),
+    provideRouter(
+      routes,
+      withComponentInputBinding(),
+      withInMemoryScrolling({ scrollPositionRestoration: 'enabled' }),
+    ),
     // Same origin as the API: the browser sends the HttpOnly session cookie by itself.
     provideHttpClient(withFetch(), withInterceptors([csrfInterceptor, unauthorizedInterceptor])),
     { provide: TitleStrategy, useClass: TrackeepTitleStrategy },

@@ -17,12 +17,22 @@ export const routes: Routes = [
       { path: '', pathMatch: 'full', redirectTo: 'repos' },
       {
         path: 'repos/:owner/:name',
-        loadChildren: () => import('./features/repo-detail/repo-detail.routes').then((m) => m.REPO_DETAIL_ROUTES),
+        loadChildren: () =>
+          import('./features/repo-detail/repo-detail.routes').then((m) => m.REPO_DETAIL_ROUTES),
       },
-      { path: 'repos', loadChildren: () => import('./features/repos/repos.routes').then((m) => m.REPOS_ROUTES) },
-      { path: 'activity', loadChildren: () => import('./features/activity/activity.routes').then((m) => m.ACTIVITY_ROUTES) },
+      {
+        path: 'repos',
+        loadChildren: () => import('./features/repos/repos.routes').then((m) => m.REPOS_ROUTES),
+      },
+      {
+        path: 'activity',
+        loadChildren: () => import('./features/activity/activity.routes').then((m) => m.ACTIVITY_ROUTES),
+      },
       { path: 'sync', loadChildren: () => import('./features/sync/sync.routes').then((m) => m.SYNC_ROUTES) },
-      { path: 'settings', loadChildren: () => import('./features/settings/settings.routes').then((m) => m.SETTINGS_ROUTES) },
+      {
+        path: 'settings',
+        loadChildren: () => import('./features/settings/settings.routes').then((m) => m.SETTINGS_ROUTES),
+      },
       {
         path: '**',
         title: 'Not found',

@@ -34,7 +34,10 @@ export class FakeEventSource implements EventSourceLike {
   }
 
   emit(type: string, data: unknown, id?: string): void {
-    const message = new MessageEvent<string>(type, { data: typeof data === 'string' ? data : JSON.stringify(data), lastEventId: id ?? '' });
+    const message = new MessageEvent<string>(type, {
+      data: typeof data === 'string' ? data : JSON.stringify(data),
+      lastEventId: id ?? '',
+    });
     for (const listener of this.listeners.get(type) ?? []) listener(message);
   }
 

@@ -72,13 +72,7 @@ export interface GithubRepo {
 }
 
 export type WebhookStatus =
-  | 'active'
-  | 'failing'
-  | 'not_admin'
-  | 'not_registered'
-  | 'disabled'
-  | 'needs_sso'
-  | 'oauth_app_blocked';
+  'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled' | 'needs_sso' | 'oauth_app_blocked';
 
 /**
  * An organization policy that keeps GitHub from answering for a repository, though access itself is intact:
@@ -128,7 +122,8 @@ export interface TrackedRepo {
    * Set when GitHub says the repo moved, was deleted (confirmed), or the user lost access; `needs_sso` and
    * `oauth_app_blocked` keep the stored data visible while an organization policy blocks GitHub's answers.
    */
-  githubState: 'ok' | 'renamed' | 'transferred' | 'deleted' | 'access_lost' | 'needs_sso' | 'oauth_app_blocked';
+  githubState:
+    'ok' | 'renamed' | 'transferred' | 'deleted' | 'access_lost' | 'needs_sso' | 'oauth_app_blocked';
   /** With `needs_sso` / `oauth_app_blocked`: the organization and the GitHub link to act on. */
   githubBlock?: OrgPolicyBlock | null;
   webhook: WebhookHealth;
@@ -342,5 +337,12 @@ export interface WebhookDelivery {
 /** Messages on GET /events/stream (SSE). The SSE `event:` field carries `type`. */
 export type LiveEvent =
   | { type: 'activity'; activity: ActivityEvent }
-  | { type: 'sync_progress'; repoId: string; repoFullName: string; runId: string; progress: number; status: SyncRunStatus }
+  | {
+      type: 'sync_progress';
+      repoId: string;
+      repoFullName: string;
+      runId: string;
+      progress: number;
+      status: SyncRunStatus;
+    }
   | { type: 'repo_changed'; repo: TrackedRepo };

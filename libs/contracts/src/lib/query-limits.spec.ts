@@ -1,9 +1,12 @@
 import { isSafeReturnPath } from './query-limits';
 
 describe('isSafeReturnPath', () => {
-  it.each(['/', '/repos', '/repos/octocat/hello?tab=pulls#x', '/%09/stays-a-path'])('accepts the same-origin path %s', (path) => {
-    expect(isSafeReturnPath(path)).toBe(true);
-  });
+  it.each(['/', '/repos', '/repos/octocat/hello?tab=pulls#x', '/%09/stays-a-path'])(
+    'accepts the same-origin path %s',
+    (path) => {
+      expect(isSafeReturnPath(path)).toBe(true);
+    },
+  );
 
   it.each([
     'https://evil.example',

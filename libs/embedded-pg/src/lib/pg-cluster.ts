@@ -72,7 +72,12 @@ function ensureSystemUser(): { uid: number; gid: number } | null {
   return { uid, gid };
 }
 
-function run(binDir: string, tool: string, args: string[], owner: { uid: number; gid: number } | null): string {
+function run(
+  binDir: string,
+  tool: string,
+  args: string[],
+  owner: { uid: number; gid: number } | null,
+): string {
   const result = spawnSync(join(binDir, tool), args, {
     encoding: 'utf8',
     uid: owner?.uid,
@@ -81,7 +86,9 @@ function run(binDir: string, tool: string, args: string[], owner: { uid: number;
     timeout: 60_000,
   });
   if (result.status !== 0) {
-    throw new Error(`${tool} ${args[0] ?? ''} failed (exit ${result.status}): ${(result.stderr || result.stdout || '').trim()}`);
+    throw new Error(
+      `${tool} ${args[0] ?? ''} failed (exit ${result.status}): ${(result.stderr || result.stdout || '').trim()}`,
+    );
   }
   return result.stdout;
 }
@@ -110,7 +117,12 @@ export function pidAlive(pid: number): boolean {
  * A postmaster.pid left by a killed run: if its process is still alive it is our orphan (same data dir),
  * so stop it; if it is dead, remove the stale lock so the new start is not refused.
  */
-function clearStalePostmaster(binDir: string, dataDir: string, owner: { uid: number; gid: number } | null, log: (l: string) => void) {
+function clearStalePostmaster(
+  binDir: string,
+  dataDir: string,
+  owner: { uid: number; gid: number } | null,
+  log: (l: string) => void,
+) {
   const pidFile = join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
@@ -143,7 +155,16 @@ export async function startPgCluster(options: PgClusterOptions): Promise<PgClust
     run(
       binDir,
       'initdb',
-      ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--locale=C', ...(options.ephemeral ? ['--no-sync'] : [])],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        SUPERUSER,
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C',
+        ...(options.ephemeral ? ['--no-sync'] : []),
+      ],
       owner,
     );
   }

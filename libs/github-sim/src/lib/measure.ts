@@ -17,7 +17,10 @@ export interface PresetMeasurement {
 const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
 
 /** Generate a preset, then materialise every repo's details and read one deep commit page; report memory. */
-export async function measurePreset(preset: SimPreset, opts: { seed?: number; sizes?: Partial<SimSizes> } = {}): Promise<PresetMeasurement> {
+export async function measurePreset(
+  preset: SimPreset,
+  opts: { seed?: number; sizes?: Partial<SimSizes> } = {},
+): Promise<PresetMeasurement> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const before = process.memoryUsage().heapUsed;

@@ -4,7 +4,12 @@ import { startGithubSim } from './server';
 import type { GithubSimHandle } from './sim.types';
 
 /** The official clients, pointed at the simulator through baseUrl only, work unchanged (github.com and GHES style). */
-const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 describe('official Octokit clients against the simulator', () => {
   let sim: GithubSimHandle;
@@ -23,7 +28,11 @@ describe('official Octokit clients against the simulator', () => {
     const octokit = new Octokit({ auth: token, baseUrl: base(), log: quiet });
     const repos = await octokit.paginate(octokit.rest.repos.listForAuthenticatedUser, { per_page: 2 });
     expect(repos.length).toBeGreaterThan(2);
-    const commits = await octokit.paginate(octokit.rest.repos.listCommits, { owner: 'octocat', repo: 'Hello-World', per_page: 50 });
+    const commits = await octokit.paginate(octokit.rest.repos.listCommits, {
+      owner: 'octocat',
+      repo: 'Hello-World',
+      per_page: 50,
+    });
     expect(commits).toHaveLength(120);
     const { data: me, headers } = await octokit.rest.users.getAuthenticated();
     expect(me.login).toBe('octocat');
@@ -32,15 +41,25 @@ describe('official Octokit clients against the simulator', () => {
 
   it('raises RequestError with status 404 for a missing repo', async () => {
     const octokit = new Octokit({ auth: token, baseUrl: sim.apiUrl, log: quiet });
-    await expect(octokit.rest.repos.get({ owner: 'octocat', repo: 'missing' })).rejects.toMatchObject({ status: 404 });
+    await expect(octokit.rest.repos.get({ owner: 'octocat', repo: 'missing' })).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it('runs GraphQL through @octokit/graphql, which throws GraphqlResponseError on schema errors', async () => {
-    const gql = octokitGraphql.defaults({ baseUrl: sim.apiUrl, headers: { authorization: `token ${token}` } });
+    const gql = octokitGraphql.defaults({
+      baseUrl: sim.apiUrl,
+      headers: { authorization: `token ${token}` },
+    });
     const ok = await gql<{ viewer: { login: string } }>('{ viewer { login } }');
     expect(ok.viewer.login).toBe('octocat');
-    await expect(gql('{ viewer { loginn } }')).rejects.toMatchObject({ errors: [expect.objectContaining({ message: "Field 'loginn' doesn't exist on type 'User'" })] });
-    const ghes = octokitGraphql.defaults({ baseUrl: `${sim.url}/api`, headers: { authorization: `token ${token}` } });
+    await expect(gql('{ viewer { loginn } }')).rejects.toMatchObject({
+      errors: [expect.objectContaining({ message: "Field 'loginn' doesn't exist on type 'User'" })],
+    });
+    const ghes = octokitGraphql.defaults({
+      baseUrl: `${sim.url}/api`,
+      headers: { authorization: `token ${token}` },
+    });
     expect((await ghes<{ viewer: { login: string } }>('{ viewer { login } }')).viewer.login).toBe('octocat');
   });
 });

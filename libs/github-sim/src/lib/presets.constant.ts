@@ -73,17 +73,20 @@ export const SIM_PRESETS: Record<SimPreset, SimSizes> = {
 
 export function resolveSizes(preset: SimPreset | undefined, sizes: Partial<SimSizes> | undefined): SimSizes {
   const base = SIM_PRESETS[preset ?? 'small'];
-  if (!base) throw new Error(`Unknown preset "${String(preset)}" (use ${Object.keys(SIM_PRESETS).join(', ')})`);
+  if (!base)
+    throw new Error(`Unknown preset "${String(preset)}" (use ${Object.keys(SIM_PRESETS).join(', ')})`);
   const out: SimSizes = { ...base, ...(sizes ?? {}) };
   for (const [key, value] of Object.entries(out)) {
     if (!Number.isInteger(value) || value < 0) throw new Error(`sizes.${key} must be a non-negative integer`);
   }
   if (out.commitsPerRepo >= 1 << 24) throw new Error('sizes.commitsPerRepo must be below 16,777,216');
   if (out.branchesPerRepo > 200) throw new Error('sizes.branchesPerRepo must be at most 200');
-  if (out.pullsPerRepo > 999 || out.issuesPerRepo > 999) throw new Error('sizes.pullsPerRepo and sizes.issuesPerRepo must be at most 999');
+  if (out.pullsPerRepo > 999 || out.issuesPerRepo > 999)
+    throw new Error('sizes.pullsPerRepo and sizes.issuesPerRepo must be at most 999');
   if (out.reviewsPerPull > 9) throw new Error('sizes.reviewsPerPull must be at most 9');
   const owners = out.orgs + 1;
-  if (owners * out.reposPerOwner + out.users * out.reposPerUser > 20_000) throw new Error('at most 20,000 generated repositories');
+  if (owners * out.reposPerOwner + out.users * out.reposPerUser > 20_000)
+    throw new Error('at most 20,000 generated repositories');
   if (out.commitsPerRepo < 1) out.commitsPerRepo = 1;
   if (out.branchesPerRepo < 1) out.branchesPerRepo = 1;
   return out;

@@ -25,12 +25,14 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   const registerApps = () => {
     world.registerOAuthApp(DEMO_OAUTH_APP);
     for (const app of opts.oauthApps ?? []) {
-      if (!app.clientId || !app.clientSecret) throw new Error('oauthApps entries need clientId and clientSecret');
+      if (!app.clientId || !app.clientSecret)
+        throw new Error('oauthApps entries need clientId and clientSecret');
       world.registerOAuthApp(app);
     }
   };
   registerApps();
-  if (opts.autoApproveLogin && !world.user(opts.autoApproveLogin)) throw new Error(`autoApproveLogin "${opts.autoApproveLogin}" is not a simulated user`);
+  if (opts.autoApproveLogin && !world.user(opts.autoApproveLogin))
+    throw new Error(`autoApproveLogin "${opts.autoApproveLogin}" is not a simulated user`);
 
   const secondary = opts.rateLimit?.secondary;
   const limiter = new RateLimiter({
@@ -96,14 +98,19 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   if (saver) {
     const persisted = saver;
     app.use((req, res, next) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') res.once('finish', () => persisted.markDirty());
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS')
+        res.once('finish', () => persisted.markDirty());
       next();
     });
   }
   if (ctx.log) {
     app.use((req, res, next) => {
       const t = performance.now();
-      res.on('finish', () => process.stderr.write(`[github-sim] ${req.method} ${req.originalUrl.replace(/([?&](code|access_token|client_secret)=)[^&]+/g, '$1***')} ${res.statusCode} ${(performance.now() - t).toFixed(1)}ms\n`));
+      res.on('finish', () =>
+        process.stderr.write(
+          `[github-sim] ${req.method} ${req.originalUrl.replace(/([?&](code|access_token|client_secret)=)[^&]+/g, '$1***')} ${res.statusCode} ${(performance.now() - t).toFixed(1)}ms\n`,
+        ),
+      );
       next();
     });
   }
@@ -112,7 +119,10 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
     if (req.method !== 'OPTIONS') return next();
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE');
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, Accept-Encoding, X-GitHub-OTP, X-Requested-With, User-Agent, X-GitHub-Api-Version');
+    res.setHeader(
+      'Access-Control-Allow-Headers',
+      'Authorization, Content-Type, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, Accept-Encoding, X-GitHub-OTP, X-Requested-With, User-Agent, X-GitHub-Api-Version',
+    );
     res.setHeader('Access-Control-Max-Age', '86400');
     res.status(204).end();
   });
@@ -122,10 +132,18 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
     res.type('image/svg+xml').send(identiconSvg(Number.isFinite(id) ? id : 0));
   });
   app.use(oauth.router());
-  if (ctx.controlApi) app.use('/_sim', express.json({ limit: '5mb', type: () => true }), controlRouter(ctx, { reset, setFaults: (f) => setFaults(f as FaultConfig), setLive }));
+  if (ctx.controlApi)
+    app.use(
+      '/_sim',
+      express.json({ limit: '5mb', type: () => true }),
+      controlRouter(ctx, { reset, setFaults: (f) => setFaults(f as FaultConfig), setLive }),
+    );
 
   // GitHub parses any request body as JSON (Content-Type is not required).
-  const json = express.json({ limit: '5mb', type: (req) => !String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded') });
+  const json = express.json({
+    limit: '5mb',
+    type: (req) => !String(req.headers['content-type'] ?? '').includes('x-www-form-urlencoded'),
+  });
   app.use(['/graphql', '/api/graphql'], json);
   app.post(['/graphql', '/api/graphql'], graphqlHandler(ctx));
   app.all(['/graphql', '/api/graphql'], (_req, res) => {
@@ -154,7 +172,8 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
     if (e.type === 'entity.parse.failed') return sendJson(res, 400, errorBody(400, 'Problems parsing JSON'));
     if (e.type === 'entity.too.large') return sendJson(res, 413, errorBody(413, 'Payload too large'));
     // e.g. a malformed %-escape in the path (express reports it as a 400 URIError).
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return sendJson(res, e.status, errorBody(e.status, e.status === 400 ? 'Bad Request' : 'Client Error'));
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+      return sendJson(res, e.status, errorBody(e.status, e.status === 400 ? 'Bad Request' : 'Client Error'));
     console.error('[github-sim]', err);
     sendJson(res, 500, errorBody(500, 'Server Error'));
   });

@@ -50,9 +50,20 @@ export interface FaultConfig {
   /** Only apply latency/errors/secondary limits to paths matching this regular expression (source string). */
   pathPattern?: string;
   /** GraphQL partial results: the figure errors on Commit/PullRequest objects, which nulls the object (HTTP 200). */
-  graphqlPartial?: { field: 'additions' | 'deletions' | 'changedFiles'; repos?: string[]; users?: string[]; everyN?: number; count?: number };
+  graphqlPartial?: {
+    field: 'additions' | 'deletions' | 'changedFiles';
+    repos?: string[];
+    users?: string[];
+    everyN?: number;
+    count?: number;
+  };
   /** GraphQL rate-limit answers in either of GitHub's shapes, before the query runs. */
-  graphqlRateLimit?: { shape: 'RATE_LIMITED' | 'RATE_LIMIT'; status?: 200 | 403; users?: string[]; count?: number };
+  graphqlRateLimit?: {
+    shape: 'RATE_LIMITED' | 'RATE_LIMIT';
+    status?: 200 | 403;
+    users?: string[];
+    count?: number;
+  };
   /** SAML SSO enforcement on an organization's repositories (REST 403 + X-GitHub-SSO, GraphQL FORBIDDEN). */
   sso?: { org: string; users?: string[] };
   /** OAuth App access restrictions on an organization (REST 403 naming it, GraphQL FORBIDDEN). */
@@ -66,7 +77,10 @@ export interface FaultConfig {
 }
 
 /** A fault that hides or blocks a repository from one user, as GitHub reports it. */
-export type RepoBlock = { kind: 'sso'; org: string; orgId: number } | { kind: 'oauthAppPolicy'; org: string } | { kind: 'notFound' };
+export type RepoBlock =
+  | { kind: 'sso'; org: string; orgId: number }
+  | { kind: 'oauthAppPolicy'; org: string }
+  | { kind: 'notFound' };
 
 export interface GithubSimOptions {
   /** 0 = random free port (default 0); host 127.0.0.1. */
@@ -96,7 +110,14 @@ export interface GithubSimOptions {
      * `graphqlMinuteCharge`: 'documented' (default) counts a query as 1 point (a mutation 5) toward the 2,000/min,
      * as GitHub documents; 'queryCost' charges each query's full point cost (the simulator's former behaviour).
      */
-    secondary?: boolean | { concurrency?: number; restPointsPerMinute?: number; graphqlPointsPerMinute?: number; graphqlMinuteCharge?: 'documented' | 'queryCost' };
+    secondary?:
+      | boolean
+      | {
+          concurrency?: number;
+          restPointsPerMinute?: number;
+          graphqlPointsPerMinute?: number;
+          graphqlMinuteCharge?: 'documented' | 'queryCost';
+        };
   };
   /** Demo "live" mode: something happens every intervalMs (default 5000). */
   live?: boolean | { intervalMs: number };

@@ -11,7 +11,12 @@ export interface Reply<T = unknown> {
 
 /** Small REST client for the specs: JSON in, JSON (or text) out, never throws on HTTP errors. */
 export function client(sim: GithubSimHandle, token?: string, base = sim.apiUrl) {
-  const call = async <T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> => {
+  const call = async <T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply<T>> => {
     const res = await fetch(path.startsWith('http') ? path : `${base}${path}`, {
       method,
       redirect: 'manual',
@@ -33,16 +38,24 @@ export function client(sim: GithubSimHandle, token?: string, base = sim.apiUrl) 
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   };
   return {
-    get: <T = unknown>(path: string, headers?: Record<string, string>) => call<T>('GET', path, undefined, headers),
-    post: <T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body ?? {}, headers),
+    get: <T = unknown>(path: string, headers?: Record<string, string>) =>
+      call<T>('GET', path, undefined, headers),
+    post: <T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>('POST', path, body ?? {}, headers),
     patch: <T = unknown>(path: string, body?: unknown) => call<T>('PATCH', path, body ?? {}),
     put: <T = unknown>(path: string, body?: unknown) => call<T>('PUT', path, body ?? {}),
-    delete: <T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('DELETE', path, body, headers),
+    delete: <T = unknown>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>('DELETE', path, body, headers),
     call,
   };
 }
 
-export async function graphql<T = Record<string, unknown>>(sim: GithubSimHandle, token: string, query: string, variables: Record<string, unknown> = {}) {
+export async function graphql<T = Record<string, unknown>>(
+  sim: GithubSimHandle,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+) {
   const res = await fetch(sim.graphqlUrl, {
     method: 'POST',
     headers: { authorization: `bearer ${token}`, 'content-type': 'application/json' },

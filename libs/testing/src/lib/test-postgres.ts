@@ -1,7 +1,15 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropDatabase, ensureDatabase, makeOwnedTempDir, pidAlive, startPgCluster, withDatabase, type PgCluster } from '@trackeep/embedded-pg';
+import {
+  dropDatabase,
+  ensureDatabase,
+  makeOwnedTempDir,
+  pidAlive,
+  startPgCluster,
+  withDatabase,
+  type PgCluster,
+} from '@trackeep/embedded-pg';
 
 // One PostgreSQL per Jest run (globalSetup), one fresh database per test file (CREATE DATABASE ... TEMPLATE).
 // Workers learn the server from environment variables set in globalSetup, which Jest passes on to them.
@@ -28,7 +36,9 @@ function reapOrphans(): void {
     const dir = join(tmpdir(), entry);
     try {
       // startPgCluster on the old directory stops its orphaned postmaster; then we throw it away.
-      void startPgCluster({ dataDir: join(dir, 'data'), ephemeral: true }).then((c) => c.stop()).finally(() => rmSync(dir, { recursive: true, force: true }));
+      void startPgCluster({ dataDir: join(dir, 'data'), ephemeral: true })
+        .then((c) => c.stop())
+        .finally(() => rmSync(dir, { recursive: true, force: true }));
     } catch {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -102,6 +112,7 @@ export async function createTestDatabase(template?: string): Promise<TestDatabas
 
 export function testAdminUrl(): string {
   const adminUrl = process.env[ADMIN_URL_VAR];
-  if (!adminUrl) throw new Error(`${ADMIN_URL_VAR} is not set: add startTestPostgres to this project's Jest globalSetup.`);
+  if (!adminUrl)
+    throw new Error(`${ADMIN_URL_VAR} is not set: add startTestPostgres to this project's Jest globalSetup.`);
   return adminUrl;
 }

@@ -2,7 +2,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class LoginQueryDto {
-  @ApiPropertyOptional({ description: 'Same-origin path to return to after sign-in; anything else becomes "/"', example: '/repos' })
+  @ApiPropertyOptional({
+    description: 'Same-origin path to return to after sign-in; anything else becomes "/"',
+    example: '/repos',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)

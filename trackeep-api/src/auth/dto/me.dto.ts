@@ -9,5 +9,6 @@ export class MeDto implements Me {
   @ApiProperty({ type: String, nullable: true }) name!: string | null;
   @ApiProperty({ type: String, nullable: true }) email!: string | null;
   @ApiProperty({ type: String, nullable: true }) avatarUrl!: string | null;
-  @ApiProperty({ type: [String], description: 'GitHub OAuth scopes granted', example: ['read:user', 'repo'] }) scopes!: string[];
+  @ApiProperty({ type: [String], description: 'GitHub OAuth scopes granted', example: ['read:user', 'repo'] })
+  scopes!: string[];
 }

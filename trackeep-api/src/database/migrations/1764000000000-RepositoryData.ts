@@ -62,7 +62,9 @@ export class RepositoryData1764000000000 implements MigrationInterface {
       )`);
     // Commit list: newest first with keyset pagination on (committed_at, sha); author filter.
     await q.query(`CREATE INDEX commits_repo_time_idx ON commits (repo_id, committed_at DESC, sha DESC)`);
-    await q.query(`CREATE INDEX commits_repo_author_idx ON commits (repo_id, author_login, committed_at DESC)`);
+    await q.query(
+      `CREATE INDEX commits_repo_author_idx ON commits (repo_id, author_login, committed_at DESC)`,
+    );
 
     // Which branch histories a commit was seen on, for the branch filter.
     await q.query(`
@@ -111,8 +113,12 @@ export class RepositoryData1764000000000 implements MigrationInterface {
         html_url text NOT NULL,
         PRIMARY KEY (repo_id, number)
       )`);
-    await q.query(`CREATE INDEX pull_requests_repo_state_idx ON pull_requests (repo_id, state, updated_at DESC, number DESC)`);
-    await q.query(`CREATE INDEX pull_requests_repo_updated_idx ON pull_requests (repo_id, updated_at DESC, number DESC)`);
+    await q.query(
+      `CREATE INDEX pull_requests_repo_state_idx ON pull_requests (repo_id, state, updated_at DESC, number DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX pull_requests_repo_updated_idx ON pull_requests (repo_id, updated_at DESC, number DESC)`,
+    );
     await q.query(`CREATE INDEX pull_requests_repo_author_idx ON pull_requests (repo_id, author_login)`);
 
     await q.query(`
@@ -125,7 +131,9 @@ export class RepositoryData1764000000000 implements MigrationInterface {
         watchers integer NOT NULL,
         open_issues integer NOT NULL
       )`);
-    await q.query(`CREATE INDEX repo_stats_snapshots_repo_time_idx ON repo_stats_snapshots (repo_id, captured_at)`);
+    await q.query(
+      `CREATE INDEX repo_stats_snapshots_repo_time_idx ON repo_stats_snapshots (repo_id, captured_at)`,
+    );
 
     // The unified timeline. dedupe_key lets the sync and the webhook processor record the same
     // happening (e.g. 'pr_merged:42', 'push:<head sha>') without duplicating it.
@@ -144,11 +152,21 @@ export class RepositoryData1764000000000 implements MigrationInterface {
         CONSTRAINT activity_events_dedupe_key UNIQUE (repo_id, dedupe_key)
       )`);
     await q.query(`CREATE INDEX activity_events_time_idx ON activity_events (occurred_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX activity_events_repo_time_idx ON activity_events (repo_id, occurred_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX activity_events_repo_time_idx ON activity_events (repo_id, occurred_at DESC, id DESC)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['activity_events', 'repo_stats_snapshots', 'pull_requests', 'branches', 'branch_commits', 'commits', 'repositories']) {
+    for (const table of [
+      'activity_events',
+      'repo_stats_snapshots',
+      'pull_requests',
+      'branches',
+      'branch_commits',
+      'commits',
+      'repositories',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

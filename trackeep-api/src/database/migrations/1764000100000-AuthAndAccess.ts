@@ -88,7 +88,14 @@ export class AuthAndAccess1764000100000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['github_rate_limits', 'github_etags', 'repo_access', 'tracked_repos', 'sessions', 'users']) {
+    for (const table of [
+      'github_rate_limits',
+      'github_etags',
+      'repo_access',
+      'tracked_repos',
+      'sessions',
+      'users',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }
   }

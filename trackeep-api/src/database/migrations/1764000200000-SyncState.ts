@@ -45,9 +45,13 @@ export class SyncState1764000200000 implements MigrationInterface {
     // GET /sync/runs (newest first, keyset on (queued_at, id)) and per-repo history.
     await q.query(`CREATE INDEX sync_runs_time_idx ON sync_runs (queued_at DESC, id DESC)`);
     await q.query(`CREATE INDEX sync_runs_repo_time_idx ON sync_runs (repo_id, queued_at DESC, id DESC)`);
-    await q.query(`CREATE INDEX sync_runs_open_idx ON sync_runs (status, heartbeat_at) WHERE status IN ('queued', 'running')`);
+    await q.query(
+      `CREATE INDEX sync_runs_open_idx ON sync_runs (status, heartbeat_at) WHERE status IN ('queued', 'running')`,
+    );
     // A scheduled cycle syncs each repository at most once, whichever replica enqueues it.
-    await q.query(`CREATE UNIQUE INDEX sync_runs_cycle_repo_key ON sync_runs (cycle_slot, repo_id) WHERE cycle_slot IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX sync_runs_cycle_repo_key ON sync_runs (cycle_slot, repo_id) WHERE cycle_slot IS NOT NULL`,
+    );
 
     // Where each stream of a repository stands. `stream` is 'repo', 'pulls' or 'commits:<branch>'.
     await q.query(`

@@ -42,9 +42,15 @@ export class Webhooks1764000300000 implements MigrationInterface {
       EXCEPTION WHEN OTHERS THEN
         ALTER TABLE webhook_deliveries ALTER COLUMN payload SET STORAGE EXTERNAL;
       END $$`);
-    await q.query(`CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at DESC, delivery_id DESC)`);
-    await q.query(`CREATE INDEX webhook_deliveries_repo_idx ON webhook_deliveries (repo_id, received_at DESC, delivery_id DESC)`);
-    await q.query(`CREATE INDEX webhook_deliveries_open_idx ON webhook_deliveries (status, received_at) WHERE status IN ('pending', 'processing', 'failed')`);
+    await q.query(
+      `CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at DESC, delivery_id DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX webhook_deliveries_repo_idx ON webhook_deliveries (repo_id, received_at DESC, delivery_id DESC)`,
+    );
+    await q.query(
+      `CREATE INDEX webhook_deliveries_open_idx ON webhook_deliveries (status, received_at) WHERE status IN ('pending', 'processing', 'failed')`,
+    );
 
     // The hook Trackeep created on a repository (one per repo, shared by every user who tracks it).
     // Secrets: '<key version>:<iv>:<tag>:<ciphertext>' (AES-256-GCM, TOKEN_ENCRYPTION_KEYS); the previous one
@@ -66,7 +72,9 @@ export class Webhooks1764000300000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX webhook_registrations_hook_idx ON webhook_registrations (hook_id) WHERE hook_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX webhook_registrations_hook_idx ON webhook_registrations (hook_id) WHERE hook_id IS NOT NULL`,
+    );
 
     // Live events larger than a NOTIFY payload travel by id through here; rows live a few minutes.
     await q.query(`

@@ -8,4 +8,13 @@ import { LosslessWebhookIntake1764000600000 } from './1764000600000-LosslessWebh
 import { GithubFailureShapes1764001000000 } from './1764001000000-GithubFailureShapes';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
-export const MIGRATIONS = [RepositoryData1764000000000, AuthAndAccess1764000100000, SyncState1764000200000, SyncPointsBreakdown1764000200100, Webhooks1764000300000, BranchActivityIndex1764000400000, LosslessWebhookIntake1764000600000, GithubFailureShapes1764001000000];
+export const MIGRATIONS = [
+  RepositoryData1764000000000,
+  AuthAndAccess1764000100000,
+  SyncState1764000200000,
+  SyncPointsBreakdown1764000200100,
+  Webhooks1764000300000,
+  BranchActivityIndex1764000400000,
+  LosslessWebhookIntake1764000600000,
+  GithubFailureShapes1764001000000,
+];

@@ -7,7 +7,10 @@ import { PageQueryDto } from '../../repos/dto/repo-queries.dto';
 const FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
 
 export class ActivityQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Only this tracked repository (owner/name)', example: 'octocat/hello-world' })
+  @ApiPropertyOptional({
+    description: 'Only this tracked repository (owner/name)',
+    example: 'octocat/hello-world',
+  })
   @IsOptional()
   @Matches(FULL_NAME, { message: 'repo must be owner/name of a GitHub repository, e.g. octocat/hello-world' })
   repo?: string;
@@ -27,7 +30,11 @@ export class ActivityEventDto implements ActivityEvent {
   @ApiProperty() title!: string;
   @ApiProperty({ type: String, nullable: true }) url!: string | null;
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Event detail, e.g. { commits: 3, ref: "main" }' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Event detail, e.g. { commits: 3, ref: "main" }',
+  })
   data!: Record<string, unknown>;
 }
 

@@ -1,5 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, WEEKLY_CHART_DEFAULT_WEEKS, WEEKLY_CHART_MAX_WEEKS } from '@trackeep/contracts';
+import {
+  PAGE_SIZE_DEFAULT,
+  PAGE_SIZE_MAX,
+  WEEKLY_CHART_DEFAULT_WEEKS,
+  WEEKLY_CHART_MAX_WEEKS,
+} from '@trackeep/contracts';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -25,7 +30,10 @@ export class PageQueryDto {
 }
 
 export class CommitsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Only commits reachable from this branch (as last synced)', example: 'main' })
+  @ApiPropertyOptional({
+    description: 'Only commits reachable from this branch (as last synced)',
+    example: 'main',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(255)
@@ -41,14 +49,24 @@ export class CommitsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Committed at or after' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'since must be an ISO-8601 date or date-time' })
-  @Matches(DATE_OR_DATETIME, { message: 'since must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)' })
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'since must be an ISO-8601 date or date-time' },
+  )
+  @Matches(DATE_OR_DATETIME, {
+    message: 'since must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)',
+  })
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Committed before' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'until must be an ISO-8601 date or date-time' })
-  @Matches(DATE_OR_DATETIME, { message: 'until must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)' })
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'until must be an ISO-8601 date or date-time' },
+  )
+  @Matches(DATE_OR_DATETIME, {
+    message: 'until must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)',
+  })
   until?: string;
 
   @ApiPropertyOptional({ description: 'Text to find in the commit message (case-insensitive)' })
@@ -60,7 +78,11 @@ export class CommitsQueryDto extends PageQueryDto {
 }
 
 export class PullsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: ['open', 'closed', 'merged', 'all'], default: 'all', description: '"closed" means closed without merging' })
+  @ApiPropertyOptional({
+    enum: ['open', 'closed', 'merged', 'all'],
+    default: 'all',
+    description: '"closed" means closed without merging',
+  })
   @IsOptional()
   @IsIn(['open', 'closed', 'merged', 'all'])
   state?: 'open' | 'closed' | 'merged' | 'all';
@@ -86,19 +108,34 @@ export class PullsQueryDto extends PageQueryDto {
 export class StatsHistoryQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: 90 days ago' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'since must be an ISO-8601 date or date-time' })
-  @Matches(DATE_OR_DATETIME, { message: 'since must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)' })
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'since must be an ISO-8601 date or date-time' },
+  )
+  @Matches(DATE_OR_DATETIME, {
+    message: 'since must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)',
+  })
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: now' })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'until must be an ISO-8601 date or date-time' })
-  @Matches(DATE_OR_DATETIME, { message: 'until must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)' })
+  @IsISO8601(
+    { strict: true, strictSeparator: true },
+    { message: 'until must be an ISO-8601 date or date-time' },
+  )
+  @Matches(DATE_OR_DATETIME, {
+    message: 'until must be a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ)',
+  })
   until?: string;
 }
 
 export class WeeksQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: WEEKLY_CHART_MAX_WEEKS, default: WEEKLY_CHART_DEFAULT_WEEKS, description: 'Weeks back, this week included' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: WEEKLY_CHART_MAX_WEEKS,
+    default: WEEKLY_CHART_DEFAULT_WEEKS,
+    description: 'Weeks back, this week included',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

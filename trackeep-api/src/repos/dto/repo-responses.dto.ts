@@ -23,14 +23,23 @@ import type {
 export class OrgPolicyBlockDto implements OrgPolicyBlock {
   @ApiProperty({ enum: ['sso', 'oauth_app_policy'] }) kind!: OrgPolicyBlock['kind'];
   @ApiProperty() org!: string;
-  @ApiProperty({ type: String, nullable: true, description: 'where to act: the SSO authorization link, or GitHub’s page about OAuth App restrictions' }) url!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'where to act: the SSO authorization link, or GitHub’s page about OAuth App restrictions',
+  })
+  url!: string | null;
 }
 
 export class WebhookHealthDto implements WebhookHealth {
-  @ApiProperty({ enum: ['active', 'failing', 'not_admin', 'not_registered', 'disabled', 'needs_sso', 'oauth_app_blocked'] }) status!: WebhookStatus;
+  @ApiProperty({
+    enum: ['active', 'failing', 'not_admin', 'not_registered', 'disabled', 'needs_sso', 'oauth_app_blocked'],
+  })
+  status!: WebhookStatus;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastDeliveryAt!: string | null;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
-  @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false }) block?: OrgPolicyBlockDto | null;
+  @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false })
+  block?: OrgPolicyBlockDto | null;
 }
 
 export class TrackedRepoDto implements TrackedRepo {
@@ -41,7 +50,12 @@ export class TrackedRepoDto implements TrackedRepo {
   @ApiProperty() fullName!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ type: String, nullable: true }) language!: string | null;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, description: 'bytes per language' }) languages!: Record<string, number>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'bytes per language',
+  })
+  languages!: Record<string, number>;
   @ApiProperty({ type: [String] }) topics!: string[];
   @ApiProperty({ enum: ['public', 'private', 'internal'] }) visibility!: RepoVisibility;
   @ApiProperty() defaultBranch!: string;
@@ -56,9 +70,14 @@ export class TrackedRepoDto implements TrackedRepo {
   @ApiProperty() htmlUrl!: string;
   @ApiProperty({ format: 'date-time' }) trackedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSyncAt!: string | null;
-  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'partial'], nullable: true }) lastSyncStatus!: SyncRunStatus | null;
-  @ApiProperty({ enum: ['ok', 'renamed', 'transferred', 'deleted', 'access_lost', 'needs_sso', 'oauth_app_blocked'] }) githubState!: TrackedRepo['githubState'];
-  @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false }) githubBlock?: OrgPolicyBlockDto | null;
+  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'partial'], nullable: true })
+  lastSyncStatus!: SyncRunStatus | null;
+  @ApiProperty({
+    enum: ['ok', 'renamed', 'transferred', 'deleted', 'access_lost', 'needs_sso', 'oauth_app_blocked'],
+  })
+  githubState!: TrackedRepo['githubState'];
+  @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false })
+  githubBlock?: OrgPolicyBlockDto | null;
   @ApiProperty({ type: WebhookHealthDto }) webhook!: WebhookHealthDto;
 }
 
@@ -77,7 +96,8 @@ export class CommitDto implements Commit {
   @ApiProperty({ type: Number, nullable: true }) additions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) deletions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) changedFiles!: number | null;
-  @ApiProperty({ required: false, description: 'GitHub kept refusing the size figures; they stay null' }) figuresUnavailable?: boolean;
+  @ApiProperty({ required: false, description: 'GitHub kept refusing the size figures; they stay null' })
+  figuresUnavailable?: boolean;
   @ApiProperty({ type: [String] }) parents!: string[];
   @ApiProperty() htmlUrl!: string;
 }
@@ -97,12 +117,18 @@ export class PullRequestDto implements PullRequest {
   @ApiProperty({ type: Number, nullable: true }) additions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) deletions!: number | null;
   @ApiProperty({ type: Number, nullable: true }) changedFiles!: number | null;
-  @ApiProperty({ required: false, description: 'GitHub kept refusing the size figures; they stay null' }) figuresUnavailable?: boolean;
+  @ApiProperty({ required: false, description: 'GitHub kept refusing the size figures; they stay null' })
+  figuresUnavailable?: boolean;
   @ApiProperty({ type: Number, nullable: true }) commits!: number | null;
   @ApiProperty() reviewCount!: number;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) firstReviewAt!: string | null;
   @ApiProperty({ type: [String] }) labels!: string[];
-  @ApiProperty({ type: Number, nullable: true, description: 'Seconds from creation to merge; null while not merged' }) cycleTimeSeconds!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Seconds from creation to merge; null while not merged',
+  })
+  cycleTimeSeconds!: number | null;
   @ApiProperty() htmlUrl!: string;
 }
 
@@ -125,13 +151,23 @@ export class WeeklyCommitsDto implements WeeklyCommits {
 export class WeeklyCycleTimeDto implements WeeklyCycleTime {
   @ApiProperty({ format: 'date', description: 'Monday the week starts on (UTC)' }) week!: string;
   @ApiProperty({ description: 'Pull requests merged that week' }) merged!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Median seconds from opening to merge; null without merges' }) medianSeconds!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Median seconds from opening to merge; null without merges',
+  })
+  medianSeconds!: number | null;
 }
 
 export class CycleTimeSummaryDto implements CycleTimeSummary {
   @ApiProperty({ type: WeeklyCycleTimeDto, isArray: true }) weeks!: WeeklyCycleTimeDto[];
   @ApiProperty({ description: 'Pull requests merged in all the weeks' }) merged!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Median seconds from opening to merge over all the weeks' }) medianSeconds!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Median seconds from opening to merge over all the weeks',
+  })
+  medianSeconds!: number | null;
 }
 
 export class StatsPointDto implements StatsPoint {

@@ -5,11 +5,38 @@ import type { SqlRunner } from '../github/credential-limits';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
 import { planRound, roundRequestsByStream, type RoundPages } from '../github/sync-graphql-cost.util';
 import { figuresQuery, MAX_FIGURES_PER_QUERY, repoPageQuery } from '../github/sync-graphql.queries';
-import type { GqlCommit, GqlConnection, GqlError, GqlPull, GqlRef, RepoPageData } from '../github/sync-graphql.types';
-import { hasNotFound, orgPolicyBlockOf, RepoUnavailableError, TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
+import type {
+  GqlCommit,
+  GqlConnection,
+  GqlError,
+  GqlPull,
+  GqlRef,
+  RepoPageData,
+} from '../github/sync-graphql.types';
+import {
+  hasNotFound,
+  orgPolicyBlockOf,
+  RepoUnavailableError,
+  TransientGithubError,
+  UnexpectedGithubAnswerError,
+} from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import { commitRow, crossedMilestones, pullActivity, pullRow, type ActivityRow, type BranchRow } from './sync-rows.util';
-import { commitStream, emptyCursor, SyncStore, type CursorRow, type RestRepository, type SyncRepoRecord } from './sync-store.repository';
+import {
+  commitRow,
+  crossedMilestones,
+  pullActivity,
+  pullRow,
+  type ActivityRow,
+  type BranchRow,
+} from './sync-rows.util';
+import {
+  commitStream,
+  emptyCursor,
+  SyncStore,
+  type CursorRow,
+  type RestRepository,
+  type SyncRepoRecord,
+} from './sync-store.repository';
 
 /** A database that can run a transaction (TypeORM's DataSource fits). */
 export interface SyncDb extends SqlRunner {
@@ -148,35 +175,45 @@ export class RepoSyncEngine {
     if (this.repo.default_branch !== previousDefault) {
       // The new default branch was only walked as a side branch: walk its whole history once.
       cursors.delete(commitStream(this.repo.default_branch));
-      await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = $2`, [repoId, pgText(commitStream(this.repo.default_branch))]);
+      await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = $2`, [
+        repoId,
+        pgText(commitStream(this.repo.default_branch)),
+      ]);
     }
 
     const def = this.repo.default_branch;
     const walks: WalkState[] = [];
     for (const c of cursors.values()) {
-      if (c.stream.startsWith('commits:') && c.pending_head) walks.push({ branch: c.stream.slice('commits:'.length), cursor: c, pages: 0 });
+      if (c.stream.startsWith('commits:') && c.pending_head)
+        walks.push({ branch: c.stream.slice('commits:'.length), cursor: c, pages: 0 });
     }
     const pushedAt = iso(this.repo.pushed_at);
     const defaultCursor = cursors.get(commitStream(def));
-    const headMoved = !!hint?.headOid && hint.defaultBranch === def && hint.headOid !== defaultCursor?.head_sha;
+    const headMoved =
+      !!hint?.headOid && hint.defaultBranch === def && hint.headOid !== defaultCursor?.head_sha;
     // A run continued in a new job (time slice, pause, lost worker) does not redo streams it already checked.
-    const thisRun = (at: unknown) => !!this.o.runStartedAt && typeof at === 'string' && Date.parse(at) >= this.o.runStartedAt.getTime();
+    const thisRun = (at: unknown) =>
+      !!this.o.runStartedAt && typeof at === 'string' && Date.parse(at) >= this.o.runStartedAt.getTime();
     const refs: RefsState = {
       after: null,
       collected: [],
-      done: thisRun(repoCursor.state['refsCheckedAt']) || !(
-        this.firstSync ||
-        !hint ||
-        headMoved ||
-        pushedAt !== (repoCursor.state['refsPushedAt'] ?? null) ||
-        // Branches created or deleted without a push leave pushed_at alone: look at refs now and then anyway.
-        Date.now() - Date.parse(String(repoCursor.state['refsCheckedAt'] ?? 0)) > REFS_REFRESH_MS ||
-        cursors.size <= 1
-      ),
+      done:
+        thisRun(repoCursor.state['refsCheckedAt']) ||
+        !(
+          this.firstSync ||
+          !hint ||
+          headMoved ||
+          pushedAt !== (repoCursor.state['refsPushedAt'] ?? null) ||
+          // Branches created or deleted without a push leave pushed_at alone: look at refs now and then anyway.
+          Date.now() - Date.parse(String(repoCursor.state['refsCheckedAt'] ?? 0)) > REFS_REFRESH_MS ||
+          cursors.size <= 1
+        ),
     };
     // The detection already named the new default head: start walking it in the first round.
     if (headMoved && hint?.headOid && !walks.some((w) => w.branch === def)) {
-      walks.push(await this.startWalk(db, def, defaultCursor ?? emptyCursor(commitStream(def)), hint.headOid));
+      walks.push(
+        await this.startWalk(db, def, defaultCursor ?? emptyCursor(commitStream(def)), hint.headOid),
+      );
     }
     const pullsCursor = cursors.get('pulls') ?? emptyCursor('pulls');
     const pullsNeeded =
@@ -185,7 +222,9 @@ export class RepoSyncEngine {
         (this.firstSync ||
           !hint ||
           !pullsCursor.state['walkedAt'] ||
-          (!!hint.latestPullUpdatedAt && (!pullsCursor.high_water || new Date(hint.latestPullUpdatedAt) > new Date(pullsCursor.high_water)))));
+          (!!hint.latestPullUpdatedAt &&
+            (!pullsCursor.high_water ||
+              new Date(hint.latestPullUpdatedAt) > new Date(pullsCursor.high_water)))));
     const pulls: PullsState = { cursor: pullsCursor, done: !pullsNeeded };
 
     let failures = 0;
@@ -203,9 +242,14 @@ export class RepoSyncEngine {
       try {
         const streams = { refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 };
         const vars = this.variables(plan, planned, refs, pulls);
-        const answer = await this.o.gateway.graphql<RepoPageData>(repoPageQuery(streams), vars, roundRequestsByStream(plan));
+        const answer = await this.o.gateway.graphql<RepoPageData>(
+          repoPageQuery(streams),
+          vars,
+          roundRequestsByStream(plan),
+        );
         const found = answer.data?.node;
-        if (!found || found.__typename !== 'Repository') throw this.missingRepository(answer.errors, answer.headers);
+        if (!found || found.__typename !== 'Repository')
+          throw this.missingRepository(answer.errors, answer.headers);
         node = await this.completePartialPage(found, streams, vars, roundRequestsByStream(plan));
       } catch (err) {
         if (!(err instanceof TransientGithubError)) throw err;
@@ -219,14 +263,19 @@ export class RepoSyncEngine {
       this.o.governor.succeeded(this.streamsOf(plan).map((s) => s.stream));
 
       // The last refs page needs the protected flags; fetched before the transaction opens.
-      const lastRefsPage = plan.refs > 0 && !!node.refs && !(node.refs.pageInfo.hasNextPage && node.refs.nodes.length);
+      const lastRefsPage =
+        plan.refs > 0 && !!node.refs && !(node.refs.pageInfo.hasNextPage && node.refs.nodes.length);
       const protectedNames = lastRefsPage ? await this.protectedBranches() : new Set<string>();
       const activityIds = await db.transaction(async (tx) => {
         const ids: string[] = [];
-        if (node.nameWithOwner && node.nameWithOwner !== this.repo.full_name) ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
-        if (plan.refs > 0 && node.refs) ids.push(...(await this.refsPage(tx, node.refs, refs, walks, cursors, protectedNames)));
-        for (let i = 0; i < planned.length; i++) ids.push(...(await this.walkPage(tx, planned[i], node[`w${i}`]?.history ?? null)));
-        if (plan.pulls > 0 && node.pullRequests) ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
+        if (node.nameWithOwner && node.nameWithOwner !== this.repo.full_name)
+          ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
+        if (plan.refs > 0 && node.refs)
+          ids.push(...(await this.refsPage(tx, node.refs, refs, walks, cursors, protectedNames)));
+        for (let i = 0; i < planned.length; i++)
+          ids.push(...(await this.walkPage(tx, planned[i], node[`w${i}`]?.history ?? null)));
+        if (plan.pulls > 0 && node.pullRequests)
+          ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
         await this.o.hooks.onPage(tx, this.progress());
         return ids;
       });
@@ -251,8 +300,12 @@ export class RepoSyncEngine {
     // /repositories/{id} survives renames and transfers (GitHub redirects the old name there).
     const res = await gateway.getConditional<RestRepository>(`${this.restBase()}`);
     // A plain 403 (no rate limit, no organization policy: those were recognised already) proves nothing about access.
-    if (res.status === 403) throw new UnexpectedGithubAnswerError('GitHub refused the repository (403) without saying why; trying again later');
-    if (res.status !== 200 && res.status !== 304) throw new RepoUnavailableError(this.repo.id, res.status, 'rest');
+    if (res.status === 403)
+      throw new UnexpectedGithubAnswerError(
+        'GitHub refused the repository (403) without saying why; trying again later',
+      );
+    if (res.status !== 200 && res.status !== 304)
+      throw new RepoUnavailableError(this.repo.id, res.status, 'rest');
     this.viewerPermission = highestPermission(res.data?.permissions);
     const r = res.data;
     const changed = res.status === 200 && !!r;
@@ -270,11 +323,27 @@ export class RepoSyncEngine {
           state = r.owner.login.toLowerCase() !== stored.owner.toLowerCase() ? 'transferred' : 'renamed';
         }
         if (r.archived && !stored.archived) {
-          activity.push({ type: 'repo_archived', actor: null, title: `${r.full_name} was archived`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: {}, dedupe_key: `repo_archived:${new Date(r.updated_at ?? Date.now()).toISOString()}` });
+          activity.push({
+            type: 'repo_archived',
+            actor: null,
+            title: `${r.full_name} was archived`,
+            url: r.html_url,
+            occurred_at: r.updated_at ?? new Date().toISOString(),
+            data: {},
+            dedupe_key: `repo_archived:${new Date(r.updated_at ?? Date.now()).toISOString()}`,
+          });
         }
         if (!this.firstSync) {
           for (const m of crossedMilestones(this.repo.stars, r.stargazers_count)) {
-            activity.push({ type: 'star_milestone', actor: null, title: `${r.full_name} reached ${m} stars`, url: r.html_url, occurred_at: r.updated_at ?? new Date().toISOString(), data: { stars: m }, dedupe_key: `star_milestone:${m}` });
+            activity.push({
+              type: 'star_milestone',
+              actor: null,
+              title: `${r.full_name} reached ${m} stars`,
+              url: r.html_url,
+              occurred_at: r.updated_at ?? new Date().toISOString(),
+              data: { stars: m },
+              dedupe_key: `star_milestone:${m}`,
+            });
           }
         }
         await this.store.updateRepository(tx, this.repo.id, r, state);
@@ -282,18 +351,35 @@ export class RepoSyncEngine {
       }
       const current = (await this.store.loadRepo(tx, this.repo.id)) as SyncRepoRecord;
       const last = await this.store.lastSnapshot(tx, this.repo.id);
-      const counters = { stars: current.stars, forks: current.forks, watchers: current.watchers, open_issues: current.open_issues };
-      const moved = !last || last.stars !== counters.stars || last.forks !== counters.forks || last.watchers !== counters.watchers || last.open_issues !== counters.open_issues;
+      const counters = {
+        stars: current.stars,
+        forks: current.forks,
+        watchers: current.watchers,
+        open_issues: current.open_issues,
+      };
+      const moved =
+        !last ||
+        last.stars !== counters.stars ||
+        last.forks !== counters.forks ||
+        last.watchers !== counters.watchers ||
+        last.open_issues !== counters.open_issues;
       if (moved || Date.now() - new Date(last.captured_at).getTime() >= DAY_MS) {
         await this.store.insertSnapshot(tx, this.repo.id, counters);
         this.items.snapshots++;
       }
-      if (activity.length) this.items.activity += (await this.store.insertActivity(tx, this.repo.id, activity)).length;
+      if (activity.length)
+        this.items.activity += (await this.store.insertActivity(tx, this.repo.id, activity)).length;
       this.repo = current;
     });
-    if (changed || this.firstSync || iso(this.repo.pushed_at) !== pushedBefore || !repoCursor.state['completedAt']) {
+    if (
+      changed ||
+      this.firstSync ||
+      iso(this.repo.pushed_at) !== pushedBefore ||
+      !repoCursor.state['completedAt']
+    ) {
       const langs = await gateway.getConditional<Record<string, number>>(`${this.restBase()}/languages`);
-      if (langs.status === 200 && langs.data) await this.store.updateLanguages(this.o.db, this.repo.id, langs.data);
+      if (langs.status === 200 && langs.data)
+        await this.store.updateLanguages(this.o.db, this.repo.id, langs.data);
     }
   }
 
@@ -314,28 +400,52 @@ export class RepoSyncEngine {
    * an error's path points at it. The page is asked again without the figures and the two answers merged:
    * every row is stored, the refused figures stay empty and are fetched again later (refetchFigures).
    */
-  private async completePartialPage(node: RepoNode, streams: { refs: boolean; walks: number; pulls: boolean }, vars: Record<string, unknown>, requests: Record<string, number>): Promise<RepoNode> {
+  private async completePartialPage(
+    node: RepoNode,
+    streams: { refs: boolean; walks: number; pulls: boolean },
+    vars: Record<string, unknown>,
+    requests: Record<string, number>,
+  ): Promise<RepoNode> {
     this.partial = { commits: new Set(), pulls: new Set() };
-    const walkHoles = Array.from({ length: streams.walks }, (_, i) => hasHoles(node[`w${i}`]?.history?.nodes));
+    const walkHoles = Array.from({ length: streams.walks }, (_, i) =>
+      hasHoles(node[`w${i}`]?.history?.nodes),
+    );
     const pullHoles = streams.pulls && hasHoles(node.pullRequests?.nodes);
     if (!walkHoles.some(Boolean) && !pullHoles) return node;
-    const lean = (await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ ...streams, lean: true }), vars, requests)).data?.node;
-    if (!lean || lean.__typename !== 'Repository') throw new TransientGithubError('GitHub answered part of a page, and not the page without its figures', 200);
+    const lean = (
+      await this.o.gateway.graphql<RepoPageData>(repoPageQuery({ ...streams, lean: true }), vars, requests)
+    ).data?.node;
+    if (!lean || lean.__typename !== 'Repository')
+      throw new TransientGithubError(
+        'GitHub answered part of a page, and not the page without its figures',
+        200,
+      );
     const merged: RepoNode = { ...node };
     for (let i = 0; i < streams.walks; i++) {
       const full = node[`w${i}`]?.history;
       const bare = lean[`w${i}`]?.history;
       if (!walkHoles[i] || !full) continue;
-      if (!bare || hasHoles(bare.nodes)) throw new TransientGithubError('GitHub refused commits even without their figures', 200);
-      const byOid = new Map((full.nodes as Array<GqlCommit | null>).flatMap((c) => (c ? [[c.oid, c] as const] : [])));
-      const nodes = bare.nodes.map((c) => byOid.get(c.oid) ?? (this.partial.commits.add(c.oid), withoutCommitFigures(c)));
+      if (!bare || hasHoles(bare.nodes))
+        throw new TransientGithubError('GitHub refused commits even without their figures', 200);
+      const byOid = new Map(
+        (full.nodes as Array<GqlCommit | null>).flatMap((c) => (c ? [[c.oid, c] as const] : [])),
+      );
+      const nodes = bare.nodes.map(
+        (c) => byOid.get(c.oid) ?? (this.partial.commits.add(c.oid), withoutCommitFigures(c)),
+      );
       merged[`w${i}`] = { history: { ...bare, nodes } };
     }
     if (pullHoles && node.pullRequests) {
       const bare = lean.pullRequests;
-      if (!bare || hasHoles(bare.nodes)) throw new TransientGithubError('GitHub refused pull requests even without their figures', 200);
-      const byId = new Map((node.pullRequests.nodes as Array<GqlPull | null>).flatMap((p) => (p ? [[p.id, p] as const] : [])));
-      merged.pullRequests = { ...bare, nodes: bare.nodes.map((p) => byId.get(p.id) ?? (this.partial.pulls.add(p.id), withoutPullFigures(p))) };
+      if (!bare || hasHoles(bare.nodes))
+        throw new TransientGithubError('GitHub refused pull requests even without their figures', 200);
+      const byId = new Map(
+        (node.pullRequests.nodes as Array<GqlPull | null>).flatMap((p) => (p ? [[p.id, p] as const] : [])),
+      );
+      merged.pullRequests = {
+        ...bare,
+        nodes: bare.nodes.map((p) => byId.get(p.id) ?? (this.partial.pulls.add(p.id), withoutPullFigures(p))),
+      };
     }
     return merged;
   }
@@ -354,12 +464,31 @@ export class RepoSyncEngine {
     commits.forEach((oid, i) => (vars[`oid${i}`] = oid));
     if (pulls.length) vars['pulls'] = pulls;
     type FiguresData = {
-      node: Record<string, { oid?: string; additions?: number | null; deletions?: number | null; changedFilesIfAvailable?: number | null } | null | string> | null;
-      nodes?: Array<{ id?: string; additions?: number | null; deletions?: number | null; changedFiles?: number | null } | null>;
+      node: Record<
+        string,
+        | {
+            oid?: string;
+            additions?: number | null;
+            deletions?: number | null;
+            changedFilesIfAvailable?: number | null;
+          }
+        | null
+        | string
+      > | null;
+      nodes?: Array<{
+        id?: string;
+        additions?: number | null;
+        deletions?: number | null;
+        changedFiles?: number | null;
+      } | null>;
     };
     let data: FiguresData | null;
     try {
-      data = (await gateway.graphql<FiguresData>(figuresQuery(commits.length, pulls.length > 0), vars, { figures: 1 })).data;
+      data = (
+        await gateway.graphql<FiguresData>(figuresQuery(commits.length, pulls.length > 0), vars, {
+          figures: 1,
+        })
+      ).data;
     } catch (err) {
       if (err instanceof TransientGithubError || err instanceof UnexpectedGithubAnswerError) return;
       throw err;
@@ -369,8 +498,17 @@ export class RepoSyncEngine {
       const refusedCommits: string[] = [];
       for (let i = 0; i < commits.length; i++) {
         const c = data?.node?.[`c${i}`];
-        if (c && typeof c === 'object' && typeof c.additions === 'number' && typeof c.deletions === 'number') {
-          await this.store.saveFigures(tx, this.repo.id, 'commits', commits[i], { additions: c.additions, deletions: c.deletions, changedFiles: c.changedFilesIfAvailable ?? null });
+        if (
+          c &&
+          typeof c === 'object' &&
+          typeof c.additions === 'number' &&
+          typeof c.deletions === 'number'
+        ) {
+          await this.store.saveFigures(tx, this.repo.id, 'commits', commits[i], {
+            additions: c.additions,
+            deletions: c.deletions,
+            changedFiles: c.changedFilesIfAvailable ?? null,
+          });
         } else if (data?.node) {
           refusedCommits.push(commits[i]);
         }
@@ -380,7 +518,11 @@ export class RepoSyncEngine {
       for (let i = 0; i < pulls.length; i++) {
         const p = data?.nodes?.[i];
         if (p && typeof p.additions === 'number' && typeof p.deletions === 'number') {
-          await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pulls[i], { additions: p.additions, deletions: p.deletions, changedFiles: p.changedFiles ?? null });
+          await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pulls[i], {
+            additions: p.additions,
+            deletions: p.deletions,
+            changedFiles: p.changedFiles ?? null,
+          });
         } else if (data?.nodes) {
           refusedPulls.push(pulls[i]);
         }
@@ -445,10 +587,21 @@ export class RepoSyncEngine {
     return out;
   }
 
-  private variables(plan: RoundPages, walks: WalkState[], refs: RefsState, pulls: PullsState): Record<string, unknown> {
+  private variables(
+    plan: RoundPages,
+    walks: WalkState[],
+    refs: RefsState,
+    pulls: PullsState,
+  ): Record<string, unknown> {
     const vars: Record<string, unknown> = { id: this.repo.node_id };
     if (plan.refs) Object.assign(vars, { refsFirst: plan.refs, refsAfter: refs.after });
-    walks.forEach((w, i) => Object.assign(vars, { [`head${i}`]: w.cursor.pending_head, [`first${i}`]: plan.walks[i], [`after${i}`]: w.cursor.end_cursor }));
+    walks.forEach((w, i) =>
+      Object.assign(vars, {
+        [`head${i}`]: w.cursor.pending_head,
+        [`first${i}`]: plan.walks[i],
+        [`after${i}`]: w.cursor.end_cursor,
+      }),
+    );
     if (plan.pulls) Object.assign(vars, { pullsFirst: plan.pulls, pullsAfter: pulls.cursor.end_cursor });
     return vars;
   }
@@ -456,7 +609,10 @@ export class RepoSyncEngine {
   private progress(): RunProgress {
     const total = this.totals.commits + this.totals.pulls;
     const done = this.fetched.commits + this.fetched.pulls;
-    return { items: { ...this.items }, progress: total > 0 ? Math.min(99, Math.floor((100 * done) / total)) : null };
+    return {
+      items: { ...this.items },
+      progress: total > 0 ? Math.min(99, Math.floor((100 * done) / total)) : null,
+    };
   }
 
   // ---- refs ----
@@ -466,7 +622,9 @@ export class RepoSyncEngine {
    * branchProtectionRule to admins only, while REST's `protected` flag is visible with read access.
    */
   private async protectedBranches(): Promise<Set<string>> {
-    const res = await this.o.gateway.getConditional<Array<{ name: string }>>(`${this.restBase()}/branches?protected=true&per_page=100`);
+    const res = await this.o.gateway.getConditional<Array<{ name: string }>>(
+      `${this.restBase()}/branches?protected=true&per_page=100`,
+    );
     return new Set((res.data ?? []).map((b) => b.name));
   }
 
@@ -486,7 +644,14 @@ export class RepoSyncEngine {
     const old = await this.store.loadBranches(tx, this.repo.id);
     const rows: BranchRow[] = refs.collected.flatMap((r) =>
       r.target?.oid
-        ? [{ name: r.name, head_sha: r.target.oid, protected: !!r.branchProtectionRule || protectedNames.has(r.name), last_commit_at: r.target.committedDate ?? null }]
+        ? [
+            {
+              name: r.name,
+              head_sha: r.target.oid,
+              protected: !!r.branchProtectionRule || protectedNames.has(r.name),
+              last_commit_at: r.target.committedDate ?? null,
+            },
+          ]
         : [],
     );
     await this.store.replaceBranches(tx, this.repo.id, rows);
@@ -501,25 +666,47 @@ export class RepoSyncEngine {
 
     const activity: ActivityRow[] = [];
     const now = new Date().toISOString();
-    this.repoCursor.state = { ...this.repoCursor.state, refsPushedAt: iso(this.repo.pushed_at), refsCheckedAt: now };
+    this.repoCursor.state = {
+      ...this.repoCursor.state,
+      refsPushedAt: iso(this.repo.pushed_at),
+      refsCheckedAt: now,
+    };
     await this.store.saveCursor(tx, this.repo.id, 'repo', this.repoCursor);
     if (!this.firstSync) {
       for (const name of deleted) {
-        activity.push({ type: 'branch_deleted', actor: null, title: `Branch ${name} deleted`, url: null, occurred_at: now, data: { ref: name, sha: old.get(name)?.head_sha }, dedupe_key: `branch_deleted:${name}:${old.get(name)?.head_sha}` });
+        activity.push({
+          type: 'branch_deleted',
+          actor: null,
+          title: `Branch ${name} deleted`,
+          url: null,
+          occurred_at: now,
+          data: { ref: name, sha: old.get(name)?.head_sha },
+          dedupe_key: `branch_deleted:${name}:${old.get(name)?.head_sha}`,
+        });
       }
     }
     for (const row of rows) {
       const before = old.get(row.name);
       if (!before && !this.firstSync) {
-        activity.push({ type: 'branch_created', actor: null, title: `Branch ${row.name} created`, url: null, occurred_at: row.last_commit_at ?? now, data: { ref: row.name, sha: row.head_sha }, dedupe_key: `branch_created:${row.name}:${row.head_sha}` });
+        activity.push({
+          type: 'branch_created',
+          actor: null,
+          title: `Branch ${row.name} created`,
+          url: null,
+          occurred_at: row.last_commit_at ?? now,
+          data: { ref: row.name, sha: row.head_sha },
+          dedupe_key: `branch_created:${row.name}:${row.head_sha}`,
+        });
       }
-      if (!before || before.head_sha !== row.head_sha || before.protected !== row.protected) this.items.branches++;
+      if (!before || before.head_sha !== row.head_sha || before.protected !== row.protected)
+        this.items.branches++;
       const stream = commitStream(row.name);
       const cursor = cursors.get(stream) ?? emptyCursor(stream);
       const walking = walks.find((w) => w.branch === row.name);
       if (walking) {
         // Finish the walk in progress first (its partial rows are not ancestor-closed); then the new head.
-        if (walking.cursor.pending_head !== row.head_sha) walking.cursor.state = { ...walking.cursor.state, next: row.head_sha };
+        if (walking.cursor.pending_head !== row.head_sha)
+          walking.cursor.state = { ...walking.cursor.state, next: row.head_sha };
         continue;
       }
       if (cursor.head_sha === row.head_sha) continue;
@@ -532,7 +719,12 @@ export class RepoSyncEngine {
   }
 
   /** Opens a walk from `head`; a head already known on the branch (or default branch) completes at once. */
-  private async startWalk(db: SqlRunner, branch: string, cursor: CursorRow, head: string): Promise<WalkState> {
+  private async startWalk(
+    db: SqlRunner,
+    branch: string,
+    cursor: CursorRow,
+    head: string,
+  ): Promise<WalkState> {
     const known = await this.store.knownOnBranches(db, this.repo.id, this.knownBranches(branch), [head]);
     const next: CursorRow = known.has(head)
       ? { ...cursor, head_sha: head, pending_head: null, end_cursor: null, state: {} }
@@ -547,7 +739,11 @@ export class RepoSyncEngine {
 
   // ---- commit walks ----
 
-  private async walkPage(tx: SqlRunner, w: WalkState, history: GqlConnection<GqlCommit> | null): Promise<string[]> {
+  private async walkPage(
+    tx: SqlRunner,
+    w: WalkState,
+    history: GqlConnection<GqlCommit> | null,
+  ): Promise<string[]> {
     w.pages++;
     const c = w.cursor;
     if (!history) {
@@ -564,24 +760,46 @@ export class RepoSyncEngine {
     if (isDefault && !c.head_sha) this.fetched.commits += nodes.length;
 
     const shas = nodes.map((n) => n.oid);
-    const frontier = new Set<string>((c.state['frontier'] as string[] | undefined) ?? [c.pending_head as string]);
+    const frontier = new Set<string>(
+      (c.state['frontier'] as string[] | undefined) ?? [c.pending_head as string],
+    );
     const parents = nodes.flatMap((n) => n.parents.nodes.map((p) => p.oid));
-    const known = await this.store.knownOnBranches(tx, this.repo.id, this.knownBranches(w.branch), [...new Set([...shas, ...parents, ...frontier])]);
+    const known = await this.store.knownOnBranches(tx, this.repo.id, this.knownBranches(w.branch), [
+      ...new Set([...shas, ...parents, ...frontier]),
+    ]);
     const fresh = nodes.filter((n) => !known.has(n.oid));
     await this.store.upsertCommits(tx, this.repo.id, fresh.map(commitRow));
-    await this.store.markFiguresPending(tx, this.repo.id, 'commits', fresh.filter((n) => this.partial.commits.has(n.oid)).map((n) => n.oid));
-    await this.store.addBranchCommits(tx, this.repo.id, w.branch, fresh.map((n) => n.oid));
+    await this.store.markFiguresPending(
+      tx,
+      this.repo.id,
+      'commits',
+      fresh.filter((n) => this.partial.commits.has(n.oid)).map((n) => n.oid),
+    );
+    await this.store.addBranchCommits(
+      tx,
+      this.repo.id,
+      w.branch,
+      fresh.map((n) => n.oid),
+    );
     for (const n of fresh) for (const p of n.parents.nodes) frontier.add(p.oid);
     for (const sha of shas) frontier.delete(sha);
     for (const sha of known) frontier.delete(sha);
     this.items.commits += fresh.length;
 
-    const state: Record<string, unknown> & { added: number } = { ...c.state, added: Number(c.state['added'] ?? 0) + fresh.length };
-    if (!c.end_cursor && nodes[0]) Object.assign(state, { headDate: nodes[0].committedDate, headActor: nodes[0].author?.user?.login ?? nodes[0].author?.name ?? null });
+    const state: Record<string, unknown> & { added: number } = {
+      ...c.state,
+      added: Number(c.state['added'] ?? 0) + fresh.length,
+    };
+    if (!c.end_cursor && nodes[0])
+      Object.assign(state, {
+        headDate: nodes[0].committedDate,
+        headActor: nodes[0].author?.user?.login ?? nodes[0].author?.name ?? null,
+      });
     const done = frontier.size === 0 || !history.pageInfo.hasNextPage;
     let activity: ActivityRow[] = [];
     if (done) {
-      if (c.head_sha && state.added > 0) activity = [this.pushActivity(w.branch, c.pending_head as string, c.head_sha, state)];
+      if (c.head_sha && state.added > 0)
+        activity = [this.pushActivity(w.branch, c.pending_head as string, c.head_sha, state)];
       const next = state['next'] as string | undefined;
       c.head_sha = c.pending_head;
       c.pending_head = null;
@@ -601,7 +819,12 @@ export class RepoSyncEngine {
     return this.store.insertActivity(tx, this.repo.id, activity);
   }
 
-  private pushActivity(branch: string, head: string, before: string, state: Record<string, unknown>): ActivityRow {
+  private pushActivity(
+    branch: string,
+    head: string,
+    before: string,
+    state: Record<string, unknown>,
+  ): ActivityRow {
     const n = Number(state['added']);
     return {
       type: 'push',
@@ -622,13 +845,24 @@ export class RepoSyncEngine {
     this.fetched.pulls += conn.nodes.length;
     const rows = conn.nodes.map(pullRow);
     await this.store.upsertPulls(tx, this.repo.id, rows);
-    await this.store.markFiguresPending(tx, this.repo.id, 'pull_requests', rows.filter((r) => this.partial.pulls.has(r.node_id)).map((r) => r.node_id));
+    await this.store.markFiguresPending(
+      tx,
+      this.repo.id,
+      'pull_requests',
+      rows.filter((r) => this.partial.pulls.has(r.node_id)).map((r) => r.node_id),
+    );
     this.items.pulls += rows.length;
     const newest = rows.reduce<string | null>((m, r) => (!m || r.updated_at > m ? r.updated_at : m), null);
-    if (newest && (!c.pending_high_water || new Date(newest) > new Date(c.pending_high_water))) c.pending_high_water = new Date(newest);
-    const stopAt = c.high_water ? new Date(c.high_water).getTime() - (this.o.pullOverlapSeconds ?? 300) * 1000 : null;
+    if (newest && (!c.pending_high_water || new Date(newest) > new Date(c.pending_high_water)))
+      c.pending_high_water = new Date(newest);
+    const stopAt = c.high_water
+      ? new Date(c.high_water).getTime() - (this.o.pullOverlapSeconds ?? 300) * 1000
+      : null;
     const oldest = rows[rows.length - 1];
-    const done = !conn.pageInfo.hasNextPage || rows.length === 0 || (stopAt !== null && !!oldest && new Date(oldest.updated_at).getTime() < stopAt);
+    const done =
+      !conn.pageInfo.hasNextPage ||
+      rows.length === 0 ||
+      (stopAt !== null && !!oldest && new Date(oldest.updated_at).getTime() < stopAt);
     if (done) {
       c.high_water = c.pending_high_water ?? c.high_water;
       c.pending_high_water = null;

@@ -81,7 +81,11 @@ function chunks<T>(rows: T[], size = BATCH): T[][] {
  */
 export class SyncStore {
   /** `lock` holds the row until the transaction ends, so a webhook applying the same change waits and sees it. */
-  async loadRepo(db: SqlRunner, repoId: string, opts: { lock?: boolean } = {}): Promise<SyncRepoRecord | null> {
+  async loadRepo(
+    db: SqlRunner,
+    repoId: string,
+    opts: { lock?: boolean } = {},
+  ): Promise<SyncRepoRecord | null> {
     const rows = (await db.query(
       `SELECT id, github_id::text, node_id, owner, name, full_name, default_branch, visibility, archived, stars, forks, watchers,
               open_issues, pushed_at, github_state
@@ -90,7 +94,13 @@ export class SyncStore {
     )) as SyncRepoRecord[];
     const row = rows[0];
     if (!row) return null;
-    return { ...row, owner: fromPgText(row.owner), name: fromPgText(row.name), full_name: fromPgText(row.full_name), default_branch: fromPgText(row.default_branch) };
+    return {
+      ...row,
+      owner: fromPgText(row.owner),
+      name: fromPgText(row.name),
+      full_name: fromPgText(row.full_name),
+      default_branch: fromPgText(row.default_branch),
+    };
   }
 
   async upsertCommits(db: SqlRunner, repoId: string, rows: CommitRow[]): Promise<number> {
@@ -127,7 +137,12 @@ export class SyncStore {
   }
 
   /** Which of `shas` are already recorded on any of `branches`. */
-  async knownOnBranches(db: SqlRunner, repoId: string, branches: string[], shas: string[]): Promise<Set<string>> {
+  async knownOnBranches(
+    db: SqlRunner,
+    repoId: string,
+    branches: string[],
+    shas: string[],
+  ): Promise<Set<string>> {
     if (!shas.length) return new Set();
     const rows = (await db.query(
       `SELECT DISTINCT sha FROM branch_commits WHERE repo_id = $1 AND branch = ANY($2::text[]) AND sha = ANY($3::text[])`,
@@ -144,7 +159,10 @@ export class SyncStore {
     return new Map(
       rows.map((r) => {
         const name = fromPgText(r.name);
-        return [name, { ...r, name, last_commit_at: r.last_commit_at ? new Date(r.last_commit_at).toISOString() : null }];
+        return [
+          name,
+          { ...r, name, last_commit_at: r.last_commit_at ? new Date(r.last_commit_at).toISOString() : null },
+        ];
       }),
     );
   }
@@ -164,14 +182,23 @@ export class SyncStore {
       );
     }
     const names = rows.map((r) => pgText(r.name));
-    await db.query(`DELETE FROM branches WHERE repo_id = $1 AND NOT (name = ANY($2::text[]))`, [repoId, names]);
+    await db.query(`DELETE FROM branches WHERE repo_id = $1 AND NOT (name = ANY($2::text[]))`, [
+      repoId,
+      names,
+    ]);
   }
 
   /** Forgets what the sync recorded for deleted branches (their commits stay, reachable from others). */
   async forgetBranches(db: SqlRunner, repoId: string, names: string[]): Promise<void> {
     if (!names.length) return;
-    await db.query(`DELETE FROM branch_commits WHERE repo_id = $1 AND branch = ANY($2::text[])`, [repoId, names.map(pgText)]);
-    await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = ANY($2::text[])`, [repoId, names.map((n) => pgText(commitStream(n)))]);
+    await db.query(`DELETE FROM branch_commits WHERE repo_id = $1 AND branch = ANY($2::text[])`, [
+      repoId,
+      names.map(pgText),
+    ]);
+    await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = ANY($2::text[])`, [
+      repoId,
+      names.map((n) => pgText(commitStream(n))),
+    ]);
   }
 
   /** Upserts pull requests; a row already newer on our side (e.g. from a webhook) is left alone. */
@@ -223,7 +250,12 @@ export class SyncStore {
     return ids;
   }
 
-  async updateRepository(db: SqlRunner, repoId: string, r: RestRepository, githubState: string): Promise<void> {
+  async updateRepository(
+    db: SqlRunner,
+    repoId: string,
+    r: RestRepository,
+    githubState: string,
+  ): Promise<void> {
     await db.query(
       `UPDATE repositories SET node_id = $2, owner = $3, name = $4, full_name = $5, description = $6, language = $7, topics = $8,
          visibility = $9, default_branch = $10, archived = $11, stars = $12, forks = $13, watchers = $14, open_issues = $15,
@@ -255,10 +287,18 @@ export class SyncStore {
   }
 
   async updateLanguages(db: SqlRunner, repoId: string, languages: Record<string, number>): Promise<void> {
-    await db.query(`UPDATE repositories SET languages = $2 WHERE id = $1 AND languages IS DISTINCT FROM $2::jsonb`, [repoId, JSON.stringify(languages)]);
+    await db.query(
+      `UPDATE repositories SET languages = $2 WHERE id = $1 AND languages IS DISTINCT FROM $2::jsonb`,
+      [repoId, JSON.stringify(languages)],
+    );
   }
 
-  async renameRepository(db: SqlRunner, repoId: string, fullName: string, githubState: string): Promise<void> {
+  async renameRepository(
+    db: SqlRunner,
+    repoId: string,
+    fullName: string,
+    githubState: string,
+  ): Promise<void> {
     const [owner, name] = fullName.split('/');
     await db.query(
       `UPDATE repositories SET owner = $2, name = $3, full_name = $4, github_state = $5, updated_at = now() WHERE id = $1`,
@@ -290,7 +330,13 @@ export class SyncStore {
     return rows.map((r) => r.key);
   }
 
-  async saveFigures(db: SqlRunner, repoId: string, kind: FiguresKind, key: string, f: { additions: number; deletions: number; changedFiles: number | null }): Promise<void> {
+  async saveFigures(
+    db: SqlRunner,
+    repoId: string,
+    kind: FiguresKind,
+    key: string,
+    f: { additions: number; deletions: number; changedFiles: number | null },
+  ): Promise<void> {
     await db.query(
       `UPDATE ${kind} SET additions = $3, deletions = $4, changed_files = COALESCE($5, changed_files), figures_status = NULL, figures_refusals = 0
        WHERE repo_id = $1 AND ${kind === 'commits' ? 'sha' : 'node_id'} = $2`,
@@ -299,7 +345,13 @@ export class SyncStore {
   }
 
   /** GitHub refused the figures again; after `giveUpAfter` refusals they are marked unavailable for good. */
-  async refuseFigures(db: SqlRunner, repoId: string, kind: FiguresKind, keys: string[], giveUpAfter: number): Promise<void> {
+  async refuseFigures(
+    db: SqlRunner,
+    repoId: string,
+    kind: FiguresKind,
+    keys: string[],
+    giveUpAfter: number,
+  ): Promise<void> {
     if (!keys.length) return;
     await db.query(
       `UPDATE ${kind} SET figures_refusals = figures_refusals + 1,
@@ -311,11 +363,10 @@ export class SyncStore {
 
   /** An organization policy blocks GitHub's answers: shown on the repository, nothing revoked. */
   async setBlock(db: SqlRunner, repoId: string, block: OrgPolicyBlock): Promise<void> {
-    await db.query(`UPDATE repositories SET github_state = $2, github_block = $3::jsonb, updated_at = now() WHERE id = $1`, [
-      repoId,
-      block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
-      JSON.stringify(block),
-    ]);
+    await db.query(
+      `UPDATE repositories SET github_state = $2, github_block = $3::jsonb, updated_at = now() WHERE id = $1`,
+      [repoId, block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked', JSON.stringify(block)],
+    );
   }
 
   /** GitHub answers again: a policy block (if any) is over. */
@@ -334,19 +385,36 @@ export class SyncStore {
       `UPDATE repo_access SET not_found_strikes = not_found_strikes + 1 WHERE user_id = $1 AND repo_id = $2 RETURNING not_found_strikes`,
       [userId, repoId],
     )) as [Array<{ not_found_strikes: number }>, number] | Array<{ not_found_strikes: number }>;
-    const list = Array.isArray(rows[0]) ? (rows[0] as Array<{ not_found_strikes: number }>) : (rows as Array<{ not_found_strikes: number }>);
+    const list = Array.isArray(rows[0])
+      ? (rows[0] as Array<{ not_found_strikes: number }>)
+      : (rows as Array<{ not_found_strikes: number }>);
     return list[0]?.not_found_strikes ?? 0;
   }
 
   async clearNotFoundStrikes(db: SqlRunner, userId: string, repoId: string): Promise<void> {
-    await db.query(`UPDATE repo_access SET not_found_strikes = 0 WHERE user_id = $1 AND repo_id = $2 AND not_found_strikes <> 0`, [userId, repoId]);
+    await db.query(
+      `UPDATE repo_access SET not_found_strikes = 0 WHERE user_id = $1 AND repo_id = $2 AND not_found_strikes <> 0`,
+      [userId, repoId],
+    );
   }
 
   async setGithubState(db: SqlRunner, repoId: string, state: string): Promise<void> {
-    await db.query(`UPDATE repositories SET github_state = $2, updated_at = now() WHERE id = $1 AND github_state <> $2`, [repoId, state]);
+    await db.query(
+      `UPDATE repositories SET github_state = $2, updated_at = now() WHERE id = $1 AND github_state <> $2`,
+      [repoId, state],
+    );
   }
 
-  async lastSnapshot(db: SqlRunner, repoId: string): Promise<{ captured_at: Date; stars: number; forks: number; watchers: number; open_issues: number } | null> {
+  async lastSnapshot(
+    db: SqlRunner,
+    repoId: string,
+  ): Promise<{
+    captured_at: Date;
+    stars: number;
+    forks: number;
+    watchers: number;
+    open_issues: number;
+  } | null> {
     const rows = (await db.query(
       `SELECT captured_at, stars, forks, watchers, open_issues FROM repo_stats_snapshots WHERE repo_id = $1 ORDER BY captured_at DESC LIMIT 1`,
       [repoId],
@@ -354,7 +422,11 @@ export class SyncStore {
     return rows[0] ?? null;
   }
 
-  async insertSnapshot(db: SqlRunner, repoId: string, c: { stars: number; forks: number; watchers: number; open_issues: number }): Promise<void> {
+  async insertSnapshot(
+    db: SqlRunner,
+    repoId: string,
+    c: { stars: number; forks: number; watchers: number; open_issues: number },
+  ): Promise<void> {
     await db.query(
       `INSERT INTO repo_stats_snapshots (repo_id, stars, forks, watchers, open_issues) VALUES ($1, $2, $3, $4, $5)`,
       [repoId, c.stars, c.forks, c.watchers, c.open_issues],
@@ -366,7 +438,12 @@ export class SyncStore {
       `SELECT stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state FROM sync_cursors WHERE repo_id = $1`,
       [repoId],
     )) as CursorRow[];
-    return new Map(rows.map((r) => [fromPgText(r.stream), { ...r, stream: fromPgText(r.stream), state: fromPgJson(r.state) }]));
+    return new Map(
+      rows.map((r) => [
+        fromPgText(r.stream),
+        { ...r, stream: fromPgText(r.stream), state: fromPgJson(r.state) },
+      ]),
+    );
   }
 
   async saveCursor(db: SqlRunner, repoId: string, stream: string, c: CursorRow): Promise<void> {
@@ -376,7 +453,16 @@ export class SyncStore {
        ON CONFLICT (repo_id, stream) DO UPDATE SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
          head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head, end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state,
          updated_at = now()`,
-      [repoId, pgText(stream), c.high_water, c.pending_high_water, c.head_sha, c.pending_head, c.end_cursor, pgJson(c.state ?? {})],
+      [
+        repoId,
+        pgText(stream),
+        c.high_water,
+        c.pending_high_water,
+        c.head_sha,
+        c.pending_head,
+        c.end_cursor,
+        pgJson(c.state ?? {}),
+      ],
     );
   }
 }
@@ -386,5 +472,13 @@ export function commitStream(branch: string): string {
 }
 
 export function emptyCursor(stream: string): CursorRow {
-  return { stream, high_water: null, pending_high_water: null, head_sha: null, pending_head: null, end_cursor: null, state: {} };
+  return {
+    stream,
+    high_water: null,
+    pending_high_water: null,
+    head_sha: null,
+    pending_head: null,
+    end_cursor: null,
+    state: {},
+  };
 }

@@ -133,7 +133,11 @@ export class CredentialLimits {
       const mine = this.budgets.get(r.resource);
       const theirs: Budget = { limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset_at) };
       // Keep whichever is more recent knowledge: a later window, or fewer remaining in the same window.
-      if (!mine || theirs.resetAt > mine.resetAt || (theirs.resetAt.getTime() === mine.resetAt.getTime() && theirs.remaining < mine.remaining)) {
+      if (
+        !mine ||
+        theirs.resetAt > mine.resetAt ||
+        (theirs.resetAt.getTime() === mine.resetAt.getTime() && theirs.remaining < mine.remaining)
+      ) {
         this.budgets.set(r.resource, theirs);
       }
     }
@@ -150,7 +154,12 @@ export class CredentialLimits {
   }
 }
 
-export async function persistBudget(db: SqlRunner, userId: string, resource: Resource, b: Budget): Promise<void> {
+export async function persistBudget(
+  db: SqlRunner,
+  userId: string,
+  resource: Resource,
+  b: Budget,
+): Promise<void> {
   if (!isUuid(userId)) return;
   await db.query(
     `INSERT INTO github_rate_limits (user_id, resource, "limit", remaining, reset_at, updated_at)

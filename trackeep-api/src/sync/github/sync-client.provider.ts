@@ -64,7 +64,12 @@ export class GithubSyncClientProvider extends SyncClientProvider {
     return {
       userId,
       graphqlUrl: this.settings.githubGraphqlUrl,
-      client: buildSyncOctokit({ token: auth.token, baseUrl: this.settings.githubApiUrl, credential: userId, maxConcurrent: this.maxConcurrent }),
+      client: buildSyncOctokit({
+        token: auth.token,
+        baseUrl: this.settings.githubApiUrl,
+        credential: userId,
+        maxConcurrent: this.maxConcurrent,
+      }),
     };
   }
 }

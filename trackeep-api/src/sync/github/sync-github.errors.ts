@@ -7,7 +7,9 @@ export class RateLimitPausedError extends Error {
     readonly resumeAt: Date,
     readonly remaining: number,
   ) {
-    super(`GitHub ${resource} rate limit nearly spent (${remaining} left); paused until ${resumeAt.toISOString()}`);
+    super(
+      `GitHub ${resource} rate limit nearly spent (${remaining} left); paused until ${resumeAt.toISOString()}`,
+    );
     this.name = 'RateLimitPausedError';
   }
 }
@@ -115,7 +117,9 @@ function errorsOf(body: unknown): GqlErrorLike[] {
     }
   }
   const errors = (parsed as { errors?: unknown } | null | undefined)?.errors;
-  return Array.isArray(errors) ? (errors.filter((e) => typeof e === 'object' && e !== null) as GqlErrorLike[]) : [];
+  return Array.isArray(errors)
+    ? (errors.filter((e) => typeof e === 'object' && e !== null) as GqlErrorLike[])
+    : [];
 }
 
 /**
@@ -124,11 +128,14 @@ function errorsOf(body: unknown): GqlErrorLike[] {
  * (bodies quoted in octokit/plugin-throttling#848 and githubkit#271).
  */
 export function isRateLimitedGraphql(body: unknown): boolean {
-  return errorsOf(body).some((e) => e.type === 'RATE_LIMITED' || e.type === 'RATE_LIMIT' || e.code === 'graphql_rate_limit');
+  return errorsOf(body).some(
+    (e) => e.type === 'RATE_LIMITED' || e.type === 'RATE_LIMIT' || e.code === 'graphql_rate_limit',
+  );
 }
 
 const OAUTH_APP_POLICY_RE = /organization has enabled OAuth App access restrictions/i;
-const OAUTH_APP_ORG_RE = /the [`'"]?([A-Za-z0-9][A-Za-z0-9._-]*)[`'"]? organization has enabled OAuth App access restrictions/i;
+const OAUTH_APP_ORG_RE =
+  /the [`'"]?([A-Za-z0-9][A-Za-z0-9._-]*)[`'"]? organization has enabled OAuth App access restrictions/i;
 const SSO_MESSAGE_RE = /SAML enforcement|SAML SSO|single sign-on/i;
 
 /** The organization named in an SSO authorization URL (`https://github.com/orgs/ORG/sso?...`). */
@@ -149,7 +156,11 @@ export function ssoUrlOf(header: unknown): string | null {
  * FORBIDDEN error about SAML enforcement), or OAuth App access restrictions (the 403 message naming the
  * organization). Null when the failure is something else.
  */
-export function orgPolicyBlockOf(status: number | undefined, headers: Record<string, unknown> | undefined, body: unknown): OrgPolicyBlockedError | null {
+export function orgPolicyBlockOf(
+  status: number | undefined,
+  headers: Record<string, unknown> | undefined,
+  body: unknown,
+): OrgPolicyBlockedError | null {
   const sso = headers?.['x-github-sso'];
   if (typeof sso === 'string' && /^\s*required\b/i.test(sso)) {
     const url = ssoUrlOf(sso);
@@ -158,7 +169,8 @@ export function orgPolicyBlockOf(status: number | undefined, headers: Record<str
   const messages: string[] = [];
   const restMessage = (body as { message?: unknown } | null | undefined)?.message;
   if (typeof restMessage === 'string') messages.push(restMessage);
-  for (const e of errorsOf(body)) if (status === 403 || e.type === 'FORBIDDEN') messages.push(e.message ?? '');
+  for (const e of errorsOf(body))
+    if (status === 403 || e.type === 'FORBIDDEN') messages.push(e.message ?? '');
   if (status !== 403 && !errorsOf(body).some((e) => e.type === 'FORBIDDEN')) return null;
   for (const message of messages) {
     if (OAUTH_APP_POLICY_RE.test(message)) {

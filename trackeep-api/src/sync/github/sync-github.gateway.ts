@@ -16,7 +16,10 @@ import {
 
 /** The part of an Octokit instance the sync uses. Any Octokit (with or without plugins) fits. */
 export interface OctokitLike {
-  request(route: string, params?: Record<string, unknown>): Promise<{ status: number; headers: Record<string, string | number | undefined>; data: unknown }>;
+  request(
+    route: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ status: number; headers: Record<string, string | number | undefined>; data: unknown }>;
 }
 
 /** GitHub spending of one sync run, as the sync_runs row reports it. */
@@ -86,7 +89,8 @@ export class SyncGithubGateway {
   async checkBudget(resource: Resource, amount: number): Promise<void> {
     await this.o.limits.refresh(this.o.db);
     const until = this.o.limits.pauseUntil(resource, amount);
-    if (until) throw new RateLimitPausedError(resource, until, this.o.limits.budgets.get(resource)?.remaining ?? 0);
+    if (until)
+      throw new RateLimitPausedError(resource, until, this.o.limits.budgets.get(resource)?.remaining ?? 0);
   }
 
   /**
@@ -117,11 +121,16 @@ export class SyncGithubGateway {
       } catch (err) {
         const e = asHttpError(err);
         if (await this.handleLimit(e, 'graphql', secondary)) continue;
-        throw orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data) ?? this.classify(e, 'graphql');
+        throw (
+          orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data) ?? this.classify(e, 'graphql')
+        );
       } finally {
         release();
       }
-      const body = (response.data ?? {}) as { data?: T & { rateLimit?: GqlRateLimit | null }; errors?: GqlError[] };
+      const body = (response.data ?? {}) as {
+        data?: T & { rateLimit?: GqlRateLimit | null };
+        errors?: GqlError[];
+      };
       if (isRateLimitedGraphql(body)) {
         await this.exhausted('graphql', response.headers);
         continue;
@@ -133,13 +142,18 @@ export class SyncGithubGateway {
       this.o.meter.attribute(cost, byStream);
       if (cost !== estimate) this.o.limits.graphqlMinute.adjustLast(cost - estimate);
       if (rate) {
-        await this.o.limits.observe(this.o.db, 'graphql', { limit: rate.limit, remaining: rate.remaining, resetAt: new Date(rate.resetAt) });
+        await this.o.limits.observe(this.o.db, 'graphql', {
+          limit: rate.limit,
+          remaining: rate.remaining,
+          resetAt: new Date(rate.resetAt),
+        });
       } else {
         await this.observeHeaders('graphql', response.headers);
       }
       const errors = body.errors ?? [];
       // GitHub answers a query that timed out with 200, `data: null` and "Something went wrong": a smaller page helps.
-      if (!body.data && isGraphqlTimeout(body)) throw new TransientGithubError(`GraphQL: ${errors[0]?.message ?? 'timeout'}`, 200);
+      if (!body.data && isGraphqlTimeout(body))
+        throw new TransientGithubError(`GraphQL: ${errors[0]?.message ?? 'timeout'}`, 200);
       return { data: body.data ?? null, errors, headers: response.headers };
     }
   }
@@ -147,10 +161,18 @@ export class SyncGithubGateway {
   /** Refreshes both budgets from GET /rate_limit, which GitHub does not count against either. */
   async probeRateLimit(): Promise<void> {
     const res = await this.o.client.request('GET /rate_limit');
-    const resources = (res.data as { resources?: Record<string, { limit: number; remaining: number; reset: number }> }).resources ?? {};
+    const resources =
+      (res.data as { resources?: Record<string, { limit: number; remaining: number; reset: number }> })
+        .resources ?? {};
     for (const resource of ['core', 'graphql'] as const) {
       const r = resources[resource];
-      if (r) await this.o.limits.observe(this.o.db, resource, { limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset * 1000) }, true);
+      if (r)
+        await this.o.limits.observe(
+          this.o.db,
+          resource,
+          { limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset * 1000) },
+          true,
+        );
     }
   }
 
@@ -162,7 +184,10 @@ export class SyncGithubGateway {
       await this.o.limits.restMinute.take(1, this.sleep);
       const release = await this.o.limits.slots.acquire();
       try {
-        const res = await this.o.client.request(`GET ${path}`, cached ? { headers: { 'if-none-match': cached.etag } } : {});
+        const res = await this.o.client.request(
+          `GET ${path}`,
+          cached ? { headers: { 'if-none-match': cached.etag } } : {},
+        );
         this.o.meter.restRequests++;
         await this.observeHeaders('core', res.headers);
         const etag = res.headers['etag'];
@@ -221,14 +246,18 @@ export class SyncGithubGateway {
     const headers = e.response?.headers ?? {};
     const primary = graphqlLimited || String(headers['x-ratelimit-remaining']) === '0';
     // Secondary: GitHub's message says so, or Retry-After / a 429 without the primary budget being spent.
-    const secondary = SECONDARY_LIMIT_RE.test(e.message) || (!primary && (headers['retry-after'] !== undefined || e.status === 429));
+    const secondary =
+      SECONDARY_LIMIT_RE.test(e.message) ||
+      (!primary && (headers['retry-after'] !== undefined || e.status === 429));
     if (secondary) {
-      if (attempt >= (this.o.maxSecondaryRetries ?? 5)) throw new TransientGithubError(`secondary rate limit persisted: ${e.message}`, e.status ?? 403);
+      if (attempt >= (this.o.maxSecondaryRetries ?? 5))
+        throw new TransientGithubError(`secondary rate limit persisted: ${e.message}`, e.status ?? 403);
       const retryAfter = Number(headers['retry-after']);
       // With Retry-After: that long plus a little jitter. Without: at least a minute, jittered, doubling.
-      const ms = Number.isFinite(retryAfter) && retryAfter >= 0
-        ? retryAfter * 1000 + Math.round(this.random() * 1000)
-        : 60_000 * 2 ** Math.min(attempt, 3) + Math.round(this.random() * 30_000);
+      const ms =
+        Number.isFinite(retryAfter) && retryAfter >= 0
+          ? retryAfter * 1000 + Math.round(this.random() * 1000)
+          : 60_000 * 2 ** Math.min(attempt, 3) + Math.round(this.random() * 30_000);
       await this.sleep(ms);
       return true;
     }
@@ -236,24 +265,45 @@ export class SyncGithubGateway {
     return false;
   }
 
-  private async exhausted(resource: Resource, headers: Record<string, string | number | undefined> | undefined): Promise<never> {
+  private async exhausted(
+    resource: Resource,
+    headers: Record<string, string | number | undefined> | undefined,
+  ): Promise<never> {
     const reset = Number(headers?.['x-ratelimit-reset']);
     const limit = Number(headers?.['x-ratelimit-limit']);
-    const resetAt = Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 3600_000);
+    const resetAt =
+      Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 3600_000);
     const known = this.o.limits.budgets.get(resource);
-    await this.o.limits.observe(this.o.db, resource, { limit: Number.isFinite(limit) && limit > 0 ? limit : (known?.limit ?? 5000), remaining: 0, resetAt });
+    await this.o.limits.observe(this.o.db, resource, {
+      limit: Number.isFinite(limit) && limit > 0 ? limit : (known?.limit ?? 5000),
+      remaining: 0,
+      resetAt,
+    });
     throw new RateLimitPausedError(resource, resetAt, 0);
   }
 
   private classify(e: HttpErrorLike, resource: Resource): Error {
     if (e.status === 401) return new CredentialRejectedError(this.o.credential);
-    if (e.status === undefined || e.status === 500 || e.status >= 502 || e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ECONNRESET') {
-      return new TransientGithubError(`${resource === 'graphql' ? 'GraphQL' : 'REST'} request failed: ${e.status ?? ''} ${e.message}`.trim(), e.status ?? null);
+    if (
+      e.status === undefined ||
+      e.status === 500 ||
+      e.status >= 502 ||
+      e.name === 'AbortError' ||
+      e.name === 'TimeoutError' ||
+      e.code === 'ECONNRESET'
+    ) {
+      return new TransientGithubError(
+        `${resource === 'graphql' ? 'GraphQL' : 'REST'} request failed: ${e.status ?? ''} ${e.message}`.trim(),
+        e.status ?? null,
+      );
     }
     return e instanceof Error ? e : new Error(e.message);
   }
 
-  private async observeHeaders(fallback: Resource, headers: Record<string, string | number | undefined> | undefined): Promise<void> {
+  private async observeHeaders(
+    fallback: Resource,
+    headers: Record<string, string | number | undefined> | undefined,
+  ): Promise<void> {
     const limit = Number(headers?.['x-ratelimit-limit']);
     const remaining = Number(headers?.['x-ratelimit-remaining']);
     const reset = Number(headers?.['x-ratelimit-reset']);
@@ -265,7 +315,10 @@ export class SyncGithubGateway {
   }
 
   private async loadEtag(path: string): Promise<{ etag: string; body: unknown } | null> {
-    const rows = (await this.o.db.query(`SELECT etag, body FROM github_etags WHERE user_id = $1 AND url = $2`, [this.o.credential, path])) as Array<{
+    const rows = (await this.o.db.query(
+      `SELECT etag, body FROM github_etags WHERE user_id = $1 AND url = $2`,
+      [this.o.credential, path],
+    )) as Array<{
       etag: string;
       body: unknown;
     }>;
@@ -282,7 +335,10 @@ export class SyncGithubGateway {
   }
 
   private async deleteEtag(path: string): Promise<void> {
-    await this.o.db.query(`DELETE FROM github_etags WHERE user_id = $1 AND url = $2`, [this.o.credential, path]);
+    await this.o.db.query(`DELETE FROM github_etags WHERE user_id = $1 AND url = $2`, [
+      this.o.credential,
+      path,
+    ]);
   }
 }
 

@@ -1,4 +1,9 @@
-import { COMMIT_NESTED_CONNECTIONS, DETECT_NESTED_CONNECTIONS, MAX_WALKS_PER_ROUND, PULL_NESTED_CONNECTIONS } from './sync-graphql.queries';
+import {
+  COMMIT_NESTED_CONNECTIONS,
+  DETECT_NESTED_CONNECTIONS,
+  MAX_WALKS_PER_ROUND,
+  PULL_NESTED_CONNECTIONS,
+} from './sync-graphql.queries';
 
 /**
  * GitHub scores a query before running it: every connection under every parent counts as one request

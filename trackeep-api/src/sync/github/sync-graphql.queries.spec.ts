@@ -11,17 +11,22 @@ function officialSchema(): GraphQLSchema {
     if (up === dir) throw new Error('node_modules/@octokit/graphql-schema not found');
     dir = up;
   }
-  const json = JSON.parse(readFileSync(join(dir, 'node_modules/@octokit/graphql-schema/schema.json'), 'utf8'));
+  const json = JSON.parse(
+    readFileSync(join(dir, 'node_modules/@octokit/graphql-schema/schema.json'), 'utf8'),
+  );
   return buildClientSchema((json.data ?? json) as IntrospectionQuery);
 }
 
 describe('sync GraphQL documents', () => {
   const schema = officialSchema();
 
-  it.each(allSyncQueries().map((q) => [q.match(/query (\w+)/)?.[1] ?? '?', q]))('%s is valid against GitHub’s official schema', (_name, query) => {
-    const errors = validate(schema, parse(query));
-    expect(errors.map((e) => e.message)).toEqual([]);
-  });
+  it.each(allSyncQueries().map((q) => [q.match(/query (\w+)/)?.[1] ?? '?', q]))(
+    '%s is valid against GitHub’s official schema',
+    (_name, query) => {
+      const errors = validate(schema, parse(query));
+      expect(errors.map((e) => e.message)).toEqual([]);
+    },
+  );
 
   it('detects a typo against the schema (the validation can fail)', () => {
     const broken = SYNC_DETECT_QUERY.replace('stargazerCount', 'stargazersCount');

@@ -158,8 +158,16 @@ export const MAX_FIGURES_PER_QUERY = 25;
  */
 export function figuresQuery(commits: number, pulls: boolean): string {
   const n = Math.min(commits, MAX_FIGURES_PER_QUERY);
-  const vars = ['$id: ID!', ...Array.from({ length: n }, (_, i) => `$oid${i}: GitObjectID!`), ...(pulls ? ['$pulls: [ID!]!'] : [])];
-  const objects = Array.from({ length: n }, (_, i) => `c${i}: object(oid: $oid${i}) { ... on Commit { oid additions deletions changedFilesIfAvailable } }`);
+  const vars = [
+    '$id: ID!',
+    ...Array.from({ length: n }, (_, i) => `$oid${i}: GitObjectID!`),
+    ...(pulls ? ['$pulls: [ID!]!'] : []),
+  ];
+  const objects = Array.from(
+    { length: n },
+    (_, i) =>
+      `c${i}: object(oid: $oid${i}) { ... on Commit { oid additions deletions changedFilesIfAvailable } }`,
+  );
   return `
 query SyncFigures${n ? `C${n}` : ''}${pulls ? 'P' : ''}(${vars.join(', ')}) {
   ${RATE_LIMIT}
@@ -185,7 +193,8 @@ export function allSyncQueries(): string[] {
       }
     }
   }
-  for (const pulls of [false, true]) out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));
+  for (const pulls of [false, true])
+    out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));
   out.push(figuresQuery(0, true));
   return out;
 }

@@ -18,8 +18,17 @@ function limiterGroups(maxConcurrent: number) {
   let g = groups.get(maxConcurrent);
   if (!g) {
     g = {
-      global: new Bottleneck.Group({ id: `trackeep-sync-global-${maxConcurrent}`, maxConcurrent, timeout: 120_000 }),
-      write: new Bottleneck.Group({ id: `trackeep-sync-graphql-${maxConcurrent}`, maxConcurrent, minTime: 0, timeout: 120_000 }),
+      global: new Bottleneck.Group({
+        id: `trackeep-sync-global-${maxConcurrent}`,
+        maxConcurrent,
+        timeout: 120_000,
+      }),
+      write: new Bottleneck.Group({
+        id: `trackeep-sync-graphql-${maxConcurrent}`,
+        maxConcurrent,
+        minTime: 0,
+        timeout: 120_000,
+      }),
     };
     groups.set(maxConcurrent, g);
   }

@@ -24,7 +24,10 @@ export class RepoLock {
     const client = new Client({ connectionString: databaseUrl, application_name: 'trackeep-api-sync-lock' });
     try {
       await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [LOCK_NAMESPACE, repoId]);
+      const { rows } = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`,
+        [LOCK_NAMESPACE, repoId],
+      );
       if (rows[0]?.locked) return new RepoLock(client, repoId);
     } catch (err) {
       await client.end().catch(() => undefined);
@@ -45,14 +48,20 @@ export class RepoLock {
   }
 
   async release(): Promise<void> {
-    if (!this.dead) await this.client.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [LOCK_NAMESPACE, this.repoId]).catch(() => undefined);
+    if (!this.dead)
+      await this.client
+        .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [LOCK_NAMESPACE, this.repoId])
+        .catch(() => undefined);
     this.dead = true;
     await this.client.end().catch(() => undefined);
   }
 }
 
 /** True when some live session holds the repository's sync lock. */
-export async function repoLockHeld(db: SqlRunner & { createQueryRunner?: unknown }, repoId: string): Promise<boolean> {
+export async function repoLockHeld(
+  db: SqlRunner & { createQueryRunner?: unknown },
+  repoId: string,
+): Promise<boolean> {
   const rows = (await db.query(
     `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
        AND classid::bigint = $1 AND objid::bigint = (hashtext($2)::bigint & 4294967295)) AS held`,

@@ -11,10 +11,22 @@ import { SyncStore } from '../engine/sync-store.repository';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
 import { PageSizeGovernor } from '../github/page-size.governor';
 import { SyncClientProvider, type SyncCredential } from '../github/sync-client.provider';
-import { CredentialRejectedError, OrgPolicyBlockedError, RateLimitPausedError, RepoUnavailableError, TransientGithubError } from '../github/sync-github.errors';
+import {
+  CredentialRejectedError,
+  OrgPolicyBlockedError,
+  RateLimitPausedError,
+  RepoUnavailableError,
+  TransientGithubError,
+} from '../github/sync-github.errors';
 import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
 import { SyncEventsPublisher } from '../runs/sync-events.publisher';
-import { EMPTY_COUNTS, SyncRunsRepository, totalsOf, type RunTotals, type SyncRunRow } from '../runs/sync-runs.repository';
+import {
+  EMPTY_COUNTS,
+  SyncRunsRepository,
+  totalsOf,
+  type RunTotals,
+  type SyncRunRow,
+} from '../runs/sync-runs.repository';
 import { SyncSettings } from '../sync.settings';
 import { isDatabaseConnectionError, waitForDatabase } from './database-outage';
 import { RepoLock } from './repo-lock';
@@ -69,19 +81,31 @@ export class RepoSyncJob {
     if (!lock) {
       // Another worker syncs this repository right now; come back shortly (or let the waiting job do it).
       if (!(await this.queue.continueRun(job.data, new Date(Date.now() + 15_000)))) {
-        await this.runs.finish(runId, 'partial', 'another sync of this repository ran at the same time and a newer one is queued');
+        await this.runs.finish(
+          runId,
+          'partial',
+          'another sync of this repository ran at the same time and a newer one is queued',
+        );
       }
       return;
     }
     const holder: LockHolder = { lock };
     const beat = setInterval(
-      () => void holder.lock.query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]).catch(() => undefined),
+      () =>
+        void holder.lock
+          .query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId])
+          .catch(() => undefined),
       Math.max(1000, this.settings.staleAfterSeconds * 250),
     );
     beat.unref();
     try {
       await this.runs.markRunning(runId, job.id, this.worker, null);
-      await this.events.progress({ id: runId, repoId, fullName: run.full_name }, run.progress ?? 0, 'running', true);
+      await this.events.progress(
+        { id: runId, repoId, fullName: run.full_name },
+        run.progress ?? 0,
+        'running',
+        true,
+      );
       await this.execute(job, holder);
     } finally {
       clearInterval(beat);
@@ -99,7 +123,9 @@ export class RepoSyncJob {
         return;
       } catch (err) {
         if (isDatabaseConnectionError(err) && ++dbFailures <= 6) {
-          this.logger.warn(`sync of repository ${job.data.repoId}: database connection lost (${(err as Error).message}); resuming when it is back`);
+          this.logger.warn(
+            `sync of repository ${job.data.repoId}: database connection lost (${(err as Error).message}); resuming when it is back`,
+          );
           await waitForDatabase(this.ds);
           if (!holder.lock.held) {
             const again = await RepoLock.acquire(this.settings.databaseUrl, job.data.repoId);
@@ -145,7 +171,8 @@ export class RepoSyncJob {
         runStartedAt: run.started_at ? new Date(run.started_at) : new Date(),
         hooks: {
           onPage: async (tx, p) => {
-            for (const kind of Object.keys(p.items) as Array<keyof SyncRunCounts>) this.metrics.itemsSynced(kind, p.items[kind] - items[kind]);
+            for (const kind of Object.keys(p.items) as Array<keyof SyncRunCounts>)
+              this.metrics.itemsSynced(kind, p.items[kind] - items[kind]);
             items = p.items;
             await this.runs.recordPage(tx, runId, p.progress, p.items, meter, base);
           },
@@ -154,7 +181,8 @@ export class RepoSyncJob {
             if (ids.length && !engine.backfill) await this.events.activity(repoId, ids);
           },
           shouldYield: () => this.stopping || Date.now() > sliceEnd,
-          onRetry: (err, attempt) => this.logger.warn(`sync of ${run.full_name}: ${err.message}; retry ${attempt} with smaller pages`),
+          onRetry: (err, attempt) =>
+            this.logger.warn(`sync of ${run.full_name}: ${err.message}; retry ${attempt} with smaller pages`),
         },
       });
       try {
@@ -166,7 +194,8 @@ export class RepoSyncJob {
         const totals = { items: outcome.items, meter, base };
         if (outcome.status === 'yielded') {
           await this.runs.finish(runId, 'queued', null, totals);
-          if (!(await this.queue.continueRun(job.data))) await this.runs.finish(runId, 'partial', 'continued by the sync queued after it');
+          if (!(await this.queue.continueRun(job.data)))
+            await this.runs.finish(runId, 'partial', 'continued by the sync queued after it');
           await this.events.progress(ref, run.progress ?? 0, 'queued', true);
           return;
         }
@@ -178,10 +207,14 @@ export class RepoSyncJob {
         const totals = { items, meter, base };
         if (err instanceof RateLimitPausedError) {
           // Resume at the reset, or earlier to re-check (GET /rate_limit is free); a little jitter spreads replicas.
-          const resumeAt = new Date(Math.min(err.resumeAt.getTime(), Date.now() + this.settings.pauseRecheckSeconds * 1000) + Math.round(Math.random() * 1000));
+          const resumeAt = new Date(
+            Math.min(err.resumeAt.getTime(), Date.now() + this.settings.pauseRecheckSeconds * 1000) +
+              Math.round(Math.random() * 1000),
+          );
           await this.runs.finish(runId, 'queued', null, totals);
           await this.runs.pause(runId, err.resumeAt, err.message);
-          if (!(await this.queue.continueRun(job.data, resumeAt))) await this.runs.finish(runId, 'partial', `${err.message}; continued by the sync queued after it`);
+          if (!(await this.queue.continueRun(job.data, resumeAt)))
+            await this.runs.finish(runId, 'partial', `${err.message}; continued by the sync queued after it`);
           await this.events.progress(ref, run.progress ?? 0, 'queued', true);
           return;
         }
@@ -205,10 +238,19 @@ export class RepoSyncJob {
             base = addTotals(base, totals);
             continue;
           }
-          if (!works) throw new TransientGithubError(`${err.message}, and GitHub's rate-limit endpoint failed too; asking again later`, null);
+          if (!works)
+            throw new TransientGithubError(
+              `${err.message}, and GitHub's rate-limit endpoint failed too; asking again later`,
+              null,
+            );
           const strikes = await this.store.notFoundStrike(this.ds, cred.userId, repoId);
           if (strikes < NOT_FOUND_STRIKES) {
-            await this.runs.finish(runId, 'failed', `${err.message}; access is kept until the next sync sees the same`, totals);
+            await this.runs.finish(
+              runId,
+              'failed',
+              `${err.message}; access is kept until the next sync sees the same`,
+              totals,
+            );
             await this.events.progress(ref, run.progress ?? 0, 'failed', true);
             await this.events.repoChanged(repoId);
             return;
@@ -244,20 +286,36 @@ export class RepoSyncJob {
 
   /** Nobody who tracks the repository can read it any more: say why, in the run and on the repository. */
   private async noCredential(run: SyncRunRow, unavailable: RepoUnavailableError | null): Promise<void> {
-    const [repo] = (await this.ds.query(`SELECT visibility, github_state FROM repositories WHERE id = $1`, [run.repo_id])) as Array<{ visibility: string; github_state: string }>;
-    const [{ n: readers }] = (await this.ds.query(`SELECT count(*)::int AS n FROM repo_access WHERE repo_id = $1`, [run.repo_id])) as Array<{ n: number }>;
+    const [repo] = (await this.ds.query(`SELECT visibility, github_state FROM repositories WHERE id = $1`, [
+      run.repo_id,
+    ])) as Array<{ visibility: string; github_state: string }>;
+    const [{ n: readers }] = (await this.ds.query(
+      `SELECT count(*)::int AS n FROM repo_access WHERE repo_id = $1`,
+      [run.repo_id],
+    )) as Array<{ n: number }>;
     let message: string;
     if (unavailable !== null || readers === 0) {
       // Deleted only when GitHub confirms it: GET /repositories/{id} answered 404 for a public repository. For a
       // private one we cannot tell deletion from lost access, so the reading that claims less is shown.
-      const state = repo?.visibility === 'public' && unavailable?.status === 404 && unavailable.source === 'rest' ? 'deleted' : 'access_lost';
+      const state =
+        repo?.visibility === 'public' && unavailable?.status === 404 && unavailable.source === 'rest'
+          ? 'deleted'
+          : 'access_lost';
       await this.store.setGithubState(this.ds, run.repo_id, state);
-      message = state === 'deleted' ? 'GitHub says the repository no longer exists (404)' : 'no user who tracks this repository can access it on GitHub any more';
+      message =
+        state === 'deleted'
+          ? 'GitHub says the repository no longer exists (404)'
+          : 'no user who tracks this repository can access it on GitHub any more';
     } else {
       message = 'no user who tracks this repository has a usable GitHub token; someone must sign in again';
     }
     await this.runs.finish(run.id, 'failed', message);
-    await this.events.progress({ id: run.id, repoId: run.repo_id, fullName: run.full_name }, run.progress ?? 0, 'failed', true);
+    await this.events.progress(
+      { id: run.id, repoId: run.repo_id, fullName: run.full_name },
+      run.progress ?? 0,
+      'failed',
+      true,
+    );
     await this.events.repoChanged(run.repo_id);
   }
 }
@@ -266,7 +324,8 @@ function addTotals(base: RunTotals, t: { items: SyncRunCounts; meter: SyncMeter 
   const items = { ...base.items };
   for (const k of Object.keys(items) as Array<keyof SyncRunCounts>) items[k] += t.items[k];
   const pointsByStream = { ...base.pointsByStream };
-  for (const [k, v] of Object.entries(t.meter.pointsByStream)) pointsByStream[k] = (pointsByStream[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(t.meter.pointsByStream))
+    pointsByStream[k] = (pointsByStream[k] ?? 0) + v;
   return {
     items,
     graphqlPoints: base.graphqlPoints + t.meter.graphqlPoints,

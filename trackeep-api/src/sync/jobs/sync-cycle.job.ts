@@ -80,18 +80,28 @@ export class SyncCycleJob {
       // Gone for everyone last time and still invisible: nothing to sync until someone can see it again.
       if ((state === 'deleted' || state === 'access_lost') && !hints.has(repoId)) continue;
       try {
-        const res = await this.queue.enqueueRepo(repoId, 'schedule', { cycleSlot: slot, hint: hints.get(repoId) ?? null });
+        const res = await this.queue.enqueueRepo(repoId, 'schedule', {
+          cycleSlot: slot,
+          hint: hints.get(repoId) ?? null,
+        });
         if (res.queued) queued++;
       } catch (err) {
         this.logger.error(`could not queue the sync of repository ${repoId}: ${(err as Error).message}`);
       }
     }
-    await this.ds.query(`UPDATE sync_cycles SET repos = $2, detection_points = $3, finished_at = now() WHERE slot = $1`, [slot, repoState.size, points]);
+    await this.ds.query(
+      `UPDATE sync_cycles SET repos = $2, detection_points = $3, finished_at = now() WHERE slot = $1`,
+      [slot, repoState.size, points],
+    );
     return { repos: repoState.size, queued, points };
   }
 
   /** Detection with one user's token; returns the points spent. */
-  private async detectFor(userId: string, repos: TrackedRow[], hints: Map<string, DetectionHint>): Promise<number> {
+  private async detectFor(
+    userId: string,
+    repos: TrackedRow[],
+    hints: Map<string, DetectionHint>,
+  ): Promise<number> {
     const cred = await this.clients.forUser(userId).catch(() => null);
     if (!cred) return 0;
     const meter = new SyncMeter();
@@ -108,7 +118,11 @@ export class SyncCycleJob {
       let result: Awaited<ReturnType<typeof gateway.graphql<DetectData>>> | null = null;
       for (let attempt = 0; attempt < 3 && !result; attempt++) {
         try {
-          result = await gateway.graphql<DetectData>(SYNC_DETECT_QUERY, { ids: batch.map((r) => r.node_id) }, { detect: detectRequests(batch.length) });
+          result = await gateway.graphql<DetectData>(
+            SYNC_DETECT_QUERY,
+            { ids: batch.map((r) => r.node_id) },
+            { detect: detectRequests(batch.length) },
+          );
         } catch (err) {
           if (err instanceof RateLimitPausedError) return meter.graphqlPoints; // this user's repos sync without hints
           if (!(err instanceof TransientGithubError) || attempt === 2) {
@@ -119,13 +133,21 @@ export class SyncCycleJob {
         }
       }
       const nodes = result?.data?.nodes ?? [];
-      const notFound = new Set((result?.errors ?? []).filter((e) => e.type === 'NOT_FOUND' && e.path?.[0] === 'nodes').map((e) => Number(e.path?.[1])));
+      const notFound = new Set(
+        (result?.errors ?? [])
+          .filter((e) => e.type === 'NOT_FOUND' && e.path?.[0] === 'nodes')
+          .map((e) => Number(e.path?.[1])),
+      );
       for (let k = 0; k < batch.length; k++) {
         const node = nodes[k];
         const repo = batch[k];
         if (node && node.__typename === 'Repository') {
           const n = node as DetectedRepoNode;
-          await this.access.recordAccess(userId, repo.repo_id, n.viewerPermission ? PERMISSIONS[n.viewerPermission] : 'pull');
+          await this.access.recordAccess(
+            userId,
+            repo.repo_id,
+            n.viewerPermission ? PERMISSIONS[n.viewerPermission] : 'pull',
+          );
           if (!hints.has(repo.repo_id)) hints.set(repo.repo_id, hintOf(n));
         } else if (notFound.has(k)) {
           // Not evidence enough on its own: the repository's own sync (queued anyway, without a hint) asks

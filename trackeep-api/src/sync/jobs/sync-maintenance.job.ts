@@ -36,23 +36,39 @@ export class SyncMaintenanceJob {
     for (const run of await this.runs.staleRunning(this.settings.staleAfterSeconds)) {
       if (await repoLockHeld(this.ds, run.repo_id)) continue; // alive, just slow (e.g. waiting out a limit)
       const heartbeat = run.heartbeat_at ? new Date(run.heartbeat_at).toISOString() : 'never';
-      this.logger.warn(`sync run ${run.id} of ${run.full_name} lost its worker (last heartbeat ${heartbeat}); retrying it`);
+      this.logger.warn(
+        `sync run ${run.id} of ${run.full_name} lost its worker (last heartbeat ${heartbeat}); retrying it`,
+      );
       if (run.job_id) {
         await this.boss.fail(SYNC_REPO_QUEUE, run.job_id, { message: 'worker lost' }).catch(() => undefined);
         // Losing the worker is not the job's fault: retry now rather than after the retry back-off.
-        await this.ds.query(`UPDATE ${JOB_QUEUE_SCHEMA}.job SET start_after = now() WHERE id = $1 AND state = 'retry'`, [run.job_id]);
+        await this.ds.query(
+          `UPDATE ${JOB_QUEUE_SCHEMA}.job SET start_after = now() WHERE id = $1 AND state = 'retry'`,
+          [run.job_id],
+        );
       }
-      await this.runs.finish(run.id, 'queued', `worker lost (last heartbeat ${heartbeat}); resuming from the last saved page`);
+      await this.runs.finish(
+        run.id,
+        'queued',
+        `worker lost (last heartbeat ${heartbeat}); resuming from the last saved page`,
+      );
       if (!(await this.jobWaiting(run.job_id))) {
         if (!(await this.queue.continueRun({ runId: run.id, repoId: run.repo_id, hint: null }))) {
-          await this.runs.finish(run.id, 'partial', 'worker lost; the sync queued after it resumes from the last saved page');
+          await this.runs.finish(
+            run.id,
+            'partial',
+            'worker lost; the sync queued after it resumes from the last saved page',
+          );
         }
       }
       recovered++;
     }
 
     let requeued = 0;
-    for (const run of await this.runs.orphanedQueued(Math.max(60, this.settings.staleAfterSeconds), JOB_QUEUE_SCHEMA)) {
+    for (const run of await this.runs.orphanedQueued(
+      Math.max(60, this.settings.staleAfterSeconds),
+      JOB_QUEUE_SCHEMA,
+    )) {
       if (await repoLockHeld(this.ds, run.repo_id)) continue;
       if (await this.queue.continueRun({ runId: run.id, repoId: run.repo_id, hint: null })) requeued++;
       else await this.runs.finish(run.id, 'partial', 'superseded by a newer queued sync of this repository');
@@ -61,14 +77,18 @@ export class SyncMaintenanceJob {
     if (Date.now() - this.lastRetention > RETENTION_EVERY_MS) {
       this.lastRetention = Date.now();
       await this.runs.deleteOld(this.settings.retentionDays);
-      await this.ds.query(`DELETE FROM sync_cycles WHERE slot < now() - make_interval(days => $1)`, [this.settings.retentionDays]);
+      await this.ds.query(`DELETE FROM sync_cycles WHERE slot < now() - make_interval(days => $1)`, [
+        this.settings.retentionDays,
+      ]);
     }
     return { recovered, requeued };
   }
 
   private async jobWaiting(jobId: string | null): Promise<boolean> {
     if (!jobId) return false;
-    const rows = (await this.ds.query(`SELECT state FROM ${JOB_QUEUE_SCHEMA}.job WHERE id = $1`, [jobId])) as Array<{ state: string }>;
+    const rows = (await this.ds.query(`SELECT state FROM ${JOB_QUEUE_SCHEMA}.job WHERE id = $1`, [
+      jobId,
+    ])) as Array<{ state: string }>;
     return ['created', 'retry', 'active'].includes(rows[0]?.state ?? '');
   }
 }

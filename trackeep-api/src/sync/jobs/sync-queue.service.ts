@@ -27,7 +27,11 @@ export interface EnqueueResult {
 
 /** pg-boss's Db interface over one TypeORM query runner, so a job is sent inside our transaction. */
 function inTransaction(qr: QueryRunner): PgBoss.Db {
-  return { executeSql: async (text, values) => ({ rows: ((await qr.query(text, values, true)) as { records?: unknown[] }).records ?? [] }) };
+  return {
+    executeSql: async (text, values) => ({
+      rows: ((await qr.query(text, values, true)) as { records?: unknown[] }).records ?? [],
+    }),
+  };
 }
 
 /**
@@ -54,27 +58,52 @@ export class SyncQueue {
       expireInSeconds: s.expireInSeconds,
       retentionDays: 2,
     });
-    await ensureQueue(this.boss, SYNC_CYCLE_QUEUE, { policy: 'standard', retryLimit: 2, retryDelay: 30, expireInSeconds: 3600, retentionDays: 2 });
-    await ensureQueue(this.boss, SYNC_MAINTENANCE_QUEUE, { policy: 'short', retryLimit: 0, expireInSeconds: 300, retentionDays: 1 });
+    await ensureQueue(this.boss, SYNC_CYCLE_QUEUE, {
+      policy: 'standard',
+      retryLimit: 2,
+      retryDelay: 30,
+      expireInSeconds: 3600,
+      retentionDays: 2,
+    });
+    await ensureQueue(this.boss, SYNC_MAINTENANCE_QUEUE, {
+      policy: 'short',
+      retryLimit: 0,
+      expireInSeconds: 300,
+      retentionDays: 1,
+    });
   }
 
   /** Queues a sync of one repository (a new run), unless one is already waiting for it. */
   async enqueueRepo(
     repoId: string,
     trigger: SyncTrigger,
-    opts: { cycleSlot?: Date | null; requestedBy?: string | null; hint?: DetectionHint | null; startAfter?: Date } = {},
+    opts: {
+      cycleSlot?: Date | null;
+      requestedBy?: string | null;
+      hint?: DetectionHint | null;
+      startAfter?: Date;
+    } = {},
   ): Promise<EnqueueResult> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     try {
       await qr.startTransaction();
-      const runId = await this.runs.insertQueued(qr, { repoId, trigger, cycleSlot: opts.cycleSlot ?? null, requestedBy: opts.requestedBy ?? null });
+      const runId = await this.runs.insertQueued(qr, {
+        repoId,
+        trigger,
+        cycleSlot: opts.cycleSlot ?? null,
+        requestedBy: opts.requestedBy ?? null,
+      });
       if (!runId) {
         await qr.rollbackTransaction();
         return { run: (await this.runs.queuedFor(repoId)) as SyncRunRow, queued: false };
       }
       const data: RepoJobData = { runId, repoId, hint: opts.hint ?? null };
-      const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, { singletonKey: repoId, startAfter: opts.startAfter, db: inTransaction(qr) });
+      const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, {
+        singletonKey: repoId,
+        startAfter: opts.startAfter,
+        db: inTransaction(qr),
+      });
       if (!jobId) {
         await qr.rollbackTransaction();
         const waiting = await this.runs.queuedFor(repoId);
@@ -100,7 +129,9 @@ export class SyncQueue {
   }
 
   async enqueueCycle(slot: Date): Promise<string | null> {
-    return this.boss.send(SYNC_CYCLE_QUEUE, { slot: slot.toISOString() } satisfies CycleJobData, { singletonKey: slot.toISOString() });
+    return this.boss.send(SYNC_CYCLE_QUEUE, { slot: slot.toISOString() } satisfies CycleJobData, {
+      singletonKey: slot.toISOString(),
+    });
   }
 
   async enqueueMaintenance(): Promise<string | null> {

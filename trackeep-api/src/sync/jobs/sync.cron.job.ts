@@ -6,7 +6,13 @@ import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { MetricsService, type SyncJobKind } from '../../metrics/metrics.service';
 import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
-import { maintenanceCron, SYNC_CYCLE_QUEUE, SYNC_MAINTENANCE_QUEUE, SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
+import {
+  maintenanceCron,
+  SYNC_CYCLE_QUEUE,
+  SYNC_MAINTENANCE_QUEUE,
+  SYNC_REPO_QUEUE,
+  SyncSettings,
+} from '../sync.settings';
 import { isDatabaseConnectionError, waitForDatabase } from './database-outage';
 import { RepoSyncJob } from './repo-sync.job';
 import { SyncCycleJob } from './sync-cycle.job';
@@ -39,14 +45,22 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   /** Runs one job with its started/finished/duration metrics; a throw that pg-boss will retry counts as `retried`. */
-  private async measured<T>(kind: SyncJobKind, job: { retryCount?: number; retryLimit?: number } | undefined, work: () => Promise<T>): Promise<T> {
+  private async measured<T>(
+    kind: SyncJobKind,
+    job: { retryCount?: number; retryLimit?: number } | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const finish = this.metrics.syncJobStarted(kind);
     try {
       const result = await work();
       finish('succeeded');
       return result;
     } catch (err) {
-      finish(job?.retryCount !== undefined && job.retryLimit !== undefined && job.retryCount < job.retryLimit ? 'retried' : 'failed');
+      finish(
+        job?.retryCount !== undefined && job.retryLimit !== undefined && job.retryCount < job.retryLimit
+          ? 'retried'
+          : 'failed',
+      );
       // pg-boss records the failure right after the handler returns, without awaiting it: while the database is
       // unreachable (a restart) that write would fail as an unhandled rejection. Hand the job back once it is up.
       if (isDatabaseConnectionError(err)) await waitForDatabase(this.ds);
@@ -60,29 +74,43 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
     const boss = this.queue.boss;
     for (let i = 0; i < this.settings.concurrency; i++) {
       const slot = { id: '' };
-      slot.id = await boss.work<RepoJobData>(SYNC_REPO_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
-        try {
-          const withMetadata = job as PgBoss.JobWithMetadata<RepoJobData>;
-          await this.measured('repo', withMetadata, () => this.repoJob.handle(withMetadata));
-        } finally {
-          // pg-boss waits out the rest of its polling interval after a quick job; fetch the next one now.
-          boss.notifyWorker(slot.id);
-        }
-      });
+      slot.id = await boss.work<RepoJobData>(
+        SYNC_REPO_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true },
+        async ([job]) => {
+          try {
+            const withMetadata = job as PgBoss.JobWithMetadata<RepoJobData>;
+            await this.measured('repo', withMetadata, () => this.repoJob.handle(withMetadata));
+          } finally {
+            // pg-boss waits out the rest of its polling interval after a quick job; fetch the next one now.
+            boss.notifyWorker(slot.id);
+          }
+        },
+      );
       this.repoWorkerIds.push(slot.id);
       this.workerIds.push(slot.id);
     }
     this.workerIds.push(
-      await boss.work<CycleJobData>(SYNC_CYCLE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
-        const result = await this.measured('cycle', undefined, () => this.cycleJob.handle(job.data.slot));
-        for (const id of this.repoWorkerIds) boss.notifyWorker(id);
-        return result;
-      }),
+      await boss.work<CycleJobData>(
+        SYNC_CYCLE_QUEUE,
+        { batchSize: 1, pollingIntervalSeconds: 1 },
+        async ([job]) => {
+          const result = await this.measured('cycle', undefined, () => this.cycleJob.handle(job.data.slot));
+          for (const id of this.repoWorkerIds) boss.notifyWorker(id);
+          return result;
+        },
+      ),
     );
-    this.workerIds.push(await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () => this.measured('maintenance', undefined, () => this.maintenance.handle())));
+    this.workerIds.push(
+      await boss.work(SYNC_MAINTENANCE_QUEUE, { batchSize: 1, pollingIntervalSeconds: 2 }, async () =>
+        this.measured('maintenance', undefined, () => this.maintenance.handle()),
+      ),
+    );
 
     this.addCron('trackeep-sync-cycle', this.settings.cron, () => this.startCycle(new Date()));
-    this.addCron('trackeep-sync-maintenance', maintenanceCron(this.settings.staleAfterSeconds), () => this.queue.enqueueMaintenance());
+    this.addCron('trackeep-sync-maintenance', maintenanceCron(this.settings.staleAfterSeconds), () =>
+      this.queue.enqueueMaintenance(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -111,10 +139,10 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
     const window = Math.max(500, Math.floor(cronPeriodMs(this.settings.cron) / 2));
     const opened = await this.ds.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, 0)`, [CYCLE_LOCK]);
-      const near = (await tx.query(`SELECT 1 FROM sync_cycles WHERE slot > $1::timestamptz - make_interval(secs => $2) AND slot < $1::timestamptz + make_interval(secs => $2)`, [
-        slot,
-        window / 1000,
-      ])) as unknown[];
+      const near = (await tx.query(
+        `SELECT 1 FROM sync_cycles WHERE slot > $1::timestamptz - make_interval(secs => $2) AND slot < $1::timestamptz + make_interval(secs => $2)`,
+        [slot, window / 1000],
+      )) as unknown[];
       if (near.length) return false;
       await tx.query(`INSERT INTO sync_cycles (slot) VALUES ($1)`, [slot]);
       return true;

@@ -16,14 +16,26 @@ export class SyncEventsPublisher {
 
   constructor(private readonly bus: EventBus) {}
 
-  async progress(run: { id: string; repoId: string; fullName: string }, progress: number, status: SyncRunStatus, force = false): Promise<void> {
+  async progress(
+    run: { id: string; repoId: string; fullName: string },
+    progress: number,
+    status: SyncRunStatus,
+    force = false,
+  ): Promise<void> {
     const now = Date.now();
     const last = this.lastSent.get(run.id) ?? 0;
     if (!force && now - last < MIN_INTERVAL_MS) return;
     this.lastSent.set(run.id, now);
     if (status !== 'running') this.lastSent.delete(run.id);
     try {
-      await this.bus.publish({ type: 'sync_progress', repoId: run.repoId, repoFullName: run.fullName, runId: run.id, progress, status });
+      await this.bus.publish({
+        type: 'sync_progress',
+        repoId: run.repoId,
+        repoFullName: run.fullName,
+        runId: run.id,
+        progress,
+        status,
+      });
     } catch (err) {
       this.logger.warn(`could not publish sync progress of ${run.fullName}: ${(err as Error).message}`);
     }

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { OrgPolicyBlock, RepoSyncStatus, SyncRun, SyncRunCounts, SyncRunStatus, SyncTrigger } from '@trackeep/contracts';
+import type {
+  OrgPolicyBlock,
+  RepoSyncStatus,
+  SyncRun,
+  SyncRunCounts,
+  SyncRunStatus,
+  SyncTrigger,
+} from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import type { SqlRunner } from '../github/credential-limits';
 import type { SyncMeter } from '../github/sync-github.gateway';
@@ -33,7 +40,14 @@ const RUN_COLUMNS = `s.id, s.repo_id, r.full_name, s.trigger, s.status, s.cycle_
   s.finished_at, s.heartbeat_at, s.paused_until, s.progress, s.items, s.graphql_points, s.rest_requests, s.not_modified, s.points_by_stream, s.error,
   to_char(s.queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS queued_cursor`;
 
-const EMPTY_COUNTS: SyncRunCounts = { repository: 0, commits: 0, pulls: 0, branches: 0, snapshots: 0, activity: 0 };
+const EMPTY_COUNTS: SyncRunCounts = {
+  repository: 0,
+  commits: 0,
+  pulls: 0,
+  branches: 0,
+  snapshots: 0,
+  activity: 0,
+};
 
 export function toSyncRun(r: SyncRunRow): SyncRun {
   return {
@@ -58,7 +72,10 @@ export class SyncRunsRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async get(runId: string, db: SqlRunner = this.ds): Promise<SyncRunRow | null> {
-    const rows = (await db.query(`SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE s.id = $1`, [runId])) as SyncRunRow[];
+    const rows = (await db.query(
+      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE s.id = $1`,
+      [runId],
+    )) as SyncRunRow[];
     return rows[0] ?? null;
   }
 
@@ -88,7 +105,12 @@ export class SyncRunsRepository {
     await db.query(`UPDATE sync_runs SET job_id = $2 WHERE id = $1`, [runId, jobId]);
   }
 
-  async markRunning(runId: string, jobId: string, worker: string, credentialUserId: string | null): Promise<void> {
+  async markRunning(
+    runId: string,
+    jobId: string,
+    worker: string,
+    credentialUserId: string | null,
+  ): Promise<void> {
     await this.ds.query(
       `UPDATE sync_runs SET status = 'running', job_id = $2, worker = $3, credential_user_id = $4, attempts = attempts + 1,
          started_at = COALESCE(started_at, now()), heartbeat_at = now()
@@ -102,7 +124,14 @@ export class SyncRunsRepository {
   }
 
   /** Heartbeat, progress and running totals; called inside each page's transaction. */
-  async recordPage(db: SqlRunner, runId: string, progress: number | null, items: SyncRunCounts, meter: SyncMeter, base: RunTotals): Promise<void> {
+  async recordPage(
+    db: SqlRunner,
+    runId: string,
+    progress: number | null,
+    items: SyncRunCounts,
+    meter: SyncMeter,
+    base: RunTotals,
+  ): Promise<void> {
     await db.query(
       `UPDATE sync_runs SET heartbeat_at = now(), progress = $2, items = $3, graphql_points = $4, rest_requests = $5, not_modified = $6,
          points_by_stream = $7, paused_until = NULL, error = NULL
@@ -123,7 +152,12 @@ export class SyncRunsRepository {
     await db.query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]);
   }
 
-  async finish(runId: string, status: SyncRunStatus, error: string | null, totals?: { items: SyncRunCounts; meter: SyncMeter; base: RunTotals }): Promise<void> {
+  async finish(
+    runId: string,
+    status: SyncRunStatus,
+    error: string | null,
+    totals?: { items: SyncRunCounts; meter: SyncMeter; base: RunTotals },
+  ): Promise<void> {
     const params: unknown[] = [runId, status, error];
     let spend = '';
     if (totals) {
@@ -134,7 +168,8 @@ export class SyncRunsRepository {
         totals.base.notModified + totals.meter.notModified,
         JSON.stringify(addPoints(totals.base.pointsByStream, totals.meter.pointsByStream)),
       );
-      spend = ', items = $4, graphql_points = $5, rest_requests = $6, not_modified = $7, points_by_stream = $8';
+      spend =
+        ', items = $4, graphql_points = $5, rest_requests = $6, not_modified = $7, points_by_stream = $8';
     }
     const done = status === 'succeeded' || status === 'failed' || status === 'partial' ? 'now()' : 'NULL';
     const unpause = status === 'queued' ? '' : ', paused_until = NULL';
@@ -146,7 +181,10 @@ export class SyncRunsRepository {
   }
 
   async pause(runId: string, until: Date, error: string): Promise<void> {
-    await this.ds.query(`UPDATE sync_runs SET status = 'queued', paused_until = $2, error = $3 WHERE id = $1`, [runId, until, error]);
+    await this.ds.query(
+      `UPDATE sync_runs SET status = 'queued', paused_until = $2, error = $3 WHERE id = $1`,
+      [runId, until, error],
+    );
   }
 
   /** Runs whose worker stopped sending heartbeats. */
@@ -180,7 +218,11 @@ export class SyncRunsRepository {
   }
 
   /** Newest first, keyset on (queued_at, id), only among `repoIds`. */
-  async list(repoIds: string[], limit: number, after: { time: string; id: string } | null): Promise<SyncRunRow[]> {
+  async list(
+    repoIds: string[],
+    limit: number,
+    after: { time: string; id: string } | null,
+  ): Promise<SyncRunRow[]> {
     const params: unknown[] = [repoIds, limit];
     let where = 's.repo_id = ANY($1::uuid[])';
     if (after) {
@@ -196,7 +238,15 @@ export class SyncRunsRepository {
   /** Per repository: last success, the run in progress (or waiting), the last error. */
   async statusOf(
     repoIds: string[],
-  ): Promise<Array<Omit<RepoSyncStatus, 'nextScheduledAt' | 'pausedUntil'> & { pausedUntil: Date | null; queued: boolean; githubState: string }>> {
+  ): Promise<
+    Array<
+      Omit<RepoSyncStatus, 'nextScheduledAt' | 'pausedUntil'> & {
+        pausedUntil: Date | null;
+        queued: boolean;
+        githubState: string;
+      }
+    >
+  > {
     if (!repoIds.length) return [];
     const rows = (await this.ds.query(
       `SELECT r.id, r.full_name, r.github_state, r.github_block,
@@ -236,7 +286,9 @@ export class SyncRunsRepository {
   }
 
   /** Repositories the user tracks but may no longer read (GitHub stopped showing them). */
-  async trackedWithoutAccess(userId: string): Promise<Array<{ id: string; full_name: string; github_state: string }>> {
+  async trackedWithoutAccess(
+    userId: string,
+  ): Promise<Array<{ id: string; full_name: string; github_state: string }>> {
     return (await this.ds.query(
       `SELECT r.id, r.full_name, r.github_state FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
        WHERE t.user_id = $1 AND NOT EXISTS (SELECT 1 FROM repo_access a WHERE a.user_id = t.user_id AND a.repo_id = t.repo_id)`,
@@ -245,7 +297,9 @@ export class SyncRunsRepository {
   }
 
   /** lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry). */
-  async summaries(repoIds: string[]): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
+  async summaries(
+    repoIds: string[],
+  ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
     const rows = (await this.ds.query(
       `SELECT DISTINCT ON (repo_id) repo_id, status, COALESCE(finished_at, started_at, queued_at) AS at
        FROM sync_runs WHERE repo_id = ANY($1::uuid[]) ORDER BY repo_id, queued_at DESC`,
@@ -256,7 +310,12 @@ export class SyncRunsRepository {
       [repoIds],
     )) as Array<{ repo_id: string; at: Date }>;
     const lastSuccess = new Map(success.map((s) => [s.repo_id, s.at]));
-    return new Map(rows.map((r) => [r.repo_id, { lastSyncAt: lastSuccess.get(r.repo_id) ?? null, lastSyncStatus: r.status }]));
+    return new Map(
+      rows.map((r) => [
+        r.repo_id,
+        { lastSyncAt: lastSuccess.get(r.repo_id) ?? null, lastSyncStatus: r.status },
+      ]),
+    );
   }
 }
 
@@ -300,7 +359,9 @@ export { EMPTY_COUNTS };
 /** What the repository's GitHub state means for sync, when no failed run says more. */
 function stateMessage(state: string, block: OrgPolicyBlock | null): string | null {
   if (state === 'ok' || state === 'renamed' || state === 'transferred') return null;
-  if (block?.kind === 'sso') return `GitHub needs SAML SSO authorization for ${block.org} before Trackeep can sync this repository`;
-  if (block?.kind === 'oauth_app_policy') return `${block.org}'s OAuth App access policy blocks Trackeep; an organization owner must approve it`;
+  if (block?.kind === 'sso')
+    return `GitHub needs SAML SSO authorization for ${block.org} before Trackeep can sync this repository`;
+  if (block?.kind === 'oauth_app_policy')
+    return `${block.org}'s OAuth App access policy blocks Trackeep; an organization owner must approve it`;
   return `repository ${state.replace('_', ' ')} on GitHub`;
 }

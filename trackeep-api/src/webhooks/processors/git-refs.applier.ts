@@ -1,16 +1,34 @@
-import { PROCESSED, date, ignored, int, obj, str, type ApplyContext, type ApplyOutcome, type Json } from './apply-context';
+import {
+  PROCESSED,
+  date,
+  ignored,
+  int,
+  obj,
+  str,
+  type ApplyContext,
+  type ApplyOutcome,
+  type Json,
+} from './apply-context';
 
 const SHA = /^[0-9a-f]{40}$/;
 const ZERO_SHA = '0000000000000000000000000000000000000000';
 
 /** Sizes GitHub puts on a commit only in some payloads (and the simulator's): used when present. */
-function stats(commit: Json): { additions: number | null; deletions: number | null; changedFiles: number | null } {
+function stats(commit: Json): {
+  additions: number | null;
+  deletions: number | null;
+  changedFiles: number | null;
+} {
   const s = obj(commit['stats']);
-  const files = ['added', 'removed', 'modified'].map((k) => (Array.isArray(commit[k]) ? (commit[k] as unknown[]).length : null));
+  const files = ['added', 'removed', 'modified'].map((k) =>
+    Array.isArray(commit[k]) ? (commit[k] as unknown[]).length : null,
+  );
   return {
     additions: int(s?.['additions']),
     deletions: int(s?.['deletions']),
-    changedFiles: int(s?.['total_files']) ?? (files.every((f) => f === null) ? null : files.reduce<number>((a, f) => a + (f ?? 0), 0)),
+    changedFiles:
+      int(s?.['total_files']) ??
+      (files.every((f) => f === null) ? null : files.reduce<number>((a, f) => a + (f ?? 0), 0)),
   };
 }
 
@@ -22,15 +40,23 @@ function stats(commit: Json): { additions: number | null; deletions: number | nu
 export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   const { client, payload, repo } = ctx;
   const ref = str(payload['ref']) ?? '';
-  if (!ref.startsWith('refs/heads/')) return ignored(ref.startsWith('refs/tags/') ? 'tag pushes are not tracked' : `unsupported ref ${ref.slice(0, 100)}`);
+  if (!ref.startsWith('refs/heads/'))
+    return ignored(
+      ref.startsWith('refs/tags/') ? 'tag pushes are not tracked' : `unsupported ref ${ref.slice(0, 100)}`,
+    );
   const branch = ref.slice('refs/heads/'.length);
   const repository = obj(payload['repository']);
   const headCommit = obj(payload['head_commit']);
-  const pushedAt = date(repository?.['pushed_at']) ?? date(headCommit?.['timestamp']) ?? ctx.delivery.received_at;
+  const pushedAt =
+    date(repository?.['pushed_at']) ?? date(headCommit?.['timestamp']) ?? ctx.delivery.received_at;
   const after = str(payload['after']) ?? ZERO_SHA;
 
   if (payload['deleted'] === true || after === ZERO_SHA) {
-    await client.query('DELETE FROM branches WHERE repo_id = $1 AND name = $2 AND updated_at <= $3', [repo.id, branch, pushedAt]);
+    await client.query('DELETE FROM branches WHERE repo_id = $1 AND name = $2 AND updated_at <= $3', [
+      repo.id,
+      branch,
+      pushedAt,
+    ]);
     await client.query('DELETE FROM branch_commits WHERE repo_id = $1 AND branch = $2', [repo.id, branch]);
     return PROCESSED;
   }
@@ -67,7 +93,10 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
     }
     // Commits and the branch's commit list in one statement (one round trip).
     const p = params.length;
-    params.push(branch, commits.map((c) => str(c['id'])));
+    params.push(
+      branch,
+      commits.map((c) => str(c['id'])),
+    );
     await client.query(
       `WITH stored AS (
          INSERT INTO commits AS c (repo_id, sha, message, author_name, author_email, author_login, authored_at, committer_name,
@@ -100,10 +129,20 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
     await ctx.activity({
       type: 'push',
       actor: pusher,
-      title: forced ? `Force-pushed ${branch}${n ? ` (${n} commit${n === 1 ? '' : 's'})` : ''}` : `Pushed ${n} commit${n === 1 ? '' : 's'} to ${branch}`,
+      title: forced
+        ? `Force-pushed ${branch}${n ? ` (${n} commit${n === 1 ? '' : 's'})` : ''}`
+        : `Pushed ${n} commit${n === 1 ? '' : 's'} to ${branch}`,
       url: str(payload['compare']),
       occurredAt: pushedAt,
-      data: { ref: branch, commits: n, before: str(payload['before']), after, forced, created: payload['created'] === true, headMessage: str(headCommit?.['message'])?.split('\n')[0] ?? null },
+      data: {
+        ref: branch,
+        commits: n,
+        before: str(payload['before']),
+        after,
+        forced,
+        created: payload['created'] === true,
+        headMessage: str(headCommit?.['message'])?.split('\n')[0] ?? null,
+      },
       dedupeKey: `push:${after}`,
     });
   }
@@ -114,14 +153,24 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
 export async function applyRefChange(ctx: ApplyContext): Promise<ApplyOutcome> {
   const refType = str(ctx.payload['ref_type']);
   const ref = str(ctx.payload['ref']);
-  if (refType !== 'branch') return ignored(refType === 'tag' ? 'tags are not tracked' : `ref type ${String(refType).slice(0, 40)} is not tracked`);
+  if (refType !== 'branch')
+    return ignored(
+      refType === 'tag' ? 'tags are not tracked' : `ref type ${String(refType).slice(0, 40)} is not tracked`,
+    );
   if (!ref) return ignored('payload has no ref');
   const created = ctx.delivery.event === 'create';
   const occurredAt = ctx.delivery.received_at; // create/delete payloads carry no time of their own
   if (!created) {
     // A push that recreated the branch after this delete was sent carries a later time and survives.
-    await ctx.client.query('DELETE FROM branches WHERE repo_id = $1 AND name = $2 AND updated_at <= $3', [ctx.repo.id, ref, occurredAt]);
-    await ctx.client.query('DELETE FROM branch_commits WHERE repo_id = $1 AND branch = $2 AND NOT EXISTS (SELECT 1 FROM branches WHERE repo_id = $1 AND name = $2)', [ctx.repo.id, ref]);
+    await ctx.client.query('DELETE FROM branches WHERE repo_id = $1 AND name = $2 AND updated_at <= $3', [
+      ctx.repo.id,
+      ref,
+      occurredAt,
+    ]);
+    await ctx.client.query(
+      'DELETE FROM branch_commits WHERE repo_id = $1 AND branch = $2 AND NOT EXISTS (SELECT 1 FROM branches WHERE repo_id = $1 AND name = $2)',
+      [ctx.repo.id, ref],
+    );
   }
   await ctx.activity({
     type: created ? 'branch_created' : 'branch_deleted',

@@ -1,5 +1,17 @@
 import type { PoolClient } from 'pg';
-import { PROCESSED, date, ignored, int, login, obj, required, str, type ApplyContext, type ApplyOutcome, type Json } from './apply-context';
+import {
+  PROCESSED,
+  date,
+  ignored,
+  int,
+  login,
+  obj,
+  required,
+  str,
+  type ApplyContext,
+  type ApplyOutcome,
+  type Json,
+} from './apply-context';
 
 /**
  * Writes a pull request as the payload describes it, unless the stored row is newer: deliveries arrive out
@@ -11,8 +23,11 @@ export async function upsertPullRequest(client: PoolClient, repoId: string, pr: 
   const number = required(int(pr['number']), 'pull_request.number');
   const updatedAt = required(date(pr['updated_at']), 'pull_request.updated_at');
   const mergedAt = date(pr['merged_at']);
-  const state = mergedAt || pr['merged'] === true ? 'merged' : str(pr['state']) === 'closed' ? 'closed' : 'open';
-  const labels = Array.isArray(pr['labels']) ? pr['labels'].map((l) => str(obj(l)?.['name'])).filter((l): l is string => l !== null) : [];
+  const state =
+    mergedAt || pr['merged'] === true ? 'merged' : str(pr['state']) === 'closed' ? 'closed' : 'open';
+  const labels = Array.isArray(pr['labels'])
+    ? pr['labels'].map((l) => str(obj(l)?.['name'])).filter((l): l is string => l !== null)
+    : [];
   const { rowCount } = await client.query(
     `INSERT INTO pull_requests AS p (repo_id, number, node_id, title, state, draft, author_login, created_at, updated_at, closed_at,
                                      merged_at, base_ref, head_ref, additions, deletions, changed_files, commits_count, labels, html_url)
@@ -60,23 +75,61 @@ export async function applyPullRequest(ctx: ApplyContext): Promise<ApplyOutcome>
   const title = str(pr['title']) ?? '';
   const actor = login(ctx.payload['sender']);
   const url = str(pr['html_url']);
-  const data = { number, title, baseRef: str(obj(pr['base'])?.['ref']), headRef: str(obj(pr['head'])?.['ref']), draft: pr['draft'] === true };
+  const data = {
+    number,
+    title,
+    baseRef: str(obj(pr['base'])?.['ref']),
+    headRef: str(obj(pr['head'])?.['ref']),
+    draft: pr['draft'] === true,
+  };
   switch (ctx.delivery.action) {
     case 'opened':
-      await ctx.activity({ type: 'pr_opened', actor: login(pr['user']) ?? actor, title: `#${number} ${title}`, url, occurredAt: date(pr['created_at']) ?? updatedAt, data, dedupeKey: `pr_opened:${number}` });
+      await ctx.activity({
+        type: 'pr_opened',
+        actor: login(pr['user']) ?? actor,
+        title: `#${number} ${title}`,
+        url,
+        occurredAt: date(pr['created_at']) ?? updatedAt,
+        data,
+        dedupeKey: `pr_opened:${number}`,
+      });
       break;
     case 'closed': {
       const mergedAt = date(pr['merged_at']);
       if (mergedAt) {
-        await ctx.activity({ type: 'pr_merged', actor: login(pr['merged_by']) ?? actor, title: `#${number} ${title}`, url, occurredAt: mergedAt, data, dedupeKey: `pr_merged:${number}` });
+        await ctx.activity({
+          type: 'pr_merged',
+          actor: login(pr['merged_by']) ?? actor,
+          title: `#${number} ${title}`,
+          url,
+          occurredAt: mergedAt,
+          data,
+          dedupeKey: `pr_merged:${number}`,
+        });
       } else {
         const closedAt = date(pr['closed_at']) ?? updatedAt;
-        await ctx.activity({ type: 'pr_closed', actor, title: `#${number} ${title}`, url, occurredAt: closedAt, data, dedupeKey: `pr_closed:${number}:${closedAt.toISOString()}` });
+        await ctx.activity({
+          type: 'pr_closed',
+          actor,
+          title: `#${number} ${title}`,
+          url,
+          occurredAt: closedAt,
+          data,
+          dedupeKey: `pr_closed:${number}:${closedAt.toISOString()}`,
+        });
       }
       break;
     }
     case 'reopened':
-      await ctx.activity({ type: 'pr_reopened', actor, title: `#${number} ${title}`, url, occurredAt: updatedAt, data, dedupeKey: `pr_reopened:${number}:${updatedAt.toISOString()}` });
+      await ctx.activity({
+        type: 'pr_reopened',
+        actor,
+        title: `#${number} ${title}`,
+        url,
+        occurredAt: updatedAt,
+        data,
+        dedupeKey: `pr_reopened:${number}:${updatedAt.toISOString()}`,
+      });
       break;
   }
   return PROCESSED;

@@ -1,4 +1,14 @@
-import { PROCESSED, date, int, obj, required, str, type ApplyContext, type ApplyOutcome, type Json } from './apply-context';
+import {
+  PROCESSED,
+  date,
+  int,
+  obj,
+  required,
+  str,
+  type ApplyContext,
+  type ApplyOutcome,
+  type Json,
+} from './apply-context';
 
 const STAR_MILESTONES = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000];
 
@@ -15,7 +25,13 @@ interface CounterChange {
  */
 async function applyCounters(ctx: ApplyContext, repository: Json): Promise<CounterChange> {
   const updatedAt = date(repository['updated_at']);
-  const { rows } = await ctx.client.query<{ stars_before: number; stars: number; forks: number; watchers: number; open_issues: number }>(
+  const { rows } = await ctx.client.query<{
+    stars_before: number;
+    stars: number;
+    forks: number;
+    watchers: number;
+    open_issues: number;
+  }>(
     `UPDATE repositories r SET
        stars = COALESCE($2, r.stars), forks = COALESCE($3, r.forks), watchers = COALESCE($4, r.watchers),
        open_issues = COALESCE($5, r.open_issues), github_updated_at = GREATEST(r.github_updated_at, $6), updated_at = now()
@@ -41,7 +57,10 @@ async function applyCounters(ctx: ApplyContext, repository: Json): Promise<Count
     values,
   );
   if (!updated.rowCount) {
-    await ctx.client.query('INSERT INTO repo_stats_snapshots (repo_id, stars, forks, watchers, open_issues) VALUES ($1, $2, $3, $4, $5)', values);
+    await ctx.client.query(
+      'INSERT INTO repo_stats_snapshots (repo_id, stars, forks, watchers, open_issues) VALUES ($1, $2, $3, $4, $5)',
+      values,
+    );
   }
   return { applied: true, starsBefore: row.stars_before, starsAfter: row.stars };
 }
@@ -75,14 +94,22 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
   const repository = required(obj(ctx.payload['repository']), 'repository');
   const action = ctx.delivery.action;
   if (action === 'deleted') {
-    await ctx.client.query(`UPDATE repositories SET github_state = 'deleted', updated_at = now() WHERE id = $1`, [ctx.repo.id]);
+    await ctx.client.query(
+      `UPDATE repositories SET github_state = 'deleted', updated_at = now() WHERE id = $1`,
+      [ctx.repo.id],
+    );
     return PROCESSED;
   }
   const fullName = str(repository['full_name']);
   const [owner, name] = fullName?.includes('/') ? fullName.split('/', 2) : [null, null];
-  const visibility = str(repository['visibility']) ?? (repository['private'] === true ? 'private' : repository['private'] === false ? 'public' : null);
+  const visibility =
+    str(repository['visibility']) ??
+    (repository['private'] === true ? 'private' : repository['private'] === false ? 'public' : null);
   // Locked, so a sync recording the same rename or archive waits for this one and then finds nothing to record.
-  const previous = await ctx.client.query<{ full_name: string; archived: boolean }>('SELECT full_name, archived FROM repositories WHERE id = $1 FOR UPDATE', [ctx.repo.id]);
+  const previous = await ctx.client.query<{ full_name: string; archived: boolean }>(
+    'SELECT full_name, archived FROM repositories WHERE id = $1 FOR UPDATE',
+    [ctx.repo.id],
+  );
   const { rowCount } = await ctx.client.query(
     `UPDATE repositories SET
        owner = COALESCE($2, owner), name = COALESCE($3, name), full_name = COALESCE($4, full_name),
@@ -100,7 +127,9 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
       visibility && ['public', 'private', 'internal'].includes(visibility) ? visibility : null,
       typeof repository['archived'] === 'boolean' ? repository['archived'] : null,
       str(repository['html_url']),
-      Array.isArray(repository['topics']) ? repository['topics'].filter((t): t is string => typeof t === 'string') : null,
+      Array.isArray(repository['topics'])
+        ? repository['topics'].filter((t): t is string => typeof t === 'string')
+        : null,
       str(repository['language']),
       date(repository['updated_at']),
     ],
@@ -111,7 +140,12 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
   const actor = str(obj(ctx.payload['sender'])?.['login']);
   const url = str(repository['html_url']);
   const occurredAt = date(repository['updated_at']) ?? ctx.delivery.received_at;
-  if ((action === 'renamed' || action === 'transferred') && fullName && before && before.full_name !== fullName) {
+  if (
+    (action === 'renamed' || action === 'transferred') &&
+    fullName &&
+    before &&
+    before.full_name !== fullName
+  ) {
     await ctx.activity({
       type: 'repo_renamed',
       actor,
@@ -123,7 +157,15 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
     });
   }
   if (action === 'archived' && before && !before.archived) {
-    await ctx.activity({ type: 'repo_archived', actor, title: `Archived ${fullName ?? ctx.repo.fullName}`, url, occurredAt, data: {}, dedupeKey: `repo_archived:${occurredAt.toISOString()}` });
+    await ctx.activity({
+      type: 'repo_archived',
+      actor,
+      title: `Archived ${fullName ?? ctx.repo.fullName}`,
+      url,
+      occurredAt,
+      data: {},
+      dedupeKey: `repo_archived:${occurredAt.toISOString()}`,
+    });
   }
   await applyCounters(ctx, repository);
   return PROCESSED;

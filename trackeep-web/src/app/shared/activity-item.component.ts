@@ -33,17 +33,54 @@ import { RelativeTimeComponent } from './relative-time.component';
     </div>
   `,
   styles: `
-    :host { display: flex; gap: 12px; align-items: flex-start; padding: 10px 16px; min-height: 44px; }
-    .type {
-      display: inline-grid; place-items: center; flex: none; width: 28px; height: 28px; border-radius: 50%;
-      background: var(--mat-sys-surface-container-high); color: var(--mat-sys-on-surface-variant);
-      &[data-type='pr_merged'] { background: var(--mat-sys-tertiary-container); color: var(--mat-sys-on-tertiary-container); }
-      &[data-type='push'] { background: var(--mat-sys-primary-container); color: var(--mat-sys-on-primary-container); }
+    :host {
+      display: flex;
+      gap: 12px;
+      align-items: flex-start;
+      padding: 10px 16px;
+      min-height: 44px;
     }
-    .body { min-width: 0; }
-    p { margin: 0; }
-    .title { overflow-wrap: anywhere; a { color: inherit; text-decoration: none; &:hover { text-decoration: underline; } } }
-    .meta { font: var(--mat-sys-body-small); color: var(--mat-sys-on-surface-variant); a { color: var(--mat-sys-primary); } }
+    .type {
+      display: inline-grid;
+      place-items: center;
+      flex: none;
+      width: 28px;
+      height: 28px;
+      border-radius: 50%;
+      background: var(--mat-sys-surface-container-high);
+      color: var(--mat-sys-on-surface-variant);
+      &[data-type='pr_merged'] {
+        background: var(--mat-sys-tertiary-container);
+        color: var(--mat-sys-on-tertiary-container);
+      }
+      &[data-type='push'] {
+        background: var(--mat-sys-primary-container);
+        color: var(--mat-sys-on-primary-container);
+      }
+    }
+    .body {
+      min-width: 0;
+    }
+    p {
+      margin: 0;
+    }
+    .title {
+      overflow-wrap: anywhere;
+      a {
+        color: inherit;
+        text-decoration: none;
+        &:hover {
+          text-decoration: underline;
+        }
+      }
+    }
+    .meta {
+      font: var(--mat-sys-body-small);
+      color: var(--mat-sys-on-surface-variant);
+      a {
+        color: var(--mat-sys-primary);
+      }
+    }
   `,
 })
 export class ActivityItemComponent {

@@ -1,7 +1,10 @@
 import { Injectable, InjectionToken, inject, signal, type OnDestroy } from '@angular/core';
 
 /** How often relative times ("3 minutes ago") are recomputed. */
-export const CLOCK_TICK_MS = new InjectionToken<number>('CLOCK_TICK_MS', { providedIn: 'root', factory: () => 30_000 });
+export const CLOCK_TICK_MS = new InjectionToken<number>('CLOCK_TICK_MS', {
+  providedIn: 'root',
+  factory: () => 30_000,
+});
 
 /** One shared ticking "now" so hundreds of relative times update together with one timer. */
 @Injectable({ providedIn: 'root' })

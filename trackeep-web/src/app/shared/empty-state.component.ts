@@ -13,12 +13,23 @@ import { ChangeDetectionStrategy, Component, input } from '@angular/core';
   `,
   styles: `
     :host {
-      display: block; text-align: center; padding: 32px 16px;
-      border: 1px dashed var(--mat-sys-outline-variant); border-radius: 12px;
+      display: block;
+      text-align: center;
+      padding: 32px 16px;
+      border: 1px dashed var(--mat-sys-outline-variant);
+      border-radius: 12px;
     }
-    .title { font: var(--mat-sys-title-medium); margin: 0 0 4px; }
-    .message { margin: 0 0 12px; color: var(--mat-sys-on-surface-variant); }
-    .actions:empty { display: none; }
+    .title {
+      font: var(--mat-sys-title-medium);
+      margin: 0 0 4px;
+    }
+    .message {
+      margin: 0 0 12px;
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .actions:empty {
+      display: none;
+    }
   `,
 })
 export class EmptyStateComponent {

@@ -42,7 +42,6 @@ describe('formatDuration', () => {
   });
 });
 
-
 describe('clockTime', () => {
   // Local times, so the expectations hold in any time zone.
   const now = new Date(2026, 2, 10, 10, 0).getTime();

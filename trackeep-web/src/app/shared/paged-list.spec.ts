@@ -78,7 +78,10 @@ describe(PagedList.name, () => {
   });
 
   it('puts live items on top once, ignoring duplicates', () => {
-    const sut = new PagedList<Item, string>(() => of({ items: [], nextCursor: null }), (i) => i.id);
+    const sut = new PagedList<Item, string>(
+      () => of({ items: [], nextCursor: null }),
+      (i) => i.id,
+    );
     expect(sut.prepend({ id: 'x' })).toBe(true);
     expect(sut.prepend({ id: 'x' })).toBe(false);
     expect(ids(sut)).toEqual(['x']);
@@ -86,7 +89,10 @@ describe(PagedList.name, () => {
 
   it('refreshes the head: replaces a first page, or adds new items on top of a deeper list', async () => {
     let head: Page<Item> = { items: [{ id: 'a', v: 1 }], nextCursor: null };
-    const sut = new PagedList<Item, string>((_q, cursor) => of(cursor ? { items: [{ id: 'z' }], nextCursor: null } : head), (i) => i.id);
+    const sut = new PagedList<Item, string>(
+      (_q, cursor) => of(cursor ? { items: [{ id: 'z' }], nextCursor: null } : head),
+      (i) => i.id,
+    );
     await sut.reset('q');
     head = { items: [{ id: 'new' }, { id: 'a', v: 2 }], nextCursor: null };
     await expect(sut.refreshHead()).resolves.toEqual([{ id: 'new' }]);
@@ -104,7 +110,10 @@ describe(PagedList.name, () => {
 
 describe(collectPages.name, () => {
   it('follows cursors up to the page limit and says whether more were left', async () => {
-    const pages: Record<string, Page<number>> = { start: { items: [1, 2], nextCursor: 'p2' }, p2: { items: [3], nextCursor: 'p3' } };
+    const pages: Record<string, Page<number>> = {
+      start: { items: [1, 2], nextCursor: 'p2' },
+      p2: { items: [3], nextCursor: 'p3' },
+    };
     const fetch = (cursor: string | null) => of(pages[cursor ?? 'start']);
     await expect(collectPages(fetch, 2)).resolves.toEqual({ items: [1, 2, 3], truncated: true });
     await expect(collectPages(fetch, 1)).resolves.toEqual({ items: [1, 2], truncated: true });

@@ -4,7 +4,11 @@ import { Clock } from './clock.service';
 import { RelativeTimeComponent } from './relative-time.component';
 import { sparklinePoints } from './sparkline.component';
 
-@Component({ selector: 'trk-host', imports: [RelativeTimeComponent], template: `<trk-time [at]="at()" emptyText="not yet" />` })
+@Component({
+  selector: 'trk-host',
+  imports: [RelativeTimeComponent],
+  template: `<trk-time [at]="at()" emptyText="not yet" />`,
+})
 class HostComponent {
   readonly at = signal<string | null>('2026-03-10T11:58:00Z');
 }

@@ -12,7 +12,9 @@ export type QueryParams = Record<string, string | undefined>;
 export function injectQueryParams(): Signal<QueryParams> {
   const route = inject(ActivatedRoute);
   return toSignal(
-    route.queryParamMap.pipe(map((p) => Object.fromEntries(p.keys.map((k) => [k, p.get(k) ?? undefined])) as QueryParams)),
+    route.queryParamMap.pipe(
+      map((p) => Object.fromEntries(p.keys.map((k) => [k, p.get(k) ?? undefined])) as QueryParams),
+    ),
     { initialValue: {} },
   );
 }
@@ -22,7 +24,12 @@ export function injectQueryUpdater(): (values: Record<string, string | null>) =>
   const route = inject(ActivatedRoute);
   const router = inject(Router);
   return (values) =>
-    void router.navigate([], { relativeTo: route, queryParams: values, queryParamsHandling: 'merge', replaceUrl: true });
+    void router.navigate([], {
+      relativeTo: route,
+      queryParams: values,
+      queryParamsHandling: 'merge',
+      replaceUrl: true,
+    });
 }
 
 /** Runs `fn` once typing pauses for `ms`; pending calls are dropped when the component goes away. */

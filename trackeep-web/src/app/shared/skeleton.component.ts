@@ -9,14 +9,27 @@ import { ChangeDetectionStrategy, Component, computed, input } from '@angular/co
     <span class="bar" [style.width]="w" [style.height.px]="lineHeight()"></span>
   }`,
   styles: `
-    :host { display: flex; flex-direction: column; gap: 8px; }
+    :host {
+      display: flex;
+      flex-direction: column;
+      gap: 8px;
+    }
     .bar {
-      display: block; border-radius: 4px;
+      display: block;
+      border-radius: 4px;
       background: color-mix(in srgb, var(--mat-sys-on-surface) 10%, transparent);
       animation: pulse 1.4s ease-in-out infinite;
     }
-    @keyframes pulse { 50% { opacity: 0.5; } }
-    @media (prefers-reduced-motion: reduce) { .bar { animation: none; } }
+    @keyframes pulse {
+      50% {
+        opacity: 0.5;
+      }
+    }
+    @media (prefers-reduced-motion: reduce) {
+      .bar {
+        animation: none;
+      }
+    }
   `,
 })
 export class SkeletonComponent {

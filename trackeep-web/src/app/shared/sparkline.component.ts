@@ -14,14 +14,33 @@ import { ChangeDetectionStrategy, Component, computed, input } from '@angular/co
       preserveAspectRatio="none"
     >
       @if (points()) {
-        <polyline [attr.points]="points()" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" stroke-linecap="round" />
+        <polyline
+          [attr.points]="points()"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="2"
+          stroke-linejoin="round"
+          stroke-linecap="round"
+        />
       } @else {
-        <line x1="0" [attr.y1]="height() / 2" [attr.x2]="width()" [attr.y2]="height() / 2" stroke="currentColor" stroke-opacity="0.3" stroke-dasharray="4 4" />
+        <line
+          x1="0"
+          [attr.y1]="height() / 2"
+          [attr.x2]="width()"
+          [attr.y2]="height() / 2"
+          stroke="currentColor"
+          stroke-opacity="0.3"
+          stroke-dasharray="4 4"
+        />
       }
     </svg>
   `,
   styles: `
-    :host { display: inline-block; color: var(--mat-sys-primary); line-height: 0; }
+    :host {
+      display: inline-block;
+      color: var(--mat-sys-primary);
+      line-height: 0;
+    }
   `,
 })
 export class SparklineComponent {

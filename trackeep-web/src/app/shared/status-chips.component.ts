@@ -5,9 +5,21 @@ import { exactTime } from './format.util';
 
 const WEBHOOK_LABELS: Record<WebhookStatus, { text: string; tone: string; hint: string }> = {
   active: { text: 'Webhook active', tone: 'good', hint: 'GitHub pushes changes to Trackeep as they happen.' },
-  failing: { text: 'Webhook failing', tone: 'bad', hint: 'Recent deliveries failed; updates arrive with the scheduled sync.' },
-  not_admin: { text: 'No webhook (not admin)', tone: 'warn', hint: 'Only admins can add webhooks; this repository syncs on a schedule.' },
-  not_registered: { text: 'Webhook not set up', tone: 'warn', hint: 'Updates arrive with the scheduled sync.' },
+  failing: {
+    text: 'Webhook failing',
+    tone: 'bad',
+    hint: 'Recent deliveries failed; updates arrive with the scheduled sync.',
+  },
+  not_admin: {
+    text: 'No webhook (not admin)',
+    tone: 'warn',
+    hint: 'Only admins can add webhooks; this repository syncs on a schedule.',
+  },
+  not_registered: {
+    text: 'Webhook not set up',
+    tone: 'warn',
+    hint: 'Updates arrive with the scheduled sync.',
+  },
   disabled: { text: 'Webhook disabled', tone: '', hint: 'Webhooks are turned off for this instance.' },
   needs_sso: {
     text: 'Webhook needs SSO authorization',
@@ -15,7 +27,7 @@ const WEBHOOK_LABELS: Record<WebhookStatus, { text: string; tone: string; hint: 
     hint: "The organization's SAML single sign-on has not been authorized for Trackeep; this repository syncs on a schedule.",
   },
   oauth_app_blocked: {
-    text: "Webhook blocked by an OAuth App policy",
+    text: 'Webhook blocked by an OAuth App policy',
     tone: 'warn',
     hint: "The organization's OAuth App access restrictions block Trackeep until an owner approves it; this repository syncs on a schedule.",
   },
@@ -33,11 +45,15 @@ function webhookText(health: WebhookHealth): string {
   selector: 'trk-webhook-chip',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [IconComponent],
-  template: `<span class="chip" [class]="'chip ' + label().tone" [title]="title()"><trk-icon name="webhook" [size]="12" />{{ text() }}</span>`,
+  template: `<span class="chip" [class]="'chip ' + label().tone" [title]="title()"
+    ><trk-icon name="webhook" [size]="12" />{{ text() }}</span
+  >`,
 })
 export class WebhookChipComponent {
   readonly health = input.required<WebhookHealth>();
-  protected readonly label = computed(() => WEBHOOK_LABELS[this.health().status] ?? WEBHOOK_LABELS.not_registered);
+  protected readonly label = computed(
+    () => WEBHOOK_LABELS[this.health().status] ?? WEBHOOK_LABELS.not_registered,
+  );
   protected readonly text = computed(() => webhookText(this.health()));
   protected readonly title = computed(() => {
     const h = this.health();

@@ -24,7 +24,12 @@ export function decodeCursor(cursor: string): number {
 }
 
 /** Relay connection over an in-memory list (first/after, last/before), with opaque index cursors. */
-export function listConnection<T>(items: T[], args: PageArgs, map: (item: T) => unknown, edgeExtra?: (item: T) => Record<string, unknown>) {
+export function listConnection<T>(
+  items: T[],
+  args: PageArgs,
+  map: (item: T) => unknown,
+  edgeExtra?: (item: T) => Record<string, unknown>,
+) {
   let start = 0;
   let end = items.length;
   if (args.after) start = Math.max(start, decodeCursor(args.after) + 1);
@@ -33,7 +38,12 @@ export function listConnection<T>(items: T[], args: PageArgs, map: (item: T) => 
   if (typeof args.first === 'number') end = Math.min(end, start + args.first);
   else if (typeof args.last === 'number') start = Math.max(start, end - args.last);
   const slice = items.slice(start, end);
-  const edges = () => slice.map((item, k) => ({ cursor: encodeCursor(start + k), node: map(item), ...(edgeExtra ? edgeExtra(item) : {}) }));
+  const edges = () =>
+    slice.map((item, k) => ({
+      cursor: encodeCursor(start + k),
+      node: map(item),
+      ...(edgeExtra ? edgeExtra(item) : {}),
+    }));
   return {
     totalCount: items.length,
     nodes: () => slice.map(map),

@@ -15,7 +15,9 @@ let cached: GraphQLSchema | null = null;
 export function githubSchema(): GraphQLSchema {
   if (cached) return cached;
   const file = locateSchemaJson();
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { data?: IntrospectionQuery } & Partial<IntrospectionQuery>;
+  const json = JSON.parse(readFileSync(file, 'utf8')) as {
+    data?: IntrospectionQuery;
+  } & Partial<IntrospectionQuery>;
   cached = buildClientSchema((json.data ?? json) as IntrospectionQuery, { assumeValid: true });
   return cached;
 }
@@ -26,7 +28,9 @@ export function schemaJsonPath(): string {
 
 function locateSchemaJson(): string {
   const rel = join('node_modules', '@octokit', 'graphql-schema', 'schema.json');
-  const starts = [typeof __dirname === 'string' ? __dirname : undefined, process.cwd()].filter((d): d is string => !!d);
+  const starts = [typeof __dirname === 'string' ? __dirname : undefined, process.cwd()].filter(
+    (d): d is string => !!d,
+  );
   for (const start of starts) {
     let dir = resolve(start);
     for (;;) {
@@ -37,5 +41,7 @@ function locateSchemaJson(): string {
       dir = parent;
     }
   }
-  throw new Error('github-sim: cannot find node_modules/@octokit/graphql-schema/schema.json (install @octokit/graphql-schema)');
+  throw new Error(
+    'github-sim: cannot find node_modules/@octokit/graphql-schema/schema.json (install @octokit/graphql-schema)',
+  );
 }

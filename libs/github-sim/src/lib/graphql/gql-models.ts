@@ -3,7 +3,17 @@ import { oauthAppPolicyMessage, SSO_MESSAGE, type FaultInjector } from '../http/
 import { canSee, hasScope } from '../rest/access';
 import { avatarUrl, decodeNodeId, iso, nodeId, type Urls } from '../rest/serializers';
 import type { SimWorld } from '../world/sim-world';
-import type { RepoPermission, SimCommit, SimIssue, SimOrg, SimPull, SimRepo, SimReview, SimTeam, SimUser } from '../world/world.types';
+import type {
+  RepoPermission,
+  SimCommit,
+  SimIssue,
+  SimOrg,
+  SimPull,
+  SimRepo,
+  SimReview,
+  SimTeam,
+  SimUser,
+} from '../world/world.types';
 import { listConnection, typedError, type PageArgs } from './connection';
 
 /** Per-request state the resolvers share. */
@@ -12,27 +22,60 @@ export interface GqlContext {
   viewerId: number;
   scopes: string[];
   urls: Urls;
-  rateLimit: { cost: number; limit: number; nodeCount: number; remaining: number; resetAt: string; used: number };
+  rateLimit: {
+    cost: number;
+    limit: number;
+    nodeCount: number;
+    remaining: number;
+    resetAt: string;
+    used: number;
+  };
   faults?: FaultInjector;
   viewerLogin?: string;
   /** Objects whose faulted figure was resolved so far in this request (graphqlPartial's everyN). */
   partialSeen?: number;
 }
 
-const FIGURE_LABEL: Record<string, string> = { additions: 'additions', deletions: 'deletions', changedFiles: 'changed files' };
+const FIGURE_LABEL: Record<string, string> = {
+  additions: 'additions',
+  deletions: 'deletions',
+  changedFiles: 'changed files',
+};
 
 type Obj = Record<string, unknown>;
 type OrderArg = { field: string; direction: 'ASC' | 'DESC' } | null | undefined;
 
 const LANGUAGE_COLORS: Record<string, string> = {
-  TypeScript: '#3178c6', Go: '#00ADD8', Python: '#3572A5', Rust: '#dea584', Java: '#b07219', Ruby: '#701516',
-  JavaScript: '#f1e05a', HCL: '#844FBA', HTML: '#e34c26', CSS: '#663399', Shell: '#89e051', Makefile: '#427819',
-  Dockerfile: '#384d54', Kotlin: '#A97BFF',
+  TypeScript: '#3178c6',
+  Go: '#00ADD8',
+  Python: '#3572A5',
+  Rust: '#dea584',
+  Java: '#b07219',
+  Ruby: '#701516',
+  JavaScript: '#f1e05a',
+  HCL: '#844FBA',
+  HTML: '#e34c26',
+  CSS: '#663399',
+  Shell: '#89e051',
+  Makefile: '#427819',
+  Dockerfile: '#384d54',
+  Kotlin: '#A97BFF',
 };
 
-const PERMISSION_ENUM: Record<RepoPermission, string> = { admin: 'ADMIN', maintain: 'MAINTAIN', push: 'WRITE', triage: 'TRIAGE', pull: 'READ' };
+const PERMISSION_ENUM: Record<RepoPermission, string> = {
+  admin: 'ADMIN',
+  maintain: 'MAINTAIN',
+  push: 'WRITE',
+  triage: 'TRIAGE',
+  pull: 'READ',
+};
 
-function sortBy<T>(items: T[], order: OrderArg, keys: Record<string, (t: T) => number | string>, fallback: string): T[] {
+function sortBy<T>(
+  items: T[],
+  order: OrderArg,
+  keys: Record<string, (t: T) => number | string>,
+  fallback: string,
+): T[] {
   const field = order?.field ?? fallback;
   const key = keys[field] ?? keys[fallback];
   const dir = order?.direction === 'DESC' ? -1 : 1;
@@ -46,12 +89,19 @@ function sortBy<T>(items: T[], order: OrderArg, keys: Record<string, (t: T) => n
 function parseTime(v: unknown, name: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   const ms = typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw typedError('INVALID_ARGUMENTS', `Argument '${name}' on Field 'history' has an invalid value (${JSON.stringify(v)}). Expected type 'GitTimestamp'.`);
+  if (!Number.isFinite(ms))
+    throw typedError(
+      'INVALID_ARGUMENTS',
+      `Argument '${name}' on Field 'history' has an invalid value (${JSON.stringify(v)}). Expected type 'GitTimestamp'.`,
+    );
   return ms;
 }
 
 export function notSimulated(what: string): Error {
-  return typedError('NOT_SIMULATED', `github-sim does not simulate ${what} yet (the query is valid against GitHub's schema).`);
+  return typedError(
+    'NOT_SIMULATED',
+    `github-sim does not simulate ${what} yet (the query is valid against GitHub's schema).`,
+  );
 }
 
 export class GqlModels {
@@ -69,14 +119,21 @@ export class GqlModels {
   private blockError(repo: SimRepo, asked: string): GraphQLError | null {
     const b = this.c.faults?.repoBlock(this.w, repo, this.c.viewerLogin ?? null);
     if (!b) return null;
-    if (b.kind === 'notFound') return typedError('NOT_FOUND', `Could not resolve to a Repository with the name '${asked}'.`);
+    if (b.kind === 'notFound')
+      return typedError('NOT_FOUND', `Could not resolve to a Repository with the name '${asked}'.`);
     // fwouts/prmonitor#1042: FORBIDDEN with extensions.saml_failure, the field nulled, HTTP 200.
-    if (b.kind === 'sso') return new GraphQLError(SSO_MESSAGE, { extensions: { type: 'FORBIDDEN', saml_failure: true } });
+    if (b.kind === 'sso')
+      return new GraphQLError(SSO_MESSAGE, { extensions: { type: 'FORBIDDEN', saml_failure: true } });
     return typedError('FORBIDDEN', oauthAppPolicyMessage(b.org));
   }
 
   /** A figure GitHub may fail to compute (graphqlPartial): a non-null field whose error nulls its object. */
-  private figure(repo: SimRepo, kind: 'commit' | 'pull request', field: 'additions' | 'deletions' | 'changedFiles', value: number): number | (() => number) {
+  private figure(
+    repo: SimRepo,
+    kind: 'commit' | 'pull request',
+    field: 'additions' | 'deletions' | 'changedFiles',
+    value: number,
+  ): number | (() => number) {
     const f = this.c.faults?.partialFor(this.w.fullName(repo), this.c.viewerLogin ?? '');
     if (!f || f.field !== field) return value;
     return () => {
@@ -90,7 +147,11 @@ export class GqlModels {
   /** The `repositories` connection filters GitHub offers (privacy, isFork, isArchived), on visible repos only. */
   private repoMatches(r: SimRepo, a: { privacy?: string; isFork?: boolean; isArchived?: boolean }): boolean {
     if (r.deleted || !this.visible(r)) return false;
-    if (r.ownerType === 'Organization' && this.c.faults?.orgBlock(this.w, this.w.ownerLogin(r), this.c.viewerLogin ?? null)) return false;
+    if (
+      r.ownerType === 'Organization' &&
+      this.c.faults?.orgBlock(this.w, this.w.ownerLogin(r), this.c.viewerLogin ?? null)
+    )
+      return false;
     if (a.privacy === 'PUBLIC' && r.private) return false;
     if (a.privacy === 'PRIVATE' && !r.private) return false;
     if (typeof a.isFork === 'boolean' && r.fork !== a.isFork) return false;
@@ -104,8 +165,13 @@ export class GqlModels {
     return {
       viewer: () => this.user(w.users.get(this.c.viewerId) as SimUser),
       repository: (a: { owner: string; name: string; followRenames?: boolean }) => {
-        const repo = w.repo(a.owner, a.name) ?? (a.followRenames === false ? undefined : w.movedRepo(a.owner, a.name));
-        if (!repo || !this.visible(repo)) throw typedError('NOT_FOUND', `Could not resolve to a Repository with the name '${a.owner}/${a.name}'.`);
+        const repo =
+          w.repo(a.owner, a.name) ?? (a.followRenames === false ? undefined : w.movedRepo(a.owner, a.name));
+        if (!repo || !this.visible(repo))
+          throw typedError(
+            'NOT_FOUND',
+            `Could not resolve to a Repository with the name '${a.owner}/${a.name}'.`,
+          );
         const blocked = this.blockError(repo, `${a.owner}/${a.name}`);
         if (blocked) throw blocked;
         return this.repository(repo);
@@ -117,7 +183,11 @@ export class GqlModels {
       },
       organization: (a: { login: string }) => {
         const o = w.org(a.login);
-        if (!o) throw typedError('NOT_FOUND', `Could not resolve to an Organization with the login of '${a.login}'.`);
+        if (!o)
+          throw typedError(
+            'NOT_FOUND',
+            `Could not resolve to an Organization with the login of '${a.login}'.`,
+          );
         return this.organization(o);
       },
       repositoryOwner: (a: { login: string }) => {
@@ -133,8 +203,13 @@ export class GqlModels {
         return n;
       },
       nodes: (a: { ids: string[] }) => {
-        if (a.ids.length > 100) throw typedError('EXCESSIVE_PAGINATION', 'You may not request more than 100 node IDs at once.');
-        return a.ids.map((id) => this.node(id) ?? typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`));
+        if (a.ids.length > 100)
+          throw typedError('EXCESSIVE_PAGINATION', 'You may not request more than 100 node IDs at once.');
+        return a.ids.map(
+          (id) =>
+            this.node(id) ??
+            typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`),
+        );
       },
       rateLimit: () => ({ __typename: 'RateLimit', ...this.c.rateLimit }),
       search: () => {
@@ -151,7 +226,8 @@ export class GqlModels {
     const n = this.nodeOf(id);
     if (!n) return null;
     const blocked = n.repo ? this.blockError(n.repo, this.w.fullName(n.repo)) : null;
-    if (blocked?.extensions['type'] === 'NOT_FOUND') return typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
+    if (blocked?.extensions['type'] === 'NOT_FOUND')
+      return typedError('NOT_FOUND', `Could not resolve to a node with the global id of '${id}'`);
     return blocked ?? n.obj;
   }
 
@@ -229,7 +305,16 @@ export class GqlModels {
       twitterUsername: null,
       isSiteAdmin: u.siteAdmin,
       isViewer,
-      repositories: (a: PageArgs & { privacy?: string; orderBy?: OrderArg; ownerAffiliations?: string[]; affiliations?: string[]; isFork?: boolean; isArchived?: boolean }) => {
+      repositories: (
+        a: PageArgs & {
+          privacy?: string;
+          orderBy?: OrderArg;
+          ownerAffiliations?: string[];
+          affiliations?: string[];
+          isFork?: boolean;
+          isArchived?: boolean;
+        },
+      ) => {
         const owner = a.ownerAffiliations ?? ['OWNER', 'COLLABORATOR'];
         const aff = a.affiliations ?? owner;
         const repos = [...w.repos.values()].filter((r) => {
@@ -244,7 +329,9 @@ export class GqlModels {
         return listConnection(orgs, a, (o) => this.organization(o));
       },
       starredRepositories: (a: PageArgs) => {
-        const repos = [...w.repos.values()].filter((r) => r.detail?.stars.some((s) => s.userId === u.id) && this.visible(r));
+        const repos = [...w.repos.values()].filter(
+          (r) => r.detail?.stars.some((s) => s.userId === u.id) && this.visible(r),
+        );
         return { ...listConnection(repos, a, (r) => this.repository(r)), isOverLimit: false };
       },
     };
@@ -271,14 +358,23 @@ export class GqlModels {
       resourcePath: `/${o.login}`,
       viewerIsAMember: isMember,
       viewerCanAdminister: o.members.get(this.c.viewerId) === 'admin',
-      repositories: (a: PageArgs & { privacy?: string; orderBy?: OrderArg; isFork?: boolean; isArchived?: boolean }) => {
-        const repos = [...w.repos.values()].filter((r) => r.ownerType === 'Organization' && r.ownerId === o.id && this.repoMatches(r, a));
+      repositories: (
+        a: PageArgs & { privacy?: string; orderBy?: OrderArg; isFork?: boolean; isArchived?: boolean },
+      ) => {
+        const repos = [...w.repos.values()].filter(
+          (r) => r.ownerType === 'Organization' && r.ownerId === o.id && this.repoMatches(r, a),
+        );
         return this.repoConnection(repos, a);
       },
       membersWithRole: (a: PageArgs) => {
         const ids = isMember ? [...o.members.keys()] : [...o.publicMembers];
         const users = ids.map((id) => w.users.get(id) as SimUser);
-        return listConnection(users, a, (u) => this.user(u), (u) => ({ role: o.members.get(u.id) === 'admin' ? 'ADMIN' : 'MEMBER', hasTwoFactorEnabled: null }));
+        return listConnection(
+          users,
+          a,
+          (u) => this.user(u),
+          (u) => ({ role: o.members.get(u.id) === 'admin' ? 'ADMIN' : 'MEMBER', hasTwoFactorEnabled: null }),
+        );
       },
       teams: (a: PageArgs & { userLogins?: string[]; query?: string }) => {
         if (!isMember || !hasScope(this.c.scopes, 'read:org')) return listConnection([], a, (t) => t);
@@ -287,7 +383,8 @@ export class GqlModels {
           const ids = a.userLogins.map((l) => w.user(l)?.id).filter((x): x is number => x !== undefined);
           teams = teams.filter((t) => ids.some((id) => t.members.has(id)));
         }
-        if (a.query) teams = teams.filter((t) => t.name.toLowerCase().includes((a.query as string).toLowerCase()));
+        if (a.query)
+          teams = teams.filter((t) => t.name.toLowerCase().includes((a.query as string).toLowerCase()));
         return listConnection(teams, a, (t) => this.team(o, t));
       },
       team: (a: { slug: string }) => {
@@ -317,18 +414,34 @@ export class GqlModels {
       url: `${this.c.urls.web}/orgs/${o.login}/teams/${t.slug}`,
       organization: () => this.organization(o),
       members: (a: PageArgs & { role?: string }) => {
-        const entries = [...t.members.entries()].filter(([, role]) => !a.role || role.toUpperCase() === a.role);
-        return listConnection(entries, a, ([id]) => this.user(w.users.get(id) as SimUser), ([, role]) => ({ role: role.toUpperCase() }));
+        const entries = [...t.members.entries()].filter(
+          ([, role]) => !a.role || role.toUpperCase() === a.role,
+        );
+        return listConnection(
+          entries,
+          a,
+          ([id]) => this.user(w.users.get(id) as SimUser),
+          ([, role]) => ({ role: role.toUpperCase() }),
+        );
       },
       repositories: (a: PageArgs) => {
-        const entries = [...t.repos.entries()].map(([id, p]) => [w.repos.get(id), p] as const).filter((e): e is readonly [SimRepo, RepoPermission] => !!e[0] && this.visible(e[0]));
-        return listConnection(entries, a, ([r]) => this.repository(r), ([, p]) => ({ permission: PERMISSION_ENUM[p] }));
+        const entries = [...t.repos.entries()]
+          .map(([id, p]) => [w.repos.get(id), p] as const)
+          .filter((e): e is readonly [SimRepo, RepoPermission] => !!e[0] && this.visible(e[0]));
+        return listConnection(
+          entries,
+          a,
+          ([r]) => this.repository(r),
+          ([, p]) => ({ permission: PERMISSION_ENUM[p] }),
+        );
       },
     };
   }
 
   private owner(repo: SimRepo): Obj {
-    return repo.ownerType === 'User' ? this.user(this.w.users.get(repo.ownerId) as SimUser) : this.organization(this.w.orgs.get(repo.ownerId) as SimOrg);
+    return repo.ownerType === 'User'
+      ? this.user(this.w.users.get(repo.ownerId) as SimUser)
+      : this.organization(this.w.orgs.get(repo.ownerId) as SimOrg);
   }
 
   private repoConnection(repos: SimRepo[], a: PageArgs & { orderBy?: OrderArg }) {
@@ -346,7 +459,14 @@ export class GqlModels {
       'CREATED_AT',
     );
     const conn = listConnection(sorted, a, (r) => this.repository(r));
-    return { ...conn, totalDiskUsage: sorted.reduce((s, r) => s + Math.round(Object.values(r.languages).reduce((x, y) => x + y, 0) / 1024), 0), isOverLimit: false };
+    return {
+      ...conn,
+      totalDiskUsage: sorted.reduce(
+        (s, r) => s + Math.round(Object.values(r.languages).reduce((x, y) => x + y, 0) / 1024),
+        0,
+      ),
+      isOverLimit: false,
+    };
   }
 
   // ---------------------------------------------------------------- repository
@@ -398,15 +518,37 @@ export class GqlModels {
       viewerPermission: perm ? PERMISSION_ENUM[perm] : null,
       viewerHasStarred: () => d().stars.some((s) => s.userId === this.c.viewerId),
       viewerCanAdminister: perm === 'admin',
-      licenseInfo: repo.license ? { __typename: 'License', id: nodeId('License', repo.license.key), key: repo.license.key, name: repo.license.name, spdxId: repo.license.spdx_id, url: `https://choosealicense.com/licenses/${repo.license.key}/` } : null,
+      licenseInfo: repo.license
+        ? {
+            __typename: 'License',
+            id: nodeId('License', repo.license.key),
+            key: repo.license.key,
+            name: repo.license.name,
+            spdxId: repo.license.spdx_id,
+            url: `https://choosealicense.com/licenses/${repo.license.key}/`,
+          }
+        : null,
       parent: () => {
         const p = repo.parentId ? w.repos.get(repo.parentId) : undefined;
         return p && this.visible(p) ? this.repository(p) : null;
       },
       primaryLanguage: repo.language ? this.language(repo.language) : null,
       languages: (a: PageArgs & { orderBy?: OrderArg }) => {
-        const entries = sortBy(Object.entries(repo.languages), a.orderBy ?? { field: 'SIZE', direction: 'DESC' }, { SIZE: (e) => e[1] }, 'SIZE');
-        return { ...listConnection(entries, a, ([name]) => this.language(name), ([, size]) => ({ size })), totalSize: entries.reduce((s, e) => s + e[1], 0) };
+        const entries = sortBy(
+          Object.entries(repo.languages),
+          a.orderBy ?? { field: 'SIZE', direction: 'DESC' },
+          { SIZE: (e) => e[1] },
+          'SIZE',
+        );
+        return {
+          ...listConnection(
+            entries,
+            a,
+            ([name]) => this.language(name),
+            ([, size]) => ({ size }),
+          ),
+          totalSize: entries.reduce((s, e) => s + e[1], 0),
+        };
       },
       repositoryTopics: (a: PageArgs) =>
         listConnection(repo.topics, a, (name) => ({
@@ -416,10 +558,16 @@ export class GqlModels {
           url: `${this.c.urls.web}/topics/${name}`,
           resourcePath: `/topics/${name}`,
         })),
-      watchers: (a: PageArgs) => listConnection([...repo.watcherIds], a, (id) => this.user(w.users.get(id) as SimUser)),
+      watchers: (a: PageArgs) =>
+        listConnection([...repo.watcherIds], a, (id) => this.user(w.users.get(id) as SimUser)),
       stargazers: (a: PageArgs & { orderBy?: OrderArg }) => {
         const stars = sortBy(d().stars, a.orderBy, { STARRED_AT: (s) => s.starredAt }, 'STARRED_AT');
-        return listConnection(stars, a, (s) => this.user(w.users.get(s.userId) as SimUser), (s) => ({ starredAt: iso(s.starredAt) }));
+        return listConnection(
+          stars,
+          a,
+          (s) => this.user(w.users.get(s.userId) as SimUser),
+          (s) => ({ starredAt: iso(s.starredAt) }),
+        );
       },
       labels: (a: PageArgs & { orderBy?: OrderArg; query?: string }) => {
         let labels = d().labels;
@@ -427,7 +575,14 @@ export class GqlModels {
         labels = sortBy(labels, a.orderBy, { NAME: (l) => l.name, CREATED_AT: (l) => l.id }, 'CREATED_AT');
         return listConnection(labels, a, (l) => this.label(repo, l.name));
       },
-      issues: (a: PageArgs & { states?: string[]; orderBy?: OrderArg; labels?: string[]; filterBy?: { since?: string; states?: string[] } }) => {
+      issues: (
+        a: PageArgs & {
+          states?: string[];
+          orderBy?: OrderArg;
+          labels?: string[];
+          filterBy?: { since?: string; states?: string[] };
+        },
+      ) => {
         const states = a.states ?? a.filterBy?.states;
         const since = a.filterBy?.since ? Date.parse(a.filterBy.since) : undefined;
         const issues = d().issues.filter(
@@ -436,15 +591,29 @@ export class GqlModels {
             (!a.labels || a.labels.some((l) => i.labels.includes(l))) &&
             (since === undefined || i.updatedAt >= since),
         );
-        const sorted = sortBy(issues, a.orderBy, { CREATED_AT: (i) => i.createdAt, UPDATED_AT: (i) => i.updatedAt, COMMENTS: (i) => i.comments }, 'CREATED_AT');
+        const sorted = sortBy(
+          issues,
+          a.orderBy,
+          { CREATED_AT: (i) => i.createdAt, UPDATED_AT: (i) => i.updatedAt, COMMENTS: (i) => i.comments },
+          'CREATED_AT',
+        );
         return listConnection(sorted, a, (i) => this.issue(repo, i));
       },
       issue: (a: { number: number }) => {
         const i = d().issues.find((x) => x.number === a.number);
-        if (!i) throw typedError('NOT_FOUND', `Could not resolve to an Issue with the number of ${a.number}.`);
+        if (!i)
+          throw typedError('NOT_FOUND', `Could not resolve to an Issue with the number of ${a.number}.`);
         return this.issue(repo, i);
       },
-      pullRequests: (a: PageArgs & { states?: string[]; orderBy?: OrderArg; headRefName?: string; baseRefName?: string; labels?: string[] }) => {
+      pullRequests: (
+        a: PageArgs & {
+          states?: string[];
+          orderBy?: OrderArg;
+          headRefName?: string;
+          baseRefName?: string;
+          labels?: string[];
+        },
+      ) => {
         const pulls = d().pulls.filter(
           (p) =>
             (!a.states || a.states.includes(pullState(p))) &&
@@ -452,12 +621,22 @@ export class GqlModels {
             (!a.baseRefName || p.baseRef === a.baseRefName) &&
             (!a.labels || a.labels.some((l) => p.labels.includes(l))),
         );
-        const sorted = sortBy(pulls, a.orderBy, { CREATED_AT: (p) => p.createdAt * 1000 + (p.number % 1000), UPDATED_AT: (p) => p.updatedAt, COMMENTS: (p) => p.comments }, 'CREATED_AT');
+        const sorted = sortBy(
+          pulls,
+          a.orderBy,
+          {
+            CREATED_AT: (p) => p.createdAt * 1000 + (p.number % 1000),
+            UPDATED_AT: (p) => p.updatedAt,
+            COMMENTS: (p) => p.comments,
+          },
+          'CREATED_AT',
+        );
         return listConnection(sorted, a, (p) => this.pull(repo, p));
       },
       pullRequest: (a: { number: number }) => {
         const p = d().pulls.find((x) => x.number === a.number);
-        if (!p) throw typedError('NOT_FOUND', `Could not resolve to a PullRequest with the number of ${a.number}.`);
+        if (!p)
+          throw typedError('NOT_FOUND', `Could not resolve to a PullRequest with the number of ${a.number}.`);
         return this.pull(repo, p);
       },
       defaultBranchRef: () => {
@@ -471,13 +650,24 @@ export class GqlModels {
       },
       refs: (a: PageArgs & { refPrefix: string; orderBy?: OrderArg; direction?: string; query?: string }) => {
         if (!a.refPrefix.startsWith('refs/') || !a.refPrefix.endsWith('/')) {
-          throw typedError('INVALID_ARGUMENTS', `The refPrefix '${a.refPrefix}' is invalid: it must start with 'refs/' and end with '/'.`);
+          throw typedError(
+            'INVALID_ARGUMENTS',
+            `The refPrefix '${a.refPrefix}' is invalid: it must start with 'refs/' and end with '/'.`,
+          );
         }
         let branches = a.refPrefix === 'refs/heads/' ? [...d().branches.values()] : [];
         if (a.query) branches = branches.filter((b) => b.name.includes(a.query as string));
-        const order = a.orderBy ?? { field: 'ALPHABETICAL', direction: (a.direction as 'ASC' | 'DESC') ?? 'ASC' };
+        const order = a.orderBy ?? {
+          field: 'ALPHABETICAL',
+          direction: (a.direction as 'ASC' | 'DESC') ?? 'ASC',
+        };
         const graph = w.graph(repo);
-        branches = sortBy(branches, order, { ALPHABETICAL: (b) => b.name, TAG_COMMIT_DATE: (b) => graph.get(b.tip)?.committedAt ?? 0 }, 'ALPHABETICAL');
+        branches = sortBy(
+          branches,
+          order,
+          { ALPHABETICAL: (b) => b.name, TAG_COMMIT_DATE: (b) => graph.get(b.tip)?.committedAt ?? 0 },
+          'ALPHABETICAL',
+        );
         return listConnection(branches, a, (b) => this.ref(repo, b.name, b.tip));
       },
       object: (a: { oid?: string; expression?: string }) => {
@@ -490,7 +680,12 @@ export class GqlModels {
   }
 
   private language(name: string): Obj {
-    return { __typename: 'Language', id: nodeId('Language', name), name, color: LANGUAGE_COLORS[name] ?? null };
+    return {
+      __typename: 'Language',
+      id: nodeId('Language', name),
+      name,
+      color: LANGUAGE_COLORS[name] ?? null,
+    };
   }
 
   private label(repo: SimRepo, name: string): Obj | null {
@@ -508,7 +703,11 @@ export class GqlModels {
   }
 
   private labelConnection(repo: SimRepo, names: string[], a: PageArgs) {
-    return listConnection(names.map((n) => this.label(repo, n)).filter((l): l is Obj => l !== null), a, (l) => l);
+    return listConnection(
+      names.map((n) => this.label(repo, n)).filter((l): l is Obj => l !== null),
+      a,
+      (l) => l,
+    );
   }
 
   ref(repo: SimRepo, name: string, tip: string): Obj {
@@ -523,7 +722,9 @@ export class GqlModels {
         return c ? this.commit(repo, c) : null;
       },
       associatedPullRequests: (a: PageArgs & { states?: string[] }) => {
-        const pulls = this.w.detail(repo).pulls.filter((p) => p.headRef === name && (!a.states || a.states.includes(pullState(p))));
+        const pulls = this.w
+          .detail(repo)
+          .pulls.filter((p) => p.headRef === name && (!a.states || a.states.includes(pullState(p))));
         return listConnection(pulls, a, (p) => this.pull(repo, p));
       },
     };
@@ -572,25 +773,36 @@ export class GqlModels {
       commitUrl: `${this.c.urls.web}/${full}/commit/${c.sha}`,
       resourcePath: `/${full}/commit/${c.sha}`,
       treeUrl: `${this.c.urls.web}/${full}/tree/${c.sha}`,
-      tree: { __typename: 'Tree', id: nodeId('Tree', `${repo.id}:${c.treeSha}`), oid: c.treeSha, abbreviatedOid: c.treeSha.slice(0, 7) },
+      tree: {
+        __typename: 'Tree',
+        id: nodeId('Tree', `${repo.id}:${c.treeSha}`),
+        oid: c.treeSha,
+        abbreviatedOid: c.treeSha.slice(0, 7),
+      },
       repository: () => this.repository(repo),
       signature: null,
       status: null,
       statusCheckRollup: null,
-      parents: (a: PageArgs) => listConnection(c.parents, a, (sha) => {
-        const p = graph.get(sha);
-        return p ? this.commit(repo, p) : null;
-      }),
+      parents: (a: PageArgs) =>
+        listConnection(c.parents, a, (sha) => {
+          const p = graph.get(sha);
+          return p ? this.commit(repo, p) : null;
+        }),
       associatedPullRequests: (a: PageArgs) => {
         const pulls = w.detail(repo).pulls.filter((p) => p.mergeCommitSha === c.sha || p.headSha === c.sha);
         return listConnection(pulls, a, (p) => this.pull(repo, p));
       },
-      history: (a: PageArgs & { since?: string; until?: string; path?: string; author?: unknown }) => this.history(repo, c, a),
+      history: (a: PageArgs & { since?: string; until?: string; path?: string; author?: unknown }) =>
+        this.history(repo, c, a),
     };
   }
 
   /** Commit.history: git log from this commit; cursors are "<tip oid> <offset>" like GitHub's. */
-  private history(repo: SimRepo, c: SimCommit, a: PageArgs & { since?: string; until?: string; path?: string; author?: unknown }): Obj {
+  private history(
+    repo: SimRepo,
+    c: SimCommit,
+    a: PageArgs & { since?: string; until?: string; path?: string; author?: unknown },
+  ): Obj {
     if (a.path) throw notSimulated('Commit.history(path:)');
     if (a.author) throw notSimulated('Commit.history(author:)');
     if (typeof a.last === 'number' || a.before) throw notSimulated('Commit.history(last:/before:)');
@@ -601,7 +813,8 @@ export class GqlModels {
     let skip = 0;
     if (a.after) {
       const m = /^([0-9a-f]{40}) (\d{1,9})$/.exec(a.after);
-      if (!m || !graph.has(m[1])) throw typedError('INVALID_CURSOR_ARGUMENTS', `\`${a.after}\` does not appear to be a valid cursor.`);
+      if (!m || !graph.has(m[1]))
+        throw typedError('INVALID_CURSOR_ARGUMENTS', `\`${a.after}\` does not appear to be a valid cursor.`);
       tip = m[1];
       skip = Number(m[2]) + 1;
     }
@@ -637,7 +850,9 @@ export class GqlModels {
     const w = this.w;
     const full = w.fullName(repo);
     const d = w.detail(repo);
-    const last = [...p.reviews].reverse().find((r) => r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED');
+    const last = [...p.reviews]
+      .reverse()
+      .find((r) => r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED');
     return {
       __typename: 'PullRequest',
       id: nodeId('PullRequest', p.id),
@@ -689,12 +904,21 @@ export class GqlModels {
       reviewDecision: last ? last.state : p.reviews.length ? 'REVIEW_REQUIRED' : null,
       repository: () => this.repository(repo),
       reviews: (a: PageArgs & { states?: string[]; author?: string }) => {
-        const reviews = p.reviews.filter((r) => (!a.states || a.states.includes(r.state)) && (!a.author || w.users.get(r.userId)?.login === a.author));
+        const reviews = p.reviews.filter(
+          (r) =>
+            (!a.states || a.states.includes(r.state)) &&
+            (!a.author || w.users.get(r.userId)?.login === a.author),
+        );
         return listConnection(reviews, a, (r) => this.review(repo, p, r));
       },
       labels: (a: PageArgs) => this.labelConnection(repo, p.labels, a),
       assignees: (a: PageArgs) => listConnection([], a, (x) => x),
-      reviewRequests: (a: PageArgs) => listConnection(p.requestedReviewerIds, a, (id) => ({ __typename: 'ReviewRequest', id: nodeId('ReviewRequest', `${p.id}:${id}`), requestedReviewer: this.user(w.users.get(id) as SimUser) })),
+      reviewRequests: (a: PageArgs) =>
+        listConnection(p.requestedReviewerIds, a, (id) => ({
+          __typename: 'ReviewRequest',
+          id: nodeId('ReviewRequest', `${p.id}:${id}`),
+          requestedReviewer: this.user(w.users.get(id) as SimUser),
+        })),
       comments: (a: PageArgs) => ({ ...listConnection([], a, (x) => x), totalCount: p.comments }),
       commits: (a: PageArgs) => {
         const graph = w.graph(repo);
@@ -703,8 +927,19 @@ export class GqlModels {
             .history(p.headSha, { skip: 0, take: 250 })
             .commits.filter((c) => !graph.isAncestor(c.sha, p.baseSha))
             .reverse();
-        const conn = () => listConnection(list(), a, (c) => ({ __typename: 'PullRequestCommit', id: nodeId('PullRequestCommit', `${p.id}:${c.sha}`), commit: this.commit(repo, c), url: `${this.c.urls.web}/${full}/pull/${p.number}/commits/${c.sha}` }));
-        return { totalCount: p.commits, nodes: () => conn().nodes(), edges: () => conn().edges(), pageInfo: () => conn().pageInfo };
+        const conn = () =>
+          listConnection(list(), a, (c) => ({
+            __typename: 'PullRequestCommit',
+            id: nodeId('PullRequestCommit', `${p.id}:${c.sha}`),
+            commit: this.commit(repo, c),
+            url: `${this.c.urls.web}/${full}/pull/${p.number}/commits/${c.sha}`,
+          }));
+        return {
+          totalCount: p.commits,
+          nodes: () => conn().nodes(),
+          edges: () => conn().edges(),
+          pageInfo: () => conn().pageInfo,
+        };
       },
     };
   }

@@ -23,7 +23,10 @@ export function parseError(e: GraphQLError): GithubGraphqlError {
   const m = /found "?([^".]+|\.\.\.)"?\.?$/.exec(e.message) ?? /Unexpected "?([^"]+?)"?\.?$/.exec(e.message);
   const token = m?.[1] ?? '';
   const kind = TOKEN_NAMES[token] ?? (token.startsWith('<') ? 'end of file' : 'IDENTIFIER');
-  const message = token === '<EOF>' ? `Parse error on end of file at [${loc.line}, ${loc.column}]` : `Parse error on "${token}" (${kind}) at [${loc.line}, ${loc.column}]`;
+  const message =
+    token === '<EOF>'
+      ? `Parse error on end of file at [${loc.line}, ${loc.column}]`
+      : `Parse error on "${token}" (${kind}) at [${loc.line}, ${loc.column}]`;
   return { message, locations: [{ line: loc.line, column: loc.column }] };
 }
 
@@ -38,10 +41,12 @@ function pathTo(doc: DocumentNode, target: ASTNode | undefined): Array<string | 
       const names: Array<string | number> = [];
       for (const a of [...ancestors, node] as ASTNode[]) {
         if (!a || Array.isArray(a) || typeof a !== 'object' || !('kind' in a)) continue;
-        if (a.kind === 'OperationDefinition') names.push(a.name ? `${a.operation} ${a.name.value}` : a.operation);
+        if (a.kind === 'OperationDefinition')
+          names.push(a.name ? `${a.operation} ${a.name.value}` : a.operation);
         else if (a.kind === 'FragmentDefinition') names.push(`fragment ${a.name.value}`);
         else if (a.kind === 'Field') names.push(a.alias?.value ?? a.name.value);
-        else if (a.kind === 'InlineFragment') names.push(`... on ${a.typeCondition?.name.value ?? ''}`.trim());
+        else if (a.kind === 'InlineFragment')
+          names.push(`... on ${a.typeCondition?.name.value ?? ''}`.trim());
         else if (a.kind === 'Argument') names.push(a.name.value);
       }
       found = names;
@@ -57,7 +62,12 @@ export function validationError(doc: DocumentNode, e: GraphQLError): GithubGraph
   const path = pathTo(doc, e.nodes?.[0]);
   let m: RegExpExecArray | null;
   if ((m = /^Cannot query field "(\w+)" on type "(\w+)"\./.exec(e.message))) {
-    return { path, extensions: { code: 'undefinedField', typeName: m[2], fieldName: m[1] }, locations, message: `Field '${m[1]}' doesn't exist on type '${m[2]}'` };
+    return {
+      path,
+      extensions: { code: 'undefinedField', typeName: m[2], fieldName: m[1] },
+      locations,
+      message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`,
+    };
   }
   if ((m = /^Unknown argument "(\w+)" on field "(\w+)\.(\w+)"\./.exec(e.message))) {
     return {
@@ -67,7 +77,11 @@ export function validationError(doc: DocumentNode, e: GraphQLError): GithubGraph
       message: `Field '${m[3]}' doesn't accept argument '${m[1]}'`,
     };
   }
-  if ((m = /^Field "(\w+)" argument "(\w+)" of type "[^"]+" is required, but it was not provided\./.exec(e.message))) {
+  if (
+    (m = /^Field "(\w+)" argument "(\w+)" of type "[^"]+" is required, but it was not provided\./.exec(
+      e.message,
+    ))
+  ) {
     return {
       path,
       extensions: { code: 'missingRequiredArguments', className: 'Field', name: m[1], arguments: m[2] },
@@ -76,17 +90,28 @@ export function validationError(doc: DocumentNode, e: GraphQLError): GithubGraph
     };
   }
   if ((m = /^Unknown type "(\w+)"\./.exec(e.message))) {
-    return { path, extensions: { code: 'undefinedType', typeName: m[1] }, locations, message: `No such type ${m[1]}, so it can't be a fragment condition` };
+    return {
+      path,
+      extensions: { code: 'undefinedType', typeName: m[1] },
+      locations,
+      message: `No such type ${m[1]}, so it can't be a fragment condition`,
+    };
   }
   if ((m = /^Field "(\w+)" of type "([^"]+)" must have a selection of subfields\./.exec(e.message))) {
     return {
       path,
-      extensions: { code: 'selectionMismatch', nodeName: `field '${m[1]}'`, typeName: m[2].replace(/[[\]!]/g, '') },
+      extensions: {
+        code: 'selectionMismatch',
+        nodeName: `field '${m[1]}'`,
+        typeName: m[2].replace(/[[\]!]/g, ''),
+      },
       locations,
       message: `Field must have selections (field '${m[1]}' returns ${m[2].replace(/[[\]!]/g, '')} but has no selections. Did you mean '${m[1]} { ... }'?)`,
     };
   }
-  if ((m = /^Field "(\w+)" must not have a selection since type "([^"]+)" has no subfields\./.exec(e.message))) {
+  if (
+    (m = /^Field "(\w+)" must not have a selection since type "([^"]+)" has no subfields\./.exec(e.message))
+  ) {
     return {
       path,
       extensions: { code: 'selectionMismatch', nodeName: `field '${m[1]}'`, typeName: m[2] },
@@ -95,7 +120,12 @@ export function validationError(doc: DocumentNode, e: GraphQLError): GithubGraph
     };
   }
   if ((m = /^Variable "\$(\w+)" is never used/.exec(e.message))) {
-    return { path, extensions: { code: 'variableNotUsed', variableName: m[1] }, locations, message: `Variable $${m[1]} is declared by anonymous query but not used` };
+    return {
+      path,
+      extensions: { code: 'variableNotUsed', variableName: m[1] },
+      locations,
+      message: `Variable $${m[1]} is declared by anonymous query but not used`,
+    };
   }
   return { path, locations, message: e.message };
 }

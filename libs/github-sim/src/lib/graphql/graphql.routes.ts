@@ -28,7 +28,8 @@ const fieldResolver: GraphQLFieldResolver<unknown, GqlContext> = (source, args, 
   if (source === null || source === undefined || typeof source !== 'object') return null;
   const obj = source as Record<string, unknown>;
   const v = obj[info.fieldName];
-  if (typeof v === 'function') return (v as (a: unknown, c: unknown, i: unknown) => unknown).call(obj, args, context, info);
+  if (typeof v === 'function')
+    return (v as (a: unknown, c: unknown, i: unknown) => unknown).call(obj, args, context, info);
   if (v === undefined) {
     if (isNonNullType(info.returnType)) throw notSimulated(`${info.parentType.name}.${info.fieldName}`);
     return null;
@@ -73,7 +74,8 @@ export function graphqlHandler(ctx: SimContext) {
         });
       }
       const token = m ? ctx.world.tokens.get(m[1]) : undefined;
-      if (!token || !ctx.world.users.get(token.userId)) throw new SimError(401, 'Bad credentials', { documentation_url: GRAPHQL_DOCS });
+      if (!token || !ctx.world.users.get(token.userId))
+        throw new SimError(401, 'Bad credentials', { documentation_url: GRAPHQL_DOCS });
       res.setHeader('X-OAuth-Scopes', token.scopes.join(', '));
       res.setHeader('X-Accepted-OAuth-Scopes', 'repo');
       rateKey = `u:${token.userId}`;
@@ -85,18 +87,41 @@ export function graphqlHandler(ctx: SimContext) {
         ctx.stats.data.rateLimit.primaryRejections++;
         stats.errors++;
         const b = ctx.limiter.bucket(rateKey, 'graphql');
-        const headers = { ...ctx.limiter.headers(b, 'graphql'), 'x-ratelimit-remaining': '0', 'x-ratelimit-used': String(b.limit) };
+        const headers = {
+          ...ctx.limiter.headers(b, 'graphql'),
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-used': String(b.limit),
+        };
         const body =
           limited.shape === 'RATE_LIMITED'
-            ? { data: null, errors: [{ type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${token.userId}.` }] }
-            : { errors: [{ type: 'RATE_LIMIT', code: 'graphql_rate_limit', message: `API rate limit already exceeded for user ID ${token.userId}.` }], data: null };
+            ? {
+                data: null,
+                errors: [
+                  { type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${token.userId}.` },
+                ],
+              }
+            : {
+                errors: [
+                  {
+                    type: 'RATE_LIMIT',
+                    code: 'graphql_rate_limit',
+                    message: `API rate limit already exceeded for user ID ${token.userId}.`,
+                  },
+                ],
+                data: null,
+              };
         return sendJson(res, limited.status ?? 200, body, headers);
       }
 
-      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<
+        string,
+        unknown
+      >;
       const query = body['query'];
-      if (typeof query !== 'string' || !query.trim()) return replyErrors([{ message: 'A query attribute must be specified and must be a string.' }]);
-      if (Buffer.byteLength(query) > MAX_QUERY_BYTES) return replyErrors([{ message: `Query is too large (over ${MAX_QUERY_BYTES} bytes).` }]);
+      if (typeof query !== 'string' || !query.trim())
+        return replyErrors([{ message: 'A query attribute must be specified and must be a string.' }]);
+      if (Buffer.byteLength(query) > MAX_QUERY_BYTES)
+        return replyErrors([{ message: `Query is too large (over ${MAX_QUERY_BYTES} bytes).` }]);
       let variables = body['variables'] ?? {};
       if (typeof variables === 'string') {
         try {
@@ -105,8 +130,12 @@ export function graphqlHandler(ctx: SimContext) {
           return replyErrors([{ message: 'Variables are invalid JSON.' }]);
         }
       }
-      if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) return replyErrors([{ message: 'Variables are invalid JSON.' }]);
-      const operationName = typeof body['operationName'] === 'string' && body['operationName'] ? body['operationName'] : undefined;
+      if (typeof variables !== 'object' || variables === null || Array.isArray(variables))
+        return replyErrors([{ message: 'Variables are invalid JSON.' }]);
+      const operationName =
+        typeof body['operationName'] === 'string' && body['operationName']
+          ? body['operationName']
+          : undefined;
 
       let doc: DocumentNode;
       try {
@@ -118,10 +147,29 @@ export function graphqlHandler(ctx: SimContext) {
       const validationErrors = validate(schema, doc);
       if (validationErrors.length) return replyErrors(validationErrors.map((e) => validationError(doc, e)));
 
-      const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops.length === 1 ? ops[0] : undefined;
-      if (!op) return replyErrors([{ message: operationName ? `No operation named "${operationName}"` : 'An operation name is required' }]);
-      if (op.operation !== 'query') return replyErrors([{ type: 'NOT_SIMULATED', message: `github-sim does not simulate ${op.operation}s; only queries are supported.` }]);
+      const ops = doc.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
+      const op = operationName
+        ? ops.find((o) => o.name?.value === operationName)
+        : ops.length === 1
+          ? ops[0]
+          : undefined;
+      if (!op)
+        return replyErrors([
+          {
+            message: operationName
+              ? `No operation named "${operationName}"`
+              : 'An operation name is required',
+          },
+        ]);
+      if (op.operation !== 'query')
+        return replyErrors([
+          {
+            type: 'NOT_SIMULATED',
+            message: `github-sim does not simulate ${op.operation}s; only queries are supported.`,
+          },
+        ]);
       const fragments: Record<string, FragmentDefinitionNode> = {};
       for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
       const analysis = analyzeQuery(schema, op, fragments, variables as Record<string, unknown>);
@@ -132,10 +180,13 @@ export function graphqlHandler(ctx: SimContext) {
       const bucket = ctx.limiter.bucket(rateKey, 'graphql');
       if (ctx.limiter.remaining(bucket) < analysis.cost) {
         ctx.stats.data.rateLimit.primaryRejections++;
-        return replyErrors([{ type: 'RATE_LIMITED', message: `API rate limit already exceeded for user ID ${token.userId}.` }], {
-          ...ctx.limiter.headers(bucket, 'graphql'),
-          'x-ratelimit-remaining': '0',
-        });
+        return replyErrors(
+          [{ type: 'RATE_LIMITED', message: `API rate limit already exceeded for user ID ${token.userId}.` }],
+          {
+            ...ctx.limiter.headers(bucket, 'graphql'),
+            'x-ratelimit-remaining': '0',
+          },
+        );
       }
       // GitHub's secondary limit counts a GraphQL request as 1 point (5 with mutations, which are not simulated),
       // not its query cost: docs.github.com "Rate limits and query limits for the GraphQL API", secondary rate limits.
@@ -153,7 +204,12 @@ export function graphqlHandler(ctx: SimContext) {
 
       if (!dryRun && ctx.faults.graphqlTimesOut()) {
         stats.errors++;
-        return sendJson(res, 200, { data: null, errors: [{ message: graphqlTimeoutMessage(requestId) }] }, rateHeaders);
+        return sendJson(
+          res,
+          200,
+          { data: null, errors: [{ message: graphqlTimeoutMessage(requestId) }] },
+          rateHeaders,
+        );
       }
 
       const maxNodes = ctx.faults.graphqlMaxNodes;
@@ -213,7 +269,11 @@ export function graphqlHandler(ctx: SimContext) {
         if (e.status >= 500) {
           return sendJson(res, e.status, {
             data: null,
-            errors: [{ message: `Something went wrong while executing your query. Please include \`${requestId}\` when reporting this issue.` }],
+            errors: [
+              {
+                message: `Something went wrong while executing your query. Please include \`${requestId}\` when reporting this issue.`,
+              },
+            ],
           });
         }
         return sendJson(res, e.status, errorBody(e.status, e.message, e.extra), e.headers);
@@ -233,14 +293,19 @@ function isDryRun(op: OperationDefinitionNode, variables: Record<string, unknown
       sel.kind === Kind.FIELD &&
       sel.name.value === 'rateLimit' &&
       (sel.arguments ?? []).some(
-        (a) => a.name.value === 'dryRun' && ((a.value.kind === Kind.BOOLEAN && a.value.value) || (a.value.kind === Kind.VARIABLE && variables[a.value.name.value] === true)),
+        (a) =>
+          a.name.value === 'dryRun' &&
+          ((a.value.kind === Kind.BOOLEAN && a.value.value) ||
+            (a.value.kind === Kind.VARIABLE && variables[a.value.name.value] === true)),
       ),
   );
 }
 
 /** The document with the operation's root selections cut down to `rateLimit` and `__typename`. */
 function onlyRateLimit(doc: DocumentNode, op: OperationDefinitionNode): DocumentNode {
-  const selections = op.selectionSet.selections.filter((sel) => sel.kind === Kind.FIELD && (sel.name.value === 'rateLimit' || sel.name.value === '__typename'));
+  const selections = op.selectionSet.selections.filter(
+    (sel) => sel.kind === Kind.FIELD && (sel.name.value === 'rateLimit' || sel.name.value === '__typename'),
+  );
   const trimmed: OperationDefinitionNode = { ...op, selectionSet: { ...op.selectionSet, selections } };
   return { ...doc, definitions: doc.definitions.map((d) => (d === op ? trimmed : d)) };
 }

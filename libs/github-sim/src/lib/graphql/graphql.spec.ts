@@ -67,7 +67,13 @@ type HistoryData = {
         history: {
           totalCount: number;
           pageInfo: { hasNextPage: boolean; endCursor: string | null };
-          nodes: Array<{ oid: string; additions: number; deletions: number; committedDate: string; parents: { nodes: Array<{ oid: string }> } }>;
+          nodes: Array<{
+            oid: string;
+            additions: number;
+            deletions: number;
+            committedDate: string;
+            parents: { nodes: Array<{ oid: string }> };
+          }>;
         };
       };
     };
@@ -94,10 +100,24 @@ describe('GraphQL API', () => {
 
   describe('schema fidelity', () => {
     it('executes the repository overview query Trackeep uses', async () => {
-      const res = await graphql<{ repository: Record<string, unknown>; rateLimit: Record<string, unknown> }>(sim, token, REPO_OVERVIEW, { owner: 'octocat', name: 'Hello-World' });
+      const res = await graphql<{ repository: Record<string, unknown>; rateLimit: Record<string, unknown> }>(
+        sim,
+        token,
+        REPO_OVERVIEW,
+        { owner: 'octocat', name: 'Hello-World' },
+      );
       expect(res.errors).toBeUndefined();
-      expect(res.data?.repository).toMatchObject({ nameWithOwner: 'octocat/Hello-World', databaseId: expect.any(Number), watchers: { totalCount: expect.any(Number) } });
-      expect(res.data?.rateLimit).toMatchObject({ cost: 1, limit: 5000, remaining: expect.any(Number), resetAt: expect.stringMatching(/Z$/) });
+      expect(res.data?.repository).toMatchObject({
+        nameWithOwner: 'octocat/Hello-World',
+        databaseId: expect.any(Number),
+        watchers: { totalCount: expect.any(Number) },
+      });
+      expect(res.data?.rateLimit).toMatchObject({
+        cost: 1,
+        limit: 5000,
+        remaining: expect.any(Number),
+        resetAt: expect.stringMatching(/Z$/),
+      });
     });
 
     it('fails a wrong field name with GitHub’s undefinedField error (and executes nothing)', async () => {
@@ -115,40 +135,76 @@ describe('GraphQL API', () => {
     });
 
     it('reports unknown arguments and missing required arguments like GitHub', async () => {
-      const bad = await graphql(sim, token, '{ repository(owner: "octocat", name: "Hello-World", foo: 1) { id } }');
-      expect(bad.errors?.[0]).toMatchObject({ message: "Field 'repository' doesn't accept argument 'foo'", extensions: { code: 'argumentNotAccepted' } });
+      const bad = await graphql(
+        sim,
+        token,
+        '{ repository(owner: "octocat", name: "Hello-World", foo: 1) { id } }',
+      );
+      expect(bad.errors?.[0]).toMatchObject({
+        message: "Field 'repository' doesn't accept argument 'foo'",
+        extensions: { code: 'argumentNotAccepted' },
+      });
       const missing = await graphql(sim, token, '{ repository(owner: "octocat") { id } }');
-      expect(missing.errors?.[0]).toMatchObject({ message: "Field 'repository' is missing required arguments: name", extensions: { code: 'missingRequiredArguments' } });
+      expect(missing.errors?.[0]).toMatchObject({
+        message: "Field 'repository' is missing required arguments: name",
+        extensions: { code: 'missingRequiredArguments' },
+      });
     });
 
     it('answers a syntax error with a Parse error and its location', async () => {
       const res = await graphql(sim, token, '{ viewer { login }}}');
-      expect(res.errors?.[0]).toEqual({ message: 'Parse error on "}" (RCURLY) at [1, 20]', locations: [{ line: 1, column: 20 }] });
+      expect(res.errors?.[0]).toEqual({
+        message: 'Parse error on "}" (RCURLY) at [1, 20]',
+        locations: [{ line: 1, column: 20 }],
+      });
     });
 
     it('requires a token (401) and rejects a bad one', async () => {
-      const anon = await fetch(sim.graphqlUrl, { method: 'POST', body: JSON.stringify({ query: '{ viewer { login } }' }) });
+      const anon = await fetch(sim.graphqlUrl, {
+        method: 'POST',
+        body: JSON.stringify({ query: '{ viewer { login } }' }),
+      });
       expect(anon.status).toBe(401);
-      expect(((await anon.json()) as { message: string }).message).toBe('This endpoint requires you to be authenticated.');
+      expect(((await anon.json()) as { message: string }).message).toBe(
+        'This endpoint requires you to be authenticated.',
+      );
       const bad = await graphql(sim, 'gho_bad', '{ viewer { login } }');
       expect(bad.status).toBe(401);
     });
 
     it('is also served at /api/graphql (GHES)', async () => {
-      const res = await fetch(`${sim.url}/api/graphql`, { method: 'POST', headers: { authorization: `bearer ${token}` }, body: JSON.stringify({ query: '{ viewer { login } }' }) });
-      expect(((await res.json()) as { data: { viewer: { login: string } } }).data.viewer.login).toBe('octocat');
+      const res = await fetch(`${sim.url}/api/graphql`, {
+        method: 'POST',
+        headers: { authorization: `bearer ${token}` },
+        body: JSON.stringify({ query: '{ viewer { login } }' }),
+      });
+      expect(((await res.json()) as { data: { viewer: { login: string } } }).data.viewer.login).toBe(
+        'octocat',
+      );
     });
 
     it('answers a missing repository with NOT_FOUND and a null field', async () => {
       const res = await graphql(sim, token, '{ repository(owner: "octocat", name: "nope") { id } }');
       expect(res.data).toEqual({ repository: null });
-      expect(res.errors?.[0]).toMatchObject({ type: 'NOT_FOUND', path: ['repository'], message: "Could not resolve to a Repository with the name 'octocat/nope'." });
+      expect(res.errors?.[0]).toMatchObject({
+        type: 'NOT_FOUND',
+        path: ['repository'],
+        message: "Could not resolve to a Repository with the name 'octocat/nope'.",
+      });
     });
 
     it('resolves nodes(ids) with Repository node ids, null plus NOT_FOUND for bad ones', async () => {
       const rest = await client(sim, token).get<{ node_id: string }>('/repos/octocat/Hello-World');
-      const res = await graphql<{ nodes: Array<{ nameWithOwner: string } | null> }>(sim, token, 'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Repository { nameWithOwner } } }', { ids: [rest.body.node_id, 'MDQ6VXNlcjA='] });
-      expect(res.data?.nodes).toEqual([{ id: rest.body.node_id, nameWithOwner: 'octocat/Hello-World' }, null]);
+      const res = await graphql<{ nodes: Array<{ nameWithOwner: string } | null> }>(
+        sim,
+        token,
+        'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Repository { nameWithOwner } } }',
+        { ids: [rest.body.node_id, 'MDQ6VXNlcjA='] },
+      );
+      expect(res.data?.nodes).toEqual([
+        { id: rest.body.node_id, nameWithOwner: 'octocat/Hello-World' },
+        null,
+      ]);
       expect(res.errors?.[0]).toMatchObject({ type: 'NOT_FOUND', path: ['nodes', 1] });
     });
   });
@@ -161,17 +217,29 @@ describe('GraphQL API', () => {
           type: 'EXCESSIVE_PAGINATION',
           path: ['query', 'viewer', 'repositories'],
           locations: [{ line: 1, column: 12 }],
-          message: 'Requesting 101 records on the `repositories` connection exceeds the `first` limit of 100 records.',
+          message:
+            'Requesting 101 records on the `repositories` connection exceeds the `first` limit of 100 records.',
         },
       ]);
-      const last = await graphql(sim, token, 'query($n: Int) { viewer { repositories(last: $n) { nodes { id } } } }', { n: 500 });
-      expect(last.errors?.[0]?.['message']).toBe('Requesting 500 records on the `repositories` connection exceeds the `last` limit of 100 records.');
+      const last = await graphql(
+        sim,
+        token,
+        'query($n: Int) { viewer { repositories(last: $n) { nodes { id } } } }',
+        { n: 500 },
+      );
+      expect(last.errors?.[0]?.['message']).toBe(
+        'Requesting 500 records on the `repositories` connection exceeds the `last` limit of 100 records.',
+      );
     });
 
     it('requires first or last when nodes or edges are requested, but not for totalCount alone', async () => {
       const res = await graphql(sim, token, '{ viewer { repositories { nodes { id } } } }');
       expect(res.errors?.[0]).toMatchObject({ type: 'MISSING_PAGINATION_BOUNDARIES' });
-      const count = await graphql<{ viewer: { repositories: { totalCount: number } } }>(sim, token, '{ viewer { repositories { totalCount } } }');
+      const count = await graphql<{ viewer: { repositories: { totalCount: number } } }>(
+        sim,
+        token,
+        '{ viewer { repositories { totalCount } } }',
+      );
       expect(count.errors).toBeUndefined();
       expect(count.data?.viewer.repositories.totalCount).toBeGreaterThan(0);
     });
@@ -181,9 +249,15 @@ describe('GraphQL API', () => {
       let after: string | null = null;
       let total = 0;
       for (let page = 0; page < 10; page++) {
-        const res: Awaited<ReturnType<typeof graphql<HistoryData>>> = await graphql<HistoryData>(sim, token, HISTORY, { owner: 'octocat', name: 'Hello-World', first: 100, after });
+        const res: Awaited<ReturnType<typeof graphql<HistoryData>>> = await graphql<HistoryData>(
+          sim,
+          token,
+          HISTORY,
+          { owner: 'octocat', name: 'Hello-World', first: 100, after },
+        );
         expect(res.errors).toBeUndefined();
-        const h = res.data?.repository.defaultBranchRef.target.history as HistoryData['repository']['defaultBranchRef']['target']['history'];
+        const h = res.data?.repository.defaultBranchRef.target
+          .history as HistoryData['repository']['defaultBranchRef']['target']['history'];
         total = h.totalCount;
         oids.push(...h.nodes.map((n) => n.oid));
         if (!h.pageInfo.hasNextPage) break;
@@ -192,24 +266,52 @@ describe('GraphQL API', () => {
       expect(total).toBe(250);
       expect(oids).toHaveLength(250);
       expect(new Set(oids).size).toBe(250);
-      const rest = await client(sim, token).get<Array<{ sha: string }>>('/repos/octocat/Hello-World/commits?per_page=100&page=2');
+      const rest = await client(sim, token).get<Array<{ sha: string }>>(
+        '/repos/octocat/Hello-World/commits?per_page=100&page=2',
+      );
       expect(oids.slice(100, 200)).toEqual(rest.body.map((c) => c.sha));
     });
 
     it('filters history by since/until and rejects an invalid cursor', async () => {
-      const all = await graphql<HistoryData>(sim, token, HISTORY, { owner: 'octocat', name: 'Hello-World', first: 100 });
+      const all = await graphql<HistoryData>(sim, token, HISTORY, {
+        owner: 'octocat',
+        name: 'Hello-World',
+        first: 100,
+      });
       const nodes = all.data?.repository.defaultBranchRef.target.history.nodes ?? [];
-      const res = await graphql<HistoryData>(sim, token, HISTORY, { owner: 'octocat', name: 'Hello-World', first: 100, since: nodes[60].committedDate, until: nodes[20].committedDate });
+      const res = await graphql<HistoryData>(sim, token, HISTORY, {
+        owner: 'octocat',
+        name: 'Hello-World',
+        first: 100,
+        since: nodes[60].committedDate,
+        until: nodes[20].committedDate,
+      });
       const h = res.data?.repository.defaultBranchRef.target.history;
       expect(h?.nodes[0].oid).toBe(nodes[20].oid);
       expect(h?.nodes.at(-1)?.oid).toBe(nodes[60].oid);
       expect(h?.totalCount).toBe(41);
-      const bad = await graphql(sim, token, HISTORY, { owner: 'octocat', name: 'Hello-World', first: 10, after: 'nonsense' });
+      const bad = await graphql(sim, token, HISTORY, {
+        owner: 'octocat',
+        name: 'Hello-World',
+        first: 10,
+        after: 'nonsense',
+      });
       expect(bad.errors?.[0]).toMatchObject({ type: 'INVALID_CURSOR_ARGUMENTS' });
     });
 
     it('pages pull requests with reviews, ordered by updatedAt desc', async () => {
-      const res = await graphql<{ repository: { pullRequests: { totalCount: number; nodes: Array<{ state: string; updatedAt: string; reviews: { totalCount: number; nodes: Array<{ submittedAt: string }> } }> } } }>(sim, token, PULLS, { owner: 'octocat', name: 'Hello-World' });
+      const res = await graphql<{
+        repository: {
+          pullRequests: {
+            totalCount: number;
+            nodes: Array<{
+              state: string;
+              updatedAt: string;
+              reviews: { totalCount: number; nodes: Array<{ submittedAt: string }> };
+            }>;
+          };
+        };
+      }>(sim, token, PULLS, { owner: 'octocat', name: 'Hello-World' });
       expect(res.errors).toBeUndefined();
       const prs = res.data?.repository.pullRequests;
       expect(prs?.totalCount).toBe(12);
@@ -222,19 +324,53 @@ describe('GraphQL API', () => {
 
   describe('bad input', () => {
     const post = (body: string) =>
-      fetch(sim.graphqlUrl, { method: 'POST', headers: { authorization: `bearer ${token}`, 'content-type': 'application/json' }, body });
+      fetch(sim.graphqlUrl, {
+        method: 'POST',
+        headers: { authorization: `bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
 
     it.each([
       ['broken JSON', '{"query": '],
       ['an array body', '[1,2]'],
       ['no query', '{}'],
       ['a numeric query', '{"query": 5}'],
-      ['variables of the wrong type', JSON.stringify({ query: 'query($n: Int!) { viewer { repositories(first: $n) { totalCount } } }', variables: { n: 'ten' } })],
-      ['an unknown operationName', JSON.stringify({ query: 'query A { viewer { login } }', operationName: 'B' })],
-      ['a mutation', JSON.stringify({ query: 'mutation { addStar(input: {starrableId: "x"}) { clientMutationId } }' })],
-      ['a bad refPrefix', JSON.stringify({ query: '{ repository(owner: "octocat", name: "Hello-World") { refs(refPrefix: "heads", first: 5) { totalCount } } }' })],
-      ['a bad GitTimestamp', JSON.stringify({ query: '{ repository(owner: "octocat", name: "Hello-World") { defaultBranchRef { target { ... on Commit { history(first: 1, since: "yesterday") { totalCount } } } } } }' })],
-      ['101 node ids', JSON.stringify({ query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: Array.from({ length: 101 }, () => 'x') } })],
+      [
+        'variables of the wrong type',
+        JSON.stringify({
+          query: 'query($n: Int!) { viewer { repositories(first: $n) { totalCount } } }',
+          variables: { n: 'ten' },
+        }),
+      ],
+      [
+        'an unknown operationName',
+        JSON.stringify({ query: 'query A { viewer { login } }', operationName: 'B' }),
+      ],
+      [
+        'a mutation',
+        JSON.stringify({ query: 'mutation { addStar(input: {starrableId: "x"}) { clientMutationId } }' }),
+      ],
+      [
+        'a bad refPrefix',
+        JSON.stringify({
+          query:
+            '{ repository(owner: "octocat", name: "Hello-World") { refs(refPrefix: "heads", first: 5) { totalCount } } }',
+        }),
+      ],
+      [
+        'a bad GitTimestamp',
+        JSON.stringify({
+          query:
+            '{ repository(owner: "octocat", name: "Hello-World") { defaultBranchRef { target { ... on Commit { history(first: 1, since: "yesterday") { totalCount } } } } } }',
+        }),
+      ],
+      [
+        '101 node ids',
+        JSON.stringify({
+          query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }',
+          variables: { ids: Array.from({ length: 101 }, () => 'x') },
+        }),
+      ],
       ['a huge query', JSON.stringify({ query: `{ viewer { ${'login '.repeat(30_000)} } }` })],
     ])('answers %s with a 4xx or GitHub-shaped errors, never a 500', async (_label, body) => {
       const res = await post(body);
@@ -261,9 +397,14 @@ describe('GraphQL API', () => {
     });
 
     it('charges the computed cost and reports it in headers and rateLimit', async () => {
-      const q = '{ viewer { repositories(first: 100) { nodes { pullRequests(first: 50) { nodes { reviews(first: 10) { totalCount } } } } } } rateLimit { cost used remaining } }';
+      const q =
+        '{ viewer { repositories(first: 100) { nodes { pullRequests(first: 50) { nodes { reviews(first: 10) { totalCount } } } } } } rateLimit { cost used remaining } }';
       const before = await graphql<{ rateLimit: { used: number } }>(sim, token, '{ rateLimit { used } }');
-      const res = await graphql<{ rateLimit: { cost: number; used: number; remaining: number } }>(sim, token, q);
+      const res = await graphql<{ rateLimit: { cost: number; used: number; remaining: number } }>(
+        sim,
+        token,
+        q,
+      );
       expect(res.data?.rateLimit.cost).toBe(51);
       expect(res.data?.rateLimit.used).toBe((before.data?.rateLimit.used ?? 0) + 51);
       expect(res.headers.get('x-ratelimit-resource')).toBe('graphql');
@@ -275,11 +416,15 @@ describe('GraphQL API', () => {
       const small = await startGithubSim({ preset: 'small', rateLimit: { graphql: 60 } });
       try {
         const t = small.issueToken('octocat');
-        const heavy = '{ viewer { repositories(first: 100) { nodes { pullRequests(first: 50) { nodes { reviews(first: 10) { totalCount } } } } } } }';
+        const heavy =
+          '{ viewer { repositories(first: 100) { nodes { pullRequests(first: 50) { nodes { reviews(first: 10) { totalCount } } } } } } }';
         expect((await graphql(small, t, heavy)).errors).toBeUndefined();
         const res = await graphql(small, t, heavy);
         expect(res.status).toBe(200);
-        expect(res.errors?.[0]).toMatchObject({ type: 'RATE_LIMITED', message: 'API rate limit already exceeded for user ID 583231.' });
+        expect(res.errors?.[0]).toMatchObject({
+          type: 'RATE_LIMITED',
+          message: 'API rate limit already exceeded for user ID 583231.',
+        });
         expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
         expect((await graphql(small, t, '{ viewer { login } }')).errors).toBeUndefined();
       } finally {

@@ -73,7 +73,13 @@ export function analyzeQuery(
     });
   };
 
-  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType, multiplier: number, path: string[], seenFragments: Set<string>) => {
+  const walk = (
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType,
+    multiplier: number,
+    path: string[],
+    seenFragments: Set<string>,
+  ) => {
     for (const sel of set.selections) {
       if (sel.kind === Kind.INLINE_FRAGMENT) {
         const cond = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
@@ -84,7 +90,8 @@ export function analyzeQuery(
         const frag = fragments[sel.name.value];
         if (!frag || seenFragments.has(frag.name.value)) continue;
         const cond = schema.getType(frag.typeCondition.name.value);
-        if (cond && isCompositeType(cond)) walk(frag.selectionSet, cond, multiplier, path, new Set([...seenFragments, frag.name.value]));
+        if (cond && isCompositeType(cond))
+          walk(frag.selectionSet, cond, multiplier, path, new Set([...seenFragments, frag.name.value]));
         continue;
       }
       const name = sel.name.value;
@@ -93,21 +100,36 @@ export function analyzeQuery(
       const field = fields[name];
       if (!field) continue;
       const fieldPath = [...path, sel.alias?.value ?? name];
-      const location = sel.loc ? [{ line: sel.loc.startToken.line, column: sel.loc.startToken.column }] : undefined;
+      const location = sel.loc
+        ? [{ line: sel.loc.startToken.line, column: sel.loc.startToken.column }]
+        : undefined;
       let childMultiplier = multiplier;
       if (isConnectionField(field)) {
         const first = intArg(sel, 'first');
         const last = intArg(sel, 'last');
         const wantsNodes = selects(sel.selectionSet, ['nodes', 'edges']);
-        const err = (type: string, message: string) => out.errors.push({ type, path: fieldPath, locations: location, message });
+        const err = (type: string, message: string) =>
+          out.errors.push({ type, path: fieldPath, locations: location, message });
         if (first !== undefined && last !== undefined) {
-          err('EXCESSIVE_PAGINATION', `Passing both \`first\` and \`last\` to paginate the \`${name}\` connection is not supported.`);
+          err(
+            'EXCESSIVE_PAGINATION',
+            `Passing both \`first\` and \`last\` to paginate the \`${name}\` connection is not supported.`,
+          );
         } else if (first === undefined && last === undefined) {
-          if (wantsNodes) err('MISSING_PAGINATION_BOUNDARIES', `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`);
+          if (wantsNodes)
+            err(
+              'MISSING_PAGINATION_BOUNDARIES',
+              `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`,
+            );
         } else {
           const [which, value] = first !== undefined ? ['first', first] : ['last', last as number];
-          if (value > MAX_PAGE) err('EXCESSIVE_PAGINATION', `Requesting ${value} records on the \`${name}\` connection exceeds the \`${which}\` limit of ${MAX_PAGE} records.`);
-          else if (value < 0) err('INVALID_PAGINATION', `\`${which}\` on the \`${name}\` connection cannot be less than zero.`);
+          if (value > MAX_PAGE)
+            err(
+              'EXCESSIVE_PAGINATION',
+              `Requesting ${value} records on the \`${name}\` connection exceeds the \`${which}\` limit of ${MAX_PAGE} records.`,
+            );
+          else if (value < 0)
+            err('INVALID_PAGINATION', `\`${which}\` on the \`${name}\` connection cannot be less than zero.`);
         }
         const limit = Math.max(0, Math.min(first ?? last ?? 0, MAX_PAGE));
         out.requests += multiplier;
@@ -121,7 +143,8 @@ export function analyzeQuery(
         }
       }
       const child = getNamedType(field.type);
-      if (sel.selectionSet && isCompositeType(child)) walk(sel.selectionSet, child, childMultiplier, fieldPath, seenFragments);
+      if (sel.selectionSet && isCompositeType(child))
+        walk(sel.selectionSet, child, childMultiplier, fieldPath, seenFragments);
     }
   };
   walk(op.selectionSet, root, 1, rootPath, new Set());

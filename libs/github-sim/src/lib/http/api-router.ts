@@ -49,8 +49,17 @@ export function requestIdOf(): string {
   return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 14)}:${h.slice(14, 20)}:${h.slice(20, 24)}`;
 }
 
-export function errorBody(status: number, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { message, ...extra, documentation_url: (extra['documentation_url'] as string) ?? DOCS, status: String(status) };
+export function errorBody(
+  status: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    message,
+    ...extra,
+    documentation_url: (extra['documentation_url'] as string) ?? DOCS,
+    status: String(status),
+  };
 }
 
 function parseAuth(ctx: SimContext, header: string | undefined): Auth | null | 'bad' {
@@ -89,7 +98,12 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim() === '*' || strip(t) === target);
 }
 
-function linkHeader(req: Request, urls: Urls, link: NonNullable<ApiResult['link']>, path = req.path): string | null {
+function linkHeader(
+  req: Request,
+  urls: Urls,
+  link: NonNullable<ApiResult['link']>,
+  path = req.path,
+): string | null {
   const url = new URL(req.originalUrl, urls.web);
   const make = (page: number, rel: string) => {
     const u = new URL(`${urls.api}${path === '/' ? '' : path}`);
@@ -127,7 +141,12 @@ export function commonHeaders(res: Response, requestId: string): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
 }
 
-export function sendJson(res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: Response,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (status === 204 || status === 304 || body === undefined) {
     res.status(status).end();
@@ -170,9 +189,14 @@ export class ApiRouter {
 
   /** Unknown REST paths: GitHub's 404 after authentication, so it carries the rate-limit headers (a 401 does not). */
   fallback() {
-    return this.wrap('GET', '(unknown)', () => {
-      throw new SimError(404, 'Not Found');
-    }, {});
+    return this.wrap(
+      'GET',
+      '(unknown)',
+      () => {
+        throw new SimError(404, 'Not Found');
+      },
+      {},
+    );
   }
 
   private wrap(method: string, name: string, handler: Handler, opts: RouteOptions) {
@@ -189,31 +213,44 @@ export class ApiRouter {
         sendJson(res, status, body, headers);
       };
       const fail = (e: unknown, rateHeaders: Record<string, string> = {}) => {
-        if (e instanceof SimError) return finish(e.status, errorBody(e.status, e.message, e.extra), { ...rateHeaders, ...e.headers });
+        if (e instanceof SimError)
+          return finish(e.status, errorBody(e.status, e.message, e.extra), { ...rateHeaders, ...e.headers });
         // A bug in the simulator, not a client mistake: still GitHub-shaped.
         console.error('[github-sim]', route, e);
         return finish(500, errorBody(500, 'Server Error'), rateHeaders);
       };
       try {
         const version = req.header('x-github-api-version');
-        if (version && version !== API_VERSION) throw new SimError(400, `Unsupported 'X-GitHub-Api-Version' header. Supported versions are: ${API_VERSION}`);
+        if (version && version !== API_VERSION)
+          throw new SimError(
+            400,
+            `Unsupported 'X-GitHub-Api-Version' header. Supported versions are: ${API_VERSION}`,
+          );
         const injected = await ctx.faults.before(req.path, requestId);
         if (injected) return fail(injected);
         const parsed = parseAuth(ctx, req.header('authorization'));
         if (parsed === 'bad') throw new SimError(401, 'Bad credentials');
         const auth = parsed;
-        if (opts.auth === 'app' && auth?.kind !== 'app') throw new SimError(auth ? 404 : 401, auth ? 'Not Found' : 'Requires authentication');
-        if (opts.auth === 'required' && auth?.kind !== 'token') throw new SimError(401, 'Requires authentication');
+        if (opts.auth === 'app' && auth?.kind !== 'app')
+          throw new SimError(auth ? 404 : 401, auth ? 'Not Found' : 'Requires authentication');
+        if (opts.auth === 'required' && auth?.kind !== 'token')
+          throw new SimError(401, 'Requires authentication');
         if (auth?.kind === 'token') rateKey = `u:${auth.user.id}`;
         if (auth?.kind === 'app') rateKey = `app:${auth.app.clientId}`;
         const scopes = auth?.kind === 'token' ? auth.token.scopes : [];
         if (auth?.kind === 'token') res.setHeader('X-OAuth-Scopes', scopes.join(', '));
         res.setHeader('X-Accepted-OAuth-Scopes', (opts.acceptedScopes ?? []).join(', '));
-        res.setHeader('Cache-Control', auth ? 'private, max-age=60, s-maxage=60' : 'public, max-age=60, s-maxage=60');
+        res.setHeader(
+          'Cache-Control',
+          auth ? 'private, max-age=60, s-maxage=60' : 'public, max-age=60, s-maxage=60',
+        );
 
         entered = true;
         if (!ctx.limiter.enter(rateKey)) throw secondaryLimitError(requestId, 60);
-        if (resource !== 'none' && !ctx.limiter.spendMinute(rateKey, 'rest', method === 'GET' || method === 'HEAD' ? 1 : 5)) {
+        if (
+          resource !== 'none' &&
+          !ctx.limiter.spendMinute(rateKey, 'rest', method === 'GET' || method === 'HEAD' ? 1 : 5)
+        ) {
           ctx.stats.data.rateLimit.secondaryRejections++;
           throw secondaryLimitError(requestId, ctx.limiter.minuteRetryAfter(rateKey, 'rest'));
         }
@@ -222,11 +259,16 @@ export class ApiRouter {
           const bucket = ctx.limiter.bucket(rateKey, resource);
           if (ctx.limiter.remaining(bucket) <= 0) {
             ctx.stats.data.rateLimit.primaryRejections++;
-            const who = auth?.kind === 'token' ? `for user ID ${auth.user.id}` : `for ${req.ip ?? '127.0.0.1'}`;
+            const who =
+              auth?.kind === 'token' ? `for user ID ${auth.user.id}` : `for ${req.ip ?? '127.0.0.1'}`;
             return fail(
-              new SimError(403, `API rate limit exceeded ${who}. If you reach out to GitHub Support for help, please include the request ID ${requestId}.`, {
-                documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
-              }),
+              new SimError(
+                403,
+                `API rate limit exceeded ${who}. If you reach out to GitHub Support for help, please include the request ID ${requestId}.`,
+                {
+                  documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+                },
+              ),
               ctx.limiter.headers(bucket, resource),
             );
           }
@@ -237,7 +279,11 @@ export class ApiRouter {
           params: req.params as Record<string, string>,
           query: (n) => {
             const v = (req.query as Record<string, unknown>)[n];
-            return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
+            return typeof v === 'string'
+              ? v
+              : Array.isArray(v) && typeof v[0] === 'string'
+                ? v[0]
+                : undefined;
           },
           body: req.body,
           auth,
@@ -251,7 +297,8 @@ export class ApiRouter {
         try {
           result = await handler(apiReq);
         } catch (e) {
-          if (resource !== 'none') rateHeaders = ctx.limiter.headers(ctx.limiter.consume(rateKey, resource, 1), resource);
+          if (resource !== 'none')
+            rateHeaders = ctx.limiter.headers(ctx.limiter.consume(rateKey, resource, 1), resource);
           return fail(e, rateHeaders);
         }
         const status = result.status ?? 200;
@@ -266,11 +313,13 @@ export class ApiRouter {
           headers['ETag'] = etag;
           if (etagMatches(req.header('if-none-match'), etag)) {
             // A conditional hit does not count against the primary limit.
-            if (resource !== 'none') Object.assign(headers, ctx.limiter.headers(ctx.limiter.bucket(rateKey, resource), resource));
+            if (resource !== 'none')
+              Object.assign(headers, ctx.limiter.headers(ctx.limiter.bucket(rateKey, resource), resource));
             return finish(304, undefined, headers);
           }
         }
-        if (resource !== 'none') Object.assign(headers, ctx.limiter.headers(ctx.limiter.consume(rateKey, resource, 1), resource));
+        if (resource !== 'none')
+          Object.assign(headers, ctx.limiter.headers(ctx.limiter.consume(rateKey, resource, 1), resource));
         finish(status, result.body, headers);
       } catch (e) {
         fail(e);

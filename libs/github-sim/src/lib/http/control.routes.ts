@@ -67,9 +67,18 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
     commits: w.graph(repo).size,
   });
 
-  r.get('/stats', h(() => ({ ...snapshot(ctx) })));
-  r.post('/reset', h(() => hooks.reset()));
-  r.get('/faults', h(() => ctx.faults.current));
+  r.get(
+    '/stats',
+    h(() => ({ ...snapshot(ctx) })),
+  );
+  r.post(
+    '/reset',
+    h(() => hooks.reset()),
+  );
+  r.get(
+    '/faults',
+    h(() => ctx.faults.current),
+  );
   const setFaults = h((_req, b) => {
     validateFaults(b);
     hooks.setFaults(b);
@@ -77,94 +86,312 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
   });
   r.put('/faults', setFaults);
   r.post('/faults', setFaults);
-  r.post('/live', h((_req, b) => hooks.setLive(bool(b, 'enabled') ?? true, typeof b['intervalMs'] === 'number' ? b['intervalMs'] : undefined)));
+  r.post(
+    '/live',
+    h((_req, b) =>
+      hooks.setLive(
+        bool(b, 'enabled') ?? true,
+        typeof b['intervalMs'] === 'number' ? b['intervalMs'] : undefined,
+      ),
+    ),
+  );
 
-  r.get('/users', h(() => [...w.users.values()].map((u) => ({ id: u.id, login: u.login, name: u.name, email: u.email }))));
-  r.post('/users', h((_req, b) => w.addUser({ login: str(b, 'login', true) as string, name: str(b, 'name'), email: str(b, 'email') }), 201));
-  r.post('/tokens', h((_req, b) => {
-    const scopes = b['scopes'];
-    if (scopes !== undefined && (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string'))) throw new SimError(422, '"scopes" must be an array of strings');
-    return { token: w.issueToken(str(b, 'login', true) as string, scopes as string[] | undefined) };
-  }, 201));
-  r.get('/orgs', h(() => [...w.orgs.values()].map((o) => ({ id: o.id, login: o.login, members: o.members.size, teams: o.teams.map((t) => t.slug) }))));
-  r.put('/orgs/:org/members/:login', h((req, b) => w.setOrgMembership({ org: String(req.params['org']), login: String(req.params['login']), role: (str(b, 'role') as 'admin' | 'member' | undefined) ?? 'member' })));
-  r.delete('/orgs/:org/members/:login', h((req) => w.setOrgMembership({ org: String(req.params['org']), login: String(req.params['login']), role: null })));
-  r.get('/repos', h(() => [...w.repos.values()].filter((x) => !x.deleted).map(repoSummary)));
-  r.get('/deliveries', h((req) => {
-    const repo = typeof req.query['repo'] === 'string' ? req.query['repo'] : undefined;
-    const event = typeof req.query['event'] === 'string' ? req.query['event'] : undefined;
-    return w.deliveries
-      .filter((d) => (!repo || w.fullName(w.repos.get(d.repoId) as SimRepo).toLowerCase() === repo.toLowerCase()) && (!event || d.event === event))
-      .map((d) => ({ ...d, deliveredAt: new Date(d.deliveredAt).toISOString() }));
-  }));
+  r.get(
+    '/users',
+    h(() => [...w.users.values()].map((u) => ({ id: u.id, login: u.login, name: u.name, email: u.email }))),
+  );
+  r.post(
+    '/users',
+    h(
+      (_req, b) =>
+        w.addUser({ login: str(b, 'login', true) as string, name: str(b, 'name'), email: str(b, 'email') }),
+      201,
+    ),
+  );
+  r.post(
+    '/tokens',
+    h((_req, b) => {
+      const scopes = b['scopes'];
+      if (scopes !== undefined && (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string')))
+        throw new SimError(422, '"scopes" must be an array of strings');
+      return { token: w.issueToken(str(b, 'login', true) as string, scopes as string[] | undefined) };
+    }, 201),
+  );
+  r.get(
+    '/orgs',
+    h(() =>
+      [...w.orgs.values()].map((o) => ({
+        id: o.id,
+        login: o.login,
+        members: o.members.size,
+        teams: o.teams.map((t) => t.slug),
+      })),
+    ),
+  );
+  r.put(
+    '/orgs/:org/members/:login',
+    h((req, b) =>
+      w.setOrgMembership({
+        org: String(req.params['org']),
+        login: String(req.params['login']),
+        role: (str(b, 'role') as 'admin' | 'member' | undefined) ?? 'member',
+      }),
+    ),
+  );
+  r.delete(
+    '/orgs/:org/members/:login',
+    h((req) =>
+      w.setOrgMembership({ org: String(req.params['org']), login: String(req.params['login']), role: null }),
+    ),
+  );
+  r.get(
+    '/repos',
+    h(() => [...w.repos.values()].filter((x) => !x.deleted).map(repoSummary)),
+  );
+  r.get(
+    '/deliveries',
+    h((req) => {
+      const repo = typeof req.query['repo'] === 'string' ? req.query['repo'] : undefined;
+      const event = typeof req.query['event'] === 'string' ? req.query['event'] : undefined;
+      return w.deliveries
+        .filter(
+          (d) =>
+            (!repo || w.fullName(w.repos.get(d.repoId) as SimRepo).toLowerCase() === repo.toLowerCase()) &&
+            (!event || d.event === event),
+        )
+        .map((d) => ({ ...d, deliveredAt: new Date(d.deliveredAt).toISOString() }));
+    }),
+  );
 
   const base = '/repos/:owner/:repo';
-  r.post(`${base}/push`, h((req, b) => {
-    const commits = b['commits'];
-    if (commits !== undefined && typeof commits !== 'number' && !Array.isArray(commits)) throw new SimError(422, '"commits" must be a count or an array');
-    return w.pushCommits({ ...ref(req), branch: str(b, 'branch'), commits: commits as never, sender: str(b, 'sender'), force: bool(b, 'force') });
-  }));
-  r.post(`${base}/branches`, h((req, b) => w.createBranch({ ...ref(req), branch: str(b, 'branch', true) as string, from: str(b, 'from'), sender: str(b, 'sender') }), 201));
-  r.delete(`${base}/branches/*branch`, h((req) => {
-    const raw = (req.params as Record<string, unknown>)['branch'];
-    return w.deleteBranch({ ...ref(req), branch: Array.isArray(raw) ? raw.join('/') : String(raw) });
-  }));
-  r.post(`${base}/pulls`, h(async (req, b) => {
-    const p = await w.openPull({ ...ref(req), head: str(b, 'head', true) as string, base: str(b, 'base'), title: str(b, 'title', true) as string, body: str(b, 'body'), author: str(b, 'author'), draft: bool(b, 'draft') });
-    return { number: p.number, id: p.id, head_sha: p.headSha };
-  }, 201));
-  r.patch(`${base}/pulls/:number`, h(async (req, b) => {
-    const state = str(b, 'state');
-    if (state !== undefined && state !== 'open' && state !== 'closed') throw new SimError(422, '"state" must be open or closed');
-    const p = await w.updatePull({ ...ref(req), number: num(req), title: str(b, 'title'), body: str(b, 'body'), state, draft: bool(b, 'draft'), sender: str(b, 'sender') });
-    return { number: p.number, state: p.state, draft: p.draft };
-  }));
-  r.post(`${base}/pulls/:number/merge`, h((req, b) => {
-    const method = str(b, 'method');
-    if (method !== undefined && !['merge', 'squash', 'rebase'].includes(method)) throw new SimError(422, '"method" must be merge, squash or rebase');
-    return w.mergePull({ ...ref(req), number: num(req), method: method as 'merge' | undefined, sender: str(b, 'sender'), commitTitle: str(b, 'commit_title') });
-  }));
-  r.post(`${base}/pulls/:number/close`, h(async (req, b) => {
-    const p = await w.closePull({ ...ref(req), number: num(req), sender: str(b, 'sender') });
-    return { number: p.number, state: p.state };
-  }));
-  r.post(`${base}/pulls/:number/reviews`, h(async (req, b) => {
-    const state = str(b, 'state') ?? str(b, 'event');
-    const rv = await w.reviewPull({ ...ref(req), number: num(req), reviewer: str(b, 'reviewer', true) as string, state: state as 'APPROVED' | undefined, body: str(b, 'body') });
-    return { id: rv.id, state: rv.state };
-  }, 201));
-  r.put(`${base}/stars/:login`, h(async (req) => ({ changed: await w.star({ ...ref(req), login: String(req.params['login']) }) })));
-  r.delete(`${base}/stars/:login`, h(async (req) => ({ changed: await w.unstar({ ...ref(req), login: String(req.params['login']) }) })));
-  r.post(`${base}/forks`, h(async (req, b) => repoSummary(await w.fork({ ...ref(req), login: str(b, 'login', true) as string, organization: str(b, 'organization'), name: str(b, 'name'), defaultBranchOnly: bool(b, 'default_branch_only') })), 201));
-  r.post(`${base}/rename`, h(async (req, b) => repoSummary(await w.renameRepo({ ...ref(req), name: str(b, 'name', true) as string, sender: str(b, 'sender') }))));
-  r.post(`${base}/transfer`, h(async (req, b) => repoSummary(await w.transferRepo({ ...ref(req), newOwner: (str(b, 'new_owner') ?? str(b, 'newOwner', true)) as string, sender: str(b, 'sender') }))));
-  r.post(`${base}/archive`, h(async (req, b) => repoSummary(await w.archiveRepo({ ...ref(req), archived: bool(b, 'archived') ?? true, sender: str(b, 'sender') }))));
-  r.post(`${base}/visibility`, h(async (req, b) => {
-    const priv = bool(b, 'private');
-    if (priv === undefined) throw new SimError(422, '"private" is required');
-    return repoSummary(await w.setVisibility({ ...ref(req), private: priv, sender: str(b, 'sender') }));
-  }));
-  r.delete(base, h((req, b) => w.deleteRepo({ ...ref(req), sender: str(b, 'sender') })));
-  r.post(`${base}/issues`, h(async (req, b) => {
-    const labels = b['labels'];
-    if (labels !== undefined && (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string'))) throw new SimError(422, '"labels" must be an array of strings');
-    const i = await w.openIssue({ ...ref(req), title: str(b, 'title', true) as string, body: str(b, 'body'), author: str(b, 'author'), labels: labels as string[] | undefined });
-    return { number: i.number, id: i.id };
-  }, 201));
-  r.post(`${base}/issues/:number/close`, h(async (req, b) => {
-    const reason = str(b, 'reason');
-    if (reason !== undefined && reason !== 'completed' && reason !== 'not_planned') throw new SimError(422, '"reason" must be completed or not_planned');
-    const i = await w.closeIssue({ ...ref(req), number: num(req), reason: reason as 'completed' | undefined, sender: str(b, 'sender') });
-    return { number: i.number, state: i.state };
-  }));
-  r.post(`${base}/issues/:number/reopen`, h(async (req, b) => {
-    const i = await w.closeIssue({ ...ref(req), number: num(req), reopen: true, sender: str(b, 'sender') });
-    return { number: i.number, state: i.state };
-  }));
-  r.put(`${base}/access/:login`, h((req, b) => w.grantAccess({ ...ref(req), login: String(req.params['login']), permission: str(b, 'permission') as never })));
-  r.delete(`${base}/access/:login`, h((req) => w.revokeAccess({ ...ref(req), login: String(req.params['login']) })));
+  r.post(
+    `${base}/push`,
+    h((req, b) => {
+      const commits = b['commits'];
+      if (commits !== undefined && typeof commits !== 'number' && !Array.isArray(commits))
+        throw new SimError(422, '"commits" must be a count or an array');
+      return w.pushCommits({
+        ...ref(req),
+        branch: str(b, 'branch'),
+        commits: commits as never,
+        sender: str(b, 'sender'),
+        force: bool(b, 'force'),
+      });
+    }),
+  );
+  r.post(
+    `${base}/branches`,
+    h(
+      (req, b) =>
+        w.createBranch({
+          ...ref(req),
+          branch: str(b, 'branch', true) as string,
+          from: str(b, 'from'),
+          sender: str(b, 'sender'),
+        }),
+      201,
+    ),
+  );
+  r.delete(
+    `${base}/branches/*branch`,
+    h((req) => {
+      const raw = (req.params as Record<string, unknown>)['branch'];
+      return w.deleteBranch({ ...ref(req), branch: Array.isArray(raw) ? raw.join('/') : String(raw) });
+    }),
+  );
+  r.post(
+    `${base}/pulls`,
+    h(async (req, b) => {
+      const p = await w.openPull({
+        ...ref(req),
+        head: str(b, 'head', true) as string,
+        base: str(b, 'base'),
+        title: str(b, 'title', true) as string,
+        body: str(b, 'body'),
+        author: str(b, 'author'),
+        draft: bool(b, 'draft'),
+      });
+      return { number: p.number, id: p.id, head_sha: p.headSha };
+    }, 201),
+  );
+  r.patch(
+    `${base}/pulls/:number`,
+    h(async (req, b) => {
+      const state = str(b, 'state');
+      if (state !== undefined && state !== 'open' && state !== 'closed')
+        throw new SimError(422, '"state" must be open or closed');
+      const p = await w.updatePull({
+        ...ref(req),
+        number: num(req),
+        title: str(b, 'title'),
+        body: str(b, 'body'),
+        state,
+        draft: bool(b, 'draft'),
+        sender: str(b, 'sender'),
+      });
+      return { number: p.number, state: p.state, draft: p.draft };
+    }),
+  );
+  r.post(
+    `${base}/pulls/:number/merge`,
+    h((req, b) => {
+      const method = str(b, 'method');
+      if (method !== undefined && !['merge', 'squash', 'rebase'].includes(method))
+        throw new SimError(422, '"method" must be merge, squash or rebase');
+      return w.mergePull({
+        ...ref(req),
+        number: num(req),
+        method: method as 'merge' | undefined,
+        sender: str(b, 'sender'),
+        commitTitle: str(b, 'commit_title'),
+      });
+    }),
+  );
+  r.post(
+    `${base}/pulls/:number/close`,
+    h(async (req, b) => {
+      const p = await w.closePull({ ...ref(req), number: num(req), sender: str(b, 'sender') });
+      return { number: p.number, state: p.state };
+    }),
+  );
+  r.post(
+    `${base}/pulls/:number/reviews`,
+    h(async (req, b) => {
+      const state = str(b, 'state') ?? str(b, 'event');
+      const rv = await w.reviewPull({
+        ...ref(req),
+        number: num(req),
+        reviewer: str(b, 'reviewer', true) as string,
+        state: state as 'APPROVED' | undefined,
+        body: str(b, 'body'),
+      });
+      return { id: rv.id, state: rv.state };
+    }, 201),
+  );
+  r.put(
+    `${base}/stars/:login`,
+    h(async (req) => ({ changed: await w.star({ ...ref(req), login: String(req.params['login']) }) })),
+  );
+  r.delete(
+    `${base}/stars/:login`,
+    h(async (req) => ({ changed: await w.unstar({ ...ref(req), login: String(req.params['login']) }) })),
+  );
+  r.post(
+    `${base}/forks`,
+    h(
+      async (req, b) =>
+        repoSummary(
+          await w.fork({
+            ...ref(req),
+            login: str(b, 'login', true) as string,
+            organization: str(b, 'organization'),
+            name: str(b, 'name'),
+            defaultBranchOnly: bool(b, 'default_branch_only'),
+          }),
+        ),
+      201,
+    ),
+  );
+  r.post(
+    `${base}/rename`,
+    h(async (req, b) =>
+      repoSummary(
+        await w.renameRepo({ ...ref(req), name: str(b, 'name', true) as string, sender: str(b, 'sender') }),
+      ),
+    ),
+  );
+  r.post(
+    `${base}/transfer`,
+    h(async (req, b) =>
+      repoSummary(
+        await w.transferRepo({
+          ...ref(req),
+          newOwner: (str(b, 'new_owner') ?? str(b, 'newOwner', true)) as string,
+          sender: str(b, 'sender'),
+        }),
+      ),
+    ),
+  );
+  r.post(
+    `${base}/archive`,
+    h(async (req, b) =>
+      repoSummary(
+        await w.archiveRepo({ ...ref(req), archived: bool(b, 'archived') ?? true, sender: str(b, 'sender') }),
+      ),
+    ),
+  );
+  r.post(
+    `${base}/visibility`,
+    h(async (req, b) => {
+      const priv = bool(b, 'private');
+      if (priv === undefined) throw new SimError(422, '"private" is required');
+      return repoSummary(await w.setVisibility({ ...ref(req), private: priv, sender: str(b, 'sender') }));
+    }),
+  );
+  r.delete(
+    base,
+    h((req, b) => w.deleteRepo({ ...ref(req), sender: str(b, 'sender') })),
+  );
+  r.post(
+    `${base}/issues`,
+    h(async (req, b) => {
+      const labels = b['labels'];
+      if (labels !== undefined && (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')))
+        throw new SimError(422, '"labels" must be an array of strings');
+      const i = await w.openIssue({
+        ...ref(req),
+        title: str(b, 'title', true) as string,
+        body: str(b, 'body'),
+        author: str(b, 'author'),
+        labels: labels as string[] | undefined,
+      });
+      return { number: i.number, id: i.id };
+    }, 201),
+  );
+  r.post(
+    `${base}/issues/:number/close`,
+    h(async (req, b) => {
+      const reason = str(b, 'reason');
+      if (reason !== undefined && reason !== 'completed' && reason !== 'not_planned')
+        throw new SimError(422, '"reason" must be completed or not_planned');
+      const i = await w.closeIssue({
+        ...ref(req),
+        number: num(req),
+        reason: reason as 'completed' | undefined,
+        sender: str(b, 'sender'),
+      });
+      return { number: i.number, state: i.state };
+    }),
+  );
+  r.post(
+    `${base}/issues/:number/reopen`,
+    h(async (req, b) => {
+      const i = await w.closeIssue({ ...ref(req), number: num(req), reopen: true, sender: str(b, 'sender') });
+      return { number: i.number, state: i.state };
+    }),
+  );
+  r.put(
+    `${base}/access/:login`,
+    h((req, b) =>
+      w.grantAccess({
+        ...ref(req),
+        login: String(req.params['login']),
+        permission: str(b, 'permission') as never,
+      }),
+    ),
+  );
+  r.delete(
+    `${base}/access/:login`,
+    h((req) => w.revokeAccess({ ...ref(req), login: String(req.params['login']) })),
+  );
 
-  r.use((_req: Request, res: Response) => sendJson(res, 404, errorBody(404, 'Not Found', { documentation_url: 'libs/github-sim/README.md#control-api' })));
+  r.use((_req: Request, res: Response) =>
+    sendJson(
+      res,
+      404,
+      errorBody(404, 'Not Found', { documentation_url: 'libs/github-sim/README.md#control-api' }),
+    ),
+  );
   return r;
 }
 

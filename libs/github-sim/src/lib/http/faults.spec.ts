@@ -95,7 +95,14 @@ describe('fault injection', () => {
     expect((await ctl.put('/faults', { failNext: 1, errorStatus: 503 })).status).toBe(200);
     expect((await api.get('/user')).status).toBe(503);
     expect((await ctl.get<Record<string, unknown>>('/faults')).body).toMatchObject({ errorStatus: 503 });
-    for (const bad of [{ errorRate: 2 }, { errorStatus: 418 }, { latencyMs: -1 }, { pathPattern: '(' }, { bogus: 1 }, { secondaryRateLimit: { everyN: 0 } }]) {
+    for (const bad of [
+      { errorRate: 2 },
+      { errorStatus: 418 },
+      { latencyMs: -1 },
+      { pathPattern: '(' },
+      { bogus: 1 },
+      { secondaryRateLimit: { everyN: 0 } },
+    ]) {
       expect((await ctl.put('/faults', bad)).status).toBe(422);
     }
     expect(() => sim.setFaults({ errorRate: 5 })).toThrow();
@@ -105,7 +112,10 @@ describe('fault injection', () => {
     const s = await startGithubSim({ preset: 'small', rateLimit: { secondary: { restPointsPerMinute: 6 } } });
     try {
       const c = client(s, s.issueToken('octocat'));
-      expect((await c.post('/repos/octocat/Hello-World/hooks', { config: { url: 'http://127.0.0.1:9/x' } })).status).toBe(201);
+      expect(
+        (await c.post('/repos/octocat/Hello-World/hooks', { config: { url: 'http://127.0.0.1:9/x' } }))
+          .status,
+      ).toBe(201);
       expect((await c.get('/user')).status).toBe(200);
       const res = await c.get<{ message: string }>('/user');
       expect(res.status).toBe(403);

@@ -12,7 +12,8 @@ const HISTORY_AND_PULLS = `query($o: String!, $n: String!) {
   }
 }`;
 
-const SSO_MESSAGE = 'Resource protected by organization SAML enforcement. You must grant your OAuth token access to this organization.';
+const SSO_MESSAGE =
+  'Resource protected by organization SAML enforcement. You must grant your OAuth token access to this organization.';
 
 describe('GitHub failure shapes (faults)', () => {
   let sim: GithubSimHandle;
@@ -25,14 +26,18 @@ describe('GitHub failure shapes (faults)', () => {
     sim = await startGithubSim({ preset: 'small', seed: 5 });
     token = sim.issueToken('octocat', ['repo', 'read:org', 'admin:repo_hook']);
     api = client(sim, token);
-    orgRepo = (await api.get<Array<{ full_name: string; name: string; id: number }>>('/orgs/acme-corp/repos')).body[0];
+    orgRepo = (await api.get<Array<{ full_name: string; name: string; id: number }>>('/orgs/acme-corp/repos'))
+      .body[0];
     octocatId = (await api.get<{ id: number }>('/user')).body.id;
   });
   afterEach(() => sim.setFaults({}));
   afterAll(() => sim.stop());
 
-  const history = (r: Gql) => (r.data as { repository: { defaultBranchRef: { target: { history: { nodes: unknown[] } } } } }).repository.defaultBranchRef.target.history.nodes;
-  const pulls = (r: Gql) => (r.data as { repository: { pullRequests: { nodes: unknown[] } } }).repository.pullRequests.nodes;
+  const history = (r: Gql) =>
+    (r.data as { repository: { defaultBranchRef: { target: { history: { nodes: unknown[] } } } } }).repository
+      .defaultBranchRef.target.history.nodes;
+  const pulls = (r: Gql) =>
+    (r.data as { repository: { pullRequests: { nodes: unknown[] } } }).repository.pullRequests.nodes;
 
   describe('graphqlPartial', () => {
     it('nulls every commit and pull request whose figure errors, with an error per node at HTTP 200', async () => {
@@ -56,16 +61,22 @@ describe('GitHub failure shapes (faults)', () => {
     });
 
     it('hits every N-th node, only the chosen field, repositories and users; off restores the figures', async () => {
-      sim.setFaults({ graphqlPartial: { field: 'additions', everyN: 2, repos: ['OCTOCAT/hello-world'], users: ['octocat'] } });
+      sim.setFaults({
+        graphqlPartial: { field: 'additions', everyN: 2, repos: ['OCTOCAT/hello-world'], users: ['octocat'] },
+      });
       const r = await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' });
       const nodes = history(r);
       expect(nodes[0]).toBeNull();
       expect(nodes[1]).toMatchObject({ additions: expect.any(Number) });
       expect(nodes[2]).toBeNull();
       sim.setFaults({ graphqlPartial: { field: 'deletions' } });
-      expect((await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' })).errors).toBeUndefined();
+      expect(
+        (await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' })).errors,
+      ).toBeUndefined();
       sim.setFaults({ graphqlPartial: { field: 'additions', users: ['hubot'] } });
-      expect((await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' })).errors).toBeUndefined();
+      expect(
+        (await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' })).errors,
+      ).toBeUndefined();
       sim.setFaults({});
       const ok = await graphql(sim, token, HISTORY_AND_PULLS, { o: 'octocat', n: 'Hello-World' });
       expect(ok.errors).toBeUndefined();
@@ -84,17 +95,32 @@ describe('GitHub failure shapes (faults)', () => {
 
     it('words changedFiles as GitHub does', async () => {
       sim.setFaults({ graphqlPartial: { field: 'changedFiles' } });
-      const r = await graphql(sim, token, '{ repository(owner: "octocat", name: "Hello-World") { pullRequests(first: 1) { nodes { changedFiles } } } }');
-      expect(r.errors?.[0]?.['message']).toBe('The changed files count for this pull request is unavailable.');
+      const r = await graphql(
+        sim,
+        token,
+        '{ repository(owner: "octocat", name: "Hello-World") { pullRequests(first: 1) { nodes { changedFiles } } } }',
+      );
+      expect(r.errors?.[0]?.['message']).toBe(
+        'The changed files count for this pull request is unavailable.',
+      );
     });
   });
 
   describe('graphqlRateLimit', () => {
     it('answers the RATE_LIMITED shape at 200 with rate-limit headers, without running the query', async () => {
       sim.setFaults({ graphqlRateLimit: { shape: 'RATE_LIMITED' } });
-      const r = await fetch(sim.graphqlUrl, { method: 'POST', headers: { authorization: `bearer ${token}` }, body: JSON.stringify({ query: '{ viewer { login } }' }) });
+      const r = await fetch(sim.graphqlUrl, {
+        method: 'POST',
+        headers: { authorization: `bearer ${token}` },
+        body: JSON.stringify({ query: '{ viewer { login } }' }),
+      });
       expect(r.status).toBe(200);
-      expect(await r.text()).toBe(JSON.stringify({ data: null, errors: [{ type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${octocatId}.` }] }));
+      expect(await r.text()).toBe(
+        JSON.stringify({
+          data: null,
+          errors: [{ type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${octocatId}.` }],
+        }),
+      );
       expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
       expect(r.headers.get('x-ratelimit-resource')).toBe('graphql');
       expect(Number(r.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
@@ -102,10 +128,23 @@ describe('GitHub failure shapes (faults)', () => {
 
     it('answers the RATE_LIMIT / graphql_rate_limit shape, at 403 when asked, count times, for listed users', async () => {
       sim.setFaults({ graphqlRateLimit: { shape: 'RATE_LIMIT', status: 403, count: 2, users: ['OctoCat'] } });
-      const hit = await fetch(sim.graphqlUrl, { method: 'POST', headers: { authorization: `bearer ${token}` }, body: JSON.stringify({ query: '{ viewer { login } }' }) });
+      const hit = await fetch(sim.graphqlUrl, {
+        method: 'POST',
+        headers: { authorization: `bearer ${token}` },
+        body: JSON.stringify({ query: '{ viewer { login } }' }),
+      });
       expect(hit.status).toBe(403);
       expect(await hit.text()).toBe(
-        JSON.stringify({ errors: [{ type: 'RATE_LIMIT', code: 'graphql_rate_limit', message: `API rate limit already exceeded for user ID ${octocatId}.` }], data: null }),
+        JSON.stringify({
+          errors: [
+            {
+              type: 'RATE_LIMIT',
+              code: 'graphql_rate_limit',
+              message: `API rate limit already exceeded for user ID ${octocatId}.`,
+            },
+          ],
+          data: null,
+        }),
       );
       expect(hit.headers.get('x-ratelimit-remaining')).toBe('0');
       expect((await graphql(sim, sim.issueToken('hubot'), '{ viewer { login } }')).errors).toBeUndefined();
@@ -119,18 +158,27 @@ describe('GitHub failure shapes (faults)', () => {
   describe('sso', () => {
     it('answers REST 403 with X-GitHub-SSO required for the org’s repositories and hooks', async () => {
       sim.setFaults({ sso: { org: 'ACME-corp' } });
-      for (const path of [`/repos/${orgRepo.full_name}`, `/repos/${orgRepo.full_name}/hooks`, `/repositories/${orgRepo.id}`]) {
+      for (const path of [
+        `/repos/${orgRepo.full_name}`,
+        `/repos/${orgRepo.full_name}/hooks`,
+        `/repositories/${orgRepo.id}`,
+      ]) {
         const r = await api.get<Record<string, unknown>>(path);
         expect(r.status).toBe(403);
         expect(r.body).toEqual({
           message: SSO_MESSAGE,
-          documentation_url: 'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/',
+          documentation_url:
+            'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/',
           status: '403',
         });
-        expect(r.headers.get('x-github-sso')).toMatch(new RegExp(`^required; url=${sim.url}/orgs/acme-corp/sso\\?authorization_request=[0-9a-f]{40}$`));
+        expect(r.headers.get('x-github-sso')).toMatch(
+          new RegExp(`^required; url=${sim.url}/orgs/acme-corp/sso\\?authorization_request=[0-9a-f]{40}$`),
+        );
         expect(r.headers.get('x-ratelimit-remaining')).not.toBeNull();
       }
-      const post = await api.post(`/repos/${orgRepo.full_name}/hooks`, { config: { url: 'http://127.0.0.1:9/x' } });
+      const post = await api.post(`/repos/${orgRepo.full_name}/hooks`, {
+        config: { url: 'http://127.0.0.1:9/x' },
+      });
       expect(post.status).toBe(403);
       expect(post.headers.get('x-github-sso')).toMatch(/^required; url=/);
       expect((await api.get('/repos/octocat/Hello-World')).status).toBe(200);
@@ -159,7 +207,15 @@ describe('GitHub failure shapes (faults)', () => {
       const r = await graphql(sim, token, q);
       expect(r.status).toBe(200);
       expect(r.data).toEqual({ repository: null });
-      expect(r.errors).toEqual([{ type: 'FORBIDDEN', path: ['repository'], extensions: { saml_failure: true }, locations: [{ line: 1, column: 9 }], message: SSO_MESSAGE }]);
+      expect(r.errors).toEqual([
+        {
+          type: 'FORBIDDEN',
+          path: ['repository'],
+          extensions: { saml_failure: true },
+          locations: [{ line: 1, column: 9 }],
+          message: SSO_MESSAGE,
+        },
+      ]);
       const other = sim.issueToken('hubot', ['repo']);
       expect((await client(sim, other).get(`/repos/${orgRepo.full_name}`)).status).not.toBe(403);
       sim.setFaults({});
@@ -177,19 +233,42 @@ describe('GitHub failure shapes (faults)', () => {
       expect(sso.status).toBe(200);
       expect(sso.data).toEqual({ node: null, nodes: [{ id: mine }, null] });
       expect(sso.errors).toEqual([
-        { type: 'FORBIDDEN', path: ['node'], extensions: { saml_failure: true }, locations: [{ line: 1, column: 33 }], message: SSO_MESSAGE },
-        { type: 'FORBIDDEN', path: ['nodes', 1], extensions: { saml_failure: true }, locations: [{ line: 1, column: 54 }], message: SSO_MESSAGE },
+        {
+          type: 'FORBIDDEN',
+          path: ['node'],
+          extensions: { saml_failure: true },
+          locations: [{ line: 1, column: 33 }],
+          message: SSO_MESSAGE,
+        },
+        {
+          type: 'FORBIDDEN',
+          path: ['nodes', 1],
+          extensions: { saml_failure: true },
+          locations: [{ line: 1, column: 54 }],
+          message: SSO_MESSAGE,
+        },
       ]);
       sim.setFaults({ oauthAppPolicy: { org: 'acme-corp' } });
       const oauth = await graphql(sim, token, q, { id: org, ids: [org] });
       expect(oauth.data).toEqual({ node: null, nodes: [null] });
-      expect(oauth.errors?.map((e) => [e['type'], e['path']])).toEqual([['FORBIDDEN', ['node']], ['FORBIDDEN', ['nodes', 0]]]);
+      expect(oauth.errors?.map((e) => [e['type'], e['path']])).toEqual([
+        ['FORBIDDEN', ['node']],
+        ['FORBIDDEN', ['nodes', 0]],
+      ]);
       sim.setFaults({ notFound: { repos: ['octocat/hello-world'] } });
       const gone = await graphql(sim, token, q, { id: mine, ids: [mine] });
       expect(gone.data).toEqual({ node: null, nodes: [null] });
-      expect(gone.errors?.[0]).toEqual({ type: 'NOT_FOUND', path: ['node'], locations: [{ line: 1, column: 33 }], message: `Could not resolve to a node with the global id of '${mine}'` });
+      expect(gone.errors?.[0]).toEqual({
+        type: 'NOT_FOUND',
+        path: ['node'],
+        locations: [{ line: 1, column: 33 }],
+        message: `Could not resolve to a node with the global id of '${mine}'`,
+      });
       sim.setFaults({});
-      expect((await graphql(sim, token, q, { id: org, ids: [mine, org] })).data).toEqual({ node: { id: org }, nodes: [{ id: mine }, { id: org }] });
+      expect((await graphql(sim, token, q, { id: org, ids: [mine, org] })).data).toEqual({
+        node: { id: org },
+        nodes: [{ id: mine }, { id: org }],
+      });
     });
   });
 
@@ -201,14 +280,24 @@ describe('GitHub failure shapes (faults)', () => {
       sim.setFaults({ oauthAppPolicy: { org: 'acme-corp' } });
       const r = await api.get<Record<string, unknown>>(`/repos/${orgRepo.full_name}/hooks`);
       expect(r.status).toBe(403);
-      expect(r.body).toEqual({ message, documentation_url: 'https://docs.github.com/articles/restricting-access-to-your-organization-s-data/', status: '403' });
+      expect(r.body).toEqual({
+        message,
+        documentation_url: 'https://docs.github.com/articles/restricting-access-to-your-organization-s-data/',
+        status: '403',
+      });
       expect(r.headers.get('x-github-sso')).toBeNull();
       const list = (await api.get<Array<{ full_name: string }>>('/user/repos?per_page=100')).body;
       expect(list.some((x) => x.full_name.startsWith('acme-corp/'))).toBe(false);
-      const g = await graphql(sim, token, `{ repository(owner: "acme-corp", name: "${orgRepo.name}") { name } }`);
+      const g = await graphql(
+        sim,
+        token,
+        `{ repository(owner: "acme-corp", name: "${orgRepo.name}") { name } }`,
+      );
       expect(g.status).toBe(200);
       expect(g.data).toEqual({ repository: null });
-      expect(g.errors).toEqual([{ type: 'FORBIDDEN', path: ['repository'], locations: [{ line: 1, column: 3 }], message }]);
+      expect(g.errors).toEqual([
+        { type: 'FORBIDDEN', path: ['repository'], locations: [{ line: 1, column: 3 }], message },
+      ]);
       sim.setFaults({});
       expect((await api.get(`/repos/${orgRepo.full_name}/hooks`)).status).toBe(200);
     });
@@ -217,7 +306,9 @@ describe('GitHub failure shapes (faults)', () => {
   describe('graphqlTimeout', () => {
     it('answers 200 with data null and GitHub’s timeout message every N-th query, count times', async () => {
       sim.setFaults({ graphqlTimeout: { everyN: 2, count: 1 } });
-      expect((await graphql(sim, token, '{ viewer { login } }')).data).toEqual({ viewer: { login: 'octocat' } });
+      expect((await graphql(sim, token, '{ viewer { login } }')).data).toEqual({
+        viewer: { login: 'octocat' },
+      });
       const r = await graphql(sim, token, '{ viewer { login } }');
       expect(r.status).toBe(200);
       expect(r.data).toBeNull();
@@ -237,15 +328,26 @@ describe('GitHub failure shapes (faults)', () => {
       sim.setFaults({ notFound: { repos: ['Octocat/Hello-World'], users: ['octocat'] } });
       const r = await api.get<Record<string, unknown>>('/repos/octocat/Hello-World');
       expect(r.status).toBe(404);
-      expect(r.body).toEqual({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+      expect(r.body).toEqual({
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '404',
+      });
       expect(r.headers.get('x-ratelimit-remaining')).toMatch(/^\d+$/);
       expect(r.headers.get('x-ratelimit-resource')).toBe('core');
       const g = await graphql(sim, token, '{ repository(owner: "octocat", name: "Hello-World") { name } }');
       expect(g.data).toEqual({ repository: null });
       expect(g.errors).toEqual([
-        { type: 'NOT_FOUND', path: ['repository'], locations: [{ line: 1, column: 3 }], message: "Could not resolve to a Repository with the name 'octocat/Hello-World'." },
+        {
+          type: 'NOT_FOUND',
+          path: ['repository'],
+          locations: [{ line: 1, column: 3 }],
+          message: "Could not resolve to a Repository with the name 'octocat/Hello-World'.",
+        },
       ]);
-      const id = (await client(sim, sim.issueToken('hubot')).get<{ id: number }>('/repos/octocat/Hello-World')).body.id;
+      const id = (
+        await client(sim, sim.issueToken('hubot')).get<{ id: number }>('/repos/octocat/Hello-World')
+      ).body.id;
       expect((await api.get(`/repositories/${id}`)).status).toBe(200);
       sim.setFaults({ notFound: { repos: ['octocat/Hello-World'], byId: true } });
       expect((await api.get(`/repositories/${id}`)).status).toBe(404);
@@ -266,9 +368,13 @@ describe('GitHub failure shapes (faults)', () => {
       expect(second.status).toBe(200);
       expect(second.body).toHaveLength(2);
       expect(second.body[0].sha).not.toBe(first.body[0].sha);
-      expect(second.headers.get('link')).toContain(`/repositories/${id}/commits?per_page=2&page=3>; rel="next"`);
+      expect(second.headers.get('link')).toContain(
+        `/repositories/${id}/commits?per_page=2&page=3>; rel="next"`,
+      );
       sim.setFaults({});
-      expect((await api.get('/repos/octocat/Hello-World/commits?per_page=2')).headers.get('link')).toContain('/repos/octocat/Hello-World/commits?per_page=2&page=2');
+      expect((await api.get('/repos/octocat/Hello-World/commits?per_page=2')).headers.get('link')).toContain(
+        '/repos/octocat/Hello-World/commits?per_page=2&page=2',
+      );
     });
   });
 
@@ -294,6 +400,14 @@ describe('GitHub failure shapes (faults)', () => {
       expect([b, r.status]).toEqual([b, 422]);
       expect(r.body.message).toBeTruthy();
     }
-    expect((await ctl.put('/faults', { sso: { org: 'acme-corp' }, graphqlPartial: { field: 'deletions', everyN: 3 }, notFound: { repos: ['a/b'] } })).status).toBe(200);
+    expect(
+      (
+        await ctl.put('/faults', {
+          sso: { org: 'acme-corp' },
+          graphqlPartial: { field: 'deletions', everyN: 3 },
+          notFound: { repos: ['a/b'] },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

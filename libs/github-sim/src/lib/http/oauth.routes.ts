@@ -5,7 +5,8 @@ import { commonHeaders, requestIdOf } from './api-router';
 import type { SimContext } from './sim-context';
 
 const CODE_TTL_MS = 10 * 60_000;
-const TROUBLESHOOTING = 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors';
+const TROUBLESHOOTING =
+  'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors';
 
 interface AuthorizeRequest {
   clientId: string;
@@ -37,7 +38,9 @@ export class OAuthServer {
   router(): Router {
     const r = express.Router();
     r.get('/login/oauth/authorize', (req, res) => this.authorize(req, res));
-    r.post('/login/oauth/authorize', express.urlencoded({ extended: false, limit: '16kb' }), (req, res) => this.decide(req, res));
+    r.post('/login/oauth/authorize', express.urlencoded({ extended: false, limit: '16kb' }), (req, res) =>
+      this.decide(req, res),
+    );
     r.post(
       '/login/oauth/access_token',
       express.urlencoded({ extended: false, limit: '16kb' }),
@@ -52,11 +55,22 @@ export class OAuthServer {
   private authorize(req: Request, res: Response): void {
     const q = (n: string) => (typeof req.query[n] === 'string' ? (req.query[n] as string) : undefined);
     const app = this.ctx.world.oauthApps.get(q('client_id') ?? '');
-    if (!app) return htmlPage(res, 404, 'Not Found', '<p>No OAuth application is registered with this client_id.</p>');
+    if (!app)
+      return htmlPage(
+        res,
+        404,
+        'Not Found',
+        '<p>No OAuth application is registered with this client_id.</p>',
+      );
     const given = q('redirect_uri');
     const redirectUri = given ?? app.callbackUrl;
     if (!redirectUri || !isHttpUrl(redirectUri)) {
-      return htmlPage(res, 400, 'Bad redirect_uri', '<p>The redirect_uri is missing or is not an http(s) URL, and the application has no registered callback URL.</p>');
+      return htmlPage(
+        res,
+        400,
+        'Bad redirect_uri',
+        '<p>The redirect_uri is missing or is not an http(s) URL, and the application has no registered callback URL.</p>',
+      );
     }
     const state = q('state');
     if (!redirectAllowed(app, redirectUri)) {
@@ -74,7 +88,8 @@ export class OAuthServer {
       if (method !== 'S256' || !challenge || !/^[A-Za-z0-9_-]{43,128}$/.test(challenge)) {
         return redirectWith(res, redirectUri, {
           error: 'invalid_request',
-          error_description: 'PKCE requires code_challenge (base64url) with code_challenge_method=S256; plain is not supported.',
+          error_description:
+            'PKCE requires code_challenge (base64url) with code_challenge_method=S256; plain is not supported.',
           state,
         });
       }
@@ -100,7 +115,13 @@ export class OAuthServer {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const requestId = typeof body['request_id'] === 'string' ? body['request_id'] : '';
     const pending = this.pending.get(requestId);
-    if (!pending || pending.expiresAt < Date.now()) return htmlPage(res, 400, 'Expired', '<p>This authorization request has expired. Start the sign-in again.</p>');
+    if (!pending || pending.expiresAt < Date.now())
+      return htmlPage(
+        res,
+        400,
+        'Expired',
+        '<p>This authorization request has expired. Start the sign-in again.</p>',
+      );
     this.pending.delete(requestId);
     if (body['decision'] === 'deny') {
       return redirectWith(res, pending.redirectUri, {
@@ -115,7 +136,11 @@ export class OAuthServer {
     this.approve(res, pending, user);
   }
 
-  private approve(res: Response, pending: AuthorizeRequest & { redirectUriGiven: boolean }, user: SimUser): void {
+  private approve(
+    res: Response,
+    pending: AuthorizeRequest & { redirectUriGiven: boolean },
+    user: SimUser,
+  ): void {
     const code = randomBytes(10).toString('hex');
     this.codes.set(code, { ...pending, userId: user.id, expiresAt: Date.now() + CODE_TTL_MS });
     this.ctx.stats.data.oauth.authorizations++;
@@ -127,10 +152,14 @@ export class OAuthServer {
     commonHeaders(res, requestId);
     const injected = await this.ctx.faults.before(req.path, requestId);
     if (injected) {
-      res.status(injected.status).type('application/json').send(JSON.stringify({ message: injected.message }));
+      res
+        .status(injected.status)
+        .type('application/json')
+        .send(JSON.stringify({ message: injected.message }));
       return;
     }
-    const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
+    const body =
+      typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
     const p = (n: string) => {
       const v = body[n] ?? req.query[n];
       return typeof v === 'string' ? v : undefined;
@@ -150,7 +179,11 @@ export class OAuthServer {
     }
     const grantType = p('grant_type');
     if (grantType !== undefined && grantType !== 'authorization_code') {
-      return reply({ error: 'unsupported_grant_type', error_description: 'The grant type is not supported.', error_uri: TROUBLESHOOTING });
+      return reply({
+        error: 'unsupported_grant_type',
+        error_description: 'The grant type is not supported.',
+        error_uri: TROUBLESHOOTING,
+      });
     }
     const codeValue = p('code') ?? '';
     const code = this.codes.get(codeValue);
@@ -174,7 +207,8 @@ export class OAuthServer {
       if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier) || !safeEqual(expected, code.codeChallenge)) {
         return reply({
           error: 'invalid_grant',
-          error_description: 'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
+          error_description:
+            'The code_verifier does not match the code_challenge supplied in the authorization request for PKCE.',
           error_uri: TROUBLESHOOTING,
         });
       }
@@ -204,7 +238,10 @@ function sendOAuthReply(req: Request, res: Response, payload: Record<string, str
       .join('');
     res.status(200).type('application/xml; charset=utf-8').send(`<OAuth>${inner}</OAuth>`);
   } else {
-    res.status(200).type('application/x-www-form-urlencoded; charset=utf-8').send(new URLSearchParams(payload).toString());
+    res
+      .status(200)
+      .type('application/x-www-form-urlencoded; charset=utf-8')
+      .send(new URLSearchParams(payload).toString());
   }
 }
 
@@ -249,11 +286,17 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 export function htmlPage(res: Response, status: number, title: string, body: string): void {
-  res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action *");
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action *",
+  );
   res.setHeader('X-Frame-Options', 'deny');
   res
     .status(status)
@@ -276,7 +319,9 @@ function signInPage(ctx: SimContext, app: SimOAuthApp, p: AuthorizeRequest, requ
         `<img src="/avatars/u/${u.id}?s=32" width="32" height="32" alt=""><span><strong>${escapeHtml(u.login)}</strong><br>${escapeHtml(u.name)}</span></button></li>`,
     )
     .join('');
-  const scopes = p.scopes.length ? p.scopes.map(escapeHtml).join(', ') : '(no scopes: public information only)';
+  const scopes = p.scopes.length
+    ? p.scopes.map(escapeHtml).join(', ')
+    : '(no scopes: public information only)';
   return (
     `<h1>Authorize <strong>${escapeHtml(app.name)}</strong></h1>` +
     `<p class="scopes">Requested scopes: ${scopes}</p>` +

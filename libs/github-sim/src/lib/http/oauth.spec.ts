@@ -4,7 +4,11 @@ import { DEMO_OAUTH_APP } from '../demo-oauth-app.constant';
 import { startGithubSim } from '../server';
 import type { GithubSimHandle } from '../sim.types';
 
-const APP = { clientId: 'Iv1.testapp0001', clientSecret: 'test-secret-1', callbackUrl: 'http://127.0.0.1:4999/auth/callback' };
+const APP = {
+  clientId: 'Iv1.testapp0001',
+  clientSecret: 'test-secret-1',
+  callbackUrl: 'http://127.0.0.1:4999/auth/callback',
+};
 const REDIRECT = 'http://127.0.0.1:4999/auth/callback';
 
 describe('OAuth web flow', () => {
@@ -21,7 +25,13 @@ describe('OAuth web flow', () => {
   });
 
   async function authorize(target: GithubSimHandle, params: Record<string, string>) {
-    const qs = new URLSearchParams({ client_id: APP.clientId, redirect_uri: REDIRECT, scope: 'repo read:org', state: 's1', ...params });
+    const qs = new URLSearchParams({
+      client_id: APP.clientId,
+      redirect_uri: REDIRECT,
+      scope: 'repo read:org',
+      state: 's1',
+      ...params,
+    });
     return fetch(`${target.url}/login/oauth/authorize?${qs}`, { redirect: 'manual' });
   }
 
@@ -37,7 +47,11 @@ describe('OAuth web flow', () => {
     const res = await fetch(`${sim.url}/login/oauth/access_token`, {
       method: 'POST',
       headers: { accept, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: APP.clientId, client_secret: APP.clientSecret, ...body }).toString(),
+      body: new URLSearchParams({
+        client_id: APP.clientId,
+        client_secret: APP.clientSecret,
+        ...body,
+      }).toString(),
     });
     return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
   }
@@ -50,7 +64,11 @@ describe('OAuth web flow', () => {
   it('exchanges a code for a gho_ token whose scopes GitHub reports in X-OAuth-Scopes', async () => {
     const res = await exchange({ code: await codeFor(), redirect_uri: REDIRECT });
     const token = JSON.parse(res.text) as { access_token: string; token_type: string; scope: string };
-    expect(token).toEqual({ access_token: expect.stringMatching(/^gho_[A-Za-z0-9]{36}$/), token_type: 'bearer', scope: 'read:org,repo' });
+    expect(token).toEqual({
+      access_token: expect.stringMatching(/^gho_[A-Za-z0-9]{36}$/),
+      token_type: 'bearer',
+      scope: 'read:org,repo',
+    });
     const me = await client(sim, token.access_token).get<{ login: string; id: number }>('/user');
     expect(me.status).toBe(200);
     expect(me.body.login).toBe('octocat');
@@ -70,7 +88,11 @@ describe('OAuth web flow', () => {
     const res = await fetch(`${sim.url}/login/oauth/access_token`, {
       method: 'POST',
       headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: APP.clientId, client_secret: APP.clientSecret, code: await codeFor() }),
+      body: JSON.stringify({
+        client_id: APP.clientId,
+        client_secret: APP.clientSecret,
+        code: await codeFor(),
+      }),
     });
     expect(((await res.json()) as { access_token: string }).access_token).toMatch(/^gho_/);
   });
@@ -88,7 +110,9 @@ describe('OAuth web flow', () => {
   });
 
   it('rejects an unknown code and wrong client credentials', async () => {
-    expect(JSON.parse((await exchange({ code: 'deadbeefdeadbeefdead' })).text).error).toBe('bad_verification_code');
+    expect(JSON.parse((await exchange({ code: 'deadbeefdeadbeefdead' })).text).error).toBe(
+      'bad_verification_code',
+    );
     const wrong = await exchange({ code: await codeFor(), client_secret: 'nope' });
     expect(JSON.parse(wrong.text).error).toBe('incorrect_client_credentials');
     const unknown = await exchange({ code: await codeFor(), client_id: 'Iv1.unknown' });
@@ -101,7 +125,11 @@ describe('OAuth web flow', () => {
   });
 
   it('sends redirect_uri_mismatch back to the registered callback when redirect_uri leaves it', async () => {
-    for (const bad of ['http://127.0.0.1:5000/auth/callback', 'http://evil.example/auth/callback', 'http://127.0.0.1:4999/auth/callbackX']) {
+    for (const bad of [
+      'http://127.0.0.1:5000/auth/callback',
+      'http://evil.example/auth/callback',
+      'http://127.0.0.1:4999/auth/callbackX',
+    ]) {
       const res = await authorize(sim, { redirect_uri: bad });
       expect(res.status).toBe(302);
       const loc = new URL(res.headers.get('location') as string);
@@ -116,11 +144,23 @@ describe('OAuth web flow', () => {
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const wrongCode = await codeFor({ code_challenge: challenge, code_challenge_method: 'S256' });
-    const wrong = JSON.parse((await exchange({ code: wrongCode, code_verifier: randomBytes(32).toString('base64url') })).text);
+    const wrong = JSON.parse(
+      (await exchange({ code: wrongCode, code_verifier: randomBytes(32).toString('base64url') })).text,
+    );
     expect(wrong.error).toBe('invalid_grant');
-    const missing = JSON.parse((await exchange({ code: await codeFor({ code_challenge: challenge, code_challenge_method: 'S256' }) })).text);
+    const missing = JSON.parse(
+      (await exchange({ code: await codeFor({ code_challenge: challenge, code_challenge_method: 'S256' }) }))
+        .text,
+    );
     expect(missing.error).toBe('invalid_grant');
-    const ok = JSON.parse((await exchange({ code: await codeFor({ code_challenge: challenge, code_challenge_method: 'S256' }), code_verifier: verifier })).text);
+    const ok = JSON.parse(
+      (
+        await exchange({
+          code: await codeFor({ code_challenge: challenge, code_challenge_method: 'S256' }),
+          code_verifier: verifier,
+        })
+      ).text,
+    );
     expect(ok.access_token).toMatch(/^gho_/);
   });
 
@@ -182,14 +222,19 @@ describe('OAuth web flow', () => {
   });
 
   it('registers the demo OAuth app in every simulator', async () => {
-    const res = await fetch(`${sim.url}/login/oauth/authorize?client_id=${DEMO_OAUTH_APP.clientId}&redirect_uri=http://localhost:4200/cb`, { redirect: 'manual' });
+    const res = await fetch(
+      `${sim.url}/login/oauth/authorize?client_id=${DEMO_OAUTH_APP.clientId}&redirect_uri=http://localhost:4200/cb`,
+      { redirect: 'manual' },
+    );
     expect(res.status).toBe(302);
   });
 });
 
 describe('OAuth app token endpoints', () => {
   let sim: GithubSimHandle;
-  const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });
+  const basic = (id: string, secret: string) => ({
+    authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+  });
 
   beforeAll(async () => {
     sim = await startGithubSim({ preset: 'small', autoApproveLogin: 'octocat', oauthApps: [APP] });
@@ -197,7 +242,9 @@ describe('OAuth app token endpoints', () => {
   afterAll(() => sim.stop());
 
   const tokenFromFlow = async () => {
-    const auth = await fetch(`${sim.url}/login/oauth/authorize?client_id=${APP.clientId}&scope=repo`, { redirect: 'manual' });
+    const auth = await fetch(`${sim.url}/login/oauth/authorize?client_id=${APP.clientId}&scope=repo`, {
+      redirect: 'manual',
+    });
     const code = new URL(auth.headers.get('location') as string).searchParams.get('code') as string;
     const res = await fetch(`${sim.url}/login/oauth/access_token`, {
       method: 'POST',
@@ -209,7 +256,11 @@ describe('OAuth app token endpoints', () => {
 
   it('checks a token with POST /applications/{client_id}/token', async () => {
     const token = await tokenFromFlow();
-    const res = await client(sim).post<{ token: string; scopes: string[]; user: { login: string } }>(`/applications/${APP.clientId}/token`, { access_token: token }, basic(APP.clientId, APP.clientSecret));
+    const res = await client(sim).post<{ token: string; scopes: string[]; user: { login: string } }>(
+      `/applications/${APP.clientId}/token`,
+      { access_token: token },
+      basic(APP.clientId, APP.clientSecret),
+    );
     expect(res.status).toBe(200);
     expect(res.body.user.login).toBe('octocat');
     expect(res.body.scopes).toEqual(['repo']);
@@ -218,7 +269,11 @@ describe('OAuth app token endpoints', () => {
   it('revokes one token with DELETE /applications/{client_id}/token (then 401 Bad credentials)', async () => {
     const token = await tokenFromFlow();
     const other = await tokenFromFlow();
-    const res = await client(sim).delete(`/applications/${APP.clientId}/token`, { access_token: token }, { ...basic(APP.clientId, APP.clientSecret), 'content-type': 'application/json' });
+    const res = await client(sim).delete(
+      `/applications/${APP.clientId}/token`,
+      { access_token: token },
+      { ...basic(APP.clientId, APP.clientSecret), 'content-type': 'application/json' },
+    );
     expect(res.status).toBe(204);
     const after = await client(sim, token).get<{ message: string }>('/user');
     expect(after.status).toBe(401);
@@ -229,7 +284,11 @@ describe('OAuth app token endpoints', () => {
   it('revokes the whole grant with DELETE /applications/{client_id}/grant', async () => {
     const a = await tokenFromFlow();
     const b = await tokenFromFlow();
-    const res = await client(sim).delete(`/applications/${APP.clientId}/grant`, { access_token: a }, { ...basic(APP.clientId, APP.clientSecret), 'content-type': 'application/json' });
+    const res = await client(sim).delete(
+      `/applications/${APP.clientId}/grant`,
+      { access_token: a },
+      { ...basic(APP.clientId, APP.clientSecret), 'content-type': 'application/json' },
+    );
     expect(res.status).toBe(204);
     expect((await client(sim, a).get('/user')).status).toBe(401);
     expect((await client(sim, b).get('/user')).status).toBe(401);
@@ -237,10 +296,32 @@ describe('OAuth app token endpoints', () => {
 
   it('requires the app credentials, and the token in the body', async () => {
     const token = await tokenFromFlow();
-    expect((await client(sim).delete(`/applications/${APP.clientId}/token`, { access_token: token })).status).toBe(401);
-    expect((await client(sim).delete(`/applications/${APP.clientId}/token`, { access_token: token }, basic(APP.clientId, 'wrong'))).status).toBe(401);
-    expect((await client(sim).delete(`/applications/${DEMO_OAUTH_APP.clientId}/token`, { access_token: token }, basic(APP.clientId, APP.clientSecret))).status).toBe(404);
-    const missing = await client(sim).delete(`/applications/${APP.clientId}/token`, {}, basic(APP.clientId, APP.clientSecret));
+    expect(
+      (await client(sim).delete(`/applications/${APP.clientId}/token`, { access_token: token })).status,
+    ).toBe(401);
+    expect(
+      (
+        await client(sim).delete(
+          `/applications/${APP.clientId}/token`,
+          { access_token: token },
+          basic(APP.clientId, 'wrong'),
+        )
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await client(sim).delete(
+          `/applications/${DEMO_OAUTH_APP.clientId}/token`,
+          { access_token: token },
+          basic(APP.clientId, APP.clientSecret),
+        )
+      ).status,
+    ).toBe(404);
+    const missing = await client(sim).delete(
+      `/applications/${APP.clientId}/token`,
+      {},
+      basic(APP.clientId, APP.clientSecret),
+    );
     expect(missing.status).toBe(422);
     expect((await client(sim, token).get('/user')).status).toBe(200);
   });

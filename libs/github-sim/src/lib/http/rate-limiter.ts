@@ -57,7 +57,12 @@ export class RateLimiter {
     const now = Date.now();
     let b = this.buckets.get(id);
     if (!b || b.reset * 1000 <= now) {
-      b = { resource, limit: this.limitOf(key, resource), used: 0, reset: Math.ceil((now + WINDOW_MS) / 1000) };
+      b = {
+        resource,
+        limit: this.limitOf(key, resource),
+        used: 0,
+        reset: Math.ceil((now + WINDOW_MS) / 1000),
+      };
       this.buckets.set(id, b);
     }
     return b;

@@ -18,11 +18,18 @@ export class LiveMode {
   }
 
   start(intervalMs = this.intervalMs): void {
-    if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new Error('live interval must be at least 100 ms');
+    if (!Number.isFinite(intervalMs) || intervalMs < 100)
+      throw new Error('live interval must be at least 100 ms');
     this.stop();
     this.intervalMs = intervalMs;
     // One failed step (e.g. a name that now collides) must not end live mode, nor the process hosting it.
-    this.timer = setInterval(() => void this.step().catch((err: Error) => process.stderr.write(`[github-sim] live step failed: ${err.message}\n`)), intervalMs);
+    this.timer = setInterval(
+      () =>
+        void this.step().catch((err: Error) =>
+          process.stderr.write(`[github-sim] live step failed: ${err.message}\n`),
+        ),
+      intervalMs,
+    );
     this.timer.unref();
   }
 
@@ -48,17 +55,27 @@ export class LiveMode {
       }
       if (roll < 0.65) return await this.openPull(repo, rng);
       if (roll < 0.8) {
-        const open = this.world.detail(repo).pulls.filter((p) => p.state === 'open' && !p.draft && this.world.detail(repo).branches.has(p.baseRef));
+        const open = this.world
+          .detail(repo)
+          .pulls.filter(
+            (p) => p.state === 'open' && !p.draft && this.world.detail(repo).branches.has(p.baseRef),
+          );
         if (open.length) {
           const p = rng.pick(open);
-          await this.world.mergePull({ ...ref, number: p.number, method: rng.pick(['merge', 'squash'] as const) });
+          await this.world.mergePull({
+            ...ref,
+            number: p.number,
+            method: rng.pick(['merge', 'squash'] as const),
+          });
           return `merge ${ref.owner}/${ref.repo}#${p.number}`;
         }
         return await this.openPull(repo, rng);
       }
       if (roll < 0.93) {
         const stars = new Set(this.world.detail(repo).stars.map((s) => s.userId));
-        const fan = [...this.world.users.values()].find((u) => !stars.has(u.id) && this.world.permissionOf(repo, u.id) !== null);
+        const fan = [...this.world.users.values()].find(
+          (u) => !stars.has(u.id) && this.world.permissionOf(repo, u.id) !== null,
+        );
         if (fan) {
           await this.world.star({ ...ref, login: fan.login });
           return `star ${ref.owner}/${ref.repo} by ${fan.login}`;

@@ -17,7 +17,12 @@ const IMPLIED: Record<string, string[]> = {
 
 /** Does a classic OAuth scope list grant `scope` (directly or through a parent scope)? */
 export function hasScope(scopes: readonly string[], scope: string): boolean {
-  return scopes.some((s) => s === scope || (IMPLIED[s] ?? []).includes(scope) || (IMPLIED[s] ?? []).some((child) => (IMPLIED[child] ?? []).includes(scope)));
+  return scopes.some(
+    (s) =>
+      s === scope ||
+      (IMPLIED[s] ?? []).includes(scope) ||
+      (IMPLIED[s] ?? []).some((child) => (IMPLIED[child] ?? []).includes(scope)),
+  );
 }
 
 /** Can this request see the repo? Private repos need access *and* the `repo` scope (classic OAuth). */
@@ -40,11 +45,18 @@ export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission):
     const moved = w.movedRepo(owner, name);
     if (moved && canSee(w, r, moved)) {
       const rest = r.req.path.replace(/^\/repos\/[^/]+\/[^/]+/, '');
-      const query = r.req.originalUrl.includes('?') ? r.req.originalUrl.slice(r.req.originalUrl.indexOf('?')) : '';
+      const query = r.req.originalUrl.includes('?')
+        ? r.req.originalUrl.slice(r.req.originalUrl.indexOf('?'))
+        : '';
       const location = `${r.urls.api}/repositories/${moved.id}${rest}${query}`;
       // GitHub answers 301 to GET/HEAD and 307 to other methods, so a POST is repeated as a POST (docs: "Follow redirects").
       const get = r.req.method === 'GET' || r.req.method === 'HEAD';
-      throw new SimError(get ? 301 : 307, get ? 'Moved Permanently' : 'Temporary Redirect', { url: location }, { Location: location });
+      throw new SimError(
+        get ? 301 : 307,
+        get ? 'Moved Permanently' : 'Temporary Redirect',
+        { url: location },
+        { Location: location },
+      );
     }
     throw notFound();
   }
@@ -73,14 +85,28 @@ export function ssoHeader(r: Pick<ApiRequest, 'urls' | 'viewerId'>, org: string)
 }
 
 /** GitHub's REST answer for a repository hidden by a fault: 404, SSO 403 with X-GitHub-SSO, or OAuth App policy 403. */
-export function blockError(w: SimWorld, r: Pick<ApiRequest, 'urls' | 'viewerId'>, block: RepoBlock): SimError {
+export function blockError(
+  w: SimWorld,
+  r: Pick<ApiRequest, 'urls' | 'viewerId'>,
+  block: RepoBlock,
+): SimError {
   if (block.kind === 'notFound') return notFound();
-  if (block.kind === 'sso') return new SimError(403, SSO_MESSAGE, { documentation_url: SSO_DOCS }, { 'X-GitHub-SSO': ssoHeader(r, block.org) });
+  if (block.kind === 'sso')
+    return new SimError(
+      403,
+      SSO_MESSAGE,
+      { documentation_url: SSO_DOCS },
+      { 'X-GitHub-SSO': ssoHeader(r, block.org) },
+    );
   return new SimError(403, oauthAppPolicyMessage(block.org), { documentation_url: OAUTH_APP_POLICY_DOCS });
 }
 
 /** Repositories an organization policy hides from list answers, and the X-GitHub-SSO partial-results header. */
-export function listBlocks(w: SimWorld, r: Pick<ApiRequest, 'faults' | 'viewerId'>, repos: SimRepo[]): { visible: SimRepo[]; headers: Record<string, string> } {
+export function listBlocks(
+  w: SimWorld,
+  r: Pick<ApiRequest, 'faults' | 'viewerId'>,
+  repos: SimRepo[],
+): { visible: SimRepo[]; headers: Record<string, string> } {
   const login = viewerLogin(w, r);
   const ssoOrgs = new Set<number>();
   const visible = repos.filter((repo) => {
@@ -89,7 +115,12 @@ export function listBlocks(w: SimWorld, r: Pick<ApiRequest, 'faults' | 'viewerId
     if (b?.kind === 'sso') ssoOrgs.add(b.orgId);
     return !b;
   });
-  return { visible, headers: ssoOrgs.size ? { 'X-GitHub-SSO': `partial-results; organizations=${[...ssoOrgs].join(',')}` } : {} };
+  return {
+    visible,
+    headers: ssoOrgs.size
+      ? { 'X-GitHub-SSO': `partial-results; organizations=${[...ssoOrgs].join(',')}` }
+      : {},
+  };
 }
 
 export function requireScope(r: ApiRequest, ...anyOf: string[]): void {
@@ -98,7 +129,12 @@ export function requireScope(r: ApiRequest, ...anyOf: string[]): void {
 
 export function bodyObject(r: ApiRequest): Record<string, unknown> {
   const b = r.body;
-  if (b === undefined || b === null || (typeof b === 'object' && Object.keys(b as object).length === 0 && !Array.isArray(b))) return {};
+  if (
+    b === undefined ||
+    b === null ||
+    (typeof b === 'object' && Object.keys(b as object).length === 0 && !Array.isArray(b))
+  )
+    return {};
   if (typeof b !== 'object' || Array.isArray(b)) throw new SimError(400, 'Problems parsing JSON');
   return b as Record<string, unknown>;
 }

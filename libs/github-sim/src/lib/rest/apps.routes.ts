@@ -14,13 +14,17 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
     if (r.auth?.kind !== 'app' || r.auth.app.clientId !== r.params['client_id']) throw notFound();
     const body = bodyObject(r);
     const token = body['access_token'];
-    if (typeof token !== 'string' || !token) throw validationFailed([{ resource: 'OauthAccess', field: 'access_token', code: 'missing_field' }]);
+    if (typeof token !== 'string' || !token)
+      throw validationFailed([{ resource: 'OauthAccess', field: 'access_token', code: 'missing_field' }]);
     const rec = w.tokens.get(token);
     if (!rec || rec.clientId !== r.auth.app.clientId) throw notFound();
     return rec;
   };
 
-  const authorization = (r: ApiRequest, rec: NonNullable<ReturnType<typeof w.tokens.get>>): Schemas['authorization'] => {
+  const authorization = (
+    r: ApiRequest,
+    rec: NonNullable<ReturnType<typeof w.tokens.get>>,
+  ): Schemas['authorization'] => {
     const user = w.users.get(rec.userId) as SimUser;
     const app = w.oauthApps.get(rec.clientId as string);
     return {
@@ -41,7 +45,12 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
     };
   };
 
-  api.post('/applications/:client_id/token', '/applications/{client_id}/token', (r) => ({ body: authorization(r, tokenFromBody(r)) }), { auth: 'app' });
+  api.post(
+    '/applications/:client_id/token',
+    '/applications/{client_id}/token',
+    (r) => ({ body: authorization(r, tokenFromBody(r)) }),
+    { auth: 'app' },
+  );
 
   api.patch(
     '/applications/:client_id/token',
@@ -82,10 +91,20 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
     '/rate_limit',
     '/rate_limit',
     (r) => {
-      const key = r.viewerId !== null ? `u:${r.viewerId}` : r.auth?.kind === 'app' ? `app:${r.auth.app.clientId}` : `ip:${r.req.ip ?? 'local'}`;
+      const key =
+        r.viewerId !== null
+          ? `u:${r.viewerId}`
+          : r.auth?.kind === 'app'
+            ? `app:${r.auth.app.clientId}`
+            : `ip:${r.req.ip ?? 'local'}`;
       const view = (res: 'core' | 'graphql' | 'search') => {
         const b = ctx.limiter.bucket(key, res);
-        return { limit: b.limit, used: ctx.limiter.used(b), remaining: ctx.limiter.remaining(b), reset: b.reset };
+        return {
+          limit: b.limit,
+          used: ctx.limiter.used(b),
+          remaining: ctx.limiter.remaining(b),
+          reset: b.reset,
+        };
       };
       const core = view('core');
       const body: Schemas['rate-limit-overview'] = {

@@ -21,7 +21,10 @@ describe('REST responses against @octokit/openapi-types', () => {
     sim = await startGithubSim({ preset: 'small' });
     const token = sim.issueToken('octocat', ['repo', 'read:org', 'user', 'admin:repo_hook']);
     api = client(sim, token);
-    const hook = await api.post<S['hook']>('/repos/octocat/Hello-World/hooks', { config: { url: 'http://127.0.0.1:9/unreachable', content_type: 'json' }, events: ['push'] });
+    const hook = await api.post<S['hook']>('/repos/octocat/Hello-World/hooks', {
+      config: { url: 'http://127.0.0.1:9/unreachable', content_type: 'json' },
+      events: ['push'],
+    });
     hookId = hook.body.id;
     await api.post(`/repos/octocat/Hello-World/hooks/${hookId}/pings`);
   });
@@ -34,12 +37,21 @@ describe('REST responses against @octokit/openapi-types', () => {
     ['repository', '/user/repos', (b) => (b as unknown[])[0]],
     ['simple-user', '/user/repos', (b) => (b as S['repository'][])[0].owner],
     ['full-repository', '/repos/octocat/Hello-World', (b) => b],
-    ['nullable-license-simple', '/repos/octocat/Hello-World', (b) => (b as S['full-repository']).license ?? { key: '', name: '', url: null, spdx_id: null, node_id: '' }],
+    [
+      'nullable-license-simple',
+      '/repos/octocat/Hello-World',
+      (b) =>
+        (b as S['full-repository']).license ?? { key: '', name: '', url: null, spdx_id: null, node_id: '' },
+    ],
     ['minimal-repository', '/orgs/acme-corp/repos', (b) => (b as unknown[])[0]],
     ['commit', '/repos/octocat/Hello-World/commits?per_page=3', (b) => (b as unknown[])[0]],
     ['commit', '/repos/octocat/Hello-World/commits/main', (b) => b],
     ['diff-entry', '/repos/octocat/Hello-World/commits/main', (b) => (b as S['commit']).files?.[0]],
-    ['verification', '/repos/octocat/Hello-World/commits/main', (b) => (b as S['commit']).commit.verification],
+    [
+      'verification',
+      '/repos/octocat/Hello-World/commits/main',
+      (b) => (b as S['commit']).commit.verification,
+    ],
     ['pull-request-simple', '/repos/octocat/Hello-World/pulls?state=all', (b) => (b as unknown[])[0]],
     ['pull-request', '/repos/octocat/Hello-World/pulls/1', (b) => b],
     ['short-branch', '/repos/octocat/Hello-World/branches', (b) => (b as unknown[])[0]],
@@ -47,7 +59,20 @@ describe('REST responses against @octokit/openapi-types', () => {
     ['event', '/repos/octocat/Hello-World/events', (b) => (b as unknown[])[0]],
     ['actor', '/repos/octocat/Hello-World/events', (b) => (b as S['event'][])[0].actor],
     ['issue', '/repos/octocat/Hello-World/issues?state=all', (b) => (b as unknown[])[0]],
-    ['label', '/repos/octocat/Hello-World/pulls/1', (b) => (b as S['pull-request']).labels[0] ?? { id: 0, node_id: '', url: '', name: '', description: null, color: '', default: false }],
+    [
+      'label',
+      '/repos/octocat/Hello-World/pulls/1',
+      (b) =>
+        (b as S['pull-request']).labels[0] ?? {
+          id: 0,
+          node_id: '',
+          url: '',
+          name: '',
+          description: null,
+          color: '',
+          default: false,
+        },
+    ],
     ['team-membership', '/orgs/acme-corp/teams/core/memberships/octocat', (b) => b],
     ['team', '/orgs/acme-corp/teams', (b) => (b as unknown[])[0]],
     ['org-membership', '/user/memberships/orgs/acme-corp', (b) => b],
@@ -58,7 +83,9 @@ describe('REST responses against @octokit/openapi-types', () => {
   ];
 
   it.each(cases)('%s from GET %s has every required key', async (schema, path, pick) => {
-    const headers: Record<string, string> = path.endsWith('stargazers') ? { accept: 'application/vnd.github.star+json' } : {};
+    const headers: Record<string, string> = path.endsWith('stargazers')
+      ? { accept: 'application/vnd.github.star+json' }
+      : {};
     const res = await api.get(path, headers);
     expect(res.status).toBe(200);
     const obj = pick(res.body);
@@ -67,10 +94,14 @@ describe('REST responses against @octokit/openapi-types', () => {
   });
 
   it('pull request reviews have every required key', async () => {
-    const pulls = (await api.get<S['pull-request-simple'][]>('/repos/octocat/Hello-World/pulls?state=all&per_page=100')).body;
+    const pulls = (
+      await api.get<S['pull-request-simple'][]>('/repos/octocat/Hello-World/pulls?state=all&per_page=100')
+    ).body;
     let checked = 0;
     for (const p of pulls) {
-      const reviews = (await api.get<S['pull-request-review'][]>(`/repos/octocat/Hello-World/pulls/${p.number}/reviews`)).body;
+      const reviews = (
+        await api.get<S['pull-request-review'][]>(`/repos/octocat/Hello-World/pulls/${p.number}/reviews`)
+      ).body;
       for (const r of reviews) {
         expect(missingKeys(r, requiredKeys('pull-request-review'))).toEqual([]);
         checked++;
@@ -80,7 +111,9 @@ describe('REST responses against @octokit/openapi-types', () => {
   });
 
   it('hook deliveries have every required key', async () => {
-    const list = await api.get<S['hook-delivery-item'][]>(`/repos/octocat/Hello-World/hooks/${hookId}/deliveries`);
+    const list = await api.get<S['hook-delivery-item'][]>(
+      `/repos/octocat/Hello-World/hooks/${hookId}/deliveries`,
+    );
     expect(list.body.length).toBeGreaterThan(0);
     expect(missingKeys(list.body[0], requiredKeys('hook-delivery-item'))).toEqual([]);
     const one = await api.get(`/repos/octocat/Hello-World/hooks/${hookId}/deliveries/${list.body[0].id}`);
@@ -88,7 +121,9 @@ describe('REST responses against @octokit/openapi-types', () => {
   });
 
   it('reads required keys from the OpenAPI types (the check itself can fail)', () => {
-    expect(requiredKeys('simple-user')).toEqual(expect.arrayContaining(['login', 'id', 'node_id', 'avatar_url', 'type', 'site_admin']));
+    expect(requiredKeys('simple-user')).toEqual(
+      expect.arrayContaining(['login', 'id', 'node_id', 'avatar_url', 'type', 'site_admin']),
+    );
     expect(requiredKeys('simple-user')).not.toContain('email');
     expect(missingKeys({ login: 'x' }, requiredKeys('simple-user'))).toContain('node_id');
   });
@@ -101,11 +136,22 @@ describe('REST responses against @octokit/openapi-types', () => {
  */
 describe('the simulator against @octokit/openapi (Ajv)', () => {
   type Doc = {
-    paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema?: unknown }> }> }>>;
-    'x-webhooks': Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+    paths: Record<
+      string,
+      Record<
+        string,
+        { responses: Record<string, { $ref?: string; content?: Record<string, { schema?: unknown }> }> }
+      >
+    >;
+    'x-webhooks': Record<
+      string,
+      { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }
+    >;
     components: { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
   };
-  const doc = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as Doc;
+  const doc = JSON.parse(
+    readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8'),
+  ) as Doc;
   const ajv = new Ajv({ strict: false, allErrors: true });
   // The formats GitHub's schemas use (ajv-formats is not a direct dependency).
   ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/);
@@ -128,15 +174,21 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     return o;
   };
   ajv.addSchema(nullables(doc) as object, 'gh');
-  const pointer = (...parts: string[]) => parts.map((p) => encodeURIComponent(p.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+  const pointer = (...parts: string[]) =>
+    parts.map((p) => encodeURIComponent(p.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
   const compiled = new Map<string, ValidateFunction>();
 
   /** The validator of a documented response, or a reason why there is none. */
-  function responseValidator(method: string, template: string, status: number): ValidateFunction | 'no body' | string {
+  function responseValidator(
+    method: string,
+    template: string,
+    status: number,
+  ): ValidateFunction | 'no body' | string {
     const op = doc.paths[template]?.[method.toLowerCase()];
     if (!op) return `${method} ${template} is not in GitHub's description`;
     const resp = op.responses[String(status)];
-    if (!resp) return `${method} ${template} does not document ${status} (documents ${Object.keys(op.responses).join(', ')})`;
+    if (!resp)
+      return `${method} ${template} does not document ${status} (documents ${Object.keys(op.responses).join(', ')})`;
     let ref = `gh#/${pointer('paths', template, method.toLowerCase(), 'responses', String(status))}`;
     let content = resp.content;
     if (resp.$ref) {
@@ -152,7 +204,10 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
 
   function webhookValidator(event: string, action: string | null): ValidateFunction | string {
     const base = event.replace(/_/g, '-');
-    const name = action && doc['x-webhooks'][`${base}-${action.replace(/_/g, '-')}`] ? `${base}-${action.replace(/_/g, '-')}` : base;
+    const name =
+      action && doc['x-webhooks'][`${base}-${action.replace(/_/g, '-')}`]
+        ? `${base}-${action.replace(/_/g, '-')}`
+        : base;
     const hook = doc['x-webhooks'][name];
     if (!hook) return `no x-webhooks entry for ${event}${action ? `.${action}` : ''}`;
     const ref = `gh#${hook.post.requestBody.content['application/json'].schema.$ref.slice(1)}`;
@@ -160,7 +215,10 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     return compiled.get(ref) as ValidateFunction;
   }
 
-  const problems = (v: ValidateFunction) => (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+  const problems = (v: ValidateFunction) =>
+    (v.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `${e.instancePath || '/'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
 
   let sim: GithubSimHandle;
   let api: ReturnType<typeof client>;
@@ -184,37 +242,157 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
   const R = '/repos/{owner}/{repo}';
   const cases: Case[] = [
     ['the signed-in user', 'GET', '/user', () => '/user', undefined, 200],
-    ['the repository picker', 'GET', '/user/repos', () => '/user/repos?per_page=100&affiliation=owner,collaborator,organization_member&sort=full_name&direction=asc', undefined, 200],
+    [
+      'the repository picker',
+      'GET',
+      '/user/repos',
+      () =>
+        '/user/repos?per_page=100&affiliation=owner,collaborator,organization_member&sort=full_name&direction=asc',
+      undefined,
+      200,
+    ],
     ['a repository', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 200],
     // GET /repositories/{id} is not in the description; GitHub answers it with the full repository.
     ['a repository by id', 'GET', R, () => `/repositories/${repoId}`, undefined, 200],
     ['the rate limits', 'GET', '/rate_limit', () => '/rate_limit', undefined, 200],
     ['a new hook', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', 'HOOK', 201],
     ['the hooks', 'GET', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', undefined, 200],
-    ['a hook', 'GET', `${R}/hooks/{hook_id}`, () => `/repos/acme-corp/web-console/hooks/${hookId}`, undefined, 200],
-    ['an updated hook', 'PATCH', `${R}/hooks/{hook_id}`, () => `/repos/acme-corp/web-console/hooks/${hookId}`, { active: true, add_events: ['pull_request'] }, 200],
-    ['a ping', 'POST', `${R}/hooks/{hook_id}/pings`, () => `/repos/acme-corp/web-console/hooks/${hookId}/pings`, {}, 204],
-    ['commits', 'GET', `${R}/commits`, () => '/repos/acme-corp/web-console/commits?per_page=5', undefined, 200],
-    ['a commit', 'GET', `${R}/commits/{ref}`, () => '/repos/acme-corp/web-console/commits/main', undefined, 200],
-    ['pull requests', 'GET', `${R}/pulls`, () => '/repos/acme-corp/web-console/pulls?state=all&per_page=10', undefined, 200],
-    ['a pull request', 'GET', `${R}/pulls/{pull_number}`, () => '/repos/acme-corp/web-console/pulls/1', undefined, 200],
+    [
+      'a hook',
+      'GET',
+      `${R}/hooks/{hook_id}`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}`,
+      undefined,
+      200,
+    ],
+    [
+      'an updated hook',
+      'PATCH',
+      `${R}/hooks/{hook_id}`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}`,
+      { active: true, add_events: ['pull_request'] },
+      200,
+    ],
+    [
+      'a ping',
+      'POST',
+      `${R}/hooks/{hook_id}/pings`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}/pings`,
+      {},
+      204,
+    ],
+    [
+      'commits',
+      'GET',
+      `${R}/commits`,
+      () => '/repos/acme-corp/web-console/commits?per_page=5',
+      undefined,
+      200,
+    ],
+    [
+      'a commit',
+      'GET',
+      `${R}/commits/{ref}`,
+      () => '/repos/acme-corp/web-console/commits/main',
+      undefined,
+      200,
+    ],
+    [
+      'pull requests',
+      'GET',
+      `${R}/pulls`,
+      () => '/repos/acme-corp/web-console/pulls?state=all&per_page=10',
+      undefined,
+      200,
+    ],
+    [
+      'a pull request',
+      'GET',
+      `${R}/pulls/{pull_number}`,
+      () => '/repos/acme-corp/web-console/pulls/1',
+      undefined,
+      200,
+    ],
     ['branches', 'GET', `${R}/branches`, () => '/repos/acme-corp/web-console/branches', undefined, 200],
-    ['a branch', 'GET', `${R}/branches/{branch}`, () => '/repos/acme-corp/web-console/branches/main', undefined, 200],
+    [
+      'a branch',
+      'GET',
+      `${R}/branches/{branch}`,
+      () => '/repos/acme-corp/web-console/branches/main',
+      undefined,
+      200,
+    ],
     ['a missing repository', 'GET', R, () => '/repos/acme-corp/no-such-repo', undefined, 404],
-    ['a bad hook', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', { config: { url: 'ftp://x' } }, 422],
-    ['a missing hook', 'PATCH', `${R}/hooks/{hook_id}`, () => '/repos/acme-corp/web-console/hooks/999999', { active: true }, 404],
-    ['an SSO-protected repository', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 403, () => sim.setFaults({ sso: { org: 'acme-corp' } })],
-    ['an SSO-protected hook list', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', 'HOOK', 403, () => sim.setFaults({ sso: { org: 'acme-corp' } })],
-    ['an OAuth-App-restricted repository', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 403, () => sim.setFaults({ oauthAppPolicy: { org: 'acme-corp' } })],
-    ['a repository hidden by notFound', 'GET', R, () => '/repos/acme-corp/web-console', undefined, 404, () => sim.setFaults({ notFound: { repos: ['acme-corp/web-console'] } })],
-    ['a removed hook', 'DELETE', `${R}/hooks/{hook_id}`, () => `/repos/acme-corp/web-console/hooks/${hookId}`, undefined, 204],
+    [
+      'a bad hook',
+      'POST',
+      `${R}/hooks`,
+      () => '/repos/acme-corp/web-console/hooks',
+      { config: { url: 'ftp://x' } },
+      422,
+    ],
+    [
+      'a missing hook',
+      'PATCH',
+      `${R}/hooks/{hook_id}`,
+      () => '/repos/acme-corp/web-console/hooks/999999',
+      { active: true },
+      404,
+    ],
+    [
+      'an SSO-protected repository',
+      'GET',
+      R,
+      () => '/repos/acme-corp/web-console',
+      undefined,
+      403,
+      () => sim.setFaults({ sso: { org: 'acme-corp' } }),
+    ],
+    [
+      'an SSO-protected hook list',
+      'POST',
+      `${R}/hooks`,
+      () => '/repos/acme-corp/web-console/hooks',
+      'HOOK',
+      403,
+      () => sim.setFaults({ sso: { org: 'acme-corp' } }),
+    ],
+    [
+      'an OAuth-App-restricted repository',
+      'GET',
+      R,
+      () => '/repos/acme-corp/web-console',
+      undefined,
+      403,
+      () => sim.setFaults({ oauthAppPolicy: { org: 'acme-corp' } }),
+    ],
+    [
+      'a repository hidden by notFound',
+      'GET',
+      R,
+      () => '/repos/acme-corp/web-console',
+      undefined,
+      404,
+      () => sim.setFaults({ notFound: { repos: ['acme-corp/web-console'] } }),
+    ],
+    [
+      'a removed hook',
+      'DELETE',
+      `${R}/hooks/{hook_id}`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}`,
+      undefined,
+      204,
+    ],
   ];
 
   it.each(cases)('%s: %s %s matches the documented response', async (...c: Case) => {
     const [, method, template, path, body, status, setup] = c;
     await setup?.();
     try {
-      const payload = body === 'HOOK' ? { config: { url: receiver.url, content_type: 'json', secret: 's3cret' }, events: ['*'] } : body;
+      const payload =
+        body === 'HOOK'
+          ? { config: { url: receiver.url, content_type: 'json', secret: 's3cret' }, events: ['*'] }
+          : body;
       const res = await api.call<unknown>(method, path(), payload);
       expect(res.status).toBe(status);
       if (method === 'POST' && status === 201) hookId = (res.body as { id: number }).id;
@@ -245,30 +423,49 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     const v301 = responseValidator('GET', R, 301);
     if (typeof v301 === 'string') throw new Error(v301);
     expect([v301(get.body), problems(v301)]).toEqual([true, []]);
-    const post = await api.post('/repos/octocat/Spoon-Knife/hooks', { config: { url: 'http://127.0.0.1:9/x' } });
+    const post = await api.post('/repos/octocat/Spoon-Knife/hooks', {
+      config: { url: 'http://127.0.0.1:9/x' },
+    });
     expect(post.status).toBe(307);
     // POST /hooks does not document a 307; GitHub's shared `temporary_redirect` response is the shape it sends.
-    const v307 = ajv.compile({ $ref: `gh#/${pointer('components', 'responses', 'temporary_redirect')}/content/application~1json/schema` });
+    const v307 = ajv.compile({
+      $ref: `gh#/${pointer('components', 'responses', 'temporary_redirect')}/content/application~1json/schema`,
+    });
     expect([v307(post.body), problems(v307)]).toEqual([true, []]);
   });
 
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
-    const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', { config: { url: receiver.url, content_type: 'json' }, events: ['*'] });
+    const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
+      config: { url: receiver.url, content_type: 'json' },
+      events: ['*'],
+    });
     expect(hook.status).toBe(201);
     await sim.world.settled();
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/contract', commits: 2 });
-    const pr = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/pulls', { head: 'feature/contract', title: 'Contract', author: 'octocat' });
+    const pr = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/pulls', {
+      head: 'feature/contract',
+      title: 'Contract',
+      author: 'octocat',
+    });
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/contract', commits: 1 });
     await ctl.patch(`/repos/acme-corp/web-console/pulls/${pr.body.number}`, { title: 'Contract v2' });
-    const reviewer = [...(sim.world.org('acme-corp')?.members.keys() ?? [])].find((id) => id !== 583231) as number;
-    await ctl.post(`/repos/acme-corp/web-console/pulls/${pr.body.number}/reviews`, { reviewer: sim.world.users.get(reviewer)?.login, state: 'APPROVED' });
+    const reviewer = [...(sim.world.org('acme-corp')?.members.keys() ?? [])].find(
+      (id) => id !== 583231,
+    ) as number;
+    await ctl.post(`/repos/acme-corp/web-console/pulls/${pr.body.number}/reviews`, {
+      reviewer: sim.world.users.get(reviewer)?.login,
+      state: 'APPROVED',
+    });
     await ctl.post(`/repos/acme-corp/web-console/pulls/${pr.body.number}/merge`, { method: 'merge' });
     await ctl.post('/repos/acme-corp/web-console/branches', { branch: 'tmp/contract' });
     await ctl.delete('/repos/acme-corp/web-console/branches/tmp/contract');
     await ctl.put('/repos/acme-corp/web-console/stars/hubot');
     await ctl.delete('/repos/acme-corp/web-console/stars/hubot');
-    const issue = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/issues', { title: 'Broken', author: 'octocat' });
+    const issue = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/issues', {
+      title: 'Broken',
+      author: 'octocat',
+    });
     await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
@@ -295,9 +492,28 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     expect(failures).toEqual([]);
     expect([...seen].sort()).toEqual(
       expect.arrayContaining([
-        'create', 'delete', 'fork', 'issues.closed', 'issues.opened', 'member.added', 'member.removed', 'ping', 'pull_request.closed', 'pull_request.edited',
-        'pull_request.opened', 'pull_request.synchronize', 'pull_request_review.submitted', 'push', 'repository.archived', 'repository.privatized',
-        'repository.publicized', 'repository.renamed', 'repository.unarchived', 'star.created', 'star.deleted', 'watch.started',
+        'create',
+        'delete',
+        'fork',
+        'issues.closed',
+        'issues.opened',
+        'member.added',
+        'member.removed',
+        'ping',
+        'pull_request.closed',
+        'pull_request.edited',
+        'pull_request.opened',
+        'pull_request.synchronize',
+        'pull_request_review.submitted',
+        'push',
+        'repository.archived',
+        'repository.privatized',
+        'repository.publicized',
+        'repository.renamed',
+        'repository.unarchived',
+        'star.created',
+        'star.deleted',
+        'watch.started',
       ]),
     );
   });

@@ -29,16 +29,29 @@ export function timeParam(r: ApiRequest, name: string): number | undefined {
   const v = r.query(name);
   if (v === undefined || v === '') return undefined;
   const ms = Date.parse(v);
-  if (!Number.isFinite(ms)) throw new SimError(422, `Invalid value for parameter '${name}': ${JSON.stringify(v)}`);
+  if (!Number.isFinite(ms))
+    throw new SimError(422, `Invalid value for parameter '${name}': ${JSON.stringify(v)}`);
   return ms;
 }
 
-export function enumParam<T extends string>(r: ApiRequest, name: string, allowed: readonly T[], fallback: T): T {
+export function enumParam<T extends string>(
+  r: ApiRequest,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const v = r.query(name);
   if (v === undefined || v === '') return fallback;
   if (!(allowed as readonly string[]).includes(v)) {
     throw new SimError(422, 'Validation Failed', {
-      errors: [{ resource: 'Search', field: name, code: 'invalid', message: `${name} must be one of: ${allowed.join(', ')}` }],
+      errors: [
+        {
+          resource: 'Search',
+          field: name,
+          code: 'invalid',
+          message: `${name} must be one of: ${allowed.join(', ')}`,
+        },
+      ],
     });
   }
   return v as T;

@@ -14,7 +14,11 @@ describe('REST API', () => {
   let api: ReturnType<typeof client>;
 
   beforeAll(async () => {
-    sim = await startGithubSim({ preset: 'small', seed: 7, sizes: { reposPerOwner: 5, commitsPerRepo: 230 } });
+    sim = await startGithubSim({
+      preset: 'small',
+      seed: 7,
+      sizes: { reposPerOwner: 5, commitsPerRepo: 230 },
+    });
     token = sim.issueToken('octocat', ['repo', 'read:org', 'user']);
     api = client(sim, token);
   });
@@ -22,7 +26,10 @@ describe('REST API', () => {
 
   describe('authentication and errors', () => {
     it('answers 401 Bad credentials for an unknown token', async () => {
-      const res = await client(sim, 'gho_notarealtoken000000000000000000000').get<{ message: string; documentation_url: string }>('/user');
+      const res = await client(sim, 'gho_notarealtoken000000000000000000000').get<{
+        message: string;
+        documentation_url: string;
+      }>('/user');
       expect(res.status).toBe(401);
       expect(res.body.message).toBe('Bad credentials');
       expect(res.body.documentation_url).toMatch(/^https:\/\/docs\.github\.com\//);
@@ -37,11 +44,20 @@ describe('REST API', () => {
     it('answers unknown routes with GitHub’s 404 JSON shape', async () => {
       const res = await api.get<Record<string, string>>('/this/does/not/exist');
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+      expect(res.body).toEqual({
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '404',
+      });
     });
 
     it('answers 400 Problems parsing JSON for a broken body', async () => {
-      const res = await api.call<{ message: string }>('POST', '/repos/octocat/Hello-World/hooks', '{"config":', { 'content-type': 'application/json' });
+      const res = await api.call<{ message: string }>(
+        'POST',
+        '/repos/octocat/Hello-World/hooks',
+        '{"config":',
+        { 'content-type': 'application/json' },
+      );
       expect(res.status).toBe(400);
       expect(res.body.message).toBe('Problems parsing JSON');
     });
@@ -79,7 +95,9 @@ describe('REST API', () => {
     it('lists the user’s orgs (all with read:org, public memberships without)', async () => {
       const all = await api.get<Array<{ login: string }>>('/user/orgs');
       expect(all.body.map((o) => o.login)).toEqual(['acme-corp']);
-      const limited = await client(sim, sim.issueToken('octocat', [])).get<Array<{ login: string }>>('/user/orgs');
+      const limited = await client(sim, sim.issueToken('octocat', [])).get<Array<{ login: string }>>(
+        '/user/orgs',
+      );
       expect(limited.body.map((o) => o.login)).toEqual(['acme-corp']); // octocat's acme-corp membership is public
     });
 
@@ -87,14 +105,18 @@ describe('REST API', () => {
       expect((await api.get('/orgs/acme-corp/members/octocat')).status).toBe(204);
       expect((await api.get('/orgs/acme-corp/members/nobody-here')).status).toBe(404);
       const outsider = sim.world.addUser({ login: 'outsider' });
-      const res = await client(sim, sim.issueToken(outsider.login, ['read:org'])).get('/orgs/acme-corp/members/octocat');
+      const res = await client(sim, sim.issueToken(outsider.login, ['read:org'])).get(
+        '/orgs/acme-corp/members/octocat',
+      );
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`${sim.url}/orgs/acme-corp/public_members/octocat`);
       expect((await api.get('/orgs/nope-org/members/octocat')).status).toBe(404);
     });
 
     it('reports team membership with role and state', async () => {
-      const res = await api.get<components['schemas']['team-membership']>('/orgs/acme-corp/teams/core/memberships/octocat');
+      const res = await api.get<components['schemas']['team-membership']>(
+        '/orgs/acme-corp/teams/core/memberships/octocat',
+      );
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ role: 'maintainer', state: 'active' });
       expect((await api.get('/orgs/acme-corp/teams/core/memberships/monalisa-not')).status).toBe(404);
@@ -115,14 +137,22 @@ describe('REST API', () => {
       const lastPage = await api.get<Repo[]>(`/user/repos?per_page=2&page=${last}`);
       expect(lastPage.headers.get('link')).toContain('rel="prev"');
       expect(lastPage.headers.get('link')).not.toContain('rel="next"');
-      const names = (await Promise.all(Array.from({ length: last }, (_, k) => api.get<Repo[]>(`/user/repos?per_page=2&page=${k + 1}`)))).flatMap((r) => r.body.map((x) => x.full_name));
+      const names = (
+        await Promise.all(
+          Array.from({ length: last }, (_, k) => api.get<Repo[]>(`/user/repos?per_page=2&page=${k + 1}`)),
+        )
+      ).flatMap((r) => r.body.map((x) => x.full_name));
       expect(names).toEqual(all.body.map((r) => r.full_name));
     });
 
     it('sorts by full_name ascending by default and honours sort/direction', async () => {
-      const names = (await api.get<Repo[]>('/user/repos?per_page=100')).body.map((r) => r.full_name.toLowerCase());
+      const names = (await api.get<Repo[]>('/user/repos?per_page=100')).body.map((r) =>
+        r.full_name.toLowerCase(),
+      );
       expect(names).toEqual([...names].sort());
-      const created = (await api.get<Repo[]>('/user/repos?per_page=100&sort=created&direction=asc')).body.map((r) => Date.parse(r.created_at as string));
+      const created = (await api.get<Repo[]>('/user/repos?per_page=100&sort=created&direction=asc')).body.map(
+        (r) => Date.parse(r.created_at as string),
+      );
       expect(created).toEqual([...created].sort((a, b) => a - b));
     });
 
@@ -140,7 +170,9 @@ describe('REST API', () => {
     });
 
     it('hides private repos from a token without the repo scope', async () => {
-      const pub = (await client(sim, sim.issueToken('octocat', ['read:org'])).get<Repo[]>('/user/repos?per_page=100')).body;
+      const pub = (
+        await client(sim, sim.issueToken('octocat', ['read:org'])).get<Repo[]>('/user/repos?per_page=100')
+      ).body;
       expect(pub.length).toBeGreaterThan(0);
       expect(pub.some((r) => r.private)).toBe(false);
     });
@@ -149,18 +181,30 @@ describe('REST API', () => {
   describe('/repos/{owner}/{repo}', () => {
     it('includes permissions for the token’s user', async () => {
       const own = await api.get<FullRepo>('/repos/octocat/Hello-World');
-      expect(own.body.permissions).toEqual({ admin: true, maintain: true, push: true, triage: true, pull: true });
+      expect(own.body.permissions).toEqual({
+        admin: true,
+        maintain: true,
+        push: true,
+        triage: true,
+        pull: true,
+      });
       const mona = await client(sim, sim.issueToken('monalisa')).get<FullRepo>('/repos/octocat/Hello-World');
       expect(mona.body.permissions?.admin).toBe(false);
       expect(mona.body.permissions?.pull).toBe(true);
     });
 
     it('is case-insensitive and answers 404 (not 403) for private repos one cannot see', async () => {
-      expect((await api.get<FullRepo>('/repos/OCTOCAT/hello-world')).body.full_name).toBe('octocat/Hello-World');
-      const priv = [...sim.world.repos.values()].find((r) => r.private && r.ownerType === 'User') ?? [...sim.world.repos.values()].find((r) => r.private);
+      expect((await api.get<FullRepo>('/repos/OCTOCAT/hello-world')).body.full_name).toBe(
+        'octocat/Hello-World',
+      );
+      const priv =
+        [...sim.world.repos.values()].find((r) => r.private && r.ownerType === 'User') ??
+        [...sim.world.repos.values()].find((r) => r.private);
       expect(priv).toBeDefined();
       const stranger = sim.world.addUser({ login: 'stranger' });
-      const res = await client(sim, sim.issueToken(stranger.login)).get(`/repos/${sim.world.fullName(priv as NonNullable<typeof priv>)}`);
+      const res = await client(sim, sim.issueToken(stranger.login)).get(
+        `/repos/${sim.world.fullName(priv as NonNullable<typeof priv>)}`,
+      );
       expect(res.status).toBe(404);
     });
 
@@ -169,7 +213,9 @@ describe('REST API', () => {
       const sizes = Object.values(langs);
       expect(sizes.length).toBeGreaterThan(0);
       expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
-      expect(Array.isArray((await api.get<{ names: string[] }>('/repos/octocat/Hello-World/topics')).body.names)).toBe(true);
+      expect(
+        Array.isArray((await api.get<{ names: string[] }>('/repos/octocat/Hello-World/topics')).body.names),
+      ).toBe(true);
     });
   });
 
@@ -192,13 +238,16 @@ describe('REST API', () => {
 
     it('does not reuse an ETag across users', async () => {
       const a = (await api.get('/repos/octocat/Hello-World')).headers.get('etag') as string;
-      const res = await client(sim, sim.issueToken('monalisa')).get('/repos/octocat/Hello-World', { 'if-none-match': a });
+      const res = await client(sim, sim.issueToken('monalisa')).get('/repos/octocat/Hello-World', {
+        'if-none-match': a,
+      });
       expect(res.status).toBe(200);
     });
 
     it('sends X-RateLimit headers with resource core, and /rate_limit does not count', async () => {
       const res = await api.get('/user');
-      for (const h of ['limit', 'remaining', 'reset', 'used']) expect(Number(res.headers.get(`x-ratelimit-${h}`))).not.toBeNaN();
+      for (const h of ['limit', 'remaining', 'reset', 'used'])
+        expect(Number(res.headers.get(`x-ratelimit-${h}`))).not.toBeNaN();
       expect(res.headers.get('x-ratelimit-resource')).toBe('core');
       expect(Number(res.headers.get('x-ratelimit-limit'))).toBe(5000);
       const rl1 = await api.get<components['schemas']['rate-limit-overview']>('/rate_limit');
@@ -238,7 +287,9 @@ describe('REST API', () => {
       expect(p3.body.at(-1)?.parents).toEqual([]);
       expect(p3.body.at(-1)?.commit.message).toBe('Initial commit');
       expect(p1.body[1].sha).toBe(p1.body[0].parents[0].sha);
-      const bySha = await api.get<Commit[]>(`/repos/octocat/Hello-World/commits?sha=${p1.body[50].sha}&per_page=5`);
+      const bySha = await api.get<Commit[]>(
+        `/repos/octocat/Hello-World/commits?sha=${p1.body[50].sha}&per_page=5`,
+      );
       expect(bySha.body[0].sha).toBe(p1.body[50].sha);
     });
 
@@ -246,7 +297,9 @@ describe('REST API', () => {
       const all = (await api.get<Commit[]>('/repos/octocat/Hello-World/commits?per_page=100')).body;
       const until = all[10].commit.committer?.date as string;
       const since = all[40].commit.committer?.date as string;
-      const res = await api.get<Commit[]>(`/repos/octocat/Hello-World/commits?per_page=100&since=${since}&until=${until}`);
+      const res = await api.get<Commit[]>(
+        `/repos/octocat/Hello-World/commits?per_page=100&since=${since}&until=${until}`,
+      );
       expect(res.body[0].sha).toBe(all[10].sha);
       expect(res.body.at(-1)?.sha).toBe(all[40].sha);
       expect(res.body).toHaveLength(31);
@@ -273,27 +326,48 @@ describe('REST API', () => {
       expect(all.some((p) => p.merged_at)).toBe(true);
       const created = all.map((p) => Date.parse(p.created_at));
       expect(created).toEqual([...created].sort((a, b) => b - a));
-      const asc = (await api.get<Pull[]>('/repos/octocat/Hello-World/pulls?state=closed&sort=updated&direction=asc&per_page=100')).body.map((p) => Date.parse(p.updated_at));
+      const asc = (
+        await api.get<Pull[]>(
+          '/repos/octocat/Hello-World/pulls?state=closed&sort=updated&direction=asc&per_page=100',
+        )
+      ).body.map((p) => Date.parse(p.updated_at));
       expect(asc).toEqual([...asc].sort((a, b) => a - b));
       expect((await api.get('/repos/octocat/Hello-World/pulls?state=merged')).status).toBe(422);
     });
 
     it('lists branches with the protected flag, and filters protected=true', async () => {
-      const all = (await api.get<components['schemas']['short-branch'][]>('/repos/octocat/Hello-World/branches')).body;
+      const all = (
+        await api.get<components['schemas']['short-branch'][]>('/repos/octocat/Hello-World/branches')
+      ).body;
       expect(all.map((b) => b.name)).toContain('main');
       expect(all.find((b) => b.name === 'main')?.protected).toBe(true);
-      const prot = (await api.get<components['schemas']['short-branch'][]>('/repos/octocat/Hello-World/branches?protected=true')).body;
+      const prot = (
+        await api.get<components['schemas']['short-branch'][]>(
+          '/repos/octocat/Hello-World/branches?protected=true',
+        )
+      ).body;
       expect(prot.every((b) => b.protected)).toBe(true);
       const feature = all.find((b) => b.name.includes('/')) as components['schemas']['short-branch'];
-      const one = await api.get<components['schemas']['branch-with-protection']>(`/repos/octocat/Hello-World/branches/${feature.name}`);
+      const one = await api.get<components['schemas']['branch-with-protection']>(
+        `/repos/octocat/Hello-World/branches/${feature.name}`,
+      );
       expect(one.body.commit.sha).toBe(feature.commit.sha);
     });
 
     it('serves the repo events feed with X-Poll-Interval', async () => {
-      const res = await api.get<components['schemas']['event'][]>('/repos/octocat/Hello-World/events?per_page=5');
+      const res = await api.get<components['schemas']['event'][]>(
+        '/repos/octocat/Hello-World/events?per_page=5',
+      );
       expect(res.headers.get('x-poll-interval')).toBe('60');
       expect(res.body.length).toBeGreaterThan(0);
-      expect(res.body[0]).toEqual(expect.objectContaining({ id: expect.any(String), type: expect.any(String), actor: expect.any(Object), created_at: expect.any(String) }));
+      expect(res.body[0]).toEqual(
+        expect.objectContaining({
+          id: expect.any(String),
+          type: expect.any(String),
+          actor: expect.any(Object),
+          created_at: expect.any(String),
+        }),
+      );
     });
 
     it('redirects a renamed repo with 301 to /repositories/{id}, which resolves', async () => {
@@ -328,7 +402,13 @@ describe('REST API', () => {
     });
 
     it('rejects malformed hook bodies with 422', async () => {
-      for (const body of [{}, { config: 'x' }, { config: { url: 'ftp://x' } }, { config: { url: 'http://127.0.0.1:1/x' }, events: ['nope'] }, { config: { url: 'http://127.0.0.1:1/x', content_type: 'xml' } }]) {
+      for (const body of [
+        {},
+        { config: 'x' },
+        { config: { url: 'ftp://x' } },
+        { config: { url: 'http://127.0.0.1:1/x' }, events: ['nope'] },
+        { config: { url: 'http://127.0.0.1:1/x', content_type: 'xml' } },
+      ]) {
         const res = await api.post('/repos/octocat/Hello-World/hooks', body);
         expect(res.status).toBe(422);
       }

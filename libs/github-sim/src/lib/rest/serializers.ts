@@ -45,7 +45,11 @@ export function avatarUrl(urls: Urls, id: number): string {
   return `${urls.web}/avatars/u/${id}?v=4`;
 }
 
-export function simpleUser(urls: Urls, u: SimUser | SimOrg, kind: 'User' | 'Organization' = 'User'): Schemas['simple-user'] {
+export function simpleUser(
+  urls: Urls,
+  u: SimUser | SimOrg,
+  kind: 'User' | 'Organization' = 'User',
+): Schemas['simple-user'] {
   const api = `${urls.api}/users/${u.login}`;
   return {
     login: u.login,
@@ -78,11 +82,15 @@ export function userById(w: SimWorld, urls: Urls, id: number): Schemas['simple-u
 }
 
 export function ownerOf(w: SimWorld, urls: Urls, repo: SimRepo): Schemas['simple-user'] {
-  return repo.ownerType === 'User' ? simpleUser(urls, w.users.get(repo.ownerId) as SimUser) : simpleUser(urls, w.orgs.get(repo.ownerId) as SimOrg, 'Organization');
+  return repo.ownerType === 'User'
+    ? simpleUser(urls, w.users.get(repo.ownerId) as SimUser)
+    : simpleUser(urls, w.orgs.get(repo.ownerId) as SimOrg, 'Organization');
 }
 
 export function privateUser(w: SimWorld, urls: Urls, u: SimUser): Schemas['private-user'] {
-  const owned = [...w.repos.values()].filter((r) => !r.deleted && r.ownerType === 'User' && r.ownerId === u.id);
+  const owned = [...w.repos.values()].filter(
+    (r) => !r.deleted && r.ownerType === 'User' && r.ownerId === u.id,
+  );
   const priv = owned.filter((r) => r.private).length;
   return {
     ...simpleUser(urls, u),
@@ -186,14 +194,24 @@ function repoUrls(urls: Urls, fullName: string) {
 
 function licenseOf(urls: Urls, repo: SimRepo): Schemas['nullable-license-simple'] {
   if (!repo.license) return null;
-  return { ...repo.license, url: `${urls.api}/licenses/${repo.license.key}`, node_id: nodeId('License', repo.license.key) };
+  return {
+    ...repo.license,
+    url: `${urls.api}/licenses/${repo.license.key}`,
+    node_id: nodeId('License', repo.license.key),
+  };
 }
 
 /** GET /user/repos, /orgs/{org}/repos and webhook `repository` objects. */
-export function repository(w: SimWorld, urls: Urls, repo: SimRepo, viewerId: number | null): Schemas['repository'] {
+export function repository(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  viewerId: number | null,
+): Schemas['repository'] {
   const d = w.detail(repo);
   const fullName = w.fullName(repo);
-  const openIssues = d.issues.filter((i) => i.state === 'open').length + d.pulls.filter((p) => p.state === 'open').length;
+  const openIssues =
+    d.issues.filter((i) => i.state === 'open').length + d.pulls.filter((p) => p.state === 'open').length;
   const stars = d.stars.length;
   const size = Math.max(1, Math.round(Object.values(repo.languages).reduce((a, b) => a + b, 0) / 1024));
   return {
@@ -240,7 +258,12 @@ export function repository(w: SimWorld, urls: Urls, repo: SimRepo, viewerId: num
   };
 }
 
-export function fullRepository(w: SimWorld, urls: Urls, repo: SimRepo, viewerId: number | null): Schemas['full-repository'] {
+export function fullRepository(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  viewerId: number | null,
+): Schemas['full-repository'] {
   const base = repository(w, urls, repo, viewerId);
   const parent = repo.parentId ? w.repos.get(repo.parentId) : undefined;
   let source = parent;
@@ -260,11 +283,21 @@ export function fullRepository(w: SimWorld, urls: Urls, repo: SimRepo, viewerId:
     allow_auto_merge: false,
     delete_branch_on_merge: false,
     ...(org ? { organization: simpleUser(urls, org, 'Organization') } : {}),
-    ...(parent ? { parent: repository(w, urls, parent, viewerId), source: repository(w, urls, source as SimRepo, viewerId) } : {}),
+    ...(parent
+      ? {
+          parent: repository(w, urls, parent, viewerId),
+          source: repository(w, urls, source as SimRepo, viewerId),
+        }
+      : {}),
   };
 }
 
-export function minimalRepository(w: SimWorld, urls: Urls, repo: SimRepo, viewerId: number | null): Schemas['minimal-repository'] {
+export function minimalRepository(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  viewerId: number | null,
+): Schemas['minimal-repository'] {
   const { license, ...rest } = repository(w, urls, repo, viewerId);
   return { ...rest, license: license ? { ...license, spdx_id: license.spdx_id ?? undefined } : null };
 }
@@ -274,7 +307,13 @@ function gitUser(a: SimCommitAuthor, ms: number): Schemas['nullable-git-user'] {
 }
 
 /** A commit as /repos/{o}/{r}/commits lists it; `withDetails` adds stats and files like /commits/{sha}. */
-export function commit(w: SimWorld, urls: Urls, repo: SimRepo, c: SimCommit, withDetails: boolean): Schemas['commit'] {
+export function commit(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  c: SimCommit,
+  withDetails: boolean,
+): Schemas['commit'] {
   const fullName = w.fullName(repo);
   const api = `${urls.api}/repos/${fullName}`;
   const linked = (a: SimCommitAuthor) => {
@@ -291,14 +330,27 @@ export function commit(w: SimWorld, urls: Urls, repo: SimRepo, c: SimCommit, wit
       tree: { sha: c.treeSha, url: `${api}/git/trees/${c.treeSha}` },
       url: `${api}/git/commits/${c.sha}`,
       comment_count: 0,
-      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      verification: {
+        verified: false,
+        reason: 'unsigned',
+        signature: null,
+        payload: null,
+        verified_at: null,
+      },
     },
     url: `${api}/commits/${c.sha}`,
     html_url: `${urls.web}/${fullName}/commit/${c.sha}`,
     comments_url: `${api}/commits/${c.sha}/comments`,
     author: linked(c.author),
-    committer: c.committer.email === 'noreply@github.com' ? { ...simpleUser(urls, webFlowUser()), type: 'User' } : linked(c.committer),
-    parents: c.parents.map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${urls.web}/${fullName}/commit/${p}` })),
+    committer:
+      c.committer.email === 'noreply@github.com'
+        ? { ...simpleUser(urls, webFlowUser()), type: 'User' }
+        : linked(c.committer),
+    parents: c.parents.map((p) => ({
+      sha: p,
+      url: `${api}/commits/${p}`,
+      html_url: `${urls.web}/${fullName}/commit/${p}`,
+    })),
   };
   if (withDetails) {
     out.stats = { total: c.additions + c.deletions, additions: c.additions, deletions: c.deletions };
@@ -320,7 +372,17 @@ export function commit(w: SimWorld, urls: Urls, repo: SimRepo, c: SimCommit, wit
 
 /** GitHub's "web-flow" user commits merges made in the web UI. */
 function webFlowUser(): SimUser {
-  return { id: 19864447, login: 'web-flow', name: 'GitHub', email: 'noreply@github.com', company: null, location: null, bio: null, createdAt: 0, siteAdmin: false };
+  return {
+    id: 19864447,
+    login: 'web-flow',
+    name: 'GitHub',
+    email: 'noreply@github.com',
+    company: null,
+    location: null,
+    bio: null,
+    createdAt: 0,
+    siteAdmin: false,
+  };
 }
 
 function blobSha(sha: string, filename: string): string {
@@ -344,7 +406,10 @@ export function label(urls: Urls, repoFullName: string, l: SimLabel): Schemas['l
 function labelsOf(w: SimWorld, urls: Urls, repo: SimRepo, names: string[]): Schemas['label'][] {
   const d = w.detail(repo);
   const fullName = w.fullName(repo);
-  return names.map((n) => d.labels.find((l) => l.name === n)).filter((l): l is SimLabel => !!l).map((l) => label(urls, fullName, l));
+  return names
+    .map((n) => d.labels.find((l) => l.name === n))
+    .filter((l): l is SimLabel => !!l)
+    .map((l) => label(urls, fullName, l));
 }
 
 function authorAssociation(w: SimWorld, repo: SimRepo, userId: number): Schemas['author-association'] {
@@ -354,7 +419,13 @@ function authorAssociation(w: SimWorld, repo: SimRepo, userId: number): Schemas[
   return 'CONTRIBUTOR';
 }
 
-export function pullRequest(w: SimWorld, urls: Urls, repo: SimRepo, p: SimPull, viewerId: number | null): Schemas['pull-request'] {
+export function pullRequest(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  p: SimPull,
+  viewerId: number | null,
+): Schemas['pull-request'] {
   const fullName = w.fullName(repo);
   const api = `${urls.api}/repos/${fullName}`;
   const repoObj = repository(w, urls, repo, viewerId);
@@ -393,8 +464,20 @@ export function pullRequest(w: SimWorld, urls: Urls, repo: SimRepo, p: SimPull, 
     assignees: [],
     requested_reviewers: p.requestedReviewerIds.map((id) => userById(w, urls, id)),
     requested_teams: [],
-    head: { label: `${owner.login}:${p.headRef}`, ref: p.headRef, sha: p.headSha, user: owner, repo: repoObj },
-    base: { label: `${owner.login}:${p.baseRef}`, ref: p.baseRef, sha: p.baseSha, user: owner, repo: repoObj },
+    head: {
+      label: `${owner.login}:${p.headRef}`,
+      ref: p.headRef,
+      sha: p.headSha,
+      user: owner,
+      repo: repoObj,
+    },
+    base: {
+      label: `${owner.login}:${p.baseRef}`,
+      ref: p.baseRef,
+      sha: p.baseSha,
+      user: owner,
+      repo: repoObj,
+    },
     _links: {
       self: { href: self },
       html: { href: html },
@@ -424,7 +507,13 @@ export function pullRequest(w: SimWorld, urls: Urls, repo: SimRepo, p: SimPull, 
 }
 
 /** List shape: the full shape minus the detail-only counters (what GET /pulls returns). */
-export function pullRequestSimple(w: SimWorld, urls: Urls, repo: SimRepo, p: SimPull, viewerId: number | null): Schemas['pull-request-simple'] {
+export function pullRequestSimple(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  p: SimPull,
+  viewerId: number | null,
+): Schemas['pull-request-simple'] {
   const {
     merged: _merged,
     mergeable: _mergeable,
@@ -440,10 +529,20 @@ export function pullRequestSimple(w: SimWorld, urls: Urls, repo: SimRepo, p: Sim
     changed_files: _cf,
     ...rest
   } = pullRequest(w, urls, repo, p, viewerId);
-  return { ...rest, requested_teams: [], labels: rest.labels.map((l) => ({ ...l, description: l.description ?? '' })) };
+  return {
+    ...rest,
+    requested_teams: [],
+    labels: rest.labels.map((l) => ({ ...l, description: l.description ?? '' })),
+  };
 }
 
-export function review(w: SimWorld, urls: Urls, repo: SimRepo, p: SimPull, r: SimPull['reviews'][number]): Schemas['pull-request-review'] {
+export function review(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  p: SimPull,
+  r: SimPull['reviews'][number],
+): Schemas['pull-request-review'] {
   const fullName = w.fullName(repo);
   const html = `${urls.web}/${fullName}/pull/${p.number}#pullrequestreview-${r.id}`;
   return {
@@ -455,7 +554,10 @@ export function review(w: SimWorld, urls: Urls, repo: SimRepo, p: SimPull, r: Si
     html_url: html,
     pull_request_url: `${urls.api}/repos/${fullName}/pulls/${p.number}`,
     author_association: authorAssociation(w, repo, r.userId),
-    _links: { html: { href: html }, pull_request: { href: `${urls.api}/repos/${fullName}/pulls/${p.number}` } },
+    _links: {
+      html: { href: html },
+      pull_request: { href: `${urls.api}/repos/${fullName}/pulls/${p.number}` },
+    },
     submitted_at: iso(r.submittedAt),
     commit_id: r.commitId,
   };
@@ -493,13 +595,27 @@ export function issue(w: SimWorld, urls: Urls, repo: SimRepo, i: SimIssue): Sche
   };
 }
 
-export function shortBranch(w: SimWorld, urls: Urls, repo: SimRepo, name: string, tip: string, isProtected: boolean): Schemas['short-branch'] {
+export function shortBranch(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  name: string,
+  tip: string,
+  isProtected: boolean,
+): Schemas['short-branch'] {
   const api = `${urls.api}/repos/${w.fullName(repo)}`;
   return {
     name,
     commit: { sha: tip, url: `${api}/commits/${tip}` },
     protected: isProtected,
-    protection: { enabled: isProtected, required_status_checks: { enforcement_level: isProtected ? 'non_admins' : 'off', contexts: [], checks: [] } },
+    protection: {
+      enabled: isProtected,
+      required_status_checks: {
+        enforcement_level: isProtected ? 'non_admins' : 'off',
+        contexts: [],
+        checks: [],
+      },
+    },
     protection_url: `${api}/branches/${encodeURIComponent(name)}/protection`,
   };
 }
@@ -512,14 +628,23 @@ export function hook(urls: Urls, repoFullName: string, h: SimHook): Schemas['hoo
     name: 'web',
     active: h.active,
     events: [...h.events],
-    config: { url: h.config.url, content_type: h.config.content_type, insecure_ssl: h.config.insecure_ssl, ...(h.config.secret ? { secret: '********' } : {}) },
+    config: {
+      url: h.config.url,
+      content_type: h.config.content_type,
+      insecure_ssl: h.config.insecure_ssl,
+      ...(h.config.secret ? { secret: '********' } : {}),
+    },
     updated_at: iso(h.updatedAt),
     created_at: iso(h.createdAt),
     url: api,
     test_url: `${api}/test`,
     ping_url: `${api}/pings`,
     deliveries_url: `${api}/deliveries`,
-    last_response: { code: h.lastResponse.code, status: h.lastResponse.status, message: h.lastResponse.message },
+    last_response: {
+      code: h.lastResponse.code,
+      status: h.lastResponse.status,
+      message: h.lastResponse.message,
+    },
   };
 }
 
@@ -552,7 +677,14 @@ export function hookDelivery(d: SimDelivery, hookUrl: string): Schemas['hook-del
 }
 
 export function actor(urls: Urls, u: SimUser): Schemas['actor'] {
-  return { id: u.id, login: u.login, display_login: u.login, gravatar_id: '', url: `${urls.api}/users/${u.login}`, avatar_url: avatarUrl(urls, u.id) };
+  return {
+    id: u.id,
+    login: u.login,
+    display_login: u.login,
+    gravatar_id: '',
+    url: `${urls.api}/users/${u.login}`,
+    avatar_url: avatarUrl(urls, u.id),
+  };
 }
 
 /** GET /repos/{o}/{r}/events: the public activity feed with GitHub's event type names. */
@@ -575,7 +707,13 @@ export function repoEvent(w: SimWorld, urls: Urls, repo: SimRepo, e: SimRepoEven
         before: p['before'],
         commits: shas.map((sha) => {
           const c = graph.get(sha);
-          return { sha, author: { email: c?.author.email ?? '', name: c?.author.name ?? '' }, message: c?.message ?? '', distinct: true, url: `${urls.api}/repos/${w.fullName(repo)}/commits/${sha}` };
+          return {
+            sha,
+            author: { email: c?.author.email ?? '', name: c?.author.name ?? '' },
+            message: c?.message ?? '',
+            distinct: true,
+            url: `${urls.api}/repos/${w.fullName(repo)}/commits/${sha}`,
+          };
         }),
       };
       break;
@@ -583,10 +721,18 @@ export function repoEvent(w: SimWorld, urls: Urls, repo: SimRepo, e: SimRepoEven
     case 'PullRequestEvent':
     case 'PullRequestReviewEvent': {
       const pull = d.pulls.find((x) => x.id === p['pullId']);
-      payload = { action: p['action'], number: p['number'], pull_request: pull ? pullRequest(w, urls, repo, pull, null) : null };
+      payload = {
+        action: p['action'],
+        number: p['number'],
+        pull_request: pull ? pullRequest(w, urls, repo, pull, null) : null,
+      };
       if (e.type === 'PullRequestReviewEvent' && pull) {
         const r = pull.reviews.find((x) => x.id === p['reviewId']);
-        payload = { action: 'created', review: r ? review(w, urls, repo, pull, r) : null, pull_request: payload['pull_request'] };
+        payload = {
+          action: 'created',
+          review: r ? review(w, urls, repo, pull, r) : null,
+          pull_request: payload['pull_request'],
+        };
       }
       break;
     }
@@ -597,7 +743,13 @@ export function repoEvent(w: SimWorld, urls: Urls, repo: SimRepo, e: SimRepoEven
     }
     case 'CreateEvent':
     case 'DeleteEvent':
-      payload = { ref: p['ref'], ref_type: p['ref_type'], ...(e.type === 'CreateEvent' ? { master_branch: repo.defaultBranch, description: repo.description, pusher_type: 'user' } : { pusher_type: 'user' }) };
+      payload = {
+        ref: p['ref'],
+        ref_type: p['ref_type'],
+        ...(e.type === 'CreateEvent'
+          ? { master_branch: repo.defaultBranch, description: repo.description, pusher_type: 'user' }
+          : { pusher_type: 'user' }),
+      };
       break;
     case 'ForkEvent': {
       const f = w.repos.get(p['forkeeId'] as number);
@@ -621,6 +773,16 @@ export function repoEvent(w: SimWorld, urls: Urls, repo: SimRepo, e: SimRepoEven
     payload: payload as Schemas['event']['payload'],
     public: !repo.private,
     created_at: iso(e.createdAt),
-    ...(org ? { org: { id: org.id, login: org.login, gravatar_id: '', url: `${urls.api}/orgs/${org.login}`, avatar_url: avatarUrl(urls, org.id) } } : {}),
+    ...(org
+      ? {
+          org: {
+            id: org.id,
+            login: org.login,
+            gravatar_id: '',
+            url: `${urls.api}/orgs/${org.login}`,
+            avatar_url: avatarUrl(urls, org.id),
+          },
+        }
+      : {}),
   };
 }

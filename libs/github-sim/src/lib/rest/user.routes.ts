@@ -4,7 +4,16 @@ import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimOrg, SimRepo, SimUser } from '../world/world.types';
 import { blockError, canSee, hasScope, listBlocks } from './access';
 import { enumParam, pageOf, timeParam } from './pagination';
-import { iso, minimalRepository, nodeId, orgSimple, privateUser, repository, simpleUser, type Schemas } from './serializers';
+import {
+  iso,
+  minimalRepository,
+  nodeId,
+  orgSimple,
+  privateUser,
+  repository,
+  simpleUser,
+  type Schemas,
+} from './serializers';
 
 const ORG_SCOPES = ['read:org', 'write:org', 'admin:org', 'user'];
 
@@ -23,7 +32,12 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       const u = viewer(r);
       const emails: Schemas['email'][] = [
         { email: u.email, primary: true, verified: true, visibility: 'public' },
-        { email: `${u.id}+${u.login}@users.noreply.${new URL(r.urls.web).hostname}`, primary: false, verified: true, visibility: null },
+        {
+          email: `${u.id}+${u.login}@users.noreply.${new URL(r.urls.web).hostname}`,
+          primary: false,
+          verified: true,
+          visibility: null,
+        },
       ];
       return pageOf(r, emails, (e) => e);
     },
@@ -56,9 +70,13 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       let visibility = enumParam(r, 'visibility', ['all', 'public', 'private'] as const, 'all');
       let affiliations = ['owner', 'collaborator', 'organization_member'];
       if (affParam !== undefined) {
-        affiliations = affParam.split(',').map((s) => s.trim()).filter(Boolean);
+        affiliations = affParam
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const bad = affiliations.find((a) => !['owner', 'collaborator', 'organization_member'].includes(a));
-        if (bad || !affiliations.length) throw validationFailed([{ resource: 'Repository', field: 'affiliation', code: 'invalid' }]);
+        if (bad || !affiliations.length)
+          throw validationFailed([{ resource: 'Repository', field: 'affiliation', code: 'invalid' }]);
       }
       const t = enumParam(r, 'type', ['all', 'owner', 'public', 'private', 'member'] as const, 'all');
       if (t === 'owner') affiliations = ['owner'];
@@ -87,16 +105,56 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
 
   api.get('/users/:username', '/users/{username}', (r) => {
     const u = w.user(r.params['username']);
-    if (u) return { body: { ...simpleUser(r.urls, u), name: u.name, company: u.company, blog: '', location: u.location, email: u.email, hireable: null, bio: u.bio, twitter_username: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: iso(u.createdAt), updated_at: iso(u.createdAt) } };
+    if (u)
+      return {
+        body: {
+          ...simpleUser(r.urls, u),
+          name: u.name,
+          company: u.company,
+          blog: '',
+          location: u.location,
+          email: u.email,
+          hireable: null,
+          bio: u.bio,
+          twitter_username: null,
+          public_repos: 0,
+          public_gists: 0,
+          followers: 0,
+          following: 0,
+          created_at: iso(u.createdAt),
+          updated_at: iso(u.createdAt),
+        },
+      };
     const o = w.org(r.params['username']);
-    if (o) return { body: { ...simpleUser(r.urls, o, 'Organization'), name: o.name, company: null, blog: '', location: null, email: null, hireable: null, bio: o.description, twitter_username: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: iso(o.createdAt), updated_at: iso(o.createdAt) } };
+    if (o)
+      return {
+        body: {
+          ...simpleUser(r.urls, o, 'Organization'),
+          name: o.name,
+          company: null,
+          blog: '',
+          location: null,
+          email: null,
+          hireable: null,
+          bio: o.description,
+          twitter_username: null,
+          public_repos: 0,
+          public_gists: 0,
+          followers: 0,
+          following: 0,
+          created_at: iso(o.createdAt),
+          updated_at: iso(o.createdAt),
+        },
+      };
     throw notFound();
   });
 
   api.get('/users/:username/repos', '/users/{username}/repos', (r) => {
     const u = w.user(r.params['username']);
     if (!u) throw notFound();
-    const repos = [...w.repos.values()].filter((repo) => repo.ownerType === 'User' && repo.ownerId === u.id && !repo.deleted && !repo.private);
+    const repos = [...w.repos.values()].filter(
+      (repo) => repo.ownerType === 'User' && repo.ownerId === u.id && !repo.deleted && !repo.private,
+    );
     sortRepos(w, r, repos, 'full_name');
     return pageOf(r, repos, (repo) => minimalRepository(w, r.urls, repo, r.viewerId));
   });
@@ -121,7 +179,9 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
         is_verified: false,
         has_organization_projects: true,
         has_repository_projects: true,
-        public_repos: [...w.repos.values()].filter((x) => x.ownerType === 'Organization' && x.ownerId === o.id && !x.private && !x.deleted).length,
+        public_repos: [...w.repos.values()].filter(
+          (x) => x.ownerType === 'Organization' && x.ownerId === o.id && !x.private && !x.deleted,
+        ).length,
         public_gists: 0,
         followers: 0,
         following: 0,
@@ -135,9 +195,18 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
 
   api.get('/orgs/:org/repos', '/orgs/{org}/repos', (r) => {
     const o = orgOf(r);
-    const block = r.faults?.orgBlock(w, o.login, r.viewerId === null ? null : (w.users.get(r.viewerId)?.login ?? null));
+    const block = r.faults?.orgBlock(
+      w,
+      o.login,
+      r.viewerId === null ? null : (w.users.get(r.viewerId)?.login ?? null),
+    );
     if (block) throw blockError(w, r, block);
-    const type = enumParam(r, 'type', ['all', 'public', 'private', 'forks', 'sources', 'member'] as const, 'all');
+    const type = enumParam(
+      r,
+      'type',
+      ['all', 'public', 'private', 'forks', 'sources', 'member'] as const,
+      'all',
+    );
     const repos = [...w.repos.values()].filter((repo) => {
       if (repo.ownerType !== 'Organization' || repo.ownerId !== o.id || !canSee(w, r, repo)) return false;
       if (type === 'public') return !repo.private;
@@ -155,7 +224,9 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     const o = orgOf(r);
     const ids = isMember(o, r) ? [...o.members.keys()] : [...o.publicMembers];
     const role = enumParam(r, 'role', ['all', 'admin', 'member'] as const, 'all');
-    const users = ids.filter((id) => role === 'all' || o.members.get(id) === role).map((id) => w.users.get(id) as SimUser);
+    const users = ids
+      .filter((id) => role === 'all' || o.members.get(id) === role)
+      .map((id) => w.users.get(id) as SimUser);
     users.sort((a, b) => a.id - b.id);
     return pageOf(r, users, (u) => simpleUser(r.urls, u));
   });
@@ -221,7 +292,9 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       const o = orgOf(r);
       if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
       const isAdmin = o.members.get(r.viewerId as number) === 'admin';
-      const teams = o.teams.filter((t) => t.privacy === 'closed' || isAdmin || t.members.has(r.viewerId as number));
+      const teams = o.teams.filter(
+        (t) => t.privacy === 'closed' || isAdmin || t.members.has(r.viewerId as number),
+      );
       return pageOf(r, teams, (t) => teamBody(r, o, t));
     },
     { auth: 'required', acceptedScopes: ORG_SCOPES },
@@ -234,8 +307,12 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       const u = viewer(r);
       if (!hasScope(r.scopes, 'read:org')) throw notFound();
       const out: Array<{ org: SimOrg; team: SimOrg['teams'][number] }> = [];
-      for (const o of w.orgsOf(u.id)) for (const t of o.teams) if (t.members.has(u.id)) out.push({ org: o, team: t });
-      return pageOf(r, out, ({ org, team }) => ({ ...teamBody(r, org, team), organization: orgSimple(r.urls, org) }));
+      for (const o of w.orgsOf(u.id))
+        for (const t of o.teams) if (t.members.has(u.id)) out.push({ org: o, team: t });
+      return pageOf(r, out, ({ org, team }) => ({
+        ...teamBody(r, org, team),
+        organization: orgSimple(r.urls, org),
+      }));
     },
     { auth: 'required', acceptedScopes: ORG_SCOPES },
   );
@@ -248,11 +325,16 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
       const team = o.teams.find((t) => t.slug === r.params['team_slug'].toLowerCase());
       const isAdmin = o.members.get(r.viewerId as number) === 'admin';
-      if (!team || (team.privacy === 'secret' && !isAdmin && !team.members.has(r.viewerId as number))) throw notFound();
+      if (!team || (team.privacy === 'secret' && !isAdmin && !team.members.has(r.viewerId as number)))
+        throw notFound();
       const u = w.user(r.params['username']);
       const role = u ? team.members.get(u.id) : undefined;
       if (!u || !role) throw notFound();
-      const body: Schemas['team-membership'] = { url: `${r.urls.api}/organizations/${o.id}/team/${team.id}/memberships/${u.login}`, role, state: 'active' };
+      const body: Schemas['team-membership'] = {
+        url: `${r.urls.api}/organizations/${o.id}/team/${team.id}/memberships/${u.login}`,
+        role,
+        state: 'active',
+      };
       return { body };
     },
     { auth: 'required', acceptedScopes: ORG_SCOPES },
@@ -291,11 +373,27 @@ function teamBody(r: ApiRequest, o: SimOrg, t: SimOrg['teams'][number]): Schemas
   };
 }
 
-export function sortRepos(w: SimContext['world'], r: ApiRequest, repos: SimRepo[], fallback: 'full_name' | 'created'): void {
+export function sortRepos(
+  w: SimContext['world'],
+  r: ApiRequest,
+  repos: SimRepo[],
+  fallback: 'full_name' | 'created',
+): void {
   const sort = enumParam(r, 'sort', ['created', 'updated', 'pushed', 'full_name'] as const, fallback);
-  const direction = enumParam(r, 'direction', ['asc', 'desc'] as const, sort === 'full_name' ? 'asc' : 'desc');
+  const direction = enumParam(
+    r,
+    'direction',
+    ['asc', 'desc'] as const,
+    sort === 'full_name' ? 'asc' : 'desc',
+  );
   const key = (x: SimRepo): number | string =>
-    sort === 'created' ? x.createdAt : sort === 'updated' ? x.updatedAt : sort === 'pushed' ? x.pushedAt : w.fullName(x).toLowerCase();
+    sort === 'created'
+      ? x.createdAt
+      : sort === 'updated'
+        ? x.updatedAt
+        : sort === 'pushed'
+          ? x.pushedAt
+          : w.fullName(x).toLowerCase();
   repos.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);

@@ -49,12 +49,19 @@ export class WebhookDispatcher {
     if (!e.repo.hooks.length) return;
     const msg = webhookFor(this.world, this.urls(), e);
     if (!msg) return;
-    const hooks = e.repo.hooks.filter((h) => h.active && (h.events.includes('*') || h.events.includes(msg.event)));
+    const hooks = e.repo.hooks.filter(
+      (h) => h.active && (h.events.includes('*') || h.events.includes(msg.event)),
+    );
     await Promise.all(hooks.map((h) => this.deliver(e.repo, h, msg, false)));
   }
 
   ping(repo: SimRepo, hook: SimHook, senderId: number): Promise<SimDelivery> {
-    return this.deliver(repo, hook, { event: 'ping', action: null, payload: pingPayload(this.world, this.urls(), repo, hook, senderId) }, false);
+    return this.deliver(
+      repo,
+      hook,
+      { event: 'ping', action: null, payload: pingPayload(this.world, this.urls(), repo, hook, senderId) },
+      false,
+    );
   }
 
   /** POST /hooks/{id}/tests: the latest push to the default branch, re-sent to this hook. */
@@ -78,21 +85,40 @@ export class WebhookDispatcher {
   }
 
   redeliver(repo: SimRepo, hook: SimHook, d: SimDelivery): Promise<SimDelivery> {
-    return this.deliver(repo, hook, { event: d.event, action: d.action, payload: d.payload as Record<string, unknown> }, true, d.guid);
+    return this.deliver(
+      repo,
+      hook,
+      { event: d.event, action: d.action, payload: d.payload as Record<string, unknown> },
+      true,
+      d.guid,
+    );
   }
 
-  private deliver(repo: SimRepo, hook: SimHook, msg: WebhookMessage, redelivery: boolean, guid: string = randomUUID()): Promise<SimDelivery> {
+  private deliver(
+    repo: SimRepo,
+    hook: SimHook,
+    msg: WebhookMessage,
+    redelivery: boolean,
+    guid: string = randomUUID(),
+  ): Promise<SimDelivery> {
     const p = this.send(repo, hook, msg, redelivery, guid);
     this.world.track(p);
     return p;
   }
 
-  private async send(repo: SimRepo, hook: SimHook, msg: WebhookMessage, redelivery: boolean, guid: string): Promise<SimDelivery> {
+  private async send(
+    repo: SimRepo,
+    hook: SimHook,
+    msg: WebhookMessage,
+    redelivery: boolean,
+    guid: string,
+  ): Promise<SimDelivery> {
     const json = JSON.stringify(msg.payload);
     const body = hook.config.content_type === 'form' ? `payload=${encodeURIComponent(json)}` : json;
     const headers: Record<string, string> = {
       Accept: '*/*',
-      'Content-Type': hook.config.content_type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+      'Content-Type':
+        hook.config.content_type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
       'User-Agent': USER_AGENT,
       'X-GitHub-Delivery': guid,
       'X-GitHub-Event': msg.event,
@@ -101,7 +127,8 @@ export class WebhookDispatcher {
       'X-GitHub-Hook-Installation-Target-Type': 'repository',
     };
     if (hook.config.secret) {
-      headers['X-Hub-Signature'] = `sha1=${createHmac('sha1', hook.config.secret).update(body).digest('hex')}`;
+      headers['X-Hub-Signature'] =
+        `sha1=${createHmac('sha1', hook.config.secret).update(body).digest('hex')}`;
       headers['X-Hub-Signature-256'] = signSha256(hook.config.secret, body);
     }
     const delivery: SimDelivery = {
@@ -125,22 +152,34 @@ export class WebhookDispatcher {
       delivery.status = 'payload too large (over 25 MB), not delivered';
     } else {
       try {
-        const res = await fetch(hook.config.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+        const res = await fetch(hook.config.url, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
         delivery.statusCode = res.status;
         delivery.status = res.ok ? 'OK' : `Invalid HTTP Response: ${res.status}`;
         delivery.responseBody = (await res.text().catch(() => '')).slice(0, 4096);
       } catch (err) {
         const name = (err as Error).name;
-        delivery.status = name === 'TimeoutError' ? 'timed out' : `failed to connect to host (${(err as Error).message})`;
+        delivery.status =
+          name === 'TimeoutError' ? 'timed out' : `failed to connect to host (${(err as Error).message})`;
       }
     }
     delivery.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     const ok = delivery.statusCode >= 200 && delivery.statusCode < 300;
-    hook.lastResponse = { code: delivery.statusCode || null, status: ok ? 'active' : 'failed', message: ok ? 'OK' : delivery.status };
+    hook.lastResponse = {
+      code: delivery.statusCode || null,
+      status: ok ? 'active' : 'failed',
+      message: ok ? 'OK' : delivery.status,
+    };
     this.stats.data.webhooks.deliveries++;
     if (!ok) this.stats.data.webhooks.failures++;
     this.world.deliveries.push(delivery);
-    if (this.world.deliveries.length > MAX_RECORDED) this.world.deliveries.splice(0, this.world.deliveries.length - MAX_RECORDED);
+    if (this.world.deliveries.length > MAX_RECORDED)
+      this.world.deliveries.splice(0, this.world.deliveries.length - MAX_RECORDED);
     return delivery;
   }
 }

@@ -18,14 +18,55 @@ import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types'
 
 /** Event names a repository webhook can subscribe to (GitHub's list, as in @octokit/webhooks-examples). */
 export const WEBHOOK_EVENTS: readonly string[] = [
-  'branch_protection_rule', 'check_run', 'check_suite', 'code_scanning_alert', 'commit_comment', 'create', 'delete',
-  'dependabot_alert', 'deploy_key', 'deployment', 'deployment_review', 'deployment_status', 'discussion',
-  'discussion_comment', 'fork', 'gollum', 'issue_comment', 'issues', 'label', 'member', 'meta', 'milestone',
-  'package', 'page_build', 'project', 'project_card', 'project_column', 'public', 'pull_request',
-  'pull_request_review', 'pull_request_review_comment', 'pull_request_review_thread', 'push', 'registry_package',
-  'release', 'repository', 'repository_dispatch', 'repository_import', 'repository_vulnerability_alert',
-  'secret_scanning_alert', 'security_and_analysis', 'star', 'status', 'team_add', 'watch', 'workflow_dispatch',
-  'workflow_job', 'workflow_run', 'merge_group',
+  'branch_protection_rule',
+  'check_run',
+  'check_suite',
+  'code_scanning_alert',
+  'commit_comment',
+  'create',
+  'delete',
+  'dependabot_alert',
+  'deploy_key',
+  'deployment',
+  'deployment_review',
+  'deployment_status',
+  'discussion',
+  'discussion_comment',
+  'fork',
+  'gollum',
+  'issue_comment',
+  'issues',
+  'label',
+  'member',
+  'meta',
+  'milestone',
+  'package',
+  'page_build',
+  'project',
+  'project_card',
+  'project_column',
+  'public',
+  'pull_request',
+  'pull_request_review',
+  'pull_request_review_comment',
+  'pull_request_review_thread',
+  'push',
+  'registry_package',
+  'release',
+  'repository',
+  'repository_dispatch',
+  'repository_import',
+  'repository_vulnerability_alert',
+  'secret_scanning_alert',
+  'security_and_analysis',
+  'star',
+  'status',
+  'team_add',
+  'watch',
+  'workflow_dispatch',
+  'workflow_job',
+  'workflow_run',
+  'merge_group',
 ];
 
 const ZEN = [
@@ -48,7 +89,12 @@ export interface WebhookMessage {
 }
 
 /** The `repository` object of webhook payloads: the REST shape without `permissions`, plus the push quirks. */
-export function webhookRepository(w: SimWorld, urls: Urls, repo: SimRepo, forPush = false): Record<string, unknown> {
+export function webhookRepository(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  forPush = false,
+): Record<string, unknown> {
   const { permissions: _p, ...base } = repository(w, urls, repo, null);
   const out: Record<string, unknown> = { ...base, custom_properties: {} };
   if (forPush) {
@@ -68,12 +114,26 @@ export function webhookRepository(w: SimWorld, urls: Urls, repo: SimRepo, forPus
  * as in @octokit/webhooks-examples' pull_request payloads.
  */
 function webhookPull<T extends { head: { repo: unknown }; base: { repo: unknown } }>(pr: T): T {
-  const repo = (r: unknown) => (r && typeof r === 'object' ? { ...(r as Record<string, unknown>), custom_properties: {} } : r);
-  return { ...pr, head: { ...pr.head, repo: repo(pr.head.repo) }, base: { ...pr.base, repo: repo(pr.base.repo) } };
+  const repo = (r: unknown) =>
+    r && typeof r === 'object' ? { ...(r as Record<string, unknown>), custom_properties: {} } : r;
+  return {
+    ...pr,
+    head: { ...pr.head, repo: repo(pr.head.repo) },
+    base: { ...pr.base, repo: repo(pr.base.repo) },
+  };
 }
 
-function envelope(w: SimWorld, urls: Urls, repo: SimRepo, senderId: number, forPush = false): Record<string, unknown> {
-  const out: Record<string, unknown> = { repository: webhookRepository(w, urls, repo, forPush), sender: userById(w, urls, senderId) };
+function envelope(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  senderId: number,
+  forPush = false,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    repository: webhookRepository(w, urls, repo, forPush),
+    sender: userById(w, urls, senderId),
+  };
   if (repo.ownerType === 'Organization') {
     const org = w.orgs.get(repo.ownerId);
     if (org) out['organization'] = orgSimple(urls, org);
@@ -83,7 +143,11 @@ function envelope(w: SimWorld, urls: Urls, repo: SimRepo, senderId: number, forP
 
 function pushCommit(w: SimWorld, urls: Urls, repo: SimRepo, c: SimCommit): Record<string, unknown> {
   const login = (id: number | null) => (id === null ? undefined : w.users.get(id)?.login);
-  const person = (a: SimCommit['author']) => ({ name: a.name, email: a.email, ...(login(a.userId) ? { username: login(a.userId) } : {}) });
+  const person = (a: SimCommit['author']) => ({
+    name: a.name,
+    email: a.email,
+    ...(login(a.userId) ? { username: login(a.userId) } : {}),
+  });
   return {
     id: c.sha,
     tree_id: c.treeSha,
@@ -142,7 +206,9 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
         payload: {
           ref: e.ref,
           ref_type: e.refType,
-          ...(e.type === 'create' ? { master_branch: repo.defaultBranch, description: repo.description } : {}),
+          ...(e.type === 'create'
+            ? { master_branch: repo.defaultBranch, description: repo.description }
+            : {}),
           pusher_type: 'user',
           ...envelope(w, urls, repo, e.senderId),
         },
@@ -178,15 +244,31 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
       return {
         event: 'star',
         action: e.action,
-        payload: { action: e.action, starred_at: e.starredAt === null ? null : iso(e.starredAt), ...envelope(w, urls, repo, e.senderId) },
+        payload: {
+          action: e.action,
+          starred_at: e.starredAt === null ? null : iso(e.starredAt),
+          ...envelope(w, urls, repo, e.senderId),
+        },
       };
     case 'watch':
-      return { event: 'watch', action: e.action, payload: { action: e.action, ...envelope(w, urls, repo, e.senderId) } };
+      return {
+        event: 'watch',
+        action: e.action,
+        payload: { action: e.action, ...envelope(w, urls, repo, e.senderId) },
+      };
     case 'fork':
       return {
         event: 'fork',
         action: null,
-        payload: { forkee: { ...repository(w, urls, e.forkee, null), permissions: undefined, public: !e.forkee.private, custom_properties: {} }, ...envelope(w, urls, repo, e.senderId) },
+        payload: {
+          forkee: {
+            ...repository(w, urls, e.forkee, null),
+            permissions: undefined,
+            public: !e.forkee.private,
+            custom_properties: {},
+          },
+          ...envelope(w, urls, repo, e.senderId),
+        },
       };
     case 'repository': {
       const payload: Record<string, unknown> = { action: e.action, ...envelope(w, urls, repo, e.senderId) };
@@ -205,13 +287,23 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
         action: e.action,
         payload: {
           action: e.action,
-          issue: { ...issue(w, urls, repo, e.issue), reactions: emptyReactions(`${urls.api}/repos/${w.fullName(repo)}/issues/${e.issue.number}/reactions`), draft: false },
+          issue: {
+            ...issue(w, urls, repo, e.issue),
+            reactions: emptyReactions(
+              `${urls.api}/repos/${w.fullName(repo)}/issues/${e.issue.number}/reactions`,
+            ),
+            draft: false,
+          },
           ...envelope(w, urls, repo, e.senderId),
         },
       };
     case 'member': {
       const m = w.users.get(e.memberId) as SimUser;
-      return { event: 'member', action: e.action, payload: { action: e.action, member: simpleUser(urls, m), ...envelope(w, urls, repo, e.senderId) } };
+      return {
+        event: 'member',
+        action: e.action,
+        payload: { action: e.action, member: simpleUser(urls, m), ...envelope(w, urls, repo, e.senderId) },
+      };
     }
     case 'ping':
       return { event: 'ping', action: null, payload: pingPayload(w, urls, repo, e.hook, e.senderId) };
@@ -219,10 +311,27 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
 }
 
 function emptyReactions(url: string): Record<string, unknown> {
-  return { url, total_count: 0, '+1': 0, '-1': 0, laugh: 0, hooray: 0, confused: 0, heart: 0, rocket: 0, eyes: 0 };
+  return {
+    url,
+    total_count: 0,
+    '+1': 0,
+    '-1': 0,
+    laugh: 0,
+    hooray: 0,
+    confused: 0,
+    heart: 0,
+    rocket: 0,
+    eyes: 0,
+  };
 }
 
-export function pingPayload(w: SimWorld, urls: Urls, repo: SimRepo, hook: SimHook, senderId: number): Record<string, unknown> {
+export function pingPayload(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  hook: SimHook,
+  senderId: number,
+): Record<string, unknown> {
   return {
     zen: ZEN[hook.id % ZEN.length],
     hook_id: hook.id,

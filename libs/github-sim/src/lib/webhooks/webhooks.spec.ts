@@ -12,7 +12,9 @@ const CONTEXTUAL = new Set(['installation', 'enterprise', 'organization']);
 type Example = Record<string, unknown>;
 
 function examplesFor(event: string, action: string | null): Example[] {
-  const def = (webhookDefinitions as unknown as Array<{ name: string; examples: Example[] }>).find((d) => d.name === event);
+  const def = (webhookDefinitions as unknown as Array<{ name: string; examples: Example[] }>).find(
+    (d) => d.name === event,
+  );
   if (!def) throw new Error(`no examples for ${event}`);
   const sameAction = def.examples.filter((e) => (action ? e['action'] === action : true));
   return sameAction.length ? sameAction : def.examples;
@@ -55,11 +57,14 @@ describe('webhooks', () => {
     receiver = await webhookReceiver();
     api = client(sim, sim.issueToken('octocat'));
     ctl = control(sim);
-    const res = await api.post<{ id: number; config: Record<string, string> }>('/repos/acme-corp/web-console/hooks', {
-      name: 'web',
-      config: { url: receiver.url, content_type: 'json', secret: SECRET },
-      events: ['*'],
-    });
+    const res = await api.post<{ id: number; config: Record<string, string> }>(
+      '/repos/acme-corp/web-console/hooks',
+      {
+        name: 'web',
+        config: { url: receiver.url, content_type: 'json', secret: SECRET },
+        events: ['*'],
+      },
+    );
     expect(res.status).toBe(201);
     expect(res.body.config['secret']).toBe('********');
     hookId = res.body.id;
@@ -77,26 +82,34 @@ describe('webhooks', () => {
   });
 
   it('has a shape check that notices missing keys', () => {
-    expect(shapeGaps('push', null, { ref: 'x' }, ['repository'])).toEqual(expect.arrayContaining(['after', 'commits', 'repository.full_name']));
+    expect(shapeGaps('push', null, { ref: 'x' }, ['repository'])).toEqual(
+      expect.arrayContaining(['after', 'commits', 'repository.full_name']),
+    );
   });
 
   it('pings a new hook with GitHub’s headers and a verifiable signature', async () => {
     const ping = last('ping');
     expect(ping).toBeDefined();
     const h = ping?.headers ?? {};
-    expect(h['x-github-delivery']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(h['x-github-delivery']).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(h['x-github-hook-id']).toBe(String(hookId));
     expect(h['user-agent']).toMatch(/^GitHub-Hookshot\/[0-9a-f]{7}$/);
     expect(h['content-type']).toBe('application/json');
     expect(await verify(SECRET, ping?.body as string, h['x-hub-signature-256'] as string)).toBe(true);
-    expect(await verify('wrong-secret', ping?.body as string, h['x-hub-signature-256'] as string)).toBe(false);
+    expect(await verify('wrong-secret', ping?.body as string, h['x-hub-signature-256'] as string)).toBe(
+      false,
+    );
     const payload = JSON.parse(ping?.body as string) as Example;
     expect(payload['hook_id']).toBe(hookId);
     expect(shapeGaps('ping', null, payload, ['hook', 'repository', 'sender'])).toEqual([]);
   });
 
   it('delivers push for pushed commits, shaped like GitHub’s examples', async () => {
-    const res = await ctl.post<{ after: string; shas: string[] }>('/repos/acme-corp/web-console/push', { commits: [{ message: 'Fix the thing', author: 'octocat' }, { message: 'Second' }] });
+    const res = await ctl.post<{ after: string; shas: string[] }>('/repos/acme-corp/web-console/push', {
+      commits: [{ message: 'Fix the thing', author: 'octocat' }, { message: 'Second' }],
+    });
     expect(res.status).toBe(200);
     const p = payloadOf('push');
     expect(p['after']).toBe(res.body.after);
@@ -106,7 +119,9 @@ describe('webhooks', () => {
     expect((p['repository'] as Example)['created_at']).toEqual(expect.any(Number));
     expect(shapeGaps('push', null, p, ['repository', 'sender', 'pusher'])).toEqual([]);
     const firstCommit = (p['commits'] as Example[])[0];
-    const commitKeys = commonKeys(examplesFor('push', null).flatMap((e) => (e['commits'] as Example[]) ?? []));
+    const commitKeys = commonKeys(
+      examplesFor('push', null).flatMap((e) => (e['commits'] as Example[]) ?? []),
+    );
     expect(commitKeys.length).toBeGreaterThan(5);
     expect(commitKeys.filter((k) => !(k in firstCommit))).toEqual([]);
     const h = last('push')?.headers ?? {};
@@ -124,14 +139,21 @@ describe('webhooks', () => {
 
   it('delivers pull_request opened/synchronize/closed and pull_request_review', async () => {
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/pr', commits: 2 });
-    const opened = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/pulls', { head: 'feature/pr', title: 'Add hooks', author: 'octocat' });
+    const opened = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/pulls', {
+      head: 'feature/pr',
+      title: 'Add hooks',
+      author: 'octocat',
+    });
     expect(opened.status).toBe(201);
     const p = payloadOf('pull_request');
     expect(p['action']).toBe('opened');
     expect(p['number']).toBe(opened.body.number);
     expect(shapeGaps('pull_request', 'opened', p, ['pull_request', 'repository', 'sender'])).toEqual([]);
     // As in GitHub's examples: head.repo and base.repo carry custom_properties (REST pull requests do not).
-    expect(p['pull_request']).toMatchObject({ head: { repo: { custom_properties: {} } }, base: { repo: { custom_properties: {} } } });
+    expect(p['pull_request']).toMatchObject({
+      head: { repo: { custom_properties: {} } },
+      base: { repo: { custom_properties: {} } },
+    });
 
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/pr', commits: 1 });
     expect(payloadOf('pull_request')['action']).toBe('synchronize');
@@ -140,12 +162,25 @@ describe('webhooks', () => {
     const acme = sim.world.org('acme-corp');
     const reviewerId = [...(acme?.members.keys() ?? [])].find((id) => id !== 583231) as number;
     const login = sim.world.users.get(reviewerId)?.login as string;
-    const rv = await ctl.post('/repos/acme-corp/web-console/pulls/' + opened.body.number + '/reviews', { reviewer: login, state: 'APPROVED' });
+    const rv = await ctl.post('/repos/acme-corp/web-console/pulls/' + opened.body.number + '/reviews', {
+      reviewer: login,
+      state: 'APPROVED',
+    });
     expect(rv.status).toBe(201);
     const review = payloadOf('pull_request_review');
     expect((review['review'] as Example)['state']).toBe('approved');
-    expect(shapeGaps('pull_request_review', 'submitted', review, ['review', 'pull_request', 'repository', 'sender'])).toEqual([]);
-    expect(review['pull_request']).toMatchObject({ head: { repo: { custom_properties: {} } }, base: { repo: { custom_properties: {} } } });
+    expect(
+      shapeGaps('pull_request_review', 'submitted', review, [
+        'review',
+        'pull_request',
+        'repository',
+        'sender',
+      ]),
+    ).toEqual([]);
+    expect(review['pull_request']).toMatchObject({
+      head: { repo: { custom_properties: {} } },
+      base: { repo: { custom_properties: {} } },
+    });
 
     await ctl.post(`/repos/acme-corp/web-console/pulls/${opened.body.number}/merge`, { method: 'squash' });
     const closed = payloadOf('pull_request');
@@ -172,17 +207,24 @@ describe('webhooks', () => {
     expect(shapeGaps('member', 'added', payloadOf('member'), ['member', 'repository', 'sender'])).toEqual([]);
 
     await ctl.post('/repos/acme-corp/web-console/archive', { archived: true });
-    expect(shapeGaps('repository', 'archived', payloadOf('repository'), ['repository', 'sender'])).toEqual([]);
+    expect(shapeGaps('repository', 'archived', payloadOf('repository'), ['repository', 'sender'])).toEqual(
+      [],
+    );
     await ctl.post('/repos/acme-corp/web-console/archive', { archived: false });
     await ctl.post('/repos/acme-corp/web-console/rename', { name: 'web-console-2' });
     const renamed = payloadOf('repository');
-    expect(renamed).toMatchObject({ action: 'renamed', changes: { repository: { name: { from: 'web-console' } } } });
+    expect(renamed).toMatchObject({
+      action: 'renamed',
+      changes: { repository: { name: { from: 'web-console' } } },
+    });
     expect(shapeGaps('repository', 'renamed', renamed, ['repository', 'sender'])).toEqual([]);
     await ctl.post('/repos/acme-corp/web-console-2/rename', { name: 'web-console' });
   });
 
   it('records deliveries (status, duration) in /hooks/{id}/deliveries and /_sim/deliveries', async () => {
-    const list = await api.get<Array<{ event: string; status_code: number; duration: number; guid: string }>>(`/repos/acme-corp/web-console/hooks/${hookId}/deliveries?per_page=100`);
+    const list = await api.get<Array<{ event: string; status_code: number; duration: number; guid: string }>>(
+      `/repos/acme-corp/web-console/hooks/${hookId}/deliveries?per_page=100`,
+    );
     expect(list.body.length).toBeGreaterThan(5);
     expect(list.body.every((d) => d.status_code === 200 && d.duration >= 0)).toBe(true);
     const guids = new Set(receiver.received.map((r) => r.headers['x-github-delivery']));
@@ -195,7 +237,10 @@ describe('webhooks', () => {
   it('respects the event filter, inactive hooks and form content type', async () => {
     const form = await webhookReceiver();
     try {
-      const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', { config: { url: form.url, content_type: 'form', secret: SECRET }, events: ['issues'] });
+      const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', {
+        config: { url: form.url, content_type: 'form', secret: SECRET },
+        events: ['issues'],
+      });
       await sim.world.settled();
       await ctl.post('/repos/octocat/Hello-World/push', { commits: 1 });
       await ctl.post('/repos/octocat/Hello-World/issues', { title: 'x' });
@@ -214,27 +259,43 @@ describe('webhooks', () => {
   });
 
   it('records a failed delivery when the receiver is down (no retry)', async () => {
-    const res = await api.post<{ id: number }>('/repos/octocat/Spoon-Knife/hooks', { config: { url: 'http://127.0.0.1:9/closed', content_type: 'json' }, events: ['push'] });
+    const res = await api.post<{ id: number }>('/repos/octocat/Spoon-Knife/hooks', {
+      config: { url: 'http://127.0.0.1:9/closed', content_type: 'json' },
+      events: ['push'],
+    });
     await sim.world.settled();
     await ctl.post('/repos/octocat/Spoon-Knife/push', { commits: 1 });
-    const list = await api.get<Array<{ event: string; status_code: number; status: string }>>(`/repos/octocat/Spoon-Knife/hooks/${res.body.id}/deliveries`);
+    const list = await api.get<Array<{ event: string; status_code: number; status: string }>>(
+      `/repos/octocat/Spoon-Knife/hooks/${res.body.id}/deliveries`,
+    );
     expect(list.body.map((d) => d.event)).toEqual(['push', 'ping']);
-    expect(list.body.every((d) => d.status_code === 0 && d.status.startsWith('failed to connect'))).toBe(true);
-    const hook = await api.get<{ last_response: { status: string } }>(`/repos/octocat/Spoon-Knife/hooks/${res.body.id}`);
+    expect(list.body.every((d) => d.status_code === 0 && d.status.startsWith('failed to connect'))).toBe(
+      true,
+    );
+    const hook = await api.get<{ last_response: { status: string } }>(
+      `/repos/octocat/Spoon-Knife/hooks/${res.body.id}`,
+    );
     expect(hook.body.last_response.status).toBe('failed');
   });
 
   it('pings a new hook exactly once, and its hooks list answers 304 to its ETag until a hook is deleted on GitHub', async () => {
-    const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', { config: { url: `${receiver.url}/once`, content_type: 'json' }, events: ['push'] });
+    const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', {
+      config: { url: `${receiver.url}/once`, content_type: 'json' },
+      events: ['push'],
+    });
     await sim.world.settled();
-    expect(sim.world.deliveries.filter((d) => d.hookId === res.body.id).map((d) => d.event)).toEqual(['ping']);
+    expect(sim.world.deliveries.filter((d) => d.hookId === res.body.id).map((d) => d.event)).toEqual([
+      'ping',
+    ]);
 
     const first = await api.get<Array<{ id: number }>>('/repos/octocat/Hello-World/hooks');
     const etag = first.headers.get('etag') as string;
     const unchanged = await api.get('/repos/octocat/Hello-World/hooks', { 'if-none-match': etag });
     expect(unchanged.status).toBe(304);
     expect((await api.delete(`/repos/octocat/Hello-World/hooks/${res.body.id}`)).status).toBe(204);
-    const changed = await api.get<Array<{ id: number }>>('/repos/octocat/Hello-World/hooks', { 'if-none-match': etag });
+    const changed = await api.get<Array<{ id: number }>>('/repos/octocat/Hello-World/hooks', {
+      'if-none-match': etag,
+    });
     expect(changed.status).toBe(200);
     expect(changed.body.map((h) => h.id)).not.toContain(res.body.id);
   });

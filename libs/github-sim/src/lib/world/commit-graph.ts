@@ -79,7 +79,11 @@ export class CommitGraph {
     const word = ((line << 24) | i) >>> 0;
     const k = this.spec.key;
     return (
-      hex8(permute32(word, k)) + hex8(hash32(k, word, 1)) + hex8(hash32(k, word, 2)) + hex8(hash32(k, word, 3)) + hex8(hash32(k, word, 4))
+      hex8(permute32(word, k)) +
+      hex8(hash32(k, word, 1)) +
+      hex8(hash32(k, word, 2)) +
+      hex8(hash32(k, word, 3)) +
+      hex8(hash32(k, word, 4))
     );
   }
 
@@ -166,7 +170,8 @@ export class CommitGraph {
       let filename = `${rng.pick(dirs)}/${rng.pick(FILE_STEMS)}.${ext}`;
       if (seen.has(filename)) filename = filename.replace(`.${ext}`, `_${f}.${ext}`);
       seen.add(filename);
-      const status: SimFileChange['status'] = v.i === 0 ? 'added' : rng.chance(0.12) ? 'added' : rng.chance(0.05) ? 'removed' : 'modified';
+      const status: SimFileChange['status'] =
+        v.i === 0 ? 'added' : rng.chance(0.12) ? 'added' : rng.chance(0.05) ? 'removed' : 'modified';
       const additions = status === 'removed' ? 0 : rng.skewed(300);
       const deletions = status === 'added' ? 0 : rng.skewed(120);
       files.push({ filename, status, additions, deletions });
@@ -174,7 +179,12 @@ export class CommitGraph {
     const parents = this.parentOf(v);
     return {
       sha,
-      treeSha: hex8(hash32(key, v.line, v.i, 21)) + hex8(hash32(key, v.i, 22)) + hex8(hash32(key, v.line, 23)) + hex8(hash32(v.i, key, 24)) + hex8(hash32(key, 25, v.i)),
+      treeSha:
+        hex8(hash32(key, v.line, v.i, 21)) +
+        hex8(hash32(key, v.i, 22)) +
+        hex8(hash32(key, v.line, 23)) +
+        hex8(hash32(v.i, key, 24)) +
+        hex8(hash32(key, 25, v.i)),
       message,
       author,
       committer: override ? committer : author,
@@ -234,7 +244,8 @@ export class CommitGraph {
    */
   history(tip: string, q: HistoryQuery): HistoryResult {
     const out: SimCommit[] = [];
-    const inRange = (d: number) => (q.since === undefined || d >= q.since) && (q.until === undefined || d <= q.until);
+    const inRange = (d: number) =>
+      (q.since === undefined || d >= q.since) && (q.until === undefined || d <= q.until);
     const frontier: FrontierNode[] = [];
     const visited = new Set<string>();
     let matched = 0;

@@ -19,14 +19,28 @@ export type SimDomainEvent =
       type: 'pull_request';
       repo: SimRepo;
       senderId: number;
-      action: 'opened' | 'edited' | 'closed' | 'reopened' | 'synchronize' | 'ready_for_review' | 'converted_to_draft';
+      action:
+        | 'opened'
+        | 'edited'
+        | 'closed'
+        | 'reopened'
+        | 'synchronize'
+        | 'ready_for_review'
+        | 'converted_to_draft';
       pull: SimPull;
       changes?: Record<string, { from: unknown }>;
       /** Head before/after a synchronize. */
       before?: string;
       after?: string;
     }
-  | { type: 'pull_request_review'; repo: SimRepo; senderId: number; action: 'submitted'; pull: SimPull; review: SimReview }
+  | {
+      type: 'pull_request_review';
+      repo: SimRepo;
+      senderId: number;
+      action: 'submitted';
+      pull: SimPull;
+      review: SimReview;
+    }
   | { type: 'star'; repo: SimRepo; senderId: number; action: 'created' | 'deleted'; starredAt: number | null }
   | { type: 'watch'; repo: SimRepo; senderId: number; action: 'started' }
   | { type: 'fork'; repo: SimRepo; senderId: number; forkee: SimRepo }
@@ -34,7 +48,15 @@ export type SimDomainEvent =
       type: 'repository';
       repo: SimRepo;
       senderId: number;
-      action: 'renamed' | 'archived' | 'unarchived' | 'deleted' | 'transferred' | 'privatized' | 'publicized' | 'edited';
+      action:
+        | 'renamed'
+        | 'archived'
+        | 'unarchived'
+        | 'deleted'
+        | 'transferred'
+        | 'privatized'
+        | 'publicized'
+        | 'edited';
       changes?: Record<string, unknown>;
     }
   | {

@@ -47,7 +47,8 @@ export interface WorldStore {
   ownerLogin(repo: SimRepo): string;
 }
 
-export type IdKind = 'user' | 'org' | 'repo' | 'team' | 'pull' | 'issue' | 'review' | 'label' | 'hook' | 'delivery' | 'event';
+export type IdKind =
+  'user' | 'org' | 'repo' | 'team' | 'pull' | 'issue' | 'review' | 'label' | 'hook' | 'delivery' | 'event';
 
 /**
  * Ids: realistic magnitudes below 2^31 (GraphQL `databaseId` is a 32-bit Int). octocat keeps GitHub's real id.
@@ -130,7 +131,8 @@ export function populateWorld(w: WorldStore): void {
     const first = rng.pick(FIRST_NAMES);
     const last = rng.pick(LAST_NAMES);
     let login = `${first}-${last}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
-    for (let n = 2; usedLogins.has(login); n++) login = `${first}-${last}${n}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
+    for (let n = 2; usedLogins.has(login); n++)
+      login = `${first}-${last}${n}`.toLowerCase().replace(/[^a-z0-9-]/g, '');
     usedLogins.add(login);
     w.indexUser({
       id: w.nextId('user'),
@@ -138,7 +140,9 @@ export function populateWorld(w: WorldStore): void {
       name: `${first} ${last}`,
       email: `${login}@users.example.com`,
       company: rng.chance(0.4) ? rng.pick(ORG_NAMES).name : null,
-      location: rng.chance(0.5) ? rng.pick(['Berlin', 'Lagos', 'Tokyo', 'Lisbon', 'Toronto', 'Pune', 'Austin']) : null,
+      location: rng.chance(0.5)
+        ? rng.pick(['Berlin', 'Lagos', 'Tokyo', 'Lisbon', 'Toronto', 'Pune', 'Austin'])
+        : null,
       bio: null,
       createdAt: anchorMs - rng.int(400, 4000) * DAY,
       siteAdmin: false,
@@ -170,7 +174,9 @@ export function populateWorld(w: WorldStore): void {
     }
     const memberIds = [...org.members.keys()];
     for (let t = 0; t < sizes.teamsPerOrg; t++) {
-      const name = TEAM_NAMES[t % TEAM_NAMES.length] + (t >= TEAM_NAMES.length ? ` ${Math.floor(t / TEAM_NAMES.length) + 1}` : '');
+      const name =
+        TEAM_NAMES[t % TEAM_NAMES.length] +
+        (t >= TEAM_NAMES.length ? ` ${Math.floor(t / TEAM_NAMES.length) + 1}` : '');
       const team: SimTeam = {
         id: w.nextId('team'),
         orgId: org.id,
@@ -183,7 +189,9 @@ export function populateWorld(w: WorldStore): void {
       };
       // octocat is in the first team of every org (maintainer in the first org) — tests rely on it.
       if (t === 0) team.members.set(octocat.id, k === 0 ? 'maintainer' : 'member');
-      for (const id of memberIds) if (id !== octocat.id && rng.chance(0.4)) team.members.set(id, rng.chance(0.2) ? 'maintainer' : 'member');
+      for (const id of memberIds)
+        if (id !== octocat.id && rng.chance(0.4))
+          team.members.set(id, rng.chance(0.2) ? 'maintainer' : 'member');
       org.teams.push(team);
     }
     w.indexOrg(org);
@@ -191,8 +199,16 @@ export function populateWorld(w: WorldStore): void {
 
   const owners: Array<{ type: 'User' | 'Organization'; id: number; count: number; members: number[] }> = [];
   owners.push({ type: 'User', id: octocat.id, count: sizes.reposPerOwner, members: [octocat.id] });
-  for (const org of w.orgs.values()) owners.push({ type: 'Organization', id: org.id, count: sizes.reposPerOwner, members: [...org.members.keys()] });
-  if (sizes.reposPerUser > 0) for (const u of others) owners.push({ type: 'User', id: u.id, count: sizes.reposPerUser, members: [u.id] });
+  for (const org of w.orgs.values())
+    owners.push({
+      type: 'Organization',
+      id: org.id,
+      count: sizes.reposPerOwner,
+      members: [...org.members.keys()],
+    });
+  if (sizes.reposPerUser > 0)
+    for (const u of others)
+      owners.push({ type: 'User', id: u.id, count: sizes.reposPerUser, members: [u.id] });
 
   for (const owner of owners) {
     const names = owner.type === 'User' && owner.id === octocat.id ? REPO_NAMES : REPO_NAMES.slice(2);
@@ -262,16 +278,22 @@ function createGeneratedRepo(
   }
   // Collaborators on user repos, so "collaborator" affiliation has something to show.
   if (owner.type === 'User') {
-    for (const u of w.users.values()) if (u.id !== owner.id && rng.chance(0.15)) repo.collaborators.set(u.id, rng.pick(['push', 'pull', 'triage', 'admin'] as const));
+    for (const u of w.users.values())
+      if (u.id !== owner.id && rng.chance(0.15))
+        repo.collaborators.set(u.id, rng.pick(['push', 'pull', 'triage', 'admin'] as const));
   } else {
     const org = w.orgs.get(owner.id) as SimOrg;
-    for (const team of org.teams) if (rng.chance(0.6)) team.repos.set(repo.id, rng.pick(['push', 'push', 'maintain', 'triage', 'admin'] as const));
+    for (const team of org.teams)
+      if (rng.chance(0.6))
+        team.repos.set(repo.id, rng.pick(['push', 'push', 'maintain', 'triage', 'admin'] as const));
   }
   for (const uid of owner.members) if (rng.chance(0.5)) repo.watcherIds.add(uid);
   repo.watcherIds.add(owner.type === 'User' ? owner.id : owner.members[0]);
 
   const contributors = owner.members.map((uid) => w.users.get(uid)).filter((u): u is SimUser => !!u);
-  const authors: SimCommitAuthor[] = contributors.slice(0, 8).map((u) => ({ name: u.name, email: u.email, userId: u.id }));
+  const authors: SimCommitAuthor[] = contributors
+    .slice(0, 8)
+    .map((u) => ({ name: u.name, email: u.email, userId: u.id }));
   if (owner.type === 'User') {
     for (const uid of repo.collaborators.keys()) {
       const u = w.users.get(uid) as SimUser;
@@ -315,22 +337,51 @@ export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail 
   const { sizes, anchorMs } = w;
   const owner = w.ownerLogin(repo);
   const people = peopleOf(w, repo);
-  const detail: SimRepoDetail = { branches: new Map(), pulls: [], issues: [], labels: [], stars: [], events: [], nextNumber: 1 };
+  const detail: SimRepoDetail = {
+    branches: new Map(),
+    pulls: [],
+    issues: [],
+    labels: [],
+    stars: [],
+    events: [],
+    nextNumber: 1,
+  };
 
-  detail.branches.set(repo.defaultBranch, { name: repo.defaultBranch, tip: graph.lineTip(0), protected: repo.ownerType === 'Organization' || !repo.private });
+  detail.branches.set(repo.defaultBranch, {
+    name: repo.defaultBranch,
+    tip: graph.lineTip(0),
+    protected: repo.ownerType === 'Organization' || !repo.private,
+  });
   const lineNames: string[] = [];
   for (let line = 1; line < graph.spec.lines.length; line++) {
-    const name = `${rng.pick(BRANCH_PREFIXES)}/${rng.pick(PR_TITLES).toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 30).replace(/-$/, '')}-${line}`;
+    const name = `${rng.pick(BRANCH_PREFIXES)}/${rng
+      .pick(PR_TITLES)
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 30)
+      .replace(/-$/, '')}-${line}`;
     lineNames.push(name);
     detail.branches.set(name, { name, tip: graph.lineTip(line), protected: false });
   }
   if (graph.spec.lines.length > 1 && rng.chance(0.5)) {
     // A release branch pointing into the past of the default branch.
     const idx = Math.floor(graph.spec.lines[0].count * 0.7);
-    detail.branches.set('release/1.0', { name: 'release/1.0', tip: graph.virtualSha(0, idx), protected: true });
+    detail.branches.set('release/1.0', {
+      name: 'release/1.0',
+      tip: graph.virtualSha(0, idx),
+      protected: true,
+    });
   }
 
-  LABELS.forEach((l, k) => detail.labels.push({ id: blockId('label', repo, k), name: l.name, color: l.color, description: l.description, default: true }));
+  LABELS.forEach((l, k) =>
+    detail.labels.push({
+      id: blockId('label', repo, k),
+      name: l.name,
+      color: l.color,
+      description: l.description,
+      default: true,
+    }),
+  );
 
   type Numbered = { createdAt: number; assign: (n: number) => void };
   const numbered: Numbered[] = [];
@@ -359,11 +410,16 @@ export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail 
       if (createdAt > anchorMs) createdAt = anchorMs - rng.int(1, 5) * HOUR;
     } else {
       let idx = rng.int(Math.min(1, mainCount - 1), mainCount - 1);
-      for (let tries = 0; usedMergeIdx.has(idx) && tries < 20; tries++) idx = rng.int(Math.min(1, mainCount - 1), mainCount - 1);
+      for (let tries = 0; usedMergeIdx.has(idx) && tries < 20; tries++)
+        idx = rng.int(Math.min(1, mainCount - 1), mainCount - 1);
       const at = graph.get(graph.virtualSha(0, idx));
       const endAt = at?.committedAt ?? anchorMs - DAY;
       createdAt = endAt - rng.int(1, 240) * HOUR;
-      headRef = `${rng.pick(BRANCH_PREFIXES)}/${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 24).replace(/-$/, '')}-${k}`;
+      headRef = `${rng.pick(BRANCH_PREFIXES)}/${title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .slice(0, 24)
+        .replace(/-$/, '')}-${k}`;
       headSha = graph.virtualSha(0, Math.max(0, idx - 1));
       baseSha = graph.virtualSha(0, Math.max(0, idx - 1));
       if (merged && !usedMergeIdx.has(idx) && idx > 0) {
@@ -380,7 +436,10 @@ export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail 
     const reviewEnd = closedAt ?? anchorMs;
     for (let r = 0; r < reviewCount; r++) {
       const reviewer = rng.pick(people.length > 1 ? people.filter((p) => p !== authorId) : people);
-      const state = mergedAt && r === reviewCount - 1 ? 'APPROVED' : rng.pick(['APPROVED', 'COMMENTED', 'CHANGES_REQUESTED', 'COMMENTED'] as const);
+      const state =
+        mergedAt && r === reviewCount - 1
+          ? 'APPROVED'
+          : rng.pick(['APPROVED', 'COMMENTED', 'CHANGES_REQUESTED', 'COMMENTED'] as const);
       reviews.push({
         id: blockId('review', repo, k * 10 + r),
         userId: reviewer,
@@ -465,7 +524,10 @@ export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail 
   const popularity = 0.3 + rng.next() * 1.2;
   const starCount = Math.min(userIds.length, Math.floor(sizes.starsPerRepo * popularity));
   const stargazers = [...userIds].sort((a, b) => hash32(repo.id, a) - hash32(repo.id, b)).slice(0, starCount);
-  const stars: SimStar[] = stargazers.map((userId) => ({ userId, starredAt: repo.createdAt + Math.floor((anchorMs - repo.createdAt) * rng.next()) }));
+  const stars: SimStar[] = stargazers.map((userId) => ({
+    userId,
+    starredAt: repo.createdAt + Math.floor((anchorMs - repo.createdAt) * rng.next()),
+  }));
   stars.sort((a, b) => a.starredAt - b.starredAt);
   detail.stars = stars;
   detail.events = initialEvents(w, repo, detail, graph, owner);
@@ -481,7 +543,13 @@ function peopleOf(w: WorldStore, repo: SimRepo): number[] {
 }
 
 /** GitHub keeps 90 days / 300 events of a repo's public activity. */
-function initialEvents(w: WorldStore, repo: SimRepo, d: SimRepoDetail, graph: CommitGraph, owner: string): SimRepoEvent[] {
+function initialEvents(
+  w: WorldStore,
+  repo: SimRepo,
+  d: SimRepoDetail,
+  graph: CommitGraph,
+  owner: string,
+): SimRepoEvent[] {
   const since = w.anchorMs - 90 * DAY;
   const events: SimRepoEvent[] = [];
   const add = (type: string, actorId: number, createdAt: number, payload: Record<string, unknown>) => {
@@ -490,12 +558,24 @@ function initialEvents(w: WorldStore, repo: SimRepo, d: SimRepoDetail, graph: Co
   for (const s of d.stars) add('WatchEvent', s.userId, s.starredAt, { action: 'started' });
   for (const p of d.pulls) {
     add('PullRequestEvent', p.authorId, p.createdAt, { action: 'opened', number: p.number, pullId: p.id });
-    if (p.closedAt) add('PullRequestEvent', p.mergedById ?? p.authorId, p.closedAt, { action: 'closed', number: p.number, pullId: p.id });
-    for (const r of p.reviews) add('PullRequestReviewEvent', r.userId, r.submittedAt, { action: 'created', number: p.number, pullId: p.id, reviewId: r.id });
+    if (p.closedAt)
+      add('PullRequestEvent', p.mergedById ?? p.authorId, p.closedAt, {
+        action: 'closed',
+        number: p.number,
+        pullId: p.id,
+      });
+    for (const r of p.reviews)
+      add('PullRequestReviewEvent', r.userId, r.submittedAt, {
+        action: 'created',
+        number: p.number,
+        pullId: p.id,
+        reviewId: r.id,
+      });
   }
   for (const i of d.issues) {
     add('IssuesEvent', i.authorId, i.createdAt, { action: 'opened', number: i.number, issueId: i.id });
-    if (i.closedAt) add('IssuesEvent', i.authorId, i.closedAt, { action: 'closed', number: i.number, issueId: i.id });
+    if (i.closedAt)
+      add('IssuesEvent', i.authorId, i.closedAt, { action: 'closed', number: i.number, issueId: i.id });
   }
   const recent = graph.history(graph.lineTip(0), { since, skip: 0, take: 40 }).commits;
   for (const c of recent) {

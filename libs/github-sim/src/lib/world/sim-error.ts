@@ -14,6 +14,9 @@ export class SimError extends Error {
 export const notFound = (): SimError => new SimError(404, 'Not Found');
 
 /** GitHub's 422 "Validation Failed" shape with an errors array. */
-export function validationFailed(errors: Array<Record<string, unknown>>, message = 'Validation Failed'): SimError {
+export function validationFailed(
+  errors: Array<Record<string, unknown>>,
+  message = 'Validation Failed',
+): SimError {
   return new SimError(422, message, { errors });
 }

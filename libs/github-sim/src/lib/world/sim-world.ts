@@ -26,7 +26,13 @@ import type {
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
-const PERMISSION_RANK: Record<RepoPermission, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
+const PERMISSION_RANK: Record<RepoPermission, number> = {
+  pull: 1,
+  triage: 2,
+  push: 3,
+  maintain: 4,
+  admin: 5,
+};
 
 export interface SimWorldOptions {
   seed?: number;
@@ -167,7 +173,9 @@ export class SimWorld implements WorldStore {
   }
 
   ownerLogin(repo: SimRepo): string {
-    return repo.ownerType === 'User' ? (this.users.get(repo.ownerId) as SimUser).login : (this.orgs.get(repo.ownerId) as SimOrg).login;
+    return repo.ownerType === 'User'
+      ? (this.users.get(repo.ownerId) as SimUser).login
+      : (this.orgs.get(repo.ownerId) as SimOrg).login;
   }
 
   fullName(repo: SimRepo): string {
@@ -249,14 +257,34 @@ export class SimWorld implements WorldStore {
 
   // ---------------------------------------------------------------- tokens and OAuth apps
 
-  registerOAuthApp(app: { clientId: string; clientSecret: string; name?: string; callbackUrl?: string }): void {
-    this.oauthApps.set(app.clientId, { clientId: app.clientId, clientSecret: app.clientSecret, name: app.name ?? app.clientId, callbackUrl: app.callbackUrl ?? null });
+  registerOAuthApp(app: {
+    clientId: string;
+    clientSecret: string;
+    name?: string;
+    callbackUrl?: string;
+  }): void {
+    this.oauthApps.set(app.clientId, {
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      name: app.name ?? app.clientId,
+      callbackUrl: app.callbackUrl ?? null,
+    });
   }
 
-  issueToken(login: string, scopes: string[] = ['repo', 'read:org', 'read:user', 'user:email'], clientId: string | null = null): string {
+  issueToken(
+    login: string,
+    scopes: string[] = ['repo', 'read:org', 'read:user', 'user:email'],
+    clientId: string | null = null,
+  ): string {
     const user = this.requireUser(login);
     const token = `gho_${base62(randomBytes(27)).slice(0, 36)}`;
-    this.tokens.set(token, { token, userId: user.id, scopes: normalizeScopes(scopes), clientId, createdAt: Date.now() });
+    this.tokens.set(token, {
+      token,
+      userId: user.id,
+      scopes: normalizeScopes(scopes),
+      clientId,
+      createdAt: Date.now(),
+    });
     return token;
   }
 
@@ -279,8 +307,10 @@ export class SimWorld implements WorldStore {
   // ---------------------------------------------------------------- mutations
 
   addUser(input: { login: string; name?: string; email?: string }): SimUser {
-    if (!/^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}$/i.test(input.login)) throw validationFailed([{ field: 'login', code: 'invalid' }]);
-    if (this.logins.has(input.login.toLowerCase())) throw validationFailed([{ field: 'login', code: 'already_exists' }]);
+    if (!/^[a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}$/i.test(input.login))
+      throw validationFailed([{ field: 'login', code: 'invalid' }]);
+    if (this.logins.has(input.login.toLowerCase()))
+      throw validationFailed([{ field: 'login', code: 'already_exists' }]);
     const user: SimUser = {
       id: this.nextId('user'),
       login: input.login,
@@ -307,7 +337,14 @@ export class SimWorld implements WorldStore {
     } else org.members.set(user.id, input.role ?? 'member');
   }
 
-  async pushCommits(input: RepoRef & { branch?: string; commits?: number | PushCommitSpec[]; sender?: string; force?: boolean }): Promise<{
+  async pushCommits(
+    input: RepoRef & {
+      branch?: string;
+      commits?: number | PushCommitSpec[];
+      sender?: string;
+      force?: boolean;
+    },
+  ): Promise<{
     ref: string;
     before: string;
     after: string;
@@ -319,8 +356,12 @@ export class SimWorld implements WorldStore {
     const sender = this.senderOf(repo, input.sender);
     const branchName = input.branch ?? repo.defaultBranch;
     validateRefName(branchName);
-    const specs: PushCommitSpec[] = typeof input.commits === 'number' || input.commits === undefined ? Array.from({ length: input.commits ?? 1 }, () => ({})) : input.commits;
-    if (!Array.isArray(specs) || specs.length < 1 || specs.length > 2000) throw validationFailed([{ field: 'commits', code: 'invalid', message: 'push 1..2000 commits' }]);
+    const specs: PushCommitSpec[] =
+      typeof input.commits === 'number' || input.commits === undefined
+        ? Array.from({ length: input.commits ?? 1 }, () => ({}))
+        : input.commits;
+    if (!Array.isArray(specs) || specs.length < 1 || specs.length > 2000)
+      throw validationFailed([{ field: 'commits', code: 'invalid', message: 'push 1..2000 commits' }]);
     let branch = d.branches.get(branchName);
     const created = !branch;
     const before = branch?.tip ?? ZERO_SHA;
@@ -333,14 +374,22 @@ export class SimWorld implements WorldStore {
       let date = spec.date !== undefined ? toMs(spec.date, 'date') : Math.max(Date.now(), lastDate + 1000);
       date = Math.floor(date / 1000) * 1000;
       lastDate = date;
-      const fileNames = spec.files?.length ? spec.files : [`${rng.pick(graph.spec.dirs)}/${rng.pick(FILE_STEMS)}.${graph.spec.ext}`];
+      const fileNames = spec.files?.length
+        ? spec.files
+        : [`${rng.pick(graph.spec.dirs)}/${rng.pick(FILE_STEMS)}.${graph.spec.ext}`];
       const additions = spec.additions ?? rng.skewed(120);
       const deletions = spec.deletions ?? rng.skewed(40);
       const files = fileNames.map((filename, k) => ({
         filename: String(filename),
         status: 'modified' as const,
-        additions: k === 0 ? additions - Math.floor((additions * (fileNames.length - 1)) / fileNames.length) : Math.floor(additions / fileNames.length),
-        deletions: k === 0 ? deletions - Math.floor((deletions * (fileNames.length - 1)) / fileNames.length) : Math.floor(deletions / fileNames.length),
+        additions:
+          k === 0
+            ? additions - Math.floor((additions * (fileNames.length - 1)) / fileNames.length)
+            : Math.floor(additions / fileNames.length),
+        deletions:
+          k === 0
+            ? deletions - Math.floor((deletions * (fileNames.length - 1)) / fileNames.length)
+            : Math.floor(deletions / fileNames.length),
       }));
       const message = spec.message ?? `${rng.pick(COMMIT_VERBS)} ${rng.pick(COMMIT_SUBJECTS)}`;
       const commit = makeCommit({ message, author, committer: author, date, parents: [parent], files });
@@ -360,7 +409,18 @@ export class SimWorld implements WorldStore {
       this.feed(repo, 'CreateEvent', sender, { ref: branchName, ref_type: 'branch' });
       await this.emit({ type: 'create', repo, senderId: sender, refType: 'branch', ref: branchName });
     }
-    await this.emit({ type: 'push', repo, senderId: sender, ref, before, after: parent, commits: made, created, deleted: false, forced: !!input.force });
+    await this.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref,
+      before,
+      after: parent,
+      commits: made,
+      created,
+      deleted: false,
+      forced: !!input.force,
+    });
     for (const pull of d.pulls) {
       if (pull.state === 'open' && pull.headRef === branchName) {
         const previous = pull.headSha;
@@ -369,13 +429,23 @@ export class SimWorld implements WorldStore {
         pull.additions += made.reduce((s, c) => s + c.additions, 0);
         pull.deletions += made.reduce((s, c) => s + c.deletions, 0);
         pull.updatedAt = Date.now();
-        await this.emit({ type: 'pull_request', repo, senderId: sender, action: 'synchronize', pull, before: previous, after: parent });
+        await this.emit({
+          type: 'pull_request',
+          repo,
+          senderId: sender,
+          action: 'synchronize',
+          pull,
+          before: previous,
+          after: parent,
+        });
       }
     }
     return { ref, before, after: parent, shas: made.map((c) => c.sha) };
   }
 
-  async createBranch(input: RepoRef & { branch: string; from?: string; sender?: string }): Promise<SimBranch> {
+  async createBranch(
+    input: RepoRef & { branch: string; from?: string; sender?: string },
+  ): Promise<SimBranch> {
     const repo = this.writableRepo(input);
     const d = this.detail(repo);
     validateRefName(input.branch);
@@ -387,7 +457,18 @@ export class SimWorld implements WorldStore {
     d.branches.set(branch.name, branch);
     this.feed(repo, 'CreateEvent', sender, { ref: branch.name, ref_type: 'branch' });
     await this.emit({ type: 'create', repo, senderId: sender, refType: 'branch', ref: branch.name });
-    await this.emit({ type: 'push', repo, senderId: sender, ref: `refs/heads/${branch.name}`, before: ZERO_SHA, after: tip, commits: [], created: true, deleted: false, forced: false });
+    await this.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/heads/${branch.name}`,
+      before: ZERO_SHA,
+      after: tip,
+      commits: [],
+      created: true,
+      deleted: false,
+      forced: false,
+    });
     return branch;
   }
 
@@ -409,13 +490,34 @@ export class SimWorld implements WorldStore {
     }
     this.feed(repo, 'DeleteEvent', sender, { ref: branch.name, ref_type: 'branch' });
     await this.emit({ type: 'delete', repo, senderId: sender, refType: 'branch', ref: branch.name });
-    await this.emit({ type: 'push', repo, senderId: sender, ref: `refs/heads/${branch.name}`, before: branch.tip, after: ZERO_SHA, commits: [], created: false, deleted: true, forced: false });
+    await this.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/heads/${branch.name}`,
+      before: branch.tip,
+      after: ZERO_SHA,
+      commits: [],
+      created: false,
+      deleted: true,
+      forced: false,
+    });
   }
 
-  async openPull(input: RepoRef & { head: string; base?: string; title: string; body?: string; author?: string; draft?: boolean }): Promise<SimPull> {
+  async openPull(
+    input: RepoRef & {
+      head: string;
+      base?: string;
+      title: string;
+      body?: string;
+      author?: string;
+      draft?: boolean;
+    },
+  ): Promise<SimPull> {
     const repo = this.writableRepo(input);
     const d = this.detail(repo);
-    if (typeof input.title !== 'string' || !input.title.trim()) throw validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
+    if (typeof input.title !== 'string' || !input.title.trim())
+      throw validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
     const base = input.base ?? repo.defaultBranch;
     const headName = input.head.includes(':') ? input.head.split(':')[1] : input.head;
     const head = d.branches.get(headName);
@@ -423,10 +525,18 @@ export class SimWorld implements WorldStore {
     if (!head) throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     if (!baseBranch) throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
     if (d.pulls.some((p) => p.state === 'open' && p.headRef === headName && p.baseRef === base)) {
-      throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${this.ownerLogin(repo)}:${headName}.` }]);
+      throw validationFailed([
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `A pull request already exists for ${this.ownerLogin(repo)}:${headName}.`,
+        },
+      ]);
     }
     if (this.graph(repo).isAncestor(head.tip, baseBranch.tip)) {
-      throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${headName}` }]);
+      throw validationFailed([
+        { resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${headName}` },
+      ]);
     }
     const author = this.senderOf(repo, input.author);
     const now = Date.now();
@@ -458,7 +568,9 @@ export class SimWorld implements WorldStore {
       reviews: [],
       requestedReviewerIds: [],
     };
-    const ahead = this.graph(repo).history(head.tip, { skip: 0, take: 250 }).commits.filter((c) => !this.graph(repo).isAncestor(c.sha, baseBranch.tip));
+    const ahead = this.graph(repo)
+      .history(head.tip, { skip: 0, take: 250 })
+      .commits.filter((c) => !this.graph(repo).isAncestor(c.sha, baseBranch.tip));
     pull.commits = ahead.length;
     pull.additions = ahead.reduce((s, c) => s + c.additions, 0);
     pull.deletions = ahead.reduce((s, c) => s + c.deletions, 0);
@@ -475,7 +587,16 @@ export class SimWorld implements WorldStore {
     return pull;
   }
 
-  async updatePull(input: RepoRef & { number: number; title?: string; body?: string; state?: 'open' | 'closed'; draft?: boolean; sender?: string }): Promise<SimPull> {
+  async updatePull(
+    input: RepoRef & {
+      number: number;
+      title?: string;
+      body?: string;
+      state?: 'open' | 'closed';
+      draft?: boolean;
+      sender?: string;
+    },
+  ): Promise<SimPull> {
     const repo = this.writableRepo(input);
     const pull = this.pull(repo, input.number);
     const sender = this.senderOf(repo, input.sender);
@@ -489,13 +610,27 @@ export class SimWorld implements WorldStore {
       pull.body = input.body;
     }
     pull.updatedAt = Date.now();
-    if (Object.keys(changes).length) await this.emit({ type: 'pull_request', repo, senderId: sender, action: 'edited', pull, changes });
+    if (Object.keys(changes).length)
+      await this.emit({ type: 'pull_request', repo, senderId: sender, action: 'edited', pull, changes });
     if (input.draft !== undefined && input.draft !== pull.draft && pull.state === 'open') {
       pull.draft = input.draft;
-      await this.emit({ type: 'pull_request', repo, senderId: sender, action: input.draft ? 'converted_to_draft' : 'ready_for_review', pull });
+      await this.emit({
+        type: 'pull_request',
+        repo,
+        senderId: sender,
+        action: input.draft ? 'converted_to_draft' : 'ready_for_review',
+        pull,
+      });
     }
     if (input.state && input.state !== pull.state) {
-      if (pull.mergedAt) throw validationFailed([{ resource: 'PullRequest', code: 'custom', message: 'Cannot change the state of a merged pull request' }]);
+      if (pull.mergedAt)
+        throw validationFailed([
+          {
+            resource: 'PullRequest',
+            code: 'custom',
+            message: 'Cannot change the state of a merged pull request',
+          },
+        ]);
       pull.state = input.state;
       pull.closedAt = input.state === 'closed' ? Date.now() : null;
       const action = input.state === 'closed' ? 'closed' : 'reopened';
@@ -509,7 +644,14 @@ export class SimWorld implements WorldStore {
     return this.updatePull({ ...input, state: 'closed' });
   }
 
-  async mergePull(input: RepoRef & { number: number; method?: 'merge' | 'squash' | 'rebase'; sender?: string; commitTitle?: string }): Promise<{ sha: string; merged: true; message: string }> {
+  async mergePull(
+    input: RepoRef & {
+      number: number;
+      method?: 'merge' | 'squash' | 'rebase';
+      sender?: string;
+      commitTitle?: string;
+    },
+  ): Promise<{ sha: string; merged: true; message: string }> {
     const repo = this.writableRepo(input);
     const d = this.detail(repo);
     const pull = this.pull(repo, input.number);
@@ -523,7 +665,9 @@ export class SimWorld implements WorldStore {
     const merger: SimCommitAuthor = { name: mergerUser.name, email: mergerUser.email, userId: mergerUser.id };
     const method = input.method ?? 'merge';
     const graph = this.graph(repo);
-    const ahead = graph.history(pull.headSha, { skip: 0, take: 250 }).commits.filter((c) => !graph.isAncestor(c.sha, base.tip));
+    const ahead = graph
+      .history(pull.headSha, { skip: 0, take: 250 })
+      .commits.filter((c) => !graph.isAncestor(c.sha, base.tip));
     const files = mergeFiles(ahead);
     const author = this.users.get(pull.authorId) as SimUser;
     const message =
@@ -549,28 +693,78 @@ export class SimWorld implements WorldStore {
     pull.mergedById = sender;
     pull.mergeCommitSha = commit.sha;
     repo.pushedAt = now;
-    this.feed(repo, 'PushEvent', sender, { ref: `refs/heads/${base.name}`, head: commit.sha, before, shas: [commit.sha] });
+    this.feed(repo, 'PushEvent', sender, {
+      ref: `refs/heads/${base.name}`,
+      head: commit.sha,
+      before,
+      shas: [commit.sha],
+    });
     this.feed(repo, 'PullRequestEvent', sender, { action: 'closed', number: pull.number, pullId: pull.id });
-    await this.emit({ type: 'push', repo, senderId: sender, ref: `refs/heads/${base.name}`, before, after: commit.sha, commits: [commit], created: false, deleted: false, forced: false });
+    await this.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/heads/${base.name}`,
+      before,
+      after: commit.sha,
+      commits: [commit],
+      created: false,
+      deleted: false,
+      forced: false,
+    });
     await this.emit({ type: 'pull_request', repo, senderId: sender, action: 'closed', pull });
     return { sha: commit.sha, merged: true, message: 'Pull Request successfully merged' };
   }
 
-  async reviewPull(input: RepoRef & { number: number; reviewer: string; state?: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED'; body?: string }): Promise<SimReview> {
+  async reviewPull(
+    input: RepoRef & {
+      number: number;
+      reviewer: string;
+      state?: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED';
+      body?: string;
+    },
+  ): Promise<SimReview> {
     const repo = this.writableRepo(input);
     const pull = this.pull(repo, input.number);
     const reviewer = this.requireUser(input.reviewer);
     const state = input.state ?? 'COMMENTED';
-    if (!['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED'].includes(state)) throw validationFailed([{ resource: 'PullRequestReview', field: 'event', code: 'invalid' }]);
+    if (!['APPROVED', 'CHANGES_REQUESTED', 'COMMENTED'].includes(state))
+      throw validationFailed([{ resource: 'PullRequestReview', field: 'event', code: 'invalid' }]);
     if (reviewer.id === pull.authorId && state !== 'COMMENTED') {
-      throw new SimError(422, 'Unprocessable Entity', { errors: [state === 'APPROVED' ? 'Review Can not approve your own pull request' : 'Review Can not request changes on your own pull request'] });
+      throw new SimError(422, 'Unprocessable Entity', {
+        errors: [
+          state === 'APPROVED'
+            ? 'Review Can not approve your own pull request'
+            : 'Review Can not request changes on your own pull request',
+        ],
+      });
     }
-    if (state !== 'APPROVED' && !input.body) throw new SimError(422, 'Unprocessable Entity', { errors: ['Review body is required for this event'] });
-    const review: SimReview = { id: this.nextId('review'), userId: reviewer.id, state, body: input.body ?? '', submittedAt: Date.now(), commitId: pull.headSha };
+    if (state !== 'APPROVED' && !input.body)
+      throw new SimError(422, 'Unprocessable Entity', { errors: ['Review body is required for this event'] });
+    const review: SimReview = {
+      id: this.nextId('review'),
+      userId: reviewer.id,
+      state,
+      body: input.body ?? '',
+      submittedAt: Date.now(),
+      commitId: pull.headSha,
+    };
     pull.reviews.push(review);
     pull.updatedAt = review.submittedAt;
-    this.feed(repo, 'PullRequestReviewEvent', reviewer.id, { action: 'created', number: pull.number, pullId: pull.id, reviewId: review.id });
-    await this.emit({ type: 'pull_request_review', repo, senderId: reviewer.id, action: 'submitted', pull, review });
+    this.feed(repo, 'PullRequestReviewEvent', reviewer.id, {
+      action: 'created',
+      number: pull.number,
+      pullId: pull.id,
+      reviewId: review.id,
+    });
+    await this.emit({
+      type: 'pull_request_review',
+      repo,
+      senderId: reviewer.id,
+      action: 'submitted',
+      pull,
+      review,
+    });
     return review;
   }
 
@@ -601,12 +795,15 @@ export class SimWorld implements WorldStore {
     return this.star({ ...input, starred: false });
   }
 
-  async fork(input: RepoRef & { login: string; organization?: string; name?: string; defaultBranchOnly?: boolean }): Promise<SimRepo> {
+  async fork(
+    input: RepoRef & { login: string; organization?: string; name?: string; defaultBranchOnly?: boolean },
+  ): Promise<SimRepo> {
     const parent = this.requireRepo(input);
     const user = this.requireUser(input.login);
     if (this.permissionOf(parent, user.id) === null) throw notFound();
     const org = input.organization ? this.org(input.organization) : undefined;
-    if (input.organization && (!org || !org.members.has(user.id))) throw validationFailed([{ field: 'organization', code: 'invalid' }]);
+    if (input.organization && (!org || !org.members.has(user.id)))
+      throw validationFailed([{ field: 'organization', code: 'invalid' }]);
     const ownerType = org ? 'Organization' : 'User';
     const ownerId = org ? org.id : user.id;
     const ownerLogin = org ? org.login : user.login;
@@ -615,7 +812,14 @@ export class SimWorld implements WorldStore {
     const existing = this.repo(ownerLogin, name);
     if (existing) {
       if (existing.parentId === parent.id) return existing;
-      throw validationFailed([{ resource: 'Repository', field: 'name', code: 'custom', message: 'name already exists on this account' }]);
+      throw validationFailed([
+        {
+          resource: 'Repository',
+          field: 'name',
+          code: 'custom',
+          message: 'name already exists on this account',
+        },
+      ]);
     }
     const now = Date.now();
     const fork: SimRepo = {
@@ -641,8 +845,18 @@ export class SimWorld implements WorldStore {
     };
     const pd = this.detail(parent);
     const branches = new Map<string, SimBranch>();
-    for (const b of pd.branches.values()) if (!input.defaultBranchOnly || b.name === parent.defaultBranch) branches.set(b.name, { ...b, protected: false });
-    fork.detail = { branches, pulls: [], issues: [], labels: pd.labels.map((l) => ({ ...l, id: this.nextId('label') })), stars: [], events: [], nextNumber: 1 };
+    for (const b of pd.branches.values())
+      if (!input.defaultBranchOnly || b.name === parent.defaultBranch)
+        branches.set(b.name, { ...b, protected: false });
+    fork.detail = {
+      branches,
+      pulls: [],
+      issues: [],
+      labels: pd.labels.map((l) => ({ ...l, id: this.nextId('label') })),
+      stars: [],
+      events: [],
+      nextNumber: 1,
+    };
     this.indexRepo(fork);
     parent.forksCount++;
     this.feed(parent, 'ForkEvent', user.id, { forkeeId: fork.id });
@@ -655,14 +869,28 @@ export class SimWorld implements WorldStore {
     validateRepoName(input.name);
     const owner = this.ownerLogin(repo);
     const clash = this.repo(owner, input.name);
-    if (clash && clash.id !== repo.id) throw validationFailed([{ resource: 'Repository', field: 'name', code: 'custom', message: 'name already exists on this account' }]);
+    if (clash && clash.id !== repo.id)
+      throw validationFailed([
+        {
+          resource: 'Repository',
+          field: 'name',
+          code: 'custom',
+          message: 'name already exists on this account',
+        },
+      ]);
     const from = repo.name;
     this.repoNames.delete(`${owner}/${from}`.toLowerCase());
     this.movedRepos.set(`${owner}/${from}`.toLowerCase(), repo.id);
     repo.name = input.name;
     repo.updatedAt = Date.now();
     this.indexRepo(repo);
-    await this.emit({ type: 'repository', repo, senderId: this.senderOf(repo, input.sender), action: 'renamed', changes: { repository: { name: { from } } } });
+    await this.emit({
+      type: 'repository',
+      repo,
+      senderId: this.senderOf(repo, input.sender),
+      action: 'renamed',
+      changes: { repository: { name: { from } } },
+    });
     return repo;
   }
 
@@ -670,10 +898,24 @@ export class SimWorld implements WorldStore {
     const repo = this.adminRepo(input);
     const target = this.logins.get(input.newOwner.toLowerCase());
     if (!target) throw validationFailed([{ field: 'new_owner', code: 'invalid' }]);
-    const targetLogin = target.kind === 'user' ? (this.users.get(target.id) as SimUser).login : (this.orgs.get(target.id) as SimOrg).login;
-    if (this.repo(targetLogin, repo.name)) throw validationFailed([{ resource: 'Repository', field: 'name', code: 'custom', message: 'name already exists on this account' }]);
+    const targetLogin =
+      target.kind === 'user'
+        ? (this.users.get(target.id) as SimUser).login
+        : (this.orgs.get(target.id) as SimOrg).login;
+    if (this.repo(targetLogin, repo.name))
+      throw validationFailed([
+        {
+          resource: 'Repository',
+          field: 'name',
+          code: 'custom',
+          message: 'name already exists on this account',
+        },
+      ]);
     const sender = this.senderOf(repo, input.sender);
-    const fromOwner = repo.ownerType === 'User' ? { user: this.users.get(repo.ownerId) } : { organization: this.orgs.get(repo.ownerId) };
+    const fromOwner =
+      repo.ownerType === 'User'
+        ? { user: this.users.get(repo.ownerId) }
+        : { organization: this.orgs.get(repo.ownerId) };
     const oldKey = this.fullName(repo).toLowerCase();
     this.repoNames.delete(oldKey);
     this.movedRepos.set(oldKey, repo.id);
@@ -681,7 +923,13 @@ export class SimWorld implements WorldStore {
     repo.ownerType = target.kind === 'user' ? 'User' : 'Organization';
     repo.updatedAt = Date.now();
     this.indexRepo(repo);
-    await this.emit({ type: 'repository', repo, senderId: sender, action: 'transferred', changes: { owner: { from: fromOwner } } });
+    await this.emit({
+      type: 'repository',
+      repo,
+      senderId: sender,
+      action: 'transferred',
+      changes: { owner: { from: fromOwner } },
+    });
     return repo;
   }
 
@@ -691,7 +939,12 @@ export class SimWorld implements WorldStore {
     if (repo.archived === archived) return repo;
     repo.archived = archived;
     repo.updatedAt = Date.now();
-    await this.emit({ type: 'repository', repo, senderId: this.senderOf(repo, input.sender), action: archived ? 'archived' : 'unarchived' });
+    await this.emit({
+      type: 'repository',
+      repo,
+      senderId: this.senderOf(repo, input.sender),
+      action: archived ? 'archived' : 'unarchived',
+    });
     return repo;
   }
 
@@ -702,7 +955,12 @@ export class SimWorld implements WorldStore {
     repo.visibility = input.private ? 'private' : 'public';
     const sender = this.senderOf(repo, input.sender);
     if (!input.private) this.feed(repo, 'PublicEvent', sender, {});
-    await this.emit({ type: 'repository', repo, senderId: sender, action: input.private ? 'privatized' : 'publicized' });
+    await this.emit({
+      type: 'repository',
+      repo,
+      senderId: sender,
+      action: input.private ? 'privatized' : 'publicized',
+    });
     return repo;
   }
 
@@ -714,9 +972,12 @@ export class SimWorld implements WorldStore {
     this.repoNames.delete(this.fullName(repo).toLowerCase());
   }
 
-  async openIssue(input: RepoRef & { title: string; body?: string; author?: string; labels?: string[] }): Promise<SimIssue> {
+  async openIssue(
+    input: RepoRef & { title: string; body?: string; author?: string; labels?: string[] },
+  ): Promise<SimIssue> {
     const repo = this.writableRepo(input);
-    if (typeof input.title !== 'string' || !input.title.trim()) throw validationFailed([{ resource: 'Issue', field: 'title', code: 'missing_field' }]);
+    if (typeof input.title !== 'string' || !input.title.trim())
+      throw validationFailed([{ resource: 'Issue', field: 'title', code: 'missing_field' }]);
     const d = this.detail(repo);
     const author = this.senderOf(repo, input.author, 'pull');
     const now = Date.now();
@@ -740,7 +1001,14 @@ export class SimWorld implements WorldStore {
     return issue;
   }
 
-  async closeIssue(input: RepoRef & { number: number; reason?: 'completed' | 'not_planned'; sender?: string; reopen?: boolean }): Promise<SimIssue> {
+  async closeIssue(
+    input: RepoRef & {
+      number: number;
+      reason?: 'completed' | 'not_planned';
+      sender?: string;
+      reopen?: boolean;
+    },
+  ): Promise<SimIssue> {
     const repo = this.writableRepo(input);
     const issue = this.detail(repo).issues.find((i) => i.number === input.number);
     if (!issue) throw notFound();
@@ -770,8 +1038,17 @@ export class SimWorld implements WorldStore {
     const wasCollaborator = repo.collaborators.delete(user.id);
     repo.revoked.add(user.id);
     if (wasCollaborator) {
-      this.feed(repo, 'MemberEvent', this.senderOf(repo, input.sender), { action: 'removed', memberId: user.id });
-      await this.emit({ type: 'member', repo, senderId: this.senderOf(repo, input.sender), action: 'removed', memberId: user.id });
+      this.feed(repo, 'MemberEvent', this.senderOf(repo, input.sender), {
+        action: 'removed',
+        memberId: user.id,
+      });
+      await this.emit({
+        type: 'member',
+        repo,
+        senderId: this.senderOf(repo, input.sender),
+        action: 'removed',
+        memberId: user.id,
+      });
     }
   }
 
@@ -788,7 +1065,9 @@ export class SimWorld implements WorldStore {
     return true;
   }
 
-  async grantAccess(input: RepoRef & { login: string; permission?: RepoPermission; sender?: string }): Promise<void> {
+  async grantAccess(
+    input: RepoRef & { login: string; permission?: RepoPermission; sender?: string },
+  ): Promise<void> {
     const repo = this.requireRepo(input);
     const user = this.requireUser(input.login);
     const permission = input.permission ?? 'push';
@@ -797,8 +1076,17 @@ export class SimWorld implements WorldStore {
     const isNew = !repo.collaborators.has(user.id);
     repo.collaborators.set(user.id, permission);
     if (isNew) {
-      this.feed(repo, 'MemberEvent', this.senderOf(repo, input.sender), { action: 'added', memberId: user.id });
-      await this.emit({ type: 'member', repo, senderId: this.senderOf(repo, input.sender), action: 'added', memberId: user.id });
+      this.feed(repo, 'MemberEvent', this.senderOf(repo, input.sender), {
+        action: 'added',
+        memberId: user.id,
+      });
+      await this.emit({
+        type: 'member',
+        repo,
+        senderId: this.senderOf(repo, input.sender),
+        action: 'added',
+        memberId: user.id,
+      });
     }
   }
 
@@ -807,7 +1095,11 @@ export class SimWorld implements WorldStore {
   /** Resolve a branch name, full ref, or commit SHA (or prefix) to a commit SHA in a repo. */
   resolveRef(repo: SimRepo, ref: string): string | undefined {
     const d = this.detail(repo);
-    const name = ref.startsWith('refs/heads/') ? ref.slice(11) : ref.startsWith('heads/') ? ref.slice(6) : ref;
+    const name = ref.startsWith('refs/heads/')
+      ? ref.slice(11)
+      : ref.startsWith('heads/')
+        ? ref.slice(6)
+        : ref;
     const b = d.branches.get(name);
     if (b) return b.tip;
     return this.graph(repo).resolve(ref)?.sha;
@@ -829,7 +1121,8 @@ export class SimWorld implements WorldStore {
     if (login) {
       const u = this.requireUser(login);
       const p = this.permissionOf(repo, u.id);
-      if (!p || PERMISSION_RANK[p] < PERMISSION_RANK[need]) throw new SimError(403, `${u.login} has no ${need} access to ${this.fullName(repo)}`);
+      if (!p || PERMISSION_RANK[p] < PERMISSION_RANK[need])
+        throw new SimError(403, `${u.login} has no ${need} access to ${this.fullName(repo)}`);
       return u.id;
     }
     if (repo.ownerType === 'User') return repo.ownerId;
@@ -840,7 +1133,8 @@ export class SimWorld implements WorldStore {
 
   private authorOf(spec: PushCommitSpec['author'], senderId: number): SimCommitAuthor {
     if (spec && typeof spec === 'object') {
-      if (typeof spec.name !== 'string' || typeof spec.email !== 'string') throw validationFailed([{ field: 'author', code: 'invalid' }]);
+      if (typeof spec.name !== 'string' || typeof spec.email !== 'string')
+        throw validationFailed([{ field: 'author', code: 'invalid' }]);
       const linked = [...this.users.values()].find((u) => u.email.toLowerCase() === spec.email.toLowerCase());
       return { name: spec.name, email: spec.email, userId: linked?.id ?? null };
     }
@@ -869,7 +1163,12 @@ function toMs(v: string | number | Date, field: string): number {
 }
 
 function validateRefName(name: string): void {
-  if (typeof name !== 'string' || !name || name.length > 250 || /(^[/.]|\.\.|[~^:?*[\\\s]|@\{|\/$|\.lock$|\/\/)/.test(name)) {
+  if (
+    typeof name !== 'string' ||
+    !name ||
+    name.length > 250 ||
+    /(^[/.]|\.\.|[~^:?*[\\\s]|@\{|\/$|\.lock$|\/\/)/.test(name)
+  ) {
     throw new SimError(422, `Reference name is not valid: ${String(name)}`);
   }
 }
@@ -902,19 +1201,32 @@ function mergeFiles(commits: SimCommit[]): SimCommit['files'] {
       } else byName.set(f.filename, { ...f });
     }
   }
-  return byName.size ? [...byName.values()] : [{ filename: 'README.md', status: 'modified', additions: 1, deletions: 0 }];
+  return byName.size
+    ? [...byName.values()]
+    : [{ filename: 'README.md', status: 'modified', additions: 1, deletions: 0 }];
 }
 
 /** A commit object whose SHA is the SHA-1 of a git-style commit text, like git's own. */
-function makeCommit(input: { message: string; author: SimCommitAuthor; committer: SimCommitAuthor; date: number; parents: string[]; files: SimCommit['files'] }): SimCommit {
-  const treeSha = createHash('sha1').update(`tree ${input.parents.join(',')} ${JSON.stringify(input.files)}`).digest('hex');
+function makeCommit(input: {
+  message: string;
+  author: SimCommitAuthor;
+  committer: SimCommitAuthor;
+  date: number;
+  parents: string[];
+  files: SimCommit['files'];
+}): SimCommit {
+  const treeSha = createHash('sha1')
+    .update(`tree ${input.parents.join(',')} ${JSON.stringify(input.files)}`)
+    .digest('hex');
   const secs = Math.floor(input.date / 1000);
   const text =
     `tree ${treeSha}\n` +
     input.parents.map((p) => `parent ${p}\n`).join('') +
     `author ${input.author.name} <${input.author.email}> ${secs} +0000\n` +
     `committer ${input.committer.name} <${input.committer.email}> ${secs} +0000\n\n${input.message}\n`;
-  const sha = createHash('sha1').update(`commit ${Buffer.byteLength(text)}\0${text}`).digest('hex');
+  const sha = createHash('sha1')
+    .update(`commit ${Buffer.byteLength(text)}\0${text}`)
+    .digest('hex');
   return {
     sha,
     treeSha,

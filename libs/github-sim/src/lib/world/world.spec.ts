@@ -10,11 +10,16 @@ function naiveHistory(g: CommitGraph, tip: string, q: HistoryQuery): string[] {
   const seen = new Set<string>();
   while (frontier.length) {
     let best = 0;
-    for (let k = 1; k < frontier.length; k++) if (frontier[k].committedAt > frontier[best].committedAt) best = k;
+    for (let k = 1; k < frontier.length; k++)
+      if (frontier[k].committedAt > frontier[best].committedAt) best = k;
     const [c] = frontier.splice(best, 1);
     if (seen.has(c.sha)) continue;
     seen.add(c.sha);
-    if ((q.since === undefined || c.committedAt >= q.since) && (q.until === undefined || c.committedAt <= q.until)) out.push(c.sha);
+    if (
+      (q.since === undefined || c.committedAt >= q.since) &&
+      (q.until === undefined || c.committedAt <= q.until)
+    )
+      out.push(c.sha);
     for (const p of c.parents) if (!seen.has(p)) frontier.push(g.get(p) as SimCommit);
   }
   return out.slice(q.skip, q.skip + q.take);
@@ -29,7 +34,12 @@ describe(SimWorld.name, () => {
     const summary = (w: SimWorld) =>
       [...w.repos.values()].map((r) => {
         const d = w.detail(r);
-        return [w.fullName(r), d.branches.get(r.defaultBranch)?.tip, d.pulls.map((p) => `${p.id}#${p.number}:${p.state}`).join(','), d.stars.length].join('|');
+        return [
+          w.fullName(r),
+          d.branches.get(r.defaultBranch)?.tip,
+          d.pulls.map((p) => `${p.id}#${p.number}:${p.state}`).join(','),
+          d.stars.length,
+        ].join('|');
       });
     expect(summary(a)).toEqual(summary(b));
     expect(summary(a)).not.toEqual(summary(c));
@@ -43,14 +53,19 @@ describe(SimWorld.name, () => {
     const rb = [...b.repos.values()].reverse();
     for (const r of rb) b.detail(r);
     for (const r of ra) a.detail(r);
-    for (const r of ra) expect(a.detail(r).pulls.map((p) => p.id)).toEqual(b.detail(b.repos.get(r.id) as typeof r).pulls.map((p) => p.id));
+    for (const r of ra)
+      expect(a.detail(r).pulls.map((p) => p.id)).toEqual(
+        b.detail(b.repos.get(r.id) as typeof r).pulls.map((p) => p.id),
+      );
   });
 
   it('always has octocat owning repos and belonging to an org with a team', () => {
     const w = new SimWorld({ preset: 'demo' });
     const octocat = w.user('octocat');
     expect(octocat?.id).toBe(583231);
-    expect([...w.repos.values()].filter((r) => r.ownerId === 583231).map((r) => r.name)).toEqual(expect.arrayContaining(['Hello-World', 'Spoon-Knife']));
+    expect([...w.repos.values()].filter((r) => r.ownerId === 583231).map((r) => r.name)).toEqual(
+      expect.arrayContaining(['Hello-World', 'Spoon-Knife']),
+    );
     const orgs = w.orgsOf(583231);
     expect(orgs.length).toBe(2);
     expect(orgs.every((o) => o.teams.some((t) => t.members.has(583231)))).toBe(true);
@@ -73,7 +88,11 @@ describe(SimWorld.name, () => {
   });
 
   it('walks history like git log, including explicit pushes and merges, for any window', async () => {
-    const w = new SimWorld({ seed: 21, sizes: { commitsPerRepo: 120, branchesPerRepo: 4, pullsPerRepo: 3 }, now: Date.UTC(2025, 0, 1) });
+    const w = new SimWorld({
+      seed: 21,
+      sizes: { commitsPerRepo: 120, branchesPerRepo: 4, pullsPerRepo: 3 },
+      now: Date.UTC(2025, 0, 1),
+    });
     const repo = w.repo('octocat', 'Hello-World');
     if (!repo) throw new Error('no repo');
     const ref = { owner: 'octocat', repo: 'Hello-World' };
@@ -81,7 +100,9 @@ describe(SimWorld.name, () => {
     await w.pushCommits({ ...ref, branch: 'side', commits: 4 });
     const pr = await w.openPull({ ...ref, head: 'side', title: 'Side' });
     await w.mergePull({ ...ref, number: pr.number, method: 'merge' });
-    const openLine = w.detail(repo).pulls.find((p) => p.state === 'open' && w.detail(repo).branches.has(p.headRef));
+    const openLine = w
+      .detail(repo)
+      .pulls.find((p) => p.state === 'open' && w.detail(repo).branches.has(p.headRef));
     if (openLine) await w.mergePull({ ...ref, number: openLine.number, method: 'merge' });
     await w.pushCommits({ ...ref, commits: 2 });
     const g = w.graph(repo);
@@ -100,12 +121,25 @@ describe(SimWorld.name, () => {
     ];
     for (const q of windows) {
       expect(g.history(tip, q).commits.map((c) => c.sha)).toEqual(naiveHistory(g, tip, q));
-      expect(g.history(tip, { ...q, skip: 0, take: 0, count: true }).total).toBe(naiveHistory(g, tip, { ...q, skip: 0, take: 10_000 }).length);
+      expect(g.history(tip, { ...q, skip: 0, take: 0, count: true }).total).toBe(
+        naiveHistory(g, tip, { ...q, skip: 0, take: 10_000 }).length,
+      );
     }
   });
 
   it('serves a deep page of a million-commit history without materialising it', () => {
-    const w = new SimWorld({ seed: 1, sizes: { users: 2, orgs: 0, reposPerOwner: 1, commitsPerRepo: 1_000_000, pullsPerRepo: 0, issuesPerRepo: 0, branchesPerRepo: 1 } });
+    const w = new SimWorld({
+      seed: 1,
+      sizes: {
+        users: 2,
+        orgs: 0,
+        reposPerOwner: 1,
+        commitsPerRepo: 1_000_000,
+        pullsPerRepo: 0,
+        issuesPerRepo: 0,
+        branchesPerRepo: 1,
+      },
+    });
     const repo = [...w.repos.values()][0];
     const g = w.graph(repo);
     const t = performance.now();

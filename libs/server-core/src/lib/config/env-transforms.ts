@@ -4,7 +4,9 @@ import { Transform } from 'class-transformer';
 // leaving anything unparseable as-is so the validator reports what was found.
 
 export const ToInt = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value));
+  Transform(({ value }) =>
+    typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
+  );
 
 export const ToBool = () =>
   Transform(({ value }) => {

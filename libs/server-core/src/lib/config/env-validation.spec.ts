@@ -22,7 +22,11 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe(parseEnv.name, () => {
   it('applies defaults and converts types', () => {
-    const config = parseEnv(SampleEnv, { JWT_SECRET: 'x'.repeat(40), PORT: '8080', DB_MIGRATE_ON_START: 'false' });
+    const config = parseEnv(SampleEnv, {
+      JWT_SECRET: 'x'.repeat(40),
+      PORT: '8080',
+      DB_MIGRATE_ON_START: 'false',
+    });
     expect(config).toMatchObject({ PORT: 8080, NODE_ENV: 'development', DB_MIGRATE_ON_START: false });
   });
 
@@ -30,11 +34,15 @@ describe(parseEnv.name, () => {
     const problems = problemsOf({ JWT_SECRET: 'x'.repeat(40), PORT: 'eighty', NODE_ENV: 'prod' });
     expect(problems).toHaveLength(2);
     expect(problems.find((p) => p.startsWith('PORT:'))).toMatch(/expected .*integer.*found "eighty"/);
-    expect(problems.find((p) => p.startsWith('NODE_ENV:'))).toMatch(/expected .*development, production, test.*found "prod"/);
+    expect(problems.find((p) => p.startsWith('NODE_ENV:'))).toMatch(
+      /expected .*development, production, test.*found "prod"/,
+    );
   });
 
   it('reports a missing required variable as unset', () => {
-    expect(problemsOf({})).toEqual([expect.stringMatching(/^JWT_SECRET: expected .*found nothing \(unset\)$/)]);
+    expect(problemsOf({})).toEqual([
+      expect.stringMatching(/^JWT_SECRET: expected .*found nothing \(unset\)$/),
+    ]);
   });
 
   it('never prints the value of a secret', () => {

@@ -25,8 +25,15 @@ function flatten(errors: ValidationError[], env: Record<string, unknown>): strin
     // class-validator says "PORT must not be less than 0"; we want "PORT: expected ... not less than 0; found ...".
     const expected = Object.values(error.constraints ?? {})
       .reverse()
-      .map((m) => m.replace(new RegExp(`^${error.property}\\s+`), '').replace(/^must (be )?/, '').replace(/^not be /, 'not '));
-    return [`${error.property}: expected ${expected.join(', ')}; found ${describeFound(error.property, env[error.property])}`];
+      .map((m) =>
+        m
+          .replace(new RegExp(`^${error.property}\\s+`), '')
+          .replace(/^must (be )?/, '')
+          .replace(/^not be /, 'not '),
+      );
+    return [
+      `${error.property}: expected ${expected.join(', ')}; found ${describeFound(error.property, env[error.property])}`,
+    ];
   });
 }
 
@@ -36,7 +43,10 @@ function flatten(errors: ValidationError[], env: Record<string, unknown>): strin
  */
 export function parseEnv<T extends object>(schema: new () => T, env: Record<string, string | undefined>): T {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const config = plainToInstance(schema, defined, { enableImplicitConversion: false, exposeDefaultValues: true });
+  const config = plainToInstance(schema, defined, {
+    enableImplicitConversion: false,
+    exposeDefaultValues: true,
+  });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false });
   if (errors.length) throw new EnvValidationError(flatten(errors, defined));
   return config;

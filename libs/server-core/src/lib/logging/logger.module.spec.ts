@@ -177,7 +177,11 @@ describe(`${createLoggerModule.name} behind a global prefix`, () => {
   it('still logs every request under the prefix (the middleware is bound with a named wildcard)', async () => {
     await request(app.getHttpServer()).get('/api/v1/callback').expect(200);
     await request(app.getHttpServer()).get('/api/v1/nowhere/at/all').expect(404);
-    expect(entries().filter((e) => e['msg'] === 'request completed').map((e) => [e.req?.['url'], e.res?.['statusCode']])).toEqual([
+    expect(
+      entries()
+        .filter((e) => e['msg'] === 'request completed')
+        .map((e) => [e.req?.['url'], e.res?.['statusCode']]),
+    ).toEqual([
       ['/api/v1/callback', 200],
       ['/api/v1/nowhere/at/all', 404],
     ]);

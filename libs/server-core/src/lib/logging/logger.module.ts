@@ -26,7 +26,8 @@ export function createLoggerModule(options: LoggingOptions) {
         redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
         genReqId: (req: IncomingMessage, res: ServerResponse) => {
           const incoming = req.headers['x-request-id'];
-          const id = typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+          const id =
+            typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
           res.setHeader('x-request-id', id);
           return id;
         },
@@ -35,7 +36,11 @@ export function createLoggerModule(options: LoggingOptions) {
           return user?.id ? { userId: user.id } : {};
         },
         serializers: {
-          req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
+          req: (req: { id: string; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: scrubUrl(req.url),
+          }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         },
         autoLogging: { ignore: (req: IncomingMessage) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },

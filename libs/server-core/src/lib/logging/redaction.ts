@@ -34,7 +34,9 @@ export function scrubUrl(url: string): string {
     .split('&')
     .map((pair) => {
       const [key] = pair.split('=');
-      return key !== undefined && SENSITIVE_QUERY_KEYS.test(decodeURIComponent(key)) ? `${key}=[Redacted]` : pair;
+      return key !== undefined && SENSITIVE_QUERY_KEYS.test(decodeURIComponent(key))
+        ? `${key}=[Redacted]`
+        : pair;
     });
   return `${url.slice(0, q)}?${params.join('&')}`;
 }

@@ -63,29 +63,46 @@ export class ReposApi {
   }
 
   commits(owner: string, name: string, query: CommitQuery): Observable<Page<Commit>> {
-    return this.http.get<Page<Commit>>(`${repoPath(owner, name)}/commits`, { params: queryParams({ ...query }) });
+    return this.http.get<Page<Commit>>(`${repoPath(owner, name)}/commits`, {
+      params: queryParams({ ...query }),
+    });
   }
 
   pulls(owner: string, name: string, query: PullQuery): Observable<Page<PullRequest>> {
-    return this.http.get<Page<PullRequest>>(`${repoPath(owner, name)}/pulls`, { params: queryParams({ ...query }) });
+    return this.http.get<Page<PullRequest>>(`${repoPath(owner, name)}/pulls`, {
+      params: queryParams({ ...query }),
+    });
   }
 
   /** Branches by name, paginated. */
-  branches(owner: string, name: string, cursor: string | null = null, limit: number | null = null): Observable<Page<Branch>> {
-    return this.http.get<Page<Branch>>(`${repoPath(owner, name)}/branches`, { params: queryParams({ cursor, limit }) });
+  branches(
+    owner: string,
+    name: string,
+    cursor: string | null = null,
+    limit: number | null = null,
+  ): Observable<Page<Branch>> {
+    return this.http.get<Page<Branch>>(`${repoPath(owner, name)}/branches`, {
+      params: queryParams({ cursor, limit }),
+    });
   }
 
   /** Oldest first; the API defaults to the last 90 days. */
   weeklyCommits(owner: string, name: string, weeks: number): Observable<WeeklyCommits[]> {
-    return this.http.get<WeeklyCommits[]>(`${repoPath(owner, name)}/commits/weekly`, { params: queryParams({ weeks }) });
+    return this.http.get<WeeklyCommits[]>(`${repoPath(owner, name)}/commits/weekly`, {
+      params: queryParams({ weeks }),
+    });
   }
 
   cycleTime(owner: string, name: string, weeks: number): Observable<CycleTimeSummary> {
-    return this.http.get<CycleTimeSummary>(`${repoPath(owner, name)}/pulls/cycle-time`, { params: queryParams({ weeks }) });
+    return this.http.get<CycleTimeSummary>(`${repoPath(owner, name)}/pulls/cycle-time`, {
+      params: queryParams({ weeks }),
+    });
   }
 
   statsHistory(owner: string, name: string, since: string | null = null): Observable<StatsPoint[]> {
-    return this.http.get<StatsPoint[]>(`${repoPath(owner, name)}/stats/history`, { params: queryParams({ since }) });
+    return this.http.get<StatsPoint[]>(`${repoPath(owner, name)}/stats/history`, {
+      params: queryParams({ since }),
+    });
   }
 
   sync(owner: string, name: string): Observable<unknown> {

@@ -1,5 +1,12 @@
 import { TestBed } from '@angular/core/testing';
-import { type ActivatedRouteSnapshot, Router, type RouterStateSnapshot, UrlTree, convertToParamMap, provideRouter } from '@angular/router';
+import {
+  type ActivatedRouteSnapshot,
+  Router,
+  type RouterStateSnapshot,
+  UrlTree,
+  convertToParamMap,
+  provideRouter,
+} from '@angular/router';
 import { aMe } from '../../../testing/fixtures';
 import { authGuard, signedOutGuard } from './auth.guards';
 import { AuthStore } from './auth.store';
@@ -13,7 +20,9 @@ class FakeAuthStore {
 
 function run(guard: typeof authGuard, url: string, query: Record<string, string> = {}) {
   const route = { queryParamMap: convertToParamMap(query) } as ActivatedRouteSnapshot;
-  return TestBed.runInInjectionContext(() => guard(route, { url } as RouterStateSnapshot)) as Promise<boolean | UrlTree>;
+  return TestBed.runInInjectionContext(() => guard(route, { url } as RouterStateSnapshot)) as Promise<
+    boolean | UrlTree
+  >;
 }
 
 describe('auth guards', () => {
@@ -22,7 +31,9 @@ describe('auth guards', () => {
 
   beforeEach(() => {
     auth = new FakeAuthStore();
-    TestBed.configureTestingModule({ providers: [provideRouter([]), { provide: AuthStore, useValue: auth }] });
+    TestBed.configureTestingModule({
+      providers: [provideRouter([]), { provide: AuthStore, useValue: auth }],
+    });
     router = TestBed.inject(Router);
   });
 
@@ -42,12 +53,16 @@ describe('auth guards', () => {
   it('passes the reason along when the session expired or was revoked', async () => {
     auth.reasonCode = 'session_expired';
     const result = await run(authGuard, '/activity');
-    expect(router.serializeUrl(result as UrlTree)).toBe('/sign-in?returnTo=%2Factivity&reason=session_expired');
+    expect(router.serializeUrl(result as UrlTree)).toBe(
+      '/sign-in?returnTo=%2Factivity&reason=session_expired',
+    );
   });
 
   it('shows sign-in with the reason when the OAuth callback failed', async () => {
     auth.result = aMe();
-    const result = await run(authGuard, '/?sign_in_error=state_mismatch', { sign_in_error: 'state_mismatch' });
+    const result = await run(authGuard, '/?sign_in_error=state_mismatch', {
+      sign_in_error: 'state_mismatch',
+    });
     expect(router.serializeUrl(result as UrlTree)).toBe('/sign-in?reason=state_mismatch');
   });
 

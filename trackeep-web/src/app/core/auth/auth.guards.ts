@@ -14,7 +14,8 @@ export const authGuard: CanActivateFn = async (route, state) => {
   const auth = inject(AuthStore);
   const router = inject(Router);
   const signInError = route.queryParamMap.get(SIGN_IN_ERROR_PARAM);
-  if (signInError) return router.createUrlTree(['/sign-in'], { queryParams: { reason: signInError.slice(0, 64) } });
+  if (signInError)
+    return router.createUrlTree(['/sign-in'], { queryParams: { reason: signInError.slice(0, 64) } });
   if (await auth.ensureLoaded()) return true;
   const queryParams: Record<string, string> = { returnTo: state.url };
   const reason = auth.reason();

@@ -31,7 +31,10 @@ describe(AuthStore.name, () => {
     const loaded = sut.ensureLoaded();
     backend
       .expectOne('/api/v1/auth/me')
-      .flush({ statusCode: 401, error: 'Unauthorized', message: 'revoked', code: 'session_revoked' }, { status: 401, statusText: 'Unauthorized' });
+      .flush(
+        { statusCode: 401, error: 'Unauthorized', message: 'revoked', code: 'session_revoked' },
+        { status: 401, statusText: 'Unauthorized' },
+      );
     await expect(loaded).resolves.toBeNull();
     expect(sut.state()).toBe('signed-out');
     expect(sut.reason()).toBe('session_revoked');

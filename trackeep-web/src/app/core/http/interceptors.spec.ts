@@ -29,7 +29,9 @@ describe('HTTP interceptors', () => {
     http.post('/api/v1/sync', {}).subscribe();
     http.delete('/api/v1/repos/acme/widgets/track').subscribe();
     expect(backend.expectOne('/api/v1/sync').request.headers.get('X-Trackeep-CSRF')).toBe('1');
-    expect(backend.expectOne('/api/v1/repos/acme/widgets/track').request.headers.get('X-Trackeep-CSRF')).toBe('1');
+    expect(backend.expectOne('/api/v1/repos/acme/widgets/track').request.headers.get('X-Trackeep-CSRF')).toBe(
+      '1',
+    );
   });
 
   it('leaves reads and requests outside the API alone', () => {
@@ -45,7 +47,10 @@ describe('HTTP interceptors', () => {
     const call = firstValueFrom(http.get('/api/v1/repos'));
     backend
       .expectOne('/api/v1/repos')
-      .flush({ statusCode: 401, error: 'Unauthorized', message: 'expired', code: 'session_expired' }, { status: 401, statusText: 'Unauthorized' });
+      .flush(
+        { statusCode: 401, error: 'Unauthorized', message: 'expired', code: 'session_expired' },
+        { status: 401, statusText: 'Unauthorized' },
+      );
     await expect(call).rejects.toMatchObject({ status: 401 });
     expect(auth.state()).toBe('signed-out');
     expect(auth.reason()).toBe('session_expired');

@@ -13,8 +13,14 @@ describe(parseLiveEvent.name, () => {
   });
 
   it('accepts a bare payload and wraps it by the SSE event name', () => {
-    expect(parseLiveEvent('activity', JSON.stringify(anActivity({ id: '9' })))).toEqual({ type: 'activity', activity: anActivity({ id: '9' }) });
-    expect(parseLiveEvent('repo_changed', JSON.stringify(aTrackedRepo()))).toEqual({ type: 'repo_changed', repo: aTrackedRepo() });
+    expect(parseLiveEvent('activity', JSON.stringify(anActivity({ id: '9' })))).toEqual({
+      type: 'activity',
+      activity: anActivity({ id: '9' }),
+    });
+    expect(parseLiveEvent('repo_changed', JSON.stringify(aTrackedRepo()))).toEqual({
+      type: 'repo_changed',
+      repo: aTrackedRepo(),
+    });
   });
 
   it('ignores malformed or unrelated messages instead of throwing', () => {
@@ -66,7 +72,14 @@ describe(LiveEvents.name, () => {
     const source = FakeEventSource.latest();
     source.open();
     source.emit('activity', { type: 'activity', activity: anActivity({ id: '5' }) }, '5');
-    source.emit('sync_progress', { type: 'sync_progress', repoId: 'r1', repoFullName: 'acme/widgets', runId: 'x', progress: 40, status: 'running' });
+    source.emit('sync_progress', {
+      type: 'sync_progress',
+      repoId: 'r1',
+      repoFullName: 'acme/widgets',
+      runId: 'x',
+      progress: 40,
+      status: 'running',
+    });
     expect(activity).toEqual([anActivity({ id: '5' })]);
     expect(progress).toEqual([expect.objectContaining({ progress: 40 })]);
   });

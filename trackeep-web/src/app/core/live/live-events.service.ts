@@ -14,10 +14,13 @@ export interface EventSourceLike {
   close(): void;
 }
 
-export const EVENT_SOURCE_FACTORY = new InjectionToken<(url: string) => EventSourceLike>('EVENT_SOURCE_FACTORY', {
-  providedIn: 'root',
-  factory: () => (url: string) => new EventSource(url) as unknown as EventSourceLike,
-});
+export const EVENT_SOURCE_FACTORY = new InjectionToken<(url: string) => EventSourceLike>(
+  'EVENT_SOURCE_FACTORY',
+  {
+    providedIn: 'root',
+    factory: () => (url: string) => new EventSource(url) as unknown as EventSourceLike,
+  },
+);
 
 export const STREAM_URL = `${API_BASE}/events/stream`;
 const CLOSED = 2;

@@ -10,7 +10,13 @@ export interface RepoFilters {
   visibility: RepoVisibility | '';
 }
 
-export const DEFAULT_REPO_FILTERS: RepoFilters = { q: '', sort: 'activity', language: '', owner: '', visibility: '' };
+export const DEFAULT_REPO_FILTERS: RepoFilters = {
+  q: '',
+  sort: 'activity',
+  language: '',
+  owner: '',
+  visibility: '',
+};
 
 /** The fields both tracked and accessible repositories share, which is all filtering needs. */
 export interface FilterableRepo {
@@ -59,7 +65,10 @@ export function hasActiveFilters(filters: RepoFilters): boolean {
 }
 
 /** Sorted distinct values of one field, for filter menus. */
-export function distinct(repos: readonly FilterableRepo[], pick: (r: FilterableRepo) => string | null): string[] {
+export function distinct(
+  repos: readonly FilterableRepo[],
+  pick: (r: FilterableRepo) => string | null,
+): string[] {
   const values = new Set<string>();
   for (const repo of repos) {
     const v = pick(repo);

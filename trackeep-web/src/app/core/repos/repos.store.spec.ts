@@ -26,13 +26,16 @@ describe(ReposStore.name, () => {
     backend.expectOne('/api/v1/repos').flush([aTrackedRepo({ id: 'r1' })]);
     await tracked;
     const accessible = sut.loadAccessible();
-    backend.expectOne('/api/v1/github/repos').flush([aGithubRepo({ name: 'widgets', tracked: true }), aGithubRepo({ name: 'gears', githubId: 2 })]);
+    backend
+      .expectOne('/api/v1/github/repos')
+      .flush([aGithubRepo({ name: 'widgets', tracked: true }), aGithubRepo({ name: 'gears', githubId: 2 })]);
     await accessible;
   });
 
   afterEach(() => backend.verify());
 
-  const accessibleTracked = () => Object.fromEntries((sut.accessible().data ?? []).map((r) => [r.name, r.tracked]));
+  const accessibleTracked = () =>
+    Object.fromEntries((sut.accessible().data ?? []).map((r) => [r.name, r.tracked]));
 
   it('shows a track toggle at once, then lists the repository the API tracked', async () => {
     const done = sut.setTracked(aGithubRepo({ name: 'gears' }), true);
@@ -48,7 +51,12 @@ describe(ReposStore.name, () => {
 
   it('undoes the toggle and rethrows when the API refuses', async () => {
     const done = sut.setTracked(aGithubRepo({ name: 'gears' }), true);
-    backend.expectOne('/api/v1/repos/acme/gears/track').flush({ statusCode: 404, error: 'Not Found', message: 'gone' }, { status: 404, statusText: 'Not Found' });
+    backend
+      .expectOne('/api/v1/repos/acme/gears/track')
+      .flush(
+        { statusCode: 404, error: 'Not Found', message: 'gone' },
+        { status: 404, statusText: 'Not Found' },
+      );
     await expect(done).rejects.toMatchObject({ status: 404 });
     expect(accessibleTracked()).toEqual({ widgets: true, gears: false });
   });
@@ -75,8 +83,22 @@ describe(ReposStore.name, () => {
     jest.useFakeTimers();
     try {
       const finished = (repoId: string) =>
-        live.next({ type: 'sync_progress', repoId, repoFullName: 'acme/widgets', runId: repoId, progress: 100, status: 'succeeded' });
-      live.next({ type: 'sync_progress', repoId: 'r1', repoFullName: 'acme/widgets', runId: 'x', progress: 50, status: 'running' });
+        live.next({
+          type: 'sync_progress',
+          repoId,
+          repoFullName: 'acme/widgets',
+          runId: repoId,
+          progress: 100,
+          status: 'succeeded',
+        });
+      live.next({
+        type: 'sync_progress',
+        repoId: 'r1',
+        repoFullName: 'acme/widgets',
+        runId: 'x',
+        progress: 50,
+        status: 'running',
+      });
       finished('r1');
       finished('r2');
       jest.advanceTimersByTime(600);

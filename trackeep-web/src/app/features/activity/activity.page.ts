@@ -15,7 +15,15 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
 @Component({
   selector: 'trk-activity-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MatButtonModule, MatFormFieldModule, MatSelectModule, ActivityItemComponent, EmptyStateComponent, InViewDirective, SkeletonComponent],
+  imports: [
+    MatButtonModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    ActivityItemComponent,
+    EmptyStateComponent,
+    InViewDirective,
+    SkeletonComponent,
+  ],
   template: `
     <div class="page-header">
       <h1>Activity</h1>
@@ -50,7 +58,9 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
     @if (store.list.error(); as error) {
       <div class="error-panel" role="alert">
         <span>Could not load activity: {{ error }}</span>
-        <button mat-button type="button" (click)="store.list.loaded() ? store.list.loadMore() : retry()">Retry</button>
+        <button mat-button type="button" (click)="store.list.loaded() ? store.list.loadMore() : retry()">
+          Retry
+        </button>
       </div>
     }
 
@@ -59,7 +69,11 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
       @if (store.list.items().length === 0) {
         <trk-empty-state
           title="Nothing here yet"
-          [message]="filters().repo || filters().type ? 'No activity matches these filters.' : 'Pushes, pull requests, branches and releases of your tracked repositories appear here, live.'"
+          [message]="
+            filters().repo || filters().type
+              ? 'No activity matches these filters.'
+              : 'Pushes, pull requests, branches and releases of your tracked repositories appear here, live.'
+          "
         />
       } @else {
         <ol class="timeline" aria-label="Activity, newest first" data-testid="timeline">
@@ -71,7 +85,12 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
         </ol>
         @if (store.list.hasMore()) {
           <div class="more" (trkInView)="store.list.loadMore()">
-            <button mat-stroked-button type="button" (click)="store.list.loadMore()" [disabled]="store.list.loading()">
+            <button
+              mat-stroked-button
+              type="button"
+              (click)="store.list.loadMore()"
+              [disabled]="store.list.loading()"
+            >
               {{ store.list.loading() ? 'Loading…' : 'Load older activity' }}
             </button>
           </div>
@@ -88,13 +107,42 @@ import { type ActivityFilters, ActivityStore } from './activity.store';
     }
   `,
   styles: `
-    .filters { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 16px; mat-form-field { width: 260px; } }
-    .timeline { list-style: none; margin: 0; padding: 0; border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; overflow: hidden; }
-    .timeline > * + * { border-top: 1px solid var(--mat-sys-outline-variant); }
-    .skeleton-row { padding: 12px 16px; }
-    .more { display: flex; justify-content: center; padding: 16px; }
-    .end { text-align: center; }
-    @media (max-width: 720px) { .filters mat-form-field { width: 100%; } }
+    .filters {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 12px;
+      margin-bottom: 16px;
+      mat-form-field {
+        width: 260px;
+      }
+    }
+    .timeline {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+      overflow: hidden;
+    }
+    .timeline > * + * {
+      border-top: 1px solid var(--mat-sys-outline-variant);
+    }
+    .skeleton-row {
+      padding: 12px 16px;
+    }
+    .more {
+      display: flex;
+      justify-content: center;
+      padding: 16px;
+    }
+    .end {
+      text-align: center;
+    }
+    @media (max-width: 720px) {
+      .filters mat-form-field {
+        width: 100%;
+      }
+    }
   `,
 })
 export class ActivityPage {

@@ -35,7 +35,13 @@ describe('activity timeline', () => {
         provideHttpClientTesting(),
         provideRouter([{ path: 'activity', component: ActivityPage, providers: [ActivityStore] }]),
         { provide: LiveEvents, useValue: { activity$: activity, resumed$: resumed, status: signal('open') } },
-        { provide: ReposStore, useValue: { tracked: signal({ data: [], loading: false, error: null }), ensureTracked: () => undefined } },
+        {
+          provide: ReposStore,
+          useValue: {
+            tracked: signal({ data: [], loading: false, error: null }),
+            ensureTracked: () => undefined,
+          },
+        },
       ],
     });
     backend = TestBed.inject(HttpTestingController);
@@ -52,7 +58,10 @@ describe('activity timeline', () => {
   it('shows past events newest first with a way to load older ones', async () => {
     const { harness, req } = await openTimeline();
     expect(req.request.params.get('limit')).toBe('50');
-    req.flush({ items: [anActivity({ id: '2', title: 'newer' }), anActivity({ id: '1', title: 'older' })], nextCursor: 'c2' });
+    req.flush({
+      items: [anActivity({ id: '2', title: 'newer' }), anActivity({ id: '1', title: 'older' })],
+      nextCursor: 'c2',
+    });
     await harness.fixture.whenStable();
     const items = [...routeEl(harness).querySelectorAll('[data-event-id]')];
     expect(items.map((li) => li.getAttribute('data-event-id'))).toEqual(['2', '1']);
@@ -68,7 +77,9 @@ describe('activity timeline', () => {
     const first = query(routeEl(harness), '[data-event-id]');
     expect(first.getAttribute('data-event-id')).toBe('9');
     expect(first.classList).toContain('fresh');
-    expect(query(routeEl(harness), '[data-testid="live-announcement"]').textContent).toContain('hubot merged #42');
+    expect(query(routeEl(harness), '[data-testid="live-announcement"]').textContent).toContain(
+      'hubot merged #42',
+    );
   });
 
   it('leaves out live events that do not match the filters', async () => {
@@ -87,10 +98,14 @@ describe('activity timeline', () => {
     req.flush({ items: [anActivity({ id: '1' })], nextCursor: null });
     await harness.fixture.whenStable();
     resumed.next();
-    backend.expectOne((r) => r.url === '/api/v1/activity').flush({ items: [anActivity({ id: '3' }), anActivity({ id: '1' })], nextCursor: null });
+    backend
+      .expectOne((r) => r.url === '/api/v1/activity')
+      .flush({ items: [anActivity({ id: '3' }), anActivity({ id: '1' })], nextCursor: null });
     await new Promise((r) => setTimeout(r, 0));
     await harness.fixture.whenStable();
-    const ids = [...routeEl(harness).querySelectorAll('[data-event-id]')].map((li) => li.getAttribute('data-event-id'));
+    const ids = [...routeEl(harness).querySelectorAll('[data-event-id]')].map((li) =>
+      li.getAttribute('data-event-id'),
+    );
     expect(ids).toEqual(['3', '1']);
   });
 });

@@ -29,7 +29,8 @@ export class ActivityStore {
   private filters: ActivityFilters | null = null;
 
   readonly list = new PagedList<ActivityEvent, ActivityFilters>(
-    (f, cursor) => this.api.list({ repo: f.repo || null, type: f.type || null, cursor, limit: PAGE_SIZE_DEFAULT }),
+    (f, cursor) =>
+      this.api.list({ repo: f.repo || null, type: f.type || null, cursor, limit: PAGE_SIZE_DEFAULT }),
     (e) => e.id,
   );
   readonly fresh = new FreshMarks();

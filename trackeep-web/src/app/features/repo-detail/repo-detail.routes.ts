@@ -15,8 +15,16 @@ export const REPO_DETAIL_ROUTES: Routes = [
         title: 'Overview',
         loadComponent: () => import('./overview/repo-overview.page').then((m) => m.RepoOverviewPage),
       },
-      { path: 'commits', title: 'Commits', loadComponent: () => import('./commits/commits.page').then((m) => m.CommitsPage) },
-      { path: 'pulls', title: 'Pull requests', loadComponent: () => import('./pulls/pulls.page').then((m) => m.PullsPage) },
+      {
+        path: 'commits',
+        title: 'Commits',
+        loadComponent: () => import('./commits/commits.page').then((m) => m.CommitsPage),
+      },
+      {
+        path: 'pulls',
+        title: 'Pull requests',
+        loadComponent: () => import('./pulls/pulls.page').then((m) => m.PullsPage),
+      },
       {
         path: 'branches',
         title: 'Branches',

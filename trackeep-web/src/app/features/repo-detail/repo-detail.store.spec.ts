@@ -46,7 +46,9 @@ describe(RepoDetailStore.name, () => {
   function answerHeader(stars = 10) {
     backend.expectOne('/api/v1/repos/acme/widgets').flush(aTrackedRepo({ id: 'r1', stars }));
     backend.expectOne((r) => r.url === '/api/v1/repos/acme/widgets/stats/history').flush([]);
-    backend.expectOne((r) => r.url === '/api/v1/activity' && r.params.get('repo') === 'acme/widgets').flush({ items: [anActivity({ id: '1' })], nextCursor: null });
+    backend
+      .expectOne((r) => r.url === '/api/v1/activity' && r.params.get('repo') === 'acme/widgets')
+      .flush({ items: [anActivity({ id: '1' })], nextCursor: null });
   }
 
   it('loads the header, history and recent activity of the selected repository once', () => {
@@ -58,7 +60,12 @@ describe(RepoDetailStore.name, () => {
 
   it('says "not tracked" when the API answers repo_not_found', async () => {
     sut.select('acme', 'gone');
-    backend.expectOne('/api/v1/repos/acme/gone').flush({ statusCode: 404, error: 'Not Found', message: 'nope', code: 'repo_not_found' }, { status: 404, statusText: 'Not Found' });
+    backend
+      .expectOne('/api/v1/repos/acme/gone')
+      .flush(
+        { statusCode: 404, error: 'Not Found', message: 'nope', code: 'repo_not_found' },
+        { status: 404, statusText: 'Not Found' },
+      );
     backend.expectOne((r) => r.url.endsWith('/stats/history')).flush([]);
     backend.expectOne((r) => r.url === '/api/v1/activity').flush({ items: [], nextCursor: null });
     await flushMicrotasks();
@@ -69,7 +76,10 @@ describe(RepoDetailStore.name, () => {
     const seen: string[] = [];
     sut.activity$.subscribe((e) => seen.push(e.id));
     live.next({ type: 'activity', activity: anActivity({ id: '2', repoId: 'r1' }) });
-    live.next({ type: 'activity', activity: anActivity({ id: '3', repoId: 'other', repoFullName: 'acme/gears' }) });
+    live.next({
+      type: 'activity',
+      activity: anActivity({ id: '3', repoId: 'other', repoFullName: 'acme/gears' }),
+    });
     expect(sut.recentActivity().data?.map((e) => e.id)).toEqual(['2', '1']);
     expect(sut.fresh.has('2')).toBe(true);
     expect(seen).toEqual(['2']);
@@ -79,7 +89,14 @@ describe(RepoDetailStore.name, () => {
     const synced = jest.fn();
     sut.synced$.subscribe(synced);
     const progress = (p: number, status: 'running' | 'succeeded') =>
-      live.next({ type: 'sync_progress', repoId: 'r1', repoFullName: 'acme/widgets', runId: 'x', progress: p, status });
+      live.next({
+        type: 'sync_progress',
+        repoId: 'r1',
+        repoFullName: 'acme/widgets',
+        runId: 'x',
+        progress: p,
+        status,
+      });
     progress(37.6, 'running');
     expect(sut.syncProgress()).toBe(38);
     progress(100, 'succeeded');

@@ -1,6 +1,13 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { type ActivityEvent, type Branch, type LiveEvent, PAGE_SIZE_MAX, type StatsPoint, type TrackedRepo } from '@trackeep/contracts';
+import {
+  type ActivityEvent,
+  type Branch,
+  type LiveEvent,
+  PAGE_SIZE_MAX,
+  type StatsPoint,
+  type TrackedRepo,
+} from '@trackeep/contracts';
 import { Subject, firstValueFrom } from 'rxjs';
 import { ActivityApi } from '../../core/api/activity.api';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
@@ -113,10 +120,14 @@ export class RepoDetailStore {
     if (!key) return;
     this.branches.update((s) => ({ ...s, loading: true, error: null }));
     try {
-      const { items } = await collectPages((cursor) => this.reposApi.branches(key.owner, key.name, cursor, PAGE_SIZE_MAX), BRANCH_PAGES);
+      const { items } = await collectPages(
+        (cursor) => this.reposApi.branches(key.owner, key.name, cursor, PAGE_SIZE_MAX),
+        BRANCH_PAGES,
+      );
       if (gen === this.generation) this.branches.set({ data: items, loading: false, error: null });
     } catch (err) {
-      if (gen === this.generation) this.branches.update((s) => ({ ...s, loading: false, error: describeError(err) }));
+      if (gen === this.generation)
+        this.branches.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }
   }
 
@@ -145,7 +156,8 @@ export class RepoDetailStore {
       const data = await firstValueFrom(this.reposApi.statsHistory(key.owner, key.name));
       if (gen === this.generation) this.history.set({ data, loading: false, error: null });
     } catch (err) {
-      if (gen === this.generation) this.history.set({ data: null, loading: false, error: describeError(err) });
+      if (gen === this.generation)
+        this.history.set({ data: null, loading: false, error: describeError(err) });
     }
   }
 
@@ -153,14 +165,21 @@ export class RepoDetailStore {
     const key = this.key();
     if (!key) return;
     try {
-      const page = await firstValueFrom(this.activityApi.list({ repo: this.fullName(), limit: RECENT_ACTIVITY }));
+      const page = await firstValueFrom(
+        this.activityApi.list({ repo: this.fullName(), limit: RECENT_ACTIVITY }),
+      );
       if (gen !== this.generation) return;
       // Keep anything that arrived live meanwhile; the page is the source of truth for the rest.
       const known = new Set(page.items.map((e) => e.id));
       const liveOnly = (this.recentActivity().data ?? []).filter((e) => !known.has(e.id));
-      this.recentActivity.set({ data: [...liveOnly, ...page.items].slice(0, RECENT_ACTIVITY), loading: false, error: null });
+      this.recentActivity.set({
+        data: [...liveOnly, ...page.items].slice(0, RECENT_ACTIVITY),
+        loading: false,
+        error: null,
+      });
     } catch (err) {
-      if (gen === this.generation) this.recentActivity.update((s) => ({ ...s, loading: false, error: describeError(err) }));
+      if (gen === this.generation)
+        this.recentActivity.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }
   }
 

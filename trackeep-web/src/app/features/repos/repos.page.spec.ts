@@ -35,7 +35,12 @@ describe(ReposPage.name, () => {
     const harness = await RouterTestingHarness.create('/repos');
     const el = routeEl(harness);
     expect(el.querySelectorAll('.skeleton-card')).toHaveLength(6);
-    backend.expectOne('/api/v1/repos').flush([aTrackedRepo({ id: 'r1', name: 'widgets', stars: 1234 }), aTrackedRepo({ id: 'r2', name: 'gears' })]);
+    backend
+      .expectOne('/api/v1/repos')
+      .flush([
+        aTrackedRepo({ id: 'r1', name: 'widgets', stars: 1234 }),
+        aTrackedRepo({ id: 'r2', name: 'gears' }),
+      ]);
     await settle(harness);
     expect(el.querySelectorAll('.skeleton-card')).toHaveLength(0);
     const cards = [...el.querySelectorAll('trk-tracked-repo-card')];

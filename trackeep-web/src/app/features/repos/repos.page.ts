@@ -62,11 +62,18 @@ export class ReposPage {
   protected readonly searchText = signal(filtersFromQuery(this.query()).q);
   protected readonly visible = signal(PAGE);
 
-  protected readonly tracked = computed(() => applyRepoFilters(this.store.tracked().data ?? [], this.filters()));
-  protected readonly accessible = computed(() => applyRepoFilters(this.store.accessible().data ?? [], this.filters()));
+  protected readonly tracked = computed(() =>
+    applyRepoFilters(this.store.tracked().data ?? [], this.filters()),
+  );
+  protected readonly accessible = computed(() =>
+    applyRepoFilters(this.store.accessible().data ?? [], this.filters()),
+  );
   protected readonly accessibleShown = computed(() => this.accessible().slice(0, this.visible()));
   protected readonly filtering = computed(() => hasActiveFilters(this.filters()));
-  private readonly allRepos = computed(() => [...(this.store.tracked().data ?? []), ...(this.store.accessible().data ?? [])]);
+  private readonly allRepos = computed(() => [
+    ...(this.store.tracked().data ?? []),
+    ...(this.store.accessible().data ?? []),
+  ]);
   protected readonly languages = computed(() => distinct(this.allRepos(), (r) => r.language));
   protected readonly owners = computed(() => distinct(this.allRepos(), (r) => r.owner));
   protected readonly compact = compactNumber;
@@ -104,9 +111,16 @@ export class ReposPage {
   protected async toggle(repo: GithubRepo, tracked: boolean): Promise<void> {
     try {
       await this.store.setTracked(repo, tracked);
-      this.notices.show(tracked ? `Now tracking ${repo.fullName}. The first sync has started.` : `Stopped tracking ${repo.fullName}.`);
+      this.notices.show(
+        tracked
+          ? `Now tracking ${repo.fullName}. The first sync has started.`
+          : `Stopped tracking ${repo.fullName}.`,
+      );
     } catch (err) {
-      this.notices.show(`Could not ${tracked ? 'track' : 'untrack'} ${repo.fullName}: ${describeError(err)}`, 'error');
+      this.notices.show(
+        `Could not ${tracked ? 'track' : 'untrack'} ${repo.fullName}: ${describeError(err)}`,
+        'error',
+      );
     }
   }
 

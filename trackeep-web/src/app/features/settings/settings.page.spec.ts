@@ -16,7 +16,12 @@ describe(SettingsPage.name, () => {
 
   beforeEach(async () => {
     TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([]), { provide: LiveEvents, useValue: { ofType: () => EMPTY } }],
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([]),
+        { provide: LiveEvents, useValue: { ofType: () => EMPTY } },
+      ],
     });
     backend = TestBed.inject(HttpTestingController);
     auth = TestBed.inject(AuthStore);
@@ -30,7 +35,11 @@ describe(SettingsPage.name, () => {
   async function render(
     deliveries: WebhookDelivery[] = [],
     repos: TrackedRepo[] = [
-      aTrackedRepo({ id: 'r1', name: 'widgets', webhook: { status: 'failing', lastDeliveryAt: null, lastError: 'HTTP 500 from receiver' } }),
+      aTrackedRepo({
+        id: 'r1',
+        name: 'widgets',
+        webhook: { status: 'failing', lastDeliveryAt: null, lastError: 'HTTP 500 from receiver' },
+      }),
     ],
   ) {
     const fixture = TestBed.createComponent(SettingsPage);
@@ -59,7 +68,12 @@ describe(SettingsPage.name, () => {
           aTrackedRepo({
             id: 'r1',
             name: 'widgets',
-            webhook: { status: 'needs_sso', lastDeliveryAt: null, lastError: null, block: { kind: 'sso', org: 'acme', url: ssoUrl } },
+            webhook: {
+              status: 'needs_sso',
+              lastDeliveryAt: null,
+              lastError: null,
+              block: { kind: 'sso', org: 'acme', url: ssoUrl },
+            },
           }),
           aTrackedRepo({
             id: 'r2',
@@ -75,18 +89,30 @@ describe(SettingsPage.name, () => {
           aTrackedRepo({
             id: 'r3',
             name: 'gears',
-            webhook: { status: 'needs_sso', lastDeliveryAt: null, lastError: null, block: { kind: 'sso', org: 'acme', url: 'javascript:alert(1)' } },
+            webhook: {
+              status: 'needs_sso',
+              lastDeliveryAt: null,
+              lastError: null,
+              block: { kind: 'sso', org: 'acme', url: 'javascript:alert(1)' },
+            },
           }),
         ],
       )
     ).nativeElement;
-    const rowOf = (name: string) => [...el.querySelectorAll('tr')].find((tr) => tr.querySelector('th')?.textContent === name);
+    const rowOf = (name: string) =>
+      [...el.querySelectorAll('tr')].find((tr) => tr.querySelector('th')?.textContent === name);
     const sso = rowOf('acme/widgets');
-    expect(sso?.querySelector('.chip.warn')?.textContent?.trim()).toBe('Webhook needs SSO authorization for acme');
+    expect(sso?.querySelector('.chip.warn')?.textContent?.trim()).toBe(
+      'Webhook needs SSO authorization for acme',
+    );
     expect(sso?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.href).toBe(ssoUrl);
-    expect(sso?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.textContent).toContain('Authorize on GitHub');
+    expect(sso?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.textContent).toContain(
+      'Authorize on GitHub',
+    );
     const policy = rowOf('initech/tps');
-    expect(policy?.querySelector('.chip.warn')?.textContent?.trim()).toBe("Webhook blocked by initech's OAuth App policy");
+    expect(policy?.querySelector('.chip.warn')?.textContent?.trim()).toBe(
+      "Webhook blocked by initech's OAuth App policy",
+    );
     expect(policy?.querySelector<HTMLAnchorElement>('a[target="_blank"]')?.href).toBe(policyUrl);
     const unsafe = rowOf('acme/gears');
     expect(unsafe?.querySelector('a[target="_blank"]')).toBeNull();
@@ -95,7 +121,8 @@ describe(SettingsPage.name, () => {
   });
 
   it('lists a parked delivery with the reason it cannot be applied', async () => {
-    const reason = 'a lone UTF-16 surrogate in commits[0].message, which PostgreSQL cannot store as text; kept byte-exact, not applied';
+    const reason =
+      'a lone UTF-16 surrogate in commits[0].message, which PostgreSQL cannot store as text; kept byte-exact, not applied';
     const el: HTMLElement = (
       await render([
         {
@@ -138,7 +165,12 @@ describe(SettingsPage.name, () => {
     const fixture = await render();
     const el: HTMLElement = fixture.nativeElement;
     buttonNamed(el, 'Sign out').click();
-    backend.expectOne('/api/v1/auth/logout').flush({ statusCode: 503, error: 'Service Unavailable', message: 'gateway down' }, { status: 503, statusText: 'Service Unavailable' });
+    backend
+      .expectOne('/api/v1/auth/logout')
+      .flush(
+        { statusCode: 503, error: 'Service Unavailable', message: 'gateway down' },
+        { status: 503, statusText: 'Service Unavailable' },
+      );
     await new Promise((r) => setTimeout(r, 0));
     await fixture.whenStable();
     expect(query(el, '[role="alert"]').textContent).toContain('gateway down');

@@ -10,8 +10,16 @@ export interface SignInReason {
  * the page always shows the code itself too.
  */
 const REASONS: Record<string, SignInReason> = {
-  signed_out: { title: 'You are signed out', detail: 'Connect GitHub again whenever you want to come back.', tone: 'info' },
-  session_missing: { title: 'Sign in to continue', detail: 'That page needs you to be signed in.', tone: 'info' },
+  signed_out: {
+    title: 'You are signed out',
+    detail: 'Connect GitHub again whenever you want to come back.',
+    tone: 'info',
+  },
+  session_missing: {
+    title: 'Sign in to continue',
+    detail: 'That page needs you to be signed in.',
+    tone: 'info',
+  },
   session_expired: {
     title: 'Your session expired',
     detail: 'Sign in again to pick up where you left off.',
@@ -24,7 +32,8 @@ const REASONS: Record<string, SignInReason> = {
   },
   github_reauth_required: {
     title: 'GitHub access needs renewing',
-    detail: 'GitHub no longer accepts the access you granted Trackeep (it was revoked or expired). Connect GitHub again.',
+    detail:
+      'GitHub no longer accepts the access you granted Trackeep (it was revoked or expired). Connect GitHub again.',
     tone: 'error',
   },
   sign_in_failed: {
@@ -49,7 +58,8 @@ const REASONS: Record<string, SignInReason> = {
   },
   github_mismatch: {
     title: 'Sign-in is misconfigured',
-    detail: 'This Trackeep instance and its sign-in service point at different GitHub servers. Tell your administrator.',
+    detail:
+      'This Trackeep instance and its sign-in service point at different GitHub servers. Tell your administrator.',
     tone: 'error',
   },
   not_allowed: {

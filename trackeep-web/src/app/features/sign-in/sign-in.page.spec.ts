@@ -16,7 +16,9 @@ describe(SignInPage.name, () => {
     const el = render({ returnTo: '/repos/acme/widgets?tab=pulls' });
     const link = el.querySelector('a.connect') as HTMLAnchorElement;
     expect(link.textContent).toContain('Connect GitHub');
-    expect(link.getAttribute('href')).toBe('/api/v1/auth/login?returnTo=%2Frepos%2Facme%2Fwidgets%3Ftab%3Dpulls');
+    expect(link.getAttribute('href')).toBe(
+      '/api/v1/auth/login?returnTo=%2Frepos%2Facme%2Fwidgets%3Ftab%3Dpulls',
+    );
   });
 
   it('never passes on a returnTo that would leave the site', () => {

@@ -53,7 +53,9 @@ export class SyncPage {
   protected async sync(fullName: string | null): Promise<void> {
     try {
       await this.store.syncNow(fullName);
-      this.notices.show(fullName ? `Sync of ${fullName} queued.` : 'Sync of all tracked repositories queued.');
+      this.notices.show(
+        fullName ? `Sync of ${fullName} queued.` : 'Sync of all tracked repositories queued.',
+      );
     } catch (err) {
       this.notices.show(`Could not start the sync: ${describeError(err)}`, 'error');
     }

@@ -3,13 +3,28 @@ import { applySyncProgress } from './sync.store';
 
 const status: SyncStatus = {
   repos: [
-    { repoId: 'r1', repoFullName: 'acme/widgets', lastSuccessAt: null, running: false, progress: null, nextScheduledAt: null, lastError: null },
+    {
+      repoId: 'r1',
+      repoFullName: 'acme/widgets',
+      lastSuccessAt: null,
+      running: false,
+      progress: null,
+      nextScheduledAt: null,
+      lastError: null,
+    },
   ],
   rateLimits: [],
 };
 
 const progress = (p: number, s: 'running' | 'succeeded' | 'failed', repoId = 'r1') =>
-  ({ type: 'sync_progress', repoId, repoFullName: 'acme/gears', runId: 'x', progress: p, status: s }) as const;
+  ({
+    type: 'sync_progress',
+    repoId,
+    repoFullName: 'acme/gears',
+    runId: 'x',
+    progress: p,
+    status: s,
+  }) as const;
 
 describe(applySyncProgress.name, () => {
   it('moves the progress bar of the repository the message is about', () => {
@@ -24,8 +39,14 @@ describe(applySyncProgress.name, () => {
   });
 
   it('ends the running state when the run finished, whatever the outcome', () => {
-    expect(applySyncProgress(status, progress(100, 'succeeded')).repos[0]).toMatchObject({ running: false, progress: null });
-    expect(applySyncProgress(status, progress(60, 'failed')).repos[0]).toMatchObject({ running: false, progress: null });
+    expect(applySyncProgress(status, progress(100, 'succeeded')).repos[0]).toMatchObject({
+      running: false,
+      progress: null,
+    });
+    expect(applySyncProgress(status, progress(60, 'failed')).repos[0]).toMatchObject({
+      running: false,
+      progress: null,
+    });
   });
 
   it('adds a repository it did not know yet (tracked a moment ago)', () => {

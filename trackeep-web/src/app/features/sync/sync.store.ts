@@ -45,7 +45,10 @@ export class SyncStore {
   private readonly reposApi = inject(ReposApi);
 
   readonly status = signal<Loadable<SyncStatus>>({ data: null, loading: false, error: null });
-  readonly runs = new PagedList<SyncRun, Record<string, never>>((_q, cursor) => this.api.runs(cursor), (r) => r.id);
+  readonly runs = new PagedList<SyncRun, Record<string, never>>(
+    (_q, cursor) => this.api.runs(cursor),
+    (r) => r.id,
+  );
   /** Full names (or "all") with a sync request on its way. */
   readonly requesting = signal<ReadonlySet<string>>(new Set());
 
@@ -54,7 +57,9 @@ export class SyncStore {
     live
       .ofType('sync_progress')
       .pipe(
-        tap((event) => this.status.update((s) => (s.data ? { ...s, data: applySyncProgress(s.data, event) } : s))),
+        tap((event) =>
+          this.status.update((s) => (s.data ? { ...s, data: applySyncProgress(s.data, event) } : s)),
+        ),
         filter((event) => isFinishedSync(event.status)),
         debounceTime(500),
         takeUntilDestroyed(),

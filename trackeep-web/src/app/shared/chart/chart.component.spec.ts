@@ -62,8 +62,12 @@ describe(ChartComponent.name, () => {
   it('describes the chart for screen readers and offers the numbers as a table', async () => {
     const fixture = await renderHost();
     const el: HTMLElement = fixture.nativeElement;
-    expect(query(el, 'canvas').getAttribute('aria-label')).toBe('Commits per week, W1 to W2; latest: Commits 2');
-    const rows = [...el.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((cell) => cell.textContent?.trim()));
+    expect(query(el, 'canvas').getAttribute('aria-label')).toBe(
+      'Commits per week, W1 to W2; latest: Commits 2',
+    );
+    const rows = [...el.querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.children].map((cell) => cell.textContent?.trim()),
+    );
     expect(rows).toEqual([
       ['W1', '1'],
       ['W2', '2'],

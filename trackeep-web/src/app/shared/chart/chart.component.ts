@@ -78,24 +78,76 @@ const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error'];
     </span>
   `,
   styles: `
-    :host { display: block; min-width: 0; }
-    figure { margin: 0; }
-    figcaption { font: var(--mat-sys-title-small); margin-bottom: 8px; }
-    .box { position: relative; }
-    .canvas-wrap { position: absolute; inset: 0; }
-    .empty { position: absolute; inset: 0; display: grid; place-items: center; margin: 0; color: var(--mat-sys-on-surface-variant); }
-    details { margin-top: 4px; font: var(--mat-sys-body-small); }
-    summary { cursor: pointer; color: var(--mat-sys-on-surface-variant); width: max-content; }
-    .table-scroll { max-height: 240px; overflow: auto; }
-    table { border-collapse: collapse; margin-top: 4px; }
-    th, td { padding: 2px 8px; text-align: right; border-bottom: 1px solid var(--mat-sys-outline-variant); }
-    .swatches { display: none; }
-    .primary { color: var(--mat-sys-primary); }
-    .secondary { color: var(--mat-sys-secondary); }
-    .tertiary { color: var(--mat-sys-tertiary); }
-    .error { color: var(--mat-sys-error); }
-    .text { color: var(--mat-sys-on-surface-variant); }
-    .grid { color: var(--mat-sys-outline-variant); }
+    :host {
+      display: block;
+      min-width: 0;
+    }
+    figure {
+      margin: 0;
+    }
+    figcaption {
+      font: var(--mat-sys-title-small);
+      margin-bottom: 8px;
+    }
+    .box {
+      position: relative;
+    }
+    .canvas-wrap {
+      position: absolute;
+      inset: 0;
+    }
+    .empty {
+      position: absolute;
+      inset: 0;
+      display: grid;
+      place-items: center;
+      margin: 0;
+      color: var(--mat-sys-on-surface-variant);
+    }
+    details {
+      margin-top: 4px;
+      font: var(--mat-sys-body-small);
+    }
+    summary {
+      cursor: pointer;
+      color: var(--mat-sys-on-surface-variant);
+      width: max-content;
+    }
+    .table-scroll {
+      max-height: 240px;
+      overflow: auto;
+    }
+    table {
+      border-collapse: collapse;
+      margin-top: 4px;
+    }
+    th,
+    td {
+      padding: 2px 8px;
+      text-align: right;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+    }
+    .swatches {
+      display: none;
+    }
+    .primary {
+      color: var(--mat-sys-primary);
+    }
+    .secondary {
+      color: var(--mat-sys-secondary);
+    }
+    .tertiary {
+      color: var(--mat-sys-tertiary);
+    }
+    .error {
+      color: var(--mat-sys-error);
+    }
+    .text {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    .grid {
+      color: var(--mat-sys-outline-variant);
+    }
   `,
 })
 export class ChartComponent {

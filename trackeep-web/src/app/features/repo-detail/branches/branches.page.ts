@@ -11,7 +11,14 @@ import { RepoDetailStore } from '../repo-detail.store';
 @Component({
   selector: 'trk-branches-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, MatButtonModule, EmptyStateComponent, IconComponent, RelativeTimeComponent, SkeletonComponent],
+  imports: [
+    RouterLink,
+    MatButtonModule,
+    EmptyStateComponent,
+    IconComponent,
+    RelativeTimeComponent,
+    SkeletonComponent,
+  ],
   template: `
     <h2 class="sr-only">Branches</h2>
     @if (store.branches().error; as error) {
@@ -22,11 +29,19 @@ import { RepoDetailStore } from '../repo-detail.store';
     }
     @if (store.branches().data; as branches) {
       @if (branches.length === 0) {
-        <trk-empty-state title="No branches synced yet" message="Branches appear after the first sync finishes." />
+        <trk-empty-state
+          title="No branches synced yet"
+          message="Branches appear after the first sync finishes."
+        />
       } @else {
         <div class="table-wrap">
           <table>
-            <caption class="sr-only">{{ branches.length }} branches, most recently active first</caption>
+            <caption class="sr-only">
+              {{
+                branches.length
+              }}
+              branches, most recently active first
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Branch</th>
@@ -40,12 +55,19 @@ import { RepoDetailStore } from '../repo-detail.store';
               @for (b of sorted(); track b.name) {
                 <tr>
                   <th scope="row">
-                    <a [routerLink]="['..', 'commits']" [queryParams]="{ branch: b.name === defaultBranch() ? null : b.name }">
+                    <a
+                      [routerLink]="['..', 'commits']"
+                      [queryParams]="{ branch: b.name === defaultBranch() ? null : b.name }"
+                    >
                       <trk-icon name="branch" /> {{ b.name }}
                     </a>
-                    @if (b.name === defaultBranch()) { <span class="chip info">default</span> }
+                    @if (b.name === defaultBranch()) {
+                      <span class="chip info">default</span>
+                    }
                   </th>
-                  <td><code>{{ short(b.headSha) }}</code></td>
+                  <td>
+                    <code>{{ short(b.headSha) }}</code>
+                  </td>
                   <td><trk-time [at]="b.lastCommitAt" emptyText="unknown" /></td>
                   <td>
                     @if (b.aheadBy !== null && b.behindBy !== null && b.name !== defaultBranch()) {
@@ -72,12 +94,35 @@ import { RepoDetailStore } from '../repo-detail.store';
     }
   `,
   styles: `
-    .table-wrap { overflow-x: auto; border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; }
-    table { width: 100%; border-collapse: collapse; }
-    th, td { text-align: left; padding: 10px 16px; border-bottom: 1px solid var(--mat-sys-outline-variant); white-space: nowrap; }
-    thead th { font: var(--mat-sys-label-large); color: var(--mat-sys-on-surface-variant); }
-    tbody tr:last-child > * { border-bottom: 0; }
-    tbody th { font-weight: 500; a { margin-right: 6px; } }
+    .table-wrap {
+      overflow-x: auto;
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+    }
+    table {
+      width: 100%;
+      border-collapse: collapse;
+    }
+    th,
+    td {
+      text-align: left;
+      padding: 10px 16px;
+      border-bottom: 1px solid var(--mat-sys-outline-variant);
+      white-space: nowrap;
+    }
+    thead th {
+      font: var(--mat-sys-label-large);
+      color: var(--mat-sys-on-surface-variant);
+    }
+    tbody tr:last-child > * {
+      border-bottom: 0;
+    }
+    tbody th {
+      font-weight: 500;
+      a {
+        margin-right: 6px;
+      }
+    }
   `,
 })
 export class BranchesPage {

@@ -25,50 +25,116 @@ export interface CommitDetailData {
       }
       <dl>
         <dt>Commit</dt>
-        <dd><code>{{ c.sha }}</code></dd>
+        <dd>
+          <code>{{ c.sha }}</code>
+        </dd>
         <dt>Author</dt>
         <dd>
           {{ c.author.name ?? c.author.login ?? 'unknown' }}
-          @if (c.author.login && c.author.name) { <span class="muted">({{ c.author.login }})</span> }
+          @if (c.author.login && c.author.name) {
+            <span class="muted">({{ c.author.login }})</span>
+          }
           · <trk-time [at]="c.author.date" /> <span class="muted">({{ exact(c.author.date) }})</span>
         </dd>
         @if (committerDiffers()) {
           <dt>Committed by</dt>
-          <dd>{{ c.committer.name ?? c.committer.login ?? 'unknown' }} · <trk-time [at]="c.committer.date" /></dd>
+          <dd>
+            {{ c.committer.name ?? c.committer.login ?? 'unknown' }} · <trk-time [at]="c.committer.date" />
+          </dd>
         }
         <dt>Changes</dt>
         <dd>
           @if (c.additions !== null && c.deletions !== null) {
             <span class="add">+{{ c.additions }}</span> <span class="del">−{{ c.deletions }}</span>
-            <span class="bar" aria-hidden="true"><span class="add-bar" [style.width.%]="addShare()"></span></span>
+            <span class="bar" aria-hidden="true"
+              ><span class="add-bar" [style.width.%]="addShare()"></span
+            ></span>
           } @else {
             <trk-missing-figure />
           }
         </dd>
         <dt>Files changed</dt>
         <dd>
-          @if (c.changedFiles !== null) { {{ c.changedFiles }} } @else { <trk-missing-figure /> }
+          @if (c.changedFiles !== null) {
+            {{ c.changedFiles }}
+          } @else {
+            <trk-missing-figure />
+          }
         </dd>
         <dt>{{ c.parents.length > 1 ? 'Parents' : 'Parent' }}</dt>
         <dd>
-          @for (p of c.parents; track p) { <code>{{ short(p) }}</code> } @empty { <span class="muted">none (root commit)</span> }
+          @for (p of c.parents; track p) {
+            <code>{{ short(p) }}</code>
+          } @empty {
+            <span class="muted">none (root commit)</span>
+          }
         </dd>
       </dl>
     </mat-dialog-content>
     <mat-dialog-actions align="end">
-      <a mat-button [href]="c.htmlUrl" target="_blank" rel="noopener noreferrer">View on GitHub <trk-icon name="external" [size]="12" /><span class="sr-only">(opens in a new tab)</span></a>
+      <a mat-button [href]="c.htmlUrl" target="_blank" rel="noopener noreferrer"
+        >View on GitHub <trk-icon name="external" [size]="12" /><span class="sr-only"
+          >(opens in a new tab)</span
+        ></a
+      >
       <button mat-flat-button mat-dialog-close type="button">Close</button>
     </mat-dialog-actions>
   `,
   styles: `
-    .body { white-space: pre-wrap; font-family: var(--trk-mono); font-size: 13px; margin: 0 0 16px; padding: 12px; border-radius: 8px; background: var(--mat-sys-surface-container-high); }
-    dl { display: grid; grid-template-columns: max-content 1fr; gap: 8px 16px; margin: 0; }
-    dt { color: var(--mat-sys-on-surface-variant); }
-    dd { margin: 0; overflow-wrap: anywhere; display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: center; }
-    .add { color: var(--trk-success); } .del { color: var(--mat-sys-error); }
-    .bar { display: inline-block; width: 80px; height: 8px; border-radius: 4px; background: var(--mat-sys-error); overflow: hidden; }
-    .add-bar { display: block; height: 100%; background: var(--trk-success); }
-    @media (max-width: 480px) { dl { grid-template-columns: 1fr; gap: 2px; } dd { margin-bottom: 8px; } }
+    .body {
+      white-space: pre-wrap;
+      font-family: var(--trk-mono);
+      font-size: 13px;
+      margin: 0 0 16px;
+      padding: 12px;
+      border-radius: 8px;
+      background: var(--mat-sys-surface-container-high);
+    }
+    dl {
+      display: grid;
+      grid-template-columns: max-content 1fr;
+      gap: 8px 16px;
+      margin: 0;
+    }
+    dt {
+      color: var(--mat-sys-on-surface-variant);
+    }
+    dd {
+      margin: 0;
+      overflow-wrap: anywhere;
+      display: flex;
+      flex-wrap: wrap;
+      gap: 4px 8px;
+      align-items: center;
+    }
+    .add {
+      color: var(--trk-success);
+    }
+    .del {
+      color: var(--mat-sys-error);
+    }
+    .bar {
+      display: inline-block;
+      width: 80px;
+      height: 8px;
+      border-radius: 4px;
+      background: var(--mat-sys-error);
+      overflow: hidden;
+    }
+    .add-bar {
+      display: block;
+      height: 100%;
+      background: var(--trk-success);
+    }
+    @media (max-width: 480px) {
+      dl {
+        grid-template-columns: 1fr;
+        gap: 2px;
+      }
+      dd {
+        margin-bottom: 8px;
+      }
+    }
   `,
 })
 export class CommitDetailDialog {

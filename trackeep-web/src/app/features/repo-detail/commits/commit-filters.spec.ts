@@ -1,4 +1,10 @@
-import { NO_COMMIT_FILTERS, commitFiltersFromQuery, commitFiltersToQuery, sameCommitFilters, toCommitQuery } from './commit-filters';
+import {
+  NO_COMMIT_FILTERS,
+  commitFiltersFromQuery,
+  commitFiltersToQuery,
+  sameCommitFilters,
+  toCommitQuery,
+} from './commit-filters';
 
 describe('commit filters', () => {
   it('turns whole local days into the instants the API filters on', () => {
@@ -8,7 +14,9 @@ describe('commit filters', () => {
   });
 
   it('sends only filters that are set, trimmed, with cursor and page size', () => {
-    expect(toCommitQuery({ ...NO_COMMIT_FILTERS, author: '  octocat ', q: ' ', branch: 'dev' }, 'c1', 50)).toEqual({
+    expect(
+      toCommitQuery({ ...NO_COMMIT_FILTERS, author: '  octocat ', q: ' ', branch: 'dev' }, 'c1', 50),
+    ).toEqual({
       branch: 'dev',
       author: 'octocat',
       since: null,
@@ -22,7 +30,13 @@ describe('commit filters', () => {
   it('ignores malformed dates in the URL and round-trips the rest', () => {
     const filters = commitFiltersFromQuery({ since: '03/01/2026', until: '2026-03-02', q: 'fix' });
     expect(filters).toEqual({ ...NO_COMMIT_FILTERS, until: '2026-03-02', q: 'fix' });
-    expect(commitFiltersToQuery(filters)).toEqual({ branch: null, author: null, since: null, until: '2026-03-02', q: 'fix' });
+    expect(commitFiltersToQuery(filters)).toEqual({
+      branch: null,
+      author: null,
+      since: null,
+      until: '2026-03-02',
+      q: 'fix',
+    });
     expect(sameCommitFilters(filters, { ...filters })).toBe(true);
     expect(sameCommitFilters(filters, { ...filters, q: 'fi' })).toBe(false);
   });

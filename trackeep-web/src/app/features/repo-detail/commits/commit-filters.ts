@@ -47,5 +47,11 @@ export function toCommitQuery(filters: CommitFilters, cursor: string | null, lim
 }
 
 export function sameCommitFilters(a: CommitFilters, b: CommitFilters): boolean {
-  return a.branch === b.branch && a.author === b.author && a.since === b.since && a.until === b.until && a.q === b.q;
+  return (
+    a.branch === b.branch &&
+    a.author === b.author &&
+    a.since === b.since &&
+    a.until === b.until &&
+    a.q === b.q
+  );
 }

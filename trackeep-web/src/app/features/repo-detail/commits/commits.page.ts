@@ -1,5 +1,13 @@
 import { ScrollingModule } from '@angular/cdk/scrolling';
-import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatDialog } from '@angular/material/dialog';
 import { MatFormFieldModule } from '@angular/material/form-field';
@@ -42,7 +50,10 @@ export class CommitsPage {
   private readonly dialog = inject(MatDialog);
   private readonly params = injectQueryParams();
   private readonly navigate = injectQueryUpdater();
-  private readonly filterLater = injectDebounced((change: Partial<CommitFilters>) => this.setFilter(change), 300);
+  private readonly filterLater = injectDebounced(
+    (change: Partial<CommitFilters>) => this.setFilter(change),
+    300,
+  );
   protected readonly filters = computed(() => commitFiltersFromQuery(this.params()));
   /** Text fields as typed, ahead of the debounced URL update. */
   protected readonly typed = signal({ author: '', q: '' });
@@ -85,7 +96,12 @@ export class CommitsPage {
 
   protected open(commit: Commit): void {
     const data: CommitDetailData = { commit, repoFullName: this.detail.fullName() };
-    this.dialog.open(CommitDetailDialog, { data, width: '640px', maxWidth: 'calc(100vw - 32px)', autoFocus: 'dialog' });
+    this.dialog.open(CommitDetailDialog, {
+      data,
+      width: '640px',
+      maxWidth: 'calc(100vw - 32px)',
+      autoFocus: 'dialog',
+    });
   }
 
   protected authorOf(commit: Commit): string {

@@ -21,7 +21,8 @@ export class CommitsStore {
   private readonly detail = inject(RepoDetailStore);
 
   readonly list = new PagedList<Commit, CommitsQuery>(
-    (q, cursor) => this.api.commits(q.key.owner, q.key.name, toCommitQuery(q.filters, cursor, PAGE_SIZE_DEFAULT)),
+    (q, cursor) =>
+      this.api.commits(q.key.owner, q.key.name, toCommitQuery(q.filters, cursor, PAGE_SIZE_DEFAULT)),
     (c) => c.sha,
   );
   readonly fresh = new FreshMarks();

@@ -23,7 +23,7 @@ describe('repository charts', () => {
     expect(spec.series[0].data).toEqual([1, 0, 2]);
   });
 
-  it('turns the API\'s weekly median cycle times into hours with one decimal, empty weeks as gaps', () => {
+  it("turns the API's weekly median cycle times into hours with one decimal, empty weeks as gaps", () => {
     const rows = cycleTimeRows([
       { week: '2026-03-02', merged: 1, medianSeconds: 30.25 * 3600 },
       { week: '2026-03-09', merged: 0, medianSeconds: null },

@@ -39,7 +39,9 @@ export function commitActivityChart(weeks: readonly WeeklyCommits[]): ChartSpec 
 }
 
 /** The API's weekly medians (GET .../pulls/cycle-time) in hours, one decimal, for the chart. */
-export function cycleTimeRows(weeks: readonly WeeklyCycleTime[]): { week: string; merged: number; medianHours: number | null }[] {
+export function cycleTimeRows(
+  weeks: readonly WeeklyCycleTime[],
+): { week: string; merged: number; medianHours: number | null }[] {
   return weeks.map((w) => ({
     week: w.week,
     merged: w.merged,

@@ -1,4 +1,13 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DestroyRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
 import { WEEKLY_CHART_DEFAULT_WEEKS, type WeeklyCommits } from '@trackeep/contracts';
@@ -24,7 +33,12 @@ import { commitActivityChart, statsChart } from './repo-charts';
           @if (store.history().error; as error) {
             <p class="muted">Could not load the history: {{ error }}</p>
           } @else {
-            <trk-chart caption="Stars, forks and watchers over time" labelHeading="Day" [spec]="stats()" emptyText="No snapshots yet: they are taken at each sync." />
+            <trk-chart
+              caption="Stars, forks and watchers over time"
+              labelHeading="Day"
+              [spec]="stats()"
+              emptyText="No snapshots yet: they are taken at each sync."
+            />
           }
         } @placeholder {
           <div class="chart-placeholder"></div>
@@ -47,15 +61,22 @@ import { commitActivityChart, statsChart } from './repo-charts';
     <section aria-labelledby="recent-title">
       <div class="section-head">
         <h2 id="recent-title">Recent activity</h2>
-        <a routerLink="/activity" [queryParams]="{ repo: store.fullName() }">All activity of this repository</a>
+        <a routerLink="/activity" [queryParams]="{ repo: store.fullName() }"
+          >All activity of this repository</a
+        >
       </div>
       @if (store.recentActivity().data; as events) {
         @if (events.length === 0) {
-          <trk-empty-state title="No activity yet" message="Pushes, pull requests and releases appear here as they happen." />
+          <trk-empty-state
+            title="No activity yet"
+            message="Pushes, pull requests and releases appear here as they happen."
+          />
         } @else {
           <ol class="timeline" aria-live="polite" aria-relevant="additions">
             @for (event of events; track event.id) {
-              <li [class.fresh]="store.fresh.ids().has(event.id)" [attr.data-event-id]="event.id"><trk-activity-item [event]="event" [showRepo]="false" /></li>
+              <li [class.fresh]="store.fresh.ids().has(event.id)" [attr.data-event-id]="event.id">
+                <trk-activity-item [event]="event" [showRepo]="false" />
+              </li>
             }
           </ol>
         }
@@ -67,12 +88,36 @@ import { commitActivityChart, statsChart } from './repo-charts';
     </section>
   `,
   styles: `
-    .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
-    .chart-card { min-width: 0; min-height: 292px; box-sizing: border-box; }
-    .chart-placeholder { height: 256px; }
-    .section-head { display: flex; align-items: baseline; justify-content: space-between; gap: 12px; flex-wrap: wrap; }
-    .timeline { list-style: none; margin: 0; padding: 0; border: 1px solid var(--mat-sys-outline-variant); border-radius: 12px; }
-    .timeline li + li { border-top: 1px solid var(--mat-sys-outline-variant); }
+    .charts {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
+      gap: 16px;
+    }
+    .chart-card {
+      min-width: 0;
+      min-height: 292px;
+      box-sizing: border-box;
+    }
+    .chart-placeholder {
+      height: 256px;
+    }
+    .section-head {
+      display: flex;
+      align-items: baseline;
+      justify-content: space-between;
+      gap: 12px;
+      flex-wrap: wrap;
+    }
+    .timeline {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      border: 1px solid var(--mat-sys-outline-variant);
+      border-radius: 12px;
+    }
+    .timeline li + li {
+      border-top: 1px solid var(--mat-sys-outline-variant);
+    }
   `,
 })
 export class RepoOverviewPage {
@@ -109,7 +154,9 @@ export class RepoOverviewPage {
     if (!key) return;
     const gen = ++this.generation;
     try {
-      const weeks = await firstValueFrom(this.api.weeklyCommits(key.owner, key.name, WEEKLY_CHART_DEFAULT_WEEKS));
+      const weeks = await firstValueFrom(
+        this.api.weeklyCommits(key.owner, key.name, WEEKLY_CHART_DEFAULT_WEEKS),
+      );
       if (gen !== this.generation) return;
       this.weeks.set(weeks);
       this.weeklyError.set(null);

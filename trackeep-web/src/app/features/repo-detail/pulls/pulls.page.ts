@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  signal,
+  untracked,
+} from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatInputModule } from '@angular/material/input';
@@ -57,11 +65,16 @@ export class PullsPage {
   private readonly clock = inject(Clock);
   private readonly params = injectQueryParams();
   private readonly navigate = injectQueryUpdater();
-  private readonly authorLater = injectDebounced((author: string) => this.navigate({ author: author.trim() || null }), 300);
+  private readonly authorLater = injectDebounced(
+    (author: string) => this.navigate({ author: author.trim() || null }),
+    300,
+  );
   protected readonly tabs = TABS;
   protected readonly filters = computed(() => pullFiltersFromQuery(this.params()));
   protected readonly authorText = signal('');
-  protected readonly chart = computed(() => cycleTimeChart(cycleTimeRows(this.store.cycleTime().data?.weeks ?? [])));
+  protected readonly chart = computed(() =>
+    cycleTimeChart(cycleTimeRows(this.store.cycleTime().data?.weeks ?? [])),
+  );
   protected readonly overall = computed(() => {
     const summary = this.store.cycleTime().data;
     return { count: summary?.merged ?? 0, median: summary?.medianSeconds ?? null };

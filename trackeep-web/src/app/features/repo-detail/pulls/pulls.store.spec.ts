@@ -31,14 +31,20 @@ describe(PullsStore.name, () => {
         provideHttpClientTesting(),
         {
           provide: RepoDetailStore,
-          useValue: { key: signal({ owner: 'acme', name: 'widgets' }), activity$: activity, synced$: new Subject<void>() },
+          useValue: {
+            key: signal({ owner: 'acme', name: 'widgets' }),
+            activity$: activity,
+            synced$: new Subject<void>(),
+          },
         },
       ],
     });
     sut = TestBed.inject(PullsStore);
     backend = TestBed.inject(HttpTestingController);
     sut.show(OPEN);
-    backend.expectOne((r) => r.url === PULLS && r.params.get('state') === 'open').flush({ items: [aPull({ number: 1 })], nextCursor: null });
+    backend
+      .expectOne((r) => r.url === PULLS && r.params.get('state') === 'open')
+      .flush({ items: [aPull({ number: 1 })], nextCursor: null });
     const first = backend.expectOne((r) => r.url === CYCLE_TIME);
     expect(first.request.params.get('weeks')).toBe(String(WEEKLY_CHART_DEFAULT_WEEKS));
     first.flush(summary(3, 4 * 3600));
@@ -50,7 +56,9 @@ describe(PullsStore.name, () => {
   it('asks the API for the cycle time of the recent weeks once per repository, not for pages of merged pull requests', () => {
     expect(sut.cycleTime()).toEqual({ data: summary(3, 4 * 3600), loading: false, error: null });
     sut.show({ ...OPEN, author: 'hubot' });
-    backend.expectOne((r) => r.url === PULLS && r.params.get('author') === 'hubot').flush({ items: [], nextCursor: null });
+    backend
+      .expectOne((r) => r.url === PULLS && r.params.get('author') === 'hubot')
+      .flush({ items: [], nextCursor: null });
     backend.expectNone((r) => r.url === CYCLE_TIME);
     backend.expectNone((r) => r.url === PULLS && r.params.get('state') === 'merged');
   });
@@ -59,7 +67,9 @@ describe(PullsStore.name, () => {
     activity.next(anActivity({ id: '7', type: 'pr_merged' }));
     activity.next(anActivity({ id: '8', type: 'push' }));
     await new Promise((r) => setTimeout(r, 250)); // the store waits 200 ms for more pull request events
-    backend.expectOne((r) => r.url === PULLS).flush({ items: [aPull({ number: 2 }), aPull({ number: 1 })], nextCursor: null });
+    backend
+      .expectOne((r) => r.url === PULLS)
+      .flush({ items: [aPull({ number: 2 }), aPull({ number: 1 })], nextCursor: null });
     await flushMicrotasks();
     backend.expectOne((r) => r.url === CYCLE_TIME).flush(summary(4, 5 * 3600));
     await flushMicrotasks();
@@ -72,7 +82,12 @@ describe(PullsStore.name, () => {
     await new Promise((r) => setTimeout(r, 250));
     backend.expectOne((r) => r.url === PULLS).flush({ items: [aPull({ number: 1 })], nextCursor: null });
     await flushMicrotasks();
-    backend.expectOne((r) => r.url === CYCLE_TIME).flush({ statusCode: 503, error: 'Service Unavailable', message: 'database unavailable' }, { status: 503, statusText: 'Service Unavailable' });
+    backend
+      .expectOne((r) => r.url === CYCLE_TIME)
+      .flush(
+        { statusCode: 503, error: 'Service Unavailable', message: 'database unavailable' },
+        { status: 503, statusText: 'Service Unavailable' },
+      );
     await flushMicrotasks();
     expect(sut.cycleTime().data).toEqual(summary(3, 4 * 3600));
     expect(sut.cycleTime().error).toMatch(/unavailable/i);

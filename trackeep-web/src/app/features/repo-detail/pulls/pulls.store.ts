@@ -77,11 +77,15 @@ export class PullsStore {
   private async loadCycleTime(key: RepoKey): Promise<void> {
     this.cycleTime.update((s) => ({ ...s, loading: true, error: null }));
     try {
-      const summary = await firstValueFrom(this.api.cycleTime(key.owner, key.name, WEEKLY_CHART_DEFAULT_WEEKS));
-      if (this.statsKey === `${key.owner}/${key.name}`) this.cycleTime.set({ data: summary, loading: false, error: null });
+      const summary = await firstValueFrom(
+        this.api.cycleTime(key.owner, key.name, WEEKLY_CHART_DEFAULT_WEEKS),
+      );
+      if (this.statsKey === `${key.owner}/${key.name}`)
+        this.cycleTime.set({ data: summary, loading: false, error: null });
     } catch (err) {
       // Keep the figures already shown; a failed refresh only adds the error.
-      if (this.statsKey === `${key.owner}/${key.name}`) this.cycleTime.update((s) => ({ ...s, loading: false, error: describeError(err) }));
+      if (this.statsKey === `${key.owner}/${key.name}`)
+        this.cycleTime.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }
   }
 
