@@ -40,14 +40,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
       if (res.headersSent) return;
       setDatabaseUnavailableHeaders(res);
-      res
-        .status(503)
-        .json({
-          statusCode: 503,
-          error: reason(503),
-          message: DATABASE_UNAVAILABLE_MESSAGE,
-          code: 'service_unavailable',
-        } satisfies ApiError);
+      res.status(503).json({
+        statusCode: 503,
+        error: reason(503),
+        message: DATABASE_UNAVAILABLE_MESSAGE,
+        code: 'service_unavailable',
+      } satisfies ApiError);
       return;
     }
     const body = this.toBody(exception);

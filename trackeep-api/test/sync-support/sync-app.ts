@@ -86,20 +86,18 @@ export async function seedTrackingUser(
   const simUser = sim.world.requireUser(login);
   const host = new URL(sim.url).host;
   const token = sim.issueToken(login);
-  const user = await app
-    .get(UsersService)
-    .upsertFromSignIn(
-      {
-        githubHost: host,
-        githubId: simUser.id,
-        login,
-        name: simUser.name,
-        email: simUser.email,
-        avatarUrl: null,
-      },
-      token,
-      ['repo'],
-    );
+  const user = await app.get(UsersService).upsertFromSignIn(
+    {
+      githubHost: host,
+      githubId: simUser.id,
+      login,
+      name: simUser.name,
+      email: simUser.email,
+      avatarUrl: null,
+    },
+    token,
+    ['repo'],
+  );
   const repos: SeededRepo[] = [];
   for (const fullName of fullNames) {
     const res = await fetch(`${sim.apiUrl}/repos/${fullName}`, {

@@ -236,9 +236,7 @@ export class SyncRunsRepository {
   }
 
   /** Per repository: last success, the run in progress (or waiting), the last error. */
-  async statusOf(
-    repoIds: string[],
-  ): Promise<
+  async statusOf(repoIds: string[]): Promise<
     Array<
       Omit<RepoSyncStatus, 'nextScheduledAt' | 'pausedUntil'> & {
         pausedUntil: Date | null;
