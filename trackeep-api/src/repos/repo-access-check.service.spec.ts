@@ -13,6 +13,9 @@ function githubError(status: number, headers: Record<string, string> = {}): Erro
 
 describe(RepoAccessCheckService.name, () => {
   let answer: () => Promise<{ data: unknown }>;
+  /** The unconditional second request after a 404, and `GET /rate_limit` (the token still works). */
+  let again: () => Promise<{ data: unknown }>;
+  let rateLimit: () => Promise<{ data: unknown }>;
   let asked: number;
   let store: { revoke: jest.Mock; confirm: jest.Mock };
   let sut: RepoAccessCheckService;
@@ -22,7 +25,15 @@ describe(RepoAccessCheckService.name, () => {
     answer = async () => ({ data: { permissions: { pull: true, push: true } } });
     store = { revoke: jest.fn(async () => undefined), confirm: jest.fn(async () => undefined) };
     const env = Object.assign(new ApiEnv(), { ACCESS_RECHECK_SECONDS: 60 });
-    const clients = { forUser: async () => ({}) } as unknown as GithubClientFactory;
+    again = () => answer();
+    rateLimit = async () => ({ data: { resources: {} } });
+    const octokit = {
+      request: async (route: string) => {
+        asked++;
+        return route === 'GET /rate_limit' ? rateLimit() : again();
+      },
+    };
+    const clients = { forUser: async () => octokit } as unknown as GithubClientFactory;
     const etags = {
       get: async () => {
         asked++;
@@ -52,7 +63,7 @@ describe(RepoAccessCheckService.name, () => {
   });
 
   it.each([
-    ['a 404', () => Promise.reject(githubError(404))],
+    ['a 404, twice, under a token that still works', () => Promise.reject(githubError(404))],
     [
       'a 200 whose permissions grant nothing',
       async () => ({ data: { permissions: { admin: false, push: false, pull: false } } }),
@@ -61,6 +72,20 @@ describe(RepoAccessCheckService.name, () => {
     answer = reply;
     expect(await sut.check('u1', target)).toBe('revoked');
     expect(store.revoke).toHaveBeenCalledWith('u1', 'r1');
+  });
+
+  it('keeps access when a 404 is not confirmed: the second request finds the repository', async () => {
+    answer = () => Promise.reject(githubError(404));
+    again = async () => ({ data: { permissions: { pull: true } } });
+    expect(await sut.check('u1', target)).toBe('granted');
+    expect(store.revoke).not.toHaveBeenCalled();
+  });
+
+  it('keeps the previous answer after a 404 when the token fails other calls too', async () => {
+    answer = () => Promise.reject(githubError(404));
+    rateLimit = () => Promise.reject(githubError(502));
+    expect(await sut.check('u1', target)).toBe('inconclusive');
+    expect(store.revoke).not.toHaveBeenCalled();
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
-import { GithubClientFactory } from '../github/github-client.factory';
+import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
 import { GithubEtagCache } from '../github/github-etag-cache.service';
 import { GithubReauthRequiredException } from '../github/github-reauth-required.exception';
 import { ApiEnv } from '../config/api-env';
@@ -8,7 +8,7 @@ import { RepoAccessRepository } from './repo-access.repository';
 import { highestPermission } from './repo-permission.util';
 
 /**
- * What asking GitHub gave: `granted` (200/304 with read), `revoked` (404, or 200 without read: the row is gone),
+ * What asking GitHub gave: `granted` (200/304 with read), `revoked` (404 twice, or 200 without read: the row is gone),
  * `inconclusive` (rate limit, SSO 403, 5xx, timeout: the previous answer stands), `reauth` (401: the token is dead).
  */
 export type AccessVerdict = 'granted' | 'revoked' | 'inconclusive' | 'reauth';
@@ -29,7 +29,8 @@ const BACKOFF_ENTRIES_KEPT = 10_000;
 /**
  * Asks GitHub, with the person's own token, whether they can still read a repository: a conditional
  * `GET /repos/{owner}/{repo}` through the ETag cache, so an unchanged answer is a 304 that costs no rate limit.
- * Only evidence revokes (404, or permissions without read); GitHub's failures keep the previous answer.
+ * Only evidence revokes (a 404 seen twice under a working token, or permissions without read); GitHub's
+ * failures keep the previous answer.
  * Checks of the same user and repository running at once share one request.
  */
 @Injectable()
@@ -84,7 +85,13 @@ export class RepoAccessCheckService {
     try {
       const octokit = await this.clients.forUser(userId);
       const path = `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
-      const { data } = await this.etags.get<GithubRepoAccess>(userId, octokit, path);
+      let data: GithubRepoAccess;
+      try {
+        data = (await this.etags.get<GithubRepoAccess>(userId, octokit, path)).data;
+      } catch (err) {
+        if ((err as { status?: number }).status !== 404) throw err;
+        data = await this.confirmNotFound(octokit, path);
+      }
       const permissions = data.permissions;
       // A 200 without a permissions object still shows the repository to this token.
       if (permissions && !Object.values(permissions).some(Boolean)) {
@@ -99,15 +106,30 @@ export class RepoAccessCheckService {
     } catch (err) {
       if (err instanceof GithubReauthRequiredException) return 'reauth';
       const status = (err as { status?: number }).status;
-      if (status === 404) {
+      if (status === 404 && (err as { confirmed?: boolean }).confirmed) {
         await this.store.revoke(userId, target.repoId);
-        this.logger.log(`user ${userId} no longer reads ${target.fullName} (GitHub answers 404)`);
+        this.logger.log(`user ${userId} no longer reads ${target.fullName} (GitHub answers 404, twice)`);
         return 'revoked';
       }
       this.logger.warn(
         `access re-check of ${target.fullName} for user ${userId} was inconclusive (${describe(err)}); keeping the previous answer`,
       );
       return 'inconclusive';
+    }
+  }
+
+  /**
+   * A 404 is evidence only when the token still works for other calls (`GET /rate_limit`, which costs nothing)
+   * and a second, unconditional request says 404 again. Returns the repository when the second one finds it;
+   * throws the 404 marked `confirmed` when it does not, and any other failure as it is (inconclusive).
+   */
+  private async confirmNotFound(octokit: TrackeepOctokit, path: string): Promise<GithubRepoAccess> {
+    await octokit.request('GET /rate_limit');
+    try {
+      return (await octokit.request(`GET ${path}`)).data as GithubRepoAccess;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) Object.assign(err as object, { confirmed: true });
+      throw err;
     }
   }
 }
