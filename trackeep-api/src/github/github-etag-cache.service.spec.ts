@@ -19,6 +19,15 @@ describe(nextPagePath.name, () => {
     ).toBe('/user/repos?page=3');
   });
 
+  it('follows a next link GitHub gives by repository id (/repositories/{id}/…)', () => {
+    expect(
+      nextPagePath(
+        link('https://ghe.example.com/api/v3/repositories/1296269/hooks?per_page=100&page=2'),
+        'https://ghe.example.com/api/v3',
+      ),
+    ).toBe('/repositories/1296269/hooks?per_page=100&page=2');
+  });
+
   it('returns null on the last page', () => {
     expect(
       nextPagePath('<https://api.github.com/user/repos?page=1>; rel="prev"', 'https://api.github.com'),
