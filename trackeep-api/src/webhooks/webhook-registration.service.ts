@@ -2,6 +2,8 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } fr
 import type { OrgPolicyBlock, WebhookHealth, WebhookStatus } from '@trackeep/contracts';
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
+import { DataSource } from 'typeorm';
+import { waitingOutDatabaseOutage } from '../jobs/database-outage';
 import { ApiEnv } from '../config/api-env';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
@@ -72,6 +74,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly registrations: WebhookRegistrationRepository,
     private readonly tracking: RepoTrackingEvents,
     private readonly status: RepoStatusRegistry,
+    private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
@@ -93,19 +96,25 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     // pg-boss's own schedule: one job per firing however many replicas run it.
     await this.boss.schedule(WEBHOOK_CHECK_QUEUE, HOOK_CHECK_CRON);
     if (this.env.WEBHOOK_WORKERS === 0) return;
-    await this.boss.work<RegisterJob>(WEBHOOK_REGISTER_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
-      for (const { data } of jobs) await this.reconcile(data.repoId, data.userId);
-    });
+    await this.boss.work<RegisterJob>(
+      WEBHOOK_REGISTER_QUEUE,
+      { pollingIntervalSeconds: 2 },
+      waitingOutDatabaseOutage(this.dataSource, async (jobs: Array<PgBoss.Job<RegisterJob>>) => {
+        for (const { data } of jobs) await this.reconcile(data.repoId, data.userId);
+      }),
+    );
     await this.boss.work<UnregisterJob>(
       WEBHOOK_UNREGISTER_QUEUE,
       { pollingIntervalSeconds: 2 },
-      async (jobs) => {
+      waitingOutDatabaseOutage(this.dataSource, async (jobs: Array<PgBoss.Job<UnregisterJob>>) => {
         for (const { data } of jobs) await this.reconcile(data.repoId);
-      },
+      }),
     );
-    await this.boss.work(WEBHOOK_CHECK_QUEUE, { pollingIntervalSeconds: 10 }, async () => {
-      await this.checkHooks();
-    });
+    await this.boss.work(
+      WEBHOOK_CHECK_QUEUE,
+      { pollingIntervalSeconds: 10 },
+      waitingOutDatabaseOutage(this.dataSource, () => this.checkHooks()),
+    );
   }
 
   /**

@@ -28,7 +28,7 @@ import {
   type SyncRunRow,
 } from '../runs/sync-runs.repository';
 import { SyncSettings } from '../sync.settings';
-import { isDatabaseConnectionError, waitForDatabase } from './database-outage';
+import { isDatabaseConnectionError, waitForDatabase } from '../../jobs/database-outage';
 import { RepoLock } from './repo-lock';
 import { SyncQueue, type RepoJobData } from './sync-queue.service';
 

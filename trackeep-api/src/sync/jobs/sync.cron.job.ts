@@ -13,7 +13,7 @@ import {
   SYNC_REPO_QUEUE,
   SyncSettings,
 } from '../sync.settings';
-import { isDatabaseConnectionError, waitForDatabase } from './database-outage';
+import { isDatabaseConnectionError, waitForDatabase } from '../../jobs/database-outage';
 import { RepoSyncJob } from './repo-sync.job';
 import { SyncCycleJob } from './sync-cycle.job';
 import { SyncMaintenanceJob } from './sync-maintenance.job';

@@ -1,4 +1,7 @@
-import type { SqlRunner } from '../github/credential-limits';
+/** Anything that can run `SELECT 1`: a DataSource, a pool. */
+interface Queryable {
+  query(sql: string): Promise<unknown>;
+}
 
 const PG_CONNECTION_CODES = new Set([
   '57P01',
@@ -29,7 +32,7 @@ export function isDatabaseConnectionError(err: unknown): boolean {
 }
 
 /** Resolves once the database answers again (backing off up to 5 s between tries; gives up after ~4 minutes). */
-export async function waitForDatabase(db: SqlRunner): Promise<void> {
+export async function waitForDatabase(db: Queryable): Promise<void> {
   for (let i = 0; i < 60; i++) {
     try {
       await db.query('SELECT 1');
@@ -38,4 +41,23 @@ export async function waitForDatabase(db: SqlRunner): Promise<void> {
       await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** i)));
     }
   }
+}
+
+/**
+ * Wraps a pg-boss handler. pg-boss records a handler's failure right after it returns, without awaiting that
+ * write: while the database is unreachable (a restart) it would fail as an unhandled rejection. So a failure
+ * caused by a lost connection is handed back only once the database answers again.
+ */
+export function waitingOutDatabaseOutage<A extends unknown[]>(
+  db: Queryable,
+  handler: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await handler(...args);
+    } catch (err) {
+      if (isDatabaseConnectionError(err)) await waitForDatabase(db);
+      throw err;
+    }
+  };
 }
