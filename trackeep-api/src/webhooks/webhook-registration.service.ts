@@ -260,14 +260,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         // A hook with our URL already exists (a creation whose answer was lost): take it over.
         const ours = (await this.listHooks(client.octokit, repo)).find((h) => h.config?.url === url);
         if (!ours) throw err;
-        await client.octokit.rest.repos.updateWebhook({
-          owner: repo.owner,
-          repo: repo.name,
-          hook_id: ours.id,
-          active: true,
-          events: [...SUBSCRIBED_EVENTS],
-          config,
-        });
+        await restoreHook(client.octokit, repo, ours.id, secret, url);
         hookId = ours.id;
       } else if (policyBlock(err, repo)) {
         const block = policyBlock(err, repo) as OrgPolicyBlock;
@@ -401,14 +394,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     this.logger.warn(
       `webhook ${ours.id} of ${repo.full_name} was changed on GitHub (${drift}); restoring it`,
     );
-    await client.octokit.rest.repos.updateWebhook({
-      owner: repo.owner,
-      repo: repo.name,
-      hook_id: ours.id,
-      active: true,
-      events: [...SUBSCRIBED_EVENTS],
-      config: { url, content_type: 'json', secret, insecure_ssl: '0' },
-    });
+    await restoreHook(client.octokit, repo, ours.id, secret, url);
     await this.registrations.saveError(
       repoId,
       `the webhook was changed on GitHub (${drift}); Trackeep restored it`,
@@ -444,6 +430,24 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
  * An organization policy in GitHub's refusal (SSO: 403 with `X-GitHub-SSO: required; url=…`; OAuth App access
  * restrictions: the 403 naming the organization): not a lack of admin permission, and nothing to revoke.
  */
+/** Sets an existing hook back to what Trackeep registers: active, our events, our URL and secret. */
+async function restoreHook(
+  octokit: TrackeepOctokit,
+  repo: HookRepoRow,
+  hookId: number,
+  secret: string,
+  url: string,
+): Promise<void> {
+  await octokit.rest.repos.updateWebhook({
+    owner: repo.owner,
+    repo: repo.name,
+    hook_id: hookId,
+    active: true,
+    events: [...SUBSCRIBED_EVENTS],
+    config: { url, content_type: 'json', secret, insecure_ssl: '0' },
+  });
+}
+
 function policyBlock(err: unknown, repo: HookRepoRow): OrgPolicyBlock | null {
   const e = err as { status?: number; response?: { headers?: Record<string, unknown>; data?: unknown } };
   return orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data)?.blockFor(repo.owner) ?? null;
