@@ -105,7 +105,11 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     first.close();
 
     const missed = [pushPayload(alicesRepo, { commits: 1 }), pushPayload(alicesRepo, { commits: 3 })];
-    for (const payload of missed) await postWebhook(api.url, { event: 'push', payload });
+    // One at a time: two workers may apply deliveries that wait together in either order.
+    for (const payload of missed) {
+      await postWebhook(api.url, { event: 'push', payload });
+      await waitForInboxIdle(db);
+    }
     await postWebhook(api.url, { event: 'push', payload: pushPayload(bobsRepo, { commits: 1 }) }); // not hers
     await waitForInboxIdle(db);
 
@@ -207,7 +211,16 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     await postWebhook(api.url, { event: 'star', payload: star });
     await postWebhook(api.url, {
       event: 'star',
-      payload: { ...star, repository: { ...star.repository, stargazers_count: 43, watchers_count: 43 } },
+      // A newer state of the repository (later updated_at), so it wins whichever worker applies it first.
+      payload: {
+        ...star,
+        repository: {
+          ...star.repository,
+          stargazers_count: 43,
+          watchers_count: 43,
+          updated_at: new Date(Date.parse(at) + 1000).toISOString(),
+        },
+      },
     });
     const changed = () =>
       aliceStream.messages
