@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { ApiEnv } from '../config/api-env';
+import { OutageTolerantBossDb } from './outage-tolerant-boss-db';
 
 /** Schema pg-boss keeps its tables in (created and migrated by pg-boss itself on start). */
 export const JOB_QUEUE_SCHEMA = 'pgboss';
@@ -39,10 +40,14 @@ export function ensureQueue(
  */
 @Injectable()
 class JobQueueShutdown implements BeforeApplicationShutdown {
-  constructor(@Inject(PgBoss) private readonly boss: PgBoss) {}
+  constructor(
+    @Inject(PgBoss) private readonly boss: PgBoss,
+    private readonly db: OutageTolerantBossDb,
+  ) {}
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.boss.stop({ graceful: true, timeout: 10_000, wait: true, close: true });
+    await this.db.close();
   }
 }
 
@@ -54,16 +59,21 @@ class JobQueueShutdown implements BeforeApplicationShutdown {
 @Module({
   providers: [
     {
-      provide: PgBoss,
+      provide: OutageTolerantBossDb,
       inject: [ApiEnv],
-      useFactory: async (env: ApiEnv): Promise<PgBoss> => {
+      useFactory: (env: ApiEnv): OutageTolerantBossDb =>
+        new OutageTolerantBossDb(
+          { connectionString: env.DATABASE_URL, application_name: 'trackeep-api-jobs', max: 4 },
+          // An idle connection dropped by a restart: the pool discards it and connects anew when needed.
+          (err) => new Logger('JobQueue').warn(`pg-boss connection: ${err.message}`),
+        ),
+    },
+    {
+      provide: PgBoss,
+      inject: [OutageTolerantBossDb],
+      useFactory: async (db: OutageTolerantBossDb): Promise<PgBoss> => {
         const logger = new Logger('JobQueue');
-        const boss = new PgBoss({
-          connectionString: env.DATABASE_URL,
-          schema: JOB_QUEUE_SCHEMA,
-          application_name: 'trackeep-api-jobs',
-          max: 4,
-        });
+        const boss = new PgBoss({ db, schema: JOB_QUEUE_SCHEMA });
         // An EventEmitter 'error' without a listener would crash the process; pg-boss reports
         // transient problems (lost connection, failed maintenance) here and recovers by itself.
         boss.on('error', (err: Error) => logger.warn(`pg-boss: ${err.message}`));

@@ -2,7 +2,6 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import PgBoss from 'pg-boss';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { waitingOutDatabaseOutage } from '../jobs/database-outage';
 import { AuthSettings } from '../auth/auth-settings';
 import { ApiEnv } from '../config/api-env';
 import { EventBus, LIVE_CHANNEL } from '../events/event-bus.service';
@@ -81,20 +80,17 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     });
     if (this.env.WEBHOOK_WORKERS === 0) return;
 
-    await this.boss.work<object>(
-      PRUNE_QUEUE,
-      waitingOutDatabaseOutage(this.dataSource, () => this.prune()),
-    );
+    await this.boss.work<object>(PRUNE_QUEUE, () => this.prune());
     for (let i = 0; i < this.env.WEBHOOK_WORKERS; i++) {
       let self = '';
       self = await this.boss.work<ProcessJob>(
         WEBHOOK_PROCESS_QUEUE,
         { batchSize: BATCH_SIZE, includeMetadata: true, pollingIntervalSeconds: 1 },
-        waitingOutDatabaseOutage(this.dataSource, async (jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>) => {
+        async (jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>) => {
           await this.handle(jobs);
           // A full batch means more are waiting: fetch again at once instead of after the polling interval.
           if (jobs.length === BATCH_SIZE) this.boss.notifyWorker(self);
-        }),
+        },
       );
       this.workerIds.push(self);
     }

@@ -2,8 +2,6 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } fr
 import type { OrgPolicyBlock, WebhookHealth, WebhookStatus } from '@trackeep/contracts';
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
-import { waitingOutDatabaseOutage } from '../jobs/database-outage';
 import { ApiEnv } from '../config/api-env';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
@@ -74,7 +72,6 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly registrations: WebhookRegistrationRepository,
     private readonly tracking: RepoTrackingEvents,
     private readonly status: RepoStatusRegistry,
-    private readonly dataSource: DataSource,
   ) {}
 
   onModuleInit(): void {
@@ -99,22 +96,18 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     await this.boss.work<RegisterJob>(
       WEBHOOK_REGISTER_QUEUE,
       { pollingIntervalSeconds: 2 },
-      waitingOutDatabaseOutage(this.dataSource, async (jobs: Array<PgBoss.Job<RegisterJob>>) => {
+      async (jobs: Array<PgBoss.Job<RegisterJob>>) => {
         for (const { data } of jobs) await this.reconcile(data.repoId, data.userId);
-      }),
+      },
     );
     await this.boss.work<UnregisterJob>(
       WEBHOOK_UNREGISTER_QUEUE,
       { pollingIntervalSeconds: 2 },
-      waitingOutDatabaseOutage(this.dataSource, async (jobs: Array<PgBoss.Job<UnregisterJob>>) => {
+      async (jobs: Array<PgBoss.Job<UnregisterJob>>) => {
         for (const { data } of jobs) await this.reconcile(data.repoId);
-      }),
+      },
     );
-    await this.boss.work(
-      WEBHOOK_CHECK_QUEUE,
-      { pollingIntervalSeconds: 10 },
-      waitingOutDatabaseOutage(this.dataSource, () => this.checkHooks()),
-    );
+    await this.boss.work(WEBHOOK_CHECK_QUEUE, { pollingIntervalSeconds: 10 }, () => this.checkHooks());
   }
 
   /**

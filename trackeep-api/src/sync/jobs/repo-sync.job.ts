@@ -28,7 +28,8 @@ import {
   type SyncRunRow,
 } from '../runs/sync-runs.repository';
 import { SyncSettings } from '../sync.settings';
-import { isDatabaseConnectionError, waitForDatabase } from '../../jobs/database-outage';
+import { isDatabaseUnavailable } from '@trackeep/server-core';
+import { waitForDatabase } from '../../jobs/database-outage';
 import { RepoLock } from './repo-lock';
 import { SyncQueue, type RepoJobData } from './sync-queue.service';
 
@@ -122,7 +123,7 @@ export class RepoSyncJob {
         await this.attempt(job, sliceEnd);
         return;
       } catch (err) {
-        if (isDatabaseConnectionError(err) && ++dbFailures <= 6) {
+        if (isDatabaseUnavailable(err) && ++dbFailures <= 6) {
           this.logger.warn(
             `sync of repository ${job.data.repoId}: database connection lost (${(err as Error).message}); resuming when it is back`,
           );

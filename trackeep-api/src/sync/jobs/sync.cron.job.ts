@@ -13,7 +13,6 @@ import {
   SYNC_REPO_QUEUE,
   SyncSettings,
 } from '../sync.settings';
-import { isDatabaseConnectionError, waitForDatabase } from '../../jobs/database-outage';
 import { RepoSyncJob } from './repo-sync.job';
 import { SyncCycleJob } from './sync-cycle.job';
 import { SyncMaintenanceJob } from './sync-maintenance.job';
@@ -61,9 +60,6 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
           ? 'retried'
           : 'failed',
       );
-      // pg-boss records the failure right after the handler returns, without awaiting it: while the database is
-      // unreachable (a restart) that write would fail as an unhandled rejection. Hand the job back once it is up.
-      if (isDatabaseConnectionError(err)) await waitForDatabase(this.ds);
       throw err;
     }
   }
