@@ -13,7 +13,7 @@ import {
 } from '../rest/serializers';
 import type { SimDomainEvent } from '../world/domain-events';
 import type { SimWorld } from '../world/sim-world';
-import { ZERO_SHA } from '../world/sim-world';
+import { ZERO_SHA } from '../world/git-objects';
 import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
 
 /** Event names a repository webhook can subscribe to (GitHub's list, as in @octokit/webhooks-examples). */

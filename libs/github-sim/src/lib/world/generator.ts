@@ -31,8 +31,8 @@ import type {
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-/** The mutable collections the generator fills (implemented by SimWorld). */
-export interface WorldStore {
+/** The mutable collections the generator fills (implemented by WorldStore). */
+export interface GeneratorTarget {
   readonly seed: number;
   readonly sizes: SimSizes;
   readonly anchorMs: number;
@@ -121,7 +121,7 @@ export const WELL_KNOWN_USERS: Array<Omit<SimUser, 'createdAt'> & { createdAt: s
 ];
 
 /** Fills users, orgs with teams, repos and their (virtual) commit graphs. Details come later, lazily. */
-export function populateWorld(w: WorldStore): void {
+export function populateWorld(w: GeneratorTarget): void {
   const rng = new Rng(hash32(w.seed, 1));
   const { sizes, anchorMs } = w;
 
@@ -222,7 +222,7 @@ export function populateWorld(w: WorldStore): void {
 }
 
 function createGeneratedRepo(
-  w: WorldStore,
+  w: GeneratorTarget,
   rng: Rng,
   owner: { type: 'User' | 'Organization'; id: number; members: number[] },
   name: string,
@@ -331,7 +331,7 @@ export function openPullCount(sizes: SimSizes): number {
 const BRANCH_PREFIXES = ['feature', 'fix', 'chore', 'docs', 'refactor'];
 
 /** Branches, pull requests, reviews, issues, labels, stars and the events feed of one repo, on first use. */
-export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail {
+export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDetail {
   const rng = new Rng(hash32(w.seed, repo.id, 5));
   const graph = w.graphs.get(repo.graphKey) as CommitGraph;
   const { sizes, anchorMs } = w;
@@ -534,7 +534,7 @@ export function generateRepoDetail(w: WorldStore, repo: SimRepo): SimRepoDetail 
   return detail;
 }
 
-function peopleOf(w: WorldStore, repo: SimRepo): number[] {
+function peopleOf(w: GeneratorTarget, repo: SimRepo): number[] {
   if (repo.ownerType === 'Organization') {
     const org = w.orgs.get(repo.ownerId);
     if (org) return [...org.members.keys()];
@@ -544,7 +544,7 @@ function peopleOf(w: WorldStore, repo: SimRepo): number[] {
 
 /** GitHub keeps 90 days / 300 events of a repo's public activity. */
 function initialEvents(
-  w: WorldStore,
+  w: GeneratorTarget,
   repo: SimRepo,
   d: SimRepoDetail,
   graph: CommitGraph,

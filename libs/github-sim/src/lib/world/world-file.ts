@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { WorldCapability } from './capabilities/world-capability';
 import { CommitGraph } from './commit-graph';
 import type { SimWorld } from './sim-world';
 import { decodeGraph, encodeGraph, type Encoded } from './world-snapshot';
@@ -12,7 +13,7 @@ import { decodeGraph, encodeGraph, type Encoded } from './world-snapshot';
 
 const FORMAT = 'trackeep-github-sim-world';
 const VERSION = 1;
-/** SimWorld fields that are process wiring, not world state. */
+/** WorldStore fields that are process wiring, not world state (capabilities are skipped as well). */
 const RUNTIME_FIELDS = new Set(['listeners', 'pending', 'options']);
 const CLASSES = { CommitGraph };
 /** Deliveries are a log with full payloads (up to 5,000 in memory); the newest are enough after a restart. */
@@ -31,7 +32,8 @@ interface WorldFileContent {
 
 export function serializeWorld(world: SimWorld, extras: WorldFileExtras = {}): string {
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(world)) if (!RUNTIME_FIELDS.has(key)) fields[key] = value;
+  for (const [key, value] of Object.entries(world))
+    if (!RUNTIME_FIELDS.has(key) && !(value instanceof WorldCapability)) fields[key] = value;
   fields['deliveries'] = world.deliveries.slice(-KEPT_DELIVERIES);
   const content: WorldFileContent = {
     format: FORMAT,

@@ -1,0 +1,236 @@
+import { makeCommit, ZERO_SHA } from '../git-objects';
+import { COMMIT_SUBJECTS, COMMIT_VERBS, FILE_STEMS } from '../names.constant';
+import { hash32, Rng } from '../random.util';
+import { SimError, validationFailed } from '../sim-error';
+import type { RepoRef } from '../world-store';
+import type { SimBranch, SimCommit, SimCommitAuthor, SimUser } from '../world.types';
+import { WorldCapability } from './world-capability';
+
+export interface PushCommitSpec {
+  message?: string;
+  /** Login of a simulated user, or a raw name/email (an author GitHub cannot link: REST `author: null`). */
+  author?: string | { name: string; email: string };
+  date?: string | number | Date;
+  additions?: number;
+  deletions?: number;
+  files?: string[];
+}
+
+export interface PushInput extends RepoRef {
+  branch?: string;
+  commits?: number | PushCommitSpec[];
+  sender?: string;
+  force?: boolean;
+}
+
+export interface PushResult {
+  ref: string;
+  before: string;
+  after: string;
+  shas: string[];
+}
+
+export interface CreateBranchInput extends RepoRef {
+  branch: string;
+  /** Branch, ref or commit SHA to start from (default: the default branch). */
+  from?: string;
+  sender?: string;
+}
+
+export interface DeleteBranchInput extends RepoRef {
+  branch: string;
+  sender?: string;
+}
+
+/** Commits and branches: pushes, branch creation and deletion, with their push/create/delete webhooks. */
+export class GitData extends WorldCapability {
+  async pushCommits(input: PushInput): Promise<PushResult> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const d = store.detail(repo);
+    const graph = store.graph(repo);
+    const sender = store.senderOf(repo, input.sender);
+    const branchName = input.branch ?? repo.defaultBranch;
+    validateRefName(branchName);
+    const specs: PushCommitSpec[] =
+      typeof input.commits === 'number' || input.commits === undefined
+        ? Array.from({ length: input.commits ?? 1 }, () => ({}))
+        : input.commits;
+    if (!Array.isArray(specs) || specs.length < 1 || specs.length > 2000)
+      throw validationFailed([{ field: 'commits', code: 'invalid', message: 'push 1..2000 commits' }]);
+    let branch = d.branches.get(branchName);
+    const created = !branch;
+    const before = branch?.tip ?? ZERO_SHA;
+    let parent = branch?.tip ?? (d.branches.get(repo.defaultBranch) as SimBranch).tip;
+    const rng = new Rng(hash32(graph.spec.key, graph.explicit.size, 99));
+    const made: SimCommit[] = [];
+    let lastDate = 0;
+    for (const spec of specs) {
+      const author = this.authorOf(spec.author, sender);
+      let date = spec.date !== undefined ? toMs(spec.date, 'date') : Math.max(Date.now(), lastDate + 1000);
+      date = Math.floor(date / 1000) * 1000;
+      lastDate = date;
+      const fileNames = spec.files?.length
+        ? spec.files
+        : [`${rng.pick(graph.spec.dirs)}/${rng.pick(FILE_STEMS)}.${graph.spec.ext}`];
+      const additions = spec.additions ?? rng.skewed(120);
+      const deletions = spec.deletions ?? rng.skewed(40);
+      const files = fileNames.map((filename, k) => ({
+        filename: String(filename),
+        status: 'modified' as const,
+        additions:
+          k === 0
+            ? additions - Math.floor((additions * (fileNames.length - 1)) / fileNames.length)
+            : Math.floor(additions / fileNames.length),
+        deletions:
+          k === 0
+            ? deletions - Math.floor((deletions * (fileNames.length - 1)) / fileNames.length)
+            : Math.floor(deletions / fileNames.length),
+      }));
+      const message = spec.message ?? `${rng.pick(COMMIT_VERBS)} ${rng.pick(COMMIT_SUBJECTS)}`;
+      const commit = makeCommit({ message, author, committer: author, date, parents: [parent], files });
+      graph.add(commit);
+      made.push(commit);
+      parent = commit.sha;
+    }
+    if (!branch) {
+      branch = { name: branchName, tip: parent, protected: false };
+      d.branches.set(branchName, branch);
+    } else branch.tip = parent;
+    repo.pushedAt = Date.now();
+    repo.updatedAt = repo.pushedAt;
+    const ref = `refs/heads/${branchName}`;
+    store.feed(repo, 'PushEvent', sender, { ref, head: parent, before, shas: made.map((c) => c.sha) });
+    if (created) {
+      store.feed(repo, 'CreateEvent', sender, { ref: branchName, ref_type: 'branch' });
+      await store.emit({ type: 'create', repo, senderId: sender, refType: 'branch', ref: branchName });
+    }
+    await store.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref,
+      before,
+      after: parent,
+      commits: made,
+      created,
+      deleted: false,
+      forced: !!input.force,
+    });
+    for (const pull of d.pulls) {
+      if (pull.state === 'open' && pull.headRef === branchName) {
+        const previous = pull.headSha;
+        pull.headSha = parent;
+        pull.commits += made.length;
+        pull.additions += made.reduce((s, c) => s + c.additions, 0);
+        pull.deletions += made.reduce((s, c) => s + c.deletions, 0);
+        pull.updatedAt = Date.now();
+        await store.emit({
+          type: 'pull_request',
+          repo,
+          senderId: sender,
+          action: 'synchronize',
+          pull,
+          before: previous,
+          after: parent,
+        });
+      }
+    }
+    return { ref, before, after: parent, shas: made.map((c) => c.sha) };
+  }
+
+  async createBranch(input: CreateBranchInput): Promise<SimBranch> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const d = store.detail(repo);
+    validateRefName(input.branch);
+    if (d.branches.has(input.branch)) throw new SimError(422, 'Reference already exists');
+    const tip = store.resolveRef(repo, input.from ?? repo.defaultBranch);
+    if (!tip) throw new SimError(422, 'Object does not exist');
+    const sender = store.senderOf(repo, input.sender);
+    const branch: SimBranch = { name: input.branch, tip, protected: false };
+    d.branches.set(branch.name, branch);
+    store.feed(repo, 'CreateEvent', sender, { ref: branch.name, ref_type: 'branch' });
+    await store.emit({ type: 'create', repo, senderId: sender, refType: 'branch', ref: branch.name });
+    await store.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/heads/${branch.name}`,
+      before: ZERO_SHA,
+      after: tip,
+      commits: [],
+      created: true,
+      deleted: false,
+      forced: false,
+    });
+    return branch;
+  }
+
+  /** Deletes a branch; open pull requests from it are closed, as on GitHub. */
+  async deleteBranch(input: DeleteBranchInput): Promise<void> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const d = store.detail(repo);
+    const branch = d.branches.get(input.branch);
+    if (!branch) throw new SimError(422, 'Reference does not exist');
+    if (branch.name === repo.defaultBranch) throw new SimError(422, 'Cannot delete the default branch');
+    const sender = store.senderOf(repo, input.sender);
+    d.branches.delete(branch.name);
+    for (const pull of d.pulls) {
+      if (pull.state === 'open' && pull.headRef === branch.name) {
+        pull.state = 'closed';
+        pull.closedAt = Date.now();
+        pull.updatedAt = pull.closedAt;
+        await store.emit({ type: 'pull_request', repo, senderId: sender, action: 'closed', pull });
+      }
+    }
+    store.feed(repo, 'DeleteEvent', sender, { ref: branch.name, ref_type: 'branch' });
+    await store.emit({ type: 'delete', repo, senderId: sender, refType: 'branch', ref: branch.name });
+    await store.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/heads/${branch.name}`,
+      before: branch.tip,
+      after: ZERO_SHA,
+      commits: [],
+      created: false,
+      deleted: true,
+      forced: false,
+    });
+  }
+
+  /** A commit author: a simulated user's login, a raw name/email (linked when a user has that email), or the sender. */
+  private authorOf(spec: PushCommitSpec['author'], senderId: number): SimCommitAuthor {
+    if (spec && typeof spec === 'object') {
+      if (typeof spec.name !== 'string' || typeof spec.email !== 'string')
+        throw validationFailed([{ field: 'author', code: 'invalid' }]);
+      const linked = [...this.store.users.values()].find(
+        (u) => u.email.toLowerCase() === spec.email.toLowerCase(),
+      );
+      return { name: spec.name, email: spec.email, userId: linked?.id ?? null };
+    }
+    const u =
+      typeof spec === 'string' ? this.store.requireUser(spec) : (this.store.users.get(senderId) as SimUser);
+    return { name: u.name, email: u.email, userId: u.id };
+  }
+}
+
+function toMs(v: string | number | Date, field: string): number {
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(ms)) throw validationFailed([{ field, code: 'invalid' }]);
+  return ms;
+}
+
+/** git's check-ref-format rules, as GitHub applies them to new branch names. */
+function validateRefName(name: string): void {
+  if (
+    typeof name !== 'string' ||
+    !name ||
+    name.length > 250 ||
+    /(^[/.]|\.\.|[~^:?*[\\\s]|@\{|\/$|\.lock$|\/\/)/.test(name)
+  ) {
+    throw new SimError(422, `Reference name is not valid: ${String(name)}`);
+  }
+}
