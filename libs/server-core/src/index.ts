@@ -7,3 +7,4 @@ export * from './lib/metrics/http-metrics';
 export * from './lib/lifecycle/graceful-shutdown';
 export * from './lib/lifecycle/startup-failure';
 export * from './lib/database/database-unavailable';
+export * from './lib/database/sql';

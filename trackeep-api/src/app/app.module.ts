@@ -5,6 +5,7 @@ import { MetricsModule } from '../metrics/metrics.module';
 import { ApiConfigModule } from '../config/api-config.module';
 import { ApiEnv } from '../config/api-env';
 import { apiDataSourceOptions } from '../database/data-source';
+import { DatabaseModule } from '../database/database.module';
 import { HealthModule } from '../health/health.module';
 import { AuthModule } from '../auth/auth.module';
 import { CommonModule } from '../common/common.module';
@@ -37,6 +38,7 @@ export class AppModule {
           ...apiDataSourceOptions(env.DATABASE_URL, env.DB_POOL_SIZE),
           autoLoadEntities: true,
         }),
+        DatabaseModule,
         HealthModule,
         CommonModule,
         AuthModule,
@@ -48,7 +50,6 @@ export class AppModule {
         SyncModule,
         MetricsModule,
         GracefulShutdownModule,
-        // Feature modules (auth, github, repos, sync, webhooks, events) are added here.
       ],
     };
   }
