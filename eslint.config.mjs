@@ -75,8 +75,40 @@ export default [
     },
   },
   {
+    // The simulator, test harness, embedded Postgres and dev-stack libraries are for tests, benchmarks and tools/:
+    // production code must never depend on them (the Nx tags alone allow a server lib to reach them).
+    files: [
+      'trackeep-api/src/**/*.ts',
+      'oauth-gateway/src/**/*.ts',
+      'trackeep-web/src/**/*.ts',
+      'libs/server-core/src/**/*.ts',
+      'libs/contracts/src/**/*.ts',
+    ],
+    ignores: ['**/*.spec.ts', '**/*.integration-spec.ts', '**/*.e2e-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            '@trackeep/github-sim',
+            '@trackeep/testing',
+            '@trackeep/embedded-pg',
+            '@trackeep/stack',
+          ].map((name) => ({ name, message: 'Only tests, benchmarks and tools/ may import this library.' })),
+        },
+      ],
+    },
+  },
+  {
     // In tests and benchmarks a missing value throws at the assertion, which fails the run as it should.
-    files: ['**/test/**/*.ts', '**/*.spec.ts', '**/*.e2e-spec.ts', '**/bench/**/*.ts', '**/bench/**/*.mts'],
+    files: [
+      '**/test/**/*.ts',
+      '**/*.spec.ts',
+      '**/*.integration-spec.ts',
+      '**/*.e2e-spec.ts',
+      '**/bench/**/*.ts',
+      '**/bench/**/*.mts',
+    ],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 ];
