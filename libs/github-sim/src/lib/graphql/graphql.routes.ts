@@ -15,9 +15,10 @@ import { commonHeaders, errorBody, requestIdOf, sendJson, urlsOf } from '../http
 import { graphqlTimeoutMessage, secondaryLimitError } from '../http/faults';
 import type { SimContext } from '../http/sim-context';
 import { SimError } from '../world/sim-error';
-import { GqlModels, notSimulated, type GqlContext } from './gql-models';
+import { GqlModels } from './gql-models';
 import { githubSchema } from './github-schema';
 import { parseError, validationError } from './graphql-errors';
+import { notSimulated, type GqlContext } from './models/gql-model';
 import { analyzeQuery, type GithubGraphqlError } from './query-cost';
 
 const GRAPHQL_DOCS = 'https://docs.github.com/graphql';
@@ -251,7 +252,7 @@ export function graphqlHandler(ctx: SimContext) {
         schema,
         // A dry run costs the query without running it: only `rateLimit` is resolved.
         document: dryRun ? onlyRateLimit(doc, op) : doc,
-        rootValue: new GqlModels(gctx).query(),
+        rootValue: new GqlModels(gctx).root(),
         contextValue: gctx,
         variableValues: variables as Record<string, unknown>,
         operationName,
