@@ -1,6 +1,6 @@
 import { validationFailed } from '../sim-error';
 import { PERMISSION_RANK, type RepoRef } from '../world-store';
-import type { RepoPermission } from '../world.types';
+import type { RepoPermission, SimRepo } from '../world.types';
 import { WorldCapability } from './world-capability';
 
 export interface GrantAccessInput extends RepoRef {
@@ -31,19 +31,7 @@ export class Collaborators extends WorldCapability {
     repo.revoked.delete(user.id);
     const isNew = !repo.collaborators.has(user.id);
     repo.collaborators.set(user.id, permission);
-    if (isNew) {
-      store.feed(repo, 'MemberEvent', store.senderOf(repo, input.sender), {
-        action: 'added',
-        memberId: user.id,
-      });
-      await store.emit({
-        type: 'member',
-        repo,
-        senderId: store.senderOf(repo, input.sender),
-        action: 'added',
-        memberId: user.id,
-      });
-    }
+    if (isNew) await this.announce(repo, store.senderOf(repo, input.sender), 'added', user.id);
   }
 
   /**
@@ -56,19 +44,7 @@ export class Collaborators extends WorldCapability {
     const user = store.requireUser(input.login);
     const wasCollaborator = repo.collaborators.delete(user.id);
     repo.revoked.add(user.id);
-    if (wasCollaborator) {
-      store.feed(repo, 'MemberEvent', store.senderOf(repo, input.sender), {
-        action: 'removed',
-        memberId: user.id,
-      });
-      await store.emit({
-        type: 'member',
-        repo,
-        senderId: store.senderOf(repo, input.sender),
-        action: 'removed',
-        memberId: user.id,
-      });
-    }
+    if (wasCollaborator) await this.announce(repo, store.senderOf(repo, input.sender), 'removed', user.id);
   }
 
   /**
@@ -80,14 +56,18 @@ export class Collaborators extends WorldCapability {
     const repo = store.requireRepo(input);
     const user = store.requireUser(input.login);
     if (!repo.collaborators.delete(user.id)) return false;
-    store.feed(repo, 'MemberEvent', input.senderId, { action: 'removed', memberId: user.id });
-    await store.emit({
-      type: 'member',
-      repo,
-      senderId: input.senderId,
-      action: 'removed',
-      memberId: user.id,
-    });
+    await this.announce(repo, input.senderId, 'removed', user.id);
     return true;
+  }
+
+  /** A change of direct collaborators: a MemberEvent in the feed and the `member` webhook. */
+  private async announce(
+    repo: SimRepo,
+    senderId: number,
+    action: 'added' | 'removed',
+    memberId: number,
+  ): Promise<void> {
+    this.store.feed(repo, 'MemberEvent', senderId, { action, memberId });
+    await this.store.emit({ type: 'member', repo, senderId, action, memberId });
   }
 }
