@@ -1,6 +1,7 @@
 import { EnvValidationError, parseEnv } from '@trackeep/server-core';
 import { randomBytes } from 'node:crypto';
 import { AuthSettings } from '../src/auth/auth-settings';
+import { GithubSettings } from '../src/github/github-settings';
 import { ApiEnv } from '../src/config/api-env';
 import { cookie, setCookies } from './support/cookies';
 import { startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
@@ -62,8 +63,9 @@ describe('sign-in configuration', () => {
       clientSecret: expect.any(String),
       redirectUri: 'https://trackeep.example.com/api/v1/auth/oauth/callback',
     });
-    expect(settings.githubGraphqlUrl).toBe('https://ghe.example.com/api/graphql');
-    expect(settings.githubHost).toBe('ghe.example.com');
+    const github = new GithubSettings(env);
+    expect(github.graphqlUrl).toBe('https://ghe.example.com/api/graphql');
+    expect(github.host).toBe('ghe.example.com');
     expect(settings.currentTokenKey.version).toBe('v2');
     expect([...settings.allowedOrigins]).toEqual([
       'https://trackeep.example.com',

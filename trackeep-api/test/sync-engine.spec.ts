@@ -4,6 +4,7 @@ import {
   createSyncDb,
   dumpSyncedData,
   engineRunner,
+  githubStores,
   must,
   startSim,
   syncDb,
@@ -54,6 +55,7 @@ describe('RepoSyncEngine resuming', () => {
       const base = engineRunner(sim, sliced);
       let slices = 0;
       const runStartedAt = new Date(Date.now() - 1000);
+      const stores = githubStores(sliced.ds);
       for (;;) {
         const engine = new RepoSyncEngine({
           db: syncDb(sliced.ds),
@@ -61,8 +63,8 @@ describe('RepoSyncEngine resuming', () => {
             client: base.client,
             credential: sliced.userId,
             graphqlUrl: sim.graphqlUrl,
-            db: sliced.ds,
-            limits: new CredentialLimits(sliced.userId, DEFAULT_LIMIT_SETTINGS),
+            etags: stores.etags,
+            limits: new CredentialLimits(sliced.userId, DEFAULT_LIMIT_SETTINGS, stores.rateLimits),
             meter: new SyncMeter(),
           }),
           governor: base.governor,

@@ -6,11 +6,12 @@ import {
   UnexpectedGithubAnswerError,
 } from '../src/sync/github/sync-github.errors';
 import { SyncGithubGateway, SyncMeter, type OctokitLike } from '../src/sync/github/sync-github.gateway';
-import { buildSyncOctokit } from '../src/sync/github/sync-octokit.factory';
 import { RepoSyncEngine } from '../src/sync/engine/repo-sync.engine';
 import {
   createSyncDb,
+  githubStores,
   startSim,
+  syncClient,
   syncDb,
   type GithubSimHandle,
   type SyncDbFixture,
@@ -58,24 +59,20 @@ describe('a page query answered without the repository', () => {
 
   /** The engine with a client whose page queries get `body` (HTTP 200); REST goes to the simulator. */
   function engineAnswering(body: unknown): RepoSyncEngine {
-    const real = buildSyncOctokit({
-      token: sim.issueToken('octocat'),
-      baseUrl: sim.apiUrl,
-      credential: fx.userId,
-      maxConcurrent: 4,
-    });
+    const stores = githubStores(fx.ds);
+    const real = syncClient(sim, fx.userId, { stores });
     const client: OctokitLike = {
       request: async (route, params) =>
         route.startsWith('POST ')
           ? { status: 200, headers: {}, data: JSON.stringify(body) }
           : real.request(route, params),
     };
-    const registry = new CredentialLimitsRegistry();
+    const registry = new CredentialLimitsRegistry(stores.rateLimits);
     const gateway = new SyncGithubGateway({
       client,
       credential: fx.userId,
       graphqlUrl: sim.graphqlUrl,
-      db: fx.ds,
+      etags: stores.etags,
       limits: registry.for(fx.userId),
       meter: new SyncMeter(),
     });

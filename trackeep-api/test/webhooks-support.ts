@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { Client } from 'pg';
 import { createApp } from '../src/app/create-app';
 import { AuthSettings } from '../src/auth/auth-settings';
+import { GithubSettings } from '../src/github/github-settings';
 import { SessionService } from '../src/auth/session.service';
 import { TokenCipher } from '../src/auth/token-cipher.service';
 import { ApiEnv } from '../src/config/api-env';
@@ -87,7 +88,7 @@ export async function seedUser(
   app: INestApplication,
   opts: { login: string; githubId?: number; token?: string },
 ): Promise<string> {
-  const host = app.get(AuthSettings).githubHost;
+  const host = app.get(GithubSettings).host;
   const { id } = await db.one<{ id: string }>(
     `INSERT INTO users (github_host, github_id, login) VALUES ($1, $2, $3)
      ON CONFLICT (github_host, github_id) DO UPDATE SET login = EXCLUDED.login RETURNING id`,
@@ -109,7 +110,7 @@ export async function seedTrackedRepo(
   userId: string | null,
   repo: { githubId: number; fullName: string; permission?: string; stars?: number },
 ): Promise<SeededRepo> {
-  const host = app.get(AuthSettings).githubHost;
+  const host = app.get(GithubSettings).host;
   const [owner, name] = repo.fullName.split('/') as [string, string];
   const { id } = await db.one<{ id: string }>(
     `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, stars)

@@ -14,7 +14,8 @@ export interface GatewayClientSettings {
 }
 
 /**
- * The auth-related configuration, resolved once: parsed key ring, cookie names and flags, GitHub URLs.
+ * The auth-related configuration, resolved once: parsed key ring, cookie names and flags, the gateway client.
+ * GitHub's URLs are in GithubSettings.
  * Outside production mode, a missing JWT secret or token key is generated for this process (sessions and
  * stored tokens then do not survive a restart); in production mode ApiEnv validation already refused to start.
  */
@@ -29,11 +30,6 @@ export class AuthSettings {
   readonly frontendOrigin: string;
   readonly allowedOrigins: ReadonlySet<string>;
   readonly gateway: GatewayClientSettings | null;
-  readonly githubApiUrl: string;
-  readonly githubWebUrl: string;
-  readonly githubGraphqlUrl: string;
-  /** Host part of the stable user subject when the gateway does not name one (e.g. "github.com"). */
-  readonly githubHost: string;
   readonly authRateLimitPerMinute: number;
   readonly generated: string[] = [];
 
@@ -67,11 +63,6 @@ export class AuthSettings {
           }
         : null;
 
-    this.githubApiUrl = env.GITHUB_API_URL.replace(/\/+$/, '');
-    this.githubWebUrl = env.GITHUB_WEB_URL.replace(/\/+$/, '');
-    this.githubGraphqlUrl =
-      env.GITHUB_GRAPHQL_URL?.replace(/\/+$/, '') ?? defaultGraphqlUrl(this.githubApiUrl);
-    this.githubHost = new URL(this.githubWebUrl).host;
     this.authRateLimitPerMinute = env.AUTH_RATE_LIMIT_PER_MINUTE;
 
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(frontend.hostname);
@@ -122,12 +113,4 @@ export function parseKeyRing(spec: string): {
   }
   if (!current) throw new Error('TOKEN_ENCRYPTION_KEYS: no key given');
   return { keys, current };
-}
-
-function defaultGraphqlUrl(apiUrl: string): string {
-  const url = new URL(apiUrl);
-  // GHES: https://HOST/api/v3 → https://HOST/api/graphql; github.com and the simulator: <api>/graphql.
-  if (/\/api\/v3$/.test(url.pathname))
-    return `${url.origin}${url.pathname.replace(/\/api\/v3$/, '/api/graphql')}`;
-  return `${apiUrl}/graphql`;
 }

@@ -7,6 +7,7 @@ import { PgThrottlerStorage } from '../common/rate-limit/pg-throttler.storage';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
 import { ApiEnv } from '../config/api-env';
+import { GithubSettingsModule } from '../github/github-settings.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthSettings } from './auth-settings';
@@ -26,6 +27,7 @@ import { UsersService } from './users.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([UserEntity, SessionEntity]),
+    GithubSettingsModule,
     // Counted in PostgreSQL, so the limit is the same with any number of replicas.
     ThrottlerModule.forRootAsync({
       imports: [RateLimitModule],

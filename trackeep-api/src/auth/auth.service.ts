@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { isSafeReturnPath, type Me } from '@trackeep/contracts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiException } from '../common/api-exception';
+import { GithubSettings } from '../github/github-settings';
 import { AuthSettings, LOGIN_TX_TTL_SECONDS } from './auth-settings';
 import { GatewayClient, SignInError } from './gateway-client.service';
 import { LoginTransactionCipher } from './login-transaction.cipher';
@@ -36,6 +37,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly settings: AuthSettings,
+    private readonly github: GithubSettings,
   ) {
     this.loginCipher = new LoginTransactionCipher(settings.jwtSecret);
   }
@@ -83,9 +85,9 @@ export class AuthService {
 
       const tokens = await this.gateway.exchangeCode(params.code, tx.verifier);
       const identity = await this.gateway.verifyIdToken(tokens.id_token, tx.nonce);
-      if (identity.githubHost !== this.settings.githubHost) {
+      if (identity.githubHost !== this.github.host) {
         this.logger.error(
-          `the gateway signs users in at GitHub host "${identity.githubHost}" but GITHUB_WEB_URL names "${this.settings.githubHost}"; fix the configuration`,
+          `the gateway signs users in at GitHub host "${identity.githubHost}" but GITHUB_WEB_URL names "${this.github.host}"; fix the configuration`,
         );
         throw new SignInError('github_mismatch', 'gateway and API talk to different GitHub hosts');
       }

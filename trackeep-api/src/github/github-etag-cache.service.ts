@@ -1,50 +1,53 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { fromPgJson, pgJson } from '../common/pg-text.util';
-import type { TrackeepOctokit } from './github-client.factory';
+import { GithubEtagRepository } from './github-etag.repository';
+import type { GithubRequester } from './github-octokit';
+
+type Headers = Record<string, string | number | undefined>;
 
 export interface CachedGet<T> {
   data: T;
   link: string | null;
   /** True when GitHub answered 304 and the stored body was used (costs no rate limit). */
   notModified: boolean;
+  headers: Headers;
 }
 
 /**
- * Conditional GETs with ETags stored per user (GitHub's ETags are only valid under the credential that
- * fetched them; the cache is cleared whenever the user's token changes). A 304 costs no rate limit.
- * Bodies are stored through pg-text, so text jsonb refuses (a NUL, a lone surrogate) is kept, not fatal.
+ * The one ETag cache: conditional GETs with ETags stored per credential (GitHub's ETags are only valid under
+ * the credential that fetched them; a user's entries go when their token changes). A 304 costs no rate limit.
  */
 @Injectable()
 export class GithubEtagCache {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repo: GithubEtagRepository) {}
 
-  async get<T>(userId: string, octokit: TrackeepOctokit, path: string): Promise<CachedGet<T>> {
-    const [cached] = (await this.dataSource.query(
-      `SELECT etag, body, link FROM github_etags WHERE user_id = $1 AND url = $2`,
-      [userId, path],
-    )) as Array<{ etag: string; body: T; link: string | null }>;
+  /** GET `path` conditional on the stored ETag; GitHub's errors other than a usable 304 are thrown as they came. */
+  async get<T>(credential: string, client: GithubRequester, path: string): Promise<CachedGet<T>> {
+    const cached = await this.repo.find(credential, path);
     try {
-      const res = await octokit.request(
+      const res = await client.request(
         `GET ${path}`,
         cached ? { headers: { 'if-none-match': cached.etag } } : {},
       );
-      const etag = res.headers.etag;
-      const link = res.headers.link ?? null;
-      if (etag) {
-        await this.dataSource.query(
-          `INSERT INTO github_etags (user_id, url, etag, body, link, fetched_at) VALUES ($1, $2, $3, $4, $5, now())
-           ON CONFLICT (user_id, url) DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, link = EXCLUDED.link, fetched_at = now()`,
-          [userId, path, etag, pgJson(res.data), link],
-        );
-      }
-      return { data: res.data as T, link, notModified: false };
+      const etag = res.headers['etag'];
+      const link = typeof res.headers['link'] === 'string' ? res.headers['link'] : null;
+      if (typeof etag === 'string') await this.repo.save(credential, path, { etag, body: res.data, link });
+      return { data: res.data as T, link, notModified: false, headers: res.headers };
     } catch (err) {
-      if (cached && (err as { status?: number }).status === 304)
-        return { data: fromPgJson(cached.body), link: cached.link, notModified: true };
+      const e = err as { status?: number; response?: { headers?: Headers } };
+      if (cached && e.status === 304)
+        return {
+          data: cached.body as T,
+          link: cached.link,
+          notModified: true,
+          headers: e.response?.headers ?? {},
+        };
       throw err;
     }
+  }
+
+  /** Drops the stored answer, so the next GET asks unconditionally. */
+  async forget(credential: string, path: string): Promise<void> {
+    await this.repo.delete(credential, path);
   }
 }
 

@@ -2,12 +2,12 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { GithubRepo, RepoVisibility } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
-import { AuthSettings } from '../auth/auth-settings';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
 import { highestPermission } from '../repos/repo-access.service';
 import { GithubClientFactory } from './github-client.factory';
 import { GithubEtagCache, nextPagePath } from './github-etag-cache.service';
+import { GithubSettings } from './github-settings';
 
 /** The subset of GitHub's REST repository object we read. */
 export interface GithubRestRepo {
@@ -41,7 +41,7 @@ export class GithubReposService {
   constructor(
     private readonly clients: GithubClientFactory,
     private readonly etags: GithubEtagCache,
-    private readonly settings: AuthSettings,
+    private readonly settings: GithubSettings,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -55,7 +55,7 @@ export class GithubReposService {
         .get<GithubRestRepo[]>(user.id, octokit, path)
         .catch(rethrowAsUpstream);
       repos.push(...result.data);
-      path = nextPagePath(result.link, this.settings.githubApiUrl);
+      path = nextPagePath(result.link, this.settings.apiUrl);
     }
     const tracked = await this.trackedGithubIds(
       user,

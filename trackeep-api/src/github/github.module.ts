@@ -1,16 +1,31 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { GithubClientFactory } from './github-client.factory';
+import { GithubCredentialRepository } from './github-credential.repository';
 import { GithubEtagCache } from './github-etag-cache.service';
+import { GithubEtagRepository } from './github-etag.repository';
+import { GithubRateLimitRepository } from './github-rate-limit.repository';
 import { GithubRateLimitService } from './github-rate-limit.service';
 import { GithubReposController } from './github-repos.controller';
 import { GithubReposService } from './github-repos.service';
+import { GithubSettingsModule } from './github-settings.module';
 
-/** Per-user GitHub clients (GithubClientFactory) and the "what can I access on GitHub" endpoint. */
+/**
+ * The GitHub adapter every caller goes through: GithubSettings, the client factory, the one ETag cache and the
+ * one rate-limit store; and the "what can I access on GitHub" endpoint.
+ */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, GithubSettingsModule],
   controllers: [GithubReposController],
-  providers: [GithubClientFactory, GithubEtagCache, GithubRateLimitService, GithubReposService],
-  exports: [GithubClientFactory, GithubEtagCache, GithubRateLimitService],
+  providers: [
+    GithubClientFactory,
+    GithubCredentialRepository,
+    GithubEtagRepository,
+    GithubEtagCache,
+    GithubRateLimitRepository,
+    GithubRateLimitService,
+    GithubReposService,
+  ],
+  exports: [GithubSettingsModule, GithubClientFactory, GithubEtagCache, GithubRateLimitService],
 })
 export class GithubModule {}

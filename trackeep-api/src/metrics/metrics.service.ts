@@ -38,7 +38,7 @@ export interface InstrumentableOctokit {
 /**
  * The API's Prometheus metrics. Features call the typed methods below; they never touch prom-client
  * themselves, so names, labels and buckets stay in one place. Label values are bounded sets (job kinds,
- * GitHub event names, results), never user, repo or URL values.
+ * GitHub event names, results), never repo or URL values; the one per-credential gauge is labelled by user id.
  */
 @Injectable()
 export class MetricsService {
@@ -91,6 +91,12 @@ export class MetricsService {
     registers: [this.registry],
     collect: () => this.publishLowestRemaining(),
   });
+  private readonly budgetRemaining = new Gauge({
+    name: 'trackeep_github_budget_remaining',
+    help: 'Primary rate-limit budget left, by credential (a user id, never a token) and resource',
+    labelNames: ['credential', 'resource'],
+    registers: [this.registry],
+  });
   private readonly webhookDeliveries = new Counter({
     name: 'trackeep_webhook_deliveries_total',
     help: 'Webhook deliveries by GitHub event and result',
@@ -127,7 +133,7 @@ export class MetricsService {
     });
   }
 
-  // --- sync (#6) ---------------------------------------------------------------------------------
+  // --- sync --------------------------------------------------------------------------------------
 
   /** Call when a sync job starts; call the returned function exactly once when it ends. */
   syncJobStarted(kind: SyncJobKind): (result: SyncJobResult) => void {
@@ -146,7 +152,7 @@ export class MetricsService {
     if (count > 0) this.itemsSyncedTotal.inc({ kind }, count);
   }
 
-  // --- GitHub client (#5/#6) -----------------------------------------------------------------------
+  // --- GitHub client -----------------------------------------------------------------------------
 
   /** One request to GitHub: status of the answer, or 'error' for a network failure / timeout. */
   githubRequest(api: GithubApi, status: number | 'error'): void {
@@ -165,10 +171,16 @@ export class MetricsService {
     if (lowest === undefined || remaining < lowest) this.lowestRemaining.set(key, remaining);
   }
 
+  /** The budget GitHub last reported for one credential (user id) and resource (core, graphql, ...). */
+  githubBudget(credential: string, resource: string, remaining: number): void {
+    const label = /^[a-z_]{1,32}$/.test(resource) ? resource : 'other';
+    this.budgetRemaining.set({ credential, resource: label }, remaining);
+  }
+
   /**
    * Records every request an Octokit instance sends: status, points (REST 1 unless 304; GraphQL the
-   * query's `rateLimit.cost` when it asks for it, else 1) and x-ratelimit-remaining. One line where a
-   * client is built: `metrics.instrumentOctokit(octokit)`.
+   * query's `rateLimit.cost` when it asks for it, else 1) and x-ratelimit-remaining. GitHub's adapter calls
+   * it on every client it builds; a GraphQL body must already be parsed when this hook sees it.
    */
   instrumentOctokit(octokit: InstrumentableOctokit): void {
     const api = (url: string | undefined): GithubApi => (url && /\/graphql$/.test(url) ? 'graphql' : 'rest');
@@ -189,7 +201,9 @@ export class MetricsService {
                 1,
             )
           : 1;
-      this.githubPointsSpent(which, response.status === 304 ? 0 : cost);
+      // GitHub counts neither a 304 nor GET /rate_limit.
+      const free = response.status === 304 || /\/rate_limit$/.test(options.url ?? '');
+      this.githubPointsSpent(which, free ? 0 : cost);
       observeHeaders(response.headers);
     });
     octokit.hook.error('request', (error, options) => {
@@ -202,7 +216,7 @@ export class MetricsService {
     });
   }
 
-  // --- webhooks (#7) -------------------------------------------------------------------------------
+  // --- webhooks ----------------------------------------------------------------------------------
 
   webhookDelivery(event: string, result: WebhookResult): void {
     this.webhookDeliveries.inc({ event: eventLabel(event), result });
@@ -221,7 +235,7 @@ export class MetricsService {
     this.inboxDepthSource = source;
   }
 
-  // --- SSE (#7) ------------------------------------------------------------------------------------
+  // --- SSE ---------------------------------------------------------------------------------------
 
   /** Registers how to count open SSE streams on this replica; read at scrape time only. */
   countSseClientsWith(source: CountSource): void {

@@ -1,12 +1,13 @@
 import { Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module';
-import { AuthSettings } from '../auth/auth-settings';
 import { UsersService } from '../auth/users.service';
 import { ApiEnv } from '../config/api-env';
 import { EventsModule } from '../events/events.module';
 import { GithubClientFactory } from '../github/github-client.factory';
 import { GithubModule } from '../github/github.module';
+import { GithubRateLimitService } from '../github/github-rate-limit.service';
+import { GithubSettings } from '../github/github-settings';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
 import { ReposModule } from '../repos/repos.module';
@@ -55,14 +56,15 @@ class SyncRepoHooks implements OnModuleInit {
     { provide: SyncSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new SyncSettings(env) },
     {
       provide: CredentialLimitsRegistry,
-      inject: [SyncSettings],
-      useFactory: (s: SyncSettings) => new CredentialLimitsRegistry(s.limits),
+      inject: [GithubRateLimitService, SyncSettings],
+      useFactory: (store: GithubRateLimitService, s: SyncSettings) =>
+        new CredentialLimitsRegistry(store, s.limits),
     },
     {
       provide: SyncClientProvider,
-      inject: [GithubClientFactory, AuthSettings, UsersService, SyncSettings],
-      useFactory: (f: GithubClientFactory, a: AuthSettings, u: UsersService, s: SyncSettings) =>
-        new GithubSyncClientProvider(f, a, u, s.limits.maxConcurrent),
+      inject: [GithubClientFactory, GithubSettings, UsersService, SyncSettings],
+      useFactory: (f: GithubClientFactory, g: GithubSettings, u: UsersService, s: SyncSettings) =>
+        new GithubSyncClientProvider(f, g, u, s.limits.maxConcurrent),
     },
     SyncRunsRepository,
     SyncEventsPublisher,

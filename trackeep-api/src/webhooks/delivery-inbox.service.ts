@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuthSettings } from '../auth/auth-settings';
+import { GithubSettings } from '../github/github-settings';
 import type { SignedWith } from './webhook-signature.service';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
@@ -66,7 +66,7 @@ export class DeliveryInboxService {
   constructor(
     dataSource: DataSource,
     private readonly boss: PgBoss,
-    private readonly settings: AuthSettings,
+    private readonly github: GithubSettings,
   ) {
     this.pool = (dataSource.driver as unknown as { master: Pool }).master;
   }
@@ -162,7 +162,7 @@ export class DeliveryInboxService {
             offset - 1,
           );
     const params: unknown[] = [
-      this.settings.githubHost,
+      this.github.host,
       column((d) => d.deliveryId),
       column((d) => d.event),
       column((d) => d.action),

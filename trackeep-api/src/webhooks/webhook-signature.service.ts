@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { verify } from '@octokit/webhooks-methods';
 import { DataSource } from 'typeorm';
-import { AuthSettings } from '../auth/auth-settings';
+import { GithubSettings } from '../github/github-settings';
 import { ApiEnv } from '../config/api-env';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
 
@@ -46,7 +46,7 @@ export class WebhookSignatureService {
 
   constructor(
     private readonly env: ApiEnv,
-    private readonly settings: AuthSettings,
+    private readonly github: GithubSettings,
     private readonly dataSource: DataSource,
     private readonly cipher: WebhookSecretCipher,
   ) {}
@@ -110,7 +110,7 @@ export class WebhookSignatureService {
       `SELECT w.repo_id, r.github_id, w.secret_enc, w.previous_secret_enc, w.previous_secret_until
          FROM webhook_registrations w JOIN repositories r ON r.id = w.repo_id
         WHERE r.github_host = $1 AND ${where} AND w.secret_enc IS NOT NULL`,
-      [this.settings.githubHost, value],
+      [this.github.host, value],
     );
     const row = rows[0];
     if (!row) return null; // unknown hooks are not cached: a hook registered a moment ago must verify at once

@@ -7,6 +7,12 @@ import {
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../src/database/data-source';
+import { GithubEtagCache } from '../../src/github/github-etag-cache.service';
+import { GithubEtagRepository } from '../../src/github/github-etag.repository';
+import { createGithubOctokit } from '../../src/github/github-octokit';
+import { GithubRateLimitRepository } from '../../src/github/github-rate-limit.repository';
+import { GithubRateLimitService } from '../../src/github/github-rate-limit.service';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import {
   CredentialLimitsRegistry,
   DEFAULT_LIMIT_SETTINGS,
@@ -14,7 +20,6 @@ import {
 } from '../../src/sync/github/credential-limits';
 import { PageSizeGovernor } from '../../src/sync/github/page-size.governor';
 import { SyncGithubGateway, SyncMeter, type OctokitLike } from '../../src/sync/github/sync-github.gateway';
-import { buildSyncOctokit } from '../../src/sync/github/sync-octokit.factory';
 import {
   RepoSyncEngine,
   type DetectionHint,
@@ -101,6 +106,32 @@ export function syncDb(ds: DataSource): SyncDb {
   return ds as unknown as SyncDb;
 }
 
+/** GitHub's adapter stores (one ETag cache, one rate-limit store) over `ds`, as the app wires them. */
+export function githubStores(ds: DataSource, metrics = new MetricsService()) {
+  return {
+    metrics,
+    etags: new GithubEtagCache(new GithubEtagRepository(ds)),
+    rateLimits: new GithubRateLimitService(new GithubRateLimitRepository(ds), metrics),
+  };
+}
+
+/** The sync's client for `login`'s simulator token, built by the adapter as the app builds it (paced). */
+export function syncClient(
+  sim: GithubSimHandle,
+  userId: string,
+  opts: { login?: string; maxConcurrent?: number; stores?: ReturnType<typeof githubStores> } = {},
+): OctokitLike {
+  return createGithubOctokit({
+    credential: { kind: 'user', userId, token: sim.issueToken(opts.login ?? 'octocat') },
+    baseUrl: sim.apiUrl,
+    timeoutMs: 30_000,
+    mode: 'paced',
+    maxConcurrent: opts.maxConcurrent ?? 4,
+    metrics: opts.stores?.metrics,
+    rateLimits: opts.stores?.rateLimits,
+  });
+}
+
 export interface EngineRunner {
   meter: SyncMeter;
   gateway: SyncGithubGateway;
@@ -122,14 +153,14 @@ export function engineRunner(
     sleep?: (ms: number) => Promise<void>;
   } = {},
 ): EngineRunner {
-  const token = sim.issueToken(opts.login ?? 'octocat');
+  const stores = githubStores(fx.ds);
   const registry =
-    opts.registry ?? new CredentialLimitsRegistry({ ...DEFAULT_LIMIT_SETTINGS, ...opts.settings });
-  const client = buildSyncOctokit({
-    token,
-    baseUrl: sim.apiUrl,
-    credential: fx.userId,
+    opts.registry ??
+    new CredentialLimitsRegistry(stores.rateLimits, { ...DEFAULT_LIMIT_SETTINGS, ...opts.settings });
+  const client = syncClient(sim, fx.userId, {
+    login: opts.login,
     maxConcurrent: registry.settings.maxConcurrent,
+    stores,
   });
   const meter = new SyncMeter();
   const governor = opts.governor ?? new PageSizeGovernor();
@@ -138,7 +169,7 @@ export function engineRunner(
     client,
     credential: fx.userId,
     graphqlUrl: sim.graphqlUrl,
-    db: fx.ds,
+    etags: stores.etags,
     limits: registry.for(fx.userId),
     meter,
     sleep: opts.sleep,

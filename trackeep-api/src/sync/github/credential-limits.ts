@@ -1,4 +1,5 @@
 import type { RateLimitBudget } from '@trackeep/contracts';
+import type { Budget, GithubRateLimitService } from '../../github/github-rate-limit.service';
 
 /** A queryable database handle (TypeORM DataSource or EntityManager). */
 export interface SqlRunner {
@@ -7,11 +8,7 @@ export interface SqlRunner {
 
 export type Resource = RateLimitBudget['resource'];
 
-export interface Budget {
-  limit: number;
-  remaining: number;
-  resetAt: Date;
-}
+export type { Budget };
 
 export interface LimitSettings {
   /** Percent of each primary limit kept for people using the dashboard; sync pauses below it. */
@@ -30,8 +27,6 @@ export const DEFAULT_LIMIT_SETTINGS: LimitSettings = {
   graphqlPointsPerMinute: 1800,
   restRequestsPerMinute: 800,
 };
-
-const PERSIST_EVERY_MS = 5_000;
 
 /** Spend within a rolling 60-second window; `take` waits until the spend fits. */
 class RollingMinute {
@@ -87,106 +82,68 @@ class Semaphore {
 }
 
 /**
- * What this process knows and enforces about one GitHub credential (a user's token): the primary budgets
- * (shared with every replica through github_rate_limits), a per-minute pacer that stays under the secondary
- * limits, and a cap on concurrent requests. One instance per credential per process.
+ * What this process enforces for the sync on one GitHub credential (a user's token): the reserve kept for people
+ * out of the primary budgets (which live in the shared rate-limit store), a per-minute pacer that stays under
+ * the secondary limits, and a cap on concurrent requests. One instance per credential per process.
  */
 export class CredentialLimits {
-  readonly budgets = new Map<Resource, Budget>();
   readonly slots: Semaphore;
   readonly graphqlMinute: RollingMinute;
   readonly restMinute: RollingMinute;
-  private lastPersist = new Map<Resource, number>();
-  private loadedAt = 0;
 
   constructor(
     readonly credential: string,
     readonly settings: LimitSettings,
+    private readonly store: GithubRateLimitService,
   ) {
     this.slots = new Semaphore(settings.maxConcurrent);
     this.graphqlMinute = new RollingMinute(settings.graphqlPointsPerMinute);
     this.restMinute = new RollingMinute(settings.restRequestsPerMinute);
   }
 
+  budget(resource: Resource): Budget | undefined {
+    return this.store.budget(this.credential, resource);
+  }
+
   reserve(resource: Resource): number {
-    const b = this.budgets.get(resource);
+    const b = this.budget(resource);
     return b ? Math.ceil((b.limit * this.settings.reservePercent) / 100) : 0;
   }
 
   /** When spending `amount` would dip into the reserve before the window resets: the time to resume. */
   pauseUntil(resource: Resource, amount: number, now = Date.now()): Date | null {
-    const b = this.budgets.get(resource);
+    const b = this.budget(resource);
     if (!b || b.resetAt.getTime() <= now) return null;
     return b.remaining - amount < this.reserve(resource) ? b.resetAt : null;
   }
 
-  /** Reads what other replicas recorded (at most every few seconds). */
-  async refresh(db: SqlRunner, force = false): Promise<void> {
-    if (!isUuid(this.credential)) return;
-    if (!force && Date.now() - this.loadedAt < PERSIST_EVERY_MS) return;
-    this.loadedAt = Date.now();
-    const rows = (await db.query(
-      `SELECT resource, "limit", remaining, reset_at FROM github_rate_limits WHERE user_id = $1 AND resource IN ('core', 'graphql')`,
-      [this.credential],
-    )) as Array<{ resource: Resource; limit: number; remaining: number; reset_at: Date }>;
-    for (const r of rows) {
-      const mine = this.budgets.get(r.resource);
-      const theirs: Budget = { limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset_at) };
-      // Keep whichever is more recent knowledge: a later window, or fewer remaining in the same window.
-      if (
-        !mine ||
-        theirs.resetAt > mine.resetAt ||
-        (theirs.resetAt.getTime() === mine.resetAt.getTime() && theirs.remaining < mine.remaining)
-      ) {
-        this.budgets.set(r.resource, theirs);
-      }
-    }
+  /** Takes in what other replicas recorded (at most every few seconds). */
+  async refresh(force = false): Promise<void> {
+    await this.store.refresh(this.credential, ['core', 'graphql'], force);
   }
 
-  /** Records a budget GitHub just reported; persists it for other replicas now and then (always when low). */
-  async observe(db: SqlRunner, resource: Resource, budget: Budget, persistNow = false): Promise<void> {
-    this.budgets.set(resource, budget);
-    const last = this.lastPersist.get(resource) ?? 0;
+  /** Records a budget GitHub just reported; shared with other replicas at once when it nears the reserve. */
+  async observe(resource: Resource, budget: Budget, persistNow = false): Promise<void> {
     const low = budget.remaining <= this.reserve(resource) * 2;
-    if (!persistNow && !low && Date.now() - last < PERSIST_EVERY_MS) return;
-    this.lastPersist.set(resource, Date.now());
-    await persistBudget(db, this.credential, resource, budget);
+    await this.store.observe(this.credential, resource, budget, persistNow || low);
   }
-}
-
-export async function persistBudget(
-  db: SqlRunner,
-  userId: string,
-  resource: Resource,
-  b: Budget,
-): Promise<void> {
-  if (!isUuid(userId)) return;
-  await db.query(
-    `INSERT INTO github_rate_limits (user_id, resource, "limit", remaining, reset_at, updated_at)
-     SELECT $1, $2, $3, $4, $5, now() WHERE EXISTS (SELECT 1 FROM users WHERE id = $1)
-     ON CONFLICT (user_id, resource) DO UPDATE SET "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining,
-       reset_at = EXCLUDED.reset_at, updated_at = now()`,
-    [userId, resource, b.limit, b.remaining, b.resetAt],
-  );
 }
 
 /** Process-wide registry: every job using the same token shares its limits. */
 export class CredentialLimitsRegistry {
   private readonly byCredential = new Map<string, CredentialLimits>();
 
-  constructor(readonly settings: LimitSettings = DEFAULT_LIMIT_SETTINGS) {}
+  constructor(
+    private readonly store: GithubRateLimitService,
+    readonly settings: LimitSettings = DEFAULT_LIMIT_SETTINGS,
+  ) {}
 
   for(credential: string): CredentialLimits {
     let limits = this.byCredential.get(credential);
     if (!limits) {
-      limits = new CredentialLimits(credential, this.settings);
+      limits = new CredentialLimits(credential, this.settings, this.store);
       this.byCredential.set(credential, limits);
     }
     return limits;
   }
-}
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
 }

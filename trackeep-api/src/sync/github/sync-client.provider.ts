@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { AuthSettings } from '../../auth/auth-settings';
 import { UsersService } from '../../auth/users.service';
-import { GithubClientFactory, type TrackeepOctokit } from '../../github/github-client.factory';
+import { GithubClientFactory } from '../../github/github-client.factory';
 import { GithubReauthRequiredException } from '../../github/github-reauth-required.exception';
+import { GithubSettings } from '../../github/github-settings';
 import type { OctokitLike } from './sync-github.gateway';
-import { buildSyncOctokit } from './sync-octokit.factory';
 
 export interface SyncCredential {
   userId: string;
@@ -22,18 +21,15 @@ export abstract class SyncClientProvider {
   abstract rejected(userId: string): Promise<void>;
 }
 
-export const SYNC_MAX_CONCURRENT_PER_TOKEN = Symbol('SYNC_MAX_CONCURRENT_PER_TOKEN');
-
 /**
- * Production provider on top of #5's GithubClientFactory (which picks the user and decrypts the token).
- * The sync then builds its own Octokit from that token: the factory's background clients wait out primary
- * limits in-process and space GraphQL calls a second apart, while the sync pauses and paces itself.
+ * Production provider: the adapter's factory picks the user, decrypts the token and builds a paced client
+ * (the sync pauses and paces itself instead of waiting limits out inside the client).
  */
 @Injectable()
 export class GithubSyncClientProvider extends SyncClientProvider {
   constructor(
     private readonly factory: GithubClientFactory,
-    private readonly settings: AuthSettings,
+    private readonly settings: GithubSettings,
     private readonly users: UsersService,
     private readonly maxConcurrent: number,
   ) {
@@ -41,13 +37,17 @@ export class GithubSyncClientProvider extends SyncClientProvider {
   }
 
   async forRepo(repoId: string): Promise<SyncCredential | null> {
-    const picked = await this.factory.forRepo(repoId, { mode: 'background' });
-    return picked ? this.derive(picked.userId, picked.octokit) : null;
+    const picked = await this.factory.forRepo(repoId, { mode: 'paced', maxConcurrent: this.maxConcurrent });
+    return picked ? this.credential(picked.userId, picked.octokit) : null;
   }
 
   async forUser(userId: string): Promise<SyncCredential | null> {
     try {
-      return await this.derive(userId, await this.factory.forUser(userId, { mode: 'background' }));
+      const octokit = await this.factory.forUser(userId, {
+        mode: 'paced',
+        maxConcurrent: this.maxConcurrent,
+      });
+      return this.credential(userId, octokit);
     } catch (err) {
       if (err instanceof GithubReauthRequiredException) return null;
       throw err;
@@ -58,18 +58,7 @@ export class GithubSyncClientProvider extends SyncClientProvider {
     await this.users.markReauthRequired(userId);
   }
 
-  private async derive(userId: string, octokit: TrackeepOctokit): Promise<SyncCredential | null> {
-    const auth = (await octokit.auth()) as { type?: string; token?: string };
-    if (!auth?.token) return null;
-    return {
-      userId,
-      graphqlUrl: this.settings.githubGraphqlUrl,
-      client: buildSyncOctokit({
-        token: auth.token,
-        baseUrl: this.settings.githubApiUrl,
-        credential: userId,
-        maxConcurrent: this.maxConcurrent,
-      }),
-    };
+  private credential(userId: string, client: OctokitLike): SyncCredential {
+    return { userId, client, graphqlUrl: this.settings.graphqlUrl };
   }
 }

@@ -1,6 +1,11 @@
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../database/data-source';
+import { GithubEtagCache } from '../../github/github-etag-cache.service';
+import { GithubEtagRepository } from '../../github/github-etag.repository';
+import { GithubRateLimitRepository } from '../../github/github-rate-limit.repository';
+import { GithubRateLimitService } from '../../github/github-rate-limit.service';
+import { MetricsService } from '../../metrics/metrics.service';
 import { CredentialLimits, DEFAULT_LIMIT_SETTINGS } from './credential-limits';
 import {
   CredentialRejectedError,
@@ -61,17 +66,22 @@ describe(SyncGithubGateway.name, () => {
     await ds.query(`DELETE FROM github_etags`);
   });
 
+  /** A fresh process's rate-limit store over the test database. */
+  function rateLimits(db: Pick<DataSource, 'query'> = ds): GithubRateLimitService {
+    return new GithubRateLimitService(new GithubRateLimitRepository(db), new MetricsService());
+  }
+
   function sut(
     client: OctokitLike,
     opts: { sleeps?: number[]; random?: number; limits?: CredentialLimits } = {},
   ) {
     const meter = new SyncMeter();
-    const limits = opts.limits ?? new CredentialLimits(userId, DEFAULT_LIMIT_SETTINGS);
+    const limits = opts.limits ?? new CredentialLimits(userId, DEFAULT_LIMIT_SETTINGS, rateLimits());
     const gateway = new SyncGithubGateway({
       client,
       credential: userId,
       graphqlUrl: 'https://api.github.test/graphql',
-      db: ds,
+      etags: new GithubEtagCache(new GithubEtagRepository(ds)),
       limits,
       meter,
       sleep: async (ms) => void opts.sleeps?.push(ms),
@@ -172,8 +182,12 @@ describe(SyncGithubGateway.name, () => {
   });
 
   it('keeps the reserve for people: no request when spending would dip below it', async () => {
-    const limits = new CredentialLimits(userId, { ...DEFAULT_LIMIT_SETTINGS, reservePercent: 10 });
-    await limits.observe(ds, 'graphql', {
+    const limits = new CredentialLimits(
+      userId,
+      { ...DEFAULT_LIMIT_SETTINGS, reservePercent: 10 },
+      rateLimits(),
+    );
+    await limits.observe('graphql', {
       limit: 5000,
       remaining: 500,
       resetAt: new Date(Date.now() + 600_000),
@@ -184,7 +198,7 @@ describe(SyncGithubGateway.name, () => {
     ).rejects.toBeInstanceOf(RateLimitPausedError);
     expect(client.calls).toHaveLength(0);
     // Above the reserve, it goes ahead.
-    await limits.observe(ds, 'graphql', {
+    await limits.observe('graphql', {
       limit: 5000,
       remaining: 502,
       resetAt: new Date(Date.now() + 600_000),
@@ -438,14 +452,22 @@ describe(SyncGithubGateway.name, () => {
 });
 
 describe(CredentialLimits.name, () => {
+  /** Pacing alone: a store over no database (budgets of a non-user credential are never persisted). */
+  const store = () =>
+    new GithubRateLimitService(
+      new GithubRateLimitRepository({ query: () => Promise.reject(new Error('no database')) }),
+      new MetricsService(),
+    );
+
   it('paces GraphQL points within a rolling minute under the configured cap', async () => {
     let now = 1_000_000;
     const spy = jest.spyOn(Date, 'now').mockImplementation(() => now);
     try {
-      const limits = new CredentialLimits('not-a-user', {
-        ...DEFAULT_LIMIT_SETTINGS,
-        graphqlPointsPerMinute: 3,
-      });
+      const limits = new CredentialLimits(
+        'not-a-user',
+        { ...DEFAULT_LIMIT_SETTINGS, graphqlPointsPerMinute: 3 },
+        store(),
+      );
       const waits: number[] = [];
       const sleep = async (ms: number) => {
         waits.push(ms);
@@ -462,7 +484,11 @@ describe(CredentialLimits.name, () => {
   });
 
   it('never lets more than the configured number of requests run at once', async () => {
-    const limits = new CredentialLimits('not-a-user', { ...DEFAULT_LIMIT_SETTINGS, maxConcurrent: 2 });
+    const limits = new CredentialLimits(
+      'not-a-user',
+      { ...DEFAULT_LIMIT_SETTINGS, maxConcurrent: 2 },
+      store(),
+    );
     let running = 0;
     let peak = 0;
     await Promise.all(

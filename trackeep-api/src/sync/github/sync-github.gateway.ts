@@ -1,7 +1,8 @@
-import { fromPgJson, pgJson } from '../../common/pg-text.util';
+import type { GithubEtagCache } from '../../github/github-etag-cache.service';
+import { readJsonBody, type GithubRequester } from '../../github/github-octokit';
 import { costOf } from './sync-graphql-cost.util';
 import type { GqlError, GqlRateLimit } from './sync-graphql.types';
-import type { CredentialLimits, Resource, SqlRunner } from './credential-limits';
+import type { CredentialLimits, Resource } from './credential-limits';
 import {
   asHttpError,
   CredentialRejectedError,
@@ -15,12 +16,7 @@ import {
 } from './sync-github.errors';
 
 /** The part of an Octokit instance the sync uses. Any Octokit (with or without plugins) fits. */
-export interface OctokitLike {
-  request(
-    route: string,
-    params?: Record<string, unknown>,
-  ): Promise<{ status: number; headers: Record<string, string | number | undefined>; data: unknown }>;
-}
+export type OctokitLike = GithubRequester;
 
 /** GitHub spending of one sync run, as the sync_runs row reports it. */
 export class SyncMeter {
@@ -45,7 +41,8 @@ export interface GatewayOptions {
   /** The user whose token the client carries (github_etags and github_rate_limits are keyed by it). */
   credential: string;
   graphqlUrl: string;
-  db: SqlRunner;
+  /** The shared ETag cache (the same one every other caller uses). */
+  etags: GithubEtagCache;
   limits: CredentialLimits;
   meter: SyncMeter;
   sleep?: (ms: number) => Promise<void>;
@@ -87,10 +84,10 @@ export class SyncGithubGateway {
 
   /** Throws RateLimitPausedError when this credential should not spend `points` GraphQL points now. */
   async checkBudget(resource: Resource, amount: number): Promise<void> {
-    await this.o.limits.refresh(this.o.db);
+    await this.o.limits.refresh();
     const until = this.o.limits.pauseUntil(resource, amount);
     if (until)
-      throw new RateLimitPausedError(resource, until, this.o.limits.budgets.get(resource)?.remaining ?? 0);
+      throw new RateLimitPausedError(resource, until, this.o.limits.budget(resource)?.remaining ?? 0);
   }
 
   /**
@@ -111,13 +108,14 @@ export class SyncGithubGateway {
       let response: Awaited<ReturnType<OctokitLike['request']>>;
       try {
         // Retries of 5xx are ours (smaller pages), not the retry plugin's (same page again). The body is
-        // serialised and parsed natively: Octokit's bigint-safe JSON is several times slower on big pages.
+        // serialised here and parsed by the adapter natively: Octokit's bigint-safe JSON is several times
+        // slower on big pages.
         response = await this.o.client.request(`POST ${this.o.graphqlUrl}`, {
           data: JSON.stringify({ query, variables }),
           headers: { 'content-type': 'application/json; charset=utf-8' },
-          request: { retries: 0, parseSuccessResponseBody: false },
+          request: { retries: 0 },
         });
-        response = { ...response, data: await readJson(response.data) };
+        response = { ...response, data: await readJsonBody(response.data) };
       } catch (err) {
         const e = asHttpError(err);
         if (await this.handleLimit(e, 'graphql', secondary)) continue;
@@ -142,7 +140,7 @@ export class SyncGithubGateway {
       this.o.meter.attribute(cost, byStream);
       if (cost !== estimate) this.o.limits.graphqlMinute.adjustLast(cost - estimate);
       if (rate) {
-        await this.o.limits.observe(this.o.db, 'graphql', {
+        await this.o.limits.observe('graphql', {
           limit: rate.limit,
           remaining: rate.remaining,
           resetAt: new Date(rate.resetAt),
@@ -168,7 +166,6 @@ export class SyncGithubGateway {
       const r = resources[resource];
       if (r)
         await this.o.limits.observe(
-          this.o.db,
           resource,
           { limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset * 1000) },
           true,
@@ -178,29 +175,25 @@ export class SyncGithubGateway {
 
   /** A REST GET conditional on the stored ETag. 304 returns the stored body and costs nothing. */
   async getConditional<T>(path: string): Promise<ConditionalResult<T>> {
-    const cached = await this.loadEtag(path);
+    let askedUnconditionally = false;
     for (let secondary = 0; ; secondary++) {
       await this.checkBudget('core', 1);
       await this.o.limits.restMinute.take(1, this.sleep);
       const release = await this.o.limits.slots.acquire();
       try {
-        const res = await this.o.client.request(
-          `GET ${path}`,
-          cached ? { headers: { 'if-none-match': cached.etag } } : {},
-        );
-        this.o.meter.restRequests++;
+        const res = await this.o.etags.get<T>(this.o.credential, this.o.client, path);
+        if (res.notModified) this.o.meter.notModified++;
+        else this.o.meter.restRequests++;
         await this.observeHeaders('core', res.headers);
-        const etag = res.headers['etag'];
-        if (typeof etag === 'string') await this.saveEtag(path, etag, res.data);
-        return { status: 200, data: res.data as T };
+        return { status: res.notModified ? 304 : 200, data: res.data };
       } catch (err) {
         const e = asHttpError(err);
-        if (e.status === 304) {
-          this.o.meter.notModified++;
-          await this.observeHeaders('core', e.response?.headers);
-          if (cached) return { status: 304, data: cached.body as T };
+        if (e.status === 304 && !askedUnconditionally) {
           // A 304 without a stored body cannot be used: ask again unconditionally.
-          return this.getUnconditional<T>(path);
+          this.o.meter.notModified++;
+          askedUnconditionally = true;
+          await this.o.etags.forget(this.o.credential, path);
+          continue;
         }
         if (await this.handleLimit(e, 'core', secondary)) continue;
         const block = orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data);
@@ -217,11 +210,6 @@ export class SyncGithubGateway {
         release();
       }
     }
-  }
-
-  private async getUnconditional<T>(path: string): Promise<ConditionalResult<T>> {
-    await this.deleteEtag(path);
-    return this.getConditional<T>(path);
   }
 
   /**
@@ -273,8 +261,8 @@ export class SyncGithubGateway {
     const limit = Number(headers?.['x-ratelimit-limit']);
     const resetAt =
       Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : new Date(Date.now() + 3600_000);
-    const known = this.o.limits.budgets.get(resource);
-    await this.o.limits.observe(this.o.db, resource, {
+    const known = this.o.limits.budget(resource);
+    await this.o.limits.observe(resource, {
       limit: Number.isFinite(limit) && limit > 0 ? limit : (known?.limit ?? 5000),
       remaining: 0,
       resetAt,
@@ -311,44 +299,6 @@ export class SyncGithubGateway {
     const named = String(headers?.['x-ratelimit-resource'] ?? fallback);
     const resource: Resource = named === 'graphql' ? 'graphql' : named === 'core' ? 'core' : fallback;
     if (named !== resource) return;
-    await this.o.limits.observe(this.o.db, resource, { limit, remaining, resetAt: new Date(reset * 1000) });
+    await this.o.limits.observe(resource, { limit, remaining, resetAt: new Date(reset * 1000) });
   }
-
-  private async loadEtag(path: string): Promise<{ etag: string; body: unknown } | null> {
-    const rows = (await this.o.db.query(
-      `SELECT etag, body FROM github_etags WHERE user_id = $1 AND url = $2`,
-      [this.o.credential, path],
-    )) as Array<{
-      etag: string;
-      body: unknown;
-    }>;
-    const row = rows[0];
-    return row ? { etag: row.etag, body: fromPgJson(row.body) } : null;
-  }
-
-  private async saveEtag(path: string, etag: string, body: unknown): Promise<void> {
-    await this.o.db.query(
-      `INSERT INTO github_etags (user_id, url, etag, body, fetched_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (user_id, url) DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, fetched_at = now()`,
-      [this.o.credential, path, etag, pgJson(body ?? null)], // GitHub's text may hold what jsonb refuses
-    );
-  }
-
-  private async deleteEtag(path: string): Promise<void> {
-    await this.o.db.query(`DELETE FROM github_etags WHERE user_id = $1 AND url = $2`, [
-      this.o.credential,
-      path,
-    ]);
-  }
-}
-
-/** A response body as Octokit hands it over with parseSuccessResponseBody: false (a stream), or already parsed. */
-async function readJson(data: unknown): Promise<unknown> {
-  if (data === null || data === undefined) return null;
-  if (typeof data === 'string') return data ? JSON.parse(data) : null;
-  if (typeof (data as ReadableStream).getReader === 'function') {
-    const text = await new Response(data as ReadableStream).text();
-    return text ? JSON.parse(text) : null;
-  }
-  return data;
 }

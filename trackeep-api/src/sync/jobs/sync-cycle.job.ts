@@ -4,6 +4,7 @@ import type { RepoPermission } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { RepoAccessService } from '../../repos/repo-access.service';
 import type { DetectionHint } from '../engine/repo-sync.engine';
+import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
 import { SyncClientProvider } from '../github/sync-client.provider';
 import { detectRequests } from '../github/sync-graphql-cost.util';
@@ -59,6 +60,7 @@ export class SyncCycleJob {
     private readonly clients: SyncClientProvider,
     private readonly access: RepoAccessService,
     private readonly registry: CredentialLimitsRegistry,
+    private readonly etags: GithubEtagCache,
   ) {}
 
   async handle(slotIso: string): Promise<{ repos: number; queued: number; points: number }> {
@@ -109,7 +111,7 @@ export class SyncCycleJob {
       client: cred.client,
       credential: userId,
       graphqlUrl: cred.graphqlUrl,
-      db: this.ds,
+      etags: this.etags,
       limits: this.registry.for(userId),
       meter,
     });

@@ -1,0 +1,118 @@
+import type { SyncRun } from '@trackeep/contracts';
+import { DataSource } from 'typeorm';
+import { UsersService } from '../src/auth/users.service';
+import { GithubEtagCache } from '../src/github/github-etag-cache.service';
+import { GithubRateLimitService } from '../src/github/github-rate-limit.service';
+import { CredentialLimitsRegistry } from '../src/sync/github/credential-limits';
+import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import { sample } from './support/prometheus';
+import { allRunsSettled, NEVER, ownedRepos } from './sync-support/sync-app';
+
+/** pino's numeric levels. */
+const DEBUG = 20;
+const ERROR = 50;
+
+interface LogEntry {
+  level: number;
+  context?: string;
+  msg?: string;
+}
+
+describe('one GitHub adapter for every caller (real API, simulator)', () => {
+  let h: AuthHarness;
+  let session: string;
+  let userId: string;
+  let token: string;
+  let etagGets: jest.SpyInstance;
+  let budgetsObserved: jest.SpyInstance;
+
+  beforeAll(async () => {
+    h = await startAuthHarness({
+      env: { SYNC_ENABLED: 'true', SYNC_CRON: NEVER, LOG_LEVEL: 'debug' },
+      sim: { sizes: { reposPerOwner: 2, orgs: 0, commitsPerRepo: 30, pullsPerRepo: 5, issuesPerRepo: 0 } },
+    });
+    etagGets = jest.spyOn(h.t.app.get(GithubEtagCache), 'get');
+    budgetsObserved = jest.spyOn(h.t.app.get(GithubRateLimitService), 'observe');
+    session = (await h.signIn('octocat')).session;
+    userId = (await h.http().get('/api/v1/auth/me').set('Cookie', withSession(session)).expect(200)).body.id;
+    token = (await h.t.app.get(UsersService).githubToken(userId)) ?? '';
+    const [repo] = ownedRepos(h.sim, 'octocat', 1);
+    // Tracking syncs the repository at once (REST metadata, GraphQL pages).
+    await h
+      .http()
+      .post(`/api/v1/repos/${repo}/track`)
+      .set('Cookie', withSession(session))
+      .set(CSRF)
+      .expect(201);
+    await allRunsSettled(h.t.app.get(DataSource));
+  });
+  afterAll(() => h.close());
+
+  const list = () => h.http().get('/api/v1/github/repos').set('Cookie', withSession(session));
+  const logEntries = (lines: string[]): LogEntry[] =>
+    lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogEntry];
+      } catch {
+        return [];
+      }
+    });
+
+  it('counts the sync’s GitHub traffic in /metrics: REST and GraphQL requests, GraphQL points from each query’s cost, and the budget left per credential', async () => {
+    const runs = (await h.http().get('/api/v1/sync/runs').set('Cookie', withSession(session)).expect(200))
+      .body.items as SyncRun[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'succeeded' });
+    const text = (await h.http().get('/metrics').expect(200)).text;
+
+    expect(sample(text, 'trackeep_github_requests_total', { api: 'graphql', status: '200' })).toBeGreaterThan(
+      0,
+    );
+    expect(sample(text, 'trackeep_github_requests_total', { api: 'rest' })).toBeGreaterThan(0);
+    // Nothing but the sync sent GraphQL: its points are exactly the cost GitHub reported for its queries.
+    expect(runs[0].graphqlPoints).toBeGreaterThan(0);
+    expect(sample(text, 'trackeep_github_points_total', { api: 'graphql' })).toBe(runs[0].graphqlPoints);
+
+    const left = await (
+      await fetch(`${h.sim.apiUrl}/rate_limit`, { headers: { authorization: `token ${token}` } })
+    ).json();
+    const gauge = (resource: string) =>
+      sample(text, 'trackeep_github_budget_remaining', { credential: userId, resource });
+    expect(gauge('graphql')).toBe(left.resources.graphql.remaining);
+    expect(gauge('graphql')).toBeLessThan(left.resources.graphql.limit);
+    expect(gauge('core')).toBeGreaterThan(0);
+    expect(text).not.toContain(token);
+  });
+
+  it('the sync and the repository list share one ETag cache and one rate-limit store', async () => {
+    await list().expect(200);
+    const paths = etagGets.mock.calls.map((call) => String(call[2]));
+    expect(paths.some((p) => p.startsWith('/repositories/'))).toBe(true); // the sync's metadata reads
+    expect(paths.some((p) => p.startsWith('/user/repos'))).toBe(true); // the repository list
+    expect(new Set(etagGets.mock.calls.map((call) => call[0]))).toEqual(new Set([userId]));
+
+    const resources = new Set(
+      budgetsObserved.mock.calls.filter((call) => call[0] === userId).map((call) => String(call[1])),
+    );
+    expect(resources).toEqual(new Set(['core', 'graphql']));
+    // The sync's limits read the very budget the repository list just recorded, without a database round trip.
+    const store = h.t.app.get(GithubRateLimitService);
+    const limits = h.t.app.get(CredentialLimitsRegistry).for(userId);
+    expect(limits.budget('core')).toBe(store.budget(userId, 'core'));
+    const left = await (
+      await fetch(`${h.sim.apiUrl}/rate_limit`, { headers: { authorization: `token ${token}` } })
+    ).json();
+    expect(limits.budget('core')?.remaining).toBe(left.resources.core.remaining);
+  });
+
+  it('logs a 304 from the ETag cache as a success at debug level, never as an error', async () => {
+    await list().expect(200);
+    const before = h.t.logs.length;
+    await list().expect(200); // every page unchanged: answered 304 from the stored ETags
+    const lines = logEntries(h.t.logs.slice(before));
+    const notModified = lines.filter((e) => e.context === 'GithubClient' && / - 304 /.test(e.msg ?? ''));
+    expect(notModified.length).toBeGreaterThan(0);
+    expect(notModified.every((e) => e.level === DEBUG)).toBe(true);
+    expect(lines.filter((e) => e.level >= ERROR)).toEqual([]);
+  });
+});
