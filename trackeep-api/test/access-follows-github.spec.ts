@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { ApiEnv } from '../src/config/api-env';
 import { EventBus } from '../src/events/event-bus.service';
 import {
@@ -165,13 +166,10 @@ describe('access to private repositories follows GitHub', () => {
       expect(stream.status).toBe(200);
       const bus = h.t.app.get(EventBus);
       const progress = (repoId: string, fullName: string, runId: string) =>
-        bus.publish({
-          type: 'sync_progress',
-          repoId,
-          repoFullName: fullName,
-          runId,
-          progress: 50,
-          status: 'running',
+        bus.publish(h.t.app.get(DataSource), {
+          events: [
+            { type: 'sync_progress', repoId, repoFullName: fullName, runId, progress: 50, status: 'running' },
+          ],
         });
       const runsSeen = () =>
         stream.messages

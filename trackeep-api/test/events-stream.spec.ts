@@ -1,7 +1,8 @@
 import { freePort } from '@trackeep/embedded-pg';
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
-import { EventBus } from '../src/events/event-bus.service';
+import { DataSource } from 'typeorm';
+import { EventBus, type PublishedEvent } from '../src/events/event-bus.service';
 import { EventStreamService } from '../src/events/event-stream.service';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { API_TEMPLATE_DB } from './support/test-app';
@@ -154,7 +155,9 @@ describe('GET /api/v1/events/stream (SSE)', () => {
   it('carries other live events published through the EventBus, small (inline NOTIFY) and large (outbox)', async () => {
     const reader = await open(alice);
     const bus = api.app.get(EventBus);
-    await bus.publish({
+    const ds = api.app.get(DataSource);
+    const publish = (event: PublishedEvent) => bus.publish(ds, { events: [event] });
+    await publish({
       type: 'sync_progress',
       repoId: alicesRepo.id,
       repoFullName: alicesRepo.fullName,
@@ -163,12 +166,12 @@ describe('GET /api/v1/events/stream (SSE)', () => {
       status: 'running',
     });
     const big = 'x'.repeat(20_000);
-    await bus.publish({
+    await publish({
       type: 'repo_changed',
       repoId: alicesRepo.id,
       repo: { id: alicesRepo.id, fullName: alicesRepo.fullName, description: big } as never,
     });
-    await bus.publish({
+    await publish({
       type: 'sync_progress',
       repoId: bobsRepo.id,
       repoFullName: bobsRepo.fullName,

@@ -1,11 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ActivityEvent, LiveEvent } from '@trackeep/contracts';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { ApiEnv } from '../config/api-env';
 import { ActivityFeedRepository } from './activity-feed.repository';
+import { LiveEventsRepository, type LiveListener, type SqlTx } from './live-events.repository';
 
-/** What every publisher hands the bus: a live event and the repository it concerns (for visibility). */
+export type { SqlTx } from './live-events.repository';
+
+/** A live event and the repository it concerns (for visibility). */
 export type PublishedEvent = LiveEvent & { repoId: string };
 
 /** A live event as subscribers on this replica receive it. */
@@ -14,41 +14,64 @@ export interface LiveEnvelope {
   event: LiveEvent;
 }
 
-/** Anything that runs SQL: DataSource, EntityManager, QueryRunner, pg Client. */
-export interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
+/** An activity_events row, by id. */
+export interface LiveActivity {
+  repoId: string;
+  id: string;
 }
 
-export const LIVE_CHANNEL = 'trackeep_live';
-/** NOTIFY payloads must stay under 8000 bytes; bigger events travel through live_event_outbox by id. */
-const MAX_INLINE_BYTES = 7000;
-const OUTBOX_RETENTION = '15 minutes';
+/** Everything one transaction announces, sent by one `publish` call. Every field is optional. */
+export interface LiveBatch {
+  /** activity_events rows the transaction wrote, in the order they were written. */
+  activity?: readonly LiveActivity[];
+  /** Other live events (sync progress, ...): carried inline when small, through the outbox when not. */
+  events?: readonly PublishedEvent[];
+  /** Repositories whose row, counters, sync state or webhook health changed (subscribeRepoChanges). */
+  reposChanged?: readonly string[];
+}
 
-/** The NOTIFY payload: small, and never the content of an activity (the row is the source of truth). */
+/** NOTIFY payloads must stay under 8000 bytes; bigger events travel through live_event_outbox by id. */
+const MAX_PAYLOAD_BYTES = 7000;
+const OUTBOX_RETENTION_MINUTES = 15;
+
+/**
+ * One NOTIFY payload is a JSON array of notices. They stay small and never carry the content of an activity
+ * (the row is the source of truth).
+ */
 type Notice =
-  | { k: 'a'; r: string; id: string } // activity_events row
+  | { k: 'a'; r: string; ids: string[] } // activity_events rows of one repository, in write order
   | { k: 'e'; r: string; e: LiveEvent } // inline event
   | { k: 'o'; r: string; id: string } // live_event_outbox row
   | { k: 'r'; r: string }; // the repository's row or status changed (each replica reads it back per user)
 
 /**
- * Cross-replica live events. `publish` sends a Postgres NOTIFY (inside the caller's transaction when given
- * one, so listeners only hear about committed data); every replica keeps one LISTEN connection and hands
- * what it hears to local subscribers (the SSE hub). Activity travels by id and is read back from
+ * Cross-replica live events; the only place that knows how they travel. `publish(tx, batch)` sends
+ * everything a transaction announces as Postgres NOTIFYs on that transaction, so listeners hear of rows only
+ * once they are committed, and nothing at all if it rolls back. Activity ids are packed many to a NOTIFY,
+ * as many as fit; an event too large for a payload goes through live_event_outbox. Every replica keeps one
+ * LISTEN connection and hands what it hears to local subscribers (the SSE hub). Activity is read back from
  * activity_events once per replica, which is also where Last-Event-ID resumption reads from.
+ *
+ * ```ts
+ * await bus.publish(tx, {
+ *   activity: [{ repoId, id: '41' }, { repoId, id: '42' }], // rows written in tx
+ *   events: [{ type: 'sync_progress', repoId, ... }],
+ *   reposChanged: [repoId],
+ * });
+ * ```
  */
 @Injectable()
 export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(EventBus.name);
   private readonly subscribers = new Set<(envelope: LiveEnvelope) => void>();
   private readonly repoSubscribers = new Set<(repoId: string) => void>();
-  private listener: Client | null = null;
+  private listener: LiveListener | null = null;
   private stopped = false;
   private reconnectDelayMs = 500;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private cleanupTimer: NodeJS.Timeout | null = null;
   /** Activity ids heard but not yet loaded; loaded together on the next tick. */
-  private pendingActivity: Array<{ id: string; repoId: string }> = [];
+  private pendingActivity: string[] = [];
   private flushScheduled = false;
   /** Highest activity id delivered, to catch up after the LISTEN connection was lost. */
   private lastActivityId = 0n;
@@ -57,8 +80,7 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   readonly ready = new Promise<void>((resolve) => (this.readyResolve = resolve));
 
   constructor(
-    private readonly env: ApiEnv,
-    private readonly dataSource: DataSource,
+    private readonly live: LiveEventsRepository,
     private readonly activity: ActivityFeedRepository,
   ) {}
 
@@ -73,54 +95,41 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.cleanupTimer) clearInterval(this.cleanupTimer);
     const listener = this.listener;
     this.listener = null;
-    await listener?.end().catch(() => undefined);
-  }
-
-  /** Publishes to every replica. Pass the transaction's runner so the event is only sent if it commits. */
-  async publish(event: PublishedEvent, db: Queryable = this.dataSource): Promise<void> {
-    const { repoId, ...rest } = event as PublishedEvent & Record<string, unknown>;
-    const live = rest as unknown as LiveEvent;
-    let notice: Notice;
-    if (live.type === 'activity') {
-      notice = { k: 'a', r: repoId, id: live.activity.id };
-    } else {
-      const inline = JSON.stringify({ k: 'e', r: repoId, e: live } satisfies Notice);
-      if (Buffer.byteLength(inline) <= MAX_INLINE_BYTES) {
-        await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, inline]);
-        return;
-      }
-      const rows = (await db.query('INSERT INTO live_event_outbox (payload) VALUES ($1) RETURNING id', [
-        JSON.stringify(live),
-      ])) as Array<{ id: string }>;
-      notice = { k: 'o', r: repoId, id: String(rows[0].id) };
-    }
-    await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, JSON.stringify(notice)]);
-  }
-
-  /** Publishes an activity row already written (by id), e.g. right after an insert in the same transaction. */
-  async publishActivity(repoId: string, activityId: string, db: Queryable = this.dataSource): Promise<void> {
-    await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, this.activityNotice(repoId, activityId)]);
-  }
-
-  /** The NOTIFY payload for an activity row, for callers that batch their `pg_notify(LIVE_CHANNEL, ...)` calls. */
-  activityNotice(repoId: string, activityId: string): string {
-    return JSON.stringify({ k: 'a', r: repoId, id: activityId } satisfies Notice);
+    await listener?.close();
   }
 
   /**
-   * Tells every replica that a repository's counters, sync state or webhook health changed. The dashboard's
-   * `repo_changed` message carries the repository as each user sees it, so replicas read it back per user.
+   * Publishes everything in `batch` to every replica, on `tx`: pass the transaction that wrote the rows (a
+   * Kysely transaction, or a TypeORM/pg one), so listeners hear of them only if it commits. Activity arrives
+   * in the order given; events, activity and repository changes are sent in that order. One round trip for
+   * the NOTIFYs, plus one to store events too large for a payload.
    */
-  async publishRepoChanged(repoId: string, db: Queryable = this.dataSource): Promise<void> {
-    await db.query('SELECT pg_notify($1, $2)', [LIVE_CHANNEL, this.repoChangedNotice(repoId)]);
+  async publish(tx: SqlTx, batch: LiveBatch): Promise<void> {
+    const notices: Notice[] = [];
+    const large: PublishedEvent[] = [];
+    for (const event of batch.events ?? []) {
+      const { repoId, ...live } = event;
+      const notice: Notice = { k: 'e', r: repoId, e: live as LiveEvent };
+      if (Buffer.byteLength(JSON.stringify([notice])) <= MAX_PAYLOAD_BYTES) notices.push(notice);
+      else large.push(event);
+    }
+    if (large.length) {
+      const ids = await this.live.storeEvents(
+        tx,
+        large.map(({ repoId: _repoId, ...live }) => live as LiveEvent),
+      );
+      large.forEach((event, i) => notices.push({ k: 'o', r: event.repoId, id: ids[i] ?? '' }));
+    }
+    for (const { repoId, id } of batch.activity ?? []) {
+      const last = notices[notices.length - 1];
+      if (last?.k === 'a' && last.r === repoId) last.ids.push(id);
+      else notices.push({ k: 'a', r: repoId, ids: [id] });
+    }
+    for (const repoId of new Set(batch.reposChanged)) notices.push({ k: 'r', r: repoId });
+    await this.live.notify(tx, packNotices(notices));
   }
 
-  /** The NOTIFY payload of publishRepoChanged, for callers that batch their `pg_notify(LIVE_CHANNEL, ...)` calls. */
-  repoChangedNotice(repoId: string): string {
-    return JSON.stringify({ k: 'r', r: repoId } satisfies Notice);
-  }
-
-  /** Receives the id of every repository that changed (publishRepoChanged on any replica). */
+  /** Receives the id of every repository that changed (`reposChanged` on any replica). */
   subscribeRepoChanges(handler: (repoId: string) => void): () => void {
     this.repoSubscribers.add(handler);
     return () => this.repoSubscribers.delete(handler);
@@ -134,37 +143,30 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({
-      connectionString: this.env.DATABASE_URL,
-      application_name: 'trackeep-api-live',
-    });
-    client.on('error', (err) => this.onLost(client, err));
-    client.on('end', () => this.onLost(client, new Error('connection ended')));
-    client.on('notification', (msg) => {
-      if (msg.channel === LIVE_CHANNEL && msg.payload) this.onNotice(msg.payload);
-    });
+    let listener: LiveListener;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${LIVE_CHANNEL}`);
+      listener = await this.live.listen(
+        (payload) => this.onPayload(payload),
+        (err) => this.onLost(listener, err),
+      );
     } catch (err) {
-      await client.end().catch(() => undefined);
       this.onLost(null, err as Error);
       return;
     }
     if (this.stopped) {
-      await client.end().catch(() => undefined);
+      await listener.close();
       return;
     }
     const reconnected = this.listener === null && this.lastActivityId > 0n;
-    this.listener = client;
+    this.listener = listener;
     this.reconnectDelayMs = 500;
     this.readyResolve();
     if (reconnected) await this.catchUp();
   }
 
-  private onLost(client: Client | null, err: Error): void {
-    if (this.stopped || (client && client !== this.listener && this.listener !== null)) return;
-    if (client && this.listener === client) this.listener = null;
+  private onLost(listener: LiveListener | null, err: Error): void {
+    if (this.stopped || (listener && listener !== this.listener && this.listener !== null)) return;
+    if (listener && this.listener === listener) this.listener = null;
     if (this.reconnectTimer) return;
     this.logger.warn(
       `live event listener lost (${err.message}); reconnecting in ${this.reconnectDelayMs} ms`,
@@ -186,19 +188,17 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private onNotice(payload: string): void {
-    let notice: Notice;
-    try {
-      notice = JSON.parse(payload) as Notice;
-    } catch {
-      return;
-    }
+  private onPayload(payload: string): void {
+    for (const notice of parseNotices(payload)) this.onNotice(notice);
+  }
+
+  private onNotice(notice: Notice): void {
     if (notice.k === 'r') {
       for (const handler of this.repoSubscribers) handler(notice.r);
       return;
     }
     if (this.subscribers.size === 0) {
-      if (notice.k === 'a') this.noteActivityId(notice.id);
+      if (notice.k === 'a') for (const id of notice.ids) this.noteActivityId(id);
       return;
     }
     switch (notice.k) {
@@ -206,7 +206,7 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
         this.emit({ repoId: notice.r, event: notice.e });
         break;
       case 'a':
-        this.pendingActivity.push({ id: notice.id, repoId: notice.r });
+        this.pendingActivity.push(...notice.ids);
         if (!this.flushScheduled) {
           this.flushScheduled = true;
           setImmediate(() => void this.flushActivity());
@@ -219,14 +219,14 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async flushActivity(): Promise<void> {
-    const batch = this.pendingActivity;
+    const ids = this.pendingActivity;
     this.pendingActivity = [];
     this.flushScheduled = false;
     try {
-      const rows = await this.activity.findByIds(batch.map((b) => b.id));
+      const rows = await this.activity.findByIds(ids);
       for (const activity of rows) this.deliverActivity(activity);
     } catch (err) {
-      this.logger.warn(`could not load ${batch.length} live activity event(s): ${(err as Error).message}`);
+      this.logger.warn(`could not load ${ids.length} live activity event(s): ${(err as Error).message}`);
     }
   }
 
@@ -243,11 +243,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async loadOutbox(id: string, repoId: string): Promise<void> {
     try {
-      const rows: Array<{ payload: LiveEvent }> = await this.dataSource.query(
-        'SELECT payload FROM live_event_outbox WHERE id = $1',
-        [id],
-      );
-      if (rows[0]) this.emit({ repoId, event: rows[0].payload });
+      const event = await this.live.findEvent(id);
+      if (event) this.emit({ repoId, event });
     } catch (err) {
       this.logger.warn(`could not load live event ${id}: ${(err as Error).message}`);
     }
@@ -264,8 +261,89 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async pruneOutbox(): Promise<void> {
-    await this.dataSource
-      .query(`DELETE FROM live_event_outbox WHERE created_at < now() - interval '${OUTBOX_RETENTION}'`)
-      .catch(() => undefined);
+    await this.live.deleteEventsOlderThan(OUTBOX_RETENTION_MINUTES).catch(() => undefined);
+  }
+}
+
+/**
+ * Packs notices, in order, into as few payloads as MAX_PAYLOAD_BYTES allows; a long activity notice is split
+ * across payloads.
+ */
+function packNotices(notices: readonly Notice[]): string[] {
+  const payloads: string[] = [];
+  let parts: string[] = [];
+  let partsBytes = 0;
+  let open: { r: string; ids: string[]; bytes: number } | null = null;
+  const size = () =>
+    2 + partsBytes + (open ? open.bytes : 0) + Math.max(0, parts.length + (open ? 1 : 0) - 1);
+  const close = () => {
+    if (!open) return;
+    parts.push(JSON.stringify({ k: 'a', r: open.r, ids: open.ids } satisfies Notice));
+    partsBytes += open.bytes;
+    open = null;
+  };
+  const flush = () => {
+    close();
+    if (parts.length) payloads.push(`[${parts.join(',')}]`);
+    parts = [];
+    partsBytes = 0;
+  };
+  const hasContent = () => parts.length > 0 || open !== null;
+  for (const notice of notices) {
+    if (notice.k === 'a') {
+      for (const id of notice.ids) {
+        const idBytes = Buffer.byteLength(JSON.stringify(id));
+        if (open && open.r === notice.r) {
+          if (size() + 1 + idBytes <= MAX_PAYLOAD_BYTES) {
+            open.ids.push(id);
+            open.bytes += 1 + idBytes;
+            continue;
+          }
+          flush();
+        }
+        close();
+        const bytes = Buffer.byteLength(JSON.stringify({ k: 'a', r: notice.r, ids: [id] } satisfies Notice));
+        if (hasContent() && size() + 1 + bytes > MAX_PAYLOAD_BYTES) flush();
+        open = { r: notice.r, ids: [id], bytes };
+      }
+      continue;
+    }
+    close();
+    const json = JSON.stringify(notice);
+    const bytes = Buffer.byteLength(json);
+    if (hasContent() && size() + 1 + bytes > MAX_PAYLOAD_BYTES) flush();
+    parts.push(json);
+    partsBytes += bytes;
+  }
+  flush();
+  return payloads;
+}
+
+/** The notices of one payload; anything malformed is dropped. */
+function parseNotices(payload: string): Notice[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return [];
+  }
+  const list: unknown[] = Array.isArray(parsed) ? parsed : [];
+  return list.filter(isNotice);
+}
+
+function isNotice(value: unknown): value is Notice {
+  if (typeof value !== 'object' || value === null || !('k' in value) || !('r' in value)) return false;
+  if (typeof value.r !== 'string') return false;
+  switch (value.k) {
+    case 'a':
+      return 'ids' in value && Array.isArray(value.ids) && value.ids.every((id) => typeof id === 'string');
+    case 'e':
+      return 'e' in value && typeof value.e === 'object' && value.e !== null;
+    case 'o':
+      return 'id' in value && typeof value.id === 'string';
+    case 'r':
+      return true;
+    default:
+      return false;
   }
 }

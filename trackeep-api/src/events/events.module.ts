@@ -5,12 +5,13 @@ import { ActivityFeedRepository } from './activity-feed.repository';
 import { EventBus } from './event-bus.service';
 import { EventStreamController } from './event-stream.controller';
 import { EventStreamService } from './event-stream.service';
+import { LiveEventsRepository } from './live-events.repository';
 
 /** Live events: EventBus (publish from anywhere, cross-replica via LISTEN/NOTIFY), the SSE endpoint and the activity timeline. */
 @Module({
   imports: [ReposModule],
   controllers: [EventStreamController, ActivityController],
-  providers: [EventBus, ActivityFeedRepository, EventStreamService],
+  providers: [EventBus, ActivityFeedRepository, LiveEventsRepository, EventStreamService],
   exports: [EventBus],
 })
 export class EventsModule {}

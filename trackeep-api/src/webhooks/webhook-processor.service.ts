@@ -2,9 +2,9 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import PgBoss from 'pg-boss';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { GithubSettings } from '../github/github-settings';
+import { AuthSettings } from '../auth/auth-settings';
 import { ApiEnv } from '../config/api-env';
-import { EventBus, LIVE_CHANNEL } from '../events/event-bus.service';
+import { EventBus, type LiveActivity } from '../events/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { repeatsLatestBranchEvent } from '../repos/activity-dedupe';
@@ -55,7 +55,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   constructor(
     private readonly env: ApiEnv,
-    private readonly github: GithubSettings,
+    private readonly settings: AuthSettings,
     private readonly dataSource: DataSource,
     private readonly boss: PgBoss,
     private readonly bus: EventBus,
@@ -169,7 +169,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   /** Applies one delivery if it is still pending. Exposed for tests and the benchmark. */
   async process(deliveryId: string): Promise<void> {
-    const notices: string[] = [];
+    const activity: LiveActivity[] = [];
+    const reposChanged: string[] = [];
     const result = await inTransaction(this.dataSource, async (client) => {
       // The inbox row (locked) and, in the same round trip, the tracked repository it is about.
       const { rows } = await client.query<
@@ -181,7 +182,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
            LEFT JOIN repositories r ON r.github_host = $2 AND r.github_id = d.repo_github_id
                                    AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
           WHERE d.delivery_id = $1 FOR UPDATE OF d`,
-        [deliveryId, this.github.host],
+        [deliveryId, this.settings.githubHost],
       );
       const row = rows[0];
       if (!row || row.status !== 'pending') return null;
@@ -199,26 +200,23 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       const tracked = delivery.tracked_id
         ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' }
         : null;
-      const { outcome, repoId } = await this.apply(client, delivery, tracked, notices);
+      const { outcome, repoId } = await this.apply(client, delivery, tracked, activity);
       if (outcome.status === 'processed' && repoId && REPO_CHANGING_EVENTS.has(delivery.event))
-        notices.push(this.bus.repoChangedNotice(repoId));
-      // Status and NOTIFYs in one statement; NOTIFY inside the transaction reaches listeners only if it commits.
+        reposChanged.push(repoId);
       await client.query(
-        `WITH done AS (
-           UPDATE webhook_deliveries SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL,
-                  processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
-            WHERE delivery_id = $1)
-         SELECT pg_notify($6, n) FROM unnest($7::text[]) n`,
+        `UPDATE webhook_deliveries SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL,
+                processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
+          WHERE delivery_id = $1`,
         [
           deliveryId,
           outcome.status,
           outcome.status === 'ignored' ? outcome.reason : null,
           outcome.status === 'processed' ? 1 : 0,
           repoId,
-          LIVE_CHANNEL,
-          notices,
         ],
       );
+      // In the delivery's transaction: listeners hear of its rows only if it commits.
+      await this.bus.publish(client, { activity, reposChanged });
       return { outcome, event: delivery.event, receivedAt: delivery.received_at };
     });
     if (!result) return;
@@ -236,7 +234,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     client: PoolClient,
     delivery: DeliveryRow,
     repo: TrackedRepoRef | null,
-    notices: string[],
+    announced: LiveActivity[],
   ): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     if (HOOK_EVENTS.has(delivery.event)) {
       if (delivery.event === 'ping') return this.applyPing(client, delivery);
@@ -248,7 +246,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         client,
         delivery,
         payload: obj(delivery.payload) ?? {},
-        githubHost: this.github.host,
+        githubHost: this.settings.githubHost,
       });
       return { outcome, repoId: repo?.id ?? null };
     }
@@ -280,7 +278,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
               entry.dedupeKey,
             ],
           );
-          if (rows[0]) notices.push(this.bus.activityNotice(repo.id, String(rows[0].id)));
+          if (rows[0]) announced.push({ repoId: repo.id, id: String(rows[0].id) });
           return rows.length > 0;
         },
       });
@@ -326,7 +324,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         WHERE r.id = w.repo_id AND w.status IN ('pending', 'active', 'failing')
           AND (w.hook_id = $1 OR (w.hook_id IS NULL AND w.status = 'pending' AND r.github_host = $2 AND r.github_id = $3))
         RETURNING w.repo_id`,
-      [hookId, this.github.host, delivery.repo_github_id],
+      [hookId, this.settings.githubHost, delivery.repo_github_id],
     );
     if (!rows[0]) return { outcome: ignored('ping from a hook Trackeep did not register'), repoId: null };
     return { outcome: PROCESSED, repoId: rows[0].repo_id };

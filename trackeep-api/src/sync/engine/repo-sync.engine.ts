@@ -64,8 +64,8 @@ export interface RunProgress {
 export interface EngineHooks {
   /** Inside every page's transaction: heartbeat, progress and counts on the run row. */
   onPage(tx: SqlRunner, progress: RunProgress): Promise<void>;
-  /** After a page committed: live progress, new activity. */
-  afterPage?(progress: RunProgress, activityIds: string[]): Promise<void>;
+  /** Inside a page's transaction, after onPage: live progress and the page's new activity (heard on commit). */
+  announcePage?(tx: SqlRunner, progress: RunProgress, activityIds: string[]): Promise<void>;
   /** True when the job should stop after this page (time slice used up, shutdown). */
   shouldYield?(): boolean;
   /** A page failed transiently and is retried with smaller pages. */
@@ -277,10 +277,10 @@ export class RepoSyncEngine {
         if (plan.pulls > 0 && node.pullRequests)
           ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
         await this.o.hooks.onPage(tx, this.progress());
+        await this.o.hooks.announcePage?.(tx, this.progress(), ids);
         return ids;
       });
       this.items.activity += activityIds.length;
-      await this.o.hooks.afterPage?.(this.progress(), activityIds);
       if (this.o.hooks.shouldYield?.()) return { status: 'yielded', items: this.items };
     }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { SyncRunCounts } from '@trackeep/contracts';
+import type { SyncRunCounts, SyncRunStatus } from '@trackeep/contracts';
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
@@ -8,7 +8,6 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { RepoAccessService } from '../../repos/repo-access.service';
 import { RepoSyncEngine, type SyncDb } from '../engine/repo-sync.engine';
 import { SyncStore } from '../engine/sync-store.repository';
-import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
 import { PageSizeGovernor } from '../github/page-size.governor';
 import { SyncClientProvider, type SyncCredential } from '../github/sync-client.provider';
@@ -20,7 +19,8 @@ import {
   TransientGithubError,
 } from '../github/sync-github.errors';
 import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
-import { SyncEventsPublisher } from '../runs/sync-events.publisher';
+import type { SqlRunner } from '../github/credential-limits';
+import { SyncEventsPublisher, type SyncRunRef } from '../runs/sync-events.publisher';
 import {
   EMPTY_COUNTS,
   SyncRunsRepository,
@@ -68,7 +68,6 @@ export class RepoSyncJob {
     private readonly events: SyncEventsPublisher,
     private readonly registry: CredentialLimitsRegistry,
     private readonly metrics: MetricsService,
-    private readonly etags: GithubEtagCache,
   ) {}
 
   /** Shutdown: running syncs stop after their current page and hand over to a new job. */
@@ -102,12 +101,12 @@ export class RepoSyncJob {
     );
     beat.unref();
     try {
-      await this.runs.markRunning(runId, job.id, this.worker, null);
-      await this.events.progress(
+      await this.settle(
         { id: runId, repoId, fullName: run.full_name },
         run.progress ?? 0,
         'running',
-        true,
+        false,
+        (tx) => this.runs.markRunning(runId, job.id, this.worker, null, tx),
       );
       await this.execute(job, holder);
     } finally {
@@ -145,8 +144,12 @@ export class RepoSyncJob {
         const last = job.retryCount >= job.retryLimit;
         const message = `${(err as Error).message}${last ? '' : ` (retry ${job.retryCount + 1} of ${job.retryLimit} follows)`}`;
         this.logger.warn(`sync of repository ${job.data.repoId} failed: ${message}`);
-        await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message).catch(() => undefined);
-        if (last) await this.events.repoChanged(job.data.repoId);
+        await this.ds
+          .transaction(async (tx) => {
+            await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message, undefined, tx);
+            if (last) await this.events.repoChanged(tx, job.data.repoId);
+          })
+          .catch(() => undefined);
         throw err;
       }
     }
@@ -179,10 +182,8 @@ export class RepoSyncJob {
             items = p.items;
             await this.runs.recordPage(tx, runId, p.progress, p.items, meter, base);
           },
-          afterPage: async (p, ids) => {
-            if (p.progress !== null) await this.events.progress(ref, p.progress, 'running');
-            if (ids.length && !engine.backfill) await this.events.activity(repoId, ids);
-          },
+          // A backfill's history is not news: the timeline shows it once the first sync completes.
+          announcePage: (tx, p, ids) => this.events.page(tx, ref, p.progress, engine.backfill ? [] : ids),
           shouldYield: () => this.stopping || Date.now() > sliceEnd,
           onRetry: (err, attempt) =>
             this.logger.warn(`sync of ${run.full_name}: ${err.message}; retry ${attempt} with smaller pages`),
@@ -196,15 +197,16 @@ export class RepoSyncJob {
         await this.store.clearBlock(this.ds, repoId);
         const totals = { items: outcome.items, meter, base };
         if (outcome.status === 'yielded') {
-          await this.runs.finish(runId, 'queued', null, totals);
+          await this.settle(ref, run.progress ?? 0, 'queued', false, (tx) =>
+            this.runs.finish(runId, 'queued', null, totals, tx),
+          );
           if (!(await this.queue.continueRun(job.data)))
             await this.runs.finish(runId, 'partial', 'continued by the sync queued after it');
-          await this.events.progress(ref, run.progress ?? 0, 'queued', true);
           return;
         }
-        await this.runs.finish(runId, 'succeeded', null, totals);
-        await this.events.progress(ref, 100, 'succeeded', true);
-        await this.events.repoChanged(repoId);
+        await this.settle(ref, 100, 'succeeded', true, (tx) =>
+          this.runs.finish(runId, 'succeeded', null, totals, tx),
+        );
         return;
       } catch (err) {
         const totals = { items, meter, base };
@@ -214,20 +216,21 @@ export class RepoSyncJob {
             Math.min(err.resumeAt.getTime(), Date.now() + this.settings.pauseRecheckSeconds * 1000) +
               Math.round(Math.random() * 1000),
           );
-          await this.runs.finish(runId, 'queued', null, totals);
-          await this.runs.pause(runId, err.resumeAt, err.message);
+          await this.settle(ref, run.progress ?? 0, 'queued', false, async (tx) => {
+            await this.runs.finish(runId, 'queued', null, totals, tx);
+            await this.runs.pause(runId, err.resumeAt, err.message, tx);
+          });
           if (!(await this.queue.continueRun(job.data, resumeAt)))
             await this.runs.finish(runId, 'partial', `${err.message}; continued by the sync queued after it`);
-          await this.events.progress(ref, run.progress ?? 0, 'queued', true);
           return;
         }
         if (err instanceof OrgPolicyBlockedError) {
           // SSO or OAuth App restrictions: access is intact and the stored data stays visible; say who must act.
           const block = err.blockFor(run.full_name.split('/')[0]);
-          await this.store.setBlock(this.ds, repoId, block);
-          await this.runs.finish(runId, 'failed', err.message, totals);
-          await this.events.progress(ref, run.progress ?? 0, 'failed', true);
-          await this.events.repoChanged(repoId);
+          await this.settle(ref, run.progress ?? 0, 'failed', true, async (tx) => {
+            await this.store.setBlock(tx, repoId, block);
+            await this.runs.finish(runId, 'failed', err.message, totals, tx);
+          });
           return;
         }
         if (err instanceof RepoUnavailableError) {
@@ -248,14 +251,15 @@ export class RepoSyncJob {
             );
           const strikes = await this.store.notFoundStrike(this.ds, cred.userId, repoId);
           if (strikes < NOT_FOUND_STRIKES) {
-            await this.runs.finish(
-              runId,
-              'failed',
-              `${err.message}; access is kept until the next sync sees the same`,
-              totals,
+            await this.settle(ref, run.progress ?? 0, 'failed', true, (tx) =>
+              this.runs.finish(
+                runId,
+                'failed',
+                `${err.message}; access is kept until the next sync sees the same`,
+                totals,
+                tx,
+              ),
             );
-            await this.events.progress(ref, run.progress ?? 0, 'failed', true);
-            await this.events.repoChanged(repoId);
             return;
           }
           // GitHub no longer shows the repository to this user: they lose access to its data; try another user.
@@ -281,7 +285,7 @@ export class RepoSyncJob {
       client: cred.client,
       credential: cred.userId,
       graphqlUrl: cred.graphqlUrl,
-      etags: this.etags,
+      db: this.ds,
       limits: this.registry.for(cred.userId),
       meter,
     });
@@ -312,14 +316,27 @@ export class RepoSyncJob {
     } else {
       message = 'no user who tracks this repository has a usable GitHub token; someone must sign in again';
     }
-    await this.runs.finish(run.id, 'failed', message);
-    await this.events.progress(
+    await this.settle(
       { id: run.id, repoId: run.repo_id, fullName: run.full_name },
       run.progress ?? 0,
       'failed',
       true,
+      (tx) => this.runs.finish(run.id, 'failed', message, undefined, tx),
     );
-    await this.events.repoChanged(run.repo_id);
+  }
+
+  /** Records a run's new state and announces it in one transaction: dashboards hear of it once committed. */
+  private async settle(
+    run: SyncRunRef,
+    progress: number,
+    status: SyncRunStatus,
+    repoChanged: boolean,
+    record: (tx: SqlRunner) => Promise<void>,
+  ): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      await record(tx);
+      await this.events.runState(tx, run, progress, status, repoChanged);
+    });
   }
 }
 

@@ -1,63 +1,79 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { SyncRunStatus } from '@trackeep/contracts';
-import { EventBus } from '../../events/event-bus.service';
+import { EventBus, type PublishedEvent, type SqlTx } from '../../events/event-bus.service';
 
 const MIN_INTERVAL_MS = 1000;
 
+/** The run a live event is about. */
+export interface SyncRunRef {
+  id: string;
+  repoId: string;
+  fullName: string;
+}
+
 /**
- * Live sync progress and new timeline entries, published through the EventBus (Postgres NOTIFY) so every
- * replica's dashboard clients see them. Progress is throttled per run; a lost notification only delays
- * the dashboard, so failures are logged and never fail the sync.
+ * What a sync tells the live dashboards, published through the EventBus on the transaction that records it:
+ * each page's progress (throttled per run) and new timeline entries, and every change of a run's state.
  */
 @Injectable()
 export class SyncEventsPublisher {
-  private readonly logger = new Logger(SyncEventsPublisher.name);
   private readonly lastSent = new Map<string, number>();
 
   constructor(private readonly bus: EventBus) {}
 
-  async progress(
-    run: { id: string; repoId: string; fullName: string },
+  /** Inside a page's transaction: its progress (at most every MIN_INTERVAL_MS per run) and new activity. */
+  async page(
+    tx: SqlTx,
+    run: SyncRunRef,
+    progress: number | null,
+    activityIds: readonly string[],
+  ): Promise<void> {
+    const events = progress !== null && this.due(run.id) ? [progressEvent(run, progress, 'running')] : [];
+    await this.bus.publish(tx, {
+      events,
+      activity: activityIds.map((id) => ({ repoId: run.repoId, id })),
+    });
+  }
+
+  /**
+   * Inside the transaction that records a run's new state (started, handed over, ended): its progress, and
+   * with `repoChanged` the repository's counters, last sync and GitHub state.
+   */
+  async runState(
+    tx: SqlTx,
+    run: SyncRunRef,
     progress: number,
     status: SyncRunStatus,
-    force = false,
+    repoChanged: boolean,
   ): Promise<void> {
-    const now = Date.now();
-    const last = this.lastSent.get(run.id) ?? 0;
-    if (!force && now - last < MIN_INTERVAL_MS) return;
-    this.lastSent.set(run.id, now);
+    this.lastSent.set(run.id, Date.now());
     if (status !== 'running') this.lastSent.delete(run.id);
-    try {
-      await this.bus.publish({
-        type: 'sync_progress',
-        repoId: run.repoId,
-        repoFullName: run.fullName,
-        runId: run.id,
-        progress,
-        status,
-      });
-    } catch (err) {
-      this.logger.warn(`could not publish sync progress of ${run.fullName}: ${(err as Error).message}`);
-    }
+    await this.bus.publish(tx, {
+      events: [progressEvent(run, progress, status)],
+      reposChanged: repoChanged ? [run.repoId] : [],
+    });
   }
 
-  /** A run ended: the repository's counters, last sync and GitHub state may have changed. */
-  async repoChanged(repoId: string): Promise<void> {
-    try {
-      await this.bus.publishRepoChanged(repoId);
-    } catch (err) {
-      this.logger.warn(`could not publish the change of repository ${repoId}: ${(err as Error).message}`);
-    }
+  /** Inside the transaction that changed the repository's sync state without a progress of its own. */
+  async repoChanged(tx: SqlTx, repoId: string): Promise<void> {
+    await this.bus.publish(tx, { reposChanged: [repoId] });
   }
 
-  async activity(repoId: string, ids: string[]): Promise<void> {
-    for (const id of ids) {
-      try {
-        await this.bus.publishActivity(repoId, id);
-      } catch (err) {
-        this.logger.warn(`could not publish activity ${id}: ${(err as Error).message}`);
-        return;
-      }
-    }
+  private due(runId: string): boolean {
+    const now = Date.now();
+    if (now - (this.lastSent.get(runId) ?? 0) < MIN_INTERVAL_MS) return false;
+    this.lastSent.set(runId, now);
+    return true;
   }
+}
+
+function progressEvent(run: SyncRunRef, progress: number, status: SyncRunStatus): PublishedEvent {
+  return {
+    type: 'sync_progress',
+    repoId: run.repoId,
+    repoFullName: run.fullName,
+    runId: run.id,
+    progress,
+    status,
+  };
 }

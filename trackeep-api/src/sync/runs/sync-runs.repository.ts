@@ -110,8 +110,9 @@ export class SyncRunsRepository {
     jobId: string,
     worker: string,
     credentialUserId: string | null,
+    db: SqlRunner = this.ds,
   ): Promise<void> {
-    await this.ds.query(
+    await db.query(
       `UPDATE sync_runs SET status = 'running', job_id = $2, worker = $3, credential_user_id = $4, attempts = attempts + 1,
          started_at = COALESCE(started_at, now()), heartbeat_at = now()
        WHERE id = $1`,
@@ -157,6 +158,7 @@ export class SyncRunsRepository {
     status: SyncRunStatus,
     error: string | null,
     totals?: { items: SyncRunCounts; meter: SyncMeter; base: RunTotals },
+    db: SqlRunner = this.ds,
   ): Promise<void> {
     const params: unknown[] = [runId, status, error];
     let spend = '';
@@ -173,18 +175,19 @@ export class SyncRunsRepository {
     }
     const done = status === 'succeeded' || status === 'failed' || status === 'partial' ? 'now()' : 'NULL';
     const unpause = status === 'queued' ? '' : ', paused_until = NULL';
-    await this.ds.query(
+    await db.query(
       `UPDATE sync_runs SET status = $2, error = $3, finished_at = ${done}${unpause}, progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END${spend}
        WHERE id = $1`,
       params,
     );
   }
 
-  async pause(runId: string, until: Date, error: string): Promise<void> {
-    await this.ds.query(
-      `UPDATE sync_runs SET status = 'queued', paused_until = $2, error = $3 WHERE id = $1`,
-      [runId, until, error],
-    );
+  async pause(runId: string, until: Date, error: string, db: SqlRunner = this.ds): Promise<void> {
+    await db.query(`UPDATE sync_runs SET status = 'queued', paused_until = $2, error = $3 WHERE id = $1`, [
+      runId,
+      until,
+      error,
+    ]);
   }
 
   /** Runs whose worker stopped sending heartbeats. */

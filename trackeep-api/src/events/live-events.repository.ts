@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import type { SqlExecutor } from '@trackeep/server-core';
+import type { LiveEvent } from '@trackeep/contracts';
+import { CompiledQuery, Kysely, sql } from 'kysely';
+import { Client } from 'pg';
+import { ApiEnv } from '../config/api-env';
+import type { DB } from '../database/db.types';
+
+/** A runner with TypeORM's or pg's `query` (an EntityManager, a QueryRunner, a pg PoolClient). */
+export interface QueryRunnerLike {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The caller's transaction: a Kysely transaction, or a writer's TypeORM or pg transaction until every writer
+ * runs on Kysely. The pool itself also fits and sends at once.
+ */
+export type SqlTx = SqlExecutor<DB> | QueryRunnerLike;
+
+/** A dedicated LISTEN connection; `close` ends it without reporting it as lost. */
+export interface LiveListener {
+  close(): Promise<void>;
+}
+
+const LIVE_CHANNEL = 'trackeep_live';
+
+/**
+ * The SQL of live events: NOTIFY on the live channel, the LISTEN connection, and live_event_outbox (events
+ * too large for a NOTIFY payload, kept for a short while and read back by id).
+ */
+@Injectable()
+export class LiveEventsRepository {
+  constructor(
+    private readonly env: ApiEnv,
+    private readonly db: Kysely<DB>,
+  ) {}
+
+  /** Sends the payloads in this order, in one round trip; inside a transaction they reach listeners on commit. */
+  async notify(tx: SqlTx, payloads: readonly string[]): Promise<void> {
+    if (payloads.length === 0) return;
+    await run(
+      tx,
+      sql`SELECT pg_notify(${LIVE_CHANNEL}, p) FROM unnest(${[...payloads]}::text[]) WITH ORDINALITY AS u(p, n) ORDER BY n`.compile(
+        this.db,
+      ),
+    );
+  }
+
+  /** Stores events in the outbox; their ids in the same order. */
+  async storeEvents(tx: SqlTx, events: readonly LiveEvent[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const rows = await run(
+      tx,
+      this.db
+        .insertInto('live_event_outbox')
+        .values(events.map((e) => ({ payload: JSON.stringify(e) })))
+        .returning('id')
+        .compile(),
+    );
+    // bigserial ids follow the order of the VALUES list, whatever order RETURNING lists them in.
+    return rows.map((r) => String(r.id)).sort((a, b) => Number(BigInt(a) - BigInt(b)));
+  }
+
+  async findEvent(id: string): Promise<LiveEvent | null> {
+    const row = await this.db
+      .selectFrom('live_event_outbox')
+      .select('payload')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && isLiveEvent(row.payload) ? row.payload : null;
+  }
+
+  async deleteEventsOlderThan(minutes: number): Promise<void> {
+    await this.db
+      .deleteFrom('live_event_outbox')
+      .where('created_at', '<', sql<Date>`now() - make_interval(mins => ${minutes})`)
+      .execute();
+  }
+
+  /**
+   * Opens a connection of its own that LISTENs on the live channel. `onLost` is called once when it breaks
+   * after opening (never after `close`); a failure to open rejects.
+   */
+  async listen(onPayload: (payload: string) => void, onLost: (err: Error) => void): Promise<LiveListener> {
+    const client = new Client({
+      connectionString: this.env.DATABASE_URL,
+      application_name: 'trackeep-api-live',
+    });
+    let closing = false;
+    let opened = false;
+    // Reported once per connection: a broken client may emit both 'error' and 'end'.
+    const lost = (err: Error) => {
+      if (!opened || closing) return;
+      closing = true;
+      void client.end().catch(() => undefined);
+      onLost(err);
+    };
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('connection ended')));
+    client.on('notification', (msg) => {
+      if (msg.channel === LIVE_CHANNEL && msg.payload) onPayload(msg.payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LIVE_CHANNEL}`);
+    } catch (err) {
+      closing = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    opened = true;
+    return {
+      close: async () => {
+        closing = true;
+        await client.end().catch(() => undefined);
+      },
+    };
+  }
+}
+
+/** Runs a compiled query on a Kysely executor, or on a TypeORM/pg runner (whose result shapes differ). */
+async function run<R>(tx: SqlTx, query: CompiledQuery<R>): Promise<R[]> {
+  if (tx instanceof Kysely) return [...(await tx.executeQuery(query)).rows];
+  const result = await tx.query(query.sql, [...query.parameters]);
+  const rows: unknown =
+    typeof result === 'object' && result !== null && 'rows' in result ? result.rows : result;
+  // Rows of a statement this repository compiled for R; only the container differs between runners.
+  return Array.isArray(rows) ? (rows as R[]) : [];
+}
+
+/** The outbox holds only what `storeEvents` wrote; this guards against rows from elsewhere. */
+function isLiveEvent(value: unknown): value is LiveEvent {
+  return typeof value === 'object' && value !== null && 'type' in value && typeof value.type === 'string';
+}
