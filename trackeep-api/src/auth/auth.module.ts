@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { PgThrottlerStorage } from '../common/rate-limit/pg-throttler.storage';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { RateLimitRepository } from '../common/rate-limit/rate-limit.repository';
@@ -13,11 +12,11 @@ import { AuthService } from './auth.service';
 import { AuthSettings } from './auth-settings';
 import { CookieService } from './cookie.service';
 import { GatewayClient } from './gateway-client.service';
-import { SessionEntity } from './session.entity';
 import { SessionGuard } from './session.guard';
 import { SessionService } from './session.service';
+import { SessionsRepository } from './sessions.repository';
 import { TokenCipher } from './token-cipher.service';
-import { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 /**
@@ -26,7 +25,6 @@ import { UsersService } from './users.service';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([UserEntity, SessionEntity]),
     GithubSettingsModule,
     // Counted in PostgreSQL, so the limit is the same with any number of replicas.
     ThrottlerModule.forRootAsync({
@@ -47,7 +45,9 @@ import { UsersService } from './users.service';
       useFactory: (s: AuthSettings) => new JwtService({ secret: s.jwtSecret }),
     },
     TokenCipher,
+    UsersRepository,
     UsersService,
+    SessionsRepository,
     SessionService,
     CookieService,
     GatewayClient,
@@ -55,14 +55,6 @@ import { UsersService } from './users.service';
     SessionGuard,
     { provide: APP_GUARD, useExisting: SessionGuard },
   ],
-  exports: [
-    AuthSettings,
-    TokenCipher,
-    UsersService,
-    SessionService,
-    SessionGuard,
-    CookieService,
-    TypeOrmModule,
-  ],
+  exports: [AuthSettings, TokenCipher, UsersService, SessionService, SessionGuard, CookieService],
 })
 export class AuthModule {}

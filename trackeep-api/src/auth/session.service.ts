@@ -1,12 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, Repository } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { SESSION_TTL_SECONDS } from './auth-settings';
-import { SessionEntity } from './session.entity';
 import type { SessionUser } from './session-user.type';
-import { UserEntity } from './user.entity';
+import { SessionsRepository } from './sessions.repository';
 
 const SESSION_ISSUER = 'trackeep-api';
 const SESSION_AUDIENCE = 'trackeep-session';
@@ -31,29 +28,23 @@ export interface ResolvedSession {
 export class SessionService {
   constructor(
     private readonly jwt: JwtService,
-    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly sessions: SessionsRepository,
   ) {}
 
-  async create(
-    userId: string,
-    userAgent: string | undefined,
-  ): Promise<{ token: string; session: SessionEntity }> {
-    const session = await this.sessions.save(
-      this.sessions.create({
-        userId,
-        expiresAt: new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
-        userAgent: userAgent?.slice(0, 512) ?? null,
-      }),
+  async create(userId: string, userAgent: string | undefined): Promise<{ token: string; sessionId: string }> {
+    const sessionId = await this.sessions.create(
+      userId,
+      new Date(Date.now() + SESSION_TTL_SECONDS * 1000),
+      userAgent?.slice(0, 512) ?? null,
     );
-    const token = await this.jwt.signAsync({ sid: session.id } satisfies Omit<SessionClaims, 'sub'>, {
+    const token = await this.jwt.signAsync({ sid: sessionId } satisfies Omit<SessionClaims, 'sub'>, {
       subject: userId,
       issuer: SESSION_ISSUER,
       audience: SESSION_AUDIENCE,
       expiresIn: SESSION_TTL_SECONDS,
       algorithm: 'HS256',
     });
-    return { token, session };
+    return { token, sessionId };
   }
 
   /** The session named by a cookie value, or a 401 saying why not. */
@@ -73,36 +64,33 @@ export class SessionService {
     if (typeof claims.sid !== 'string' || typeof claims.sub !== 'string' || !UUID.test(claims.sid)) {
       throw ApiException.unauthorized('session_missing', 'The session cookie is not valid; sign in again');
     }
-    const session = await this.sessions.findOneBy({ id: claims.sid });
+    const session = await this.sessions.find(claims.sid);
     if (!session || session.userId !== claims.sub || session.revokedAt) {
       throw ApiException.unauthorized('session_revoked', 'This session has ended; sign in again');
     }
     if (session.expiresAt.getTime() <= Date.now()) {
       throw ApiException.unauthorized('session_expired', 'Your session has expired; sign in again');
     }
-    const user = await this.users.findOneBy({ id: session.userId });
-    if (!user) throw ApiException.unauthorized('session_revoked', 'This session has ended; sign in again');
+    if (!session.user)
+      throw ApiException.unauthorized('session_revoked', 'This session has ended; sign in again');
     if (Date.now() - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-      await this.sessions.update({ id: session.id }, { lastSeenAt: new Date() });
+      await this.sessions.touch(session.id);
     }
-    return {
-      sessionId: session.id,
-      user: { id: user.id, login: user.login, githubHost: user.githubHost, githubId: user.githubId },
-    };
+    return { sessionId: session.id, user: session.user };
   }
 
   /** Ends one session; true if it was active. */
-  async revoke(sessionId: string): Promise<boolean> {
-    const result = await this.sessions.update(
-      { id: sessionId, revokedAt: IsNull() },
-      { revokedAt: new Date() },
-    );
-    return (result.affected ?? 0) > 0;
+  revoke(sessionId: string): Promise<boolean> {
+    return this.sessions.revoke(sessionId);
   }
 
-  async revokeAllForUser(userId: string): Promise<number> {
-    const result = await this.sessions.update({ userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    return result.affected ?? 0;
+  revokeAllForUser(userId: string): Promise<number> {
+    return this.sessions.revokeAllForUser(userId);
+  }
+
+  /** Those of `sessionIds` that are still active (neither ended nor expired). */
+  activeSessionIds(sessionIds: readonly string[]): Promise<string[]> {
+    return this.sessions.activeIds(sessionIds);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 
 /** One counted hit: the window's count after it, and the block before and after it. */
 export interface RateLimitHit {
@@ -33,7 +34,7 @@ const SWEEP_EVERY_MS = 5 * 60_000;
 export class RateLimitRepository implements OnModuleDestroy {
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly db: Kysely<DB>) {
     this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), SWEEP_EVERY_MS);
     this.sweeper.unref();
   }
@@ -44,27 +45,27 @@ export class RateLimitRepository implements OnModuleDestroy {
 
   async hit(key: string, windowMs: number, limit: number, blockMs: number): Promise<RateLimitHit> {
     // `old` is the row before this hit (NULL columns for a new key); now() is the same instant throughout.
-    const rows = (await this.dataSource.query(
-      `WITH old AS (SELECT hits, window_ends_at, blocked_until FROM rate_limit_counters WHERE key = $1),
-       upsert AS (
-         INSERT INTO rate_limit_counters AS c (key, hits, window_ends_at, blocked_until)
-         VALUES ($1, 1, now() + make_interval(secs => $2 / 1000.0), CASE WHEN 1 > $3 THEN now() + make_interval(secs => $4 / 1000.0) END)
-         ON CONFLICT (key) DO UPDATE SET
-           hits = CASE WHEN c.blocked_until > now() THEN c.hits WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END,
-           window_ends_at = CASE WHEN c.blocked_until > now() OR c.window_ends_at > now() THEN c.window_ends_at
-                                 ELSE now() + make_interval(secs => $2 / 1000.0) END,
-           blocked_until = CASE WHEN c.blocked_until > now() THEN c.blocked_until
-                                WHEN (CASE WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END) > $3
-                                  THEN now() + make_interval(secs => $4 / 1000.0)
-                                ELSE NULL END
-         RETURNING c.hits, c.window_ends_at, c.blocked_until)
-       SELECT u.hits,
-              GREATEST(0, extract(epoch FROM u.window_ends_at - now()) * 1000)::int AS window_ms,
-              COALESCE((SELECT o.blocked_until > now() FROM old o), false) AS was_blocked,
-              CASE WHEN u.blocked_until > now() THEN extract(epoch FROM u.blocked_until - now()) * 1000 END::int AS block_ms
-         FROM upsert u`,
-      [key, windowMs, limit, blockMs],
-    )) as HitRow[];
+    const window = sql`make_interval(secs => ${windowMs} / 1000.0)`;
+    const block = sql`make_interval(secs => ${blockMs} / 1000.0)`;
+    const { rows } = await sql<HitRow>`
+      WITH old AS (SELECT hits, window_ends_at, blocked_until FROM rate_limit_counters WHERE key = ${key}),
+      upsert AS (
+        INSERT INTO rate_limit_counters AS c (key, hits, window_ends_at, blocked_until)
+        VALUES (${key}, 1, now() + ${window}, CASE WHEN 1 > ${limit} THEN now() + ${block} END)
+        ON CONFLICT (key) DO UPDATE SET
+          hits = CASE WHEN c.blocked_until > now() THEN c.hits WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END,
+          window_ends_at = CASE WHEN c.blocked_until > now() OR c.window_ends_at > now() THEN c.window_ends_at
+                                ELSE now() + ${window} END,
+          blocked_until = CASE WHEN c.blocked_until > now() THEN c.blocked_until
+                               WHEN (CASE WHEN c.window_ends_at <= now() THEN 1 ELSE c.hits + 1 END) > ${limit}
+                                 THEN now() + ${block}
+                               ELSE NULL END
+        RETURNING c.hits, c.window_ends_at, c.blocked_until)
+      SELECT u.hits,
+             GREATEST(0, extract(epoch FROM u.window_ends_at - now()) * 1000)::int AS window_ms,
+             COALESCE((SELECT o.blocked_until > now() FROM old o), false) AS was_blocked,
+             CASE WHEN u.blocked_until > now() THEN extract(epoch FROM u.blocked_until - now()) * 1000 END::int AS block_ms
+        FROM upsert u`.execute(this.db);
     const row = rows[0];
     if (!row) throw new Error('rate limit counter not written');
     const blockSeconds = row.block_ms === null ? 0 : Math.max(1, Math.ceil(row.block_ms / 1000));
@@ -79,8 +80,10 @@ export class RateLimitRepository implements OnModuleDestroy {
 
   /** Counters whose window and block are both over count nothing any more. */
   async sweep(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM rate_limit_counters WHERE window_ends_at < now() - interval '1 minute' AND (blocked_until IS NULL OR blocked_until < now())`,
-    );
+    await this.db
+      .deleteFrom('rate_limit_counters')
+      .where('window_ends_at', '<', sql<Date>`now() - interval '1 minute'`)
+      .where((eb) => eb.or([eb('blocked_until', 'is', null), eb('blocked_until', '<', sql<Date>`now()`)]))
+      .execute();
   }
 }
