@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { dirname } from 'node:path';
 import { WorldCapability } from './capabilities/world-capability';
 import { CommitGraph } from './commit-graph';
-import type { SimWorld } from './sim-world';
+import type { WorldStore } from './world-store';
 import { decodeGraph, encodeGraph, type Encoded } from './world-snapshot';
 
 /**
@@ -13,7 +13,7 @@ import { decodeGraph, encodeGraph, type Encoded } from './world-snapshot';
 
 const FORMAT = 'trackeep-github-sim-world';
 const VERSION = 1;
-/** WorldStore fields that are process wiring, not world state (capabilities are skipped as well). */
+/** WorldStore fields that are process wiring, not world state. A SimWorld's capabilities hold no state and are skipped too. */
 const RUNTIME_FIELDS = new Set(['listeners', 'pending', 'options']);
 const CLASSES = { CommitGraph };
 /** Deliveries are a log with full payloads (up to 5,000 in memory); the newest are enough after a restart. */
@@ -30,7 +30,7 @@ interface WorldFileContent {
   extras: Encoded;
 }
 
-export function serializeWorld(world: SimWorld, extras: WorldFileExtras = {}): string {
+export function serializeWorld(world: WorldStore, extras: WorldFileExtras = {}): string {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(world))
     if (!RUNTIME_FIELDS.has(key) && !(value instanceof WorldCapability)) fields[key] = value;
@@ -46,7 +46,7 @@ export function serializeWorld(world: SimWorld, extras: WorldFileExtras = {}): s
 }
 
 /** Replaces the world's state with the serialized one; collections are refilled in place, so references to them stay valid. */
-export function restoreWorld(world: SimWorld, text: string): WorldFileExtras {
+export function restoreWorld(world: WorldStore, text: string): WorldFileExtras {
   const content = JSON.parse(text) as Partial<WorldFileContent>;
   if (content.format !== FORMAT || content.version !== VERSION)
     throw new Error(`not a ${FORMAT} v${VERSION} file`);
@@ -69,7 +69,7 @@ export function restoreWorld(world: SimWorld, text: string): WorldFileExtras {
 }
 
 /** Loads `file` into the world when it exists; returns the extras saved with it, or null when there was no file. */
-export function loadWorldFile(world: SimWorld, file: string): WorldFileExtras | null {
+export function loadWorldFile(world: WorldStore, file: string): WorldFileExtras | null {
   if (!existsSync(file)) return null;
   try {
     return restoreWorld(world, readFileSync(file, 'utf8'));
@@ -81,7 +81,7 @@ export function loadWorldFile(world: SimWorld, file: string): WorldFileExtras | 
 }
 
 /** Writes atomically: a crash mid-write leaves the previous file, never half of one. */
-export function saveWorldFile(world: SimWorld, file: string, extras: WorldFileExtras = {}): void {
+export function saveWorldFile(world: WorldStore, file: string, extras: WorldFileExtras = {}): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, serializeWorld(world, extras), { mode: 0o600 });
@@ -95,7 +95,7 @@ export class WorldFileSaver {
   private dirty = false;
 
   constructor(
-    private readonly world: SimWorld,
+    private readonly world: WorldStore,
     readonly file: string,
     private readonly extras: () => WorldFileExtras,
     private readonly debounceMs = 1000,
