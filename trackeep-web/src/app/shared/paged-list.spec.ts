@@ -16,7 +16,9 @@ function controlledFetch() {
     return answer;
   };
   const reply = (index: number, page: Page<Item> | Error) => {
-    const { answer } = calls[index];
+    const call = calls[index];
+    if (!call) throw new Error(`no request number ${index} was made`);
+    const { answer } = call;
     if (page instanceof Error) answer.error(page);
     else {
       answer.next(page);
@@ -114,7 +116,7 @@ describe(collectPages.name, () => {
       start: { items: [1, 2], nextCursor: 'p2' },
       p2: { items: [3], nextCursor: 'p3' },
     };
-    const fetch = (cursor: string | null) => of(pages[cursor ?? 'start']);
+    const fetch = (cursor: string | null) => of(pages[cursor ?? 'start'] ?? { items: [], nextCursor: null });
     await expect(collectPages(fetch, 2)).resolves.toEqual({ items: [1, 2, 3], truncated: true });
     await expect(collectPages(fetch, 1)).resolves.toEqual({ items: [1, 2], truncated: true });
   });

@@ -131,14 +131,14 @@ describe(createLoggerModule.name, () => {
     const text = lines.join('\n');
     expect(text).not.toContain(SECRET);
     const [entry] = entries().filter((e) => e['msg'] === 'request completed');
-    expect(entry.req?.['url']).toBe('/callback?code=[Redacted]&state=[Redacted]&page=2');
+    expect(entry?.req?.['url']).toBe('/callback?code=[Redacted]&state=[Redacted]&page=2');
   });
 
   it('redacts token, secret and code fields in objects application code logs', async () => {
     await request(app.getHttpServer()).get('/exchange').expect(200);
     expect(lines.join('\n')).not.toContain(SECRET);
     const [entry] = entries().filter((e) => e['msg'] === 'token exchange');
-    expect(entry['grant']).toEqual({
+    expect(entry?.['grant']).toEqual({
       access_token: '[Redacted]',
       refresh_token: '[Redacted]',
       client_secret: '[Redacted]',

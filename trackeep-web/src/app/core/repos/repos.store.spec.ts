@@ -110,6 +110,6 @@ describe(ReposStore.name, () => {
 
   it('replaces a tracked repository when the live stream reports a change', () => {
     live.next({ type: 'repo_changed', repo: aTrackedRepo({ id: 'r1', stars: 99 }) });
-    expect(sut.tracked().data?.[0].stars).toBe(99);
+    expect(sut.tracked().data?.[0]?.stars).toBe(99);
   });
 });

@@ -46,8 +46,8 @@ describe(ReposPage.name, () => {
     const cards = [...el.querySelectorAll('trk-tracked-repo-card')];
     // Same last push: the name decides.
     expect(cards.map((c) => query(c, 'h2').textContent?.trim())).toEqual(['acme/gears', 'acme/widgets']);
-    expect(cards[1].textContent).toContain('1.2K');
-    expect(cards[1].textContent).toContain('Webhook active');
+    expect(cards[1]?.textContent).toContain('1.2K');
+    expect(cards[1]?.textContent).toContain('Webhook active');
   });
 
   it('invites a new user to pick repositories when nothing is tracked yet', async () => {

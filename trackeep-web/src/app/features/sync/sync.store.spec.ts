@@ -30,12 +30,12 @@ describe(applySyncProgress.name, () => {
   it('moves the progress bar of the repository the message is about', () => {
     const next = applySyncProgress(status, progress(42.4, 'running'));
     expect(next.repos[0]).toMatchObject({ running: true, progress: 42 });
-    expect(status.repos[0].progress).toBeNull();
+    expect(status.repos[0]?.progress).toBeNull();
   });
 
   it('clamps odd values into 0..100', () => {
-    expect(applySyncProgress(status, progress(140, 'running')).repos[0].progress).toBe(100);
-    expect(applySyncProgress(status, progress(-3, 'running')).repos[0].progress).toBe(0);
+    expect(applySyncProgress(status, progress(140, 'running')).repos[0]?.progress).toBe(100);
+    expect(applySyncProgress(status, progress(-3, 'running')).repos[0]?.progress).toBe(0);
   });
 
   it('ends the running state when the run finished, whatever the outcome', () => {

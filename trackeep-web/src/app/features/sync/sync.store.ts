@@ -93,8 +93,8 @@ export class SyncStore {
     this.requesting.update((s) => new Set(s).add(key));
     try {
       if (fullName) {
-        const [owner, name] = fullName.split('/');
-        await firstValueFrom(this.reposApi.sync(owner, name));
+        const slash = fullName.indexOf('/');
+        await firstValueFrom(this.reposApi.sync(fullName.slice(0, slash), fullName.slice(slash + 1)));
       } else {
         await firstValueFrom(this.api.syncAll());
       }

@@ -20,7 +20,7 @@ describe('repository charts', () => {
       { week: '2026-03-09', commits: 2, additions: 5, deletions: 5 },
     ]);
     expect(spec.labels).toEqual(['Feb 23', 'Mar 2', 'Mar 9']);
-    expect(spec.series[0].data).toEqual([1, 0, 2]);
+    expect(spec.series[0]?.data).toEqual([1, 0, 2]);
   });
 
   it("turns the API's weekly median cycle times into hours with one decimal, empty weeks as gaps", () => {
@@ -32,6 +32,6 @@ describe('repository charts', () => {
       { week: '2026-03-02', merged: 1, medianHours: 30.3 },
       { week: '2026-03-09', merged: 0, medianHours: null },
     ]);
-    expect(cycleTimeChart(rows).series[0].data).toEqual([30.3, null]);
+    expect(cycleTimeChart(rows).series[0]?.data).toEqual([30.3, null]);
   });
 });
