@@ -13,7 +13,7 @@ import { decodeGraph, encodeGraph, type Encoded } from './world-snapshot';
 
 const FORMAT = 'trackeep-github-sim-world';
 const VERSION = 1;
-/** WorldStore fields that are process wiring, not world state. A SimWorld's capabilities hold no state and are skipped too. */
+/** WorldStore fields that are process wiring, not world state (stateless capabilities are skipped too). */
 const RUNTIME_FIELDS = new Set(['listeners', 'pending', 'options']);
 const CLASSES = { CommitGraph };
 /** Deliveries are a log with full payloads (up to 5,000 in memory); the newest are enough after a restart. */

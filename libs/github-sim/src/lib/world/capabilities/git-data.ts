@@ -201,7 +201,7 @@ export class GitData extends WorldCapability {
     });
   }
 
-  /** A commit author: a simulated user's login, a raw name/email (linked when a user has that email), or the sender. */
+  /** A commit author: a user's login, a raw name/email (linked to the user with that email), or the sender. */
   private authorOf(spec: PushCommitSpec['author'], senderId: number): SimCommitAuthor {
     if (spec && typeof spec === 'object') {
       if (typeof spec.name !== 'string' || typeof spec.email !== 'string')
