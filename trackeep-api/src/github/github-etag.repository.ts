@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Kysely, sql } from 'kysely';
 import { fromPgJson, pgJson } from '../common/pg-text.util';
+import type { DB } from '../database/db.types';
 
 export interface StoredEtag {
   etag: string;
@@ -15,26 +15,34 @@ export interface StoredEtag {
  */
 @Injectable()
 export class GithubEtagRepository {
-  constructor(@InjectDataSource() private readonly db: Pick<DataSource, 'query'>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   async find(userId: string, url: string): Promise<StoredEtag | null> {
-    const rows: Array<{ etag: string; body: unknown; link: string | null }> = await this.db.query(
-      `SELECT etag, body, link FROM github_etags WHERE user_id = $1 AND url = $2`,
-      [userId, url],
-    );
-    const row = rows[0];
+    const row = await this.db
+      .selectFrom('github_etags')
+      .select(['etag', 'body', 'link'])
+      .where('user_id', '=', userId)
+      .where('url', '=', url)
+      .executeTakeFirst();
     return row ? { etag: row.etag, body: fromPgJson(row.body), link: row.link } : null;
   }
 
   async save(userId: string, url: string, entry: StoredEtag): Promise<void> {
-    await this.db.query(
-      `INSERT INTO github_etags (user_id, url, etag, body, link, fetched_at) VALUES ($1, $2, $3, $4, $5, now())
-       ON CONFLICT (user_id, url) DO UPDATE SET etag = EXCLUDED.etag, body = EXCLUDED.body, link = EXCLUDED.link, fetched_at = now()`,
-      [userId, url, entry.etag, pgJson(entry.body ?? null), entry.link],
-    );
+    await this.db
+      .insertInto('github_etags')
+      .values({ user_id: userId, url, etag: entry.etag, body: pgJson(entry.body ?? null), link: entry.link })
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'url']).doUpdateSet((eb) => ({
+          etag: eb.ref('excluded.etag'),
+          body: eb.ref('excluded.body'),
+          link: eb.ref('excluded.link'),
+          fetched_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 
   async delete(userId: string, url: string): Promise<void> {
-    await this.db.query(`DELETE FROM github_etags WHERE user_id = $1 AND url = $2`, [userId, url]);
+    await this.db.deleteFrom('github_etags').where('user_id', '=', userId).where('url', '=', url).execute();
   }
 }

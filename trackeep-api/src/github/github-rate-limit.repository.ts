@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
 
 export interface Budget {
   limit: number;
@@ -15,26 +15,44 @@ export interface StoredBudget extends Budget {
 /** github_rate_limits: the last budget GitHub reported per credential and resource, shared by every replica. */
 @Injectable()
 export class GithubRateLimitRepository {
-  constructor(@InjectDataSource() private readonly db: Pick<DataSource, 'query'>) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** Skipped when the user is gone (a sync may still be finishing with their token). */
   async save(userId: string, resource: string, b: Budget): Promise<void> {
-    await this.db.query(
-      `INSERT INTO github_rate_limits (user_id, resource, "limit", remaining, reset_at, updated_at)
-       SELECT $1, $2, $3, $4, $5, now() WHERE EXISTS (SELECT 1 FROM users WHERE id = $1)
-       ON CONFLICT (user_id, resource) DO UPDATE SET "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining,
-         reset_at = EXCLUDED.reset_at, updated_at = now()`,
-      [userId, resource, b.limit, b.remaining, b.resetAt],
-    );
+    await this.db
+      .insertInto('github_rate_limits')
+      .columns(['user_id', 'resource', 'limit', 'remaining', 'reset_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('users')
+          .select([
+            'id',
+            sql<string>`${resource}::text`.as('resource'),
+            sql<number>`${b.limit}::int`.as('limit'),
+            sql<number>`${b.remaining}::int`.as('remaining'),
+            sql<Date>`${b.resetAt}::timestamptz`.as('reset_at'),
+          ])
+          .where('id', '=', userId),
+      )
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'resource']).doUpdateSet((eb) => ({
+          limit: eb.ref('excluded.limit'),
+          remaining: eb.ref('excluded.remaining'),
+          reset_at: eb.ref('excluded.reset_at'),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 
   async load(userId: string, resources: string[]): Promise<StoredBudget[]> {
-    const rows: Array<{ resource: string; limit: number; remaining: number; reset_at: Date }> =
-      await this.db.query(
-        `SELECT resource, "limit", remaining, reset_at FROM github_rate_limits
-         WHERE user_id = $1 AND resource = ANY($2::text[]) ORDER BY resource`,
-        [userId, resources],
-      );
+    const rows = await this.db
+      .selectFrom('github_rate_limits')
+      .select(['resource', 'limit', 'remaining', 'reset_at'])
+      .where('user_id', '=', userId)
+      .where('resource', 'in', resources)
+      .orderBy('resource')
+      .execute();
     return rows.map((r) => ({
       resource: r.resource,
       limit: r.limit,

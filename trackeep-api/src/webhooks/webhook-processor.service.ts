@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import PgBoss from 'pg-boss';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { AuthSettings } from '../auth/auth-settings';
+import { GithubSettings } from '../github/github-settings';
 import { ApiEnv } from '../config/api-env';
 import { EventBus, type LiveActivity } from '../events/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -55,7 +55,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
 
   constructor(
     private readonly env: ApiEnv,
-    private readonly settings: AuthSettings,
+    private readonly github: GithubSettings,
     private readonly dataSource: DataSource,
     private readonly boss: PgBoss,
     private readonly bus: EventBus,
@@ -182,7 +182,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
            LEFT JOIN repositories r ON r.github_host = $2 AND r.github_id = d.repo_github_id
                                    AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
           WHERE d.delivery_id = $1 FOR UPDATE OF d`,
-        [deliveryId, this.settings.githubHost],
+        [deliveryId, this.github.host],
       );
       const row = rows[0];
       if (!row || row.status !== 'pending') return null;
@@ -246,7 +246,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         client,
         delivery,
         payload: obj(delivery.payload) ?? {},
-        githubHost: this.settings.githubHost,
+        githubHost: this.github.host,
       });
       return { outcome, repoId: repo?.id ?? null };
     }
@@ -324,7 +324,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         WHERE r.id = w.repo_id AND w.status IN ('pending', 'active', 'failing')
           AND (w.hook_id = $1 OR (w.hook_id IS NULL AND w.status = 'pending' AND r.github_host = $2 AND r.github_id = $3))
         RETURNING w.repo_id`,
-      [hookId, this.settings.githubHost, delivery.repo_github_id],
+      [hookId, this.github.host, delivery.repo_github_id],
     );
     if (!rows[0]) return { outcome: ignored('ping from a hook Trackeep did not register'), repoId: null };
     return { outcome: PROCESSED, repoId: rows[0].repo_id };

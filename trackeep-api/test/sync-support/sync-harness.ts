@@ -4,9 +4,11 @@ import {
   type GithubSimHandle,
   type GithubSimOptions,
 } from '@trackeep/github-sim';
+import { createSql } from '@trackeep/server-core';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../src/database/data-source';
+import type { DB } from '../../src/database/db.types';
 import { GithubEtagCache } from '../../src/github/github-etag-cache.service';
 import { GithubEtagRepository } from '../../src/github/github-etag.repository';
 import { createGithubOctokit } from '../../src/github/github-octokit';
@@ -108,10 +110,11 @@ export function syncDb(ds: DataSource): SyncDb {
 
 /** GitHub's adapter stores (one ETag cache, one rate-limit store) over `ds`, as the app wires them. */
 export function githubStores(ds: DataSource, metrics = new MetricsService()) {
+  const sql = createSql<DB>(ds);
   return {
     metrics,
-    etags: new GithubEtagCache(new GithubEtagRepository(ds)),
-    rateLimits: new GithubRateLimitService(new GithubRateLimitRepository(ds), metrics),
+    etags: new GithubEtagCache(new GithubEtagRepository(sql)),
+    rateLimits: new GithubRateLimitService(new GithubRateLimitRepository(sql), metrics),
   };
 }
 

@@ -1,6 +1,8 @@
+import { createSql } from '@trackeep/server-core';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../database/data-source';
+import type { DB } from '../../database/db.types';
 import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { GithubEtagRepository } from '../../github/github-etag.repository';
 import { GithubRateLimitRepository } from '../../github/github-rate-limit.repository';
@@ -67,8 +69,8 @@ describe(SyncGithubGateway.name, () => {
   });
 
   /** A fresh process's rate-limit store over the test database. */
-  function rateLimits(db: Pick<DataSource, 'query'> = ds): GithubRateLimitService {
-    return new GithubRateLimitService(new GithubRateLimitRepository(db), new MetricsService());
+  function rateLimits(): GithubRateLimitService {
+    return new GithubRateLimitService(new GithubRateLimitRepository(createSql<DB>(ds)), new MetricsService());
   }
 
   function sut(
@@ -81,7 +83,7 @@ describe(SyncGithubGateway.name, () => {
       client,
       credential: userId,
       graphqlUrl: 'https://api.github.test/graphql',
-      etags: new GithubEtagCache(new GithubEtagRepository(ds)),
+      etags: new GithubEtagCache(new GithubEtagRepository(createSql<DB>(ds))),
       limits,
       meter,
       sleep: async (ms) => void opts.sleeps?.push(ms),
@@ -452,10 +454,10 @@ describe(SyncGithubGateway.name, () => {
 });
 
 describe(CredentialLimits.name, () => {
-  /** Pacing alone: a store over no database (budgets of a non-user credential are never persisted). */
+  /** Pacing alone: a store over a database never connected (budgets of a non-user credential stay in memory). */
   const store = () =>
     new GithubRateLimitService(
-      new GithubRateLimitRepository({ query: () => Promise.reject(new Error('no database')) }),
+      new GithubRateLimitRepository(createSql<DB>(new DataSource({ type: 'postgres' }))),
       new MetricsService(),
     );
 

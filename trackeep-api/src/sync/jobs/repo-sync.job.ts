@@ -8,6 +8,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { RepoAccessService } from '../../repos/repo-access.service';
 import { RepoSyncEngine, type SyncDb } from '../engine/repo-sync.engine';
 import { SyncStore } from '../engine/sync-store.repository';
+import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
 import { PageSizeGovernor } from '../github/page-size.governor';
 import { SyncClientProvider, type SyncCredential } from '../github/sync-client.provider';
@@ -67,6 +68,7 @@ export class RepoSyncJob {
     private readonly access: RepoAccessService,
     private readonly events: SyncEventsPublisher,
     private readonly registry: CredentialLimitsRegistry,
+    private readonly etags: GithubEtagCache,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -285,7 +287,7 @@ export class RepoSyncJob {
       client: cred.client,
       credential: cred.userId,
       graphqlUrl: cred.graphqlUrl,
-      db: this.ds,
+      etags: this.etags,
       limits: this.registry.for(cred.userId),
       meter,
     });
