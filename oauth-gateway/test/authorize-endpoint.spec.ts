@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { pkceChallenge, randomToken, sha256Hex } from '../src/common/crypto.util';
+import { openWithCode, pkceChallenge, randomToken, sha256Hex } from '../src/common/crypto.util';
 import { createTestGateway, type TestGateway } from './support/test-gateway';
 
 const REGISTERED = 'https://app.example.com/api/v1/auth/oauth/callback';
@@ -287,9 +287,13 @@ describe('GET /auth/github (authorization endpoint)', () => {
         scope: 'openid email',
         consumed_at: null,
       });
+      // The PKCE verifier for GitHub opens only with the browser's cookie, and matches the challenge sent.
+      const verifier = openWithCode(rows[0].pkce_verifier_sealed, cookieValue);
+      expect(pkceChallenge(verifier)).toBe(github.searchParams.get('code_challenge'));
       const stored = JSON.stringify(rows[0]);
       expect(stored).not.toContain(state);
       expect(stored).not.toContain(cookieValue);
+      expect(stored).not.toContain(verifier);
       const ttl = (new Date(rows[0].expires_at).getTime() - new Date(rows[0].created_at).getTime()) / 1000;
       expect(ttl).toBeCloseTo(600, 0);
     });

@@ -8,12 +8,13 @@ import {
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { pkceChallenge, randomToken } from '../src/common/crypto.util';
 import { gatewayDataSourceOptions } from '../src/database/data-source';
 import { mintCode, tokenRequest } from './support/codes';
 import { createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
 
 // The gateway runs on a Postgres cluster of its own here, so the test can stop and restart it.
-describe('the token endpoint during a database outage', () => {
+describe('the token endpoint and sign-in during a database outage', () => {
   const dir = makeOwnedTempDir('gateway-db-outage');
   let cluster: PgCluster;
   let t: TestGateway;
@@ -52,6 +53,23 @@ describe('the token endpoint during a database outage', () => {
       error: 'Service Unavailable',
       message: 'The database is unavailable; retry shortly',
     });
+
+    // The sign-in's state store is Postgres too: starting a sign-in and GitHub's redirect back answer 503.
+    const authorize = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: client.redirect_uri,
+      state: 'client-state',
+      code_challenge: pkceChallenge(randomToken()),
+      code_challenge_method: 'S256',
+    });
+    const start = await fetch(`${t.url}/auth/github?${authorize}`, { redirect: 'manual' });
+    expect(start.status).toBe(503);
+    const back = await fetch(`${t.url}/auth/github/callback?code=gh-code&state=${randomToken()}`, {
+      redirect: 'manual',
+      headers: { cookie: `gw_signin=${randomToken()}` },
+    });
+    expect(back.status).toBe(503);
 
     cluster = await startPgCluster({ dataDir: join(dir, 'data'), port, ephemeral: true });
     let status = 0;

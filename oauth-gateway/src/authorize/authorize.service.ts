@@ -1,20 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ClientRegistry } from '../clients/client-registry.service';
-import {
-  derivedPkceVerifier,
-  constantTimeEqual,
-  pkceChallenge,
-  randomToken,
-  sealWithCode,
-  sha256Hex,
-} from '../common/crypto.util';
-import { GatewayEnv } from '../config/gateway-env';
-import { GithubClient, GithubError, type GithubToken } from '../github/github.client';
-import { subjectOf, type GithubIdentity } from '../github/github-identity.type';
+import { randomToken, sealWithCode, sha256Hex } from '../common/crypto.util';
+import { GatewayEnv, gatewayUrls } from '../config/gateway-env';
+import { subjectOf } from '../github/github-identity.type';
+import { GithubStrategy } from '../github/github.strategy';
 import { AuthorizationCodeRepository } from '../token/authorization-code.repository';
 import { checkAuthorizationRequest, redirectWith } from './authorization-request.util';
 import { MembershipPolicy } from './membership-policy.service';
-import { PendingAuthorizationRepository } from './pending-authorization.repository';
+import {
+  PendingAuthorizationStateStore,
+  type PendingCallbackRequest,
+  type SignInStart,
+} from './pending-authorization.state-store';
 import { GatewayMetricsService } from '../metrics/gateway-metrics.service';
 
 export const PENDING_TTL_SECONDS = 600;
@@ -34,19 +31,18 @@ const STATE_FAILED = (reason: string): AuthorizeOutcome => ({
 @Injectable()
 export class AuthorizeService {
   private readonly logger = new Logger(AuthorizeService.name);
+  private readonly issuer: string;
 
   constructor(
     private readonly env: GatewayEnv,
     private readonly clients: ClientRegistry,
-    private readonly github: GithubClient,
-    private readonly pending: PendingAuthorizationRepository,
+    private readonly github: GithubStrategy,
+    private readonly states: PendingAuthorizationStateStore,
     private readonly codes: AuthorizationCodeRepository,
     private readonly policy: MembershipPolicy,
     private readonly metrics: GatewayMetricsService,
-  ) {}
-
-  private get issuer(): string {
-    return this.github.urls.issuer;
+  ) {
+    this.issuer = gatewayUrls(env).issuer;
   }
 
   /** GET /auth/github: validate, remember the request, send the browser to GitHub with our own state and PKCE. */
@@ -66,28 +62,24 @@ export class AuthorizeService {
       return { type: 'redirect', location };
     }
     const { request } = check;
-    const state = randomToken();
     const browserBinding = randomToken();
     const scopes = new Set(this.env.GITHUB_SCOPES.split(/[\s,]+/).filter(Boolean));
     if (MembershipPolicy.needsOrgScope(request.client)) scopes.add('read:org');
     const githubScope = [...scopes].join(' ');
-    await this.pending.create({
-      state_hash: sha256Hex(state),
-      browser_binding_hash: sha256Hex(browserBinding),
-      client_id: request.client.client_id,
-      redirect_uri: request.redirectUri,
-      client_state: request.state,
-      code_challenge: request.codeChallenge,
-      nonce: request.nonce,
-      scope: request.scope,
-      github_scope: githubScope,
-      ttlSeconds: PENDING_TTL_SECONDS,
-    });
-    const location = this.github.authorizeUrl({
-      state,
-      scope: githubScope,
-      codeChallenge: pkceChallenge(derivedPkceVerifier(browserBinding)),
-    });
+    const start: SignInStart = {
+      browserBinding,
+      pending: {
+        client_id: request.client.client_id,
+        redirect_uri: request.redirectUri,
+        client_state: request.state,
+        code_challenge: request.codeChallenge,
+        nonce: request.nonce,
+        scope: request.scope,
+        github_scope: githubScope,
+        ttlSeconds: PENDING_TTL_SECONDS,
+      },
+    };
+    const location = await this.github.authorizeUrl(githubScope, start);
     return { type: 'redirect', location, browserBinding };
   }
 
@@ -96,20 +88,18 @@ export class AuthorizeService {
    * once the state is known, unexpired, unused and bound to this browser's cookie.
    */
   async callback(query: Record<string, unknown>, cookie: string | undefined): Promise<AuthorizeOutcome> {
-    const state = typeof query['state'] === 'string' ? query['state'] : null;
-    if (!state) return this.stateFailed('no state');
-    if (!cookie) return this.stateFailed('no state cookie');
-    const found = await this.pending.find(sha256Hex(state));
-    if (!found) return this.stateFailed('unknown state');
-    if (!constantTimeEqual(found.browser_binding_hash, sha256Hex(cookie)))
-      return this.stateFailed('state cookie mismatch');
-    if (found.consumed_at) return this.stateFailed('state already used');
-    if (found.expired) return this.stateFailed('state expired');
-    const pending = await this.pending.consume(found.state_hash);
-    if (!pending) return this.stateFailed('state already used');
-
-    const client = this.clients.get(pending.client_id);
-    if (!client || !client.redirect_uris.includes(pending.redirect_uri)) {
+    const githubCode = typeof query['code'] === 'string' && query['code'] ? query['code'] : null;
+    const githubError = typeof query['error'] === 'string' ? query['error'] : null;
+    const req: PendingCallbackRequest = {
+      query: { code: githubCode, state: query['state'] },
+      browserBinding: cookie,
+    };
+    // With a code, passport-oauth2 asks the state store before it exchanges the code; without one (GitHub
+    // redirects back with an error), the same check runs here.
+    const exchanged = githubCode && !githubError ? await this.github.complete(req) : null;
+    const check = req.check ?? (await this.states.check(query['state'], cookie));
+    if (check.status === 'refused') return this.stateFailed(check.reason);
+    if (check.status === 'unregistered') {
       return {
         type: 'page',
         status: 400,
@@ -117,6 +107,7 @@ export class AuthorizeService {
         message: 'This application is no longer registered with the sign-in gateway.',
       };
     }
+    const { pending, client } = check;
     const back = (params: Record<string, string>): AuthorizeOutcome => ({
       type: 'redirect',
       location: redirectWith(pending.redirect_uri, {
@@ -126,38 +117,32 @@ export class AuthorizeService {
       }),
     });
 
-    if (typeof query['error'] === 'string') {
-      this.metrics.signInEnded(query['error'] === 'access_denied' ? 'denied_by_user' : 'failed');
-      return query['error'] === 'access_denied'
+    if (githubError) {
+      this.metrics.signInEnded(githubError === 'access_denied' ? 'denied_by_user' : 'failed');
+      return githubError === 'access_denied'
         ? back({
             error: 'access_denied',
             error_description: 'the user did not authorize the GitHub application',
           })
         : back({ error: 'server_error', error_description: 'GitHub could not complete the sign-in' });
     }
-    const githubCode = typeof query['code'] === 'string' && query['code'] ? query['code'] : null;
-    if (!githubCode) {
+    if (!exchanged) {
       this.metrics.signInEnded('failed');
       return back({ error: 'server_error', error_description: 'GitHub returned no authorization code' });
     }
-
-    let token: GithubToken;
-    let identity: GithubIdentity;
-    try {
-      token = await this.github.exchangeCode(githubCode, derivedPkceVerifier(cookie));
-      identity = await this.github.fetchIdentity(token.access_token);
-    } catch (err) {
-      if (!(err instanceof GithubError)) throw err;
-      this.logger.warn(`GitHub sign-in failed for client ${client.client_id}: ${err.message}`);
+    if (exchanged.outcome !== 'signed-in') {
+      const unavailable = exchanged.outcome === 'failed' && exchanged.error.kind === 'unavailable';
+      const reason = exchanged.outcome === 'failed' ? exchanged.error.message : 'no identity';
+      this.logger.warn(`GitHub sign-in failed for client ${client.client_id}: ${reason}`);
       this.metrics.signInEnded('failed');
       return back({
-        error: err.kind === 'unavailable' ? 'temporarily_unavailable' : 'server_error',
-        error_description:
-          err.kind === 'unavailable'
-            ? 'GitHub is not reachable, try again shortly'
-            : 'GitHub refused the sign-in',
+        error: unavailable ? 'temporarily_unavailable' : 'server_error',
+        error_description: unavailable
+          ? 'GitHub is not reachable, try again shortly'
+          : 'GitHub refused the sign-in',
       });
     }
+    const { token, identity } = exchanged.signIn;
 
     if (!(await this.policy.allows(client, token.access_token, identity.login))) {
       this.metrics.signInEnded('denied_by_policy');

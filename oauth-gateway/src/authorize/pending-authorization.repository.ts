@@ -12,6 +12,8 @@ export interface PendingAuthorization {
   nonce: string | null;
   scope: string;
   github_scope: string;
+  /** passport-oauth2's PKCE verifier for GitHub, sealed with the browser's sign-in cookie (see crypto.util). */
+  pkce_verifier_sealed: string | null;
   expires_at: Date;
   consumed_at: Date | null;
 }
@@ -27,8 +29,9 @@ export class PendingAuthorizationRepository {
   async create(p: NewPendingAuthorization): Promise<void> {
     await this.sql.rows(
       `INSERT INTO pending_authorizations
-         (state_hash, browser_binding_hash, client_id, redirect_uri, client_state, code_challenge, nonce, scope, github_scope, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10))`,
+         (state_hash, browser_binding_hash, client_id, redirect_uri, client_state, code_challenge, nonce, scope, github_scope,
+          pkce_verifier_sealed, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
       [
         p.state_hash,
         p.browser_binding_hash,
@@ -39,6 +42,7 @@ export class PendingAuthorizationRepository {
         p.nonce,
         p.scope,
         p.github_scope,
+        p.pkce_verifier_sealed,
         p.ttlSeconds,
       ],
     );

@@ -1,6 +1,5 @@
 import {
   constantTimeEqual,
-  derivedPkceVerifier,
   openWithCode,
   pkceChallenge,
   randomToken,
@@ -19,13 +18,6 @@ describe('crypto utilities', () => {
     const token = randomToken();
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(randomToken()).not.toBe(token);
-  });
-
-  it('derives a valid, stable PKCE verifier from the browser secret', () => {
-    const verifier = derivedPkceVerifier('browser-secret');
-    expect(verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(derivedPkceVerifier('browser-secret')).toBe(verifier);
-    expect(derivedPkceVerifier('other')).not.toBe(verifier);
   });
 
   it('compares strings exactly', () => {

@@ -2,7 +2,6 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  createHmac,
   hkdfSync,
   randomBytes,
   timingSafeEqual,
@@ -30,14 +29,10 @@ export function pkceChallenge(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');
 }
 
-/** A PKCE verifier derived from a secret that only the browser's cookie carries, so it is never stored. */
-export function derivedPkceVerifier(secret: string): string {
-  return createHmac('sha256', secret).update('github-pkce-verifier').digest('base64url');
-}
-
 // The GitHub token waits between GitHub's callback and the instance's token request (at most the code's
-// 60 s) sealed with a key derived from the authorization code. The database holds only the code's hash,
-// so a database reader cannot open it; only whoever holds the code can.
+// 60 s) sealed with a key derived from the authorization code, and the PKCE verifier for GitHub waits with
+// the pending sign-in sealed with the browser's sign-in cookie. The database holds only hashes of those
+// secrets, so a database reader cannot open either; only whoever holds the secret can.
 const SEAL_INFO = 'trackeep-gateway sealed github token v1';
 
 function sealKey(code: string): Buffer {

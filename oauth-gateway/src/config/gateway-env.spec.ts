@@ -51,6 +51,19 @@ describe(parseGatewayEnv.name, () => {
     ).toHaveLength(1);
   });
 
+  it('requires GITHUB_WEB_URL and GITHUB_API_URL to share a scheme', () => {
+    expect(problems({ ...base, GITHUB_API_URL: 'http://api.github.com' })).toEqual([
+      expect.stringMatching(/^GITHUB_API_URL: expected the same scheme as GITHUB_WEB_URL \(https:\/\/\)/),
+    ]);
+    expect(
+      problems({
+        ...base,
+        GITHUB_WEB_URL: 'http://127.0.0.1:4010',
+        GITHUB_API_URL: 'http://127.0.0.1:4010/api/v3',
+      }),
+    ).toEqual([]);
+  });
+
   it('requires exactly one source of clients and, outside dev mode, a keys file', () => {
     const { GATEWAY_CLIENTS_FILE: _c, GATEWAY_SIGNING_KEYS_FILE: _k, ...bare } = base;
     expect(problems(bare)).toEqual([

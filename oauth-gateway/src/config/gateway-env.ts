@@ -195,6 +195,12 @@ export function checkGatewayEnv(env: GatewayEnv): string[] {
       `SERVICE_DOMAIN: expected an https:// URL (http is allowed only for localhost, *.localhost and loopback addresses with GATEWAY_DEV_MODE=true); found "${env.SERVICE_DOMAIN}"`,
     );
   }
+  // The sign-in's token exchange (web URL) and /user (API URL) share one connection agent.
+  if (new URL(env.GITHUB_API_URL).protocol !== new URL(env.GITHUB_WEB_URL).protocol) {
+    problems.push(
+      `GITHUB_API_URL: expected the same scheme as GITHUB_WEB_URL (${new URL(env.GITHUB_WEB_URL).protocol}//); found "${env.GITHUB_API_URL}"`,
+    );
+  }
   if (env.GATEWAY_CLIENTS && env.GATEWAY_CLIENTS_FILE) {
     problems.push('GATEWAY_CLIENTS: set either GATEWAY_CLIENTS or GATEWAY_CLIENTS_FILE, not both');
   }

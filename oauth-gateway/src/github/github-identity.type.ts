@@ -1,3 +1,12 @@
+/** The user's GitHub token as the gateway hands it over (never the refresh token). */
+export interface GithubToken {
+  access_token: string;
+  token_type: string;
+  /** Space-separated (GitHub answers a comma list). */
+  scope: string;
+  expires_in?: number;
+}
+
 /** Who signed in, as GitHub says; what id_tokens, codes and access tokens carry. */
 export interface GithubIdentity {
   /** host[:port] of the GitHub web URL: github.com, a GHES host, SUBDOMAIN.ghe.com or the simulator. */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { GatewayEnv } from '../config/gateway-env';
-import { GithubClient, GithubError } from './github.client';
+import { GithubClient } from './github.client';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
@@ -46,85 +46,24 @@ describe(GithubClient.name, () => {
       res.end(JSON.stringify(body));
     };
 
-  it('exchanges the code with the app credentials, PKCE verifier and callback, normalising the scope list', async () => {
-    handler = json(200, { access_token: 'gho_x', token_type: 'bearer', scope: 'repo,read:user,user:email' });
-    await expect(sut.exchangeCode('gh-code', 'verifier-123')).resolves.toEqual({
-      access_token: 'gho_x',
-      token_type: 'bearer',
-      scope: 'repo read:user user:email',
-    });
-    const form = new URLSearchParams(seen[0]?.body);
-    expect(seen[0]?.url).toBe('/login/oauth/access_token');
-    expect(Object.fromEntries(form)).toEqual({
-      client_id: 'app-id',
-      client_secret: 'app-secret',
-      code: 'gh-code',
-      redirect_uri: 'https://auth.example.com/auth/github/callback',
-      code_verifier: 'verifier-123',
-    });
+  it('finds the primary verified email, with the token as a bearer', async () => {
+    handler = json(200, [
+      { email: 'secondary@example.com', primary: false, verified: true },
+      { email: 'mona@example.com', primary: true, verified: true },
+    ]);
+    await expect(sut.primaryVerifiedEmail('gho_token')).resolves.toBe('mona@example.com');
+    expect(seen[0]).toMatchObject({ url: '/api/v3/user/emails', authorization: 'Bearer gho_token' });
   });
 
-  it('passes on expires_in of expiring (GitHub App) tokens but never the refresh token', async () => {
-    handler = json(200, {
-      access_token: 'ghu_x',
-      token_type: 'bearer',
-      scope: '',
-      expires_in: 28800,
-      refresh_token: 'ghr_x',
-      refresh_token_expires_in: 15897600,
-    });
-    const token = await sut.exchangeCode('c', 'v');
-    expect(token).toEqual({ access_token: 'ghu_x', token_type: 'bearer', scope: '', expires_in: 28800 });
-  });
-
-  it('treats GitHub’s 200-with-error answer as a refusal', async () => {
-    handler = json(200, {
-      error: 'bad_verification_code',
-      error_description: 'The code passed is incorrect or expired.',
-    });
-    await expect(sut.exchangeCode('c', 'v')).rejects.toMatchObject({
-      kind: 'rejected',
-      message: 'token exchange refused: bad_verification_code',
-    });
-  });
-
-  it('reports 5xx and unreachable GitHub as unavailable', async () => {
-    handler = json(502, { message: 'bad gateway' });
-    await expect(sut.exchangeCode('c', 'v')).rejects.toMatchObject({ kind: 'unavailable' });
-    handler = (_req, res) => res.destroy();
-    await expect(sut.exchangeCode('c', 'v')).rejects.toBeInstanceOf(GithubError);
-  });
-
-  it('reads the numeric id and the primary verified email, with the token as a bearer', async () => {
-    handler = (req, res, body) =>
-      req.url === '/api/v3/user'
-        ? json(200, {
-            id: 42,
-            login: 'mona',
-            name: '',
-            email: 'public@example.com',
-            avatar_url: 'https://a/42',
-          })(req, res, body)
-        : json(200, [
-            { email: 'unverified@example.com', primary: true, verified: false },
-            { email: 'secondary@example.com', primary: false, verified: true },
-          ])(req, res, body);
-    const identity = await sut.fetchIdentity('gho_token');
-    expect(identity).toEqual({
-      github_host: new URL(sutWebUrl()).host,
-      github_id: 42,
-      login: 'mona',
-      name: null,
-      email: 'public@example.com',
-      email_verified: false,
-      avatar_url: 'https://a/42',
-    });
-    expect(seen.map((s) => s.authorization)).toEqual(['Bearer gho_token', 'Bearer gho_token']);
-  });
-
-  it('refuses a /user answer without a numeric id', async () => {
-    handler = json(200, { id: '42', login: 'mona' });
-    await expect(sut.fetchIdentity('t')).rejects.toMatchObject({ kind: 'rejected' });
+  it.each([
+    ['an unverified primary', json(200, [{ email: 'm@example.com', primary: true, verified: false }])],
+    ['a 404 (no user:email scope)', json(404, { message: 'Not Found' })],
+    ['a 5xx', json(502, { message: 'bad gateway' })],
+    ['an answer that is not a list', json(200, { email: 'm@example.com' })],
+    ['a dropped connection', ((_req, res) => res.destroy()) as Handler],
+  ])('answers no verified email for %s', async (_label, answer) => {
+    handler = answer;
+    await expect(sut.primaryVerifiedEmail('t')).resolves.toBeNull();
   });
 
   it.each([
@@ -171,8 +110,4 @@ describe(GithubClient.name, () => {
     handler = json(500, {});
     await expect(sut.revokeGrant('x')).rejects.toMatchObject({ kind: 'unavailable' });
   });
-
-  function sutWebUrl(): string {
-    return sut.urls.githubWebUrl;
-  }
 });

@@ -9,8 +9,8 @@ import {
 } from '../common/crypto.util';
 import { OAuthError } from '../common/oauth-error';
 import { GatewayEnv } from '../config/gateway-env';
-import { GithubClient, type GithubToken } from '../github/github.client';
-import { subjectOf, type GithubIdentity } from '../github/github-identity.type';
+import { GithubClient } from '../github/github.client';
+import { subjectOf, type GithubIdentity, type GithubToken } from '../github/github-identity.type';
 import { SigningKeys } from '../keys/signing-keys.service';
 import { AccessTokenRepository } from './access-token.repository';
 import { AuthorizationCodeRepository, type AuthorizationCode } from './authorization-code.repository';

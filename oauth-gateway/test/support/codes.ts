@@ -1,7 +1,6 @@
 import { Client } from 'pg';
 import { pkceChallenge, randomToken, sealWithCode, sha256Hex } from '../../src/common/crypto.util';
-import type { GithubToken } from '../../src/github/github.client';
-import { subjectOf, type GithubIdentity } from '../../src/github/github-identity.type';
+import { subjectOf, type GithubIdentity, type GithubToken } from '../../src/github/github-identity.type';
 import { AuthorizationCodeRepository } from '../../src/token/authorization-code.repository';
 import { basicAuth, type TestClient, type TestGateway } from './test-gateway';
 
