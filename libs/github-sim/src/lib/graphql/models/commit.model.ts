@@ -83,11 +83,11 @@ export class CommitModel extends GqlModel {
     let tip = c.sha;
     let skip = 0;
     if (a.after) {
-      const m = /^([0-9a-f]{40}) (\d{1,9})$/.exec(a.after);
-      if (!m || !graph.has(m[1]))
+      const [, cursorTip, offset] = /^([0-9a-f]{40}) (\d{1,9})$/.exec(a.after) ?? [];
+      if (!cursorTip || !offset || !graph.has(cursorTip))
         throw typedError('INVALID_CURSOR_ARGUMENTS', `\`${a.after}\` does not appear to be a valid cursor.`);
-      tip = m[1];
-      skip = Number(m[2]) + 1;
+      tip = cursorTip;
+      skip = Number(offset) + 1;
     }
     const first = typeof a.first === 'number' ? a.first : 0;
     let page: { commits: SimCommit[]; hasNext: boolean } | null = null;

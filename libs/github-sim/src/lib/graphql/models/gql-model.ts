@@ -95,14 +95,15 @@ export abstract class GqlModel {
   }
 }
 
-export function sortBy<T>(
+/** Sorts by the `orderBy` field's key (schema enums only reach here), else by the fallback's. */
+export function sortBy<T, K extends string>(
   items: T[],
   order: OrderArg,
-  keys: Record<string, (t: T) => number | string>,
-  fallback: string,
+  keys: Record<K, (t: T) => number | string>,
+  fallback: NoInfer<K>,
 ): T[] {
-  const field = order?.field ?? fallback;
-  const key = keys[field] ?? keys[fallback];
+  const byField: Partial<Record<string, (t: T) => number | string>> = keys;
+  const key = byField[order?.field ?? fallback] ?? keys[fallback];
   const dir = order?.direction === 'DESC' ? -1 : 1;
   return [...items].sort((a, b) => {
     const x = key(a);

@@ -100,7 +100,7 @@ export class QueryModel extends GqlModel {
       case 'Commit': {
         const [repoId, sha] = d.key.split(':');
         const r = w.repos.get(Number(repoId));
-        const commit = r && this.visible(r) ? w.graph(r).get(sha) : undefined;
+        const commit = r && sha !== undefined && this.visible(r) ? w.graph(r).get(sha) : undefined;
         return r && commit ? { obj: m.commit.of(r, commit), repo: r } : null;
       }
       case 'PullRequest':

@@ -104,6 +104,6 @@ function normalizeScopes(scopes: string[]): string[] {
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 function base62(bytes: Buffer): string {
   let out = '';
-  for (const b of bytes) out += B62[b % 62] + B62[(b * 7) % 62];
+  for (const b of bytes) out += B62.charAt(b % 62) + B62.charAt((b * 7) % 62);
   return out;
 }

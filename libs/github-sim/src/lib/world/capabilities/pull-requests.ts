@@ -50,7 +50,7 @@ export class PullRequests extends WorldCapability {
     if (typeof input.title !== 'string' || !input.title.trim())
       throw validationFailed([{ resource: 'PullRequest', field: 'title', code: 'missing_field' }]);
     const base = input.base ?? repo.defaultBranch;
-    const headName = input.head.includes(':') ? input.head.split(':')[1] : input.head;
+    const headName = input.head.includes(':') ? (input.head.split(':')[1] ?? '') : input.head;
     const head = d.branches.get(headName);
     const baseBranch = d.branches.get(base);
     if (!head) throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
