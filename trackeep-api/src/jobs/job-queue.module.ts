@@ -1,10 +1,11 @@
 import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { ApiEnv } from '../config/api-env';
+import { JOB_QUEUE_SCHEMA } from './job-queue.constants';
+import { JobQueueRepository } from './job-queue.repository';
 import { OutageTolerantBossDb } from './outage-tolerant-boss-db';
 
-/** Schema pg-boss keeps its tables in (created and migrated by pg-boss itself on start). */
-export const JOB_QUEUE_SCHEMA = 'pgboss';
+export { JOB_QUEUE_SCHEMA } from './job-queue.constants';
 
 let queueCreation: Promise<unknown> = Promise.resolve();
 
@@ -82,7 +83,8 @@ class JobQueueShutdown implements BeforeApplicationShutdown {
       },
     },
     JobQueueShutdown,
+    JobQueueRepository,
   ],
-  exports: [PgBoss],
+  exports: [PgBoss, JobQueueRepository],
 })
 export class JobQueueModule {}

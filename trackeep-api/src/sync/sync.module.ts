@@ -19,6 +19,7 @@ import { SyncCycleJob } from './jobs/sync-cycle.job';
 import { SyncMaintenanceJob } from './jobs/sync-maintenance.job';
 import { SyncQueue } from './jobs/sync-queue.service';
 import { SyncEventsPublisher } from './runs/sync-events.publisher';
+import { SyncCyclesRepository } from './runs/sync-cycles.repository';
 import { SyncRunsRepository } from './runs/sync-runs.repository';
 import { SyncController } from './sync.controller';
 import { SyncService } from './sync.service';
@@ -67,6 +68,7 @@ class SyncRepoHooks implements OnModuleInit {
         new GithubSyncClientProvider(f, g, u, s.limits.maxConcurrent),
     },
     SyncRunsRepository,
+    SyncCyclesRepository,
     SyncEventsPublisher,
     SyncQueue,
     RepoSyncJob,

@@ -12,6 +12,7 @@ import { SYNC_DETECT_QUERY } from '../github/sync-graphql.queries';
 import type { DetectData, DetectedRepoNode } from '../github/sync-graphql.types';
 import { RateLimitPausedError, TransientGithubError } from '../github/sync-github.errors';
 import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
+import { SyncCyclesRepository } from '../runs/sync-cycles.repository';
 import { SyncQueue } from './sync-queue.service';
 
 const PERMISSIONS: Record<NonNullable<DetectedRepoNode['viewerPermission']>, RepoPermission> = {
@@ -57,6 +58,7 @@ export class SyncCycleJob {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly queue: SyncQueue,
+    private readonly cycles: SyncCyclesRepository,
     private readonly clients: SyncClientProvider,
     private readonly access: RepoAccessService,
     private readonly registry: CredentialLimitsRegistry,
@@ -91,10 +93,7 @@ export class SyncCycleJob {
         this.logger.error(`could not queue the sync of repository ${repoId}: ${(err as Error).message}`);
       }
     }
-    await this.ds.query(
-      `UPDATE sync_cycles SET repos = $2, detection_points = $3, finished_at = now() WHERE slot = $1`,
-      [slot, repoState.size, points],
-    );
+    await this.cycles.finish(slot, repoState.size, points);
     return { repos: repoState.size, queued, points };
   }
 

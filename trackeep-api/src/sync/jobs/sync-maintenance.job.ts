@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
-import { JOB_QUEUE_SCHEMA } from '../../jobs/job-queue.module';
+import { JOB_QUEUE_SCHEMA } from '../../jobs/job-queue.constants';
+import { JobQueueRepository } from '../../jobs/job-queue.repository';
+import { SyncCyclesRepository } from '../runs/sync-cycles.repository';
 import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
 import { repoLockHeld } from './repo-lock';
@@ -29,6 +31,8 @@ export class SyncMaintenanceJob {
     private readonly runs: SyncRunsRepository,
     private readonly queue: SyncQueue,
     private readonly settings: SyncSettings,
+    private readonly jobs: JobQueueRepository,
+    private readonly cycles: SyncCyclesRepository,
   ) {}
 
   async handle(): Promise<{ recovered: number; requeued: number }> {
@@ -42,10 +46,7 @@ export class SyncMaintenanceJob {
       if (run.job_id) {
         await this.boss.fail(SYNC_REPO_QUEUE, run.job_id, { message: 'worker lost' }).catch(() => undefined);
         // Losing the worker is not the job's fault: retry now rather than after the retry back-off.
-        await this.ds.query(
-          `UPDATE ${JOB_QUEUE_SCHEMA}.job SET start_after = now() WHERE id = $1 AND state = 'retry'`,
-          [run.job_id],
-        );
+        await this.jobs.retryNow(run.job_id);
       }
       await this.runs.finish(
         run.id,
@@ -77,18 +78,13 @@ export class SyncMaintenanceJob {
     if (Date.now() - this.lastRetention > RETENTION_EVERY_MS) {
       this.lastRetention = Date.now();
       await this.runs.deleteOld(this.settings.retentionDays);
-      await this.ds.query(`DELETE FROM sync_cycles WHERE slot < now() - make_interval(days => $1)`, [
-        this.settings.retentionDays,
-      ]);
+      await this.cycles.deleteOlderThan(this.settings.retentionDays);
     }
     return { recovered, requeued };
   }
 
   private async jobWaiting(jobId: string | null): Promise<boolean> {
     if (!jobId) return false;
-    const rows = (await this.ds.query(`SELECT state FROM ${JOB_QUEUE_SCHEMA}.job WHERE id = $1`, [
-      jobId,
-    ])) as Array<{ state: string }>;
-    return ['created', 'retry', 'active'].includes(rows[0]?.state ?? '');
+    return ['created', 'retry', 'active'].includes((await this.jobs.state(jobId)) ?? '');
   }
 }

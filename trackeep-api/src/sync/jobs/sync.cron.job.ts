@@ -1,9 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
 import type PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
 import { MetricsService, type SyncJobKind } from '../../metrics/metrics.service';
 import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
 import {
@@ -13,13 +11,11 @@ import {
   SYNC_REPO_QUEUE,
   SyncSettings,
 } from '../sync.settings';
+import { SyncCyclesRepository } from '../runs/sync-cycles.repository';
 import { RepoSyncJob } from './repo-sync.job';
 import { SyncCycleJob } from './sync-cycle.job';
 import { SyncMaintenanceJob } from './sync-maintenance.job';
 import { SyncQueue, type CycleJobData, type RepoJobData } from './sync-queue.service';
-
-/** Namespace of the transaction-scoped advisory lock that serialises cycle creation across replicas. */
-const CYCLE_LOCK = 606_607;
 
 /**
  * The schedule and the workers. Crons only enqueue: SYNC_CRON opens a cycle (once, whichever replica fires
@@ -33,7 +29,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly repoWorkerIds: string[] = [];
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly cycles: SyncCyclesRepository,
     private readonly scheduler: SchedulerRegistry,
     private readonly settings: SyncSettings,
     private readonly queue: SyncQueue,
@@ -133,17 +129,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
   async startCycle(firedAt: Date): Promise<Date | null> {
     const slot = new Date(Math.round(firedAt.getTime() / 1000) * 1000);
     const window = Math.max(500, Math.floor(cronPeriodMs(this.settings.cron) / 2));
-    const opened = await this.ds.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock($1, 0)`, [CYCLE_LOCK]);
-      const near = (await tx.query(
-        `SELECT 1 FROM sync_cycles WHERE slot > $1::timestamptz - make_interval(secs => $2) AND slot < $1::timestamptz + make_interval(secs => $2)`,
-        [slot, window / 1000],
-      )) as unknown[];
-      if (near.length) return false;
-      await tx.query(`INSERT INTO sync_cycles (slot) VALUES ($1)`, [slot]);
-      return true;
-    });
-    if (!opened) return null;
+    if (!(await this.cycles.open(slot, window))) return null;
     await this.queue.enqueueCycle(slot);
     return slot;
   }
