@@ -6,7 +6,7 @@ module.exports = {
   preset: '../jest.preset.js',
   rootDir: '.',
   roots: ['<rootDir>/src'],
-  testMatch: ['**/*.e2e.spec.ts'],
+  testMatch: ['**/*.e2e-spec.ts'],
   testTimeout: 120000,
   // One browser journey at a time: the machine has 2 cores shared with the stack it starts.
   maxWorkers: 1,
