@@ -1,4 +1,12 @@
-import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  get as httpGet,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { get as httpsGet } from 'node:https';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { pkceChallenge, randomToken } from '../common/crypto.util';
 import type { GatewayEnv } from '../config/gateway-env';
 import { GithubClient } from './github.client';
@@ -229,20 +237,25 @@ describe(GithubStrategy.name, () => {
 });
 
 describe(deadlineAgent.name, () => {
-  it('fails a request whose answer stalls', async () => {
-    const stalled = createServer(() => undefined);
+  it.each([
+    ['http', httpGet],
+    ['https', httpsGet],
+  ])('fails an %s request whose answer stalls', async (scheme, get) => {
+    const accepted: Socket[] = [];
+    const stalled = createNetServer((socket) => accepted.push(socket));
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
     const address = stalled.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const target = `${scheme}://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
     try {
       const failure = await new Promise<Error>((resolve, reject) =>
-        get(`http://127.0.0.1:${port}/`, { agent: deadlineAgent('http://x', 200) }, () =>
-          reject(new Error('answered')),
-        ).on('error', resolve),
+        get(target, { agent: deadlineAgent(target, 200) }, () => reject(new Error('answered'))).on(
+          'error',
+          resolve,
+        ),
       );
       expect(failure.message).toBe('timed out');
     } finally {
-      stalled.closeAllConnections();
+      for (const socket of accepted) socket.destroy();
       await new Promise((resolve) => stalled.close(resolve));
     }
   });

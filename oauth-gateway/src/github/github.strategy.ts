@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
-import { Agent as HttpsAgent, type RequestOptions } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { oauth2tokenCallback } from 'oauth';
 import { Passport } from 'passport';
 import { Strategy, type Profile } from 'passport-github2';
@@ -211,36 +210,12 @@ export function asGithubError(err: unknown): GithubError | null {
  * one agent for the token exchange and /user, so GITHUB_WEB_URL and GITHUB_API_URL share a scheme.
  */
 export function deadlineAgent(url: string, ms: number): HttpAgent {
-  return url.startsWith('https:') ? new DeadlineHttpsAgent(ms) : new DeadlineHttpAgent(ms);
-}
-
-function withDeadline(stream: Duplex | null | undefined, ms: number): Duplex | null | undefined {
-  if (stream instanceof Socket) stream.setTimeout(ms, () => stream.destroy(new Error('timed out')));
-  return stream;
-}
-
-class DeadlineHttpAgent extends HttpAgent {
-  constructor(private readonly ms: number) {
-    super();
-  }
-
-  override createConnection(
-    options: ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    return withDeadline(super.createConnection(options, callback), this.ms);
-  }
-}
-
-class DeadlineHttpsAgent extends HttpsAgent {
-  constructor(private readonly ms: number) {
-    super();
-  }
-
-  override createConnection(
-    options: RequestOptions,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    return withDeadline(super.createConnection(options, callback), this.ms);
-  }
+  const agent = url.startsWith('https:') ? new HttpsAgent() : new HttpAgent();
+  const connect = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const stream = connect(options, callback);
+    if (stream instanceof Socket) stream.setTimeout(ms, () => stream.destroy(new Error('timed out')));
+    return stream;
+  };
+  return agent;
 }
