@@ -73,6 +73,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   /** Activity ids heard but not yet loaded; loaded together on the next tick. */
   private pendingActivity: string[] = [];
   private flushScheduled = false;
+  /** Loads run one after another, so activity is delivered in the order it was heard. */
+  private flushing: Promise<void> = Promise.resolve();
   /** Highest activity id delivered, to catch up after the LISTEN connection was lost. */
   private lastActivityId = 0n;
   private readyResolve!: () => void;
@@ -209,7 +211,7 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
         this.pendingActivity.push(...notice.ids);
         if (!this.flushScheduled) {
           this.flushScheduled = true;
-          setImmediate(() => void this.flushActivity());
+          setImmediate(() => (this.flushing = this.flushing.then(() => this.flushActivity())));
         }
         break;
       case 'o':

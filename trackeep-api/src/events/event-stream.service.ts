@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { LiveEvent } from '@trackeep/contracts';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
+import { SessionService } from '../auth/session.service';
 import { ApiEnv } from '../config/api-env';
 import { MetricsService } from '../metrics/metrics.service';
 import { RepoAccessService } from '../repos/repo-access.service';
@@ -68,7 +68,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     private readonly bus: EventBus,
     private readonly access: RepoAccessService,
     private readonly activity: ActivityFeedRepository,
-    private readonly dataSource: DataSource,
+    private readonly sessions: SessionService,
     private readonly metrics: MetricsService,
     private readonly repos: ReposService,
   ) {}
@@ -249,11 +249,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       .filter((id): id is string => id !== null);
     if (!ids.length) return;
     try {
-      const live: Array<{ id: string }> = await this.dataSource.query(
-        'SELECT id FROM sessions WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > now()',
-        [[...new Set(ids)]],
-      );
-      const alive = new Set(live.map((r) => r.id));
+      const alive = new Set(await this.sessions.activeSessionIds([...new Set(ids)]));
       for (const user of this.users.values()) {
         for (const client of [...user.clients]) {
           if (client.sessionId && !alive.has(client.sessionId)) {

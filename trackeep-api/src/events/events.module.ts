@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { ReposModule } from '../repos/repos.module';
 import { ActivityController } from './activity.controller';
 import { ActivityFeedRepository } from './activity-feed.repository';
@@ -9,7 +10,7 @@ import { LiveEventsRepository } from './live-events.repository';
 
 /** Live events: EventBus (publish from anywhere, cross-replica via LISTEN/NOTIFY), the SSE endpoint and the activity timeline. */
 @Module({
-  imports: [ReposModule],
+  imports: [AuthModule, ReposModule],
   controllers: [EventStreamController, ActivityController],
   providers: [EventBus, ActivityFeedRepository, LiveEventsRepository, EventStreamService],
   exports: [EventBus],
