@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { RepoPermission } from '@trackeep/contracts';
+import type { SqlExecutor } from '@trackeep/server-core';
+import { Kysely, sql } from 'kysely';
 import type { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DB } from '../database/db.types';
+import { toRepositoryRow, type RepositoryRow } from './repository-row';
 
 /** One repo_access row of a tracked repository, with what the re-check needs to know. */
 export interface AccessRow {
@@ -18,33 +20,72 @@ const STALE = `'epoch'::timestamptz`;
 /** The SQL of repo_access: who GitHub said may read which tracked repository, and when it was last asked. */
 @Injectable()
 export class RepoAccessRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** The user's readable tracked repositories (all, or only `repoIds`). */
-  async readable(userId: string, repoIds?: string[]): Promise<AccessRow[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT r.id, r.full_name, r.visibility, a.checked_at
-         FROM tracked_repos t
-         JOIN repo_access a ON a.user_id = t.user_id AND a.repo_id = t.repo_id
-         JOIN repositories r ON r.id = t.repo_id
-        WHERE t.user_id = $1 AND ($2::uuid[] IS NULL OR t.repo_id = ANY($2::uuid[]))`,
-      [userId, repoIds ?? null],
-    )) as Array<{ id: string; full_name: string; visibility: string; checked_at: Date }>;
+  async readable(userId: string, repoIds?: readonly string[]): Promise<AccessRow[]> {
+    if (repoIds?.length === 0) return [];
+    let query = this.db
+      .selectFrom('tracked_repos as t')
+      .innerJoin('repo_access as a', (join) =>
+        join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
+      )
+      .innerJoin('repositories as r', 'r.id', 't.repo_id')
+      .select(['r.id', 'r.full_name', 'r.visibility', 'a.checked_at'])
+      .where('t.user_id', '=', userId);
+    if (repoIds) query = query.where('t.repo_id', 'in', repoIds);
+    const rows = await query.execute();
     return rows.map((r) => ({
       repoId: r.id,
       fullName: r.full_name,
       visibility: r.visibility,
-      checkedAt: new Date(r.checked_at),
+      checkedAt: r.checked_at,
     }));
   }
 
+  /**
+   * The tracked repository `fullName` (any case) the user can read on their own GitHub host, with when
+   * GitHub was last asked; null otherwise.
+   */
+  async findReadableByName(
+    userId: string,
+    fullName: string,
+  ): Promise<{ repo: RepositoryRow; checkedAt: Date } | null> {
+    const row = await this.db
+      .selectFrom('repositories as r')
+      .innerJoin('tracked_repos as t', (join) =>
+        join.onRef('t.repo_id', '=', 'r.id').on('t.user_id', '=', userId),
+      )
+      .innerJoin('repo_access as a', (join) =>
+        join.onRef('a.repo_id', '=', 'r.id').on('a.user_id', '=', userId),
+      )
+      .innerJoin('users as u', (join) =>
+        join.on('u.id', '=', userId).onRef('u.github_host', '=', 'r.github_host'),
+      )
+      .selectAll('r')
+      .select('a.checked_at as access_checked_at')
+      .where(sql<string>`lower(r.full_name)`, '=', sql<string>`lower(${fullName})`)
+      .executeTakeFirst();
+    return row ? { repo: toRepositoryRow(row), checkedAt: row.access_checked_at } : null;
+  }
+
   /** Inserts or refreshes the row (track time and every sync: GitHub said so just now). */
-  async record(userId: string, repoId: string, permission: RepoPermission): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO repo_access (user_id, repo_id, permission, checked_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (user_id, repo_id) DO UPDATE SET permission = EXCLUDED.permission, checked_at = now()`,
-      [userId, repoId, permission],
-    );
+  async record(
+    userId: string,
+    repoId: string,
+    permission: RepoPermission,
+    db: SqlExecutor<DB> = this.db,
+  ): Promise<void> {
+    await db
+      .insertInto('repo_access')
+      .values({ user_id: userId, repo_id: repoId, permission, checked_at: sql<Date>`now()` })
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'repo_id']).doUpdateSet((eb) => ({
+          permission: eb.ref('excluded.permission'),
+          checked_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 
   /**
@@ -52,17 +93,20 @@ export class RepoAccessRepository {
    * revoked the access never brings it back (only tracking and sync grant access).
    */
   async confirm(userId: string, repoId: string, permission: RepoPermission): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE repo_access SET permission = $3, checked_at = now() WHERE user_id = $1 AND repo_id = $2`,
-      [userId, repoId, permission],
-    );
+    await this.db
+      .updateTable('repo_access')
+      .set({ permission, checked_at: sql<Date>`now()` })
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .execute();
   }
 
   async revoke(userId: string, repoId: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM repo_access WHERE user_id = $1 AND repo_id = $2`, [
-      userId,
-      repoId,
-    ]);
+    await this.db
+      .deleteFrom('repo_access')
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .execute();
   }
 
   // --- webhook side: run inside the delivery's transaction -------------------------------------------------

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { RepoPermission } from '@trackeep/contracts';
-import { DataSource } from 'typeorm';
 import { ApiException } from '../common/api-exception';
 import { GithubReauthRequiredException } from '../github/github-reauth-required.exception';
 import { RepoAccessCheckService, type AccessTarget, type AccessVerdict } from './repo-access-check.service';
 import { RepoAccessRepository, type AccessRow } from './repo-access.repository';
-import { RepositoryEntity, type RepositoryRow } from './repository.entity';
+import type { RepositoryRow } from './repository-row';
 
 export { highestPermission } from './repo-permission.util';
 
@@ -33,7 +31,6 @@ export interface ReadableOptions {
 @Injectable()
 export class RepoAccessService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly store: RepoAccessRepository,
     private readonly checks: RepoAccessCheckService,
   ) {}
@@ -48,19 +45,14 @@ export class RepoAccessService {
     name: string,
     options: { fresh?: boolean } = {},
   ): Promise<RepositoryRow> {
-    const { entities, raw } = await this.dataSource
-      .getRepository(RepositoryEntity)
-      .createQueryBuilder('r')
-      .innerJoin('tracked_repos', 't', 't.repo_id = r.id AND t.user_id = :userId', { userId })
-      .innerJoin('repo_access', 'a', 'a.repo_id = r.id AND a.user_id = :userId', { userId })
-      .innerJoin('users', 'u', 'u.id = :userId AND u.github_host = r.github_host', { userId })
-      .addSelect('a.checked_at', 'access_checked_at')
-      .where('lower(r.full_name) = lower(:fullName)', { fullName: `${owner}/${name}` })
-      .getRawAndEntities<{ access_checked_at: Date }>();
-    const repo = entities[0];
-    if (!repo) throw ApiException.repoNotFound(owner, name);
-    const row = { visibility: repo.visibility, checkedAt: new Date(raw[0]?.access_checked_at ?? 0) };
-    if (options.fresh ? repo.visibility !== 'public' : this.checks.isStale(row)) {
+    const found = await this.store.findReadableByName(userId, `${owner}/${name}`);
+    if (!found) throw ApiException.repoNotFound(owner, name);
+    const { repo, checkedAt } = found;
+    if (
+      options.fresh
+        ? repo.visibility !== 'public'
+        : this.checks.isStale({ visibility: repo.visibility, checkedAt })
+    ) {
       const verdict = await this.verdictOf(
         userId,
         { repoId: repo.id, fullName: repo.fullName },

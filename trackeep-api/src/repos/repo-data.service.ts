@@ -22,7 +22,7 @@ import type {
   StatsHistoryQueryDto,
   WeeksQueryDto,
 } from './dto/repo-queries.dto';
-import type { RepositoryRow } from './repository.entity';
+import type { RepositoryRow } from './repository-row';
 
 const STATS_DEFAULT_DAYS = 90;
 const STATS_MAX_POINTS = 2000;

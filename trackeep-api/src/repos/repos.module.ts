@@ -5,7 +5,6 @@ import { ActivityEventEntity } from './activity-event.entity';
 import { BranchEntity } from './branch.entity';
 import { BranchCommitEntity, CommitEntity } from './commit.entity';
 import { PullRequestEntity } from './pull-request.entity';
-import { RepoAccessEntity } from './repo-access.entity';
 import { RepoAccessCheckService } from './repo-access-check.service';
 import { RepoAccessRepository } from './repo-access.repository';
 import { RepoAccessService } from './repo-access.service';
@@ -15,19 +14,15 @@ import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
 import { ReposController } from './repos.controller';
 import { ReposService } from './repos.service';
-import { RepositoryEntity } from './repository.entity';
-import { TrackedRepoEntity } from './tracked-repo.entity';
+import { TrackedReposRepository } from './tracked-repos.repository';
 
 export const REPO_ENTITIES = [
-  RepositoryEntity,
   CommitEntity,
   BranchCommitEntity,
   BranchEntity,
   PullRequestEntity,
   RepoStatsSnapshotEntity,
   ActivityEventEntity,
-  TrackedRepoEntity,
-  RepoAccessEntity,
 ];
 
 /**
@@ -39,6 +34,7 @@ export const REPO_ENTITIES = [
   controllers: [ReposController],
   providers: [
     RepoAccessRepository,
+    TrackedReposRepository,
     RepoAccessCheckService,
     RepoAccessService,
     RepoDataService,

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { TrackedRepo } from '@trackeep/contracts';
-import { DataSource } from 'typeorm';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
 import { fromPgText, pgText } from '../common/pg-text.util';
@@ -10,7 +8,7 @@ import { rethrowAsUpstream, type GithubRestRepo } from '../github/github-repos.s
 import { highestPermission, RepoAccessService } from './repo-access.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
-import { RepositoryEntity } from './repository.entity';
+import { TrackedReposRepository } from './tracked-repos.repository';
 
 /** GitHub's full repository object adds these to the list fields. */
 interface GithubRestRepoFull extends GithubRestRepo {
@@ -20,12 +18,10 @@ interface GithubRestRepoFull extends GithubRestRepo {
   html_url: string;
 }
 
-type TrackedRow = RepositoryEntity & { trackedAt: Date };
-
 @Injectable()
 export class ReposService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tracked: TrackedReposRepository,
     private readonly clients: GithubClientFactory,
     private readonly access: RepoAccessService,
     private readonly events: RepoTrackingEvents,
@@ -52,55 +48,32 @@ export class ReposService {
         throw ApiException.repoNotFound(owner, name);
       rethrowAsUpstream(err);
     }
-    const { repoId, created } = await this.dataSource.transaction(async (tx) => {
-      const [row] = (await tx.query(
-        `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, description, language, topics,
-           visibility, default_branch, archived, stars, forks, watchers, open_issues, size_kb, pushed_at, github_updated_at, html_url, github_state)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'ok')
-         ON CONFLICT (github_host, github_id) DO UPDATE SET
-           node_id = EXCLUDED.node_id, owner = EXCLUDED.owner, name = EXCLUDED.name, full_name = EXCLUDED.full_name,
-           description = EXCLUDED.description, language = EXCLUDED.language, topics = EXCLUDED.topics,
-           visibility = EXCLUDED.visibility, default_branch = EXCLUDED.default_branch, archived = EXCLUDED.archived,
-           stars = EXCLUDED.stars, forks = EXCLUDED.forks, watchers = EXCLUDED.watchers, open_issues = EXCLUDED.open_issues,
-           size_kb = EXCLUDED.size_kb, pushed_at = EXCLUDED.pushed_at, github_updated_at = EXCLUDED.github_updated_at,
-           html_url = EXCLUDED.html_url, github_state = 'ok', updated_at = now()
-         RETURNING id`,
-        [
-          user.githubHost,
-          gh.id,
-          gh.node_id,
-          gh.owner.login,
-          gh.name,
-          gh.full_name,
-          pgText(gh.description ?? null),
-          gh.language ?? null,
-          gh.topics ?? [],
-          gh.visibility === 'internal' ? 'internal' : gh.private ? 'private' : 'public',
-          gh.default_branch ?? 'main',
-          gh.archived ?? false,
-          gh.stargazers_count ?? 0,
-          gh.forks_count ?? 0,
-          gh.subscribers_count ?? gh.watchers_count ?? 0,
-          gh.open_issues_count ?? 0,
-          gh.size ?? 0,
-          gh.pushed_at ?? null,
-          gh.updated_at ?? null,
-          gh.html_url,
-        ],
-      )) as Array<{ id: string }>;
-      const id = row?.id;
-      if (!id) throw new Error('repository upsert returned no row');
-      await tx.query(
-        `INSERT INTO repo_access (user_id, repo_id, permission, checked_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (user_id, repo_id) DO UPDATE SET permission = EXCLUDED.permission, checked_at = now()`,
-        [user.id, id, highestPermission(gh.permissions)],
-      );
-      const inserted = (await tx.query(
-        `INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING repo_id`,
-        [user.id, id],
-      )) as unknown[];
-      return { repoId: id, created: inserted.length > 0 };
-    });
+    const { repoId, created } = await this.tracked.track(
+      user.id,
+      {
+        github_host: user.githubHost,
+        github_id: gh.id,
+        node_id: gh.node_id,
+        owner: gh.owner.login,
+        name: gh.name,
+        full_name: gh.full_name,
+        description: pgText(gh.description ?? null),
+        language: gh.language ?? null,
+        topics: gh.topics ?? [],
+        visibility: gh.visibility === 'internal' ? 'internal' : gh.private ? 'private' : 'public',
+        default_branch: gh.default_branch ?? 'main',
+        archived: gh.archived ?? false,
+        stars: gh.stargazers_count ?? 0,
+        forks: gh.forks_count ?? 0,
+        watchers: gh.subscribers_count ?? gh.watchers_count ?? 0,
+        open_issues: gh.open_issues_count ?? 0,
+        size_kb: gh.size ?? 0,
+        pushed_at: gh.pushed_at ?? null,
+        github_updated_at: gh.updated_at ?? null,
+        html_url: gh.html_url,
+      },
+      highestPermission(gh.permissions),
+    );
     if (created) await this.events.emitTracked({ userId: user.id, repoId, fullName: gh.full_name });
     const [repo] = await this.trackedRepos(user.id, repoId);
     if (!repo) throw ApiException.repoNotFound(owner, name); // access revoked in between
@@ -109,21 +82,9 @@ export class ReposService {
 
   /** Stops tracking; 404 when the user does not track it (so nothing is learnt about other users' repos). */
   async untrack(user: SessionUser, owner: string, name: string): Promise<void> {
-    const rows = (await this.dataSource.query(
-      `WITH target AS (
-         SELECT t.repo_id, r.full_name FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
-         WHERE t.user_id = $1 AND r.github_host = $2 AND lower(r.full_name) = lower($3)
-       ), gone AS (
-         DELETE FROM tracked_repos t USING target WHERE t.user_id = $1 AND t.repo_id = target.repo_id RETURNING t.repo_id
-       ), access AS (
-         DELETE FROM repo_access a USING target WHERE a.user_id = $1 AND a.repo_id = target.repo_id
-       )
-       SELECT gone.repo_id, target.full_name FROM gone JOIN target USING (repo_id)`,
-      [user.id, user.githubHost, `${owner}/${name}`],
-    )) as Array<{ repo_id: string; full_name: string }>;
-    const [row] = rows;
+    const row = await this.tracked.untrack(user.id, user.githubHost, `${owner}/${name}`);
     if (!row) throw ApiException.repoNotFound(owner, name);
-    await this.events.emitUntracked({ userId: user.id, repoId: row.repo_id, fullName: row.full_name });
+    await this.events.emitUntracked({ userId: user.id, ...row });
   }
 
   /** The user's tracked repositories they can still read, with latest stats and sync/webhook state. */
@@ -146,19 +107,7 @@ export class ReposService {
   }
 
   private async trackedRepos(userId: string, onlyRepoId?: string): Promise<TrackedRepo[]> {
-    const qb = this.dataSource
-      .getRepository(RepositoryEntity)
-      .createQueryBuilder('r')
-      .innerJoin('tracked_repos', 't', 't.repo_id = r.id AND t.user_id = :userId', { userId })
-      .innerJoin('repo_access', 'a', 'a.repo_id = r.id AND a.user_id = :userId', { userId })
-      .addSelect('t.tracked_at', 'tracked_at')
-      .orderBy('lower(r.full_name)', 'ASC');
-    if (onlyRepoId) qb.andWhere('r.id = :onlyRepoId', { onlyRepoId });
-    const { entities, raw } = await qb.getRawAndEntities<{ r_id: string; tracked_at: Date }>();
-    const trackedAt = new Map(raw.map((r) => [r.r_id, r.tracked_at]));
-    const rows: TrackedRow[] = entities.map((e) =>
-      Object.assign(e, { trackedAt: trackedAt.get(e.id) ?? e.createdAt }),
-    );
+    const rows = await this.tracked.listReadable(userId, onlyRepoId);
     const status = await this.status.lookup(rows.map((r) => r.id));
     return rows.map((r) => {
       const sync = status.sync(r.id);

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import type { RepoPermission } from '@trackeep/contracts';
+import { inTransaction } from '@trackeep/server-core';
+import { Kysely, sql, type Insertable } from 'kysely';
+import type { DB, Repositories } from '../database/db.types';
+import { RepoAccessRepository } from './repo-access.repository';
+import { toRepositoryRow, type RepositoryRow } from './repository-row';
+
+/** GitHub's repository object as tracking stores it (every column GitHub answers for). */
+export type GithubRepositoryValues = Omit<
+  Insertable<Repositories>,
+  'id' | 'github_state' | 'github_block' | 'languages' | 'created_at' | 'updated_at'
+>;
+
+/** The SQL of tracked_repos: which user follows which repository (visibility of its data also needs repo_access). */
+@Injectable()
+export class TrackedReposRepository {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly access: RepoAccessRepository,
+  ) {}
+
+  /**
+   * In one transaction: stores GitHub's answer about the repository (shared by every user who tracks it, and
+   * GitHub just answered, so its state is ok again), records the user's access, and tracks it for the user.
+   * `created` is false when the user already tracked it.
+   */
+  track(
+    userId: string,
+    repo: GithubRepositoryValues,
+    permission: RepoPermission,
+  ): Promise<{ repoId: string; created: boolean }> {
+    return inTransaction(this.db, async (tx) => {
+      const { id } = await tx
+        .insertInto('repositories')
+        .values({ ...repo, github_state: 'ok' })
+        .onConflict((oc) =>
+          oc.columns(['github_host', 'github_id']).doUpdateSet((eb) => ({
+            node_id: eb.ref('excluded.node_id'),
+            owner: eb.ref('excluded.owner'),
+            name: eb.ref('excluded.name'),
+            full_name: eb.ref('excluded.full_name'),
+            description: eb.ref('excluded.description'),
+            language: eb.ref('excluded.language'),
+            topics: eb.ref('excluded.topics'),
+            visibility: eb.ref('excluded.visibility'),
+            default_branch: eb.ref('excluded.default_branch'),
+            archived: eb.ref('excluded.archived'),
+            stars: eb.ref('excluded.stars'),
+            forks: eb.ref('excluded.forks'),
+            watchers: eb.ref('excluded.watchers'),
+            open_issues: eb.ref('excluded.open_issues'),
+            size_kb: eb.ref('excluded.size_kb'),
+            pushed_at: eb.ref('excluded.pushed_at'),
+            github_updated_at: eb.ref('excluded.github_updated_at'),
+            html_url: eb.ref('excluded.html_url'),
+            github_state: 'ok',
+            updated_at: sql<Date>`now()`,
+          })),
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await this.access.record(userId, id, permission, tx);
+      const inserted = await tx
+        .insertInto('tracked_repos')
+        .values({ user_id: userId, repo_id: id })
+        .onConflict((oc) => oc.doNothing())
+        .returning('repo_id')
+        .execute();
+      return { repoId: id, created: inserted.length > 0 };
+    });
+  }
+
+  /**
+   * Stops tracking `fullName` (any case) on `githubHost` for the user and removes their access row; the
+   * repository stopped, or null when the user did not track it.
+   */
+  async untrack(
+    userId: string,
+    githubHost: string,
+    fullName: string,
+  ): Promise<{ repoId: string; fullName: string } | null> {
+    // One statement, so the access row goes exactly when the tracking row does.
+    const { rows } = await sql<{ repo_id: string; full_name: string }>`
+      WITH target AS (
+        SELECT t.repo_id, r.full_name FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
+         WHERE t.user_id = ${userId} AND r.github_host = ${githubHost} AND lower(r.full_name) = lower(${fullName})
+      ), gone AS (
+        DELETE FROM tracked_repos t USING target
+         WHERE t.user_id = ${userId} AND t.repo_id = target.repo_id RETURNING t.repo_id
+      ), access AS (
+        DELETE FROM repo_access a USING target WHERE a.user_id = ${userId} AND a.repo_id = target.repo_id
+      )
+      SELECT gone.repo_id, target.full_name FROM gone JOIN target USING (repo_id)`.execute(this.db);
+    const row = rows[0];
+    return row ? { repoId: row.repo_id, fullName: row.full_name } : null;
+  }
+
+  /**
+   * The user's tracked repositories they can read (GitHub's last answer granted access), by name; only
+   * `onlyRepoId` when given.
+   */
+  async listReadable(
+    userId: string,
+    onlyRepoId?: string,
+  ): Promise<Array<RepositoryRow & { trackedAt: Date }>> {
+    let query = this.db
+      .selectFrom('repositories as r')
+      .innerJoin('tracked_repos as t', (join) =>
+        join.onRef('t.repo_id', '=', 'r.id').on('t.user_id', '=', userId),
+      )
+      .innerJoin('repo_access as a', (join) =>
+        join.onRef('a.repo_id', '=', 'r.id').on('a.user_id', '=', userId),
+      )
+      .selectAll('r')
+      .select('t.tracked_at')
+      .orderBy(sql`lower(r.full_name)`, 'asc');
+    if (onlyRepoId !== undefined) query = query.where('r.id', '=', onlyRepoId);
+    const rows = await query.execute();
+    return rows.map((row) => ({ ...toRepositoryRow(row), trackedAt: row.tracked_at }));
+  }
+}
