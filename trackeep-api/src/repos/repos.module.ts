@@ -8,6 +8,7 @@ import { PullRequestEntity } from './pull-request.entity';
 import { RepoAccessCheckService } from './repo-access-check.service';
 import { RepoAccessRepository } from './repo-access.repository';
 import { RepoAccessService } from './repo-access.service';
+import { RepoDataRepository } from './repo-data.repository';
 import { RepoDataService } from './repo-data.service';
 import { RepoStatsSnapshotEntity } from './repo-stats-snapshot.entity';
 import { RepoStatusRegistry } from './repo-status.registry';
@@ -37,6 +38,7 @@ export const REPO_ENTITIES = [
     TrackedReposRepository,
     RepoAccessCheckService,
     RepoAccessService,
+    RepoDataRepository,
     RepoDataService,
     ReposService,
     RepoTrackingEvents,
