@@ -1,3 +1,4 @@
+import { must } from '../must';
 import { COMMIT_SUBJECTS, COMMIT_VERBS, FILE_STEMS } from './names.constant';
 import { hash32, hex8, permute32, Rng, unpermute32 } from './random.util';
 import type { SimCommit, SimCommitAuthor, SimFileChange } from './world.types';
@@ -72,7 +73,12 @@ export class CommitGraph {
   }
 
   lineTip(line: number): string {
-    return this.virtualSha(line, this.spec.lines[line].count - 1);
+    return this.virtualSha(line, this.line(line).count - 1);
+  }
+
+  /** A line the caller knows exists (decoded from a SHA, or counted from the spec). */
+  line(n: number): GraphLine {
+    return must(this.spec.lines[n], 'the commit graph line');
   }
 
   virtualSha(line: number, i: number): string {
@@ -89,7 +95,7 @@ export class CommitGraph {
 
   /** Main-line index whose commit date is the last at or before `ms` (for placing merges). */
   mainIndexAt(ms: number): number {
-    const n = this.spec.lines[0].count;
+    const n = this.line(0).count;
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
@@ -135,15 +141,15 @@ export class CommitGraph {
   }
 
   private virtualDate(v: VirtualPos): number {
-    const { startMs, endMs, lines, key } = this.spec;
+    const { startMs, endMs, key } = this.spec;
     if (v.line === 0) {
-      const n = lines[0].count;
+      const n = this.line(0).count;
       const span = endMs - startMs;
       const jitter = ((hash32(key, v.i, 7) % 1000) / 1000 - 0.5) * 0.8;
       const t = startMs + (span * (v.i + 0.5 + jitter)) / n;
       return Math.floor(t / 1000) * 1000;
     }
-    const line = lines[v.line];
+    const line = this.line(v.line);
     const baseDate = this.virtualDate({ line: 0, i: line.base });
     const gap = Math.max(60_000, Math.min(6 * 3600_000, (endMs - baseDate) / (line.count + 1)));
     return Math.min(endMs, Math.floor((baseDate + gap * (v.i + 1)) / 1000) * 1000);
@@ -156,7 +162,7 @@ export class CommitGraph {
     const date = this.virtualDate(v);
     const override = v.line === 0 ? this.overrides.get(v.i) : undefined;
     const r = rng.next();
-    const author = override?.author ?? authors[Math.floor(r * r * authors.length)];
+    const author = override?.author ?? must(authors[Math.floor(r * r * authors.length)], 'a commit author');
     const message =
       override?.message ??
       (v.i === 0 && v.line === 0
@@ -200,22 +206,22 @@ export class CommitGraph {
   private parentOf(v: VirtualPos): VirtualPos | null {
     if (v.i > 0) return { line: v.line, i: v.i - 1 };
     if (v.line === 0) return null;
-    return { line: 0, i: this.spec.lines[v.line].base };
+    return { line: 0, i: this.line(v.line).base };
   }
 
   private chainLength(v: VirtualPos): number {
-    return v.line === 0 ? v.i + 1 : v.i + 1 + this.spec.lines[v.line].base + 1;
+    return v.line === 0 ? v.i + 1 : v.i + 1 + this.line(v.line).base + 1;
   }
 
   private chainAt(v: VirtualPos, p: number): VirtualPos {
     if (p <= v.i) return { line: v.line, i: v.i - p };
-    return { line: 0, i: this.spec.lines[v.line].base - (p - v.i - 1) };
+    return { line: 0, i: this.line(v.line).base - (p - v.i - 1) };
   }
 
   /** Does the first-parent chain starting at `a` contain `b`? */
   private chainContains(a: VirtualPos, b: VirtualPos): boolean {
     if (a.line === b.line) return b.i <= a.i;
-    return b.line === 0 && a.line !== 0 && b.i <= this.spec.lines[a.line].base;
+    return b.line === 0 && a.line !== 0 && b.i <= this.line(a.line).base;
   }
 
   /** First chain position whose date satisfies pred, given dates are non-increasing along the chain. */
@@ -255,7 +261,7 @@ export class CommitGraph {
       if (!n) return;
       if (n.v) {
         for (let k = frontier.length - 1; k >= 0; k--) {
-          const other = frontier[k].v;
+          const other = frontier[k]?.v;
           if (!other) continue;
           if (this.chainContains(other, n.v)) return;
           if (this.chainContains(n.v, other)) frontier.splice(k, 1);
@@ -265,8 +271,9 @@ export class CommitGraph {
     };
     push(tip);
     while (frontier.length > 0) {
-      if (frontier.length === 1 && frontier[0].v) {
-        const v = frontier[0].v;
+      const first = must(frontier[0], 'the first history frontier node');
+      if (frontier.length === 1 && first.v) {
+        const v = first.v;
         const len = this.chainLength(v);
         const from = q.until === undefined ? 0 : this.firstPos(v, len, (d) => d <= (q.until as number));
         const to = q.since === undefined ? len : this.firstPos(v, len, (d) => d < (q.since as number));
@@ -276,9 +283,16 @@ export class CommitGraph {
         matched += n;
         return { commits: out, total: matched };
       }
+      // The newest node goes next; the first of equally new ones wins.
+      let node = first;
       let best = 0;
-      for (let k = 1; k < frontier.length; k++) if (frontier[k].date > frontier[best].date) best = k;
-      const [node] = frontier.splice(best, 1);
+      frontier.forEach((f, k) => {
+        if (f.date > node.date) {
+          node = f;
+          best = k;
+        }
+      });
+      frontier.splice(best, 1);
       visited.add(node.sha);
       const commit = node.v ? this.materialize(node.v) : (this.explicit.get(node.sha) as SimCommit);
       if (inRange(commit.committedAt)) {

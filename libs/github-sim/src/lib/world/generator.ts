@@ -1,3 +1,4 @@
+import { must } from '../must';
 import type { SimSizes } from '../sim.types';
 import { CommitGraph, type GraphLine } from './commit-graph';
 import {
@@ -149,11 +150,11 @@ export function populateWorld(w: GeneratorTarget): void {
     });
   }
   const allUsers = [...w.users.values()];
-  const octocat = allUsers[0];
+  const octocat = must(allUsers[0], 'octocat (the first well-known user)');
   const others = allUsers.slice(1);
 
   for (let k = 0; k < sizes.orgs; k++) {
-    const base = ORG_NAMES[k % ORG_NAMES.length];
+    const base = must(ORG_NAMES[k % ORG_NAMES.length], 'an org name');
     const suffix = k >= ORG_NAMES.length ? `-${Math.floor(k / ORG_NAMES.length) + 1}` : '';
     const org: SimOrg = {
       id: w.nextId('org'),
@@ -214,7 +215,7 @@ export function populateWorld(w: GeneratorTarget): void {
     const names = owner.type === 'User' && owner.id === octocat.id ? REPO_NAMES : REPO_NAMES.slice(2);
     const offset = owner.id === octocat.id ? 0 : rng.int(0, names.length - 1);
     for (let r = 0; r < owner.count; r++) {
-      const baseName = names[(offset + r) % names.length];
+      const baseName = must(names[(offset + r) % names.length], 'a repo name');
       const round = Math.floor(r / names.length);
       createGeneratedRepo(w, rng, owner, round ? `${baseName}-${round + 1}` : baseName, r);
     }
@@ -230,7 +231,7 @@ function createGeneratedRepo(
 ): void {
   const { sizes, anchorMs } = w;
   const id = w.nextId('repo');
-  const lang = LANGUAGES[hash32(w.seed, id) % LANGUAGES.length];
+  const lang = must(LANGUAGES[hash32(w.seed, id) % LANGUAGES.length], 'a language');
   const createdAt = anchorMs - sizes.historyDays * DAY - rng.int(1, 30) * DAY;
   // Hello-World stays public (it is the well-known example); about a quarter of the others are private.
   const isPrivate = ordinal > 0 && rng.chance(0.25);
@@ -288,7 +289,7 @@ function createGeneratedRepo(
         team.repos.set(repo.id, rng.pick(['push', 'push', 'maintain', 'triage', 'admin'] as const));
   }
   for (const uid of owner.members) if (rng.chance(0.5)) repo.watcherIds.add(uid);
-  repo.watcherIds.add(owner.type === 'User' ? owner.id : owner.members[0]);
+  repo.watcherIds.add(owner.type === 'User' ? owner.id : must(owner.members[0], "an org's first member"));
 
   const contributors = owner.members.map((uid) => w.users.get(uid)).filter((u): u is SimUser => !!u);
   const authors: SimCommitAuthor[] = contributors
@@ -365,7 +366,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
   }
   if (graph.spec.lines.length > 1 && rng.chance(0.5)) {
     // A release branch pointing into the past of the default branch.
-    const idx = Math.floor(graph.spec.lines[0].count * 0.7);
+    const idx = Math.floor(graph.line(0).count * 0.7);
     detail.branches.set('release/1.0', {
       name: 'release/1.0',
       tip: graph.virtualSha(0, idx),
@@ -385,7 +386,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
 
   type Numbered = { createdAt: number; assign: (n: number) => void };
   const numbered: Numbered[] = [];
-  const mainCount = graph.spec.lines[0].count;
+  const mainCount = graph.line(0).count;
   const openPulls = Math.min(openPullCount(sizes), sizes.pullsPerRepo);
   const usedMergeIdx = new Set<number>();
   for (let k = 0; k < sizes.pullsPerRepo; k++) {
@@ -402,9 +403,9 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     let mergeCommitSha: string | null = null;
     if (isOpen) {
       const line = k + 1;
-      headRef = lineNames[k];
+      headRef = must(lineNames[k], "an open pull request's branch line");
       headSha = graph.lineTip(line);
-      const base = graph.get(graph.virtualSha(0, graph.spec.lines[line].base));
+      const base = graph.get(graph.virtualSha(0, graph.line(line).base));
       baseSha = base ? base.sha : baseSha;
       createdAt = (base?.committedAt ?? anchorMs - DAY) + rng.int(1, 6) * HOUR;
       if (createdAt > anchorMs) createdAt = anchorMs - rng.int(1, 5) * HOUR;
@@ -589,6 +590,7 @@ function initialEvents(
   events.sort((a, b) => b.createdAt - a.createdAt);
   const kept = events.slice(0, 300);
   void owner;
-  for (let k = kept.length - 1; k >= 0; k--) kept[k].id = String(blockId('event', repo, kept.length - 1 - k));
+  // Oldest kept event gets the first id.
+  kept.forEach((e, k) => (e.id = String(blockId('event', repo, kept.length - 1 - k))));
   return kept;
 }

@@ -1,3 +1,5 @@
+import { must } from '../must';
+
 /** Deterministic hashing and PRNG helpers: the whole world derives from the seed through these. */
 
 /** 32-bit mix of several integers (murmur3 finaliser over a running hash). */
@@ -38,7 +40,7 @@ export class Rng {
     return min + Math.floor(this.next() * (maxInclusive - min + 1));
   }
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    return must(items[Math.floor(this.next() * items.length)], 'an item to pick (the list is empty)');
   }
   chance(p: number): boolean {
     return this.next() < p;
@@ -58,10 +60,9 @@ export class Rng {
   }
   /** RFC 4122 version 4 layout, deterministic. */
   uuid(): string {
-    const h = this.hex(32).split('');
-    h[12] = '4';
-    h[16] = ((parseInt(h[16], 16) & 0x3) | 0x8).toString(16);
-    const s = h.join('');
+    const h = this.hex(32);
+    const variant = ((parseInt(h.charAt(16), 16) & 0x3) | 0x8).toString(16);
+    const s = `${h.slice(0, 12)}4${h.slice(13, 16)}${variant}${h.slice(17)}`;
     return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   }
 }
@@ -94,6 +95,11 @@ export function unpermute32(y: number, key: number): number {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Two hex digits of a byte (`& 255` keeps every index inside the table). */
+function hexByte(b: number): string {
+  return must(HEX[b & 255], 'a byte in the hex table');
+}
+
 export function hex8(n: number): string {
-  return HEX[(n >>> 24) & 255] + HEX[(n >>> 16) & 255] + HEX[(n >>> 8) & 255] + HEX[n & 255];
+  return hexByte(n >>> 24) + hexByte(n >>> 16) + hexByte(n >>> 8) + hexByte(n);
 }
