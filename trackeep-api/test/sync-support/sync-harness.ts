@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import {
   startGithubSim,
   type FaultConfig,
@@ -30,6 +31,9 @@ import {
   type SyncDb,
 } from '../../src/sync/engine/repo-sync.engine';
 import { API_TEMPLATE_DB } from './../support/test-app';
+
+// Without an app (whose logger honours LOG_LEVEL), Nest's default logger would print every request's debug line.
+Logger.overrideLogger(['warn', 'error']);
 
 export interface RepoSeed {
   id: string;
