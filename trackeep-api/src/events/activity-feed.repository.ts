@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { ActivityEvent, ActivityType, Page } from '@trackeep/contracts';
-import { DataSource } from 'typeorm';
+import { Kysely, sql } from 'kysely';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
 import { decodePgText, fromPgJson, fromPgText } from '../common/pg-text.util';
+import type { DB } from '../database/db.types';
 
 interface ActivityRow {
   id: string;
@@ -15,25 +16,6 @@ interface ActivityRow {
   url: string | null;
   occurred_at: Date;
   data: Record<string, unknown>;
-}
-
-const ACTIVITY_COLUMNS =
-  'a.id, a.repo_id, r.full_name, a.type, a.actor, a.title, a.url, a.occurred_at, a.data';
-const ACTIVITY_FROM = 'FROM activity_events a JOIN repositories r ON r.id = a.repo_id';
-const SELECT_ACTIVITY = `SELECT ${ACTIVITY_COLUMNS} ${ACTIVITY_FROM}`;
-
-function toActivity(row: ActivityRow): ActivityEvent {
-  return {
-    id: String(row.id),
-    repoId: row.repo_id,
-    repoFullName: row.full_name,
-    type: row.type,
-    actor: fromPgText(row.actor),
-    title: decodePgText(row.title),
-    url: row.url,
-    occurredAt: new Date(row.occurred_at).toISOString(),
-    data: fromPgJson(row.data ?? {}),
-  };
 }
 
 export interface ActivityPageQuery {
@@ -51,7 +33,7 @@ export interface ActivityPageQuery {
  */
 @Injectable()
 export class ActivityFeedRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** One timeline page, newest first by when events happened, with the cursor of the next page. */
   async findPage(query: ActivityPageQuery): Promise<Page<ActivityEvent>> {
@@ -60,29 +42,29 @@ export class ActivityFeedRepository {
     if (before && !/^\d{1,18}$/.test(String(before[1])))
       throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
     if (query.repoIds.length === 0) return { items: [], nextCursor: null };
-    const params: unknown[] = [query.repoIds];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const where = ['a.repo_id = ANY($1::uuid[])'];
-    if (query.type) where.push(`a.type = ${param(query.type)}`);
+    let select = this.selectActivity()
+      .select(sql<string>`${sql.raw(keysetTime('a.occurred_at'))}`.as('cursor_time'))
+      .where('a.repo_id', '=', sql<string>`ANY(${query.repoIds}::uuid[])`);
+    if (query.type) select = select.where('a.type', '=', query.type);
     // A plain row comparison (no "IS NULL OR") so the planner walks the (occurred_at, id) index from the cursor.
     if (before)
-      where.push(`(a.occurred_at, a.id) < (${param(before[0])}::timestamptz, ${param(before[1])}::bigint)`);
-    const rows: Array<ActivityRow & { cursor_time: string }> = await this.dataSource.query(
-      `SELECT ${ACTIVITY_COLUMNS}, ${keysetTime('a.occurred_at')} AS cursor_time ${ACTIVITY_FROM}
-       WHERE ${where.join(' AND ')}
-       ORDER BY a.occurred_at DESC, a.id DESC
-       LIMIT ${param(query.limit + 1)}`,
-      params,
-    );
+      select = select.where(
+        sql<boolean>`(a.occurred_at, a.id) < (${String(before[0])}::timestamptz, ${String(before[1])}::bigint)`,
+      );
+    const rows = await select
+      .orderBy('a.occurred_at', 'desc')
+      .orderBy('a.id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     return page(rows, query.limit, (r) => encodeCursor(scope, [r.cursor_time, String(r.id)]), toActivity);
   }
 
-  async findByIds(ids: string[]): Promise<ActivityEvent[]> {
+  async findByIds(ids: readonly string[]): Promise<ActivityEvent[]> {
     if (ids.length === 0) return [];
-    const rows: ActivityRow[] = await this.dataSource.query(
-      `${SELECT_ACTIVITY} WHERE a.id = ANY($1::bigint[]) ORDER BY a.id`,
-      [ids],
-    );
+    const rows = await this.selectActivity()
+      .where('a.id', '=', sql<string>`ANY(${[...ids]}::bigint[])`)
+      .orderBy('a.id')
+      .execute();
     return rows.map(toActivity);
   }
 
@@ -91,13 +73,35 @@ export class ActivityFeedRepository {
    * `limit` are waiting, the newest `limit` are returned (a client that was away that long reloads anyway).
    */
   async findAfter(afterId: string, repoIds: string[] | null, limit: number): Promise<ActivityEvent[]> {
-    const rows: ActivityRow[] = await this.dataSource.query(
-      `SELECT * FROM (${SELECT_ACTIVITY}
-         WHERE a.id > $1::bigint AND ($2::uuid[] IS NULL OR a.repo_id = ANY($2::uuid[]))
-         ORDER BY a.id DESC LIMIT $3) newest
-       ORDER BY id`,
-      [afterId, repoIds, limit],
-    );
-    return rows.map(toActivity);
+    let select = this.selectActivity().where('a.id', '>', sql<string>`${afterId}::bigint`);
+    if (repoIds !== null) select = select.where('a.repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`);
+    const newest = await select.orderBy('a.id', 'desc').limit(limit).execute();
+    return newest.reverse().map(toActivity);
   }
+
+  private selectActivity() {
+    return this.db
+      .selectFrom('activity_events as a')
+      .innerJoin('repositories as r', 'r.id', 'a.repo_id')
+      .select(['a.id', 'a.repo_id', 'r.full_name', 'a.actor', 'a.title', 'a.url', 'a.occurred_at'])
+      .select([
+        // Written only from ACTIVITY_TYPE_NAMES, and always a JSON object.
+        sql<ActivityType>`a.type`.as('type'),
+        sql<Record<string, unknown>>`a.data`.as('data'),
+      ]);
+  }
+}
+
+function toActivity(row: ActivityRow): ActivityEvent {
+  return {
+    id: String(row.id),
+    repoId: row.repo_id,
+    repoFullName: row.full_name,
+    type: row.type,
+    actor: fromPgText(row.actor),
+    title: decodePgText(row.title),
+    url: row.url,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    data: fromPgJson(row.data ?? {}),
+  };
 }
