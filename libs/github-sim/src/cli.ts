@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     throw new Error(`--preset must be one of ${Object.keys(SIM_PRESETS).join(', ')}`);
   const sizes: Partial<SimSizes> = {};
   for (const kv of values.size ?? []) {
-    const [k, v] = kv.split('=');
+    const [k = '', v] = kv.split('=');
     if (!(k in SIM_PRESETS.demo))
       throw new Error(`--size: unknown key "${k}" (known: ${Object.keys(SIM_PRESETS.demo).join(', ')})`);
     sizes[k as keyof SimSizes] = int(v, `size ${k}`);

@@ -35,7 +35,7 @@ export async function measurePreset(
     pulls += world.detail(repo).pulls.length;
     const g = world.graph(repo);
     const tip = world.detail(repo).branches.get(repo.defaultBranch)?.tip as string;
-    g.history(tip, { skip: Math.max(0, g.spec.lines[0].count - 100), take: 100 });
+    g.history(tip, { skip: Math.max(0, g.line(0).count - 100), take: 100 });
   }
   const touchAllMs = performance.now() - t;
   gc?.();

@@ -98,15 +98,13 @@ export function validationError(doc: DocumentNode, e: GraphQLError): GithubGraph
     };
   }
   if ((m = /^Field "(\w+)" of type "([^"]+)" must have a selection of subfields\./.exec(e.message))) {
+    const [, field, type = ''] = m;
+    const typeName = type.replace(/[[\]!]/g, '');
     return {
       path,
-      extensions: {
-        code: 'selectionMismatch',
-        nodeName: `field '${m[1]}'`,
-        typeName: m[2].replace(/[[\]!]/g, ''),
-      },
+      extensions: { code: 'selectionMismatch', nodeName: `field '${field}'`, typeName },
       locations,
-      message: `Field must have selections (field '${m[1]}' returns ${m[2].replace(/[[\]!]/g, '')} but has no selections. Did you mean '${m[1]} { ... }'?)`,
+      message: `Field must have selections (field '${field}' returns ${typeName} but has no selections. Did you mean '${field} { ... }'?)`,
     };
   }
   if (

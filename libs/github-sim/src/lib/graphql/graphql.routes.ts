@@ -68,13 +68,13 @@ export function graphqlHandler(ctx: SimContext) {
       const injected = await ctx.faults.before(req.path, requestId);
       if (injected) throw injected;
       const header = req.header('authorization') ?? '';
-      const m = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim());
+      const [, presented] = /^(?:token|bearer)\s+(\S+)$/i.exec(header.trim()) ?? [];
       if (!header) {
         throw new SimError(401, 'This endpoint requires you to be authenticated.', {
           documentation_url: `${GRAPHQL_DOCS}/guides/forming-calls-with-graphql#authenticating-with-graphql`,
         });
       }
-      const token = m ? ctx.world.tokens.get(m[1]) : undefined;
+      const token = presented === undefined ? undefined : ctx.world.tokens.get(presented);
       if (!token || !ctx.world.users.get(token.userId))
         throw new SimError(401, 'Bad credentials', { documentation_url: GRAPHQL_DOCS });
       res.setHeader('X-OAuth-Scopes', token.scopes.join(', '));

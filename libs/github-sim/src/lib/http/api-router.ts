@@ -12,6 +12,8 @@ export type Auth = { kind: 'token'; token: SimToken; user: SimUser } | { kind: '
 export interface ApiRequest {
   req: Request;
   params: Record<string, string>;
+  /** A path parameter the route declares (`:name`); a route asking for one it lacks is a simulator bug. */
+  param(name: string): string;
   /** First value of a query parameter. */
   query(name: string): string | undefined;
   body: unknown;
@@ -64,7 +66,7 @@ export function errorBody(
 
 function parseAuth(ctx: SimContext, header: string | undefined): Auth | null | 'bad' {
   if (!header) return null;
-  const [scheme, ...rest] = header.trim().split(/\s+/);
+  const [scheme = '', ...rest] = header.trim().split(/\s+/);
   const value = rest.join(' ');
   const s = scheme.toLowerCase();
   if ((s === 'token' || s === 'bearer') && value) {
@@ -123,9 +125,12 @@ function linkHeader(
 /** With linkStyle 'repositories', /repos/{o}/{r}/… pages link to /repositories/{id}/… as GitHub does for some lists. */
 function linkPath(ctx: SimContext, path: string): string {
   if (ctx.faults.linkStyle !== 'repositories') return path;
-  const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
-  const repo = m ? ctx.world.repo(decodeURIComponent(m[1]), decodeURIComponent(m[2])) : undefined;
-  return m && repo ? `/repositories/${repo.id}${m[3] ?? ''}` : path;
+  const [, owner, name, rest = ''] = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path) ?? [];
+  const repo =
+    owner !== undefined && name !== undefined
+      ? ctx.world.repo(decodeURIComponent(owner), decodeURIComponent(name))
+      : undefined;
+  return repo ? `/repositories/${repo.id}${rest}` : path;
 }
 
 const EXPOSED =
@@ -277,6 +282,11 @@ export class ApiRouter {
         const apiReq: ApiRequest = {
           req,
           params: req.params as Record<string, string>,
+          param: (n) => {
+            const v: unknown = (req.params as Record<string, unknown>)[n];
+            if (typeof v !== 'string') throw new Error(`github-sim: route ${route} has no :${n} parameter`);
+            return v;
+          },
           query: (n) => {
             const v = (req.query as Record<string, unknown>)[n];
             return typeof v === 'string'

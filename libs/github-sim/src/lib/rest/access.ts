@@ -39,7 +39,8 @@ const RANK: Record<RepoPermission, number> = { pull: 1, triage: 2, push: 3, main
  * 404 (never 403) when the caller may not see it.
  */
 export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission): SimRepo {
-  const { owner, repo: name } = r.params;
+  const owner = r.param('owner');
+  const name = r.param('repo');
   const repo = w.repo(owner, name);
   if (!repo) {
     const moved = w.movedRepo(owner, name);

@@ -63,9 +63,9 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
 
   api.get('/repos/:owner/:repo/commits/:ref', '/repos/{owner}/{repo}/commits/{ref}', (r) => {
     const repo = repoFromPath(w, r);
-    const sha = w.resolveRef(repo, r.params['ref']);
+    const sha = w.resolveRef(repo, r.param('ref'));
     const c = sha ? w.graph(repo).get(sha) : undefined;
-    if (!c) throw new SimError(422, `No commit found for SHA: ${r.params['ref']}`);
+    if (!c) throw new SimError(422, `No commit found for SHA: ${r.param('ref')}`);
     return { body: commit(w, r.urls, repo, c, true) };
   });
 
@@ -294,16 +294,16 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     '/repos/{owner}/{repo}/collaborators/{username}',
     async (r) => {
       const self =
-        r.params['username']?.toLowerCase() ===
+        r.param('username').toLowerCase() ===
         (r.viewerId === null ? null : w.users.get(r.viewerId)?.login.toLowerCase());
       const repo = repoFromPath(w, r, self ? 'pull' : 'admin');
       if (!hasScope(r.scopes, 'repo') && !(hasScope(r.scopes, 'public_repo') && !repo.private))
         throw new SimError(403, 'Resource not accessible by integration');
-      if (!w.user(r.params['username'] ?? '')) throw notFound();
+      if (!w.user(r.param('username'))) throw notFound();
       await w.removeCollaborator({
         owner: w.ownerLogin(repo),
         repo: repo.name,
-        login: r.params['username'] as string,
+        login: r.param('username'),
         senderId: r.viewerId as number,
       });
       return { status: 204 };

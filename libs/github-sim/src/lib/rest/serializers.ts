@@ -36,9 +36,9 @@ export function nodeId(type: string, id: number | string): string {
 export function decodeNodeId(id: string): { type: string; key: string } | null {
   if (typeof id !== 'string' || id.length > 200) return null;
   const text = Buffer.from(id, 'base64').toString('utf8');
-  const m = /^0(\d+):([A-Za-z]+)(.+)$/.exec(text);
-  if (!m || m[2].length !== Number(m[1])) return null;
-  return { type: m[2], key: m[3] };
+  const [, length, type, key] = /^0(\d+):([A-Za-z]+)(.+)$/.exec(text) ?? [];
+  if (type === undefined || key === undefined || type.length !== Number(length)) return null;
+  return { type, key };
 }
 
 export function avatarUrl(urls: Urls, id: number): string {

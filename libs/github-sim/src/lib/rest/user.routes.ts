@@ -104,7 +104,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   );
 
   api.get('/users/:username', '/users/{username}', (r) => {
-    const u = w.user(r.params['username']);
+    const u = w.user(r.param('username'));
     if (u)
       return {
         body: {
@@ -125,7 +125,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
           updated_at: iso(u.createdAt),
         },
       };
-    const o = w.org(r.params['username']);
+    const o = w.org(r.param('username'));
     if (o)
       return {
         body: {
@@ -150,7 +150,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   });
 
   api.get('/users/:username/repos', '/users/{username}/repos', (r) => {
-    const u = w.user(r.params['username']);
+    const u = w.user(r.param('username'));
     if (!u) throw notFound();
     const repos = [...w.repos.values()].filter(
       (repo) => repo.ownerType === 'User' && repo.ownerId === u.id && !repo.deleted && !repo.private,
@@ -160,7 +160,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   });
 
   const orgOf = (r: ApiRequest): SimOrg => {
-    const o = w.org(r.params['org']);
+    const o = w.org(r.param('org'));
     if (!o) throw notFound();
     return o;
   };
@@ -234,9 +234,9 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   // GitHub: 204 member; 404 not a member (asked by a member); 302 to public_members when the requester is not a member.
   api.get('/orgs/:org/members/:username', '/orgs/{org}/members/{username}', (r) => {
     const o = orgOf(r);
-    const u = w.user(r.params['username']);
+    const u = w.user(r.param('username'));
     if (!isMember(o, r)) {
-      const location = `${r.urls.api}/orgs/${o.login}/public_members/${r.params['username']}`;
+      const location = `${r.urls.api}/orgs/${o.login}/public_members/${r.param('username')}`;
       return { status: 302, headers: { Location: location } };
     }
     if (u && o.members.has(u.id)) return { status: 204 };
@@ -245,7 +245,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
 
   api.get('/orgs/:org/public_members/:username', '/orgs/{org}/public_members/{username}', (r) => {
     const o = orgOf(r);
-    const u = w.user(r.params['username']);
+    const u = w.user(r.param('username'));
     if (u && o.publicMembers.has(u.id)) return { status: 204 };
     throw new SimError(404, 'User does not exist or is not a public member of the organization');
   });
@@ -255,7 +255,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     '/orgs/{org}/memberships/{username}',
     (r) => {
       const o = orgOf(r);
-      const u = w.user(r.params['username']);
+      const u = w.user(r.param('username'));
       if (!isMember(o, r) || !u || !o.members.has(u.id)) throw notFound();
       return { body: orgMembership(r, o, u) };
     },
@@ -323,11 +323,11 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     (r) => {
       const o = orgOf(r);
       if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
-      const team = o.teams.find((t) => t.slug === r.params['team_slug'].toLowerCase());
+      const team = o.teams.find((t) => t.slug === r.param('team_slug').toLowerCase());
       const isAdmin = o.members.get(r.viewerId as number) === 'admin';
       if (!team || (team.privacy === 'secret' && !isAdmin && !team.members.has(r.viewerId as number)))
         throw notFound();
-      const u = w.user(r.params['username']);
+      const u = w.user(r.param('username'));
       const role = u ? team.members.get(u.id) : undefined;
       if (!u || !role) throw notFound();
       const body: Schemas['team-membership'] = {

@@ -300,7 +300,10 @@ export class WorldStore implements GeneratorTarget {
     if (repo.ownerType === 'User') return repo.ownerId;
     const org = this.orgs.get(repo.ownerId) as SimOrg;
     for (const [id, role] of org.members) if (role === 'admin') return id;
-    return [...org.members.keys()][0];
+    const [first] = org.members.keys();
+    if (first === undefined)
+      throw new SimError(422, `${org.login} has no members to act as; name a sender with write access`);
+    return first;
   }
 }
 
