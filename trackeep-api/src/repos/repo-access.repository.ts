@@ -4,6 +4,7 @@ import type { SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { PoolClient } from 'pg';
 import type { DB } from '../database/db.types';
+import { toRepoPermission } from './repo-permission.util';
 import { toRepositoryRow, type RepositoryRow } from './repository-row';
 
 /** One repo_access row of a tracked repository, with what the re-check needs to know. */
@@ -67,6 +68,27 @@ export class RepoAccessRepository {
       .where(sql<string>`lower(r.full_name)`, '=', sql<string>`lower(${fullName})`)
       .executeTakeFirst();
     return row ? { repo: toRepositoryRow(row), checkedAt: row.access_checked_at } : null;
+  }
+
+  /** What GitHub granted the user when last asked, or null when they have no access. */
+  async permission(userId: string, repoId: string): Promise<RepoPermission | null> {
+    const row = await this.db
+      .selectFrom('repo_access')
+      .select('permission')
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .executeTakeFirst();
+    return row ? toRepoPermission(row.permission) : null;
+  }
+
+  /** How many users GitHub last said may read the repository. */
+  async readerCount(repoId: string): Promise<number> {
+    const { n } = await this.db
+      .selectFrom('repo_access')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('repo_id', '=', repoId)
+      .executeTakeFirstOrThrow();
+    return n;
   }
 
   /** Inserts or refreshes the row (track time and every sync: GitHub said so just now). */

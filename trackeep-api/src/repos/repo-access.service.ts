@@ -74,6 +74,19 @@ export class RepoAccessService {
     return (await this.readable(userId, undefined, options)).map((r) => r.repoId);
   }
 
+  /**
+   * The permission GitHub granted when last asked, or null without access. Not re-checked: for decisions
+   * made after findReadable/canRead, which are.
+   */
+  recordedPermission(userId: string, repoId: string): Promise<RepoPermission | null> {
+    return this.store.permission(userId, repoId);
+  }
+
+  /** How many users GitHub last said may read the repository. */
+  readerCount(repoId: string): Promise<number> {
+    return this.store.readerCount(repoId);
+  }
+
   /** Records what GitHub said just now: the user has `permission` on the repo (track time and every sync). */
   recordAccess(userId: string, repoId: string, permission: RepoPermission): Promise<void> {
     return this.store.record(userId, repoId, permission);

@@ -106,6 +106,21 @@ export class ReposService {
     return tracked ?? null;
   }
 
+  /** The repository's names and whether anyone tracks it (hook registration); null when unknown. */
+  findWithTracking(repoId: string) {
+    return this.tracked.findWithTracking(repoId);
+  }
+
+  /** Every (user, repository) tracking pair, by user then repository (the sync cycle's detection pass). */
+  allTracking() {
+    return this.tracked.allTracking();
+  }
+
+  /** Repositories the user tracks but may no longer read. */
+  trackedWithoutAccess(userId: string) {
+    return this.tracked.withoutAccess(userId);
+  }
+
   private async trackedRepos(userId: string, onlyRepoId?: string): Promise<TrackedRepo[]> {
     const rows = await this.tracked.listReadable(userId, onlyRepoId);
     const status = await this.status.lookup(rows.map((r) => r.id));

@@ -61,7 +61,7 @@ export function toRepositoryRow(r: Selectable<Repositories>): RepositoryRow {
     pushedAt: r.pushed_at,
     githubUpdatedAt: r.github_updated_at,
     htmlUrl: r.html_url,
-    githubState: githubState(r.github_state),
+    githubState: toGithubState(r.github_state),
     githubBlock: orgPolicyBlock(r.github_block),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -84,7 +84,7 @@ function visibility(value: string): RepoVisibility {
   return VISIBILITIES.find((v) => v === value) ?? 'private';
 }
 
-function githubState(value: string): RepoGithubState {
+export function toGithubState(value: string): RepoGithubState {
   return GITHUB_STATES.find((s) => s === value) ?? 'ok';
 }
 

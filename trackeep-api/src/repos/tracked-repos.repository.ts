@@ -4,7 +4,7 @@ import { inTransaction } from '@trackeep/server-core';
 import { Kysely, sql, type Insertable } from 'kysely';
 import type { DB, Repositories } from '../database/db.types';
 import { RepoAccessRepository } from './repo-access.repository';
-import { toRepositoryRow, type RepositoryRow } from './repository-row';
+import { toGithubState, toRepositoryRow, type RepoGithubState, type RepositoryRow } from './repository-row';
 
 /** GitHub's repository object as tracking stores it (every column GitHub answers for). */
 export type GithubRepositoryValues = Omit<
@@ -118,5 +118,66 @@ export class TrackedReposRepository {
     if (onlyRepoId !== undefined) query = query.where('r.id', '=', onlyRepoId);
     const rows = await query.execute();
     return rows.map((row) => ({ ...toRepositoryRow(row), trackedAt: row.tracked_at }));
+  }
+
+  /** The repository's names and whether anyone tracks it; null when there is no such row. */
+  async findWithTracking(
+    repoId: string,
+  ): Promise<{ owner: string; name: string; fullName: string; tracked: boolean } | null> {
+    const row = await this.db
+      .selectFrom('repositories as r')
+      .select(['r.owner', 'r.name', 'r.full_name'])
+      .select(({ exists, selectFrom }) =>
+        exists(selectFrom('tracked_repos as t').select('t.repo_id').whereRef('t.repo_id', '=', 'r.id')).as(
+          'tracked',
+        ),
+      )
+      .where('r.id', '=', repoId)
+      .executeTakeFirst();
+    return row
+      ? { owner: row.owner, name: row.name, fullName: row.full_name, tracked: Boolean(row.tracked) }
+      : null;
+  }
+
+  /** Every (user, repository) tracking pair, by user then repository. */
+  async allTracking(): Promise<
+    Array<{ userId: string; repoId: string; nodeId: string; githubState: RepoGithubState }>
+  > {
+    const rows = await this.db
+      .selectFrom('tracked_repos as t')
+      .innerJoin('repositories as r', 'r.id', 't.repo_id')
+      .select(['t.user_id', 'r.id', 'r.node_id', 'r.github_state'])
+      .orderBy('t.user_id')
+      .orderBy('r.id')
+      .execute();
+    return rows.map((r) => ({
+      userId: r.user_id,
+      repoId: r.id,
+      nodeId: r.node_id,
+      githubState: toGithubState(r.github_state),
+    }));
+  }
+
+  /** Repositories the user tracks but may no longer read (GitHub's last answer took the access away). */
+  async withoutAccess(
+    userId: string,
+  ): Promise<Array<{ id: string; fullName: string; githubState: RepoGithubState }>> {
+    const rows = await this.db
+      .selectFrom('tracked_repos as t')
+      .innerJoin('repositories as r', 'r.id', 't.repo_id')
+      .select(['r.id', 'r.full_name', 'r.github_state'])
+      .where('t.user_id', '=', userId)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('repo_access as a')
+              .select('a.repo_id')
+              .whereRef('a.user_id', '=', 't.user_id')
+              .whereRef('a.repo_id', '=', 't.repo_id'),
+          ),
+        ),
+      )
+      .execute();
+    return rows.map((r) => ({ id: r.id, fullName: r.full_name, githubState: toGithubState(r.github_state) }));
   }
 }

@@ -133,15 +133,6 @@ export class WebhookDeliveriesRepository {
     };
   }
 
-  /** The user's recorded permission on the repository is admin (who may replay its deliveries). */
-  async isAdmin(userId: string, repoId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM repo_access WHERE user_id = $1 AND repo_id = $2 AND permission = 'admin'`,
-      [userId, repoId],
-    );
-    return rows.length > 0;
-  }
-
   /**
    * Back to pending with a fresh processing job, in one transaction, only if it still has the status the
    * replay checks were made against (a concurrent replay or processing makes this false).

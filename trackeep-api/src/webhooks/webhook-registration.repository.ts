@@ -27,22 +27,6 @@ export interface HookRepoRow {
 export class WebhookRegistrationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async repo(repoId: string): Promise<HookRepoRow | null> {
-    const rows: HookRepoRow[] = await this.dataSource.query(
-      `SELECT owner, name, full_name, EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id) AS tracked FROM repositories r WHERE id = $1`,
-      [repoId],
-    );
-    return rows[0] ?? null;
-  }
-
-  async permissionOf(userId: string, repoId: string): Promise<string | null> {
-    const rows: Array<{ permission: string }> = await this.dataSource.query(
-      `SELECT permission FROM repo_access WHERE user_id = $1 AND repo_id = $2`,
-      [userId, repoId],
-    );
-    return rows[0]?.permission ?? null;
-  }
-
   async find(repoId: string): Promise<RegistrationRow | null> {
     const rows: RegistrationRow[] = await this.dataSource.query(
       'SELECT repo_id, hook_id, status, secret_enc, registered_by, last_delivery_at, last_error FROM webhook_registrations WHERE repo_id = $1',

@@ -6,8 +6,10 @@ import { ApiEnv } from '../config/api-env';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
 import { GithubEtagCache } from '../github/github-etag-cache.service';
+import { RepoAccessService } from '../repos/repo-access.service';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
+import { ReposService } from '../repos/repos.service';
 import {
   WebhookRegistrationRepository,
   type HookRepoRow,
@@ -72,6 +74,8 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly registrations: WebhookRegistrationRepository,
     private readonly tracking: RepoTrackingEvents,
     private readonly status: RepoStatusRegistry,
+    private readonly repos: ReposService,
+    private readonly access: RepoAccessService,
   ) {}
 
   onModuleInit(): void {
@@ -173,8 +177,9 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
    */
   async reconcile(repoId: string, preferredUserId?: string, opts: { verify?: boolean } = {}): Promise<void> {
     await this.withRepoLock(repoId, async () => {
-      const repo = await this.registrations.repo(repoId);
-      if (!repo) return;
+      const found = await this.repos.findWithTracking(repoId);
+      if (!found) return;
+      const repo: HookRepoRow = { ...found, full_name: found.fullName };
       const registration = await this.registrations.find(repoId);
       if (!repo.tracked) return this.removeHook(repoId, repo, registration);
       if (registration?.hook_id && [...LIVE_STATUSES, ...BLOCKED_STATUSES].includes(registration.status)) {
@@ -408,7 +413,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     repoId: string,
     userId?: string,
   ): Promise<{ userId: string; octokit: TrackeepOctokit } | null> {
-    if (userId && (await this.registrations.permissionOf(userId, repoId)) === 'admin') {
+    if (userId && (await this.access.recordedPermission(userId, repoId)) === 'admin') {
       try {
         return { userId, octokit: await this.github.forUser(userId, { mode: 'background' }) };
       } catch {

@@ -33,7 +33,7 @@ export class WebhookReplayService {
     if (!stored?.repoId || !(await this.access.canRead(userId, stored.repoId))) {
       throw refuse(404, 'Not Found', `No delivery ${deliveryId} for a repository you can read`);
     }
-    if (!(await this.deliveries.isAdmin(userId, stored.repoId))) {
+    if ((await this.access.recordedPermission(userId, stored.repoId)) !== 'admin') {
       throw refuse(
         403,
         'Forbidden',
