@@ -1,12 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { GithubRepo, RepoVisibility } from '@trackeep/contracts';
-import { DataSource } from 'typeorm';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
 import { highestPermission } from '../repos/repo-access.service';
 import { GithubClientFactory } from './github-client.factory';
 import { GithubEtagCache, nextPagePath } from './github-etag-cache.service';
+import { GithubReposRepository } from './github-repos.repository';
 import { GithubSettings } from './github-settings';
 
 /** The subset of GitHub's REST repository object we read. */
@@ -42,7 +41,7 @@ export class GithubReposService {
     private readonly clients: GithubClientFactory,
     private readonly etags: GithubEtagCache,
     private readonly settings: GithubSettings,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: GithubReposRepository,
   ) {}
 
   /** Every repository the user can access (owned, collaborator, org member), all pages, with tracked flags. */
@@ -57,21 +56,12 @@ export class GithubReposService {
       repos.push(...result.data);
       path = nextPagePath(result.link, this.settings.apiUrl);
     }
-    const tracked = await this.trackedGithubIds(
-      user,
+    const tracked = await this.store.trackedGithubIds(
+      user.id,
+      user.githubHost,
       repos.map((r) => r.id),
     );
     return repos.map((r) => ({ ...toGithubRepo(r), tracked: tracked.has(r.id) }));
-  }
-
-  private async trackedGithubIds(user: SessionUser, githubIds: number[]): Promise<Set<number>> {
-    if (!githubIds.length) return new Set();
-    const rows = (await this.dataSource.query(
-      `SELECT r.github_id FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
-       WHERE t.user_id = $1 AND r.github_host = $2 AND r.github_id = ANY($3::bigint[])`,
-      [user.id, user.githubHost, githubIds],
-    )) as Array<{ github_id: string }>;
-    return new Set(rows.map((r) => Number(r.github_id)));
   }
 }
 

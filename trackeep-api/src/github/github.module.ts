@@ -7,6 +7,7 @@ import { GithubEtagRepository } from './github-etag.repository';
 import { GithubRateLimitRepository } from './github-rate-limit.repository';
 import { GithubRateLimitService } from './github-rate-limit.service';
 import { GithubReposController } from './github-repos.controller';
+import { GithubReposRepository } from './github-repos.repository';
 import { GithubReposService } from './github-repos.service';
 import { GithubSettingsModule } from './github-settings.module';
 
@@ -24,6 +25,7 @@ import { GithubSettingsModule } from './github-settings.module';
     GithubEtagCache,
     GithubRateLimitRepository,
     GithubRateLimitService,
+    GithubReposRepository,
     GithubReposService,
   ],
   exports: [GithubSettingsModule, GithubClientFactory, GithubEtagCache, GithubRateLimitService],

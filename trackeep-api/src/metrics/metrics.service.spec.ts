@@ -68,6 +68,34 @@ describe(MetricsService.name, () => {
     expect(await sample(sut, 'trackeep_github_rate_limit_remaining{resource="core"}')).toBe(4999);
   });
 
+  it('reports the budget left per credential and resource, the latest value each', async () => {
+    const userId = '6f1f2c1e-0000-4000-8000-000000000001';
+    sut.githubBudget(userId, 'graphql', 4990);
+    sut.githubBudget(userId, 'graphql', 4987);
+    sut.githubBudget(userId, 'core', 4999);
+    sut.githubBudget(userId, 'not a resource', 1);
+    expect(
+      await sample(sut, `trackeep_github_budget_remaining{credential="${userId}",resource="graphql"}`),
+    ).toBe(4987);
+    expect(
+      await sample(sut, `trackeep_github_budget_remaining{credential="${userId}",resource="core"}`),
+    ).toBe(4999);
+    expect(
+      await sample(sut, `trackeep_github_budget_remaining{credential="${userId}",resource="other"}`),
+    ).toBe(1);
+  });
+
+  it('counts nothing for GET /rate_limit, which GitHub does not charge', async () => {
+    const { Octokit } = await import('@octokit/core');
+    const fetch = async () =>
+      new Response('{"resources":{}}', { status: 200, headers: { 'content-type': 'application/json' } });
+    const octokit = new Octokit({ request: { fetch } });
+    sut.instrumentOctokit(octokit);
+    await octokit.request('GET /rate_limit');
+    expect(await sample(sut, 'trackeep_github_requests_total{api="rest",status="200"}')).toBe(1);
+    expect(await sample(sut, 'trackeep_github_points_total{api="rest"}')).toBeUndefined();
+  });
+
   it('labels webhook deliveries by event and result, grouping odd event names', async () => {
     sut.webhookDelivery('push', 'accepted');
     sut.webhookDelivery('push', 'duplicate');
