@@ -1,5 +1,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { sha256Hex } from '../src/common/crypto.util';
+import { ExpiredRowsCleaner } from '../src/authorize/expired-rows.cleaner';
+import { PendingAuthorizationRepository } from '../src/authorize/pending-authorization.repository';
+import { randomToken, sha256Hex } from '../src/common/crypto.util';
 import { mintCode, OCTOCAT, tokenRequest, withDb } from './support/codes';
 import { basicAuth, createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
 
@@ -436,5 +438,62 @@ describe('GET /api/v1/user/me and POST /oauth/revoke', () => {
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).toBe('invalid_client');
     expect((await me(`Bearer ${token}`)).status).toBe(200);
+  });
+
+  it('deletes expired sign-ins, codes and tokens past their grace period, keeping recent ones for replay detection', async () => {
+    const age = (table: string, key: string, hash: string, interval: string) =>
+      withDb(t, (db) =>
+        db.query(`UPDATE ${table} SET expires_at = now() - $2::interval WHERE ${key} = $1`, [hash, interval]),
+      );
+    const pending = t.app.get(PendingAuthorizationRepository);
+    const newPending = async (interval: string) => {
+      const stateHash = sha256Hex(randomToken());
+      await pending.create({
+        state_hash: stateHash,
+        browser_binding_hash: sha256Hex(randomToken()),
+        client_id: a.client_id,
+        redirect_uri: a.redirect_uri,
+        client_state: 'client-state',
+        code_challenge: 'challenge',
+        nonce: null,
+        scope: 'openid',
+        github_scope: 'read:user',
+        pkce_verifier_sealed: null,
+        ttlSeconds: 600,
+      });
+      await age('pending_authorizations', 'state_hash', stateHash, interval);
+      return stateHash;
+    };
+    const newCode = async (interval: string) => {
+      const codeHash = sha256Hex((await mintCode(t, a)).code);
+      await age('authorization_codes', 'code_hash', codeHash, interval);
+      return codeHash;
+    };
+    const newToken = async (interval: string) => {
+      const tokenHash = sha256Hex(await accessToken());
+      await age('access_tokens', 'token_hash', tokenHash, interval);
+      return tokenHash;
+    };
+    const gone = {
+      pending: await newPending('2 hours'),
+      code: await newCode('2 days'),
+      token: await newToken('2 days'),
+    };
+    const kept = {
+      pending: await newPending('30 minutes'),
+      code: await newCode('2 hours'),
+      token: await newToken('2 hours'),
+    };
+
+    expect(await t.app.get(ExpiredRowsCleaner).run()).toBe(3);
+
+    const present = (table: string, key: string, hash: string) =>
+      withDb(t, async (db) => (await db.query(`SELECT 1 FROM ${table} WHERE ${key} = $1`, [hash])).rowCount);
+    expect(await present('pending_authorizations', 'state_hash', gone.pending)).toBe(0);
+    expect(await present('authorization_codes', 'code_hash', gone.code)).toBe(0);
+    expect(await present('access_tokens', 'token_hash', gone.token)).toBe(0);
+    expect(await present('pending_authorizations', 'state_hash', kept.pending)).toBe(1);
+    expect(await present('authorization_codes', 'code_hash', kept.code)).toBe(1);
+    expect(await present('access_tokens', 'token_hash', kept.token)).toBe(1);
   });
 });

@@ -6,6 +6,7 @@ import { GithubModule } from '../github/github.module';
 import { TokenModule } from '../token/token.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
+import { ExpiredRowsCleaner } from './expired-rows.cleaner';
 import { MembershipPolicy } from './membership-policy.service';
 import { PendingAuthorizationRepository } from './pending-authorization.repository';
 import { PendingAuthorizationStateStore } from './pending-authorization.state-store';
@@ -15,6 +16,7 @@ import { PendingAuthorizationStateStore } from './pending-authorization.state-st
   controllers: [AuthorizeController],
   providers: [
     AuthorizeService,
+    ExpiredRowsCleaner,
     MembershipPolicy,
     PendingAuthorizationRepository,
     PendingAuthorizationStateStore,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql.service';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
 
 /** A sign-in between our redirect to GitHub and GitHub's redirect back. Lives 10 minutes, used once. */
 export interface PendingAuthorization {
@@ -24,46 +25,56 @@ export type NewPendingAuthorization = Omit<PendingAuthorization, 'expires_at' | 
 
 @Injectable()
 export class PendingAuthorizationRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
-  async create(p: NewPendingAuthorization): Promise<void> {
-    await this.sql.rows(
-      `INSERT INTO pending_authorizations
-         (state_hash, browser_binding_hash, client_id, redirect_uri, client_state, code_challenge, nonce, scope, github_scope,
-          pkce_verifier_sealed, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
-      [
-        p.state_hash,
-        p.browser_binding_hash,
-        p.client_id,
-        p.redirect_uri,
-        p.client_state,
-        p.code_challenge,
-        p.nonce,
-        p.scope,
-        p.github_scope,
-        p.pkce_verifier_sealed,
-        p.ttlSeconds,
-      ],
-    );
+  async create({ ttlSeconds, ...p }: NewPendingAuthorization): Promise<void> {
+    await this.db
+      .insertInto('pending_authorizations')
+      .values({
+        state_hash: p.state_hash,
+        browser_binding_hash: p.browser_binding_hash,
+        client_id: p.client_id,
+        redirect_uri: p.redirect_uri,
+        client_state: p.client_state,
+        code_challenge: p.code_challenge,
+        nonce: p.nonce,
+        scope: p.scope,
+        github_scope: p.github_scope,
+        pkce_verifier_sealed: p.pkce_verifier_sealed,
+        expires_at: sql<Date>`now() + make_interval(secs => ${ttlSeconds})`,
+      })
+      .execute();
   }
 
   async find(stateHash: string): Promise<(PendingAuthorization & { expired: boolean }) | null> {
-    const [row] = await this.sql.rows<PendingAuthorization & { expired: boolean }>(
-      `SELECT *, expires_at <= now() AS expired FROM pending_authorizations WHERE state_hash = $1`,
-      [stateHash],
-    );
+    const row = await this.db
+      .selectFrom('pending_authorizations')
+      .selectAll()
+      .select(sql<boolean>`expires_at <= now()`.as('expired'))
+      .where('state_hash', '=', stateHash)
+      .executeTakeFirst();
     return row ?? null;
   }
 
   /** Marks it used; null when it was already used or has expired (so two callbacks cannot both proceed). */
   async consume(stateHash: string): Promise<PendingAuthorization | null> {
-    const [row] = await this.sql.rows<PendingAuthorization>(
-      `UPDATE pending_authorizations SET consumed_at = now()
-        WHERE state_hash = $1 AND consumed_at IS NULL AND expires_at > now()
-        RETURNING *`,
-      [stateHash],
-    );
+    const row = await this.db
+      .updateTable('pending_authorizations')
+      .set({ consumed_at: sql<Date>`now()` })
+      .where('state_hash', '=', stateHash)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .returningAll()
+      .executeTakeFirst();
     return row ?? null;
+  }
+
+  /** Deletes sign-ins abandoned for over an hour; returns how many. */
+  async deleteExpired(): Promise<number> {
+    const { numDeletedRows } = await this.db
+      .deleteFrom('pending_authorizations')
+      .where('expires_at', '<', sql<Date>`now() - interval '1 hour'`)
+      .executeTakeFirstOrThrow();
+    return Number(numDeletedRows);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql.service';
-import type { GithubIdentity } from '../github/github-identity.type';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
+import { githubIdentityFrom, type GithubIdentity } from '../github/github-identity.type';
 
 /** The gateway's own bearer token (for /api/v1/user/me); opaque, stored as a SHA-256 hash. */
 export interface AccessToken {
@@ -18,39 +19,63 @@ export type NewAccessToken = Omit<AccessToken, 'expires_at' | 'revoked_at'> & { 
 
 @Injectable()
 export class AccessTokenRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   async create(t: NewAccessToken): Promise<void> {
-    await this.sql.rows(
-      `INSERT INTO access_tokens (token_hash, client_id, subject, identity, scope, code_hash, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
-      [t.token_hash, t.client_id, t.subject, JSON.stringify(t.identity), t.scope, t.code_hash, t.ttlSeconds],
-    );
+    await this.db
+      .insertInto('access_tokens')
+      .values({
+        token_hash: t.token_hash,
+        client_id: t.client_id,
+        subject: t.subject,
+        identity: JSON.stringify(t.identity),
+        scope: t.scope,
+        code_hash: t.code_hash,
+        expires_at: sql<Date>`now() + make_interval(secs => ${t.ttlSeconds})`,
+      })
+      .execute();
   }
 
   async findActive(tokenHash: string): Promise<AccessToken | null> {
-    const [row] = await this.sql.rows<AccessToken>(
-      `SELECT * FROM access_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()`,
-      [tokenHash],
-    );
-    return row ?? null;
+    const row = await this.db
+      .selectFrom('access_tokens')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .executeTakeFirst();
+    return row ? { ...row, identity: githubIdentityFrom(row.identity) } : null;
   }
 
   /** Revokes a token only for the client it was issued to. */
   async revoke(tokenHash: string, clientId: string): Promise<boolean> {
-    const rows = await this.sql.rows(
-      `UPDATE access_tokens SET revoked_at = now() WHERE token_hash = $1 AND client_id = $2 AND revoked_at IS NULL RETURNING token_hash`,
-      [tokenHash, clientId],
-    );
-    return rows.length > 0;
+    const { numUpdatedRows } = await this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('token_hash', '=', tokenHash)
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return numUpdatedRows > 0n;
   }
 
   /** RFC 6749 §4.1.2: a replayed code revokes what was issued from it. */
   async revokeIssuedFromCode(codeHash: string): Promise<number> {
-    const rows = await this.sql.rows(
-      `UPDATE access_tokens SET revoked_at = now() WHERE code_hash = $1 AND revoked_at IS NULL RETURNING token_hash`,
-      [codeHash],
-    );
-    return rows.length;
+    const { numUpdatedRows } = await this.db
+      .updateTable('access_tokens')
+      .set({ revoked_at: sql<Date>`now()` })
+      .where('code_hash', '=', codeHash)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(numUpdatedRows);
+  }
+
+  /** Deletes tokens a day past expiry; returns how many. */
+  async deleteExpired(): Promise<number> {
+    const { numDeletedRows } = await this.db
+      .deleteFrom('access_tokens')
+      .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
+      .executeTakeFirstOrThrow();
+    return Number(numDeletedRows);
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql.service';
-import type { GithubIdentity } from '../github/github-identity.type';
+import { inTransaction } from '@trackeep/server-core';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
+import { githubIdentityFrom, type GithubIdentity } from '../github/github-identity.type';
 
 /** A gateway authorization code: 256 bits, single use, 60 s, bound to client, redirect_uri, PKCE and nonce. */
 export interface AuthorizationCode {
@@ -29,26 +31,25 @@ export type Redemption =
 
 @Injectable()
 export class AuthorizationCodeRepository {
-  constructor(private readonly sql: Sql) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   async create(c: NewAuthorizationCode): Promise<void> {
-    await this.sql.rows(
-      `INSERT INTO authorization_codes
-         (code_hash, client_id, redirect_uri, code_challenge, nonce, scope, subject, identity, github_token_sealed, auth_time, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), now() + make_interval(secs => $10))`,
-      [
-        c.code_hash,
-        c.client_id,
-        c.redirect_uri,
-        c.code_challenge,
-        c.nonce,
-        c.scope,
-        c.subject,
-        JSON.stringify(c.identity),
-        c.github_token_sealed,
-        c.ttlSeconds,
-      ],
-    );
+    await this.db
+      .insertInto('authorization_codes')
+      .values({
+        code_hash: c.code_hash,
+        client_id: c.client_id,
+        redirect_uri: c.redirect_uri,
+        code_challenge: c.code_challenge,
+        nonce: c.nonce,
+        scope: c.scope,
+        subject: c.subject,
+        identity: JSON.stringify(c.identity),
+        github_token_sealed: c.github_token_sealed,
+        auth_time: sql<Date>`now()`,
+        expires_at: sql<Date>`now() + make_interval(secs => ${c.ttlSeconds})`,
+      })
+      .execute();
   }
 
   /**
@@ -57,24 +58,38 @@ export class AuthorizationCodeRepository {
    * transaction, so the gateway keeps no copy once the code has been used (whatever checks follow).
    */
   async redeem(codeHash: string): Promise<Redemption> {
-    return this.sql.transaction(async (sql) => {
-      const [code] = await sql<AuthorizationCode & { expired: boolean }>(
-        `UPDATE authorization_codes SET used_at = now()
-          WHERE code_hash = $1 AND used_at IS NULL
-          RETURNING *, expires_at <= now() AS expired`,
-        [codeHash],
-      );
+    return inTransaction(this.db, async (tx) => {
+      const code = await tx
+        .updateTable('authorization_codes')
+        .set({ used_at: sql<Date>`now()` })
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .returningAll()
+        .returning(sql<boolean>`expires_at <= now()`.as('expired'))
+        .executeTakeFirst();
       if (code) {
-        await sql(`UPDATE authorization_codes SET github_token_sealed = NULL WHERE code_hash = $1`, [
-          codeHash,
-        ]);
-        return { outcome: 'redeemed', code };
+        await tx
+          .updateTable('authorization_codes')
+          .set({ github_token_sealed: null })
+          .where('code_hash', '=', codeHash)
+          .execute();
+        return { outcome: 'redeemed', code: { ...code, identity: githubIdentityFrom(code.identity) } };
       }
-      const [seen] = await sql<{ used: boolean }>(
-        `SELECT used_at IS NOT NULL AS used FROM authorization_codes WHERE code_hash = $1`,
-        [codeHash],
-      );
+      const seen = await tx
+        .selectFrom('authorization_codes')
+        .select('code_hash')
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
       return seen ? { outcome: 'replayed' } : { outcome: 'unknown' };
     });
+  }
+
+  /** Deletes codes a day past expiry (kept that long so a late replay is still recognised as one). */
+  async deleteExpired(): Promise<number> {
+    const { numDeletedRows } = await this.db
+      .deleteFrom('authorization_codes')
+      .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
+      .executeTakeFirstOrThrow();
+    return Number(numDeletedRows);
   }
 }

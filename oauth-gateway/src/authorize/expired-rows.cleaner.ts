@@ -1,5 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Sql } from './sql.service';
+import { AccessTokenRepository } from '../token/access-token.repository';
+import { AuthorizationCodeRepository } from '../token/authorization-code.repository';
+import { PendingAuthorizationRepository } from './pending-authorization.repository';
 
 const EVERY_MS = 10 * 60 * 1000;
 
@@ -12,7 +14,11 @@ export class ExpiredRowsCleaner implements OnApplicationBootstrap, OnApplication
   private readonly logger = new Logger(ExpiredRowsCleaner.name);
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly pending: PendingAuthorizationRepository,
+    private readonly codes: AuthorizationCodeRepository,
+    private readonly tokens: AccessTokenRepository,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(
@@ -28,14 +34,10 @@ export class ExpiredRowsCleaner implements OnApplicationBootstrap, OnApplication
 
   async run(): Promise<number> {
     const deleted = await Promise.all([
-      this.sql.rows(
-        `DELETE FROM pending_authorizations WHERE expires_at < now() - interval '1 hour' RETURNING 1`,
-      ),
-      this.sql.rows(
-        `DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day' RETURNING 1`,
-      ),
-      this.sql.rows(`DELETE FROM access_tokens WHERE expires_at < now() - interval '1 day' RETURNING 1`),
+      this.pending.deleteExpired(),
+      this.codes.deleteExpired(),
+      this.tokens.deleteExpired(),
     ]);
-    return deleted.reduce((n, rows) => n + rows.length, 0);
+    return deleted.reduce((sum, n) => sum + n, 0);
   }
 }
