@@ -12,6 +12,7 @@ import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor } from '../common/cursor.util';
 import { GithubRateLimitService } from '../github/github-rate-limit.service';
 import { RepoAccessService } from '../repos/repo-access.service';
+import { ReposService } from '../repos/repos.service';
 import { SyncCronJob } from './jobs/sync.cron.job';
 import { SyncQueue } from './jobs/sync-queue.service';
 import { SyncRunsRepository, toSyncRun } from './runs/sync-runs.repository';
@@ -23,6 +24,7 @@ const RUNS_SCOPE = 'sync-runs';
 export class SyncService {
   constructor(
     private readonly access: RepoAccessService,
+    private readonly repos: ReposService,
     private readonly queue: SyncQueue,
     private readonly runs: SyncRunsRepository,
     private readonly cron: SyncCronJob,
@@ -92,7 +94,7 @@ export class SyncService {
    */
   async status(user: SessionUser): Promise<SyncStatus> {
     const readable = await this.access.readableRepoIds(user.id);
-    const lost = await this.runs.trackedWithoutAccess(user.id);
+    const lost = await this.repos.trackedWithoutAccess(user.id);
     const next = this.cron.nextCycleAt().toISOString();
     const repos: RepoSyncStatus[] = (await this.runs.statusOf(readable)).map(
       ({ pausedUntil, queued, githubState: _state, ...r }) => ({
@@ -109,13 +111,13 @@ export class SyncService {
     for (const r of lost) {
       repos.push({
         repoId: r.id,
-        repoFullName: r.full_name,
+        repoFullName: r.fullName,
         lastSuccessAt: null,
         running: false,
         progress: null,
         nextScheduledAt: null,
         lastError:
-          r.github_state === 'deleted'
+          r.githubState === 'deleted'
             ? 'The repository was deleted on GitHub'
             : 'GitHub no longer gives you access to this repository',
       });

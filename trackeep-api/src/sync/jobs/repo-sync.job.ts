@@ -298,10 +298,7 @@ export class RepoSyncJob {
     const [repo] = (await this.ds.query(`SELECT visibility, github_state FROM repositories WHERE id = $1`, [
       run.repo_id,
     ])) as Array<{ visibility: string; github_state: string }>;
-    const [{ n: readers }] = (await this.ds.query(
-      `SELECT count(*)::int AS n FROM repo_access WHERE repo_id = $1`,
-      [run.repo_id],
-    )) as Array<{ n: number }>;
+    const readers = await this.access.readerCount(run.repo_id);
     let message: string;
     if (unavailable !== null || readers === 0) {
       // Deleted only when GitHub confirms it: GET /repositories/{id} answered 404 for a public repository. For a

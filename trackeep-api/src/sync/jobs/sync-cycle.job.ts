@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { RepoPermission } from '@trackeep/contracts';
-import { DataSource } from 'typeorm';
 import { RepoAccessService } from '../../repos/repo-access.service';
+import { ReposService } from '../../repos/repos.service';
 import type { DetectionHint } from '../engine/repo-sync.engine';
 import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
@@ -56,7 +55,7 @@ export class SyncCycleJob {
   private readonly logger = new Logger(SyncCycleJob.name);
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly repos: ReposService,
     private readonly queue: SyncQueue,
     private readonly cycles: SyncCyclesRepository,
     private readonly clients: SyncClientProvider,
@@ -67,10 +66,12 @@ export class SyncCycleJob {
 
   async handle(slotIso: string): Promise<{ repos: number; queued: number; points: number }> {
     const slot = new Date(slotIso);
-    const rows = (await this.ds.query(
-      `SELECT t.user_id, r.id AS repo_id, r.node_id, r.github_state
-       FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id ORDER BY t.user_id, r.id`,
-    )) as TrackedRow[];
+    const rows: TrackedRow[] = (await this.repos.allTracking()).map((r) => ({
+      user_id: r.userId,
+      repo_id: r.repoId,
+      node_id: r.nodeId,
+      github_state: r.githubState,
+    }));
     const byUser = new Map<string, TrackedRow[]>();
     for (const r of rows) byUser.set(r.user_id, [...(byUser.get(r.user_id) ?? []), r]);
 

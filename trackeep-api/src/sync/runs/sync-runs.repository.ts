@@ -286,17 +286,6 @@ export class SyncRunsRepository {
     }));
   }
 
-  /** Repositories the user tracks but may no longer read (GitHub stopped showing them). */
-  async trackedWithoutAccess(
-    userId: string,
-  ): Promise<Array<{ id: string; full_name: string; github_state: string }>> {
-    return (await this.ds.query(
-      `SELECT r.id, r.full_name, r.github_state FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
-       WHERE t.user_id = $1 AND NOT EXISTS (SELECT 1 FROM repo_access a WHERE a.user_id = t.user_id AND a.repo_id = t.repo_id)`,
-      [userId],
-    )) as Array<{ id: string; full_name: string; github_state: string }>;
-  }
-
   /** lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry). */
   async summaries(
     repoIds: string[],
