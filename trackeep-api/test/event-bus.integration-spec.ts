@@ -159,4 +159,20 @@ describe(EventBus.name, () => {
     expect(payloads.length).toBeLessThanOrEqual(5);
     for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(NOTIFY_LIMIT_BYTES);
   });
+
+  it('understands a replica of the previous release during a rolling deploy (one notice per NOTIFY)', async () => {
+    const [row] = await db.transaction().execute((tx) => writeActivity(tx, repoB, 1, 'previous-release'));
+    const old = [
+      { k: 'a', r: repoB, id: row?.id },
+      { k: 'e', r: repoA, e: progress(repoA, 'old-inline') },
+      { k: 'r', r: repoB },
+    ];
+    for (const notice of old)
+      await raw.query('SELECT pg_notify($1, $2)', ['trackeep_live', JSON.stringify(notice)]);
+
+    await waitFor('all three old notices', async () => activityIdsHeard().length > 0 && changed.length > 0);
+    expect(activityIdsHeard()).toEqual([row?.id]);
+    expect(heard.map((e) => runIdOf(e.event))).toContain('old-inline');
+    expect(changed).toEqual([repoB]);
+  });
 });

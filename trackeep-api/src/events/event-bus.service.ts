@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ActivityEvent, LiveEvent } from '@trackeep/contracts';
 import { ActivityFeedRepository } from './activity-feed.repository';
-import { LiveEventsRepository, type LiveListener, type SqlTx } from './live-events.repository';
+import { isLiveEvent, LiveEventsRepository, type LiveListener, type SqlTx } from './live-events.repository';
 
 export type { SqlTx } from './live-events.repository';
 
@@ -329,23 +329,30 @@ function parseNotices(payload: string): Notice[] {
   } catch {
     return [];
   }
-  const list: unknown[] = Array.isArray(parsed) ? parsed : [];
-  return list.filter(isNotice);
+  // A replica still on the previous release sends one notice per payload, an activity as `id`.
+  const list: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  return list.flatMap(toNotice);
 }
 
-function isNotice(value: unknown): value is Notice {
-  if (typeof value !== 'object' || value === null || !('k' in value) || !('r' in value)) return false;
-  if (typeof value.r !== 'string') return false;
+function toNotice(value: unknown): Notice[] {
+  if (typeof value !== 'object' || value === null || !('k' in value) || !('r' in value)) return [];
+  const r = value.r;
+  if (typeof r !== 'string') return [];
+  const id = 'id' in value && typeof value.id === 'string' ? value.id : null;
   switch (value.k) {
-    case 'a':
-      return 'ids' in value && Array.isArray(value.ids) && value.ids.every((id) => typeof id === 'string');
+    case 'a': {
+      const ids: unknown = 'ids' in value ? value.ids : id === null ? null : [id];
+      if (!Array.isArray(ids)) return [];
+      const list: unknown[] = ids;
+      return [{ k: 'a', r, ids: list.filter((x): x is string => typeof x === 'string') }];
+    }
     case 'e':
-      return 'e' in value && typeof value.e === 'object' && value.e !== null;
+      return 'e' in value && isLiveEvent(value.e) ? [{ k: 'e', r, e: value.e }] : [];
     case 'o':
-      return 'id' in value && typeof value.id === 'string';
+      return id === null ? [] : [{ k: 'o', r, id }];
     case 'r':
-      return true;
+      return [{ k: 'r', r }];
     default:
-      return false;
+      return [];
   }
 }

@@ -128,7 +128,7 @@ async function run<R>(tx: SqlTx, query: CompiledQuery<R>): Promise<R[]> {
   return Array.isArray(rows) ? (rows as R[]) : [];
 }
 
-/** The outbox holds only what `storeEvents` wrote; this guards against rows from elsewhere. */
-function isLiveEvent(value: unknown): value is LiveEvent {
+/** Live events come only from EventBus.publish; this keeps out what is not one at all (a stray row, a bad notice). */
+export function isLiveEvent(value: unknown): value is LiveEvent {
   return typeof value === 'object' && value !== null && 'type' in value && typeof value.type === 'string';
 }
