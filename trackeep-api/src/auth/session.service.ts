@@ -84,10 +84,6 @@ export class SessionService {
     return this.sessions.revoke(sessionId);
   }
 
-  revokeAllForUser(userId: string): Promise<number> {
-    return this.sessions.revokeAllForUser(userId);
-  }
-
   /** Those of `sessionIds` that are still active (neither ended nor expired). */
   activeSessionIds(sessionIds: readonly string[]): Promise<string[]> {
     return this.sessions.activeIds(sessionIds);

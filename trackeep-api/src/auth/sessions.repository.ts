@@ -79,17 +79,6 @@ export class SessionsRepository {
     return result.numUpdatedRows > 0n;
   }
 
-  /** Ends every active session of the user; how many. */
-  async revokeAllForUser(userId: string): Promise<number> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ revoked_at: sql<Date>`now()` })
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
-  }
-
   /** Those of `ids` that are neither revoked nor expired. */
   async activeIds(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
