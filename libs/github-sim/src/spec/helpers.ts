@@ -113,8 +113,8 @@ export function requiredKeys(schema: string): string[] {
   depth = 0;
   for (const line of body.split('\n')) {
     if (depth === 0) {
-      const m = /^\s*("?)([A-Za-z0-9_@$+-]+)\1(\??):/.exec(line);
-      if (m && m[3] !== '?') keys.push(m[2]);
+      const [, , key, optional] = /^\s*("?)([A-Za-z0-9_@$+-]+)\1(\??):/.exec(line) ?? [];
+      if (key !== undefined && optional !== '?') keys.push(key);
     }
     for (const ch of line) {
       if (ch === '{' || ch === '(' || ch === '[') depth++;

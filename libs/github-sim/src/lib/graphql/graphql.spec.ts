@@ -283,12 +283,12 @@ describe('GraphQL API', () => {
         owner: 'octocat',
         name: 'Hello-World',
         first: 100,
-        since: nodes[60].committedDate,
-        until: nodes[20].committedDate,
+        since: nodes[60]!.committedDate,
+        until: nodes[20]!.committedDate,
       });
       const h = res.data?.repository.defaultBranchRef.target.history;
-      expect(h?.nodes[0].oid).toBe(nodes[20].oid);
-      expect(h?.nodes.at(-1)?.oid).toBe(nodes[60].oid);
+      expect(h?.nodes[0]?.oid).toBe(nodes[20]!.oid);
+      expect(h?.nodes.at(-1)?.oid).toBe(nodes[60]!.oid);
       expect(h?.totalCount).toBe(41);
       const bad = await graphql(sim, token, HISTORY, {
         owner: 'octocat',

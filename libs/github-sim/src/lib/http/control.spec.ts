@@ -35,9 +35,9 @@ describe('control API (/_sim)', () => {
       },
     );
     expect(res.status).toBe(200);
-    const [head] = (await api.get<S['commit'][]>('/repos/octocat/Hello-World/commits?per_page=1')).body;
+    const head = (await api.get<S['commit'][]>('/repos/octocat/Hello-World/commits?per_page=1')).body[0]!;
     expect(head.sha).toBe(res.body.after);
-    expect(head.parents[0].sha).toBe(res.body.before);
+    expect(head.parents[0]?.sha).toBe(res.body.before);
     expect(head.author?.login).toBe('monalisa');
     const one = (await api.get<S['commit']>(`/repos/octocat/Hello-World/commits/${head.sha}`)).body;
     expect(one.stats).toEqual({ total: 12, additions: 10, deletions: 2 });
@@ -115,7 +115,7 @@ describe('control API (/_sim)', () => {
     });
     // The merged branch's commits are now in the default branch history.
     const commits = (await api.get<S['commit'][]>('/repos/octocat/Hello-World/commits?per_page=10')).body;
-    expect(commits[0].sha).toBe(merged.body.sha);
+    expect(commits[0]?.sha).toBe(merged.body.sha);
     expect(commits.slice(1, 4).every((c) => c.commit.message.length > 0)).toBe(true);
   });
 
@@ -188,7 +188,8 @@ describe('control API (/_sim)', () => {
     expect(fork.parent?.full_name).toBe('octocat/Hello-World');
     const [a] = (await api.get<S['commit'][]>('/repos/monalisa/Hello-World/commits?per_page=1')).body;
     const [b] = (await api.get<S['commit'][]>('/repos/octocat/Hello-World/commits?per_page=1')).body;
-    expect(a.sha).toBe(b.sha);
+    expect(a?.sha).toBeDefined();
+    expect(a?.sha).toBe(b?.sha);
   });
 
   it('archives, transfers and deletes repos', async () => {

@@ -27,7 +27,7 @@ describe('GitHub failure shapes (faults)', () => {
     token = sim.issueToken('octocat', ['repo', 'read:org', 'admin:repo_hook']);
     api = client(sim, token);
     orgRepo = (await api.get<Array<{ full_name: string; name: string; id: number }>>('/orgs/acme-corp/repos'))
-      .body[0];
+      .body[0]!;
     octocatId = (await api.get<{ id: number }>('/user')).body.id;
   });
   afterEach(() => sim.setFaults({}));
@@ -367,7 +367,7 @@ describe('GitHub failure shapes (faults)', () => {
       const second = await api.get<Array<{ sha: string }>>(next);
       expect(second.status).toBe(200);
       expect(second.body).toHaveLength(2);
-      expect(second.body[0].sha).not.toBe(first.body[0].sha);
+      expect(second.body[0]?.sha).not.toBe(first.body[0]?.sha);
       expect(second.headers.get('link')).toContain(
         `/repositories/${id}/commits?per_page=2&page=3>; rel="next"`,
       );

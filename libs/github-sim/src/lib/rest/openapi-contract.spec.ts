@@ -35,7 +35,7 @@ describe('REST responses against @octokit/openapi-types', () => {
     ['email', '/user/emails', (b) => (b as unknown[])[0]],
     ['organization-simple', '/user/orgs', (b) => (b as unknown[])[0]],
     ['repository', '/user/repos', (b) => (b as unknown[])[0]],
-    ['simple-user', '/user/repos', (b) => (b as S['repository'][])[0].owner],
+    ['simple-user', '/user/repos', (b) => (b as S['repository'][])[0]?.owner],
     ['full-repository', '/repos/octocat/Hello-World', (b) => b],
     [
       'nullable-license-simple',
@@ -57,7 +57,7 @@ describe('REST responses against @octokit/openapi-types', () => {
     ['short-branch', '/repos/octocat/Hello-World/branches', (b) => (b as unknown[])[0]],
     ['branch-with-protection', '/repos/octocat/Hello-World/branches/main', (b) => b],
     ['event', '/repos/octocat/Hello-World/events', (b) => (b as unknown[])[0]],
-    ['actor', '/repos/octocat/Hello-World/events', (b) => (b as S['event'][])[0].actor],
+    ['actor', '/repos/octocat/Hello-World/events', (b) => (b as S['event'][])[0]?.actor],
     ['issue', '/repos/octocat/Hello-World/issues?state=all', (b) => (b as unknown[])[0]],
     [
       'label',
@@ -116,7 +116,7 @@ describe('REST responses against @octokit/openapi-types', () => {
     );
     expect(list.body.length).toBeGreaterThan(0);
     expect(missingKeys(list.body[0], requiredKeys('hook-delivery-item'))).toEqual([]);
-    const one = await api.get(`/repos/octocat/Hello-World/hooks/${hookId}/deliveries/${list.body[0].id}`);
+    const one = await api.get(`/repos/octocat/Hello-World/hooks/${hookId}/deliveries/${list.body[0]!.id}`);
     expect(missingKeys(one.body, requiredKeys('hook-delivery'))).toEqual([]);
   });
 
@@ -210,7 +210,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         : base;
     const hook = doc['x-webhooks'][name];
     if (!hook) return `no x-webhooks entry for ${event}${action ? `.${action}` : ''}`;
-    const ref = `gh#${hook.post.requestBody.content['application/json'].schema.$ref.slice(1)}`;
+    const ref = `gh#${hook.post.requestBody.content['application/json']!.schema.$ref.slice(1)}`;
     if (!compiled.has(ref)) compiled.set(ref, ajv.compile({ $ref: ref }));
     return compiled.get(ref) as ValidateFunction;
   }

@@ -286,29 +286,29 @@ describe('REST API', () => {
       expect(p3.body).toHaveLength(30);
       expect(p3.body.at(-1)?.parents).toEqual([]);
       expect(p3.body.at(-1)?.commit.message).toBe('Initial commit');
-      expect(p1.body[1].sha).toBe(p1.body[0].parents[0].sha);
+      expect(p1.body[1]!.sha).toBe(p1.body[0]?.parents[0]?.sha);
       const bySha = await api.get<Commit[]>(
-        `/repos/octocat/Hello-World/commits?sha=${p1.body[50].sha}&per_page=5`,
+        `/repos/octocat/Hello-World/commits?sha=${p1.body[50]!.sha}&per_page=5`,
       );
-      expect(bySha.body[0].sha).toBe(p1.body[50].sha);
+      expect(bySha.body[0]?.sha).toBe(p1.body[50]!.sha);
     });
 
     it('filters by since/until (inclusive) and rejects junk dates with 422', async () => {
       const all = (await api.get<Commit[]>('/repos/octocat/Hello-World/commits?per_page=100')).body;
-      const until = all[10].commit.committer?.date as string;
-      const since = all[40].commit.committer?.date as string;
+      const until = all[10]!.commit.committer?.date as string;
+      const since = all[40]!.commit.committer?.date as string;
       const res = await api.get<Commit[]>(
         `/repos/octocat/Hello-World/commits?per_page=100&since=${since}&until=${until}`,
       );
-      expect(res.body[0].sha).toBe(all[10].sha);
-      expect(res.body.at(-1)?.sha).toBe(all[40].sha);
+      expect(res.body[0]?.sha).toBe(all[10]!.sha);
+      expect(res.body.at(-1)?.sha).toBe(all[40]!.sha);
       expect(res.body).toHaveLength(31);
       expect((await api.get('/repos/octocat/Hello-World/commits?since=yesterday')).status).toBe(422);
       expect((await api.get('/repos/octocat/Hello-World/commits?sha=no-such-branch')).status).toBe(404);
     });
 
     it('returns one commit with stats and files', async () => {
-      const [c] = (await api.get<Commit[]>('/repos/octocat/Hello-World/commits?per_page=1')).body;
+      const c = (await api.get<Commit[]>('/repos/octocat/Hello-World/commits?per_page=1')).body[0]!;
       const one = await api.get<Commit>(`/repos/octocat/Hello-World/commits/${c.sha}`);
       expect(one.body.stats?.total).toBe((one.body.stats?.additions ?? 0) + (one.body.stats?.deletions ?? 0));
       expect(one.body.files?.reduce((s, f) => s + f.additions, 0)).toBe(one.body.stats?.additions);

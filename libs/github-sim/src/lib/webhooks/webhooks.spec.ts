@@ -23,7 +23,8 @@ function examplesFor(event: string, action: string | null): Example[] {
 function commonKeys(objs: Array<Record<string, unknown> | undefined>): string[] {
   const present = objs.filter((o): o is Record<string, unknown> => !!o && typeof o === 'object');
   if (!present.length) return [];
-  return Object.keys(present[0]).filter((k) => present.every((o) => k in o));
+  const [first] = present;
+  return first ? Object.keys(first).filter((k) => present.every((o) => k in o)) : [];
 }
 
 /** Our payload must have every key that all of GitHub's examples of this event/action have, at each level checked. */
@@ -118,7 +119,7 @@ describe('webhooks', () => {
     expect(p['ref']).toBe('refs/heads/main');
     expect((p['repository'] as Example)['created_at']).toEqual(expect.any(Number));
     expect(shapeGaps('push', null, p, ['repository', 'sender', 'pusher'])).toEqual([]);
-    const firstCommit = (p['commits'] as Example[])[0];
+    const firstCommit = (p['commits'] as Example[])[0]!;
     const commitKeys = commonKeys(
       examplesFor('push', null).flatMap((e) => (e['commits'] as Example[]) ?? []),
     );
@@ -246,7 +247,7 @@ describe('webhooks', () => {
       await ctl.post('/repos/octocat/Hello-World/issues', { title: 'x' });
       const events = form.received.map((r) => r.headers['x-github-event']);
       expect(events).toEqual(['ping', 'issues']);
-      const issue = form.received[1];
+      const issue = form.received[1]!;
       expect(issue.headers['content-type']).toBe('application/x-www-form-urlencoded');
       expect(await verify(SECRET, issue.body, issue.headers['x-hub-signature-256'] as string)).toBe(true);
       expect(JSON.parse(new URLSearchParams(issue.body).get('payload') as string)['action']).toBe('opened');

@@ -11,8 +11,8 @@ function naiveHistory(g: CommitGraph, tip: string, q: HistoryQuery): string[] {
   while (frontier.length) {
     let best = 0;
     for (let k = 1; k < frontier.length; k++)
-      if (frontier[k].committedAt > frontier[best].committedAt) best = k;
-    const [c] = frontier.splice(best, 1);
+      if (frontier[k]!.committedAt > frontier[best]!.committedAt) best = k;
+    const c = frontier.splice(best, 1)[0]!;
     if (seen.has(c.sha)) continue;
     seen.add(c.sha);
     if (
@@ -75,8 +75,8 @@ describe(SimWorld.name, () => {
   it('gives every virtual commit a SHA that resolves back to it, and none from another repo', () => {
     const w = new SimWorld({ seed: 9, sizes: { commitsPerRepo: 500 } });
     const [r1, r2] = [...w.repos.values()];
-    const g1 = w.graph(r1);
-    const g2 = w.graph(r2);
+    const g1 = w.graph(r1!);
+    const g2 = w.graph(r2!);
     const shas = g1.history(g1.lineTip(0), { skip: 0, take: 500 }).commits.map((c) => c.sha);
     expect(new Set(shas).size).toBe(500);
     for (const sha of shas.slice(0, 50)) {
@@ -117,7 +117,7 @@ describe(SimWorld.name, () => {
       { skip: 100, take: 100 },
       { skip: 0, take: 50, since: dates[80] },
       { skip: 3, take: 50, until: dates[10], since: dates[90] },
-      { skip: 0, take: 10, until: dates[all.length - 1] - 1 },
+      { skip: 0, take: 10, until: dates[all.length - 1]! - 1 },
     ];
     for (const q of windows) {
       expect(g.history(tip, q).commits.map((c) => c.sha)).toEqual(naiveHistory(g, tip, q));
@@ -140,7 +140,7 @@ describe(SimWorld.name, () => {
         branchesPerRepo: 1,
       },
     });
-    const repo = [...w.repos.values()][0];
+    const repo = [...w.repos.values()][0]!;
     const g = w.graph(repo);
     const t = performance.now();
     const page = g.history(g.lineTip(0), { skip: 999_900, take: 100, count: true });
