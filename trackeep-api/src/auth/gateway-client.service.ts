@@ -2,6 +2,7 @@ import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ApiException } from '../common/api-exception';
 import { AuthSettings, type GatewayClientSettings } from './auth-settings';
+import type { UserProfile } from './user.type';
 
 /** RFC 8414 metadata fields we use. */
 interface GatewayMetadata {
@@ -23,14 +24,7 @@ export interface GatewayTokenResponse {
 }
 
 /** Verified id_token claims we rely on. */
-export interface GatewayIdentity {
-  githubHost: string;
-  githubId: number;
-  login: string;
-  name: string | null;
-  email: string | null;
-  avatarUrl: string | null;
-}
+export type GatewayIdentity = UserProfile;
 
 export class SignInError extends Error {
   constructor(

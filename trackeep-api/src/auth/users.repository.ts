@@ -2,28 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { inTransaction } from '@trackeep/server-core';
 import { Kysely, sql, type Selectable } from 'kysely';
 import type { DB, Users } from '../database/db.types';
-
-/** A person who signed in, identified by GitHub host + numeric id (never login or email, which change). */
-export interface User {
-  id: string;
-  githubHost: string;
-  githubId: number;
-  login: string;
-  name: string | null;
-  email: string | null;
-  avatarUrl: string | null;
-  scopes: string[];
-}
-
-/** The profile GitHub (through the gateway) gave at sign-in. */
-export interface UserProfile {
-  githubHost: string;
-  githubId: number;
-  login: string;
-  name: string | null;
-  email: string | null;
-  avatarUrl: string | null;
-}
+import type { User, UserProfile } from './user.type';
 
 /** The stored GitHub token: AES-256-GCM ciphertext (see TokenCipher) that never leaves the process. */
 export interface StoredToken {

@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { GatewayIdentity } from './gateway-client.service';
 import { TokenCipher, TokenDecryptionError } from './token-cipher.service';
-import { UsersRepository, type User } from './users.repository';
+import type { User } from './user.type';
+import { UsersRepository } from './users.repository';
 
 /** Users and their encrypted GitHub token: the token is sealed here and never leaves the process encrypted. */
 @Injectable()
