@@ -7,6 +7,7 @@ import { CredentialLimitsRegistry } from '../src/sync/github/credential-limits';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { sample } from './support/prometheus';
 import { allRunsSettled, NEVER, ownedRepos } from './sync-support/sync-app';
+import { must } from './sync-support/sync-harness';
 
 /** pino's numeric levels. */
 const DEBUG = 20;
@@ -62,7 +63,8 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
     const runs = (await h.http().get('/api/v1/sync/runs').set('Cookie', withSession(session)).expect(200))
       .body.items as SyncRun[];
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'succeeded' });
+    const run = must(runs[0], 'the sync run');
+    expect(run).toMatchObject({ status: 'succeeded' });
     const text = (await h.http().get('/metrics').expect(200)).text;
 
     expect(sample(text, 'trackeep_github_requests_total', { api: 'graphql', status: '200' })).toBeGreaterThan(
@@ -70,8 +72,8 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
     );
     expect(sample(text, 'trackeep_github_requests_total', { api: 'rest' })).toBeGreaterThan(0);
     // Nothing but the sync sent GraphQL: its points are exactly the cost GitHub reported for its queries.
-    expect(runs[0].graphqlPoints).toBeGreaterThan(0);
-    expect(sample(text, 'trackeep_github_points_total', { api: 'graphql' })).toBe(runs[0].graphqlPoints);
+    expect(run.graphqlPoints).toBeGreaterThan(0);
+    expect(sample(text, 'trackeep_github_points_total', { api: 'graphql' })).toBe(run.graphqlPoints);
 
     const left = await (
       await fetch(`${h.sim.apiUrl}/rate_limit`, { headers: { authorization: `token ${token}` } })

@@ -80,6 +80,12 @@ export class GithubClientFactory {
     return null;
   }
 
+  /** GitHub rejected the user's token (401): they must sign in again before anything acts as them. */
+  async rejected(userId: string): Promise<void> {
+    this.logger.warn(`user ${userId}: GitHub answered 401; flagging the user to sign in again`);
+    await this.users.markReauthRequired(userId);
+  }
+
   private build(credential: GithubCredential, options: GithubClientOptions): TrackeepOctokit {
     const mode = options.mode ?? 'interactive';
     const octokit = createGithubOctokit({
@@ -95,10 +101,7 @@ export class GithubClientFactory {
     if (mode !== 'paced') {
       octokit.hook.error('request', async (error) => {
         if ((error as { status?: number }).status === 401) {
-          this.logger.warn(
-            `user ${credential.userId}: GitHub answered 401; flagging the user to sign in again`,
-          );
-          await this.users.markReauthRequired(credential.userId);
+          await this.rejected(credential.userId);
           throw new GithubReauthRequiredException(credential.userId);
         }
         throw error;

@@ -1,7 +1,6 @@
 import { Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module';
-import { UsersService } from '../auth/users.service';
 import { ApiEnv } from '../config/api-env';
 import { EventsModule } from '../events/events.module';
 import { GithubClientFactory } from '../github/github-client.factory';
@@ -63,9 +62,9 @@ class SyncRepoHooks implements OnModuleInit {
     },
     {
       provide: SyncClientProvider,
-      inject: [GithubClientFactory, GithubSettings, UsersService, SyncSettings],
-      useFactory: (f: GithubClientFactory, g: GithubSettings, u: UsersService, s: SyncSettings) =>
-        new GithubSyncClientProvider(f, g, u, s.limits.maxConcurrent),
+      inject: [GithubClientFactory, GithubSettings, SyncSettings],
+      useFactory: (f: GithubClientFactory, g: GithubSettings, s: SyncSettings) =>
+        new GithubSyncClientProvider(f, g, s.limits.maxConcurrent),
     },
     SyncRunsRepository,
     SyncCyclesRepository,

@@ -62,10 +62,11 @@ export async function createSyncDb(
   const db = await createTestDatabase(API_TEMPLATE_DB);
   const ds = await new DataSource(apiDataSourceOptions(db.url, 6)).initialize();
   const simUser = sim.world.requireUser(login);
-  const [{ id: userId }] = (await ds.query(
+  const [user] = (await ds.query(
     `INSERT INTO users (github_host, github_id, login) VALUES ('github.com', $1, $2) RETURNING id`,
     [simUser.id, login],
   )) as Array<{ id: string }>;
+  const userId = must(user, 'the user row').id;
   const repos: RepoSeed[] = [];
   const owned = [...sim.world.repos.values()]
     .filter((r) => r.ownerId === simUser.id && !r.deleted)
@@ -83,11 +84,12 @@ export async function createSyncDb(
       html_url: string;
       default_branch: string;
     };
-    const [{ id }] = (await ds.query(
+    const [row] = (await ds.query(
       `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch)
        VALUES ('github.com', $1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [body.id, body.node_id, body.owner.login, body.name, fullName, body.html_url, body.default_branch],
     )) as Array<{ id: string }>;
+    const id = must(row, 'the repository row').id;
     await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)`, [userId, id]);
     await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'admin')`, [
       userId,

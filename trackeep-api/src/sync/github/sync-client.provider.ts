@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { UsersService } from '../../auth/users.service';
 import { GithubClientFactory } from '../../github/github-client.factory';
 import { GithubReauthRequiredException } from '../../github/github-reauth-required.exception';
 import { GithubSettings } from '../../github/github-settings';
@@ -30,7 +29,6 @@ export class GithubSyncClientProvider extends SyncClientProvider {
   constructor(
     private readonly factory: GithubClientFactory,
     private readonly settings: GithubSettings,
-    private readonly users: UsersService,
     private readonly maxConcurrent: number,
   ) {
     super();
@@ -55,7 +53,7 @@ export class GithubSyncClientProvider extends SyncClientProvider {
   }
 
   async rejected(userId: string): Promise<void> {
-    await this.users.markReauthRequired(userId);
+    await this.factory.rejected(userId);
   }
 
   private credential(userId: string, client: OctokitLike): SyncCredential {

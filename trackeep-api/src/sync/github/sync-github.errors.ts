@@ -141,14 +141,14 @@ const SSO_MESSAGE_RE = /SAML enforcement|SAML SSO|single sign-on/i;
 /** The organization named in an SSO authorization URL (`https://github.com/orgs/ORG/sso?...`). */
 function orgOfSsoUrl(url: string | null): string | null {
   const m = url ? /\/orgs\/([^/?#]+)\/sso/.exec(url) : null;
-  return m ? decodeURIComponent(m[1]) : null;
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
 }
 
 /** The `url=` of an `X-GitHub-SSO: required; url=...` header, or null (also for `partial-results`). */
 export function ssoUrlOf(header: unknown): string | null {
   if (typeof header !== 'string' || !/^\s*required\b/i.test(header)) return null;
   const m = /url=(\S+)/i.exec(header);
-  return m ? m[1].replace(/[;,]$/, '') : null;
+  return m?.[1] ? m[1].replace(/[;,]$/, '') : null;
 }
 
 /**
