@@ -11,7 +11,7 @@ import { DataSource } from 'typeorm';
 import { pkceChallenge, randomToken } from '../src/common/crypto.util';
 import { gatewayDataSourceOptions } from '../src/database/data-source';
 import { mintCode, tokenRequest } from './support/codes';
-import { createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
+import { clientOf, createTestGateway, type TestGateway } from './support/test-gateway';
 
 // The gateway runs on a Postgres cluster of its own here, so the test can stop and restart it.
 describe('the token endpoint and sign-in during a database outage', () => {
@@ -40,7 +40,7 @@ describe('the token endpoint and sign-in during a database outage', () => {
   });
 
   it('answers 503 with Retry-After while Postgres is down, and exchanges codes again once it is back', async () => {
-    const client = t.clients['instance-a'] as TestClient;
+    const client = clientOf(t, 'instance-a');
     const minted = await mintCode(t, client);
 
     const port = cluster.port;

@@ -15,7 +15,13 @@ import {
 import { generateSigningJwk, publicJwk, type PrivateSigningJwk } from '../src/keys/signing-keys-file.util';
 import { SigningKeys } from '../src/keys/signing-keys.service';
 import { mintCode, tokenRequest } from './support/codes';
-import { createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
+import {
+  clientOf,
+  createTestGateway,
+  signingKeyOf,
+  type TestClient,
+  type TestGateway,
+} from './support/test-gateway';
 
 // What an instance does with an id_token (and what the README tells instance authors to do): a remote JWKS
 // with jose's bounded refetch, pinned algorithms, issuer and audience. Every forgery below must fail there.
@@ -68,7 +74,7 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
 
   beforeAll(async () => {
     t = await createTestGateway();
-    a = t.clients['instance-a'] as TestClient;
+    a = clientOf(t, 'instance-a');
     genuine = await idTokenFor(a);
     claims = decodeJwt(genuine);
     jwks = verifier();
@@ -90,7 +96,7 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
   });
 
   it('rejects HS256 tokens signed with the public key (JWK JSON or PEM) as the HMAC secret', async () => {
-    const pub = publicJwk(t.keys.keys[0] as PrivateSigningJwk);
+    const pub = publicJwk(signingKeyOf(t));
     const pem = await exportSPKI((await importJWK(pub, 'ES256', { extractable: true })) as CryptoKey);
     for (const secret of [JSON.stringify(pub), pem, pub.x as string]) {
       const forged = await new SignJWT(claims)
@@ -104,7 +110,7 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
     await expect(verify(genuine, jwks, { audience: 'instance-b' })).rejects.toBeInstanceOf(
       errors.JWTClaimValidationFailed,
     );
-    const forB = await idTokenFor(t.clients['instance-b'] as TestClient);
+    const forB = await idTokenFor(clientOf(t, 'instance-b'));
     await expect(verify(forB)).rejects.toMatchObject({
       code: 'ERR_JWT_CLAIM_VALIDATION_FAILED',
       claim: 'aud',
@@ -115,7 +121,7 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
     await expect(verify(genuine, jwks, { issuer: 'https://gateway.example' })).rejects.toMatchObject({
       claim: 'iss',
     });
-    const wrongIss = await signWith(t.keys.keys[0] as PrivateSigningJwk, {
+    const wrongIss = await signWith(signingKeyOf(t), {
       ...claims,
       iss: 'https://evil.example',
     });
@@ -124,7 +130,7 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
 
   it('rejects an expired token', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const expired = await signWith(t.keys.keys[0] as PrivateSigningJwk, {
+    const expired = await signWith(signingKeyOf(t), {
       ...claims,
       iat: now - 600,
       exp: now - 300,
@@ -179,7 +185,7 @@ describe('id_token verification as instances do it (jose + the gateway JWKS)', (
 
   it('accepts a rotated key once it is published, and keeps accepting tokens of the old key', async () => {
     const keys = t.app.get(SigningKeys);
-    const oldKey = t.keys.keys[0] as PrivateSigningJwk;
+    const oldKey = signingKeyOf(t);
     const newKey = await generateSigningJwk('ES256', 'test-key-2');
     const key = verifier(200);
     await verify(genuine, key); // the instance has cached the JWKS holding only the old key

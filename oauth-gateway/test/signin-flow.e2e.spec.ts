@@ -4,7 +4,13 @@ import { pkceChallenge, randomToken, sha256Hex } from '../src/common/crypto.util
 import { CookieJar } from './support/cookie-jar';
 import { tokenRequest, withDb } from './support/codes';
 import { callbackParams, resume, signIn } from './support/github-browser';
-import { basicAuth, createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
+import {
+  basicAuth,
+  clientOf,
+  createTestGateway,
+  type TestClient,
+  type TestGateway,
+} from './support/test-gateway';
 
 // The whole sign-in against the GitHub simulator, driven like a browser with a cookie jar: gateway → GitHub
 // consent page → gateway callback → instance callback → back-channel token exchange.
@@ -48,7 +54,7 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
         },
       ],
     });
-    a = t.clients['instance-a'] as TestClient;
+    a = clientOf(t, 'instance-a');
     for (const c of Object.values(t.clients)) secrets.add(c.secret);
     secrets.add(GH_APP.clientSecret);
   });
@@ -253,7 +259,7 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
   });
 
   describe('org and team policy (fails closed)', () => {
-    const client = (id: string) => t.clients[id] as TestClient;
+    const client = (id: string) => clientOf(t, id);
 
     async function attempt(clientId: string, login: string): Promise<URLSearchParams> {
       const c = client(clientId);
@@ -390,7 +396,7 @@ describe('two gateway replicas behind a round-robin balancer', () => {
     const two = await createTestGateway({ github, env: { SERVICE_DOMAIN: issuer }, replicaOf: one });
     ports.push(Number(new URL(one.url).port), Number(new URL(two.url).port));
     try {
-      const a = one.clients['instance-a'] as TestClient;
+      const a = clientOf(one, 'instance-a');
       const verifier = randomToken(48);
       const params = new URLSearchParams({
         response_type: 'code',

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CookieJar } from './support/cookie-jar';
 import { signIn } from './support/github-browser';
-import { createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
+import { clientOf, createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
 
 // Standards compliance: a stock OAuth 2.0 / OIDC client library (oauth4webapi) signs in through the gateway
 // using only RFC 8414 discovery, the authorization code flow with PKCE, RFC 9207 iss checking, id_token claim
@@ -25,7 +25,7 @@ describe('a standard OAuth client library (oauth4webapi) against the gateway', (
       github: { webUrl: sim.url, apiUrl: sim.apiUrl, ...GH_APP },
       clients: [{ client_id: 'relying-party', redirect_uris: [REDIRECT_URI] }],
     });
-    rp = t.clients['relying-party'] as TestClient;
+    rp = clientOf(t, 'relying-party');
   });
   afterAll(async () => {
     await t?.close();

@@ -3,7 +3,13 @@ import { ExpiredRowsCleaner } from '../src/authorize/expired-rows.cleaner';
 import { PendingAuthorizationRepository } from '../src/authorize/pending-authorization.repository';
 import { randomToken, sha256Hex } from '../src/common/crypto.util';
 import { mintCode, OCTOCAT, tokenRequest, withDb } from './support/codes';
-import { basicAuth, createTestGateway, type TestClient, type TestGateway } from './support/test-gateway';
+import {
+  basicAuth,
+  clientOf,
+  createTestGateway,
+  type TestClient,
+  type TestGateway,
+} from './support/test-gateway';
 
 describe('POST /oauth/token', () => {
   let t: TestGateway;
@@ -12,8 +18,8 @@ describe('POST /oauth/token', () => {
 
   beforeAll(async () => {
     t = await createTestGateway();
-    a = t.clients['instance-a'] as TestClient;
-    b = t.clients['instance-b'] as TestClient;
+    a = clientOf(t, 'instance-a');
+    b = clientOf(t, 'instance-b');
   });
   afterAll(() => t.close());
 
@@ -369,8 +375,8 @@ describe('GET /api/v1/user/me and POST /oauth/revoke', () => {
 
   beforeAll(async () => {
     t = await createTestGateway();
-    a = t.clients['instance-a'] as TestClient;
-    b = t.clients['instance-b'] as TestClient;
+    a = clientOf(t, 'instance-a');
+    b = clientOf(t, 'instance-b');
   });
   afterAll(() => t.close());
 

@@ -40,10 +40,10 @@ export interface FileAccess {
 }
 
 export function parseMode(text: string): number {
-  const match = /^(?:0o?)?([0-7]{3})$/.exec(text.trim());
-  if (!match)
+  const digits = /^(?:0o?)?([0-7]{3})$/.exec(text.trim())?.[1];
+  if (!digits)
     throw new FileAccessError(`--mode must be an octal file mode such as 0600 or 0644, not "${text}"`);
-  const mode = parseInt(match[1] as string, 8);
+  const mode = parseInt(digits, 8);
   if (mode & 0o022)
     throw new FileAccessError(`--mode ${text} lets group or others write; use e.g. 0644 or 0640`);
   if (!(mode & 0o400)) throw new FileAccessError(`--mode ${text} does not let the owner read the file`);

@@ -20,13 +20,13 @@ export class ClientAuthenticator {
     let id: string;
     let secret: string;
     if (authorization !== undefined) {
-      const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
+      const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization.trim())?.[1];
       if (!basic) throw OAuthError.invalidClient('unsupported Authorization scheme; use HTTP Basic');
       if (bodySecret !== undefined)
         throw OAuthError.invalidRequest(
           'use one client authentication method, not Basic and client_secret together',
         );
-      const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
+      const decoded = Buffer.from(basic, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) throw OAuthError.invalidClient('malformed Basic credentials');
       try {

@@ -19,8 +19,8 @@ export class UserController {
     @Res({ passthrough: true }) res: Response,
   ) {
     res.setHeader('Cache-Control', 'no-store');
-    const bearer = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorization?.trim() ?? '');
-    const found = bearer ? await this.tokens.findActive(sha256Hex(bearer[1] as string)) : null;
+    const bearer = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(authorization?.trim() ?? '')?.[1];
+    const found = bearer ? await this.tokens.findActive(sha256Hex(bearer)) : null;
     // A client that has been unregistered loses its tokens at once.
     const token = found && this.clients.get(found.client_id) ? found : null;
     if (!token) {

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { pkceChallenge, randomToken, sealWithCode, sha256Hex } from '../../src/common/crypto.util';
 import { subjectOf, type GithubIdentity, type GithubToken } from '../../src/github/github-identity.type';
 import { AuthorizationCodeRepository } from '../../src/token/authorization-code.repository';
-import { basicAuth, type TestClient, type TestGateway } from './test-gateway';
+import { basicAuth, clientOf, type TestClient, type TestGateway } from './test-gateway';
 
 export const OCTOCAT: GithubIdentity = {
   github_host: 'github.example',
@@ -63,7 +63,7 @@ export interface TokenCall {
 }
 
 export function tokenRequest(t: TestGateway, call: TokenCall): Promise<Response> {
-  const client = call.client ?? (t.clients['instance-a'] as TestClient);
+  const client = call.client ?? clientOf(t, 'instance-a');
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
     code: call.code,

@@ -13,6 +13,7 @@ import { parseGatewayEnv, type GatewayEnv } from '../../src/config/gateway-env';
 import {
   generateSigningJwk,
   writeSigningKeysFile,
+  type PrivateSigningJwk,
   type SigningKeysFile,
 } from '../../src/keys/signing-keys-file.util';
 
@@ -101,12 +102,25 @@ export function makeClients(specs: ClientSpec[]): Record<string, TestClient> {
         allowed_orgs: spec.allowed_orgs ?? [],
         allowed_teams: spec.allowed_teams ?? [],
       };
-      return [
-        spec.client_id,
-        { client_id: spec.client_id, secret, redirect_uri: spec.redirect_uris[0] as string, registered },
-      ];
+      const [redirectUri] = spec.redirect_uris;
+      if (!redirectUri) throw new Error(`test client ${spec.client_id} needs a redirect_uri`);
+      return [spec.client_id, { client_id: spec.client_id, secret, redirect_uri: redirectUri, registered }];
     }),
   );
+}
+
+/** A client the test registered with this gateway; throws naming it when there is none. */
+export function clientOf(t: Pick<TestGateway, 'clients'>, id: string): TestClient {
+  const client = t.clients[id];
+  if (!client) throw new Error(`the test gateway has no client ${id}`);
+  return client;
+}
+
+/** The key this gateway signs with (the keys file's signing_kid). */
+export function signingKeyOf(t: Pick<TestGateway, 'keys'>): PrivateSigningJwk {
+  const key = t.keys.keys.find((k) => k.kid === t.keys.signing_kid);
+  if (!key) throw new Error(`the keys file has no key ${t.keys.signing_kid}`);
+  return key;
 }
 
 let liveGateways = 0;
