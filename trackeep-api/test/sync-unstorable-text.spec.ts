@@ -2,7 +2,8 @@ import type { Commit, PullRequest, SyncRun, TrackedRepo } from '@trackeep/contra
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { ActivityInsert } from '../src/webhooks/processors/apply-context';
+import { fromPgJson } from '../src/common/pg-text.util';
+import { ActivityRepository } from '../src/repos/data/activity.repository';
 import { applyPush } from '../src/webhooks/processors/git-refs.applier';
 import { cookie } from './support/cookies';
 import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
@@ -91,7 +92,6 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
     // The applier as the processor runs it, in a transaction of its own, with the payload parsed from the raw body.
     const pool = new Pool({ connectionString: h.t.db.url, max: 1 });
     const client = await pool.connect();
-    const activity: ActivityInsert[] = [];
     try {
       await client.query('BEGIN');
       const delivery = {
@@ -111,7 +111,21 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
         delivery,
         payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown>,
         repo: { id, fullName },
-        activity: async (a) => (activity.push(a), true),
+        // As the processor records it: through the write model, in the delivery's transaction.
+        activity: async (a) =>
+          (
+            await ActivityRepository.insert(client, id, [
+              {
+                type: a.type,
+                actor: a.actor,
+                title: a.title,
+                url: a.url,
+                occurred_at: a.occurredAt,
+                data: a.data,
+                dedupe_key: a.dedupeKey,
+              },
+            ])
+          ).length > 0,
       });
       await client.query('COMMIT');
       expect(outcome).toEqual({ status: 'processed' });
@@ -126,6 +140,12 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
     expect(got?.message).toBe(`webhook ${ODD}`);
     expect(got?.author.name).toBe('Bo\ud800b');
     // The timeline entry's text is in stored form too (jsonb takes it); the activity feed decodes it.
-    expect(JSON.stringify(activity[0]!.data)).not.toMatch(/\\u0000|\\ud800/);
+    const [entry] = (await ds.query(`SELECT data FROM activity_events WHERE repo_id = $1 AND type = 'push'`, [
+      id,
+    ])) as Array<{
+      data: Record<string, unknown>;
+    }>;
+    expect(JSON.stringify(entry?.data)).not.toMatch(/\\u0000|\\ud800/);
+    expect(fromPgJson(entry?.data)?.['headMessage']).toBe(`webhook ${ODD}`);
   });
 });

@@ -7,7 +7,7 @@ import { ApiEnv } from '../config/api-env';
 import { EventBus, type LiveActivity } from '../events/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ensureQueue } from '../jobs/job-queue.module';
-import { repeatsLatestBranchEvent } from '../repos/activity-dedupe';
+import { ActivityRepository } from '../repos/data/activity.repository';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { inTransaction } from './pg-transaction.util';
 import {
@@ -262,24 +262,19 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         payload,
         repo,
         activity: async (entry) => {
-          const { rows } = await client.query<{ id: string }>(
-            `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
-             SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::jsonb, $8::text
-              WHERE NOT ${repeatsLatestBranchEvent('$1::uuid', '$2::text', "$7::jsonb->>'ref'")}
-             ON CONFLICT (repo_id, dedupe_key) DO NOTHING RETURNING id`,
-            [
-              repo.id,
-              entry.type,
-              entry.actor,
-              entry.title.slice(0, 500),
-              entry.url,
-              entry.occurredAt,
-              JSON.stringify(entry.data),
-              entry.dedupeKey,
-            ],
-          );
-          if (rows[0]) announced.push({ repoId: repo.id, id: String(rows[0].id) });
-          return rows.length > 0;
+          const [id] = await ActivityRepository.insert(client, repo.id, [
+            {
+              type: entry.type,
+              actor: entry.actor,
+              title: entry.title,
+              url: entry.url,
+              occurred_at: entry.occurredAt,
+              data: entry.data,
+              dedupe_key: entry.dedupeKey,
+            },
+          ]);
+          if (id) announced.push({ repoId: repo.id, id });
+          return id !== undefined;
         },
       });
       await this.noteHookDelivery(client, repo.id);

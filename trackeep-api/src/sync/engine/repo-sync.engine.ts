@@ -21,14 +21,11 @@ import {
   UnexpectedGithubAnswerError,
 } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import {
-  commitRow,
-  crossedMilestones,
-  pullActivity,
-  pullRow,
-  type ActivityRow,
-  type BranchRow,
-} from './sync-rows.util';
+import type {
+  ActivityWrite as ActivityRow,
+  BranchWrite as BranchRow,
+} from '../../repos/data/github-data.types';
+import { commitRow, crossedMilestones, pullActivity, pullRow } from './sync-rows.util';
 import {
   commitStream,
   emptyCursor,

@@ -1,65 +1,7 @@
+import type { ActivityWrite, CommitWrite, PullRequestWrite } from '../../repos/data/github-data.types';
 import type { GqlCommit, GqlPull } from '../github/sync-graphql.types';
 
-/** A commit row as the commits table stores it. */
-export interface CommitRow {
-  sha: string;
-  message: string;
-  author_name: string | null;
-  author_email: string | null;
-  author_login: string | null;
-  authored_at: string;
-  committer_name: string | null;
-  committer_email: string | null;
-  committer_login: string | null;
-  committed_at: string;
-  additions: number | null;
-  deletions: number | null;
-  changed_files: number | null;
-  parents: string[];
-  html_url: string;
-}
-
-export interface PullRow {
-  number: number;
-  node_id: string;
-  title: string;
-  state: 'open' | 'closed' | 'merged';
-  draft: boolean;
-  author_login: string | null;
-  created_at: string;
-  updated_at: string;
-  closed_at: string | null;
-  merged_at: string | null;
-  base_ref: string;
-  head_ref: string;
-  additions: number | null;
-  deletions: number | null;
-  changed_files: number | null;
-  commits_count: number | null;
-  review_count: number;
-  first_review_at: string | null;
-  labels: string[];
-  html_url: string;
-}
-
-export interface BranchRow {
-  name: string;
-  head_sha: string;
-  protected: boolean;
-  last_commit_at: string | null;
-}
-
-export interface ActivityRow {
-  type: string;
-  actor: string | null;
-  title: string;
-  url: string | null;
-  occurred_at: string;
-  data: Record<string, unknown>;
-  dedupe_key: string;
-}
-
-export function commitRow(c: GqlCommit): CommitRow {
+export function commitRow(c: GqlCommit): CommitWrite {
   return {
     sha: c.oid,
     message: c.message,
@@ -79,7 +21,10 @@ export function commitRow(c: GqlCommit): CommitRow {
   };
 }
 
-export function pullRow(p: GqlPull): PullRow {
+/** A pull request as a GraphQL page gives it: always with its node id, times as ISO text. */
+export type GqlPullRow = PullRequestWrite & { node_id: string; created_at: string; updated_at: string };
+
+export function pullRow(p: GqlPull): GqlPullRow {
   const firstReview = p.reviews?.nodes[0];
   return {
     number: p.number,
@@ -109,8 +54,8 @@ export function pullRow(p: GqlPull): PullRow {
  * Timeline entries a pull request implies. Dedupe keys are the webhook processor's ('pr_opened:<n>',
  * 'pr_merged:<n>', 'pr_closed:<n>:<closed_at ISO>'), so both paths converge on one row each.
  */
-export function pullActivity(p: PullRow): ActivityRow[] {
-  const out: ActivityRow[] = [
+export function pullActivity(p: PullRequestWrite): ActivityWrite[] {
+  const out: ActivityWrite[] = [
     {
       type: 'pr_opened',
       actor: p.author_login,

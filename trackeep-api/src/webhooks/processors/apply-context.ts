@@ -1,6 +1,5 @@
 import type { ActivityType } from '@trackeep/contracts';
 import type { PoolClient } from 'pg';
-import { encodePgText } from '../../common/pg-text.util';
 
 /** A payload as parsed JSON: read defensively, GitHub (and GHES versions) vary in what they include. */
 export type Json = Record<string, unknown>;
@@ -56,12 +55,9 @@ export function obj(value: unknown): Json | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : null;
 }
 
-/**
- * A payload string in the form the database stores (pg-text: a NUL or a lone surrogate escaped, any other
- * text unchanged), so every text an applier writes, compares with stored rows or puts on the timeline fits.
- */
+/** A payload string as GitHub sent it (the write model stores any text, NULs and lone surrogates included). */
 export function str(value: unknown): string | null {
-  return typeof value === 'string' ? encodePgText(value) : null;
+  return typeof value === 'string' ? value : null;
 }
 
 export function int(value: unknown): number | null {

@@ -1,3 +1,6 @@
+import { BranchesRepository } from '../../repos/data/branches.repository';
+import { CommitsRepository } from '../../repos/data/commits.repository';
+import type { CommitWrite } from '../../repos/data/github-data.types';
 import {
   PROCESSED,
   date,
@@ -33,9 +36,9 @@ function stats(commit: Json): {
 }
 
 /**
- * push to a branch: its commits (upserted; sizes from the sync are never overwritten with nothing), the
- * branch's commit list and head (only moved forward in time, so a late delivery of an older push — forced or
- * not — does not roll the head back), the repo's pushed_at, and one timeline entry per head sha.
+ * push to a branch: its commits, the branch's commit list and head (a late delivery of an older push, forced
+ * or not, does not roll the head back), the repo's pushed_at, and one timeline entry per head sha. How each
+ * column merges with what the sync stored is the write model's (repos/data).
  */
 export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   const { client, payload, repo } = ctx;
@@ -52,74 +55,44 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   const after = str(payload['after']) ?? ZERO_SHA;
 
   if (payload['deleted'] === true || after === ZERO_SHA) {
-    await client.query('DELETE FROM branches WHERE repo_id = $1 AND name = $2 AND updated_at <= $3', [
-      repo.id,
-      branch,
-      pushedAt,
-    ]);
-    await client.query('DELETE FROM branch_commits WHERE repo_id = $1 AND branch = $2', [repo.id, branch]);
+    await BranchesRepository.delete(client, repo.id, branch, pushedAt);
     return PROCESSED;
   }
 
   const commits = (Array.isArray(payload['commits']) ? payload['commits'] : [])
     .map(obj)
     .filter((c): c is Json => c !== null && SHA.test(str(c['id']) ?? ''));
-  if (commits.length > 0) {
-    const params: unknown[] = [repo.id];
-    const rows: string[] = [];
-    for (const c of commits) {
-      const author = obj(c['author']);
-      const committer = obj(c['committer']);
-      const when = date(c['timestamp']) ?? pushedAt;
-      const size = stats(c);
-      const p = params.length;
-      rows.push(`($1, ${Array.from({ length: 14 }, (_, i) => `$${p + i + 1}`).join(', ')})`);
-      params.push(
-        str(c['id']),
-        str(c['message']) ?? '',
-        str(author?.['name']),
-        str(author?.['email']),
-        str(author?.['username']),
-        when,
-        str(committer?.['name']),
-        str(committer?.['email']),
-        str(committer?.['username']),
-        when,
-        size.additions,
-        size.deletions,
-        size.changedFiles,
-        str(c['url']) ?? '',
-      );
-    }
-    // Commits and the branch's commit list in one statement (one round trip).
-    const p = params.length;
-    params.push(
-      branch,
-      commits.map((c) => str(c['id'])),
-    );
-    await client.query(
-      `WITH stored AS (
-         INSERT INTO commits AS c (repo_id, sha, message, author_name, author_email, author_login, authored_at, committer_name,
-                                   committer_email, committer_login, committed_at, additions, deletions, changed_files, html_url)
-         VALUES ${rows.join(', ')}
-         ON CONFLICT (repo_id, sha) DO UPDATE SET
-           additions = COALESCE(EXCLUDED.additions, c.additions), deletions = COALESCE(EXCLUDED.deletions, c.deletions),
-           changed_files = COALESCE(EXCLUDED.changed_files, c.changed_files),
-           author_login = COALESCE(c.author_login, EXCLUDED.author_login), committer_login = COALESCE(c.committer_login, EXCLUDED.committer_login))
-       INSERT INTO branch_commits (repo_id, branch, sha) SELECT $1, $${p + 1}, unnest($${p + 2}::text[]) ON CONFLICT DO NOTHING`,
-      params,
-    );
-  }
-
-  // Branch head (only forward in time) and the repo's pushed_at, in one statement.
-  await client.query(
-    `WITH head AS (
-       INSERT INTO branches AS b (repo_id, name, head_sha, last_commit_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (repo_id, name) DO UPDATE SET head_sha = EXCLUDED.head_sha,
-         last_commit_at = COALESCE(EXCLUDED.last_commit_at, b.last_commit_at), updated_at = EXCLUDED.updated_at
-       WHERE b.updated_at <= EXCLUDED.updated_at)
-     UPDATE repositories SET pushed_at = $5, updated_at = now() WHERE id = $1 AND (pushed_at IS NULL OR pushed_at < $5)`,
-    [repo.id, branch, after, date(headCommit?.['timestamp']), pushedAt],
+  // A push payload's commit: no parents, and one timestamp for both dates (the sync completes it later).
+  const rows: CommitWrite[] = commits.map((c) => {
+    const author = obj(c['author']);
+    const committer = obj(c['committer']);
+    const when = date(c['timestamp']) ?? pushedAt;
+    const size = stats(c);
+    return {
+      sha: str(c['id']) ?? '',
+      message: str(c['message']) ?? '',
+      author_name: str(author?.['name']),
+      author_email: str(author?.['email']),
+      author_login: str(author?.['username']),
+      authored_at: when,
+      committer_name: str(committer?.['name']),
+      committer_email: str(committer?.['email']),
+      committer_login: str(committer?.['username']),
+      committed_at: when,
+      additions: size.additions,
+      deletions: size.deletions,
+      changed_files: size.changedFiles,
+      parents: [],
+      html_url: str(c['url']) ?? '',
+    };
+  });
+  // Commits and the branch's commit list in one statement; then the head and the repository's pushed_at.
+  await CommitsRepository.upsert(client, repo.id, rows, { branch });
+  await BranchesRepository.recordPush(
+    client,
+    repo.id,
+    { name: branch, head_sha: after, last_commit_at: date(headCommit?.['timestamp']) },
+    pushedAt,
   );
 
   const forced = payload['forced'] === true;
@@ -162,15 +135,7 @@ export async function applyRefChange(ctx: ApplyContext): Promise<ApplyOutcome> {
   const occurredAt = ctx.delivery.received_at; // create/delete payloads carry no time of their own
   if (!created) {
     // A push that recreated the branch after this delete was sent carries a later time and survives.
-    await ctx.client.query('DELETE FROM branches WHERE repo_id = $1 AND name = $2 AND updated_at <= $3', [
-      ctx.repo.id,
-      ref,
-      occurredAt,
-    ]);
-    await ctx.client.query(
-      'DELETE FROM branch_commits WHERE repo_id = $1 AND branch = $2 AND NOT EXISTS (SELECT 1 FROM branches WHERE repo_id = $1 AND name = $2)',
-      [ctx.repo.id, ref],
-    );
+    await BranchesRepository.delete(ctx.client, ctx.repo.id, ref, occurredAt);
   }
   await ctx.activity({
     type: created ? 'branch_created' : 'branch_deleted',

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { PullRequestsRepository } from '../../repos/data/pull-requests.repository';
 import {
   PROCESSED,
   date,
@@ -14,12 +15,11 @@ import {
 } from './apply-context';
 
 /**
- * Writes a pull request as the payload describes it, unless the stored row is newer: deliveries arrive out
- * of order, and GitHub's updated_at says which state is the latest (an equal timestamp applies, so two
- * changes in the same second still converge on the last one processed). Sizes the payload omits (review
- * payloads carry a shorter PR) keep their stored values. Returns whether the row was written.
+ * Writes a pull request as the payload describes it. Which copy wins (deliveries arrive out of order; the
+ * sync has its own) and which fields a payload may lack (review payloads carry a shorter PR) is the write
+ * model's: PULL_REQUEST_RULES.
  */
-export async function upsertPullRequest(client: PoolClient, repoId: string, pr: Json): Promise<boolean> {
+async function upsertPullRequest(client: PoolClient, repoId: string, pr: Json): Promise<void> {
   const number = required(int(pr['number']), 'pull_request.number');
   const updatedAt = required(date(pr['updated_at']), 'pull_request.updated_at');
   const mergedAt = date(pr['merged_at']);
@@ -28,41 +28,28 @@ export async function upsertPullRequest(client: PoolClient, repoId: string, pr: 
   const labels = Array.isArray(pr['labels'])
     ? pr['labels'].map((l) => str(obj(l)?.['name'])).filter((l): l is string => l !== null)
     : [];
-  const { rowCount } = await client.query(
-    `INSERT INTO pull_requests AS p (repo_id, number, node_id, title, state, draft, author_login, created_at, updated_at, closed_at,
-                                     merged_at, base_ref, head_ref, additions, deletions, changed_files, commits_count, labels, html_url)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-     ON CONFLICT (repo_id, number) DO UPDATE SET
-       node_id = COALESCE(EXCLUDED.node_id, p.node_id), title = EXCLUDED.title, state = EXCLUDED.state, draft = EXCLUDED.draft,
-       author_login = COALESCE(EXCLUDED.author_login, p.author_login), updated_at = EXCLUDED.updated_at,
-       closed_at = EXCLUDED.closed_at, merged_at = EXCLUDED.merged_at, base_ref = EXCLUDED.base_ref, head_ref = EXCLUDED.head_ref,
-       additions = COALESCE(EXCLUDED.additions, p.additions), deletions = COALESCE(EXCLUDED.deletions, p.deletions),
-       changed_files = COALESCE(EXCLUDED.changed_files, p.changed_files), commits_count = COALESCE(EXCLUDED.commits_count, p.commits_count),
-       labels = EXCLUDED.labels, html_url = EXCLUDED.html_url
-     WHERE p.updated_at <= EXCLUDED.updated_at`,
-    [
-      repoId,
+  await PullRequestsRepository.upsert(client, repoId, [
+    {
       number,
-      str(pr['node_id']),
-      str(pr['title']) ?? '',
+      node_id: str(pr['node_id']),
+      title: str(pr['title']) ?? '',
       state,
-      pr['draft'] === true,
-      login(pr['user']),
-      date(pr['created_at']) ?? updatedAt,
-      updatedAt,
-      date(pr['closed_at']),
-      mergedAt,
-      str(obj(pr['base'])?.['ref']) ?? '',
-      str(obj(pr['head'])?.['ref']) ?? '',
-      int(pr['additions']),
-      int(pr['deletions']),
-      int(pr['changed_files']),
-      int(pr['commits']),
+      draft: pr['draft'] === true,
+      author_login: login(pr['user']),
+      created_at: date(pr['created_at']) ?? updatedAt,
+      updated_at: updatedAt,
+      closed_at: date(pr['closed_at']),
+      merged_at: mergedAt,
+      base_ref: str(obj(pr['base'])?.['ref']) ?? '',
+      head_ref: str(obj(pr['head'])?.['ref']) ?? '',
+      additions: int(pr['additions']),
+      deletions: int(pr['deletions']),
+      changed_files: int(pr['changed_files']),
+      commits_count: int(pr['commits']),
       labels,
-      str(pr['html_url']) ?? '',
-    ],
-  );
-  return (rowCount ?? 0) > 0;
+      html_url: str(pr['html_url']) ?? '',
+    },
+  ]);
 }
 
 /** pull_request: every action updates the row (guarded by updated_at); opened/closed/merged/reopened go on the timeline. */
@@ -160,11 +147,7 @@ export async function applyPullRequestReview(ctx: ApplyContext): Promise<ApplyOu
     dedupeKey: `pr_review:${reviewId}`,
   });
   if (isNew) {
-    await ctx.client.query(
-      `UPDATE pull_requests SET review_count = review_count + 1, first_review_at = LEAST(COALESCE(first_review_at, $3), $3)
-        WHERE repo_id = $1 AND number = $2`,
-      [ctx.repo.id, number, submittedAt],
-    );
+    await PullRequestsRepository.countReview(ctx.client, ctx.repo.id, number, submittedAt);
   }
   return PROCESSED;
 }

@@ -1,3 +1,5 @@
+import { RepoStatsRepository } from '../../repos/data/repo-stats.repository';
+import { RepositoriesRepository } from '../../repos/data/repositories.repository';
 import {
   PROCESSED,
   date,
@@ -19,50 +21,21 @@ interface CounterChange {
 }
 
 /**
- * The counters every repository payload carries (stars, forks, watchers, open issues), applied unless the
- * stored row was refreshed from a newer state of the repo (GitHub's updated_at), plus a stats snapshot — at
- * most one per repo per minute, the latest values winning, so a starring spree does not flood the chart.
+ * The counters every repository payload carries (stars, forks, open issues; watchers only where the payload
+ * has subscribers_count, since its watchers_count counts stars), merged by the write model's rules (GitHub's
+ * updated_at decides), plus a stats snapshot when they apply.
  */
 async function applyCounters(ctx: ApplyContext, repository: Json): Promise<CounterChange> {
-  const updatedAt = date(repository['updated_at']);
-  const { rows } = await ctx.client.query<{
-    stars_before: number;
-    stars: number;
-    forks: number;
-    watchers: number;
-    open_issues: number;
-  }>(
-    `UPDATE repositories r SET
-       stars = COALESCE($2, r.stars), forks = COALESCE($3, r.forks), watchers = COALESCE($4, r.watchers),
-       open_issues = COALESCE($5, r.open_issues), github_updated_at = GREATEST(r.github_updated_at, $6), updated_at = now()
-     FROM (SELECT stars AS stars_before FROM repositories WHERE id = $1 FOR UPDATE) old
-     WHERE r.id = $1 AND ($6::timestamptz IS NULL OR r.github_updated_at IS NULL OR r.github_updated_at <= $6)
-     RETURNING old.stars_before, r.stars, r.forks, r.watchers, r.open_issues`,
-    [
-      ctx.repo.id,
-      int(repository['stargazers_count']),
-      int(repository['forks_count']) ?? int(repository['forks']),
-      int(repository['watchers_count']) ?? int(repository['watchers']),
-      int(repository['open_issues_count']) ?? int(repository['open_issues']),
-      updatedAt,
-    ],
-  );
-  const row = rows[0];
-  if (!row) return { applied: false, starsBefore: 0, starsAfter: 0 };
-  const values = [ctx.repo.id, row.stars, row.forks, row.watchers, row.open_issues];
-  const updated = await ctx.client.query(
-    `UPDATE repo_stats_snapshots SET stars = $2, forks = $3, watchers = $4, open_issues = $5
-      WHERE id = (SELECT id FROM repo_stats_snapshots WHERE repo_id = $1 ORDER BY captured_at DESC LIMIT 1)
-        AND captured_at > now() - interval '1 minute'`,
-    values,
-  );
-  if (!updated.rowCount) {
-    await ctx.client.query(
-      'INSERT INTO repo_stats_snapshots (repo_id, stars, forks, watchers, open_issues) VALUES ($1, $2, $3, $4, $5)',
-      values,
-    );
-  }
-  return { applied: true, starsBefore: row.stars_before, starsAfter: row.stars };
+  const merged = await RepositoriesRepository.merge(ctx.client, ctx.repo.id, {
+    stars: int(repository['stargazers_count']),
+    forks: int(repository['forks_count']) ?? int(repository['forks']),
+    watchers: int(repository['subscribers_count']),
+    open_issues: int(repository['open_issues_count']) ?? int(repository['open_issues']),
+    github_updated_at: date(repository['updated_at']),
+  });
+  if (!merged?.newer) return { applied: false, starsBefore: 0, starsAfter: 0 };
+  await RepoStatsRepository.record(ctx.client, ctx.repo.id, merged.after);
+  return { applied: true, starsBefore: merged.before.stars, starsAfter: merged.after.stars };
 }
 
 /** star, watch (GitHub's name for starring), fork, issues: counters and snapshot; star milestones on the timeline. */
@@ -94,10 +67,7 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
   const repository = required(obj(ctx.payload['repository']), 'repository');
   const action = ctx.delivery.action;
   if (action === 'deleted') {
-    await ctx.client.query(
-      `UPDATE repositories SET github_state = 'deleted', updated_at = now() WHERE id = $1`,
-      [ctx.repo.id],
-    );
+    await RepositoriesRepository.setGithubState(ctx.client, ctx.repo.id, 'deleted');
     return PROCESSED;
   }
   const fullName = str(repository['full_name']);
@@ -105,38 +75,30 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
   const visibility =
     str(repository['visibility']) ??
     (repository['private'] === true ? 'private' : repository['private'] === false ? 'public' : null);
-  // Locked, so a sync recording the same rename or archive waits for this one and then finds nothing to record.
-  const previous = await ctx.client.query<{ full_name: string; archived: boolean }>(
-    'SELECT full_name, archived FROM repositories WHERE id = $1 FOR UPDATE',
-    [ctx.repo.id],
-  );
-  const { rowCount } = await ctx.client.query(
-    `UPDATE repositories SET
-       owner = COALESCE($2, owner), name = COALESCE($3, name), full_name = COALESCE($4, full_name),
-       description = $5, default_branch = COALESCE($6, default_branch), visibility = COALESCE($7, visibility),
-       archived = COALESCE($8, archived), html_url = COALESCE($9, html_url), topics = COALESCE($10, topics),
-       language = COALESCE($11, language), github_updated_at = GREATEST(github_updated_at, $12), github_state = 'ok', updated_at = now()
-     WHERE id = $1 AND ($12::timestamptz IS NULL OR github_updated_at IS NULL OR github_updated_at <= $12)`,
-    [
-      ctx.repo.id,
-      owner,
-      name,
-      fullName,
-      str(repository['description']),
-      str(repository['default_branch']),
-      visibility && ['public', 'private', 'internal'].includes(visibility) ? visibility : null,
-      typeof repository['archived'] === 'boolean' ? repository['archived'] : null,
-      str(repository['html_url']),
-      Array.isArray(repository['topics'])
+  // The row is locked by the merge, so a sync recording the same rename or archive waits and then finds nothing.
+  const merged = await RepositoriesRepository.merge(
+    ctx.client,
+    ctx.repo.id,
+    {
+      owner: owner ?? null,
+      name: name ?? null,
+      full_name: fullName,
+      description: str(repository['description']),
+      default_branch: str(repository['default_branch']),
+      visibility: visibility && ['public', 'private', 'internal'].includes(visibility) ? visibility : null,
+      archived: typeof repository['archived'] === 'boolean' ? repository['archived'] : null,
+      html_url: str(repository['html_url']),
+      topics: Array.isArray(repository['topics'])
         ? repository['topics'].filter((t): t is string => typeof t === 'string')
         : null,
-      str(repository['language']),
-      date(repository['updated_at']),
-    ],
+      language: str(repository['language']),
+      github_updated_at: date(repository['updated_at']),
+    },
+    { value: 'ok', when: 'newer' },
   );
-  if (!rowCount) return PROCESSED;
+  if (!merged?.newer) return PROCESSED;
 
-  const before = previous.rows[0];
+  const before = merged.before;
   const actor = str(obj(ctx.payload['sender'])?.['login']);
   const url = str(repository['html_url']);
   const occurredAt = date(repository['updated_at']) ?? ctx.delivery.received_at;

@@ -1,0 +1,150 @@
+import { sql } from 'kysely';
+import { fromPgText, pgJson, pgText } from '../../common/pg-text.util';
+import { onConnection, type DataHandle } from './github-data.db';
+import type { BranchWrite } from './github-data.types';
+import { chunks, recordsetColumns } from './recordset.util';
+import { mergeSql, type MergeRules } from './merge-rules';
+
+type Column = Exclude<keyof BranchWrite, 'name'>;
+
+/**
+ * Which copy of a branch is newer: when its state was seen (a push's time by webhook, the database's clock
+ * when the sync read the refs). GitHub gives a ref no updated_at of its own.
+ */
+const NEWER = 'EXCLUDED.updated_at >= t.updated_at';
+
+export const BRANCH_RULES: MergeRules<Column> = {
+  head_sha: 'newest',
+  last_commit_at: 'fill',
+  // Only the sync sees protection, and it has no time of its own: the sync's latest look wins.
+  protected: 'latest',
+  updated_at: 'max',
+};
+
+const TYPES: Readonly<Record<keyof BranchWrite, string>> = {
+  name: 'text',
+  head_sha: 'text',
+  protected: 'boolean',
+  last_commit_at: 'timestamptz',
+  updated_at: 'timestamptz',
+};
+
+/** A branch as the sync compares it (name decoded, last commit time as ISO text). */
+export interface StoredBranch {
+  name: string;
+  head_sha: string;
+  protected: boolean;
+  last_commit_at: string | null;
+}
+
+/** The branches table, merged by BRANCH_RULES. */
+export class BranchesRepository {
+  static async load(handle: DataHandle, repoId: string): Promise<Map<string, StoredBranch>> {
+    const rows = await onConnection(handle)
+      .selectFrom('branches')
+      .select(['name', 'head_sha', 'protected', 'last_commit_at'])
+      .where('repo_id', '=', repoId)
+      .execute();
+    return new Map(
+      rows.map((r) => {
+        const name = fromPgText(r.name);
+        return [
+          name,
+          {
+            ...r,
+            name,
+            last_commit_at: r.last_commit_at ? new Date(r.last_commit_at).toISOString() : null,
+          },
+        ];
+      }),
+    );
+  }
+
+  /**
+   * The sync read every ref: the branches become `rows`, except where a push newer than this look (a webhook
+   * applied meanwhile) says otherwise. A branch missing from `rows` is deleted unless pushed since.
+   */
+  static async replaceAll(handle: DataHandle, repoId: string, rows: BranchWrite[]): Promise<void> {
+    const db = onConnection(handle);
+    await this.upsert(db, repoId, rows);
+    await db
+      .deleteFrom('branches')
+      .where('repo_id', '=', repoId)
+      .where(sql<boolean>`NOT (name = ANY(${rows.map((r) => pgText(r.name))}::text[]))`)
+      .where(sql<boolean>`updated_at <= now()`)
+      .execute();
+  }
+
+  /** Upserts branch heads from one source, merged by BRANCH_RULES. */
+  static async upsert(handle: DataHandle, repoId: string, rows: BranchWrite[]): Promise<void> {
+    if (!rows.length) return;
+    const db = onConnection(handle);
+    const carried = recordsetColumns(rows, TYPES).filter((c) => c !== 'updated_at');
+    const merged: Column[] = [
+      ...carried.filter((c): c is Exclude<Column, 'updated_at'> => c !== 'name'),
+      'updated_at',
+    ];
+    const m = mergeSql(BRANCH_RULES, merged, {
+      stored: 't',
+      incoming: 'EXCLUDED',
+      newer: NEWER,
+      // A look that finds nothing new rewrites nothing.
+      quiet: ['updated_at'],
+    });
+    const names = carried.join(', ');
+    const defs = [...carried, 'updated_at'].map((c) => `${c} ${TYPES[c as keyof BranchWrite]}`).join(', ');
+    for (const batch of chunks(rows)) {
+      await sql`
+        INSERT INTO branches AS t (repo_id, ${sql.raw(names)}, updated_at)
+        SELECT ${repoId}::uuid, ${sql.raw(names)}, COALESCE(x.updated_at, now())
+          FROM jsonb_to_recordset(${pgJson(batch)}::jsonb) AS x(${sql.raw(defs)})
+        ON CONFLICT (repo_id, name) DO UPDATE SET ${sql.raw(m.set)}
+        WHERE ${sql.raw(m.changes)}`.execute(db);
+    }
+  }
+
+  /**
+   * A push moved a branch (unless a newer state is stored), and the repository's pushed_at moves forward with
+   * it: one statement, on the webhook's hot path.
+   */
+  static async recordPush(
+    handle: DataHandle,
+    repoId: string,
+    branch: Required<Pick<BranchWrite, 'name' | 'head_sha' | 'last_commit_at'>>,
+    pushedAt: Date,
+  ): Promise<void> {
+    const m = mergeSql(BRANCH_RULES, ['head_sha', 'last_commit_at', 'updated_at'], {
+      stored: 't',
+      incoming: 'EXCLUDED',
+      newer: NEWER,
+      quiet: ['updated_at'],
+    });
+    await sql`
+      WITH head AS (
+        INSERT INTO branches AS t (repo_id, name, head_sha, last_commit_at, updated_at)
+        VALUES (${repoId}::uuid, ${pgText(branch.name)}, ${branch.head_sha}, ${branch.last_commit_at}::timestamptz, ${pushedAt}::timestamptz)
+        ON CONFLICT (repo_id, name) DO UPDATE SET ${sql.raw(m.set)} WHERE ${sql.raw(m.changes)})
+      UPDATE repositories SET pushed_at = ${pushedAt}::timestamptz, updated_at = now()
+       WHERE id = ${repoId}::uuid AND (pushed_at IS NULL OR pushed_at < ${pushedAt}::timestamptz)`.execute(
+      onConnection(handle),
+    );
+  }
+
+  /**
+   * A branch deleted on GitHub at `seenAt`: gone, unless a later push recreated it; its commit list goes
+   * with it.
+   */
+  static async delete(handle: DataHandle, repoId: string, name: string, seenAt: Date): Promise<void> {
+    const branch = pgText(name);
+    await sql`
+      WITH gone AS (
+        DELETE FROM branches WHERE repo_id = ${repoId}::uuid AND name = ${branch} AND updated_at <= ${seenAt}::timestamptz
+        RETURNING name)
+      DELETE FROM branch_commits
+       WHERE repo_id = ${repoId}::uuid AND branch = ${branch}
+         AND (EXISTS (SELECT 1 FROM gone)
+              OR NOT EXISTS (SELECT 1 FROM branches WHERE repo_id = ${repoId}::uuid AND name = ${branch}))`.execute(
+      onConnection(handle),
+    );
+  }
+}

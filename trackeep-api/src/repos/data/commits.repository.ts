@@ -1,0 +1,136 @@
+import { sql } from 'kysely';
+import { pgJson, pgText } from '../../common/pg-text.util';
+import { onConnection, type DataHandle } from './github-data.db';
+import type { CommitWrite } from './github-data.types';
+import { chunks, recordsetColumns } from './recordset.util';
+import { mergeSql, type MergeRules } from './merge-rules';
+
+type Column = Exclude<keyof CommitWrite, 'sha'>;
+
+/**
+ * A commit never changes on GitHub; its copies differ in how complete they are. The full git object (the
+ * sync's, with parents) is newer than a push payload's (no parents, one timestamp for both dates), and between
+ * two copies alike the later one wins. A root commit has no parents either, so its copies are alike.
+ */
+const NEWER = 'cardinality(EXCLUDED.parents) > 0 OR cardinality(t.parents) = 0';
+
+export const COMMIT_RULES: MergeRules<Column> = {
+  message: 'newest',
+  author_name: 'newest',
+  author_email: 'newest',
+  author_login: 'fill',
+  authored_at: 'newest',
+  committer_name: 'newest',
+  committer_email: 'newest',
+  committer_login: 'fill',
+  committed_at: 'newest',
+  // Sizes: in push payloads only sometimes, refused in partial GraphQL answers.
+  additions: 'fill',
+  deletions: 'fill',
+  changed_files: 'fill',
+  parents: 'newest',
+  html_url: 'newest',
+};
+
+const TYPES: Readonly<Record<keyof CommitWrite, string>> = {
+  sha: 'text',
+  message: 'text',
+  author_name: 'text',
+  author_email: 'text',
+  author_login: 'text',
+  authored_at: 'timestamptz',
+  committer_name: 'text',
+  committer_email: 'text',
+  committer_login: 'text',
+  committed_at: 'timestamptz',
+  additions: 'integer',
+  deletions: 'integer',
+  changed_files: 'integer',
+  parents: 'text[]',
+  html_url: 'text',
+};
+
+/** The commits table, and branch_commits (which branch histories a commit was seen on). */
+export class CommitsRepository {
+  /**
+   * Upserts a batch of commits, merged by COMMIT_RULES; with `branch`, also records them on that branch in the
+   * same statement (one round trip for a push).
+   */
+  static async upsert(
+    handle: DataHandle,
+    repoId: string,
+    rows: CommitWrite[],
+    opts: { branch?: string } = {},
+  ): Promise<void> {
+    if (!rows.length) return;
+    const db = onConnection(handle);
+    const carried = recordsetColumns(rows, TYPES);
+    const merged = carried.filter((c): c is Column => c !== 'sha');
+    const m = mergeSql(COMMIT_RULES, merged, { stored: 't', incoming: 'EXCLUDED', newer: NEWER });
+    const figures = merged.includes('additions')
+      ? `, figures_status = CASE WHEN EXCLUDED.additions IS NOT NULL THEN NULL ELSE t.figures_status END`
+      : '';
+    const names = carried.join(', ');
+    const defs = carried.map((c) => `${c} ${TYPES[c]}`).join(', ');
+    for (const batch of chunks(rows)) {
+      const upsert = sql`
+        INSERT INTO commits AS t (repo_id, ${sql.raw(names)})
+        SELECT ${repoId}::uuid, ${sql.raw(names)} FROM jsonb_to_recordset(${pgJson(batch)}::jsonb) AS x(${sql.raw(defs)})
+        ON CONFLICT (repo_id, sha) DO UPDATE SET ${sql.raw(m.set + figures)}
+        WHERE ${sql.raw(m.changes)}`;
+      if (opts.branch === undefined) await upsert.execute(db);
+      else
+        await sql`
+          WITH stored AS (${upsert})
+          INSERT INTO branch_commits (repo_id, branch, sha)
+          SELECT ${repoId}::uuid, ${pgText(opts.branch)}, unnest(${batch.map((c) => c.sha)}::text[])
+          ON CONFLICT DO NOTHING`.execute(db);
+    }
+  }
+
+  static async addToBranch(
+    handle: DataHandle,
+    repoId: string,
+    branch: string,
+    shas: string[],
+  ): Promise<void> {
+    if (!shas.length) return;
+    await sql`
+      INSERT INTO branch_commits (repo_id, branch, sha) SELECT ${repoId}::uuid, ${pgText(branch)}, unnest(${shas}::text[])
+      ON CONFLICT DO NOTHING`.execute(onConnection(handle));
+  }
+
+  /**
+   * Which of `shas` are recorded, as full git objects, on any of `branches`. A commit only a push payload
+   * described is not: the sync walks it again and completes it.
+   */
+  static async knownOnBranches(
+    handle: DataHandle,
+    repoId: string,
+    branches: string[],
+    shas: string[],
+  ): Promise<Set<string>> {
+    if (!shas.length) return new Set();
+    const rows = await onConnection(handle)
+      .selectFrom('branch_commits as b')
+      .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
+      .select('b.sha')
+      .distinct()
+      .where('b.repo_id', '=', repoId)
+      .where('b.branch', '=', sql<string>`ANY(${branches.map(pgText)}::text[])`)
+      .where('b.sha', '=', sql<string>`ANY(${shas}::text[])`)
+      .where(sql<boolean>`cardinality(c.parents) > 0`)
+      .execute();
+    return new Set(rows.map((r) => r.sha));
+  }
+
+  /** Forgets which commits were on deleted branches (the commits stay, reachable from others). */
+  static async forgetBranches(handle: DataHandle, repoId: string, names: string[]): Promise<void> {
+    if (!names.length) return;
+    await onConnection(handle)
+      .deleteFrom('branch_commits')
+      .where('repo_id', '=', repoId)
+      .where('branch', '=', sql<string>`ANY(${names.map(pgText)}::text[])`)
+      .execute();
+  }
+}

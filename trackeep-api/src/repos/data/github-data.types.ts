@@ -1,0 +1,80 @@
+import type { Insertable, Selectable } from 'kysely';
+import type {
+  ActivityEvents,
+  Branches,
+  Commits,
+  PullRequests,
+  Repositories,
+  RepoStatsSnapshots,
+} from '../../database/db.types';
+
+// One row type per table, generated from the schema (database/db.types.ts): `*Row` is a row as read back,
+// `*Write` what a source hands the write model (timestamps as Date or ISO text; null where GitHub said nothing).
+// Text is passed as GitHub sent it: the write model stores it in pg-text form and readers decode it.
+
+export type CommitRow = Selectable<Commits>;
+export type PullRequestRow = Selectable<PullRequests> & { state: 'open' | 'closed' | 'merged' };
+export type BranchRow = Selectable<Branches>;
+export type ActivityRow = Selectable<ActivityEvents>;
+export type StatsSnapshotRow = Selectable<RepoStatsSnapshots>;
+
+type Written<T, Omitted extends keyof T> = Required<Omit<Insertable<T>, Omitted>>;
+
+export type CommitWrite = Omit<
+  Written<Commits, 'repo_id' | 'figures_status' | 'figures_refusals'>,
+  'parents'
+> & {
+  /** Empty when the source does not know them (a push payload). */
+  parents: string[];
+};
+
+/** Every source carries these; the rest are optional (review counts come only from the sync). */
+export type PullRequestWrite = Omit<
+  Written<
+    PullRequests,
+    'repo_id' | 'figures_status' | 'figures_refusals' | 'review_count' | 'first_review_at'
+  >,
+  'state'
+> & {
+  state: PullRequestRow['state'];
+  review_count?: number;
+  first_review_at?: Date | string | null;
+};
+
+/** A branch head as a source saw it; `updated_at` is when (a push's time; the database's clock if left out). */
+export type BranchWrite = Pick<Written<Branches, 'repo_id'>, 'name' | 'head_sha' | 'last_commit_at'> & {
+  /** Only the sync sees protection. */
+  protected?: boolean;
+  updated_at?: Date | string;
+};
+
+export type ActivityWrite = Omit<Written<ActivityEvents, 'repo_id' | 'id' | 'created_at'>, 'data'> & {
+  data: Record<string, unknown>;
+};
+
+type RepositoryField =
+  | 'node_id'
+  | 'owner'
+  | 'name'
+  | 'full_name'
+  | 'description'
+  | 'language'
+  | 'topics'
+  | 'visibility'
+  | 'default_branch'
+  | 'archived'
+  | 'html_url'
+  | 'stars'
+  | 'forks'
+  | 'watchers'
+  | 'open_issues'
+  | 'size_kb'
+  | 'pushed_at'
+  | 'github_updated_at';
+
+/** GitHub's fields of a repository row; a source passes those it has (null: this copy does not say). */
+export type RepositoryWrite = {
+  [K in RepositoryField]?: Written<Repositories, 'id'>[K] | null;
+};
+
+export type Counters = Pick<StatsSnapshotRow, 'stars' | 'forks' | 'watchers' | 'open_issues'>;

@@ -1,0 +1,46 @@
+import { sql } from 'kysely';
+import { onConnection, type DataHandle } from './github-data.db';
+import type { Counters } from './github-data.types';
+
+/** repo_stats_snapshots: the counters' history for the stats chart. */
+export class RepoStatsRepository {
+  static async latest(
+    handle: DataHandle,
+    repoId: string,
+  ): Promise<(Counters & { captured_at: Date }) | null> {
+    const row = await onConnection(handle)
+      .selectFrom('repo_stats_snapshots')
+      .select(['captured_at', 'stars', 'forks', 'watchers', 'open_issues'])
+      .where('repo_id', '=', repoId)
+      .orderBy('captured_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  static async insert(handle: DataHandle, repoId: string, c: Counters): Promise<void> {
+    await onConnection(handle)
+      .insertInto('repo_stats_snapshots')
+      .values({
+        repo_id: repoId,
+        stars: c.stars,
+        forks: c.forks,
+        watchers: c.watchers,
+        open_issues: c.open_issues,
+      })
+      .execute();
+  }
+
+  /**
+   * At most one snapshot per repository per minute, the latest values winning, so a starring spree does not
+   * flood the chart.
+   */
+  static async record(handle: DataHandle, repoId: string, c: Counters): Promise<void> {
+    const db = onConnection(handle);
+    const updated = await sql`
+      UPDATE repo_stats_snapshots SET stars = ${c.stars}, forks = ${c.forks}, watchers = ${c.watchers}, open_issues = ${c.open_issues}
+       WHERE id = (SELECT id FROM repo_stats_snapshots WHERE repo_id = ${repoId}::uuid ORDER BY captured_at DESC LIMIT 1)
+         AND captured_at > now() - interval '1 minute'`.execute(db);
+    if (!updated.numAffectedRows) await this.insert(db, repoId, c);
+  }
+}

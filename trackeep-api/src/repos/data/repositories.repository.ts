@@ -1,0 +1,250 @@
+import type { OrgPolicyBlock } from '@trackeep/contracts';
+import { sql } from 'kysely';
+import { fromPgText, pgJson, pgText } from '../../common/pg-text.util';
+import { onConnection, type DataHandle } from './github-data.db';
+import type { Counters, RepositoryWrite } from './github-data.types';
+import { mergeSql, type MergeRules } from './merge-rules';
+
+type Column = keyof RepositoryWrite;
+
+/**
+ * Which copy of a repository is newer: GitHub's updated_at (a copy without one applies, as it always did:
+ * some payloads carry no time).
+ */
+const newer = (stored: string) =>
+  `(x.github_updated_at IS NULL OR ${stored}.github_updated_at IS NULL OR x.github_updated_at >= ${stored}.github_updated_at)`;
+
+/**
+ * Per column: which copy wins. Webhook repository objects lack subscribers_count (their watchers_count counts
+ * stars), size and sometimes topics or language.
+ */
+export const REPOSITORY_RULES: MergeRules<Column> = {
+  node_id: 'fill',
+  owner: 'fill',
+  name: 'fill',
+  full_name: 'fill',
+  description: 'newest',
+  language: 'fill',
+  topics: 'fill',
+  visibility: 'fill',
+  default_branch: 'fill',
+  archived: 'fill',
+  html_url: 'fill',
+  stars: 'fill',
+  forks: 'fill',
+  // Only the sync's REST answer has these (a payload's watchers_count counts stars).
+  watchers: 'latest',
+  open_issues: 'fill',
+  size_kb: 'latest',
+  // Only moves forward: pushes are not undone by an older answer.
+  pushed_at: 'max',
+  github_updated_at: 'max',
+};
+
+const TYPES: Readonly<Record<Column, string>> = {
+  node_id: 'text',
+  owner: 'text',
+  name: 'text',
+  full_name: 'text',
+  description: 'text',
+  language: 'text',
+  topics: 'text[]',
+  visibility: 'text',
+  default_branch: 'text',
+  archived: 'boolean',
+  html_url: 'text',
+  stars: 'integer',
+  forks: 'integer',
+  watchers: 'integer',
+  open_issues: 'integer',
+  size_kb: 'integer',
+  pushed_at: 'timestamptz',
+  github_updated_at: 'timestamptz',
+};
+
+/** What the sync needs to know about a repository row (text decoded). */
+export interface SyncRepoRecord {
+  id: string;
+  github_id: string;
+  node_id: string;
+  owner: string;
+  name: string;
+  full_name: string;
+  default_branch: string;
+  visibility: string;
+  archived: boolean;
+  stars: number;
+  forks: number;
+  watchers: number;
+  open_issues: number;
+  pushed_at: Date | null;
+  github_state: string;
+}
+
+/** The outcome of a merge: whether the copy was newer, and the row before and after. */
+export interface RepositoryMerge {
+  newer: boolean;
+  before: { full_name: string; archived: boolean; stars: number };
+  after: Counters;
+}
+
+/** GitHub's data on the repositories table, merged by REPOSITORY_RULES; and Trackeep's view of the repository. */
+export class RepositoriesRepository {
+  /** `lock` holds the row until the transaction ends, so a webhook applying the same change waits and sees it. */
+  static async load(
+    handle: DataHandle,
+    repoId: string,
+    opts: { lock?: boolean } = {},
+  ): Promise<SyncRepoRecord | null> {
+    let query = onConnection(handle)
+      .selectFrom('repositories')
+      .select([
+        'id',
+        sql<string>`github_id::text`.as('github_id'),
+        'node_id',
+        'owner',
+        'name',
+        'full_name',
+        'default_branch',
+        'visibility',
+        'archived',
+        'stars',
+        'forks',
+        'watchers',
+        'open_issues',
+        'pushed_at',
+        'github_state',
+      ])
+      .where('id', '=', repoId);
+    if (opts.lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (!row) return null;
+    return {
+      ...row,
+      owner: fromPgText(row.owner),
+      name: fromPgText(row.name),
+      full_name: fromPgText(row.full_name),
+      default_branch: fromPgText(row.default_branch),
+    };
+  }
+
+  /**
+   * Merges a copy of the repository's GitHub fields (those `copy` has) into the row. `state` also sets
+   * Trackeep's github_state: always, or only when the copy is newer. Null when the copy is older and adds
+   * nothing.
+   */
+  static async merge(
+    handle: DataHandle,
+    repoId: string,
+    copy: RepositoryWrite,
+    state?: { value: string; when: 'always' | 'newer' },
+  ): Promise<RepositoryMerge | null> {
+    const carried = (Object.keys(TYPES) as Column[]).filter((c) => copy[c] !== undefined);
+    const defs = [...new Set<Column>([...carried, 'github_updated_at'])].map((c) => `${c} ${TYPES[c]}`);
+    const m = mergeSql(REPOSITORY_RULES, carried, { stored: 't', incoming: 'x', newer: newer('t') });
+    const stateSet =
+      state === undefined
+        ? sql``
+        : state.when === 'always'
+          ? sql`, github_state = ${state.value}`
+          : sql`, github_state = CASE WHEN ${sql.raw(newer('t'))} THEN ${state.value} ELSE t.github_state END`;
+    const stateChanges =
+      state?.when === 'always' ? sql` OR t.github_state IS DISTINCT FROM ${state.value}` : sql``;
+    const set = carried.length ? sql.raw(`${m.set},`) : sql``;
+    const { rows } = await sql<{
+      newer: boolean;
+      before_full_name: string;
+      before_archived: boolean;
+      before_stars: number;
+      stars: number;
+      forks: number;
+      watchers: number;
+      open_issues: number;
+    }>`
+      UPDATE repositories t SET ${set} updated_at = now() ${stateSet}
+        FROM jsonb_to_record(${pgJson(copy)}::jsonb) AS x(${sql.raw(defs.join(', '))}),
+             (SELECT full_name, archived, stars, github_updated_at FROM repositories WHERE id = ${repoId}::uuid FOR UPDATE) old
+       WHERE t.id = ${repoId}::uuid AND (${sql.raw(newer('t'))} OR ${sql.raw(m.changes)} ${stateChanges})
+      RETURNING ${sql.raw(newer('old'))} AS newer, old.full_name AS before_full_name, old.archived AS before_archived,
+                old.stars AS before_stars, t.stars, t.forks, t.watchers, t.open_issues`.execute(
+      onConnection(handle),
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      newer: row.newer,
+      before: {
+        full_name: fromPgText(row.before_full_name),
+        archived: row.before_archived,
+        stars: row.before_stars,
+      },
+      after: { stars: row.stars, forks: row.forks, watchers: row.watchers, open_issues: row.open_issues },
+    };
+  }
+
+  /** GitHub answered with another name for the same repository id (sync): recorded as seen now. */
+  static async rename(
+    handle: DataHandle,
+    repoId: string,
+    fullName: string,
+    githubState: string,
+  ): Promise<void> {
+    const [owner = '', name = ''] = fullName.split('/');
+    await onConnection(handle)
+      .updateTable('repositories')
+      .set({
+        owner: pgText(owner),
+        name: pgText(name),
+        full_name: pgText(fullName),
+        github_state: githubState,
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', repoId)
+      .execute();
+  }
+
+  static async updateLanguages(
+    handle: DataHandle,
+    repoId: string,
+    languages: Record<string, number>,
+  ): Promise<void> {
+    await sql`UPDATE repositories SET languages = ${JSON.stringify(languages)}::jsonb
+               WHERE id = ${repoId}::uuid AND languages IS DISTINCT FROM ${JSON.stringify(languages)}::jsonb`.execute(
+      onConnection(handle),
+    );
+  }
+
+  static async setGithubState(handle: DataHandle, repoId: string, state: string): Promise<void> {
+    await onConnection(handle)
+      .updateTable('repositories')
+      .set({ github_state: state, updated_at: sql`now()` })
+      .where('id', '=', repoId)
+      .where('github_state', '<>', state)
+      .execute();
+  }
+
+  /** An organization policy blocks GitHub's answers: shown on the repository, nothing revoked. */
+  static async setBlock(handle: DataHandle, repoId: string, block: OrgPolicyBlock): Promise<void> {
+    await onConnection(handle)
+      .updateTable('repositories')
+      .set({
+        github_state: block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
+        github_block: JSON.stringify(block),
+        updated_at: sql`now()`,
+      })
+      .where('id', '=', repoId)
+      .execute();
+  }
+
+  /** GitHub answers again: a policy block (if any) is over. */
+  static async clearBlock(handle: DataHandle, repoId: string): Promise<void> {
+    await sql`
+      UPDATE repositories SET github_state = CASE WHEN github_state IN ('needs_sso', 'oauth_app_blocked') THEN 'ok' ELSE github_state END,
+             github_block = NULL, updated_at = now()
+       WHERE id = ${repoId}::uuid AND (github_block IS NOT NULL OR github_state IN ('needs_sso', 'oauth_app_blocked'))`.execute(
+      onConnection(handle),
+    );
+  }
+}
+
+export const REPOSITORY_COLUMNS = Object.keys(TYPES) as readonly Column[];

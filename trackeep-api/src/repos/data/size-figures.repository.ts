@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import { onConnection, type DataHandle } from './github-data.db';
+
+/** The tables whose rows carry size figures GitHub may refuse in a partial answer. */
+export type FiguresKind = 'commits' | 'pull_requests';
+
+const KEY: Readonly<Record<FiguresKind, string>> = { commits: 'sha', pull_requests: 'node_id' };
+
+/**
+ * Size figures GitHub refused: marked pending, fetched again later, and after enough refusals marked
+ * unavailable. A commit's figures never change, so one already known is kept; a pull request's may have.
+ */
+export class SizeFiguresRepository {
+  static async markPending(
+    handle: DataHandle,
+    repoId: string,
+    kind: FiguresKind,
+    keys: string[],
+  ): Promise<void> {
+    if (!keys.length) return;
+    const unknown = kind === 'commits' ? sql`AND additions IS NULL` : sql``;
+    await sql`
+      UPDATE ${sql.table(kind)} SET figures_status = 'pending'
+       WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ANY(${keys}::text[]) ${unknown}
+         AND figures_status IS DISTINCT FROM 'pending'`.execute(onConnection(handle));
+  }
+
+  /** Keys (commit sha / pull request node id) whose figures are still to be fetched, oldest refusals first. */
+  static async pending(
+    handle: DataHandle,
+    repoId: string,
+    kind: FiguresKind,
+    limit: number,
+  ): Promise<string[]> {
+    const { rows } = await sql<{ key: string }>`
+      SELECT ${sql.ref(KEY[kind])} AS key FROM ${sql.table(kind)}
+       WHERE repo_id = ${repoId}::uuid AND figures_status = 'pending'
+       ORDER BY figures_refusals, ${sql.ref(KEY[kind])} LIMIT ${limit}`.execute(onConnection(handle));
+    return rows.map((r) => r.key);
+  }
+
+  static async save(
+    handle: DataHandle,
+    repoId: string,
+    kind: FiguresKind,
+    key: string,
+    f: { additions: number; deletions: number; changedFiles: number | null },
+  ): Promise<void> {
+    await sql`
+      UPDATE ${sql.table(kind)} SET additions = ${f.additions}, deletions = ${f.deletions},
+             changed_files = COALESCE(${f.changedFiles}::integer, changed_files), figures_status = NULL, figures_refusals = 0
+       WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ${key}`.execute(onConnection(handle));
+  }
+
+  /** GitHub refused the figures again; after `giveUpAfter` refusals they are marked unavailable for good. */
+  static async refuse(
+    handle: DataHandle,
+    repoId: string,
+    kind: FiguresKind,
+    keys: string[],
+    giveUpAfter: number,
+  ): Promise<void> {
+    if (!keys.length) return;
+    await sql`
+      UPDATE ${sql.table(kind)} SET figures_refusals = figures_refusals + 1,
+             figures_status = CASE WHEN figures_refusals + 1 >= ${giveUpAfter} THEN 'unavailable' ELSE 'pending' END
+       WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ANY(${keys}::text[]) AND figures_status = 'pending'`.execute(
+      onConnection(handle),
+    );
+  }
+}
