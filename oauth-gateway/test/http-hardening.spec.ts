@@ -117,7 +117,8 @@ describe('CORS, security headers and rate limits', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/jwk-set\+json/);
     const { keys } = (await res.json()) as { keys: Array<Record<string, unknown>> };
     expect(keys).toHaveLength(1);
-    expect(Object.keys(keys[0] as object).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    const [key] = keys;
+    expect(Object.keys(key ?? {}).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
   });
 });
 

@@ -29,7 +29,9 @@ describe('sign-in through the gateway against the GitHub simulator', () => {
 
   beforeAll(async () => {
     sim = await startGithubSim({ preset: 'small', seed: 7, oauthApps: [GH_APP] });
-    org = [...sim.world.orgs.values()][0] as SimOrg;
+    const [firstOrg] = sim.world.orgs.values();
+    if (!firstOrg) throw new Error('the small preset has an org');
+    org = firstOrg;
     const octocat = sim.world.user('octocat') as SimUser;
     outsider = sim.world.addUser({ login: 'outsider-dev', name: 'Not In Any Org' });
     const team = org.teams.find((tm) => tm.members.has(octocat.id));

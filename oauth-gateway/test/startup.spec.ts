@@ -53,7 +53,9 @@ function expectCleanStartupFailure(result: { stdout: string; stderr: string }) {
     msg: expect.stringMatching(/^cannot start/),
   });
   expect(result.stderr).toMatch(/^oauth-gateway: cannot start/);
-  return json[0] as Record<string, unknown>;
+  const [logged] = json;
+  if (!logged) throw new Error('no JSON log line');
+  return logged;
 }
 
 describe('gateway start-up (real entry point)', () => {

@@ -202,7 +202,8 @@ describe('POST /oauth/token', () => {
 
   it('refuses a redirect_uri other than the one of the authorization request, even one registered for the client', async () => {
     const minted = await mintCode(t, a);
-    const other = a.registered.redirect_uris[1] as string;
+    const other = a.registered.redirect_uris[1];
+    if (!other) throw new Error('instance-a is registered with a second redirect_uri');
     const err = await expectError(
       await tokenRequest(t, { code: minted.code, verifier: minted.verifier, redirectUri: other }),
       400,

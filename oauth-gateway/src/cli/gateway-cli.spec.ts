@@ -15,6 +15,13 @@ function io(env: Record<string, string> = {}) {
   return { cli, out, err };
 }
 
+/** The value the CLI printed for `pattern`'s first group; throws naming the pattern when it printed none. */
+function printed(pattern: RegExp, lines: string[]): string {
+  const value = pattern.exec(lines.join('\n'))?.[1];
+  if (value === undefined) throw new Error(`the CLI printed nothing matching ${pattern}`);
+  return value;
+}
+
 describe('npm run gateway:client', () => {
   let dir: string;
   let file: string;
@@ -42,8 +49,8 @@ describe('npm run gateway:client', () => {
       ],
       run.cli,
     );
-    const id = /client_id:\s+(\S+)/.exec(run.out.join('\n'))?.[1] as string;
-    const secret = /client_secret:\s+(\S+)/.exec(run.out.join('\n'))?.[1] as string;
+    const id = printed(/client_id:\s+(\S+)/, run.out);
+    const secret = printed(/client_secret:\s+(\S+)/, run.out);
     return { code, id, secret, ...run };
   }
 
@@ -113,13 +120,13 @@ describe('npm run gateway:client', () => {
     const { id, secret: oldSecret } = add();
     const run = io({ GATEWAY_CLIENTS_FILE: file });
     expect(runClientCommand(['rotate-secret', '--client-id', id], run.cli)).toBe(0);
-    const newSecret = /\(shown only now\): (\S+)/.exec(run.out.join('\n'))?.[1] as string;
+    const newSecret = printed(/\(shown only now\): (\S+)/, run.out);
     expect(registry().authenticate(id, oldSecret)).not.toBeNull();
     expect(registry().authenticate(id, newSecret)).not.toBeNull();
 
     expect(runClientCommand(['rotate-secret', '--client-id', id], run.cli)).toBe(0);
     expect(clients()[0]?.client_secret_hashes).toHaveLength(2);
-    const newest = /\(shown only now\): (\S+)/.exec(run.out.slice(-2).join('\n'))?.[1] as string;
+    const newest = printed(/\(shown only now\): (\S+)/, run.out.slice(-2));
     expect(registry().authenticate(id, oldSecret)).toBeNull();
 
     expect(runClientCommand(['drop-old-secrets', '--client-id', id], run.cli)).toBe(0);

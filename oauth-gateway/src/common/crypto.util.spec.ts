@@ -33,7 +33,7 @@ describe('crypto utilities', () => {
     expect(openWithCode(sealed, code)).toBe('gho_secret');
     expect(() => openWithCode(sealed, randomToken())).toThrow();
     const bytes = Buffer.from(sealed.slice(3), 'base64url');
-    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
     expect(() => openWithCode(`v1.${bytes.toString('base64url')}`, code)).toThrow();
     expect(sealWithCode('gho_secret', code)).not.toBe(sealed);
   });
