@@ -103,6 +103,12 @@ function composeValidator() {
 const raw = parse(text, { merge: true }) as ComposeFile;
 const compose = parse(interpolate(text, {}), { merge: true }) as ComposeFile;
 const services = compose.services;
+/** A service the compose file must define; a missing one fails the test by name. */
+function service(name: string): Service {
+  const s = services[name];
+  if (!s) throw new Error(`docker-compose.yml has no ${name} service`);
+  return s;
+}
 const servers = ['gateway', 'api'];
 
 const compose2 = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
@@ -142,7 +148,7 @@ describe('docker-compose.yml', () => {
 
   it('starts postgres, then the one-shot migrations, then the gateway, then the API', () => {
     const dep = (name: string) =>
-      Object.fromEntries(Object.entries(services[name].depends_on ?? {}).map(([k, v]) => [k, v.condition]));
+      Object.fromEntries(Object.entries(service(name).depends_on ?? {}).map(([k, v]) => [k, v.condition]));
     expect(dep('gateway-migrate')).toEqual({ postgres: 'service_healthy' });
     expect(dep('api-migrate')).toEqual({ postgres: 'service_healthy' });
     expect(dep('gateway')).toEqual({
@@ -155,8 +161,8 @@ describe('docker-compose.yml', () => {
       gateway: 'service_healthy',
     });
     for (const name of ['gateway-migrate', 'api-migrate']) {
-      expect(services[name].command).toEqual(['node', 'migrate.js']);
-      expect(services[name].restart).toBe('no');
+      expect(service(name).command).toEqual(['node', 'migrate.js']);
+      expect(service(name).restart).toBe('no');
     }
   });
 
@@ -167,29 +173,29 @@ describe('docker-compose.yml', () => {
         .map(([k]) => k),
     );
     for (const name of new Set(awaited))
-      expect({ name, test: services[name].healthcheck?.test }).toEqual({ name, test: expect.any(Array) });
-    expect(services['api'].healthcheck?.test.join(' ')).toContain('/readyz');
-    expect(services['gateway'].healthcheck?.test.join(' ')).toContain('/readyz');
+      expect({ name, test: service(name).healthcheck?.test }).toEqual({ name, test: expect.any(Array) });
+    expect(service('api').healthcheck?.test.join(' ')).toContain('/readyz');
+    expect(service('gateway').healthcheck?.test.join(' ')).toContain('/readyz');
   });
 
   it('keeps PostgreSQL data in a named volume', () => {
-    expect(services['postgres'].volumes?.[0]).toBe('pgdata:/var/lib/postgresql/data');
+    expect(service('postgres').volumes?.[0]).toBe('pgdata:/var/lib/postgresql/data');
     expect(Object.keys(compose.volumes)).toContain('pgdata');
   });
 
   it('runs each migration with the image of the server it belongs to, and the same env files', () => {
     for (const server of servers) {
-      const migrate = services[`${server}-migrate`];
-      expect(migrate.image).toBe(services[server].image);
-      expect(migrate.build).toEqual(services[server].build);
-      expect(migrate.env_file).toEqual(services[server].env_file);
+      const migrate = service(`${server}-migrate`);
+      expect(migrate.image).toBe(service(server).image);
+      expect(migrate.build).toEqual(service(server).build);
+      expect(migrate.env_file).toEqual(service(server).env_file);
     }
   });
 
   it('builds the server images from the targets the Dockerfile defines', () => {
     const dockerfile = readFileSync(join(DOCKER_DIR, 'Dockerfile'), 'utf8');
     for (const server of servers) {
-      const build = services[server].build;
+      const build = service(server).build;
       expect(build).toMatchObject({ context: '..', dockerfile: 'docker/Dockerfile' });
       expect(dockerfile).toMatch(new RegExp(`^FROM \\S+ AS ${build?.target}$`, 'm'));
     }
@@ -197,7 +203,7 @@ describe('docker-compose.yml', () => {
 
   it('hardens the servers: read-only root filesystem, no capabilities, no privilege gain', () => {
     for (const server of servers) {
-      expect(services[server]).toMatchObject({
+      expect(service(server)).toMatchObject({
         read_only: true,
         cap_drop: ['ALL'],
         security_opt: ['no-new-privileges:true'],
@@ -219,15 +225,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the gateway the signing keys and clients files it is configured to read', () => {
-    const gw = services['gateway'];
+    const gw = service('gateway');
     expect(gw.secrets?.sort()).toEqual(['gateway_clients', 'gateway_signing_keys']);
     expect(gw.environment?.['GATEWAY_SIGNING_KEYS_FILE']).toBe('/run/secrets/gateway_signing_keys');
     expect(gw.environment?.['GATEWAY_CLIENTS_FILE']).toBe('/run/secrets/gateway_clients');
   });
 
   it('uses one gateway URL that both the browser and the API container can reach', () => {
-    const issuer = services['gateway'].environment?.['SERVICE_DOMAIN'];
-    expect(services['api'].environment?.['GATEWAY_URL']).toBe(issuer);
+    const issuer = service('gateway').environment?.['SERVICE_DOMAIN'];
+    expect(service('api').environment?.['GATEWAY_URL']).toBe(issuer);
     const host = new URL(issuer ?? '').hostname;
     expect(host.endsWith('.localhost')).toBe(true);
     const networks = (raw.services['gateway'] as Service & { networks: { default: { aliases: string[] } } })

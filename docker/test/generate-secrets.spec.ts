@@ -50,7 +50,7 @@ describe('docker/scripts/generate-secrets.mjs', () => {
     );
     expect(api['GATEWAY_CLIENT_ID']).toBeUndefined();
     expect(client.client_secret_hashes).toEqual([
-      `sha256:${createHash('sha256').update(api['GATEWAY_CLIENT_SECRET']).digest('hex')}`,
+      `sha256:${createHash('sha256').update(api['GATEWAY_CLIENT_SECRET']!).digest('hex')}`,
     ]);
     expect(client.redirect_uris).toEqual(['https://tk.example.com/api/v1/auth/oauth/callback']);
     expect(api['GATEWAY_CLIENT_SECRET']).toMatch(/^[0-9a-f]{64}$/);
@@ -111,10 +111,10 @@ describe('docker/scripts/generate-secrets.mjs', () => {
 
   it('makes a token encryption key of 32 random bytes and distinct random secrets', () => {
     const api = envFile(read('api.env'));
-    expect(Buffer.from(api['TOKEN_ENCRYPTION_KEYS'].replace(/^v1:/, ''), 'base64')).toHaveLength(32);
+    expect(Buffer.from(api['TOKEN_ENCRYPTION_KEYS']!.replace(/^v1:/, ''), 'base64')).toHaveLength(32);
     const values = [api['JWT_SECRET'], api['GATEWAY_CLIENT_SECRET'], api['METRICS_TOKEN']];
     expect(new Set(values).size).toBe(3);
-    for (const v of values) expect(v.length).toBeGreaterThanOrEqual(48);
+    for (const v of values) expect(v?.length).toBeGreaterThanOrEqual(48);
   });
 
   it('keeps the directory private while the files stay readable to the container user', () => {

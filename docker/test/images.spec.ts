@@ -119,7 +119,10 @@ describe('server runtime dependencies (docker/scripts/server-package-json.mjs)',
         seen.add(spec);
         if (spec.startsWith('node:') || builtins.has(spec)) continue;
         if (spec === '@trackeep/server-core' || spec === '@trackeep/contracts') continue;
-        const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        const pkg = spec
+          .split('/')
+          .slice(0, spec.startsWith('@') ? 2 : 1)
+          .join('/');
         if (!serverDeps[pkg]) missing.push(`${relative(ROOT, file)} imports ${spec}`);
       }
     }

@@ -56,7 +56,7 @@ const selects = (selector: LabelSelector, labels: Record<string, string> = {}) =
   Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
   (selector.matchExpressions ?? []).every((e) =>
     e.operator === 'In'
-      ? e.values?.includes(labels[e.key])
+      ? e.values?.some((v) => v === labels[e.key])
       : e.operator === 'Exists'
         ? e.key in labels
         : false,
@@ -68,7 +68,7 @@ const memBytes = (q: string) => {
   const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30 };
   const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q);
   if (!m) throw new Error(`unexpected memory quantity ${q}`);
-  return Number(m[1]) * (m[2] ? units[m[2]] : 1);
+  return Number(m[1]) * (m[2] ? must(units[m[2]], `unit ${m[2]}`) : 1);
 };
 
 describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
@@ -214,7 +214,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
 
   describe.each(SERVERS)('server $deployment', (server) => {
     const deployment = () => get('Deployment', server.deployment);
-    const container = () => podContainers(deployment())[0];
+    const container = () => must(podContainers(deployment())[0], `${server.deployment} container`);
     const ports = (c: PodContainer) => (c['ports'] as { name: string; containerPort: number }[]) ?? [];
 
     it('has startup, liveness and readiness probes on /healthz and /readyz at a declared port', () => {
@@ -265,7 +265,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
         minReplicas: number;
         maxReplicas: number;
         metrics: unknown[];
-      }>(hpa[0]);
+      }>(hpa[0]!);
       expect(s.scaleTargetRef).toMatchObject({ kind: 'Deployment', apiVersion: 'apps/v1' });
       expect(s.minReplicas).toBeGreaterThanOrEqual(overlay.minReplicas);
       expect(s.maxReplicas).toBeGreaterThan(s.minReplicas);
@@ -277,7 +277,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
         selects(spec<{ selector: LabelSelector }>(p).selector, templateLabels(deployment())),
       );
       expect(pdbs).toHaveLength(1);
-      const s = spec<{ minAvailable?: number; maxUnavailable?: number }>(pdbs[0]);
+      const s = spec<{ minAvailable?: number; maxUnavailable?: number }>(pdbs[0]!);
       const hpa = must(
         objects.find(
           (o) =>
@@ -308,7 +308,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
         activeDeadlineSeconds: number;
         ttlSecondsAfterFinished: number;
       }>(job);
-      const [migrate] = podContainers(job);
+      const migrate = must(podContainers(job)[0], `${server.job} container`);
       expect(migrate.image).toBe(container().image);
       expect(migrate['command']).toEqual(['node', 'migrate.js']);
       expect(migrate['envFrom']).toEqual(container()['envFrom']);
@@ -365,6 +365,14 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
       };
     };
     const rules = () => spec<{ rules: Rule[] }>(ingress()).rules;
+    /** The instance's host (first rule) and the gateway's (second). */
+    const hosts = () => {
+      const [instance, gateway] = rules();
+      return {
+        instance: must(instance, 'the instance ingress rule').host,
+        gateway: must(gateway, 'the gateway ingress rule').host,
+      };
+    };
     /** The backend the ingress controller picks for a request: the longest matching Prefix path. */
     const route = (host: string, path: string) => {
       const rule = rules().find((r) => r.host === host);
@@ -378,7 +386,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
     };
 
     it('routes the dashboard, the API, SSE and GitHub webhooks to the API, and the gateway host to the gateway', () => {
-      const [instance, gateway] = rules().map((r) => r.host);
+      const { instance, gateway } = hosts();
       expect(route(instance, '/')).toEqual({ path: '/', service: 'trackeep-api' });
       expect(route(instance, '/repos/octo/hello')).toEqual({ path: '/', service: 'trackeep-api' });
       expect(route(instance, '/api/v1/repos')).toEqual({ path: '/api', service: 'trackeep-api' });
@@ -413,7 +421,7 @@ describe.each(OVERLAYS)('Kubernetes overlay $name', (overlay) => {
     });
 
     it('uses the same public hosts as the servers are configured with', () => {
-      const [instance, gateway] = rules().map((r) => r.host);
+      const { instance, gateway } = hosts();
       const api = get('ConfigMap', 'trackeep-api-config')['data'] as Record<string, string>;
       const gw = get('ConfigMap', 'trackeep-gateway-config')['data'] as Record<string, string>;
       expect(api['FRONTEND_URL']).toBe(`https://${instance}`);
@@ -498,7 +506,7 @@ describe('one home for each variable', () => {
       for (const [file, secret] of [
         ['api.env', 'trackeep-api-secrets'],
         ['gateway.env', 'trackeep-gateway-secrets'],
-      ]) {
+      ] as const) {
         const keys = readFileSync(join(dir, file), 'utf8')
           .trim()
           .split('\n')
@@ -544,7 +552,9 @@ describe('Secret examples', () => {
       );
     const files = byName(secrets, 'trackeep-gateway-files')['stringData'] as Record<string, string>;
     const config = byName(gateway, 'trackeep-gateway-config')['data'] as Record<string, string>;
-    const mounts = podContainers(byName(gateway, 'trackeep-gateway'))[0]['volumeMounts'] as {
+    const mounts = must(podContainers(byName(gateway, 'trackeep-gateway'))[0], 'gateway container')[
+      'volumeMounts'
+    ] as {
       name: string;
       mountPath: string;
     }[];

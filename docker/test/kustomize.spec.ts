@@ -69,7 +69,7 @@ describe('test kustomize renderer', () => {
     const [cm] = parseManifests(
       'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {mode: 0440, flag: off}\n',
     );
-    expect(cm['data']).toEqual({ mode: 288, flag: false });
+    expect(cm?.['data']).toEqual({ mode: 288, flag: false });
   });
 
   (hasKubectl ? it.each(OVERLAYS) : it.skip.each(OVERLAYS))(

@@ -126,7 +126,7 @@ describe('two API instances and two gateway replicas on one PostgreSQL', () => {
   const logs: { source: string; line: string }[] = [];
   let repos: string[] = [];
 
-  const api = (i: number) => stack.apis[i].url.replace('127.0.0.1', 'localhost');
+  const api = (i: number) => must(stack.apis[i], `API replica ${i}`).url.replace('127.0.0.1', 'localhost');
   const call = async (i: number, method: string, path: string) => {
     const hop = await browser.request(`${api(i)}/api/v1${path}`, {
       method,
@@ -187,7 +187,8 @@ describe('two API instances and two gateway replicas on one PostgreSQL', () => {
   }, 60_000);
 
   it('finishes on gateway replica 2 a sign-in that replica 1 started, and the session works on both APIs', async () => {
-    const [gw1, gw2] = stack.gateways;
+    const gw1 = must(stack.gateways[0], 'gateway replica 1');
+    const gw2 = must(stack.gateways[1], 'gateway replica 2');
     const start = await browser.request(`${api(0)}/api/v1/auth/login?returnTo=/`);
     const authorize = must(start.location, 'redirect to the gateway');
     expect(new URL(authorize).port).toBe(new URL(stack.gatewayUrl).port);
@@ -243,7 +244,7 @@ describe('two API instances and two gateway replicas on one PostgreSQL', () => {
         );
       await until('both streams to see the sync finish', 60_000, async () => streams.every(finished));
       const [run] = await runs(`r.full_name = $1 AND s.status IN ('succeeded','partial')`, [fullName]);
-      const workerPid = pidOfWorker(run.worker);
+      const workerPid = pidOfWorker(must(run, 'the finished sync run').worker);
       expect(stack.apis.map((a) => a.child.pid)).toContain(workerPid);
     } finally {
       for (const s of streams) s.close();

@@ -11,12 +11,14 @@ interface ModelClass {
 export function validateAgainstSchema(o: K8sObject): void {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : [undefined, o.apiVersion];
   const modulePath = `kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`;
-  let Model: ModelClass;
+  let Model: ModelClass | undefined;
   try {
-    Model = (require(modulePath) as Record<string, ModelClass>)[o.kind];
+    Model = (require(modulePath) as Partial<Record<string, ModelClass>>)[o.kind];
   } catch {
-    throw new Error(`${o.apiVersion} ${o.kind} is not a Kubernetes kind known to kubernetes-models`);
+    Model = undefined;
   }
+  if (!Model)
+    throw new Error(`${o.apiVersion} ${o.kind} is not a Kubernetes kind known to kubernetes-models`);
   try {
     new Model(o).validate();
   } catch (err) {

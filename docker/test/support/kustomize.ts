@@ -102,9 +102,10 @@ function find(
   where: string,
 ): K8sObject {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
-  if (found.length !== 1)
+  const [only, ...more] = found;
+  if (!only || more.length)
     throw new Error(`${where}: patch target ${kind}/${name} matches ${found.length} objects`);
-  return found[0];
+  return only;
 }
 
 export interface PodContainer {
