@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
 import type { SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
-import type { PoolClient } from 'pg';
 import type { DB } from '../database/db.types';
+import { onConnection, type DataHandle } from './data/github-data.db';
 import { toRepoPermission } from './repo-permission.util';
 import { toRepositoryRow, type RepositoryRow } from './repository-row';
 
@@ -16,7 +16,7 @@ export interface AccessRow {
 }
 
 /** Far enough in the past that the next use of the row re-checks it with GitHub. */
-const STALE = `'epoch'::timestamptz`;
+const STALE = sql<Date>`'epoch'::timestamptz`;
 
 /** The SQL of repo_access: who GitHub said may read which tracked repository, and when it was last asked. */
 @Injectable()
@@ -131,83 +131,107 @@ export class RepoAccessRepository {
       .execute();
   }
 
-  // --- webhook side: run inside the delivery's transaction -------------------------------------------------
+  // --- webhook side: run on the delivery's transaction (its pg client), as the write model's statics do ----
 
   /** Removes the access of the GitHub user `githubUserId` to the repository `repoGithubId`; rows removed. */
   static async revokeGithubUser(
-    client: PoolClient,
+    handle: DataHandle,
     githubHost: string,
     githubUserId: number,
     repoGithubId: number,
   ): Promise<number> {
-    const { rowCount } = await client.query(
-      `DELETE FROM repo_access a USING users u, repositories r
-        WHERE a.user_id = u.id AND a.repo_id = r.id AND u.github_host = $1 AND u.github_id = $2
-          AND r.github_host = $1 AND r.github_id = $3`,
-      [githubHost, githubUserId, repoGithubId],
-    );
-    return rowCount ?? 0;
+    const result = await onConnection(handle)
+      .deleteFrom('repo_access as a')
+      .using(['users as u', 'repositories as r'])
+      .whereRef('a.user_id', '=', 'u.id')
+      .whereRef('a.repo_id', '=', 'r.id')
+      .where('u.github_host', '=', githubHost)
+      .where('u.github_id', '=', String(githubUserId))
+      .where('r.github_host', '=', githubHost)
+      .where('r.github_id', '=', String(repoGithubId))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** The GitHub user's access to the repository `repoGithubId` is asked again at its next use; rows marked. */
   static async markRepoUserStale(
-    client: PoolClient,
+    handle: DataHandle,
     githubHost: string,
     githubUserId: number,
     repoGithubId: number,
   ): Promise<number> {
-    const { rowCount } = await client.query(
-      `UPDATE repo_access a SET checked_at = ${STALE} FROM users u, repositories r
-        WHERE a.user_id = u.id AND a.repo_id = r.id AND u.github_host = $1 AND u.github_id = $2
-          AND r.github_host = $1 AND r.github_id = $3`,
-      [githubHost, githubUserId, repoGithubId],
-    );
-    return rowCount ?? 0;
+    const result = await onConnection(handle)
+      .updateTable('repo_access as a')
+      .from(['users as u', 'repositories as r'])
+      .set({ checked_at: STALE })
+      .whereRef('a.user_id', '=', 'u.id')
+      .whereRef('a.repo_id', '=', 'r.id')
+      .where('u.github_host', '=', githubHost)
+      .where('u.github_id', '=', String(githubUserId))
+      .where('r.github_host', '=', githubHost)
+      .where('r.github_id', '=', String(repoGithubId))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Nobody reads the repository (`repoId`, Trackeep's id) any more. */
-  static async revokeAll(client: PoolClient, repoId: string): Promise<void> {
-    await client.query(`DELETE FROM repo_access WHERE repo_id = $1`, [repoId]);
+  static async revokeAll(handle: DataHandle, repoId: string): Promise<void> {
+    await onConnection(handle).deleteFrom('repo_access').where('repo_id', '=', repoId).execute();
   }
 
   /** Everyone's access to the repository (`repoId`, Trackeep's id) is asked again at its next use. */
-  static async markAllStale(client: PoolClient, repoId: string): Promise<void> {
-    await client.query(`UPDATE repo_access SET checked_at = ${STALE} WHERE repo_id = $1`, [repoId]);
+  static async markAllStale(handle: DataHandle, repoId: string): Promise<void> {
+    await onConnection(handle)
+      .updateTable('repo_access')
+      .set({ checked_at: STALE })
+      .where('repo_id', '=', repoId)
+      .execute();
   }
 
   /** Every user's access to the repository `repoGithubId` is asked again at its next use; rows marked. */
-  static async markRepoStale(client: PoolClient, githubHost: string, repoGithubId: number): Promise<number> {
-    const { rowCount } = await client.query(
-      `UPDATE repo_access a SET checked_at = ${STALE} FROM repositories r
-        WHERE a.repo_id = r.id AND r.github_host = $1 AND r.github_id = $2`,
-      [githubHost, repoGithubId],
-    );
-    return rowCount ?? 0;
+  static async markRepoStale(handle: DataHandle, githubHost: string, repoGithubId: number): Promise<number> {
+    const result = await onConnection(handle)
+      .updateTable('repo_access as a')
+      .from('repositories as r')
+      .set({ checked_at: STALE })
+      .whereRef('a.repo_id', '=', 'r.id')
+      .where('r.github_host', '=', githubHost)
+      .where('r.github_id', '=', String(repoGithubId))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** The GitHub user's access to every repository of `ownerLogin` (an organization) is asked again; rows marked. */
   static async markUserStaleForOwner(
-    client: PoolClient,
+    handle: DataHandle,
     githubHost: string,
     githubUserId: number,
     ownerLogin: string,
   ): Promise<number> {
-    const { rowCount } = await client.query(
-      `UPDATE repo_access a SET checked_at = ${STALE} FROM users u, repositories r
-        WHERE a.user_id = u.id AND a.repo_id = r.id AND u.github_host = $1 AND u.github_id = $2
-          AND r.github_host = $1 AND lower(r.owner) = lower($3)`,
-      [githubHost, githubUserId, ownerLogin],
-    );
-    return rowCount ?? 0;
+    const result = await onConnection(handle)
+      .updateTable('repo_access as a')
+      .from(['users as u', 'repositories as r'])
+      .set({ checked_at: STALE })
+      .whereRef('a.user_id', '=', 'u.id')
+      .whereRef('a.repo_id', '=', 'r.id')
+      .where('u.github_host', '=', githubHost)
+      .where('u.github_id', '=', String(githubUserId))
+      .where('r.github_host', '=', githubHost)
+      .where(sql<string>`lower(r.owner)`, '=', sql<string>`lower(${ownerLogin})`)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Every user's access to every repository of `ownerLogin` (an organization) is asked again; rows marked. */
-  static async markOwnerStale(client: PoolClient, githubHost: string, ownerLogin: string): Promise<number> {
-    const { rowCount } = await client.query(
-      `UPDATE repo_access a SET checked_at = ${STALE} FROM repositories r
-        WHERE a.repo_id = r.id AND r.github_host = $1 AND lower(r.owner) = lower($2)`,
-      [githubHost, ownerLogin],
-    );
-    return rowCount ?? 0;
+  static async markOwnerStale(handle: DataHandle, githubHost: string, ownerLogin: string): Promise<number> {
+    const result = await onConnection(handle)
+      .updateTable('repo_access as a')
+      .from('repositories as r')
+      .set({ checked_at: STALE })
+      .whereRef('a.repo_id', '=', 'r.id')
+      .where('r.github_host', '=', githubHost)
+      .where(sql<string>`lower(r.owner)`, '=', sql<string>`lower(${ownerLogin})`)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 }
