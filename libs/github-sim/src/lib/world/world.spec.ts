@@ -159,6 +159,18 @@ describe(SimWorld.name, () => {
     expect(w.commitCount()).toBeGreaterThanOrEqual(1_000_000);
   });
 
+  it('refuses a change without a sender in an org left with no members, rather than sending it as nobody', async () => {
+    const w = new SimWorld({ preset: 'small', seed: 3 });
+    const repo = [...w.repos.values()].find((r) => r.ownerType === 'Organization')!;
+    const org = w.ownerLogin(repo);
+    const members = [...w.orgs.get(repo.ownerId)!.members.keys()];
+    for (const id of members) w.setOrgMembership({ org, login: w.users.get(id)!.login, role: null });
+    await expect(w.renameRepo({ owner: org, repo: repo.name, name: 'renamed' })).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining('no members to act as'),
+    });
+  });
+
   it('rejects invalid sizes', () => {
     expect(() => new SimWorld({ sizes: { users: -1 } })).toThrow(/non-negative integer/);
     expect(() => new SimWorld({ sizes: { pullsPerRepo: 5000 } })).toThrow(/at most 999/);
