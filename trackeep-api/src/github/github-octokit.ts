@@ -123,8 +123,9 @@ export function createGithubOctokit(o: GithubOctokitOptions): TrackeepOctokit {
   o.metrics?.instrumentOctokit(octokit);
   const rateLimits = o.rateLimits;
   if (rateLimits) {
+    // Best effort: a database hiccup while recording must not turn GitHub's answer into a failure.
     octokit.hook.after('request', async (response) => {
-      await rateLimits.recordHeaders(id, response.headers as Headers);
+      await rateLimits.recordHeaders(id, response.headers as Headers).catch(() => undefined);
     });
     octokit.hook.error('request', async (error) => {
       const headers = (error as { response?: { headers?: Headers } }).response?.headers;
