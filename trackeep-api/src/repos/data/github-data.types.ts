@@ -8,15 +8,12 @@ import type {
   RepoStatsSnapshots,
 } from '../../database/db.types';
 
-// One row type per table, generated from the schema (database/db.types.ts): `*Row` is a row as read back,
-// `*Write` what a source hands the write model (timestamps as Date or ISO text; null where GitHub said nothing).
-// Text is passed as GitHub sent it: the write model stores it in pg-text form and readers decode it.
+// The row type of each table is the one generated from the schema (database/db.types.ts): readers select
+// `Selectable<Commits>` and the like. These are what a source hands the write model, derived from the same
+// types: timestamps as Date or ISO text, null where GitHub said nothing. Text is passed as GitHub sent it: the
+// write model stores it in pg-text form and readers decode it.
 
-export type CommitRow = Selectable<Commits>;
-export type PullRequestRow = Selectable<PullRequests> & { state: 'open' | 'closed' | 'merged' };
-export type BranchRow = Selectable<Branches>;
-export type ActivityRow = Selectable<ActivityEvents>;
-export type StatsSnapshotRow = Selectable<RepoStatsSnapshots>;
+export type PullRequestState = 'open' | 'closed' | 'merged';
 
 type Written<T, Omitted extends keyof T> = Required<Omit<Insertable<T>, Omitted>>;
 
@@ -36,7 +33,7 @@ export type PullRequestWrite = Omit<
   >,
   'state'
 > & {
-  state: PullRequestRow['state'];
+  state: PullRequestState;
   review_count?: number;
   first_review_at?: Date | string | null;
 };
@@ -77,4 +74,4 @@ export type RepositoryWrite = {
   [K in RepositoryField]?: Written<Repositories, 'id'>[K] | null;
 };
 
-export type Counters = Pick<StatsSnapshotRow, 'stars' | 'forks' | 'watchers' | 'open_issues'>;
+export type Counters = Pick<Selectable<RepoStatsSnapshots>, 'stars' | 'forks' | 'watchers' | 'open_issues'>;

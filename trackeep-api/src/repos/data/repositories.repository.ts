@@ -246,5 +246,3 @@ export class RepositoriesRepository {
     );
   }
 }
-
-export const REPOSITORY_COLUMNS = Object.keys(TYPES) as readonly Column[];
