@@ -123,6 +123,28 @@ export class RepoAccessRepository {
       .execute();
   }
 
+  /** One more 404 in a row for this user on this repository (sync); how many in a row so far. */
+  async strikeNotFound(userId: string, repoId: string): Promise<number> {
+    const row = await this.db
+      .updateTable('repo_access')
+      .set((eb) => ({ not_found_strikes: eb('not_found_strikes', '+', 1) }))
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .returning('not_found_strikes')
+      .executeTakeFirst();
+    return row?.not_found_strikes ?? 0;
+  }
+
+  async clearNotFoundStrikes(userId: string, repoId: string): Promise<void> {
+    await this.db
+      .updateTable('repo_access')
+      .set({ not_found_strikes: 0 })
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .where('not_found_strikes', '<>', 0)
+      .execute();
+  }
+
   async revoke(userId: string, repoId: string): Promise<void> {
     await this.db
       .deleteFrom('repo_access')

@@ -92,6 +92,19 @@ export class RepoAccessService {
     return this.store.record(userId, repoId, permission);
   }
 
+  /**
+   * The sync got a 404 for this user on the repository; how many in a row so far (one alone is not evidence
+   * that access is gone).
+   */
+  strikeNotFound(userId: string, repoId: string): Promise<number> {
+    return this.store.strikeNotFound(userId, repoId);
+  }
+
+  /** The sync read the repository with this user's token: the 404s in a row are over. */
+  clearNotFoundStrikes(userId: string, repoId: string): Promise<void> {
+    return this.store.clearNotFoundStrikes(userId, repoId);
+  }
+
   /** GitHub said 404/403 for this user: they lose visibility of the repo's data at once (tracking stays). */
   revokeAccess(userId: string, repoId: string): Promise<void> {
     return this.store.revoke(userId, repoId);

@@ -193,25 +193,6 @@ export class SyncStore {
     return RepositoriesRepository.setGithubState(handle(db), repoId, state);
   }
 
-  /** One more 404 in a row for this user on this repository; returns how many in a row so far. */
-  async notFoundStrike(db: SqlRunner, userId: string, repoId: string): Promise<number> {
-    const rows = (await db.query(
-      `UPDATE repo_access SET not_found_strikes = not_found_strikes + 1 WHERE user_id = $1 AND repo_id = $2 RETURNING not_found_strikes`,
-      [userId, repoId],
-    )) as [Array<{ not_found_strikes: number }>, number] | Array<{ not_found_strikes: number }>;
-    const list = Array.isArray(rows[0])
-      ? (rows[0] as Array<{ not_found_strikes: number }>)
-      : (rows as Array<{ not_found_strikes: number }>);
-    return list[0]?.not_found_strikes ?? 0;
-  }
-
-  async clearNotFoundStrikes(db: SqlRunner, userId: string, repoId: string): Promise<void> {
-    await db.query(
-      `UPDATE repo_access SET not_found_strikes = 0 WHERE user_id = $1 AND repo_id = $2 AND not_found_strikes <> 0`,
-      [userId, repoId],
-    );
-  }
-
   async lastSnapshot(db: SqlRunner, repoId: string): Promise<(Counters & { captured_at: Date }) | null> {
     return RepoStatsRepository.latest(handle(db), repoId);
   }

@@ -195,7 +195,7 @@ export class RepoSyncJob {
         const outcome = await engine.run(repoId, hint);
         await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
         // GitHub answers again: earlier 404s were not "in a row", and an organization policy block is over.
-        await this.store.clearNotFoundStrikes(this.ds, cred.userId, repoId);
+        await this.access.clearNotFoundStrikes(cred.userId, repoId);
         await this.store.clearBlock(this.ds, repoId);
         const totals = { items: outcome.items, meter, base };
         if (outcome.status === 'yielded') {
@@ -251,7 +251,7 @@ export class RepoSyncJob {
               `${err.message}, and GitHub's rate-limit endpoint failed too; asking again later`,
               null,
             );
-          const strikes = await this.store.notFoundStrike(this.ds, cred.userId, repoId);
+          const strikes = await this.access.strikeNotFound(cred.userId, repoId);
           if (strikes < NOT_FOUND_STRIKES) {
             await this.settle(ref, run.progress ?? 0, 'failed', true, (tx) =>
               this.runs.finish(
