@@ -19,7 +19,7 @@ export const ID_TOKEN_TTL_SECONDS = 300;
 export const ACCESS_TOKEN_PREFIX = 'gw_at_';
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-/** The token endpoint's success body; documented in oauth-gateway/README.md (issue #5 codes against it). */
+/** The token endpoint's success body; documented in oauth-gateway/README.md, which clients code against. */
 export interface TokenResponse {
   token_type: 'Bearer';
   access_token: string;

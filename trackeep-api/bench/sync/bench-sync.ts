@@ -1,5 +1,5 @@
 /**
- * `npm run bench:sync` — the sync benchmark (issue #6).
+ * `npm run bench:sync` — the sync benchmark.
  *
  * Starts a throwaway PostgreSQL, the GitHub simulator with a generated dataset (in this process) and the
  * real API (src/main.ts) in a process of its own, then runs three scheduled cycles through the production

@@ -64,7 +64,7 @@ export class ApiEnv {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
   FRONTEND_URL = 'http://localhost:3000';
 
-  // Webhooks and live events (issue #7). See README.webhooks.md.
+  // Webhooks and live events. See README.webhooks.md.
   /** Public base URL GitHub posts webhooks to (`${PUBLIC_URL}/api/v1/webhooks/github`); unset: no hook registration. */
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] })
@@ -129,7 +129,7 @@ export class ApiEnv {
   @Max(3600)
   ACCESS_RECHECK_SECONDS = 60;
 
-  // --- Sign-in, sessions, GitHub (issue #5). Secrets are required in production mode (TRACKEEP_MODE=production,
+  // --- Sign-in, sessions, GitHub. Secrets are required in production mode (TRACKEEP_MODE=production,
   // NODE_ENV other than test) and never generated there; elsewhere a missing one is generated per process.
 
   /** The OAuth gateway's issuer URL; its metadata is read from /.well-known/oauth-authorization-server. */
@@ -203,7 +203,7 @@ export class ApiEnv {
   @Max(10000)
   AUTH_RATE_LIMIT_PER_MINUTE = 30;
 
-  // --- Background sync (issue #6). See README.sync.md.
+  // --- Background sync. See README.sync.md.
   /** Run sync workers and the schedule in this replica (false: this replica only serves HTTP). */
   @ToBool()
   @IsBoolean()
@@ -269,7 +269,7 @@ export class ApiEnv {
   @Max(3650)
   SYNC_RUN_RETENTION_DAYS = 30;
 
-  // --- Operations (issue #9).
+  // --- Operations.
   /** Bearer token required by GET /metrics; required in production mode, unset elsewhere = metrics are public. */
   @ValidateIf(requiredInProduction('METRICS_TOKEN'))
   @IsString()

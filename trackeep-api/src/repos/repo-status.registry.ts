@@ -13,7 +13,7 @@ export type WebhookHealthProvider = (repoIds: string[]) => Promise<Map<string, W
 const NO_WEBHOOK: WebhookHealth = { status: 'not_registered', lastDeliveryAt: null, lastError: null };
 
 /**
- * TrackedRepo carries the last sync (owned by #6) and webhook health (owned by #7). Those modules register a
+ * TrackedRepo carries the last sync (owned by the sync module) and webhook health (owned by the webhooks module). Those modules register a
  * batch provider here at start-up (e.g. in onModuleInit), so the repo list needs no knowledge of their tables.
  */
 @Injectable()

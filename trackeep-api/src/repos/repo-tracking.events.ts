@@ -9,8 +9,8 @@ export interface RepoTrackingEvent {
 type Listener = (event: RepoTrackingEvent) => Promise<void> | void;
 
 /**
- * In-process notifications when a user starts or stops tracking a repository, so the sync (#6) can queue a
- * first sync and the webhooks module (#7) can register a hook, without this module knowing either. Listeners
+ * In-process notifications when a user starts or stops tracking a repository, so the sync can queue a
+ * first sync and the webhooks module can register a hook, without this module knowing either. Listeners
  * should only enqueue work; a failing listener is logged and never fails the user's request.
  */
 @Injectable()

@@ -46,7 +46,7 @@ class SyncRepoHooks implements OnModuleInit {
 }
 
 /**
- * Background sync (issue #6): schedule, workers, engine, endpoints. Configured by the SYNC_* variables;
+ * Background sync: schedule, workers, engine, endpoints. Configured by the SYNC_* variables;
  * see README.sync.md.
  */
 @Module({

@@ -57,7 +57,7 @@ export async function startAuthHarness(
     GITHUB_WEB_URL: sim.url,
     GITHUB_API_URL: sim.apiUrl,
     AUTH_RATE_LIMIT_PER_MINUTE: '10000',
-    // These tests seed the shared tables themselves; no sync worker may write to them meanwhile (#6 tests sync).
+    // These tests seed the shared tables themselves; no sync worker may write to them meanwhile (the sync has tests of its own).
     SYNC_ENABLED: 'false',
     ...options.env,
   };

@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 
-// Writes rows the way the sync (#6) will, so the read endpoints can be tested on known data.
+// Writes rows the way the sync does, so the read endpoints can be tested on known data.
 
 export interface SeedCommit {
   sha: string;

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Background sync bookkeeping (issue #6): one row per sync run, resumable cursors per (repo, stream) written
+ * Background sync bookkeeping: one row per sync run, resumable cursors per (repo, stream) written
  * in the same transaction as each page of rows, and one row per scheduled cycle so several replicas firing the
  * same cron start it once. Rate-limit budgets and ETags live in github_rate_limits / github_etags (AuthAndAccess).
  */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Webhook ingestion (issue #7): the durable inbox of every verified delivery, the hooks Trackeep registered
+ * Webhook ingestion: the durable inbox of every verified delivery, the hooks Trackeep registered
  * on repositories (with their secrets encrypted), and the outbox for live events too big for a NOTIFY.
  */
 export class Webhooks1764000300000 implements MigrationInterface {
