@@ -61,17 +61,19 @@ export class BranchesRepository {
   }
 
   /**
-   * The sync read every ref: the branches become `rows`, except where a push newer than this look (a webhook
-   * applied meanwhile) says otherwise. A branch missing from `rows` is deleted unless pushed since.
+   * The sync read every ref (as of each row's `updated_at`, or now): the branches become `rows`, except where a
+   * push newer than that look (a webhook applied meanwhile) says otherwise. A branch missing from `rows` is
+   * deleted unless pushed since.
    */
   static async replaceAll(handle: DataHandle, repoId: string, rows: BranchWrite[]): Promise<void> {
     const db = onConnection(handle);
     await this.upsert(db, repoId, rows);
+    const seenAt = rows.reduce<Date | string | null>((t, r) => r.updated_at ?? t, null);
     await db
       .deleteFrom('branches')
       .where('repo_id', '=', repoId)
       .where(sql<boolean>`NOT (name = ANY(${rows.map((r) => pgText(r.name))}::text[]))`)
-      .where(sql<boolean>`updated_at <= now()`)
+      .where(sql<boolean>`updated_at <= COALESCE(${seenAt}::timestamptz, now())`)
       .execute();
   }
 

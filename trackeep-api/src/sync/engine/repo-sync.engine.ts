@@ -102,6 +102,8 @@ interface RefsState {
   after: string | null;
   collected: GqlRef[];
   done: boolean;
+  /** When the first refs page was asked for: the branches are GitHub's state as of then. */
+  askedAt?: Date;
 }
 
 const DAY_MS = 24 * 3600_000;
@@ -238,6 +240,7 @@ export class RepoSyncEngine {
       let node: RepoNode;
       try {
         const streams = { refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 };
+        if (streams.refs) refs.askedAt ??= new Date();
         const vars = this.variables(plan, planned, refs, pulls);
         const answer = await this.o.gateway.graphql<RepoPageData>(
           repoPageQuery(streams),
@@ -647,6 +650,7 @@ export class RepoSyncEngine {
               head_sha: r.target.oid,
               protected: !!r.branchProtectionRule || protectedNames.has(r.name),
               last_commit_at: r.target.committedDate ?? null,
+              updated_at: refs.askedAt,
             },
           ]
         : [],
