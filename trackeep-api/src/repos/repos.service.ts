@@ -4,19 +4,11 @@ import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
 import { fromPgText, pgText } from '../common/pg-text.util';
 import { GithubClientFactory } from '../github/github-client.factory';
-import { rethrowAsUpstream, type GithubRestRepo } from '../github/github-repos.service';
+import { rethrowAsUpstream } from '../github/github-repos.service';
 import { highestPermission, RepoAccessService } from './repo-access.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
 import { TrackedReposRepository } from './tracked-repos.repository';
-
-/** GitHub's full repository object adds these to the list fields. */
-interface GithubRestRepoFull extends GithubRestRepo {
-  archived?: boolean;
-  topics?: string[];
-  size?: number;
-  html_url: string;
-}
 
 @Injectable()
 export class ReposService {
@@ -38,16 +30,15 @@ export class ReposService {
     name: string,
   ): Promise<{ repo: TrackedRepo; created: boolean }> {
     const octokit = await this.clients.forUser(user.id);
-    let gh: GithubRestRepoFull;
-    try {
-      gh = (await octokit.request('GET /repos/{owner}/{repo}', { owner, repo: name }))
-        .data as unknown as GithubRestRepoFull;
-    } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 404 || status === 451 || (status === 403 && !isRateLimit(err)))
-        throw ApiException.repoNotFound(owner, name);
-      rethrowAsUpstream(err);
-    }
+    const gh = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo: name }).then(
+      (res) => res.data,
+      (err: unknown) => {
+        const status = (err as { status?: number }).status;
+        if (status === 404 || status === 451 || (status === 403 && !isRateLimit(err)))
+          throw ApiException.repoNotFound(owner, name);
+        return rethrowAsUpstream(err);
+      },
+    );
     const { repoId, created } = await this.tracked.track(
       user.id,
       {
