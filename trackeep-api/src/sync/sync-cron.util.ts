@@ -18,6 +18,11 @@ export function IsCronExpression(options?: ValidationOptions) {
     });
 }
 
+/** The next time a cron expression fires after `from`. */
+export function nextFireTime(expression: string, from = new Date()): Date {
+  return new CronTime(expression).getNextDateFrom(from).toJSDate();
+}
+
 /** The next `count` times a cron expression fires after `from`. */
 export function nextFireTimes(expression: string, count: number, from = new Date()): Date[] {
   const time = new CronTime(expression);
@@ -33,8 +38,11 @@ export function nextFireTimes(expression: string, count: number, from = new Date
 
 /** The shortest gap between two consecutive firings (sampled), used to tell two cycles apart. */
 export function cronPeriodMs(expression: string): number {
-  const times = nextFireTimes(expression, 6);
   let min = Infinity;
-  for (let i = 1; i < times.length; i++) min = Math.min(min, times[i].getTime() - times[i - 1].getTime());
+  let previous: Date | undefined;
+  for (const time of nextFireTimes(expression, 6)) {
+    if (previous) min = Math.min(min, time.getTime() - previous.getTime());
+    previous = time;
+  }
   return Number.isFinite(min) ? min : 60_000;
 }

@@ -10,6 +10,7 @@ import type {
 import type { SessionUser } from '../auth/current-user.decorator';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor } from '../common/cursor.util';
+import { splitFullName } from '../common/full-name.util';
 import { GithubRateLimitService } from '../github/github-rate-limit.service';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ReposService } from '../repos/repos.service';
@@ -66,7 +67,7 @@ export class SyncService {
     const limit = q.limit ?? 25;
     let repoIds: string[];
     if (q.repo) {
-      const [owner, name] = q.repo.split('/');
+      const [owner, name] = splitFullName(q.repo);
       repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
     } else {
       repoIds = await this.access.readableRepoIds(user.id);

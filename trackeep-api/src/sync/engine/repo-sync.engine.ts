@@ -1,4 +1,5 @@
 import type { RepoPermission, SyncRunCounts } from '@trackeep/contracts';
+import { ownerOf, splitFullName } from '../../common/full-name.util';
 import { pgText } from '../../common/pg-text.util';
 import { highestPermission } from '../../repos/repo-access.service';
 import type { SqlRunner } from '../github/credential-limits';
@@ -272,8 +273,8 @@ export class RepoSyncEngine {
           ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
         if (plan.refs > 0 && node.refs)
           ids.push(...(await this.refsPage(tx, node.refs, refs, walks, cursors, protectedNames)));
-        for (let i = 0; i < planned.length; i++)
-          ids.push(...(await this.walkPage(tx, planned[i], node[`w${i}`]?.history ?? null)));
+        for (const [i, walk] of planned.entries())
+          ids.push(...(await this.walkPage(tx, walk, node[`w${i}`]?.history ?? null)));
         if (plan.pulls > 0 && node.pullRequests)
           ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
         await this.o.hooks.onPage(tx, this.progress());
@@ -391,8 +392,9 @@ export class RepoSyncEngine {
     const body = { errors };
     const block = orgPolicyBlockOf(200, headers, body);
     if (block) return block;
-    if (!errors.length || hasNotFound(body)) return new RepoUnavailableError(this.repo.id, 404, 'graphql');
-    return new UnexpectedGithubAnswerError(`GitHub answered without the repository: ${errors[0].message}`);
+    const [first] = errors;
+    if (!first || hasNotFound(body)) return new RepoUnavailableError(this.repo.id, 404, 'graphql');
+    return new UnexpectedGithubAnswerError(`GitHub answered without the repository: ${first.message}`);
   }
 
   /**
@@ -496,7 +498,7 @@ export class RepoSyncEngine {
     if (!data) return;
     await db.transaction(async (tx) => {
       const refusedCommits: string[] = [];
-      for (let i = 0; i < commits.length; i++) {
+      for (const [i, sha] of commits.entries()) {
         const c = data?.node?.[`c${i}`];
         if (
           c &&
@@ -504,27 +506,27 @@ export class RepoSyncEngine {
           typeof c.additions === 'number' &&
           typeof c.deletions === 'number'
         ) {
-          await this.store.saveFigures(tx, this.repo.id, 'commits', commits[i], {
+          await this.store.saveFigures(tx, this.repo.id, 'commits', sha, {
             additions: c.additions,
             deletions: c.deletions,
             changedFiles: c.changedFilesIfAvailable ?? null,
           });
         } else if (data?.node) {
-          refusedCommits.push(commits[i]);
+          refusedCommits.push(sha);
         }
       }
       await this.store.refuseFigures(tx, this.repo.id, 'commits', refusedCommits, FIGURES_GIVE_UP_AFTER);
       const refusedPulls: string[] = [];
-      for (let i = 0; i < pulls.length; i++) {
+      for (const [i, pullId] of pulls.entries()) {
         const p = data?.nodes?.[i];
         if (p && typeof p.additions === 'number' && typeof p.deletions === 'number') {
-          await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pulls[i], {
+          await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pullId, {
             additions: p.additions,
             deletions: p.deletions,
             changedFiles: p.changedFiles ?? null,
           });
         } else if (data?.nodes) {
-          refusedPulls.push(pulls[i]);
+          refusedPulls.push(pullId);
         }
       }
       await this.store.refuseFigures(tx, this.repo.id, 'pull_requests', refusedPulls, FIGURES_GIVE_UP_AFTER);
@@ -536,7 +538,7 @@ export class RepoSyncEngine {
   }
 
   private renameActivity(from: string, to: string, at: string | null): ActivityRow[] {
-    const transferred = from.split('/')[0].toLowerCase() !== to.split('/')[0].toLowerCase();
+    const transferred = ownerOf(from).toLowerCase() !== ownerOf(to).toLowerCase();
     return [
       {
         type: 'repo_renamed',
@@ -554,12 +556,12 @@ export class RepoSyncEngine {
     // As in syncMetadata: a webhook may have renamed the row already (then there is nothing to record).
     const stored = (await this.store.loadRepo(tx, this.repo.id, { lock: true })) ?? this.repo;
     const from = stored.full_name;
-    const [owner, name] = fullName.split('/');
+    const [owner, name] = splitFullName(fullName);
     if (from === fullName) {
       this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: stored.github_state };
       return [];
     }
-    const state = from.split('/')[0].toLowerCase() !== owner.toLowerCase() ? 'transferred' : 'renamed';
+    const state = ownerOf(from).toLowerCase() !== owner.toLowerCase() ? 'transferred' : 'renamed';
     this.repo = { ...this.repo, owner, name, full_name: fullName, github_state: state };
     await this.store.renameRepository(tx, this.repo.id, fullName, state);
     return this.store.insertActivity(tx, this.repo.id, this.renameActivity(from, fullName, null));

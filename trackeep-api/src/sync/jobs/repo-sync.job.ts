@@ -4,6 +4,7 @@ import type { SyncRunCounts, SyncRunStatus } from '@trackeep/contracts';
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
+import { ownerOf } from '../../common/full-name.util';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RepoAccessService } from '../../repos/repo-access.service';
 import { RepoSyncEngine, type SyncDb } from '../engine/repo-sync.engine';
@@ -228,7 +229,7 @@ export class RepoSyncJob {
         }
         if (err instanceof OrgPolicyBlockedError) {
           // SSO or OAuth App restrictions: access is intact and the stored data stays visible; say who must act.
-          const block = err.blockFor(run.full_name.split('/')[0]);
+          const block = err.blockFor(ownerOf(run.full_name));
           await this.settle(ref, run.progress ?? 0, 'failed', true, async (tx) => {
             await this.store.setBlock(tx, repoId, block);
             await this.runs.finish(runId, 'failed', err.message, totals, tx);

@@ -140,9 +140,8 @@ export class SyncCycleJob {
           .filter((e) => e.type === 'NOT_FOUND' && e.path?.[0] === 'nodes')
           .map((e) => Number(e.path?.[1])),
       );
-      for (let k = 0; k < batch.length; k++) {
+      for (const [k, repo] of batch.entries()) {
         const node = nodes[k];
-        const repo = batch[k];
         if (node && node.__typename === 'Repository') {
           const n = node as DetectedRepoNode;
           await this.access.recordAccess(

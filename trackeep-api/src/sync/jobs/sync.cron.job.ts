@@ -3,7 +3,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import type PgBoss from 'pg-boss';
 import { MetricsService, type SyncJobKind } from '../../metrics/metrics.service';
-import { cronPeriodMs, nextFireTimes } from '../sync-cron.util';
+import { cronPeriodMs, nextFireTime } from '../sync-cron.util';
 import {
   maintenanceCron,
   SYNC_CYCLE_QUEUE,
@@ -87,6 +87,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
         SYNC_CYCLE_QUEUE,
         { batchSize: 1, pollingIntervalSeconds: 1 },
         async ([job]) => {
+          if (!job) throw new Error('pg-boss called the sync cycle worker with an empty batch');
           const result = await this.measured('cycle', undefined, () => this.cycleJob.handle(job.data.slot));
           for (const id of this.repoWorkerIds) boss.notifyWorker(id);
           return result;
@@ -118,7 +119,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** When the schedule next fires (for the status page). */
   nextCycleAt(from = new Date()): Date {
-    return nextFireTimes(this.settings.cron, 1, from)[0];
+    return nextFireTime(this.settings.cron, from);
   }
 
   /**
