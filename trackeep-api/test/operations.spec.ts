@@ -14,6 +14,7 @@ function series(text: string, name: string): { labels: string; value: number }[]
     .filter((line) => line.startsWith(`${name}{`))
     .map((line) => {
       const [, labels, value] = /^[^{]+\{(.*)\} (\S+)$/.exec(line) ?? [];
+      if (labels === undefined) throw new Error(`not a labelled ${name} sample: ${line}`);
       const pairs = [...labels.matchAll(/(\w+)="([^"]*)"/g)].map((m) => `${m[1]}=${m[2]}`).sort();
       return { labels: pairs.join(','), value: Number(value) };
     });

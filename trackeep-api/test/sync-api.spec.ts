@@ -8,13 +8,15 @@ import { cookie } from './support/cookies';
 import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
 import { allRunsSettled, NEVER, ownedRepos, runsOf, waitFor } from './sync-support/sync-app';
 import { sample } from './support/prometheus';
-import { must } from './sync-support/sync-harness';
+import { splitFullName } from '../src/common/full-name.util';
+import { firstRow, must } from './sync-support/sync-harness';
 
 describe('sync endpoints and schedule (real API, simulator)', () => {
   let h: AuthHarness;
   let session: string;
   let ds: DataSource;
-  let repos: string[];
+  /** The two tracked repositories' current names (the rename and transfer tests update them). */
+  let repos: [string, string];
   const live: LiveEnvelope[] = [];
   const changedRepos: string[] = [];
   const auth = () => cookie(SESSION_COOKIE, session);
@@ -26,7 +28,8 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     h.t.app.get(EventBus).subscribeRepoChanges((id) => changedRepos.push(id));
     await h.t.app.get(EventBus).ready;
     session = (await h.signIn('octocat')).session;
-    repos = ownedRepos(h.sim, 'octocat', 2);
+    const [a, b] = ownedRepos(h.sim, 'octocat', 2);
+    repos = [must(a, 'a first repository of octocat'), must(b, 'a second repository of octocat')];
     for (const full of repos) {
       await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
     }
@@ -117,13 +120,14 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF),
     ]);
     expect([first.status, second.status]).toEqual([202, 202]);
-    const results = [first.body, second.body] as SyncTriggerResult[];
+    const results = [first.body, second.body] as [SyncTriggerResult, SyncTriggerResult];
     expect(results.map((r) => r.queued).sort()).toEqual([0, 1]);
-    expect(results[0].runs[0].id).toBe(results[1].runs[0].id);
-    expect(results[0].runs[0].trigger).toBe('manual');
+    const queued = must(results[0].runs[0], 'the run in the first answer');
+    expect(queued.id).toBe(must(results[1].runs[0], 'the run in the second answer').id);
+    expect(queued.trigger).toBe('manual');
     await allRunsSettled(ds);
     const run = must(
-      (await runsOf(ds)).find((r) => r.id === results[0].runs[0].id),
+      (await runsOf(ds)).find((r) => r.id === queued.id),
       'the queued run',
     );
     expect(run.status).toBe('succeeded');
@@ -234,10 +238,11 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   let cycles = 0;
 
   it('records each user’s access at every cycle, and an archived repository keeps syncing with a timeline entry', async () => {
-    const [owner, name] = repos[1].split('/');
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
-      repos[1],
-    ])) as Array<{ id: string }>;
+    const [owner, name] = splitFullName(repos[1]);
+    const { id: repoId } = await firstRow<{ id: string }>(
+      ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]]),
+      'the repository row',
+    );
     const before = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [
       repoId,
     ])) as Array<{ checked_at: Date }>;
@@ -247,31 +252,33 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const after = (await ds.query(`SELECT checked_at FROM repo_access WHERE repo_id = $1`, [
       repoId,
     ])) as Array<{ checked_at: Date }>;
-    expect(new Date(after[0].checked_at).getTime()).toBeGreaterThan(new Date(before[0].checked_at).getTime());
-    const [repo] = (await ds.query(`SELECT archived FROM repositories WHERE id = $1`, [repoId])) as Array<{
-      archived: boolean;
-    }>;
+    expect(new Date(must(after[0], 'the access check after').checked_at).getTime()).toBeGreaterThan(
+      new Date(must(before[0], 'the access check before').checked_at).getTime(),
+    );
+    const repo = await firstRow<{ archived: boolean }>(
+      ds.query(`SELECT archived FROM repositories WHERE id = $1`, [repoId]),
+      'the repository row',
+    );
     expect(repo.archived).toBe(true);
     const events = (await ds.query(
       `SELECT type FROM activity_events WHERE repo_id = $1 AND type = 'repo_archived'`,
       [repoId],
     )) as unknown[];
     expect(events).toHaveLength(1);
-    const [run] = (await runsOf(ds, repoId)).slice(-1);
+    const run = must((await runsOf(ds, repoId)).at(-1), 'the latest run');
     expect(run.status).toBe('succeeded');
   });
 
   it('a renamed repository is followed by its id: names updated, timeline entry, state shown', async () => {
-    const [owner, name] = repos[0].split('/');
+    const [owner, name] = splitFullName(repos[0]);
     await h.sim.world.renameRepo({ owner, repo: name, name: `${name}-renamed`, sender: 'octocat' });
     await nextCycle();
-    const [{ full_name, github_state }] = (await ds.query(
-      `SELECT full_name, github_state FROM repositories WHERE full_name = $1`,
-      [`${owner}/${name}-renamed`],
-    )) as Array<{
-      full_name: string;
-      github_state: string;
-    }>;
+    const { full_name, github_state } = await firstRow<{ full_name: string; github_state: string }>(
+      ds.query(`SELECT full_name, github_state FROM repositories WHERE full_name = $1`, [
+        `${owner}/${name}-renamed`,
+      ]),
+      'the renamed repository',
+    );
     expect(full_name).toBe(`${owner}/${name}-renamed`);
     expect(github_state).toBe('renamed');
     const renamed = (await ds.query(
@@ -286,19 +293,16 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   });
 
   it('a transferred repository is followed too: new owner, timeline entry, state shown, still readable when public', async () => {
-    const [owner, name] = repos[0].split('/');
+    const [owner, name] = splitFullName(repos[0]);
     await h.sim.world.transferRepo({ owner, repo: name, newOwner: 'hubot', sender: 'octocat' });
     await nextCycle();
-    const [row] = (await ds.query(
-      `SELECT id, full_name, owner, github_state FROM repositories WHERE full_name = $1`,
-      [`hubot/${name}`],
-    )) as Array<{
-      id: string;
-      full_name: string;
-      owner: string;
-      github_state: string;
-    }>;
-    expect(must(row, 'the transferred repository')).toMatchObject({
+    const row = await firstRow<{ id: string; full_name: string; owner: string; github_state: string }>(
+      ds.query(`SELECT id, full_name, owner, github_state FROM repositories WHERE full_name = $1`, [
+        `hubot/${name}`,
+      ]),
+      'the transferred repository',
+    );
+    expect(row).toMatchObject({
       owner: 'hubot',
       github_state: 'transferred',
     });
@@ -311,34 +315,36 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
         data: { from: `${owner}/${name}`, to: `hubot/${name}`, transferred: true },
       },
     ]);
-    const [run] = (await runsOf(ds, row!.id)).slice(-1);
+    const run = must((await runsOf(ds, row.id)).at(-1), 'the latest run');
     expect(run.status).toBe('succeeded');
     await h.http().get(`/api/v1/repos/hubot/${name}`).set('Cookie', auth()).expect(200);
     repos[0] = `hubot/${name}`;
   });
 
   it('when the user’s access is removed, two runs in a row see it, then their access is dropped, "sync now" answers 404 and status says why', async () => {
-    const [owner, name] = repos[1].split('/');
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
-      repos[1],
-    ])) as Array<{ id: string }>;
+    const [owner, name] = splitFullName(repos[1]);
+    const { id: repoId } = await firstRow<{ id: string }>(
+      ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[1]]),
+      'the repository row',
+    );
     await h.sim.world.revokeAccess({ owner, repo: name, login: 'octocat' });
     // A run already on its way (as the schedule queues it) finds out from GitHub itself; one 404 is not enough.
     await h.t.app.get(SyncQueue).enqueueRepo(repoId, 'schedule');
     await allRunsSettled(ds);
-    const [once] = (await runsOf(ds, repoId)).slice(-1);
+    const once = must((await runsOf(ds, repoId)).at(-1), 'the first run after the revocation');
     expect(once).toMatchObject({ status: 'failed' });
     expect(once.error).toMatch(/access is kept until the next sync/);
     expect(await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [repoId])).toHaveLength(1);
     await h.t.app.get(SyncQueue).enqueueRepo(repoId, 'schedule');
     await allRunsSettled(ds);
-    const [run] = (await runsOf(ds, repoId)).slice(-1);
+    const run = must((await runsOf(ds, repoId)).at(-1), 'the latest run');
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/access/);
     expect(await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [repoId])).toHaveLength(0);
-    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [
-      repoId,
-    ])) as Array<{ github_state: string }>;
+    const { github_state } = await firstRow<{ github_state: string }>(
+      ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId]),
+      'the repository row',
+    );
     expect(github_state).toBe('access_lost');
     // "Sync now" asks GitHub about the requester first: nothing is queued for someone who lost access.
     await h.http().post(`/api/v1/repos/${repos[1]}/sync`).set('Cookie', auth()).set(CSRF).expect(404);
@@ -352,26 +358,28 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     await h.http().get(`/api/v1/repos/${repos[1]}`).set('Cookie', auth()).expect(404);
     // And the next cycle neither crashes nor queues it while nobody can see it.
     await nextCycle();
-    expect((await runsOf(ds, repoId)).slice(-1)[0].id).toBe(run.id);
+    expect((await runsOf(ds, repoId)).at(-1)?.id).toBe(run.id);
   });
 
   it('a deleted public repository is marked deleted and its run ends with the reason', async () => {
-    const [owner, name] = repos[0].split('/');
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
-      repos[0],
-    ])) as Array<{ id: string }>;
+    const [owner, name] = splitFullName(repos[0]);
+    const { id: repoId } = await firstRow<{ id: string }>(
+      ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [repos[0]]),
+      'the repository row',
+    );
     await h.sim.world.deleteRepo({ owner, repo: name, sender: owner }); // its owner now (transferred above)
     // Two runs in a row must see the 404 before anything is concluded.
     for (let i = 0; i < 2; i++) {
       await h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF).expect(202);
       await allRunsSettled(ds);
     }
-    const [run] = (await runsOf(ds, repoId)).slice(-1);
+    const run = must((await runsOf(ds, repoId)).at(-1), 'the latest run');
     expect(run.status).toBe('failed');
     expect(run.error).toMatch(/no longer exists/);
-    const [{ github_state }] = (await ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [
-      repoId,
-    ])) as Array<{ github_state: string }>;
+    const { github_state } = await firstRow<{ github_state: string }>(
+      ds.query(`SELECT github_state FROM repositories WHERE id = $1`, [repoId]),
+      'the repository row',
+    );
     expect(github_state).toBe('deleted');
     const res = await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200);
     expect(
@@ -390,9 +398,10 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       'an untracked repository',
     );
     await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [
-      full,
-    ])) as Array<{ id: string }>;
+    const { id: repoId } = await firstRow<{ id: string }>(
+      ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full]),
+      'the repository row',
+    );
     const run = await waitFor('the run to pause', async () =>
       (await runsOf(ds, repoId)).find((r) => r.paused_until !== null),
     );

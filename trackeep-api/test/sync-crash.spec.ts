@@ -28,6 +28,7 @@ import {
   createSyncDb,
   dumpSyncedData,
   engineRunner,
+  firstRow,
   must,
   sizes,
   startSim,
@@ -42,7 +43,10 @@ const WORLD = {
 };
 
 async function commitCount(ds: DataSource): Promise<number> {
-  const [{ n }] = (await ds.query(`SELECT count(*)::int AS n FROM commits`)) as Array<{ n: number }>;
+  const { n } = await firstRow<{ n: number }>(
+    ds.query(`SELECT count(*)::int AS n FROM commits`),
+    'the commit count',
+  );
   return n;
 }
 
@@ -77,7 +81,8 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
       );
       const env = replicaEnv(db.url, sim, { SYNC_STALE_AFTER_SECONDS: '5' });
       sim.setFaults({ latencyMs: 8 });
-      workers.push(await startApiProcess(env));
+      const worker = await startApiProcess(env);
+      workers.push(worker);
       for (const repo of repos)
         await control.app.get(SyncQueue).enqueueRepo(repo.id, 'manual', { requestedBy: userId });
       await waitFor(
@@ -86,12 +91,12 @@ describe('sync survives a killed worker and a restarted Postgres', () => {
         90_000,
         50,
       );
-      await workers[0].kill();
+      await worker.kill();
 
       const interrupted = (await runsOf(control.ds)).filter((r) => r.status === 'running');
       expect(interrupted.length).toBeGreaterThan(0);
       const partial = await commitCount(control.ds);
-      expect(partial).toBeLessThan(sizes(baseline).commits);
+      expect(partial).toBeLessThan(must(sizes(baseline).commits, 'the baseline’s commit count'));
 
       sim.setFaults({});
       workers.push(await startApiProcess(env));

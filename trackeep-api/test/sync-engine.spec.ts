@@ -1,4 +1,5 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
+import { splitFullName } from '../src/common/full-name.util';
 import { CredentialLimits, DEFAULT_LIMIT_SETTINGS } from '../src/sync/github/credential-limits';
 import {
   createSyncDb,
@@ -18,7 +19,7 @@ function worldCommits(
   sim: GithubSimHandle,
   fullName: string,
 ): Map<string, { additions: number; parents: string[] }> {
-  const [owner, name] = fullName.split('/');
+  const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), repoName);
   const graph = sim.world.graph(repo);
   const out = new Map<string, { additions: number; parents: string[] }>();
@@ -30,7 +31,7 @@ function worldCommits(
 }
 
 function worldPulls(sim: GithubSimHandle, fullName: string) {
-  const [owner, name] = fullName.split('/');
+  const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), repoName);
   return sim.world.detail(repo).pulls.map((p) => ({
     number: p.number,
@@ -49,7 +50,10 @@ describe('RepoSyncEngine resuming', () => {
     const straight = await createSyncDb(sim);
     const sliced = await createSyncDb(sim);
     try {
-      expect((await engineRunner(sim, straight).run(straight.repos[0].id)).status).toBe('succeeded');
+      expect(
+        (await engineRunner(sim, straight).run(must(straight.repos[0], 'the straight run’s repository').id))
+          .status,
+      ).toBe('succeeded');
       const { SyncGithubGateway, SyncMeter } = await import('../src/sync/github/sync-github.gateway');
       const { RepoSyncEngine } = await import('../src/sync/engine/repo-sync.engine');
       const base = engineRunner(sim, sliced);
@@ -72,7 +76,10 @@ describe('RepoSyncEngine resuming', () => {
           hooks: { onPage: async () => undefined, shouldYield: () => true },
         });
         slices++;
-        if ((await engine.run(sliced.repos[0].id)).status === 'succeeded') break;
+        if (
+          (await engine.run(must(sliced.repos[0], 'the sliced run’s repository').id)).status === 'succeeded'
+        )
+          break;
         expect(slices).toBeLessThan(100);
       }
       expect(slices).toBeGreaterThan(5);
@@ -117,8 +124,8 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
   });
 
   it('records the default branch’s full history on branch_commits', async () => {
-    const repo = fx.repos[0];
-    const [owner, name] = repo.fullName.split('/');
+    const repo = must(fx.repos[0], 'the first repository');
+    const [owner, name] = splitFullName(repo.fullName);
     const simRepo = must(sim.world.repo(owner, name), repoName);
     const tip = must(sim.world.detail(simRepo).branches.get(simRepo.defaultBranch), 'default branch').tip;
     const history = sim.world
@@ -156,8 +163,8 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
   });
 
   it('stores branches, repository counters and a first stats snapshot', async () => {
-    const repo = fx.repos[0];
-    const [owner, name] = repo.fullName.split('/');
+    const repo = must(fx.repos[0], 'the first repository');
+    const [owner, name] = splitFullName(repo.fullName);
     const simRepo = must(sim.world.repo(owner, name), repoName);
     const branches = (await fx.ds.query(
       `SELECT name, head_sha, protected FROM branches WHERE repo_id = $1 ORDER BY name`,
@@ -167,10 +174,11 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       .map((b) => ({ name: b.name, head_sha: b.tip, protected: b.protected }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     expect(branches).toEqual(world);
-    const [row] = (await fx.ds.query(
+    const rows = (await fx.ds.query(
       `SELECT stars, forks, watchers, languages FROM repositories WHERE id = $1`,
       [repo.id],
     )) as Array<{ stars: number; forks: number; watchers: number; languages: Record<string, number> }>;
+    const row = must(rows[0], 'the repository row');
     expect(row.stars).toBe(sim.world.detail(simRepo).stars.length);
     expect(row.forks).toBe(simRepo.forksCount);
     expect(row.watchers).toBe(simRepo.watcherIds.size);
@@ -179,14 +187,14 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       `SELECT count(*)::int AS n FROM repo_stats_snapshots WHERE repo_id = $1`,
       [repo.id],
     )) as Array<{ n: number }>;
-    expect(snapshots[0].n).toBe(1);
+    expect(must(snapshots[0], 'the snapshot count').n).toBe(1);
   });
 
   it('re-syncs an unchanged repository for nothing but free 304s when the detection saw no change', async () => {
     const runner = engineRunner(sim, fx);
     const before = await dumpSyncedData(fx.ds);
     for (const repo of fx.repos) {
-      const [owner, name] = repo.fullName.split('/');
+      const [owner, name] = splitFullName(repo.fullName);
       const simRepo = must(sim.world.repo(owner, name), repoName);
       const d = sim.world.detail(simRepo);
       const latestPull = d.pulls.reduce((m, p) => Math.max(m, p.updatedAt), 0);
@@ -208,8 +216,8 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
   });
 
   it('after pushes, a merged and a closed pull request and branch changes, converges on GitHub’s new state', async () => {
-    const repo = fx.repos[0];
-    const [owner, name] = repo.fullName.split('/');
+    const repo = must(fx.repos[0], 'the first repository');
+    const [owner, name] = splitFullName(repo.fullName);
     const simRepo = must(sim.world.repo(owner, name), repoName);
     const pushed = await sim.world.pushCommits({ owner, repo: name, commits: 3, sender: 'octocat' });
     await sim.world.createBranch({ owner, repo: name, branch: 'feature/sync-test', sender: 'octocat' });
@@ -220,8 +228,11 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       commits: 2,
       sender: 'octocat',
     });
-    const open = sim.world.detail(simRepo).pulls.filter((p) => p.state === 'open');
-    await sim.world.closePull({ owner, repo: name, number: open[0].number, sender: 'octocat' });
+    const closing = must(
+      sim.world.detail(simRepo).pulls.find((p) => p.state === 'open'),
+      'an open pull request to close',
+    );
+    await sim.world.closePull({ owner, repo: name, number: closing.number, sender: 'octocat' });
 
     const runner = engineRunner(sim, fx);
     expect((await runner.run(repo.id)).status).toBe('succeeded');
@@ -230,16 +241,16 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       sha: string;
     }>;
     expect(rows.map((r) => r.sha).sort()).toEqual([...worldCommits(sim, repo.fullName).keys()].sort());
-    const [pull] = (await fx.ds.query(`SELECT state FROM pull_requests WHERE repo_id = $1 AND number = $2`, [
+    const pulls = (await fx.ds.query(`SELECT state FROM pull_requests WHERE repo_id = $1 AND number = $2`, [
       repo.id,
-      open[0].number,
+      closing.number,
     ])) as Array<{ state: string }>;
-    expect(pull.state).toBe('closed');
+    expect(must(pulls[0], 'the closed pull request').state).toBe('closed');
     const side = (await fx.ds.query(
       `SELECT count(*)::int AS n FROM branch_commits WHERE repo_id = $1 AND branch = 'feature/sync-test'`,
       [repo.id],
     )) as Array<{ n: number }>;
-    expect(side[0].n).toBe(2);
+    expect(must(side[0], 'the side branch’s commit count').n).toBe(2);
     const activity = (await fx.ds.query(`SELECT type, dedupe_key FROM activity_events WHERE repo_id = $1`, [
       repo.id,
     ])) as Array<{ type: string; dedupe_key: string }>;
@@ -247,8 +258,8 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     expect(keys).toContain(`push:${pushed.after}`);
     // GitHub reports times to the second, as the webhook payloads do.
     const closedAt =
-      Math.floor(must(sim.world.pull(simRepo, open[0].number).closedAt, 'closed_at') / 1000) * 1000;
-    expect(keys).toContain(`pr_closed:${open[0].number}:${new Date(closedAt).toISOString()}`);
+      Math.floor(must(sim.world.pull(simRepo, closing.number).closedAt, 'closed_at') / 1000) * 1000;
+    expect(keys).toContain(`pr_closed:${closing.number}:${new Date(closedAt).toISOString()}`);
     expect(keys).toContain(
       `branch_created:feature/sync-test:${sim.world.detail(simRepo).branches.get('feature/sync-test')?.tip}`,
     );
@@ -262,10 +273,10 @@ describe('RepoSyncEngine and a webhook applying the same rename', () => {
     const sim = await startSim({ seed: 9, sizes: { commitsPerRepo: 20, pullsPerRepo: 2, reposPerOwner: 1 } });
     const fx = await createSyncDb(sim);
     try {
-      const repo = fx.repos[0];
+      const repo = must(fx.repos[0], 'the first repository');
       const runner = engineRunner(sim, fx);
       expect((await runner.run(repo.id)).status).toBe('succeeded');
-      const [owner, name] = repo.fullName.split('/');
+      const [owner, name] = splitFullName(repo.fullName);
       const renamed = `${owner}/${name}-next`;
       sim.world.renameRepo({ owner, repo: name, name: `${name}-next`, sender: 'octocat' });
 
@@ -302,10 +313,12 @@ describe('RepoSyncEngine and a webhook applying the same rename', () => {
         [repo.id],
       )) as Array<{ dedupe_key: string }>;
       expect(rows.map((r) => r.dedupe_key)).toEqual(['repo_renamed:delivery-1']);
-      const [{ full_name }] = (await fx.ds.query(`SELECT full_name FROM repositories WHERE id = $1`, [
+      const names = (await fx.ds.query(`SELECT full_name FROM repositories WHERE id = $1`, [
         repo.id,
-      ])) as Array<{ full_name: string }>;
-      expect(full_name).toBe(renamed);
+      ])) as Array<{
+        full_name: string;
+      }>;
+      expect(must(names[0], 'the repository row').full_name).toBe(renamed);
     } finally {
       await fx.close();
       await sim.stop();

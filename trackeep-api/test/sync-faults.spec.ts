@@ -116,7 +116,7 @@ describe('sync under GitHub faults (simulator fault injection)', () => {
       const fx = await createSyncDb(other);
       fixtures.push(fx);
       const runner = engineRunner(other, fx);
-      const repo = fx.repos[0];
+      const repo = must(fx.repos[0], 'the fixture’s first repository');
       let paused: RateLimitPausedError | null = null;
       const exhaustAfter = 3;
       const hooked: EngineRunner = {

@@ -5,7 +5,8 @@ import { SyncQueue } from '../src/sync/jobs/sync-queue.service';
 import { cookie } from './support/cookies';
 import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
 import { allRunsSettled, NEVER, runsOf, waitFor } from './sync-support/sync-app';
-import { must } from './sync-support/sync-harness';
+import { splitFullName } from '../src/common/full-name.util';
+import { firstRow, must } from './sync-support/sync-harness';
 
 // GitHub's failure shapes through the whole stack: the real API and its sync jobs against the simulator with
 // one fault on at a time. Each case checks the database and what the API answers, then that sync recovers
@@ -23,7 +24,8 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
   let h: AuthHarness;
   let ds: DataSource;
   let session: string;
-  const ids: Record<string, string> = {};
+  const ids = new Map<string, string>();
+  const idOf = (full: string) => must(ids.get(full), `the repository id of ${full}`);
   const auth = () => cookie(SESSION_COOKIE, session);
 
   beforeAll(async () => {
@@ -35,9 +37,11 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     session = (await h.signIn('octocat')).session;
     for (const full of [OWN, ORG_REPO]) {
       await h.http().post(`/api/v1/repos/${full}/track`).set('Cookie', auth()).set(CSRF).expect(201);
-      ids[full] = (
-        (await ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full])) as Array<{ id: string }>
-      )[0].id;
+      const { id } = await firstRow<{ id: string }>(
+        ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [full]),
+        `the repository row of ${full}`,
+      );
+      ids.set(full, id);
     }
     await allRunsSettled(ds);
   });
@@ -46,25 +50,25 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
 
   /** A sync of `full` as the schedule queues it, waited for until every run settled. */
   async function syncRepo(full: string): Promise<{ status: string; error: string | null }> {
-    await h.t.app.get(SyncQueue).enqueueRepo(ids[full], 'manual');
+    await h.t.app.get(SyncQueue).enqueueRepo(idOf(full), 'manual');
     await allRunsSettled(ds);
-    return must((await runsOf(ds, ids[full])).slice(-1)[0], 'a run');
+    return must((await runsOf(ds, idOf(full))).at(-1), 'a run');
   }
 
   const count = async (table: 'commits' | 'pull_requests', full: string): Promise<number> =>
     (
-      (await ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE repo_id = $1`, [ids[full]])) as Array<{
-        n: number;
-      }>
-    )[0].n;
+      await firstRow<{ n: number }>(
+        ds.query(`SELECT count(*)::int AS n FROM ${table} WHERE repo_id = $1`, [idOf(full)]),
+        `the ${table} count of ${full}`,
+      )
+    ).n;
   const repoRow = async (full: string) =>
-    (
-      (await ds.query(`SELECT github_state, github_block FROM repositories WHERE id = $1`, [
-        ids[full],
-      ])) as Array<{ github_state: string; github_block: unknown }>
-    )[0];
+    firstRow<{ github_state: string; github_block: unknown }>(
+      ds.query(`SELECT github_state, github_block FROM repositories WHERE id = $1`, [idOf(full)]),
+      `the repository row of ${full}`,
+    );
   const hasAccess = async (full: string): Promise<boolean> =>
-    ((await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [ids[full]])) as unknown[]).length > 0;
+    ((await ds.query(`SELECT 1 FROM repo_access WHERE repo_id = $1`, [idOf(full)])) as unknown[]).length > 0;
   const statusOf = async (full: string) =>
     must(
       (
@@ -74,13 +78,15 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     );
   const tracked = async (full: string): Promise<TrackedRepo> =>
     (await h.http().get(`/api/v1/repos/${full}`).set('Cookie', auth()).expect(200)).body as TrackedRepo;
-  const push = (full: string, commits: number) =>
-    h.sim.world.pushCommits({ owner: full.split('/')[0], repo: full.split('/')[1], commits });
+  const push = (full: string, commits: number) => {
+    const [owner, repo] = splitFullName(full);
+    return h.sim.world.pushCommits({ owner, repo, commits });
+  };
   const faults = (f: FaultConfig) => h.sim.setFaults(f);
 
   it('control: without faults both repositories are synced completely and reported healthy', async () => {
     for (const full of [OWN, ORG_REPO]) {
-      expect((await runsOf(ds, ids[full])).map((r) => r.status)).toEqual(['succeeded']);
+      expect((await runsOf(ds, idOf(full))).map((r) => r.status)).toEqual(['succeeded']);
       expect(await count('commits', full)).toBeGreaterThan(10);
       expect(await count('pull_requests', full)).toBeGreaterThan(0);
       expect(await statusOf(full)).toMatchObject({ lastError: null, pausedUntil: null, block: null });
@@ -96,7 +102,7 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     expect(await count('commits', OWN)).toBe(before + 4);
     const pending = (await ds.query(
       `SELECT sha, additions, figures_status, figures_refusals FROM commits WHERE repo_id = $1 AND figures_status IS NOT NULL`,
-      [ids[OWN]],
+      [idOf(OWN)],
     )) as Array<{
       additions: number | null;
       figures_status: string;
@@ -114,19 +120,18 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
     const left = (await ds.query(
       `SELECT count(*)::int AS n FROM commits WHERE repo_id = $1 AND (figures_status IS NOT NULL OR additions IS NULL)`,
-      [ids[OWN]],
+      [idOf(OWN)],
     )) as Array<{ n: number }>;
-    expect(left[0].n).toBe(0);
+    expect(must(left[0], 'the count of commits without figures').n).toBe(0);
   });
 
   it('partial GraphQL results on pull requests: the updated pull request is stored, its known figures kept and asked again', async () => {
-    const [pr] = (await ds.query(
-      `SELECT number, additions FROM pull_requests WHERE repo_id = $1 ORDER BY number LIMIT 1`,
-      [ids[OWN]],
-    )) as Array<{
-      number: number;
-      additions: number;
-    }>;
+    const pr = await firstRow<{ number: number; additions: number }>(
+      ds.query(`SELECT number, additions FROM pull_requests WHERE repo_id = $1 ORDER BY number LIMIT 1`, [
+        idOf(OWN),
+      ]),
+      'a stored pull request',
+    );
     await h.sim.world.updatePull({
       owner: 'octocat',
       repo: 'Hello-World',
@@ -137,7 +142,7 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
     const [row] = (await ds.query(
       `SELECT title, additions, figures_status FROM pull_requests WHERE repo_id = $1 AND number = $2`,
-      [ids[OWN], pr.number],
+      [idOf(OWN), pr.number],
     )) as Array<{
       title: string;
       additions: number | null;
@@ -153,9 +158,9 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
     const pending = (await ds.query(
       `SELECT count(*)::int AS n FROM pull_requests WHERE repo_id = $1 AND figures_status IS NOT NULL`,
-      [ids[OWN]],
+      [idOf(OWN)],
     )) as Array<{ n: number }>;
-    expect(pending[0].n).toBe(0);
+    expect(must(pending[0], 'the count of pull requests without figures').n).toBe(0);
   });
 
   it('partial GraphQL results that never stop: the figures are marked unavailable after three refusals, and the API says so', async () => {
@@ -164,7 +169,7 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     for (let i = 0; i < 3; i++) expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
     const rows = (await ds.query(
       `SELECT figures_status, figures_refusals FROM commits WHERE repo_id = $1 AND figures_status IS NOT NULL`,
-      [ids[OWN]],
+      [idOf(OWN)],
     )) as Array<{
       figures_status: string;
       figures_refusals: number;
@@ -188,9 +193,9 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     async (_shape, limit) => {
       await push(OWN, 1);
       faults({ graphqlRateLimit: { ...limit } });
-      await h.t.app.get(SyncQueue).enqueueRepo(ids[OWN], 'manual');
+      await h.t.app.get(SyncQueue).enqueueRepo(idOf(OWN), 'manual');
       const paused = await waitFor('the run to pause', async () =>
-        (await runsOf(ds, ids[OWN])).find((r) => r.paused_until !== null && r.status === 'queued'),
+        (await runsOf(ds, idOf(OWN))).find((r) => r.paused_until !== null && r.status === 'queued'),
       );
       expect(await hasAccess(OWN)).toBe(true);
       expect(await repoRow(OWN)).toMatchObject({ github_state: 'ok' });
@@ -201,7 +206,7 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
 
       faults({});
       await allRunsSettled(ds);
-      expect((await runsOf(ds, ids[OWN])).find((r) => r.id === paused.id)).toMatchObject({
+      expect((await runsOf(ds, idOf(OWN))).find((r) => r.id === paused.id)).toMatchObject({
         status: 'succeeded',
         paused_until: null,
       });
@@ -278,10 +283,11 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     expect(await syncRepo(OWN)).toMatchObject({ status: 'succeeded' });
     expect(
       (
-        (await ds.query(`SELECT not_found_strikes FROM repo_access WHERE repo_id = $1`, [
-          ids[OWN],
-        ])) as Array<{ not_found_strikes: number }>
-      )[0].not_found_strikes,
+        await firstRow<{ not_found_strikes: number }>(
+          ds.query(`SELECT not_found_strikes FROM repo_access WHERE repo_id = $1`, [idOf(OWN)]),
+          'the access row',
+        )
+      ).not_found_strikes,
     ).toBe(0);
 
     faults({ notFound: { repos: [OWN], byId: true } });

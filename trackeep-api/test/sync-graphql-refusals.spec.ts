@@ -10,6 +10,7 @@ import { RepoSyncEngine } from '../src/sync/engine/repo-sync.engine';
 import {
   createSyncDb,
   githubStores,
+  must,
   startSim,
   syncClient,
   syncDb,
@@ -86,7 +87,7 @@ describe('a page query answered without the repository', () => {
 
   it('FORBIDDEN for SAML enforcement is an SSO block of the owner, not a missing repository', async () => {
     const err = await engineAnswering(SAML)
-      .run(fx.repos[0].id)
+      .run(must(fx.repos[0], 'the fixture’s repository').id)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OrgPolicyBlockedError);
     expect((err as OrgPolicyBlockedError).blockFor('octocat')).toEqual({
@@ -98,7 +99,7 @@ describe('a page query answered without the repository', () => {
 
   it('NOT_FOUND is GraphQL’s evidence that the repository is gone for this credential', async () => {
     const err = await engineAnswering(NOT_FOUND)
-      .run(fx.repos[0].id)
+      .run(must(fx.repos[0], 'the fixture’s repository').id)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RepoUnavailableError);
     expect(err).toMatchObject({ status: 404, source: 'graphql' });
@@ -106,7 +107,7 @@ describe('a page query answered without the repository', () => {
 
   it('any other error with a null repository is retried later, never taken for "gone"', async () => {
     const err = await engineAnswering(OTHER)
-      .run(fx.repos[0].id)
+      .run(must(fx.repos[0], 'the fixture’s repository').id)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnexpectedGithubAnswerError);
     expect(err).not.toBeInstanceOf(RepoUnavailableError);

@@ -10,7 +10,7 @@ import {
   waitFor,
   type SyncApp,
 } from './sync-support/sync-app';
-import { startSim } from './sync-support/sync-harness';
+import { firstRow, startSim } from './sync-support/sync-harness';
 
 const PERIOD_S = 5;
 
@@ -43,10 +43,11 @@ describe('two API replicas on one database with the same schedule', () => {
       'three finished cycles',
       async () =>
         (
-          (await ds.query(
-            `SELECT count(*)::int AS n FROM sync_cycles WHERE finished_at IS NOT NULL`,
-          )) as Array<{ n: number }>
-        )[0].n >= 3,
+          await firstRow<{ n: number }>(
+            ds.query(`SELECT count(*)::int AS n FROM sync_cycles WHERE finished_at IS NOT NULL`),
+            'the finished cycle count',
+          )
+        ).n >= 3,
       90_000,
       500,
     );
@@ -56,10 +57,13 @@ describe('two API replicas on one database with the same schedule', () => {
       `SELECT slot, repos FROM sync_cycles WHERE finished_at IS NOT NULL ORDER BY slot`,
     )) as Array<{ slot: Date; repos: number }>;
     // Both replicas' crons fired every period; only one cycle per firing was opened.
-    for (let i = 1; i < cycles.length; i++) {
-      expect(
-        new Date(cycles[i].slot).getTime() - new Date(cycles[i - 1].slot).getTime(),
-      ).toBeGreaterThanOrEqual(PERIOD_S * 1000);
+    let previous: { slot: Date } | undefined;
+    for (const cycle of cycles) {
+      if (previous)
+        expect(new Date(cycle.slot).getTime() - new Date(previous.slot).getTime()).toBeGreaterThanOrEqual(
+          PERIOD_S * 1000,
+        );
+      previous = cycle;
     }
     for (const cycle of cycles) {
       expect(cycle.repos).toBe(repoCount);
@@ -73,9 +77,12 @@ describe('two API replicas on one database with the same schedule', () => {
       expect(runs.length).toBeLessThanOrEqual(repoCount);
     }
     // Every repository was synced successfully in the cycles, and no run is left behind as running.
-    const [{ n: succeeded }] = (await ds.query(
-      `SELECT count(DISTINCT repo_id)::int AS n FROM sync_runs WHERE status = 'succeeded' AND cycle_slot IS NOT NULL`,
-    )) as Array<{ n: number }>;
+    const { n: succeeded } = await firstRow<{ n: number }>(
+      ds.query(
+        `SELECT count(DISTINCT repo_id)::int AS n FROM sync_runs WHERE status = 'succeeded' AND cycle_slot IS NOT NULL`,
+      ),
+      'the count of repositories synced in cycles',
+    );
     expect(succeeded).toBe(repoCount);
     const workers = (await ds.query(
       `SELECT DISTINCT worker FROM sync_runs WHERE worker IS NOT NULL`,

@@ -8,6 +8,7 @@ import { applyPush } from '../src/webhooks/processors/git-refs.applier';
 import { cookie } from './support/cookies';
 import { CSRF, SESSION_COOKIE, startAuthHarness, type AuthHarness } from './support/auth-harness';
 import { allRunsSettled, NEVER, ownedRepos } from './sync-support/sync-app';
+import { firstRow, must } from './sync-support/sync-harness';
 import { pushPayload } from './webhooks-support';
 
 // Text PostgreSQL cannot hold as-is: a lone UTF-16 surrogate and a NUL.
@@ -73,21 +74,22 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
       .body as TrackedRepo[];
     expect(list.find((r) => r.fullName === fullName)?.description).toBe(`about ${ODD}`);
     // Stored escaped, not mangled: the raw column holds no NUL (PostgreSQL would refuse it) but the escape.
-    const [row] = (await ds.query(`SELECT message FROM commits WHERE message LIKE 'fix %'`)) as Array<{
-      message: string;
-    }>;
-    expect(row!.message).toBe('fix \uffffd800 and \uffff0000 here\n\nbody \uffffdc00');
+    const row = await firstRow<{ message: string }>(
+      ds.query(`SELECT message FROM commits WHERE message LIKE 'fix %'`),
+      'the commit with the odd message',
+    );
+    expect(row.message).toBe('fix \uffffd800 and \uffff0000 here\n\nbody \uffffdc00');
   });
 
   it('the push applier writes them losslessly: a webhook push carrying them reads back as sent', async () => {
-    const [{ id, github_id: githubId }] = (await ds.query(
-      `SELECT id, github_id::int FROM repositories WHERE full_name = $1`,
-      [fullName],
-    )) as Array<{ id: string; github_id: number }>;
+    const { id, github_id: githubId } = await firstRow<{ id: string; github_id: number }>(
+      ds.query(`SELECT id, github_id::int FROM repositories WHERE full_name = $1`, [fullName]),
+      'the repository row',
+    );
     const payload = pushPayload({ id, githubId, fullName }, { commits: 1 });
-    const [commit] = payload['commits'] as Array<Record<string, unknown>>;
-    commit!['message'] = `webhook ${ODD}`;
-    (commit!['author'] as Record<string, unknown>)['name'] = `Bo\ud800b`;
+    const commit = must((payload['commits'] as Array<Record<string, unknown>>)[0], 'the pushed commit');
+    commit['message'] = `webhook ${ODD}`;
+    (commit['author'] as Record<string, unknown>)['name'] = `Bo\ud800b`;
     (payload as { head_commit: unknown })['head_commit'] = commit;
     // The applier as the processor runs it, in a transaction of its own, with the payload parsed from the raw body.
     const pool = new Pool({ connectionString: h.t.db.url, max: 1 });

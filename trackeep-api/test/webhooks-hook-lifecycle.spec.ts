@@ -1,6 +1,7 @@
 import { freePort } from '@trackeep/embedded-pg';
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+import { splitFullName } from '../src/common/full-name.util';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { SUBSCRIBED_EVENTS } from '../src/webhooks/webhook.constants';
 import { API_TEMPLATE_DB } from './support/test-app';
@@ -90,7 +91,7 @@ describe('repository hooks follow tracking and GitHub', () => {
     await waitFor(
       'hook jobs to finish',
       async () => {
-        const [{ n }] = await db.rows<{ n: number }>(
+        const { n } = await db.one<{ n: number }>(
           `SELECT count(*)::int AS n FROM pgboss.job WHERE name IN ('webhook-register', 'webhook-unregister') AND state IN ('created', 'retry', 'active')`,
         );
         return n === 0;
@@ -375,7 +376,7 @@ describe('repository hooks follow tracking and GitHub', () => {
 
   it('a hook for a repository renamed on GitHub since Trackeep last looked is created through GitHub’s 307 (the POST stays a POST)', async () => {
     const { repo, simRepo } = await freshRepo();
-    const [owner, name] = sim.world.fullName(simRepo).split('/');
+    const [owner, name] = splitFullName(sim.world.fullName(simRepo));
     await sim.world.renameRepo({ owner, repo: name, name: `${name}-moved` });
     const before = sim.stats().rest.byStatus['307'] ?? 0;
     await a.app.get(WebhookRegistrationService).register(repo.id, octocat);

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app/create-app';
 import { UsersService } from '../../src/auth/users.service';
 import { ApiEnv } from '../../src/config/api-env';
+import { firstRow } from './sync-harness';
 
 /** One key for every app of a test file, so replicas decrypt each other's stored tokens. */
 export const TEST_TOKEN_KEYS = `v1:${randomBytes(32).toString('base64')}`;
@@ -113,22 +114,25 @@ export async function seedTrackingUser(
       default_branch: string;
       private: boolean;
     };
-    const [{ id }] = (await ds.query(
-      `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch, visibility)
+    const { id } = await firstRow<{ id: string }>(
+      ds.query(
+        `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch, visibility)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (github_host, github_id) DO UPDATE SET updated_at = now() RETURNING id`,
-      [
-        host,
-        r.id,
-        r.node_id,
-        r.owner.login,
-        r.name,
-        fullName,
-        r.html_url,
-        r.default_branch,
-        r.private ? 'private' : 'public',
-      ],
-    )) as Array<{ id: string }>;
+        [
+          host,
+          r.id,
+          r.node_id,
+          r.owner.login,
+          r.name,
+          fullName,
+          r.html_url,
+          r.default_branch,
+          r.private ? 'private' : 'public',
+        ],
+      ),
+      `the repository row of ${fullName}`,
+    );
     await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
       user.id,
       id,
@@ -205,12 +209,14 @@ export async function allRunsSettled(ds: DataSource, timeoutMs = 120_000): Promi
   await waitFor(
     'sync runs to finish',
     async () => {
-      const [{ n }] = (await ds.query(
-        `SELECT count(*)::int AS n FROM sync_runs WHERE status IN ('queued', 'running')`,
-      )) as Array<{ n: number }>;
-      const [{ total }] = (await ds.query(`SELECT count(*)::int AS total FROM sync_runs`)) as Array<{
-        total: number;
-      }>;
+      const { n } = await firstRow<{ n: number }>(
+        ds.query(`SELECT count(*)::int AS n FROM sync_runs WHERE status IN ('queued', 'running')`),
+        'the count of unsettled runs',
+      );
+      const { total } = await firstRow<{ total: number }>(
+        ds.query(`SELECT count(*)::int AS total FROM sync_runs`),
+        'the count of runs',
+      );
       return total > 0 && n === 0;
     },
     timeoutMs,

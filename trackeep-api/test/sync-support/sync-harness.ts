@@ -249,4 +249,9 @@ export function must<T>(value: T | null | undefined, what = 'value'): T {
   return value;
 }
 
+/** The first row a query returns, or a test failure naming the row that was expected. */
+export async function firstRow<T>(rows: Promise<T[]>, what: string): Promise<T> {
+  return must((await rows)[0], what);
+}
+
 export type { FaultConfig, GithubSimHandle };
