@@ -1,8 +1,10 @@
 import type { Commit, PullRequest, SyncRun, TrackedRepo } from '@trackeep/contracts';
 import { randomUUID } from 'node:crypto';
+import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { fromPgJson } from '../src/common/pg-text.util';
+import type { DB } from '../src/database/db.types';
 import { ActivityRepository } from '../src/repos/data/activity.repository';
 import { applyPush } from '../src/webhooks/processors/git-refs.applier';
 import { cookie } from './support/cookies';
@@ -92,10 +94,10 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
     (commit['author'] as Record<string, unknown>)['name'] = `Bo\ud800b`;
     (payload as { head_commit: unknown })['head_commit'] = commit;
     // The applier as the processor runs it, in a transaction of its own, with the payload parsed from the raw body.
-    const pool = new Pool({ connectionString: h.t.db.url, max: 1 });
-    const client = await pool.connect();
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool: new Pool({ connectionString: h.t.db.url, max: 1 }) }),
+    });
     try {
-      await client.query('BEGIN');
       const delivery = {
         delivery_id: randomUUID(),
         event: 'push',
@@ -108,32 +110,32 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
         received_at: new Date(),
         status: 'pending',
       };
-      const outcome = await applyPush({
-        client,
-        delivery,
-        payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown>,
-        repo: { id, fullName },
-        // As the processor records it: through the write model, in the delivery's transaction.
-        activity: async (a) =>
-          (
-            await ActivityRepository.insert(client, id, [
-              {
-                type: a.type,
-                actor: a.actor,
-                title: a.title,
-                url: a.url,
-                occurred_at: a.occurredAt,
-                data: a.data,
-                dedupe_key: a.dedupeKey,
-              },
-            ])
-          ).length > 0,
-      });
-      await client.query('COMMIT');
+      const outcome = await db.transaction().execute((tx) =>
+        applyPush({
+          tx,
+          delivery,
+          payload: JSON.parse(JSON.stringify(payload)) as Record<string, unknown>,
+          repo: { id, fullName },
+          // As the processor records it: through the write model, in the delivery's transaction.
+          activity: async (a) =>
+            (
+              await ActivityRepository.insert(tx, id, [
+                {
+                  type: a.type,
+                  actor: a.actor,
+                  title: a.title,
+                  url: a.url,
+                  occurred_at: a.occurredAt,
+                  data: a.data,
+                  dedupe_key: a.dedupeKey,
+                },
+              ])
+            ).length > 0,
+        }),
+      );
       expect(outcome).toEqual({ status: 'processed' });
     } finally {
-      client.release();
-      await pool.end();
+      await db.destroy();
     }
     const commits = (
       await h.http().get(`/api/v1/repos/${fullName}/commits`).set('Cookie', auth()).expect(200)

@@ -1,10 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import type { Page, WebhookDelivery, WebhookDeliveryStatus } from '@trackeep/contracts';
+import { executeRawSql, inTransaction } from '@trackeep/server-core';
+import { Kysely, sql, type Transaction } from 'kysely';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { encodeCursor } from '../common/cursor.util';
-import { bossDb, inTransaction } from './pg-transaction.util';
+import type { DB } from '../database/db.types';
+import type { DeliveryRow } from './processors/apply-context';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
+
+/** A delivery locked for processing, with the tracked repository it is about (if Trackeep tracks it). */
+export interface LockedDelivery {
+  delivery_id: string;
+  event: string;
+  action: string | null;
+  hook_id: string | null;
+  repo_id: string | null;
+  repo_github_id: string | null;
+  signed_with: DeliveryRow['signed_with'];
+  /** The raw body as GitHub sent it (null for rows stored before raw bodies were kept). */
+  body: Buffer | null;
+  /** The legacy jsonb copy, for those older rows. */
+  payload: unknown;
+  received_at: Date;
+  status: string;
+  tracked_id: string | null;
+  tracked_full_name: string | null;
+}
+
+export type ProcessedStatus = 'processed' | 'ignored';
 
 interface DeliveryListRow {
   delivery_id: string;
@@ -65,10 +89,117 @@ function toDelivery(row: DeliveryListRow): WebhookDelivery {
   };
 }
 
-/** Reads the inbox for the deliveries API (newest first, keyset-paginated) and re-queues replays. */
+/**
+ * The inbox's rows after intake: the deliveries API (newest first, keyset-paginated), replays, and every state
+ * change processing makes (locked per delivery, in the transaction that applies it).
+ */
 @Injectable()
 export class WebhookDeliveriesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly db: Kysely<DB>,
+  ) {}
+
+  /** Runs `work` in one transaction: the delivery's state, the rows it writes and the events it announces. */
+  transaction<T>(work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, work);
+  }
+
+  async countPending(): Promise<number> {
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * The inbox row, locked, and in the same round trip the tracked repository it is about: this is the hot path,
+   * so the join reads `repositories` and `tracked_repos` here rather than asking the repos module separately.
+   */
+  async lockForProcessing(
+    tx: Transaction<DB>,
+    deliveryId: string,
+    githubHost: string,
+  ): Promise<LockedDelivery | null> {
+    const { rows } = await sql<LockedDelivery>`
+      SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload,
+             d.received_at, d.status, r.id AS tracked_id, r.full_name AS tracked_full_name
+        FROM webhook_deliveries d
+        LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
+                                AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
+       WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`.execute(tx);
+    return rows[0] ?? null;
+  }
+
+  async markProcessed(
+    tx: Transaction<DB>,
+    deliveryId: string,
+    outcome: { status: ProcessedStatus; ignoredReason: string | null; repoId: string | null },
+  ): Promise<void> {
+    await tx
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        status: outcome.status,
+        ignored_reason: outcome.ignoredReason,
+        attempts: eb('attempts', '+', 1),
+        last_error: null,
+        processed_at: sql<Date>`now()`,
+        applied_count: eb('applied_count', '+', outcome.status === 'processed' ? 1 : 0),
+        repo_id: eb.fn.coalesce(eb.val(outcome.repoId), 'repo_id'),
+      }))
+      .where('delivery_id', '=', deliveryId)
+      .execute();
+  }
+
+  /** Parks a delivery that is still pending; its event, or null when it was not pending. */
+  async park(tx: Transaction<DB> | undefined, deliveryId: string, reason: string): Promise<string | null> {
+    const row = await (tx ?? this.db)
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        status: 'parked',
+        last_error: reason,
+        attempts: eb('attempts', '+', 1),
+        processed_at: sql<Date>`now()`,
+      }))
+      .where('delivery_id', '=', deliveryId)
+      .where('status', '=', 'pending')
+      .returning('event')
+      .executeTakeFirst();
+    return row?.event ?? null;
+  }
+
+  /** Counts a failed attempt of a pending delivery (the last one marks it failed); its event, if it was pending. */
+  async recordFailure(deliveryId: string, message: string, final: boolean): Promise<string | null> {
+    const row = await this.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: message,
+        status: final ? 'failed' : eb.ref('status'),
+      }))
+      .where('delivery_id', '=', deliveryId)
+      .where('status', '=', 'pending')
+      .returning('event')
+      .executeTakeFirst();
+    return row?.event ?? null;
+  }
+
+  /** Processed and ignored deliveries older than `days` go (in slices, so one run never holds long locks). */
+  async prune(days: number): Promise<void> {
+    await this.db
+      .deleteFrom('webhook_deliveries')
+      .where('delivery_id', 'in', (eb) =>
+        eb
+          .selectFrom('webhook_deliveries')
+          .select('delivery_id')
+          .where('status', 'in', ['processed', 'ignored'])
+          .where('received_at', '<', sql<Date>`now() - make_interval(days => ${days})`)
+          .limit(50_000),
+      )
+      .execute();
+  }
 
   async list(filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
     const rows: DeliveryListRow[] = await this.dataSource.query(
@@ -138,15 +269,24 @@ export class WebhookDeliveriesRepository {
    * replay checks were made against (a concurrent replay or processing makes this false).
    */
   async requeue(deliveryId: string, expectedStatus: WebhookDeliveryStatus, boss: PgBoss): Promise<boolean> {
-    return inTransaction(this.dataSource, async (client) => {
-      const { rowCount } = await client.query(
-        `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, last_error = NULL, ignored_reason = NULL, replays = replays + 1
-          WHERE delivery_id = $1 AND status = $2 AND status IN ('ignored', 'failed', 'parked')`,
-        [deliveryId, expectedStatus],
-      );
-      if (!rowCount) return false;
+    return inTransaction(this.db, async (tx) => {
+      const updated = await tx
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({
+          status: 'pending',
+          attempts: 0,
+          last_error: null,
+          ignored_reason: null,
+          replays: eb('replays', '+', 1),
+        }))
+        .where('delivery_id', '=', deliveryId)
+        .where('status', '=', expectedStatus)
+        .where('status', 'in', ['ignored', 'failed', 'parked'])
+        .executeTakeFirst();
+      if (!updated.numUpdatedRows) return false;
+      // The job commits (or not) with the row.
       await boss.insert([{ name: WEBHOOK_PROCESS_QUEUE, data: { deliveryIds: [deliveryId] } }], {
-        db: bossDb(client),
+        db: { executeSql: (text, values) => executeRawSql(tx, text, values) },
       });
       return true;
     });

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Transaction } from 'kysely';
 import PgBoss from 'pg-boss';
-import type { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DB } from '../database/db.types';
 import { GithubSettings } from '../github/github-settings';
 import { ApiEnv } from '../config/api-env';
 import { EventBus, type LiveActivity } from '../events/event-bus.service';
@@ -9,7 +9,6 @@ import { MetricsService } from '../metrics/metrics.service';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { ActivityRepository } from '../repos/data/activity.repository';
 import { DeliveryInboxService } from './delivery-inbox.service';
-import { inTransaction } from './pg-transaction.util';
 import {
   MalformedPayload,
   PROCESSED,
@@ -21,7 +20,9 @@ import {
   type TrackedRepoRef,
 } from './processors/apply-context';
 import { ACCESS_APPLIERS, HOOK_EVENTS, REPO_APPLIERS } from './processors/event-appliers';
+import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { readPayload } from './webhook-payload.util';
+import { WebhookRegistrationRepository } from './webhook-registration.repository';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
 const BATCH_SIZE = 4;
@@ -56,7 +57,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   constructor(
     private readonly env: ApiEnv,
     private readonly github: GithubSettings,
-    private readonly dataSource: DataSource,
+    private readonly deliveries: WebhookDeliveriesRepository,
+    private readonly registrations: WebhookRegistrationRepository,
     private readonly boss: PgBoss,
     private readonly bus: EventBus,
     private readonly inbox: DeliveryInboxService,
@@ -72,12 +74,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     });
     await ensureQueue(this.boss, PRUNE_QUEUE, { retryLimit: 0 });
     await this.boss.schedule(PRUNE_QUEUE, '17 * * * *');
-    this.metrics.countInboxDepthWith(async () => {
-      const [row] = (await this.dataSource.query(
-        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`,
-      )) as Array<{ n: number }>;
-      return row?.n ?? 0;
-    });
+    this.metrics.countInboxDepthWith(() => this.deliveries.countPending());
     if (this.env.WEBHOOK_WORKERS === 0) return;
 
     await this.boss.work<object>(PRUNE_QUEUE, () => this.prune());
@@ -171,52 +168,28 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   async process(deliveryId: string): Promise<void> {
     const activity: LiveActivity[] = [];
     const reposChanged: string[] = [];
-    const result = await inTransaction(this.dataSource, async (client) => {
-      // The inbox row (locked) and, in the same round trip, the tracked repository it is about.
-      const { rows } = await client.query<
-        StoredDeliveryRow & { tracked_id: string | null; tracked_full_name: string | null }
-      >(
-        `SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload, d.received_at, d.status,
-                r.id AS tracked_id, r.full_name AS tracked_full_name
-           FROM webhook_deliveries d
-           LEFT JOIN repositories r ON r.github_host = $2 AND r.github_id = d.repo_github_id
-                                   AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
-          WHERE d.delivery_id = $1 FOR UPDATE OF d`,
-        [deliveryId, this.github.host],
-      );
-      const row = rows[0];
+    const result = await this.deliveries.transaction(async (tx) => {
+      const row = await this.deliveries.lockForProcessing(tx, deliveryId, this.github.host);
       if (!row || row.status !== 'pending') return null;
       // Rows stored before raw bodies were kept have only the jsonb copy.
-      const reading = row.body ? readPayload(row.body) : { payload: row.payload ?? {} };
+      const reading = row.body ? readPayload(row.body) : { payload: obj(row.payload) ?? {} };
       if (reading.parkedReason !== undefined) {
-        await this.markParked(client, deliveryId, reading.parkedReason);
+        await this.deliveries.park(tx, deliveryId, reading.parkedReason.slice(0, MAX_ERROR_LENGTH));
         return { parked: true as const, event: row.event };
       }
       const { body: _body, ...rest } = row;
-      const delivery: DeliveryRow & { tracked_id: string | null; tracked_full_name: string | null } = {
-        ...rest,
-        payload: reading.payload,
-      };
-      const tracked = delivery.tracked_id
-        ? { id: delivery.tracked_id, fullName: delivery.tracked_full_name ?? '' }
-        : null;
-      const { outcome, repoId } = await this.apply(client, delivery, tracked, activity);
+      const delivery: DeliveryRow = { ...rest, payload: reading.payload };
+      const tracked = row.tracked_id ? { id: row.tracked_id, fullName: row.tracked_full_name ?? '' } : null;
+      const { outcome, repoId } = await this.apply(tx, delivery, tracked, activity);
       if (outcome.status === 'processed' && repoId && REPO_CHANGING_EVENTS.has(delivery.event))
         reposChanged.push(repoId);
-      await client.query(
-        `UPDATE webhook_deliveries SET status = $2, ignored_reason = $3, attempts = attempts + 1, last_error = NULL,
-                processed_at = now(), applied_count = applied_count + $4, repo_id = COALESCE($5, repo_id)
-          WHERE delivery_id = $1`,
-        [
-          deliveryId,
-          outcome.status,
-          outcome.status === 'ignored' ? outcome.reason : null,
-          outcome.status === 'processed' ? 1 : 0,
-          repoId,
-        ],
-      );
+      await this.deliveries.markProcessed(tx, deliveryId, {
+        status: outcome.status,
+        ignoredReason: outcome.status === 'ignored' ? outcome.reason : null,
+        repoId,
+      });
       // In the delivery's transaction: listeners hear of its rows only if it commits.
-      await this.bus.publish(client, { activity, reposChanged });
+      await this.bus.publish(tx, { activity, reposChanged });
       return { outcome, event: delivery.event, receivedAt: delivery.received_at };
     });
     if (!result) return;
@@ -231,19 +204,19 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   }
 
   private async apply(
-    client: PoolClient,
+    tx: Transaction<DB>,
     delivery: DeliveryRow,
     repo: TrackedRepoRef | null,
     announced: LiveActivity[],
   ): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     if (HOOK_EVENTS.has(delivery.event)) {
-      if (delivery.event === 'ping') return this.applyPing(client, delivery);
+      if (delivery.event === 'ping') return this.applyPing(tx, delivery);
       return { outcome: ignored('kept for GitHub App support; not applied yet'), repoId: null };
     }
     const accessApplier = ACCESS_APPLIERS[delivery.event];
     if (accessApplier) {
       const outcome = await accessApplier({
-        client,
+        tx,
         delivery,
         payload: obj(delivery.payload) ?? {},
         githubHost: this.github.host,
@@ -257,12 +230,12 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     const payload = obj(delivery.payload) ?? {};
     try {
       const outcome = await applier({
-        client,
+        tx,
         delivery,
         payload,
         repo,
         activity: async (entry) => {
-          const [id] = await ActivityRepository.insert(client, repo.id, [
+          const [id] = await ActivityRepository.insert(tx, repo.id, [
             {
               type: entry.type,
               actor: entry.actor,
@@ -277,7 +250,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
           return id !== undefined;
         },
       });
-      await this.noteHookDelivery(client, repo.id);
+      await this.noteHookDelivery(tx, repo.id);
       return { outcome, repoId: repo.id };
     } catch (err) {
       // Appliers check what they need before writing, so nothing was applied: keep it, marked ignored.
@@ -287,16 +260,12 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   }
 
   /** Hook health (last delivery): written at most every few seconds per repo and replica, not per delivery. */
-  private async noteHookDelivery(client: PoolClient, repoId: string): Promise<void> {
+  private async noteHookDelivery(tx: Transaction<DB>, repoId: string): Promise<void> {
     const now = Date.now();
     if ((this.hookNotedAt.get(repoId) ?? 0) > now - HOOK_HEALTH_EVERY_MS) return;
     this.hookNotedAt.set(repoId, now);
     if (this.hookNotedAt.size > 10_000) this.hookNotedAt.clear();
-    await client.query(
-      `UPDATE webhook_registrations SET last_delivery_at = now(), status = CASE WHEN status = 'failing' THEN 'active' ELSE status END
-        WHERE repo_id = $1`,
-      [repoId],
-    );
+    await this.registrations.noteDelivery(tx, repoId);
   }
 
   /**
@@ -304,7 +273,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
    * A late ping never revives a removed (disabled) registration.
    */
   private async applyPing(
-    client: PoolClient,
+    tx: Transaction<DB>,
     delivery: DeliveryRow,
   ): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     const payload = obj(delivery.payload) ?? {};
@@ -312,24 +281,19 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       int(payload['hook_id']) ??
       int(obj(payload['hook'])?.['id']) ??
       (delivery.hook_id ? Number(delivery.hook_id) : null);
-    const { rows } = await client.query<{ repo_id: string }>(
-      `UPDATE webhook_registrations w SET status = 'active', last_ping_at = now(), last_delivery_at = now(), last_error = NULL,
-              last_error_at = NULL, hook_id = COALESCE(w.hook_id, $1), updated_at = now()
-         FROM repositories r
-        WHERE r.id = w.repo_id AND w.status IN ('pending', 'active', 'failing')
-          AND (w.hook_id = $1 OR (w.hook_id IS NULL AND w.status = 'pending' AND r.github_host = $2 AND r.github_id = $3))
-        RETURNING w.repo_id`,
-      [hookId, this.github.host, delivery.repo_github_id],
+    const repoId = await this.registrations.confirmPing(
+      tx,
+      hookId,
+      this.github.host,
+      delivery.repo_github_id,
     );
-    if (!rows[0]) return { outcome: ignored('ping from a hook Trackeep did not register'), repoId: null };
-    return { outcome: PROCESSED, repoId: rows[0].repo_id };
+    if (!repoId) return { outcome: ignored('ping from a hook Trackeep did not register'), repoId: null };
+    return { outcome: PROCESSED, repoId };
   }
 
   /** Parks a pending delivery that failed with a data error (its own transaction was rolled back). */
   private async park(deliveryId: string, reason: string): Promise<boolean> {
-    const event = await inTransaction(this.dataSource, (client) =>
-      this.markParked(client, deliveryId, reason),
-    );
+    const event = await this.deliveries.park(undefined, deliveryId, reason.slice(0, MAX_ERROR_LENGTH));
     if (event === null) return false;
     this.stats.parked++;
     this.metrics.webhookDelivery(event, 'parked');
@@ -337,48 +301,22 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     return true;
   }
 
-  /** The delivery's event if it was pending and is now parked, else null. */
-  private async markParked(client: PoolClient, deliveryId: string, reason: string): Promise<string | null> {
-    const { rows } = await client.query<{ event: string }>(
-      `UPDATE webhook_deliveries SET status = 'parked', last_error = $2, attempts = attempts + 1, processed_at = now()
-        WHERE delivery_id = $1 AND status = 'pending' RETURNING event`,
-      [deliveryId, reason.slice(0, MAX_ERROR_LENGTH)],
-    );
-    return rows[0]?.event ?? null;
-  }
-
   private async recordFailure(deliveryId: string, message: string, final: boolean): Promise<void> {
-    const [updated] = (await this.dataSource.query(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2, status = CASE WHEN $3 THEN 'failed' ELSE status END
-        WHERE delivery_id = $1 AND status = 'pending' RETURNING event`,
-      [deliveryId, message, final],
-    )) as [Array<{ event: string }>, number];
+    const event = await this.deliveries.recordFailure(deliveryId, message, final);
     if (final) {
-      for (const row of updated) this.metrics.webhookDelivery(row.event, 'failed');
-      await this.dataSource.query(
-        `UPDATE webhook_registrations w SET status = 'failing', last_error = $2, last_error_at = now(), updated_at = now()
-           FROM webhook_deliveries d WHERE d.delivery_id = $1 AND w.repo_id = d.repo_id AND w.status = 'active'`,
-        [deliveryId, `processing failed: ${message}`.slice(0, MAX_ERROR_LENGTH)],
+      if (event) this.metrics.webhookDelivery(event, 'failed');
+      await this.registrations.markFailingAfter(
+        deliveryId,
+        `processing failed: ${message}`.slice(0, MAX_ERROR_LENGTH),
       );
     }
   }
 
   /** Hourly: processed and ignored deliveries older than WEBHOOK_RETENTION_DAYS go; failed ones stay. */
   private async prune(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM webhook_deliveries WHERE delivery_id IN (
-         SELECT delivery_id FROM webhook_deliveries
-          WHERE status IN ('processed', 'ignored') AND received_at < now() - make_interval(days => $1) LIMIT 50000)`,
-      [this.env.WEBHOOK_RETENTION_DAYS],
-    );
+    await this.deliveries.prune(this.env.WEBHOOK_RETENTION_DAYS);
   }
 }
-
-/** An inbox row as stored: the raw body (null for rows written before it was kept) and the legacy jsonb copy. */
-type StoredDeliveryRow = Omit<DeliveryRow, 'payload'> & {
-  body: Buffer | null;
-  payload: Record<string, unknown> | null;
-};
 
 /**
  * PostgreSQL's data errors (class 22: text it cannot hold, values out of range) and stack depth: the same

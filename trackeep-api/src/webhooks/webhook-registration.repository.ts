@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { OrgPolicyBlock, WebhookStatus } from '@trackeep/contracts';
+import { Kysely, sql, type Transaction } from 'kysely';
 import { DataSource } from 'typeorm';
+import type { DB } from '../database/db.types';
 
 /** What the dashboard shows, plus `pending`: created, GitHub's ping not seen yet. */
 export type RegistrationStatus = WebhookStatus | 'pending';
@@ -25,7 +27,52 @@ export interface HookRepoRow {
 /** The webhook_registrations rows hook registration reads and writes (the ping and delivery paths write too). */
 @Injectable()
 export class WebhookRegistrationRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly db: Kysely<DB>,
+  ) {}
+
+  /** A delivery for the repository was applied: the hook works (a failing one is active again). */
+  async noteDelivery(tx: Transaction<DB>, repoId: string): Promise<void> {
+    await tx
+      .updateTable('webhook_registrations')
+      .set((eb) => ({
+        last_delivery_at: sql<Date>`now()`,
+        status: eb.case().when('status', '=', 'failing').then('active').else(eb.ref('status')).end(),
+      }))
+      .where('repo_id', '=', repoId)
+      .execute();
+  }
+
+  /**
+   * GitHub's ping for a hook: its registration becomes active (and learns the hook's id if it had none). A late
+   * ping never revives a removed (disabled) registration. The repository whose hook it is, or null.
+   */
+  async confirmPing(
+    tx: Transaction<DB>,
+    hookId: number | null,
+    githubHost: string,
+    repoGithubId: string | null,
+  ): Promise<string | null> {
+    const { rows } = await sql<{ repo_id: string }>`
+      UPDATE webhook_registrations w SET status = 'active', last_ping_at = now(), last_delivery_at = now(),
+             last_error = NULL, last_error_at = NULL, hook_id = COALESCE(w.hook_id, ${hookId}), updated_at = now()
+        FROM repositories r
+       WHERE r.id = w.repo_id AND w.status IN ('pending', 'active', 'failing')
+         AND (w.hook_id = ${hookId}
+              OR (w.hook_id IS NULL AND w.status = 'pending' AND r.github_host = ${githubHost} AND r.github_id = ${repoGithubId}))
+      RETURNING w.repo_id`.execute(tx);
+    return rows[0]?.repo_id ?? null;
+  }
+
+  /** Processing a delivery for the repository failed for good: its active hook shows as failing. */
+  async markFailingAfter(deliveryId: string, error: string): Promise<void> {
+    await sql`
+      UPDATE webhook_registrations w SET status = 'failing', last_error = ${error}, last_error_at = now(), updated_at = now()
+        FROM webhook_deliveries d WHERE d.delivery_id = ${deliveryId} AND w.repo_id = d.repo_id AND w.status = 'active'`.execute(
+      this.db,
+    );
+  }
 
   async find(repoId: string): Promise<RegistrationRow | null> {
     const rows: RegistrationRow[] = await this.dataSource.query(

@@ -1,5 +1,6 @@
 import type { ActivityType } from '@trackeep/contracts';
-import type { PoolClient } from 'pg';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../database/db.types';
 
 /** A payload as parsed JSON: read defensively, GitHub (and GHES versions) vary in what they include. */
 export type Json = Record<string, unknown>;
@@ -34,7 +35,7 @@ export interface ActivityInsert {
 
 /** What an applier gets: the delivery, its tracked repository, and the transaction it runs in. */
 export interface ApplyContext {
-  client: PoolClient;
+  tx: Transaction<DB>;
   delivery: DeliveryRow;
   payload: Json;
   repo: TrackedRepoRef;

@@ -41,7 +41,7 @@ function stats(commit: Json): {
  * column merges with what the sync stored is the write model's (repos/data).
  */
 export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
-  const { client, payload, repo } = ctx;
+  const { tx, payload, repo } = ctx;
   const ref = str(payload['ref']) ?? '';
   if (!ref.startsWith('refs/heads/'))
     return ignored(
@@ -55,7 +55,7 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   const after = str(payload['after']) ?? ZERO_SHA;
 
   if (payload['deleted'] === true || after === ZERO_SHA) {
-    await BranchesRepository.delete(client, repo.id, branch, pushedAt);
+    await BranchesRepository.delete(tx, repo.id, branch, pushedAt);
     return PROCESSED;
   }
 
@@ -87,9 +87,9 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
     };
   });
   // Commits and the branch's commit list in one statement; then the head and the repository's pushed_at.
-  await CommitsRepository.upsert(client, repo.id, rows, { branch });
+  await CommitsRepository.upsert(tx, repo.id, rows, { branch });
   await BranchesRepository.recordPush(
-    client,
+    tx,
     repo.id,
     { name: branch, head_sha: after, last_commit_at: date(headCommit?.['timestamp']) },
     pushedAt,
@@ -135,7 +135,7 @@ export async function applyRefChange(ctx: ApplyContext): Promise<ApplyOutcome> {
   const occurredAt = ctx.delivery.received_at; // create/delete payloads carry no time of their own
   if (!created) {
     // A push that recreated the branch after this delete was sent carries a later time and survives.
-    await BranchesRepository.delete(ctx.client, ctx.repo.id, ref, occurredAt);
+    await BranchesRepository.delete(ctx.tx, ctx.repo.id, ref, occurredAt);
   }
   await ctx.activity({
     type: created ? 'branch_created' : 'branch_deleted',

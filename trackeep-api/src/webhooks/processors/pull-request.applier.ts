@@ -1,4 +1,5 @@
-import type { PoolClient } from 'pg';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { PullRequestsRepository } from '../../repos/data/pull-requests.repository';
 import {
   PROCESSED,
@@ -19,7 +20,7 @@ import {
  * sync has its own) and which fields a payload may lack (review payloads carry a shorter PR) is the write
  * model's: PULL_REQUEST_RULES.
  */
-async function upsertPullRequest(client: PoolClient, repoId: string, pr: Json): Promise<void> {
+async function upsertPullRequest(tx: Transaction<DB>, repoId: string, pr: Json): Promise<void> {
   const number = required(int(pr['number']), 'pull_request.number');
   const updatedAt = required(date(pr['updated_at']), 'pull_request.updated_at');
   const mergedAt = date(pr['merged_at']);
@@ -28,7 +29,7 @@ async function upsertPullRequest(client: PoolClient, repoId: string, pr: Json): 
   const labels = Array.isArray(pr['labels'])
     ? pr['labels'].map((l) => str(obj(l)?.['name'])).filter((l): l is string => l !== null)
     : [];
-  await PullRequestsRepository.upsert(client, repoId, [
+  await PullRequestsRepository.upsert(tx, repoId, [
     {
       number,
       node_id: str(pr['node_id']),
@@ -57,7 +58,7 @@ export async function applyPullRequest(ctx: ApplyContext): Promise<ApplyOutcome>
   const pr = required(obj(ctx.payload['pull_request']), 'pull_request');
   const number = required(int(pr['number']), 'pull_request.number');
   const updatedAt = required(date(pr['updated_at']), 'pull_request.updated_at');
-  await upsertPullRequest(ctx.client, ctx.repo.id, pr);
+  await upsertPullRequest(ctx.tx, ctx.repo.id, pr);
 
   const title = str(pr['title']) ?? '';
   const actor = login(ctx.payload['sender']);
@@ -131,7 +132,7 @@ export async function applyPullRequestReview(ctx: ApplyContext): Promise<ApplyOu
   const review = required(obj(ctx.payload['review']), 'review');
   const reviewId = required(int(review['id']), 'review.id');
   const number = required(int(pr['number']), 'pull_request.number');
-  await upsertPullRequest(ctx.client, ctx.repo.id, pr);
+  await upsertPullRequest(ctx.tx, ctx.repo.id, pr);
   if (ctx.delivery.action !== 'submitted') return PROCESSED;
 
   const submittedAt = date(review['submitted_at']) ?? ctx.delivery.received_at;
@@ -147,7 +148,7 @@ export async function applyPullRequestReview(ctx: ApplyContext): Promise<ApplyOu
     dedupeKey: `pr_review:${reviewId}`,
   });
   if (isNew) {
-    await PullRequestsRepository.countReview(ctx.client, ctx.repo.id, number, submittedAt);
+    await PullRequestsRepository.countReview(ctx.tx, ctx.repo.id, number, submittedAt);
   }
   return PROCESSED;
 }

@@ -1,4 +1,5 @@
-import type { PoolClient } from 'pg';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { RepoAccessRepository } from '../../repos/repo-access.repository';
 import {
   MalformedPayload,
@@ -16,7 +17,7 @@ import {
 
 /** What an access applier gets: these events may concern no tracked repository (organization and team hooks). */
 export interface AccessApplyContext {
-  client: PoolClient;
+  tx: Transaction<DB>;
   delivery: DeliveryRow;
   payload: Json;
   /** The GitHub host this instance signs in with (users and repositories are keyed by it). */
@@ -44,7 +45,7 @@ export const applyAccessChange: AccessApplier = async (ctx) => {
 };
 
 /** Rows changed, or null when the action does not take access away. */
-async function apply({ client, delivery, payload, githubHost }: AccessApplyContext): Promise<number | null> {
+async function apply({ tx, delivery, payload, githubHost }: AccessApplyContext): Promise<number | null> {
   const action = delivery.action;
   const repoId = () => required(int(obj(payload['repository'])?.['id']), 'repository.id');
   const orgLogin = () => required(str(obj(payload['organization'])?.['login']), 'organization.login');
@@ -52,31 +53,29 @@ async function apply({ client, delivery, payload, githubHost }: AccessApplyConte
   switch (delivery.event) {
     case 'member':
       if (action === 'removed')
-        return RepoAccessRepository.revokeGithubUser(client, githubHost, userId('member'), repoId());
+        return RepoAccessRepository.revokeGithubUser(tx, githubHost, userId('member'), repoId());
       // A changed permission: the person's row is asked again (and records the new permission).
       if (action === 'edited')
-        return RepoAccessRepository.markRepoUserStale(client, githubHost, userId('member'), repoId());
+        return RepoAccessRepository.markRepoUserStale(tx, githubHost, userId('member'), repoId());
       return null;
     case 'membership':
       // Removed from a team: which repositories the team gave is not in the payload.
       return action === 'removed'
-        ? RepoAccessRepository.markUserStaleForOwner(client, githubHost, userId('member'), orgLogin())
+        ? RepoAccessRepository.markUserStaleForOwner(tx, githubHost, userId('member'), orgLogin())
         : null;
     case 'organization': {
       if (action !== 'member_removed') return null;
       const user = required(int(obj(obj(payload['membership'])?.['user'])?.['id']), 'membership.user.id');
-      return RepoAccessRepository.markUserStaleForOwner(client, githubHost, user, orgLogin());
+      return RepoAccessRepository.markUserStaleForOwner(tx, githubHost, user, orgLogin());
     }
     case 'team':
       if (
         action === 'removed_from_repository' ||
         (action === 'edited' && obj(obj(payload['changes'])?.['repository']))
       ) {
-        return RepoAccessRepository.markRepoStale(client, githubHost, repoId());
+        return RepoAccessRepository.markRepoStale(tx, githubHost, repoId());
       }
-      return action === 'deleted'
-        ? RepoAccessRepository.markOwnerStale(client, githubHost, orgLogin())
-        : null;
+      return action === 'deleted' ? RepoAccessRepository.markOwnerStale(tx, githubHost, orgLogin()) : null;
     default:
       return null;
   }
@@ -88,7 +87,7 @@ async function apply({ client, delivery, payload, githubHost }: AccessApplyConte
  */
 export async function applyRepositoryAccess(ctx: ApplyContext): Promise<void> {
   const action = ctx.delivery.action;
-  if (action === 'deleted') await RepoAccessRepository.revokeAll(ctx.client, ctx.repo.id);
+  if (action === 'deleted') await RepoAccessRepository.revokeAll(ctx.tx, ctx.repo.id);
   else if (action === 'privatized' || action === 'transferred')
-    await RepoAccessRepository.markAllStale(ctx.client, ctx.repo.id);
+    await RepoAccessRepository.markAllStale(ctx.tx, ctx.repo.id);
 }

@@ -26,7 +26,7 @@ interface CounterChange {
  * updated_at decides), plus a stats snapshot when they apply.
  */
 async function applyCounters(ctx: ApplyContext, repository: Json): Promise<CounterChange> {
-  const merged = await RepositoriesRepository.merge(ctx.client, ctx.repo.id, {
+  const merged = await RepositoriesRepository.merge(ctx.tx, ctx.repo.id, {
     stars: int(repository['stargazers_count']),
     forks: int(repository['forks_count']) ?? int(repository['forks']),
     watchers: int(repository['subscribers_count']),
@@ -34,7 +34,7 @@ async function applyCounters(ctx: ApplyContext, repository: Json): Promise<Count
     github_updated_at: date(repository['updated_at']),
   });
   if (!merged?.newer) return { applied: false, starsBefore: 0, starsAfter: 0 };
-  await RepoStatsRepository.record(ctx.client, ctx.repo.id, merged.after);
+  await RepoStatsRepository.record(ctx.tx, ctx.repo.id, merged.after);
   return { applied: true, starsBefore: merged.before.stars, starsAfter: merged.after.stars };
 }
 
@@ -67,7 +67,7 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
   const repository = required(obj(ctx.payload['repository']), 'repository');
   const action = ctx.delivery.action;
   if (action === 'deleted') {
-    await RepositoriesRepository.setGithubState(ctx.client, ctx.repo.id, 'deleted');
+    await RepositoriesRepository.setGithubState(ctx.tx, ctx.repo.id, 'deleted');
     return PROCESSED;
   }
   const fullName = str(repository['full_name']);
@@ -77,7 +77,7 @@ export async function applyRepositoryChange(ctx: ApplyContext): Promise<ApplyOut
     (repository['private'] === true ? 'private' : repository['private'] === false ? 'public' : null);
   // The row is locked by the merge, so a sync recording the same rename or archive waits and then finds nothing.
   const merged = await RepositoriesRepository.merge(
-    ctx.client,
+    ctx.tx,
     ctx.repo.id,
     {
       owner: owner ?? null,

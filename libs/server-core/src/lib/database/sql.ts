@@ -36,8 +36,8 @@ export function inTransaction<DB, T>(
 }
 
 /** Runs SQL handed over as text (pg-boss's own statements) on a Kysely executor, inside its transaction if any. */
-export async function executeRawSql<R>(
-  db: SqlExecutor<unknown>,
+export async function executeRawSql<DB, R = Record<string, unknown>>(
+  db: SqlExecutor<DB>,
   text: string,
   values: readonly unknown[] = [],
 ): Promise<{ rows: R[] }> {
