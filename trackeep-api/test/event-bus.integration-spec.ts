@@ -1,6 +1,7 @@
 import type { LiveEvent } from '@trackeep/contracts';
 import { Kysely, type Transaction } from 'kysely';
 import { Client } from 'pg';
+import { splitFullName } from '../src/common/full-name.util';
 import type { DB } from '../src/database/db.types';
 import {
   EventBus,
@@ -27,7 +28,7 @@ describe(EventBus.name, () => {
   const payloads: string[] = [];
 
   const insertRepo = async (githubId: number, fullName: string) => {
-    const [owner, name] = fullName.split('/') as [string, string];
+    const [owner, name] = splitFullName(fullName);
     const { id } = await db
       .insertInto('repositories')
       .values({

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { splitFullName } from '../src/common/full-name.util';
 import { fromPgJson } from '../src/common/pg-text.util';
 import type { DB } from '../src/database/db.types';
 import { ActivityRepository } from '../src/repos/data/activity.repository';
@@ -28,7 +29,7 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
     ds = h.t.app.get(DataSource);
     session = (await h.signIn('octocat')).session;
     fullName = ownedRepos(h.sim, 'octocat', 1)[0]!;
-    const [owner, repo] = fullName.split('/') as [string, string];
+    const [owner, repo] = splitFullName(fullName);
     [...h.sim.world.repos.values()].find((r) => h.sim.world.fullName(r) === fullName)!.description =
       `about ${ODD}`;
     await h.sim.world.pushCommits({

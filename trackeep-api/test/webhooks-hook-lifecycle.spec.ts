@@ -178,7 +178,7 @@ describe('repository hooks follow tracking and GitHub', () => {
 
   it('any interleaving of track and untrack on two replicas leaves exactly the hook Trackeep tracks, no orphan, none missing', async () => {
     const { repo, simRepo } = await freshRepo(false);
-    const [owner, name] = repo.fullName.split('/') as [string, string];
+    const [owner, name] = splitFullName(repo.fullName);
     const cookies = { a: await sessionCookie(a.app, octocat), b: await sessionCookie(b.app, octocat) };
     const call = (replica: 'a' | 'b', method: 'POST' | 'DELETE') =>
       httpRequest(`${(replica === 'a' ? a : b).url}/api/v1/repos/${owner}/${name}/track`, {

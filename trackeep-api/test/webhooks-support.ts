@@ -11,6 +11,7 @@ import { AuthSettings } from '../src/auth/auth-settings';
 import { GithubSettings } from '../src/github/github-settings';
 import { SessionService } from '../src/auth/session.service';
 import { TokenCipher } from '../src/auth/token-cipher.service';
+import { splitFullName } from '../src/common/full-name.util';
 import { ApiEnv } from '../src/config/api-env';
 import { WebhookSecretCipher } from '../src/webhooks/webhook-secret.cipher';
 
@@ -111,7 +112,7 @@ export async function seedTrackedRepo(
   repo: { githubId: number; fullName: string; permission?: string; stars?: number },
 ): Promise<SeededRepo> {
   const host = app.get(GithubSettings).host;
-  const [owner, name] = repo.fullName.split('/') as [string, string];
+  const [owner, name] = splitFullName(repo.fullName);
   const { id } = await db.one<{ id: string }>(
     `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, stars)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -3,6 +3,7 @@ import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { PAGE_SIZE_DEFAULT } from '@trackeep/contracts';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiErrorResponses } from '../common/api-error.dto';
+import { splitFullName } from '../common/full-name.util';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ActivityFeedRepository } from './activity-feed.repository';
 import { ActivityPageDto, ActivityQueryDto } from './dto/activity.dto';
@@ -26,7 +27,7 @@ export class ActivityController {
   async list(@CurrentUser() user: SessionUser, @Query() query: ActivityQueryDto): Promise<ActivityPageDto> {
     let repoIds: string[];
     if (query.repo !== undefined) {
-      const [owner, name] = query.repo.split('/') as [string, string];
+      const [owner, name] = splitFullName(query.repo);
       repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
     } else {
       repoIds = await this.access.readableRepoIds(user.id);

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Page, WebhookDelivery } from '@trackeep/contracts';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiException } from '../common/api-exception';
+import { splitFullName } from '../common/full-name.util';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ListDeliveriesQuery } from './webhook-deliveries.dto';
 import { decodeCursor } from '../common/cursor.util';
@@ -31,7 +32,7 @@ export class WebhookDeliveriesController {
   ): Promise<Page<WebhookDelivery>> {
     let repoIds: string[];
     if (query.repo) {
-      const [owner, name] = query.repo.split('/') as [string, string];
+      const [owner, name] = splitFullName(query.repo);
       repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
     } else {
       repoIds = await this.access.readableRepoIds(user.id);

@@ -71,6 +71,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
         { batchSize: 1, pollingIntervalSeconds: 1, includeMetadata: true },
         async ([job]) => {
           try {
+            if (!job) throw new Error('pg-boss called the repository sync worker with an empty batch');
             const withMetadata = job as PgBoss.JobWithMetadata<RepoJobData>;
             await this.measured('repo', withMetadata, () => this.repoJob.handle(withMetadata));
           } finally {
