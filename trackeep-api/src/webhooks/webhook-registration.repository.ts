@@ -32,6 +32,38 @@ export class WebhookRegistrationRepository {
     private readonly db: Kysely<DB>,
   ) {}
 
+  /** The stored (encrypted) secrets of the hook, found by its id or by its repository's GitHub id. */
+  async secretsOf(
+    githubHost: string,
+    hook: { hookId: number } | { repoGithubId: number },
+  ): Promise<{
+    repo_id: string;
+    github_id: string;
+    secret_enc: string | null;
+    previous_secret_enc: string | null;
+    previous_secret_until: Date | null;
+  } | null> {
+    const row = await this.db
+      .selectFrom('webhook_registrations as w')
+      .innerJoin('repositories as r', 'r.id', 'w.repo_id')
+      .select([
+        'w.repo_id',
+        'r.github_id',
+        'w.secret_enc',
+        'w.previous_secret_enc',
+        'w.previous_secret_until',
+      ])
+      .where('r.github_host', '=', githubHost)
+      .where('w.secret_enc', 'is not', null)
+      .where((eb) =>
+        'hookId' in hook
+          ? eb('w.hook_id', '=', String(hook.hookId))
+          : eb('r.github_id', '=', String(hook.repoGithubId)),
+      )
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
   /** A delivery for the repository was applied: the hook works (a failing one is active again). */
   async noteDelivery(tx: Transaction<DB>, repoId: string): Promise<void> {
     await tx

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { verify } from '@octokit/webhooks-methods';
-import { DataSource } from 'typeorm';
 import { GithubSettings } from '../github/github-settings';
 import { ApiEnv } from '../config/api-env';
+import { WebhookRegistrationRepository } from './webhook-registration.repository';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
 
 export type SignedWith = 'hook' | 'hook_previous' | 'global' | 'global_previous';
@@ -19,14 +19,6 @@ interface HookSecrets {
   repoGithubId: number;
   secrets: Array<{ secret: string; kind: 'hook' | 'hook_previous' }>;
   expiresAt: number;
-}
-
-interface RegistrationRow {
-  repo_id: string;
-  github_id: string;
-  secret_enc: string | null;
-  previous_secret_enc: string | null;
-  previous_secret_until: Date | null;
 }
 
 const SIGNATURE_FORMAT = /^sha256=[0-9a-fA-F]{64}$/;
@@ -47,7 +39,7 @@ export class WebhookSignatureService {
   constructor(
     private readonly env: ApiEnv,
     private readonly github: GithubSettings,
-    private readonly dataSource: DataSource,
+    private readonly registrations: WebhookRegistrationRepository,
     private readonly cipher: WebhookSecretCipher,
   ) {}
 
@@ -73,12 +65,10 @@ export class WebhookSignatureService {
 
     // A cached entry may predate a rotation done on another replica: on a miss, read the secrets again.
     for (const fresh of options.fresh ? [true] : [false, true]) {
-      let hook =
-        hookId !== null ? await this.secretsFor(`h:${hookId}`, 'w.hook_id = $2', hookId, fresh) : null;
+      let hook = hookId !== null ? await this.secretsFor(`h:${hookId}`, { hookId }, fresh) : null;
       if (!hook) {
         const repoGithubId = payloadRepoGithubId();
-        if (repoGithubId !== null)
-          hook = await this.secretsFor(`r:${repoGithubId}`, 'r.github_id = $2', repoGithubId, fresh);
+        if (repoGithubId !== null) hook = await this.secretsFor(`r:${repoGithubId}`, { repoGithubId }, fresh);
       }
       if (!hook) break;
       for (const { secret, kind } of hook.secrets) {
@@ -100,19 +90,12 @@ export class WebhookSignatureService {
 
   private async secretsFor(
     key: string,
-    where: string,
-    value: number,
+    hook: { hookId: number } | { repoGithubId: number },
     fresh: boolean,
   ): Promise<(HookSecrets & { fromCache: boolean }) | null> {
     const cached = this.cache.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return { ...cached, fromCache: true };
-    const rows: RegistrationRow[] = await this.dataSource.query(
-      `SELECT w.repo_id, r.github_id, w.secret_enc, w.previous_secret_enc, w.previous_secret_until
-         FROM webhook_registrations w JOIN repositories r ON r.id = w.repo_id
-        WHERE r.github_host = $1 AND ${where} AND w.secret_enc IS NOT NULL`,
-      [this.github.host, value],
-    );
-    const row = rows[0];
+    const row = await this.registrations.secretsOf(this.github.host, hook);
     if (!row) return null; // unknown hooks are not cached: a hook registered a moment ago must verify at once
     const secrets: HookSecrets['secrets'] = [];
     const current = row.secret_enc ? this.cipher.decrypt(row.secret_enc, row.repo_id) : null;

@@ -6,6 +6,7 @@ import { GithubModule } from '../github/github.module';
 import { JobQueueModule } from '../jobs/job-queue.module';
 import { ReposModule } from '../repos/repos.module';
 import { BadSignatureLimiter } from './bad-signature.limiter';
+import { DeliveryInboxRepository } from './delivery-inbox.repository';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -29,6 +30,7 @@ import { WebhookSignatureService } from './webhook-signature.service';
     BadSignatureLimiter,
     WebhookSecretCipher,
     WebhookSignatureService,
+    DeliveryInboxRepository,
     DeliveryInboxService,
     WebhookReceiverService,
     WebhookProcessorService,
