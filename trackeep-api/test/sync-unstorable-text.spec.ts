@@ -141,7 +141,7 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
     const commits = (
       await h.http().get(`/api/v1/repos/${fullName}/commits`).set('Cookie', auth()).expect(200)
     ).body.items as Commit[];
-    const got = commits.find((c) => c.sha === commit!['id']);
+    const got = commits.find((c) => c.sha === commit['id']);
     expect(got?.message).toBe(`webhook ${ODD}`);
     expect(got?.author.name).toBe('Bo\ud800b');
     // The timeline entry's text is in stored form too (jsonb takes it); the activity feed decodes it.

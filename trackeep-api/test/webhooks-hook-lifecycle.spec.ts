@@ -5,6 +5,7 @@ import { splitFullName } from '../src/common/full-name.util';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { SUBSCRIBED_EVENTS } from '../src/webhooks/webhook.constants';
 import { API_TEMPLATE_DB } from './support/test-app';
+import { must } from './sync-support/sync-harness';
 import {
   Db,
   httpRequest,
@@ -48,7 +49,11 @@ describe('repository hooks follow tracking and GitHub', () => {
     hookUrl = `${a.url}/api/v1/webhooks/github`;
     db = await Db.connect(database.url);
     token = sim.issueToken('octocat');
-    octocat = await seedUser(db, a.app, { login: 'octocat', githubId: sim.world.user('octocat')!.id, token });
+    octocat = await seedUser(db, a.app, {
+      login: 'octocat',
+      githubId: sim.world.requireUser('octocat').id,
+      token,
+    });
     simRepos = [...sim.world.repos.values()].filter(
       (r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'octocat',
     );
@@ -123,12 +128,10 @@ describe('repository hooks follow tracking and GitHub', () => {
     );
     await new Promise((r) => setTimeout(r, 500));
     await waitForInboxIdle(db);
-    const [hook] = ourHooks(simRepo);
-    expect(sim.world.deliveries.filter((d) => d.hookId === hook!.id && d.event === 'ping')).toHaveLength(1);
+    const hook = must(ourHooks(simRepo)[0], 'our hook on GitHub');
+    expect(sim.world.deliveries.filter((d) => d.hookId === hook.id && d.event === 'ping')).toHaveLength(1);
     expect(
-      await db.rows(`SELECT status FROM webhook_deliveries WHERE event = 'ping' AND hook_id = $1`, [
-        hook!.id,
-      ]),
+      await db.rows(`SELECT status FROM webhook_deliveries WHERE event = 'ping' AND hook_id = $1`, [hook.id]),
     ).toEqual([{ status: 'processed' }]);
   });
 
@@ -252,19 +255,18 @@ describe('repository hooks follow tracking and GitHub', () => {
     const service = b.app.get(WebhookRegistrationService);
     await service.register(repo.id, octocat);
     await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
-    const [before] = ourHooks(simRepo);
-    expect((await github('DELETE', `/repos/${repo.fullName}/hooks/${before!.id}`)).status).toBe(204);
+    const before = must(ourHooks(simRepo)[0], 'our hook on GitHub');
+    expect((await github('DELETE', `/repos/${repo.fullName}/hooks/${before.id}`)).status).toBe(204);
     expect(ourHooks(simRepo)).toEqual([]);
 
     await service.checkHooks();
-    const [after] = ourHooks(simRepo);
-    expect(after).toBeDefined();
-    expect(after!.id).not.toBe(before!.id);
+    const after = must(ourHooks(simRepo)[0], 'the hook created again');
+    expect(after.id).not.toBe(before.id);
     await waitFor(
       'the new hook to be active',
       async () => (await registration(repo.id))?.status === 'active',
     );
-    expect((await registration(repo.id))!.hook_id).toBe(String(after!.id));
+    expect((await registration(repo.id))?.hook_id).toBe(String(after.id));
   });
 
   it('a hook changed on GitHub is put back, and the change is recorded on its health', async () => {
@@ -272,10 +274,10 @@ describe('repository hooks follow tracking and GitHub', () => {
     const service = a.app.get(WebhookRegistrationService);
     await service.register(repo.id, octocat);
     await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
-    const [hook] = ourHooks(simRepo);
+    const hook = must(ourHooks(simRepo)[0], 'our hook on GitHub');
     expect(
       (
-        await github('PATCH', `/repos/${repo.fullName}/hooks/${hook!.id}`, {
+        await github('PATCH', `/repos/${repo.fullName}/hooks/${hook.id}`, {
           active: false,
           events: ['push'],
         })
@@ -285,12 +287,12 @@ describe('repository hooks follow tracking and GitHub', () => {
     await service.checkHooks();
     expect(ourHooks(simRepo)).toEqual([
       expect.objectContaining({
-        id: hook!.id,
+        id: hook.id,
         active: true,
         events: expect.arrayContaining([...SUBSCRIBED_EVENTS]),
       }),
     ]);
-    expect(ourHooks(simRepo)[0]!.events).toHaveLength(SUBSCRIBED_EVENTS.length);
+    expect(must(ourHooks(simRepo)[0], 'our hook on GitHub').events).toHaveLength(SUBSCRIBED_EVENTS.length);
     const health = (await service.health([repo.id])).get(repo.id);
     expect(health?.lastError).toMatch(/changed on GitHub \(deactivated, events changed\)/);
   });
