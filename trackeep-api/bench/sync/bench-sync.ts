@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
 import { AuthSettings } from '../../src/auth/auth-settings';
+import { splitFullName } from '../../src/common/full-name.util';
 import { TokenCipher } from '../../src/auth/token-cipher.service';
 import { ApiEnv } from '../../src/config/api-env';
 import { apiDataSourceOptions } from '../../src/database/data-source';
@@ -48,6 +49,17 @@ const TABLES = [
   'repo_stats_snapshots',
   'activity_events',
 ] as const;
+
+/** The value, or a failure naming what the benchmark expected to find. */
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}
+
+/** The first row a query returns, or a failure naming the row that was expected. */
+async function firstRow<T>(rows: Promise<T[]>, what: string): Promise<T> {
+  return must((await rows)[0], what);
+}
 
 function parseArgs(argv: string[]): Options {
   const large = argv.includes('--large');
@@ -115,8 +127,11 @@ async function startWorld(o: Options): Promise<{ sim: GithubSimHandle; trackers:
   for (let k = 1; k < o.users; k++) logins.push(sim.world.addUser({ login: `bench-tracker-${k}` }).login);
   const trackers = new Map<string, string[]>(logins.map((l) => [l, []]));
   for (const [i, repo] of all.entries()) {
-    const login = logins[Math.floor((i * logins.length) / all.length)];
-    const [owner, name] = sim.world.fullName(repo).split('/');
+    const login = must(
+      logins[Math.floor((i * logins.length) / all.length)],
+      `a tracking user for repository ${i}`,
+    );
+    const [owner, name] = splitFullName(sim.world.fullName(repo));
     if (!sim.world.permissionOf(repo, sim.world.requireUser(login).id))
       await sim.world.grantAccess({ owner, repo: name, login, permission: 'pull' });
     trackers.set(login, [...(trackers.get(login) ?? []), sim.world.fullName(repo)]);
@@ -136,10 +151,14 @@ async function seed(
   for (const [login, names] of trackers) {
     const u = sim.world.requireUser(login);
     const token = sim.issueToken(login);
-    const [{ id: userId }] = (await ds.query(
-      `INSERT INTO users (github_host, github_id, login) VALUES ($1, $2, $3) RETURNING id`,
-      [host, u.id, login],
-    )) as Array<{ id: string }>;
+    const { id: userId } = await firstRow<{ id: string }>(
+      ds.query(`INSERT INTO users (github_host, github_id, login) VALUES ($1, $2, $3) RETURNING id`, [
+        host,
+        u.id,
+        login,
+      ]),
+      `the user row of ${login}`,
+    );
     await ds.query(`UPDATE users SET github_token_enc = $2, token_updated_at = now() WHERE id = $1`, [
       userId,
       cipher.encrypt(token, userId),
@@ -158,21 +177,24 @@ async function seed(
         default_branch: string;
         private: boolean;
       };
-      const [{ id }] = (await ds.query(
-        `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch, visibility)
+      const { id } = await firstRow<{ id: string }>(
+        ds.query(
+          `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, default_branch, visibility)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [
-          host,
-          r.id,
-          r.node_id,
-          r.owner.login,
-          r.name,
-          fullName,
-          r.html_url,
-          r.default_branch,
-          r.private ? 'private' : 'public',
-        ],
-      )) as Array<{ id: string }>;
+          [
+            host,
+            r.id,
+            r.node_id,
+            r.owner.login,
+            r.name,
+            fullName,
+            r.html_url,
+            r.default_branch,
+            r.private ? 'private' : 'public',
+          ],
+        ),
+        `the repository row of ${fullName}`,
+      );
       await ds.query(`INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)`, [userId, id]);
       await ds.query(`INSERT INTO repo_access (user_id, repo_id, permission) VALUES ($1, $2, 'pull')`, [
         userId,
@@ -187,7 +209,9 @@ async function seed(
 async function tableCounts(ds: DataSource): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of TABLES)
-    out[t] = ((await ds.query(`SELECT count(*)::int AS n FROM ${t}`)) as Array<{ n: number }>)[0].n;
+    out[t] = (
+      await firstRow<{ n: number }>(ds.query(`SELECT count(*)::int AS n FROM ${t}`), `the row count of ${t}`)
+    ).n;
   return out;
 }
 
@@ -232,19 +256,23 @@ async function runCycle(
     const [c] = (await ds.query(`SELECT finished_at FROM sync_cycles WHERE slot = $1`, [slot])) as Array<{
       finished_at: Date | null;
     }>;
-    const [{ open }] = (await ds.query(
-      `SELECT count(*)::int AS open FROM sync_runs WHERE status IN ('queued', 'running')`,
-    )) as Array<{ open: number }>;
+    const { open } = await firstRow<{ open: number }>(
+      ds.query(`SELECT count(*)::int AS open FROM sync_runs WHERE status IN ('queued', 'running')`),
+      'the count of unsettled runs',
+    );
     if (c?.finished_at && open === 0) break;
     // A large backfill runs for many minutes: say how far it is every 10 s.
     if (performance.now() - lastReport >= 10_000) {
       lastReport = performance.now();
-      const [p] = (await ds.query(
-        `SELECT count(*) FILTER (WHERE status NOT IN ('queued', 'running'))::int AS done, count(*)::int AS total,
+      const p = await firstRow<{ done: number; total: number; commits: number }>(
+        ds.query(
+          `SELECT count(*) FILTER (WHERE status NOT IN ('queued', 'running'))::int AS done, count(*)::int AS total,
                 coalesce(sum((items->>'commits')::int), 0)::int AS commits
            FROM sync_runs WHERE cycle_slot = $1`,
-        [slot],
-      )) as Array<{ done: number; total: number; commits: number }>;
+          [slot],
+        ),
+        'the cycle’s progress',
+      );
       log(
         `  ${name}: ${p.done}/${p.total} repositories done, ${p.commits} commits stored, ${Math.round((performance.now() - started) / 1000)} s`,
       );
@@ -266,9 +294,10 @@ async function runCycle(
     items: Record<string, number>;
     points_by_stream: Record<string, number>;
   }>;
-  const [cycle] = (await ds.query(`SELECT detection_points FROM sync_cycles WHERE slot = $1`, [
-    slot,
-  ])) as Array<{ detection_points: number }>;
+  const cycle = await firstRow<{ detection_points: number }>(
+    ds.query(`SELECT detection_points FROM sync_cycles WHERE slot = $1`, [slot]),
+    'the cycle row',
+  );
   const sum = (f: (r: (typeof runs)[number]) => number) => runs.reduce((a, r) => a + f(r), 0);
   const pointsByStream: Record<string, number> = { detect: cycle.detection_points };
   const items: Record<string, number> = {};
@@ -276,7 +305,7 @@ async function runCycle(
     for (const [k, v] of Object.entries(r.points_by_stream)) pointsByStream[k] = (pointsByStream[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.items)) items[k] = (items[k] ?? 0) + v;
   }
-  for (const k of Object.keys(pointsByStream)) pointsByStream[k] = Math.round(pointsByStream[k] * 100) / 100;
+  for (const [k, v] of Object.entries(pointsByStream)) pointsByStream[k] = Math.round(v * 100) / 100;
   const delta = (f: (s: SimStats) => number) => f(after.stats) - f(before.stats);
   const rateLimitCalls = delta((s) => s.rest.byRoute['/rate_limit'] ?? 0);
   return {
@@ -294,7 +323,9 @@ async function runCycle(
       notModified: sum((r) => r.not_modified),
       pointsByStream,
     },
-    rowsWritten: Object.fromEntries(TABLES.map((t) => [t, after.rows[t] - before.rows[t]])),
+    rowsWritten: Object.fromEntries(
+      TABLES.map((t) => [t, must(after.rows[t], `${t} after`) - must(before.rows[t], `${t} before`)]),
+    ),
     itemsUpserted: items,
     runs: {
       total: runs.length,
@@ -316,7 +347,7 @@ async function smallChange(
 ): Promise<Record<string, number>> {
   const octocat = sim.world.requireUser('octocat').id;
   const writable = (full: string) => {
-    const [owner, repo] = full.split('/');
+    const [owner, repo] = splitFullName(full);
     const r = sim.world.repo(owner, repo);
     return !!r && ['admin', 'maintain', 'push'].includes(sim.world.permissionOf(r, octocat) ?? '');
   };
@@ -324,22 +355,22 @@ async function smallChange(
   let pushed = 0;
   let pullsChanged = 0;
   for (const full of repos) {
-    const [owner, repo] = full.split('/');
+    const [owner, repo] = splitFullName(full);
     const simRepo = sim.world.requireRepo({ owner, repo });
     const admin = 'octocat';
     await sim.world.pushCommits({ owner, repo, commits: 3, sender: admin });
     pushed += 3;
-    const open = sim.world.detail(simRepo).pulls.filter((p) => p.state === 'open');
-    if (open[0]) {
-      await sim.world.closePull({ owner, repo, number: open[0].number, sender: admin });
+    const [toClose, toEdit] = sim.world.detail(simRepo).pulls.filter((p) => p.state === 'open');
+    if (toClose) {
+      await sim.world.closePull({ owner, repo, number: toClose.number, sender: admin });
       pullsChanged++;
     }
-    if (open[1]) {
+    if (toEdit) {
       await sim.world.updatePull({
         owner,
         repo,
-        number: open[1].number,
-        title: `${open[1].title} (edited)`,
+        number: toEdit.number,
+        title: `${toEdit.title} (edited)`,
         sender: admin,
       });
       pullsChanged++;
@@ -433,25 +464,26 @@ async function main(): Promise<void> {
     boss.on('error', () => undefined);
     await boss.start();
 
-    const phases: PhaseResult[] = [];
     log('phase 1: backfill');
-    phases.push(await runCycle('backfill', ds, boss, sim, api));
+    const backfill = await runCycle('backfill', ds, boss, sim, api);
     dataset.commitsReachable = (
-      (await ds.query(`SELECT count(*)::int AS n FROM commits`)) as Array<{ n: number }>
-    )[0].n;
+      await firstRow<{ n: number }>(ds.query(`SELECT count(*)::int AS n FROM commits`), 'the commit count')
+    ).n;
     dataset.pulls = (
-      (await ds.query(`SELECT count(*)::int AS n FROM pull_requests`)) as Array<{ n: number }>
-    )[0].n;
-    log(`  ${JSON.stringify(summaryLine(phases[0]))}`);
+      await firstRow<{ n: number }>(
+        ds.query(`SELECT count(*)::int AS n FROM pull_requests`),
+        'the pull request count',
+      )
+    ).n;
+    log(`  ${JSON.stringify(summaryLine(backfill))}`);
     log('phase 2: re-sync, nothing changed');
-    phases.push(await runCycle('resync-unchanged', ds, boss, sim, api));
-    log(`  ${JSON.stringify(summaryLine(phases[1]))}`);
+    const unchanged = await runCycle('resync-unchanged', ds, boss, sim, api);
+    log(`  ${JSON.stringify(summaryLine(unchanged))}`);
     const change = await smallChange(sim, world.trackers);
     log(`phase 3: re-sync after a small change ${JSON.stringify(change)}`);
-    phases.push(await runCycle('resync-small-change', ds, boss, sim, api));
-    log(`  ${JSON.stringify(summaryLine(phases[2]))}`);
-
-    const [backfill, unchanged] = phases;
+    const changed = await runCycle('resync-small-change', ds, boss, sim, api);
+    log(`  ${JSON.stringify(summaryLine(changed))}`);
+    const phases: PhaseResult[] = [backfill, unchanged, changed];
     const commitPoints = backfill.recorded.pointsByStream['commits'] ?? 0;
     const pullPoints = backfill.recorded.pointsByStream['pulls'] ?? 0;
     const derived = {
