@@ -5,5 +5,6 @@ module.exports = {
   preset: '../jest.preset.js',
   rootDir: '.',
   roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
   testTimeout: 60000,
 };

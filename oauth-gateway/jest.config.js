@@ -1,9 +1,8 @@
+// Unit tier: *.spec.ts, no database (`npx nx test oauth-gateway`).
 module.exports = {
   displayName: 'oauth-gateway',
   preset: '../jest.preset.js',
   rootDir: '.',
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  globalSetup: '<rootDir>/test/global-setup.ts',
-  globalTeardown: '<rootDir>/test/global-teardown.ts',
-  testTimeout: 60000,
+  testMatch: ['**/*.spec.ts'],
 };

@@ -3,5 +3,6 @@ module.exports = {
   displayName: 'stack',
   preset: '../../jest.preset.js',
   rootDir: '.',
+  testMatch: ['**/*.e2e-spec.ts'],
   testTimeout: 180000,
 };
