@@ -173,7 +173,7 @@ describe('Trackeep dashboard in a real browser', () => {
       return (
         /commits matching/.test(count) &&
         messages.length > 0 &&
-        messages[0].toLowerCase().includes(word.toLowerCase())
+        (messages[0] ?? '').toLowerCase().includes(word.toLowerCase())
       );
     });
 
