@@ -10,23 +10,14 @@ import type { DeliveryRow } from './processors/apply-context';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
 /** A delivery locked for processing, with the tracked repository it is about (if Trackeep tracks it). */
-export interface LockedDelivery {
-  delivery_id: string;
-  event: string;
-  action: string | null;
-  hook_id: string | null;
-  repo_id: string | null;
-  repo_github_id: string | null;
-  signed_with: DeliveryRow['signed_with'];
+export type LockedDelivery = Omit<DeliveryRow, 'payload'> & {
   /** The raw body as GitHub sent it (null for rows stored before raw bodies were kept). */
   body: Buffer | null;
   /** The legacy jsonb copy, for those older rows. */
   payload: unknown;
-  received_at: Date;
-  status: string;
   tracked_id: string | null;
   tracked_full_name: string | null;
-}
+};
 
 export type ProcessedStatus = 'processed' | 'ignored';
 
