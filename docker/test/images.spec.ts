@@ -110,7 +110,7 @@ describe('server runtime dependencies (docker/scripts/server-package-json.mjs)',
     const dirs = ['trackeep-api/src', 'oauth-gateway/src', 'libs/server-core/src', 'libs/contracts/src'];
     const files = dirs
       .flatMap((d) => walk(join(ROOT, d)))
-      .filter((f) => /\.ts$/.test(f) && !/\.spec\.ts$|\/test\//.test(f));
+      .filter((f) => /\.ts$/.test(f) && !/\.(spec|integration-spec|e2e-spec)\.ts$|\/test\//.test(f));
     const builtins = new Set(builtinModules);
     const missing: string[] = [];
     const seen = new Set<string>();
