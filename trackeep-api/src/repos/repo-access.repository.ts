@@ -176,24 +176,13 @@ export class RepoAccessRepository {
   }
 
   /** The GitHub user's access to the repository `repoGithubId` is asked again at its next use; rows marked. */
-  static async markRepoUserStale(
+  static markRepoUserStale(
     handle: DataHandle,
     githubHost: string,
     githubUserId: number,
     repoGithubId: number,
   ): Promise<number> {
-    const result = await onConnection(handle)
-      .updateTable('repo_access as a')
-      .from(['users as u', 'repositories as r'])
-      .set({ checked_at: STALE })
-      .whereRef('a.user_id', '=', 'u.id')
-      .whereRef('a.repo_id', '=', 'r.id')
-      .where('u.github_host', '=', githubHost)
-      .where('u.github_id', '=', String(githubUserId))
-      .where('r.github_host', '=', githubHost)
-      .where('r.github_id', '=', String(repoGithubId))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return markStale(handle, githubHost, { githubUserId, repoGithubId });
   }
 
   /** Nobody reads the repository (`repoId`, Trackeep's id) any more. */
@@ -211,49 +200,50 @@ export class RepoAccessRepository {
   }
 
   /** Every user's access to the repository `repoGithubId` is asked again at its next use; rows marked. */
-  static async markRepoStale(handle: DataHandle, githubHost: string, repoGithubId: number): Promise<number> {
-    const result = await onConnection(handle)
-      .updateTable('repo_access as a')
-      .from('repositories as r')
-      .set({ checked_at: STALE })
-      .whereRef('a.repo_id', '=', 'r.id')
-      .where('r.github_host', '=', githubHost)
-      .where('r.github_id', '=', String(repoGithubId))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  static markRepoStale(handle: DataHandle, githubHost: string, repoGithubId: number): Promise<number> {
+    return markStale(handle, githubHost, { repoGithubId });
   }
 
   /** The GitHub user's access to every repository of `ownerLogin` (an organization) is asked again; rows marked. */
-  static async markUserStaleForOwner(
+  static markUserStaleForOwner(
     handle: DataHandle,
     githubHost: string,
     githubUserId: number,
     ownerLogin: string,
   ): Promise<number> {
-    const result = await onConnection(handle)
-      .updateTable('repo_access as a')
-      .from(['users as u', 'repositories as r'])
-      .set({ checked_at: STALE })
-      .whereRef('a.user_id', '=', 'u.id')
-      .whereRef('a.repo_id', '=', 'r.id')
-      .where('u.github_host', '=', githubHost)
-      .where('u.github_id', '=', String(githubUserId))
-      .where('r.github_host', '=', githubHost)
-      .where(sql<string>`lower(r.owner)`, '=', sql<string>`lower(${ownerLogin})`)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return markStale(handle, githubHost, { githubUserId, ownerLogin });
   }
 
   /** Every user's access to every repository of `ownerLogin` (an organization) is asked again; rows marked. */
-  static async markOwnerStale(handle: DataHandle, githubHost: string, ownerLogin: string): Promise<number> {
-    const result = await onConnection(handle)
-      .updateTable('repo_access as a')
-      .from('repositories as r')
-      .set({ checked_at: STALE })
-      .whereRef('a.repo_id', '=', 'r.id')
-      .where('r.github_host', '=', githubHost)
-      .where(sql<string>`lower(r.owner)`, '=', sql<string>`lower(${ownerLogin})`)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+  static markOwnerStale(handle: DataHandle, githubHost: string, ownerLogin: string): Promise<number> {
+    return markStale(handle, githubHost, { ownerLogin });
   }
+}
+
+/**
+ * Marks access rows for a re-check at their next use: those of the repositories named by GitHub id or owner,
+ * and of one GitHub user if given. The number of rows marked.
+ */
+async function markStale(
+  handle: DataHandle,
+  githubHost: string,
+  match: { githubUserId?: number } & ({ repoGithubId: number } | { ownerLogin: string }),
+): Promise<number> {
+  const result = await onConnection(handle)
+    .updateTable('repo_access as a')
+    .from(['users as u', 'repositories as r'])
+    .set({ checked_at: STALE })
+    .whereRef('a.user_id', '=', 'u.id')
+    .whereRef('a.repo_id', '=', 'r.id')
+    .where('r.github_host', '=', githubHost)
+    .$if(match.githubUserId !== undefined, (q) =>
+      q.where('u.github_host', '=', githubHost).where('u.github_id', '=', String(match.githubUserId)),
+    )
+    .where((eb) =>
+      'repoGithubId' in match
+        ? eb('r.github_id', '=', String(match.repoGithubId))
+        : eb(sql<string>`lower(r.owner)`, '=', sql<string>`lower(${match.ownerLogin})`),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

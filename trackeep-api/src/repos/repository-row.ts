@@ -5,36 +5,23 @@ import type { Json, Repositories } from '../database/db.types';
 export type RepoGithubState = TrackedRepo['githubState'];
 export type RepoVisibility = TrackedRepo['visibility'];
 
-/** One GitHub repository, shared by every user who tracks it, as RepoAccessService hands it out. */
-export interface RepositoryRow {
-  id: string;
+/**
+ * One GitHub repository, shared by every user who tracks it, as RepoAccessService hands it out: the API's fields
+ * (times as Dates) plus what only the server keeps.
+ */
+export type RepositoryRow = Omit<
+  TrackedRepo,
+  'pushedAt' | 'updatedAt' | 'trackedAt' | 'lastSyncAt' | 'lastSyncStatus' | 'githubBlock' | 'webhook'
+> & {
   githubHost: string;
-  githubId: number;
   nodeId: string;
-  owner: string;
-  name: string;
-  fullName: string;
-  description: string | null;
-  language: string | null;
-  languages: Record<string, number>;
-  topics: string[];
-  visibility: RepoVisibility;
-  defaultBranch: string;
-  archived: boolean;
-  stars: number;
-  forks: number;
-  watchers: number;
-  openIssues: number;
-  sizeKb: number;
   pushedAt: Date | null;
   githubUpdatedAt: Date | null;
-  htmlUrl: string;
-  githubState: RepoGithubState;
   /** With needs_sso / oauth_app_blocked: the organization policy and where to act. */
   githubBlock: OrgPolicyBlock | null;
   createdAt: Date;
   updatedAt: Date;
-}
+};
 
 export function toRepositoryRow(r: Selectable<Repositories>): RepositoryRow {
   return {
