@@ -116,7 +116,12 @@ describe(EventBus.name, () => {
 
     // Notifications arrive in commit order: once a later one is heard, an earlier one would have been too.
     await sut.publish(db, { events: [progress(repoA, 'marker')] });
-    await waitFor('the marker', async () => heard.some((e) => runIdOf(e.event) === 'marker'));
+    // The bus and the raw listener are separate connections: wait until both have heard the marker.
+    await waitFor(
+      'the marker',
+      async () =>
+        heard.some((e) => runIdOf(e.event) === 'marker') && payloads.some((p) => p.includes('marker')),
+    );
     expect(payloads).toHaveLength(1);
     expect(heard.map((e) => runIdOf(e.event))).toEqual(['marker']);
     expect(changed).toEqual([]);
