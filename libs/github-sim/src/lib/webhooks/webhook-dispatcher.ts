@@ -1,10 +1,24 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { StatsRecorder } from '../http/stats';
 import type { Urls } from '../rest/serializers';
-import type { SimDomainEvent } from '../world/domain-events';
+import { simpleInstallation } from '../rest/app-serializers';
+import type { SimDomainEvent, SimInstallationEvent } from '../world/domain-events';
 import type { SimWorld } from '../world/sim-world';
-import type { SimDelivery, SimHook, SimRepo } from '../world/world.types';
-import { pingPayload, webhookFor, type WebhookMessage } from './webhook-payloads';
+import type { SimDelivery, SimGithubApp, SimHook, SimInstallation, SimRepo } from '../world/world.types';
+import { installationWebhook, pingPayload, webhookFor, type WebhookMessage } from './webhook-payloads';
+
+/** Where one delivery goes: a repository hook, or a GitHub App's webhook. */
+interface DeliveryTarget {
+  hookId: number;
+  repoId: number;
+  url: string;
+  contentType: 'json' | 'form';
+  secret: string | null;
+  targetType: 'repository' | 'integration';
+  targetId: number;
+  /** Records the outcome on the hook (repository hooks keep their last response). */
+  done?: (ok: boolean, delivery: SimDelivery) => void;
+}
 
 /**
  * GitHub's X-Hub-Signature-256: HMAC-SHA256 of the raw body, hex, prefixed "sha256=" (what @octokit/webhooks-methods
@@ -45,14 +59,49 @@ export class WebhookDispatcher {
     return this.world.settled();
   }
 
-  private async onEvent(e: SimDomainEvent): Promise<void> {
-    if (!e.repo.hooks.length) return;
+  private async onEvent(e: SimDomainEvent | SimInstallationEvent): Promise<void> {
+    if (e.type === 'installation' || e.type === 'installation_repositories') {
+      const app = this.world.githubApps.get(e.installation.appId);
+      if (app?.webhookUrl)
+        await this.deliverTo(appTarget(app, 0), installationWebhook(this.world, this.urls(), e));
+      return;
+    }
+    const apps = this.appsFor(e.repo);
+    if (!e.repo.hooks.length && !apps.length) return;
     const msg = webhookFor(this.world, this.urls(), e);
     if (!msg) return;
     const hooks = e.repo.hooks.filter(
       (h) => h.active && (h.events.includes('*') || h.events.includes(msg.event)),
     );
-    await Promise.all(hooks.map((h) => this.deliver(e.repo, h, msg, false)));
+    await Promise.all([
+      ...hooks.map((h) => this.deliver(e.repo, h, msg, false)),
+      // An App hears the events its installation subscribed to, each carrying `installation`.
+      ...apps
+        .filter(({ events }) => events.includes(msg.event))
+        .map(({ app, installation }) =>
+          this.deliverTo(appTarget(app, e.repo.id), {
+            ...msg,
+            payload: { ...msg.payload, installation: simpleInstallation(installation) },
+          }),
+        ),
+    ]);
+  }
+
+  /** Apps with a webhook whose active (not suspended) installation covers the repository. */
+  private appsFor(repo: SimRepo) {
+    const out: Array<{ app: SimGithubApp; installation: SimInstallation; events: string[] }> = [];
+    for (const app of this.world.githubApps.values()) {
+      if (!app.webhookUrl) continue;
+      const inst = this.world.installationFor(app.id, repo);
+      if (inst && inst.suspendedAt === null) out.push({ app, installation: inst, events: inst.events });
+    }
+    return out;
+  }
+
+  private deliverTo(target: DeliveryTarget, msg: WebhookMessage): Promise<SimDelivery> {
+    const p = this.send(target, msg, false, randomUUID());
+    this.world.track(p);
+    return p;
   }
 
   ping(repo: SimRepo, hook: SimHook, senderId: number): Promise<SimDelivery> {
@@ -101,41 +150,39 @@ export class WebhookDispatcher {
     redelivery: boolean,
     guid: string = randomUUID(),
   ): Promise<SimDelivery> {
-    const p = this.send(repo, hook, msg, redelivery, guid);
+    const p = this.send(hookTarget(repo, hook), msg, redelivery, guid);
     this.world.track(p);
     return p;
   }
 
   private async send(
-    repo: SimRepo,
-    hook: SimHook,
+    target: DeliveryTarget,
     msg: WebhookMessage,
     redelivery: boolean,
     guid: string,
   ): Promise<SimDelivery> {
     const json = JSON.stringify(msg.payload);
-    const body = hook.config.content_type === 'form' ? `payload=${encodeURIComponent(json)}` : json;
+    const body = target.contentType === 'form' ? `payload=${encodeURIComponent(json)}` : json;
     const headers: Record<string, string> = {
       Accept: '*/*',
       'Content-Type':
-        hook.config.content_type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+        target.contentType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
       'User-Agent': USER_AGENT,
       'X-GitHub-Delivery': guid,
       'X-GitHub-Event': msg.event,
-      'X-GitHub-Hook-ID': String(hook.id),
-      'X-GitHub-Hook-Installation-Target-ID': String(repo.id),
-      'X-GitHub-Hook-Installation-Target-Type': 'repository',
+      'X-GitHub-Hook-ID': String(target.hookId),
+      'X-GitHub-Hook-Installation-Target-ID': String(target.targetId),
+      'X-GitHub-Hook-Installation-Target-Type': target.targetType,
     };
-    if (hook.config.secret) {
-      headers['X-Hub-Signature'] =
-        `sha1=${createHmac('sha1', hook.config.secret).update(body).digest('hex')}`;
-      headers['X-Hub-Signature-256'] = signSha256(hook.config.secret, body);
+    if (target.secret) {
+      headers['X-Hub-Signature'] = `sha1=${createHmac('sha1', target.secret).update(body).digest('hex')}`;
+      headers['X-Hub-Signature-256'] = signSha256(target.secret, body);
     }
     const delivery: SimDelivery = {
       id: this.world.nextId('delivery'),
       guid,
-      hookId: hook.id,
-      repoId: repo.id,
+      hookId: target.hookId,
+      repoId: target.repoId,
       event: msg.event,
       action: msg.action,
       deliveredAt: Date.now(),
@@ -152,7 +199,7 @@ export class WebhookDispatcher {
       delivery.status = 'payload too large (over 25 MB), not delivered';
     } else {
       try {
-        const res = await fetch(hook.config.url, {
+        const res = await fetch(target.url, {
           method: 'POST',
           headers,
           body,
@@ -170,11 +217,7 @@ export class WebhookDispatcher {
     }
     delivery.durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     const ok = delivery.statusCode >= 200 && delivery.statusCode < 300;
-    hook.lastResponse = {
-      code: delivery.statusCode || null,
-      status: ok ? 'active' : 'failed',
-      message: ok ? 'OK' : delivery.status,
-    };
+    target.done?.(ok, delivery);
     this.stats.data.webhooks.deliveries++;
     if (!ok) this.stats.data.webhooks.failures++;
     this.world.deliveries.push(delivery);
@@ -182,4 +225,36 @@ export class WebhookDispatcher {
       this.world.deliveries.splice(0, this.world.deliveries.length - MAX_RECORDED);
     return delivery;
   }
+}
+
+function hookTarget(repo: SimRepo, hook: SimHook): DeliveryTarget {
+  return {
+    hookId: hook.id,
+    repoId: repo.id,
+    url: hook.config.url,
+    contentType: hook.config.content_type,
+    secret: hook.config.secret ?? null,
+    targetType: 'repository',
+    targetId: repo.id,
+    done: (ok, d) => {
+      hook.lastResponse = {
+        code: d.statusCode || null,
+        status: ok ? 'active' : 'failed',
+        message: ok ? 'OK' : d.status,
+      };
+    },
+  };
+}
+
+/** An App's webhook: X-GitHub-Hook-Installation-Target-Type `integration`, target id the App's id. */
+function appTarget(app: SimGithubApp, repoId: number): DeliveryTarget {
+  return {
+    hookId: app.hookId,
+    repoId,
+    url: app.webhookUrl as string,
+    contentType: 'json',
+    secret: app.webhookSecret,
+    targetType: 'integration',
+    targetId: app.id,
+  };
 }

@@ -11,7 +11,8 @@ import {
   userById,
   type Urls,
 } from '../rest/serializers';
-import type { SimDomainEvent } from '../world/domain-events';
+import { installation, installationRepoEntry } from '../rest/app-serializers';
+import type { SimDomainEvent, SimInstallationEvent } from '../world/domain-events';
 import type { SimWorld } from '../world/sim-world';
 import { ZERO_SHA } from '../world/git-objects';
 import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
@@ -337,5 +338,32 @@ export function pingPayload(
     hook_id: hook.id,
     hook: hookBody(urls, w.fullName(repo), hook),
     ...envelope(w, urls, repo, senderId),
+  };
+}
+
+/** `installation` and `installation_repositories` webhooks, as GitHub sends them to the App's webhook URL. */
+export function installationWebhook(w: SimWorld, urls: Urls, e: SimInstallationEvent): WebhookMessage {
+  const inst = installation(w, urls, e.installation);
+  const sender = userById(w, urls, e.senderId);
+  if (e.type === 'installation') {
+    const payload: Record<string, unknown> = { action: e.action, installation: inst };
+    if (e.action !== 'suspend' && e.action !== 'unsuspend')
+      payload['repositories'] = e.repos.map((r) => installationRepoEntry(w, r));
+    if (e.action === 'created') payload['requester'] = null;
+    payload['sender'] = sender;
+    return { event: 'installation', action: e.action, payload };
+  }
+  return {
+    event: 'installation_repositories',
+    action: e.action,
+    payload: {
+      action: e.action,
+      installation: inst,
+      repository_selection: e.installation.repositorySelection,
+      repositories_added: e.added.map((r) => installationRepoEntry(w, r)),
+      repositories_removed: e.removed.map((r) => installationRepoEntry(w, r)),
+      requester: null,
+      sender,
+    },
   };
 }

@@ -1,4 +1,12 @@
-import type { SimCommit, SimHook, SimIssue, SimPull, SimRepo, SimReview } from './world.types';
+import type {
+  SimCommit,
+  SimHook,
+  SimInstallation,
+  SimIssue,
+  SimPull,
+  SimRepo,
+  SimReview,
+} from './world.types';
 
 /** What a world mutation announces; the webhook dispatcher turns these into GitHub webhook deliveries. */
 export type SimDomainEvent =
@@ -49,6 +57,7 @@ export type SimDomainEvent =
       repo: SimRepo;
       senderId: number;
       action:
+        | 'created'
         | 'renamed'
         | 'archived'
         | 'unarchived'
@@ -69,4 +78,23 @@ export type SimDomainEvent =
   | { type: 'member'; repo: SimRepo; senderId: number; action: 'added' | 'removed'; memberId: number }
   | { type: 'ping'; repo: SimRepo; senderId: number; hook: SimHook };
 
-export type SimEventListener = (event: SimDomainEvent) => void | Promise<void>;
+/** Events about an App's installation: delivered to the App's webhook only, never to repository hooks. */
+export type SimInstallationEvent =
+  | {
+      type: 'installation';
+      installation: SimInstallation;
+      senderId: number;
+      action: 'created' | 'deleted' | 'suspend' | 'unsuspend' | 'new_permissions_accepted';
+      /** The repositories it reached (created, deleted, new_permissions_accepted), as the payload lists them. */
+      repos: SimRepo[];
+    }
+  | {
+      type: 'installation_repositories';
+      installation: SimInstallation;
+      senderId: number;
+      action: 'added' | 'removed';
+      added: SimRepo[];
+      removed: SimRepo[];
+    };
+
+export type SimEventListener = (event: SimDomainEvent | SimInstallationEvent) => void | Promise<void>;

@@ -49,7 +49,19 @@ export interface GeneratorTarget {
 }
 
 export type IdKind =
-  'user' | 'org' | 'repo' | 'team' | 'pull' | 'issue' | 'review' | 'label' | 'hook' | 'delivery' | 'event';
+  | 'user'
+  | 'org'
+  | 'repo'
+  | 'team'
+  | 'pull'
+  | 'issue'
+  | 'review'
+  | 'label'
+  | 'hook'
+  | 'delivery'
+  | 'event'
+  | 'app'
+  | 'installation';
 
 /**
  * Ids: realistic magnitudes below 2^31 (GraphQL `databaseId` is a 32-bit Int). octocat keeps GitHub's real id.
@@ -68,6 +80,8 @@ export const ID_BASES: Record<IdKind, number> = {
   review: 2_050_000_001,
   delivery: 90_000_000_001,
   event: 50_000_000_001,
+  app: 1_100_001,
+  installation: 60_000_001,
 };
 
 const BLOCKS = {

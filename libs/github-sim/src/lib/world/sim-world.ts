@@ -16,6 +16,15 @@ import {
   GitData,
   type PushInput,
 } from './capabilities/git-data';
+import {
+  GithubApps,
+  type GithubAppInput,
+  type InstallationActionInput,
+  type InstallationPermissionsInput,
+  type InstallationReposInput,
+  type InstallationTokenRequest,
+  type InstallInput,
+} from './capabilities/github-apps';
 import { type CloseIssueInput, Issues, type OpenIssueInput } from './capabilities/issues';
 import {
   type ClosePullInput,
@@ -27,6 +36,7 @@ import {
 } from './capabilities/pull-requests';
 import {
   type ArchiveRepoInput,
+  type CreateRepoInput,
   type ForkInput,
   type RenameRepoInput,
   Repositories,
@@ -45,6 +55,7 @@ export class SimWorld extends WorldStore {
   private readonly accounts = new Accounts(this);
   private readonly collaborators = new Collaborators(this);
   private readonly git = new GitData(this);
+  private readonly apps = new GithubApps(this);
   private readonly issues = new Issues(this);
   private readonly pullRequests = new PullRequests(this);
   private readonly repositories = new Repositories(this);
@@ -119,7 +130,69 @@ export class SimWorld extends WorldStore {
     return this.issues.closeIssue(input);
   }
 
+  // ---------------------------------------------------------------- GitHub Apps and installations
+
+  registerGithubApp(input: GithubAppInput) {
+    return this.apps.registerGithubApp(input);
+  }
+
+  setGithubAppWebhook(app: string | number, url: string | null, secret?: string | null) {
+    return this.apps.setGithubAppWebhook(app, url, secret);
+  }
+
+  installApp(input: InstallInput) {
+    return this.apps.install(input);
+  }
+
+  addInstallationRepos(input: InstallationReposInput) {
+    return this.apps.addInstallationRepos(input);
+  }
+
+  removeInstallationRepos(input: InstallationReposInput) {
+    return this.apps.removeInstallationRepos(input);
+  }
+
+  suspendInstallation(input: InstallationActionInput) {
+    return this.apps.suspendInstallation(input);
+  }
+
+  unsuspendInstallation(input: InstallationActionInput) {
+    return this.apps.unsuspendInstallation(input);
+  }
+
+  uninstallApp(input: InstallationActionInput) {
+    return this.apps.uninstall(input);
+  }
+
+  acceptNewPermissions(input: InstallationPermissionsInput) {
+    return this.apps.acceptNewPermissions(input);
+  }
+
+  createInstallationToken(installationId: number, request?: InstallationTokenRequest) {
+    return this.apps.createInstallationToken(installationId, request);
+  }
+
+  expireInstallationToken(token: string) {
+    return this.apps.expireInstallationToken(token);
+  }
+
+  issueUserToken(app: string | number, login: string) {
+    return this.apps.issueUserToken(app, login);
+  }
+
+  refreshUserToken(clientId: string, refreshToken: string) {
+    return this.apps.refreshUserToken(clientId, refreshToken);
+  }
+
+  expireUserToken(token: string) {
+    return this.apps.expireUserToken(token);
+  }
+
   // ---------------------------------------------------------------- repositories and access
+
+  createRepo(input: CreateRepoInput) {
+    return this.repositories.createRepo(input);
+  }
 
   star(input: StarInput) {
     return this.repositories.star(input);

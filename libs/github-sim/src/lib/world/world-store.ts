@@ -1,13 +1,17 @@
 import { resolveSizes } from '../presets.constant';
 import type { SimPreset, SimSizes } from '../sim.types';
 import type { CommitGraph } from './commit-graph';
-import type { SimDomainEvent, SimEventListener } from './domain-events';
+import type { SimDomainEvent, SimEventListener, SimInstallationEvent } from './domain-events';
 import { generateRepoDetail, type GeneratorTarget, ID_BASES, type IdKind, populateWorld } from './generator';
 import { notFound, SimError } from './sim-error';
 import type {
   RepoPermission,
   SimDelivery,
+  SimGithubApp,
+  SimInstallation,
+  SimInstallationToken,
   SimOAuthApp,
+  SimRefreshToken,
   SimOrg,
   SimPull,
   SimRepo,
@@ -55,6 +59,10 @@ export class WorldStore implements GeneratorTarget {
   readonly tokens = new Map<string, SimToken>();
   readonly oauthApps = new Map<string, SimOAuthApp>();
   readonly deliveries: SimDelivery[] = [];
+  readonly githubApps = new Map<number, SimGithubApp>();
+  readonly installations = new Map<number, SimInstallation>();
+  readonly installationTokens = new Map<string, SimInstallationToken>();
+  readonly refreshTokens = new Map<string, SimRefreshToken>();
   private readonly logins = new Map<string, { kind: 'user' | 'org'; id: number }>();
   private readonly repoNames = new Map<string, number>();
   private readonly movedRepos = new Map<string, number>();
@@ -80,6 +88,9 @@ export class WorldStore implements GeneratorTarget {
     this.graphs.clear();
     this.tokens.clear();
     this.deliveries.length = 0;
+    this.installations.clear();
+    this.installationTokens.clear();
+    this.refreshTokens.clear();
     this.logins.clear();
     this.repoNames.clear();
     this.movedRepos.clear();
@@ -147,7 +158,7 @@ export class WorldStore implements GeneratorTarget {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
-  async emit(event: SimDomainEvent): Promise<void> {
+  async emit(event: SimDomainEvent | SimInstallationEvent): Promise<void> {
     for (const l of [...this.listeners]) await l(event);
   }
 
@@ -250,6 +261,53 @@ export class WorldStore implements GeneratorTarget {
     let n = 0;
     for (const g of this.graphs.values()) n += g.size;
     return n;
+  }
+
+  // ---------------------------------------------------------------- GitHub Apps
+
+  /** An App by numeric id, or by client id (a JWT's `iss` may be either). */
+  githubApp(idOrClientId: number | string): SimGithubApp | undefined {
+    if (typeof idOrClientId === 'number') return this.githubApps.get(idOrClientId);
+    if (/^\d+$/.test(idOrClientId)) return this.githubApps.get(Number(idOrClientId));
+    for (const app of this.githubApps.values()) if (app.clientId === idOrClientId) return app;
+    return undefined;
+  }
+
+  requireGithubApp(slugOrId: string | number): SimGithubApp {
+    const app =
+      this.githubApp(slugOrId) ?? [...this.githubApps.values()].find((a) => a.slug === String(slugOrId));
+    if (!app) throw new SimError(404, `Unknown GitHub App "${String(slugOrId)}"`);
+    return app;
+  }
+
+  requireInstallation(id: number): SimInstallation {
+    const inst = this.installations.get(id);
+    if (!inst) throw new SimError(404, `Unknown installation ${id}`);
+    return inst;
+  }
+
+  accountLogin(id: number, type: 'User' | 'Organization'): string {
+    return type === 'User' ? (this.users.get(id) as SimUser).login : (this.orgs.get(id) as SimOrg).login;
+  }
+
+  /** Does the installation reach this repository (its account's, and selected unless it has all of them)? */
+  installationCovers(inst: SimInstallation, repo: SimRepo): boolean {
+    if (repo.deleted || repo.ownerId !== inst.accountId || repo.ownerType !== inst.accountType) return false;
+    return inst.repositorySelection === 'all' || inst.repoIds.has(repo.id);
+  }
+
+  /** The repositories an installation reaches, by id. */
+  installationRepos(inst: SimInstallation): SimRepo[] {
+    return [...this.repos.values()]
+      .filter((r) => this.installationCovers(inst, r))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /** The installation of an App on the account that owns this repository, if it covers the repository. */
+  installationFor(appId: number, repo: SimRepo): SimInstallation | undefined {
+    for (const inst of this.installations.values())
+      if (inst.appId === appId && this.installationCovers(inst, repo)) return inst;
+    return undefined;
   }
 
   // ---------------------------------------------------------------- access

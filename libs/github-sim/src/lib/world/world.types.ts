@@ -227,6 +227,10 @@ export interface SimToken {
   scopes: string[];
   clientId: string | null;
   createdAt: number;
+  /** Expiring user tokens (GitHub Apps with token expiration on): epoch ms after which the token answers 401. */
+  expiresAt?: number | null;
+  /** Set for user-to-server tokens of a GitHub App (`ghu_`): they reach only where the App is installed. */
+  githubAppId?: number | null;
 }
 
 export interface SimOAuthApp {
@@ -235,4 +239,75 @@ export interface SimOAuthApp {
   name: string;
   /** Registered callback URL; when set, redirect_uri must be on its host/port and under its path. */
   callbackUrl: string | null;
+  /** The GitHub App this client id belongs to (its user tokens are `ghu_`, maybe expiring). */
+  githubAppId?: number | null;
+}
+
+/** Access levels of a GitHub App permission (`contents: 'read'`, …), as in the REST `app-permissions` schema. */
+export type AppPermissionLevel = 'read' | 'write' | 'admin';
+export type AppPermissions = Record<string, AppPermissionLevel>;
+
+/** A registered GitHub App. Only the public half of its key is kept; the private key stays with its owner. */
+export interface SimGithubApp {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+  ownerId: number;
+  ownerType: 'User' | 'Organization';
+  clientId: string;
+  clientSecret: string;
+  /** SPKI PEM of the App's private key: JWTs signed with that key authenticate as the App. */
+  publicKeyPem: string;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  /** Id of the App's webhook (X-GitHub-Hook-ID of its deliveries). */
+  hookId: number;
+  permissions: AppPermissions;
+  events: string[];
+  /** "Expire user authorization tokens": user tokens last 8 h and come with a 6-month refresh token. */
+  expireUserTokens: boolean;
+  /** Where GitHub sends the installer after installing (`?installation_id=…&setup_action=install`). */
+  setupUrl: string | null;
+  callbackUrl: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SimInstallation {
+  id: number;
+  appId: number;
+  accountId: number;
+  accountType: 'User' | 'Organization';
+  repositorySelection: 'all' | 'selected';
+  /** The chosen repositories when `repositorySelection` is 'selected' (ignored for 'all'). */
+  repoIds: Set<number>;
+  permissions: AppPermissions;
+  events: string[];
+  suspendedAt: number | null;
+  suspendedById: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An installation access token (`ghs_`), one hour, possibly narrowed to some repositories and permissions. */
+export interface SimInstallationToken {
+  token: string;
+  installationId: number;
+  permissions: AppPermissions;
+  /** null: every repository of the installation (as it is when the token is used). */
+  repoIds: number[] | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A user-to-server refresh token (`ghr_`): single use, six months. */
+export interface SimRefreshToken {
+  token: string;
+  clientId: string;
+  userId: number;
+  /** The access token issued with it; refreshing revokes that one too. */
+  accessToken: string;
+  createdAt: number;
+  expiresAt: number;
 }

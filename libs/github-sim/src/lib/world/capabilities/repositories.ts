@@ -1,4 +1,5 @@
-import { notFound, type SimError, validationFailed } from '../sim-error';
+import { CommitGraph } from '../commit-graph';
+import { notFound, SimError, validationFailed } from '../sim-error';
 import type { RepoRef } from '../world-store';
 import type { SimBranch, SimOrg, SimRepo, SimUser } from '../world.types';
 import { WorldCapability } from './world-capability';
@@ -8,6 +9,16 @@ export interface ForkInput extends RepoRef {
   organization?: string;
   name?: string;
   defaultBranchOnly?: boolean;
+}
+
+export interface CreateRepoInput {
+  /** User or organization login. */
+  owner: string;
+  name: string;
+  private?: boolean;
+  description?: string;
+  /** Who creates it (default the user, or an admin of the organization). */
+  sender?: string;
 }
 
 export interface StarInput extends RepoRef {
@@ -62,6 +73,95 @@ export class Repositories extends WorldCapability {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A new repository with one initial commit on `main`. An App installed on the owner with "all repositories"
+   * reaches it at once; GitHub then sends it `repository` created, not `installation_repositories`.
+   */
+  async createRepo(input: CreateRepoInput): Promise<SimRepo> {
+    const store = this.store;
+    const owner = store.account(input.owner ?? '');
+    if (!owner) throw new SimError(404, `Unknown account "${input.owner}"`);
+    validateRepoName(input.name);
+    const ownerLogin =
+      owner.kind === 'user'
+        ? (store.users.get(owner.id) as SimUser).login
+        : (store.orgs.get(owner.id) as SimOrg).login;
+    if (store.repo(ownerLogin, input.name)) throw nameTaken();
+    let senderId: number;
+    if (input.sender) {
+      const u = store.requireUser(input.sender);
+      if (owner.kind === 'org' && !(store.orgs.get(owner.id) as SimOrg).members.has(u.id))
+        throw new SimError(403, `${u.login} is not a member of ${ownerLogin}`);
+      if (owner.kind === 'user' && u.id !== owner.id)
+        throw new SimError(403, `${u.login} cannot create repositories for ${ownerLogin}`);
+      senderId = u.id;
+    } else if (owner.kind === 'user') senderId = owner.id;
+    else {
+      const org = store.orgs.get(owner.id) as SimOrg;
+      const admin = [...org.members].find(([, role]) => role === 'admin')?.[0] ?? [...org.members.keys()][0];
+      if (admin === undefined)
+        throw new SimError(422, `${org.login} has no members to act as; name a sender`);
+      senderId = admin;
+    }
+    const now = Date.now();
+    const id = store.nextId('repo');
+    const sender = store.users.get(senderId) as SimUser;
+    const isPrivate = input.private ?? false;
+    const repo: SimRepo = {
+      id,
+      ownerId: owner.id,
+      ownerType: owner.kind === 'user' ? 'User' : 'Organization',
+      name: input.name,
+      description: input.description ?? null,
+      homepage: null,
+      private: isPrivate,
+      visibility: isPrivate ? 'private' : 'public',
+      fork: false,
+      parentId: null,
+      archived: false,
+      disabled: false,
+      deleted: false,
+      defaultBranch: 'main',
+      createdAt: now,
+      updatedAt: now,
+      pushedAt: now,
+      language: null,
+      languages: {},
+      topics: [],
+      license: null,
+      forksCount: 0,
+      watcherIds: new Set([senderId]),
+      collaborators: new Map(),
+      revoked: new Set(),
+      hooks: [],
+      graphKey: id,
+    };
+    const graph = new CommitGraph({
+      key: id,
+      lines: [{ base: 0, count: 1 }],
+      startMs: now - 1000,
+      endMs: now,
+      authors: [{ name: sender.name, email: sender.email, userId: sender.id }],
+      committer: { name: 'GitHub', email: 'noreply@github.com', userId: null },
+      dirs: ['.'],
+      ext: 'md',
+    });
+    store.graphs.set(repo.graphKey, graph);
+    repo.detail = {
+      branches: new Map([['main', { name: 'main', tip: graph.lineTip(0), protected: false }]]),
+      pulls: [],
+      issues: [],
+      labels: [],
+      stars: [],
+      events: [],
+      nextNumber: 1,
+    };
+    store.indexRepo(repo);
+    store.feed(repo, 'CreateEvent', senderId, { ref: null, ref_type: 'repository', master_branch: 'main' });
+    await store.emit({ type: 'repository', repo, senderId, action: 'created' });
+    return repo;
   }
 
   /** Forks into the user's account or one of their organizations; forking again returns the existing fork. */
