@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AccessTokenRepository } from '../token/access-token.repository';
 import { AuthorizationCodeRepository } from '../token/authorization-code.repository';
+import { GithubRefreshTokenRepository } from '../token/github-refresh-token.repository';
 import { PendingAuthorizationRepository } from './pending-authorization.repository';
 
 const EVERY_MS = 10 * 60 * 1000;
@@ -18,6 +19,7 @@ export class ExpiredRowsCleaner implements OnApplicationBootstrap, OnApplication
     private readonly pending: PendingAuthorizationRepository,
     private readonly codes: AuthorizationCodeRepository,
     private readonly tokens: AccessTokenRepository,
+    private readonly refreshTokens: GithubRefreshTokenRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,6 +39,7 @@ export class ExpiredRowsCleaner implements OnApplicationBootstrap, OnApplication
       this.pending.deleteExpired(),
       this.codes.deleteExpired(),
       this.tokens.deleteExpired(),
+      this.refreshTokens.deleteExpired(),
     ]);
     return deleted.reduce((sum, n) => sum + n, 0);
   }

@@ -51,6 +51,17 @@ export interface AuthorizationCodes {
   used_at: Timestamp | null;
 }
 
+export interface GithubRefreshTokens {
+  client_id: string;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  family_id: string;
+  revoked_at: Timestamp | null;
+  subject: string;
+  token_hash: string;
+  used_at: Timestamp | null;
+}
+
 export interface PendingAuthorizations {
   browser_binding_hash: string;
   client_id: string;
@@ -70,5 +81,6 @@ export interface PendingAuthorizations {
 export interface DB {
   access_tokens: AccessTokens;
   authorization_codes: AuthorizationCodes;
+  github_refresh_tokens: GithubRefreshTokens;
   pending_authorizations: PendingAuthorizations;
 }

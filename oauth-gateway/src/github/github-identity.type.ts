@@ -1,10 +1,50 @@
-/** The user's GitHub token as the gateway hands it over (never the refresh token). */
+/** The user's GitHub token as GitHub issued it; the expiry and refresh fields only for expiring tokens. */
 export interface GithubToken {
   access_token: string;
   token_type: string;
   /** Space-separated (GitHub answers a comma list). */
   scope: string;
   expires_in?: number;
+  /** Single use: only the gateway's GitHub client secret can exchange it (ghr_…). */
+  refresh_token?: string;
+  refresh_token_expires_in?: number;
+}
+
+/**
+ * GitHub's token answer (code or refresh grant) as a GithubToken: space-separated scope, lower-case type,
+ * expiry and refresh fields only when GitHub gave them.
+ */
+export function githubTokenFrom(accessToken: string, params: Record<string, unknown>): GithubToken {
+  const scope =
+    typeof params['scope'] === 'string'
+      ? params['scope']
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .join(' ')
+      : '';
+  const expiresIn = positiveSeconds(params['expires_in']);
+  const refreshToken = params['refresh_token'];
+  const refreshExpiresIn = positiveSeconds(params['refresh_token_expires_in']);
+  return {
+    access_token: accessToken,
+    token_type: typeof params['token_type'] === 'string' ? params['token_type'].toLowerCase() : 'bearer',
+    scope,
+    ...(expiresIn ? { expires_in: expiresIn } : {}),
+    ...(typeof refreshToken === 'string' && refreshToken ? { refresh_token: refreshToken } : {}),
+    ...(typeof refreshToken === 'string' && refreshToken && refreshExpiresIn
+      ? { refresh_token_expires_in: refreshExpiresIn }
+      : {}),
+  };
+}
+
+/** GitHub sends seconds as a number (JSON) or a string (form-encoded answers). */
+function positiveSeconds(value: unknown): number | null {
+  const seconds = Number(value);
+  return (typeof value === 'number' || typeof value === 'string') &&
+    Number.isSafeInteger(seconds) &&
+    seconds > 0
+    ? seconds
+    : null;
 }
 
 /** Who signed in, as GitHub says; what id_tokens, codes and access tokens carry. */

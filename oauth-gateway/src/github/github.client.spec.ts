@@ -110,4 +110,66 @@ describe(GithubClient.name, () => {
     handler = json(500, {});
     await expect(sut.revokeGrant('x')).rejects.toMatchObject({ kind: 'unavailable' });
   });
+
+  describe('refreshUserToken', () => {
+    it('sends the refresh grant with the app credentials to the web token URL and reads the rotated token', async () => {
+      handler = json(200, {
+        access_token: 'ghu_new',
+        expires_in: 28800,
+        refresh_token: 'ghr_new',
+        refresh_token_expires_in: 15897600,
+        scope: '',
+        token_type: 'bearer',
+      });
+      await expect(sut.refreshUserToken('ghr_old')).resolves.toEqual({
+        access_token: 'ghu_new',
+        token_type: 'bearer',
+        scope: '',
+        expires_in: 28800,
+        refresh_token: 'ghr_new',
+        refresh_token_expires_in: 15897600,
+      });
+      expect(seen[0]).toMatchObject({ method: 'POST', url: '/login/oauth/access_token' });
+      expect(Object.fromEntries(new URLSearchParams(seen[0]?.body))).toEqual({
+        grant_type: 'refresh_token',
+        refresh_token: 'ghr_old',
+        client_id: 'app-id',
+        client_secret: 'app-secret',
+      });
+    });
+
+    it('reads a form-encoded answer too', async () => {
+      handler = (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' });
+        res.end(
+          'access_token=ghu_f&expires_in=28800&refresh_token=ghr_f&refresh_token_expires_in=100&scope=&token_type=bearer',
+        );
+      };
+      await expect(sut.refreshUserToken('ghr_old')).resolves.toMatchObject({
+        access_token: 'ghu_f',
+        refresh_token: 'ghr_f',
+        refresh_token_expires_in: 100,
+      });
+    });
+
+    it('reports GitHub’s 200-with-error as a refusal naming GitHub’s code, without the token', async () => {
+      handler = json(200, {
+        error: 'bad_refresh_token',
+        error_description: 'The refresh token passed is incorrect or expired.',
+      });
+      const err = await sut.refreshUserToken('ghr_secret_value').catch((e: unknown) => e);
+      expect(err).toMatchObject({ kind: 'rejected', githubCode: 'bad_refresh_token' });
+      expect(String((err as Error).message)).not.toContain('ghr_secret_value');
+    });
+
+    it.each([
+      ['a 5xx', json(503, { message: 'unavailable' })],
+      ['a dropped connection', ((_req, res) => res.destroy()) as Handler],
+      ['a 200 without a token', json(200, { scope: '' })],
+      ['an HTML error page', ((_req, res) => res.end('<html>oops</html>')) as Handler],
+    ])('reports %s as GitHub unavailable', async (_label, answer) => {
+      handler = answer;
+      await expect(sut.refreshUserToken('ghr_x')).rejects.toMatchObject({ kind: 'unavailable' });
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayEnv, gatewayUrls, type GatewayUrls } from '../config/gateway-env';
+import { githubTokenFrom, type GithubToken } from './github-identity.type';
 
 export const GITHUB_TIMEOUT_MS = 10_000;
 export const GITHUB_USER_AGENT = 'trackeep-oauth-gateway';
@@ -9,6 +10,8 @@ export class GithubError extends Error {
   constructor(
     readonly kind: 'rejected' | 'unavailable',
     message: string,
+    /** GitHub's own error code when it named one (`bad_refresh_token`, `incorrect_client_credentials`). */
+    readonly githubCode: string | null = null,
   ) {
     super(message);
   }
@@ -91,6 +94,34 @@ export class GithubClient {
     throw new GithubError('unavailable', `grant revocation answered ${res.status}`);
   }
 
+  /**
+   * The refresh grant at GitHub's token URL (under GITHUB_WEB_URL) with the gateway's app credentials. GitHub
+   * answers its refusals with 200 and `{"error": …}`; those are 'rejected' with GitHub's code. No answer, a
+   * 5xx or a body that is no token answer is 'unavailable'.
+   */
+  async refreshUserToken(refreshToken: string): Promise<GithubToken> {
+    const res = await this.call(`${this.urls.githubWebUrl}/login/oauth/access_token`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: this.env.GITHUB_CLIENT_ID,
+        client_secret: this.env.GITHUB_CLIENT_SECRET,
+      }).toString(),
+    });
+    if (res.status >= 500) throw new GithubError('unavailable', `token refresh answered ${res.status}`);
+    const text = await res.text().catch(() => '');
+    const answer = parseTokenAnswer(text, res.headers.get('content-type'));
+    const error = answer?.['error'];
+    if (typeof error === 'string' && error)
+      throw new GithubError('rejected', `token refresh refused: ${error}`, error);
+    const accessToken = answer?.['access_token'];
+    if (res.status !== 200 || typeof accessToken !== 'string' || !accessToken)
+      throw new GithubError('unavailable', `token refresh answered ${res.status} without a token`);
+    return githubTokenFrom(accessToken, answer ?? {});
+  }
+
   private api(token: string, path: string): Promise<Response> {
     return this.call(`${this.urls.githubApiUrl}${path}`, {
       headers: {
@@ -115,5 +146,19 @@ export class GithubClient {
         `${new URL(url).pathname}: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`,
       );
     }
+  }
+}
+
+/** GitHub's token answer: JSON when asked for it, form-encoded by default (GHES versions differ). */
+function parseTokenAnswer(text: string, contentType: string | null): Record<string, unknown> | null {
+  if (contentType?.includes('application/x-www-form-urlencoded'))
+    return Object.fromEntries(new URLSearchParams(text));
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
   }
 }

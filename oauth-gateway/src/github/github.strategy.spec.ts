@@ -166,7 +166,7 @@ describe(GithubStrategy.name, () => {
     });
   });
 
-  it('passes on expires_in of expiring (GitHub App) tokens from a form-encoded answer, never the refresh token', async () => {
+  it('passes on the expiry and the refresh token of expiring (GitHub App) tokens from a form-encoded answer', async () => {
     routes = {
       'POST /login/oauth/access_token': (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' });
@@ -182,6 +182,8 @@ describe(GithubStrategy.name, () => {
       token_type: 'bearer',
       scope: '',
       expires_in: 28800,
+      refresh_token: 'ghr_x',
+      refresh_token_expires_in: 15897600,
     });
   });
 

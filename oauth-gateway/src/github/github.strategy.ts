@@ -9,7 +9,7 @@ import { Strategy, type Profile } from 'passport-github2';
 import { InternalOAuthError, TokenError, type StateStore } from 'passport-oauth2';
 import { GatewayEnv, gatewayUrls, type GatewayUrls } from '../config/gateway-env';
 import { GITHUB_TIMEOUT_MS, GITHUB_USER_AGENT, GithubClient, GithubError } from './github.client';
-import type { GithubIdentity, GithubToken } from './github-identity.type';
+import { githubTokenFrom, type GithubIdentity, type GithubToken } from './github-identity.type';
 import { GithubStateStore } from './github-state-store';
 import { runStrategy } from './run-strategy.util';
 
@@ -127,7 +127,7 @@ export class GithubStrategy extends PassportStrategy(Strategy, 'github', true) {
   async validate(
     req: GithubCallbackRequest,
     accessToken: string,
-    _refreshToken: string | undefined,
+    refreshToken: string | undefined,
     params: Record<string, unknown>,
     profile: Profile,
   ): Promise<GithubSignIn> {
@@ -150,7 +150,8 @@ export class GithubStrategy extends PassportStrategy(Strategy, 'github', true) {
     };
     const verifiedEmail = await this.github.primaryVerifiedEmail(accessToken);
     req.signIn = {
-      token: githubToken(accessToken, params),
+      // node-oauth hands the refresh token over separately and deletes it from params.
+      token: githubTokenFrom(accessToken, { ...params, refresh_token: refreshToken }),
       identity: {
         github_host: this.urls.githubHost,
         github_id: user.id,
@@ -163,24 +164,6 @@ export class GithubStrategy extends PassportStrategy(Strategy, 'github', true) {
     };
     return req.signIn;
   }
-}
-
-/** The token response as handed over: space-separated scope, lower-case type, expires_in only if given. */
-function githubToken(accessToken: string, params: Record<string, unknown>): GithubToken {
-  const scope =
-    typeof params['scope'] === 'string'
-      ? params['scope']
-          .split(/[\s,]+/)
-          .filter(Boolean)
-          .join(' ')
-      : '';
-  const expiresIn = Number(params['expires_in']);
-  return {
-    access_token: accessToken,
-    token_type: typeof params['token_type'] === 'string' ? params['token_type'].toLowerCase() : 'bearer',
-    scope,
-    ...(Number.isFinite(expiresIn) && expiresIn > 0 ? { expires_in: expiresIn } : {}),
-  };
 }
 
 /** passport-oauth2's and passport-github2's errors as the gateway's GithubError; null for anything else. */

@@ -6,6 +6,16 @@ import { Counter, type Registry } from 'prom-client';
 export type SignInResult = 'completed' | 'denied_by_user' | 'denied_by_policy' | 'failed' | 'expired';
 /** What the token endpoint answered. */
 export type TokenResult = 'issued' | 'invalid_client' | 'invalid_grant' | 'invalid_request';
+const REFRESH_RESULTS = [
+  'refreshed',
+  'invalid_client',
+  'invalid_grant',
+  'invalid_request',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
+/** What the GitHub token refresh endpoint answered. */
+export type GithubRefreshResult = (typeof REFRESH_RESULTS)[number];
 
 /**
  * The gateway's Prometheus metrics: HTTP durations (every route) plus sign-in and token outcomes.
@@ -30,11 +40,23 @@ export class GatewayMetricsService {
     registers: [this.registry],
   });
 
+  private readonly githubRefreshes = new Counter({
+    name: 'gateway_github_refreshes_total',
+    help: 'GitHub token refresh requests, by result',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
   signInEnded(result: SignInResult): void {
     this.signIns.inc({ result });
   }
 
   tokenRequest(result: TokenResult): void {
     this.tokens.inc({ result });
+  }
+
+  /** `result`: the OAuth error code answered; codes outside the vocabulary count as invalid_request. */
+  githubRefresh(result: string): void {
+    this.githubRefreshes.inc({ result: REFRESH_RESULTS.find((r) => r === result) ?? 'invalid_request' });
   }
 }

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { OAuthError, OAuthErrorFilter } from '../common/oauth-error';
 import { GatewayMetricsService } from '../metrics/gateway-metrics.service';
 import { ClientAuthenticator } from './client-authenticator.service';
+import { GithubRefreshService, type GithubTokenFields } from './github-refresh.service';
 import { RevocationService } from './revocation.service';
 import { TokenService, type TokenResponse } from './token.service';
 
@@ -16,6 +17,7 @@ export class TokenController {
     private readonly auth: ClientAuthenticator,
     private readonly tokens: TokenService,
     private readonly revocation: RevocationService,
+    private readonly githubRefresh: GithubRefreshService,
     private readonly metrics: GatewayMetricsService,
   ) {}
 
@@ -40,6 +42,30 @@ export class TokenController {
       throw err;
     }
     this.metrics.tokenRequest('issued');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+    return response;
+  }
+
+  /** Not an OAuth grant of the gateway's own: the GitHub refresh grant, made with the gateway's GitHub app. */
+  @Post('github/refresh')
+  @HttpCode(200)
+  async githubTokenRefresh(
+    @Req() req: Request,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() body: Record<string, unknown> | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<GithubTokenFields> {
+    let response: GithubTokenFields;
+    try {
+      const form = formBody(req, body);
+      const client = this.auth.authenticate(authorization, form);
+      response = await this.githubRefresh.refresh(client, form);
+    } catch (err) {
+      this.metrics.githubRefresh(err instanceof OAuthError ? err.error : 'server_error');
+      throw err;
+    }
+    this.metrics.githubRefresh('refreshed');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     return response;

@@ -5,6 +5,8 @@ import { KeysModule } from '../keys/keys.module';
 import { AccessTokenRepository } from './access-token.repository';
 import { AuthorizationCodeRepository } from './authorization-code.repository';
 import { ClientAuthenticator } from './client-authenticator.service';
+import { GithubRefreshTokenRepository } from './github-refresh-token.repository';
+import { GithubRefreshService } from './github-refresh.service';
 import { RevocationService } from './revocation.service';
 import { TokenController } from './token.controller';
 import { TokenService } from './token.service';
@@ -16,9 +18,11 @@ import { TokenService } from './token.service';
     AccessTokenRepository,
     AuthorizationCodeRepository,
     ClientAuthenticator,
+    GithubRefreshService,
+    GithubRefreshTokenRepository,
     RevocationService,
     TokenService,
   ],
-  exports: [AccessTokenRepository, AuthorizationCodeRepository],
+  exports: [AccessTokenRepository, AuthorizationCodeRepository, GithubRefreshTokenRepository],
 })
 export class TokenModule {}

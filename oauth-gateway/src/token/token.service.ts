@@ -14,22 +14,19 @@ import { subjectOf, type GithubIdentity, type GithubToken } from '../github/gith
 import { SigningKeys } from '../keys/signing-keys.service';
 import { AccessTokenRepository } from './access-token.repository';
 import { AuthorizationCodeRepository, type AuthorizationCode } from './authorization-code.repository';
+import { GithubRefreshService, githubTokenFields, type GithubTokenFields } from './github-refresh.service';
 
 export const ID_TOKEN_TTL_SECONDS = 300;
 export const ACCESS_TOKEN_PREFIX = 'gw_at_';
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
 /** The token endpoint's success body; documented in oauth-gateway/README.md, which clients code against. */
-export interface TokenResponse {
+export interface TokenResponse extends GithubTokenFields {
   token_type: 'Bearer';
   access_token: string;
   expires_in: number;
   scope: string;
   id_token: string;
-  github_access_token: string;
-  github_token_type: string;
-  github_token_scope: string;
-  github_token_expires_in?: number;
   github_host: string;
   github_api_url: string;
   github_graphql_url: string;
@@ -67,6 +64,7 @@ export class TokenService {
     private readonly codes: AuthorizationCodeRepository,
     private readonly tokens: AccessTokenRepository,
     private readonly keys: SigningKeys,
+    private readonly refresh: GithubRefreshService,
   ) {}
 
   /** grant_type=authorization_code for an already authenticated client. */
@@ -121,6 +119,7 @@ export class TokenService {
       code_hash: codeHash,
       ttlSeconds: this.env.GATEWAY_ACCESS_TOKEN_TTL_SECONDS,
     });
+    await this.refresh.recordIssued(client, issued.subject, github);
     const idToken = await this.keys.sign(
       {
         iss: this.github.urls.issuer,
@@ -140,10 +139,7 @@ export class TokenService {
       expires_in: this.env.GATEWAY_ACCESS_TOKEN_TTL_SECONDS,
       scope: issued.scope,
       id_token: idToken,
-      github_access_token: github.access_token,
-      github_token_type: github.token_type,
-      github_token_scope: github.scope,
-      ...(github.expires_in ? { github_token_expires_in: github.expires_in } : {}),
+      ...githubTokenFields(github),
       github_host: urls.githubHost,
       github_api_url: urls.githubApiUrl,
       github_graphql_url: urls.githubGraphqlUrl,
