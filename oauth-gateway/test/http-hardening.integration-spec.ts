@@ -9,6 +9,7 @@ const ENDPOINTS: Array<[string, string]> = [
   ['/auth/github/callback', 'GET'],
   ['/oauth/token', 'POST'],
   ['/oauth/revoke', 'POST'],
+  ['/oauth/github/refresh', 'POST'],
   ['/.well-known/oauth-authorization-server', 'GET'],
   ['/.well-known/openid-configuration', 'GET'],
   ['/.well-known/jwks.json', 'GET'],
@@ -135,6 +136,7 @@ describe('rate limits', () => {
     ['the callback', '/auth/github/callback?state=x', 'GET'],
     ['the token endpoint', '/oauth/token', 'POST'],
     ['the revocation endpoint', '/oauth/revoke', 'POST'],
+    ['the GitHub token refresh endpoint', '/oauth/github/refresh', 'POST'],
   ])('answers a burst on %s with 429 and Retry-After', async (_name, path, method) => {
     const statuses: number[] = [];
     let last: Response | null = null;

@@ -33,7 +33,12 @@ describe('gateway migrations', () => {
 
   it('apply on an empty database, revert to nothing, and apply again', async () => {
     expect(await ds.runMigrations({ transaction: 'each' })).toHaveLength(MIGRATIONS.length);
-    expect(await tables(ds)).toEqual(['access_tokens', 'authorization_codes', 'pending_authorizations']);
+    expect(await tables(ds)).toEqual([
+      'access_tokens',
+      'authorization_codes',
+      'github_refresh_tokens',
+      'pending_authorizations',
+    ]);
     for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     expect(await tables(ds)).toEqual([]);
     expect(await ds.runMigrations({ transaction: 'each' })).toHaveLength(MIGRATIONS.length);

@@ -27,7 +27,14 @@ export interface MintedCode {
 export async function mintCode(
   t: TestGateway,
   client: TestClient,
-  options: { nonce?: string; redirectUri?: string; ttlSeconds?: number; scope?: string } = {},
+  options: {
+    nonce?: string;
+    redirectUri?: string;
+    ttlSeconds?: number;
+    scope?: string;
+    /** GitHub's answer fields beyond a plain OAuth App token (expiry, refresh token). */
+    githubToken?: Partial<GithubToken>;
+  } = {},
 ): Promise<MintedCode> {
   const code = randomToken();
   const verifier = randomToken(48);
@@ -35,6 +42,7 @@ export async function mintCode(
     access_token: `gho_${randomToken(27)}`,
     token_type: 'bearer',
     scope: 'read:user repo user:email',
+    ...options.githubToken,
   };
   await t.app.get(AuthorizationCodeRepository).create({
     code_hash: sha256Hex(code),
