@@ -17,7 +17,8 @@ import {
   type RunningApi,
   type SeededRepo,
 } from './webhooks-support';
-import { DataSource } from 'typeorm';
+import { Kysely } from 'kysely';
+import type { DB } from '../src/database/db.types';
 import { SyncStore } from '../src/sync/engine/sync-store.repository';
 import { sample } from './support/prometheus';
 
@@ -238,7 +239,7 @@ describe('webhook processing', () => {
 
   it('records a branch created or deleted once when both a webhook and the sync see it, and again after it comes back', async () => {
     const store = new SyncStore();
-    const ds = api.app.get(DataSource);
+    const sql = api.app.get<Kysely<DB>>(Kysely);
     const ref = (name: string) => ({
       ref: name,
       ref_type: 'branch',
@@ -247,7 +248,7 @@ describe('webhook processing', () => {
       sender: { login: 'monalisa' },
     });
     const fromSync = (type: string, name: string, sha: string) =>
-      store.insertActivity(ds, repo.id, [
+      store.insertActivity(sql, repo.id, [
         {
           type,
           actor: null,

@@ -12,6 +12,7 @@ import { RepoTrackingEvents } from '../repos/repo-tracking.events';
 import { ReposModule } from '../repos/repos.module';
 import { CredentialLimitsRegistry } from './github/credential-limits';
 import { GithubSyncClientProvider, SyncClientProvider } from './github/sync-client.provider';
+import { RepoLockRepository } from './jobs/repo-lock.repository';
 import { RepoSyncJob } from './jobs/repo-sync.job';
 import { SyncCronJob } from './jobs/sync.cron.job';
 import { SyncCycleJob } from './jobs/sync-cycle.job';
@@ -68,6 +69,7 @@ class SyncRepoHooks implements OnModuleInit {
     },
     SyncRunsRepository,
     SyncCyclesRepository,
+    RepoLockRepository,
     SyncEventsPublisher,
     SyncQueue,
     RepoSyncJob,

@@ -53,7 +53,7 @@ export class SyncService {
     const out: SyncTriggerResult = { runs: [], queued: 0, alreadyQueued: 0 };
     for (const repoId of repoIds) {
       const res = await this.queue.enqueueRepo(repoId, trigger, { requestedBy: user.id });
-      out.runs.push(toSyncRun(res.run));
+      if (res.run) out.runs.push(toSyncRun(res.run));
       if (res.queued) out.queued++;
       else out.alreadyQueued++;
     }

@@ -109,9 +109,9 @@ export async function createSyncDb(
   };
 }
 
-/** The database as a DataSource that SyncDb accepts. */
+/** The engine's database (Kysely) on `ds`'s pool. */
 export function syncDb(ds: DataSource): SyncDb {
-  return ds as unknown as SyncDb;
+  return createSql<DB>(ds);
 }
 
 /** GitHub's adapter stores (one ETag cache, one rate-limit store) over `ds`, as the app wires them. */

@@ -1,8 +1,9 @@
 import type { RepoPermission, SyncRunCounts } from '@trackeep/contracts';
+import { inTransaction, type SqlExecutor } from '@trackeep/server-core';
+import type { Kysely, Transaction } from 'kysely';
 import { ownerOf, splitFullName } from '../../common/full-name.util';
-import { pgText } from '../../common/pg-text.util';
+import type { DB } from '../../database/db.types';
 import { highestPermission } from '../../repos/repo-access.service';
-import type { SqlRunner } from '../github/credential-limits';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
 import { planRound, roundRequestsByStream, type RoundPages } from '../github/sync-graphql-cost.util';
 import { figuresQuery, MAX_FIGURES_PER_QUERY, repoPageQuery } from '../github/sync-graphql.queries';
@@ -36,10 +37,11 @@ import {
   type SyncRepoRecord,
 } from './sync-store.repository';
 
-/** A database that can run a transaction (TypeORM's DataSource fits). */
-export interface SyncDb extends SqlRunner {
-  transaction<T>(run: (tx: SqlRunner) => Promise<T>): Promise<T>;
-}
+/** The database the engine runs on; each page commits in a transaction of its own. */
+export type SyncDb = Kysely<DB>;
+
+/** A page's transaction, or the database outside one. */
+type Db = SqlExecutor<DB>;
 
 /** What the cycle's batched change detection saw for a repository (null fields: unknown). */
 export interface DetectionHint {
@@ -61,9 +63,9 @@ export interface RunProgress {
 
 export interface EngineHooks {
   /** Inside every page's transaction: heartbeat, progress and counts on the run row. */
-  onPage(tx: SqlRunner, progress: RunProgress): Promise<void>;
+  onPage(tx: Transaction<DB>, progress: RunProgress): Promise<void>;
   /** Inside a page's transaction, after onPage: live progress and the page's new activity (heard on commit). */
-  announcePage?(tx: SqlRunner, progress: RunProgress, activityIds: string[]): Promise<void>;
+  announcePage?(tx: Transaction<DB>, progress: RunProgress, activityIds: string[]): Promise<void>;
   /** True when the job should stop after this page (time slice used up, shutdown). */
   shouldYield?(): boolean;
   /** A page failed transiently and is retried with smaller pages. */
@@ -175,10 +177,7 @@ export class RepoSyncEngine {
     if (this.repo.default_branch !== previousDefault) {
       // The new default branch was only walked as a side branch: walk its whole history once.
       cursors.delete(commitStream(this.repo.default_branch));
-      await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = $2`, [
-        repoId,
-        pgText(commitStream(this.repo.default_branch)),
-      ]);
+      await this.store.forgetCursors(db, repoId, [commitStream(this.repo.default_branch)]);
     }
 
     const def = this.repo.default_branch;
@@ -267,7 +266,7 @@ export class RepoSyncEngine {
       const lastRefsPage =
         plan.refs > 0 && !!node.refs && !(node.refs.pageInfo.hasNextPage && node.refs.nodes.length);
       const protectedNames = lastRefsPage ? await this.protectedBranches() : new Set<string>();
-      const activityIds = await db.transaction(async (tx) => {
+      const activityIds = await inTransaction(db, async (tx) => {
         const ids: string[] = [];
         if (node.nameWithOwner && node.nameWithOwner !== this.repo.full_name)
           ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
@@ -286,7 +285,7 @@ export class RepoSyncEngine {
     }
 
     await this.refetchFigures();
-    await db.transaction(async (tx) => {
+    await inTransaction(db, async (tx) => {
       repoCursor.state = { ...repoCursor.state, completedAt: new Date().toISOString() };
       await this.store.saveCursor(tx, repoId, 'repo', repoCursor);
       await this.o.hooks.onPage(tx, { items: this.items, progress: 100 });
@@ -313,7 +312,7 @@ export class RepoSyncEngine {
     const wasUnavailable = this.repo.github_state === 'deleted' || this.repo.github_state === 'access_lost';
     const pushedBefore = iso(this.repo.pushed_at);
     const activity: ActivityRow[] = [];
-    await this.o.db.transaction(async (tx) => {
+    await inTransaction(this.o.db, async (tx) => {
       // Compare with the row as stored now, not as this run loaded it: a webhook may have applied the same rename
       // or archive meanwhile, and the timeline must show it once.
       const stored = (await this.store.loadRepo(tx, this.repo.id, { lock: true })) ?? this.repo;
@@ -496,7 +495,7 @@ export class RepoSyncEngine {
       throw err;
     }
     if (!data) return;
-    await db.transaction(async (tx) => {
+    await inTransaction(db, async (tx) => {
       const refusedCommits: string[] = [];
       for (const [i, sha] of commits.entries()) {
         const c = data?.node?.[`c${i}`];
@@ -552,7 +551,7 @@ export class RepoSyncEngine {
     ];
   }
 
-  private async applyRename(tx: SqlRunner, fullName: string): Promise<string[]> {
+  private async applyRename(tx: Db, fullName: string): Promise<string[]> {
     // As in syncMetadata: a webhook may have renamed the row already (then there is nothing to record).
     const stored = (await this.store.loadRepo(tx, this.repo.id, { lock: true })) ?? this.repo;
     const from = stored.full_name;
@@ -631,7 +630,7 @@ export class RepoSyncEngine {
   }
 
   private async refsPage(
-    tx: SqlRunner,
+    tx: Db,
     conn: GqlConnection<GqlRef>,
     refs: RefsState,
     walks: WalkState[],
@@ -722,12 +721,7 @@ export class RepoSyncEngine {
   }
 
   /** Opens a walk from `head`; a head already known on the branch (or default branch) completes at once. */
-  private async startWalk(
-    db: SqlRunner,
-    branch: string,
-    cursor: CursorRow,
-    head: string,
-  ): Promise<WalkState> {
+  private async startWalk(db: Db, branch: string, cursor: CursorRow, head: string): Promise<WalkState> {
     const known = await this.store.knownOnBranches(db, this.repo.id, this.knownBranches(branch), [head]);
     const next: CursorRow = known.has(head)
       ? { ...cursor, head_sha: head, pending_head: null, end_cursor: null, state: {} }
@@ -742,11 +736,7 @@ export class RepoSyncEngine {
 
   // ---- commit walks ----
 
-  private async walkPage(
-    tx: SqlRunner,
-    w: WalkState,
-    history: GqlConnection<GqlCommit> | null,
-  ): Promise<string[]> {
+  private async walkPage(tx: Db, w: WalkState, history: GqlConnection<GqlCommit> | null): Promise<string[]> {
     w.pages++;
     const c = w.cursor;
     if (!history) {
@@ -842,7 +832,7 @@ export class RepoSyncEngine {
 
   // ---- pull requests ----
 
-  private async pullsPage(tx: SqlRunner, conn: GqlConnection<GqlPull>, pulls: PullsState): Promise<string[]> {
+  private async pullsPage(tx: Db, conn: GqlConnection<GqlPull>, pulls: PullsState): Promise<string[]> {
     const c = pulls.cursor;
     if (this.firstSync && !c.end_cursor) this.totals.pulls = conn.totalCount;
     this.fetched.pulls += conn.nodes.length;

@@ -1,10 +1,11 @@
 import type { OrgPolicyBlock } from '@trackeep/contracts';
-import type { SqlRunner } from '../github/credential-limits';
+import type { SqlExecutor } from '@trackeep/server-core';
+import { sql } from 'kysely';
 import { fromPgJson, fromPgText, pgJson, pgText } from '../../common/pg-text.util';
+import type { DB } from '../../database/db.types';
 import { ActivityRepository } from '../../repos/data/activity.repository';
 import { BranchesRepository, type StoredBranch } from '../../repos/data/branches.repository';
 import { CommitsRepository } from '../../repos/data/commits.repository';
-import type { DataHandle } from '../../repos/data/github-data.db';
 import type {
   ActivityWrite,
   BranchWrite,
@@ -63,62 +64,82 @@ export interface RestRepository {
  * Methods take the caller's transaction so rows and cursors commit together.
  */
 export class SyncStore {
-  loadRepo(db: SqlRunner, repoId: string, opts: { lock?: boolean } = {}): Promise<SyncRepoRecord | null> {
-    return RepositoriesRepository.load(handle(db), repoId, opts);
+  loadRepo(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    opts: { lock?: boolean } = {},
+  ): Promise<SyncRepoRecord | null> {
+    return RepositoriesRepository.load(db, repoId, opts);
   }
 
-  async upsertCommits(db: SqlRunner, repoId: string, rows: CommitWrite[]): Promise<number> {
-    await CommitsRepository.upsert(handle(db), repoId, rows);
+  async upsertCommits(db: SqlExecutor<DB>, repoId: string, rows: CommitWrite[]): Promise<number> {
+    await CommitsRepository.upsert(db, repoId, rows);
     return rows.length;
   }
 
-  addBranchCommits(db: SqlRunner, repoId: string, branch: string, shas: string[]): Promise<void> {
-    return CommitsRepository.addToBranch(handle(db), repoId, branch, shas);
+  addBranchCommits(db: SqlExecutor<DB>, repoId: string, branch: string, shas: string[]): Promise<void> {
+    return CommitsRepository.addToBranch(db, repoId, branch, shas);
   }
 
   /** Which of `shas` are already recorded (completely) on any of `branches`. */
-  knownOnBranches(db: SqlRunner, repoId: string, branches: string[], shas: string[]): Promise<Set<string>> {
-    return CommitsRepository.knownOnBranches(handle(db), repoId, branches, shas);
+  knownOnBranches(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    branches: string[],
+    shas: string[],
+  ): Promise<Set<string>> {
+    return CommitsRepository.knownOnBranches(db, repoId, branches, shas);
   }
 
-  loadBranches(db: SqlRunner, repoId: string): Promise<Map<string, StoredBranch>> {
-    return BranchesRepository.load(handle(db), repoId);
+  loadBranches(db: SqlExecutor<DB>, repoId: string): Promise<Map<string, StoredBranch>> {
+    return BranchesRepository.load(db, repoId);
   }
 
   /** The branches as the refs show them now (a push seen since keeps its state). */
-  replaceBranches(db: SqlRunner, repoId: string, rows: BranchWrite[]): Promise<void> {
-    return BranchesRepository.replaceAll(handle(db), repoId, rows);
+  replaceBranches(db: SqlExecutor<DB>, repoId: string, rows: BranchWrite[]): Promise<void> {
+    return BranchesRepository.replaceAll(db, repoId, rows);
   }
 
   /** Forgets what the sync recorded for deleted branches (their commits stay, reachable from others). */
-  async forgetBranches(db: SqlRunner, repoId: string, names: string[]): Promise<void> {
+  async forgetBranches(db: SqlExecutor<DB>, repoId: string, names: string[]): Promise<void> {
     if (!names.length) return;
-    await CommitsRepository.forgetBranches(handle(db), repoId, names);
-    await db.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = ANY($2::text[])`, [
+    await CommitsRepository.forgetBranches(db, repoId, names);
+    await this.forgetCursors(
+      db,
       repoId,
-      names.map((n) => pgText(commitStream(n))),
-    ]);
+      names.map((n) => commitStream(n)),
+    );
   }
 
-  async upsertPulls(db: SqlRunner, repoId: string, rows: PullRequestWrite[]): Promise<number> {
-    await PullRequestsRepository.upsert(handle(db), repoId, rows);
+  /** Drops the cursors of these streams: their walks start over from nothing. */
+  async forgetCursors(db: SqlExecutor<DB>, repoId: string, streams: string[]): Promise<void> {
+    if (!streams.length) return;
+    await db
+      .deleteFrom('sync_cursors')
+      .where('repo_id', '=', repoId)
+      .where('stream', '=', sql<string>`ANY(${streams.map(pgText)}::text[])`)
+      .execute();
+  }
+
+  async upsertPulls(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<number> {
+    await PullRequestsRepository.upsert(db, repoId, rows);
     return rows.length;
   }
 
   /** Inserts timeline entries not recorded yet (by dedupe key); returns the ids of the new ones. */
-  insertActivity(db: SqlRunner, repoId: string, rows: ActivityWrite[]): Promise<string[]> {
-    return ActivityRepository.insert(handle(db), repoId, rows);
+  insertActivity(db: SqlExecutor<DB>, repoId: string, rows: ActivityWrite[]): Promise<string[]> {
+    return ActivityRepository.insert(db, repoId, rows);
   }
 
   /** GitHub's REST answer for the repository, merged into the row; the sync's verdict on its state is set. */
   async updateRepository(
-    db: SqlRunner,
+    db: SqlExecutor<DB>,
     repoId: string,
     r: RestRepository,
     githubState: string,
   ): Promise<void> {
     await RepositoriesRepository.merge(
-      handle(db),
+      db,
       repoId,
       {
         node_id: r.node_id,
@@ -144,94 +165,117 @@ export class SyncStore {
     );
   }
 
-  updateLanguages(db: SqlRunner, repoId: string, languages: Record<string, number>): Promise<void> {
-    return RepositoriesRepository.updateLanguages(handle(db), repoId, languages);
+  updateLanguages(db: SqlExecutor<DB>, repoId: string, languages: Record<string, number>): Promise<void> {
+    return RepositoriesRepository.updateLanguages(db, repoId, languages);
   }
 
-  renameRepository(db: SqlRunner, repoId: string, fullName: string, githubState: string): Promise<void> {
-    return RepositoriesRepository.rename(handle(db), repoId, fullName, githubState);
+  renameRepository(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    fullName: string,
+    githubState: string,
+  ): Promise<void> {
+    return RepositoriesRepository.rename(db, repoId, fullName, githubState);
   }
 
   /** Rows stored without the size figures GitHub refused: fetched again later (see refetchFigures). */
-  markFiguresPending(db: SqlRunner, repoId: string, kind: FiguresKind, keys: string[]): Promise<void> {
-    return SizeFiguresRepository.markPending(handle(db), repoId, kind, keys);
+  markFiguresPending(db: SqlExecutor<DB>, repoId: string, kind: FiguresKind, keys: string[]): Promise<void> {
+    return SizeFiguresRepository.markPending(db, repoId, kind, keys);
   }
 
-  pendingFigures(db: SqlRunner, repoId: string, kind: FiguresKind, limit: number): Promise<string[]> {
-    return SizeFiguresRepository.pending(handle(db), repoId, kind, limit);
+  pendingFigures(db: SqlExecutor<DB>, repoId: string, kind: FiguresKind, limit: number): Promise<string[]> {
+    return SizeFiguresRepository.pending(db, repoId, kind, limit);
   }
 
   saveFigures(
-    db: SqlRunner,
+    db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
     key: string,
     f: { additions: number; deletions: number; changedFiles: number | null },
   ): Promise<void> {
-    return SizeFiguresRepository.save(handle(db), repoId, kind, key, f);
+    return SizeFiguresRepository.save(db, repoId, kind, key, f);
   }
 
   refuseFigures(
-    db: SqlRunner,
+    db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
     keys: string[],
     giveUpAfter: number,
   ): Promise<void> {
-    return SizeFiguresRepository.refuse(handle(db), repoId, kind, keys, giveUpAfter);
+    return SizeFiguresRepository.refuse(db, repoId, kind, keys, giveUpAfter);
   }
 
-  setBlock(db: SqlRunner, repoId: string, block: OrgPolicyBlock): Promise<void> {
-    return RepositoriesRepository.setBlock(handle(db), repoId, block);
+  setBlock(db: SqlExecutor<DB>, repoId: string, block: OrgPolicyBlock): Promise<void> {
+    return RepositoriesRepository.setBlock(db, repoId, block);
   }
 
-  clearBlock(db: SqlRunner, repoId: string): Promise<void> {
-    return RepositoriesRepository.clearBlock(handle(db), repoId);
+  clearBlock(db: SqlExecutor<DB>, repoId: string): Promise<void> {
+    return RepositoriesRepository.clearBlock(db, repoId);
   }
 
-  setGithubState(db: SqlRunner, repoId: string, state: string): Promise<void> {
-    return RepositoriesRepository.setGithubState(handle(db), repoId, state);
+  setGithubState(db: SqlExecutor<DB>, repoId: string, state: string): Promise<void> {
+    return RepositoriesRepository.setGithubState(db, repoId, state);
   }
 
-  async lastSnapshot(db: SqlRunner, repoId: string): Promise<(Counters & { captured_at: Date }) | null> {
-    return RepoStatsRepository.latest(handle(db), repoId);
+  async lastSnapshot(
+    db: SqlExecutor<DB>,
+    repoId: string,
+  ): Promise<(Counters & { captured_at: Date }) | null> {
+    return RepoStatsRepository.latest(db, repoId);
   }
 
-  insertSnapshot(db: SqlRunner, repoId: string, c: Counters): Promise<void> {
-    return RepoStatsRepository.insert(handle(db), repoId, c);
+  insertSnapshot(db: SqlExecutor<DB>, repoId: string, c: Counters): Promise<void> {
+    return RepoStatsRepository.insert(db, repoId, c);
   }
 
-  async loadCursors(db: SqlRunner, repoId: string): Promise<Map<string, CursorRow>> {
-    const rows = (await db.query(
-      `SELECT stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state FROM sync_cursors WHERE repo_id = $1`,
-      [repoId],
-    )) as CursorRow[];
+  async loadCursors(db: SqlExecutor<DB>, repoId: string): Promise<Map<string, CursorRow>> {
+    const rows = await db
+      .selectFrom('sync_cursors')
+      .select([
+        'stream',
+        'high_water',
+        'pending_high_water',
+        'head_sha',
+        'pending_head',
+        'end_cursor',
+        'state',
+      ])
+      .where('repo_id', '=', repoId)
+      .execute();
     return new Map(
-      rows.map((r) => [
-        fromPgText(r.stream),
-        { ...r, stream: fromPgText(r.stream), state: fromPgJson(r.state) },
-      ]),
+      rows.map((r) => {
+        const stream = fromPgText(r.stream);
+        return [stream, { ...r, stream, state: cursorState(r.state) }];
+      }),
     );
   }
 
-  async saveCursor(db: SqlRunner, repoId: string, stream: string, c: CursorRow): Promise<void> {
-    await db.query(
-      `INSERT INTO sync_cursors (repo_id, stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
-       ON CONFLICT (repo_id, stream) DO UPDATE SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
-         head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head, end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state,
-         updated_at = now()`,
-      [
-        repoId,
-        pgText(stream),
-        c.high_water,
-        c.pending_high_water,
-        c.head_sha,
-        c.pending_head,
-        c.end_cursor,
-        pgJson(c.state ?? {}),
-      ],
-    );
+  async saveCursor(db: SqlExecutor<DB>, repoId: string, stream: string, c: CursorRow): Promise<void> {
+    const row = {
+      high_water: c.high_water,
+      pending_high_water: c.pending_high_water,
+      head_sha: c.head_sha,
+      pending_head: c.pending_head,
+      end_cursor: c.end_cursor,
+      state: pgJson(c.state ?? {}),
+    };
+    await db
+      .insertInto('sync_cursors')
+      .values({ repo_id: repoId, stream: pgText(stream), ...row, updated_at: sql<Date>`now()` })
+      .onConflict((oc) =>
+        oc.columns(['repo_id', 'stream']).doUpdateSet((eb) => ({
+          high_water: eb.ref('excluded.high_water'),
+          pending_high_water: eb.ref('excluded.pending_high_water'),
+          head_sha: eb.ref('excluded.head_sha'),
+          pending_head: eb.ref('excluded.pending_head'),
+          end_cursor: eb.ref('excluded.end_cursor'),
+          state: eb.ref('excluded.state'),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 }
 
@@ -251,7 +295,8 @@ export function emptyCursor(stream: string): CursorRow {
   };
 }
 
-/** The sync's handles (TypeORM's DataSource or a transaction's EntityManager), as the write model takes them. */
-function handle(db: SqlRunner): DataHandle {
-  return db as DataHandle;
+/** A cursor's state as stored (a JSON object; anything else reads as empty). */
+function cursorState(stored: unknown): Record<string, unknown> {
+  const state: unknown = fromPgJson(stored);
+  return typeof state === 'object' && state !== null && !Array.isArray(state) ? { ...state } : {};
 }

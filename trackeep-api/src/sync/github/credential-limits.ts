@@ -1,11 +1,6 @@
 import type { RateLimitBudget } from '@trackeep/contracts';
 import type { Budget, GithubRateLimitService } from '../../github/github-rate-limit.service';
 
-/** A queryable database handle (TypeORM DataSource or EntityManager). */
-export interface SqlRunner {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-
 export type Resource = RateLimitBudget['resource'];
 
 export type { Budget };

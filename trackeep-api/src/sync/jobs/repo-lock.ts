@@ -1,8 +1,7 @@
-import { Client } from 'pg';
-import type { SqlRunner } from '../github/credential-limits';
-
-/** Advisory-lock namespace of repository syncs (first key of the two-key form). */
-const LOCK_NAMESPACE = 606_606;
+import { openDedicatedConnection, type DedicatedConnection } from '@trackeep/server-core';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../database/db.types';
+import { RepoLockRepository } from './repo-lock.repository';
 
 /**
  * "This worker is syncing this repository right now": a session-level advisory lock on a connection of
@@ -10,62 +9,36 @@ const LOCK_NAMESPACE = 606_606;
  * which is exactly the signal stale-run recovery needs; two workers can never sync one repository at once.
  */
 export class RepoLock {
-  private dead = false;
-
   private constructor(
-    private readonly client: Client,
+    private readonly connection: DedicatedConnection<DB>,
     readonly repoId: string,
-  ) {
-    client.on('error', () => (this.dead = true));
-    client.on('end', () => (this.dead = true));
-  }
+  ) {}
 
   static async acquire(databaseUrl: string, repoId: string): Promise<RepoLock | null> {
-    const client = new Client({ connectionString: databaseUrl, application_name: 'trackeep-api-sync-lock' });
+    const connection = await openDedicatedConnection<DB>(databaseUrl, 'trackeep-api-sync-lock');
     try {
-      await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`,
-        [LOCK_NAMESPACE, repoId],
-      );
-      if (rows[0]?.locked) return new RepoLock(client, repoId);
+      if (await RepoLockRepository.tryLock(connection.db, repoId)) return new RepoLock(connection, repoId);
     } catch (err) {
-      await client.end().catch(() => undefined);
+      await connection.close();
       throw err;
     }
-    await client.end().catch(() => undefined);
+    await connection.close();
     return null;
   }
 
   /** False once the lock's connection is gone (the lock with it). */
   get held(): boolean {
-    return !this.dead;
+    return this.connection.alive;
   }
 
-  /** Runs a statement on the lock's own connection (heartbeats while the pool may be busy). */
-  async query(sql: string, params: unknown[]): Promise<void> {
-    if (!this.dead) await this.client.query(sql, params);
+  /** Runs statements on the lock's own connection (heartbeats while the pool may be busy); skipped once it is gone. */
+  async run(work: (db: Kysely<DB>) => Promise<void>): Promise<void> {
+    if (this.connection.alive) await work(this.connection.db);
   }
 
   async release(): Promise<void> {
-    if (!this.dead)
-      await this.client
-        .query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [LOCK_NAMESPACE, this.repoId])
-        .catch(() => undefined);
-    this.dead = true;
-    await this.client.end().catch(() => undefined);
+    if (this.connection.alive)
+      await RepoLockRepository.unlock(this.connection.db, this.repoId).catch(() => undefined);
+    await this.connection.close();
   }
-}
-
-/** True when some live session holds the repository's sync lock. */
-export async function repoLockHeld(
-  db: SqlRunner & { createQueryRunner?: unknown },
-  repoId: string,
-): Promise<boolean> {
-  const rows = (await db.query(
-    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2
-       AND classid::bigint = $1 AND objid::bigint = (hashtext($2)::bigint & 4294967295)) AS held`,
-    [LOCK_NAMESPACE, repoId],
-  )) as Array<{ held: boolean }>;
-  return !!rows[0]?.held;
 }

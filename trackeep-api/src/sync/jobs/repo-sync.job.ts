@@ -1,13 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { SyncRunCounts, SyncRunStatus } from '@trackeep/contracts';
+import { executeRawSql, inTransaction, isDatabaseUnavailable } from '@trackeep/server-core';
+import { Kysely, type Transaction } from 'kysely';
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
+import type { DB } from '../../database/db.types';
 import { ownerOf } from '../../common/full-name.util';
 import { MetricsService } from '../../metrics/metrics.service';
 import { RepoAccessService } from '../../repos/repo-access.service';
-import { RepoSyncEngine, type SyncDb } from '../engine/repo-sync.engine';
+import { RepoSyncEngine } from '../engine/repo-sync.engine';
 import { SyncStore } from '../engine/sync-store.repository';
 import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
@@ -21,7 +22,6 @@ import {
   TransientGithubError,
 } from '../github/sync-github.errors';
 import { SyncGithubGateway, SyncMeter } from '../github/sync-github.gateway';
-import type { SqlRunner } from '../github/credential-limits';
 import { SyncEventsPublisher, type SyncRunRef } from '../runs/sync-events.publisher';
 import {
   EMPTY_COUNTS,
@@ -31,7 +31,6 @@ import {
   type SyncRunRow,
 } from '../runs/sync-runs.repository';
 import { SyncSettings } from '../sync.settings';
-import { isDatabaseUnavailable } from '@trackeep/server-core';
 import { waitForDatabase } from '../../jobs/database-outage';
 import { RepoLock } from './repo-lock';
 import { SyncQueue, type RepoJobData } from './sync-queue.service';
@@ -61,7 +60,7 @@ export class RepoSyncJob {
   private stopping = false;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly db: Kysely<DB>,
     private readonly settings: SyncSettings,
     private readonly runs: SyncRunsRepository,
     private readonly queue: SyncQueue,
@@ -96,10 +95,7 @@ export class RepoSyncJob {
     }
     const holder: LockHolder = { lock };
     const beat = setInterval(
-      () =>
-        void holder.lock
-          .query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId])
-          .catch(() => undefined),
+      () => void holder.lock.run((db) => this.runs.heartbeat(db, runId)).catch(() => undefined),
       Math.max(1000, this.settings.staleAfterSeconds * 250),
     );
     beat.unref();
@@ -131,7 +127,8 @@ export class RepoSyncJob {
           this.logger.warn(
             `sync of repository ${job.data.repoId}: database connection lost (${(err as Error).message}); resuming when it is back`,
           );
-          await waitForDatabase(this.ds);
+          // Its probe is handed over as text, like pg-boss's statements.
+          await waitForDatabase({ query: (text) => executeRawSql(this.db, text) });
           if (!holder.lock.held) {
             const again = await RepoLock.acquire(this.settings.databaseUrl, job.data.repoId);
             if (!again) return; // someone else took the repository over meanwhile
@@ -147,12 +144,10 @@ export class RepoSyncJob {
         const last = job.retryCount >= job.retryLimit;
         const message = `${(err as Error).message}${last ? '' : ` (retry ${job.retryCount + 1} of ${job.retryLimit} follows)`}`;
         this.logger.warn(`sync of repository ${job.data.repoId} failed: ${message}`);
-        await this.ds
-          .transaction(async (tx) => {
-            await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message, undefined, tx);
-            if (last) await this.events.repoChanged(tx, job.data.repoId);
-          })
-          .catch(() => undefined);
+        await inTransaction(this.db, async (tx) => {
+          await this.runs.finish(job.data.runId, last ? 'failed' : 'queued', message, undefined, tx);
+          if (last) await this.events.repoChanged(tx, job.data.repoId);
+        }).catch(() => undefined);
         throw err;
       }
     }
@@ -160,7 +155,8 @@ export class RepoSyncJob {
 
   private async attempt(job: PgBoss.JobWithMetadata<RepoJobData>, sliceEnd: number): Promise<void> {
     const { runId, repoId, hint } = job.data;
-    const run = (await this.runs.get(runId)) as SyncRunRow;
+    const run = await this.runs.get(runId);
+    if (!run) throw new Error(`sync run ${runId} no longer exists`);
     const ref = { id: runId, repoId, fullName: run.full_name };
     let base = totalsOf(run);
     let unavailable: RepoUnavailableError | null = null;
@@ -173,7 +169,7 @@ export class RepoSyncJob {
       const gateway = this.gateway(cred, meter);
       if (run.paused_until) await gateway.probeRateLimit().catch(() => undefined);
       const engine: RepoSyncEngine = new RepoSyncEngine({
-        db: this.ds as unknown as SyncDb,
+        db: this.db,
         store: this.store,
         gateway,
         governor: this.governor,
@@ -197,7 +193,7 @@ export class RepoSyncJob {
         await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
         // GitHub answers again: earlier 404s were not "in a row", and an organization policy block is over.
         await this.access.clearNotFoundStrikes(cred.userId, repoId);
-        await this.store.clearBlock(this.ds, repoId);
+        await this.store.clearBlock(this.db, repoId);
         const totals = { items: outcome.items, meter, base };
         if (outcome.status === 'yielded') {
           await this.settle(ref, run.progress ?? 0, 'queued', false, (tx) =>
@@ -296,9 +292,7 @@ export class RepoSyncJob {
 
   /** Nobody who tracks the repository can read it any more: say why, in the run and on the repository. */
   private async noCredential(run: SyncRunRow, unavailable: RepoUnavailableError | null): Promise<void> {
-    const [repo] = (await this.ds.query(`SELECT visibility, github_state FROM repositories WHERE id = $1`, [
-      run.repo_id,
-    ])) as Array<{ visibility: string; github_state: string }>;
+    const repo = await this.store.loadRepo(this.db, run.repo_id);
     const readers = await this.access.readerCount(run.repo_id);
     let message: string;
     if (unavailable !== null || readers === 0) {
@@ -308,7 +302,7 @@ export class RepoSyncJob {
         repo?.visibility === 'public' && unavailable?.status === 404 && unavailable.source === 'rest'
           ? 'deleted'
           : 'access_lost';
-      await this.store.setGithubState(this.ds, run.repo_id, state);
+      await this.store.setGithubState(this.db, run.repo_id, state);
       message =
         state === 'deleted'
           ? 'GitHub says the repository no longer exists (404)'
@@ -331,9 +325,9 @@ export class RepoSyncJob {
     progress: number,
     status: SyncRunStatus,
     repoChanged: boolean,
-    record: (tx: SqlRunner) => Promise<void>,
+    record: (tx: Transaction<DB>) => Promise<void>,
   ): Promise<void> {
-    await this.ds.transaction(async (tx) => {
+    await inTransaction(this.db, async (tx) => {
       await record(tx);
       await this.events.runState(tx, run, progress, status, repoChanged);
     });

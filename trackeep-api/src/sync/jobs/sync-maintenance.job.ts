@@ -1,13 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
 import { JOB_QUEUE_SCHEMA } from '../../jobs/job-queue.constants';
 import { JobQueueRepository } from '../../jobs/job-queue.repository';
 import { SyncCyclesRepository } from '../runs/sync-cycles.repository';
 import { SyncRunsRepository } from '../runs/sync-runs.repository';
 import { SYNC_REPO_QUEUE, SyncSettings } from '../sync.settings';
-import { repoLockHeld } from './repo-lock';
+import { RepoLockRepository } from './repo-lock.repository';
 import { SyncQueue } from './sync-queue.service';
 
 const RETENTION_EVERY_MS = 3600_000;
@@ -26,7 +24,7 @@ export class SyncMaintenanceJob {
   private lastRetention = 0;
 
   constructor(
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly locks: RepoLockRepository,
     @Inject(PgBoss) private readonly boss: PgBoss,
     private readonly runs: SyncRunsRepository,
     private readonly queue: SyncQueue,
@@ -38,7 +36,7 @@ export class SyncMaintenanceJob {
   async handle(): Promise<{ recovered: number; requeued: number }> {
     let recovered = 0;
     for (const run of await this.runs.staleRunning(this.settings.staleAfterSeconds)) {
-      if (await repoLockHeld(this.ds, run.repo_id)) continue; // alive, just slow (e.g. waiting out a limit)
+      if (await this.locks.isHeld(run.repo_id)) continue; // alive, just slow (e.g. waiting out a limit)
       const heartbeat = run.heartbeat_at ? new Date(run.heartbeat_at).toISOString() : 'never';
       this.logger.warn(
         `sync run ${run.id} of ${run.full_name} lost its worker (last heartbeat ${heartbeat}); retrying it`,
@@ -70,7 +68,7 @@ export class SyncMaintenanceJob {
       Math.max(60, this.settings.staleAfterSeconds),
       JOB_QUEUE_SCHEMA,
     )) {
-      if (await repoLockHeld(this.ds, run.repo_id)) continue;
+      if (await this.locks.isHeld(run.repo_id)) continue;
       if (await this.queue.continueRun({ runId: run.id, repoId: run.repo_id, hint: null })) requeued++;
       else await this.runs.finish(run.id, 'partial', 'superseded by a newer queued sync of this repository');
     }

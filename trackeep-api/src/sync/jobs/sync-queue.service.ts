@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { SyncTrigger } from '@trackeep/contracts';
+import { executeRawSql, inTransaction } from '@trackeep/server-core';
+import { Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
-import { DataSource, type QueryRunner } from 'typeorm';
+import type { DB } from '../../database/db.types';
 import { ensureQueue } from '../../jobs/job-queue.module';
 import type { DetectionHint } from '../engine/repo-sync.engine';
 import { SyncRunsRepository, type SyncRunRow } from '../runs/sync-runs.repository';
@@ -20,19 +21,14 @@ export interface CycleJobData {
 }
 
 export interface EnqueueResult {
-  run: SyncRunRow;
+  /** The run queued, or the one already waiting; null when this cycle's run of the repository already ended. */
+  run: SyncRunRow | null;
   /** False when a run for this repository was already waiting (or this cycle already had one). */
   queued: boolean;
 }
 
-/** pg-boss's Db interface over one TypeORM query runner, so a job is sent inside our transaction. */
-function inTransaction(qr: QueryRunner): PgBoss.Db {
-  return {
-    executeSql: async (text, values) => ({
-      rows: ((await qr.query(text, values, true)) as { records?: unknown[] }).records ?? [],
-    }),
-  };
-}
+/** Thrown inside the enqueue transaction to roll back the run row when pg-boss queued no job. */
+class NoJobQueued extends Error {}
 
 /**
  * The sync's queues on the shared pg-boss. Repository jobs use the `short` policy with the repository id as
@@ -43,7 +39,7 @@ function inTransaction(qr: QueryRunner): PgBoss.Db {
 export class SyncQueue {
   constructor(
     @Inject(PgBoss) readonly boss: PgBoss,
-    @InjectDataSource() private readonly ds: DataSource,
+    private readonly db: Kysely<DB>,
     private readonly runs: SyncRunsRepository,
     private readonly settings: SyncSettings,
   ) {}
@@ -84,47 +80,43 @@ export class SyncQueue {
       startAfter?: Date;
     } = {},
   ): Promise<EnqueueResult> {
-    const qr = this.ds.createQueryRunner();
-    await qr.connect();
+    let runId: string | null;
     try {
-      await qr.startTransaction();
-      const runId = await this.runs.insertQueued(qr, {
-        repoId,
-        trigger,
-        cycleSlot: opts.cycleSlot ?? null,
-        requestedBy: opts.requestedBy ?? null,
+      runId = await inTransaction(this.db, async (tx) => {
+        const id = await this.runs.insertQueued(tx, {
+          repoId,
+          trigger,
+          cycleSlot: opts.cycleSlot ?? null,
+          requestedBy: opts.requestedBy ?? null,
+        });
+        // Nothing was written (this cycle already has a run for the repository).
+        if (!id) return null;
+        const data: RepoJobData = { runId: id, repoId, hint: opts.hint ?? null };
+        const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, {
+          singletonKey: repoId,
+          startAfter: opts.startAfter,
+          db: { executeSql: (text, values) => executeRawSql(tx, text, values) },
+        });
+        if (!jobId) throw new NoJobQueued();
+        await this.runs.setJob(tx, id, jobId);
+        return id;
       });
-      if (!runId) {
-        await qr.rollbackTransaction();
-        return { run: (await this.runs.queuedFor(repoId)) as SyncRunRow, queued: false };
-      }
-      const data: RepoJobData = { runId, repoId, hint: opts.hint ?? null };
-      const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, {
-        singletonKey: repoId,
-        startAfter: opts.startAfter,
-        db: inTransaction(qr),
-      });
-      if (!jobId) {
-        await qr.rollbackTransaction();
-        const waiting = await this.runs.queuedFor(repoId);
-        if (waiting) return { run: waiting, queued: false };
-        throw new Error(`could not queue a sync of repository ${repoId}`);
-      }
-      await this.runs.setJob(qr, runId, jobId);
-      await qr.commitTransaction();
-      return { run: (await this.runs.get(runId)) as SyncRunRow, queued: true };
     } catch (err) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await qr.release();
+      if (!(err instanceof NoJobQueued)) throw err;
+      const waiting = await this.runs.queuedFor(repoId);
+      if (waiting) return { run: waiting, queued: false };
+      throw new Error(`could not queue a sync of repository ${repoId}`);
     }
+    if (!runId) return { run: await this.runs.queuedFor(repoId), queued: false };
+    const run = await this.runs.get(runId);
+    if (!run) throw new Error(`the queued sync run ${runId} of repository ${repoId} is gone`);
+    return { run, queued: true };
   }
 
   /** Queues the next slice of an existing run. False when another job already waits for the repository. */
   async continueRun(data: RepoJobData, startAfter?: Date): Promise<boolean> {
     const jobId = await this.boss.send(SYNC_REPO_QUEUE, data, { singletonKey: data.repoId, startAfter });
-    if (jobId) await this.runs.setJob(this.ds, data.runId, jobId);
+    if (jobId) await this.runs.setJob(this.db, data.runId, jobId);
     return !!jobId;
   }
 

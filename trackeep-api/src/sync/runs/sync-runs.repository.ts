@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import type { SqlExecutor } from '@trackeep/server-core';
 import type {
   OrgPolicyBlock,
   RepoSyncStatus,
@@ -8,8 +8,8 @@ import type {
   SyncRunStatus,
   SyncTrigger,
 } from '@trackeep/contracts';
-import { DataSource } from 'typeorm';
-import type { SqlRunner } from '../github/credential-limits';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 import type { SyncMeter } from '../github/sync-github.gateway';
 
 export interface SyncRunRow {
@@ -36,9 +36,10 @@ export interface SyncRunRow {
   queued_cursor: string;
 }
 
-const RUN_COLUMNS = `s.id, s.repo_id, r.full_name, s.trigger, s.status, s.cycle_slot, s.job_id, s.attempts, s.queued_at, s.started_at,
+const RUN_COLUMNS =
+  sql.raw(`s.id, s.repo_id, r.full_name, s.trigger, s.status, s.cycle_slot, s.job_id, s.attempts, s.queued_at, s.started_at,
   s.finished_at, s.heartbeat_at, s.paused_until, s.progress, s.items, s.graphql_points, s.rest_requests, s.not_modified, s.points_by_stream, s.error,
-  to_char(s.queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS queued_cursor`;
+  to_char(s.queued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS queued_cursor`);
 
 const EMPTY_COUNTS: SyncRunCounts = {
   repository: 0,
@@ -69,40 +70,39 @@ export function toSyncRun(r: SyncRunRow): SyncRun {
 /** The sync_runs table: one row per run, updated as the run goes (heartbeat, progress, spend). */
 @Injectable()
 export class SyncRunsRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
-  async get(runId: string, db: SqlRunner = this.ds): Promise<SyncRunRow | null> {
-    const rows = (await db.query(
-      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE s.id = $1`,
-      [runId],
-    )) as SyncRunRow[];
+  async get(runId: string, db: SqlExecutor<DB> = this.db): Promise<SyncRunRow | null> {
+    const { rows } = await sql<SyncRunRow>`
+      SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE s.id = ${runId}`.execute(
+      db,
+    );
     return rows[0] ?? null;
   }
 
   /** The run already waiting for this repository, if any. */
-  async queuedFor(repoId: string, db: SqlRunner = this.ds): Promise<SyncRunRow | null> {
-    const rows = (await db.query(
-      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
-       WHERE s.repo_id = $1 AND s.status IN ('queued', 'running') ORDER BY s.queued_at DESC LIMIT 1`,
-      [repoId],
-    )) as SyncRunRow[];
+  async queuedFor(repoId: string, db: SqlExecutor<DB> = this.db): Promise<SyncRunRow | null> {
+    const { rows } = await sql<SyncRunRow>`
+      SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.repo_id = ${repoId} AND s.status IN ('queued', 'running') ORDER BY s.queued_at DESC LIMIT 1`.execute(
+      db,
+    );
     return rows[0] ?? null;
   }
 
   async insertQueued(
-    db: SqlRunner,
+    db: SqlExecutor<DB>,
     r: { repoId: string; trigger: SyncTrigger; cycleSlot: Date | null; requestedBy: string | null },
   ): Promise<string | null> {
-    const rows = (await db.query(
-      `INSERT INTO sync_runs (repo_id, trigger, status, cycle_slot, requested_by) VALUES ($1, $2, 'queued', $3, $4)
-       ON CONFLICT (cycle_slot, repo_id) WHERE cycle_slot IS NOT NULL DO NOTHING RETURNING id`,
-      [r.repoId, r.trigger, r.cycleSlot, r.requestedBy],
-    )) as Array<{ id: string }>;
+    const { rows } = await sql<{ id: string }>`
+      INSERT INTO sync_runs (repo_id, trigger, status, cycle_slot, requested_by)
+      VALUES (${r.repoId}, ${r.trigger}, 'queued', ${r.cycleSlot}, ${r.requestedBy})
+      ON CONFLICT (cycle_slot, repo_id) WHERE cycle_slot IS NOT NULL DO NOTHING RETURNING id`.execute(db);
     return rows[0]?.id ?? null;
   }
 
-  async setJob(db: SqlRunner, runId: string, jobId: string): Promise<void> {
-    await db.query(`UPDATE sync_runs SET job_id = $2 WHERE id = $1`, [runId, jobId]);
+  async setJob(db: SqlExecutor<DB>, runId: string, jobId: string): Promise<void> {
+    await db.updateTable('sync_runs').set({ job_id: jobId }).where('id', '=', runId).execute();
   }
 
   async markRunning(
@@ -110,47 +110,65 @@ export class SyncRunsRepository {
     jobId: string,
     worker: string,
     credentialUserId: string | null,
-    db: SqlRunner = this.ds,
+    db: SqlExecutor<DB> = this.db,
   ): Promise<void> {
-    await db.query(
-      `UPDATE sync_runs SET status = 'running', job_id = $2, worker = $3, credential_user_id = $4, attempts = attempts + 1,
-         started_at = COALESCE(started_at, now()), heartbeat_at = now()
-       WHERE id = $1`,
-      [runId, jobId, worker, credentialUserId],
-    );
+    await db
+      .updateTable('sync_runs')
+      .set((eb) => ({
+        status: 'running',
+        job_id: jobId,
+        worker,
+        credential_user_id: credentialUserId,
+        attempts: eb('attempts', '+', 1),
+        started_at: sql<Date>`COALESCE(started_at, now())`,
+        heartbeat_at: sql<Date>`now()`,
+      }))
+      .where('id', '=', runId)
+      .execute();
   }
 
   async setCredential(runId: string, userId: string): Promise<void> {
-    await this.ds.query(`UPDATE sync_runs SET credential_user_id = $2 WHERE id = $1`, [runId, userId]);
+    await this.db
+      .updateTable('sync_runs')
+      .set({ credential_user_id: userId })
+      .where('id', '=', runId)
+      .execute();
   }
 
   /** Heartbeat, progress and running totals; called inside each page's transaction. */
   async recordPage(
-    db: SqlRunner,
+    db: SqlExecutor<DB>,
     runId: string,
     progress: number | null,
     items: SyncRunCounts,
     meter: SyncMeter,
     base: RunTotals,
   ): Promise<void> {
-    await db.query(
-      `UPDATE sync_runs SET heartbeat_at = now(), progress = $2, items = $3, graphql_points = $4, rest_requests = $5, not_modified = $6,
-         points_by_stream = $7, paused_until = NULL, error = NULL
-       WHERE id = $1`,
-      [
-        runId,
+    await db
+      .updateTable('sync_runs')
+      .set({
+        heartbeat_at: sql<Date>`now()`,
         progress,
-        JSON.stringify(addCounts(base.items, items)),
-        base.graphqlPoints + meter.graphqlPoints,
-        base.restRequests + meter.restRequests,
-        base.notModified + meter.notModified,
-        JSON.stringify(addPoints(base.pointsByStream, meter.pointsByStream)),
-      ],
-    );
+        items: JSON.stringify(addCounts(base.items, items)),
+        graphql_points: base.graphqlPoints + meter.graphqlPoints,
+        rest_requests: base.restRequests + meter.restRequests,
+        not_modified: base.notModified + meter.notModified,
+        points_by_stream: JSON.stringify(addPoints(base.pointsByStream, meter.pointsByStream)),
+        paused_until: null,
+        error: null,
+      })
+      .where('id', '=', runId)
+      .execute();
   }
 
-  async heartbeat(db: SqlRunner, runId: string): Promise<void> {
-    await db.query(`UPDATE sync_runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [runId]);
+  /** The run is alive: its worker still holds the repository (sent on the lock's own connection). */
+  async heartbeat(db: SqlExecutor<DB>, runId: string): Promise<void> {
+    await db
+      .updateTable('sync_runs')
+      .set({ heartbeat_at: sql<Date>`now()` })
+      .where('id', '=', runId)
+      .where('status', '=', 'running')
+      .execute();
   }
 
   async finish(
@@ -158,66 +176,71 @@ export class SyncRunsRepository {
     status: SyncRunStatus,
     error: string | null,
     totals?: { items: SyncRunCounts; meter: SyncMeter; base: RunTotals },
-    db: SqlRunner = this.ds,
+    db: SqlExecutor<DB> = this.db,
   ): Promise<void> {
-    const params: unknown[] = [runId, status, error];
-    let spend = '';
-    if (totals) {
-      params.push(
-        JSON.stringify(addCounts(totals.base.items, totals.items)),
-        totals.base.graphqlPoints + totals.meter.graphqlPoints,
-        totals.base.restRequests + totals.meter.restRequests,
-        totals.base.notModified + totals.meter.notModified,
-        JSON.stringify(addPoints(totals.base.pointsByStream, totals.meter.pointsByStream)),
-      );
-      spend =
-        ', items = $4, graphql_points = $5, rest_requests = $6, not_modified = $7, points_by_stream = $8';
-    }
-    const done = status === 'succeeded' || status === 'failed' || status === 'partial' ? 'now()' : 'NULL';
-    const unpause = status === 'queued' ? '' : ', paused_until = NULL';
-    await db.query(
-      `UPDATE sync_runs SET status = $2, error = $3, finished_at = ${done}${unpause}, progress = CASE WHEN $2 = 'succeeded' THEN 100 ELSE progress END${spend}
-       WHERE id = $1`,
-      params,
-    );
+    const done = status === 'succeeded' || status === 'failed' || status === 'partial';
+    await db
+      .updateTable('sync_runs')
+      .set({
+        status,
+        error,
+        finished_at: done ? sql<Date>`now()` : null,
+        progress: status === 'succeeded' ? 100 : sql<number | null>`progress`,
+        ...(status === 'queued' ? {} : { paused_until: null }),
+        ...(totals
+          ? {
+              items: JSON.stringify(addCounts(totals.base.items, totals.items)),
+              graphql_points: totals.base.graphqlPoints + totals.meter.graphqlPoints,
+              rest_requests: totals.base.restRequests + totals.meter.restRequests,
+              not_modified: totals.base.notModified + totals.meter.notModified,
+              points_by_stream: JSON.stringify(
+                addPoints(totals.base.pointsByStream, totals.meter.pointsByStream),
+              ),
+            }
+          : {}),
+      })
+      .where('id', '=', runId)
+      .execute();
   }
 
-  async pause(runId: string, until: Date, error: string, db: SqlRunner = this.ds): Promise<void> {
-    await db.query(`UPDATE sync_runs SET status = 'queued', paused_until = $2, error = $3 WHERE id = $1`, [
-      runId,
-      until,
-      error,
-    ]);
+  async pause(runId: string, until: Date, error: string, db: SqlExecutor<DB> = this.db): Promise<void> {
+    await db
+      .updateTable('sync_runs')
+      .set({ status: 'queued', paused_until: until, error })
+      .where('id', '=', runId)
+      .execute();
   }
 
   /** Runs whose worker stopped sending heartbeats. */
   async staleRunning(staleAfterSeconds: number): Promise<SyncRunRow[]> {
-    return (await this.ds.query(
-      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
-       WHERE s.status = 'running' AND s.heartbeat_at < now() - make_interval(secs => $1)`,
-      [staleAfterSeconds],
-    )) as SyncRunRow[];
+    const { rows } = await sql<SyncRunRow>`
+      SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.status = 'running' AND s.heartbeat_at < now() - make_interval(secs => ${staleAfterSeconds})`.execute(
+      this.db,
+    );
+    return rows;
   }
 
   /** Queued runs whose job no longer exists in any waiting state (lost between replicas or cancelled). */
   async orphanedQueued(olderThanSeconds: number, jobSchema: string): Promise<SyncRunRow[]> {
-    return (await this.ds.query(
-      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
-       WHERE s.status = 'queued' AND s.queued_at < now() - make_interval(secs => $1)
-         AND (s.paused_until IS NULL OR s.paused_until < now() - make_interval(secs => $1))
-         AND NOT EXISTS (SELECT 1 FROM ${jobSchema}.job j WHERE j.id = s.job_id AND j.state IN ('created', 'retry', 'active'))`,
-      [olderThanSeconds],
-    )) as SyncRunRow[];
+    const { rows } = await sql<SyncRunRow>`
+      SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.status = 'queued' AND s.queued_at < now() - make_interval(secs => ${olderThanSeconds})
+         AND (s.paused_until IS NULL OR s.paused_until < now() - make_interval(secs => ${olderThanSeconds}))
+         AND NOT EXISTS (SELECT 1 FROM ${sql.table(`${jobSchema}.job`)} j
+                          WHERE j.id = s.job_id AND j.state IN ('created', 'retry', 'active'))`.execute(
+      this.db,
+    );
+    return rows;
   }
 
   async deleteOld(retentionDays: number): Promise<number> {
-    const rows = (await this.ds.query(
-      `DELETE FROM sync_runs s WHERE s.queued_at < now() - make_interval(days => $1) AND s.status NOT IN ('queued', 'running')
+    const { rows } = await sql<{ id: string }>`
+      DELETE FROM sync_runs s WHERE s.queued_at < now() - make_interval(days => ${retentionDays})
+         AND s.status NOT IN ('queued', 'running')
          AND s.id <> (SELECT id FROM sync_runs l WHERE l.repo_id = s.repo_id ORDER BY l.queued_at DESC LIMIT 1)
-       RETURNING s.id`,
-      [retentionDays],
-    )) as [unknown[], number] | unknown[];
-    return Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : rows.length;
+       RETURNING s.id`.execute(this.db);
+    return rows.length;
   }
 
   /** Newest first, keyset on (queued_at, id), only among `repoIds`. */
@@ -226,16 +249,14 @@ export class SyncRunsRepository {
     limit: number,
     after: { time: string; id: string } | null,
   ): Promise<SyncRunRow[]> {
-    const params: unknown[] = [repoIds, limit];
-    let where = 's.repo_id = ANY($1::uuid[])';
-    if (after) {
-      params.push(after.time, after.id);
-      where += ` AND (s.queued_at, s.id) < ($3::timestamptz, $4::uuid)`;
-    }
-    return (await this.ds.query(
-      `SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE ${where} ORDER BY s.queued_at DESC, s.id DESC LIMIT $2`,
-      params,
-    )) as SyncRunRow[];
+    const keyset = after
+      ? sql`AND (s.queued_at, s.id) < (${after.time}::timestamptz, ${after.id}::uuid)`
+      : sql``;
+    const { rows } = await sql<SyncRunRow>`
+      SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+       WHERE s.repo_id = ANY(${repoIds}::uuid[]) ${keyset}
+       ORDER BY s.queued_at DESC, s.id DESC LIMIT ${limit}`.execute(this.db);
+    return rows;
   }
 
   /** Per repository: last success, the run in progress (or waiting), the last error. */
@@ -249,19 +270,7 @@ export class SyncRunsRepository {
     >
   > {
     if (!repoIds.length) return [];
-    const rows = (await this.ds.query(
-      `SELECT r.id, r.full_name, r.github_state, r.github_block,
-              (SELECT max(finished_at) FROM sync_runs x WHERE x.repo_id = r.id AND x.status = 'succeeded') AS last_success_at,
-              cur.status AS current_status, cur.progress, cur.paused_until,
-              (SELECT error FROM sync_runs e WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial') AND e.queued_at >
-                 COALESCE((SELECT max(queued_at) FROM sync_runs y WHERE y.repo_id = r.id AND y.status = 'succeeded'), '-infinity')
-               ORDER BY e.queued_at DESC LIMIT 1) AS last_error
-       FROM repositories r
-       LEFT JOIN LATERAL (SELECT status, progress, paused_until FROM sync_runs c WHERE c.repo_id = r.id AND c.status IN ('queued', 'running')
-                          ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true
-       WHERE r.id = ANY($1::uuid[]) ORDER BY r.full_name`,
-      [repoIds],
-    )) as Array<{
+    const { rows } = await sql<{
       id: string;
       full_name: string;
       github_state: string;
@@ -271,7 +280,17 @@ export class SyncRunsRepository {
       progress: number | null;
       paused_until: Date | null;
       last_error: string | null;
-    }>;
+    }>`
+      SELECT r.id, r.full_name, r.github_state, r.github_block,
+              (SELECT max(finished_at) FROM sync_runs x WHERE x.repo_id = r.id AND x.status = 'succeeded') AS last_success_at,
+              cur.status AS current_status, cur.progress, cur.paused_until,
+              (SELECT error FROM sync_runs e WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial') AND e.queued_at >
+                 COALESCE((SELECT max(queued_at) FROM sync_runs y WHERE y.repo_id = r.id AND y.status = 'succeeded'), '-infinity')
+               ORDER BY e.queued_at DESC LIMIT 1) AS last_error
+       FROM repositories r
+       LEFT JOIN LATERAL (SELECT status, progress, paused_until FROM sync_runs c WHERE c.repo_id = r.id AND c.status IN ('queued', 'running')
+                          ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true
+       WHERE r.id = ANY(${repoIds}::uuid[]) ORDER BY r.full_name`.execute(this.db);
     return rows.map((r) => ({
       repoId: r.id,
       repoFullName: r.full_name,
@@ -290,15 +309,18 @@ export class SyncRunsRepository {
   async summaries(
     repoIds: string[],
   ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
-    const rows = (await this.ds.query(
-      `SELECT DISTINCT ON (repo_id) repo_id, status, COALESCE(finished_at, started_at, queued_at) AS at
-       FROM sync_runs WHERE repo_id = ANY($1::uuid[]) ORDER BY repo_id, queued_at DESC`,
-      [repoIds],
-    )) as Array<{ repo_id: string; status: SyncRunStatus; at: Date }>;
-    const success = (await this.ds.query(
-      `SELECT repo_id, max(finished_at) AS at FROM sync_runs WHERE repo_id = ANY($1::uuid[]) AND status = 'succeeded' GROUP BY repo_id`,
-      [repoIds],
-    )) as Array<{ repo_id: string; at: Date }>;
+    const { rows } = await sql<{ repo_id: string; status: SyncRunStatus; at: Date }>`
+      SELECT DISTINCT ON (repo_id) repo_id, status, COALESCE(finished_at, started_at, queued_at) AS at
+        FROM sync_runs WHERE repo_id = ANY(${repoIds}::uuid[]) ORDER BY repo_id, queued_at DESC`.execute(
+      this.db,
+    );
+    const success = await this.db
+      .selectFrom('sync_runs')
+      .select(['repo_id', (eb) => eb.fn.max('finished_at').as('at')])
+      .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+      .where('status', '=', 'succeeded')
+      .groupBy('repo_id')
+      .execute();
     const lastSuccess = new Map(success.map((s) => [s.repo_id, s.at]));
     return new Map(
       rows.map((r) => [
