@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { DEMO_GITHUB_APP } from './demo-github-app.constant';
 import { DEMO_OAUTH_APP } from './demo-oauth-app.constant';
 import { ApiRouter, commonHeaders, errorBody, requestIdOf, sendJson } from './http/api-router';
 import { identiconSvg } from './http/avatar';
@@ -11,6 +12,7 @@ import type { SimContext } from './http/sim-context';
 import { StatsRecorder } from './http/stats';
 import { LiveMode } from './live/live-mode';
 import { registerAppRoutes } from './rest/apps.routes';
+import { registerGithubAppRoutes } from './rest/github-apps.routes';
 import { registerRepoRoutes } from './rest/repos.routes';
 import { registerUserRoutes } from './rest/user.routes';
 import type { FaultConfig, GithubSimHandle, GithubSimOptions } from './sim.types';
@@ -24,6 +26,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   const world = new SimWorld({ seed: opts.seed, preset: opts.preset, sizes: opts.sizes, now: opts.now });
   const registerApps = () => {
     world.registerOAuthApp(DEMO_OAUTH_APP);
+    registerDemoGithubApp(world, opts.githubAppWebhookUrl);
     for (const app of opts.oauthApps ?? []) {
       if (!app.clientId || !app.clientSecret)
         throw new Error('oauthApps entries need clientId and clientSecret');
@@ -152,6 +155,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   });
 
   const api = new ApiRouter(ctx);
+  registerGithubAppRoutes(api, ctx);
   registerUserRoutes(api, ctx);
   registerRepoRoutes(api, ctx);
   registerAppRoutes(api, ctx);
@@ -226,4 +230,32 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
       });
     },
   };
+}
+
+/**
+ * The demo GitHub App (always registered, its webhook URL kept across world-file restarts unless given), installed
+ * with all repositories on the demo organization when the world has it and no installation of it yet.
+ */
+function registerDemoGithubApp(world: SimWorld, webhookUrl: string | undefined): void {
+  const before = world.githubApp(DEMO_GITHUB_APP.id);
+  const { app } = world.registerGithubApp({
+    id: DEMO_GITHUB_APP.id,
+    slug: DEMO_GITHUB_APP.slug,
+    name: DEMO_GITHUB_APP.name,
+    owner: 'octocat',
+    clientId: DEMO_GITHUB_APP.clientId,
+    clientSecret: DEMO_GITHUB_APP.clientSecret,
+    key: DEMO_GITHUB_APP.privateKey,
+    webhookUrl: webhookUrl ?? before?.webhookUrl ?? null,
+    webhookSecret: DEMO_GITHUB_APP.webhookSecret,
+    permissions: { ...DEMO_GITHUB_APP.permissions },
+    events: [...DEMO_GITHUB_APP.events],
+  });
+  const org = world.org(DEMO_GITHUB_APP.demoOrganization);
+  if (world.preset !== 'demo' || !org) return;
+  if ([...world.installations.values()].some((i) => i.appId === app.id && i.accountId === org.id)) return;
+  // No webhook can be pending here that a caller would wait for: the installation exists once this returns.
+  void world
+    .installApp({ app: app.id, account: org.login, repositorySelection: 'all' })
+    .catch(() => undefined);
 }

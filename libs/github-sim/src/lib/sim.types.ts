@@ -93,6 +93,8 @@ export interface GithubSimOptions {
   now?: Date | string | number;
   /** Registered OAuth apps (DEMO_OAUTH_APP is always registered). callbackUrl is optional: without it any http(s) redirect_uri is accepted. */
   oauthApps?: Array<{ clientId: string; clientSecret: string; name?: string; callbackUrl?: string }>;
+  /** Webhook URL of the demo GitHub App (DEMO_GITHUB_APP); it can also be set with `PATCH /app/hook/config`. */
+  githubAppWebhookUrl?: string;
   /** Headless tests: /login/oauth/authorize approves this user at once (no page). */
   autoApproveLogin?: string;
   /** Enable /_sim/* (default true from the library; the CLI enables it with --demo/--control). */

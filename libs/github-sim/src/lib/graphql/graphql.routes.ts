@@ -11,7 +11,8 @@ import {
   type GraphQLFieldResolver,
   type OperationDefinitionNode,
 } from 'graphql';
-import { commonHeaders, errorBody, requestIdOf, sendJson, urlsOf } from '../http/api-router';
+import { commonHeaders, effectiveScopes, errorBody, requestIdOf, sendJson, urlsOf } from '../http/api-router';
+import { installationAuth, installationRateLimit, userTokenAuth } from '../http/app-auth';
 import { graphqlTimeoutMessage, secondaryLimitError } from '../http/faults';
 import type { SimContext } from '../http/sim-context';
 import { SimError } from '../world/sim-error';
@@ -74,13 +75,24 @@ export function graphqlHandler(ctx: SimContext) {
           documentation_url: `${GRAPHQL_DOCS}/guides/forming-calls-with-graphql#authenticating-with-graphql`,
         });
       }
-      const token = presented === undefined ? undefined : ctx.world.tokens.get(presented);
-      if (!token || !ctx.world.users.get(token.userId))
+      const installation =
+        presented?.startsWith('ghs_') === true ? installationAuth(ctx.world, presented) : null;
+      const user = presented === undefined || installation ? null : userTokenAuth(ctx.world, presented);
+      if (!installation && !user)
         throw new SimError(401, 'Bad credentials', { documentation_url: GRAPHQL_DOCS });
-      res.setHeader('X-OAuth-Scopes', token.scopes.join(', '));
+      // An installation has no user: its rate key, budget and messages are the installation's own.
+      const token = user
+        ? user.token
+        : { userId: 0, scopes: [] as string[], githubAppId: null as number | null | undefined };
+      res.setHeader('X-OAuth-Scopes', user ? user.token.scopes.join(', ') : '');
       res.setHeader('X-Accepted-OAuth-Scopes', 'repo');
-      rateKey = `u:${token.userId}`;
-      const viewerLogin = ctx.world.users.get(token.userId)?.login ?? '';
+      rateKey = installation ? `inst:${installation.installation.id}` : `u:${token.userId}`;
+      if (installation)
+        ctx.limiter.setKeyLimit(
+          rateKey,
+          installationRateLimit(ctx.world, installation.installation, ctx.limiter.limits.graphql),
+        );
+      const viewerLogin = user ? user.user.login : '';
 
       const limited = ctx.faults.graphqlRateLimitFor(viewerLogin);
       if (limited) {
@@ -235,7 +247,9 @@ export function graphqlHandler(ctx: SimContext) {
       const gctx: GqlContext = {
         world: ctx.world,
         viewerId: token.userId,
-        scopes: token.scopes,
+        scopes: user ? effectiveScopes(user.token) : [],
+        installation: installation ?? undefined,
+        userApp: user?.token.githubAppId ?? null,
         urls: urlsOf(ctx, req),
         rateLimit: {
           cost: analysis.cost,

@@ -2,12 +2,29 @@ import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Urls } from '../rest/serializers';
 import { SimError } from '../world/sim-error';
-import type { SimOAuthApp, SimToken, SimUser } from '../world/world.types';
+import type { SimGithubApp, SimOAuthApp, SimToken, SimUser } from '../world/world.types';
+import {
+  installationAuth,
+  installationRateLimit,
+  JWT_MESSAGES,
+  looksLikeJwt,
+  NOT_ACCESSIBLE_BY_INTEGRATION,
+  userTokenAuth,
+  verifyAppJwt,
+  type InstallationAuth,
+} from './app-auth';
 import { secondaryLimitError, type FaultInjector } from './faults';
 import type { RateResource } from './rate-limiter';
 import { API_VERSION, DOCS, type SimContext } from './sim-context';
 
-export type Auth = { kind: 'token'; token: SimToken; user: SimUser } | { kind: 'app'; app: SimOAuthApp };
+export type Auth =
+  | { kind: 'token'; token: SimToken; user: SimUser }
+  /** OAuth client basic auth (client_id:client_secret). */
+  | { kind: 'app'; app: SimOAuthApp }
+  /** A GitHub App's JWT (`Authorization: Bearer <JWT>`). */
+  | { kind: 'appJwt'; githubApp: SimGithubApp }
+  /** An installation access token (`ghs_`). */
+  | ({ kind: 'installation' } & InstallationAuth);
 
 export interface ApiRequest {
   req: Request;
@@ -21,6 +38,10 @@ export interface ApiRequest {
   /** The authenticated user's id (token auth), else null. */
   viewerId: number | null;
   scopes: string[];
+  /** Installation token auth: what the token reaches (repositories outside answer 404). */
+  installation?: InstallationAuth;
+  /** A GitHub App's user-to-server token: the App (it reaches only private repositories where it is installed). */
+  userApp?: number | null;
   urls: Urls;
   requestId: string;
   /** Runtime faults (organization policies, notFound) that routes consult per repository. */
@@ -36,8 +57,11 @@ export interface ApiResult {
 }
 
 export interface RouteOptions {
-  /** 'required': 401 without credentials. 'app': OAuth app basic auth (client_id:client_secret). */
-  auth?: 'optional' | 'required' | 'app';
+  /**
+   * 'required': a user token (401 without credentials, 403 for an installation token). 'app': OAuth app basic
+   * auth (client_id:client_secret). 'appJwt': a GitHub App's JWT. 'installation': an installation token.
+   */
+  auth?: 'optional' | 'required' | 'app' | 'appJwt' | 'installation';
   /** Which primary limit the request counts against; 'none' for /rate_limit. */
   resource?: RateResource | 'none';
   /** Reported in X-Accepted-OAuth-Scopes. */
@@ -64,15 +88,21 @@ export function errorBody(
   };
 }
 
-function parseAuth(ctx: SimContext, header: string | undefined): Auth | null | 'bad' {
+async function parseAuth(ctx: SimContext, header: string | undefined): Promise<Auth | null | 'bad'> {
   if (!header) return null;
   const [scheme = '', ...rest] = header.trim().split(/\s+/);
   const value = rest.join(' ');
   const s = scheme.toLowerCase();
   if ((s === 'token' || s === 'bearer') && value) {
-    const t = ctx.world.tokens.get(value);
-    const user = t ? ctx.world.users.get(t.userId) : undefined;
-    return t && user ? { kind: 'token', token: t, user } : 'bad';
+    // GitHub takes a JWT only with the Bearer scheme.
+    if (looksLikeJwt(value))
+      return s === 'bearer' ? { kind: 'appJwt', githubApp: await verifyAppJwt(ctx.world, value) } : 'bad';
+    if (value.startsWith('ghs_')) {
+      const inst = installationAuth(ctx.world, value);
+      return inst ? { kind: 'installation', ...inst } : 'bad';
+    }
+    const hit = userTokenAuth(ctx.world, value);
+    return hit ? { kind: 'token', ...hit } : 'bad';
   }
   if (s === 'basic' && value) {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
@@ -82,11 +112,19 @@ function parseAuth(ctx: SimContext, header: string | undefined): Auth | null | '
     const secret = decoded.slice(i + 1);
     const app = ctx.world.oauthApps.get(id);
     if (app) return app.clientSecret === secret ? { kind: 'app', app } : 'bad';
-    const t = ctx.world.tokens.get(secret);
-    const user = t ? ctx.world.users.get(t.userId) : undefined;
-    return t && user ? { kind: 'token', token: t, user } : 'bad';
+    const hit = userTokenAuth(ctx.world, secret);
+    return hit ? { kind: 'token', ...hit } : 'bad';
   }
   return 'bad';
+}
+
+/**
+ * A GitHub App's user token has no OAuth scopes (X-OAuth-Scopes is empty): it acts with the user's access, limited
+ * to where the App is installed (access.ts `canSee`). Routes that check scopes see the user's reach.
+ */
+const APP_USER_SCOPES = ['repo', 'read:org', 'read:user', 'user:email'];
+export function effectiveScopes(token: SimToken): string[] {
+  return token.githubAppId ? APP_USER_SCOPES : token.scopes;
 }
 
 function etagOf(body: string, who: string): string {
@@ -233,17 +271,38 @@ export class ApiRouter {
           );
         const injected = await ctx.faults.before(req.path, requestId);
         if (injected) return fail(injected);
-        const parsed = parseAuth(ctx, req.header('authorization'));
+        const parsed = await parseAuth(ctx, req.header('authorization'));
         if (parsed === 'bad') throw new SimError(401, 'Bad credentials');
         const auth = parsed;
         if (opts.auth === 'app' && auth?.kind !== 'app')
           throw new SimError(auth ? 404 : 401, auth ? 'Not Found' : 'Requires authentication');
+        // Endpoints documented "you must use a JWT" read any other credential as an undecodable JWT.
+        if (opts.auth === 'appJwt' && auth?.kind !== 'appJwt')
+          throw new SimError(401, auth ? JWT_MESSAGES.undecodable : 'Requires authentication');
+        if (opts.auth !== 'appJwt' && auth?.kind === 'appJwt')
+          throw new SimError(403, NOT_ACCESSIBLE_BY_INTEGRATION);
+        if (opts.auth === 'installation' && auth?.kind !== 'installation')
+          throw new SimError(
+            auth ? 403 : 401,
+            auth ? NOT_ACCESSIBLE_BY_INTEGRATION : 'Requires authentication',
+          );
+        if (opts.auth === 'required' && auth?.kind === 'installation')
+          throw new SimError(403, NOT_ACCESSIBLE_BY_INTEGRATION);
         if (opts.auth === 'required' && auth?.kind !== 'token')
           throw new SimError(401, 'Requires authentication');
         if (auth?.kind === 'token') rateKey = `u:${auth.user.id}`;
         if (auth?.kind === 'app') rateKey = `app:${auth.app.clientId}`;
-        const scopes = auth?.kind === 'token' ? auth.token.scopes : [];
-        if (auth?.kind === 'token') res.setHeader('X-OAuth-Scopes', scopes.join(', '));
+        if (auth?.kind === 'appJwt') rateKey = `jwt:${auth.githubApp.id}`;
+        if (auth?.kind === 'installation') {
+          // An installation's budget is its own, sized by its repositories and members.
+          rateKey = `inst:${auth.installation.id}`;
+          ctx.limiter.setKeyLimit(
+            rateKey,
+            installationRateLimit(ctx.world, auth.installation, ctx.limiter.limits.core),
+          );
+        }
+        const scopes = auth?.kind === 'token' ? effectiveScopes(auth.token) : [];
+        if (auth?.kind === 'token') res.setHeader('X-OAuth-Scopes', auth.token.scopes.join(', '));
         res.setHeader('X-Accepted-OAuth-Scopes', (opts.acceptedScopes ?? []).join(', '));
         res.setHeader(
           'Cache-Control',
@@ -265,7 +324,11 @@ export class ApiRouter {
           if (ctx.limiter.remaining(bucket) <= 0) {
             ctx.stats.data.rateLimit.primaryRejections++;
             const who =
-              auth?.kind === 'token' ? `for user ID ${auth.user.id}` : `for ${req.ip ?? '127.0.0.1'}`;
+              auth?.kind === 'token'
+                ? `for user ID ${auth.user.id}`
+                : auth?.kind === 'installation'
+                  ? `for installation ID ${auth.installation.id}`
+                  : `for ${req.ip ?? '127.0.0.1'}`;
             return fail(
               new SimError(
                 403,
@@ -299,6 +362,11 @@ export class ApiRouter {
           auth,
           viewerId: auth?.kind === 'token' ? auth.user.id : null,
           scopes,
+          installation:
+            auth?.kind === 'installation'
+              ? { token: auth.token, installation: auth.installation, githubApp: auth.githubApp }
+              : undefined,
+          userApp: auth?.kind === 'token' ? (auth.token.githubAppId ?? null) : null,
           urls,
           requestId,
           faults: ctx.faults,

@@ -156,7 +156,9 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
       return w.deliveries
         .filter(
           (d) =>
-            (!repo || w.fullName(w.repos.get(d.repoId) as SimRepo).toLowerCase() === repo.toLowerCase()) &&
+            (!repo ||
+              (w.repos.has(d.repoId) &&
+                w.fullName(w.repos.get(d.repoId) as SimRepo).toLowerCase() === repo.toLowerCase())) &&
             (!event || d.event === event),
         )
         .map((d) => ({ ...d, deliveredAt: new Date(d.deliveredAt).toISOString() }));
@@ -383,6 +385,199 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
   r.delete(
     `${base}/access/:login`,
     h((req) => w.revokeAccess({ ...ref(req), login: String(req.params['login']) })),
+  );
+
+  // ---------------------------------------------------------------- repositories, GitHub Apps, installations
+
+  r.post(
+    '/repos',
+    h(
+      async (_req, b) =>
+        repoSummary(
+          await w.createRepo({
+            owner: str(b, 'owner', true) as string,
+            name: str(b, 'name', true) as string,
+            private: bool(b, 'private'),
+            description: str(b, 'description'),
+            sender: str(b, 'sender'),
+          }),
+        ),
+      201,
+    ),
+  );
+  const names = (b: Body, k: string): string[] => {
+    const v = b[k];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new SimError(422, `"${k}" must be an array of repository names`);
+    return v as string[];
+  };
+  const instId = (req: Request) => {
+    const n = Number(req.params['id']);
+    if (!Number.isSafeInteger(n) || n < 1)
+      throw new SimError(422, 'installation id must be a positive integer');
+    return n;
+  };
+  const installationSummary = (id: number) => {
+    const i = w.requireInstallation(id);
+    return {
+      id: i.id,
+      app_id: i.appId,
+      account: w.accountLogin(i.accountId, i.accountType),
+      repository_selection: i.repositorySelection,
+      repositories: w.installationRepos(i).map((repo) => w.fullName(repo)),
+      permissions: i.permissions,
+      suspended: i.suspendedAt !== null,
+    };
+  };
+  r.get(
+    '/apps',
+    h(() =>
+      [...w.githubApps.values()].map((a) => ({
+        id: a.id,
+        slug: a.slug,
+        client_id: a.clientId,
+        webhook_url: a.webhookUrl,
+        installations: [...w.installations.values()].filter((i) => i.appId === a.id).map((i) => i.id),
+      })),
+    ),
+  );
+  r.post(
+    '/apps',
+    h((_req, b) => {
+      const { app, privateKeyPem } = w.registerGithubApp({
+        slug: str(b, 'slug', true) as string,
+        name: str(b, 'name'),
+        owner: str(b, 'owner'),
+        clientId: str(b, 'client_id'),
+        clientSecret: str(b, 'client_secret'),
+        key: str(b, 'public_key'),
+        webhookUrl: str(b, 'webhook_url'),
+        webhookSecret: str(b, 'webhook_secret'),
+        permissions: b['permissions'] as Record<string, 'read' | 'write' | 'admin'> | undefined,
+        events: b['events'] as string[] | undefined,
+        expireUserTokens: bool(b, 'expire_user_tokens'),
+        setupUrl: str(b, 'setup_url'),
+        callbackUrl: str(b, 'callback_url'),
+      });
+      return {
+        id: app.id,
+        slug: app.slug,
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+        webhook_secret: app.webhookSecret,
+        private_key: privateKeyPem,
+      };
+    }, 201),
+  );
+  r.patch(
+    '/apps/:app/webhook',
+    h((req, b) => {
+      const app = w.setGithubAppWebhook(String(req.params['app']), str(b, 'url') ?? null, str(b, 'secret'));
+      return { id: app.id, webhook_url: app.webhookUrl };
+    }),
+  );
+  r.post(
+    '/apps/:app/installations',
+    h(async (req, b) => {
+      const selection = str(b, 'repository_selection');
+      if (selection !== undefined && selection !== 'all' && selection !== 'selected')
+        throw new SimError(422, '"repository_selection" must be "all" or "selected"');
+      const inst = await w.installApp({
+        app: String(req.params['app']),
+        account: str(b, 'account', true) as string,
+        repositorySelection: selection,
+        repositories: b['repositories'] === undefined ? undefined : names(b, 'repositories'),
+        sender: str(b, 'sender'),
+      });
+      return installationSummary(inst.id);
+    }, 201),
+  );
+  r.get(
+    '/installations/:id',
+    h((req) => installationSummary(instId(req))),
+  );
+  r.post(
+    '/installations/:id/repositories',
+    h(async (req, b) => {
+      await w.addInstallationRepos({
+        installationId: instId(req),
+        repositories: names(b, 'repositories'),
+        sender: str(b, 'sender'),
+      });
+      return installationSummary(instId(req));
+    }),
+  );
+  r.delete(
+    '/installations/:id/repositories',
+    h(async (req, b) => {
+      await w.removeInstallationRepos({
+        installationId: instId(req),
+        repositories: names(b, 'repositories'),
+        sender: str(b, 'sender'),
+      });
+      return installationSummary(instId(req));
+    }),
+  );
+  r.post(
+    '/installations/:id/suspend',
+    h(async (req, b) => {
+      await w.suspendInstallation({ installationId: instId(req), sender: str(b, 'sender') });
+      return installationSummary(instId(req));
+    }),
+  );
+  r.post(
+    '/installations/:id/unsuspend',
+    h(async (req, b) => {
+      await w.unsuspendInstallation({ installationId: instId(req), sender: str(b, 'sender') });
+      return installationSummary(instId(req));
+    }),
+  );
+  r.post(
+    '/installations/:id/permissions',
+    h(async (req, b) => {
+      const permissions = b['permissions'];
+      if (!permissions || typeof permissions !== 'object' || Array.isArray(permissions))
+        throw new SimError(422, '"permissions" must be an object');
+      await w.acceptNewPermissions({
+        installationId: instId(req),
+        permissions: permissions as Record<string, 'read' | 'write' | 'admin'>,
+        events: b['events'] as string[] | undefined,
+        sender: str(b, 'sender'),
+      });
+      return installationSummary(instId(req));
+    }),
+  );
+  r.delete(
+    '/installations/:id',
+    h((req, b) => w.uninstallApp({ installationId: instId(req), sender: str(b, 'sender') })),
+  );
+  r.post(
+    '/installations/:id/tokens',
+    h((req) => {
+      const rec = w.createInstallationToken(instId(req));
+      return { token: rec.token, expires_at: new Date(rec.expiresAt).toISOString() };
+    }, 201),
+  );
+  // Ages a token past its lifetime (installation tokens 1 h, expiring user tokens 8 h) without waiting.
+  r.post(
+    '/tokens/expire',
+    h((_req, b) => {
+      const token = str(b, 'token', true) as string;
+      if (!w.expireInstallationToken(token) && !w.expireUserToken(token))
+        throw new SimError(404, 'Unknown token');
+    }),
+  );
+  r.post(
+    '/apps/:app/user-tokens',
+    h((req, b) => {
+      const g = w.issueUserToken(String(req.params['app']), str(b, 'login', true) as string);
+      return {
+        access_token: g.accessToken,
+        expires_in: g.expiresIn,
+        refresh_token: g.refreshToken,
+        refresh_token_expires_in: g.refreshTokenExpiresIn,
+      };
+    }, 201),
   );
 
   r.use((_req: Request, res: Response) =>

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
+import type { UserTokenGrant } from '../world/capabilities/github-apps';
 import type { SimOAuthApp, SimUser } from '../world/world.types';
 import { commonHeaders, requestIdOf } from './api-router';
 import type { SimContext } from './sim-context';
@@ -164,7 +165,7 @@ export class OAuthServer {
       const v = body[n] ?? req.query[n];
       return typeof v === 'string' ? v : undefined;
     };
-    const reply = (payload: Record<string, string>) => {
+    const reply = (payload: Record<string, string | number>) => {
       if ('error' in payload) this.ctx.stats.data.oauth.tokenErrors++;
       else this.ctx.stats.data.oauth.tokensIssued++;
       sendOAuthReply(req, res, payload);
@@ -178,6 +179,17 @@ export class OAuthServer {
       });
     }
     const grantType = p('grant_type');
+    if (grantType === 'refresh_token') {
+      // Single use: the refresh token (and the access token issued with it) is gone whatever happens next.
+      const grant = this.ctx.world.refreshUserToken(app.clientId, p('refresh_token') ?? '');
+      if (!grant)
+        return reply({
+          error: 'bad_refresh_token',
+          error_description: 'The refresh token passed is incorrect or expired.',
+          error_uri: `${TROUBLESHOOTING}#bad-refresh-token`,
+        });
+      return reply(userTokenReply(grant));
+    }
     if (grantType !== undefined && grantType !== 'authorization_code') {
       return reply({
         error: 'unsupported_grant_type',
@@ -216,6 +228,9 @@ export class OAuthServer {
     // Single use: the code is gone whatever happens next.
     this.codes.delete(codeValue);
     const user = this.ctx.world.users.get(code.userId) as SimUser;
+    // A GitHub App's user token: `ghu_`, no scopes, and with expiring tokens on, 8 hours plus a refresh token.
+    if (app.githubAppId)
+      return reply(userTokenReply(this.ctx.world.issueUserToken(app.githubAppId, user.login)));
     const token = this.ctx.world.issueToken(user.login, code.scopes, app.clientId);
     reply({ access_token: token, token_type: 'bearer', scope: code.scopes.join(',') });
   }
@@ -227,21 +242,34 @@ export class OAuthServer {
   }
 }
 
-function sendOAuthReply(req: Request, res: Response, payload: Record<string, string>): void {
+function userTokenReply(grant: UserTokenGrant): Record<string, string | number> {
+  return {
+    access_token: grant.accessToken,
+    ...(grant.expiresIn !== undefined ? { expires_in: grant.expiresIn } : {}),
+    ...(grant.refreshToken !== undefined
+      ? { refresh_token: grant.refreshToken, refresh_token_expires_in: grant.refreshTokenExpiresIn ?? 0 }
+      : {}),
+    scope: '',
+    token_type: 'bearer',
+  };
+}
+
+/** JSON keeps numbers (expires_in); the form and XML answers carry every value as text. */
+function sendOAuthReply(req: Request, res: Response, payload: Record<string, string | number>): void {
   const accept = (req.header('accept') ?? '').toLowerCase();
   res.setHeader('Cache-Control', 'no-store');
   if (accept.includes('application/json')) {
     res.status(200).type('application/json; charset=utf-8').send(JSON.stringify(payload));
   } else if (accept.includes('application/xml')) {
     const inner = Object.entries(payload)
-      .map(([k, v]) => `<${k}>${escapeHtml(v)}</${k}>`)
+      .map(([k, v]) => `<${k}>${escapeHtml(String(v))}</${k}>`)
       .join('');
     res.status(200).type('application/xml; charset=utf-8').send(`<OAuth>${inner}</OAuth>`);
   } else {
     res
       .status(200)
       .type('application/x-www-form-urlencoded; charset=utf-8')
-      .send(new URLSearchParams(payload).toString());
+      .send(new URLSearchParams(Object.entries(payload).map(([k, v]) => [k, String(v)])).toString());
   }
 }
 

@@ -43,12 +43,21 @@ export class RateLimiter {
   private readonly buckets = new Map<string, RateBucket>();
   private readonly inFlight = new Map<string, number>();
   private readonly minute = new Map<string, { start: number; points: number }>();
+  /** Primary limits of keys whose budget is their own (installations), for core and graphql. */
+  private readonly keyLimits = new Map<string, number>();
   exhausted: { core: boolean; graphql: boolean } = { core: false, graphql: false };
 
   constructor(readonly limits: RateLimits) {}
 
+  /** Sets a key's hourly limit (installations: 5,000 and more by size); a live window takes the new limit. */
+  setKeyLimit(key: string, limit: number): void {
+    this.keyLimits.set(key, limit);
+  }
+
   private limitOf(key: string, resource: RateResource): number {
     if (resource === 'core' && key.startsWith('ip:')) return this.limits.anonymousCore;
+    const own = this.keyLimits.get(key);
+    if (own !== undefined && resource !== 'search') return own;
     return this.limits[resource];
   }
 
@@ -64,7 +73,7 @@ export class RateLimiter {
         reset: Math.ceil((now + WINDOW_MS) / 1000),
       };
       this.buckets.set(id, b);
-    }
+    } else b.limit = this.limitOf(key, resource);
     return b;
   }
 
@@ -136,6 +145,7 @@ export class RateLimiter {
     this.buckets.clear();
     this.inFlight.clear();
     this.minute.clear();
+    this.keyLimits.clear();
     this.exhausted = { core: false, graphql: false };
   }
 }

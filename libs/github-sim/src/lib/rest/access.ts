@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApiRequest } from '../http/api-router';
+import { NOT_ACCESSIBLE_BY_INTEGRATION, tokenCovers } from '../http/app-auth';
 import { OAUTH_APP_POLICY_DOCS, oauthAppPolicyMessage, SSO_DOCS, SSO_MESSAGE } from '../http/faults';
 import type { RepoBlock } from '../sim.types';
 import type { SimWorld } from '../world/sim-world';
@@ -25,11 +26,31 @@ export function hasScope(scopes: readonly string[], scope: string): boolean {
   );
 }
 
-/** Can this request see the repo? Private repos need access *and* the `repo` scope (classic OAuth). */
-export function canSee(w: SimWorld, r: Pick<ApiRequest, 'viewerId' | 'scopes'>, repo: SimRepo): boolean {
+export type Viewer = Pick<ApiRequest, 'viewerId' | 'scopes' | 'installation' | 'userApp'>;
+
+/**
+ * Can this request see the repo? Private repos need access *and* the `repo` scope (classic OAuth); an
+ * installation token sees its installation's repositories (narrowed by the token), a GitHub App's user token
+ * the ones the user can read where the App is installed. Public repositories are readable by everyone.
+ */
+export function canSee(w: SimWorld, r: Viewer, repo: SimRepo): boolean {
   if (repo.deleted) return false;
+  if (r.installation) return !repo.private || tokenCovers(w, r.installation, repo.id);
   if (!repo.private) return true;
-  return r.viewerId !== null && hasScope(r.scopes, 'repo') && w.permissionOf(repo, r.viewerId) !== null;
+  if (r.viewerId === null || w.permissionOf(repo, r.viewerId) === null) return false;
+  if (r.userApp) return w.installationFor(r.userApp, repo) !== undefined;
+  return hasScope(r.scopes, 'repo');
+}
+
+/** The App permission a repository route needs from an installation token (GitHub answers 403 without it). */
+function integrationPermission(path: string): string {
+  const [, sub = ''] = /^(?:\/api\/v3)?\/repos\/[^/]+\/[^/]+\/([^/?]+)/.exec(path) ?? [];
+  if (['commits', 'branches', 'git', 'compare', 'contents', 'tags', 'releases'].includes(sub))
+    return 'contents';
+  if (sub === 'pulls') return 'pull_requests';
+  if (sub === 'issues') return 'issues';
+  if (sub === 'hooks') return 'repository_hooks';
+  return 'metadata';
 }
 
 const RANK: Record<RepoPermission, number> = { pull: 1, triage: 2, push: 3, maintain: 4, admin: 5 };
@@ -62,10 +83,18 @@ export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission):
     throw notFound();
   }
   if (!canSee(w, r, repo)) throw notFound();
+  if (r.installation && tokenCovers(w, r.installation, repo.id)) {
+    const needed = integrationPermission(r.req.path);
+    const level = r.installation.token.permissions[needed];
+    const write = r.req.method !== 'GET' && r.req.method !== 'HEAD';
+    if (!level || (write && level === 'read')) throw new SimError(403, NOT_ACCESSIBLE_BY_INTEGRATION);
+  }
   const viaId = /^(?:\/api\/v3)?\/repositories\/\d+/.test(r.req.originalUrl ?? '');
   const block = r.faults?.repoBlock(w, repo, viewerLogin(w, r), viaId);
   if (block) throw blockError(w, r, block);
-  if (need) {
+  if (need && r.installation) {
+    if (!tokenCovers(w, r.installation, repo.id)) throw notFound();
+  } else if (need) {
     const p = r.viewerId === null ? null : w.permissionOf(repo, r.viewerId);
     if (!p || RANK[p] < RANK[need]) {
       // GitHub hides admin-only resources (hooks) behind 404 and answers 403 for write attempts on readable repos.

@@ -91,12 +91,15 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
     '/rate_limit',
     '/rate_limit',
     (r) => {
+      // The same keys the router charges: an installation's budget is its own, separate from any user's.
       const key =
         r.viewerId !== null
           ? `u:${r.viewerId}`
-          : r.auth?.kind === 'app'
-            ? `app:${r.auth.app.clientId}`
-            : `ip:${r.req.ip ?? 'local'}`;
+          : r.installation
+            ? `inst:${r.installation.installation.id}`
+            : r.auth?.kind === 'app'
+              ? `app:${r.auth.app.clientId}`
+              : `ip:${r.req.ip ?? 'local'}`;
       const view = (res: 'core' | 'graphql' | 'search') => {
         const b = ctx.limiter.bucket(key, res);
         return {

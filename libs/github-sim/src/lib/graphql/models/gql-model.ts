@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { oauthAppPolicyMessage, SSO_MESSAGE, type FaultInjector } from '../../http/faults';
+import type { InstallationAuth } from '../../http/app-auth';
 import { canSee } from '../../rest/access';
 import type { Urls } from '../../rest/serializers';
 import type { SimWorld } from '../../world/sim-world';
@@ -10,8 +11,11 @@ import type { GqlModels } from '../gql-models';
 /** Per-request state the resolvers share. */
 export interface GqlContext {
   world: SimWorld;
+  /** 0 for an installation token (no user). */
   viewerId: number;
   scopes: string[];
+  installation?: InstallationAuth;
+  userApp?: number | null;
   urls: Urls;
   rateLimit: {
     cost: number;
@@ -61,7 +65,12 @@ export abstract class GqlModel {
   }
 
   visible(repo: SimRepo): boolean {
-    return canSee(this.w, { viewerId: this.c.viewerId, scopes: this.c.scopes }, repo);
+    const c = this.c;
+    return canSee(
+      this.w,
+      { viewerId: c.viewerId, scopes: c.scopes, installation: c.installation, userApp: c.userApp },
+      repo,
+    );
   }
 
   /** An organization policy or notFound fault on this repository, as GitHub's GraphQL API reports it. */

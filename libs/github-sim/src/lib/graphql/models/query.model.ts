@@ -10,7 +10,12 @@ export class QueryModel extends GqlModel {
     const w = this.w;
     const m = this.m;
     return {
-      viewer: () => m.user.of(w.users.get(this.c.viewerId) as SimUser),
+      viewer: () => {
+        const u = w.users.get(this.c.viewerId);
+        // An installation token has no user behind it.
+        if (!u) throw typedError('FORBIDDEN', 'Resource not accessible by integration');
+        return m.user.of(u);
+      },
       repository: (a: { owner: string; name: string; followRenames?: boolean }) => {
         const repo =
           w.repo(a.owner, a.name) ?? (a.followRenames === false ? undefined : w.movedRepo(a.owner, a.name));
