@@ -83,4 +83,20 @@ describe('pg-text', () => {
     expect(stored).not.toMatch(/\\u0000|\\ud800|\\udc00/i);
     expect(fromPgJson(JSON.parse(stored))).toEqual(value);
   });
+
+  it('writes JSON that needs no encoding exactly as JSON.stringify does, whichever string needs it', () => {
+    const plain = {
+      message: 'Fix the build 🎉',
+      n: [1, null, true],
+      when: new Date(0),
+      literal: 'back\\u0000slash',
+    };
+    expect(pgJson(plain)).toBe(JSON.stringify(plain));
+    for (const odd of ['a\u0000b', 'x\ud800', '\udc00y', 'z\uffff', 'a\\u0000b\u0000']) {
+      const value = [{ ok: 'plain' }, { [odd]: odd }];
+      const stored = pgJson(value);
+      expect(stored).toBe(JSON.stringify([{ ok: 'plain' }, { [encodePgText(odd)]: encodePgText(odd) }]));
+      expect(fromPgJson(JSON.parse(stored))).toEqual(value);
+    }
+  });
 });

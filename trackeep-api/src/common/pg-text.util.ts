@@ -51,8 +51,14 @@ function mapStrings(value: unknown, map: (s: string) => string): unknown {
   return value;
 }
 
+// JSON.stringify writes NUL and lone surrogates as \u escapes (and U+FFFF as itself); JSON without any of these
+// has no string to encode. A false alarm (an escaped backslash before "u0000") only takes the slow path.
+const JSON_MAY_NEED_ESCAPE = /\\u0000|\\ud[89a-f]|\uffff/i;
+
 /** JSON.stringify whose output `jsonb` (and `jsonb_to_recordset` into text columns) always accepts. */
 export function pgJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!JSON_MAY_NEED_ESCAPE.test(json)) return json;
   return JSON.stringify(mapStrings(value, encodePgText));
 }
 
