@@ -26,9 +26,11 @@ const REFRESH_FIELDS = [
 class GithubTokenStub {
   readonly live = new Set<string>();
   readonly calls: Array<Record<string, string>> = [];
+  /** Requests received, answered or not yet. */
+  received = 0;
   mode: 'up' | 'dropping' | 'failing' = 'up';
-  /** Holds each answer this long, so concurrent refreshes overlap. */
-  delayMs = 0;
+  /** While set, every answer waits for it (a refresh held in flight at GitHub). */
+  gate: Promise<void> | null = null;
   private server: Server | null = null;
   url = '';
 
@@ -36,7 +38,10 @@ class GithubTokenStub {
     this.server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => setTimeout(() => this.answer(req, res, body), this.delayMs));
+      req.on('end', () => {
+        this.received++;
+        void (this.gate ?? Promise.resolve()).then(() => this.answer(req, res, body));
+      });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const address = this.server.address();
@@ -123,7 +128,7 @@ describe('POST /oauth/github/refresh', () => {
   });
   beforeEach(() => {
     github.mode = 'up';
-    github.delayMs = 0;
+    github.gate = null;
   });
 
   /** A sign-in of `client` with an expiring GitHub token; answers the token endpoint's body. */
@@ -267,23 +272,23 @@ describe('POST /oauth/github/refresh', () => {
       expect(lines).not.toContain(rotated);
     });
 
-    it('of two concurrent refreshes on two replicas with one token, lets exactly one reach GitHub', async () => {
+    it('refuses a refresh token presented on another replica while its first use is at GitHub, and discards that rotation', async () => {
       const replica = await createTestGateway({ replicaOf: t });
+      let release = () => undefined as void;
+      github.gate = new Promise<void>((resolve) => (release = resolve));
       try {
         const refreshToken = await refreshTokenOf();
-        const calls = github.calls.length;
-        github.delayMs = 150;
-        const answers = await Promise.all([
-          refresh(refreshToken, a),
-          refresh(refreshToken, a, { gateway: replica }),
-        ]);
-        expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
-        const winner = answers.find((r) => r.status === 200) as Response;
-        const loser = answers.find((r) => r.status === 400) as Response;
-        await expectRefreshed(winner);
-        expect(await expectError(loser, 400, 'invalid_grant')).toMatch(/already used/);
-        expect(github.calls.length).toBe(calls + 1);
+        const received = github.received;
+        const first = refresh(refreshToken, a);
+        while (github.received === received) await new Promise((resolve) => setTimeout(resolve, 10));
+
+        const second = await refresh(refreshToken, a, { gateway: replica });
+        expect(await expectError(second, 400, 'invalid_grant')).toMatch(/already used/);
+        release();
+        expect(await expectError(await first, 400, 'invalid_grant')).toMatch(/revoked/);
+        expect(github.received).toBe(received + 1);
       } finally {
+        release();
         await replica.close();
       }
     });

@@ -44,19 +44,37 @@ export class GithubRefreshTokenRepository {
       .execute();
   }
 
-  /** Records the token GitHub rotated `parent` into, in the parent's family. */
-  async recordRotated(parent: IssuedRefreshToken, t: Omit<NewRefreshToken, 'client_id' | 'subject'>) {
-    await this.db
-      .insertInto('github_refresh_tokens')
-      .values({
-        token_hash: t.token_hash,
-        family_id: parent.family_id,
-        client_id: parent.client_id,
-        subject: parent.subject,
-        expires_at: sql<Date>`now() + make_interval(secs => ${t.ttlSeconds})`,
-      })
-      .onConflict((oc) => oc.column('token_hash').doNothing())
-      .execute();
+  /**
+   * Records the token GitHub rotated `parent` into, in the parent's family. If the family was revoked while
+   * GitHub answered (a reuse of the same token meanwhile), the new token is recorded revoked as well and
+   * 'revoked' is answered. The parent's row lock orders this against revokeFamily.
+   */
+  async recordRotated(
+    parent: IssuedRefreshToken,
+    t: Omit<NewRefreshToken, 'client_id' | 'subject'>,
+  ): Promise<'recorded' | 'revoked'> {
+    return inTransaction(this.db, async (tx) => {
+      const current = await tx
+        .selectFrom('github_refresh_tokens')
+        .select('revoked_at')
+        .where('token_hash', '=', parent.token_hash)
+        .forUpdate()
+        .executeTakeFirst();
+      const revokedAt = current ? current.revoked_at : sql<Date>`now()`;
+      await tx
+        .insertInto('github_refresh_tokens')
+        .values({
+          token_hash: t.token_hash,
+          family_id: parent.family_id,
+          client_id: parent.client_id,
+          subject: parent.subject,
+          expires_at: sql<Date>`now() + make_interval(secs => ${t.ttlSeconds})`,
+          revoked_at: revokedAt,
+        })
+        .onConflict((oc) => oc.column('token_hash').doNothing())
+        .execute();
+      return current?.revoked_at === null ? 'recorded' : 'revoked';
+    });
   }
 
   /**
@@ -103,17 +121,26 @@ export class GithubRefreshTokenRepository {
   }
 
   /**
-   * Revokes every token of a family, used ones too (so a claim in flight cannot be released back into use);
-   * returns how many.
+   * Revokes every token of a family, used ones too (so a claim in flight cannot be released back into use, and
+   * its rotation is recorded revoked); returns how many. Locking the rows first waits for a rotation in
+   * progress, so the UPDATE (a new snapshot) also sees the token it recorded.
    */
   async revokeFamily(familyId: string): Promise<number> {
-    const { numUpdatedRows } = await this.db
-      .updateTable('github_refresh_tokens')
-      .set({ revoked_at: sql<Date>`now()` })
-      .where('family_id', '=', familyId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(numUpdatedRows);
+    return inTransaction(this.db, async (tx) => {
+      await tx
+        .selectFrom('github_refresh_tokens')
+        .select('token_hash')
+        .where('family_id', '=', familyId)
+        .forUpdate()
+        .execute();
+      const { numUpdatedRows } = await tx
+        .updateTable('github_refresh_tokens')
+        .set({ revoked_at: sql<Date>`now()` })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(numUpdatedRows);
+    });
   }
 
   /** Deletes rows past the token's own expiry (GitHub refuses the token by then anyway); returns how many. */

@@ -97,11 +97,14 @@ export class GithubRefreshService {
       }
       throw await this.githubFailed(client, parent, err);
     }
-    if (token.refresh_token)
-      await this.refreshTokens.recordRotated(parent, {
+    if (token.refresh_token) {
+      const rotated = await this.refreshTokens.recordRotated(parent, {
         token_hash: sha256Hex(token.refresh_token),
         ttlSeconds: token.refresh_token_expires_in ?? GITHUB_REFRESH_TOKEN_TTL_SECONDS,
       });
+      // The same token was presented again while GitHub answered: one of the two holds a stolen copy.
+      if (rotated === 'revoked') throw await this.refuse(client, 'revoked', parent);
+    }
     this.logger.log(`refreshed the GitHub token of ${parent.subject} for client ${client.client_id}`);
     return githubTokenFields(token);
   }
