@@ -8,3 +8,4 @@ export * from './lib/lifecycle/graceful-shutdown';
 export * from './lib/lifecycle/startup-failure';
 export * from './lib/database/database-unavailable';
 export * from './lib/database/sql';
+export * from './lib/database/prepared-statements';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ActivityEvent, ActivityType, Page } from '@trackeep/contracts';
+import { prepared } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
@@ -61,10 +62,12 @@ export class ActivityFeedRepository {
 
   async findByIds(ids: readonly string[]): Promise<ActivityEvent[]> {
     if (ids.length === 0) return [];
-    const rows = await this.selectActivity()
-      .where('a.id', '=', sql<string>`ANY(${[...ids]}::bigint[])`)
-      .orderBy('a.id')
-      .execute();
+    // Every replica runs this for every announced batch: one prepared text, not the builder's per-call assembly.
+    const { rows } = await prepared(sql<ActivityRow>`
+      SELECT a.id, a.repo_id, r.full_name, a.actor, a.title, a.url, a.occurred_at, a.type, a.data
+        FROM activity_events a JOIN repositories r ON r.id = a.repo_id
+       WHERE a.id = ANY(${[...ids]}::bigint[])
+       ORDER BY a.id`).execute(this.db);
     return rows.map(toActivity);
   }
 

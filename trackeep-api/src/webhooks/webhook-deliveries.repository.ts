@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Page, WebhookDelivery, WebhookDeliveryStatus } from '@trackeep/contracts';
-import { executeRawSql, inTransaction } from '@trackeep/server-core';
+import { executeRawSql, inTransaction, prepared } from '@trackeep/server-core';
 import { Kysely, sql, type Transaction } from 'kysely';
 import type PgBoss from 'pg-boss';
 import { DataSource } from 'typeorm';
@@ -114,13 +114,13 @@ export class WebhookDeliveriesRepository {
     deliveryId: string,
     githubHost: string,
   ): Promise<LockedDelivery | null> {
-    const { rows } = await sql<LockedDelivery>`
+    const { rows } = await prepared(sql<LockedDelivery>`
       SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload,
              d.received_at, d.status, r.id AS tracked_id, r.full_name AS tracked_full_name
         FROM webhook_deliveries d
         LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
                                 AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
-       WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`.execute(tx);
+       WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`).execute(tx);
     return rows[0] ?? null;
   }
 
@@ -129,19 +129,14 @@ export class WebhookDeliveriesRepository {
     deliveryId: string,
     outcome: { status: ProcessedStatus; ignoredReason: string | null; repoId: string | null },
   ): Promise<void> {
-    await tx
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({
-        status: outcome.status,
-        ignored_reason: outcome.ignoredReason,
-        attempts: eb('attempts', '+', 1),
-        last_error: null,
-        processed_at: sql<Date>`now()`,
-        applied_count: eb('applied_count', '+', outcome.status === 'processed' ? 1 : 0),
-        repo_id: eb.fn.coalesce(eb.val(outcome.repoId), 'repo_id'),
-      }))
-      .where('delivery_id', '=', deliveryId)
-      .execute();
+    // Every delivery runs this: one prepared text rather than the builder's per-call assembly.
+    await prepared(sql`
+      UPDATE webhook_deliveries
+         SET status = ${outcome.status}, ignored_reason = ${outcome.ignoredReason}, attempts = attempts + 1,
+             last_error = NULL, processed_at = now(),
+             applied_count = applied_count + ${outcome.status === 'processed' ? 1 : 0}::int,
+             repo_id = COALESCE(${outcome.repoId}::uuid, repo_id)
+       WHERE delivery_id = ${deliveryId}`).execute(tx);
   }
 
   /** Parks a delivery that is still pending; its event, or null when it was not pending. */

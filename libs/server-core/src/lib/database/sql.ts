@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, PostgresDialect, Transaction, type PostgresPoolClient } from 'kysely';
 import { Client, type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { preparingPool } from './prepared-statements';
 
 /**
  * The pg Pool under a TypeORM DataSource (its postgres driver's `master`), or null before it is initialised.
@@ -19,12 +20,12 @@ export function pgPoolOf(dataSource: DataSource): Pool | null {
 export function createSql<DB>(dataSource: DataSource): Kysely<DB> {
   return new Kysely<DB>({
     dialect: new PostgresDialect({
-      // The pool exists once the DataSource is initialised; Kysely asks for it on first use.
-      pool: async () => {
+      // The pool exists once the DataSource is initialised; it is looked up on each connect.
+      pool: preparingPool(() => {
         const pool = pgPoolOf(dataSource);
         if (!pool) throw new Error('the database connection is not initialised');
         return pool;
-      },
+      }),
     }),
   });
 }

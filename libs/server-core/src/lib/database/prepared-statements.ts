@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { sql, type PostgresPool, type PostgresPoolClient, type RawBuilder } from 'kysely';
+import type { Pool, PoolClient } from 'pg';
+
+const MARK = '/* prepared */ ';
+/** Distinct prepared texts per process; past it statements run unnamed, so a bug cannot grow every session. */
+const MAX_PREPARED = 256;
+
+/**
+ * Marks a statement as one Postgres should parse and plan once per connection and then only execute: for hot
+ * statements whose text is fixed (a bulk upsert's text depends only on its columns, the rows go in a parameter),
+ * where parsing and planning a long text costs more than running it. Only for a bounded set of texts: never for
+ * text that varies with the data (an IN list, a LIMIT written into the text).
+ */
+export function prepared<T>(query: RawBuilder<T>): RawBuilder<T> {
+  return sql<T>`${sql.raw(MARK)}${query}`;
+}
+
+/**
+ * Kysely's pool over pg's, sending marked statements as named (server-side prepared) statements. The name is the
+ * text's hash: pg parses a name once per connection and reuses it while the connection lives.
+ */
+export function preparingPool(pool: () => Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED) {
+      name = `k_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const wrap = (client: PoolClient): PostgresPoolClient => ({
+    query: ((text: unknown, values?: readonly unknown[]) => {
+      if (typeof text === 'string' && text.startsWith(MARK)) {
+        const name = nameOf(text);
+        if (name) return client.query({ name, text, values: values as unknown[] });
+      }
+      return (client.query as (...args: unknown[]) => unknown)(text, values);
+    }) as PostgresPoolClient['query'],
+    release: (destroy?: boolean) => client.release(destroy),
+  });
+  return {
+    connect: async () => wrap(await pool().connect()),
+    // The pool belongs to its owner (TypeORM), which ends it.
+    end: async () => undefined,
+  };
+}
