@@ -113,6 +113,10 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
     { auth: 'installation' },
   );
 
+  /** GitHub lists only what the user has explicit access to (owner, collaborator, member): public reach is not enough. */
+  const explicitAccess = (repo: SimRepo, userId: number) =>
+    w.affiliationOf(repo, userId) !== null && w.permissionOf(repo, userId) !== null;
+
   /** The installations of this App on accounts where the user can read at least one covered repository. */
   const userInstallations = (r: ApiRequest): SimInstallation[] => {
     const appId = r.userApp;
@@ -124,7 +128,7 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
         i.accountType === 'User'
           ? i.accountId === userId
           : w.orgs.get(i.accountId)?.members.has(userId) ||
-            w.installationRepos(i).some((repo) => w.permissionOf(repo, userId) !== null),
+            w.installationRepos(i).some((repo) => explicitAccess(repo, userId)),
       )
       .sort((a, b) => a.id - b.id);
   };
@@ -151,7 +155,7 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
       // Only what this user can read: the person behind a user token never sees more than their own access.
       const repos = w
         .installationRepos(inst)
-        .filter((repo) => w.permissionOf(repo, userId) !== null && canSee(w, r, repo));
+        .filter((repo) => explicitAccess(repo, userId) && canSee(w, r, repo));
       return repoPage(r, repos, inst.repositorySelection);
     },
     { auth: 'required' },

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { decodeNodeId } from '../../rest/serializers';
-import type { SimRepo, SimUser } from '../../world/world.types';
+import type { SimRepo } from '../../world/world.types';
 import { typedError } from '../connection';
 import { GqlModel, notSimulated, type Obj } from './gql-model';
 

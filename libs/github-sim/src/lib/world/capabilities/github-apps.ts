@@ -253,8 +253,9 @@ export class GithubApps extends WorldCapability {
     const inst = store.requireInstallation(input.installationId);
     const named = this.reposOf(inst, input.repositories);
     if (inst.repositorySelection === 'all') {
+      const all = store.installationRepos(inst).map((r) => r.id);
       inst.repositorySelection = 'selected';
-      inst.repoIds = new Set(store.installationRepos(inst).map((r) => r.id));
+      inst.repoIds = new Set(all);
     }
     const removed = named.filter((r) => inst.repoIds.has(r.id));
     if (!removed.length) return [];
