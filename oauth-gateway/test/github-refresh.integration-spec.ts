@@ -1,6 +1,9 @@
+import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomToken, sha256Hex } from '../src/common/crypto.util';
+import { pkceChallenge, randomToken, sha256Hex } from '../src/common/crypto.util';
 import { mintCode, tokenRequest, withDb } from './support/codes';
+import { CookieJar } from './support/cookie-jar';
+import { callbackParams, signIn } from './support/github-browser';
 import {
   basicAuth,
   clientOf,
@@ -132,7 +135,7 @@ describe('POST /oauth/github/refresh', () => {
   });
 
   /** A sign-in of `client` with an expiring GitHub token; answers the token endpoint's body. */
-  async function signIn(client: TestClient = a): Promise<Record<string, unknown>> {
+  async function signInExpiring(client: TestClient = a): Promise<Record<string, unknown>> {
     const refreshToken = github.issue();
     secrets.add(refreshToken);
     const minted = await mintCode(t, client, {
@@ -150,7 +153,7 @@ describe('POST /oauth/github/refresh', () => {
   }
 
   async function refreshTokenOf(client: TestClient = a): Promise<string> {
-    return (await signIn(client))['github_refresh_token'] as string;
+    return (await signInExpiring(client))['github_refresh_token'] as string;
   }
 
   function refresh(
@@ -189,7 +192,7 @@ describe('POST /oauth/github/refresh', () => {
 
   describe('at sign-in', () => {
     it('forwards GitHub’s refresh token and both expiries at the token endpoint', async () => {
-      const body = await signIn();
+      const body = await signInExpiring();
       expect(body).toMatchObject({
         github_token_expires_in: 28800,
         github_refresh_token: expect.stringMatching(/^ghr_/),
@@ -438,5 +441,81 @@ describe('POST /oauth/github/refresh', () => {
       expect(all).not.toContain(secret);
     }
     expect(all).not.toMatch(/ghr_|ghu_/);
+  });
+});
+
+describe('expiring user tokens of a GitHub App, end to end against the GitHub simulator', () => {
+  const APP = { clientId: 'Iv23ligatewayrefresh', clientSecret: 'gateway-refresh-app-secret' };
+  const CALLBACK = 'https://app.example.com/api/v1/auth/oauth/callback';
+  let sim: GithubSimHandle;
+  let t: TestGateway;
+  let a: TestClient;
+
+  beforeAll(async () => {
+    sim = await startGithubSim({ preset: 'small', seed: 11 });
+    sim.world.registerGithubApp({ slug: 'trackeep-gateway-refresh', ...APP, expireUserTokens: true });
+    t = await createTestGateway({
+      github: { webUrl: sim.url, apiUrl: sim.apiUrl, ...APP },
+      clients: [{ client_id: 'instance-a', redirect_uris: [CALLBACK] }],
+    });
+    a = clientOf(t, 'instance-a');
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sim?.stop();
+  });
+
+  const asUser = (token: string) =>
+    fetch(`${sim.apiUrl}/user`, { headers: { authorization: `Bearer ${token}` } });
+
+  function refresh(refreshToken: string): Promise<Response> {
+    return fetch(`${t.url}/oauth/github/refresh`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(a.client_id, a.secret),
+      },
+      body: new URLSearchParams({ refresh_token: refreshToken }),
+    });
+  }
+
+  it('signs in, refreshes through the gateway, rotates, and refuses the spent refresh token', async () => {
+    const verifier = randomToken(48);
+    const authorize = new URLSearchParams({
+      response_type: 'code',
+      client_id: a.client_id,
+      redirect_uri: CALLBACK,
+      state: randomToken(16),
+      code_challenge: pkceChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const nav = await signIn(new CookieJar(), `${t.url}/auth/github?${authorize}`, {
+      login: 'octocat',
+      redirectUri: CALLBACK,
+    });
+    const code = callbackParams(nav).get('code') as string;
+    const res = await tokenRequest(t, { client: a, code, verifier });
+    expect(res.status).toBe(200);
+    const signedIn = (await res.json()) as Record<string, unknown>;
+    expect(signedIn).toMatchObject({
+      github_access_token: expect.stringMatching(/^ghu_/),
+      github_token_expires_in: 28800,
+      github_refresh_token: expect.stringMatching(/^ghr_/),
+      github_refresh_token_expires_in: expect.any(Number),
+    });
+
+    const refreshed = await refresh(signedIn['github_refresh_token'] as string);
+    expect(refreshed.status).toBe(200);
+    const body = (await refreshed.json()) as Record<string, unknown>;
+    expect(body['github_refresh_token']).toMatch(/^ghr_/);
+    expect(body['github_refresh_token']).not.toBe(signedIn['github_refresh_token']);
+    expect((await asUser(body['github_access_token'] as string)).status).toBe(200);
+    expect((await asUser(signedIn['github_access_token'] as string)).status).toBe(401);
+
+    const tokenCalls = sim.stats().oauth.tokensIssued + sim.stats().oauth.tokenErrors;
+    const reused = await refresh(signedIn['github_refresh_token'] as string);
+    expect(reused.status).toBe(400);
+    expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
+    expect(sim.stats().oauth.tokensIssued + sim.stats().oauth.tokenErrors).toBe(tokenCalls);
   });
 });
