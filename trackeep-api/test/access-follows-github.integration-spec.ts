@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import { Kysely } from 'kysely';
+import type { DB } from '../src/database/db.types';
 import { ApiEnv } from '../src/config/api-env';
 import { EventBus } from '../src/events/event-bus.service';
 import {
@@ -166,7 +167,7 @@ describe('access to private repositories follows GitHub', () => {
       expect(stream.status).toBe(200);
       const bus = h.t.app.get(EventBus);
       const progress = (repoId: string, fullName: string, runId: string) =>
-        bus.publish(h.t.app.get(DataSource), {
+        bus.publish(h.t.app.get<Kysely<DB>>(Kysely), {
           events: [
             { type: 'sync_progress', repoId, repoFullName: fullName, runId, progress: 50, status: 'running' },
           ],

@@ -1,7 +1,8 @@
 import { freePort } from '@trackeep/embedded-pg';
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
-import { DataSource } from 'typeorm';
+import { Kysely } from 'kysely';
+import type { DB } from '../src/database/db.types';
 import { EventBus, type PublishedEvent } from '../src/events/event-bus.service';
 import { EventStreamService } from '../src/events/event-stream.service';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
@@ -155,8 +156,8 @@ describe('GET /api/v1/events/stream (SSE)', () => {
   it('carries other live events published through the EventBus, small (inline NOTIFY) and large (outbox)', async () => {
     const reader = await open(alice);
     const bus = api.app.get(EventBus);
-    const ds = api.app.get(DataSource);
-    const publish = (event: PublishedEvent) => bus.publish(ds, { events: [event] });
+    const db = api.app.get<Kysely<DB>>(Kysely);
+    const publish = (event: PublishedEvent) => bus.publish(db, { events: [event] });
     await publish({
       type: 'sync_progress',
       repoId: alicesRepo.id,

@@ -1,21 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { SqlExecutor } from '@trackeep/server-core';
 import type { LiveEvent } from '@trackeep/contracts';
-import { CompiledQuery, Kysely, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { Client } from 'pg';
 import { ApiEnv } from '../config/api-env';
 import type { DB } from '../database/db.types';
 
-/** A runner with TypeORM's or pg's `query` (an EntityManager, a QueryRunner, a pg PoolClient). */
-export interface QueryRunnerLike {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
-
-/**
- * The caller's transaction: a Kysely transaction, or a writer's TypeORM or pg transaction until every writer
- * runs on Kysely. The pool itself also fits and sends at once.
- */
-export type SqlTx = SqlExecutor<DB> | QueryRunnerLike;
+/** The caller's transaction; the pool itself also fits and sends at once. */
+export type SqlTx = SqlExecutor<DB>;
 
 /** A dedicated LISTEN connection; `close` ends it without reporting it as lost. */
 export interface LiveListener {
@@ -38,25 +30,19 @@ export class LiveEventsRepository {
   /** Sends the payloads in this order, in one round trip; inside a transaction they reach listeners on commit. */
   async notify(tx: SqlTx, payloads: readonly string[]): Promise<void> {
     if (payloads.length === 0) return;
-    await run(
+    await sql`SELECT pg_notify(${LIVE_CHANNEL}, p) FROM unnest(${[...payloads]}::text[]) WITH ORDINALITY AS u(p, n) ORDER BY n`.execute(
       tx,
-      sql`SELECT pg_notify(${LIVE_CHANNEL}, p) FROM unnest(${[...payloads]}::text[]) WITH ORDINALITY AS u(p, n) ORDER BY n`.compile(
-        this.db,
-      ),
     );
   }
 
   /** Stores events in the outbox; their ids in the same order. */
   async storeEvents(tx: SqlTx, events: readonly LiveEvent[]): Promise<string[]> {
     if (events.length === 0) return [];
-    const rows = await run(
-      tx,
-      this.db
-        .insertInto('live_event_outbox')
-        .values(events.map((e) => ({ payload: JSON.stringify(e) })))
-        .returning('id')
-        .compile(),
-    );
+    const rows = await tx
+      .insertInto('live_event_outbox')
+      .values(events.map((e) => ({ payload: JSON.stringify(e) })))
+      .returning('id')
+      .execute();
     // bigserial ids follow the order of the VALUES list, whatever order RETURNING lists them in.
     return rows.map((r) => String(r.id)).sort((a, b) => Number(BigInt(a) - BigInt(b)));
   }
@@ -116,16 +102,6 @@ export class LiveEventsRepository {
       },
     };
   }
-}
-
-/** Runs a compiled query on a Kysely executor, or on a TypeORM/pg runner (whose result shapes differ). */
-async function run<R>(tx: SqlTx, query: CompiledQuery<R>): Promise<R[]> {
-  if (tx instanceof Kysely) return [...(await tx.executeQuery(query)).rows];
-  const result = await tx.query(query.sql, [...query.parameters]);
-  const rows: unknown =
-    typeof result === 'object' && result !== null && 'rows' in result ? result.rows : result;
-  // Rows of a statement this repository compiled for R; only the container differs between runners.
-  return Array.isArray(rows) ? (rows as R[]) : [];
 }
 
 /** Live events come only from EventBus.publish; this keeps out what is not one at all (a stray row, a bad notice). */

@@ -3,7 +3,6 @@ import type { RepoPermission } from '@trackeep/contracts';
 import type { SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
-import { onConnection, type DataHandle } from './data/github-data.db';
 import { toRepoPermission } from './repo-permission.util';
 import { toRepositoryRow, type RepositoryRow } from './repository-row';
 
@@ -153,16 +152,16 @@ export class RepoAccessRepository {
       .execute();
   }
 
-  // --- webhook side: run on the delivery's transaction (its pg client), as the write model's statics do ----
+  // --- webhook side: run on the delivery's transaction, as the write model's statics do ----
 
   /** Removes the access of the GitHub user `githubUserId` to the repository `repoGithubId`; rows removed. */
   static async revokeGithubUser(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     githubHost: string,
     githubUserId: number,
     repoGithubId: number,
   ): Promise<number> {
-    const result = await onConnection(handle)
+    const result = await db
       .deleteFrom('repo_access as a')
       .using(['users as u', 'repositories as r'])
       .whereRef('a.user_id', '=', 'u.id')
@@ -177,46 +176,42 @@ export class RepoAccessRepository {
 
   /** The GitHub user's access to the repository `repoGithubId` is asked again at its next use; rows marked. */
   static markRepoUserStale(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     githubHost: string,
     githubUserId: number,
     repoGithubId: number,
   ): Promise<number> {
-    return markStale(handle, githubHost, { githubUserId, repoGithubId });
+    return markStale(db, githubHost, { githubUserId, repoGithubId });
   }
 
   /** Nobody reads the repository (`repoId`, Trackeep's id) any more. */
-  static async revokeAll(handle: DataHandle, repoId: string): Promise<void> {
-    await onConnection(handle).deleteFrom('repo_access').where('repo_id', '=', repoId).execute();
+  static async revokeAll(db: SqlExecutor<DB>, repoId: string): Promise<void> {
+    await db.deleteFrom('repo_access').where('repo_id', '=', repoId).execute();
   }
 
   /** Everyone's access to the repository (`repoId`, Trackeep's id) is asked again at its next use. */
-  static async markAllStale(handle: DataHandle, repoId: string): Promise<void> {
-    await onConnection(handle)
-      .updateTable('repo_access')
-      .set({ checked_at: STALE })
-      .where('repo_id', '=', repoId)
-      .execute();
+  static async markAllStale(db: SqlExecutor<DB>, repoId: string): Promise<void> {
+    await db.updateTable('repo_access').set({ checked_at: STALE }).where('repo_id', '=', repoId).execute();
   }
 
   /** Every user's access to the repository `repoGithubId` is asked again at its next use; rows marked. */
-  static markRepoStale(handle: DataHandle, githubHost: string, repoGithubId: number): Promise<number> {
-    return markStale(handle, githubHost, { repoGithubId });
+  static markRepoStale(db: SqlExecutor<DB>, githubHost: string, repoGithubId: number): Promise<number> {
+    return markStale(db, githubHost, { repoGithubId });
   }
 
   /** The GitHub user's access to every repository of `ownerLogin` (an organization) is asked again; rows marked. */
   static markUserStaleForOwner(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     githubHost: string,
     githubUserId: number,
     ownerLogin: string,
   ): Promise<number> {
-    return markStale(handle, githubHost, { githubUserId, ownerLogin });
+    return markStale(db, githubHost, { githubUserId, ownerLogin });
   }
 
   /** Every user's access to every repository of `ownerLogin` (an organization) is asked again; rows marked. */
-  static markOwnerStale(handle: DataHandle, githubHost: string, ownerLogin: string): Promise<number> {
-    return markStale(handle, githubHost, { ownerLogin });
+  static markOwnerStale(db: SqlExecutor<DB>, githubHost: string, ownerLogin: string): Promise<number> {
+    return markStale(db, githubHost, { ownerLogin });
   }
 }
 
@@ -225,11 +220,11 @@ export class RepoAccessRepository {
  * and of one GitHub user if given. The number of rows marked.
  */
 async function markStale(
-  handle: DataHandle,
+  db: SqlExecutor<DB>,
   githubHost: string,
   match: { githubUserId?: number } & ({ repoGithubId: number } | { ownerLogin: string }),
 ): Promise<number> {
-  const result = await onConnection(handle)
+  const result = await db
     .updateTable('repo_access as a')
     .from(['users as u', 'repositories as r'])
     .set({ checked_at: STALE })

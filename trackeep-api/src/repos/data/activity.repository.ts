@@ -1,7 +1,8 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { pgJson } from '../../common/pg-text.util';
 import { repeatsLatestBranchEvent } from '../activity-dedupe';
-import { onConnection, type DataHandle } from './github-data.db';
 import type { ActivityWrite } from './github-data.types';
 import { chunks } from './recordset.util';
 
@@ -13,9 +14,8 @@ const MAX_TITLE = 500;
  */
 export class ActivityRepository {
   /** Inserts the entries not recorded yet; returns the ids of the new ones, in the order given. */
-  static async insert(handle: DataHandle, repoId: string, rows: ActivityWrite[]): Promise<string[]> {
+  static async insert(db: SqlExecutor<DB>, repoId: string, rows: ActivityWrite[]): Promise<string[]> {
     const ids: string[] = [];
-    const db = onConnection(handle);
     for (const batch of chunks(rows)) {
       const entries = batch.map((r) => ({ ...r, title: r.title.slice(0, MAX_TITLE) }));
       const { rows: inserted } = await sql<{ id: string }>`

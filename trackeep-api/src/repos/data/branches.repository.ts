@@ -1,6 +1,7 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { fromPgText, pgJson, pgText } from '../../common/pg-text.util';
-import { onConnection, type DataHandle } from './github-data.db';
 import type { BranchWrite } from './github-data.types';
 import { chunks, recordsetColumns } from './recordset.util';
 import { mergeSql, type MergeRules } from './merge-rules';
@@ -39,8 +40,8 @@ export interface StoredBranch {
 
 /** The branches table, merged by BRANCH_RULES. */
 export class BranchesRepository {
-  static async load(handle: DataHandle, repoId: string): Promise<Map<string, StoredBranch>> {
-    const rows = await onConnection(handle)
+  static async load(db: SqlExecutor<DB>, repoId: string): Promise<Map<string, StoredBranch>> {
+    const rows = await db
       .selectFrom('branches')
       .select(['name', 'head_sha', 'protected', 'last_commit_at'])
       .where('repo_id', '=', repoId)
@@ -65,8 +66,7 @@ export class BranchesRepository {
    * push newer than that look (a webhook applied meanwhile) says otherwise. A branch missing from `rows` is
    * deleted unless pushed since.
    */
-  static async replaceAll(handle: DataHandle, repoId: string, rows: BranchWrite[]): Promise<void> {
-    const db = onConnection(handle);
+  static async replaceAll(db: SqlExecutor<DB>, repoId: string, rows: BranchWrite[]): Promise<void> {
     await this.upsert(db, repoId, rows);
     const seenAt = rows.reduce<Date | string | null>((t, r) => r.updated_at ?? t, null);
     await db
@@ -78,9 +78,8 @@ export class BranchesRepository {
   }
 
   /** Upserts branch heads from one source, merged by BRANCH_RULES. */
-  static async upsert(handle: DataHandle, repoId: string, rows: BranchWrite[]): Promise<void> {
+  static async upsert(db: SqlExecutor<DB>, repoId: string, rows: BranchWrite[]): Promise<void> {
     if (!rows.length) return;
-    const db = onConnection(handle);
     const carried = recordsetColumns(rows, TYPES).filter((c) => c !== 'updated_at');
     const merged: Column[] = [
       ...carried.filter((c): c is Exclude<Column, 'updated_at'> => c !== 'name'),
@@ -110,7 +109,7 @@ export class BranchesRepository {
    * it: one statement, on the webhook's hot path.
    */
   static async recordPush(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     branch: Required<Pick<BranchWrite, 'name' | 'head_sha' | 'last_commit_at'>>,
     pushedAt: Date,
@@ -128,7 +127,7 @@ export class BranchesRepository {
         ON CONFLICT (repo_id, name) DO UPDATE SET ${sql.raw(m.set)} WHERE ${sql.raw(m.changes)})
       UPDATE repositories SET pushed_at = ${pushedAt}::timestamptz, updated_at = now()
        WHERE id = ${repoId}::uuid AND (pushed_at IS NULL OR pushed_at < ${pushedAt}::timestamptz)`.execute(
-      onConnection(handle),
+      db,
     );
   }
 
@@ -136,7 +135,7 @@ export class BranchesRepository {
    * A branch deleted on GitHub at `seenAt`: gone, unless a later push recreated it; its commit list goes
    * with it.
    */
-  static async delete(handle: DataHandle, repoId: string, name: string, seenAt: Date): Promise<void> {
+  static async delete(db: SqlExecutor<DB>, repoId: string, name: string, seenAt: Date): Promise<void> {
     const branch = pgText(name);
     await sql`
       WITH gone AS (
@@ -146,7 +145,7 @@ export class BranchesRepository {
        WHERE repo_id = ${repoId}::uuid AND branch = ${branch}
          AND (EXISTS (SELECT 1 FROM gone)
               OR NOT EXISTS (SELECT 1 FROM branches WHERE repo_id = ${repoId}::uuid AND name = ${branch}))`.execute(
-      onConnection(handle),
+      db,
     );
   }
 }

@@ -1,6 +1,7 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { pgJson, pgText } from '../../common/pg-text.util';
-import { onConnection, type DataHandle } from './github-data.db';
 import type { CommitWrite } from './github-data.types';
 import { chunks, recordsetColumns } from './recordset.util';
 import { mergeSql, type MergeRules } from './merge-rules';
@@ -57,13 +58,12 @@ export class CommitsRepository {
    * same statement (one round trip for a push).
    */
   static async upsert(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     rows: CommitWrite[],
     opts: { branch?: string } = {},
   ): Promise<void> {
     if (!rows.length) return;
-    const db = onConnection(handle);
     const carried = recordsetColumns(rows, TYPES);
     const merged = carried.filter((c): c is Column => c !== 'sha');
     const m = mergeSql(COMMIT_RULES, merged, { stored: 't', incoming: 'EXCLUDED', newer: NEWER });
@@ -89,7 +89,7 @@ export class CommitsRepository {
   }
 
   static async addToBranch(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     branch: string,
     shas: string[],
@@ -97,7 +97,7 @@ export class CommitsRepository {
     if (!shas.length) return;
     await sql`
       INSERT INTO branch_commits (repo_id, branch, sha) SELECT ${repoId}::uuid, ${pgText(branch)}, unnest(${shas}::text[])
-      ON CONFLICT DO NOTHING`.execute(onConnection(handle));
+      ON CONFLICT DO NOTHING`.execute(db);
   }
 
   /**
@@ -105,13 +105,13 @@ export class CommitsRepository {
    * described is not: the sync walks it again and completes it.
    */
   static async knownOnBranches(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     branches: string[],
     shas: string[],
   ): Promise<Set<string>> {
     if (!shas.length) return new Set();
-    const rows = await onConnection(handle)
+    const rows = await db
       .selectFrom('branch_commits as b')
       .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
       .select('b.sha')
@@ -125,9 +125,9 @@ export class CommitsRepository {
   }
 
   /** Forgets which commits were on deleted branches (the commits stay, reachable from others). */
-  static async forgetBranches(handle: DataHandle, repoId: string, names: string[]): Promise<void> {
+  static async forgetBranches(db: SqlExecutor<DB>, repoId: string, names: string[]): Promise<void> {
     if (!names.length) return;
-    await onConnection(handle)
+    await db
       .deleteFrom('branch_commits')
       .where('repo_id', '=', repoId)
       .where('branch', '=', sql<string>`ANY(${names.map(pgText)}::text[])`)

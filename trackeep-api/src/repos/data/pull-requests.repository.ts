@@ -1,6 +1,7 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { pgJson } from '../../common/pg-text.util';
-import { onConnection, type DataHandle } from './github-data.db';
 import type { PullRequestWrite } from './github-data.types';
 import { chunks, recordsetColumns } from './recordset.util';
 import { mergeSql, type MergeRules } from './merge-rules';
@@ -63,9 +64,8 @@ const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
 /** The pull_requests table: every source's writes, merged by PULL_REQUEST_RULES. */
 export class PullRequestsRepository {
   /** Upserts a batch from one source (one statement per 500 rows). The rows carry the same fields. */
-  static async upsert(handle: DataHandle, repoId: string, rows: PullRequestWrite[]): Promise<void> {
+  static async upsert(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<void> {
     if (!rows.length) return;
-    const db = onConnection(handle);
     const carried = recordsetColumns(rows, TYPES);
     const merged = carried.filter((c): c is Column => c !== 'number');
     const m = mergeSql(PULL_REQUEST_RULES, merged, { stored: 't', incoming: 'EXCLUDED', newer: NEWER });
@@ -86,12 +86,12 @@ export class PullRequestsRepository {
 
   /** A review submitted (seen once, by its timeline entry): one more review, and maybe the first. */
   static async countReview(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     number: number,
     submittedAt: Date,
   ): Promise<void> {
-    await onConnection(handle)
+    await db
       .updateTable('pull_requests')
       .set((eb) => ({
         review_count: eb('review_count', '+', 1),

@@ -1,14 +1,15 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
-import { onConnection, type DataHandle } from './github-data.db';
+import type { DB } from '../../database/db.types';
 import type { Counters } from './github-data.types';
 
 /** repo_stats_snapshots: the counters' history for the stats chart. */
 export class RepoStatsRepository {
   static async latest(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
   ): Promise<(Counters & { captured_at: Date }) | null> {
-    const row = await onConnection(handle)
+    const row = await db
       .selectFrom('repo_stats_snapshots')
       .select(['captured_at', 'stars', 'forks', 'watchers', 'open_issues'])
       .where('repo_id', '=', repoId)
@@ -18,8 +19,8 @@ export class RepoStatsRepository {
     return row ?? null;
   }
 
-  static async insert(handle: DataHandle, repoId: string, c: Counters): Promise<void> {
-    await onConnection(handle)
+  static async insert(db: SqlExecutor<DB>, repoId: string, c: Counters): Promise<void> {
+    await db
       .insertInto('repo_stats_snapshots')
       .values({
         repo_id: repoId,
@@ -35,8 +36,7 @@ export class RepoStatsRepository {
    * At most one snapshot per repository per minute, the latest values winning, so a starring spree does not
    * flood the chart.
    */
-  static async record(handle: DataHandle, repoId: string, c: Counters): Promise<void> {
-    const db = onConnection(handle);
+  static async record(db: SqlExecutor<DB>, repoId: string, c: Counters): Promise<void> {
     const updated = await sql`
       UPDATE repo_stats_snapshots SET stars = ${c.stars}, forks = ${c.forks}, watchers = ${c.watchers}, open_issues = ${c.open_issues}
        WHERE id = (SELECT id FROM repo_stats_snapshots WHERE repo_id = ${repoId}::uuid ORDER BY captured_at DESC LIMIT 1)

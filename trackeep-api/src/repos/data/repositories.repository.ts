@@ -1,7 +1,8 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import type { OrgPolicyBlock } from '@trackeep/contracts';
 import { sql } from 'kysely';
+import type { DB } from '../../database/db.types';
 import { fromPgText, pgJson, pgText } from '../../common/pg-text.util';
-import { onConnection, type DataHandle } from './github-data.db';
 import type { Counters, RepositoryWrite } from './github-data.types';
 import { mergeSql, type MergeRules } from './merge-rules';
 
@@ -92,11 +93,11 @@ export interface RepositoryMerge {
 export class RepositoriesRepository {
   /** `lock` holds the row until the transaction ends, so a webhook applying the same change waits and sees it. */
   static async load(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     opts: { lock?: boolean } = {},
   ): Promise<SyncRepoRecord | null> {
-    let query = onConnection(handle)
+    let query = db
       .selectFrom('repositories')
       .select([
         'id',
@@ -134,7 +135,7 @@ export class RepositoriesRepository {
    * nothing.
    */
   static async merge(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     copy: RepositoryWrite,
     state?: { value: string; when: 'always' | 'newer' },
@@ -166,9 +167,7 @@ export class RepositoriesRepository {
              (SELECT full_name, archived, stars, github_updated_at FROM repositories WHERE id = ${repoId}::uuid FOR UPDATE) old
        WHERE t.id = ${repoId}::uuid AND (${sql.raw(newer('t'))} OR ${sql.raw(m.changes)} ${stateChanges})
       RETURNING ${sql.raw(newer('old'))} AS newer, old.full_name AS before_full_name, old.archived AS before_archived,
-                old.stars AS before_stars, t.stars, t.forks, t.watchers, t.open_issues`.execute(
-      onConnection(handle),
-    );
+                old.stars AS before_stars, t.stars, t.forks, t.watchers, t.open_issues`.execute(db);
     const row = rows[0];
     if (!row) return null;
     return {
@@ -184,13 +183,13 @@ export class RepositoriesRepository {
 
   /** GitHub answered with another name for the same repository id (sync): recorded as seen now. */
   static async rename(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     fullName: string,
     githubState: string,
   ): Promise<void> {
     const [owner = '', name = ''] = fullName.split('/');
-    await onConnection(handle)
+    await db
       .updateTable('repositories')
       .set({
         owner: pgText(owner),
@@ -204,18 +203,18 @@ export class RepositoriesRepository {
   }
 
   static async updateLanguages(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     languages: Record<string, number>,
   ): Promise<void> {
     await sql`UPDATE repositories SET languages = ${JSON.stringify(languages)}::jsonb
                WHERE id = ${repoId}::uuid AND languages IS DISTINCT FROM ${JSON.stringify(languages)}::jsonb`.execute(
-      onConnection(handle),
+      db,
     );
   }
 
-  static async setGithubState(handle: DataHandle, repoId: string, state: string): Promise<void> {
-    await onConnection(handle)
+  static async setGithubState(db: SqlExecutor<DB>, repoId: string, state: string): Promise<void> {
+    await db
       .updateTable('repositories')
       .set({ github_state: state, updated_at: sql`now()` })
       .where('id', '=', repoId)
@@ -224,8 +223,8 @@ export class RepositoriesRepository {
   }
 
   /** An organization policy blocks GitHub's answers: shown on the repository, nothing revoked. */
-  static async setBlock(handle: DataHandle, repoId: string, block: OrgPolicyBlock): Promise<void> {
-    await onConnection(handle)
+  static async setBlock(db: SqlExecutor<DB>, repoId: string, block: OrgPolicyBlock): Promise<void> {
+    await db
       .updateTable('repositories')
       .set({
         github_state: block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
@@ -237,12 +236,12 @@ export class RepositoriesRepository {
   }
 
   /** GitHub answers again: a policy block (if any) is over. */
-  static async clearBlock(handle: DataHandle, repoId: string): Promise<void> {
+  static async clearBlock(db: SqlExecutor<DB>, repoId: string): Promise<void> {
     await sql`
       UPDATE repositories SET github_state = CASE WHEN github_state IN ('needs_sso', 'oauth_app_blocked') THEN 'ok' ELSE github_state END,
              github_block = NULL, updated_at = now()
        WHERE id = ${repoId}::uuid AND (github_block IS NOT NULL OR github_state IN ('needs_sso', 'oauth_app_blocked'))`.execute(
-      onConnection(handle),
+      db,
     );
   }
 }

@@ -1,5 +1,6 @@
+import type { SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
-import { onConnection, type DataHandle } from './github-data.db';
+import type { DB } from '../../database/db.types';
 
 /** The tables whose rows carry size figures GitHub may refuse in a partial answer. */
 export type FiguresKind = 'commits' | 'pull_requests';
@@ -12,7 +13,7 @@ const KEY: Readonly<Record<FiguresKind, string>> = { commits: 'sha', pull_reques
  */
 export class SizeFiguresRepository {
   static async markPending(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
     keys: string[],
@@ -22,12 +23,12 @@ export class SizeFiguresRepository {
     await sql`
       UPDATE ${sql.table(kind)} SET figures_status = 'pending'
        WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ANY(${keys}::text[]) ${unknown}
-         AND figures_status IS DISTINCT FROM 'pending'`.execute(onConnection(handle));
+         AND figures_status IS DISTINCT FROM 'pending'`.execute(db);
   }
 
   /** Keys (commit sha / pull request node id) whose figures are still to be fetched, oldest refusals first. */
   static async pending(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
     limit: number,
@@ -35,12 +36,12 @@ export class SizeFiguresRepository {
     const { rows } = await sql<{ key: string }>`
       SELECT ${sql.ref(KEY[kind])} AS key FROM ${sql.table(kind)}
        WHERE repo_id = ${repoId}::uuid AND figures_status = 'pending'
-       ORDER BY figures_refusals, ${sql.ref(KEY[kind])} LIMIT ${limit}`.execute(onConnection(handle));
+       ORDER BY figures_refusals, ${sql.ref(KEY[kind])} LIMIT ${limit}`.execute(db);
     return rows.map((r) => r.key);
   }
 
   static async save(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
     key: string,
@@ -49,12 +50,12 @@ export class SizeFiguresRepository {
     await sql`
       UPDATE ${sql.table(kind)} SET additions = ${f.additions}, deletions = ${f.deletions},
              changed_files = COALESCE(${f.changedFiles}::integer, changed_files), figures_status = NULL, figures_refusals = 0
-       WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ${key}`.execute(onConnection(handle));
+       WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ${key}`.execute(db);
   }
 
   /** GitHub refused the figures again; after `giveUpAfter` refusals they are marked unavailable for good. */
   static async refuse(
-    handle: DataHandle,
+    db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
     keys: string[],
@@ -65,7 +66,7 @@ export class SizeFiguresRepository {
       UPDATE ${sql.table(kind)} SET figures_refusals = figures_refusals + 1,
              figures_status = CASE WHEN figures_refusals + 1 >= ${giveUpAfter} THEN 'unavailable' ELSE 'pending' END
        WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ANY(${keys}::text[]) AND figures_status = 'pending'`.execute(
-      onConnection(handle),
+      db,
     );
   }
 }
