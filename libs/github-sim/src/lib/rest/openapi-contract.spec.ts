@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { components } from '@octokit/openapi-types';
+import { createAppAuth } from '@octokit/auth-app';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { client, control, missingKeys, requiredKeys, webhookReceiver } from '../../spec/helpers';
 import { startGithubSim } from '../server';
@@ -516,5 +517,151 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'watch.started',
       ]),
     );
+  });
+  it('the GitHub App endpoints and installation webhooks match the documented shapes', async () => {
+    const appHook = await webhookReceiver();
+    try {
+      const { app, privateKeyPem } = sim.world.registerGithubApp({
+        slug: 'contract-app',
+        webhookUrl: appHook.url,
+        webhookSecret: 'contract',
+      });
+      const jwt = (
+        await createAppAuth({ appId: app.id, privateKey: privateKeyPem as string })({ type: 'app' })
+      ).token;
+      const asApp = (method: string, path: string, body?: unknown) =>
+        api.call(method, path, body, { authorization: `Bearer ${jwt}` });
+      const check = async (
+        res: { status: number; body: unknown; text: string },
+        method: string,
+        template: string,
+        status: number,
+      ) => {
+        expect(res.status).toBe(status);
+        const v = responseValidator(method, template, status);
+        if (v === 'no body') return expect(res.text).toBe('');
+        if (typeof v === 'string') throw new Error(v);
+        expect([`${method} ${template} ${status}`, v(res.body), problems(v)]).toEqual([
+          `${method} ${template} ${status}`,
+          true,
+          [],
+        ]);
+      };
+      const ctl = control(sim);
+      const inst = await sim.world.installApp({
+        app: app.id,
+        account: 'acme-corp',
+        repositories: ['web-console'],
+      });
+      const tokens = `/app/installations/${inst.id}/access_tokens`;
+      await check(await asApp('GET', '/app'), 'GET', '/app', 200);
+      // The description's inline item schema for this list makes `account` allOf(simple-user, enterprise), which
+      // no real account satisfies (GitHub's examples have user fields only); each item is checked against the
+      // `installation` component that GET /app/installations/{id} documents.
+      const list = await asApp('GET', '/app/installations');
+      expect(list.status).toBe(200);
+      for (const item of list.body as unknown[])
+        await check(
+          { status: 200, body: item, text: JSON.stringify(item) },
+          'GET',
+          '/app/installations/{installation_id}',
+          200,
+        );
+      await check(
+        await asApp('GET', `/app/installations/${inst.id}`),
+        'GET',
+        '/app/installations/{installation_id}',
+        200,
+      );
+      await check(
+        await asApp('GET', '/app/installations/1'),
+        'GET',
+        '/app/installations/{installation_id}',
+        404,
+      );
+      await check(await asApp('GET', '/app/hook/config'), 'GET', '/app/hook/config', 200);
+      await check(
+        await asApp('PATCH', '/app/hook/config', { url: appHook.url }),
+        'PATCH',
+        '/app/hook/config',
+        200,
+      );
+      const created = await asApp('POST', tokens, {});
+      await check(created, 'POST', '/app/installations/{installation_id}/access_tokens', 201);
+      await check(
+        await asApp('POST', tokens, { permissions: { administration: 'write' } }),
+        'POST',
+        '/app/installations/{installation_id}/access_tokens',
+        422,
+      );
+      await check(
+        await asApp('POST', '/app/installations/1/access_tokens', {}),
+        'POST',
+        '/app/installations/{installation_id}/access_tokens',
+        404,
+      );
+      await check(
+        await api.call('POST', tokens, {}, { authorization: 'Bearer x.y.z' }),
+        'POST',
+        '/app/installations/{installation_id}/access_tokens',
+        401,
+      );
+      const ghs = client(sim, (created.body as { token: string }).token);
+      await check(await ghs.get('/installation/repositories'), 'GET', '/installation/repositories', 200);
+      const user = client(sim, sim.world.issueUserToken(app.id, 'octocat').accessToken);
+      await check(await user.get('/user/installations'), 'GET', '/user/installations', 200);
+      await check(
+        await user.get(`/user/installations/${inst.id}/repositories`),
+        'GET',
+        '/user/installations/{installation_id}/repositories',
+        200,
+      );
+      await ctl.post(`/installations/${inst.id}/repositories`, { repositories: ['api-gateway'] });
+      await ctl.delete(`/installations/${inst.id}/repositories`, { repositories: ['api-gateway'] });
+      await ctl.post(`/installations/${inst.id}/suspend`);
+      await check(
+        await asApp('POST', tokens, {}),
+        'POST',
+        '/app/installations/{installation_id}/access_tokens',
+        403,
+      );
+      await ctl.post(`/installations/${inst.id}/unsuspend`);
+      await ctl.post(`/installations/${inst.id}/permissions`, {
+        permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
+      });
+      await ctl.post('/repos', { owner: 'acme-corp', name: 'contract-new' });
+      await ctl.post(`/installations/${inst.id}/repositories`, { repositories: ['contract-new'] });
+      await ctl.post('/repos/acme-corp/contract-new/push', { commits: 1 });
+      await ctl.delete(`/installations/${inst.id}`);
+      await sim.world.settled();
+
+      const seen: string[] = [];
+      const failures: string[] = [];
+      for (const d of appHook.received) {
+        const event = String(d.headers['x-github-event']);
+        const payload = JSON.parse(d.body) as { action?: string; installation?: unknown };
+        const what = `${event}${payload.action ? `.${payload.action}` : ''}`;
+        seen.push(what);
+        if (!payload.installation) failures.push(`${what}: no installation`);
+        const v = webhookValidator(event, payload.action ?? null);
+        if (typeof v === 'string') failures.push(v);
+        else if (!v(payload)) failures.push(`${what}: ${problems(v).join('; ')}`);
+      }
+      expect(failures).toEqual([]);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          'installation.created',
+          'installation_repositories.added',
+          'installation_repositories.removed',
+          'installation.suspend',
+          'installation.unsuspend',
+          'installation.new_permissions_accepted',
+          'push',
+          'installation.deleted',
+        ]),
+      );
+    } finally {
+      await appHook.close();
+    }
   });
 });
