@@ -1,25 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { preparedText } from '@trackeep/server-core';
+import { Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DB } from '../database/db.types';
 import type { InboxDelivery } from './delivery-inbox.service';
 
 /**
- * The inbox's intake statement. It runs on the TypeORM pool's pg client directly rather than through Kysely:
- * it is one named (prepared) statement whose text is the same for every batch size, which pg can only do with
- * its own query config, and it embeds pg-boss's job INSERT so rows and jobs commit together.
+ * The inbox's intake statement: one prepared statement whose text is the same for every batch size, embedding
+ * pg-boss's job INSERT so rows and jobs commit together.
  */
 @Injectable()
 export class DeliveryInboxRepository {
-  /** One statement per batch needs no transaction object around it. */
-  private readonly pool: Pool;
-
   constructor(
-    dataSource: DataSource,
+    private readonly db: Kysely<DB>,
     @Inject(PgBoss) private readonly boss: PgBoss,
-  ) {
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
-  }
+  ) {}
 
   /** Stores the deliveries and their processing jobs in one statement; each id with whether it was new. */
   async store(
@@ -67,9 +62,9 @@ export class DeliveryInboxRepository {
     // Its text is the same for every batch size (columns travel as arrays), so each connection prepares it once
     // instead of parsing and planning a new statement per batch, which was most of a batch's time.
     // A redelivery (same id) of a delivery parked as failed is GitHub's "Redeliver" button: it is queued again.
-    const { rows } = await this.pool.query<{ delivery_id: string; inserted: boolean }>({
-      name: 'trackeep-webhook-inbox-insert',
-      text: `WITH inbox AS (
+    const { rows } = await this.db.executeQuery(
+      preparedText<{ delivery_id: string; inserted: boolean }>(
+        `WITH inbox AS (
          INSERT INTO webhook_deliveries AS d
            (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, signature, body, status, ignored_reason, repo_id)
          SELECT v.delivery_id, v.event, v.action, v.repo_github_id, v.repo_full_name, v.hook_id, v.installation_id, v.signed_with,
@@ -82,9 +77,10 @@ export class DeliveryInboxRepository {
          RETURNING d.delivery_id, (d.xmax = 0) AS inserted),
        jobs AS (${jobsSql})
        SELECT delivery_id, inserted FROM inbox`,
-      values: params,
-    });
-    return rows;
+        params,
+      ),
+    );
+    return [...rows];
   }
 
   /**

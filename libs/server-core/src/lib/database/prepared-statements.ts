@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type PostgresPool, type PostgresPoolClient, type RawBuilder } from 'kysely';
+import { CompiledQuery, sql, type PostgresPool, type PostgresPoolClient, type RawBuilder } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
 
 const MARK = '/* prepared */ ';
@@ -14,6 +14,11 @@ const MAX_PREPARED = 256;
  */
 export function prepared<T>(query: RawBuilder<T>): RawBuilder<T> {
   return sql<T>`${sql.raw(MARK)}${query}`;
+}
+
+/** `prepared` for a statement written as text with $n placeholders; run it with `db.executeQuery(...)`. */
+export function preparedText<R>(text: string, values: readonly unknown[]): CompiledQuery<R> {
+  return CompiledQuery.raw(MARK + text, [...values]) as CompiledQuery<R>;
 }
 
 /**
