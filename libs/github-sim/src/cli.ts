@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEMO_GITHUB_APP } from './lib/demo-github-app.constant';
 import { SIM_PRESETS } from './lib/presets.constant';
 import { startGithubSim } from './lib/server';
 import type { GithubSimOptions, SimPreset, SimSizes } from './lib/sim.types';
@@ -24,6 +25,7 @@ Usage: npm run github-sim -- [options]
   --client-id ID        register an extra OAuth app (with --client-secret, optional --callback-url)
   --client-secret S
   --callback-url URL
+  --app-webhook-url URL webhook URL of the demo GitHub App (also settable with PATCH /app/hook/config)
   --rate-limit-rest N   REST requests per hour (default 5000)
   --rate-limit-graphql N  GraphQL points per hour (default 5000)
   --world-file PATH     keep the world in this file: loaded when it exists, saved after changes and on exit
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       'client-id': { type: 'string' },
       'client-secret': { type: 'string' },
       'callback-url': { type: 'string' },
+      'app-webhook-url': { type: 'string' },
       'rate-limit-rest': { type: 'string' },
       'rate-limit-graphql': { type: 'string' },
       log: { type: 'boolean' },
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
       : [],
     log: values.log,
     worldFile: values['world-file'],
+    githubAppWebhookUrl: values['app-webhook-url'],
   };
   githubSchema(); // load GitHub's GraphQL schema now rather than on the first query (~0.5 s)
   const sim = await startGithubSim(opts);
@@ -123,6 +127,10 @@ async function main(): Promise<void> {
   console.log(`  REST     ${sim.apiUrl}  (GHES style: ${sim.url}/api/v3)`);
   console.log(`  GraphQL  ${sim.graphqlUrl}`);
   console.log(`  OAuth    ${sim.url}/login/oauth/authorize  (demo app client_id Iv1.trackeepdemo000)`);
+  const demoInstall = [...sim.world.installations.values()].find((i) => i.appId === DEMO_GITHUB_APP.id);
+  console.log(
+    `  App      ${DEMO_GITHUB_APP.slug} (id ${DEMO_GITHUB_APP.id})${demoInstall ? `, installed on ${DEMO_GITHUB_APP.demoOrganization} (installation ${demoInstall.id})` : ''}`,
+  );
   console.log(
     `  control  ${control ? `${sim.url}/_sim/stats` : 'disabled'}${values.live ? '   live mode on' : ''}`,
   );
