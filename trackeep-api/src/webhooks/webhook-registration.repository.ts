@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { OrgPolicyBlock, WebhookStatus } from '@trackeep/contracts';
+import type { SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql, type Transaction } from 'kysely';
-import { DataSource } from 'typeorm';
 import type { DB } from '../database/db.types';
+
+/** Advisory-lock namespace of hook reconciliation (first key of the two-key form), one lock per repository. */
+const HOOK_LOCK_NAMESPACE = 606_610;
 
 /** What the dashboard shows, plus `pending`: created, GitHub's ping not seen yet. */
 export type RegistrationStatus = WebhookStatus | 'pending';
@@ -27,10 +30,7 @@ export interface HookRepoRow {
 /** The webhook_registrations rows hook registration reads and writes (the ping and delivery paths write too). */
 @Injectable()
 export class WebhookRegistrationRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly db: Kysely<DB>,
-  ) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** The stored (encrypted) secrets of the hook, found by its id or by its repository's GitHub id. */
   async secretsOf(
@@ -107,98 +107,168 @@ export class WebhookRegistrationRepository {
   }
 
   async find(repoId: string): Promise<RegistrationRow | null> {
-    const rows: RegistrationRow[] = await this.dataSource.query(
-      'SELECT repo_id, hook_id, status, secret_enc, registered_by, last_delivery_at, last_error FROM webhook_registrations WHERE repo_id = $1',
-      [repoId],
-    );
+    const { rows } = await sql<RegistrationRow>`
+      SELECT repo_id, hook_id, status, secret_enc, registered_by, last_delivery_at, last_error
+        FROM webhook_registrations WHERE repo_id = ${repoId}`.execute(this.db);
     return rows[0] ?? null;
   }
 
   async health(
     repoIds: string[],
   ): Promise<Array<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>> {
-    return this.dataSource.query(
-      `SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error, block,
+    const { rows } = await sql<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>`
+      SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error, block,
               (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
-         FROM webhook_registrations WHERE repo_id = ANY($1::uuid[])`,
-      [repoIds],
-    );
+         FROM webhook_registrations WHERE repo_id = ANY(${repoIds}::uuid[])`.execute(this.db);
+    return rows;
   }
 
   /** Registrations that have (or may have) a hook on GitHub: the periodic check looks at each. */
   async live(): Promise<string[]> {
-    const rows: Array<{ repo_id: string }> = await this.dataSource.query(
-      `SELECT repo_id FROM webhook_registrations WHERE status IN ('pending', 'active', 'failing', 'needs_sso', 'oauth_app_blocked') ORDER BY repo_id`,
-    );
+    const rows = await this.db
+      .selectFrom('webhook_registrations')
+      .select('repo_id')
+      .where('status', 'in', ['pending', 'active', 'failing', 'needs_sso', 'oauth_app_blocked'])
+      .orderBy('repo_id')
+      .execute();
     return rows.map((r) => r.repo_id);
   }
 
   /** A new secret, no hook yet: stored before the hook is created, because GitHub's ping must verify. */
   async startCreating(repoId: string, secretEnc: string, userId: string, events: string[]): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO webhook_registrations (repo_id, hook_id, status, secret_enc, previous_secret_enc, previous_secret_until, registered_by, events)
-       VALUES ($1, NULL, 'pending', $2, NULL, NULL, $3, $4)
-       ON CONFLICT (repo_id) DO UPDATE SET hook_id = NULL, status = 'pending', secret_enc = EXCLUDED.secret_enc,
-         previous_secret_enc = NULL, previous_secret_until = NULL, registered_by = EXCLUDED.registered_by, events = EXCLUDED.events,
-         last_error = NULL, last_error_at = NULL, updated_at = now()`,
-      [repoId, secretEnc, userId, events],
-    );
+    await this.db
+      .insertInto('webhook_registrations')
+      .values({
+        repo_id: repoId,
+        hook_id: null,
+        status: 'pending',
+        secret_enc: secretEnc,
+        previous_secret_enc: null,
+        previous_secret_until: null,
+        registered_by: userId,
+        events,
+      })
+      .onConflict((oc) =>
+        oc.column('repo_id').doUpdateSet((eb) => ({
+          hook_id: null,
+          status: 'pending',
+          secret_enc: eb.ref('excluded.secret_enc'),
+          previous_secret_enc: null,
+          previous_secret_until: null,
+          registered_by: eb.ref('excluded.registered_by'),
+          events: eb.ref('excluded.events'),
+          last_error: null,
+          last_error_at: null,
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 
   /** The hook GitHub created. A ping that arrived first may already have set this id (and `active`). */
   async created(repoId: string, hookId: number): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_registrations SET hook_id = $2, status = CASE WHEN hook_id = $2 THEN status ELSE 'pending' END, block = NULL, updated_at = now()
-        WHERE repo_id = $1`,
-      [repoId, hookId],
-    );
+    await this.db
+      .updateTable('webhook_registrations')
+      .set((eb) => ({
+        hook_id: hookId,
+        status: eb.case().when('hook_id', '=', String(hookId)).then(eb.ref('status')).else('pending').end(),
+        block: null,
+        updated_at: sql<Date>`now()`,
+      }))
+      .where('repo_id', '=', repoId)
+      .execute();
   }
 
   async saveStatus(repoId: string, status: RegistrationStatus, error: string | null): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at) VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END)
-       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = EXCLUDED.last_error_at,
-         block = NULL, updated_at = now()`,
-      [repoId, status, error?.slice(0, 500) ?? null],
-    );
+    const lastError = error?.slice(0, 500) ?? null;
+    await this.db
+      .insertInto('webhook_registrations')
+      .values({
+        repo_id: repoId,
+        status,
+        last_error: lastError,
+        last_error_at: lastError === null ? null : sql<Date>`now()`,
+      })
+      .onConflict((oc) =>
+        oc.column('repo_id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          last_error: eb.ref('excluded.last_error'),
+          last_error_at: eb.ref('excluded.last_error_at'),
+          block: null,
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 
   /** An organization policy keeps GitHub from answering for the hook: who blocks it and where to act. */
   async saveBlocked(repoId: string, block: OrgPolicyBlock, error: string): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO webhook_registrations (repo_id, status, last_error, last_error_at, block) VALUES ($1, $2, $3, now(), $4::jsonb)
-       ON CONFLICT (repo_id) DO UPDATE SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, last_error_at = now(),
-         block = EXCLUDED.block, updated_at = now()`,
-      [
-        repoId,
-        block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
-        error.slice(0, 500),
-        JSON.stringify(block),
-      ],
-    );
+    await this.db
+      .insertInto('webhook_registrations')
+      .values({
+        repo_id: repoId,
+        status: block.kind === 'sso' ? 'needs_sso' : 'oauth_app_blocked',
+        last_error: error.slice(0, 500),
+        last_error_at: sql<Date>`now()`,
+        block: JSON.stringify(block),
+      })
+      .onConflict((oc) =>
+        oc.column('repo_id').doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          last_error: eb.ref('excluded.last_error'),
+          last_error_at: sql<Date>`now()`,
+          block: eb.ref('excluded.block'),
+          updated_at: sql<Date>`now()`,
+        })),
+      )
+      .execute();
   }
 
   /** GitHub answers for the hook again: a policy block is over. */
   async unblock(repoId: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_registrations SET status = 'active', block = NULL, last_error = NULL, last_error_at = NULL, updated_at = now()
-        WHERE repo_id = $1 AND status IN ('needs_sso', 'oauth_app_blocked')`,
-      [repoId],
-    );
+    await this.db
+      .updateTable('webhook_registrations')
+      .set({
+        status: 'active',
+        block: null,
+        last_error: null,
+        last_error_at: null,
+        updated_at: sql<Date>`now()`,
+      })
+      .where('repo_id', '=', repoId)
+      .where('status', 'in', ['needs_sso', 'oauth_app_blocked'])
+      .execute();
   }
 
   async saveError(repoId: string, error: string, status?: RegistrationStatus): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_registrations SET last_error = $2, last_error_at = now(), status = COALESCE($3, status), updated_at = now() WHERE repo_id = $1`,
-      [repoId, error.slice(0, 500), status ?? null],
-    );
+    await this.db
+      .updateTable('webhook_registrations')
+      .set((eb) => ({
+        last_error: error.slice(0, 500),
+        last_error_at: sql<Date>`now()`,
+        status: status ?? eb.ref('status'),
+        updated_at: sql<Date>`now()`,
+      }))
+      .where('repo_id', '=', repoId)
+      .execute();
   }
+
   /** Clears last_error when it is the one `prefix` starts (another part's error stays). */
   async clearError(repoId: string, prefix: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_registrations SET last_error = NULL, last_error_at = NULL, updated_at = now()
-        WHERE repo_id = $1 AND starts_with(last_error, $2)`,
-      [repoId, prefix],
-    );
+    await this.db
+      .updateTable('webhook_registrations')
+      .set({ last_error: null, last_error_at: null, updated_at: sql<Date>`now()` })
+      .where('repo_id', '=', repoId)
+      .where(sql<boolean>`starts_with(last_error, ${prefix})`)
+      .execute();
+  }
+
+  /**
+   * Takes the repository's hook lock on `db`'s session (a connection of its own: the lock spans GitHub calls and
+   * leaves with the connection), waiting at most two minutes for another holder.
+   */
+  static async lockRepo(db: SqlExecutor<DB>, repoId: string): Promise<void> {
+    await sql`SET lock_timeout = '120s'`.execute(db);
+    await sql`SELECT pg_advisory_lock(${HOOK_LOCK_NAMESPACE}, hashtext(${repoId}))`.execute(db);
   }
 }

@@ -1,8 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { OrgPolicyBlock, WebhookHealth, WebhookStatus } from '@trackeep/contracts';
-import { Client } from 'pg';
 import PgBoss from 'pg-boss';
+import { openDedicatedConnection } from '@trackeep/server-core';
 import { ApiEnv } from '../config/api-env';
+import type { DB } from '../database/db.types';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
 import { GithubEtagCache } from '../github/github-etag-cache.service';
@@ -36,8 +37,6 @@ interface GithubHook {
   config: { url?: string; content_type?: string; insecure_ssl?: string | number };
 }
 
-/** Advisory-lock namespace of hook reconciliation (first key of the two-key form), one lock per repository. */
-const HOOK_LOCK_NAMESPACE = 606_610;
 /** Every ten minutes each live hook is compared with GitHub's list (a conditional GET: unchanged costs nothing). */
 const HOOK_CHECK_CRON = '*/10 * * * *';
 const LIVE_STATUSES = ['pending', 'active', 'failing'];
@@ -195,18 +194,12 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
    * calls, and leaves with the connection if the process dies.
    */
   private async withRepoLock(repoId: string, work: () => Promise<void>): Promise<void> {
-    const client = new Client({
-      connectionString: this.env.DATABASE_URL,
-      application_name: 'trackeep-api-hook-lock',
-    });
-    client.on('error', () => undefined);
-    await client.connect();
+    const connection = await openDedicatedConnection<DB>(this.env.DATABASE_URL, 'trackeep-api-hook-lock');
     try {
-      await client.query(`SET lock_timeout = '120s'`);
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [HOOK_LOCK_NAMESPACE, repoId]);
+      await WebhookRegistrationRepository.lockRepo(connection.db, repoId);
       await work();
     } finally {
-      await client.end().catch(() => undefined);
+      await connection.close();
     }
   }
 
