@@ -104,6 +104,7 @@ describe('CORS, security headers and rate limits', () => {
       jwks_uri: `${t.url}/.well-known/jwks.json`,
       userinfo_endpoint: `${t.url}/api/v1/user/me`,
       revocation_endpoint: `${t.url}/oauth/revoke`,
+      github_refresh_endpoint: `${t.url}/oauth/github/refresh`,
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code'],
       code_challenge_methods_supported: ['S256'],

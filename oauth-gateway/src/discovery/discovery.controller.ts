@@ -46,6 +46,8 @@ export class DiscoveryController {
       jwks_uri: `${this.issuer}/.well-known/jwks.json`,
       userinfo_endpoint: `${this.issuer}/api/v1/user/me`,
       revocation_endpoint: `${this.issuer}/oauth/revoke`,
+      // Not RFC 8414's: where instances refresh expiring GitHub user tokens (README, "GitHub token refresh").
+      github_refresh_endpoint: `${this.issuer}/oauth/github/refresh`,
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code'],
