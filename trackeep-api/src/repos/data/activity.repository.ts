@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { pgJson } from '../../common/pg-text.util';
@@ -18,7 +18,7 @@ export class ActivityRepository {
     const ids: string[] = [];
     for (const batch of chunks(rows)) {
       const entries = batch.map((r) => ({ ...r, title: r.title.slice(0, MAX_TITLE) }));
-      const { rows: inserted } = await sql<{ id: string }>`
+      const { rows: inserted } = await prepared(sql<{ id: string }>`
         INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
         SELECT r.id, x.type, x.actor, x.title, x.url, x.occurred_at, x.data, x.dedupe_key
           FROM (SELECT ${repoId}::uuid AS id) r,
@@ -26,7 +26,7 @@ export class ActivityRepository {
                AS x(type text, actor text, title text, url text, occurred_at timestamptz, data jsonb, dedupe_key text)
          WHERE NOT ${sql.raw(repeatsLatestBranchEvent('r.id', 'x.type', "x.data->>'ref'"))}
         ON CONFLICT (repo_id, dedupe_key) DO NOTHING
-        RETURNING id::text`.execute(db);
+        RETURNING id::text`).execute(db);
       ids.push(...inserted.map((r) => r.id));
     }
     return ids;

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { fromPgText, pgJson, pgText } from '../../common/pg-text.util';
@@ -95,12 +95,12 @@ export class BranchesRepository {
     const names = carried.join(', ');
     const defs = [...carried, 'updated_at'].map((c) => `${c} ${TYPES[c as keyof BranchWrite]}`).join(', ');
     for (const batch of chunks(rows)) {
-      await sql`
+      await prepared(sql`
         INSERT INTO branches AS t (repo_id, ${sql.raw(names)}, updated_at)
         SELECT ${repoId}::uuid, ${sql.raw(names)}, COALESCE(x.updated_at, now())
           FROM jsonb_to_recordset(${pgJson(batch)}::jsonb) AS x(${sql.raw(defs)})
         ON CONFLICT (repo_id, name) DO UPDATE SET ${sql.raw(m.set)}
-        WHERE ${sql.raw(m.changes)}`.execute(db);
+        WHERE ${sql.raw(m.changes)}`).execute(db);
     }
   }
 
@@ -120,13 +120,13 @@ export class BranchesRepository {
       newer: NEWER,
       quiet: ['updated_at'],
     });
-    await sql`
+    await prepared(sql`
       WITH head AS (
         INSERT INTO branches AS t (repo_id, name, head_sha, last_commit_at, updated_at)
         VALUES (${repoId}::uuid, ${pgText(branch.name)}, ${branch.head_sha}, ${branch.last_commit_at}::timestamptz, ${pushedAt}::timestamptz)
         ON CONFLICT (repo_id, name) DO UPDATE SET ${sql.raw(m.set)} WHERE ${sql.raw(m.changes)})
       UPDATE repositories SET pushed_at = ${pushedAt}::timestamptz, updated_at = now()
-       WHERE id = ${repoId}::uuid AND (pushed_at IS NULL OR pushed_at < ${pushedAt}::timestamptz)`.execute(
+       WHERE id = ${repoId}::uuid AND (pushed_at IS NULL OR pushed_at < ${pushedAt}::timestamptz)`).execute(
       db,
     );
   }

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { pgJson, pgText } from '../../common/pg-text.util';
@@ -78,13 +78,13 @@ export class CommitsRepository {
         SELECT ${repoId}::uuid, ${sql.raw(names)} FROM jsonb_to_recordset(${pgJson(batch)}::jsonb) AS x(${sql.raw(defs)})
         ON CONFLICT (repo_id, sha) DO UPDATE SET ${sql.raw(m.set + figures)}
         WHERE ${sql.raw(m.changes)}`;
-      if (opts.branch === undefined) await upsert.execute(db);
+      if (opts.branch === undefined) await prepared(upsert).execute(db);
       else
-        await sql`
+        await prepared(sql`
           WITH stored AS (${upsert})
           INSERT INTO branch_commits (repo_id, branch, sha)
           SELECT ${repoId}::uuid, ${pgText(opts.branch)}, unnest(${batch.map((c) => c.sha)}::text[])
-          ON CONFLICT DO NOTHING`.execute(db);
+          ON CONFLICT DO NOTHING`).execute(db);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { pgJson } from '../../common/pg-text.util';
@@ -76,11 +76,11 @@ export class PullRequestsRepository {
     const names = carried.join(', ');
     const defs = carried.map((c) => `${c} ${TYPES[c]}`).join(', ');
     for (const batch of chunks(rows)) {
-      await sql`
+      await prepared(sql`
         INSERT INTO pull_requests AS t (repo_id, ${sql.raw(names)})
         SELECT ${repoId}::uuid, ${sql.raw(names)} FROM jsonb_to_recordset(${pgJson(batch)}::jsonb) AS x(${sql.raw(defs)})
         ON CONFLICT (repo_id, number) DO UPDATE SET ${sql.raw(m.set + figures)}
-        WHERE ${sql.raw(m.changes + refreshed)}`.execute(db);
+        WHERE ${sql.raw(m.changes + refreshed)}`).execute(db);
     }
   }
 

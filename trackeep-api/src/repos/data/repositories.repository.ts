@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import type { OrgPolicyBlock } from '@trackeep/contracts';
 import { sql } from 'kysely';
 import type { DB } from '../../database/db.types';
@@ -152,7 +152,7 @@ export class RepositoriesRepository {
     const stateChanges =
       state?.when === 'always' ? sql` OR t.github_state IS DISTINCT FROM ${state.value}` : sql``;
     const set = carried.length ? sql.raw(`${m.set},`) : sql``;
-    const { rows } = await sql<{
+    const { rows } = await prepared(sql<{
       newer: boolean;
       before_full_name: string;
       before_archived: boolean;
@@ -167,7 +167,7 @@ export class RepositoriesRepository {
              (SELECT full_name, archived, stars, github_updated_at FROM repositories WHERE id = ${repoId}::uuid FOR UPDATE) old
        WHERE t.id = ${repoId}::uuid AND (${sql.raw(newer('t'))} OR ${sql.raw(m.changes)} ${stateChanges})
       RETURNING ${sql.raw(newer('old'))} AS newer, old.full_name AS before_full_name, old.archived AS before_archived,
-                old.stars AS before_stars, t.stars, t.forks, t.watchers, t.open_issues`.execute(db);
+                old.stars AS before_stars, t.stars, t.forks, t.watchers, t.open_issues`).execute(db);
     const row = rows[0];
     if (!row) return null;
     return {
