@@ -26,6 +26,7 @@ Usage: npm run github-sim -- [options]
   --client-secret S
   --callback-url URL
   --app-webhook-url URL webhook URL of the demo GitHub App (also settable with PATCH /app/hook/config)
+  --app-setup-url URL   where the demo App's install page sends the browser (?installation_id=…&setup_action=install)
   --rate-limit-rest N   REST requests per hour (default 5000)
   --rate-limit-graphql N  GraphQL points per hour (default 5000)
   --world-file PATH     keep the world in this file: loaded when it exists, saved after changes and on exit
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       'client-secret': { type: 'string' },
       'callback-url': { type: 'string' },
       'app-webhook-url': { type: 'string' },
+      'app-setup-url': { type: 'string' },
       'rate-limit-rest': { type: 'string' },
       'rate-limit-graphql': { type: 'string' },
       log: { type: 'boolean' },
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
     log: values.log,
     worldFile: values['world-file'],
     githubAppWebhookUrl: values['app-webhook-url'],
+    githubAppSetupUrl: values['app-setup-url'],
   };
   githubSchema(); // load GitHub's GraphQL schema now rather than on the first query (~0.5 s)
   const sim = await startGithubSim(opts);

@@ -3,6 +3,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { DEMO_GITHUB_APP } from './demo-github-app.constant';
 import { DEMO_OAUTH_APP } from './demo-oauth-app.constant';
 import { ApiRouter, commonHeaders, errorBody, requestIdOf, sendJson } from './http/api-router';
+import { appInstallRouter } from './http/app-install.routes';
 import { identiconSvg } from './http/avatar';
 import { controlRouter, snapshot } from './http/control.routes';
 import { FaultInjector } from './http/faults';
@@ -26,7 +27,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   const world = new SimWorld({ seed: opts.seed, preset: opts.preset, sizes: opts.sizes, now: opts.now });
   const registerApps = () => {
     world.registerOAuthApp(DEMO_OAUTH_APP);
-    registerDemoGithubApp(world, opts.githubAppWebhookUrl);
+    registerDemoGithubApp(world, opts.githubAppWebhookUrl, opts.githubAppSetupUrl);
     for (const app of opts.oauthApps ?? []) {
       if (!app.clientId || !app.clientSecret)
         throw new Error('oauthApps entries need clientId and clientSecret');
@@ -135,6 +136,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
     res.type('image/svg+xml').send(identiconSvg(Number.isFinite(id) ? id : 0));
   });
   app.use(oauth.router());
+  app.use(appInstallRouter(ctx));
   if (ctx.controlApi)
     app.use(
       '/_sim',
@@ -236,7 +238,11 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
  * The demo GitHub App (always registered, its webhook URL kept across world-file restarts unless given), installed
  * with all repositories on the demo organization when the world has it and no installation of it yet.
  */
-function registerDemoGithubApp(world: SimWorld, webhookUrl: string | undefined): void {
+function registerDemoGithubApp(
+  world: SimWorld,
+  webhookUrl: string | undefined,
+  setupUrl: string | undefined,
+): void {
   const before = world.githubApp(DEMO_GITHUB_APP.id);
   const { app } = world.registerGithubApp({
     id: DEMO_GITHUB_APP.id,
@@ -247,6 +253,8 @@ function registerDemoGithubApp(world: SimWorld, webhookUrl: string | undefined):
     clientSecret: DEMO_GITHUB_APP.clientSecret,
     key: DEMO_GITHUB_APP.privateKey,
     webhookUrl: webhookUrl ?? before?.webhookUrl ?? null,
+    setupUrl: setupUrl ?? before?.setupUrl ?? null,
+    callbackUrl: before?.callbackUrl ?? null,
     webhookSecret: DEMO_GITHUB_APP.webhookSecret,
     permissions: { ...DEMO_GITHUB_APP.permissions },
     events: [...DEMO_GITHUB_APP.events],

@@ -95,6 +95,8 @@ export interface GithubSimOptions {
   oauthApps?: Array<{ clientId: string; clientSecret: string; name?: string; callbackUrl?: string }>;
   /** Webhook URL of the demo GitHub App (DEMO_GITHUB_APP); it can also be set with `PATCH /app/hook/config`. */
   githubAppWebhookUrl?: string;
+  /** Setup URL of the demo GitHub App: where its install page sends the browser (`?installation_id=…&setup_action=install`). */
+  githubAppSetupUrl?: string;
   /** Headless tests: /login/oauth/authorize approves this user at once (no page). */
   autoApproveLogin?: string;
   /** Enable /_sim/* (default true from the library; the CLI enables it with --demo/--control). */

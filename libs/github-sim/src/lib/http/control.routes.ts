@@ -476,6 +476,27 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
       return { id: app.id, webhook_url: app.webhookUrl };
     }),
   );
+  // The App's setup URL (install page redirect), callback URL (OAuth) and user-token expiry.
+  r.patch(
+    '/apps/:app',
+    h((req, b) => {
+      const app = w.requireGithubApp(String(req.params['app']));
+      if (b['setup_url'] !== undefined) app.setupUrl = str(b, 'setup_url') ?? null;
+      if (b['callback_url'] !== undefined) {
+        app.callbackUrl = str(b, 'callback_url') ?? null;
+        const client = w.oauthApps.get(app.clientId);
+        if (client) client.callbackUrl = app.callbackUrl;
+      }
+      const expire = bool(b, 'expire_user_tokens');
+      if (expire !== undefined) app.expireUserTokens = expire;
+      return {
+        id: app.id,
+        setup_url: app.setupUrl,
+        callback_url: app.callbackUrl,
+        expire_user_tokens: app.expireUserTokens,
+      };
+    }),
+  );
   r.post(
     '/apps/:app/installations',
     h(async (req, b) => {

@@ -461,6 +461,34 @@ describe('GitHub Apps', () => {
     });
   });
 
+  describe('the install page', () => {
+    it('installs on the chosen account and sends the browser to the setup URL with installation_id', async () => {
+      await control(sim).patch('/apps/tk-test', { setup_url: 'http://127.0.0.1:9/setup' });
+      const page = await fetch(`${sim.url}/apps/tk-test/installations/new?state=s1`, {
+        headers: { accept: 'text/html' },
+      });
+      expect(await page.text()).toContain('data-account="acme-corp"');
+      receiver.received.length = 0;
+      const res = await fetch(`${sim.url}/apps/tk-test/installations/new`, {
+        method: 'POST',
+        redirect: 'manual',
+        body: new URLSearchParams({ account: 'acme-corp', repository_selection: 'all', state: 's1' }),
+      });
+      expect(res.status).toBe(302);
+      const to = new URL(res.headers.get('location') ?? '');
+      const inst = [...sim.world.installations.values()].find((i) => i.appId === appId);
+      expect([to.pathname, to.searchParams.get('setup_action'), to.searchParams.get('state')]).toEqual([
+        '/setup',
+        'install',
+        's1',
+      ]);
+      expect(to.searchParams.get('installation_id')).toBe(String(inst?.id));
+      expect(deliveries('installation').map((d) => d.payload['action'])).toEqual(['created']);
+      const app = await client(sim).get<{ slug: string }>('/apps/tk-test');
+      expect(app.body.slug).toBe('tk-test');
+    });
+  });
+
   describe('the demo App', () => {
     it('is installed on the demo organization with all repositories and works with the exported key', async () => {
       const demo = await startGithubSim({ preset: 'demo', sizes: { commitsPerRepo: 5, pullsPerRepo: 2 } });
