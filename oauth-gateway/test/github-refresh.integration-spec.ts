@@ -433,6 +433,22 @@ describe('POST /oauth/github/refresh', () => {
     }
   });
 
+  it('counts the outcomes in /metrics', async () => {
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    const value = (result: string) =>
+      Number(
+        new RegExp(`^gateway_github_refreshes_total\\{[^}]*result="${result}"[^}]*\\} (\\d+)`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+    expect(value('refreshed')).toBeGreaterThanOrEqual(5);
+    expect(value('invalid_grant')).toBeGreaterThanOrEqual(5);
+    expect(value('invalid_client')).toBe(3);
+    expect(value('invalid_request')).toBe(4);
+    expect(value('temporarily_unavailable')).toBe(2);
+    expect(value('server_error')).toBe(0);
+  });
+
   it('never writes a token or secret to the logs', async () => {
     expect(secrets.size).toBeGreaterThan(20);
     const all = t.logs.join('\n');
