@@ -93,6 +93,9 @@ export function graphqlHandler(ctx: SimContext) {
           installationRateLimit(ctx.world, installation.installation, ctx.limiter.limits.graphql),
         );
       const viewerLogin = user ? user.user.login : '';
+      const who = installation
+        ? `installation ID ${installation.installation.id}`
+        : `user ID ${token.userId}`;
 
       const limited = ctx.faults.graphqlRateLimitFor(viewerLogin);
       if (limited) {
@@ -109,16 +112,14 @@ export function graphqlHandler(ctx: SimContext) {
           limited.shape === 'RATE_LIMITED'
             ? {
                 data: null,
-                errors: [
-                  { type: 'RATE_LIMITED', message: `API rate limit exceeded for user ID ${token.userId}.` },
-                ],
+                errors: [{ type: 'RATE_LIMITED', message: `API rate limit exceeded ${who}.` }],
               }
             : {
                 errors: [
                   {
                     type: 'RATE_LIMIT',
                     code: 'graphql_rate_limit',
-                    message: `API rate limit already exceeded for user ID ${token.userId}.`,
+                    message: `API rate limit already exceeded ${who}.`,
                   },
                 ],
                 data: null,
@@ -193,13 +194,10 @@ export function graphqlHandler(ctx: SimContext) {
       const bucket = ctx.limiter.bucket(rateKey, 'graphql');
       if (ctx.limiter.remaining(bucket) < analysis.cost) {
         ctx.stats.data.rateLimit.primaryRejections++;
-        return replyErrors(
-          [{ type: 'RATE_LIMITED', message: `API rate limit already exceeded for user ID ${token.userId}.` }],
-          {
-            ...ctx.limiter.headers(bucket, 'graphql'),
-            'x-ratelimit-remaining': '0',
-          },
-        );
+        return replyErrors([{ type: 'RATE_LIMITED', message: `API rate limit already exceeded ${who}.` }], {
+          ...ctx.limiter.headers(bucket, 'graphql'),
+          'x-ratelimit-remaining': '0',
+        });
       }
       // GitHub's secondary limit counts a GraphQL request as 1 point (5 with mutations, which are not simulated),
       // not its query cost: docs.github.com "Rate limits and query limits for the GraphQL API", secondary rate limits.
