@@ -94,8 +94,8 @@ export function graphqlHandler(ctx: SimContext) {
         );
       const viewerLogin = user ? user.user.login : '';
       const who = installation
-        ? `installation ID ${installation.installation.id}`
-        : `user ID ${token.userId}`;
+        ? `for installation ID ${installation.installation.id}`
+        : `for user ID ${token.userId}`;
 
       const limited = ctx.faults.graphqlRateLimitFor(viewerLogin);
       if (limited) {
