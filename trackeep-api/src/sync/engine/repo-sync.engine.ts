@@ -349,7 +349,8 @@ export class RepoSyncEngine {
         await this.store.updateRepository(tx, this.repo.id, r, state);
         this.items.repository = 1;
       }
-      const current = (await this.store.loadRepo(tx, this.repo.id)) as SyncRepoRecord;
+      const current = await this.store.loadRepo(tx, this.repo.id);
+      if (!current) throw new Error(`repository ${this.repo.id} is not in the database`);
       const last = await this.store.lastSnapshot(tx, this.repo.id);
       const counters = {
         stars: current.stars,
