@@ -247,7 +247,10 @@ export interface Users {
   email: string | null;
   github_host: string;
   github_id: Int8;
+  github_refresh_expires_at: Timestamp | null;
+  github_refresh_token_enc: string | null;
   github_token_enc: string | null;
+  github_token_expires_at: Timestamp | null;
   id: Generated<string>;
   last_login_at: Timestamp | null;
   login: string;

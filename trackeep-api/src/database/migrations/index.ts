@@ -6,6 +6,7 @@ import { Webhooks1764000300000 } from './1764000300000-Webhooks';
 import { BranchActivityIndex1764000400000 } from './1764000400000-BranchActivityIndex';
 import { LosslessWebhookIntake1764000600000 } from './1764000600000-LosslessWebhookIntake';
 import { GithubFailureShapes1764001000000 } from './1764001000000-GithubFailureShapes';
+import { ExpiringGithubTokens1764001100000 } from './1764001100000-ExpiringGithubTokens';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   BranchActivityIndex1764000400000,
   LosslessWebhookIntake1764000600000,
   GithubFailureShapes1764001000000,
+  ExpiringGithubTokens1764001100000,
 ];
