@@ -66,6 +66,8 @@ export interface RouteOptions {
   resource?: RateResource | 'none';
   /** Reported in X-Accepted-OAuth-Scopes. */
   acceptedScopes?: string[];
+  /** Also answer an App JWT (public lookups such as GET /apps/{slug} and /rate_limit), not 403. */
+  allowJwt?: boolean;
 }
 
 type Handler = (r: ApiRequest) => ApiResult | Promise<ApiResult>;
@@ -279,7 +281,7 @@ export class ApiRouter {
         // Endpoints documented "you must use a JWT" read any other credential as an undecodable JWT.
         if (opts.auth === 'appJwt' && auth?.kind !== 'appJwt')
           throw new SimError(401, auth ? JWT_MESSAGES.undecodable : 'Requires authentication');
-        if (opts.auth !== 'appJwt' && auth?.kind === 'appJwt')
+        if (opts.auth !== 'appJwt' && !opts.allowJwt && auth?.kind === 'appJwt')
           throw new SimError(403, NOT_ACCESSIBLE_BY_INTEGRATION);
         if (opts.auth === 'installation' && auth?.kind !== 'installation')
           throw new SimError(

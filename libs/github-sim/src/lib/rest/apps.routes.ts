@@ -99,7 +99,9 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
             ? `inst:${r.installation.installation.id}`
             : r.auth?.kind === 'app'
               ? `app:${r.auth.app.clientId}`
-              : `ip:${r.req.ip ?? 'local'}`;
+              : r.auth?.kind === 'appJwt'
+                ? `jwt:${r.auth.githubApp.id}`
+                : `ip:${r.req.ip ?? 'local'}`;
       const view = (res: 'core' | 'graphql' | 'search') => {
         const b = ctx.limiter.bucket(key, res);
         return {
@@ -117,6 +119,6 @@ export function registerAppRoutes(api: ApiRouter, ctx: SimContext): void {
       const b = ctx.limiter.bucket(key, 'core');
       return { body, headers: ctx.limiter.headers(b, 'core') };
     },
-    { resource: 'none' },
+    { resource: 'none', allowJwt: true },
   );
 }

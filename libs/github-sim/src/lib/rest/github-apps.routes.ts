@@ -33,11 +33,16 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
   api.get('/app', '/app', (r) => ({ body: integration(w, r.urls, appOf(r)) }), { auth: 'appJwt' });
 
   // Public: anyone may look an App up by its slug.
-  api.get('/apps/:app_slug', '/apps/{app_slug}', (r) => {
-    const app = [...w.githubApps.values()].find((a) => a.slug === r.param('app_slug'));
-    if (!app) throw notFound();
-    return { body: integration(w, r.urls, app) };
-  });
+  api.get(
+    '/apps/:app_slug',
+    '/apps/{app_slug}',
+    (r) => {
+      const app = [...w.githubApps.values()].find((a) => a.slug === r.param('app_slug'));
+      if (!app) throw notFound();
+      return { body: integration(w, r.urls, app) };
+    },
+    { allowJwt: true },
+  );
 
   // The App's webhook (GitHub: "Update a webhook configuration for an app"); the secret is never echoed.
   const hookConfig = (r: ApiRequest): Schemas['webhook-config'] => {

@@ -147,10 +147,12 @@ describe('GitHub Apps', () => {
       }
     });
 
-    it('is only for App endpoints: /user answers 403, and /app refuses a non-JWT credential', async () => {
+    it('is only for App endpoints (and public lookups): /user answers 403, and /app refuses a non-JWT credential', async () => {
       const { token } = await appAuth()({ type: 'app' });
       const user = await client(sim).get<{ message: string }>('/user', withBearer(token));
       expect([user.status, user.body.message]).toEqual([403, 'Resource not accessible by integration']);
+      expect((await client(sim).get('/rate_limit', withBearer(token))).status).toBe(200);
+      expect((await client(sim).get('/apps/tk-test', withBearer(token))).status).toBe(200);
       const app = await client(sim, sim.issueToken('octocat')).get<{ message: string }>('/app');
       expect([app.status, app.body.message]).toEqual([401, JWT_MESSAGES.undecodable]);
     });

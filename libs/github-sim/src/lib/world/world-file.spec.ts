@@ -104,6 +104,29 @@ describe('the world file', () => {
     expect(next).toEqual(expected);
   });
 
+  it('keeps GitHub Apps, installations, installation tokens and refresh tokens', async () => {
+    const original = new SimWorld({ preset: 'small' });
+    const { app } = original.registerGithubApp({ slug: 'kept-app' });
+    const inst = await original.installApp({
+      app: app.id,
+      account: 'acme-corp',
+      repositories: ['web-console'],
+    });
+    const token = original.createInstallationToken(inst.id).token;
+    const grant = original.issueUserToken(app.id, 'octocat');
+    await original.suspendInstallation({ installationId: inst.id });
+    const restored = new SimWorld({ preset: 'small' });
+    restoreWorld(restored, serializeWorld(original));
+    const back = restored.requireInstallation(inst.id);
+    expect(restored.installationRepos(back).map((r) => r.name)).toEqual(['web-console']);
+    expect(back.suspendedAt).not.toBeNull();
+    expect(restored.installationTokens.get(token)?.installationId).toBe(inst.id);
+    expect(restored.githubApp(app.clientId)?.slug).toBe('kept-app');
+    expect(restored.refreshUserToken(app.clientId, grant.refreshToken as string)?.accessToken).toMatch(
+      /^ghu_/,
+    );
+  });
+
   it('refuses to store what it could not restore faithfully', () => {
     class Unregistered {
       value = 1;
