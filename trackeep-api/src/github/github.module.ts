@@ -6,18 +6,14 @@ import { GithubEtagCache } from './github-etag-cache.service';
 import { GithubEtagRepository } from './github-etag.repository';
 import { GithubRateLimitRepository } from './github-rate-limit.repository';
 import { GithubRateLimitService } from './github-rate-limit.service';
-import { GithubReposController } from './github-repos.controller';
-import { GithubReposRepository } from './github-repos.repository';
-import { GithubReposService } from './github-repos.service';
 import { GithubSettingsModule } from './github-settings.module';
 
 /**
  * The GitHub adapter every caller goes through: GithubSettings, the client factory, the one ETag cache and the
- * one rate-limit store; and the "what can I access on GitHub" endpoint.
+ * one rate-limit store. It knows nothing of Trackeep's own tables beyond its caches.
  */
 @Module({
   imports: [AuthModule, GithubSettingsModule],
-  controllers: [GithubReposController],
   providers: [
     GithubClientFactory,
     GithubCredentialRepository,
@@ -25,8 +21,6 @@ import { GithubSettingsModule } from './github-settings.module';
     GithubEtagCache,
     GithubRateLimitRepository,
     GithubRateLimitService,
-    GithubReposRepository,
-    GithubReposService,
   ],
   exports: [GithubSettingsModule, GithubClientFactory, GithubEtagCache, GithubRateLimitService],
 })

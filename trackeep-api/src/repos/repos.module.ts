@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GithubModule } from '../github/github.module';
+import { GithubReposController } from './github-repos.controller';
+import { GithubReposService } from './github-repos.service';
 import { RepoAccessCheckService } from './repo-access-check.service';
 import { RepoAccessRepository } from './repo-access.repository';
 import { RepoAccessService } from './repo-access.service';
@@ -12,12 +14,13 @@ import { ReposService } from './repos.service';
 import { TrackedReposRepository } from './tracked-repos.repository';
 
 /**
- * Tracked repositories, access control (RepoAccessService) and the repo data endpoints. Exports the access
- * service and the tracking/status hooks sync and webhooks use. GitHub data is written through repos/data.
+ * Tracked repositories, access control (RepoAccessService), the repo data endpoints and the list of what the
+ * user can track on GitHub. Exports the access service and the tracking/status hooks sync and webhooks use.
+ * GitHub data is written through repos/data.
  */
 @Module({
   imports: [GithubModule],
-  controllers: [ReposController],
+  controllers: [ReposController, GithubReposController],
   providers: [
     RepoAccessRepository,
     TrackedReposRepository,
@@ -26,6 +29,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     RepoDataRepository,
     RepoDataService,
     ReposService,
+    GithubReposService,
     RepoTrackingEvents,
     RepoStatusRegistry,
   ],

@@ -4,7 +4,7 @@ import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
 import { fromPgText, pgText } from '../common/pg-text.util';
 import { GithubClientFactory } from '../github/github-client.factory';
-import { rethrowAsUpstream } from '../github/github-repos.service';
+import { rethrowAsUpstream } from '../github/github-upstream-error';
 import { highestPermission, RepoAccessService } from './repo-access.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';

@@ -180,4 +180,18 @@ export class TrackedReposRepository {
       .execute();
     return rows.map((r) => ({ id: r.id, fullName: r.full_name, githubState: toGithubState(r.github_state) }));
   }
+
+  /** The GitHub ids, among `githubIds` on `githubHost`, of repositories `userId` tracks. */
+  async trackedGithubIds(userId: string, githubHost: string, githubIds: number[]): Promise<Set<number>> {
+    if (!githubIds.length) return new Set();
+    const rows = await this.db
+      .selectFrom('tracked_repos as t')
+      .innerJoin('repositories as r', 'r.id', 't.repo_id')
+      .select('r.github_id')
+      .where('t.user_id', '=', userId)
+      .where('r.github_host', '=', githubHost)
+      .where('r.github_id', '=', sql<string>`ANY(${githubIds.map(String)}::bigint[])`)
+      .execute();
+    return new Set(rows.map((r) => Number(r.github_id)));
+  }
 }

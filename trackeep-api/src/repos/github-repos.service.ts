@@ -1,12 +1,12 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { GithubRepo, RepoVisibility } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
-import { ApiException } from '../common/api-exception';
-import { highestPermission } from '../repos/repo-access.service';
-import { GithubClientFactory } from './github-client.factory';
-import { GithubEtagCache, nextPagePath } from './github-etag-cache.service';
-import { GithubReposRepository } from './github-repos.repository';
-import { GithubSettings } from './github-settings';
+import { highestPermission } from './repo-access.service';
+import { GithubClientFactory } from '../github/github-client.factory';
+import { GithubEtagCache, nextPagePath } from '../github/github-etag-cache.service';
+import { rethrowAsUpstream } from '../github/github-upstream-error';
+import { GithubSettings } from '../github/github-settings';
+import { TrackedReposRepository } from './tracked-repos.repository';
 
 /** The subset of GitHub's REST repository object we read. */
 export interface GithubRestRepo {
@@ -41,7 +41,7 @@ export class GithubReposService {
     private readonly clients: GithubClientFactory,
     private readonly etags: GithubEtagCache,
     private readonly settings: GithubSettings,
-    private readonly store: GithubReposRepository,
+    private readonly tracked: TrackedReposRepository,
   ) {}
 
   /** Every repository the user can access (owned, collaborator, org member), all pages, with tracked flags. */
@@ -56,7 +56,7 @@ export class GithubReposService {
       repos.push(...result.data);
       path = nextPagePath(result.link, this.settings.apiUrl);
     }
-    const tracked = await this.store.trackedGithubIds(
+    const tracked = await this.tracked.trackedGithubIds(
       user.id,
       user.githubHost,
       repos.map((r) => r.id),
@@ -91,22 +91,4 @@ function visibilityOf(r: GithubRestRepo): RepoVisibility {
   if (r.visibility === 'public' || r.visibility === 'private' || r.visibility === 'internal')
     return r.visibility;
   return r.private ? 'private' : 'public';
-}
-
-/** GitHub errors other than the ones already mapped become 502/503 for our client, never a bare 500. */
-export function rethrowAsUpstream(err: unknown): never {
-  if (err instanceof ApiException) throw err;
-  const status = (err as { status?: number }).status;
-  if (status === 403 || status === 429) {
-    throw new ApiException(
-      HttpStatus.TOO_MANY_REQUESTS,
-      'rate_limited',
-      'GitHub rate limit reached for your account; try again later',
-    );
-  }
-  throw new ApiException(
-    HttpStatus.BAD_GATEWAY,
-    undefined,
-    `GitHub did not answer as expected${status ? ` (status ${status})` : ''}; try again`,
-  );
 }
