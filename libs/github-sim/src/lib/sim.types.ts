@@ -146,6 +146,17 @@ export interface SimStats {
   };
   graphql: { queries: number; points: number; errors: number; nodesRequested: number };
   oauth: { authorizations: number; tokensIssued: number; tokenErrors: number };
+  /**
+   * GitHub Apps: installation tokens created through the REST API (per installation id, e.g. to assert that two
+   * replicas refreshed once), user-token refreshes and refused refresh tokens, JWTs refused.
+   */
+  apps: {
+    installationTokens: number;
+    installationTokensByInstallation: Record<string, number>;
+    userTokenRefreshes: number;
+    refreshErrors: number;
+    jwtRejections: number;
+  };
   rateLimit: { primaryRejections: number; secondaryRejections: number };
   faults: { injectedErrors: number; injectedLatencyMs: number };
   webhooks: { deliveries: number; failures: number };

@@ -273,7 +273,10 @@ export class ApiRouter {
           );
         const injected = await ctx.faults.before(req.path, requestId);
         if (injected) return fail(injected);
-        const parsed = await parseAuth(ctx, req.header('authorization'));
+        const parsed = await parseAuth(ctx, req.header('authorization')).catch((e: unknown) => {
+          if (e instanceof SimError && e.status === 401) ctx.stats.data.apps.jwtRejections++;
+          throw e;
+        });
         if (parsed === 'bad') throw new SimError(401, 'Bad credentials');
         const auth = parsed;
         if (opts.auth === 'app' && auth?.kind !== 'app')

@@ -182,6 +182,8 @@ export class OAuthServer {
     if (grantType === 'refresh_token') {
       // Single use: the refresh token (and the access token issued with it) is gone whatever happens next.
       const grant = this.ctx.world.refreshUserToken(app.clientId, p('refresh_token') ?? '');
+      if (grant) this.ctx.stats.data.apps.userTokenRefreshes++;
+      else this.ctx.stats.data.apps.refreshErrors++;
       if (!grant)
         return reply({
           error: 'bad_refresh_token',

@@ -13,6 +13,13 @@ export class StatsRecorder {
       rest: { requests: 0, notModified: 0, byRoute: {}, notModifiedByRoute: {}, byStatus: {} },
       graphql: { queries: 0, points: 0, errors: 0, nodesRequested: 0 },
       oauth: { authorizations: 0, tokensIssued: 0, tokenErrors: 0 },
+      apps: {
+        installationTokens: 0,
+        installationTokensByInstallation: {},
+        userTokenRefreshes: 0,
+        refreshErrors: 0,
+        jwtRejections: 0,
+      },
       rateLimit: { primaryRejections: 0, secondaryRejections: 0 },
       faults: { injectedErrors: 0, injectedLatencyMs: 0 },
       webhooks: { deliveries: 0, failures: 0 },
@@ -27,6 +34,12 @@ export class StatsRecorder {
       this.data.rest.notModified++;
       this.data.rest.notModifiedByRoute[route] = (this.data.rest.notModifiedByRoute[route] ?? 0) + 1;
     }
+  }
+
+  installationToken(installationId: number): void {
+    const by = this.data.apps.installationTokensByInstallation;
+    this.data.apps.installationTokens++;
+    by[String(installationId)] = (by[String(installationId)] ?? 0) + 1;
   }
 
   reset(): void {

@@ -106,6 +106,7 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
         repositoryIds: body['repository_ids'] as unknown[] | undefined,
         repositories: body['repositories'] as unknown[] | undefined,
       });
+      ctx.stats.installationToken(inst.id);
       return { status: 201, body: installationToken(w, r.urls, inst, rec) };
     },
     { auth: 'appJwt' },

@@ -221,10 +221,13 @@ describe('GitHub Apps', () => {
         .installationRepos(sim.world.requireInstallation(installationId))
         .filter((r) => sim.world.fullName(r) !== privateOrgRepo);
       const target = sim.world.repo('acme-corp', privateOrgRepo.split('/')[1] as string);
+      const issued = () => sim.stats().apps.installationTokensByInstallation[String(installationId)] ?? 0;
+      const before = issued();
       const narrowed = await installationToken({
         repository_ids: [target?.id],
         permissions: { contents: 'read' },
       });
+      expect(issued()).toBe(before + 1);
       expect(narrowed.status).toBe(201);
       expect(narrowed.body).toMatchObject({
         permissions: { contents: 'read', metadata: 'read' },
@@ -401,6 +404,7 @@ describe('GitHub Apps', () => {
         error: 'bad_refresh_token',
         error_description: 'The refresh token passed is incorrect or expired.',
       });
+      expect(sim.stats().apps).toMatchObject({ userTokenRefreshes: 1, refreshErrors: 1 });
       const old = await client(sim, String(first['access_token'])).get('/user');
       expect(old.status).toBe(401);
       const fresh = String(refreshed['access_token']);
