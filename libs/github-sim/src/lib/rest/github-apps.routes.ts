@@ -95,6 +95,69 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
     { auth: 'appJwt' },
   );
 
+  // The App uninstalls itself, or suspends / unsuspends an installation (GitHub sends the same webhooks).
+  api.delete(
+    '/app/installations/:installation_id',
+    '/app/installations/{installation_id}',
+    async (r) => {
+      await w.uninstallApp({ installationId: ownInstallation(r).id });
+      return { status: 204 };
+    },
+    { auth: 'appJwt' },
+  );
+  api.put(
+    '/app/installations/:installation_id/suspended',
+    '/app/installations/{installation_id}/suspended',
+    async (r) => {
+      await w.suspendInstallation({ installationId: ownInstallation(r).id });
+      return { status: 204 };
+    },
+    { auth: 'appJwt' },
+  );
+  api.delete(
+    '/app/installations/:installation_id/suspended',
+    '/app/installations/{installation_id}/suspended',
+    async (r) => {
+      await w.unsuspendInstallation({ installationId: ownInstallation(r).id });
+      return { status: 204 };
+    },
+    { auth: 'appJwt' },
+  );
+
+  // Where is the App installed? (an organization's, a user's, or a repository's installation; 404 when none)
+  const installationOn = (r: ApiRequest, accountLogin: string, repo?: SimRepo) => {
+    const app = appOf(r);
+    const account = w.account(accountLogin);
+    const inst = [...w.installations.values()].find(
+      (i) =>
+        i.appId === app.id &&
+        account !== undefined &&
+        i.accountId === account.id &&
+        (!repo || w.installationCovers(i, repo)),
+    );
+    if (!inst) throw notFound();
+    return { body: installation(w, r.urls, inst) };
+  };
+  api.get('/orgs/:org/installation', '/orgs/{org}/installation', (r) => installationOn(r, r.param('org')), {
+    auth: 'appJwt',
+  });
+  api.get(
+    '/users/:username/installation',
+    '/users/{username}/installation',
+    (r) => installationOn(r, r.param('username')),
+    { auth: 'appJwt' },
+  );
+  api.get(
+    '/repos/:owner/:repo/installation',
+    '/repos/{owner}/{repo}/installation',
+    (r) => {
+      const repo = w.repo(r.param('owner'), r.param('repo'));
+      if (!repo) throw notFound();
+      return installationOn(r, w.ownerLogin(repo), repo);
+    },
+    { auth: 'appJwt' },
+  );
+
   api.post(
     '/app/installations/:installation_id/access_tokens',
     '/app/installations/{installation_id}/access_tokens',

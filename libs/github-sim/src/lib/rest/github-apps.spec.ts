@@ -167,6 +167,14 @@ describe('GitHub Apps', () => {
       const one = await client(sim).get(`/app/installations/${installationId}`, withBearer(token));
       expect(one.status).toBe(200);
       expect((await client(sim).get('/app/installations/1', withBearer(token))).status).toBe(404);
+      const org = await client(sim).get<{ id: number }>('/orgs/acme-corp/installation', withBearer(token));
+      expect(org.body.id).toBe(installationId);
+      const repo = await client(sim).get<{ id: number }>(
+        `/repos/${privateOrgRepo}/installation`,
+        withBearer(token),
+      );
+      expect(repo.body.id).toBe(installationId);
+      expect((await client(sim).get('/users/hubot/installation', withBearer(token))).status).toBe(404);
     });
   });
 
@@ -453,6 +461,26 @@ describe('GitHub Apps', () => {
   });
 
   describe('uninstall', () => {
+    it('the App can suspend and unsuspend an installation itself', async () => {
+      const { token } = await appAuth()({ type: 'app' });
+      const put = await client(sim).call(
+        'PUT',
+        `/app/installations/${installationId}/suspended`,
+        undefined,
+        withBearer(token),
+      );
+      expect(put.status).toBe(204);
+      expect(sim.world.requireInstallation(installationId).suspendedAt).not.toBeNull();
+      const del = await client(sim).call(
+        'DELETE',
+        `/app/installations/${installationId}/suspended`,
+        undefined,
+        withBearer(token),
+      );
+      expect(del.status).toBe(204);
+      expect(sim.world.requireInstallation(installationId).suspendedAt).toBeNull();
+    });
+
     it('revokes the tokens (401 Bad credentials), sends installation.deleted, and new tokens are 404', async () => {
       const { body } = await installationToken();
       receiver.received.length = 0;
