@@ -12,6 +12,7 @@ import { AuthService } from './auth.service';
 import { AuthSettings } from './auth-settings';
 import { CookieService } from './cookie.service';
 import { GatewayClient } from './gateway-client.service';
+import { GithubTokenRefresher } from './github-token-refresher.service';
 import { SessionGuard } from './session.guard';
 import { SessionService } from './session.service';
 import { SessionsRepository } from './sessions.repository';
@@ -46,6 +47,7 @@ import { UsersService } from './users.service';
     },
     TokenCipher,
     UsersRepository,
+    GithubTokenRefresher,
     UsersService,
     SessionsRepository,
     SessionService,

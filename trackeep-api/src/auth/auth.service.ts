@@ -92,7 +92,16 @@ export class AuthService {
         throw new SignInError('github_mismatch', 'gateway and API talk to different GitHub hosts');
       }
       const scopes = (tokens.github_token_scope ?? '').split(/[\s,]+/).filter(Boolean);
-      const user = await this.users.upsertFromSignIn(identity, tokens.github_access_token, scopes);
+      const user = await this.users.upsertFromSignIn(
+        identity,
+        {
+          token: tokens.github_access_token,
+          expiresIn: tokens.github_token_expires_in,
+          refreshToken: tokens.github_refresh_token,
+          refreshExpiresIn: tokens.github_refresh_token_expires_in,
+        },
+        scopes,
+      );
 
       // Session fixation defence: whatever session this browser had before is ended, and a new id is issued.
       if (previousSessionCookie) {

@@ -11,6 +11,8 @@ interface GatewayMetadata {
   token_endpoint: string;
   jwks_uri: string;
   revocation_endpoint?: string;
+  /** Where expiring GitHub tokens are refreshed; absent on a gateway that cannot. */
+  github_refresh_endpoint?: string;
 }
 
 /** The gateway's token endpoint answer (see oauth-gateway/README.md). */
@@ -21,7 +23,30 @@ export interface GatewayTokenResponse {
   github_access_token: string;
   github_token_scope?: string;
   github_host?: string;
+  /** Present only when GitHub issued an expiring token (with its single-use refresh token). */
+  github_token_expires_in?: number;
+  github_refresh_token?: string;
+  github_refresh_token_expires_in?: number;
 }
+
+/** The gateway's GitHub refresh answer: a new token and the rotated refresh token (the old one is spent). */
+export interface GithubRefreshedTokens {
+  github_access_token: string;
+  github_token_scope?: string;
+  github_token_expires_in?: number;
+  github_refresh_token?: string;
+  github_refresh_token_expires_in?: number;
+}
+
+/**
+ * `refreshed`: store the new pair before using it. `rejected`: the refresh token is dead (reused, revoked,
+ * expired, or the gateway cannot refresh): the user signs in again. `unavailable`: nothing was spent; retry
+ * later with the same refresh token.
+ */
+export type GithubRefreshOutcome =
+  | { kind: 'refreshed'; tokens: GithubRefreshedTokens }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'unavailable'; reason: string };
 
 /** Verified id_token claims we rely on. */
 export type GatewayIdentity = UserProfile;
@@ -39,6 +64,8 @@ export class SignInError extends Error {
 const ID_TOKEN_ALGORITHMS = ['ES256', 'EdDSA'];
 const METADATA_TTL_MS = 60 * 60_000;
 const HTTP_TIMEOUT_MS = 10_000;
+/** Longer than the gateway's own 10 s wait on GitHub: giving up first would lose a pair GitHub already rotated. */
+const REFRESH_TIMEOUT_MS = 25_000;
 /** Tolerated clock difference between the gateway and us when checking exp/iat. */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -223,6 +250,42 @@ export class GatewayClient {
       email: optionalString(payload['email']),
       avatarUrl: optionalString(payload['avatar_url'] ?? payload['picture']),
     };
+  }
+
+  /** Exchanges a GitHub refresh token at the gateway's back channel; never throws for the gateway's answers. */
+  async refreshGithubToken(refreshToken: string): Promise<GithubRefreshOutcome> {
+    let endpoint: string | undefined;
+    try {
+      endpoint = (await this.discover()).github_refresh_endpoint;
+    } catch {
+      return { kind: 'unavailable', reason: 'gateway metadata unavailable' };
+    }
+    if (!endpoint) return { kind: 'rejected', reason: 'the gateway publishes no github_refresh_endpoint' };
+    const { clientId, clientSecret } = this.client;
+    let res: Response;
+    try {
+      res = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          authorization: basicAuth(clientId, clientSecret),
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams({ refresh_token: refreshToken }),
+        signal: AbortSignal.timeout(REFRESH_TIMEOUT_MS),
+      });
+    } catch (err) {
+      return { kind: 'unavailable', reason: `refresh endpoint unreachable: ${(err as Error).message}` };
+    }
+    const body = (await res.json().catch(() => ({}))) as Partial<GithubRefreshedTokens> & { error?: string };
+    if (res.ok && typeof body.github_access_token === 'string' && body.github_access_token) {
+      return { kind: 'refreshed', tokens: body as GithubRefreshedTokens };
+    }
+    const reason = `refresh endpoint answered ${res.status} ${body.error ?? ''}`.trim();
+    if (res.status === 400 && body.error === 'invalid_grant') return { kind: 'rejected', reason };
+    // invalid_client means our own configuration is wrong; the refresh token is not spent.
+    if (body.error === 'invalid_client') this.logger.error(`${reason}: check GATEWAY_CLIENT_ID/SECRET`);
+    return { kind: 'unavailable', reason };
   }
 
   /** Asks the gateway to revoke the user's GitHub grant. Best effort: false if the gateway refused or failed. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { inTransaction } from '@trackeep/server-core';
+import { inTransaction, type SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql, type Selectable } from 'kysely';
 import type { DB, Users } from '../database/db.types';
 import type { User, UserProfile } from './user.type';
@@ -8,11 +8,38 @@ import type { User, UserProfile } from './user.type';
 export interface StoredToken {
   githubTokenEnc: string | null;
   reauthRequired: boolean;
+  /** Null for a token that does not expire. */
+  expiresAt: Date | null;
+  /** The single-use refresh token of an expiring token, sealed like the token. */
+  refreshTokenEnc: string | null;
+  refreshExpiresAt: Date | null;
+  /** When the token was last replaced (sign-in or refresh). */
+  updatedAt: Date | null;
 }
+
+/** A GitHub token as stored: both tokens sealed, expiries null for a token that does not expire. */
+export interface SealedGithubTokens {
+  githubTokenEnc: string;
+  expiresAt: Date | null;
+  refreshTokenEnc: string | null;
+  refreshExpiresAt: Date | null;
+}
+
+const TOKEN_COLUMNS = [
+  'github_token_enc',
+  'reauth_required',
+  'github_token_expires_at',
+  'github_refresh_token_enc',
+  'github_refresh_expires_at',
+  'token_updated_at',
+] as const;
 
 const PROFILE = ['id', 'github_host', 'github_id', 'login', 'name', 'email', 'avatar_url', 'scopes'] as const;
 
-/** The SQL of `users`: profiles and the encrypted GitHub token (the only place `github_token_enc` is read). */
+/**
+ * The SQL of `users`: profiles and the encrypted GitHub token and refresh token (the only place
+ * `github_token_enc` and `github_refresh_token_enc` are read).
+ */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Kysely<DB>) {}
@@ -23,10 +50,14 @@ export class UsersRepository {
   }
 
   /**
-   * Creates or updates the user named by `profile`'s host and id and stores their new token, sealed by
+   * Creates or updates the user named by `profile`'s host and id and stores their new tokens, sealed by
    * `seal(userId)` (the ciphertext is bound to the id). Cached ETags belong to the previous token, so they go.
    */
-  signIn(profile: UserProfile, scopes: string[], seal: (userId: string) => string): Promise<User> {
+  signIn(
+    profile: UserProfile,
+    scopes: string[],
+    seal: (userId: string) => SealedGithubTokens,
+  ): Promise<User> {
     return inTransaction(this.db, async (tx) => {
       const { id } = await tx
         .insertInto('users')
@@ -55,7 +86,7 @@ export class UsersRepository {
         .executeTakeFirstOrThrow();
       const user = await tx
         .updateTable('users')
-        .set({ github_token_enc: seal(id), token_updated_at: sql<Date>`now()`, reauth_required: false })
+        .set({ ...tokenColumns(seal(id)), token_updated_at: sql<Date>`now()`, reauth_required: false })
         .where('id', '=', id)
         .returning(PROFILE)
         .executeTakeFirstOrThrow();
@@ -67,23 +98,54 @@ export class UsersRepository {
   async findToken(userId: string): Promise<StoredToken | null> {
     const row = await this.db
       .selectFrom('users')
-      .select(['github_token_enc', 'reauth_required'])
+      .select(TOKEN_COLUMNS)
       .where('id', '=', userId)
       .executeTakeFirst();
-    return row ? { githubTokenEnc: row.github_token_enc, reauthRequired: row.reauth_required } : null;
+    return row ? toStoredToken(row) : null;
   }
 
-  /** The same token sealed again (under the newest key). */
-  async resealToken(userId: string, githubTokenEnc: string): Promise<void> {
-    await this.db
+  /**
+   * The token, with the user's row locked until `tx` ends: every replica that refreshes a token takes this
+   * lock first, so a single-use refresh token is only ever presented once.
+   */
+  async lockToken(tx: SqlExecutor<DB>, userId: string): Promise<StoredToken | null> {
+    const row = await tx
+      .selectFrom('users')
+      .select(TOKEN_COLUMNS)
+      .where('id', '=', userId)
+      .forUpdate()
+      .executeTakeFirst();
+    return row ? toStoredToken(row) : null;
+  }
+
+  /** Runs `fn` in a transaction holding the user's row lock (see lockToken); what `fn` writes with `tx` commits. */
+  withTokenLock<T>(
+    userId: string,
+    fn: (row: StoredToken | null, tx: SqlExecutor<DB>) => Promise<T>,
+  ): Promise<T> {
+    return inTransaction(this.db, async (tx) => fn(await this.lockToken(tx, userId), tx));
+  }
+
+  /** Replaces the token pair after a refresh; ETags stay valid (same user, same grant). */
+  async storeRefreshedToken(tx: SqlExecutor<DB>, userId: string, sealed: SealedGithubTokens): Promise<void> {
+    await tx
       .updateTable('users')
-      .set({ github_token_enc: githubTokenEnc })
+      .set({ ...tokenColumns(sealed), token_updated_at: sql<Date>`now()` })
       .where('id', '=', userId)
       .execute();
   }
 
-  async markReauthRequired(userId: string): Promise<void> {
+  /** The same tokens sealed again (under the newest key). */
+  async resealToken(userId: string, githubTokenEnc: string, refreshTokenEnc: string | null): Promise<void> {
     await this.db
+      .updateTable('users')
+      .set({ github_token_enc: githubTokenEnc, github_refresh_token_enc: refreshTokenEnc })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  async markReauthRequired(userId: string, db: SqlExecutor<DB> = this.db): Promise<void> {
+    await db
       .updateTable('users')
       .set({ reauth_required: true, updated_at: sql<Date>`now()` })
       .where('id', '=', userId)
@@ -97,6 +159,9 @@ export class UsersRepository {
         .updateTable('users')
         .set({
           github_token_enc: null,
+          github_token_expires_at: null,
+          github_refresh_token_enc: null,
+          github_refresh_expires_at: null,
           token_updated_at: sql<Date>`now()`,
           reauth_required: true,
           updated_at: sql<Date>`now()`,
@@ -118,5 +183,25 @@ function toUser(row: Pick<Selectable<Users>, (typeof PROFILE)[number]>): User {
     email: row.email,
     avatarUrl: row.avatar_url,
     scopes: row.scopes,
+  };
+}
+
+function toStoredToken(row: Pick<Selectable<Users>, (typeof TOKEN_COLUMNS)[number]>): StoredToken {
+  return {
+    githubTokenEnc: row.github_token_enc,
+    reauthRequired: row.reauth_required,
+    expiresAt: row.github_token_expires_at,
+    refreshTokenEnc: row.github_refresh_token_enc,
+    refreshExpiresAt: row.github_refresh_expires_at,
+    updatedAt: row.token_updated_at,
+  };
+}
+
+function tokenColumns(sealed: SealedGithubTokens) {
+  return {
+    github_token_enc: sealed.githubTokenEnc,
+    github_token_expires_at: sealed.expiresAt,
+    github_refresh_token_enc: sealed.refreshTokenEnc,
+    github_refresh_expires_at: sealed.refreshExpiresAt,
   };
 }

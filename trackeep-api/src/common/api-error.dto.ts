@@ -7,6 +7,7 @@ const ERROR_CODES: ApiErrorCode[] = [
   'session_expired',
   'session_revoked',
   'github_reauth_required',
+  'github_token_refresh_unavailable',
   'repo_not_found',
   'repo_access_lost',
   'csrf_rejected',
@@ -34,7 +35,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Unknown, untracked or inaccessible repository (repo_not_found)',
   429: 'Too many requests (rate_limited)',
   502: 'GitHub failed to answer',
-  503: 'A dependency is unavailable: the database (code service_unavailable, with Retry-After), the gateway or GitHub',
+  503: 'A dependency is unavailable: the database (code service_unavailable, with Retry-After), the gateway or GitHub; github_token_refresh_unavailable: your GitHub token expired and could not be renewed just now (try again shortly; no new sign-in needed)',
 };
 
 /** Documents the error answers of an endpoint, all with the ApiErrorDto body. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
+import { GithubTokenUnavailableException } from '../auth/github-token-unavailable.exception';
 import { UsersService } from '../auth/users.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { GithubCredentialRepository } from './github-credential.repository';
@@ -69,21 +70,39 @@ export class GithubClientFactory {
     const ranked = (await this.credentials.trackersWithAccess(repoId))
       .filter((c) => PERMISSION_RANK[c.permission] >= min)
       .sort((a, b) => PERMISSION_RANK[b.permission] - PERMISSION_RANK[a.permission]);
+    // An expired token that cannot be refreshed just now says nothing about access: if nobody else can act,
+    // the caller fails and retries rather than concluding nobody qualifies.
+    let unavailable: GithubTokenUnavailableException | null = null;
     for (const { userId } of ranked) {
-      const token = await this.users.githubToken(userId);
+      let token: string | null;
+      try {
+        token = await this.users.githubToken(userId);
+      } catch (err) {
+        if (!(err instanceof GithubTokenUnavailableException)) throw err;
+        unavailable = err;
+        continue;
+      }
       if (token)
         return {
           userId,
           octokit: this.build({ kind: 'user', userId, token }, { mode: 'background', ...options }),
         };
     }
+    if (unavailable) throw unavailable;
     return null;
   }
 
-  /** GitHub rejected the user's token (401): they must sign in again before anything acts as them. */
-  async rejected(userId: string): Promise<void> {
-    this.logger.warn(`user ${userId}: GitHub answered 401; flagging the user to sign in again`);
-    await this.users.markReauthRequired(userId);
+  /**
+   * GitHub rejected the user's token (401). An expiring token is refreshed instead (it may have expired in
+   * use, or another replica's refresh revoked it); otherwise, or if the refresh is refused, the user must sign
+   * in again before anything acts as them. Returns whether the user was flagged.
+   */
+  async rejected(userId: string): Promise<boolean> {
+    const outcome = await this.users.githubTokenRejected(userId);
+    if (outcome === 'reauth_required')
+      this.logger.warn(`user ${userId}: GitHub answered 401; flagging the user to sign in again`);
+    else this.logger.warn(`user ${userId}: GitHub answered 401 to an expiring token; refresh: ${outcome}`);
+    return outcome === 'reauth_required';
   }
 
   private build(credential: GithubCredential, options: GithubClientOptions): TrackeepOctokit {
@@ -101,8 +120,9 @@ export class GithubClientFactory {
     if (mode !== 'paced') {
       octokit.hook.error('request', async (error) => {
         if ((error as { status?: number }).status === 401) {
-          await this.rejected(credential.userId);
-          throw new GithubReauthRequiredException(credential.userId);
+          if (await this.rejected(credential.userId))
+            throw new GithubReauthRequiredException(credential.userId);
+          throw new GithubTokenUnavailableException(credential.userId);
         }
         throw error;
       });

@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'session_expired'
   | 'session_revoked'
   | 'github_reauth_required'
+  | 'github_token_refresh_unavailable'
   | 'repo_not_found'
   | 'repo_access_lost'
   | 'csrf_rejected'

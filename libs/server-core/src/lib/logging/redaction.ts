@@ -18,12 +18,16 @@ export const REDACT_PATHS = [
   '*.client_secret',
   '*.code',
   '*.code_verifier',
+  '*.github_access_token',
+  '*.github_refresh_token',
   '*.githubToken',
+  '*.refreshToken',
   '*.accessToken',
   '*.clientSecret',
 ];
 
-const SENSITIVE_QUERY_KEYS = /^(code|state|token|access_token|id_token|client_secret|code_verifier|nonce)$/i;
+const SENSITIVE_QUERY_KEYS =
+  /^(code|state|token|access_token|refresh_token|id_token|client_secret|code_verifier|nonce)$/i;
 
 /** Replaces the values of sensitive query parameters in a request path with [Redacted]. */
 export function scrubUrl(url: string): string {
