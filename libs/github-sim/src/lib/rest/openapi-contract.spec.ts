@@ -580,6 +580,13 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         404,
       );
       await check(await asApp('GET', '/app/hook/config'), 'GET', '/app/hook/config', 200);
+      await check(await asApp('GET', '/orgs/acme-corp/installation'), 'GET', '/orgs/{org}/installation', 200);
+      await check(
+        await asApp('GET', '/repos/acme-corp/web-console/installation'),
+        'GET',
+        '/repos/{owner}/{repo}/installation',
+        200,
+      );
       await check(
         await asApp('PATCH', '/app/hook/config', { url: appHook.url }),
         'PATCH',
@@ -632,7 +639,24 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       await ctl.post('/repos', { owner: 'acme-corp', name: 'contract-new' });
       await ctl.post(`/installations/${inst.id}/repositories`, { repositories: ['contract-new'] });
       await ctl.post('/repos/acme-corp/contract-new/push', { commits: 1 });
-      await ctl.delete(`/installations/${inst.id}`);
+      await check(
+        await asApp('PUT', `/app/installations/${inst.id}/suspended`),
+        'PUT',
+        '/app/installations/{installation_id}/suspended',
+        204,
+      );
+      await check(
+        await asApp('DELETE', `/app/installations/${inst.id}/suspended`),
+        'DELETE',
+        '/app/installations/{installation_id}/suspended',
+        204,
+      );
+      await check(
+        await asApp('DELETE', `/app/installations/${inst.id}`),
+        'DELETE',
+        '/app/installations/{installation_id}',
+        204,
+      );
       await sim.world.settled();
 
       const seen: string[] = [];
