@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { TrackedRepo } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
-import { fromPgText, pgText } from '../common/pg-text.util';
+import { fromPgText } from '../common/pg-text.util';
 import { GithubClientFactory } from '../github/github-client.factory';
 import { rethrowAsUpstream } from '../github/github-upstream-error';
 import { highestPermission, RepoAccessService } from './repo-access.service';
@@ -48,7 +48,7 @@ export class ReposService {
         owner: gh.owner.login,
         name: gh.name,
         full_name: gh.full_name,
-        description: pgText(gh.description ?? null),
+        description: gh.description ?? null,
         language: gh.language ?? null,
         topics: gh.topics ?? [],
         visibility: gh.visibility === 'internal' ? 'internal' : gh.private ? 'private' : 'public',

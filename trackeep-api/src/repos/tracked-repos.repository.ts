@@ -1,16 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
 import { inTransaction } from '@trackeep/server-core';
-import { Kysely, sql, type Insertable } from 'kysely';
-import type { DB, Repositories } from '../database/db.types';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
+import { RepositoriesRepository } from './data/repositories.repository';
+import type { RepositoryWrite } from './data/github-data.types';
 import { RepoAccessRepository } from './repo-access.repository';
 import { toGithubState, toRepositoryRow, type RepoGithubState, type RepositoryRow } from './repository-row';
 
 /** GitHub's repository object as tracking stores it (every column GitHub answers for). */
-export type GithubRepositoryValues = Omit<
-  Insertable<Repositories>,
-  'id' | 'github_state' | 'github_block' | 'languages' | 'created_at' | 'updated_at'
->;
+export type GithubRepositoryValues = RepositoryWrite & {
+  github_host: string;
+  github_id: number | bigint;
+  node_id: string;
+  owner: string;
+  name: string;
+  full_name: string;
+  html_url: string;
+};
 
 /** The SQL of tracked_repos: which user follows which repository (visibility of its data also needs repo_access). */
 @Injectable()
@@ -21,8 +28,9 @@ export class TrackedReposRepository {
   ) {}
 
   /**
-   * In one transaction: stores GitHub's answer about the repository (shared by every user who tracks it, and
-   * GitHub just answered, so its state is ok again), records the user's access, and tracks it for the user.
+   * In one transaction: merges GitHub's answer about the repository through the write model (the row is shared
+   * by every user who tracks it, and GitHub just answered, so its state is ok again), records the user's
+   * access, and tracks it for the user.
    * `created` is false when the user already tracked it.
    */
   track(
@@ -31,35 +39,11 @@ export class TrackedReposRepository {
     permission: RepoPermission,
   ): Promise<{ repoId: string; created: boolean }> {
     return inTransaction(this.db, async (tx) => {
-      const { id } = await tx
-        .insertInto('repositories')
-        .values({ ...repo, github_state: 'ok' })
-        .onConflict((oc) =>
-          oc.columns(['github_host', 'github_id']).doUpdateSet((eb) => ({
-            node_id: eb.ref('excluded.node_id'),
-            owner: eb.ref('excluded.owner'),
-            name: eb.ref('excluded.name'),
-            full_name: eb.ref('excluded.full_name'),
-            description: eb.ref('excluded.description'),
-            language: eb.ref('excluded.language'),
-            topics: eb.ref('excluded.topics'),
-            visibility: eb.ref('excluded.visibility'),
-            default_branch: eb.ref('excluded.default_branch'),
-            archived: eb.ref('excluded.archived'),
-            stars: eb.ref('excluded.stars'),
-            forks: eb.ref('excluded.forks'),
-            watchers: eb.ref('excluded.watchers'),
-            open_issues: eb.ref('excluded.open_issues'),
-            size_kb: eb.ref('excluded.size_kb'),
-            pushed_at: eb.ref('excluded.pushed_at'),
-            github_updated_at: eb.ref('excluded.github_updated_at'),
-            html_url: eb.ref('excluded.html_url'),
-            github_state: 'ok',
-            updated_at: sql<Date>`now()`,
-          })),
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      const { github_host, github_id, ...copy } = repo;
+      const id = await RepositoriesRepository.upsert(tx, github_host, github_id, copy, {
+        value: 'ok',
+        when: 'always',
+      });
       await this.access.record(userId, id, permission, tx);
       const inserted = await tx
         .insertInto('tracked_repos')

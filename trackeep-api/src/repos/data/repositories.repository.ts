@@ -130,6 +130,46 @@ export class RepositoriesRepository {
   }
 
   /**
+   * The row of GitHub's repository `githubId` on `githubHost`, created when Trackeep has none; then `copy` is
+   * merged into it like any other source's copy (an older copy does not roll it back). Its id.
+   */
+  static async upsert(
+    db: SqlExecutor<DB>,
+    githubHost: string,
+    githubId: number | bigint,
+    copy: RepositoryWrite & {
+      node_id: string;
+      owner: string;
+      name: string;
+      full_name: string;
+      html_url: string;
+    },
+    state?: { value: string; when: 'always' | 'newer' },
+  ): Promise<string> {
+    await db
+      .insertInto('repositories')
+      .values({
+        github_host: githubHost,
+        github_id: String(githubId),
+        node_id: copy.node_id,
+        owner: pgText(copy.owner),
+        name: pgText(copy.name),
+        full_name: pgText(copy.full_name),
+        html_url: copy.html_url,
+      })
+      .onConflict((oc) => oc.columns(['github_host', 'github_id']).doNothing())
+      .execute();
+    const { id } = await db
+      .selectFrom('repositories')
+      .select('id')
+      .where('github_host', '=', githubHost)
+      .where('github_id', '=', String(githubId))
+      .executeTakeFirstOrThrow();
+    await RepositoriesRepository.merge(db, id, copy, state);
+    return id;
+  }
+
+  /**
    * Merges a copy of the repository's GitHub fields (those `copy` has) into the row. `state` also sets
    * Trackeep's github_state: always, or only when the copy is newer. Null when the copy is older and adds
    * nothing.
