@@ -3,8 +3,7 @@ import type { Page, WebhookDelivery, WebhookDeliveryStatus } from '@trackeep/con
 import { executeRawSql, inTransaction, prepared } from '@trackeep/server-core';
 import { Kysely, sql, type Transaction } from 'kysely';
 import type PgBoss from 'pg-boss';
-import { DataSource } from 'typeorm';
-import { encodeCursor } from '../common/cursor.util';
+import { encodeCursor, keysetTime } from '../common/cursor.util';
 import type { DB } from '../database/db.types';
 import type { DeliveryRow } from './processors/apply-context';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
@@ -59,11 +58,6 @@ export interface StoredDelivery {
 
 export const DELIVERIES_CURSOR_SCOPE = 'webhook-deliveries';
 
-const SELECT = `
-  SELECT d.delivery_id, d.event, d.action, COALESCE(r.full_name, d.repo_full_name) AS full_name, d.hook_id, d.received_at,
-         to_char(d.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time, d.status, d.attempts, d.last_error, d.ignored_reason, d.processed_at, d.repo_id
-    FROM webhook_deliveries d LEFT JOIN repositories r ON r.id = d.repo_id`;
-
 function toDelivery(row: DeliveryListRow): WebhookDelivery {
   return {
     id: row.delivery_id,
@@ -86,10 +80,7 @@ function toDelivery(row: DeliveryListRow): WebhookDelivery {
  */
 @Injectable()
 export class WebhookDeliveriesRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly db: Kysely<DB>,
-  ) {}
+  constructor(private readonly db: Kysely<DB>) {}
 
   /** Runs `work` in one transaction: the delivery's state, the rows it writes and the events it announces. */
   transaction<T>(work: (tx: Transaction<DB>) => Promise<T>): Promise<T> {
@@ -188,22 +179,19 @@ export class WebhookDeliveriesRepository {
   }
 
   async list(filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
-    const rows: DeliveryListRow[] = await this.dataSource.query(
-      `${SELECT}
-        WHERE d.repo_id = ANY($1::uuid[])
-          AND ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR d.event = $3)
-          AND ($4::timestamptz IS NULL OR (d.received_at, d.delivery_id) < ($4::timestamptz, $5::text))
-        ORDER BY d.received_at DESC, d.delivery_id DESC
-        LIMIT $6`,
-      [
-        filter.repoIds,
-        filter.status ?? null,
-        filter.event ?? null,
-        filter.cursor?.time ?? null,
-        filter.cursor?.id ?? '',
-        filter.limit + 1,
-      ],
-    );
+    let query = this.selectListed().where('d.repo_id', '=', sql<string>`ANY(${filter.repoIds}::uuid[])`);
+    if (filter.status) query = query.where('d.status', '=', filter.status);
+    if (filter.event) query = query.where('d.event', '=', filter.event);
+    const { cursor } = filter;
+    if (cursor)
+      query = query.where(
+        sql<boolean>`(d.received_at, d.delivery_id) < (${cursor.time}::timestamptz, ${cursor.id}::text)`,
+      );
+    const rows = await query
+      .orderBy('d.received_at', 'desc')
+      .orderBy('d.delivery_id', 'desc')
+      .limit(filter.limit + 1)
+      .execute();
     const more = rows.length > filter.limit;
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];
@@ -215,28 +203,47 @@ export class WebhookDeliveriesRepository {
   }
 
   async findOne(deliveryId: string): Promise<(WebhookDelivery & { repoId: string | null }) | null> {
-    const rows: DeliveryListRow[] = await this.dataSource.query(`${SELECT} WHERE d.delivery_id = $1`, [
-      deliveryId,
-    ]);
-    return rows[0] ? { ...toDelivery(rows[0]), repoId: rows[0].repo_id } : null;
+    const row = await this.selectListed().where('d.delivery_id', '=', deliveryId).executeTakeFirst();
+    return row ? { ...toDelivery(row), repoId: row.repo_id } : null;
+  }
+
+  private selectListed() {
+    return this.db
+      .selectFrom('webhook_deliveries as d')
+      .leftJoin('repositories as r', 'r.id', 'd.repo_id')
+      .select((eb) => [
+        'd.delivery_id',
+        'd.event',
+        'd.action',
+        eb.fn.coalesce('r.full_name', 'd.repo_full_name').as('full_name'),
+        sql<string | null>`d.hook_id::text`.as('hook_id'),
+        'd.received_at',
+        sql<string>`${sql.raw(keysetTime('d.received_at'))}`.as('cursor_time'),
+        sql<WebhookDeliveryStatus>`d.status`.as('status'),
+        'd.attempts',
+        'd.last_error',
+        'd.ignored_reason',
+        'd.processed_at',
+        'd.repo_id',
+      ]);
   }
 
   async findStored(deliveryId: string): Promise<StoredDelivery | null> {
-    const rows: Array<{
-      delivery_id: string;
-      event: string;
-      status: WebhookDeliveryStatus;
-      repo_id: string | null;
-      full_name: string | null;
-      hook_id: string | null;
-      signature: string | null;
-      body: Buffer | null;
-    }> = await this.dataSource.query(
-      `SELECT d.delivery_id, d.event, d.status, d.repo_id, COALESCE(r.full_name, d.repo_full_name) AS full_name, d.hook_id, d.signature, d.body
-           FROM webhook_deliveries d LEFT JOIN repositories r ON r.id = d.repo_id WHERE d.delivery_id = $1`,
-      [deliveryId],
-    );
-    const row = rows[0];
+    const row = await this.db
+      .selectFrom('webhook_deliveries as d')
+      .leftJoin('repositories as r', 'r.id', 'd.repo_id')
+      .select((eb) => [
+        'd.delivery_id',
+        'd.event',
+        sql<WebhookDeliveryStatus>`d.status`.as('status'),
+        'd.repo_id',
+        eb.fn.coalesce('r.full_name', 'd.repo_full_name').as('full_name'),
+        sql<string | null>`d.hook_id::text`.as('hook_id'),
+        'd.signature',
+        'd.body',
+      ])
+      .where('d.delivery_id', '=', deliveryId)
+      .executeTakeFirst();
     if (!row) return null;
     return {
       deliveryId: row.delivery_id,
