@@ -25,6 +25,7 @@ export const DEMO_GITHUB_APP = {
     'issues',
     'member',
     'membership',
+    'organization',
     'pull_request',
     'pull_request_review',
     'push',

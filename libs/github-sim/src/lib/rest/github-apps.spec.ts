@@ -356,6 +356,20 @@ describe('GitHub Apps', () => {
       expect((await client(sim, body.token).get(`/repos/${privateOrgRepo}`)).status).toBe(200);
     });
 
+    it('organization membership changes reach the App as organization member_added / member_removed', async () => {
+      sim.world.addUser({ login: 'joiner' });
+      receiver.received.length = 0;
+      await control(sim).put('/orgs/acme-corp/members/joiner', { role: 'member' });
+      await control(sim).delete('/orgs/acme-corp/members/joiner');
+      const events = deliveries('organization');
+      expect(events.map((d) => d.payload['action'])).toEqual(['member_added', 'member_removed']);
+      expect(events[0]?.payload).toMatchObject({
+        membership: { role: 'member', user: { login: 'joiner' } },
+        organization: { login: 'acme-corp' },
+        installation: { id: installationId },
+      });
+    });
+
     it('an expired installation token answers 401 Bad credentials', async () => {
       const { body } = await installationToken();
       await control(sim).post('/tokens/expire', { token: body.token });

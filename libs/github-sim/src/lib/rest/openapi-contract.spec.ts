@@ -636,6 +636,9 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       await ctl.post(`/installations/${inst.id}/permissions`, {
         permissions: { contents: 'read', metadata: 'read', pull_requests: 'read' },
       });
+      sim.world.addUser({ login: 'contract-joiner' });
+      await ctl.put('/orgs/acme-corp/members/contract-joiner', { role: 'member' });
+      await ctl.delete('/orgs/acme-corp/members/contract-joiner');
       await ctl.post('/repos', { owner: 'acme-corp', name: 'contract-new' });
       await ctl.post(`/installations/${inst.id}/repositories`, { repositories: ['contract-new'] });
       await ctl.post('/repos/acme-corp/contract-new/push', { commits: 1 });
@@ -680,6 +683,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
           'installation.suspend',
           'installation.unsuspend',
           'installation.new_permissions_accepted',
+          'organization.member_added',
+          'organization.member_removed',
           'push',
           'installation.deleted',
         ]),

@@ -2,10 +2,16 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { StatsRecorder } from '../http/stats';
 import type { Urls } from '../rest/serializers';
 import { simpleInstallation } from '../rest/app-serializers';
-import type { SimDomainEvent, SimInstallationEvent } from '../world/domain-events';
+import type { SimDomainEvent, SimInstallationEvent, SimOrgEvent } from '../world/domain-events';
 import type { SimWorld } from '../world/sim-world';
 import type { SimDelivery, SimGithubApp, SimHook, SimInstallation, SimRepo } from '../world/world.types';
-import { installationWebhook, pingPayload, webhookFor, type WebhookMessage } from './webhook-payloads';
+import {
+  installationWebhook,
+  organizationWebhook,
+  pingPayload,
+  webhookFor,
+  type WebhookMessage,
+} from './webhook-payloads';
 
 /** Where one delivery goes: a repository hook, or a GitHub App's webhook. */
 interface DeliveryTarget {
@@ -59,7 +65,28 @@ export class WebhookDispatcher {
     return this.world.settled();
   }
 
-  private async onEvent(e: SimDomainEvent | SimInstallationEvent): Promise<void> {
+  private async onEvent(e: SimDomainEvent | SimInstallationEvent | SimOrgEvent): Promise<void> {
+    if (e.type === 'organization') {
+      const msg = organizationWebhook(this.world, this.urls(), e);
+      const targets = [...this.world.installations.values()].filter(
+        (i) =>
+          i.accountType === 'Organization' &&
+          i.accountId === e.org.id &&
+          i.suspendedAt === null &&
+          i.events.includes('organization'),
+      );
+      await Promise.all(
+        targets.map((inst) => {
+          const app = this.world.githubApps.get(inst.appId);
+          if (!app?.webhookUrl) return undefined;
+          return this.deliverTo(appTarget(app, 0), {
+            ...msg,
+            payload: { ...msg.payload, installation: simpleInstallation(inst) },
+          });
+        }),
+      );
+      return;
+    }
     if (e.type === 'installation' || e.type === 'installation_repositories') {
       const app = this.world.githubApps.get(e.installation.appId);
       if (app?.webhookUrl)

@@ -12,7 +12,7 @@ import {
   type Urls,
 } from '../rest/serializers';
 import { installation, installationRepoEntry } from '../rest/app-serializers';
-import type { SimDomainEvent, SimInstallationEvent } from '../world/domain-events';
+import type { SimDomainEvent, SimInstallationEvent, SimOrgEvent } from '../world/domain-events';
 import type { SimWorld } from '../world/sim-world';
 import { ZERO_SHA } from '../world/git-objects';
 import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
@@ -364,6 +364,28 @@ export function installationWebhook(w: SimWorld, urls: Urls, e: SimInstallationE
       repositories_removed: e.removed.map((r) => installationRepoEntry(w, r)),
       requester: null,
       sender,
+    },
+  };
+}
+
+/** `organization` member_added / member_removed (GitHub's membership object, the organization and the sender). */
+export function organizationWebhook(w: SimWorld, urls: Urls, e: SimOrgEvent): WebhookMessage {
+  const member = w.users.get(e.memberId) as SimUser;
+  const api = `${urls.api}/orgs/${e.org.login}`;
+  return {
+    event: 'organization',
+    action: e.action,
+    payload: {
+      action: e.action,
+      membership: {
+        url: `${api}/memberships/${member.login}`,
+        state: 'active',
+        role: e.role,
+        organization_url: api,
+        user: simpleUser(urls, member),
+      },
+      organization: orgSimple(urls, e.org),
+      sender: userById(w, urls, e.senderId),
     },
   };
 }

@@ -3,6 +3,7 @@ import type {
   SimHook,
   SimInstallation,
   SimIssue,
+  SimOrg,
   SimPull,
   SimRepo,
   SimReview,
@@ -97,4 +98,16 @@ export type SimInstallationEvent =
       removed: SimRepo[];
     };
 
-export type SimEventListener = (event: SimDomainEvent | SimInstallationEvent) => void | Promise<void>;
+/** Organization membership changes: delivered to Apps installed on the organization (org hooks are not simulated). */
+export interface SimOrgEvent {
+  type: 'organization';
+  org: SimOrg;
+  senderId: number;
+  action: 'member_added' | 'member_removed';
+  memberId: number;
+  role: 'admin' | 'member';
+}
+
+export type SimEventListener = (
+  event: SimDomainEvent | SimInstallationEvent | SimOrgEvent,
+) => void | Promise<void>;

@@ -1,7 +1,7 @@
 import { resolveSizes } from '../presets.constant';
 import type { SimPreset, SimSizes } from '../sim.types';
 import type { CommitGraph } from './commit-graph';
-import type { SimDomainEvent, SimEventListener, SimInstallationEvent } from './domain-events';
+import type { SimDomainEvent, SimEventListener, SimInstallationEvent, SimOrgEvent } from './domain-events';
 import { generateRepoDetail, type GeneratorTarget, ID_BASES, type IdKind, populateWorld } from './generator';
 import { notFound, SimError } from './sim-error';
 import type {
@@ -158,7 +158,7 @@ export class WorldStore implements GeneratorTarget {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
-  async emit(event: SimDomainEvent | SimInstallationEvent): Promise<void> {
+  async emit(event: SimDomainEvent | SimInstallationEvent | SimOrgEvent): Promise<void> {
     for (const l of [...this.listeners]) await l(event);
   }
 

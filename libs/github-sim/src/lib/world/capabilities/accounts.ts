@@ -51,11 +51,26 @@ export class Accounts extends WorldCapability {
     const org = this.store.org(input.org);
     if (!org) throw new SimError(404, `Unknown organization "${input.org}"`);
     const user = this.store.requireUser(input.login);
+    const was = org.members.get(user.id);
     if (input.role === null) {
       org.members.delete(user.id);
       org.publicMembers.delete(user.id);
       for (const t of org.teams) t.members.delete(user.id);
     } else org.members.set(user.id, input.role ?? 'member');
+    const added = !was && input.role !== null;
+    if (!added && !(was && input.role === null)) return;
+    // GitHub's `organization` member_added / member_removed; `settled()` waits for its deliveries.
+    const admin = [...org.members].find(([id, role]) => role === 'admin' && id !== user.id)?.[0];
+    this.store.track(
+      this.store.emit({
+        type: 'organization',
+        org,
+        senderId: admin ?? user.id,
+        action: added ? 'member_added' : 'member_removed',
+        memberId: user.id,
+        role: added ? (input.role ?? 'member') : (was as 'admin' | 'member'),
+      }),
+    );
   }
 
   registerOAuthApp(app: OAuthAppInput): void {

@@ -91,7 +91,15 @@ const DEFAULT_PERMISSIONS: AppPermissions = {
   issues: 'read',
   members: 'read',
 };
-const DEFAULT_EVENTS = ['push', 'pull_request', 'pull_request_review', 'repository', 'member', 'membership'];
+const DEFAULT_EVENTS = [
+  'push',
+  'pull_request',
+  'pull_request_review',
+  'repository',
+  'member',
+  'membership',
+  'organization',
+];
 const LEVEL: Record<AppPermissionLevel, number> = { read: 1, write: 2, admin: 3 };
 const CREATE_TOKEN_DOCS =
   'https://docs.github.com/rest/reference/apps#create-an-installation-access-token-for-an-app';
