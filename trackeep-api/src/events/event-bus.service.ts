@@ -101,8 +101,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Publishes everything in `batch` to every replica, on `tx`: pass the transaction that wrote the rows (a
-   * Kysely transaction, or a TypeORM/pg one), so listeners hear of them only if it commits. Activity arrives
+   * Publishes everything in `batch` to every replica, on `tx`: pass the transaction that wrote the rows, so
+   * listeners hear of them only if it commits. Activity arrives
    * in the order given; events, activity and repository changes are sent in that order. One round trip for
    * the NOTIFYs, plus one to store events too large for a payload.
    */
