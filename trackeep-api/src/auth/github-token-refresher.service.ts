@@ -6,8 +6,9 @@ import { UsersRepository, type SealedGithubTokens, type StoredToken } from './us
 /** A token expiring sooner than this is refreshed before it is used. */
 export const GITHUB_TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
 /**
- * A 401 this soon after the token was replaced is most likely a client still holding the token the rotation
- * revoked: it gets the new token instead of rotating again (which would revoke the other replica's in turn).
+ * A 401 whose token the caller cannot name, this soon after the token was replaced, is most likely a client
+ * still holding the token the rotation revoked: it gets the new token instead of rotating again (which would
+ * revoke the other replica's in turn).
  */
 const ROTATION_GRACE_MS = 10 * 60_000;
 
@@ -42,28 +43,37 @@ export class GithubTokenRefresher {
     private readonly gateway: GatewayClient,
   ) {}
 
-  refresh(userId: string, trigger: RefreshTrigger): Promise<RefreshResult> {
+  /** `rejectedToken`: the token GitHub answered 401 to, when the caller knows it. */
+  refresh(userId: string, trigger: RefreshTrigger, rejectedToken?: string): Promise<RefreshResult> {
     const running = this.inFlight.get(userId);
     if (running) return running;
-    const attempt = this.refreshLocked(userId, trigger).finally(() => this.inFlight.delete(userId));
+    const attempt = this.refreshLocked(userId, trigger, rejectedToken).finally(() =>
+      this.inFlight.delete(userId),
+    );
     this.inFlight.set(userId, attempt);
     return attempt;
   }
 
-  private refreshLocked(userId: string, trigger: RefreshTrigger): Promise<RefreshResult> {
+  private refreshLocked(
+    userId: string,
+    trigger: RefreshTrigger,
+    rejectedToken: string | undefined,
+  ): Promise<RefreshResult> {
     return this.users.withTokenLock(userId, async (row, tx) => {
       if (!row?.githubTokenEnc || row.reauthRequired) return { kind: 'reauth' };
       const now = Date.now();
-      const renewedElsewhere =
-        trigger === 'expiring'
-          ? row.expiresAt !== null && !expiresSoon(row.expiresAt, now)
-          : row.refreshTokenEnc !== null &&
-            row.updatedAt !== null &&
-            now - row.updatedAt.getTime() < ROTATION_GRACE_MS;
-      if (renewedElsewhere) {
-        const token = this.open(row.githubTokenEnc, userId);
-        if (token !== null) return { kind: 'fresh', token, expiresAt: row.expiresAt };
-      }
+      const stored = this.open(row.githubTokenEnc, userId);
+      let renewedElsewhere: boolean;
+      if (trigger === 'expiring')
+        renewedElsewhere = row.expiresAt !== null && !expiresSoon(row.expiresAt, now);
+      else if (rejectedToken !== undefined) renewedElsewhere = stored !== null && stored !== rejectedToken;
+      else
+        renewedElsewhere =
+          row.refreshTokenEnc !== null &&
+          row.updatedAt !== null &&
+          now - row.updatedAt.getTime() < ROTATION_GRACE_MS;
+      if (renewedElsewhere && stored !== null)
+        return { kind: 'fresh', token: stored, expiresAt: row.expiresAt };
       const refreshToken = this.usableRefreshToken(row, userId, now);
       if (refreshToken === null) {
         await this.users.markReauthRequired(userId, tx);

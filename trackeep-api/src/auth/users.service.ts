@@ -102,8 +102,8 @@ export class UsersService {
    * or another replica's refresh revoked the copy in use); if GitHub refuses the refresh too, or the token
    * does not expire, the user is flagged to sign in again. A transient refresh failure flags nobody.
    */
-  async githubTokenRejected(userId: string): Promise<RejectionOutcome> {
-    const result = await this.refresher.refresh(userId, 'rejected');
+  async githubTokenRejected(userId: string, rejectedToken?: string): Promise<RejectionOutcome> {
+    const result = await this.refresher.refresh(userId, 'rejected', rejectedToken);
     if (result.kind === 'fresh') return 'renewed';
     return result.kind === 'reauth' ? 'reauth_required' : 'retry_later';
   }

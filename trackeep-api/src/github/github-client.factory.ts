@@ -95,10 +95,11 @@ export class GithubClientFactory {
   /**
    * GitHub rejected the user's token (401). An expiring token is refreshed instead (it may have expired in
    * use, or another replica's refresh revoked it); otherwise, or if the refresh is refused, the user must sign
-   * in again before anything acts as them. Returns whether the user was flagged.
+   * in again before anything acts as them. Returns whether the user was flagged. `token`: the rejected one,
+   * when known (tells a revoked token from one another replica's refresh replaced).
    */
-  async rejected(userId: string): Promise<boolean> {
-    const outcome = await this.users.githubTokenRejected(userId);
+  async rejected(userId: string, token?: string): Promise<boolean> {
+    const outcome = await this.users.githubTokenRejected(userId, token);
     if (outcome === 'reauth_required')
       this.logger.warn(`user ${userId}: GitHub answered 401; flagging the user to sign in again`);
     else this.logger.warn(`user ${userId}: GitHub answered 401 to an expiring token; refresh: ${outcome}`);
@@ -120,7 +121,7 @@ export class GithubClientFactory {
     if (mode !== 'paced') {
       octokit.hook.error('request', async (error) => {
         if ((error as { status?: number }).status === 401) {
-          if (await this.rejected(credential.userId))
+          if (await this.rejected(credential.userId, credential.token))
             throw new GithubReauthRequiredException(credential.userId);
           throw new GithubTokenUnavailableException(credential.userId);
         }

@@ -41,7 +41,20 @@ export interface FakeGateway {
   nextIdTokenDefect: IdTokenDefect | null;
   revocations: Array<{ token: string; hint: string | undefined }>;
   tokenRequests: number;
+  /** Merged into the next token responses (e.g. an expiring GitHub token with its refresh token). */
+  githubTokenExtras: Record<string, unknown> | null;
+  /** Answers `POST /oauth/github/refresh` (client authentication already checked); 400 invalid_grant if unset. */
+  onGithubRefresh: ((refreshToken: string) => Promise<GatewayAnswer> | GatewayAnswer) | null;
+  /** The refresh tokens presented at the refresh endpoint, in order. */
+  githubRefreshes: string[];
   close(): Promise<void>;
+}
+
+export interface GatewayAnswer {
+  /** 0 drops the connection without an answer. */
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
 }
 
 export async function startFakeGateway(options: FakeGatewayOptions): Promise<FakeGateway> {
@@ -57,6 +70,9 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
     nextIdTokenDefect: null,
     revocations: [],
     tokenRequests: 0,
+    githubTokenExtras: null,
+    onGithubRefresh: null,
+    githubRefreshes: [],
     close: async () => undefined,
   };
 
@@ -106,6 +122,7 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
         token_endpoint: `${state.url}/oauth/token`,
         jwks_uri: `${state.url}/.well-known/jwks.json`,
         revocation_endpoint: `${state.url}/oauth/revoke`,
+        github_refresh_endpoint: `${state.url}/oauth/github/refresh`,
         code_challenge_methods_supported: ['S256'],
         id_token_signing_alg_values_supported: ['ES256'],
       });
@@ -136,10 +153,25 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       res.writeHead(302, { location: back.toString() });
       return res.end();
     }
-    if (req.method === 'POST' && (url.pathname === '/oauth/token' || url.pathname === '/oauth/revoke')) {
+    const authenticated = ['/oauth/token', '/oauth/revoke', '/oauth/github/refresh'];
+    if (req.method === 'POST' && authenticated.includes(url.pathname)) {
       const body = new URLSearchParams(await readBody(req));
       const expected = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
       if (req.headers.authorization !== expected) return json(401, { error: 'invalid_client' });
+      if (url.pathname === '/oauth/github/refresh') {
+        const refreshToken = body.get('refresh_token') ?? '';
+        state.githubRefreshes.push(refreshToken);
+        const answer = state.onGithubRefresh
+          ? await state.onGithubRefresh(refreshToken)
+          : { status: 400, body: { error: 'invalid_grant' } };
+        if (answer.status === 0) return void req.socket.destroy();
+        res.writeHead(answer.status, {
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+          ...answer.headers,
+        });
+        return res.end(JSON.stringify(answer.body));
+      }
       if (url.pathname === '/oauth/revoke') {
         state.revocations.push({
           token: body.get('token') ?? '',
@@ -169,6 +201,7 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
         github_token_type: 'bearer',
         github_token_scope: 'read:user repo user:email',
         github_host: options.githubHost,
+        ...state.githubTokenExtras,
       });
     }
     json(404, { error: 'not_found' });
