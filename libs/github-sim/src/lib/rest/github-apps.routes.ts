@@ -5,7 +5,7 @@ import type { SimInstallation, SimRepo } from '../world/world.types';
 import { bodyObject, canSee } from './access';
 import { installation, installationToken, integration } from './app-serializers';
 import { pageOf } from './pagination';
-import { repository, type Schemas } from './serializers';
+import { hookDelivery, hookDeliveryItem, repository, type Schemas } from './serializers';
 
 const USER_INSTALLATIONS_MESSAGE =
   'You must authenticate with an access token authorized to a GitHub App in order to list installations';
@@ -71,6 +71,43 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
         throw validationFailed([{ resource: 'Hook', field: 'secret', code: 'invalid' }]);
       w.setGithubAppWebhook(app.id, url === undefined ? app.webhookUrl : url || null, secret);
       return { body: hookConfig(r) };
+    },
+    { auth: 'appJwt' },
+  );
+
+  // The App webhook's delivery log, and redelivery (same payload and X-GitHub-Delivery, `redelivery: true`).
+  const appDelivery = (r: ApiRequest) => {
+    const app = appOf(r);
+    const d = w.deliveries.find((x) => x.hookId === app.hookId && String(x.id) === r.param('delivery_id'));
+    if (!d) throw notFound();
+    return { app, d };
+  };
+  api.get(
+    '/app/hook/deliveries',
+    '/app/hook/deliveries',
+    (r) => {
+      const app = appOf(r);
+      const list = w.deliveries.filter((d) => d.hookId === app.hookId).reverse();
+      return pageOf(r, list, hookDeliveryItem);
+    },
+    { auth: 'appJwt' },
+  );
+  api.get(
+    '/app/hook/deliveries/:delivery_id',
+    '/app/hook/deliveries/{delivery_id}',
+    (r) => {
+      const { app, d } = appDelivery(r);
+      return { body: hookDelivery(d, app.webhookUrl ?? '') };
+    },
+    { auth: 'appJwt' },
+  );
+  api.post(
+    '/app/hook/deliveries/:delivery_id/attempts',
+    '/app/hook/deliveries/{delivery_id}/attempts',
+    (r) => {
+      const { app, d } = appDelivery(r);
+      void ctx.webhooks.redeliverToApp(app, d);
+      return { status: 202, body: {} };
     },
     { auth: 'appJwt' },
   );

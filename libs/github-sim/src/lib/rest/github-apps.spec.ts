@@ -298,6 +298,30 @@ describe('GitHub Apps', () => {
       expect((created?.payload['repositories'] as unknown[]).length).toBeGreaterThan(0);
     });
 
+    it('keeps the App delivery log and redelivers with the same X-GitHub-Delivery', async () => {
+      const { token } = await appAuth()({ type: 'app' });
+      const list = await client(sim).get<Array<{ id: number; guid: string; event: string }>>(
+        '/app/hook/deliveries',
+        withBearer(token),
+      );
+      const created = list.body.find((d) => d.event === 'installation');
+      expect(created).toBeDefined();
+      const one = await client(sim).get<{ request: { payload: { action: string } } }>(
+        `/app/hook/deliveries/${created?.id}`,
+        withBearer(token),
+      );
+      expect(one.body.request.payload.action).toBe('created');
+      receiver.received.length = 0;
+      const again = await client(sim).post(
+        `/app/hook/deliveries/${created?.id}/attempts`,
+        {},
+        withBearer(token),
+      );
+      expect(again.status).toBe(202);
+      await sim.world.settled();
+      expect(receiver.received.map((d) => d.headers['x-github-delivery'])).toEqual([created?.guid]);
+    });
+
     it('a repository created in an all-repositories organization reaches the App as repository.created with installation', async () => {
       receiver.received.length = 0;
       await sim.world.createRepo({ owner: 'acme-corp', name: 'brand-new', private: true });

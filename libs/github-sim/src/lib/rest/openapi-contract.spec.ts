@@ -662,6 +662,23 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       );
       await sim.world.settled();
 
+      const log = await asApp('GET', '/app/hook/deliveries');
+      await check(log, 'GET', '/app/hook/deliveries', 200);
+      const first = (log.body as Array<{ id: number }>)[0];
+      await check(
+        await asApp('GET', `/app/hook/deliveries/${first?.id}`),
+        'GET',
+        '/app/hook/deliveries/{delivery_id}',
+        200,
+      );
+      await check(
+        await asApp('POST', `/app/hook/deliveries/${first?.id}/attempts`, {}),
+        'POST',
+        '/app/hook/deliveries/{delivery_id}/attempts',
+        202,
+      );
+      await sim.world.settled();
+
       const seen: string[] = [];
       const failures: string[] = [];
       for (const d of appHook.received) {

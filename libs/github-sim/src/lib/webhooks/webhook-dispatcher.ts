@@ -160,6 +160,19 @@ export class WebhookDispatcher {
     return this.deliver(repo, hook, msg, false);
   }
 
+  /** POST /app/hook/deliveries/{id}/attempts: the same payload and GUID, to the App's current webhook URL. */
+  redeliverToApp(app: SimGithubApp, d: SimDelivery): Promise<SimDelivery> | null {
+    if (!app.webhookUrl) return null;
+    const p = this.send(
+      appTarget(app, d.repoId),
+      { event: d.event, action: d.action, payload: d.payload as Record<string, unknown> },
+      true,
+      d.guid,
+    );
+    this.world.track(p);
+    return p;
+  }
+
   redeliver(repo: SimRepo, hook: SimHook, d: SimDelivery): Promise<SimDelivery> {
     return this.deliver(
       repo,
