@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OrgPolicyBlock, WebhookStatus } from '@trackeep/contracts';
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql, type Transaction } from 'kysely';
 import type { DB } from '../database/db.types';
 
@@ -27,6 +27,15 @@ export interface HookRepoRow {
   tracked: boolean;
 }
 
+/** A hook's stored (encrypted) secrets, and the repository it belongs to. */
+export interface HookSecrets {
+  repo_id: string;
+  github_id: string;
+  secret_enc: string | null;
+  previous_secret_enc: string | null;
+  previous_secret_until: Date | null;
+}
+
 /** The webhook_registrations rows hook registration reads and writes (the ping and delivery paths write too). */
 @Injectable()
 export class WebhookRegistrationRepository {
@@ -36,44 +45,26 @@ export class WebhookRegistrationRepository {
   async secretsOf(
     githubHost: string,
     hook: { hookId: number } | { repoGithubId: number },
-  ): Promise<{
-    repo_id: string;
-    github_id: string;
-    secret_enc: string | null;
-    previous_secret_enc: string | null;
-    previous_secret_until: Date | null;
-  } | null> {
-    const row = await this.db
-      .selectFrom('webhook_registrations as w')
-      .innerJoin('repositories as r', 'r.id', 'w.repo_id')
-      .select([
-        'w.repo_id',
-        'r.github_id',
-        'w.secret_enc',
-        'w.previous_secret_enc',
-        'w.previous_secret_until',
-      ])
-      .where('r.github_host', '=', githubHost)
-      .where('w.secret_enc', 'is not', null)
-      .where((eb) =>
-        'hookId' in hook
-          ? eb('w.hook_id', '=', String(hook.hookId))
-          : eb('r.github_id', '=', String(hook.repoGithubId)),
-      )
-      .executeTakeFirst();
-    return row ?? null;
+  ): Promise<HookSecrets | null> {
+    // Every delivery received runs this before it is stored: one prepared text per lookup kind.
+    const by =
+      'hookId' in hook
+        ? sql`w.hook_id = ${hook.hookId}::bigint`
+        : sql`r.github_id = ${hook.repoGithubId}::bigint`;
+    const { rows } = await prepared(sql<HookSecrets>`
+      SELECT w.repo_id, r.github_id::text AS github_id, w.secret_enc, w.previous_secret_enc, w.previous_secret_until
+        FROM webhook_registrations w JOIN repositories r ON r.id = w.repo_id
+       WHERE r.github_host = ${githubHost} AND w.secret_enc IS NOT NULL AND ${by}
+       LIMIT 1`).execute(this.db);
+    return rows[0] ?? null;
   }
 
   /** A delivery for the repository was applied: the hook works (a failing one is active again). */
   async noteDelivery(tx: Transaction<DB>, repoId: string): Promise<void> {
-    await tx
-      .updateTable('webhook_registrations')
-      .set((eb) => ({
-        last_delivery_at: sql<Date>`now()`,
-        status: eb.case().when('status', '=', 'failing').then('active').else(eb.ref('status')).end(),
-      }))
-      .where('repo_id', '=', repoId)
-      .execute();
+    await prepared(sql`
+      UPDATE webhook_registrations
+         SET last_delivery_at = now(), status = CASE WHEN status = 'failing' THEN 'active' ELSE status END
+       WHERE repo_id = ${repoId}::uuid`).execute(tx);
   }
 
   /**
