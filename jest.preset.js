@@ -20,6 +20,9 @@ const esmOnly = [
   'oauth4webapi',
   'bottleneck',
   'content-type',
+  // @octokit/auth-app's own ESM-only dependencies
+  'universal-github-app-jwt',
+  'toad-cache',
 ];
 
 module.exports = {
