@@ -2,6 +2,7 @@ import type { SyncRun } from '@trackeep/contracts';
 import { DataSource } from 'typeorm';
 import { UsersService } from '../src/auth/users.service';
 import { GithubEtagCache } from '../src/github/github-etag-cache.service';
+import { GithubRateLimitRepository } from '../src/github/github-rate-limit.repository';
 import { GithubRateLimitService } from '../src/github/github-rate-limit.service';
 import { CredentialLimitsRegistry } from '../src/sync/github/credential-limits';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
@@ -105,6 +106,19 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
       await fetch(`${h.sim.apiUrl}/rate_limit`, { headers: { authorization: `token ${token}` } })
     ).json();
     expect(limits.budget('core')?.remaining).toBe(left.resources.core.remaining);
+  });
+
+  it('stores each credential’s budget once per resource, and skips a user who is gone', async () => {
+    const store = h.t.app.get(GithubRateLimitRepository);
+    const resetAt = new Date('2026-06-01T12:00:00Z');
+    await store.save(userId, 'search', { limit: 30, remaining: 29, resetAt });
+    await store.save(userId, 'search', { limit: 30, remaining: 28, resetAt });
+    expect(await store.load(userId, ['search'])).toEqual([
+      { resource: 'search', limit: 30, remaining: 28, resetAt },
+    ]);
+    const gone = '00000000-0000-4000-8000-000000000000';
+    await expect(store.save(gone, 'core', { limit: 5000, remaining: 1, resetAt })).resolves.toBeUndefined();
+    expect(await store.load(gone, ['core'])).toEqual([]);
   });
 
   it('logs a 304 from the ETag cache as a success at debug level, never as an error', async () => {

@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { prepared } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
+
+/** PostgreSQL's foreign_key_violation: the user row is gone. */
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export interface Budget {
   limit: number;
@@ -17,32 +21,18 @@ export interface StoredBudget extends Budget {
 export class GithubRateLimitRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Skipped when the user is gone (a sync may still be finishing with their token). */
+  /** Every GitHub answer saves its budget. Skipped when the user is gone (a sync may still be using their token). */
   async save(userId: string, resource: string, b: Budget): Promise<void> {
-    await this.db
-      .insertInto('github_rate_limits')
-      .columns(['user_id', 'resource', 'limit', 'remaining', 'reset_at'])
-      .expression((eb) =>
-        eb
-          .selectFrom('users')
-          .select([
-            'id',
-            sql<string>`${resource}::text`.as('resource'),
-            sql<number>`${b.limit}::int`.as('limit'),
-            sql<number>`${b.remaining}::int`.as('remaining'),
-            sql<Date>`${b.resetAt}::timestamptz`.as('reset_at'),
-          ])
-          .where('id', '=', userId),
-      )
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'resource']).doUpdateSet((eb) => ({
-          limit: eb.ref('excluded.limit'),
-          remaining: eb.ref('excluded.remaining'),
-          reset_at: eb.ref('excluded.reset_at'),
-          updated_at: sql<Date>`now()`,
-        })),
-      )
-      .execute();
+    try {
+      await prepared(sql`
+        INSERT INTO github_rate_limits (user_id, resource, "limit", remaining, reset_at)
+        VALUES (${userId}::uuid, ${resource}, ${b.limit}::int, ${b.remaining}::int, ${b.resetAt}::timestamptz)
+        ON CONFLICT (user_id, resource) DO UPDATE
+          SET "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining, reset_at = EXCLUDED.reset_at,
+              updated_at = now()`).execute(this.db);
+    } catch (err) {
+      if ((err as { code?: string }).code !== FOREIGN_KEY_VIOLATION) throw err;
+    }
   }
 
   async load(userId: string, resources: string[]): Promise<StoredBudget[]> {
