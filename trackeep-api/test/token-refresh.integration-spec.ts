@@ -5,8 +5,10 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { createApp } from '../src/app/create-app';
 import { GITHUB_TOKEN_REFRESH_MARGIN_MS } from '../src/auth/github-token-refresher.service';
+import { GithubTokenUnavailableException } from '../src/auth/github-token-unavailable.exception';
 import { TokenCipher } from '../src/auth/token-cipher.service';
 import { ApiEnv } from '../src/config/api-env';
+import { GithubClientFactory } from '../src/github/github-client.factory';
 import { startAuthHarness, withSession, CSRF, type AuthHarness } from './support/auth-harness';
 import type { GatewayAnswer } from './support/fake-gateway';
 
@@ -307,6 +309,71 @@ describe('expiring GitHub user tokens (refreshed through the gateway)', () => {
     expect(res.body.code).toBe('github_reauth_required');
     expect(h.gateway.githubRefreshes).toHaveLength(1);
     expect((await row('octocat')).reauth_required).toBe(true);
+  });
+
+  describe('background work (sync, hook management)', () => {
+    let session: string;
+    let userId: string;
+    let repoId: string;
+    const factory = () => h.t.app.get(GithubClientFactory);
+
+    beforeAll(async () => {
+      issueExpiringTokens();
+      ({ session } = await h.signIn('monalisa'));
+      await request(h.t.app.getHttpServer())
+        .post('/api/v1/repos/octocat/Hello-World/track')
+        .set('Cookie', withSession(session))
+        .set(CSRF)
+        .expect((res) => expect(res.status).toBeLessThan(300));
+      userId = (await row('monalisa')).id;
+      repoId = (await db.query(`SELECT repo_id FROM tracked_repos WHERE user_id = $1`, [userId])).rows[0]
+        .repo_id as string;
+    });
+    beforeEach(async () => {
+      await db.query(`UPDATE users SET reauth_required = false WHERE id = $1`, [userId]);
+    });
+
+    it('hands out a refreshed client for a repository', async () => {
+      await expireIn('monalisa', 60_000);
+      h.gateway.onGithubRefresh = rotatingGateway('monalisa');
+      const picked = await factory().forRepo(repoId);
+      expect(picked?.userId).toBe(userId);
+      expect(h.gateway.githubRefreshes).toHaveLength(1);
+      expect((await picked!.octokit.request('GET /user')).status).toBe(200);
+    });
+
+    it('fails (to be retried) rather than reporting nobody can act when the only token expired and the refresh is down', async () => {
+      await expireIn('monalisa', -60_000);
+      h.gateway.onGithubRefresh = () => ({ status: 503, body: { error: 'temporarily_unavailable' } });
+      await expect(factory().forRepo(repoId)).rejects.toBeInstanceOf(GithubTokenUnavailableException);
+      expect((await row('monalisa')).reauth_required).toBe(false);
+    });
+
+    it('reports nobody can act once the refresh is refused', async () => {
+      await expireIn('monalisa', -60_000);
+      h.gateway.onGithubRefresh = () => ({ status: 400, body: { error: 'invalid_grant' } });
+      await expect(factory().forRepo(repoId)).resolves.toBeNull();
+      expect((await row('monalisa')).reauth_required).toBe(true);
+    });
+
+    it('does not flag the user for a 401 that followed a rotation moments ago (a client holding the revoked copy)', async () => {
+      await expireIn('monalisa', 60_000);
+      h.gateway.onGithubRefresh = rotatingGateway('monalisa');
+      await factory().forRepo(repoId);
+      expect(h.gateway.githubRefreshes).toHaveLength(1);
+      // The sync reports a 401 by user id only.
+      expect(await factory().rejected(userId)).toBe(false);
+      expect(h.gateway.githubRefreshes).toHaveLength(1);
+      expect((await row('monalisa')).reauth_required).toBe(false);
+    });
+
+    it('still flags the user for a 401 to a token that does not expire', async () => {
+      h.gateway.githubTokenExtras = null;
+      await h.signIn('monalisa');
+      expect(await factory().rejected(userId)).toBe(true);
+      expect(h.gateway.githubRefreshes).toHaveLength(0);
+      expect((await row('monalisa')).reauth_required).toBe(true);
+    });
   });
 
   it('writes no GitHub token or refresh token to the logs', async () => {
