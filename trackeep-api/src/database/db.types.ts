@@ -284,6 +284,28 @@ export interface WebhookDeliveries {
   status: Generated<string>;
 }
 
+export interface WebhookRedeliveries {
+  action: string | null;
+  created_at: Generated<Timestamp>;
+  delivered_at: Timestamp;
+  due: Generated<boolean>;
+  event: string;
+  github_delivery_id: Int8;
+  guid: string;
+  hook_id: Int8;
+  last_error: string | null;
+  repo_id: string;
+  requested_at: Timestamp | null;
+  requests: Generated<number>;
+}
+
+export interface WebhookRedeliveryCursors {
+  hook_id: Int8;
+  last_delivery_id: Int8;
+  repo_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface WebhookRegistrations {
   block: Json | null;
   created_at: Generated<Timestamp>;
@@ -322,5 +344,7 @@ export interface DB {
   tracked_repos: TrackedRepos;
   users: Users;
   webhook_deliveries: WebhookDeliveries;
+  webhook_redeliveries: WebhookRedeliveries;
+  webhook_redelivery_cursors: WebhookRedeliveryCursors;
   webhook_registrations: WebhookRegistrations;
 }

@@ -7,6 +7,7 @@ import { BranchActivityIndex1764000400000 } from './1764000400000-BranchActivity
 import { LosslessWebhookIntake1764000600000 } from './1764000600000-LosslessWebhookIntake';
 import { GithubFailureShapes1764001000000 } from './1764001000000-GithubFailureShapes';
 import { ExpiringGithubTokens1764001100000 } from './1764001100000-ExpiringGithubTokens';
+import { WebhookRedelivery1764001200000 } from './1764001200000-WebhookRedelivery';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   LosslessWebhookIntake1764000600000,
   GithubFailureShapes1764001000000,
   ExpiringGithubTokens1764001100000,
+  WebhookRedelivery1764001200000,
 ];
