@@ -3,7 +3,26 @@ import { preparedText } from '@trackeep/server-core';
 import { Kysely } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { DB } from '../database/db.types';
-import type { InboxDelivery } from './delivery-inbox.service';
+import type { SignedWith } from './webhook.constants';
+
+/** A verified delivery, ready for the inbox. */
+export interface InboxDelivery {
+  deliveryId: string;
+  event: string;
+  action: string | null;
+  repoGithubId: number | null;
+  repoFullName: string | null;
+  hookId: number | null;
+  installationId: number | null;
+  signedWith: SignedWith;
+  /** X-Hub-Signature-256 as received, so a replay can verify the body again. */
+  signature: string;
+  /** The body exactly as received (the signature is over these bytes); stored as bytea, parsed only to process. */
+  body: Buffer;
+  /** 'pending' gets a processing job; 'ignored' is stored for the record only. */
+  status: 'pending' | 'ignored';
+  ignoredReason: string | null;
+}
 
 /**
  * The inbox's intake statement: one prepared statement whose text is the same for every batch size, embedding

@@ -1,28 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
 import { GithubSettings } from '../github/github-settings';
-import { DeliveryInboxRepository } from './delivery-inbox.repository';
-import type { SignedWith } from './webhook-signature.service';
+import { DeliveryInboxRepository, type InboxDelivery } from './delivery-inbox.repository';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
-
-/** A verified delivery, ready for the inbox. */
-export interface InboxDelivery {
-  deliveryId: string;
-  event: string;
-  action: string | null;
-  repoGithubId: number | null;
-  repoFullName: string | null;
-  hookId: number | null;
-  installationId: number | null;
-  signedWith: SignedWith;
-  /** X-Hub-Signature-256 as received, so a replay can verify the body again. */
-  signature: string;
-  /** The body exactly as received (the signature is over these bytes); stored as bytea, parsed only to process. */
-  body: Buffer;
-  /** 'pending' gets a processing job; 'ignored' is stored for the record only. */
-  status: 'pending' | 'ignored';
-  ignoredReason: string | null;
-}
 
 interface Waiter {
   delivery: InboxDelivery;

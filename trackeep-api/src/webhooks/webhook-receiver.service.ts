@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BadSignatureLimiter } from './bad-signature.limiter';
-import { DeliveryInboxService, type InboxDelivery } from './delivery-inbox.service';
+import type { InboxDelivery } from './delivery-inbox.repository';
+import { DeliveryInboxService } from './delivery-inbox.service';
 import { WebhookSignatureService } from './webhook-signature.service';
 import { APPLIED_EVENTS } from './processors/event-appliers';
 import { WEBHOOK_DELIVERY_ID, WEBHOOK_EVENT_NAME, WEBHOOK_MAX_BODY_BYTES } from './webhook.constants';

@@ -4,8 +4,7 @@ import { GithubSettings } from '../github/github-settings';
 import { ApiEnv } from '../config/api-env';
 import { WebhookRegistrationRepository } from './webhook-registration.repository';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
-
-export type SignedWith = 'hook' | 'hook_previous' | 'global' | 'global_previous';
+import type { SignedWith } from './webhook.constants';
 
 /** Which secret a delivery was signed with; for a repo hook, which repository that hook belongs to. */
 export interface VerifiedSignature {
