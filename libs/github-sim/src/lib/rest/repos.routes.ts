@@ -4,13 +4,13 @@ import { WEBHOOK_EVENTS } from '../webhooks/webhook-payloads';
 import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimHook, SimRepo } from '../world/world.types';
 import { bodyObject, hasScope, repoFromPath } from './access';
+import { deliveryPage } from './delivery-pages';
 import { enumParam, pageOf, pagingOf, timeParam } from './pagination';
 import {
   commit,
   fullRepository,
   hook,
   hookDelivery,
-  hookDeliveryItem,
   issue,
   iso,
   pullRequest,
@@ -440,8 +440,10 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     (r) => {
       const repo = adminRepo(r, false);
       const h = hookFromPath(r, repo);
-      const list = w.deliveries.filter((d) => d.hookId === h.id).reverse();
-      return pageOf(r, list, hookDeliveryItem);
+      return deliveryPage(
+        r,
+        w.deliveries.filter((d) => d.hookId === h.id),
+      );
     },
     { acceptedScopes: HOOK_SCOPES },
   );

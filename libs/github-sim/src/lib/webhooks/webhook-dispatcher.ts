@@ -219,7 +219,8 @@ export class WebhookDispatcher {
       headers['X-Hub-Signature-256'] = signSha256(target.secret, body);
     }
     const delivery: SimDelivery = {
-      id: this.world.nextId('delivery'),
+      // Numbered when recorded (below), as GitHub lists them: a later id is never listed before an earlier one.
+      id: 0,
       guid,
       hookId: target.hookId,
       repoId: target.repoId,
@@ -260,6 +261,7 @@ export class WebhookDispatcher {
     target.done?.(ok, delivery);
     this.stats.data.webhooks.deliveries++;
     if (!ok) this.stats.data.webhooks.failures++;
+    delivery.id = this.world.nextId('delivery');
     this.world.deliveries.push(delivery);
     if (this.world.deliveries.length > MAX_RECORDED)
       this.world.deliveries.splice(0, this.world.deliveries.length - MAX_RECORDED);

@@ -279,6 +279,41 @@ describe('webhooks', () => {
     expect(hook.body.last_response.status).toBe('failed');
   });
 
+  it('pages a hook delivery log by cursor (newest first) and redelivers an attempt with the same GUID', async () => {
+    const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', {
+      config: { url: `${receiver.url}/paged`, content_type: 'json', secret: SECRET },
+      events: ['issues'],
+    });
+    await sim.world.settled();
+    for (let i = 0; i < 4; i++) await ctl.post('/repos/octocat/Hello-World/issues', { title: `paged ${i}` });
+    await sim.world.settled();
+    type Item = { id: number; guid: string; redelivery: boolean; event: string };
+    const path = `/repos/octocat/Hello-World/hooks/${res.body.id}/deliveries`;
+    const seen: Item[] = [];
+    let url: string | null = `${path}?per_page=2`;
+    while (url) {
+      const page: Awaited<ReturnType<typeof api.get<Item[]>>> = await api.get<Item[]>(url);
+      expect(page.body.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body);
+      const next = /<([^>]+)>; rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
+      expect(next ?? '').not.toMatch(/[?&]page=/);
+      url = next ? next.slice(next.indexOf('/repos/')) : null;
+    }
+    expect(seen.map((d) => d.event)).toEqual(['issues', 'issues', 'issues', 'issues', 'ping']);
+    expect(seen.map((d) => d.id)).toEqual([...seen.map((d) => d.id)].sort((a, b) => b - a));
+    expect((await api.get(`${path}?cursor=nonsense`)).status).toBe(400);
+
+    const original = seen[1]!;
+    expect((await api.post(`${path}/${original.id}/attempts`, {})).status).toBe(202);
+    await sim.world.settled();
+    const [again] = (await api.get<Item[]>(`${path}?per_page=1`)).body;
+    expect(again).toMatchObject({ guid: original.guid, redelivery: true, event: 'issues' });
+    expect(again!.id).toBeGreaterThan(seen[0]!.id);
+    const received = receiver.received.filter((r) => r.headers['x-github-delivery'] === original.guid);
+    expect(received).toHaveLength(2);
+    expect(received[1]!.body).toBe(received[0]!.body);
+  });
+
   it('pings a new hook exactly once, and its hooks list answers 304 to its ETag until a hook is deleted on GitHub', async () => {
     const res = await api.post<{ id: number }>('/repos/octocat/Hello-World/hooks', {
       config: { url: `${receiver.url}/once`, content_type: 'json' },
