@@ -9,6 +9,7 @@ import { GithubTokenUnavailableException } from '../src/auth/github-token-unavai
 import { TokenCipher } from '../src/auth/token-cipher.service';
 import { ApiEnv } from '../src/config/api-env';
 import { GithubClientFactory } from '../src/github/github-client.factory';
+import { RepoCredentials } from '../src/repos/repo-credentials.service';
 import { startAuthHarness, withSession, CSRF, type AuthHarness } from './support/auth-harness';
 import type { GatewayAnswer } from './support/fake-gateway';
 
@@ -316,6 +317,7 @@ describe('expiring GitHub user tokens (refreshed through the gateway)', () => {
     let userId: string;
     let repoId: string;
     const factory = () => h.t.app.get(GithubClientFactory);
+    const credentials = () => h.t.app.get(RepoCredentials);
 
     beforeAll(async () => {
       issueExpiringTokens();
@@ -336,7 +338,7 @@ describe('expiring GitHub user tokens (refreshed through the gateway)', () => {
     it('hands out a refreshed client for a repository', async () => {
       await expireIn('monalisa', 60_000);
       h.gateway.onGithubRefresh = rotatingGateway('monalisa');
-      const picked = await factory().forRepo(repoId);
+      const picked = await credentials().forRepo(repoId);
       expect(picked?.userId).toBe(userId);
       expect(h.gateway.githubRefreshes).toHaveLength(1);
       expect((await picked!.octokit.request('GET /user')).status).toBe(200);
@@ -345,21 +347,21 @@ describe('expiring GitHub user tokens (refreshed through the gateway)', () => {
     it('fails (to be retried) rather than reporting nobody can act when the only token expired and the refresh is down', async () => {
       await expireIn('monalisa', -60_000);
       h.gateway.onGithubRefresh = () => ({ status: 503, body: { error: 'temporarily_unavailable' } });
-      await expect(factory().forRepo(repoId)).rejects.toBeInstanceOf(GithubTokenUnavailableException);
+      await expect(credentials().forRepo(repoId)).rejects.toBeInstanceOf(GithubTokenUnavailableException);
       expect((await row('monalisa')).reauth_required).toBe(false);
     });
 
     it('reports nobody can act once the refresh is refused', async () => {
       await expireIn('monalisa', -60_000);
       h.gateway.onGithubRefresh = () => ({ status: 400, body: { error: 'invalid_grant' } });
-      await expect(factory().forRepo(repoId)).resolves.toBeNull();
+      await expect(credentials().forRepo(repoId)).resolves.toBeNull();
       expect((await row('monalisa')).reauth_required).toBe(true);
     });
 
     it('does not flag the user for a 401 that followed a rotation moments ago (a client holding the revoked copy)', async () => {
       await expireIn('monalisa', 60_000);
       h.gateway.onGithubRefresh = rotatingGateway('monalisa');
-      await factory().forRepo(repoId);
+      await credentials().forRepo(repoId);
       expect(h.gateway.githubRefreshes).toHaveLength(1);
       // The sync reports a 401 by user id only.
       expect(await factory().rejected(userId)).toBe(false);

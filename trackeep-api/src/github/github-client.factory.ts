@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { RepoPermission } from '@trackeep/contracts';
 import { GithubTokenUnavailableException } from '../auth/github-token-unavailable.exception';
 import { UsersService } from '../auth/users.service';
 import { MetricsService } from '../metrics/metrics.service';
-import { GithubCredentialRepository } from './github-credential.repository';
 import {
   createGithubOctokit,
   type GithubClientMode,
@@ -25,14 +23,6 @@ export interface GithubClientOptions {
   maxConcurrent?: number;
 }
 
-const PERMISSION_RANK: Record<RepoPermission, number> = {
-  pull: 1,
-  triage: 2,
-  push: 3,
-  maintain: 4,
-  admin: 5,
-};
-
 /**
  * The one place GitHub clients come from: the user's token decrypted from the database, GithubSettings' base
  * URL and timeout, throttling and retry, every answer counted in /metrics and its budget recorded in the shared
@@ -47,7 +37,6 @@ export class GithubClientFactory {
     private readonly settings: GithubSettings,
     private readonly users: UsersService,
     private readonly rateLimits: GithubRateLimitService,
-    private readonly credentials: GithubCredentialRepository,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -59,37 +48,12 @@ export class GithubClientFactory {
   }
 
   /**
-   * A client for background work on a repository: acts as a user who tracks it, still has access and a
-   * usable token, preferring the highest permission (admins can manage webhooks). Null when nobody qualifies.
+   * A client acting as `userId`, or null when they have no usable token (signed out, or asked to sign in
+   * again). Throws GithubTokenUnavailableException when an expired token cannot be refreshed just now.
    */
-  async forRepo(
-    repoId: string,
-    options: GithubClientOptions & { minPermission?: RepoPermission } = {},
-  ): Promise<{ userId: string; octokit: TrackeepOctokit } | null> {
-    const min = PERMISSION_RANK[options.minPermission ?? 'pull'];
-    const ranked = (await this.credentials.trackersWithAccess(repoId))
-      .filter((c) => PERMISSION_RANK[c.permission] >= min)
-      .sort((a, b) => PERMISSION_RANK[b.permission] - PERMISSION_RANK[a.permission]);
-    // An expired token that cannot be refreshed just now says nothing about access: if nobody else can act,
-    // the caller fails and retries rather than concluding nobody qualifies.
-    let unavailable: GithubTokenUnavailableException | null = null;
-    for (const { userId } of ranked) {
-      let token: string | null;
-      try {
-        token = await this.users.githubToken(userId);
-      } catch (err) {
-        if (!(err instanceof GithubTokenUnavailableException)) throw err;
-        unavailable = err;
-        continue;
-      }
-      if (token)
-        return {
-          userId,
-          octokit: this.build({ kind: 'user', userId, token }, { mode: 'background', ...options }),
-        };
-    }
-    if (unavailable) throw unavailable;
-    return null;
+  async forUserIfUsable(userId: string, options: GithubClientOptions = {}): Promise<TrackeepOctokit | null> {
+    const token = await this.users.githubToken(userId);
+    return token ? this.build({ kind: 'user', userId, token }, options) : null;
   }
 
   /**

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { GithubClientFactory } from './github-client.factory';
-import { GithubCredentialRepository } from './github-credential.repository';
 import { GithubEtagCache } from './github-etag-cache.service';
 import { GithubEtagRepository } from './github-etag.repository';
 import { GithubRateLimitRepository } from './github-rate-limit.repository';
@@ -16,7 +15,6 @@ import { GithubSettingsModule } from './github-settings.module';
   imports: [AuthModule, GithubSettingsModule],
   providers: [
     GithubClientFactory,
-    GithubCredentialRepository,
     GithubEtagRepository,
     GithubEtagCache,
     GithubRateLimitRepository,

@@ -90,6 +90,20 @@ export class RepoAccessRepository {
     return n;
   }
 
+  /** Users who track the repository and GitHub last said may read it; the latest checked first. */
+  async trackersWithAccess(repoId: string): Promise<Array<{ userId: string; permission: RepoPermission }>> {
+    const rows = await this.db
+      .selectFrom('tracked_repos as t')
+      .innerJoin('repo_access as a', (join) =>
+        join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
+      )
+      .select(['a.user_id', 'a.permission'])
+      .where('t.repo_id', '=', repoId)
+      .orderBy('a.checked_at', 'desc')
+      .execute();
+    return rows.map((r) => ({ userId: r.user_id, permission: toRepoPermission(r.permission) }));
+  }
+
   /** Inserts or refreshes the row (track time and every sync: GitHub said so just now). */
   async record(
     userId: string,

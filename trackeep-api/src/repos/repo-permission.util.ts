@@ -14,3 +14,8 @@ export function highestPermission(
 export function toRepoPermission(value: string): RepoPermission {
   return PERMISSIONS.find((p) => p === value) ?? 'pull';
 }
+
+/** How much a permission grants: admin highest. */
+export function permissionRank(permission: RepoPermission): number {
+  return PERMISSIONS.length - PERMISSIONS.indexOf(permission);
+}

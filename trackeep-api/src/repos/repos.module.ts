@@ -5,6 +5,7 @@ import { GithubReposService } from './github-repos.service';
 import { RepoAccessCheckService } from './repo-access-check.service';
 import { RepoAccessRepository } from './repo-access.repository';
 import { RepoAccessService } from './repo-access.service';
+import { RepoCredentials } from './repo-credentials.service';
 import { RepoDataRepository } from './repo-data.repository';
 import { RepoDataService } from './repo-data.service';
 import { RepoStatusRegistry } from './repo-status.registry';
@@ -26,6 +27,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     TrackedReposRepository,
     RepoAccessCheckService,
     RepoAccessService,
+    RepoCredentials,
     RepoDataRepository,
     RepoDataService,
     ReposService,
@@ -33,6 +35,6 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     RepoTrackingEvents,
     RepoStatusRegistry,
   ],
-  exports: [RepoAccessService, ReposService, RepoTrackingEvents, RepoStatusRegistry],
+  exports: [RepoAccessService, RepoCredentials, ReposService, RepoTrackingEvents, RepoStatusRegistry],
 })
 export class ReposModule {}

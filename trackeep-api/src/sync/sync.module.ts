@@ -10,6 +10,7 @@ import { GithubSettings } from '../github/github-settings';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
 import { ReposModule } from '../repos/repos.module';
+import { RepoCredentials } from '../repos/repo-credentials.service';
 import { CredentialLimitsRegistry } from './github/credential-limits';
 import { GithubSyncClientProvider, SyncClientProvider } from './github/sync-client.provider';
 import { RepoLockRepository } from './jobs/repo-lock.repository';
@@ -63,9 +64,9 @@ class SyncRepoHooks implements OnModuleInit {
     },
     {
       provide: SyncClientProvider,
-      inject: [GithubClientFactory, GithubSettings, SyncSettings],
-      useFactory: (f: GithubClientFactory, g: GithubSettings, s: SyncSettings) =>
-        new GithubSyncClientProvider(f, g, s.limits.maxConcurrent),
+      inject: [GithubClientFactory, RepoCredentials, GithubSettings, SyncSettings],
+      useFactory: (f: GithubClientFactory, c: RepoCredentials, g: GithubSettings, s: SyncSettings) =>
+        new GithubSyncClientProvider(f, c, g, s.limits.maxConcurrent),
     },
     SyncRunsRepository,
     SyncCyclesRepository,

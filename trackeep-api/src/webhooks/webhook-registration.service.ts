@@ -6,6 +6,7 @@ import { ApiEnv } from '../config/api-env';
 import type { DB } from '../database/db.types';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
+import { RepoCredentials } from '../repos/repo-credentials.service';
 import { GithubEtagCache } from '../github/github-etag-cache.service';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
@@ -17,6 +18,7 @@ import {
   type RegistrationRow,
 } from './webhook-registration.repository';
 import { orgPolicyBlockOf } from '../sync/github/sync-github.errors';
+import { WebhookRedeliveryRepository } from './redelivery/webhook-redelivery.repository';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
 import {
   SUBSCRIBED_EVENTS,
@@ -68,6 +70,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly env: ApiEnv,
     private readonly boss: PgBoss,
     private readonly github: GithubClientFactory,
+    private readonly credentials: RepoCredentials,
     private readonly etags: GithubEtagCache,
     private readonly cipher: WebhookSecretCipher,
     private readonly registrations: WebhookRegistrationRepository,
@@ -75,6 +78,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly status: RepoStatusRegistry,
     private readonly repos: ReposService,
     private readonly access: RepoAccessService,
+    private readonly redeliveries: WebhookRedeliveryRepository,
   ) {}
 
   onModuleInit(): void {
@@ -129,6 +133,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
   /** Webhook health per repository, for TrackedRepo.webhook. */
   async health(repoIds: string[]): Promise<Map<string, WebhookHealth>> {
     const map = new Map<string, WebhookHealth>();
+    const recovered = await this.redeliveries.recoveredLastDay(repoIds);
     for (const row of await this.registrations.health(repoIds)) {
       let status: WebhookStatus;
       let lastError = row.last_error;
@@ -144,6 +149,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         lastDeliveryAt: row.last_delivery_at ? new Date(row.last_delivery_at).toISOString() : null,
         lastError,
         block: row.block ?? null,
+        recoveredLast24h: recovered.get(row.repo_id) ?? 0,
       });
     }
     return map;
@@ -413,7 +419,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         // no usable token for this user: try the other trackers
       }
     }
-    return this.github.forRepo(repoId, { minPermission: 'admin', mode: 'background' });
+    return this.credentials.forRepo(repoId, { minPermission: 'admin', mode: 'background' });
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GithubClientFactory } from '../../github/github-client.factory';
+import { RepoCredentials } from '../../repos/repo-credentials.service';
 import { GithubReauthRequiredException } from '../../github/github-reauth-required.exception';
 import { GithubSettings } from '../../github/github-settings';
 import type { OctokitLike } from './sync-github.gateway';
@@ -21,13 +22,14 @@ export abstract class SyncClientProvider {
 }
 
 /**
- * Production provider: the adapter's factory picks the user, decrypts the token and builds a paced client
- * (the sync pauses and paces itself instead of waiting limits out inside the client).
+ * Production provider: repos picks the user who acts for a repository; the adapter's factory decrypts the
+ * token and builds a paced client (the sync pauses and paces itself instead of waiting limits out inside it).
  */
 @Injectable()
 export class GithubSyncClientProvider extends SyncClientProvider {
   constructor(
     private readonly factory: GithubClientFactory,
+    private readonly credentials: RepoCredentials,
     private readonly settings: GithubSettings,
     private readonly maxConcurrent: number,
   ) {
@@ -35,7 +37,10 @@ export class GithubSyncClientProvider extends SyncClientProvider {
   }
 
   async forRepo(repoId: string): Promise<SyncCredential | null> {
-    const picked = await this.factory.forRepo(repoId, { mode: 'paced', maxConcurrent: this.maxConcurrent });
+    const picked = await this.credentials.forRepo(repoId, {
+      mode: 'paced',
+      maxConcurrent: this.maxConcurrent,
+    });
     return picked ? this.credential(picked.userId, picked.octokit) : null;
   }
 
