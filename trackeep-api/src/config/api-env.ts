@@ -116,6 +116,13 @@ export class ApiEnv {
   @Max(3650)
   WEBHOOK_RETENTION_DAYS = 30;
 
+  /** Minutes between runs that ask GitHub to redeliver the deliveries it failed to make (0 = off; 1–60). */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(60)
+  WEBHOOK_REDELIVERY_INTERVAL_MINUTES = 5;
+
   @ToInt()
   @IsInt()
   @Min(1)

@@ -8,6 +8,8 @@ import { ReposModule } from '../repos/repos.module';
 import { BadSignatureLimiter } from './bad-signature.limiter';
 import { DeliveryInboxRepository } from './delivery-inbox.repository';
 import { DeliveryInboxService } from './delivery-inbox.service';
+import { WebhookRedeliveryRepository } from './redelivery/webhook-redelivery.repository';
+import { WebhookRedeliveryService } from './redelivery/webhook-redelivery.service';
 import { WebhookDeliveriesController } from './webhook-deliveries.controller';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookProcessorService } from './webhook-processor.service';
@@ -38,6 +40,8 @@ import { WebhookSignatureService } from './webhook-signature.service';
     WebhookReplayService,
     WebhookRegistrationRepository,
     WebhookRegistrationService,
+    WebhookRedeliveryRepository,
+    WebhookRedeliveryService,
   ],
   exports: [WebhookRegistrationService],
 })

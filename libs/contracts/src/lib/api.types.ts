@@ -92,6 +92,8 @@ export interface WebhookHealth {
   lastError: string | null;
   /** Set with `needs_sso` / `oauth_app_blocked`: what blocks hook management and where to act. */
   block?: OrgPolicyBlock | null;
+  /** Deliveries GitHub failed to make that Trackeep had redelivered and received, in the last 24 hours. */
+  recoveredLast24h?: number;
 }
 
 /** A tracked repository with its latest stats (GET /repos, GET /repos/{owner}/{repo}). */

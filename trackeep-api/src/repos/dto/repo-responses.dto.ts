@@ -40,6 +40,11 @@ export class WebhookHealthDto implements WebhookHealth {
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
   @ApiProperty({ type: () => OrgPolicyBlockDto, nullable: true, required: false })
   block?: OrgPolicyBlockDto | null;
+  @ApiProperty({
+    required: false,
+    description: 'deliveries GitHub failed to make that Trackeep had redelivered and received, last 24 hours',
+  })
+  recoveredLast24h?: number;
 }
 
 export class TrackedRepoDto implements TrackedRepo {

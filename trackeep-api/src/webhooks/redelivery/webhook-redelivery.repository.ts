@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import { inTransaction } from '@trackeep/server-core';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../../database/db.types';
+
+/** A repository hook Trackeep registered, whose delivery log the redelivery job reads. */
+export interface OwnedHook {
+  repoId: string;
+  hookId: number;
+  owner: string;
+  name: string;
+  fullName: string;
+}
+
+/** The newest failed attempt GitHub lists for a GUID that no attempt delivered. */
+export interface FailedDelivery {
+  guid: string;
+  githubDeliveryId: number;
+  event: string;
+  action: string | null;
+  deliveredAt: Date;
+}
+
+/** A redelivery this run may ask GitHub for: claimed, so no other run or replica asks for it too. */
+export interface ClaimedRedelivery {
+  guid: string;
+  githubDeliveryId: number;
+}
+
+/**
+ * The redelivery job's state: per hook, the newest entry of GitHub's delivery log already read
+ * (`webhook_redelivery_cursors`), and per GUID what was asked of GitHub (`webhook_redeliveries`). It reads the
+ * inbox (`webhook_deliveries.delivery_id`) to leave alone every GUID Trackeep stored.
+ */
+@Injectable()
+export class WebhookRedeliveryRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Hooks Trackeep registered and has not removed (their id known). */
+  async ownedHooks(): Promise<OwnedHook[]> {
+    const rows = await this.db
+      .selectFrom('webhook_registrations as w')
+      .innerJoin('repositories as r', 'r.id', 'w.repo_id')
+      .select(['w.repo_id', 'w.hook_id', 'r.owner', 'r.name', 'r.full_name'])
+      .where('w.hook_id', 'is not', null)
+      .where('w.status', 'in', ['pending', 'active', 'failing'])
+      .orderBy('w.repo_id')
+      .execute();
+    return rows.map((r) => ({
+      repoId: r.repo_id,
+      hookId: Number(r.hook_id),
+      owner: r.owner,
+      name: r.name,
+      fullName: r.full_name,
+    }));
+  }
+
+  /** The newest delivery id already read from this hook's log, or null (never read, or another hook since). */
+  async cursor(repoId: string, hookId: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('webhook_redelivery_cursors')
+      .select('last_delivery_id')
+      .where('repo_id', '=', repoId)
+      .where('hook_id', '=', String(hookId))
+      .executeTakeFirst();
+    return row ? Number(row.last_delivery_id) : null;
+  }
+
+  /**
+   * What one read of the log found, stored with the cursor that read it, in one transaction: GUIDs whose every
+   * listed attempt failed and that the inbox never stored become due (again, when a newer failed attempt shows
+   * that a redelivery failed too); GUIDs an attempt delivered are no longer due.
+   */
+  async record(
+    hook: OwnedHook,
+    failed: FailedDelivery[],
+    delivered: string[],
+    newestDeliveryId: number,
+  ): Promise<void> {
+    const sorted = [...failed].sort((a, b) => (a.guid < b.guid ? -1 : a.guid > b.guid ? 1 : 0));
+    await inTransaction(this.db, async (tx) => {
+      if (sorted.length) {
+        // Sorted by GUID: two replicas recording the same page lock the rows in the same order.
+        await sql`
+          INSERT INTO webhook_redeliveries AS x (guid, repo_id, hook_id, github_delivery_id, event, action, delivered_at)
+          SELECT v.guid, ${hook.repoId}::uuid, ${hook.hookId}::bigint, v.id, v.event, v.action, v.delivered_at
+            FROM unnest(${sorted.map((f) => f.guid)}::text[], ${sorted.map((f) => f.githubDeliveryId)}::bigint[],
+                        ${sorted.map((f) => f.event)}::text[], ${sorted.map((f) => f.action)}::text[],
+                        ${sorted.map((f) => f.deliveredAt.toISOString())}::timestamptz[])
+              AS v (guid, id, event, action, delivered_at)
+           WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.delivery_id = v.guid)
+          ON CONFLICT (guid) DO UPDATE
+             SET github_delivery_id = EXCLUDED.github_delivery_id, delivered_at = EXCLUDED.delivered_at, due = true
+           WHERE x.github_delivery_id < EXCLUDED.github_delivery_id`.execute(tx);
+      }
+      if (delivered.length) {
+        await tx
+          .updateTable('webhook_redeliveries')
+          .set({ due: false })
+          .where('guid', 'in', delivered)
+          .where('due', '=', true)
+          .execute();
+      }
+      await tx
+        .insertInto('webhook_redelivery_cursors')
+        .values({
+          repo_id: hook.repoId,
+          hook_id: String(hook.hookId),
+          last_delivery_id: String(newestDeliveryId),
+        })
+        .onConflict((oc) =>
+          oc.column('repo_id').doUpdateSet({
+            hook_id: (eb) => eb.ref('excluded.hook_id'),
+            // Another hook since: its log starts afresh. The same hook: never moves back (two runs at once).
+            last_delivery_id: sql<string>`CASE WHEN webhook_redelivery_cursors.hook_id = EXCLUDED.hook_id
+              THEN greatest(webhook_redelivery_cursors.last_delivery_id, EXCLUDED.last_delivery_id)
+              ELSE EXCLUDED.last_delivery_id END`,
+            updated_at: sql<Date>`now()`,
+          }),
+        )
+        .execute();
+    });
+  }
+
+  /**
+   * Takes the hook's due redeliveries (still not in the inbox, asked fewer than `maxRequests` times, within
+   * GitHub's window) and counts a request for each. The UPDATE is the claim: a row another run took is no
+   * longer due when this one's UPDATE reaches it.
+   */
+  async claim(
+    hook: OwnedHook,
+    opts: { maxRequests: number; deliveredAfter: Date; limit: number },
+  ): Promise<ClaimedRedelivery[]> {
+    const { rows } = await sql<{ guid: string; github_delivery_id: string }>`
+      UPDATE webhook_redeliveries x SET due = false, requests = x.requests + 1, requested_at = now(), last_error = NULL
+       WHERE x.guid IN (
+         SELECT guid FROM webhook_redeliveries
+          WHERE repo_id = ${hook.repoId}::uuid AND hook_id = ${hook.hookId}::bigint AND due
+            AND requests < ${opts.maxRequests} AND delivered_at > ${opts.deliveredAfter.toISOString()}::timestamptz
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.delivery_id = webhook_redeliveries.guid)
+          ORDER BY delivered_at LIMIT ${opts.limit}
+          FOR UPDATE SKIP LOCKED)
+         AND x.due
+      RETURNING x.guid, x.github_delivery_id`.execute(this.db);
+    return rows.map((r) => ({ guid: r.guid, githubDeliveryId: Number(r.github_delivery_id) }));
+  }
+
+  /** GitHub did not take the request (rate limit, outage): due again, and the request is not counted. */
+  async release(guid: string, error: string): Promise<void> {
+    await this.db
+      .updateTable('webhook_redeliveries')
+      .set((eb) => ({
+        due: true,
+        requests: eb('requests', '-', 1),
+        requested_at: null,
+        last_error: error.slice(0, 500),
+      }))
+      .where('guid', '=', guid)
+      .execute();
+  }
+
+  /** GitHub refused this redelivery for good (e.g. past its window): not asked again. */
+  async giveUp(guid: string, error: string): Promise<void> {
+    await this.db
+      .updateTable('webhook_redeliveries')
+      .set({ due: false, last_error: error.slice(0, 500) })
+      .where('guid', '=', guid)
+      .execute();
+  }
+
+  /** Per repository: deliveries asked for in the last 24 hours that the inbox has since stored. */
+  async recoveredLastDay(repoIds: string[]): Promise<Map<string, number>> {
+    if (!repoIds.length) return new Map();
+    const { rows } = await sql<{ repo_id: string; n: number }>`
+      SELECT x.repo_id, count(*)::int AS n
+        FROM webhook_redeliveries x
+       WHERE x.repo_id = ANY(${repoIds}::uuid[]) AND x.requested_at > now() - interval '24 hours'
+         AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.delivery_id = x.guid)
+       GROUP BY x.repo_id`.execute(this.db);
+    return new Map(rows.map((r) => [r.repo_id, r.n]));
+  }
+
+  /** Rows past GitHub's window (nothing more can be asked for them). */
+  async prune(before: Date): Promise<void> {
+    await this.db
+      .deleteFrom('webhook_redeliveries')
+      .where('delivered_at', '<', before)
+      .where((eb) => eb.or([eb('requested_at', 'is', null), eb('requested_at', '<', before)]))
+      .execute();
+  }
+}
