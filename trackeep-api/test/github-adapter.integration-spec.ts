@@ -131,4 +131,16 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
     expect(notModified.every((e) => e.level === DEBUG)).toBe(true);
     expect(lines.filter((e) => e.level >= ERROR)).toEqual([]);
   });
+
+  it('forgets the ETags stored under a token once the user signs in with a new one', async () => {
+    await list().expect(200);
+    const stored = () =>
+      h.t.app
+        .get(DataSource)
+        .query(`SELECT count(*)::int AS n FROM github_etags WHERE user_id = $1`, [userId])
+        .then((rows: Array<{ n: number }>) => rows[0]?.n);
+    expect(await stored()).toBeGreaterThan(0);
+    await h.signIn('octocat');
+    expect(await stored()).toBe(0);
+  });
 });

@@ -90,7 +90,6 @@ export class UsersRepository {
         .where('id', '=', id)
         .returning(PROFILE)
         .executeTakeFirstOrThrow();
-      await tx.deleteFrom('github_etags').where('user_id', '=', id).execute();
       return toUser(user);
     });
   }
@@ -152,7 +151,7 @@ export class UsersRepository {
       .execute();
   }
 
-  /** Forgets the token and the ETags cached under it: the user signs in again to use GitHub features. */
+  /** Forgets the token: the user signs in again to use GitHub features. */
   clearToken(userId: string): Promise<void> {
     return inTransaction(this.db, async (tx) => {
       await tx
@@ -168,7 +167,6 @@ export class UsersRepository {
         })
         .where('id', '=', userId)
         .execute();
-      await tx.deleteFrom('github_etags').where('user_id', '=', userId).execute();
     });
   }
 }

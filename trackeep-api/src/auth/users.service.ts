@@ -18,6 +18,7 @@ export type RejectionOutcome = 'reauth_required' | 'renewed' | 'retry_later';
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
+  private readonly tokenReplaced = new Set<(userId: string) => Promise<void>>();
 
   constructor(
     private readonly users: UsersRepository,
@@ -30,20 +31,29 @@ export class UsersService {
   }
 
   /**
-   * Creates or updates the user named by the stable GitHub subject (host + numeric id) and stores the new
-   * token (and, for an expiring one, its refresh token) encrypted. Cached ETags belong to the previous token,
-   * so they go.
+   * Runs `listener` after a user's token was replaced by a sign-in or forgotten (what was cached under the old
+   * one, such as ETags, no longer applies). A failing listener is logged, never fails the sign-in.
    */
-  upsertFromSignIn(
+  onTokenReplaced(listener: (userId: string) => Promise<void>): void {
+    this.tokenReplaced.add(listener);
+  }
+
+  /**
+   * Creates or updates the user named by the stable GitHub subject (host + numeric id) and stores the new
+   * token (and, for an expiring one, its refresh token) encrypted.
+   */
+  async upsertFromSignIn(
     identity: GatewayIdentity,
     githubToken: string | IssuedGithubToken,
     scopes: string[],
   ): Promise<User> {
     const issued = typeof githubToken === 'string' ? { token: githubToken } : githubToken;
     const now = Date.now();
-    return this.users.signIn(identity, scopes, (userId) =>
+    const user = await this.users.signIn(identity, scopes, (userId) =>
       sealGithubTokens(this.cipher, userId, now, issued),
     );
+    await this.announceTokenReplaced(user.id);
+    return user;
   }
 
   /**
@@ -113,7 +123,15 @@ export class UsersService {
   }
 
   /** Forgets the token (after revoking the grant): the user signs in again to use GitHub features. */
-  clearGithubToken(userId: string): Promise<void> {
-    return this.users.clearToken(userId);
+  async clearGithubToken(userId: string): Promise<void> {
+    await this.users.clearToken(userId);
+    await this.announceTokenReplaced(userId);
+  }
+
+  private async announceTokenReplaced(userId: string): Promise<void> {
+    for (const listener of this.tokenReplaced)
+      await listener(userId).catch((err: Error) =>
+        this.logger.warn(`after the token of user ${userId} changed: ${err.message}`),
+      );
   }
 }

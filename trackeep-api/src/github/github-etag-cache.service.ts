@@ -45,6 +45,11 @@ export class GithubEtagCache {
     }
   }
 
+  /** Drops every answer stored under `credential` (its token changed). */
+  async forgetAll(credential: string): Promise<void> {
+    await this.repo.deleteAll(credential);
+  }
+
   /** Drops the stored answer, so the next GET asks unconditionally. */
   async forget(credential: string, path: string): Promise<void> {
     await this.repo.delete(credential, path);

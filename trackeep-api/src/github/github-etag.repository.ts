@@ -42,6 +42,10 @@ export class GithubEtagRepository {
       .execute();
   }
 
+  async deleteAll(userId: string): Promise<void> {
+    await this.db.deleteFrom('github_etags').where('user_id', '=', userId).execute();
+  }
+
   async delete(userId: string, url: string): Promise<void> {
     await this.db.deleteFrom('github_etags').where('user_id', '=', userId).where('url', '=', url).execute();
   }

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { UsersService } from '../auth/users.service';
 import { GithubClientFactory } from './github-client.factory';
 import { GithubEtagCache } from './github-etag-cache.service';
 import { GithubEtagRepository } from './github-etag.repository';
@@ -22,4 +23,14 @@ import { GithubSettingsModule } from './github-settings.module';
   ],
   exports: [GithubSettingsModule, GithubClientFactory, GithubEtagCache, GithubRateLimitService],
 })
-export class GithubModule {}
+export class GithubModule implements OnModuleInit {
+  constructor(
+    private readonly users: UsersService,
+    private readonly etags: GithubEtagCache,
+  ) {}
+
+  onModuleInit(): void {
+    // GitHub's ETags are valid only under the credential that fetched them.
+    this.users.onTokenReplaced((userId) => this.etags.forgetAll(userId));
+  }
+}
