@@ -59,6 +59,8 @@ export class WebhookChipComponent {
     const h = this.health();
     const parts = [this.label().hint];
     if (h.lastDeliveryAt) parts.push(`Last delivery: ${exactTime(h.lastDeliveryAt)}`);
+    if (h.recoveredLast24h)
+      parts.push(`Missed deliveries GitHub redelivered in the last 24 hours: ${h.recoveredLast24h}`);
     if (h.lastError) parts.push(`Last error: ${h.lastError}`);
     return parts.join('\n');
   });

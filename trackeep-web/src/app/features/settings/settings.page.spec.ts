@@ -38,7 +38,12 @@ describe(SettingsPage.name, () => {
       aTrackedRepo({
         id: 'r1',
         name: 'widgets',
-        webhook: { status: 'failing', lastDeliveryAt: null, lastError: 'HTTP 500 from receiver' },
+        webhook: {
+          status: 'failing',
+          lastDeliveryAt: null,
+          lastError: 'HTTP 500 from receiver',
+          recoveredLast24h: 3,
+        },
       }),
     ],
   ) {
@@ -56,6 +61,10 @@ describe(SettingsPage.name, () => {
     expect(el.textContent).toContain('Webhook failing');
     expect(el.textContent).toContain('HTTP 500 from receiver');
     expect(el.textContent).toContain('1 failing.');
+    expect(query(el, '[data-testid="webhook-recovered"]').textContent?.trim()).toBe('3');
+    expect(query(el, 'trk-webhook-chip .chip').title).toContain(
+      'Missed deliveries GitHub redelivered in the last 24 hours: 3',
+    );
   });
 
   it('says which organization policy blocks a webhook, with the GitHub link to act on, instead of "not admin"', async () => {
