@@ -661,6 +661,7 @@ export function hookDeliveryItem(d: SimDelivery): Schemas['hook-delivery-item'] 
     action: d.action,
     installation_id: null,
     repository_id: d.repoId,
+    throttled_at: null,
   };
 }
 
