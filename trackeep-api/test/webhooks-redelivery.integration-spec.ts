@@ -248,4 +248,16 @@ describe('deliveries GitHub failed to make are redelivered', () => {
     expect(registration?.status).toBe('active');
     expect(await access()).toEqual(accessBefore);
   });
+
+  it("runs on pg-boss's schedule every WEBHOOK_REDELIVERY_INTERVAL_MINUTES, and not at all with 0", async () => {
+    const schedule = () =>
+      db.rows<{ cron: string }>(`SELECT cron FROM pgboss.schedule WHERE name = 'webhook-redelivery'`);
+    expect(await schedule()).toEqual([]);
+    const c = await startApi(database.url, { ...env, WEBHOOK_REDELIVERY_INTERVAL_MINUTES: '15' });
+    try {
+      expect(await schedule()).toEqual([{ cron: '*/15 * * * *' }]);
+    } finally {
+      await c.close();
+    }
+  });
 });
