@@ -111,13 +111,12 @@ export function createGithubOctokit(o: GithubOctokitOptions): TrackeepOctokit {
   });
 
   // GraphQL bodies are parsed natively (Octokit's bigint-safe JSON is several times slower on big pages),
-  // before the metrics hook reads the query's cost from them.
+  // before the metrics hook reads the query's cost from them. The flag is set on `options` itself: the hooks
+  // inside this one (throttling, retry) were bound to that object and ignore one passed to `request`.
   octokit.hook.wrap('request', async (request, options) => {
     if (!isGraphql(options.url)) return request(options);
-    const response = await request({
-      ...options,
-      request: { ...options.request, parseSuccessResponseBody: false },
-    });
+    options.request = { ...options.request, parseSuccessResponseBody: false };
+    const response = await request(options);
     return { ...response, data: await readJsonBody(response.data) };
   });
   o.metrics?.instrumentOctokit(octokit);
