@@ -62,4 +62,23 @@ describe('prepared statements', () => {
     expect(rows[0]?.n).toBe('0');
     expect((await preparedHere()).some((s) => s.includes('INSERT INTO users'))).toBe(true);
   });
+
+  it('survives Postgres ending a connection a transaction holds between statements: the transaction fails, the process and the pool carry on', async () => {
+    const other = new DataSource({ type: 'postgres', url: database.url, extra: { max: 1 } });
+    await other.initialize();
+    try {
+      const outcome = inTransaction(db, async (tx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(tx);
+        // Postgres ends the session while the transaction waits between statements (as on a restart).
+        await other.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+        await new Promise((r) => setTimeout(r, 200));
+        await sql`SELECT 1`.execute(tx);
+      });
+      await expect(outcome).rejects.toThrow();
+      const { rows } = await sql<{ n: number }>`SELECT 41 + 1 AS n`.execute(db);
+      expect(rows[0]?.n).toBe(42);
+    } finally {
+      await other.destroy();
+    }
+  });
 });

@@ -23,7 +23,8 @@ export function preparedText<R>(text: string, values: readonly unknown[]): Compi
 
 /**
  * Kysely's pool over pg's, sending marked statements as named (server-side prepared) statements. The name is the
- * text's hash: pg parses a name once per connection and reuses it while the connection lives.
+ * text's hash: pg parses a name once per connection and reuses it while the connection lives. A connection
+ * Postgres drops while it is checked out fails its next statement rather than the process.
  */
 export function preparingPool(pool: () => Pool): PostgresPool {
   const names = new Map<string, string>();
@@ -35,16 +36,27 @@ export function preparingPool(pool: () => Pool): PostgresPool {
     }
     return name;
   };
-  const wrap = (client: PoolClient): PostgresPoolClient => ({
-    query: ((text: unknown, values?: readonly unknown[]) => {
-      if (typeof text === 'string' && text.startsWith(MARK)) {
-        const name = nameOf(text);
-        if (name) return client.query({ name, text, values: values as unknown[] });
-      }
-      return (client.query as (...args: unknown[]) => unknown)(text, values);
-    }) as PostgresPoolClient['query'],
-    release: (destroy?: boolean) => client.release(destroy),
-  });
+  const wrap = (client: PoolClient): PostgresPoolClient => {
+    // pg emits an error that arrives between statements (Postgres shutting the session down) as an event, and
+    // the pool stops listening while a client is checked out: unheard, it would crash the process. The next
+    // statement fails instead, and the broken client is discarded on release.
+    let broken: Error | undefined;
+    const onError = (err: Error) => (broken = err);
+    client.on('error', onError);
+    return {
+      query: ((text: unknown, values?: readonly unknown[]) => {
+        if (typeof text === 'string' && text.startsWith(MARK)) {
+          const name = nameOf(text);
+          if (name) return client.query({ name, text, values: values as unknown[] });
+        }
+        return (client.query as (...args: unknown[]) => unknown)(text, values);
+      }) as PostgresPoolClient['query'],
+      release: (destroy?: boolean) => {
+        client.off('error', onError);
+        client.release(destroy || broken);
+      },
+    };
+  };
   return {
     connect: async () => wrap(await pool().connect()),
     // The pool belongs to its owner (TypeORM), which ends it.
