@@ -67,6 +67,7 @@ class JobQueueShutdown implements BeforeApplicationShutdown {
           { connectionString: env.DATABASE_URL, application_name: 'trackeep-api-jobs', max: 4 },
           // An idle connection dropped by a restart: the pool discards it and connects anew when needed.
           (err) => new Logger('JobQueue').warn(`pg-boss connection: ${err.message}`),
+          JOB_QUEUE_SCHEMA,
         ),
     },
     {

@@ -36,13 +36,17 @@ export function preparingPool(pool: () => Pool): PostgresPool {
     }
     return name;
   };
+  // pg emits an error that arrives outside a statement (Postgres ending the session, then the socket closing)
+  // as an event, and the pool does not listen while a client is checked out: unheard, it would crash the
+  // process. Each client gets one listener for its whole life; the next statement fails instead, and a broken
+  // client is discarded on release.
+  const broken = new WeakMap<PoolClient, Error>();
+  const heard = new WeakSet<PoolClient>();
   const wrap = (client: PoolClient): PostgresPoolClient => {
-    // pg emits an error that arrives between statements (Postgres shutting the session down) as an event, and
-    // the pool stops listening while a client is checked out: unheard, it would crash the process. The next
-    // statement fails instead, and the broken client is discarded on release.
-    let broken: Error | undefined;
-    const onError = (err: Error) => (broken = err);
-    client.on('error', onError);
+    if (!heard.has(client)) {
+      heard.add(client);
+      client.on('error', (err: Error) => broken.set(client, err));
+    }
     return {
       query: ((text: unknown, values?: readonly unknown[]) => {
         if (typeof text === 'string' && text.startsWith(MARK)) {
@@ -51,10 +55,7 @@ export function preparingPool(pool: () => Pool): PostgresPool {
         }
         return (client.query as (...args: unknown[]) => unknown)(text, values);
       }) as PostgresPoolClient['query'],
-      release: (destroy?: boolean) => {
-        client.off('error', onError);
-        client.release(destroy || broken);
-      },
+      release: (destroy?: boolean) => client.release(destroy || broken.get(client)),
     };
   };
   return {
