@@ -95,9 +95,9 @@ export class CommitsRepository {
     shas: string[],
   ): Promise<void> {
     if (!shas.length) return;
-    await sql`
+    await prepared(sql`
       INSERT INTO branch_commits (repo_id, branch, sha) SELECT ${repoId}::uuid, ${pgText(branch)}, unnest(${shas}::text[])
-      ON CONFLICT DO NOTHING`.execute(db);
+      ON CONFLICT DO NOTHING`).execute(db);
   }
 
   /**
@@ -111,16 +111,11 @@ export class CommitsRepository {
     shas: string[],
   ): Promise<Set<string>> {
     if (!shas.length) return new Set();
-    const rows = await db
-      .selectFrom('branch_commits as b')
-      .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
-      .select('b.sha')
-      .distinct()
-      .where('b.repo_id', '=', repoId)
-      .where('b.branch', '=', sql<string>`ANY(${branches.map(pgText)}::text[])`)
-      .where('b.sha', '=', sql<string>`ANY(${shas}::text[])`)
-      .where(sql<boolean>`cardinality(c.parents) > 0`)
-      .execute();
+    const { rows } = await prepared(sql<{ sha: string }>`
+      SELECT DISTINCT b.sha FROM branch_commits b
+        JOIN commits c ON c.repo_id = b.repo_id AND c.sha = b.sha
+       WHERE b.repo_id = ${repoId}::uuid AND b.branch = ANY(${branches.map(pgText)}::text[])
+         AND b.sha = ANY(${shas}::text[]) AND cardinality(c.parents) > 0`).execute(db);
     return new Set(rows.map((r) => r.sha));
   }
 

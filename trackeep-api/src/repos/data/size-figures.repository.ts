@@ -5,6 +5,14 @@ import type { DB } from '../../database/db.types';
 /** The tables whose rows carry size figures GitHub may refuse in a partial answer. */
 export type FiguresKind = 'commits' | 'pull_requests';
 
+/** A row's size figures as GitHub gave them (key: commit sha or pull request node id). */
+export interface SizeFigures {
+  key: string;
+  additions: number;
+  deletions: number;
+  changedFiles: number | null;
+}
+
 const KEY: Readonly<Record<FiguresKind, string>> = { commits: 'sha', pull_requests: 'node_id' };
 
 /**
@@ -40,17 +48,22 @@ export class SizeFiguresRepository {
     return rows.map((r) => r.key);
   }
 
+  /** Figures GitHub answered, one statement for the whole batch. */
   static async save(
     db: SqlExecutor<DB>,
     repoId: string,
     kind: FiguresKind,
-    key: string,
-    f: { additions: number; deletions: number; changedFiles: number | null },
+    rows: SizeFigures[],
   ): Promise<void> {
+    if (!rows.length) return;
     await sql`
-      UPDATE ${sql.table(kind)} SET additions = ${f.additions}, deletions = ${f.deletions},
-             changed_files = COALESCE(${f.changedFiles}::integer, changed_files), figures_status = NULL, figures_refusals = 0
-       WHERE repo_id = ${repoId}::uuid AND ${sql.ref(KEY[kind])} = ${key}`.execute(db);
+      UPDATE ${sql.table(kind)} AS t
+         SET additions = f.additions, deletions = f.deletions,
+             changed_files = COALESCE(f.changed_files, t.changed_files), figures_status = NULL, figures_refusals = 0
+        FROM unnest(${rows.map((r) => r.key)}::text[], ${rows.map((r) => r.additions)}::integer[],
+                    ${rows.map((r) => r.deletions)}::integer[], ${rows.map((r) => r.changedFiles)}::integer[])
+             AS f(key, additions, deletions, changed_files)
+       WHERE t.repo_id = ${repoId}::uuid AND ${sql.ref(`t.${KEY[kind]}`)} = f.key`.execute(db);
   }
 
   /** GitHub refused the figures again; after `giveUpAfter` refusals they are marked unavailable for good. */

@@ -3,6 +3,7 @@ import { inTransaction, type SqlExecutor } from '@trackeep/server-core';
 import type { Kysely, Transaction } from 'kysely';
 import { ownerOf, splitFullName } from '../../common/full-name.util';
 import type { DB } from '../../database/db.types';
+import type { SizeFigures } from '../../repos/data/size-figures.repository';
 import { highestPermission } from '../../repos/repo-access.service';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
 import { planRound, roundRequestsByStream, type RoundPages } from '../github/sync-graphql-cost.util';
@@ -498,6 +499,7 @@ export class RepoSyncEngine {
     if (!data) return;
     await inTransaction(db, async (tx) => {
       const refusedCommits: string[] = [];
+      const commitFigures: SizeFigures[] = [];
       for (const [i, sha] of commits.entries()) {
         const c = data?.node?.[`c${i}`];
         if (
@@ -506,7 +508,8 @@ export class RepoSyncEngine {
           typeof c.additions === 'number' &&
           typeof c.deletions === 'number'
         ) {
-          await this.store.saveFigures(tx, this.repo.id, 'commits', sha, {
+          commitFigures.push({
+            key: sha,
             additions: c.additions,
             deletions: c.deletions,
             changedFiles: c.changedFilesIfAvailable ?? null,
@@ -515,12 +518,15 @@ export class RepoSyncEngine {
           refusedCommits.push(sha);
         }
       }
+      await this.store.saveFigures(tx, this.repo.id, 'commits', commitFigures);
       await this.store.refuseFigures(tx, this.repo.id, 'commits', refusedCommits, FIGURES_GIVE_UP_AFTER);
       const refusedPulls: string[] = [];
+      const pullFigures: SizeFigures[] = [];
       for (const [i, pullId] of pulls.entries()) {
         const p = data?.nodes?.[i];
         if (p && typeof p.additions === 'number' && typeof p.deletions === 'number') {
-          await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pullId, {
+          pullFigures.push({
+            key: pullId,
             additions: p.additions,
             deletions: p.deletions,
             changedFiles: p.changedFiles ?? null,
@@ -529,6 +535,7 @@ export class RepoSyncEngine {
           refusedPulls.push(pullId);
         }
       }
+      await this.store.saveFigures(tx, this.repo.id, 'pull_requests', pullFigures);
       await this.store.refuseFigures(tx, this.repo.id, 'pull_requests', refusedPulls, FIGURES_GIVE_UP_AFTER);
     });
   }

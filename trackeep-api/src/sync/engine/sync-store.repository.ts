@@ -1,5 +1,5 @@
 import type { OrgPolicyBlock } from '@trackeep/contracts';
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import { fromPgJson, fromPgText, pgJson, pgText } from '../../common/pg-text.util';
 import type { DB } from '../../database/db.types';
@@ -16,7 +16,11 @@ import type {
 import { PullRequestsRepository } from '../../repos/data/pull-requests.repository';
 import { RepoStatsRepository } from '../../repos/data/repo-stats.repository';
 import { RepositoriesRepository, type SyncRepoRecord } from '../../repos/data/repositories.repository';
-import { SizeFiguresRepository, type FiguresKind } from '../../repos/data/size-figures.repository';
+import {
+  SizeFiguresRepository,
+  type FiguresKind,
+  type SizeFigures,
+} from '../../repos/data/size-figures.repository';
 
 export type { FiguresKind, SyncRepoRecord };
 
@@ -187,14 +191,8 @@ export class SyncStore {
     return SizeFiguresRepository.pending(db, repoId, kind, limit);
   }
 
-  saveFigures(
-    db: SqlExecutor<DB>,
-    repoId: string,
-    kind: FiguresKind,
-    key: string,
-    f: { additions: number; deletions: number; changedFiles: number | null },
-  ): Promise<void> {
-    return SizeFiguresRepository.save(db, repoId, kind, key, f);
+  saveFigures(db: SqlExecutor<DB>, repoId: string, kind: FiguresKind, rows: SizeFigures[]): Promise<void> {
+    return SizeFiguresRepository.save(db, repoId, kind, rows);
   }
 
   refuseFigures(
@@ -261,21 +259,16 @@ export class SyncStore {
       end_cursor: c.end_cursor,
       state: pgJson(c.state ?? {}),
     };
-    await db
-      .insertInto('sync_cursors')
-      .values({ repo_id: repoId, stream: pgText(stream), ...row, updated_at: sql<Date>`now()` })
-      .onConflict((oc) =>
-        oc.columns(['repo_id', 'stream']).doUpdateSet((eb) => ({
-          high_water: eb.ref('excluded.high_water'),
-          pending_high_water: eb.ref('excluded.pending_high_water'),
-          head_sha: eb.ref('excluded.head_sha'),
-          pending_head: eb.ref('excluded.pending_head'),
-          end_cursor: eb.ref('excluded.end_cursor'),
-          state: eb.ref('excluded.state'),
-          updated_at: sql<Date>`now()`,
-        })),
-      )
-      .execute();
+    await prepared(sql`
+      INSERT INTO sync_cursors
+        (repo_id, stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state, updated_at)
+      VALUES (${repoId}::uuid, ${pgText(stream)}, ${row.high_water}::timestamptz,
+              ${row.pending_high_water}::timestamptz, ${row.head_sha}, ${row.pending_head}, ${row.end_cursor},
+              ${row.state}::jsonb, now())
+      ON CONFLICT (repo_id, stream) DO UPDATE
+        SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
+            head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head,
+            end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state, updated_at = now()`).execute(db);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import type {
   OrgPolicyBlock,
   RepoSyncStatus,
@@ -144,31 +144,24 @@ export class SyncRunsRepository {
     meter: SyncMeter,
     base: RunTotals,
   ): Promise<void> {
-    await db
-      .updateTable('sync_runs')
-      .set({
-        heartbeat_at: sql<Date>`now()`,
-        progress,
-        items: JSON.stringify(addCounts(base.items, items)),
-        graphql_points: base.graphqlPoints + meter.graphqlPoints,
-        rest_requests: base.restRequests + meter.restRequests,
-        not_modified: base.notModified + meter.notModified,
-        points_by_stream: JSON.stringify(addPoints(base.pointsByStream, meter.pointsByStream)),
-        paused_until: null,
-        error: null,
-      })
-      .where('id', '=', runId)
-      .execute();
+    // Sent on every page, so prepared once per connection rather than built and parsed each time.
+    await prepared(sql`
+      UPDATE sync_runs
+         SET heartbeat_at = now(), progress = ${progress},
+             items = ${JSON.stringify(addCounts(base.items, items))}::jsonb,
+             graphql_points = ${base.graphqlPoints + meter.graphqlPoints}::int,
+             rest_requests = ${base.restRequests + meter.restRequests}::int,
+             not_modified = ${base.notModified + meter.notModified}::int,
+             points_by_stream = ${JSON.stringify(addPoints(base.pointsByStream, meter.pointsByStream))}::jsonb,
+             paused_until = NULL, error = NULL
+       WHERE id = ${runId}::uuid`).execute(db);
   }
 
   /** The run is alive: its worker still holds the repository (sent on the lock's own connection). */
   async heartbeat(db: SqlExecutor<DB>, runId: string): Promise<void> {
-    await db
-      .updateTable('sync_runs')
-      .set({ heartbeat_at: sql<Date>`now()` })
-      .where('id', '=', runId)
-      .where('status', '=', 'running')
-      .execute();
+    await prepared(sql`
+      UPDATE sync_runs SET heartbeat_at = now()
+       WHERE id = ${runId}::uuid AND status = 'running'`).execute(db);
   }
 
   async finish(
