@@ -111,11 +111,16 @@ export class CommitsRepository {
     shas: string[],
   ): Promise<Set<string>> {
     if (!shas.length) return new Set();
+    // Driven by the (few) shas, two primary-key probes each, whatever plan a prepared statement settles on.
     const { rows } = await prepared(sql<{ sha: string }>`
-      SELECT DISTINCT b.sha FROM branch_commits b
-        JOIN commits c ON c.repo_id = b.repo_id AND c.sha = b.sha
-       WHERE b.repo_id = ${repoId}::uuid AND b.branch = ANY(${branches.map(pgText)}::text[])
-         AND b.sha = ANY(${shas}::text[]) AND cardinality(c.parents) > 0`).execute(db);
+      SELECT s.sha FROM unnest(${shas}::text[]) AS s(sha)
+       WHERE EXISTS (SELECT 1 FROM branch_commits b
+                      WHERE b.repo_id = ${repoId}::uuid AND b.branch = ANY(${branches.map(pgText)}::text[])
+                        AND b.sha = s.sha)
+         AND EXISTS (SELECT 1 FROM commits c
+                      WHERE c.repo_id = ${repoId}::uuid AND c.sha = s.sha AND cardinality(c.parents) > 0)`).execute(
+      db,
+    );
     return new Set(rows.map((r) => r.sha));
   }
 
