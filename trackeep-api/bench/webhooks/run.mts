@@ -5,7 +5,8 @@
 // The same signed GitHub example payloads (push, pull_request) are posted to each at the same fixed
 // concurrency with autocannon; 1% of Trackeep's deliveries reuse an earlier delivery id, as GitHub's
 // redeliveries do. Then: everything Trackeep answered 2xx must be stored once and processed once, and a
-// second phase measures webhook → SSE latency. Results: bench-results/webhooks.json.
+// second phase measures webhook → SSE latency, and a third the fan-out to many open dashboards on two API
+// replicas (BENCH_FANOUT_CLIENTS). Results: bench-results/webhooks.json.
 import nestJwt from '@nestjs/jwt';
 import embeddedPg, { type PgCluster } from '@trackeep/embedded-pg';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -61,6 +62,16 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const VARIANTS = 3000;
 const DUPLICATE_SHARE = 0.01;
 const SSE_DELIVERIES = Number(process.env['BENCH_SSE_DELIVERIES'] ?? 200);
+/** Fan-out: open dashboards across two API replicas, and the webhook rate they watch. */
+const FANOUT_CLIENTS = Number(process.env['BENCH_FANOUT_CLIENTS'] ?? 1000);
+const FANOUT_SMALL_CLIENTS = Math.max(1, Math.round(FANOUT_CLIENTS / 10));
+const FANOUT_RATE = Number(process.env['BENCH_FANOUT_RATE'] ?? 100);
+const FANOUT_SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 5);
+/** Each person has a few tabs open; most of them may see the busy repository, the others must get nothing. */
+const TABS_PER_PERSON = 5;
+const VIEWER_SHARE = 0.8;
+const OTHER_REPOS = 50;
+const REPOS_PER_PERSON = 10;
 const HOOK_ID = 424242;
 const HOOK_SECRET = 'bench-hook-secret-0123456789abcdef';
 const TOKEN_KEY = Buffer.alloc(32, 42);
@@ -422,6 +433,189 @@ async function sseLatency(
   return { samples: latencies.length, p50: pct(0.5), p95: pct(0.95), max: pct(1), missed: pending.size };
 }
 
+interface Viewer {
+  userId: string;
+  /** May read the repository the deliveries are for. */
+  sees: boolean;
+  cookie: string;
+}
+
+/**
+ * People with dashboards open: VIEWER_SHARE of them may read the busy repository, and each tracks
+ * REPOS_PER_PERSON other repositories too, so every stream filters by a real access set.
+ */
+async function seedViewers(db: Client, repoId: string, people: number): Promise<Viewer[]> {
+  const { rows: others } = await db.query<{ id: string }>(
+    `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url)
+     SELECT 'github.com', 70000000 + k, 'R_other_' || k, 'bench-org', 'other-' || k, 'bench-org/other-' || k,
+            'https://github.com/bench-org/other-' || k
+       FROM generate_series(1, $1) AS k
+     ON CONFLICT (github_host, github_id) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+    [OTHER_REPOS],
+  );
+  const { rows: users } = await db.query<{ id: string; n: number }>(
+    `INSERT INTO users (github_host, github_id, login)
+     SELECT 'github.com', 60000000 + n, 'viewer-' || n FROM generate_series(1, $1) AS n
+     ON CONFLICT (github_host, github_id) DO UPDATE SET login = EXCLUDED.login
+     RETURNING id, github_id - 60000000 AS n`,
+    [people],
+  );
+  const viewers: Viewer[] = [];
+  for (const u of users.sort((a, b) => a.n - b.n)) {
+    const sees = u.n <= Math.round(people * VIEWER_SHARE);
+    const repos = others.slice(u.n % OTHER_REPOS, (u.n % OTHER_REPOS) + REPOS_PER_PERSON).map((r) => r.id);
+    if (sees) repos.push(repoId);
+    await db.query(
+      `INSERT INTO tracked_repos (user_id, repo_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
+      [u.id, repos],
+    );
+    await db.query(
+      `INSERT INTO repo_access (user_id, repo_id, permission) SELECT $1, unnest($2::uuid[]), 'pull'
+       ON CONFLICT DO NOTHING`,
+      [u.id, repos],
+    );
+    viewers.push({ userId: u.id, sees, cookie: await sessionCookie(db, u.id) });
+  }
+  return viewers;
+}
+
+interface FanoutResult {
+  clients: number;
+  viewerClients: number;
+  replicas: number;
+  deliveries: number;
+  deliveriesPerSec: number;
+  /** Every (event, browser that may see it) pair: time from the webhook POST to the SSE frame. */
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  missed: number;
+  /** Frames that reached a browser whose user may not see the repository (must be 0). */
+  leaked: number;
+  apiCpuMsPerDelivery: number;
+}
+
+/** `clients` SSE streams spread over the replicas; pushes at FANOUT_RATE per second for FANOUT_SECONDS. */
+async function fanout(
+  apiUrls: string[],
+  apiPids: () => number[],
+  viewers: Viewer[],
+  clients: number,
+  firstVariant: number,
+): Promise<FanoutResult> {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let leaked = 0;
+  const requests: http.ClientRequest[] = [];
+  const afterKey = '"after":"';
+  await Promise.all(
+    Array.from({ length: clients }, (_, i) => {
+      const viewer = viewers[i % viewers.length]!;
+      const req = http.get(`${apiUrls[i % apiUrls.length]}/api/v1/events/stream`, {
+        headers: { cookie: viewer.cookie, accept: 'text/event-stream' },
+        agent: false,
+      });
+      requests.push(req);
+      return new Promise<void>((ok, fail) => {
+        req.on('response', (res) => {
+          if (res.statusCode !== 200) return fail(new Error(`SSE answered ${res.statusCode}`));
+          res.setEncoding('utf8');
+          let buffer = '';
+          res.on('data', (chunk: string) => {
+            buffer += chunk;
+            let end: number;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const frame = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              if (!frame.startsWith('id: ') || !frame.includes('event: activity')) continue;
+              // The head sha is enough to match a frame to its POST; parsing 10^5 frames would load the machine.
+              const at = frame.indexOf(afterKey);
+              const sha = at < 0 ? '' : frame.slice(at + afterKey.length, at + afterKey.length + 40);
+              const sent = sentAt.get(sha);
+              if (sent === undefined) continue;
+              if (!viewer.sees) leaked++;
+              else latencies.push(performance.now() - sent);
+            }
+          });
+          ok();
+        });
+        req.on('error', fail);
+      });
+    }),
+  );
+  await new Promise((r) => setTimeout(r, 1500)); // every stream registered and its access read
+  const viewerClients = Array.from({ length: clients }, (_, i) => viewers[i % viewers.length]!).filter(
+    (v) => v.sees,
+  ).length;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+  const deliveries = FANOUT_RATE * FANOUT_SECONDS;
+  const bodies = await Promise.all(
+    Array.from({ length: deliveries }, async (_, i) => {
+      const { payload, after } = pushVariant(firstVariant + i);
+      const body = JSON.stringify(payload);
+      return { body, after, signature: await sign(HOOK_SECRET, body) };
+    }),
+  );
+  const cpuBefore = cpuMs(apiPids());
+  const started = performance.now();
+  const posts: Promise<void>[] = [];
+  for (const [i, d] of bodies.entries()) {
+    const due = started + (i * 1000) / FANOUT_RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    sentAt.set(d.after, performance.now());
+    posts.push(
+      new Promise<void>((ok) => {
+        const post = http.request(
+          `${apiUrls[0]}/api/v1/webhooks/github`,
+          {
+            method: 'POST',
+            agent,
+            headers: {
+              'content-type': 'application/json',
+              'x-github-event': 'push',
+              'x-github-delivery': randomUUID(),
+              'x-hub-signature-256': d.signature,
+              'x-github-hook-id': String(HOOK_ID),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => ok());
+          },
+        );
+        post.on('error', () => ok());
+        post.end(d.body);
+      }),
+    );
+  }
+  await Promise.all(posts);
+  const sendSeconds = (performance.now() - started) / 1000;
+  const expected = deliveries * viewerClients;
+  const deadline = Date.now() + 20_000;
+  while (latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const cpu = cpuMs(apiPids()) - cpuBefore;
+  for (const req of requests) req.destroy();
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN) * 10) /
+    10;
+  return {
+    clients,
+    viewerClients,
+    replicas: apiUrls.length,
+    deliveries,
+    deliveriesPerSec: Math.round(deliveries / sendSeconds),
+    p50Ms: pct(0.5),
+    p95Ms: pct(0.95),
+    maxMs: pct(1),
+    missed: expected - latencies.length,
+    leaked,
+    apiCpuMsPerDelivery: Math.round((cpu / deliveries) * 100) / 100,
+  };
+}
+
 async function main(): Promise<void> {
   const apiMain = join(ROOT, 'dist/trackeep-api/main.js');
   if (!existsSync(apiMain)) throw new Error(`${apiMain} is missing: npm run bench:webhooks builds it first`);
@@ -456,24 +650,25 @@ async function main(): Promise<void> {
       { PORT: String(probotPort), WEBHOOK_SECRET: HOOK_SECRET, NODE_ENV: 'production' },
       join(work, 'probot.log'),
     );
+    const apiEnv = (port: number): Record<string, string> => ({
+      NODE_ENV: 'production',
+      TRACKEEP_MODE: 'demo',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      DB_MIGRATE_ON_START: 'true',
+      LOG_LEVEL: process.env['BENCH_API_LOG_LEVEL'] ?? 'info',
+      JWT_SECRET,
+      TOKEN_ENCRYPTION_KEYS: `v1:${TOKEN_KEY.toString('base64')}`,
+      FRONTEND_URL: `http://127.0.0.1:${apiPort}`,
+      ...(process.env['BENCH_WEBHOOK_WORKERS']
+        ? { WEBHOOK_WORKERS: process.env['BENCH_WEBHOOK_WORKERS'] }
+        : {}),
+    });
     const api = startChild(
       'trackeep-api',
       [...(process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean), apiMain],
-      {
-        NODE_ENV: 'production',
-        TRACKEEP_MODE: 'demo',
-        HOST: '127.0.0.1',
-        PORT: String(apiPort),
-        DATABASE_URL: databaseUrl,
-        DB_MIGRATE_ON_START: 'true',
-        LOG_LEVEL: process.env['BENCH_API_LOG_LEVEL'] ?? 'info',
-        JWT_SECRET,
-        TOKEN_ENCRYPTION_KEYS: `v1:${TOKEN_KEY.toString('base64')}`,
-        FRONTEND_URL: `http://127.0.0.1:${apiPort}`,
-        ...(process.env['BENCH_WEBHOOK_WORKERS']
-          ? { WEBHOOK_WORKERS: process.env['BENCH_WEBHOOK_WORKERS'] }
-          : {}),
-      },
+      apiEnv(apiPort),
       join(work, 'api.log'),
     );
     const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -485,7 +680,7 @@ async function main(): Promise<void> {
 
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
-    const { userId } = await seed(db);
+    const { userId, repoId } = await seed(db);
     const variants = await signedVariants(HOOK_SECRET, VARIANTS);
 
     const pgData = join(work, 'data');
@@ -568,6 +763,29 @@ async function main(): Promise<void> {
     const sse = processing
       ? await sseLatency(apiUrl, await sessionCookie(db, userId), SSE_DELIVERIES)
       : { samples: 0, p50: NaN, p95: NaN, max: NaN, missed: 0 };
+
+    let fan: { small: FanoutResult; full: FanoutResult } | null = null;
+    if (processing && FANOUT_CLIENTS > 0) {
+      // A second replica that only serves browsers; both hear every change through PostgreSQL.
+      const apiPort2 = await freePort();
+      const api2 = startChild(
+        'trackeep-api-2',
+        [apiMain],
+        { ...apiEnv(apiPort2), WEBHOOK_WORKERS: '0', DB_MIGRATE_ON_START: 'false' },
+        join(work, 'api2.log'),
+      );
+      const apiUrl2 = `http://127.0.0.1:${apiPort2}`;
+      await waitForHttp(`${apiUrl2}/api/v1/webhooks/github`, (s) => s === 400);
+      const viewers = await seedViewers(db, repoId, Math.ceil(FANOUT_CLIENTS / TABS_PER_PERSON));
+      const pids = () => [api.pid!, api2.pid!];
+      console.log(
+        `Fan-out: ${FANOUT_SMALL_CLIENTS} then ${FANOUT_CLIENTS} SSE clients on 2 replicas, ${FANOUT_RATE} deliveries/s...`,
+      );
+      const small = await fanout([apiUrl, apiUrl2], pids, viewers, FANOUT_SMALL_CLIENTS, 200_000);
+      const full = await fanout([apiUrl, apiUrl2], pids, viewers, FANOUT_CLIENTS, 300_000);
+      fan = { small, full };
+      await stopChild(api2);
+    }
     await db.end();
 
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -611,6 +829,8 @@ async function main(): Promise<void> {
         drainSeconds: Math.round((drained - loadEnded) / 100) / 10,
         webhookToSse: sse,
       },
+      fanout: fan?.full ?? null,
+      fanoutSmall: fan?.small ?? null,
       ceiling: { name: 'bare node:http + @octokit/webhooks-methods verify', ...c },
       peer: { name: 'Probot 14.3.2 (createNodeMiddleware, no-op handlers)', ...p },
       ratios: {
@@ -624,12 +844,18 @@ async function main(): Promise<void> {
         p99MsAtMost: 25,
         lost: 0,
         webhookToSseP95MsAtMost: 1000,
+        fanoutP95MsAtMost: 250,
         met: {
           throughput: t.deliveriesPerSec >= p.deliveriesPerSec,
           p99: t.latencyMs.p99 <= 25,
           lost: lost === 0,
           duplicatesProcessedOnce: appliedTwice === 0,
           sse: sse.p95 <= 1000 && sse.missed === 0,
+          fanout: fan ? fan.full.p95Ms <= 250 && fan.full.missed === 0 && fan.full.leaked === 0 : null,
+          // API CPU grows with events, not events x clients: 10x the clients costs well under 10x per delivery.
+          fanoutCpuScalesWithEvents: fan
+            ? fan.full.apiCpuMsPerDelivery <= 3 * fan.small.apiCpuMsPerDelivery
+            : null,
         },
       },
     };
@@ -651,6 +877,8 @@ async function main(): Promise<void> {
             drainSeconds: results.trackeep.drainSeconds,
             sse,
           },
+          fanout: results.fanout,
+          fanoutSmall: results.fanoutSmall,
         },
         null,
         2,
