@@ -23,7 +23,8 @@ export { ZERO_SHA } from './lib/world/git-objects';
 export type { PushCommitSpec } from './lib/world/capabilities/git-data';
 export type { RepoRef, SimWorldOptions } from './lib/world/world-store';
 export { SimError } from './lib/world/sim-error';
-export type { SimDomainEvent, SimInstallationEvent } from './lib/world/domain-events';
+export type { SimDomainEvent, SimInstallationEvent, SimOrgEvent } from './lib/world/domain-events';
+export type { NewTeamInput, TeamMembershipInput, TeamRepoInput } from './lib/world/capabilities/teams';
 export type * from './lib/world/world.types';
 export type {
   FaultConfig,

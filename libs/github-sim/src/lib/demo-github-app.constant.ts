@@ -33,6 +33,7 @@ export const DEMO_GITHUB_APP = {
     'pull_request_review',
     'push',
     'repository',
+    'team',
   ],
   /**
    * PKCS#1 PEM, as GitHub hands it out. Made once per process rather than committed: the simulator registers

@@ -19,6 +19,7 @@ export const SIM_PRESETS: Record<SimPreset, SimSizes> = {
     starsPerRepo: 14,
     forksPerRepo: 3,
     teamsPerOrg: 2,
+    subteamsPerTeam: 3,
     historyDays: 180,
   },
   // Unit and integration tests: tiny and fast.
@@ -35,6 +36,7 @@ export const SIM_PRESETS: Record<SimPreset, SimSizes> = {
     starsPerRepo: 3,
     forksPerRepo: 1,
     teamsPerOrg: 2,
+    subteamsPerTeam: 1,
     historyDays: 60,
   },
   // Benchmarks: 2 orgs x 33 + octocat x 33 = 99 repos x 1,000 commits + 100 PRs.
@@ -51,6 +53,7 @@ export const SIM_PRESETS: Record<SimPreset, SimSizes> = {
     starsPerRepo: 40,
     forksPerRepo: 5,
     teamsPerOrg: 3,
+    subteamsPerTeam: 10,
     historyDays: 365,
   },
   // Scale: 3 orgs x 250 + octocat x 250 = 1,000 repos x 1,000 commits = 1,000,000 commits (lazy).
@@ -67,6 +70,7 @@ export const SIM_PRESETS: Record<SimPreset, SimSizes> = {
     starsPerRepo: 20,
     forksPerRepo: 2,
     teamsPerOrg: 3,
+    subteamsPerTeam: 8,
     historyDays: 730,
   },
 };

@@ -24,8 +24,10 @@ export interface SimSizes {
   starsPerRepo: number;
   /** Forks per repository counted in forks_count/forkCount. */
   forksPerRepo: number;
-  /** Teams per organisation. */
+  /** Top-level teams per organisation. */
   teamsPerOrg: number;
+  /** Child teams nested under each visible top-level team (0 when absent). */
+  subteamsPerTeam?: number;
   /** Days of history the generated commits span, ending at `now`. */
   historyDays: number;
 }

@@ -144,6 +144,76 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
       w.setOrgMembership({ org: String(req.params['org']), login: String(req.params['login']), role: null }),
     ),
   );
+  r.post(
+    '/orgs/:org/teams',
+    h((req, b) => {
+      const privacy = str(b, 'privacy');
+      if (privacy !== undefined && privacy !== 'closed' && privacy !== 'secret')
+        throw new SimError(422, '"privacy" must be closed or secret');
+      const t = w.createTeam({
+        org: String(req.params['org']),
+        name: str(b, 'name', true) as string,
+        parent: str(b, 'parent') ?? null,
+        privacy: privacy as 'closed' | 'secret' | undefined,
+        description: str(b, 'description'),
+      });
+      return { id: t.id, slug: t.slug, parentId: t.parentId };
+    }, 201),
+  );
+  r.delete(
+    '/orgs/:org/teams/:team',
+    h((req) => w.deleteTeam(String(req.params['org']), String(req.params['team']))),
+  );
+  r.put(
+    '/orgs/:org/teams/:team/members/:login',
+    h((req, b) => {
+      const role = str(b, 'role') ?? 'member';
+      if (role !== 'member' && role !== 'maintainer')
+        throw new SimError(422, '"role" must be member or maintainer');
+      w.setTeamMembership({
+        org: String(req.params['org']),
+        team: String(req.params['team']),
+        login: String(req.params['login']),
+        role,
+      });
+    }),
+  );
+  r.delete(
+    '/orgs/:org/teams/:team/members/:login',
+    h((req) =>
+      w.setTeamMembership({
+        org: String(req.params['org']),
+        team: String(req.params['team']),
+        login: String(req.params['login']),
+        role: null,
+      }),
+    ),
+  );
+  r.put(
+    '/orgs/:org/teams/:team/repos/:repo',
+    h((req, b) => {
+      const permission = str(b, 'permission') ?? 'pull';
+      if (!['pull', 'triage', 'push', 'maintain', 'admin'].includes(permission))
+        throw new SimError(422, '"permission" must be pull, triage, push, maintain or admin');
+      w.setTeamRepo({
+        org: String(req.params['org']),
+        team: String(req.params['team']),
+        repo: String(req.params['repo']),
+        permission: permission as 'pull',
+      });
+    }),
+  );
+  r.delete(
+    '/orgs/:org/teams/:team/repos/:repo',
+    h((req) =>
+      w.setTeamRepo({
+        org: String(req.params['org']),
+        team: String(req.params['team']),
+        repo: String(req.params['repo']),
+        permission: null,
+      }),
+    ),
+  );
   r.get(
     '/repos',
     h(() => [...w.repos.values()].filter((x) => !x.deleted).map(repoSummary)),

@@ -3,7 +3,10 @@ import type { SimWorld } from '../world/sim-world';
 import { PR_TITLES } from '../world/names.constant';
 import type { SimRepo } from '../world/world.types';
 
-/** Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, issue). */
+/**
+ * Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, issue, someone
+ * joining or leaving a team).
+ */
 export class LiveMode {
   private timer: NodeJS.Timeout | null = null;
   /** Steps taken so far; each step's randomness derives from it, so a restored world carries it on (world file). */
@@ -81,11 +84,32 @@ export class LiveMode {
           return `star ${ref.owner}/${ref.repo} by ${fan.login}`;
         }
       }
+      if (roll > 0.985) {
+        const change = this.teamChange(rng);
+        if (change) return change;
+      }
       const issue = await this.world.openIssue({ ...ref, title: rng.pick(PR_TITLES) });
       return `issue ${ref.owner}/${ref.repo}#${issue.number}`;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Someone joins or leaves a team (the `membership` webhook); octocat keeps its place. */
+  private teamChange(rng: Rng): string | null {
+    const orgs = [...this.world.orgs.values()].filter((o) => o.teams.length);
+    if (!orgs.length) return null;
+    const org = rng.pick(orgs);
+    const team = rng.pick(org.teams);
+    const octocat = this.world.user('octocat')?.id;
+    const leavers = [...team.members.keys()].filter((id) => id !== octocat);
+    const joiners = [...org.members.keys()].filter((id) => !team.members.has(id));
+    const leave = leavers.length > 0 && (rng.chance(0.4) || !joiners.length);
+    const who = leave ? rng.pick(leavers) : joiners.length ? rng.pick(joiners) : undefined;
+    const login = who === undefined ? undefined : this.world.users.get(who)?.login;
+    if (!login) return null;
+    this.world.setTeamMembership({ org: org.login, team: team.slug, login, role: leave ? null : 'member' });
+    return `team ${org.login}/${team.slug} ${leave ? '-' : '+'}${login}`;
   }
 
   private async openPull(repo: SimRepo, rng: Rng): Promise<string> {

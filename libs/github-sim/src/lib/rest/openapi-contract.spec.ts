@@ -76,6 +76,9 @@ describe('REST responses against @octokit/openapi-types', () => {
     ],
     ['team-membership', '/orgs/acme-corp/teams/core/memberships/octocat', (b) => b],
     ['team', '/orgs/acme-corp/teams', (b) => (b as unknown[])[0]],
+    ['team-full', '/orgs/acme-corp/teams/core', (b) => b],
+    ['simple-user', '/orgs/acme-corp/teams/core/members', (b) => (b as unknown[])[0]],
+    ['minimal-repository', '/orgs/acme-corp/teams/core/repos', (b) => (b as unknown[])[0]],
     ['org-membership', '/user/memberships/orgs/acme-corp', (b) => b],
     ['rate-limit-overview', '/rate_limit', (b) => b],
     ['rate-limit', '/rate_limit', (b) => (b as S['rate-limit-overview']).resources.core],
@@ -518,6 +521,83 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       ]),
     );
   });
+  it('teams, nested teams, their members and repositories, and team webhooks match the documented shapes', async () => {
+    const appHook = await webhookReceiver();
+    try {
+      const { app } = sim.world.registerGithubApp({
+        slug: 'contract-teams',
+        webhookUrl: appHook.url,
+        webhookSecret: 'contract',
+        events: ['organization', 'team', 'membership'],
+      });
+      await sim.world.installApp({ app: app.id, account: 'acme-corp' });
+      const ctl = control(sim);
+      const child = await ctl.post<{ slug: string }>('/orgs/acme-corp/teams', {
+        name: 'Contract Child',
+        parent: 'core',
+      });
+      expect(child.status).toBe(201);
+      await ctl.put(`/orgs/acme-corp/teams/${child.body.slug}/members/octocat`, { role: 'maintainer' });
+      await ctl.put(`/orgs/acme-corp/teams/${child.body.slug}/repos/web-console`, { permission: 'push' });
+      await ctl.put(`/orgs/acme-corp/teams/${child.body.slug}/repos/web-console`, { permission: 'admin' });
+      await ctl.delete(`/orgs/acme-corp/teams/${child.body.slug}/repos/web-console`);
+      await ctl.delete(`/orgs/acme-corp/teams/${child.body.slug}/members/octocat`);
+      await ctl.delete(`/orgs/acme-corp/teams/${child.body.slug}`);
+      const ask = await ctl.post<{ slug: string }>('/orgs/acme-corp/teams', {
+        name: 'Contract Kid',
+        parent: 'core',
+      });
+      const reads: Array<[string, string]> = [
+        ['/orgs/{org}/teams', '/orgs/acme-corp/teams'],
+        ['/orgs/{org}/teams/{team_slug}', '/orgs/acme-corp/teams/core'],
+        ['/orgs/{org}/teams/{team_slug}', `/orgs/acme-corp/teams/${ask.body.slug}`],
+        ['/orgs/{org}/teams/{team_slug}/teams', '/orgs/acme-corp/teams/core/teams'],
+        ['/orgs/{org}/teams/{team_slug}/members', '/orgs/acme-corp/teams/core/members?role=all'],
+        ['/orgs/{org}/teams/{team_slug}/repos', '/orgs/acme-corp/teams/core/repos'],
+      ];
+      for (const [template, path] of reads) {
+        const res = await api.get<unknown>(path);
+        expect([path, res.status]).toEqual([path, 200]);
+        const v = responseValidator('GET', template, 200);
+        if (typeof v === 'string') throw new Error(v);
+        expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+      }
+      const kid = (
+        await api.get<{ parent: { slug: string } | null }>(`/orgs/acme-corp/teams/${ask.body.slug}`)
+      ).body;
+      expect(kid.parent?.slug).toBe('core');
+      const missing = await api.get('/orgs/acme-corp/teams/no-such-team/members');
+      expect(missing.status).toBe(404);
+      await sim.world.settled();
+
+      const seen: string[] = [];
+      const failures: string[] = [];
+      for (const d of appHook.received) {
+        const event = String(d.headers['x-github-event']);
+        const payload = JSON.parse(d.body) as { action?: string };
+        const what = `${event}${payload.action ? `.${payload.action}` : ''}`;
+        seen.push(what);
+        const v = webhookValidator(event, payload.action ?? null);
+        if (typeof v === 'string') failures.push(v);
+        else if (!v(payload)) failures.push(`${what}: ${problems(v).join('; ')}`);
+      }
+      expect(failures).toEqual([]);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          'team.created',
+          'membership.added',
+          'team.added_to_repository',
+          'team.edited',
+          'team.removed_from_repository',
+          'membership.removed',
+          'team.deleted',
+        ]),
+      );
+    } finally {
+      await appHook.close();
+    }
+  });
+
   it('the GitHub App endpoints and installation webhooks match the documented shapes', async () => {
     const appHook = await webhookReceiver();
     try {

@@ -1,13 +1,14 @@
 import type { ApiRequest, ApiRouter } from '../http/api-router';
 import type { SimContext } from '../http/sim-context';
 import { notFound, SimError, validationFailed } from '../world/sim-error';
-import type { SimOrg, SimRepo, SimUser } from '../world/world.types';
+import { PERMISSION_RANK } from '../world/world-store';
+import type { RepoPermission, SimOrg, SimRepo, SimTeam, SimUser } from '../world/world.types';
 import { blockError, canSee, hasScope, listBlocks } from './access';
 import { enumParam, pageOf, timeParam } from './pagination';
+import { teamBody, visibleTeams } from './team-serializers';
 import {
   iso,
   minimalRepository,
-  nodeId,
   orgSimple,
   privateUser,
   repository,
@@ -166,32 +167,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   };
   const isMember = (o: SimOrg, r: ApiRequest) => r.viewerId !== null && o.members.has(r.viewerId);
 
-  api.get('/orgs/:org', '/orgs/{org}', (r) => {
-    const o = orgOf(r);
-    return {
-      body: {
-        ...orgSimple(r.urls, o),
-        name: o.name,
-        company: null,
-        blog: '',
-        location: null,
-        email: null,
-        is_verified: false,
-        has_organization_projects: true,
-        has_repository_projects: true,
-        public_repos: [...w.repos.values()].filter(
-          (x) => x.ownerType === 'Organization' && x.ownerId === o.id && !x.private && !x.deleted,
-        ).length,
-        public_gists: 0,
-        followers: 0,
-        following: 0,
-        html_url: `${r.urls.web}/${o.login}`,
-        created_at: iso(o.createdAt),
-        updated_at: iso(o.createdAt),
-        type: 'Organization',
-      },
-    };
-  });
+  api.get('/orgs/:org', '/orgs/{org}', (r) => ({ body: orgFull(w, r, orgOf(r)) }));
 
   api.get('/orgs/:org/repos', '/orgs/{org}/repos', (r) => {
     const o = orgOf(r);
@@ -291,11 +267,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     (r) => {
       const o = orgOf(r);
       if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
-      const isAdmin = o.members.get(r.viewerId as number) === 'admin';
-      const teams = o.teams.filter(
-        (t) => t.privacy === 'closed' || isAdmin || t.members.has(r.viewerId as number),
-      );
-      return pageOf(r, teams, (t) => teamBody(r, o, t));
+      return pageOf(r, visibleTeams(o, r.viewerId as number), (t) => teamBody(r.urls, o, t));
     },
     { auth: 'required', acceptedScopes: ORG_SCOPES },
   );
@@ -310,9 +282,100 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       for (const o of w.orgsOf(u.id))
         for (const t of o.teams) if (t.members.has(u.id)) out.push({ org: o, team: t });
       return pageOf(r, out, ({ org, team }) => ({
-        ...teamBody(r, org, team),
+        ...teamBody(r.urls, org, team),
         organization: orgSimple(r.urls, org),
       }));
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  // A team answers 404 to non-members of the organization, and a secret team to those who cannot see it.
+  const teamOf = (r: ApiRequest): { org: SimOrg; team: SimTeam } => {
+    const o = orgOf(r);
+    if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
+    const team = visibleTeams(o, r.viewerId as number).find(
+      (t) => t.slug === r.param('team_slug').toLowerCase(),
+    );
+    if (!team) throw notFound();
+    return { org: o, team };
+  };
+
+  api.get(
+    '/orgs/:org/teams/:team_slug',
+    '/orgs/{org}/teams/{team_slug}',
+    (r) => {
+      const { org, team } = teamOf(r);
+      const body: Schemas['team-full'] = {
+        ...teamBody(r.urls, org, team),
+        members_count: team.members.size,
+        repos_count: team.repos.size,
+        created_at: iso(org.createdAt),
+        updated_at: iso(org.createdAt),
+        // GitHub's `team-organization` leaves out the fields an organization has not set.
+        organization: (({ company: _c, location: _l, email: _e, blog: _b, ...rest }) => rest)(
+          orgFull(w, r, org),
+        ),
+        privacy: team.privacy,
+        notification_setting: 'notifications_enabled',
+      };
+      return { body };
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/orgs/:org/teams/:team_slug/teams',
+    '/orgs/{org}/teams/{team_slug}/teams',
+    (r) => {
+      const { org, team } = teamOf(r);
+      const children = visibleTeams(org, r.viewerId as number).filter((t) => t.parentId === team.id);
+      return pageOf(r, children, (t) => teamBody(r.urls, org, t));
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  // GitHub: the members of child teams are members of the team too.
+  api.get(
+    '/orgs/:org/teams/:team_slug/members',
+    '/orgs/{org}/teams/{team_slug}/members',
+    (r) => {
+      const { org, team } = teamOf(r);
+      const role = enumParam(r, 'role', ['all', 'member', 'maintainer'] as const, 'all');
+      const ids = new Set<number>();
+      for (const t of withDescendants(org, team))
+        for (const [id, teamRole] of t.members) if (role === 'all' || teamRole === role) ids.add(id);
+      const users = [...ids].map((id) => w.users.get(id) as SimUser).sort((a, b) => a.id - b.id);
+      return pageOf(r, users, (u) => simpleUser(r.urls, u));
+    },
+    { auth: 'required', acceptedScopes: ORG_SCOPES },
+  );
+
+  api.get(
+    '/orgs/:org/teams/:team_slug/repos',
+    '/orgs/{org}/teams/{team_slug}/repos',
+    (r) => {
+      const { org, team } = teamOf(r);
+      const grants = teamGrants(org, team);
+      const repos = [...grants.keys()]
+        .map((id) => w.repos.get(id))
+        .filter((repo): repo is SimRepo => !!repo && !repo.deleted && canSee(w, r, repo))
+        .sort((a, b) => a.id - b.id);
+      return pageOf(r, repos, (repo) => {
+        const perm = grants.get(repo.id) as RepoPermission;
+        const rank = PERMISSION_RANK[perm];
+        return {
+          ...minimalRepository(w, r.urls, repo, r.viewerId),
+          // The team's permission, not the viewer's.
+          permissions: {
+            admin: rank >= PERMISSION_RANK.admin,
+            maintain: rank >= PERMISSION_RANK.maintain,
+            push: rank >= PERMISSION_RANK.push,
+            triage: rank >= PERMISSION_RANK.triage,
+            pull: true,
+          },
+          role_name: ROLE_NAMES[perm],
+        };
+      });
     },
     { auth: 'required', acceptedScopes: ORG_SCOPES },
   );
@@ -323,10 +386,10 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     (r) => {
       const o = orgOf(r);
       if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
-      const team = o.teams.find((t) => t.slug === r.param('team_slug').toLowerCase());
-      const isAdmin = o.members.get(r.viewerId as number) === 'admin';
-      if (!team || (team.privacy === 'secret' && !isAdmin && !team.members.has(r.viewerId as number)))
-        throw notFound();
+      const team = visibleTeams(o, r.viewerId as number).find(
+        (t) => t.slug === r.param('team_slug').toLowerCase(),
+      );
+      if (!team) throw notFound();
       const u = w.user(r.param('username'));
       const role = u ? team.members.get(u.id) : undefined;
       if (!u || !role) throw notFound();
@@ -352,26 +415,59 @@ function orgMembership(r: ApiRequest, o: SimOrg, u: SimUser): Schemas['org-membe
   };
 }
 
-function teamBody(r: ApiRequest, o: SimOrg, t: SimOrg['teams'][number]): Schemas['team'] {
-  const api = `${r.urls.api}/organizations/${o.id}/team/${t.id}`;
+function orgFull(w: SimContext['world'], r: ApiRequest, o: SimOrg) {
   return {
-    id: t.id,
-    node_id: nodeId('Team', t.id),
-    url: api,
-    html_url: `${r.urls.web}/orgs/${o.login}/teams/${t.slug}`,
-    name: t.name,
-    slug: t.slug,
-    description: t.description,
-    privacy: t.privacy,
-    notification_setting: 'notifications_enabled',
-    permission: 'pull',
-    members_url: `${api}/members{/member}`,
-    repositories_url: `${api}/repos`,
-    type: 'organization',
-    organization_id: o.id,
-    parent: null,
+    ...orgSimple(r.urls, o),
+    name: o.name,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    is_verified: false,
+    has_organization_projects: true,
+    has_repository_projects: true,
+    public_repos: [...w.repos.values()].filter(
+      (x) => x.ownerType === 'Organization' && x.ownerId === o.id && !x.private && !x.deleted,
+    ).length,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    html_url: `${r.urls.web}/${o.login}`,
+    created_at: iso(o.createdAt),
+    updated_at: iso(o.createdAt),
+    archived_at: null,
+    type: 'Organization',
   };
 }
+
+/** The team and every team nested under it, at any depth. */
+function withDescendants(o: SimOrg, team: SimTeam): SimTeam[] {
+  const out = [team];
+  for (let i = 0; i < out.length; i++) {
+    const parentId = (out[i] as SimTeam).id;
+    out.push(...o.teams.filter((t) => t.parentId === parentId));
+  }
+  return out;
+}
+
+/** What a team grants on each repository, its ancestors' grants included (child teams inherit them). */
+function teamGrants(o: SimOrg, team: SimTeam): Map<number, RepoPermission> {
+  const out = new Map<number, RepoPermission>();
+  for (let t: SimTeam | undefined = team; t; t = o.teams.find((x) => x.id === t?.parentId))
+    for (const [repoId, perm] of t.repos) {
+      const had = out.get(repoId);
+      if (!had || PERMISSION_RANK[perm] > PERMISSION_RANK[had]) out.set(repoId, perm);
+    }
+  return out;
+}
+
+const ROLE_NAMES: Record<RepoPermission, string> = {
+  admin: 'admin',
+  maintain: 'maintain',
+  push: 'write',
+  triage: 'triage',
+  pull: 'read',
+};
 
 export function sortRepos(
   w: SimContext['world'],

@@ -66,14 +66,14 @@ export class WebhookDispatcher {
   }
 
   private async onEvent(e: SimDomainEvent | SimInstallationEvent | SimOrgEvent): Promise<void> {
-    if (e.type === 'organization') {
+    if (e.type === 'organization' || e.type === 'team' || e.type === 'membership') {
       const msg = organizationWebhook(this.world, this.urls(), e);
       const targets = [...this.world.installations.values()].filter(
         (i) =>
           i.accountType === 'Organization' &&
           i.accountId === e.org.id &&
           i.suspendedAt === null &&
-          i.events.includes('organization'),
+          i.events.includes(msg.event),
       );
       await Promise.all(
         targets.map((inst) => {

@@ -12,6 +12,7 @@ import {
   type Urls,
 } from '../rest/serializers';
 import { installation, installationRepoEntry } from '../rest/app-serializers';
+import { teamBody } from '../rest/team-serializers';
 import type { SimDomainEvent, SimInstallationEvent, SimOrgEvent } from '../world/domain-events';
 import type { SimWorld } from '../world/sim-world';
 import { ZERO_SHA } from '../world/git-objects';
@@ -368,8 +369,47 @@ export function installationWebhook(w: SimWorld, urls: Urls, e: SimInstallationE
   };
 }
 
-/** `organization` member_added / member_removed (GitHub's membership object, the organization and the sender). */
+/**
+ * `organization`, `team` and `membership` webhooks, as GitHub sends them for an organization (to the Apps
+ * installed on it that subscribed to the event).
+ */
 export function organizationWebhook(w: SimWorld, urls: Urls, e: SimOrgEvent): WebhookMessage {
+  if (e.type === 'team') {
+    const payload: Record<string, unknown> = { action: e.action };
+    if (e.changes) payload['changes'] = e.changes;
+    payload['team'] = teamBody(urls, e.org, e.team);
+    if (e.repo) {
+      const perm = e.team.repos.get(e.repo.id);
+      payload['repository'] = {
+        ...webhookRepository(w, urls, e.repo),
+        // The team's permissions on the repository (all false once removed).
+        permissions: {
+          pull: !!perm,
+          triage: !!perm && perm !== 'pull',
+          push: !!perm && perm !== 'pull' && perm !== 'triage',
+          maintain: perm === 'maintain' || perm === 'admin',
+          admin: perm === 'admin',
+        },
+      };
+    }
+    payload['organization'] = orgSimple(urls, e.org);
+    payload['sender'] = userById(w, urls, e.senderId);
+    return { event: 'team', action: e.action, payload };
+  }
+  if (e.type === 'membership') {
+    return {
+      event: 'membership',
+      action: e.action,
+      payload: {
+        action: e.action,
+        scope: 'team',
+        member: userById(w, urls, e.memberId),
+        sender: userById(w, urls, e.senderId),
+        team: teamBody(urls, e.org, e.team),
+        organization: orgSimple(urls, e.org),
+      },
+    };
+  }
   const member = w.users.get(e.memberId) as SimUser;
   const api = `${urls.api}/orgs/${e.org.login}`;
   return {

@@ -7,6 +7,7 @@ import type {
   SimPull,
   SimRepo,
   SimReview,
+  SimTeam,
 } from './world.types';
 
 /** What a world mutation announces; the webhook dispatcher turns these into GitHub webhook deliveries. */
@@ -98,15 +99,37 @@ export type SimInstallationEvent =
       removed: SimRepo[];
     };
 
-/** Organization membership changes: delivered to Apps installed on the organization (org hooks are not simulated). */
-export interface SimOrgEvent {
-  type: 'organization';
-  org: SimOrg;
-  senderId: number;
-  action: 'member_added' | 'member_removed';
-  memberId: number;
-  role: 'admin' | 'member';
-}
+/**
+ * Organization, team and team-membership changes: delivered to Apps installed on the organization that subscribed
+ * to the event (organization hooks are not simulated).
+ */
+export type SimOrgEvent =
+  | {
+      type: 'organization';
+      org: SimOrg;
+      senderId: number;
+      action: 'member_added' | 'member_removed';
+      memberId: number;
+      role: 'admin' | 'member';
+    }
+  | {
+      type: 'team';
+      org: SimOrg;
+      senderId: number;
+      action: 'created' | 'deleted' | 'edited' | 'added_to_repository' | 'removed_from_repository';
+      team: SimTeam;
+      /** The repository of added_to_repository / removed_from_repository. */
+      repo?: SimRepo;
+      changes?: Record<string, unknown>;
+    }
+  | {
+      type: 'membership';
+      org: SimOrg;
+      senderId: number;
+      action: 'added' | 'removed';
+      team: SimTeam;
+      memberId: number;
+    };
 
 export type SimEventListener = (
   event: SimDomainEvent | SimInstallationEvent | SimOrgEvent,

@@ -199,6 +199,7 @@ export function populateWorld(w: GeneratorTarget): void {
         name,
         description: `The ${name} team`,
         privacy: t === sizes.teamsPerOrg - 1 && t > 0 ? 'secret' : 'closed',
+        parentId: null,
         members: new Map(),
         repos: new Map(),
       };
@@ -211,6 +212,7 @@ export function populateWorld(w: GeneratorTarget): void {
     }
     w.indexOrg(org);
   }
+  for (const org of w.orgs.values()) addNestedTeams(w, org, sizes.subteamsPerTeam ?? 0);
 
   const owners: Array<{ type: 'User' | 'Organization'; id: number; count: number; members: number[] }> = [];
   owners.push({ type: 'User', id: octocat.id, count: sizes.reposPerOwner, members: [octocat.id] });
@@ -232,6 +234,40 @@ export function populateWorld(w: GeneratorTarget): void {
       const baseName = must(names[(offset + r) % names.length], 'a repo name');
       const round = Math.floor(r / names.length);
       createGeneratedRepo(w, rng, owner, round ? `${baseName}-${round + 1}` : baseName, r);
+    }
+  }
+}
+
+const SUBTEAM_NAMES = ['API', 'Web', 'Reliability', 'Tooling', 'Reviewers', 'Release', 'Growth', 'Search'];
+
+/**
+ * Child teams under each visible top-level team (secret teams cannot be nested). Most of a child's members come
+ * from its parent's, and some people sit in two sibling teams, as in real organizations.
+ */
+function addNestedTeams(w: GeneratorTarget, org: SimOrg, perTeam: number): void {
+  const memberIds = [...org.members.keys()];
+  for (const parent of org.teams.filter((t) => t.parentId === null && t.privacy === 'closed')) {
+    const rng = new Rng(hash32(w.seed, org.id, parent.id));
+    const parentMembers = [...parent.members.keys()];
+    for (let c = 0; c < perTeam; c++) {
+      const suffix = SUBTEAM_NAMES[c % SUBTEAM_NAMES.length] as string;
+      const name = `${parent.name} ${suffix}${c >= SUBTEAM_NAMES.length ? ` ${Math.floor(c / SUBTEAM_NAMES.length) + 1}` : ''}`;
+      const team: SimTeam = {
+        id: w.nextId('team'),
+        orgId: org.id,
+        slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+        name,
+        description: `The ${name} team`,
+        privacy: 'closed',
+        parentId: parent.id,
+        members: new Map(),
+        repos: new Map(),
+      };
+      for (const id of parentMembers)
+        if (rng.chance(0.5)) team.members.set(id, rng.chance(0.2) ? 'maintainer' : 'member');
+      for (const id of memberIds)
+        if (!team.members.has(id) && rng.chance(0.05)) team.members.set(id, 'member');
+      org.teams.push(team);
     }
   }
 }
@@ -298,9 +334,12 @@ function createGeneratedRepo(
         repo.collaborators.set(u.id, rng.pick(['push', 'pull', 'triage', 'admin'] as const));
   } else {
     const org = w.orgs.get(owner.id) as SimOrg;
-    for (const team of org.teams)
-      if (rng.chance(0.6))
-        team.repos.set(repo.id, rng.pick(['push', 'push', 'maintain', 'triage', 'admin'] as const));
+    for (const team of org.teams) {
+      // Nested teams draw from their own stream, so adding them leaves the rest of the world as it was.
+      const pick = team.parentId === null ? rng : new Rng(hash32(w.seed, repo.id, team.id));
+      if (pick.chance(team.parentId === null ? 0.6 : 0.3))
+        team.repos.set(repo.id, pick.pick(['push', 'push', 'maintain', 'triage', 'admin'] as const));
+    }
   }
   for (const uid of owner.members) if (rng.chance(0.5)) repo.watcherIds.add(uid);
   repo.watcherIds.add(owner.type === 'User' ? owner.id : must(owner.members[0], "an org's first member"));

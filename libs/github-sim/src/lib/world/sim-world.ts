@@ -44,6 +44,7 @@ import {
   type TransferRepoInput,
   type VisibilityInput,
 } from './capabilities/repositories';
+import { type NewTeamInput, Teams, type TeamMembershipInput, type TeamRepoInput } from './capabilities/teams';
 import { type RepoRef, WorldStore } from './world-store';
 
 /**
@@ -59,6 +60,7 @@ export class SimWorld extends WorldStore {
   private readonly issues = new Issues(this);
   private readonly pullRequests = new PullRequests(this);
   private readonly repositories = new Repositories(this);
+  private readonly teams = new Teams(this);
 
   // ---------------------------------------------------------------- users, organizations, tokens
 
@@ -68,6 +70,22 @@ export class SimWorld extends WorldStore {
 
   setOrgMembership(input: OrgMembershipInput) {
     this.accounts.setOrgMembership(input);
+  }
+
+  createTeam(input: NewTeamInput) {
+    return this.teams.createTeam(input);
+  }
+
+  deleteTeam(org: string, slug: string) {
+    this.teams.deleteTeam(org, slug);
+  }
+
+  setTeamMembership(input: TeamMembershipInput) {
+    this.teams.setTeamMembership(input);
+  }
+
+  setTeamRepo(input: TeamRepoInput) {
+    this.teams.setTeamRepo(input);
   }
 
   registerOAuthApp(app: OAuthAppInput) {

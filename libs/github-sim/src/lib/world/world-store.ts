@@ -16,6 +16,7 @@ import type {
   SimPull,
   SimRepo,
   SimRepoDetail,
+  SimTeam,
   SimToken,
   SimUser,
 } from './world.types';
@@ -328,7 +329,12 @@ export class WorldStore implements GeneratorTarget {
       if (role === 'admin') return 'admin';
       if (role) {
         raise(org.defaultRepoPermission);
-        for (const t of org.teams) if (t.members.has(userId)) raise(t.repos.get(repo.id));
+        // A child team's members also get what its ancestors were granted.
+        for (const t of org.teams) {
+          if (!t.members.has(userId)) continue;
+          for (let up: SimTeam | undefined = t; up; up = org.teams.find((x) => x.id === up?.parentId))
+            raise(up.repos.get(repo.id));
+        }
       }
     }
     return best;

@@ -21,6 +21,8 @@ export interface SimTeam {
   name: string;
   description: string;
   privacy: 'closed' | 'secret';
+  /** The parent team (nested teams): its members inherit the parent's repository access. Null at the top. */
+  parentId: number | null;
   members: Map<number, 'maintainer' | 'member'>;
   repos: Map<number, RepoPermission>;
 }

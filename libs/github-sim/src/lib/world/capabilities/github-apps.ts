@@ -99,6 +99,7 @@ const DEFAULT_EVENTS = [
   'member',
   'membership',
   'organization',
+  'team',
 ];
 const LEVEL: Record<AppPermissionLevel, number> = { read: 1, write: 2, admin: 3 };
 const CREATE_TOKEN_DOCS =
