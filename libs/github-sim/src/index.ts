@@ -19,6 +19,7 @@ export type {
 export type { CreateRepoInput } from './lib/world/capabilities/repositories';
 export { SIM_PRESETS, resolveSizes } from './lib/presets.constant';
 export { SimWorld } from './lib/world/sim-world';
+export { forksOf } from './lib/world/forks';
 export { ZERO_SHA } from './lib/world/git-objects';
 export type { PushCommitSpec } from './lib/world/capabilities/git-data';
 export type { RepoRef, SimWorldOptions } from './lib/world/world-store';

@@ -88,6 +88,8 @@ export function resolveSizes(preset: SimPreset | undefined, sizes: Partial<SimSi
   if (out.pullsPerRepo > 999 || out.issuesPerRepo > 999)
     throw new Error('sizes.pullsPerRepo and sizes.issuesPerRepo must be at most 999');
   if (out.reviewsPerPull > 9) throw new Error('sizes.reviewsPerPull must be at most 9');
+  // A repository gets up to twice forksPerRepo forks, each with an id from its block (world/forks.ts).
+  if (out.forksPerRepo > 4999) throw new Error('sizes.forksPerRepo must be at most 4,999');
   const owners = out.orgs + 1;
   if (owners * out.reposPerOwner + out.users * out.reposPerUser > 20_000)
     throw new Error('at most 20,000 generated repositories');

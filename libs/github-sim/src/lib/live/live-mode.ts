@@ -4,8 +4,8 @@ import { PR_TITLES } from '../world/names.constant';
 import type { SimRepo } from '../world/world.types';
 
 /**
- * Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, issue, someone
- * joining or leaving a team).
+ * Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, unstar, fork, issue,
+ * someone joining or leaving a team).
  */
 export class LiveMode {
   private timer: NodeJS.Timeout | null = null;
@@ -74,7 +74,7 @@ export class LiveMode {
         }
         return await this.openPull(repo, rng);
       }
-      if (roll < 0.93) {
+      if (roll < 0.9) {
         const stars = new Set(this.world.detail(repo).stars.map((s) => s.userId));
         const fan = [...this.world.users.values()].find(
           (u) => !stars.has(u.id) && this.world.permissionOf(repo, u.id) !== null,
@@ -82,6 +82,26 @@ export class LiveMode {
         if (fan) {
           await this.world.star({ ...ref, login: fan.login });
           return `star ${ref.owner}/${ref.repo} by ${fan.login}`;
+        }
+      }
+      if (roll < 0.92) {
+        const stars = this.world.detail(repo).stars;
+        const gone = stars.length ? this.world.users.get(rng.pick(stars).userId) : undefined;
+        if (gone) {
+          await this.world.unstar({ ...ref, login: gone.login });
+          return `unstar ${ref.owner}/${ref.repo} by ${gone.login}`;
+        }
+      }
+      if (roll < 0.93 && !repo.fork) {
+        const forker = [...this.world.users.values()].find(
+          (u) =>
+            u.id !== repo.ownerId &&
+            !this.world.repo(u.login, repo.name) &&
+            this.world.permissionOf(repo, u.id) !== null,
+        );
+        if (forker) {
+          await this.world.fork({ ...ref, login: forker.login });
+          return `fork ${ref.owner}/${ref.repo} by ${forker.login}`;
         }
       }
       if (roll > 0.985) {

@@ -438,6 +438,41 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     expect([v307(post.body), problems(v307)]).toEqual([true, []]);
   });
 
+  it('stargazers with their dates and forks match the documented responses', async () => {
+    const ctl = control(sim);
+    await ctl.post('/repos/octocat/Hello-World/forks', { login: 'monalisa' });
+    await ctl.put('/repos/octocat/Hello-World/stars/monalisa');
+    const cases: Array<[string, Record<string, string>, (body: unknown[]) => void]> = [
+      [
+        '/repos/octocat/Hello-World/stargazers?per_page=5',
+        { accept: 'application/vnd.github.star+json' },
+        (b) => expect(b[0]).toEqual({ starred_at: expect.any(String), user: expect.any(Object) }),
+      ],
+      [
+        '/repos/octocat/Hello-World/stargazers?per_page=5',
+        {},
+        (b) => expect(b[0]).toMatchObject({ login: expect.any(String), type: 'User' }),
+      ],
+      [
+        '/repos/octocat/Hello-World/forks?sort=newest&per_page=5',
+        {},
+        (b) => expect(b[0]).toMatchObject({ full_name: 'monalisa/Hello-World', fork: true }),
+      ],
+    ];
+    for (const [path, headers, shape] of cases) {
+      const res = await api.get<unknown[]>(path, headers);
+      expect(res.status).toBe(200);
+      shape(res.body);
+      const v = responseValidator(
+        'GET',
+        path.split('?')[0]!.replace(/^\/repos\/octocat\/Hello-World/, R),
+        200,
+      );
+      if (typeof v === 'string') throw new Error(v);
+      expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+    }
+  });
+
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
     const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {

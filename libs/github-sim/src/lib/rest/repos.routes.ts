@@ -1,6 +1,7 @@
 import type { ApiRequest, ApiRouter } from '../http/api-router';
 import type { SimContext } from '../http/sim-context';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-payloads';
+import { forksOf } from '../world/forks';
 import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimHook, SimRepo } from '../world/world.types';
 import { bodyObject, hasScope, repoFromPath } from './access';
@@ -13,6 +14,7 @@ import {
   hookDelivery,
   issue,
   iso,
+  minimalRepository,
   pullRequest,
   pullRequestSimple,
   repoEvent,
@@ -262,6 +264,18 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
       const body: Schemas['stargazer'] = { starred_at: iso(s.starredAt), user };
       return body;
     });
+  });
+
+  api.get('/repos/:owner/:repo/forks', '/repos/{owner}/{repo}/forks', (r) => {
+    const repo = repoFromPath(w, r);
+    const sort = enumParam(r, 'sort', ['newest', 'oldest', 'stargazers', 'watchers'] as const, 'newest');
+    const forks = forksOf(w, repo);
+    if (sort === 'newest') forks.reverse();
+    else if (sort !== 'oldest') {
+      const key = (f: SimRepo) => (sort === 'stargazers' ? w.detail(f).stars.length : f.watcherIds.size);
+      forks.sort((a, b) => key(b) - key(a) || b.createdAt - a.createdAt);
+    }
+    return pageOf(r, forks, (f) => minimalRepository(w, r.urls, f, r.viewerId));
   });
 
   api.get('/repos/:owner/:repo/events', '/repos/{owner}/{repo}/events', (r) => {

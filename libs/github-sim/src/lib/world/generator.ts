@@ -574,7 +574,8 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     if (o) o.message = o.message.replace('__NUMBER__', String(p.number));
   }
 
-  const userIds = [...w.users.keys()];
+  // Users of the generated world only: accounts added later do not change a repository's generated stars.
+  const userIds = [...w.users.values()].filter((u) => u.createdAt < anchorMs).map((u) => u.id);
   const popularity = 0.3 + rng.next() * 1.2;
   const starCount = Math.min(userIds.length, Math.floor(sizes.starsPerRepo * popularity));
   const stargazers = [...userIds].sort((a, b) => hash32(repo.id, a) - hash32(repo.id, b)).slice(0, starCount);

@@ -188,7 +188,7 @@ describe(LiveMode.name, () => {
     const live = new LiveMode(w);
     const done: string[] = [];
     for (let k = 0; k < 12; k++) done.push(await live.step());
-    expect(done.every((d) => /^(push|pull|merge|star|issue) /.test(d))).toBe(true);
+    expect(done.every((d) => /^(push|pull|merge|star|unstar|fork|issue) /.test(d))).toBe(true);
     expect(events.length).toBeGreaterThanOrEqual(12);
     expect(new Set(done.map((d) => d.split(' ')[0])).size).toBeGreaterThan(1);
   });

@@ -1,4 +1,5 @@
 import { iso, nodeId } from '../../rest/serializers';
+import { forksOf } from '../../world/forks';
 import type { SimOrg, SimRepo, SimUser } from '../../world/world.types';
 import { listConnection, typedError, type PageArgs } from '../connection';
 import { GqlModel, type Obj, type OrderArg, PERMISSION_ENUM, sortBy } from './gql-model';
@@ -122,6 +123,7 @@ export class RepositoryModel extends GqlModel {
           (s) => ({ starredAt: iso(s.starredAt) }),
         );
       },
+      forks: (a: PageArgs & { orderBy?: OrderArg }) => this.connection(forksOf(w, repo), a),
       labels: (a: PageArgs & { orderBy?: OrderArg; query?: string }) => {
         let labels = d().labels;
         if (a.query) labels = labels.filter((l) => l.name.includes(a.query as string));
