@@ -207,6 +207,14 @@ export interface SyncCycles {
   finished_at: Timestamp | null;
   repos: Generated<number>;
   slot: Timestamp;
+export interface RepoForks {
+  confirmed_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  fork_github_id: Int8;
+  full_name: string;
+  repo_id: string;
+}
+
   started_at: Generated<Timestamp>;
 }
 
@@ -236,6 +244,14 @@ export interface SyncRuns {
 }
 
 export interface TrackedRepos {
+export interface RepoStargazers {
+  confirmed_at: Generated<Timestamp>;
+  login: string;
+  repo_id: string;
+  starred_at: Timestamp;
+  user_github_id: Int8;
+}
+
   repo_id: string;
   tracked_at: Generated<Timestamp>;
   user_id: string;
@@ -348,3 +364,5 @@ export interface DB {
   webhook_redelivery_cursors: WebhookRedeliveryCursors;
   webhook_registrations: WebhookRegistrations;
 }
+  repo_forks: RepoForks;
+  repo_stargazers: RepoStargazers;

@@ -11,6 +11,7 @@ import { RepoDataService } from './repo-data.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
 import { ReposController } from './repos.controller';
+import { StarHistoryReadRepository } from './star-history-read.repository';
 import { ReposService } from './repos.service';
 import { TrackedReposRepository } from './tracked-repos.repository';
 
@@ -31,6 +32,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     RepoDataRepository,
     RepoDataService,
     ReposService,
+    StarHistoryReadRepository,
     GithubReposService,
     RepoTrackingEvents,
     RepoStatusRegistry,

@@ -219,8 +219,12 @@ export interface StatsPoint {
   capturedAt: IsoDateTime;
   stars: number;
   forks: number;
-  watchers: number;
-  openIssues: number;
+/**
+ * The repository's counters at one time. Before tracking began, points come from the stars and forks history
+ * (one per day that gained either), and watchers and open issues are unknown (null).
+ */
+  watchers: number | null;
+  openIssues: number | null;
 }
 
 /** Every kind of timeline event, in the order filters list them. */
