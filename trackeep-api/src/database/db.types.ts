@@ -141,6 +141,14 @@ export interface RepoAccess {
   user_id: string;
 }
 
+export interface RepoForks {
+  confirmed_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  fork_github_id: Int8;
+  full_name: string;
+  repo_id: string;
+}
+
 export interface Repositories {
   archived: Generated<boolean>;
   created_at: Generated<Timestamp>;
@@ -168,6 +176,14 @@ export interface Repositories {
   updated_at: Generated<Timestamp>;
   visibility: Generated<string>;
   watchers: Generated<number>;
+}
+
+export interface RepoStargazers {
+  confirmed_at: Generated<Timestamp>;
+  login: string;
+  repo_id: string;
+  starred_at: Timestamp;
+  user_github_id: Int8;
 }
 
 export interface RepoStatsSnapshots {
@@ -207,14 +223,6 @@ export interface SyncCycles {
   finished_at: Timestamp | null;
   repos: Generated<number>;
   slot: Timestamp;
-export interface RepoForks {
-  confirmed_at: Generated<Timestamp>;
-  created_at: Timestamp;
-  fork_github_id: Int8;
-  full_name: string;
-  repo_id: string;
-}
-
   started_at: Generated<Timestamp>;
 }
 
@@ -244,14 +252,6 @@ export interface SyncRuns {
 }
 
 export interface TrackedRepos {
-export interface RepoStargazers {
-  confirmed_at: Generated<Timestamp>;
-  login: string;
-  repo_id: string;
-  starred_at: Timestamp;
-  user_github_id: Int8;
-}
-
   repo_id: string;
   tracked_at: Generated<Timestamp>;
   user_id: string;
@@ -351,6 +351,8 @@ export interface DB {
   pull_requests: PullRequests;
   rate_limit_counters: RateLimitCounters;
   repo_access: RepoAccess;
+  repo_forks: RepoForks;
+  repo_stargazers: RepoStargazers;
   repo_stats_snapshots: RepoStatsSnapshots;
   repositories: Repositories;
   sessions: Sessions;
@@ -364,5 +366,3 @@ export interface DB {
   webhook_redelivery_cursors: WebhookRedeliveryCursors;
   webhook_registrations: WebhookRegistrations;
 }
-  repo_forks: RepoForks;
-  repo_stargazers: RepoStargazers;

@@ -10,8 +10,8 @@ import { RepoDataRepository } from './repo-data.repository';
 import { RepoDataService } from './repo-data.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
-import { ReposController } from './repos.controller';
 import { StarHistoryReadRepository } from './star-history-read.repository';
+import { ReposController } from './repos.controller';
 import { ReposService } from './repos.service';
 import { TrackedReposRepository } from './tracked-repos.repository';
 
@@ -31,8 +31,8 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     RepoCredentials,
     RepoDataRepository,
     RepoDataService,
-    ReposService,
     StarHistoryReadRepository,
+    ReposService,
     GithubReposService,
     RepoTrackingEvents,
     RepoStatusRegistry,

@@ -1,11 +1,11 @@
 import type { Applier } from './apply-context';
-import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyFork } from './fork.applier';
+import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
 import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
 import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
-
 import { applyStar } from './star.applier';
+
 /** Events applied to a tracked repository's data. */
 export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
   push: applyPush,
