@@ -524,6 +524,7 @@ describe('Secret examples', () => {
 
   it('are valid Secrets holding placeholders only', () => {
     expect(secrets.map((s) => s.metadata.name).sort()).toEqual([
+      'trackeep-api-github-app',
       'trackeep-api-secrets',
       'trackeep-gateway-files',
       'trackeep-gateway-secrets',

@@ -10,6 +10,7 @@ import {
   type PgCluster,
 } from '@trackeep/embedded-pg';
 import {
+  DEMO_GITHUB_APP,
   DEMO_OAUTH_APP,
   startGithubSim,
   type GithubSimHandle,
@@ -325,6 +326,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const apiPort = options.ports?.api || (await freePort());
     const gatewayUrl = `http://localhost:${gatewayPort}`;
     const apiPublicUrl = `http://localhost:${apiPort}`;
+    let githubApp: Record<string, string> = {};
+    // Demo: the simulator's GitHub App (installed on acme-corp) posts to the API, and its install page
+    // returns to the Installations page. Its key is made in this process, which runs the simulator.
+    if (sim) {
+      sim.world.setGithubAppWebhook(
+        DEMO_GITHUB_APP.id,
+        `${apiPublicUrl}/api/v1/webhooks/github`,
+        DEMO_GITHUB_APP.webhookSecret,
+      );
+      const demoApp = sim.world.githubApp(DEMO_GITHUB_APP.id);
+      if (demoApp) demoApp.setupUrl = `${apiPublicUrl}/installations`;
+      githubApp = {
+        GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
+        GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
+        GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
+        GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+        GITHUB_APP_AUTO_TRACK: 'true',
+        // octocat owns acme-corp; named too, so the page shows whatever the sign-in's scopes.
+        TRACKEEP_ADMINS: 'octocat',
+      };
+    }
     const gatewayEnv = (port: number): Record<string, string> => ({
       NODE_ENV: 'development',
       DATABASE_URL: gatewayDatabaseUrl,
@@ -386,6 +408,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LOG_LEVEL: 'info',
       ...(existsSync(join(webDist, 'index.html')) ? { WEB_DIST_DIR: webDist } : {}),
       ...github,
+      ...githubApp,
       ...options.env?.api,
       ...extra,
     });

@@ -14,6 +14,7 @@ import { ReposModule } from '../repos/repos.module';
 import { EventsModule } from '../events/events.module';
 import { JobQueueModule } from '../jobs/job-queue.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
+import { InstallationsModule } from '../installations/installations.module';
 import { SyncModule } from '../sync/sync.module';
 
 export interface AppModuleOptions {
@@ -46,6 +47,7 @@ export class AppModule {
         ReposModule,
         JobQueueModule,
         EventsModule,
+        InstallationsModule,
         WebhooksModule,
         SyncModule,
         MetricsModule,

@@ -10,6 +10,7 @@ const ERROR_CODES: ApiErrorCode[] = [
   'github_token_refresh_unavailable',
   'repo_not_found',
   'repo_access_lost',
+  'installation_not_found',
   'csrf_rejected',
   'sign_in_failed',
   'validation_failed',

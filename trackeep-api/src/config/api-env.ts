@@ -189,6 +189,59 @@ export class ApiEnv {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   GITHUB_GRAPHQL_URL?: string;
 
+  // --- GitHub App mode (optional; see the README's GitHub App section). All four or none.
+  /** The App's numeric id (App settings page, "About"). Set: installation tokens sync the App's installations. */
+  @ValidateIf((env: ApiEnv) => appModeRequested(env))
+  @Matches(/^\d{1,18}$/, {
+    message: "the GitHub App's numeric id (required with the other GITHUB_APP_* settings)",
+  })
+  GITHUB_APP_ID?: string;
+
+  /** The App's private key (PEM; `\n` escapes allowed). Or GITHUB_APP_PRIVATE_KEY_FILE, e.g. a mounted Secret. */
+  @ValidateIf((env: ApiEnv) => given(env.GITHUB_APP_PRIVATE_KEY))
+  @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'a PEM private key as GitHub generates it' })
+  GITHUB_APP_PRIVATE_KEY?: string;
+
+  @ValidateIf((env: ApiEnv) => appModeRequested(env) && !given(env.GITHUB_APP_PRIVATE_KEY))
+  @IsString({
+    message: 'GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE is required with GITHUB_APP_ID',
+  })
+  @MinLength(1, {
+    message: 'GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE is required with GITHUB_APP_ID',
+  })
+  GITHUB_APP_PRIVATE_KEY_FILE?: string;
+
+  /** Verifies deliveries to the App's webhook URL (`${PUBLIC_URL}/api/v1/webhooks/github`). */
+  @ValidateIf((env: ApiEnv) => appModeRequested(env))
+  @IsString()
+  @MinLength(16, {
+    message: "the App's webhook secret, at least 16 characters (required with GITHUB_APP_ID)",
+  })
+  GITHUB_APP_WEBHOOK_SECRET?: string;
+
+  /** The App's URL name (github.com/apps/<slug>), for the "Install on GitHub" link. */
+  @ValidateIf((env: ApiEnv) => appModeRequested(env))
+  @Matches(/^[a-z0-9][a-z0-9-]{0,99}$/, { message: "the App's slug (required with GITHUB_APP_ID)" })
+  GITHUB_APP_SLUG?: string;
+
+  /** Minutes between refreshes of the App's installations and their repositories from GitHub (1–1440). */
+  @ToInt()
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  GITHUB_APP_REFRESH_MINUTES = 10;
+
+  /** Installations Trackeep learns of start with auto-track on (every repository they cover is tracked). */
+  @ToBool()
+  @IsBoolean()
+  GITHUB_APP_AUTO_TRACK = false;
+
+  /** GitHub logins that administer this instance (Installations page), comma-separated. */
+  @ToList()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9-]{1,39}$/, { each: true, message: 'GitHub logins, comma-separated' })
+  TRACKEEP_ADMINS: string[] = [];
+
   /** Extra browser origins allowed to call the API with credentials (FRONTEND_URL always is). */
   @ToList()
   @IsOptional()
@@ -303,6 +356,21 @@ export class ApiEnv {
 /** Production mode: TRACKEEP_MODE=production outside tests. Secrets are required; demo conveniences are off. */
 export function isProductionMode(env: Pick<ApiEnv, 'TRACKEEP_MODE' | 'NODE_ENV'>): boolean {
   return env.TRACKEEP_MODE === 'production' && env.NODE_ENV !== 'test';
+}
+
+/** Any App setting given: the App's id, key, webhook secret and slug are then all required. */
+function appModeRequested(env: ApiEnv): boolean {
+  return [
+    env.GITHUB_APP_ID,
+    env.GITHUB_APP_PRIVATE_KEY,
+    env.GITHUB_APP_PRIVATE_KEY_FILE,
+    env.GITHUB_APP_WEBHOOK_SECRET,
+    env.GITHUB_APP_SLUG,
+  ].some(given);
+}
+
+function given(value: string | undefined): boolean {
+  return value !== undefined && value !== '';
 }
 
 /** Validate a secret when it is set, and insist on it in production mode (tests and demo may generate one). */

@@ -85,6 +85,45 @@ export interface GithubEtags {
   user_id: string;
 }
 
+export interface GithubInstallationRepos {
+  added_at: Generated<Timestamp>;
+  full_name: string;
+  github_host: string;
+  installation_id: Int8;
+  private: Generated<boolean>;
+  repo_github_id: Int8;
+}
+
+export interface GithubInstallations {
+  access_error: string | null;
+  account_id: Int8;
+  account_login: string;
+  account_type: string;
+  app_id: Int8;
+  auto_track: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  events: Generated<string[]>;
+  github_host: string;
+  installation_id: Int8;
+  permissions: Generated<Json>;
+  rate_limit: number | null;
+  rate_remaining: number | null;
+  rate_reset_at: Timestamp | null;
+  refreshed_at: Timestamp | null;
+  removed_at: Timestamp | null;
+  repository_selection: string;
+  suspended_at: Timestamp | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface GithubInstallationTokens {
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  github_host: string;
+  installation_id: Int8;
+  token_enc: string;
+}
+
 export interface GithubRateLimits {
   limit: number;
   remaining: number;
@@ -346,6 +385,9 @@ export interface DB {
   branches: Branches;
   commits: Commits;
   github_etags: GithubEtags;
+  github_installation_repos: GithubInstallationRepos;
+  github_installation_tokens: GithubInstallationTokens;
+  github_installations: GithubInstallations;
   github_rate_limits: GithubRateLimits;
   live_event_outbox: LiveEventOutbox;
   pull_requests: PullRequests;

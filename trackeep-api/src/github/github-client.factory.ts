@@ -56,6 +56,11 @@ export class GithubClientFactory {
     return token ? this.build({ kind: 'user', userId, token }, options) : null;
   }
 
+  /** A client acting as a GitHub App installation with a token installations/ handed out; 401s are the caller's. */
+  forInstallation(installationId: number, token: string, options: GithubClientOptions = {}): TrackeepOctokit {
+    return this.build({ kind: 'installation', installationId, token }, options);
+  }
+
   /**
    * GitHub rejected the user's token (401). An expiring token is refreshed instead (it may have expired in
    * use, or another replica's refresh revoked it); otherwise, or if the refresh is refused, the user must sign
@@ -82,7 +87,7 @@ export class GithubClientFactory {
       metrics: this.metrics,
       rateLimits: this.rateLimits,
     });
-    if (mode !== 'paced') {
+    if (mode !== 'paced' && credential.kind === 'user') {
       octokit.hook.error('request', async (error) => {
         if ((error as { status?: number }).status === 401) {
           if (await this.rejected(credential.userId, credential.token))

@@ -3,6 +3,8 @@ import { Kysely, sql } from 'kysely';
 import { fromPgJson, pgJson } from '../common/pg-text.util';
 import type { DB } from '../database/db.types';
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface StoredEtag {
   etag: string;
   body: unknown;
@@ -18,6 +20,7 @@ export class GithubEtagRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   async find(userId: string, url: string): Promise<StoredEtag | null> {
+    if (!UUID_RE.test(userId)) return null; // only users' answers are kept (the table is keyed by user)
     const row = await this.db
       .selectFrom('github_etags')
       .select(['etag', 'body', 'link'])
@@ -28,6 +31,7 @@ export class GithubEtagRepository {
   }
 
   async save(userId: string, url: string, entry: StoredEtag): Promise<void> {
+    if (!UUID_RE.test(userId)) return;
     await this.db
       .insertInto('github_etags')
       .values({ user_id: userId, url, etag: entry.etag, body: pgJson(entry.body ?? null), link: entry.link })
@@ -43,10 +47,12 @@ export class GithubEtagRepository {
   }
 
   async deleteAll(userId: string): Promise<void> {
+    if (!UUID_RE.test(userId)) return;
     await this.db.deleteFrom('github_etags').where('user_id', '=', userId).execute();
   }
 
   async delete(userId: string, url: string): Promise<void> {
+    if (!UUID_RE.test(userId)) return;
     await this.db.deleteFrom('github_etags').where('user_id', '=', userId).where('url', '=', url).execute();
   }
 }

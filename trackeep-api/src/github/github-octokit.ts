@@ -21,14 +21,23 @@ export interface GithubRequester {
 }
 
 /**
- * Who a call acts as. Today a user's OAuth token; a GitHub App installation (`@octokit/auth-app`) becomes a
- * second kind here, answered by `authOptions`, with the rest of the client unchanged.
+ * Who a call acts as: a user's OAuth token, or a GitHub App installation's token (created and cached by
+ * installations/, with @octokit/auth-app).
  */
-export type GithubCredential = { kind: 'user'; userId: string; token: string };
+export type GithubCredential =
+  | { kind: 'user'; userId: string; token: string }
+  | { kind: 'installation'; installationId: number; token: string };
 
-/** A non-secret id of the credential: keys github_etags and github_rate_limits, labels metrics. */
+/**
+ * A non-secret id of the credential: keys github_etags and github_rate_limits (users only: both are keyed by
+ * user), labels metrics.
+ */
 export function credentialId(credential: GithubCredential): string {
-  return credential.userId;
+  return credential.kind === 'user' ? credential.userId : installationCredentialId(credential.installationId);
+}
+
+export function installationCredentialId(installationId: number): string {
+  return `installation:${installationId}`;
 }
 
 function authOptions(credential: GithubCredential): { auth: string } {

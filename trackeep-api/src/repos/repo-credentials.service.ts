@@ -6,8 +6,24 @@ import {
   type GithubClientOptions,
   type TrackeepOctokit,
 } from '../github/github-client.factory';
+import { installationCredentialId } from '../github/github-octokit';
+import {
+  InstallationTokenService,
+  InstallationUnavailableError,
+} from '../installations/installation-token.service';
+import { InstallationsRepository } from '../installations/installations.repository';
 import { RepoAccessRepository } from './repo-access.repository';
 import { permissionRank } from './repo-permission.util';
+
+/**
+ * Who acts for a repository: `installationId` set when it is a GitHub App installation, whose `userId` is then
+ * the credential's id (`installation:<id>`, keys in-memory limits and metrics), not a user.
+ */
+export interface RepoCredential {
+  userId: string;
+  installationId?: number;
+  octokit: TrackeepOctokit;
+}
 
 /** Whose GitHub credentials background work on a repository acts with. */
 @Injectable()
@@ -15,17 +31,25 @@ export class RepoCredentials {
   constructor(
     private readonly access: RepoAccessRepository,
     private readonly github: GithubClientFactory,
+    private readonly installations: InstallationsRepository,
+    private readonly installationTokens: InstallationTokenService,
   ) {}
 
   /**
-   * A client acting as a user who tracks the repository, still has access and a usable token, preferring the
-   * highest permission (admins can manage webhooks). Null when nobody qualifies.
+   * Reading: a GitHub App installation that covers the repository, when there is one (its budget, and
+   * independent of any person); otherwise, and for more than read access (webhook management; the App's
+   * own webhook covers its repositories), a user who tracks the repository, still has access and a usable
+   * token, preferring the highest permission. Null when nobody qualifies.
    */
   async forRepo(
     repoId: string,
     options: GithubClientOptions & { minPermission?: RepoPermission } = {},
-  ): Promise<{ userId: string; octokit: TrackeepOctokit } | null> {
+  ): Promise<RepoCredential | null> {
     const min = permissionRank(options.minPermission ?? 'pull');
+    if (min === permissionRank('pull')) {
+      const installation = await this.forInstallation(repoId, options);
+      if (installation) return installation;
+    }
     const ranked = (await this.access.trackersWithAccess(repoId))
       .filter((c) => permissionRank(c.permission) >= min)
       .sort((a, b) => permissionRank(b.permission) - permissionRank(a.permission));
@@ -43,5 +67,36 @@ export class RepoCredentials {
     }
     if (unavailable) throw unavailable;
     return null;
+  }
+
+  /** The covering installation's client; null when none covers it or GitHub refused it a token (now marked). */
+  private async forInstallation(
+    repoId: string,
+    options: GithubClientOptions,
+  ): Promise<RepoCredential | null> {
+    if (!this.installationTokens.enabled) return null;
+    const installationId = await this.installations.coveringRepo(repoId);
+    if (installationId === null) return null;
+    try {
+      const { token } = await this.installationTokens.token(installationId);
+      return {
+        userId: installationCredentialId(installationId),
+        installationId,
+        octokit: this.github.forInstallation(installationId, token, { mode: 'background', ...options }),
+      };
+    } catch (err) {
+      if (err instanceof InstallationUnavailableError) return null;
+      throw err;
+    }
+  }
+
+  /** GitHub rejected the installation's token (401): the next call asks for a new one (and learns why). */
+  async installationRejected(installationId: number): Promise<void> {
+    await this.installationTokens.rejected(installationId);
+  }
+
+  /** GitHub says the installation's token cannot read the repository: it no longer covers it. */
+  async installationLost(installationId: number, repoId: string): Promise<void> {
+    await this.installations.uncoverRepo(installationId, repoId);
   }
 }

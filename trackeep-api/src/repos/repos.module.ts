@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { GithubModule } from '../github/github.module';
+import { InstallationsModule } from '../installations/installations.module';
 import { GithubReposController } from './github-repos.controller';
 import { GithubReposService } from './github-repos.service';
 import { RepoAccessCheckService } from './repo-access-check.service';
@@ -21,7 +22,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
  * GitHub data is written through repos/data.
  */
 @Module({
-  imports: [GithubModule],
+  imports: [GithubModule, InstallationsModule],
   controllers: [ReposController, GithubReposController],
   providers: [
     RepoAccessRepository,

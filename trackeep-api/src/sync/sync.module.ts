@@ -10,6 +10,7 @@ import { GithubSettings } from '../github/github-settings';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
 import { ReposModule } from '../repos/repos.module';
+import { InstallationsModule } from '../installations/installations.module';
 import { RepoCredentials } from '../repos/repo-credentials.service';
 import { CredentialLimitsRegistry } from './github/credential-limits';
 import { GithubSyncClientProvider, SyncClientProvider } from './github/sync-client.provider';
@@ -52,7 +53,14 @@ class SyncRepoHooks implements OnModuleInit {
  * see README.sync.md.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), AuthModule, GithubModule, ReposModule, EventsModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    AuthModule,
+    GithubModule,
+    ReposModule,
+    EventsModule,
+    InstallationsModule,
+  ],
   controllers: [SyncController],
   providers: [
     { provide: SyncSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new SyncSettings(env) },

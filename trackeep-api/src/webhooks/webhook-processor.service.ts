@@ -8,6 +8,7 @@ import { EventBus, type LiveActivity } from '../events/event-bus.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { ActivityRepository } from '../repos/data/activity.repository';
+import { InstallationsService } from '../installations/installations.service';
 import { DeliveryInboxService } from './delivery-inbox.service';
 import {
   MalformedPayload,
@@ -63,6 +64,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     private readonly bus: EventBus,
     private readonly inbox: DeliveryInboxService,
     private readonly metrics: MetricsService,
+    private readonly installations: InstallationsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -211,7 +213,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   ): Promise<{ outcome: ApplyOutcome; repoId: string | null }> {
     if (HOOK_EVENTS.has(delivery.event)) {
       if (delivery.event === 'ping') return this.applyPing(tx, delivery);
-      return { outcome: ignored('kept for GitHub App support; not applied yet'), repoId: null };
+      const outcome = await this.installations.applyWebhook(tx, delivery, obj(delivery.payload) ?? {});
+      return { outcome: outcome.status === 'processed' ? PROCESSED : ignored(outcome.reason), repoId: null };
     }
     const accessApplier = ACCESS_APPLIERS[delivery.event];
     if (accessApplier) {
@@ -222,6 +225,15 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
         githubHost: this.github.host,
       });
       return { outcome, repoId: repo?.id ?? null };
+    }
+    if (!repo && delivery.event === 'repository') {
+      // Perhaps a new repository of an account the App is installed on with all repositories.
+      const outcome = await this.installations.applyRepositoryEvent(
+        tx,
+        delivery,
+        obj(delivery.payload) ?? {},
+      );
+      return { outcome: outcome.status === 'processed' ? PROCESSED : ignored(outcome.reason), repoId: null };
     }
     const applier = REPO_APPLIERS[delivery.event];
     if (!applier)

@@ -28,7 +28,8 @@ const CACHE_MAX = 10_000;
  * Verifies X-Hub-Signature-256 (HMAC-SHA256 over the raw body, compared in constant time by
  * @octokit/webhooks-methods) against every secret that may have signed it: the hook's own secret and the one
  * being rotated out (found by X-GitHub-Hook-ID, or by the payload's repository for the ping GitHub sends
- * before we know the new hook's id), then the optional global WEBHOOK_SECRET and WEBHOOK_SECRET_PREVIOUS.
+ * before we know the new hook's id), then the optional global WEBHOOK_SECRET and WEBHOOK_SECRET_PREVIOUS, then
+ * the GitHub App's GITHUB_APP_WEBHOOK_SECRET.
  */
 @Injectable()
 export class WebhookSignatureService {
@@ -84,6 +85,12 @@ export class WebhookSignatureService {
     ) {
       return { signedWith: 'global_previous', hookRepo: null };
     }
+    // The GitHub App's webhook: installation events and the events of every repository it is installed on.
+    if (
+      this.env.GITHUB_APP_WEBHOOK_SECRET &&
+      (await verify(this.env.GITHUB_APP_WEBHOOK_SECRET, body, normalized))
+    )
+      return { signedWith: 'app', hookRepo: null };
     return null;
   }
 

@@ -1,8 +1,11 @@
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
 export const WEBHOOK_MAX_BODY_BYTES = 25 * 1024 * 1024;
 
-/** Which secret verified a delivery's signature (the repository hook's or the global one, current or previous). */
-export type SignedWith = 'hook' | 'hook_previous' | 'global' | 'global_previous';
+/**
+ * Which secret verified a delivery's signature: the repository hook's or the global one (current or previous),
+ * or the GitHub App's webhook secret (GITHUB_APP_WEBHOOK_SECRET).
+ */
+export type SignedWith = 'hook' | 'hook_previous' | 'global' | 'global_previous' | 'app';
 
 /** Path of the receiver, with the global prefix (the intake middleware is mounted here). */
 export const WEBHOOK_RECEIVER_PATH = '/api/v1/webhooks/github';

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
 import { EventsModule } from '../events/events.module';
 import { GithubModule } from '../github/github.module';
+import { InstallationsModule } from '../installations/installations.module';
 import { JobQueueModule } from '../jobs/job-queue.module';
 import { ReposModule } from '../repos/repos.module';
 import { BadSignatureLimiter } from './bad-signature.limiter';
@@ -26,7 +27,15 @@ import { WebhookSignatureService } from './webhook-signature.service';
  * middleware that create-app mounts (mountWebhookIntake) ahead of the other middleware and body parsers.
  */
 @Module({
-  imports: [AuthModule, GithubModule, ReposModule, EventsModule, JobQueueModule, RateLimitModule],
+  imports: [
+    AuthModule,
+    GithubModule,
+    ReposModule,
+    EventsModule,
+    JobQueueModule,
+    RateLimitModule,
+    InstallationsModule,
+  ],
   controllers: [WebhookDeliveriesController],
   providers: [
     BadSignatureLimiter,

@@ -30,6 +30,11 @@ export const routes: Routes = [
       },
       { path: 'sync', loadChildren: () => import('./features/sync/sync.routes').then((m) => m.SYNC_ROUTES) },
       {
+        path: 'installations',
+        loadChildren: () =>
+          import('./features/installations/installations.routes').then((m) => m.INSTALLATIONS_ROUTES),
+      },
+      {
         path: 'settings',
         loadChildren: () => import('./features/settings/settings.routes').then((m) => m.SETTINGS_ROUTES),
       },

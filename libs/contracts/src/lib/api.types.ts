@@ -19,6 +19,7 @@ export type ApiErrorCode =
   | 'github_token_refresh_unavailable'
   | 'repo_not_found'
   | 'repo_access_lost'
+  | 'installation_not_found'
   | 'csrf_rejected'
   | 'sign_in_failed'
   | 'validation_failed'
@@ -353,3 +354,46 @@ export type LiveEvent =
       status: SyncRunStatus;
     }
   | { type: 'repo_changed'; repo: TrackedRepo };
+
+/** A GitHub App installation as the Installations page shows it (GET /api/v1/installations). */
+export interface GithubInstallation {
+  /** GitHub's installation id. */
+  id: number;
+  account: { login: string; type: 'Organization' | 'User' | 'Enterprise' | string; id: number };
+  repositorySelection: 'all' | 'selected';
+  /** Granted permissions, e.g. `{ metadata: 'read', contents: 'read' }`. */
+  permissions: Record<string, string>;
+  suspended: boolean;
+  suspendedAt: IsoDateTime | null;
+  /** Uninstalled on GitHub (kept and shown; nothing acts with it). */
+  removed: boolean;
+  removedAt: IsoDateTime | null;
+  /** Why GitHub last refused the installation a token, or null when it works. */
+  accessError: string | null;
+  /** Track every repository the installation covers, including ones added later. */
+  autoTrack: boolean;
+  repositoryCount: number;
+  /** The installation's own REST budget as GitHub last reported it, or null before the first answer. */
+  budget: { limit: number; remaining: number; resetAt: IsoDateTime } | null;
+  refreshedAt: IsoDateTime | null;
+}
+
+/** GET /api/v1/installations (instance administrators only; 404 for everyone else). */
+export interface GithubInstallationsPage {
+  /** Whether GitHub App mode is configured (GITHUB_APP_ID and the rest). */
+  appConfigured: boolean;
+  appSlug: string | null;
+  /** The App's install page on GitHub (github.com/apps/{slug}/installations/new or GHES's), null when not configured. */
+  installUrl: string | null;
+  installations: GithubInstallation[];
+}
+
+/** GET /api/v1/installations/permissions: whether the signed-in person may open the Installations page. */
+export interface InstallationsPermissions {
+  canManage: boolean;
+}
+
+/** PATCH /api/v1/installations/{id} body. */
+export interface UpdateGithubInstallation {
+  autoTrack: boolean;
+}

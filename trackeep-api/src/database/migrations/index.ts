@@ -8,6 +8,7 @@ import { LosslessWebhookIntake1764000600000 } from './1764000600000-LosslessWebh
 import { GithubFailureShapes1764001000000 } from './1764001000000-GithubFailureShapes';
 import { ExpiringGithubTokens1764001100000 } from './1764001100000-ExpiringGithubTokens';
 import { WebhookRedelivery1764001200000 } from './1764001200000-WebhookRedelivery';
+import { GithubAppInstallations1764001300000 } from './1764001300000-GithubAppInstallations';
 import { StarAndForkHistory1764001500000 } from './1764001500000-StarAndForkHistory';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   GithubFailureShapes1764001000000,
   ExpiringGithubTokens1764001100000,
   WebhookRedelivery1764001200000,
+  GithubAppInstallations1764001300000,
   StarAndForkHistory1764001500000,
 ];

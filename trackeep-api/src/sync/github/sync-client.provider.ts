@@ -6,7 +6,10 @@ import { GithubSettings } from '../../github/github-settings';
 import type { OctokitLike } from './sync-github.gateway';
 
 export interface SyncCredential {
+  /** The user, or for a GitHub App installation its credential id (`installation:<id>`). */
   userId: string;
+  /** Set when the credential is a GitHub App installation's. */
+  installationId?: number;
   client: OctokitLike;
   graphqlUrl: string;
 }
@@ -17,12 +20,16 @@ export abstract class SyncClientProvider {
   abstract forRepo(repoId: string): Promise<SyncCredential | null>;
   /** The user's own client (change detection over everything they track), or null without a usable token. */
   abstract forUser(userId: string): Promise<SyncCredential | null>;
-  /** GitHub rejected the user's token (401). */
-  abstract rejected(userId: string): Promise<void>;
+  /** GitHub rejected the user's (or the installation's) token (401). */
+  abstract rejected(userId: string, installationId?: number): Promise<void>;
+  /** GitHub answered 404 to the installation's token for the repository: it no longer covers it. */
+  async installationLost(_installationId: number, _repoId: string): Promise<void> {
+    return undefined;
+  }
 }
 
 /**
- * Production provider: repos picks the user who acts for a repository; the adapter's factory decrypts the
+ * Production provider: repos picks who acts for a repository (a covering App installation, else a user); the adapter's factory decrypts the
  * token and builds a paced client (the sync pauses and paces itself instead of waiting limits out inside it).
  */
 @Injectable()
@@ -41,7 +48,8 @@ export class GithubSyncClientProvider extends SyncClientProvider {
       mode: 'paced',
       maxConcurrent: this.maxConcurrent,
     });
-    return picked ? this.credential(picked.userId, picked.octokit) : null;
+    if (!picked) return null;
+    return { ...this.credential(picked.userId, picked.octokit), installationId: picked.installationId };
   }
 
   async forUser(userId: string): Promise<SyncCredential | null> {
@@ -57,8 +65,13 @@ export class GithubSyncClientProvider extends SyncClientProvider {
     }
   }
 
-  async rejected(userId: string): Promise<void> {
-    await this.factory.rejected(userId);
+  async rejected(userId: string, installationId?: number): Promise<void> {
+    if (installationId !== undefined) await this.credentials.installationRejected(installationId);
+    else await this.factory.rejected(userId);
+  }
+
+  override async installationLost(installationId: number, repoId: string): Promise<void> {
+    await this.credentials.installationLost(installationId, repoId);
   }
 
   private credential(userId: string, client: OctokitLike): SyncCredential {

@@ -163,7 +163,7 @@ export class RepoSyncJob {
     for (let tries = 0; tries < 20; tries++) {
       const cred = await this.clients.forRepo(repoId);
       if (!cred) return this.noCredential(run, unavailable);
-      await this.runs.setCredential(runId, cred.userId);
+      if (cred.installationId === undefined) await this.runs.setCredential(runId, cred.userId);
       const meter = new SyncMeter();
       let items: SyncRunCounts = { ...EMPTY_COUNTS };
       const gateway = this.gateway(cred, meter);
@@ -190,9 +190,11 @@ export class RepoSyncJob {
       });
       try {
         const outcome = await engine.run(repoId, hint);
-        await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
-        // GitHub answers again: earlier 404s were not "in a row", and an organization policy block is over.
-        await this.access.clearNotFoundStrikes(cred.userId, repoId);
+        if (cred.installationId === undefined) {
+          await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
+          // GitHub answers again: earlier 404s were not "in a row", and an organization policy block is over.
+          await this.access.clearNotFoundStrikes(cred.userId, repoId);
+        }
         await this.store.clearBlock(this.db, repoId);
         const totals = { items: outcome.items, meter, base };
         if (outcome.status === 'yielded') {
@@ -239,7 +241,7 @@ export class RepoSyncJob {
             works = await gateway.credentialWorks();
           } catch (probeErr) {
             if (!(probeErr instanceof CredentialRejectedError)) throw probeErr;
-            await this.clients.rejected(cred.userId);
+            await this.clients.rejected(cred.userId, cred.installationId);
             base = addTotals(base, totals);
             continue;
           }
@@ -248,6 +250,12 @@ export class RepoSyncJob {
               `${err.message}, and GitHub's rate-limit endpoint failed too; asking again later`,
               null,
             );
+          if (cred.installationId !== undefined) {
+            // Removed from the installation: the next credential is a user who tracks it, if any.
+            await this.clients.installationLost(cred.installationId, repoId);
+            base = addTotals(base, totals);
+            continue;
+          }
           const strikes = await this.access.strikeNotFound(cred.userId, repoId);
           if (strikes < NOT_FOUND_STRIKES) {
             await this.settle(ref, run.progress ?? 0, 'failed', true, (tx) =>
@@ -268,7 +276,7 @@ export class RepoSyncJob {
           continue;
         }
         if (err instanceof CredentialRejectedError) {
-          await this.clients.rejected(cred.userId);
+          await this.clients.rejected(cred.userId, cred.installationId);
           base = addTotals(base, totals);
           continue;
         }

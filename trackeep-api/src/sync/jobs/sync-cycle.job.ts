@@ -4,6 +4,7 @@ import { RepoAccessService } from '../../repos/repo-access.service';
 import { ReposService } from '../../repos/repos.service';
 import type { DetectionHint } from '../engine/repo-sync.engine';
 import { GithubEtagCache } from '../../github/github-etag-cache.service';
+import { InstallationsService } from '../../installations/installations.service';
 import { CredentialLimitsRegistry } from '../github/credential-limits';
 import { SyncClientProvider } from '../github/sync-client.provider';
 import { detectRequests } from '../github/sync-graphql-cost.util';
@@ -62,6 +63,7 @@ export class SyncCycleJob {
     private readonly access: RepoAccessService,
     private readonly registry: CredentialLimitsRegistry,
     private readonly etags: GithubEtagCache,
+    private readonly installations: InstallationsService,
   ) {}
 
   async handle(slotIso: string): Promise<{ repos: number; queued: number; points: number }> {
@@ -80,6 +82,9 @@ export class SyncCycleJob {
     for (const [userId, repos] of byUser) points += await this.detectFor(userId, repos, hints);
 
     const repoState = new Map(rows.map((r) => [r.repo_id, r.github_state]));
+    // Repositories an App installation auto-tracks sync too (once, whoever else tracks them), without a hint.
+    for (const r of await this.installations.autoTrackedRepos())
+      if (!repoState.has(r.repoId)) repoState.set(r.repoId, r.githubState);
     let queued = 0;
     for (const [repoId, state] of repoState) {
       // Gone for everyone last time and still invisible: nothing to sync until someone can see it again.

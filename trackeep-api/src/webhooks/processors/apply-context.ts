@@ -1,6 +1,7 @@
 import type { ActivityType } from '@trackeep/contracts';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../database/db.types';
+import type { SignedWith } from '../webhook.constants';
 
 /** A payload as parsed JSON: read defensively, GitHub (and GHES versions) vary in what they include. */
 export type Json = Record<string, unknown>;
@@ -12,7 +13,7 @@ export interface DeliveryRow {
   hook_id: string | null;
   repo_id: string | null;
   repo_github_id: string | null;
-  signed_with: 'hook' | 'hook_previous' | 'global' | 'global_previous';
+  signed_with: SignedWith;
   payload: Json;
   received_at: Date;
   status: string;

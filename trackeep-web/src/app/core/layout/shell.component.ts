@@ -5,11 +5,13 @@ import {
   ElementRef,
   computed,
   inject,
+  signal,
   viewChild,
 } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { filter, skip } from 'rxjs';
+import { InstallationsApi } from '../api/installations.api';
 import { AuthStore } from '../auth/auth.store';
 import { redirectToSignInWhenSignedOut } from '../auth/sign-in-redirect';
 import { LiveEvents } from '../live/live-events.service';
@@ -32,12 +34,15 @@ export class ShellComponent {
   protected readonly notices = inject(Notices);
   private readonly main = viewChild.required<ElementRef<HTMLElement>>('main');
 
-  protected readonly nav = [
+  /** Administrators (as the API says) also get the Installations page. */
+  private readonly canManageInstallations = signal(false);
+  protected readonly nav = computed(() => [
     { path: '/repos', label: 'Repositories' },
     { path: '/activity', label: 'Activity' },
     { path: '/sync', label: 'Sync' },
+    ...(this.canManageInstallations() ? [{ path: '/installations', label: 'Installations' }] : []),
     { path: '/settings', label: 'Settings' },
-  ];
+  ]);
   protected readonly liveLabel = computed(() => {
     switch (this.live.status()) {
       case 'open':
@@ -52,6 +57,10 @@ export class ShellComponent {
 
   constructor() {
     redirectToSignInWhenSignedOut();
+    inject(InstallationsApi)
+      .permissions()
+      .pipe(takeUntilDestroyed())
+      .subscribe({ next: (p) => this.canManageInstallations.set(p.canManage), error: () => undefined });
     this.live.connect();
     const destroyRef = inject(DestroyRef);
     destroyRef.onDestroy(() => this.live.disconnect());

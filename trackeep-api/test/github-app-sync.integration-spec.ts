@@ -1,0 +1,138 @@
+import { DEMO_GITHUB_APP, type GithubSimHandle } from '@trackeep/github-sim';
+import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+import request from 'supertest';
+import { AuthSettings } from '../src/auth/auth-settings';
+import { SessionService } from '../src/auth/session.service';
+import { InstallationsService } from '../src/installations/installations.service';
+import { SyncCycleJob } from '../src/sync/jobs/sync-cycle.job';
+import { API_TEMPLATE_DB } from './support/test-app';
+import { allRunsSettled, seedTrackingUser, startSyncApp, type SyncApp } from './sync-support/sync-app';
+import { firstRow, startSim } from './sync-support/sync-harness';
+
+// Org-wide tracking through a GitHub App installation: the sync acts with the installation's token, whoever
+// tracks the repository, and falls back to people's tokens when the installation goes away.
+describe('syncing with a GitHub App installation', () => {
+  let sim: GithubSimHandle;
+  let db: TestDatabase;
+  let t: SyncApp;
+  let installationId: number;
+  let slot = Date.UTC(2030, 0, 1);
+
+  const acmeRepos = () =>
+    [...sim.world.repos.values()]
+      .filter((r) => !r.deleted && sim.world.ownerLogin(r) === 'acme-corp')
+      .map((r) => sim.world.fullName(r))
+      .sort();
+  const storedRepoId = async (fullName: string) =>
+    (
+      await firstRow<{ id: string }>(
+        t.ds.query(`SELECT id FROM repositories WHERE full_name = $1`, [fullName]),
+        fullName,
+      )
+    ).id;
+  /** One scheduled cycle, run here rather than by the cron; resolves once its runs finished. */
+  const cycle = async () => {
+    const at = new Date((slot += 60_000));
+    await t.ds.query(`INSERT INTO sync_cycles (slot) VALUES ($1)`, [at]);
+    const result = await t.app.get(SyncCycleJob).handle(at.toISOString());
+    await allRunsSettled(t.ds);
+    return { at, ...result };
+  };
+  const runsInCycle = async (at: Date) =>
+    (await t.ds.query(
+      `SELECT r.full_name, s.status, s.credential_user_id, s.error FROM sync_runs s
+         JOIN repositories r ON r.id = s.repo_id WHERE s.cycle_slot = $1 ORDER BY r.full_name`,
+      [at],
+    )) as Array<{
+      full_name: string;
+      status: string;
+      credential_user_id: string | null;
+      error: string | null;
+    }>;
+  const tokensCreated = () => sim.stats().apps.installationTokensByInstallation[String(installationId)] ?? 0;
+
+  beforeAll(async () => {
+    sim = await startSim({ sizes: { reposPerOwner: 3 } });
+    db = await createTestDatabase(API_TEMPLATE_DB);
+    t = await startSyncApp(db.url, sim, {
+      GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
+      GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
+      GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
+      GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+      WEBHOOK_REDELIVERY_INTERVAL_MINUTES: '0',
+    });
+    installationId = (await sim.world.installApp({ app: DEMO_GITHUB_APP.id, account: 'acme-corp' })).id;
+    await t.app.get(InstallationsService).refreshAll();
+  });
+  afterAll(async () => {
+    await t?.close();
+    await db?.drop();
+    await sim?.stop();
+  });
+
+  it("keeps an organization's repositories syncing with the installation after the person who tracked them leaves", async () => {
+    const [first] = acmeRepos();
+    const { userId } = await seedTrackingUser(t.app, sim, 'octocat', [first!]);
+    await t.app.get(InstallationsService).setAutoTrack(installationId, true);
+    // Auto-track stored every repository the installation covers.
+    for (const name of acmeRepos()) await storedRepoId(name);
+
+    // A repository tracked both ways is synced once per cycle, with the installation.
+    const both = await cycle();
+    const runs = await runsInCycle(both.at);
+    expect(runs.map((r) => r.full_name)).toEqual(acmeRepos());
+    expect(runs.every((r) => r.status === 'succeeded' && r.credential_user_id === null)).toBe(true);
+    expect(tokensCreated()).toBeGreaterThanOrEqual(1);
+
+    // The person leaves Trackeep: the installation keeps every repository syncing.
+    await t.ds.query(`DELETE FROM users WHERE id = $1`, [userId]);
+    const after = await cycle();
+    expect((await runsInCycle(after.at)).map((r) => [r.full_name, r.status])).toEqual(
+      acmeRepos().map((name) => [name, 'succeeded']),
+    );
+  });
+
+  it('falls back to the tracking person when the App is uninstalled mid-sync, and marks the installation removed', async () => {
+    const [first] = acmeRepos();
+    const { userId } = await seedTrackingUser(t.app, sim, 'octocat', [first!]);
+    // The token this process holds is still valid for an hour; GitHub revokes it with the uninstall.
+    await sim.world.uninstallApp({ installationId });
+
+    const run = await cycle();
+    const runs = await runsInCycle(run.at);
+    expect(runs.find((r) => r.full_name === first)).toMatchObject({
+      status: 'succeeded',
+      credential_user_id: userId,
+    });
+    const [row] = (await t.ds.query(
+      `SELECT removed_at, access_error FROM github_installations WHERE installation_id = $1`,
+      [installationId],
+    )) as Array<{ removed_at: Date | null; access_error: string | null }>;
+    expect(row!.removed_at).not.toBeNull();
+    expect(row!.access_error).toMatch(/uninstalled/);
+    // Nobody else can act for the other repositories: their runs say so instead of silently stopping.
+    expect(runs.filter((r) => r.full_name !== first).every((r) => r.status === 'failed')).toBe(true);
+  });
+
+  it('never shows a repository the installation can read to a person whose own token cannot (404)', async () => {
+    const secret = acmeRepos()[0]!;
+    const [owner, name] = secret.split('/') as [string, string];
+    await sim.world.setVisibility({ owner, repo: name, private: true });
+    // Someone outside the organization: GitHub shows them nothing of its private repositories.
+    const login = sim.world.addUser({ login: 'outside-contractor' }).login;
+    expect(sim.world.permissionOf(sim.world.repo(owner, name)!, sim.world.requireUser(login).id)).toBeNull();
+    const outsider = await seedTrackingUser(t.app, sim, login, []);
+    const { token } = await t.app.get(SessionService).create(outsider.userId, 'jest');
+    const cookie = `${t.app.get(AuthSettings).sessionCookie}=${token}`;
+    await storedRepoId(secret); // stored and synced through the installation above
+    await request(t.app.getHttpServer())
+      .get(`/api/v1/repos/${owner}/${name}`)
+      .set('Cookie', cookie)
+      .expect(404);
+    await request(t.app.getHttpServer())
+      .post(`/api/v1/repos/${owner}/${name}/track`)
+      .set('Cookie', cookie)
+      .set('X-Trackeep-CSRF', '1')
+      .expect(404);
+  });
+});
