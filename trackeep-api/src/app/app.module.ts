@@ -16,6 +16,7 @@ import { JobQueueModule } from '../jobs/job-queue.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 import { InstallationsModule } from '../installations/installations.module';
 import { SyncModule } from '../sync/sync.module';
+import { TeamsModule } from '../teams/teams.module';
 
 export interface AppModuleOptions {
   /** Where request logs go; tests pass a stream to read them. */
@@ -50,6 +51,7 @@ export class AppModule {
         InstallationsModule,
         WebhooksModule,
         SyncModule,
+        TeamsModule,
         MetricsModule,
         GracefulShutdownModule,
       ],

@@ -242,6 +242,15 @@ export class ApiEnv {
   @Matches(/^[A-Za-z0-9-]{1,39}$/, { each: true, message: 'GitHub logins, comma-separated' })
   TRACKEEP_ADMINS: string[] = [];
 
+  /**
+   * Accounts counted as bots besides GitHub's own (`type: Bot`, logins ending in `[bot]`): left out of people
+   * figures unless asked for. Comma-separated logins, case-insensitive.
+   */
+  @ToList()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9-]{1,39}(\[bot\])?$/, { each: true, message: 'GitHub logins, comma-separated' })
+  BOT_LOGINS: string[] = [];
+
   /** Extra browser origins allowed to call the API with credentials (FRONTEND_URL always is). */
   @ToList()
   @IsOptional()

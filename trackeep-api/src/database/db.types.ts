@@ -124,6 +124,16 @@ export interface GithubInstallationTokens {
   token_enc: string;
 }
 
+export interface GithubOrgs {
+  avatar_url: string | null;
+  github_host: string;
+  github_id: Int8;
+  id: Generated<string>;
+  login: string;
+  name: string | null;
+  synced_at: Timestamp | null;
+}
+
 export interface GithubRateLimits {
   limit: number;
   remaining: number;
@@ -137,6 +147,23 @@ export interface LiveEventOutbox {
   created_at: Generated<Timestamp>;
   id: Generated<Int8>;
   payload: Json;
+}
+
+export interface OrgMembers {
+  confirmed_at: Generated<Timestamp>;
+  org_id: string;
+  person_github_id: Int8;
+  role: Generated<string>;
+}
+
+export interface People {
+  avatar_url: string | null;
+  github_host: string;
+  github_id: Int8;
+  login: string;
+  name: string | null;
+  type: Generated<string>;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface PullRequests {
@@ -180,14 +207,6 @@ export interface RepoAccess {
   user_id: string;
 }
 
-export interface RepoForks {
-  confirmed_at: Generated<Timestamp>;
-  created_at: Timestamp;
-  fork_github_id: Int8;
-  full_name: string;
-  repo_id: string;
-}
-
 export interface Repositories {
   archived: Generated<boolean>;
   created_at: Generated<Timestamp>;
@@ -215,14 +234,6 @@ export interface Repositories {
   updated_at: Generated<Timestamp>;
   visibility: Generated<string>;
   watchers: Generated<number>;
-}
-
-export interface RepoStargazers {
-  confirmed_at: Generated<Timestamp>;
-  login: string;
-  repo_id: string;
-  starred_at: Timestamp;
-  user_github_id: Int8;
 }
 
 export interface RepoStatsSnapshots {
@@ -288,6 +299,32 @@ export interface SyncRuns {
   status: string;
   trigger: string;
   worker: string | null;
+}
+
+export interface TeamMembers {
+  confirmed_at: Generated<Timestamp>;
+  person_github_id: Int8;
+  role: Generated<string>;
+  team_id: string;
+}
+
+export interface TeamRepos {
+  confirmed_at: Generated<Timestamp>;
+  permission: string;
+  repo_github_id: Int8;
+  team_id: string;
+}
+
+export interface Teams {
+  confirmed_at: Generated<Timestamp>;
+  description: string | null;
+  github_id: Int8;
+  id: Generated<string>;
+  name: string;
+  org_id: string;
+  parent_github_id: Int8 | null;
+  privacy: Generated<string>;
+  slug: string;
 }
 
 export interface TrackedRepos {
@@ -388,19 +425,23 @@ export interface DB {
   github_installation_repos: GithubInstallationRepos;
   github_installation_tokens: GithubInstallationTokens;
   github_installations: GithubInstallations;
+  github_orgs: GithubOrgs;
   github_rate_limits: GithubRateLimits;
   live_event_outbox: LiveEventOutbox;
+  org_members: OrgMembers;
+  people: People;
   pull_requests: PullRequests;
   rate_limit_counters: RateLimitCounters;
   repo_access: RepoAccess;
-  repo_forks: RepoForks;
-  repo_stargazers: RepoStargazers;
   repo_stats_snapshots: RepoStatsSnapshots;
   repositories: Repositories;
   sessions: Sessions;
   sync_cursors: SyncCursors;
   sync_cycles: SyncCycles;
   sync_runs: SyncRuns;
+  team_members: TeamMembers;
+  team_repos: TeamRepos;
+  teams: Teams;
   tracked_repos: TrackedRepos;
   users: Users;
   webhook_deliveries: WebhookDeliveries;

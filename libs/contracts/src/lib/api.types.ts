@@ -20,6 +20,9 @@ export type ApiErrorCode =
   | 'repo_not_found'
   | 'repo_access_lost'
   | 'installation_not_found'
+  | 'org_not_found'
+  | 'team_not_found'
+  | 'person_not_found'
   | 'csrf_rejected'
   | 'sign_in_failed'
   | 'validation_failed'
@@ -216,16 +219,12 @@ export interface CycleTimeSummary {
   medianSeconds: number | null;
 }
 
-/**
- * The repository's counters at one time. Before tracking began, points come from the stars and forks history
- * (one per day that gained either), and watchers and open issues are unknown (null).
- */
 export interface StatsPoint {
   capturedAt: IsoDateTime;
   stars: number;
   forks: number;
-  watchers: number | null;
-  openIssues: number | null;
+  watchers: number;
+  openIssues: number;
 }
 
 /** Every kind of timeline event, in the order filters list them. */
@@ -396,4 +395,145 @@ export interface InstallationsPermissions {
 /** PATCH /api/v1/installations/{id} body. */
 export interface UpdateGithubInstallation {
   autoTrack: boolean;
+}
+
+// --- organizations, teams and people ------------------------------------------------------------------------
+
+/** `week`: this calendar week; `4w`, `quarter`: the last 4 / 13 calendar weeks; `custom`: from/to dates (UTC). */
+export type TeamsPeriodKind = 'week' | '4w' | 'quarter' | 'custom';
+export const TEAMS_PERIOD_KINDS: readonly TeamsPeriodKind[] = ['week', '4w', 'quarter', 'custom'];
+
+export interface TimeRange {
+  from: IsoDateTime;
+  /** Exclusive. */
+  to: IsoDateTime;
+}
+
+/** A figure for the chosen period next to the previous period's (as long, right before it). */
+export interface Compared<T> {
+  current: T;
+  previous: T;
+}
+
+export interface ActivityFigures {
+  commits: number;
+  linesAdded: number;
+  linesDeleted: number;
+  pullsOpened: number;
+  pullsMerged: number;
+  /** Hours from opening to merge of the pull requests merged in the period. */
+  cycleTimeMedianHours: number | null;
+  cycleTimeP75Hours: number | null;
+  /** People with a commit or a pull request in the period, each counted once. */
+  activeContributors: number;
+}
+
+/** Open pull requests without a review, at the period's end (now for the current period). */
+export interface ReviewQueue {
+  waiting: number;
+  medianWaitingHours: number | null;
+  longestWaitingHours: number | null;
+}
+
+export interface RepoActivity {
+  fullName: string;
+  commits: number;
+  linesChanged: number;
+  pullsOpened: number;
+  pullsMerged: number;
+}
+
+export interface WeeklyActivity {
+  weekStart: IsoDateTime;
+  commits: number;
+  linesChanged: number;
+  pullsOpened: number;
+  pullsMerged: number;
+  activeContributors: number;
+  cycleTimeMedianHours: number | null;
+}
+
+export interface PersonRef {
+  login: string;
+  name: string | null;
+  avatarUrl: string | null;
+  isBot: boolean;
+}
+
+export interface TeamSummary {
+  slug: string;
+  name: string;
+  description: string | null;
+  parentSlug: string | null;
+  /** Direct members. */
+  members: number;
+}
+
+/** What the organization and team pages share: the period, and figures over the repositories the viewer may read. */
+export interface ActivityPage {
+  period: { kind: TeamsPeriodKind; current: TimeRange; previous: TimeRange };
+  includeBots: boolean;
+  /** How many of the organization's tracked repositories the figures cover (those the viewer may read). */
+  repositories: number;
+  figures: Compared<ActivityFigures>;
+  reviewQueue: Compared<ReviewQueue>;
+  mostActiveRepositories: RepoActivity[];
+  weekly: WeeklyActivity[];
+}
+
+/** GET /api/v1/orgs/{org}: members of the organization only (404 for anyone else). */
+export interface OrgPage extends ActivityPage {
+  org: { login: string; name: string | null; avatarUrl: string | null; syncedAt: IsoDateTime | null };
+  teams: TeamSummary[];
+}
+
+/** GET /api/v1/orgs/{org}/teams/{team}: the work of the team's members (child teams' included). */
+export interface TeamPage extends ActivityPage {
+  org: { login: string; name: string | null };
+  team: TeamSummary;
+  childTeams: TeamSummary[];
+  members: PersonRef[];
+  /** The team's repositories on GitHub that the viewer may read and someone tracks. */
+  teamRepositories: string[];
+}
+
+/** GET /api/v1/orgs: the organizations the signed-in person is a member of (the navigation's team switcher). */
+export interface OrgMembership {
+  login: string;
+  name: string | null;
+  teams: TeamSummary[];
+}
+
+/** GET /api/v1/people/{login}: their work in the repositories the viewer may read. No ranking. */
+export interface PersonPage {
+  person: PersonRef;
+  recentCommits: Array<{
+    repository: string;
+    sha: string;
+    message: string;
+    committedAt: IsoDateTime;
+    additions: number | null;
+    deletions: number | null;
+    htmlUrl: string;
+  }>;
+  pullRequests: Array<{
+    repository: string;
+    number: number;
+    title: string;
+    state: PullState;
+    draft: boolean;
+    createdAt: IsoDateTime;
+    mergedAt: IsoDateTime | null;
+    firstReviewAt: IsoDateTime | null;
+    reviewCount: number;
+    htmlUrl: string;
+  }>;
+  /** Their open pull requests waiting for a first review, and the longest wait in hours. */
+  awaitingReview: { count: number; longestWaitingHours: number | null };
+  repositories: Array<{
+    fullName: string;
+    commits: number;
+    pullRequests: number;
+    lastActivityAt: IsoDateTime | null;
+  }>;
 }

@@ -1,10 +1,9 @@
+import { alsoApplyOrgChange } from '../../teams/org-webhook.applier';
 import type { Applier } from './apply-context';
-import { applyFork } from './fork.applier';
 import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
 import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
 import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
-import { applyStar } from './star.applier';
 
 /** Events applied to a tracked repository's data. */
 export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
@@ -18,21 +17,24 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
     await applyRepositoryAccess(ctx);
     return outcome;
   },
-  star: applyStar,
+  star: applyRepositoryCounters,
   watch: applyRepositoryCounters,
-  fork: applyFork,
+  fork: applyRepositoryCounters,
   issues: applyRepositoryCounters,
 };
 
 /** Events about hooks and installations, handled without a tracked repository. */
 export const HOOK_EVENTS = new Set(['ping', 'installation', 'installation_repositories']);
 
-/** Events that take access away, applied whether or not they name a tracked repository (organization hooks). */
+/**
+ * Events that take access away, applied whether or not they name a tracked repository (organization hooks); they
+ * also keep the organizations, teams and people current.
+ */
 export const ACCESS_APPLIERS: Readonly<Record<string, AccessApplier>> = {
-  member: applyAccessChange,
-  membership: applyAccessChange,
-  organization: applyAccessChange,
-  team: applyAccessChange,
+  member: alsoApplyOrgChange(applyAccessChange),
+  membership: alsoApplyOrgChange(applyAccessChange),
+  organization: alsoApplyOrgChange(applyAccessChange),
+  team: alsoApplyOrgChange(applyAccessChange),
 };
 
 /** Every event that gets a processing job; all others are stored as ignored on arrival. */

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { GithubModule } from '../github/github.module';
+import { ReposModule } from '../repos/repos.module';
+import { OrgCredentials } from './org-credentials.service';
+import { OrgSyncJob } from './org-sync.job';
+import { OrgSyncService } from './org-sync.service';
+import { TeamsReadRepository } from './teams-read.repository';
+import { TeamsController } from './teams.controller';
+import { TeamsRepository } from './teams.repository';
+import { TeamsService } from './teams.service';
+
+/** Organizations, teams and people: synced from GitHub, kept current by webhooks, and their pages. */
+@Module({
+  imports: [GithubModule, ReposModule],
+  controllers: [TeamsController],
+  providers: [TeamsRepository, TeamsReadRepository, OrgCredentials, OrgSyncService, OrgSyncJob, TeamsService],
+  exports: [OrgSyncService],
+})
+export class TeamsModule {}
