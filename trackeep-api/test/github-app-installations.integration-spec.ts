@@ -398,4 +398,13 @@ describe('GitHub App installations', () => {
     expect(await installationRow(inst.id)).toHaveLength(1);
     expect((await repoNames(inst.id)).length).toBe(reposOf(login!).length);
   });
+  it('adds a repository created in an account whose installation covers all repositories, by its webhook', async () => {
+    const acme = [...sim.world.installations.values()].find(
+      (i) => i.appId === DEMO_GITHUB_APP.id && i.accountId === sim.world.org('acme-corp')!.id,
+    )!;
+    deliverToApi(true);
+    await sim.world.createRepo({ owner: 'acme-corp', name: 'brand-new-service' });
+    await waitForInboxIdle(db);
+    expect(await repoNames(acme.id)).toContain('acme-corp/brand-new-service');
+  });
 });
