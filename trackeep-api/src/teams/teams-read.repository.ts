@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ActivityFigures, RepoActivity, ReviewQueue } from '@trackeep/contracts';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 
@@ -19,32 +20,11 @@ export interface Range {
   to: Date;
 }
 
-export interface FigureRow {
-  current: boolean;
-  commits: number;
-  linesAdded: number;
-  linesDeleted: number;
-  pullsOpened: number;
-  pullsMerged: number;
-  cycleTimeMedianHours: number | null;
-  cycleTimeP75Hours: number | null;
-  activeContributors: number;
-}
+export type FigureRow = ActivityFigures & { current: boolean };
 
-export interface ReviewQueueRow {
-  current: boolean;
-  waiting: number;
-  medianWaitingHours: number | null;
-  longestWaitingHours: number | null;
-}
+export type ReviewQueueRow = ReviewQueue & { current: boolean };
 
-export interface RepoActivityRow {
-  fullName: string;
-  commits: number;
-  linesChanged: number;
-  pullsOpened: number;
-  pullsMerged: number;
-}
+export type RepoActivityRow = RepoActivity;
 
 export interface WeekRow {
   weekStart: Date;
