@@ -35,6 +35,10 @@ export const routes: Routes = [
           import('./features/installations/installations.routes').then((m) => m.INSTALLATIONS_ROUTES),
       },
       {
+        path: 'orgs',
+        loadChildren: () => import('./features/teams/teams.routes').then((m) => m.TEAMS_ROUTES),
+      },
+      {
         path: 'settings',
         loadChildren: () => import('./features/settings/settings.routes').then((m) => m.SETTINGS_ROUTES),
       },

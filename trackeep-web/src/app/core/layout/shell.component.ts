@@ -12,6 +12,8 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { NavigationEnd, Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { filter, skip } from 'rxjs';
 import { InstallationsApi } from '../api/installations.api';
+import { TeamsApi } from '../api/teams.api';
+import type { OrgMembership } from '@trackeep/contracts';
 import { AuthStore } from '../auth/auth.store';
 import { redirectToSignInWhenSignedOut } from '../auth/sign-in-redirect';
 import { LiveEvents } from '../live/live-events.service';
@@ -36,10 +38,14 @@ export class ShellComponent {
 
   /** Administrators (as the API says) also get the Installations page. */
   private readonly canManageInstallations = signal(false);
+  /** The organizations (and their teams) GitHub lists the person in: the team switcher. */
+  protected readonly orgs = signal<OrgMembership[]>([]);
+  private readonly router = inject(Router);
   protected readonly nav = computed(() => [
     { path: '/repos', label: 'Repositories' },
     { path: '/activity', label: 'Activity' },
     { path: '/sync', label: 'Sync' },
+    ...this.orgs().map((o) => ({ path: `/orgs/${o.login}`, label: o.name || o.login })),
     ...(this.canManageInstallations() ? [{ path: '/installations', label: 'Installations' }] : []),
     { path: '/settings', label: 'Settings' },
   ]);
@@ -61,6 +67,10 @@ export class ShellComponent {
       .permissions()
       .pipe(takeUntilDestroyed())
       .subscribe({ next: (p) => this.canManageInstallations.set(p.canManage), error: () => undefined });
+    inject(TeamsApi)
+      .memberships()
+      .pipe(takeUntilDestroyed())
+      .subscribe({ next: (orgs) => this.orgs.set(orgs), error: () => undefined });
     this.live.connect();
     const destroyRef = inject(DestroyRef);
     destroyRef.onDestroy(() => this.live.disconnect());
@@ -78,6 +88,13 @@ export class ShellComponent {
   protected skipToMain(event: Event): void {
     event.preventDefault();
     this.main().nativeElement.focus();
+  }
+
+  /** The team switcher's choice: `org` or `org/team`. */
+  protected switchTeam(value: string): void {
+    if (!value) return;
+    const [org, team] = value.split('/');
+    void this.router.navigate(team ? ['/orgs', org, 'teams', team] : ['/orgs', org]);
   }
 
   protected avatarFailed(event: Event): void {

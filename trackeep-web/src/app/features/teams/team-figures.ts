@@ -1,0 +1,108 @@
+import type { ActivityPage, TeamsPeriodKind, WeeklyActivity } from '@trackeep/contracts';
+import type { PeriodChoice } from '../../core/api/teams.api';
+import type { ChartSpec } from '../../shared/chart/chart.types';
+
+export interface FigureCard {
+  label: string;
+  current: string;
+  previous: string;
+  /** "+3", "−12 %", or null when there is nothing to compare. */
+  change: string | null;
+  /** Which way the change went, for the arrow (never a judgement: more is not better). */
+  direction: 'up' | 'down' | 'same' | null;
+}
+
+const PERIODS: readonly TeamsPeriodKind[] = ['week', '4w', 'quarter', 'custom'];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The period in the URL's query string, with the defaults the API uses. */
+export function periodFromQuery(q: Record<string, string | undefined>): PeriodChoice {
+  const period = PERIODS.includes(q['period'] as TeamsPeriodKind) ? (q['period'] as TeamsPeriodKind) : 'week';
+  const from = q['from'] && DATE.test(q['from']) ? q['from'] : undefined;
+  const to = q['to'] && DATE.test(q['to']) ? q['to'] : undefined;
+  if (period === 'custom' && (!from || !to))
+    return { period: 'week', includeBots: q['includeBots'] === 'true' };
+  return { period, from, to, includeBots: q['includeBots'] === 'true' };
+}
+
+const hours = (h: number | null) =>
+  h === null ? '–' : h < 48 ? `${h} h` : `${Math.round((h / 24) * 10) / 10} d`;
+const count = (n: number) => n.toLocaleString('en');
+
+function card(
+  label: string,
+  current: number | null,
+  previous: number | null,
+  format: (n: number) => string,
+): FigureCard {
+  const show = (n: number | null) => (n === null ? '–' : format(n));
+  if (current === null || previous === null)
+    return { label, current: show(current), previous: show(previous), change: null, direction: null };
+  const diff = current - previous;
+  const direction = diff > 0 ? 'up' : diff < 0 ? 'down' : 'same';
+  const change =
+    previous === 0
+      ? diff === 0
+        ? '±0'
+        : `${diff > 0 ? '+' : '−'}${format(Math.abs(diff))}`
+      : `${diff > 0 ? '+' : diff < 0 ? '−' : '±'}${Math.round((Math.abs(diff) / previous) * 100)} %`;
+  return { label, current: show(current), previous: show(previous), change, direction };
+}
+
+/** The page's figures as cards, each next to the previous period's. */
+export function figureCards(page: ActivityPage): FigureCard[] {
+  const c = page.figures.current;
+  const p = page.figures.previous;
+  return [
+    card('Commits', c.commits, p.commits, count),
+    card('Lines changed', c.linesAdded + c.linesDeleted, p.linesAdded + p.linesDeleted, count),
+    card('Pull requests opened', c.pullsOpened, p.pullsOpened, count),
+    card('Pull requests merged', c.pullsMerged, p.pullsMerged, count),
+    card('Median cycle time', c.cycleTimeMedianHours, p.cycleTimeMedianHours, (h) => hours(h)),
+    card('75th percentile cycle time', c.cycleTimeP75Hours, p.cycleTimeP75Hours, (h) => hours(h)),
+    card('Waiting for review', page.reviewQueue.current.waiting, page.reviewQueue.previous.waiting, count),
+    card(
+      'Longest wait for review',
+      page.reviewQueue.current.longestWaitingHours,
+      page.reviewQueue.previous.longestWaitingHours,
+      (h) => hours(h),
+    ),
+    card('Active contributors', c.activeContributors, p.activeContributors, count),
+  ];
+}
+
+const weekLabel = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const labels = (weeks: readonly WeeklyActivity[]) =>
+  weeks.map((w) => weekLabel.format(Date.parse(w.weekStart)));
+
+export function throughputChart(weeks: readonly WeeklyActivity[]): ChartSpec {
+  return {
+    kind: 'bar',
+    labels: labels(weeks),
+    valueLabel: 'Count',
+    series: [
+      { label: 'Commits', tone: 'primary', data: weeks.map((w) => w.commits) },
+      { label: 'Pull requests merged', tone: 'tertiary', data: weeks.map((w) => w.pullsMerged) },
+    ],
+  };
+}
+
+export function cycleTimeTrend(weeks: readonly WeeklyActivity[]): ChartSpec {
+  return {
+    kind: 'line',
+    labels: labels(weeks),
+    valueLabel: 'Hours',
+    series: [
+      { label: 'Median cycle time (h)', tone: 'secondary', data: weeks.map((w) => w.cycleTimeMedianHours) },
+    ],
+  };
+}
+
+export function contributorsTrend(weeks: readonly WeeklyActivity[]): ChartSpec {
+  return {
+    kind: 'line',
+    labels: labels(weeks),
+    valueLabel: 'People',
+    series: [{ label: 'Active contributors', tone: 'primary', data: weeks.map((w) => w.activeContributors) }],
+  };
+}

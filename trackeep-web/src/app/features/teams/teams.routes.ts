@@ -1,0 +1,14 @@
+import type { Routes } from '@angular/router';
+
+export const TEAMS_ROUTES: Routes = [
+  {
+    path: ':org',
+    title: 'Organization',
+    loadComponent: () => import('./teams.page').then((m) => m.TeamsPage),
+  },
+  {
+    path: ':org/teams/:team',
+    title: 'Team',
+    loadComponent: () => import('./teams.page').then((m) => m.TeamsPage),
+  },
+];
