@@ -39,6 +39,10 @@ export const routes: Routes = [
         loadChildren: () => import('./features/teams/teams.routes').then((m) => m.TEAMS_ROUTES),
       },
       {
+        path: 'people',
+        loadChildren: () => import('./features/teams/people.routes').then((m) => m.PEOPLE_ROUTES),
+      },
+      {
         path: 'settings',
         loadChildren: () => import('./features/settings/settings.routes').then((m) => m.SETTINGS_ROUTES),
       },

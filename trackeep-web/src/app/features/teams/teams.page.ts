@@ -92,7 +92,7 @@ type Loaded =
             <ul class="people">
               @for (m of page.members; track m.login) {
                 <li>
-                  {{ m.name || m.login }}
+                  <a [routerLink]="['/people', m.login]">{{ m.name || m.login }}</a>
                   <span class="muted"
                     >{{ m.login }}
                     @if (m.isBot) {

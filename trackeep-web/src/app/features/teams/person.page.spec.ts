@@ -1,0 +1,82 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+import type { PersonPage as PersonData } from '@trackeep/contracts';
+import { PersonPage } from './person.page';
+
+const data: PersonData = {
+  person: { login: 'mona', name: 'Mona Lisa', avatarUrl: null, isBot: false },
+  recentCommits: [
+    {
+      repository: 'acme-corp/web',
+      sha: 'abcdef1234567',
+      message: 'Fix the build',
+      committedAt: '2026-01-07T09:00:00.000Z',
+      additions: 1,
+      deletions: 2,
+      htmlUrl: 'https://github.example/acme-corp/web/commit/abcdef1',
+    },
+  ],
+  pullRequests: [
+    {
+      repository: 'acme-corp/web',
+      number: 5,
+      title: 'Faster pages',
+      state: 'open',
+      draft: false,
+      createdAt: '2026-01-09T00:00:00.000Z',
+      mergedAt: null,
+      firstReviewAt: null,
+      reviewCount: 0,
+      htmlUrl: 'https://github.example/acme-corp/web/pull/5',
+    },
+  ],
+  awaitingReview: { count: 1, longestWaitingHours: 72 },
+  repositories: [{ fullName: 'acme-corp/web', commits: 1, pullRequests: 1, lastActivityAt: null }],
+};
+
+describe(PersonPage.name, () => {
+  let backend: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([{ path: 'people/:login', component: PersonPage }]),
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => backend.verify());
+
+  it('lists their work without ranking them, and says when someone is not found', async () => {
+    const harness = await RouterTestingHarness.create();
+    const first = harness.navigateByUrl('/people/mona');
+    await new Promise((r) => setTimeout(r, 0));
+    backend.expectOne('/api/v1/people/mona').flush(data);
+    await first;
+    harness.detectChanges();
+    const el = harness.routeNativeElement as HTMLElement;
+    expect(el.querySelector('h1')?.textContent).toContain('Mona Lisa');
+    expect(el.textContent).toContain('waiting for a first review: 1');
+    expect(el.textContent).toContain('Fix the build');
+    expect(el.textContent).toContain('acme-corp/web#5');
+
+    const second = harness.navigateByUrl('/people/ghost');
+    await new Promise((r) => setTimeout(r, 0));
+    backend
+      .expectOne('/api/v1/people/ghost')
+      .flush(
+        { statusCode: 404, error: 'Not Found', message: 'x', code: 'person_not_found' },
+        { status: 404, statusText: 'Not Found' },
+      );
+    await second;
+    harness.detectChanges();
+    expect((harness.routeNativeElement as HTMLElement).querySelector('h1')?.textContent).toContain(
+      'Not found',
+    );
+  });
+});
