@@ -207,6 +207,14 @@ export interface RepoAccess {
   user_id: string;
 }
 
+export interface RepoForks {
+  confirmed_at: Generated<Timestamp>;
+  created_at: Timestamp;
+  fork_github_id: Int8;
+  full_name: string;
+  repo_id: string;
+}
+
 export interface Repositories {
   archived: Generated<boolean>;
   created_at: Generated<Timestamp>;
@@ -234,6 +242,14 @@ export interface Repositories {
   updated_at: Generated<Timestamp>;
   visibility: Generated<string>;
   watchers: Generated<number>;
+}
+
+export interface RepoStargazers {
+  confirmed_at: Generated<Timestamp>;
+  login: string;
+  repo_id: string;
+  starred_at: Timestamp;
+  user_github_id: Int8;
 }
 
 export interface RepoStatsSnapshots {
@@ -433,6 +449,8 @@ export interface DB {
   pull_requests: PullRequests;
   rate_limit_counters: RateLimitCounters;
   repo_access: RepoAccess;
+  repo_forks: RepoForks;
+  repo_stargazers: RepoStargazers;
   repo_stats_snapshots: RepoStatsSnapshots;
   repositories: Repositories;
   sessions: Sessions;

@@ -27,6 +27,8 @@ import {
   type PullListRow,
 } from './repo-data.repository';
 import type { RepositoryRow } from './repository-row';
+import { StarHistoryReadRepository } from './star-history-read.repository';
+import { pointsBeforeTracking } from './star-history.points';
 
 const STATS_DEFAULT_DAYS = 90;
 const STATS_MAX_POINTS = 2000;
@@ -38,7 +40,10 @@ const STATS_MAX_POINTS = 2000;
  */
 @Injectable()
 export class RepoDataService {
-  constructor(private readonly data: RepoDataRepository) {}
+  constructor(
+    private readonly data: RepoDataRepository,
+    private readonly starHistory: StarHistoryReadRepository,
+  ) {}
 
   async commits(repo: RepositoryRow, query: CommitsQueryDto): Promise<Page<Commit>> {
     const limit = query.limit ?? PAGE_SIZE_DEFAULT;
@@ -118,13 +123,23 @@ export class RepoDataService {
     const since = query.since ?? new Date(Date.now() - STATS_DEFAULT_DAYS * 86_400_000).toISOString();
     const { until } = range(since, query.until);
     const rows = await this.data.statsHistory(repo.id, since, until, STATS_MAX_POINTS);
-    return rows.map((r) => ({
-      capturedAt: r.captured_at.toISOString(),
-      stars: r.stars,
-      forks: r.forks,
-      watchers: r.watchers,
-      openIssues: r.open_issues,
-    }));
+    // Before the first snapshot, the stars and forks history (backfilled from GitHub) tells the story.
+    const before = pointsBeforeTracking(
+      await this.starHistory.perDay(repo.id),
+      await this.starHistory.firstSnapshotAt(repo.id),
+      { since, until },
+      STATS_MAX_POINTS - rows.length,
+    );
+    return [
+      ...before,
+      ...rows.map((r) => ({
+        capturedAt: r.captured_at.toISOString(),
+        stars: r.stars,
+        forks: r.forks,
+        watchers: r.watchers,
+        openIssues: r.open_issues,
+      })),
+    ];
   }
 }
 

@@ -11,6 +11,7 @@ import { RepoDataRepository } from './repo-data.repository';
 import { RepoDataService } from './repo-data.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
+import { StarHistoryReadRepository } from './star-history-read.repository';
 import { ReposController } from './repos.controller';
 import { ReposService } from './repos.service';
 import { TrackedReposRepository } from './tracked-repos.repository';
@@ -31,6 +32,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     RepoCredentials,
     RepoDataRepository,
     RepoDataService,
+    StarHistoryReadRepository,
     ReposService,
     GithubReposService,
     RepoTrackingEvents,

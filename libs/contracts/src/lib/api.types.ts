@@ -219,12 +219,16 @@ export interface CycleTimeSummary {
   medianSeconds: number | null;
 }
 
+/**
+ * The repository's counters at one time. Before tracking began, points come from the stars and forks history
+ * (one per day that gained either), and watchers and open issues are unknown (null).
+ */
 export interface StatsPoint {
   capturedAt: IsoDateTime;
   stars: number;
   forks: number;
-  watchers: number;
-  openIssues: number;
+  watchers: number | null;
+  openIssues: number | null;
 }
 
 /** Every kind of timeline event, in the order filters list them. */

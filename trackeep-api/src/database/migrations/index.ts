@@ -9,6 +9,7 @@ import { GithubFailureShapes1764001000000 } from './1764001000000-GithubFailureS
 import { ExpiringGithubTokens1764001100000 } from './1764001100000-ExpiringGithubTokens';
 import { WebhookRedelivery1764001200000 } from './1764001200000-WebhookRedelivery';
 import { GithubAppInstallations1764001300000 } from './1764001300000-GithubAppInstallations';
+import { StarAndForkHistory1764001500000 } from './1764001500000-StarAndForkHistory';
 import { TeamsAndPeople1764001600000 } from './1764001600000-TeamsAndPeople';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   ExpiringGithubTokens1764001100000,
   WebhookRedelivery1764001200000,
   GithubAppInstallations1764001300000,
+  StarAndForkHistory1764001500000,
   TeamsAndPeople1764001600000,
 ];

@@ -179,8 +179,10 @@ export class StatsPointDto implements StatsPoint {
   @ApiProperty({ format: 'date-time' }) capturedAt!: string;
   @ApiProperty() stars!: number;
   @ApiProperty() forks!: number;
-  @ApiProperty() watchers!: number;
-  @ApiProperty() openIssues!: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'null before tracking began' })
+  watchers!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'null before tracking began' })
+  openIssues!: number | null;
 }
 
 export class CommitPageDto implements Page<Commit> {

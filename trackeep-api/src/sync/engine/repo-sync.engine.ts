@@ -28,6 +28,8 @@ import type {
   ActivityWrite as ActivityRow,
   BranchWrite as BranchRow,
 } from '../../repos/data/github-data.types';
+import type { HistoryKind } from '../../repos/data/star-history.repository';
+import { StarHistoryStream } from './star-history.stream';
 import { commitRow, crossedMilestones, pullActivity, pullRow } from './sync-rows.util';
 import {
   commitStream,
@@ -226,6 +228,13 @@ export class RepoSyncEngine {
             (!pullsCursor.high_water ||
               new Date(hint.latestPullUpdatedAt) > new Date(pullsCursor.high_water)))));
     const pulls: PullsState = { cursor: pullsCursor, done: !pullsNeeded };
+    // Stargazers and forks are read only when the stored rows no longer account for GitHub's counts.
+    const openHistory = (kind: HistoryKind, githubCount: number) =>
+      StarHistoryStream.open(db, this.store, repoId, kind, cursors, githubCount);
+    const history = {
+      stars: await openHistory('stargazers', hint?.stars ?? this.repo.stars),
+      forks: await openHistory('forks', hint?.forks ?? this.repo.forks),
+    };
 
     let failures = 0;
     for (;;) {
@@ -234,15 +243,23 @@ export class RepoSyncEngine {
         refs: refs.done ? 0 : this.o.governor.size('refs'),
         walks: active.map((w) => this.walkPageSize(w)),
         pulls: pulls.done ? 0 : this.o.governor.size('pulls'),
+        stars: history.stars.want,
+        forks: history.forks.want,
       };
-      if (!want.refs && !want.walks.length && !want.pulls) break;
+      if (!want.refs && !want.walks.length && !want.pulls && !want.stars && !want.forks) break;
       const plan = planRound(want);
       const planned = active.slice(0, plan.walks.length);
       let node: RepoNode;
       try {
-        const streams = { refs: plan.refs > 0, walks: plan.walks.length, pulls: plan.pulls > 0 };
+        const streams = {
+          refs: plan.refs > 0,
+          walks: plan.walks.length,
+          pulls: plan.pulls > 0,
+          stars: !!plan.stars,
+          forks: !!plan.forks,
+        };
         if (streams.refs) refs.askedAt ??= new Date();
-        const vars = this.variables(plan, planned, refs, pulls);
+        const vars = this.variables(plan, planned, refs, pulls, history);
         const answer = await this.o.gateway.graphql<RepoPageData>(
           repoPageQuery(streams),
           vars,
@@ -277,6 +294,8 @@ export class RepoSyncEngine {
           ids.push(...(await this.walkPage(tx, walk, node[`w${i}`]?.history ?? null)));
         if (plan.pulls > 0 && node.pullRequests)
           ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
+        if (plan.stars && node.stargazers) await history.stars.stargazersPage(tx, node.stargazers);
+        if (plan.forks && node.forks) await history.forks.forksPage(tx, node.forks);
         await this.o.hooks.onPage(tx, this.progress());
         await this.o.hooks.announcePage?.(tx, this.progress(), ids);
         return ids;
@@ -601,6 +620,7 @@ export class RepoSyncEngine {
     walks: WalkState[],
     refs: RefsState,
     pulls: PullsState,
+    history: { stars: StarHistoryStream; forks: StarHistoryStream },
   ): Record<string, unknown> {
     const vars: Record<string, unknown> = { id: this.repo.node_id };
     if (plan.refs) Object.assign(vars, { refsFirst: plan.refs, refsAfter: refs.after });
@@ -612,6 +632,8 @@ export class RepoSyncEngine {
       }),
     );
     if (plan.pulls) Object.assign(vars, { pullsFirst: plan.pulls, pullsAfter: pulls.cursor.end_cursor });
+    if (plan.stars) Object.assign(vars, { starsFirst: plan.stars, starsAfter: history.stars.after });
+    if (plan.forks) Object.assign(vars, { forksFirst: plan.forks, forksAfter: history.forks.after });
     return vars;
   }
 

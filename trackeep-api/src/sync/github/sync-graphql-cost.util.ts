@@ -17,11 +17,16 @@ export interface RoundPages {
   /** Page size of each commit walk, in order. */
   walks: number[];
   pulls: number;
+  /** Stargazers and forks pages: one request each (nothing nested is a connection). */
+  stars?: number;
+  forks?: number;
 }
 
 export function roundRequests(p: RoundPages): number {
   let requests = 0;
   if (p.refs > 0) requests += 1;
+  if ((p.stars ?? 0) > 0) requests += 1;
+  if ((p.forks ?? 0) > 0) requests += 1;
   for (const n of p.walks) if (n > 0) requests += 1 + n * COMMIT_NESTED_CONNECTIONS;
   if (p.pulls > 0) requests += 1 + p.pulls * PULL_NESTED_CONNECTIONS;
   return requests;
@@ -33,6 +38,8 @@ export function roundRequestsByStream(p: RoundPages): Record<string, number> {
   if (p.refs > 0) out['refs'] = roundRequests({ refs: p.refs, walks: [], pulls: 0 });
   if (p.walks.length) out['commits'] = roundRequests({ refs: 0, walks: p.walks, pulls: 0 });
   if (p.pulls > 0) out['pulls'] = roundRequests({ refs: 0, walks: [], pulls: p.pulls });
+  if ((p.stars ?? 0) > 0) out['stargazers'] = 1;
+  if ((p.forks ?? 0) > 0) out['forks'] = 1;
   return out;
 }
 
@@ -58,6 +65,9 @@ const MIN_EXTRA_WALK = 10;
  */
 export function planRound(want: RoundPages, budget = MAX_REQUESTS_PER_POINT): RoundPages {
   const plan: RoundPages = { refs: want.refs > 0 ? Math.min(want.refs, 100) : 0, walks: [], pulls: 0 };
+  // Stargazers and forks pages cost one request each: they ride along with whatever else the round carries.
+  if ((want.stars ?? 0) > 0) plan.stars = Math.min(want.stars ?? 0, 100);
+  if ((want.forks ?? 0) > 0) plan.forks = Math.min(want.forks ?? 0, 100);
   for (const size of want.walks.slice(0, MAX_WALKS_PER_ROUND)) {
     const room = Math.floor((budget - roundRequests(plan) - 1) / COMMIT_NESTED_CONNECTIONS);
     const n = Math.min(size, 100, room);
@@ -68,7 +78,7 @@ export function planRound(want: RoundPages, budget = MAX_REQUESTS_PER_POINT): Ro
   if (want.pulls > 0) {
     const room = Math.floor((budget - roundRequests(plan) - 1) / PULL_NESTED_CONNECTIONS);
     const n = Math.min(want.pulls, 100, room);
-    const alone = plan.refs === 0 && plan.walks.length === 0;
+    const alone = plan.refs === 0 && plan.walks.length === 0 && !plan.stars && !plan.forks;
     if (alone) plan.pulls = Math.max(1, n);
     else if (n >= Math.min(want.pulls, MIN_RIDING_PULLS)) plan.pulls = n;
   }

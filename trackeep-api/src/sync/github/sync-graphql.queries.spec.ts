@@ -76,6 +76,29 @@ describe('sync GraphQL cost planning', () => {
     }
   });
 
+  it('carries a stargazers and a forks page for a request each, next to the rest, still at one point', () => {
+    expect(roundRequests({ refs: 0, walks: [], pulls: 0, stars: 100, forks: 100 })).toBe(2);
+    const plan = planRound({ refs: 100, walks: [100], pulls: 100, stars: 100, forks: 100 });
+    expect([plan.stars, plan.forks, plan.walks]).toEqual([100, 100, [100]]);
+    expect(plan.pulls).toBe(14);
+    expect(costOf(roundRequests(plan))).toBe(1);
+    // Pull requests give up room only when the point is full: 49 fit next to a stargazers page, 48 next to both.
+    expect(planRound({ refs: 0, walks: [], pulls: 100, stars: 100 }).pulls).toBe(49);
+    expect(planRound({ refs: 0, walks: [], pulls: 100, stars: 100, forks: 100 }).pulls).toBe(48);
+  });
+
+  it('asks stargazers newest first with starredAt, and forks newest first with createdAt', () => {
+    const q = repoPageQuery({ stars: true, forks: true });
+    expect(q).toContain(
+      'stargazers(first: $starsFirst, after: $starsAfter, orderBy: { field: STARRED_AT, direction: DESC })',
+    );
+    expect(q).toContain('edges { starredAt node { databaseId login } }');
+    expect(q).toContain(
+      'forks(first: $forksFirst, after: $forksAfter, orderBy: { field: CREATED_AT, direction: DESC })',
+    );
+    expect(q).not.toContain('history(');
+  });
+
   it('packs several small branch walks into one round', () => {
     const plan = planRound({ refs: 0, walks: [20, 20, 20, 20], pulls: 0 });
     expect(plan.walks).toEqual([20, 20, 20, 20]);

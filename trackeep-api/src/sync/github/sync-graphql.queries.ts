@@ -88,6 +88,10 @@ export interface RepoPageStreams {
   /** Commit walks in this round (aliases w0, w1, ...), each from its own head. */
   walks?: number;
   pulls?: boolean;
+  /** Stargazers, newest star first (the backfill of the stars history, and what is new since). */
+  stars?: boolean;
+  /** Forks, newest first. */
+  forks?: boolean;
   /** Leave the size figures out (see SYNC_COMMIT_FIELDS_LEAN). */
   lean?: boolean;
 }
@@ -132,7 +136,23 @@ export function repoPageQuery(streams: RepoPageStreams): string {
         nodes { ...SyncPull }
       }`);
   }
-  const name = `SyncRepoPage${streams.refs ? 'R' : ''}${walks ? `C${walks}` : ''}${streams.pulls ? 'P' : ''}${streams.lean ? 'Lean' : ''}`;
+  if (streams.stars) {
+    vars.push('$starsFirst: Int!', '$starsAfter: String');
+    parts.push(`stargazers(first: $starsFirst, after: $starsAfter, orderBy: { field: STARRED_AT, direction: DESC }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { starredAt node { databaseId login } }
+      }`);
+  }
+  if (streams.forks) {
+    vars.push('$forksFirst: Int!', '$forksAfter: String');
+    parts.push(`forks(first: $forksFirst, after: $forksAfter, orderBy: { field: CREATED_AT, direction: DESC }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { databaseId nameWithOwner createdAt }
+      }`);
+  }
+  const name = `SyncRepoPage${streams.refs ? 'R' : ''}${walks ? `C${walks}` : ''}${streams.pulls ? 'P' : ''}${streams.stars ? 'S' : ''}${streams.forks ? 'F' : ''}${streams.lean ? 'Lean' : ''}`;
   return `
 query ${name}(${vars.join(', ')}) {
   ${RATE_LIMIT}
@@ -192,6 +212,11 @@ export function allSyncQueries(): string[] {
         if (walks || pulls) out.push(repoPageQuery({ refs, walks, pulls, lean: true }));
       }
     }
+  }
+  for (const history of [{ stars: true }, { forks: true }, { stars: true, forks: true }]) {
+    out.push(repoPageQuery(history));
+    out.push(repoPageQuery({ ...history, refs: true, walks: 1, pulls: true }));
+    out.push(repoPageQuery({ ...history, walks: 1, pulls: true, lean: true }));
   }
   for (const pulls of [false, true])
     out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));

@@ -61,6 +61,24 @@ export interface GqlRef {
   branchProtectionRule: { id: string } | null;
 }
 
+/** A stargazer with GitHub's time of the star (StargazerEdge). */
+export interface GqlStargazerEdge {
+  starredAt: string;
+  node: { databaseId: number | null; login: string } | null;
+}
+
+export interface GqlFork {
+  databaseId: number | null;
+  nameWithOwner: string;
+  createdAt: string;
+}
+
+export interface GqlEdgeConnection<T> {
+  totalCount: number;
+  pageInfo: GqlPageInfo;
+  edges: T[];
+}
+
 export interface GqlConnection<T> {
   totalCount: number;
   pageInfo: GqlPageInfo;
@@ -77,6 +95,8 @@ export interface RepoPageData {
     /** Commit walks, aliased w0, w1, ... */
     [walk: `w${number}`]: { history?: GqlConnection<GqlCommit> } | null | undefined;
     pullRequests?: GqlConnection<GqlPull>;
+    stargazers?: GqlEdgeConnection<GqlStargazerEdge>;
+    forks?: GqlConnection<GqlFork | null>;
   } | null;
 }
 

@@ -1,9 +1,11 @@
 import { alsoApplyOrgChange } from '../../teams/org-webhook.applier';
 import type { Applier } from './apply-context';
+import { applyFork } from './fork.applier';
 import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
 import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
 import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
+import { applyStar } from './star.applier';
 
 /** Events applied to a tracked repository's data. */
 export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
@@ -17,9 +19,9 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
     await applyRepositoryAccess(ctx);
     return outcome;
   },
-  star: applyRepositoryCounters,
+  star: applyStar,
   watch: applyRepositoryCounters,
-  fork: applyRepositoryCounters,
+  fork: applyFork,
   issues: applyRepositoryCounters,
 };
 

@@ -68,8 +68,9 @@ export class RepoDetailPage {
     return {
       stars: points.map((p) => p.stars),
       forks: points.map((p) => p.forks),
-      watchers: points.map((p) => p.watchers),
-      openIssues: points.map((p) => p.openIssues),
+      // Known only from the first snapshot on; the days before tracking carry stars and forks alone.
+      watchers: points.flatMap((p) => (p.watchers === null ? [] : [p.watchers])),
+      openIssues: points.flatMap((p) => (p.openIssues === null ? [] : [p.openIssues])),
     };
   });
   protected readonly compact = compactNumber;

@@ -45,7 +45,12 @@ describe(RepoDetailStore.name, () => {
 
   function answerHeader(stars = 10) {
     backend.expectOne('/api/v1/repos/acme/widgets').flush(aTrackedRepo({ id: 'r1', stars }));
-    backend.expectOne((r) => r.url === '/api/v1/repos/acme/widgets/stats/history').flush([]);
+    // The whole history, from before tracking began (the API's default is the last 90 days).
+    backend
+      .expectOne(
+        (r) => r.url === '/api/v1/repos/acme/widgets/stats/history' && r.params.get('since') === '2000-01-01',
+      )
+      .flush([]);
     backend
       .expectOne((r) => r.url === '/api/v1/activity' && r.params.get('repo') === 'acme/widgets')
       .flush({ items: [anActivity({ id: '1' })], nextCursor: null });

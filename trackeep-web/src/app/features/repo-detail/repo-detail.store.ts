@@ -27,6 +27,8 @@ export interface RepoKey {
 
 const empty = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
 const RECENT_ACTIVITY = 15;
+/** Asks the stats history from before any repository existed: the chart starts at the first star or fork. */
+const WHOLE_HISTORY_SINCE = '2000-01-01';
 /** Up to 500 branches; repositories with more are rare and the list is for people, not machines. */
 const BRANCH_PAGES = 5;
 const BRANCH_CHANGES = new Set<ActivityEvent['type']>(['push', 'branch_created', 'branch_deleted']);
@@ -153,7 +155,8 @@ export class RepoDetailStore {
     const key = this.key();
     if (!key) return;
     try {
-      const data = await firstValueFrom(this.reposApi.statsHistory(key.owner, key.name));
+      // The whole history: from the first star or fork, before tracking began too.
+      const data = await firstValueFrom(this.reposApi.statsHistory(key.owner, key.name, WHOLE_HISTORY_SINCE));
       if (gen === this.generation) this.history.set({ data, loading: false, error: null });
     } catch (err) {
       if (gen === this.generation)

@@ -13,6 +13,20 @@ describe('repository charts', () => {
     expect(spec.series.map((s) => s.label)).toEqual(['Stars', 'Forks', 'Watchers']);
   });
 
+  it('charts the history from before tracking (watchers unknown) and labels days with their year across years', () => {
+    const spec = statsChart([
+      { capturedAt: '2024-11-03T00:00:00.000Z', stars: 4, forks: 1, watchers: null, openIssues: null },
+      { capturedAt: '2025-02-10T00:00:00.000Z', stars: 9, forks: 2, watchers: null, openIssues: null },
+      { capturedAt: '2026-03-01T10:00:00Z', stars: 12, forks: 3, watchers: 5, openIssues: 2 },
+    ]);
+    expect(spec.labels).toEqual(['Nov 3, 2024', 'Feb 10, 2025', 'Mar 1, 2026']);
+    expect(spec.series.map((s) => s.data)).toEqual([
+      [4, 9, 12],
+      [1, 2, 3],
+      [null, null, 5],
+    ]);
+  });
+
   it('draws one bar per week the API counted, labelled by the Monday it starts on', () => {
     const spec = commitActivityChart([
       { week: '2026-02-23', commits: 1, additions: 10, deletions: 2 },

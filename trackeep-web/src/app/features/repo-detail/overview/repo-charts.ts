@@ -2,6 +2,12 @@ import type { StatsPoint, WeeklyCommits, WeeklyCycleTime } from '@trackeep/contr
 import type { ChartSpec } from '../../../shared/chart/chart.types';
 
 const dayLabel = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const dayYearLabel = new Intl.DateTimeFormat('en', {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
 const label = (isoDate: string) => dayLabel.format(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`));
 
 /** One point per day (the day's last snapshot), oldest first: snapshots can be hourly, the chart needs days. */
@@ -13,11 +19,18 @@ export function dailyStats(points: readonly StatsPoint[]): StatsPoint[] {
   return [...byDay.values()];
 }
 
+/**
+ * Stars, forks and watchers per day over the repository's whole history: days before tracking began come from
+ * the stars and forks history (watchers unknown there: gaps). Labels carry the year once the days span several.
+ */
 export function statsChart(points: readonly StatsPoint[]): ChartSpec {
   const days = dailyStats(points);
+  const years = new Set(days.map((p) => p.capturedAt.slice(0, 4)));
+  const dayOf = (iso: string) =>
+    years.size > 1 ? dayYearLabel.format(Date.parse(`${iso.slice(0, 10)}T00:00:00Z`)) : label(iso);
   return {
     kind: 'line',
-    labels: days.map((p) => label(p.capturedAt)),
+    labels: days.map((p) => dayOf(p.capturedAt)),
     valueLabel: 'Count',
     series: [
       { label: 'Stars', tone: 'primary', data: days.map((p) => p.stars) },
