@@ -110,8 +110,18 @@ describe('syncing with a GitHub App installation', () => {
     )) as Array<{ removed_at: Date | null; access_error: string | null }>;
     expect(row!.removed_at).not.toBeNull();
     expect(row!.access_error).toMatch(/uninstalled/);
-    // Nobody else can act for the other repositories: their runs say so instead of silently stopping.
-    expect(runs.filter((r) => r.full_name !== first).every((r) => r.status === 'failed')).toBe(true);
+    // The person was matched to every repository of the organization their own token can read (at sign-in), so
+    // those fall back to them too; any other run says it failed instead of silently stopping.
+    const readsIt = (fullName: string) => {
+      const [owner, name] = fullName.split('/') as [string, string];
+      return (
+        sim.world.permissionOf(sim.world.repo(owner, name)!, sim.world.requireUser('octocat').id) !== null
+      );
+    };
+    for (const r of runs.filter((x) => x.full_name !== first))
+      expect([r.full_name, r.status, r.credential_user_id]).toEqual(
+        readsIt(r.full_name) ? [r.full_name, 'succeeded', userId] : [r.full_name, 'failed', null],
+      );
   });
 
   it('never shows a repository the installation can read to a person whose own token cannot (404)', async () => {
@@ -134,5 +144,46 @@ describe('syncing with a GitHub App installation', () => {
       .set('Cookie', cookie)
       .set('X-Trackeep-CSRF', '1')
       .expect(404);
+  });
+
+  it("shows an auto-tracked organization's repositories to the people GitHub lets read them, new ones included", async () => {
+    installationId = (await sim.world.installApp({ app: DEMO_GITHUB_APP.id, account: 'acme-corp' })).id;
+    await t.app.get(InstallationsService).refreshAll();
+    const member = await seedTrackingUser(t.app, sim, 'octocat', []);
+    const outsider = await seedTrackingUser(t.app, sim, 'outside-contractor', []);
+    const cookieOf = async (userId: string) =>
+      `${t.app.get(AuthSettings).sessionCookie}=${(await t.app.get(SessionService).create(userId, 'jest')).token}`;
+    const [memberCookie, outsiderCookie] = [await cookieOf(member.userId), await cookieOf(outsider.userId)];
+    const status = async (cookie: string, fullName: string) =>
+      (await request(t.app.getHttpServer()).get(`/api/v1/repos/${fullName}`).set('Cookie', cookie)).status;
+
+    // Turning auto-track on reads the installation's repositories and matches them to each person's own list.
+    await t.app.get(InstallationsService).setAutoTrack(installationId, true);
+    const canRead = (login: string, fullName: string) => {
+      const [owner, name] = fullName.split('/') as [string, string];
+      return sim.world.permissionOf(sim.world.repo(owner, name)!, sim.world.requireUser(login).id) !== null;
+    };
+    for (const fullName of acmeRepos()) {
+      expect([fullName, await status(memberCookie, fullName)]).toEqual([
+        fullName,
+        canRead('octocat', fullName) ? 200 : 404,
+      ]);
+      // Public repositories of an organization they are not in are not on their list; they may track them by hand.
+      if (!canRead('outside-contractor', fullName))
+        expect([fullName, await status(outsiderCookie, fullName)]).toEqual([fullName, 404]);
+    }
+    expect(acmeRepos().some((n) => canRead('octocat', n) && !canRead('outside-contractor', n))).toBe(true);
+
+    // A repository created later: the installation's next read (no webhook here) brings it to the member.
+    const created = await sim.world.createRepo({
+      owner: 'acme-corp',
+      name: 'brand-new-service',
+      private: true,
+    });
+    const fullName = sim.world.fullName(created);
+    expect(await status(memberCookie, fullName)).toBe(404);
+    await t.app.get(InstallationsService).refreshRepos(installationId);
+    expect(await status(memberCookie, fullName)).toBe(200);
+    expect(await status(outsiderCookie, fullName)).toBe(404);
   });
 });

@@ -94,6 +94,26 @@ export class UsersRepository {
     });
   }
 
+  /** Users with a stored token who have a live session: the people using Trackeep now. */
+  async withLiveSession(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('users as u')
+      .select('u.id')
+      .where('u.github_token_enc', 'is not', null)
+      .where('u.reauth_required', '=', false)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('sessions as s')
+            .select('s.id')
+            .whereRef('s.user_id', '=', 'u.id')
+            .where('s.expires_at', '>', sql<Date>`now()`)
+            .where('s.revoked_at', 'is', null),
+        ),
+      )
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   async findToken(userId: string): Promise<StoredToken | null> {
     const row = await this.db
       .selectFrom('users')

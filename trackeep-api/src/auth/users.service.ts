@@ -30,6 +30,11 @@ export class UsersService {
     return this.users.findById(id);
   }
 
+  /** The people using Trackeep now: a live session and a stored token. */
+  withLiveSession(): Promise<string[]> {
+    return this.users.withLiveSession();
+  }
+
   /**
    * Runs `listener` after a user's token was replaced by a sign-in or forgotten (what was cached under the old
    * one, such as ETags, no longer applies). A failing listener is logged, never fails the sign-in.

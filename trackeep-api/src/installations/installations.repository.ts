@@ -319,7 +319,9 @@ export class InstallationsRepository {
   }
 
   /** Stored repositories an active installation with auto-track covers (the sync cycle includes them). */
-  async autoTrackedRepos(host: string): Promise<Array<{ repoId: string; githubState: string }>> {
+  async autoTrackedRepos(
+    host: string,
+  ): Promise<Array<{ repoId: string; githubId: number; githubState: string }>> {
     const rows = await this.db
       .selectFrom('github_installations as i')
       .innerJoin('github_installation_repos as ir', (join) =>
@@ -330,14 +332,14 @@ export class InstallationsRepository {
       .innerJoin('repositories as r', (join) =>
         join.onRef('r.github_host', '=', 'ir.github_host').onRef('r.github_id', '=', 'ir.repo_github_id'),
       )
-      .select(['r.id', 'r.github_state'])
+      .select(['r.id', 'r.github_id', 'r.github_state'])
       .distinct()
       .where('i.github_host', '=', host)
       .where('i.auto_track', '=', true)
       .where('i.removed_at', 'is', null)
       .where('i.suspended_at', 'is', null)
       .execute();
-    return rows.map((r) => ({ repoId: r.id, githubState: r.github_state }));
+    return rows.map((r) => ({ repoId: r.id, githubId: Number(r.github_id), githubState: r.github_state }));
   }
 
   async list(host: string): Promise<InstallationRow[]> {

@@ -34,6 +34,7 @@ const OWNER_CHECK_TTL_MS = 60_000;
 export class InstallationsService {
   private readonly logger = new Logger(InstallationsService.name);
   private readonly ownerChecks = new Map<string, { at: number; orgs: Set<string> }>();
+  private readonly reposStored = new Set<() => Promise<void>>();
 
   constructor(
     private readonly settings: GithubAppSettings,
@@ -46,6 +47,11 @@ export class InstallationsService {
 
   get enabled(): boolean {
     return this.settings.app !== null;
+  }
+
+  /** Runs `listener` after an auto-tracking installation's repositories were read and stored (failures logged). */
+  onReposStored(listener: () => Promise<void>): void {
+    this.reposStored.add(listener);
   }
 
   /** Re-reads every installation of the App and their repositories; an installation GitHub no longer lists is marked removed. */
@@ -95,11 +101,13 @@ export class InstallationsService {
     });
     await this.installations.replaceRepos(this.github.host, installationId, readRepos(repos));
     const row = await this.installations.get(this.github.host, installationId);
-    if (row?.autoTrack)
-      await this.installations.storeRepositories(
-        this.github.host,
-        repos.map(readRepositoryValues).filter((r): r is GithubRepositoryValues => r !== null),
-      );
+    if (!row?.autoTrack) return;
+    await this.installations.storeRepositories(
+      this.github.host,
+      repos.map(readRepositoryValues).filter((r): r is GithubRepositoryValues => r !== null),
+    );
+    for (const listener of this.reposStored)
+      await listener().catch((err: Error) => this.logger.warn(`after storing repositories: ${err.message}`));
   }
 
   /**

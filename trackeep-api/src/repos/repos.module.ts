@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { GithubModule } from '../github/github.module';
 import { InstallationsModule } from '../installations/installations.module';
 import { GithubReposController } from './github-repos.controller';
 import { GithubReposService } from './github-repos.service';
+import { InstallationVisibilityService } from './installation-visibility.service';
 import { RepoAccessCheckService } from './repo-access-check.service';
 import { RepoAccessRepository } from './repo-access.repository';
 import { RepoAccessService } from './repo-access.service';
@@ -22,7 +24,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
  * GitHub data is written through repos/data.
  */
 @Module({
-  imports: [GithubModule, InstallationsModule],
+  imports: [AuthModule, GithubModule, InstallationsModule],
   controllers: [ReposController, GithubReposController],
   providers: [
     RepoAccessRepository,
@@ -37,6 +39,7 @@ import { TrackedReposRepository } from './tracked-repos.repository';
     GithubReposService,
     RepoTrackingEvents,
     RepoStatusRegistry,
+    InstallationVisibilityService,
   ],
   exports: [RepoAccessService, RepoCredentials, ReposService, RepoTrackingEvents, RepoStatusRegistry],
 })
