@@ -40,6 +40,9 @@ describe('Trackeep dashboard in a real browser', () => {
       rootDir: ROOT,
       stateDir,
       sim: { preset: 'demo', seed: 7 },
+      // The demo App's acme-corp installation stays installed but does not track for a new user, so the
+      // journey starts on an empty list; the App step below turns auto-track on for another organization.
+      env: { api: { GITHUB_APP_AUTO_TRACK: 'false' } },
       onLog: stackLogFile('dashboard'),
     });
     repo = pickDemoRepo(stack);
@@ -346,6 +349,56 @@ describe('Trackeep dashboard in a real browser', () => {
           document.activeElement?.textContent?.trim() === 'Activity' &&
           document.activeElement.tagName === 'H1',
       ),
+    );
+  });
+
+  it('lets an administrator install the GitHub App on an organization, auto-track it, and see a new repository arrive', async () => {
+    const org = 'octo-labs';
+    const sim = requireSim(stack);
+    await mainNav(page, 'Installations').click();
+    await page.getByRole('heading', { level: 1, name: 'Installations' }).waitFor();
+    // The demo App is already installed on acme-corp.
+    await page.locator('tr[data-installation="acme-corp"]').waitFor();
+    await expectAccessible('16-installations');
+
+    // GitHub's install page (the simulator's), then back to Trackeep through the App's setup URL.
+    await page.getByTestId('install-on-github').click();
+    await page.waitForURL(/\/apps\/[^/]+\/installations\/new/);
+    await page.locator(`button[data-account="${org}"]`).click();
+    await page.waitForURL(/\/installations\?installation_id=\d+&setup_action=install/);
+    const row = page.locator(`tr[data-installation="${org}"]`);
+    await eventually(
+      `the ${org} installation on the page`,
+      async () => {
+        if (await row.count()) return true;
+        await page.getByRole('button', { name: 'Refresh from GitHub' }).click();
+        return false;
+      },
+      30_000,
+      1_000,
+    );
+    const toggle = row.getByTestId('auto-track').getByRole('switch');
+    await toggle.click();
+    await eventually(
+      'auto-track to be on',
+      async () => (await toggle.getAttribute('aria-checked')) === 'true',
+    );
+
+    // A repository created on GitHub in that organization comes to the dashboard by itself.
+    const created = await sim.world.createRepo({ owner: org, name: 'e2e-new-service', sender: 'octocat' });
+    const fullName = sim.world.fullName(created);
+    await page.goto(`${stack.apiUrl}/repos`);
+    const card = page.locator('trk-tracked-repo-card', { hasText: fullName });
+    await eventually(
+      `${fullName} on the repository list`,
+      async () => {
+        await page.getByRole('heading', { level: 1, name: 'Repositories' }).waitFor();
+        if (await card.count()) return true;
+        await page.reload();
+        return false;
+      },
+      60_000,
+      2_000,
     );
   });
 
