@@ -13,10 +13,12 @@ import { API_TEMPLATE_DB } from './support/test-app';
 import {
   Db,
   GLOBAL_SECRET,
+  httpRequest,
   postWebhook,
   seedUser,
   sessionCookie,
   startApi,
+  waitFor,
   waitForInboxIdle,
   type RunningApi,
 } from './webhooks-support';
@@ -406,5 +408,33 @@ describe('GitHub App installations', () => {
     await sim.world.createRepo({ owner: 'acme-corp', name: 'brand-new-service' });
     await waitForInboxIdle(db);
     expect(await repoNames(acme.id)).toContain('acme-corp/brand-new-service');
+  });
+
+  it("shows someone who joins an organization its auto-tracked repositories, after the organization's webhook", async () => {
+    const acme = [...sim.world.installations.values()].find(
+      (i) => i.appId === DEMO_GITHUB_APP.id && i.accountId === sim.world.org('acme-corp')!.id,
+    )!;
+    deliverToApi(true);
+    await serviceOf(a).setAutoTrack(acme.id, true);
+    const secret = await sim.world.createRepo({ owner: 'acme-corp', name: 'members-only', private: true });
+    await waitForInboxIdle(db);
+    await serviceOf(a).refreshRepos(acme.id);
+    const hire = sim.world.addUser({ login: 'new-hire' });
+    const userId = await seedUser(db, a.app, {
+      login: hire.login,
+      githubId: hire.id,
+      token: sim.issueToken(hire.login, ['repo', 'read:org']),
+    });
+    const cookie = await sessionCookie(a.app, userId);
+    const detail = () =>
+      httpRequest(`${a.url}/api/v1/repos/${sim.world.fullName(secret)}`, { headers: { cookie } });
+    expect((await detail()).status).toBe(404);
+
+    await sim.world.setOrgMembership({ org: 'acme-corp', login: hire.login, role: 'member' });
+    await waitForInboxIdle(db);
+    await waitFor(
+      'the new member to see the private repository',
+      async () => (await detail()).status === 200,
+    );
   });
 });

@@ -35,6 +35,7 @@ export class InstallationsService {
   private readonly logger = new Logger(InstallationsService.name);
   private readonly ownerChecks = new Map<string, { at: number; orgs: Set<string> }>();
   private readonly reposStored = new Set<() => Promise<void>>();
+  private readonly membershipChanged = new Set<() => Promise<void>>();
 
   constructor(
     private readonly settings: GithubAppSettings,
@@ -52,6 +53,18 @@ export class InstallationsService {
   /** Runs `listener` after an auto-tracking installation's repositories were read and stored (failures logged). */
   onReposStored(listener: () => Promise<void>): void {
     this.reposStored.add(listener);
+  }
+
+  /** Runs `listener` after a `member`, `membership` or `organization` webhook changed who belongs where. */
+  onMembershipChanged(listener: () => Promise<void>): void {
+    this.membershipChanged.add(listener);
+  }
+
+  /** Someone joined or left an organization or a repository: what people may see through installations changed. */
+  noteMembershipChange(): void {
+    if (!this.enabled) return;
+    for (const listener of this.membershipChanged)
+      void listener().catch((err: Error) => this.logger.warn(`after a membership change: ${err.message}`));
   }
 
   /** Re-reads every installation of the App and their repositories; an installation GitHub no longer lists is marked removed. */

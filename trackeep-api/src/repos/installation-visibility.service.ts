@@ -11,7 +11,8 @@ import { TrackedReposRepository } from './tracked-repos.repository';
 /**
  * Who sees what an installation tracks. A person sees an auto-tracked repository only once GitHub has said, to
  * their own token, that they can read it: their repository list (GET /user/repos) is read at sign-in, after
- * an auto-tracking installation's repositories are read (its webhooks and its schedule), and the matching
+ * an auto-tracking installation's repositories are read (its webhooks and its schedule), after a `member`,
+ * `membership` or `organization` webhook, and the matching
  * repositories are tracked for them with the permission GitHub reported. From then on the usual access rules
  * apply (re-checked with their token, a 404 hides it at once).
  */
@@ -41,6 +42,7 @@ export class InstallationVisibilityService implements OnModuleInit {
       );
     });
     this.installations.onReposStored(() => this.refreshEveryone());
+    this.installations.onMembershipChanged(() => this.refreshEveryone());
   }
 
   /** Tracks for the person every auto-tracked repository their own token can read; how many were new. */

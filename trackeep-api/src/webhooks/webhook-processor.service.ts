@@ -47,6 +47,9 @@ export interface ProcessJob {
  * A body that cannot be applied at all (text PostgreSQL cannot hold, absurd nesting) or whose writes fail with
  * a data error is `parked` at once with the reason: retrying could not help, and the stored bytes stay.
  */
+/** Events after which people may see different repositories through an installation. */
+const MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set(['member', 'membership', 'organization']);
+
 @Injectable()
 export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookProcessorService.name);
@@ -201,6 +204,8 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
       return;
     }
     this.stats[result.outcome.status]++;
+    if (result.outcome.status === 'processed' && MEMBERSHIP_EVENTS.has(result.event))
+      this.installations.noteMembershipChange();
     this.metrics.webhookDelivery(result.event, result.outcome.status);
     this.metrics.webhookProcessed(result.event, new Date(result.receivedAt));
   }
