@@ -145,9 +145,9 @@ describe('access to private repositories follows GitHub', () => {
       figures['withoutWebhookMs'] = await until404(start);
       expect(await accessRow(bobId)).toBeUndefined();
       await as(bob).get(`/repos/octocat/${privateName}`).expect(404);
-      expect((await as(bob).get('/repos').expect(200)).body.map((r: { id: string }) => r.id)).not.toContain(
-        privateId,
-      );
+      expect(
+        (await as(bob).get('/repos').expect(200)).body.items.map((r: { id: string }) => r.id),
+      ).not.toContain(privateId);
       // The owner is unaffected.
       await as(alice).get(commits()).expect(200);
     });

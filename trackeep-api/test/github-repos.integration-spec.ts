@@ -23,7 +23,26 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     await h.close();
   });
 
-  const list = () => h.http().get('/api/v1/github/repos').set('Cookie', withSession(session));
+  const list = (query: Record<string, string> = {}, cookie = session) =>
+    h.http().get('/api/v1/github/repos').query(query).set('Cookie', withSession(cookie));
+
+  type Listed = { githubId: number; fullName: string; stars: number; tracked: boolean; visibility: string };
+  /** Every page, following nextCursor as the dashboard does. */
+  async function listAll(cookie = session): Promise<{ items: Listed[]; pages: number }> {
+    const items: Listed[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { body: { items: Listed[]; nextCursor: string | null } } = await list(
+        cursor ? { cursor } : {},
+        cookie,
+      ).expect(200);
+      items.push(...res.body.items);
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 20);
+    return { items, pages };
+  }
 
   async function coreRemaining(): Promise<number> {
     const token = await h.t.app.get(UsersService).githubToken(userId);
@@ -38,13 +57,12 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     );
     expect(expected.length).toBeGreaterThan(200);
 
-    const res = await list().expect(200);
-    expect(res.body).toHaveLength(expected.length);
-    expect(new Set(res.body.map((r: { githubId: number }) => r.githubId))).toEqual(
-      new Set(expected.map((r) => r.id)),
-    );
+    const { items, pages } = await listAll();
+    expect(pages).toBe(Math.ceil(expected.length / 100));
+    expect(items).toHaveLength(expected.length);
+    expect(new Set(items.map((r) => r.githubId))).toEqual(new Set(expected.map((r) => r.id)));
 
-    const hello = res.body.find((r: { fullName: string }) => r.fullName === 'octocat/Hello-World');
+    const hello = items.find((r) => r.fullName === 'octocat/Hello-World') as Record<string, unknown>;
     expect(hello).toEqual({
       githubId: expect.any(Number),
       nodeId: expect.any(String),
@@ -65,23 +83,22 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
       tracked: false,
     });
     expect([hello.description, hello.language].every((v) => v === null || typeof v === 'string')).toBe(true);
-    const priv = res.body.find((r: { visibility: string }) => r.visibility === 'private');
+    const priv = items.find((r) => r.visibility === 'private');
     expect(priv).toBeDefined();
   });
 
   it('costs no rate limit when nothing changed (conditional requests with stored ETags), and refetches what changed', async () => {
-    await list().expect(200);
+    await listAll();
     const before = await coreRemaining();
     const notModifiedBefore = h.sim.stats().rest.notModified;
-    const again = await list().expect(200);
+    const again = await listAll();
     expect(await coreRemaining()).toBe(before);
     expect(h.sim.stats().rest.notModified - notModifiedBefore).toBe(3);
 
     await h.sim.world.star({ owner: 'octocat', repo: 'Hello-World', login: 'hubot' });
-    const changed = await list().expect(200);
-    const stars = (body: Array<{ fullName: string; stars: number }>) =>
-      body.find((r) => r.fullName === 'octocat/Hello-World')!.stars;
-    expect(stars(changed.body)).toBe(stars(again.body) + 1);
+    const changed = await listAll();
+    const stars = (listed: Listed[]) => listed.find((r) => r.fullName === 'octocat/Hello-World')!.stars;
+    expect(stars(changed.items)).toBe(stars(again.items) + 1);
     expect(await coreRemaining()).toBe(before - 1); // only the page that changed was paid for
   });
 
@@ -92,25 +109,49 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
       .set('Cookie', withSession(session))
       .set(CSRF)
       .expect(201);
-    const res = await list().expect(200);
-    const tracked = res.body
-      .filter((r: { tracked: boolean }) => r.tracked)
-      .map((r: { fullName: string }) => r.fullName);
-    expect(tracked).toEqual(['octocat/Hello-World']);
+    const { items } = await listAll();
+    expect(items.filter((r) => r.tracked).map((r) => r.fullName)).toEqual(['octocat/Hello-World']);
+  });
+
+  it('answers one GitHub page per request, with a cursor to the next and none after the last', async () => {
+    const requests = h.sim.stats().rest.requests;
+    const first = await list().expect(200);
+    expect(first.body.items).toHaveLength(100);
+    expect(h.sim.stats().rest.requests - requests).toBe(1);
+    const second = await list({ cursor: first.body.nextCursor }).expect(200);
+    expect(second.body.items).toHaveLength(100);
+    const firstIds = new Set(first.body.items.map((r: Listed) => r.githubId));
+    expect(second.body.items.some((r: Listed) => firstIds.has(r.githubId))).toBe(false);
+    const third = await list({ cursor: second.body.nextCursor }).expect(200);
+    expect(third.body.items.length).toBeGreaterThan(0);
+    expect(third.body.nextCursor).toBeNull();
+  });
+
+  it('answers 400 to a cursor that is malformed, out of range or from another list, without asking GitHub', async () => {
+    const requests = h.sim.stats().rest.requests;
+    const foreign = (scope: string, key: unknown[]) =>
+      Buffer.from(JSON.stringify({ s: scope, k: key })).toString('base64url');
+    for (const cursor of [
+      'not a cursor!',
+      foreign('github-repos', ['2']),
+      foreign('github-repos', [1]),
+      foreign('github-repos', [101]),
+      foreign('repos', [2]),
+    ]) {
+      const res = await list({ cursor }).expect(400);
+      expect(res.body).toMatchObject({ statusCode: 400, message: expect.stringContaining('cursor') });
+    }
+    expect(h.sim.stats().rest.requests).toBe(requests);
   });
 
   it('keeps ETags per user: another user never gets this user’s cached list', async () => {
     const other = await h.signIn('hubot');
-    const res = await h
-      .http()
-      .get('/api/v1/github/repos')
-      .set('Cookie', withSession(other.session))
-      .expect(200);
+    const { items } = await listAll(other.session);
     const hubot = h.sim.world.user('hubot')!;
     const expected = [...h.sim.world.repos.values()].filter(
       (r) => !r.deleted && h.sim.world.affiliationOf(r, hubot.id),
     );
-    expect(res.body).toHaveLength(expected.length);
+    expect(items).toHaveLength(expected.length);
   });
 
   it('retries a GitHub server error once and answers 502 when it persists', async () => {

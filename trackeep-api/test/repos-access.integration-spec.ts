@@ -104,7 +104,7 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
 
     it('lists tracked repositories with their latest stats, and reads one by name (case-insensitive)', async () => {
       const list = await as(alice).get('/repos').expect(200);
-      expect(list.body.map((r: { fullName: string }) => r.fullName)).toContain('octocat/Hello-World');
+      expect(list.body.items.map((r: { fullName: string }) => r.fullName)).toContain('octocat/Hello-World');
       const one = await as(alice).get('/repos/OCTOCAT/hello-world').expect(200);
       expect(one.body.fullName).toBe('octocat/Hello-World');
       expect(typeof one.body.stars).toBe('number');
@@ -245,9 +245,9 @@ describe('tracked repositories and access control (GitHub simulator)', () => {
       const access = h.t.app.get(RepoAccessService);
       await access.revokeAccess(aliceId, privateId);
       await as(alice).get(`/repos/octocat/${privateName}/commits`).expect(404);
-      expect((await as(alice).get('/repos').expect(200)).body.map((r: { id: string }) => r.id)).not.toContain(
-        privateId,
-      );
+      expect(
+        (await as(alice).get('/repos').expect(200)).body.items.map((r: { id: string }) => r.id),
+      ).not.toContain(privateId);
       expect(await access.readableRepoIds(aliceId)).not.toContain(privateId);
       await access.recordAccess(aliceId, privateId, 'admin');
       await as(alice).get(`/repos/octocat/${privateName}/commits`).expect(200);

@@ -1,8 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiErrorResponses } from '../common/api-error.dto';
-import { GithubRepoDto } from './dto/github-repo.dto';
+import { GithubRepoPageDto } from './dto/github-repo.dto';
+import { CursorQueryDto } from './dto/repo-queries.dto';
 import { GithubReposService } from './github-repos.service';
 
 @ApiTags('github')
@@ -14,12 +15,13 @@ export class GithubReposController {
   @Get('repos')
   @ApiOperation({
     summary:
-      'Every repository the user can access on GitHub (all pages), with their permission and tracked flag',
-    description: 'Conditional requests with stored ETags: an unchanged list costs no GitHub rate limit.',
+      'Repositories the user can access on GitHub, one GitHub page (100) at a time, with their permission and tracked flag',
+    description:
+      'Conditional requests with stored ETags: an unchanged page costs no GitHub rate limit. Follow nextCursor for the next page.',
   })
-  @ApiOkResponse({ type: GithubRepoDto, isArray: true })
-  @ApiErrorResponses(401, 429, 502)
-  list(@CurrentUser() user: SessionUser): Promise<GithubRepoDto[]> {
-    return this.repos.listForUser(user);
+  @ApiOkResponse({ type: GithubRepoPageDto })
+  @ApiErrorResponses(400, 401, 429, 502)
+  list(@CurrentUser() user: SessionUser, @Query() query: CursorQueryDto): Promise<GithubRepoPageDto> {
+    return this.repos.listForUser(user, query.cursor);
   }
 }

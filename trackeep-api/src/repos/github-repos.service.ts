@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { GithubRepo, RepoVisibility } from '@trackeep/contracts';
+import type { GithubRepo, Page, RepoVisibility } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
+import { ApiException } from '../common/api-exception';
+import { decodeCursor, encodeCursor } from '../common/cursor.util';
 import { highestPermission } from './repo-access.service';
 import { GithubClientFactory } from '../github/github-client.factory';
 import { GithubEtagCache, nextPagePath } from '../github/github-etag-cache.service';
@@ -30,10 +32,11 @@ export interface GithubRestRepo {
   permissions?: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean };
 }
 
-/** Stop after this many pages (10,000 repositories) rather than loop forever on a misbehaving server. */
+/** Page numbers past this (10,000 repositories) are refused rather than asked of a misbehaving server. */
 const MAX_PAGES = 100;
 const FIRST_PAGE =
   '/user/repos?per_page=100&affiliation=owner,collaborator,organization_member&sort=full_name&direction=asc';
+const LIST_SCOPE = 'github-repos';
 
 @Injectable()
 export class GithubReposService {
@@ -44,24 +47,28 @@ export class GithubReposService {
     private readonly tracked: TrackedReposRepository,
   ) {}
 
-  /** Every repository the user can access (owned, collaborator, org member), all pages, with tracked flags. */
-  async listForUser(user: SessionUser): Promise<GithubRepo[]> {
+  /**
+   * One page (GitHub's, 100 repositories) of what the user can access (owned, collaborator, org member), with
+   * tracked flags: one conditional GitHub request per page, so a person's first screen never waits for the
+   * whole list. The cursor is the next GitHub page number.
+   */
+  async listForUser(user: SessionUser, cursor?: string): Promise<Page<GithubRepo>> {
+    const pageNumber = cursor === undefined ? 1 : Number(decodeCursor(cursor, LIST_SCOPE, ['number'])[0]);
+    if (cursor !== undefined && (pageNumber < 2 || pageNumber > MAX_PAGES))
+      throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
     const octokit = await this.clients.forUser(user.id);
-    const repos: GithubRestRepo[] = [];
-    let path: string | null = FIRST_PAGE;
-    for (let page = 0; path && page < MAX_PAGES; page++) {
-      const result: { data: GithubRestRepo[]; link: string | null } = await this.etags
-        .get<GithubRestRepo[]>(user.id, octokit, path)
-        .catch(rethrowAsUpstream);
-      repos.push(...result.data);
-      path = nextPagePath(result.link, this.settings.apiUrl);
-    }
+    const path = pageNumber === 1 ? FIRST_PAGE : `${FIRST_PAGE}&page=${pageNumber}`;
+    const result = await this.etags.get<GithubRestRepo[]>(user.id, octokit, path).catch(rethrowAsUpstream);
     const tracked = await this.tracked.trackedGithubIds(
       user.id,
       user.githubHost,
-      repos.map((r) => r.id),
+      result.data.map((r) => r.id),
     );
-    return repos.map((r) => ({ ...toGithubRepo(r), tracked: tracked.has(r.id) }));
+    const next = nextPagePath(result.link, this.settings.apiUrl) === null ? null : pageNumber + 1;
+    return {
+      items: result.data.map((r) => ({ ...toGithubRepo(r), tracked: tracked.has(r.id) })),
+      nextCursor: next !== null && next <= MAX_PAGES ? encodeCursor(LIST_SCOPE, [next]) : null,
+    };
   }
 }
 

@@ -146,15 +146,26 @@ export class RepoDataRepository {
       .execute();
   }
 
-  /** Commits and line changes per week, oldest first, weeks without commits included. */
+  /**
+   * Commits and line changes per week, oldest first, weeks without commits included. Only the commits inside
+   * the weeks are read (a range on (repo_id, committed_at)), then counted per week.
+   */
   async weeklyCommits(repoId: string, weeks: number): Promise<WeekRow[]> {
     const { rows } = await sql<WeekRow>`
-      WITH ${weeksCte(weeks)}
-      SELECT to_char(w.start, 'YYYY-MM-DD') AS week, count(c.sha)::int AS commits,
-             coalesce(sum(c.additions), 0)::int AS additions, coalesce(sum(c.deletions), 0)::int AS deletions
-        FROM weeks w
-        LEFT JOIN commits c ON c.repo_id = ${repoId} AND ${inWeek('c.committed_at')}
-       GROUP BY w.start ORDER BY w.start`.execute(this.db);
+      WITH ${weeksCte(weeks)},
+      counted AS (
+        SELECT date_trunc('week', c.committed_at AT TIME ZONE 'UTC') AS start, count(*)::int AS commits,
+               coalesce(sum(c.additions), 0)::int AS additions, coalesce(sum(c.deletions), 0)::int AS deletions
+          FROM commits c
+         WHERE c.repo_id = ${repoId}
+           AND c.committed_at >= (SELECT min(start) FROM weeks) AT TIME ZONE 'UTC'
+           AND c.committed_at < (SELECT max(start) + interval '1 week' FROM weeks) AT TIME ZONE 'UTC'
+         GROUP BY 1
+      )
+      SELECT to_char(w.start, 'YYYY-MM-DD') AS week, coalesce(n.commits, 0) AS commits,
+             coalesce(n.additions, 0) AS additions, coalesce(n.deletions, 0) AS deletions
+        FROM weeks w LEFT JOIN counted n ON n.start = w.start
+       ORDER BY w.start`.execute(this.db);
     return rows;
   }
 

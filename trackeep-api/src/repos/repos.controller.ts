@@ -26,6 +26,7 @@ import {
   PullRequestPageDto,
   StatsPointDto,
   TrackedRepoDto,
+  TrackedRepoPageDto,
   WeeklyCommitsDto,
 } from './dto/repo-responses.dto';
 import { RepoAccessService } from './repo-access.service';
@@ -50,12 +51,13 @@ export class ReposController {
 
   @Get()
   @ApiOperation({
-    summary: 'Tracked repositories the user can still read, with latest stats, last sync and webhook health',
+    summary:
+      'Tracked repositories the user can still read, by full name (case-insensitive), with latest stats, last sync and webhook health; keyset pages',
   })
-  @ApiOkResponse({ type: TrackedRepoDto, isArray: true })
-  @ApiErrorResponses(401)
-  list(@CurrentUser() user: SessionUser): Promise<TrackedRepoDto[]> {
-    return this.repos.list(user.id);
+  @ApiOkResponse({ type: TrackedRepoPageDto })
+  @ApiErrorResponses(400, 401)
+  list(@CurrentUser() user: SessionUser, @Query() query: PageQueryDto): Promise<TrackedRepoPageDto> {
+    return this.repos.list(user.id, query);
   }
 
   @Get(':owner/:repo')

@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import type { TrackedRepo } from '@trackeep/contracts';
+import { PAGE_SIZE_DEFAULT, type Page, type TrackedRepo } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
+import { decodeCursor, encodeCursor } from '../common/cursor.util';
 import { fromPgText } from '../common/pg-text.util';
 import { GithubClientFactory } from '../github/github-client.factory';
 import { rethrowAsUpstream } from '../github/github-upstream-error';
 import { highestPermission, RepoAccessService } from './repo-access.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
+import type { RepositoryRow } from './repository-row';
 import { TrackedReposRepository } from './tracked-repos.repository';
+
+const LIST_SCOPE = 'repos';
 
 @Injectable()
 export class ReposService {
@@ -78,10 +82,29 @@ export class ReposService {
     await this.events.emitUntracked({ userId: user.id, ...row });
   }
 
-  /** The user's tracked repositories they can still read, with latest stats and sync/webhook state. */
-  async list(userId: string): Promise<TrackedRepo[]> {
-    await this.access.readableRepoIds(userId); // asks GitHub again about answers that are too old
-    return this.trackedRepos(userId);
+  /**
+   * One page of the user's tracked repositories they can still read, by full name (any case), with latest
+   * stats and sync/webhook state.
+   */
+  async list(userId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<TrackedRepo>> {
+    const limit = query.limit ?? PAGE_SIZE_DEFAULT;
+    let after: { name: string; id: string } | undefined;
+    if (query.cursor !== undefined) {
+      const [name, id] = decodeCursor(query.cursor, LIST_SCOPE, ['string', 'string']).map(String);
+      if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id ?? ''))
+        throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+      after = { name: name ?? '', id: id ?? '' };
+    }
+    // Asks GitHub again about answers that are too old, once per walk through the list.
+    if (after === undefined) await this.access.readableRepoIds(userId);
+    const rows = await this.tracked.listReadable(userId, { after, limit: limit + 1 });
+    const shown = await this.toTrackedRepos(rows.slice(0, limit));
+    const more = rows.length > limit;
+    const last = rows[limit - 1];
+    return {
+      items: shown,
+      nextCursor: more && last ? encodeCursor(LIST_SCOPE, [last.sortName, last.id]) : null,
+    };
   }
 
   async get(user: SessionUser, owner: string, name: string): Promise<TrackedRepo> {
@@ -112,8 +135,11 @@ export class ReposService {
     return this.tracked.withoutAccess(userId);
   }
 
-  private async trackedRepos(userId: string, onlyRepoId?: string): Promise<TrackedRepo[]> {
-    const rows = await this.tracked.listReadable(userId, onlyRepoId);
+  private async trackedRepos(userId: string, onlyRepoId: string): Promise<TrackedRepo[]> {
+    return this.toTrackedRepos(await this.tracked.listReadable(userId, { onlyRepoId }));
+  }
+
+  private async toTrackedRepos(rows: Array<RepositoryRow & { trackedAt: Date }>): Promise<TrackedRepo[]> {
     const status = await this.status.lookup(rows.map((r) => r.id));
     return rows.map((r) => {
       const sync = status.sync(r.id);

@@ -81,13 +81,14 @@ export class TrackedReposRepository {
   }
 
   /**
-   * The user's tracked repositories they can read (GitHub's last answer granted access), by name; only
-   * `onlyRepoId` when given.
+   * The user's tracked repositories they can read (GitHub's last answer granted access), by lower-cased full
+   * name then id: those after the keyset `after` (lower-cased name, id), at most `limit`; only `onlyRepoId`
+   * when given.
    */
   async listReadable(
     userId: string,
-    onlyRepoId?: string,
-  ): Promise<Array<RepositoryRow & { trackedAt: Date }>> {
+    options: { onlyRepoId?: string; after?: { name: string; id: string }; limit?: number } = {},
+  ): Promise<Array<RepositoryRow & { trackedAt: Date; sortName: string }>> {
     let query = this.db
       .selectFrom('repositories as r')
       .innerJoin('tracked_repos as t', (join) =>
@@ -97,20 +98,20 @@ export class TrackedReposRepository {
         join.onRef('a.repo_id', '=', 'r.id').on('a.user_id', '=', userId),
       )
       .selectAll('r')
-      .select('t.tracked_at')
-      .orderBy(sql`lower(r.full_name)`, 'asc');
+      .select(['t.tracked_at', sql<string>`lower(r.full_name)`.as('sort_name')])
+      .orderBy(sql`lower(r.full_name)`, 'asc')
+      .orderBy('r.id', 'asc');
+    const { onlyRepoId, after, limit } = options;
     if (onlyRepoId !== undefined) query = query.where('r.id', '=', onlyRepoId);
+    if (after !== undefined)
+      query = query.where(sql<boolean>`(lower(r.full_name), r.id) > (${after.name}, ${after.id}::uuid)`);
+    if (limit !== undefined) query = query.limit(limit);
     const rows = await query.execute();
-    return rows.map((row) => ({ ...toRepositoryRow(row), trackedAt: row.tracked_at }));
-  }
-
-  /** Tracks stored repositories for the user (already tracked ones are left as they are); the new ones' ids. */
-  async trackExisting(userId: string, repoIds: string[]): Promise<string[]> {
-    if (!repoIds.length) return [];
-    const { rows } = await sql<{ repo_id: string }>`
-      INSERT INTO tracked_repos (user_id, repo_id) SELECT ${userId}::uuid, unnest(${repoIds}::uuid[])
-      ON CONFLICT DO NOTHING RETURNING repo_id`.execute(this.db);
-    return rows.map((r) => r.repo_id);
+    return rows.map(({ sort_name, tracked_at, ...row }) => ({
+      ...toRepositoryRow(row),
+      trackedAt: tracked_at,
+      sortName: sort_name,
+    }));
   }
 
   /** The repository's names and whether anyone tracks it; null when there is no such row. */

@@ -106,20 +106,30 @@ describe('end to end: API + real gateway + GitHub simulator', () => {
 
   it('lists every GitHub repository across pages, tracks and untracks one', async () => {
     const { browser } = await signIn('octocat');
-    const list = await call(browser, 'GET', '/github/repos');
-    expect(list.status).toBe(200);
+    const listed: unknown[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call(
+        browser,
+        'GET',
+        cursor ? `/github/repos?cursor=${encodeURIComponent(cursor)}` : '/github/repos',
+      );
+      expect(page.status).toBe(200);
+      listed.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
     const octocat = sim.world.user('octocat')!;
     const expected = [...sim.world.repos.values()].filter(
       (r) => !r.deleted && sim.world.affiliationOf(r, octocat.id),
     ).length;
     expect(expected).toBeGreaterThan(100);
-    expect(list.body).toHaveLength(expected);
+    expect(listed).toHaveLength(expected);
 
     expect((await call(browser, 'POST', '/repos/octocat/Hello-World/track')).status).toBe(201);
     const tracked = await call(browser, 'GET', '/repos');
-    expect(tracked.body.map((r: { fullName: string }) => r.fullName)).toEqual(['octocat/Hello-World']);
+    expect(tracked.body.items.map((r: { fullName: string }) => r.fullName)).toEqual(['octocat/Hello-World']);
     expect((await call(browser, 'DELETE', '/repos/octocat/Hello-World/track')).status).toBe(204);
-    expect((await call(browser, 'GET', '/repos')).body).toEqual([]);
+    expect((await call(browser, 'GET', '/repos')).body).toEqual({ items: [], nextCursor: null });
   });
 
   it("keeps users apart: hubot cannot read octocat's private repository", async () => {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { GithubRepo, RepoPermission, RepoVisibility } from '@trackeep/contracts';
+import type { GithubRepo, Page, RepoPermission, RepoVisibility } from '@trackeep/contracts';
 
 export class GithubRepoDto implements GithubRepo {
   @ApiProperty() githubId!: number;
@@ -19,4 +19,9 @@ export class GithubRepoDto implements GithubRepo {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) updatedAt!: string | null;
   @ApiProperty({ enum: ['admin', 'maintain', 'push', 'triage', 'pull'] }) permission!: RepoPermission;
   @ApiProperty({ description: 'Whether the signed-in user tracks it in Trackeep' }) tracked!: boolean;
+}
+
+export class GithubRepoPageDto implements Page<GithubRepo> {
+  @ApiProperty({ type: [GithubRepoDto] }) items!: GithubRepoDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }

@@ -13,6 +13,15 @@ const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 /** Calendar dates and date-times only (ISO-8601 also allows week and ordinal dates, which Postgres does not read). */
 const DATE_OR_DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** Lists whose page size is fixed by their source (GitHub's pages): only the cursor. */
+export class CursorQueryDto {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page (opaque)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  cursor?: string;
+}
+
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: PAGE_SIZE_MAX, default: PAGE_SIZE_DEFAULT })
   @IsOptional()

@@ -199,3 +199,8 @@ export class BranchPageDto implements Page<Branch> {
   @ApiProperty({ type: [BranchDto] }) items!: BranchDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
+
+export class TrackedRepoPageDto implements Page<TrackedRepo> {
+  @ApiProperty({ type: [TrackedRepoDto] }) items!: TrackedRepoDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

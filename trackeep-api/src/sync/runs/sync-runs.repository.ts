@@ -263,6 +263,8 @@ export class SyncRunsRepository {
     >
   > {
     if (!repoIds.length) return [];
+    // Per repository a few index probes on (repo_id, queued_at DESC), whatever the length of its history:
+    // the newest succeeded run is usually the newest run, and only failures after it are read.
     const { rows } = await sql<{
       id: string;
       full_name: string;
@@ -274,15 +276,19 @@ export class SyncRunsRepository {
       paused_until: Date | null;
       last_error: string | null;
     }>`
-      SELECT r.id, r.full_name, r.github_state, r.github_block,
-              (SELECT max(finished_at) FROM sync_runs x WHERE x.repo_id = r.id AND x.status = 'succeeded') AS last_success_at,
-              cur.status AS current_status, cur.progress, cur.paused_until,
-              (SELECT error FROM sync_runs e WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial') AND e.queued_at >
-                 COALESCE((SELECT max(queued_at) FROM sync_runs y WHERE y.repo_id = r.id AND y.status = 'succeeded'), '-infinity')
-               ORDER BY e.queued_at DESC LIMIT 1) AS last_error
-       FROM repositories r
-       LEFT JOIN LATERAL (SELECT status, progress, paused_until FROM sync_runs c WHERE c.repo_id = r.id AND c.status IN ('queued', 'running')
-                          ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true
+      SELECT r.id, r.full_name, r.github_state, r.github_block, ok.finished_at AS last_success_at,
+             cur.status AS current_status, cur.progress, cur.paused_until, err.error AS last_error
+        FROM repositories r
+        LEFT JOIN LATERAL (SELECT x.finished_at, x.queued_at FROM sync_runs x
+                            WHERE x.repo_id = r.id AND x.status = 'succeeded'
+                            ORDER BY x.queued_at DESC, x.id DESC LIMIT 1) ok ON true
+        LEFT JOIN LATERAL (SELECT e.error FROM sync_runs e
+                            WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial')
+                              AND e.queued_at > COALESCE(ok.queued_at, '-infinity')
+                            ORDER BY e.queued_at DESC, e.id DESC LIMIT 1) err ON true
+        LEFT JOIN LATERAL (SELECT c.status, c.progress, c.paused_until FROM sync_runs c
+                            WHERE c.repo_id = r.id AND c.status IN ('queued', 'running')
+                            ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true
        WHERE r.id = ANY(${repoIds}::uuid[]) ORDER BY r.full_name`.execute(this.db);
     return rows.map((r) => ({
       repoId: r.id,
@@ -298,29 +304,23 @@ export class SyncRunsRepository {
     }));
   }
 
-  /** lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry). */
+  /**
+   * lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry): per repository its newest run and its
+   * newest succeeded run, each found from the newest end of (repo_id, queued_at DESC) rather than by reading
+   * and sorting the whole history.
+   */
   async summaries(
     repoIds: string[],
   ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
-    const { rows } = await sql<{ repo_id: string; status: SyncRunStatus; at: Date }>`
-      SELECT DISTINCT ON (repo_id) repo_id, status, COALESCE(finished_at, started_at, queued_at) AS at
-        FROM sync_runs WHERE repo_id = ANY(${repoIds}::uuid[]) ORDER BY repo_id, queued_at DESC`.execute(
-      this.db,
-    );
-    const success = await this.db
-      .selectFrom('sync_runs')
-      .select(['repo_id', (eb) => eb.fn.max('finished_at').as('at')])
-      .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
-      .where('status', '=', 'succeeded')
-      .groupBy('repo_id')
-      .execute();
-    const lastSuccess = new Map(success.map((s) => [s.repo_id, s.at]));
-    return new Map(
-      rows.map((r) => [
-        r.repo_id,
-        { lastSyncAt: lastSuccess.get(r.repo_id) ?? null, lastSyncStatus: r.status },
-      ]),
-    );
+    if (!repoIds.length) return new Map();
+    const { rows } = await sql<{ repo_id: string; status: SyncRunStatus; last_success_at: Date | null }>`
+      SELECT ids.id AS repo_id, latest.status, ok.finished_at AS last_success_at
+        FROM unnest(${repoIds}::uuid[]) AS ids(id)
+        JOIN LATERAL (SELECT l.status FROM sync_runs l WHERE l.repo_id = ids.id
+                       ORDER BY l.queued_at DESC, l.id DESC LIMIT 1) latest ON true
+        LEFT JOIN LATERAL (SELECT x.finished_at FROM sync_runs x WHERE x.repo_id = ids.id AND x.status = 'succeeded'
+                            ORDER BY x.queued_at DESC, x.id DESC LIMIT 1) ok ON true`.execute(this.db);
+    return new Map(rows.map((r) => [r.repo_id, { lastSyncAt: r.last_success_at, lastSyncStatus: r.status }]));
   }
 }
 

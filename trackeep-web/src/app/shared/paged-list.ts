@@ -118,3 +118,25 @@ export async function collectPages<T>(
   }
   return { items, truncated: cursor !== null };
 }
+
+/**
+ * Follows `nextCursor` for up to `maxPages` pages, handing over everything loaded so far after each page, so
+ * a list can show its first page while the rest arrives. `onPage` returning false stops early (e.g. a newer
+ * load started). Resolves with whether more pages were left.
+ */
+export async function loadPages<T>(
+  fetch: (cursor: string | null) => Observable<Page<T>>,
+  maxPages: number,
+  onPage: (itemsSoFar: T[], done: boolean) => boolean,
+): Promise<{ truncated: boolean }> {
+  let items: T[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const result: Page<T> = await firstValueFrom(fetch(cursor));
+    items = [...items, ...result.items];
+    cursor = result.nextCursor;
+    const last = !cursor || page + 1 === maxPages;
+    if (!onPage(items, last) || last) break;
+  }
+  return { truncated: cursor !== null };
+}

@@ -40,13 +40,14 @@ export interface PullQuery {
 export class ReposApi {
   private readonly http = inject(HttpClient);
 
-  /** Every repository the user can reach on GitHub, with a `tracked` flag. */
-  accessible(): Observable<GithubRepo[]> {
-    return this.http.get<GithubRepo[]>(`${API_BASE}/github/repos`);
+  /** One page (GitHub's, 100) of the repositories the user can reach on GitHub, with a `tracked` flag. */
+  accessible(cursor: string | null = null): Observable<Page<GithubRepo>> {
+    return this.http.get<Page<GithubRepo>>(`${API_BASE}/github/repos`, { params: queryParams({ cursor }) });
   }
 
-  tracked(): Observable<TrackedRepo[]> {
-    return this.http.get<TrackedRepo[]>(`${API_BASE}/repos`);
+  /** One page of the tracked repositories, by full name. */
+  tracked(cursor: string | null = null, limit: number | null = null): Observable<Page<TrackedRepo>> {
+    return this.http.get<Page<TrackedRepo>>(`${API_BASE}/repos`, { params: queryParams({ cursor, limit }) });
   }
 
   repo(owner: string, name: string): Observable<TrackedRepo> {

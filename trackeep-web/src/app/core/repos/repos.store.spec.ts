@@ -4,6 +4,7 @@ import { TestBed } from '@angular/core/testing';
 import type { LiveEvent } from '@trackeep/contracts';
 import { Subject, filter } from 'rxjs';
 import { aGithubRepo, aTrackedRepo } from '../../../testing/fixtures';
+import { firstPageOf, onlyPage } from '../../../testing/pages';
 import { LiveEvents } from '../live/live-events.service';
 import { ReposStore } from './repos.store';
 
@@ -23,12 +24,17 @@ describe(ReposStore.name, () => {
     sut = TestBed.inject(ReposStore);
     backend = TestBed.inject(HttpTestingController);
     const tracked = sut.loadTracked();
-    backend.expectOne('/api/v1/repos').flush([aTrackedRepo({ id: 'r1' })]);
+    backend.expectOne(firstPageOf('/api/v1/repos')).flush(onlyPage([aTrackedRepo({ id: 'r1' })]));
     await tracked;
     const accessible = sut.loadAccessible();
     backend
-      .expectOne('/api/v1/github/repos')
-      .flush([aGithubRepo({ name: 'widgets', tracked: true }), aGithubRepo({ name: 'gears', githubId: 2 })]);
+      .expectOne(firstPageOf('/api/v1/github/repos'))
+      .flush(
+        onlyPage([
+          aGithubRepo({ name: 'widgets', tracked: true }),
+          aGithubRepo({ name: 'gears', githubId: 2 }),
+        ]),
+      );
     await accessible;
   });
 
@@ -102,10 +108,58 @@ describe(ReposStore.name, () => {
       finished('r1');
       finished('r2');
       jest.advanceTimersByTime(600);
-      backend.expectOne('/api/v1/repos').flush([aTrackedRepo({ id: 'r1', lastSyncStatus: 'succeeded' })]);
+      backend
+        .expectOne(firstPageOf('/api/v1/repos'))
+        .flush(onlyPage([aTrackedRepo({ id: 'r1', lastSyncStatus: 'succeeded' })]));
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('follows the pages of the tracked list, showing the first before the rest arrive', async () => {
+    const fresh = TestBed.runInInjectionContext(() => new ReposStore());
+    const done = fresh.loadTracked();
+    const first = backend.expectOne(firstPageOf('/api/v1/repos'));
+    expect(first.request.params.get('limit')).toBe('100');
+    first.flush({ items: [aTrackedRepo({ id: 'a', name: 'a' })], nextCursor: 'c1' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(fresh.tracked()).toMatchObject({ loading: true, data: [expect.objectContaining({ id: 'a' })] });
+    backend
+      .expectOne((req) => req.url === '/api/v1/repos' && req.params.get('cursor') === 'c1')
+      .flush(onlyPage([aTrackedRepo({ id: 'b', name: 'b' })]));
+    await done;
+    expect(fresh.tracked()).toEqual({
+      loading: false,
+      error: null,
+      data: [expect.objectContaining({ id: 'a' }), expect.objectContaining({ id: 'b' })],
+    });
+  });
+
+  it('keeps the shown list while a reload follows its pages, then swaps it whole', async () => {
+    const done = sut.loadTracked();
+    backend
+      .expectOne(firstPageOf('/api/v1/repos'))
+      .flush({ items: [aTrackedRepo({ id: 'r3' })], nextCursor: 'c1' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sut.tracked().data?.map((r) => r.id)).toEqual(['r1']);
+    backend
+      .expectOne((req) => req.params.get('cursor') === 'c1')
+      .flush(onlyPage([aTrackedRepo({ id: 'r2' })]));
+    await done;
+    expect(sut.tracked().data?.map((r) => r.id)).toEqual(['r3', 'r2']);
+  });
+
+  it('follows the GitHub pages of the accessible list', async () => {
+    const done = sut.loadAccessible();
+    backend
+      .expectOne(firstPageOf('/api/v1/github/repos'))
+      .flush({ items: [aGithubRepo({ name: 'one', githubId: 1 })], nextCursor: 'g2' });
+    await new Promise((r) => setTimeout(r, 0));
+    backend
+      .expectOne((req) => req.url === '/api/v1/github/repos' && req.params.get('cursor') === 'g2')
+      .flush(onlyPage([aGithubRepo({ name: 'two', githubId: 2 })]));
+    await done;
+    expect(sut.accessible().data?.map((r) => r.name)).toEqual(['one', 'two']);
   });
 
   it('replaces a tracked repository when the live stream reports a change', () => {

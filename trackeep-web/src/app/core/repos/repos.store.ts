@@ -1,7 +1,8 @@
-import { Injectable, inject, signal } from '@angular/core';
+import { Injectable, type WritableSignal, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { GithubRepo, TrackedRepo } from '@trackeep/contracts';
-import { debounceTime, filter, firstValueFrom } from 'rxjs';
+import { PAGE_SIZE_MAX, type GithubRepo, type Page, type TrackedRepo } from '@trackeep/contracts';
+import { type Observable, debounceTime, filter, firstValueFrom } from 'rxjs';
+import { loadPages } from '../../shared/paged-list';
 import { describeError } from '../api/api-error';
 import { ReposApi } from '../api/repos.api';
 import { isFinishedSync } from '../live/live-event.parser';
@@ -15,6 +16,9 @@ export interface Loadable<T> {
 
 const initial = <T>(): Loadable<T> => ({ data: null, loading: false, error: null });
 
+/** Pages followed per load (100 each): 10,000 repositories. */
+const MAX_PAGES = 100;
+
 /**
  * Tracked and accessible repositories, shared by the repository list, the activity filters and settings.
  * Kept for the session so returning to a page shows data at once while it refreshes.
@@ -27,6 +31,8 @@ export class ReposStore {
   readonly accessible = signal<Loadable<GithubRepo[]>>(initial());
   /** Full names whose track toggle is waiting for the API. */
   readonly toggling = signal<ReadonlySet<string>>(new Set());
+  /** The latest load of each list; an older one still running stops. */
+  private readonly loads = { tracked: 0, accessible: 0 };
 
   constructor() {
     const live = inject(LiveEvents);
@@ -46,24 +52,14 @@ export class ReposStore {
       .subscribe(() => void this.loadTracked());
   }
 
-  async loadTracked(): Promise<void> {
-    this.tracked.update((s) => ({ ...s, loading: true, error: null }));
-    try {
-      const data = await firstValueFrom(this.api.tracked());
-      this.tracked.set({ data, loading: false, error: null });
-    } catch (err) {
-      this.tracked.update((s) => ({ ...s, loading: false, error: describeError(err) }));
-    }
+  /** Every tracked repository, a page at a time (see loadAll). */
+  loadTracked(): Promise<void> {
+    return this.loadAll(this.tracked, 'tracked', (cursor) => this.api.tracked(cursor, PAGE_SIZE_MAX));
   }
 
-  async loadAccessible(): Promise<void> {
-    this.accessible.update((s) => ({ ...s, loading: true, error: null }));
-    try {
-      const data = await firstValueFrom(this.api.accessible());
-      this.accessible.set({ data, loading: false, error: null });
-    } catch (err) {
-      this.accessible.update((s) => ({ ...s, loading: false, error: describeError(err) }));
-    }
+  /** Every repository the user can reach on GitHub, a GitHub page at a time (see loadAll). */
+  loadAccessible(): Promise<void> {
+    return this.loadAll(this.accessible, 'accessible', (cursor) => this.api.accessible(cursor));
   }
 
   /** Loads tracked repositories unless already loaded (for pages that only need names). */
@@ -103,6 +99,31 @@ export class ReposStore {
     this.tracked.update((s) =>
       s.data ? { ...s, data: s.data.map((r) => (r.id === repo.id ? repo : r)) } : s,
     );
+  }
+
+  /**
+   * Follows the list's pages. A first load shows each page as it arrives (the first screen does not wait for
+   * the whole list); a reload keeps the list shown until the new one is complete. A newer load of the same
+   * list makes an older one stop.
+   */
+  private async loadAll<T>(
+    state: WritableSignal<Loadable<T[]>>,
+    list: 'tracked' | 'accessible',
+    fetch: (cursor: string | null) => Observable<Page<T>>,
+  ): Promise<void> {
+    const load = ++this.loads[list];
+    const firstLoad = state().data === null;
+    state.update((s) => ({ ...s, loading: true, error: null }));
+    try {
+      await loadPages(fetch, MAX_PAGES, (items, done) => {
+        if (load !== this.loads[list]) return false;
+        if (done || firstLoad) state.set({ data: items, loading: !done, error: null });
+        return true;
+      });
+    } catch (err) {
+      if (load === this.loads[list])
+        state.update((s) => ({ ...s, loading: false, error: describeError(err) }));
+    }
   }
 
   private patchAccessible(fullName: string, tracked: boolean): void {

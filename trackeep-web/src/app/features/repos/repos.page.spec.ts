@@ -8,6 +8,7 @@ import { aGithubRepo, aTrackedRepo } from '../../../testing/fixtures';
 import { LiveEvents } from '../../core/live/live-events.service';
 import { ReposPage } from './repos.page';
 import { buttonNamed, query, routeEl } from '../../../testing/dom';
+import { firstPageOf, onlyPage } from '../../../testing/pages';
 
 async function settle(harness: RouterTestingHarness): Promise<void> {
   await new Promise((r) => setTimeout(r, 0));
@@ -36,11 +37,13 @@ describe(ReposPage.name, () => {
     const el = routeEl(harness);
     expect(el.querySelectorAll('.skeleton-card')).toHaveLength(6);
     backend
-      .expectOne('/api/v1/repos')
-      .flush([
-        aTrackedRepo({ id: 'r1', name: 'widgets', stars: 1234 }),
-        aTrackedRepo({ id: 'r2', name: 'gears' }),
-      ]);
+      .expectOne(firstPageOf('/api/v1/repos'))
+      .flush(
+        onlyPage([
+          aTrackedRepo({ id: 'r1', name: 'widgets', stars: 1234 }),
+          aTrackedRepo({ id: 'r2', name: 'gears' }),
+        ]),
+      );
     await settle(harness);
     expect(el.querySelectorAll('.skeleton-card')).toHaveLength(0);
     const cards = [...el.querySelectorAll('trk-tracked-repo-card')];
@@ -52,7 +55,7 @@ describe(ReposPage.name, () => {
 
   it('invites a new user to pick repositories when nothing is tracked yet', async () => {
     const harness = await RouterTestingHarness.create('/repos');
-    backend.expectOne('/api/v1/repos').flush([]);
+    backend.expectOne(firstPageOf('/api/v1/repos')).flush(onlyPage([]));
     await settle(harness);
     expect(routeEl(harness).textContent).toContain('You are not tracking any repository yet');
     expect(routeEl(harness).textContent).toContain('Browse your repositories');
@@ -60,7 +63,7 @@ describe(ReposPage.name, () => {
 
   it('filters by the search in the URL and offers to clear it when nothing matches', async () => {
     const harness = await RouterTestingHarness.create('/repos?q=nothing-like-this');
-    backend.expectOne('/api/v1/repos').flush([aTrackedRepo()]);
+    backend.expectOne(firstPageOf('/api/v1/repos')).flush(onlyPage([aTrackedRepo()]));
     await settle(harness);
     expect(routeEl(harness).textContent).toContain('No tracked repository matches');
     const clear = buttonNamed(routeEl(harness), /Clear filters/);
@@ -72,8 +75,10 @@ describe(ReposPage.name, () => {
 
   it('lists accessible repositories with a track switch that calls the API', async () => {
     const harness = await RouterTestingHarness.create('/repos?tab=all');
-    backend.expectOne('/api/v1/repos').flush([]);
-    backend.expectOne('/api/v1/github/repos').flush([aGithubRepo({ name: 'widgets' })]);
+    backend.expectOne(firstPageOf('/api/v1/repos')).flush(onlyPage([]));
+    backend
+      .expectOne(firstPageOf('/api/v1/github/repos'))
+      .flush(onlyPage([aGithubRepo({ name: 'widgets' })]));
     await settle(harness);
     const toggle = query<HTMLButtonElement>(routeEl(harness), 'button[role="switch"]');
     expect(toggle.getAttribute('aria-label')).toBe('Track acme/widgets');

@@ -61,6 +61,7 @@ export class ReposPage {
   /** What is typed, ahead of the debounced URL update. */
   protected readonly searchText = signal(filtersFromQuery(this.query()).q);
   protected readonly visible = signal(PAGE);
+  protected readonly trackedVisible = signal(PAGE);
 
   protected readonly tracked = computed(() =>
     applyRepoFilters(this.store.tracked().data ?? [], this.filters()),
@@ -68,6 +69,7 @@ export class ReposPage {
   protected readonly accessible = computed(() =>
     applyRepoFilters(this.store.accessible().data ?? [], this.filters()),
   );
+  protected readonly trackedShown = computed(() => this.tracked().slice(0, this.trackedVisible()));
   protected readonly accessibleShown = computed(() => this.accessible().slice(0, this.visible()));
   protected readonly filtering = computed(() => hasActiveFilters(this.filters()));
   private readonly allRepos = computed(() => [
@@ -96,12 +98,17 @@ export class ReposPage {
 
   protected setFilter(change: Partial<RepoFilters>): void {
     this.visible.set(PAGE);
+    this.trackedVisible.set(PAGE);
     this.navigate(filtersToQuery({ ...this.filters(), ...change }));
   }
 
   protected clearFilters(): void {
     this.searchText.set('');
     this.setFilter({ q: '', language: '', owner: '', visibility: '' });
+  }
+
+  protected showMoreTracked(): void {
+    if (this.trackedVisible() < this.tracked().length) this.trackedVisible.update((n) => n + PAGE);
   }
 
   protected showMore(): void {

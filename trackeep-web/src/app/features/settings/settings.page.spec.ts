@@ -9,6 +9,7 @@ import { AuthStore } from '../../core/auth/auth.store';
 import { LiveEvents } from '../../core/live/live-events.service';
 import { SettingsPage } from './settings.page';
 import { buttonNamed, query } from '../../../testing/dom';
+import { firstPageOf, onlyPage } from '../../../testing/pages';
 
 describe(SettingsPage.name, () => {
   let backend: HttpTestingController;
@@ -48,7 +49,7 @@ describe(SettingsPage.name, () => {
     ],
   ) {
     const fixture = TestBed.createComponent(SettingsPage);
-    backend.expectOne('/api/v1/repos').flush(repos);
+    backend.expectOne(firstPageOf('/api/v1/repos')).flush(onlyPage(repos));
     backend.expectOne('/api/v1/webhooks/deliveries').flush({ items: deliveries, nextCursor: null });
     await new Promise((r) => setTimeout(r, 0));
     await fixture.whenStable();

@@ -1,0 +1,232 @@
+import type { Client } from 'pg';
+
+/** How much history the read benchmark writes straight into the migrated schema. */
+export interface DatasetSize {
+  repos: number;
+  commitsPerRepo: number;
+  pullsPerRepo: number;
+  people: number;
+  branchesPerRepo: number;
+  activityPerRepo: number;
+  snapshotDays: number;
+  /** Sync runs: one per repository per cycle, every `syncEveryMinutes`, for `historyDays`. */
+  historyDays: number;
+  syncEveryMinutes: number;
+  webhookDeliveriesPerRepoPerDay: number;
+}
+
+export interface SimRepo {
+  githubId: number;
+  nodeId: string;
+  owner: string;
+  name: string;
+  htmlUrl: string;
+}
+
+const log = (line: string) => process.stdout.write(`[bench:read] ${line}\n`);
+
+async function timed(db: Client, what: string, text: string, values: unknown[] = []): Promise<void> {
+  const started = performance.now();
+  const res = await db.query(text, values);
+  log(`  ${what}: ${res.rowCount ?? 0} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * One signed-in user who tracks every repository, and each repository's commits, pull requests, branches,
+ * stats snapshots, timeline, sync runs and webhook deliveries, generated set-wise in SQL (INSERT … SELECT
+ * generate_series) so a million commits take seconds, not a sync. Times end at now(); people are the
+ * commit and pull request authors (`person-<n>`), spread evenly.
+ */
+export async function generateDataset(
+  db: Client,
+  size: DatasetSize,
+  userId: string,
+  githubHost: string,
+  repos: SimRepo[],
+): Promise<void> {
+  const s = size;
+  await timed(
+    db,
+    'repositories',
+    `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url, description,
+                              language, topics, visibility, default_branch, stars, forks, watchers, open_issues,
+                              size_kb, pushed_at, github_updated_at)
+     SELECT $1, x.gid, x.nid, x.owner, x.name, x.owner || '/' || x.name, x.url, 'Benchmark repository ' || x.ord,
+            (ARRAY['TypeScript','Go','Python','Rust','Java','Kotlin'])[1 + (x.ord % 6)::int], ARRAY['bench'], 'public', 'main',
+            (x.ord * 37) % 5000, (x.ord * 7) % 300, (x.ord * 3) % 200, x.ord % 50, 1000 + x.ord,
+            now() - (x.ord % 30) * interval '1 day' - (x.ord % 97) * interval '1 minute',
+            now() - (x.ord % 30) * interval '1 day'
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+            AS x(gid, nid, owner, name, url, ord)`,
+    [
+      githubHost,
+      repos.map((r) => r.githubId),
+      repos.map((r) => r.nodeId),
+      repos.map((r) => r.owner),
+      repos.map((r) => r.name),
+      repos.map((r) => r.htmlUrl),
+    ],
+  );
+  await timed(
+    db,
+    'tracked_repos',
+    `INSERT INTO tracked_repos (user_id, repo_id, tracked_at) SELECT $1, id, now() - interval '60 days' FROM repositories`,
+    [userId],
+  );
+  await timed(
+    db,
+    'repo_access',
+    `INSERT INTO repo_access (user_id, repo_id, permission) SELECT $1, id, 'push' FROM repositories`,
+    [userId],
+  );
+  await timed(
+    db,
+    'webhook_registrations',
+    `INSERT INTO webhook_registrations (repo_id, hook_id, status, events, registered_by, last_delivery_at)
+     SELECT id, 1000000 + row_number() OVER (ORDER BY id), 'active', '{push,pull_request}', $1, now() - interval '3 minutes'
+       FROM repositories`,
+    [userId],
+  );
+  // A repository's commits are spread evenly over two years, newest now; every one is on main.
+  await timed(
+    db,
+    'commits',
+    `INSERT INTO commits (repo_id, sha, message, author_name, author_email, author_login, authored_at,
+                         committer_name, committer_email, committer_login, committed_at, additions, deletions,
+                         changed_files, parents, html_url)
+     SELECT c.repo_id, c.sha, c.message, 'Person ' || c.p, 'person' || c.p || '@example.com', 'person-' || c.p, c.t,
+            'Person ' || c.p, 'person' || c.p || '@example.com', 'person-' || c.p, c.t,
+            (c.i * 13) % 400, (c.i * 7) % 200, 1 + c.i % 20, '{}', c.html_url || '/commit/' || c.sha
+       FROM (SELECT r.id AS repo_id, r.html_url, i,
+                    md5(r.id::text || ':' || i) || substr(md5(i::text || r.id::text), 1, 8) AS sha,
+                    (ARRAY['fix: ','feat: ','chore: ','refactor: ','docs: '])[1 + i % 5] || 'change number ' || i AS message,
+                    abs(hashtext(r.id::text || '/' || i)) % $1::int AS p,
+                    now() - (i - 1) * (interval '730 days' / $2::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second' AS t
+               FROM repositories r, generate_series(1, $2::int) AS i) c`,
+    [s.people, s.commitsPerRepo],
+  );
+  await timed(
+    db,
+    'branch_commits',
+    `INSERT INTO branch_commits (repo_id, branch, sha) SELECT repo_id, 'main', sha FROM commits`,
+  );
+  await timed(
+    db,
+    'branches',
+    `INSERT INTO branches (repo_id, name, head_sha, protected, last_commit_at, ahead_by, behind_by)
+     SELECT r.id, CASE WHEN b = 1 THEN 'main' ELSE 'feature/branch-' || b END, md5(r.id::text || b),
+            b = 1, now() - b * interval '1 day', CASE WHEN b = 1 THEN 0 ELSE b END, CASE WHEN b = 1 THEN 0 ELSE b * 3 END
+       FROM repositories r, generate_series(1, $1::int) AS b`,
+    [s.branchesPerRepo],
+  );
+  // Pull requests over two years: the newest tenth open, one in eight of the rest closed unmerged.
+  await timed(
+    db,
+    'pull_requests',
+    `INSERT INTO pull_requests (repo_id, number, node_id, title, state, draft, author_login, created_at, updated_at,
+                               closed_at, merged_at, base_ref, head_ref, additions, deletions, changed_files,
+                               commits_count, review_count, first_review_at, labels, html_url)
+     SELECT x.repo_id, x.n, 'PR_' || x.n, 'Change ' || x.n, x.state, false, 'person-' || x.p, x.created,
+            x.created + x.open_for + interval '1 hour',
+            CASE WHEN x.state = 'open' THEN NULL ELSE x.created + x.open_for END,
+            CASE WHEN x.state = 'merged' THEN x.created + x.open_for END,
+            'main', 'feature/change-' || x.n, (x.n * 11) % 500, (x.n * 5) % 200, 1 + x.n % 15, 1 + x.n % 6,
+            x.n % 4, x.created + interval '3 hours', '{}', x.html_url || '/pull/' || x.n
+       FROM (SELECT r.id AS repo_id, r.html_url, n,
+                    CASE WHEN n > $2::int * 0.9 THEN 'open' WHEN n % 8 = 0 THEN 'closed' ELSE 'merged' END AS state,
+                    abs(hashtext(r.id::text || '#' || n)) % $1::int AS p,
+                    now() - ($2::int - n + 1) * (interval '730 days' / $2::int) AS created,
+                    (1 + abs(hashtext(n::text || r.id::text)) % 96) * interval '1 hour' AS open_for
+               FROM repositories r, generate_series(1, $2::int) AS n) x`,
+    [s.people, s.pullsPerRepo],
+  );
+  await timed(
+    db,
+    'repo_stats_snapshots',
+    `INSERT INTO repo_stats_snapshots (repo_id, captured_at, stars, forks, watchers, open_issues)
+     SELECT r.id, now() - d * interval '1 day', greatest(0, r.stars - d), greatest(0, r.forks - d / 10), r.watchers, r.open_issues
+       FROM repositories r, generate_series(0, $1::int - 1) AS d`,
+    [s.snapshotDays],
+  );
+  await timed(
+    db,
+    'activity_events',
+    `INSERT INTO activity_events (repo_id, type, actor, title, url, occurred_at, data, dedupe_key)
+     SELECT r.id, t.type, 'person-' || (abs(hashtext(r.id::text || e)) % $1::int),
+            t.type || ' ' || e, r.html_url, now() - e * (interval '90 days' / $2::int) - (abs(hashtext(r.id::text)) % 3600) * interval '1 second',
+            jsonb_build_object('ref', 'refs/heads/main', 'commits', 1 + e % 5), t.type || ':' || e
+       FROM repositories r, generate_series(1, $2::int) AS e,
+            LATERAL (SELECT (ARRAY['push','push','push','pr_opened','pr_merged','pr_review','branch_created'])[1 + e % 7] AS type) t`,
+    [s.people, s.activityPerRepo],
+  );
+  // The schedule's history: a cycle every syncEveryMinutes, each syncing every repository (the cron's default).
+  const cycles = Math.floor((s.historyDays * 24 * 60) / s.syncEveryMinutes);
+  await timed(
+    db,
+    'sync_cycles',
+    `INSERT INTO sync_cycles (slot, started_at, repos, detection_points, finished_at)
+     SELECT date_trunc('hour', now()) - k * make_interval(mins => $2::int), date_trunc('hour', now()) - k * make_interval(mins => $2::int),
+            $3::int, 10, date_trunc('hour', now()) - k * make_interval(mins => $2::int) + interval '40 seconds'
+       FROM generate_series(1, $1::int) AS k`,
+    [cycles, s.syncEveryMinutes, s.repos],
+  );
+  // One in fifty runs failed (GitHub 502), one in two hundred partial; the rest succeeded with nothing new.
+  await timed(
+    db,
+    'sync_runs',
+    `INSERT INTO sync_runs (repo_id, trigger, status, cycle_slot, attempts, queued_at, started_at, finished_at,
+                           heartbeat_at, progress, items, graphql_points, rest_requests, not_modified, error, worker)
+     SELECT r.id, 'schedule', x.status, c.slot, 1, c.slot, c.slot + interval '2 seconds', c.slot + interval '9 seconds',
+            c.slot + interval '9 seconds', CASE WHEN x.status = 'succeeded' THEN 100 ELSE 40 END,
+            '{"repository":1,"commits":0,"pulls":0,"branches":0,"snapshots":1,"activity":0}', 0, 1, 1,
+            CASE WHEN x.status = 'succeeded' THEN NULL ELSE 'GitHub answered 502 Bad Gateway' END, 'bench-worker'
+       FROM sync_cycles c CROSS JOIN repositories r,
+            LATERAL (SELECT CASE abs(hashtext(r.id::text || c.slot::text)) % 200
+                              WHEN 0 THEN 'partial' WHEN 1 THEN 'failed' WHEN 2 THEN 'failed' WHEN 3 THEN 'failed'
+                              ELSE 'succeeded' END AS status) x`,
+  );
+  await timed(
+    db,
+    'webhook_deliveries',
+    `INSERT INTO webhook_deliveries (delivery_id, event, action, hook_id, repo_id, repo_full_name, repo_github_id,
+                                    signed_with, payload, status, received_at, processed_at, attempts, applied_count)
+     SELECT md5(r.id::text || ':' || k), x.event, x.action, w.hook_id, r.id, r.full_name, r.github_id, 'hook',
+            jsonb_build_object('ref', 'refs/heads/main', 'after', md5(k::text || r.id::text)),
+            'processed', x.at, x.at + interval '40 milliseconds', 1, 1
+       FROM repositories r JOIN webhook_registrations w ON w.repo_id = r.id,
+            generate_series(1, $1::int * $2::int) AS k,
+            LATERAL (SELECT CASE WHEN k % 3 = 0 THEN 'pull_request' ELSE 'push' END AS event,
+                            CASE WHEN k % 3 = 0 THEN 'synchronize' END AS action,
+                            now() - k * (interval '1 day' / $2::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second' AS at) x`,
+    [s.historyDays, s.webhookDeliveriesPerRepoPerDay],
+  );
+  const started = performance.now();
+  // Autovacuum would get here on its own after a bulk load; the benchmark measures that settled state.
+  await db.query('VACUUM ANALYZE');
+  log(`  VACUUM ANALYZE in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Row counts of the tables the dataset fills. */
+export async function datasetCounts(db: Client): Promise<Record<string, number>> {
+  const tables = [
+    'repositories',
+    'commits',
+    'branch_commits',
+    'branches',
+    'pull_requests',
+    'repo_stats_snapshots',
+    'activity_events',
+    'sync_runs',
+    'webhook_deliveries',
+  ];
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`);
+    out[t] = rows[0]?.n ?? 0;
+  }
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(DISTINCT author_login)::int AS n FROM commits`,
+  );
+  out['people'] = rows[0]?.n ?? 0;
+  return out;
+}
