@@ -114,6 +114,15 @@ export class TrackedReposRepository {
     }));
   }
 
+  /** Tracks stored repositories for the user (already tracked ones are left as they are); the new ones' ids. */
+  async trackExisting(userId: string, repoIds: string[]): Promise<string[]> {
+    if (!repoIds.length) return [];
+    const { rows } = await sql<{ repo_id: string }>`
+      INSERT INTO tracked_repos (user_id, repo_id) SELECT ${userId}::uuid, unnest(${repoIds}::uuid[])
+      ON CONFLICT DO NOTHING RETURNING repo_id`.execute(this.db);
+    return rows.map((r) => r.repo_id);
+  }
+
   /** The repository's names and whether anyone tracks it; null when there is no such row. */
   async findWithTracking(
     repoId: string,
