@@ -5,6 +5,7 @@ import { Kysely } from 'kysely';
 import type { DB } from '../src/database/db.types';
 import { EventBus, type PublishedEvent } from '../src/events/event-bus.service';
 import { EventStreamService } from '../src/events/event-stream.service';
+import { ReposService } from '../src/repos/repos.service';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { API_TEMPLATE_DB } from './support/test-app';
 import {
@@ -246,6 +247,44 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     expect(changed().length).toBeLessThanOrEqual(2);
     await new Promise((r) => setTimeout(r, 500));
     expect(bobStream.messages.filter((m) => m.event === 'repo_changed')).toEqual([]);
+  });
+
+  it('reads a changed repository once for all its viewers, each still getting their own list entry', async () => {
+    const carol = await seedUser(db, api.app, { login: 'carol' });
+    await seedTrackedRepo(db, api.app, carol, {
+      githubId: alicesRepo.githubId,
+      fullName: alicesRepo.fullName,
+    });
+    const trackedAt = new Date('2026-01-02T03:04:05.000Z');
+    await db.rows('UPDATE tracked_repos SET tracked_at = $1 WHERE user_id = $2', [trackedAt, carol]);
+    const aliceStream = await open(alice);
+    const carolStream = await open(carol);
+    const bobStream = await open(bob);
+    const repos = api.app.get(ReposService);
+    const shared = jest.spyOn(repos, 'findTrackedForUsers');
+    const single = jest.spyOn(repos, 'findTracked');
+    try {
+      await api.app.get(EventBus).publish(api.app.get<Kysely<DB>>(Kysely), { reposChanged: [alicesRepo.id] });
+      const changed = (s: SseReader) =>
+        s.messages
+          .filter((m) => m.event === 'repo_changed')
+          .map((m) => (JSON.parse(m.data) as { repo: { id: string; trackedAt: string } }).repo);
+      await waitFor('alice and carol to get repo_changed', async () =>
+        [aliceStream, carolStream].every((s) => changed(s).length > 0),
+      );
+      expect(changed(carolStream)[0]).toMatchObject({
+        id: alicesRepo.id,
+        trackedAt: trackedAt.toISOString(),
+      });
+      expect(changed(aliceStream)[0]!.trackedAt).not.toBe(trackedAt.toISOString());
+      expect(shared).toHaveBeenCalledTimes(1);
+      expect(single).not.toHaveBeenCalled();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(changed(bobStream)).toEqual([]);
+    } finally {
+      shared.mockRestore();
+      single.mockRestore();
+    }
   });
 });
 

@@ -42,7 +42,7 @@ type Notice =
   | { k: 'a'; r: string; ids: string[] } // activity_events rows of one repository, in write order
   | { k: 'e'; r: string; e: LiveEvent } // inline event
   | { k: 'o'; r: string; id: string } // live_event_outbox row
-  | { k: 'r'; r: string }; // the repository's row or status changed (each replica reads it back per user)
+  | { k: 'r'; r: string }; // the repository's row or status changed (each replica reads it back once for all viewers)
 
 /**
  * Cross-replica live events; the only place that knows how they travel. `publish(tx, batch)` sends

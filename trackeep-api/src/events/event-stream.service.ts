@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { LiveEvent } from '@trackeep/contracts';
+import type { LiveEvent, TrackedRepo } from '@trackeep/contracts';
 import type { Request, Response } from 'express';
 import { SessionService } from '../auth/session.service';
 import { ApiEnv } from '../config/api-env';
@@ -62,6 +62,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private heartbeat: NodeJS.Timeout | null = null;
   private sessionCheck: NodeJS.Timeout | null = null;
   private accessCheck: NodeJS.Timeout | null = null;
+  private readonly frames = new WeakMap<LiveEvent, string>();
 
   constructor(
     private readonly env: ApiEnv,
@@ -163,21 +164,40 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       this.repoFlush = null;
       const ids = [...this.changedRepos];
       this.changedRepos.clear();
+      const reads = new Map<string, Promise<Map<string, TrackedRepo>>>();
       for (const user of this.users.values()) {
         for (const id of ids) {
           user.chain = user.chain
-            .then(() => this.deliverRepo(user, id))
+            .then(() => this.deliverRepo(user, id, reads))
             .catch((err: Error) => this.logger.warn(`repo_changed delivery failed: ${err.message}`));
         }
       }
     }, REPO_CHANGE_COALESCE_MS);
   }
 
-  /** `repo_changed` carries the repository as this user sees it (their list entry), so it is read per user. */
-  private async deliverRepo(user: UserStreams, repoId: string): Promise<void> {
+  /**
+   * `repo_changed` carries the repository as each user sees it (their list entry). One read per flush serves
+   * every user who may see it; a user whose access was re-read after that read started is read alone.
+   */
+  private async deliverRepo(
+    user: UserStreams,
+    repoId: string,
+    reads: Map<string, Promise<Map<string, TrackedRepo>>>,
+  ): Promise<void> {
     if (Date.now() - user.loadedAt > this.accessTtlMs) await this.refreshAccess(user);
     if (!user.readable.has(repoId) || user.clients.size === 0) return;
-    const repo = await this.repos.findTracked(user.userId, repoId);
+    let read = reads.get(repoId);
+    if (!read) {
+      const viewers = [...this.users.values()]
+        .filter((u) => u.clients.size > 0 && u.readable.has(repoId))
+        .map((u) => u.userId);
+      read = this.repos.findTrackedForUsers(repoId, viewers);
+      reads.set(repoId, read);
+    }
+    const seen = await read;
+    const repo = seen.has(user.userId)
+      ? seen.get(user.userId)
+      : await this.repos.findTracked(user.userId, repoId);
     if (repo) await this.deliver(user, { repoId, event: { type: 'repo_changed', repo } });
   }
 
@@ -226,20 +246,28 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   private write(user: UserStreams, client: StreamClient, envelope: LiveEnvelope): void {
     const event: LiveEvent = envelope.event;
-    let frame = '';
     if (event.type === 'activity') {
       if (client.sent.has(event.activity.id)) return;
       client.sent.add(event.activity.id);
       if (client.sent.size > SENT_IDS_KEPT) client.sent.delete(client.sent.values().next().value as string);
-      frame += `id: ${event.activity.id}\n`;
     }
-    frame += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-    client.res.write(frame);
+    client.res.write(this.frameOf(event));
     if (client.res.writableLength > MAX_BUFFERED_BYTES) {
       this.logger.warn('dropping an event stream client that does not keep up');
       client.res.end();
       this.close(user, client);
     }
+  }
+
+  /** The SSE frame of an event, serialised once however many streams it goes to. */
+  private frameOf(event: LiveEvent): string {
+    let frame = this.frames.get(event);
+    if (frame === undefined) {
+      frame = event.type === 'activity' ? `id: ${event.activity.id}\n` : '';
+      frame += `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+      this.frames.set(event, frame);
+    }
+    return frame;
   }
 
   /** Signing out (or an expired/revoked session) ends the live stream too, within SESSION_CHECK_MS. */

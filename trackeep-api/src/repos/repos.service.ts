@@ -120,6 +120,13 @@ export class ReposService {
     return tracked ?? null;
   }
 
+  /** The repository as each of these users sees it, from one read (live updates to many dashboards). */
+  async findTrackedForUsers(repoId: string, userIds: string[]): Promise<Map<string, TrackedRepo>> {
+    const rows = await this.tracked.readableBy(repoId, userIds);
+    const repos = await this.toTrackedRepos(rows);
+    return new Map(repos.map((repo, i) => [rows[i]?.userId ?? '', repo]));
+  }
+
   /** The repository's names and whether anyone tracks it (hook registration); null when unknown. */
   findWithTracking(repoId: string) {
     return this.tracked.findWithTracking(repoId);

@@ -114,6 +114,30 @@ export class TrackedReposRepository {
     }));
   }
 
+  /** One repository as each of these users reads it (tracking it, with access); users who cannot are absent. */
+  async readableBy(
+    repoId: string,
+    userIds: string[],
+  ): Promise<Array<RepositoryRow & { userId: string; trackedAt: Date }>> {
+    if (!userIds.length) return [];
+    const rows = await this.db
+      .selectFrom('repositories as r')
+      .innerJoin('tracked_repos as t', 't.repo_id', 'r.id')
+      .innerJoin('repo_access as a', (join) =>
+        join.onRef('a.repo_id', '=', 'r.id').onRef('a.user_id', '=', 't.user_id'),
+      )
+      .selectAll('r')
+      .select(['t.user_id', 't.tracked_at'])
+      .where('r.id', '=', repoId)
+      .where('t.user_id', '=', sql<string>`ANY(${userIds}::uuid[])`)
+      .execute();
+    return rows.map(({ user_id, tracked_at, ...row }) => ({
+      ...toRepositoryRow(row),
+      userId: user_id,
+      trackedAt: tracked_at,
+    }));
+  }
+
   /** Tracks stored repositories for the user (already tracked ones are left as they are); the new ones' ids. */
   async trackExisting(userId: string, repoIds: string[]): Promise<string[]> {
     if (!repoIds.length) return [];
