@@ -260,23 +260,30 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     const aliceStream = await open(alice);
     const carolStream = await open(carol);
     const bobStream = await open(bob);
+    const changed = (s: SseReader) =>
+      s.messages
+        .filter((m) => m.event === 'repo_changed')
+        .map((m) => (JSON.parse(m.data) as { repo: { id: string; trackedAt: string } }).repo);
+    const announce = () =>
+      api.app.get(EventBus).publish(api.app.get<Kysely<DB>>(Kysely), { reposChanged: [alicesRepo.id] });
+    // A stream reads its user's access as it opens; the first change is delivered once both are read.
+    await announce();
+    await waitFor('both streams to be live', async () =>
+      [aliceStream, carolStream].every((s) => changed(s).length > 0),
+    );
     const repos = api.app.get(ReposService);
     const shared = jest.spyOn(repos, 'findTrackedForUsers');
     const single = jest.spyOn(repos, 'findTracked');
     try {
-      await api.app.get(EventBus).publish(api.app.get<Kysely<DB>>(Kysely), { reposChanged: [alicesRepo.id] });
-      const changed = (s: SseReader) =>
-        s.messages
-          .filter((m) => m.event === 'repo_changed')
-          .map((m) => (JSON.parse(m.data) as { repo: { id: string; trackedAt: string } }).repo);
-      await waitFor('alice and carol to get repo_changed', async () =>
-        [aliceStream, carolStream].every((s) => changed(s).length > 0),
+      await announce();
+      await waitFor('alice and carol to get the second repo_changed', async () =>
+        [aliceStream, carolStream].every((s) => changed(s).length > 1),
       );
-      expect(changed(carolStream)[0]).toMatchObject({
+      expect(changed(carolStream)[1]).toMatchObject({
         id: alicesRepo.id,
         trackedAt: trackedAt.toISOString(),
       });
-      expect(changed(aliceStream)[0]!.trackedAt).not.toBe(trackedAt.toISOString());
+      expect(changed(aliceStream)[1]!.trackedAt).not.toBe(trackedAt.toISOString());
       expect(shared).toHaveBeenCalledTimes(1);
       expect(single).not.toHaveBeenCalled();
       await new Promise((r) => setTimeout(r, 300));
