@@ -73,8 +73,8 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
         .expect(200)
     ).body.items as PullRequest[];
     expect(pulls.map((p) => p.title)).toContain(`PR ${ODD}`);
-    const list = (await h.http().get(`/api/v1/repos`).set('Cookie', auth()).expect(200))
-      .body as TrackedRepo[];
+    const list = (await h.http().get(`/api/v1/repos`).set('Cookie', auth()).expect(200)).body
+      .items as TrackedRepo[];
     expect(list.find((r) => r.fullName === fullName)?.description).toBe(`about ${ODD}`);
     // Stored escaped, not mangled: the raw column holds no NUL (PostgreSQL would refuse it) but the escape.
     const row = await firstRow<{ message: string }>(
