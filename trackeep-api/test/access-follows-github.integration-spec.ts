@@ -215,6 +215,49 @@ describe('access to private repositories follows GitHub', () => {
       await new Promise((r) => setTimeout(r, WINDOW_SECONDS * 1000));
     });
 
+    it('keeps an open stream’s events flowing while GitHub is slow to answer its re-check', async () => {
+      const stream = await SseReader.open(`${apiUrl}/api/v1/events/stream`, { cookie: withSession(alice) });
+      readers.push(stream);
+      const bus = h.t.app.get(EventBus);
+      const progress = (runId: string) =>
+        bus.publish(h.t.app.get<Kysely<DB>>(Kysely), {
+          events: [
+            {
+              type: 'sync_progress',
+              repoId: privateId,
+              repoFullName: `octocat/${privateName}`,
+              runId,
+              progress: 50,
+              status: 'running',
+            },
+          ],
+        });
+      const seen = (runId: string) =>
+        stream.messages.some(
+          (m) => m.event === 'sync_progress' && (JSON.parse(m.data) as { runId: string }).runId === runId,
+        );
+      await progress('slow-before');
+      await waitFor('the first event', async () => seen('slow-before'));
+      // Past the stream's own re-read interval, with the answer stale: the next event finds a re-check due,
+      // and GitHub takes far longer than a person would wait to answer it.
+      await makeStale(aliceId);
+      h.sim.setFaults({ latencyMs: 4_000, pathPattern: `^/repos/octocat/${privateName}$` });
+      await new Promise((r) => setTimeout(r, WINDOW_SECONDS * 1000 + 100));
+      const sentAt = Date.now();
+      await progress('slow-after');
+      await waitFor('the event during the slow re-check', async () => seen('slow-after'), 10_000, 20);
+      const waitedMs = Date.now() - sentAt;
+      figures['streamEventDuringSlowRecheckMs'] = waitedMs;
+      expect(waitedMs).toBeLessThan(2_000);
+      stream.close();
+      // The slow answer still arrives and keeps the access (no test after this one may join that check).
+      await waitFor(
+        'the slow re-check to finish',
+        async () => ((await accessRow(aliceId))?.checked_at.getTime() ?? 0) > Date.now() - 60_000,
+        10_000,
+      );
+    });
+
     it('keeps access when the re-check is rate limited (and logs it)', async () => {
       await makeStale(aliceId);
       h.sim.setFaults({ exhaustPrimary: 'rest' });

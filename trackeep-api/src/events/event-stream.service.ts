@@ -25,6 +25,12 @@ const ACCESS_MISS_REFRESH_MS = 1_000;
 const SENT_IDS_KEPT = 2_000;
 /** How often open streams are checked against their sessions (logout, revocation, expiry). */
 const SESSION_CHECK_MS = 30_000;
+/**
+ * Frames for a stream are written at most this often: a quiet stream's frame goes out at once, while under a
+ * stream of events each socket gets one write per interval instead of one per event (the write per event
+ * per browser was the hub's largest cost).
+ */
+const FLUSH_EVERY_MS = 100;
 
 interface StreamClient {
   res: Response;
@@ -63,6 +69,9 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private sessionCheck: NodeJS.Timeout | null = null;
   private accessCheck: NodeJS.Timeout | null = null;
   private readonly frames = new WeakMap<LiveEvent, string>();
+  private readonly unsent = new Map<StreamClient, { user: UserStreams; frames: string[] }>();
+  private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private lastFlushAt = 0;
 
   constructor(
     private readonly env: ApiEnv,
@@ -90,6 +99,10 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.sessionCheck) clearInterval(this.sessionCheck);
     if (this.accessCheck) clearInterval(this.accessCheck);
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer as NodeJS.Timeout);
+      clearImmediate(this.flushTimer as NodeJS.Immediate);
+    }
     for (const user of this.users.values()) for (const client of user.clients) client.res.end();
     this.users.clear();
   }
@@ -124,7 +137,10 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     await this.bus.ready;
 
     try {
-      if (Date.now() - user.loadedAt > ACCESS_MISS_REFRESH_MS) await this.refreshAccess(user);
+      if (Date.now() - user.loadedAt > ACCESS_MISS_REFRESH_MS) {
+        await this.loadAccess(user);
+        this.recheckAccess(user);
+      }
       if (lastEventId !== null) {
         const missed = await this.activity.findAfter(lastEventId, [...user.readable], RESUME_LIMIT);
         for (const activity of missed)
@@ -184,7 +200,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     repoId: string,
     reads: Map<string, Promise<Map<string, TrackedRepo>>>,
   ): Promise<void> {
-    if (Date.now() - user.loadedAt > this.accessTtlMs) await this.refreshAccess(user);
+    if (Date.now() - user.loadedAt > this.accessTtlMs) this.recheckAccess(user);
     if (!user.readable.has(repoId) || user.clients.size === 0) return;
     let read = reads.get(repoId);
     if (!read) {
@@ -211,8 +227,8 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   private async deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> {
     const age = Date.now() - user.loadedAt;
-    if (age > this.accessTtlMs || (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS))
-      await this.refreshAccess(user);
+    if (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS) await this.loadAccess(user);
+    else if (age > this.accessTtlMs) this.recheckAccess(user);
     if (!user.readable.has(envelope.repoId)) return;
     for (const client of user.clients) {
       if (client.backlog) client.backlog.push(envelope);
@@ -226,19 +242,33 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
 
   /** Re-reads (and, when too old, re-checks with GitHub) the access of every user with open streams. */
   private refreshAllAccess(): void {
-    for (const user of this.users.values()) {
-      if (user.refreshing) continue;
-      user.refreshing = true;
-      this.refreshAccess(user)
-        .catch((err: Error) => this.logger.warn(`event stream access refresh failed: ${err.message}`))
-        .finally(() => (user.refreshing = false));
-    }
+    for (const user of this.users.values()) this.recheckAccess(user);
   }
 
-  private async refreshAccess(user: UserStreams): Promise<void> {
+  /**
+   * Re-reads the user's access, asking GitHub about answers older than ACCESS_RECHECK_SECONDS, in the
+   * background: events keep flowing on the last known access meanwhile, because a check can take seconds and
+   * every event of the user would wait behind it. A revocation applies as soon as GitHub has answered.
+   */
+  private recheckAccess(user: UserStreams): void {
+    if (user.refreshing) return;
+    user.refreshing = true;
     const startedAt = Date.now();
     // A stream cannot answer 401: repositories whose check needs a dead token are left out instead.
-    const ids = await this.access.readableRepoIds(user.userId, { onReauth: 'hide' });
+    this.access
+      .readableRepoIds(user.userId, { onReauth: 'hide' })
+      .then((ids) => this.setAccess(user, ids, startedAt))
+      .catch((err: Error) => this.logger.warn(`event stream access refresh failed: ${err.message}`))
+      .finally(() => (user.refreshing = false));
+  }
+
+  /** What Trackeep last recorded the user may read, from the database alone (never waits on GitHub). */
+  private async loadAccess(user: UserStreams): Promise<void> {
+    const startedAt = Date.now();
+    this.setAccess(user, await this.access.lastKnownReadableRepoIds(user.userId), startedAt);
+  }
+
+  private setAccess(user: UserStreams, ids: string[], startedAt: number): void {
     if (startedAt < user.loadedAt) return; // a newer read finished first
     user.readable = new Set(ids);
     user.loadedAt = startedAt;
@@ -251,11 +281,32 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       client.sent.add(event.activity.id);
       if (client.sent.size > SENT_IDS_KEPT) client.sent.delete(client.sent.values().next().value as string);
     }
-    client.res.write(this.frameOf(event));
-    if (client.res.writableLength > MAX_BUFFERED_BYTES) {
-      this.logger.warn('dropping an event stream client that does not keep up');
-      client.res.end();
-      this.close(user, client);
+    const queued = this.unsent.get(client);
+    if (queued) queued.frames.push(this.frameOf(event));
+    else this.unsent.set(client, { user, frames: [this.frameOf(event)] });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    const wait = this.lastFlushAt + FLUSH_EVERY_MS - Date.now();
+    this.flushTimer = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
+  }
+
+  /** Writes every stream's waiting frames, one write per stream. */
+  private flush(): void {
+    this.flushTimer = null;
+    this.lastFlushAt = Date.now();
+    const batch = [...this.unsent];
+    this.unsent.clear();
+    for (const [client, { user, frames }] of batch) {
+      if (!user.clients.has(client)) continue; // closed meanwhile
+      client.res.write(frames.length === 1 ? frames[0] : frames.join(''));
+      if (client.res.writableLength > MAX_BUFFERED_BYTES) {
+        this.logger.warn('dropping an event stream client that does not keep up');
+        client.res.end();
+        this.close(user, client);
+      }
     }
   }
 

@@ -75,6 +75,14 @@ export class RepoAccessService {
   }
 
   /**
+   * Ids of the repositories the user may read by what GitHub said when last asked, without asking again: for
+   * work that must not wait on GitHub (a live stream's next event), while a full re-check runs beside it.
+   */
+  async lastKnownReadableRepoIds(userId: string): Promise<string[]> {
+    return (await this.store.readable(userId, undefined)).map((r) => r.repoId);
+  }
+
+  /**
    * The permission GitHub granted when last asked, or null without access. Not re-checked: for decisions
    * made after findReadable/canRead, which are.
    */
