@@ -132,7 +132,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   private async yieldToIntake(): Promise<void> {
     const started = Date.now();
     while (this.inbox.isBusy() && Date.now() - started < MAX_YIELD_MS)
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 10));
   }
 
   /**
