@@ -495,10 +495,16 @@ interface FanoutResult {
   /** Frames that reached a browser whose user may not see the repository (must be 0). */
   leaked: number;
   apiCpuMsPerDelivery: number;
+  /** Of the above, the time from receipt to applied (the inbox row's received_at → processed_at). */
+  processingP50Ms: number;
+  processingP95Ms: number;
+  /** CPU of this load generator (the browsers' side) over the phase, as a share of one core. */
+  loadGeneratorCpuShare: number;
 }
 
 /** `clients` SSE streams spread over the replicas; pushes at FANOUT_RATE per second for FANOUT_SECONDS. */
 async function fanout(
+  db: Client,
   apiUrls: string[],
   apiPids: () => number[],
   viewers: Viewer[],
@@ -559,6 +565,8 @@ async function fanout(
     }),
   );
   const cpuBefore = cpuMs(apiPids());
+  const phaseStart = new Date();
+  const ownCpu = process.cpuUsage();
   const started = performance.now();
   const posts: Promise<void>[] = [];
   for (const [i, d] of bodies.entries()) {
@@ -597,7 +605,15 @@ async function fanout(
   const deadline = Date.now() + 20_000;
   while (latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const cpu = cpuMs(apiPids()) - cpuBefore;
+  const own = process.cpuUsage(ownCpu);
+  const ownShare = (own.user + own.system) / 1000 / (performance.now() - started);
   for (const req of requests) req.destroy();
+  const { rows: lag } = await db.query<{ p50: number | null; p95: number | null }>(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at)) * 1000 AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at)) * 1000 AS p95
+       FROM webhook_deliveries WHERE received_at >= $1 AND processed_at IS NOT NULL`,
+    [phaseStart],
+  );
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
@@ -615,6 +631,9 @@ async function fanout(
     missed: expected - latencies.length,
     leaked,
     apiCpuMsPerDelivery: Math.round((cpu / deliveries) * 100) / 100,
+    processingP50Ms: Math.round(lag[0]?.p50 ?? NaN),
+    processingP95Ms: Math.round(lag[0]?.p95 ?? NaN),
+    loadGeneratorCpuShare: Math.round(ownShare * 100) / 100,
   };
 }
 
@@ -667,12 +686,8 @@ async function main(): Promise<void> {
         ? { WEBHOOK_WORKERS: process.env['BENCH_WEBHOOK_WORKERS'] }
         : {}),
     });
-    const api = startChild(
-      'trackeep-api',
-      [...(process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean), apiMain],
-      apiEnv(apiPort),
-      join(work, 'api.log'),
-    );
+    const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const api = startChild('trackeep-api', [...nodeArgs, apiMain], apiEnv(apiPort), join(work, 'api.log'));
     const bareUrl = `http://127.0.0.1:${barePort}`;
     const probotUrl = `http://127.0.0.1:${probotPort}`;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -772,7 +787,7 @@ async function main(): Promise<void> {
       const apiPort2 = await freePort();
       const api2 = startChild(
         'trackeep-api-2',
-        [apiMain],
+        [...nodeArgs, apiMain],
         { ...apiEnv(apiPort2), WEBHOOK_WORKERS: '0', DB_MIGRATE_ON_START: 'false' },
         join(work, 'api2.log'),
       );
@@ -783,8 +798,8 @@ async function main(): Promise<void> {
       console.log(
         `Fan-out: ${FANOUT_SMALL_CLIENTS} then ${FANOUT_CLIENTS} SSE clients on 2 replicas, ${FANOUT_RATE} deliveries/s...`,
       );
-      const small = await fanout([apiUrl, apiUrl2], pids, viewers, FANOUT_SMALL_CLIENTS, 200_000);
-      const full = await fanout([apiUrl, apiUrl2], pids, viewers, FANOUT_CLIENTS, 300_000);
+      const small = await fanout(db, [apiUrl, apiUrl2], pids, viewers, FANOUT_SMALL_CLIENTS, 200_000);
+      const full = await fanout(db, [apiUrl, apiUrl2], pids, viewers, FANOUT_CLIENTS, 300_000);
       fan = { small, full };
       await stopChild(api2);
     }
