@@ -17,6 +17,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module';
 import { InstallationsModule } from '../installations/installations.module';
 import { SyncModule } from '../sync/sync.module';
 import { TeamsModule } from '../teams/teams.module';
+import { InsightsModule } from '../insights/insights.module';
 
 export interface AppModuleOptions {
   /** Where request logs go; tests pass a stream to read them. */
@@ -52,6 +53,7 @@ export class AppModule {
         WebhooksModule,
         SyncModule,
         TeamsModule,
+        InsightsModule,
         MetricsModule,
         GracefulShutdownModule,
       ],

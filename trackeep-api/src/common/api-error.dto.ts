@@ -15,6 +15,7 @@ const ERROR_CODES: ApiErrorCode[] = [
   'team_not_found',
   'person_not_found',
   'csrf_rejected',
+  'permission_denied',
   'sign_in_failed',
   'validation_failed',
   'rate_limited',

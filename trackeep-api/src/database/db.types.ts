@@ -143,6 +143,20 @@ export interface GithubRateLimits {
   user_id: string;
 }
 
+export interface InsightsOrgSettings {
+  org_id: string;
+  settings: Json;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
+export interface InsightsRepoSettings {
+  repo_id: string;
+  settings: Json;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
 export interface LiveEventOutbox {
   created_at: Generated<Timestamp>;
   id: Generated<Int8>;
@@ -443,6 +457,8 @@ export interface DB {
   github_installations: GithubInstallations;
   github_orgs: GithubOrgs;
   github_rate_limits: GithubRateLimits;
+  insights_org_settings: InsightsOrgSettings;
+  insights_repo_settings: InsightsRepoSettings;
   live_event_outbox: LiveEventOutbox;
   org_members: OrgMembers;
   people: People;

@@ -11,6 +11,7 @@ import { WebhookRedelivery1764001200000 } from './1764001200000-WebhookRedeliver
 import { GithubAppInstallations1764001300000 } from './1764001300000-GithubAppInstallations';
 import { StarAndForkHistory1764001500000 } from './1764001500000-StarAndForkHistory';
 import { TeamsAndPeople1764001600000 } from './1764001600000-TeamsAndPeople';
+import { InsightsSettings1764002000000 } from './1764002000000-InsightsSettings';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   GithubAppInstallations1764001300000,
   StarAndForkHistory1764001500000,
   TeamsAndPeople1764001600000,
+  InsightsSettings1764002000000,
 ];

@@ -1,0 +1,273 @@
+import { Injectable } from '@nestjs/common';
+import type { InsightsSettings } from '@trackeep/contracts';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
+import type { CommitFact, PullFact, RepoFacts } from './insights.facts';
+
+export interface InsightsRepo {
+  id: string;
+  fullName: string;
+  owner: string;
+  githubId: number;
+  defaultBranch: string;
+}
+
+export interface InsightsOrg {
+  id: string;
+  login: string;
+}
+
+const REPO_COLUMNS = ['id', 'full_name', 'owner', 'github_id', 'default_branch'] as const;
+
+const toRepo = (r: {
+  id: string;
+  full_name: string;
+  owner: string;
+  github_id: string;
+  default_branch: string;
+}): InsightsRepo => ({
+  id: r.id,
+  fullName: r.full_name,
+  owner: r.owner,
+  githubId: Number(r.github_id),
+  defaultBranch: r.default_branch,
+});
+
+/**
+ * Settings of delivery insights, and the stored GitHub data they are computed from (read only: the write model
+ * in repos/data owns every GitHub table).
+ */
+@Injectable()
+export class InsightsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  // --- settings -------------------------------------------------------------------------------------------
+
+  async repoSettings(repoIds: readonly string[]): Promise<Map<string, unknown>> {
+    if (!repoIds.length) return new Map();
+    const rows = await this.db
+      .selectFrom('insights_repo_settings')
+      .select(['repo_id', 'settings'])
+      .where('repo_id', 'in', repoIds)
+      .execute();
+    return new Map(rows.map((r) => [r.repo_id, r.settings]));
+  }
+
+  async saveRepoSettings(repoId: string, settings: InsightsSettings, userId: string): Promise<void> {
+    await this.db
+      .insertInto('insights_repo_settings')
+      .values({ repo_id: repoId, settings: JSON.stringify(settings), updated_by: userId })
+      .onConflict((oc) =>
+        oc
+          .column('repo_id')
+          .doUpdateSet({ settings: JSON.stringify(settings), updated_by: userId, updated_at: sql`now()` }),
+      )
+      .execute();
+  }
+
+  async deleteRepoSettings(repoId: string): Promise<void> {
+    await this.db.deleteFrom('insights_repo_settings').where('repo_id', '=', repoId).execute();
+  }
+
+  /** Organization defaults by lowercased organization login. */
+  async orgSettingsByLogin(githubHost: string, logins: readonly string[]): Promise<Map<string, unknown>> {
+    if (!logins.length) return new Map();
+    const rows = await this.db
+      .selectFrom('insights_org_settings as s')
+      .innerJoin('github_orgs as o', 'o.id', 's.org_id')
+      .select([sql<string>`lower(o.login)`.as('login'), 's.settings'])
+      .where('o.github_host', '=', githubHost)
+      .where(
+        sql`lower(o.login)`,
+        'in',
+        logins.map((l) => l.toLowerCase()),
+      )
+      .execute();
+    return new Map(rows.map((r) => [r.login, r.settings]));
+  }
+
+  async orgSettings(orgId: string): Promise<unknown> {
+    const row = await this.db
+      .selectFrom('insights_org_settings')
+      .select('settings')
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
+    return row?.settings ?? null;
+  }
+
+  async saveOrgSettings(orgId: string, settings: InsightsSettings, userId: string): Promise<void> {
+    await this.db
+      .insertInto('insights_org_settings')
+      .values({ org_id: orgId, settings: JSON.stringify(settings), updated_by: userId })
+      .onConflict((oc) =>
+        oc
+          .column('org_id')
+          .doUpdateSet({ settings: JSON.stringify(settings), updated_by: userId, updated_at: sql`now()` }),
+      )
+      .execute();
+  }
+
+  async deleteOrgSettings(orgId: string): Promise<void> {
+    await this.db.deleteFrom('insights_org_settings').where('org_id', '=', orgId).execute();
+  }
+
+  // --- scope: organizations, teams, repositories ----------------------------------------------------------
+
+  async findOrg(githubHost: string, login: string): Promise<InsightsOrg | null> {
+    const row = await this.db
+      .selectFrom('github_orgs')
+      .select(['id', 'login'])
+      .where('github_host', '=', githubHost)
+      .where(sql`lower(login)`, '=', login.toLowerCase())
+      .orderBy('synced_at', sql`desc nulls last`)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** The person's role in the organization as GitHub last told us (member, admin), or null. */
+  async memberRole(orgId: string, personGithubId: number): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('org_members')
+      .select('role')
+      .where('org_id', '=', orgId)
+      .where('person_github_id', '=', String(personGithubId))
+      .executeTakeFirst();
+    return row?.role ?? null;
+  }
+
+  async findTeam(
+    orgId: string,
+    slug: string,
+  ): Promise<{ id: string; githubId: number; privacy: string } | null> {
+    const row = await this.db
+      .selectFrom('teams')
+      .select(['id', 'github_id', 'privacy'])
+      .where('org_id', '=', orgId)
+      .where(sql`lower(slug)`, '=', slug.toLowerCase())
+      .executeTakeFirst();
+    return row ? { id: row.id, githubId: Number(row.github_id), privacy: row.privacy } : null;
+  }
+
+  /** Lowercased logins of the members of a team and of every team nested under it. */
+  async teamMemberLogins(
+    githubHost: string,
+    orgId: string,
+    teamGithubId: number,
+  ): Promise<{ logins: string[]; githubIds: number[] }> {
+    const rows = await sql<{ login: string; github_id: string }>`
+      WITH RECURSIVE tree AS (
+        SELECT id, github_id FROM teams WHERE org_id = ${orgId} AND github_id = ${String(teamGithubId)}
+        UNION
+        SELECT t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id WHERE t.org_id = ${orgId}
+      )
+      SELECT lower(p.login) AS login, p.github_id
+        FROM people p
+       WHERE p.github_host = ${githubHost}
+         AND p.github_id IN (SELECT m.person_github_id FROM team_members m JOIN tree ON tree.id = m.team_id)`.execute(
+      this.db,
+    );
+    return { logins: rows.rows.map((r) => r.login), githubIds: rows.rows.map((r) => Number(r.github_id)) };
+  }
+
+  async teamRepoGithubIds(orgId: string, teamGithubId: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('team_repos as r')
+      .innerJoin('teams as t', 't.id', 'r.team_id')
+      .select('r.repo_github_id')
+      .where('t.org_id', '=', orgId)
+      .where('t.github_id', '=', String(teamGithubId))
+      .execute();
+    return rows.map((r) => Number(r.repo_github_id));
+  }
+
+  async reposOfOwner(repoIds: readonly string[], owner: string): Promise<InsightsRepo[]> {
+    if (!repoIds.length) return [];
+    const rows = await this.db
+      .selectFrom('repositories')
+      .select(REPO_COLUMNS)
+      .where('id', 'in', repoIds)
+      .where(sql`lower(owner)`, '=', owner.toLowerCase())
+      .orderBy(sql`lower(full_name)`)
+      .execute();
+    return rows.map(toRepo);
+  }
+
+  // --- facts ------------------------------------------------------------------------------------------------
+
+  /**
+   * What one repository's insights are computed from, since `since`: pull requests merged since then and the
+   * default branch's commits (the graph "which deployment contains this" walks). Deployments, releases, tags,
+   * workflow runs, issues and reviews are not stored yet, so their lists are empty and reviews unknown.
+   */
+  async facts(repo: InsightsRepo, since: Date): Promise<RepoFacts> {
+    const [pulls, commits] = await Promise.all([
+      this.mergedPulls(repo.id, since),
+      this.defaultBranchCommits(repo, since),
+    ]);
+    return {
+      repository: repo.fullName,
+      defaultBranch: repo.defaultBranch,
+      commits,
+      deployments: [],
+      releases: [],
+      tags: [],
+      workflowRuns: [],
+      pulls,
+      issues: [],
+    };
+  }
+
+  private async mergedPulls(repoId: string, since: Date): Promise<PullFact[]> {
+    const rows = await this.db
+      .selectFrom('pull_requests')
+      .select([
+        'number',
+        'title',
+        'author_login',
+        'base_ref',
+        'head_ref',
+        'created_at',
+        'merged_at',
+        'additions',
+        'deletions',
+        'html_url',
+      ])
+      .where('repo_id', '=', repoId)
+      .where('merged_at', '>=', since)
+      .orderBy('merged_at')
+      .execute();
+    return rows.map((r) => ({
+      number: r.number,
+      title: r.title,
+      author: r.author_login,
+      baseRef: r.base_ref,
+      headRef: r.head_ref,
+      createdAt: new Date(r.created_at),
+      readyForReviewAt: null,
+      mergedAt: r.merged_at ? new Date(r.merged_at) : null,
+      mergeCommitSha: null,
+      firstCommitAt: null,
+      additions: r.additions,
+      deletions: r.deletions,
+      reviews: null,
+      url: r.html_url,
+    }));
+  }
+
+  private async defaultBranchCommits(repo: InsightsRepo, since: Date): Promise<CommitFact[]> {
+    const rows = await this.db
+      .selectFrom('branch_commits as b')
+      .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
+      .select(['c.sha', 'c.parents', 'c.committed_at', 'c.message'])
+      .where('b.repo_id', '=', repo.id)
+      .where('b.branch', '=', repo.defaultBranch)
+      .where('c.committed_at', '>=', since)
+      .execute();
+    return rows.map((r) => ({
+      sha: r.sha,
+      parents: r.parents,
+      committedAt: new Date(r.committed_at),
+      message: r.message,
+    }));
+  }
+}

@@ -1,0 +1,270 @@
+import { Client } from 'pg';
+import { OrgSyncService } from '../src/teams/org-sync.service';
+import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
+import { seedCommits, seedPulls } from './support/seed-repo-data';
+
+const ORG = 'acme-corp';
+// Monday 2026-01-05 to Sunday 2026-01-11 (UTC), and the week before as the previous period.
+const PERIOD = '?period=custom&from=2026-01-05&to=2026-01-11';
+
+/**
+ * Delivery insights on the real API and Postgres: settings (validation, who may change them, the rule in force
+ * and the deployments it detects), DORA and cycle figures of a repository, an organization and a team, the
+ * drill-down and its CSV, and 404 for anyone who may not read the repository or is outside the organization.
+ */
+describe('delivery insights', () => {
+  let h: AuthHarness;
+  let db: Client;
+  let octocat: string; // owner (admin) of acme-corp, admin of the repository
+  let monalisa: string; // member, may only read the repository
+  let hubot: string; // outside the organization, does not track the repository
+  let repoA: string;
+  let nameA: string;
+  let dev1: string;
+
+  const as = (session: string) => ({
+    get: (path: string) => h.http().get(`/api/v1${path}`).set('Cookie', withSession(session)),
+    post: (path: string) => h.http().post(`/api/v1${path}`).set('Cookie', withSession(session)).set(CSRF),
+    put: (path: string) => h.http().put(`/api/v1${path}`).set('Cookie', withSession(session)).set(CSRF),
+    del: (path: string) => h.http().delete(`/api/v1${path}`).set('Cookie', withSession(session)).set(CSRF),
+  });
+  const repoPath = () => `/repos/${ORG}/${nameA}/insights`;
+
+  beforeAll(async () => {
+    h = await startAuthHarness({
+      sim: { sizes: { reposPerOwner: 1, commitsPerRepo: 2, pullsPerRepo: 0, issuesPerRepo: 0 } },
+    });
+    db = new Client({ connectionString: h.t.db.url });
+    await db.connect();
+    const w = h.sim.world;
+    const org = w.org(ORG)!;
+    dev1 = [...w.users.values()].find((u) => !['octocat', 'hubot', 'monalisa'].includes(u.login))!.login;
+    w.setOrgMembership({ org: ORG, login: 'monalisa', role: 'member' });
+    w.setOrgMembership({ org: ORG, login: dev1, role: 'member' });
+    w.setOrgMembership({ org: ORG, login: 'hubot', role: null });
+    w.createTeam({ org: ORG, name: 'Alpha' });
+    w.setTeamMembership({ org: ORG, team: 'alpha', login: dev1, role: 'member' });
+    nameA = [...w.repos.values()].find((r) => r.ownerType === 'Organization' && r.ownerId === org.id)!.name;
+    w.setTeamRepo({ org: ORG, team: 'alpha', repo: nameA, permission: 'push' });
+    await w.settled();
+
+    ({ session: octocat } = await h.signIn('octocat'));
+    ({ session: monalisa } = await h.signIn('monalisa'));
+    ({ session: hubot } = await h.signIn('hubot'));
+    repoA = (await as(octocat).post(`/repos/${ORG}/${nameA}/track`).expect(201)).body.id;
+    await as(monalisa).post(`/repos/${ORG}/${nameA}/track`).expect(201);
+    // What GitHub granted, made explicit: settings take maintain or admin.
+    await db.query(
+      `UPDATE repo_access SET permission = CASE WHEN user_id = (SELECT id FROM users WHERE login = 'octocat')
+         THEN 'admin' ELSE 'pull' END WHERE repo_id = $1`,
+      [repoA],
+    );
+    await db.query('DELETE FROM commits WHERE repo_id = $1', [repoA]);
+    await db.query('DELETE FROM pull_requests WHERE repo_id = $1', [repoA]);
+    await seedCommits(db, repoA, [
+      { sha: 'm1', message: `Merge pull request #1 from ${ORG}/one`, committedAt: '2026-01-05T11:00:00Z' },
+      { sha: 's2', message: 'Second change (#2)', committedAt: '2026-01-07T00:00:00Z' },
+    ]);
+    await seedPulls(db, repoA, [
+      {
+        number: 1,
+        state: 'merged',
+        author: dev1,
+        createdAt: '2026-01-05T01:00:00Z',
+        updatedAt: '2026-01-05T11:00:00Z',
+        mergedAt: '2026-01-05T11:00:00Z',
+      },
+      {
+        number: 2,
+        state: 'merged',
+        author: 'monalisa',
+        createdAt: '2026-01-06T00:00:00Z',
+        updatedAt: '2026-01-07T00:00:00Z',
+        mergedAt: '2026-01-07T00:00:00Z',
+      },
+      {
+        number: 3,
+        state: 'merged',
+        author: dev1,
+        title: '=cmd|calc',
+        createdAt: '2026-01-07T00:00:00Z',
+        updatedAt: '2026-01-09T00:00:00Z',
+        mergedAt: '2026-01-09T00:00:00Z',
+      },
+      {
+        number: 4,
+        state: 'open',
+        author: dev1,
+        createdAt: '2026-01-09T00:00:00Z',
+        updatedAt: '2026-01-09T00:00:00Z',
+      },
+    ]);
+    expect(await h.t.app.get(OrgSyncService).syncOrg(ORG)).toBe('synced');
+  });
+  afterAll(async () => {
+    await db?.end();
+    await h?.close();
+  });
+
+  it('answers 404 to someone who may not read the repository or is outside the organization', async () => {
+    for (const path of [
+      `${repoPath()}/settings`,
+      `${repoPath()}/dora${PERIOD}`,
+      `${repoPath()}/cycle${PERIOD}`,
+      `${repoPath()}/drilldown${PERIOD}`,
+    ])
+      expect((await as(hubot).get(path).expect(404)).body.code).toBe('repo_not_found');
+    for (const path of [
+      `/orgs/${ORG}/insights/settings`,
+      `/orgs/${ORG}/insights/dora`,
+      `/orgs/${ORG}/insights/cycle`,
+      `/orgs/${ORG}/teams/alpha/insights/dora`,
+    ])
+      expect((await as(hubot).get(path).expect(404)).body.code).toBe('org_not_found');
+    await as(hubot)
+      .put(`${repoPath()}/settings`)
+      .send({ deployment: { kind: 'merges' } })
+      .expect(404);
+    await as(hubot)
+      .put(`/orgs/${ORG}/insights/settings`)
+      .send({ deployment: { kind: 'merges' } })
+      .expect(404);
+    expect((await as(octocat).get(`/orgs/${ORG}/teams/nope/insights/dora`).expect(404)).body.code).toBe(
+      'team_not_found',
+    );
+  });
+
+  it('says "no deployments" while the rule in force (GitHub deployments to production) has found none', async () => {
+    const settings = (await as(monalisa).get(`${repoPath()}/settings`).expect(200)).body;
+    expect(settings).toMatchObject({
+      source: 'default',
+      effective: { deployment: { kind: 'deployments', environments: ['production'] } },
+      repository: null,
+      organization: null,
+      lastDeployments: [],
+    });
+    const dora = (await as(monalisa).get(`${repoPath()}/dora${PERIOD}`).expect(200)).body;
+    expect(dora.bandsSource).toMatch(/2024 Accelerate State of DevOps/);
+    expect(dora.current.noDeployments).toBe(true);
+    expect(dora.current.deploymentFrequency).toEqual({ deployments: 0, perWeek: null, band: null });
+  });
+
+  it('validates settings with a clear 400 and lets only a maintainer or admin change them', async () => {
+    const bad = await as(octocat)
+      .put(`${repoPath()}/settings`)
+      .send({ deployment: { kind: 'tags', pattern: '' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/deployment.pattern must be a tag glob/);
+    const wrong = await as(octocat)
+      .put(`${repoPath()}/settings`)
+      .send({ deployment: { kind: 'ftp' }, extra: 1 });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.message).toMatch(/unknown field extra; deployment.kind must be one of/);
+    await as(octocat)
+      .put(`${repoPath()}/settings`)
+      .send('[]')
+      .set('Content-Type', 'application/json')
+      .expect(400);
+    const denied = await as(monalisa)
+      .put(`${repoPath()}/settings`)
+      .send({ deployment: { kind: 'merges' } });
+    expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe('permission_denied');
+    await h
+      .http()
+      .put(`/api/v1${repoPath()}/settings`)
+      .set('Cookie', withSession(octocat))
+      .send({ deployment: { kind: 'merges' } })
+      .expect(403);
+  });
+
+  it("falls back on the organization's default, then the repository's own rule wins", async () => {
+    expect(
+      (
+        await as(monalisa)
+          .put(`/orgs/${ORG}/insights/settings`)
+          .send({ deployment: { kind: 'merges' } })
+      ).status,
+    ).toBe(403);
+    const org = await as(octocat)
+      .put(`/orgs/${ORG}/insights/settings`)
+      .send({ deployment: { kind: 'releases' }, incidents: { labels: ['sev1'] } })
+      .expect(200);
+    expect(org.body).toEqual({
+      source: 'organization',
+      effective: {
+        deployment: { kind: 'releases', includePrereleases: false },
+        incidents: { labels: ['sev1'], reverts: true, failedDeployments: true },
+      },
+    });
+    expect((await as(monalisa).get(`${repoPath()}/settings`).expect(200)).body.source).toBe('organization');
+
+    const own = (
+      await as(octocat)
+        .put(`${repoPath()}/settings`)
+        .send({ deployment: { kind: 'merges' } })
+        .expect(200)
+    ).body;
+    expect(own.source).toBe('repository');
+    expect(own.organization.deployment.kind).toBe('releases');
+    // The last deployments the rule detects, newest first: each merge into the default branch.
+    expect(own.lastDeployments.map((d: { key: string; sha: string | null }) => [d.key, d.sha])).toEqual([
+      ['3', null],
+      ['2', 's2'],
+      ['1', 'm1'],
+    ]);
+  });
+
+  it('computes the four keys, the cycle and the drill-down of a repository, an organization and a team', async () => {
+    const dora = (await as(monalisa).get(`${repoPath()}/dora${PERIOD}`).expect(200)).body;
+    expect(dora.repositories).toEqual([
+      { fullName: `${ORG}/${nameA}`, rule: { kind: 'merges' }, source: 'repository' },
+    ]);
+    // Three merges in seven days; lead times from the opening (first commits are not stored): 10 h, 24 h, 48 h.
+    expect(dora.current.noDeployments).toBe(false);
+    expect(dora.current.deploymentFrequency).toEqual({ deployments: 3, perWeek: 3, band: 'high' });
+    expect(dora.current.leadTime).toEqual({ medianHours: 24, p75Hours: 36, changes: 3, band: 'high' });
+    expect(dora.previous.deploymentFrequency.deployments).toBe(0);
+    expect(dora.weekly.length).toBeGreaterThanOrEqual(12);
+
+    const orgDora = (await as(octocat).get(`/orgs/${ORG}/insights/dora${PERIOD}`).expect(200)).body;
+    expect(orgDora.current.deploymentFrequency.deployments).toBe(3);
+    const teamCycle = (await as(octocat).get(`/orgs/${ORG}/teams/alpha/insights/cycle${PERIOD}`).expect(200))
+      .body;
+    // The team's pull requests are its member's: #1 and #3.
+    expect(teamCycle.current.merged).toBe(2);
+    expect(teamCycle.reviewsAvailable).toBe(false);
+
+    const cycle = (await as(monalisa).get(`${repoPath()}/cycle${PERIOD}`).expect(200)).body;
+    expect(cycle.current.merged).toBe(3);
+    expect(cycle.current.stages.deploy).toEqual({ medianHours: 0, p75Hours: 0, count: 3 });
+
+    const drill = (await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}`).expect(200)).body;
+    expect(drill.deployments.map((d: { key: string; pulls: number[] }) => [d.key, d.pulls])).toEqual([
+      ['1', [1]],
+      ['2', [2]],
+      ['3', [3]],
+    ]);
+    expect(drill.pulls.map((p: { number: number }) => p.number)).toEqual([1, 2, 3]);
+  });
+
+  it('exports each drill-down table as CSV, formulas defused', async () => {
+    const res = await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}&format=csv&kind=pulls`).expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="${ORG}-${nameA}-pulls.csv"`);
+    const lines = res.text.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^"repository","number","title"/);
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toContain(`"'=cmd|calc"`);
+    await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}&format=csv`).expect(400);
+    await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}&format=xml&kind=pulls`).expect(400);
+    await as(monalisa).get(`${repoPath()}/dora?period=custom&from=2026-02-30&to=2026-03-01`).expect(400);
+  });
+
+  it('drops the repository rule back to the organization default', async () => {
+    await as(monalisa).del(`${repoPath()}/settings`).expect(403);
+    expect((await as(octocat).del(`${repoPath()}/settings`).expect(200)).body.source).toBe('organization');
+    expect((await as(octocat).del(`/orgs/${ORG}/insights/settings`).expect(200)).body.source).toBe('default');
+    expect((await as(monalisa).get(`${repoPath()}/settings`).expect(200)).body.source).toBe('default');
+  });
+});
