@@ -61,6 +61,7 @@ export class RepoDetailPage {
     { path: 'commits', label: 'Commits', exact: false },
     { path: 'pulls', label: 'Pull requests', exact: false },
     { path: 'branches', label: 'Branches', exact: false },
+    { path: 'delivery', label: 'Delivery', exact: false },
   ];
   /** Per counter, the history series for its sparkline. */
   protected readonly trend = computed(() => {

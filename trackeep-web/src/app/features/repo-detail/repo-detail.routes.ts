@@ -26,6 +26,11 @@ export const REPO_DETAIL_ROUTES: Routes = [
         loadComponent: () => import('./pulls/pulls.page').then((m) => m.PullsPage),
       },
       {
+        path: 'delivery',
+        title: 'Delivery',
+        loadComponent: () => import('../insights/delivery.page').then((m) => m.DeliveryPage),
+      },
+      {
         path: 'branches',
         title: 'Branches',
         loadComponent: () => import('./branches/branches.page').then((m) => m.BranchesPage),

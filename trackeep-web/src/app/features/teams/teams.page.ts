@@ -47,6 +47,7 @@ type Loaded =
           <header class="head">
             <h1>{{ page.org.name || page.org.login }}</h1>
             <span class="muted">Organization</span>
+            <a [routerLink]="['/orgs', page.org.login, 'delivery']">Delivery (DORA, pull request cycle)</a>
           </header>
           <trk-activity-figures [page]="page" [choice]="choice()" (changed)="update($event)" />
           <section aria-labelledby="teams-title">
@@ -82,6 +83,7 @@ type Loaded =
             <a [routerLink]="['/orgs', page.org.login]" queryParamsHandling="preserve">{{
               page.org.name || page.org.login
             }}</a>
+            <a [routerLink]="['/orgs', page.org.login, 'teams', page.team.slug, 'delivery']">Delivery</a>
           </header>
           @if (page.team.description) {
             <p class="muted">{{ page.team.description }}</p>

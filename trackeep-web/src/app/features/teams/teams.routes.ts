@@ -7,6 +7,16 @@ export const TEAMS_ROUTES: Routes = [
     loadComponent: () => import('./teams.page').then((m) => m.TeamsPage),
   },
   {
+    path: ':org/delivery',
+    title: 'Organization delivery',
+    loadComponent: () => import('../insights/delivery.page').then((m) => m.DeliveryPage),
+  },
+  {
+    path: ':org/teams/:team/delivery',
+    title: 'Team delivery',
+    loadComponent: () => import('../insights/delivery.page').then((m) => m.DeliveryPage),
+  },
+  {
     path: ':org/teams/:team',
     title: 'Team',
     loadComponent: () => import('./teams.page').then((m) => m.TeamsPage),

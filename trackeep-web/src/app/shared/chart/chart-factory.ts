@@ -55,10 +55,12 @@ function toConfig(spec: ChartSpec, colors: ChartColors): ChartConfiguration {
       },
       scales: {
         x: {
+          stacked: spec.stacked === true,
           ticks: { color: colors.text, maxRotation: 0, autoSkip: true, maxTicksLimit: 8 },
           grid: { color: colors.grid },
         },
         y: {
+          stacked: spec.stacked === true,
           beginAtZero: spec.kind === 'bar',
           ticks: { color: colors.text, precision: 0 },
           grid: { color: colors.grid },

@@ -13,6 +13,8 @@ export interface ChartSpec {
   series: ChartSeries[];
   /** Axis title for the values, e.g. "Commits" or "Hours". */
   valueLabel: string;
+  /** Bars of one label stacked on each other (a breakdown of a whole). */
+  stacked?: boolean;
 }
 
 export interface ChartColors {

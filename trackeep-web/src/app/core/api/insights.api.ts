@@ -1,0 +1,75 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import type {
+  CyclePage,
+  DoraPage,
+  DrillKind,
+  DrillPage,
+  RepoInsightsSettings,
+  TeamsPeriodKind,
+} from '@trackeep/contracts';
+import type { Observable } from 'rxjs';
+import { API_BASE, queryParams, repoPath } from './api-paths';
+
+/** Whose delivery a page shows. */
+export type DeliveryScope =
+  | { kind: 'repo'; owner: string; name: string }
+  | { kind: 'org'; org: string }
+  | { kind: 'team'; org: string; team: string };
+
+export interface DeliveryPeriod {
+  period: TeamsPeriodKind;
+  from?: string;
+  to?: string;
+}
+
+/** The insights endpoints' base path for a scope. */
+export function insightsPath(scope: DeliveryScope): string {
+  const org = (o: string) => `${API_BASE}/orgs/${encodeURIComponent(o)}`;
+  switch (scope.kind) {
+    case 'repo':
+      return `${repoPath(scope.owner, scope.name)}/insights`;
+    case 'org':
+      return `${org(scope.org)}/insights`;
+    case 'team':
+      return `${org(scope.org)}/teams/${encodeURIComponent(scope.team)}/insights`;
+  }
+}
+
+function periodParams(p: DeliveryPeriod): Record<string, string | undefined> {
+  return {
+    period: p.period,
+    from: p.period === 'custom' ? p.from : undefined,
+    to: p.period === 'custom' ? p.to : undefined,
+  };
+}
+
+/** A drill-down table as a CSV file (a plain link: the browser downloads it with the session cookie). */
+export function drillCsvUrl(scope: DeliveryScope, p: DeliveryPeriod, kind: DrillKind): string {
+  const params = queryParams({ ...periodParams(p), format: 'csv', kind });
+  return `${insightsPath(scope)}/drilldown?${params.toString()}`;
+}
+
+/** Delivery insights: DORA four keys, the pull request cycle, drill-downs and the detection settings. */
+@Injectable({ providedIn: 'root' })
+export class InsightsApi {
+  private readonly http = inject(HttpClient);
+
+  dora(scope: DeliveryScope, p: DeliveryPeriod): Observable<DoraPage> {
+    return this.http.get<DoraPage>(`${insightsPath(scope)}/dora`, { params: queryParams(periodParams(p)) });
+  }
+
+  cycle(scope: DeliveryScope, p: DeliveryPeriod): Observable<CyclePage> {
+    return this.http.get<CyclePage>(`${insightsPath(scope)}/cycle`, { params: queryParams(periodParams(p)) });
+  }
+
+  drilldown(scope: DeliveryScope, p: DeliveryPeriod): Observable<DrillPage> {
+    return this.http.get<DrillPage>(`${insightsPath(scope)}/drilldown`, {
+      params: queryParams(periodParams(p)),
+    });
+  }
+
+  repoSettings(owner: string, name: string): Observable<RepoInsightsSettings> {
+    return this.http.get<RepoInsightsSettings>(`${repoPath(owner, name)}/insights/settings`);
+  }
+}

@@ -1,0 +1,164 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+import type { CyclePage, DoraFigures, DoraPage, DrillPage, RepoInsightsSettings } from '@trackeep/contracts';
+import { CHART_FACTORY_LOADER } from '../../shared/chart/chart.component';
+import { DeliveryPage } from './delivery.page';
+
+const period = {
+  kind: '4w' as const,
+  current: { from: '2026-02-09T00:00:00.000Z', to: '2026-03-09T00:00:00.000Z' },
+  previous: { from: '2026-01-12T00:00:00.000Z', to: '2026-02-09T00:00:00.000Z' },
+};
+const none: DoraFigures = {
+  noDeployments: true,
+  deploymentFrequency: { deployments: 0, perWeek: null, band: null },
+  leadTime: { medianHours: null, p75Hours: null, changes: 0, band: null },
+  changeFailureRate: { rate: null, failed: 0, deployments: 0, band: null },
+  recoveryTime: { medianHours: null, p75Hours: null, recovered: 0, open: 0, band: null },
+};
+const measured: DoraFigures = {
+  noDeployments: false,
+  deploymentFrequency: { deployments: 3, perWeek: 0.75, band: 'high' },
+  leadTime: { medianHours: 24, p75Hours: 36, changes: 3, band: 'high' },
+  changeFailureRate: { rate: 0, failed: 0, deployments: 3, band: 'elite' },
+  recoveryTime: { medianHours: null, p75Hours: null, recovered: 0, open: 0, band: null },
+};
+const dora = (current: DoraFigures): DoraPage => ({
+  period,
+  bandsSource: '2024 Accelerate State of DevOps report (DORA)',
+  repositories: [{ fullName: 'acme/app', rule: { kind: 'merges' }, source: 'repository' }],
+  current,
+  previous: none,
+  weekly: [
+    {
+      weekStart: '2026-03-02T00:00:00.000Z',
+      deployments: 3,
+      leadTimeMedianHours: 24,
+      failed: 0,
+      recoveryMedianHours: null,
+    },
+  ],
+});
+const stage = { medianHours: null, p75Hours: null, count: 0 };
+const breakdown = {
+  merged: 3,
+  stages: {
+    coding: stage,
+    pickup: stage,
+    review: stage,
+    merge: stage,
+    deploy: { medianHours: 0, p75Hours: 0, count: 3 },
+  },
+  draft: stage,
+  reviewDepth: { median: null, mean: null },
+  reviewRounds: { median: null, mean: null },
+  sizes: { xs: 0, s: 0, m: 0, l: 0, xl: 0 },
+  mergedWithoutReview: 0,
+  notDeployed: 0,
+};
+const cycle: CyclePage = {
+  period,
+  current: breakdown,
+  previous: breakdown,
+  weekly: [
+    {
+      weekStart: '2026-03-02T00:00:00.000Z',
+      merged: 3,
+      stages: { coding: null, pickup: null, review: null, merge: null, deploy: 0 },
+    },
+  ],
+  reviewsAvailable: false,
+};
+const drill: DrillPage = {
+  period: { kind: '4w', current: period.current },
+  deployments: [
+    {
+      repository: 'acme/app',
+      key: '1',
+      source: 'merge',
+      sha: 'm1',
+      at: '2026-03-02T11:00:00.000Z',
+      environment: null,
+      name: '#1 Add search',
+      status: 'success',
+      url: null,
+      pulls: [1],
+      failed: false,
+    },
+  ],
+  pulls: [],
+  incidents: [],
+};
+const settings: RepoInsightsSettings = {
+  effective: {
+    deployment: { kind: 'merges' },
+    incidents: { labels: ['incident'], reverts: true, failedDeployments: true },
+  },
+  source: 'repository',
+  repository: null,
+  organization: null,
+  lastDeployments: [drill.deployments[0]!],
+};
+
+describe(DeliveryPage.name, () => {
+  let backend: HttpTestingController;
+
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter([
+          { path: 'repos/:owner/:name/delivery', component: DeliveryPage },
+          { path: 'orgs/:org/teams/:team/delivery', component: DeliveryPage },
+        ]),
+        { provide: CHART_FACTORY_LOADER, useValue: () => new Promise(() => undefined) },
+      ],
+    });
+    backend = TestBed.inject(HttpTestingController);
+  });
+  afterEach(() => backend.verify());
+
+  async function open(url: string, current: DoraFigures, base: string) {
+    const harness = await RouterTestingHarness.create();
+    const navigation = harness.navigateByUrl(url);
+    await new Promise((r) => setTimeout(r, 0));
+    backend.expectOne((r) => r.url === `${base}/dora`).flush(dora(current));
+    backend.expectOne((r) => r.url === `${base}/cycle`).flush(cycle);
+    backend.expectOne((r) => r.url === `${base}/drilldown`).flush(drill);
+    if (base.startsWith('/api/v1/repos/')) backend.expectOne(`${base}/settings`).flush(settings);
+    await navigation;
+    harness.detectChanges();
+    await harness.fixture.whenStable();
+    return harness.routeNativeElement as HTMLElement;
+  }
+
+  it('shows the four keys with bands, the stacked cycle chart with its data table, drill-downs and the rule', async () => {
+    const el = await open('/repos/acme/app/delivery', measured, '/api/v1/repos/acme/app/insights');
+    const cards = [...el.querySelectorAll('.cards li')].map((c) => c.textContent ?? '');
+    expect(cards[0]).toContain('0.75 / week');
+    expect(cards[0]).toContain('High');
+    expect(cards[2]).toContain('Elite');
+    expect(el.querySelectorAll('trk-chart details table').length).toBe(2);
+    expect(el.querySelector('a.csv')?.getAttribute('href')).toBe(
+      '/api/v1/repos/acme/app/insights/drilldown?period=4w&format=csv&kind=deployments',
+    );
+    expect(el.textContent).toContain('#1 Add search');
+    expect(el.textContent).toContain('Every merge into the default branch');
+    expect(el.textContent).toContain('Reviews are not stored yet');
+  });
+
+  it('says "no deployments" for a team whose repositories have none, never a zero', async () => {
+    const el = await open(
+      '/orgs/acme/teams/core/delivery?period=quarter',
+      none,
+      '/api/v1/orgs/acme/teams/core/insights',
+    );
+    expect(el.querySelector('.notice')?.textContent).toContain('No deployments');
+    const cards = [...el.querySelectorAll('.cards li')].map((c) => c.textContent ?? '');
+    expect(cards.every((c) => c.includes('No data'))).toBe(true);
+  });
+});

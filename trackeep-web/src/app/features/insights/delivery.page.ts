@@ -1,0 +1,155 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { ActivatedRoute } from '@angular/router';
+import {
+  CYCLE_STAGES,
+  type CyclePage,
+  type DoraPage,
+  type DrillKind,
+  type DrillPage,
+  type RepoInsightsSettings,
+} from '@trackeep/contracts';
+import { catchError, forkJoin, map, of, startWith, switchMap } from 'rxjs';
+import { describeError, errorCodeOf } from '../../core/api/api-error';
+import {
+  drillCsvUrl,
+  InsightsApi,
+  type DeliveryPeriod,
+  type DeliveryScope,
+} from '../../core/api/insights.api';
+import { ChartComponent } from '../../shared/chart/chart.component';
+import { EmptyStateComponent } from '../../shared/empty-state.component';
+import { injectQueryParams, injectQueryUpdater } from '../../shared/route-query';
+import { SkeletonComponent } from '../../shared/skeleton.component';
+import {
+  BAND_TEXT,
+  cycleChart,
+  deliveryPeriodFromQuery,
+  deploymentsChart,
+  doraCards,
+  hoursText,
+  ruleText,
+  stageText,
+} from './delivery-figures';
+
+type Loaded =
+  | { state: 'loading' }
+  | { state: 'missing' }
+  | { state: 'error'; message: string }
+  | {
+      state: 'ready';
+      dora: DoraPage;
+      cycle: CyclePage;
+      drill: DrillPage;
+      settings: RepoInsightsSettings | null;
+    };
+
+const when = new Intl.DateTimeFormat('en', {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'UTC',
+  timeZoneName: 'short',
+});
+
+/** The scope from the route: a repository (the parent route's owner/name), or an organization or team. */
+function scopeOf(route: ActivatedRoute): DeliveryScope {
+  const p = route.snapshot.paramMap;
+  const parent = route.parent?.snapshot.paramMap;
+  const owner = p.get('owner') ?? parent?.get('owner');
+  const name = p.get('name') ?? parent?.get('name');
+  if (owner && name) return { kind: 'repo', owner, name };
+  const org = p.get('org') ?? '';
+  const team = p.get('team');
+  return team ? { kind: 'team', org, team } : { kind: 'org', org };
+}
+
+/**
+ * Delivery: the DORA four keys with their bands and the previous period's values, the pull request cycle as a
+ * weekly stacked bar, and drill-down tables of exactly what was counted (each as CSV too). On a repository,
+ * also the deployment rule in force and the last deployments it detected.
+ */
+@Component({
+  selector: 'trk-delivery-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [ChartComponent, EmptyStateComponent, SkeletonComponent],
+  templateUrl: './delivery.page.html',
+  styleUrl: './delivery.page.scss',
+})
+export class DeliveryPage {
+  private readonly api = inject(InsightsApi);
+  private readonly query = injectQueryParams();
+  private readonly setQuery = injectQueryUpdater();
+  protected readonly scope = scopeOf(inject(ActivatedRoute));
+  protected readonly choice = computed(() => deliveryPeriodFromQuery(this.query()));
+  protected readonly stages = CYCLE_STAGES;
+  protected readonly stageText = stageText;
+  protected readonly hours = hoursText;
+  protected readonly bandText = BAND_TEXT;
+  protected readonly ruleText = ruleText;
+
+  protected readonly loaded = toSignal(
+    toObservable(this.choice).pipe(switchMap((choice) => this.load(choice))),
+    { initialValue: { state: 'loading' } as Loaded },
+  );
+  protected readonly ready = computed(() => {
+    const l = this.loaded();
+    return l.state === 'ready' ? l : null;
+  });
+  protected readonly errorText = computed(() => {
+    const l = this.loaded();
+    return l.state === 'error' ? l.message : '';
+  });
+  protected readonly cards = computed(() => {
+    const r = this.ready();
+    return r ? doraCards(r.dora) : [];
+  });
+  protected readonly cycleSpec = computed(() => cycleChart(this.ready()?.cycle.weekly ?? []));
+  protected readonly deploySpec = computed(() => deploymentsChart(this.ready()?.dora.weekly ?? []));
+  protected readonly withoutReview = computed(
+    () => this.ready()?.drill.pulls.filter((p) => !p.reviewed) ?? [],
+  );
+
+  protected csv(kind: DrillKind): string {
+    return drillCsvUrl(this.scope, this.choice(), kind);
+  }
+
+  protected at(iso: string | null): string {
+    return iso ? when.format(Date.parse(iso)) : '–';
+  }
+
+  protected pick(period: string): void {
+    if (period === 'custom') {
+      const r = this.ready();
+      const current = r?.dora.period.current;
+      const to = current ? new Date(Date.parse(current.to) - 86_400_000) : new Date();
+      const from = current ? new Date(Date.parse(current.from)) : new Date(Date.now() - 27 * 86_400_000);
+      this.setQuery({ period, from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) });
+    } else this.setQuery({ period: period === '4w' ? null : period, from: null, to: null });
+  }
+
+  protected setDate(which: 'from' | 'to', value: string): void {
+    if (value) this.setQuery({ [which]: value });
+  }
+
+  private load(choice: DeliveryPeriod) {
+    const s = this.scope;
+    return forkJoin({
+      dora: this.api.dora(s, choice),
+      cycle: this.api.cycle(s, choice),
+      drill: this.api.drilldown(s, choice),
+      settings: s.kind === 'repo' ? this.api.repoSettings(s.owner, s.name) : of(null),
+    }).pipe(
+      map((r): Loaded => ({ state: 'ready', ...r })),
+      catchError((err: unknown) =>
+        of<Loaded>(
+          ['repo_not_found', 'org_not_found', 'team_not_found'].includes(errorCodeOf(err) ?? '')
+            ? { state: 'missing' }
+            : { state: 'error', message: describeError(err) },
+        ),
+      ),
+      startWith<Loaded>({ state: 'loading' }),
+    );
+  }
+}
