@@ -1,4 +1,4 @@
-import { isMerged, type CommitFact, type MergedPull, type PullFact } from './insights.facts';
+import { isMerged, type CommitFact, type MergedPull, type PullFact, type RepoFacts } from './insights.facts';
 import type { Deployment } from './deployment-detection';
 
 /**
@@ -87,4 +87,54 @@ export function mergeCommitsByMessage(
     if (near[0]) out.set(p.number, near[0].c.sha);
   }
   return out;
+}
+
+/** GitHub lists at most this many commits in a pull request. */
+const PULL_COMMITS_MAX = 250;
+
+/**
+ * When the first commit of a pull request merged with a merge commit was written: the commits its merge brought in
+ * are those reachable from the merge's second parent and not from its first. Null for a squash or rebase merge
+ * (one parent: the original commits are not in the default branch's history) or when the history is not stored.
+ */
+export function firstCommitOfMerge(mergeSha: string, bySha: ReadonlyMap<string, CommitFact>): Date | null {
+  const merge = bySha.get(mergeSha);
+  const [base, head] = merge?.parents ?? [];
+  if (!base || !head) return null;
+  const brought = new Map<string, CommitFact>();
+  for (const stack = [head]; stack.length && brought.size < PULL_COMMITS_MAX;) {
+    const c = bySha.get(stack.pop() ?? '');
+    if (!c || brought.has(c.sha)) continue;
+    brought.set(c.sha, c);
+    stack.push(...c.parents);
+  }
+  if (!brought.size) return null;
+  // The base side's history back to the oldest candidate is enough to tell the branch's own commits apart.
+  const oldest = Math.min(...[...brought.values()].map((c) => c.committedAt.getTime()));
+  const seen = new Set<string>();
+  for (const stack = [base]; stack.length;) {
+    const c = bySha.get(stack.pop() ?? '');
+    if (!c || seen.has(c.sha) || c.committedAt.getTime() < oldest) continue;
+    seen.add(c.sha);
+    brought.delete(c.sha);
+    stack.push(...c.parents);
+  }
+  const times = [...brought.values()].map((c) => c.authoredAt.getTime());
+  return times.length ? new Date(Math.min(...times)) : null;
+}
+
+/**
+ * Fills in what the stored pull requests lack: the merge commit (from GitHub's messages) and, for a merge commit,
+ * when the first commit it brought in was written. Known values are kept.
+ */
+export function completePulls(facts: RepoFacts): RepoFacts {
+  const found = mergeCommitsByMessage(facts.pulls, facts.commits);
+  const bySha = new Map(facts.commits.map((c) => [c.sha, c]));
+  const pulls = facts.pulls.map((p) => {
+    const mergeCommitSha = p.mergeCommitSha ?? found.get(p.number) ?? null;
+    const firstCommitAt =
+      p.firstCommitAt ?? (mergeCommitSha ? firstCommitOfMerge(mergeCommitSha, bySha) : null);
+    return { ...p, mergeCommitSha, firstCommitAt };
+  });
+  return { ...facts, pulls };
 }

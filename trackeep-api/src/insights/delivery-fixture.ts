@@ -16,6 +16,7 @@ const commit = (sha: string, parents: string[], at: string, message: string): Co
   sha,
   parents,
   committedAt: t(at),
+  authoredAt: t(at),
   message,
 });
 

@@ -1,5 +1,5 @@
 import { DEFAULT_INSIGHTS_SETTINGS } from '@trackeep/contracts';
-import { firstDeploymentOf, mergeCommitsByMessage } from './containment';
+import { completePulls, firstDeploymentOf, mergeCommitsByMessage } from './containment';
 import { deliveryWeek, pull, t } from './delivery-fixture';
 import { detectDeployments, globMatcher } from './deployment-detection';
 import { detectIncidents, reverts } from './incident-detection';
@@ -241,6 +241,49 @@ describe('incident detection', () => {
     expect(reverts(pulls).map((r) => [r.revert.number, r.reverted.number])).toEqual([
       [2, 1],
       [3, 1],
+    ]);
+  });
+});
+
+describe('what the commit graph tells of a pull request', () => {
+  const commit = (sha: string, parents: string[], at: string, authored = at) => ({
+    sha,
+    parents,
+    committedAt: t(at),
+    authoredAt: t(authored),
+    message: sha,
+  });
+  // main: c0 ← c1 ← M (merge of #7, second parent b2) ; branch: c0 ← b1 ← b2 (b1 written before c1 was committed).
+  const commits = [
+    commit('c0', [], '2026-03-01T00:00:00Z'),
+    commit('b1', ['c0'], '2026-03-02T09:00:00Z', '2026-03-01T20:00:00Z'),
+    commit('c1', ['c0'], '2026-03-02T08:00:00Z'),
+    commit('b2', ['b1'], '2026-03-02T10:00:00Z'),
+    { ...commit('M', ['c1', 'b2'], '2026-03-02T12:00:00Z'), message: 'Merge pull request #7 from acme/b' },
+    { ...commit('S', ['M'], '2026-03-03T12:00:00Z'), message: 'Squashed (#8)' },
+  ];
+
+  it("takes a merge commit's first commit from the commits only its second parent brings in", () => {
+    const facts: RepoFacts = {
+      ...deliveryWeek(),
+      commits,
+      pulls: [
+        pull({ number: 7, mergedAt: t('2026-03-02T12:00:00Z') }),
+        pull({ number: 8, mergedAt: t('2026-03-03T12:00:00Z') }),
+        pull({ number: 9, mergedAt: t('2026-03-03T12:00:00Z'), firstCommitAt: t('2026-02-01T00:00:00Z') }),
+      ],
+    };
+    const done = completePulls(facts).pulls.map((p) => [
+      p.number,
+      p.mergeCommitSha,
+      p.firstCommitAt?.toISOString() ?? null,
+    ]);
+    expect(done).toEqual([
+      // b1 and b2 (not c0, which main has too); b1 was authored first.
+      [7, 'M', '2026-03-01T20:00:00.000Z'],
+      // A squash merge has one parent: its commits are not in the default branch's history.
+      [8, 'S', null],
+      [9, null, '2026-02-01T00:00:00.000Z'],
     ]);
   });
 });

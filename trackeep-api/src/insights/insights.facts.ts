@@ -7,6 +7,8 @@ export interface CommitFact {
   sha: string;
   parents: string[];
   committedAt: Date;
+  /** When it was first written (survives rebases and amends); the committer's time when unknown. */
+  authoredAt: Date;
   message: string;
 }
 

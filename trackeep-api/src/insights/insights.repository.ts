@@ -258,7 +258,7 @@ export class InsightsRepository {
     const rows = await this.db
       .selectFrom('branch_commits as b')
       .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
-      .select(['c.sha', 'c.parents', 'c.committed_at', 'c.message'])
+      .select(['c.sha', 'c.parents', 'c.committed_at', 'c.authored_at', 'c.message'])
       .where('b.repo_id', '=', repo.id)
       .where('b.branch', '=', repo.defaultBranch)
       .where('c.committed_at', '>=', since)
@@ -267,6 +267,7 @@ export class InsightsRepository {
       sha: r.sha,
       parents: r.parents,
       committedAt: new Date(r.committed_at),
+      authoredAt: new Date(r.authored_at),
       message: r.message,
     }));
   }

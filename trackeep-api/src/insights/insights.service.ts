@@ -19,7 +19,7 @@ import { GithubSettings } from '../github/github-settings';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { permissionRank } from '../repos/repo-permission.util';
 import { PeriodError, resolvePeriod, type Period } from '../teams/period.util';
-import { mergeCommitsByMessage } from './containment';
+import { completePulls } from './containment';
 import { toCsv } from './csv.util';
 import {
   analyzeRepo,
@@ -420,11 +420,8 @@ export class InsightsService {
   }
 
   private async factsOf(repo: InsightsRepo, since: Date) {
-    const facts = await this.store.facts(repo, since);
-    // Merge commits are not stored with pull requests; GitHub's own commit messages name them.
-    const found = mergeCommitsByMessage(facts.pulls, facts.commits);
-    for (const p of facts.pulls) p.mergeCommitSha ??= found.get(p.number) ?? null;
-    return facts;
+    // Merge commits and first commits are not stored with pull requests; the commit graph tells them.
+    return completePulls(await this.store.facts(repo, since));
   }
 
   private async describeRepoSettings(repo: InsightsRepo): Promise<RepoInsightsSettings> {
