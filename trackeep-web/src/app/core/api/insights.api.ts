@@ -5,6 +5,7 @@ import type {
   DoraPage,
   DrillKind,
   DrillPage,
+  InsightsSettings,
   RepoInsightsSettings,
   TeamsPeriodKind,
 } from '@trackeep/contracts';
@@ -71,5 +72,18 @@ export class InsightsApi {
 
   repoSettings(owner: string, name: string): Observable<RepoInsightsSettings> {
     return this.http.get<RepoInsightsSettings>(`${repoPath(owner, name)}/insights/settings`);
+  }
+
+  saveRepoSettings(
+    owner: string,
+    name: string,
+    settings: InsightsSettings,
+  ): Observable<RepoInsightsSettings> {
+    return this.http.put<RepoInsightsSettings>(`${repoPath(owner, name)}/insights/settings`, settings);
+  }
+
+  /** Back to the organization's default (or the built-in one). */
+  clearRepoSettings(owner: string, name: string): Observable<RepoInsightsSettings> {
+    return this.http.delete<RepoInsightsSettings>(`${repoPath(owner, name)}/insights/settings`);
   }
 }

@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { ActivatedRoute } from '@angular/router';
 import {
@@ -9,7 +9,7 @@ import {
   type DrillPage,
   type RepoInsightsSettings,
 } from '@trackeep/contracts';
-import { catchError, forkJoin, map, of, startWith, switchMap } from 'rxjs';
+import { catchError, combineLatest, forkJoin, map, of, startWith, switchMap } from 'rxjs';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
 import {
   drillCsvUrl,
@@ -21,6 +21,7 @@ import { ChartComponent } from '../../shared/chart/chart.component';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { injectQueryParams, injectQueryUpdater } from '../../shared/route-query';
 import { SkeletonComponent } from '../../shared/skeleton.component';
+import { RuleFormComponent } from './rule-form.component';
 import {
   BAND_TEXT,
   cycleChart,
@@ -73,7 +74,7 @@ function scopeOf(route: ActivatedRoute): DeliveryScope {
 @Component({
   selector: 'trk-delivery-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ChartComponent, EmptyStateComponent, SkeletonComponent],
+  imports: [ChartComponent, EmptyStateComponent, SkeletonComponent, RuleFormComponent],
   templateUrl: './delivery.page.html',
   styleUrl: './delivery.page.scss',
 })
@@ -88,9 +89,13 @@ export class DeliveryPage {
   protected readonly hours = hoursText;
   protected readonly bandText = BAND_TEXT;
   protected readonly ruleText = ruleText;
+  /** Bumped after the rule changed: every figure may have. */
+  private readonly reloads = signal(0);
 
   protected readonly loaded = toSignal(
-    toObservable(this.choice).pipe(switchMap((choice) => this.load(choice))),
+    combineLatest([toObservable(this.choice), toObservable(this.reloads)]).pipe(
+      switchMap(([choice]) => this.load(choice)),
+    ),
     { initialValue: { state: 'loading' } as Loaded },
   );
   protected readonly ready = computed(() => {
@@ -110,6 +115,10 @@ export class DeliveryPage {
   protected readonly withoutReview = computed(
     () => this.ready()?.drill.pulls.filter((p) => !p.reviewed) ?? [],
   );
+
+  protected reload(): void {
+    this.reloads.update((n) => n + 1);
+  }
 
   protected csv(kind: DrillKind): string {
     return drillCsvUrl(this.scope, this.choice(), kind);
