@@ -139,9 +139,16 @@ export function doraCounted(analyses: readonly RepoAnalysis[], range: Range): Do
     const failedKeys = new Set(
       a.incidents.flatMap((i) => (i.deployment ? [`${i.deployment.source}:${i.deployment.key}`] : [])),
     );
+    const contained = new Map<Deployment, number[]>();
+    for (const p of a.pulls) {
+      if (!p.deployment) continue;
+      const list = contained.get(p.deployment) ?? [];
+      if (!list.length) contained.set(p.deployment, list);
+      list.push(p.pull.number);
+    }
     for (const d of a.deployments) {
       if (!within(d.at, range)) continue;
-      const pulls = a.pulls.filter((p) => p.deployment === d).map((p) => p.pull.number);
+      const pulls = contained.get(d) ?? [];
       out.deployments.push({
         repository: a.repository,
         deployment: d,

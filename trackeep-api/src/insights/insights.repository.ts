@@ -195,32 +195,47 @@ export class InsightsRepository {
   // --- facts ------------------------------------------------------------------------------------------------
 
   /**
-   * What one repository's insights are computed from, since `since`: pull requests merged since then and the
-   * default branch's commits (the graph "which deployment contains this" walks). Deployments, releases, tags,
-   * workflow runs, issues and reviews are not stored yet, so their lists are empty and reviews unknown.
+   * What each repository's insights are computed from, since `since`: pull requests merged since then and the
+   * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
+   * Deployments, releases, tags, workflow runs, issues and reviews are not stored yet, so their lists are empty
+   * and reviews unknown.
    */
-  async facts(repo: InsightsRepo, since: Date): Promise<RepoFacts> {
+  async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
+    const out = new Map<string, RepoFacts>(
+      repos.map((r) => [
+        r.id,
+        {
+          repository: r.fullName,
+          defaultBranch: r.defaultBranch,
+          commits: [],
+          deployments: [],
+          releases: [],
+          tags: [],
+          workflowRuns: [],
+          pulls: [],
+          issues: [],
+        },
+      ]),
+    );
+    if (!repos.length) return out;
+    const ids = repos.map((r) => r.id);
     const [pulls, commits] = await Promise.all([
-      this.mergedPulls(repo.id, since),
-      this.defaultBranchCommits(repo, since),
+      this.mergedPulls(ids, since),
+      this.defaultBranchCommits(ids, since),
     ]);
-    return {
-      repository: repo.fullName,
-      defaultBranch: repo.defaultBranch,
-      commits,
-      deployments: [],
-      releases: [],
-      tags: [],
-      workflowRuns: [],
-      pulls,
-      issues: [],
-    };
+    for (const { repoId, pull } of pulls) out.get(repoId)?.pulls.push(pull);
+    for (const { repoId, commit } of commits) out.get(repoId)?.commits.push(commit);
+    return out;
   }
 
-  private async mergedPulls(repoId: string, since: Date): Promise<PullFact[]> {
+  private async mergedPulls(
+    repoIds: string[],
+    since: Date,
+  ): Promise<Array<{ repoId: string; pull: PullFact }>> {
     const rows = await this.db
       .selectFrom('pull_requests')
       .select([
+        'repo_id',
         'number',
         'title',
         'author_login',
@@ -232,43 +247,54 @@ export class InsightsRepository {
         'deletions',
         'html_url',
       ])
-      .where('repo_id', '=', repoId)
+      .where('repo_id', 'in', repoIds)
       .where('merged_at', '>=', since)
       .orderBy('merged_at')
       .execute();
     return rows.map((r) => ({
-      number: r.number,
-      title: r.title,
-      author: r.author_login,
-      baseRef: r.base_ref,
-      headRef: r.head_ref,
-      createdAt: new Date(r.created_at),
-      readyForReviewAt: null,
-      mergedAt: r.merged_at ? new Date(r.merged_at) : null,
-      mergeCommitSha: null,
-      firstCommitAt: null,
-      additions: r.additions,
-      deletions: r.deletions,
-      reviews: null,
-      url: r.html_url,
+      repoId: r.repo_id,
+      pull: {
+        number: r.number,
+        title: r.title,
+        author: r.author_login,
+        baseRef: r.base_ref,
+        headRef: r.head_ref,
+        createdAt: new Date(r.created_at),
+        readyForReviewAt: null,
+        mergedAt: r.merged_at ? new Date(r.merged_at) : null,
+        mergeCommitSha: null,
+        firstCommitAt: null,
+        additions: r.additions,
+        deletions: r.deletions,
+        reviews: null,
+        url: r.html_url,
+      },
     }));
   }
 
-  private async defaultBranchCommits(repo: InsightsRepo, since: Date): Promise<CommitFact[]> {
+  private async defaultBranchCommits(
+    repoIds: string[],
+    since: Date,
+  ): Promise<Array<{ repoId: string; commit: CommitFact }>> {
     const rows = await this.db
       .selectFrom('branch_commits as b')
+      .innerJoin('repositories as r', (j) =>
+        j.onRef('r.id', '=', 'b.repo_id').onRef('r.default_branch', '=', 'b.branch'),
+      )
       .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
-      .select(['c.sha', 'c.parents', 'c.committed_at', 'c.authored_at', 'c.message'])
-      .where('b.repo_id', '=', repo.id)
-      .where('b.branch', '=', repo.defaultBranch)
+      .select(['b.repo_id', 'c.sha', 'c.parents', 'c.committed_at', 'c.authored_at', 'c.message'])
+      .where('b.repo_id', 'in', repoIds)
       .where('c.committed_at', '>=', since)
       .execute();
     return rows.map((r) => ({
-      sha: r.sha,
-      parents: r.parents,
-      committedAt: new Date(r.committed_at),
-      authoredAt: new Date(r.authored_at),
-      message: r.message,
+      repoId: r.repo_id,
+      commit: {
+        sha: r.sha,
+        parents: r.parents,
+        committedAt: new Date(r.committed_at),
+        authoredAt: new Date(r.authored_at),
+        message: r.message,
+      },
     }));
   }
 }

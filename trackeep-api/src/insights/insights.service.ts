@@ -36,6 +36,7 @@ import {
 import { detectDeployments, type Deployment } from './deployment-detection';
 import { DORA_BANDS_SOURCE } from './dora-bands';
 import { effectiveSettings, InsightsSettingsError, parseInsightsSettings } from './insights-settings.util';
+import type { RepoFacts } from './insights.facts';
 import { InsightsRepository, type InsightsOrg, type InsightsRepo } from './insights.repository';
 
 export interface InsightsQuery {
@@ -411,17 +412,20 @@ export class InsightsService {
     const settings = await this.settingsOf(repos);
     const analyses: RepoAnalysis[] = [];
     const rules: DoraPage['repositories'] = [];
+    const facts = await this.factsOf(repos, since);
     for (const repo of repos) {
       const s = settings.get(repo.id) ?? { effective: DEFAULT_INSIGHTS_SETTINGS, source: 'default' as const };
-      analyses.push(analyzeRepo(s.effective, await this.factsOf(repo, since), this.isBot));
+      const f = facts.get(repo.id);
+      if (f) analyses.push(analyzeRepo(s.effective, f, this.isBot));
       rules.push({ fullName: repo.fullName, rule: s.effective.deployment, source: s.source });
     }
     return { analyses, rules };
   }
 
-  private async factsOf(repo: InsightsRepo, since: Date) {
+  private async factsOf(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
+    const facts = await this.store.facts(repos, since);
     // Merge commits and first commits are not stored with pull requests; the commit graph tells them.
-    return completePulls(await this.store.facts(repo, since));
+    return new Map([...facts].map(([id, f]) => [id, completePulls(f)]));
   }
 
   private async describeRepoSettings(repo: InsightsRepo): Promise<RepoInsightsSettings> {
@@ -430,8 +434,10 @@ export class InsightsService {
       (await this.store.orgSettingsByLogin(this.github.host, [repo.owner])).get(repo.owner.toLowerCase()),
     );
     const { effective, source } = effectiveSettings(own, org);
-    const facts = await this.factsOf(repo, new Date(Date.now() - 365 * DAY_MS));
-    const last = detectDeployments(effective.deployment, facts).slice(-LAST_DEPLOYMENTS).reverse();
+    const facts = (await this.factsOf([repo], new Date(Date.now() - 365 * DAY_MS))).get(repo.id);
+    const last = facts
+      ? detectDeployments(effective.deployment, facts).slice(-LAST_DEPLOYMENTS).reverse()
+      : [];
     return {
       effective,
       source,

@@ -93,8 +93,8 @@ export type DoraBand = 'elite' | 'high' | 'medium' | 'low';
 
 export interface DoraFigures {
   /**
-   * No deployment was ever detected for the repositories in scope by their rules: the other figures are null,
-   * never zero, and the page says so.
+   * No deployment was detected for the repositories in scope by their rules (in what is read: the period, the
+   * trend weeks and the 90 days before): the other figures are null, never zero, and the page says so.
    */
   noDeployments: boolean;
   deploymentFrequency: {
