@@ -28,7 +28,13 @@ import { TokenCipher } from '../../src/auth/token-cipher.service';
 import { splitFullName } from '../../src/common/full-name.util';
 import { ApiEnv } from '../../src/config/api-env';
 import { apiDataSourceOptions } from '../../src/database/data-source';
-import { datasetCounts, generateDataset, type DatasetSize, type SimRepo } from './dataset';
+import {
+  datasetCounts,
+  generateDataset,
+  generateOrganization,
+  type DatasetSize,
+  type SimRepo,
+} from './dataset';
 import { startApiAt, type RunningApi } from './start-api';
 
 interface AutocannonResult {
@@ -62,6 +68,7 @@ const PRESETS: Record<'small' | 'large', DatasetSize> = {
     historyDays: 30,
     syncEveryMinutes: 15,
     webhookDeliveriesPerRepoPerDay: 20,
+    teams: 10,
   },
   large: {
     repos: 1000,
@@ -74,16 +81,12 @@ const PRESETS: Record<'small' | 'large', DatasetSize> = {
     historyDays: 30,
     syncEveryMinutes: 15,
     webhookDeliveriesPerRepoPerDay: 20,
+    teams: 50,
   },
 };
 
 /** Dashboard pages this benchmark has no endpoint for yet; listed in the results, never as measured. */
-const NOT_YET_BUILT = [
-  { name: 'organization page', path: '/api/v1/orgs/{org} (not built)' },
-  { name: 'team page', path: '/api/v1/orgs/{org}/teams/{team} (not built)' },
-  { name: 'person page', path: '/api/v1/people/{login} (not built)' },
-  { name: 'insight endpoints', path: '(not built)' },
-];
+const NOT_YET_BUILT = [{ name: 'insight endpoints', path: '(not measured yet)' }];
 
 interface Options {
   preset: 'small' | 'large';
@@ -165,7 +168,8 @@ function parseArgs(argv: string[]): Options {
 
 /** The simulated GitHub: `repos` repositories octocat can read (owned, or through an organization). */
 async function startWorld(size: DatasetSize): Promise<{ sim: GithubSimHandle; repos: SimRepo[] }> {
-  const perOwner = Math.ceil(size.repos / Math.max(1, Math.ceil(size.repos / 250)));
+  // At least one organization besides octocat, for the organization, team and person pages.
+  const perOwner = Math.ceil(size.repos / Math.max(2, Math.ceil(size.repos / 250)));
   const owners = Math.ceil(size.repos / perOwner);
   const sim = await startGithubSim({
     seed: 17,
@@ -206,8 +210,21 @@ async function startWorld(size: DatasetSize): Promise<{ sim: GithubSimHandle; re
   return { sim, repos };
 }
 
-function endpoints(repoNames: string[]): Endpoint[] {
+/** The organization owning the most benchmark repositories: its pages are the ones measured. */
+function measuredOrg(sim: GithubSimHandle, repos: SimRepo[]): { login: string; githubId: number } {
+  const counts = new Map<string, number>();
+  for (const r of repos) if (r.owner !== 'octocat') counts.set(r.owner, (counts.get(r.owner) ?? 0) + 1);
+  const [login] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (!login) throw new Error('the benchmark world has no organization');
+  const githubId = sim.world.org(login)?.id;
+  if (githubId === undefined) throw new Error(`${login} is not an organization in the simulator`);
+  return { login, githubId };
+}
+
+function endpoints(repoNames: string[], org: string, size: DatasetSize): Endpoint[] {
   const repo = (i: number) => repoNames[i % repoNames.length] ?? '';
+  const team = (i: number) => `team-${i % Math.max(1, size.teams)}`;
+  const person = (i: number) => `person-${(i * 37) % size.people}`;
   const perRepo = (name: string, suffix: string): Endpoint => ({
     name,
     path: `/api/v1/repos/{repo}${suffix}`,
@@ -244,6 +261,19 @@ function endpoints(repoNames: string[]): Endpoint[] {
     fixed('sync runs', '/api/v1/sync/runs'),
     fixed('webhook deliveries', '/api/v1/webhooks/deliveries'),
     fixed('GitHub repos list', '/api/v1/github/repos'),
+    fixed('organizations', '/api/v1/orgs'),
+    fixed('organization page (this week)', `/api/v1/orgs/${org}`),
+    fixed('organization page (quarter)', `/api/v1/orgs/${org}?period=quarter`),
+    {
+      name: 'team page (4 weeks)',
+      path: `/api/v1/orgs/${org}/teams/{team}?period=4w`,
+      pathFor: (i) => `/api/v1/orgs/${org}/teams/${team(i)}?period=4w`,
+    },
+    {
+      name: 'person page',
+      path: '/api/v1/people/{person}',
+      pathFor: (i) => `/api/v1/people/${person(i)}`,
+    },
   ];
 }
 
@@ -401,6 +431,8 @@ async function main(): Promise<void> {
     log('generating the dataset');
     const started = performance.now();
     await generateDataset(db, size, userId, host, world.repos);
+    const org = measuredOrg(sim, world.repos);
+    await generateOrganization(db, size, host, org, octocat.id);
     const generateSeconds = round((performance.now() - started) / 1000);
     const counts = await datasetCounts(db);
     log(`dataset in ${generateSeconds} s: ${JSON.stringify(counts)}`);
@@ -413,7 +445,7 @@ async function main(): Promise<void> {
       baselineApi = await startApiAt(o.baseline, apiEnvVars);
     }
     const repoNames = world.repos.map((r) => `${r.owner}/${r.name}`);
-    const all = endpoints(repoNames);
+    const all = endpoints(repoNames, org.login, size);
     const chosen = o.only ? all.filter((e) => o.only?.includes(e.name)) : all;
     for (const target of [api, baselineApi]) {
       for (const e of target ? chosen : []) {

@@ -13,6 +13,8 @@ export interface DatasetSize {
   historyDays: number;
   syncEveryMinutes: number;
   webhookDeliveriesPerRepoPerDay: number;
+  /** Teams in the measured organization; a fifth of them nested under another. */
+  teams: number;
 }
 
 export interface SimRepo {
@@ -229,4 +231,74 @@ export async function datasetCounts(db: Client): Promise<Record<string, number>>
   );
   out['people'] = rows[0]?.n ?? 0;
   return out;
+}
+
+/** Synthetic GitHub ids of the benchmark's people and teams (the simulator never sees them). */
+export const PERSON_GITHUB_ID_BASE = 90_000_000;
+const TEAM_GITHUB_ID_BASE = 96_000_000;
+
+/**
+ * The organization `orgLogin` (the owner of many of the repositories) as the organization sync would store it:
+ * every person (`person-<n>`, the commit and pull request authors) and the signed-in user are members; `teams`
+ * teams, a fifth of them nested; each person in one team and every fifth person in a second one (so the
+ * organization's figures must not count them twice); each of the organization's repositories belongs to one team.
+ */
+export async function generateOrganization(
+  db: Client,
+  size: DatasetSize,
+  githubHost: string,
+  org: { login: string; githubId: number },
+  userGithubId: number,
+): Promise<void> {
+  const t = Math.max(1, size.teams);
+  await timed(
+    db,
+    'people',
+    `INSERT INTO people (github_host, github_id, login, name, type)
+     SELECT $1, $2::bigint + n, 'person-' || n, 'Person ' || n, 'User' FROM generate_series(0, $3::int - 1) AS n`,
+    [githubHost, PERSON_GITHUB_ID_BASE, size.people],
+  );
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO github_orgs (github_host, github_id, login, name, synced_at) VALUES ($1, $2, $3, $3, now()) RETURNING id`,
+    [githubHost, org.githubId, org.login],
+  );
+  const orgId = rows[0]?.id;
+  await timed(
+    db,
+    'org_members',
+    `INSERT INTO org_members (org_id, person_github_id, role)
+     SELECT $1::uuid, $2::bigint + n, 'member' FROM generate_series(0, $3::int - 1) AS n
+     UNION ALL SELECT $1::uuid, $4::bigint, 'admin'`,
+    [orgId, PERSON_GITHUB_ID_BASE, size.people, userGithubId],
+  );
+  await timed(
+    db,
+    'teams',
+    `INSERT INTO teams (org_id, github_id, slug, name, privacy, parent_github_id)
+     SELECT $1, $2::bigint + k, 'team-' || k, 'Team ' || k, 'closed',
+            CASE WHEN k % 5 = 4 THEN $2::bigint + (k - 1) END
+       FROM generate_series(0, $3::int - 1) AS k`,
+    [orgId, TEAM_GITHUB_ID_BASE, t],
+  );
+  await timed(
+    db,
+    'team_members',
+    `INSERT INTO team_members (team_id, person_github_id)
+     SELECT tm.id, $2::bigint + m.n
+       FROM (SELECT n, n % $4::int AS k FROM generate_series(0, $3::int - 1) AS n
+             UNION SELECT n, (n * 7 + 3) % $4::int FROM generate_series(0, $3::int - 1) AS n WHERE n % 5 = 0) AS m
+       JOIN teams tm ON tm.org_id = $1 AND tm.github_id = $5::bigint + m.k`,
+    [orgId, PERSON_GITHUB_ID_BASE, size.people, t, TEAM_GITHUB_ID_BASE],
+  );
+  await timed(
+    db,
+    'team_repos',
+    `INSERT INTO team_repos (team_id, repo_github_id, permission)
+     SELECT tm.id, r.github_id, 'push'
+       FROM (SELECT github_id, row_number() OVER (ORDER BY github_id) - 1 AS ord FROM repositories
+              WHERE github_host = $2 AND owner = $3) AS r
+       JOIN teams tm ON tm.org_id = $1 AND tm.github_id = $4::bigint + r.ord % $5::int`,
+    [orgId, githubHost, org.login, TEAM_GITHUB_ID_BASE, t],
+  );
+  await timed(db, 'ANALYZE', 'ANALYZE people, github_orgs, org_members, teams, team_members, team_repos');
 }
