@@ -221,6 +221,26 @@ describe('Trackeep dashboard in a real browser', () => {
     await expectAccessible('09-branches');
   });
 
+  it('shows delivery: "no deployments" under the default rule, then the four keys once merges count', async () => {
+    await page.getByRole('tab', { name: 'Delivery' }).click();
+    await page.waitForURL(/\/delivery/);
+    await page.locator('.notice', { hasText: 'No deployments' }).waitFor();
+    expect(await page.locator('.cards li', { hasText: 'No data' }).count()).toBe(4);
+    await expectAccessible('10-delivery');
+
+    await page.locator('form.period select').selectOption('quarter');
+    await page.waitForURL(/period=quarter/);
+    await page.locator('trk-rule-form select').selectOption('merges');
+    await page.getByRole('button', { name: 'Save for this repository' }).click();
+    await eventually('the four keys measured under the merges rule', async () => {
+      const first = (await page.locator('.cards li').first().textContent()) ?? '';
+      return (await page.locator('.notice').count()) === 0 && /\/ week/.test(first);
+    });
+    expect(await page.getByText('Every merge into the default branch').count()).toBeGreaterThan(0);
+    await page.locator('trk-chart[data-state="ready"]').first().waitFor();
+    await expectAccessible('11-delivery-measured');
+  });
+
   it('shows a push and a pull request merge live, within 2 s, on the timeline and the repository page', async () => {
     await mainNav(page, 'Activity').click();
     await page.getByRole('heading', { level: 1, name: 'Activity' }).waitFor();
