@@ -6,6 +6,7 @@ import type {
   DrillKind,
   DrillPage,
   InsightsSettings,
+  OrgInsightsSettings,
   RepoInsightsSettings,
   TeamsPeriodKind,
 } from '@trackeep/contracts';
@@ -80,6 +81,25 @@ export class InsightsApi {
     settings: InsightsSettings,
   ): Observable<RepoInsightsSettings> {
     return this.http.put<RepoInsightsSettings>(`${repoPath(owner, name)}/insights/settings`, settings);
+  }
+
+  orgSettings(org: string): Observable<OrgInsightsSettings> {
+    return this.http.get<OrgInsightsSettings>(
+      `${API_BASE}/orgs/${encodeURIComponent(org)}/insights/settings`,
+    );
+  }
+
+  saveOrgSettings(org: string, settings: InsightsSettings): Observable<OrgInsightsSettings> {
+    return this.http.put<OrgInsightsSettings>(
+      `${API_BASE}/orgs/${encodeURIComponent(org)}/insights/settings`,
+      settings,
+    );
+  }
+
+  clearOrgSettings(org: string): Observable<OrgInsightsSettings> {
+    return this.http.delete<OrgInsightsSettings>(
+      `${API_BASE}/orgs/${encodeURIComponent(org)}/insights/settings`,
+    );
   }
 
   /** Back to the organization's default (or the built-in one). */

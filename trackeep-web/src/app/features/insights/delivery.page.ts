@@ -7,6 +7,7 @@ import {
   type DoraPage,
   type DrillKind,
   type DrillPage,
+  type OrgInsightsSettings,
   type RepoInsightsSettings,
 } from '@trackeep/contracts';
 import { catchError, combineLatest, forkJoin, map, of, startWith, switchMap } from 'rxjs';
@@ -43,6 +44,7 @@ type Loaded =
       cycle: CyclePage;
       drill: DrillPage;
       settings: RepoInsightsSettings | null;
+      orgSettings: OrgInsightsSettings | null;
     };
 
 const when = new Intl.DateTimeFormat('en', {
@@ -149,6 +151,7 @@ export class DeliveryPage {
       cycle: this.api.cycle(s, choice),
       drill: this.api.drilldown(s, choice),
       settings: s.kind === 'repo' ? this.api.repoSettings(s.owner, s.name) : of(null),
+      orgSettings: s.kind === 'org' ? this.api.orgSettings(s.org) : of(null),
     }).pipe(
       map((r): Loaded => ({ state: 'ready', ...r })),
       catchError((err: unknown) =>

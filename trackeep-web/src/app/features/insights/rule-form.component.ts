@@ -7,13 +7,19 @@ import {
   output,
   signal,
 } from '@angular/core';
-import type { RepoInsightsSettings } from '@trackeep/contracts';
-import { firstValueFrom } from 'rxjs';
+import type { InsightsSettings } from '@trackeep/contracts';
+import { firstValueFrom, type Observable } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
 import { InsightsApi } from '../../core/api/insights.api';
 import { formOf, settingsOf, type RuleForm } from './rule-form';
 
-/** Changes how a repository's deployments and incidents are detected (the API checks the permission). */
+/** Whose rule the form changes. */
+export type RuleTarget = { kind: 'repo'; owner: string; name: string } | { kind: 'org'; org: string };
+
+/**
+ * Changes how deployments and incidents are detected: a repository's own rule, or an organization's default (the
+ * API checks the permission and says why when it refuses).
+ */
 @Component({
   selector: 'trk-rule-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -81,9 +87,13 @@ import { formOf, settingsOf, type RuleForm } from './rule-form';
         Failed deployments are incidents</label
       >
       <div class="actions">
-        <button type="submit" [disabled]="busy()">Save for this repository</button>
-        @if (settings().source === 'repository') {
-          <button type="button" [disabled]="busy()" (click)="clear()">Use the organization's default</button>
+        <button type="submit" [disabled]="busy()">
+          {{ target().kind === 'repo' ? 'Save for this repository' : 'Save as the organization default' }}
+        </button>
+        @if (own()) {
+          <button type="button" [disabled]="busy()" (click)="clear()">
+            {{ target().kind === 'repo' ? "Use the organization's default" : 'Use the built-in default' }}
+          </button>
         }
       </div>
       @if (problem()) {
@@ -133,12 +143,14 @@ import { formOf, settingsOf, type RuleForm } from './rule-form';
 })
 export class RuleFormComponent {
   private readonly api = inject(InsightsApi);
-  readonly owner = input.required<string>();
-  readonly name = input.required<string>();
-  readonly settings = input.required<RepoInsightsSettings>();
-  readonly saved = output<RepoInsightsSettings>();
+  readonly target = input.required<RuleTarget>();
+  /** The settings in force, which the form starts from. */
+  readonly effective = input.required<InsightsSettings>();
+  /** Whether the target has settings of its own (which can be dropped). */
+  readonly own = input.required<boolean>();
+  readonly saved = output<void>();
 
-  protected readonly form = linkedSignal<RuleForm>(() => formOf(this.settings().effective));
+  protected readonly form = linkedSignal<RuleForm>(() => formOf(this.effective()));
   protected readonly busy = signal(false);
   protected readonly problem = signal<string | null>(null);
 
@@ -147,18 +159,28 @@ export class RuleFormComponent {
   }
 
   protected save(): Promise<void> {
-    return this.run(() => this.api.saveRepoSettings(this.owner(), this.name(), settingsOf(this.form())));
+    const t = this.target();
+    const body = settingsOf(this.form());
+    return this.run(
+      t.kind === 'repo'
+        ? this.api.saveRepoSettings(t.owner, t.name, body)
+        : this.api.saveOrgSettings(t.org, body),
+    );
   }
 
   protected clear(): Promise<void> {
-    return this.run(() => this.api.clearRepoSettings(this.owner(), this.name()));
+    const t = this.target();
+    return this.run(
+      t.kind === 'repo' ? this.api.clearRepoSettings(t.owner, t.name) : this.api.clearOrgSettings(t.org),
+    );
   }
 
-  private async run(call: () => ReturnType<InsightsApi['clearRepoSettings']>): Promise<void> {
+  private async run(call: Observable<unknown>): Promise<void> {
     this.busy.set(true);
     this.problem.set(null);
     try {
-      this.saved.emit(await firstValueFrom(call()));
+      await firstValueFrom(call);
+      this.saved.emit();
     } catch (err) {
       this.problem.set(describeError(err));
     } finally {

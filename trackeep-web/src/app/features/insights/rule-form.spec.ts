@@ -1,7 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { DEFAULT_INSIGHTS_SETTINGS, type RepoInsightsSettings } from '@trackeep/contracts';
+import { DEFAULT_INSIGHTS_SETTINGS } from '@trackeep/contracts';
 import { formOf, settingsOf } from './rule-form';
 import { RuleFormComponent } from './rule-form.component';
 
@@ -33,18 +33,11 @@ describe('deployment rule form', () => {
     TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
     const backend = TestBed.inject(HttpTestingController);
     const fixture = TestBed.createComponent(RuleFormComponent);
-    const settings: RepoInsightsSettings = {
-      effective: DEFAULT_INSIGHTS_SETTINGS,
-      source: 'default',
-      repository: null,
-      organization: null,
-      lastDeployments: [],
-    };
-    fixture.componentRef.setInput('owner', 'acme');
-    fixture.componentRef.setInput('name', 'app');
-    fixture.componentRef.setInput('settings', settings);
-    const saved: RepoInsightsSettings[] = [];
-    fixture.componentInstance.saved.subscribe((s) => saved.push(s));
+    fixture.componentRef.setInput('target', { kind: 'repo', owner: 'acme', name: 'app' });
+    fixture.componentRef.setInput('effective', DEFAULT_INSIGHTS_SETTINGS);
+    fixture.componentRef.setInput('own', false);
+    let saved = 0;
+    fixture.componentInstance.saved.subscribe(() => saved++);
     fixture.detectChanges();
     const el = fixture.nativeElement as HTMLElement;
     const select = el.querySelector('select') as HTMLSelectElement;
@@ -67,7 +60,31 @@ describe('deployment rule form', () => {
     await fixture.whenStable();
     fixture.detectChanges();
     expect(el.querySelector('[role=alert]')?.textContent).toContain('maintain or admin');
-    expect(saved).toEqual([]);
+    expect(saved).toBe(0);
+    backend.verify();
+  });
+
+  it("saves an organization's default and drops it back to the built-in one", async () => {
+    TestBed.configureTestingModule({ providers: [provideHttpClient(), provideHttpClientTesting()] });
+    const backend = TestBed.inject(HttpTestingController);
+    const fixture = TestBed.createComponent(RuleFormComponent);
+    fixture.componentRef.setInput('target', { kind: 'org', org: 'acme' });
+    fixture.componentRef.setInput('effective', DEFAULT_INSIGHTS_SETTINGS);
+    fixture.componentRef.setInput('own', true);
+    let saved = 0;
+    fixture.componentInstance.saved.subscribe(() => saved++);
+    fixture.detectChanges();
+    const buttons = [...(fixture.nativeElement as HTMLElement).querySelectorAll('button')];
+    expect(buttons.map((b) => b.textContent?.trim())).toEqual([
+      'Save as the organization default',
+      'Use the built-in default',
+    ]);
+    buttons[1]!.click();
+    const del = backend.expectOne('/api/v1/orgs/acme/insights/settings');
+    expect(del.request.method).toBe('DELETE');
+    del.flush({ effective: DEFAULT_INSIGHTS_SETTINGS, source: 'default' });
+    await fixture.whenStable();
+    expect(saved).toBe(1);
     backend.verify();
   });
 });
