@@ -264,20 +264,29 @@ export class TeamsReadRepository {
          WHERE p.repo_id = ANY(${ids}::uuid[])
            AND p.merged_at >= ${previous.from} AND p.merged_at < ${current.to}
            AND ${pullFilter(s)}
+      ), ca AS (
+        SELECT cur, count(*) AS commits, sum(added) AS added, sum(deleted) AS deleted FROM c GROUP BY cur
+      ), poa AS (
+        SELECT cur, count(*) AS opened FROM po GROUP BY cur
+      ), pma AS (
+        SELECT cur, count(*) AS merged, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median,
+               percentile_cont(0.75) WITHIN GROUP (ORDER BY hours) AS p75
+          FROM pm GROUP BY cur
+      ), wa AS (
+        SELECT cur, count(DISTINCT who) AS contributors
+          FROM (SELECT cur, who FROM c UNION ALL SELECT cur, who FROM po UNION ALL SELECT cur, who FROM pm) x
+         GROUP BY cur
       )
-      SELECT b.cur,
-             (SELECT count(*) FROM c WHERE c.cur = b.cur) AS commits,
-             (SELECT coalesce(sum(added), 0) FROM c WHERE c.cur = b.cur) AS added,
-             (SELECT coalesce(sum(deleted), 0) FROM c WHERE c.cur = b.cur) AS deleted,
-             (SELECT count(*) FROM po WHERE po.cur = b.cur) AS opened,
-             (SELECT count(*) FROM pm WHERE pm.cur = b.cur) AS merged,
-             (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM pm WHERE pm.cur = b.cur) AS median,
-             (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY hours) FROM pm WHERE pm.cur = b.cur) AS p75,
-             (SELECT count(DISTINCT who) FROM (
-                SELECT who FROM c WHERE c.cur = b.cur
-                UNION ALL SELECT who FROM po WHERE po.cur = b.cur
-                UNION ALL SELECT who FROM pm WHERE pm.cur = b.cur) x) AS contributors
-        FROM (VALUES (true), (false)) AS b(cur)`.execute(this.db);
+      -- One pass per table, grouped: a subquery per figure and period would rescan each set every time.
+      SELECT b.cur, coalesce(ca.commits, 0) AS commits, coalesce(ca.added, 0) AS added,
+             coalesce(ca.deleted, 0) AS deleted, coalesce(poa.opened, 0) AS opened,
+             coalesce(pma.merged, 0) AS merged, pma.median, pma.p75,
+             coalesce(wa.contributors, 0) AS contributors
+        FROM (VALUES (true), (false)) AS b(cur)
+        LEFT JOIN ca ON ca.cur = b.cur
+        LEFT JOIN poa ON poa.cur = b.cur
+        LEFT JOIN pma ON pma.cur = b.cur
+        LEFT JOIN wa ON wa.cur = b.cur`.execute(this.db);
     return rows.rows.map((r) => ({
       current: r['cur'] === true,
       commits: num(r['commits']),
@@ -379,18 +388,25 @@ export class TeamsReadRepository {
           FROM pull_requests p
          WHERE p.repo_id = ANY(${ids}::uuid[]) AND p.merged_at >= ${from} AND p.merged_at < ${to}
            AND ${pullFilter(s)}
+      ), ca AS (
+        SELECT n, count(*) AS commits, sum(lines) AS lines FROM c GROUP BY n
+      ), poa AS (
+        SELECT n, count(*) AS opened FROM po GROUP BY n
+      ), pma AS (
+        SELECT n, count(*) AS merged, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median FROM pm GROUP BY n
+      ), wa AS (
+        SELECT n, count(DISTINCT who) AS contributors
+          FROM (SELECT n, who FROM c UNION ALL SELECT n, who FROM po UNION ALL SELECT n, who FROM pm) x
+         GROUP BY n
       )
-      SELECT w.start,
-             (SELECT count(*) FROM c WHERE c.n = w.n) AS commits,
-             (SELECT coalesce(sum(lines), 0) FROM c WHERE c.n = w.n) AS lines,
-             (SELECT count(*) FROM po WHERE po.n = w.n) AS opened,
-             (SELECT count(*) FROM pm WHERE pm.n = w.n) AS merged,
-             (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM pm WHERE pm.n = w.n) AS median,
-             (SELECT count(DISTINCT who) FROM (
-                SELECT who FROM c WHERE c.n = w.n
-                UNION ALL SELECT who FROM po WHERE po.n = w.n
-                UNION ALL SELECT who FROM pm WHERE pm.n = w.n) x) AS contributors
+      SELECT w.start, coalesce(ca.commits, 0) AS commits, coalesce(ca.lines, 0) AS lines,
+             coalesce(poa.opened, 0) AS opened, coalesce(pma.merged, 0) AS merged, pma.median,
+             coalesce(wa.contributors, 0) AS contributors
         FROM weeks w
+        LEFT JOIN ca ON ca.n = w.n
+        LEFT JOIN poa ON poa.n = w.n
+        LEFT JOIN pma ON pma.n = w.n
+        LEFT JOIN wa ON wa.n = w.n
        ORDER BY w.n`.execute(this.db);
     return rows.rows.map((r) => ({
       weekStart: new Date(r['start'] as Date),

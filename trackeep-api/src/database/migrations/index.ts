@@ -12,6 +12,7 @@ import { GithubAppInstallations1764001300000 } from './1764001300000-GithubAppIn
 import { StarAndForkHistory1764001500000 } from './1764001500000-StarAndForkHistory';
 import { TeamsAndPeople1764001600000 } from './1764001600000-TeamsAndPeople';
 import { InsightsSettings1764002000000 } from './1764002000000-InsightsSettings';
+import { PersonWorkIndexes1764002400000 } from './1764002400000-PersonWorkIndexes';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   StarAndForkHistory1764001500000,
   TeamsAndPeople1764001600000,
   InsightsSettings1764002000000,
+  PersonWorkIndexes1764002400000,
 ];
