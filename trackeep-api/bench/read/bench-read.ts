@@ -9,7 +9,7 @@
  *
  * Options: --small (default; 50 repositories x 1,000 commits) or --large (1,000 repositories, 1,000,000
  * commits, 100,000 pull requests, 500 people, 30 days of sync runs and webhook deliveries); --duration S,
- * --warmup S, --connections N, --only NAME[,NAME], --out FILE; --baseline DIR also runs the API of another
+ * --warmup S, --connections N, --only NAME[,NAME], --out FILE; --keep leaves the database and API running afterwards (for EXPLAIN); --baseline DIR also runs the API of another
  * checkout (e.g. `git archive` of the commit before a change) on the same database, endpoint by endpoint in
  * alternating order, so both are measured under the same load (its figures go under `baseline`).
  */
@@ -96,6 +96,8 @@ interface Options {
   only: string[] | null;
   out: string;
   baseline: string | null;
+  /** Keep PostgreSQL and the API running after the measurements (for EXPLAIN) until interrupted. */
+  keep: boolean;
 }
 
 interface Endpoint {
@@ -134,6 +136,7 @@ function parseArgs(argv: string[]): Options {
     only: null,
     out: join(ROOT, 'bench-results', 'read.json'),
     baseline: null,
+    keep: argv.includes('--keep'),
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -155,10 +158,10 @@ function parseArgs(argv: string[]): Options {
     } else if (flag === '--baseline') {
       o.baseline = resolve(value ?? '');
       i++;
-    } else if (flag === '--large' || flag === '--small') continue;
+    } else if (flag === '--large' || flag === '--small' || flag === '--keep') continue;
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(
-        'npm run bench:read -- [--small | --large] [--duration S] [--warmup S] [--connections N] [--only NAME,NAME] [--out FILE] [--baseline DIR]\n',
+        'npm run bench:read -- [--small | --large] [--duration S] [--warmup S] [--connections N] [--only NAME,NAME] [--out FILE] [--baseline DIR] [--keep]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${flag}`);
@@ -518,6 +521,10 @@ async function main(): Promise<void> {
     mkdirSync(dirname(o.out), { recursive: true });
     writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
     log(`written ${o.out} (API process log: ${apiLog})`);
+    if (o.keep) {
+      log(`kept for inspection until Ctrl-C: psql '${url}'; API ${api.url}; session cookie ${cookie}`);
+      await new Promise<never>(() => undefined);
+    }
   } finally {
     await cleanup();
   }
