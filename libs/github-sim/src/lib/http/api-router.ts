@@ -68,6 +68,11 @@ export interface RouteOptions {
   acceptedScopes?: string[];
   /** Also answer an App JWT (public lookups such as GET /apps/{slug} and /rate_limit), not 403. */
   allowJwt?: boolean;
+  /**
+   * With 'required': an installation token is accepted too (organization reads an App may make with an
+   * organization permission, such as teams and members with `members: read`); the route checks the permission.
+   */
+  allowInstallation?: boolean;
 }
 
 type Handler = (r: ApiRequest) => ApiResult | Promise<ApiResult>;
@@ -291,9 +296,10 @@ export class ApiRouter {
             auth ? 403 : 401,
             auth ? NOT_ACCESSIBLE_BY_INTEGRATION : 'Requires authentication',
           );
-        if (opts.auth === 'required' && auth?.kind === 'installation')
+        const installationAllowed = opts.allowInstallation === true && auth?.kind === 'installation';
+        if (opts.auth === 'required' && auth?.kind === 'installation' && !installationAllowed)
           throw new SimError(403, NOT_ACCESSIBLE_BY_INTEGRATION);
-        if (opts.auth === 'required' && auth?.kind !== 'token')
+        if (opts.auth === 'required' && auth?.kind !== 'token' && !installationAllowed)
           throw new SimError(401, 'Requires authentication');
         if (auth?.kind === 'token') rateKey = `u:${auth.user.id}`;
         if (auth?.kind === 'app') rateKey = `app:${auth.app.clientId}`;

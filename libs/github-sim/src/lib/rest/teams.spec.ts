@@ -124,3 +124,41 @@ describe('live mode and team webhooks', () => {
     }
   });
 });
+
+describe('an installation on the organization reads its teams', () => {
+  let sim: GithubSimHandle;
+  let installationId: number;
+  beforeAll(async () => {
+    sim = await startGithubSim({ preset: 'small', seed: 5 });
+    const { app } = sim.world.registerGithubApp({ slug: 'teams-reader', webhookUrl: null });
+    installationId = (await sim.world.installApp({ app: app.id, account: 'acme-corp' })).id;
+  });
+  afterAll(() => sim.stop());
+
+  it('lists every team, secret ones too, with members and repositories, given `members: read`', async () => {
+    const org = sim.world.orgs.get([...sim.world.orgs.values()].find((o) => o.login === 'acme-corp')!.id)!;
+    const secret = org.teams.find((t) => t.privacy === 'secret') ?? org.teams[0]!;
+    secret.privacy = 'secret';
+    const { token } = sim.world.createInstallationToken(installationId);
+    const app = client(sim, token);
+    const teams = await app.get<Array<{ slug: string }>>('/orgs/acme-corp/teams?per_page=100');
+    expect(teams.status).toBe(200);
+    expect(teams.body.map((t) => t.slug).sort()).toEqual(org.teams.map((t) => t.slug).sort());
+    const members = await app.get<Array<{ login: string }>>(`/orgs/acme-corp/teams/${secret.slug}/members`);
+    expect(members.status).toBe(200);
+    expect(members.body.length).toBe(secret.members.size);
+    expect((await app.get(`/orgs/acme-corp/teams/${secret.slug}/repos`)).status).toBe(200);
+    expect((await app.get('/orgs/acme-corp/members')).status).toBe(200);
+  });
+
+  it('answers 404 without the `members` permission, and 403 on routes an App cannot use', async () => {
+    const { token } = sim.world.createInstallationToken(installationId, {
+      permissions: { contents: 'read' },
+    });
+    const app = client(sim, token);
+    expect((await app.get('/orgs/acme-corp/teams')).status).toBe(404);
+    const mine = await app.get<{ message: string }>('/user/teams');
+    expect(mine.status).toBe(403);
+    expect(mine.body.message).toBe('Resource not accessible by integration');
+  });
+});

@@ -165,7 +165,18 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     if (!o) throw notFound();
     return o;
   };
-  const isMember = (o: SimOrg, r: ApiRequest) => r.viewerId !== null && o.members.has(r.viewerId);
+  /** An installation token on the organization whose App has the `members` organization permission. */
+  const readsMembers = (o: SimOrg, r: ApiRequest) =>
+    r.installation !== undefined &&
+    r.installation.installation.accountId === o.id &&
+    r.installation.token.permissions['members'] !== undefined;
+  const isMember = (o: SimOrg, r: ApiRequest) =>
+    (r.viewerId !== null && o.members.has(r.viewerId)) || readsMembers(o, r);
+  /** Teams the requester sees: an installation with `members` sees every team, secret ones too. */
+  const teamsFor = (o: SimOrg, r: ApiRequest) =>
+    readsMembers(o, r) ? o.teams : visibleTeams(o, r.viewerId as number);
+  const orgReadAllowed = (o: SimOrg, r: ApiRequest) =>
+    isMember(o, r) && (readsMembers(o, r) || hasScope(r.scopes, 'read:org'));
 
   api.get('/orgs/:org', '/orgs/{org}', (r) => ({ body: orgFull(w, r, orgOf(r)) }));
 
@@ -266,10 +277,10 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     '/orgs/{org}/teams',
     (r) => {
       const o = orgOf(r);
-      if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
-      return pageOf(r, visibleTeams(o, r.viewerId as number), (t) => teamBody(r.urls, o, t));
+      if (!orgReadAllowed(o, r)) throw notFound();
+      return pageOf(r, teamsFor(o, r), (t) => teamBody(r.urls, o, t));
     },
-    { auth: 'required', acceptedScopes: ORG_SCOPES },
+    { auth: 'required', acceptedScopes: ORG_SCOPES, allowInstallation: true },
   );
 
   api.get(
@@ -292,10 +303,8 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   // A team answers 404 to non-members of the organization, and a secret team to those who cannot see it.
   const teamOf = (r: ApiRequest): { org: SimOrg; team: SimTeam } => {
     const o = orgOf(r);
-    if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
-    const team = visibleTeams(o, r.viewerId as number).find(
-      (t) => t.slug === r.param('team_slug').toLowerCase(),
-    );
+    if (!orgReadAllowed(o, r)) throw notFound();
+    const team = teamsFor(o, r).find((t) => t.slug === r.param('team_slug').toLowerCase());
     if (!team) throw notFound();
     return { org: o, team };
   };
@@ -320,7 +329,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       };
       return { body };
     },
-    { auth: 'required', acceptedScopes: ORG_SCOPES },
+    { auth: 'required', acceptedScopes: ORG_SCOPES, allowInstallation: true },
   );
 
   api.get(
@@ -328,10 +337,10 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     '/orgs/{org}/teams/{team_slug}/teams',
     (r) => {
       const { org, team } = teamOf(r);
-      const children = visibleTeams(org, r.viewerId as number).filter((t) => t.parentId === team.id);
+      const children = teamsFor(org, r).filter((t) => t.parentId === team.id);
       return pageOf(r, children, (t) => teamBody(r.urls, org, t));
     },
-    { auth: 'required', acceptedScopes: ORG_SCOPES },
+    { auth: 'required', acceptedScopes: ORG_SCOPES, allowInstallation: true },
   );
 
   // GitHub: the members of child teams are members of the team too.
@@ -347,7 +356,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       const users = [...ids].map((id) => w.users.get(id) as SimUser).sort((a, b) => a.id - b.id);
       return pageOf(r, users, (u) => simpleUser(r.urls, u));
     },
-    { auth: 'required', acceptedScopes: ORG_SCOPES },
+    { auth: 'required', acceptedScopes: ORG_SCOPES, allowInstallation: true },
   );
 
   api.get(
@@ -377,7 +386,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
         };
       });
     },
-    { auth: 'required', acceptedScopes: ORG_SCOPES },
+    { auth: 'required', acceptedScopes: ORG_SCOPES, allowInstallation: true },
   );
 
   api.get(
@@ -385,10 +394,8 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
     '/orgs/{org}/teams/{team_slug}/memberships/{username}',
     (r) => {
       const o = orgOf(r);
-      if (!isMember(o, r) || !hasScope(r.scopes, 'read:org')) throw notFound();
-      const team = visibleTeams(o, r.viewerId as number).find(
-        (t) => t.slug === r.param('team_slug').toLowerCase(),
-      );
+      if (!orgReadAllowed(o, r)) throw notFound();
+      const team = teamsFor(o, r).find((t) => t.slug === r.param('team_slug').toLowerCase());
       if (!team) throw notFound();
       const u = w.user(r.param('username'));
       const role = u ? team.members.get(u.id) : undefined;
@@ -400,7 +407,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
       };
       return { body };
     },
-    { auth: 'required', acceptedScopes: ORG_SCOPES },
+    { auth: 'required', acceptedScopes: ORG_SCOPES, allowInstallation: true },
   );
 }
 
