@@ -5,6 +5,7 @@ import { AuthSettings } from '../src/auth/auth-settings';
 import { SessionService } from '../src/auth/session.service';
 import { InstallationsService } from '../src/installations/installations.service';
 import { SyncCycleJob } from '../src/sync/jobs/sync-cycle.job';
+import { OrgSyncService } from '../src/teams/org-sync.service';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { allRunsSettled, seedTrackingUser, startSyncApp, type SyncApp } from './sync-support/sync-app';
 import { firstRow, startSim } from './sync-support/sync-harness';
@@ -90,6 +91,18 @@ describe('syncing with a GitHub App installation', () => {
     expect((await runsInCycle(after.at)).map((r) => [r.full_name, r.status])).toEqual(
       acmeRepos().map((name) => [name, 'succeeded']),
     );
+  });
+
+  it("reads the organization's teams with the installation, secret ones included, when nobody else could", async () => {
+    // Nobody has a token any more (the previous test removed the only person).
+    expect(await t.ds.query(`SELECT id FROM users WHERE github_token_enc IS NOT NULL`)).toEqual([]);
+    const org = [...sim.world.orgs.values()].find((o) => o.login === 'acme-corp')!;
+    if (!org.teams.some((team) => team.privacy === 'secret')) org.teams[0]!.privacy = 'secret';
+    expect(await t.app.get(OrgSyncService).syncOrg('acme-corp')).toBe('synced');
+    const stored = (await t.ds.query(
+      `SELECT t.slug FROM teams t JOIN github_orgs o ON o.id = t.org_id WHERE o.login = 'acme-corp' ORDER BY t.slug`,
+    )) as Array<{ slug: string }>;
+    expect(stored.map((r) => r.slug)).toEqual(org.teams.map((team) => team.slug).sort());
   });
 
   it('falls back to the tracking person when the App is uninstalled mid-sync, and marks the installation removed', async () => {

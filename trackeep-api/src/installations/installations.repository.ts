@@ -318,6 +318,26 @@ export class InstallationsRepository {
          AND ir.installation_id = ${String(installationId)}::bigint`.execute(this.db);
   }
 
+  /**
+   * The active installation on the organization `login` whose permissions include `permission` (an
+   * organization permission such as `members`), or null.
+   */
+  async activeOnOrganization(host: string, login: string, permission: string): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('github_installations')
+      .select('installation_id')
+      .where('github_host', '=', host)
+      .where(sql`lower(account_login)`, '=', login.toLowerCase())
+      .where('account_type', '=', 'Organization')
+      .where('removed_at', 'is', null)
+      .where('suspended_at', 'is', null)
+      .where('access_error', 'is', null)
+      .where(sql<boolean>`permissions ? ${permission}`)
+      .orderBy('installation_id')
+      .executeTakeFirst();
+    return row ? Number(row.installation_id) : null;
+  }
+
   /** Stored repositories an active installation with auto-track covers (the sync cycle includes them). */
   async autoTrackedRepos(
     host: string,

@@ -90,6 +90,31 @@ export class RepoCredentials {
     }
   }
 
+  /**
+   * The GitHub App installation on an organization that may read its members and teams (`members`
+   * permission), as a client; null without one, or when GitHub refused it a token (now marked).
+   */
+  async forOrganization(
+    host: string,
+    orgLogin: string,
+    options: GithubClientOptions = {},
+  ): Promise<RepoCredential | null> {
+    if (!this.installationTokens.enabled) return null;
+    const installationId = await this.installations.activeOnOrganization(host, orgLogin, 'members');
+    if (installationId === null) return null;
+    try {
+      const { token } = await this.installationTokens.token(installationId);
+      return {
+        userId: installationCredentialId(installationId),
+        installationId,
+        octokit: this.github.forInstallation(installationId, token, { mode: 'background', ...options }),
+      };
+    } catch (err) {
+      if (err instanceof InstallationUnavailableError) return null;
+      throw err;
+    }
+  }
+
   /** GitHub rejected the installation's token (401): the next call asks for a new one (and learns why). */
   async installationRejected(installationId: number): Promise<void> {
     await this.installationTokens.rejected(installationId);
