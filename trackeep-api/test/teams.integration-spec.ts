@@ -352,6 +352,50 @@ describe('organization, team and person pages', () => {
         'person_not_found',
       );
     });
+
+    it('lists the pull requests they reviewed, with their latest verdict, and their review load', async () => {
+      // dev3 commented on #5 (open) and then approved it, a week apart, and approved #1 (merged) long ago, and
+      // reviewed #7 of the second repository years ago.
+      await seedPulls(db, repoB, [
+        {
+          number: 7,
+          state: 'merged',
+          author: dev1,
+          createdAt: '2020-01-01T00:00:00Z',
+          updatedAt: '2020-01-02T00:00:00Z',
+          mergedAt: '2020-01-02T00:00:00Z',
+        },
+      ]);
+      await db.query(
+        `INSERT INTO pull_request_reviews (repo_id, review_id, pull_number, reviewer_login, state, submitted_at)
+         VALUES ($1, 9004, 7, $2, 'CHANGES_REQUESTED', '2020-01-01T12:00:00Z')`,
+        [repoB, dev3],
+      );
+      await db.query(
+        `INSERT INTO pull_request_reviews (repo_id, review_id, pull_number, reviewer_login, state, submitted_at)
+         SELECT p.repo_id, v.id, p.number, $1, v.state, now() - v.age
+           FROM pull_requests p
+           JOIN (VALUES (9001, 5, 'COMMENTED', interval '8 days'), (9002, 5, 'APPROVED', interval '1 day'),
+                        (9003, 1, 'APPROVED', interval '60 days')) AS v(id, number, state, age)
+             ON v.number = p.number
+          WHERE p.repo_id = ANY($2::uuid[])`,
+        [dev3, [repoA, repoB]],
+      );
+      const page = (await as(octocat).get(`/people/${dev3}`).expect(200)).body;
+      const reviewed = page.reviewedPullRequests.map((r: { number: number; reviewState: string }) => [
+        r.number,
+        r.reviewState,
+      ]);
+      expect(reviewed).toEqual([
+        [5, 'APPROVED'],
+        [1, 'APPROVED'],
+        [7, 'CHANGES_REQUESTED'],
+      ]);
+      expect(page.reviewLoad).toEqual({ reviewsLast4Weeks: 2, openPullRequestsReviewed: 1 });
+      // monalisa reads only the first repository: the reviews of the other are not hers to see.
+      const partial = (await as(monalisa).get(`/people/${dev3}`).expect(200)).body;
+      expect(partial.reviewedPullRequests.map((r: { number: number }) => r.number)).toEqual([5, 1]);
+    });
   });
 
   describe('webhooks', () => {

@@ -180,6 +180,16 @@ export interface People {
   updated_at: Generated<Timestamp>;
 }
 
+export interface PullRequestReviews {
+  pull_number: number;
+  repo_id: string;
+  review_id: Int8;
+  reviewer_is_bot: Generated<boolean>;
+  reviewer_login: string | null;
+  state: string;
+  submitted_at: Timestamp;
+}
+
 export interface PullRequests {
   additions: number | null;
   author_login: string | null;
@@ -462,6 +472,7 @@ export interface DB {
   live_event_outbox: LiveEventOutbox;
   org_members: OrgMembers;
   people: People;
+  pull_request_reviews: PullRequestReviews;
   pull_requests: PullRequests;
   rate_limit_counters: RateLimitCounters;
   repo_access: RepoAccess;

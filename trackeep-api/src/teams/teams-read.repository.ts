@@ -469,6 +469,46 @@ export class TeamsReadRepository {
       .execute();
   }
 
+  /** Pull requests the person reviewed, most recently reviewed first, with their latest review of each. */
+  async personReviews(repoIds: readonly string[], login: string, limit: number) {
+    if (!repoIds.length) return [];
+    const rows = await sql<{
+      full_name: string;
+      number: number;
+      title: string;
+      state: string;
+      merged_at: Date | null;
+      review_state: string;
+      submitted_at: Date;
+      html_url: string;
+    }>`
+      SELECT r.full_name, p.number, p.title, p.state, p.merged_at, v.state AS review_state, v.submitted_at,
+             p.html_url
+        FROM (SELECT DISTINCT ON (repo_id, pull_number) repo_id, pull_number, state, submitted_at
+                FROM pull_request_reviews
+               WHERE lower(reviewer_login) = ${login.toLowerCase()} AND repo_id = ANY(${[...repoIds]}::uuid[])
+               ORDER BY repo_id, pull_number, submitted_at DESC) v
+        JOIN pull_requests p ON p.repo_id = v.repo_id AND p.number = v.pull_number
+        JOIN repositories r ON r.id = v.repo_id
+       ORDER BY v.submitted_at DESC, r.full_name, p.number
+       LIMIT ${limit}`.execute(this.db);
+    return rows.rows;
+  }
+
+  /** Reviews the person submitted since `since`, and the open pull requests they have reviewed. */
+  async reviewLoad(repoIds: readonly string[], login: string, since: Date) {
+    if (!repoIds.length) return { recent: 0, open: 0 };
+    const rows = await sql<{ recent: string; open: string }>`
+      SELECT count(*) FILTER (WHERE v.submitted_at >= ${since}) AS recent,
+             count(DISTINCT v.pull_number::text || ':' || v.repo_id::text) FILTER (WHERE p.state = 'open') AS open
+        FROM pull_request_reviews v
+        JOIN pull_requests p ON p.repo_id = v.repo_id AND p.number = v.pull_number
+       WHERE lower(v.reviewer_login) = ${login.toLowerCase()} AND v.repo_id = ANY(${[...repoIds]}::uuid[])`.execute(
+      this.db,
+    );
+    return { recent: num(rows.rows[0]?.recent), open: num(rows.rows[0]?.open) };
+  }
+
   /** Per repository: the person's commits and pull requests (all time), most recent work first. */
   async personRepos(repoIds: readonly string[], login: string) {
     if (!repoIds.length) return [];

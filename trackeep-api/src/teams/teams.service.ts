@@ -38,6 +38,8 @@ export interface PeriodQuery {
 
 const MOST_ACTIVE_REPOS = 5;
 const PERSON_LIST_LIMIT = 20;
+/** The review load counts the reviews of this many days. */
+const REVIEW_LOAD_DAYS = 28;
 
 /**
  * The organization, team and person pages. Only a member of the organization (as GitHub last told us) sees its
@@ -111,13 +113,15 @@ export class TeamsService {
   async personPage(user: SessionUser, login: string): Promise<PersonPage> {
     const repoIds = await this.access.readableRepoIds(user.id);
     const known = await this.read.findPerson(user.githubHost, login);
-    const [commits, pulls, repositories] = await Promise.all([
+    const [commits, pulls, repositories, reviewed, load] = await Promise.all([
       this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
       this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
       this.read.personRepos(repoIds, login),
+      this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
+      this.read.reviewLoad(repoIds, login, new Date(Date.now() - REVIEW_LOAD_DAYS * 86_400_000)),
     ]);
     // Someone we know nothing of, or whose work is all in repositories the viewer may not read: no such page.
-    if (!repositories.length && !(known && (await this.sharesAnOrg(user, known))))
+    if (!repositories.length && !reviewed.length && !(known && (await this.sharesAnOrg(user, known))))
       throw ApiException.notFound('person_not_found', `No person ${login} in your repositories`);
     const person: PersonRow = known ?? { githubId: 0, login, name: null, avatarUrl: null, type: 'User' };
     const now = Date.now();
@@ -153,6 +157,16 @@ export class TeamsService {
           ? Math.round(Math.max(...waiting.map((p) => now - new Date(p.created_at).getTime())) / 360_000) / 10
           : null,
       },
+      reviewedPullRequests: reviewed.map((r) => ({
+        repository: r.full_name,
+        number: r.number,
+        title: r.title,
+        state: (r.merged_at ? 'merged' : r.state === 'open' ? 'open' : 'closed') as PullState,
+        reviewState: r.review_state,
+        reviewedAt: new Date(r.submitted_at).toISOString(),
+        htmlUrl: r.html_url,
+      })),
+      reviewLoad: { reviewsLast4Weeks: load.recent, openPullRequestsReviewed: load.open },
       repositories: repositories.map((r) => ({
         ...r,
         lastActivityAt: r.lastActivityAt ? r.lastActivityAt.toISOString() : null,

@@ -535,6 +535,19 @@ export interface PersonPage {
   }>;
   /** Their open pull requests waiting for a first review, and the longest wait in hours. */
   awaitingReview: { count: number; longestWaitingHours: number | null };
+  /** Pull requests they reviewed, most recently reviewed first, with their latest verdict on each. */
+  reviewedPullRequests: Array<{
+    repository: string;
+    number: number;
+    title: string;
+    state: PullState;
+    /** GitHub's state of their latest review: APPROVED, CHANGES_REQUESTED, COMMENTED or DISMISSED. */
+    reviewState: string;
+    reviewedAt: IsoDateTime;
+    htmlUrl: string;
+  }>;
+  /** Their review load: reviews submitted in the last 4 weeks, and still-open pull requests they reviewed. */
+  reviewLoad: { reviewsLast4Weeks: number; openPullRequestsReviewed: number };
   repositories: Array<{
     fullName: string;
     commits: number;

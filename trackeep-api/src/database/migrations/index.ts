@@ -13,6 +13,7 @@ import { StarAndForkHistory1764001500000 } from './1764001500000-StarAndForkHist
 import { TeamsAndPeople1764001600000 } from './1764001600000-TeamsAndPeople';
 import { InsightsSettings1764002000000 } from './1764002000000-InsightsSettings';
 import { PersonWorkIndexes1764002400000 } from './1764002400000-PersonWorkIndexes';
+import { PullRequestReviews1764002500000 } from './1764002500000-PullRequestReviews';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   TeamsAndPeople1764001600000,
   InsightsSettings1764002000000,
   PersonWorkIndexes1764002400000,
+  PullRequestReviews1764002500000,
 ];

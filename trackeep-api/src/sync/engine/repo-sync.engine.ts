@@ -30,7 +30,7 @@ import type {
 } from '../../repos/data/github-data.types';
 import type { HistoryKind } from '../../repos/data/star-history.repository';
 import { StarHistoryStream } from './star-history.stream';
-import { commitRow, crossedMilestones, pullActivity, pullRow } from './sync-rows.util';
+import { commitRow, crossedMilestones, pullActivity, pullReviews, pullRow } from './sync-rows.util';
 import {
   commitStream,
   emptyCursor,
@@ -868,6 +868,7 @@ export class RepoSyncEngine {
     this.fetched.pulls += conn.nodes.length;
     const rows = conn.nodes.map(pullRow);
     await this.store.upsertPulls(tx, this.repo.id, rows);
+    await this.store.upsertReviews(tx, this.repo.id, conn.nodes.flatMap(pullReviews));
     await this.store.markFiguresPending(
       tx,
       this.repo.id,

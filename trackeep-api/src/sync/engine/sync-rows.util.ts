@@ -1,4 +1,5 @@
 import type { ActivityWrite, CommitWrite, PullRequestWrite } from '../../repos/data/github-data.types';
+import { reviewState, type ReviewWrite } from '../../repos/data/pull-request-reviews.repository';
 import type { GqlCommit, GqlPull } from '../github/sync-graphql.types';
 
 export function commitRow(c: GqlCommit): CommitWrite {
@@ -48,6 +49,25 @@ export function pullRow(p: GqlPull): GqlPullRow {
     labels: (p.labels?.nodes ?? []).map((l) => l.name),
     html_url: p.url,
   };
+}
+
+/** The submitted reviews a pull request's page carries (its first 25; pending ones have no time yet). */
+export function pullReviews(p: GqlPull): ReviewWrite[] {
+  return (p.reviews?.nodes ?? []).flatMap((r) => {
+    const state = reviewState(r.state);
+    if (!state || !r.submittedAt || typeof r.databaseId !== 'number') return [];
+    const login = r.author?.login ?? null;
+    return [
+      {
+        review_id: r.databaseId,
+        pull_number: p.number,
+        reviewer_login: login,
+        reviewer_is_bot: r.author?.__typename === 'Bot' || (login?.endsWith('[bot]') ?? false),
+        state,
+        submitted_at: r.submittedAt,
+      },
+    ];
+  });
 }
 
 /**

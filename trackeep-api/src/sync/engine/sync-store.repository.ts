@@ -13,6 +13,10 @@ import type {
   Counters,
   PullRequestWrite,
 } from '../../repos/data/github-data.types';
+import {
+  PullRequestReviewsRepository,
+  type ReviewWrite,
+} from '../../repos/data/pull-request-reviews.repository';
 import { PullRequestsRepository } from '../../repos/data/pull-requests.repository';
 import { RepoStatsRepository } from '../../repos/data/repo-stats.repository';
 import { RepositoriesRepository, type SyncRepoRecord } from '../../repos/data/repositories.repository';
@@ -128,6 +132,10 @@ export class SyncStore {
   async upsertPulls(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<number> {
     await PullRequestsRepository.upsert(db, repoId, rows);
     return rows.length;
+  }
+
+  async upsertReviews(db: SqlExecutor<DB>, repoId: string, rows: ReviewWrite[]): Promise<void> {
+    if (rows.length) await PullRequestReviewsRepository.upsert(db, repoId, rows);
   }
 
   /** Inserts timeline entries not recorded yet (by dedupe key); returns the ids of the new ones. */

@@ -44,7 +44,7 @@ fragment SyncPull on PullRequest {
   deletions
   changedFiles
   commits(first: 1) { totalCount }
-  reviews(first: 1) { totalCount nodes { submittedAt createdAt } }
+  reviews(first: 25) { totalCount nodes { databaseId state submittedAt createdAt author { __typename login } } }
   labels(first: 20) { nodes { name } }
 }`;
 

@@ -51,7 +51,16 @@ export interface GqlPull {
   deletions: number | null;
   changedFiles: number | null;
   commits: { totalCount: number };
-  reviews: { totalCount: number; nodes: Array<{ submittedAt: string | null; createdAt: string }> } | null;
+  reviews: {
+    totalCount: number;
+    nodes: Array<{
+      databaseId?: number | null;
+      state?: string;
+      submittedAt: string | null;
+      createdAt: string;
+      author?: { __typename?: string; login: string } | null;
+    }>;
+  } | null;
   labels: { nodes: Array<{ name: string }> } | null;
 }
 

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../database/db.types';
+import { PullRequestReviewsRepository, reviewState } from '../../repos/data/pull-request-reviews.repository';
 import { PullRequestsRepository } from '../../repos/data/pull-requests.repository';
 import {
   PROCESSED,
@@ -133,11 +134,27 @@ export async function applyPullRequestReview(ctx: ApplyContext): Promise<ApplyOu
   const reviewId = required(int(review['id']), 'review.id');
   const number = required(int(pr['number']), 'pull_request.number');
   await upsertPullRequest(ctx.tx, ctx.repo.id, pr);
-  if (ctx.delivery.action !== 'submitted') return PROCESSED;
-
   const submittedAt = date(review['submitted_at']) ?? ctx.delivery.received_at;
   const state = str(review['state']);
   if (state === 'pending') return ignored('pending reviews are not submitted yet');
+  // The review itself, as the sync stores it (submitted, edited and dismissed all carry its current state).
+  const known = reviewState(state);
+  if (known) {
+    const reviewer = obj(review['user']);
+    const reviewerLogin = login(review['user']);
+    await PullRequestReviewsRepository.upsert(ctx.tx, ctx.repo.id, [
+      {
+        review_id: reviewId,
+        pull_number: number,
+        reviewer_login: reviewerLogin,
+        reviewer_is_bot: str(reviewer?.['type']) === 'Bot' || (reviewerLogin?.endsWith('[bot]') ?? false),
+        state: known,
+        submitted_at: submittedAt,
+      },
+    ]);
+  }
+  if (ctx.delivery.action !== 'submitted') return PROCESSED;
+
   const isNew = await ctx.activity({
     type: 'pr_review',
     actor: login(review['user']) ?? login(ctx.payload['sender']),

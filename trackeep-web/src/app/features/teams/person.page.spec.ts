@@ -34,6 +34,18 @@ const data: PersonData = {
     },
   ],
   awaitingReview: { count: 1, longestWaitingHours: 72 },
+  reviewedPullRequests: [
+    {
+      repository: 'acme-corp/api',
+      number: 12,
+      title: 'Cache the team page',
+      state: 'open',
+      reviewState: 'CHANGES_REQUESTED',
+      reviewedAt: '2026-01-08T10:00:00.000Z',
+      htmlUrl: 'https://github.example/acme-corp/api/pull/12',
+    },
+  ],
+  reviewLoad: { reviewsLast4Weeks: 3, openPullRequestsReviewed: 1 },
   repositories: [{ fullName: 'acme-corp/web', commits: 1, pullRequests: 1, lastActivityAt: null }],
 };
 
@@ -64,6 +76,9 @@ describe(PersonPage.name, () => {
     expect(el.textContent).toContain('waiting for a first review: 1');
     expect(el.textContent).toContain('Fix the build');
     expect(el.textContent).toContain('acme-corp/web#5');
+    expect(el.textContent).toContain('acme-corp/api#12');
+    expect(el.textContent).toContain('changes requested');
+    expect(el.textContent).toContain('3 reviews in the last 4 weeks');
 
     const second = harness.navigateByUrl('/people/ghost');
     await new Promise((r) => setTimeout(r, 0));

@@ -87,6 +87,30 @@ const day = new Intl.DateTimeFormat('en', {
               }
             </ul>
           </section>
+          <section aria-labelledby="reviewed-title">
+            <h2 id="reviewed-title">Reviewed</h2>
+            <p class="muted">
+              {{ p.reviewLoad.reviewsLast4Weeks }} reviews in the last 4 weeks ·
+              {{ p.reviewLoad.openPullRequestsReviewed }} open pull requests they reviewed
+            </p>
+            @if (p.reviewedPullRequests.length) {
+              <ul>
+                @for (pr of p.reviewedPullRequests; track pr.repository + pr.number) {
+                  <li>
+                    <a [href]="pr.htmlUrl" rel="noopener" target="_blank"
+                      >{{ pr.repository }}#{{ pr.number }}</a
+                    >
+                    {{ pr.title }}
+                    <span class="muted"
+                      >{{ reviewLabel(pr.reviewState) }} · {{ pr.state }} · {{ date(pr.reviewedAt) }}</span
+                    >
+                  </li>
+                }
+              </ul>
+            } @else {
+              <p class="muted">No reviews in the repositories you can see.</p>
+            }
+          </section>
           <section aria-labelledby="commits-title">
             <h2 id="commits-title">Recent commits</h2>
             <ul>
@@ -164,4 +188,15 @@ export class PersonPage {
   protected date(iso: string): string {
     return day.format(Date.parse(iso));
   }
+
+  protected reviewLabel(state: string): string {
+    return REVIEW_LABELS[state] ?? state.toLowerCase();
+  }
 }
+
+const REVIEW_LABELS: Record<string, string> = {
+  APPROVED: 'approved',
+  CHANGES_REQUESTED: 'changes requested',
+  COMMENTED: 'commented',
+  DISMISSED: 'dismissed',
+};
