@@ -233,10 +233,26 @@ describe('delivery insights', () => {
       .body;
     // The team's pull requests are its member's: #1 and #3.
     expect(teamCycle.current.merged).toBe(2);
-    expect(teamCycle.reviewsAvailable).toBe(false);
+    // Reviews are stored: none yet, so every pull request was merged without one.
+    expect(teamCycle.reviewsAvailable).toBe(true);
+    expect(teamCycle.current.mergedWithoutReview).toBe(2);
 
+    // #1 gets a comment 2 h after its opening and an approval 1 h later; a bot's review never counts.
+    await db.query(
+      `INSERT INTO pull_request_reviews (repo_id, review_id, pull_number, reviewer_login, reviewer_is_bot, state, submitted_at)
+       SELECT p.repo_id, v.id, p.number, v.who, v.bot, v.state, p.created_at + v.after
+         FROM pull_requests p,
+              (VALUES (7001, 'reviewer-1', false, 'COMMENTED', interval '2 hours'),
+                      (7002, 'reviewer-1', false, 'APPROVED', interval '3 hours'),
+                      (7003, 'lint-bot', true, 'APPROVED', interval '1 hour')) AS v(id, who, bot, state, after)
+        WHERE p.repo_id = (SELECT id FROM repositories WHERE full_name = $1) AND p.number = 1`,
+      [`${ORG}/${nameA}`],
+    );
     const cycle = (await as(monalisa).get(`${repoPath()}/cycle${PERIOD}`).expect(200)).body;
     expect(cycle.current.merged).toBe(3);
+    expect(cycle.current.mergedWithoutReview).toBe(2);
+    expect(cycle.current.stages.pickup).toEqual({ medianHours: 2, p75Hours: 2, count: 1 });
+    expect(cycle.current.stages.review).toEqual({ medianHours: 1, p75Hours: 1, count: 1 });
     expect(cycle.current.stages.deploy).toEqual({ medianHours: 0, p75Hours: 0, count: 3 });
 
     const drill = (await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}`).expect(200)).body;

@@ -107,7 +107,10 @@ export function pullCycle(
     },
     draftHours: pull.readyForReviewAt ? hoursBetween(pull.createdAt, pull.readyForReviewAt) : null,
     reviewed: reviews ? reviews.length > 0 : null,
-    reviewComments: reviews?.length ? reviews.reduce((n, r) => n + r.comments, 0) : null,
+    reviewComments:
+      reviews?.length && reviews.every((r) => r.comments !== null)
+        ? reviews.reduce((n, r) => n + (r.comments ?? 0), 0)
+        : null,
     reviewRounds: reviews?.length ? 1 + reviews.filter((r) => r.state === 'CHANGES_REQUESTED').length : null,
     size: sizeBucket(pull.additions, pull.deletions),
   };

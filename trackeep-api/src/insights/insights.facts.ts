@@ -64,8 +64,8 @@ export interface ReviewFact {
   /** APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED. */
   state: string;
   submittedAt: Date;
-  /** Review comments that came with it. */
-  comments: number;
+  /** Review comments that came with it; null when not known (the sync does not read them). */
+  comments: number | null;
 }
 
 export interface PullFact {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { InsightsSettings } from '@trackeep/contracts';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
-import type { CommitFact, PullFact, RepoFacts } from './insights.facts';
+import type { CommitFact, PullFact, RepoFacts, ReviewFact } from './insights.facts';
 
 export interface InsightsRepo {
   id: string;
@@ -197,8 +197,8 @@ export class InsightsRepository {
   /**
    * What each repository's insights are computed from, since `since`: pull requests merged since then and the
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
-   * Deployments, releases, tags, workflow runs, issues and reviews are not stored yet, so their lists are empty
-   * and reviews unknown.
+   * Each pull request carries its stored reviews (their comment counts are not read, so review depth is
+   * unknown). Deployments, releases, tags, workflow runs and issues are not stored yet, so their lists are empty.
    */
   async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
@@ -219,10 +219,14 @@ export class InsightsRepository {
     );
     if (!repos.length) return out;
     const ids = repos.map((r) => r.id);
-    const [pulls, commits] = await Promise.all([
+    const [pulls, commits, reviews] = await Promise.all([
       this.mergedPulls(ids, since),
       this.defaultBranchCommits(ids, since),
+      this.reviewsOfMergedPulls(ids, since),
     ]);
+    // A pull request GitHub counted reviews on but none are stored (synced before reviews were kept): unknown.
+    for (const { repoId, pull, reviewCount } of pulls)
+      pull.reviews = reviews.get(`${repoId}#${pull.number}`) ?? (reviewCount > 0 ? null : []);
     for (const { repoId, pull } of pulls) out.get(repoId)?.pulls.push(pull);
     for (const { repoId, commit } of commits) out.get(repoId)?.commits.push(commit);
     return out;
@@ -231,7 +235,7 @@ export class InsightsRepository {
   private async mergedPulls(
     repoIds: string[],
     since: Date,
-  ): Promise<Array<{ repoId: string; pull: PullFact }>> {
+  ): Promise<Array<{ repoId: string; pull: PullFact; reviewCount: number }>> {
     const rows = await this.db
       .selectFrom('pull_requests')
       .select([
@@ -246,6 +250,7 @@ export class InsightsRepository {
         'additions',
         'deletions',
         'html_url',
+        'review_count',
       ])
       .where('repo_id', 'in', repoIds)
       .where('merged_at', '>=', since)
@@ -253,6 +258,7 @@ export class InsightsRepository {
       .execute();
     return rows.map((r) => ({
       repoId: r.repo_id,
+      reviewCount: r.review_count,
       pull: {
         number: r.number,
         title: r.title,
@@ -270,6 +276,37 @@ export class InsightsRepository {
         url: r.html_url,
       },
     }));
+  }
+
+  /** The reviews of the pull requests merged since `since`, oldest first, by `<repo id>#<number>`. */
+  private async reviewsOfMergedPulls(repoIds: string[], since: Date): Promise<Map<string, ReviewFact[]>> {
+    const rows = await sql<{
+      repo_id: string;
+      pull_number: number;
+      reviewer_login: string | null;
+      reviewer_is_bot: boolean;
+      state: string;
+      submitted_at: Date;
+    }>`
+      SELECT v.repo_id, v.pull_number, v.reviewer_login, v.reviewer_is_bot, v.state, v.submitted_at
+        FROM pull_requests p
+        JOIN pull_request_reviews v ON v.repo_id = p.repo_id AND v.pull_number = p.number
+       WHERE p.repo_id = ANY(${repoIds}::uuid[]) AND p.merged_at >= ${since}
+       ORDER BY v.submitted_at, v.review_id`.execute(this.db);
+    const out = new Map<string, ReviewFact[]>();
+    for (const r of rows.rows) {
+      const key = `${r.repo_id}#${r.pull_number}`;
+      const list = out.get(key) ?? [];
+      list.push({
+        author: r.reviewer_login,
+        authorIsBot: r.reviewer_is_bot,
+        state: r.state,
+        submittedAt: new Date(r.submitted_at),
+        comments: null,
+      });
+      out.set(key, list);
+    }
+    return out;
   }
 
   private async defaultBranchCommits(
