@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { OrgSyncService } from '../src/teams/org-sync.service';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
-import { seedCommits, seedPulls, type SeedCommit } from './support/seed-repo-data';
+import { seedActivity, seedCommits, seedPulls, type SeedCommit } from './support/seed-repo-data';
 import { Db, GLOBAL_SECRET, postWebhook, waitForInboxIdle } from './webhooks-support';
 
 const ORG = 'acme-corp';
@@ -395,6 +395,37 @@ describe('organization, team and person pages', () => {
       // monalisa reads only the first repository: the reviews of the other are not hers to see.
       const partial = (await as(monalisa).get(`/people/${dev3}`).expect(200)).body;
       expect(partial.reviewedPullRequests.map((r: { number: number }) => r.number)).toEqual([5, 1]);
+    });
+  });
+
+  describe('team timeline', () => {
+    it("shows the activity of the team's repositories (its parent's too) the viewer may read; 404 outside", async () => {
+      await seedActivity(db, repoA, [
+        { type: 'push', title: 'team-timeline A', occurredAt: '2026-01-06T00:00:00Z' },
+      ]);
+      await seedActivity(db, repoB, [
+        { type: 'push', title: 'team-timeline B', occurredAt: '2026-01-06T01:00:00Z' },
+      ]);
+      const titles = (body: { items: Array<{ title: string }> }) =>
+        body.items.map((i) => i.title).filter((t) => t.startsWith('team-timeline'));
+      // Alpha has the first repository; Beta Kids inherits nothing from Beta, which has none.
+      const alpha = (await as(octocat).get(`/activity?team=${ORG}/alpha&limit=100`).expect(200)).body;
+      expect(titles(alpha)).toEqual(['team-timeline A']);
+      expect(alpha.items.every((i: { repoFullName: string }) => i.repoFullName === `${ORG}/${nameA}`)).toBe(
+        true,
+      );
+      const kids = (await as(octocat).get(`/activity?team=${ORG}/beta-kids`).expect(200)).body;
+      expect(kids.items).toEqual([]);
+      // A page's cursor belongs to its filter.
+      const everything = (await as(octocat).get('/activity?limit=1').expect(200)).body;
+      expect(
+        (await as(octocat).get(`/activity?team=${ORG}/alpha&cursor=${everything.nextCursor}`).expect(400))
+          .body.message,
+      ).toMatch(/cursor/);
+      await as(hubot).get(`/activity?team=${ORG}/alpha`).expect(404);
+      await as(octocat).get(`/activity?team=${ORG}/no-such-team`).expect(404);
+      await as(octocat).get(`/activity?team=${ORG}/alpha&repo=${ORG}/${nameA}`).expect(400);
+      await as(octocat).get('/activity?team=not a team').expect(400);
     });
   });
 

@@ -14,6 +14,6 @@ import { TeamsService } from './teams.service';
   imports: [GithubModule, ReposModule],
   controllers: [TeamsController],
   providers: [TeamsRepository, TeamsReadRepository, OrgCredentials, OrgSyncService, OrgSyncJob, TeamsService],
-  exports: [OrgSyncService],
+  exports: [OrgSyncService, TeamsService],
 })
 export class TeamsModule {}

@@ -89,13 +89,7 @@ export class TeamsService {
 
   async teamPage(user: SessionUser, orgLogin: string, slug: string, q: PeriodQuery): Promise<TeamPage> {
     const period = this.period(q);
-    const org = await this.memberOrg(user, orgLogin);
-    const teams = await this.read.teams(org.id);
-    const team = teams.find((t) => t.slug.toLowerCase() === slug.toLowerCase());
-    // A secret team is visible to its members only (and to organization owners, whom we do not single out).
-    const members = team ? await this.read.teamMembers(user.githubHost, org.id, team.githubId) : [];
-    if (!team || (team.privacy === 'secret' && !members.some((m) => m.githubId === user.githubId)))
-      throw ApiException.notFound('team_not_found', `Team ${orgLogin}/${slug} not found`);
+    const { org, teams, team, members } = await this.visibleTeam(user, orgLogin, slug);
     const repos = await this.readableRepos(user, org.login);
     const teamRepoIds = new Set(await this.read.teamRepoGithubIds(org.id, team.githubId));
     const authors = members.map((m) => m.login.toLowerCase());
@@ -108,6 +102,18 @@ export class TeamsService {
       teamRepositories: repos.filter((r) => teamRepoIds.has(r.githubId)).map((r) => r.fullName),
       ...page,
     };
+  }
+
+  /**
+   * Ids of the team's repositories (its own and its parent teams') that the viewer may read: the team's
+   * activity timeline. 404 for a non-member of the organization or a team they cannot see.
+   */
+  async teamRepoIds(user: SessionUser, orgLogin: string, slug: string): Promise<string[]> {
+    const { org, team } = await this.visibleTeam(user, orgLogin, slug);
+    const teamRepos = new Set(await this.read.teamRepoGithubIds(org.id, team.githubId));
+    return (await this.readableRepos(user, org.login))
+      .filter((r) => teamRepos.has(r.githubId))
+      .map((r) => r.id);
   }
 
   async personPage(user: SessionUser, login: string): Promise<PersonPage> {
@@ -183,6 +189,18 @@ export class TeamsService {
       if (err instanceof PeriodError) throw ApiException.badRequest(err.message);
       throw err;
     }
+  }
+
+  /** The team, when the viewer may see it (a secret team: its members only); otherwise 404. */
+  private async visibleTeam(user: SessionUser, orgLogin: string, slug: string) {
+    const org = await this.memberOrg(user, orgLogin);
+    const teams = await this.read.teams(org.id);
+    const team = teams.find((t) => t.slug.toLowerCase() === slug.toLowerCase());
+    // A secret team is visible to its members only (and to organization owners, whom we do not single out).
+    const members = team ? await this.read.teamMembers(user.githubHost, org.id, team.githubId) : [];
+    if (!team || (team.privacy === 'secret' && !members.some((m) => m.githubId === user.githubId)))
+      throw ApiException.notFound('team_not_found', `Team ${orgLogin}/${slug} not found`);
+    return { org, teams, team, members };
   }
 
   /** The organization, when the viewer is a member of it; otherwise the same 404 as for no organization. */

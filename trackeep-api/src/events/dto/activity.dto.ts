@@ -6,6 +6,9 @@ import { PageQueryDto } from '../../repos/dto/repo-queries.dto';
 /** GitHub's owner and repository name syntax, joined by a slash (as RepoParamsDto checks them apart). */
 const FULL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,38}\/(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
 
+/** An organization login and a team slug, joined by a slash. */
+const TEAM = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
 export class ActivityQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     description: 'Only this tracked repository (owner/name)',
@@ -14,6 +17,15 @@ export class ActivityQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(FULL_NAME, { message: 'repo must be owner/name of a GitHub repository, e.g. octocat/hello-world' })
   repo?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Only the repositories of this team (org/team-slug; its own and its parent teams' repositories) that you may read",
+    example: 'acme-corp/platform',
+  })
+  @IsOptional()
+  @Matches(TEAM, { message: 'team must be organization/team-slug, e.g. acme-corp/platform' })
+  team?: string;
 
   @ApiPropertyOptional({ enum: ACTIVITY_TYPE_NAMES, description: 'Only this kind of event' })
   @IsOptional()

@@ -7,6 +7,8 @@ import { API_BASE, queryParams } from './api-paths';
 export interface ActivityQuery {
   /** `owner/name` of a tracked repository. */
   repo?: string | null;
+  /** `org/team-slug`: the team's repositories. */
+  team?: string | null;
   type?: ActivityType | null;
   cursor?: string | null;
   limit?: number | null;

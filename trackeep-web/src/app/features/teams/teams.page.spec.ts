@@ -1,5 +1,6 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { ApplicationRef } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
@@ -114,6 +115,28 @@ describe(TeamsPage.name, () => {
     );
     expect(el.querySelector('h1')?.textContent).toContain('Core');
     expect(el.textContent).toContain('bot');
+    // The team's timeline: its repositories' activity, asked for by team.
+    const timeline = backend.expectOne((r) => r.url === '/api/v1/activity');
+    expect(timeline.request.params.get('team')).toBe('acme-corp/core');
+    timeline.flush({
+      items: [
+        {
+          id: '41',
+          repoId: 'r1',
+          repoFullName: 'acme-corp/web',
+          type: 'push',
+          actor: 'mona',
+          title: 'Pushed 2 commits to main',
+          url: null,
+          occurredAt: '2026-01-09T10:00:00.000Z',
+          data: { ref: 'main', commits: 2 },
+        },
+      ],
+      nextCursor: null,
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    TestBed.inject(ApplicationRef).tick();
+    expect(el.querySelector('[data-testid="team-timeline"]')?.textContent).toContain('Pushed 2 commits');
   });
 
   it('says "not found" when the API answers 404 (not a member, or no such team)', async () => {

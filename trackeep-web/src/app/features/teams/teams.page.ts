@@ -10,6 +10,7 @@ import { injectQueryParams, injectQueryUpdater } from '../../shared/route-query'
 import { SkeletonComponent } from '../../shared/skeleton.component';
 import { ActivityFiguresComponent } from './activity-figures.component';
 import { periodFromQuery } from './team-figures';
+import { TeamTimelineComponent } from './team-timeline.component';
 
 type Loaded =
   | { state: 'loading' }
@@ -22,7 +23,13 @@ type Loaded =
 @Component({
   selector: 'trk-teams-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, ActivityFiguresComponent, EmptyStateComponent, SkeletonComponent],
+  imports: [
+    RouterLink,
+    ActivityFiguresComponent,
+    EmptyStateComponent,
+    SkeletonComponent,
+    TeamTimelineComponent,
+  ],
   template: `
     @switch (loaded().state) {
       @case ('loading') {
@@ -119,6 +126,7 @@ type Loaded =
               </ul>
             }
           </section>
+          <trk-team-timeline [org]="page.org.login" [team]="page.team.slug" />
         }
       }
     }
