@@ -56,6 +56,7 @@ describe('organization, team and person pages', () => {
   const as = (session: string) => ({
     get: (path: string) => h.http().get(`/api/v1${path}`).set('Cookie', withSession(session)),
     post: (path: string) => h.http().post(`/api/v1${path}`).set('Cookie', withSession(session)).set(CSRF),
+    delete: (path: string) => h.http().delete(`/api/v1${path}`).set('Cookie', withSession(session)).set(CSRF),
   });
   const sync = () => h.t.app.get(OrgSyncService).syncOrg(ORG);
 
@@ -395,6 +396,28 @@ describe('organization, team and person pages', () => {
       // monalisa reads only the first repository: the reviews of the other are not hers to see.
       const partial = (await as(monalisa).get(`/people/${dev3}`).expect(200)).body;
       expect(partial.reviewedPullRequests.map((r: { number: number }) => r.number)).toEqual([5, 1]);
+    });
+  });
+
+  describe('reading an organization', () => {
+    it('queues a read of it as soon as someone tracks one of its repositories, unless read within the hour', async () => {
+      const queued = async () =>
+        (
+          await db.query(
+            `SELECT data->>'owner' AS owner FROM pgboss.job WHERE name = 'github-org-read' ORDER BY created_on`,
+          )
+        ).rows.map((r) => r.owner as string);
+      // The set-up's own tracking queued one before the organization was first read.
+      expect(await queued()).toEqual([ORG]);
+      await db.query(`DELETE FROM pgboss.job WHERE name = 'github-org-read'`);
+      // Read minutes ago (beforeAll): tracking another of its repositories queues nothing.
+      await as(monalisa).post(`/repos/${ORG}/${nameB}/track`).expect(201);
+      expect(await queued()).toEqual([]);
+      await as(monalisa).delete(`/repos/${ORG}/${nameB}/track`).expect(204);
+      await db.query(`UPDATE github_orgs SET synced_at = now() - interval '2 hours' WHERE login = $1`, [ORG]);
+      await as(monalisa).post(`/repos/${ORG}/${nameB}/track`).expect(201);
+      expect(await queued()).toEqual([ORG]);
+      await as(monalisa).delete(`/repos/${ORG}/${nameB}/track`).expect(204);
     });
   });
 
