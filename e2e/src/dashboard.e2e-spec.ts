@@ -422,6 +422,69 @@ describe('Trackeep dashboard in a real browser', () => {
     );
   });
 
+  it('shows an organization and a team page, switching teams, with data tables and the team timeline', async () => {
+    const org = 'acme-corp';
+    const world = requireSim(stack).world;
+    const orgRepo = [...world.repos.values()].find(
+      (r) => world.ownerLogin(r) === org && !r.deleted && !r.archived && !r.fork,
+    );
+    if (!orgRepo) throw new Error(`The demo world has no ${org} repository`);
+    // Tracking one of its repositories has the organization's teams read at once (asked through the browser
+    // context's cookies, off the page, so the 404s while the read runs do not count as page errors).
+    const tracked = await context.request.post(`${stack.apiUrl}/api/v1/repos/${org}/${orgRepo.name}/track`, {
+      headers: { 'X-Trackeep-CSRF': '1' },
+    });
+    expect([200, 201]).toContain(tracked.status());
+    await eventually(
+      `the ${org} teams read from GitHub`,
+      async () => {
+        const res = await context.request.get(`${stack.apiUrl}/api/v1/orgs/${org}`);
+        return res.ok() && ((await res.json()) as { teams: unknown[] }).teams.length > 1;
+      },
+      60_000,
+      1_000,
+    );
+    await page.goto(`${stack.apiUrl}/orgs/${org}`);
+    const teams = page.locator('ul.teams a');
+    await teams.first().waitFor();
+    expect(await page.locator('trk-chart details table').count()).toBeGreaterThan(0);
+    await expectAccessible('19-organization');
+
+    const [first, second] = await teams.evaluateAll((links) =>
+      links
+        .slice(0, 2)
+        .map((a) => ({ name: a.textContent?.trim() ?? '', href: a.getAttribute('href') ?? '' })),
+    );
+    if (!first || !second) throw new Error(`${org} has fewer than two teams in the demo world`);
+    await page.locator(`ul.teams a[href="${first.href}"]`).click();
+    await page.getByRole('heading', { level: 1, name: first.name }).waitFor();
+    await page.getByRole('heading', { level: 2, name: 'Activity' }).waitFor();
+    expect(await page.locator('trk-chart details table').count()).toBeGreaterThan(0);
+    await expectAccessible('20-team');
+    // The team switcher in the navigation goes to the other team.
+    const secondSlug = second.href.split('/').pop() ?? '';
+    await page.locator('.team-switcher select').selectOption(`${org}/${secondSlug}`);
+    await page.waitForURL(new RegExp(`/orgs/${org}/teams/${secondSlug}`));
+    await page.getByRole('heading', { level: 1, name: second.name }).waitFor();
+
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+      reducedMotion: 'reduce',
+      storageState: await context.storageState(),
+    });
+    const small = await phone.newPage();
+    await small.goto(`${stack.apiUrl}${first.href}`);
+    await small.getByRole('heading', { level: 1, name: first.name }).waitFor();
+    await small.waitForLoadState('networkidle').catch(() => undefined);
+    const overflow = await small.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expectAccessible('21-phone-dark-team', small);
+    await phone.close();
+  });
+
   it('signs out, revoking GitHub access, and then asks to sign in again', async () => {
     await mainNav(page, 'Settings').click();
     await page.getByRole('checkbox', { name: /revoke Trackeep's access/ }).check();
