@@ -15,6 +15,8 @@ export interface InsightsRepo {
 export interface InsightsOrg {
   id: string;
   login: string;
+  /** The viewer's role in it: `admin` for an owner. */
+  role: string;
 }
 
 const REPO_COLUMNS = ['id', 'full_name', 'owner', 'github_id', 'default_branch'] as const;
@@ -112,73 +114,6 @@ export class InsightsRepository {
   }
 
   // --- scope: organizations, teams, repositories ----------------------------------------------------------
-
-  async findOrg(githubHost: string, login: string): Promise<InsightsOrg | null> {
-    const row = await this.db
-      .selectFrom('github_orgs')
-      .select(['id', 'login'])
-      .where('github_host', '=', githubHost)
-      .where(sql`lower(login)`, '=', login.toLowerCase())
-      .orderBy('synced_at', sql`desc nulls last`)
-      .executeTakeFirst();
-    return row ?? null;
-  }
-
-  /** The person's role in the organization as GitHub last told us (member, admin), or null. */
-  async memberRole(orgId: string, personGithubId: number): Promise<string | null> {
-    const row = await this.db
-      .selectFrom('org_members')
-      .select('role')
-      .where('org_id', '=', orgId)
-      .where('person_github_id', '=', String(personGithubId))
-      .executeTakeFirst();
-    return row?.role ?? null;
-  }
-
-  async findTeam(
-    orgId: string,
-    slug: string,
-  ): Promise<{ id: string; githubId: number; privacy: string } | null> {
-    const row = await this.db
-      .selectFrom('teams')
-      .select(['id', 'github_id', 'privacy'])
-      .where('org_id', '=', orgId)
-      .where(sql`lower(slug)`, '=', slug.toLowerCase())
-      .executeTakeFirst();
-    return row ? { id: row.id, githubId: Number(row.github_id), privacy: row.privacy } : null;
-  }
-
-  /** Lowercased logins of the members of a team and of every team nested under it. */
-  async teamMemberLogins(
-    githubHost: string,
-    orgId: string,
-    teamGithubId: number,
-  ): Promise<{ logins: string[]; githubIds: number[] }> {
-    const rows = await sql<{ login: string; github_id: string }>`
-      WITH RECURSIVE tree AS (
-        SELECT id, github_id FROM teams WHERE org_id = ${orgId} AND github_id = ${String(teamGithubId)}
-        UNION
-        SELECT t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id WHERE t.org_id = ${orgId}
-      )
-      SELECT lower(p.login) AS login, p.github_id
-        FROM people p
-       WHERE p.github_host = ${githubHost}
-         AND p.github_id IN (SELECT m.person_github_id FROM team_members m JOIN tree ON tree.id = m.team_id)`.execute(
-      this.db,
-    );
-    return { logins: rows.rows.map((r) => r.login), githubIds: rows.rows.map((r) => Number(r.github_id)) };
-  }
-
-  async teamRepoGithubIds(orgId: string, teamGithubId: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('team_repos as r')
-      .innerJoin('teams as t', 't.id', 'r.team_id')
-      .select('r.repo_github_id')
-      .where('t.org_id', '=', orgId)
-      .where('t.github_id', '=', String(teamGithubId))
-      .execute();
-    return rows.map((r) => Number(r.repo_github_id));
-  }
 
   async reposOfOwner(repoIds: readonly string[], owner: string): Promise<InsightsRepo[]> {
     if (!repoIds.length) return [];

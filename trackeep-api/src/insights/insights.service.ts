@@ -37,6 +37,7 @@ import { detectDeployments, type Deployment } from './deployment-detection';
 import { DORA_BANDS_SOURCE } from './dora-bands';
 import { effectiveSettings, InsightsSettingsError, parseInsightsSettings } from './insights-settings.util';
 import type { RepoFacts } from './insights.facts';
+import { TeamsService } from '../teams/teams.service';
 import { InsightsRepository, type InsightsOrg, type InsightsRepo } from './insights.repository';
 
 export interface InsightsQuery {
@@ -75,6 +76,7 @@ export class InsightsService {
     private readonly store: InsightsRepository,
     private readonly access: RepoAccessService,
     private readonly github: GithubSettings,
+    private readonly teams: TeamsService,
     env: ApiEnv,
   ) {
     this.botLogins = new Set(env.BOT_LOGINS.map((l) => l.toLowerCase()));
@@ -347,11 +349,8 @@ export class InsightsService {
     };
   }
 
-  private async memberOrg(user: SessionUser, login: string): Promise<InsightsOrg> {
-    const org = await this.store.findOrg(this.github.host, login);
-    if (!org || !(await this.store.memberRole(org.id, user.githubId)))
-      throw ApiException.notFound('org_not_found', `Organization ${login} not found`);
-    return org;
+  private memberOrg(user: SessionUser, login: string): Promise<InsightsOrg> {
+    return this.teams.organizationOf(user, login);
   }
 
   private async requireMaintainer(user: SessionUser, repo: InsightsRepo): Promise<void> {
@@ -364,7 +363,7 @@ export class InsightsService {
   }
 
   private async requireOrgAdmin(user: SessionUser, org: InsightsOrg): Promise<void> {
-    if ((await this.store.memberRole(org.id, user.githubId)) !== 'admin')
+    if (org.role !== 'admin')
       throw ApiException.forbidden(
         'permission_denied',
         `Changing the default of ${org.login} takes an owner of the organization on GitHub`,
@@ -377,14 +376,11 @@ export class InsightsService {
     const org = await this.memberOrg(user, scope.org);
     const repos = await this.store.reposOfOwner(await this.access.readableRepoIds(user.id), org.login);
     if (scope.kind === 'org') return { repos, authors: null };
-    const team = await this.store.findTeam(org.id, scope.team);
-    const members = team ? await this.store.teamMemberLogins(this.github.host, org.id, team.githubId) : null;
-    // A secret team is visible to its members only.
-    if (!team || !members || (team.privacy === 'secret' && !members.githubIds.includes(user.githubId)))
-      throw ApiException.notFound('team_not_found', `Team ${scope.org}/${scope.team} not found`);
-    // The team's deployments are its repositories'; its pull requests are its members', wherever they merged.
-    const teamRepos = new Set(await this.store.teamRepoGithubIds(org.id, team.githubId));
-    return { repos: repos.filter((r) => teamRepos.has(r.githubId)), authors: new Set(members.logins) };
+    // The team's deployments are its repositories' (its parents' included, as on its page); its pull requests
+    // are its members', wherever they merged.
+    const team = await this.teams.teamScope(user, org.login, scope.team);
+    const teamRepos = new Set(team.repoIds);
+    return { repos: repos.filter((r) => teamRepos.has(r.id)), authors: new Set(team.memberLogins) };
   }
 
   private async settingsOf(

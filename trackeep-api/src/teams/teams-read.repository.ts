@@ -136,6 +136,17 @@ export class TeamsReadRepository {
       .execute();
   }
 
+  /** The person's role in the organization as GitHub last told us (member, admin), or null. */
+  async memberRole(orgId: string, personGithubId: number): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('org_members')
+      .select('role')
+      .where('org_id', '=', orgId)
+      .where('person_github_id', '=', String(personGithubId))
+      .executeTakeFirst();
+    return row?.role ?? null;
+  }
+
   async isMember(orgId: string, personGithubId: number): Promise<boolean> {
     const row = await this.db
       .selectFrom('org_members')

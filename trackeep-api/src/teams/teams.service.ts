@@ -109,11 +109,36 @@ export class TeamsService {
    * activity timeline. 404 for a non-member of the organization or a team they cannot see.
    */
   async teamRepoIds(user: SessionUser, orgLogin: string, slug: string): Promise<string[]> {
-    const { org, team } = await this.visibleTeam(user, orgLogin, slug);
+    return (await this.teamScope(user, orgLogin, slug)).repoIds;
+  }
+
+  /**
+   * The organization as the viewer may use it (other modules' organization pages): its id and login and the
+   * viewer's role (`admin` for an owner). 404 `org_not_found` for a non-member.
+   */
+  async organizationOf(
+    user: SessionUser,
+    orgLogin: string,
+  ): Promise<{ id: string; login: string; role: string }> {
+    const org = await this.read.findOrg(user.githubHost, orgLogin);
+    const role = org ? await this.read.memberRole(org.id, user.githubId) : null;
+    if (!org || !role) throw ApiException.notFound('org_not_found', `Organization ${orgLogin} not found`);
+    return { id: org.id, login: org.login, role };
+  }
+
+  /**
+   * What a team's figures cover, for any module: the team's repositories (its own and its parents') the viewer
+   * may read, and its members' lowercased logins (child teams included). 404 as for the team page.
+   */
+  async teamScope(
+    user: SessionUser,
+    orgLogin: string,
+    slug: string,
+  ): Promise<{ repoIds: string[]; memberLogins: string[] }> {
+    const { org, team, members } = await this.visibleTeam(user, orgLogin, slug);
     const teamRepos = new Set(await this.read.teamRepoGithubIds(org.id, team.githubId));
-    return (await this.readableRepos(user, org.login))
-      .filter((r) => teamRepos.has(r.githubId))
-      .map((r) => r.id);
+    const repos = (await this.readableRepos(user, org.login)).filter((r) => teamRepos.has(r.githubId));
+    return { repoIds: repos.map((r) => r.id), memberLogins: members.map((m) => m.login.toLowerCase()) };
   }
 
   async personPage(user: SessionUser, login: string): Promise<PersonPage> {
