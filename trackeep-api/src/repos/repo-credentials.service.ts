@@ -76,18 +76,7 @@ export class RepoCredentials {
   ): Promise<RepoCredential | null> {
     if (!this.installationTokens.enabled) return null;
     const installationId = await this.installations.coveringRepo(repoId);
-    if (installationId === null) return null;
-    try {
-      const { token } = await this.installationTokens.token(installationId);
-      return {
-        userId: installationCredentialId(installationId),
-        installationId,
-        octokit: this.github.forInstallation(installationId, token, { mode: 'background', ...options }),
-      };
-    } catch (err) {
-      if (err instanceof InstallationUnavailableError) return null;
-      throw err;
-    }
+    return installationId === null ? null : this.installationClient(installationId, options);
   }
 
   /**
@@ -101,7 +90,14 @@ export class RepoCredentials {
   ): Promise<RepoCredential | null> {
     if (!this.installationTokens.enabled) return null;
     const installationId = await this.installations.activeOnOrganization(host, orgLogin, 'members');
-    if (installationId === null) return null;
+    return installationId === null ? null : this.installationClient(installationId, options);
+  }
+
+  /** A client acting as the installation; null when GitHub refused it a token (the installation is now marked). */
+  private async installationClient(
+    installationId: number,
+    options: GithubClientOptions,
+  ): Promise<RepoCredential | null> {
     try {
       const { token } = await this.installationTokens.token(installationId);
       return {
