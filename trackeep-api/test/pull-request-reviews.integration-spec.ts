@@ -1,15 +1,11 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
-import { inTransaction } from '@trackeep/server-core';
-import { randomUUID } from 'node:crypto';
 import { splitFullName } from '../src/common/full-name.util';
-import type { ApplyContext, Json } from '../src/webhooks/processors/apply-context';
-import { REPO_APPLIERS } from '../src/webhooks/processors/event-appliers';
 import {
+  applyRecordedDeliveries,
   createSyncDb,
   engineRunner,
   must,
   startSim,
-  syncDb,
   type SyncDbFixture,
 } from './sync-support/sync-harness';
 
@@ -123,32 +119,8 @@ describe('pull request reviews', () => {
         .filter((d) => d.event === 'pull_request_review');
       expect(deliveries.map((d) => d.action)).toEqual(['submitted', 'submitted']);
 
-      const db = syncDb(byWebhook.ds);
       // Each delivery twice: a redelivery must not add a row or change one.
-      for (const d of [...deliveries, ...deliveries]) {
-        await inTransaction(db, async (tx) => {
-          const payload = d.payload as Json;
-          const ctx: ApplyContext = {
-            tx,
-            delivery: {
-              delivery_id: randomUUID(),
-              event: d.event,
-              action: d.action,
-              hook_id: String(d.hookId),
-              repo_id: hooked.id,
-              repo_github_id: null,
-              signed_with: 'hook',
-              payload,
-              received_at: new Date(),
-              status: 'processing',
-            },
-            payload,
-            repo: { id: hooked.id, fullName: hooked.fullName },
-            activity: async () => true,
-          };
-          expect(await must(REPO_APPLIERS[d.event], d.event)(ctx)).toEqual({ status: 'processed' });
-        });
-      }
+      await applyRecordedDeliveries(byWebhook, hooked, [...deliveries, ...deliveries]);
 
       expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
       const synced = await storedReviews(fx, repo.id);

@@ -11,6 +11,7 @@ import { hintOf } from '../src/sync/jobs/sync-cycle.job';
 import type { ApplyContext, Json } from '../src/webhooks/processors/apply-context';
 import { REPO_APPLIERS } from '../src/webhooks/processors/event-appliers';
 import {
+  applyRecordedDeliveries,
   createSyncDb,
   engineRunner,
   must,
@@ -209,31 +210,7 @@ describe('stars and forks history', () => {
         'fork.',
       ]);
 
-      const db = syncDb(byWebhook.ds);
-      for (const d of deliveries) {
-        await inTransaction(db, async (tx) => {
-          const payload = d.payload as Json;
-          const ctx: ApplyContext = {
-            tx,
-            delivery: {
-              delivery_id: randomUUID(),
-              event: d.event,
-              action: d.action,
-              hook_id: String(d.hookId),
-              repo_id: hooked.id,
-              repo_github_id: null,
-              signed_with: 'hook',
-              payload,
-              received_at: new Date(),
-              status: 'processing',
-            },
-            payload,
-            repo: { id: hooked.id, fullName: hooked.fullName },
-            activity: async () => true,
-          };
-          expect(await must(REPO_APPLIERS[d.event], d.event)(ctx)).toEqual({ status: 'processed' });
-        });
-      }
+      await applyRecordedDeliveries(byWebhook, hooked, deliveries);
 
       const runner = engineRunner(sim, fx);
       expect((await runner.run(repo.id, await detect(runner, repo.nodeId))).status).toBe('succeeded');

@@ -5,7 +5,8 @@ import {
   type GithubSimHandle,
   type GithubSimOptions,
 } from '@trackeep/github-sim';
-import { createSql } from '@trackeep/server-core';
+import { createSql, inTransaction } from '@trackeep/server-core';
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { DataSource } from 'typeorm';
 import { apiDataSourceOptions } from '../../src/database/data-source';
@@ -30,6 +31,8 @@ import {
   type RunProgress,
   type SyncDb,
 } from '../../src/sync/engine/repo-sync.engine';
+import type { ApplyContext, Json } from '../../src/webhooks/processors/apply-context';
+import { REPO_APPLIERS } from '../../src/webhooks/processors/event-appliers';
 import { API_TEMPLATE_DB } from './../support/test-app';
 
 // Without an app (whose logger honours LOG_LEVEL), Nest's default logger would print every request's debug line.
@@ -255,3 +258,42 @@ export async function firstRow<T>(rows: Promise<T[]>, what: string): Promise<T> 
 }
 
 export type { FaultConfig, GithubSimHandle };
+
+/**
+ * Applies webhook deliveries the simulator recorded (GitHub keeps every delivery with its payload) to `repo`
+ * in `fx`'s database, each in its own transaction, through the processor's applier table; each must be
+ * processed.
+ */
+export async function applyRecordedDeliveries(
+  fx: SyncDbFixture,
+  repo: RepoSeed,
+  deliveries: ReadonlyArray<{ event: string; action: string | null; hookId: number; payload: unknown }>,
+): Promise<void> {
+  const db = syncDb(fx.ds);
+  for (const d of deliveries) {
+    await inTransaction(db, async (tx) => {
+      const payload = d.payload as Json;
+      const ctx: ApplyContext = {
+        tx,
+        delivery: {
+          delivery_id: randomUUID(),
+          event: d.event,
+          action: d.action,
+          hook_id: String(d.hookId),
+          repo_id: repo.id,
+          repo_github_id: null,
+          signed_with: 'hook',
+          payload,
+          received_at: new Date(),
+          status: 'processing',
+        },
+        payload,
+        repo: { id: repo.id, fullName: repo.fullName },
+        activity: async () => true,
+      };
+      const outcome = await must(REPO_APPLIERS[d.event], d.event)(ctx);
+      if (outcome.status !== 'processed')
+        throw new Error(`${d.event} ${d.action ?? ''} was not processed: ${JSON.stringify(outcome)}`);
+    });
+  }
+}
