@@ -1,29 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { DRILL_KINDS, TEAMS_PERIOD_KINDS, type DrillKind, type TeamsPeriodKind } from '@trackeep/contracts';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { PERIOD_DESCRIPTION, PERIOD_MESSAGE, PeriodRangeQueryDto } from '../teams/teams.dto';
 
-export class InsightsPeriodQueryDto {
-  @ApiPropertyOptional({
-    enum: TEAMS_PERIOD_KINDS,
-    default: '4w',
-    description:
-      'week: this calendar week; 4w, quarter: the last 4 / 13 calendar weeks; custom: from and to (UTC)',
-  })
+export class InsightsPeriodQueryDto extends PeriodRangeQueryDto {
+  @ApiPropertyOptional({ enum: TEAMS_PERIOD_KINDS, default: '4w', description: PERIOD_DESCRIPTION })
   @IsOptional()
-  @IsIn(TEAMS_PERIOD_KINDS, { message: `period must be one of ${TEAMS_PERIOD_KINDS.join(', ')}` })
+  @IsIn(TEAMS_PERIOD_KINDS, { message: PERIOD_MESSAGE })
   period?: TeamsPeriodKind;
-
-  @ApiPropertyOptional({ format: 'date', description: 'First day of a custom period (YYYY-MM-DD)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(10)
-  from?: string;
-
-  @ApiPropertyOptional({ format: 'date', description: 'Last day of a custom period, included (YYYY-MM-DD)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(10)
-  to?: string;
 }
 
 export class DrillQueryDto extends InsightsPeriodQueryDto {

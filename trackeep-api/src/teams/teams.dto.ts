@@ -5,17 +5,8 @@ import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
-export class PeriodQueryDto {
-  @ApiPropertyOptional({
-    enum: TEAMS_PERIOD_KINDS,
-    default: 'week',
-    description:
-      'week: this calendar week; 4w, quarter: the last 4 / 13 calendar weeks; custom: from and to (UTC)',
-  })
-  @IsOptional()
-  @IsIn(TEAMS_PERIOD_KINDS, { message: `period must be one of ${TEAMS_PERIOD_KINDS.join(', ')}` })
-  period?: TeamsPeriodKind;
-
+/** A custom period's days; the preset (`period`) and its default are each page's own. */
+export class PeriodRangeQueryDto {
   @ApiPropertyOptional({ format: 'date', description: 'First day of a custom period (YYYY-MM-DD)' })
   @IsOptional()
   @IsString()
@@ -27,6 +18,17 @@ export class PeriodQueryDto {
   @IsString()
   @MaxLength(10)
   to?: string;
+}
+
+export const PERIOD_DESCRIPTION =
+  'week: this calendar week; 4w, quarter: the last 4 / 13 calendar weeks; custom: from and to (UTC)';
+export const PERIOD_MESSAGE = `period must be one of ${TEAMS_PERIOD_KINDS.join(', ')}`;
+
+export class PeriodQueryDto extends PeriodRangeQueryDto {
+  @ApiPropertyOptional({ enum: TEAMS_PERIOD_KINDS, default: 'week', description: PERIOD_DESCRIPTION })
+  @IsOptional()
+  @IsIn(TEAMS_PERIOD_KINDS, { message: PERIOD_MESSAGE })
+  period?: TeamsPeriodKind;
 
   @ApiPropertyOptional({ default: false, description: 'Count bots (type Bot, [bot] logins, BOT_LOGINS) too' })
   @IsOptional()
