@@ -14,6 +14,7 @@ import { TeamsAndPeople1764001600000 } from './1764001600000-TeamsAndPeople';
 import { InsightsSettings1764002000000 } from './1764002000000-InsightsSettings';
 import { PersonWorkIndexes1764002400000 } from './1764002400000-PersonWorkIndexes';
 import { PullRequestReviews1764002500000 } from './1764002500000-PullRequestReviews';
+import { MergedPullsIndex1764002600000 } from './1764002600000-MergedPullsIndex';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   InsightsSettings1764002000000,
   PersonWorkIndexes1764002400000,
   PullRequestReviews1764002500000,
+  MergedPullsIndex1764002600000,
 ];
