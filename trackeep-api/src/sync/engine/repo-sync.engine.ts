@@ -243,8 +243,8 @@ export class RepoSyncEngine {
         refs: refs.done ? 0 : this.o.governor.size('refs'),
         walks: active.map((w) => this.walkPageSize(w)),
         pulls: pulls.done ? 0 : this.o.governor.size('pulls'),
-        stars: history.stars.want,
-        forks: history.forks.want,
+        stars: Math.min(history.stars.want, this.o.governor.size('stars')),
+        forks: Math.min(history.forks.want, this.o.governor.size('forks')),
       };
       if (!want.refs && !want.walks.length && !want.pulls && !want.stars && !want.forks) break;
       const plan = planRound(want);
@@ -612,6 +612,8 @@ export class RepoSyncEngine {
     if (plan.refs) out.push({ stream: 'refs', size: plan.refs });
     if (plan.walks.length) out.push({ stream: 'commits', size: Math.max(...plan.walks) });
     if (plan.pulls) out.push({ stream: 'pulls', size: plan.pulls });
+    if (plan.stars) out.push({ stream: 'stars', size: plan.stars });
+    if (plan.forks) out.push({ stream: 'forks', size: plan.forks });
     return out;
   }
 
