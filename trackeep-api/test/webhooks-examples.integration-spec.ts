@@ -171,6 +171,32 @@ describe('every @octokit/webhooks-examples payload', () => {
     expect(snapshots.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('deployment, deployment_status: the newest copy of the deployment and its status, one timeline entry', async () => {
+    const deployments = await db.rows(
+      `SELECT d.deployment_id::text, d.environment, d.sha, d.creator_login, d.latest_state, d.latest_state_at
+         FROM deployments d JOIN repositories r ON r.id = d.repo_id WHERE r.github_id = $1`,
+      [HELLO_WORLD],
+    );
+    // The examples reuse one deployment id: its github-pages copy (updated 2022) is newer than the production ones.
+    expect(deployments).toEqual([
+      {
+        deployment_id: '145988746',
+        environment: 'github-pages',
+        sha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e',
+        creator_login: 'github-pages[bot]',
+        latest_state: 'in_progress',
+        latest_state_at: new Date('2022-01-03T01:28:40Z'),
+      },
+    ]);
+    expect(await db.rows(`SELECT node_id, state FROM deployment_statuses`)).toEqual([
+      { node_id: 'MDE2OkRlcGxveW1lbnRTdGF0dXMyMDk5MTYyNTQ=', state: 'in_progress' },
+    ]);
+    // The successful status says "deployed" once, however often it was delivered.
+    expect(await db.rows(`SELECT title, dedupe_key FROM activity_events WHERE type = 'deployment'`)).toEqual([
+      { title: 'deployed f95f852 to production', dedupe_key: 'deployment:145988746:success' },
+    ]);
+  });
+
   it('create/delete: the examples are tags, which are kept but not tracked', async () => {
     const rows = await db.rows(
       `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('create', 'delete') ORDER BY event`,

@@ -76,6 +76,34 @@ export interface Commits {
   sha: string;
 }
 
+export interface Deployments {
+  created_at: Timestamp;
+  creator_login: string | null;
+  deployment_id: Int8;
+  description: string | null;
+  environment: string;
+  latest_state: string | null;
+  latest_state_at: Timestamp | null;
+  node_id: string | null;
+  ref: string | null;
+  repo_id: string;
+  sha: string;
+  task: string | null;
+  updated_at: Timestamp | null;
+}
+
+export interface DeploymentStatuses {
+  created_at: Timestamp;
+  creator_login: string | null;
+  deployment_id: Int8;
+  description: string | null;
+  environment_url: string | null;
+  log_url: string | null;
+  node_id: string;
+  repo_id: string;
+  state: string;
+}
+
 export interface GithubEtags {
   body: Json;
   etag: string;
@@ -461,6 +489,8 @@ export interface DB {
   branch_commits: BranchCommits;
   branches: Branches;
   commits: Commits;
+  deployment_statuses: DeploymentStatuses;
+  deployments: Deployments;
   github_etags: GithubEtags;
   github_installation_repos: GithubInstallationRepos;
   github_installation_tokens: GithubInstallationTokens;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { InsightsSettings } from '@trackeep/contracts';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
-import type { CommitFact, PullFact, RepoFacts, ReviewFact } from './insights.facts';
+import type { CommitFact, DeploymentFact, PullFact, RepoFacts, ReviewFact } from './insights.facts';
 
 export interface InsightsRepo {
   id: string;
@@ -133,7 +133,8 @@ export class InsightsRepository {
    * What each repository's insights are computed from, since `since`: pull requests merged since then and the
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
    * Each pull request carries its stored reviews (their comment counts are not read, so review depth is
-   * unknown). Deployments, releases, tags, workflow runs and issues are not stored yet, so their lists are empty.
+   * unknown). Deployments since then come with all their statuses. Releases, tags, workflow runs and issues are
+   * not stored yet, so their lists are empty.
    */
   async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
@@ -154,11 +155,13 @@ export class InsightsRepository {
     );
     if (!repos.length) return out;
     const ids = repos.map((r) => r.id);
-    const [pulls, commits, reviews] = await Promise.all([
+    const [pulls, commits, reviews, deployments] = await Promise.all([
       this.mergedPulls(ids, since),
       this.defaultBranchCommits(ids, since),
       this.reviewsOfMergedPulls(ids, since),
+      this.deployments(ids, since),
     ]);
+    for (const { repoId, deployment } of deployments) out.get(repoId)?.deployments.push(deployment);
     // A pull request GitHub counted reviews on but none are stored (synced before reviews were kept): unknown.
     for (const { repoId, pull, reviewCount } of pulls)
       pull.reviews = reviews.get(`${repoId}#${pull.number}`) ?? (reviewCount > 0 ? null : []);
@@ -242,6 +245,44 @@ export class InsightsRepository {
       out.set(key, list);
     }
     return out;
+  }
+
+  /** Deployments created since `since`, oldest first, each with its statuses (oldest first). */
+  private async deployments(
+    repoIds: string[],
+    since: Date,
+  ): Promise<Array<{ repoId: string; deployment: DeploymentFact }>> {
+    const rows = await sql<{
+      repo_id: string;
+      deployment_id: string;
+      environment: string;
+      sha: string;
+      created_at: Date;
+      statuses: Array<{ state: string; at: string; url: string | null }> | null;
+    }>`
+      SELECT d.repo_id, d.deployment_id::text, d.environment, d.sha, d.created_at,
+             (SELECT json_agg(json_build_object('state', s.state, 'at', s.created_at,
+                                                'url', coalesce(s.environment_url, s.log_url))
+                              ORDER BY s.created_at, s.node_id)
+                FROM deployment_statuses s
+               WHERE s.repo_id = d.repo_id AND s.deployment_id = d.deployment_id) AS statuses
+        FROM deployments d
+       WHERE d.repo_id = ANY(${repoIds}::uuid[]) AND d.created_at >= ${since}
+       ORDER BY d.created_at, d.deployment_id`.execute(this.db);
+    return rows.rows.map((r) => {
+      const statuses = r.statuses ?? [];
+      return {
+        repoId: r.repo_id,
+        deployment: {
+          id: r.deployment_id,
+          environment: r.environment,
+          sha: r.sha,
+          createdAt: new Date(r.created_at),
+          statuses: statuses.map((s) => ({ state: s.state, at: new Date(s.at) })),
+          url: [...statuses].reverse().find((s) => s.url)?.url ?? null,
+        },
+      };
+    });
   }
 
   private async defaultBranchCommits(

@@ -31,6 +31,8 @@ export const SUBSCRIBED_EVENTS = [
   'fork',
   'issues',
   'member',
+  'deployment',
+  'deployment_status',
 ] as const;
 
 /** The shapes GitHub's X-GitHub-Event and X-GitHub-Delivery headers have (checked at intake and on replay). */

@@ -243,6 +243,7 @@ export const ACTIVITY_TYPE_NAMES = [
   'branch_created',
   'branch_deleted',
   'release',
+  'deployment',
   'star_milestone',
   'repo_renamed',
   'repo_archived',

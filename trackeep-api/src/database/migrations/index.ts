@@ -15,6 +15,7 @@ import { InsightsSettings1764002000000 } from './1764002000000-InsightsSettings'
 import { PersonWorkIndexes1764002400000 } from './1764002400000-PersonWorkIndexes';
 import { PullRequestReviews1764002500000 } from './1764002500000-PullRequestReviews';
 import { MergedPullsIndex1764002600000 } from './1764002600000-MergedPullsIndex';
+import { Deployments1764002700000 } from './1764002700000-Deployments';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   PersonWorkIndexes1764002400000,
   PullRequestReviews1764002500000,
   MergedPullsIndex1764002600000,
+  Deployments1764002700000,
 ];

@@ -202,6 +202,53 @@ query SyncFigures${n ? `C${n}` : ''}${pulls ? 'P' : ''}(${vars.join(', ')}) {
 }`;
 }
 
+/** Deployments per page: with one statuses connection under each, 99 of them make 100 requests, one point. */
+export const DEPLOYMENTS_PAGE = 99;
+/** Statuses read with each deployment (queued, in progress, the outcome; later ones come by `latestStatus`). */
+export const DEPLOYMENT_STATUSES_PAGE = 10;
+
+/**
+ * A repository's deployments, newest first, each with its first statuses and its latest one (a status has no
+ * database id in GraphQL; its node id is the key every source shares).
+ */
+export const SYNC_DEPLOYMENTS_QUERY = `
+query SyncDeployments($id: ID!, $first: Int!, $after: String) {
+  ${RATE_LIMIT}
+  node(id: $id) {
+    __typename
+    ... on Repository {
+      id
+      deployments(first: $first, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          databaseId
+          environment
+          commitOid
+          ref { name }
+          task
+          description
+          createdAt
+          updatedAt
+          creator { login }
+          latestStatus { ...SyncDeploymentStatus }
+          statuses(first: ${DEPLOYMENT_STATUSES_PAGE}) { nodes { ...SyncDeploymentStatus } }
+        }
+      }
+    }
+  }
+}
+fragment SyncDeploymentStatus on DeploymentStatus {
+  id
+  state
+  description
+  environmentUrl
+  logUrl
+  createdAt
+  creator { login }
+}`;
+
 /** Every query shape the sync can send (for schema validation). */
 export function allSyncQueries(): string[] {
   const out = [SYNC_DETECT_QUERY];
@@ -221,5 +268,6 @@ export function allSyncQueries(): string[] {
   for (const pulls of [false, true])
     out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));
   out.push(figuresQuery(0, true));
+  out.push(SYNC_DEPLOYMENTS_QUERY);
   return out;
 }

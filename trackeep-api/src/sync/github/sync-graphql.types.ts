@@ -82,6 +82,39 @@ export interface GqlFork {
   createdAt: string;
 }
 
+export interface GqlDeploymentStatus {
+  id: string;
+  state: string;
+  description: string | null;
+  environmentUrl: string | null;
+  logUrl: string | null;
+  createdAt: string;
+  creator: { login: string } | null;
+}
+
+export interface GqlDeployment {
+  id: string;
+  databaseId: number | null;
+  environment: string | null;
+  commitOid: string;
+  ref: { name: string } | null;
+  task: string | null;
+  description: string | null;
+  createdAt: string;
+  updatedAt: string;
+  creator: { login: string } | null;
+  latestStatus: GqlDeploymentStatus | null;
+  statuses: { nodes: Array<GqlDeploymentStatus | null> } | null;
+}
+
+export interface DeploymentsPageData {
+  node: {
+    __typename: string;
+    id: string;
+    deployments?: GqlConnection<GqlDeployment | null>;
+  } | null;
+}
+
 export interface GqlEdgeConnection<T> {
   totalCount: number;
   pageInfo: GqlPageInfo;

@@ -1,5 +1,6 @@
 import { alsoApplyOrgChange } from '../../teams/org-webhook.applier';
 import type { Applier } from './apply-context';
+import { applyDeployment, applyDeploymentStatus } from './deployment.applier';
 import { applyFork } from './fork.applier';
 import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
@@ -23,6 +24,8 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
   watch: applyRepositoryCounters,
   fork: applyFork,
   issues: applyRepositoryCounters,
+  deployment: applyDeployment,
+  deployment_status: applyDeploymentStatus,
 };
 
 /** Events about hooks and installations, handled without a tracked repository. */

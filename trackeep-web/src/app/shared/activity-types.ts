@@ -11,6 +11,7 @@ export const ACTIVITY_TYPES: { type: ActivityType; label: string; icon: IconName
   { type: 'branch_created', label: 'Branches created', icon: 'branch' },
   { type: 'branch_deleted', label: 'Branches deleted', icon: 'branch' },
   { type: 'release', label: 'Releases', icon: 'tag' },
+  { type: 'deployment', label: 'Deployments', icon: 'external' },
   { type: 'star_milestone', label: 'Star milestones', icon: 'star' },
   { type: 'repo_renamed', label: 'Renames', icon: 'sync' },
   { type: 'repo_archived', label: 'Archived', icon: 'archive' },
