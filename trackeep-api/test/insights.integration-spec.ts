@@ -1,4 +1,7 @@
+import { Kysely } from 'kysely';
 import { Client } from 'pg';
+import type { DB } from '../src/database/db.types';
+import { DeploymentsRepository, type DeploymentStatusWrite } from '../src/repos/data/deployments.repository';
 import { OrgSyncService } from '../src/teams/org-sync.service';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { seedCommits, seedPulls } from './support/seed-repo-data';
@@ -282,5 +285,81 @@ describe('delivery insights', () => {
     expect((await as(octocat).del(`${repoPath()}/settings`).expect(200)).body.source).toBe('organization');
     expect((await as(octocat).del(`/orgs/${ORG}/insights/settings`).expect(200)).body.source).toBe('default');
     expect((await as(monalisa).get(`${repoPath()}/settings`).expect(200)).body.source).toBe('default');
+  });
+
+  it('counts GitHub deployments to production as stored by the write model: one containing two merges, a staging one ignored, a failure recovered', async () => {
+    // s2 follows m1 on the default branch, so a deployment of s2 ships #1 and #2; #3 has no commit, never deployed.
+    await db.query(`UPDATE commits SET parents = '{m1}' WHERE repo_id = $1 AND sha = 's2'`, [repoA]);
+    const status = (id: number, n: number, state: DeploymentStatusWrite['state'], at: string) => ({
+      node_id: `DS_${id}_${n}`,
+      deployment_id: id,
+      state,
+      description: null,
+      environment_url: null,
+      log_url: null,
+      creator_login: 'deploy-bot',
+      created_at: at,
+    });
+    const deployment = (id: number, environment: string, created: string) => ({
+      deployment_id: id,
+      node_id: `D_${id}`,
+      environment,
+      sha: 's2',
+      ref: 'main',
+      task: 'deploy',
+      description: null,
+      creator_login: 'deploy-bot',
+      created_at: created,
+      updated_at: created,
+    });
+    await DeploymentsRepository.upsert(
+      h.t.app.get<Kysely<DB>>(Kysely),
+      repoA,
+      [
+        deployment(901, 'staging', '2026-01-07T01:00:00Z'),
+        deployment(902, 'Production', '2026-01-07T02:00:00Z'),
+        deployment(903, 'production', '2026-01-08T00:00:00Z'),
+        deployment(904, 'production', '2026-01-08T03:00:00Z'),
+      ],
+      [
+        status(901, 1, 'success', '2026-01-07T01:10:00Z'),
+        // Statuses in any order: the latest is found by time.
+        status(902, 2, 'success', '2026-01-07T02:30:00Z'),
+        status(902, 1, 'in_progress', '2026-01-07T02:05:00Z'),
+        status(903, 1, 'failure', '2026-01-08T00:10:00Z'),
+        status(904, 1, 'success', '2026-01-08T03:10:00Z'),
+      ],
+    );
+    const stored = await db.query(
+      `SELECT deployment_id::int AS id, latest_state FROM deployments WHERE repo_id = $1 ORDER BY 1`,
+      [repoA],
+    );
+    expect(stored.rows).toEqual([
+      { id: 901, latest_state: 'success' },
+      { id: 902, latest_state: 'success' },
+      { id: 903, latest_state: 'failure' },
+      { id: 904, latest_state: 'success' },
+    ]);
+
+    const settings = (await as(monalisa).get(`${repoPath()}/settings`).expect(200)).body;
+    expect(settings.lastDeployments.map((d: { key: string; status: string }) => [d.key, d.status])).toEqual([
+      ['904', 'success'],
+      ['903', 'failure'],
+      ['902', 'success'],
+    ]);
+    const dora = (await as(monalisa).get(`${repoPath()}/dora${PERIOD}`).expect(200)).body;
+    expect(dora.current.noDeployments).toBe(false);
+    expect(dora.current.deploymentFrequency).toMatchObject({ deployments: 2, perWeek: 2 });
+    // #1 opened 01-05 01:00 and #2 opened 01-06 00:00, both first deployed 01-07 02:30: 49.5 h and 26.5 h.
+    expect(dora.current.leadTime).toMatchObject({ changes: 2, medianHours: 38 });
+    expect(dora.current.changeFailureRate).toMatchObject({ failed: 1, deployments: 3 });
+    // The failed deployment (00:10) is recovered by the next success (03:10).
+    expect(dora.current.recoveryTime).toMatchObject({ medianHours: 3, recovered: 1, open: 0 });
+    const drill = (await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}`).expect(200)).body;
+    expect(drill.deployments.map((d: { key: string; pulls: number[] }) => [d.key, d.pulls])).toEqual([
+      ['902', [1, 2]],
+      ['903', []],
+      ['904', []],
+    ]);
   });
 });
