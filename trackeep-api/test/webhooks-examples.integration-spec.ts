@@ -197,6 +197,27 @@ describe('every @octokit/webhooks-examples payload', () => {
     ]);
   });
 
+  it('release: stored as GitHub sent it, a deletion sticks whatever the order, one "released" entry', async () => {
+    const releases = await db.rows(
+      `SELECT l.release_id::text, l.tag_name, l.target_commitish, l.sha, l.author_login, l.deleted_at IS NOT NULL AS deleted
+         FROM releases l JOIN repositories r ON r.id = l.repo_id WHERE r.github_id = $1`,
+      [HELLO_WORLD],
+    );
+    expect(releases).toEqual([
+      {
+        release_id: '17372790',
+        tag_name: '0.0.1',
+        target_commitish: 'master',
+        sha: null,
+        author_login: 'Codertocat',
+        deleted: true,
+      },
+    ]);
+    expect(await db.rows(`SELECT title, dedupe_key FROM activity_events WHERE type = 'release'`)).toEqual([
+      { title: expect.stringMatching(/^released 0\.0\.1/), dedupe_key: 'release:17372790' },
+    ]);
+  });
+
   it('create/delete: the examples are tags, which are kept but not tracked', async () => {
     const rows = await db.rows(
       `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('create', 'delete') ORDER BY event`,

@@ -251,6 +251,24 @@ export interface RateLimitCounters {
   window_ends_at: Timestamp;
 }
 
+export interface Releases {
+  author_login: string | null;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+  draft: Generated<boolean>;
+  html_url: string | null;
+  name: string | null;
+  node_id: string | null;
+  prerelease: Generated<boolean>;
+  published_at: Timestamp | null;
+  release_id: Int8;
+  repo_id: string;
+  sha: string | null;
+  tag_name: string;
+  target_commitish: string | null;
+  updated_at: Timestamp | null;
+}
+
 export interface RepoAccess {
   checked_at: Generated<Timestamp>;
   not_found_strikes: Generated<number>;
@@ -505,6 +523,7 @@ export interface DB {
   pull_request_reviews: PullRequestReviews;
   pull_requests: PullRequests;
   rate_limit_counters: RateLimitCounters;
+  releases: Releases;
   repo_access: RepoAccess;
   repo_forks: RepoForks;
   repo_stargazers: RepoStargazers;

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { InsightsSettings } from '@trackeep/contracts';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
-import type { CommitFact, DeploymentFact, PullFact, RepoFacts, ReviewFact } from './insights.facts';
+import type {
+  CommitFact,
+  DeploymentFact,
+  PullFact,
+  ReleaseFact,
+  RepoFacts,
+  ReviewFact,
+} from './insights.facts';
 
 export interface InsightsRepo {
   id: string;
@@ -133,8 +140,8 @@ export class InsightsRepository {
    * What each repository's insights are computed from, since `since`: pull requests merged since then and the
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
    * Each pull request carries its stored reviews (their comment counts are not read, so review depth is
-   * unknown). Deployments since then come with all their statuses. Releases, tags, workflow runs and issues are
-   * not stored yet, so their lists are empty.
+   * unknown). Deployments since then come with all their statuses, and releases not deleted. Tags, workflow runs
+   * and issues are not stored yet, so their lists are empty.
    */
   async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
@@ -155,13 +162,15 @@ export class InsightsRepository {
     );
     if (!repos.length) return out;
     const ids = repos.map((r) => r.id);
-    const [pulls, commits, reviews, deployments] = await Promise.all([
+    const [pulls, commits, reviews, deployments, releases] = await Promise.all([
       this.mergedPulls(ids, since),
       this.defaultBranchCommits(ids, since),
       this.reviewsOfMergedPulls(ids, since),
       this.deployments(ids, since),
+      this.releases(ids, since),
     ]);
     for (const { repoId, deployment } of deployments) out.get(repoId)?.deployments.push(deployment);
+    for (const { repoId, release } of releases) out.get(repoId)?.releases.push(release);
     // A pull request GitHub counted reviews on but none are stored (synced before reviews were kept): unknown.
     for (const { repoId, pull, reviewCount } of pulls)
       pull.reviews = reviews.get(`${repoId}#${pull.number}`) ?? (reviewCount > 0 ? null : []);
@@ -283,6 +292,33 @@ export class InsightsRepository {
         },
       };
     });
+  }
+
+  /** Releases created or published since `since` and not deleted, oldest first. */
+  private async releases(
+    repoIds: string[],
+    since: Date,
+  ): Promise<Array<{ repoId: string; release: ReleaseFact }>> {
+    const rows = await this.db
+      .selectFrom('releases')
+      .select(['repo_id', 'tag_name', 'sha', 'published_at', 'created_at', 'draft', 'prerelease', 'html_url'])
+      .where('repo_id', 'in', repoIds)
+      .where('deleted_at', 'is', null)
+      .where(sql<Date>`coalesce(published_at, created_at)`, '>=', since)
+      .orderBy(sql`coalesce(published_at, created_at)`)
+      .execute();
+    return rows.map((r) => ({
+      repoId: r.repo_id,
+      release: {
+        tagName: r.tag_name,
+        sha: r.sha,
+        publishedAt: r.published_at ? new Date(r.published_at) : null,
+        createdAt: new Date(r.created_at),
+        draft: r.draft,
+        prerelease: r.prerelease,
+        url: r.html_url,
+      },
+    }));
   }
 
   private async defaultBranchCommits(

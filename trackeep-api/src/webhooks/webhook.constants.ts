@@ -33,6 +33,7 @@ export const SUBSCRIBED_EVENTS = [
   'member',
   'deployment',
   'deployment_status',
+  'release',
 ] as const;
 
 /** The shapes GitHub's X-GitHub-Event and X-GitHub-Delivery headers have (checked at intake and on replay). */

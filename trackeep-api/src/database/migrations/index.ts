@@ -16,6 +16,7 @@ import { PersonWorkIndexes1764002400000 } from './1764002400000-PersonWorkIndexe
 import { PullRequestReviews1764002500000 } from './1764002500000-PullRequestReviews';
 import { MergedPullsIndex1764002600000 } from './1764002600000-MergedPullsIndex';
 import { Deployments1764002700000 } from './1764002700000-Deployments';
+import { Releases1764002800000 } from './1764002800000-Releases';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   PullRequestReviews1764002500000,
   MergedPullsIndex1764002600000,
   Deployments1764002700000,
+  Releases1764002800000,
 ];

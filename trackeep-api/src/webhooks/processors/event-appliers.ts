@@ -4,6 +4,7 @@ import { applyDeployment, applyDeploymentStatus } from './deployment.applier';
 import { applyFork } from './fork.applier';
 import { applyPush, applyRefChange } from './git-refs.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
+import { applyRelease } from './release.applier';
 import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
 import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
 import { applyStar } from './star.applier';
@@ -26,6 +27,7 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
   issues: applyRepositoryCounters,
   deployment: applyDeployment,
   deployment_status: applyDeploymentStatus,
+  release: applyRelease,
 };
 
 /** Events about hooks and installations, handled without a tracked repository. */
