@@ -218,6 +218,32 @@ describe('every @octokit/webhooks-examples payload', () => {
     ]);
   });
 
+  it('issues: the newest copy of each issue, pull requests left out, deleted and transferred ones kept as tombstones', async () => {
+    const issues = await db.rows(
+      `SELECT r.full_name, i.number, i.state, i.labels, i.author_login, i.deleted_at IS NOT NULL AS gone
+         FROM issues i JOIN repositories r ON r.id = i.repo_id ORDER BY 1, 2`,
+    );
+    // Hello-World #2 is a pull request (its payloads carry pull_request); #1 was deleted, whatever came after.
+    expect(issues).toEqual([
+      {
+        full_name: 'Codertocat/Hello-World',
+        number: 1,
+        state: expect.any(String),
+        labels: ['bug'],
+        author_login: 'Codertocat',
+        gone: true,
+      },
+      {
+        full_name: 'octo-org/octo-repo',
+        number: 1,
+        state: 'open',
+        labels: [],
+        author_login: expect.any(String),
+        gone: true,
+      },
+    ]);
+  });
+
   it('create/delete: the examples are tags, which are kept but not tracked', async () => {
     const rows = await db.rows(
       `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('create', 'delete') ORDER BY event`,

@@ -185,6 +185,24 @@ export interface InsightsRepoSettings {
   updated_by: string | null;
 }
 
+export interface Issues {
+  assignees: Generated<string[]>;
+  author_login: string | null;
+  closed_at: Timestamp | null;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+  html_url: string | null;
+  issue_id: Int8 | null;
+  labels: Generated<string[]>;
+  node_id: string | null;
+  number: number;
+  repo_id: string;
+  state: string;
+  state_reason: string | null;
+  title: string;
+  updated_at: Timestamp;
+}
+
 export interface LiveEventOutbox {
   created_at: Generated<Timestamp>;
   id: Generated<Int8>;
@@ -517,6 +535,7 @@ export interface DB {
   github_rate_limits: GithubRateLimits;
   insights_org_settings: InsightsOrgSettings;
   insights_repo_settings: InsightsRepoSettings;
+  issues: Issues;
   live_event_outbox: LiveEventOutbox;
   org_members: OrgMembers;
   people: People;

@@ -5,6 +5,7 @@ import type { DB } from '../database/db.types';
 import type {
   CommitFact,
   DeploymentFact,
+  IssueFact,
   PullFact,
   ReleaseFact,
   RepoFacts,
@@ -140,8 +141,8 @@ export class InsightsRepository {
    * What each repository's insights are computed from, since `since`: pull requests merged since then and the
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
    * Each pull request carries its stored reviews (their comment counts are not read, so review depth is
-   * unknown). Deployments since then come with all their statuses, and releases not deleted. Tags, workflow runs
-   * and issues are not stored yet, so their lists are empty.
+   * unknown). Deployments since then come with all their statuses; releases and issues not deleted. Tags and
+   * workflow runs are not stored yet, so their lists are empty.
    */
   async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
@@ -162,13 +163,15 @@ export class InsightsRepository {
     );
     if (!repos.length) return out;
     const ids = repos.map((r) => r.id);
-    const [pulls, commits, reviews, deployments, releases] = await Promise.all([
+    const [pulls, commits, reviews, deployments, releases, issues] = await Promise.all([
       this.mergedPulls(ids, since),
       this.defaultBranchCommits(ids, since),
       this.reviewsOfMergedPulls(ids, since),
       this.deployments(ids, since),
       this.releases(ids, since),
+      this.issues(ids, since),
     ]);
+    for (const { repoId, issue } of issues) out.get(repoId)?.issues.push(issue);
     for (const { repoId, deployment } of deployments) out.get(repoId)?.deployments.push(deployment);
     for (const { repoId, release } of releases) out.get(repoId)?.releases.push(release);
     // A pull request GitHub counted reviews on but none are stored (synced before reviews were kept): unknown.
@@ -316,6 +319,29 @@ export class InsightsRepository {
         createdAt: new Date(r.created_at),
         draft: r.draft,
         prerelease: r.prerelease,
+        url: r.html_url,
+      },
+    }));
+  }
+
+  /** Issues opened since `since` (or still open) and not deleted, oldest first. */
+  private async issues(repoIds: string[], since: Date): Promise<Array<{ repoId: string; issue: IssueFact }>> {
+    const rows = await this.db
+      .selectFrom('issues')
+      .select(['repo_id', 'number', 'title', 'labels', 'created_at', 'closed_at', 'html_url'])
+      .where('repo_id', 'in', repoIds)
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('created_at', '>=', since), eb('state', '=', 'open')]))
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      repoId: r.repo_id,
+      issue: {
+        number: r.number,
+        title: r.title,
+        labels: r.labels,
+        createdAt: new Date(r.created_at),
+        closedAt: r.closed_at ? new Date(r.closed_at) : null,
         url: r.html_url,
       },
     }));

@@ -17,6 +17,7 @@ import { PullRequestReviews1764002500000 } from './1764002500000-PullRequestRevi
 import { MergedPullsIndex1764002600000 } from './1764002600000-MergedPullsIndex';
 import { Deployments1764002700000 } from './1764002700000-Deployments';
 import { Releases1764002800000 } from './1764002800000-Releases';
+import { Issues1764002900000 } from './1764002900000-Issues';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   MergedPullsIndex1764002600000,
   Deployments1764002700000,
   Releases1764002800000,
+  Issues1764002900000,
 ];

@@ -29,6 +29,7 @@ import type {
   BranchWrite as BranchRow,
 } from '../../repos/data/github-data.types';
 import type { HistoryKind } from '../../repos/data/star-history.repository';
+import { readSideStreams, SIDE_STREAMS } from './side-streams';
 import { StarHistoryStream } from './star-history.stream';
 import { commitRow, crossedMilestones, pullActivity, pullReviews, pullRow } from './sync-rows.util';
 import {
@@ -211,6 +212,12 @@ export class RepoSyncEngine {
           cursors.size <= 1
         ),
     };
+    // Deployments and issues are read with the refs (a push, a new head, now and then; webhooks keep them current
+    // in between), and until their first read is complete.
+    const sideDue = SIDE_STREAMS.filter((stream) => {
+      const c = cursors.get(stream);
+      return !thisRun(c?.state['checkedAt']) && (!refs.done || !c || !!c.end_cursor);
+    });
     // The detection already named the new default head: start walking it in the first round.
     if (headMoved && hint?.headOid && !walks.some((w) => w.branch === def)) {
       walks.push(
@@ -304,6 +311,24 @@ export class RepoSyncEngine {
       if (this.o.hooks.shouldYield?.()) return { status: 'yielded', items: this.items };
     }
 
+    if (sideDue.length) {
+      const finished = await readSideStreams({
+        db,
+        store: this.store,
+        gateway: this.o.gateway,
+        repoId,
+        nodeId: this.repo.node_id,
+        cursors,
+        due: sideDue,
+        onPage: (tx) => this.o.hooks.onPage(tx, this.progress()),
+        shouldYield: this.o.hooks.shouldYield,
+        governor: this.o.governor,
+        maxTransientFailures: this.o.maxTransientFailures,
+        onRetry: this.o.hooks.onRetry,
+        sleep: this.sleep,
+      });
+      if (!finished) return { status: 'yielded', items: this.items };
+    }
     await this.refetchFigures();
     await inTransaction(db, async (tx) => {
       repoCursor.state = { ...repoCursor.state, completedAt: new Date().toISOString() };

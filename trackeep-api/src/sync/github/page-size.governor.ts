@@ -1,4 +1,4 @@
-export type PagedStream = 'commits' | 'pulls' | 'refs' | 'stars' | 'forks';
+export type PagedStream = 'commits' | 'pulls' | 'refs' | 'stars' | 'forks' | 'deployments' | 'issues';
 
 interface StreamSize {
   size: number;
@@ -11,7 +11,15 @@ interface StreamSize {
 const MAX = 100;
 const MIN = 5;
 /** "Start moderate": big enough to be cheap, small enough not to time out on a first page of huge commits. */
-const START: Record<PagedStream, number> = { commits: 50, pulls: 50, refs: 100, stars: 100, forks: 100 };
+const START: Record<PagedStream, number> = {
+  commits: 50,
+  pulls: 50,
+  refs: 100,
+  stars: 100,
+  forks: 100,
+  deployments: 100,
+  issues: 100,
+};
 const GROW_AFTER = 2;
 const CEILING_MS = 10 * 60_000;
 

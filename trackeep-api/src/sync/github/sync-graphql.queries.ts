@@ -202,23 +202,26 @@ query SyncFigures${n ? `C${n}` : ''}${pulls ? 'P' : ''}(${vars.join(', ')}) {
 }`;
 }
 
-/** Deployments per page: with one statuses connection under each, 99 of them make 100 requests, one point. */
-export const DEPLOYMENTS_PAGE = 99;
 /** Statuses read with each deployment (queued, in progress, the outcome; later ones come by `latestStatus`). */
 export const DEPLOYMENT_STATUSES_PAGE = 10;
 
+/** The side streams of one query: a repository's deployments and its issues, each on its own cursor. */
+export interface SideStreams {
+  deployments?: boolean;
+  issues?: boolean;
+}
+
 /**
- * A repository's deployments, newest first, each with its first statuses and its latest one (a status has no
- * database id in GraphQL; its node id is the key every source shares).
+ * A page of a repository's deployments (newest first, each with its first statuses and its latest one) and/or of
+ * its issues updated since a time (oldest update first), in one query. A status has no database id in GraphQL;
+ * its node id is the key every source shares.
  */
-export const SYNC_DEPLOYMENTS_QUERY = `
-query SyncDeployments($id: ID!, $first: Int!, $after: String) {
-  ${RATE_LIMIT}
-  node(id: $id) {
-    __typename
-    ... on Repository {
-      id
-      deployments(first: $first, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) {
+export function sideStreamsQuery(streams: SideStreams): string {
+  const vars = ['$id: ID!'];
+  const parts: string[] = [];
+  if (streams.deployments) {
+    vars.push('$deploymentsFirst: Int!', '$deploymentsAfter: String');
+    parts.push(`deployments(first: $deploymentsFirst, after: $deploymentsAfter, orderBy: { field: CREATED_AT, direction: DESC }) {
         totalCount
         pageInfo { hasNextPage endCursor }
         nodes {
@@ -235,11 +238,45 @@ query SyncDeployments($id: ID!, $first: Int!, $after: String) {
           latestStatus { ...SyncDeploymentStatus }
           statuses(first: ${DEPLOYMENT_STATUSES_PAGE}) { nodes { ...SyncDeploymentStatus } }
         }
-      }
+      }`);
+  }
+  if (streams.issues) {
+    vars.push('$issuesFirst: Int!', '$issuesAfter: String', '$issuesSince: DateTime');
+    parts.push(`issues(first: $issuesFirst, after: $issuesAfter, orderBy: { field: UPDATED_AT, direction: ASC }, filterBy: { since: $issuesSince }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          databaseId
+          number
+          title
+          state
+          stateReason
+          url
+          createdAt
+          updatedAt
+          closedAt
+          author { login }
+          labels(first: 20) { nodes { name } }
+          assignees(first: 10) { nodes { login } }
+        }
+      }`);
+  }
+  const name = `SyncSide${streams.deployments ? 'D' : ''}${streams.issues ? 'I' : ''}`;
+  return `
+query ${name}(${vars.join(', ')}) {
+  ${RATE_LIMIT}
+  node(id: $id) {
+    __typename
+    ... on Repository {
+      id
+      ${parts.join('\n      ')}
     }
   }
 }
-fragment SyncDeploymentStatus on DeploymentStatus {
+${
+  streams.deployments
+    ? `fragment SyncDeploymentStatus on DeploymentStatus {
   id
   state
   description
@@ -247,7 +284,10 @@ fragment SyncDeploymentStatus on DeploymentStatus {
   logUrl
   createdAt
   creator { login }
+}`
+    : ''
 }`;
+}
 
 /** Every query shape the sync can send (for schema validation). */
 export function allSyncQueries(): string[] {
@@ -268,6 +308,7 @@ export function allSyncQueries(): string[] {
   for (const pulls of [false, true])
     out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));
   out.push(figuresQuery(0, true));
-  out.push(SYNC_DEPLOYMENTS_QUERY);
+  for (const side of [{ deployments: true }, { issues: true }, { deployments: true, issues: true }])
+    out.push(sideStreamsQuery(side));
   return out;
 }

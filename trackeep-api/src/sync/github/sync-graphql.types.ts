@@ -107,11 +107,28 @@ export interface GqlDeployment {
   statuses: { nodes: Array<GqlDeploymentStatus | null> } | null;
 }
 
-export interface DeploymentsPageData {
+export interface GqlIssue {
+  id: string;
+  databaseId: number | null;
+  number: number;
+  title: string;
+  state: string;
+  stateReason: string | null;
+  url: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  author: { login: string } | null;
+  labels: { nodes: Array<{ name: string } | null> } | null;
+  assignees: { nodes: Array<{ login: string } | null> } | null;
+}
+
+export interface SidePageData {
   node: {
     __typename: string;
     id: string;
     deployments?: GqlConnection<GqlDeployment | null>;
+    issues?: GqlConnection<GqlIssue | null>;
   } | null;
 }
 

@@ -3,6 +3,7 @@ import type { Applier } from './apply-context';
 import { applyDeployment, applyDeploymentStatus } from './deployment.applier';
 import { applyFork } from './fork.applier';
 import { applyPush, applyRefChange } from './git-refs.applier';
+import { applyIssue } from './issue.applier';
 import { applyPullRequest, applyPullRequestReview } from './pull-request.applier';
 import { applyRelease } from './release.applier';
 import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
@@ -24,7 +25,7 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
   star: applyStar,
   watch: applyRepositoryCounters,
   fork: applyFork,
-  issues: applyRepositoryCounters,
+  issues: applyIssue,
   deployment: applyDeployment,
   deployment_status: applyDeploymentStatus,
   release: applyRelease,

@@ -1,0 +1,324 @@
+import { inTransaction, type SqlExecutor } from '@trackeep/server-core';
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../../database/db.types';
+import {
+  deploymentActivity,
+  deploymentState,
+  DeploymentsRepository,
+  type DeploymentStatusWrite,
+  type DeploymentWrite,
+} from '../../repos/data/deployments.repository';
+import type { ActivityWrite } from '../../repos/data/github-data.types';
+import { IssuesRepository, type IssueWrite } from '../../repos/data/issues.repository';
+import type { PageSizeGovernor } from '../github/page-size.governor';
+import { TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
+import type { SyncGithubGateway } from '../github/sync-github.gateway';
+import { sideStreamsQuery } from '../github/sync-graphql.queries';
+import type {
+  GqlConnection,
+  GqlDeployment,
+  GqlDeploymentStatus,
+  GqlIssue,
+  SidePageData,
+} from '../github/sync-graphql.types';
+import { emptyCursor, type CursorRow, type SyncStore } from './sync-store.repository';
+
+export type SideStream = 'deployments' | 'issues';
+export const SIDE_STREAMS: readonly SideStream[] = ['issues'];
+
+/** How far back the first read of a repository's issues goes. */
+export const ISSUES_HISTORY_DAYS = 365;
+/** Issues updated this long before the last read's newest are read again (GitHub's clocks and our pages). */
+const ISSUES_OVERLAP_MS = 60_000;
+
+/**
+ * Page sizes that keep a query at one point (GitHub counts one request per connection per parent): a deployment
+ * nests one connection (statuses), an issue two (labels, assignees). Alone, 99 deployments or 49 issues; together
+ * 49 and 24.
+ */
+function pageSizes(both: boolean): { deployments: number; issues: number } {
+  return both ? { deployments: 49, issues: 24 } : { deployments: 99, issues: 49 };
+}
+
+/** The rows one deployment of a GraphQL page becomes (null: GitHub gave no id or environment to key it by). */
+export function deploymentRows(
+  d: GqlDeployment,
+): { deployment: DeploymentWrite; statuses: DeploymentStatusWrite[] } | null {
+  if (d.databaseId === null || !d.environment) return null;
+  const deployment: DeploymentWrite = {
+    deployment_id: d.databaseId,
+    node_id: d.id,
+    environment: d.environment,
+    sha: d.commitOid,
+    ref: d.ref?.name ?? null,
+    task: d.task,
+    description: d.description,
+    creator_login: d.creator?.login ?? null,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+  const statuses: DeploymentStatusWrite[] = [];
+  for (const s of [...(d.statuses?.nodes ?? []), d.latestStatus]) {
+    const row = s && statusRow(d.databaseId, s);
+    if (row) statuses.push(row);
+  }
+  return { deployment, statuses };
+}
+
+function statusRow(deploymentId: number, s: GqlDeploymentStatus): DeploymentStatusWrite | null {
+  const state = deploymentState(s.state);
+  if (!state) return null;
+  return {
+    node_id: s.id,
+    deployment_id: deploymentId,
+    state,
+    description: s.description,
+    environment_url: s.environmentUrl || null,
+    log_url: s.logUrl || null,
+    creator_login: s.creator?.login ?? null,
+    created_at: s.createdAt,
+  };
+}
+
+/** The row one issue of a GraphQL page becomes. */
+export function issueRow(i: GqlIssue): IssueWrite {
+  return {
+    number: i.number,
+    issue_id: i.databaseId,
+    node_id: i.id,
+    title: i.title,
+    state: i.state === 'CLOSED' ? 'closed' : 'open',
+    state_reason: i.stateReason ? i.stateReason.toLowerCase() : null,
+    author_login: i.author?.login ?? null,
+    labels: (i.labels?.nodes ?? []).flatMap((l) => (l ? [l.name] : [])),
+    assignees: (i.assignees?.nodes ?? []).flatMap((a) => (a ? [a.login] : [])),
+    html_url: i.url,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    closed_at: i.closedAt,
+  };
+}
+
+export interface SidePassOptions {
+  db: Kysely<DB>;
+  store: SyncStore;
+  gateway: SyncGithubGateway;
+  repoId: string;
+  nodeId: string;
+  cursors: Map<string, CursorRow>;
+  /** The streams to read this run. */
+  due: readonly SideStream[];
+  /** Inside each page's transaction (heartbeat, progress). */
+  onPage(tx: Transaction<DB>): Promise<void>;
+  shouldYield?(): boolean;
+  /** Shrinks pages GitHub answered 502 (too expensive), like the rounds' streams. */
+  governor: PageSizeGovernor;
+  /** Transient failures in a row before the run gives up (the job retries it later). */
+  maxTransientFailures?: number;
+  onRetry?(error: Error, attempt: number): void;
+  sleep(ms: number): Promise<void>;
+  now?: () => number;
+}
+
+/**
+ * A repository's deployments and issues, one-point queries that carry a page of each stream still open; each
+ * page commits with its cursor, so a run that stops resumes where it was.
+ *
+ * - deployments, newest first: the first read walks back through all of them; later reads stop at the first page
+ *   where nothing is new and no latest status moved (usually the first).
+ * - issues, by update: the first read takes those updated in the last ISSUES_HISTORY_DAYS, later reads those
+ *   updated since the last read's newest.
+ *
+ * Returns false when it stopped early to yield.
+ */
+export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
+  const now = o.now ?? Date.now;
+  const deployments = o.due.includes('deployments') ? new DeploymentsSide(o, now) : null;
+  const issues = o.due.includes('issues') ? new IssuesSide(o, now) : null;
+  let failures = 0;
+  for (;;) {
+    const open = { deployments: !!deployments && !deployments.done, issues: !!issues && !issues.done };
+    if (!open.deployments && !open.issues) return true;
+    const fits = pageSizes(open.deployments && open.issues);
+    const size = {
+      deployments: Math.min(fits.deployments, o.governor.size('deployments')),
+      issues: Math.min(fits.issues, o.governor.size('issues')),
+    };
+    const vars: Record<string, unknown> = { id: o.nodeId };
+    const requests: Record<string, number> = {};
+    if (open.deployments && deployments) {
+      Object.assign(vars, { deploymentsFirst: size.deployments, deploymentsAfter: deployments.after });
+      requests['deployments'] = 1 + size.deployments;
+    }
+    if (open.issues && issues) {
+      Object.assign(vars, { issuesFirst: size.issues, issuesAfter: issues.after, issuesSince: issues.since });
+      requests['issues'] = 1 + 2 * size.issues;
+    }
+    const paged = [
+      ...(open.deployments ? [{ stream: 'deployments' as const, size: size.deployments }] : []),
+      ...(open.issues ? [{ stream: 'issues' as const, size: size.issues }] : []),
+    ];
+    let answer: Awaited<ReturnType<typeof o.gateway.graphql<SidePageData>>>;
+    try {
+      answer = await o.gateway.graphql<SidePageData>(sideStreamsQuery(open), vars, requests);
+    } catch (err) {
+      if (!(err instanceof TransientGithubError)) throw err;
+      o.governor.failed(paged);
+      if (++failures > (o.maxTransientFailures ?? 8)) throw err;
+      o.onRetry?.(err, failures);
+      await o.sleep(Math.min(30_000, 250 * 2 ** failures) + Math.round(Math.random() * 250));
+      continue;
+    }
+    failures = 0;
+    o.governor.succeeded(paged.map((p) => p.stream));
+    const node = answer.data?.node;
+    const missing = (open.deployments && !node?.deployments) || (open.issues && !node?.issues);
+    if (!node || missing)
+      throw new UnexpectedGithubAnswerError(
+        `GitHub answered without the repository's deployments or issues${answer.errors[0] ? `: ${answer.errors[0].message}` : ''}`,
+      );
+    await inTransaction(o.db, async (tx) => {
+      if (open.deployments && node.deployments) await deployments?.page(tx, node.deployments);
+      if (open.issues && node.issues) await issues?.page(tx, node.issues);
+      await o.onPage(tx);
+    });
+    if (o.shouldYield?.()) return false;
+  }
+}
+
+class DeploymentsSide {
+  done = false;
+  private readonly cursor: CursorRow;
+  private readonly backfilled: boolean;
+
+  constructor(
+    private readonly o: SidePassOptions,
+    private readonly now: () => number,
+  ) {
+    this.cursor = o.cursors.get('deployments') ?? emptyCursor('deployments');
+    this.backfilled = !!this.cursor.state['backfilledAt'];
+    if (this.backfilled) this.cursor.end_cursor = null;
+  }
+
+  get after(): string | null {
+    return this.cursor.end_cursor;
+  }
+
+  async page(tx: Transaction<DB>, conn: GqlConnection<GqlDeployment | null>): Promise<void> {
+    const rows = conn.nodes.flatMap((d) => {
+      const r = d && deploymentRows(d);
+      return r ? [r] : [];
+    });
+    const moved = await changedOnGithub(tx, this.o.repoId, rows);
+    await DeploymentsRepository.upsert(
+      tx,
+      this.o.repoId,
+      rows.map((r) => r.deployment),
+      rows.flatMap((r) => r.statuses),
+    );
+    await this.o.store.insertActivity(tx, this.o.repoId, rows.flatMap(deploymentEntries));
+    const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
+    // Once backfilled, a page that brought nothing new means the older ones have not changed either.
+    this.done = end || (this.backfilled && !moved);
+    const at = new Date(this.now()).toISOString();
+    this.cursor.end_cursor = this.done ? null : conn.pageInfo.endCursor;
+    this.cursor.state = { ...this.cursor.state, checkedAt: at, ...(this.done ? { backfilledAt: at } : {}) };
+    await this.o.store.saveCursor(tx, this.o.repoId, 'deployments', this.cursor);
+  }
+}
+
+class IssuesSide {
+  done = false;
+  private readonly cursor: CursorRow;
+
+  constructor(
+    private readonly o: SidePassOptions,
+    private readonly now: () => number,
+  ) {
+    this.cursor = o.cursors.get('issues') ?? emptyCursor('issues');
+    // A walk in progress keeps the `since` its cursor belongs to.
+    if (!this.cursor.end_cursor || typeof this.cursor.state['since'] !== 'string') {
+      const from = this.cursor.high_water
+        ? new Date(this.cursor.high_water).getTime() - ISSUES_OVERLAP_MS
+        : this.now() - ISSUES_HISTORY_DAYS * 24 * 3600_000;
+      this.cursor.end_cursor = null;
+      this.cursor.state = { ...this.cursor.state, since: new Date(from).toISOString() };
+    }
+  }
+
+  get after(): string | null {
+    return this.cursor.end_cursor;
+  }
+
+  get since(): string {
+    return String(this.cursor.state['since']);
+  }
+
+  async page(tx: Transaction<DB>, conn: GqlConnection<GqlIssue | null>): Promise<void> {
+    const rows = conn.nodes.flatMap((i) => (i ? [issueRow(i)] : []));
+    await IssuesRepository.upsert(tx, this.o.repoId, rows);
+    const newest = rows.reduce<Date | null>(
+      (max, r) => {
+        const t = new Date(r.updated_at);
+        return !max || t > max ? t : max;
+      },
+      this.cursor.pending_high_water ? new Date(this.cursor.pending_high_water) : null,
+    );
+    this.done = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
+    if (this.done) {
+      const prev = this.cursor.high_water ? new Date(this.cursor.high_water) : null;
+      this.cursor.high_water = newest && (!prev || newest > prev) ? newest : prev;
+      this.cursor.pending_high_water = null;
+      this.cursor.end_cursor = null;
+      this.cursor.state = { ...this.cursor.state, checkedAt: new Date(this.now()).toISOString() };
+      // No high water yet (a repository without issues): the next read starts where this one looked from.
+      this.cursor.high_water ??= new Date(Date.parse(this.since) + ISSUES_OVERLAP_MS);
+    } else {
+      this.cursor.pending_high_water = newest;
+      this.cursor.end_cursor = conn.pageInfo.endCursor;
+    }
+    await this.o.store.saveCursor(tx, this.o.repoId, 'issues', this.cursor);
+  }
+}
+
+/** True when a row of the page is not stored yet or its latest status differs from the stored one. */
+async function changedOnGithub(
+  db: SqlExecutor<DB>,
+  repoId: string,
+  rows: Array<{ deployment: DeploymentWrite; statuses: DeploymentStatusWrite[] }>,
+): Promise<boolean> {
+  const stored = await DeploymentsRepository.latestStates(
+    db,
+    repoId,
+    rows.map((r) => r.deployment.deployment_id),
+  );
+  return rows.some((r) => {
+    if (!stored.has(r.deployment.deployment_id)) return true;
+    const latest = [...r.statuses].sort(
+      (a, b) => Date.parse(String(b.created_at)) - Date.parse(String(a.created_at)),
+    )[0];
+    return (latest?.state ?? null) !== stored.get(r.deployment.deployment_id);
+  });
+}
+
+function deploymentEntries(r: {
+  deployment: DeploymentWrite;
+  statuses: DeploymentStatusWrite[];
+}): ActivityWrite[] {
+  return r.statuses.flatMap((s) => {
+    const e = deploymentActivity(r.deployment, s);
+    return e
+      ? [
+          {
+            type: 'deployment',
+            actor: e.actor,
+            title: e.title,
+            url: e.url,
+            occurred_at: e.occurredAt.toISOString(),
+            data: e.data,
+            dedupe_key: e.dedupeKey,
+          },
+        ]
+      : [];
+  });
+}

@@ -1,0 +1,124 @@
+import type { GithubSimHandle } from '@trackeep/github-sim';
+import { splitFullName } from '../src/common/full-name.util';
+import { ISSUES_HISTORY_DAYS } from '../src/sync/engine/side-streams';
+import {
+  applyRecordedDeliveries,
+  createSyncDb,
+  engineRunner,
+  must,
+  startSim,
+  type SyncDbFixture,
+} from './sync-support/sync-harness';
+
+const iso = (ms: number | null) =>
+  ms === null ? null : new Date(Math.floor(ms / 1000) * 1000).toISOString();
+const DAY_MS = 24 * 3600_000;
+
+/** The issues of the repository as the simulated GitHub has them now, those updated within the history window. */
+function worldIssues(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = splitFullName(fullName);
+  const repo = must(sim.world.repo(owner, name), 'the simulated repository');
+  const from = Date.now() - ISSUES_HISTORY_DAYS * DAY_MS;
+  return sim.world
+    .detail(repo)
+    .issues.filter((i) => i.updatedAt >= from)
+    .map((i) => ({
+      number: i.number,
+      title: i.title,
+      state: i.state,
+      state_reason: i.stateReason,
+      author_login: must(sim.world.users.get(i.authorId), 'an issue author').login,
+      labels: i.labels,
+      created_at: iso(i.createdAt),
+      updated_at: iso(i.updatedAt),
+      closed_at: iso(i.closedAt),
+    }))
+    .sort((a, b) => a.number - b.number);
+}
+
+async function storedIssues(fx: SyncDbFixture, repoId: string) {
+  const rows = (await fx.ds.query(
+    `SELECT number, title, state, state_reason, author_login, labels, created_at, updated_at, closed_at
+       FROM issues WHERE repo_id = $1 AND deleted_at IS NULL ORDER BY number`,
+    [repoId],
+  )) as Array<Record<string, unknown>>;
+  const t = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
+  return rows.map((r) => ({
+    ...r,
+    created_at: t(r['created_at']),
+    updated_at: t(r['updated_at']),
+    closed_at: t(r['closed_at']),
+  }));
+}
+
+describe('sync: issues (and deployments) beside the repository rounds', () => {
+  let sim: GithubSimHandle;
+  let fx: SyncDbFixture;
+  let repo: { id: string; fullName: string };
+
+  beforeAll(async () => {
+    // A world of today: the history window counts back from now.
+    sim = await startSim({
+      now: new Date().toISOString(),
+      seed: 5,
+      sizes: { reposPerOwner: 1, commitsPerRepo: 20, pullsPerRepo: 4, issuesPerRepo: 60, users: 10 },
+    });
+    fx = await createSyncDb(sim);
+    repo = must(fx.repos[0], 'the tracked repository');
+  });
+  afterAll(async () => {
+    await fx.close();
+    await sim.stop();
+  });
+
+  it('the first sync stores every issue updated in the history window, with state, reason, labels and author', async () => {
+    const world = worldIssues(sim, repo.fullName);
+    expect(world.length).toBeGreaterThan(49); // more than one page
+    expect(world.some((i) => i.labels.length > 0)).toBe(true);
+    const runner = engineRunner(sim, fx);
+    expect((await runner.run(repo.id)).status).toBe('succeeded');
+    expect(await storedIssues(fx, repo.id)).toEqual(world);
+    // Two pages at one point each (with deployments alongside, the issues' share of two points).
+    expect(runner.meter.pointsByStream['issues']).toBeGreaterThan(0.9);
+  });
+
+  it('the issues webhook writes the rows a later sync writes, and that sync reads only what changed since', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
+    const hookRes = await fetch(`${sim.apiUrl}/repos/${repo.fullName}/hooks`, {
+      method: 'POST',
+      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        config: { url: 'http://127.0.0.1:9/unreachable', content_type: 'json' },
+        events: ['issues'],
+      }),
+    });
+    expect(hookRes.status).toBe(201);
+    const delivered = sim.world.deliveries.length;
+    const opened = await sim.world.openIssue({
+      owner,
+      repo: name,
+      title: 'Checkout is down',
+      author: 'octocat',
+    });
+    const open = must(
+      worldIssues(sim, repo.fullName).find((i) => i.state === 'open' && i.number !== opened.number),
+      'an open issue',
+    );
+    await sim.world.closeIssue({ owner, repo: name, number: open.number, reason: 'not_planned' });
+    await sim.world.settled();
+    const deliveries = sim.world.deliveries.slice(delivered).filter((d) => d.event === 'issues');
+    expect(deliveries.map((d) => d.action)).toEqual(['opened', 'closed']);
+    // Each delivery twice, the second copy after the first: nothing doubles, nothing goes back.
+    await applyRecordedDeliveries(fx, repo, [...deliveries, ...deliveries]);
+    const byWebhook = await storedIssues(fx, repo.id);
+    expect(byWebhook).toEqual(worldIssues(sim, repo.fullName));
+
+    const runner = engineRunner(sim, fx);
+    expect((await runner.run(repo.id)).status).toBe('succeeded');
+    expect(await storedIssues(fx, repo.id)).toEqual(byWebhook);
+    // The re-read asked for the issues updated since the last read: one page, at most one point.
+    expect(runner.meter.pointsByStream['issues']).toBeGreaterThan(0);
+    expect(runner.meter.pointsByStream['issues']).toBeLessThanOrEqual(1);
+  });
+});
