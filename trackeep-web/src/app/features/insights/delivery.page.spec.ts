@@ -3,7 +3,17 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
-import type { CyclePage, DoraFigures, DoraPage, DrillPage, RepoInsightsSettings } from '@trackeep/contracts';
+import type {
+  ActivityEvent,
+  CyclePage,
+  DoraFigures,
+  DoraPage,
+  DrillPage,
+  RepoInsightsSettings,
+} from '@trackeep/contracts';
+import { Subject } from 'rxjs';
+import { anActivity } from '../../../testing/fixtures';
+import { LiveEvents } from '../../core/live/live-events.service';
 import { CHART_FACTORY_LOADER } from '../../shared/chart/chart.component';
 import { DeliveryPage } from './delivery.page';
 
@@ -105,8 +115,11 @@ const settings: RepoInsightsSettings = {
 
 describe(DeliveryPage.name, () => {
   let backend: HttpTestingController;
+  let activity: Subject<ActivityEvent>;
+  let harness: RouterTestingHarness;
 
   beforeEach(() => {
+    activity = new Subject<ActivityEvent>();
     TestBed.configureTestingModule({
       providers: [
         provideHttpClient(),
@@ -116,6 +129,7 @@ describe(DeliveryPage.name, () => {
           { path: 'orgs/:org/teams/:team/delivery', component: DeliveryPage },
         ]),
         { provide: CHART_FACTORY_LOADER, useValue: () => new Promise(() => undefined) },
+        { provide: LiveEvents, useValue: { activity$: activity.asObservable() } },
       ],
     });
     backend = TestBed.inject(HttpTestingController);
@@ -123,7 +137,7 @@ describe(DeliveryPage.name, () => {
   afterEach(() => backend.verify());
 
   async function open(url: string, current: DoraFigures, base: string) {
-    const harness = await RouterTestingHarness.create();
+    harness = await RouterTestingHarness.create();
     const navigation = harness.navigateByUrl(url);
     await new Promise((r) => setTimeout(r, 0));
     backend.expectOne((r) => r.url === `${base}/dora`).flush(dora(current));
@@ -160,5 +174,31 @@ describe(DeliveryPage.name, () => {
     expect(el.querySelector('.notice')?.textContent).toContain('No deployments');
     const cards = [...el.querySelectorAll('.cards li')].map((c) => c.textContent ?? '');
     expect(cards.every((c) => c.includes('No data'))).toBe(true);
+  });
+
+  it('refreshes the figures in place when a deployment of the repository arrives live, not for other repositories', async () => {
+    const base = '/api/v1/repos/acme/app/insights';
+    const el = await open('/repos/acme/app/delivery', none, base);
+    expect(el.querySelector('.notice')?.textContent).toContain('No deployments');
+
+    activity.next(anActivity({ repoFullName: 'acme/other', type: 'deployment' }));
+    activity.next(anActivity({ repoFullName: 'acme/app', type: 'star_milestone' }));
+    await new Promise((r) => setTimeout(r, 1100));
+    backend.expectNone((r) => r.url === `${base}/dora`);
+
+    activity.next(anActivity({ repoFullName: 'acme/App', type: 'deployment' }));
+    activity.next(anActivity({ repoFullName: 'acme/app', type: 'deployment' }));
+    await new Promise((r) => setTimeout(r, 1100));
+    // Still the old figures while the new ones load: no skeleton.
+    expect(el.querySelector('.notice')?.textContent).toContain('No deployments');
+    backend.expectOne((r) => r.url === `${base}/dora`).flush(dora(measured));
+    backend.expectOne((r) => r.url === `${base}/cycle`).flush(cycle);
+    backend.expectOne((r) => r.url === `${base}/drilldown`).flush(drill);
+    backend.expectOne(`${base}/settings`).flush(settings);
+    await new Promise((r) => setTimeout(r, 0));
+    harness.detectChanges();
+    await harness.fixture.whenStable();
+    expect(el.querySelector('.notice')).toBeNull();
+    expect(el.querySelector('.cards li')?.textContent).toContain('0.75 / week');
   });
 });

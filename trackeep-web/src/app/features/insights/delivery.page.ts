@@ -1,8 +1,10 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { toObservable, toSignal } from '@angular/core/rxjs-interop';
+import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
 import { ActivatedRoute } from '@angular/router';
 import {
   CYCLE_STAGES,
+  type ActivityEvent,
+  type ActivityType,
   type CyclePage,
   type DoraPage,
   type DrillKind,
@@ -10,8 +12,19 @@ import {
   type OrgInsightsSettings,
   type RepoInsightsSettings,
 } from '@trackeep/contracts';
-import { catchError, combineLatest, forkJoin, map, of, startWith, switchMap } from 'rxjs';
+import {
+  catchError,
+  combineLatest,
+  debounceTime,
+  filter,
+  forkJoin,
+  map,
+  of,
+  startWith,
+  switchMap,
+} from 'rxjs';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
+import { LiveEvents } from '../../core/live/live-events.service';
 import {
   drillCsvUrl,
   InsightsApi,
@@ -56,6 +69,17 @@ const when = new Intl.DateTimeFormat('en', {
   timeZoneName: 'short',
 });
 
+/** Timeline events after which the figures may have changed (a new deployment, merge, push, release, review). */
+const CHANGES_FIGURES: ReadonlySet<ActivityType> = new Set<ActivityType>([
+  'deployment',
+  'release',
+  'push',
+  'pr_merged',
+  'pr_review',
+]);
+/** Several such events in a burst refresh the figures once. */
+const LIVE_SETTLE_MS = 1000;
+
 /** The scope from the route: a repository (the parent route's owner/name), or an organization or team. */
 function scopeOf(route: ActivatedRoute): DeliveryScope {
   const p = route.snapshot.paramMap;
@@ -93,13 +117,35 @@ export class DeliveryPage {
   protected readonly ruleText = ruleText;
   /** Bumped after the rule changed: every figure may have. */
   private readonly reloads = signal(0);
+  /** Bumped when something in scope happened on GitHub: the figures refresh in place, without a skeleton. */
+  private readonly liveChanges = signal(0);
+  private shownKey = '';
 
   protected readonly loaded = toSignal(
-    combineLatest([toObservable(this.choice), toObservable(this.reloads)]).pipe(
-      switchMap(([choice]) => this.load(choice)),
+    combineLatest([
+      toObservable(this.choice),
+      toObservable(this.reloads),
+      toObservable(this.liveChanges),
+    ]).pipe(
+      switchMap(([choice, reloads]) => {
+        const key = `${JSON.stringify(choice)}#${reloads}`;
+        const quiet = key === this.shownKey;
+        this.shownKey = key;
+        return this.load(choice, quiet);
+      }),
     ),
     { initialValue: { state: 'loading' } as Loaded },
   );
+
+  constructor() {
+    inject(LiveEvents)
+      .activity$.pipe(
+        filter((e) => this.concerns(e)),
+        debounceTime(LIVE_SETTLE_MS),
+        takeUntilDestroyed(),
+      )
+      .subscribe(() => this.liveChanges.update((n) => n + 1));
+  }
   protected readonly ready = computed(() => {
     const l = this.loaded();
     return l.state === 'ready' ? l : null;
@@ -144,7 +190,16 @@ export class DeliveryPage {
     if (value) this.setQuery({ [which]: value });
   }
 
-  private load(choice: DeliveryPeriod) {
+  /** Whether a timeline event may change this page's figures (a team's repositories are its organization's). */
+  private concerns(e: ActivityEvent): boolean {
+    if (!CHANGES_FIGURES.has(e.type)) return false;
+    const s = this.scope;
+    const full = e.repoFullName.toLowerCase();
+    if (s.kind === 'repo') return full === `${s.owner}/${s.name}`.toLowerCase();
+    return full.startsWith(`${s.org.toLowerCase()}/`);
+  }
+
+  private load(choice: DeliveryPeriod, quiet = false) {
     const s = this.scope;
     return forkJoin({
       dora: this.api.dora(s, choice),
@@ -161,7 +216,7 @@ export class DeliveryPage {
             : { state: 'error', message: describeError(err) },
         ),
       ),
-      startWith<Loaded>({ state: 'loading' }),
+      quiet ? (source) => source : startWith<Loaded>({ state: 'loading' }),
     );
   }
 }
