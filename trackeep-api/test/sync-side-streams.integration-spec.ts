@@ -1,6 +1,6 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { splitFullName } from '../src/common/full-name.util';
-import { ISSUES_HISTORY_DAYS } from '../src/sync/engine/side-streams';
+import { HISTORY_DAYS } from '../src/sync/engine/side-streams';
 import {
   applyRecordedDeliveries,
   createSyncDb,
@@ -15,10 +15,10 @@ const iso = (ms: number | null) =>
 const DAY_MS = 24 * 3600_000;
 
 /** The issues of the repository as the simulated GitHub has them now, those updated within the history window. */
-function worldIssues(sim: GithubSimHandle, fullName: string) {
+function worldIssues(sim: GithubSimHandle, fullName: string, days = HISTORY_DAYS) {
   const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), 'the simulated repository');
-  const from = Date.now() - ISSUES_HISTORY_DAYS * DAY_MS;
+  const from = days ? Date.now() - days * DAY_MS : 0;
   return sim.world
     .detail(repo)
     .issues.filter((i) => i.updatedAt >= from)
@@ -120,5 +120,25 @@ describe('sync: issues (and deployments) beside the repository rounds', () => {
     // The re-read asked for the issues updated since the last read: one page, at most one point.
     expect(runner.meter.pointsByStream['issues']).toBeGreaterThan(0);
     expect(runner.meter.pointsByStream['issues']).toBeLessThanOrEqual(1);
+  });
+
+  it('reads only the configured history window at first (SYNC_HISTORY_DAYS), or everything with 0', async () => {
+    const month = await createSyncDb(sim);
+    const all = await createSyncDb(sim);
+    try {
+      const inMonth = must(month.repos[0], 'the repository');
+      expect((await engineRunner(sim, month, { historyDays: 30 }).run(inMonth.id)).status).toBe('succeeded');
+      const recent = worldIssues(sim, repo.fullName, 30);
+      const everything = worldIssues(sim, repo.fullName, 0);
+      expect(recent.length).toBeGreaterThan(0);
+      expect(recent.length).toBeLessThan(everything.length);
+      expect(await storedIssues(month, inMonth.id)).toEqual(recent);
+      const inAll = must(all.repos[0], 'the repository');
+      expect((await engineRunner(sim, all, { historyDays: 0 }).run(inAll.id)).status).toBe('succeeded');
+      expect(await storedIssues(all, inAll.id)).toEqual(everything);
+    } finally {
+      await month.close();
+      await all.close();
+    }
   });
 });

@@ -331,6 +331,13 @@ export class ApiEnv {
   @Max(3600)
   SYNC_JOB_SLICE_SECONDS = 600;
 
+  /** How far back a repository's first sync reads its issues and deployments, in days; 0: all of them. */
+  @ToInt()
+  @IsInt()
+  @Min(0)
+  @Max(36500)
+  SYNC_HISTORY_DAYS = 365;
+
   /** Sync runs older than this are deleted (each repository keeps its latest run). */
   @ToInt()
   @IsInt()

@@ -21,6 +21,8 @@ export class SyncSettings {
   readonly staleAfterSeconds: number;
   readonly sliceSeconds: number;
   readonly retentionDays: number;
+  /** How far back a first sync reads issues and deployments (0: all). */
+  readonly historyDays: number;
   /** pg-boss: retries of a failed job, and the delay before the first (doubling). */
   readonly retryLimit = 5;
   readonly retryDelaySeconds = 30;
@@ -42,6 +44,7 @@ export class SyncSettings {
     this.staleAfterSeconds = env.SYNC_STALE_AFTER_SECONDS;
     this.sliceSeconds = env.SYNC_JOB_SLICE_SECONDS;
     this.retentionDays = env.SYNC_RUN_RETENTION_DAYS;
+    this.historyDays = env.SYNC_HISTORY_DAYS;
     this.expireInSeconds = Math.max(env.SYNC_JOB_SLICE_SECONDS * 3, 900);
   }
 }

@@ -163,6 +163,7 @@ export function engineRunner(
     registry?: CredentialLimitsRegistry;
     governor?: PageSizeGovernor;
     sleep?: (ms: number) => Promise<void>;
+    historyDays?: number;
   } = {},
 ): EngineRunner {
   const stores = githubStores(fx.ds);
@@ -198,6 +199,7 @@ export function engineRunner(
         gateway,
         governor,
         sleep: opts.sleep,
+        historyDays: opts.historyDays,
         hooks: {
           onPage: async (_tx, p) => {
             pages.push(p);

@@ -89,6 +89,8 @@ export interface EngineOptions {
   maxTransientFailures?: number;
   /** When the run this engine continues first started: streams already checked since then are not redone. */
   runStartedAt?: Date | null;
+  /** How far back a first sync reads issues and deployments, in days (0: everything; default one year). */
+  historyDays?: number;
 }
 
 export type EngineOutcome = { status: 'succeeded' | 'yielded'; items: SyncRunCounts };
@@ -326,6 +328,7 @@ export class RepoSyncEngine {
         maxTransientFailures: this.o.maxTransientFailures,
         onRetry: this.o.hooks.onRetry,
         sleep: this.sleep,
+        historyDays: this.o.historyDays,
       });
       if (!finished) return { status: 'yielded', items: this.items };
     }

@@ -26,8 +26,8 @@ import { emptyCursor, type CursorRow, type SyncStore } from './sync-store.reposi
 export type SideStream = 'deployments' | 'issues';
 export const SIDE_STREAMS: readonly SideStream[] = ['issues'];
 
-/** How far back the first read of a repository's issues goes. */
-export const ISSUES_HISTORY_DAYS = 365;
+/** How far back the first read of a repository's issues and deployments goes unless configured (SYNC_HISTORY_DAYS). */
+export const HISTORY_DAYS = 365;
 /** Issues updated this long before the last read's newest are read again (GitHub's clocks and our pages). */
 const ISSUES_OVERLAP_MS = 60_000;
 
@@ -117,6 +117,8 @@ export interface SidePassOptions {
   maxTransientFailures?: number;
   onRetry?(error: Error, attempt: number): void;
   sleep(ms: number): Promise<void>;
+  /** How far back a first read goes, in days; 0: everything. */
+  historyDays?: number;
   now?: () => number;
 }
 
@@ -124,10 +126,10 @@ export interface SidePassOptions {
  * A repository's deployments and issues, one-point queries that carry a page of each stream still open; each
  * page commits with its cursor, so a run that stops resumes where it was.
  *
- * - deployments, newest first: the first read walks back through all of them; later reads stop at the first page
- *   where nothing is new and no latest status moved (usually the first).
- * - issues, by update: the first read takes those updated in the last ISSUES_HISTORY_DAYS, later reads those
- *   updated since the last read's newest.
+ * - deployments, newest first: the first read walks back through the history window; later reads stop at the
+ *   first page where nothing is new and no latest status moved (usually the first).
+ * - issues, by update: the first read takes those updated in the history window, later reads those updated since
+ *   the last read's newest.
  *
  * Returns false when it stopped early to yield.
  */
@@ -186,15 +188,23 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   }
 }
 
+/** The start of the history window (ms), or null for everything. */
+function windowStart(o: SidePassOptions, now: () => number): number | null {
+  const days = o.historyDays ?? HISTORY_DAYS;
+  return days > 0 ? now() - days * 24 * 3600_000 : null;
+}
+
 class DeploymentsSide {
   done = false;
   private readonly cursor: CursorRow;
   private readonly backfilled: boolean;
+  private readonly from: number | null;
 
   constructor(
     private readonly o: SidePassOptions,
     private readonly now: () => number,
   ) {
+    this.from = windowStart(o, now);
     this.cursor = o.cursors.get('deployments') ?? emptyCursor('deployments');
     this.backfilled = !!this.cursor.state['backfilledAt'];
     if (this.backfilled) this.cursor.end_cursor = null;
@@ -218,8 +228,10 @@ class DeploymentsSide {
     );
     await this.o.store.insertActivity(tx, this.o.repoId, rows.flatMap(deploymentEntries));
     const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
+    const oldest = rows.length ? Date.parse(String(rows[rows.length - 1]?.deployment.created_at)) : null;
+    const pastWindow = this.from !== null && oldest !== null && oldest < this.from;
     // Once backfilled, a page that brought nothing new means the older ones have not changed either.
-    this.done = end || (this.backfilled && !moved);
+    this.done = end || pastWindow || (this.backfilled && !moved);
     const at = new Date(this.now()).toISOString();
     this.cursor.end_cursor = this.done ? null : conn.pageInfo.endCursor;
     this.cursor.state = { ...this.cursor.state, checkedAt: at, ...(this.done ? { backfilledAt: at } : {}) };
@@ -237,12 +249,15 @@ class IssuesSide {
   ) {
     this.cursor = o.cursors.get('issues') ?? emptyCursor('issues');
     // A walk in progress keeps the `since` its cursor belongs to.
-    if (!this.cursor.end_cursor || typeof this.cursor.state['since'] !== 'string') {
+    if (!this.cursor.end_cursor || !('since' in this.cursor.state)) {
       const from = this.cursor.high_water
         ? new Date(this.cursor.high_water).getTime() - ISSUES_OVERLAP_MS
-        : this.now() - ISSUES_HISTORY_DAYS * 24 * 3600_000;
+        : windowStart(o, now);
       this.cursor.end_cursor = null;
-      this.cursor.state = { ...this.cursor.state, since: new Date(from).toISOString() };
+      this.cursor.state = {
+        ...this.cursor.state,
+        since: from === null ? null : new Date(from).toISOString(),
+      };
     }
   }
 
@@ -250,8 +265,10 @@ class IssuesSide {
     return this.cursor.end_cursor;
   }
 
-  get since(): string {
-    return String(this.cursor.state['since']);
+  /** Issues updated since then (null: all of them). */
+  get since(): string | null {
+    const since = this.cursor.state['since'];
+    return typeof since === 'string' ? since : null;
   }
 
   async page(tx: Transaction<DB>, conn: GqlConnection<GqlIssue | null>): Promise<void> {
@@ -272,7 +289,7 @@ class IssuesSide {
       this.cursor.end_cursor = null;
       this.cursor.state = { ...this.cursor.state, checkedAt: new Date(this.now()).toISOString() };
       // No high water yet (a repository without issues): the next read starts where this one looked from.
-      this.cursor.high_water ??= new Date(Date.parse(this.since) + ISSUES_OVERLAP_MS);
+      this.cursor.high_water ??= new Date((this.since ? Date.parse(this.since) : 0) + ISSUES_OVERLAP_MS);
     } else {
       this.cursor.pending_high_water = newest;
       this.cursor.end_cursor = conn.pageInfo.endCursor;

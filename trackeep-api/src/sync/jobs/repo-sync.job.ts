@@ -173,6 +173,7 @@ export class RepoSyncJob {
         store: this.store,
         gateway,
         governor: this.governor,
+        historyDays: this.settings.historyDays,
         runStartedAt: run.started_at ? new Date(run.started_at) : new Date(),
         hooks: {
           onPage: async (tx, p) => {
