@@ -14,6 +14,7 @@ import { StatsRecorder } from './http/stats';
 import { LiveMode } from './live/live-mode';
 import { registerAppRoutes } from './rest/apps.routes';
 import { registerGithubAppRoutes } from './rest/github-apps.routes';
+import { registerDeploymentRoutes } from './rest/deployments.routes';
 import { registerRepoRoutes } from './rest/repos.routes';
 import { registerUserRoutes } from './rest/user.routes';
 import type { FaultConfig, GithubSimHandle, GithubSimOptions } from './sim.types';
@@ -160,6 +161,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerGithubAppRoutes(api, ctx);
   registerUserRoutes(api, ctx);
   registerRepoRoutes(api, ctx);
+  registerDeploymentRoutes(api, ctx);
   registerAppRoutes(api, ctx);
   const apiNotFound = api.fallback();
   // GitHub's /repositories/{id}/... is the stable address that renamed repos redirect to.

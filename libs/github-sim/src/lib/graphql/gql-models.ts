@@ -1,4 +1,5 @@
 import { CommitModel } from './models/commit.model';
+import { DeploymentModel } from './models/deployment.model';
 import type { GqlContext, Obj } from './models/gql-model';
 import { IssueModel } from './models/issue.model';
 import { LabelModel } from './models/label.model';
@@ -25,6 +26,7 @@ export class GqlModels {
   readonly commit = new CommitModel(this);
   readonly pullRequest = new PullRequestModel(this);
   readonly issue = new IssueModel(this);
+  readonly deployment = new DeploymentModel(this);
 
   constructor(readonly context: GqlContext) {}
 

@@ -120,6 +120,102 @@ describe('GraphQL API', () => {
       });
     });
 
+    it('lists deployments newest first with their statuses; ids and states agree with REST', async () => {
+      const w = sim.world;
+      const repo = w.requireRepo({ owner: 'octocat', repo: 'Hello-World' });
+      const failed = await w.deploy({
+        owner: 'octocat',
+        repo: 'Hello-World',
+        ref: repo.defaultBranch,
+        state: 'failure',
+      });
+      const ok = await w.deploy({
+        owner: 'octocat',
+        repo: 'Hello-World',
+        ref: repo.defaultBranch,
+        environment: 'staging',
+      });
+      type Status = { id: string; state: string; createdAt: string };
+      const res = await graphql<{
+        repository: {
+          deployments: {
+            totalCount: number;
+            nodes: Array<{
+              databaseId: number;
+              environment: string;
+              state: string;
+              commitOid: string;
+              latestStatus: Status | null;
+              statuses: { nodes: Status[] };
+            }>;
+          };
+        };
+        rateLimit: { cost: number; nodeCount: number };
+      }>(
+        sim,
+        token,
+        `
+          query ($owner: String!, $name: String!) {
+            rateLimit {
+              cost
+              nodeCount
+            }
+            repository(owner: $owner, name: $name) {
+              deployments(first: 5, orderBy: { field: CREATED_AT, direction: DESC }) {
+                totalCount
+                nodes {
+                  databaseId
+                  environment
+                  state
+                  commitOid
+                  latestStatus {
+                    id
+                    state
+                    createdAt
+                  }
+                  statuses(first: 10) {
+                    nodes {
+                      id
+                      state
+                      createdAt
+                    }
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { owner: 'octocat', name: 'Hello-World' },
+      );
+      expect(res.errors).toBeUndefined();
+      const [newest, second] = res.data?.repository.deployments.nodes ?? [];
+      expect(newest).toMatchObject({
+        databaseId: ok.id,
+        environment: 'staging',
+        state: 'ACTIVE',
+        commitOid: ok.sha,
+      });
+      expect(newest?.statuses.nodes.map((x) => x.state)).toEqual(['SUCCESS', 'IN_PROGRESS', 'QUEUED']);
+      expect(second).toMatchObject({
+        databaseId: failed.id,
+        state: 'FAILURE',
+        latestStatus: { state: 'FAILURE' },
+      });
+      // A status's GraphQL id is the node_id REST and webhooks give it.
+      const rest = await fetch(`${sim.apiUrl}/repos/octocat/Hello-World/deployments/${failed.id}/statuses`, {
+        headers: { authorization: `token ${token}` },
+      });
+      const restStatuses = (await rest.json()) as Array<{ node_id: string }>;
+      expect(second?.statuses.nodes.map((x) => x.id)).toEqual(restStatuses.map((x) => x.node_id));
+      // One request for the deployments, one for the statuses under each of the 5: 6 requests, 1 point; 55 nodes.
+      expect(res.data?.rateLimit).toEqual({ cost: 1, nodeCount: 55 });
+      expect(
+        costOf(
+          `query { repository(owner: "a", name: "b") { deployments(first: 99) { nodes { statuses(first: 10) { nodes { state } } } } } }`,
+        ).requests,
+      ).toBe(100);
+    });
+
     it('fails a wrong field name with GitHub’s undefinedField error (and executes nothing)', async () => {
       const res = await graphql(sim, token, '{ viewer { login stargazerCount } }');
       expect(res.status).toBe(200);

@@ -442,6 +442,27 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
       return { number: i.number, state: i.state };
     }),
   );
+  r.post(
+    `${base}/deployments`,
+    h(async (req, b) => {
+      const state = str(b, 'state') ?? 'success';
+      if (state !== 'success' && state !== 'failure' && state !== 'error')
+        throw new SimError(422, '"state" must be success, failure or error');
+      const at = str(b, 'at');
+      if (at !== undefined && Number.isNaN(Date.parse(at)))
+        throw new SimError(422, '"at" must be an ISO time');
+      const repo = w.requireRepo(ref(req));
+      const d = await w.deploy({
+        ...ref(req),
+        ref: str(b, 'ref') ?? repo.defaultBranch,
+        environment: str(b, 'environment') ?? 'production',
+        state,
+        sender: str(b, 'sender'),
+        at: at === undefined ? undefined : Date.parse(at),
+      });
+      return { id: d.id, sha: d.sha, environment: d.environment, state };
+    }, 201),
+  );
   r.put(
     `${base}/access/:login`,
     h((req, b) =>

@@ -70,6 +70,13 @@ export class LiveMode {
             number: p.number,
             method: rng.pick(['merge', 'squash'] as const),
           });
+          // Half the merges go to production right away (a deployment with its statuses); one in ten fails.
+          const cd = new Rng(hash32(this.world.seed, 556, this.tick));
+          if (cd.chance(0.5)) {
+            const state = cd.chance(0.1) ? 'failure' : 'success';
+            await this.world.deploy({ ...ref, ref: repo.defaultBranch, environment: 'production', state });
+            return `merge ${ref.owner}/${ref.repo}#${p.number}, deploy to production: ${state}`;
+          }
           return `merge ${ref.owner}/${ref.repo}#${p.number}`;
         }
         return await this.openPull(repo, rng);

@@ -49,6 +49,7 @@ function integrationPermission(path: string): string {
     return 'contents';
   if (sub === 'pulls') return 'pull_requests';
   if (sub === 'issues') return 'issues';
+  if (sub === 'deployments') return 'deployments';
   if (sub === 'hooks') return 'repository_hooks';
   return 'metadata';
 }

@@ -160,7 +160,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
   // The formats GitHub's schemas use (ajv-formats is not a direct dependency).
   ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/);
   ajv.addFormat('date', /^\d{4}-\d\d-\d\d$/);
-  ajv.addFormat('uri', (v: string) => URL.canParse(v));
+  // GitHub sends "" for an unset URL where its schema says `default: ""` (a deployment status's target_url).
+  ajv.addFormat('uri', (v: string) => v === '' || URL.canParse(v));
   ajv.addFormat('uri-template', (v: string) => URL.canParse(v.replace(/\{[^}]*\}/g, 'x')));
   ajv.addFormat('email', /^[^\s@]+@[^\s@]+$/);
   // Integer widths: the JSON number is already checked by `type`.
@@ -473,6 +474,82 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     }
   });
 
+  it('deployments and their statuses, listed, read and created, match the documented responses', async () => {
+    const repo = '/repos/acme-corp/web-console';
+    const created = await api.post<{ id: number; sha: string; node_id: string }>(`${repo}/deployments`, {
+      ref: 'main',
+      environment: 'production',
+      description: 'Contract',
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const status = await api.post<{ id: number; state: string }>(`${repo}/deployments/${id}/statuses`, {
+      state: 'success',
+      environment_url: 'https://web-console.example.com',
+    });
+    expect(status.status).toBe(201);
+    const cases: Array<[string, string, string, unknown, number]> = [
+      ['POST', `${R}/deployments`, `${repo}/deployments`, { ref: 'main' }, 201],
+      ['GET', `${R}/deployments`, `${repo}/deployments?environment=production&per_page=5`, undefined, 200],
+      ['GET', `${R}/deployments/{deployment_id}`, `${repo}/deployments/${id}`, undefined, 200],
+      [
+        'GET',
+        `${R}/deployments/{deployment_id}/statuses`,
+        `${repo}/deployments/${id}/statuses`,
+        undefined,
+        200,
+      ],
+      [
+        'GET',
+        `${R}/deployments/{deployment_id}/statuses/{status_id}`,
+        `${repo}/deployments/${id}/statuses/${status.body.id}`,
+        undefined,
+        200,
+      ],
+      [
+        'POST',
+        `${R}/deployments/{deployment_id}/statuses`,
+        `${repo}/deployments/${id}/statuses`,
+        { state: 'inactive' },
+        201,
+      ],
+      ['POST', `${R}/deployments`, `${repo}/deployments`, {}, 422],
+      [
+        'POST',
+        `${R}/deployments/{deployment_id}/statuses`,
+        `${repo}/deployments/${id}/statuses`,
+        { state: 'done' },
+        422,
+      ],
+    ];
+    for (const [method, template, path, body, want] of cases) {
+      const res = method === 'GET' ? await api.get<unknown>(path) : await api.post<unknown>(path, body);
+      expect([method, path, res.status]).toEqual([method, path, want]);
+      const v = responseValidator(method, template, want);
+      if (typeof v === 'string') throw new Error(v);
+      expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+    }
+    const old = await control(sim).post<{ id: number }>('/repos/acme-corp/web-console/deployments', {
+      at: '2020-01-01T00:00:00Z',
+    });
+    expect(old.status).toBe(201);
+    const listed = await api.get<Array<{ id: number; created_at: string }>>(
+      `${repo}/deployments?per_page=100`,
+    );
+    // Newest first, as GitHub lists them, whatever the ids.
+    const times = listed.body.map((d) => d.created_at);
+    expect(times).toEqual([...times].sort().reverse());
+    expect(listed.body[listed.body.length - 1]).toMatchObject({
+      id: old.body.id,
+      created_at: '2020-01-01T00:00:00Z',
+    });
+    const read = await api.get<Array<{ state: string }>>(`${repo}/deployments/${id}/statuses`);
+    expect(read.body.map((x) => x.state)).toEqual(['inactive', 'success']);
+    // A token without `repo` or `repo_deployment` cannot create one (GitHub hides the write behind 404).
+    const narrow = client(sim, sim.issueToken('octocat', ['read:org']));
+    expect((await narrow.post(`${repo}/deployments`, { ref: 'main' })).status).toBe(404);
+  });
+
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
     const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
@@ -506,6 +583,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       author: 'octocat',
     });
     await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
+    await ctl.post('/repos/acme-corp/web-console/deployments', { environment: 'staging', state: 'failure' });
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
     await ctl.delete('/repos/acme-corp/web-console/access/hubot');
@@ -533,6 +611,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       expect.arrayContaining([
         'create',
         'delete',
+        'deployment.created',
+        'deployment_status.created',
         'fork',
         'issues.closed',
         'issues.opened',

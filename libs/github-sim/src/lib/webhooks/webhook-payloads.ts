@@ -17,6 +17,7 @@ import type { SimDomainEvent, SimInstallationEvent, SimOrgEvent } from '../world
 import type { SimWorld } from '../world/sim-world';
 import { ZERO_SHA } from '../world/git-objects';
 import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
+import { deployment, deploymentStatus } from '../rest/deployment-serializers';
 
 /** Event names a repository webhook can subscribe to (GitHub's list, as in @octokit/webhooks-examples). */
 export const WEBHOOK_EVENTS: readonly string[] = [
@@ -296,6 +297,32 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
             ),
             draft: false,
           },
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    case 'deployment':
+      return {
+        event: 'deployment',
+        action: 'created',
+        payload: {
+          action: 'created',
+          deployment: deployment(w, urls, repo, e.deployment),
+          workflow: null,
+          workflow_run: null,
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    case 'deployment_status':
+      return {
+        event: 'deployment_status',
+        action: 'created',
+        payload: {
+          action: 'created',
+          deployment_status: deploymentStatus(w, urls, repo, e.deployment, e.status),
+          deployment: deployment(w, urls, repo, e.deployment),
+          check_run: null,
+          workflow: null,
+          workflow_run: null,
           ...envelope(w, urls, repo, e.senderId),
         },
       };

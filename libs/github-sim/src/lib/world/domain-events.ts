@@ -1,5 +1,7 @@
 import type {
   SimCommit,
+  SimDeployment,
+  SimDeploymentStatus,
   SimHook,
   SimInstallation,
   SimIssue,
@@ -76,6 +78,14 @@ export type SimDomainEvent =
       senderId: number;
       action: 'opened' | 'closed' | 'reopened' | 'edited';
       issue: SimIssue;
+    }
+  | { type: 'deployment'; repo: SimRepo; senderId: number; deployment: SimDeployment }
+  | {
+      type: 'deployment_status';
+      repo: SimRepo;
+      senderId: number;
+      deployment: SimDeployment;
+      status: SimDeploymentStatus;
     }
   | { type: 'member'; repo: SimRepo; senderId: number; action: 'added' | 'removed'; memberId: number }
   | { type: 'ping'; repo: SimRepo; senderId: number; hook: SimHook };

@@ -56,6 +56,7 @@ export function forksOf(w: WorldStore, parent: SimRepo): SimRepo[] {
           branches: new Map<string, SimBranch>(tip ? [[tip.name, { ...tip, protected: false }]] : []),
           pulls: [],
           issues: [],
+          deployments: [],
           labels: [],
           stars: [],
           events: [],

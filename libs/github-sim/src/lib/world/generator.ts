@@ -16,6 +16,8 @@ import {
 } from './names.constant';
 import { hash32, Rng } from './random.util';
 import type {
+  SimDeployment,
+  SimDeploymentState,
   SimCommitAuthor,
   SimIssue,
   SimOrg,
@@ -31,6 +33,7 @@ import type {
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
 /** The mutable collections the generator fills (implemented by WorldStore). */
 export interface GeneratorTarget {
@@ -61,7 +64,9 @@ export type IdKind =
   | 'delivery'
   | 'event'
   | 'app'
-  | 'installation';
+  | 'installation'
+  | 'deployment'
+  | 'deploymentStatus';
 
 /**
  * Ids: realistic magnitudes below 2^31 (GraphQL `databaseId` is a 32-bit Int). octocat keeps GitHub's real id.
@@ -82,6 +87,8 @@ export const ID_BASES: Record<IdKind, number> = {
   event: 50_000_000_001,
   app: 1_100_001,
   installation: 60_000_001,
+  deployment: 2_070_000_001,
+  deploymentStatus: 2_100_000_001,
 };
 
 const BLOCKS = {
@@ -89,6 +96,8 @@ const BLOCKS = {
   pull: { base: 1_000_000_000, stride: 1000 },
   issue: { base: 1_600_000_000, stride: 1000 },
   review: { base: 1_800_000_000, stride: 10_000 },
+  deployment: { base: 2_060_000_000, stride: 100 },
+  deploymentStatus: { base: 2_080_000_000, stride: 500 },
   event: { base: 30_000_000_000, stride: 1000 },
 } as const;
 
@@ -395,6 +404,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     branches: new Map(),
     pulls: [],
     issues: [],
+    deployments: [],
     labels: [],
     stars: [],
     events: [],
@@ -585,8 +595,87 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
   }));
   stars.sort((a, b) => a.starredAt - b.starredAt);
   detail.stars = stars;
+  detail.deployments = generateDeployments(hash32(w.seed, repo.id, 11), repo, detail, people, anchorMs);
   detail.events = initialEvents(w, repo, detail, graph, owner);
   return detail;
+}
+
+/** Most deployments a generated repository has (its id block's size). */
+const MAX_GENERATED_DEPLOYMENTS = 100;
+
+/**
+ * Deployments of most repositories, from their merged pull requests, on a random stream of their own (the rest of
+ * a world does not change with them): every one to four merges go to production together, some through staging
+ * first; each deployment is queued, in progress, then a success, or (about one in eight) a failure that a
+ * redeployment of the same commit fixes within hours.
+ */
+function generateDeployments(
+  seed: number,
+  repo: SimRepo,
+  detail: SimRepoDetail,
+  people: number[],
+  anchorMs: number,
+): SimDeployment[] {
+  const rng = new Rng(seed);
+  if (!rng.chance(0.75) || !people.length) return [];
+  const merged = detail.pulls
+    .filter(
+      (p): p is SimPull & { mergedAt: number; mergeCommitSha: string } => !!p.mergedAt && !!p.mergeCommitSha,
+    )
+    .sort((a, b) => a.mergedAt - b.mergedAt);
+  const out: SimDeployment[] = [];
+  let statusK = 0;
+  const deploy = (sha: string, environment: string, at: number, fails: boolean): SimDeployment | null => {
+    if (out.length >= MAX_GENERATED_DEPLOYMENTS || statusK + 3 > BLOCKS.deploymentStatus.stride) return null;
+    // Nothing after the world's present.
+    if (at + 20 * MINUTE > anchorMs) return null;
+    const creatorId = rng.pick(people);
+    const states: Array<[SimDeploymentState, number]> = [
+      ['queued', at],
+      ['in_progress', at + rng.int(1, 3) * MINUTE],
+      [fails ? 'failure' : 'success', at + rng.int(5, 20) * MINUTE],
+    ];
+    const d: SimDeployment = {
+      id: blockId('deployment', repo, out.length),
+      sha,
+      ref: repo.defaultBranch,
+      task: 'deploy',
+      environment,
+      description: null,
+      creatorId,
+      createdAt: at,
+      updatedAt: states[states.length - 1]?.[1] ?? at,
+      productionEnvironment: environment === 'production',
+      transientEnvironment: false,
+      statuses: states.map(([state, createdAt]) => ({
+        id: blockId('deploymentStatus', repo, statusK++),
+        state,
+        description: '',
+        environment,
+        logUrl: '',
+        environmentUrl: environment === 'production' ? `https://${repo.name}.example.com` : '',
+        creatorId,
+        createdAt,
+      })),
+    };
+    out.push(d);
+    return d;
+  };
+  for (let i = 0; i < merged.length;) {
+    const group = merged.slice(i, i + rng.int(1, 4));
+    i += group.length;
+    const last = group[group.length - 1];
+    if (!last) break;
+    let at = last.mergedAt + rng.int(10, 180) * MINUTE;
+    if (rng.chance(0.3)) {
+      deploy(last.mergeCommitSha, 'staging', at, false);
+      at += rng.int(30, 120) * MINUTE;
+    }
+    const fails = rng.chance(0.12);
+    deploy(last.mergeCommitSha, 'production', at, fails);
+    if (fails) deploy(last.mergeCommitSha, 'production', at + rng.int(30, 240) * MINUTE, false);
+  }
+  return out.sort((a, b) => a.createdAt - b.createdAt);
 }
 
 function peopleOf(w: GeneratorTarget, repo: SimRepo): number[] {

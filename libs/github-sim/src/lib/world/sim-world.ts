@@ -25,6 +25,12 @@ import {
   type InstallationTokenRequest,
   type InstallInput,
 } from './capabilities/github-apps';
+import {
+  type CreateDeploymentInput,
+  type DeployInput,
+  type DeploymentStatusInput,
+  Deployments,
+} from './capabilities/deployments';
 import { type CloseIssueInput, Issues, type OpenIssueInput } from './capabilities/issues';
 import {
   type ClosePullInput,
@@ -58,6 +64,7 @@ export class SimWorld extends WorldStore {
   private readonly git = new GitData(this);
   private readonly apps = new GithubApps(this);
   private readonly issues = new Issues(this);
+  private readonly deployments = new Deployments(this);
   private readonly pullRequests = new PullRequests(this);
   private readonly repositories = new Repositories(this);
   private readonly teams = new Teams(this);
@@ -146,6 +153,20 @@ export class SimWorld extends WorldStore {
 
   closeIssue(input: CloseIssueInput) {
     return this.issues.closeIssue(input);
+  }
+
+  // ---------------------------------------------------------------- deployments
+
+  createDeployment(input: CreateDeploymentInput) {
+    return this.deployments.createDeployment(input);
+  }
+
+  addDeploymentStatus(input: DeploymentStatusInput) {
+    return this.deployments.addDeploymentStatus(input);
+  }
+
+  deploy(input: DeployInput) {
+    return this.deployments.deploy(input);
   }
 
   // ---------------------------------------------------------------- GitHub Apps and installations

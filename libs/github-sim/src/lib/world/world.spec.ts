@@ -59,6 +59,49 @@ describe(SimWorld.name, () => {
       );
   });
 
+  it('deploys most repositories: groups of merges to production, some via staging, failures redeployed', () => {
+    const opts = { seed: 9, now: '2025-06-01T00:00:00Z', sizes: { pullsPerRepo: 80 } };
+    const w = new SimWorld(opts);
+    const repos = [...w.repos.values()].filter((r) => !r.fork);
+    const withDeployments = repos.filter((r) => w.detail(r).deployments.length > 0);
+    expect(withDeployments.length / repos.length).toBeGreaterThan(0.5);
+    expect(withDeployments.length).toBeLessThan(repos.length + 1);
+    let failures = 0;
+    for (const r of withDeployments) {
+      const d = w.detail(r);
+      const merges = new Map(
+        d.pulls.flatMap((p) => (p.mergeCommitSha ? [[p.mergeCommitSha, p] as const] : [])),
+      );
+      const prod = d.deployments.filter((x) => x.environment === 'production');
+      expect(prod.length).toBeGreaterThan(0);
+      for (const [i, x] of d.deployments.entries()) {
+        // Each deploys a merge commit after its merge, and ends queued → in_progress → success | failure.
+        const pull = merges.get(x.sha);
+        expect(pull?.mergedAt).toBeLessThan(x.createdAt);
+        expect(x.statuses.map((s) => s.state).slice(0, 2)).toEqual(['queued', 'in_progress']);
+        expect(['success', 'failure']).toContain(x.statuses[2]?.state);
+        if (i > 0) expect(x.createdAt).toBeGreaterThanOrEqual(d.deployments[i - 1]?.createdAt ?? 0);
+        if (x.statuses[2]?.state === 'failure') {
+          failures++;
+          expect(
+            d.deployments.some(
+              (y) => y.sha === x.sha && y.createdAt > x.createdAt && y.statuses[2]?.state === 'success',
+            ),
+          ).toBe(true);
+        }
+      }
+      // Several merges share a deployment: fewer production deployments than merges.
+      expect(prod.length).toBeLessThanOrEqual(merges.size + failures);
+    }
+    expect(failures).toBeGreaterThan(0);
+    // Ids stay the same whoever looks first (a fixed block per repository).
+    const again = new SimWorld(opts);
+    for (const r of withDeployments)
+      expect(again.detail(again.repos.get(r.id) as typeof r).deployments.map((x) => x.id)).toEqual(
+        w.detail(r).deployments.map((x) => x.id),
+      );
+  });
+
   it('always has octocat owning repos and belonging to an org with a team', () => {
     const w = new SimWorld({ preset: 'demo' });
     const octocat = w.user('octocat');

@@ -121,6 +121,37 @@ export interface SimPull {
   requestedReviewerIds: number[];
 }
 
+/** GitHub's deployment status states (REST and webhooks spell them lowercase; GraphQL uppercase). */
+export type SimDeploymentState =
+  'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+
+export interface SimDeploymentStatus {
+  id: number;
+  state: SimDeploymentState;
+  description: string;
+  environment: string;
+  logUrl: string;
+  environmentUrl: string;
+  creatorId: number;
+  createdAt: number;
+}
+
+export interface SimDeployment {
+  id: number;
+  sha: string;
+  ref: string;
+  task: string;
+  environment: string;
+  description: string | null;
+  creatorId: number;
+  createdAt: number;
+  updatedAt: number;
+  productionEnvironment: boolean;
+  transientEnvironment: boolean;
+  /** Oldest first. */
+  statuses: SimDeploymentStatus[];
+}
+
 export interface SimIssue {
   id: number;
   number: number;
@@ -217,6 +248,8 @@ export interface SimRepoDetail {
   branches: Map<string, SimBranch>;
   pulls: SimPull[];
   issues: SimIssue[];
+  /** Oldest first. */
+  deployments: SimDeployment[];
   labels: SimLabel[];
   stars: SimStar[];
   events: SimRepoEvent[];

@@ -154,6 +154,8 @@ export class RepositoryModel extends GqlModel {
         );
         return listConnection(sorted, a, (i) => m.issue.of(repo, i));
       },
+      deployments: (a: PageArgs & { environments?: string[]; orderBy?: OrderArg }) =>
+        m.deployment.connection(repo, a),
       issue: (a: { number: number }) => {
         const i = d().issues.find((x) => x.number === a.number);
         if (!i)

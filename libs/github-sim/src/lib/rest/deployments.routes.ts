@@ -1,0 +1,155 @@
+import type { ApiRequest, ApiRouter } from '../http/api-router';
+import type { SimContext } from '../http/sim-context';
+import { DEPLOYMENT_STATES } from '../world/capabilities/deployments';
+import { notFound, SimError, validationFailed } from '../world/sim-error';
+import type { SimDeployment, SimDeploymentState, SimRepo } from '../world/world.types';
+import { bodyObject, hasScope, repoFromPath } from './access';
+import { deployment, deploymentStatus } from './deployment-serializers';
+import { pageOf } from './pagination';
+
+const DEPLOYMENT_SCOPES = ['repo', 'repo_deployment'];
+
+/**
+ * GitHub's deployments API: list (newest first, filtered by sha, ref, task, environment), get and create
+ * deployments; list, get and create their statuses. Creating needs push access and, for an OAuth token, the
+ * `repo` or `repo_deployment` scope (an installation needs `deployments: write`).
+ */
+export function registerDeploymentRoutes(api: ApiRouter, ctx: SimContext): void {
+  const w = ctx.world;
+
+  const writableRepo = (r: ApiRequest): SimRepo => {
+    if (r.viewerId === null && !r.installation) throw new SimError(401, 'Requires authentication');
+    const repo = repoFromPath(w, r, 'push');
+    if (!r.installation && !DEPLOYMENT_SCOPES.some((s) => hasScope(r.scopes, s))) throw notFound();
+    return repo;
+  };
+  const deploymentOf = (repo: SimRepo, r: ApiRequest): SimDeployment => {
+    const id = Number(r.param('deployment_id'));
+    const d = w.detail(repo).deployments.find((x) => x.id === id);
+    if (!d) throw notFound();
+    return d;
+  };
+  const optionalText = (
+    body: Record<string, unknown>,
+    field: string,
+    resource: string,
+  ): string | undefined => {
+    const v = body[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw validationFailed([{ resource, field, code: 'invalid' }]);
+    return v;
+  };
+
+  api.get('/repos/:owner/:repo/deployments', '/repos/{owner}/{repo}/deployments', (r) => {
+    const repo = repoFromPath(w, r);
+    const q = (name: string) => {
+      const v = r.query(name);
+      return v === undefined || v === '' ? undefined : v;
+    };
+    const [sha, ref, task, environment] = [q('sha'), q('ref'), q('task'), q('environment')];
+    const rows = w
+      .detail(repo)
+      .deployments.filter(
+        (d) =>
+          (sha === undefined || d.sha === sha) &&
+          (ref === undefined || d.ref === ref) &&
+          (task === undefined || d.task === task) &&
+          (environment === undefined || d.environment === environment),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+    return pageOf(r, rows, (d) => deployment(w, r.urls, repo, d));
+  });
+
+  api.get(
+    '/repos/:owner/:repo/deployments/:deployment_id',
+    '/repos/{owner}/{repo}/deployments/{deployment_id}',
+    (r) => {
+      const repo = repoFromPath(w, r);
+      return { status: 200, body: deployment(w, r.urls, repo, deploymentOf(repo, r)) };
+    },
+  );
+
+  api.post(
+    '/repos/:owner/:repo/deployments',
+    '/repos/{owner}/{repo}/deployments',
+    async (r) => {
+      const repo = writableRepo(r);
+      const body = bodyObject(r);
+      const ref = body['ref'];
+      if (typeof ref !== 'string' || !ref)
+        throw validationFailed(
+          [{ resource: 'Deployment', field: 'ref', code: 'missing_field' }],
+          'Invalid request.\n\n"ref" wasn\'t supplied.',
+        );
+      const d = await w.createDeployment({
+        owner: w.ownerLogin(repo),
+        repo: repo.name,
+        ref,
+        environment: optionalText(body, 'environment', 'Deployment'),
+        task: optionalText(body, 'task', 'Deployment'),
+        description: optionalText(body, 'description', 'Deployment') ?? null,
+        sender: r.viewerId === null ? undefined : w.users.get(r.viewerId)?.login,
+      });
+      return {
+        status: 201,
+        body: deployment(w, r.urls, repo, d),
+        headers: { Location: `${r.urls.api}/repos/${w.fullName(repo)}/deployments/${d.id}` },
+      };
+    },
+    { acceptedScopes: DEPLOYMENT_SCOPES },
+  );
+
+  api.get(
+    '/repos/:owner/:repo/deployments/:deployment_id/statuses',
+    '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+    (r) => {
+      const repo = repoFromPath(w, r);
+      const d = deploymentOf(repo, r);
+      const newestFirst = [...d.statuses].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+      return pageOf(r, newestFirst, (s) => deploymentStatus(w, r.urls, repo, d, s));
+    },
+  );
+
+  api.get(
+    '/repos/:owner/:repo/deployments/:deployment_id/statuses/:status_id',
+    '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses/{status_id}',
+    (r) => {
+      const repo = repoFromPath(w, r);
+      const d = deploymentOf(repo, r);
+      const s = d.statuses.find((x) => x.id === Number(r.param('status_id')));
+      if (!s) throw notFound();
+      return { status: 200, body: deploymentStatus(w, r.urls, repo, d, s) };
+    },
+  );
+
+  api.post(
+    '/repos/:owner/:repo/deployments/:deployment_id/statuses',
+    '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+    async (r) => {
+      const repo = writableRepo(r);
+      const d = deploymentOf(repo, r);
+      const body = bodyObject(r);
+      const state = body['state'];
+      if (typeof state !== 'string' || !DEPLOYMENT_STATES.includes(state as SimDeploymentState))
+        throw validationFailed([{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }]);
+      const s = await w.addDeploymentStatus({
+        owner: w.ownerLogin(repo),
+        repo: repo.name,
+        deploymentId: d.id,
+        state: state as SimDeploymentState,
+        description: optionalText(body, 'description', 'DeploymentStatus'),
+        logUrl:
+          optionalText(body, 'log_url', 'DeploymentStatus') ??
+          optionalText(body, 'target_url', 'DeploymentStatus'),
+        environmentUrl: optionalText(body, 'environment_url', 'DeploymentStatus'),
+        sender: r.viewerId === null ? undefined : w.users.get(r.viewerId)?.login,
+      });
+      return {
+        status: 201,
+        body: deploymentStatus(w, r.urls, repo, d, s),
+        headers: { Location: `${r.urls.api}/repos/${w.fullName(repo)}/deployments/${d.id}/statuses/${s.id}` },
+      };
+    },
+    { acceptedScopes: DEPLOYMENT_SCOPES },
+  );
+}

@@ -1,0 +1,126 @@
+import { notFound, SimError, validationFailed } from '../sim-error';
+import type { RepoRef } from '../world-store';
+import type { SimDeployment, SimDeploymentState, SimDeploymentStatus } from '../world.types';
+import { WorldCapability } from './world-capability';
+
+export const DEPLOYMENT_STATES: readonly SimDeploymentState[] = [
+  'error',
+  'failure',
+  'inactive',
+  'in_progress',
+  'queued',
+  'pending',
+  'success',
+];
+
+export interface CreateDeploymentInput extends RepoRef {
+  /** A branch, tag or commit; the deployment is of the commit it names now. */
+  ref: string;
+  environment?: string;
+  task?: string;
+  description?: string | null;
+  sender?: string;
+  /** When it was created (epoch ms); now by default. */
+  at?: number;
+}
+
+export interface DeploymentStatusInput extends RepoRef {
+  deploymentId: number;
+  state: SimDeploymentState;
+  description?: string;
+  logUrl?: string;
+  environmentUrl?: string;
+  sender?: string;
+  at?: number;
+}
+
+export interface DeployInput extends CreateDeploymentInput {
+  /** The outcome; `success` by default. */
+  state?: 'success' | 'failure' | 'error';
+  environmentUrl?: string;
+}
+
+/** Deployments and their statuses, as GitHub's deployments API creates them: each announces a webhook. */
+export class Deployments extends WorldCapability {
+  async createDeployment(input: CreateDeploymentInput): Promise<SimDeployment> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    if (typeof input.ref !== 'string' || !input.ref)
+      throw validationFailed(
+        [{ resource: 'Deployment', field: 'ref', code: 'missing_field' }],
+        'Invalid request.\n\n"ref" wasn\'t supplied.',
+      );
+    const sha = store.resolveRef(repo, input.ref);
+    if (!sha) throw new SimError(422, `No ref found for: ${input.ref}`);
+    const environment = input.environment ?? 'production';
+    if (typeof environment !== 'string' || !environment.trim())
+      throw validationFailed([{ resource: 'Deployment', field: 'environment', code: 'invalid' }]);
+    const creatorId = store.senderOf(repo, input.sender, 'push');
+    const at = input.at ?? Date.now();
+    const d: SimDeployment = {
+      id: store.nextId('deployment'),
+      sha,
+      ref: input.ref,
+      task: input.task ?? 'deploy',
+      environment,
+      description: input.description ?? null,
+      creatorId,
+      createdAt: at,
+      updatedAt: at,
+      productionEnvironment: environment === 'production',
+      transientEnvironment: false,
+      statuses: [],
+    };
+    store.detail(repo).deployments.push(d);
+    await store.emit({ type: 'deployment', repo, senderId: creatorId, deployment: d });
+    return d;
+  }
+
+  async addDeploymentStatus(input: DeploymentStatusInput): Promise<SimDeploymentStatus> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const d = store.detail(repo).deployments.find((x) => x.id === input.deploymentId);
+    if (!d) throw notFound();
+    if (!DEPLOYMENT_STATES.includes(input.state))
+      throw validationFailed([{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }]);
+    const creatorId = store.senderOf(repo, input.sender, 'push');
+    const at = input.at ?? Date.now();
+    const status: SimDeploymentStatus = {
+      id: store.nextId('deploymentStatus'),
+      state: input.state,
+      description: input.description ?? '',
+      environment: d.environment,
+      logUrl: input.logUrl ?? '',
+      environmentUrl: input.environmentUrl ?? '',
+      creatorId,
+      createdAt: at,
+    };
+    d.statuses.push(status);
+    d.updatedAt = Math.max(d.updatedAt, at);
+    await store.emit({ type: 'deployment_status', repo, senderId: creatorId, deployment: d, status });
+    return status;
+  }
+
+  /**
+   * A whole deployment as a CD system reports it: created, queued, in progress, then its outcome (statuses a
+   * minute apart from `at`), each with its webhook.
+   */
+  async deploy(input: DeployInput): Promise<SimDeployment> {
+    const at = input.at ?? Date.now();
+    const d = await this.createDeployment({ ...input, at });
+    const { owner, repo } = input;
+    const steps: SimDeploymentState[] = ['queued', 'in_progress', input.state ?? 'success'];
+    for (const [i, state] of steps.entries()) {
+      await this.addDeploymentStatus({
+        owner,
+        repo,
+        deploymentId: d.id,
+        state,
+        sender: input.sender,
+        at: at + i * 60_000,
+        environmentUrl: state === 'success' ? input.environmentUrl : undefined,
+      });
+    }
+    return d;
+  }
+}
