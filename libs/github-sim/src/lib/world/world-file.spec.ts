@@ -1,5 +1,5 @@
 import { verify } from '@octokit/webhooks-methods';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, control, webhookReceiver } from '../../spec/helpers';
@@ -125,6 +125,25 @@ describe('the world file', () => {
     expect(restored.refreshUserToken(app.clientId, grant.refreshToken as string)?.accessToken).toMatch(
       /^ghu_/,
     );
+  });
+
+  it('loads a world file saved before deployments existed: its repositories answer with none', async () => {
+    const options = { preset: 'small' as const, seed: 5, now: '2025-06-01T00:00:00Z' };
+    const original = new SimWorld(options);
+    const repo = original.requireRepo({ owner: 'octocat', repo: 'Hello-World' });
+    const detail = original.detail(repo) as Partial<ReturnType<typeof original.detail>>;
+    delete detail.deployments;
+    const old = join(dir, 'before-deployments.json');
+    writeFileSync(old, serializeWorld(original));
+    const sim = await startGithubSim({ ...options, worldFile: old });
+    try {
+      const api = client(sim, sim.issueToken('octocat'));
+      const res = await api.get('/repos/octocat/Hello-World/deployments');
+      expect([res.status, res.body]).toEqual([200, []]);
+      expect((await control(sim).post('/repos/octocat/Hello-World/deployments', {})).status).toBe(201);
+    } finally {
+      await sim.stop();
+    }
   });
 
   it('refuses to store what it could not restore faithfully', () => {

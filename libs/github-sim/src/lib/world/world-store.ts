@@ -232,6 +232,8 @@ export class WorldStore implements GeneratorTarget {
   /** Branches, pulls, issues, labels, stars and events of a repo, generated on first use. */
   detail(repo: SimRepo): SimRepoDetail {
     if (!repo.detail) repo.detail = generateRepoDetail(this, repo);
+    // World files saved before deployments existed have details without them.
+    repo.detail.deployments ??= [];
     return repo.detail;
   }
 
