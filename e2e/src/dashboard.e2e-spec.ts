@@ -221,22 +221,47 @@ describe('Trackeep dashboard in a real browser', () => {
     await expectAccessible('09-branches');
   });
 
-  it('shows delivery: "no deployments" under the default rule, then the four keys once merges count', async () => {
+  it('shows delivery: a deployment made on GitHub changes the four keys live, then the merges rule counts', async () => {
     await page.getByRole('tab', { name: 'Delivery' }).click();
     await page.waitForURL(/\/delivery/);
-    await page.locator('.notice', { hasText: 'No deployments' }).waitFor();
-    expect(await page.locator('.cards li', { hasText: 'No data' }).count()).toBe(4);
+    // The default rule: GitHub deployments to production (the demo world has some, or none yet).
+    const frequency = page.locator('.cards li', { hasText: 'Deployment frequency' });
+    await frequency.waitFor();
+    const counted = async () =>
+      Number(/(\d+) deployments?/.exec((await frequency.textContent()) ?? '')?.[1] ?? NaN);
+    const before = await counted();
+    expect(before).toBeGreaterThanOrEqual(0);
     await expectAccessible('10-delivery');
+
+    const sim = requireSim(stack);
+    const simRepo = sim.world.requireRepo({ owner: repo.owner, repo: repo.name });
+    const deployment = await sim.world.deploy({
+      owner: repo.owner,
+      repo: repo.name,
+      ref: simRepo.defaultBranch,
+      environment: 'production',
+      sender: 'octocat',
+    });
+    // The deployment_status webhook reaches the API, the page hears it and refreshes in place.
+    await eventually(
+      'the new production deployment counted on the open page',
+      async () => (await counted()) === before + 1,
+    );
+    expect(await page.locator('.notice', { hasText: 'No deployments' }).count()).toBe(0);
+    expect(await frequency.textContent()).toMatch(/\/ week/);
+    // The rule's last deployments list it by name.
+    await page.locator('th[scope="row"]', { hasText: `production deployment ${deployment.id}` }).waitFor();
+    await expectAccessible('10-delivery-deployed');
 
     await page.locator('form.period select').selectOption('quarter');
     await page.waitForURL(/period=quarter/);
     await page.locator('trk-rule-form select').selectOption('merges');
     await page.getByRole('button', { name: 'Save for this repository' }).click();
+    await page.getByText('Every merge into the default branch').first().waitFor();
     await eventually('the four keys measured under the merges rule', async () => {
       const first = (await page.locator('.cards li').first().textContent()) ?? '';
       return (await page.locator('.notice').count()) === 0 && /\/ week/.test(first);
     });
-    expect(await page.getByText('Every merge into the default branch').count()).toBeGreaterThan(0);
     await page.locator('trk-chart[data-state="ready"]').first().waitFor();
     await expectAccessible('11-delivery-measured');
   });

@@ -36,6 +36,38 @@ function worldIssues(sim: GithubSimHandle, fullName: string, days = HISTORY_DAYS
     .sort((a, b) => a.number - b.number);
 }
 
+/** The deployments (with their statuses) of the repository as the simulated GitHub has them, in the window. */
+function worldDeployments(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = splitFullName(fullName);
+  const repo = must(sim.world.repo(owner, name), 'the simulated repository');
+  const from = Date.now() - HISTORY_DAYS * DAY_MS;
+  const login = (id: number) => must(sim.world.users.get(id), 'a deployer').login;
+  return sim.world
+    .detail(repo)
+    .deployments.filter((d) => d.createdAt >= from)
+    .map((d) => ({
+      deployment_id: String(d.id),
+      environment: d.environment,
+      sha: d.sha,
+      creator_login: login(d.creatorId),
+      created_at: iso(d.createdAt),
+      latest_state: d.statuses[d.statuses.length - 1]?.state ?? null,
+      statuses: d.statuses.map((s) => s.state).join(','),
+    }))
+    .sort((a, b) => a.deployment_id.localeCompare(b.deployment_id));
+}
+
+async function storedDeployments(fx: SyncDbFixture, repoId: string) {
+  const rows = (await fx.ds.query(
+    `SELECT d.deployment_id::text, d.environment, d.sha, d.creator_login, d.created_at, d.latest_state,
+            (SELECT string_agg(s.state, ',' ORDER BY s.created_at, s.node_id) FROM deployment_statuses s
+              WHERE s.repo_id = d.repo_id AND s.deployment_id = d.deployment_id) AS statuses
+       FROM deployments d WHERE d.repo_id = $1 ORDER BY 1`,
+    [repoId],
+  )) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({ ...r, created_at: (r['created_at'] as Date).toISOString() }));
+}
+
 async function storedIssues(fx: SyncDbFixture, repoId: string) {
   const rows = (await fx.ds.query(
     `SELECT number, title, state, state_reason, author_login, labels, created_at, updated_at, closed_at
@@ -51,7 +83,7 @@ async function storedIssues(fx: SyncDbFixture, repoId: string) {
   }));
 }
 
-describe('sync: issues (and deployments) beside the repository rounds', () => {
+describe('sync: deployments and issues beside the repository rounds', () => {
   let sim: GithubSimHandle;
   let fx: SyncDbFixture;
   let repo: { id: string; fullName: string };
@@ -80,6 +112,46 @@ describe('sync: issues (and deployments) beside the repository rounds', () => {
     expect(await storedIssues(fx, repo.id)).toEqual(world);
     // Two pages at one point each (with deployments alongside, the issues' share of two points).
     expect(runner.meter.pointsByStream['issues']).toBeGreaterThan(0.9);
+  });
+
+  it('the first sync stores every deployment in the window with all its statuses, and a timeline entry per outcome', async () => {
+    const world = worldDeployments(sim, repo.fullName);
+    expect(world.length).toBeGreaterThan(0);
+    expect(await storedDeployments(fx, repo.id)).toEqual(world);
+    const outcomes = (await fx.ds.query(
+      `SELECT count(*)::int AS n FROM activity_events WHERE repo_id = $1 AND type = 'deployment'`,
+      [repo.id],
+    )) as Array<{ n: number }>;
+    expect(outcomes[0]?.n).toBe(world.length);
+  });
+
+  it('the deployment webhooks write the rows a later sync writes, in any order, however often delivered', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
+    const hookRes = await fetch(`${sim.apiUrl}/repos/${repo.fullName}/hooks`, {
+      method: 'POST',
+      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        config: { url: 'http://127.0.0.1:9/deployments', content_type: 'json' },
+        events: ['deployment', 'deployment_status'],
+      }),
+    });
+    expect(hookRes.status).toBe(201);
+    const delivered = sim.world.deliveries.length;
+    const simRepo = must(sim.world.repo(owner, name), 'the simulated repository');
+    await sim.world.deploy({ owner, repo: name, ref: simRepo.defaultBranch, state: 'failure' });
+    await sim.world.deploy({ owner, repo: name, ref: simRepo.defaultBranch, environment: 'staging' });
+    await sim.world.settled();
+    const deliveries = sim.world.deliveries
+      .slice(delivered)
+      .filter((d) => d.event === 'deployment' || d.event === 'deployment_status');
+    expect(deliveries).toHaveLength(8);
+    // Statuses before their deployments, the newest first, then everything again.
+    await applyRecordedDeliveries(fx, repo, [...deliveries].reverse());
+    await applyRecordedDeliveries(fx, repo, deliveries);
+    const byWebhook = await storedDeployments(fx, repo.id);
+    expect(byWebhook).toEqual(worldDeployments(sim, repo.fullName));
+    expect(byWebhook.filter((d) => d.latest_state === 'failure').length).toBeGreaterThan(0);
   });
 
   it('the issues webhook writes the rows a later sync writes, and that sync reads only what changed since', async () => {
@@ -117,6 +189,8 @@ describe('sync: issues (and deployments) beside the repository rounds', () => {
     const runner = engineRunner(sim, fx);
     expect((await runner.run(repo.id)).status).toBe('succeeded');
     expect(await storedIssues(fx, repo.id)).toEqual(byWebhook);
+    // The deployments the webhooks wrote are what the sync reads too.
+    expect(await storedDeployments(fx, repo.id)).toEqual(worldDeployments(sim, repo.fullName));
     // The re-read asked for the issues updated since the last read: one page, at most one point.
     expect(runner.meter.pointsByStream['issues']).toBeGreaterThan(0);
     expect(runner.meter.pointsByStream['issues']).toBeLessThanOrEqual(1);

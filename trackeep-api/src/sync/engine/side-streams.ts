@@ -24,7 +24,7 @@ import type {
 import { emptyCursor, type CursorRow, type SyncStore } from './sync-store.repository';
 
 export type SideStream = 'deployments' | 'issues';
-export const SIDE_STREAMS: readonly SideStream[] = ['issues'];
+export const SIDE_STREAMS: readonly SideStream[] = ['deployments', 'issues'];
 
 /** How far back the first read of a repository's issues and deployments goes unless configured (SYNC_HISTORY_DAYS). */
 export const HISTORY_DAYS = 365;
@@ -215,10 +215,15 @@ class DeploymentsSide {
   }
 
   async page(tx: Transaction<DB>, conn: GqlConnection<GqlDeployment | null>): Promise<void> {
-    const rows = conn.nodes.flatMap((d) => {
+    const all = conn.nodes.flatMap((d) => {
       const r = d && deploymentRows(d);
       return r ? [r] : [];
     });
+    // Only the history window, whatever the page size: the same rows however GitHub made us page.
+    const rows =
+      this.from === null
+        ? all
+        : all.filter((r) => Date.parse(String(r.deployment.created_at)) >= (this.from ?? 0));
     const moved = await changedOnGithub(tx, this.o.repoId, rows);
     await DeploymentsRepository.upsert(
       tx,
@@ -228,7 +233,7 @@ class DeploymentsSide {
     );
     await this.o.store.insertActivity(tx, this.o.repoId, rows.flatMap(deploymentEntries));
     const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
-    const oldest = rows.length ? Date.parse(String(rows[rows.length - 1]?.deployment.created_at)) : null;
+    const oldest = all.length ? Date.parse(String(all[all.length - 1]?.deployment.created_at)) : null;
     const pastWindow = this.from !== null && oldest !== null && oldest < this.from;
     // Once backfilled, a page that brought nothing new means the older ones have not changed either.
     this.done = end || pastWindow || (this.backfilled && !moved);
