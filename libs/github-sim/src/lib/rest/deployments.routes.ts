@@ -39,6 +39,21 @@ export function registerDeploymentRoutes(api: ApiRouter, ctx: SimContext): void 
     if (typeof v !== 'string') throw validationFailed([{ resource, field, code: 'invalid' }]);
     return v;
   };
+  const optionalFlag = (body: Record<string, unknown>, field: string): boolean | undefined => {
+    const v = body[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') throw validationFailed([{ resource: 'Deployment', field, code: 'invalid' }]);
+    return v;
+  };
+  /** `payload`: a JSON object, or JSON text ("" is GitHub's default, an empty object). */
+  const payloadOf = (body: Record<string, unknown>): Record<string, unknown> | string | undefined => {
+    const v = body['payload'];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'string') return v;
+    if (typeof v !== 'object' || Array.isArray(v))
+      throw validationFailed([{ resource: 'Deployment', field: 'payload', code: 'invalid' }]);
+    return v as Record<string, unknown>;
+  };
 
   api.get('/repos/:owner/:repo/deployments', '/repos/{owner}/{repo}/deployments', (r) => {
     const repo = repoFromPath(w, r);
@@ -88,6 +103,9 @@ export function registerDeploymentRoutes(api: ApiRouter, ctx: SimContext): void 
         environment: optionalText(body, 'environment', 'Deployment'),
         task: optionalText(body, 'task', 'Deployment'),
         description: optionalText(body, 'description', 'Deployment') ?? null,
+        payload: payloadOf(body),
+        transientEnvironment: optionalFlag(body, 'transient_environment'),
+        productionEnvironment: optionalFlag(body, 'production_environment'),
         sender: r.viewerId === null ? undefined : w.users.get(r.viewerId)?.login,
       });
       return {
@@ -130,6 +148,11 @@ export function registerDeploymentRoutes(api: ApiRouter, ctx: SimContext): void 
       const d = deploymentOf(repo, r);
       const body = bodyObject(r);
       const state = body['state'];
+      if (state === undefined || state === null)
+        throw validationFailed(
+          [{ resource: 'DeploymentStatus', field: 'state', code: 'missing_field' }],
+          'Invalid request.\n\n"state" wasn\'t supplied.',
+        );
       if (typeof state !== 'string' || !DEPLOYMENT_STATES.includes(state as SimDeploymentState))
         throw validationFailed([{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }]);
       const s = await w.addDeploymentStatus({
@@ -137,6 +160,7 @@ export function registerDeploymentRoutes(api: ApiRouter, ctx: SimContext): void 
         repo: repo.name,
         deploymentId: d.id,
         state: state as SimDeploymentState,
+        environment: optionalText(body, 'environment', 'DeploymentStatus'),
         description: optionalText(body, 'description', 'DeploymentStatus'),
         logUrl:
           optionalText(body, 'log_url', 'DeploymentStatus') ??

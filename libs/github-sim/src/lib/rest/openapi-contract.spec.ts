@@ -488,6 +488,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       environment_url: 'https://web-console.example.com',
     });
     expect(status.status).toBe(201);
+    // A status may move a deployment to another environment (original_environment keeps the first).
+    const movable = (await api.post<{ id: number }>(`${repo}/deployments`, { ref: 'main' })).body.id;
     const cases: Array<[string, string, string, unknown, number]> = [
       ['POST', `${R}/deployments`, `${repo}/deployments`, { ref: 'main' }, 201],
       ['GET', `${R}/deployments`, `${repo}/deployments?environment=production&per_page=5`, undefined, 200],
@@ -519,6 +521,30 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         `${R}/deployments/{deployment_id}/statuses`,
         `${repo}/deployments/${id}/statuses`,
         { state: 'done' },
+        422,
+      ],
+      [
+        'POST',
+        `${R}/deployments`,
+        `${repo}/deployments`,
+        { ref: 'main', environment: 'pr-7', payload: { pr: 7 }, transient_environment: true },
+        201,
+      ],
+      ['POST', `${R}/deployments`, `${repo}/deployments`, { ref: 'main', payload: '{"pr":8}' }, 201],
+      ['POST', `${R}/deployments`, `${repo}/deployments`, { ref: 'main', payload: [7] }, 422],
+      [
+        'POST',
+        `${R}/deployments/{deployment_id}/statuses`,
+        `${repo}/deployments/${movable}/statuses`,
+        { state: 'success', environment: 'production-eu', log_url: 'https://ci.example.com/1' },
+        201,
+      ],
+      ['GET', `${R}/deployments/{deployment_id}`, `${repo}/deployments/${movable}`, undefined, 200],
+      [
+        'POST',
+        `${R}/deployments/{deployment_id}/statuses`,
+        `${repo}/deployments/${movable}/statuses`,
+        { description: 'no state' },
         422,
       ],
     ];

@@ -141,7 +141,12 @@ export interface SimDeployment {
   sha: string;
   ref: string;
   task: string;
+  /** Where it is now: a status may move it to another environment (REST `environment` of a new status). */
   environment: string;
+  /** Where it was created for, when a status moved it since. */
+  originalEnvironment?: string;
+  /** Extra information for the deployer, as the creator gave it (absent: `{}`). */
+  payload?: Record<string, unknown> | string;
   description: string | null;
   creatorId: number;
   createdAt: number;

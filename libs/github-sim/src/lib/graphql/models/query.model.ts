@@ -122,6 +122,19 @@ export class QueryModel extends GqlModel {
         }
         return null;
       }
+      case 'Deployment':
+      case 'DeploymentStatus': {
+        // Only repositories whose details exist can hold one (an id came from somewhere that read them).
+        for (const r of w.repos.values()) {
+          if (!r.detail || !this.visible(r)) continue;
+          for (const dep of r.detail.deployments ?? []) {
+            if (d.type === 'Deployment' && dep.id === num) return { obj: m.deployment.of(r, dep), repo: r };
+            const s = d.type === 'DeploymentStatus' ? dep.statuses.find((x) => x.id === num) : undefined;
+            if (s) return { obj: m.deployment.status(r, dep, s), repo: r };
+          }
+        }
+        return null;
+      }
       case 'Team': {
         for (const o of w.orgs.values()) {
           const t = o.teams.find((x) => x.id === num);

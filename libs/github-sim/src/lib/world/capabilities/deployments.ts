@@ -19,6 +19,10 @@ export interface CreateDeploymentInput extends RepoRef {
   environment?: string;
   task?: string;
   description?: string | null;
+  payload?: Record<string, unknown> | string;
+  transientEnvironment?: boolean;
+  /** Default: true for `production` (GitHub's rule). */
+  productionEnvironment?: boolean;
   sender?: string;
   /** When it was created (epoch ms); now by default. */
   at?: number;
@@ -27,6 +31,8 @@ export interface CreateDeploymentInput extends RepoRef {
 export interface DeploymentStatusInput extends RepoRef {
   deploymentId: number;
   state: SimDeploymentState;
+  /** Moves the deployment to this environment; default the one it is in. */
+  environment?: string;
   description?: string;
   logUrl?: string;
   environmentUrl?: string;
@@ -64,11 +70,12 @@ export class Deployments extends WorldCapability {
       task: input.task ?? 'deploy',
       environment,
       description: input.description ?? null,
+      ...(input.payload === undefined ? {} : { payload: input.payload }),
       creatorId,
       createdAt: at,
       updatedAt: at,
-      productionEnvironment: environment === 'production',
-      transientEnvironment: false,
+      productionEnvironment: input.productionEnvironment ?? environment === 'production',
+      transientEnvironment: input.transientEnvironment ?? false,
       statuses: [],
     };
     store.detail(repo).deployments.push(d);
@@ -83,13 +90,27 @@ export class Deployments extends WorldCapability {
     if (!d) throw notFound();
     if (!DEPLOYMENT_STATES.includes(input.state))
       throw validationFailed([{ resource: 'DeploymentStatus', field: 'state', code: 'invalid' }]);
+    if (input.description !== undefined && input.description.length > 140)
+      throw validationFailed([
+        {
+          resource: 'DeploymentStatus',
+          field: 'description',
+          code: 'custom',
+          message: 'description is too long (maximum is 140 characters)',
+        },
+      ]);
+    const environment = input.environment || d.environment;
     const creatorId = store.senderOf(repo, input.sender, 'push');
     const at = input.at ?? Date.now();
+    if (environment !== d.environment) {
+      d.originalEnvironment ??= d.environment;
+      d.environment = environment;
+    }
     const status: SimDeploymentStatus = {
       id: store.nextId('deploymentStatus'),
       state: input.state,
       description: input.description ?? '',
-      environment: d.environment,
+      environment,
       logUrl: input.logUrl ?? '',
       environmentUrl: input.environmentUrl ?? '',
       creatorId,
