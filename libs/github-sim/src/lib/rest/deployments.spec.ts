@@ -290,6 +290,36 @@ describe('deployments over REST, the control API and webhooks', () => {
     expect((await api.get(path)).status).toBe(200);
   });
 
+  it('delivers deployment and deployment_status to an App whose installation subscribed, with `installation`', async () => {
+    const appHook = await webhookReceiver();
+    try {
+      const { app } = sim.world.registerGithubApp({
+        slug: 'deploy-watcher',
+        webhookUrl: appHook.url,
+        webhookSecret: 'watch',
+        permissions: { metadata: 'read', deployments: 'read' },
+        events: ['deployment', 'deployment_status'],
+      });
+      const inst = await sim.world.installApp({ app: app.id, account: 'octocat' });
+      const res = await ctl.post<{ id: number }>(`${R}/deployments`, { environment: 'staging' });
+      await sim.world.settled();
+      const got = appHook.received
+        .filter((d) => String(d.headers['x-github-event']).startsWith('deployment'))
+        .map((d) => {
+          const body = JSON.parse(d.body) as { deployment: { id: number }; installation: { id: number } };
+          return [d.headers['x-github-event'], body.deployment.id, body.installation.id];
+        });
+      expect(got).toEqual([
+        ['deployment', res.body.id, inst.id],
+        ['deployment_status', res.body.id, inst.id],
+        ['deployment_status', res.body.id, inst.id],
+        ['deployment_status', res.body.id, inst.id],
+      ]);
+    } finally {
+      await appHook.close();
+    }
+  });
+
   it('lets an installation with deployments: write deploy, and answers 403 to one without it', async () => {
     const { app } = sim.world.registerGithubApp({
       slug: 'deployer',
