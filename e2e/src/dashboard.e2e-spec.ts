@@ -249,8 +249,10 @@ describe('Trackeep dashboard in a real browser', () => {
     );
     expect(await page.locator('.notice', { hasText: 'No deployments' }).count()).toBe(0);
     expect(await frequency.textContent()).toMatch(/\/ week/);
-    // The rule's last deployments list it by name.
-    await page.locator('th[scope="row"]', { hasText: `production deployment ${deployment.id}` }).waitFor();
+    // Listed by name twice: in the drill-down and among the rule's last deployments.
+    const listed = page.locator('th[scope="row"]', { hasText: `production deployment ${deployment.id}` });
+    await listed.first().waitFor();
+    expect(await listed.count()).toBe(2);
     await expectAccessible('10-delivery-deployed');
 
     await page.locator('form.period select').selectOption('quarter');
