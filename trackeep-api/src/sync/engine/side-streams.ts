@@ -34,10 +34,10 @@ const ISSUES_OVERLAP_MS = 60_000;
 /**
  * Page sizes that keep a query at one point (GitHub counts one request per connection per parent): a deployment
  * nests one connection (statuses), an issue two (labels, assignees). Alone, 99 deployments or 49 issues; together
- * 49 and 24.
+ * 32 and 33 (33 + 67 = 100 requests), so a repository with up to about 30 of each is read in one point.
  */
 function pageSizes(both: boolean): { deployments: number; issues: number } {
-  return both ? { deployments: 49, issues: 24 } : { deployments: 99, issues: 49 };
+  return both ? { deployments: 32, issues: 33 } : { deployments: 99, issues: 49 };
 }
 
 /** The rows one deployment of a GraphQL page becomes (null: GitHub gave no id or environment to key it by). */
