@@ -2,6 +2,7 @@ import type { GithubSimHandle } from '@trackeep/github-sim';
 import { splitFullName } from '../src/common/full-name.util';
 import {
   applyRecordedDeliveries,
+  recordDeliveries,
   createSyncDb,
   engineRunner,
   must,
@@ -74,17 +75,7 @@ describe('pull request reviews', () => {
     try {
       const hooked = must(byWebhook.repos[0], 'the repository tracked by webhooks');
       expect((await engineRunner(sim, byWebhook).run(hooked.id)).status).toBe('succeeded');
-      const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
-      const hookRes = await fetch(`${sim.apiUrl}/repos/${repo.fullName}/hooks`, {
-        method: 'POST',
-        headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          config: { url: 'http://127.0.0.1:9/unreachable', content_type: 'json' },
-          events: ['*'],
-        }),
-      });
-      expect(hookRes.status).toBe(201);
-      const delivered = sim.world.deliveries.length;
+      const delivered = await recordDeliveries(sim, repo.fullName, ['*']);
 
       const [owner, name] = splitFullName(repo.fullName);
       const simRepo = must(sim.world.repo(owner, name), 'the simulated repository');

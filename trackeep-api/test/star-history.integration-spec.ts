@@ -12,6 +12,7 @@ import type { ApplyContext, Json } from '../src/webhooks/processors/apply-contex
 import { REPO_APPLIERS } from '../src/webhooks/processors/event-appliers';
 import {
   applyRecordedDeliveries,
+  recordDeliveries,
   createSyncDb,
   engineRunner,
   must,
@@ -178,18 +179,7 @@ describe('stars and forks history', () => {
     try {
       const hooked = must(byWebhook.repos[0], 'the repository tracked by webhooks');
       expect((await engineRunner(sim, byWebhook).run(hooked.id)).status).toBe('succeeded');
-      // GitHub records every delivery with its payload, whether or not the receiver answered.
-      const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
-      const hookRes = await fetch(`${sim.apiUrl}/repos/${repo.fullName}/hooks`, {
-        method: 'POST',
-        headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          config: { url: 'http://127.0.0.1:9/unreachable', content_type: 'json' },
-          events: ['*'],
-        }),
-      });
-      expect(hookRes.status).toBe(201);
-      const delivered = sim.world.deliveries.length;
+      const delivered = await recordDeliveries(sim, repo.fullName, ['*']);
 
       const [newcomer, another] = newUsers(2);
       if (!newcomer || !another) throw new Error('expected two new users');

@@ -3,6 +3,7 @@ import { splitFullName } from '../src/common/full-name.util';
 import { HISTORY_DAYS } from '../src/sync/engine/side-streams';
 import {
   applyRecordedDeliveries,
+  recordDeliveries,
   createSyncDb,
   engineRunner,
   must,
@@ -64,8 +65,8 @@ async function storedDeployments(fx: SyncDbFixture, repoId: string) {
               WHERE s.repo_id = d.repo_id AND s.deployment_id = d.deployment_id) AS statuses
        FROM deployments d WHERE d.repo_id = $1 ORDER BY 1`,
     [repoId],
-  )) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({ ...r, created_at: (r['created_at'] as Date).toISOString() }));
+  )) as Array<Record<string, unknown> & { created_at: Date; latest_state: string | null }>;
+  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
 }
 
 async function storedIssues(fx: SyncDbFixture, repoId: string) {
@@ -127,17 +128,7 @@ describe('sync: deployments and issues beside the repository rounds', () => {
 
   it('the deployment webhooks write the rows a later sync writes, in any order, however often delivered', async () => {
     const [owner, name] = splitFullName(repo.fullName);
-    const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
-    const hookRes = await fetch(`${sim.apiUrl}/repos/${repo.fullName}/hooks`, {
-      method: 'POST',
-      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        config: { url: 'http://127.0.0.1:9/deployments', content_type: 'json' },
-        events: ['deployment', 'deployment_status'],
-      }),
-    });
-    expect(hookRes.status).toBe(201);
-    const delivered = sim.world.deliveries.length;
+    const delivered = await recordDeliveries(sim, repo.fullName, ['deployment', 'deployment_status']);
     const simRepo = must(sim.world.repo(owner, name), 'the simulated repository');
     await sim.world.deploy({ owner, repo: name, ref: simRepo.defaultBranch, state: 'failure' });
     await sim.world.deploy({ owner, repo: name, ref: simRepo.defaultBranch, environment: 'staging' });
@@ -156,17 +147,7 @@ describe('sync: deployments and issues beside the repository rounds', () => {
 
   it('the issues webhook writes the rows a later sync writes, and that sync reads only what changed since', async () => {
     const [owner, name] = splitFullName(repo.fullName);
-    const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
-    const hookRes = await fetch(`${sim.apiUrl}/repos/${repo.fullName}/hooks`, {
-      method: 'POST',
-      headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        config: { url: 'http://127.0.0.1:9/unreachable', content_type: 'json' },
-        events: ['issues'],
-      }),
-    });
-    expect(hookRes.status).toBe(201);
-    const delivered = sim.world.deliveries.length;
+    const delivered = await recordDeliveries(sim, repo.fullName, ['issues']);
     const opened = await sim.world.openIssue({
       owner,
       repo: name,

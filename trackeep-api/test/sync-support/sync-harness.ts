@@ -299,3 +299,26 @@ export async function applyRecordedDeliveries(
     });
   }
 }
+
+/**
+ * A hook on the simulated repository that GitHub records deliveries for (its URL answers nothing), so a test can
+ * replay exactly what GitHub sent; returns how many deliveries the world had recorded before.
+ */
+export async function recordDeliveries(
+  sim: GithubSimHandle,
+  fullName: string,
+  events: string[],
+): Promise<number> {
+  const token = sim.issueToken('octocat', ['repo', 'admin:repo_hook']);
+  const res = await fetch(`${sim.apiUrl}/repos/${fullName}/hooks`, {
+    method: 'POST',
+    headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      config: { url: `http://127.0.0.1:9/${events.join('-').replace(/\*/g, 'all')}`, content_type: 'json' },
+      events,
+    }),
+  });
+  if (res.status !== 201) throw new Error(`creating the recording hook answered ${res.status}`);
+  await sim.world.settled();
+  return sim.world.deliveries.length;
+}

@@ -2,6 +2,7 @@ import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import { pgJson } from '../../common/pg-text.util';
 import type { DB } from '../../database/db.types';
+import type { TimelineEntry } from './github-data.types';
 import { chunks } from './recordset.util';
 
 /** GitHub's deployment status states, lowercase as REST and webhooks send them (GraphQL's enum is mapped). */
@@ -150,14 +151,7 @@ export class DeploymentsRepository {
 export function deploymentActivity(
   d: Pick<DeploymentWrite, 'deployment_id' | 'environment' | 'sha' | 'creator_login'>,
   s: Pick<DeploymentStatusWrite, 'state' | 'created_at' | 'environment_url' | 'log_url' | 'creator_login'>,
-): {
-  actor: string | null;
-  title: string;
-  url: string | null;
-  occurredAt: Date;
-  data: Record<string, unknown>;
-  dedupeKey: string;
-} | null {
+): TimelineEntry | null {
   if (s.state !== 'success' && s.state !== 'failure' && s.state !== 'error') return null;
   const sha = d.sha.slice(0, 7);
   return {

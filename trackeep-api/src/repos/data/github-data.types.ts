@@ -49,6 +49,16 @@ export type ActivityWrite = Omit<Written<ActivityEvents, 'repo_id' | 'id' | 'cre
   data: Record<string, unknown>;
 };
 
+/** A timeline entry as a write rule builds it, the same from every source (its type is the caller's). */
+export interface TimelineEntry {
+  actor: string | null;
+  title: string;
+  url: string | null;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+  dedupeKey: string;
+}
+
 type RepositoryField =
   | 'node_id'
   | 'owner'

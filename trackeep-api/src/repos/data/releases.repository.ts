@@ -2,6 +2,7 @@ import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import { pgJson } from '../../common/pg-text.util';
 import type { DB } from '../../database/db.types';
+import type { TimelineEntry } from './github-data.types';
 import { chunks } from './recordset.util';
 
 /** One release, as every source writes it. */
@@ -72,14 +73,7 @@ export class ReleasesRepository {
 }
 
 /** A timeline entry for a published release, the same from every source. */
-export function releaseActivity(r: ReleaseWrite): {
-  actor: string | null;
-  title: string;
-  url: string | null;
-  occurredAt: Date;
-  data: Record<string, unknown>;
-  dedupeKey: string;
-} | null {
+export function releaseActivity(r: ReleaseWrite): TimelineEntry | null {
   if (r.draft || !r.published_at) return null;
   return {
     actor: r.author_login,
