@@ -6,6 +6,7 @@ import { LabelModel } from './models/label.model';
 import { OrganizationModel } from './models/organization.model';
 import { PullRequestModel } from './models/pull-request.model';
 import { QueryModel } from './models/query.model';
+import { ReleaseModel } from './models/release.model';
 import { RefModel } from './models/ref.model';
 import { RepositoryModel } from './models/repository.model';
 import { TeamModel } from './models/team.model';
@@ -27,6 +28,7 @@ export class GqlModels {
   readonly pullRequest = new PullRequestModel(this);
   readonly issue = new IssueModel(this);
   readonly deployment = new DeploymentModel(this);
+  readonly release = new ReleaseModel(this);
 
   constructor(readonly context: GqlContext) {}
 

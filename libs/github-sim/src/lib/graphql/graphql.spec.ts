@@ -216,6 +216,49 @@ describe('GraphQL API', () => {
       ).toBe(100);
     });
 
+    it('lists releases newest first with the tagged commit', async () => {
+      const made = await sim.world.createRelease({ owner: 'octocat', repo: 'Hello-World', tag: 'v7.0.0' });
+      const res = await graphql<{
+        repository: {
+          releases: {
+            nodes: Array<{
+              databaseId: number;
+              tagName: string;
+              isPrerelease: boolean;
+              tagCommit: { oid: string };
+            }>;
+          };
+        };
+      }>(
+        sim,
+        token,
+        `
+          query ($owner: String!, $name: String!) {
+            repository(owner: $owner, name: $name) {
+              releases(first: 3, orderBy: { field: CREATED_AT, direction: DESC }) {
+                nodes {
+                  databaseId
+                  tagName
+                  isPrerelease
+                  tagCommit {
+                    oid
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { owner: 'octocat', name: 'Hello-World' },
+      );
+      expect(res.errors).toBeUndefined();
+      expect(res.data?.repository.releases.nodes[0]).toEqual({
+        databaseId: made.id,
+        tagName: 'v7.0.0',
+        isPrerelease: false,
+        tagCommit: { oid: made.sha },
+      });
+    });
+
     it('fails a wrong field name with GitHub’s undefinedField error (and executes nothing)', async () => {
       const res = await graphql(sim, token, '{ viewer { login stargazerCount } }');
       expect(res.status).toBe(200);

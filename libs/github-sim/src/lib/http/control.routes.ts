@@ -463,6 +463,27 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
       return { id: d.id, sha: d.sha, environment: d.environment, state };
     }, 201),
   );
+  r.post(
+    `${base}/releases`,
+    h(async (req, b) => {
+      const at = str(b, 'at');
+      if (at !== undefined && Number.isNaN(Date.parse(at)))
+        throw new SimError(422, '"at" must be an ISO time');
+      const prerelease = b['prerelease'];
+      if (prerelease !== undefined && typeof prerelease !== 'boolean')
+        throw new SimError(422, '"prerelease" must be true or false');
+      const x = await w.createRelease({
+        ...ref(req),
+        tag: str(b, 'tag', true) as string,
+        ref: str(b, 'ref'),
+        name: str(b, 'name'),
+        prerelease,
+        sender: str(b, 'sender'),
+        at: at === undefined ? undefined : Date.parse(at),
+      });
+      return { id: x.id, tag: x.tagName, sha: x.sha };
+    }, 201),
+  );
   r.put(
     `${base}/access/:login`,
     h((req, b) =>

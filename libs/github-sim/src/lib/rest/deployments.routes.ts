@@ -5,6 +5,7 @@ import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimDeployment, SimDeploymentState, SimRepo } from '../world/world.types';
 import { bodyObject, hasScope, repoFromPath } from './access';
 import { deployment, deploymentStatus } from './deployment-serializers';
+import { release } from './release-serializers';
 import { pageOf } from './pagination';
 
 const DEPLOYMENT_SCOPES = ['repo', 'repo_deployment'];
@@ -176,4 +177,18 @@ export function registerDeploymentRoutes(api: ApiRouter, ctx: SimContext): void 
     },
     { acceptedScopes: DEPLOYMENT_SCOPES },
   );
+
+  // Releases: read-only here (the control API and live mode make them), newest first like GitHub.
+  api.get('/repos/:owner/:repo/releases', '/repos/{owner}/{repo}/releases', (r) => {
+    const repo = repoFromPath(w, r);
+    const rows = [...w.detail(repo).releases].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+    return pageOf(r, rows, (x) => release(w, r.urls, repo, x));
+  });
+
+  api.get('/repos/:owner/:repo/releases/:release_id', '/repos/{owner}/{repo}/releases/{release_id}', (r) => {
+    const repo = repoFromPath(w, r);
+    const x = w.detail(repo).releases.find((y) => y.id === Number(r.param('release_id')));
+    if (!x) throw notFound();
+    return { status: 200, body: release(w, r.urls, repo, x) };
+  });
 }

@@ -576,6 +576,32 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     expect((await narrow.post(`${repo}/deployments`, { ref: 'main' })).status).toBe(404);
   });
 
+  it('releases, listed newest first and read one by one, match the documented responses', async () => {
+    const repo = '/repos/acme-corp/web-console';
+    const made = await control(sim).post<{ id: number; sha: string }>(`${repo}/releases`, {
+      tag: 'v0.0.1-contract',
+      prerelease: true,
+    });
+    expect(made.status).toBe(201);
+    const bad = await control(sim).post(`${repo}/releases`, { tag: 'v0.0.1-contract' });
+    expect(bad.status).toBe(422);
+    for (const [template, path] of [
+      [`${R}/releases`, `${repo}/releases?per_page=5`],
+      [`${R}/releases/{release_id}`, `${repo}/releases/${made.body.id}`],
+    ] as const) {
+      const res = await api.get<unknown>(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      const v = responseValidator('GET', template, 200);
+      if (typeof v === 'string') throw new Error(v);
+      expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+    }
+    const listed = await api.get<Array<{ id: number; tag_name: string; prerelease: boolean }>>(
+      `${repo}/releases`,
+    );
+    expect(listed.body[0]).toMatchObject({ id: made.body.id, tag_name: 'v0.0.1-contract', prerelease: true });
+    expect((await api.get(`${repo}/releases/1`)).status).toBe(404);
+  });
+
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
     const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
@@ -610,6 +636,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     });
     await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
     await ctl.post('/repos/acme-corp/web-console/deployments', { environment: 'staging', state: 'failure' });
+    await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.9' });
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
     await ctl.delete('/repos/acme-corp/web-console/access/hubot');
@@ -640,6 +667,9 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'deployment.created',
         'deployment_status.created',
         'fork',
+        'release.created',
+        'release.published',
+        'release.released',
         'issues.closed',
         'issues.opened',
         'member.added',

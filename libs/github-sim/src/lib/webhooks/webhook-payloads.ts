@@ -18,6 +18,7 @@ import type { SimWorld } from '../world/sim-world';
 import { ZERO_SHA } from '../world/git-objects';
 import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
 import { deployment, deploymentStatus } from '../rest/deployment-serializers';
+import { release } from '../rest/release-serializers';
 
 /** Event names a repository webhook can subscribe to (GitHub's list, as in @octokit/webhooks-examples). */
 export const WEBHOOK_EVENTS: readonly string[] = [
@@ -323,6 +324,16 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
           check_run: null,
           workflow: null,
           workflow_run: null,
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    case 'release':
+      return {
+        event: 'release',
+        action: e.action,
+        payload: {
+          action: e.action,
+          release: release(w, urls, repo, e.release),
           ...envelope(w, urls, repo, e.senderId),
         },
       };

@@ -2,6 +2,7 @@ import type {
   SimCommit,
   SimDeployment,
   SimDeploymentStatus,
+  SimRelease,
   SimHook,
   SimInstallation,
   SimIssue,
@@ -86,6 +87,13 @@ export type SimDomainEvent =
       senderId: number;
       deployment: SimDeployment;
       status: SimDeploymentStatus;
+    }
+  | {
+      type: 'release';
+      repo: SimRepo;
+      senderId: number;
+      action: 'created' | 'published' | 'released' | 'prereleased';
+      release: SimRelease;
     }
   | { type: 'member'; repo: SimRepo; senderId: number; action: 'added' | 'removed'; memberId: number }
   | { type: 'ping'; repo: SimRepo; senderId: number; hook: SimHook };

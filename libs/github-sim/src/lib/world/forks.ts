@@ -57,6 +57,7 @@ export function forksOf(w: WorldStore, parent: SimRepo): SimRepo[] {
           pulls: [],
           issues: [],
           deployments: [],
+          releases: [],
           labels: [],
           stars: [],
           events: [],

@@ -17,6 +17,7 @@ import {
 import { hash32, Rng } from './random.util';
 import type {
   SimDeployment,
+  SimRelease,
   SimDeploymentState,
   SimCommitAuthor,
   SimIssue,
@@ -66,7 +67,8 @@ export type IdKind =
   | 'app'
   | 'installation'
   | 'deployment'
-  | 'deploymentStatus';
+  | 'deploymentStatus'
+  | 'release';
 
 /**
  * Ids: realistic magnitudes below 2^31 (GraphQL `databaseId` is a 32-bit Int). octocat keeps GitHub's real id.
@@ -89,6 +91,7 @@ export const ID_BASES: Record<IdKind, number> = {
   installation: 60_000_001,
   deployment: 2_070_000_001,
   deploymentStatus: 2_100_000_001,
+  release: 2_110_000_001,
 };
 
 const BLOCKS = {
@@ -98,6 +101,7 @@ const BLOCKS = {
   review: { base: 1_800_000_000, stride: 10_000 },
   deployment: { base: 2_060_000_000, stride: 100 },
   deploymentStatus: { base: 2_080_000_000, stride: 500 },
+  release: { base: 2_095_000_000, stride: 100 },
   event: { base: 30_000_000_000, stride: 1000 },
 } as const;
 
@@ -405,6 +409,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     pulls: [],
     issues: [],
     deployments: [],
+    releases: [],
     labels: [],
     stars: [],
     events: [],
@@ -596,6 +601,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
   stars.sort((a, b) => a.starredAt - b.starredAt);
   detail.stars = stars;
   detail.deployments = generateDeployments(hash32(w.seed, repo.id, 11), repo, detail, people, anchorMs);
+  detail.releases = generateReleases(hash32(w.seed, repo.id, 12), repo, detail);
   detail.events = initialEvents(w, repo, detail, graph, owner);
   return detail;
 }
@@ -676,6 +682,38 @@ function generateDeployments(
     if (fails) deploy(last.mergeCommitSha, 'production', at + rng.int(30, 240) * MINUTE, false);
   }
   return out.sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/**
+ * Releases of half the repositories that deploy: every third successful production deployment is published as
+ * v1.N.0 a few minutes after it, of the deployed commit (one in ten a pre-release).
+ */
+function generateReleases(seed: number, repo: SimRepo, detail: SimRepoDetail): SimRelease[] {
+  const rng = new Rng(seed);
+  if (!detail.deployments.length || !rng.chance(0.5)) return [];
+  const shipped = detail.deployments.filter(
+    (d) => d.environment === 'production' && d.statuses[d.statuses.length - 1]?.state === 'success',
+  );
+  const out: SimRelease[] = [];
+  for (const [i, d] of shipped.entries()) {
+    if (i % 3 !== 2 || out.length >= BLOCKS.release.stride) continue;
+    const at = (d.statuses[d.statuses.length - 1]?.createdAt ?? d.createdAt) + rng.int(1, 10) * MINUTE;
+    const tagName = `v1.${out.length}.0`;
+    out.push({
+      id: blockId('release', repo, out.length),
+      tagName,
+      name: tagName,
+      sha: d.sha,
+      targetCommitish: repo.defaultBranch,
+      draft: false,
+      prerelease: rng.chance(0.1),
+      authorId: d.creatorId,
+      createdAt: at,
+      publishedAt: at,
+      updatedAt: at,
+    });
+  }
+  return out;
 }
 
 function peopleOf(w: GeneratorTarget, repo: SimRepo): number[] {

@@ -32,6 +32,7 @@ import {
   Deployments,
 } from './capabilities/deployments';
 import { type CloseIssueInput, Issues, type OpenIssueInput } from './capabilities/issues';
+import { type CreateReleaseInput, Releases } from './capabilities/releases';
 import {
   type ClosePullInput,
   type MergePullInput,
@@ -65,6 +66,7 @@ export class SimWorld extends WorldStore {
   private readonly apps = new GithubApps(this);
   private readonly issues = new Issues(this);
   private readonly deployments = new Deployments(this);
+  private readonly releases = new Releases(this);
   private readonly pullRequests = new PullRequests(this);
   private readonly repositories = new Repositories(this);
   private readonly teams = new Teams(this);
@@ -167,6 +169,10 @@ export class SimWorld extends WorldStore {
 
   deploy(input: DeployInput) {
     return this.deployments.deploy(input);
+  }
+
+  createRelease(input: CreateReleaseInput) {
+    return this.releases.createRelease(input);
   }
 
   // ---------------------------------------------------------------- GitHub Apps and installations

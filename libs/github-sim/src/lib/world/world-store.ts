@@ -234,6 +234,7 @@ export class WorldStore implements GeneratorTarget {
     if (!repo.detail) repo.detail = generateRepoDetail(this, repo);
     // World files saved before deployments existed have details without them.
     repo.detail.deployments ??= [];
+    repo.detail.releases ??= [];
     return repo.detail;
   }
 

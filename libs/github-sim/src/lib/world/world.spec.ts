@@ -94,6 +94,16 @@ describe(SimWorld.name, () => {
       expect(prod.length).toBeLessThanOrEqual(merges.size + failures);
     }
     expect(failures).toBeGreaterThan(0);
+    // Every third successful production deployment of about half of them is released, of the deployed commit.
+    const released = withDeployments.filter((r) => w.detail(r).releases.length > 0);
+    expect(released.length).toBeGreaterThan(0);
+    expect(released.length).toBeLessThan(withDeployments.length);
+    for (const r of released) {
+      const d = w.detail(r);
+      const shipped = new Set(d.deployments.map((x) => x.sha));
+      expect(d.releases.map((x) => x.tagName)).toEqual(d.releases.map((_, i) => `v1.${i}.0`));
+      for (const x of d.releases) expect(shipped.has(x.sha)).toBe(true);
+    }
     // Ids stay the same whoever looks first (a fixed block per repository).
     const again = new SimWorld(opts);
     for (const r of withDeployments)

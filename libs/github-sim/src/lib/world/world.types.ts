@@ -157,6 +157,21 @@ export interface SimDeployment {
   statuses: SimDeploymentStatus[];
 }
 
+export interface SimRelease {
+  id: number;
+  tagName: string;
+  name: string;
+  /** The tagged commit. */
+  sha: string;
+  targetCommitish: string;
+  draft: boolean;
+  prerelease: boolean;
+  authorId: number;
+  createdAt: number;
+  publishedAt: number | null;
+  updatedAt: number;
+}
+
 export interface SimIssue {
   id: number;
   number: number;
@@ -255,6 +270,8 @@ export interface SimRepoDetail {
   issues: SimIssue[];
   /** Oldest first. */
   deployments: SimDeployment[];
+  /** Oldest first. */
+  releases: SimRelease[];
   labels: SimLabel[];
   stars: SimStar[];
   events: SimRepoEvent[];

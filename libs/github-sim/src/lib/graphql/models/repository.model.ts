@@ -154,6 +154,7 @@ export class RepositoryModel extends GqlModel {
         );
         return listConnection(sorted, a, (i) => m.issue.of(repo, i));
       },
+      releases: (a: PageArgs & { orderBy?: OrderArg }) => m.release.connection(repo, a),
       deployments: (a: PageArgs & { environments?: string[]; orderBy?: OrderArg }) =>
         m.deployment.connection(repo, a),
       issue: (a: { number: number }) => {

@@ -1,0 +1,50 @@
+import { SimError, validationFailed } from '../sim-error';
+import type { RepoRef } from '../world-store';
+import type { SimRelease } from '../world.types';
+import { WorldCapability } from './world-capability';
+
+export interface CreateReleaseInput extends RepoRef {
+  tag: string;
+  /** What to tag when the tag does not exist yet: a branch or commit (the default branch by default). */
+  ref?: string;
+  name?: string;
+  prerelease?: boolean;
+  sender?: string;
+  /** When it was created and published (epoch ms); now by default. */
+  at?: number;
+}
+
+/** Published releases, as GitHub's releases API makes them: each announces created, published and released. */
+export class Releases extends WorldCapability {
+  async createRelease(input: CreateReleaseInput): Promise<SimRelease> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    if (typeof input.tag !== 'string' || !input.tag.trim())
+      throw validationFailed([{ resource: 'Release', field: 'tag_name', code: 'missing_field' }]);
+    const d = store.detail(repo);
+    if (d.releases.some((r) => r.tagName === input.tag))
+      throw validationFailed([{ resource: 'Release', field: 'tag_name', code: 'already_exists' }]);
+    const target = input.ref ?? repo.defaultBranch;
+    const sha = store.resolveRef(repo, target);
+    if (!sha) throw new SimError(422, `No ref found for: ${target}`);
+    const authorId = store.senderOf(repo, input.sender, 'push');
+    const at = input.at ?? Date.now();
+    const release: SimRelease = {
+      id: store.nextId('release'),
+      tagName: input.tag,
+      name: input.name ?? input.tag,
+      sha,
+      targetCommitish: target,
+      draft: false,
+      prerelease: input.prerelease ?? false,
+      authorId,
+      createdAt: at,
+      publishedAt: at,
+      updatedAt: at,
+    };
+    d.releases.push(release);
+    for (const action of ['created', 'published', release.prerelease ? 'prereleased' : 'released'] as const)
+      await store.emit({ type: 'release', repo, senderId: authorId, action, release });
+    return release;
+  }
+}
