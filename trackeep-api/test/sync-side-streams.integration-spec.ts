@@ -69,6 +69,41 @@ async function storedDeployments(fx: SyncDbFixture, repoId: string) {
   return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString() }));
 }
 
+/** The releases of the repository as the simulated GitHub has them, in the window. */
+function worldReleases(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = splitFullName(fullName);
+  const repo = must(sim.world.repo(owner, name), 'the simulated repository');
+  const from = Date.now() - HISTORY_DAYS * DAY_MS;
+  return sim.world
+    .detail(repo)
+    .releases.filter((r) => r.createdAt >= from)
+    .map((r) => ({
+      release_id: String(r.id),
+      tag_name: r.tagName,
+      sha: r.sha,
+      prerelease: r.prerelease,
+      author_login: must(sim.world.users.get(r.authorId), 'a release author').login,
+      published_at: iso(r.publishedAt),
+    }))
+    .sort((a, b) => a.release_id.localeCompare(b.release_id));
+}
+
+async function storedReleases(fx: SyncDbFixture, repoId: string) {
+  const rows = (await fx.ds.query(
+    `SELECT release_id::text, tag_name, sha, prerelease, author_login, published_at
+       FROM releases WHERE repo_id = $1 AND deleted_at IS NULL ORDER BY 1`,
+    [repoId],
+  )) as Array<{
+    release_id: string;
+    tag_name: string;
+    sha: string | null;
+    prerelease: boolean;
+    author_login: string | null;
+    published_at: Date | null;
+  }>;
+  return rows.map((r) => ({ ...r, published_at: r.published_at ? r.published_at.toISOString() : null }));
+}
+
 async function storedIssues(fx: SyncDbFixture, repoId: string) {
   const rows = (await fx.ds.query(
     `SELECT number, title, state, state_reason, author_login, labels, created_at, updated_at, closed_at
@@ -98,6 +133,10 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     });
     fx = await createSyncDb(sim);
     repo = must(fx.repos[0], 'the tracked repository');
+    // One release made a day ago, one older than the history window (left out).
+    const [owner, name] = splitFullName(repo.fullName);
+    await sim.world.createRelease({ owner, repo: name, tag: 'v0.1.0', at: Date.now() - DAY_MS });
+    await sim.world.createRelease({ owner, repo: name, tag: 'v0.0.1', at: Date.now() - 400 * DAY_MS });
   });
   afterAll(async () => {
     await fx.close();
@@ -124,6 +163,38 @@ describe('sync: deployments and issues beside the repository rounds', () => {
       [repo.id],
     )) as Array<{ n: number }>;
     expect(outcomes[0]?.n).toBe(world.length);
+  });
+
+  it('the first sync stores the releases in the window with their tagged commit, each "released" once', async () => {
+    const world = worldReleases(sim, repo.fullName);
+    expect(world.map((r) => r.tag_name)).toContain('v0.1.0');
+    expect(world.map((r) => r.tag_name)).not.toContain('v0.0.1');
+    expect(await storedReleases(fx, repo.id)).toEqual(world);
+    const entries = (await fx.ds.query(
+      `SELECT title FROM activity_events WHERE repo_id = $1 AND type = 'release' ORDER BY occurred_at`,
+      [repo.id],
+    )) as Array<{ title: string }>;
+    expect(entries.map((e) => e.title)).toContain('released v0.1.0');
+    expect(entries).toHaveLength(world.length);
+  });
+
+  it('the release webhook writes the rows a later sync completes with the tagged commit', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const delivered = await recordDeliveries(sim, repo.fullName, ['release']);
+    const made = await sim.world.createRelease({ owner, repo: name, tag: 'v0.2.0' });
+    await sim.world.settled();
+    const deliveries = sim.world.deliveries.slice(delivered).filter((d) => d.event === 'release');
+    expect(deliveries.map((d) => d.action)).toEqual(['created', 'published', 'released']);
+    await applyRecordedDeliveries(fx, repo, [...deliveries].reverse());
+    const world = worldReleases(sim, repo.fullName);
+    // A webhook names the target branch, not the commit: everything but the sha until the next read.
+    const withoutSha = (rows: Array<{ sha: string | null }>) => rows.map(({ sha: _sha, ...rest }) => rest);
+    expect(withoutSha(await storedReleases(fx, repo.id))).toEqual(withoutSha(world));
+    expect((await storedReleases(fx, repo.id)).find((r) => r.tag_name === 'v0.2.0')?.sha).toBeNull();
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    const synced = await storedReleases(fx, repo.id);
+    expect(synced).toEqual(world);
+    expect(synced.find((r) => r.tag_name === 'v0.2.0')?.sha).toBe(made.sha);
   });
 
   it('the deployment webhooks write the rows a later sync writes, in any order, however often delivered', async () => {

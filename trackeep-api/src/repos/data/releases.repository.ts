@@ -44,8 +44,8 @@ export class ReleasesRepository {
         ON CONFLICT (repo_id, release_id) DO UPDATE
           SET node_id = coalesce(EXCLUDED.node_id, t.node_id),
               tag_name = EXCLUDED.tag_name,
-              name = EXCLUDED.name,
-              target_commitish = EXCLUDED.target_commitish,
+              name = coalesce(EXCLUDED.name, t.name),
+              target_commitish = coalesce(EXCLUDED.target_commitish, t.target_commitish),
               sha = coalesce(EXCLUDED.sha, t.sha),
               draft = EXCLUDED.draft,
               prerelease = EXCLUDED.prerelease,
@@ -57,6 +57,24 @@ export class ReleasesRepository {
         db,
       );
     }
+  }
+
+  /** The stored `updated_at` of each of these releases (absent: not stored). */
+  static async updatedAt(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    releaseIds: number[],
+  ): Promise<Map<number, string>> {
+    if (!releaseIds.length) return new Map();
+    const rows = await db
+      .selectFrom('releases')
+      .select(['release_id', 'updated_at'])
+      .where('repo_id', '=', repoId)
+      .where('release_id', 'in', releaseIds.map(String))
+      .execute();
+    return new Map(
+      rows.map((r) => [Number(r.release_id), r.updated_at ? new Date(r.updated_at).toISOString() : '']),
+    );
   }
 
   /** Marks a release deleted (it stays, so no late copy of an older delivery brings it back). */

@@ -8,8 +8,9 @@ import {
   type DeploymentStatusWrite,
   type DeploymentWrite,
 } from '../../repos/data/deployments.repository';
-import type { ActivityWrite } from '../../repos/data/github-data.types';
+import type { ActivityWrite, TimelineEntry } from '../../repos/data/github-data.types';
 import { IssuesRepository, type IssueWrite } from '../../repos/data/issues.repository';
+import { releaseActivity, ReleasesRepository, type ReleaseWrite } from '../../repos/data/releases.repository';
 import type { PageSizeGovernor } from '../github/page-size.governor';
 import { TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
@@ -19,12 +20,13 @@ import type {
   GqlDeployment,
   GqlDeploymentStatus,
   GqlIssue,
+  GqlRelease,
   SidePageData,
 } from '../github/sync-graphql.types';
 import { emptyCursor, type CursorRow, type SyncStore } from './sync-store.repository';
 
-export type SideStream = 'deployments' | 'issues';
-export const SIDE_STREAMS: readonly SideStream[] = ['deployments', 'issues'];
+export type SideStream = 'deployments' | 'issues' | 'releases';
+export const SIDE_STREAMS: readonly SideStream[] = ['deployments', 'issues', 'releases'];
 
 /** How far back the first read of a repository's issues and deployments goes unless configured (SYNC_HISTORY_DAYS). */
 export const HISTORY_DAYS = 365;
@@ -123,13 +125,14 @@ export interface SidePassOptions {
 }
 
 /**
- * A repository's deployments and issues, one-point queries that carry a page of each stream still open; each
- * page commits with its cursor, so a run that stops resumes where it was.
+ * A repository's deployments, issues and releases, one-point queries that carry a page of each stream still open;
+ * each page commits with its cursor, so a run that stops resumes where it was.
  *
  * - deployments, newest first: the first read walks back through the history window; later reads stop at the
  *   first page where nothing is new and no latest status moved (usually the first).
  * - issues, by update: the first read takes those updated in the history window, later reads those updated since
  *   the last read's newest.
+ * - releases, newest first, like deployments (a release changed when its `updatedAt` did).
  *
  * Returns false when it stopped early to yield.
  */
@@ -137,14 +140,21 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   const now = o.now ?? Date.now;
   const deployments = o.due.includes('deployments') ? new DeploymentsSide(o, now) : null;
   const issues = o.due.includes('issues') ? new IssuesSide(o, now) : null;
+  const releases = o.due.includes('releases') ? new ReleasesSide(o, now) : null;
   let failures = 0;
   for (;;) {
-    const open = { deployments: !!deployments && !deployments.done, issues: !!issues && !issues.done };
-    if (!open.deployments && !open.issues) return true;
+    const open = {
+      deployments: !!deployments && !deployments.done,
+      issues: !!issues && !issues.done,
+      releases: !!releases && !releases.done,
+    };
+    if (!open.deployments && !open.issues && !open.releases) return true;
     const fits = pageSizes(open.deployments && open.issues);
     const size = {
       deployments: Math.min(fits.deployments, o.governor.size('deployments')),
       issues: Math.min(fits.issues, o.governor.size('issues')),
+      // A release nests no connection: a page of 100 is one request, riding along with the others.
+      releases: Math.min(100, o.governor.size('releases')),
     };
     const vars: Record<string, unknown> = { id: o.nodeId };
     const requests: Record<string, number> = {};
@@ -156,9 +166,14 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
       Object.assign(vars, { issuesFirst: size.issues, issuesAfter: issues.after, issuesSince: issues.since });
       requests['issues'] = 1 + 2 * size.issues;
     }
+    if (open.releases && releases) {
+      Object.assign(vars, { releasesFirst: size.releases, releasesAfter: releases.after });
+      requests['releases'] = 1;
+    }
     const paged = [
       ...(open.deployments ? [{ stream: 'deployments' as const, size: size.deployments }] : []),
       ...(open.issues ? [{ stream: 'issues' as const, size: size.issues }] : []),
+      ...(open.releases ? [{ stream: 'releases' as const, size: size.releases }] : []),
     ];
     let answer: Awaited<ReturnType<typeof o.gateway.graphql<SidePageData>>>;
     try {
@@ -174,14 +189,18 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
     failures = 0;
     o.governor.succeeded(paged.map((p) => p.stream));
     const node = answer.data?.node;
-    const missing = (open.deployments && !node?.deployments) || (open.issues && !node?.issues);
+    const missing =
+      (open.deployments && !node?.deployments) ||
+      (open.issues && !node?.issues) ||
+      (open.releases && !node?.releases);
     if (!node || missing)
       throw new UnexpectedGithubAnswerError(
-        `GitHub answered without the repository's deployments or issues${answer.errors[0] ? `: ${answer.errors[0].message}` : ''}`,
+        `GitHub answered without the repository's deployments, issues or releases${answer.errors[0] ? `: ${answer.errors[0].message}` : ''}`,
       );
     await inTransaction(o.db, async (tx) => {
       if (open.deployments && node.deployments) await deployments?.page(tx, node.deployments);
       if (open.issues && node.issues) await issues?.page(tx, node.issues);
+      if (open.releases && node.releases) await releases?.page(tx, node.releases);
       await o.onPage(tx);
     });
     if (o.shouldYield?.()) return false;
@@ -303,6 +322,81 @@ class IssuesSide {
   }
 }
 
+/** The row one release of a GraphQL page becomes (null: no id to key it by). */
+export function releaseRow(r: GqlRelease): ReleaseWrite | null {
+  if (r.databaseId === null) return null;
+  return {
+    release_id: r.databaseId,
+    node_id: r.id,
+    tag_name: r.tagName,
+    name: r.name,
+    // GraphQL names the tagged commit, not the target the release was made from.
+    target_commitish: null,
+    sha: r.tagCommit?.oid ?? null,
+    draft: r.isDraft,
+    prerelease: r.isPrerelease,
+    author_login: r.author?.login ?? null,
+    html_url: r.url,
+    created_at: r.createdAt,
+    published_at: r.publishedAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+/** Releases, newest first, like deployments: back through the window once, then until nothing is new. */
+class ReleasesSide {
+  done = false;
+  private readonly cursor: CursorRow;
+  private readonly backfilled: boolean;
+  private readonly from: number | null;
+
+  constructor(
+    private readonly o: SidePassOptions,
+    private readonly now: () => number,
+  ) {
+    this.from = windowStart(o, now);
+    this.cursor = o.cursors.get('releases') ?? emptyCursor('releases');
+    this.backfilled = !!this.cursor.state['backfilledAt'];
+    if (this.backfilled) this.cursor.end_cursor = null;
+  }
+
+  get after(): string | null {
+    return this.cursor.end_cursor;
+  }
+
+  async page(tx: Transaction<DB>, conn: GqlConnection<GqlRelease | null>): Promise<void> {
+    const all = conn.nodes.flatMap((r) => {
+      const row = r && releaseRow(r);
+      return row ? [row] : [];
+    });
+    const rows =
+      this.from === null ? all : all.filter((r) => Date.parse(String(r.created_at)) >= (this.from ?? 0));
+    const stored = await ReleasesRepository.updatedAt(
+      tx,
+      this.o.repoId,
+      rows.map((r) => r.release_id),
+    );
+    const moved = rows.some((r) => stored.get(r.release_id) !== new Date(String(r.updated_at)).toISOString());
+    await ReleasesRepository.upsert(tx, this.o.repoId, rows);
+    await this.o.store.insertActivity(
+      tx,
+      this.o.repoId,
+      rows.flatMap((r) => {
+        const e = releaseActivity(r);
+        return e ? [toActivityWrite('release', e)] : [];
+      }),
+    );
+    const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
+    const oldest = all.length ? Date.parse(String(all[all.length - 1]?.created_at)) : null;
+    const pastWindow = this.from !== null && oldest !== null && oldest < this.from;
+    this.done = end || pastWindow || (this.backfilled && !moved);
+    const at = new Date(this.now()).toISOString();
+    this.cursor.end_cursor = this.done ? null : conn.pageInfo.endCursor;
+    this.cursor.state = { ...this.cursor.state, checkedAt: at, ...(this.done ? { backfilledAt: at } : {}) };
+    await this.o.store.saveCursor(tx, this.o.repoId, 'releases', this.cursor);
+  }
+}
+
 /** True when a row of the page is not stored yet or its latest status differs from the stored one. */
 async function changedOnGithub(
   db: SqlExecutor<DB>,
@@ -329,18 +423,18 @@ function deploymentEntries(r: {
 }): ActivityWrite[] {
   return r.statuses.flatMap((s) => {
     const e = deploymentActivity(r.deployment, s);
-    return e
-      ? [
-          {
-            type: 'deployment',
-            actor: e.actor,
-            title: e.title,
-            url: e.url,
-            occurred_at: e.occurredAt.toISOString(),
-            data: e.data,
-            dedupe_key: e.dedupeKey,
-          },
-        ]
-      : [];
+    return e ? [toActivityWrite('deployment', e)] : [];
   });
+}
+
+function toActivityWrite(type: ActivityWrite['type'], e: TimelineEntry): ActivityWrite {
+  return {
+    type,
+    actor: e.actor,
+    title: e.title,
+    url: e.url,
+    occurred_at: e.occurredAt.toISOString(),
+    data: e.data,
+    dedupe_key: e.dedupeKey,
+  };
 }

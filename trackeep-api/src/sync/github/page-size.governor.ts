@@ -1,4 +1,5 @@
-export type PagedStream = 'commits' | 'pulls' | 'refs' | 'stars' | 'forks' | 'deployments' | 'issues';
+export type PagedStream =
+  'commits' | 'pulls' | 'refs' | 'stars' | 'forks' | 'deployments' | 'issues' | 'releases';
 
 interface StreamSize {
   size: number;
@@ -19,6 +20,7 @@ const START: Record<PagedStream, number> = {
   forks: 100,
   deployments: 100,
   issues: 100,
+  releases: 100,
 };
 const GROW_AFTER = 2;
 const CEILING_MS = 10 * 60_000;

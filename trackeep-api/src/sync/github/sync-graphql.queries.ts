@@ -209,11 +209,12 @@ export const DEPLOYMENT_STATUSES_PAGE = 10;
 export interface SideStreams {
   deployments?: boolean;
   issues?: boolean;
+  releases?: boolean;
 }
 
 /**
- * A page of a repository's deployments (newest first, each with its first statuses and its latest one) and/or of
- * its issues updated since a time (oldest update first), in one query. A status has no database id in GraphQL;
+ * A page of a repository's deployments (newest first, each with its first statuses and its latest one), of its
+ * issues updated since a time (oldest update first) and of its releases (newest first), in one query. A status has no database id in GraphQL;
  * its node id is the key every source shares.
  */
 export function sideStreamsQuery(streams: SideStreams): string {
@@ -262,7 +263,28 @@ export function sideStreamsQuery(streams: SideStreams): string {
         }
       }`);
   }
-  const name = `SyncSide${streams.deployments ? 'D' : ''}${streams.issues ? 'I' : ''}`;
+  if (streams.releases) {
+    vars.push('$releasesFirst: Int!', '$releasesAfter: String');
+    parts.push(`releases(first: $releasesFirst, after: $releasesAfter, orderBy: { field: CREATED_AT, direction: DESC }) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          id
+          databaseId
+          tagName
+          name
+          isDraft
+          isPrerelease
+          url
+          createdAt
+          publishedAt
+          updatedAt
+          author { login }
+          tagCommit { oid }
+        }
+      }`);
+  }
+  const name = `SyncSide${streams.deployments ? 'D' : ''}${streams.issues ? 'I' : ''}${streams.releases ? 'R' : ''}`;
   return `
 query ${name}(${vars.join(', ')}) {
   ${RATE_LIMIT}
@@ -308,7 +330,9 @@ export function allSyncQueries(): string[] {
   for (const pulls of [false, true])
     out.push(figuresQuery(1, pulls), figuresQuery(MAX_FIGURES_PER_QUERY, pulls));
   out.push(figuresQuery(0, true));
-  for (const side of [{ deployments: true }, { issues: true }, { deployments: true, issues: true }])
-    out.push(sideStreamsQuery(side));
+  for (const deployments of [false, true])
+    for (const issues of [false, true])
+      for (const releases of [false, true])
+        if (deployments || issues || releases) out.push(sideStreamsQuery({ deployments, issues, releases }));
   return out;
 }

@@ -123,12 +123,28 @@ export interface GqlIssue {
   assignees: { nodes: Array<{ login: string } | null> } | null;
 }
 
+export interface GqlRelease {
+  id: string;
+  databaseId: number | null;
+  tagName: string;
+  name: string | null;
+  isDraft: boolean;
+  isPrerelease: boolean;
+  url: string;
+  createdAt: string;
+  publishedAt: string | null;
+  updatedAt: string;
+  author: { login: string } | null;
+  tagCommit: { oid: string } | null;
+}
+
 export interface SidePageData {
   node: {
     __typename: string;
     id: string;
     deployments?: GqlConnection<GqlDeployment | null>;
     issues?: GqlConnection<GqlIssue | null>;
+    releases?: GqlConnection<GqlRelease | null>;
   } | null;
 }
 
