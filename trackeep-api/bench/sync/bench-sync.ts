@@ -48,6 +48,7 @@ const TABLES = [
   'pull_requests',
   'issues',
   'deployments',
+  'releases',
   'repo_stats_snapshots',
   'activity_events',
 ] as const;
@@ -491,6 +492,7 @@ async function main(): Promise<void> {
     const pullPoints = backfill.recorded.pointsByStream['pulls'] ?? 0;
     const issuePoints = backfill.recorded.pointsByStream['issues'] ?? 0;
     const deploymentPoints = backfill.recorded.pointsByStream['deployments'] ?? 0;
+    const releasePoints = backfill.recorded.pointsByStream['releases'] ?? 0;
     const storedIssues = backfill.rowsWritten['issues'] ?? 0;
     const storedDeployments = backfill.rowsWritten['deployments'] ?? 0;
     // GitHub's floor for reading a repository's deployments and issues: one request per connection per parent
@@ -499,13 +501,17 @@ async function main(): Promise<void> {
     const counts = ds;
     const sideRows = (await counts.query(
       `SELECT r.id, (SELECT count(*)::int FROM deployments d WHERE d.repo_id = r.id) AS deployments,
-              (SELECT count(*)::int FROM issues i WHERE i.repo_id = r.id) AS issues
+              (SELECT count(*)::int FROM issues i WHERE i.repo_id = r.id) AS issues,
+              (SELECT count(*)::int FROM releases l WHERE l.repo_id = r.id) AS releases
          FROM repositories r`,
-    )) as Array<{ deployments: number; issues: number }>;
+    )) as Array<{ deployments: number; issues: number; releases: number }>;
+    // Three connections, then one request per deployment and two per issue; releases nest nothing.
     const sideFloor = sideRows.reduce(
       (sum, r) =>
         sum +
-        (r.deployments || r.issues ? Math.max(1, Math.ceil((2 + r.deployments + 2 * r.issues) / 100)) : 0),
+        (r.deployments || r.issues || r.releases
+          ? Math.max(1, Math.ceil((3 + r.deployments + 2 * r.issues + Math.floor(r.releases / 100)) / 100))
+          : 0),
       0,
     );
     const derived = {
@@ -514,8 +520,9 @@ async function main(): Promise<void> {
       issuesStored: storedIssues,
       pointsPer1000Issues: storedIssues ? round((issuePoints / storedIssues) * 1000) : null,
       deploymentsStored: storedDeployments,
-      deploymentAndIssuePoints: round(issuePoints + deploymentPoints),
-      deploymentAndIssueFloorPoints: sideFloor,
+      releasesStored: backfill.rowsWritten['releases'] ?? 0,
+      deploymentIssueAndReleasePoints: round(issuePoints + deploymentPoints + releasePoints),
+      deploymentIssueAndReleaseFloorPoints: sideFloor,
       pointsPer1000Deployments: storedDeployments
         ? round((deploymentPoints / storedDeployments) * 1000)
         : null,
@@ -533,8 +540,8 @@ async function main(): Promise<void> {
       'backfill <= 15 points per 1,000 PRs (incl. review counts)': derived.pointsPer1000Pulls <= 15,
       // GitHub's cost formula for the rows stored, read in as few queries as their counts allow (known only
       // afterwards): the two streams share a query, so their points are compared together.
-      'backfill deployments + issues <= the cost-formula floor for the rows stored':
-        issuePoints + deploymentPoints <= sideFloor + 0.01,
+      'backfill deployments + issues + releases <= the cost-formula floor for the rows stored':
+        issuePoints + deploymentPoints + releasePoints <= sideFloor + 0.01,
       // One detection query covers up to 100 repositories: ceil(repos / 100) points is the target for any count.
       'no-change re-sync <= 1 point per 100 repos (ceil)':
         unchanged.graphqlPoints <= Math.ceil(repoCount / 100),
