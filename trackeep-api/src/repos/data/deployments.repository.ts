@@ -17,14 +17,6 @@ export const DEPLOYMENT_STATES = [
 ] as const;
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
 
-/** States after which a deployment's outcome no longer changes (a later `inactive` only retires it). */
-export const FINAL_DEPLOYMENT_STATES: ReadonlySet<string> = new Set([
-  'success',
-  'failure',
-  'error',
-  'inactive',
-]);
-
 /** A status state in either shape (`success` by REST or webhook, `SUCCESS` by GraphQL), or null. */
 export function deploymentState(value: unknown): DeploymentState | null {
   const lower = typeof value === 'string' ? value.toLowerCase() : '';

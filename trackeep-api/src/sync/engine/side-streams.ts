@@ -43,7 +43,7 @@ function pageSizes(both: boolean): { deployments: number; issues: number } {
 }
 
 /** The rows one deployment of a GraphQL page becomes (null: GitHub gave no id or environment to key it by). */
-export function deploymentRows(
+function deploymentRows(
   d: GqlDeployment,
 ): { deployment: DeploymentWrite; statuses: DeploymentStatusWrite[] } | null {
   if (d.databaseId === null || !d.environment) return null;
@@ -83,7 +83,7 @@ function statusRow(deploymentId: number, s: GqlDeploymentStatus): DeploymentStat
 }
 
 /** The row one issue of a GraphQL page becomes. */
-export function issueRow(i: GqlIssue): IssueWrite {
+function issueRow(i: GqlIssue): IssueWrite {
   return {
     number: i.number,
     issue_id: i.databaseId,
@@ -138,9 +138,9 @@ export interface SidePassOptions {
  */
 export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   const now = o.now ?? Date.now;
-  const deployments = o.due.includes('deployments') ? new DeploymentsSide(o, now) : null;
+  const deployments = o.due.includes('deployments') ? deploymentsSide(o, now) : null;
   const issues = o.due.includes('issues') ? new IssuesSide(o, now) : null;
-  const releases = o.due.includes('releases') ? new ReleasesSide(o, now) : null;
+  const releases = o.due.includes('releases') ? releasesSide(o, now) : null;
   let failures = 0;
   for (;;) {
     const open = {
@@ -198,9 +198,11 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
         `GitHub answered without the repository's deployments, issues or releases${answer.errors[0] ? `: ${answer.errors[0].message}` : ''}`,
       );
     await inTransaction(o.db, async (tx) => {
-      if (open.deployments && node.deployments) await deployments?.page(tx, node.deployments);
+      if (open.deployments && node.deployments)
+        await deployments?.page(tx, node.deployments, rowsOf(node.deployments, deploymentRows));
       if (open.issues && node.issues) await issues?.page(tx, node.issues);
-      if (open.releases && node.releases) await releases?.page(tx, node.releases);
+      if (open.releases && node.releases)
+        await releases?.page(tx, node.releases, rowsOf(node.releases, releaseRow));
       await o.onPage(tx);
     });
     if (o.shouldYield?.()) return false;
@@ -213,7 +215,11 @@ function windowStart(o: SidePassOptions, now: () => number): number | null {
   return days > 0 ? now() - days * 24 * 3600_000 : null;
 }
 
-class DeploymentsSide {
+/**
+ * A stream read newest first (deployments, releases): back through the history window once (resumable: the cursor
+ * commits with each page), then only until a page brings nothing new, which is usually the first.
+ */
+class NewestFirstSide<Row> {
   done = false;
   private readonly cursor: CursorRow;
   private readonly backfilled: boolean;
@@ -222,9 +228,13 @@ class DeploymentsSide {
   constructor(
     private readonly o: SidePassOptions,
     private readonly now: () => number,
+    private readonly stream: 'deployments' | 'releases',
+    private readonly createdAt: (row: Row) => Date | string,
+    /** Stores a page's rows (those in the window); true when any of them was new or changed on GitHub. */
+    private readonly write: (tx: Transaction<DB>, rows: Row[]) => Promise<boolean>,
   ) {
     this.from = windowStart(o, now);
-    this.cursor = o.cursors.get('deployments') ?? emptyCursor('deployments');
+    this.cursor = o.cursors.get(stream) ?? emptyCursor(stream);
     this.backfilled = !!this.cursor.state['backfilledAt'];
     if (this.backfilled) this.cursor.end_cursor = null;
   }
@@ -233,34 +243,69 @@ class DeploymentsSide {
     return this.cursor.end_cursor;
   }
 
-  async page(tx: Transaction<DB>, conn: GqlConnection<GqlDeployment | null>): Promise<void> {
-    const all = conn.nodes.flatMap((d) => {
-      const r = d && deploymentRows(d);
-      return r ? [r] : [];
-    });
+  async page(tx: Transaction<DB>, conn: GqlConnection<unknown>, all: Row[]): Promise<void> {
+    const from = this.from;
+    const time = (r: Row) => Date.parse(String(this.createdAt(r)));
     // Only the history window, whatever the page size: the same rows however GitHub made us page.
-    const rows =
-      this.from === null
-        ? all
-        : all.filter((r) => Date.parse(String(r.deployment.created_at)) >= (this.from ?? 0));
-    const moved = await changedOnGithub(tx, this.o.repoId, rows);
-    await DeploymentsRepository.upsert(
-      tx,
-      this.o.repoId,
-      rows.map((r) => r.deployment),
-      rows.flatMap((r) => r.statuses),
-    );
-    await this.o.store.insertActivity(tx, this.o.repoId, rows.flatMap(deploymentEntries));
+    const moved = await this.write(tx, from === null ? all : all.filter((r) => time(r) >= from));
+    const last = all[all.length - 1];
+    const pastWindow = from !== null && last !== undefined && time(last) < from;
     const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
-    const oldest = all.length ? Date.parse(String(all[all.length - 1]?.deployment.created_at)) : null;
-    const pastWindow = this.from !== null && oldest !== null && oldest < this.from;
     // Once backfilled, a page that brought nothing new means the older ones have not changed either.
     this.done = end || pastWindow || (this.backfilled && !moved);
     const at = new Date(this.now()).toISOString();
     this.cursor.end_cursor = this.done ? null : conn.pageInfo.endCursor;
     this.cursor.state = { ...this.cursor.state, checkedAt: at, ...(this.done ? { backfilledAt: at } : {}) };
-    await this.o.store.saveCursor(tx, this.o.repoId, 'deployments', this.cursor);
+    await this.o.store.saveCursor(tx, this.o.repoId, this.stream, this.cursor);
   }
+}
+
+type DeploymentRows = NonNullable<ReturnType<typeof deploymentRows>>;
+
+function deploymentsSide(o: SidePassOptions, now: () => number): NewestFirstSide<DeploymentRows> {
+  return new NewestFirstSide<DeploymentRows>(
+    o,
+    now,
+    'deployments',
+    (r) => r.deployment.created_at,
+    async (tx, rows) => {
+      const moved = await changedOnGithub(tx, o.repoId, rows);
+      await DeploymentsRepository.upsert(
+        tx,
+        o.repoId,
+        rows.map((r) => r.deployment),
+        rows.flatMap((r) => r.statuses),
+      );
+      await o.store.insertActivity(tx, o.repoId, rows.flatMap(deploymentEntries));
+      return moved;
+    },
+  );
+}
+
+function releasesSide(o: SidePassOptions, now: () => number): NewestFirstSide<ReleaseWrite> {
+  return new NewestFirstSide<ReleaseWrite>(
+    o,
+    now,
+    'releases',
+    (r) => r.created_at,
+    async (tx, rows) => {
+      const stored = await ReleasesRepository.updatedAt(
+        tx,
+        o.repoId,
+        rows.map((r) => r.release_id),
+      );
+      const moved = rows.some(
+        (r) => stored.get(r.release_id) !== new Date(String(r.updated_at)).toISOString(),
+      );
+      await ReleasesRepository.upsert(tx, o.repoId, rows);
+      const entries = rows.flatMap((r) => {
+        const e = releaseActivity(r);
+        return e ? [toActivityWrite('release', e)] : [];
+      });
+      await o.store.insertActivity(tx, o.repoId, entries);
+      return moved;
+    },
+  );
 }
 
 class IssuesSide {
@@ -296,7 +341,7 @@ class IssuesSide {
   }
 
   async page(tx: Transaction<DB>, conn: GqlConnection<GqlIssue | null>): Promise<void> {
-    const rows = conn.nodes.flatMap((i) => (i ? [issueRow(i)] : []));
+    const rows = rowsOf(conn, issueRow);
     await IssuesRepository.upsert(tx, this.o.repoId, rows);
     const newest = rows.reduce<Date | null>(
       (max, r) => {
@@ -323,7 +368,7 @@ class IssuesSide {
 }
 
 /** The row one release of a GraphQL page becomes (null: no id to key it by). */
-export function releaseRow(r: GqlRelease): ReleaseWrite | null {
+function releaseRow(r: GqlRelease): ReleaseWrite | null {
   if (r.databaseId === null) return null;
   return {
     release_id: r.databaseId,
@@ -343,58 +388,12 @@ export function releaseRow(r: GqlRelease): ReleaseWrite | null {
   };
 }
 
-/** Releases, newest first, like deployments: back through the window once, then until nothing is new. */
-class ReleasesSide {
-  done = false;
-  private readonly cursor: CursorRow;
-  private readonly backfilled: boolean;
-  private readonly from: number | null;
-
-  constructor(
-    private readonly o: SidePassOptions,
-    private readonly now: () => number,
-  ) {
-    this.from = windowStart(o, now);
-    this.cursor = o.cursors.get('releases') ?? emptyCursor('releases');
-    this.backfilled = !!this.cursor.state['backfilledAt'];
-    if (this.backfilled) this.cursor.end_cursor = null;
-  }
-
-  get after(): string | null {
-    return this.cursor.end_cursor;
-  }
-
-  async page(tx: Transaction<DB>, conn: GqlConnection<GqlRelease | null>): Promise<void> {
-    const all = conn.nodes.flatMap((r) => {
-      const row = r && releaseRow(r);
-      return row ? [row] : [];
-    });
-    const rows =
-      this.from === null ? all : all.filter((r) => Date.parse(String(r.created_at)) >= (this.from ?? 0));
-    const stored = await ReleasesRepository.updatedAt(
-      tx,
-      this.o.repoId,
-      rows.map((r) => r.release_id),
-    );
-    const moved = rows.some((r) => stored.get(r.release_id) !== new Date(String(r.updated_at)).toISOString());
-    await ReleasesRepository.upsert(tx, this.o.repoId, rows);
-    await this.o.store.insertActivity(
-      tx,
-      this.o.repoId,
-      rows.flatMap((r) => {
-        const e = releaseActivity(r);
-        return e ? [toActivityWrite('release', e)] : [];
-      }),
-    );
-    const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
-    const oldest = all.length ? Date.parse(String(all[all.length - 1]?.created_at)) : null;
-    const pastWindow = this.from !== null && oldest !== null && oldest < this.from;
-    this.done = end || pastWindow || (this.backfilled && !moved);
-    const at = new Date(this.now()).toISOString();
-    this.cursor.end_cursor = this.done ? null : conn.pageInfo.endCursor;
-    this.cursor.state = { ...this.cursor.state, checkedAt: at, ...(this.done ? { backfilledAt: at } : {}) };
-    await this.o.store.saveCursor(tx, this.o.repoId, 'releases', this.cursor);
-  }
+/** The rows of a page's non-null nodes that `toRow` can key. */
+function rowsOf<Node, Row>(conn: GqlConnection<Node | null>, toRow: (n: Node) => Row | null): Row[] {
+  return conn.nodes.flatMap((n) => {
+    const row = n === null ? null : toRow(n);
+    return row === null ? [] : [row];
+  });
 }
 
 /** True when a row of the page is not stored yet or its latest status differs from the stored one. */

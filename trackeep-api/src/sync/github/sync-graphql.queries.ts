@@ -203,86 +203,123 @@ query SyncFigures${n ? `C${n}` : ''}${pulls ? 'P' : ''}(${vars.join(', ')}) {
 }
 
 /** Statuses read with each deployment (queued, in progress, the outcome; later ones come by `latestStatus`). */
-export const DEPLOYMENT_STATUSES_PAGE = 10;
+const DEPLOYMENT_STATUSES_PAGE = 10;
 
-/** The side streams of one query: a repository's deployments and its issues, each on its own cursor. */
+/** The side streams of one query: a repository's deployments, issues and releases, each on its own cursor. */
 export interface SideStreams {
   deployments?: boolean;
   issues?: boolean;
   releases?: boolean;
 }
 
+const SYNC_DEPLOYMENT_FIELDS = `
+fragment SyncDeployment on Deployment {
+  id
+  databaseId
+  environment
+  commitOid
+  ref { name }
+  task
+  description
+  createdAt
+  updatedAt
+  creator { login }
+  latestStatus { ...SyncDeploymentStatus }
+  statuses(first: ${DEPLOYMENT_STATUSES_PAGE}) { nodes { ...SyncDeploymentStatus } }
+}
+fragment SyncDeploymentStatus on DeploymentStatus {
+  id
+  state
+  description
+  environmentUrl
+  logUrl
+  createdAt
+  creator { login }
+}`;
+
+const SYNC_ISSUE_FIELDS = `
+fragment SyncIssue on Issue {
+  id
+  databaseId
+  number
+  title
+  state
+  stateReason
+  url
+  createdAt
+  updatedAt
+  closedAt
+  author { login }
+  labels(first: 20) { nodes { name } }
+  assignees(first: 10) { nodes { login } }
+}`;
+
+const SYNC_RELEASE_FIELDS = `
+fragment SyncRelease on Release {
+  id
+  databaseId
+  tagName
+  name
+  isDraft
+  isPrerelease
+  url
+  createdAt
+  publishedAt
+  updatedAt
+  author { login }
+  tagCommit { oid }
+}`;
+
+/** One page of a connection under the repository, its nodes spelled by a fragment. */
+function connectionPage(field: string, args: string, fragment: string): string {
+  return `${field}(${args}) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { ...${fragment} }
+      }`;
+}
+
 /**
  * A page of a repository's deployments (newest first, each with its first statuses and its latest one), of its
- * issues updated since a time (oldest update first) and of its releases (newest first), in one query. A status has no database id in GraphQL;
- * its node id is the key every source shares.
+ * issues updated since a time (oldest update first) and of its releases (newest first), in one query. A status has
+ * no database id in GraphQL; its node id is the key every source shares.
  */
 export function sideStreamsQuery(streams: SideStreams): string {
   const vars = ['$id: ID!'];
   const parts: string[] = [];
+  const fragments: string[] = [];
   if (streams.deployments) {
     vars.push('$deploymentsFirst: Int!', '$deploymentsAfter: String');
-    parts.push(`deployments(first: $deploymentsFirst, after: $deploymentsAfter, orderBy: { field: CREATED_AT, direction: DESC }) {
-        totalCount
-        pageInfo { hasNextPage endCursor }
-        nodes {
-          id
-          databaseId
-          environment
-          commitOid
-          ref { name }
-          task
-          description
-          createdAt
-          updatedAt
-          creator { login }
-          latestStatus { ...SyncDeploymentStatus }
-          statuses(first: ${DEPLOYMENT_STATUSES_PAGE}) { nodes { ...SyncDeploymentStatus } }
-        }
-      }`);
+    parts.push(
+      connectionPage(
+        'deployments',
+        'first: $deploymentsFirst, after: $deploymentsAfter, orderBy: { field: CREATED_AT, direction: DESC }',
+        'SyncDeployment',
+      ),
+    );
+    fragments.push(SYNC_DEPLOYMENT_FIELDS);
   }
   if (streams.issues) {
     vars.push('$issuesFirst: Int!', '$issuesAfter: String', '$issuesSince: DateTime');
-    parts.push(`issues(first: $issuesFirst, after: $issuesAfter, orderBy: { field: UPDATED_AT, direction: ASC }, filterBy: { since: $issuesSince }) {
-        totalCount
-        pageInfo { hasNextPage endCursor }
-        nodes {
-          id
-          databaseId
-          number
-          title
-          state
-          stateReason
-          url
-          createdAt
-          updatedAt
-          closedAt
-          author { login }
-          labels(first: 20) { nodes { name } }
-          assignees(first: 10) { nodes { login } }
-        }
-      }`);
+    parts.push(
+      connectionPage(
+        'issues',
+        'first: $issuesFirst, after: $issuesAfter, orderBy: { field: UPDATED_AT, direction: ASC }, filterBy: { since: $issuesSince }',
+        'SyncIssue',
+      ),
+    );
+    fragments.push(SYNC_ISSUE_FIELDS);
   }
   if (streams.releases) {
     vars.push('$releasesFirst: Int!', '$releasesAfter: String');
-    parts.push(`releases(first: $releasesFirst, after: $releasesAfter, orderBy: { field: CREATED_AT, direction: DESC }) {
-        totalCount
-        pageInfo { hasNextPage endCursor }
-        nodes {
-          id
-          databaseId
-          tagName
-          name
-          isDraft
-          isPrerelease
-          url
-          createdAt
-          publishedAt
-          updatedAt
-          author { login }
-          tagCommit { oid }
-        }
-      }`);
+    parts.push(
+      connectionPage(
+        'releases',
+        'first: $releasesFirst, after: $releasesAfter, orderBy: { field: CREATED_AT, direction: DESC }',
+        'SyncRelease',
+      ),
+    );
+    fragments.push(SYNC_RELEASE_FIELDS);
   }
   const name = `SyncSide${streams.deployments ? 'D' : ''}${streams.issues ? 'I' : ''}${streams.releases ? 'R' : ''}`;
   return `
@@ -296,19 +333,7 @@ query ${name}(${vars.join(', ')}) {
     }
   }
 }
-${
-  streams.deployments
-    ? `fragment SyncDeploymentStatus on DeploymentStatus {
-  id
-  state
-  description
-  environmentUrl
-  logUrl
-  createdAt
-  creator { login }
-}`
-    : ''
-}`;
+${fragments.join('\n')}`;
 }
 
 /** Every query shape the sync can send (for schema validation). */

@@ -1,6 +1,7 @@
 import type { ActivityType } from '@trackeep/contracts';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../database/db.types';
+import type { TimelineEntry } from '../../repos/data/github-data.types';
 import type { SignedWith } from '../webhook.constants';
 
 /** A payload as parsed JSON: read defensively, GitHub (and GHES versions) vary in what they include. */
@@ -24,14 +25,8 @@ export interface TrackedRepoRef {
   fullName: string;
 }
 
-export interface ActivityInsert {
+export interface ActivityInsert extends TimelineEntry {
   type: ActivityType;
-  actor: string | null;
-  title: string;
-  url: string | null;
-  occurredAt: Date;
-  data: Record<string, unknown>;
-  dedupeKey: string;
 }
 
 /** What an applier gets: the delivery, its tracked repository, and the transaction it runs in. */

@@ -20,7 +20,7 @@ import {
 } from './apply-context';
 
 /** The deployment object of a `deployment` or `deployment_status` payload, as the write model takes it. */
-export function deploymentWrite(d: Json): DeploymentWrite {
+function deploymentWrite(d: Json): DeploymentWrite {
   return {
     deployment_id: required(int(d['id']), 'deployment.id'),
     node_id: str(d['node_id']),

@@ -3,7 +3,7 @@ import { date, int, login, obj, str, type ApplyContext, type ApplyOutcome, type 
 import { applyRepositoryCounters } from './repository.applier';
 
 /** The issue of an `issues` payload as the write model takes it; null when it is a pull request or incomplete. */
-export function issueWrite(i: Json): IssueWrite | null {
+function issueWrite(i: Json): IssueWrite | null {
   const number = int(i['number']);
   const state = str(i['state']);
   const title = str(i['title']);
