@@ -637,6 +637,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
     await ctl.post('/repos/acme-corp/web-console/deployments', { environment: 'staging', state: 'failure' });
     await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.9' });
+    await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.10-rc.1', prerelease: true });
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
     await ctl.delete('/repos/acme-corp/web-console/access/hubot');
@@ -668,6 +669,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'deployment_status.created',
         'fork',
         'release.created',
+        'release.prereleased',
         'release.published',
         'release.released',
         'issues.closed',
