@@ -92,7 +92,7 @@ describe('every @octokit/webhooks-examples payload', () => {
 
   it('keeps event types Trackeep does not use as ignored, with the reason', async () => {
     const rows = await db.rows<{ event: string; status: string; ignored_reason: string }>(
-      `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('label', 'workflow_run', 'security_advisory', 'discussion')`,
+      `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('label', 'workflow_job', 'security_advisory', 'discussion')`,
     );
     expect(rows).toHaveLength(4);
     for (const row of rows)
@@ -120,12 +120,18 @@ describe('every @octokit/webhooks-examples payload', () => {
     expect(commits.map((c) => c.sha)).toContain(branch.head_sha);
     const pushes = await db.rows(`SELECT dedupe_key FROM activity_events WHERE type = 'push'`);
     expect(pushes).toEqual([{ dedupe_key: `push:${branch.head_sha}` }]);
-    // Tag pushes are kept, not applied.
+    // Tag pushes are applied too: the tag was pushed on the commit, and its deleting pushes (in the same second)
+    // win over it whatever order they came in.
+    expect(await db.rows(`SELECT DISTINCT status FROM webhook_deliveries WHERE event = 'push'`)).toEqual([
+      { status: 'processed' },
+    ]);
     expect(
       await db.rows(
-        `SELECT DISTINCT ignored_reason FROM webhook_deliveries WHERE event = 'push' AND status = 'ignored'`,
+        `SELECT t.name, t.deleted_at IS NOT NULL AS deleted FROM tags t JOIN repositories r ON r.id = t.repo_id
+          WHERE r.github_id = $1`,
+        [HELLO_WORLD],
       ),
-    ).toEqual([{ ignored_reason: 'tag pushes are not tracked' }]);
+    ).toEqual([{ name: 'simple-tag', deleted: true }]);
   });
 
   it('pull_request: the PR row holds the newest state among all 29 out-of-order deliveries', async () => {
@@ -244,13 +250,29 @@ describe('every @octokit/webhooks-examples payload', () => {
     ]);
   });
 
-  it('create/delete: the examples are tags, which are kept but not tracked', async () => {
+  it('create/delete: the examples are tags; a created tag is written by its push, a deleted one marked deleted', async () => {
     const rows = await db.rows(
       `SELECT DISTINCT event, status, ignored_reason FROM webhook_deliveries WHERE event IN ('create', 'delete') ORDER BY event`,
     );
     expect(rows).toEqual([
-      { event: 'create', status: 'ignored', ignored_reason: 'tags are not tracked' },
-      { event: 'delete', status: 'ignored', ignored_reason: 'tags are not tracked' },
+      { event: 'create', status: 'ignored', ignored_reason: 'a new tag is written by its push' },
+      { event: 'delete', status: 'processed', ignored_reason: null },
+    ]);
+  });
+
+  it('workflow_run: each default-branch run once, the newest copy winning over earlier requested deliveries', async () => {
+    const runs = await db.rows<{
+      full_name: string;
+      run_id: string;
+      status: string;
+      conclusion: string | null;
+    }>(
+      `SELECT r.full_name, w.run_id::text, w.status, w.conclusion
+         FROM workflow_runs w JOIN repositories r ON r.id = w.repo_id ORDER BY 1`,
+    );
+    expect(runs).toEqual([
+      { full_name: 'Codertocat/Hello-World', run_id: '1589141559', status: 'queued', conclusion: null },
+      { full_name: 'octo-org/octo-repo', run_id: '289782451', status: 'completed', conclusion: 'success' },
     ]);
   });
 

@@ -189,6 +189,7 @@ export interface Issues {
   assignees: Generated<string[]>;
   author_login: string | null;
   closed_at: Timestamp | null;
+  closed_by_pull: number | null;
   created_at: Timestamp;
   deleted_at: Timestamp | null;
   html_url: string | null;
@@ -405,6 +406,16 @@ export interface SyncRuns {
   worker: string | null;
 }
 
+export interface Tags {
+  commit_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  name: string;
+  repo_id: string;
+  seen_at: Timestamp;
+  sha: string;
+  tagged_at: Timestamp | null;
+}
+
 export interface TeamMembers {
   confirmed_at: Generated<Timestamp>;
   person_github_id: Int8;
@@ -520,6 +531,25 @@ export interface WebhookRegistrations {
   updated_at: Generated<Timestamp>;
 }
 
+export interface WorkflowRuns {
+  actor_login: string | null;
+  conclusion: string | null;
+  created_at: Timestamp;
+  event: string | null;
+  head_branch: string | null;
+  head_sha: string;
+  html_url: string | null;
+  name: string;
+  repo_id: string;
+  run_attempt: number | null;
+  run_id: Int8;
+  run_number: number | null;
+  run_started_at: Timestamp | null;
+  status: string;
+  updated_at: Timestamp;
+  workflow_id: Int8 | null;
+}
+
 export interface DB {
   activity_events: ActivityEvents;
   branch_commits: BranchCommits;
@@ -552,6 +582,7 @@ export interface DB {
   sync_cursors: SyncCursors;
   sync_cycles: SyncCycles;
   sync_runs: SyncRuns;
+  tags: Tags;
   team_members: TeamMembers;
   team_repos: TeamRepos;
   teams: Teams;
@@ -561,4 +592,5 @@ export interface DB {
   webhook_redeliveries: WebhookRedeliveries;
   webhook_redelivery_cursors: WebhookRedeliveryCursors;
   webhook_registrations: WebhookRegistrations;
+  workflow_runs: WorkflowRuns;
 }

@@ -20,9 +20,17 @@ export interface CachedGet<T> {
 export class GithubEtagCache {
   constructor(private readonly repo: GithubEtagRepository) {}
 
-  /** GET `path` conditional on the stored ETag; GitHub's errors other than a usable 304 are thrown as they came. */
-  async get<T>(credential: string, client: GithubRequester, path: string): Promise<CachedGet<T>> {
-    const cached = await this.repo.find(credential, path);
+  /**
+   * GET `path` conditional on the stored ETag; GitHub's errors other than a usable 304 are thrown as they came.
+   * `remember: false` asks unconditionally and stores nothing (a page read once, not polled).
+   */
+  async get<T>(
+    credential: string,
+    client: GithubRequester,
+    path: string,
+    remember = true,
+  ): Promise<CachedGet<T>> {
+    const cached = remember ? await this.repo.find(credential, path) : null;
     try {
       const res = await client.request(
         `GET ${path}`,
@@ -30,7 +38,8 @@ export class GithubEtagCache {
       );
       const etag = res.headers['etag'];
       const link = typeof res.headers['link'] === 'string' ? res.headers['link'] : null;
-      if (typeof etag === 'string') await this.repo.save(credential, path, { etag, body: res.data, link });
+      if (remember && typeof etag === 'string')
+        await this.repo.save(credential, path, { etag, body: res.data, link });
       return { data: res.data as T, link, notModified: false, headers: res.headers };
     } catch (err) {
       const e = err as { status?: number; response?: { headers?: Headers } };

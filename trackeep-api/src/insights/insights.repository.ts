@@ -10,6 +10,8 @@ import type {
   ReleaseFact,
   RepoFacts,
   ReviewFact,
+  TagFact,
+  WorkflowRunFact,
 } from './insights.facts';
 
 export interface InsightsRepo {
@@ -141,8 +143,8 @@ export class InsightsRepository {
    * What each repository's insights are computed from, since `since`: pull requests merged since then and the
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
    * Each pull request carries its stored reviews (their comment counts are not read, so review depth is
-   * unknown). Deployments since then come with all their statuses; releases and issues not deleted. Tags and
-   * workflow runs are not stored yet, so their lists are empty.
+   * unknown). Deployments since then come with all their statuses; releases, tags and issues not deleted;
+   * workflow runs of the default branch.
    */
   async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
@@ -163,14 +165,18 @@ export class InsightsRepository {
     );
     if (!repos.length) return out;
     const ids = repos.map((r) => r.id);
-    const [pulls, commits, reviews, deployments, releases, issues] = await Promise.all([
+    const [pulls, commits, reviews, deployments, releases, issues, tags, runs] = await Promise.all([
       this.mergedPulls(ids, since),
       this.defaultBranchCommits(ids, since),
       this.reviewsOfMergedPulls(ids, since),
       this.deployments(ids, since),
       this.releases(ids, since),
       this.issues(ids, since),
+      this.tags(ids, since),
+      this.workflowRuns(ids, since),
     ]);
+    for (const { repoId, tag } of tags) out.get(repoId)?.tags.push(tag);
+    for (const { repoId, run } of runs) out.get(repoId)?.workflowRuns.push(run);
     for (const { repoId, issue } of issues) out.get(repoId)?.issues.push(issue);
     for (const { repoId, deployment } of deployments) out.get(repoId)?.deployments.push(deployment);
     for (const { repoId, release } of releases) out.get(repoId)?.releases.push(release);
@@ -319,6 +325,59 @@ export class InsightsRepository {
         createdAt: new Date(r.created_at),
         draft: r.draft,
         prerelease: r.prerelease,
+        url: r.html_url,
+      },
+    }));
+  }
+
+  /** Tags that appeared since `since` (the tagger's date, else the commit's) and are not deleted, oldest first. */
+  private async tags(repoIds: string[], since: Date): Promise<Array<{ repoId: string; tag: TagFact }>> {
+    const at = sql<Date>`coalesce(tagged_at, commit_at, seen_at)`;
+    const rows = await this.db
+      .selectFrom('tags')
+      .select(['repo_id', 'name', 'sha', at.as('at')])
+      .where('repo_id', 'in', repoIds)
+      .where('deleted_at', 'is', null)
+      .where(at, '>=', since)
+      .orderBy(at)
+      .execute();
+    return rows.map((r) => ({ repoId: r.repo_id, tag: { name: r.name, sha: r.sha, at: new Date(r.at) } }));
+  }
+
+  /** Workflow runs created since `since`, oldest first (only default-branch runs are stored). */
+  private async workflowRuns(
+    repoIds: string[],
+    since: Date,
+  ): Promise<Array<{ repoId: string; run: WorkflowRunFact }>> {
+    const rows = await this.db
+      .selectFrom('workflow_runs')
+      .select([
+        'repo_id',
+        'run_id',
+        'name',
+        'head_branch',
+        'head_sha',
+        'status',
+        'conclusion',
+        'created_at',
+        'updated_at',
+        'html_url',
+      ])
+      .where('repo_id', 'in', repoIds)
+      .where('created_at', '>=', since)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => ({
+      repoId: r.repo_id,
+      run: {
+        id: String(r.run_id),
+        name: r.name,
+        headBranch: r.head_branch,
+        headSha: r.head_sha,
+        status: r.status,
+        conclusion: r.conclusion,
+        createdAt: new Date(r.created_at),
+        completedAt: r.status === 'completed' ? new Date(r.updated_at) : null,
         url: r.html_url,
       },
     }));

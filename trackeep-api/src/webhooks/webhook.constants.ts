@@ -34,6 +34,7 @@ export const SUBSCRIBED_EVENTS = [
   'deployment',
   'deployment_status',
   'release',
+  'workflow_run',
 ] as const;
 
 /** The shapes GitHub's X-GitHub-Event and X-GitHub-Delivery headers have (checked at intake and on replay). */

@@ -18,6 +18,9 @@ import { MergedPullsIndex1764002600000 } from './1764002600000-MergedPullsIndex'
 import { Deployments1764002700000 } from './1764002700000-Deployments';
 import { Releases1764002800000 } from './1764002800000-Releases';
 import { Issues1764002900000 } from './1764002900000-Issues';
+import { WorkflowRuns1764003000000 } from './1764003000000-WorkflowRuns';
+import { Tags1764003100000 } from './1764003100000-Tags';
+import { IssueClosedBy1764003200000 } from './1764003200000-IssueClosedBy';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -41,4 +44,7 @@ export const MIGRATIONS = [
   Deployments1764002700000,
   Releases1764002800000,
   Issues1764002900000,
+  WorkflowRuns1764003000000,
+  Tags1764003100000,
+  IssueClosedBy1764003200000,
 ];

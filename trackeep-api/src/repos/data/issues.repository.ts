@@ -19,6 +19,8 @@ export interface IssueWrite {
   created_at: Date | string;
   updated_at: Date | string;
   closed_at: Date | string | null;
+  /** The pull request that closed it; null when the source does not say (a webhook never does). */
+  closed_by_pull: number | null;
 }
 
 /**
@@ -32,13 +34,13 @@ export class IssuesRepository {
       await prepared(sql`
         INSERT INTO issues AS t
                (repo_id, number, issue_id, node_id, title, state, state_reason, author_login, labels, assignees,
-                html_url, created_at, updated_at, closed_at)
+                html_url, created_at, updated_at, closed_at, closed_by_pull)
         SELECT ${repoId}::uuid, x.number, x.issue_id, x.node_id, x.title, x.state, x.state_reason, x.author_login,
-               x.labels, x.assignees, x.html_url, x.created_at, x.updated_at, x.closed_at
+               x.labels, x.assignees, x.html_url, x.created_at, x.updated_at, x.closed_at, x.closed_by_pull
           FROM jsonb_to_recordset(${pgJson(batch)}::jsonb)
                AS x(number int, issue_id bigint, node_id text, title text, state text, state_reason text,
                     author_login text, labels text[], assignees text[], html_url text, created_at timestamptz,
-                    updated_at timestamptz, closed_at timestamptz)
+                    updated_at timestamptz, closed_at timestamptz, closed_by_pull int)
         ON CONFLICT (repo_id, number) DO UPDATE
           SET issue_id = coalesce(EXCLUDED.issue_id, t.issue_id),
               node_id = coalesce(EXCLUDED.node_id, t.node_id),
@@ -50,9 +52,31 @@ export class IssuesRepository {
               assignees = EXCLUDED.assignees,
               html_url = coalesce(EXCLUDED.html_url, t.html_url),
               updated_at = EXCLUDED.updated_at,
-              closed_at = EXCLUDED.closed_at
+              closed_at = EXCLUDED.closed_at,
+              -- A reopened issue was not closed by anything; a source that does not know keeps what is stored.
+              closed_by_pull = CASE WHEN EXCLUDED.state = 'open' THEN NULL
+                                    ELSE coalesce(EXCLUDED.closed_by_pull, t.closed_by_pull) END
           WHERE EXCLUDED.updated_at >= t.updated_at`).execute(db);
     }
+  }
+
+  /**
+   * A merged pull request closed these issues (its closing keywords). The issue's own copies keep it, and a
+   * reopening clears it.
+   */
+  static async setClosedBy(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    numbers: number[],
+    pull: number,
+  ): Promise<void> {
+    if (!numbers.length) return;
+    await db
+      .updateTable('issues')
+      .set({ closed_by_pull: pull })
+      .where('repo_id', '=', repoId)
+      .where('number', 'in', numbers)
+      .execute();
   }
 
   /** Deleted on GitHub or transferred away: kept as a tombstone so no late copy of it comes back. */

@@ -29,7 +29,8 @@ import type {
   BranchWrite as BranchRow,
 } from '../../repos/data/github-data.types';
 import type { HistoryKind } from '../../repos/data/star-history.repository';
-import { readSideStreams, SIDE_STREAMS } from './side-streams';
+import { historyStart, readSideStreams, SIDE_STREAMS } from './side-streams';
+import { readWorkflowRuns, WORKFLOW_RUNS_STREAM } from './workflow-runs.stream';
 import { StarHistoryStream } from './star-history.stream';
 import { commitRow, crossedMilestones, pullActivity, pullReviews, pullRow } from './sync-rows.util';
 import {
@@ -220,6 +221,9 @@ export class RepoSyncEngine {
       const c = cursors.get(stream);
       return !thisRun(c?.state['checkedAt']) && (!refs.done || !c || !!c.end_cursor);
     });
+    const runsCursor = cursors.get(WORKFLOW_RUNS_STREAM);
+    const runsDue =
+      !thisRun(runsCursor?.state['checkedAt']) && (!refs.done || !runsCursor || !!runsCursor.state['page']);
     // The detection already named the new default head: start walking it in the first round.
     if (headMoved && hint?.headOid && !walks.some((w) => w.branch === def)) {
       walks.push(
@@ -329,6 +333,25 @@ export class RepoSyncEngine {
         onRetry: this.o.hooks.onRetry,
         sleep: this.sleep,
         historyDays: this.o.historyDays,
+      });
+      if (!finished) return { status: 'yielded', items: this.items };
+    }
+    if (runsDue) {
+      const finished = await readWorkflowRuns({
+        db,
+        store: this.store,
+        gateway: this.o.gateway,
+        repoId,
+        fullName: this.repo.full_name,
+        defaultBranch: this.repo.default_branch,
+        cursors,
+        onPage: (tx) => this.o.hooks.onPage(tx, this.progress()),
+        shouldYield: this.o.hooks.shouldYield,
+        maxTransientFailures: this.o.maxTransientFailures,
+        onRetry: this.o.hooks.onRetry,
+        sleep: this.sleep,
+        from: historyStart(this.o.historyDays, Date.now),
+        now: Date.now,
       });
       if (!finished) return { status: 'yielded', items: this.items };
     }

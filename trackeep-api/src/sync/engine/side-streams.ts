@@ -11,6 +11,7 @@ import {
 import type { ActivityWrite, TimelineEntry } from '../../repos/data/github-data.types';
 import { IssuesRepository, type IssueWrite } from '../../repos/data/issues.repository';
 import { releaseActivity, ReleasesRepository, type ReleaseWrite } from '../../repos/data/releases.repository';
+import { TagsRepository, type TagWrite } from '../../repos/data/tags.repository';
 import type { PageSizeGovernor } from '../github/page-size.governor';
 import { TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
@@ -21,12 +22,13 @@ import type {
   GqlDeploymentStatus,
   GqlIssue,
   GqlRelease,
+  GqlTagRef,
   SidePageData,
 } from '../github/sync-graphql.types';
 import { emptyCursor, type CursorRow, type SyncStore } from './sync-store.repository';
 
-export type SideStream = 'deployments' | 'issues' | 'releases';
-export const SIDE_STREAMS: readonly SideStream[] = ['deployments', 'issues', 'releases'];
+export type SideStream = 'deployments' | 'issues' | 'releases' | 'tags';
+export const SIDE_STREAMS: readonly SideStream[] = ['deployments', 'issues', 'releases', 'tags'];
 
 /** How far back the first read of a repository's issues and deployments goes unless configured (SYNC_HISTORY_DAYS). */
 export const HISTORY_DAYS = 365;
@@ -35,11 +37,12 @@ const ISSUES_OVERLAP_MS = 60_000;
 
 /**
  * Page sizes that keep a query at one point (GitHub counts one request per connection per parent): a deployment
- * nests one connection (statuses), an issue two (labels, assignees). Alone, 99 deployments or 49 issues; together
- * 32 and 33 (33 + 67 = 100 requests), so a repository with up to about 30 of each is read in one point.
+ * nests one connection (statuses), an issue three (labels, assignees, closing pull requests). Alone, 99
+ * deployments or 33 issues; together 24 of each (25 + 73 = 98 requests, with releases and tags riding along), so
+ * a repository with up to about 24 of each is read in one point.
  */
 function pageSizes(both: boolean): { deployments: number; issues: number } {
-  return both ? { deployments: 32, issues: 33 } : { deployments: 99, issues: 49 };
+  return both ? { deployments: 24, issues: 24 } : { deployments: 99, issues: 33 };
 }
 
 /** The rows one deployment of a GraphQL page becomes (null: GitHub gave no id or environment to key it by). */
@@ -98,7 +101,26 @@ function issueRow(i: GqlIssue): IssueWrite {
     created_at: i.createdAt,
     updated_at: i.updatedAt,
     closed_at: i.closedAt,
+    closed_by_pull:
+      i.state === 'CLOSED'
+        ? (i.closedByPullRequestsReferences?.nodes.find((p) => p?.merged)?.number ?? null)
+        : null,
   };
+}
+
+/** The row one tag ref of a GraphQL page becomes (null: it tags no commit, e.g. a tree or a blob). */
+function tagRow(t: GqlTagRef): TagWrite | null {
+  const target = t.target;
+  if (target?.__typename === 'Commit')
+    return { name: t.name, sha: target.oid, tagged_at: null, commit_at: target.committedDate };
+  if (target?.__typename === 'Tag' && target.target?.__typename === 'Commit')
+    return {
+      name: t.name,
+      sha: target.target.oid,
+      tagged_at: target.tagger?.date ?? null,
+      commit_at: target.target.committedDate ?? null,
+    };
+  return null;
 }
 
 export interface SidePassOptions {
@@ -125,14 +147,16 @@ export interface SidePassOptions {
 }
 
 /**
- * A repository's deployments, issues and releases, one-point queries that carry a page of each stream still open;
- * each page commits with its cursor, so a run that stops resumes where it was.
+ * A repository's deployments, issues, releases and tags, one-point queries that carry a page of each stream still
+ * open; each page commits with its cursor, so a run that stops resumes where it was.
  *
  * - deployments, newest first: the first read walks back through the history window; later reads stop at the
  *   first page where nothing is new and no latest status moved (usually the first).
  * - issues, by update: the first read takes those updated in the history window, later reads those updated since
  *   the last read's newest.
  * - releases, newest first, like deployments (a release changed when its `updatedAt` did).
+ * - tags, newest commit first, like deployments (a tag changed when it is new or moved). A tag deleted with no
+ *   webhook to say so stays until its delete is heard.
  *
  * Returns false when it stopped early to yield.
  */
@@ -141,20 +165,23 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   const deployments = o.due.includes('deployments') ? deploymentsSide(o, now) : null;
   const issues = o.due.includes('issues') ? new IssuesSide(o, now) : null;
   const releases = o.due.includes('releases') ? releasesSide(o, now) : null;
+  const tags = o.due.includes('tags') ? tagsSide(o, now) : null;
   let failures = 0;
   for (;;) {
     const open = {
       deployments: !!deployments && !deployments.done,
       issues: !!issues && !issues.done,
       releases: !!releases && !releases.done,
+      tags: !!tags && !tags.done,
     };
-    if (!open.deployments && !open.issues && !open.releases) return true;
+    if (!open.deployments && !open.issues && !open.releases && !open.tags) return true;
     const fits = pageSizes(open.deployments && open.issues);
     const size = {
       deployments: Math.min(fits.deployments, o.governor.size('deployments')),
       issues: Math.min(fits.issues, o.governor.size('issues')),
       // A release nests no connection: a page of 100 is one request, riding along with the others.
       releases: Math.min(100, o.governor.size('releases')),
+      tags: Math.min(100, o.governor.size('tags')),
     };
     const vars: Record<string, unknown> = { id: o.nodeId };
     const requests: Record<string, number> = {};
@@ -164,16 +191,21 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
     }
     if (open.issues && issues) {
       Object.assign(vars, { issuesFirst: size.issues, issuesAfter: issues.after, issuesSince: issues.since });
-      requests['issues'] = 1 + 2 * size.issues;
+      requests['issues'] = 1 + 3 * size.issues;
     }
     if (open.releases && releases) {
       Object.assign(vars, { releasesFirst: size.releases, releasesAfter: releases.after });
       requests['releases'] = 1;
     }
+    if (open.tags && tags) {
+      Object.assign(vars, { tagsFirst: size.tags, tagsAfter: tags.after });
+      requests['tags'] = 1;
+    }
     const paged = [
       ...(open.deployments ? [{ stream: 'deployments' as const, size: size.deployments }] : []),
       ...(open.issues ? [{ stream: 'issues' as const, size: size.issues }] : []),
       ...(open.releases ? [{ stream: 'releases' as const, size: size.releases }] : []),
+      ...(open.tags ? [{ stream: 'tags' as const, size: size.tags }] : []),
     ];
     let answer: Awaited<ReturnType<typeof o.gateway.graphql<SidePageData>>>;
     try {
@@ -192,10 +224,11 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
     const missing =
       (open.deployments && !node?.deployments) ||
       (open.issues && !node?.issues) ||
-      (open.releases && !node?.releases);
+      (open.releases && !node?.releases) ||
+      (open.tags && !node?.tags);
     if (!node || missing)
       throw new UnexpectedGithubAnswerError(
-        `GitHub answered without the repository's deployments, issues or releases${answer.errors[0] ? `: ${answer.errors[0].message}` : ''}`,
+        `GitHub answered without the repository's deployments, issues, releases or tags${answer.errors[0] ? `: ${answer.errors[0].message}` : ''}`,
       );
     await inTransaction(o.db, async (tx) => {
       if (open.deployments && node.deployments)
@@ -203,6 +236,7 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
       if (open.issues && node.issues) await issues?.page(tx, node.issues);
       if (open.releases && node.releases)
         await releases?.page(tx, node.releases, rowsOf(node.releases, releaseRow));
+      if (open.tags && node.tags) await tags?.page(tx, node.tags, rowsOf(node.tags, tagRow));
       await o.onPage(tx);
     });
     if (o.shouldYield?.()) return false;
@@ -210,13 +244,17 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
 }
 
 /** The start of the history window (ms), or null for everything. */
-function windowStart(o: SidePassOptions, now: () => number): number | null {
-  const days = o.historyDays ?? HISTORY_DAYS;
+export function historyStart(historyDays: number | undefined, now: () => number): number | null {
+  const days = historyDays ?? HISTORY_DAYS;
   return days > 0 ? now() - days * 24 * 3600_000 : null;
 }
 
+function windowStart(o: SidePassOptions, now: () => number): number | null {
+  return historyStart(o.historyDays, now);
+}
+
 /**
- * A stream read newest first (deployments, releases): back through the history window once (resumable: the cursor
+ * A stream read newest first (deployments, releases, tags): back through the history window once (resumable: the cursor
  * commits with each page), then only until a page brings nothing new, which is usually the first.
  */
 class NewestFirstSide<Row> {
@@ -228,8 +266,9 @@ class NewestFirstSide<Row> {
   constructor(
     private readonly o: SidePassOptions,
     private readonly now: () => number,
-    private readonly stream: 'deployments' | 'releases',
-    private readonly createdAt: (row: Row) => Date | string,
+    private readonly stream: 'deployments' | 'releases' | 'tags',
+    /** The time the stream is ordered by (null: unknown, kept whatever the window). */
+    private readonly createdAt: (row: Row) => Date | string | null,
     /** Stores a page's rows (those in the window); true when any of them was new or changed on GitHub. */
     private readonly write: (tx: Transaction<DB>, rows: Row[]) => Promise<boolean>,
   ) {
@@ -245,9 +284,15 @@ class NewestFirstSide<Row> {
 
   async page(tx: Transaction<DB>, conn: GqlConnection<unknown>, all: Row[]): Promise<void> {
     const from = this.from;
-    const time = (r: Row) => Date.parse(String(this.createdAt(r)));
+    const time = (r: Row) => {
+      const at = this.createdAt(r);
+      return at === null ? Number.NaN : Date.parse(String(at));
+    };
     // Only the history window, whatever the page size: the same rows however GitHub made us page.
-    const moved = await this.write(tx, from === null ? all : all.filter((r) => time(r) >= from));
+    const moved = await this.write(
+      tx,
+      from === null ? all : all.filter((r) => Number.isNaN(time(r)) || time(r) >= from),
+    );
     const last = all[all.length - 1];
     const pastWindow = from !== null && last !== undefined && time(last) < from;
     const end = !conn.pageInfo.hasNextPage || !conn.pageInfo.endCursor;
@@ -304,6 +349,25 @@ function releasesSide(o: SidePassOptions, now: () => number): NewestFirstSide<Re
       });
       await o.store.insertActivity(tx, o.repoId, entries);
       return moved;
+    },
+  );
+}
+
+function tagsSide(o: SidePassOptions, now: () => number): NewestFirstSide<TagWrite> {
+  return new NewestFirstSide<TagWrite>(
+    o,
+    now,
+    'tags',
+    // GitHub orders tag refs by their commit's date.
+    (r) => r.commit_at ?? r.tagged_at,
+    async (tx, rows) => {
+      const stored = await TagsRepository.shas(
+        tx,
+        o.repoId,
+        rows.map((r) => r.name),
+      );
+      await TagsRepository.upsert(tx, o.repoId, rows, new Date(now()));
+      return rows.some((r) => stored.get(r.name) !== r.sha);
     },
   );
 }

@@ -1,5 +1,5 @@
 export type PagedStream =
-  'commits' | 'pulls' | 'refs' | 'stars' | 'forks' | 'deployments' | 'issues' | 'releases';
+  'commits' | 'pulls' | 'refs' | 'stars' | 'forks' | 'deployments' | 'issues' | 'releases' | 'tags';
 
 interface StreamSize {
   size: number;
@@ -21,6 +21,7 @@ const START: Record<PagedStream, number> = {
   deployments: 100,
   issues: 100,
   releases: 100,
+  tags: 100,
 };
 const GROW_AFTER = 2;
 const CEILING_MS = 10 * 60_000;

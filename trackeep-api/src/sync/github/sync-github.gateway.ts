@@ -173,15 +173,18 @@ export class SyncGithubGateway {
     }
   }
 
-  /** A REST GET conditional on the stored ETag. 304 returns the stored body and costs nothing. */
-  async getConditional<T>(path: string): Promise<ConditionalResult<T>> {
+  /**
+   * A REST GET conditional on the stored ETag. 304 returns the stored body and costs nothing. `remember: false`
+   * for a page read once (a backfill's): asked unconditionally, its answer not stored.
+   */
+  async getConditional<T>(path: string, remember = true): Promise<ConditionalResult<T>> {
     let askedUnconditionally = false;
     for (let secondary = 0; ; secondary++) {
       await this.checkBudget('core', 1);
       await this.o.limits.restMinute.take(1, this.sleep);
       const release = await this.o.limits.slots.acquire();
       try {
-        const res = await this.o.etags.get<T>(this.o.credential, this.o.client, path);
+        const res = await this.o.etags.get<T>(this.o.credential, this.o.client, path, remember);
         if (res.notModified) this.o.meter.notModified++;
         else this.o.meter.restRequests++;
         await this.observeHeaders('core', res.headers);

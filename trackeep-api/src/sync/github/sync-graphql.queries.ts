@@ -210,6 +210,7 @@ export interface SideStreams {
   deployments?: boolean;
   issues?: boolean;
   releases?: boolean;
+  tags?: boolean;
 }
 
 const SYNC_DEPLOYMENT_FIELDS = `
@@ -252,6 +253,7 @@ fragment SyncIssue on Issue {
   author { login }
   labels(first: 20) { nodes { name } }
   assignees(first: 10) { nodes { login } }
+  closedByPullRequestsReferences(first: 5, includeClosedPrs: true) { nodes { number merged } }
 }`;
 
 const SYNC_RELEASE_FIELDS = `
@@ -270,6 +272,18 @@ fragment SyncRelease on Release {
   tagCommit { oid }
 }`;
 
+/** A tag ref: a lightweight tag targets its commit, an annotated one a tag object that names the commit. */
+const SYNC_TAG_FIELDS = `
+fragment SyncTag on Ref {
+  name
+  target {
+    __typename
+    oid
+    ... on Commit { committedDate }
+    ... on Tag { tagger { date } target { __typename oid ... on Commit { committedDate } } }
+  }
+}`;
+
 /** One page of a connection under the repository, its nodes spelled by a fragment. */
 function connectionPage(field: string, args: string, fragment: string): string {
   return `${field}(${args}) {
@@ -281,7 +295,7 @@ function connectionPage(field: string, args: string, fragment: string): string {
 
 /**
  * A page of a repository's deployments (newest first, each with its first statuses and its latest one), of its
- * issues updated since a time (oldest update first) and of its releases (newest first), in one query. A status has
+ * issues updated since a time (oldest update first), of its releases and of its tags (newest first), in one query. A status has
  * no database id in GraphQL; its node id is the key every source shares.
  */
 export function sideStreamsQuery(streams: SideStreams): string {
@@ -321,7 +335,18 @@ export function sideStreamsQuery(streams: SideStreams): string {
     );
     fragments.push(SYNC_RELEASE_FIELDS);
   }
-  const name = `SyncSide${streams.deployments ? 'D' : ''}${streams.issues ? 'I' : ''}${streams.releases ? 'R' : ''}`;
+  if (streams.tags) {
+    vars.push('$tagsFirst: Int!', '$tagsAfter: String');
+    parts.push(
+      connectionPage(
+        'tags: refs',
+        'refPrefix: "refs/tags/", first: $tagsFirst, after: $tagsAfter, orderBy: { field: TAG_COMMIT_DATE, direction: DESC }',
+        'SyncTag',
+      ),
+    );
+    fragments.push(SYNC_TAG_FIELDS);
+  }
+  const name = `SyncSide${streams.deployments ? 'D' : ''}${streams.issues ? 'I' : ''}${streams.releases ? 'R' : ''}${streams.tags ? 'T' : ''}`;
   return `
 query ${name}(${vars.join(', ')}) {
   ${RATE_LIMIT}
@@ -358,6 +383,8 @@ export function allSyncQueries(): string[] {
   for (const deployments of [false, true])
     for (const issues of [false, true])
       for (const releases of [false, true])
-        if (deployments || issues || releases) out.push(sideStreamsQuery({ deployments, issues, releases }));
+        for (const tags of [false, true])
+          if (deployments || issues || releases || tags)
+            out.push(sideStreamsQuery({ deployments, issues, releases, tags }));
   return out;
 }

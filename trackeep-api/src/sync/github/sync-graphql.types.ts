@@ -121,6 +121,21 @@ export interface GqlIssue {
   author: { login: string } | null;
   labels: { nodes: Array<{ name: string } | null> } | null;
   assignees: { nodes: Array<{ login: string } | null> } | null;
+  closedByPullRequestsReferences: { nodes: Array<{ number: number; merged: boolean } | null> } | null;
+}
+
+export interface GqlTagRef {
+  name: string;
+  target:
+    | { __typename: 'Commit'; oid: string; committedDate: string }
+    | {
+        __typename: 'Tag';
+        oid: string;
+        tagger: { date: string | null } | null;
+        target: { __typename: string; oid: string; committedDate?: string } | null;
+      }
+    | { __typename: 'Blob' | 'Tree'; oid: string }
+    | null;
 }
 
 export interface GqlRelease {
@@ -145,6 +160,7 @@ export interface SidePageData {
     deployments?: GqlConnection<GqlDeployment | null>;
     issues?: GqlConnection<GqlIssue | null>;
     releases?: GqlConnection<GqlRelease | null>;
+    tags?: GqlConnection<GqlTagRef | null>;
   } | null;
 }
 

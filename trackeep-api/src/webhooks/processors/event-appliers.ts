@@ -9,6 +9,7 @@ import { applyRelease } from './release.applier';
 import { applyAccessChange, applyRepositoryAccess, type AccessApplier } from './repo-access.applier';
 import { applyRepositoryChange, applyRepositoryCounters } from './repository.applier';
 import { applyStar } from './star.applier';
+import { applyWorkflowRun } from './workflow-run.applier';
 
 /** Events applied to a tracked repository's data. */
 export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
@@ -29,6 +30,7 @@ export const REPO_APPLIERS: Readonly<Record<string, Applier>> = {
   deployment: applyDeployment,
   deployment_status: applyDeploymentStatus,
   release: applyRelease,
+  workflow_run: applyWorkflowRun,
 };
 
 /** Events about hooks and installations, handled without a tracked repository. */

@@ -1,6 +1,7 @@
 import { BranchesRepository } from '../../repos/data/branches.repository';
 import { CommitsRepository } from '../../repos/data/commits.repository';
 import type { CommitWrite } from '../../repos/data/github-data.types';
+import { TagsRepository } from '../../repos/data/tags.repository';
 import {
   PROCESSED,
   date,
@@ -43,16 +44,14 @@ function stats(commit: Json): {
 export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   const { tx, payload, repo } = ctx;
   const ref = str(payload['ref']) ?? '';
-  if (!ref.startsWith('refs/heads/'))
-    return ignored(
-      ref.startsWith('refs/tags/') ? 'tag pushes are not tracked' : `unsupported ref ${ref.slice(0, 100)}`,
-    );
-  const branch = ref.slice('refs/heads/'.length);
   const repository = obj(payload['repository']);
   const headCommit = obj(payload['head_commit']);
   const pushedAt =
     date(repository?.['pushed_at']) ?? date(headCommit?.['timestamp']) ?? ctx.delivery.received_at;
   const after = str(payload['after']) ?? ZERO_SHA;
+  if (ref.startsWith('refs/tags/')) return applyTagPush(ctx, ref.slice('refs/tags/'.length), pushedAt);
+  if (!ref.startsWith('refs/heads/')) return ignored(`unsupported ref ${ref.slice(0, 100)}`);
+  const branch = ref.slice('refs/heads/'.length);
 
   if (payload['deleted'] === true || after === ZERO_SHA) {
     await BranchesRepository.delete(tx, repo.id, branch, pushedAt);
@@ -122,16 +121,44 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   return PROCESSED;
 }
 
-/** create / delete of a branch: the timeline, and for delete the branch rows. Tags are not tracked. */
+/**
+ * A push of `refs/tags/NAME`: the tag moves to the pushed commit (an annotated tag's push names its commit as the
+ * head commit), or is deleted. The tagger's date is not in a push; the sync adds it.
+ */
+async function applyTagPush(ctx: ApplyContext, name: string, pushedAt: Date): Promise<ApplyOutcome> {
+  const after = str(ctx.payload['after']) ?? ZERO_SHA;
+  if (!name) return ignored('payload has no tag name');
+  if (ctx.payload['deleted'] === true || after === ZERO_SHA) {
+    await TagsRepository.markDeleted(ctx.tx, ctx.repo.id, name, pushedAt);
+    return PROCESSED;
+  }
+  const headCommit = obj(ctx.payload['head_commit']);
+  const sha = str(headCommit?.['id']) ?? after;
+  if (!SHA.test(sha)) return ignored('tag push names no commit');
+  await TagsRepository.upsert(
+    ctx.tx,
+    ctx.repo.id,
+    [{ name, sha, tagged_at: null, commit_at: date(headCommit?.['timestamp']) }],
+    pushedAt,
+  );
+  return PROCESSED;
+}
+
+/**
+ * create / delete of a branch: the timeline, and for delete the branch rows. A deleted tag is marked deleted; a
+ * created one is written by its push, which names the commit.
+ */
 export async function applyRefChange(ctx: ApplyContext): Promise<ApplyOutcome> {
   const refType = str(ctx.payload['ref_type']);
   const ref = str(ctx.payload['ref']);
-  if (refType !== 'branch')
-    return ignored(
-      refType === 'tag' ? 'tags are not tracked' : `ref type ${String(refType).slice(0, 40)} is not tracked`,
-    );
-  if (!ref) return ignored('payload has no ref');
   const created = ctx.delivery.event === 'create';
+  if (refType === 'tag' && ref) {
+    if (created) return ignored('a new tag is written by its push');
+    await TagsRepository.markDeleted(ctx.tx, ctx.repo.id, ref, ctx.delivery.received_at);
+    return PROCESSED;
+  }
+  if (refType !== 'branch') return ignored(`ref type ${String(refType).slice(0, 40)} is not tracked`);
+  if (!ref) return ignored('payload has no ref');
   const occurredAt = ctx.delivery.received_at; // create/delete payloads carry no time of their own
   if (!created) {
     // A push that recreated the branch after this delete was sent carries a later time and survives.

@@ -35,6 +35,8 @@ function issueWrite(i: Json): IssueWrite | null {
     created_at: createdAt,
     updated_at: updatedAt,
     closed_at: date(i['closed_at']),
+    // A webhook never names what closed the issue; a merged pull request's closing keywords or the sync do.
+    closed_by_pull: null,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../database/db.types';
+import { IssuesRepository } from '../../repos/data/issues.repository';
 import { PullRequestReviewsRepository, reviewState } from '../../repos/data/pull-request-reviews.repository';
 import { PullRequestsRepository } from '../../repos/data/pull-requests.repository';
 import {
@@ -15,6 +16,7 @@ import {
   type ApplyOutcome,
   type Json,
 } from './apply-context';
+import { closedIssueNumbers } from './closing-keywords';
 
 /**
  * Writes a pull request as the payload describes it. Which copy wins (deliveries arrive out of order; the
@@ -85,6 +87,14 @@ export async function applyPullRequest(ctx: ApplyContext): Promise<ApplyOutcome>
       break;
     case 'closed': {
       const mergedAt = date(pr['merged_at']);
+      const defaultBranch = str(obj(ctx.payload['repository'])?.['default_branch']);
+      if (mergedAt && data.baseRef && data.baseRef === defaultBranch)
+        await IssuesRepository.setClosedBy(
+          ctx.tx,
+          ctx.repo.id,
+          closedIssueNumbers(str(pr['body']), ctx.repo.fullName),
+          number,
+        );
       if (mergedAt) {
         await ctx.activity({
           type: 'pr_merged',
