@@ -22,6 +22,7 @@ export const DEMO_GITHUB_APP = {
     issues: 'read',
     deployments: 'read',
     members: 'read',
+    actions: 'read',
   },
   events: [
     'create',
@@ -38,6 +39,7 @@ export const DEMO_GITHUB_APP = {
     'release',
     'repository',
     'team',
+    'workflow_run',
   ],
   /**
    * PKCS#1 PEM, as GitHub hands it out. Made once per process rather than committed: the simulator registers

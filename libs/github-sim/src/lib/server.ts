@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, RateLimiter } from './http/rate-limiter';
 import type { SimContext } from './http/sim-context';
 import { StatsRecorder } from './http/stats';
 import { LiveMode } from './live/live-mode';
+import { registerActionsRoutes } from './rest/actions.routes';
 import { registerAppRoutes } from './rest/apps.routes';
 import { registerGithubAppRoutes } from './rest/github-apps.routes';
 import { registerDeploymentRoutes } from './rest/deployments.routes';
@@ -162,6 +163,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerUserRoutes(api, ctx);
   registerRepoRoutes(api, ctx);
   registerDeploymentRoutes(api, ctx);
+  registerActionsRoutes(api, ctx);
   registerAppRoutes(api, ctx);
   const apiNotFound = api.fallback();
   // GitHub's /repositories/{id}/... is the stable address that renamed repos redirect to.

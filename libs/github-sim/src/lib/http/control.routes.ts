@@ -3,7 +3,10 @@ import { bodyObject } from '../rest/access';
 import type { SimWorld } from '../world/sim-world';
 import { SimError } from '../world/sim-error';
 import type { SimRepo } from '../world/world.types';
-import { errorBody, sendJson } from './api-router';
+import { workflowRunSerializer } from '../rest/workflow-serializers';
+import { WORKFLOW_RUN_CONCLUSIONS } from '../world/capabilities/workflow-runs';
+import type { SimWorkflowRunConclusion } from '../world/world.types';
+import { errorBody, sendJson, urlsOf } from './api-router';
 import { validateFaults } from './faults';
 import type { SimContext } from './sim-context';
 
@@ -482,6 +485,27 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
         at: at === undefined ? undefined : Date.parse(at),
       });
       return { id: x.id, tag: x.tagName, sha: x.sha };
+    }, 201),
+  );
+  r.post(
+    `${base}/workflow-runs`,
+    h(async (req, b) => {
+      const conclusion = str(b, 'conclusion');
+      if (conclusion !== undefined && !WORKFLOW_RUN_CONCLUSIONS.includes(conclusion as never))
+        throw new SimError(422, `"conclusion" must be ${WORKFLOW_RUN_CONCLUSIONS.join(', ')}`);
+      const at = str(b, 'at');
+      if (at !== undefined && Number.isNaN(Date.parse(at)))
+        throw new SimError(422, '"at" must be an ISO time');
+      const run = await w.runWorkflow({
+        ...ref(req),
+        name: str(b, 'name'),
+        headBranch: str(b, 'head_branch'),
+        headSha: str(b, 'head_sha'),
+        conclusion: conclusion as SimWorkflowRunConclusion | undefined,
+        sender: str(b, 'sender'),
+        at: at === undefined ? undefined : Date.parse(at),
+      });
+      return workflowRunSerializer(w, urlsOf(ctx, req), w.requireRepo(ref(req)))(run);
     }, 201),
   );
   r.put(

@@ -54,7 +54,8 @@ export class LiveMode {
       const roll = rng.next();
       if (roll < 0.5) {
         const res = await this.world.pushCommits({ ...ref, commits: rng.int(1, 3) });
-        return `push ${ref.owner}/${ref.repo} ${res.shas.length}`;
+        const ci = await this.runCi(repo, rng);
+        return `push ${ref.owner}/${ref.repo} ${res.shas.length}${ci}`;
       }
       if (roll < 0.65) return await this.openPull(repo, rng);
       if (roll < 0.8) {
@@ -70,14 +71,21 @@ export class LiveMode {
             number: p.number,
             method: rng.pick(['merge', 'squash'] as const),
           });
+          const ci = await this.runCi(repo, rng);
           // Half the merges go to production right away (a deployment with its statuses); one in ten fails.
           const cd = new Rng(hash32(this.world.seed, 556, this.tick));
           if (cd.chance(0.5)) {
             const state = cd.chance(0.1) ? 'failure' : 'success';
             await this.world.deploy({ ...ref, ref: repo.defaultBranch, environment: 'production', state });
-            return `merge ${ref.owner}/${ref.repo}#${p.number}, deploy to production: ${state}`;
+            if (ci)
+              await this.world.runWorkflow({
+                ...ref,
+                name: 'Deploy',
+                conclusion: state === 'failure' ? 'failure' : 'success',
+              });
+            return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}, deploy to production: ${state}`;
           }
-          return `merge ${ref.owner}/${ref.repo}#${p.number}`;
+          return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}`;
         }
         return await this.openPull(repo, rng);
       }
@@ -120,6 +128,17 @@ export class LiveMode {
     } finally {
       this.busy = false;
     }
+  }
+
+  /**
+   * In a repository that uses GitHub Actions, the default branch's new tip gets a CI run (its workflow_run webhooks);
+   * one in ten fails. Returns how it went, for the step's description ('' when the repository has no Actions).
+   */
+  private async runCi(repo: SimRepo, rng: Rng): Promise<string> {
+    if (!this.world.detail(repo).workflows.some((x) => x.name === 'CI')) return '';
+    const conclusion = rng.chance(0.1) ? 'failure' : 'success';
+    await this.world.runWorkflow({ owner: this.world.ownerLogin(repo), repo: repo.name, conclusion });
+    return `, CI ${conclusion}`;
   }
 
   /** Someone joins or leaves a team (the `membership` webhook); octocat keeps its place. */

@@ -50,6 +50,7 @@ function integrationPermission(path: string): string {
   if (sub === 'pulls') return 'pull_requests';
   if (sub === 'issues') return 'issues';
   if (sub === 'deployments') return 'deployments';
+  if (sub === 'actions') return 'actions';
   if (sub === 'hooks') return 'repository_hooks';
   return 'metadata';
 }

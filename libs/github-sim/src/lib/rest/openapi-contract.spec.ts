@@ -172,6 +172,10 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     if (Array.isArray(node)) return node.map(nullables);
     if (!node || typeof node !== 'object') return node;
     const o = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, nullables(v)]));
+    // `nullable` next to an `enum` that lists no null (e.g. workflow_run.in_progress's conclusion, null while a
+    // run is in progress, as GitHub sends it): the value may still be null.
+    if (o['nullable'] === true && Array.isArray(o['enum']) && !o['enum'].includes(null))
+      o['enum'] = [...(o['enum'] as unknown[]), null];
     if (o['nullable'] === true && !('type' in o)) {
       const { nullable: _n, ...rest } = o;
       return { anyOf: [rest, { type: 'null' }] };
@@ -602,6 +606,67 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     expect((await api.get(`${repo}/releases/1`)).status).toBe(404);
   });
 
+  it('workflows and workflow runs, listed, filtered and read, match the documented responses', async () => {
+    const repo = '/repos/octocat/Hello-World';
+    const all = await api.get<{
+      total_count: number;
+      workflow_runs: Array<{ id: number; head_sha: string }>;
+    }>(`${repo}/actions/runs?per_page=5`);
+    expect(all.status).toBe(200);
+    expect(all.body.workflow_runs.length).toBe(5);
+    const first = all.body.workflow_runs[0] as { id: number; head_sha: string };
+    const wfs = await api.get<{ workflows: Array<{ id: number; path: string }> }>(
+      `${repo}/actions/workflows`,
+    );
+    const ci = wfs.body.workflows[0] as { id: number; path: string };
+    const cases: Array<[string, string, number]> = [
+      [`${R}/actions/runs`, `${repo}/actions/runs?per_page=5`, 200],
+      [`${R}/actions/runs`, `${repo}/actions/runs?branch=main&created=>=2020-01-01&per_page=100`, 200],
+      [
+        `${R}/actions/runs`,
+        `${repo}/actions/runs?event=pull_request&status=completed&exclude_pull_requests=true`,
+        200,
+      ],
+      [`${R}/actions/runs`, `${repo}/actions/runs?head_sha=${first.head_sha}`, 200],
+      [`${R}/actions/runs/{run_id}`, `${repo}/actions/runs/${first.id}`, 200],
+      [`${R}/actions/workflows`, `${repo}/actions/workflows`, 200],
+      [`${R}/actions/workflows/{workflow_id}`, `${repo}/actions/workflows/${ci.id}`, 200],
+      [`${R}/actions/workflows/{workflow_id}`, `${repo}/actions/workflows/ci.yml`, 200],
+      [`${R}/actions/workflows/{workflow_id}/runs`, `${repo}/actions/workflows/ci.yml/runs?per_page=3`, 200],
+    ];
+    for (const [template, path, want] of cases) {
+      const res = await api.get<unknown>(path);
+      expect([path, res.status]).toEqual([path, want]);
+      const v = responseValidator('GET', template, want);
+      if (typeof v === 'string') throw new Error(v);
+      expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+    }
+    // The list documents no error answers: the 404 is GitHub's basic-error, the 422 its validation-error.
+    const shapes: Array<[string, number, string]> = [
+      [`${repo}/actions/runs/1`, 404, 'basic-error'],
+      [`${repo}/actions/workflows/nope.yml`, 404, 'basic-error'],
+      [`${repo}/actions/runs?created=yesterday`, 422, 'validation-error'],
+      [`${repo}/actions/runs?created=>=2026-13-01`, 422, 'validation-error'],
+      [`${repo}/actions/runs?per_page=abc`, 422, 'validation-error'],
+    ];
+    for (const [path, want, schema] of shapes) {
+      const res = await api.get<unknown>(path);
+      expect([path, res.status]).toEqual([path, want]);
+      const v = ajv.compile({ $ref: `gh#/${pointer('components', 'schemas', schema)}` });
+      expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+    }
+    // A run made by the control action is answered in the same shape.
+    const made = await control(sim).post<{ id: number; status: string; conclusion: string }>(
+      `${repo}/workflow-runs`,
+      { conclusion: 'cancelled' },
+    );
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    const v = responseValidator('GET', `${R}/actions/runs/{run_id}`, 200);
+    if (typeof v === 'string') throw new Error(v);
+    expect([v(made.body), problems(v)]).toEqual([true, []]);
+  });
+
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
     const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
@@ -637,6 +702,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
     await ctl.post('/repos/acme-corp/web-console/deployments', { environment: 'staging', state: 'failure' });
     await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.9' });
+    await ctl.post('/repos/acme-corp/web-console/workflow-runs', { conclusion: 'failure' });
     await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.10-rc.1', prerelease: true });
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
@@ -691,6 +757,9 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'star.created',
         'star.deleted',
         'watch.started',
+        'workflow_run.completed',
+        'workflow_run.in_progress',
+        'workflow_run.requested',
       ]),
     );
   });

@@ -34,6 +34,14 @@ export function signSha256(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** Events an App hears only with a permission beyond its subscription (GitHub ties each event to one). */
+const EVENT_PERMISSIONS: Record<string, string> = { workflow_run: 'actions' };
+
+function permitted(installation: SimInstallation, event: string): boolean {
+  const needed = EVENT_PERMISSIONS[event];
+  return needed === undefined || installation.permissions[needed] !== undefined;
+}
+
 const USER_AGENT = `GitHub-Hookshot/${randomBytes(4).toString('hex').slice(0, 7)}`;
 const TIMEOUT_MS = 10_000;
 const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
@@ -104,7 +112,9 @@ export class WebhookDispatcher {
       ...hooks.map((h) => this.deliver(e.repo, h, msg, false)),
       // An App hears the events its installation subscribed to, each carrying `installation`.
       ...apps
-        .filter(({ events }) => events.includes(msg.event))
+        .filter(
+          ({ events, installation }) => events.includes(msg.event) && permitted(installation, msg.event),
+        )
         .map(({ app, installation }) =>
           this.deliverTo(appTarget(app, e.repo.id), {
             ...msg,

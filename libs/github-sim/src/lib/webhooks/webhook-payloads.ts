@@ -19,6 +19,7 @@ import { ZERO_SHA } from '../world/git-objects';
 import type { SimCommit, SimHook, SimRepo, SimUser } from '../world/world.types';
 import { deployment, deploymentStatus } from '../rest/deployment-serializers';
 import { release } from '../rest/release-serializers';
+import { workflow, workflowRunSerializer } from '../rest/workflow-serializers';
 
 /** Event names a repository webhook can subscribe to (GitHub's list, as in @octokit/webhooks-examples). */
 export const WEBHOOK_EVENTS: readonly string[] = [
@@ -334,6 +335,17 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
         payload: {
           action: e.action,
           release: release(w, urls, repo, e.release),
+          ...envelope(w, urls, repo, e.senderId),
+        },
+      };
+    case 'workflow_run':
+      return {
+        event: 'workflow_run',
+        action: e.action,
+        payload: {
+          action: e.action,
+          workflow: workflow(w, urls, repo, e.workflow),
+          workflow_run: workflowRunSerializer(w, urls, repo)(e.run),
           ...envelope(w, urls, repo, e.senderId),
         },
       };

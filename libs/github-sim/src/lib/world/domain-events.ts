@@ -11,6 +11,8 @@ import type {
   SimRepo,
   SimReview,
   SimTeam,
+  SimWorkflow,
+  SimWorkflowRun,
 } from './world.types';
 
 /** What a world mutation announces; the webhook dispatcher turns these into GitHub webhook deliveries. */
@@ -94,6 +96,14 @@ export type SimDomainEvent =
       senderId: number;
       action: 'created' | 'published' | 'released' | 'prereleased';
       release: SimRelease;
+    }
+  | {
+      type: 'workflow_run';
+      repo: SimRepo;
+      senderId: number;
+      action: 'requested' | 'in_progress' | 'completed';
+      workflow: SimWorkflow;
+      run: SimWorkflowRun;
     }
   | { type: 'member'; repo: SimRepo; senderId: number; action: 'added' | 'removed'; memberId: number }
   | { type: 'ping'; repo: SimRepo; senderId: number; hook: SimHook };

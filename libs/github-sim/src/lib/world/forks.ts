@@ -58,6 +58,8 @@ export function forksOf(w: WorldStore, parent: SimRepo): SimRepo[] {
           issues: [],
           deployments: [],
           releases: [],
+          workflows: [],
+          workflowRuns: [],
           labels: [],
           stars: [],
           events: [],

@@ -30,6 +30,9 @@ import type {
   SimStar,
   SimTeam,
   SimUser,
+  SimWorkflow,
+  SimWorkflowRun,
+  SimWorkflowRunConclusion,
 } from './world.types';
 
 const DAY = 86_400_000;
@@ -68,7 +71,9 @@ export type IdKind =
   | 'installation'
   | 'deployment'
   | 'deploymentStatus'
-  | 'release';
+  | 'release'
+  | 'workflow'
+  | 'workflowRun';
 
 /**
  * Ids: realistic magnitudes below 2^31 (GraphQL `databaseId` is a 32-bit Int). octocat keeps GitHub's real id.
@@ -92,6 +97,9 @@ export const ID_BASES: Record<IdKind, number> = {
   deployment: 2_070_000_001,
   deploymentStatus: 2_100_000_001,
   release: 2_110_000_001,
+  workflow: 2_130_000_001,
+  // Workflow run ids passed 2^32 on GitHub long ago: clients must keep them as 64-bit integers.
+  workflowRun: 13_000_000_001,
 };
 
 const BLOCKS = {
@@ -102,6 +110,8 @@ const BLOCKS = {
   deployment: { base: 2_060_000_000, stride: 100 },
   deploymentStatus: { base: 2_080_000_000, stride: 500 },
   release: { base: 2_095_000_000, stride: 100 },
+  workflow: { base: 2_120_000_000, stride: 10 },
+  workflowRun: { base: 12_000_000_000, stride: 5000 },
   event: { base: 30_000_000_000, stride: 1000 },
 } as const;
 
@@ -410,6 +420,8 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     issues: [],
     deployments: [],
     releases: [],
+    workflows: [],
+    workflowRuns: [],
     labels: [],
     stars: [],
     events: [],
@@ -602,6 +614,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
   detail.stars = stars;
   detail.deployments = generateDeployments(hash32(w.seed, repo.id, 11), repo, detail, people, anchorMs);
   detail.releases = generateReleases(hash32(w.seed, repo.id, 12), repo, detail);
+  generateActions(w, repo, detail);
   detail.events = initialEvents(w, repo, detail, graph, owner);
   return detail;
 }
@@ -714,6 +727,159 @@ function generateReleases(seed: number, repo: SimRepo, detail: SimRepoDetail): S
     });
   }
   return out;
+}
+
+const SECOND = 1000;
+
+/**
+ * GitHub Actions of about three repositories in four, on a random stream of their own (the rest of a world does not
+ * change with them): a "CI" workflow runs for every merge to the default branch, for its tip, and for each pull
+ * request's head branch; repositories that deploy also have a "Deploy" workflow, one run per production deployment
+ * that fails when the deployment does. Each run is queued, started within seconds, and done minutes later, before
+ * the world's present. Also fills details saved by world files from before Actions existed.
+ */
+export function generateActions(w: GeneratorTarget, repo: SimRepo, detail: SimRepoDetail): void {
+  const rng = new Rng(hash32(w.seed, repo.id, 21));
+  const people = peopleOf(w, repo).filter((id) => w.users.has(id));
+  detail.workflows = [];
+  detail.workflowRuns = [];
+  if (!rng.chance(0.75) || !people.length) return;
+  const graph = w.graphs.get(repo.graphKey) as CommitGraph;
+  const anchorMs = w.anchorMs;
+  const workflow = (k: number, name: string, file: string, at: number): SimWorkflow => ({
+    id: blockId('workflow', repo, k),
+    name,
+    path: `.github/workflows/${file}`,
+    state: 'active',
+    createdAt: at,
+    updatedAt: at,
+  });
+  const ci = workflow(0, 'CI', 'ci.yml', repo.createdAt + HOUR);
+  detail.workflows.push(ci);
+  const production = detail.deployments.filter((d) => d.environment === 'production');
+  const deploy = production.length
+    ? workflow(
+        1,
+        'Deploy',
+        'deploy.yml',
+        Math.min(ci.createdAt + DAY, (production[0]?.createdAt ?? anchorMs) - HOUR),
+      )
+    : null;
+  if (deploy) detail.workflows.push(deploy);
+
+  type Draft = Omit<SimWorkflowRun, 'id' | 'runNumber'>;
+  const drafts: Draft[] = [];
+  const firstLine = (message: string) => message.split('\n')[0] ?? message;
+  const outcome = (): SimWorkflowRunConclusion => {
+    const roll = rng.next();
+    return roll < 0.03 ? 'cancelled' : roll < 0.13 ? 'failure' : 'success';
+  };
+  const add = (
+    wf: SimWorkflow,
+    run: Pick<Draft, 'event' | 'headBranch' | 'headSha' | 'displayTitle' | 'pullNumber' | 'actorId'>,
+    createdAt: number,
+    conclusion: SimWorkflowRunConclusion,
+    doneAt?: number,
+  ) => {
+    const runStartedAt = createdAt + rng.int(2, 40) * SECOND;
+    const updatedAt =
+      doneAt ??
+      runStartedAt +
+        rng.int(conclusion === 'cancelled' ? 20 : 90, conclusion === 'cancelled' ? 120 : 720) * SECOND;
+    // Nothing after the world's present.
+    if (createdAt < wf.createdAt || updatedAt > anchorMs) return;
+    drafts.push({
+      ...run,
+      workflowId: wf.id,
+      name: wf.name,
+      status: 'completed',
+      conclusion,
+      runAttempt: 1,
+      createdAt,
+      runStartedAt,
+      updatedAt,
+      triggeringActorId: run.actorId,
+    });
+  };
+
+  const mergeRuns = new Set<string>();
+  for (const p of detail.pulls) {
+    add(
+      ci,
+      {
+        event: 'pull_request',
+        headBranch: p.headRef,
+        headSha: p.headSha,
+        displayTitle: p.title,
+        pullNumber: p.number,
+        actorId: p.authorId,
+      },
+      p.createdAt + rng.int(3, 30) * SECOND,
+      outcome(),
+    );
+    if (p.mergedAt === null || p.mergeCommitSha === null) continue;
+    mergeRuns.add(p.mergeCommitSha);
+    add(
+      ci,
+      {
+        event: 'push',
+        headBranch: repo.defaultBranch,
+        headSha: p.mergeCommitSha,
+        displayTitle: `${p.title} (#${p.number})`,
+        pullNumber: null,
+        actorId: p.mergedById ?? p.authorId,
+      },
+      p.mergedAt + rng.int(3, 30) * SECOND,
+      outcome(),
+    );
+  }
+  const tip = graph.get(graph.lineTip(0));
+  if (tip && !mergeRuns.has(tip.sha)) {
+    const author = tip.author.userId;
+    add(
+      ci,
+      {
+        event: 'push',
+        headBranch: repo.defaultBranch,
+        headSha: tip.sha,
+        displayTitle: firstLine(tip.message),
+        pullNumber: null,
+        actorId: author !== null && people.includes(author) ? author : rng.pick(people),
+      },
+      tip.committedAt + rng.int(3, 30) * SECOND,
+      outcome(),
+    );
+  }
+  if (deploy) {
+    const titles = new Map(detail.pulls.map((p) => [p.mergeCommitSha, `${p.title} (#${p.number})`]));
+    for (const d of production) {
+      const last = d.statuses[d.statuses.length - 1];
+      const state = last?.state;
+      const conclusion = state === 'failure' || state === 'error' ? 'failure' : 'success';
+      add(
+        deploy,
+        {
+          event: 'push',
+          headBranch: repo.defaultBranch,
+          headSha: d.sha,
+          displayTitle: titles.get(d.sha) ?? firstLine(graph.get(d.sha)?.message ?? 'Deploy'),
+          pullNumber: null,
+          actorId: people.includes(d.creatorId) ? d.creatorId : rng.pick(people),
+        },
+        // The workflow creates the deployment a minute or two after it starts, and ends after its last status.
+        d.createdAt - rng.int(60, 150) * SECOND,
+        conclusion,
+        (last?.createdAt ?? d.createdAt) + rng.int(10, 60) * SECOND,
+      );
+    }
+  }
+  drafts.sort((a, b) => a.createdAt - b.createdAt);
+  const numbers = new Map<number, number>();
+  for (const [k, draft] of drafts.slice(0, BLOCKS.workflowRun.stride).entries()) {
+    const runNumber = (numbers.get(draft.workflowId) ?? 0) + 1;
+    numbers.set(draft.workflowId, runNumber);
+    detail.workflowRuns.push({ ...draft, id: blockId('workflowRun', repo, k), runNumber });
+  }
 }
 
 function peopleOf(w: GeneratorTarget, repo: SimRepo): number[] {

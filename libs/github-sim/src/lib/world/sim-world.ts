@@ -51,6 +51,7 @@ import {
   type TransferRepoInput,
   type VisibilityInput,
 } from './capabilities/repositories';
+import { type WorkflowRunInput, WorkflowRuns } from './capabilities/workflow-runs';
 import { type NewTeamInput, Teams, type TeamMembershipInput, type TeamRepoInput } from './capabilities/teams';
 import { type RepoRef, WorldStore } from './world-store';
 
@@ -67,6 +68,7 @@ export class SimWorld extends WorldStore {
   private readonly issues = new Issues(this);
   private readonly deployments = new Deployments(this);
   private readonly releases = new Releases(this);
+  private readonly workflowRuns = new WorkflowRuns(this);
   private readonly pullRequests = new PullRequests(this);
   private readonly repositories = new Repositories(this);
   private readonly teams = new Teams(this);
@@ -173,6 +175,11 @@ export class SimWorld extends WorldStore {
 
   createRelease(input: CreateReleaseInput) {
     return this.releases.createRelease(input);
+  }
+
+  /** A GitHub Actions run: requested, in progress, then completed, each with its `workflow_run` webhook. */
+  runWorkflow(input: WorkflowRunInput) {
+    return this.workflowRuns.runWorkflow(input);
   }
 
   // ---------------------------------------------------------------- GitHub Apps and installations

@@ -2,7 +2,14 @@ import { resolveSizes } from '../presets.constant';
 import type { SimPreset, SimSizes } from '../sim.types';
 import type { CommitGraph } from './commit-graph';
 import type { SimDomainEvent, SimEventListener, SimInstallationEvent, SimOrgEvent } from './domain-events';
-import { generateRepoDetail, type GeneratorTarget, ID_BASES, type IdKind, populateWorld } from './generator';
+import {
+  generateActions,
+  generateRepoDetail,
+  type GeneratorTarget,
+  ID_BASES,
+  type IdKind,
+  populateWorld,
+} from './generator';
 import { notFound, SimError } from './sim-error';
 import type {
   RepoPermission,
@@ -235,6 +242,8 @@ export class WorldStore implements GeneratorTarget {
     // World files saved before deployments existed have details without them.
     repo.detail.deployments ??= [];
     repo.detail.releases ??= [];
+    // Those saved before Actions existed get the workflows and runs their repository would have been generated with.
+    if (!repo.detail.workflowRuns) generateActions(this, repo, repo.detail);
     return repo.detail;
   }
 

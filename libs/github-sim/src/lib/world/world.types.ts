@@ -172,6 +172,46 @@ export interface SimRelease {
   updatedAt: number;
 }
 
+/** A GitHub Actions workflow of a repository (`.github/workflows/*.yml`). */
+export interface SimWorkflow {
+  id: number;
+  name: string;
+  /** `.github/workflows/ci.yml` */
+  path: string;
+  state: 'active' | 'disabled_manually';
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type SimWorkflowRunStatus = 'queued' | 'in_progress' | 'completed';
+export type SimWorkflowRunConclusion = 'success' | 'failure' | 'cancelled';
+
+/** One run of a workflow: queued at `createdAt`, started at `runStartedAt`, completed at `updatedAt`. */
+export interface SimWorkflowRun {
+  id: number;
+  workflowId: number;
+  /** The workflow's name when the run was made. */
+  name: string;
+  headBranch: string;
+  headSha: string;
+  event: 'push' | 'pull_request';
+  status: SimWorkflowRunStatus;
+  /** Null until completed. */
+  conclusion: SimWorkflowRunConclusion | null;
+  /** Counts the workflow's runs, 1 for the first. */
+  runNumber: number;
+  runAttempt: number;
+  /** REST `display_title`: the head commit's first line (push) or the pull request's title. */
+  displayTitle: string;
+  /** The pull request of a `pull_request` run (REST `pull_requests`), by number. */
+  pullNumber: number | null;
+  createdAt: number;
+  runStartedAt: number;
+  updatedAt: number;
+  actorId: number;
+  triggeringActorId: number;
+}
+
 export interface SimIssue {
   id: number;
   number: number;
@@ -272,6 +312,10 @@ export interface SimRepoDetail {
   deployments: SimDeployment[];
   /** Oldest first. */
   releases: SimRelease[];
+  /** GitHub Actions workflows (none when the repository does not use Actions). */
+  workflows: SimWorkflow[];
+  /** Oldest first. */
+  workflowRuns: SimWorkflowRun[];
   labels: SimLabel[];
   stars: SimStar[];
   events: SimRepoEvent[];
