@@ -17,6 +17,7 @@ export type {
   UserTokenGrant,
 } from './lib/world/capabilities/github-apps';
 export type { CreateRepoInput } from './lib/world/capabilities/repositories';
+export type { WorkflowRunInput } from './lib/world/capabilities/workflow-runs';
 export { SIM_PRESETS, resolveSizes } from './lib/presets.constant';
 export { SimWorld } from './lib/world/sim-world';
 export { forksOf } from './lib/world/forks';
