@@ -131,13 +131,19 @@ export class LiveMode {
   }
 
   /**
-   * In a repository that uses GitHub Actions, the default branch's new tip gets a CI run (its workflow_run webhooks);
-   * one in ten fails. Returns how it went, for the step's description ('' when the repository has no Actions).
+   * In a repository that uses GitHub Actions, the new tip of the default branch (or of a pull request's branch) gets
+   * a CI run (its workflow_run webhooks); one in ten fails. Returns how it went, for the step's description ('' when
+   * the repository has no Actions).
    */
-  private async runCi(repo: SimRepo, rng: Rng): Promise<string> {
+  private async runCi(repo: SimRepo, rng: Rng, headBranch?: string): Promise<string> {
     if (!this.world.detail(repo).workflows.some((x) => x.name === 'CI')) return '';
     const conclusion = rng.chance(0.1) ? 'failure' : 'success';
-    await this.world.runWorkflow({ owner: this.world.ownerLogin(repo), repo: repo.name, conclusion });
+    await this.world.runWorkflow({
+      owner: this.world.ownerLogin(repo),
+      repo: repo.name,
+      headBranch,
+      conclusion,
+    });
     return `, CI ${conclusion}`;
   }
 
@@ -163,6 +169,7 @@ export class LiveMode {
     const branch = `live/change-${this.tick}-${rng.int(1000, 9999)}`;
     await this.world.pushCommits({ ...ref, branch, commits: rng.int(1, 4) });
     const p = await this.world.openPull({ ...ref, head: branch, title: rng.pick(PR_TITLES) });
-    return `pull ${ref.owner}/${ref.repo}#${p.number}`;
+    const ci = await this.runCi(repo, rng, branch);
+    return `pull ${ref.owner}/${ref.repo}#${p.number}${ci}`;
   }
 }

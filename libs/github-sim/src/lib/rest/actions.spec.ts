@@ -4,6 +4,7 @@ import { LiveMode } from '../live/live-mode';
 import { startGithubSim } from '../server';
 import type { GithubSimHandle } from '../sim.types';
 import { SimWorld } from '../world/sim-world';
+import { restoreWorld, serializeWorld } from '../world/world-file';
 import type { SimRepo, SimWorkflowRun } from '../world/world.types';
 import { createdRange } from './actions.routes';
 
@@ -121,6 +122,19 @@ describe('generated GitHub Actions runs', () => {
     delete older['workflows'];
     delete older['workflowRuns'];
     expect(JSON.stringify([world.detail(repo).workflows, world.detail(repo).workflowRuns])).toBe(before);
+  });
+
+  it('are kept by the world file with the runs made at runtime, whose ids go on from there', async () => {
+    const w = new SimWorld({ preset: 'small', now: NOW });
+    const made = await w.runWorkflow({ owner: 'octocat', repo: 'Hello-World', conclusion: 'failure' });
+    const repo = w.repo('octocat', 'Hello-World') as SimRepo;
+    const restored = new SimWorld({ preset: 'small', now: NOW });
+    restoreWorld(restored, serializeWorld(w));
+    const again = restored.repo('octocat', 'Hello-World') as SimRepo;
+    expect(restored.detail(again).workflowRuns).toEqual(w.detail(repo).workflowRuns);
+    expect(restored.detail(again).workflowRuns.at(-1)).toMatchObject({ id: made.id, conclusion: 'failure' });
+    const next = await restored.runWorkflow({ owner: 'octocat', repo: 'Hello-World' });
+    expect([next.id, next.runNumber]).toEqual([made.id + 1, made.runNumber + 1]);
   });
 
   it('reach the large preset, lazily per repository', () => {
@@ -538,27 +552,32 @@ describe('workflow runs made by the control action', () => {
 });
 
 describe('live mode and GitHub Actions', () => {
-  it('runs CI for its pushes and merges to the default branch, and Deploy for its deployments', async () => {
+  it('runs CI for its pushes and merges to the default branch and its new pull requests, and Deploy for its deployments', async () => {
     const w = new SimWorld({ preset: 'small', seed: 4, now: NOW });
     const seen: string[] = [];
     w.on((e) => {
-      if (e.type === 'workflow_run') seen.push(`${e.workflow.name}:${e.action}:${e.run.headSha}`);
+      if (e.type === 'workflow_run') seen.push(`${e.workflow.name}:${e.action}`);
     });
     const live = new LiveMode(w);
     const steps: string[] = [];
-    for (let k = 0; k < 60 && !steps.some((s) => s.includes('deploy to production') && s.includes('CI')); k++)
+    for (let k = 0; k < 80 && !steps.some((s) => s.includes('deploy to production') && s.includes('CI')); k++)
       steps.push(await live.step());
     const ci = steps.filter((s) => s.includes(', CI '));
-    expect(ci.length).toBeGreaterThan(0);
-    for (const step of ci) expect(step).toMatch(/^(push|merge) /);
-    expect(seen.filter((s) => s.startsWith('CI:completed')).length).toBe(ci.length);
-    expect(seen.some((s) => s.startsWith('Deploy:completed'))).toBe(true);
-    // Each CI run is of the default branch's tip at that moment, and repositories without Actions get none.
+    expect(new Set(ci.map((s) => s.split(' ')[0]))).toEqual(new Set(['push', 'merge', 'pull']));
+    expect(seen.filter((s) => s === 'CI:completed').length).toBe(ci.length);
+    expect(seen.filter((s) => s === 'CI:requested').length).toBe(ci.length);
+    expect(seen).toContain('Deploy:completed');
+    let made = 0;
     for (const repo of w.repos.values()) {
       const d = w.detail(repo);
-      if (!d.workflows.length) continue;
-      const last = d.workflowRuns.at(-1);
-      if (last && last.createdAt > Date.parse(NOW)) expect(last.headBranch).toBe(repo.defaultBranch);
+      for (const run of d.workflowRuns.filter((x) => x.id > 13_000_000_000)) {
+        made++;
+        if (run.event === 'push') expect(run.headBranch).toBe(repo.defaultBranch);
+        else expect(run.headBranch).toMatch(/^live\//);
+      }
+      // Repositories without Actions get none.
+      if (!d.workflows.length) expect(d.workflowRuns).toEqual([]);
     }
+    expect(made).toBe(seen.filter((s) => s.endsWith(':completed')).length);
   });
 });
