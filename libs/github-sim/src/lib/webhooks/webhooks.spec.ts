@@ -190,6 +190,27 @@ describe('webhooks', () => {
     expect(shapeGaps('pull_request', 'closed', closed, ['pull_request'])).toEqual([]);
   });
 
+  it('delivers workflow_run requested, in_progress and completed, shaped like GitHub’s examples', async () => {
+    const made = await ctl.post<{ id: number }>('/repos/acme-corp/web-console/workflow-runs', {});
+    const runs = receiver.received
+      .filter((r) => r.headers['x-github-event'] === 'workflow_run')
+      .map((r) => JSON.parse(r.body) as Example & { workflow_run: Example });
+    expect(runs.map((p) => [p['action'], p.workflow_run['id']])).toEqual([
+      ['requested', made.body.id],
+      ['in_progress', made.body.id],
+      ['completed', made.body.id],
+    ]);
+    for (const p of runs)
+      expect(
+        shapeGaps('workflow_run', p['action'] as string, p, [
+          'workflow',
+          'workflow_run',
+          'repository',
+          'sender',
+        ]),
+      ).toEqual([]);
+  });
+
   it('delivers star and watch, issues, fork, member and repository events', async () => {
     await ctl.put('/repos/acme-corp/web-console/stars/hubot');
     expect(shapeGaps('star', 'created', payloadOf('star'), ['repository', 'sender'])).toEqual([]);
