@@ -152,6 +152,73 @@ describe('delivery insights', () => {
     expect(dora.current.deploymentFrequency).toEqual({ deployments: 0, perWeek: null, band: null });
   });
 
+  it('history window: read by readers, changed by maintainers with clear 400s; reaching further back queues a sync', async () => {
+    const path = `/repos/${ORG}/${nameA}/sync/history`;
+    const read = (await as(monalisa).get(path).expect(200)).body;
+    expect(read).toMatchObject({
+      repository: `${ORG}/${nameA}`,
+      since: null,
+      instanceDays: 365,
+      canEdit: false,
+    });
+    const start = Date.parse(read.effectiveSince);
+    expect(Math.abs(start - (Date.now() - 365 * 86_400_000))).toBeLessThan(60_000);
+    await as(hubot).get(path).expect(404);
+    const denied = await as(monalisa).put(path).send({ since: 'all' });
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/maintain or admin/);
+    for (const [body, message] of [
+      [{}, /since is required/],
+      [{ since: 'yesterday' }, /since must be a day/],
+      [{ since: '2026-02-30' }, /not a calendar day/],
+      [{ since: '2007-12-31' }, /2008-01-01 or later/],
+      [{ since: '2999-01-01' }, /in the future/],
+      [{ since: 'all', until: 'now' }, /unknown field until/],
+    ] as const) {
+      const res = await as(octocat).put(path).send(body);
+      expect({ status: res.status, message: res.body.message }).toEqual({
+        status: 400,
+        message: expect.stringMatching(message),
+      });
+    }
+    await db.query(
+      `INSERT INTO sync_cursors (repo_id, stream, state) VALUES ($1, 'issues', '{"backfilledAt":"2026-01-01"}')
+       ON CONFLICT (repo_id, stream) DO NOTHING`,
+      [repoA],
+    );
+    // Nothing waiting before: the tracking's own sync is over.
+    const finishRuns = async () => {
+      await db.query(`UPDATE sync_runs SET status = 'succeeded', finished_at = now() WHERE repo_id = $1`, [
+        repoA,
+      ]);
+      await db.query(`DELETE FROM pgboss.job WHERE singleton_key = $1`, [repoA]);
+    };
+    await finishRuns();
+    const waiting = async () =>
+      (await db.query(`SELECT trigger FROM sync_runs WHERE repo_id = $1 AND status = 'queued'`, [repoA]))
+        .rows;
+    const all = (await as(octocat).put(path).send({ since: 'all' }).expect(200)).body;
+    expect(all).toMatchObject({ since: 'all', effectiveSince: null, canEdit: true });
+    // Everything is now in the window: the bounded streams start over and a sync is waiting.
+    expect(
+      (await db.query(`SELECT stream FROM sync_cursors WHERE repo_id = $1 AND stream = 'issues'`, [repoA]))
+        .rows,
+    ).toEqual([]);
+    expect(await waiting()).toEqual([{ trigger: 'manual' }]);
+    await finishRuns();
+    // A narrower window keeps what is stored and restarts nothing.
+    await db.query(`INSERT INTO sync_cursors (repo_id, stream, state) VALUES ($1, 'issues', '{}')`, [repoA]);
+    const day = (await as(octocat).put(path).send({ since: '2026-01-01' }).expect(200)).body;
+    expect(day).toMatchObject({ since: '2026-01-01', effectiveSince: '2026-01-01T00:00:00.000Z' });
+    expect(
+      (await db.query(`SELECT stream FROM sync_cursors WHERE repo_id = $1 AND stream = 'issues'`, [repoA]))
+        .rows,
+    ).toHaveLength(1);
+    expect(await waiting()).toEqual([]);
+    expect((await as(monalisa).get(path).expect(200)).body.since).toBe('2026-01-01');
+    expect((await as(octocat).put(path).send({ since: null }).expect(200)).body.since).toBeNull();
+  });
+
   it('validates settings with a clear 400 and lets only a maintainer or admin change them', async () => {
     const bad = await as(octocat)
       .put(`${repoPath()}/settings`)

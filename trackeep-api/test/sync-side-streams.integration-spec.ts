@@ -16,10 +16,10 @@ const iso = (ms: number | null) =>
 const DAY_MS = 24 * 3600_000;
 
 /** The issues of the repository as the simulated GitHub has them now, those updated within the history window. */
-function worldIssues(sim: GithubSimHandle, fullName: string, days = HISTORY_DAYS) {
+function worldIssues(sim: GithubSimHandle, fullName: string, days = HISTORY_DAYS, fromMs?: number) {
   const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), 'the simulated repository');
-  const from = days ? Date.now() - days * DAY_MS : 0;
+  const from = fromMs ?? (days ? Date.now() - days * DAY_MS : 0);
   return sim.world
     .detail(repo)
     .issues.filter((i) => i.updatedAt >= from)
@@ -264,6 +264,28 @@ describe('sync: deployments and issues beside the repository rounds', () => {
       expect(await storedIssues(all, inAll.id)).toEqual(everything);
     } finally {
       await month.close();
+      await all.close();
+    }
+  });
+
+  it("a repository's own window wins over the instance's: from a first day, or everything", async () => {
+    const own = await createSyncDb(sim);
+    const all = await createSyncDb(sim);
+    try {
+      const day = new Date(Date.now() - 45 * DAY_MS).toISOString().slice(0, 10);
+      const fromDay = must(own.repos[0], 'the repository');
+      await own.ds.query(`UPDATE repositories SET history_since = $2 WHERE id = $1`, [fromDay.id, day]);
+      expect((await engineRunner(sim, own, { historyDays: 0 }).run(fromDay.id)).status).toBe('succeeded');
+      const since = worldIssues(sim, repo.fullName, 0, Date.parse(`${day}T00:00:00Z`));
+      expect(since.length).toBeGreaterThan(0);
+      expect(since.length).toBeLessThan(worldIssues(sim, repo.fullName, 0).length);
+      expect(await storedIssues(own, fromDay.id)).toEqual(since);
+      const everything = must(all.repos[0], 'the repository');
+      await all.ds.query(`UPDATE repositories SET history_all = true WHERE id = $1`, [everything.id]);
+      expect((await engineRunner(sim, all, { historyDays: 30 }).run(everything.id)).status).toBe('succeeded');
+      expect(await storedIssues(all, everything.id)).toEqual(worldIssues(sim, repo.fullName, 0));
+    } finally {
+      await own.close();
       await all.close();
     }
   });

@@ -316,6 +316,8 @@ export interface Repositories {
   github_id: Int8;
   github_state: Generated<string>;
   github_updated_at: Timestamp | null;
+  history_all: Generated<boolean>;
+  history_since: Timestamp | null;
   html_url: string;
   id: Generated<string>;
   language: string | null;

@@ -23,6 +23,9 @@ import { SyncQueue } from './jobs/sync-queue.service';
 import { SyncEventsPublisher } from './runs/sync-events.publisher';
 import { SyncCyclesRepository } from './runs/sync-cycles.repository';
 import { SyncRunsRepository } from './runs/sync-runs.repository';
+import { SyncHistoryController } from './history/sync-history.controller';
+import { SyncHistoryRepository } from './history/sync-history.repository';
+import { SyncHistoryService } from './history/sync-history.service';
 import { SyncController } from './sync.controller';
 import { SyncService } from './sync.service';
 import { SyncSettings } from './sync.settings';
@@ -61,7 +64,7 @@ class SyncRepoHooks implements OnModuleInit {
     EventsModule,
     InstallationsModule,
   ],
-  controllers: [SyncController],
+  controllers: [SyncController, SyncHistoryController],
   providers: [
     { provide: SyncSettings, inject: [ApiEnv], useFactory: (env: ApiEnv) => new SyncSettings(env) },
     {
@@ -77,6 +80,8 @@ class SyncRepoHooks implements OnModuleInit {
         new GithubSyncClientProvider(f, c, g, s.limits.maxConcurrent),
     },
     SyncRunsRepository,
+    SyncHistoryRepository,
+    SyncHistoryService,
     SyncCyclesRepository,
     RepoLockRepository,
     SyncEventsPublisher,

@@ -328,6 +328,23 @@ export interface SyncTriggerResult {
   alreadyQueued: number;
 }
 
+/**
+ * GET and PUT /repos/{owner}/{repo}/sync/history: how far back a repository's deployments, releases, tags, issues
+ * and workflow runs are read. PUT takes `{ since }`: a day (YYYY-MM-DD), `"all"`, or null for the instance's
+ * default (SYNC_HISTORY_DAYS).
+ */
+export interface SyncHistory {
+  repository: string;
+  /** The repository's own setting; null: the instance's default applies. */
+  since: string | 'all' | null;
+  /** The start in force (ISO time), null when everything is read. */
+  effectiveSince: string | null;
+  /** The instance's default, in days (0: everything). */
+  instanceDays: number;
+  /** Whether this user may change it (maintain or admin on GitHub). */
+  canEdit: boolean;
+}
+
 /** `failed`: processing kept failing and the retries ran out; `parked`: stored byte-exact but cannot be applied (`lastError` says why). */
 export type WebhookDeliveryStatus = 'pending' | 'processing' | 'processed' | 'ignored' | 'failed' | 'parked';
 

@@ -21,6 +21,7 @@ import { Issues1764002900000 } from './1764002900000-Issues';
 import { WorkflowRuns1764003000000 } from './1764003000000-WorkflowRuns';
 import { Tags1764003100000 } from './1764003100000-Tags';
 import { IssueClosedBy1764003200000 } from './1764003200000-IssueClosedBy';
+import { RepoSyncHistory1764003300000 } from './1764003300000-RepoSyncHistory';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   WorkflowRuns1764003000000,
   Tags1764003100000,
   IssueClosedBy1764003200000,
+  RepoSyncHistory1764003300000,
 ];

@@ -80,6 +80,9 @@ export interface SyncRepoRecord {
   open_issues: number;
   pushed_at: Date | null;
   github_state: string;
+  /** The repository's own history window: a first day (YYYY-MM-DD), or everything; neither: the instance's. */
+  history_since: string | null;
+  history_all: boolean;
 }
 
 /** The outcome of a merge: whether the copy was newer, and the row before and after. */
@@ -115,6 +118,8 @@ export class RepositoriesRepository {
         'open_issues',
         'pushed_at',
         'github_state',
+        sql<string | null>`to_char(history_since, 'YYYY-MM-DD')`.as('history_since'),
+        'history_all',
       ])
       .where('id', '=', repoId);
     if (opts.lock) query = query.forUpdate();
@@ -133,6 +138,19 @@ export class RepositoriesRepository {
    * The row of GitHub's repository `githubId` on `githubHost`, created when Trackeep has none; then `copy` is
    * merged into it like any other source's copy (an older copy does not roll it back). Its id.
    */
+  /** Sets the repository's own history window (`since` null and `all` false: the instance's default). */
+  static async setHistoryWindow(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    window: { since: string | null; all: boolean },
+  ): Promise<void> {
+    await db
+      .updateTable('repositories')
+      .set({ history_since: window.all ? null : window.since, history_all: window.all })
+      .where('id', '=', repoId)
+      .execute();
+  }
+
   static async upsert(
     db: SqlExecutor<DB>,
     githubHost: string,

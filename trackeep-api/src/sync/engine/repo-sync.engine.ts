@@ -332,7 +332,7 @@ export class RepoSyncEngine {
         maxTransientFailures: this.o.maxTransientFailures,
         onRetry: this.o.hooks.onRetry,
         sleep: this.sleep,
-        historyDays: this.o.historyDays,
+        historyFrom: historyStart(this.repo, this.o.historyDays, Date.now),
       });
       if (!finished) return { status: 'yielded', items: this.items };
     }
@@ -350,7 +350,7 @@ export class RepoSyncEngine {
         maxTransientFailures: this.o.maxTransientFailures,
         onRetry: this.o.hooks.onRetry,
         sleep: this.sleep,
-        from: historyStart(this.o.historyDays, Date.now),
+        from: historyStart(this.repo, this.o.historyDays, Date.now),
         now: Date.now,
       });
       if (!finished) return { status: 'yielded', items: this.items };

@@ -143,6 +143,8 @@ export interface SidePassOptions {
   sleep(ms: number): Promise<void>;
   /** How far back a first read goes, in days; 0: everything. */
   historyDays?: number;
+  /** The repository's window start (ms; null: everything), which takes precedence over `historyDays`. */
+  historyFrom?: number | null;
   now?: () => number;
 }
 
@@ -243,14 +245,23 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   }
 }
 
-/** The start of the history window (ms), or null for everything. */
-export function historyStart(historyDays: number | undefined, now: () => number): number | null {
+/**
+ * The start of a repository's history window (ms), or null for everything: its own setting (a first day, or
+ * everything), else the instance's number of days.
+ */
+export function historyStart(
+  repo: { history_since: string | null; history_all: boolean } | null,
+  historyDays: number | undefined,
+  now: () => number,
+): number | null {
+  if (repo?.history_all) return null;
+  if (repo?.history_since) return Date.parse(`${repo.history_since}T00:00:00Z`);
   const days = historyDays ?? HISTORY_DAYS;
   return days > 0 ? now() - days * 24 * 3600_000 : null;
 }
 
 function windowStart(o: SidePassOptions, now: () => number): number | null {
-  return historyStart(o.historyDays, now);
+  return o.historyFrom !== undefined ? o.historyFrom : historyStart(null, o.historyDays, now);
 }
 
 /**

@@ -8,6 +8,7 @@ import type {
   InsightsSettings,
   OrgInsightsSettings,
   RepoInsightsSettings,
+  SyncHistory,
   TeamsPeriodKind,
 } from '@trackeep/contracts';
 import type { Observable } from 'rxjs';
@@ -105,5 +106,15 @@ export class InsightsApi {
   /** Back to the organization's default (or the built-in one). */
   clearRepoSettings(owner: string, name: string): Observable<RepoInsightsSettings> {
     return this.http.delete<RepoInsightsSettings>(`${repoPath(owner, name)}/insights/settings`);
+  }
+
+  /** How far back the repository's deployments, releases, tags, issues and workflow runs are read. */
+  syncHistory(owner: string, name: string): Observable<SyncHistory> {
+    return this.http.get<SyncHistory>(`${repoPath(owner, name)}/sync/history`);
+  }
+
+  /** A day (YYYY-MM-DD), "all", or null for the instance's default. */
+  saveSyncHistory(owner: string, name: string, since: string | null): Observable<SyncHistory> {
+    return this.http.put<SyncHistory>(`${repoPath(owner, name)}/sync/history`, { since });
   }
 }

@@ -10,6 +10,7 @@ import type {
   DoraPage,
   DrillPage,
   RepoInsightsSettings,
+  SyncHistory,
 } from '@trackeep/contracts';
 import { Subject } from 'rxjs';
 import { anActivity } from '../../../testing/fixtures';
@@ -113,6 +114,14 @@ const settings: RepoInsightsSettings = {
   lastDeployments: [drill.deployments[0]!],
 };
 
+const history: SyncHistory = {
+  repository: 'acme/app',
+  since: null,
+  effectiveSince: '2025-03-09T00:00:00.000Z',
+  instanceDays: 365,
+  canEdit: true,
+};
+
 describe(DeliveryPage.name, () => {
   let backend: HttpTestingController;
   let activity: Subject<ActivityEvent>;
@@ -146,6 +155,12 @@ describe(DeliveryPage.name, () => {
     if (base.startsWith('/api/v1/repos/')) backend.expectOne(`${base}/settings`).flush(settings);
     await navigation;
     harness.detectChanges();
+    // The history form asks for its window once it is shown (the page waits on it to be stable).
+    if (base.startsWith('/api/v1/repos/')) {
+      await new Promise((r) => setTimeout(r, 0));
+      backend.expectOne(base.replace(/insights$/, 'sync/history')).flush(history);
+      harness.detectChanges();
+    }
     await harness.fixture.whenStable();
     return harness.routeNativeElement as HTMLElement;
   }
@@ -163,6 +178,28 @@ describe(DeliveryPage.name, () => {
     expect(el.textContent).toContain('#1 Add search');
     expect(el.textContent).toContain('Every merge into the default branch');
     expect(el.textContent).toContain('Reviews are not stored yet');
+  });
+
+  it("shows the repository's history window and lets a maintainer read further back, which starts a sync", async () => {
+    const el = await open('/repos/acme/app/delivery', measured, '/api/v1/repos/acme/app/insights');
+    const section = el.querySelector('trk-history-form') as HTMLElement;
+    expect(section.textContent).toContain("read since 2025-03-09 (the instance's default, 365 days)");
+    const select = section.querySelector('select') as HTMLSelectElement;
+    select.value = 'all';
+    select.dispatchEvent(new Event('change'));
+    harness.detectChanges();
+    (section.querySelector('button[type=submit]') as HTMLButtonElement).click();
+    const put = backend.expectOne('/api/v1/repos/acme/app/sync/history');
+    expect(put.request.method).toBe('PUT');
+    expect(put.request.body).toEqual({ since: 'all' });
+    put.flush({ ...history, since: 'all', effectiveSince: null });
+    await new Promise((r) => setTimeout(r, 0));
+    harness.detectChanges();
+    await harness.fixture.whenStable();
+    expect(section.textContent).toContain("read their whole history (this repository's own)");
+    expect(section.querySelector('[role=status]')?.textContent).toContain(
+      'A sync is reading the older history now',
+    );
   });
 
   it('says "no deployments" for a team whose repositories have none, never a zero', async () => {

@@ -35,6 +35,7 @@ import { ChartComponent } from '../../shared/chart/chart.component';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { injectQueryParams, injectQueryUpdater } from '../../shared/route-query';
 import { SkeletonComponent } from '../../shared/skeleton.component';
+import { HistoryFormComponent } from './history-form.component';
 import { RuleFormComponent } from './rule-form.component';
 import {
   BAND_TEXT,
@@ -100,7 +101,7 @@ function scopeOf(route: ActivatedRoute): DeliveryScope {
 @Component({
   selector: 'trk-delivery-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ChartComponent, EmptyStateComponent, SkeletonComponent, RuleFormComponent],
+  imports: [ChartComponent, EmptyStateComponent, SkeletonComponent, RuleFormComponent, HistoryFormComponent],
   templateUrl: './delivery.page.html',
   styleUrl: './delivery.page.scss',
 })
