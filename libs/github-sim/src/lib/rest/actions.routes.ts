@@ -1,6 +1,6 @@
 import type { ApiRequest, ApiRouter } from '../http/api-router';
 import type { SimContext } from '../http/sim-context';
-import { notFound, validationFailed } from '../world/sim-error';
+import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimRepo, SimWorkflow, SimWorkflowRun } from '../world/world.types';
 import { repoFromPath } from './access';
 import { pagingOf } from './pagination';
@@ -23,6 +23,12 @@ const RUN_CONCLUSIONS = [
 /** With any of these, GitHub answers at most 1,000 runs (the first 1,000, newest first). */
 const SEARCH_PARAMETERS = ['actor', 'branch', 'check_suite_id', 'created', 'event', 'head_sha', 'status'];
 const MAX_SEARCH_RESULTS = 1000;
+/**
+ * Without them GitHub pages through at most 40,000 runs (`total_count` says 40,000) and answers a page past them
+ * with this 422 (seen on github.com; not in its docs).
+ */
+const MAX_LISTED = 40_000;
+const PAST_LISTED = 'In order to keep the API fast for everyone, pagination is limited for this resource.';
 
 const invalid = (field: string, message: string) =>
   validationFailed([{ resource: 'WorkflowRun', field, code: 'invalid', message }]);
@@ -136,9 +142,12 @@ export function registerActionsRoutes(api: ApiRouter, ctx: SimContext): void {
       .detail(repo)
       .workflowRuns.filter(matches)
       .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
-    if (SEARCH_PARAMETERS.some((p) => q(r, p) !== undefined)) rows = rows.slice(0, MAX_SEARCH_RESULTS);
     const { page, perPage } = paging;
     const start = (page - 1) * perPage;
+    if (SEARCH_PARAMETERS.some((p) => q(r, p) !== undefined)) rows = rows.slice(0, MAX_SEARCH_RESULTS);
+    else if (start >= MAX_LISTED)
+      throw new SimError(422, PAST_LISTED, { documentation_url: 'https://docs.github.com/v3/#pagination' });
+    else rows = rows.slice(0, MAX_LISTED);
     const serialize = workflowRunSerializer(w, r.urls, repo, excludePulls(r));
     return {
       body: { total_count: rows.length, workflow_runs: rows.slice(start, start + perPage).map(serialize) },

@@ -296,7 +296,7 @@ describe('GitHub Actions REST', () => {
     }
   });
 
-  it('answers at most 1,000 runs to a filtered list, as GitHub does', async () => {
+  it('answers at most 1,000 runs to a filtered list and pages through at most 40,000 of all, as GitHub does', async () => {
     const busy = await startGithubSim({ preset: 'small', now: NOW });
     try {
       const repo = busy.world.repo('octocat', 'Hello-World') as SimRepo;
@@ -314,6 +314,13 @@ describe('GitHub Actions REST', () => {
       const unfiltered = await c.get<RunList>(`${R}/actions/runs?per_page=100&page=11`);
       expect(unfiltered.body.total_count).toBe(target.workflowRuns.length);
       expect(unfiltered.body.workflow_runs.length).toBeGreaterThan(0);
+      // Unfiltered, GitHub pages through 40,000 runs and refuses a page past them.
+      const far = await c.get<{ message: string }>(`${R}/actions/runs?per_page=100&page=401`);
+      expect([far.status, far.body.message]).toEqual([
+        422,
+        'In order to keep the API fast for everyone, pagination is limited for this resource.',
+      ]);
+      expect((await c.get(`${R}/actions/runs?per_page=100&page=400`)).status).toBe(200);
     } finally {
       await busy.stop();
     }
