@@ -263,6 +263,19 @@ function registerDemoGithubApp(
     permissions: { ...DEMO_GITHUB_APP.permissions },
     events: [...DEMO_GITHUB_APP.events],
   });
+  // Installations kept by a world file from before the App asked for more accept what it asks for now, as the
+  // installing account would on GitHub (`installation` new_permissions_accepted).
+  for (const inst of world.installations.values()) {
+    if (inst.appId !== app.id) continue;
+    const permissions = { ...DEMO_GITHUB_APP.permissions, ...inst.permissions };
+    const events = [...new Set([...inst.events, ...DEMO_GITHUB_APP.events])];
+    if (
+      Object.keys(permissions).length === Object.keys(inst.permissions).length &&
+      events.length === inst.events.length
+    )
+      continue;
+    void world.acceptNewPermissions({ installationId: inst.id, permissions, events }).catch(() => undefined);
+  }
   const org = world.org(DEMO_GITHUB_APP.demoOrganization);
   if (world.preset !== 'demo' || !org) return;
   if ([...world.installations.values()].some((i) => i.appId === app.id && i.accountId === org.id)) return;

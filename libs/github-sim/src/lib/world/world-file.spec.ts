@@ -146,6 +146,40 @@ describe('the world file', () => {
     }
   });
 
+  it('loads a world file saved before GitHub Actions existed: runs as generated, and the demo App reads them', async () => {
+    const options = {
+      preset: 'demo' as const,
+      seed: 5,
+      now: '2025-06-01T00:00:00Z',
+      sizes: { commitsPerRepo: 20 },
+    };
+    const original = await startGithubSim(options);
+    const repo = original.world.requireRepo({ owner: 'octocat', repo: 'Hello-World' });
+    const generated = JSON.stringify(original.world.detail(repo).workflowRuns);
+    const detail = original.world.detail(repo) as Partial<ReturnType<typeof original.world.detail>>;
+    delete detail.workflows;
+    delete detail.workflowRuns;
+    // The demo App's installation as it was before it asked for `actions` and `workflow_run`.
+    const [inst] = [...original.world.installations.values()];
+    if (!inst) throw new Error('the demo preset installs the demo App');
+    delete inst.permissions['actions'];
+    inst.events = inst.events.filter((e) => e !== 'workflow_run');
+    const old = join(dir, 'before-actions.json');
+    writeFileSync(old, serializeWorld(original.world));
+    await original.stop();
+    const sim = await startGithubSim({ ...options, worldFile: old });
+    try {
+      const again = sim.world.requireRepo({ owner: 'octocat', repo: 'Hello-World' });
+      expect(JSON.stringify(sim.world.detail(again).workflowRuns)).toBe(generated);
+      await sim.world.settled();
+      const back = sim.world.requireInstallation(inst.id);
+      expect([back.permissions['actions'], back.events.includes('workflow_run')]).toEqual(['read', true]);
+      expect(back.permissions['deployments']).toBe('read');
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('refuses to store what it could not restore faithfully', () => {
     class Unregistered {
       value = 1;
