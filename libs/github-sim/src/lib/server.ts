@@ -16,6 +16,7 @@ import { registerActionsRoutes } from './rest/actions.routes';
 import { registerAppRoutes } from './rest/apps.routes';
 import { registerGithubAppRoutes } from './rest/github-apps.routes';
 import { registerDeploymentRoutes } from './rest/deployments.routes';
+import { registerIssueRoutes } from './rest/issues.routes';
 import { registerRepoRoutes } from './rest/repos.routes';
 import { registerUserRoutes } from './rest/user.routes';
 import type { FaultConfig, GithubSimHandle, GithubSimOptions } from './sim.types';
@@ -164,6 +165,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerRepoRoutes(api, ctx);
   registerDeploymentRoutes(api, ctx);
   registerActionsRoutes(api, ctx);
+  registerIssueRoutes(api, ctx);
   registerAppRoutes(api, ctx);
   const apiNotFound = api.fallback();
   // GitHub's /repositories/{id}/... is the stable address that renamed repos redirect to.

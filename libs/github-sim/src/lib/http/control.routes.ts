@@ -34,6 +34,14 @@ const bool = (b: Body, k: string): boolean | undefined => {
   return v;
 };
 
+const strings = (b: Body, k: string): string[] | undefined => {
+  const v = b[k];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new SimError(422, `"${k}" must be an array of strings`);
+  return v as string[];
+};
+
 /**
  * /_sim/*: mutate the world (each mutation updates REST/GraphQL and delivers webhooks before answering),
  * read stats and deliveries, set faults, reset. Only mounted in test/demo mode.
@@ -410,19 +418,34 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
   r.post(
     `${base}/issues`,
     h(async (req, b) => {
-      const labels = b['labels'];
-      if (labels !== undefined && (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string')))
-        throw new SimError(422, '"labels" must be an array of strings');
       const i = await w.openIssue({
         ...ref(req),
         title: str(b, 'title', true) as string,
         body: str(b, 'body'),
         author: str(b, 'author'),
-        labels: labels as string[] | undefined,
+        labels: strings(b, 'labels'),
+        assignees: strings(b, 'assignees'),
       });
       return { number: i.number, id: i.id };
     }, 201),
   );
+  for (const [method, remove] of [
+    ['post', false],
+    ['delete', true],
+  ] as const)
+    r[method](
+      `${base}/issues/:number/assignees`,
+      h(async (req, b) => {
+        const i = await w.setAssignees({
+          ...ref(req),
+          number: num(req),
+          assignees: strings(b, 'assignees') ?? [],
+          remove,
+          sender: str(b, 'sender'),
+        });
+        return { number: i.number, assignees: (i.assigneeIds ?? []).map((id) => w.users.get(id)?.login) };
+      }),
+    );
   r.post(
     `${base}/issues/:number/close`,
     h(async (req, b) => {

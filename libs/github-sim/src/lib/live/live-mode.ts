@@ -76,14 +76,19 @@ export class LiveMode {
           const cd = new Rng(hash32(this.world.seed, 556, this.tick));
           if (cd.chance(0.5)) {
             const state = cd.chance(0.1) ? 'failure' : 'success';
-            await this.world.deploy({ ...ref, ref: repo.defaultBranch, environment: 'production', state });
+            const d = await this.world.deploy({
+              ...ref,
+              ref: repo.defaultBranch,
+              environment: 'production',
+              state,
+            });
             if (ci)
               await this.world.runWorkflow({
                 ...ref,
                 name: 'Deploy',
                 conclusion: state === 'failure' ? 'failure' : 'success',
               });
-            return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}, deploy to production: ${state}`;
+            return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}, deploy to production: ${state}${await this.incident(repo, d.sha, state)}`;
           }
           return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}`;
         }
@@ -145,6 +150,24 @@ export class LiveMode {
       conclusion,
     });
     return `, CI ${conclusion}`;
+  }
+
+  /** A failed production deployment opens an `incident` issue; the next good one closes the open incidents. */
+  private async incident(repo: SimRepo, sha: string, state: 'success' | 'failure'): Promise<string> {
+    const ref = { owner: this.world.ownerLogin(repo), repo: repo.name };
+    const d = this.world.detail(repo);
+    if (state === 'failure') {
+      const issue = await this.world.openIssue({
+        ...ref,
+        title: 'Production deployment failed',
+        body: `The production deployment of ${sha.slice(0, 7)} failed.`,
+        labels: ['incident'],
+      });
+      return `, incident #${issue.number}`;
+    }
+    const open = d.issues.filter((i) => i.state === 'open' && i.labels.includes('incident'));
+    for (const i of open) await this.world.closeIssue({ ...ref, number: i.number });
+    return open.length ? `, closed incident ${open.map((i) => `#${i.number}`).join(' ')}` : '';
   }
 
   /** Someone joins or leaves a team (the `membership` webhook); octocat keeps its place. */

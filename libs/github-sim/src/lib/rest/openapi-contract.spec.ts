@@ -174,6 +174,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     const o = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, nullables(v)]));
     // `nullable` next to an `enum` that lists no null (e.g. workflow_run.in_progress's conclusion, null while a
     // run is in progress, as GitHub sends it): the value may still be null.
+    // `nullable: true` admits null even next to an `enum` that does not list it (an open issue's state_reason).
     if (o['nullable'] === true && Array.isArray(o['enum']) && !o['enum'].includes(null))
       o['enum'] = [...(o['enum'] as unknown[]), null];
     if (o['nullable'] === true && !('type' in o)) {
@@ -667,6 +668,55 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     expect([v(made.body), problems(v)]).toEqual([true, []]);
   });
 
+  it('issues with their assignees, read one by one and assigned through REST, match the documented responses', async () => {
+    const repo = '/repos/acme-corp/web-console';
+    const made = await control(sim).post<{ number: number }>(`${repo}/issues`, {
+      title: 'Contract',
+      labels: ['incident'],
+    });
+    const n = made.body.number;
+    const someone = [...(sim.world.org('acme-corp')?.members.keys() ?? [])]
+      .map((id) => sim.world.users.get(id)?.login as string)
+      .find((l) => l !== 'octocat') as string;
+    const cases: Array<[string, string, string, unknown, number]> = [
+      [
+        'POST',
+        `${R}/issues/{issue_number}/assignees`,
+        `${repo}/issues/${n}/assignees`,
+        { assignees: [someone, 'octocat'] },
+        201,
+      ],
+      ['GET', `${R}/issues`, `${repo}/issues?state=all&assignee=*&per_page=20`, undefined, 200],
+      ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/${n}`, undefined, 200],
+      ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/1`, undefined, 200],
+      ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/99999`, undefined, 404],
+      [
+        'DELETE',
+        `${R}/issues/{issue_number}/assignees`,
+        `${repo}/issues/${n}/assignees`,
+        { assignees: ['octocat'] },
+        200,
+      ],
+    ];
+    for (const [method, template, path, body, want] of cases) {
+      const res = await api.call<unknown>(method, path, body);
+      expect([method, path, res.status]).toEqual([method, path, want]);
+      const v = responseValidator(method, template, want);
+      if (typeof v === 'string') throw new Error(v);
+      expect([path, v(res.body), problems(v)]).toEqual([path, true, []]);
+    }
+    const one = await api.get<{ assignees: Array<{ login: string }>; labels: Array<{ name: string }> }>(
+      `${repo}/issues/${n}`,
+    );
+    expect(one.body.assignees.map((u) => u.login)).toEqual([someone]);
+    expect(one.body.labels.map((l) => l.name)).toEqual(['incident']);
+    const listed = await api.get<Array<{ assignees: unknown[] }>>(
+      `${repo}/issues?state=all&assignee=*&per_page=20`,
+    );
+    expect(listed.body.length).toBeGreaterThan(0);
+    expect(listed.body.every((i) => i.assignees.length > 0)).toBe(true);
+  });
+
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
     const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
@@ -698,6 +748,12 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     const issue = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/issues', {
       title: 'Broken',
       author: 'octocat',
+    });
+    await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/assignees`, {
+      assignees: ['octocat'],
+    });
+    await ctl.delete(`/repos/acme-corp/web-console/issues/${issue.body.number}/assignees`, {
+      assignees: ['octocat'],
     });
     await ctl.post(`/repos/acme-corp/web-console/issues/${issue.body.number}/close`, {});
     await ctl.post('/repos/acme-corp/web-console/deployments', { environment: 'staging', state: 'failure' });
@@ -738,8 +794,10 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'release.prereleased',
         'release.published',
         'release.released',
+        'issues.assigned',
         'issues.closed',
         'issues.opened',
+        'issues.unassigned',
         'member.added',
         'member.removed',
         'ping',

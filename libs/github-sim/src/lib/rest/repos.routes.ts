@@ -15,6 +15,7 @@ import {
   issue,
   iso,
   minimalRepository,
+  pullAsIssue,
   pullRequest,
   pullRequestSimple,
   repoEvent,
@@ -193,6 +194,18 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     const sort = enumParam(r, 'sort', ['created', 'updated', 'comments'] as const, 'created');
     const direction = enumParam(r, 'direction', ['asc', 'desc'] as const, 'desc');
     const since = timeParam(r, 'since');
+    // `assignee`: a login, `none` or `*` (pull requests' assignees are not simulated: they have none).
+    const assignee = r.query('assignee');
+    const assigneeId = assignee && assignee !== 'none' && assignee !== '*' ? w.user(assignee)?.id : undefined;
+    if (assignee && assignee !== 'none' && assignee !== '*' && assigneeId === undefined)
+      throw validationFailed([{ resource: 'Issue', field: 'assignee', code: 'invalid' }]);
+    const assigned = (ids: number[]) =>
+      !assignee ||
+      (assignee === 'none'
+        ? !ids.length
+        : assignee === '*'
+          ? ids.length > 0
+          : ids.includes(assigneeId ?? -1));
     type Row = {
       n: number;
       created: number;
@@ -202,7 +215,11 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     };
     const rows: Row[] = [];
     for (const i of d.issues) {
-      if ((state === 'all' || i.state === state) && (since === undefined || i.updatedAt >= since)) {
+      if (
+        (state === 'all' || i.state === state) &&
+        (since === undefined || i.updatedAt >= since) &&
+        assigned(i.assigneeIds ?? [])
+      ) {
         rows.push({
           n: i.number,
           created: i.createdAt,
@@ -214,39 +231,17 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
     }
     // The issues API lists pull requests too, marked with a `pull_request` key.
     for (const p of d.pulls) {
-      if ((state === 'all' || p.state === state) && (since === undefined || p.updatedAt >= since)) {
+      if (
+        (state === 'all' || p.state === state) &&
+        (since === undefined || p.updatedAt >= since) &&
+        assigned([])
+      ) {
         rows.push({
           n: p.number,
           created: p.createdAt,
           updated: p.updatedAt,
           comments: p.comments,
-          body: () => {
-            const pr = pullRequest(w, r.urls, repo, p, r.viewerId);
-            return {
-              ...issue(w, r.urls, repo, {
-                id: p.id,
-                number: p.number,
-                title: p.title,
-                body: p.body,
-                state: p.state,
-                stateReason: null,
-                authorId: p.authorId,
-                createdAt: p.createdAt,
-                updatedAt: p.updatedAt,
-                closedAt: p.closedAt,
-                comments: p.comments,
-                labels: p.labels,
-              }),
-              draft: p.draft,
-              pull_request: {
-                url: pr.url,
-                html_url: pr.html_url,
-                diff_url: pr.diff_url,
-                patch_url: pr.patch_url,
-                merged_at: pr.merged_at,
-              },
-            };
-          },
+          body: () => pullAsIssue(w, r.urls, repo, p, r.viewerId),
         });
       }
     }

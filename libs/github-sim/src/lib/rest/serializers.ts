@@ -565,6 +565,7 @@ export function review(
 
 export function issue(w: SimWorld, urls: Urls, repo: SimRepo, i: SimIssue): Schemas['issue'] {
   const fullName = w.fullName(repo);
+  const assignees = (i.assigneeIds ?? []).map((id) => userById(w, urls, id));
   const api = `${urls.api}/repos/${fullName}/issues/${i.number}`;
   return {
     id: i.id,
@@ -582,8 +583,8 @@ export function issue(w: SimWorld, urls: Urls, repo: SimRepo, i: SimIssue): Sche
     body: i.body,
     user: userById(w, urls, i.authorId),
     labels: labelsOf(w, urls, repo, i.labels),
-    assignee: null,
-    assignees: [],
+    assignee: assignees[0] ?? null,
+    assignees,
     milestone: null,
     locked: false,
     active_lock_reason: null,
@@ -592,6 +593,41 @@ export function issue(w: SimWorld, urls: Urls, repo: SimRepo, i: SimIssue): Sche
     created_at: iso(i.createdAt),
     updated_at: iso(i.updatedAt),
     author_association: authorAssociation(w, repo, i.authorId),
+  };
+}
+
+/** A pull request as the issues API shows it: an issue with a `pull_request` key. */
+export function pullAsIssue(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  p: SimPull,
+  viewerId: number | null,
+): Schemas['issue'] {
+  const pr = pullRequest(w, urls, repo, p, viewerId);
+  return {
+    ...issue(w, urls, repo, {
+      id: p.id,
+      number: p.number,
+      title: p.title,
+      body: p.body,
+      state: p.state,
+      stateReason: null,
+      authorId: p.authorId,
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+      closedAt: p.closedAt,
+      comments: p.comments,
+      labels: p.labels,
+    }),
+    draft: p.draft,
+    pull_request: {
+      url: pr.url,
+      html_url: pr.html_url,
+      diff_url: pr.diff_url,
+      patch_url: pr.patch_url,
+      merged_at: pr.merged_at,
+    },
   };
 }
 

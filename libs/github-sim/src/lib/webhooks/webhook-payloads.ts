@@ -299,6 +299,7 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
             ),
             draft: false,
           },
+          ...(e.assigneeId === undefined ? {} : { assignee: userById(w, urls, e.assigneeId) }),
           ...envelope(w, urls, repo, e.senderId),
         },
       };

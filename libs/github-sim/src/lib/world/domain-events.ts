@@ -79,8 +79,10 @@ export type SimDomainEvent =
       type: 'issues';
       repo: SimRepo;
       senderId: number;
-      action: 'opened' | 'closed' | 'reopened' | 'edited';
+      action: 'opened' | 'closed' | 'reopened' | 'edited' | 'assigned' | 'unassigned';
       issue: SimIssue;
+      /** The user assigned or unassigned (`assignee` of those payloads). */
+      assigneeId?: number;
     }
   | { type: 'deployment'; repo: SimRepo; senderId: number; deployment: SimDeployment }
   | {

@@ -3,6 +3,8 @@ import type { SimSizes } from '../sim.types';
 import { CommitGraph, type GraphLine } from './commit-graph';
 import {
   FIRST_NAMES,
+  INCIDENT_LABEL,
+  INCIDENT_TITLES,
   ISSUE_TITLES,
   LABELS,
   LANGUAGES,
@@ -21,6 +23,7 @@ import type {
   SimDeploymentState,
   SimCommitAuthor,
   SimIssue,
+  SimIssueEvent,
   SimOrg,
   SimPull,
   SimRepo,
@@ -112,6 +115,7 @@ const BLOCKS = {
   release: { base: 2_095_000_000, stride: 100 },
   workflow: { base: 2_120_000_000, stride: 10 },
   workflowRun: { base: 12_000_000_000, stride: 5000 },
+  incident: { base: 1_650_000_000, stride: 100 },
   event: { base: 30_000_000_000, stride: 1000 },
 } as const;
 
@@ -615,6 +619,13 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
   detail.deployments = generateDeployments(hash32(w.seed, repo.id, 11), repo, detail, people, anchorMs);
   detail.releases = generateReleases(hash32(w.seed, repo.id, 12), repo, detail);
   generateActions(w, repo, detail);
+  // Later additions, each on a stream of its own so the data above stays as it was.
+  assignIssues(hash32(w.seed, repo.id, 31), detail, people);
+  const closers = closeIssuesByPulls(hash32(w.seed, repo.id, 32), detail);
+  detail.labels.push({ id: blockId('label', repo, LABELS.length), ...INCIDENT_LABEL, default: false });
+  openIncidents(hash32(w.seed, repo.id, 33), repo, detail, people, anchorMs);
+  for (const issue of detail.issues)
+    issue.timeline = generatedTimeline(issue, closers.get(issue.id), anchorMs);
   detail.events = initialEvents(w, repo, detail, graph, owner);
   return detail;
 }
@@ -880,6 +891,123 @@ export function generateActions(w: GeneratorTarget, repo: SimRepo, detail: SimRe
     numbers.set(draft.workflowId, runNumber);
     detail.workflowRuns.push({ ...draft, id: blockId('workflowRun', repo, k), runNumber });
   }
+}
+
+/** Zero to two assignees per issue, from the people of the repository. */
+function assignIssues(seed: number, detail: SimRepoDetail, people: number[]): void {
+  const rng = new Rng(seed);
+  for (const issue of detail.issues) {
+    const count = Math.min(people.length, rng.pick([0, 0, 1, 1, 1, 2]));
+    const ids: number[] = [];
+    while (ids.length < count) {
+      const id = rng.pick(people);
+      if (!ids.includes(id)) ids.push(id);
+    }
+    issue.assigneeIds = ids;
+  }
+}
+
+/**
+ * About half the issues closed as completed were closed by a merged pull request that says "Fixes #N": one
+ * merged between the issue's opening and its close, whose merge then closed it. Returns each such issue's closer.
+ */
+function closeIssuesByPulls(seed: number, detail: SimRepoDetail): Map<number, SimPull> {
+  const rng = new Rng(seed);
+  const closers = new Map<number, SimPull>();
+  const used = new Set<number>();
+  const merged = detail.pulls.filter((p) => p.mergedAt !== null);
+  for (const issue of detail.issues) {
+    if (issue.stateReason !== 'completed' || issue.closedAt === null || !rng.chance(0.5)) continue;
+    const { createdAt, closedAt } = issue;
+    const fits = merged.filter(
+      (p) => !used.has(p.id) && (p.mergedAt as number) > createdAt && (p.mergedAt as number) <= closedAt,
+    );
+    if (!fits.length) continue;
+    const pull = rng.pick(fits);
+    used.add(pull.id);
+    pull.body = `${pull.body}\n\nFixes #${issue.number}`;
+    issue.closedAt = pull.mergedAt as number;
+    issue.updatedAt = issue.closedAt;
+    closers.set(issue.id, pull);
+  }
+  return closers;
+}
+
+/** Most incident issues a generated repository has (its id block's size). */
+const MAX_GENERATED_INCIDENTS = BLOCKS.incident.stride;
+
+/**
+ * An issue labelled `incident` minutes after each failed production deployment (some labelled `bug` too), assigned
+ * to someone on call and closed once the redeployment succeeded. Numbered after the generated issues and pull
+ * requests, so theirs stay as they were.
+ */
+function openIncidents(
+  seed: number,
+  repo: SimRepo,
+  detail: SimRepoDetail,
+  people: number[],
+  anchorMs: number,
+): void {
+  const rng = new Rng(seed);
+  if (!people.length) return;
+  const finalState = (d: SimDeployment) => d.statuses[d.statuses.length - 1];
+  const production = detail.deployments.filter((d) => d.environment === 'production');
+  const incidents: SimIssue[] = [];
+  for (const failed of production) {
+    const failure = finalState(failed);
+    if (failure?.state !== 'failure' || incidents.length >= MAX_GENERATED_INCIDENTS) continue;
+    const createdAt = failure.createdAt + rng.int(2, 15) * MINUTE;
+    const title = rng.pick(INCIDENT_TITLES);
+    const labels = rng.chance(0.4) ? ['incident', 'bug'] : ['incident'];
+    const assignee = rng.pick(people);
+    const comments = rng.int(1, 6);
+    const closeDelay = rng.int(2, 30) * MINUTE;
+    if (createdAt > anchorMs) continue;
+    const fix = production.find(
+      (d) => d.sha === failed.sha && d.createdAt > failed.createdAt && finalState(d)?.state === 'success',
+    );
+    const fixedAt = fix ? (finalState(fix)?.createdAt ?? fix.createdAt) + closeDelay : null;
+    const closedAt = fixedAt !== null && fixedAt <= anchorMs ? fixedAt : null;
+    incidents.push({
+      id: blockId('incident', repo, incidents.length),
+      number: 0,
+      title,
+      body: `The production deployment of ${failed.sha.slice(0, 7)} failed. Rolling forward with a redeployment.`,
+      state: closedAt === null ? 'open' : 'closed',
+      stateReason: closedAt === null ? null : 'completed',
+      authorId: failed.creatorId,
+      createdAt,
+      updatedAt: closedAt ?? createdAt,
+      closedAt,
+      comments,
+      labels,
+      assigneeIds: [assignee],
+    });
+  }
+  for (const issue of incidents.sort((a, b) => a.createdAt - b.createdAt)) {
+    issue.number = detail.nextNumber++;
+    detail.issues.push(issue);
+  }
+}
+
+/** A generated issue's timeline: its assignments soon after it was opened, then its close (by a pull request or a person). */
+function generatedTimeline(issue: SimIssue, closer: SimPull | undefined, anchorMs: number): SimIssueEvent[] {
+  const end = issue.closedAt ?? anchorMs;
+  const events: SimIssueEvent[] = (issue.assigneeIds ?? []).map((assigneeId, k) => ({
+    type: 'assigned',
+    at: Math.min(end, issue.createdAt + (k + 1) * 7 * MINUTE),
+    actorId: issue.authorId,
+    assigneeId,
+  }));
+  if (issue.state === 'closed' && issue.closedAt !== null)
+    events.push({
+      type: 'closed',
+      at: issue.closedAt,
+      actorId: closer?.mergedById ?? issue.assigneeIds?.[0] ?? issue.authorId,
+      stateReason: issue.stateReason === 'not_planned' ? 'not_planned' : 'completed',
+      ...(closer ? { closerPullId: closer.id } : {}),
+    });
+  return events;
 }
 
 function peopleOf(w: GeneratorTarget, repo: SimRepo): number[] {

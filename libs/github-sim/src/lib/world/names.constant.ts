@@ -280,6 +280,22 @@ export const LABELS: Array<{ name: string; color: string; description: string }>
   { name: 'question', color: 'd876e3', description: 'Further information is requested' },
 ];
 
+/** Not one of GitHub's default labels: repositories that deploy add it for production incidents. */
+export const INCIDENT_LABEL = {
+  name: 'incident',
+  color: 'b60205',
+  description: 'Something is broken in production',
+};
+
+export const INCIDENT_TITLES = [
+  'Production deployment failed',
+  'Elevated error rate after deploy',
+  'Health checks failing in production',
+  'Rollout stuck: new pods crash-looping',
+  'Latency spike after the latest release',
+  'Checkout requests returning 502',
+];
+
 export const TOPICS = [
   'api',
   'cli',

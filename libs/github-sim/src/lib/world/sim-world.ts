@@ -31,7 +31,12 @@ import {
   type DeploymentStatusInput,
   Deployments,
 } from './capabilities/deployments';
-import { type CloseIssueInput, Issues, type OpenIssueInput } from './capabilities/issues';
+import {
+  type AssigneesInput,
+  type CloseIssueInput,
+  Issues,
+  type OpenIssueInput,
+} from './capabilities/issues';
 import { type CreateReleaseInput, Releases } from './capabilities/releases';
 import {
   type ClosePullInput,
@@ -157,6 +162,10 @@ export class SimWorld extends WorldStore {
 
   closeIssue(input: CloseIssueInput) {
     return this.issues.closeIssue(input);
+  }
+
+  setAssignees(input: AssigneesInput) {
+    return this.issues.setAssignees(input);
   }
 
   // ---------------------------------------------------------------- deployments

@@ -2,7 +2,7 @@ import { verify } from '@octokit/webhooks-methods';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { client, control, webhookReceiver } from '../../spec/helpers';
+import { client, control, graphql, webhookReceiver } from '../../spec/helpers';
 import { LiveMode } from '../live/live-mode';
 import { startGithubSim } from '../server';
 import { SimWorld } from './sim-world';
@@ -175,6 +175,61 @@ describe('the world file', () => {
       const back = sim.world.requireInstallation(inst.id);
       expect([back.permissions['actions'], back.events.includes('workflow_run')]).toEqual(['read', true]);
       expect(back.permissions['deployments']).toBe('read');
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('loads a world file saved before assignees and issue timelines existed: none assigned, a close by a person', async () => {
+    const options = { preset: 'small' as const, seed: 42, now: '2025-06-01T00:00:00Z' };
+    const original = new SimWorld(options);
+    const repo = original.requireRepo({ owner: 'acme-corp', repo: 'web-console' });
+    const detail = original.detail(repo);
+    for (const i of detail.issues) {
+      delete i.assigneeIds;
+      delete i.timeline;
+    }
+    const closed = detail.issues.find((i) => i.state === 'closed') as (typeof detail.issues)[number];
+    const open = detail.issues.find((i) => i.state === 'open') as (typeof detail.issues)[number];
+    const old = join(dir, 'before-assignees.json');
+    writeFileSync(old, serializeWorld(original));
+    const sim = await startGithubSim({ ...options, worldFile: old });
+    try {
+      const token = sim.issueToken('octocat');
+      const api = client(sim, token);
+      const res = await api.get<Array<{ assignees: unknown[] }>>(
+        '/repos/acme-corp/web-console/issues?state=all',
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.every((i) => i.assignees.length === 0)).toBe(true);
+      const q = `query($n: Int!) { repository(owner: "acme-corp", name: "web-console") { issue(number: $n) {
+        assignees(first: 5) { totalCount }
+        timelineItems(first: 5, itemTypes: [CLOSED_EVENT]) { nodes { ... on ClosedEvent { createdAt closer { __typename } } } }
+      } } }`;
+      const got = await graphql<{
+        repository: { issue: { assignees: { totalCount: number }; timelineItems: { nodes: unknown[] } } };
+      }>(sim, token, q, { n: closed.number });
+      expect(got.data?.repository.issue).toEqual({
+        assignees: { totalCount: 0 },
+        timelineItems: {
+          nodes: [
+            {
+              createdAt: new Date(closed.closedAt as number).toISOString().replace('.000Z', 'Z'),
+              closer: null,
+            },
+          ],
+        },
+      });
+      // And it changes as usual: an assignment, then a close, join the derived timeline.
+      await control(sim).post(`/repos/acme-corp/web-console/issues/${open.number}/assignees`, {
+        assignees: ['octocat'],
+      });
+      await control(sim).post(`/repos/acme-corp/web-console/issues/${open.number}/close`, {});
+      const later = await graphql<{
+        repository: { issue: { assignees: { totalCount: number }; timelineItems: { nodes: unknown[] } } };
+      }>(sim, token, q, { n: open.number });
+      expect(later.data?.repository.issue.assignees.totalCount).toBe(1);
+      expect(later.data?.repository.issue.timelineItems.nodes).toHaveLength(1);
     } finally {
       await sim.stop();
     }

@@ -245,4 +245,24 @@ describe(LiveMode.name, () => {
     expect(events.length).toBeGreaterThanOrEqual(12);
     expect(new Set(done.map((d) => d.split(' ')[0])).size).toBeGreaterThan(1);
   });
+
+  it('opens an incident when a production deployment fails and closes it after the next good one', async () => {
+    const w = new SimWorld({ preset: 'small', seed: 42, now: '2025-06-01T00:00:00Z' });
+    const live = new LiveMode(w);
+    const steps: string[] = [];
+    for (let k = 0; k < 70; k++) steps.push(await live.step());
+    const failed = steps.find((s) => s.includes('production: failure')) as string;
+    const [, repo, number] =
+      /^merge (\S+)#\d+(?:, CI \w+)?, deploy to production: failure, incident #(\d+)$/.exec(failed) ?? [];
+    expect(number).toBeDefined();
+    const [owner, name] = (repo as string).split('/') as [string, string];
+    const issue = w
+      .detail(w.requireRepo({ owner, repo: name }))
+      .issues.find((i) => i.number === Number(number));
+    expect(issue?.labels).toEqual(['incident']);
+    expect(
+      steps.some((s) => s.startsWith(`merge ${repo}#`) && s.endsWith(`closed incident #${number}`)),
+    ).toBe(true);
+    expect([issue?.state, issue?.stateReason]).toEqual(['closed', 'completed']);
+  });
 });

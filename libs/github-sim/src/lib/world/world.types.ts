@@ -225,7 +225,27 @@ export interface SimIssue {
   closedAt: number | null;
   comments: number;
   labels: string[];
+  /** Assigned users, at most 10 (world files saved before assignees existed: absent, none). */
+  assigneeIds?: number[];
+  /** What happened to it after it was opened, oldest first (absent in older world files: see `issueTimeline`). */
+  timeline?: SimIssueEvent[];
 }
+
+/**
+ * An issue's timeline entry (GraphQL `timelineItems`). A close names its closer when a merged pull request
+ * ("Fixes #N") or a pushed commit closed it; a person closing it leaves both out.
+ */
+export type SimIssueEvent =
+  | {
+      type: 'closed';
+      at: number;
+      actorId: number;
+      stateReason: 'completed' | 'not_planned';
+      closerPullId?: number;
+      closerCommit?: string;
+    }
+  | { type: 'reopened'; at: number; actorId: number }
+  | { type: 'assigned' | 'unassigned'; at: number; actorId: number; assigneeId: number };
 
 export interface SimStar {
   userId: number;

@@ -1,9 +1,11 @@
 import { makeCommit, ZERO_SHA } from '../git-objects';
+import { closingReferences } from '../issue-timeline';
 import { COMMIT_SUBJECTS, COMMIT_VERBS, FILE_STEMS } from '../names.constant';
 import { hash32, Rng } from '../random.util';
 import { SimError, validationFailed } from '../sim-error';
 import type { RepoRef } from '../world-store';
 import type { SimBranch, SimCommit, SimCommitAuthor, SimUser } from '../world.types';
+import { closeIssueBy } from './issues';
 import { WorldCapability } from './world-capability';
 
 export interface PushCommitSpec {
@@ -117,6 +119,13 @@ export class GitData extends WorldCapability {
       deleted: false,
       forced: !!input.force,
     });
+    // Pushed to the default branch, a commit closes the open issues its message names ("Fixes #N").
+    if (branchName === repo.defaultBranch)
+      for (const c of made)
+        for (const n of closingReferences(c.message)) {
+          const issue = d.issues.find((i) => i.number === n && i.state === 'open');
+          if (issue) await closeIssueBy(store, repo, issue, { senderId: sender, commit: c.sha });
+        }
     for (const pull of d.pulls) {
       if (pull.state === 'open' && pull.headRef === branchName) {
         const previous = pull.headSha;

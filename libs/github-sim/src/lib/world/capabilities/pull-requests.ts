@@ -1,3 +1,5 @@
+import { closingReferences } from '../issue-timeline';
+import { closeIssueBy } from './issues';
 import { makeCommit } from '../git-objects';
 import { SimError, validationFailed } from '../sim-error';
 import type { RepoRef } from '../world-store';
@@ -226,6 +228,12 @@ export class PullRequests extends WorldCapability {
       forced: false,
     });
     await store.emit({ type: 'pull_request', repo, senderId: sender, action: 'closed', pull });
+    // Merged into the default branch, a pull request closes the open issues its body names ("Fixes #N").
+    if (pull.baseRef === repo.defaultBranch)
+      for (const n of closingReferences(pull.body)) {
+        const issue = d.issues.find((i) => i.number === n && i.state === 'open');
+        if (issue) await closeIssueBy(store, repo, issue, { senderId: sender, pull });
+      }
     return { sha: commit.sha, merged: true, message: 'Pull Request successfully merged' };
   }
 
