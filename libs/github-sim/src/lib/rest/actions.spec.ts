@@ -32,27 +32,39 @@ describe('generated GitHub Actions runs', () => {
   });
 
   it('run CI on every merge commit of the default branch and on each pull request branch', () => {
-    for (const repo of withActions) {
-      const d = world.detail(repo);
-      const ci = d.workflows.find((x) => x.name === 'CI');
-      expect(ci?.path).toBe('.github/workflows/ci.yml');
-      const runs = d.workflowRuns.filter((x) => x.workflowId === ci?.id);
-      const pushes = new Set(
-        runs.filter((x) => x.event === 'push' && x.headBranch === repo.defaultBranch).map((x) => x.headSha),
-      );
-      for (const p of d.pulls) {
-        if (p.mergeCommitSha && p.createdAt > (ci?.createdAt ?? 0))
-          expect(pushes.has(p.mergeCommitSha)).toBe(true);
-        const own = runs.filter((x) => x.event === 'pull_request' && x.pullNumber === p.number);
-        if (p.createdAt > (ci?.createdAt ?? 0)) {
-          expect(own).toHaveLength(1);
-          expect(own[0]).toMatchObject({ headBranch: p.headRef, headSha: p.headSha, displayTitle: p.title });
+    const worlds = [
+      world,
+      new SimWorld({ seed: 11, preset: 'demo', now: NOW }),
+      new SimWorld({ seed: 23, preset: 'demo', now: NOW }),
+    ];
+    for (const w of worlds)
+      for (const repo of [...w.repos.values()].filter((r) => w.detail(r).workflowRuns.length)) {
+        const d = w.detail(repo);
+        const ci = d.workflows.find((x) => x.name === 'CI');
+        expect(ci?.path).toBe('.github/workflows/ci.yml');
+        const runs = d.workflowRuns.filter((x) => x.workflowId === ci?.id);
+        const pushes = new Set(
+          runs.filter((x) => x.event === 'push' && x.headBranch === repo.defaultBranch).map((x) => x.headSha),
+        );
+        for (const p of d.pulls) {
+          if (p.mergeCommitSha && p.createdAt > (ci?.createdAt ?? 0))
+            expect(pushes.has(p.mergeCommitSha)).toBe(true);
+          const own = runs.filter((x) => x.event === 'pull_request' && x.pullNumber === p.number);
+          if (p.createdAt > (ci?.createdAt ?? 0)) {
+            expect(own).toHaveLength(1);
+            expect(own[0]).toMatchObject({
+              headBranch: p.headRef,
+              headSha: p.headSha,
+              displayTitle: p.title,
+            });
+          }
         }
+        expect(runs.some((x) => x.event === 'pull_request' && x.headBranch !== repo.defaultBranch)).toBe(
+          true,
+        );
+        // The default branch's tip has its run.
+        expect(pushes.has(d.branches.get(repo.defaultBranch)?.tip as string)).toBe(true);
       }
-      expect(runs.some((x) => x.event === 'pull_request' && x.headBranch !== repo.defaultBranch)).toBe(true);
-      // The default branch's tip has its run.
-      expect(pushes.has(d.branches.get(repo.defaultBranch)?.tip as string)).toBe(true);
-    }
   });
 
   it('are queued, started and completed in order, minutes apart, before the present, numbered per workflow', () => {

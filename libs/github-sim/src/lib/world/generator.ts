@@ -793,12 +793,14 @@ export function generateActions(w: GeneratorTarget, repo: SimRepo, detail: SimRe
     doneAt?: number,
   ) => {
     const runStartedAt = createdAt + rng.int(2, 40) * SECOND;
-    const updatedAt =
+    // Nothing after the world's present: a run close to it was quicker (commits are 10 minutes older than it).
+    const updatedAt = Math.min(
+      anchorMs,
       doneAt ??
-      runStartedAt +
-        rng.int(conclusion === 'cancelled' ? 20 : 90, conclusion === 'cancelled' ? 120 : 720) * SECOND;
-    // Nothing after the world's present.
-    if (createdAt < wf.createdAt || updatedAt > anchorMs) return;
+        runStartedAt +
+          rng.int(conclusion === 'cancelled' ? 20 : 90, conclusion === 'cancelled' ? 120 : 720) * SECOND,
+    );
+    if (createdAt < wf.createdAt || updatedAt < runStartedAt + 10 * SECOND) return;
     drafts.push({
       ...run,
       workflowId: wf.id,
