@@ -39,6 +39,30 @@ describe('official Octokit clients against the simulator', () => {
     expect(headers['x-ratelimit-resource']).toBe('core');
   });
 
+  it('paginates workflow runs with octokit.paginate, which unwraps { total_count, workflow_runs }', async () => {
+    const octokit = new Octokit({ auth: token, baseUrl: sim.apiUrl, log: quiet });
+    const repo = sim.world.repo('octocat', 'Hello-World');
+    const expected = repo ? sim.world.detail(repo).workflowRuns.length : 0;
+    expect(expected).toBeGreaterThan(3);
+    const runs = await octokit.paginate(octokit.rest.actions.listWorkflowRunsForRepo, {
+      owner: 'octocat',
+      repo: 'Hello-World',
+      per_page: 2,
+    });
+    expect(runs).toHaveLength(expected);
+    const { data } = await octokit.rest.actions.getWorkflowRun({
+      owner: 'octocat',
+      repo: 'Hello-World',
+      run_id: runs[0]?.id as number,
+    });
+    expect(data.id).toBe(runs[0]?.id);
+    const { data: workflows } = await octokit.rest.actions.listRepoWorkflows({
+      owner: 'octocat',
+      repo: 'Hello-World',
+    });
+    expect(workflows.workflows.map((x) => x.name)).toContain('CI');
+  });
+
   it('raises RequestError with status 404 for a missing repo', async () => {
     const octokit = new Octokit({ auth: token, baseUrl: sim.apiUrl, log: quiet });
     await expect(octokit.rest.repos.get({ owner: 'octocat', repo: 'missing' })).rejects.toMatchObject({
