@@ -248,6 +248,35 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     expect(runner.meter.pointsByStream['issues']).toBeLessThanOrEqual(1);
   });
 
+  it('puts the default branch’s history in the window on the timeline as pushes that account for every commit once', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const simRepo = must(sim.world.repo(owner, name), 'the simulated repository');
+    const tip = must(sim.world.detail(simRepo).branches.get(simRepo.defaultBranch), 'default branch').tip;
+    const from = Date.now() - HISTORY_DAYS * DAY_MS;
+    const graph = sim.world.graph(simRepo);
+    const all = new Map(graph.history(tip, { skip: 0, take: 1_000_000 }).commits.map((c) => [c.sha, c]));
+    // The simulator squash-merges: the first-parent line is every commit of the branch.
+    const line: string[] = [];
+    for (let c = all.get(tip); c && c.committedAt >= from; c = all.get(c.parents[0] ?? '')) line.push(c.sha);
+    expect(line.length).toBeGreaterThan(0);
+    const rows = (await fx.ds.query(
+      `SELECT dedupe_key, data FROM activity_events WHERE repo_id = $1 AND type = 'push' ORDER BY occurred_at DESC`,
+      [repo.id],
+    )) as Array<{
+      dedupe_key: string;
+      data: { reconstructed?: boolean; ref: string; head: string; commits: number };
+    }>;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows[0]?.data.head).toBe(tip);
+    expect(rows.every((r) => r.data.reconstructed === true && r.data.ref === simRepo.defaultBranch)).toBe(
+      true,
+    );
+    expect(rows.every((r) => line.includes(r.data.head) && r.dedupe_key === `push:${r.data.head}`)).toBe(
+      true,
+    );
+    expect(rows.reduce((n, r) => n + r.data.commits, 0)).toBe(line.length);
+  });
+
   it('reads only the configured history window at first (SYNC_HISTORY_DAYS), or everything with 0', async () => {
     const month = await createSyncDb(sim);
     const all = await createSyncDb(sim);

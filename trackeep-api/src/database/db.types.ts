@@ -243,6 +243,7 @@ export interface PullRequests {
   base_ref: string;
   changed_files: number | null;
   closed_at: Timestamp | null;
+  comments_count: number | null;
   commits_count: number | null;
   created_at: Timestamp;
   deletions: number | null;

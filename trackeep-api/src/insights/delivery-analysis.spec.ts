@@ -140,6 +140,17 @@ describe('pull request cycle breakdown', () => {
     expect(c.notDeployed).toBe(1);
   });
 
+  it("measures review depth by each pull request's own comment count when GitHub gave one", () => {
+    const facts = deliveryWeek();
+    // #1 counted 7 comments on GitHub (conversation and review); #3, merged without review, 2; the rest unknown.
+    facts.pulls = facts.pulls.map((p) =>
+      p.number === 1 ? { ...p, comments: 7 } : p.number === 3 ? { ...p, comments: 2 } : p,
+    );
+    const c = cycleBreakdown(analyzeRepo(DEFAULT_INSIGHTS_SETTINGS, facts, noBots).pulls);
+    // Known: #1 7, #3 2, and from their reviews #2 0 and #4 0: [0, 0, 2, 7].
+    expect(c.reviewDepth).toEqual({ median: 1, mean: 2.3 });
+  });
+
   it('buckets the stacked bar by the UTC week of the merge', () => {
     const facts = deliveryWeek();
     // Sunday 23:30 in New York is Monday 04:30 UTC.

@@ -107,10 +107,12 @@ export function pullCycle(
     },
     draftHours: pull.readyForReviewAt ? hoursBetween(pull.createdAt, pull.readyForReviewAt) : null,
     reviewed: reviews ? reviews.length > 0 : null,
+    // The pull request's own count when a source gave one, else its reviews' comments when all are known.
     reviewComments:
-      reviews?.length && reviews.every((r) => r.comments !== null)
+      pull.comments ??
+      (reviews?.length && reviews.every((r) => r.comments !== null)
         ? reviews.reduce((n, r) => n + (r.comments ?? 0), 0)
-        : null,
+        : null),
     reviewRounds: reviews?.length ? 1 + reviews.filter((r) => r.state === 'CHANGES_REQUESTED').length : null,
     size: sizeBucket(pull.additions, pull.deletions),
   };

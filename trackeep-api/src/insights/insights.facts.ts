@@ -86,6 +86,8 @@ export interface PullFact {
   deletions: number | null;
   /** Null when reviews are not stored for it: review-based stages are then unknown. */
   reviews: ReviewFact[] | null;
+  /** Comments it received (conversation and review), when a source counted them. */
+  comments?: number | null;
   url: string | null;
 }
 

@@ -142,9 +142,8 @@ export class InsightsRepository {
   /**
    * What each repository's insights are computed from, since `since`: pull requests merged since then and the
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
-   * Each pull request carries its stored reviews (their comment counts are not read, so review depth is
-   * unknown). Deployments since then come with all their statuses; releases, tags and issues not deleted;
-   * workflow runs of the default branch.
+   * Each pull request carries its stored reviews and its comment count (the review depth). Deployments since
+   * then come with all their statuses; releases, tags and issues not deleted; workflow runs of the default branch.
    */
   async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
@@ -207,6 +206,7 @@ export class InsightsRepository {
         'deletions',
         'html_url',
         'review_count',
+        'comments_count',
       ])
       .where('repo_id', 'in', repoIds)
       .where('merged_at', '>=', since)
@@ -229,6 +229,7 @@ export class InsightsRepository {
         additions: r.additions,
         deletions: r.deletions,
         reviews: null,
+        comments: r.comments_count,
         url: r.html_url,
       },
     }));

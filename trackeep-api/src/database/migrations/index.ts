@@ -22,6 +22,7 @@ import { WorkflowRuns1764003000000 } from './1764003000000-WorkflowRuns';
 import { Tags1764003100000 } from './1764003100000-Tags';
 import { IssueClosedBy1764003200000 } from './1764003200000-IssueClosedBy';
 import { RepoSyncHistory1764003300000 } from './1764003300000-RepoSyncHistory';
+import { PullRequestComments1764003400000 } from './1764003400000-PullRequestComments';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   Tags1764003100000,
   IssueClosedBy1764003200000,
   RepoSyncHistory1764003300000,
+  PullRequestComments1764003400000,
 ];

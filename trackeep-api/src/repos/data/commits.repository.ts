@@ -2,7 +2,7 @@ import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { pgJson, pgText } from '../../common/pg-text.util';
-import type { CommitWrite } from './github-data.types';
+import type { CommitWrite, HistoryCommit } from './github-data.types';
 import { chunks, recordsetColumns } from './recordset.util';
 import { mergeSql, type MergeRules } from './merge-rules';
 
@@ -122,6 +122,36 @@ export class CommitsRepository {
       db,
     );
     return new Set(rows.map((r) => r.sha));
+  }
+
+  /**
+   * The commits recorded on a branch and committed since `since` (the ones a first-parent walk from its head
+   * needs, merged-in commits included), for reconstructing its pushes.
+   */
+  static async branchHistorySince(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    branch: string,
+    since: Date | null,
+  ): Promise<HistoryCommit[]> {
+    let query = db
+      .selectFrom('commits as c')
+      .innerJoin('branch_commits as b', (j) =>
+        j.onRef('b.repo_id', '=', 'c.repo_id').onRef('b.sha', '=', 'c.sha'),
+      )
+      .select(['c.sha', 'c.parents', 'c.committed_at', 'c.author_login', 'c.author_name', 'c.committer_name'])
+      .where('c.repo_id', '=', repoId)
+      .where('b.branch', '=', branch);
+    if (since) query = query.where('c.committed_at', '>=', since);
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      sha: r.sha,
+      parents: r.parents,
+      committedAt: new Date(r.committed_at),
+      author: r.author_login ?? r.author_name,
+      authorLogin: r.author_login,
+      committer: r.committer_name,
+    }));
   }
 
   /** Forgets which commits were on deleted branches (the commits stay, reachable from others). */

@@ -29,13 +29,15 @@ export type CommitWrite = Omit<
 export type PullRequestWrite = Omit<
   Written<
     PullRequests,
-    'repo_id' | 'figures_status' | 'figures_refusals' | 'review_count' | 'first_review_at'
+    'repo_id' | 'figures_status' | 'figures_refusals' | 'review_count' | 'first_review_at' | 'comments_count'
   >,
   'state'
 > & {
   state: PullRequestState;
   review_count?: number;
   first_review_at?: Date | string | null;
+  /** Conversation and review comments; left out by a source that does not count them. */
+  comments_count?: number | null;
 };
 
 /** A branch head as a source saw it; `updated_at` is when (a push's time; the database's clock if left out). */
@@ -85,3 +87,14 @@ export type RepositoryWrite = {
 };
 
 export type Counters = Pick<Selectable<RepoStatsSnapshots>, 'stars' | 'forks' | 'watchers' | 'open_issues'>;
+
+/** A commit of a branch's history, as push reconstruction reads it. */
+export interface HistoryCommit {
+  sha: string;
+  parents: string[];
+  committedAt: Date;
+  /** The author's login, else name. */
+  author: string | null;
+  authorLogin: string | null;
+  committer: string | null;
+}

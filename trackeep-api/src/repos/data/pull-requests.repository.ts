@@ -36,6 +36,7 @@ export const PULL_REQUEST_RULES: MergeRules<Column> = {
   // Only the sync counts reviews; webhooks add one per submitted review (countReview). Reviews only accumulate.
   review_count: 'max',
   first_review_at: 'min',
+  comments_count: 'fill',
 };
 
 const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
@@ -59,6 +60,7 @@ const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
   html_url: 'text',
   review_count: 'integer',
   first_review_at: 'timestamptz',
+  comments_count: 'integer',
 };
 
 /** The pull_requests table: every source's writes, merged by PULL_REQUEST_RULES. */

@@ -32,7 +32,14 @@ import type { HistoryKind } from '../../repos/data/star-history.repository';
 import { historyStart, readSideStreams, SIDE_STREAMS } from './side-streams';
 import { readWorkflowRuns, WORKFLOW_RUNS_STREAM } from './workflow-runs.stream';
 import { StarHistoryStream } from './star-history.stream';
-import { commitRow, crossedMilestones, pullActivity, pullReviews, pullRow } from './sync-rows.util';
+import {
+  commitRow,
+  crossedMilestones,
+  pullActivity,
+  pullReviews,
+  pullRow,
+  reconstructedPushes,
+} from './sync-rows.util';
 import {
   commitStream,
   emptyCursor,
@@ -876,6 +883,13 @@ export class RepoSyncEngine {
     if (done) {
       if (c.head_sha && state.added > 0)
         activity = [this.pushActivity(w.branch, c.pending_head as string, c.head_sha, state)];
+      // The default branch's first walk: its history's pushes, which no webhook will ever tell.
+      else if (!c.head_sha && this.firstSync && w.branch === this.repo.default_branch)
+        await this.store.insertActivity(
+          tx,
+          this.repo.id,
+          await this.historyPushes(tx, w.branch, c.pending_head as string),
+        );
       const next = state['next'] as string | undefined;
       c.head_sha = c.pending_head;
       c.pending_head = null;
@@ -893,6 +907,14 @@ export class RepoSyncEngine {
     }
     await this.store.saveCursor(tx, this.repo.id, c.stream, c);
     return this.store.insertActivity(tx, this.repo.id, activity);
+  }
+
+  /** The pushes a branch's history implies within the history window (entries not announced: history, not news). */
+  private async historyPushes(tx: Db, branch: string, head: string): Promise<ActivityRow[]> {
+    const from = historyStart(this.repo, this.o.historyDays, Date.now);
+    const since = from === null ? null : new Date(from);
+    const history = await this.store.branchHistorySince(tx, this.repo.id, branch, since);
+    return reconstructedPushes(branch, head, history, since);
   }
 
   private pushActivity(

@@ -1,4 +1,9 @@
-import type { ActivityWrite, CommitWrite, PullRequestWrite } from '../../repos/data/github-data.types';
+import type {
+  ActivityWrite,
+  CommitWrite,
+  HistoryCommit,
+  PullRequestWrite,
+} from '../../repos/data/github-data.types';
 import { reviewState, type ReviewWrite } from '../../repos/data/pull-request-reviews.repository';
 import type { GqlCommit, GqlPull } from '../github/sync-graphql.types';
 
@@ -48,6 +53,7 @@ export function pullRow(p: GqlPull): GqlPullRow {
     first_review_at: firstReview ? (firstReview.submittedAt ?? firstReview.createdAt) : null,
     labels: (p.labels?.nodes ?? []).map((l) => l.name),
     html_url: p.url,
+    comments_count: p.totalCommentsCount ?? null,
   };
 }
 
@@ -115,4 +121,74 @@ export const STAR_MILESTONES = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 100
 
 export function crossedMilestones(before: number, after: number): number[] {
   return STAR_MILESTONES.filter((m) => before < m && after >= m);
+}
+
+/** Direct commits by one person with at most this between them count as one push. */
+const PUSH_GAP_MS = 3600_000;
+/** Commits counted into one reconstructed merge (GitHub's push payloads list at most 20; this only bounds work). */
+const MERGE_COUNT_LIMIT = 1000;
+
+/**
+ * The pushes a branch's history implies, newest first, for a first sync (git keeps no record of pushes): each merge
+ * on the first-parent line from the head is one push with the commits it brought in; a run of direct commits by
+ * one author with under an hour between them is another. Keys are the webhook's (`push:<head sha>`), so a push
+ * also heard by webhook is one entry.
+ */
+export function reconstructedPushes(
+  branch: string,
+  head: string,
+  history: readonly HistoryCommit[],
+  since: Date | null,
+): ActivityWrite[] {
+  const bySha = new Map(history.map((c) => [c.sha, c]));
+  const line: HistoryCommit[] = [];
+  const onLine = new Set<string>();
+  for (let c = bySha.get(head); c && (!since || c.committedAt >= since); c = bySha.get(c.parents[0] ?? '')) {
+    if (onLine.has(c.sha)) break;
+    line.push(c);
+    onLine.add(c.sha);
+  }
+  const out: ActivityWrite[] = [];
+  for (let i = 0; i < line.length;) {
+    const top = line[i] as HistoryCommit;
+    let commits = 1;
+    let j = i + 1;
+    if (top.parents.length > 1) commits += mergedIn(top, bySha, onLine);
+    else
+      while (j < line.length) {
+        const next = line[j] as HistoryCommit;
+        const prev = line[j - 1] as HistoryCommit;
+        if (next.parents.length > 1 || next.author !== top.author) break;
+        if (prev.committedAt.getTime() - next.committedAt.getTime() > PUSH_GAP_MS) break;
+        commits++;
+        j++;
+      }
+    const oldest = line[j - 1] as HistoryCommit;
+    out.push({
+      type: 'push',
+      actor: top.authorLogin ?? top.author,
+      title: `Pushed ${commits} commit${commits === 1 ? '' : 's'} to ${branch}`,
+      url: null,
+      occurred_at: top.committedAt.toISOString(),
+      data: { ref: branch, commits, before: oldest.parents[0] ?? null, head: top.sha, reconstructed: true },
+      dedupe_key: `push:${top.sha}`,
+    });
+    i = j;
+  }
+  return out;
+}
+
+/** The commits a merge brought in: reachable from its other parents and not on the first-parent line. */
+function mergedIn(merge: HistoryCommit, bySha: Map<string, HistoryCommit>, onLine: Set<string>): number {
+  const seen = new Set<string>();
+  const stack = merge.parents.slice(1);
+  while (stack.length && seen.size < MERGE_COUNT_LIMIT) {
+    const sha = stack.pop() as string;
+    if (seen.has(sha) || onLine.has(sha)) continue;
+    const c = bySha.get(sha);
+    if (!c) continue;
+    seen.add(sha);
+    stack.push(...c.parents);
+  }
+  return seen.size;
 }

@@ -10,6 +10,7 @@ import type {
   ActivityWrite,
   BranchWrite,
   CommitWrite,
+  HistoryCommit,
   Counters,
   PullRequestWrite,
 } from '../../repos/data/github-data.types';
@@ -139,6 +140,15 @@ export class SyncStore {
   }
 
   /** Inserts timeline entries not recorded yet (by dedupe key); returns the ids of the new ones. */
+  branchHistorySince(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    branch: string,
+    since: Date | null,
+  ): Promise<HistoryCommit[]> {
+    return CommitsRepository.branchHistorySince(db, repoId, branch, since);
+  }
+
   insertActivity(db: SqlExecutor<DB>, repoId: string, rows: ActivityWrite[]): Promise<string[]> {
     return ActivityRepository.insert(db, repoId, rows);
   }

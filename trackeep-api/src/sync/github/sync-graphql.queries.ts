@@ -43,6 +43,7 @@ fragment SyncPull on PullRequest {
   additions
   deletions
   changedFiles
+  totalCommentsCount
   commits(first: 1) { totalCount }
   reviews(first: 25) { totalCount nodes { databaseId state submittedAt createdAt author { __typename login } } }
   labels(first: 20) { nodes { name } }

@@ -50,6 +50,8 @@ export interface GqlPull {
   additions: number | null;
   deletions: number | null;
   changedFiles: number | null;
+  /** Conversation and review comments (absent in a lean page). */
+  totalCommentsCount?: number | null;
   commits: { totalCount: number };
   reviews: {
     totalCount: number;

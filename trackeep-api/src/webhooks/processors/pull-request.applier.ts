@@ -32,6 +32,11 @@ async function upsertPullRequest(tx: Transaction<DB>, repoId: string, pr: Json):
   const labels = Array.isArray(pr['labels'])
     ? pr['labels'].map((l) => str(obj(l)?.['name'])).filter((l): l is string => l !== null)
     : [];
+  // A review payload's shorter pull request has no counts: it leaves the stored one alone.
+  const comments = int(pr['comments']);
+  const reviewComments = int(pr['review_comments']);
+  const counted =
+    comments !== null && reviewComments !== null ? { comments_count: comments + reviewComments } : {};
   await PullRequestsRepository.upsert(tx, repoId, [
     {
       number,
@@ -52,6 +57,7 @@ async function upsertPullRequest(tx: Transaction<DB>, repoId: string, pr: Json):
       commits_count: int(pr['commits']),
       labels,
       html_url: str(pr['html_url']) ?? '',
+      ...counted,
     },
   ]);
 }

@@ -80,6 +80,8 @@ export class PullRequestModel extends GqlModel {
           requestedReviewer: m.user.of(w.users.get(id) as SimUser),
         })),
       comments: (a: PageArgs) => ({ ...listConnection([], a, (x) => x), totalCount: p.comments }),
+      // REST's comments + review_comments (the simulator has no review comments).
+      totalCommentsCount: p.comments,
       commits: (a: PageArgs) => {
         const graph = w.graph(repo);
         const list = () =>
