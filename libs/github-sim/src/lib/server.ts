@@ -16,6 +16,7 @@ import { registerActionsRoutes } from './rest/actions.routes';
 import { registerAppRoutes } from './rest/apps.routes';
 import { registerGithubAppRoutes } from './rest/github-apps.routes';
 import { registerDeploymentRoutes } from './rest/deployments.routes';
+import { registerGitRoutes } from './rest/git.routes';
 import { registerIssueRoutes } from './rest/issues.routes';
 import { registerRepoRoutes } from './rest/repos.routes';
 import { registerUserRoutes } from './rest/user.routes';
@@ -166,6 +167,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerDeploymentRoutes(api, ctx);
   registerActionsRoutes(api, ctx);
   registerIssueRoutes(api, ctx);
+  registerGitRoutes(api, ctx);
   registerAppRoutes(api, ctx);
   const apiNotFound = api.fallback();
   // GitHub's /repositories/{id}/... is the stable address that renamed repos redirect to.

@@ -283,6 +283,40 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
     }),
   );
   r.post(
+    `${base}/tags`,
+    h(async (req, b) => {
+      const name = str(b, 'name', true) as string;
+      const sha = str(b, 'sha');
+      // An unknown commit is a 404 here (the git refs API answers GitHub's 422).
+      if (sha !== undefined && !w.resolveRef(w.requireRepo(ref(req)), sha))
+        throw new SimError(404, `No commit found for SHA: ${sha}`);
+      const t = await w.createTag({
+        ...ref(req),
+        tag: name,
+        from: sha,
+        message: str(b, 'message'),
+        sender: str(b, 'sender'),
+      });
+      return {
+        name: t.name,
+        sha: t.sha,
+        annotated: t.annotation !== null,
+        object_sha: t.annotation?.sha ?? t.sha,
+      };
+    }, 201),
+  );
+  r.delete(
+    `${base}/tags/*name`,
+    h((req, b) => {
+      const raw = (req.params as Record<string, unknown>)['name'];
+      return w.deleteTag({
+        ...ref(req),
+        tag: Array.isArray(raw) ? raw.join('/') : String(raw),
+        sender: str(b, 'sender'),
+      });
+    }),
+  );
+  r.post(
     `${base}/pulls`,
     h(async (req, b) => {
       const p = await w.openPull({

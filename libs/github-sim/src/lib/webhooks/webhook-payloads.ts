@@ -175,11 +175,13 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
     case 'push': {
       const full = w.fullName(repo);
       const short = (s: string) => s.slice(0, 12);
-      const tipCommit = e.deleted ? null : (e.commits.at(-1) ?? w.graph(repo).get(e.after) ?? null);
+      const tipCommit = e.deleted
+        ? null
+        : (e.commits.at(-1) ?? w.graph(repo).get(e.headSha ?? e.after) ?? null);
       const compare = e.deleted
         ? `${urls.web}/${full}/compare/${short(e.before)}...${short(ZERO_SHA)}`
         : e.created && e.commits.length === 0
-          ? `${urls.web}/${full}/compare/${e.ref.replace(/^refs\/heads\//, '')}`
+          ? `${urls.web}/${full}/compare/${e.ref.replace(/^refs\/(heads|tags)\//, '')}`
           : e.created
             ? `${urls.web}/${full}/commit/${e.after}`
             : `${urls.web}/${full}/compare/${short(e.before)}...${short(e.after)}`;
@@ -196,7 +198,7 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
           created: e.created,
           deleted: e.deleted,
           forced: e.forced,
-          base_ref: null,
+          base_ref: e.baseRef ?? null,
           compare,
           commits: e.commits.slice(-2048).map((c) => pushCommit(w, urls, repo, c)),
           head_commit: tipCommit ? pushCommit(w, urls, repo, tipCommit) : null,

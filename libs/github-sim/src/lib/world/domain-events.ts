@@ -28,6 +28,10 @@ export type SimDomainEvent =
       created: boolean;
       deleted: boolean;
       forced: boolean;
+      /** A tag push: the tagged commit (`head_commit`; `after` may be an annotated tag object). */
+      headSha?: string;
+      /** A tag push: the branch whose tip the tag is on (`base_ref`), else null. */
+      baseRef?: string | null;
     }
   | { type: 'create' | 'delete'; repo: SimRepo; senderId: number; refType: 'branch' | 'tag'; ref: string }
   | {

@@ -58,6 +58,7 @@ export function forksOf(w: WorldStore, parent: SimRepo): SimRepo[] {
           issues: [],
           deployments: [],
           releases: [],
+          tags: new Map(),
           workflows: [],
           workflowRuns: [],
           labels: [],

@@ -1,6 +1,7 @@
 import { must } from '../must';
 import type { SimSizes } from '../sim.types';
 import { CommitGraph, type GraphLine } from './commit-graph';
+import { tagObjectSha } from './git-objects';
 import {
   FIRST_NAMES,
   INCIDENT_LABEL,
@@ -31,6 +32,7 @@ import type {
   SimRepoEvent,
   SimReview,
   SimStar,
+  SimTag,
   SimTeam,
   SimUser,
   SimWorkflow,
@@ -424,6 +426,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     issues: [],
     deployments: [],
     releases: [],
+    tags: new Map(),
     workflows: [],
     workflowRuns: [],
     labels: [],
@@ -626,6 +629,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
   openIncidents(hash32(w.seed, repo.id, 33), repo, detail, people, anchorMs);
   for (const issue of detail.issues)
     issue.timeline = generatedTimeline(issue, closers.get(issue.id), anchorMs);
+  detail.tags = generateTags(w, repo, detail);
   detail.events = initialEvents(w, repo, detail, graph, owner);
   return detail;
 }
@@ -893,6 +897,47 @@ export function generateActions(w: GeneratorTarget, repo: SimRepo, detail: SimRe
     numbers.set(draft.workflowId, runNumber);
     detail.workflowRuns.push({ ...draft, id: blockId('workflowRun', repo, k), runNumber });
   }
+}
+
+/**
+ * Git tags: every release's tag, annotated (a tag object by the release's author, minutes before it was published),
+ * and in six repositories in ten lightweight `build-<n>` tags on about a third of the default branch's merge commits
+ * (n counts the merges). From a random stream of their own; also fills details saved by world files from before
+ * tags existed.
+ */
+export function generateTags(w: GeneratorTarget, repo: SimRepo, detail: SimRepoDetail): Map<string, SimTag> {
+  const rng = new Rng(hash32(w.seed, repo.id, 34));
+  const tags = new Map<string, SimTag>();
+  for (const release of detail.releases) {
+    const user = w.users.get(release.authorId);
+    const taggedAt = release.createdAt - rng.int(1, 5) * MINUTE;
+    if (!user || tags.has(release.tagName)) continue;
+    const tagger = { name: user.name, email: user.email, userId: user.id };
+    const message = `Release ${release.tagName}`;
+    tags.set(release.tagName, {
+      name: release.tagName,
+      sha: release.sha,
+      annotation: {
+        sha: tagObjectSha({ name: release.tagName, commit: release.sha, message, tagger, date: taggedAt }),
+        message,
+        tagger,
+        taggedAt,
+      },
+      createdAt: taggedAt,
+    });
+  }
+  if (!rng.chance(0.6)) return tags;
+  const merges = detail.pulls
+    .filter((p): p is SimPull & { mergedAt: number; mergeCommitSha: string } => p.mergeCommitSha !== null)
+    .sort((a, b) => a.mergedAt - b.mergedAt);
+  for (const [k, pull] of merges.entries()) {
+    const tagged = rng.chance(0.35);
+    const at = pull.mergedAt + rng.int(5, 40) * MINUTE;
+    if (!tagged || at > w.anchorMs) continue;
+    const name = `build-${k + 1}`;
+    tags.set(name, { name, sha: pull.mergeCommitSha, annotation: null, createdAt: at });
+  }
+  return tags;
 }
 
 /** Zero to two assignees per issue, from the people of the repository. */

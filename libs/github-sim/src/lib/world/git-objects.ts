@@ -4,6 +4,23 @@ import type { SimCommit, SimCommitAuthor } from './world.types';
 /** The `before` of a created branch and the `after` of a deleted one, as in GitHub's push payloads. */
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
+/** An annotated tag object's SHA: the SHA-1 of git's tag object text, like git's own. */
+export function tagObjectSha(input: {
+  name: string;
+  commit: string;
+  message: string;
+  tagger: SimCommitAuthor;
+  date: number;
+}): string {
+  const secs = Math.floor(input.date / 1000);
+  const text =
+    `object ${input.commit}\ntype commit\ntag ${input.name}\n` +
+    `tagger ${input.tagger.name} <${input.tagger.email}> ${secs} +0000\n\n${input.message}\n`;
+  return createHash('sha1')
+    .update(`tag ${Buffer.byteLength(text)}\0${text}`)
+    .digest('hex');
+}
+
 /** A commit object whose SHA is the SHA-1 of a git-style commit text, like git's own. */
 export function makeCommit(input: {
   message: string;

@@ -12,7 +12,9 @@ import {
 } from './capabilities/collaborators';
 import {
   type CreateBranchInput,
+  type CreateTagInput,
   type DeleteBranchInput,
+  type DeleteTagInput,
   GitData,
   type PushInput,
 } from './capabilities/git-data';
@@ -132,6 +134,14 @@ export class SimWorld extends WorldStore {
 
   deleteBranch(input: DeleteBranchInput) {
     return this.git.deleteBranch(input);
+  }
+
+  createTag(input: CreateTagInput) {
+    return this.git.createTag(input);
+  }
+
+  deleteTag(input: DeleteTagInput) {
+    return this.git.deleteTag(input);
   }
 
   // ---------------------------------------------------------------- pull requests and issues

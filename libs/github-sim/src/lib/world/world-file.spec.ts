@@ -235,6 +235,34 @@ describe('the world file', () => {
     }
   });
 
+  it('loads a world file saved before tags existed: each repository gets the tags it would have been generated with', async () => {
+    const options = {
+      preset: 'small' as const,
+      seed: 42,
+      now: '2025-06-01T00:00:00Z',
+      sizes: { pullsPerRepo: 40 },
+    };
+    const original = new SimWorld(options);
+    const repo = original.requireRepo({ owner: 'octocat', repo: 'Hello-World' });
+    const detail = original.detail(repo) as Partial<ReturnType<typeof original.detail>>;
+    const generated = JSON.stringify([...(detail.tags ?? [])]);
+    expect(detail.tags?.size).toBeGreaterThan(3);
+    delete detail.tags;
+    const old = join(dir, 'before-tags.json');
+    writeFileSync(old, serializeWorld(original));
+    const sim = await startGithubSim({ ...options, worldFile: old });
+    try {
+      const again = sim.world.requireRepo({ owner: 'octocat', repo: 'Hello-World' });
+      expect(JSON.stringify([...sim.world.detail(again).tags])).toBe(generated);
+      const res = await client(sim, sim.issueToken('octocat')).get<unknown[]>(
+        '/repos/octocat/Hello-World/tags',
+      );
+      expect([res.status, res.body.length]).toEqual([200, JSON.parse(generated).length]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('refuses to store what it could not restore faithfully', () => {
     class Unregistered {
       value = 1;

@@ -4,6 +4,7 @@ import type { CommitGraph } from './commit-graph';
 import type { SimDomainEvent, SimEventListener, SimInstallationEvent, SimOrgEvent } from './domain-events';
 import {
   generateActions,
+  generateTags,
   generateRepoDetail,
   type GeneratorTarget,
   ID_BASES,
@@ -244,6 +245,8 @@ export class WorldStore implements GeneratorTarget {
     repo.detail.releases ??= [];
     // Those saved before Actions existed get the workflows and runs their repository would have been generated with.
     if (!repo.detail.workflowRuns) generateActions(this, repo, repo.detail);
+    // And those saved before tags existed get the tags their repository would have been generated with.
+    repo.detail.tags ??= generateTags(this, repo, repo.detail);
     return repo.detail;
   }
 
@@ -253,9 +256,11 @@ export class WorldStore implements GeneratorTarget {
     return pull;
   }
 
-  /** Resolve a branch name, full ref, or commit SHA (or prefix) to a commit SHA in a repo. */
+  /** Resolve a branch or tag name, full ref, or commit SHA (or prefix) to a commit SHA in a repo. */
   resolveRef(repo: SimRepo, ref: string): string | undefined {
     const d = this.detail(repo);
+    const tag = /^(?:refs\/)?tags\/(.+)$/.exec(ref)?.[1];
+    if (tag !== undefined) return d.tags.get(tag)?.sha;
     const name = ref.startsWith('refs/heads/')
       ? ref.slice(11)
       : ref.startsWith('heads/')
@@ -263,6 +268,8 @@ export class WorldStore implements GeneratorTarget {
         : ref;
     const b = d.branches.get(name);
     if (b) return b.tip;
+    const t = d.tags.get(ref);
+    if (t) return t.sha;
     return this.graph(repo).resolve(ref)?.sha;
   }
 

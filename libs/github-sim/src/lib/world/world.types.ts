@@ -212,6 +212,23 @@ export interface SimWorkflowRun {
   triggeringActorId: number;
 }
 
+/** A git tag: lightweight (the ref names a commit) or annotated (the ref names a tag object, which names the commit). */
+export interface SimTag {
+  name: string;
+  /** The tagged commit. */
+  sha: string;
+  annotation: SimTagAnnotation | null;
+  createdAt: number;
+}
+
+export interface SimTagAnnotation {
+  /** The tag object's SHA (what `refs/tags/<name>` points at). */
+  sha: string;
+  message: string;
+  tagger: SimCommitAuthor;
+  taggedAt: number;
+}
+
 export interface SimIssue {
   id: number;
   number: number;
@@ -332,6 +349,8 @@ export interface SimRepoDetail {
   deployments: SimDeployment[];
   /** Oldest first. */
   releases: SimRelease[];
+  /** Git tags by name (`refs/tags/<name>`). */
+  tags: Map<string, SimTag>;
   /** GitHub Actions workflows (none when the repository does not use Actions). */
   workflows: SimWorkflow[];
   /** Oldest first. */

@@ -60,7 +60,7 @@ export class CommitModel extends GqlModel {
     };
   }
 
-  private gitActor(a: SimCommit['author'], ms: number): Obj {
+  gitActor(a: SimCommit['author'], ms: number): Obj {
     const u = a.userId === null ? undefined : this.w.users.get(a.userId);
     return {
       __typename: 'GitActor',

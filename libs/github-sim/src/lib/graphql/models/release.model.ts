@@ -29,6 +29,10 @@ export class ReleaseModel extends GqlModel {
       resourcePath: `/${full}/releases/tag/${encodeURIComponent(r.tagName)}`,
       author: () => m.user.of(w.users.get(r.authorId) as SimUser),
       repository: () => m.repository.of(repo),
+      tag: () => {
+        const t = w.detail(repo).tags.get(r.tagName);
+        return t ? m.ref.tag(repo, t) : null;
+      },
       tagCommit: () => {
         const c = w.graph(repo).get(r.sha);
         return c ? m.commit.of(repo, c) : null;

@@ -155,6 +155,10 @@ export class RepositoryModel extends GqlModel {
         return listConnection(sorted, a, (i) => m.issue.of(repo, i));
       },
       releases: (a: PageArgs & { orderBy?: OrderArg }) => m.release.connection(repo, a),
+      release: (a: { tagName: string }) => {
+        const r = d().releases.find((x) => x.tagName === a.tagName);
+        return r ? m.release.of(repo, r) : null;
+      },
       deployments: (a: PageArgs & { environments?: string[]; orderBy?: OrderArg }) =>
         m.deployment.connection(repo, a),
       issue: (a: { number: number }) => {
@@ -201,10 +205,21 @@ export class RepositoryModel extends GqlModel {
         const b = d().branches.get(repo.defaultBranch);
         return b ? m.ref.of(repo, b.name, b.tip) : null;
       },
+      // A full name is looked up where it says; a short one is a branch first, then a tag (GitHub's order).
       ref: (a: { qualifiedName: string }) => {
-        const name = a.qualifiedName.replace(/^refs\/heads\//, '');
-        const b = d().branches.get(name);
-        return b ? m.ref.of(repo, b.name, b.tip) : null;
+        const q = a.qualifiedName;
+        const branch = (name: string) => {
+          const b = d().branches.get(name);
+          return b ? m.ref.of(repo, b.name, b.tip) : null;
+        };
+        const tag = (name: string) => {
+          const t = d().tags.get(name);
+          return t ? m.ref.tag(repo, t) : null;
+        };
+        if (q.startsWith('refs/heads/')) return branch(q.slice('refs/heads/'.length));
+        if (q.startsWith('refs/tags/')) return tag(q.slice('refs/tags/'.length));
+        if (q.startsWith('refs/')) return null;
+        return branch(q) ?? tag(q);
       },
       refs: (a: PageArgs & { refPrefix: string; orderBy?: OrderArg; direction?: string; query?: string }) => {
         if (!a.refPrefix.startsWith('refs/') || !a.refPrefix.endsWith('/')) {
@@ -213,20 +228,38 @@ export class RepositoryModel extends GqlModel {
             `The refPrefix '${a.refPrefix}' is invalid: it must start with 'refs/' and end with '/'.`,
           );
         }
-        let branches = a.refPrefix === 'refs/heads/' ? [...d().branches.values()] : [];
-        if (a.query) branches = branches.filter((b) => b.name.includes(a.query as string));
+        const graph = w.graph(repo);
+        const refs: Array<{ name: string; sha: string; obj: () => Obj }> =
+          a.refPrefix === 'refs/heads/'
+            ? [...d().branches.values()].map((b) => ({
+                name: b.name,
+                sha: b.tip,
+                obj: () => m.ref.of(repo, b.name, b.tip),
+              }))
+            : a.refPrefix === 'refs/tags/'
+              ? [...d().tags.values()].map((t) => ({
+                  name: t.name,
+                  sha: t.sha,
+                  obj: () => m.ref.tag(repo, t),
+                }))
+              : [];
+        const matching = a.query ? refs.filter((r) => r.name.includes(a.query as string)) : refs;
         const order = a.orderBy ?? {
           field: 'ALPHABETICAL',
           direction: (a.direction as 'ASC' | 'DESC') ?? 'ASC',
         };
-        const graph = w.graph(repo);
-        branches = sortBy(
-          branches,
+        // TAG_COMMIT_DATE orders by the tagged (peeled) commit's date, names breaking ties.
+        const sorted = sortBy(
+          matching,
           order,
-          { ALPHABETICAL: (b) => b.name, TAG_COMMIT_DATE: (b) => graph.get(b.tip)?.committedAt ?? 0 },
+          {
+            ALPHABETICAL: (r) => r.name,
+            TAG_COMMIT_DATE: (r) =>
+              `${String(graph.get(r.sha)?.committedAt ?? 0).padStart(15, '0')} ${r.name}`,
+          },
           'ALPHABETICAL',
         );
-        return listConnection(branches, a, (b) => m.ref.of(repo, b.name, b.tip));
+        return listConnection(sorted, a, (r) => r.obj());
       },
       object: (a: { oid?: string; expression?: string }) => {
         const target = a.oid ?? (a.expression === 'HEAD' ? repo.defaultBranch : a.expression);

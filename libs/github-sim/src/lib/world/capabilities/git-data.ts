@@ -1,10 +1,10 @@
-import { makeCommit, ZERO_SHA } from '../git-objects';
+import { makeCommit, tagObjectSha, ZERO_SHA } from '../git-objects';
 import { closingReferences } from '../issue-timeline';
 import { COMMIT_SUBJECTS, COMMIT_VERBS, FILE_STEMS } from '../names.constant';
 import { hash32, Rng } from '../random.util';
 import { SimError, validationFailed } from '../sim-error';
-import type { RepoRef } from '../world-store';
-import type { SimBranch, SimCommit, SimCommitAuthor, SimUser } from '../world.types';
+import type { RepoRef, WorldStore } from '../world-store';
+import type { SimBranch, SimCommit, SimCommitAuthor, SimRepo, SimTag, SimUser } from '../world.types';
 import { closeIssueBy } from './issues';
 import { WorldCapability } from './world-capability';
 
@@ -44,7 +44,21 @@ export interface DeleteBranchInput extends RepoRef {
   sender?: string;
 }
 
-/** Commits and branches: pushes, branch creation and deletion, with their push/create/delete webhooks. */
+export interface CreateTagInput extends RepoRef {
+  tag: string;
+  /** Branch, tag or commit SHA to tag (default: the default branch). */
+  from?: string;
+  /** Makes an annotated tag (a tag object by the sender with this message); lightweight without. */
+  message?: string;
+  sender?: string;
+}
+
+export interface DeleteTagInput extends RepoRef {
+  tag: string;
+  sender?: string;
+}
+
+/** Commits, branches and tags: pushes, creation and deletion, with their push/create/delete webhooks. */
 export class GitData extends WorldCapability {
   async pushCommits(input: PushInput): Promise<PushResult> {
     const store = this.store;
@@ -210,6 +224,61 @@ export class GitData extends WorldCapability {
     });
   }
 
+  /** Creates a tag as `git push origin <tag>` or the git refs API do: `create` (ref_type tag), then `push`. */
+  async createTag(input: CreateTagInput): Promise<SimTag> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const sender = store.senderOf(repo, input.sender);
+    const tag = await addTag(store, repo, {
+      name: input.tag,
+      from: input.from ?? repo.defaultBranch,
+      message: input.message,
+      senderId: sender,
+    });
+    const d = store.detail(repo);
+    const onBranch = [...d.branches.values()].find((b) => b.tip === tag.sha);
+    await store.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/tags/${tag.name}`,
+      before: ZERO_SHA,
+      after: tag.annotation?.sha ?? tag.sha,
+      commits: [],
+      created: true,
+      deleted: false,
+      forced: false,
+      headSha: tag.sha,
+      baseRef: onBranch ? `refs/heads/${onBranch.name}` : null,
+    });
+    return tag;
+  }
+
+  /** Deletes a tag (a release on it stays, as on GitHub): `delete` (ref_type tag), then `push` with `deleted`. */
+  async deleteTag(input: DeleteTagInput): Promise<void> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const d = store.detail(repo);
+    const tag = d.tags.get(input.tag);
+    if (!tag) throw new SimError(422, 'Reference does not exist');
+    const sender = store.senderOf(repo, input.sender);
+    d.tags.delete(tag.name);
+    store.feed(repo, 'DeleteEvent', sender, { ref: tag.name, ref_type: 'tag' });
+    await store.emit({ type: 'delete', repo, senderId: sender, refType: 'tag', ref: tag.name });
+    await store.emit({
+      type: 'push',
+      repo,
+      senderId: sender,
+      ref: `refs/tags/${tag.name}`,
+      before: tag.annotation?.sha ?? tag.sha,
+      after: ZERO_SHA,
+      commits: [],
+      created: false,
+      deleted: true,
+      forced: false,
+    });
+  }
+
   /** A commit author: a user's login, a raw name/email (linked to the user with that email), or the sender. */
   private authorOf(spec: PushCommitSpec['author'], senderId: number): SimCommitAuthor {
     if (spec && typeof spec === 'object') {
@@ -224,6 +293,35 @@ export class GitData extends WorldCapability {
       typeof spec === 'string' ? this.store.requireUser(spec) : (this.store.users.get(senderId) as SimUser);
     return { name: u.name, email: u.email, userId: u.id };
   }
+}
+
+/**
+ * Adds a tag of the commit `from` names (422 when the name is taken or not a valid ref name, or `from` names no
+ * commit) and announces `create` (ref_type tag). Releases on a new tag make theirs this way.
+ */
+export async function addTag(
+  store: WorldStore,
+  repo: SimRepo,
+  input: { name: string; from: string; message?: string; senderId: number; at?: number },
+): Promise<SimTag> {
+  validateRefName(input.name);
+  const d = store.detail(repo);
+  if (d.tags.has(input.name)) throw new SimError(422, 'Reference already exists');
+  const sha = store.resolveRef(repo, input.from);
+  if (!sha) throw new SimError(422, 'Object does not exist');
+  const at = Math.floor((input.at ?? Date.now()) / 1000) * 1000;
+  let annotation: SimTag['annotation'] = null;
+  if (input.message !== undefined) {
+    const u = store.users.get(input.senderId) as SimUser;
+    const tagger = { name: u.name, email: u.email, userId: u.id };
+    const args = { name: input.name, commit: sha, message: input.message, tagger, date: at };
+    annotation = { sha: tagObjectSha(args), message: input.message, tagger, taggedAt: at };
+  }
+  const tag: SimTag = { name: input.name, sha, annotation, createdAt: at };
+  d.tags.set(tag.name, tag);
+  store.feed(repo, 'CreateEvent', input.senderId, { ref: tag.name, ref_type: 'tag' });
+  await store.emit({ type: 'create', repo, senderId: input.senderId, refType: 'tag', ref: tag.name });
+  return tag;
 }
 
 function toMs(v: string | number | Date, field: string): number {

@@ -1,4 +1,5 @@
 import { SimError, validationFailed } from '../sim-error';
+import { addTag } from './git-data';
 import type { RepoRef } from '../world-store';
 import type { SimRelease } from '../world.types';
 import { WorldCapability } from './world-capability';
@@ -25,10 +26,13 @@ export class Releases extends WorldCapability {
     if (d.releases.some((r) => r.tagName === input.tag))
       throw validationFailed([{ resource: 'Release', field: 'tag_name', code: 'already_exists' }]);
     const target = input.ref ?? repo.defaultBranch;
-    const sha = store.resolveRef(repo, target);
+    // An existing tag is released as it is; a new one is made of the target (a lightweight tag, `create` sent).
+    const existing = d.tags.get(input.tag);
+    const sha = existing ? existing.sha : store.resolveRef(repo, target);
     if (!sha) throw new SimError(422, `No ref found for: ${target}`);
     const authorId = store.senderOf(repo, input.sender, 'push');
     const at = input.at ?? Date.now();
+    if (!existing) await addTag(store, repo, { name: input.tag, from: sha, senderId: authorId, at });
     const release: SimRelease = {
       id: store.nextId('release'),
       tagName: input.tag,

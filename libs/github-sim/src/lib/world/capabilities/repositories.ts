@@ -155,6 +155,7 @@ export class Repositories extends WorldCapability {
       issues: [],
       deployments: [],
       releases: [],
+      tags: new Map(),
       workflows: [],
       workflowRuns: [],
       labels: [],
@@ -220,6 +221,8 @@ export class Repositories extends WorldCapability {
       issues: [],
       deployments: [],
       releases: [],
+      // A fork has its parent's tags, as on GitHub.
+      tags: new Map(pd.tags),
       workflows: [],
       workflowRuns: [],
       labels: pd.labels.map((l) => ({ ...l, id: store.nextId('label') })),
