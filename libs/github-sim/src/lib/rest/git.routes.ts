@@ -10,7 +10,8 @@ import type { Schemas } from './serializers';
 const WRITE_SCOPES = ['repo', 'public_repo'];
 
 /**
- * Tags and the git refs API: GET /repos/{o}/{r}/tags, GET …/git/ref/{ref}, GET …/git/matching-refs/{ref},
+ * Tags and the git refs API: GET /repos/{o}/{r}/tags, GET …/git/ref/{ref}, GET …/git/matching-refs/{ref}, the
+ * older GET …/git/refs[/{prefix}],
  * POST …/git/refs (a branch or a lightweight tag), DELETE …/git/refs/{ref}, GET …/git/tags/{tag_sha}.
  */
 export function registerGitRoutes(api: ApiRouter, ctx: SimContext): void {
@@ -69,6 +70,21 @@ export function registerGitRoutes(api: ApiRouter, ctx: SimContext): void {
       return { body: allRefs(repo, r).filter((x) => x.ref.startsWith(prefix)) };
     },
   );
+
+  // The older form clients still call: every ref, or those under a prefix (one object when the name is exact).
+  api.get('/repos/:owner/:repo/git/refs', '/repos/{owner}/{repo}/git/refs', (r) => ({
+    body: allRefs(repoFromPath(w, r), r),
+  }));
+  api.get('/repos/:owner/:repo/git/refs/*ref', '/repos/{owner}/{repo}/git/refs/{ref}', (r) => {
+    const repo = repoFromPath(w, r);
+    const want = `refs/${refParam(r)}`;
+    const refs = allRefs(repo, r);
+    const exact = refs.find((x) => x.ref === want);
+    if (exact) return { body: exact };
+    const under = refs.filter((x) => x.ref.startsWith(`${want.replace(/\/$/, '')}/`));
+    if (!under.length) throw notFound();
+    return { body: under };
+  });
 
   api.get('/repos/:owner/:repo/git/tags/:tag_sha', '/repos/{owner}/{repo}/git/tags/{tag_sha}', (r) => {
     const repo = repoFromPath(w, r);

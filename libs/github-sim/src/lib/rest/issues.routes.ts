@@ -1,10 +1,11 @@
 import type { ApiRequest, ApiRouter } from '../http/api-router';
 import type { SimContext } from '../http/sim-context';
+import { issueTimeline } from '../world/issue-timeline';
 import { notFound, SimError, validationFailed } from '../world/sim-error';
 import { PERMISSION_RANK } from '../world/world-store';
 import type { SimIssue, SimRepo } from '../world/world.types';
 import { bodyObject, hasScope, repoFromPath } from './access';
-import { issue, pullAsIssue } from './serializers';
+import { issue, pullAsIssue, userById } from './serializers';
 
 const ISSUE_SCOPES = ['repo', 'public_repo'];
 
@@ -31,7 +32,14 @@ export function registerIssueRoutes(api: ApiRouter, ctx: SimContext): void {
     const n = numberOf(r);
     const d = w.detail(repo);
     const i = d.issues.find((x) => x.number === n);
-    if (i) return { body: issue(w, r.urls, repo, i) };
+    if (i) {
+      // The single-issue answer also names who closed it last (lists leave closed_by out, as GitHub's do).
+      const closed = issueTimeline(i)
+        .filter((e) => e.type === 'closed')
+        .at(-1);
+      const closedBy = i.state === 'closed' && closed ? userById(w, r.urls, closed.actorId) : null;
+      return { body: { ...issue(w, r.urls, repo, i), closed_by: closedBy } };
+    }
     const p = d.pulls.find((x) => x.number === n);
     if (p) return { body: pullAsIssue(w, r.urls, repo, p, r.viewerId) };
     throw notFound();

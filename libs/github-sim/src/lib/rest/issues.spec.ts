@@ -189,6 +189,34 @@ describe('issue assignees and the pull requests or commits that close issues', (
     ]);
     const rest = await api.get<S['issue']>(`${REPO}/issues/${issue?.number}`);
     expect([rest.body.state, rest.body.state_reason]).toEqual(['closed', 'completed']);
+    expect(rest.body.closed_by?.login).toBe(sim.world.users.get(closer?.mergedById as number)?.login);
+    // And the pull request names the issue it closes.
+    const pr = await graphql<{
+      repository: {
+        pullRequest: { closingIssuesReferences: { nodes: Array<{ number: number; state: string }> } };
+      };
+    }>(
+      sim,
+      token,
+      `
+        query ($n: Int!) {
+          repository(owner: "acme-corp", name: "playground") {
+            pullRequest(number: $n) {
+              closingIssuesReferences(first: 5) {
+                nodes {
+                  number
+                  state
+                }
+              }
+            }
+          }
+        }
+      `,
+      { n: closer?.number },
+    );
+    expect(pr.data?.repository.pullRequest.closingIssuesReferences.nodes).toEqual([
+      { number: issue?.number, state: 'CLOSED' },
+    ]);
   });
 
   it('merging a pull request that says "Fixes #N" closes the issue; pushing a commit that says so closes another', async () => {

@@ -675,6 +675,9 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       labels: ['incident'],
     });
     const n = made.body.number;
+    const closed = sim.world
+      .detail(sim.world.requireRepo({ owner: 'acme-corp', repo: 'web-console' }))
+      .issues.find((i) => i.state === 'closed')?.number;
     const someone = [...(sim.world.org('acme-corp')?.members.keys() ?? [])]
       .map((id) => sim.world.users.get(id)?.login as string)
       .find((l) => l !== 'octocat') as string;
@@ -689,6 +692,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       ['GET', `${R}/issues`, `${repo}/issues?state=all&assignee=*&per_page=20`, undefined, 200],
       ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/${n}`, undefined, 200],
       ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/1`, undefined, 200],
+      ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/${closed}`, undefined, 200],
       ['GET', `${R}/issues/{issue_number}`, `${repo}/issues/99999`, undefined, 404],
       [
         'DELETE',
@@ -731,6 +735,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       ['GET', `${R}/git/ref/{ref}`, `${repo}/git/ref/tags/contract-1`, undefined, 200],
       ['GET', `${R}/git/ref/{ref}`, `${repo}/git/ref/tags/v0.1.0-contract`, undefined, 200],
       ['GET', `${R}/git/ref/{ref}`, `${repo}/git/ref/tags/no-such-tag`, undefined, 404],
+      // The older GET git/refs/{ref} is not in the description; an exact name answers what git/ref/{ref} does.
+      ['GET', `${R}/git/ref/{ref}`, `${repo}/git/refs/tags/contract-1`, undefined, 200],
       ['DELETE', `${R}/git/refs/{ref}`, `${repo}/git/refs/tags/contract-1`, undefined, 204],
       ['DELETE', `${R}/git/refs/{ref}`, `${repo}/git/refs/tags/contract-1`, undefined, 422],
       ['DELETE', `${R}/git/refs/{ref}`, `${repo}/git/refs/heads/contract-branch`, undefined, 204],

@@ -216,6 +216,13 @@ describe('tags through GraphQL, REST and the git refs API', () => {
     const build = await api.get<S['git-ref']>(`${REPO}/git/ref/tags/build-1`);
     expect(build.body.object).toMatchObject({ type: 'commit', sha: detail().tags.get('build-1')?.sha });
     expect((await api.get(`${REPO}/git/ref/tags/no-such-tag`)).status).toBe(404);
+    // The older git/refs form: a prefix lists, an exact name answers one ref.
+    const legacy = await api.get<S['git-ref'][]>(`${REPO}/git/refs/tags`);
+    expect(legacy.body.map((r) => r.ref).sort()).toEqual(
+      [...detail().tags.keys()].map((n) => `refs/tags/${n}`).sort(),
+    );
+    expect((await api.get<S['git-ref']>(`${REPO}/git/refs/tags/v1.0.0`)).body.ref).toBe('refs/tags/v1.0.0');
+    expect((await api.get(`${REPO}/git/refs/tags/v1.0`)).status).toBe(404);
     expect((await api.get(`${REPO}/git/tags/${'0'.repeat(40)}`)).status).toBe(404);
     // A commit as a tag ref's target resolves like a branch: REST commits accept tag names.
     const commits = await api.get<Array<{ sha: string }>>(`${REPO}/commits?sha=v1.0.0&per_page=1`);

@@ -1,7 +1,8 @@
 import { iso, nodeId } from '../../rest/serializers';
+import { closingReferences } from '../../world/issue-timeline';
 import type { SimPull, SimRepo, SimReview, SimUser } from '../../world/world.types';
 import { listConnection, type PageArgs } from '../connection';
-import { GqlModel, type Obj } from './gql-model';
+import { GqlModel, sortBy, type Obj, type OrderArg } from './gql-model';
 
 /** PullRequest with its refs, commits, reviews (PullRequestReview) and review requests. */
 export class PullRequestModel extends GqlModel {
@@ -72,6 +73,17 @@ export class PullRequestModel extends GqlModel {
         return listConnection(reviews, a, (r) => this.review(repo, p, r));
       },
       labels: (a: PageArgs) => m.label.connection(repo, p.labels, a),
+      // The issues its body says it closes ("Fixes #N"); closed ones stay listed, as on GitHub.
+      closingIssuesReferences: (a: PageArgs & { orderBy?: OrderArg }) => {
+        const numbers = closingReferences(p.body);
+        const issues = sortBy(
+          d.issues.filter((i) => numbers.includes(i.number)),
+          a.orderBy,
+          { CREATED_AT: (i) => i.createdAt, UPDATED_AT: (i) => i.updatedAt, COMMENTS: (i) => i.comments },
+          'CREATED_AT',
+        );
+        return listConnection(issues, a, (i) => m.issue.of(repo, i));
+      },
       assignees: (a: PageArgs) => listConnection([], a, (x) => x),
       reviewRequests: (a: PageArgs) =>
         listConnection(p.requestedReviewerIds, a, (id) => ({
