@@ -145,6 +145,50 @@ describe('issue assignees and the pull requests or commits that close issues', (
     expect([dropped.status, dropped.body.assignees?.map((u) => u.login)]).toEqual([201, [b]]);
   });
 
+  it("pages an issue's timeline with GitHub's counts (itemTypes, skip, first, after)", async () => {
+    const ctl = control(sim);
+    const [a, b] = members.filter((l) => l !== 'octocat') as [string, string];
+    const n = (await ctl.post<{ number: number }>(`${REPO}/issues`, { title: 'Flaky', assignees: [a, b] }))
+      .body.number;
+    await ctl.delete(`${REPO}/issues/${n}/assignees`, { assignees: [a] });
+    await ctl.post(`${REPO}/issues/${n}/close`, {});
+    await ctl.post(`${REPO}/issues/${n}/reopen`, {});
+    type Page = {
+      totalCount: number;
+      filteredCount: number;
+      pageCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string };
+      nodes: Array<{ __typename: string; assignee?: { login: string } }>;
+    };
+    const page = async (args: string) => {
+      const res = await graphql<{ repository: { issue: { timelineItems: Page } } }>(
+        sim,
+        token,
+        `query($n: Int!) { repository(owner: "acme-corp", name: "playground") { issue(number: $n) {
+          timelineItems(${args}) { totalCount filteredCount pageCount pageInfo { hasNextPage endCursor }
+            nodes { __typename ... on AssignedEvent { assignee { ... on User { login } } }
+              ... on UnassignedEvent { assignee { ... on User { login } } } } } } } }`,
+        { n },
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data?.repository.issue.timelineItems as Page;
+    };
+    const first = await page('first: 2, skip: 1');
+    expect([first.totalCount, first.filteredCount, first.pageCount]).toEqual([5, 5, 2]);
+    expect(first.nodes.map((x) => x.__typename)).toEqual(['AssignedEvent', 'UnassignedEvent']);
+    const rest = await page(`first: 10, after: "${first.pageInfo.endCursor}"`);
+    expect([rest.filteredCount, rest.pageCount, rest.pageInfo.hasNextPage]).toEqual([2, 2, false]);
+    expect(rest.nodes.map((x) => x.__typename)).toEqual(['ClosedEvent', 'ReopenedEvent']);
+    const assigned = await page('first: 10, itemTypes: [ASSIGNED_EVENT, UNASSIGNED_EVENT]');
+    expect(assigned.nodes.map((x) => [x.__typename, x.assignee?.login])).toEqual([
+      ['AssignedEvent', a],
+      ['AssignedEvent', b],
+      ['UnassignedEvent', a],
+    ]);
+    const none = await page('first: 10, since: "2999-01-01T00:00:00Z"');
+    expect([none.totalCount, none.filteredCount, none.pageCount]).toEqual([5, 0, 0]);
+  });
+
   it('opens an issue with assignees through the control API: opened, then one assigned per assignee', async () => {
     const [a] = members.filter((l) => l !== 'octocat') as [string];
     const made = await control(sim).post<{ number: number }>(`${REPO}/issues`, {

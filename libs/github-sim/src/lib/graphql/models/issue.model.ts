@@ -1,7 +1,7 @@
 import { iso, nodeId } from '../../rest/serializers';
 import { closingPulls, issueTimeline } from '../../world/issue-timeline';
 import type { SimIssue, SimIssueEvent, SimRepo, SimUser } from '../../world/world.types';
-import { listConnection, typedError, type PageArgs } from '../connection';
+import { decodeCursor, encodeCursor, listConnection, typedError, type PageArgs } from '../connection';
 import { GqlModel, type Obj } from './gql-model';
 
 /** The timeline item types the simulator records (`IssueTimelineItemsItemType`); other types have no items. */
@@ -66,12 +66,25 @@ export class IssueModel extends GqlModel {
     const all = issueTimeline(i)
       .map((e, k) => ({ e, k }))
       .filter(({ e }) => !a.itemTypes || a.itemTypes.includes(ITEM_TYPES[e.type].itemType));
-    const kept = all.filter(({ e }) => since === undefined || e.at >= since).slice(Math.max(0, a.skip ?? 0));
-    const conn = listConnection(kept, a, ({ e, k }) => this.event(repo, i, e, k));
+    const kept = all.filter(({ e }) => since === undefined || e.at >= since);
+    // GitHub's counts: filteredCount within the after/before cursors, pageCount after skip and first/last too.
+    const end = a.before ? Math.min(kept.length, decodeCursor(a.before)) : kept.length;
+    const from = Math.min(end, a.after ? decodeCursor(a.after) + 1 : 0);
+    const start = Math.min(end, from + Math.max(0, a.skip ?? 0));
+    const conn = listConnection(
+      kept,
+      {
+        first: a.first,
+        last: a.last,
+        after: start > 0 ? encodeCursor(start - 1) : null,
+        before: end < kept.length ? encodeCursor(end) : null,
+      },
+      ({ e, k }) => this.event(repo, i, e, k),
+    );
     return {
       ...conn,
       totalCount: all.length,
-      filteredCount: kept.length,
+      filteredCount: end - from,
       pageCount: conn.nodes().length,
       updatedAt: iso(i.updatedAt),
     };
