@@ -138,6 +138,56 @@ describe('webhooks', () => {
     expect(payloadOf('push')['deleted']).toBe(true);
   });
 
+  it('delivers create, push and delete for tags, shaped like GitHub’s examples', async () => {
+    await ctl.post('/repos/acme-corp/web-console/tags', { name: 'v7.0.0', message: 'Seven' });
+    expect(shapeGaps('create', null, payloadOf('create'), ['repository', 'sender'])).toEqual([]);
+    expect(payloadOf('create')).toMatchObject({ ref: 'v7.0.0', ref_type: 'tag', pusher_type: 'user' });
+    const pushed = payloadOf('push');
+    expect(shapeGaps('push', null, pushed, ['repository', 'pusher'])).toEqual([]);
+    const tagged = sim.world
+      .detail(sim.world.requireRepo({ owner: 'acme-corp', repo: 'web-console' }))
+      .tags.get('v7.0.0');
+    // An annotated tag's push names its tag object; head_commit is the tagged commit.
+    expect(pushed).toMatchObject({
+      ref: 'refs/tags/v7.0.0',
+      before: '0'.repeat(40),
+      after: tagged?.annotation?.sha,
+      created: true,
+      commits: [],
+      head_commit: { id: tagged?.sha },
+    });
+    await ctl.delete('/repos/acme-corp/web-console/tags/v7.0.0');
+    expect(shapeGaps('delete', null, payloadOf('delete'), ['repository', 'sender'])).toEqual([]);
+    expect(payloadOf('delete')).toMatchObject({ ref: 'v7.0.0', ref_type: 'tag' });
+    expect(payloadOf('push')).toMatchObject({
+      ref: 'refs/tags/v7.0.0',
+      deleted: true,
+      after: '0'.repeat(40),
+    });
+  });
+
+  it('delivers issues assigned, unassigned and closed, shaped like GitHub’s examples', async () => {
+    const made = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/issues', {
+      title: 'Needs someone',
+      assignees: ['octocat'],
+    });
+    const assigned = payloadOf('issues');
+    expect(assigned).toMatchObject({ action: 'assigned', assignee: { login: 'octocat' } });
+    expect(shapeGaps('issues', 'assigned', assigned, ['issue', 'assignee', 'repository', 'sender'])).toEqual(
+      [],
+    );
+    await ctl.delete(`/repos/acme-corp/web-console/issues/${made.body.number}/assignees`, {
+      assignees: ['octocat'],
+    });
+    const unassigned = payloadOf('issues');
+    expect(unassigned).toMatchObject({ action: 'unassigned', assignee: { login: 'octocat' } });
+    expect(
+      shapeGaps('issues', 'unassigned', unassigned, ['issue', 'assignee', 'repository', 'sender']),
+    ).toEqual([]);
+    await ctl.post(`/repos/acme-corp/web-console/issues/${made.body.number}/close`, {});
+    expect(shapeGaps('issues', 'closed', payloadOf('issues'), ['issue', 'repository', 'sender'])).toEqual([]);
+  });
+
   it('delivers pull_request opened/synchronize/closed and pull_request_review', async () => {
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/pr', commits: 2 });
     const opened = await ctl.post<{ number: number }>('/repos/acme-corp/web-console/pulls', {
