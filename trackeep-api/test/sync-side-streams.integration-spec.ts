@@ -104,6 +104,39 @@ async function storedReleases(fx: SyncDbFixture, repoId: string) {
   return rows.map((r) => ({ ...r, published_at: r.published_at ? r.published_at.toISOString() : null }));
 }
 
+/** The default branch's workflow runs as the simulated GitHub has them, created in the window. */
+function worldRuns(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = splitFullName(fullName);
+  const repo = must(sim.world.repo(owner, name), 'the simulated repository');
+  const from = Date.now() - HISTORY_DAYS * DAY_MS;
+  return sim.world
+    .detail(repo)
+    .workflowRuns.filter((r) => r.headBranch === repo.defaultBranch && r.createdAt >= from)
+    .map((r) => ({
+      run_id: String(r.id),
+      name: r.name,
+      head_sha: r.headSha,
+      status: r.status,
+      conclusion: r.conclusion,
+      created_at: iso(r.createdAt),
+      updated_at: iso(r.updatedAt),
+    }))
+    .sort((a, b) => a.run_id.localeCompare(b.run_id));
+}
+
+async function storedRuns(fx: SyncDbFixture, repoId: string) {
+  const rows = (await fx.ds.query(
+    `SELECT run_id::text, name, head_sha, status, conclusion, created_at, updated_at
+       FROM workflow_runs WHERE repo_id = $1 ORDER BY 1`,
+    [repoId],
+  )) as Array<Record<string, unknown> & { conclusion: string | null; created_at: Date; updated_at: Date }>;
+  return rows.map((r) => ({
+    ...r,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  }));
+}
+
 async function storedIssues(fx: SyncDbFixture, repoId: string) {
   const rows = (await fx.ds.query(
     `SELECT number, title, state, state_reason, author_login, labels, created_at, updated_at, closed_at
@@ -137,6 +170,12 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     const [owner, name] = splitFullName(repo.fullName);
     await sim.world.createRelease({ owner, repo: name, tag: 'v0.1.0', at: Date.now() - DAY_MS });
     await sim.world.createRelease({ owner, repo: name, tag: 'v0.0.1', at: Date.now() - 400 * DAY_MS });
+    // A Deploy run on the default branch, and a CI run of another branch (left out).
+    await sim.world.runWorkflow({ owner, repo: name, name: 'Deploy', at: Date.now() - 2 * DAY_MS });
+    const other = [...sim.world.detail(must(sim.world.repo(owner, name), 'the repo')).branches.keys()].find(
+      (b) => b !== must(sim.world.repo(owner, name), 'the repo').defaultBranch,
+    );
+    if (other) await sim.world.runWorkflow({ owner, repo: name, headBranch: other, conclusion: 'failure' });
   });
   afterAll(async () => {
     await fx.close();
@@ -176,6 +215,29 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     )) as Array<{ title: string }>;
     expect(entries.map((e) => e.title)).toContain('released v0.1.0');
     expect(entries).toHaveLength(world.length);
+  });
+
+  it('the first sync stores the default branch’s workflow runs in the window, no other branch’s', async () => {
+    const world = worldRuns(sim, repo.fullName);
+    expect(world.map((r) => r.name)).toContain('Deploy');
+    expect(await storedRuns(fx, repo.id)).toEqual(world);
+  });
+
+  it('the workflow_run webhooks write the rows a later sync writes, in any order; an unchanged list costs nothing', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const delivered = await recordDeliveries(sim, repo.fullName, ['workflow_run']);
+    await sim.world.runWorkflow({ owner, repo: name, name: 'CI', conclusion: 'failure' });
+    await sim.world.settled();
+    const deliveries = sim.world.deliveries.slice(delivered).filter((d) => d.event === 'workflow_run');
+    expect(deliveries.map((d) => d.action)).toEqual(['requested', 'in_progress', 'completed']);
+    // The completed copy first: the late requested one must not undo it.
+    await applyRecordedDeliveries(fx, repo, [...deliveries].reverse());
+    const byWebhook = await storedRuns(fx, repo.id);
+    expect(byWebhook).toEqual(worldRuns(sim, repo.fullName));
+    expect(byWebhook.some((r) => r.conclusion === 'failure')).toBe(true);
+    const runner = engineRunner(sim, fx);
+    expect((await runner.run(repo.id)).status).toBe('succeeded');
+    expect(await storedRuns(fx, repo.id)).toEqual(byWebhook);
   });
 
   it('the release webhook writes the rows a later sync completes with the tagged commit', async () => {

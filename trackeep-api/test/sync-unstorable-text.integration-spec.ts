@@ -145,9 +145,11 @@ describe('GitHub text PostgreSQL cannot hold as-is (lone surrogates, NUL)', () =
     expect(got?.message).toBe(`webhook ${ODD}`);
     expect(got?.author.name).toBe('Bo\ud800b');
     // The timeline entry's text is in stored form too (jsonb takes it); the activity feed decodes it.
-    const [entry] = (await ds.query(`SELECT data FROM activity_events WHERE repo_id = $1 AND type = 'push'`, [
-      id,
-    ])) as Array<{
+    // The webhook's own entry (the first sync also wrote the pushes its history implies).
+    const [entry] = (await ds.query(
+      `SELECT data FROM activity_events WHERE repo_id = $1 AND type = 'push' AND dedupe_key = $2`,
+      [id, `push:${String(payload['after'])}`],
+    )) as Array<{
       data: Record<string, unknown>;
     }>;
     expect(JSON.stringify(entry?.data)).not.toMatch(/\\u0000|\\ud800/);

@@ -40,6 +40,7 @@ interface Options {
 }
 
 const ROOT = resolve(__dirname, '..', '..', '..');
+const RUNS_ROUTE = 'GET /repos/{owner}/{repo}/actions/runs';
 const TABLES = [
   'repositories',
   'commits',
@@ -49,6 +50,8 @@ const TABLES = [
   'issues',
   'deployments',
   'releases',
+  'tags',
+  'workflow_runs',
   'repo_stats_snapshots',
   'activity_events',
 ] as const;
@@ -225,6 +228,8 @@ interface PhaseResult {
   graphqlPoints: number;
   graphqlQueries: number;
   restRequests: { counted: number; notModified: number };
+  /** Counted REST requests for workflow runs lists (`GET /repos/{owner}/{repo}/actions/runs`). */
+  runsRequests: number;
   /** The API's own accounting (sync_runs + cycle detection), next to the simulator's. */
   recorded: {
     graphqlPoints: number;
@@ -321,6 +326,9 @@ async function runCycle(
       counted: delta((s) => s.rest.requests - s.rest.notModified) - rateLimitCalls,
       notModified: delta((s) => s.rest.notModified),
     },
+    runsRequests: delta(
+      (s) => (s.rest.byRoute[RUNS_ROUTE] ?? 0) - (s.rest.notModifiedByRoute[RUNS_ROUTE] ?? 0),
+    ),
     recorded: {
       graphqlPoints: sum((r) => r.graphql_points) + cycle.detection_points,
       restRequests: sum((r) => r.rest_requests),
@@ -495,25 +503,38 @@ async function main(): Promise<void> {
     const releasePoints = backfill.recorded.pointsByStream['releases'] ?? 0;
     const storedIssues = backfill.rowsWritten['issues'] ?? 0;
     const storedDeployments = backfill.rowsWritten['deployments'] ?? 0;
-    // GitHub's floor for reading a repository's deployments and issues: one request per connection per parent
-    // (the deployments and issues connections, each deployment's statuses, each issue's labels and assignees), 100
-    // requests a point, at least a point for a repository that has any.
+    // GitHub's floor for reading a repository's side streams: one request per connection per parent (the
+    // deployments, issues, releases and tags connections, each deployment's statuses, each issue's labels,
+    // assignees and closing pull requests); a query of up to 149 requests costs one point (round(requests / 100)),
+    // so at least a point per 149 requests for a repository that has any.
     const counts = ds;
     const sideRows = (await counts.query(
       `SELECT r.id, (SELECT count(*)::int FROM deployments d WHERE d.repo_id = r.id) AS deployments,
               (SELECT count(*)::int FROM issues i WHERE i.repo_id = r.id) AS issues,
-              (SELECT count(*)::int FROM releases l WHERE l.repo_id = r.id) AS releases
+              (SELECT count(*)::int FROM releases l WHERE l.repo_id = r.id) AS releases,
+              (SELECT count(*)::int FROM tags t WHERE t.repo_id = r.id) AS tags,
+              (SELECT count(*)::int FROM workflow_runs w WHERE w.repo_id = r.id) AS runs
          FROM repositories r`,
-    )) as Array<{ deployments: number; issues: number; releases: number }>;
-    // Three connections, then one request per deployment and two per issue; releases nest nothing.
+    )) as Array<{ deployments: number; issues: number; releases: number; tags: number; runs: number }>;
+    // Releases and tags nest nothing: a page of 100 is one request.
     const sideFloor = sideRows.reduce(
       (sum, r) =>
         sum +
-        (r.deployments || r.issues || r.releases
-          ? Math.max(1, Math.ceil((3 + r.deployments + 2 * r.issues + Math.floor(r.releases / 100)) / 100))
+        (r.deployments || r.issues || r.releases || r.tags
+          ? Math.max(
+              1,
+              Math.ceil(
+                (4 + r.deployments + 3 * r.issues + Math.floor(r.releases / 100) + Math.floor(r.tags / 100)) /
+                  149,
+              ),
+            )
           : 0),
       0,
     );
+    // REST lists 100 runs a page; a repository whose list is empty still asks once.
+    const runsFloor = sideRows.reduce((sum, r) => sum + Math.max(1, Math.ceil(r.runs / 100)), 0);
+    const tagPoints = backfill.recorded.pointsByStream['tags'] ?? 0;
+    const storedRuns = backfill.rowsWritten['workflow_runs'] ?? 0;
     const derived = {
       pointsPer1000Commits: round((commitPoints / dataset.commitsReachable) * 1000),
       pointsPer1000Pulls: round((pullPoints / dataset.pulls) * 1000),
@@ -521,8 +542,13 @@ async function main(): Promise<void> {
       pointsPer1000Issues: storedIssues ? round((issuePoints / storedIssues) * 1000) : null,
       deploymentsStored: storedDeployments,
       releasesStored: backfill.rowsWritten['releases'] ?? 0,
-      deploymentIssueAndReleasePoints: round(issuePoints + deploymentPoints + releasePoints),
-      deploymentIssueAndReleaseFloorPoints: sideFloor,
+      tagsStored: backfill.rowsWritten['tags'] ?? 0,
+      sideStreamPoints: round(issuePoints + deploymentPoints + releasePoints + tagPoints),
+      sideStreamFloorPoints: sideFloor,
+      workflowRunsStored: storedRuns,
+      workflowRunsRestRequests: backfill.runsRequests,
+      workflowRunsRestFloor: runsFloor,
+      restRequestsPer1000WorkflowRuns: storedRuns ? round((backfill.runsRequests / storedRuns) * 1000) : null,
       pointsPer1000Deployments: storedDeployments
         ? round((deploymentPoints / storedDeployments) * 1000)
         : null,
@@ -540,8 +566,10 @@ async function main(): Promise<void> {
       'backfill <= 15 points per 1,000 PRs (incl. review counts)': derived.pointsPer1000Pulls <= 15,
       // GitHub's cost formula for the rows stored, read in as few queries as their counts allow (known only
       // afterwards): the two streams share a query, so their points are compared together.
-      'backfill deployments + issues + releases <= the cost-formula floor for the rows stored':
-        issuePoints + deploymentPoints + releasePoints <= sideFloor + 0.01,
+      'backfill deployments + issues + releases + tags <= the cost-formula floor for the rows stored':
+        issuePoints + deploymentPoints + releasePoints + tagPoints <= sideFloor + 0.01,
+      'backfill workflow runs <= one REST request per 100 runs (at least one per repository)':
+        backfill.runsRequests <= runsFloor,
       // One detection query covers up to 100 repositories: ceil(repos / 100) points is the target for any count.
       'no-change re-sync <= 1 point per 100 repos (ceil)':
         unchanged.graphqlPoints <= Math.ceil(repoCount / 100),

@@ -13,6 +13,7 @@ import { IssuesRepository, type IssueWrite } from '../../repos/data/issues.repos
 import { releaseActivity, ReleasesRepository, type ReleaseWrite } from '../../repos/data/releases.repository';
 import { TagsRepository, type TagWrite } from '../../repos/data/tags.repository';
 import type { PageSizeGovernor } from '../github/page-size.governor';
+import { MAX_REQUESTS_PER_POINT } from '../github/sync-graphql-cost.util';
 import { TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
 import { sideStreamsQuery } from '../github/sync-graphql.queries';
@@ -36,13 +37,29 @@ export const HISTORY_DAYS = 365;
 const ISSUES_OVERLAP_MS = 60_000;
 
 /**
- * Page sizes that keep a query at one point (GitHub counts one request per connection per parent): a deployment
- * nests one connection (statuses), an issue three (labels, assignees, closing pull requests). Alone, 99
- * deployments or 33 issues; together 24 of each (25 + 73 = 98 requests, with releases and tags riding along), so
- * a repository with up to about 24 of each is read in one point.
+ * Page sizes that keep a query at one point: GitHub counts one request per connection per parent and rounds
+ * requests / 100, so a query may spend 149 (MAX_REQUESTS_PER_POINT). A deployment nests one connection (statuses),
+ * an issue three (labels, assignees, closing pull requests); releases and tags nest nothing and ride along for one
+ * request each. Once a page told how many are left (`totalCount`), a stream that fits takes what it needs and the
+ * other the rest, so a repository's last pages share one query.
  */
-function pageSizes(both: boolean): { deployments: number; issues: number } {
-  return both ? { deployments: 24, issues: 24 } : { deployments: 99, issues: 33 };
+export function sidePageSizes(
+  open: { deployments: boolean; issues: boolean; releases: boolean; tags: boolean },
+  left: { deployments: number; issues: number },
+): { deployments: number; issues: number } {
+  const budget = MAX_REQUESTS_PER_POINT - (open.releases ? 1 : 0) - (open.tags ? 1 : 0);
+  const cap = (n: number) => Math.max(1, Math.min(100, n));
+  if (!(open.deployments && open.issues))
+    return { deployments: cap(budget - 1), issues: cap(Math.floor((budget - 1) / 3)) };
+  const needD = cap(left.deployments);
+  const needI = cap(left.issues);
+  if (2 + needD + 3 * needI <= budget) return { deployments: needD, issues: needI };
+  if (Number.isFinite(left.deployments) && 2 + needD + 3 <= budget)
+    return { deployments: needD, issues: cap(Math.floor((budget - 2 - needD) / 3)) };
+  if (Number.isFinite(left.issues) && 2 + 3 * needI + 1 <= budget)
+    return { deployments: cap(budget - 2 - 3 * needI), issues: needI };
+  const issues = Math.floor((budget - 2) / 4);
+  return { deployments: cap(budget - 2 - 3 * issues), issues: cap(issues) };
 }
 
 /** The rows one deployment of a GraphQL page becomes (null: GitHub gave no id or environment to key it by). */
@@ -177,11 +194,13 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
       tags: !!tags && !tags.done,
     };
     if (!open.deployments && !open.issues && !open.releases && !open.tags) return true;
-    const fits = pageSizes(open.deployments && open.issues);
+    const fits = sidePageSizes(open, {
+      deployments: deployments?.left ?? Infinity,
+      issues: issues?.left ?? Infinity,
+    });
     const size = {
       deployments: Math.min(fits.deployments, o.governor.size('deployments')),
       issues: Math.min(fits.issues, o.governor.size('issues')),
-      // A release nests no connection: a page of 100 is one request, riding along with the others.
       releases: Math.min(100, o.governor.size('releases')),
       tags: Math.min(100, o.governor.size('tags')),
     };
@@ -270,6 +289,8 @@ function windowStart(o: SidePassOptions, now: () => number): number | null {
  */
 class NewestFirstSide<Row> {
   done = false;
+  /** How many GitHub still lists past the pages read (Infinity before the first). */
+  left = Infinity;
   private readonly cursor: CursorRow;
   private readonly backfilled: boolean;
   private readonly from: number | null;
@@ -294,6 +315,7 @@ class NewestFirstSide<Row> {
   }
 
   async page(tx: Transaction<DB>, conn: GqlConnection<unknown>, all: Row[]): Promise<void> {
+    this.left = (Number.isFinite(this.left) ? this.left : conn.totalCount) - conn.nodes.length;
     const from = this.from;
     const time = (r: Row) => {
       const at = this.createdAt(r);
@@ -385,6 +407,8 @@ function tagsSide(o: SidePassOptions, now: () => number): NewestFirstSide<TagWri
 
 class IssuesSide {
   done = false;
+  /** How many GitHub still lists past the pages read (Infinity before the first). */
+  left = Infinity;
   private readonly cursor: CursorRow;
 
   constructor(
@@ -416,6 +440,7 @@ class IssuesSide {
   }
 
   async page(tx: Transaction<DB>, conn: GqlConnection<GqlIssue | null>): Promise<void> {
+    this.left = (Number.isFinite(this.left) ? this.left : conn.totalCount) - conn.nodes.length;
     const rows = rowsOf(conn, issueRow);
     await IssuesRepository.upsert(tx, this.o.repoId, rows);
     const newest = rows.reduce<Date | null>(
