@@ -20,19 +20,29 @@ function worldIssues(sim: GithubSimHandle, fullName: string, days = HISTORY_DAYS
   const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), 'the simulated repository');
   const from = fromMs ?? (days ? Date.now() - days * DAY_MS : 0);
-  return sim.world
-    .detail(repo)
-    .issues.filter((i) => i.updatedAt >= from)
+  const detail = sim.world.detail(repo);
+  const login = (id: number) => must(sim.world.users.get(id), 'a user').login;
+  /** The merged pull request whose closing keywords closed it last, if it is still closed. */
+  const closer = (i: (typeof detail.issues)[number]) => {
+    const closed = [...(i.timeline ?? [])].reverse().find((e) => e.type === 'closed');
+    const pull =
+      closed?.type === 'closed' ? detail.pulls.find((p) => p.id === closed.closerPullId) : undefined;
+    return i.state === 'closed' && pull ? pull.number : null;
+  };
+  return detail.issues
+    .filter((i) => i.updatedAt >= from)
     .map((i) => ({
       number: i.number,
       title: i.title,
       state: i.state,
       state_reason: i.stateReason,
-      author_login: must(sim.world.users.get(i.authorId), 'an issue author').login,
+      author_login: login(i.authorId),
       labels: i.labels,
+      assignees: (i.assigneeIds ?? []).map(login),
       created_at: iso(i.createdAt),
       updated_at: iso(i.updatedAt),
       closed_at: iso(i.closedAt),
+      closed_by_pull: closer(i),
     }))
     .sort((a, b) => a.number - b.number);
 }
@@ -137,9 +147,41 @@ async function storedRuns(fx: SyncDbFixture, repoId: string) {
   }));
 }
 
+/** The repository's tags as the simulated GitHub has them, whose commit is in the window. */
+function worldTags(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = splitFullName(fullName);
+  const repo = must(sim.world.repo(owner, name), 'the simulated repository');
+  const from = Date.now() - HISTORY_DAYS * DAY_MS;
+  const graph = sim.world.graph(repo);
+  return [...sim.world.detail(repo).tags.values()]
+    .map((t) => ({
+      name: t.name,
+      sha: t.sha,
+      tagged_at: t.annotation ? iso(t.annotation.taggedAt) : null,
+      commit_at: iso(must(graph.get(t.sha), `the commit of ${t.name}`).committedAt),
+    }))
+    .filter((t) => Date.parse(t.commit_at ?? '') >= from)
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function storedTags(fx: SyncDbFixture, repoId: string) {
+  const rows = (await fx.ds.query(
+    `SELECT name, sha, tagged_at, commit_at FROM tags WHERE repo_id = $1 AND deleted_at IS NULL ORDER BY name`,
+    [repoId],
+  )) as Array<{ name: string; sha: string; tagged_at: Date | null; commit_at: Date | null }>;
+  return rows
+    .map((r) => ({
+      ...r,
+      tagged_at: r.tagged_at ? r.tagged_at.toISOString() : null,
+      commit_at: r.commit_at ? r.commit_at.toISOString() : null,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
 async function storedIssues(fx: SyncDbFixture, repoId: string) {
   const rows = (await fx.ds.query(
-    `SELECT number, title, state, state_reason, author_login, labels, created_at, updated_at, closed_at
+    `SELECT number, title, state, state_reason, author_login, labels, assignees, created_at, updated_at, closed_at,
+            closed_by_pull
        FROM issues WHERE repo_id = $1 AND deleted_at IS NULL ORDER BY number`,
     [repoId],
   )) as Array<Record<string, unknown>>;
@@ -170,6 +212,8 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     const [owner, name] = splitFullName(repo.fullName);
     await sim.world.createRelease({ owner, repo: name, tag: 'v0.1.0', at: Date.now() - DAY_MS });
     await sim.world.createRelease({ owner, repo: name, tag: 'v0.0.1', at: Date.now() - 400 * DAY_MS });
+    // An annotated tag (a tag object with its tagger's date) besides the releases' tags.
+    await sim.world.createTag({ owner, repo: name, tag: 'v0.1.1', message: 'Version 0.1.1' });
     // A Deploy run on the default branch, and a CI run of another branch (left out).
     await sim.world.runWorkflow({ owner, repo: name, name: 'Deploy', at: Date.now() - 2 * DAY_MS });
     const other = [...sim.world.detail(must(sim.world.repo(owner, name), 'the repo')).branches.keys()].find(
@@ -182,10 +226,12 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     await sim.stop();
   });
 
-  it('the first sync stores every issue updated in the history window, with state, reason, labels and author', async () => {
+  it('the first sync stores every issue updated in the history window, with state, reason, labels, assignees, author and closing pull request', async () => {
     const world = worldIssues(sim, repo.fullName);
     expect(world.length).toBeGreaterThan(49); // more than one page
     expect(world.some((i) => i.labels.length > 0)).toBe(true);
+    expect(world.some((i) => i.assignees.length > 0)).toBe(true);
+    expect(world.some((i) => i.closed_by_pull !== null)).toBe(true);
     const runner = engineRunner(sim, fx);
     expect((await runner.run(repo.id)).status).toBe('succeeded');
     expect(await storedIssues(fx, repo.id)).toEqual(world);
@@ -238,6 +284,45 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     const runner = engineRunner(sim, fx);
     expect((await runner.run(repo.id)).status).toBe('succeeded');
     expect(await storedRuns(fx, repo.id)).toEqual(byWebhook);
+  });
+
+  it('the first sync stores the tags whose commit is in the window: annotated ones with their tagger’s date', async () => {
+    const world = worldTags(sim, repo.fullName);
+    expect(world.some((t) => t.tagged_at !== null)).toBe(true);
+    expect(await storedTags(fx, repo.id)).toEqual(world);
+  });
+
+  it('tag pushes and deletes write the rows a later sync writes; a deleted tag stays deleted', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const delivered = await recordDeliveries(sim, repo.fullName, ['push', 'create', 'delete']);
+    await sim.world.createTag({ owner, repo: name, tag: 'deploy-1' });
+    await sim.world.createTag({ owner, repo: name, tag: 'v9.0.0', message: 'Version 9' });
+    await sim.world.createTag({ owner, repo: name, tag: 'doomed' });
+    await sim.world.deleteTag({ owner, repo: name, tag: 'doomed' });
+    await sim.world.settled();
+    const deliveries = sim.world.deliveries
+      .slice(delivered)
+      .filter((d) => ['push', 'create', 'delete'].includes(d.event));
+    expect(deliveries.map((d) => d.event).sort()).toEqual(
+      ['create', 'create', 'create', 'delete', 'push', 'push', 'push', 'push'].sort(),
+    );
+    // The deleting deliveries first, as a slow network may bring them: the tag still ends deleted. A `create`
+    // names no commit and is left to its push.
+    await applyRecordedDeliveries(
+      fx,
+      repo,
+      [...deliveries].reverse().filter((d) => d.event !== 'create'),
+    );
+    const world = worldTags(sim, repo.fullName);
+    const byWebhook = await storedTags(fx, repo.id);
+    // A push names the commit but not an annotated tag's tagger date: everything else now, that at the next read.
+    expect(byWebhook.map(({ tagged_at: _t, ...rest }) => rest)).toEqual(
+      world.map(({ tagged_at: _t, ...rest }) => rest),
+    );
+    expect(byWebhook.find((t) => t.name === 'doomed')).toBeUndefined();
+    expect(byWebhook.find((t) => t.name === 'deploy-1')).toEqual(world.find((t) => t.name === 'deploy-1'));
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    expect(await storedTags(fx, repo.id)).toEqual(world);
   });
 
   it('the release webhook writes the rows a later sync completes with the tagged commit', async () => {
