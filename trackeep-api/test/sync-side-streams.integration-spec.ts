@@ -466,3 +466,39 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     }
   });
 });
+
+describe('sync: a default branch with more workflow runs than GitHub lists for one filter', () => {
+  let sim: GithubSimHandle;
+  let fx: SyncDbFixture;
+
+  beforeAll(async () => {
+    sim = await startSim({
+      now: new Date().toISOString(),
+      seed: 9,
+      sizes: { reposPerOwner: 1, commitsPerRepo: 5, pullsPerRepo: 0, issuesPerRepo: 0, users: 3 },
+    });
+    fx = await createSyncDb(sim);
+    const repo = must(fx.repos[0], 'the tracked repository');
+    const [owner, name] = splitFullName(repo.fullName);
+    // 1,130 runs over the last 40 days: past GitHub's 1,000 results for a filtered list.
+    for (let k = 0; k < 1130; k++)
+      await sim.world.runWorkflow({ owner, repo: name, at: Date.now() - 40 * DAY_MS + k * 3_000_000 });
+  }, 120_000);
+  afterAll(async () => {
+    await fx.close();
+    await sim.stop();
+  });
+
+  it('reads past the 1,000th by narrowing the creation dates, each run once, for about a request per 100', async () => {
+    const repo = must(fx.repos[0], 'the tracked repository');
+    const route = 'GET /repos/{owner}/{repo}/actions/runs';
+    const asked = () => sim.stats().rest.byRoute[route] ?? 0;
+    const before = asked();
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    const world = worldRuns(sim, repo.fullName);
+    expect(world.length).toBeGreaterThanOrEqual(1130);
+    expect(await storedRuns(fx, repo.id)).toEqual(world);
+    // Twelve pages hold them; narrowing re-reads the oldest day once more.
+    expect(asked() - before).toBeLessThanOrEqual(Math.ceil(world.length / 100) + 2);
+  });
+});

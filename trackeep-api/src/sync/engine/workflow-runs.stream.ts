@@ -18,6 +18,12 @@ const PAGE = 100;
 const SEARCH_LIMIT = 1000;
 const DAY_MS = 24 * 3600_000;
 
+/** GitHub's answer to a runs list (`workflow_run` items, see workflowRunFromGithub). */
+interface RunsPage {
+  total_count?: number;
+  workflow_runs?: unknown[];
+}
+
 type RunsState = {
   /** The page of the current walk. */
   page?: number;
@@ -66,10 +72,10 @@ export async function readWorkflowRuns(o: WorkflowRunsOptions): Promise<boolean>
   let failures = 0;
   for (;;) {
     const page = state().page ?? 1;
-    let answer: Awaited<ReturnType<typeof o.gateway.getConditional<{ workflow_runs?: unknown[] }>>>;
+    let answer: Awaited<ReturnType<typeof o.gateway.getConditional<RunsPage>>>;
     try {
       // Only the first page of a read after the backfill is polled; the backfill's pages are read once.
-      answer = await o.gateway.getConditional<{ workflow_runs?: unknown[] }>(
+      answer = await o.gateway.getConditional<RunsPage>(
         runsPath(o, page, backfilled ? null : o.from, state().until ?? null),
         backfilled && page === 1,
       );
@@ -103,7 +109,8 @@ export async function readWorkflowRuns(o: WorkflowRunsOptions): Promise<boolean>
       );
       const moved = rows.some((r) => stored.get(r.run_id) !== runVersion(r));
       await WorkflowRunsRepository.upsert(tx, o.repoId, rows);
-      cursor.state = next(state(), all, page, backfilled && !moved, o.from, at);
+      const total = typeof answer.data?.total_count === 'number' ? answer.data.total_count : null;
+      cursor.state = next(state(), all, page, total, backfilled && !moved, o.from, at);
       await o.store.saveCursor(tx, o.repoId, WORKFLOW_RUNS_STREAM, cursor);
       await o.onPage(tx);
     });
@@ -117,6 +124,8 @@ function next(
   s: RunsState,
   all: WorkflowRunWrite[],
   page: number,
+  /** GitHub's `total_count` (capped at 1,000 for a filtered list, so only a smaller one says where it ends). */
+  total: number | null,
   unchanged: boolean,
   from: number | null,
   at: string,
@@ -126,7 +135,8 @@ function next(
     return !min || t < min ? t : min;
   }, s.oldest ?? null);
   const pastWindow = from !== null && oldest !== null && Date.parse(oldest) < from;
-  const done = all.length < PAGE || pastWindow || unchanged;
+  const listed = total !== null && total < SEARCH_LIMIT && page * PAGE >= total;
+  const done = all.length < PAGE || listed || pastWindow || unchanged;
   if (done) return { checkedAt: at, backfilledAt: s.backfilledAt ?? at, unavailable: null };
   if (page * PAGE < SEARCH_LIMIT) return { ...s, page: page + 1, oldest, checkedAt: at };
   // GitHub lists no further: ask again for runs created up to the oldest day seen (that day is read again, and
