@@ -256,6 +256,7 @@ export class RepoSyncEngine {
       forks: await openHistory('forks', hint?.forks ?? this.repo.forks),
     };
 
+    let sideCounts: { deployments: number; issues: number } | undefined;
     let failures = 0;
     for (;;) {
       const active = this.activeWalks(walks.filter((w) => w.cursor.pending_head));
@@ -310,6 +311,11 @@ export class RepoSyncEngine {
           ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
         if (plan.refs > 0 && node.refs)
           ids.push(...(await this.refsPage(tx, node.refs, refs, walks, cursors, protectedNames)));
+        if (node.deploymentsCount && node.issuesCount)
+          sideCounts = {
+            deployments: node.deploymentsCount.totalCount,
+            issues: node.issuesCount.totalCount,
+          };
         for (const [i, walk] of planned.entries())
           ids.push(...(await this.walkPage(tx, walk, node[`w${i}`]?.history ?? null)));
         if (plan.pulls > 0 && node.pullRequests)
@@ -340,6 +346,7 @@ export class RepoSyncEngine {
         onRetry: this.o.hooks.onRetry,
         sleep: this.sleep,
         historyFrom: historyStart(this.repo, this.o.historyDays, Date.now),
+        counts: sideCounts,
       });
       if (!finished) return { status: 'yielded', items: this.items };
     }

@@ -162,6 +162,11 @@ export interface SidePassOptions {
   historyDays?: number;
   /** The repository's window start (ms; null: everything), which takes precedence over `historyDays`. */
   historyFrom?: number | null;
+  /**
+   * How many deployments and issues GitHub has (asked with the refs), which sizes a first read's first page; an
+   * issue read since a high-water mark finds fewer, so it is used only for streams never read.
+   */
+  counts?: { deployments: number; issues: number };
   now?: () => number;
 }
 
@@ -185,6 +190,9 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   const issues = o.due.includes('issues') ? new IssuesSide(o, now) : null;
   const releases = o.due.includes('releases') ? releasesSide(o, now) : null;
   const tags = o.due.includes('tags') ? tagsSide(o, now) : null;
+  // Streams never read start from GitHub's counts, so their first page is sized to what they will find.
+  if (o.counts && deployments && !o.cursors.has('deployments')) deployments.left = o.counts.deployments;
+  if (o.counts && issues && !o.cursors.has('issues')) issues.left = o.counts.issues;
   let failures = 0;
   for (;;) {
     const open = {

@@ -51,7 +51,9 @@ describe('sync GraphQL cost planning', () => {
   it('fills a commit round with as many pull requests as keep the cost at one point', () => {
     const plan = planRound({ refs: 100, walks: [100], pulls: 100 });
     expect(plan.walks).toEqual([100]);
-    expect(plan.pulls).toBe(15);
+    // 3 (refs and the deployments and issues counts) + 101 + 3 × 14 + 1 = 147.
+    expect(plan.pulls).toBe(14);
+    expect(planRound({ refs: 0, walks: [100], pulls: 100 }).pulls).toBe(15);
     expect(roundRequests(plan)).toBeLessThanOrEqual(149);
     expect(costOf(roundRequests(plan))).toBe(1);
   });

@@ -115,6 +115,8 @@ export function repoPageQuery(streams: RepoPageStreams): string {
         pageInfo { hasNextPage endCursor }
         nodes { name target { oid ... on Commit { committedDate } } branchProtectionRule { id } }
       }`);
+    // How many deployments and issues the side query will find: its first page is sized by them.
+    parts.push('deploymentsCount: deployments { totalCount }', 'issuesCount: issues { totalCount }');
   }
   const walks = Math.min(streams.walks ?? 0, MAX_WALKS_PER_ROUND);
   for (let i = 0; i < walks; i++) {

@@ -185,6 +185,9 @@ export interface RepoPageData {
     id?: string;
     nameWithOwner?: string;
     refs?: GqlConnection<GqlRef>;
+    /** Asked with the refs: what the side query will find. */
+    deploymentsCount?: { totalCount: number } | null;
+    issuesCount?: { totalCount: number } | null;
     /** Commit walks, aliased w0, w1, ... */
     [walk: `w${number}`]: { history?: GqlConnection<GqlCommit> } | null | undefined;
     pullRequests?: GqlConnection<GqlPull>;
