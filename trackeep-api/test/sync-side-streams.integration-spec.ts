@@ -489,12 +489,32 @@ describe('sync: a default branch with more workflow runs than GitHub lists for o
     await sim.stop();
   });
 
-  it('reads past the 1,000th by narrowing the creation dates, each run once, for about a request per 100', async () => {
+  it('reads past the 1,000th run by narrowing the creation dates, for about a request per 100, and sends no side query when GitHub counts nothing', async () => {
     const repo = must(fx.repos[0], 'the tracked repository');
     const route = 'GET /repos/{owner}/{repo}/actions/runs';
     const asked = () => sim.stats().rest.byRoute[route] ?? 0;
     const before = asked();
-    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    // Nothing else to read: no deployments, issues, releases or tags.
+    const [owner, name] = splitFullName(repo.fullName);
+    const detail = sim.world.detail(must(sim.world.repo(owner, name), 'the simulated repository'));
+    detail.deployments.length = 0;
+    detail.releases.length = 0;
+    detail.tags.clear();
+    expect(detail.issues).toEqual([]);
+    const runner = engineRunner(sim, fx);
+    expect((await runner.run(repo.id)).status).toBe('succeeded');
+    // GitHub's counts, asked with the refs, said so: no side query was sent.
+    for (const stream of ['deployments', 'issues', 'releases', 'tags'])
+      expect(runner.meter.pointsByStream[stream]).toBeUndefined();
+    const cursors = (await fx.ds.query(
+      `SELECT stream, state->>'backfilledAt' IS NOT NULL OR high_water IS NOT NULL AS complete
+         FROM sync_cursors WHERE repo_id = $1 AND stream IN ('deployments', 'issues', 'releases', 'tags')
+        ORDER BY stream`,
+      [repo.id],
+    )) as Array<{ stream: string; complete: boolean }>;
+    expect(cursors).toEqual(
+      ['deployments', 'issues', 'releases', 'tags'].map((stream) => ({ stream, complete: true })),
+    );
     const world = worldRuns(sim, repo.fullName);
     expect(world.length).toBeGreaterThanOrEqual(1130);
     expect(await storedRuns(fx, repo.id)).toEqual(world);

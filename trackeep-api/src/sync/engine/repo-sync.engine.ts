@@ -256,7 +256,7 @@ export class RepoSyncEngine {
       forks: await openHistory('forks', hint?.forks ?? this.repo.forks),
     };
 
-    let sideCounts: { deployments: number; issues: number } | undefined;
+    let sideCounts: { deployments: number; issues: number; releases: number; tags: number } | undefined;
     let failures = 0;
     for (;;) {
       const active = this.activeWalks(walks.filter((w) => w.cursor.pending_head));
@@ -311,10 +311,12 @@ export class RepoSyncEngine {
           ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
         if (plan.refs > 0 && node.refs)
           ids.push(...(await this.refsPage(tx, node.refs, refs, walks, cursors, protectedNames)));
-        if (node.deploymentsCount && node.issuesCount)
+        if (node.deploymentsCount && node.issuesCount && node.releasesCount && node.tagsCount)
           sideCounts = {
             deployments: node.deploymentsCount.totalCount,
             issues: node.issuesCount.totalCount,
+            releases: node.releasesCount.totalCount,
+            tags: node.tagsCount.totalCount,
           };
         for (const [i, walk] of planned.entries())
           ids.push(...(await this.walkPage(tx, walk, node[`w${i}`]?.history ?? null)));

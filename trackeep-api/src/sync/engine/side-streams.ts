@@ -166,7 +166,7 @@ export interface SidePassOptions {
    * How many deployments and issues GitHub has (asked with the refs), which sizes a first read's first page; an
    * issue read since a high-water mark finds fewer, so it is used only for streams never read.
    */
-  counts?: { deployments: number; issues: number };
+  counts?: { deployments: number; issues: number; releases: number; tags: number };
   now?: () => number;
 }
 
@@ -190,9 +190,24 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
   const issues = o.due.includes('issues') ? new IssuesSide(o, now) : null;
   const releases = o.due.includes('releases') ? releasesSide(o, now) : null;
   const tags = o.due.includes('tags') ? tagsSide(o, now) : null;
-  // Streams never read start from GitHub's counts, so their first page is sized to what they will find.
-  if (o.counts && deployments && !o.cursors.has('deployments')) deployments.left = o.counts.deployments;
-  if (o.counts && issues && !o.cursors.has('issues')) issues.left = o.counts.issues;
+  // Streams never read start from GitHub's counts: their first page is sized to what they will find, and one
+  // with nothing to find is done without asking.
+  const counts = o.counts;
+  if (counts) {
+    const fresh = (s: SideStream) => !o.cursors.has(s) && counts[s] === 0;
+    if (deployments && !o.cursors.has('deployments')) deployments.left = counts.deployments;
+    if (issues && !o.cursors.has('issues')) issues.left = counts.issues;
+    const empty = [
+      ...(deployments && fresh('deployments') ? [deployments] : []),
+      ...(issues && fresh('issues') ? [issues] : []),
+      ...(releases && fresh('releases') ? [releases] : []),
+      ...(tags && fresh('tags') ? [tags] : []),
+    ];
+    if (empty.length)
+      await inTransaction(o.db, async (tx) => {
+        for (const side of empty) await side.nothingToRead(tx);
+      });
+  }
   let failures = 0;
   for (;;) {
     const open = {
@@ -322,6 +337,15 @@ class NewestFirstSide<Row> {
     return this.cursor.end_cursor;
   }
 
+  /** GitHub counts none: the read is complete without a page. */
+  async nothingToRead(tx: Transaction<DB>): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    this.done = true;
+    this.cursor.end_cursor = null;
+    this.cursor.state = { ...this.cursor.state, checkedAt: at, backfilledAt: at };
+    await this.o.store.saveCursor(tx, this.o.repoId, this.stream, this.cursor);
+  }
+
   async page(tx: Transaction<DB>, conn: GqlConnection<unknown>, all: Row[]): Promise<void> {
     this.left = (Number.isFinite(this.left) ? this.left : conn.totalCount) - conn.nodes.length;
     const from = this.from;
@@ -445,6 +469,11 @@ class IssuesSide {
   get since(): string | null {
     const since = this.cursor.state['since'];
     return typeof since === 'string' ? since : null;
+  }
+
+  /** GitHub counts no issue at all: the read is complete without a page. */
+  nothingToRead(tx: Transaction<DB>): Promise<void> {
+    return this.page(tx, { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] });
   }
 
   async page(tx: Transaction<DB>, conn: GqlConnection<GqlIssue | null>): Promise<void> {

@@ -24,8 +24,8 @@ export interface RoundPages {
 
 export function roundRequests(p: RoundPages): number {
   let requests = 0;
-  // The refs page, and the deployments and issues counts asked with it.
-  if (p.refs > 0) requests += 3;
+  // The refs page, and the deployments, issues, releases and tags counts asked with it.
+  if (p.refs > 0) requests += 5;
   if ((p.stars ?? 0) > 0) requests += 1;
   if ((p.forks ?? 0) > 0) requests += 1;
   for (const n of p.walks) if (n > 0) requests += 1 + n * COMMIT_NESTED_CONNECTIONS;

@@ -51,7 +51,7 @@ describe('sync GraphQL cost planning', () => {
   it('fills a commit round with as many pull requests as keep the cost at one point', () => {
     const plan = planRound({ refs: 100, walks: [100], pulls: 100 });
     expect(plan.walks).toEqual([100]);
-    // 3 (refs and the deployments and issues counts) + 101 + 3 × 14 + 1 = 147.
+    // 5 (refs and the deployments, issues, releases and tags counts) + 101 + 3 × 14 + 1 = 149.
     expect(plan.pulls).toBe(14);
     expect(planRound({ refs: 0, walks: [100], pulls: 100 }).pulls).toBe(15);
     expect(roundRequests(plan)).toBeLessThanOrEqual(149);
@@ -82,7 +82,7 @@ describe('sync GraphQL cost planning', () => {
     expect(roundRequests({ refs: 0, walks: [], pulls: 0, stars: 100, forks: 100 })).toBe(2);
     const plan = planRound({ refs: 100, walks: [100], pulls: 100, stars: 100, forks: 100 });
     expect([plan.stars, plan.forks, plan.walks]).toEqual([100, 100, [100]]);
-    expect(plan.pulls).toBe(14);
+    expect(plan.pulls).toBe(13);
     expect(costOf(roundRequests(plan))).toBe(1);
     // Pull requests give up room only when the point is full: 49 fit next to a stargazers page, 48 next to both.
     expect(planRound({ refs: 0, walks: [], pulls: 100, stars: 100 }).pulls).toBe(49);

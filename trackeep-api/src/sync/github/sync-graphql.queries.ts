@@ -115,8 +115,13 @@ export function repoPageQuery(streams: RepoPageStreams): string {
         pageInfo { hasNextPage endCursor }
         nodes { name target { oid ... on Commit { committedDate } } branchProtectionRule { id } }
       }`);
-    // How many deployments and issues the side query will find: its first page is sized by them.
-    parts.push('deploymentsCount: deployments { totalCount }', 'issuesCount: issues { totalCount }');
+    // What the side query will find: its first page is sized by these, and a stream with none is not asked.
+    parts.push(
+      'deploymentsCount: deployments { totalCount }',
+      'issuesCount: issues { totalCount }',
+      'releasesCount: releases { totalCount }',
+      'tagsCount: refs(refPrefix: "refs/tags/") { totalCount }',
+    );
   }
   const walks = Math.min(streams.walks ?? 0, MAX_WALKS_PER_ROUND);
   for (let i = 0; i < walks; i++) {

@@ -188,6 +188,8 @@ export interface RepoPageData {
     /** Asked with the refs: what the side query will find. */
     deploymentsCount?: { totalCount: number } | null;
     issuesCount?: { totalCount: number } | null;
+    releasesCount?: { totalCount: number } | null;
+    tagsCount?: { totalCount: number } | null;
     /** Commit walks, aliased w0, w1, ... */
     [walk: `w${number}`]: { history?: GqlConnection<GqlCommit> } | null | undefined;
     pullRequests?: GqlConnection<GqlPull>;
