@@ -88,7 +88,9 @@ export class LiveMode {
                 name: 'Deploy',
                 conclusion: state === 'failure' ? 'failure' : 'success',
               });
-            return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}, deploy to production: ${state}${await this.incident(repo, d.sha, state)}`;
+            // One good production deployment in four is published as a release (its tag and webhooks too).
+            const release = state === 'success' && cd.chance(0.25) ? await this.release(repo) : '';
+            return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}, deploy to production: ${state}${release}${await this.incident(repo, d.sha, state)}`;
           }
           return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}`;
         }
@@ -150,6 +152,20 @@ export class LiveMode {
       conclusion,
     });
     return `, CI ${conclusion}`;
+  }
+
+  /** Publishes the repository's next patch version (`v0.1.0` when it has none) from its default branch. */
+  private async release(repo: SimRepo): Promise<string> {
+    const versions = this.world
+      .detail(repo)
+      .releases.map((r) => /^v(\d+)\.(\d+)\.(\d+)$/.exec(r.tagName))
+      .flatMap((m) => (m ? [[Number(m[1]), Number(m[2]), Number(m[3])] as const] : []))
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    const last = versions[versions.length - 1];
+    let tag = last ? `v${last[0]}.${last[1]}.${last[2] + 1}` : 'v0.1.0';
+    while (this.world.detail(repo).tags.has(tag)) tag = `${tag}-live`;
+    await this.world.createRelease({ owner: this.world.ownerLogin(repo), repo: repo.name, tag });
+    return `, released ${tag}`;
   }
 
   /** A failed production deployment opens an `incident` issue; the next good one closes the open incidents. */

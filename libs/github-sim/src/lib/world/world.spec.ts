@@ -265,4 +265,24 @@ describe(LiveMode.name, () => {
     ).toBe(true);
     expect([issue?.state, issue?.stateReason]).toEqual(['closed', 'completed']);
   });
+
+  it('publishes a release with its tag now and then after a good production deployment', async () => {
+    const w = new SimWorld({ preset: 'small', seed: 42, now: '2025-06-01T00:00:00Z' });
+    const events: string[] = [];
+    w.on((e) => {
+      events.push(e.type);
+    });
+    const live = new LiveMode(w);
+    const steps: string[] = [];
+    for (let k = 0; k < 70; k++) steps.push(await live.step());
+    const released = steps.find((s) => s.includes(', released v')) as string;
+    const [, repo, tag] =
+      /^merge (\S+)#\d+.*, deploy to production: success, released (v\S+)/.exec(released) ?? [];
+    expect(tag).toBeDefined();
+    const [owner, name] = (repo as string).split('/') as [string, string];
+    const detail = w.detail(w.requireRepo({ owner, repo: name }));
+    expect(detail.releases.find((r) => r.tagName === tag)?.publishedAt).not.toBeNull();
+    expect(detail.tags.has(tag as string)).toBe(true);
+    expect(events).toContain('release');
+  });
 });

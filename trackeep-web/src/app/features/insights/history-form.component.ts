@@ -65,37 +65,10 @@ export function historyText(h: SyncHistory): string {
       }
     </section>
   `,
+  styleUrl: './settings-form.scss',
   styles: `
-    form {
-      display: grid;
-      gap: 8px;
-      max-width: 560px;
-    }
-    label {
-      display: grid;
-      gap: 2px;
-      font: var(--mat-sys-body-small);
-    }
-    input,
-    select {
-      font: inherit;
-      min-height: 32px;
-      color: var(--mat-sys-on-surface);
-      background: var(--mat-sys-surface-container);
-      border: 1px solid var(--mat-sys-outline-variant);
-      border-radius: 8px;
-      padding: 2px 8px;
-    }
-    .actions {
-      display: flex;
-      gap: 8px;
-    }
     .muted {
       color: var(--mat-sys-on-surface-variant);
-    }
-    .problem {
-      margin: 0;
-      color: var(--mat-sys-error);
     }
   `,
 })

@@ -101,43 +101,15 @@ export type RuleTarget = { kind: 'repo'; owner: string; name: string } | { kind:
       }
     </form>
   `,
+  styleUrl: './settings-form.scss',
   styles: `
-    form {
-      display: grid;
-      gap: 8px;
-      max-width: 560px;
-    }
     h4 {
       margin: 0;
-    }
-    label {
-      display: grid;
-      gap: 2px;
-      font: var(--mat-sys-body-small);
     }
     label.check {
       display: flex;
       gap: 6px;
       align-items: center;
-    }
-    input:not([type='checkbox']),
-    select {
-      font: inherit;
-      min-height: 32px;
-      color: var(--mat-sys-on-surface);
-      background: var(--mat-sys-surface-container);
-      border: 1px solid var(--mat-sys-outline-variant);
-      border-radius: 8px;
-      padding: 2px 8px;
-    }
-    .actions {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 8px;
-    }
-    .problem {
-      margin: 0;
-      color: var(--mat-sys-error);
     }
   `,
 })
