@@ -543,6 +543,14 @@ async function main(): Promise<void> {
       deploymentsStored: storedDeployments,
       releasesStored: backfill.rowsWritten['releases'] ?? 0,
       tagsStored: backfill.rowsWritten['tags'] ?? 0,
+      pointsPer1000Releases:
+        (backfill.rowsWritten['releases'] ?? 0)
+          ? round((releasePoints / (backfill.rowsWritten['releases'] ?? 0)) * 1000)
+          : null,
+      pointsPer1000Tags:
+        (backfill.rowsWritten['tags'] ?? 0)
+          ? round((tagPoints / (backfill.rowsWritten['tags'] ?? 0)) * 1000)
+          : null,
       sideStreamPoints: round(issuePoints + deploymentPoints + releasePoints + tagPoints),
       sideStreamFloorPoints: sideFloor,
       workflowRunsStored: storedRuns,
