@@ -1,6 +1,8 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { splitFullName } from '../src/common/full-name.util';
 import { HISTORY_DAYS } from '../src/sync/engine/side-streams';
+import { SyncStore } from '../src/sync/engine/sync-store.repository';
+import { readWorkflowRuns } from '../src/sync/engine/workflow-runs.stream';
 import {
   applyRecordedDeliveries,
   recordDeliveries,
@@ -8,6 +10,7 @@ import {
   engineRunner,
   must,
   startSim,
+  syncDb,
   type SyncDbFixture,
 } from './sync-support/sync-harness';
 
@@ -520,5 +523,51 @@ describe('sync: a default branch with more workflow runs than GitHub lists for o
     expect(await storedRuns(fx, repo.id)).toEqual(world);
     // Twelve pages hold them; narrowing re-reads the oldest day once more.
     expect(asked() - before).toBeLessThanOrEqual(Math.ceil(world.length / 100) + 2);
+  });
+
+  it('rides out GitHub failing the runs list, and records a refusal (Actions off, no permission) without failing', async () => {
+    const repo = must(fx.repos[0], 'the tracked repository');
+    const [owner, name] = splitFullName(repo.fullName);
+    await sim.world.runWorkflow({ owner, repo: name, conclusion: 'failure' });
+    // Two 502s on the runs list, then GitHub answers: the stream retries.
+    const injected = sim.stats().faults.injectedErrors;
+    sim.setFaults({ pathPattern: '/actions/runs', failNext: 2, errorStatus: 502 });
+    try {
+      await fx.ds.query(`DELETE FROM sync_cursors WHERE repo_id = $1 AND stream = 'workflow_runs'`, [
+        repo.id,
+      ]);
+      const runner = engineRunner(sim, fx);
+      expect((await runner.run(repo.id)).status).toBe('succeeded');
+    } finally {
+      sim.setFaults({});
+    }
+    expect(sim.stats().faults.injectedErrors - injected).toBe(2);
+    expect(await storedRuns(fx, repo.id)).toEqual(worldRuns(sim, repo.fullName));
+
+    // A 403 or 404 from GitHub: the rows stay, the cursor says so, and nothing is thrown.
+    const refusing = {
+      getConditional: async () => ({ status: 403 as const, data: null }),
+    } as unknown as Parameters<typeof readWorkflowRuns>[0]['gateway'];
+    const db = syncDb(fx.ds);
+    const finished = await readWorkflowRuns({
+      db,
+      store: new SyncStore(),
+      gateway: refusing,
+      repoId: repo.id,
+      fullName: repo.fullName,
+      defaultBranch: 'main',
+      cursors: new Map(),
+      onPage: async () => undefined,
+      sleep: async () => undefined,
+      from: null,
+      now: Date.now,
+    });
+    expect(finished).toBe(true);
+    const [cursor] = (await fx.ds.query(
+      `SELECT state->>'unavailable' AS unavailable FROM sync_cursors WHERE repo_id = $1 AND stream = 'workflow_runs'`,
+      [repo.id],
+    )) as Array<{ unavailable: string }>;
+    expect(cursor?.unavailable).toBe('403');
+    expect(await storedRuns(fx, repo.id)).toEqual(worldRuns(sim, repo.fullName));
   });
 });
