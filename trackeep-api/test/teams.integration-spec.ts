@@ -273,6 +273,44 @@ describe('organization, team and person pages', () => {
       });
     });
 
+    it('match the fixture for days that are not whole weeks, for every viewer', async () => {
+      // Tuesday to Thursday; the previous period is Saturday to Monday.
+      const days = '?period=custom&from=2026-01-06&to=2026-01-08';
+      const page = (await as(octocat).get(`/orgs/${ORG}${days}`).expect(200)).body;
+      expect(page.figures).toEqual({
+        current: {
+          commits: 5, // a2, a3, b1, b2, b3 (a4 and a5 are bots')
+          linesAdded: 5,
+          linesDeleted: 10,
+          pullsOpened: 2, // #2, #3
+          pullsMerged: 1, // #2, after 24 h
+          cycleTimeMedianHours: 24,
+          cycleTimeP75Hours: 24,
+          activeContributors: 2,
+        },
+        previous: {
+          commits: 1, // a1
+          linesAdded: 1,
+          linesDeleted: 2,
+          pullsOpened: 1, // #1, merged after 10 h
+          pullsMerged: 1,
+          cycleTimeMedianHours: 10,
+          cycleTimeP75Hours: 10,
+          activeContributors: 1,
+        },
+      });
+      expect(page.mostActiveRepositories).toEqual([
+        // Ranked by commits and pull requests opened and merged: 5 against 3.
+        { fullName: `${ORG}/${nameA}`, commits: 2, linesChanged: 6, pullsOpened: 2, pullsMerged: 1 },
+        { fullName: `${ORG}/${nameB}`, commits: 3, linesChanged: 9, pullsOpened: 0, pullsMerged: 0 },
+      ]);
+      // monalisa reads the first repository only: its days alone.
+      const mine = (await as(monalisa).get(`/orgs/${ORG}${days}`).expect(200)).body;
+      expect(mine.figures.current).toMatchObject({ commits: 2, pullsOpened: 2, activeContributors: 2 });
+      const beta = (await as(octocat).get(`/orgs/${ORG}/teams/beta-kids${days}`).expect(200)).body;
+      expect(beta.figures.current).toMatchObject({ commits: 0, activeContributors: 0 });
+    });
+
     it('count a person in two teams once in the organization’s figures', async () => {
       const org = (await as(octocat).get(`/orgs/${ORG}${PERIOD}`).expect(200)).body;
       const alpha = (await as(octocat).get(`/orgs/${ORG}/teams/alpha${PERIOD}`).expect(200)).body;

@@ -25,6 +25,18 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface ActivityDays {
+  commits: Generated<number>;
+  day: Timestamp;
+  lines_added: Generated<Int8>;
+  lines_deleted: Generated<Int8>;
+  named_bot: Generated<boolean>;
+  pulls_merged: Generated<number>;
+  pulls_opened: Generated<number>;
+  repo_id: string;
+  who: string;
+}
+
 export interface ActivityEvents {
   actor: string | null;
   created_at: Generated<Timestamp>;
@@ -217,6 +229,19 @@ export interface OrgMembers {
   role: Generated<string>;
 }
 
+export interface OwnerActivityWeeks {
+  commits: Generated<number>;
+  github_host: string;
+  lines_added: Generated<Int8>;
+  lines_deleted: Generated<Int8>;
+  named_bot: Generated<boolean>;
+  owner_key: string;
+  pulls_merged: Generated<number>;
+  pulls_opened: Generated<number>;
+  week: Timestamp;
+  who: string;
+}
+
 export interface People {
   avatar_url: string | null;
   github_host: string;
@@ -297,6 +322,17 @@ export interface RepoAccess {
   user_id: string;
 }
 
+export interface RepoActivityWeeks {
+  commits: Generated<number>;
+  lines_added: Generated<Int8>;
+  lines_deleted: Generated<Int8>;
+  named_bot: boolean;
+  pulls_merged: Generated<number>;
+  pulls_opened: Generated<number>;
+  repo_id: string;
+  week: Timestamp;
+}
+
 export interface RepoForks {
   confirmed_at: Generated<Timestamp>;
   created_at: Timestamp;
@@ -306,6 +342,7 @@ export interface RepoForks {
 }
 
 export interface Repositories {
+  activity_rolled_up: Generated<boolean>;
   archived: Generated<boolean>;
   created_at: Generated<Timestamp>;
   default_branch: Generated<string>;
@@ -554,6 +591,7 @@ export interface WorkflowRuns {
 }
 
 export interface DB {
+  activity_days: ActivityDays;
   activity_events: ActivityEvents;
   branch_commits: BranchCommits;
   branches: Branches;
@@ -571,12 +609,14 @@ export interface DB {
   issues: Issues;
   live_event_outbox: LiveEventOutbox;
   org_members: OrgMembers;
+  owner_activity_weeks: OwnerActivityWeeks;
   people: People;
   pull_request_reviews: PullRequestReviews;
   pull_requests: PullRequests;
   rate_limit_counters: RateLimitCounters;
   releases: Releases;
   repo_access: RepoAccess;
+  repo_activity_weeks: RepoActivityWeeks;
   repo_forks: RepoForks;
   repo_stargazers: RepoStargazers;
   repo_stats_snapshots: RepoStatsSnapshots;

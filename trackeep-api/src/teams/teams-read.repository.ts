@@ -6,6 +6,8 @@ import type { DB } from '../database/db.types';
 /** Whose work a figure counts, and where. */
 export interface FigureScope {
   githubHost: string;
+  /** The organization's login: the scope's repositories are among its own. */
+  owner: string;
   /** Repositories the viewer may read (already narrowed to the organization's). */
   repoIds: readonly string[];
   /** Lowercased logins of the people counted (a team's); null: everyone. */
@@ -249,55 +251,41 @@ export class TeamsReadRepository {
   }
 
   // --- figures -------------------------------------------------------------------------------------------
+  //
+  // Period figures read the activity rollups (activity_days, owner_activity_weeks; see the ActivityRollups
+  // migration), not the commits and pull requests themselves: only the cycle time percentiles and the review
+  // queue read pull requests, through indexes made for them.
 
   /** The period's figures and the previous period's (`current` tells which row is which). */
   async figures(s: FigureScope, current: Range, previous: Range): Promise<FigureRow[]> {
     const ids = [...s.repoIds];
+    const source = await this.activityRows(s, previous.from, current.to);
     const rows = await sql<Record<string, unknown>>`
-      WITH c AS (
-        SELECT c.committed_at >= ${current.from} AS cur,
-               lower(coalesce(c.author_login, c.author_email, c.author_name)) AS who,
-               coalesce(c.additions, 0) AS added, coalesce(c.deletions, 0) AS deleted
-          FROM commits c
-         WHERE c.repo_id = ANY(${ids}::uuid[])
-           AND c.committed_at >= ${previous.from} AND c.committed_at < ${current.to}
-           AND ${commitFilter(s)}
-      ), po AS (
-        SELECT p.created_at >= ${current.from} AS cur, lower(p.author_login) AS who
+      WITH x AS (${source}), per AS (
+        SELECT x.at >= ${day(current.from)}::date AS cur, x.who, bool_or(x.named_bot) AS named_bot,
+               sum(x.commits) AS commits, sum(x.lines_added) AS added, sum(x.lines_deleted) AS deleted,
+               sum(x.pulls_opened) AS opened, sum(x.pulls_merged) AS merged
+          FROM x GROUP BY 1, 2
+      ), agg AS (
+        SELECT x.cur, sum(x.commits) AS commits, sum(x.added) AS added, sum(x.deleted) AS deleted,
+               sum(x.opened) AS opened, sum(x.merged) AS merged,
+               count(*) FILTER (WHERE x.who <> '' AND x.commits + x.opened + x.merged > 0) AS contributors
+          FROM per x WHERE ${notBot(s)} GROUP BY x.cur
+      ), cyc AS (
+        SELECT p.merged_at >= ${current.from} AS cur,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (p.merged_at - p.created_at))) / 3600.0 AS median,
+               percentile_cont(0.75) WITHIN GROUP (ORDER BY extract(epoch FROM (p.merged_at - p.created_at))) / 3600.0 AS p75
           FROM pull_requests p
-         WHERE p.repo_id = ANY(${ids}::uuid[])
-           AND p.created_at >= ${previous.from} AND p.created_at < ${current.to}
+         WHERE p.repo_id = ANY(${ids}::uuid[]) AND p.merged_at >= ${previous.from} AND p.merged_at < ${current.to}
            AND ${pullFilter(s)}
-      ), pm AS (
-        SELECT p.merged_at >= ${current.from} AS cur, lower(p.author_login) AS who,
-               extract(epoch FROM (p.merged_at - p.created_at)) / 3600.0 AS hours
-          FROM pull_requests p
-         WHERE p.repo_id = ANY(${ids}::uuid[])
-           AND p.merged_at >= ${previous.from} AND p.merged_at < ${current.to}
-           AND ${pullFilter(s)}
-      ), ca AS (
-        SELECT cur, count(*) AS commits, sum(added) AS added, sum(deleted) AS deleted FROM c GROUP BY cur
-      ), poa AS (
-        SELECT cur, count(*) AS opened FROM po GROUP BY cur
-      ), pma AS (
-        SELECT cur, count(*) AS merged, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median,
-               percentile_cont(0.75) WITHIN GROUP (ORDER BY hours) AS p75
-          FROM pm GROUP BY cur
-      ), wa AS (
-        SELECT cur, count(DISTINCT who) AS contributors
-          FROM (SELECT cur, who FROM c UNION ALL SELECT cur, who FROM po UNION ALL SELECT cur, who FROM pm) x
-         GROUP BY cur
+         GROUP BY 1
       )
-      -- One pass per table, grouped: a subquery per figure and period would rescan each set every time.
-      SELECT b.cur, coalesce(ca.commits, 0) AS commits, coalesce(ca.added, 0) AS added,
-             coalesce(ca.deleted, 0) AS deleted, coalesce(poa.opened, 0) AS opened,
-             coalesce(pma.merged, 0) AS merged, pma.median, pma.p75,
-             coalesce(wa.contributors, 0) AS contributors
+      SELECT b.cur, coalesce(agg.commits, 0) AS commits, coalesce(agg.added, 0) AS added,
+             coalesce(agg.deleted, 0) AS deleted, coalesce(agg.opened, 0) AS opened,
+             coalesce(agg.merged, 0) AS merged, cyc.median, cyc.p75, coalesce(agg.contributors, 0) AS contributors
         FROM (VALUES (true), (false)) AS b(cur)
-        LEFT JOIN ca ON ca.cur = b.cur
-        LEFT JOIN poa ON poa.cur = b.cur
-        LEFT JOIN pma ON pma.cur = b.cur
-        LEFT JOIN wa ON wa.cur = b.cur`.execute(this.db);
+        LEFT JOIN agg ON agg.cur = b.cur
+        LEFT JOIN cyc ON cyc.cur = b.cur`.execute(this.db);
     return rows.rows.map((r) => ({
       current: r['cur'] === true,
       commits: num(r['commits']),
@@ -316,20 +304,20 @@ export class TeamsReadRepository {
    * period's end), with how long they had waited then.
    */
   async reviewQueue(s: FigureScope, currentAt: Date, previousAt: Date): Promise<ReviewQueueRow[]> {
-    const ids = [...s.repoIds];
+    // One branch per instant: with the instant a constant, "still open then" is a range of the open-until index.
+    const waitingAt = (cur: boolean, at: Date) => sql`
+      SELECT ${sql.lit(cur)} AS cur, extract(epoch FROM (${at}::timestamptz - p.created_at)) / 3600.0 AS hours
+        FROM pull_requests p
+       WHERE p.repo_id = ANY(${[...s.repoIds]}::uuid[]) AND NOT p.draft AND p.created_at <= ${at}
+         AND least(coalesce(p.merged_at, 'infinity'::timestamptz), coalesce(p.closed_at, 'infinity'::timestamptz)) > ${at}
+         AND ((p.first_review_at IS NULL AND p.review_count = 0) OR p.first_review_at > ${at})
+         AND ${pullFilter(s)}`;
     const rows = await sql<Record<string, unknown>>`
-      SELECT t.cur, count(w.hours) AS waiting,
+      SELECT b.cur, count(w.hours) AS waiting,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY w.hours) AS median, max(w.hours) AS longest
-        FROM (VALUES (true, ${currentAt}::timestamptz), (false, ${previousAt}::timestamptz)) AS t(cur, at)
-        LEFT JOIN LATERAL (
-          SELECT extract(epoch FROM (t.at - p.created_at)) / 3600.0 AS hours
-            FROM pull_requests p
-           WHERE p.repo_id = ANY(${ids}::uuid[]) AND NOT p.draft AND p.created_at <= t.at
-             AND (p.merged_at IS NULL OR p.merged_at > t.at) AND (p.closed_at IS NULL OR p.closed_at > t.at)
-             AND ((p.first_review_at IS NULL AND p.review_count = 0) OR p.first_review_at > t.at)
-             AND ${pullFilter(s)}
-        ) w ON true
-       GROUP BY t.cur`.execute(this.db);
+        FROM (VALUES (true), (false)) AS b(cur)
+        LEFT JOIN (${waitingAt(true, currentAt)} UNION ALL ${waitingAt(false, previousAt)}) w ON w.cur = b.cur
+       GROUP BY b.cur`.execute(this.db);
     return rows.rows.map((r) => ({
       current: r['cur'] === true,
       waiting: num(r['waiting']),
@@ -338,30 +326,45 @@ export class TeamsReadRepository {
     }));
   }
 
-  /** The repositories with the most work in the range (commits and merged pull requests). */
+  /** The repositories with the most work in the range (commits and pull requests opened and merged). */
   async mostActiveRepos(s: FigureScope, range: Range, limit: number): Promise<RepoActivityRow[]> {
     const ids = [...s.repoIds];
+    const from = day(range.from);
+    const to = day(range.to);
+    // Everyone's work over whole weeks: each repository's weeks, less the bots that are not named so.
+    const perRepo =
+      s.authors === null && isWeekStart(range.from) && isWeekStart(range.to)
+        ? sql`
+          SELECT k.repo_id, k.commits, k.lines_added + k.lines_deleted AS lines, k.pulls_opened AS opened,
+                 k.pulls_merged AS merged
+            FROM repo_activity_weeks k
+           WHERE k.repo_id = ANY(${ids}::uuid[]) AND k.week >= ${from}::date AND k.week < ${to}::date
+             AND ${s.includeBots ? sql`true` : sql`NOT k.named_bot`}
+          UNION ALL
+          SELECT a.repo_id, -a.commits, -(a.lines_added + a.lines_deleted), -a.pulls_opened, -a.pulls_merged
+            FROM activity_days a
+           WHERE ${s.includeBots ? sql`false` : sql`NOT a.named_bot`}
+             AND a.who IN (SELECT unnest(${[...s.botLogins]}::text[])
+                           UNION SELECT lower(bp.login) FROM people bp
+                            WHERE bp.github_host = ${s.githubHost} AND bp.type = 'Bot')
+             AND a.repo_id = ANY(${ids}::uuid[]) AND a.day >= ${from}::date AND a.day < ${to}::date`
+        : sql`
+          SELECT x.repo_id, x.commits, x.lines_added + x.lines_deleted AS lines, x.pulls_opened AS opened,
+                 x.pulls_merged AS merged
+            FROM activity_days x
+           WHERE x.repo_id = ANY(${ids}::uuid[]) AND x.day >= ${from}::date AND x.day < ${to}::date
+             AND ${authorsFilter(s, sql`x.who`)} AND ${notBot(s)}`;
     const rows = await sql<Record<string, unknown>>`
-      SELECT r.full_name, coalesce(cc.commits, 0) AS commits, coalesce(cc.lines, 0) AS lines,
-             coalesce(po.opened, 0) AS opened, coalesce(pm.merged, 0) AS merged
-        FROM repositories r
-        LEFT JOIN (SELECT c.repo_id, count(*) AS commits,
-                          sum(coalesce(c.additions, 0) + coalesce(c.deletions, 0)) AS lines
-                     FROM commits c
-                    WHERE c.repo_id = ANY(${ids}::uuid[])
-                      AND c.committed_at >= ${range.from} AND c.committed_at < ${range.to} AND ${commitFilter(s)}
-                    GROUP BY c.repo_id) cc ON cc.repo_id = r.id
-        LEFT JOIN (SELECT p.repo_id, count(*) AS opened FROM pull_requests p
-                    WHERE p.repo_id = ANY(${ids}::uuid[])
-                      AND p.created_at >= ${range.from} AND p.created_at < ${range.to} AND ${pullFilter(s)}
-                    GROUP BY p.repo_id) po ON po.repo_id = r.id
-        LEFT JOIN (SELECT p.repo_id, count(*) AS merged FROM pull_requests p
-                    WHERE p.repo_id = ANY(${ids}::uuid[])
-                      AND p.merged_at >= ${range.from} AND p.merged_at < ${range.to} AND ${pullFilter(s)}
-                    GROUP BY p.repo_id) pm ON pm.repo_id = r.id
-       WHERE r.id = ANY(${ids}::uuid[])
-         AND (cc.commits IS NOT NULL OR po.opened IS NOT NULL OR pm.merged IS NOT NULL)
-       ORDER BY coalesce(cc.commits, 0) + coalesce(pm.merged, 0) + coalesce(po.opened, 0) DESC, lower(r.full_name)
+      WITH agg AS (
+        SELECT w.repo_id, sum(w.commits) AS commits, sum(w.lines) AS lines, sum(w.opened) AS opened,
+               sum(w.merged) AS merged
+          FROM (${perRepo}) w
+         GROUP BY w.repo_id
+        HAVING sum(w.commits) + sum(w.opened) + sum(w.merged) > 0
+      )
+      SELECT r.full_name, agg.commits, agg.lines, agg.opened, agg.merged
+        FROM agg JOIN repositories r ON r.id = agg.repo_id
+       ORDER BY agg.commits + agg.merged + agg.opened DESC, lower(r.full_name)
        LIMIT ${limit}`.execute(this.db);
     return rows.rows.map((r) => ({
       fullName: String(r['full_name']),
@@ -375,49 +378,35 @@ export class TeamsReadRepository {
   /** One row per week from `from` (a week start) until `to`, weeks without work included. */
   async weekly(s: FigureScope, from: Date, to: Date): Promise<WeekRow[]> {
     const ids = [...s.repoIds];
-    const week = (col: RawBuilder<unknown>) =>
-      sql`floor(extract(epoch FROM (${col} - ${from}::timestamptz)) / 604800)::int`;
+    const source = await this.activityRows(s, from, to);
     const rows = await sql<Record<string, unknown>>`
       WITH weeks AS (
         SELECT n, ${from}::timestamptz + make_interval(days => 7 * n) AS start
           FROM generate_series(0, greatest(0, ceil(extract(epoch FROM (${to}::timestamptz - ${from}::timestamptz)) / 604800)::int - 1)) AS n
-      ), c AS (
-        SELECT ${week(sql`c.committed_at`)} AS n,
-               lower(coalesce(c.author_login, c.author_email, c.author_name)) AS who,
-               coalesce(c.additions, 0) + coalesce(c.deletions, 0) AS lines
-          FROM commits c
-         WHERE c.repo_id = ANY(${ids}::uuid[]) AND c.committed_at >= ${from} AND c.committed_at < ${to}
-           AND ${commitFilter(s)}
-      ), po AS (
-        SELECT ${week(sql`p.created_at`)} AS n, lower(p.author_login) AS who
-          FROM pull_requests p
-         WHERE p.repo_id = ANY(${ids}::uuid[]) AND p.created_at >= ${from} AND p.created_at < ${to}
-           AND ${pullFilter(s)}
-      ), pm AS (
-        SELECT ${week(sql`p.merged_at`)} AS n, lower(p.author_login) AS who,
-               extract(epoch FROM (p.merged_at - p.created_at)) / 3600.0 AS hours
+      ), x AS (${source}), per AS (
+        SELECT (x.at - ${day(from)}::date) / 7 AS n, x.who, bool_or(x.named_bot) AS named_bot,
+               sum(x.commits) AS commits, sum(x.lines_added + x.lines_deleted) AS lines,
+               sum(x.pulls_opened) AS opened, sum(x.pulls_merged) AS merged
+          FROM x GROUP BY 1, 2
+      ), agg AS (
+        SELECT x.n, sum(x.commits) AS commits, sum(x.lines) AS lines, sum(x.opened) AS opened,
+               sum(x.merged) AS merged,
+               count(*) FILTER (WHERE x.who <> '' AND x.commits + x.opened + x.merged > 0) AS contributors
+          FROM per x WHERE ${notBot(s)} GROUP BY x.n
+      ), cyc AS (
+        SELECT floor(extract(epoch FROM (p.merged_at - ${from}::timestamptz)) / 604800)::int AS n,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (p.merged_at - p.created_at))) / 3600.0 AS median
           FROM pull_requests p
          WHERE p.repo_id = ANY(${ids}::uuid[]) AND p.merged_at >= ${from} AND p.merged_at < ${to}
            AND ${pullFilter(s)}
-      ), ca AS (
-        SELECT n, count(*) AS commits, sum(lines) AS lines FROM c GROUP BY n
-      ), poa AS (
-        SELECT n, count(*) AS opened FROM po GROUP BY n
-      ), pma AS (
-        SELECT n, count(*) AS merged, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median FROM pm GROUP BY n
-      ), wa AS (
-        SELECT n, count(DISTINCT who) AS contributors
-          FROM (SELECT n, who FROM c UNION ALL SELECT n, who FROM po UNION ALL SELECT n, who FROM pm) x
-         GROUP BY n
+         GROUP BY 1
       )
-      SELECT w.start, coalesce(ca.commits, 0) AS commits, coalesce(ca.lines, 0) AS lines,
-             coalesce(poa.opened, 0) AS opened, coalesce(pma.merged, 0) AS merged, pma.median,
-             coalesce(wa.contributors, 0) AS contributors
+      SELECT w.start, coalesce(agg.commits, 0) AS commits, coalesce(agg.lines, 0) AS lines,
+             coalesce(agg.opened, 0) AS opened, coalesce(agg.merged, 0) AS merged, cyc.median,
+             coalesce(agg.contributors, 0) AS contributors
         FROM weeks w
-        LEFT JOIN ca ON ca.n = w.n
-        LEFT JOIN poa ON poa.n = w.n
-        LEFT JOIN pma ON pma.n = w.n
-        LEFT JOIN wa ON wa.n = w.n
+        LEFT JOIN agg ON agg.n = w.n
+        LEFT JOIN cyc ON cyc.n = w.n
        ORDER BY w.n`.execute(this.db);
     return rows.rows.map((r) => ({
       weekStart: new Date(r['start'] as Date),
@@ -428,6 +417,41 @@ export class TeamsReadRepository {
       activeContributors: num(r['contributors']),
       cycleTimeMedianHours: hours(r['median']),
     }));
+  }
+
+  /**
+   * The scope's rollup rows over [from, to): `at` (a day or a week's Monday), `who`, `named_bot` and the counts.
+   * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
+   * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
+   */
+  private async activityRows(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
+    const counts = sql`commits, lines_added, lines_deleted, pulls_opened, pulls_merged`;
+    const days = (ids: readonly string[], sign: 1 | -1, at: RawBuilder<unknown>) => sql`
+      SELECT ${at} AS at, who, named_bot, ${sql.lit(sign)} * commits AS commits, ${sql.lit(sign)} * lines_added AS lines_added,
+             ${sql.lit(sign)} * lines_deleted AS lines_deleted, ${sql.lit(sign)} * pulls_opened AS pulls_opened,
+             ${sql.lit(sign)} * pulls_merged AS pulls_merged
+        FROM activity_days
+       WHERE repo_id = ANY(${[...ids]}::uuid[]) AND day >= ${day(from)}::date AND day < ${day(to)}::date
+         AND ${authorsFilter(s, sql`who`)}`;
+    if (isWeekStart(from) && isWeekStart(to)) {
+      const readable = new Set(s.repoIds);
+      const owned = await this.db
+        .selectFrom('repositories')
+        .select('id')
+        .where('github_host', '=', s.githubHost)
+        .where(sql`lower(owner)`, '=', s.owner.toLowerCase())
+        .execute();
+      const unreadable = owned.map((r) => r.id).filter((id) => !readable.has(id));
+      if (unreadable.length <= readable.size)
+        return sql`
+          SELECT week AS at, who, named_bot, ${counts}
+            FROM owner_activity_weeks
+           WHERE github_host = ${s.githubHost} AND owner_key = ${s.owner.toLowerCase()}
+             AND week >= ${day(from)}::date AND week < ${day(to)}::date AND ${authorsFilter(s, sql`who`)}
+          UNION ALL
+          ${days(unreadable, -1, sql`date_trunc('week', day)::date`)}`;
+    }
+    return days(s.repoIds, 1, sql`day`);
   }
 
   // --- a person's work -----------------------------------------------------------------------------------
@@ -446,7 +470,7 @@ export class TeamsReadRepository {
         'c.deletions',
         'c.html_url',
       ])
-      .where('c.repo_id', 'in', repoIds)
+      .where('c.repo_id', '=', sql<string>`ANY(${[...repoIds]}::uuid[])`)
       .where(sql`lower(c.author_login)`, '=', login.toLowerCase())
       .orderBy('c.committed_at', 'desc')
       .orderBy('c.sha', 'desc')
@@ -472,7 +496,7 @@ export class TeamsReadRepository {
         'p.review_count',
         'p.html_url',
       ])
-      .where('p.repo_id', 'in', repoIds)
+      .where('p.repo_id', '=', sql<string>`ANY(${[...repoIds]}::uuid[])`)
       .where(sql`lower(p.author_login)`, '=', login.toLowerCase())
       .orderBy('p.created_at', 'desc')
       .orderBy('p.number', 'desc')
@@ -520,27 +544,27 @@ export class TeamsReadRepository {
     return { recent: num(rows.rows[0]?.recent), open: num(rows.rows[0]?.open) };
   }
 
-  /** Per repository: the person's commits and pull requests (all time), most recent work first. */
+  /**
+   * Per repository: the person's commits and pull requests (all time), most recent work first, from the daily
+   * rollups (the last activity is a UTC day).
+   */
   async personRepos(repoIds: readonly string[], login: string) {
     if (!repoIds.length) return [];
-    const ids = [...repoIds];
     const rows = await sql<Record<string, unknown>>`
-      SELECT r.full_name, coalesce(c.commits, 0) AS commits, coalesce(p.pulls, 0) AS pulls,
-             greatest(c.last_at, p.last_at) AS last_at
-        FROM repositories r
-        LEFT JOIN (SELECT repo_id, count(*) AS commits, max(committed_at) AS last_at FROM commits
-                    WHERE repo_id = ANY(${ids}::uuid[]) AND lower(author_login) = ${login.toLowerCase()}
-                    GROUP BY repo_id) c ON c.repo_id = r.id
-        LEFT JOIN (SELECT repo_id, count(*) AS pulls, max(created_at) AS last_at FROM pull_requests
-                    WHERE repo_id = ANY(${ids}::uuid[]) AND lower(author_login) = ${login.toLowerCase()}
-                    GROUP BY repo_id) p ON p.repo_id = r.id
-       WHERE r.id = ANY(${ids}::uuid[]) AND (c.commits IS NOT NULL OR p.pulls IS NOT NULL)
-       ORDER BY greatest(c.last_at, p.last_at) DESC NULLS LAST, lower(r.full_name)`.execute(this.db);
+      SELECT r.full_name, a.commits, a.pulls, to_char(a.last_day, 'YYYY-MM-DD') AS last_day
+        FROM (SELECT repo_id, sum(commits) AS commits, sum(pulls_opened) AS pulls,
+                     max(day) FILTER (WHERE commits > 0 OR pulls_opened > 0) AS last_day
+                FROM activity_days
+               WHERE who = ${login.toLowerCase()} AND repo_id = ANY(${[...repoIds]}::uuid[])
+               GROUP BY repo_id) a
+        JOIN repositories r ON r.id = a.repo_id
+       WHERE a.commits > 0 OR a.pulls > 0
+       ORDER BY a.last_day DESC NULLS LAST, lower(r.full_name)`.execute(this.db);
     return rows.rows.map((r) => ({
       fullName: String(r['full_name']),
       commits: num(r['commits']),
       pullRequests: num(r['pulls']),
-      lastActivityAt: r['last_at'] ? new Date(r['last_at'] as Date) : null,
+      lastActivityAt: r['last_day'] ? new Date(`${String(r['last_day'])}T00:00:00Z`) : null,
     }));
   }
 }
@@ -561,24 +585,39 @@ function toPerson(r: {
   };
 }
 
-/** Bots (GitHub's `type: Bot`, `[bot]` logins, BOT_LOGINS) are left out unless asked for. */
-function notBot(s: FigureScope, login: RawBuilder<unknown>, name: RawBuilder<unknown>): RawBuilder<unknown> {
+/** The UTC calendar day of a period boundary (every boundary is a UTC midnight). */
+function day(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** Monday 00:00 UTC: where owner_activity_weeks rows start. */
+function isWeekStart(at: Date): boolean {
+  return at.getTime() % 86_400_000 === 0 && at.getUTCDay() === 1;
+}
+
+/** The scope's people only (a team's members); `who` is a lowercased login. */
+function authorsFilter(s: FigureScope, who: RawBuilder<unknown>): RawBuilder<unknown> {
+  return s.authors === null ? sql`true` : sql`${who} = ANY(${[...s.authors]}::text[])`;
+}
+
+/**
+ * Bots (GitHub's `type: Bot`, `[bot]` logins and names, BOT_LOGINS) are left out unless asked for. Applies to
+ * rollup rows (`x.who`, `x.named_bot`), per day or grouped per person.
+ */
+function notBot(s: FigureScope): RawBuilder<unknown> {
   if (s.includeBots) return sql`true`;
-  return sql`NOT (
-    lower(coalesce(${login}, ${name}, '')) LIKE '%[bot]'
-    OR lower(coalesce(${login}, '')) = ANY(${[...s.botLogins]}::text[])
+  return sql`NOT (x.named_bot OR x.who = ANY(${[...s.botLogins]}::text[])
     OR EXISTS (SELECT 1 FROM people bp WHERE bp.github_host = ${s.githubHost}
-                AND lower(bp.login) = lower(${login}) AND bp.type = 'Bot'))`;
+                AND lower(bp.login) = x.who AND bp.type = 'Bot'))`;
 }
 
-function commitFilter(s: FigureScope): RawBuilder<unknown> {
-  const authors =
-    s.authors === null ? sql`true` : sql`lower(c.author_login) = ANY(${[...s.authors]}::text[])`;
-  return sql`${authors} AND ${notBot(s, sql`c.author_login`, sql`c.author_name`)}`;
-}
-
+/** The same rules for pull request rows (`p`). */
 function pullFilter(s: FigureScope): RawBuilder<unknown> {
-  const authors =
-    s.authors === null ? sql`true` : sql`lower(p.author_login) = ANY(${[...s.authors]}::text[])`;
-  return sql`${authors} AND ${notBot(s, sql`p.author_login`, sql`NULL::text`)}`;
+  const authors = authorsFilter(s, sql`lower(p.author_login)`);
+  if (s.includeBots) return authors;
+  return sql`${authors} AND NOT (
+    lower(coalesce(p.author_login, '')) LIKE '%[bot]'
+    OR lower(coalesce(p.author_login, '')) = ANY(${[...s.botLogins]}::text[])
+    OR EXISTS (SELECT 1 FROM people bp WHERE bp.github_host = ${s.githubHost}
+                AND lower(bp.login) = lower(p.author_login) AND bp.type = 'Bot'))`;
 }

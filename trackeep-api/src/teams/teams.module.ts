@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { GithubModule } from '../github/github.module';
 import { ReposModule } from '../repos/repos.module';
+import { ActivityRollupsRepository } from './activity-rollups.repository';
+import { ActivityRollupsService } from './activity-rollups.service';
 import { OrgCredentials } from './org-credentials.service';
 import { OrgSyncJob } from './org-sync.job';
 import { OrgSyncService } from './org-sync.service';
@@ -13,7 +15,16 @@ import { TeamsService } from './teams.service';
 @Module({
   imports: [GithubModule, ReposModule],
   controllers: [TeamsController],
-  providers: [TeamsRepository, TeamsReadRepository, OrgCredentials, OrgSyncService, OrgSyncJob, TeamsService],
+  providers: [
+    TeamsRepository,
+    TeamsReadRepository,
+    OrgCredentials,
+    OrgSyncService,
+    OrgSyncJob,
+    TeamsService,
+    ActivityRollupsRepository,
+    ActivityRollupsService,
+  ],
   exports: [OrgSyncService, TeamsService],
 })
 export class TeamsModule {}

@@ -74,7 +74,7 @@ export class TeamsService {
     const org = await this.memberOrg(user, orgLogin);
     const repos = await this.readableRepos(user, org.login);
     const teams = await this.read.teams(org.id);
-    const page = await this.activity(this.scope(repos, null, q), period, q);
+    const page = await this.activity(this.scope(org.login, repos, null, q), period, q);
     return {
       org: {
         login: org.login,
@@ -93,7 +93,7 @@ export class TeamsService {
     const repos = await this.readableRepos(user, org.login);
     const teamRepoIds = new Set(await this.read.teamRepoGithubIds(org.id, team.githubId));
     const authors = members.map((m) => m.login.toLowerCase());
-    const page = await this.activity(this.scope(repos, authors, q), period, q);
+    const page = await this.activity(this.scope(org.login, repos, authors, q), period, q);
     return {
       org: { login: org.login, name: org.name },
       team: summary(team, teams),
@@ -245,9 +245,15 @@ export class TeamsService {
     return (await this.read.orgsOf(user.githubHost, person.githubId)).some((o) => mine.has(o.login));
   }
 
-  private scope(repos: Array<{ id: string }>, authors: string[] | null, q: PeriodQuery): FigureScope {
+  private scope(
+    owner: string,
+    repos: Array<{ id: string }>,
+    authors: string[] | null,
+    q: PeriodQuery,
+  ): FigureScope {
     return {
       githubHost: this.settings.host,
+      owner,
       repoIds: repos.map((r) => r.id),
       authors,
       includeBots: q.includeBots === true,

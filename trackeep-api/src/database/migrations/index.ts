@@ -23,6 +23,7 @@ import { Tags1764003100000 } from './1764003100000-Tags';
 import { IssueClosedBy1764003200000 } from './1764003200000-IssueClosedBy';
 import { RepoSyncHistory1764003300000 } from './1764003300000-RepoSyncHistory';
 import { PullRequestComments1764003400000 } from './1764003400000-PullRequestComments';
+import { ActivityRollups1764003600000 } from './1764003600000-ActivityRollups';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   IssueClosedBy1764003200000,
   RepoSyncHistory1764003300000,
   PullRequestComments1764003400000,
+  ActivityRollups1764003600000,
 ];

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { inTransaction } from '@trackeep/server-core';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
+
+/**
+ * The activity rollups' upkeep. The database keeps them as commits and pull requests are written (triggers of the
+ * ActivityRollups migration); repositories stored before that migration are counted here once.
+ */
+@Injectable()
+export class ActivityRollupsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Repositories whose rows the rollups do not count yet. */
+  async pending(): Promise<number> {
+    const row = await this.db
+      .selectFrom('repositories')
+      .select(sql<string>`count(*)`.as('n'))
+      .where('activity_rolled_up', '=', false)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Counts up to `limit` pending repositories from their commits and pull requests. Writers of those tables wait
+   * for the transaction (it is short), so no change is counted twice or lost; another replica's batch is skipped.
+   */
+  async rebuild(limit: number): Promise<number> {
+    return inTransaction(this.db, async (tx) => {
+      await sql`LOCK TABLE commits, pull_requests IN SHARE ROW EXCLUSIVE MODE`.execute(tx);
+      const rows = await tx
+        .selectFrom('repositories')
+        .select('id')
+        .where('activity_rolled_up', '=', false)
+        .orderBy('id')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      if (!rows.length) return 0;
+      await sql`SELECT activity_rollup_rebuild(${rows.map((r) => r.id)}::uuid[])`.execute(tx);
+      return rows.length;
+    });
+  }
+}

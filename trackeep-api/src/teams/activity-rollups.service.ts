@@ -1,0 +1,57 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ActivityRollupsRepository } from './activity-rollups.repository';
+
+/** Repositories counted per transaction: writers wait for each, so it stays short. */
+const BATCH = 20;
+const DEADLOCK = '40P01';
+
+/**
+ * Counts, once, the repositories stored before the activity rollups existed (an upgraded instance), in the
+ * background after start. Until it is done their work is missing from the organization and team pages.
+ */
+@Injectable()
+export class ActivityRollupsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ActivityRollupsService.name);
+  private stopping = false;
+  private running: Promise<number> | null = null;
+
+  constructor(private readonly rollups: ActivityRollupsRepository) {}
+
+  onApplicationBootstrap(): void {
+    this.running = this.rebuildPending().catch((err: unknown) => {
+      if (!this.stopping)
+        this.logger.warn(`counting stored activity stopped; it resumes at the next start: ${String(err)}`);
+      return 0;
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  /** Counts every pending repository; returns how many this replica counted. */
+  async rebuildPending(): Promise<number> {
+    const total = await this.rollups.pending();
+    if (!total) return 0;
+    this.logger.log(
+      `counting the stored activity of ${total} repositories for the organization and team pages`,
+    );
+    let done = 0;
+    while (!this.stopping) {
+      let n: number;
+      try {
+        n = await this.rollups.rebuild(BATCH);
+      } catch (err) {
+        // A writer already holding one table while waiting for the other: take the batch again.
+        if ((err as { code?: string }).code === DEADLOCK) continue;
+        throw err;
+      }
+      if (!n) break;
+      done += n;
+      if (done % (BATCH * 25) === 0) this.logger.log(`activity counted for ${done} of ${total} repositories`);
+    }
+    this.logger.log(`activity counted for ${done} repositories`);
+    return done;
+  }
+}
