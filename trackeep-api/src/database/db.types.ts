@@ -37,6 +37,18 @@ export interface ActivityDays {
   who: string;
 }
 
+export interface ActivityDeltas {
+  commits: number;
+  day: Timestamp;
+  lines_added: Int8;
+  lines_deleted: Int8;
+  named_bot: boolean;
+  pulls_merged: number;
+  pulls_opened: number;
+  repo_id: string;
+  who: string;
+}
+
 export interface ActivityEvents {
   actor: string | null;
   created_at: Generated<Timestamp>;
@@ -592,6 +604,7 @@ export interface WorkflowRuns {
 
 export interface DB {
   activity_days: ActivityDays;
+  activity_deltas: ActivityDeltas;
   activity_events: ActivityEvents;
   branch_commits: BranchCommits;
   branches: Branches;

@@ -4,12 +4,21 @@ import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
 
 /**
- * The activity rollups' upkeep. The database keeps them as commits and pull requests are written (triggers of the
- * ActivityRollups migration); repositories stored before that migration are counted here once.
+ * The activity rollups' upkeep. Writes of commits and pull requests queue their changes (triggers of the
+ * ActivityRollups migration); folding moves them into the rollups. Repositories stored before that migration are
+ * counted here once.
  */
 @Injectable()
 export class ActivityRollupsRepository {
   constructor(private readonly db: Kysely<DB>) {}
+
+  /** Moves the queued changes into the rollups (one folder at a time across replicas); true when any was queued. */
+  async fold(): Promise<boolean> {
+    const { rows } = await sql<{ queued: boolean }>`
+      SELECT EXISTS (SELECT 1 FROM activity_deltas) AS queued`.execute(this.db);
+    if (rows[0]?.queued) await sql`SELECT activity_fold()`.execute(this.db);
+    return rows[0]?.queued === true;
+  }
 
   /** Repositories whose rows the rollups do not count yet. */
   async pending(): Promise<number> {

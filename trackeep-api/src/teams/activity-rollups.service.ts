@@ -4,20 +4,32 @@ import { ActivityRollupsRepository } from './activity-rollups.repository';
 /** Repositories counted per transaction: writers wait for each, so it stays short. */
 const BATCH = 20;
 const DEADLOCK = '40P01';
+/** How often queued changes are folded into the rollups when nobody reads them (readers fold first anyway). */
+const FOLD_EVERY_MS = 5_000;
 
 /**
- * Counts, once, the repositories stored before the activity rollups existed (an upgraded instance), in the
- * background after start. Until it is done their work is missing from the organization and team pages.
+ * Keeps the activity rollups' queue short: folds it every few seconds (any replica; one at a time). And counts,
+ * once, the repositories stored before the rollups existed (an upgraded instance), in the background after start.
+ * Until that is done their work is missing from the organization and team pages.
  */
 @Injectable()
 export class ActivityRollupsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ActivityRollupsService.name);
   private stopping = false;
   private running: Promise<number> | null = null;
+  private folder: NodeJS.Timeout | null = null;
+  private folding: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly rollups: ActivityRollupsRepository) {}
 
   onApplicationBootstrap(): void {
+    this.folder = setInterval(() => {
+      this.folding = this.rollups.fold().catch((err: unknown) => {
+        if (!this.stopping)
+          this.logger.warn(`folding activity changes failed; retried shortly: ${String(err)}`);
+      });
+    }, FOLD_EVERY_MS);
+    this.folder.unref();
     this.running = this.rebuildPending().catch((err: unknown) => {
       if (!this.stopping)
         this.logger.warn(`counting stored activity stopped; it resumes at the next start: ${String(err)}`);
@@ -27,7 +39,8 @@ export class ActivityRollupsService implements OnApplicationBootstrap, OnApplica
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.running;
+    if (this.folder) clearInterval(this.folder);
+    await Promise.all([this.running, this.folding]);
   }
 
   /** Counts every pending repository; returns how many this replica counted. */

@@ -256,6 +256,11 @@ export class TeamsReadRepository {
   // migration), not the commits and pull requests themselves: only the cycle time percentiles and the review
   // queue read pull requests, through indexes made for them.
 
+  /** Folds the changes written since the last fold into the rollups, so a read that follows sees every commit. */
+  async foldPending(): Promise<void> {
+    await sql`SELECT activity_fold() WHERE EXISTS (SELECT 1 FROM activity_deltas)`.execute(this.db);
+  }
+
   /** The period's figures and the previous period's (`current` tells which row is which). */
   async figures(s: FigureScope, current: Range, previous: Range): Promise<FigureRow[]> {
     const ids = [...s.repoIds];

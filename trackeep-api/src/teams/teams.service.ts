@@ -144,6 +144,7 @@ export class TeamsService {
   async personPage(user: SessionUser, login: string): Promise<PersonPage> {
     const repoIds = await this.access.readableRepoIds(user.id);
     const known = await this.read.findPerson(user.githubHost, login);
+    await this.read.foldPending();
     const [commits, pulls, repositories, reviewed, load] = await Promise.all([
       this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
       this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
@@ -263,6 +264,7 @@ export class TeamsService {
 
   private async activity(scope: FigureScope, period: Period, q: PeriodQuery): Promise<ActivityPage> {
     const reviewAt = new Date(Math.min(Date.now(), period.current.to.getTime()));
+    await this.read.foldPending();
     const [figures, queue, mostActive, weekly] = await Promise.all([
       this.read.figures(scope, period.current, period.previous),
       this.read.reviewQueue(scope, reviewAt, period.previous.to),

@@ -12,10 +12,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   an organization's figures read one row per person and week. A viewer who may not read some of the owner's
  *   repositories gets those repositories' days taken out again.
  *
- * Statement triggers on `commits` and `pull_requests` add the signed change of each statement (new rows minus old
- * rows), so a page of a thousand commits costs one grouped upsert, not a thousand. Rows present before this
- * migration are counted by `activity_rollup_rebuild` (run by the API at start for every repository whose
- * `activity_rolled_up` is false).
+ * Statement triggers on `commits` and `pull_requests` append each statement's signed change (new rows minus old
+ * rows, grouped) to `activity_deltas`: an insert that no other writer waits on. `activity_fold()` moves the queued
+ * changes into the three rollups, one folder at a time (an advisory lock); readers fold before they read, and every
+ * API replica folds in the background. Rows present before this migration are counted by `activity_rollup_rebuild`
+ * (run by the API at start for every repository whose `activity_rolled_up` is false).
  */
 
 /** Columns of a delta row: repo_id, day, who, named_bot and the five counts. */
@@ -46,12 +47,12 @@ const addCounts = (table: string) =>
   ].join(', ');
 
 /**
- * Adds a delta (rows from __DELTA__) to the three rollups. Only repositories that still exist are counted: a
- * repository's removal takes its rows out beforehand (activity_repository_removed), and the rows its cascade
- * deletes find no repository here. Rows are upserted in key order so concurrent statements lock alike.
+ * Adds a delta (rows from __DELTA__, after the CTEs in __PREFIX__) to the three rollups. Only repositories that
+ * still exist are counted: a repository's removal takes its folded rows out (activity_repository_removed), and its
+ * queued changes find no repository here.
  */
 const APPLY = `
-  WITH d AS (
+  WITH __PREFIX__ d AS (
     SELECT x.repo_id, x.day, x.who, r.github_host, lower(r.owner) AS owner_key, bool_or(x.named_bot) AS named_bot,
            ${COUNTS.map((c) => `sum(x.${c})::${c.startsWith('lines') ? 'bigint' : 'int'} AS ${c}`).join(', ')}
       FROM (__DELTA__) x
@@ -96,16 +97,23 @@ const SIGNED_ROWS = {
   delete: 'SELECT -1 AS sign, o.* FROM old_rows o',
 } as const;
 
-/** A statement trigger function applying the signed change of its statement's rows (static SQL: plans are kept). */
+/** A statement trigger function queueing the signed change of its statement's rows (static SQL: plans are kept). */
 function statementTrigger(name: string, delta: string, op: keyof typeof SIGNED_ROWS): string {
   return `
     CREATE FUNCTION ${name}_${op}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
-      ${APPLY.replace('__DELTA__', delta).replaceAll('__ROWS__', SIGNED_ROWS[op])};
+      INSERT INTO activity_deltas (repo_id, day, who, named_bot, ${COUNTS.join(', ')})
+      SELECT x.repo_id, x.day, x.who, bool_or(x.named_bot), ${COUNTS.map((c) => `sum(x.${c})`).join(', ')}
+        FROM (${delta.replaceAll('__ROWS__', SIGNED_ROWS[op])}) x
+       GROUP BY x.repo_id, x.day, x.who
+      HAVING ${COUNTS.map((c) => `sum(x.${c}) <> 0`).join(' OR ')};
       RETURN NULL;
     END
     $fn$`;
 }
+
+/** Held by whoever writes the rollups: the folder, a repository's removal or move, a rebuild. */
+const FOLD_LOCK = `pg_advisory_xact_lock(hashtext('trackeep.activity_rollups'))`;
 
 export class ActivityRollups1764003600000 implements MigrationInterface {
   name = 'ActivityRollups1764003600000';
@@ -153,6 +161,29 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         pulls_merged integer NOT NULL DEFAULT 0,
         PRIMARY KEY (repo_id, week, named_bot)
       )`);
+    // Changes waiting to be folded into the rollups (no key, no index: appended by writers, emptied by the folder).
+    await q.query(`
+      CREATE TABLE activity_deltas (
+        repo_id uuid NOT NULL,
+        day date NOT NULL,
+        who text NOT NULL,
+        named_bot boolean NOT NULL,
+        commits integer NOT NULL,
+        lines_added bigint NOT NULL,
+        lines_deleted bigint NOT NULL,
+        pulls_opened integer NOT NULL,
+        pulls_merged integer NOT NULL
+      )`);
+    await q.query(`
+      CREATE FUNCTION activity_fold() RETURNS void LANGUAGE plpgsql AS $fn$
+      BEGIN
+        PERFORM ${FOLD_LOCK};
+        ${APPLY.replace('__PREFIX__', 'moved AS (DELETE FROM activity_deltas RETURNING *),').replace(
+          '__DELTA__',
+          `SELECT repo_id, day, who, named_bot, ${COUNTS.join(', ')} FROM moved`,
+        )};
+      END
+      $fn$`);
     // Existing repositories wait for a rebuild; repositories added from now on start counted (empty).
     await q.query(`ALTER TABLE repositories ADD COLUMN activity_rolled_up boolean NOT NULL DEFAULT false`);
     await q.query(`ALTER TABLE repositories ALTER COLUMN activity_rolled_up SET DEFAULT true`);
@@ -175,10 +206,11 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
       }
     }
 
-    // A removed repository leaves its owner's weeks before its rows cascade away.
+    // A removed repository leaves its owner's weeks before its rows cascade away (its queued changes are dropped).
     await q.query(`
       CREATE FUNCTION activity_repository_removed() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
+        PERFORM ${FOLD_LOCK};
         ${MOVE_OWNER_WEEKS(-1, 'OLD.github_host', 'OLD.owner', 'OLD.id')};
         RETURN OLD;
       END
@@ -186,10 +218,11 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
     await q.query(
       `CREATE TRIGGER repositories_activity_removed BEFORE DELETE ON repositories FOR EACH ROW EXECUTE FUNCTION activity_repository_removed()`,
     );
-    // A repository transferred or renamed to another owner takes its days along.
+    // A repository transferred or renamed to another owner takes its folded days along; queued ones fold there.
     await q.query(`
       CREATE FUNCTION activity_repository_moved() RETURNS trigger LANGUAGE plpgsql AS $fn$
       BEGIN
+        PERFORM ${FOLD_LOCK};
         ${MOVE_OWNER_WEEKS(-1, 'OLD.github_host', 'OLD.owner', 'OLD.id')};
         ${MOVE_OWNER_WEEKS(1, 'NEW.github_host', 'NEW.owner', 'NEW.id')};
         RETURN NULL;
@@ -200,8 +233,8 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         WHEN (lower(OLD.owner) IS DISTINCT FROM lower(NEW.owner) OR OLD.github_host IS DISTINCT FROM NEW.github_host)
         EXECUTE FUNCTION activity_repository_moved()`);
 
-    // Recounts repositories from their rows. Writers wait meanwhile, so no statement's change is lost or doubled.
-    const recount = APPLY.replace(
+    // Recounts repositories from their rows. Writers wait meanwhile, so no change is lost or counted twice.
+    const recount = APPLY.replace('__PREFIX__', '').replace(
       '__DELTA__',
       `${COMMIT_DELTA.replace('__ROWS__', 'SELECT 1 AS sign, c.* FROM commits c WHERE c.repo_id = ANY($1)')}
        UNION ALL
@@ -213,6 +246,9 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         rid uuid;
       BEGIN
         LOCK TABLE commits, pull_requests IN SHARE ROW EXCLUSIVE MODE;
+        PERFORM ${FOLD_LOCK};
+        -- Every committed change of these repositories is in their rows now: the recount covers their queue.
+        DELETE FROM activity_deltas WHERE repo_id = ANY(ids);
         FOREACH rid IN ARRAY ids LOOP
           INSERT INTO owner_activity_weeks AS w (github_host, owner_key, week, who, named_bot, ${COUNTS.join(', ')})
           SELECT r.github_host, lower(r.owner), date_trunc('week', a.day)::date AS week, a.who, bool_or(a.named_bot),
@@ -254,12 +290,14 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
     await q.query(`DROP TRIGGER repositories_activity_moved ON repositories`);
     await q.query(`DROP TRIGGER repositories_activity_removed ON repositories`);
     for (const fn of [
+      'activity_fold()',
       'activity_rollup_rebuild(uuid[])',
       'activity_repository_moved()',
       'activity_repository_removed()',
     ])
       await q.query(`DROP FUNCTION ${fn}`);
     await q.query(`ALTER TABLE repositories DROP COLUMN activity_rolled_up`);
+    await q.query(`DROP TABLE activity_deltas`);
     await q.query(`DROP TABLE repo_activity_weeks`);
     await q.query(`DROP TABLE owner_activity_weeks`);
     await q.query(`DROP TABLE activity_days`);
