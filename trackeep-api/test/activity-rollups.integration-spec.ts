@@ -192,7 +192,8 @@ describe('activity rollups (organization and team figures)', () => {
   });
 
   it('move a repository’s work to its new owner, and drop it with the repository', async () => {
-    const [a, b] = repos.map((r) => must(r, 'repo'));
+    const a = must(repos[0], 'a tracked repository');
+    const b = must(repos[1], 'another tracked repository');
     const owner = (await ds.query('SELECT lower(owner) AS o FROM repositories WHERE id = $1', [b.id])) as [
       { o: string },
     ];

@@ -520,6 +520,12 @@ export interface Users {
   updated_at: Generated<Timestamp>;
 }
 
+export interface WebhookAppRedeliveryCursors {
+  app_id: Int8;
+  last_delivery_id: Int8;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface WebhookDeliveries {
   action: string | null;
   applied_count: Generated<number>;
@@ -545,15 +551,16 @@ export interface WebhookDeliveries {
 
 export interface WebhookRedeliveries {
   action: string | null;
+  app_id: Int8 | null;
   created_at: Generated<Timestamp>;
   delivered_at: Timestamp;
   due: Generated<boolean>;
   event: string;
   github_delivery_id: Int8;
   guid: string;
-  hook_id: Int8;
+  hook_id: Int8 | null;
   last_error: string | null;
-  repo_id: string;
+  repo_id: string | null;
   requested_at: Timestamp | null;
   requests: Generated<number>;
 }
@@ -644,6 +651,7 @@ export interface DB {
   teams: Teams;
   tracked_repos: TrackedRepos;
   users: Users;
+  webhook_app_redelivery_cursors: WebhookAppRedeliveryCursors;
   webhook_deliveries: WebhookDeliveries;
   webhook_redeliveries: WebhookRedeliveries;
   webhook_redelivery_cursors: WebhookRedeliveryCursors;

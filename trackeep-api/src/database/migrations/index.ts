@@ -24,6 +24,7 @@ import { IssueClosedBy1764003200000 } from './1764003200000-IssueClosedBy';
 import { RepoSyncHistory1764003300000 } from './1764003300000-RepoSyncHistory';
 import { PullRequestComments1764003400000 } from './1764003400000-PullRequestComments';
 import { ActivityRollups1764003600000 } from './1764003600000-ActivityRollups';
+import { AppHookRedelivery1764003700000 } from './1764003700000-AppHookRedelivery';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   RepoSyncHistory1764003300000,
   PullRequestComments1764003400000,
   ActivityRollups1764003600000,
+  AppHookRedelivery1764003700000,
 ];

@@ -4,13 +4,22 @@ import { Kysely, sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 
 /** A repository hook Trackeep registered, whose delivery log the redelivery job reads. */
-export interface OwnedHook {
+export interface OwnedRepoHook {
+  kind: 'repository';
   repoId: string;
   hookId: number;
   owner: string;
   name: string;
   fullName: string;
 }
+
+/** The GitHub App's webhook (one per App, for every installation): its log is `GET /app/hook/deliveries`. */
+export interface AppHook {
+  kind: 'app';
+  appId: number;
+}
+
+export type OwnedHook = OwnedRepoHook | AppHook;
 
 /** The newest failed attempt GitHub lists for a GUID that no attempt delivered. */
 export interface FailedDelivery {
@@ -29,15 +38,16 @@ export interface ClaimedRedelivery {
 
 /**
  * The redelivery job's state: per hook, the newest entry of GitHub's delivery log already read
- * (`webhook_redelivery_cursors`), and per GUID what was asked of GitHub (`webhook_redeliveries`). It reads the
- * inbox (`webhook_deliveries.delivery_id`) to leave alone every GUID Trackeep stored.
+ * (`webhook_redelivery_cursors` per repository hook, `webhook_app_redelivery_cursors` per App), and per GUID what
+ * was asked of GitHub (`webhook_redeliveries`, owned by a repository hook or by the App). It reads the inbox
+ * (`webhook_deliveries.delivery_id`) to leave alone every GUID Trackeep stored.
  */
 @Injectable()
 export class WebhookRedeliveryRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Hooks Trackeep registered and has not removed (their id known). */
-  async ownedHooks(): Promise<OwnedHook[]> {
+  async ownedHooks(): Promise<OwnedRepoHook[]> {
     const rows = await this.db
       .selectFrom('webhook_registrations as w')
       .innerJoin('repositories as r', 'r.id', 'w.repo_id')
@@ -47,6 +57,7 @@ export class WebhookRedeliveryRepository {
       .orderBy('w.repo_id')
       .execute();
     return rows.map((r) => ({
+      kind: 'repository' as const,
       repoId: r.repo_id,
       hookId: Number(r.hook_id),
       owner: r.owner,
@@ -56,13 +67,20 @@ export class WebhookRedeliveryRepository {
   }
 
   /** The newest delivery id already read from this hook's log, or null (never read, or another hook since). */
-  async cursor(repoId: string, hookId: number): Promise<number | null> {
-    const row = await this.db
-      .selectFrom('webhook_redelivery_cursors')
-      .select('last_delivery_id')
-      .where('repo_id', '=', repoId)
-      .where('hook_id', '=', String(hookId))
-      .executeTakeFirst();
+  async cursor(hook: OwnedHook): Promise<number | null> {
+    const row =
+      hook.kind === 'app'
+        ? await this.db
+            .selectFrom('webhook_app_redelivery_cursors')
+            .select('last_delivery_id')
+            .where('app_id', '=', String(hook.appId))
+            .executeTakeFirst()
+        : await this.db
+            .selectFrom('webhook_redelivery_cursors')
+            .select('last_delivery_id')
+            .where('repo_id', '=', hook.repoId)
+            .where('hook_id', '=', String(hook.hookId))
+            .executeTakeFirst();
     return row ? Number(row.last_delivery_id) : null;
   }
 
@@ -78,12 +96,14 @@ export class WebhookRedeliveryRepository {
     newestDeliveryId: number,
   ): Promise<void> {
     const sorted = [...failed].sort((a, b) => (a.guid < b.guid ? -1 : a.guid > b.guid ? 1 : 0));
+    const owner = ownerOf(hook);
     await inTransaction(this.db, async (tx) => {
       if (sorted.length) {
         // Sorted by GUID: two replicas recording the same page lock the rows in the same order.
         await sql`
-          INSERT INTO webhook_redeliveries AS x (guid, repo_id, hook_id, github_delivery_id, event, action, delivered_at)
-          SELECT v.guid, ${hook.repoId}::uuid, ${hook.hookId}::bigint, v.id, v.event, v.action, v.delivered_at
+          INSERT INTO webhook_redeliveries AS x (guid, repo_id, hook_id, app_id, github_delivery_id, event, action, delivered_at)
+          SELECT v.guid, ${owner.repoId}::uuid, ${owner.hookId}::bigint, ${owner.appId}::bigint, v.id, v.event, v.action,
+                 v.delivered_at
             FROM unnest(${sorted.map((f) => f.guid)}::text[], ${sorted.map((f) => f.githubDeliveryId)}::bigint[],
                         ${sorted.map((f) => f.event)}::text[], ${sorted.map((f) => f.action)}::text[],
                         ${sorted.map((f) => f.deliveredAt.toISOString())}::timestamptz[])
@@ -100,6 +120,20 @@ export class WebhookRedeliveryRepository {
           .where('guid', 'in', delivered)
           .where('due', '=', true)
           .execute();
+      }
+      if (hook.kind === 'app') {
+        await tx
+          .insertInto('webhook_app_redelivery_cursors')
+          .values({ app_id: String(hook.appId), last_delivery_id: String(newestDeliveryId) })
+          .onConflict((oc) =>
+            oc.column('app_id').doUpdateSet({
+              // Never moves back (two runs at once).
+              last_delivery_id: sql<string>`greatest(webhook_app_redelivery_cursors.last_delivery_id, EXCLUDED.last_delivery_id)`,
+              updated_at: sql<Date>`now()`,
+            }),
+          )
+          .execute();
+        return;
       }
       await tx
         .insertInto('webhook_redelivery_cursors')
@@ -135,7 +169,8 @@ export class WebhookRedeliveryRepository {
       UPDATE webhook_redeliveries x SET due = false, requests = x.requests + 1, requested_at = now(), last_error = NULL
        WHERE x.guid IN (
          SELECT guid FROM webhook_redeliveries
-          WHERE repo_id = ${hook.repoId}::uuid AND hook_id = ${hook.hookId}::bigint AND due
+          WHERE ${hook.kind === 'app' ? sql`app_id = ${hook.appId}::bigint` : sql`repo_id = ${hook.repoId}::uuid AND hook_id = ${hook.hookId}::bigint`}
+            AND due
             AND requests < ${opts.maxRequests} AND delivered_at > ${opts.deliveredAfter.toISOString()}::timestamptz
             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.delivery_id = webhook_redeliveries.guid)
           ORDER BY delivered_at LIMIT ${opts.limit}
@@ -168,15 +203,18 @@ export class WebhookRedeliveryRepository {
       .execute();
   }
 
-  /** Per repository: deliveries asked for in the last 24 hours that the inbox has since stored. */
+  /**
+   * Per repository: deliveries asked for in the last 24 hours that the inbox has since stored (the App's count
+   * for the repository the stored delivery is about).
+   */
   async recoveredLastDay(repoIds: string[]): Promise<Map<string, number>> {
     if (!repoIds.length) return new Map();
     const { rows } = await sql<{ repo_id: string; n: number }>`
-      SELECT x.repo_id, count(*)::int AS n
+      SELECT coalesce(x.repo_id, d.repo_id) AS repo_id, count(*)::int AS n
         FROM webhook_redeliveries x
-       WHERE x.repo_id = ANY(${repoIds}::uuid[]) AND x.requested_at > now() - interval '24 hours'
-         AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.delivery_id = x.guid)
-       GROUP BY x.repo_id`.execute(this.db);
+        JOIN webhook_deliveries d ON d.delivery_id = x.guid
+       WHERE coalesce(x.repo_id, d.repo_id) = ANY(${repoIds}::uuid[]) AND x.requested_at > now() - interval '24 hours'
+       GROUP BY 1`.execute(this.db);
     return new Map(rows.map((r) => [r.repo_id, r.n]));
   }
 
@@ -188,4 +226,11 @@ export class WebhookRedeliveryRepository {
       .where((eb) => eb.or([eb('requested_at', 'is', null), eb('requested_at', '<', before)]))
       .execute();
   }
+}
+
+/** The owner columns of a redelivery row: a repository hook's, or the App's. */
+function ownerOf(hook: OwnedHook): { repoId: string | null; hookId: number | null; appId: number | null } {
+  return hook.kind === 'app'
+    ? { repoId: null, hookId: null, appId: hook.appId }
+    : { repoId: hook.repoId, hookId: hook.hookId, appId: null };
 }

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import PgBoss from 'pg-boss';
 import { ApiEnv } from '../../config/api-env';
-import type { TrackeepOctokit } from '../../github/github-client.factory';
+import { GithubAppSettings } from '../../installations/github-app-settings';
+import { InstallationTokenService } from '../../installations/installation-token.service';
 import { RepoCredentials } from '../../repos/repo-credentials.service';
 import { ensureQueue } from '../../jobs/job-queue.module';
 import {
@@ -9,6 +10,14 @@ import {
   type FailedDelivery,
   type OwnedHook,
 } from './webhook-redelivery.repository';
+
+/** What the job asks of GitHub: a user's or installation's client for a repository hook, the App's for its own. */
+interface GithubRequester {
+  request(
+    route: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ data: unknown; headers: { link?: string } }>;
+}
 
 /** pg-boss queue of the scheduled redelivery run (no data; one run at a time across replicas). */
 export const WEBHOOK_REDELIVERY_QUEUE = 'webhook-redelivery';
@@ -60,6 +69,8 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     private readonly boss: PgBoss,
     private readonly credentials: RepoCredentials,
     private readonly redeliveries: WebhookRedeliveryRepository,
+    private readonly appSettings: GithubAppSettings,
+    private readonly appTokens: InstallationTokenService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -81,20 +92,26 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     });
   }
 
-  /** One run over every owned hook. GitHub's refusals skip a hook for this run; nothing here throws for them. */
+  /**
+   * One run over every owned hook: each repository hook, and the App's webhook in App mode. GitHub's refusals skip
+   * a hook for this run; nothing here throws for them.
+   */
   async run(): Promise<RedeliveryRunStats> {
     const stats: RedeliveryRunStats = { hooks: 0, skipped: 0, pages: 0, requested: 0 };
     const windowStart = new Date(Date.now() - WINDOW_MS);
     await this.redeliveries.prune(windowStart);
-    for (const hook of await this.redeliveries.ownedHooks()) {
+    const app = this.appSettings.app;
+    const hooks: OwnedHook[] = [
+      ...(await this.redeliveries.ownedHooks()),
+      ...(app ? [{ kind: 'app' as const, appId: app.appId }] : []),
+    ];
+    for (const hook of hooks) {
       stats.hooks++;
       try {
         await this.runHook(hook, windowStart, stats);
       } catch (err) {
         stats.skipped++;
-        this.logger.warn(
-          `recovering missed deliveries of ${hook.fullName} (hook ${hook.hookId}) skipped this run: ${describe(err)}`,
-        );
+        this.logger.warn(`recovering missed deliveries of ${label(hook)} skipped this run: ${describe(err)}`);
       }
     }
     if (stats.requested)
@@ -103,14 +120,9 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
   }
 
   private async runHook(hook: OwnedHook, windowStart: Date, stats: RedeliveryRunStats): Promise<void> {
-    const client = await this.credentials.forRepo(hook.repoId, {
-      minPermission: 'admin',
-      mode: 'background',
-      // A longer limit skips the hook for this run rather than holding the job.
-      maxWaitSeconds: 10,
-    });
+    const client = await this.clientFor(hook);
     if (!client) return; // nobody tracking it administers it: the hook check reports that
-    await this.readLog(client.octokit, hook, windowStart, stats);
+    await this.readLog(client, hook, windowStart, stats);
 
     const claimed = await this.redeliveries.claim(hook, {
       maxRequests: MAX_REQUESTS,
@@ -119,10 +131,20 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     });
     for (const [i, c] of claimed.entries()) {
       try {
-        await client.octokit.request(
-          'POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
-          { owner: hook.owner, repo: hook.name, hook_id: hook.hookId, delivery_id: c.githubDeliveryId },
-        );
+        if (hook.kind === 'app')
+          await client.request('POST /app/hook/deliveries/{delivery_id}/attempts', {
+            delivery_id: c.githubDeliveryId,
+          });
+        else
+          await client.request(
+            'POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
+            {
+              owner: hook.owner,
+              repo: hook.name,
+              hook_id: hook.hookId,
+              delivery_id: c.githubDeliveryId,
+            },
+          );
         stats.requested++;
       } catch (err) {
         if ((err as { status?: number }).status === 422) {
@@ -137,24 +159,39 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     }
   }
 
+  /** The App's own client (its JWT) for the App's webhook; an administrator's client for a repository hook. */
+  private async clientFor(hook: OwnedHook): Promise<GithubRequester | null> {
+    if (hook.kind === 'app') return this.appTokens.app() as GithubRequester | null;
+    const client = await this.credentials.forRepo(hook.repoId, {
+      minPermission: 'admin',
+      mode: 'background',
+      // A longer limit skips the hook for this run rather than holding the job.
+      maxWaitSeconds: 10,
+    });
+    return client ? (client.octokit as unknown as GithubRequester) : null;
+  }
+
   /** Reads the log's entries newer than the cursor (and within the window), and records what they show. */
   private async readLog(
-    octokit: TrackeepOctokit,
+    client: GithubRequester,
     hook: OwnedHook,
     windowStart: Date,
     stats: RedeliveryRunStats,
   ): Promise<void> {
-    const since = await this.redeliveries.cursor(hook.repoId, hook.hookId);
+    const since = await this.redeliveries.cursor(hook);
     const items: DeliveryItem[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const res = await octokit.request('GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', {
-        owner: hook.owner,
-        repo: hook.name,
-        hook_id: hook.hookId,
-        per_page: 100,
-        ...(cursor ? { cursor } : {}),
-      });
+      const paging = { per_page: 100, ...(cursor ? { cursor } : {}) };
+      const res =
+        hook.kind === 'app'
+          ? await client.request('GET /app/hook/deliveries', paging)
+          : await client.request('GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', {
+              owner: hook.owner,
+              repo: hook.name,
+              hook_id: hook.hookId,
+              ...paging,
+            });
       stats.pages++;
       const list = res.data as DeliveryItem[];
       let reachedEnd = false;
@@ -168,7 +205,7 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
       if (reachedEnd || !cursor) break;
       if (page === MAX_PAGES - 1)
         this.logger.warn(
-          `${hook.fullName}: read ${MAX_PAGES} pages of new deliveries; older entries are not looked at`,
+          `${label(hook)}: read ${MAX_PAGES} pages of new deliveries; older entries are not looked at`,
         );
     }
     if (!items.length) return;
@@ -194,6 +231,10 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     const newestId = Math.max(...items.map((i) => i.id));
     await this.redeliveries.record(hook, failed, delivered, newestId);
   }
+}
+
+function label(hook: OwnedHook): string {
+  return hook.kind === 'app' ? `the GitHub App's webhook` : `${hook.fullName} (hook ${hook.hookId})`;
 }
 
 /** GitHub delivered it: a 2xx answer, and GitHub calls the attempt OK. */
