@@ -6,9 +6,11 @@
 // concurrency with autocannon; 1% of Trackeep's deliveries reuse an earlier delivery id, as GitHub's
 // redeliveries do. Then: everything Trackeep answered 2xx must be stored once and processed once, and a
 // second phase measures webhook → SSE latency, and a third the fan-out to many open dashboards on two API
-// replicas (BENCH_FANOUT_CLIENTS). Results: bench-results/webhooks.json.
+// replicas (BENCH_FANOUT_CLIENTS), and a fourth how long missed deliveries take to come back through the
+// redelivery job after a restart (BENCH_REDELIVERY_MISSED). Results: bench-results/webhooks.json.
 import nestJwt from '@nestjs/jwt';
 import embeddedPg, { type PgCluster } from '@trackeep/embedded-pg';
+import githubSim from '@trackeep/github-sim';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
@@ -33,6 +35,7 @@ import { sign } from '@octokit/webhooks-methods';
 const require = createRequire(import.meta.url);
 // CommonJS modules (and our TypeScript sources, which tsx loads as CommonJS) are imported whole.
 const { ensureDatabase, freePort, makeOwnedTempDir, startPgCluster } = embeddedPg;
+const { DEMO_GITHUB_APP, startGithubSim } = githubSim;
 const { JwtService } = nestJwt;
 const { WebhookSecretCipher } = secretCipher;
 const { Client } = pg;
@@ -67,6 +70,8 @@ const FANOUT_CLIENTS = Number(process.env['BENCH_FANOUT_CLIENTS'] ?? 1000);
 const FANOUT_SMALL_CLIENTS = Math.max(1, Math.round(FANOUT_CLIENTS / 10));
 const FANOUT_RATE = Number(process.env['BENCH_FANOUT_RATE'] ?? 100);
 const FANOUT_SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 5);
+/** Deliveries the simulator fails while the API is down (the redelivery phase); 0 skips the phase. */
+const REDELIVERY_MISSED = Number(process.env['BENCH_REDELIVERY_MISSED'] ?? 50);
 /** Each person has a few tabs open; most of them may see the busy repository, the others must get nothing. */
 const TABS_PER_PERSON = 5;
 const VIEWER_SHARE = 0.8;
@@ -637,6 +642,134 @@ async function fanout(
   };
 }
 
+interface RedeliveryResult {
+  missed: number;
+  recovered: number;
+  seconds: number | null;
+  redeliveryIntervalMinutes: number;
+  how: string;
+}
+
+/**
+ * Gap-free: an API in GitHub App mode (on a database of its own, against the simulator) is stopped; GitHub's
+ * deliveries to the App's webhook fail meanwhile; the API starts again, and the time until every missed delivery
+ * is stored and applied is measured. The redelivery job runs on its schedule (every minute here).
+ */
+async function redeliveryPhase(
+  cluster: PgCluster,
+  work: string,
+  nodeArgs: string[],
+  apiMain: string,
+  apiEnv: (port: number) => Record<string, string>,
+  missedCount: number,
+): Promise<RedeliveryResult> {
+  const intervalMinutes = 1;
+  await ensureDatabase(cluster.adminUrl, 'trackeep_redelivery');
+  const databaseUrl = cluster.urlFor('trackeep_redelivery');
+  const sim = await startGithubSim({ preset: 'small', seed: 19 });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...apiEnv(port),
+    DATABASE_URL: databaseUrl,
+    GITHUB_API_URL: sim.apiUrl,
+    GITHUB_WEB_URL: sim.url,
+    PUBLIC_URL: url,
+    GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
+    GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
+    GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
+    GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+    SYNC_ENABLED: 'false',
+    WEBHOOK_REDELIVERY_INTERVAL_MINUTES: String(intervalMinutes),
+  };
+  const start = (n: number) =>
+    startChild(
+      `trackeep-api-redelivery-${n}`,
+      [...nodeArgs, apiMain],
+      env,
+      join(work, `api-redelivery-${n}.log`),
+    );
+  const db = new Client({ connectionString: databaseUrl });
+  let api = start(1);
+  try {
+    await waitForHttp(`${url}/api/v1/webhooks/github`, (s) => s === 400);
+    await db.connect();
+    sim.world.setGithubAppWebhook(
+      DEMO_GITHUB_APP.id,
+      `${url}/api/v1/webhooks/github`,
+      DEMO_GITHUB_APP.webhookSecret,
+    );
+    await sim.world.installApp({ app: DEMO_GITHUB_APP.id, account: 'acme-corp' });
+    const repo = [...sim.world.repos.values()].find(
+      (r) => !r.deleted && sim.world.ownerLogin(r) === 'acme-corp',
+    );
+    if (!repo) throw new Error('the simulator has no acme-corp repository');
+    const fullName = sim.world.fullName(repo);
+    // Someone tracks the repository, so its events are applied rather than ignored.
+    const { rows: users } = await db.query<{ id: string }>(
+      `INSERT INTO users (github_host, github_id, login) VALUES ('127.0.0.1', 1, 'octocat') RETURNING id`,
+    );
+    const [owner, name] = fullName.split('/');
+    const { rows: repos } = await db.query<{ id: string }>(
+      `INSERT INTO repositories (github_host, github_id, node_id, owner, name, full_name, html_url)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [new URL(sim.url).host, repo.id, `R_${repo.id}`, owner, name, fullName, `${sim.url}/${fullName}`],
+    );
+    await db.query('INSERT INTO tracked_repos (user_id, repo_id) VALUES ($1, $2)', [
+      users[0]!.id,
+      repos[0]!.id,
+    ]);
+    await sim.world.settled();
+
+    await stopChild(api);
+    const hookId = sim.world.githubApp(DEMO_GITHUB_APP.id)?.hookId;
+    const before = sim.world.deliveries.length;
+    for (let i = 0; i < missedCount; i++) {
+      const res = await fetch(`${sim.url}/_sim/repos/${fullName}/issues`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ title: `Missed while Trackeep was down ${i + 1}` }),
+      });
+      if (res.status >= 300) throw new Error(`the simulator refused an issue: ${res.status}`);
+    }
+    await sim.world.settled();
+    const missed = [
+      ...new Set(
+        sim.world.deliveries
+          .slice(before)
+          .filter((d) => d.hookId === hookId && !d.redelivery)
+          .map((d) => d.guid),
+      ),
+    ];
+    console.log(`Redelivery: ${missed.length} deliveries to the App's webhook failed while the API was down`);
+
+    const restarted = Date.now();
+    api = start(2);
+    const deadline = restarted + (intervalMinutes * 60 + 180) * 1000;
+    let recovered = 0;
+    for (;;) {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhook_deliveries WHERE delivery_id = ANY($1) AND status IN ('processed', 'ignored')`,
+        [missed],
+      );
+      recovered = rows[0]!.n;
+      if (recovered === missed.length || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return {
+      missed: missed.length,
+      recovered,
+      seconds: recovered === missed.length ? Math.round((Date.now() - restarted) / 100) / 10 : null,
+      redeliveryIntervalMinutes: intervalMinutes,
+      how: 'GitHub App mode against the simulator; seconds from the API restart until every missed delivery is applied (the job runs on its pg-boss schedule)',
+    };
+  } finally {
+    await db.end().catch(() => undefined);
+    await stopChild(api);
+    await sim.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const apiMain = join(ROOT, 'dist/trackeep-api/main.js');
   if (!existsSync(apiMain)) throw new Error(`${apiMain} is missing: npm run bench:webhooks builds it first`);
@@ -805,6 +938,12 @@ async function main(): Promise<void> {
     }
     await db.end();
 
+    let redelivery: RedeliveryResult | null = null;
+    if (processing && REDELIVERY_MISSED > 0) {
+      console.log(`Redelivery: ${REDELIVERY_MISSED} deliveries missed while the API is down...`);
+      redelivery = await redeliveryPhase(cluster, work, nodeArgs, apiMain, apiEnv, REDELIVERY_MISSED);
+    }
+
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     const [c, p, t] = [summary(ceiling), summary(peer), summary(trackeep)];
     const results = {
@@ -848,6 +987,7 @@ async function main(): Promise<void> {
       },
       fanout: fan?.full ?? null,
       fanoutSmall: fan?.small ?? null,
+      redelivery,
       ceiling: { name: 'bare node:http + @octokit/webhooks-methods verify', ...c },
       peer: { name: 'Probot 14.3.2 (createNodeMiddleware, no-op handlers)', ...p },
       ratios: {
@@ -873,6 +1013,7 @@ async function main(): Promise<void> {
           fanoutCpuScalesWithEvents: fan
             ? fan.full.apiCpuMsPerDelivery <= 3 * fan.small.apiCpuMsPerDelivery
             : null,
+          redeliveryRecoveredAll: redelivery ? redelivery.recovered === redelivery.missed : null,
         },
       },
     };
@@ -896,6 +1037,7 @@ async function main(): Promise<void> {
           },
           fanout: results.fanout,
           fanoutSmall: results.fanoutSmall,
+          redelivery,
         },
         null,
         2,
