@@ -11,12 +11,10 @@ import {
   type OwnedHook,
 } from './webhook-redelivery.repository';
 
-/** What the job asks of GitHub: a user's or installation's client for a repository hook, the App's for its own. */
-interface GithubRequester {
-  request(
-    route: string,
-    params?: Record<string, unknown>,
-  ): Promise<{ data: unknown; headers: { link?: string } }>;
+/** One hook's delivery log on GitHub, through the one credential that may read it and ask for redeliveries. */
+interface HookLog {
+  page(paging: { per_page: number; cursor?: string }): Promise<{ data: unknown; headers: { link?: string } }>;
+  redeliver(deliveryId: number): Promise<unknown>;
 }
 
 /** pg-boss queue of the scheduled redelivery run (no data; one run at a time across replicas). */
@@ -120,9 +118,9 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
   }
 
   private async runHook(hook: OwnedHook, windowStart: Date, stats: RedeliveryRunStats): Promise<void> {
-    const client = await this.clientFor(hook);
-    if (!client) return; // nobody tracking it administers it: the hook check reports that
-    await this.readLog(client, hook, windowStart, stats);
+    const log = await this.logOf(hook);
+    if (!log) return; // nobody tracking the repository administers it: the hook check reports that
+    await this.readLog(log, hook, windowStart, stats);
 
     const claimed = await this.redeliveries.claim(hook, {
       maxRequests: MAX_REQUESTS,
@@ -131,20 +129,7 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     });
     for (const [i, c] of claimed.entries()) {
       try {
-        if (hook.kind === 'app')
-          await client.request('POST /app/hook/deliveries/{delivery_id}/attempts', {
-            delivery_id: c.githubDeliveryId,
-          });
-        else
-          await client.request(
-            'POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts',
-            {
-              owner: hook.owner,
-              repo: hook.name,
-              hook_id: hook.hookId,
-              delivery_id: c.githubDeliveryId,
-            },
-          );
+        await log.redeliver(c.githubDeliveryId);
         stats.requested++;
       } catch (err) {
         if ((err as { status?: number }).status === 422) {
@@ -159,21 +144,43 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     }
   }
 
-  /** The App's own client (its JWT) for the App's webhook; an administrator's client for a repository hook. */
-  private async clientFor(hook: OwnedHook): Promise<GithubRequester | null> {
-    if (hook.kind === 'app') return this.appTokens.app() as GithubRequester | null;
+  /**
+   * The App's webhook is read as the App (its JWT); a repository hook with the client of someone tracking the
+   * repository who administers it (null when nobody does).
+   */
+  private async logOf(hook: OwnedHook): Promise<HookLog | null> {
+    if (hook.kind === 'app') {
+      const app = this.appTokens.app();
+      if (!app) return null;
+      return {
+        page: (paging) => app.request('GET /app/hook/deliveries', paging),
+        redeliver: (id) =>
+          app.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: id }),
+      };
+    }
     const client = await this.credentials.forRepo(hook.repoId, {
       minPermission: 'admin',
       mode: 'background',
       // A longer limit skips the hook for this run rather than holding the job.
       maxWaitSeconds: 10,
     });
-    return client ? (client.octokit as unknown as GithubRequester) : null;
+    if (!client) return null;
+    const { octokit } = client;
+    const repoHook = { owner: hook.owner, repo: hook.name, hook_id: hook.hookId };
+    return {
+      page: (paging) =>
+        octokit.request('GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', { ...repoHook, ...paging }),
+      redeliver: (id) =>
+        octokit.request('POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts', {
+          ...repoHook,
+          delivery_id: id,
+        }),
+    };
   }
 
   /** Reads the log's entries newer than the cursor (and within the window), and records what they show. */
   private async readLog(
-    client: GithubRequester,
+    log: HookLog,
     hook: OwnedHook,
     windowStart: Date,
     stats: RedeliveryRunStats,
@@ -182,16 +189,7 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     const items: DeliveryItem[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const paging = { per_page: 100, ...(cursor ? { cursor } : {}) };
-      const res =
-        hook.kind === 'app'
-          ? await client.request('GET /app/hook/deliveries', paging)
-          : await client.request('GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', {
-              owner: hook.owner,
-              repo: hook.name,
-              hook_id: hook.hookId,
-              ...paging,
-            });
+      const res = await log.page({ per_page: 100, ...(cursor ? { cursor } : {}) });
       stats.pages++;
       const list = res.data as DeliveryItem[];
       let reachedEnd = false;
