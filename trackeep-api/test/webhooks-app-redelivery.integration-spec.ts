@@ -3,6 +3,7 @@ import { DEMO_GITHUB_APP, startGithubSim, type GithubSimHandle } from '@trackeep
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { createAppOctokit } from '../src/installations/github-app-client';
 import { WebhookRedeliveryService } from '../src/webhooks/redelivery/webhook-redelivery.service';
+import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { must } from './sync-support/sync-harness';
 import {
@@ -31,6 +32,7 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
   let port: number;
   let env: Record<string, string>;
   let repoFullName: string;
+  let repoId: string;
 
   const LIST_ROUTE = 'GET /app/hook/deliveries';
   const listCalls = () => sim.stats().rest.byRoute[LIST_ROUTE] ?? 0;
@@ -99,7 +101,10 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
       githubId: sim.world.requireUser('octocat').id,
       token: sim.issueToken('octocat'),
     });
-    await seedTrackedRepo(db, a.app, octocat, { githubId: repo.id, fullName: repoFullName });
+    ({ id: repoId } = await seedTrackedRepo(db, a.app, octocat, {
+      githubId: repo.id,
+      fullName: repoFullName,
+    }));
     expect(installation.id).toBeGreaterThan(0);
     await sim.world.settled();
     await waitForInboxIdle(db);
@@ -117,13 +122,20 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
     await openIssue('delivered');
     await waitForInboxIdle(db);
     expect(failedGuids()).toEqual([]);
+    // GitHub lists the only attempt of a delivery Trackeep stored as failed (its answer came too late, say).
+    const stored = must(
+      appLog().findLast((d) => d.event === 'issues'),
+      'the delivered issue',
+    );
+    const listedFailed: SimDelivery = { ...stored, statusCode: 0, status: 'timed out' };
+    sim.world.deliveries.splice(sim.world.deliveries.indexOf(stored), 1, listedFailed);
     // A first run reads the App's log: nothing to ask for.
     expect((await run(b)).requested).toBe(0);
 
     await a.close();
     await openIssue('missed one');
     await openIssue('missed two');
-    const missed = failedGuids();
+    const missed = failedGuids().filter((guid) => guid !== stored.guid);
     expect(missed).toHaveLength(2);
     expect(await inbox(missed)).toEqual([]);
 
@@ -142,8 +154,14 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
         missed,
       ]),
     ).toEqual(missed.map(() => ({ repo_id: null, hook_id: null, app_id: String(DEMO_GITHUB_APP.id) })));
-    // Later runs ask for nothing more.
+    // Counted for the repository the deliveries are about, which has no hook of its own.
+    const health = await a.app.get(WebhookRegistrationService).health([repoId]);
+    expect(health.get(repoId)).toMatchObject({ status: 'not_registered', recoveredLast24h: 2 });
+    // Later runs ask for nothing more, and never for the delivery the inbox stored.
     expect((await run(b)).requested).toBe(0);
+    expect(redeliveriesOf(stored.guid)).toEqual([]);
+    // The later tests read failed GUIDs from the log.
+    sim.world.deliveries.splice(sim.world.deliveries.indexOf(listedFailed), 1, stored);
   });
 
   it('a redelivery of a delivery already applied is not applied again', async () => {
@@ -188,13 +206,23 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
     expect(listCalls() - before).toBe(1);
   });
 
-  it("GitHub's refusal of the App's log skips it for the run and crashes nothing", async () => {
+  it("GitHub's refusals skip the App's webhook for the run and crash nothing", async () => {
     await a.close();
     await openIssue('missed while GitHub refuses');
     const [guid] = failedGuids();
     a = await startApi(database.url, env, port);
-    sim.setFaults({ secondaryRateLimit: { retryAfterSec: 60 }, pathPattern: '/app/hook/deliveries' });
+    sim.setFaults({ secondaryRateLimit: { retryAfterSec: 60 }, pathPattern: '/app/hook/deliveries$' });
     expect(await run(b)).toMatchObject({ skipped: 1, requested: 0 });
+    // A secondary rate limit on the redelivery request: nothing counted as asked, due again.
+    sim.setFaults({ secondaryRateLimit: { retryAfterSec: 60 }, pathPattern: '/attempts$' });
+    expect(await run(b)).toMatchObject({ skipped: 1, requested: 0 });
+    expect(redeliveriesOf(must(guid, 'the missed delivery'))).toEqual([]);
+    const [row] = await db.rows<{ due: boolean; requests: number; last_error: string }>(
+      'SELECT due, requests, last_error FROM webhook_redeliveries WHERE guid = $1',
+      [guid],
+    );
+    expect(row).toMatchObject({ due: true, requests: 0 });
+    expect(row?.last_error).toContain('403');
     sim.setFaults({});
     expect((await run(b)).requested).toBe(1);
     await sim.world.settled();

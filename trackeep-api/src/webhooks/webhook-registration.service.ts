@@ -152,6 +152,15 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         recoveredLast24h: recovered.get(row.repo_id) ?? 0,
       });
     }
+    // A repository that only the GitHub App's webhook serves has no registration; what it recovered still counts.
+    for (const [repoId, n] of recovered)
+      if (!map.has(repoId))
+        map.set(repoId, {
+          status: 'not_registered',
+          lastDeliveryAt: null,
+          lastError: null,
+          recoveredLast24h: n,
+        });
     return map;
   }
 
