@@ -8,7 +8,8 @@ import { API_TEMPLATE_DB } from './support/test-app';
 import { must } from './sync-support/sync-harness';
 import {
   Db,
-  httpRequest,
+  inboxOf,
+  openSimIssue,
   seedTrackedRepo,
   seedUser,
   startApi,
@@ -39,20 +40,8 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
   const hookId = () => must(sim.world.githubApp(DEMO_GITHUB_APP.id), 'the demo App').hookId;
   const appLog = () => sim.world.deliveries.filter((d) => d.hookId === hookId());
   const redeliveriesOf = (guid: string) => appLog().filter((d) => d.guid === guid && d.redelivery);
-  const openIssue = async (title: string) => {
-    const res = await httpRequest(`${sim.url}/_sim/repos/${repoFullName}/issues`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title }),
-    });
-    expect(res.status).toBeLessThan(300);
-    await sim.world.settled();
-  };
-  const inbox = (guids: string[]) =>
-    db.rows<{ delivery_id: string; status: string; applied_count: number }>(
-      'SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1) ORDER BY delivery_id',
-      [guids],
-    );
+  const openIssue = (title: string) => openSimIssue(sim, repoFullName, title);
+  const inbox = (guids: string[]) => inboxOf(db, guids);
   const run = (api: RunningApi) => api.app.get(WebhookRedeliveryService).run();
   /** Deliveries of the App that no attempt delivered (Trackeep was down). */
   const failedGuids = () => {

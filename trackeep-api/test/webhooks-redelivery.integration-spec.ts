@@ -9,6 +9,8 @@ import { must } from './sync-support/sync-harness';
 import {
   Db,
   httpRequest,
+  inboxOf,
+  openSimIssue,
   seedTrackedRepo,
   seedUser,
   startApi,
@@ -35,20 +37,8 @@ describe('deliveries GitHub failed to make are redelivered', () => {
   const listCalls = () => sim.stats().rest.byRoute[LIST_ROUTE] ?? 0;
   const ourLog = () => sim.world.deliveries.filter((d) => d.hookId === hookId);
   const redeliveriesOf = (guid: string) => ourLog().filter((d) => d.guid === guid && d.redelivery);
-  const openIssue = async (title: string) => {
-    const res = await httpRequest(`${sim.url}/_sim/repos/${repo.fullName}/issues`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ title }),
-    });
-    expect(res.status).toBeLessThan(300);
-    await sim.world.settled();
-  };
-  const inbox = (guids: string[]) =>
-    db.rows<{ delivery_id: string; status: string; applied_count: number }>(
-      'SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1) ORDER BY delivery_id',
-      [guids],
-    );
+  const openIssue = (title: string) => openSimIssue(sim, repo.fullName, title);
+  const inbox = (guids: string[]) => inboxOf(db, guids);
   const run = (api: RunningApi) => api.app.get(WebhookRedeliveryService).run();
 
   beforeAll(async () => {

@@ -244,6 +244,32 @@ export async function waitFor<T>(
   }
 }
 
+/** Opens an issue through the simulator's control API; its webhooks have been attempted when this returns. */
+export async function openSimIssue(
+  sim: { url: string; world: { settled(): Promise<void> } },
+  fullName: string,
+  title: string,
+): Promise<void> {
+  const res = await httpRequest(`${sim.url}/_sim/repos/${fullName}/issues`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  if (res.status >= 300) throw new Error(`the simulator refused to open an issue: ${res.status} ${res.text}`);
+  await sim.world.settled();
+}
+
+/** What the inbox holds for these GUIDs, in GUID order. */
+export function inboxOf(
+  db: Db,
+  guids: string[],
+): Promise<Array<{ delivery_id: string; status: string; applied_count: number }>> {
+  return db.rows(
+    'SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1) ORDER BY delivery_id',
+    [guids],
+  );
+}
+
 /** Every pending delivery processed (or the timeout). */
 export async function waitForInboxIdle(db: Db, timeoutMs = 60_000): Promise<void> {
   await waitFor(
