@@ -2,6 +2,7 @@ import { freePort } from '@trackeep/embedded-pg';
 import { startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { Kysely } from 'kysely';
+import { SessionService } from '../src/auth/session.service';
 import type { DB } from '../src/database/db.types';
 import { EventBus, type PublishedEvent } from '../src/events/event-bus.service';
 import { EventStreamService } from '../src/events/event-stream.service';
@@ -145,6 +146,41 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     await waitFor('the revoked stream to end', async () => reader.ended, 5_000);
     expect(other.ended).toBe(false);
     other.close();
+  });
+
+  it('keeps a stream that opened while the session check was running', async () => {
+    const sessions = api.app.get(SessionService);
+    const ask = sessions.activeSessionIds.bind(sessions);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let asked = false;
+    const spy = jest.spyOn(sessions, 'activeSessionIds').mockImplementation(async (ids) => {
+      asked = true;
+      const alive = await ask(ids);
+      await held; // the answer is computed; the stream below opens before it arrives
+      return alive;
+    });
+    try {
+      const before = await open(alice);
+      const check = api.app.get(EventStreamService).endStreamsOfEndedSessions();
+      await waitFor('the check to ask about the sessions', async () => asked);
+      const opened = api.app.get(EventStreamService).openStreams;
+      const late = await open(alice); // a new session, not among those asked about
+      await waitFor(
+        'the late stream to be registered',
+        async () => api.app.get(EventStreamService).openStreams > opened,
+      );
+      release();
+      await check;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(late.ended).toBe(false);
+      expect(before.ended).toBe(false);
+      before.close();
+      late.close();
+    } finally {
+      release();
+      spy.mockRestore();
+    }
   });
 
   it('rejects a Last-Event-ID that is not one it sent (400)', async () => {

@@ -327,11 +327,13 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       .flatMap((u) => [...u.clients].map((c) => c.sessionId))
       .filter((id): id is string => id !== null);
     if (!ids.length) return;
+    const checked = new Set(ids);
     try {
-      const alive = new Set(await this.sessions.activeSessionIds([...new Set(ids)]));
+      const alive = new Set(await this.sessions.activeSessionIds([...checked]));
       for (const user of this.users.values()) {
         for (const client of [...user.clients]) {
-          if (client.sessionId && !alive.has(client.sessionId)) {
+          // A stream opened while the check ran was not part of it: its session was verified when it opened.
+          if (client.sessionId && checked.has(client.sessionId) && !alive.has(client.sessionId)) {
             client.res.end();
             this.close(user, client);
           }
