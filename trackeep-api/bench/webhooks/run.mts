@@ -497,6 +497,8 @@ interface FanoutResult {
   p95Ms: number;
   maxMs: number;
   missed: number;
+  /** Per replica, browsers that may see the repository and got no frame at all (a stream that went quiet). */
+  silentViewerClientsByReplica: number[];
   /** Frames that reached a browser whose user may not see the repository (must be 0). */
   leaked: number;
   apiCpuMsPerDelivery: number;
@@ -516,8 +518,14 @@ async function fanout(
   clients: number,
   firstVariant: number,
 ): Promise<FanoutResult> {
+  // The viewers hold no GitHub token, so once their access is ACCESS_RECHECK_SECONDS (60 s) old a stream can no
+  // longer confirm it and hides those repositories, as it must: each phase starts as if GitHub had just answered.
+  await db.query('UPDATE repo_access SET checked_at = now() WHERE user_id = ANY($1::uuid[])', [
+    viewers.map((v) => v.userId),
+  ]);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  const framesOf = new Array<number>(clients).fill(0);
   let leaked = 0;
   const requests: http.ClientRequest[] = [];
   const afterKey = '"after":"';
@@ -548,6 +556,7 @@ async function fanout(
               if (sent === undefined) continue;
               if (!viewer.sees) leaked++;
               else latencies.push(performance.now() - sent);
+              framesOf[i]!++;
             }
           });
           ok();
@@ -634,6 +643,11 @@ async function fanout(
     p95Ms: pct(0.95),
     maxMs: pct(1),
     missed: expected - latencies.length,
+    silentViewerClientsByReplica: apiUrls.map(
+      (_, r) =>
+        framesOf.filter((n, i) => n === 0 && i % apiUrls.length === r && viewers[i % viewers.length]!.sees)
+          .length,
+    ),
     leaked,
     apiCpuMsPerDelivery: Math.round((cpu / deliveries) * 100) / 100,
     processingP50Ms: Math.round(lag[0]?.p50 ?? NaN),
@@ -1050,7 +1064,7 @@ async function main(): Promise<void> {
     await Promise.all(children.map(stopChild));
     await cluster?.stop().catch(() => undefined);
     if (process.env['BENCH_KEEP_LOGS'])
-      for (const f of ['api.log', 'probot.log', 'bare.log'])
+      for (const f of ['api.log', 'api2.log', 'probot.log', 'bare.log'])
         if (existsSync(join(work, f)))
           writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, f)));
     rmSync(work, { recursive: true, force: true });
