@@ -1,5 +1,10 @@
 import { freePort } from '@trackeep/embedded-pg';
-import { DEMO_GITHUB_APP, startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
+import {
+  DEMO_GITHUB_APP,
+  demoGithubAppEnv,
+  startGithubSim,
+  type GithubSimHandle,
+} from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
@@ -77,10 +82,7 @@ describe('GitHub App installations', () => {
       GITHUB_WEB_URL: sim.url,
       GITHUB_API_URL: sim.apiUrl,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
-      GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
-      GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
-      GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+      ...demoGithubAppEnv(),
       TRACKEEP_ADMINS: 'instance-admin',
       // The tests run the refresh themselves.
       SYNC_ENABLED: 'false',

@@ -1,4 +1,4 @@
-import { DEMO_GITHUB_APP, type GithubSimHandle } from '@trackeep/github-sim';
+import { DEMO_GITHUB_APP, demoGithubAppEnv, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import request from 'supertest';
 import { AuthSettings } from '../src/auth/auth-settings';
@@ -56,10 +56,7 @@ describe('syncing with a GitHub App installation', () => {
     sim = await startSim({ sizes: { reposPerOwner: 3 } });
     db = await createTestDatabase(API_TEMPLATE_DB);
     t = await startSyncApp(db.url, sim, {
-      GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
-      GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
-      GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
-      GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+      ...demoGithubAppEnv(),
       WEBHOOK_REDELIVERY_INTERVAL_MINUTES: '0',
     });
     installationId = (await sim.world.installApp({ app: DEMO_GITHUB_APP.id, account: 'acme-corp' })).id;

@@ -1,5 +1,10 @@
 import { freePort } from '@trackeep/embedded-pg';
-import { DEMO_GITHUB_APP, startGithubSim, type GithubSimHandle } from '@trackeep/github-sim';
+import {
+  DEMO_GITHUB_APP,
+  demoGithubAppEnv,
+  startGithubSim,
+  type GithubSimHandle,
+} from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { createAppOctokit } from '../src/installations/github-app-client';
 import { WebhookRedeliveryService } from '../src/webhooks/redelivery/webhook-redelivery.service';
@@ -61,10 +66,7 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
       GITHUB_WEB_URL: sim.url,
       GITHUB_API_URL: sim.apiUrl,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
-      GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
-      GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
-      GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+      ...demoGithubAppEnv(),
       SYNC_ENABLED: 'false',
       // The tests run the job themselves.
       WEBHOOK_REDELIVERY_INTERVAL_MINUTES: '0',

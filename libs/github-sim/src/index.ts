@@ -1,6 +1,6 @@
 export { startGithubSim } from './lib/server';
 export { DEMO_OAUTH_APP } from './lib/demo-oauth-app.constant';
-export { DEMO_GITHUB_APP } from './lib/demo-github-app.constant';
+export { DEMO_GITHUB_APP, demoGithubAppEnv } from './lib/demo-github-app.constant';
 export { JWT_MESSAGES, NOT_ACCESSIBLE_BY_INTEGRATION, installationRateLimit } from './lib/http/app-auth';
 export {
   INSTALLATION_TOKEN_TTL_S,

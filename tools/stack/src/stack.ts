@@ -11,6 +11,7 @@ import {
 } from '@trackeep/embedded-pg';
 import {
   DEMO_GITHUB_APP,
+  demoGithubAppEnv,
   DEMO_OAUTH_APP,
   startGithubSim,
   type GithubSimHandle,
@@ -338,10 +339,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const demoApp = sim.world.githubApp(DEMO_GITHUB_APP.id);
       if (demoApp) demoApp.setupUrl = `${apiPublicUrl}/installations`;
       githubApp = {
-        GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
-        GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
-        GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
-        GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+        ...demoGithubAppEnv(),
         GITHUB_APP_AUTO_TRACK: 'true',
         // octocat owns acme-corp; named too, so the page shows whatever the sign-in's scopes.
         TRACKEEP_ADMINS: 'octocat',

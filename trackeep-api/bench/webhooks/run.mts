@@ -35,7 +35,7 @@ import { sign } from '@octokit/webhooks-methods';
 const require = createRequire(import.meta.url);
 // CommonJS modules (and our TypeScript sources, which tsx loads as CommonJS) are imported whole.
 const { ensureDatabase, freePort, makeOwnedTempDir, startPgCluster } = embeddedPg;
-const { DEMO_GITHUB_APP, startGithubSim } = githubSim;
+const { DEMO_GITHUB_APP, demoGithubAppEnv, startGithubSim } = githubSim;
 const { JwtService } = nestJwt;
 const { WebhookSecretCipher } = secretCipher;
 const { Client } = pg;
@@ -689,10 +689,7 @@ async function redeliveryPhase(
     GITHUB_API_URL: sim.apiUrl,
     GITHUB_WEB_URL: sim.url,
     PUBLIC_URL: url,
-    GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
-    GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
-    GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
-    GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+    ...demoGithubAppEnv(),
     SYNC_ENABLED: 'false',
     WEBHOOK_REDELIVERY_INTERVAL_MINUTES: String(intervalMinutes),
   };

@@ -54,3 +54,13 @@ export const DEMO_GITHUB_APP = {
     return demoKey;
   },
 } as const;
+
+/** The GITHUB_APP_* variables that make a Trackeep API run as the demo App (tests, benchmarks, the local stack). */
+export function demoGithubAppEnv(): Record<string, string> {
+  return {
+    GITHUB_APP_ID: String(DEMO_GITHUB_APP.id),
+    GITHUB_APP_PRIVATE_KEY: DEMO_GITHUB_APP.privateKey,
+    GITHUB_APP_WEBHOOK_SECRET: DEMO_GITHUB_APP.webhookSecret,
+    GITHUB_APP_SLUG: DEMO_GITHUB_APP.slug,
+  };
+}
