@@ -65,8 +65,17 @@ describe('delivery insights', () => {
     await db.query('DELETE FROM commits WHERE repo_id = $1', [repoA]);
     await db.query('DELETE FROM pull_requests WHERE repo_id = $1', [repoA]);
     await seedCommits(db, repoA, [
-      { sha: 'm1', message: `Merge pull request #1 from ${ORG}/one`, committedAt: '2026-01-05T11:00:00Z' },
-      { sha: 's2', message: 'Second change (#2)', committedAt: '2026-01-07T00:00:00Z' },
+      // As GitHub writes them: the pull request is named on the first line, its title and body follow.
+      {
+        sha: 'm1',
+        message: `Merge pull request #1 from ${ORG}/one\n\nFirst change`,
+        committedAt: '2026-01-05T11:00:00Z',
+      },
+      {
+        sha: 's2',
+        message: 'Second change (#2)\n\n* a commit\n* another',
+        committedAt: '2026-01-07T00:00:00Z',
+      },
     ]);
     await seedPulls(db, repoA, [
       {

@@ -9,6 +9,7 @@ export interface CommitFact {
   committedAt: Date;
   /** When it was first written (survives rebases and amends); the committer's time when unknown. */
   authoredAt: Date;
+  /** The first line of the message (what GitHub's merge and squash commits name the pull request in). */
   message: string;
 }
 

@@ -411,16 +411,27 @@ export class InsightsRepository {
     repoIds: string[],
     since: Date,
   ): Promise<Array<{ repoId: string; commit: CommitFact }>> {
-    const rows = await this.db
-      .selectFrom('branch_commits as b')
-      .innerJoin('repositories as r', (j) =>
-        j.onRef('r.id', '=', 'b.repo_id').onRef('r.default_branch', '=', 'b.branch'),
-      )
-      .innerJoin('commits as c', (j) => j.onRef('c.repo_id', '=', 'b.repo_id').onRef('c.sha', '=', 'b.sha'))
-      .select(['b.repo_id', 'c.sha', 'c.parents', 'c.committed_at', 'c.authored_at', 'c.message'])
-      .where('b.repo_id', 'in', repoIds)
-      .where('c.committed_at', '>=', since)
-      .execute();
+    // Per repository through its (repo_id, committed_at) index, then "on the default branch" by key: an
+    // organization's repositories otherwise make the planner scan every commit. Only the message's first line
+    // is used (GitHub's merge and squash subjects), so only it is sent.
+    const { rows } = await sql<{
+      repo_id: string;
+      sha: string;
+      parents: string[];
+      committed_at: Date;
+      authored_at: Date;
+      subject: string;
+    }>`
+      SELECT c.repo_id, c.sha, c.parents, c.committed_at, c.authored_at, split_part(c.message, E'\n', 1) AS subject
+        FROM repositories r
+       CROSS JOIN LATERAL (
+             SELECT * FROM commits c WHERE c.repo_id = r.id AND c.committed_at >= ${since} OFFSET 0
+           ) c
+       WHERE r.id = ANY(${repoIds}::uuid[])
+         AND EXISTS (SELECT 1 FROM branch_commits b
+                      WHERE b.repo_id = r.id AND b.branch = r.default_branch AND b.sha = c.sha)`.execute(
+      this.db,
+    );
     return rows.map((r) => ({
       repoId: r.repo_id,
       commit: {
@@ -428,7 +439,7 @@ export class InsightsRepository {
         parents: r.parents,
         committedAt: new Date(r.committed_at),
         authoredAt: new Date(r.authored_at),
-        message: r.message,
+        message: r.subject,
       },
     }));
   }
