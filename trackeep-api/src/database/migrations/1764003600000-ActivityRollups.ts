@@ -112,6 +112,12 @@ function statementTrigger(name: string, delta: string, op: keyof typeof SIGNED_R
     $fn$`;
 }
 
+/** The count columns of a rollup or delta table, in COUNTS order (lines can pass 2^31 in a busy week). */
+const countColumns = (suffix: string) =>
+  COUNTS.map((c) => `${c} ${c.startsWith('lines') ? 'bigint' : 'integer'} NOT NULL${suffix}`).join(
+    ',\n        ',
+  );
+
 /** Held by whoever writes the rollups: the folder, a repository's removal or move, a rebuild. */
 const FOLD_LOCK = `pg_advisory_xact_lock(hashtext('trackeep.activity_rollups'))`;
 
@@ -125,11 +131,7 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         day date NOT NULL,
         who text NOT NULL,
         named_bot boolean NOT NULL DEFAULT false,
-        commits integer NOT NULL DEFAULT 0,
-        lines_added bigint NOT NULL DEFAULT 0,
-        lines_deleted bigint NOT NULL DEFAULT 0,
-        pulls_opened integer NOT NULL DEFAULT 0,
-        pulls_merged integer NOT NULL DEFAULT 0,
+        ${countColumns(' DEFAULT 0')},
         PRIMARY KEY (repo_id, day, who)
       )`);
     // A team's or a person's days, across repositories.
@@ -141,11 +143,7 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         week date NOT NULL,
         who text NOT NULL,
         named_bot boolean NOT NULL DEFAULT false,
-        commits integer NOT NULL DEFAULT 0,
-        lines_added bigint NOT NULL DEFAULT 0,
-        lines_deleted bigint NOT NULL DEFAULT 0,
-        pulls_opened integer NOT NULL DEFAULT 0,
-        pulls_merged integer NOT NULL DEFAULT 0,
+        ${countColumns(' DEFAULT 0')},
         PRIMARY KEY (github_host, owner_key, week, who)
       )`);
     // A repository's weeks, with people whose login or name ends in [bot] apart: the most active repositories.
@@ -154,11 +152,7 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         repo_id uuid NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
         week date NOT NULL,
         named_bot boolean NOT NULL,
-        commits integer NOT NULL DEFAULT 0,
-        lines_added bigint NOT NULL DEFAULT 0,
-        lines_deleted bigint NOT NULL DEFAULT 0,
-        pulls_opened integer NOT NULL DEFAULT 0,
-        pulls_merged integer NOT NULL DEFAULT 0,
+        ${countColumns(' DEFAULT 0')},
         PRIMARY KEY (repo_id, week, named_bot)
       )`);
     // Changes waiting to be folded into the rollups (no key, no index: appended by writers, emptied by the folder).
@@ -168,11 +162,7 @@ export class ActivityRollups1764003600000 implements MigrationInterface {
         day date NOT NULL,
         who text NOT NULL,
         named_bot boolean NOT NULL,
-        commits integer NOT NULL,
-        lines_added bigint NOT NULL,
-        lines_deleted bigint NOT NULL,
-        pulls_opened integer NOT NULL,
-        pulls_merged integer NOT NULL
+        ${countColumns('')}
       )`);
     await q.query(`
       CREATE FUNCTION activity_fold() RETURNS void LANGUAGE plpgsql AS $fn$
