@@ -1,10 +1,28 @@
 import type { ApiRequest, ApiResult } from '../http/api-router';
-import { SimError } from '../world/sim-error';
+import { SimError, validationFailed } from '../world/sim-error';
 import type { SimDelivery } from '../world/world.types';
 import { pagingOf } from './pagination';
 import { hookDeliveryItem } from './serializers';
 
 const CURSOR = /^v1_(\d+)$/;
+
+/** GitHub redelivers only what it delivered in the past 3 days ("Redelivering webhooks"). */
+export const REDELIVERY_WINDOW_MS = 3 * 24 * 3600_000;
+
+/**
+ * POST …/deliveries/{id}/attempts on an older delivery: 422 with GitHub's validation-error shape (the endpoint's
+ * documented refusal; the wording of the message is ours).
+ */
+export function assertRedeliverable(d: SimDelivery, now = Date.now()): void {
+  if (now - d.deliveredAt > REDELIVERY_WINDOW_MS)
+    throw validationFailed([
+      {
+        resource: 'HookDelivery',
+        code: 'custom',
+        message: 'Deliveries older than 3 days cannot be redelivered',
+      },
+    ]);
+}
 
 /**
  * A page of a hook's delivery log as GitHub serves it: newest first, `per_page` (≤ 100), `cursor` pagination

@@ -4,8 +4,9 @@ import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimInstallation, SimRepo } from '../world/world.types';
 import { bodyObject, canSee } from './access';
 import { installation, installationToken, integration } from './app-serializers';
+import { assertRedeliverable, deliveryPage } from './delivery-pages';
 import { pageOf } from './pagination';
-import { hookDelivery, hookDeliveryItem, repository, type Schemas } from './serializers';
+import { hookDelivery, repository, type Schemas } from './serializers';
 
 const USER_INSTALLATIONS_MESSAGE =
   'You must authenticate with an access token authorized to a GitHub App in order to list installations';
@@ -87,8 +88,10 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
     '/app/hook/deliveries',
     (r) => {
       const app = appOf(r);
-      const list = w.deliveries.filter((d) => d.hookId === app.hookId).reverse();
-      return pageOf(r, list, hookDeliveryItem);
+      return deliveryPage(
+        r,
+        w.deliveries.filter((d) => d.hookId === app.hookId),
+      );
     },
     { auth: 'appJwt' },
   );
@@ -106,6 +109,7 @@ export function registerGithubAppRoutes(api: ApiRouter, ctx: SimContext): void {
     '/app/hook/deliveries/{delivery_id}/attempts',
     (r) => {
       const { app, d } = appDelivery(r);
+      assertRedeliverable(d);
       void ctx.webhooks.redeliverToApp(app, d);
       return { status: 202, body: {} };
     },

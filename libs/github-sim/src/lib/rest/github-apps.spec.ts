@@ -322,6 +322,46 @@ describe('GitHub Apps', () => {
       expect(receiver.received.map((d) => d.headers['x-github-delivery'])).toEqual([created?.guid]);
     });
 
+    it('pages the App delivery log by cursor as GitHub does, and refuses to redeliver what is older than 3 days', async () => {
+      for (let i = 0; i < 3; i++) await sim.world.createRepo({ owner: 'acme-corp', name: `app-log-${i}` });
+      await sim.world.settled();
+      const { token } = await appAuth()({ type: 'app' });
+      type Item = { id: number; guid: string };
+      const all = (await client(sim).get<Item[]>('/app/hook/deliveries?per_page=100', withBearer(token)))
+        .body;
+      expect(all.length).toBeGreaterThan(2);
+      const seen: Item[] = [];
+      let url: string | null = '/app/hook/deliveries?per_page=2';
+      while (url) {
+        const page: Awaited<ReturnType<ReturnType<typeof client>['get']>> = await client(sim).get<Item[]>(
+          url,
+          withBearer(token),
+        );
+        seen.push(...(page.body as Item[]));
+        const next = /<([^>]+)>; rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
+        expect(next ?? '?cursor=v1_0 (last page)').toMatch(/[?&]cursor=v1_\d+/);
+        url = next ? next.slice(next.indexOf('/app/')) : null;
+      }
+      expect(seen.map((d) => d.id)).toEqual(all.map((d) => d.id));
+      expect(seen.map((d) => d.id)).toEqual([...seen.map((d) => d.id)].sort((a, b) => b - a));
+
+      const oldest = all[all.length - 1]!;
+      const record = sim.world.deliveries.find((d) => d.id === oldest.id)!;
+      const deliveredAt = record.deliveredAt;
+      record.deliveredAt = Date.now() - 3 * 24 * 3600_000 - 60_000;
+      try {
+        const refused = await client(sim).post<{ message: string; errors: unknown[] }>(
+          `/app/hook/deliveries/${oldest.id}/attempts`,
+          {},
+          withBearer(token),
+        );
+        expect(refused.status).toBe(422);
+        expect(refused.body).toMatchObject({ message: 'Validation Failed', errors: [expect.anything()] });
+      } finally {
+        record.deliveredAt = deliveredAt;
+      }
+    });
+
     it('a repository created in an all-repositories organization reaches the App as repository.created with installation', async () => {
       receiver.received.length = 0;
       await sim.world.createRepo({ owner: 'acme-corp', name: 'brand-new', private: true });

@@ -5,7 +5,7 @@ import { forksOf } from '../world/forks';
 import { notFound, SimError, validationFailed } from '../world/sim-error';
 import type { SimHook, SimRepo } from '../world/world.types';
 import { bodyObject, hasScope, repoFromPath } from './access';
-import { deliveryPage } from './delivery-pages';
+import { assertRedeliverable, deliveryPage } from './delivery-pages';
 import { enumParam, pageOf, pagingOf, timeParam } from './pagination';
 import {
   commit,
@@ -479,6 +479,7 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
       const h = hookFromPath(r, repo);
       const d = w.deliveries.find((x) => x.hookId === h.id && String(x.id) === r.params['delivery_id']);
       if (!d) throw notFound();
+      assertRedeliverable(d);
       void ctx.webhooks.redeliver(repo, h, d);
       return { status: 202, body: {} };
     },

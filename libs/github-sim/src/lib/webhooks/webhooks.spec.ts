@@ -383,6 +383,15 @@ describe('webhooks', () => {
     const received = receiver.received.filter((r) => r.headers['x-github-delivery'] === original.guid);
     expect(received).toHaveLength(2);
     expect(received[1]!.body).toBe(received[0]!.body);
+
+    // Past GitHub's 3-day redelivery window: 422, and nothing is sent.
+    const record = sim.world.deliveries.find((d) => d.id === original.id)!;
+    record.deliveredAt = Date.now() - 3 * 24 * 3600_000 - 60_000;
+    const refused = await api.post<{ message: string }>(`${path}/${original.id}/attempts`, {});
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toBe('Validation Failed');
+    await sim.world.settled();
+    expect(receiver.received.filter((r) => r.headers['x-github-delivery'] === original.guid)).toHaveLength(2);
   });
 
   it('pings a new hook exactly once, and its hooks list answers 304 to its ETag until a hook is deleted on GitHub', async () => {
