@@ -222,4 +222,32 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
       { delivery_id: guid, status: 'processed', applied_count: 1 },
     ]);
   });
+
+  it('gives up on a delivery GitHub will no longer redeliver (422 past its 3-day window) and never asks again', async () => {
+    const ATTEMPTS_ROUTE = 'POST /app/hook/deliveries/{delivery_id}/attempts';
+    const attemptCalls = () => sim.stats().rest.byRoute[ATTEMPTS_ROUTE] ?? 0;
+    await a.close();
+    await openIssue('missed, then too old');
+    const guid = must(failedGuids()[0], 'the missed delivery');
+    a = await startApi(database.url, env, port);
+    // The first run cannot ask (rate limited): the delivery stays due, as recorded within the window.
+    sim.setFaults({ secondaryRateLimit: { retryAfterSec: 60 }, pathPattern: '/attempts$' });
+    expect(await run(b)).toMatchObject({ requested: 0, skipped: 1 });
+    sim.setFaults({});
+    // By GitHub's clock the delivery is now past its window (a clock that differs from ours, or a long outage).
+    for (const d of appLog().filter((x) => x.guid === guid)) d.deliveredAt -= 3 * 24 * 3600_000 + 60_000;
+    const asked = attemptCalls();
+    expect(await run(b)).toMatchObject({ requested: 0, skipped: 0 });
+    expect(attemptCalls() - asked).toBe(1);
+    const [row] = await db.rows<{ due: boolean; last_error: string }>(
+      'SELECT due, last_error FROM webhook_redeliveries WHERE guid = $1',
+      [guid],
+    );
+    expect(row?.due).toBe(false);
+    expect(row?.last_error).toContain('422');
+    expect(await run(b)).toMatchObject({ requested: 0, skipped: 0 });
+    expect(attemptCalls() - asked).toBe(1);
+    expect(redeliveriesOf(guid)).toEqual([]);
+    expect(await inbox([guid])).toEqual([]);
+  });
 });
