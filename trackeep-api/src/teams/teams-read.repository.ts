@@ -74,6 +74,8 @@ const hours = (v: unknown): number | null =>
 /** Reads of organizations, teams, people and the figures of their pages. */
 @Injectable()
 export class TeamsReadRepository {
+  private readonly unreadableByScope = new WeakMap<FigureScope, Promise<string[]>>();
+
   constructor(private readonly db: Kysely<DB>) {}
 
   /** Owners of tracked repositories (some are organizations). */
@@ -429,6 +431,23 @@ export class TeamsReadRepository {
    * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
    * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
    */
+  /** The owner's repositories outside the scope, read once per scope (a page's figures and weekly share it). */
+  private unreadableOwned(s: FigureScope): Promise<string[]> {
+    let ids = this.unreadableByScope.get(s);
+    if (!ids) {
+      const readable = new Set(s.repoIds);
+      ids = this.db
+        .selectFrom('repositories')
+        .select('id')
+        .where('github_host', '=', s.githubHost)
+        .where(sql`lower(owner)`, '=', s.owner.toLowerCase())
+        .execute()
+        .then((owned) => owned.map((r) => r.id).filter((id) => !readable.has(id)));
+      this.unreadableByScope.set(s, ids);
+    }
+    return ids;
+  }
+
   private async activityRows(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
     const counts = sql`commits, lines_added, lines_deleted, pulls_opened, pulls_merged`;
     const days = (ids: readonly string[], sign: 1 | -1, at: RawBuilder<unknown>) => sql`
@@ -439,15 +458,8 @@ export class TeamsReadRepository {
        WHERE repo_id = ANY(${[...ids]}::uuid[]) AND day >= ${day(from)}::date AND day < ${day(to)}::date
          AND ${authorsFilter(s, sql`who`)}`;
     if (isWeekStart(from) && isWeekStart(to)) {
-      const readable = new Set(s.repoIds);
-      const owned = await this.db
-        .selectFrom('repositories')
-        .select('id')
-        .where('github_host', '=', s.githubHost)
-        .where(sql`lower(owner)`, '=', s.owner.toLowerCase())
-        .execute();
-      const unreadable = owned.map((r) => r.id).filter((id) => !readable.has(id));
-      if (unreadable.length <= readable.size)
+      const unreadable = await this.unreadableOwned(s);
+      if (unreadable.length <= s.repoIds.length)
         return sql`
           SELECT week AS at, who, named_bot, ${counts}
             FROM owner_activity_weeks
