@@ -5,7 +5,8 @@
  * the GitHub simulator (for GET /github/repos, the only read that asks GitHub) and the real API (src/main.ts)
  * in a process of its own, signs one user in (a session row and its cookie, as sign-in makes them), then runs
  * every GET the dashboard makes, warm, with concurrent clients (autocannon). Per-repository endpoints rotate
- * over every repository. Prints a table and writes bench-results/read.json.
+ * over every repository; before each measurement the API is let go idle (a slow endpoint's abandoned requests would
+ * slow the next one). Prints a table and writes bench-results/read.json.
  *
  * Options: --small (default; 50 repositories x 1,000 commits) or --large (1,000 repositories, 1,000,000
  * commits, 100,000 pull requests, 500 people, 30 days of sync runs and webhook deliveries); --duration S,
@@ -331,10 +332,28 @@ function p95Of(r: AutocannonResult): number {
   return round(p90 + ((p97_5 - p90) * (95 - 90)) / (97.5 - 90));
 }
 
+/**
+ * Waits until the API is idle again: requests autocannon abandoned when its time was up (a slow endpoint's) go on
+ * running in the API and PostgreSQL, and would slow whatever is measured next. Idle: a cheap authenticated read
+ * answers within 25 ms twice in a row (or 60 s passed).
+ */
+async function settle(url: string, cookie: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let quick = 0;
+  while (quick < 2 && Date.now() < deadline) {
+    const started = performance.now();
+    await fetch(`${url}/api/v1/auth/me`, { headers: { cookie } }).then((r) => r.arrayBuffer());
+    quick = performance.now() - started <= 25 ? quick + 1 : 0;
+    if (quick < 2) await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function measure(url: string, cookie: string, e: Endpoint, o: Options): Promise<EndpointResult> {
   // Warm: the same requests first (connection pool, plans, caches), results thrown away.
   await run(url, cookie, e, o.warmup, o.connections);
+  await settle(url, cookie);
   const r = await run(url, cookie, e, o.duration, o.connections);
+  await settle(url, cookie);
   const p95 = p95Of(r);
   return {
     name: e.name,
