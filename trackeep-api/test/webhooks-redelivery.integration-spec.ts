@@ -250,4 +250,32 @@ describe('deliveries GitHub failed to make are redelivered', () => {
       await c.close();
     }
   });
+
+  it('a replica starting after no run for longer than the interval (every replica was down) runs one at once', async () => {
+    const lastRun = async () =>
+      (await db.rows<{ at: Date }>('SELECT finished_at AS at FROM webhook_redelivery_runs'))[0]?.at ?? null;
+    await run(b);
+    const recent = must(await lastRun(), 'the run just finished');
+    const scheduled = { ...env, WEBHOOK_REDELIVERY_INTERVAL_MINUTES: '15' };
+    // A run finished a moment ago: starting waits for the schedule.
+    let c = await startApi(database.url, scheduled);
+    await new Promise((r) => setTimeout(r, 1500));
+    await c.close();
+    expect(await lastRun()).toEqual(recent);
+
+    // No run for 20 minutes: the replica runs one as it starts.
+    await db.rows(`UPDATE webhook_redelivery_runs SET finished_at = now() - interval '20 minutes'`);
+    const before = listCalls();
+    c = await startApi(database.url, scheduled);
+    try {
+      await waitFor(
+        'the catch-up run',
+        async () => (await lastRun())!.getTime() > Date.now() - 60_000,
+        10_000,
+      );
+      expect(listCalls()).toBeGreaterThan(before);
+    } finally {
+      await c.close();
+    }
+  });
 });

@@ -572,6 +572,11 @@ export interface WebhookRedeliveryCursors {
   updated_at: Generated<Timestamp>;
 }
 
+export interface WebhookRedeliveryRuns {
+  finished_at: Timestamp;
+  singleton: Generated<boolean>;
+}
+
 export interface WebhookRegistrations {
   block: Json | null;
   created_at: Generated<Timestamp>;
@@ -655,6 +660,7 @@ export interface DB {
   webhook_deliveries: WebhookDeliveries;
   webhook_redeliveries: WebhookRedeliveries;
   webhook_redelivery_cursors: WebhookRedeliveryCursors;
+  webhook_redelivery_runs: WebhookRedeliveryRuns;
   webhook_registrations: WebhookRegistrations;
   workflow_runs: WorkflowRuns;
 }

@@ -25,6 +25,7 @@ import { RepoSyncHistory1764003300000 } from './1764003300000-RepoSyncHistory';
 import { PullRequestComments1764003400000 } from './1764003400000-PullRequestComments';
 import { ActivityRollups1764003600000 } from './1764003600000-ActivityRollups';
 import { AppHookRedelivery1764003700000 } from './1764003700000-AppHookRedelivery';
+import { RedeliveryRuns1764003800000 } from './1764003800000-RedeliveryRuns';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   PullRequestComments1764003400000,
   ActivityRollups1764003600000,
   AppHookRedelivery1764003700000,
+  RedeliveryRuns1764003800000,
 ];

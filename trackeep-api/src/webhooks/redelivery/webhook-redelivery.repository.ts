@@ -66,6 +66,23 @@ export class WebhookRedeliveryRepository {
     }));
   }
 
+  /** Seconds since a run last finished, on any replica, by the database's clock; null before the first. */
+  async secondsSinceLastRun(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('webhook_redelivery_runs')
+      .select(sql<number>`extract(epoch FROM now() - finished_at)::float8`.as('seconds'))
+      .executeTakeFirst();
+    return row ? Number(row.seconds) : null;
+  }
+
+  async noteRunFinished(): Promise<void> {
+    await this.db
+      .insertInto('webhook_redelivery_runs')
+      .values({ singleton: true, finished_at: sql<Date>`now()` })
+      .onConflict((oc) => oc.column('singleton').doUpdateSet({ finished_at: sql<Date>`now()` }))
+      .execute();
+  }
+
   /** The newest delivery id already read from this hook's log, or null (never read, or another hook since). */
   async cursor(hook: OwnedHook): Promise<number | null> {
     const row =

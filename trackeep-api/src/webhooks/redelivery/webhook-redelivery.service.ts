@@ -26,6 +26,8 @@ const WINDOW_MS = 3 * 24 * 3600_000 - 3600_000;
 const MAX_REQUESTS = 3;
 /** Redeliveries asked per hook and run (a long outage is worked off over a few runs). */
 const MAX_PER_RUN = 200;
+/** How late a scheduled run may be before a starting replica runs one itself. */
+const CATCH_UP_GRACE_MS = 60_000;
 /** Pages read per hook and run; a longer log is read on from the cursor the next run. */
 const MAX_PAGES = 50;
 
@@ -85,6 +87,13 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     }
     await this.boss.schedule(WEBHOOK_REDELIVERY_QUEUE, `*/${minutes} * * * *`);
     if (this.env.WEBHOOK_WORKERS === 0) return;
+    // No run for longer than the interval: every replica was down, and GitHub failed what it sent meanwhile.
+    // Recovering it should not wait for the schedule. (Never run: a new instance has nothing to recover.)
+    const since = await this.redeliveries.secondsSinceLastRun();
+    if (since !== null && since * 1000 > minutes * 60_000 + CATCH_UP_GRACE_MS) {
+      this.logger.log(`no redelivery run for ${Math.round(since / 60)} minutes: running one now`);
+      await this.boss.send(WEBHOOK_REDELIVERY_QUEUE, {});
+    }
     await this.boss.work(WEBHOOK_REDELIVERY_QUEUE, { pollingIntervalSeconds: 10 }, async () => {
       await this.run();
     });
@@ -114,6 +123,7 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
     }
     if (stats.requested)
       this.logger.log(`asked GitHub to redeliver ${stats.requested} missed webhook deliveries`);
+    await this.redeliveries.noteRunFinished();
     return stats;
   }
 
