@@ -247,6 +247,12 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
   });
 
   let hookId = 0;
+  /** The hook's first recorded delivery (its ping). */
+  const hookDelivery = () => {
+    const d = sim.world.deliveries.find((x) => x.hookId === hookId);
+    if (!d) throw new Error(`hook ${hookId} has no delivery`);
+    return d;
+  };
   // [what, method, documented path, request path, body?, expected status, setup?]
   type Case = [string, string, string, () => string, unknown, number, (() => Promise<void> | void)?];
   const R = '/repos/{owner}/{repo}';
@@ -384,6 +390,33 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       undefined,
       404,
       () => sim.setFaults({ notFound: { repos: ['acme-corp/web-console'] } }),
+    ],
+    [
+      "a hook's delivery log",
+      'GET',
+      `${R}/hooks/{hook_id}/deliveries`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}/deliveries?per_page=1`,
+      undefined,
+      200,
+    ],
+    [
+      'a redelivery',
+      'POST',
+      `${R}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}/deliveries/${hookDelivery().id}/attempts`,
+      {},
+      202,
+    ],
+    [
+      "a redelivery past GitHub's 3-day window",
+      'POST',
+      `${R}/hooks/{hook_id}/deliveries/{delivery_id}/attempts`,
+      () => `/repos/acme-corp/web-console/hooks/${hookId}/deliveries/${hookDelivery().id}/attempts`,
+      {},
+      422,
+      () => {
+        hookDelivery().deliveredAt -= 3 * 24 * 3600_000 + 60_000;
+      },
     ],
     [
       'a removed hook',
@@ -1115,6 +1148,16 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         202,
       );
       await sim.world.settled();
+      // Past GitHub's 3-day redelivery window: the documented 422 (validation-error).
+      const record = sim.world.deliveries.find((d) => d.id === first?.id);
+      if (!record) throw new Error('the first App delivery is not in the log');
+      record.deliveredAt -= 3 * 24 * 3600_000 + 60_000;
+      await check(
+        await asApp('POST', `/app/hook/deliveries/${first?.id}/attempts`, {}),
+        'POST',
+        '/app/hook/deliveries/{delivery_id}/attempts',
+        422,
+      );
 
       const seen: string[] = [];
       const failures: string[] = [];
