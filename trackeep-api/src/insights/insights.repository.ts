@@ -422,7 +422,7 @@ export class InsightsRepository {
       authored_at: Date;
       subject: string;
     }>`
-      SELECT c.repo_id, c.sha, c.parents, c.committed_at, c.authored_at, split_part(c.message, E'\n', 1) AS subject
+      SELECT c.repo_id, c.sha, c.parents, c.committed_at, c.authored_at, split_part(c.message, chr(10), 1) AS subject
         FROM repositories r
        CROSS JOIN LATERAL (
              SELECT * FROM commits c WHERE c.repo_id = r.id AND c.committed_at >= ${since} OFFSET 0

@@ -426,11 +426,6 @@ export class TeamsReadRepository {
     }));
   }
 
-  /**
-   * The scope's rollup rows over [from, to): `at` (a day or a week's Monday), `who`, `named_bot` and the counts.
-   * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
-   * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
-   */
   /** The owner's repositories outside the scope, read once per scope (a page's figures and weekly share it). */
   private unreadableOwned(s: FigureScope): Promise<string[]> {
     let ids = this.unreadableByScope.get(s);
@@ -448,6 +443,11 @@ export class TeamsReadRepository {
     return ids;
   }
 
+  /**
+   * The scope's rollup rows over [from, to): `at` (a day or a week's Monday), `who`, `named_bot` and the counts.
+   * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
+   * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
+   */
   private async activityRows(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
     const counts = sql`commits, lines_added, lines_deleted, pulls_opened, pulls_merged`;
     const days = (ids: readonly string[], sign: 1 | -1, at: RawBuilder<unknown>) => sql`
