@@ -128,6 +128,10 @@ export interface DeploymentStatuses {
   state: string;
 }
 
+export interface FactChanges {
+  repo_id: string;
+}
+
 export interface GithubEtags {
   body: Json;
   etag: string;
@@ -343,6 +347,11 @@ export interface RepoActivityWeeks {
   pulls_opened: Generated<number>;
   repo_id: string;
   week: Timestamp;
+}
+
+export interface RepoFactVersions {
+  repo_id: string;
+  version: Int8;
 }
 
 export interface RepoForks {
@@ -623,6 +632,7 @@ export interface DB {
   commits: Commits;
   deployment_statuses: DeploymentStatuses;
   deployments: Deployments;
+  fact_changes: FactChanges;
   github_etags: GithubEtags;
   github_installation_repos: GithubInstallationRepos;
   github_installation_tokens: GithubInstallationTokens;
@@ -642,6 +652,7 @@ export interface DB {
   releases: Releases;
   repo_access: RepoAccess;
   repo_activity_weeks: RepoActivityWeeks;
+  repo_fact_versions: RepoFactVersions;
   repo_forks: RepoForks;
   repo_stargazers: RepoStargazers;
   repo_stats_snapshots: RepoStatsSnapshots;

@@ -47,7 +47,10 @@ export class ActivityRollupsRepository {
         .skipLocked()
         .execute();
       if (!rows.length) return 0;
-      await sql`SELECT activity_rollup_rebuild(${rows.map((r) => r.id)}::uuid[])`.execute(tx);
+      const ids = rows.map((r) => r.id);
+      await sql`SELECT activity_rollup_rebuild(${ids}::uuid[])`.execute(tx);
+      // Their pages change without a change to their rows: computed ones must not be reused.
+      await sql`INSERT INTO fact_changes (repo_id) SELECT unnest(${ids}::uuid[])`.execute(tx);
       return rows.length;
     });
   }

@@ -1,16 +1,17 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ActivityRollupsRepository } from './activity-rollups.repository';
+import { FactVersionsRepository } from './fact-versions.repository';
 
 /** Repositories counted per transaction: writers wait for each, so it stays short. */
 const BATCH = 20;
 const DEADLOCK = '40P01';
-/** How often queued changes are folded into the rollups when nobody reads them (readers fold first anyway). */
+/** How often queued changes are folded (rollups, fact versions) when nobody reads them (readers fold first anyway). */
 const FOLD_EVERY_MS = 5_000;
 
 /**
- * Keeps the activity rollups' queue short: folds it every few seconds (any replica; one at a time). And counts,
- * once, the repositories stored before the rollups existed (an upgraded instance), in the background after start.
- * Until that is done their work is missing from the organization and team pages.
+ * Keeps the activity rollups' and the fact versions' queues short: folds them every few seconds (any replica; one
+ * at a time). And counts, once, the repositories stored before the rollups existed (an upgraded instance), in the
+ * background after start. Until that is done their work is missing from the organization and team pages.
  */
 @Injectable()
 export class ActivityRollupsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,11 +21,14 @@ export class ActivityRollupsService implements OnApplicationBootstrap, OnApplica
   private folder: NodeJS.Timeout | null = null;
   private folding: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly rollups: ActivityRollupsRepository) {}
+  constructor(
+    private readonly rollups: ActivityRollupsRepository,
+    private readonly versions: FactVersionsRepository,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.folder = setInterval(() => {
-      this.folding = this.rollups.fold().catch((err: unknown) => {
+      this.folding = Promise.all([this.rollups.fold(), this.versions.fold()]).catch((err: unknown) => {
         if (!this.stopping)
           this.logger.warn(`folding activity changes failed; retried shortly: ${String(err)}`);
       });

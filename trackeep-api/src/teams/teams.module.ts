@@ -3,6 +3,7 @@ import { GithubModule } from '../github/github.module';
 import { ReposModule } from '../repos/repos.module';
 import { ActivityRollupsRepository } from './activity-rollups.repository';
 import { ActivityRollupsService } from './activity-rollups.service';
+import { FactVersionsRepository } from './fact-versions.repository';
 import { OrgCredentials } from './org-credentials.service';
 import { OrgSyncJob } from './org-sync.job';
 import { OrgSyncService } from './org-sync.service';
@@ -24,7 +25,8 @@ import { TeamsService } from './teams.service';
     TeamsService,
     ActivityRollupsRepository,
     ActivityRollupsService,
+    FactVersionsRepository,
   ],
-  exports: [OrgSyncService, TeamsService],
+  exports: [OrgSyncService, TeamsService, FactVersionsRepository],
 })
 export class TeamsModule {}

@@ -26,6 +26,7 @@ import { PullRequestComments1764003400000 } from './1764003400000-PullRequestCom
 import { ActivityRollups1764003600000 } from './1764003600000-ActivityRollups';
 import { AppHookRedelivery1764003700000 } from './1764003700000-AppHookRedelivery';
 import { RedeliveryRuns1764003800000 } from './1764003800000-RedeliveryRuns';
+import { FactVersions1764003900000 } from './1764003900000-FactVersions';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   ActivityRollups1764003600000,
   AppHookRedelivery1764003700000,
   RedeliveryRuns1764003800000,
+  FactVersions1764003900000,
 ];

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { Kysely, sql } from 'kysely';
+import type { DB } from '../database/db.types';
+
+/**
+ * Per-repository versions of the stored GitHub data that pages are computed from (the FactVersions migration):
+ * writers queue the repositories they touched, folding gives each a new version.
+ */
+@Injectable()
+export class FactVersionsRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /** Gives every queued repository a new version (one folder at a time across replicas); true when any was queued. */
+  async fold(): Promise<boolean> {
+    const { rows } = await sql`SELECT fact_fold() WHERE EXISTS (SELECT 1 FROM fact_changes)`.execute(this.db);
+    return rows.length > 0;
+  }
+
+  /**
+   * A fingerprint of these repositories' stored data: it changes whenever any of it does. Queued changes are
+   * folded first, so every change committed before this call is counted.
+   */
+  async fingerprint(repoIds: readonly string[]): Promise<string> {
+    await this.fold();
+    if (!repoIds.length) return '0:0';
+    const { rows } = await sql<{ fingerprint: string }>`
+      SELECT coalesce(sum(version), 0)::text || ':' || count(*) AS fingerprint
+        FROM repo_fact_versions WHERE repo_id = ANY(${repoIds}::uuid[])`.execute(this.db);
+    return rows[0]?.fingerprint ?? '0:0';
+  }
+}
