@@ -1,6 +1,8 @@
 import { Kysely } from 'kysely';
 import { Client } from 'pg';
 import type { DB } from '../src/database/db.types';
+import { FACT_TABLES } from '../src/database/migrations/1764003900000-FactVersions';
+import { InsightsRepository } from '../src/insights/insights.repository';
 import { DeploymentsRepository, type DeploymentStatusWrite } from '../src/repos/data/deployments.repository';
 import { OrgSyncService } from '../src/teams/org-sync.service';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
@@ -437,5 +439,76 @@ describe('delivery insights', () => {
       ['903', []],
       ['904', []],
     ]);
+  });
+
+  it('reuses a computed page until something it is computed from changes, and never serves it stale', async () => {
+    const facts = jest.spyOn(h.t.app.get(InsightsRepository), 'facts');
+    try {
+      const dora = async (session: string) =>
+        (await as(session).get(`/orgs/${ORG}/insights/dora${PERIOD}`).expect(200)).body;
+      const first = await dora(octocat);
+      expect(first.current.deploymentFrequency.deployments).toBe(2);
+      const readsAfterFirst = facts.mock.calls.length;
+      // Nothing changed: computed once, whoever asks with the same repositories in view.
+      expect(await dora(octocat)).toEqual(first);
+      expect(await dora(monalisa)).toEqual(first);
+      expect(facts.mock.calls.length).toBe(readsAfterFirst);
+
+      // A new production deployment (write model), then its status turned to failure (plain SQL): each counts.
+      await DeploymentsRepository.upsert(
+        h.t.app.get<Kysely<DB>>(Kysely),
+        repoA,
+        [
+          {
+            deployment_id: 905,
+            node_id: 'D_905',
+            environment: 'production',
+            sha: 's2',
+            ref: 'main',
+            task: 'deploy',
+            description: null,
+            creator_login: 'deploy-bot',
+            created_at: '2026-01-09T00:00:00Z',
+            updated_at: '2026-01-09T00:00:00Z',
+          },
+        ],
+        [
+          {
+            node_id: 'DS_905_1',
+            deployment_id: 905,
+            state: 'success',
+            description: null,
+            environment_url: null,
+            log_url: null,
+            creator_login: 'deploy-bot',
+            created_at: '2026-01-09T00:10:00Z',
+          },
+        ],
+      );
+      const afterDeploy = await dora(octocat);
+      expect(afterDeploy.current.deploymentFrequency.deployments).toBe(3);
+      expect(facts.mock.calls.length).toBe(readsAfterFirst + 1);
+      await db.query(
+        `UPDATE deployment_statuses SET state = 'failure' WHERE repo_id = $1 AND deployment_id = 905`,
+        [repoA],
+      );
+      const afterFailure = await dora(monalisa);
+      expect(afterFailure.current.deploymentFrequency.deployments).toBe(2);
+      expect(afterFailure.current.changeFailureRate).toMatchObject({ failed: 2, deployments: 4 });
+      expect(facts.mock.calls.length).toBe(readsAfterFirst + 2);
+    } finally {
+      facts.mockRestore();
+    }
+
+    // Every table insights read queues its changes, on insert, update and delete.
+    const { rows } = await db.query<{ name: string }>(
+      `SELECT tgname AS name FROM pg_trigger WHERE tgname LIKE '%\\_fact\\_%' AND NOT tgisinternal`,
+    );
+    expect(rows.map((r) => r.name).sort()).toEqual(
+      [
+        ...FACT_TABLES.flatMap((t) => ['delete', 'insert', 'update'].map((op) => `${t}_fact_${op}`)),
+        'repositories_fact_changed',
+      ].sort(),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import {
   DEFAULT_INSIGHTS_SETTINGS,
   type CyclePage,
@@ -14,6 +15,7 @@ import {
 } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
+import { FingerprintedCache } from '../common/fingerprinted-cache';
 import { ApiEnv } from '../config/api-env';
 import { GithubSettings } from '../github/github-settings';
 import { RepoAccessService } from '../repos/repo-access.service';
@@ -37,6 +39,7 @@ import { detectDeployments, type Deployment } from './deployment-detection';
 import { DORA_BANDS_SOURCE } from './dora-bands';
 import { effectiveSettings, InsightsSettingsError, parseInsightsSettings } from './insights-settings.util';
 import type { RepoFacts } from './insights.facts';
+import { FactVersionsRepository } from '../teams/fact-versions.repository';
 import { TeamsService } from '../teams/teams.service';
 import { InsightsRepository, type InsightsOrg, type InsightsRepo } from './insights.repository';
 
@@ -56,6 +59,10 @@ export type InsightsScope =
 const LOOKBACK_DAYS = 90;
 const DAY_MS = 86_400_000;
 const LAST_DEPLOYMENTS = 10;
+/** Computed DORA and cycle pages kept per kind (an organization's quarter takes most of a second to compute). */
+const CACHED_PAGES = 200;
+
+type SettingsByRepo = Map<string, { effective: InsightsSettings; source: InsightsSettingsSource }>;
 
 interface Resolved {
   repos: InsightsRepo[];
@@ -71,12 +78,15 @@ interface Resolved {
 @Injectable()
 export class InsightsService {
   private readonly botLogins: Set<string>;
+  private readonly doraPages = new FingerprintedCache<DoraPage>(CACHED_PAGES);
+  private readonly cyclePages = new FingerprintedCache<CyclePage>(CACHED_PAGES);
 
   constructor(
     private readonly store: InsightsRepository,
     private readonly access: RepoAccessService,
     private readonly github: GithubSettings,
     private readonly teams: TeamsService,
+    private readonly versions: FactVersionsRepository,
     env: ApiEnv,
   ) {
     this.botLogins = new Set(env.BOT_LOGINS.map((l) => l.toLowerCase()));
@@ -133,39 +143,52 @@ export class InsightsService {
 
   // --- figures --------------------------------------------------------------------------------------------
 
+  /**
+   * The DORA page and the cycle breakdown are reused while nothing they are computed from has changed: the
+   * same repositories (as the viewer may read them), team members, period and settings, and the same stored
+   * facts (their fingerprint is read on every request). Viewers who may read the same repositories share them.
+   */
   async dora(user: SessionUser, scope: InsightsScope, q: InsightsQuery): Promise<DoraPage> {
     const period = this.period(q);
     const { repos } = await this.resolve(user, scope);
-    const { analyses, rules } = await this.analyze(repos, period);
-    return {
-      period: periodOut(period),
-      bandsSource: DORA_BANDS_SOURCE,
-      repositories: rules,
-      current: doraFigures(analyses, period.current),
-      previous: doraFigures(analyses, period.previous),
-      weekly: weeklyDora(analyses, weeksBetween(period.trendFrom, period.current.to)),
-    };
+    const settings = await this.settingsOf(repos);
+    const key = await this.cacheKey(repos, null, period, settings);
+    return this.doraPages.get(key.key, key.fingerprint, async () => {
+      const { analyses, rules } = await this.analyze(repos, period, settings);
+      return {
+        period: periodOut(period),
+        bandsSource: DORA_BANDS_SOURCE,
+        repositories: rules,
+        current: doraFigures(analyses, period.current),
+        previous: doraFigures(analyses, period.previous),
+        weekly: weeklyDora(analyses, weeksBetween(period.trendFrom, period.current.to)),
+      };
+    });
   }
 
   async cycle(user: SessionUser, scope: InsightsScope, q: InsightsQuery): Promise<CyclePage> {
     const period = this.period(q);
     const { repos, authors } = await this.resolve(user, scope);
-    const { analyses } = await this.analyze(repos, period);
-    const byAuthor = authorFilter(authors);
-    const all = analyses.flatMap((a) => a.pulls).filter((p) => byAuthor(p.pull.author));
-    return {
-      period: periodOut(period),
-      current: cycleBreakdown(mergedIn(analyses, period.current, byAuthor)),
-      previous: cycleBreakdown(mergedIn(analyses, period.previous, byAuthor)),
-      weekly: weeklyCycle(all, weeksBetween(period.trendFrom, period.current.to)),
-      reviewsAvailable: all.some((p) => p.reviewed !== null),
-    };
+    const settings = await this.settingsOf(repos);
+    const key = await this.cacheKey(repos, authors, period, settings);
+    return this.cyclePages.get(key.key, key.fingerprint, async () => {
+      const { analyses } = await this.analyze(repos, period, settings);
+      const byAuthor = authorFilter(authors);
+      const all = analyses.flatMap((a) => a.pulls).filter((p) => byAuthor(p.pull.author));
+      return {
+        period: periodOut(period),
+        current: cycleBreakdown(mergedIn(analyses, period.current, byAuthor)),
+        previous: cycleBreakdown(mergedIn(analyses, period.previous, byAuthor)),
+        weekly: weeklyCycle(all, weeksBetween(period.trendFrom, period.current.to)),
+        reviewsAvailable: all.some((p) => p.reviewed !== null),
+      };
+    });
   }
 
   async drilldown(user: SessionUser, scope: InsightsScope, q: InsightsQuery): Promise<DrillPage> {
     const period = this.period(q);
     const { repos, authors } = await this.resolve(user, scope);
-    const { analyses } = await this.analyze(repos, period);
+    const { analyses } = await this.analyze(repos, period, await this.settingsOf(repos));
     const counted = doraCounted(analyses, period.current);
     const byAuthor = authorFilter(authors);
     // The changes the lead time counted, then the pull requests the cycle counted, each once.
@@ -383,9 +406,28 @@ export class InsightsService {
     return { repos: repos.filter((r) => teamRepos.has(r.id)), authors: new Set(team.memberLogins) };
   }
 
-  private async settingsOf(
+  /** What a computed page depends on besides the stored facts (the key), and those facts' fingerprint. */
+  private async cacheKey(
     repos: readonly InsightsRepo[],
-  ): Promise<Map<string, { effective: InsightsSettings; source: InsightsSettingsSource }>> {
+    authors: Set<string> | null,
+    period: Period,
+    settings: SettingsByRepo,
+  ): Promise<{ key: string; fingerprint: string }> {
+    const fingerprint = await this.versions.fingerprint(repos.map((r) => r.id));
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify([
+          repos.map((r) => [r.id, r.fullName, r.defaultBranch, settings.get(r.id) ?? null]),
+          authors ? [...authors].sort() : null,
+          periodOut(period),
+          period.trendFrom,
+        ]),
+      )
+      .digest('base64url');
+    return { key, fingerprint };
+  }
+
+  private async settingsOf(repos: readonly InsightsRepo[]): Promise<SettingsByRepo> {
     const own = await this.store.repoSettings(repos.map((r) => r.id));
     const orgs = await this.store.orgSettingsByLogin(this.github.host, [
       ...new Set(repos.map((r) => r.owner)),
@@ -401,11 +443,11 @@ export class InsightsService {
   private async analyze(
     repos: readonly InsightsRepo[],
     period: Period,
+    settings: SettingsByRepo,
   ): Promise<{ analyses: RepoAnalysis[]; rules: DoraPage['repositories'] }> {
     const since = new Date(
       Math.min(period.trendFrom.getTime(), period.previous.from.getTime()) - LOOKBACK_DAYS * DAY_MS,
     );
-    const settings = await this.settingsOf(repos);
     const analyses: RepoAnalysis[] = [];
     const rules: DoraPage['repositories'] = [];
     const facts = await this.factsOf(repos, since);
