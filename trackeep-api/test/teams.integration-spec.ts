@@ -371,6 +371,31 @@ describe('organization, team and person pages', () => {
         expect(Date.parse(page.period.previous.to)).toBe(Date.parse(page.period.current.from));
       }
     });
+
+    it('are computed again, never served stale, when a commit lands or an account turns out to be a bot', async () => {
+      const org = async () =>
+        (await as(octocat).get(`/orgs/${ORG}${PERIOD}`).expect(200)).body.figures.current;
+      const commitsOf = async (login: string) =>
+        (await as(octocat).get(`/people/${login}`).expect(200)).body.recentCommits.map(
+          (c: { sha: string }) => c.sha,
+        );
+      expect(await org()).toMatchObject({ commits: 7, activeContributors: 3 });
+      expect(await commitsOf(dev3)).toEqual(['a6']);
+      try {
+        await seedCommits(db, repoA, [
+          { sha: 'a7', message: 'work a7', authorLogin: dev3, committedAt: '2026-01-09T12:00:00Z' },
+        ]);
+        expect(await org()).toMatchObject({ commits: 8, activeContributors: 3 });
+        expect(await commitsOf(dev3)).toEqual(['a7', 'a6']);
+        // GitHub now says dev3 is a Bot account: bots are left out.
+        await db.query(`UPDATE people SET type = 'Bot' WHERE lower(login) = lower($1)`, [dev3]);
+        expect(await org()).toMatchObject({ commits: 6, activeContributors: 2 });
+      } finally {
+        await db.query(`UPDATE people SET type = 'User' WHERE lower(login) = lower($1)`, [dev3]);
+        await db.query(`DELETE FROM commits WHERE repo_id = $1 AND sha = 'a7'`, [repoA]);
+      }
+      expect(await org()).toMatchObject({ commits: 7, activeContributors: 3 });
+    });
   });
 
   describe('person page', () => {

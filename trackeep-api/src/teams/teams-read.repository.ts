@@ -252,6 +252,14 @@ export class TeamsReadRepository {
     return row ? toPerson(row) : null;
   }
 
+  /** Changes whenever an account becomes or stops being a `Bot` (figures leave bots out). */
+  async botAccountsFingerprint(githubHost: string): Promise<string> {
+    const { rows } = await sql<{ fingerprint: string }>`
+      SELECT md5(coalesce(string_agg(lower(login), ',' ORDER BY lower(login)), '')) AS fingerprint
+        FROM people WHERE github_host = ${githubHost} AND type = 'Bot'`.execute(this.db);
+    return rows[0]?.fingerprint ?? '';
+  }
+
   // --- figures -------------------------------------------------------------------------------------------
   //
   // Period figures read the activity rollups (activity_days, owner_activity_weeks; see the ActivityRollups

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type {
   ActivityFigures,
   ActivityPage,
@@ -15,9 +16,11 @@ import type {
 } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
+import { FingerprintedCache } from '../common/fingerprinted-cache';
 import { ApiEnv } from '../config/api-env';
 import { GithubSettings } from '../github/github-settings';
 import { RepoAccessService } from '../repos/repo-access.service';
+import { FactVersionsRepository } from './fact-versions.repository';
 import { PeriodError, resolvePeriod, type Period } from './period.util';
 import {
   TeamsReadRepository,
@@ -40,6 +43,10 @@ const MOST_ACTIVE_REPOS = 5;
 const PERSON_LIST_LIMIT = 20;
 /** The review load counts the reviews of this many days. */
 const REVIEW_LOAD_DAYS = 28;
+/** Computed pages kept (organization and team activity; people's work). */
+const CACHED_PAGES = 200;
+/** Waiting times and the review load's window are taken as of the minute, so a page can be reused within it. */
+const MINUTE_MS = 60_000;
 
 /**
  * The organization, team and person pages. Only a member of the organization (as GitHub last told us) sees its
@@ -48,11 +55,14 @@ const REVIEW_LOAD_DAYS = 28;
 @Injectable()
 export class TeamsService {
   private readonly botLogins: string[];
+  private readonly activityPages = new FingerprintedCache<ActivityPage>(CACHED_PAGES);
+  private readonly personWork = new FingerprintedCache<PersonWork>(CACHED_PAGES);
 
   constructor(
     private readonly read: TeamsReadRepository,
     private readonly access: RepoAccessService,
     private readonly settings: GithubSettings,
+    private readonly versions: FactVersionsRepository,
     env: ApiEnv,
   ) {
     this.botLogins = env.BOT_LOGINS.map((l) => l.toLowerCase());
@@ -144,19 +154,27 @@ export class TeamsService {
   async personPage(user: SessionUser, login: string): Promise<PersonPage> {
     const repoIds = await this.access.readableRepoIds(user.id);
     const known = await this.read.findPerson(user.githubHost, login);
+    const now = minute(Date.now());
     await this.read.foldPending();
-    const [commits, pulls, repositories, reviewed, load] = await Promise.all([
-      this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
-      this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
-      this.read.personRepos(repoIds, login),
-      this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
-      this.read.reviewLoad(repoIds, login, new Date(Date.now() - REVIEW_LOAD_DAYS * 86_400_000)),
-    ]);
+    const fingerprint = await this.versions.fingerprint(repoIds);
+    const { commits, pulls, repositories, reviewed, load } = await this.personWork.get(
+      cacheKey([login, repoIds, now]),
+      fingerprint,
+      async () => {
+        const [commits, pulls, repositories, reviewed, load] = await Promise.all([
+          this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
+          this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
+          this.read.personRepos(repoIds, login),
+          this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
+          this.read.reviewLoad(repoIds, login, new Date(now - REVIEW_LOAD_DAYS * 86_400_000)),
+        ]);
+        return { commits, pulls, repositories, reviewed, load };
+      },
+    );
     // Someone we know nothing of, or whose work is all in repositories the viewer may not read: no such page.
     if (!repositories.length && !reviewed.length && !(known && (await this.sharesAnOrg(user, known))))
       throw ApiException.notFound('person_not_found', `No person ${login} in your repositories`);
     const person: PersonRow = known ?? { githubId: 0, login, name: null, avatarUrl: null, type: 'User' };
-    const now = Date.now();
     const waiting = pulls.filter(
       (p) => p.state === 'open' && !p.draft && p.first_review_at === null && p.review_count === 0,
     );
@@ -262,9 +280,30 @@ export class TeamsService {
     };
   }
 
+  /**
+   * An organization's or a team's figures. Reused while the repositories in view, the team's members, the
+   * period, the minute, the stored data of those repositories and the accounts known as bots are the same.
+   */
   private async activity(scope: FigureScope, period: Period, q: PeriodQuery): Promise<ActivityPage> {
-    const reviewAt = new Date(Math.min(Date.now(), period.current.to.getTime()));
+    const reviewAt = new Date(Math.min(minute(Date.now()), period.current.to.getTime()));
     await this.read.foldPending();
+    const fingerprint = (
+      await Promise.all([
+        this.versions.fingerprint(scope.repoIds),
+        this.read.botAccountsFingerprint(scope.githubHost),
+      ])
+    ).join('|');
+    return this.activityPages.get(cacheKey([scope, period, reviewAt]), fingerprint, () =>
+      this.computeActivity(scope, period, q, reviewAt),
+    );
+  }
+
+  private async computeActivity(
+    scope: FigureScope,
+    period: Period,
+    q: PeriodQuery,
+    reviewAt: Date,
+  ): Promise<ActivityPage> {
     const [figures, queue, mostActive, weekly] = await Promise.all([
       this.read.figures(scope, period.current, period.previous),
       this.read.reviewQueue(scope, reviewAt, period.previous.to),
@@ -296,6 +335,19 @@ export class TeamsService {
     };
   }
 }
+
+type PersonWork = {
+  commits: Awaited<ReturnType<TeamsReadRepository['personCommits']>>;
+  pulls: Awaited<ReturnType<TeamsReadRepository['personPulls']>>;
+  repositories: Awaited<ReturnType<TeamsReadRepository['personRepos']>>;
+  reviewed: Awaited<ReturnType<TeamsReadRepository['personReviews']>>;
+  load: Awaited<ReturnType<TeamsReadRepository['reviewLoad']>>;
+};
+
+const minute = (at: number): number => at - (at % MINUTE_MS);
+
+const cacheKey = (parts: unknown[]): string =>
+  createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 
 function summary(t: TeamRow, all: TeamRow[]): TeamSummary {
   return {
