@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
+import { createSecretKey } from 'node:crypto';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PgThrottlerStorage } from '../common/rate-limit/pg-throttler.storage';
 import { RateLimitModule } from '../common/rate-limit/rate-limit.module';
@@ -43,7 +44,12 @@ import { UsersService } from './users.service';
     {
       provide: JwtService,
       inject: [AuthSettings],
-      useFactory: (s: AuthSettings) => new JwtService({ secret: s.jwtSecret }),
+      useFactory: (s: AuthSettings) => {
+        // A key object: given a string, jsonwebtoken first tries it as a PEM public key (a thrown error, about
+        // 1 ms) on every request.
+        const key = createSecretKey(Buffer.from(s.jwtSecret));
+        return new JwtService({ secretOrKeyProvider: () => key });
+      },
     },
     TokenCipher,
     UsersRepository,
