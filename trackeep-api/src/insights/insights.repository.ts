@@ -130,8 +130,19 @@ export class InsightsRepository {
     const rows = await this.db
       .selectFrom('repositories')
       .select(REPO_COLUMNS)
-      .where('id', 'in', repoIds)
+      .where('id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
       .where(sql`lower(owner)`, '=', owner.toLowerCase())
+      .orderBy(sql`lower(full_name)`)
+      .execute();
+    return rows.map(toRepo);
+  }
+
+  async reposByIds(repoIds: readonly string[]): Promise<InsightsRepo[]> {
+    if (!repoIds.length) return [];
+    const rows = await this.db
+      .selectFrom('repositories')
+      .select(REPO_COLUMNS)
+      .where('id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
       .orderBy(sql`lower(full_name)`)
       .execute();
     return rows.map(toRepo);

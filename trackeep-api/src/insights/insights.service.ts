@@ -396,14 +396,15 @@ export class InsightsService {
   private async resolve(user: SessionUser, scope: InsightsScope): Promise<Resolved> {
     if (scope.kind === 'repo')
       return { repos: [await this.readableRepo(user, scope.owner, scope.name)], authors: null };
-    const org = await this.memberOrg(user, scope.org);
-    const repos = await this.store.reposOfOwner(await this.access.readableRepoIds(user.id), org.login);
-    if (scope.kind === 'org') return { repos, authors: null };
-    // The team's deployments are its repositories' (its parents' included, as on its page); its pull requests
-    // are its members', wherever they merged.
-    const team = await this.teams.teamScope(user, org.login, scope.team);
-    const teamRepos = new Set(team.repoIds);
-    return { repos: repos.filter((r) => teamRepos.has(r.id)), authors: new Set(team.memberLogins) };
+    if (scope.kind === 'org') {
+      const org = await this.memberOrg(user, scope.org);
+      const readable = await this.access.readableRepoIds(user.id, { owner: org.login });
+      return { repos: await this.store.reposOfOwner(readable, org.login), authors: null };
+    }
+    // The team's deployments are its repositories' the viewer may read (its parents' included, as on its page);
+    // its pull requests are its members', wherever they merged. 404 as for its page.
+    const team = await this.teams.teamScope(user, scope.org, scope.team);
+    return { repos: await this.store.reposByIds(team.repoIds), authors: new Set(team.memberLogins) };
   }
 
   /** What a computed page depends on besides the stored facts (the key), and those facts' fingerprint. */

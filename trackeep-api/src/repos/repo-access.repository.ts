@@ -22,8 +22,8 @@ const STALE = sql<Date>`'epoch'::timestamptz`;
 export class RepoAccessRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** The user's readable tracked repositories (all, or only `repoIds`). */
-  async readable(userId: string, repoIds?: readonly string[]): Promise<AccessRow[]> {
+  /** The user's readable tracked repositories (all, or only `repoIds`; only `owner`'s when given). */
+  async readable(userId: string, repoIds?: readonly string[], owner?: string): Promise<AccessRow[]> {
     if (repoIds?.length === 0) return [];
     let query = this.db
       .selectFrom('tracked_repos as t')
@@ -34,6 +34,7 @@ export class RepoAccessRepository {
       .select(['r.id', 'r.full_name', 'r.visibility', 'a.checked_at'])
       .where('t.user_id', '=', userId);
     if (repoIds) query = query.where('t.repo_id', 'in', repoIds);
+    if (owner !== undefined) query = query.where(sql`lower(r.owner)`, '=', owner.toLowerCase());
     const rows = await query.execute();
     return rows.map((r) => ({
       repoId: r.id,

@@ -19,6 +19,8 @@ export interface ReadableOptions {
    * `hide` leaves the repositories whose check needed the token out (a live stream, which cannot answer 401).
    */
   onReauth?: 'throw' | 'hide';
+  /** Only this owner's repositories (an organization's pages): fewer rows, and only theirs are re-checked. */
+  owner?: string;
 }
 
 /**
@@ -123,7 +125,7 @@ export class RepoAccessService {
     repoIds: string[] | undefined,
     options: ReadableOptions,
   ): Promise<AccessRow[]> {
-    const rows = await this.store.readable(userId, repoIds);
+    const rows = await this.store.readable(userId, repoIds, options.owner);
     const now = Date.now();
     const stale = rows
       .filter((r) => this.checks.isStale(r, now))

@@ -234,7 +234,7 @@ export class TeamsReadRepository {
     const rows = await this.db
       .selectFrom('repositories')
       .select(['id', 'full_name', 'github_id'])
-      .where('id', 'in', repoIds)
+      .where('id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
       .where(sql`lower(owner)`, '=', owner.toLowerCase())
       .orderBy(sql`lower(full_name)`)
       .execute();

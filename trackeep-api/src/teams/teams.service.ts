@@ -256,7 +256,7 @@ export class TeamsService {
   }
 
   private async readableRepos(user: SessionUser, orgLogin: string) {
-    return this.read.reposOfOwner(await this.access.readableRepoIds(user.id), orgLogin);
+    return this.read.reposOfOwner(await this.access.readableRepoIds(user.id, { owner: orgLogin }), orgLogin);
   }
 
   private async sharesAnOrg(user: SessionUser, person: PersonRow): Promise<boolean> {
