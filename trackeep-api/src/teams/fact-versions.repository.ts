@@ -21,11 +21,17 @@ export class FactVersionsRepository {
    * folded first, so every change committed before this call is counted.
    */
   async fingerprint(repoIds: readonly string[]): Promise<string> {
-    await this.fold();
-    if (!repoIds.length) return '0:0';
-    const { rows } = await sql<{ fingerprint: string }>`
-      SELECT coalesce(sum(version), 0)::text || ':' || count(*) AS fingerprint
+    // One statement when nothing is queued (one snapshot: nothing committed before it is left out).
+    const read = () =>
+      sql<{ fingerprint: string; queued: boolean }>`
+      SELECT coalesce(sum(version), 0)::text || ':' || count(*) AS fingerprint,
+             EXISTS (SELECT 1 FROM fact_changes) AS queued
         FROM repo_fact_versions WHERE repo_id = ANY(${repoIds}::uuid[])`.execute(this.db);
+    let { rows } = await read();
+    if (rows[0]?.queued) {
+      await this.fold();
+      ({ rows } = await read());
+    }
     return rows[0]?.fingerprint ?? '0:0';
   }
 }
