@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
 
+/** The fingerprint of these repositories' fact versions, as an SQL expression (text). */
+export const factsFingerprintSql = (repoIds: readonly string[]) => sql<string>`
+  (SELECT coalesce(sum(version), 0)::text || ':' || count(*)
+     FROM repo_fact_versions WHERE repo_id = ANY(${repoIds}::uuid[]))`;
+
 /**
  * Per-repository versions of the stored GitHub data that pages are computed from (the FactVersions migration):
  * writers queue the repositories they touched, folding gives each a new version.
@@ -24,9 +29,8 @@ export class FactVersionsRepository {
     // One statement when nothing is queued (one snapshot: nothing committed before it is left out).
     const read = () =>
       sql<{ fingerprint: string; queued: boolean }>`
-      SELECT coalesce(sum(version), 0)::text || ':' || count(*) AS fingerprint,
-             EXISTS (SELECT 1 FROM fact_changes) AS queued
-        FROM repo_fact_versions WHERE repo_id = ANY(${repoIds}::uuid[])`.execute(this.db);
+      SELECT ${factsFingerprintSql(repoIds)} AS fingerprint,
+             EXISTS (SELECT 1 FROM fact_changes) AS queued`.execute(this.db);
     let { rows } = await read();
     if (rows[0]?.queued) {
       await this.fold();

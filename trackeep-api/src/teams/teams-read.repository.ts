@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ActivityFigures, RepoActivity, ReviewQueue } from '@trackeep/contracts';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
+import { factsFingerprintSql } from './fact-versions.repository';
 
 /** Whose work a figure counts, and where. */
 export interface FigureScope {
@@ -252,23 +253,34 @@ export class TeamsReadRepository {
     return row ? toPerson(row) : null;
   }
 
-  /** Changes whenever an account becomes or stops being a `Bot` (figures leave bots out). */
-  async botAccountsFingerprint(githubHost: string): Promise<string> {
-    const { rows } = await sql<{ fingerprint: string }>`
-      SELECT md5(coalesce(string_agg(lower(login), ',' ORDER BY lower(login)), '')) AS fingerprint
-        FROM people WHERE github_host = ${githubHost} AND type = 'Bot'`.execute(this.db);
-    return rows[0]?.fingerprint ?? '';
-  }
-
   // --- figures -------------------------------------------------------------------------------------------
   //
   // Period figures read the activity rollups (activity_days, owner_activity_weeks; see the ActivityRollups
   // migration), not the commits and pull requests themselves: only the cycle time percentiles and the review
   // queue read pull requests, through indexes made for them.
 
-  /** Folds the changes written since the last fold into the rollups, so a read that follows sees every commit. */
-  async foldPending(): Promise<void> {
-    await sql`SELECT activity_fold() WHERE EXISTS (SELECT 1 FROM activity_deltas)`.execute(this.db);
+  /**
+   * Folds the changes written since the last fold (into the rollups and the fact versions), so a read that
+   * follows sees every commit, and returns a fingerprint of what a page over these repositories is computed
+   * from: their fact versions and the accounts known as bots (figures leave bots out). One statement when
+   * nothing is queued.
+   */
+  async pageFingerprint(githubHost: string, repoIds: readonly string[]): Promise<string> {
+    const read = () =>
+      sql<{ deltas: boolean; facts: boolean; fingerprint: string }>`
+      SELECT EXISTS (SELECT 1 FROM activity_deltas) AS deltas, EXISTS (SELECT 1 FROM fact_changes) AS facts,
+             ${factsFingerprintSql(repoIds)} || '|' ||
+             (SELECT md5(coalesce(string_agg(lower(login), ',' ORDER BY lower(login)), ''))
+                FROM people WHERE github_host = ${githubHost} AND type = 'Bot') AS fingerprint`.execute(
+        this.db,
+      );
+    let { rows } = await read();
+    if (rows[0]?.deltas || rows[0]?.facts) {
+      if (rows[0].deltas) await sql`SELECT activity_fold()`.execute(this.db);
+      if (rows[0].facts) await sql`SELECT fact_fold()`.execute(this.db);
+      ({ rows } = await read());
+    }
+    return rows[0]?.fingerprint ?? '';
   }
 
   /** The period's figures and the previous period's (`current` tells which row is which). */

@@ -20,7 +20,6 @@ import { FingerprintedCache } from '../common/fingerprinted-cache';
 import { ApiEnv } from '../config/api-env';
 import { GithubSettings } from '../github/github-settings';
 import { RepoAccessService } from '../repos/repo-access.service';
-import { FactVersionsRepository } from './fact-versions.repository';
 import { PeriodError, resolvePeriod, type Period } from './period.util';
 import {
   TeamsReadRepository,
@@ -62,7 +61,6 @@ export class TeamsService {
     private readonly read: TeamsReadRepository,
     private readonly access: RepoAccessService,
     private readonly settings: GithubSettings,
-    private readonly versions: FactVersionsRepository,
     env: ApiEnv,
   ) {
     this.botLogins = env.BOT_LOGINS.map((l) => l.toLowerCase());
@@ -155,8 +153,7 @@ export class TeamsService {
     const repoIds = await this.access.readableRepoIds(user.id);
     const known = await this.read.findPerson(user.githubHost, login);
     const now = minute(Date.now());
-    await this.read.foldPending();
-    const fingerprint = await this.versions.fingerprint(repoIds);
+    const fingerprint = await this.read.pageFingerprint(user.githubHost, repoIds);
     const { commits, pulls, repositories, reviewed, load } = await this.personWork.get(
       cacheKey([login, repoIds, now]),
       fingerprint,
@@ -286,13 +283,7 @@ export class TeamsService {
    */
   private async activity(scope: FigureScope, period: Period, q: PeriodQuery): Promise<ActivityPage> {
     const reviewAt = new Date(Math.min(minute(Date.now()), period.current.to.getTime()));
-    await this.read.foldPending();
-    const fingerprint = (
-      await Promise.all([
-        this.versions.fingerprint(scope.repoIds),
-        this.read.botAccountsFingerprint(scope.githubHost),
-      ])
-    ).join('|');
+    const fingerprint = await this.read.pageFingerprint(scope.githubHost, scope.repoIds);
     return this.activityPages.get(cacheKey([scope, period, reviewAt]), fingerprint, () =>
       this.computeActivity(scope, period, q, reviewAt),
     );
