@@ -27,6 +27,7 @@ import { ActivityRollups1764003600000 } from './1764003600000-ActivityRollups';
 import { AppHookRedelivery1764003700000 } from './1764003700000-AppHookRedelivery';
 import { RedeliveryRuns1764003800000 } from './1764003800000-RedeliveryRuns';
 import { FactVersions1764003900000 } from './1764003900000-FactVersions';
+import { PersonRepositoriesIndex1764004000000 } from './1764004000000-PersonRepositoriesIndex';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   AppHookRedelivery1764003700000,
   RedeliveryRuns1764003800000,
   FactVersions1764003900000,
+  PersonRepositoriesIndex1764004000000,
 ];
