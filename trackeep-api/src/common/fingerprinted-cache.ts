@@ -1,3 +1,9 @@
+import { createHash } from 'node:crypto';
+
+/** A short cache key for what a result depends on besides its fingerprint (any JSON-serializable parts). */
+export const cacheKeyOf = (parts: unknown[]): string =>
+  createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+
 /**
  * Results computed from stored facts, kept while those facts are unchanged. The caller reads a fingerprint of
  * the facts a result depends on (cheaply, from the database, on every request) and an entry is reused only at

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_INSIGHTS_SETTINGS,
   type CyclePage,
@@ -15,7 +14,7 @@ import {
 } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
-import { FingerprintedCache } from '../common/fingerprinted-cache';
+import { cacheKeyOf, FingerprintedCache } from '../common/fingerprinted-cache';
 import { ApiEnv } from '../config/api-env';
 import { GithubSettings } from '../github/github-settings';
 import { RepoAccessService } from '../repos/repo-access.service';
@@ -415,16 +414,12 @@ export class InsightsService {
     settings: SettingsByRepo,
   ): Promise<{ key: string; fingerprint: string }> {
     const fingerprint = await this.versions.fingerprint(repos.map((r) => r.id));
-    const key = createHash('sha256')
-      .update(
-        JSON.stringify([
-          repos.map((r) => [r.id, r.fullName, r.defaultBranch, settings.get(r.id) ?? null]),
-          authors ? [...authors].sort() : null,
-          periodOut(period),
-          period.trendFrom,
-        ]),
-      )
-      .digest('base64url');
+    const key = cacheKeyOf([
+      repos.map((r) => [r.id, r.fullName, r.defaultBranch, settings.get(r.id) ?? null]),
+      authors ? [...authors].sort() : null,
+      periodOut(period),
+      period.trendFrom,
+    ]);
     return { key, fingerprint };
   }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type {
   ActivityFigures,
   ActivityPage,
@@ -16,7 +15,7 @@ import type {
 } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/session-user.type';
 import { ApiException } from '../common/api-exception';
-import { FingerprintedCache } from '../common/fingerprinted-cache';
+import { cacheKeyOf, FingerprintedCache } from '../common/fingerprinted-cache';
 import { ApiEnv } from '../config/api-env';
 import { GithubSettings } from '../github/github-settings';
 import { RepoAccessService } from '../repos/repo-access.service';
@@ -155,7 +154,7 @@ export class TeamsService {
     const now = minute(Date.now());
     const fingerprint = await this.read.pageFingerprint(user.githubHost, repoIds);
     const { commits, pulls, repositories, reviewed, load } = await this.personWork.get(
-      cacheKey([login, repoIds, now]),
+      cacheKeyOf([login, repoIds, now]),
       fingerprint,
       async () => {
         const [commits, pulls, repositories, reviewed, load] = await Promise.all([
@@ -284,7 +283,7 @@ export class TeamsService {
   private async activity(scope: FigureScope, period: Period, q: PeriodQuery): Promise<ActivityPage> {
     const reviewAt = new Date(Math.min(minute(Date.now()), period.current.to.getTime()));
     const fingerprint = await this.read.pageFingerprint(scope.githubHost, scope.repoIds);
-    return this.activityPages.get(cacheKey([scope, period, reviewAt]), fingerprint, () =>
+    return this.activityPages.get(cacheKeyOf([scope, period, reviewAt]), fingerprint, () =>
       this.computeActivity(scope, period, q, reviewAt),
     );
   }
@@ -336,9 +335,6 @@ type PersonWork = {
 };
 
 const minute = (at: number): number => at - (at % MINUTE_MS);
-
-const cacheKey = (parts: unknown[]): string =>
-  createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 
 function summary(t: TeamRow, all: TeamRow[]): TeamSummary {
   return {
