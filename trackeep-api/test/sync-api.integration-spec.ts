@@ -114,6 +114,73 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     ).toBeLessThan(5000);
   });
 
+  it('GET /sync/status reads each repository’s state kept from its runs: in progress, failed, succeeded, pruned, the same as a recount', async () => {
+    const [full] = repos;
+    const [owner, name] = splitFullName(full);
+    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE owner = $1 AND name = $2`, [
+      owner,
+      name,
+    ])) as Array<{ id: string }>;
+    const entry = async () =>
+      must(
+        (
+          (await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200)).body as SyncStatus
+        ).repos.find((r) => r.repoFullName === full),
+        'a status entry',
+      );
+    /** What the runs say, read from them directly. */
+    const recount = async () =>
+      firstRow<{ last_success_at: Date | null; last_error: string | null; progress: number | null }>(
+        await ds.query(
+          `SELECT (SELECT finished_at FROM sync_runs WHERE repo_id = $1 AND status = 'succeeded'
+                    ORDER BY queued_at DESC LIMIT 1) AS last_success_at,
+                  (SELECT error FROM sync_runs e WHERE repo_id = $1 AND status IN ('failed', 'partial')
+                      AND queued_at > COALESCE((SELECT max(queued_at) FROM sync_runs WHERE repo_id = $1
+                                                  AND status = 'succeeded'), '-infinity')
+                    ORDER BY queued_at DESC LIMIT 1) AS last_error,
+                  (SELECT progress FROM sync_runs WHERE repo_id = $1 AND status = 'running' LIMIT 1) AS progress`,
+          [repoId],
+        ),
+        'a recount',
+      );
+    const sameAsRecount = async () => {
+      const [shown, want] = [await entry(), await recount()];
+      expect(shown.lastSuccessAt).toBe(
+        want.last_success_at ? new Date(want.last_success_at).toISOString() : null,
+      );
+      expect(shown.lastError).toBe(want.last_error);
+      expect(shown.progress).toBe(want.progress);
+      return shown;
+    };
+    const before = await sameAsRecount();
+    expect(before.lastSuccessAt).not.toBeNull();
+
+    const [{ id: runId }] = (await ds.query(
+      `INSERT INTO sync_runs (repo_id, trigger, status, started_at, progress) VALUES ($1, 'manual', 'running', now(), 40)
+       RETURNING id`,
+      [repoId],
+    )) as Array<{ id: string }>;
+    expect(await sameAsRecount()).toMatchObject({ running: true, progress: 40 });
+    await ds.query(`UPDATE sync_runs SET progress = 70 WHERE id = $1`, [runId]);
+    expect((await sameAsRecount()).progress).toBe(70);
+    await ds.query(
+      `UPDATE sync_runs SET status = 'failed', error = 'boom', finished_at = now() WHERE id = $1`,
+      [runId],
+    );
+    expect(await sameAsRecount()).toMatchObject({ running: false, lastError: 'boom' });
+
+    // Retention prunes the last success: the state follows the runs that are left.
+    await ds.query(`DELETE FROM sync_runs WHERE repo_id = $1 AND status = 'succeeded'`, [repoId]);
+    expect((await sameAsRecount()).lastSuccessAt).toBeNull();
+    await ds.query(
+      `INSERT INTO sync_runs (repo_id, trigger, status, queued_at, started_at, finished_at, progress)
+       VALUES ($1, 'manual', 'succeeded', now(), now(), now(), 100)`,
+      [repoId],
+    );
+    expect(await sameAsRecount()).toMatchObject({ lastError: null });
+    expect((await entry()).lastSuccessAt).not.toBeNull();
+  });
+
   it('POST /repos/{o}/{r}/sync queues one run, and a second request gets the same waiting run', async () => {
     const [first, second] = await Promise.all([
       h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF),

@@ -1,4 +1,5 @@
 import type { Page } from '@trackeep/contracts';
+import { sql } from 'kysely';
 import { ApiException } from './api-exception';
 
 /** Postgres timestamp as text with microseconds, so a keyset cursor compares exactly with the stored value. */
@@ -60,3 +61,7 @@ function isUtcTimestamp(value: string): boolean {
   const ms = Date.parse(`${m[1]}T${m[2]}Z`);
   return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(`${m[1]}T${m[2]}`);
 }
+
+/** A timestamp as the API shows it (ISO 8601, milliseconds, UTC), formatted by Postgres rather than parsed into a Date. */
+export const isoText = (column: string) =>
+  sql<string | null>`to_char(${sql.raw(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -412,6 +412,16 @@ export interface RepoStatsSnapshots {
   watchers: number;
 }
 
+export interface RepoSyncState {
+  current_status: string | null;
+  last_error: string | null;
+  last_success_at: Timestamp | null;
+  latest_status: string | null;
+  paused_until: Timestamp | null;
+  progress: number | null;
+  repo_id: string;
+}
+
 export interface Sessions {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
@@ -465,6 +475,10 @@ export interface SyncRuns {
   status: string;
   trigger: string;
   worker: string | null;
+}
+
+export interface SyncStateChanges {
+  repo_id: string;
 }
 
 export interface Tags {
@@ -656,11 +670,13 @@ export interface DB {
   repo_forks: RepoForks;
   repo_stargazers: RepoStargazers;
   repo_stats_snapshots: RepoStatsSnapshots;
+  repo_sync_state: RepoSyncState;
   repositories: Repositories;
   sessions: Sessions;
   sync_cursors: SyncCursors;
   sync_cycles: SyncCycles;
   sync_runs: SyncRuns;
+  sync_state_changes: SyncStateChanges;
   tags: Tags;
   team_members: TeamMembers;
   team_repos: TeamRepos;

@@ -28,6 +28,7 @@ import { AppHookRedelivery1764003700000 } from './1764003700000-AppHookRedeliver
 import { RedeliveryRuns1764003800000 } from './1764003800000-RedeliveryRuns';
 import { FactVersions1764003900000 } from './1764003900000-FactVersions';
 import { PersonRepositoriesIndex1764004000000 } from './1764004000000-PersonRepositoriesIndex';
+import { RepoSyncState1764004100000 } from './1764004100000-RepoSyncState';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -61,4 +62,5 @@ export const MIGRATIONS = [
   RedeliveryRuns1764003800000,
   FactVersions1764003900000,
   PersonRepositoriesIndex1764004000000,
+  RepoSyncState1764004100000,
 ];

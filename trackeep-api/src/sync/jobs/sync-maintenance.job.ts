@@ -73,6 +73,9 @@ export class SyncMaintenanceJob {
       else await this.runs.finish(run.id, 'partial', 'superseded by a newer queued sync of this repository');
     }
 
+    // Keeps the sync-state queue short when nobody opens the status page (its readers fold first anyway).
+    await this.runs.foldState();
+
     if (Date.now() - this.lastRetention > RETENTION_EVERY_MS) {
       this.lastRetention = Date.now();
       await this.runs.deleteOld(this.settings.retentionDays);

@@ -11,6 +11,7 @@ import type {
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import type { SyncMeter } from '../github/sync-github.gateway';
+import { isoText } from '../../common/cursor.util';
 
 export interface SyncRunRow {
   id: string;
@@ -70,6 +71,8 @@ export function toSyncRun(r: SyncRunRow): SyncRun {
 /** The sync_runs table: one row per run, updated as the run goes (heartbeat, progress, spend). */
 @Injectable()
 export class SyncRunsRepository {
+  private stateSeeded = false;
+
   constructor(private readonly db: Kysely<DB>) {}
 
   async get(runId: string, db: SqlExecutor<DB> = this.db): Promise<SyncRunRow | null> {
@@ -263,64 +266,64 @@ export class SyncRunsRepository {
     >
   > {
     if (!repoIds.length) return [];
-    // Per repository a few index probes on (repo_id, queued_at DESC), whatever the length of its history:
-    // the newest succeeded run is usually the newest run, and only failures after it are read.
+    await this.foldState();
     const { rows } = await sql<{
       id: string;
       full_name: string;
       github_state: string;
       github_block: OrgPolicyBlock | null;
-      last_success_at: Date | null;
+      last_success_at: string | null;
       current_status: SyncRunStatus | null;
       progress: number | null;
       paused_until: Date | null;
       last_error: string | null;
     }>`
-      SELECT r.id, r.full_name, r.github_state, r.github_block, ok.finished_at AS last_success_at,
-             cur.status AS current_status, cur.progress, cur.paused_until, err.error AS last_error
-        FROM repositories r
-        LEFT JOIN LATERAL (SELECT x.finished_at, x.queued_at FROM sync_runs x
-                            WHERE x.repo_id = r.id AND x.status = 'succeeded'
-                            ORDER BY x.queued_at DESC, x.id DESC LIMIT 1) ok ON true
-        LEFT JOIN LATERAL (SELECT e.error FROM sync_runs e
-                            WHERE e.repo_id = r.id AND e.status IN ('failed', 'partial')
-                              AND e.queued_at > COALESCE(ok.queued_at, '-infinity')
-                            ORDER BY e.queued_at DESC, e.id DESC LIMIT 1) err ON true
-        LEFT JOIN LATERAL (SELECT c.status, c.progress, c.paused_until FROM sync_runs c
-                            WHERE c.repo_id = r.id AND c.status IN ('queued', 'running')
-                            ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true
+      SELECT r.id, r.full_name, r.github_state, r.github_block, ${isoText('s.last_success_at')} AS last_success_at,
+             s.current_status, s.progress, CASE WHEN s.paused_until > now() THEN s.paused_until END AS paused_until,
+             s.last_error
+        FROM repositories r LEFT JOIN repo_sync_state s ON s.repo_id = r.id
        WHERE r.id = ANY(${repoIds}::uuid[]) ORDER BY r.full_name`.execute(this.db);
     return rows.map((r) => ({
       repoId: r.id,
       repoFullName: r.full_name,
-      lastSuccessAt: r.last_success_at ? new Date(r.last_success_at).toISOString() : null,
+      lastSuccessAt: r.last_success_at,
       running: r.current_status === 'running',
       progress: r.current_status === 'running' ? (r.progress ?? 0) : null,
       lastError: r.last_error ?? stateMessage(r.github_state, r.github_block),
-      pausedUntil: r.paused_until && new Date(r.paused_until).getTime() > Date.now() ? r.paused_until : null,
+      pausedUntil: r.paused_until,
       block: r.github_block ?? null,
       queued: r.current_status === 'queued',
       githubState: r.github_state,
     }));
   }
 
-  /**
-   * lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry): per repository its newest run and its
-   * newest succeeded run, each found from the newest end of (repo_id, queued_at DESC) rather than by reading
-   * and sorting the whole history.
-   */
+  /** lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry): per repository its newest run and its newest succeeded run. */
   async summaries(
     repoIds: string[],
   ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
     if (!repoIds.length) return new Map();
+    await this.foldState();
     const { rows } = await sql<{ repo_id: string; status: SyncRunStatus; last_success_at: Date | null }>`
-      SELECT ids.id AS repo_id, latest.status, ok.finished_at AS last_success_at
-        FROM unnest(${repoIds}::uuid[]) AS ids(id)
-        JOIN LATERAL (SELECT l.status FROM sync_runs l WHERE l.repo_id = ids.id
-                       ORDER BY l.queued_at DESC, l.id DESC LIMIT 1) latest ON true
-        LEFT JOIN LATERAL (SELECT x.finished_at FROM sync_runs x WHERE x.repo_id = ids.id AND x.status = 'succeeded'
-                            ORDER BY x.queued_at DESC, x.id DESC LIMIT 1) ok ON true`.execute(this.db);
+      SELECT s.repo_id, s.latest_status AS status, s.last_success_at
+        FROM repo_sync_state s
+       WHERE s.repo_id = ANY(${repoIds}::uuid[]) AND s.latest_status IS NOT NULL`.execute(this.db);
     return new Map(rows.map((r) => [r.repo_id, { lastSyncAt: r.last_success_at, lastSyncStatus: r.status }]));
+  }
+
+  /**
+   * Brings every repository's sync state up to the runs committed so far (any replica; one at a time). The
+   * first fold of a process also queues repositories that have runs but no state yet (an upgraded instance).
+   */
+  async foldState(): Promise<void> {
+    if (!this.stateSeeded) {
+      await sql`
+        INSERT INTO sync_state_changes (repo_id)
+        SELECT r.id FROM repositories r
+         WHERE NOT EXISTS (SELECT 1 FROM repo_sync_state s WHERE s.repo_id = r.id)
+           AND EXISTS (SELECT 1 FROM sync_runs x WHERE x.repo_id = r.id)`.execute(this.db);
+      this.stateSeeded = true;
+    }
+    await prepared(sql`SELECT sync_state_fold()`).execute(this.db);
   }
 }
 
