@@ -31,7 +31,13 @@ export class RepoAccessRepository {
         join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
       )
       .innerJoin('repositories as r', 'r.id', 't.repo_id')
-      .select(['r.id', 'r.full_name', 'r.visibility', 'a.checked_at'])
+      // Epoch milliseconds: a number is far cheaper to read than a timestamp, on every list of every request.
+      .select([
+        'r.id',
+        'r.full_name',
+        'r.visibility',
+        sql<number>`extract(epoch from a.checked_at) * 1000`.as('checked_ms'),
+      ])
       .where('t.user_id', '=', userId);
     if (repoIds) query = query.where('t.repo_id', 'in', repoIds);
     if (owner !== undefined) query = query.where(sql`lower(r.owner)`, '=', owner.toLowerCase());
@@ -40,7 +46,7 @@ export class RepoAccessRepository {
       repoId: r.id,
       fullName: r.full_name,
       visibility: r.visibility,
-      checkedAt: r.checked_at,
+      checkedAt: new Date(Number(r.checked_ms)),
     }));
   }
 
