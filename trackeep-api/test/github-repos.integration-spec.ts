@@ -23,8 +23,13 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     await h.close();
   });
 
+  // Asks GitHub on every request unless told otherwise: most cases here are about what GitHub answers.
   const list = (query: Record<string, string> = {}, cookie = session) =>
-    h.http().get('/api/v1/github/repos').query(query).set('Cookie', withSession(cookie));
+    h
+      .http()
+      .get('/api/v1/github/repos')
+      .query({ refresh: 'true', ...query })
+      .set('Cookie', withSession(cookie));
 
   type Listed = { githubId: number; fullName: string; stars: number; tracked: boolean; visibility: string };
   /** Every page, following nextCursor as the dashboard does. */
@@ -100,6 +105,36 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     const stars = (listed: Listed[]) => listed.find((r) => r.fullName === 'octocat/Hello-World')!.stars;
     expect(stars(changed.items)).toBe(stars(again.items) + 1);
     expect(await coreRemaining()).toBe(before - 1); // only the page that changed was paid for
+  });
+
+  it('reuses a page GitHub fetched within its Cache-Control max-age without asking again, unless refresh=true', async () => {
+    const first = await list().expect(200);
+    // A public repository on the first page, starred by hubot before the page is stored.
+    const shown = (first.body as { items: Listed[] }).items.find((r) => r.visibility === 'public')!;
+    const [owner, repo] = shown.fullName.split('/') as [string, string];
+    const hubot = { owner, repo, login: 'hubot' };
+    if (await h.sim.world.star(hubot)) await list().expect(200);
+    const requests = () => h.sim.stats().rest.requests;
+    const before = requests();
+    const reused = await list({ refresh: 'false' }).expect(200);
+    expect(requests()).toBe(before);
+
+    await h.sim.world.unstar(hubot);
+    const stars = (res: { body: { items: Listed[] } }) =>
+      res.body.items.find((r) => r.fullName === shown.fullName)?.stars;
+    expect(stars(await list({ refresh: 'false' }).expect(200))).toBe(stars(reused));
+    expect(requests()).toBe(before);
+    expect(stars(await list().expect(200))).toBe((stars(reused) ?? 0) - 1);
+    expect(requests()).toBe(before + 1);
+
+    // Once GitHub's max-age has passed, the next request asks again.
+    await db.query(`UPDATE github_etags SET fresh_until = now() - interval '1 second' WHERE user_id = $1`, [
+      userId,
+    ]);
+    await list({ refresh: 'false' }).expect(200);
+    expect(requests()).toBe(before + 2);
+    await list({ refresh: 'maybe' }).expect(400);
+    await h.sim.world.star(hubot);
   });
 
   it('marks the repositories the user tracks', async () => {

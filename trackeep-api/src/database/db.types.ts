@@ -136,6 +136,7 @@ export interface GithubEtags {
   body: Json;
   etag: string;
   fetched_at: Generated<Timestamp>;
+  fresh_until: Timestamp | null;
   link: string | null;
   url: string;
   user_id: string;

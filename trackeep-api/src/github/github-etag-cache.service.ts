@@ -22,15 +22,22 @@ export class GithubEtagCache {
 
   /**
    * GET `path` conditional on the stored ETag; GitHub's errors other than a usable 304 are thrown as they came.
-   * `remember: false` asks unconditionally and stores nothing (a page read once, not polled).
+   * `remember: false` asks unconditionally and stores nothing (a page read once, not polled). `freshness: 'reuse'`
+   * answers from the stored copy without asking while GitHub's `Cache-Control: max-age` allows (a list a person
+   * browses), `'record'` only notes how long that is; sync leaves both off, since a webhook's news must be read
+   * at once.
    */
   async get<T>(
     credential: string,
     client: GithubRequester,
     path: string,
-    remember = true,
+    options: { remember?: boolean; freshness?: 'ignore' | 'record' | 'reuse' } = {},
   ): Promise<CachedGet<T>> {
+    const remember = options.remember ?? true;
+    const freshness = options.freshness ?? 'ignore';
     const cached = remember ? await this.repo.find(credential, path) : null;
+    if (cached && freshness === 'reuse' && cached.freshUntil && cached.freshUntil.getTime() > Date.now())
+      return { data: cached.body as T, link: cached.link, notModified: true, headers: {} };
     try {
       const res = await client.request(
         `GET ${path}`,
@@ -39,17 +46,20 @@ export class GithubEtagCache {
       const etag = res.headers['etag'];
       const link = typeof res.headers['link'] === 'string' ? res.headers['link'] : null;
       if (remember && typeof etag === 'string')
-        await this.repo.save(credential, path, { etag, body: res.data, link });
+        await this.repo.save(credential, path, {
+          etag,
+          body: res.data,
+          link,
+          freshUntil: freshness === 'ignore' ? null : freshUntil(res.headers),
+        });
       return { data: res.data as T, link, notModified: false, headers: res.headers };
     } catch (err) {
       const e = err as { status?: number; response?: { headers?: Headers } };
-      if (cached && e.status === 304)
-        return {
-          data: cached.body as T,
-          link: cached.link,
-          notModified: true,
-          headers: e.response?.headers ?? {},
-        };
+      if (cached && e.status === 304) {
+        const headers = e.response?.headers ?? {};
+        if (freshness !== 'ignore') await this.repo.refresh(credential, path, freshUntil(headers));
+        return { data: cached.body as T, link: cached.link, notModified: true, headers };
+      }
       throw err;
     }
   }
@@ -63,6 +73,14 @@ export class GithubEtagCache {
   async forget(credential: string, path: string): Promise<void> {
     await this.repo.delete(credential, path);
   }
+}
+
+/** Until when a private cache may reuse the answer, by its `Cache-Control` (GitHub sends `private, max-age=60`). */
+export function freshUntil(headers: Headers, now = Date.now()): Date | null {
+  const control = String(headers['cache-control'] ?? '').toLowerCase();
+  if (/(^|[\s,])(no-store|no-cache)([\s,=]|$)/.test(control)) return null;
+  const maxAge = /(?:^|[\s,])max-age=(\d+)/.exec(control)?.[1];
+  return maxAge === undefined || Number(maxAge) <= 0 ? null : new Date(now + Number(maxAge) * 1000);
 }
 
 /** The rel="next" URL of a GitHub Link header, as a path relative to the API base. */

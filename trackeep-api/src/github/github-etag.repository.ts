@@ -9,6 +9,8 @@ export interface StoredEtag {
   etag: string;
   body: unknown;
   link: string | null;
+  /** Until when GitHub said the answer may be reused without asking (null: ask again first). */
+  freshUntil: Date | null;
 }
 
 /**
@@ -23,26 +25,47 @@ export class GithubEtagRepository {
     if (!UUID_RE.test(userId)) return null; // only users' answers are kept (the table is keyed by user)
     const row = await this.db
       .selectFrom('github_etags')
-      .select(['etag', 'body', 'link'])
+      .select(['etag', 'body', 'link', 'fresh_until'])
       .where('user_id', '=', userId)
       .where('url', '=', url)
       .executeTakeFirst();
-    return row ? { etag: row.etag, body: fromPgJson(row.body), link: row.link } : null;
+    return row
+      ? { etag: row.etag, body: fromPgJson(row.body), link: row.link, freshUntil: row.fresh_until }
+      : null;
   }
 
   async save(userId: string, url: string, entry: StoredEtag): Promise<void> {
     if (!UUID_RE.test(userId)) return;
     await this.db
       .insertInto('github_etags')
-      .values({ user_id: userId, url, etag: entry.etag, body: pgJson(entry.body ?? null), link: entry.link })
+      .values({
+        user_id: userId,
+        url,
+        etag: entry.etag,
+        body: pgJson(entry.body ?? null),
+        link: entry.link,
+        fresh_until: entry.freshUntil,
+      })
       .onConflict((oc) =>
         oc.columns(['user_id', 'url']).doUpdateSet((eb) => ({
           etag: eb.ref('excluded.etag'),
           body: eb.ref('excluded.body'),
           link: eb.ref('excluded.link'),
+          fresh_until: eb.ref('excluded.fresh_until'),
           fetched_at: sql<Date>`now()`,
         })),
       )
+      .execute();
+  }
+
+  /** GitHub confirmed the stored answer (a 304): it may be reused until `freshUntil`. */
+  async refresh(userId: string, url: string, freshUntil: Date | null): Promise<void> {
+    if (!UUID_RE.test(userId)) return;
+    await this.db
+      .updateTable('github_etags')
+      .set({ fresh_until: freshUntil })
+      .where('user_id', '=', userId)
+      .where('url', '=', url)
       .execute();
   }
 

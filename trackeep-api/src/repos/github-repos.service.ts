@@ -50,15 +50,22 @@ export class GithubReposService {
   /**
    * One page (GitHub's, 100 repositories) of what the user can access (owned, collaborator, org member), with
    * tracked flags: one conditional GitHub request per page, so a person's first screen never waits for the
-   * whole list. The cursor is the next GitHub page number.
+   * whole list. A page is reused without asking while GitHub's Cache-Control allows, unless `refresh`. The cursor
+   * is the next GitHub page number.
    */
-  async listForUser(user: SessionUser, cursor?: string): Promise<Page<GithubRepo>> {
+  async listForUser(
+    user: SessionUser,
+    cursor?: string,
+    options: { refresh?: boolean } = {},
+  ): Promise<Page<GithubRepo>> {
     const pageNumber = cursor === undefined ? 1 : Number(decodeCursor(cursor, LIST_SCOPE, ['number'])[0]);
     if (cursor !== undefined && (pageNumber < 2 || pageNumber > MAX_PAGES))
       throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
     const octokit = await this.clients.forUser(user.id);
     const path = pageNumber === 1 ? FIRST_PAGE : `${FIRST_PAGE}&page=${pageNumber}`;
-    const result = await this.etags.get<GithubRestRepo[]>(user.id, octokit, path).catch(rethrowAsUpstream);
+    const result = await this.etags
+      .get<GithubRestRepo[]>(user.id, octokit, path, { freshness: options.refresh ? 'record' : 'reuse' })
+      .catch(rethrowAsUpstream);
     const tracked = await this.tracked.trackedGithubIds(
       user.id,
       user.githubHost,

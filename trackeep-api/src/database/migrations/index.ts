@@ -29,6 +29,7 @@ import { RedeliveryRuns1764003800000 } from './1764003800000-RedeliveryRuns';
 import { FactVersions1764003900000 } from './1764003900000-FactVersions';
 import { PersonRepositoriesIndex1764004000000 } from './1764004000000-PersonRepositoriesIndex';
 import { RepoSyncState1764004100000 } from './1764004100000-RepoSyncState';
+import { EtagFreshness1764004200000 } from './1764004200000-EtagFreshness';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   FactVersions1764003900000,
   PersonRepositoriesIndex1764004000000,
   RepoSyncState1764004100000,
+  EtagFreshness1764004200000,
 ];

@@ -184,7 +184,7 @@ export class SyncGithubGateway {
       await this.o.limits.restMinute.take(1, this.sleep);
       const release = await this.o.limits.slots.acquire();
       try {
-        const res = await this.o.etags.get<T>(this.o.credential, this.o.client, path, remember);
+        const res = await this.o.etags.get<T>(this.o.credential, this.o.client, path, { remember });
         if (res.notModified) this.o.meter.notModified++;
         else this.o.meter.restRequests++;
         await this.observeHeaders('core', res.headers);
