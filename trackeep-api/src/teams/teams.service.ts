@@ -153,71 +153,26 @@ export class TeamsService {
     const known = await this.read.findPerson(user.githubHost, login);
     const now = minute(Date.now());
     const fingerprint = await this.read.pageFingerprint(user.githubHost, repoIds);
-    const { commits, pulls, repositories, reviewed, load } = await this.personWork.get(
-      cacheKeyOf([login, repoIds, now]),
-      fingerprint,
-      async () => {
-        const [commits, pulls, repositories, reviewed, load] = await Promise.all([
-          this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
-          this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
-          this.read.personRepos(repoIds, login),
-          this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
-          this.read.reviewLoad(repoIds, login, new Date(now - REVIEW_LOAD_DAYS * 86_400_000)),
-        ]);
-        return { commits, pulls, repositories, reviewed, load };
-      },
-    );
+    // The page as shown, not the rows it is built from: building it again on every request was most of its cost.
+    const work = await this.personWork.get(cacheKeyOf([login, repoIds, now]), fingerprint, async () => {
+      const [commits, pulls, repositories, reviewed, load] = await Promise.all([
+        this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
+        this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
+        this.read.personRepos(repoIds, login),
+        this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
+        this.read.reviewLoad(repoIds, login, new Date(now - REVIEW_LOAD_DAYS * 86_400_000)),
+      ]);
+      return personWork(now, { commits, pulls, repositories, reviewed, load });
+    });
     // Someone we know nothing of, or whose work is all in repositories the viewer may not read: no such page.
-    if (!repositories.length && !reviewed.length && !(known && (await this.sharesAnOrg(user, known))))
+    if (
+      !work.repositories.length &&
+      !work.reviewedPullRequests.length &&
+      !(known && (await this.sharesAnOrg(user, known)))
+    )
       throw ApiException.notFound('person_not_found', `No person ${login} in your repositories`);
     const person: PersonRow = known ?? { githubId: 0, login, name: null, avatarUrl: null, type: 'User' };
-    const waiting = pulls.filter(
-      (p) => p.state === 'open' && !p.draft && p.first_review_at === null && p.review_count === 0,
-    );
-    return {
-      person: this.personRef(person),
-      recentCommits: commits.map((c) => ({
-        repository: c.full_name,
-        sha: c.sha,
-        message: c.message.split('\n', 1)[0] ?? '',
-        committedAt: new Date(c.committed_at).toISOString(),
-        additions: c.additions,
-        deletions: c.deletions,
-        htmlUrl: c.html_url,
-      })),
-      pullRequests: pulls.map((p) => ({
-        repository: p.full_name,
-        number: p.number,
-        title: p.title,
-        state: (p.merged_at ? 'merged' : p.state === 'open' ? 'open' : 'closed') as PullState,
-        draft: p.draft,
-        createdAt: new Date(p.created_at).toISOString(),
-        mergedAt: p.merged_at ? new Date(p.merged_at).toISOString() : null,
-        firstReviewAt: p.first_review_at ? new Date(p.first_review_at).toISOString() : null,
-        reviewCount: p.review_count,
-        htmlUrl: p.html_url,
-      })),
-      awaitingReview: {
-        count: waiting.length,
-        longestWaitingHours: waiting.length
-          ? Math.round(Math.max(...waiting.map((p) => now - new Date(p.created_at).getTime())) / 360_000) / 10
-          : null,
-      },
-      reviewedPullRequests: reviewed.map((r) => ({
-        repository: r.full_name,
-        number: r.number,
-        title: r.title,
-        state: (r.merged_at ? 'merged' : r.state === 'open' ? 'open' : 'closed') as PullState,
-        reviewState: r.review_state,
-        reviewedAt: new Date(r.submitted_at).toISOString(),
-        htmlUrl: r.html_url,
-      })),
-      reviewLoad: { reviewsLast4Weeks: load.recent, openPullRequestsReviewed: load.open },
-      repositories: repositories.map((r) => ({
-        ...r,
-        lastActivityAt: r.lastActivityAt ? r.lastActivityAt.toISOString() : null,
-      })),
-    };
+    return { person: this.personRef(person), ...work };
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -326,13 +281,69 @@ export class TeamsService {
   }
 }
 
-type PersonWork = {
-  commits: Awaited<ReturnType<TeamsReadRepository['personCommits']>>;
-  pulls: Awaited<ReturnType<TeamsReadRepository['personPulls']>>;
-  repositories: Awaited<ReturnType<TeamsReadRepository['personRepos']>>;
-  reviewed: Awaited<ReturnType<TeamsReadRepository['personReviews']>>;
-  load: Awaited<ReturnType<TeamsReadRepository['reviewLoad']>>;
-};
+type PersonWork = Omit<PersonPage, 'person'>;
+
+/** A person's work as their page shows it, from the rows read as of the minute `now`. */
+function personWork(
+  now: number,
+  rows: {
+    commits: Awaited<ReturnType<TeamsReadRepository['personCommits']>>;
+    pulls: Awaited<ReturnType<TeamsReadRepository['personPulls']>>;
+    repositories: Awaited<ReturnType<TeamsReadRepository['personRepos']>>;
+    reviewed: Awaited<ReturnType<TeamsReadRepository['personReviews']>>;
+    load: Awaited<ReturnType<TeamsReadRepository['reviewLoad']>>;
+  },
+): PersonWork {
+  const { commits, pulls, repositories, reviewed, load } = rows;
+  const waiting = pulls.filter(
+    (p) => p.state === 'open' && !p.draft && p.first_review_at === null && p.review_count === 0,
+  );
+  return {
+    recentCommits: commits.map((c) => ({
+      repository: c.full_name,
+      sha: c.sha,
+      message: c.message.split('\n', 1)[0] ?? '',
+      committedAt: new Date(c.committed_at).toISOString(),
+      additions: c.additions,
+      deletions: c.deletions,
+      htmlUrl: c.html_url,
+    })),
+    pullRequests: pulls.map((p) => ({
+      repository: p.full_name,
+      number: p.number,
+      title: p.title,
+      state: (p.merged_at ? 'merged' : p.state === 'open' ? 'open' : 'closed') as PullState,
+      draft: p.draft,
+      createdAt: new Date(p.created_at).toISOString(),
+      mergedAt: p.merged_at ? new Date(p.merged_at).toISOString() : null,
+      firstReviewAt: p.first_review_at ? new Date(p.first_review_at).toISOString() : null,
+      reviewCount: p.review_count,
+      htmlUrl: p.html_url,
+    })),
+    awaitingReview: {
+      count: waiting.length,
+      longestWaitingHours: waiting.length
+        ? Math.round(Math.max(...waiting.map((p) => now - new Date(p.created_at).getTime())) / 360_000) / 10
+        : null,
+    },
+    reviewedPullRequests: reviewed.map((r) => ({
+      repository: r.full_name,
+      number: r.number,
+      title: r.title,
+      state: (r.merged_at ? 'merged' : r.state === 'open' ? 'open' : 'closed') as PullState,
+      reviewState: r.review_state,
+      reviewedAt: new Date(r.submitted_at).toISOString(),
+      htmlUrl: r.html_url,
+    })),
+    reviewLoad: { reviewsLast4Weeks: load.recent, openPullRequestsReviewed: load.open },
+    repositories: repositories.map((r) => ({
+      fullName: r.fullName,
+      commits: r.commits,
+      pullRequests: r.pullRequests,
+      lastActivityAt: r.lastActivityAt ? r.lastActivityAt.toISOString() : null,
+    })),
+  };
+}
 
 const minute = (at: number): number => at - (at % MINUTE_MS);
 
