@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { UsersService } from '../src/auth/users.service';
+import { GithubEtagCache } from '../src/github/github-etag-cache.service';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 
 describe('GET /api/v1/github/repos (GitHub simulator)', () => {
@@ -127,7 +128,8 @@ describe('GET /api/v1/github/repos (GitHub simulator)', () => {
     expect(stars(await list().expect(200))).toBe((stars(reused) ?? 0) - 1);
     expect(requests()).toBe(before + 1);
 
-    // Once GitHub's max-age has passed, the next request asks again.
+    // Another replica (no copy in its memory) once GitHub's max-age has passed: it asks again.
+    (h.t.app.get(GithubEtagCache) as unknown as { freshCopies: Map<string, unknown> }).freshCopies.clear();
     await db.query(`UPDATE github_etags SET fresh_until = now() - interval '1 second' WHERE user_id = $1`, [
       userId,
     ]);

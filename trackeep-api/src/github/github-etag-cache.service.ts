@@ -16,8 +16,13 @@ export interface CachedGet<T> {
  * The one ETag cache: conditional GETs with ETags stored per credential (GitHub's ETags are only valid under
  * the credential that fetched them; a user's entries go when their token changes). A 304 costs no rate limit.
  */
+/** Fresh answers kept in memory per process (besides the table), so reusing one reads no stored body. */
+const FRESH_COPIES = 500;
+
 @Injectable()
 export class GithubEtagCache {
+  private readonly freshCopies = new Map<string, { until: number; data: unknown; link: string | null }>();
+
   constructor(private readonly repo: GithubEtagRepository) {}
 
   /**
@@ -35,9 +40,15 @@ export class GithubEtagCache {
   ): Promise<CachedGet<T>> {
     const remember = options.remember ?? true;
     const freshness = options.freshness ?? 'ignore';
+    const copyKey = `${credential}\0${path}`;
+    const copy = freshness === 'reuse' ? this.freshCopies.get(copyKey) : undefined;
+    if (copy && copy.until > Date.now())
+      return { data: copy.data as T, link: copy.link, notModified: true, headers: {} };
     const cached = remember ? await this.repo.find(credential, path) : null;
-    if (cached && freshness === 'reuse' && cached.freshUntil && cached.freshUntil.getTime() > Date.now())
+    if (cached && freshness === 'reuse' && cached.freshUntil && cached.freshUntil.getTime() > Date.now()) {
+      this.keepCopy(copyKey, cached.freshUntil, cached.body, cached.link);
       return { data: cached.body as T, link: cached.link, notModified: true, headers: {} };
+    }
     try {
       const res = await client.request(
         `GET ${path}`,
@@ -45,19 +56,21 @@ export class GithubEtagCache {
       );
       const etag = res.headers['etag'];
       const link = typeof res.headers['link'] === 'string' ? res.headers['link'] : null;
-      if (remember && typeof etag === 'string')
-        await this.repo.save(credential, path, {
-          etag,
-          body: res.data,
-          link,
-          freshUntil: freshness === 'ignore' ? null : freshUntil(res.headers),
-        });
+      const until = freshness === 'ignore' ? null : freshUntil(res.headers);
+      if (remember && typeof etag === 'string') {
+        await this.repo.save(credential, path, { etag, body: res.data, link, freshUntil: until });
+        this.keepCopy(copyKey, until, res.data, link);
+      }
       return { data: res.data as T, link, notModified: false, headers: res.headers };
     } catch (err) {
       const e = err as { status?: number; response?: { headers?: Headers } };
       if (cached && e.status === 304) {
         const headers = e.response?.headers ?? {};
-        if (freshness !== 'ignore') await this.repo.refresh(credential, path, freshUntil(headers));
+        if (freshness !== 'ignore') {
+          const until = freshUntil(headers);
+          await this.repo.refresh(credential, path, until);
+          this.keepCopy(copyKey, until, cached.body, cached.link);
+        }
         return { data: cached.body as T, link: cached.link, notModified: true, headers };
       }
       throw err;
@@ -66,12 +79,24 @@ export class GithubEtagCache {
 
   /** Drops every answer stored under `credential` (its token changed). */
   async forgetAll(credential: string): Promise<void> {
+    for (const key of this.freshCopies.keys())
+      if (key.startsWith(`${credential}\0`)) this.freshCopies.delete(key);
     await this.repo.deleteAll(credential);
   }
 
   /** Drops the stored answer, so the next GET asks unconditionally. */
   async forget(credential: string, path: string): Promise<void> {
+    this.freshCopies.delete(`${credential}\0${path}`);
     await this.repo.delete(credential, path);
+  }
+
+  private keepCopy(key: string, until: Date | null, data: unknown, link: string | null): void {
+    this.freshCopies.delete(key);
+    if (!until) return;
+    this.freshCopies.set(key, { until: until.getTime(), data, link });
+    // The oldest copy goes first (a Map iterates in insertion order).
+    if (this.freshCopies.size > FRESH_COPIES)
+      this.freshCopies.delete(this.freshCopies.keys().next().value as string);
   }
 }
 
