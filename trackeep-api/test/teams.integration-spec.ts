@@ -410,8 +410,10 @@ describe('organization, team and person pages', () => {
       expect(full.repositories.map((r: { fullName: string }) => r.fullName).sort()).toEqual(
         [`${ORG}/${nameA}`, `${ORG}/${nameB}`].sort(),
       );
+      expect(full.repositoryCount).toBe(2);
       const partial = (await as(monalisa).get(`/people/${dev2}`).expect(200)).body;
       expect(partial.recentCommits.map((c: { sha: string }) => c.sha)).toEqual(['a3']);
+      expect(partial.repositoryCount).toBe(1);
       expect((await as(octocat).get('/people/nobody-we-know').expect(404)).body.code).toBe(
         'person_not_found',
       );

@@ -585,10 +585,11 @@ export class TeamsReadRepository {
    * Per repository: the person's commits and pull requests (all time), most recent work first, from the daily
    * rollups (the last activity is a UTC day).
    */
-  async personRepos(repoIds: readonly string[], login: string) {
-    if (!repoIds.length) return [];
+  async personRepos(repoIds: readonly string[], login: string, limit: number) {
+    if (!repoIds.length) return { total: 0, repositories: [] };
     const rows = await sql<Record<string, unknown>>`
-      SELECT r.full_name, a.commits, a.pulls, to_char(a.last_day, 'YYYY-MM-DD') AS last_day
+      SELECT r.full_name, a.commits, a.pulls, to_char(a.last_day, 'YYYY-MM-DD') AS last_day,
+             count(*) OVER () AS total
         FROM (SELECT repo_id, sum(commits) AS commits, sum(pulls_opened) AS pulls,
                      max(day) FILTER (WHERE commits > 0 OR pulls_opened > 0) AS last_day
                 FROM activity_days
@@ -596,13 +597,17 @@ export class TeamsReadRepository {
                GROUP BY repo_id) a
         JOIN repositories r ON r.id = a.repo_id
        WHERE a.commits > 0 OR a.pulls > 0
-       ORDER BY a.last_day DESC NULLS LAST, lower(r.full_name)`.execute(this.db);
-    return rows.rows.map((r) => ({
-      fullName: String(r['full_name']),
-      commits: num(r['commits']),
-      pullRequests: num(r['pulls']),
-      lastActivityAt: r['last_day'] ? new Date(`${String(r['last_day'])}T00:00:00Z`) : null,
-    }));
+       ORDER BY a.last_day DESC NULLS LAST, lower(r.full_name)
+       LIMIT ${limit}`.execute(this.db);
+    return {
+      total: num(rows.rows[0]?.['total'] ?? 0),
+      repositories: rows.rows.map((r) => ({
+        fullName: String(r['full_name']),
+        commits: num(r['commits']),
+        pullRequests: num(r['pulls']),
+        lastActivityAt: r['last_day'] ? new Date(`${String(r['last_day'])}T00:00:00Z`) : null,
+      })),
+    };
   }
 }
 

@@ -39,6 +39,8 @@ export interface PeriodQuery {
 
 const MOST_ACTIVE_REPOS = 5;
 const PERSON_LIST_LIMIT = 20;
+/** A person's repositories listed, most recently active first (all are counted). */
+const PERSON_REPOS_LIMIT = 50;
 /** The review load counts the reviews of this many days. */
 const REVIEW_LOAD_DAYS = 28;
 /** Computed pages kept (organization and team activity; people's work). */
@@ -158,7 +160,7 @@ export class TeamsService {
       const [commits, pulls, repositories, reviewed, load] = await Promise.all([
         this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
         this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
-        this.read.personRepos(repoIds, login),
+        this.read.personRepos(repoIds, login, PERSON_REPOS_LIMIT),
         this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
         this.read.reviewLoad(repoIds, login, new Date(now - REVIEW_LOAD_DAYS * 86_400_000)),
       ]);
@@ -336,7 +338,8 @@ function personWork(
       htmlUrl: r.html_url,
     })),
     reviewLoad: { reviewsLast4Weeks: load.recent, openPullRequestsReviewed: load.open },
-    repositories: repositories.map((r) => ({
+    repositoryCount: repositories.total,
+    repositories: repositories.repositories.map((r) => ({
       fullName: r.fullName,
       commits: r.commits,
       pullRequests: r.pullRequests,

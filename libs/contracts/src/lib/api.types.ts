@@ -566,6 +566,8 @@ export interface PersonPage {
   }>;
   /** Their review load: reviews submitted in the last 4 weeks, and still-open pull requests they reviewed. */
   reviewLoad: { reviewsLast4Weeks: number; openPullRequestsReviewed: number };
+  /** How many repositories they worked in; `repositories` lists the 50 most recently active of them. */
+  repositoryCount: number;
   repositories: Array<{
     fullName: string;
     commits: number;

@@ -46,6 +46,7 @@ const data: PersonData = {
     },
   ],
   reviewLoad: { reviewsLast4Weeks: 3, openPullRequestsReviewed: 1 },
+  repositoryCount: 70,
   repositories: [{ fullName: 'acme-corp/web', commits: 1, pullRequests: 1, lastActivityAt: null }],
 };
 
@@ -79,6 +80,7 @@ describe(PersonPage.name, () => {
     expect(el.textContent).toContain('acme-corp/api#12');
     expect(el.textContent).toContain('changes requested');
     expect(el.textContent).toContain('3 reviews in the last 4 weeks');
+    expect(el.textContent).toContain('The 1 most recently active of 70 repositories.');
 
     const second = harness.navigateByUrl('/people/ghost');
     await new Promise((r) => setTimeout(r, 0));

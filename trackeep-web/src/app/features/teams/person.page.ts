@@ -70,6 +70,11 @@ const day = new Intl.DateTimeFormat('en', {
                 </li>
               }
             </ul>
+            @if (p.repositoryCount > p.repositories.length) {
+              <p class="muted">
+                The {{ p.repositories.length }} most recently active of {{ p.repositoryCount }} repositories.
+              </p>
+            }
           </section>
           <section aria-labelledby="pulls-title">
             <h2 id="pulls-title">Pull requests</h2>
