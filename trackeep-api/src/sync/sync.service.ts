@@ -134,7 +134,8 @@ export class SyncService {
             : 'GitHub no longer gives you access to this repository',
       });
     }
-    repos.sort((a, b) => BY_NAME.compare(a.repoFullName, b.repoFullName));
+    // The readable ones come sorted by name; only the lost ones need placing among them.
+    if (lost.length) repos.sort((a, b) => BY_NAME.compare(a.repoFullName, b.repoFullName));
     return { repos, rateLimits };
   }
 }

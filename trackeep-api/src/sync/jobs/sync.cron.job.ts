@@ -27,6 +27,7 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SyncCronJob.name);
   private readonly workerIds: string[] = [];
   private readonly repoWorkerIds: string[] = [];
+  private nextFiring: { from: number; at: Date } | null = null;
 
   constructor(
     private readonly cycles: SyncCyclesRepository,
@@ -120,7 +121,13 @@ export class SyncCronJob implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** When the schedule next fires (for the status page). */
   nextCycleAt(from = new Date()): Date {
-    return nextFireTime(this.settings.cron, from);
+    // The same answer for every instant between two firings (the status page asks on every request).
+    const known = this.nextFiring;
+    if (known && from.getTime() >= known.from && from.getTime() < known.at.getTime())
+      return new Date(known.at.getTime());
+    const at = nextFireTime(this.settings.cron, from);
+    this.nextFiring = { from: from.getTime(), at };
+    return at;
   }
 
   /**
