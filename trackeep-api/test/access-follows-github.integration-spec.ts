@@ -160,6 +160,20 @@ describe('access to private repositories follows GitHub', () => {
       expect(await accessRow(bobId)).toBeUndefined();
     });
 
+    it('the repository list asks GitHub again about answers older than ACCESS_RECHECK_SECONDS before listing them', async () => {
+      await addBobOnGithubAndTrack();
+      await removeBobOnGithub();
+      // The answer has aged past the window, and the list is the first thing Bob opens.
+      await db.query(
+        `UPDATE repo_access SET checked_at = now() - interval '1 hour' WHERE user_id = $1 AND repo_id = $2`,
+        [bobId, privateId],
+      );
+      expect(
+        (await as(bob).get('/repos').expect(200)).body.items.map((r: { id: string }) => r.id),
+      ).not.toContain(privateId);
+      expect(await accessRow(bobId)).toBeUndefined();
+    });
+
     it('stops an open event stream sending the repository’s events, without a reconnect', async () => {
       await addBobOnGithubAndTrack();
       const stream = await SseReader.open(`${apiUrl}/api/v1/events/stream`, { cookie: withSession(bob) });

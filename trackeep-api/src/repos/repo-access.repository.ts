@@ -51,6 +51,32 @@ export class RepoAccessRepository {
   }
 
   /**
+   * The user's readable private repositories whose answer is at least `windowMs` old, the oldest first, at most
+   * `limit` (public ones are never asked about again).
+   */
+  async staleReadable(userId: string, windowMs: number, limit: number): Promise<AccessRow[]> {
+    const rows = await this.db
+      .selectFrom('tracked_repos as t')
+      .innerJoin('repo_access as a', (join) =>
+        join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
+      )
+      .innerJoin('repositories as r', 'r.id', 't.repo_id')
+      .select(['r.id', 'r.full_name', 'r.visibility', 'a.checked_at'])
+      .where('t.user_id', '=', userId)
+      .where('r.visibility', '<>', 'public')
+      .where('a.checked_at', '<=', sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`)
+      .orderBy('a.checked_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      repoId: r.id,
+      fullName: r.full_name,
+      visibility: r.visibility,
+      checkedAt: r.checked_at,
+    }));
+  }
+
+  /**
    * The tracked repository `fullName` (any case) the user can read on their own GitHub host, with when
    * GitHub was last asked; null otherwise.
    */

@@ -120,6 +120,15 @@ export class RepoAccessService {
     return this.store.revoke(userId, repoId);
   }
 
+  /**
+   * Asks GitHub again about the user's answers that are too old (the oldest first, as many as one list request
+   * asks about), without reading the rest: for a list that reads its own page of repositories afterwards.
+   */
+  async recheckStale(userId: string): Promise<void> {
+    const stale = await this.store.staleReadable(userId, this.checks.windowMs, CHECKS_PER_LIST);
+    await this.dropRefused(userId, stale, {});
+  }
+
   private async readable(
     userId: string,
     repoIds: string[] | undefined,
@@ -132,6 +141,16 @@ export class RepoAccessService {
       .sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime())
       .slice(0, CHECKS_PER_LIST);
     if (!stale.length) return rows;
+    const dropped = await this.dropRefused(userId, stale, options);
+    return rows.filter((r) => !dropped.has(r.repoId));
+  }
+
+  /** Asks GitHub about each of `stale`; the ids GitHub refused (or hid, by `onReauth`). */
+  private async dropRefused(
+    userId: string,
+    stale: AccessRow[],
+    options: ReadableOptions,
+  ): Promise<Set<string>> {
     const verdicts = await Promise.all(
       stale.map(async (r) => [r.repoId, await this.verdictOf(userId, r, false)] as const),
     );
@@ -143,7 +162,7 @@ export class RepoAccessService {
         dropped.add(repoId);
       }
     }
-    return rows.filter((r) => !dropped.has(r.repoId));
+    return dropped;
   }
 
   /** GitHub's answer, or `inconclusive` when it takes longer than a person should wait (the check goes on). */

@@ -96,7 +96,7 @@ export class ReposService {
       after = { name: name ?? '', id: id ?? '' };
     }
     // Asks GitHub again about answers that are too old, once per walk through the list.
-    if (after === undefined) await this.access.readableRepoIds(userId);
+    if (after === undefined) await this.access.recheckStale(userId);
     const rows = await this.tracked.listReadable(userId, { after, limit: limit + 1 });
     const shown = await this.toTrackedRepos(rows.slice(0, limit));
     const more = rows.length > limit;
