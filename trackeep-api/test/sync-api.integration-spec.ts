@@ -117,10 +117,10 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
   it('GET /sync/status reads each repository’s state kept from its runs: in progress, failed, succeeded, pruned, the same as a recount', async () => {
     const [full] = repos;
     const [owner, name] = splitFullName(full);
-    const [{ id: repoId }] = (await ds.query(`SELECT id FROM repositories WHERE owner = $1 AND name = $2`, [
-      owner,
-      name,
-    ])) as Array<{ id: string }>;
+    const { id: repoId } = await firstRow<{ id: string }>(
+      ds.query(`SELECT id FROM repositories WHERE owner = $1 AND name = $2`, [owner, name]),
+      'the repository',
+    );
     const entry = async () =>
       must(
         (
@@ -131,7 +131,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     /** What the runs say, read from them directly. */
     const recount = async () =>
       firstRow<{ last_success_at: Date | null; last_error: string | null; progress: number | null }>(
-        await ds.query(
+        ds.query(
           `SELECT (SELECT finished_at FROM sync_runs WHERE repo_id = $1 AND status = 'succeeded'
                     ORDER BY queued_at DESC LIMIT 1) AS last_success_at,
                   (SELECT error FROM sync_runs e WHERE repo_id = $1 AND status IN ('failed', 'partial')
@@ -155,11 +155,14 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     const before = await sameAsRecount();
     expect(before.lastSuccessAt).not.toBeNull();
 
-    const [{ id: runId }] = (await ds.query(
-      `INSERT INTO sync_runs (repo_id, trigger, status, started_at, progress) VALUES ($1, 'manual', 'running', now(), 40)
-       RETURNING id`,
-      [repoId],
-    )) as Array<{ id: string }>;
+    const { id: runId } = await firstRow<{ id: string }>(
+      ds.query(
+        `INSERT INTO sync_runs (repo_id, trigger, status, started_at, progress) VALUES ($1, 'manual', 'running', now(), 40)
+         RETURNING id`,
+        [repoId],
+      ),
+      'the run',
+    );
     expect(await sameAsRecount()).toMatchObject({ running: true, progress: 40 });
     await ds.query(`UPDATE sync_runs SET progress = 70 WHERE id = $1`, [runId]);
     expect((await sameAsRecount()).progress).toBe(70);

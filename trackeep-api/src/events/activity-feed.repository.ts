@@ -6,6 +6,7 @@ import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor, keysetTime, page } from '../common/cursor.util';
 import { decodePgText, fromPgJson, fromPgText } from '../common/pg-text.util';
 import type { DB } from '../database/db.types';
+import { inRepoScope, type RepoScope } from '../repos/repo-access.repository';
 
 interface ActivityRow {
   id: string;
@@ -20,7 +21,7 @@ interface ActivityRow {
 }
 
 export interface ActivityPageQuery {
-  repoIds: string[];
+  scope: RepoScope;
   /** Part of the cursor scope: a cursor is only valid for the filters it was made with. */
   repo: string | null;
   type: ActivityType | null;
@@ -42,10 +43,10 @@ export class ActivityFeedRepository {
     const before = query.cursor === null ? null : decodeCursor(query.cursor, scope, ['date', 'string']);
     if (before && !/^\d{1,18}$/.test(String(before[1])))
       throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
-    if (query.repoIds.length === 0) return { items: [], nextCursor: null };
+    if ('repoIds' in query.scope && query.scope.repoIds.length === 0) return { items: [], nextCursor: null };
     let select = this.selectActivity()
       .select(sql<string>`${sql.raw(keysetTime('a.occurred_at'))}`.as('cursor_time'))
-      .where('a.repo_id', '=', sql<string>`ANY(${query.repoIds}::uuid[])`);
+      .where(inRepoScope('a.repo_id', query.scope));
     if (query.type) select = select.where('a.type', '=', query.type);
     // A plain row comparison (no "IS NULL OR") so the planner walks the (occurred_at, id) index from the cursor.
     if (before)

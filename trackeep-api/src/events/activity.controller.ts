@@ -9,6 +9,7 @@ import { RepoAccessService } from '../repos/repo-access.service';
 import { TeamsService } from '../teams/teams.service';
 import { ActivityFeedRepository } from './activity-feed.repository';
 import { ActivityPageDto, ActivityQueryDto } from './dto/activity.dto';
+import type { RepoScope } from '../repos/repo-access.repository';
 
 @ApiTags('activity')
 @ApiCookieAuth()
@@ -28,20 +29,20 @@ export class ActivityController {
   @ApiOkResponse({ type: ActivityPageDto })
   @ApiErrorResponses(400, 401, 404)
   async list(@CurrentUser() user: SessionUser, @Query() query: ActivityQueryDto): Promise<ActivityPageDto> {
-    let repoIds: string[];
+    let scope: RepoScope;
     if (query.repo !== undefined && query.team !== undefined)
       throw ApiException.badRequest('Filter by repo or by team, not both');
     if (query.team !== undefined) {
       const [org, slug] = query.team.split('/') as [string, string];
-      repoIds = await this.teams.teamRepoIds(user, org, slug);
+      scope = { repoIds: await this.teams.teamRepoIds(user, org, slug) };
     } else if (query.repo !== undefined) {
       const [owner, name] = splitFullName(query.repo);
-      repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
+      scope = { repoIds: [(await this.access.findReadable(user.id, owner, name)).id] };
     } else {
-      repoIds = await this.access.readableRepoIds(user.id);
+      scope = await this.access.readableScope(user.id);
     }
     return this.feed.findPage({
-      repoIds,
+      scope,
       repo: query.repo ?? (query.team ? `team:${query.team}` : null),
       type: query.type ?? null,
       cursor: query.cursor ?? null,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
 import type { SqlExecutor } from '@trackeep/server-core';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { toRepoPermission } from './repo-permission.util';
 import { toRepositoryRow, type RepositoryRow } from './repository-row';
@@ -12,6 +12,21 @@ export interface AccessRow {
   fullName: string;
   visibility: string;
   checkedAt: Date;
+}
+
+/**
+ * The repositories a list covers: given ones, or every one the user may read (tracked, and GitHub granted access
+ * when last asked), decided inside the list's own statement instead of by passing every id in.
+ */
+export type RepoScope = { repoIds: readonly string[] } | { readableBy: string };
+
+/** `column` is one of the scope's repositories (a condition for another table's list). */
+export function inRepoScope(column: string, scope: RepoScope): RawBuilder<boolean> {
+  if ('repoIds' in scope) return sql<boolean>`${sql.ref(column)} = ANY(${[...scope.repoIds]}::uuid[])`;
+  return sql<boolean>`${sql.ref(column)} IN (
+    SELECT t.repo_id FROM tracked_repos t
+      JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
+     WHERE t.user_id = ${scope.readableBy}::uuid)`;
 }
 
 /** Far enough in the past that the next use of the row re-checks it with GitHub. */

@@ -3,7 +3,7 @@ import type { RepoPermission } from '@trackeep/contracts';
 import { ApiException } from '../common/api-exception';
 import { GithubReauthRequiredException } from '../github/github-reauth-required.exception';
 import { RepoAccessCheckService, type AccessTarget, type AccessVerdict } from './repo-access-check.service';
-import { RepoAccessRepository, type AccessRow } from './repo-access.repository';
+import { RepoAccessRepository, type AccessRow, type RepoScope } from './repo-access.repository';
 import type { RepositoryRow } from './repository-row';
 
 export { highestPermission } from './repo-permission.util';
@@ -118,6 +118,15 @@ export class RepoAccessService {
   /** GitHub said 404/403 for this user: they lose visibility of the repo's data at once (tracking stays). */
   revokeAccess(userId: string, repoId: string): Promise<void> {
     return this.store.revoke(userId, repoId);
+  }
+
+  /**
+   * Every repository the user may read, as a scope a list's statement applies itself (no id list read and sent
+   * back): the stale answers are asked about first, exactly as readableRepoIds does.
+   */
+  async readableScope(userId: string): Promise<RepoScope> {
+    await this.recheckStale(userId);
+    return { readableBy: userId };
   }
 
   /**

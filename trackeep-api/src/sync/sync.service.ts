@@ -12,6 +12,7 @@ import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor } from '../common/cursor.util';
 import { splitFullName } from '../common/full-name.util';
 import { GithubRateLimitService } from '../github/github-rate-limit.service';
+import type { RepoScope } from '../repos/repo-access.repository';
 import { RepoAccessService } from '../repos/repo-access.service';
 import { ReposService } from '../repos/repos.service';
 import { SyncCronJob } from './jobs/sync.cron.job';
@@ -68,12 +69,12 @@ export class SyncService {
     q: { repo?: string; limit?: number; cursor?: string },
   ): Promise<Page<SyncRun>> {
     const limit = q.limit ?? 25;
-    let repoIds: string[];
+    let inView: RepoScope;
     if (q.repo) {
       const [owner, name] = splitFullName(q.repo);
-      repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
+      inView = { repoIds: [(await this.access.findReadable(user.id, owner, name)).id] };
     } else {
-      repoIds = await this.access.readableRepoIds(user.id);
+      inView = await this.access.readableScope(user.id);
     }
     const scope = `${RUNS_SCOPE}:${q.repo?.toLowerCase() ?? '*'}`;
     let after: { time: string; id: string } | null = null;
@@ -83,7 +84,7 @@ export class SyncService {
         throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
       after = { time, id };
     }
-    const rows = await this.runs.list(repoIds, limit + 1, after);
+    const rows = await this.runs.list(inView, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

@@ -10,6 +10,7 @@ import { decodeCursor } from '../common/cursor.util';
 import { DELIVERIES_CURSOR_SCOPE, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookReplayService } from './webhook-replay.service';
 import { WEBHOOK_DELIVERY_ID } from './webhook.constants';
+import type { RepoScope } from '../repos/repo-access.repository';
 
 /**
  * The webhook inbox as the signed-in user may see it: deliveries of repositories they can read (deliveries
@@ -30,17 +31,17 @@ export class WebhookDeliveriesController {
     @CurrentUser() user: SessionUser,
     @Query() query: ListDeliveriesQuery,
   ): Promise<Page<WebhookDelivery>> {
-    let repoIds: string[];
+    let scope: RepoScope;
     if (query.repo) {
       const [owner, name] = splitFullName(query.repo);
-      repoIds = [(await this.access.findReadable(user.id, owner, name)).id];
+      scope = { repoIds: [(await this.access.findReadable(user.id, owner, name)).id] };
     } else {
-      repoIds = await this.access.readableRepoIds(user.id);
+      scope = await this.access.readableScope(user.id);
     }
     const key = query.cursor ? decodeCursor(query.cursor, DELIVERIES_CURSOR_SCOPE, ['date', 'string']) : null;
     const cursor = key ? { time: key[0] as string, id: key[1] as string } : undefined;
     return this.deliveries.list({
-      repoIds,
+      scope,
       status: query.status,
       event: query.event,
       cursor,

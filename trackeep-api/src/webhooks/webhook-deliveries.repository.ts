@@ -7,6 +7,7 @@ import { encodeCursor, keysetTime } from '../common/cursor.util';
 import type { DB } from '../database/db.types';
 import type { DeliveryRow } from './processors/apply-context';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
+import { inRepoScope, type RepoScope } from '../repos/repo-access.repository';
 
 /** A delivery locked for processing, with the tracked repository it is about (if Trackeep tracks it). */
 export type LockedDelivery = Omit<DeliveryRow, 'payload'> & {
@@ -37,7 +38,7 @@ interface DeliveryListRow {
 }
 
 export interface DeliveryFilter {
-  repoIds: string[];
+  scope: RepoScope;
   status?: WebhookDeliveryStatus;
   event?: string;
   cursor?: { time: string; id: string };
@@ -179,7 +180,7 @@ export class WebhookDeliveriesRepository {
   }
 
   async list(filter: DeliveryFilter): Promise<Page<WebhookDelivery>> {
-    let query = this.selectListed().where('d.repo_id', '=', sql<string>`ANY(${filter.repoIds}::uuid[])`);
+    let query = this.selectListed().where(inRepoScope('d.repo_id', filter.scope));
     if (filter.status) query = query.where('d.status', '=', filter.status);
     if (filter.event) query = query.where('d.event', '=', filter.event);
     const { cursor } = filter;

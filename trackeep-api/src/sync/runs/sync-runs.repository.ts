@@ -12,6 +12,7 @@ import { Kysely, sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 import type { SyncMeter } from '../github/sync-github.gateway';
 import { isoText } from '../../common/cursor.util';
+import { inRepoScope, type RepoScope } from '../../repos/repo-access.repository';
 
 export interface SyncRunRow {
   id: string;
@@ -239,9 +240,9 @@ export class SyncRunsRepository {
     return rows.length;
   }
 
-  /** Newest first, keyset on (queued_at, id), only among `repoIds`. */
+  /** Newest first, keyset on (queued_at, id), only among the scope's repositories. */
   async list(
-    repoIds: string[],
+    scope: RepoScope,
     limit: number,
     after: { time: string; id: string } | null,
   ): Promise<SyncRunRow[]> {
@@ -250,7 +251,7 @@ export class SyncRunsRepository {
       : sql``;
     const { rows } = await sql<SyncRunRow>`
       SELECT ${RUN_COLUMNS} FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
-       WHERE s.repo_id = ANY(${repoIds}::uuid[]) ${keyset}
+       WHERE ${inRepoScope('s.repo_id', scope)} ${keyset}
        ORDER BY s.queued_at DESC, s.id DESC LIMIT ${limit}`.execute(this.db);
     return rows;
   }
