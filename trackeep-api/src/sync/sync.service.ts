@@ -99,7 +99,7 @@ export class SyncService {
    */
   async status(user: SessionUser): Promise<SyncStatus> {
     const [states, lost, rateLimits] = await Promise.all([
-      this.access.readableRepoIds(user.id).then((readable) => this.runs.statusOf(readable)),
+      this.access.readableScope(user.id).then((readable) => this.runs.statusOf(readable)),
       this.repos.trackedWithoutAccess(user.id),
       this.rateLimits.budgets(user.id),
     ]);

@@ -257,7 +257,7 @@ export class SyncRunsRepository {
   }
 
   /** Per repository: last success, the run in progress (or waiting), the last error. */
-  async statusOf(repoIds: string[]): Promise<
+  async statusOf(scope: RepoScope): Promise<
     Array<
       Omit<RepoSyncStatus, 'nextScheduledAt' | 'pausedUntil'> & {
         pausedUntil: Date | null;
@@ -266,7 +266,7 @@ export class SyncRunsRepository {
       }
     >
   > {
-    if (!repoIds.length) return [];
+    if ('repoIds' in scope && !scope.repoIds.length) return [];
     await this.foldState();
     const { rows } = await sql<{
       id: string;
@@ -283,7 +283,7 @@ export class SyncRunsRepository {
              s.current_status, s.progress, CASE WHEN s.paused_until > now() THEN s.paused_until END AS paused_until,
              s.last_error
         FROM repositories r LEFT JOIN repo_sync_state s ON s.repo_id = r.id
-       WHERE r.id = ANY(${repoIds}::uuid[]) ORDER BY r.full_name`.execute(this.db);
+       WHERE ${inRepoScope('r.id', scope)} ORDER BY r.full_name`.execute(this.db);
     return rows.map((r) => ({
       repoId: r.id,
       repoFullName: r.full_name,
