@@ -570,6 +570,8 @@ async function main(): Promise<void> {
         'The API runs from source (src/main.ts, SWC) in its own process with sync and webhook workers off; PostgreSQL, the simulator and the load generator share the same cores.',
         'Webhook deliveries carry a small payload (not GitHub’s ~7 KB): the read paths never read it.',
         'Repositories are public, so no request waits for an access re-check with GitHub.',
+        'GET /github/repos reuses the page GitHub answered while its Cache-Control max-age (60 s) allows, as the dashboard’s picker does; only the first request of each minute asks the simulator.',
+        'GET /sync/status lists every tracked repository (1,000 here) in one answer: it is not paginated.',
         'The organization, team and person pages and the DORA and cycle pages are reused while the stored data they are computed from is unchanged (nothing is written during a measurement), so the percentiles are of reused pages; firstRequestMs is each endpoint’s first request, alone, computed from scratch.',
       ],
     };
