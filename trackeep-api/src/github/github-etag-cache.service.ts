@@ -12,13 +12,13 @@ export interface CachedGet<T> {
   headers: Headers;
 }
 
+/** Fresh answers kept in memory per process (besides the table), so reusing one reads no stored body. */
+const FRESH_COPIES = 500;
+
 /**
  * The one ETag cache: conditional GETs with ETags stored per credential (GitHub's ETags are only valid under
  * the credential that fetched them; a user's entries go when their token changes). A 304 costs no rate limit.
  */
-/** Fresh answers kept in memory per process (besides the table), so reusing one reads no stored body. */
-const FRESH_COPIES = 500;
-
 @Injectable()
 export class GithubEtagCache {
   private readonly freshCopies = new Map<string, { until: number; data: unknown; link: string | null }>();

@@ -40,29 +40,10 @@ export class RepoAccessRepository {
   /** The user's readable tracked repositories (all, or only `repoIds`; only `owner`'s when given). */
   async readable(userId: string, repoIds?: readonly string[], owner?: string): Promise<AccessRow[]> {
     if (repoIds?.length === 0) return [];
-    let query = this.db
-      .selectFrom('tracked_repos as t')
-      .innerJoin('repo_access as a', (join) =>
-        join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
-      )
-      .innerJoin('repositories as r', 'r.id', 't.repo_id')
-      // Epoch milliseconds: a number is far cheaper to read than a timestamp, on every list of every request.
-      .select([
-        'r.id',
-        'r.full_name',
-        'r.visibility',
-        sql<number>`extract(epoch from a.checked_at) * 1000`.as('checked_ms'),
-      ])
-      .where('t.user_id', '=', userId);
+    let query = this.readableRows(userId);
     if (repoIds) query = query.where('t.repo_id', 'in', repoIds);
     if (owner !== undefined) query = query.where(sql`lower(r.owner)`, '=', owner.toLowerCase());
-    const rows = await query.execute();
-    return rows.map((r) => ({
-      repoId: r.id,
-      fullName: r.full_name,
-      visibility: r.visibility,
-      checkedAt: new Date(Number(r.checked_ms)),
-    }));
+    return toAccessRows(await query.execute());
   }
 
   /**
@@ -70,25 +51,33 @@ export class RepoAccessRepository {
    * `limit` (public ones are never asked about again).
    */
   async staleReadable(userId: string, windowMs: number, limit: number): Promise<AccessRow[]> {
-    const rows = await this.db
-      .selectFrom('tracked_repos as t')
-      .innerJoin('repo_access as a', (join) =>
-        join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
-      )
-      .innerJoin('repositories as r', 'r.id', 't.repo_id')
-      .select(['r.id', 'r.full_name', 'r.visibility', 'a.checked_at'])
-      .where('t.user_id', '=', userId)
+    const rows = await this.readableRows(userId)
       .where('r.visibility', '<>', 'public')
       .where('a.checked_at', '<=', sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`)
       .orderBy('a.checked_at')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({
-      repoId: r.id,
-      fullName: r.full_name,
-      visibility: r.visibility,
-      checkedAt: r.checked_at,
-    }));
+    return toAccessRows(rows);
+  }
+
+  /** The user's tracked repositories with GitHub's last answer granting access. */
+  private readableRows(userId: string) {
+    return (
+      this.db
+        .selectFrom('tracked_repos as t')
+        .innerJoin('repo_access as a', (join) =>
+          join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
+        )
+        .innerJoin('repositories as r', 'r.id', 't.repo_id')
+        // Epoch milliseconds: a number is far cheaper to read than a timestamp, on every list of every request.
+        .select([
+          'r.id',
+          'r.full_name',
+          'r.visibility',
+          sql<number>`extract(epoch from a.checked_at) * 1000`.as('checked_ms'),
+        ])
+        .where('t.user_id', '=', userId)
+    );
   }
 
   /**
@@ -303,4 +292,15 @@ async function markStale(
     )
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+function toAccessRows(
+  rows: Array<{ id: string; full_name: string; visibility: string; checked_ms: number }>,
+): AccessRow[] {
+  return rows.map((r) => ({
+    repoId: r.id,
+    fullName: r.full_name,
+    visibility: r.visibility,
+    checkedAt: new Date(Number(r.checked_ms)),
+  }));
 }

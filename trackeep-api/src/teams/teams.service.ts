@@ -285,6 +285,10 @@ export class TeamsService {
 
 type PersonWork = Omit<PersonPage, 'person'>;
 
+function pullState(p: { merged_at: Date | string | null; state: string }): PullState {
+  return p.merged_at ? 'merged' : p.state === 'open' ? 'open' : 'closed';
+}
+
 /** A person's work as their page shows it, from the rows read as of the minute `now`. */
 function personWork(
   now: number,
@@ -314,7 +318,7 @@ function personWork(
       repository: p.full_name,
       number: p.number,
       title: p.title,
-      state: (p.merged_at ? 'merged' : p.state === 'open' ? 'open' : 'closed') as PullState,
+      state: pullState(p),
       draft: p.draft,
       createdAt: new Date(p.created_at).toISOString(),
       mergedAt: p.merged_at ? new Date(p.merged_at).toISOString() : null,
@@ -332,7 +336,7 @@ function personWork(
       repository: r.full_name,
       number: r.number,
       title: r.title,
-      state: (r.merged_at ? 'merged' : r.state === 'open' ? 'open' : 'closed') as PullState,
+      state: pullState(r),
       reviewState: r.review_state,
       reviewedAt: new Date(r.submitted_at).toISOString(),
       htmlUrl: r.html_url,

@@ -298,7 +298,10 @@ export class SyncRunsRepository {
     }));
   }
 
-  /** lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry): per repository its newest run and its newest succeeded run. */
+  /**
+   * lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry): per repository its newest run's status
+   * and its newest success, from the kept state.
+   */
   async summaries(
     repoIds: string[],
   ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
