@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * As with the fact versions, writers only append: triggers queue the repositories whose runs changed in
  * `sync_state_changes`, and `sync_state_fold()` (one folder at a time) recomputes their state from their newest
- * runs. Readers fold before they read. Heartbeats and page counters are not queued: the state does not show them.
+ * runs. Readers read a still-queued repository from its runs. Heartbeats and page counters are not queued: the state does not show them.
  */
 
 const STATE_OF = `

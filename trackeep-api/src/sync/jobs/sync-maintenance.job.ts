@@ -73,7 +73,7 @@ export class SyncMaintenanceJob {
       else await this.runs.finish(run.id, 'partial', 'superseded by a newer queued sync of this repository');
     }
 
-    // Keeps the sync-state queue short when nobody opens the status page (its readers fold first anyway).
+    // Keeps the sync-state queue short: readers read each still-queued repository from its runs.
     await this.runs.foldState();
 
     if (Date.now() - this.lastRetention > RETENTION_EVERY_MS) {

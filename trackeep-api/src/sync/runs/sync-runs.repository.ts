@@ -69,6 +69,43 @@ export function toSyncRun(r: SyncRunRow): SyncRun {
   };
 }
 
+/*
+ * A repository's sync state for the statements below (the repository is `r`): the kept row (repo_sync_state),
+ * except for a repository whose runs changed since the last fold or that has no row yet, which is read from its
+ * newest runs. Readers never fold: they never wait on the folder's lock nor write, and still see every committed
+ * change (a fold removes a repository from the queue in the transaction that writes its row).
+ */
+const STATE_OF_R = sql.raw(`
+  LEFT JOIN repo_sync_state s ON s.repo_id = r.id
+  LEFT JOIN (SELECT DISTINCT repo_id FROM sync_state_changes) q ON q.repo_id = r.id
+  CROSS JOIN LATERAL (SELECT s.repo_id IS NULL OR q.repo_id IS NOT NULL AS live) g
+  LEFT JOIN LATERAL (SELECT l.status FROM sync_runs l WHERE g.live AND l.repo_id = r.id
+                      ORDER BY l.queued_at DESC, l.id DESC LIMIT 1) latest ON true
+  LEFT JOIN LATERAL (SELECT x.finished_at, x.queued_at FROM sync_runs x
+                      WHERE g.live AND x.repo_id = r.id AND x.status = 'succeeded'
+                      ORDER BY x.queued_at DESC, x.id DESC LIMIT 1) ok ON true
+  LEFT JOIN LATERAL (SELECT e.error FROM sync_runs e
+                      WHERE g.live AND e.repo_id = r.id AND e.status IN ('failed', 'partial')
+                        AND e.queued_at > COALESCE(ok.queued_at, '-infinity')
+                      ORDER BY e.queued_at DESC, e.id DESC LIMIT 1) err ON true
+  LEFT JOIN LATERAL (SELECT c.status, c.progress, c.paused_until FROM sync_runs c
+                      WHERE g.live AND c.repo_id = r.id AND c.status IN ('queued', 'running')
+                      ORDER BY (c.status = 'running') DESC, c.queued_at DESC LIMIT 1) cur ON true`);
+
+const LIVE = {
+  latest_status: 'latest.status',
+  last_success_at: 'ok.finished_at',
+  last_error: 'err.error',
+  current_status: 'cur.status',
+  progress: 'cur.progress',
+  paused_until: 'cur.paused_until',
+} as const;
+
+/** One column of the state, from the kept row or the runs (see STATE_OF_R). */
+function state(column: keyof typeof LIVE): string {
+  return `(CASE WHEN g.live THEN ${LIVE[column]} ELSE s.${column} END)`;
+}
+
 /** The sync_runs table: one row per run, updated as the run goes (heartbeat, progress, spend). */
 @Injectable()
 export class SyncRunsRepository {
@@ -267,7 +304,6 @@ export class SyncRunsRepository {
     >
   > {
     if ('repoIds' in scope && !scope.repoIds.length) return [];
-    await this.foldState();
     const { rows } = await sql<{
       id: string;
       full_name: string;
@@ -279,10 +315,11 @@ export class SyncRunsRepository {
       paused_until: Date | null;
       last_error: string | null;
     }>`
-      SELECT r.id, r.full_name, r.github_state, r.github_block, ${isoText('s.last_success_at')} AS last_success_at,
-             s.current_status, s.progress, CASE WHEN s.paused_until > now() THEN s.paused_until END AS paused_until,
-             s.last_error
-        FROM repositories r LEFT JOIN repo_sync_state s ON s.repo_id = r.id
+      SELECT r.id, r.full_name, r.github_state, r.github_block, ${isoText(state('last_success_at'))} AS last_success_at,
+             ${sql.raw(state('current_status'))} AS current_status, ${sql.raw(state('progress'))} AS progress,
+             CASE WHEN ${sql.raw(state('paused_until'))} > now() THEN ${sql.raw(state('paused_until'))} END AS paused_until,
+             ${sql.raw(state('last_error'))} AS last_error
+        FROM repositories r ${STATE_OF_R}
        WHERE ${inRepoScope('r.id', scope)} ORDER BY r.full_name`.execute(this.db);
     return rows.map((r) => ({
       repoId: r.id,
@@ -300,23 +337,32 @@ export class SyncRunsRepository {
 
   /**
    * lastSyncAt / lastSyncStatus for the repo list (RepoStatusRegistry): per repository its newest run's status
-   * and its newest success, from the kept state.
+   * and its newest success.
    */
   async summaries(
     repoIds: string[],
   ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
     if (!repoIds.length) return new Map();
-    await this.foldState();
-    const { rows } = await sql<{ repo_id: string; status: SyncRunStatus; last_success_at: Date | null }>`
-      SELECT s.repo_id, s.latest_status AS status, s.last_success_at
-        FROM repo_sync_state s
-       WHERE s.repo_id = ANY(${repoIds}::uuid[]) AND s.latest_status IS NOT NULL`.execute(this.db);
-    return new Map(rows.map((r) => [r.repo_id, { lastSyncAt: r.last_success_at, lastSyncStatus: r.status }]));
+    const { rows } = await sql<{
+      repo_id: string;
+      status: SyncRunStatus | null;
+      last_success_at: Date | null;
+    }>`
+      SELECT r.id AS repo_id, ${sql.raw(state('latest_status'))} AS status,
+             ${sql.raw(state('last_success_at'))} AS last_success_at
+        FROM repositories r ${STATE_OF_R}
+       WHERE r.id = ANY(${repoIds}::uuid[])`.execute(this.db);
+    return new Map(
+      rows.flatMap((r) =>
+        r.status ? [[r.repo_id, { lastSyncAt: r.last_success_at, lastSyncStatus: r.status }] as const] : [],
+      ),
+    );
   }
 
   /**
-   * Brings every repository's sync state up to the runs committed so far (any replica; one at a time). The
-   * first fold of a process also queues repositories that have runs but no state yet (an upgraded instance).
+   * Brings the kept sync state up to the runs committed so far (any replica; one at a time), so readers find
+   * few repositories to read from their runs. The first fold of a process also queues repositories that have
+   * runs but no state yet (an upgraded instance).
    */
   async foldState(): Promise<void> {
     if (!this.stateSeeded) {
