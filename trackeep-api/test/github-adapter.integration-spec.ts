@@ -50,7 +50,9 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
   });
   afterAll(() => h.close());
 
-  const list = () => h.http().get('/api/v1/github/repos').set('Cookie', withSession(session));
+  // refresh=true: asks GitHub each time (conditionally), where a fresh page would otherwise be reused.
+  const list = () =>
+    h.http().get('/api/v1/github/repos').query({ refresh: 'true' }).set('Cookie', withSession(session));
   const logEntries = (lines: string[]): LogEntry[] =>
     lines.flatMap((line) => {
       try {
