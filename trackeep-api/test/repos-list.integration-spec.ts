@@ -164,7 +164,7 @@ describe('GET /api/v1/repos pages and the last-sync figures (real Postgres)', ()
                   ORDER BY e.queued_at DESC LIMIT 1) AS last_error
            FROM repositories r WHERE r.github_id > 900000`,
       );
-      const res = await get('/api/v1/sync/status').expect(200);
+      const res = await get('/api/v1/sync/status', { limit: 100 }).expect(200);
       const status = new Map(
         res.body.repos.map(
           (r: { repoFullName: string; lastSuccessAt: string | null; lastError: string | null }) => [

@@ -114,6 +114,31 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     ).toBeLessThan(5000);
   });
 
+  it('GET /sync/status comes a page at a time by name, every repository once, with totals over all', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: SyncStatus = (
+        await h
+          .http()
+          .get('/api/v1/sync/status')
+          .query(cursor ? { limit: 1, cursor } : { limit: 1 })
+          .set('Cookie', auth())
+          .expect(200)
+      ).body;
+      expect(page.repos.length).toBeLessThanOrEqual(1);
+      expect(page.tracked).toBe(repos.length);
+      expect(page.rateLimits.length).toBeGreaterThan(0);
+      seen.push(...page.repos.map((r) => r.repoFullName));
+      cursor = page.nextCursor;
+    } while (cursor && seen.length <= repos.length);
+    expect(seen).toEqual([...repos].sort());
+    const whole = (await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200))
+      .body as SyncStatus;
+    expect(whole.nextCursor).toBeNull();
+    expect(whole.repos.map((r) => r.repoFullName)).toEqual(seen);
+  });
+
   it('GET /sync/status reads each repository’s state kept from its runs: in progress, failed, succeeded, pruned, the same as a recount', async () => {
     const [full] = repos;
     const [owner, name] = splitFullName(full);
@@ -164,6 +189,12 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       'the run',
     );
     expect(await sameAsRecount()).toMatchObject({ running: true, progress: 40 });
+    const totals = async () => {
+      const body = (await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200))
+        .body as SyncStatus;
+      return { tracked: body.tracked, running: body.running };
+    };
+    expect(await totals()).toEqual({ tracked: repos.length, running: 1 });
     await ds.query(`UPDATE sync_runs SET progress = 70 WHERE id = $1`, [runId]);
     expect((await sameAsRecount()).progress).toBe(70);
     await ds.query(
@@ -171,6 +202,7 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       [runId],
     );
     expect(await sameAsRecount()).toMatchObject({ running: false, lastError: 'boom' });
+    expect(await totals()).toEqual({ tracked: repos.length, running: 0 });
 
     // Retention prunes the last success: the state follows the runs that are left.
     await ds.query(`DELETE FROM sync_runs WHERE repo_id = $1 AND status = 'succeeded'`, [repoId]);
@@ -245,9 +277,20 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
       h.http().get('/api/v1/sync/runs').query({ cursor: 'garbage!' }).set('Cookie', auth()),
       h.http().get('/api/v1/sync/runs').query({ limit: 100000 }).set('Cookie', auth()),
       h.http().get('/api/v1/sync/runs').query({ unknown: 1 }).set('Cookie', auth()),
+      h.http().get('/api/v1/sync/status').query({ limit: 0 }).set('Cookie', auth()),
+      h.http().get('/api/v1/sync/status').query({ cursor: 'garbage!' }).set('Cookie', auth()),
     ];
+    // A cursor of the runs list is refused by the status list.
+    const runsPage = await h.http().get('/api/v1/sync/runs').query({ limit: 1 }).set('Cookie', auth());
+    bad.push(
+      h
+        .http()
+        .get('/api/v1/sync/status')
+        .query({ cursor: must(runsPage.body.nextCursor as string | null, 'a runs cursor') })
+        .set('Cookie', auth()),
+    );
     const statuses = (await Promise.all(bad)).map((r) => [r.status, r.body.message]);
-    expect(statuses.map((s) => s[0])).toEqual([400, 404, 400, 400, 400, 400]);
+    expect(statuses.map((s) => s[0])).toEqual([400, 404, 400, 400, 400, 400, 400, 400, 400]);
     for (const [, message] of statuses) expect(message).toBeTruthy();
     await h.http().post('/api/v1/sync').set('Cookie', auth()).expect(403); // no CSRF header
     await h.http().get('/api/v1/sync/status').expect(401);

@@ -571,7 +571,7 @@ async function main(): Promise<void> {
         'Webhook deliveries carry a small payload (not GitHub’s ~7 KB): the read paths never read it.',
         'Repositories are public, so no request waits for an access re-check with GitHub.',
         'GET /github/repos reuses the page GitHub answered while its Cache-Control max-age (60 s) allows, as the dashboard’s picker does; only the first request of each minute asks the simulator.',
-        'GET /sync/status lists every tracked repository (1,000 here) in one answer: it is not paginated.',
+        'GET /sync/status answers its first page (50 of the 1,000 tracked repositories, by name) with the counts over all, as the dashboard’s sync page first asks.',
         'The organization, team and person pages and the DORA and cycle pages are reused while the stored data they are computed from is unchanged (nothing is written during a measurement), so the percentiles are of reused pages; firstRequestMs is each endpoint’s first request, alone, computed from scratch.',
       ],
     };

@@ -137,11 +137,6 @@ export class ReposService {
     return this.tracked.allTracking();
   }
 
-  /** Repositories the user tracks but may no longer read. */
-  trackedWithoutAccess(userId: string) {
-    return this.tracked.withoutAccess(userId);
-  }
-
   private async trackedRepos(userId: string, onlyRepoId: string): Promise<TrackedRepo[]> {
     return this.toTrackedRepos(await this.tracked.listReadable(userId, { onlyRepoId }));
   }

@@ -185,29 +185,6 @@ export class TrackedReposRepository {
     }));
   }
 
-  /** Repositories the user tracks but may no longer read (GitHub's last answer took the access away). */
-  async withoutAccess(
-    userId: string,
-  ): Promise<Array<{ id: string; fullName: string; githubState: RepoGithubState }>> {
-    const rows = await this.db
-      .selectFrom('tracked_repos as t')
-      .innerJoin('repositories as r', 'r.id', 't.repo_id')
-      .select(['r.id', 'r.full_name', 'r.github_state'])
-      .where('t.user_id', '=', userId)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('repo_access as a')
-              .select('a.repo_id')
-              .whereRef('a.user_id', '=', 't.user_id')
-              .whereRef('a.repo_id', '=', 't.repo_id'),
-          ),
-        ),
-      )
-      .execute();
-    return rows.map((r) => ({ id: r.id, fullName: r.full_name, githubState: toGithubState(r.github_state) }));
-  }
-
   /** The GitHub ids, among `githubIds` on `githubHost`, of repositories `userId` tracks. */
   async trackedGithubIds(userId: string, githubHost: string, githubIds: number[]): Promise<Set<number>> {
     if (!githubIds.length) return new Set();

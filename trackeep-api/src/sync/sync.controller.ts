@@ -72,9 +72,9 @@ export class SyncController {
   @ApiOperation({
     summary: 'Per repository: last success, progress, next run, last error; and the user’s GitHub budgets',
   })
-  @ApiOkResponse({ description: 'SyncStatus' })
-  @ApiErrorResponses(401)
-  status(@CurrentUser() user: SessionUser): Promise<SyncStatus> {
-    return this.sync.status(user);
+  @ApiOkResponse({ description: 'SyncStatus: one page of repositories by name (keyset), totals over all' })
+  @ApiErrorResponses(400, 401)
+  status(@CurrentUser() user: SessionUser, @Query() q: PageQueryDto): Promise<SyncStatus> {
+    return this.sync.status(user, q);
   }
 }

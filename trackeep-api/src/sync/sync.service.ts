@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type {
-  Page,
-  RepoSyncStatus,
-  SyncRun,
-  SyncStatus,
-  SyncTrigger,
-  SyncTriggerResult,
+import {
+  PAGE_SIZE_DEFAULT,
+  type Page,
+  type RepoSyncStatus,
+  type SyncRun,
+  type SyncStatus,
+  type SyncTrigger,
+  type SyncTriggerResult,
 } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/current-user.decorator';
 import { ApiException } from '../common/api-exception';
@@ -14,22 +15,20 @@ import { splitFullName } from '../common/full-name.util';
 import { GithubRateLimitService } from '../github/github-rate-limit.service';
 import type { RepoScope } from '../repos/repo-access.repository';
 import { RepoAccessService } from '../repos/repo-access.service';
-import { ReposService } from '../repos/repos.service';
 import { SyncCronJob } from './jobs/sync.cron.job';
 import { SyncQueue } from './jobs/sync-queue.service';
 import { SyncRunsRepository, toSyncRun } from './runs/sync-runs.repository';
 
 const RUNS_SCOPE = 'sync-runs';
+const STATUS_SCOPE = 'sync-status';
+const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 /** What the sync endpoints do: trigger runs for what the user may read, and report runs and status. */
-/** One collator for every sort (String#localeCompare builds one per call). */
-const BY_NAME = new Intl.Collator();
 
 @Injectable()
 export class SyncService {
   constructor(
     private readonly access: RepoAccessService,
-    private readonly repos: ReposService,
     private readonly queue: SyncQueue,
     private readonly runs: SyncRunsRepository,
     private readonly cron: SyncCronJob,
@@ -80,7 +79,7 @@ export class SyncService {
     let after: { time: string; id: string } | null = null;
     if (q.cursor) {
       const [time, id] = decodeCursor(q.cursor, scope, ['date', 'string']) as [string, string];
-      if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id))
+      if (!UUID.test(id))
         throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
       after = { time, id };
     }
@@ -94,19 +93,43 @@ export class SyncService {
   }
 
   /**
-   * Status of every repository the user tracks. Those GitHub no longer shows them (deleted, or their access
-   * was removed) stay listed, with the reason and nothing else: the user named them when tracking.
+   * Status of the repositories the user tracks, a page at a time by name. Those GitHub no longer shows them
+   * (deleted, or their access was removed) stay listed, with the reason and nothing else: the user named them
+   * when tracking.
    */
-  async status(user: SessionUser): Promise<SyncStatus> {
-    const [states, lost, rateLimits] = await Promise.all([
-      this.access.readableScope(user.id).then((readable) => this.runs.statusOf(readable)),
-      this.repos.trackedWithoutAccess(user.id),
+  async status(user: SessionUser, q: { limit?: number; cursor?: string }): Promise<SyncStatus> {
+    const limit = q.limit ?? PAGE_SIZE_DEFAULT;
+    let after: { name: string; id: string } | null = null;
+    if (q.cursor) {
+      const [name, id] = decodeCursor(q.cursor, STATUS_SCOPE, ['string', 'string']) as [string, string];
+      if (!UUID.test(id))
+        throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+      after = { name, id };
+    }
+    const [rows, totals, rateLimits] = await Promise.all([
+      this.access.recheckStale(user.id).then(() => this.runs.statusPage(user.id, limit + 1, after)),
+      this.runs.statusTotals(user.id),
       this.rateLimits.budgets(user.id),
     ]);
+    const page = rows.slice(0, limit);
     const next = this.cron.nextCycleAt().toISOString();
     const now = new Date().toISOString();
     // Built field by field: a rest-and-spread copy per repository was the page's largest cost.
-    const repos: RepoSyncStatus[] = states.map((r) => {
+    const repos = page.map((r): RepoSyncStatus => {
+      if (r.lost) {
+        return {
+          repoId: r.repoId,
+          repoFullName: r.repoFullName,
+          lastSuccessAt: null,
+          running: false,
+          progress: null,
+          nextScheduledAt: null,
+          lastError:
+            r.githubState === 'deleted'
+              ? 'The repository was deleted on GitHub'
+              : 'GitHub no longer gives you access to this repository',
+        };
+      }
       // A rate-limit pause (any shape GitHub sends it in) is shown with its end, never as lost access.
       const paused = r.pausedUntil ? r.pausedUntil.toISOString() : null;
       return {
@@ -121,22 +144,14 @@ export class SyncService {
         nextScheduledAt: paused ?? (r.queued ? now : next),
       };
     });
-    for (const r of lost) {
-      repos.push({
-        repoId: r.id,
-        repoFullName: r.fullName,
-        lastSuccessAt: null,
-        running: false,
-        progress: null,
-        nextScheduledAt: null,
-        lastError:
-          r.githubState === 'deleted'
-            ? 'The repository was deleted on GitHub'
-            : 'GitHub no longer gives you access to this repository',
-      });
-    }
-    // The readable ones come sorted by name; only the lost ones need placing among them.
-    if (lost.length) repos.sort((a, b) => BY_NAME.compare(a.repoFullName, b.repoFullName));
-    return { repos, rateLimits };
+    const last = page[page.length - 1];
+    return {
+      repos,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor(STATUS_SCOPE, [last.repoFullName, last.repoId]) : null,
+      tracked: totals.tracked,
+      running: totals.running,
+      rateLimits,
+    };
   }
 }

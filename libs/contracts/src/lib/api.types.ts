@@ -314,8 +314,15 @@ export interface RateLimitBudget {
   resetAt: IsoDateTime;
 }
 
+/** GET /sync/status: one page of the tracked repositories by name (`limit`, `cursor`), with totals over all. */
 export interface SyncStatus {
   repos: RepoSyncStatus[];
+  /** Pass back as `cursor` for the next page; null on the last. */
+  nextCursor: string | null;
+  /** Repositories the user tracks, on every page. */
+  tracked: number;
+  /** Of those, the ones syncing now. */
+  running: number;
   rateLimits: RateLimitBudget[];
 }
 

@@ -293,34 +293,49 @@ export class SyncRunsRepository {
     return rows;
   }
 
-  /** Per repository: last success, the run in progress (or waiting), the last error. */
-  async statusOf(scope: RepoScope): Promise<
+  /**
+   * One page of the repositories the user tracks, by name (keyset on full name and id): last success, the run in
+   * progress (or waiting), the last error. Those GitHub no longer lets them read come as `lost`.
+   */
+  async statusPage(
+    userId: string,
+    limit: number,
+    after: { name: string; id: string } | null,
+  ): Promise<
     Array<
       Omit<RepoSyncStatus, 'nextScheduledAt' | 'pausedUntil'> & {
         pausedUntil: Date | null;
         queued: boolean;
         githubState: string;
+        lost: boolean;
       }
     >
   > {
-    if ('repoIds' in scope && !scope.repoIds.length) return [];
-    const { rows } = await sql<{
+    const keyset = after ? sql`AND (r.full_name, r.id) > (${after.name}, ${after.id}::uuid)` : sql``;
+    const { rows } = await prepared(sql<{
       id: string;
       full_name: string;
       github_state: string;
       github_block: OrgPolicyBlock | null;
+      lost: boolean;
       last_success_at: string | null;
       current_status: SyncRunStatus | null;
       progress: number | null;
       paused_until: Date | null;
       last_error: string | null;
     }>`
-      SELECT r.id, r.full_name, r.github_state, r.github_block, ${isoText(state('last_success_at'))} AS last_success_at,
+      SELECT r.id, r.full_name, r.github_state, r.github_block, r.lost,
+             ${isoText(state('last_success_at'))} AS last_success_at,
              ${sql.raw(state('current_status'))} AS current_status, ${sql.raw(state('progress'))} AS progress,
              CASE WHEN ${sql.raw(state('paused_until'))} > now() THEN ${sql.raw(state('paused_until'))} END AS paused_until,
              ${sql.raw(state('last_error'))} AS last_error
-        FROM repositories r ${STATE_OF_R}
-       WHERE ${inRepoScope('r.id', scope)} ORDER BY r.full_name`.execute(this.db);
+        FROM (SELECT r.id, r.full_name, r.github_state, r.github_block, ra.repo_id IS NULL AS lost
+                FROM tracked_repos t JOIN repositories r ON r.id = t.repo_id
+                LEFT JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
+               WHERE t.user_id = ${userId}::uuid ${keyset}
+               ORDER BY r.full_name, r.id LIMIT ${limit}) r
+        ${STATE_OF_R}
+       ORDER BY r.full_name, r.id`).execute(this.db);
     return rows.map((r) => ({
       repoId: r.id,
       repoFullName: r.full_name,
@@ -332,7 +347,21 @@ export class SyncRunsRepository {
       block: r.github_block ?? null,
       queued: r.current_status === 'queued',
       githubState: r.github_state,
+      lost: r.lost,
     }));
+  }
+
+  /** How many repositories the user tracks, and how many of those they may read are syncing now. */
+  async statusTotals(userId: string): Promise<{ tracked: number; running: number }> {
+    const { rows } = await prepared(sql<{ tracked: number; running: number }>`
+      SELECT count(*)::int AS tracked,
+             count(c.repo_id) FILTER (WHERE ra.repo_id IS NOT NULL)::int AS running
+        FROM tracked_repos t
+        LEFT JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
+        -- From the open runs' partial index, not each repository's history.
+        LEFT JOIN (SELECT DISTINCT repo_id FROM sync_runs WHERE status = 'running') c ON c.repo_id = t.repo_id
+       WHERE t.user_id = ${userId}::uuid`).execute(this.db);
+    return rows[0] ?? { tracked: 0, running: 0 };
   }
 
   /**

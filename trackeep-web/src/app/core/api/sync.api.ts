@@ -8,8 +8,9 @@ import { API_BASE, queryParams } from './api-paths';
 export class SyncApi {
   private readonly http = inject(HttpClient);
 
-  status(): Observable<SyncStatus> {
-    return this.http.get<SyncStatus>(`${API_BASE}/sync/status`);
+  /** One page of the tracked repositories' sync state, by name. */
+  status(page: { limit?: number; cursor?: string | null } = {}): Observable<SyncStatus> {
+    return this.http.get<SyncStatus>(`${API_BASE}/sync/status`, { params: queryParams(page) });
   }
 
   runs(cursor: string | null = null): Observable<Page<SyncRun>> {

@@ -45,41 +45,61 @@ describe(SyncPage.name, () => {
 
   afterEach(() => backend.verify());
 
-  async function render(repos: RepoSyncStatus[]): Promise<HTMLElement> {
-    const fixture = TestBed.createComponent(SyncPage);
-    backend.expectOne('/api/v1/sync/status').flush({ repos, rateLimits: [] });
-    backend.expectOne((r) => r.url === '/api/v1/sync/runs').flush({ items: [], nextCursor: null });
+  const settle = async (fixture: { whenStable(): Promise<unknown> }) => {
     await new Promise((r) => setTimeout(r, 0));
     await fixture.whenStable();
-    return fixture.nativeElement;
+  };
+
+  async function render(
+    repos: RepoSyncStatus[],
+    more: { nextCursor: string; tracked: number; running?: number } | null = null,
+  ) {
+    const fixture = TestBed.createComponent(SyncPage);
+    const first = backend.expectOne((r) => r.url === '/api/v1/sync/status');
+    expect(first.request.params.get('limit')).toBe('50');
+    expect(first.request.params.has('cursor')).toBe(false);
+    first.flush({
+      repos,
+      nextCursor: more?.nextCursor ?? null,
+      tracked: more?.tracked ?? repos.length,
+      running: more?.running ?? repos.filter((r) => r.running).length,
+      rateLimits: [],
+    });
+    backend.expectOne((r) => r.url === '/api/v1/sync/runs').flush({ items: [], nextCursor: null });
+    await settle(fixture);
+    return fixture;
   }
 
   const row = (el: HTMLElement, fullName: string) => el.querySelector(`[data-repo="${fullName}"]`);
 
   it('says until when a rate limit pauses sync, and that it resumes by itself', async () => {
     const until = new Date(2026, 2, 10, 10, 42).toISOString();
-    const el = await render([aRepoStatus({ pausedUntil: until, lastError: 'GitHub rate limit reached' })]);
+    const el = (await render([aRepoStatus({ pausedUntil: until, lastError: 'GitHub rate limit reached' })]))
+      .nativeElement as HTMLElement;
     const text = row(el, 'acme/widgets')?.textContent?.replace(/\s+/g, ' ');
     expect(text).toContain('Paused until 10:42 — GitHub rate limit; sync resumes by itself');
     expect(text).toContain('GitHub rate limit reached');
   });
 
   it('drops the pause once its time has passed', async () => {
-    const el = await render([aRepoStatus({ pausedUntil: new Date(2026, 2, 10, 9, 59).toISOString() })]);
+    const el = (await render([aRepoStatus({ pausedUntil: new Date(2026, 2, 10, 9, 59).toISOString() })]))
+      .nativeElement as HTMLElement;
     expect(row(el, 'acme/widgets')?.textContent).not.toContain('Paused');
   });
 
   it('shows an SSO block with the link to authorize, and an OAuth App policy block with its link', async () => {
     const ssoUrl = 'https://github.com/orgs/acme/sso?authorization_request=AbC123';
     const policyUrl = 'https://docs.github.com/articles/restricting-access-to-your-organization-s-data/';
-    const el = await render([
-      aRepoStatus({ block: { kind: 'sso', org: 'acme', url: ssoUrl } }),
-      aRepoStatus({
-        repoId: 'r2',
-        repoFullName: 'initech/tps',
-        block: { kind: 'oauth_app_policy', org: 'initech', url: policyUrl },
-      }),
-    ]);
+    const el = (
+      await render([
+        aRepoStatus({ block: { kind: 'sso', org: 'acme', url: ssoUrl } }),
+        aRepoStatus({
+          repoId: 'r2',
+          repoFullName: 'initech/tps',
+          block: { kind: 'oauth_app_policy', org: 'initech', url: policyUrl },
+        }),
+      ])
+    ).nativeElement as HTMLElement;
     const sso = row(el, 'acme/widgets');
     expect(sso?.querySelector('.chip.warn.policy')?.textContent?.trim()).toBe(
       'Needs SSO authorization for acme',
@@ -93,11 +113,42 @@ describe(SyncPage.name, () => {
   });
 
   it('shows the block without a link when its URL is not http(s)', async () => {
-    const el = await render([
-      aRepoStatus({ block: { kind: 'sso', org: 'acme', url: 'javascript:alert(1)' } }),
-    ]);
+    const el = (
+      await render([aRepoStatus({ block: { kind: 'sso', org: 'acme', url: 'javascript:alert(1)' } })])
+    ).nativeElement as HTMLElement;
     const sso = row(el, 'acme/widgets');
     expect(sso?.textContent).toContain('Needs SSO authorization for acme');
     expect(sso?.querySelector('a[target="_blank"]')).toBeNull();
+  });
+
+  it('lists a page of repositories, the count of all and of those syncing, and the next page on request', async () => {
+    const fixture = await render([aRepoStatus(), aRepoStatus({ repoId: 'r2', repoFullName: 'acme/zeta' })], {
+      nextCursor: 'next-page',
+      tracked: 3,
+      running: 2,
+    });
+    const el = fixture.nativeElement as HTMLElement;
+    expect(el.querySelector('#repos-title .chip')?.textContent?.trim()).toBe('2 syncing');
+    expect(el.querySelector('.more')?.textContent).toContain('2 of 3 repositories');
+    const button = [...el.querySelectorAll<HTMLButtonElement>('.more button')].find((b) =>
+      b.textContent?.includes('More repositories'),
+    );
+    button?.click();
+    const next = backend.expectOne((r) => r.url === '/api/v1/sync/status');
+    expect(next.request.params.get('cursor')).toBe('next-page');
+    next.flush({
+      repos: [aRepoStatus({ repoId: 'r3', repoFullName: 'initech/tps' })],
+      nextCursor: null,
+      tracked: 3,
+      running: 2,
+      rateLimits: [],
+    });
+    await settle(fixture);
+    expect([...el.querySelectorAll('[data-repo]')].map((r) => r.getAttribute('data-repo'))).toEqual([
+      'acme/widgets',
+      'acme/zeta',
+      'initech/tps',
+    ]);
+    expect(el.querySelector('.more')).toBeNull();
   });
 });

@@ -39,10 +39,10 @@ export class SyncPage {
   private readonly notices = inject(Notices);
   private readonly clock = inject(Clock);
 
-  protected readonly repos = computed(() =>
-    [...(this.store.status().data?.repos ?? [])].sort((a, b) => a.repoFullName.localeCompare(b.repoFullName)),
-  );
-  protected readonly runningCount = computed(() => this.repos().filter((r) => r.running).length);
+  /** In the server's order (by name): later pages continue it. */
+  protected readonly repos = computed(() => this.store.status().data?.repos ?? []);
+  protected readonly runningCount = computed(() => this.store.status().data?.running ?? 0);
+  protected readonly trackedCount = computed(() => this.store.status().data?.tracked ?? 0);
   protected readonly number = fullNumber;
   protected readonly exact = exactTime;
 

@@ -1,6 +1,13 @@
 import { DestroyRef, Injectable, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import type { LiveEvent, RepoSyncStatus, SyncRun, SyncStatus } from '@trackeep/contracts';
+import {
+  PAGE_SIZE_DEFAULT,
+  PAGE_SIZE_MAX,
+  type LiveEvent,
+  type RepoSyncStatus,
+  type SyncRun,
+  type SyncStatus,
+} from '@trackeep/contracts';
 import { debounceTime, filter, firstValueFrom, tap } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
 import { ReposApi } from '../../core/api/repos.api';
@@ -14,18 +21,25 @@ type SyncProgress = Extract<LiveEvent, { type: 'sync_progress' }>;
 
 const POLL_MS = 30_000;
 
-/** Applies one progress message to the per-repository status (running flag and percentage). */
+/**
+ * Applies one progress message to the loaded status: the repository's running flag and percentage, and the count
+ * of those syncing. A repository not loaded yet is added only where the loaded pages cover its name.
+ */
 export function applySyncProgress(status: SyncStatus, event: SyncProgress): SyncStatus {
   const running = !isFinishedSync(event.status);
   const progress = running ? Math.max(0, Math.min(100, Math.round(event.progress))) : null;
-  let found = false;
-  const repos = status.repos.map((r): RepoSyncStatus => {
-    if (r.repoId !== event.repoId) return r;
-    found = true;
-    return { ...r, running, progress };
-  });
-  if (!found) {
-    repos.push({
+  const at = status.repos.findIndex((r) => r.repoId === event.repoId);
+  const repos = [...status.repos];
+  let count = status.running;
+  if (at >= 0) {
+    const was = repos[at] as RepoSyncStatus;
+    count += Number(running) - Number(was.running);
+    repos[at] = { ...was, running, progress };
+  } else if (!status.nextCursor) {
+    // Tracked a moment ago: placed by name as the server orders (byte order), until the next load.
+    let to = repos.findIndex((r) => r.repoFullName > event.repoFullName);
+    if (to < 0) to = repos.length;
+    repos.splice(to, 0, {
       repoId: event.repoId,
       repoFullName: event.repoFullName,
       lastSuccessAt: null,
@@ -34,8 +48,21 @@ export function applySyncProgress(status: SyncStatus, event: SyncProgress): Sync
       nextScheduledAt: null,
       lastError: null,
     });
+    count += Number(running);
   }
-  return { ...status, repos };
+  return { ...status, repos, running: Math.max(0, count) };
+}
+
+/** The loaded pages refreshed in place: the head as many as are shown (up to a page's maximum), the rest kept. */
+export function mergeStatusHead(loaded: SyncStatus | null, head: SyncStatus, asked: number): SyncStatus {
+  if (!loaded || loaded.repos.length <= asked || !head.nextCursor) return head;
+  const last = head.repos[head.repos.length - 1];
+  const tail = last ? loaded.repos.filter((r) => r.repoFullName > last.repoFullName) : [];
+  return {
+    ...head,
+    repos: [...head.repos, ...tail],
+    nextCursor: tail.length ? loaded.nextCursor : head.nextCursor,
+  };
 }
 
 /** Sync overview: per-repository state (live progress), rate-limit budget, recent runs and their cost. */
@@ -77,11 +104,35 @@ export class SyncStore {
     void this.runs.reset({});
   }
 
+  /** Loads the first page, or refreshes the pages already shown (polling, after a run ends). */
   async loadStatus(): Promise<void> {
     this.status.update((s) => ({ ...s, loading: true }));
+    const asked = Math.min(PAGE_SIZE_MAX, Math.max(PAGE_SIZE_DEFAULT, this.status().data?.repos.length ?? 0));
     try {
-      const data = await firstValueFrom(this.api.status());
-      this.status.set({ data, loading: false, error: null });
+      const head = await firstValueFrom(this.api.status({ limit: asked }));
+      this.status.update(() => ({
+        data: mergeStatusHead(this.status().data, head, asked),
+        loading: false,
+        error: null,
+      }));
+    } catch (err) {
+      this.status.update((s) => ({ ...s, loading: false, error: describeError(err) }));
+    }
+  }
+
+  /** Appends the next page of repositories. */
+  async loadMoreStatus(): Promise<void> {
+    const current = this.status();
+    const cursor = current.data?.nextCursor;
+    if (!cursor || current.loading) return;
+    this.status.update((s) => ({ ...s, loading: true }));
+    try {
+      const page = await firstValueFrom(this.api.status({ cursor }));
+      this.status.update((s) => {
+        const known = new Set(s.data?.repos.map((r) => r.repoId));
+        const repos = [...(s.data?.repos ?? []), ...page.repos.filter((r) => !known.has(r.repoId))];
+        return { data: { ...page, repos }, loading: false, error: null };
+      });
     } catch (err) {
       this.status.update((s) => ({ ...s, loading: false, error: describeError(err) }));
     }
