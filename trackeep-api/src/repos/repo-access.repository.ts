@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
-import type { SqlExecutor } from '@trackeep/server-core';
+import { prepared, type SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { toRepoPermission } from './repo-permission.util';
@@ -23,10 +23,14 @@ export type RepoScope = { repoIds: readonly string[] } | { readableBy: string };
 /** `column` is one of the scope's repositories (a condition for another table's list). */
 export function inRepoScope(column: string, scope: RepoScope): RawBuilder<boolean> {
   if ('repoIds' in scope) return sql<boolean>`${sql.ref(column)} = ANY(${[...scope.repoIds]}::uuid[])`;
-  return sql<boolean>`${sql.ref(column)} IN (
-    SELECT t.repo_id FROM tracked_repos t
-      JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
-     WHERE t.user_id = ${scope.readableBy}::uuid)`;
+  return sql<boolean>`${sql.ref(column)} IN (${readableBy(scope.readableBy)})`;
+}
+
+/** The rule in SQL: the user tracks the repository and GitHub's last answer granted them access. */
+function readableBy(userId: string): RawBuilder<{ repo_id: string }> {
+  return sql`SELECT t.repo_id FROM tracked_repos t
+               JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
+              WHERE t.user_id = ${userId}::uuid`;
 }
 
 /** Far enough in the past that the next use of the row re-checks it with GitHub. */
@@ -47,11 +51,29 @@ export class RepoAccessRepository {
   }
 
   /**
-   * The user's readable private repositories whose answer is at least `windowMs` old, the oldest first, at most
-   * `limit` (public ones are never asked about again).
+   * The ids of the user's readable tracked repositories (only `owner`'s when given), sorted: one array, not a
+   * row per repository, for pages that only pass them on.
    */
-  async staleReadable(userId: string, windowMs: number, limit: number): Promise<AccessRow[]> {
-    const rows = await this.readableRows(userId)
+  async readableIds(userId: string, owner?: string): Promise<string[]> {
+    const byOwner =
+      owner === undefined
+        ? sql``
+        : sql`JOIN repositories r ON r.id = x.repo_id AND lower(r.owner) = ${owner.toLowerCase()}`;
+    const { rows } = await prepared(sql<{ ids: string[] | null }>`
+      SELECT array_agg(x.repo_id ORDER BY x.repo_id) AS ids FROM (${readableBy(userId)}) x ${byOwner}`).execute(
+      this.db,
+    );
+    return rows[0]?.ids ?? [];
+  }
+
+  /**
+   * The user's readable private repositories whose answer is at least `windowMs` old, the oldest first, at most
+   * `limit` (public ones are never asked about again); only `owner`'s when given.
+   */
+  async staleReadable(userId: string, windowMs: number, limit: number, owner?: string): Promise<AccessRow[]> {
+    let query = this.readableRows(userId);
+    if (owner !== undefined) query = query.where(sql`lower(r.owner)`, '=', owner.toLowerCase());
+    const rows = await query
       .where('r.visibility', '<>', 'public')
       .where('a.checked_at', '<=', sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`)
       .orderBy('a.checked_at')

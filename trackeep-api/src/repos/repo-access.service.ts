@@ -71,9 +71,17 @@ export class RepoAccessService {
     return (await this.readable(userId, [repoId], options)).length > 0;
   }
 
-  /** Ids of every repository whose data the user may read. */
+  /** Ids of every repository whose data the user may read, sorted; the answers too old are asked again first. */
   async readableRepoIds(userId: string, options: ReadableOptions = {}): Promise<string[]> {
-    return (await this.readable(userId, undefined, options)).map((r) => r.repoId);
+    const stale = await this.store.staleReadable(
+      userId,
+      this.checks.windowMs,
+      CHECKS_PER_LIST,
+      options.owner,
+    );
+    const dropped = stale.length ? await this.dropRefused(userId, stale, options) : new Set<string>();
+    const ids = await this.store.readableIds(userId, options.owner);
+    return dropped.size ? ids.filter((id) => !dropped.has(id)) : ids;
   }
 
   /**

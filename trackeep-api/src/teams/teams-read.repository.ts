@@ -593,7 +593,9 @@ export class TeamsReadRepository {
         FROM (SELECT repo_id, sum(commits) AS commits, sum(pulls_opened) AS pulls,
                      max(day) FILTER (WHERE commits > 0 OR pulls_opened > 0) AS last_day
                 FROM activity_days
-               WHERE who = ${login.toLowerCase()} AND repo_id = ANY(${[...repoIds]}::uuid[])
+               -- A semi-join: the person's rows are few, and probing the index once per readable repository
+               -- cost more than reading them all.
+               WHERE who = ${login.toLowerCase()} AND repo_id IN (SELECT unnest(${[...repoIds]}::uuid[]))
                GROUP BY repo_id) a
         JOIN repositories r ON r.id = a.repo_id
        WHERE a.commits > 0 OR a.pulls > 0
