@@ -67,6 +67,36 @@ describe('GET /api/v1/repos pages and the last-sync figures (real Postgres)', ()
     );
   });
 
+  it('shows each entry’s stored times in the API’s ISO form, and null where GitHub gave none', async () => {
+    await db.query(
+      `UPDATE repositories SET pushed_at = '2026-03-04T05:06:07.891234Z', github_updated_at = NULL
+        WHERE full_name = 'acme/gears'`,
+    );
+    const { rows } = await db.query<{ full_name: string; pushed_at: Date | null; tracked_at: Date }>(
+      `SELECT r.full_name, r.pushed_at, t.tracked_at FROM repositories r JOIN tracked_repos t ON t.repo_id = r.id
+        WHERE t.user_id = $1`,
+      [userId],
+    );
+    const items = (await get('/api/v1/repos').expect(200)).body.items as Array<{
+      fullName: string;
+      pushedAt: string | null;
+      updatedAt: string | null;
+      trackedAt: string;
+    }>;
+    const shown = new Map(items.map((r) => [r.fullName, r]));
+    for (const row of rows) {
+      expect([row.full_name, shown.get(row.full_name)?.trackedAt]).toEqual([
+        row.full_name,
+        row.tracked_at.toISOString(),
+      ]);
+    }
+    expect(shown.get('acme/gears')).toMatchObject({
+      pushedAt: '2026-03-04T05:06:07.891Z',
+      updatedAt: null,
+    });
+    expect(shown.get('mid/dle')?.pushedAt).toBeNull();
+  });
+
   it('answers the default page size without a limit', async () => {
     const res = await get('/api/v1/repos').expect(200);
     expect(res.body.items).toHaveLength(names.length);

@@ -9,7 +9,7 @@ import { rethrowAsUpstream } from '../github/github-upstream-error';
 import { highestPermission, RepoAccessService } from './repo-access.service';
 import { RepoStatusRegistry } from './repo-status.registry';
 import { RepoTrackingEvents } from './repo-tracking.events';
-import type { RepositoryRow } from './repository-row';
+import type { TrackedRepoRow } from './repository-row';
 import { TrackedReposRepository } from './tracked-repos.repository';
 
 const LIST_SCOPE = 'repos';
@@ -141,7 +141,7 @@ export class ReposService {
     return this.toTrackedRepos(await this.tracked.listReadable(userId, { onlyRepoId }));
   }
 
-  private async toTrackedRepos(rows: Array<RepositoryRow & { trackedAt: Date }>): Promise<TrackedRepo[]> {
+  private async toTrackedRepos(rows: TrackedRepoRow[]): Promise<TrackedRepo[]> {
     const status = await this.status.lookup(rows.map((r) => r.id));
     return rows.map((r) => {
       const sync = status.sync(r.id);
@@ -163,10 +163,10 @@ export class ReposService {
         watchers: r.watchers,
         openIssues: r.openIssues,
         sizeKb: r.sizeKb,
-        pushedAt: iso(r.pushedAt),
-        updatedAt: iso(r.githubUpdatedAt),
+        pushedAt: r.pushedAt,
+        updatedAt: r.githubUpdatedAt,
         htmlUrl: r.htmlUrl,
-        trackedAt: r.trackedAt.toISOString(),
+        trackedAt: r.trackedAt,
         lastSyncAt: sync.lastSyncAt === null ? null : new Date(sync.lastSyncAt).toISOString(),
         lastSyncStatus: sync.lastSyncStatus,
         githubState: r.githubState,
@@ -175,10 +175,6 @@ export class ReposService {
       };
     });
   }
-}
-
-function iso(d: Date | null): string | null {
-  return d ? d.toISOString() : null;
 }
 
 function isRateLimit(err: unknown): boolean {

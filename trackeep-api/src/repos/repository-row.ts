@@ -55,6 +55,89 @@ export function toRepositoryRow(r: Selectable<Repositories>): RepositoryRow {
   };
 }
 
+/**
+ * A tracked repository as its list entry shows it: only the columns shown, the times formatted by Postgres
+ * (parsing them into Dates and back was a large share of a list page's cost).
+ */
+export interface TrackedRepoRow {
+  id: string;
+  githubId: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  description: string | null;
+  language: string | null;
+  languages: Record<string, number>;
+  topics: string[];
+  visibility: RepoVisibility;
+  defaultBranch: string;
+  archived: boolean;
+  stars: number;
+  forks: number;
+  watchers: number;
+  openIssues: number;
+  sizeKb: number;
+  pushedAt: string | null;
+  githubUpdatedAt: string | null;
+  htmlUrl: string;
+  trackedAt: string;
+  githubState: RepoGithubState;
+  githubBlock: OrgPolicyBlock | null;
+}
+
+export function toTrackedRepoRow(r: {
+  id: string;
+  github_id: string | number | bigint;
+  owner: string;
+  name: string;
+  full_name: string;
+  description: string | null;
+  language: string | null;
+  languages: Json;
+  topics: string[];
+  visibility: string;
+  default_branch: string;
+  archived: boolean;
+  stars: number;
+  forks: number;
+  watchers: number;
+  open_issues: number;
+  size_kb: number;
+  pushed_at: string | null;
+  github_updated_at: string | null;
+  html_url: string;
+  tracked_at: string;
+  github_state: string;
+  github_block: Json | null;
+}): TrackedRepoRow {
+  return {
+    id: r.id,
+    // bigint arrives as a string; GitHub ids stay far below 2^53, so a number is exact.
+    githubId: Number(r.github_id),
+    owner: r.owner,
+    name: r.name,
+    fullName: r.full_name,
+    description: r.description,
+    language: r.language,
+    languages: languageBytes(r.languages),
+    topics: r.topics,
+    visibility: visibility(r.visibility),
+    defaultBranch: r.default_branch,
+    archived: r.archived,
+    stars: r.stars,
+    forks: r.forks,
+    watchers: r.watchers,
+    openIssues: r.open_issues,
+    sizeKb: r.size_kb,
+    pushedAt: r.pushed_at,
+    githubUpdatedAt: r.github_updated_at,
+    htmlUrl: r.html_url,
+    trackedAt: r.tracked_at,
+    githubState: toGithubState(r.github_state),
+    githubBlock: orgPolicyBlock(r.github_block),
+  };
+}
+
 const VISIBILITIES: readonly RepoVisibility[] = ['public', 'private', 'internal'];
 const GITHUB_STATES: readonly RepoGithubState[] = [
   'ok',
