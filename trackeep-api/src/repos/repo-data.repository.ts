@@ -84,14 +84,12 @@ export class RepoDataRepository {
       .where('c.repo_id', '=', repoId);
     const { branch, author, q, since, until, after } = f;
     if (branch !== undefined) {
-      query = query.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('branch_commits as b')
-            .select(sql`1`.as('one'))
-            .whereRef('b.repo_id', '=', 'c.repo_id')
-            .where('b.branch', '=', encodePgText(branch))
-            .whereRef('b.sha', '=', 'c.sha'),
-        ),
+      // A per-row probe, not EXISTS: the planner takes a semi-join on sha to match almost nothing (shas are
+      // unique over all repositories), so it read and sorted every commit of the repository; walking the time
+      // index newest first and probing the branch's key stops at the page's last row.
+      query = query.where(
+        sql<boolean>`(SELECT true FROM branch_commits b
+                       WHERE b.repo_id = c.repo_id AND b.branch = ${encodePgText(branch)} AND b.sha = c.sha)`,
       );
     }
     if (author !== undefined) {
