@@ -28,11 +28,7 @@ export function encodeCursor(scope: string, key: Array<string | number>): string
   return Buffer.from(JSON.stringify({ s: scope, k: key }), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(
-  cursor: string,
-  scope: string,
-  types: Array<'string' | 'number' | 'date'>,
-): Array<string | number> {
+export function decodeCursor(cursor: string, scope: string, types: Array<KeyType>): Array<string | number> {
   let parsed: unknown;
   try {
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(cursor)) throw new Error('charset');
@@ -48,9 +44,15 @@ export function decodeCursor(
   return k as Array<string | number>;
 }
 
-function valid(value: unknown, type: 'string' | 'number' | 'date'): boolean {
+/** What each part of a cursor's key must be; `uuid`: a row id, so a forged key never reaches a uuid cast. */
+type KeyType = 'string' | 'number' | 'date' | 'uuid';
+
+const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
+
+function valid(value: unknown, type: KeyType): boolean {
   if (type === 'number') return typeof value === 'number' && Number.isSafeInteger(value);
   if (typeof value !== 'string' || value.length > 512) return false;
+  if (type === 'uuid') return UUID.test(value);
   return type === 'string' || isUtcTimestamp(value);
 }
 

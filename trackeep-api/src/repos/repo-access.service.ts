@@ -73,13 +73,7 @@ export class RepoAccessService {
 
   /** Ids of every repository whose data the user may read, sorted; the answers too old are asked again first. */
   async readableRepoIds(userId: string, options: ReadableOptions = {}): Promise<string[]> {
-    const stale = await this.store.staleReadable(
-      userId,
-      this.checks.windowMs,
-      CHECKS_PER_LIST,
-      options.owner,
-    );
-    const dropped = stale.length ? await this.dropRefused(userId, stale, options) : new Set<string>();
+    const dropped = await this.recheckStale(userId, options);
     const ids = await this.store.readableIds(userId, options.owner);
     return dropped.size ? ids.filter((id) => !dropped.has(id)) : ids;
   }
@@ -89,7 +83,7 @@ export class RepoAccessService {
    * work that must not wait on GitHub (a live stream's next event), while a full re-check runs beside it.
    */
   async lastKnownReadableRepoIds(userId: string): Promise<string[]> {
-    return (await this.store.readable(userId, undefined)).map((r) => r.repoId);
+    return this.store.readableIds(userId);
   }
 
   /**
@@ -139,11 +133,17 @@ export class RepoAccessService {
 
   /**
    * Asks GitHub again about the user's answers that are too old (the oldest first, as many as one list request
-   * asks about), without reading the rest: for a list that reads its own page of repositories afterwards.
+   * asks about), without reading the rest: for a list that reads its own page of repositories afterwards. Only
+   * `owner`'s when given; the ids GitHub refused (or hid, by `onReauth`).
    */
-  async recheckStale(userId: string): Promise<void> {
-    const stale = await this.store.staleReadable(userId, this.checks.windowMs, CHECKS_PER_LIST);
-    await this.dropRefused(userId, stale, {});
+  async recheckStale(userId: string, options: ReadableOptions = {}): Promise<Set<string>> {
+    const stale = await this.store.staleReadable(
+      userId,
+      this.checks.windowMs,
+      CHECKS_PER_LIST,
+      options.owner,
+    );
+    return stale.length ? this.dropRefused(userId, stale, options) : new Set();
   }
 
   private async readable(

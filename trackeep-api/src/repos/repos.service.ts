@@ -90,10 +90,8 @@ export class ReposService {
     const limit = query.limit ?? PAGE_SIZE_DEFAULT;
     let after: { name: string; id: string } | undefined;
     if (query.cursor !== undefined) {
-      const [name, id] = decodeCursor(query.cursor, LIST_SCOPE, ['string', 'string']).map(String);
-      if (!/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(id ?? ''))
-        throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
-      after = { name: name ?? '', id: id ?? '' };
+      const [name, id] = decodeCursor(query.cursor, LIST_SCOPE, ['string', 'uuid']) as [string, string];
+      after = { name, id };
     }
     // Asks GitHub again about answers that are too old, once per walk through the list.
     if (after === undefined) await this.access.recheckStale(userId);

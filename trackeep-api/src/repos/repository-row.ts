@@ -5,111 +5,60 @@ import type { Json, Repositories } from '../database/db.types';
 export type RepoGithubState = TrackedRepo['githubState'];
 export type RepoVisibility = TrackedRepo['visibility'];
 
+/** A repository's own fields as the API shows them, its GitHub times as `T` (Dates, or Postgres-formatted text). */
+type RepoFields<T> = Omit<
+  TrackedRepo,
+  'pushedAt' | 'updatedAt' | 'trackedAt' | 'lastSyncAt' | 'lastSyncStatus' | 'githubBlock' | 'webhook'
+> & {
+  pushedAt: T | null;
+  githubUpdatedAt: T | null;
+  /** With needs_sso / oauth_app_blocked: the organization policy and where to act. */
+  githubBlock: OrgPolicyBlock | null;
+};
+
 /**
  * One GitHub repository, shared by every user who tracks it, as RepoAccessService hands it out: the API's fields
  * (times as Dates) plus what only the server keeps.
  */
-export type RepositoryRow = Omit<
-  TrackedRepo,
-  'pushedAt' | 'updatedAt' | 'trackedAt' | 'lastSyncAt' | 'lastSyncStatus' | 'githubBlock' | 'webhook'
-> & {
+export type RepositoryRow = RepoFields<Date> & {
   githubHost: string;
   nodeId: string;
-  pushedAt: Date | null;
-  githubUpdatedAt: Date | null;
-  /** With needs_sso / oauth_app_blocked: the organization policy and where to act. */
-  githubBlock: OrgPolicyBlock | null;
   createdAt: Date;
   updatedAt: Date;
 };
-
-export function toRepositoryRow(r: Selectable<Repositories>): RepositoryRow {
-  return {
-    id: r.id,
-    githubHost: r.github_host,
-    // bigint arrives as a string; GitHub ids stay far below 2^53, so a number is exact.
-    githubId: Number(r.github_id),
-    nodeId: r.node_id,
-    owner: r.owner,
-    name: r.name,
-    fullName: r.full_name,
-    description: r.description,
-    language: r.language,
-    languages: languageBytes(r.languages),
-    topics: r.topics,
-    visibility: visibility(r.visibility),
-    defaultBranch: r.default_branch,
-    archived: r.archived,
-    stars: r.stars,
-    forks: r.forks,
-    watchers: r.watchers,
-    openIssues: r.open_issues,
-    sizeKb: r.size_kb,
-    pushedAt: r.pushed_at,
-    githubUpdatedAt: r.github_updated_at,
-    htmlUrl: r.html_url,
-    githubState: toGithubState(r.github_state),
-    githubBlock: orgPolicyBlock(r.github_block),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
 
 /**
  * A tracked repository as its list entry shows it: only the columns shown, the times formatted by Postgres
  * (parsing them into Dates and back was a large share of a list page's cost).
  */
-export interface TrackedRepoRow {
-  id: string;
-  githubId: number;
-  owner: string;
-  name: string;
-  fullName: string;
-  description: string | null;
-  language: string | null;
-  languages: Record<string, number>;
-  topics: string[];
-  visibility: RepoVisibility;
-  defaultBranch: string;
-  archived: boolean;
-  stars: number;
-  forks: number;
-  watchers: number;
-  openIssues: number;
-  sizeKb: number;
-  pushedAt: string | null;
-  githubUpdatedAt: string | null;
-  htmlUrl: string;
-  trackedAt: string;
-  githubState: RepoGithubState;
-  githubBlock: OrgPolicyBlock | null;
-}
+export type TrackedRepoRow = RepoFields<string> & { trackedAt: string };
 
-export function toTrackedRepoRow(r: {
-  id: string;
-  github_id: string | number | bigint;
-  owner: string;
-  name: string;
-  full_name: string;
-  description: string | null;
-  language: string | null;
-  languages: Json;
-  topics: string[];
-  visibility: string;
-  default_branch: string;
-  archived: boolean;
-  stars: number;
-  forks: number;
-  watchers: number;
-  open_issues: number;
-  size_kb: number;
-  pushed_at: string | null;
-  github_updated_at: string | null;
-  html_url: string;
-  tracked_at: string;
-  github_state: string;
-  github_block: Json | null;
-}): TrackedRepoRow {
+/** The columns RepoFields are read from, with the GitHub times as `T`. */
+type RepoColumns<T> = Pick<
+  Selectable<Repositories>,
+  | 'id'
+  | 'github_id'
+  | 'owner'
+  | 'name'
+  | 'full_name'
+  | 'description'
+  | 'language'
+  | 'languages'
+  | 'topics'
+  | 'visibility'
+  | 'default_branch'
+  | 'archived'
+  | 'stars'
+  | 'forks'
+  | 'watchers'
+  | 'open_issues'
+  | 'size_kb'
+  | 'html_url'
+  | 'github_state'
+  | 'github_block'
+> & { pushed_at: T | null; github_updated_at: T | null };
+
+function repoFields<T>(r: RepoColumns<T>): RepoFields<T> {
   return {
     id: r.id,
     // bigint arrives as a string; GitHub ids stay far below 2^53, so a number is exact.
@@ -132,10 +81,22 @@ export function toTrackedRepoRow(r: {
     pushedAt: r.pushed_at,
     githubUpdatedAt: r.github_updated_at,
     htmlUrl: r.html_url,
-    trackedAt: r.tracked_at,
     githubState: toGithubState(r.github_state),
     githubBlock: orgPolicyBlock(r.github_block),
   };
+}
+
+export function toRepositoryRow(r: Selectable<Repositories>): RepositoryRow {
+  return Object.assign(repoFields(r), {
+    githubHost: r.github_host,
+    nodeId: r.node_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
+
+export function toTrackedRepoRow(r: RepoColumns<string> & { tracked_at: string }): TrackedRepoRow {
+  return Object.assign(repoFields(r), { trackedAt: r.tracked_at });
 }
 
 const VISIBILITIES: readonly RepoVisibility[] = ['public', 'private', 'internal'];

@@ -9,7 +9,6 @@ import {
   type SyncTriggerResult,
 } from '@trackeep/contracts';
 import type { SessionUser } from '../auth/current-user.decorator';
-import { ApiException } from '../common/api-exception';
 import { decodeCursor, encodeCursor } from '../common/cursor.util';
 import { splitFullName } from '../common/full-name.util';
 import { GithubRateLimitService } from '../github/github-rate-limit.service';
@@ -21,7 +20,6 @@ import { SyncRunsRepository, toSyncRun } from './runs/sync-runs.repository';
 
 const RUNS_SCOPE = 'sync-runs';
 const STATUS_SCOPE = 'sync-status';
-const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 /** What the sync endpoints do: trigger runs for what the user may read, and report runs and status. */
 
@@ -78,9 +76,7 @@ export class SyncService {
     const scope = `${RUNS_SCOPE}:${q.repo?.toLowerCase() ?? '*'}`;
     let after: { time: string; id: string } | null = null;
     if (q.cursor) {
-      const [time, id] = decodeCursor(q.cursor, scope, ['date', 'string']) as [string, string];
-      if (!UUID.test(id))
-        throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+      const [time, id] = decodeCursor(q.cursor, scope, ['date', 'uuid']) as [string, string];
       after = { time, id };
     }
     const rows = await this.runs.list(inView, limit + 1, after);
@@ -101,9 +97,7 @@ export class SyncService {
     const limit = q.limit ?? PAGE_SIZE_DEFAULT;
     let after: { name: string; id: string } | null = null;
     if (q.cursor) {
-      const [name, id] = decodeCursor(q.cursor, STATUS_SCOPE, ['string', 'string']) as [string, string];
-      if (!UUID.test(id))
-        throw ApiException.badRequest('cursor is malformed; pass back the nextCursor of the previous page');
+      const [name, id] = decodeCursor(q.cursor, STATUS_SCOPE, ['string', 'uuid']) as [string, string];
       after = { name, id };
     }
     const [rows, totals, rateLimits] = await Promise.all([
