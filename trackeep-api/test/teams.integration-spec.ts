@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { OrgSyncService } from '../src/teams/org-sync.service';
+import { TeamsReadRepository } from '../src/teams/teams-read.repository';
 import { CSRF, startAuthHarness, withSession, type AuthHarness } from './support/auth-harness';
 import { seedActivity, seedCommits, seedPulls, type SeedCommit } from './support/seed-repo-data';
 import { Db, GLOBAL_SECRET, postWebhook, waitForInboxIdle } from './webhooks-support';
@@ -411,6 +412,17 @@ describe('organization, team and person pages', () => {
         [`${ORG}/${nameA}`, `${ORG}/${nameB}`].sort(),
       );
       expect(full.repositoryCount).toBe(2);
+      // Most recent work first, then by name; a shorter list still counts them all.
+      const order = (r: { fullName: string; lastActivityAt: string }) => [r.lastActivityAt, r.fullName];
+      const shown = full.repositories.map(order);
+      expect(shown).toEqual(
+        [...shown].sort((x: string[], y: string[]) =>
+          x[0] === y[0] ? (x[1] ?? '').localeCompare(y[1] ?? '') : (y[0] ?? '').localeCompare(x[0] ?? ''),
+        ),
+      );
+      const first = await h.t.app.get(TeamsReadRepository).personRepos([repoA, repoB], dev2, 1);
+      expect(first.total).toBe(2);
+      expect(first.repositories.map((r) => r.fullName)).toEqual([full.repositories[0].fullName]);
       const partial = (await as(monalisa).get(`/people/${dev2}`).expect(200)).body;
       expect(partial.recentCommits.map((c: { sha: string }) => c.sha)).toEqual(['a3']);
       expect(partial.repositoryCount).toBe(1);

@@ -59,11 +59,12 @@ export class RepoAccessRepository {
       owner === undefined
         ? sql``
         : sql`JOIN repositories r ON r.id = x.repo_id AND lower(r.owner) = ${owner.toLowerCase()}`;
-    const { rows } = await prepared(sql<{ ids: string[] | null }>`
-      SELECT array_agg(x.repo_id ORDER BY x.repo_id) AS ids FROM (${readableBy(userId)}) x ${byOwner}`).execute(
-      this.db,
-    );
-    return rows[0]?.ids ?? [];
+    // As one comma-separated text: splitting it is several times cheaper than parsing a uuid[] of 1,000 ids.
+    const { rows } = await prepared(sql<{ ids: string | null }>`
+      SELECT string_agg(x.repo_id::text, ',' ORDER BY x.repo_id) AS ids
+        FROM (${readableBy(userId)}) x ${byOwner}`).execute(this.db);
+    const ids = rows[0]?.ids;
+    return ids ? ids.split(',') : [];
   }
 
   /**

@@ -587,18 +587,22 @@ export class TeamsReadRepository {
    */
   async personRepos(repoIds: readonly string[], login: string, limit: number) {
     if (!repoIds.length) return { total: 0, repositories: [] };
+    // The person's rows are few: all of them are summed (in index order, no sort), the viewer's repositories
+    // kept by a hashed look-up, and only the shown ones (ties at the cut included) are named and sorted by name.
+    // Probing the index once per readable repository, or naming every repository, cost more than that.
     const rows = await sql<Record<string, unknown>>`
+      WITH mine AS MATERIALIZED (
+             SELECT repo_id, sum(commits) AS commits, sum(pulls_opened) AS pulls,
+                    max(day) FILTER (WHERE commits > 0 OR pulls_opened > 0) AS last_day
+               FROM activity_days
+              WHERE who = ${login.toLowerCase()}
+              GROUP BY repo_id
+             HAVING sum(commits) > 0 OR sum(pulls_opened) > 0),
+           readable AS MATERIALIZED (SELECT * FROM mine WHERE repo_id = ANY(${[...repoIds]}::uuid[]))
       SELECT r.full_name, a.commits, a.pulls, to_char(a.last_day, 'YYYY-MM-DD') AS last_day,
-             count(*) OVER () AS total
-        FROM (SELECT repo_id, sum(commits) AS commits, sum(pulls_opened) AS pulls,
-                     max(day) FILTER (WHERE commits > 0 OR pulls_opened > 0) AS last_day
-                FROM activity_days
-               -- A semi-join: the person's rows are few, and probing the index once per readable repository
-               -- cost more than reading them all.
-               WHERE who = ${login.toLowerCase()} AND repo_id IN (SELECT unnest(${[...repoIds]}::uuid[]))
-               GROUP BY repo_id) a
+             (SELECT count(*) FROM readable) AS total
+        FROM (SELECT * FROM readable ORDER BY last_day DESC NULLS LAST FETCH FIRST ${limit} ROWS WITH TIES) a
         JOIN repositories r ON r.id = a.repo_id
-       WHERE a.commits > 0 OR a.pulls > 0
        ORDER BY a.last_day DESC NULLS LAST, lower(r.full_name)
        LIMIT ${limit}`.execute(this.db);
     return {
