@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
 import type { SessionUser } from './session-user.type';
@@ -29,22 +30,28 @@ export class SessionsRepository {
   }
 
   async find(id: string): Promise<SessionRecord | null> {
-    const row = await this.db
-      .selectFrom('sessions as s')
-      .leftJoin('users as u', 'u.id', 's.user_id')
-      .select([
-        's.id',
-        's.user_id',
-        's.expires_at',
-        's.last_seen_at',
-        's.revoked_at',
-        'u.id as u_id',
-        'u.login',
-        'u.github_host',
-        'u.github_id',
-      ])
-      .where('s.id', '=', id)
-      .executeTakeFirst();
+    // Read on every request: parsed and planned once per connection.
+    const {
+      rows: [row],
+    } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('sessions as s')
+          .leftJoin('users as u', 'u.id', 's.user_id')
+          .select([
+            's.id',
+            's.user_id',
+            's.expires_at',
+            's.last_seen_at',
+            's.revoked_at',
+            'u.id as u_id',
+            'u.login',
+            'u.github_host',
+            'u.github_id',
+          ])
+          .where('s.id', '=', id),
+      ),
+    );
     if (!row) return null;
     const { u_id, login, github_host, github_id } = row;
     return {

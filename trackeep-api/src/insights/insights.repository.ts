@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { InsightsSettings } from '@trackeep/contracts';
+import { prepared, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
 import type {
@@ -57,11 +58,14 @@ export class InsightsRepository {
 
   async repoSettings(repoIds: readonly string[]): Promise<Map<string, unknown>> {
     if (!repoIds.length) return new Map();
-    const rows = await this.db
-      .selectFrom('insights_repo_settings')
-      .select(['repo_id', 'settings'])
-      .where('repo_id', 'in', repoIds)
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('insights_repo_settings')
+          .select(['repo_id', 'settings'])
+          .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`),
+      ),
+    );
     return new Map(rows.map((r) => [r.repo_id, r.settings]));
   }
 
@@ -84,17 +88,16 @@ export class InsightsRepository {
   /** Organization defaults by lowercased organization login. */
   async orgSettingsByLogin(githubHost: string, logins: readonly string[]): Promise<Map<string, unknown>> {
     if (!logins.length) return new Map();
-    const rows = await this.db
-      .selectFrom('insights_org_settings as s')
-      .innerJoin('github_orgs as o', 'o.id', 's.org_id')
-      .select([sql<string>`lower(o.login)`.as('login'), 's.settings'])
-      .where('o.github_host', '=', githubHost)
-      .where(
-        sql`lower(o.login)`,
-        'in',
-        logins.map((l) => l.toLowerCase()),
-      )
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('insights_org_settings as s')
+          .innerJoin('github_orgs as o', 'o.id', 's.org_id')
+          .select([sql<string>`lower(o.login)`.as('login'), 's.settings'])
+          .where('o.github_host', '=', githubHost)
+          .where(sql`lower(o.login)`, '=', sql<string>`ANY(${logins.map((l) => l.toLowerCase())}::text[])`),
+      ),
+    );
     return new Map(rows.map((r) => [r.login, r.settings]));
   }
 
@@ -202,27 +205,30 @@ export class InsightsRepository {
     repoIds: string[],
     since: Date,
   ): Promise<Array<{ repoId: string; pull: PullFact; reviewCount: number }>> {
-    const rows = await this.db
-      .selectFrom('pull_requests')
-      .select([
-        'repo_id',
-        'number',
-        'title',
-        'author_login',
-        'base_ref',
-        'head_ref',
-        'created_at',
-        'merged_at',
-        'additions',
-        'deletions',
-        'html_url',
-        'review_count',
-        'comments_count',
-      ])
-      .where('repo_id', 'in', repoIds)
-      .where('merged_at', '>=', since)
-      .orderBy('merged_at')
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('pull_requests')
+          .select([
+            'repo_id',
+            'number',
+            'title',
+            'author_login',
+            'base_ref',
+            'head_ref',
+            'created_at',
+            'merged_at',
+            'additions',
+            'deletions',
+            'html_url',
+            'review_count',
+            'comments_count',
+          ])
+          .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+          .where('merged_at', '>=', since)
+          .orderBy('merged_at'),
+      ),
+    );
     return rows.map((r) => ({
       repoId: r.repo_id,
       reviewCount: r.review_count,
@@ -248,7 +254,7 @@ export class InsightsRepository {
 
   /** The reviews of the pull requests merged since `since`, oldest first, by `<repo id>#<number>`. */
   private async reviewsOfMergedPulls(repoIds: string[], since: Date): Promise<Map<string, ReviewFact[]>> {
-    const rows = await sql<{
+    const rows = await prepared(sql<{
       repo_id: string;
       pull_number: number;
       reviewer_login: string | null;
@@ -260,7 +266,7 @@ export class InsightsRepository {
         FROM pull_requests p
         JOIN pull_request_reviews v ON v.repo_id = p.repo_id AND v.pull_number = p.number
        WHERE p.repo_id = ANY(${repoIds}::uuid[]) AND p.merged_at >= ${since}
-       ORDER BY v.submitted_at, v.review_id`.execute(this.db);
+       ORDER BY v.submitted_at, v.review_id`).execute(this.db);
     const out = new Map<string, ReviewFact[]>();
     for (const r of rows.rows) {
       const key = `${r.repo_id}#${r.pull_number}`;
@@ -282,7 +288,7 @@ export class InsightsRepository {
     repoIds: string[],
     since: Date,
   ): Promise<Array<{ repoId: string; deployment: DeploymentFact }>> {
-    const rows = await sql<{
+    const rows = await prepared(sql<{
       repo_id: string;
       deployment_id: string;
       environment: string;
@@ -298,7 +304,7 @@ export class InsightsRepository {
                WHERE s.repo_id = d.repo_id AND s.deployment_id = d.deployment_id) AS statuses
         FROM deployments d
        WHERE d.repo_id = ANY(${repoIds}::uuid[]) AND d.created_at >= ${since}
-       ORDER BY d.created_at, d.deployment_id`.execute(this.db);
+       ORDER BY d.created_at, d.deployment_id`).execute(this.db);
     return rows.rows.map((r) => {
       const statuses = r.statuses ?? [];
       return {
@@ -320,14 +326,26 @@ export class InsightsRepository {
     repoIds: string[],
     since: Date,
   ): Promise<Array<{ repoId: string; release: ReleaseFact }>> {
-    const rows = await this.db
-      .selectFrom('releases')
-      .select(['repo_id', 'tag_name', 'sha', 'published_at', 'created_at', 'draft', 'prerelease', 'html_url'])
-      .where('repo_id', 'in', repoIds)
-      .where('deleted_at', 'is', null)
-      .where(sql<Date>`coalesce(published_at, created_at)`, '>=', since)
-      .orderBy(sql`coalesce(published_at, created_at)`)
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('releases')
+          .select([
+            'repo_id',
+            'tag_name',
+            'sha',
+            'published_at',
+            'created_at',
+            'draft',
+            'prerelease',
+            'html_url',
+          ])
+          .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+          .where('deleted_at', 'is', null)
+          .where(sql<Date>`coalesce(published_at, created_at)`, '>=', since)
+          .orderBy(sql`coalesce(published_at, created_at)`),
+      ),
+    );
     return rows.map((r) => ({
       repoId: r.repo_id,
       release: {
@@ -345,14 +363,17 @@ export class InsightsRepository {
   /** Tags that appeared since `since` (the tagger's date, else the commit's) and are not deleted, oldest first. */
   private async tags(repoIds: string[], since: Date): Promise<Array<{ repoId: string; tag: TagFact }>> {
     const at = sql<Date>`coalesce(tagged_at, commit_at, seen_at)`;
-    const rows = await this.db
-      .selectFrom('tags')
-      .select(['repo_id', 'name', 'sha', at.as('at')])
-      .where('repo_id', 'in', repoIds)
-      .where('deleted_at', 'is', null)
-      .where(at, '>=', since)
-      .orderBy(at)
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('tags')
+          .select(['repo_id', 'name', 'sha', at.as('at')])
+          .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+          .where('deleted_at', 'is', null)
+          .where(at, '>=', since)
+          .orderBy(at),
+      ),
+    );
     return rows.map((r) => ({ repoId: r.repo_id, tag: { name: r.name, sha: r.sha, at: new Date(r.at) } }));
   }
 
@@ -361,24 +382,27 @@ export class InsightsRepository {
     repoIds: string[],
     since: Date,
   ): Promise<Array<{ repoId: string; run: WorkflowRunFact }>> {
-    const rows = await this.db
-      .selectFrom('workflow_runs')
-      .select([
-        'repo_id',
-        'run_id',
-        'name',
-        'head_branch',
-        'head_sha',
-        'status',
-        'conclusion',
-        'created_at',
-        'updated_at',
-        'html_url',
-      ])
-      .where('repo_id', 'in', repoIds)
-      .where('created_at', '>=', since)
-      .orderBy('created_at')
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('workflow_runs')
+          .select([
+            'repo_id',
+            'run_id',
+            'name',
+            'head_branch',
+            'head_sha',
+            'status',
+            'conclusion',
+            'created_at',
+            'updated_at',
+            'html_url',
+          ])
+          .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+          .where('created_at', '>=', since)
+          .orderBy('created_at'),
+      ),
+    );
     return rows.map((r) => ({
       repoId: r.repo_id,
       run: {
@@ -397,14 +421,17 @@ export class InsightsRepository {
 
   /** Issues opened since `since` (or still open) and not deleted, oldest first. */
   private async issues(repoIds: string[], since: Date): Promise<Array<{ repoId: string; issue: IssueFact }>> {
-    const rows = await this.db
-      .selectFrom('issues')
-      .select(['repo_id', 'number', 'title', 'labels', 'created_at', 'closed_at', 'html_url'])
-      .where('repo_id', 'in', repoIds)
-      .where('deleted_at', 'is', null)
-      .where((eb) => eb.or([eb('created_at', '>=', since), eb('state', '=', 'open')]))
-      .orderBy('created_at')
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('issues')
+          .select(['repo_id', 'number', 'title', 'labels', 'created_at', 'closed_at', 'html_url'])
+          .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+          .where('deleted_at', 'is', null)
+          .where((eb) => eb.or([eb('created_at', '>=', since), eb('state', '=', 'open')]))
+          .orderBy('created_at'),
+      ),
+    );
     return rows.map((r) => ({
       repoId: r.repo_id,
       issue: {
@@ -425,7 +452,7 @@ export class InsightsRepository {
     // Per repository through its (repo_id, committed_at) index, then "on the default branch" by key: an
     // organization's repositories otherwise make the planner scan every commit. Only the message's first line
     // is used (GitHub's merge and squash subjects), so only it is sent.
-    const { rows } = await sql<{
+    const { rows } = await prepared(sql<{
       repo_id: string;
       sha: string;
       parents: string[];
@@ -440,7 +467,7 @@ export class InsightsRepository {
            ) c
        WHERE r.id = ANY(${repoIds}::uuid[])
          AND EXISTS (SELECT 1 FROM branch_commits b
-                      WHERE b.repo_id = r.id AND b.branch = r.default_branch AND b.sha = c.sha)`.execute(
+                      WHERE b.repo_id = r.id AND b.branch = r.default_branch AND b.sha = c.sha)`).execute(
       this.db,
     );
     return rows.map((r) => ({

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
-import { prepared, type SqlExecutor } from '@trackeep/server-core';
+import { prepared, preparedQuery, type SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { toRepoPermission } from './repo-permission.util';
@@ -111,21 +111,26 @@ export class RepoAccessRepository {
     userId: string,
     fullName: string,
   ): Promise<{ repo: RepositoryRow; checkedAt: Date } | null> {
-    const row = await this.db
-      .selectFrom('repositories as r')
-      .innerJoin('tracked_repos as t', (join) =>
-        join.onRef('t.repo_id', '=', 'r.id').on('t.user_id', '=', userId),
-      )
-      .innerJoin('repo_access as a', (join) =>
-        join.onRef('a.repo_id', '=', 'r.id').on('a.user_id', '=', userId),
-      )
-      .innerJoin('users as u', (join) =>
-        join.on('u.id', '=', userId).onRef('u.github_host', '=', 'r.github_host'),
-      )
-      .selectAll('r')
-      .select('a.checked_at as access_checked_at')
-      .where(sql<string>`lower(r.full_name)`, '=', sql<string>`lower(${fullName})`)
-      .executeTakeFirst();
+    const {
+      rows: [row],
+    } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('repositories as r')
+          .innerJoin('tracked_repos as t', (join) =>
+            join.onRef('t.repo_id', '=', 'r.id').on('t.user_id', '=', userId),
+          )
+          .innerJoin('repo_access as a', (join) =>
+            join.onRef('a.repo_id', '=', 'r.id').on('a.user_id', '=', userId),
+          )
+          .innerJoin('users as u', (join) =>
+            join.on('u.id', '=', userId).onRef('u.github_host', '=', 'r.github_host'),
+          )
+          .selectAll('r')
+          .select('a.checked_at as access_checked_at')
+          .where(sql<string>`lower(r.full_name)`, '=', sql<string>`lower(${fullName})`),
+      ),
+    );
     return row ? { repo: toRepositoryRow(row), checkedAt: row.access_checked_at } : null;
   }
 

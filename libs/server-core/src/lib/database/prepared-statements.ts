@@ -22,6 +22,15 @@ export function preparedText<R>(text: string, values: readonly unknown[]): Compi
 }
 
 /**
+ * `prepared` for a query built with Kysely's builder; run it with `db.executeQuery(...)`. Lists must travel as
+ * one array parameter (`= ANY(...)`), never as `IN (...)`, whose text varies with the list's length.
+ */
+export function preparedQuery<R>(query: { compile(): CompiledQuery<R> }): CompiledQuery<R> {
+  const { sql: text, parameters } = query.compile();
+  return CompiledQuery.raw(MARK + text, [...parameters]) as CompiledQuery<R>;
+}
+
+/**
  * Kysely's pool over pg's, sending marked statements as named (server-side prepared) statements. The name is the
  * text's hash: pg parses a name once per connection and reuses it while the connection lives. A connection
  * Postgres drops while it is checked out fails its next statement rather than the process.
