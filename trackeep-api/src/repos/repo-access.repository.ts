@@ -74,12 +74,16 @@ export class RepoAccessRepository {
   async staleReadable(userId: string, windowMs: number, limit: number, owner?: string): Promise<AccessRow[]> {
     let query = this.readableRows(userId);
     if (owner !== undefined) query = query.where(sql`lower(r.owner)`, '=', owner.toLowerCase());
-    const rows = await query
-      .where('r.visibility', '<>', 'public')
-      .where('a.checked_at', '<=', sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`)
-      .orderBy('a.checked_at')
-      .limit(limit)
-      .execute();
+    // Asked before every page that lists readable repositories: parsed and planned once per connection.
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        query
+          .where('r.visibility', '<>', 'public')
+          .where('a.checked_at', '<=', sql<Date>`now() - make_interval(secs => ${windowMs / 1000})`)
+          .orderBy('a.checked_at')
+          .limit(limit),
+      ),
+    );
     return toAccessRows(rows);
   }
 

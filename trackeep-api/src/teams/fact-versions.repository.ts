@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { prepared } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
 
@@ -29,9 +28,9 @@ export class FactVersionsRepository {
   async fingerprint(repoIds: readonly string[]): Promise<string> {
     // One statement when nothing is queued (one snapshot: nothing committed before it is left out).
     const read = () =>
-      prepared(sql<{ fingerprint: string; queued: boolean }>`
+      sql<{ fingerprint: string; queued: boolean }>`
       SELECT ${factsFingerprintSql(repoIds)} AS fingerprint,
-             EXISTS (SELECT 1 FROM fact_changes) AS queued`).execute(this.db);
+             EXISTS (SELECT 1 FROM fact_changes) AS queued`.execute(this.db);
     let { rows } = await read();
     if (rows[0]?.queued) {
       await this.fold();

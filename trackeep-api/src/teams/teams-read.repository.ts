@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ActivityFigures, RepoActivity, ReviewQueue } from '@trackeep/contracts';
+import { prepared, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { factsFingerprintSql } from './fact-versions.repository';
@@ -107,13 +108,18 @@ export class TeamsReadRepository {
   }
 
   async findOrg(githubHost: string, login: string): Promise<OrgRow | null> {
-    const row = await this.db
-      .selectFrom('github_orgs')
-      .select(['id', 'github_id', 'login', 'name', 'avatar_url', 'synced_at'])
-      .where('github_host', '=', githubHost)
-      .where(sql`lower(login)`, '=', login.toLowerCase())
-      .orderBy('synced_at', sql`desc nulls last`)
-      .executeTakeFirst();
+    const {
+      rows: [row],
+    } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('github_orgs')
+          .select(['id', 'github_id', 'login', 'name', 'avatar_url', 'synced_at'])
+          .where('github_host', '=', githubHost)
+          .where(sql`lower(login)`, '=', login.toLowerCase())
+          .orderBy('synced_at', sql`desc nulls last`),
+      ),
+    );
     return row
       ? {
           id: row.id,
@@ -163,23 +169,26 @@ export class TeamsReadRepository {
   }
 
   async teams(orgId: string): Promise<TeamRow[]> {
-    const rows = await this.db
-      .selectFrom('teams as t')
-      .leftJoin('team_members as m', 'm.team_id', 't.id')
-      .select([
-        't.id',
-        't.github_id',
-        't.slug',
-        't.name',
-        't.description',
-        't.privacy',
-        't.parent_github_id',
-        sql<string>`count(m.person_github_id)`.as('members'),
-      ])
-      .where('t.org_id', '=', orgId)
-      .groupBy('t.id')
-      .orderBy(sql`lower(t.name)`)
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('teams as t')
+          .leftJoin('team_members as m', 'm.team_id', 't.id')
+          .select([
+            't.id',
+            't.github_id',
+            't.slug',
+            't.name',
+            't.description',
+            't.privacy',
+            't.parent_github_id',
+            sql<string>`count(m.person_github_id)`.as('members'),
+          ])
+          .where('t.org_id', '=', orgId)
+          .groupBy('t.id')
+          .orderBy(sql`lower(t.name)`),
+      ),
+    );
     return rows.map((r) => ({
       id: r.id,
       githubId: Number(r.github_id),
@@ -194,7 +203,7 @@ export class TeamsReadRepository {
 
   /** The members of a team and of every team nested under it, each once. */
   async teamMembers(githubHost: string, orgId: string, teamGithubId: number): Promise<PersonRow[]> {
-    const rows = await sql<{
+    const rows = await prepared(sql<{
       github_id: string;
       login: string;
       name: string | null;
@@ -210,19 +219,19 @@ export class TeamsReadRepository {
         FROM people p
        WHERE p.github_host = ${githubHost}
          AND p.github_id IN (SELECT m.person_github_id FROM team_members m JOIN tree ON tree.id = m.team_id)
-       ORDER BY lower(p.login)`.execute(this.db);
+       ORDER BY lower(p.login)`).execute(this.db);
     return rows.rows.map(toPerson);
   }
 
   /** GitHub ids of the team's repositories (its own and those of its parents, which its members inherit). */
   async teamRepoGithubIds(orgId: string, teamGithubId: number): Promise<number[]> {
-    const rows = await sql<{ repo_github_id: string }>`
+    const rows = await prepared(sql<{ repo_github_id: string }>`
       WITH RECURSIVE up AS (
         SELECT id, parent_github_id FROM teams WHERE org_id = ${orgId} AND github_id = ${String(teamGithubId)}
         UNION
         SELECT t.id, t.parent_github_id FROM teams t JOIN up ON t.github_id = up.parent_github_id WHERE t.org_id = ${orgId}
       )
-      SELECT DISTINCT r.repo_github_id FROM team_repos r JOIN up ON up.id = r.team_id`.execute(this.db);
+      SELECT DISTINCT r.repo_github_id FROM team_repos r JOIN up ON up.id = r.team_id`).execute(this.db);
     return rows.rows.map((r) => Number(r.repo_github_id));
   }
 
@@ -232,13 +241,16 @@ export class TeamsReadRepository {
     owner: string,
   ): Promise<Array<{ id: string; fullName: string; githubId: number }>> {
     if (!repoIds.length) return [];
-    const rows = await this.db
-      .selectFrom('repositories')
-      .select(['id', 'full_name', 'github_id'])
-      .where('id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
-      .where(sql`lower(owner)`, '=', owner.toLowerCase())
-      .orderBy(sql`lower(full_name)`)
-      .execute();
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .selectFrom('repositories')
+          .select(['id', 'full_name', 'github_id'])
+          .where('id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+          .where(sql`lower(owner)`, '=', owner.toLowerCase())
+          .orderBy(sql`lower(full_name)`),
+      ),
+    );
     return rows.map((r) => ({ id: r.id, fullName: r.full_name, githubId: Number(r.github_id) }));
   }
 

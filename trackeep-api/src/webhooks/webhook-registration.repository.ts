@@ -107,10 +107,12 @@ export class WebhookRegistrationRepository {
   async health(
     repoIds: string[],
   ): Promise<Array<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>> {
-    const { rows } = await sql<RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }>`
+    const { rows } = await prepared(sql<
+      RegistrationRow & { ping_overdue: boolean; block: OrgPolicyBlock | null }
+    >`
       SELECT repo_id, hook_id, status, registered_by, last_delivery_at, last_error, block,
               (status = 'pending' AND updated_at < now() - interval '2 minutes') AS ping_overdue
-         FROM webhook_registrations WHERE repo_id = ANY(${repoIds}::uuid[])`.execute(this.db);
+         FROM webhook_registrations WHERE repo_id = ANY(${repoIds}::uuid[])`).execute(this.db);
     return rows;
   }
 

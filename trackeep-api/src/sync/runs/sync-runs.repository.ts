@@ -372,7 +372,7 @@ export class SyncRunsRepository {
     repoIds: string[],
   ): Promise<Map<string, { lastSyncAt: Date | null; lastSyncStatus: SyncRunStatus | null }>> {
     if (!repoIds.length) return new Map();
-    const { rows } = await sql<{
+    const { rows } = await prepared(sql<{
       repo_id: string;
       status: SyncRunStatus | null;
       last_success_at: Date | null;
@@ -380,7 +380,7 @@ export class SyncRunsRepository {
       SELECT r.id AS repo_id, ${sql.raw(state('latest_status'))} AS status,
              ${sql.raw(state('last_success_at'))} AS last_success_at
         FROM repositories r ${STATE_OF_R}
-       WHERE r.id = ANY(${repoIds}::uuid[])`.execute(this.db);
+       WHERE r.id = ANY(${repoIds}::uuid[])`).execute(this.db);
     return new Map(
       rows.flatMap((r) =>
         r.status ? [[r.repo_id, { lastSyncAt: r.last_success_at, lastSyncStatus: r.status }] as const] : [],

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { inTransaction } from '@trackeep/server-core';
+import { inTransaction, prepared } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../../database/db.types';
 
@@ -226,12 +226,12 @@ export class WebhookRedeliveryRepository {
    */
   async recoveredLastDay(repoIds: string[]): Promise<Map<string, number>> {
     if (!repoIds.length) return new Map();
-    const { rows } = await sql<{ repo_id: string; n: number }>`
+    const { rows } = await prepared(sql<{ repo_id: string; n: number }>`
       SELECT coalesce(x.repo_id, d.repo_id) AS repo_id, count(*)::int AS n
         FROM webhook_redeliveries x
         JOIN webhook_deliveries d ON d.delivery_id = x.guid
        WHERE coalesce(x.repo_id, d.repo_id) = ANY(${repoIds}::uuid[]) AND x.requested_at > now() - interval '24 hours'
-       GROUP BY 1`.execute(this.db);
+       GROUP BY 1`).execute(this.db);
     return new Map(rows.map((r) => [r.repo_id, r.n]));
   }
 
