@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RepoPermission } from '@trackeep/contracts';
-import { inTransaction } from '@trackeep/server-core';
+import { inTransaction, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
 import { RepositoriesRepository } from './data/repositories.repository';
@@ -108,15 +108,19 @@ export class TrackedReposRepository {
     if (after !== undefined)
       page = page.where(sql<boolean>`(lower(r.full_name), r.id) > (${after.name}, ${after.id}::uuid)`);
     if (limit !== undefined) page = page.limit(limit);
-    const rows = await this.db
-      .with('page', () => page)
-      .selectFrom('page')
-      .innerJoin('repositories as r', 'r.id', 'page.id')
-      .select(TRACKED_COLUMNS)
-      .select([isoText('page.tracked_at').$castTo<string>().as('tracked_at'), 'page.sort_name'])
-      .orderBy('page.sort_name', 'asc')
-      .orderBy('page.id', 'asc')
-      .execute();
+    // Eight texts at most (the options present), each planned once per connection.
+    const { rows } = await this.db.executeQuery(
+      preparedQuery(
+        this.db
+          .with('page', () => page)
+          .selectFrom('page')
+          .innerJoin('repositories as r', 'r.id', 'page.id')
+          .select(TRACKED_COLUMNS)
+          .select([isoText('page.tracked_at').$castTo<string>().as('tracked_at'), 'page.sort_name'])
+          .orderBy('page.sort_name', 'asc')
+          .orderBy('page.id', 'asc'),
+      ),
+    );
     return rows.map((r) => Object.assign(toTrackedRepoRow(r), { sortName: r.sort_name }));
   }
 
