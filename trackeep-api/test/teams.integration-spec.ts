@@ -420,7 +420,8 @@ describe('organization, team and person pages', () => {
           x[0] === y[0] ? (x[1] ?? '').localeCompare(y[1] ?? '') : (y[0] ?? '').localeCompare(x[0] ?? ''),
         ),
       );
-      const first = await h.t.app.get(TeamsReadRepository).personRepos([repoA, repoB], dev2, 1);
+      const viewer = (await db.query(`SELECT id FROM users WHERE login = 'octocat'`)).rows[0].id as string;
+      const first = await h.t.app.get(TeamsReadRepository).personRepos(viewer, dev2, 1);
       expect(first.total).toBe(2);
       expect(first.repositories.map((r) => r.fullName)).toEqual([full.repositories[0].fullName]);
       const partial = (await as(monalisa).get(`/people/${dev2}`).expect(200)).body;

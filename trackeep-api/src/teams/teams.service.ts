@@ -158,11 +158,11 @@ export class TeamsService {
     // The page as shown, not the rows it is built from: building it again on every request was most of its cost.
     const work = await this.personWork.get(cacheKeyOf([login, repoIds, now]), fingerprint, async () => {
       const [commits, pulls, repositories, reviewed, load] = await Promise.all([
-        this.read.personCommits(repoIds, login, PERSON_LIST_LIMIT),
-        this.read.personPulls(repoIds, login, PERSON_LIST_LIMIT),
-        this.read.personRepos(repoIds, login, PERSON_REPOS_LIMIT),
-        this.read.personReviews(repoIds, login, PERSON_LIST_LIMIT),
-        this.read.reviewLoad(repoIds, login, new Date(now - REVIEW_LOAD_DAYS * 86_400_000)),
+        this.read.personCommits(user.id, login, PERSON_LIST_LIMIT),
+        this.read.personPulls(user.id, login, PERSON_LIST_LIMIT),
+        this.read.personRepos(user.id, login, PERSON_REPOS_LIMIT),
+        this.read.personReviews(user.id, login, PERSON_LIST_LIMIT),
+        this.read.reviewLoad(user.id, login, new Date(now - REVIEW_LOAD_DAYS * 86_400_000)),
       ]);
       return personWork(now, { commits, pulls, repositories, reviewed, load });
     });
