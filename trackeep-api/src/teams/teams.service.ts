@@ -55,7 +55,8 @@ const MINUTE_MS = 60_000;
 @Injectable()
 export class TeamsService {
   private readonly botLogins: string[];
-  private readonly activityPages = new FingerprintedCache<ActivityPage>(CACHED_PAGES);
+  private readonly activityPages = new FingerprintedCache<Omit<ActivityPage, 'reviewQueue'>>(CACHED_PAGES);
+  private readonly reviewQueues = new FingerprintedCache<ActivityPage['reviewQueue']>(CACHED_PAGES);
   private readonly personWork = new FingerprintedCache<PersonWork>(CACHED_PAGES);
 
   constructor(
@@ -235,25 +236,31 @@ export class TeamsService {
 
   /**
    * An organization's or a team's figures. Reused while the repositories in view, the team's members, the
-   * period, the minute, the stored data of those repositories and the accounts known as bots are the same.
+   * period, the stored data of those repositories and the accounts known as bots are the same; the review queue
+   * (its waiting times are taken as of the minute) also while the minute is. Kept apart, so that a new minute
+   * recomputes only the queue, not every team's figures at once.
    */
   private async activity(scope: FigureScope, period: Period, q: PeriodQuery): Promise<ActivityPage> {
     const reviewAt = new Date(Math.min(minute(Date.now()), period.current.to.getTime()));
     const fingerprint = await this.read.pageFingerprint(scope.githubHost, scope.repoIds);
-    return this.activityPages.get(cacheKeyOf([scope, period, reviewAt]), fingerprint, () =>
-      this.computeActivity(scope, period, q, reviewAt),
-    );
+    const [figures, reviewQueue] = await Promise.all([
+      this.activityPages.get(cacheKeyOf([scope, period]), fingerprint, () =>
+        this.computeFigures(scope, period, q),
+      ),
+      this.reviewQueues.get(cacheKeyOf([scope, period, reviewAt]), fingerprint, async () =>
+        compared(await this.read.reviewQueue(scope, reviewAt, period.previous.to), toQueue),
+      ),
+    ]);
+    return { ...figures, reviewQueue };
   }
 
-  private async computeActivity(
+  private async computeFigures(
     scope: FigureScope,
     period: Period,
     q: PeriodQuery,
-    reviewAt: Date,
-  ): Promise<ActivityPage> {
-    const [figures, queue, mostActive, weekly] = await Promise.all([
+  ): Promise<Omit<ActivityPage, 'reviewQueue'>> {
+    const [figures, mostActive, weekly] = await Promise.all([
       this.read.figures(scope, period.current, period.previous),
-      this.read.reviewQueue(scope, reviewAt, period.previous.to),
       this.read.mostActiveRepos(scope, period.current, MOST_ACTIVE_REPOS),
       this.read.weekly(scope, period.trendFrom, period.current.to),
     ]);
@@ -266,7 +273,6 @@ export class TeamsService {
       includeBots: q.includeBots === true,
       repositories: scope.repoIds.length,
       figures: compared(figures, toFigures),
-      reviewQueue: compared(queue, toQueue),
       mostActiveRepositories: mostActive,
       weekly: weekly.map((w) => ({ ...w, weekStart: w.weekStart.toISOString() })),
     };
