@@ -572,7 +572,7 @@ async function main(): Promise<void> {
         'Repositories are public, so no request waits for an access re-check with GitHub.',
         'GET /github/repos reuses the page GitHub answered while its Cache-Control max-age (60 s) allows, as the dashboard’s picker does; only the first request of each minute asks the simulator.',
         'GET /sync/status answers its first page (50 of the 1,000 tracked repositories, by name) with the counts over all, as the dashboard’s sync page first asks.',
-        'The organization, team and person pages and the DORA and cycle pages are reused while the stored data they are computed from is unchanged (nothing is written during a measurement), so the percentiles are of reused pages; firstRequestMs is each endpoint’s first request, alone, computed from scratch.',
+        'The organization, team and person pages and the DORA and cycle pages are reused while the stored data they are computed from is unchanged (nothing is written during a measurement; an organization’s or a team’s review queue is recomputed each minute). The organization and team endpoints rotate over fewer pages than the 200 an API keeps, so their percentiles are mostly of reused pages; the person page (500 people) and a repository’s DORA and cycle pages (1,000 repositories) rotate over more, so most of their requests compute the page. firstRequestMs is each endpoint’s first request, alone, computed from scratch.',
       ],
     };
     mkdirSync(dirname(o.out), { recursive: true });
