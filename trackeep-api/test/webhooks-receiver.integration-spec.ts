@@ -392,6 +392,39 @@ describe('POST /api/v1/webhooks/github', () => {
     expect(row.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
 
+  it('is answered in front of Express: same path rules, measured under its own route, other methods reach Nest', async () => {
+    // A trailing slash and a query string still reach the intake, whatever the case of the path.
+    for (const path of [`${WEBHOOK}/`, `${WEBHOOK}?source=hookshot`, WEBHOOK.toUpperCase()]) {
+      const body = JSON.stringify(pushPayload(repo));
+      const res = await httpRequest(`${api.url}${path}`, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': await sign(GLOBAL_SECRET, body),
+          'x-forwarded-for': nextIp(),
+        },
+      });
+      expect({ path, status: res.status }).toEqual({ path, status: 202 });
+    }
+    const below = await httpRequest(`${api.url}${WEBHOOK}/extra`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(below.status).toBe(404);
+    const get = await httpRequest(`${api.url}${WEBHOOK}`, {});
+    expect(get.status).toBe(404);
+    expect(get.json()).toMatchObject({ statusCode: 404 });
+
+    const metrics = (await httpRequest(`${api.url}/metrics`, {})).text;
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{[^}]*method="POST",route="\/api\/v1\/webhooks\/github",status_code="202"\} [1-9]/,
+    );
+  });
+
   it('keeps JSON parsing for every other route (a malformed JSON body elsewhere is a 400)', async () => {
     const res = await httpRequest(`${api.url}/api/v1/repos`, {
       method: 'POST',

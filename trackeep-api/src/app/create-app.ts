@@ -30,7 +30,7 @@ export async function createApp(env: ApiEnv, options: AppModuleOptions = {}): Pr
   app.set('trust proxy', env.TRUSTED_PROXIES.length ? env.TRUSTED_PROXIES : false); // X-Forwarded-For only from these
   // First, to see every request. SIGTERM: installGracefulShutdown in main.ts (not enableShutdownHooks).
   app.use(app.get(GracefulShutdown).middleware(), app.get(MetricsService).httpMiddleware);
-  mountWebhookIntake(app); // POST /api/v1/webhooks/github: raw body, before helmet and the JSON parser
+  mountWebhookIntake(app); // POST /api/v1/webhooks/github: in front of Express (raw body, no helmet or parser)
   app.use(helmet(helmetOptions(env)));
   app.use(cookieParser());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

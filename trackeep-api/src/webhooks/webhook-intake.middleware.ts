@@ -1,5 +1,7 @@
 import { Logger, type INestApplication } from '@nestjs/common';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { GracefulShutdown, nameRouteForMetrics } from '@trackeep/server-core';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import proxyAddr from 'proxy-addr';
 import { MetricsService } from '../metrics/metrics.service';
 import { WebhookReceiverService, WebhookRejected } from './webhook-receiver.service';
 import {
@@ -12,14 +14,25 @@ import {
 /** After a 413, this much more is read and thrown away before the connection is cut. */
 const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
 
-function reply(res: Response, statusCode: number, error: string, message: string, close = false): void {
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+function reply(res: ServerResponse, statusCode: number, error: string, message: string, close = false): void {
   if (res.headersSent) return;
   if (close) res.setHeader('Connection', 'close');
-  res.status(statusCode).json({ statusCode, error, message });
+  send(res, statusCode, JSON.stringify({ statusCode, error, message }));
+}
+
+function send(res: ServerResponse, statusCode: number, json: string): void {
+  res
+    .writeHead(statusCode, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(json),
+    })
+    .end(json);
 }
 
 /**
- * POST /api/v1/webhooks/github, as Express middleware ahead of every body parser and of Nest's router.
+ * POST /api/v1/webhooks/github, answered by Node's HTTP server itself, ahead of Express and Nest.
  *
  * Everything decidable from the headers is decided before a byte of body is read (415, 400, 413 on
  * Content-Length). The body is then read as raw bytes — the signature is over exactly these bytes — and the
@@ -27,20 +40,22 @@ function reply(res: Response, statusCode: number, error: string, message: string
  * coming), so an oversized or endless upload is never held in memory. WebhookReceiverService verifies and
  * stores; only then is 202 sent. The bad-signature limit is applied only after a signature failed (429 instead
  * of 401), never before reading: a correctly signed delivery is accepted whatever its source did before.
- * `req.ip` is the client address as TRUSTED_PROXIES allows it to be known (the socket's peer by default).
+ * `clientAddress` gives the client address as TRUSTED_PROXIES allows it to be known (the socket's peer by
+ * default).
  *
- * Why not a Nest controller: this is the one hot, machine-to-machine endpoint. Skipping the router, guards,
- * pipes and the per-request access log roughly halves its CPU cost per delivery; the durable inbox row is the
- * record of every accepted delivery, and rejections are logged here.
+ * Why not a Nest controller, nor even Express middleware: this is the one hot, machine-to-machine endpoint.
+ * Skipping the router, guards, pipes and the per-request access log roughly halves its CPU cost per delivery,
+ * and Express's own request set-up and routing cost another tenth; the durable inbox row is the record of every
+ * accepted delivery, and rejections are logged here.
  */
 export function createWebhookIntake(
   receiver: WebhookReceiverService,
   metrics: Pick<MetricsService, 'webhookDelivery'>,
+  clientAddress: (req: IncomingMessage) => string,
   logger = new Logger('WebhookIntake'),
-): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST') return next();
-    const source = req.ip ?? 'unknown';
+): Handler {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const source = clientAddress(req);
     const eventHeader =
       typeof req.headers['x-github-event'] === 'string' ? req.headers['x-github-event'] : 'none';
     const reject = (status: number, error: string, message: string, close = false) => {
@@ -116,7 +131,7 @@ export function createWebhookIntake(
       done = true;
       req.off('data', onData);
       if (size === 0) return reject(400, 'Bad Request', 'Empty webhook body');
-      const body = Buffer.concat(chunks, size);
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
       const headers = {
         event: event as string,
         deliveryId: deliveryId as string,
@@ -128,13 +143,7 @@ export function createWebhookIntake(
         (result) => {
           if (res.headersSent) return;
           metrics.webhookDelivery(headers.event, result.duplicate ? 'duplicate' : 'accepted');
-          const json = JSON.stringify(result);
-          res
-            .writeHead(202, {
-              'Content-Type': 'application/json; charset=utf-8',
-              'Content-Length': Buffer.byteLength(json),
-            })
-            .end(json);
+          send(res, 202, JSON.stringify(result));
         },
         (err: unknown) => {
           if (err instanceof WebhookRejected) {
@@ -155,10 +164,42 @@ export function createWebhookIntake(
   };
 }
 
-/** Mounts the intake on the receiver path; create-app calls this before the other middleware and body parsers. */
+/** POST to the receiver path; a trailing slash and a query string are allowed, as Express allowed them. */
+export function isWebhookPost(req: IncomingMessage): boolean {
+  if (req.method !== 'POST' || !req.url) return false;
+  const end = req.url.indexOf('?');
+  let path = end < 0 ? req.url : req.url.slice(0, end);
+  if (path.endsWith('/')) path = path.slice(0, -1);
+  return path.toLowerCase() === WEBHOOK_RECEIVER_PATH;
+}
+
+/**
+ * Puts the intake in front of the Express application on the app's HTTP server: a webhook POST goes through
+ * the shutdown drain and the HTTP metrics (both plain Node middleware) straight to the intake; every other
+ * request goes to Express as before. Call it after `trust proxy` is set: the client address is taken with the
+ * same rule Express uses for `req.ip`.
+ */
 export function mountWebhookIntake(app: INestApplication): void {
-  app.use(
-    WEBHOOK_RECEIVER_PATH,
-    createWebhookIntake(app.get(WebhookReceiverService), app.get(MetricsService)),
+  const server = app.getHttpServer() as Server;
+  const express = app.getHttpAdapter().getInstance() as { get(setting: string): unknown };
+  const trust = express.get('trust proxy fn') as (addr: string, i: number) => boolean;
+  const intake = createWebhookIntake(app.get(WebhookReceiverService), app.get(MetricsService), (req) =>
+    proxyAddr(req, trust),
   );
+  const drain = app.get(GracefulShutdown).middleware();
+  const measure = app.get(MetricsService).httpMiddleware;
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!isWebhookPost(req)) {
+      for (const listener of listeners) listener(req, res);
+      return;
+    }
+    drain(req, res, () =>
+      measure(req, res, () => {
+        nameRouteForMetrics(req, WEBHOOK_RECEIVER_PATH);
+        intake(req, res);
+      }),
+    );
+  });
 }
