@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { preparedText } from '@trackeep/server-core';
 import { Kysely } from 'kysely';
+import PgBoss from 'pg-boss';
 import type { DB } from '../database/db.types';
 import type { SignedWith } from './webhook.constants';
 
@@ -18,23 +19,27 @@ export interface InboxDelivery {
   signature: string;
   /** The body exactly as received (the signature is over these bytes); stored as bytea, parsed only to process. */
   body: Buffer;
-  /** 'pending' is applied by the processing workers; 'ignored' is stored for the record only. */
+  /** 'pending' gets a processing job; 'ignored' is stored for the record only. */
   status: 'pending' | 'ignored';
   ignoredReason: string | null;
 }
 
 /**
- * The inbox's intake statement: one prepared statement whose text is the same for every batch size. A stored
- * pending row is all the processing workers need (they claim rows from the inbox), so no job row is written.
+ * The inbox's intake statement: one prepared statement whose text is the same for every batch size, embedding
+ * pg-boss's job INSERT so rows and jobs commit together.
  */
 @Injectable()
 export class DeliveryInboxRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    @Inject(PgBoss) private readonly boss: PgBoss,
+  ) {}
 
-  /** Stores the deliveries in one statement; each id with whether it was new. */
+  /** Stores the deliveries and their processing jobs in one statement; each id with whether it was new. */
   async store(
     githubHost: string,
     deliveries: InboxDelivery[],
+    jobs: PgBoss.JobInsert[],
   ): Promise<Array<{ delivery_id: string; inserted: boolean }>> {
     const column = <T>(pick: (d: InboxDelivery) => T) => deliveries.map(pick);
     // The bodies travel as one binary parameter (no text or hex encoding) and each row takes its slice of it.
@@ -70,12 +75,16 @@ export class DeliveryInboxRepository {
       column((d) => d.body.length),
     ];
 
-    // One statement, so one round trip and one commit. Its text is the same for every batch size (columns travel as arrays), so each connection prepares it once
+    const jobsSql = await this.jobInsertSql(jobs, params);
+
+    // One statement, so one round trip and one commit: the rows and their jobs are stored together or not at all.
+    // Its text is the same for every batch size (columns travel as arrays), so each connection prepares it once
     // instead of parsing and planning a new statement per batch, which was most of a batch's time.
-    // A redelivery (same id) of a delivery parked as failed is GitHub's "Redeliver" button: it is pending again.
+    // A redelivery (same id) of a delivery parked as failed is GitHub's "Redeliver" button: it is queued again.
     const { rows } = await this.db.executeQuery(
       preparedText<{ delivery_id: string; inserted: boolean }>(
-        `INSERT INTO webhook_deliveries AS d
+        `WITH inbox AS (
+         INSERT INTO webhook_deliveries AS d
            (delivery_id, event, action, repo_github_id, repo_full_name, hook_id, installation_id, signed_with, signature, body, status, ignored_reason, repo_id)
          SELECT v.delivery_id, v.event, v.action, v.repo_github_id, v.repo_full_name, v.hook_id, v.installation_id, v.signed_with,
                 v.signature, substring($13::bytea FROM v.body_start FOR v.body_length), v.status, v.ignored_reason, r.id
@@ -84,10 +93,35 @@ export class DeliveryInboxRepository {
            LEFT JOIN repositories r ON r.github_host = $1 AND r.github_id = v.repo_github_id
          ON CONFLICT (delivery_id) DO UPDATE SET status = 'pending', attempts = 0, last_error = NULL, replays = d.replays + 1
            WHERE d.status = 'failed' AND EXCLUDED.status = 'pending'
-         RETURNING d.delivery_id, (d.xmax = 0) AS inserted`,
+         RETURNING d.delivery_id, (d.xmax = 0) AS inserted),
+       jobs AS (${jobsSql})
+       SELECT delivery_id, inserted FROM inbox`,
         params,
       ),
     );
     return [...rows];
+  }
+
+  /**
+   * pg-boss's own INSERT for `jobs` (taken through its public `db` option rather than copied, so it stays
+   * right across pg-boss versions), with its parameters appended to `params` and renumbered to match.
+   */
+  private async jobInsertSql(jobs: PgBoss.JobInsert[], params: unknown[]): Promise<string> {
+    const captured: Array<{ text: string; values: unknown[] }> = [];
+    await this.boss.insert(jobs, {
+      db: {
+        executeSql: async (text: string, values: unknown[]) => {
+          captured.push({ text, values });
+          return { rows: [] };
+        },
+      },
+    });
+    const [statement] = captured;
+    if (!statement || captured.length !== 1)
+      throw new Error(`pg-boss insert issued ${captured.length} statements, expected 1`);
+    const { text, values } = statement;
+    const offset = params.length;
+    params.push(...values);
+    return text.trim().replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type PgBoss from 'pg-boss';
 import { GithubSettings } from '../github/github-settings';
 import { DeliveryInboxRepository, type InboxDelivery } from './delivery-inbox.repository';
+import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
 interface Waiter {
   delivery: InboxDelivery;
@@ -21,12 +23,14 @@ const MAX_IN_FLIGHT = 2;
 const BURST_WAITERS = 5;
 /** A burst is over when no request found that many waiting for this long. */
 const BUSY_WINDOW_MS = 20;
+/** Deliveries per processing job: small enough that the workers share a burst, big enough to save job rows. */
+const DELIVERIES_PER_JOB = 10;
 
 /**
  * The durable inbox. Requests that arrive while a write is in flight wait together and are written by the
- * next single statement (INSERT ... ON CONFLICT), so a burst of N concurrent deliveries costs a handful of
- * commits instead of N. A stored pending row is its own work item: the processing workers claim it from the
- * inbox, so nothing else is written per delivery. Nothing waits on a timer: at low load a batch is one delivery and goes out at once. A request is only
+ * next single statement — INSERT ... ON CONFLICT DO NOTHING plus their pg-boss jobs — so a burst of N
+ * concurrent deliveries costs a handful of commits instead of N, and a stored delivery always has its job.
+ * Nothing waits on a timer: at low load a batch is one delivery and goes out at once. A request is only
  * answered after its batch committed.
  */
 @Injectable()
@@ -45,7 +49,7 @@ export class DeliveryInboxService {
     private readonly github: GithubSettings,
   ) {}
 
-  /** Called after every commit that stored pending deliveries (the processor wakes its workers). */
+  /** Called after every commit that queued processing jobs (the processor wakes its workers). */
   onQueued(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -123,13 +127,22 @@ export class DeliveryInboxService {
     // Two copies of one delivery in a batch: the first is written, the second is answered as a duplicate.
     const seen = new Set<string>();
     const deliveries = batch.filter((d) => !seen.has(d.deliveryId) && seen.add(d.deliveryId));
-    const rows = await this.inbox.store(this.github.host, deliveries);
+    // Processing jobs for the pending ones, one per DELIVERIES_PER_JOB. A redelivery whose id is already stored
+    // gets a job too (we only learn that from the insert); the processor skips rows that are not pending.
+    const pending = deliveries.filter((d) => d.status === 'pending').map((d) => d.deliveryId);
+    const jobs: PgBoss.JobInsert[] = [];
+    for (let i = 0; i < pending.length; i += DELIVERIES_PER_JOB) {
+      jobs.push({
+        name: WEBHOOK_PROCESS_QUEUE,
+        data: { deliveryIds: pending.slice(i, i + DELIVERIES_PER_JOB) },
+      });
+    }
+    const rows = await this.inbox.store(this.github.host, deliveries, jobs);
     this.stats.batches++;
     this.stats.rows += batch.length;
     this.stats.inserted += rows.filter((r) => r.inserted).length;
     this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
-    // A redelivery of a failed delivery is pending again without being "inserted": wake the workers for it too.
-    if (deliveries.some((d) => d.status === 'pending')) for (const listener of this.listeners) listener();
+    if (jobs.length) for (const listener of this.listeners) listener();
     return new Set(rows.filter((r) => r.inserted).map((r) => r.delivery_id));
   }
 }

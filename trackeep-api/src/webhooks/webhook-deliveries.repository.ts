@@ -75,14 +75,6 @@ function toDelivery(row: DeliveryListRow): WebhookDelivery {
   };
 }
 
-/** An inbox row to apply and, in the same read, the tracked repository it is about (the processing hot path). */
-const lockedDelivery = (githubHost: string) => sql`
-      SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload,
-             d.received_at, d.status, r.id AS tracked_id, r.full_name AS tracked_full_name
-        FROM webhook_deliveries d
-        LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
-                                AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)`;
-
 /**
  * The inbox's rows after intake: the deliveries API (newest first, keyset-paginated), replays, and every state
  * change processing makes (locked per delivery, in the transaction that applies it).
@@ -115,21 +107,12 @@ export class WebhookDeliveriesRepository {
     githubHost: string,
   ): Promise<LockedDelivery | null> {
     const { rows } = await prepared(sql<LockedDelivery>`
-      ${lockedDelivery(githubHost)} WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`).execute(tx);
-    return rows[0] ?? null;
-  }
-
-  /**
-   * The oldest pending delivery that no other worker holds and no retry owns (a failed attempt hands the row to
-   * its retry job), locked like lockForProcessing. SKIP LOCKED lets every worker of every replica claim at once.
-   */
-  async claimNextPending(tx: Transaction<DB>, githubHost: string): Promise<LockedDelivery | null> {
-    const { rows } = await prepared(sql<LockedDelivery>`
-      ${lockedDelivery(githubHost)}
-       WHERE d.delivery_id = (SELECT n.delivery_id FROM webhook_deliveries n
-                               WHERE n.status = 'pending' AND n.attempts = 0
-                               ORDER BY n.received_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-       FOR UPDATE OF d`).execute(tx);
+      SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload,
+             d.received_at, d.status, r.id AS tracked_id, r.full_name AS tracked_full_name
+        FROM webhook_deliveries d
+        LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
+                                AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
+       WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`).execute(tx);
     return rows[0] ?? null;
   }
 

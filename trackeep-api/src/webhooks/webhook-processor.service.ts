@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import PgBoss from 'pg-boss';
 import type { DB } from '../database/db.types';
@@ -34,31 +29,21 @@ import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 const BATCH_SIZE = 4;
 const HOOK_HEALTH_EVERY_MS = 5_000;
 const MAX_YIELD_MS = 2_000;
-/** Deliveries a worker applies between two yields to a burst of intake. */
-const DELIVERIES_PER_YIELD = 10;
-/** An idle worker looks for deliveries stored by other replicas this often (its own replica wakes it at once). */
-const IDLE_POLL_MS = 1_000;
-/** After a claim that failed outright (the database is away), a worker waits this long before the next. */
-const FAILURE_PAUSE_MS = 1_000;
-const SHUTDOWN_WAIT_MS = 10_000;
 const PRUNE_QUEUE = 'webhook-prune';
 const MAX_ERROR_LENGTH = 500;
 /** Events that change what the repository list shows (counters, push time, name, archived, webhook health). */
 const REPO_CHANGING_EVENTS = new Set(['push', 'repository', 'star', 'watch', 'fork', 'issues', 'ping']);
 
-/** A processing job: one delivery being retried or replayed (older versions queued a commit's deliveries). */
+/** A processing job: the deliveries of one inbox commit (or one delivery being retried or replayed). */
 export interface ProcessJob {
   deliveryIds: string[];
 }
 
 /**
- * Applies inbox rows. Each replica runs WEBHOOK_WORKERS workers that claim the oldest pending row straight from
- * the inbox (FOR UPDATE SKIP LOCKED, so workers and replicas never take the same one) and apply it in the
- * transaction that holds the lock. Retries and replays are pg-boss jobs naming the delivery; they lock the row
- * the same way and skip it unless still pending, so a job handed out twice, or a job racing a worker, still
- * applies it once. A failure rolls everything back, counts an attempt (which takes the row out of the workers'
- * reach) and leaves the retries, with backoff, to pg-boss; after the last one the row is parked as `failed`
- * (visible and re-playable through the deliveries API).
+ * Applies inbox rows, one pg-boss job per delivery. Each delivery is applied in one transaction that first
+ * locks its inbox row and skips it unless still pending: a job pg-boss hands out twice, or two replicas racing,
+ * still apply it once. A failure rolls everything back, counts an attempt and lets pg-boss retry with backoff;
+ * after the last retry the row is parked as `failed` (visible and re-playable through the deliveries API).
  * A body that cannot be applied at all (text PostgreSQL cannot hold, absurd nesting) or whose writes fail with
  * a data error is `parked` at once with the reason: retrying could not help, and the stored bytes stay.
  */
@@ -66,12 +51,9 @@ export interface ProcessJob {
 const MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set(['member', 'membership', 'organization']);
 
 @Injectable()
-export class WebhookProcessorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookProcessorService.name);
   private readonly workerIds: string[] = [];
-  private readonly workers: Array<Promise<void>> = [];
-  private readonly idleWorkers = new Set<() => void>();
-  private stopping = false;
   private readonly hookNotedAt = new Map<string, number>();
   /** Deliveries this replica applied or ignored (benchmark and tests). */
   readonly stats = { processed: 0, ignored: 0, parked: 0, failedAttempts: 0 };
@@ -101,7 +83,6 @@ export class WebhookProcessorService implements OnApplicationBootstrap, BeforeAp
     if (this.env.WEBHOOK_WORKERS === 0) return;
 
     await this.boss.work<object>(PRUNE_QUEUE, () => this.prune());
-    for (let i = 0; i < this.env.WEBHOOK_WORKERS; i++) this.workers.push(this.work());
     for (let i = 0; i < this.env.WEBHOOK_WORKERS; i++) {
       let self = '';
       self = await this.boss.work<ProcessJob>(
@@ -119,65 +100,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap, BeforeAp
     this.inbox.onQueued(() => this.wake());
   }
 
-  /** Lets the delivery being applied finish before the job queue and the database pool close. */
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wakeIdle();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS)));
-    await Promise.race([Promise.all(this.workers), timeout]);
-    clearTimeout(timer);
-  }
-
-  /** Makes this replica's workers look now rather than at their next poll. */
+  /** Makes this replica's workers fetch now rather than at their next poll. */
   wake(): void {
-    this.wakeIdle();
     for (const id of this.workerIds) this.boss.notifyWorker(id);
-  }
-
-  private wakeIdle(): void {
-    for (const resume of [...this.idleWorkers]) resume();
-  }
-
-  /** Resolves after `ms`, or sooner when woken. */
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const resume = () => {
-        clearTimeout(timer);
-        this.idleWorkers.delete(resume);
-        resolve();
-      };
-      const timer = setTimeout(resume, ms);
-      timer.unref();
-      this.idleWorkers.add(resume);
-    });
-  }
-
-  /** One worker: claims and applies pending deliveries until the replica stops, idling while there are none. */
-  private async work(): Promise<void> {
-    let sinceYield = 0;
-    while (!this.stopping) {
-      if (sinceYield >= DELIVERIES_PER_YIELD) {
-        await this.yieldToIntake();
-        sinceYield = 0;
-      }
-      let claimed: Awaited<ReturnType<WebhookProcessorService['processNext']>>;
-      try {
-        claimed = await this.processNext();
-      } catch (err) {
-        this.logger.warn(`could not claim a webhook delivery: ${(err as Error).message}`);
-        await new Promise((r) => setTimeout(r, FAILURE_PAUSE_MS).unref());
-        continue;
-      }
-      if (claimed === null) {
-        sinceYield = DELIVERIES_PER_YIELD; // the next claim after a pause may meet a burst
-        await this.idle(IDLE_POLL_MS);
-        continue;
-      }
-      sinceYield++;
-      // More may be waiting: let idle workers share them.
-      this.wakeIdle();
-    }
   }
 
   private async handle(jobs: Array<PgBoss.JobWithMetadata<ProcessJob>>): Promise<void> {
@@ -190,7 +115,9 @@ export class WebhookProcessorService implements OnApplicationBootstrap, BeforeAp
         try {
           await this.process(deliveryId);
         } catch (err) {
-          await this.failed(deliveryId, err, { job, alone: ids.length === 1 });
+          const reason = dataErrorReason(err);
+          if (reason && (await this.park(deliveryId, reason).catch(() => false))) continue;
+          await this.onFailure(job, ids.length === 1, deliveryId, err as Error);
         }
       }
     }
@@ -208,33 +135,20 @@ export class WebhookProcessorService implements OnApplicationBootstrap, BeforeAp
       await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** A data error parks the delivery at once; anything else is an attempt that failed (see onFailure). */
-  private async failed(
-    deliveryId: string,
-    err: unknown,
-    from?: { job: PgBoss.JobWithMetadata<ProcessJob>; alone: boolean },
-  ): Promise<void> {
-    const reason = dataErrorReason(err);
-    if (reason && (await this.park(deliveryId, reason).catch(() => false))) return;
-    await this.onFailure(deliveryId, err as Error, from);
-  }
-
   /**
    * A delivery's attempt failed. Alone in its job: pg-boss retries the job with backoff, and after the last
-   * retry the delivery is parked. Claimed by a worker, or sharing a job: the others are unaffected; it gets a
-   * job of its own that starts after the retry delay, with the retries that remain.
+   * retry the delivery is parked. Sharing a job: the others are unaffected; it gets a job of its own that
+   * starts after the retry delay, with the retries that remain.
    */
   private async onFailure(
+    job: PgBoss.JobWithMetadata<ProcessJob>,
+    alone: boolean,
     deliveryId: string,
     err: Error,
-    from?: { job: PgBoss.JobWithMetadata<ProcessJob>; alone: boolean },
   ): Promise<void> {
     this.stats.failedAttempts++;
     const message = (err.message || String(err)).slice(0, MAX_ERROR_LENGTH);
-    const alone = from?.alone === true;
-    const retriesLeft = from?.alone
-      ? from.job.retryLimit - from.job.retryCount
-      : this.env.WEBHOOK_RETRY_LIMIT;
+    const retriesLeft = alone ? job.retryLimit - job.retryCount : this.env.WEBHOOK_RETRY_LIMIT;
     const final = retriesLeft <= 0;
     this.logger.warn(
       `webhook delivery ${deliveryId} failed (${final ? 'parked' : 'will retry'}): ${message}`,
@@ -243,7 +157,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap, BeforeAp
       this.logger.error(`could not record failure of ${deliveryId}: ${e.message}`),
     );
     try {
-      if (alone && from) await this.boss.fail(WEBHOOK_PROCESS_QUEUE, from.job.id, { message });
+      if (alone) await this.boss.fail(WEBHOOK_PROCESS_QUEUE, job.id, { message });
       else if (!final) {
         await this.boss.send(WEBHOOK_PROCESS_QUEUE, { deliveryIds: [deliveryId] } satisfies ProcessJob, {
           retryLimit: retriesLeft - 1,
@@ -257,38 +171,11 @@ export class WebhookProcessorService implements OnApplicationBootstrap, BeforeAp
 
   /** Applies one delivery if it is still pending. Exposed for tests and the benchmark. */
   async process(deliveryId: string): Promise<void> {
-    await this.applyLocked((tx) => this.deliveries.lockForProcessing(tx, deliveryId, this.github.host));
-  }
-
-  /**
-   * Claims the oldest pending delivery and applies it; its id (a failed attempt is recorded for its retry), or
-   * null when none was waiting. Throws only when nothing could be claimed.
-   */
-  async processNext(): Promise<string | null> {
-    let claimed: string | null = null;
-    try {
-      await this.applyLocked(async (tx) => {
-        const row = await this.deliveries.claimNextPending(tx, this.github.host);
-        claimed = row?.delivery_id ?? null;
-        return row;
-      });
-    } catch (err) {
-      if (claimed === null) throw err;
-      await this.failed(claimed, err);
-    }
-    return claimed;
-  }
-
-  /** Applies the delivery `lock` returns, in the transaction that holds its lock, if it is still pending. */
-  private async applyLocked(
-    lock: (tx: Transaction<DB>) => ReturnType<WebhookDeliveriesRepository['lockForProcessing']>,
-  ): Promise<void> {
     const activity: LiveActivity[] = [];
     const reposChanged: string[] = [];
     const result = await this.deliveries.transaction(async (tx) => {
-      const row = await lock(tx);
+      const row = await this.deliveries.lockForProcessing(tx, deliveryId, this.github.host);
       if (!row || row.status !== 'pending') return null;
-      const deliveryId = row.delivery_id;
       // Rows stored before raw bodies were kept have only the jsonb copy.
       const reading = row.body ? readPayload(row.body) : { payload: obj(row.payload) ?? {} };
       if (reading.parkedReason !== undefined) {
