@@ -8,6 +8,8 @@
 // second phase measures webhook → SSE latency, and a third the fan-out to many open dashboards on two API
 // replicas (BENCH_FANOUT_CLIENTS), and a fourth how long missed deliveries take to come back through the
 // redelivery job after a restart (BENCH_REDELIVERY_MISSED). Results: bench-results/webhooks.json.
+// BENCH_PROFILE=1 also records where the time goes (V8 profiles of the API, pg_stat_statements) during the
+// Trackeep rounds and drains, and writes bench-results/webhooks-profile.json instead.
 import nestJwt from '@nestjs/jwt';
 import embeddedPg, { type PgCluster } from '@trackeep/embedded-pg';
 import githubSim from '@trackeep/github-sim';
@@ -30,6 +32,7 @@ import pg from 'pg';
 import type { AuthSettings } from '../../src/auth/auth-settings';
 import secretCipher from '../../src/webhooks/webhook-secret.cipher';
 import { EXAMPLE_REPO, pushVariant, signedVariants, type SignedVariant } from './payloads.mts';
+import { summarizeCpu, summarizeStatements, type CpuProfile } from './profile-summary.mts';
 import { sign } from '@octokit/webhooks-methods';
 
 const require = createRequire(import.meta.url);
@@ -72,6 +75,10 @@ const FANOUT_RATE = Number(process.env['BENCH_FANOUT_RATE'] ?? 100);
 const FANOUT_SECONDS = Number(process.env['BENCH_FANOUT_SECONDS'] ?? 5);
 /** Deliveries the simulator fails while the API is down (the redelivery phase); 0 skips the phase. */
 const REDELIVERY_MISSED = Number(process.env['BENCH_REDELIVERY_MISSED'] ?? 50);
+/** Profiling slows every figure a little: its results go to a file of their own. */
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+/** The benchmark's own queries carry this, so the statement figures leave them out. */
+const BENCH_QUERY = '/* bench */';
 /** Each person has a few tabs open; most of them may see the busy repository, the others must get nothing. */
 const TABS_PER_PERSON = 5;
 const VIEWER_SHARE = 0.8;
@@ -266,6 +273,8 @@ interface Target {
   pids: () => number[];
   dbPids?: () => number[];
   tracking: LoadTracking;
+  /** Brackets the timed load (BENCH_PROFILE). */
+  profiler?: { start(): Promise<void>; stop(window: 'intake', deliveries: number): Promise<void> };
   rounds: Array<LoadResult & { cpuMsPerDelivery: { server: number; database: number; total: number } }>;
 }
 
@@ -273,11 +282,13 @@ async function runRound(t: Target, variants: SignedVariant[], warmup: boolean): 
   if (warmup) await load(t, variants, WARMUP_S, false, t.tracking);
   const cpuBefore = cpuMs(t.pids());
   const dbBefore = cpuMs(t.dbPids?.() ?? []);
+  await t.profiler?.start();
   const { result } = await load(t, variants, DURATION_S, t.duplicates, t.tracking);
   // CPU per delivery is what a server costs, whatever else the machine is doing meanwhile.
   const per = (ms: number) => Math.round((ms / Math.max(1, result.ok2xx)) * 1000) / 1000;
   const server = per(cpuMs(t.pids()) - cpuBefore);
   const database = per(cpuMs(t.dbPids?.() ?? []) - dbBefore);
+  await t.profiler?.stop('intake', result.ok2xx);
   const cpuMsPerDelivery = { server, database, total: Math.round((server + database) * 1000) / 1000 };
   t.rounds.push({ ...result, cpuMsPerDelivery });
   console.log(
@@ -781,6 +792,59 @@ async function redeliveryPhase(
   }
 }
 
+type Window = 'intake' | 'drain' | 'fanout';
+type StatementRows = Array<{ queryid: string; query: string; calls: number; total_exec_time: number }>;
+
+/**
+ * Brackets windows of the run (a timed load round, a drain): the API's profiler runs (profiled-main.mjs,
+ * toggled by SIGUSR2) and pg_stat_statements counts from zero; at the end of each window both are collected.
+ */
+function windowProfiler(pid: number, dir: string, db: Client) {
+  let written = 0;
+  const cpu: Record<Window, CpuProfile[]> = { intake: [], drain: [], fanout: [] };
+  const statements: Record<Window, StatementRows[]> = { intake: [], drain: [], fanout: [] };
+  const deliveries: Record<Window, number> = { intake: 0, drain: 0, fanout: 0 };
+  return {
+    async start(): Promise<void> {
+      await db.query(`${BENCH_QUERY} SELECT pg_stat_statements_reset()`);
+      process.kill(pid, 'SIGUSR2');
+    },
+    async stop(window: Window, count: number): Promise<void> {
+      process.kill(pid, 'SIGUSR2');
+      deliveries[window] += count;
+      const { rows } = await db.query<StatementRows[number]>(
+        `${BENCH_QUERY} SELECT queryid::text, query, calls::int AS calls, total_exec_time FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query NOT LIKE '${BENCH_QUERY}%'`,
+      );
+      statements[window].push(rows);
+      const n = written++;
+      const deadline = Date.now() + 60_000;
+      while (!existsSync(join(dir, `${n}.done`))) {
+        if (Date.now() > deadline) throw new Error(`the API wrote no CPU profile ${n} to ${dir} in 60 s`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      cpu[window].push(JSON.parse(readFileSync(join(dir, `${n}.cpuprofile`), 'utf8')) as CpuProfile);
+    },
+    summary() {
+      return {
+        method:
+          'V8 sampling profiler in the API (self time by origin and by function) and pg_stat_statements (execution time, which for COMMIT includes waiting for the WAL flush), over the timed Trackeep rounds (intake), the drains after them (drain) and the full fan-out phase (fanout; the first replica only, which applies the deliveries and serves half the streams)',
+        api: {
+          intake: summarizeCpu(cpu.intake, deliveries.intake),
+          drain: summarizeCpu(cpu.drain, deliveries.drain),
+          fanout: summarizeCpu(cpu.fanout, deliveries.fanout),
+        },
+        postgres: {
+          intake: summarizeStatements(statements.intake, deliveries.intake),
+          drain: summarizeStatements(statements.drain, deliveries.drain),
+          fanout: summarizeStatements(statements.fanout, deliveries.fanout),
+        },
+      };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const apiMain = join(ROOT, 'dist/trackeep-api/main.js');
   if (!existsSync(apiMain)) throw new Error(`${apiMain} is missing: npm run bench:webhooks builds it first`);
@@ -795,7 +859,11 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   try {
     console.log('Starting a durable PostgreSQL (fsync on)...');
-    cluster = await startPgCluster({ dataDir: join(work, 'data'), ephemeral: false });
+    cluster = await startPgCluster({
+      dataDir: join(work, 'data'),
+      ephemeral: false,
+      settings: PROFILE ? ['shared_preload_libraries=pg_stat_statements'] : [],
+    });
     await ensureDatabase(cluster.adminUrl, 'trackeep_bench');
     const databaseUrl = cluster.urlFor('trackeep_bench');
 
@@ -831,7 +899,16 @@ async function main(): Promise<void> {
         : {}),
     });
     const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-    const api = startChild('trackeep-api', [...nodeArgs, apiMain], apiEnv(apiPort), join(work, 'api.log'));
+    const profileDir = join(work, 'profiles');
+    mkdirSync(profileDir);
+    const api = PROFILE
+      ? startChild(
+          'trackeep-api',
+          [...nodeArgs, 'trackeep-api/bench/webhooks/profiled-main.mjs', apiMain],
+          { ...apiEnv(apiPort), PROFILE_DIR: profileDir },
+          join(work, 'api.log'),
+        )
+      : startChild('trackeep-api', [...nodeArgs, apiMain], apiEnv(apiPort), join(work, 'api.log'));
     const bareUrl = `http://127.0.0.1:${barePort}`;
     const probotUrl = `http://127.0.0.1:${probotPort}`;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -842,6 +919,8 @@ async function main(): Promise<void> {
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     const { userId, repoId } = await seed(db);
+    if (PROFILE) await db.query(`${BENCH_QUERY} CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
+    const profiler = PROFILE ? windowProfiler(api.pid!, profileDir, db) : null;
     const variants = await signedVariants(HOOK_SECRET, VARIANTS);
 
     const pgData = join(work, 'data');
@@ -872,6 +951,7 @@ async function main(): Promise<void> {
       duplicates: true,
       pids: () => [api.pid!],
       dbPids: () => postgresPids(pgData),
+      ...(profiler ? { profiler } : {}),
       tracking: fresh(),
       rounds: [],
     };
@@ -883,7 +963,7 @@ async function main(): Promise<void> {
     const backlog = async () =>
       (
         await db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`,
+          `${BENCH_QUERY} SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'processing')`,
         )
       ).rows[0]!.n;
     // Trackeep applies what it stored after its round; the next round (any server's) starts only when that is
@@ -903,7 +983,10 @@ async function main(): Promise<void> {
       for (let k = 0; k < targets.length; k++) {
         const target = targets[(k + round) % targets.length]!;
         await runRound(target, variants, round === 0);
-        if (target === trackeep) await drain();
+        if (target !== trackeep) continue;
+        await profiler?.start();
+        await drain();
+        await profiler?.stop('drain', drains[drains.length - 1]!.backlog);
       }
     }
     const lastDrain = drains[drains.length - 1] ?? { backlog: 0, seconds: 0 };
@@ -950,10 +1033,13 @@ async function main(): Promise<void> {
         `Fan-out: ${FANOUT_SMALL_CLIENTS} then ${FANOUT_CLIENTS} SSE clients on 2 replicas, ${FANOUT_RATE} deliveries/s...`,
       );
       const small = await fanout(db, [apiUrl, apiUrl2], pids, viewers, FANOUT_SMALL_CLIENTS, 200_000);
+      await profiler?.start();
       const full = await fanout(db, [apiUrl, apiUrl2], pids, viewers, FANOUT_CLIENTS, 300_000);
+      await profiler?.stop('fanout', full.deliveries);
       fan = { small, full };
       await stopChild(api2);
     }
+    const profile = profiler?.summary() ?? null;
     await db.end();
 
     let redelivery: RedeliveryResult | null = null;
@@ -988,6 +1074,9 @@ async function main(): Promise<void> {
         trackeep: `dist/trackeep-api/main.js, NODE_ENV=production, default settings, per-repo hook secret (X-GitHub-Hook-ID)`,
         cpuMsPerDelivery:
           'user+system CPU of the server process (and, for Trackeep, of PostgreSQL) per 2xx delivery, from /proc',
+        profiled: PROFILE
+          ? 'yes: the API runs under the V8 profiler and PostgreSQL with pg_stat_statements, which slows both'
+          : 'no',
       },
       trackeep: {
         ...t,
@@ -1009,6 +1098,7 @@ async function main(): Promise<void> {
       fanout: fan?.full ?? null,
       fanoutSmall: fan?.small ?? null,
       redelivery,
+      ...(profile ? { profile } : {}),
       ceiling: { name: 'bare node:http + @octokit/webhooks-methods verify', ...c },
       peer: { name: 'Probot 14.3.2 (createNodeMiddleware, no-op handlers)', ...p },
       ratios: {
@@ -1040,7 +1130,8 @@ async function main(): Promise<void> {
         },
       },
     };
-    writeFileSync(join(OUT_DIR, 'webhooks.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const outFile = join(OUT_DIR, PROFILE ? 'webhooks-profile.json' : 'webhooks.json');
+    writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
     console.log(
       JSON.stringify(
         {
@@ -1066,7 +1157,8 @@ async function main(): Promise<void> {
         2,
       ),
     );
-    console.log(`Wrote ${join(OUT_DIR, 'webhooks.json')}`);
+    if (profile) console.log(JSON.stringify(profile, null, 2));
+    console.log(`Wrote ${outFile}`);
 
     await Promise.all([stopChild(api), stopChild(bare), stopChild(probot)]);
   } finally {

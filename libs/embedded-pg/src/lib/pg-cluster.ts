@@ -16,6 +16,8 @@ export interface PgClusterOptions {
   port?: number;
   /** Throwaway clusters skip fsync: fast, but not crash-safe. */
   ephemeral?: boolean;
+  /** More server settings, `name=value` each, no spaces (a benchmark's `shared_preload_libraries`, say). */
+  settings?: string[];
   log?: (line: string) => void;
 }
 
@@ -178,6 +180,7 @@ export async function startPgCluster(options: PgClusterOptions): Promise<PgClust
     `-c unix_socket_directories=''`,
     `-c max_connections=200`,
     ...(options.ephemeral ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
+    ...(options.settings ?? []).map((setting) => `-c ${setting}`),
   ].join(' ');
   const logFile = join(dataDir, 'server.log');
   if (owner && !existsSync(logFile)) {
