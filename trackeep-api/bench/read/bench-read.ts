@@ -69,6 +69,10 @@ const PRESETS: Record<'small' | 'large', DatasetSize> = {
     historyDays: 30,
     syncEveryMinutes: 15,
     webhookDeliveriesPerRepoPerDay: 20,
+    deploymentsPerRepo: 365,
+    releasesPerRepo: 52,
+    issuesPerRepo: 200,
+    workflowRunsPerRepo: 500,
     teams: 10,
   },
   large: {
@@ -82,6 +86,10 @@ const PRESETS: Record<'small' | 'large', DatasetSize> = {
     historyDays: 30,
     syncEveryMinutes: 15,
     webhookDeliveriesPerRepoPerDay: 20,
+    deploymentsPerRepo: 365,
+    releasesPerRepo: 52,
+    issuesPerRepo: 200,
+    workflowRunsPerRepo: 500,
     teams: 50,
   },
 };
@@ -564,7 +572,7 @@ async function main(): Promise<void> {
       allMeetTarget: results.every((r) => r.meetsTarget),
       ...(o.baseline ? { baseline: { checkout: o.baseline, endpoints: baselineResults } } : {}),
       notes: [
-        'The dataset has no deployments, releases, issues, workflow runs or reviews: the DORA endpoints read empty tables, and the cycle breakdown reads pull requests only.',
+        'Each repository has two years of delivery history: a linear main branch (each commit the parent of the next), 365 production deployments (1 in 12 failed), 52 releases, 200 issues (1 in 20 an incident), 500 CI runs and the pull requests’ reviews, so the DORA and cycle pages walk real graphs and count real deployments.',
         'p95Ms is interpolated between autocannon’s p90 and p97.5 (its histogram exports no p95).',
         'meetsTarget also requires answers (a run whose requests all timed out has no latency) and no non-2xx answers or errors (timeouts included).',
         'The API runs from source (src/main.ts, SWC) in its own process with sync and webhook workers off; PostgreSQL, the simulator and the load generator share the same cores.',

@@ -15,6 +15,11 @@ export interface DatasetSize {
   webhookDeliveriesPerRepoPerDay: number;
   /** Teams in the measured organization; a fifth of them nested under another. */
   teams: number;
+  /** Delivery history over the same two years as the commits: what the DORA and cycle pages read. */
+  deploymentsPerRepo: number;
+  releasesPerRepo: number;
+  issuesPerRepo: number;
+  workflowRunsPerRepo: number;
 }
 
 export interface SimRepo {
@@ -89,7 +94,8 @@ export async function generateDataset(
        FROM repositories`,
     [userId],
   );
-  // A repository's commits are spread evenly over two years, newest now; every one is on main.
+  // A repository's commits are spread evenly over two years, newest now; every one is on main, each the parent of
+  // the next (the history the lead time walks).
   await timed(
     db,
     'commits',
@@ -98,9 +104,11 @@ export async function generateDataset(
                          changed_files, parents, html_url)
      SELECT c.repo_id, c.sha, c.message, 'Person ' || c.p, 'person' || c.p || '@example.com', 'person-' || c.p, c.t,
             'Person ' || c.p, 'person' || c.p || '@example.com', 'person-' || c.p, c.t,
-            (c.i * 13) % 400, (c.i * 7) % 200, 1 + c.i % 20, '{}', c.html_url || '/commit/' || c.sha
+            (c.i * 13) % 400, (c.i * 7) % 200, 1 + c.i % 20,
+            CASE WHEN c.i < $2::int THEN ARRAY[c.parent] ELSE '{}' END, c.html_url || '/commit/' || c.sha
        FROM (SELECT r.id AS repo_id, r.html_url, i,
                     md5(r.id::text || ':' || i) || substr(md5(i::text || r.id::text), 1, 8) AS sha,
+                    md5(r.id::text || ':' || (i + 1)) || substr(md5((i + 1)::text || r.id::text), 1, 8) AS parent,
                     (ARRAY['fix: ','feat: ','chore: ','refactor: ','docs: '])[1 + i % 5] || 'change number ' || i AS message,
                     abs(hashtext(r.id::text || '/' || i)) % $1::int AS p,
                     now() - (i - 1) * (interval '730 days' / $2::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second' AS t
@@ -121,7 +129,8 @@ export async function generateDataset(
        FROM repositories r, generate_series(1, $1::int) AS b`,
     [s.branchesPerRepo],
   );
-  // Pull requests over two years: the newest tenth open, one in eight of the rest closed unmerged.
+  // Pull requests over two years: the newest fiftieth and every 25th (stale ones) open, one in eight of the rest
+  // closed unmerged.
   await timed(
     db,
     'pull_requests',
@@ -135,13 +144,25 @@ export async function generateDataset(
             'main', 'feature/change-' || x.n, (x.n * 11) % 500, (x.n * 5) % 200, 1 + x.n % 15, 1 + x.n % 6,
             x.n % 4, x.created + interval '3 hours', '{}', x.html_url || '/pull/' || x.n
        FROM (SELECT r.id AS repo_id, r.html_url, n,
-                    CASE WHEN n > $2::int * 0.9 THEN 'open' WHEN n % 8 = 0 THEN 'closed' ELSE 'merged' END AS state,
+                    CASE WHEN n > $2::int * 0.98 OR n % 25 = 0 THEN 'open' WHEN n % 8 = 0 THEN 'closed' ELSE 'merged' END AS state,
                     abs(hashtext(r.id::text || '#' || n)) % $1::int AS p,
                     now() - ($2::int - n + 1) * (interval '730 days' / $2::int) AS created,
                     (1 + abs(hashtext(n::text || r.id::text)) % 96) * interval '1 hour' AS open_for
                FROM repositories r, generate_series(1, $2::int) AS n) x`,
     [s.people, s.pullsPerRepo],
   );
+  // Each merge is squashed: the last commit on main before it carries the pull request's subject, as GitHub writes it.
+  await timed(
+    db,
+    'squash merge subjects',
+    `UPDATE commits c SET message = m.title || ' (#' || m.number || ')'
+       FROM (SELECT p.repo_id, p.number, p.title,
+                    (SELECT c2.sha FROM commits c2 WHERE c2.repo_id = p.repo_id AND c2.committed_at <= p.merged_at
+                      ORDER BY c2.committed_at DESC LIMIT 1) AS sha
+               FROM pull_requests p WHERE p.state = 'merged') m
+      WHERE c.repo_id = m.repo_id AND c.sha = m.sha`,
+  );
+  await generateDeliveryHistory(db, s);
   await timed(
     db,
     'repo_stats_snapshots',
@@ -212,6 +233,101 @@ export async function generateDataset(
   log(`  VACUUM ANALYZE in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** The commit of a repository `at` the given position (1 = newest), as the commits above name them. */
+const COMMIT_SHA = (i: string) =>
+  `md5(r.id::text || ':' || (${i})) || substr(md5((${i})::text || r.id::text), 1, 8)`;
+/** That commit's time, as the commits above date it (N = commits per repository, the statement's $1). */
+const COMMIT_AT = (i: string) =>
+  `now() - ((${i}) - 1) * (interval '730 days' / $1::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second'`;
+
+/**
+ * Deployments to production (one in twelve failed, each with an in-progress and a final status), releases (one
+ * in ten a pre-release), issues (one in twenty an incident, most closed within three days), CI runs of main (one
+ * in ten failed) and reviews of the pull requests (as many as each one's review count), spread over the commits'
+ * two years and naming their commits.
+ */
+async function generateDeliveryHistory(db: Client, s: DatasetSize): Promise<void> {
+  // Deployment k (1 = oldest) ships the commit at position 2 + (D - k) * N / D, 20 minutes after it was written.
+  await timed(
+    db,
+    'deployments',
+    `INSERT INTO deployments (repo_id, deployment_id, node_id, sha, ref, task, environment, creator_login, created_at,
+                             updated_at, latest_state, latest_state_at)
+     SELECT x.repo_id, x.id, 'DE_' || x.id, x.sha, 'main', 'deploy', 'production', 'person-' || (x.id % $3::int),
+            x.at, x.at + interval '10 minutes', x.state, x.at + interval '10 minutes'
+       FROM (SELECT r.id AS repo_id, r.github_id * 100000 + k AS id, ${COMMIT_SHA('c.i')} AS sha,
+                    ${COMMIT_AT('c.i')} + interval '20 minutes' AS at,
+                    CASE WHEN k % 12 = 0 THEN 'failure' ELSE 'success' END AS state
+               FROM repositories r, generate_series(1, $2::int) AS k,
+                    LATERAL (SELECT least($1::int, 2 + (($2::int - k) * $1::int) / $2::int) AS i) c) x`,
+    [s.commitsPerRepo, s.deploymentsPerRepo, s.people],
+  );
+  await timed(
+    db,
+    'deployment_statuses',
+    `INSERT INTO deployment_statuses (repo_id, node_id, deployment_id, state, log_url, creator_login, created_at)
+     SELECT d.repo_id, 'DES_' || d.deployment_id || '_' || n, d.deployment_id,
+            CASE WHEN n = 1 THEN 'in_progress' ELSE d.latest_state END,
+            'https://ci.example.com/deploy/' || d.deployment_id, d.creator_login,
+            d.created_at + CASE WHEN n = 1 THEN interval '1 minute' ELSE interval '10 minutes' END
+       FROM deployments d, generate_series(1, 2) AS n`,
+  );
+  await timed(
+    db,
+    'releases',
+    `INSERT INTO releases (repo_id, release_id, node_id, tag_name, target_commitish, sha, name, draft, prerelease,
+                          author_login, created_at, published_at, updated_at, html_url)
+     SELECT r.id, r.github_id * 10000 + k, 'RE_' || r.github_id || '_' || k, 'v1.' || k, 'main', ${COMMIT_SHA('c.i')},
+            'Release 1.' || k, false, k % 10 = 0, 'person-' || (k % $3::int),
+            ${COMMIT_AT('c.i')} + interval '1 hour', ${COMMIT_AT('c.i')} + interval '1 hour',
+            ${COMMIT_AT('c.i')} + interval '1 hour', r.html_url || '/releases/tag/v1.' || k
+       FROM repositories r, generate_series(1, $2::int) AS k,
+            LATERAL (SELECT least($1::int, 2 + (($2::int - k) * $1::int) / $2::int) AS i) c`,
+    [s.commitsPerRepo, s.releasesPerRepo, s.people],
+  );
+  await timed(
+    db,
+    'issues',
+    `INSERT INTO issues (repo_id, number, issue_id, node_id, title, state, author_login, labels, created_at,
+                        updated_at, closed_at, html_url)
+     SELECT x.repo_id, 1000 + x.n, x.repo_gid * 10000 + x.n, 'I_' || x.repo_gid || '_' || x.n,
+            CASE WHEN x.incident THEN 'Production is down ' ELSE 'Bug ' END || x.n,
+            CASE WHEN x.closed THEN 'closed' ELSE 'open' END, 'person-' || (x.n % $2::int),
+            CASE WHEN x.incident THEN ARRAY['incident'] ELSE ARRAY['bug'] END, x.at,
+            x.at + x.open_for, CASE WHEN x.closed THEN x.at + x.open_for END, x.html_url || '/issues/' || (1000 + x.n)
+       FROM (SELECT r.id AS repo_id, r.github_id AS repo_gid, r.html_url, n, n % 20 = 0 AS incident,
+                    n < $1::int * 0.95 AS closed,
+                    now() - ($1::int - n + 1) * (interval '730 days' / $1::int) AS at,
+                    (1 + abs(hashtext(r.id::text || '!' || n)) % 72) * interval '1 hour' AS open_for
+               FROM repositories r, generate_series(1, $1::int) AS n) x`,
+    [s.issuesPerRepo, s.people],
+  );
+  await timed(
+    db,
+    'workflow_runs',
+    `INSERT INTO workflow_runs (repo_id, run_id, workflow_id, name, head_branch, head_sha, event, status, conclusion,
+                               actor_login, run_number, run_attempt, run_started_at, created_at, updated_at, html_url)
+     SELECT r.id, r.github_id * 100000 + k, r.github_id, 'CI', 'main', ${COMMIT_SHA('c.i')}, 'push', 'completed',
+            CASE WHEN k % 10 = 0 THEN 'failure' ELSE 'success' END, 'person-' || (k % $3::int), k, 1,
+            ${COMMIT_AT('c.i')} + interval '1 minute', ${COMMIT_AT('c.i')} + interval '1 minute',
+            ${COMMIT_AT('c.i')} + interval '8 minutes', r.html_url || '/actions/runs/' || (r.github_id * 100000 + k)
+       FROM repositories r, generate_series(1, $2::int) AS k,
+            LATERAL (SELECT least($1::int, 1 + (($2::int - k) * $1::int) / $2::int) AS i) c`,
+    [s.commitsPerRepo, s.workflowRunsPerRepo, s.people],
+  );
+  // The first review three hours after the opening, as the pull requests' first_review_at says, then hourly.
+  await timed(
+    db,
+    'pull_request_reviews',
+    `INSERT INTO pull_request_reviews (repo_id, review_id, pull_number, reviewer_login, state, submitted_at)
+     SELECT p.repo_id, p.number * 10 + j, p.number, 'person-' || ((p.number * 7 + j) % $1::int),
+            CASE WHEN j = p.review_count THEN 'APPROVED' ELSE 'COMMENTED' END,
+            p.created_at + interval '3 hours' + (j - 1) * interval '1 hour'
+       FROM pull_requests p, generate_series(1, p.review_count) AS j`,
+    [s.people],
+  );
+}
+
 /** Row counts of the tables the dataset fills. */
 export async function datasetCounts(db: Client): Promise<Record<string, number>> {
   const tables = [
@@ -224,6 +340,12 @@ export async function datasetCounts(db: Client): Promise<Record<string, number>>
     'activity_events',
     'sync_runs',
     'webhook_deliveries',
+    'deployments',
+    'deployment_statuses',
+    'releases',
+    'issues',
+    'workflow_runs',
+    'pull_request_reviews',
   ];
   const out: Record<string, number> = {};
   for (const t of tables) {
