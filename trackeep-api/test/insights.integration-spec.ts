@@ -511,4 +511,61 @@ describe('delivery insights', () => {
       ].sort(),
     );
   });
+
+  it("reads only the source the rule in force detects deployments in, and finds each rule's deployments there", async () => {
+    const store = h.t.app.get(InsightsRepository) as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
+    const sources = ['deployments', 'releases', 'tags', 'workflowRuns'] as const;
+    const spies = sources.map((name) => jest.spyOn(store, name));
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+    try {
+      const branch = (
+        await db.query<{ b: string }>('SELECT default_branch AS b FROM repositories WHERE id = $1', [repoA])
+      ).rows[0]!.b;
+      // One deployment in each source, two days ago, shipping s2.
+      await db.query(
+        `INSERT INTO releases (repo_id, release_id, tag_name, sha, created_at, published_at)
+         VALUES ($1, 7001, 'v9.0', 's2', $2, $2)`,
+        [repoA, at(2)],
+      );
+      await db.query(`INSERT INTO tags (repo_id, name, sha, seen_at) VALUES ($1, 'deploy-1', 's2', $2)`, [
+        repoA,
+        at(2),
+      ]);
+      await db.query(
+        `INSERT INTO workflow_runs (repo_id, run_id, name, head_branch, head_sha, status, conclusion, created_at, updated_at)
+         VALUES ($1, 8001, 'Deploy', $2, 's2', 'completed', 'success', $3, $3)`,
+        [repoA, branch, at(2)],
+      );
+      await db.query(
+        `INSERT INTO deployments (repo_id, deployment_id, environment, sha, created_at) VALUES ($1, 906, 'production', 's2', $2)`,
+        [repoA, at(2)],
+      );
+      await db.query(
+        `INSERT INTO deployment_statuses (repo_id, node_id, deployment_id, state, created_at)
+         VALUES ($1, 'DS_906_1', 906, 'success', $2)`,
+        [repoA, at(2)],
+      );
+
+      const rules: Array<[Record<string, unknown>, (typeof sources)[number] | null, string]> = [
+        [{ kind: 'releases' }, 'releases', 'v9.0'],
+        [{ kind: 'tags', pattern: 'deploy-*' }, 'tags', 'deploy-1'],
+        [{ kind: 'workflow', workflowName: 'Deploy' }, 'workflowRuns', '8001'],
+        [{ kind: 'deployments', environments: ['production'] }, 'deployments', '906'],
+        [{ kind: 'merges' }, null, '3'],
+      ];
+      for (const [deployment, source, newest] of rules) {
+        for (const spy of spies) spy.mockClear();
+        const body = (await as(octocat).put(`${repoPath()}/settings`).send({ deployment }).expect(200)).body;
+        expect([deployment.kind, body.lastDeployments[0]?.key]).toEqual([deployment.kind, newest]);
+        const read = sources.filter((_, i) => spies[i]!.mock.calls.length > 0);
+        expect([deployment.kind, read]).toEqual([deployment.kind, source ? [source] : []]);
+      }
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    await as(octocat).del(`${repoPath()}/settings`).expect(200);
+  });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { InsightsSettings } from '@trackeep/contracts';
+import type { DeploymentRule, InsightsSettings } from '@trackeep/contracts';
 import { prepared, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
@@ -158,8 +158,14 @@ export class InsightsRepository {
    * default branch's commits (the graph "which deployment contains this" walks), two statements for all of them.
    * Each pull request carries its stored reviews and its comment count (the review depth). Deployments since
    * then come with all their statuses; releases, tags and issues not deleted; workflow runs of the default branch.
+   * A repository's deployments, releases, tags and workflow runs are read only if its rule (`ruleOf`) detects
+   * deployments in them: a rule reads one source, and the others would be most of what is read.
    */
-  async facts(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
+  async facts(
+    repos: readonly InsightsRepo[],
+    since: Date,
+    ruleOf: (repoId: string) => DeploymentRule['kind'],
+  ): Promise<Map<string, RepoFacts>> {
     const out = new Map<string, RepoFacts>(
       repos.map((r) => [
         r.id,
@@ -178,15 +184,23 @@ export class InsightsRepository {
     );
     if (!repos.length) return out;
     const ids = repos.map((r) => r.id);
+    const ruled = (kind: DeploymentRule['kind']) => ids.filter((id) => ruleOf(id) === kind);
+    const none = Promise.resolve([]);
+    const [deploymentIds, releaseIds, tagIds, runIds] = [
+      ruled('deployments'),
+      ruled('releases'),
+      ruled('tags'),
+      ruled('workflow'),
+    ];
     const [pulls, commits, reviews, deployments, releases, issues, tags, runs] = await Promise.all([
       this.mergedPulls(ids, since),
       this.defaultBranchCommits(ids, since),
       this.reviewsOfMergedPulls(ids, since),
-      this.deployments(ids, since),
-      this.releases(ids, since),
+      deploymentIds.length ? this.deployments(deploymentIds, since) : none,
+      releaseIds.length ? this.releases(releaseIds, since) : none,
       this.issues(ids, since),
-      this.tags(ids, since),
-      this.workflowRuns(ids, since),
+      tagIds.length ? this.tags(tagIds, since) : none,
+      runIds.length ? this.workflowRuns(runIds, since) : none,
     ]);
     for (const { repoId, tag } of tags) out.get(repoId)?.tags.push(tag);
     for (const { repoId, run } of runs) out.get(repoId)?.workflowRuns.push(run);

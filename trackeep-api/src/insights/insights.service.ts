@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import {
   DEFAULT_INSIGHTS_SETTINGS,
   type CyclePage,
+  type DeploymentRule,
   type DetectedDeployment,
   type DoraPage,
   type DrillKind,
@@ -446,7 +447,8 @@ export class InsightsService {
     );
     const analyses: RepoAnalysis[] = [];
     const rules: DoraPage['repositories'] = [];
-    const facts = await this.factsOf(repos, since);
+    const ruleOf = (id: string) => (settings.get(id)?.effective ?? DEFAULT_INSIGHTS_SETTINGS).deployment.kind;
+    const facts = await this.factsOf(repos, since, ruleOf);
     for (const repo of repos) {
       const s = settings.get(repo.id) ?? { effective: DEFAULT_INSIGHTS_SETTINGS, source: 'default' as const };
       const f = facts.get(repo.id);
@@ -456,8 +458,12 @@ export class InsightsService {
     return { analyses, rules };
   }
 
-  private async factsOf(repos: readonly InsightsRepo[], since: Date): Promise<Map<string, RepoFacts>> {
-    const facts = await this.store.facts(repos, since);
+  private async factsOf(
+    repos: readonly InsightsRepo[],
+    since: Date,
+    ruleOf: (repoId: string) => DeploymentRule['kind'],
+  ): Promise<Map<string, RepoFacts>> {
+    const facts = await this.store.facts(repos, since, ruleOf);
     // Merge commits and first commits are not stored with pull requests; the commit graph tells them.
     return new Map([...facts].map(([id, f]) => [id, completePulls(f)]));
   }
@@ -468,7 +474,8 @@ export class InsightsService {
       (await this.store.orgSettingsByLogin(this.github.host, [repo.owner])).get(repo.owner.toLowerCase()),
     );
     const { effective, source } = effectiveSettings(own, org);
-    const facts = (await this.factsOf([repo], new Date(Date.now() - 365 * DAY_MS))).get(repo.id);
+    const since = new Date(Date.now() - 365 * DAY_MS);
+    const facts = (await this.factsOf([repo], since, () => effective.deployment.kind)).get(repo.id);
     const last = facts
       ? detectDeployments(effective.deployment, facts).slice(-LAST_DEPLOYMENTS).reverse()
       : [];
