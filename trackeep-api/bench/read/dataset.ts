@@ -38,6 +38,20 @@ async function timed(db: Client, what: string, text: string, values: unknown[] =
   log(`  ${what}: ${res.rowCount ?? 0} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** The sha of repository r's commit at `position` (1 = newest): the one place commits are named. */
+const commitSha = (position: string) =>
+  `md5(r.id::text || ':' || (${position})) || substr(md5((${position})::text || r.id::text), 1, 8)`;
+/** That commit's time: `perRepo` commits per repository spread evenly over two years, the newest now. */
+const commitTime = (position: string, perRepo: string) =>
+  `now() - ((${position}) - 1) * (interval '730 days' / ${perRepo}::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second'`;
+/**
+ * For each row of repositories r, the commit at `position` (clamped to the oldest) as c.sha and c.at, when the
+ * statement's $1 is the commits per repository.
+ */
+const commitOf = (position: string) =>
+  `LATERAL (SELECT ${commitSha('p.i')} AS sha, ${commitTime('p.i', '$1')} AS at
+              FROM (SELECT least($1::int, ${position}) AS i) p) c`;
+
 /**
  * One signed-in user who tracks every repository, and each repository's commits, pull requests, branches,
  * stats snapshots, timeline, sync runs and webhook deliveries, generated set-wise in SQL (INSERT … SELECT
@@ -107,11 +121,10 @@ export async function generateDataset(
             (c.i * 13) % 400, (c.i * 7) % 200, 1 + c.i % 20,
             CASE WHEN c.i < $2::int THEN ARRAY[c.parent] ELSE '{}' END, c.html_url || '/commit/' || c.sha
        FROM (SELECT r.id AS repo_id, r.html_url, i,
-                    md5(r.id::text || ':' || i) || substr(md5(i::text || r.id::text), 1, 8) AS sha,
-                    md5(r.id::text || ':' || (i + 1)) || substr(md5((i + 1)::text || r.id::text), 1, 8) AS parent,
+                    ${commitSha('i')} AS sha, ${commitSha('i + 1')} AS parent,
                     (ARRAY['fix: ','feat: ','chore: ','refactor: ','docs: '])[1 + i % 5] || 'change number ' || i AS message,
                     abs(hashtext(r.id::text || '/' || i)) % $1::int AS p,
-                    now() - (i - 1) * (interval '730 days' / $2::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second' AS t
+                    ${commitTime('i', '$2')} AS t
                FROM repositories r, generate_series(1, $2::int) AS i) c`,
     [s.people, s.commitsPerRepo],
   );
@@ -233,13 +246,6 @@ export async function generateDataset(
   log(`  VACUUM ANALYZE in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** The commit of a repository `at` the given position (1 = newest), as the commits above name them. */
-const COMMIT_SHA = (i: string) =>
-  `md5(r.id::text || ':' || (${i})) || substr(md5((${i})::text || r.id::text), 1, 8)`;
-/** That commit's time, as the commits above date it (N = commits per repository, the statement's $1). */
-const COMMIT_AT = (i: string) =>
-  `now() - ((${i}) - 1) * (interval '730 days' / $1::int) - (abs(hashtext(r.id::text)) % 600) * interval '1 second'`;
-
 /**
  * Deployments to production (one in twelve failed, each with an in-progress and a final status), releases (one
  * in ten a pre-release), issues (one in twenty an incident, most closed within three days), CI runs of main (one
@@ -255,11 +261,10 @@ async function generateDeliveryHistory(db: Client, s: DatasetSize): Promise<void
                              updated_at, latest_state, latest_state_at)
      SELECT x.repo_id, x.id, 'DE_' || x.id, x.sha, 'main', 'deploy', 'production', 'person-' || (x.id % $3::int),
             x.at, x.at + interval '10 minutes', x.state, x.at + interval '10 minutes'
-       FROM (SELECT r.id AS repo_id, r.github_id * 100000 + k AS id, ${COMMIT_SHA('c.i')} AS sha,
-                    ${COMMIT_AT('c.i')} + interval '20 minutes' AS at,
+       FROM (SELECT r.id AS repo_id, r.github_id * 100000 + k AS id, c.sha, c.at + interval '20 minutes' AS at,
                     CASE WHEN k % 12 = 0 THEN 'failure' ELSE 'success' END AS state
                FROM repositories r, generate_series(1, $2::int) AS k,
-                    LATERAL (SELECT least($1::int, 2 + (($2::int - k) * $1::int) / $2::int) AS i) c) x`,
+                    ${commitOf('2 + (($2::int - k) * $1::int) / $2::int')}) x`,
     [s.commitsPerRepo, s.deploymentsPerRepo, s.people],
   );
   await timed(
@@ -277,12 +282,11 @@ async function generateDeliveryHistory(db: Client, s: DatasetSize): Promise<void
     'releases',
     `INSERT INTO releases (repo_id, release_id, node_id, tag_name, target_commitish, sha, name, draft, prerelease,
                           author_login, created_at, published_at, updated_at, html_url)
-     SELECT r.id, r.github_id * 10000 + k, 'RE_' || r.github_id || '_' || k, 'v1.' || k, 'main', ${COMMIT_SHA('c.i')},
+     SELECT r.id, r.github_id * 10000 + k, 'RE_' || r.github_id || '_' || k, 'v1.' || k, 'main', c.sha,
             'Release 1.' || k, false, k % 10 = 0, 'person-' || (k % $3::int),
-            ${COMMIT_AT('c.i')} + interval '1 hour', ${COMMIT_AT('c.i')} + interval '1 hour',
-            ${COMMIT_AT('c.i')} + interval '1 hour', r.html_url || '/releases/tag/v1.' || k
-       FROM repositories r, generate_series(1, $2::int) AS k,
-            LATERAL (SELECT least($1::int, 2 + (($2::int - k) * $1::int) / $2::int) AS i) c`,
+            c.at + interval '1 hour', c.at + interval '1 hour', c.at + interval '1 hour',
+            r.html_url || '/releases/tag/v1.' || k
+       FROM repositories r, generate_series(1, $2::int) AS k, ${commitOf('2 + (($2::int - k) * $1::int) / $2::int')}`,
     [s.commitsPerRepo, s.releasesPerRepo, s.people],
   );
   await timed(
@@ -307,12 +311,11 @@ async function generateDeliveryHistory(db: Client, s: DatasetSize): Promise<void
     'workflow_runs',
     `INSERT INTO workflow_runs (repo_id, run_id, workflow_id, name, head_branch, head_sha, event, status, conclusion,
                                actor_login, run_number, run_attempt, run_started_at, created_at, updated_at, html_url)
-     SELECT r.id, r.github_id * 100000 + k, r.github_id, 'CI', 'main', ${COMMIT_SHA('c.i')}, 'push', 'completed',
+     SELECT r.id, r.github_id * 100000 + k, r.github_id, 'CI', 'main', c.sha, 'push', 'completed',
             CASE WHEN k % 10 = 0 THEN 'failure' ELSE 'success' END, 'person-' || (k % $3::int), k, 1,
-            ${COMMIT_AT('c.i')} + interval '1 minute', ${COMMIT_AT('c.i')} + interval '1 minute',
-            ${COMMIT_AT('c.i')} + interval '8 minutes', r.html_url || '/actions/runs/' || (r.github_id * 100000 + k)
-       FROM repositories r, generate_series(1, $2::int) AS k,
-            LATERAL (SELECT least($1::int, 1 + (($2::int - k) * $1::int) / $2::int) AS i) c`,
+            c.at + interval '1 minute', c.at + interval '1 minute', c.at + interval '8 minutes',
+            r.html_url || '/actions/runs/' || (r.github_id * 100000 + k)
+       FROM repositories r, generate_series(1, $2::int) AS k, ${commitOf('1 + (($2::int - k) * $1::int) / $2::int')}`,
     [s.commitsPerRepo, s.workflowRunsPerRepo, s.people],
   );
   // The first review three hours after the opening, as the pull requests' first_review_at says, then hourly.

@@ -900,15 +900,13 @@ async function main(): Promise<void> {
     });
     const nodeArgs = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
     const profileDir = join(work, 'profiles');
-    mkdirSync(profileDir);
-    const api = PROFILE
-      ? startChild(
-          'trackeep-api',
-          [...nodeArgs, 'trackeep-api/bench/webhooks/profiled-main.mjs', apiMain],
-          { ...apiEnv(apiPort), PROFILE_DIR: profileDir },
-          join(work, 'api.log'),
-        )
-      : startChild('trackeep-api', [...nodeArgs, apiMain], apiEnv(apiPort), join(work, 'api.log'));
+    if (PROFILE) mkdirSync(profileDir);
+    const api = startChild(
+      'trackeep-api',
+      [...nodeArgs, ...(PROFILE ? ['trackeep-api/bench/webhooks/profiled-main.mjs'] : []), apiMain],
+      { ...apiEnv(apiPort), ...(PROFILE ? { PROFILE_DIR: profileDir } : {}) },
+      join(work, 'api.log'),
+    );
     const bareUrl = `http://127.0.0.1:${barePort}`;
     const probotUrl = `http://127.0.0.1:${probotPort}`;
     const apiUrl = `http://127.0.0.1:${apiPort}`;
