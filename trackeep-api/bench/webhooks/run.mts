@@ -516,6 +516,9 @@ interface FanoutResult {
   /** Of the above, the time from receipt to applied (the inbox row's received_at → processed_at). */
   processingP50Ms: number;
   processingP95Ms: number;
+  /** Of processing, the wait from the stored row's job to a worker fetching it. */
+  jobWaitP50Ms: number;
+  jobWaitP95Ms: number;
   /** CPU of this load generator (the browsers' side) over the phase, as a share of one core. */
   loadGeneratorCpuShare: number;
 }
@@ -639,6 +642,13 @@ async function fanout(
        FROM webhook_deliveries WHERE received_at >= $1 AND processed_at IS NOT NULL`,
     [phaseStart],
   );
+  // Where processing waits: from the commit of the inbox row to a worker fetching its job (pg-boss's started_on).
+  const { rows: wait } = await db.query<{ p50: number | null; p95: number | null }>(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM j.started_on - j.created_on)) * 1000 AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM j.started_on - j.created_on)) * 1000 AS p95
+       FROM pgboss.job j WHERE j.name = 'webhook-process' AND j.created_on >= $1 AND j.started_on IS NOT NULL`,
+    [phaseStart],
+  );
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
@@ -663,6 +673,8 @@ async function fanout(
     apiCpuMsPerDelivery: Math.round((cpu / deliveries) * 100) / 100,
     processingP50Ms: Math.round(lag[0]?.p50 ?? NaN),
     processingP95Ms: Math.round(lag[0]?.p95 ?? NaN),
+    jobWaitP50Ms: Math.round(wait[0]?.p50 ?? NaN),
+    jobWaitP95Ms: Math.round(wait[0]?.p95 ?? NaN),
     loadGeneratorCpuShare: Math.round(ownShare * 100) / 100,
   };
 }
@@ -1166,6 +1178,10 @@ async function main(): Promise<void> {
       for (const f of ['api.log', 'api2.log', 'probot.log', 'bare.log'])
         if (existsSync(join(work, f)))
           writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, f)));
+    // The raw profiles open in Chrome DevTools (Performance tab) for the call stacks the summary leaves out.
+    if (process.env['BENCH_KEEP_LOGS'] && existsSync(join(work, 'profiles')))
+      for (const f of readdirSync(join(work, 'profiles')).filter((n) => n.endsWith('.cpuprofile')))
+        writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, 'profiles', f)));
     rmSync(work, { recursive: true, force: true });
   }
 }
