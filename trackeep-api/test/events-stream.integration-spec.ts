@@ -6,6 +6,7 @@ import { SessionService } from '../src/auth/session.service';
 import type { DB } from '../src/database/db.types';
 import { EventBus, type PublishedEvent } from '../src/events/event-bus.service';
 import { EventStreamService } from '../src/events/event-stream.service';
+import { RepoAccessService } from '../src/repos/repo-access.service';
 import { ReposService } from '../src/repos/repos.service';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { API_TEMPLATE_DB } from './support/test-app';
@@ -327,6 +328,69 @@ describe('GET /api/v1/events/stream (SSE)', () => {
     } finally {
       shared.mockRestore();
       single.mockRestore();
+    }
+  });
+
+  it('reads what the open streams may see in one statement for all their users, and applies what it read', async () => {
+    const dave = await seedUser(db, api.app, { login: 'dave' });
+    const erin = await seedUser(db, api.app, { login: 'erin' });
+    const daveStream = await open(dave);
+    const erinStream = await open(erin);
+    const access = api.app.get(RepoAccessService);
+    const streams = api.app.get(EventStreamService);
+    const together = jest.spyOn(access, 'lastKnownReadableRepoIdsOfUsers');
+    const alone = jest.spyOn(access, 'readableRepoIds');
+    const progress = (repo: SeededRepo, runId: string) =>
+      api.app.get(EventBus).publish(api.app.get<Kysely<DB>>(Kysely), {
+        events: [
+          {
+            type: 'sync_progress',
+            repoId: repo.id,
+            repoFullName: repo.fullName,
+            runId,
+            progress: 1,
+            status: 'running',
+          },
+        ],
+      });
+    const runs = (s: SseReader) =>
+      s.messages
+        .filter((m) => m.event === 'sync_progress')
+        .map((m) => (JSON.parse(m.data) as { runId: string }).runId);
+    const readsWith = (from: number, ...users: string[]) =>
+      together.mock.calls.slice(from).filter(([ids]) => users.every((u) => ids.includes(u)));
+    try {
+      // Both start tracking a repository after their streams opened: its first event reads their access together.
+      const shared = await seedTrackedRepo(db, api.app, dave, { githubId: 9103, fullName: 'org/shared' });
+      await seedTrackedRepo(db, api.app, erin, { githubId: 9103, fullName: 'org/shared' });
+      await new Promise((r) => setTimeout(r, 1_100)); // a miss re-reads access at most once a second
+      const before = together.mock.calls.length;
+      await progress(shared, 'new-repo');
+      await waitFor('both streams to carry the new repository', async () =>
+        [daveStream, erinStream].every((s) => runs(s).includes('new-repo')),
+      );
+      expect(readsWith(before, dave, erin).length).toBeGreaterThan(0);
+      // Each stream re-checked its user alone once, as it opened (the new repository's event waited for that).
+      const checkedAlone = alone.mock.calls.length;
+
+      // Access taken away in the database (a webhook, another replica's check): the replica-wide re-read applies it.
+      await db.rows('DELETE FROM repo_access WHERE user_id = $1 AND repo_id = $2', [erin, shared.id]);
+      const revokedAt = together.mock.calls.length;
+      await streams.refreshAllAccess();
+      await waitFor('a re-read of every stream that started after the change', async () =>
+        readsWith(revokedAt, dave, erin).length > 0 ? true : (await streams.refreshAllAccess(), false),
+      );
+      await Promise.all(together.mock.results.slice(revokedAt).map((r) => r.value as Promise<unknown>));
+      await new Promise((r) => setTimeout(r, 50));
+      await progress(shared, 'after-revoke');
+      await waitFor('dave to get the next event', async () => runs(daveStream).includes('after-revoke'));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(runs(erinStream)).not.toContain('after-revoke');
+      // Nobody had an answer due to be asked of GitHub again: no one was read alone since.
+      expect(alone.mock.calls.slice(checkedAlone)).toEqual([]);
+    } finally {
+      together.mockRestore();
+      alone.mockRestore();
     }
   });
 });

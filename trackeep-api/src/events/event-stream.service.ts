@@ -15,7 +15,8 @@ const RESUME_LIMIT = 1000;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * What a user may see is re-read at least this often (and at most every ACCESS_RECHECK_SECONDS), in the
- * background for each user with open streams, so lost access stops the stream's events without a reconnect.
+ * background for every user with open streams, so lost access stops the stream's events without a reconnect.
+ * One read serves every user of the replica; only users with an answer due to be asked again are checked alone.
  */
 const ACCESS_TTL_MS = 5_000;
 /** How long repository changes are gathered before each user gets one `repo_changed` per repository. */
@@ -72,6 +73,9 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private readonly unsent = new Map<StreamClient, { user: UserStreams; frames: string[] }>();
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private lastFlushAt = 0;
+  private refreshingAll = false;
+  /** Users whose last known access is read on the next turn of the event loop, together. */
+  private loadBatch: { users: Set<UserStreams>; done: Promise<void> } | null = null;
 
   constructor(
     private readonly env: ApiEnv,
@@ -89,7 +93,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     this.unsubscribeRepos = this.bus.subscribeRepoChanges((repoId) => this.repoChanged(repoId));
     this.heartbeat = setInterval(() => this.beat(), this.env.SSE_HEARTBEAT_SECONDS * 1000).unref();
     this.sessionCheck = setInterval(() => void this.endStreamsOfEndedSessions(), SESSION_CHECK_MS).unref();
-    this.accessCheck = setInterval(() => this.refreshAllAccess(), this.accessTtlMs).unref();
+    this.accessCheck = setInterval(() => void this.refreshAllAccess(), this.accessTtlMs).unref();
   }
 
   onModuleDestroy(): void {
@@ -200,7 +204,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     repoId: string,
     reads: Map<string, Promise<Map<string, TrackedRepo>>>,
   ): Promise<void> {
-    if (Date.now() - user.loadedAt > this.accessTtlMs) this.recheckAccess(user);
+    if (Date.now() - user.loadedAt > this.overdueMs) this.recheckAccess(user);
     if (!user.readable.has(repoId) || user.clients.size === 0) return;
     let read = reads.get(repoId);
     if (!read) {
@@ -228,7 +232,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   private async deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> {
     const age = Date.now() - user.loadedAt;
     if (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS) await this.loadAccess(user);
-    else if (age > this.accessTtlMs) this.recheckAccess(user);
+    else if (age > this.overdueMs) this.recheckAccess(user);
     if (!user.readable.has(envelope.repoId)) return;
     for (const client of user.clients) {
       if (client.backlog) client.backlog.push(envelope);
@@ -240,9 +244,37 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     return Math.min(ACCESS_TTL_MS, this.env.ACCESS_RECHECK_SECONDS * 1000);
   }
 
-  /** Re-reads (and, when too old, re-checks with GitHub) the access of every user with open streams. */
-  private refreshAllAccess(): void {
-    for (const user of this.users.values()) this.recheckAccess(user);
+  /** Past this age the replica-wide refresh has not come (it failed, or is slow): the user is re-checked alone. */
+  private get overdueMs(): number {
+    return 2 * this.accessTtlMs;
+  }
+
+  /**
+   * Re-reads the access of every user with open streams in one statement. A user with an answer old enough to
+   * ask GitHub again is re-checked alone instead (recheckAccess), so the repositories a dead token hides stay
+   * hidden.
+   */
+  async refreshAllAccess(): Promise<void> {
+    const users = [...this.users.values()].filter((u) => !u.refreshing);
+    if (this.refreshingAll || users.length === 0) return;
+    this.refreshingAll = true;
+    const startedAt = Date.now();
+    try {
+      const ids = users.map((u) => u.userId);
+      const [due, readable] = await Promise.all([
+        this.access.usersDueForRecheck(ids),
+        this.access.lastKnownReadableRepoIdsOfUsers(ids),
+      ]);
+      const recheck = new Set(due);
+      for (const user of users) {
+        if (recheck.has(user.userId)) this.recheckAccess(user);
+        else this.setAccess(user, readable.get(user.userId) ?? [], startedAt);
+      }
+    } catch (err) {
+      this.logger.warn(`event stream access refresh failed: ${(err as Error).message}`);
+    } finally {
+      this.refreshingAll = false;
+    }
   }
 
   /**
@@ -262,10 +294,24 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       .finally(() => (user.refreshing = false));
   }
 
-  /** What Trackeep last recorded the user may read, from the database alone (never waits on GitHub). */
-  private async loadAccess(user: UserStreams): Promise<void> {
-    const startedAt = Date.now();
-    this.setAccess(user, await this.access.lastKnownReadableRepoIds(user.userId), startedAt);
+  /**
+   * What Trackeep last recorded the user may read, from the database alone (never waits on GitHub). Users asking
+   * in the same turn of the event loop (an event for a repository many of them cannot see, streams opening
+   * together) share one read.
+   */
+  private loadAccess(user: UserStreams): Promise<void> {
+    if (!this.loadBatch) {
+      const users = new Set<UserStreams>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.loadBatch = null;
+        const startedAt = Date.now();
+        const readable = await this.access.lastKnownReadableRepoIdsOfUsers([...users].map((u) => u.userId));
+        for (const u of users) this.setAccess(u, readable.get(u.userId) ?? [], startedAt);
+      });
+      this.loadBatch = { users, done };
+    }
+    this.loadBatch.users.add(user);
+    return this.loadBatch.done;
   }
 
   private setAccess(user: UserStreams, ids: string[], startedAt: number): void {

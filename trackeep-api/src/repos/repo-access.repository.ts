@@ -68,6 +68,37 @@ export class RepoAccessRepository {
   }
 
   /**
+   * readableIds for many users in one statement (the live streams of a replica): each user's sorted ids; a user
+   * who may read nothing has an empty list.
+   */
+  async readableIdsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 0) return out;
+    const { rows } = await prepared(sql<{ user_id: string; ids: string }>`
+      SELECT t.user_id, string_agg(t.repo_id::text, ',' ORDER BY t.repo_id) AS ids
+        FROM tracked_repos t
+        JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
+       WHERE t.user_id = ANY(${[...userIds]}::uuid[])
+       GROUP BY t.user_id`).execute(this.db);
+    for (const row of rows) out.set(row.user_id, row.ids.split(','));
+    return out;
+  }
+
+  /** Of `userIds`, those with a readable private repository whose answer is at least `windowMs` old. */
+  async usersWithStaleReadable(userIds: readonly string[], windowMs: number): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const { rows } = await prepared(sql<{ user_id: string }>`
+      SELECT DISTINCT t.user_id
+        FROM tracked_repos t
+        JOIN repo_access a ON a.user_id = t.user_id AND a.repo_id = t.repo_id
+        JOIN repositories r ON r.id = t.repo_id
+       WHERE t.user_id = ANY(${[...userIds]}::uuid[])
+         AND r.visibility <> 'public'
+         AND a.checked_at <= now() - make_interval(secs => ${windowMs / 1000})`).execute(this.db);
+    return rows.map((r) => r.user_id);
+  }
+
+  /**
    * The user's readable private repositories whose answer is at least `windowMs` old, the oldest first, at most
    * `limit` (public ones are never asked about again); only `owner`'s when given.
    */

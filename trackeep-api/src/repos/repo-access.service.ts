@@ -79,11 +79,16 @@ export class RepoAccessService {
   }
 
   /**
-   * Ids of the repositories the user may read by what GitHub said when last asked, without asking again: for
-   * work that must not wait on GitHub (a live stream's next event), while a full re-check runs beside it.
+   * Ids of the repositories each user may read by what GitHub said when last asked, without asking again, in one
+   * read: for work that must not wait on GitHub (a live stream's next event), while a full re-check runs beside it.
    */
-  async lastKnownReadableRepoIds(userId: string): Promise<string[]> {
-    return this.store.readableIds(userId);
+  lastKnownReadableRepoIdsOfUsers(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    return this.store.readableIdsOfUsers(userIds);
+  }
+
+  /** Of `userIds`, those with an answer old enough that readableRepoIds would ask GitHub again. */
+  usersDueForRecheck(userIds: readonly string[]): Promise<string[]> {
+    return this.store.usersWithStaleReadable(userIds, this.checks.windowMs);
   }
 
   /**
