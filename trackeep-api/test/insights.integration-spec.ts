@@ -368,13 +368,19 @@ describe('delivery insights', () => {
   it('counts GitHub deployments to production as stored by the write model: one containing two merges, a staging one ignored, a failure recovered', async () => {
     // s2 follows m1 on the default branch, so a deployment of s2 ships #1 and #2; #3 has no commit, never deployed.
     await db.query(`UPDATE commits SET parents = '{m1}' WHERE repo_id = $1 AND sha = 's2'`, [repoA]);
-    const status = (id: number, n: number, state: DeploymentStatusWrite['state'], at: string) => ({
+    const status = (
+      id: number,
+      n: number,
+      state: DeploymentStatusWrite['state'],
+      at: string,
+      urls: { environment_url?: string; log_url?: string } = {},
+    ) => ({
       node_id: `DS_${id}_${n}`,
       deployment_id: id,
       state,
       description: null,
-      environment_url: null,
-      log_url: null,
+      environment_url: urls.environment_url ?? null,
+      log_url: urls.log_url ?? null,
       creator_login: 'deploy-bot',
       created_at: at,
     });
@@ -402,9 +408,9 @@ describe('delivery insights', () => {
       [
         status(901, 1, 'success', '2026-01-07T01:10:00Z'),
         // Statuses in any order: the latest is found by time.
-        status(902, 2, 'success', '2026-01-07T02:30:00Z'),
-        status(902, 1, 'in_progress', '2026-01-07T02:05:00Z'),
-        status(903, 1, 'failure', '2026-01-08T00:10:00Z'),
+        status(902, 2, 'success', '2026-01-07T02:30:00Z', { environment_url: 'https://app.example.com' }),
+        status(902, 1, 'in_progress', '2026-01-07T02:05:00Z', { log_url: 'https://ci.example.com/902' }),
+        status(903, 1, 'failure', '2026-01-08T00:10:00Z', { log_url: 'https://ci.example.com/903' }),
         status(904, 1, 'success', '2026-01-08T03:10:00Z'),
       ],
     );
@@ -434,10 +440,17 @@ describe('delivery insights', () => {
     // The failed deployment (00:10) is recovered by the next success (03:10).
     expect(dora.current.recoveryTime).toMatchObject({ medianHours: 3, recovered: 1, open: 0 });
     const drill = (await as(monalisa).get(`${repoPath()}/drilldown${PERIOD}`).expect(200)).body;
-    expect(drill.deployments.map((d: { key: string; pulls: number[] }) => [d.key, d.pulls])).toEqual([
-      ['902', [1, 2]],
-      ['903', []],
-      ['904', []],
+    // A deployment links to the newest of its statuses that names a page (the environment, else the log).
+    expect(
+      drill.deployments.map((d: { key: string; pulls: number[]; url: string | null }) => [
+        d.key,
+        d.pulls,
+        d.url,
+      ]),
+    ).toEqual([
+      ['902', [1, 2], 'https://app.example.com'],
+      ['903', [], 'https://ci.example.com/903'],
+      ['904', [], null],
     ]);
   });
 
