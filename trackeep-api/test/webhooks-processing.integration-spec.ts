@@ -19,7 +19,10 @@ import {
 } from './webhooks-support';
 import { Kysely } from 'kysely';
 import type { DB } from '../src/database/db.types';
+import { GithubSettings } from '../src/github/github-settings';
 import { SyncStore } from '../src/sync/engine/sync-store.repository';
+import { DeliveryInboxRepository } from '../src/webhooks/delivery-inbox.repository';
+import { WebhookProcessorService } from '../src/webhooks/webhook-processor.service';
 import { sample } from './support/prometheus';
 
 describe('webhook processing', () => {
@@ -315,6 +318,68 @@ describe('webhook processing', () => {
         [repo.id],
       ),
     ).toEqual({ stars: 10 });
+  });
+
+  it('applies concurrent issues deliveries for one repository at once: no deadlock, each applied once', async () => {
+    const processor = api.app.get(WebhookProcessorService);
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 10, 0, s)).toISOString();
+    const opened = (i: number) => ({
+      action: 'opened',
+      issue: {
+        id: 880_000 + i,
+        node_id: `I_concurrent_${i}`,
+        number: 300 + i,
+        title: `Concurrent ${i}`,
+        state: 'open',
+        user: { login: 'hubot' },
+        labels: [],
+        assignees: [],
+        html_url: `https://github.com/${repo.fullName}/issues/${300 + i}`,
+        created_at: at(i),
+        updated_at: at(i),
+        closed_at: null,
+      },
+      repository: {
+        id: repo.githubId,
+        full_name: repo.fullName,
+        stargazers_count: 10,
+        forks_count: 1,
+        open_issues_count: 5 + i,
+        updated_at: at(i),
+      },
+      sender: { login: 'hubot' },
+    });
+    const n = 8;
+    const deliveries = Array.from({ length: n }, (_, i) => ({
+      deliveryId: randomUUID(),
+      event: 'issues',
+      action: 'opened',
+      repoGithubId: repo.githubId,
+      repoFullName: repo.fullName,
+      hookId: null,
+      installationId: null,
+      signedWith: 'global' as const,
+      signature: 'sha256=unused',
+      body: Buffer.from(JSON.stringify(opened(i))),
+      status: 'pending' as const,
+      ignoredReason: null,
+    }));
+    // Stored without processing jobs, so each is applied here, all of them at the same time.
+    await api.app.get(DeliveryInboxRepository).store(api.app.get(GithubSettings).host, deliveries, []);
+    const retriedBefore = processor.stats.conflictRetries;
+    const results = await Promise.allSettled(deliveries.map((d) => processor.process(d.deliveryId)));
+    expect(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual([]);
+    // Each transaction took its locks in an order that cannot deadlock: none had to be run again.
+    expect(processor.stats.conflictRetries).toBe(retriedBefore);
+    expect(
+      await db.rows(
+        'SELECT status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1) GROUP BY 1, 2',
+        [deliveries.map((d) => d.deliveryId)],
+      ),
+    ).toEqual([{ status: 'processed', applied_count: 1 }]);
+    expect(await db.one('SELECT open_issues FROM repositories WHERE id = $1', [repo.id])).toEqual({
+      open_issues: 5 + n - 1,
+    });
   });
 
   it("repository renamed: the row follows GitHub's id to the new name", async () => {

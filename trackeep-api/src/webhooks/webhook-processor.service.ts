@@ -29,6 +29,8 @@ import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 const BATCH_SIZE = 4;
 const HOOK_HEALTH_EVERY_MS = 5_000;
 const MAX_YIELD_MS = 2_000;
+/** Times a transaction PostgreSQL aborted to resolve a conflict is run again before it counts as failed. */
+const CONFLICT_RETRIES = 3;
 const PRUNE_QUEUE = 'webhook-prune';
 const MAX_ERROR_LENGTH = 500;
 /** Events that change what the repository list shows (counters, push time, name, archived, webhook health). */
@@ -56,7 +58,7 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
   private readonly workerIds: string[] = [];
   private readonly hookNotedAt = new Map<string, number>();
   /** Deliveries this replica applied or ignored (benchmark and tests). */
-  readonly stats = { processed: 0, ignored: 0, parked: 0, failedAttempts: 0 };
+  readonly stats = { processed: 0, ignored: 0, parked: 0, failedAttempts: 0, conflictRetries: 0 };
 
   constructor(
     private readonly env: ApiEnv,
@@ -169,8 +171,23 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
     }
   }
 
-  /** Applies one delivery if it is still pending. Exposed for tests and the benchmark. */
+  /**
+   * Applies one delivery if it is still pending. A transaction PostgreSQL chose to abort (a deadlock, a
+   * serialization failure) is run again at once, a few times, before it counts as a failed attempt. Exposed for
+   * tests and the benchmark.
+   */
   async process(deliveryId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.processOnce(deliveryId);
+      } catch (err) {
+        if (attempt > CONFLICT_RETRIES || !isConflict(err)) throw err;
+        this.stats.conflictRetries++;
+      }
+    }
+  }
+
+  private async processOnce(deliveryId: string): Promise<void> {
     const activity: LiveActivity[] = [];
     const reposChanged: string[] = [];
     const result = await this.deliveries.transaction(async (tx) => {
@@ -339,6 +356,12 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
  * PostgreSQL's data errors (class 22: text it cannot hold, values out of range) and stack depth: the same
  * payload fails the same way on every retry, so it is parked at once with the reason.
  */
+/** deadlock_detected and serialization_failure: the transaction lost a race and may simply run again. */
+function isConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 function dataErrorReason(err: unknown): string | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !(code.startsWith('22') || code === '54001')) return null;

@@ -210,6 +210,8 @@ export class RepositoriesRepository {
     const stateChanges =
       state?.when === 'always' ? sql` OR t.github_state IS DISTINCT FROM ${state.value}` : sql``;
     const set = carried.length ? sql.raw(`${m.set},`) : sql``;
+    // FOR NO KEY UPDATE, as the UPDATE itself takes: FOR UPDATE would also wait for the key-share locks that
+    // inserting rows referencing the repository (an issue, a commit) holds, and two such transactions deadlock.
     const { rows } = await prepared(sql<{
       newer: boolean;
       before_full_name: string;
@@ -222,7 +224,7 @@ export class RepositoriesRepository {
     }>`
       UPDATE repositories t SET ${set} updated_at = now() ${stateSet}
         FROM jsonb_to_record(${pgJson(copy)}::jsonb) AS x(${sql.raw(defs.join(', '))}),
-             (SELECT full_name, archived, stars, github_updated_at FROM repositories WHERE id = ${repoId}::uuid FOR UPDATE) old
+             (SELECT full_name, archived, stars, github_updated_at FROM repositories WHERE id = ${repoId}::uuid FOR NO KEY UPDATE) old
        WHERE t.id = ${repoId}::uuid AND (${sql.raw(newer('t'))} OR ${sql.raw(m.changes)} ${stateChanges})
       RETURNING ${sql.raw(newer('old'))} AS newer, old.full_name AS before_full_name, old.archived AS before_archived,
                 old.stars AS before_stars, t.stars, t.forks, t.watchers, t.open_issues`).execute(db);
