@@ -27,7 +27,7 @@ import {
 } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { AuthSettings } from '../../src/auth/auth-settings';
 import secretCipher from '../../src/webhooks/webhook-secret.cipher';
@@ -1175,9 +1175,17 @@ async function main(): Promise<void> {
     await Promise.all(children.map(stopChild));
     await cluster?.stop().catch(() => undefined);
     if (process.env['BENCH_KEEP_LOGS'])
-      for (const f of ['api.log', 'api2.log', 'probot.log', 'bare.log'])
+      for (const f of [
+        'api.log',
+        'api2.log',
+        'api-redelivery-1.log',
+        'api-redelivery-2.log',
+        'probot.log',
+        'bare.log',
+        'data/server.log',
+      ])
         if (existsSync(join(work, f)))
-          writeFileSync(join(OUT_DIR, `webhooks-${f}`), readFileSync(join(work, f)));
+          writeFileSync(join(OUT_DIR, `webhooks-${basename(f)}`), readFileSync(join(work, f)));
     // The raw profiles open in Chrome DevTools (Performance tab) for the call stacks the summary leaves out.
     if (process.env['BENCH_KEEP_LOGS'] && existsSync(join(work, 'profiles')))
       for (const f of readdirSync(join(work, 'profiles')).filter((n) => n.endsWith('.cpuprofile')))
