@@ -82,12 +82,15 @@ export class ApiEnv {
   @MinLength(16)
   WEBHOOK_SECRET_PREVIOUS?: string;
 
-  /** Concurrent webhook processing workers per replica; 0 receives only (another replica processes). */
+  /**
+   * Concurrent webhook processing workers per replica; 0 receives only (another replica processes). A worker
+   * spends most of a delivery waiting on round trips to PostgreSQL, so a busy replica needs a few at once.
+   */
   @ToInt()
   @IsInt()
   @Min(0)
   @Max(32)
-  WEBHOOK_WORKERS = 2;
+  WEBHOOK_WORKERS = 4;
 
   /** Processing attempts after the first before a delivery is parked as failed, and the first retry delay (doubles). */
   @ToInt()
