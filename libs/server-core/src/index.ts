@@ -9,3 +9,4 @@ export * from './lib/lifecycle/startup-failure';
 export * from './lib/database/database-unavailable';
 export * from './lib/database/sql';
 export * from './lib/database/prepared-statements';
+export * from './lib/database/conflict-retry';

@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type BeforeApplicationShutdown } from '@nestjs/common';
 import PgBoss from 'pg-boss';
+import { retryOnConflict } from '@trackeep/server-core';
 import { ApiEnv } from '../config/api-env';
 import { JOB_QUEUE_SCHEMA } from './job-queue.constants';
 import { JobQueueRepository } from './job-queue.repository';
@@ -19,17 +20,11 @@ export function ensureQueue(
   name: string,
   options: Omit<PgBoss.Queue, 'name'> = {},
 ): Promise<void> {
-  const run = async (): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await boss.createQueue(name, { ...options, name });
-        return;
-      } catch (err) {
-        if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 100));
-      }
-    }
-  };
+  const run = () =>
+    retryOnConflict(() => boss.createQueue(name, { ...options, name }), {
+      retries: 4,
+      delayMs: (attempt) => 50 * attempt + Math.random() * 100,
+    });
   const next = queueCreation.then(run, run);
   queueCreation = next.catch(() => undefined);
   return next;

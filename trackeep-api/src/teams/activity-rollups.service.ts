@@ -1,10 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { isTransactionConflict } from '@trackeep/server-core';
 import { ActivityRollupsRepository } from './activity-rollups.repository';
 import { FactVersionsRepository } from './fact-versions.repository';
 
 /** Repositories counted per transaction: writers wait for each, so it stays short. */
 const BATCH = 20;
-const DEADLOCK = '40P01';
 /** How often queued changes are folded (rollups, fact versions) when nobody reads them (readers fold first anyway). */
 const FOLD_EVERY_MS = 5_000;
 
@@ -61,7 +61,7 @@ export class ActivityRollupsService implements OnApplicationBootstrap, OnApplica
         n = await this.rollups.rebuild(BATCH);
       } catch (err) {
         // A writer already holding one table while waiting for the other: take the batch again.
-        if ((err as { code?: string }).code === DEADLOCK) continue;
+        if (isTransactionConflict(err)) continue;
         throw err;
       }
       if (!n) break;

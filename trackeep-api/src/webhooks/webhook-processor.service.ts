@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import PgBoss from 'pg-boss';
+import { retryOnConflict } from '@trackeep/server-core';
 import type { DB } from '../database/db.types';
 import { GithubSettings } from '../github/github-settings';
 import { ApiEnv } from '../config/api-env';
@@ -177,14 +178,10 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
    * tests and the benchmark.
    */
   async process(deliveryId: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.processOnce(deliveryId);
-      } catch (err) {
-        if (attempt > CONFLICT_RETRIES || !isConflict(err)) throw err;
-        this.stats.conflictRetries++;
-      }
-    }
+    await retryOnConflict(() => this.processOnce(deliveryId), {
+      retries: CONFLICT_RETRIES,
+      onRetry: () => this.stats.conflictRetries++,
+    });
   }
 
   private async processOnce(deliveryId: string): Promise<void> {
@@ -356,12 +353,6 @@ export class WebhookProcessorService implements OnApplicationBootstrap {
  * PostgreSQL's data errors (class 22: text it cannot hold, values out of range) and stack depth: the same
  * payload fails the same way on every retry, so it is parked at once with the reason.
  */
-/** deadlock_detected and serialization_failure: the transaction lost a race and may simply run again. */
-function isConflict(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '40P01' || code === '40001';
-}
-
 function dataErrorReason(err: unknown): string | null {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !(code.startsWith('22') || code === '54001')) return null;

@@ -1,0 +1,51 @@
+import { isTransactionConflict, retryOnConflict } from './conflict-retry';
+
+const conflict = (code: string) => Object.assign(new Error(code), { code });
+
+describe('retryOnConflict', () => {
+  it('runs again after a deadlock or serialization failure, and returns the result', async () => {
+    const codes = ['40P01', '40001'];
+    let retried = 0;
+    const result = await retryOnConflict(
+      async () => {
+        const code = codes.shift();
+        if (code) throw conflict(code);
+        return 'done';
+      },
+      { retries: 3, onRetry: () => retried++ },
+    );
+    expect(result).toBe('done');
+    expect(retried).toBe(2);
+  });
+
+  it('throws the last conflict once the retries are spent, and any other error at once', async () => {
+    let runs = 0;
+    await expect(
+      retryOnConflict(
+        async () => {
+          runs++;
+          throw conflict('40P01');
+        },
+        { retries: 2 },
+      ),
+    ).rejects.toThrow('40P01');
+    expect(runs).toBe(3);
+    runs = 0;
+    await expect(
+      retryOnConflict(
+        async () => {
+          runs++;
+          throw conflict('23505');
+        },
+        { retries: 2 },
+      ),
+    ).rejects.toThrow('23505');
+    expect(runs).toBe(1);
+  });
+
+  it('knows a conflict by its SQLSTATE only', () => {
+    expect(isTransactionConflict(conflict('40P01'))).toBe(true);
+    expect(isTransactionConflict(new Error('deadlock detected'))).toBe(false);
+    expect(isTransactionConflict(null)).toBe(false);
+  });
+});
