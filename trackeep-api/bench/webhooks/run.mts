@@ -507,7 +507,18 @@ interface FanoutResult {
   p50Ms: number;
   p95Ms: number;
   maxMs: number;
+  /**
+   * Of each pair's time, the part after its delivery was applied (processed_at, set just before the commit, to
+   * the frame): what the hub and the browsers' side add, apart from processing.
+   */
+  afterAppliedP50Ms: number;
+  afterAppliedP95Ms: number;
+  /** p95 of the deliveries sent in each third of the phase: rising thirds mean processing fell behind. */
+  p95ByThirdMs: number[];
+  /** (event, browser) pairs of accepted deliveries that never arrived within 20 s of the last POST. */
   missed: number;
+  /** POSTs not answered 202 (an error status, or the connection failed): GitHub would show them as failed. */
+  notAccepted: { status: Record<string, number>; errors: Record<string, number> };
   /** Per replica, browsers that may see the repository and got no frame at all (a stream that went quiet). */
   silentViewerClientsByReplica: number[];
   /** Frames that reached a browser whose user may not see the repository (must be 0). */
@@ -538,7 +549,10 @@ async function fanout(
     viewers.map((v) => v.userId),
   ]);
   const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
+  /** Per head sha, when each frame that carried it reached a browser that may see it (performance.now()). */
+  const arrived = new Map<string, number[]>();
+  const orderOf = new Map<string, number>();
+  const deliveryIdOf = new Map<string, string>();
   const framesOf = new Array<number>(clients).fill(0);
   let leaked = 0;
   const requests: http.ClientRequest[] = [];
@@ -569,7 +583,11 @@ async function fanout(
               const sent = sentAt.get(sha);
               if (sent === undefined) continue;
               if (!viewer.sees) leaked++;
-              else latencies.push(performance.now() - sent);
+              else {
+                let list = arrived.get(sha);
+                if (!list) arrived.set(sha, (list = []));
+                list.push(performance.now());
+              }
               framesOf[i]!++;
             }
           });
@@ -597,11 +615,17 @@ async function fanout(
   const ownCpu = process.cpuUsage();
   const started = performance.now();
   const posts: Promise<void>[] = [];
+  const accepted = new Set<string>();
+  const notAccepted: FanoutResult['notAccepted'] = { status: {}, errors: {} };
+  const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
   for (const [i, d] of bodies.entries()) {
     const due = started + (i * 1000) / FANOUT_RATE;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     sentAt.set(d.after, performance.now());
+    orderOf.set(d.after, i);
+    const deliveryId = randomUUID();
+    deliveryIdOf.set(d.after, deliveryId);
     posts.push(
       new Promise<void>((ok) => {
         const post = http.request(
@@ -612,26 +636,32 @@ async function fanout(
             headers: {
               'content-type': 'application/json',
               'x-github-event': 'push',
-              'x-github-delivery': randomUUID(),
+              'x-github-delivery': deliveryId,
               'x-hub-signature-256': d.signature,
               'x-github-hook-id': String(HOOK_ID),
             },
           },
           (res) => {
+            if (res.statusCode === 202) accepted.add(d.after);
+            else count(notAccepted.status, String(res.statusCode));
             res.resume();
             res.on('end', () => ok());
           },
         );
-        post.on('error', () => ok());
+        post.on('error', (err: NodeJS.ErrnoException) => {
+          count(notAccepted.errors, err.code ?? err.message);
+          ok();
+        });
         post.end(d.body);
       }),
     );
   }
   await Promise.all(posts);
   const sendSeconds = (performance.now() - started) / 1000;
-  const expected = deliveries * viewerClients;
+  const expected = accepted.size * viewerClients;
   const deadline = Date.now() + 20_000;
-  while (latencies.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const framesOfAccepted = () => [...accepted].reduce((n, sha) => n + (arrived.get(sha)?.length ?? 0), 0);
+  while (framesOfAccepted() < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const cpu = cpuMs(apiPids()) - cpuBefore;
   const own = process.cpuUsage(ownCpu);
   const ownShare = (own.user + own.system) / 1000 / (performance.now() - started);
@@ -650,10 +680,30 @@ async function fanout(
     [phaseStart],
   );
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN) * 10) /
-    10;
+  const { rows: applied } = await db.query<{ delivery_id: string; at: number }>(
+    `SELECT delivery_id, extract(epoch FROM processed_at) * 1000 AS at
+       FROM webhook_deliveries WHERE delivery_id = ANY($1::text[]) AND processed_at IS NOT NULL`,
+    [[...accepted].map((sha) => deliveryIdOf.get(sha))],
+  );
+  const appliedAt = new Map(applied.map((r) => [r.delivery_id, Number(r.at)]));
+  const since = (sha: string, from: number) => (arrived.get(sha) ?? []).map((t) => t - from);
+  const latencies = [...accepted].flatMap((sha) => since(sha, sentAt.get(sha)!)).sort((a, b) => a - b);
+  // Both clocks are this machine's: the frame's arrival as wall time against the database's processed_at.
+  const afterApplied = [...accepted]
+    .flatMap((sha) => {
+      const at = appliedAt.get(deliveryIdOf.get(sha)!);
+      return at === undefined ? [] : since(sha, at - performance.timeOrigin);
+    })
+    .sort((a, b) => a - b);
+  const thirds = [0, 1, 2].map((k) =>
+    [...accepted]
+      .filter((sha) => Math.floor((orderOf.get(sha)! * 3) / deliveries) === k)
+      .flatMap((sha) => since(sha, sentAt.get(sha)!))
+      .sort((a, b) => a - b),
+  );
+  const pctOf = (sorted: number[], p: number) =>
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN) * 10) / 10;
+  const pct = (p: number) => pctOf(latencies, p);
   return {
     clients,
     viewerClients,
@@ -663,7 +713,11 @@ async function fanout(
     p50Ms: pct(0.5),
     p95Ms: pct(0.95),
     maxMs: pct(1),
+    afterAppliedP50Ms: pctOf(afterApplied, 0.5),
+    afterAppliedP95Ms: pctOf(afterApplied, 0.95),
+    p95ByThirdMs: thirds.map((sorted) => pctOf(sorted, 0.95)),
     missed: expected - latencies.length,
+    notAccepted,
     silentViewerClientsByReplica: apiUrls.map(
       (_, r) =>
         framesOf.filter((n, i) => n === 0 && i % apiUrls.length === r && viewers[i % viewers.length]!.sees)
@@ -1131,7 +1185,12 @@ async function main(): Promise<void> {
           lost: lost === 0,
           duplicatesProcessedOnce: appliedTwice === 0,
           sse: sse.p95 <= 1000 && sse.missed === 0,
-          fanout: fan ? fan.full.p95Ms <= 250 && fan.full.missed === 0 && fan.full.leaked === 0 : null,
+          fanout: fan
+            ? fan.full.p95Ms <= 250 &&
+              fan.full.missed === 0 &&
+              fan.full.leaked === 0 &&
+              Object.keys({ ...fan.full.notAccepted.status, ...fan.full.notAccepted.errors }).length === 0
+            : null,
           // API CPU grows with events, not events x clients: 10x the clients costs well under 10x per delivery.
           fanoutCpuScalesWithEvents: fan
             ? fan.full.apiCpuMsPerDelivery <= 3 * fan.small.apiCpuMsPerDelivery
