@@ -121,11 +121,12 @@ export class WebhookDeliveriesRepository {
     deliveryId: string,
     outcome: { status: ProcessedStatus; ignoredReason: string | null; repoId: string | null },
   ): Promise<void> {
-    // Every delivery runs this: one prepared text rather than the builder's per-call assembly.
+    // Every delivery runs this: one prepared text rather than the builder's per-call assembly. The clock, not
+    // now(): when it was applied (this is the transaction's last write), not when its transaction began.
     await prepared(sql`
       UPDATE webhook_deliveries
          SET status = ${outcome.status}, ignored_reason = ${outcome.ignoredReason}, attempts = attempts + 1,
-             last_error = NULL, processed_at = now(),
+             last_error = NULL, processed_at = clock_timestamp(),
              applied_count = applied_count + ${outcome.status === 'processed' ? 1 : 0}::int,
              repo_id = COALESCE(${outcome.repoId}::uuid, repo_id)
        WHERE delivery_id = ${deliveryId}`).execute(tx);
