@@ -393,6 +393,55 @@ describe('GET /api/v1/events/stream (SSE)', () => {
       alone.mockRestore();
     }
   });
+
+  it("keeps a user's events in order while an earlier one waits for a read of their access", async () => {
+    const frank = await seedUser(db, api.app, { login: 'frank' });
+    const known = await seedTrackedRepo(db, api.app, frank, { githubId: 9104, fullName: 'frank/known' });
+    const stream = await open(frank);
+    const access = api.app.get(RepoAccessService);
+    const read = access.lastKnownReadableRepoIdsOfUsers.bind(access);
+    // A slow database answer: the event behind it must not overtake it.
+    const slow = jest
+      .spyOn(access, 'lastKnownReadableRepoIdsOfUsers')
+      .mockImplementation(async (ids) => (await new Promise((r) => setTimeout(r, 300)), read(ids)));
+    const progress = (repo: SeededRepo, runId: string) => ({
+      type: 'sync_progress' as const,
+      repoId: repo.id,
+      repoFullName: repo.fullName,
+      runId,
+      progress: 1,
+      status: 'running' as const,
+    });
+    try {
+      await waitFor('the stream to know its repository', async () => {
+        await api.app
+          .get(EventBus)
+          .publish(api.app.get<Kysely<DB>>(Kysely), { events: [progress(known, 'warm')] });
+        await new Promise((r) => setTimeout(r, 100));
+        return stream.messages.some((m) => m.data.includes('"warm"'));
+      });
+      const added = await seedTrackedRepo(db, api.app, frank, { githubId: 9105, fullName: 'frank/added' });
+      await new Promise((r) => setTimeout(r, 1_100)); // a miss re-reads access at most once a second
+      const before = slow.mock.calls.length;
+      await api.app.get(EventBus).publish(api.app.get<Kysely<DB>>(Kysely), {
+        events: [progress(added, 'first'), progress(known, 'second')],
+      });
+      await waitFor(
+        'both events',
+        async () =>
+          stream.messages.some((m) => m.data.includes('"second"')) &&
+          stream.messages.some((m) => m.data.includes('"first"')),
+      );
+      expect(slow.mock.calls.length).toBeGreaterThan(before);
+      const runs = stream.messages
+        .filter((m) => m.event === 'sync_progress')
+        .map((m) => (JSON.parse(m.data) as { runId: string }).runId)
+        .filter((r) => r !== 'warm');
+      expect(runs).toEqual(['first', 'second']);
+    } finally {
+      slow.mockRestore();
+    }
+  });
 });
 
 describe('live events across replicas', () => {

@@ -52,6 +52,8 @@ interface UserStreams {
   refreshing: boolean;
   /** Serialises deliveries per user so events keep their order while access is re-read. */
   chain: Promise<void>;
+  /** Deliveries waiting in `chain`; at 0 an event that needs no read is written at once, without a promise. */
+  queued: number;
 }
 
 /**
@@ -171,6 +173,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
         loadedAt: 0,
         refreshing: false,
         chain: Promise.resolve(),
+        queued: 0,
       };
       this.users.set(userId, user);
     }
@@ -185,13 +188,8 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       const ids = [...this.changedRepos];
       this.changedRepos.clear();
       const reads = new Map<string, Promise<Map<string, TrackedRepo>>>();
-      for (const user of this.users.values()) {
-        for (const id of ids) {
-          user.chain = user.chain
-            .then(() => this.deliverRepo(user, id, reads))
-            .catch((err: Error) => this.logger.warn(`repo_changed delivery failed: ${err.message}`));
-        }
-      }
+      for (const user of this.users.values())
+        for (const id of ids) this.enqueue(user, () => this.deliverRepo(user, id, reads), 'repo_changed');
     }, REPO_CHANGE_COALESCE_MS);
   }
 
@@ -221,18 +219,43 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     if (repo) await this.deliver(user, { repoId, event: { type: 'repo_changed', repo } });
   }
 
+  /**
+   * Every event goes to every user of this replica (hundreds per event): a user with nothing queued whose access
+   * needs no read gets it at once; only a read puts the user's later events in line behind it.
+   */
   private dispatch(envelope: LiveEnvelope): void {
     for (const user of this.users.values()) {
-      user.chain = user.chain
-        .then(() => this.deliver(user, envelope))
-        .catch((err: Error) => this.logger.warn(`event delivery failed: ${err.message}`));
+      if (user.queued > 0) this.enqueue(user, () => this.deliver(user, envelope), 'event');
+      else {
+        try {
+          const reading = this.deliver(user, envelope);
+          if (reading) this.enqueue(user, () => reading, 'event');
+        } catch (err) {
+          this.logger.warn(`event delivery failed: ${(err as Error).message}`);
+        }
+      }
     }
   }
 
-  private async deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> {
+  private enqueue(user: UserStreams, work: () => Promise<void> | undefined, what: string): void {
+    user.queued++;
+    user.chain = user.chain
+      .then(work)
+      .catch((err: Error) => this.logger.warn(`${what} delivery failed: ${err.message}`))
+      .finally(() => user.queued--);
+  }
+
+  /** Writes the event to the user's streams if they may see it; a promise only when access had to be read first. */
+  private deliver(user: UserStreams, envelope: LiveEnvelope): Promise<void> | undefined {
     const age = Date.now() - user.loadedAt;
-    if (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS) await this.loadAccess(user);
-    else if (age > this.overdueMs) this.recheckAccess(user);
+    if (!user.readable.has(envelope.repoId) && age > ACCESS_MISS_REFRESH_MS)
+      return this.loadAccess(user).then(() => this.send(user, envelope));
+    if (age > this.overdueMs) this.recheckAccess(user);
+    this.send(user, envelope);
+    return undefined;
+  }
+
+  private send(user: UserStreams, envelope: LiveEnvelope): void {
     if (!user.readable.has(envelope.repoId)) return;
     for (const client of user.clients) {
       if (client.backlog) client.backlog.push(envelope);
