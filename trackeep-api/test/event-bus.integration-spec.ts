@@ -166,6 +166,22 @@ describe(EventBus.name, () => {
     for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThan(NOTIFY_LIMIT_BYTES);
   });
 
+  it('delivers an activity id once however often it is announced (a catch-up racing live notices)', async () => {
+    const announce = (tag: string, count: number) =>
+      db.transaction().execute(async (tx) => {
+        const activity = await writeActivity(tx, repoA, count, tag);
+        await sut.publish(tx, { activity });
+        return activity;
+      });
+    const written = await announce('twice', 3);
+    await waitFor('the first announcement', async () => activityIdsHeard().length >= written.length);
+    await sut.publish(db, { activity: [...written, ...written] });
+    // Activity is loaded and delivered in the order it was heard: once the marker is here, so are any repeats.
+    const [marker] = await announce('marker', 1);
+    await waitFor('the marker', async () => activityIdsHeard().includes(marker!.id));
+    expect(activityIdsHeard()).toEqual([...written, marker!].map((a) => a.id));
+  });
+
   it('understands a replica of the previous release during a rolling deploy (one notice per NOTIFY)', async () => {
     const [row] = await db.transaction().execute((tx) => writeActivity(tx, repoB, 1, 'previous-release'));
     const old = [

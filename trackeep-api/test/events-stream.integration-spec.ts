@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { Kysely } from 'kysely';
 import { SessionService } from '../src/auth/session.service';
 import type { DB } from '../src/database/db.types';
+import { ActivityFeedRepository } from '../src/events/activity-feed.repository';
 import { EventBus, type PublishedEvent } from '../src/events/event-bus.service';
 import { EventStreamService } from '../src/events/event-stream.service';
 import { RepoAccessService } from '../src/repos/repo-access.service';
@@ -128,6 +129,41 @@ describe('GET /api/v1/events/stream (SSE)', () => {
       expect.objectContaining({ after: missed[1]!['after'] }),
     ]);
     expect(Number(replayed[0]!.id)).toBeGreaterThan(Number(seen.id));
+  });
+
+  it('writes activity committed while the Last-Event-ID backlog is read once, not from the backlog and live', async () => {
+    const first = await open(alice);
+    await postWebhook(api.url, { event: 'push', payload: pushPayload(alicesRepo, { commits: 1 }) });
+    const seen = await waitFor('the first push', async () => first.activity()[0]);
+    first.close();
+    await waitForInboxIdle(db);
+
+    const feed = api.app.get(ActivityFeedRepository);
+    const read = feed.findAfter.bind(feed);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The backlog read waits until the next push is applied and heard live, then sees it too.
+    const slow = jest.spyOn(feed, 'findAfter').mockImplementation(async (...args) => {
+      await gate;
+      return read(...args);
+    });
+    try {
+      const again = await open(alice, { 'last-event-id': seen.id! });
+      const during = pushPayload(alicesRepo, { commits: 2 });
+      await postWebhook(api.url, { event: 'push', payload: during });
+      await waitForInboxIdle(db);
+      await new Promise((r) => setTimeout(r, 300)); // heard by the bus, held for the stream
+      expect(slow).toHaveBeenCalled();
+      release();
+      const copies = () =>
+        again.activity().filter((a) => (a.activity.data as { after?: string }).after === during['after']);
+      await waitFor('the push', async () => copies().length > 0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(copies()).toHaveLength(1);
+    } finally {
+      release();
+      slow.mockRestore();
+    }
   });
 
   it('ends the stream when its session ends (sign-out or revocation)', async () => {

@@ -33,6 +33,8 @@ export interface LiveBatch {
 /** NOTIFY payloads must stay under 8000 bytes; bigger events travel through live_event_outbox by id. */
 const MAX_PAYLOAD_BYTES = 7000;
 const OUTBOX_RETENTION_MINUTES = 15;
+/** Activity ids remembered as delivered: a catch-up that races live notices delivers none of them twice. */
+const DELIVERED_IDS_KEPT = 10_000;
 
 /**
  * One NOTIFY payload is a JSON array of notices. They stay small and never carry the content of an activity
@@ -77,6 +79,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   private flushing: Promise<void> = Promise.resolve();
   /** Highest activity id delivered, to catch up after the LISTEN connection was lost. */
   private lastActivityId = 0n;
+  /** The latest activity ids delivered (insertion order), once per replica rather than once per open stream. */
+  private readonly delivered = new Set<string>();
   private readyResolve!: () => void;
   /** Resolves once this replica is LISTENing (tests and the SSE hub wait for it). */
   readonly ready = new Promise<void>((resolve) => (this.readyResolve = resolve));
@@ -233,6 +237,10 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private deliverActivity(activity: ActivityEvent): void {
+    if (this.delivered.has(activity.id)) return;
+    this.delivered.add(activity.id);
+    if (this.delivered.size > DELIVERED_IDS_KEPT)
+      this.delivered.delete(this.delivered.values().next().value as string);
     this.noteActivityId(activity.id);
     this.emit({ repoId: activity.repoId, event: { type: 'activity', activity } });
   }

@@ -11,6 +11,8 @@ import { EventBus, type LiveEnvelope } from './event-bus.service';
 
 /** How many missed activity events a reconnecting client is sent at most. */
 const RESUME_LIMIT = 1000;
+/** Long enough for the live copy of activity committed during a Last-Event-ID backlog read to have arrived. */
+const RESUME_OVERLAP_MS = 60_000;
 /** A client that lets this much unsent data pile up is too slow to follow the stream; it is dropped. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
@@ -23,7 +25,6 @@ const ACCESS_TTL_MS = 5_000;
 const REPO_CHANGE_COALESCE_MS = 200;
 /** An event for a repo not (yet) in the cached set triggers a re-read, at most this often. */
 const ACCESS_MISS_REFRESH_MS = 1_000;
-const SENT_IDS_KEPT = 2_000;
 /** How often open streams are checked against their sessions (logout, revocation, expiry). */
 const SESSION_CHECK_MS = 30_000;
 /**
@@ -37,8 +38,11 @@ interface StreamClient {
   res: Response;
   /** The session the stream was opened with: when it is revoked or expires, the stream ends. */
   sessionId: string | null;
-  /** Activity ids already written, so catch-up after a reconnect of the bus never repeats one. */
-  sent: Set<string>;
+  /**
+   * Activity ids written from the Last-Event-ID backlog: the live copy of one committed while it was being read
+   * is skipped. Each is skipped at most once, and the set is dropped after RESUME_OVERLAP_MS.
+   */
+  resumed: Set<string> | null;
   /** Events heard while the Last-Event-ID backlog is being sent; null once live. */
   backlog: LiveEnvelope[] | null;
 }
@@ -137,7 +141,7 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
     res.write('retry: 3000\n\n');
 
     const user = this.userStreams(userId);
-    const client: StreamClient = { res, sessionId, sent: new Set(), backlog: [] };
+    const client: StreamClient = { res, sessionId, resumed: null, backlog: [] };
     user.clients.add(client);
     req.on('close', () => this.close(user, client));
     await this.bus.ready;
@@ -149,8 +153,13 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
       }
       if (lastEventId !== null) {
         const missed = await this.activity.findAfter(lastEventId, [...user.readable], RESUME_LIMIT);
-        for (const activity of missed)
+        const resumed = new Set<string>();
+        for (const activity of missed) {
           this.write(user, client, { repoId: activity.repoId, event: { type: 'activity', activity } });
+          resumed.add(activity.id);
+        }
+        client.resumed = resumed;
+        setTimeout(() => (client.resumed = null), RESUME_OVERLAP_MS).unref();
       }
     } catch (err) {
       this.logger.warn(`event stream backlog failed: ${(err as Error).message}`);
@@ -344,15 +353,12 @@ export class EventStreamService implements OnModuleInit, OnModuleDestroy {
   }
 
   private write(user: UserStreams, client: StreamClient, envelope: LiveEnvelope): void {
-    const event: LiveEvent = envelope.event;
-    if (event.type === 'activity') {
-      if (client.sent.has(event.activity.id)) return;
-      client.sent.add(event.activity.id);
-      if (client.sent.size > SENT_IDS_KEPT) client.sent.delete(client.sent.values().next().value as string);
-    }
+    const { event } = envelope;
+    if (event.type === 'activity' && client.resumed?.delete(event.activity.id)) return;
+    const frame = this.frameOf(event);
     const queued = this.unsent.get(client);
-    if (queued) queued.frames.push(this.frameOf(event));
-    else this.unsent.set(client, { user, frames: [this.frameOf(event)] });
+    if (queued) queued.frames.push(frame);
+    else this.unsent.set(client, { user, frames: [frame] });
     this.scheduleFlush();
   }
 
