@@ -548,11 +548,10 @@ async function fanout(
   await db.query('UPDATE repo_access SET checked_at = now() WHERE user_id = ANY($1::uuid[])', [
     viewers.map((v) => v.userId),
   ]);
-  const sentAt = new Map<string, number>();
+  /** Per head sha: when its POST went out (performance.now()), its place in the phase and its delivery id. */
+  const posted = new Map<string, { at: number; order: number; deliveryId: string }>();
   /** Per head sha, when each frame that carried it reached a browser that may see it (performance.now()). */
   const arrived = new Map<string, number[]>();
-  const orderOf = new Map<string, number>();
-  const deliveryIdOf = new Map<string, string>();
   const framesOf = new Array<number>(clients).fill(0);
   let leaked = 0;
   const requests: http.ClientRequest[] = [];
@@ -580,8 +579,7 @@ async function fanout(
               // The head sha is enough to match a frame to its POST; parsing 10^5 frames would load the machine.
               const at = frame.indexOf(afterKey);
               const sha = at < 0 ? '' : frame.slice(at + afterKey.length, at + afterKey.length + 40);
-              const sent = sentAt.get(sha);
-              if (sent === undefined) continue;
+              if (!posted.has(sha)) continue;
               if (!viewer.sees) leaked++;
               else {
                 let list = arrived.get(sha);
@@ -622,10 +620,8 @@ async function fanout(
     const due = started + (i * 1000) / FANOUT_RATE;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    sentAt.set(d.after, performance.now());
-    orderOf.set(d.after, i);
     const deliveryId = randomUUID();
-    deliveryIdOf.set(d.after, deliveryId);
+    posted.set(d.after, { at: performance.now(), order: i, deliveryId });
     posts.push(
       new Promise<void>((ok) => {
         const post = http.request(
@@ -683,22 +679,23 @@ async function fanout(
   const { rows: applied } = await db.query<{ delivery_id: string; at: number }>(
     `SELECT delivery_id, extract(epoch FROM processed_at) * 1000 AS at
        FROM webhook_deliveries WHERE delivery_id = ANY($1::text[]) AND processed_at IS NOT NULL`,
-    [[...accepted].map((sha) => deliveryIdOf.get(sha))],
+    [[...accepted].map((sha) => posted.get(sha)!.deliveryId)],
   );
   const appliedAt = new Map(applied.map((r) => [r.delivery_id, Number(r.at)]));
   const since = (sha: string, from: number) => (arrived.get(sha) ?? []).map((t) => t - from);
-  const latencies = [...accepted].flatMap((sha) => since(sha, sentAt.get(sha)!)).sort((a, b) => a - b);
+  const sincePost = (sha: string) => since(sha, posted.get(sha)!.at);
+  const latencies = [...accepted].flatMap(sincePost).sort((a, b) => a - b);
   // Both clocks are this machine's: the frame's arrival as wall time against the database's processed_at.
   const afterApplied = [...accepted]
     .flatMap((sha) => {
-      const at = appliedAt.get(deliveryIdOf.get(sha)!);
+      const at = appliedAt.get(posted.get(sha)!.deliveryId);
       return at === undefined ? [] : since(sha, at - performance.timeOrigin);
     })
     .sort((a, b) => a - b);
   const thirds = [0, 1, 2].map((k) =>
     [...accepted]
-      .filter((sha) => Math.floor((orderOf.get(sha)! * 3) / deliveries) === k)
-      .flatMap((sha) => since(sha, sentAt.get(sha)!))
+      .filter((sha) => Math.floor((posted.get(sha)!.order * 3) / deliveries) === k)
+      .flatMap(sincePost)
       .sort((a, b) => a - b),
   );
   const pctOf = (sorted: number[], p: number) =>

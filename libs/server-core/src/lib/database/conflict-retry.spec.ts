@@ -20,26 +20,19 @@ describe('retryOnConflict', () => {
 
   it('throws the last conflict once the retries are spent, and any other error at once', async () => {
     let runs = 0;
-    await expect(
-      retryOnConflict(
+    const alwaysFailing = (code: string) => {
+      runs = 0;
+      return retryOnConflict(
         async () => {
           runs++;
-          throw conflict('40P01');
+          throw conflict(code);
         },
         { retries: 2 },
-      ),
-    ).rejects.toThrow('40P01');
+      );
+    };
+    await expect(alwaysFailing('40P01')).rejects.toThrow('40P01');
     expect(runs).toBe(3);
-    runs = 0;
-    await expect(
-      retryOnConflict(
-        async () => {
-          runs++;
-          throw conflict('23505');
-        },
-        { retries: 2 },
-      ),
-    ).rejects.toThrow('23505');
+    await expect(alwaysFailing('23505')).rejects.toThrow('23505');
     expect(runs).toBe(1);
   });
 
