@@ -18,6 +18,7 @@ import {
   type SeededRepo,
 } from './webhooks-support';
 import { Kysely } from 'kysely';
+import PgBoss from 'pg-boss';
 import type { DB } from '../src/database/db.types';
 import { GithubSettings } from '../src/github/github-settings';
 import { SyncStore } from '../src/sync/engine/sync-store.repository';
@@ -211,6 +212,21 @@ describe('webhook processing', () => {
         `push:${'f'.repeat(40)}`,
       ]),
     ).toEqual({ title: 'Force-pushed dev', forced: 'true' });
+  });
+
+  it('wakes one worker for each processing job a delivery queued, not every worker', async () => {
+    const boss = api.app.get(PgBoss);
+    const notify = jest.spyOn(boss, 'notifyWorker');
+    try {
+      for (let i = 0; i < 5; i++) {
+        const id = await deliver('push', pushPayload(repo, { branch: `wake-${i}` }));
+        await waitFor('the push applied', async () => (await delivery(id)).status === 'processed');
+      }
+      // Four workers (the default): waking them all sent three of them fetching for nothing every time.
+      expect(notify).toHaveBeenCalledTimes(5);
+    } finally {
+      notify.mockRestore();
+    }
   });
 
   it('create/delete of a branch go on the timeline; delete removes the branch', async () => {

@@ -38,7 +38,7 @@ export class DeliveryInboxService {
   private readonly logger = new Logger(DeliveryInboxService.name);
   private queue: Waiter[] = [];
   private inFlight = 0;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(jobs: number) => void>();
   /** Counters for the benchmark and metrics: batches written and rows offered. */
   readonly stats = { batches: 0, rows: 0, inserted: 0, maxBatch: 0 };
   /** When deliveries last arrived faster than the inbox writes them (requests waited for a free write slot). */
@@ -49,8 +49,8 @@ export class DeliveryInboxService {
     private readonly github: GithubSettings,
   ) {}
 
-  /** Called after every commit that queued processing jobs (the processor wakes its workers). */
-  onQueued(listener: () => void): () => void {
+  /** Called after every commit that queued processing jobs, with how many (the processor wakes its workers). */
+  onQueued(listener: (jobs: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -142,7 +142,7 @@ export class DeliveryInboxService {
     this.stats.rows += batch.length;
     this.stats.inserted += rows.filter((r) => r.inserted).length;
     this.stats.maxBatch = Math.max(this.stats.maxBatch, batch.length);
-    if (jobs.length) for (const listener of this.listeners) listener();
+    if (jobs.length) for (const listener of this.listeners) listener(jobs.length);
     return new Set(rows.filter((r) => r.inserted).map((r) => r.delivery_id));
   }
 }
