@@ -140,7 +140,8 @@ export class WebhookDeliveriesRepository {
         status: 'parked',
         last_error: reason,
         attempts: eb('attempts', '+', 1),
-        processed_at: sql<Date>`now()`,
+        // As markProcessed: when it was parked, also inside a processing transaction that began earlier.
+        processed_at: sql<Date>`clock_timestamp()`,
       }))
       .where('delivery_id', '=', deliveryId)
       .where('status', '=', 'pending')
