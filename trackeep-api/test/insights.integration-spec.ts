@@ -581,4 +581,67 @@ describe('delivery insights', () => {
     }
     await as(octocat).del(`${repoPath()}/settings`).expect(200);
   });
+
+  it("after a change to one of an organization's repositories, reads and analyses that one again, not the others", async () => {
+    await h.sim.world.createRepo({ owner: ORG, name: 'second-service' });
+    const repoB = (await as(octocat).post(`/repos/${ORG}/second-service/track`).expect(201)).body.id;
+    const deploy = (repoId: string, id: number, at: string) =>
+      DeploymentsRepository.upsert(
+        h.t.app.get<Kysely<DB>>(Kysely),
+        repoId,
+        [
+          {
+            deployment_id: id,
+            node_id: `D_${id}`,
+            environment: 'production',
+            sha: 's2',
+            ref: 'main',
+            task: 'deploy',
+            description: null,
+            creator_login: 'deploy-bot',
+            created_at: at,
+            updated_at: at,
+          },
+        ],
+        [
+          {
+            node_id: `DS_${id}_1`,
+            deployment_id: id,
+            state: 'success',
+            description: null,
+            environment_url: null,
+            log_url: null,
+            creator_login: 'deploy-bot',
+            created_at: at,
+          },
+        ],
+      );
+    const facts = jest.spyOn(h.t.app.get(InsightsRepository), 'facts');
+    const read = () => facts.mock.calls.map(([repos]) => repos.map((r) => r.id).sort());
+    const page = async (kind: 'dora' | 'cycle' | 'drilldown') =>
+      (await as(octocat).get(`/orgs/${ORG}/insights/${kind}${PERIOD}`).expect(200)).body;
+    const deployments = async () => (await page('dora')).current.deploymentFrequency.deployments;
+    try {
+      const dora = (await page('dora')).current;
+      const before = dora.deploymentFrequency.deployments;
+      const cycle = (await page('cycle')).current;
+      facts.mockClear();
+      // The drill-down keeps no page of its own: it reuses both repositories' analyses.
+      expect((await page('drilldown')).deployments).toHaveLength(dora.changeFailureRate.deployments);
+      expect(read()).toEqual([]);
+
+      await deploy(repoB, 920, '2026-01-08T00:00:00Z');
+      expect(await deployments()).toBe(before + 1);
+      expect(read()).toEqual([[repoB]]);
+      // The cycle page over the same repositories reads nothing more: repoB's new analysis is shared.
+      expect((await page('cycle')).current).toEqual(cycle);
+      expect(read()).toEqual([[repoB]]);
+
+      await deploy(repoA, 921, '2026-01-09T12:00:00Z');
+      expect(await deployments()).toBe(before + 2);
+      expect(read()).toEqual([[repoB], [repoA]]);
+    } finally {
+      facts.mockRestore();
+    }
+  });
 });

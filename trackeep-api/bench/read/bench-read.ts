@@ -133,8 +133,12 @@ interface EndpointResult {
   loadAverage: number;
   /** The endpoint's first request on a fresh API, alone: computed from scratch, nothing reused yet. */
   firstRequestMs: number;
+  /** An organization's page requested alone right after a change to one of its repositories, each time another. */
+  afterOneChangeMs?: number[];
 }
 
+/** Requests of each organization page timed right after a change to one of its repositories. */
+const AFTER_CHANGE_SAMPLES = 6;
 const log = (line: string) => process.stdout.write(`[bench:read] ${line}\n`);
 
 function parseArgs(argv: string[]): Options {
@@ -513,6 +517,46 @@ async function main(): Promise<void> {
         if (!res.ok) throw new Error(`${e.name}: ${e.pathFor(0)} answered ${res.status}: ${body}`);
       }
     }
+    // An organization's pages right after one of its repositories changed (as a webhook's pull request update
+    // does), each time another repository: what someone sees while the organization is busy.
+    const afterChange = new Map<RunningApi | null, Map<string, number[]>>([
+      [api, new Map()],
+      [baselineApi, new Map()],
+    ]);
+    const { rows: orgRepos } = await db.query<{ id: string }>(
+      `SELECT r.id FROM repositories r WHERE split_part(r.full_name, '/', 1) = $1
+          AND EXISTS (SELECT 1 FROM pull_requests p WHERE p.repo_id = r.id) ORDER BY r.full_name`,
+      [org.login],
+    );
+    let changed = 0;
+    for (const e of chosen.filter((c) => c.name.startsWith('organization ') && orgRepos.length)) {
+      for (let k = 0; k < AFTER_CHANGE_SAMPLES; k++) {
+        for (const target of k % 2 ? [baselineApi, api] : [api, baselineApi]) {
+          if (!target) continue;
+          const repoId = orgRepos[changed++ % orgRepos.length]!.id;
+          await db.query(
+            `UPDATE pull_requests SET title = title WHERE repo_id = $1
+                AND number = (SELECT min(number) FROM pull_requests WHERE repo_id = $1)`,
+            [repoId],
+          );
+          const started = performance.now();
+          const res = await fetch(`${target.url}${e.pathFor(0)}`, { headers: { cookie } });
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`${e.name} after a change answered ${res.status}`);
+          const times = afterChange.get(target)!;
+          times.set(e.name, [...(times.get(e.name) ?? []), round(performance.now() - started)]);
+        }
+      }
+      for (const target of [api, baselineApi])
+        if (target)
+          log(
+            `${target === api ? 'current ' : 'baseline'} ${e.name} after one repository changed: ${afterChange.get(target)?.get(e.name)?.join(' / ')} ms`,
+          );
+    }
+    const withChanges = (target: RunningApi | null, r: EndpointResult): EndpointResult => {
+      const times = afterChange.get(target)?.get(r.name);
+      return times ? { ...r, afterOneChangeMs: times } : r;
+    };
     const results: EndpointResult[] = [];
     const baselineResults: EndpointResult[] = [];
     const show = (who: string, r: EndpointResult) =>
@@ -525,7 +569,10 @@ async function main(): Promise<void> {
         baselineApi && i % 2 === 1 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
       for (const who of order) {
         if (who === 'current') {
-          const r = await measure(api.url, cookie, e, o, firstMs.get(api)?.get(e.name) ?? NaN);
+          const r = withChanges(
+            api,
+            await measure(api.url, cookie, e, o, firstMs.get(api)?.get(e.name) ?? NaN),
+          );
           results.push(r);
           show(baselineApi ? 'current  ' : '', r);
         } else if (baselineApi) {
@@ -536,7 +583,7 @@ async function main(): Promise<void> {
             o,
             firstMs.get(baselineApi)?.get(e.name) ?? NaN,
           );
-          baselineResults.push(r);
+          baselineResults.push(withChanges(baselineApi, r));
           show('baseline ', r);
         }
       }
@@ -581,6 +628,7 @@ async function main(): Promise<void> {
         'GET /github/repos reuses the page GitHub answered while its Cache-Control max-age (60 s) allows, as the dashboard’s picker does; only the first request of each minute asks the simulator.',
         'GET /sync/status answers its first page (50 of the 1,000 tracked repositories, by name) with the counts over all, as the dashboard’s sync page first asks.',
         'The organization, team and person pages and the DORA and cycle pages are reused while the stored data they are computed from is unchanged (nothing is written during a measurement; an organization’s or a team’s review queue is recomputed each minute). The organization and team endpoints rotate over fewer pages than the 200 an API keeps, so their percentiles are mostly of reused pages; the person page (500 people) and a repository’s DORA and cycle pages (1,000 repositories) rotate over more, so most of their requests compute the page. firstRequestMs is each endpoint’s first request, alone, computed from scratch.',
+        'afterOneChangeMs (the organization endpoints): the page requested alone right after a no-op update of one pull request of one of the organization’s repositories, each time another repository, as a webhook’s change would; the baseline and the current API take turns.',
       ],
     };
     mkdirSync(dirname(o.out), { recursive: true });

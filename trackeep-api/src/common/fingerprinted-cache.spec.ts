@@ -51,4 +51,18 @@ describe(FingerprintedCache.name, () => {
     expect(await sut.get('a', 'v', () => Promise.resolve('a3'))).toBe('a1');
     expect(await sut.get('b', 'v', () => Promise.resolve('b2'))).toBe('b2');
   });
+
+  it('says whether an entry would be reused: kept or being computed, at that fingerprint only', async () => {
+    const sut = new FingerprintedCache<string>(10);
+    expect(sut.has('k', 'v1')).toBe(false);
+    let release: (v: string) => void = () => undefined;
+    const pending = sut.get('k', 'v1', () => new Promise<string>((r) => (release = r)));
+    expect(sut.has('k', 'v1')).toBe(true);
+    await Promise.resolve();
+    release('one');
+    await pending;
+    expect(sut.has('k', 'v1')).toBe(true);
+    expect(sut.has('k', 'v2')).toBe(false);
+    expect(sut.has('other', 'v1')).toBe(false);
+  });
 });

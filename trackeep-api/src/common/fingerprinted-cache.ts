@@ -35,6 +35,11 @@ export class FingerprintedCache<T> {
     return entry.value;
   }
 
+  /** Whether `get` would reuse an entry (kept or being computed) for this key at this fingerprint. */
+  has(key: string, fingerprint: string): boolean {
+    return this.entries.get(key)?.fingerprint === fingerprint;
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -59,8 +59,10 @@ export type InsightsScope =
 const LOOKBACK_DAYS = 90;
 const DAY_MS = 86_400_000;
 const LAST_DEPLOYMENTS = 10;
-/** Computed DORA and cycle pages kept per kind (an organization's quarter takes most of a second to compute). */
+/** Computed DORA and cycle pages kept per kind (an organization's quarter takes seconds to compute). */
 const CACHED_PAGES = 200;
+/** Per-repository analyses kept: an organization of 1,000 repositories in two periods. */
+const CACHED_REPO_ANALYSES = 2_000;
 
 type SettingsByRepo = Map<string, { effective: InsightsSettings; source: InsightsSettingsSource }>;
 
@@ -80,6 +82,11 @@ export class InsightsService {
   private readonly botLogins: Set<string>;
   private readonly doraPages = new FingerprintedCache<DoraPage>(CACHED_PAGES);
   private readonly cyclePages = new FingerprintedCache<CyclePage>(CACHED_PAGES);
+  /**
+   * Each repository's analysis at its own fact version, shared by every page that includes it: after a change
+   * to one of an organization's repositories, its page reads and analyses that one again, not all of them.
+   */
+  private readonly repoAnalyses = new FingerprintedCache<RepoAnalysis>(CACHED_REPO_ANALYSES);
 
   constructor(
     private readonly store: InsightsRepository,
@@ -152,9 +159,10 @@ export class InsightsService {
     const period = this.period(q);
     const { repos } = await this.resolve(user, scope);
     const settings = await this.settingsOf(repos);
-    const key = await this.cacheKey(repos, null, period, settings);
+    const versions = await this.versions.versionsOf(repos.map((r) => r.id));
+    const key = this.cacheKey(repos, null, period, settings, versions);
     return this.doraPages.get(key.key, key.fingerprint, async () => {
-      const { analyses, rules } = await this.analyze(repos, period, settings);
+      const { analyses, rules } = await this.analyze(repos, period, settings, versions);
       return {
         period: periodOut(period),
         bandsSource: DORA_BANDS_SOURCE,
@@ -170,9 +178,10 @@ export class InsightsService {
     const period = this.period(q);
     const { repos, authors } = await this.resolve(user, scope);
     const settings = await this.settingsOf(repos);
-    const key = await this.cacheKey(repos, authors, period, settings);
+    const versions = await this.versions.versionsOf(repos.map((r) => r.id));
+    const key = this.cacheKey(repos, authors, period, settings, versions);
     return this.cyclePages.get(key.key, key.fingerprint, async () => {
-      const { analyses } = await this.analyze(repos, period, settings);
+      const { analyses } = await this.analyze(repos, period, settings, versions);
       const byAuthor = authorFilter(authors);
       const all = analyses.flatMap((a) => a.pulls).filter((p) => byAuthor(p.pull.author));
       return {
@@ -188,7 +197,8 @@ export class InsightsService {
   async drilldown(user: SessionUser, scope: InsightsScope, q: InsightsQuery): Promise<DrillPage> {
     const period = this.period(q);
     const { repos, authors } = await this.resolve(user, scope);
-    const { analyses } = await this.analyze(repos, period, await this.settingsOf(repos));
+    const versions = await this.versions.versionsOf(repos.map((r) => r.id));
+    const { analyses } = await this.analyze(repos, period, await this.settingsOf(repos), versions);
     const counted = doraCounted(analyses, period.current);
     const byAuthor = authorFilter(authors);
     // The changes the lead time counted, then the pull requests the cycle counted, each once.
@@ -408,13 +418,14 @@ export class InsightsService {
   }
 
   /** What a computed page depends on besides the stored facts (the key), and those facts' fingerprint. */
-  private async cacheKey(
+  private cacheKey(
     repos: readonly InsightsRepo[],
     authors: Set<string> | null,
     period: Period,
     settings: SettingsByRepo,
-  ): Promise<{ key: string; fingerprint: string }> {
-    const fingerprint = await this.versions.fingerprint(repos.map((r) => r.id));
+    versions: Map<string, string>,
+  ): { key: string; fingerprint: string } {
+    const fingerprint = cacheKeyOf(repos.map((r) => versions.get(r.id) ?? null));
     const key = cacheKeyOf([
       repos.map((r) => [r.id, r.fullName, r.defaultBranch, settings.get(r.id) ?? null]),
       authors ? [...authors].sort() : null,
@@ -437,24 +448,60 @@ export class InsightsService {
     );
   }
 
+  /**
+   * Every repository's analysis for the period: reused at the repository's fact version when another page (or
+   * this one before a change elsewhere) computed it, the others read and analysed together.
+   */
   private async analyze(
     repos: readonly InsightsRepo[],
     period: Period,
     settings: SettingsByRepo,
+    versions: Map<string, string>,
   ): Promise<{ analyses: RepoAnalysis[]; rules: DoraPage['repositories'] }> {
     const since = new Date(
       Math.min(period.trendFrom.getTime(), period.previous.from.getTime()) - LOOKBACK_DAYS * DAY_MS,
     );
-    const analyses: RepoAnalysis[] = [];
-    const rules: DoraPage['repositories'] = [];
-    const ruleOf = (id: string) => (settings.get(id)?.effective ?? DEFAULT_INSIGHTS_SETTINGS).deployment.kind;
-    const facts = await this.factsOf(repos, since, ruleOf);
-    for (const repo of repos) {
-      const s = settings.get(repo.id) ?? { effective: DEFAULT_INSIGHTS_SETTINGS, source: 'default' as const };
-      const f = facts.get(repo.id);
-      if (f) analyses.push(analyzeRepo(s.effective, f, this.isBot));
-      rules.push({ fullName: repo.fullName, rule: s.effective.deployment, source: s.source });
-    }
+    const settingsOf = (id: string) =>
+      settings.get(id) ?? { effective: DEFAULT_INSIGHTS_SETTINGS, source: 'default' as const };
+    const wanted = repos.map((repo) => {
+      const { effective } = settingsOf(repo.id);
+      return {
+        repo,
+        effective,
+        // Everything an analysis depends on besides the stored facts (those are the version).
+        key: cacheKeyOf([repo.id, repo.fullName, repo.defaultBranch, effective, since]),
+        version: versions.get(repo.id) ?? '0',
+      };
+    });
+    const missing = wanted.filter((w) => !this.repoAnalyses.has(w.key, w.version));
+    let computing: Promise<Map<string, RepoAnalysis>> | undefined;
+    const computeMissing = () =>
+      (computing ??= this.factsOf(
+        missing.map((w) => w.repo),
+        since,
+        (id) => settingsOf(id).effective.deployment.kind,
+      ).then(
+        (facts) =>
+          new Map(
+            missing.flatMap((w) => {
+              const f = facts.get(w.repo.id);
+              return f ? [[w.repo.id, analyzeRepo(w.effective, f, this.isBot)] as const] : [];
+            }),
+          ),
+      ));
+    const analyses = await Promise.all(
+      wanted.map((w) =>
+        this.repoAnalyses.get(w.key, w.version, async () => {
+          const analysis = (await computeMissing()).get(w.repo.id);
+          if (!analysis) throw new Error(`no facts were read for ${w.repo.fullName}`);
+          return analysis;
+        }),
+      ),
+    );
+    const rules = repos.map((repo) => {
+      const s = settingsOf(repo.id);
+      return { fullName: repo.fullName, rule: s.effective.deployment, source: s.source };
+    });
     return { analyses, rules };
   }
 

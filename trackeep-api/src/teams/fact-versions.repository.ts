@@ -38,4 +38,22 @@ export class FactVersionsRepository {
     }
     return rows[0]?.fingerprint ?? '0:0';
   }
+
+  /**
+   * Each of these repositories' version (absent: never changed since versions began), with the same guarantee
+   * as `fingerprint`: queued changes are folded first, so every change committed before this call is counted.
+   */
+  async versionsOf(repoIds: readonly string[]): Promise<Map<string, string>> {
+    const read = () =>
+      sql<{ repo_id: string | null; version: string | null; queued: boolean }>`
+      SELECT v.repo_id, v.version::text AS version, q.queued
+        FROM (SELECT EXISTS (SELECT 1 FROM fact_changes) AS queued) q
+        LEFT JOIN repo_fact_versions v ON v.repo_id = ANY(${repoIds}::uuid[])`.execute(this.db);
+    let { rows } = await read();
+    if (rows[0]?.queued) {
+      await this.fold();
+      ({ rows } = await read());
+    }
+    return new Map(rows.flatMap((r) => (r.repo_id && r.version ? [[r.repo_id, r.version] as const] : [])));
+  }
 }
