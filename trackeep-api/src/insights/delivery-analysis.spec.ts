@@ -8,6 +8,7 @@ import {
   sizeBucket,
   weeklyCycle,
   weeklyDora,
+  weeksBetween,
 } from './delivery-analysis';
 import { deliveryWeek, pull, review, t, WEEK } from './delivery-fixture';
 
@@ -85,6 +86,26 @@ describe('DORA four keys', () => {
       ['2026-03-02T00:00:00.000Z', 1],
       ['2026-03-09T00:00:00.000Z', 1],
     ]);
+  });
+
+  it('counts each week of the trend as the four keys count that week on its own', () => {
+    const facts = deliveryWeek();
+    // One deployment moved into the next week, so the trend has more than one week with figures.
+    facts.deployments[2]!.statuses = [{ state: 'success', at: new Date('2026-03-10T08:00:00Z') }];
+    const analyses = [analyzeRepo(DEFAULT_INSIGHTS_SETTINGS, facts, noBots)];
+    const weekStarts = weeksBetween(new Date('2026-02-23T00:00:00Z'), new Date('2026-03-16T00:00:00Z'));
+    const alone = weekStarts.map((w) => {
+      const f = doraFigures(analyses, { from: w, to: new Date(w.getTime() + 7 * 86_400_000) });
+      return {
+        weekStart: w.toISOString(),
+        deployments: f.deploymentFrequency.deployments,
+        leadTimeMedianHours: f.leadTime.medianHours,
+        failed: f.changeFailureRate.failed,
+        recoveryMedianHours: f.recoveryTime.medianHours,
+      };
+    });
+    expect(alone.filter((w) => w.deployments > 0)).toHaveLength(2);
+    expect(weeklyDora(analyses, weekStarts)).toEqual(alone);
   });
 
   it('uses the merges rule as a deployment per merge into the default branch', () => {

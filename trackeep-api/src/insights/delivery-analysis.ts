@@ -45,6 +45,10 @@ export interface RepoAnalysis {
   deployments: Deployment[];
   incidents: Incident[];
   pulls: PullCycle[];
+  /** Deployments that failed, or that an incident is counted against. */
+  failed: ReadonlySet<Deployment>;
+  /** The pull requests each deployment was the first deployment of. */
+  shipped: ReadonlyMap<Deployment, number[]>;
 }
 
 export function analyzeRepo(
@@ -66,7 +70,21 @@ export function analyzeRepo(
         isBot,
       ),
     );
-  return { repository: facts.repository, deployments, incidents, pulls };
+  // Independent of any range: worked out once here rather than for every range a page counts.
+  const failedKeys = new Set(
+    incidents.flatMap((i) => (i.deployment ? [`${i.deployment.source}:${i.deployment.key}`] : [])),
+  );
+  const failed = new Set(
+    deployments.filter((d) => d.status === 'failure' || failedKeys.has(`${d.source}:${d.key}`)),
+  );
+  const shipped = new Map<Deployment, number[]>();
+  for (const p of pulls) {
+    if (!p.deployment) continue;
+    const list = shipped.get(p.deployment) ?? [];
+    if (!list.length) shipped.set(p.deployment, list);
+    list.push(p.pull.number);
+  }
+  return { repository: facts.repository, deployments, incidents, pulls, failed, shipped };
 }
 
 export function pullCycle(
@@ -127,6 +145,7 @@ export function sizeBucket(additions: number | null, deletions: number | null): 
 
 const within = (at: Date, r: Range) => at.getTime() >= r.from.getTime() && at.getTime() < r.to.getTime();
 const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** What the four keys counted in a range: the drill-down's rows. */
 export interface DoraCounted {
@@ -141,24 +160,13 @@ export interface DoraCounted {
 export function doraCounted(analyses: readonly RepoAnalysis[], range: Range): DoraCounted {
   const out: DoraCounted = { deployments: [], changes: [], incidents: [] };
   for (const a of analyses) {
-    const failedKeys = new Set(
-      a.incidents.flatMap((i) => (i.deployment ? [`${i.deployment.source}:${i.deployment.key}`] : [])),
-    );
-    const contained = new Map<Deployment, number[]>();
-    for (const p of a.pulls) {
-      if (!p.deployment) continue;
-      const list = contained.get(p.deployment) ?? [];
-      if (!list.length) contained.set(p.deployment, list);
-      list.push(p.pull.number);
-    }
     for (const d of a.deployments) {
       if (!within(d.at, range)) continue;
-      const pulls = contained.get(d) ?? [];
       out.deployments.push({
         repository: a.repository,
         deployment: d,
-        failed: d.status === 'failure' || failedKeys.has(`${d.source}:${d.key}`),
-        pulls,
+        failed: a.failed.has(d),
+        pulls: a.shipped.get(d) ?? [],
       });
     }
     for (const p of a.pulls) if (p.deployment && within(p.deployment.at, range)) out.changes.push(p);
@@ -226,20 +234,39 @@ const leadTimes = (changes: readonly PullCycle[]): number[] =>
 const recoveryTimes = (incidents: DoraCounted['incidents']): number[] =>
   incidents.flatMap(({ incident: i }) => (i.recoveredAt ? [hoursBetween(i.startedAt, i.recoveredAt)] : []));
 
-/** Weeks (Monday 00:00 UTC) from `from` to `to`, each with its four keys' counts and medians. */
+/**
+ * Consecutive weeks (Monday 00:00 UTC, as `weeksBetween` gives them), each with its four keys' counts and
+ * medians: what `doraFigures` counts for that week, from one pass over the whole span rather than one per week.
+ */
 export function weeklyDora(analyses: readonly RepoAnalysis[], weekStarts: readonly Date[]): WeeklyDora[] {
-  return weekStarts.map((w) => {
-    const range = { from: w, to: new Date(w.getTime() + 7 * DAY_MS) };
-    const c = doraCounted(analyses, range);
-    const recoveries = recoveryTimes(c.incidents);
-    return {
-      weekStart: w.toISOString(),
-      deployments: c.deployments.filter((d) => d.deployment.status === 'success').length,
-      leadTimeMedianHours: round1(median(leadTimes(c.changes))),
-      failed: c.deployments.filter((d) => d.failed).length,
-      recoveryMedianHours: round1(median(recoveries)),
-    };
-  });
+  const [first] = weekStarts;
+  if (!first) return [];
+  const from = first.getTime();
+  const weeks = weekStarts.map((w) => ({
+    weekStart: w.toISOString(),
+    deployments: 0,
+    failed: 0,
+    leads: [] as number[],
+    recoveries: [] as number[],
+  }));
+  const weekOf = (at: Date) => weeks[Math.floor((at.getTime() - from) / WEEK_MS)];
+  const c = doraCounted(analyses, { from: first, to: new Date(from + weekStarts.length * WEEK_MS) });
+  for (const d of c.deployments) {
+    const week = weekOf(d.deployment.at);
+    if (week && d.deployment.status === 'success') week.deployments++;
+    if (week && d.failed) week.failed++;
+  }
+  for (const p of c.changes)
+    if (p.deployment && p.leadTimeHours !== null) weekOf(p.deployment.at)?.leads.push(p.leadTimeHours);
+  for (const { incident: i } of c.incidents)
+    if (i.recoveredAt) weekOf(i.startedAt)?.recoveries.push(hoursBetween(i.startedAt, i.recoveredAt));
+  return weeks.map((w) => ({
+    weekStart: w.weekStart,
+    deployments: w.deployments,
+    leadTimeMedianHours: round1(median(w.leads)),
+    failed: w.failed,
+    recoveryMedianHours: round1(median(w.recoveries)),
+  }));
 }
 
 /** Merged pull requests in a range (by merge time). */
