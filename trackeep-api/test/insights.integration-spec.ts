@@ -34,6 +34,38 @@ describe('delivery insights', () => {
     del: (path: string) => h.http().delete(`/api/v1${path}`).set('Cookie', withSession(session)).set(CSRF),
   });
   const repoPath = () => `/repos/${ORG}/${nameA}/insights`;
+  /** A production deployment of s2 and its success status, through the write model. */
+  const deployToProduction = (repoId: string, id: number, createdAt: string, succeededAt = createdAt) =>
+    DeploymentsRepository.upsert(
+      h.t.app.get<Kysely<DB>>(Kysely),
+      repoId,
+      [
+        {
+          deployment_id: id,
+          node_id: `D_${id}`,
+          environment: 'production',
+          sha: 's2',
+          ref: 'main',
+          task: 'deploy',
+          description: null,
+          creator_login: 'deploy-bot',
+          created_at: createdAt,
+          updated_at: createdAt,
+        },
+      ],
+      [
+        {
+          node_id: `DS_${id}_1`,
+          deployment_id: id,
+          state: 'success',
+          description: null,
+          environment_url: null,
+          log_url: null,
+          creator_login: 'deploy-bot',
+          created_at: succeededAt,
+        },
+      ],
+    );
 
   beforeAll(async () => {
     h = await startAuthHarness({
@@ -468,36 +500,7 @@ describe('delivery insights', () => {
       expect(facts.mock.calls.length).toBe(readsAfterFirst);
 
       // A new production deployment (write model), then its status turned to failure (plain SQL): each counts.
-      await DeploymentsRepository.upsert(
-        h.t.app.get<Kysely<DB>>(Kysely),
-        repoA,
-        [
-          {
-            deployment_id: 905,
-            node_id: 'D_905',
-            environment: 'production',
-            sha: 's2',
-            ref: 'main',
-            task: 'deploy',
-            description: null,
-            creator_login: 'deploy-bot',
-            created_at: '2026-01-09T00:00:00Z',
-            updated_at: '2026-01-09T00:00:00Z',
-          },
-        ],
-        [
-          {
-            node_id: 'DS_905_1',
-            deployment_id: 905,
-            state: 'success',
-            description: null,
-            environment_url: null,
-            log_url: null,
-            creator_login: 'deploy-bot',
-            created_at: '2026-01-09T00:10:00Z',
-          },
-        ],
-      );
+      await deployToProduction(repoA, 905, '2026-01-09T00:00:00Z', '2026-01-09T00:10:00Z');
       const afterDeploy = await dora(octocat);
       expect(afterDeploy.current.deploymentFrequency.deployments).toBe(3);
       expect(facts.mock.calls.length).toBe(readsAfterFirst + 1);
@@ -585,37 +588,6 @@ describe('delivery insights', () => {
   it("after a change to one of an organization's repositories, reads and analyses that one again, not the others", async () => {
     await h.sim.world.createRepo({ owner: ORG, name: 'second-service' });
     const repoB = (await as(octocat).post(`/repos/${ORG}/second-service/track`).expect(201)).body.id;
-    const deploy = (repoId: string, id: number, at: string) =>
-      DeploymentsRepository.upsert(
-        h.t.app.get<Kysely<DB>>(Kysely),
-        repoId,
-        [
-          {
-            deployment_id: id,
-            node_id: `D_${id}`,
-            environment: 'production',
-            sha: 's2',
-            ref: 'main',
-            task: 'deploy',
-            description: null,
-            creator_login: 'deploy-bot',
-            created_at: at,
-            updated_at: at,
-          },
-        ],
-        [
-          {
-            node_id: `DS_${id}_1`,
-            deployment_id: id,
-            state: 'success',
-            description: null,
-            environment_url: null,
-            log_url: null,
-            creator_login: 'deploy-bot',
-            created_at: at,
-          },
-        ],
-      );
     const facts = jest.spyOn(h.t.app.get(InsightsRepository), 'facts');
     const read = () => facts.mock.calls.map(([repos]) => repos.map((r) => r.id).sort());
     const page = async (kind: 'dora' | 'cycle' | 'drilldown') =>
@@ -630,14 +602,14 @@ describe('delivery insights', () => {
       expect((await page('drilldown')).deployments).toHaveLength(dora.changeFailureRate.deployments);
       expect(read()).toEqual([]);
 
-      await deploy(repoB, 920, '2026-01-08T00:00:00Z');
+      await deployToProduction(repoB, 920, '2026-01-08T00:00:00Z');
       expect(await deployments()).toBe(before + 1);
       expect(read()).toEqual([[repoB]]);
       // The cycle page over the same repositories reads nothing more: repoB's new analysis is shared.
       expect((await page('cycle')).current).toEqual(cycle);
       expect(read()).toEqual([[repoB]]);
 
-      await deploy(repoA, 921, '2026-01-09T12:00:00Z');
+      await deployToProduction(repoA, 921, '2026-01-09T12:00:00Z');
       expect(await deployments()).toBe(before + 2);
       expect(read()).toEqual([[repoB], [repoA]]);
     } finally {
