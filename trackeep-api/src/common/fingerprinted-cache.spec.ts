@@ -65,4 +65,19 @@ describe(FingerprintedCache.name, () => {
     expect(sut.has('k', 'v2')).toBe(false);
     expect(sut.has('other', 'v1')).toBe(false);
   });
+
+  it('with a weight, keeps the total weight of computed values within its capacity, least recently used first', async () => {
+    const sut = new FingerprintedCache<string>(10, (v) => v.length);
+    await sut.get('a', 'v', () => Promise.resolve('aaaa'));
+    await sut.get('b', 'v', () => Promise.resolve('bbbb'));
+    await sut.get('a', 'v', () => Promise.resolve('not computed again'));
+    expect(sut.used).toBe(8);
+    await sut.get('c', 'v', () => Promise.resolve('cccc'));
+    expect([sut.has('a', 'v'), sut.has('b', 'v'), sut.has('c', 'v')]).toEqual([true, false, true]);
+    expect(sut.used).toBe(8);
+    // A newer fingerprint replaces its entry's weight; a failure leaves none behind.
+    await sut.get('a', 'v2', () => Promise.resolve('aa'));
+    await expect(sut.get('d', 'v', () => Promise.reject(new Error('gone')))).rejects.toThrow('gone');
+    expect(sut.used).toBe(6);
+  });
 });

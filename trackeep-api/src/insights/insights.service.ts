@@ -61,8 +61,14 @@ const DAY_MS = 86_400_000;
 const LAST_DEPLOYMENTS = 10;
 /** Computed DORA and cycle pages kept per kind (an organization's quarter takes seconds to compute). */
 const CACHED_PAGES = 200;
-/** Per-repository analyses kept: an organization of 1,000 repositories in two periods. */
-const CACHED_REPO_ANALYSES = 2_000;
+/**
+ * Per-repository analyses kept, in deployments, incidents and merged pull requests: bounded by what they hold,
+ * not by how many, as a repository deploying ten times a day weighs as much as ten deploying daily. Measured at
+ * about 0.9 KB each (a pull request's cycle holds the pull request), so about 64 MB: an organization of 250
+ * repositories with daily deployments in a quarter's window is 41,000.
+ */
+const REPO_ANALYSES_WEIGHT = 70_000;
+const weightOf = (a: RepoAnalysis) => 1 + a.deployments.length + a.incidents.length + a.pulls.length;
 
 type SettingsByRepo = Map<string, { effective: InsightsSettings; source: InsightsSettingsSource }>;
 
@@ -86,7 +92,7 @@ export class InsightsService {
    * Each repository's analysis at its own fact version, shared by every page that includes it: after a change
    * to one of an organization's repositories, its page reads and analyses that one again, not all of them.
    */
-  private readonly repoAnalyses = new FingerprintedCache<RepoAnalysis>(CACHED_REPO_ANALYSES);
+  private readonly repoAnalyses = new FingerprintedCache<RepoAnalysis>(REPO_ANALYSES_WEIGHT, weightOf);
 
   constructor(
     private readonly store: InsightsRepository,
