@@ -22,26 +22,9 @@ export class FactVersionsRepository {
   }
 
   /**
-   * A fingerprint of these repositories' stored data: it changes whenever any of it does. Queued changes are
-   * folded first, so every change committed before this call is counted.
-   */
-  async fingerprint(repoIds: readonly string[]): Promise<string> {
-    // One statement when nothing is queued (one snapshot: nothing committed before it is left out).
-    const read = () =>
-      sql<{ fingerprint: string; queued: boolean }>`
-      SELECT ${factsFingerprintSql(repoIds)} AS fingerprint,
-             EXISTS (SELECT 1 FROM fact_changes) AS queued`.execute(this.db);
-    let { rows } = await read();
-    if (rows[0]?.queued) {
-      await this.fold();
-      ({ rows } = await read());
-    }
-    return rows[0]?.fingerprint ?? '0:0';
-  }
-
-  /**
-   * Each of these repositories' version (absent: never changed since versions began), with the same guarantee
-   * as `fingerprint`: queued changes are folded first, so every change committed before this call is counted.
+   * Each of these repositories' version (absent: never changed since versions began). Queued changes are folded
+   * first, so every change committed before this call is counted; one statement when nothing is queued (one
+   * snapshot: nothing committed before it is left out).
    */
   async versionsOf(repoIds: readonly string[]): Promise<Map<string, string>> {
     const read = () =>

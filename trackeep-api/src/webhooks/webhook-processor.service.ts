@@ -48,8 +48,9 @@ const MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set(['member', 'membership', 
 /**
  * Applies inbox rows, from pg-boss jobs that each name deliveries of one inbox commit. Each delivery is applied
  * in one transaction that first locks its inbox row and skips it unless still pending: a job pg-boss hands out
- * twice, or two replicas racing, still apply it once. A failure rolls everything back, counts an attempt and lets pg-boss retry with backoff;
- * after the last retry the row is parked as `failed` (visible and re-playable through the deliveries API).
+ * twice, or two replicas racing, still apply it once. A failure rolls everything back, counts an attempt and
+ * lets pg-boss retry with backoff; after the last retry the row is parked as `failed` (visible and re-playable
+ * through the deliveries API).
  * A body that cannot be applied at all (text PostgreSQL cannot hold, absurd nesting) or whose writes fail with
  * a data error is `parked` at once with the reason: retrying could not help, and the stored bytes stay.
  */
