@@ -3,9 +3,11 @@ import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import request from 'supertest';
 import { AuthSettings } from '../src/auth/auth-settings';
 import { SessionService } from '../src/auth/session.service';
+import { GithubSettings } from '../src/github/github-settings';
 import { InstallationsService } from '../src/installations/installations.service';
 import { SyncCycleJob } from '../src/sync/jobs/sync-cycle.job';
 import { OrgSyncService } from '../src/teams/org-sync.service';
+import { TeamsReadRepository } from '../src/teams/teams-read.repository';
 import { API_TEMPLATE_DB } from './support/test-app';
 import { allRunsSettled, seedTrackingUser, startSyncApp, type SyncApp } from './sync-support/sync-app';
 import { firstRow, startSim } from './sync-support/sync-harness';
@@ -72,8 +74,16 @@ describe('syncing with a GitHub App installation', () => {
     const [first] = acmeRepos();
     const { userId } = await seedTrackingUser(t.app, sim, 'octocat', [first!]);
     await t.app.get(InstallationsService).setAutoTrack(installationId, true);
-    // Auto-track stored every repository the installation covers.
+    // Auto-track stored every repository the installation covers, and synced each at once with it.
     for (const name of acmeRepos()) await storedRepoId(name);
+    await allRunsSettled(t.ds);
+    const firstSyncs = (await t.ds.query(
+      `SELECT r.full_name, s.status, s.credential_user_id FROM sync_runs s JOIN repositories r ON r.id = s.repo_id
+        WHERE s.trigger = 'track' ORDER BY r.full_name`,
+    )) as Array<{ full_name: string; status: string; credential_user_id: string | null }>;
+    expect(firstSyncs).toEqual(
+      acmeRepos().map((full_name) => ({ full_name, status: 'succeeded', credential_user_id: null })),
+    );
 
     // A repository tracked both ways is synced once per cycle, with the installation.
     const both = await cycle();
@@ -195,5 +205,46 @@ describe('syncing with a GitHub App installation', () => {
     await t.app.get(InstallationsService).refreshRepos(installationId);
     expect(await status(memberCookie, fullName)).toBe(200);
     expect(await status(outsiderCookie, fullName)).toBe(404);
+  });
+  it('reads the teams of an organization the App is installed on as soon as its repositories are stored, and every hour after', async () => {
+    const readAt = async () =>
+      (
+        (await t.ds.query(`SELECT synced_at FROM github_orgs WHERE login = 'acme-corp'`)) as Array<{
+          synced_at: Date;
+        }>
+      )[0]?.synced_at ?? null;
+    // Nobody tracks one of its repositories by hand, and it was last read long ago.
+    await t.ds.query(`DELETE FROM tracked_repos`);
+    await t.ds.query(
+      `UPDATE github_orgs SET synced_at = now() - interval '2 hours' WHERE login = 'acme-corp'`,
+    );
+    const before = (await readAt())!;
+    expect(await t.app.get(TeamsReadRepository).ownersToRead(t.app.get(GithubSettings).host)).toContain(
+      'acme-corp',
+    );
+
+    // The installation (auto-track on, from the test above) stores its repositories: a read is queued and runs.
+    await t.app.get(InstallationsService).refreshRepos(installationId);
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && (await readAt())!.getTime() === before.getTime())
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await readAt())!.getTime()).toBeGreaterThan(before.getTime());
+  });
+  it('syncs a repository an auto-tracking installation newly covers at once, not at the next cycle', async () => {
+    const created = await sim.world.createRepo({ owner: 'acme-corp', name: 'synced-at-once' });
+    const fullName = sim.world.fullName(created);
+    const runs = () =>
+      t.ds.query(
+        `SELECT s.trigger, s.status FROM sync_runs s JOIN repositories r ON r.id = s.repo_id WHERE r.full_name = $1`,
+        [fullName],
+      );
+    await t.app.get(InstallationsService).refreshRepos(installationId);
+    await allRunsSettled(t.ds);
+    expect(await runs()).toEqual([{ trigger: 'track', status: 'succeeded' }]);
+
+    // Stored again with the next refresh: it has synced, so nothing more is queued until the cycle.
+    await t.app.get(InstallationsService).refreshRepos(installationId);
+    await allRunsSettled(t.ds);
+    expect(await runs()).toHaveLength(1);
   });
 });

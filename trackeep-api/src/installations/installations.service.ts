@@ -34,7 +34,7 @@ const OWNER_CHECK_TTL_MS = 60_000;
 export class InstallationsService {
   private readonly logger = new Logger(InstallationsService.name);
   private readonly ownerChecks = new Map<string, { at: number; orgs: Set<string> }>();
-  private readonly reposStored = new Set<() => Promise<void>>();
+  private readonly reposStored = new Set<(installation: InstallationRow) => Promise<void>>();
   private readonly membershipChanged = new Set<() => Promise<void>>();
 
   constructor(
@@ -51,7 +51,7 @@ export class InstallationsService {
   }
 
   /** Runs `listener` after an auto-tracking installation's repositories were read and stored (failures logged). */
-  onReposStored(listener: () => Promise<void>): void {
+  onReposStored(listener: (installation: InstallationRow) => Promise<void>): void {
     this.reposStored.add(listener);
   }
 
@@ -120,7 +120,9 @@ export class InstallationsService {
       repos.map(readRepositoryValues).filter((r): r is GithubRepositoryValues => r !== null),
     );
     for (const listener of this.reposStored)
-      await listener().catch((err: Error) => this.logger.warn(`after storing repositories: ${err.message}`));
+      await listener(row).catch((err: Error) =>
+        this.logger.warn(`after storing repositories: ${err.message}`),
+      );
   }
 
   /**

@@ -11,6 +11,7 @@ import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
 import { ReposModule } from '../repos/repos.module';
 import { InstallationsModule } from '../installations/installations.module';
+import { InstallationsService } from '../installations/installations.service';
 import { RepoCredentials } from '../repos/repo-credentials.service';
 import { CredentialLimitsRegistry } from './github/credential-limits';
 import { GithubSyncClientProvider, SyncClientProvider } from './github/sync-client.provider';
@@ -30,7 +31,10 @@ import { SyncController } from './sync.controller';
 import { SyncService } from './sync.service';
 import { SyncSettings } from './sync.settings';
 
-/** Hooks into the repos module: a newly tracked repository syncs at once; the repo list shows the last sync. */
+/**
+ * Hooks into the repos and installations modules: a newly tracked repository, by hand or by an auto-tracking
+ * installation, syncs at once rather than at the next cycle; the repo list shows the last sync.
+ */
 @Injectable()
 class SyncRepoHooks implements OnModuleInit {
   private readonly logger = new Logger('SyncRepoHooks');
@@ -40,6 +44,8 @@ class SyncRepoHooks implements OnModuleInit {
     private readonly status: RepoStatusRegistry,
     private readonly sync: SyncService,
     private readonly runs: SyncRunsRepository,
+    private readonly installations: InstallationsService,
+    private readonly queue: SyncQueue,
   ) {}
 
   onModuleInit(): void {
@@ -47,7 +53,19 @@ class SyncRepoHooks implements OnModuleInit {
       const res = await this.sync.trigger({ id: userId }, [repoId], 'track');
       if (res.queued) this.logger.log(`queued the first sync of ${fullName}`);
     });
+    this.installations.onReposStored(() => this.syncNeverSynced());
     this.status.registerSyncSummary((repoIds) => this.runs.summaries(repoIds));
+  }
+
+  /** Auto-tracked repositories that never had a sync run: their first sync, once each (queued runs are kept). */
+  private async syncNeverSynced(): Promise<void> {
+    const ids = (await this.installations.autoTrackedRepos())
+      .filter((r) => r.githubState !== 'deleted' && r.githubState !== 'access_lost')
+      .map((r) => r.repoId);
+    const known = await this.runs.summaries(ids);
+    let queued = 0;
+    for (const id of ids) if (!known.has(id) && (await this.queue.enqueueRepo(id, 'track')).queued) queued++;
+    if (queued) this.logger.log(`queued the first sync of ${queued} auto-tracked repositories`);
   }
 }
 

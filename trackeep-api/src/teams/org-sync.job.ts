@@ -7,10 +7,11 @@ import { splitFullName } from '../common/full-name.util';
 import { OrgSyncService } from './org-sync.service';
 import { TeamsReadRepository } from './teams-read.repository';
 import { GithubSettings } from '../github/github-settings';
+import { InstallationsService } from '../installations/installations.service';
 
 /** pg-boss queue of the organizations read (no data; one run at a time across replicas). */
 export const ORG_SYNC_QUEUE = 'github-orgs-sync';
-/** One organization read at once: the owner of a repository someone just started tracking. */
+/** One organization read at once: the owner of a repository just tracked, or an installation's organization. */
 export const ORG_READ_QUEUE = 'github-org-read';
 /** An organization read this recently is not read again because another of its repositories was tracked. */
 const ORG_FRESH_MS = 60 * 60_000;
@@ -18,7 +19,7 @@ const ORG_FRESH_MS = 60 * 60_000;
 const ORG_SYNC_CRON = '23 * * * *';
 
 /**
- * Reads the organizations of tracked repositories at start and every hour. The schedule lives in pg-boss, so
+ * Reads the organizations of tracked repositories, and those the App is installed on, at start and every hour. The schedule lives in pg-boss, so
  * however many replicas run, one job is queued per hour; 'stately' keeps it to one run at a time, and only
  * replicas with SYNC_ENABLED work on it.
  */
@@ -33,19 +34,24 @@ export class OrgSyncJob implements OnApplicationBootstrap {
     private readonly tracking: RepoTrackingEvents,
     private readonly read: TeamsReadRepository,
     private readonly github: GithubSettings,
+    private readonly installations: InstallationsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await ensureQueue(this.boss, ORG_SYNC_QUEUE, { policy: 'stately', retryLimit: 0, expireInSeconds: 1800 });
     await this.boss.schedule(ORG_SYNC_QUEUE, ORG_SYNC_CRON);
     await ensureQueue(this.boss, ORG_READ_QUEUE, { retryLimit: 2, retryDelay: 30, expireInSeconds: 900 });
-    this.tracking.onTracked((e) => this.onTracked(e.fullName));
+    this.tracking.onTracked((e) => this.readSoon(splitFullName(e.fullName)[0]));
+    // Its repositories are tracked for everyone who may read them, without anyone tracking one by hand.
+    this.installations.onReposStored(async (installation) => {
+      if (installation.accountType === 'Organization') await this.readSoon(installation.accountLogin);
+    });
     if (!this.env.SYNC_ENABLED) return;
     await this.boss.work<{ owner?: string }>(ORG_READ_QUEUE, { pollingIntervalSeconds: 2 }, async ([job]) => {
       const owner = job?.data?.owner;
       if (typeof owner !== 'string' || !owner) return;
       const outcome = await this.orgs.syncOrg(owner);
-      this.logger.log(`organization ${owner} read from GitHub after a repository was tracked: ${outcome}`);
+      this.logger.log(`organization ${owner} read from GitHub: ${outcome}`);
     });
     await this.boss.work(ORG_SYNC_QUEUE, { pollingIntervalSeconds: 10 }, async () => {
       const { synced, failed } = await this.orgs.syncAll();
@@ -55,12 +61,11 @@ export class OrgSyncJob implements OnApplicationBootstrap {
   }
 
   /**
-   * Someone started tracking a repository of an organization Trackeep has not read lately: its teams and
-   * members are read now (once per owner however many of its repositories are tracked at once), so its pages
-   * do not wait for the hourly read.
+   * Someone started tracking a repository of an organization Trackeep has not read lately, or the App's
+   * installation on it stored its repositories: its teams and members are read now (once per owner however many
+   * of its repositories are tracked at once), so its pages do not wait for the hourly read.
    */
-  private async onTracked(fullName: string): Promise<void> {
-    const [owner] = splitFullName(fullName);
+  private async readSoon(owner: string): Promise<void> {
     const known = await this.read.findOrg(this.github.host, owner);
     if (known?.syncedAt && Date.now() - known.syncedAt.getTime() < ORG_FRESH_MS) return;
     await this.boss.send(

@@ -36,7 +36,7 @@ export class OrgSyncService {
   async syncAll(): Promise<{ synced: number; failed: number }> {
     let synced = 0;
     let failed = 0;
-    for (const owner of await this.read.trackedOwners(this.settings.host)) {
+    for (const owner of await this.read.ownersToRead(this.settings.host)) {
       try {
         if ((await this.syncOrg(owner)) === 'synced') synced++;
       } catch (err) {

@@ -81,14 +81,28 @@ export class TeamsReadRepository {
 
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Owners of tracked repositories (some are organizations). */
-  async trackedOwners(githubHost: string): Promise<string[]> {
+  /** Owners of tracked repositories (some are organizations) and the organizations the App is installed on. */
+  async ownersToRead(githubHost: string): Promise<string[]> {
     const rows = await this.db
-      .selectFrom('repositories as r')
-      .innerJoin('tracked_repos as t', 't.repo_id', 'r.id')
-      .select(sql<string>`min(r.owner)`.as('owner'))
-      .where('r.github_host', '=', githubHost)
-      .groupBy(sql`lower(r.owner)`)
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('repositories as r')
+          .innerJoin('tracked_repos as t', 't.repo_id', 'r.id')
+          .select('r.owner')
+          .where('r.github_host', '=', githubHost)
+          .unionAll(
+            eb
+              .selectFrom('github_installations as i')
+              .select('i.account_login as owner')
+              .where('i.github_host', '=', githubHost)
+              .where('i.account_type', '=', 'Organization')
+              .where('i.removed_at', 'is', null)
+              .where('i.suspended_at', 'is', null),
+          )
+          .as('o'),
+      )
+      .select(sql<string>`min(o.owner)`.as('owner'))
+      .groupBy(sql`lower(o.owner)`)
       .execute();
     return rows.map((r) => r.owner);
   }
@@ -118,7 +132,7 @@ export class TeamsReadRepository {
           .select(['id', 'github_id', 'login', 'name', 'avatar_url', 'synced_at'])
           .where('github_host', '=', githubHost)
           .where(sql`lower(login)`, '=', login.toLowerCase())
-          .orderBy('synced_at', sql`desc nulls last`),
+          .orderBy('synced_at', (ob) => ob.desc().nullsLast()),
       ),
     );
     return row

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { GithubModule } from '../github/github.module';
+import { InstallationsModule } from '../installations/installations.module';
 import { ReposModule } from '../repos/repos.module';
 import { ActivityRollupsRepository } from './activity-rollups.repository';
 import { ActivityRollupsService } from './activity-rollups.service';
@@ -14,7 +15,7 @@ import { TeamsService } from './teams.service';
 
 /** Organizations, teams and people: synced from GitHub, kept current by webhooks, and their pages. */
 @Module({
-  imports: [GithubModule, ReposModule],
+  imports: [GithubModule, InstallationsModule, ReposModule],
   controllers: [TeamsController],
   providers: [
     TeamsRepository,
