@@ -333,7 +333,7 @@ describe('delivery insights', () => {
     expect(dora.repositories).toEqual([
       { fullName: `${ORG}/${nameA}`, rule: { kind: 'merges' }, source: 'repository' },
     ]);
-    // Three merges in seven days; lead times from the opening (first commits are not stored): 10 h, 24 h, 48 h.
+    // Three merges in seven days; lead times from the opening (no first commit is stored for them): 10 h, 24 h, 48 h.
     expect(dora.current.noDeployments).toBe(false);
     expect(dora.current.deploymentFrequency).toEqual({ deployments: 3, perWeek: 3, band: 'high' });
     expect(dora.current.leadTime).toEqual({ medianHours: 24, p75Hours: 36, changes: 3, band: 'high' });
@@ -614,6 +614,21 @@ describe('delivery insights', () => {
       expect(read()).toEqual([[repoB], [repoA]]);
     } finally {
       facts.mockRestore();
+    }
+  });
+  it("times a squash-merged pull request's coding from its first commit as GitHub lists it, once the sync stored it", async () => {
+    const coding = async () =>
+      (await as(monalisa).get(`${repoPath()}/cycle${PERIOD}`).expect(200)).body.current.stages.coding;
+    // #2 was squash-merged (s2 has no second parent): nothing to read its first commit from.
+    expect(await coding()).toEqual({ medianHours: null, p75Hours: null, count: 0 });
+    await db.query(
+      `UPDATE pull_requests SET first_commit_at = created_at - interval '5 hours' WHERE repo_id = $1 AND number = 2`,
+      [repoA],
+    );
+    try {
+      expect(await coding()).toEqual({ medianHours: 5, p75Hours: 5, count: 1 });
+    } finally {
+      await db.query(`UPDATE pull_requests SET first_commit_at = NULL WHERE repo_id = $1`, [repoA]);
     }
   });
 });

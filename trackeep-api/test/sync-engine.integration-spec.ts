@@ -33,12 +33,20 @@ function worldCommits(
 function worldPulls(sim: GithubSimHandle, fullName: string) {
   const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), repoName);
-  return sim.world.detail(repo).pulls.map((p) => ({
-    number: p.number,
-    state: p.mergedAt ? 'merged' : p.state,
-    reviews: p.reviews.length,
-    labels: [...p.labels].sort(),
-  }));
+  const graph = sim.world.graph(repo);
+  return sim.world.detail(repo).pulls.map((p) => {
+    // The oldest commit on its head that its base does not have: the first GitHub lists.
+    const own = graph
+      .history(p.headSha, { skip: 0, take: 1_000_000 })
+      .commits.filter((c) => !graph.isAncestor(c.sha, p.baseSha));
+    return {
+      number: p.number,
+      state: p.mergedAt ? 'merged' : p.state,
+      reviews: p.reviews.length,
+      labels: [...p.labels].sort(),
+      firstCommitAt: own.length ? new Date(own[own.length - 1]!.authoredAt).toISOString() : null,
+    };
+  });
 }
 
 describe('RepoSyncEngine resuming', () => {
@@ -139,16 +147,18 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     expect(rows.map((r) => r.sha).sort()).toEqual([...history].sort());
   });
 
-  it('stores every pull request in its current state with review counts and labels', async () => {
+  it('stores every pull request in its current state with review counts, labels and when its first commit was written', async () => {
+    let withFirstCommit = 0;
     for (const repo of fx.repos) {
       const rows = (await fx.ds.query(
-        `SELECT number, state, review_count, labels FROM pull_requests WHERE repo_id = $1 ORDER BY number`,
+        `SELECT number, state, review_count, labels, first_commit_at FROM pull_requests WHERE repo_id = $1 ORDER BY number`,
         [repo.id],
       )) as Array<{
         number: number;
         state: string;
         review_count: number;
         labels: string[];
+        first_commit_at: Date | null;
       }>;
       const world = worldPulls(sim, repo.fullName).sort((a, b) => a.number - b.number);
       expect(
@@ -157,9 +167,12 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
           state: r.state,
           reviews: r.review_count,
           labels: [...r.labels].sort(),
+          firstCommitAt: r.first_commit_at?.toISOString() ?? null,
         })),
       ).toEqual(world);
+      withFirstCommit += rows.filter((r) => r.first_commit_at).length;
     }
+    expect(withFirstCommit).toBeGreaterThan(0);
   });
 
   it('stores branches, repository counters and a first stats snapshot', async () => {

@@ -292,6 +292,7 @@ export interface PullRequests {
   draft: Generated<boolean>;
   figures_refusals: Generated<number>;
   figures_status: string | null;
+  first_commit_at: Timestamp | null;
   first_review_at: Timestamp | null;
   head_ref: string;
   html_url: string;

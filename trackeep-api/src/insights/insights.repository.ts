@@ -237,6 +237,7 @@ export class InsightsRepository {
             'html_url',
             'review_count',
             'comments_count',
+            'first_commit_at',
           ])
           .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
           .where('merged_at', '>=', since)
@@ -256,7 +257,7 @@ export class InsightsRepository {
         readyForReviewAt: null,
         mergedAt: r.merged_at ? new Date(r.merged_at) : null,
         mergeCommitSha: null,
-        firstCommitAt: null,
+        firstCommitAt: r.first_commit_at ? new Date(r.first_commit_at) : null,
         additions: r.additions,
         deletions: r.deletions,
         reviews: null,

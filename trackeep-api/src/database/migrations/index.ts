@@ -30,6 +30,7 @@ import { FactVersions1764003900000 } from './1764003900000-FactVersions';
 import { PersonRepositoriesIndex1764004000000 } from './1764004000000-PersonRepositoriesIndex';
 import { RepoSyncState1764004100000 } from './1764004100000-RepoSyncState';
 import { EtagFreshness1764004200000 } from './1764004200000-EtagFreshness';
+import { PullRequestFirstCommit1764004300000 } from './1764004300000-PullRequestFirstCommit';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   PersonRepositoriesIndex1764004000000,
   RepoSyncState1764004100000,
   EtagFreshness1764004200000,
+  PullRequestFirstCommit1764004300000,
 ];

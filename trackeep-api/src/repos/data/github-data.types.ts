@@ -29,13 +29,21 @@ export type CommitWrite = Omit<
 export type PullRequestWrite = Omit<
   Written<
     PullRequests,
-    'repo_id' | 'figures_status' | 'figures_refusals' | 'review_count' | 'first_review_at' | 'comments_count'
+    | 'repo_id'
+    | 'figures_status'
+    | 'figures_refusals'
+    | 'review_count'
+    | 'first_review_at'
+    | 'comments_count'
+    | 'first_commit_at'
   >,
   'state'
 > & {
   state: PullRequestState;
   review_count?: number;
   first_review_at?: Date | string | null;
+  /** When its first commit was written; only the sync reads it (webhook payloads do not carry it). */
+  first_commit_at?: Date | string | null;
   /** Conversation and review comments; left out by a source that does not count them. */
   comments_count?: number | null;
 };

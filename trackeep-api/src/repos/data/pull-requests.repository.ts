@@ -37,6 +37,8 @@ export const PULL_REQUEST_RULES: MergeRules<Column> = {
   review_count: 'max',
   first_review_at: 'min',
   comments_count: 'fill',
+  // A force-push can change it; a source without it (webhooks) keeps the stored one.
+  first_commit_at: 'fill',
 };
 
 const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
@@ -61,6 +63,7 @@ const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
   review_count: 'integer',
   first_review_at: 'timestamptz',
   comments_count: 'integer',
+  first_commit_at: 'timestamptz',
 };
 
 /** The pull_requests table: every source's writes, merged by PULL_REQUEST_RULES. */

@@ -49,6 +49,7 @@ export function pullRow(p: GqlPull): GqlPullRow {
     deletions: p.deletions ?? null,
     changed_files: p.changedFiles ?? null,
     commits_count: p.commits?.totalCount ?? null,
+    first_commit_at: p.commits?.nodes?.[0]?.commit?.authoredDate ?? null,
     review_count: p.reviews?.totalCount ?? 0,
     first_review_at: firstReview ? (firstReview.submittedAt ?? firstReview.createdAt) : null,
     labels: (p.labels?.nodes ?? []).map((l) => l.name),

@@ -44,7 +44,7 @@ fragment SyncPull on PullRequest {
   deletions
   changedFiles
   totalCommentsCount
-  commits(first: 1) { totalCount }
+  commits(first: 1) { totalCount nodes { commit { authoredDate } } }
   reviews(first: 25) { totalCount nodes { databaseId state submittedAt createdAt author { __typename login } } }
   labels(first: 20) { nodes { name } }
 }`;

@@ -52,7 +52,8 @@ export interface GqlPull {
   changedFiles: number | null;
   /** Conversation and review comments (absent in a lean page). */
   totalCommentsCount?: number | null;
-  commits: { totalCount: number };
+  /** Its first commit (GitHub lists a pull request's commits oldest first). */
+  commits: { totalCount: number; nodes?: Array<{ commit: { authoredDate: string } | null } | null> };
   reviews: {
     totalCount: number;
     nodes: Array<{
