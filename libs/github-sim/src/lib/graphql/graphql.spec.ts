@@ -459,6 +459,58 @@ describe('GraphQL API', () => {
       expect(new Set(prs?.nodes.map((p) => p.state))).toEqual(new Set(['OPEN', 'CLOSED', 'MERGED']));
       for (const p of prs?.nodes ?? []) expect(p.reviews.nodes).toHaveLength(p.reviews.totalCount);
     });
+
+    it("lists every pull request's own commits oldest first, merged and closed ones too, written before it was opened", async () => {
+      const res = await graphql<{
+        repository: {
+          pullRequests: {
+            nodes: Array<{
+              state: string;
+              createdAt: string;
+              commits: { totalCount: number; nodes: Array<{ commit: { authoredDate: string } }> };
+            }>;
+          };
+        };
+      }>(
+        sim,
+        token,
+        `
+          query ($owner: String!, $name: String!) {
+            repository(owner: $owner, name: $name) {
+              pullRequests(first: 100) {
+                nodes {
+                  state
+                  createdAt
+                  commits(first: 100) {
+                    totalCount
+                    nodes {
+                      commit {
+                        authoredDate
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        `,
+        { owner: 'octocat', name: 'Hello-World' },
+      );
+      expect(res.errors).toBeUndefined();
+      const prs = res.data?.repository.pullRequests.nodes ?? [];
+      expect(new Set(prs.map((p) => p.state))).toEqual(new Set(['OPEN', 'CLOSED', 'MERGED']));
+      // The generator opens a few pull requests before the repository's first commit; nothing can precede those.
+      const graph = sim.world.graph(sim.world.repo('octocat', 'Hello-World')!);
+      const firstCommitAt = graph.get(graph.virtualSha(0, 0))!.authoredAt;
+      for (const p of prs) {
+        expect(p.commits.totalCount).toBeGreaterThan(0);
+        expect(p.commits.nodes).toHaveLength(p.commits.totalCount);
+        const written = p.commits.nodes.map((n) => Date.parse(n.commit.authoredDate));
+        expect(written).toEqual([...written].sort((a, b) => a - b));
+        if (p.state !== 'OPEN' && Date.parse(p.createdAt) > firstCommitAt)
+          expect(written[0]!).toBeLessThan(Date.parse(p.createdAt));
+      }
+    });
   });
 
   describe('bad input', () => {

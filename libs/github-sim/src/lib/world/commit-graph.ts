@@ -21,6 +21,11 @@ export interface GraphLine {
 export interface GraphSpec {
   key: number;
   lines: GraphLine[];
+  /**
+   * How many of the last lines hold closed pull requests' own commits (their branches were deleted, so no branch
+   * points at them); each is placed with its pull request (placeLine), before anything can reach it.
+   */
+  pullLines?: number;
   startMs: number;
   endMs: number;
   authors: SimCommitAuthor[];
@@ -70,6 +75,16 @@ export class CommitGraph {
 
   get size(): number {
     return this.virtualCount + this.explicit.size;
+  }
+
+  /** A SHA encodes the line in 8 bits. */
+  static readonly MAX_LINES = 256;
+
+  /** Places a reserved pull request line: where it forks from the main line and how many commits it has. */
+  placeLine(n: number, line: GraphLine): void {
+    const reserved = this.spec.lines.length - (this.spec.pullLines ?? 0);
+    if (n < reserved || n >= this.spec.lines.length) throw new Error(`line ${n} is not a pull request line`);
+    this.spec.lines[n] = { base: line.base, count: Math.max(1, line.count) };
   }
 
   lineTip(line: number): string {

@@ -25,7 +25,8 @@ describe('generated issues: assignees, incidents and the pull requests that clos
             p.state,
             p.mergedAt,
             p.mergeCommitSha,
-            p.headSha,
+            // A closed pull request's head moved onto commits of its own, later.
+            p.state === 'open' ? p.headSha : null,
             p.labels,
             p.reviews.length,
           ]),
@@ -40,7 +41,7 @@ describe('generated issues: assignees, incidents and the pull requests that clos
         ]),
       );
     }
-    expect(h.digest('hex')).toBe('c23b81da23a6c512942741bffac96a62f3616a7ada5d060a5f0b1e36473b896b');
+    expect(h.digest('hex')).toBe('eba1a5c8345579c66ccd833ecf955c67593ed67ef296927604e2834051879c64');
   });
 
   it('assigns zero to two people of the repository to each issue, the same ones for the same seed', () => {

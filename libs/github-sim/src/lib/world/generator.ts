@@ -393,9 +393,14 @@ function createGeneratedRepo(
     const recent = Math.max(1, Math.floor(commits * 0.1));
     lines.push({ base: Math.max(0, commits - 1 - rng.int(0, recent)), count: rng.int(1, 5) });
   }
+  // Closed pull requests' own commits, each on a line placed when the pull request is generated.
+  const closedPulls = sizes.pullsPerRepo - Math.min(openPulls, sizes.pullsPerRepo);
+  const pullLines = Math.max(0, Math.min(closedPulls, CommitGraph.MAX_LINES - lines.length));
+  for (let k = 0; k < pullLines; k++) lines.push({ base: 0, count: 1 });
   const graph = new CommitGraph({
     key: hash32(w.seed, id, 3),
     lines,
+    pullLines,
     startMs: createdAt + HOUR,
     endMs: anchorMs - 10 * 60_000,
     authors,
@@ -441,7 +446,8 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     protected: repo.ownerType === 'Organization' || !repo.private,
   });
   const lineNames: string[] = [];
-  for (let line = 1; line < graph.spec.lines.length; line++) {
+  const firstPullLine = graph.spec.lines.length - (graph.spec.pullLines ?? 0);
+  for (let line = 1; line < firstPullLine; line++) {
     const name = `${rng.pick(BRANCH_PREFIXES)}/${rng
       .pick(PR_TITLES)
       .toLowerCase()
@@ -451,7 +457,7 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     lineNames.push(name);
     detail.branches.set(name, { name, tip: graph.lineTip(line), protected: false });
   }
-  if (graph.spec.lines.length > 1 && rng.chance(0.5)) {
+  if (firstPullLine > 1 && rng.chance(0.5)) {
     // A release branch pointing into the past of the default branch.
     const idx = Math.floor(graph.line(0).count * 0.7);
     detail.branches.set('release/1.0', {
@@ -567,6 +573,18 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
       reviews,
       requestedReviewerIds: [],
     };
+    // An open pull request's commits are its branch line's. A closed one's are on a line of their own, written
+    // before it was opened, up to 6 h apart (a short line's spacing); a fork shares its parent's graph, so its
+    // closed pull requests have none.
+    const slot = firstPullLine + k - openPulls;
+    if (isOpen) pull.commits = graph.line(k + 1).count;
+    else if (repo.graphKey === repo.id && slot < graph.spec.lines.length) {
+      const base = graph.mainIndexAt(createdAt - (pull.commits + 1) * 6 * HOUR);
+      graph.placeLine(slot, { base, count: pull.commits });
+      pull.headSha = graph.lineTip(slot);
+      pull.baseSha = graph.virtualSha(0, base);
+      for (const r of reviews) r.commitId = pull.headSha;
+    }
     detail.pulls.push(pull);
     numbered.push({ createdAt, assign: (n) => (pull.number = n) });
     if (mergeCommitSha) {
