@@ -16,28 +16,20 @@ interface Started {
 /** `npm start` without the build step: the CLI the start script runs, with its own ports and state dir. */
 function startCommand(stateDir: string, ports: Record<string, number>): Started {
   let output = '';
-  const child = spawn(
-    process.execPath,
-    [
-      join(root, 'node_modules/tsx/dist/cli.mjs'),
-      '--tsconfig',
-      join(root, 'tsconfig.base.json'),
-      join(root, 'tools/stack/src/cli.ts'),
-    ],
-    {
-      cwd: root,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '',
-        TRACKEEP_STATE_DIR: stateDir,
-        GITHUB_SIM_LIVE: 'false',
-        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, as in a terminal: Ctrl-C signals the whole group.
-      detached: true,
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'tools/stack/src/cli.ts')], {
+    cwd: root,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      TSX_TSCONFIG_PATH: join(root, 'tsconfig.base.json'),
+      TRACKEEP_STATE_DIR: stateDir,
+      GITHUB_SIM_LIVE: 'false',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as in a terminal: Ctrl-C signals the whole group.
+    detached: true,
+  });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
