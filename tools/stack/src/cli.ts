@@ -6,6 +6,8 @@ import { startStack, type Stack, type SupervisionEvent } from './stack';
 // `npm start`: the whole system with zero configuration. Logs go to .trackeep/logs/<process>.log (0600) so the
 // terminal shows one clear block; LOG_TO_CONSOLE=true streams them instead. A server process that dies is
 // restarted with back-off, and the terminal says so in one line.
+// Run with `node --import tsx` (as package.json does), not the tsx CLI: that one SIGKILLs its child when the child
+// does not confirm a Ctrl-C within about 60 ms, which a busy machine misses, and the servers would be left running.
 
 const root = resolve(__dirname, '..', '..', '..');
 const stateDir = resolve(process.env['TRACKEEP_STATE_DIR'] ?? join(root, '.trackeep'));
