@@ -179,10 +179,7 @@ export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
       const repo = repoFromPath(w, r);
       const pull = pullFromPath(r, repo);
       const graph = w.graph(repo);
-      const commits = graph
-        .history(pull.headSha, { skip: 0, take: 250 })
-        .commits.filter((c) => !graph.isAncestor(c.sha, pull.baseSha))
-        .reverse();
+      const commits = graph.ownCommits(pull.headSha, pull.baseSha);
       return pageOf(r, commits, (c) => commit(w, r.urls, repo, c, false));
     },
   );

@@ -320,6 +320,30 @@ export class CommitGraph {
     return { commits: out, total: matched };
   }
 
+  /**
+   * A pull request's commits, oldest first, as GitHub lists them (at most `limit`): those reachable from `head`
+   * but not from `base`. While the walk has met no merge, the first commit `base` has means every older one is
+   * `base`'s too, so the walk stops there instead of reading `limit` commits.
+   */
+  ownCommits(head: string, base: string, limit = 250): SimCommit[] {
+    const own: SimCommit[] = [];
+    let linear = true;
+    const page = 10;
+    for (let skip = 0; skip < limit; skip += page) {
+      const { commits } = this.history(head, { skip, take: Math.min(page, limit - skip) });
+      for (const c of commits) {
+        if (this.isAncestor(c.sha, base)) {
+          if (linear) return own.reverse();
+          continue;
+        }
+        own.push(c);
+        if (c.parents.length > 1) linear = false;
+      }
+      if (commits.length < page) break;
+    }
+    return own.reverse();
+  }
+
   /** Is `ancestor` reachable from `tip`? (used for merge checks and compare) */
   isAncestor(ancestor: string, tip: string): boolean {
     if (ancestor === tip) return true;

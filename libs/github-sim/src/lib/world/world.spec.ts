@@ -180,6 +180,41 @@ describe(SimWorld.name, () => {
     }
   });
 
+  it("lists a pull request's own commits as the full walk does, merges included, closed ones' too", async () => {
+    const w = new SimWorld({
+      seed: 21,
+      sizes: { commitsPerRepo: 120, branchesPerRepo: 4, pullsPerRepo: 12 },
+      now: Date.UTC(2025, 0, 1),
+    });
+    const ref = { owner: 'octocat', repo: 'Hello-World' };
+    const repo = w.repo(ref.owner, ref.repo)!;
+    // A branch with a merge of the default branch into it, so its history is not a line.
+    await w.pushCommits({ ...ref, branch: 'side', commits: 2 });
+    await w.pushCommits({ ...ref, commits: 2 });
+    const merged = await w.openPull({ ...ref, head: 'side', title: 'Side' });
+    await w.pushCommits({ ...ref, branch: 'other', commits: 3 });
+    const open = await w.openPull({ ...ref, head: 'other', title: 'Other' });
+    await w.pushCommits({ ...ref, branch: 'behind', commits: 1 });
+    await w.mergePull({ ...ref, number: merged.number, method: 'merge' });
+    // The default branch, now holding that merge commit, proposed into a branch left behind before it.
+    const acrossMerge = await w.openPull({ ...ref, head: repo.defaultBranch, base: 'behind', title: 'Back' });
+    const g = w.graph(repo);
+    expect(g.get(g.ownCommits(acrossMerge.headSha, acrossMerge.baseSha).at(-1)!.sha)!.parents).toHaveLength(
+      2,
+    );
+    const pulls = w.detail(repo).pulls;
+    expect(pulls.filter((p) => p.state === 'closed').length).toBeGreaterThan(5);
+    expect(pulls.map((p) => p.number)).toEqual(expect.arrayContaining([merged.number, open.number]));
+    for (const p of pulls) {
+      const full = g
+        .history(p.headSha, { skip: 0, take: 250 })
+        .commits.filter((c) => !g.isAncestor(c.sha, p.baseSha))
+        .reverse()
+        .map((c) => c.sha);
+      expect([p.number, g.ownCommits(p.headSha, p.baseSha).map((c) => c.sha)]).toEqual([p.number, full]);
+    }
+  });
+
   it('serves a deep page of a million-commit history without materialising it', () => {
     const w = new SimWorld({
       seed: 1,

@@ -96,11 +96,7 @@ export class PullRequestModel extends GqlModel {
       totalCommentsCount: p.comments,
       commits: (a: PageArgs) => {
         const graph = w.graph(repo);
-        const list = () =>
-          graph
-            .history(p.headSha, { skip: 0, take: 250 })
-            .commits.filter((c) => !graph.isAncestor(c.sha, p.baseSha))
-            .reverse();
+        const list = () => graph.ownCommits(p.headSha, p.baseSha);
         const conn = () =>
           listConnection(list(), a, (c) => ({
             __typename: 'PullRequestCommit',
