@@ -19,9 +19,9 @@ const ORG_FRESH_MS = 60 * 60_000;
 const ORG_SYNC_CRON = '23 * * * *';
 
 /**
- * Reads the organizations of tracked repositories, and those the App is installed on, at start and every hour. The schedule lives in pg-boss, so
- * however many replicas run, one job is queued per hour; 'stately' keeps it to one run at a time, and only
- * replicas with SYNC_ENABLED work on it.
+ * Reads the organizations of tracked repositories, and those the App is installed on, at start and every hour.
+ * The schedule lives in pg-boss, so however many replicas run, one job is queued per hour; 'stately' keeps it to
+ * one run at a time, and only replicas with SYNC_ENABLED work on it.
  */
 @Injectable()
 export class OrgSyncJob implements OnApplicationBootstrap {
