@@ -77,6 +77,9 @@ describe(PersonPage.name, () => {
     expect(el.textContent).toContain('waiting for a first review: 1');
     expect(el.textContent).toContain('Fix the build');
     expect(el.textContent).toContain('acme-corp/web#5');
+    expect(el.querySelector('#repos-title + ul li')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'acme-corp/web · 1 commit · 1 pull request',
+    );
     expect(el.textContent).toContain('acme-corp/api#12');
     expect(el.textContent).toContain('changes requested');
     expect(el.textContent).toContain('3 reviews in the last 4 weeks');

@@ -66,7 +66,10 @@ const day = new Intl.DateTimeFormat('en', {
               @for (r of p.repositories; track r.fullName) {
                 <li>
                   <a [routerLink]="'/repos/' + r.fullName">{{ r.fullName }}</a>
-                  <span class="muted">{{ r.commits }} commits · {{ r.pullRequests }} pull requests</span>
+                  <span class="muted">
+                    · {{ r.commits }} {{ r.commits === 1 ? 'commit' : 'commits' }} · {{ r.pullRequests }}
+                    {{ r.pullRequests === 1 ? 'pull request' : 'pull requests' }}</span
+                  >
                 </li>
               }
             </ul>

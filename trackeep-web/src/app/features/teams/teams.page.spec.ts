@@ -114,7 +114,8 @@ describe(TeamsPage.name, () => {
       },
     );
     expect(el.querySelector('h1')?.textContent).toContain('Core');
-    expect(el.textContent).toContain('bot');
+    const member = el.querySelector('ul.people li')?.textContent?.replace(/\s+/g, ' ').trim();
+    expect(member).toBe('dependabot[bot] · bot');
     // The team's timeline: its repositories' activity, asked for by team.
     const timeline = backend.expectOne((r) => r.url === '/api/v1/activity');
     expect(timeline.request.params.get('team')).toBe('acme-corp/core');

@@ -102,12 +102,12 @@ type Loaded =
               @for (m of page.members; track m.login) {
                 <li>
                   <a [routerLink]="['/people', m.login]">{{ m.name || m.login }}</a>
-                  <span class="muted"
-                    >{{ m.login }}
-                    @if (m.isBot) {
-                      · bot
-                    }
-                  </span>
+                  @if (m.name && m.name !== m.login) {
+                    <span class="muted"> {{ m.login }}</span>
+                  }
+                  @if (m.isBot) {
+                    <span class="muted"> · bot</span>
+                  }
                 </li>
               }
             </ul>
