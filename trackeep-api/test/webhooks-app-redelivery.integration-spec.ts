@@ -145,9 +145,19 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
         missed,
       ]),
     ).toEqual(missed.map(() => ({ repo_id: null, hook_id: null, app_id: String(DEMO_GITHUB_APP.id) })));
-    // Counted for the repository the deliveries are about, which has no hook of its own.
+    // Counted for the repository the deliveries are about, which has no hook of its own: the App's webhook
+    // reports on it, and its last delivery is the newest of those.
     const health = await a.app.get(WebhookRegistrationService).health([repoId]);
-    expect(health.get(repoId)).toMatchObject({ status: 'not_registered', recoveredLast24h: 2 });
+    const [newest] = await db.rows<{ at: Date }>(
+      `SELECT max(received_at) AS at FROM webhook_deliveries WHERE repo_id = $1 AND signed_with = 'app'`,
+      [repoId],
+    );
+    expect(health.get(repoId)).toEqual({
+      status: 'app',
+      lastDeliveryAt: newest!.at.toISOString(),
+      lastError: null,
+      recoveredLast24h: 2,
+    });
     // Later runs ask for nothing more, and never for the delivery the inbox stored.
     expect((await run(b)).requested).toBe(0);
     expect(redeliveriesOf(stored.guid)).toEqual([]);

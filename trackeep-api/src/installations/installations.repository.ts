@@ -338,6 +338,29 @@ export class InstallationsRepository {
     return row ? Number(row.installation_id) : null;
   }
 
+  /** Which of `repoIds` an active (not suspended, not removed) installation covers. */
+  async covering(host: string, repoIds: string[]): Promise<Set<string>> {
+    if (!repoIds.length) return new Set();
+    const rows = await this.db
+      .selectFrom('repositories as r')
+      .innerJoin('github_installation_repos as ir', (join) =>
+        join.onRef('ir.github_host', '=', 'r.github_host').onRef('ir.repo_github_id', '=', 'r.github_id'),
+      )
+      .innerJoin('github_installations as i', (join) =>
+        join
+          .onRef('i.github_host', '=', 'ir.github_host')
+          .onRef('i.installation_id', '=', 'ir.installation_id'),
+      )
+      .select('r.id')
+      .distinct()
+      .where('r.github_host', '=', host)
+      .where('r.id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+      .where('i.removed_at', 'is', null)
+      .where('i.suspended_at', 'is', null)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Stored repositories an active installation with auto-track covers (the sync cycle includes them). */
   async autoTrackedRepos(
     host: string,

@@ -50,6 +50,12 @@ export class InstallationsService {
     return this.settings.app !== null;
   }
 
+  /** Which of `repoIds` the App's webhook reports on: covered by an active installation, with a webhook secret set. */
+  async servedByAppWebhook(repoIds: string[]): Promise<Set<string>> {
+    if (!this.settings.app?.webhookSecret) return new Set();
+    return this.installations.covering(this.github.host, repoIds);
+  }
+
   /** Runs `listener` after an auto-tracking installation's repositories were read and stored (failures logged). */
   onReposStored(listener: (installation: InstallationRow) => Promise<void>): void {
     this.reposStored.add(listener);

@@ -116,6 +116,17 @@ export class WebhookRegistrationRepository {
     return rows;
   }
 
+  /** When the GitHub App's webhook last delivered something about each of `repoIds` (those it did). */
+  async lastAppDeliveries(repoIds: string[]): Promise<Map<string, Date>> {
+    const { rows } = await prepared(sql<{ repo_id: string; at: Date }>`
+      SELECT r.id AS repo_id, d.received_at AS at
+        FROM unnest(${repoIds}::uuid[]) AS r(id)
+        CROSS JOIN LATERAL (SELECT received_at FROM webhook_deliveries
+                             WHERE repo_id = r.id AND signed_with = 'app'
+                             ORDER BY received_at DESC LIMIT 1) d`).execute(this.db);
+    return new Map(rows.map((r) => [r.repo_id, new Date(r.at)]));
+  }
+
   /** Registrations that have (or may have) a hook on GitHub: the periodic check looks at each. */
   async live(): Promise<string[]> {
     const rows = await this.db

@@ -18,6 +18,7 @@ import {
   type RegistrationRow,
 } from './webhook-registration.repository';
 import { orgPolicyBlockOf } from '../sync/github/sync-github.errors';
+import { InstallationsService } from '../installations/installations.service';
 import { WebhookRedeliveryRepository } from './redelivery/webhook-redelivery.repository';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
 import {
@@ -79,6 +80,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly repos: ReposService,
     private readonly access: RepoAccessService,
     private readonly redeliveries: WebhookRedeliveryRepository,
+    private readonly installations: InstallationsService,
   ) {}
 
   onModuleInit(): void {
@@ -152,7 +154,21 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
         recoveredLast24h: recovered.get(row.repo_id) ?? 0,
       });
     }
-    // A repository that only the GitHub App's webhook serves has no registration; what it recovered still counts.
+    // A repository without a hook of its own that an installation covers hears from the App's webhook instead.
+    const noHook = repoIds.filter((id) => {
+      const status = map.get(id)?.status;
+      return status === undefined || status === 'not_registered' || status === 'not_admin';
+    });
+    const served = await this.installations.servedByAppWebhook(noHook);
+    const lastFromApp = await this.registrations.lastAppDeliveries([...served]);
+    for (const repoId of served)
+      map.set(repoId, {
+        status: 'app',
+        lastDeliveryAt: lastFromApp.get(repoId)?.toISOString() ?? null,
+        lastError: null,
+        recoveredLast24h: recovered.get(repoId) ?? 0,
+      });
+    // Any other repository without a registration: what it recovered still counts.
     for (const [repoId, n] of recovered)
       if (!map.has(repoId))
         map.set(repoId, {

@@ -77,8 +77,16 @@ export interface GithubRepo {
   tracked: boolean;
 }
 
+/** `app`: no hook of its own, but an installation of the GitHub App covers it and the App's webhook delivers. */
 export type WebhookStatus =
-  'active' | 'failing' | 'not_admin' | 'not_registered' | 'disabled' | 'needs_sso' | 'oauth_app_blocked';
+  | 'active'
+  | 'failing'
+  | 'not_admin'
+  | 'not_registered'
+  | 'disabled'
+  | 'needs_sso'
+  | 'oauth_app_blocked'
+  | 'app';
 
 /**
  * An organization policy that keeps GitHub from answering for a repository, though access itself is intact:

@@ -33,7 +33,16 @@ export class OrgPolicyBlockDto implements OrgPolicyBlock {
 
 export class WebhookHealthDto implements WebhookHealth {
   @ApiProperty({
-    enum: ['active', 'failing', 'not_admin', 'not_registered', 'disabled', 'needs_sso', 'oauth_app_blocked'],
+    enum: [
+      'active',
+      'failing',
+      'not_admin',
+      'not_registered',
+      'disabled',
+      'needs_sso',
+      'oauth_app_blocked',
+      'app',
+    ],
   })
   status!: WebhookStatus;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastDeliveryAt!: string | null;

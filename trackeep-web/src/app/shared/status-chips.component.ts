@@ -21,6 +21,11 @@ const WEBHOOK_LABELS: Record<WebhookStatus, { text: string; tone: string; hint: 
     hint: 'Updates arrive with the scheduled sync.',
   },
   disabled: { text: 'Webhook disabled', tone: '', hint: 'Webhooks are turned off for this instance.' },
+  app: {
+    text: 'Webhook via GitHub App',
+    tone: 'good',
+    hint: "The GitHub App's webhook pushes changes to Trackeep as they happen.",
+  },
   needs_sso: {
     text: 'Webhook needs SSO authorization',
     tone: 'warn',

@@ -94,4 +94,16 @@ describe(TrackedRepoCardComponent.name, () => {
     expect(el.textContent).toContain('Webhook needs SSO authorization for acme');
     expect(el.textContent).not.toContain('not admin');
   });
+
+  it("shows a repository the GitHub App's webhook reports on as live, not as missing a webhook", async () => {
+    const el = await renderCard(
+      aTrackedRepo({
+        webhook: { status: 'app', lastDeliveryAt: '2026-03-01T10:00:00Z', lastError: null },
+      }),
+    );
+    const chip = el.querySelector<HTMLElement>('trk-webhook-chip .chip');
+    expect(chip?.textContent?.trim()).toBe('Webhook via GitHub App');
+    expect(chip?.classList).toContain('good');
+    expect(el.textContent).not.toContain('not set up');
+  });
 });
