@@ -253,6 +253,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     if (!d) throw new Error(`hook ${hookId} has no delivery`);
     return d;
   };
+  const mergedPull = () =>
+    sim.world.detail(sim.world.repo('acme-corp', 'web-console')!).pulls.find((p) => p.mergedAt)!;
   // [what, method, documented path, request path, body?, expected status, setup?]
   type Case = [string, string, string, () => string, unknown, number, (() => Promise<void> | void)?];
   const R = '/repos/{owner}/{repo}';
@@ -328,6 +330,20 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       () => '/repos/acme-corp/web-console/pulls/1',
       undefined,
       200,
+    ],
+    [
+      "a merged pull request's commits",
+      'GET',
+      `${R}/pulls/{pull_number}/commits`,
+      () => `/repos/acme-corp/web-console/pulls/${mergedPull().number}/commits`,
+      undefined,
+      200,
+      () => {
+        // Not an empty list: a merged pull request keeps its commits, as on GitHub.
+        const p = mergedPull();
+        const graph = sim.world.graph(sim.world.repo('acme-corp', 'web-console')!);
+        expect(graph.ownCommits(p.headSha, p.baseSha).length).toBe(p.commits);
+      },
     ],
     ['branches', 'GET', `${R}/branches`, () => '/repos/acme-corp/web-console/branches', undefined, 200],
     [
