@@ -290,20 +290,9 @@ export class InstallationsRepository {
 
   /** An active installation covering the stored repository `repoId`, or null. */
   async coveringRepo(repoId: string): Promise<number | null> {
-    const row = await this.db
-      .selectFrom('repositories as r')
-      .innerJoin('github_installation_repos as ir', (join) =>
-        join.onRef('ir.github_host', '=', 'r.github_host').onRef('ir.repo_github_id', '=', 'r.github_id'),
-      )
-      .innerJoin('github_installations as i', (join) =>
-        join
-          .onRef('i.github_host', '=', 'ir.github_host')
-          .onRef('i.installation_id', '=', 'ir.installation_id'),
-      )
+    const row = await this.activeCoverage()
       .select('i.installation_id')
       .where('r.id', '=', repoId)
-      .where('i.removed_at', 'is', null)
-      .where('i.suspended_at', 'is', null)
       .where('i.access_error', 'is', null)
       .orderBy('i.installation_id')
       .executeTakeFirst();
@@ -341,7 +330,31 @@ export class InstallationsRepository {
   /** Which of `repoIds` an active (not suspended, not removed) installation covers. */
   async covering(host: string, repoIds: string[]): Promise<Set<string>> {
     if (!repoIds.length) return new Set();
-    const rows = await this.db
+    const rows = await this.activeCoverage()
+      .select('r.id')
+      .distinct()
+      .where('r.github_host', '=', host)
+      .where('r.id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Stored repositories an active installation with auto-track covers (the sync cycle includes them). */
+  async autoTrackedRepos(
+    host: string,
+  ): Promise<Array<{ repoId: string; githubId: number; githubState: string }>> {
+    const rows = await this.activeCoverage()
+      .select(['r.id', 'r.github_id', 'r.github_state'])
+      .distinct()
+      .where('i.github_host', '=', host)
+      .where('i.auto_track', '=', true)
+      .execute();
+    return rows.map((r) => ({ repoId: r.id, githubId: Number(r.github_id), githubState: r.github_state }));
+  }
+
+  /** Stored repositories with the active (not removed, not suspended) installations that cover them. */
+  private activeCoverage() {
+    return this.db
       .selectFrom('repositories as r')
       .innerJoin('github_installation_repos as ir', (join) =>
         join.onRef('ir.github_host', '=', 'r.github_host').onRef('ir.repo_github_id', '=', 'r.github_id'),
@@ -351,38 +364,8 @@ export class InstallationsRepository {
           .onRef('i.github_host', '=', 'ir.github_host')
           .onRef('i.installation_id', '=', 'ir.installation_id'),
       )
-      .select('r.id')
-      .distinct()
-      .where('r.github_host', '=', host)
-      .where('r.id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
       .where('i.removed_at', 'is', null)
-      .where('i.suspended_at', 'is', null)
-      .execute();
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /** Stored repositories an active installation with auto-track covers (the sync cycle includes them). */
-  async autoTrackedRepos(
-    host: string,
-  ): Promise<Array<{ repoId: string; githubId: number; githubState: string }>> {
-    const rows = await this.db
-      .selectFrom('github_installations as i')
-      .innerJoin('github_installation_repos as ir', (join) =>
-        join
-          .onRef('ir.github_host', '=', 'i.github_host')
-          .onRef('ir.installation_id', '=', 'i.installation_id'),
-      )
-      .innerJoin('repositories as r', (join) =>
-        join.onRef('r.github_host', '=', 'ir.github_host').onRef('r.github_id', '=', 'ir.repo_github_id'),
-      )
-      .select(['r.id', 'r.github_id', 'r.github_state'])
-      .distinct()
-      .where('i.github_host', '=', host)
-      .where('i.auto_track', '=', true)
-      .where('i.removed_at', 'is', null)
-      .where('i.suspended_at', 'is', null)
-      .execute();
-    return rows.map((r) => ({ repoId: r.id, githubId: Number(r.github_id), githubState: r.github_state }));
+      .where('i.suspended_at', 'is', null);
   }
 
   async list(host: string): Promise<InstallationRow[]> {
