@@ -332,6 +332,11 @@ describe('organization, team and person pages', () => {
       const beta = (await as(octocat).get(`/orgs/${ORG}/teams/beta${PERIOD}`).expect(200)).body;
       expect(beta.childTeams.map((t: { slug: string }) => t.slug)).toEqual(['beta-kids']);
       expect(beta.members.map((m: { login: string }) => m.login).sort()).toEqual([dev1, dev2, dev3].sort());
+      // The counts of the organization's team list agree with the pages: Beta has dev3 through Beta Kids.
+      const org = (await as(octocat).get(`/orgs/${ORG}${PERIOD}`).expect(200)).body;
+      const count = (slug: string) => org.teams.find((t: { slug: string }) => t.slug === slug)?.members;
+      expect([count('alpha'), count('beta'), count('beta-kids')]).toEqual([1, 3, 1]);
+      expect(beta.team.members).toBe(3);
       const alpha = (await as(octocat).get(`/orgs/${ORG}/teams/alpha${PERIOD}`).expect(200)).body;
       expect(alpha.teamRepositories).toEqual([`${ORG}/${nameA}`]);
     });

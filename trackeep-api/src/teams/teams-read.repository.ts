@@ -58,7 +58,7 @@ export interface TeamRow {
   description: string | null;
   privacy: string;
   parentGithubId: number | null;
-  /** Direct members (GitHub's list of a team includes its child teams' members). */
+  /** Members, child teams' included, each once (as GitHub lists a team's members). */
   members: number;
 }
 
@@ -184,26 +184,29 @@ export class TeamsReadRepository {
   }
 
   async teams(orgId: string): Promise<TeamRow[]> {
-    const { rows } = await this.db.executeQuery(
-      preparedQuery(
-        this.db
-          .selectFrom('teams as t')
-          .leftJoin('team_members as m', 'm.team_id', 't.id')
-          .select([
-            't.id',
-            't.github_id',
-            't.slug',
-            't.name',
-            't.description',
-            't.privacy',
-            't.parent_github_id',
-            sql<string>`count(m.person_github_id)`.as('members'),
-          ])
-          .where('t.org_id', '=', orgId)
-          .groupBy('t.id')
-          .orderBy(sql`lower(t.name)`),
-      ),
-    );
+    // Counted as GitHub lists a team: its own members with those of every team nested under it, each once.
+    const { rows } = await prepared(sql<{
+      id: string;
+      github_id: string;
+      slug: string;
+      name: string;
+      description: string | null;
+      privacy: string;
+      parent_github_id: string | null;
+      members: string;
+    }>`
+      WITH RECURSIVE tree AS (
+        SELECT id AS root, id, github_id FROM teams WHERE org_id = ${orgId}
+        UNION
+        SELECT tree.root, t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id
+         WHERE t.org_id = ${orgId}
+      )
+      SELECT t.id, t.github_id, t.slug, t.name, t.description, t.privacy, t.parent_github_id,
+             (SELECT count(DISTINCT m.person_github_id) FROM tree JOIN team_members m ON m.team_id = tree.id
+               WHERE tree.root = t.id) AS members
+        FROM teams t
+       WHERE t.org_id = ${orgId}
+       ORDER BY lower(t.name)`).execute(this.db);
     return rows.map((r) => ({
       id: r.id,
       githubId: Number(r.github_id),

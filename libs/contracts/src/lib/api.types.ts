@@ -503,7 +503,7 @@ export interface TeamSummary {
   name: string;
   description: string | null;
   parentSlug: string | null;
-  /** Direct members. */
+  /** Members, child teams' included, each once (as GitHub counts them). */
   members: number;
 }
 
