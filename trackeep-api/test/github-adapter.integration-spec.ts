@@ -110,17 +110,22 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
     expect(limits.budget('core')?.remaining).toBe(left.resources.core.remaining);
   });
 
-  it('stores each credential’s budget once per resource, and skips a user who is gone', async () => {
+  it('stores each credential’s budget once per resource, and skips a user or installation that is gone', async () => {
     const store = h.t.app.get(GithubRateLimitRepository);
     const resetAt = new Date('2026-06-01T12:00:00Z');
-    await store.save(userId, 'search', { limit: 30, remaining: 29, resetAt });
-    await store.save(userId, 'search', { limit: 30, remaining: 28, resetAt });
-    expect(await store.load(userId, ['search'])).toEqual([
+    await store.save({ userId }, 'search', { limit: 30, remaining: 29, resetAt });
+    await store.save({ userId }, 'search', { limit: 30, remaining: 28, resetAt });
+    expect(await store.load({ userId }, ['search'])).toEqual([
       { resource: 'search', limit: 30, remaining: 28, resetAt },
     ]);
-    const gone = '00000000-0000-4000-8000-000000000000';
+    const gone = { userId: '00000000-0000-4000-8000-000000000000' };
     await expect(store.save(gone, 'core', { limit: 5000, remaining: 1, resetAt })).resolves.toBeUndefined();
     expect(await store.load(gone, ['core'])).toEqual([]);
+    const unknown = { host: 'github.com', installationId: 987_654 };
+    await expect(
+      store.save(unknown, 'core', { limit: 5000, remaining: 1, resetAt }),
+    ).resolves.toBeUndefined();
+    expect(await store.load(unknown, ['core'])).toEqual([]);
   });
 
   it('logs a 304 from the ETag cache as a success at debug level, never as an error', async () => {

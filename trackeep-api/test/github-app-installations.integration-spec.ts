@@ -171,7 +171,11 @@ describe('GitHub App installations', () => {
     // The scheduled re-read agrees with the webhooks, and reads the installation's budget.
     await serviceOf(b).refreshAll();
     expect(await repoNames(inst.id)).toEqual([`octocat/${second}`]);
-    expect((await installationRow(inst.id))[0]!.rate_remaining).toEqual(expect.any(Number));
+    const budgets = await db.rows(
+      `SELECT resource, remaining FROM github_installation_rate_limits WHERE installation_id = $1`,
+      [inst.id],
+    );
+    expect(budgets).toEqual([{ resource: 'core', remaining: expect.any(Number) }]);
   });
 
   it('marks a suspended installation at once, by webhook and by GitHub refusing a token, and clears it when unsuspended', async () => {
@@ -347,7 +351,14 @@ describe('GitHub App installations', () => {
         removed: false,
         autoTrack: false,
         repositoryCount: reposOf('acme-corp').length,
-        budget: { limit: expect.any(Number), remaining: expect.any(Number), resetAt: expect.any(String) },
+        budgets: [
+          {
+            resource: 'core',
+            limit: expect.any(Number),
+            remaining: expect.any(Number),
+            resetAt: expect.any(String),
+          },
+        ],
       });
 
       const updated = await http

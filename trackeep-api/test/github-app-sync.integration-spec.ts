@@ -1,3 +1,4 @@
+import type { SyncStatus } from '@trackeep/contracts';
 import { DEMO_GITHUB_APP, demoGithubAppEnv, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import request from 'supertest';
@@ -84,6 +85,19 @@ describe('syncing with a GitHub App installation', () => {
     expect(firstSyncs).toEqual(
       acmeRepos().map((full_name) => ({ full_name, status: 'succeeded', credential_user_id: null })),
     );
+    // The sync page shows the budget those syncs spent, the installation's, beside the person's own.
+    const { token } = await t.app.get(SessionService).create(userId, 'jest');
+    const status = await request(t.app.getHttpServer())
+      .get('/api/v1/sync/status')
+      .set('Cookie', `${t.app.get(AuthSettings).sessionCookie}=${token}`)
+      .expect(200);
+    const installationBudgets = (status.body as SyncStatus).rateLimits.filter((b) => b.installation);
+    expect(installationBudgets.map((b) => [b.resource, b.installation])).toEqual([
+      ['core', { id: installationId, account: 'acme-corp' }],
+      ['graphql', { id: installationId, account: 'acme-corp' }],
+    ]);
+    const graphql = installationBudgets.find((b) => b.resource === 'graphql')!;
+    expect(graphql.remaining).toBeLessThan(graphql.limit);
 
     // A repository tracked both ways is synced once per cycle, with the installation.
     const both = await cycle();

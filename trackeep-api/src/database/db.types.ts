@@ -142,6 +142,16 @@ export interface GithubEtags {
   user_id: string;
 }
 
+export interface GithubInstallationRateLimits {
+  github_host: string;
+  installation_id: Int8;
+  limit: number;
+  remaining: number;
+  reset_at: Timestamp;
+  resource: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface GithubInstallationRepos {
   added_at: Generated<Timestamp>;
   full_name: string;
@@ -163,9 +173,6 @@ export interface GithubInstallations {
   github_host: string;
   installation_id: Int8;
   permissions: Generated<Json>;
-  rate_limit: number | null;
-  rate_remaining: number | null;
-  rate_reset_at: Timestamp | null;
   refreshed_at: Timestamp | null;
   removed_at: Timestamp | null;
   repository_selection: string;
@@ -650,6 +657,7 @@ export interface DB {
   deployments: Deployments;
   fact_changes: FactChanges;
   github_etags: GithubEtags;
+  github_installation_rate_limits: GithubInstallationRateLimits;
   github_installation_repos: GithubInstallationRepos;
   github_installation_tokens: GithubInstallationTokens;
   github_installations: GithubInstallations;

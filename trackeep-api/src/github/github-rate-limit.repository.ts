@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { prepared } from '@trackeep/server-core';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 
 /** PostgreSQL's foreign_key_violation: the user row is gone. */
@@ -16,18 +16,40 @@ export interface StoredBudget extends Budget {
   resource: string;
 }
 
-/** github_rate_limits: the last budget GitHub reported per credential and resource, shared by every replica. */
+/** Whose budget: a user's token, or a GitHub App installation's. */
+export type BudgetOwner = { userId: string } | { host: string; installationId: number };
+
+/** A budget with the installation it belongs to. */
+export interface InstallationBudget extends StoredBudget {
+  installationId: number;
+  accountLogin: string;
+}
+
+/**
+ * github_rate_limits and github_installation_rate_limits: the last budget GitHub reported per credential and
+ * resource, shared by every replica.
+ */
 @Injectable()
 export class GithubRateLimitRepository {
   constructor(private readonly db: Kysely<DB>) {}
 
-  /** Every GitHub answer saves its budget. Skipped when the user is gone (a sync may still be using their token). */
-  async save(userId: string, resource: string, b: Budget): Promise<void> {
+  /** Every GitHub answer saves its budget. Skipped when the owner is gone (a sync may still be using its token). */
+  async save(owner: BudgetOwner, resource: string, b: Budget): Promise<void> {
     try {
+      if ('userId' in owner) {
+        await prepared(sql`
+          INSERT INTO github_rate_limits (user_id, resource, "limit", remaining, reset_at)
+          VALUES (${owner.userId}::uuid, ${resource}, ${b.limit}::int, ${b.remaining}::int, ${b.resetAt}::timestamptz)
+          ON CONFLICT (user_id, resource) DO UPDATE
+            SET "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining, reset_at = EXCLUDED.reset_at,
+                updated_at = now()`).execute(this.db);
+        return;
+      }
       await prepared(sql`
-        INSERT INTO github_rate_limits (user_id, resource, "limit", remaining, reset_at)
-        VALUES (${userId}::uuid, ${resource}, ${b.limit}::int, ${b.remaining}::int, ${b.resetAt}::timestamptz)
-        ON CONFLICT (user_id, resource) DO UPDATE
+        INSERT INTO github_installation_rate_limits (github_host, installation_id, resource, "limit", remaining, reset_at)
+        VALUES (${owner.host}, ${String(owner.installationId)}::bigint, ${resource}, ${b.limit}::int,
+                ${b.remaining}::int, ${b.resetAt}::timestamptz)
+        ON CONFLICT (github_host, installation_id, resource) DO UPDATE
           SET "limit" = EXCLUDED."limit", remaining = EXCLUDED.remaining, reset_at = EXCLUDED.reset_at,
               updated_at = now()`).execute(this.db);
     } catch (err) {
@@ -35,19 +57,85 @@ export class GithubRateLimitRepository {
     }
   }
 
-  async load(userId: string, resources: string[]): Promise<StoredBudget[]> {
-    const rows = await this.db
-      .selectFrom('github_rate_limits')
-      .select(['resource', 'limit', 'remaining', 'reset_at'])
-      .where('user_id', '=', userId)
-      .where('resource', 'in', resources)
-      .orderBy('resource')
-      .execute();
+  async load(owner: BudgetOwner, resources: string[]): Promise<StoredBudget[]> {
+    const rows =
+      'userId' in owner
+        ? await this.db
+            .selectFrom('github_rate_limits')
+            .select(['resource', 'limit', 'remaining', 'reset_at'])
+            .where('user_id', '=', owner.userId)
+            .where('resource', 'in', resources)
+            .orderBy('resource')
+            .execute()
+        : await this.db
+            .selectFrom('github_installation_rate_limits')
+            .select(['resource', 'limit', 'remaining', 'reset_at'])
+            .where('github_host', '=', owner.host)
+            .where('installation_id', '=', String(owner.installationId))
+            .where('resource', 'in', resources)
+            .orderBy('resource')
+            .execute();
+    return rows.map(toBudget);
+  }
+
+  /** The budgets of the installations on `host`, by account then resource. */
+  async installationBudgets(host: string, resources: string[]): Promise<InstallationBudget[]> {
+    return this.installationBudgetsWhere(host, resources, sql`true`);
+  }
+
+  /**
+   * The budgets of the active installations that cover repositories `userId` tracks: those repositories sync
+   * with them, not with the user's token.
+   */
+  async installationBudgetsForTracker(
+    host: string,
+    userId: string,
+    resources: string[],
+  ): Promise<InstallationBudget[]> {
+    return this.installationBudgetsWhere(
+      host,
+      resources,
+      sql`i.removed_at IS NULL AND i.suspended_at IS NULL AND i.access_error IS NULL
+          AND EXISTS (SELECT 1 FROM tracked_repos t
+                        JOIN repositories r ON r.id = t.repo_id
+                        JOIN github_installation_repos ir
+                          ON ir.github_host = r.github_host AND ir.repo_github_id = r.github_id
+                       WHERE t.user_id = ${userId}::uuid AND ir.github_host = i.github_host
+                         AND ir.installation_id = i.installation_id)`,
+    );
+  }
+
+  private async installationBudgetsWhere(
+    host: string,
+    resources: string[],
+    where: RawBuilder<unknown>,
+  ): Promise<InstallationBudget[]> {
+    const { rows } = await prepared(sql<{
+      installation_id: string;
+      account_login: string;
+      resource: string;
+      limit: number;
+      remaining: number;
+      reset_at: Date;
+    }>`
+      SELECT b.installation_id, i.account_login, b.resource, b."limit", b.remaining, b.reset_at
+        FROM github_installation_rate_limits b
+        JOIN github_installations i ON i.github_host = b.github_host AND i.installation_id = b.installation_id
+       WHERE b.github_host = ${host} AND b.resource = ANY(${resources}::text[]) AND ${where}
+       ORDER BY lower(i.account_login), b.installation_id, b.resource`).execute(this.db);
     return rows.map((r) => ({
-      resource: r.resource,
-      limit: r.limit,
-      remaining: r.remaining,
-      resetAt: new Date(r.reset_at),
+      ...toBudget(r),
+      installationId: Number(r.installation_id),
+      accountLogin: r.account_login,
     }));
   }
+}
+
+function toBudget(r: {
+  resource: string;
+  limit: number;
+  remaining: number;
+  reset_at: Date | string;
+}): StoredBudget {
+  return { resource: r.resource, limit: r.limit, remaining: r.remaining, resetAt: new Date(r.reset_at) };
 }

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { RateLimitBudget } from '@trackeep/contracts';
 import { MetricsService } from '../metrics/metrics.service';
-import { GithubRateLimitRepository, type Budget } from './github-rate-limit.repository';
+import {
+  GithubRateLimitRepository,
+  type Budget,
+  type BudgetOwner,
+  type InstallationBudget,
+} from './github-rate-limit.repository';
+import { GithubSettings } from './github-settings';
 
 export type { Budget } from './github-rate-limit.repository';
 
@@ -13,6 +19,8 @@ const PERSIST_EVERY_MS = 5_000;
 const REFRESH_EVERY_MS = 5_000;
 const RESOURCE_RE = /^[a-z_]{1,40}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const INSTALLATION_RE = /^installation:(\d{1,15})$/;
+const SHOWN: Array<RateLimitBudget['resource']> = ['core', 'graphql'];
 
 /**
  * The one rate-limit store: what this process knows of each credential's primary budgets (core, graphql, ...),
@@ -28,7 +36,15 @@ export class GithubRateLimitService {
   constructor(
     private readonly repo: GithubRateLimitRepository,
     private readonly metrics: MetricsService,
+    private readonly github: GithubSettings,
   ) {}
+
+  /** Whose budget a credential id names (a user id, or `installation:<id>`); null for anything else. */
+  private owner(credential: string): BudgetOwner | null {
+    if (UUID_RE.test(credential)) return { userId: credential };
+    const installation = INSTALLATION_RE.exec(credential);
+    return installation ? { host: this.github.host, installationId: Number(installation[1]) } : null;
+  }
 
   budget(credential: string, resource: string): Budget | undefined {
     return this.known.get(credential)?.get(resource);
@@ -53,7 +69,8 @@ export class GithubRateLimitService {
     if (!budgets) this.known.set(credential, (budgets = new Map()));
     budgets.set(resource, budget);
     this.metrics.githubBudget(credential, resource, budget.remaining);
-    if (!UUID_RE.test(credential)) return;
+    const owner = this.owner(credential);
+    if (!owner) return;
     const key = `${credential}:${resource}`;
     const last = this.persistedAt.get(key);
     const due =
@@ -64,18 +81,19 @@ export class GithubRateLimitService {
       last.remaining <= 0;
     if (!due) return;
     this.persistedAt.set(key, { at: Date.now(), remaining: budget.remaining });
-    await this.repo.save(credential, resource, budget);
+    await this.repo.save(owner, resource, budget);
   }
 
   /** Takes in what other replicas recorded (at most every few seconds unless `force`). */
   async refresh(credential: string, resources: string[], force = false): Promise<void> {
-    if (!UUID_RE.test(credential)) return;
+    const owner = this.owner(credential);
+    if (!owner) return;
     const last = this.refreshedAt.get(credential) ?? 0;
     if (!force && Date.now() - last < REFRESH_EVERY_MS) return;
     this.refreshedAt.set(credential, Date.now());
     let budgets = this.known.get(credential);
     if (!budgets) this.known.set(credential, (budgets = new Map()));
-    for (const theirs of await this.repo.load(credential, resources)) {
+    for (const theirs of await this.repo.load(owner, resources)) {
       const mine = budgets.get(theirs.resource);
       // Keep whichever is more recent knowledge: a later window, or fewer remaining in the same window.
       if (
@@ -89,13 +107,41 @@ export class GithubRateLimitService {
     }
   }
 
-  /** The latest known budgets of a user's token (core and graphql), for the sync status page. */
+  /**
+   * For the sync status page: the latest known budgets (core and graphql) of the user's token, then of each
+   * GitHub App installation that syncs repositories the user tracks.
+   */
   async budgets(userId: string): Promise<RateLimitBudget[]> {
-    const rows = await this.repo.load(userId, ['core', 'graphql']);
-    return rows.flatMap((r) =>
-      r.resource === 'core' || r.resource === 'graphql'
-        ? [{ resource: r.resource, limit: r.limit, remaining: r.remaining, resetAt: r.resetAt.toISOString() }]
-        : [],
-    );
+    const [own, installations] = await Promise.all([
+      this.repo.load({ userId }, SHOWN),
+      this.repo.installationBudgetsForTracker(this.github.host, userId, SHOWN),
+    ]);
+    return [...own.map((b) => shown(b)), ...installations.map((b) => shown(b, b))];
   }
+
+  /** The latest known budgets of every installation, by installation id, for the installations page. */
+  async installationBudgets(): Promise<Map<number, RateLimitBudget[]>> {
+    const out = new Map<number, RateLimitBudget[]>();
+    for (const b of await this.repo.installationBudgets(this.github.host, SHOWN)) {
+      const list = out.get(b.installationId) ?? [];
+      list.push(shown(b));
+      out.set(b.installationId, list);
+    }
+    return out;
+  }
+}
+
+function shown(
+  b: Budget & { resource: string },
+  installation?: Pick<InstallationBudget, 'installationId' | 'accountLogin'>,
+): RateLimitBudget {
+  return {
+    resource: b.resource === 'graphql' ? 'graphql' : 'core',
+    limit: b.limit,
+    remaining: b.remaining,
+    resetAt: b.resetAt.toISOString(),
+    ...(installation
+      ? { installation: { id: installation.installationId, account: installation.accountLogin } }
+      : {}),
+  };
 }

@@ -21,15 +21,6 @@ export function createAppOctokit(
   });
 }
 
-/** A client acting as one installation with a token InstallationTokenService handed out. */
-export function createInstallationOctokit(
-  token: string,
-  baseUrl: string,
-  timeoutMs: number,
-): GithubAppOctokit {
-  return new Octokit({ auth: token, ...common(baseUrl, timeoutMs) });
-}
-
 function common(baseUrl: string, timeoutMs: number) {
   return {
     baseUrl: baseUrl.replace(/\/+$/, ''),

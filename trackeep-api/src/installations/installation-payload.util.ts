@@ -53,17 +53,6 @@ export function readRepos(value: unknown): InstallationRepoValues[] {
   });
 }
 
-/** The budget in an answer's x-ratelimit-* headers, or null. */
-export function readBudget(
-  headers: Record<string, string | number | undefined> | undefined,
-): { limit: number; remaining: number; resetAt: Date } | null {
-  const limit = Number(headers?.['x-ratelimit-limit']);
-  const remaining = Number(headers?.['x-ratelimit-remaining']);
-  const reset = Number(headers?.['x-ratelimit-reset']);
-  if (![limit, remaining, reset].every(Number.isFinite)) return null;
-  return { limit, remaining, resetAt: new Date(reset * 1000) };
-}
-
 /** A full GitHub repository object (GET /installation/repositories) as the repositories table stores it. */
 export function readRepositoryValues(value: unknown): GithubRepositoryValues | null {
   const gh = obj(value);

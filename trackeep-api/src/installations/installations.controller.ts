@@ -4,9 +4,11 @@ import type {
   GithubInstallation,
   GithubInstallationsPage,
   InstallationsPermissions,
+  RateLimitBudget,
 } from '@trackeep/contracts';
 import { CurrentUser, type SessionUser } from '../auth/current-user.decorator';
 import { ApiException } from '../common/api-exception';
+import { GithubRateLimitService } from '../github/github-rate-limit.service';
 import { GithubAppSettings } from './github-app-settings';
 import { InstallationParamsDto, UpdateInstallationDto } from './installations.dto';
 import type { InstallationRow } from './installations.repository';
@@ -22,6 +24,7 @@ export class InstallationsController {
   constructor(
     private readonly installations: InstallationsService,
     private readonly settings: GithubAppSettings,
+    private readonly rateLimits: GithubRateLimitService,
   ) {}
 
   @Get('permissions')
@@ -36,11 +39,15 @@ export class InstallationsController {
   })
   async list(@CurrentUser() user: SessionUser): Promise<GithubInstallationsPage> {
     await this.requireAdmin(user);
+    const [rows, budgets] = await Promise.all([
+      this.installations.list(),
+      this.rateLimits.installationBudgets(),
+    ]);
     return {
       appConfigured: this.settings.app !== null,
       appSlug: this.settings.app?.slug ?? null,
       installUrl: this.settings.installUrl,
-      installations: (await this.installations.list()).map(toInstallation),
+      installations: rows.map((row) => toInstallation(row, budgets.get(row.installationId) ?? [])),
     };
   }
 
@@ -54,7 +61,7 @@ export class InstallationsController {
     await this.requireAdmin(user);
     const row = await this.installations.setAutoTrack(Number(params.id), body.autoTrack);
     if (!row) throw ApiException.notFound('installation_not_found', 'No such installation of the GitHub App');
-    return toInstallation(row);
+    return toInstallation(row, (await this.rateLimits.installationBudgets()).get(row.installationId) ?? []);
   }
 
   @Post('refresh')
@@ -74,7 +81,7 @@ export class InstallationsController {
   }
 }
 
-function toInstallation(row: InstallationRow): GithubInstallation {
+function toInstallation(row: InstallationRow, budgets: RateLimitBudget[]): GithubInstallation {
   return {
     id: row.installationId,
     account: { login: row.accountLogin, type: row.accountType, id: row.accountId },
@@ -87,13 +94,7 @@ function toInstallation(row: InstallationRow): GithubInstallation {
     accessError: row.accessError,
     autoTrack: row.autoTrack,
     repositoryCount: row.repositoryCount,
-    budget: row.budget
-      ? {
-          limit: row.budget.limit,
-          remaining: row.budget.remaining,
-          resetAt: row.budget.resetAt.toISOString(),
-        }
-      : null,
+    budgets,
     refreshedAt: row.refreshedAt?.toISOString() ?? null,
   };
 }

@@ -38,7 +38,6 @@ export interface InstallationRow extends GithubInstallationValues {
   removedAt: Date | null;
   accessError: string | null;
   autoTrack: boolean;
-  budget: { limit: number; remaining: number; resetAt: Date } | null;
   refreshedAt: Date | null;
   repositoryCount: number;
 }
@@ -175,19 +174,6 @@ export class InstallationsRepository {
       .where('installation_id', '=', String(installationId))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
-  }
-
-  async recordBudget(
-    host: string,
-    installationId: number,
-    budget: { limit: number; remaining: number; resetAt: Date },
-  ): Promise<void> {
-    await this.db
-      .updateTable('github_installations')
-      .set({ rate_limit: budget.limit, rate_remaining: budget.remaining, rate_reset_at: budget.resetAt })
-      .where('github_host', '=', host)
-      .where('installation_id', '=', String(installationId))
-      .execute();
   }
 
   /** The installation's repositories are exactly `repos` now (one multi-row upsert and one delete). */
@@ -406,10 +392,6 @@ export class InstallationsRepository {
       removedAt: r.removed_at,
       accessError: r.access_error,
       autoTrack: r.auto_track,
-      budget:
-        r.rate_limit !== null && r.rate_remaining !== null && r.rate_reset_at !== null
-          ? { limit: r.rate_limit, remaining: r.rate_remaining, resetAt: r.rate_reset_at }
-          : null,
       refreshedAt: r.refreshed_at,
       repositoryCount: Number(r.repository_count ?? 0),
     }));

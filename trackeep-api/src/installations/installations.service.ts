@@ -3,16 +3,12 @@ import PgBoss from 'pg-boss';
 import type { SqlExecutor } from '@trackeep/server-core';
 import type { DB } from '../database/db.types';
 import { GithubClientFactory } from '../github/github-client.factory';
+import type { TrackeepOctokit } from '../github/github-octokit';
 import { GithubSettings } from '../github/github-settings';
-import {
-  createInstallationOctokit,
-  githubMessage,
-  statusOf,
-  type GithubAppOctokit,
-} from './github-app-client';
+import { githubMessage, statusOf } from './github-app-client';
 import { GithubAppSettings } from './github-app-settings';
 import { INSTALLATIONS_REFRESH_QUEUE } from './installations-refresh.constants';
-import { readBudget, readInstallation, readRepos, readRepositoryValues } from './installation-payload.util';
+import { readInstallation, readRepos, readRepositoryValues } from './installation-payload.util';
 import { InstallationTokenService, InstallationUnavailableError } from './installation-token.service';
 import {
   InstallationsRepository,
@@ -103,21 +99,11 @@ export class InstallationsService {
     return { installations: ids.length, removed: removed.length };
   }
 
-  /** The repositories the installation covers now, and the budget GitHub reports for it. */
+  /** The repositories the installation covers now (the client records the budget GitHub reports). */
   async refreshRepos(installationId: number): Promise<void> {
-    const repos = await this.withInstallation(installationId, async (client) => {
-      let budget: ReturnType<typeof readBudget> = null;
-      const listed = await client.paginate(
-        'GET /installation/repositories',
-        { per_page: 100 },
-        (response) => {
-          budget = readBudget(response.headers as Record<string, string | undefined>) ?? budget;
-          return response.data;
-        },
-      );
-      if (budget) await this.installations.recordBudget(this.github.host, installationId, budget);
-      return listed;
-    });
+    const repos = await this.withInstallation(installationId, (client) =>
+      client.paginate('GET /installation/repositories', { per_page: 100 }),
+    );
     await this.installations.replaceRepos(this.github.host, installationId, readRepos(repos));
     const row = await this.installations.get(this.github.host, installationId);
     if (!row?.autoTrack) return;
@@ -136,14 +122,11 @@ export class InstallationsService {
    * on another replica) drops the token and tries once more with a new one, whose creation tells what happened
    * (InstallationUnavailableError when GitHub refuses, and the installation is marked).
    */
-  async withInstallation<T>(
-    installationId: number,
-    fn: (client: GithubAppOctokit) => Promise<T>,
-  ): Promise<T> {
+  async withInstallation<T>(installationId: number, fn: (client: TrackeepOctokit) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const { token } = await this.tokens.token(installationId);
       try {
-        return await fn(createInstallationOctokit(token, this.github.apiUrl, this.github.requestTimeoutMs));
+        return await fn(this.clients.forInstallation(installationId, token, { mode: 'background' }));
       } catch (err) {
         if (statusOf(err) !== 401 || attempt >= 2) throw err;
         await this.tokens.rejected(installationId, token);

@@ -16,6 +16,7 @@ import { GithubEtagRepository } from '../../src/github/github-etag.repository';
 import { createGithubOctokit } from '../../src/github/github-octokit';
 import { GithubRateLimitRepository } from '../../src/github/github-rate-limit.repository';
 import { GithubRateLimitService } from '../../src/github/github-rate-limit.service';
+import { GithubSettings } from '../../src/github/github-settings';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import {
   CredentialLimitsRegistry,
@@ -117,13 +118,19 @@ export function syncDb(ds: DataSource): SyncDb {
   return createSql<DB>(ds);
 }
 
+const GITHUB_COM = new GithubSettings({
+  GITHUB_WEB_URL: 'https://github.com',
+  GITHUB_API_URL: 'https://api.github.com',
+  GITHUB_GRAPHQL_URL: undefined,
+});
+
 /** GitHub's adapter stores (one ETag cache, one rate-limit store) over `ds`, as the app wires them. */
 export function githubStores(ds: DataSource, metrics = new MetricsService()) {
   const sql = createSql<DB>(ds);
   return {
     metrics,
     etags: new GithubEtagCache(new GithubEtagRepository(sql)),
-    rateLimits: new GithubRateLimitService(new GithubRateLimitRepository(sql), metrics),
+    rateLimits: new GithubRateLimitService(new GithubRateLimitRepository(sql), metrics, GITHUB_COM),
   };
 }
 

@@ -320,6 +320,8 @@ export interface RateLimitBudget {
   limit: number;
   remaining: number;
   resetAt: IsoDateTime;
+  /** Set for a GitHub App installation's budget (the repositories it covers sync with it); absent for your token. */
+  installation?: { id: number; account: string };
 }
 
 /** GET /sync/status: one page of the tracked repositories by name (`limit`, `cursor`), with totals over all. */
@@ -410,8 +412,8 @@ export interface GithubInstallation {
   /** Track every repository the installation covers, including ones added later. */
   autoTrack: boolean;
   repositoryCount: number;
-  /** The installation's own REST budget as GitHub last reported it, or null before the first answer. */
-  budget: { limit: number; remaining: number; resetAt: IsoDateTime } | null;
+  /** The installation's own budgets (REST, GraphQL) as GitHub last reported them; empty before the first answer. */
+  budgets: RateLimitBudget[];
   refreshedAt: IsoDateTime | null;
 }
 

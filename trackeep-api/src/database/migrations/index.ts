@@ -31,6 +31,7 @@ import { PersonRepositoriesIndex1764004000000 } from './1764004000000-PersonRepo
 import { RepoSyncState1764004100000 } from './1764004100000-RepoSyncState';
 import { EtagFreshness1764004200000 } from './1764004200000-EtagFreshness';
 import { PullRequestFirstCommit1764004300000 } from './1764004300000-PullRequestFirstCommit';
+import { InstallationRateLimits1764004400000 } from './1764004400000-InstallationRateLimits';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   RepoSyncState1764004100000,
   EtagFreshness1764004200000,
   PullRequestFirstCommit1764004300000,
+  InstallationRateLimits1764004400000,
 ];

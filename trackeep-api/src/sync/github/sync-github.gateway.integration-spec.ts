@@ -7,6 +7,7 @@ import { GithubEtagCache } from '../../github/github-etag-cache.service';
 import { GithubEtagRepository } from '../../github/github-etag.repository';
 import { GithubRateLimitRepository } from '../../github/github-rate-limit.repository';
 import { GithubRateLimitService } from '../../github/github-rate-limit.service';
+import { GithubSettings } from '../../github/github-settings';
 import { MetricsService } from '../../metrics/metrics.service';
 import { CredentialLimits, DEFAULT_LIMIT_SETTINGS } from './credential-limits';
 import {
@@ -45,6 +46,11 @@ function scripted(
   };
 }
 
+const GITHUB_COM = new GithubSettings({
+  GITHUB_WEB_URL: 'https://github.com',
+  GITHUB_API_URL: 'https://api.github.com',
+  GITHUB_GRAPHQL_URL: undefined,
+});
 const RATE = { cost: 1, limit: 5000, remaining: 4000, resetAt: '2099-01-01T00:00:00Z', used: 1000 };
 
 describe(SyncGithubGateway.name, () => {
@@ -71,7 +77,11 @@ describe(SyncGithubGateway.name, () => {
 
   /** A fresh process's rate-limit store over the test database. */
   function rateLimits(): GithubRateLimitService {
-    return new GithubRateLimitService(new GithubRateLimitRepository(createSql<DB>(ds)), new MetricsService());
+    return new GithubRateLimitService(
+      new GithubRateLimitRepository(createSql<DB>(ds)),
+      new MetricsService(),
+      GITHUB_COM,
+    );
   }
 
   function sut(
@@ -459,6 +469,7 @@ describe(CredentialLimits.name, () => {
     new GithubRateLimitService(
       new GithubRateLimitRepository(createSql<DB>(new DataSource({ type: 'postgres' }))),
       new MetricsService(),
+      GITHUB_COM,
     );
 
   it('paces GraphQL points within a rolling minute under the configured cap', async () => {

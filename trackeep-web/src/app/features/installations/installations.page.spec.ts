@@ -18,7 +18,20 @@ const acme: GithubInstallation = {
   accessError: null,
   autoTrack: false,
   repositoryCount: 12,
-  budget: { limit: 5600, remaining: 5500, resetAt: new Date(Date.now() + 3_600_000).toISOString() },
+  budgets: [
+    {
+      resource: 'core',
+      limit: 5600,
+      remaining: 5500,
+      resetAt: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+    {
+      resource: 'graphql',
+      limit: 5000,
+      remaining: 4200,
+      resetAt: new Date(Date.now() + 3_600_000).toISOString(),
+    },
+  ],
   refreshedAt: null,
 };
 
@@ -71,7 +84,8 @@ describe(InstallationsPage.name, () => {
     expect(row.textContent).toContain('All · 12');
     expect(row.textContent).toContain('contents: read');
     expect(row.textContent).toContain('Active');
-    expect(row.textContent).toContain('5500 / 5600');
+    expect(row.textContent).toContain('REST 5500 / 5600');
+    expect(row.textContent).toContain('GraphQL 4200 / 5000');
     expect(query(el, '[data-installation="octo-labs"]').textContent).toContain('Suspended');
   });
 

@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { RepoSyncStatus } from '@trackeep/contracts';
+import type { RateLimitBudget, RepoSyncStatus } from '@trackeep/contracts';
 import { EMPTY } from 'rxjs';
 import { LiveEvents } from '../../core/live/live-events.service';
 import { Clock } from '../../shared/clock.service';
@@ -53,6 +53,7 @@ describe(SyncPage.name, () => {
   async function render(
     repos: RepoSyncStatus[],
     more: { nextCursor: string; tracked: number; running?: number } | null = null,
+    rateLimits: RateLimitBudget[] = [],
   ) {
     const fixture = TestBed.createComponent(SyncPage);
     const first = backend.expectOne((r) => r.url === '/api/v1/sync/status');
@@ -63,7 +64,7 @@ describe(SyncPage.name, () => {
       nextCursor: more?.nextCursor ?? null,
       tracked: more?.tracked ?? repos.length,
       running: more?.running ?? repos.filter((r) => r.running).length,
-      rateLimits: [],
+      rateLimits,
     });
     backend.expectOne((r) => r.url === '/api/v1/sync/runs').flush({ items: [], nextCursor: null });
     await settle(fixture);
@@ -71,6 +72,29 @@ describe(SyncPage.name, () => {
   }
 
   const row = (el: HTMLElement, fullName: string) => el.querySelector(`[data-repo="${fullName}"]`);
+
+  it('names whose budget each rate limit is: the person’s token, or the GitHub App installation that syncs', async () => {
+    const resetAt = new Date(NOW + 3_600_000).toISOString();
+    const installation = { id: 7, account: 'acme-corp' };
+    const el = (
+      await render([aRepoStatus()], null, [
+        { resource: 'core', limit: 5000, remaining: 4990, resetAt },
+        { resource: 'graphql', limit: 5000, remaining: 5000, resetAt },
+        { resource: 'core', limit: 15000, remaining: 14800, resetAt, installation },
+        { resource: 'graphql', limit: 10000, remaining: 9100, resetAt, installation },
+      ])
+    ).nativeElement as HTMLElement;
+    const labels = [...el.querySelectorAll('[data-testid="budget"] .label')].map((l) =>
+      l.textContent?.replace(/\s+/g, ' ').trim(),
+    );
+    expect(labels).toEqual([
+      'REST requests · your token',
+      'GraphQL points · your token',
+      'REST requests · GitHub App on acme-corp',
+      'GraphQL points · GitHub App on acme-corp',
+    ]);
+    expect(el.querySelectorAll('[data-testid="budget"]')[3]?.textContent).toContain('9,100');
+  });
 
   it('says until when a rate limit pauses sync, and that it resumes by itself', async () => {
     const until = new Date(2026, 2, 10, 10, 42).toISOString();

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/c
 import { MatButtonModule } from '@angular/material/button';
 import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { RouterLink } from '@angular/router';
-import type { SyncRun } from '@trackeep/contracts';
+import type { RateLimitBudget, SyncRun } from '@trackeep/contracts';
 import { describeError } from '../../core/api/api-error';
 import { Notices } from '../../core/layout/notices.service';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
@@ -80,6 +80,10 @@ export class SyncPage {
 
   protected repoLink(fullName: string): string[] {
     return ['/repos', ...fullName.split('/')];
+  }
+
+  protected budgetKey(b: RateLimitBudget): string {
+    return `${b.installation?.id ?? 'token'}:${b.resource}`;
   }
 
   protected budgetShare(remaining: number, limit: number): number {
