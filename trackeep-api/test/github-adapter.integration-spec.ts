@@ -128,6 +128,30 @@ describe('one GitHub adapter for every caller (real API, simulator)', () => {
     expect(await store.load(unknown, ['core'])).toEqual([]);
   });
 
+  it('shares the last budget of a burst with other replicas once the interval is over, not only its first', async () => {
+    const service = h.t.app.get(GithubRateLimitService);
+    const stored = h.t.app.get(GithubRateLimitRepository);
+    const resetAt = new Date('2026-06-01T13:00:00Z');
+    const started = Date.now();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(started);
+    try {
+      await service.observe(userId, 'code_search', { limit: 10, remaining: 9, resetAt });
+      // Within the interval: kept in memory, and shared when the interval ends (10 ms from now).
+      now.mockReturnValue(started + 4_990);
+      await service.observe(userId, 'code_search', { limit: 10, remaining: 7, resetAt });
+      expect((await stored.load({ userId }, ['code_search']))[0]?.remaining).toBe(9);
+    } finally {
+      now.mockRestore();
+    }
+    const deadline = Date.now() + 2_000;
+    let remaining: number | undefined;
+    while (Date.now() < deadline && remaining !== 7) {
+      await new Promise((r) => setTimeout(r, 20));
+      remaining = (await stored.load({ userId }, ['code_search']))[0]?.remaining;
+    }
+    expect(remaining).toBe(7);
+  });
+
   it('logs a 304 from the ETag cache as a success at debug level, never as an error', async () => {
     await list().expect(200);
     const before = h.t.logs.length;

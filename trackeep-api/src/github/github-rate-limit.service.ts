@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { RateLimitBudget } from '@trackeep/contracts';
 import { MetricsService } from '../metrics/metrics.service';
 import {
@@ -28,10 +28,11 @@ const SHOWN: Array<RateLimitBudget['resource']> = ['core', 'graphql'];
  * published as a gauge per credential and resource.
  */
 @Injectable()
-export class GithubRateLimitService {
+export class GithubRateLimitService implements OnModuleDestroy {
   private readonly known = new Map<string, Map<string, Budget>>();
   private readonly persistedAt = new Map<string, { at: number; remaining: number }>();
   private readonly refreshedAt = new Map<string, number>();
+  private readonly trailing = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly repo: GithubRateLimitRepository,
@@ -61,8 +62,9 @@ export class GithubRateLimitService {
   }
 
   /**
-   * Records a budget GitHub just reported. Persisted for other replicas every few seconds, and at once when
-   * `persistNow` (the caller knows it is running low) or when it ran out or came back.
+   * Records a budget GitHub just reported. Persisted for other replicas at most every few seconds (the latest at
+   * the end of each interval), and at once when `persistNow` (the caller knows it is running low) or when it
+   * ran out or came back.
    */
   async observe(credential: string, resource: string, budget: Budget, persistNow = false): Promise<void> {
     let budgets = this.known.get(credential);
@@ -79,9 +81,33 @@ export class GithubRateLimitService {
       Date.now() - last.at >= PERSIST_EVERY_MS ||
       budget.remaining <= 0 ||
       last.remaining <= 0;
-    if (!due) return;
+    if (due) {
+      await this.persist(key, owner, resource, budget);
+      return;
+    }
+    // The last answer of a burst is shared too, once the interval is over: otherwise other replicas and the
+    // Sync page would keep the budget as it was at the burst's start.
+    if (this.trailing.has(key)) return;
+    const timer = setTimeout(
+      () => {
+        this.trailing.delete(key);
+        const latest = this.known.get(credential)?.get(resource);
+        if (latest) void this.persist(key, owner, resource, latest).catch(() => undefined);
+      },
+      Math.max(0, last.at + PERSIST_EVERY_MS - Date.now()),
+    );
+    timer.unref();
+    this.trailing.set(key, timer);
+  }
+
+  private async persist(key: string, owner: BudgetOwner, resource: string, budget: Budget): Promise<void> {
     this.persistedAt.set(key, { at: Date.now(), remaining: budget.remaining });
     await this.repo.save(owner, resource, budget);
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.trailing.values()) clearTimeout(timer);
+    this.trailing.clear();
   }
 
   /** Takes in what other replicas recorded (at most every few seconds unless `force`). */
