@@ -3,6 +3,7 @@ import { RouterLink } from '@angular/router';
 import type { ActivityPage } from '@trackeep/contracts';
 import type { PeriodChoice } from '../../core/api/teams.api';
 import { ChartComponent } from '../../shared/chart/chart.component';
+import { fullNumber } from '../../shared/format.util';
 import { contributorsTrend, cycleTimeTrend, figureCards, throughputChart } from './team-figures';
 
 const range = new Intl.DateTimeFormat('en', {
@@ -116,10 +117,10 @@ const range = new Intl.DateTimeFormat('en', {
                   <th scope="row">
                     <a [routerLink]="'/repos/' + r.fullName">{{ r.fullName }}</a>
                   </th>
-                  <td>{{ r.commits }}</td>
-                  <td>{{ r.linesChanged }}</td>
-                  <td>{{ r.pullsOpened }}</td>
-                  <td>{{ r.pullsMerged }}</td>
+                  <td>{{ number(r.commits) }}</td>
+                  <td>{{ number(r.linesChanged) }}</td>
+                  <td>{{ number(r.pullsOpened) }}</td>
+                  <td>{{ number(r.pullsMerged) }}</td>
                 </tr>
               }
             </tbody>
@@ -222,6 +223,7 @@ export class ActivityFiguresComponent {
   /** Query-string changes: a period, dates, or the bots switch. */
   readonly changed = output<Partial<PeriodChoice>>();
 
+  protected readonly number = fullNumber;
   protected readonly cards = computed(() => figureCards(this.page()));
   protected readonly throughput = computed(() => throughputChart(this.page().weekly));
   protected readonly cycle = computed(() => cycleTimeTrend(this.page().weekly));

@@ -32,7 +32,7 @@ const base = {
     previous: { waiting: 0, medianWaitingHours: null, longestWaitingHours: null },
   },
   mostActiveRepositories: [
-    { fullName: 'acme-corp/web', commits: 7, linesChanged: 21, pullsOpened: 0, pullsMerged: 0 },
+    { fullName: 'acme-corp/web', commits: 7, linesChanged: 12345, pullsOpened: 0, pullsMerged: 0 },
   ],
   weekly: [
     {
@@ -101,6 +101,14 @@ describe(TeamsPage.name, () => {
     expect(commits?.textContent).toContain('previous: 1');
     expect(el.querySelectorAll('trk-chart details table').length).toBe(3);
     expect(el.querySelector('a[href="/orgs/acme-corp/teams/core"]')?.textContent).toContain('Core');
+    // The most active repositories' figures are grouped by thousands, as the cards are.
+    const web = [...el.querySelectorAll('tr')].find((r) => r.textContent?.includes('acme-corp/web'));
+    expect([...(web?.querySelectorAll('td') ?? [])].map((c) => c.textContent?.trim())).toEqual([
+      '7',
+      '12,345',
+      '0',
+      '0',
+    ]);
   });
 
   it('asks for a custom period with bots, and marks bots among the members', async () => {
