@@ -1,5 +1,6 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { splitFullName } from '../src/common/full-name.util';
+import { DeploymentsRepository, type DeploymentStatusWrite } from '../src/repos/data/deployments.repository';
 import { HISTORY_DAYS } from '../src/sync/engine/side-streams';
 import { SyncStore } from '../src/sync/engine/sync-store.repository';
 import { readWorkflowRuns } from '../src/sync/engine/workflow-runs.stream';
@@ -364,6 +365,45 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     const byWebhook = await storedDeployments(fx, repo.id);
     expect(byWebhook).toEqual(worldDeployments(sim, repo.fullName));
     expect(byWebhook.filter((d) => d.latest_state === 'failure').length).toBeGreaterThan(0);
+  });
+
+  it('takes a deployment’s outcome as its latest state when its statuses share one second, whatever their node ids', async () => {
+    const at = '2026-11-30T10:00:00Z';
+    const status = (node_id: string, state: DeploymentStatusWrite['state']): DeploymentStatusWrite => ({
+      node_id,
+      deployment_id: 9_000_001,
+      state,
+      description: null,
+      environment_url: null,
+      log_url: null,
+      creator_login: 'octocat',
+      created_at: at,
+    });
+    const deployment = {
+      deployment_id: 9_000_001,
+      node_id: 'DE_tie',
+      environment: 'production',
+      sha: 'a'.repeat(40),
+      ref: 'main',
+      task: 'deploy',
+      description: null,
+      creator_login: 'octocat',
+      created_at: at,
+      updated_at: at,
+    };
+    // Node ids that sort against the order GitHub created the statuses in.
+    await DeploymentsRepository.upsert(
+      syncDb(fx.ds),
+      repo.id,
+      [deployment],
+      [status('DES_z', 'queued'), status('DES_y', 'in_progress'), status('DES_a', 'success')],
+    );
+    const [row] = await fx.ds.query(
+      `SELECT latest_state FROM deployments WHERE repo_id = $1 AND deployment_id = 9000001`,
+      [repo.id],
+    );
+    expect(row).toEqual({ latest_state: 'success' });
+    await fx.ds.query(`DELETE FROM deployments WHERE repo_id = $1 AND deployment_id = 9000001`, [repo.id]);
   });
 
   it('the issues webhook writes the rows a later sync writes, and that sync reads only what changed since', async () => {

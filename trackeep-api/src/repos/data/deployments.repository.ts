@@ -118,7 +118,12 @@ export class DeploymentsRepository {
         FROM (SELECT DISTINCT ON (deployment_id) deployment_id, state, created_at
                 FROM deployment_statuses
                WHERE repo_id = ${repoId}::uuid AND deployment_id = ANY(${touched.map(String)}::bigint[])
-               ORDER BY deployment_id, created_at DESC, node_id DESC) s
+               -- GitHub's times are whole seconds: a CD system often posts queued, in_progress and its outcome
+               -- within one. The later stage wins a tie; node ids do not sort by creation.
+               ORDER BY deployment_id, created_at DESC,
+                        CASE state WHEN 'inactive' THEN 3 WHEN 'success' THEN 2 WHEN 'failure' THEN 2
+                                   WHEN 'error' THEN 2 WHEN 'in_progress' THEN 1 ELSE 0 END DESC,
+                        node_id DESC) s
        WHERE d.repo_id = ${repoId}::uuid AND d.deployment_id = s.deployment_id`).execute(db);
   }
 
