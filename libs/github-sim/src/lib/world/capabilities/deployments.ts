@@ -123,10 +123,12 @@ export class Deployments extends WorldCapability {
   }
 
   /**
-   * A whole deployment as a CD system reports it: created, queued, in progress, then its outcome (statuses a
-   * minute apart from `at`), each with its webhook.
+   * A whole deployment as a CD system reports it: created, queued, in progress, then its outcome, each with its
+   * webhook. With `at` (history) the statuses are a minute apart from it; without (now) they are all posted now,
+   * as a fast CD system does, often within one second: never dated in the future.
    */
   async deploy(input: DeployInput): Promise<SimDeployment> {
+    const live = input.at === undefined;
     const at = input.at ?? Date.now();
     const d = await this.createDeployment({ ...input, at });
     const { owner, repo } = input;
@@ -138,7 +140,7 @@ export class Deployments extends WorldCapability {
         deploymentId: d.id,
         state,
         sender: input.sender,
-        at: at + i * 60_000,
+        at: live ? Date.now() : at + i * 60_000,
         environmentUrl: state === 'success' ? input.environmentUrl : undefined,
       });
     }
