@@ -91,6 +91,8 @@ describe('delivery figures', () => {
       ['Merge (h)', [2]],
       ['Deploy (h)', [12.5]],
     ]);
+    // One color per stage, or two stages read as one in the stack.
+    expect(new Set(spec.series.map((s) => s.tone)).size).toBe(5);
   });
 
   it('reads the period from the query string, four weeks by default', () => {

@@ -105,7 +105,7 @@ const STAGE_TONE: Record<CycleStage, ChartTone> = {
   pickup: 'secondary',
   review: 'tertiary',
   merge: 'error',
-  deploy: 'primary',
+  deploy: 'neutral',
 };
 
 export const stageText = (s: CycleStage) => STAGE_TEXT[s];

@@ -19,7 +19,7 @@ export const CHART_FACTORY_LOADER = new InjectionToken<() => Promise<ChartFactor
   factory: () => () => import('./chart-factory').then((m) => m.createChart),
 });
 
-const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error'];
+const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error', 'neutral'];
 
 /**
  * A Chart.js chart that loads the library on first render. Colours come from the Material theme (resolved by
@@ -141,6 +141,9 @@ const TONES: ChartTone[] = ['primary', 'secondary', 'tertiary', 'error'];
     }
     .error {
       color: var(--mat-sys-error);
+    }
+    .neutral {
+      color: var(--mat-sys-on-surface);
     }
     .text {
       color: var(--mat-sys-on-surface-variant);

@@ -1,4 +1,4 @@
-export type ChartTone = 'primary' | 'secondary' | 'tertiary' | 'error';
+export type ChartTone = 'primary' | 'secondary' | 'tertiary' | 'error' | 'neutral';
 
 export interface ChartSeries {
   label: string;
