@@ -39,6 +39,9 @@ import { commitActivityChart, statsChart } from './repo-charts';
               [spec]="stats()"
               emptyText="No snapshots yet: they are taken at each sync."
             />
+            <p class="muted note" data-testid="watchers-note">
+              GitHub keeps no history of watchers: they are counted from the first sync on.
+            </p>
           }
         } @placeholder {
           <div class="chart-placeholder"></div>
@@ -100,6 +103,10 @@ import { commitActivityChart, statsChart } from './repo-charts';
     }
     .chart-placeholder {
       height: 256px;
+    }
+    .note {
+      margin: 8px 0 0;
+      font: var(--mat-sys-body-small);
     }
     .section-head {
       display: flex;
