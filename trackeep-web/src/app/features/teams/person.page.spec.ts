@@ -74,6 +74,7 @@ describe(PersonPage.name, () => {
     harness.detectChanges();
     const el = harness.routeNativeElement as HTMLElement;
     expect(el.querySelector('h1')?.textContent).toContain('Mona Lisa');
+    expect(el.querySelector('header .muted')?.textContent?.trim()).toBe('mona');
     expect(el.textContent).toContain('waiting for a first review: 1');
     expect(el.textContent).toContain('Fix the build');
     expect(el.textContent).toContain('acme-corp/web#5');
@@ -98,5 +99,23 @@ describe(PersonPage.name, () => {
     expect((harness.routeNativeElement as HTMLElement).querySelector('h1')?.textContent).toContain(
       'Not found',
     );
+  });
+
+  it('names someone without a name once, and marks a bot', async () => {
+    const harness = await RouterTestingHarness.create();
+    const shown = async (person: (typeof data)['person']) => {
+      const nav = harness.navigateByUrl(`/people/${person.login}`);
+      await new Promise((r) => setTimeout(r, 0));
+      backend.expectOne(`/api/v1/people/${person.login}`).flush({ ...data, person });
+      await nav;
+      harness.detectChanges();
+      const header = (harness.routeNativeElement as HTMLElement).querySelector('header');
+      return [...(header?.children ?? [])].map((c) => c.textContent?.trim());
+    };
+    expect(await shown({ login: 'octocat', name: null, avatarUrl: null, isBot: false })).toEqual(['octocat']);
+    expect(await shown({ login: 'release-robot', name: null, avatarUrl: null, isBot: true })).toEqual([
+      'release-robot',
+      'bot',
+    ]);
   });
 });

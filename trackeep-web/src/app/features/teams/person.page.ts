@@ -47,12 +47,9 @@ const day = new Intl.DateTimeFormat('en', {
         @if (page(); as p) {
           <header>
             <h1>{{ p.person.name || p.person.login }}</h1>
-            <span class="muted"
-              >{{ p.person.login }}
-              @if (p.person.isBot) {
-                · bot
-              }
-            </span>
+            @if (subtitle(p.person); as sub) {
+              <span class="muted">{{ sub }}</span>
+            }
           </header>
           <p>
             Open pull requests waiting for a first review: {{ p.awaitingReview.count }}
@@ -195,6 +192,13 @@ export class PersonPage {
 
   protected date(iso: string): string {
     return day.format(Date.parse(iso));
+  }
+
+  /** Under the name: the login when the heading shows a different name, and whether it is a bot. */
+  protected subtitle(person: PersonData['person']): string {
+    const parts = person.name && person.name !== person.login ? [person.login] : [];
+    if (person.isBot) parts.push('bot');
+    return parts.join(' · ');
   }
 
   protected reviewLabel(state: string): string {
