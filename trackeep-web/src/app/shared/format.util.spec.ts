@@ -1,4 +1,4 @@
-import { clockTime, exactTime, formatDuration, relativeTime } from './format.util';
+import { clockTime, counted, exactTime, formatDuration, relativeTime } from './format.util';
 
 describe('relativeTime', () => {
   const now = Date.parse('2026-03-10T12:00:00Z');
@@ -53,5 +53,15 @@ describe('clockTime', () => {
 
   it('keeps unparsable input as is', () => {
     expect(clockTime('garbage', now)).toBe('garbage');
+  });
+});
+
+describe('counted', () => {
+  it('names one thing in the singular, any other number in the plural, grouped by thousands', () => {
+    expect(counted(1, 'commit')).toBe('1 commit');
+    expect(counted(0, 'commit')).toBe('0 commits');
+    expect(counted(1234, 'commit')).toBe('1,234 commits');
+    expect(counted(1, 'branch', 'branches')).toBe('1 branch');
+    expect(counted(2, 'branch', 'branches')).toBe('2 branches');
   });
 });

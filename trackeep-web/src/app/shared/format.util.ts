@@ -58,6 +58,11 @@ export function fullNumber(value: number | null | undefined): string {
   return value === null || value === undefined ? '–' : integerFormat.format(value);
 }
 
+/** (1, 'commit') -> "1 commit", (1234, 'commit') -> "1,234 commits"; `plural` for irregular nouns. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${integerFormat.format(n)} ${n === 1 ? singular : plural}`;
+}
+
 /** 93784 -> "1d 2h": the two largest units, enough to compare cycle times at a glance. */
 export function formatDuration(totalSeconds: number | null | undefined): string {
   if (totalSeconds === null || totalSeconds === undefined || Number.isNaN(totalSeconds)) return '–';

@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { RateLimitBudget, RepoSyncStatus } from '@trackeep/contracts';
+import type { RateLimitBudget, RepoSyncStatus, SyncRun } from '@trackeep/contracts';
 import { EMPTY } from 'rxjs';
 import { LiveEvents } from '../../core/live/live-events.service';
 import { Clock } from '../../shared/clock.service';
@@ -54,6 +54,7 @@ describe(SyncPage.name, () => {
     repos: RepoSyncStatus[],
     more: { nextCursor: string; tracked: number; running?: number } | null = null,
     rateLimits: RateLimitBudget[] = [],
+    runs: SyncRun[] = [],
   ) {
     const fixture = TestBed.createComponent(SyncPage);
     const first = backend.expectOne((r) => r.url === '/api/v1/sync/status');
@@ -66,7 +67,7 @@ describe(SyncPage.name, () => {
       running: more?.running ?? repos.filter((r) => r.running).length,
       rateLimits,
     });
-    backend.expectOne((r) => r.url === '/api/v1/sync/runs').flush({ items: [], nextCursor: null });
+    backend.expectOne((r) => r.url === '/api/v1/sync/runs').flush({ items: runs, nextCursor: null });
     await settle(fixture);
     return fixture;
   }
@@ -94,6 +95,25 @@ describe(SyncPage.name, () => {
       'GraphQL points · GitHub App on acme-corp',
     ]);
     expect(el.querySelectorAll('[data-testid="budget"]')[3]?.textContent).toContain('9,100');
+  });
+
+  it('counts what each run wrote in words that agree with the number', async () => {
+    const run: SyncRun = {
+      id: 'run-1',
+      repoId: 'r1',
+      repoFullName: 'acme/widgets',
+      trigger: 'schedule',
+      status: 'succeeded',
+      startedAt: new Date(NOW - 60_000).toISOString(),
+      finishedAt: new Date(NOW - 59_000).toISOString(),
+      items: { repository: 1, commits: 1, pulls: 1234, branches: 1, snapshots: 0, activity: 0 },
+      graphqlPoints: 2,
+      restRequests: 4,
+      notModified: 0,
+      error: null,
+    };
+    const el = (await render([aRepoStatus()], null, [], [run])).nativeElement as HTMLElement;
+    expect(el.querySelector('table tbody tr')?.textContent).toContain('1 commit, 1,234 PRs, 1 branch');
   });
 
   it('says until when a rate limit pauses sync, and that it resumes by itself', async () => {

@@ -7,7 +7,7 @@ import { describeError } from '../../core/api/api-error';
 import { Notices } from '../../core/layout/notices.service';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { Clock } from '../../shared/clock.service';
-import { clockTime, exactTime, formatDuration, fullNumber } from '../../shared/format.util';
+import { clockTime, counted, exactTime, formatDuration, fullNumber } from '../../shared/format.util';
 import { IconComponent } from '../../shared/icon.component';
 import { InViewDirective } from '../../shared/in-view.directive';
 import { OrgPolicyNoticeComponent } from '../../shared/org-policy-notice.component';
@@ -68,7 +68,11 @@ export class SyncPage {
 
   protected itemsText(run: SyncRun): string {
     const i = run.items;
-    return `${i.commits} commits, ${i.pulls} PRs, ${i.branches} branches`;
+    return [
+      counted(i.commits, 'commit'),
+      counted(i.pulls, 'PR'),
+      counted(i.branches, 'branch', 'branches'),
+    ].join(', ');
   }
 
   /** When a rate-limit pause ends ("14:05"), or null once it is over: the next status poll catches up. */
