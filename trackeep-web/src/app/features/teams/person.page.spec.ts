@@ -83,7 +83,9 @@ describe(PersonPage.name, () => {
     );
     expect(el.textContent).toContain('acme-corp/api#12');
     expect(el.textContent).toContain('changes requested');
-    expect(el.textContent).toContain('3 reviews in the last 4 weeks');
+    expect(el.querySelector('#reviewed-title + p')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      '3 reviews in the last 4 weeks · 1 open pull request they reviewed',
+    );
     expect(el.textContent).toContain('The 1 most recently active of 70 repositories.');
 
     const second = harness.navigateByUrl('/people/ghost');

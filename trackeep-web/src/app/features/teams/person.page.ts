@@ -6,6 +6,7 @@ import { catchError, map, of, startWith, switchMap } from 'rxjs';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
 import { TeamsApi } from '../../core/api/teams.api';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
+import { counted } from '../../shared/format.util';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 
 type Loaded =
@@ -95,8 +96,8 @@ const day = new Intl.DateTimeFormat('en', {
           <section aria-labelledby="reviewed-title">
             <h2 id="reviewed-title">Reviewed</h2>
             <p class="muted">
-              {{ p.reviewLoad.reviewsLast4Weeks }} reviews in the last 4 weeks ·
-              {{ p.reviewLoad.openPullRequestsReviewed }} open pull requests they reviewed
+              {{ counted(p.reviewLoad.reviewsLast4Weeks, 'review') }} in the last 4 weeks ·
+              {{ counted(p.reviewLoad.openPullRequestsReviewed, 'open pull request') }} they reviewed
             </p>
             @if (p.reviewedPullRequests.length) {
               <ul>
@@ -156,6 +157,7 @@ const day = new Intl.DateTimeFormat('en', {
 })
 export class PersonPage {
   private readonly api = inject(TeamsApi);
+  protected readonly counted = counted;
   protected readonly login = toSignal(
     inject(ActivatedRoute).paramMap.pipe(map((p) => p.get('login') ?? '')),
     {

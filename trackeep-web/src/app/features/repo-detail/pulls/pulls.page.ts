@@ -17,7 +17,7 @@ import { WEEKLY_CHART_DEFAULT_WEEKS, type PullRequest } from '@trackeep/contract
 import { ChartComponent } from '../../../shared/chart/chart.component';
 import { Clock } from '../../../shared/clock.service';
 import { EmptyStateComponent } from '../../../shared/empty-state.component';
-import { formatDuration } from '../../../shared/format.util';
+import { counted, formatDuration } from '../../../shared/format.util';
 import { IconComponent } from '../../../shared/icon.component';
 import { InViewDirective } from '../../../shared/in-view.directive';
 import { MissingFigureComponent } from '../../../shared/missing-figure.component';
@@ -80,6 +80,7 @@ export class PullsPage {
     return { count: summary?.merged ?? 0, median: summary?.medianSeconds ?? null };
   });
   protected readonly cycleTimeWeeks = WEEKLY_CHART_DEFAULT_WEEKS;
+  protected readonly counted = counted;
   protected readonly duration = formatDuration;
 
   constructor() {
