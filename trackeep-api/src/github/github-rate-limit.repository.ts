@@ -80,19 +80,22 @@ export class GithubRateLimitRepository {
 
   /** The budgets of the installations on `host`, by account then resource. */
   async installationBudgets(host: string, resources: string[]): Promise<InstallationBudget[]> {
-    return this.installationBudgetsWhere(host, resources, sql`true`);
+    const { rows } = await prepared(sql<InstallationBudgetRow>`
+      ${this.installationBudgetsWhere(host, resources, sql`true`)}
+      ORDER BY lower(i.account_login), b.installation_id, b.resource`).execute(this.db);
+    return rows.map(toInstallationBudget);
   }
 
   /**
-   * The budgets of the active installations that cover repositories `userId` tracks: those repositories sync
-   * with them, not with the user's token.
+   * In one statement, for the sync page: the budgets of `userId`'s token (installationId null), then those of the
+   * active installations that cover repositories they track (those repositories sync with them, not the token).
    */
-  async installationBudgetsForTracker(
+  async budgetsOfTracker(
     host: string,
     userId: string,
     resources: string[],
-  ): Promise<InstallationBudget[]> {
-    return this.installationBudgetsWhere(
+  ): Promise<Array<StoredBudget & { installationId: number | null; accountLogin: string | null }>> {
+    const installations = this.installationBudgetsWhere(
       host,
       resources,
       sql`i.removed_at IS NULL AND i.suspended_at IS NULL AND i.access_error IS NULL
@@ -103,32 +106,42 @@ export class GithubRateLimitRepository {
                        WHERE t.user_id = ${userId}::uuid AND ir.github_host = i.github_host
                          AND ir.installation_id = i.installation_id)`,
     );
-  }
-
-  private async installationBudgetsWhere(
-    host: string,
-    resources: string[],
-    where: RawBuilder<unknown>,
-  ): Promise<InstallationBudget[]> {
-    const { rows } = await prepared(sql<{
-      installation_id: string;
-      account_login: string;
-      resource: string;
-      limit: number;
-      remaining: number;
-      reset_at: Date;
-    }>`
-      SELECT b.installation_id, i.account_login, b.resource, b."limit", b.remaining, b.reset_at
-        FROM github_installation_rate_limits b
-        JOIN github_installations i ON i.github_host = b.github_host AND i.installation_id = b.installation_id
-       WHERE b.github_host = ${host} AND b.resource = ANY(${resources}::text[]) AND ${where}
-       ORDER BY lower(i.account_login), b.installation_id, b.resource`).execute(this.db);
+    const { rows } = await prepared(sql<InstallationBudgetRow>`
+      SELECT * FROM (
+        SELECT NULL::bigint AS installation_id, NULL::text AS account_login, resource, "limit", remaining, reset_at
+          FROM github_rate_limits WHERE user_id = ${userId}::uuid AND resource = ANY(${resources}::text[])
+        UNION ALL ${installations}
+      ) b
+      ORDER BY installation_id IS NOT NULL, lower(account_login), installation_id, resource`).execute(
+      this.db,
+    );
     return rows.map((r) => ({
       ...toBudget(r),
-      installationId: Number(r.installation_id),
+      installationId: r.installation_id === null ? null : Number(r.installation_id),
       accountLogin: r.account_login,
     }));
   }
+
+  private installationBudgetsWhere(host: string, resources: string[], where: RawBuilder<unknown>) {
+    return sql<InstallationBudgetRow>`
+      SELECT b.installation_id, i.account_login, b.resource, b."limit", b.remaining, b.reset_at
+        FROM github_installation_rate_limits b
+        JOIN github_installations i ON i.github_host = b.github_host AND i.installation_id = b.installation_id
+       WHERE b.github_host = ${host} AND b.resource = ANY(${resources}::text[]) AND ${where}`;
+  }
+}
+
+interface InstallationBudgetRow {
+  installation_id: string | null;
+  account_login: string | null;
+  resource: string;
+  limit: number;
+  remaining: number;
+  reset_at: Date;
+}
+
+function toInstallationBudget(r: InstallationBudgetRow): InstallationBudget {
+  return { ...toBudget(r), installationId: Number(r.installation_id), accountLogin: r.account_login ?? '' };
 }
 
 function toBudget(r: {

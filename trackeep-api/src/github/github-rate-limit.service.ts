@@ -138,11 +138,12 @@ export class GithubRateLimitService implements OnModuleDestroy {
    * GitHub App installation that syncs repositories the user tracks.
    */
   async budgets(userId: string): Promise<RateLimitBudget[]> {
-    const [own, installations] = await Promise.all([
-      this.repo.load({ userId }, SHOWN),
-      this.repo.installationBudgetsForTracker(this.github.host, userId, SHOWN),
-    ]);
-    return [...own.map((b) => shown(b)), ...installations.map((b) => shown(b, b))];
+    const rows = await this.repo.budgetsOfTracker(this.github.host, userId, SHOWN);
+    return rows.map((b) =>
+      b.installationId === null
+        ? shown(b)
+        : shown(b, { installationId: b.installationId, accountLogin: b.accountLogin ?? '' }),
+    );
   }
 
   /** The latest known budgets of every installation, by installation id, for the installations page. */
