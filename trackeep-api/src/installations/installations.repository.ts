@@ -325,16 +325,21 @@ export class InstallationsRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Stored repositories an active installation with auto-track covers (the sync cycle includes them). */
+  /**
+   * Stored repositories an active installation with auto-track covers (the sync cycle includes them); only
+   * `installationId`'s when given.
+   */
   async autoTrackedRepos(
     host: string,
+    installationId?: number,
   ): Promise<Array<{ repoId: string; githubId: number; githubState: string }>> {
-    const rows = await this.activeCoverage()
+    let query = this.activeCoverage()
       .select(['r.id', 'r.github_id', 'r.github_state'])
       .distinct()
       .where('i.github_host', '=', host)
-      .where('i.auto_track', '=', true)
-      .execute();
+      .where('i.auto_track', '=', true);
+    if (installationId !== undefined) query = query.where('i.installation_id', '=', String(installationId));
+    const rows = await query.execute();
     return rows.map((r) => ({ repoId: r.id, githubId: Number(r.github_id), githubState: r.github_state }));
   }
 

@@ -284,10 +284,13 @@ export class InstallationsService {
     return orgs;
   }
 
-  /** Stored repositories that active installations with auto-track cover (the sync cycle includes them). */
-  async autoTrackedRepos(): Promise<Array<{ repoId: string; githubState: string }>> {
+  /**
+   * Stored repositories that active installations with auto-track cover (the sync cycle includes them); only
+   * `installationId`'s when given.
+   */
+  async autoTrackedRepos(installationId?: number): Promise<Array<{ repoId: string; githubState: string }>> {
     if (!this.enabled) return [];
-    return this.installations.autoTrackedRepos(this.github.host);
+    return this.installations.autoTrackedRepos(this.github.host, installationId);
   }
 
   list(): Promise<InstallationRow[]> {

@@ -53,13 +53,13 @@ class SyncRepoHooks implements OnModuleInit {
       const res = await this.sync.trigger({ id: userId }, [repoId], 'track');
       if (res.queued) this.logger.log(`queued the first sync of ${fullName}`);
     });
-    this.installations.onReposStored(() => this.syncNeverSynced());
+    this.installations.onReposStored((installation) => this.syncNeverSynced(installation.installationId));
     this.status.registerSyncSummary((repoIds) => this.runs.summaries(repoIds));
   }
 
-  /** Auto-tracked repositories that never had a sync run: their first sync, once each (queued runs are kept). */
-  private async syncNeverSynced(): Promise<void> {
-    const ids = (await this.installations.autoTrackedRepos())
+  /** The installation's repositories that never had a sync run: their first sync, once each (queued runs kept). */
+  private async syncNeverSynced(installationId: number): Promise<void> {
+    const ids = (await this.installations.autoTrackedRepos(installationId))
       .filter((r) => r.githubState !== 'deleted' && r.githubState !== 'access_lost')
       .map((r) => r.repoId);
     const known = await this.runs.summaries(ids);
