@@ -52,7 +52,6 @@ describe('GitHub App installations', () => {
       suspended_at: Date | null;
       removed_at: Date | null;
       access_error: string | null;
-      rate_remaining: number | null;
     }>('SELECT * FROM github_installations WHERE installation_id = $1', [id]);
   const repoNames = async (id: number) =>
     (
