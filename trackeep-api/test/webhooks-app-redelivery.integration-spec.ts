@@ -7,6 +7,7 @@ import {
 } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { createAppOctokit } from '../src/installations/github-app-client';
+import { InstallationsService } from '../src/installations/installations.service';
 import { WebhookRedeliveryService } from '../src/webhooks/redelivery/webhook-redelivery.service';
 import { WebhookRegistrationService } from '../src/webhooks/webhook-registration.service';
 import { API_TEMPLATE_DB } from './support/test-app';
@@ -39,6 +40,7 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
   let env: Record<string, string>;
   let repoFullName: string;
   let repoId: string;
+  let installationId: number;
 
   const LIST_ROUTE = 'GET /app/hook/deliveries';
   const listCalls = () => sim.stats().rest.byRoute[LIST_ROUTE] ?? 0;
@@ -81,6 +83,7 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
       DEMO_GITHUB_APP.webhookSecret,
     );
     const installation = await sim.world.installApp({ app: DEMO_GITHUB_APP.id, account: 'acme-corp' });
+    installationId = installation.id;
     const repo = must(
       [...sim.world.repos.values()].find((r) => !r.deleted && sim.world.ownerLogin(r) === 'acme-corp'),
       'a repository of acme-corp',
@@ -259,5 +262,48 @@ describe("deliveries GitHub failed to make to the App's webhook are redelivered"
     expect(attemptCalls() - asked).toBe(1);
     expect(redeliveriesOf(guid)).toEqual([]);
     expect(await inbox([guid])).toEqual([]);
+  });
+
+  it('applies the events of a repository nobody tracks once an auto-tracking installation covers it', async () => {
+    const other = sim.world.fullName(
+      must(
+        [...sim.world.repos.values()].find(
+          (r) =>
+            !r.deleted && sim.world.ownerLogin(r) === 'acme-corp' && sim.world.fullName(r) !== repoFullName,
+        ),
+        'a second repository of acme-corp',
+      ),
+    );
+    const latest = () =>
+      must(
+        appLog().findLast((d) => d.event === 'issues'),
+        'the issue delivery',
+      ).guid;
+    const reasonOf = async (guid: string) =>
+      (
+        await db.rows<{ status: string; ignored_reason: string | null }>(
+          'SELECT status, ignored_reason FROM webhook_deliveries WHERE delivery_id = $1',
+          [guid],
+        )
+      )[0];
+    // Nobody tracks it and auto-track is off: ignored (the sync would not read it either).
+    await openSimIssue(sim, other, 'before auto-track');
+    await waitForInboxIdle(db);
+    expect(await reasonOf(latest())).toEqual({
+      status: 'ignored',
+      ignored_reason: 'repository is not tracked by Trackeep',
+    });
+    // Auto-track on (the installation's repositories are read and stored): its events apply at once, live.
+    await a.app.get(InstallationsService).setAutoTrack(installationId, true);
+    await openSimIssue(sim, other, 'after auto-track');
+    await waitForInboxIdle(db);
+    expect(await reasonOf(latest())).toEqual({ status: 'processed', ignored_reason: null });
+    const [owner, name] = other.split('/') as [string, string];
+    const issues = await db.rows<{ title: string }>(
+      `SELECT i.title FROM issues i JOIN repositories r ON r.id = i.repo_id
+        WHERE r.owner = $1 AND r.name = $2 AND i.title = 'after auto-track'`,
+      [owner, name],
+    );
+    expect(issues).toEqual([{ title: 'after auto-track' }]);
   });
 });

@@ -100,6 +100,8 @@ export class WebhookDeliveriesRepository {
   /**
    * The inbox row, locked, and in the same round trip the tracked repository it is about: this is the hot path,
    * so the join reads `repositories` and `tracked_repos` here rather than asking the repos module separately.
+   * A repository an active auto-tracking installation covers is tracked too, whether or not anyone tracks it
+   * (the sync cycle includes it the same way).
    */
   async lockForProcessing(
     tx: Transaction<DB>,
@@ -111,7 +113,14 @@ export class WebhookDeliveriesRepository {
              d.received_at, d.status, r.id AS tracked_id, r.full_name AS tracked_full_name
         FROM webhook_deliveries d
         LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
-                                AND EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
+                                AND (EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
+                                     OR EXISTS (SELECT 1 FROM github_installation_repos ir
+                                                  JOIN github_installations i
+                                                    ON i.github_host = ir.github_host
+                                                   AND i.installation_id = ir.installation_id
+                                                 WHERE ir.github_host = r.github_host
+                                                   AND ir.repo_github_id = r.github_id AND i.auto_track
+                                                   AND i.removed_at IS NULL AND i.suspended_at IS NULL))
        WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`).execute(tx);
     return rows[0] ?? null;
   }
