@@ -118,6 +118,7 @@ export class WebhookRegistrationRepository {
 
   /** When the GitHub App's webhook last delivered something about each of `repoIds` (those it did). */
   async lastAppDeliveries(repoIds: string[]): Promise<Map<string, Date>> {
+    if (!repoIds.length) return new Map();
     const { rows } = await prepared(sql<{ repo_id: string; at: Date }>`
       SELECT r.id AS repo_id, d.received_at AS at
         FROM unnest(${repoIds}::uuid[]) AS r(id)
