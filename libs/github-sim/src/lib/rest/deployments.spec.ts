@@ -160,6 +160,20 @@ describe('deployments over REST, the control API and webhooks', () => {
     expect(unknownRef.status).toBe(422);
   });
 
+  it('a deployment made now posts every status now, never dated ahead, and lists them newest first', async () => {
+    const started = Math.floor(Date.now() / 1000) * 1000;
+    const res = await ctl.post<{ id: number }>(`${R}/deployments`, {});
+    expect(res.status).toBe(201);
+    const answered = Date.now();
+    const statuses = await api.get<S['deployment-status'][]>(`${R}/deployments/${res.body.id}/statuses`);
+    expect(statuses.status).toBe(200);
+    expect(statuses.body.map((x) => x.state)).toEqual(['success', 'in_progress', 'queued']);
+    for (const x of statuses.body) {
+      expect(Date.parse(x.created_at)).toBeGreaterThanOrEqual(started);
+      expect(Date.parse(x.created_at)).toBeLessThanOrEqual(answered);
+    }
+  });
+
   it('lists deployments newest first with filters and Link pagination, and reads one with its statuses', async () => {
     const staging = await ctl.post<{ id: number; sha: string }>(`${R}/deployments`, {
       environment: 'staging',
