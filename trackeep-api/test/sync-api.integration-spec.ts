@@ -235,6 +235,36 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     expect(run.status).toBe('succeeded');
   });
 
+  it('a run counts the rows it wrote, not the ones GitHub sent again unchanged', async () => {
+    const syncNow = async (): Promise<Record<string, number>> => {
+      const res = await h.http().post(`/api/v1/repos/${repos[0]}/sync`).set('Cookie', auth()).set(CSRF);
+      const id = must((res.body as SyncTriggerResult).runs[0], 'the queued run').id;
+      await allRunsSettled(ds);
+      const run = must(
+        (await runsOf(ds)).find((r) => r.id === id),
+        'the manual run',
+      );
+      expect(run.status).toBe('succeeded');
+      return run.items;
+    };
+    // A manual run reads the most recently updated pull requests again; none changed since the last run.
+    expect(await syncNow()).toMatchObject({ commits: 0, pulls: 0 });
+
+    const [owner, name] = splitFullName(repos[0]);
+    const [pr] = (await ds.query(
+      `SELECT p.number FROM pull_requests p JOIN repositories r ON r.id = p.repo_id
+        WHERE r.full_name = $1 ORDER BY p.updated_at DESC LIMIT 1`,
+      [repos[0]],
+    )) as Array<{ number: number }>;
+    await h.sim.world.updatePull({
+      owner,
+      repo: name,
+      number: must(pr, 'a stored pull request').number,
+      title: 'Retitled on GitHub',
+    });
+    expect(await syncNow()).toMatchObject({ commits: 0, pulls: 1 });
+  });
+
   it('POST /sync queues every tracked repository', async () => {
     const res = await h.http().post('/api/v1/sync').set('Cookie', auth()).set(CSRF).expect(202);
     const body = res.body as SyncTriggerResult;

@@ -69,8 +69,9 @@ const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
 /** The pull_requests table: every source's writes, merged by PULL_REQUEST_RULES. */
 export class PullRequestsRepository {
   /** Upserts a batch from one source (one statement per 500 rows). The rows carry the same fields. */
-  static async upsert(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<void> {
-    if (!rows.length) return;
+  /** Returns how many rows were inserted or changed (a row GitHub sent again unchanged is not written). */
+  static async upsert(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<number> {
+    if (!rows.length) return 0;
     const carried = recordsetColumns(rows, TYPES);
     const merged = carried.filter((c): c is Column => c !== 'number');
     const m = mergeSql(PULL_REQUEST_RULES, merged, { stored: 't', incoming: 'EXCLUDED', newer: NEWER });
@@ -80,13 +81,16 @@ export class PullRequestsRepository {
     const refreshed = figures ? ' OR (EXCLUDED.additions IS NOT NULL AND t.figures_status IS NOT NULL)' : '';
     const names = carried.join(', ');
     const defs = carried.map((c) => `${c} ${TYPES[c]}`).join(', ');
+    let written = 0;
     for (const batch of chunks(rows)) {
-      await prepared(sql`
+      const result = await prepared(sql`
         INSERT INTO pull_requests AS t (repo_id, ${sql.raw(names)})
         SELECT ${repoId}::uuid, ${sql.raw(names)} FROM jsonb_to_recordset(${pgJson(batch)}::jsonb) AS x(${sql.raw(defs)})
         ON CONFLICT (repo_id, number) DO UPDATE SET ${sql.raw(m.set + figures)}
         WHERE ${sql.raw(m.changes + refreshed)}`).execute(db);
+      written += Number(result.numAffectedRows ?? 0);
     }
+    return written;
   }
 
   /** A review submitted (seen once, by its timeline entry): one more review, and maybe the first. */

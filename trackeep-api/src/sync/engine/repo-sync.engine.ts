@@ -951,7 +951,7 @@ export class RepoSyncEngine {
     if (this.firstSync && !c.end_cursor) this.totals.pulls = conn.totalCount;
     this.fetched.pulls += conn.nodes.length;
     const rows = conn.nodes.map(pullRow);
-    await this.store.upsertPulls(tx, this.repo.id, rows);
+    const written = await this.store.upsertPulls(tx, this.repo.id, rows);
     await this.store.upsertReviews(tx, this.repo.id, conn.nodes.flatMap(pullReviews));
     await this.store.markFiguresPending(
       tx,
@@ -959,7 +959,7 @@ export class RepoSyncEngine {
       'pull_requests',
       rows.filter((r) => this.partial.pulls.has(r.node_id)).map((r) => r.node_id),
     );
-    this.items.pulls += rows.length;
+    this.items.pulls += written;
     const newest = rows.reduce<string | null>((m, r) => (!m || r.updated_at > m ? r.updated_at : m), null);
     if (newest && (!c.pending_high_water || new Date(newest) > new Date(c.pending_high_water)))
       c.pending_high_water = new Date(newest);

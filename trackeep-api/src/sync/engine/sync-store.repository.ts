@@ -130,9 +130,9 @@ export class SyncStore {
       .execute();
   }
 
-  async upsertPulls(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<number> {
-    await PullRequestsRepository.upsert(db, repoId, rows);
-    return rows.length;
+  /** Returns how many pull requests were new or changed. */
+  upsertPulls(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<number> {
+    return PullRequestsRepository.upsert(db, repoId, rows);
   }
 
   async upsertReviews(db: SqlExecutor<DB>, repoId: string, rows: ReviewWrite[]): Promise<void> {

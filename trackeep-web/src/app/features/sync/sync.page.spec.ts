@@ -112,8 +112,23 @@ describe(SyncPage.name, () => {
       notModified: 0,
       error: null,
     };
-    const el = (await render([aRepoStatus()], null, [], [run])).nativeElement as HTMLElement;
-    expect(el.querySelector('table tbody tr')?.textContent).toContain('1 commit, 1,234 PRs, 1 branch');
+    const unchanged: SyncRun = {
+      ...run,
+      id: 'run-2',
+      items: { repository: 0, commits: 0, pulls: 3, branches: 0, snapshots: 1, activity: 0 },
+    };
+    const nothing: SyncRun = {
+      ...run,
+      id: 'run-3',
+      items: { ...run.items, commits: 0, pulls: 0, branches: 0 },
+    };
+    const el = (await render([aRepoStatus()], null, [], [run, unchanged, nothing]))
+      .nativeElement as HTMLElement;
+    const rows = [...el.querySelectorAll('table tbody tr')].map((r) => r.textContent ?? '');
+    expect(rows[0]).toContain('1 commit, 1,234 PRs, 1 branch');
+    expect(rows[1]).toContain('3 PRs');
+    expect(rows[1]).not.toContain('0 commits');
+    expect(rows[2]).toContain('nothing new');
   });
 
   it('says until when a rate limit pauses sync, and that it resumes by itself', async () => {

@@ -66,13 +66,16 @@ export class SyncPage {
     return formatDuration((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
   }
 
+  /** What the run wrote (new or changed rows); what GitHub sent again unchanged is not counted. */
   protected itemsText(run: SyncRun): string {
     const i = run.items;
-    return [
-      counted(i.commits, 'commit'),
-      counted(i.pulls, 'PR'),
-      counted(i.branches, 'branch', 'branches'),
-    ].join(', ');
+    const parts = [
+      i.commits ? counted(i.commits, 'commit') : '',
+      i.pulls ? counted(i.pulls, 'PR') : '',
+      i.branches ? counted(i.branches, 'branch', 'branches') : '',
+    ].filter(Boolean);
+    if (parts.length) return parts.join(', ');
+    return run.finishedAt ? 'nothing new' : '—';
   }
 
   /** When a rate-limit pause ends ("14:05"), or null once it is over: the next status poll catches up. */
