@@ -261,4 +261,27 @@ describe('syncing with a GitHub App installation', () => {
     await allRunsSettled(t.ds);
     expect(await runs()).toHaveLength(1);
   });
+  it('a suspended installation covers nothing until it is unsuspended: no syncs with it, no App webhook, no auto-track', async () => {
+    const service = t.app.get(InstallationsService);
+    const covered = (await service.autoTrackedRepos(installationId)).map((r) => r.repoId);
+    expect(covered).toHaveLength(acmeRepos().length);
+    expect((await service.servedByAppWebhook(covered)).size).toBe(covered.length);
+
+    await sim.world.suspendInstallation({ installationId });
+    await service.refreshAll();
+    expect(await service.autoTrackedRepos(installationId)).toEqual([]);
+    expect((await service.servedByAppWebhook(covered)).size).toBe(0);
+    // The people who track them (the test above) sync them with their own tokens; none with the installation's.
+    const suspended = await runsInCycle((await cycle()).at);
+    expect(suspended.length).toBeGreaterThan(0);
+    for (const r of suspended) expect(r.credential_user_id).not.toBeNull();
+
+    await sim.world.unsuspendInstallation({ installationId });
+    await service.refreshAll();
+    expect(await service.autoTrackedRepos(installationId)).toHaveLength(covered.length);
+    const runs = await runsInCycle((await cycle()).at);
+    expect(runs.map((r) => [r.full_name, r.status, r.credential_user_id])).toEqual(
+      acmeRepos().map((name) => [name, 'succeeded', null]),
+    );
+  });
 });

@@ -25,6 +25,14 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface ActiveInstallationRepos {
+  access_error: string | null;
+  auto_track: boolean | null;
+  github_host: string | null;
+  installation_id: Int8 | null;
+  repo_github_id: Int8 | null;
+}
+
 export interface ActivityDays {
   commits: Generated<number>;
   day: Timestamp;
@@ -647,6 +655,7 @@ export interface WorkflowRuns {
 }
 
 export interface DB {
+  active_installation_repos: ActiveInstallationRepos;
   activity_days: ActivityDays;
   activity_deltas: ActivityDeltas;
   activity_events: ActivityEvents;

@@ -98,13 +98,12 @@ export class GithubRateLimitRepository {
     const installations = this.installationBudgetsWhere(
       host,
       resources,
-      sql`i.removed_at IS NULL AND i.suspended_at IS NULL AND i.access_error IS NULL
-          AND EXISTS (SELECT 1 FROM tracked_repos t
-                        JOIN repositories r ON r.id = t.repo_id
-                        JOIN github_installation_repos ir
-                          ON ir.github_host = r.github_host AND ir.repo_github_id = r.github_id
-                       WHERE t.user_id = ${userId}::uuid AND ir.github_host = i.github_host
-                         AND ir.installation_id = i.installation_id)`,
+      sql`EXISTS (SELECT 1 FROM tracked_repos t
+                    JOIN repositories r ON r.id = t.repo_id
+                    JOIN active_installation_repos c
+                      ON c.github_host = r.github_host AND c.repo_github_id = r.github_id
+                   WHERE t.user_id = ${userId}::uuid AND c.github_host = i.github_host
+                     AND c.installation_id = i.installation_id AND c.access_error IS NULL)`,
     );
     const { rows } = await prepared(sql<InstallationBudgetRow>`
       SELECT * FROM (

@@ -277,10 +277,10 @@ export class InstallationsRepository {
   /** An active installation covering the stored repository `repoId`, or null. */
   async coveringRepo(repoId: string): Promise<number | null> {
     const row = await this.activeCoverage()
-      .select('i.installation_id')
+      .select('c.installation_id')
       .where('r.id', '=', repoId)
-      .where('i.access_error', 'is', null)
-      .orderBy('i.installation_id')
+      .where('c.access_error', 'is', null)
+      .orderBy('c.installation_id')
       .executeTakeFirst();
     return row ? Number(row.installation_id) : null;
   }
@@ -336,27 +336,20 @@ export class InstallationsRepository {
     let query = this.activeCoverage()
       .select(['r.id', 'r.github_id', 'r.github_state'])
       .distinct()
-      .where('i.github_host', '=', host)
-      .where('i.auto_track', '=', true);
-    if (installationId !== undefined) query = query.where('i.installation_id', '=', String(installationId));
+      .where('c.github_host', '=', host)
+      .where('c.auto_track', '=', true);
+    if (installationId !== undefined) query = query.where('c.installation_id', '=', String(installationId));
     const rows = await query.execute();
     return rows.map((r) => ({ repoId: r.id, githubId: Number(r.github_id), githubState: r.github_state }));
   }
 
-  /** Stored repositories with the active (not removed, not suspended) installations that cover them. */
+  /** Stored repositories with the active installations that cover them (`active_installation_repos`). */
   private activeCoverage() {
     return this.db
       .selectFrom('repositories as r')
-      .innerJoin('github_installation_repos as ir', (join) =>
-        join.onRef('ir.github_host', '=', 'r.github_host').onRef('ir.repo_github_id', '=', 'r.github_id'),
-      )
-      .innerJoin('github_installations as i', (join) =>
-        join
-          .onRef('i.github_host', '=', 'ir.github_host')
-          .onRef('i.installation_id', '=', 'ir.installation_id'),
-      )
-      .where('i.removed_at', 'is', null)
-      .where('i.suspended_at', 'is', null);
+      .innerJoin('active_installation_repos as c', (join) =>
+        join.onRef('c.github_host', '=', 'r.github_host').onRef('c.repo_github_id', '=', 'r.github_id'),
+      );
   }
 
   async list(host: string): Promise<InstallationRow[]> {

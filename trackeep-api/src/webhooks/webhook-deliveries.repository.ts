@@ -114,13 +114,9 @@ export class WebhookDeliveriesRepository {
         FROM webhook_deliveries d
         LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
                                 AND (EXISTS (SELECT 1 FROM tracked_repos t WHERE t.repo_id = r.id)
-                                     OR EXISTS (SELECT 1 FROM github_installation_repos ir
-                                                  JOIN github_installations i
-                                                    ON i.github_host = ir.github_host
-                                                   AND i.installation_id = ir.installation_id
-                                                 WHERE ir.github_host = r.github_host
-                                                   AND ir.repo_github_id = r.github_id AND i.auto_track
-                                                   AND i.removed_at IS NULL AND i.suspended_at IS NULL))
+                                     OR EXISTS (SELECT 1 FROM active_installation_repos c
+                                                 WHERE c.github_host = r.github_host
+                                                   AND c.repo_github_id = r.github_id AND c.auto_track))
        WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`).execute(tx);
     return rows[0] ?? null;
   }

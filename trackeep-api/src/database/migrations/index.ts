@@ -32,6 +32,7 @@ import { RepoSyncState1764004100000 } from './1764004100000-RepoSyncState';
 import { EtagFreshness1764004200000 } from './1764004200000-EtagFreshness';
 import { PullRequestFirstCommit1764004300000 } from './1764004300000-PullRequestFirstCommit';
 import { InstallationRateLimits1764004400000 } from './1764004400000-InstallationRateLimits';
+import { InstallationCoverageView1764004500000 } from './1764004500000-InstallationCoverageView';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   EtagFreshness1764004200000,
   PullRequestFirstCommit1764004300000,
   InstallationRateLimits1764004400000,
+  InstallationCoverageView1764004500000,
 ];
