@@ -418,6 +418,9 @@ export function openPullCount(sizes: SimSizes): number {
 
 const BRANCH_PREFIXES = ['feature', 'fix', 'chore', 'docs', 'refactor'];
 
+const REVIEW_STATES = ['APPROVED', 'COMMENTED', 'CHANGES_REQUESTED', 'COMMENTED'] as const;
+const BEFORE_APPROVAL = ['COMMENTED', 'CHANGES_REQUESTED', 'COMMENTED', 'CHANGES_REQUESTED'] as const;
+
 /** Branches, pull requests, reviews, issues, labels, stars and the events feed of one repo, on first use. */
 export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDetail {
   const rng = new Rng(hash32(w.seed, repo.id, 5));
@@ -530,10 +533,10 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     const reviewEnd = closedAt ?? anchorMs;
     for (let r = 0; r < reviewCount; r++) {
       const reviewer = rng.pick(people.length > 1 ? people.filter((p) => p !== authorId) : people);
+      // A merged pull request is approved by its last review; earlier ones comment or ask for changes. (Each
+      // pick draws once from four states, so the rest of the world stays as it was generated before.)
       const state =
-        mergedAt && r === reviewCount - 1
-          ? 'APPROVED'
-          : rng.pick(['APPROVED', 'COMMENTED', 'CHANGES_REQUESTED', 'COMMENTED'] as const);
+        mergedAt && r === reviewCount - 1 ? 'APPROVED' : rng.pick(mergedAt ? BEFORE_APPROVAL : REVIEW_STATES);
       reviews.push({
         id: blockId('review', repo, k * 10 + r),
         userId: reviewer,
@@ -544,6 +547,9 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
       });
     }
     reviews.sort((a, b) => a.submittedAt - b.submittedAt);
+    const approval = reviews.find((r) => r.state === 'APPROVED');
+    const last = reviews.at(-1);
+    if (mergedAt && last && approval) [approval.state, last.state] = [last.state, 'APPROVED'];
     const additions = rng.skewed(800);
     const pull: SimPull = {
       id: blockId('pull', repo, k),

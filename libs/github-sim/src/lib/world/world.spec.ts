@@ -112,6 +112,23 @@ describe(SimWorld.name, () => {
       );
   });
 
+  it('approves a merged pull request with its last review, after comments and change requests', () => {
+    const w = new SimWorld({ seed: 9, now: '2025-06-01T00:00:00Z', sizes: { pullsPerRepo: 80 } });
+    const merged = [...w.repos.values()].flatMap((r) =>
+      w.detail(r).pulls.filter((p) => p.mergedAt !== null && p.reviews.length > 0),
+    );
+    expect(merged.length).toBeGreaterThan(50);
+    for (const p of merged) {
+      expect(p.reviews.map((r) => r.state === 'APPROVED')).toEqual(
+        p.reviews.map((_, i, all) => i === all.length - 1),
+      );
+      expect(p.reviews.at(-1)!.submittedAt).toBeLessThanOrEqual(p.mergedAt!);
+    }
+    // So the review stage (first review to approval) is not zero for most of them.
+    const reviewedFirst = merged.filter((p) => p.reviews[0]!.submittedAt < p.reviews.at(-1)!.submittedAt);
+    expect(reviewedFirst.length / merged.length).toBeGreaterThan(0.5);
+  });
+
   it('always has octocat owning repos and belonging to an org with a team', () => {
     const w = new SimWorld({ preset: 'demo' });
     const octocat = w.user('octocat');
