@@ -9,6 +9,7 @@ import type {
   DoraFigures,
   DoraPage,
   DrillPage,
+  DrillPull,
   RepoInsightsSettings,
   SyncHistory,
 } from '@trackeep/contracts';
@@ -122,6 +123,28 @@ const history: SyncHistory = {
   canEdit: true,
 };
 
+function aPull(repository: string, number: number, reviewed: boolean): DrillPull {
+  return {
+    repository,
+    number,
+    title: `PR ${number}`,
+    author: 'octocat',
+    mergedAt: '2026-03-02T10:00:00.000Z',
+    deployedAt: null,
+    deploymentKey: null,
+    leadTimeHours: null,
+    codingHours: null,
+    draftHours: null,
+    pickupHours: null,
+    reviewHours: null,
+    mergeHours: null,
+    deployHours: null,
+    size: 's',
+    reviewed,
+    url: null,
+  };
+}
+
 describe(DeliveryPage.name, () => {
   let backend: HttpTestingController;
   let activity: Subject<ActivityEvent>;
@@ -145,13 +168,18 @@ describe(DeliveryPage.name, () => {
   });
   afterEach(() => backend.verify());
 
-  async function open(url: string, current: DoraFigures, base: string) {
+  async function open(
+    url: string,
+    current: DoraFigures,
+    base: string,
+    answers: { cycle?: CyclePage; drill?: DrillPage } = {},
+  ) {
     harness = await RouterTestingHarness.create();
     const navigation = harness.navigateByUrl(url);
     await new Promise((r) => setTimeout(r, 0));
     backend.expectOne((r) => r.url === `${base}/dora`).flush(dora(current));
-    backend.expectOne((r) => r.url === `${base}/cycle`).flush(cycle);
-    backend.expectOne((r) => r.url === `${base}/drilldown`).flush(drill);
+    backend.expectOne((r) => r.url === `${base}/cycle`).flush(answers.cycle ?? cycle);
+    backend.expectOne((r) => r.url === `${base}/drilldown`).flush(answers.drill ?? drill);
     if (base.startsWith('/api/v1/repos/')) backend.expectOne(`${base}/settings`).flush(settings);
     await navigation;
     harness.detectChanges();
@@ -200,6 +228,32 @@ describe(DeliveryPage.name, () => {
     expect(section.querySelector('[role=status]')?.textContent).toContain(
       'A sync is reading the older history now',
     );
+  });
+
+  it('names the pull requests merged without review with their repository where several are counted', async () => {
+    const el = await open(
+      '/orgs/acme/teams/core/delivery',
+      measured,
+      '/api/v1/orgs/acme/teams/core/insights',
+      {
+        cycle: { ...cycle, reviewsAvailable: true },
+        drill: {
+          ...drill,
+          pulls: [aPull('acme/app', 7, false), aPull('acme/lib', 7, false), aPull('acme/app', 8, true)],
+        },
+      },
+    );
+    expect(el.querySelector('[data-testid="without-review"]')?.textContent).toBe(
+      'Merged without review: acme/app#7, acme/lib#7',
+    );
+  });
+
+  it('names the pull requests merged without review by number alone on a repository', async () => {
+    const el = await open('/repos/acme/app/delivery', measured, '/api/v1/repos/acme/app/insights', {
+      cycle: { ...cycle, reviewsAvailable: true },
+      drill: { ...drill, pulls: [aPull('acme/app', 7, false), aPull('acme/app', 8, true)] },
+    });
+    expect(el.querySelector('[data-testid="without-review"]')?.textContent).toBe('Merged without review: #7');
   });
 
   it('says "no deployments" for a team whose repositories have none, never a zero', async () => {

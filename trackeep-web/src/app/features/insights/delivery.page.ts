@@ -161,8 +161,12 @@ export class DeliveryPage {
   });
   protected readonly cycleSpec = computed(() => cycleChart(this.ready()?.cycle.weekly ?? []));
   protected readonly deploySpec = computed(() => deploymentsChart(this.ready()?.dora.weekly ?? []));
-  protected readonly withoutReview = computed(
-    () => this.ready()?.drill.pulls.filter((p) => !p.reviewed) ?? [],
+  /** "#32, #36" on a repository; with each repository's name where several are counted ("acme/cli#32"). */
+  protected readonly withoutReview = computed(() =>
+    (this.ready()?.drill.pulls ?? [])
+      .filter((p) => !p.reviewed)
+      .map((p) => (this.scope.kind === 'repo' ? `#${p.number}` : `${p.repository}#${p.number}`))
+      .join(', '),
   );
 
   protected reload(): void {
