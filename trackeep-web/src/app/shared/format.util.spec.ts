@@ -1,4 +1,4 @@
-import { clockTime, counted, exactTime, formatDuration, relativeTime } from './format.util';
+import { clockTime, counted, exactTime, formatDuration, hoursText, relativeTime } from './format.util';
 
 describe('relativeTime', () => {
   const now = Date.parse('2026-03-10T12:00:00Z');
@@ -26,6 +26,18 @@ describe('exactTime', () => {
   it('formats a full date and time, keeping unparsable input as is', () => {
     expect(exactTime('2026-03-10T12:00:00Z')).toMatch(/Mar 10, 2026/);
     expect(exactTime('garbage')).toBe('garbage');
+  });
+});
+
+describe('hoursText', () => {
+  it('reads under an hour, hours up to two days, then days', () => {
+    expect(hoursText(0)).toBe('under 1 h');
+    expect(hoursText(0.4)).toBe('under 1 h');
+    expect(hoursText(1)).toBe('1 h');
+    expect(hoursText(33.5)).toBe('33.5 h');
+    expect(hoursText(48)).toBe('2 d');
+    expect(hoursText(170)).toBe('7.1 d');
+    expect(hoursText(null)).toBe('–');
   });
 });
 

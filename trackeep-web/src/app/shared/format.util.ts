@@ -63,6 +63,13 @@ export function counted(n: number, singular: string, plural = `${singular}s`): s
   return `${integerFormat.format(n)} ${n === 1 ? singular : plural}`;
 }
 
+/** Hours from the insights figures: "under 1 h", hours up to two days ("33.5 h"), then days ("7.1 d"). */
+export function hoursText(h: number | null | undefined): string {
+  if (h === null || h === undefined || Number.isNaN(h)) return '–';
+  if (h < 1) return 'under 1 h';
+  return h < 48 ? `${h} h` : `${Math.round((h / 24) * 10) / 10} d`;
+}
+
 /** 93784 -> "1d 2h": the two largest units, enough to compare cycle times at a glance. */
 export function formatDuration(totalSeconds: number | null | undefined): string {
   if (totalSeconds === null || totalSeconds === undefined || Number.isNaN(totalSeconds)) return '–';

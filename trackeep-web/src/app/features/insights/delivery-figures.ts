@@ -10,6 +10,7 @@ import {
 } from '@trackeep/contracts';
 import type { DeliveryPeriod } from '../../core/api/insights.api';
 import type { ChartSpec, ChartTone } from '../../shared/chart/chart.types';
+import { hoursText } from '../../shared/format.util';
 
 export interface DoraCard {
   label: string;
@@ -33,9 +34,6 @@ export function deliveryPeriodFromQuery(q: Record<string, string | undefined>): 
   if (period === 'custom' && (!from || !to)) return { period: '4w' };
   return period === 'custom' ? { period, from, to } : { period };
 }
-
-export const hoursText = (h: number | null): string =>
-  h === null ? '–' : h < 48 ? `${h} h` : `${Math.round((h / 24) * 10) / 10} d`;
 
 const percent = (r: number | null) => (r === null ? '–' : `${Math.round(r * 1000) / 10} %`);
 const perWeek = (n: number | null) => (n === null ? '–' : `${n} / week`);

@@ -43,10 +43,10 @@ import {
   deliveryPeriodFromQuery,
   deploymentsChart,
   doraCards,
-  hoursText,
   ruleText,
   stageText,
 } from './delivery-figures';
+import { hoursText } from '../../shared/format.util';
 
 type Loaded =
   | { state: 'loading' }

@@ -75,7 +75,7 @@ describe(PersonPage.name, () => {
     const el = harness.routeNativeElement as HTMLElement;
     expect(el.querySelector('h1')?.textContent).toContain('Mona Lisa');
     expect(el.querySelector('header .muted')?.textContent?.trim()).toBe('mona');
-    expect(el.textContent).toContain('waiting for a first review: 1');
+    expect(el.textContent?.replace(/\s+/g, ' ')).toContain('waiting for a first review: 1 (longest 3 d)');
     expect(el.textContent).toContain('Fix the build');
     expect(el.textContent).toContain('acme-corp/web#5');
     expect(el.querySelector('#repos-title + ul li')?.textContent?.replace(/\s+/g, ' ').trim()).toBe(

@@ -6,7 +6,7 @@ import { catchError, map, of, startWith, switchMap } from 'rxjs';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
 import { TeamsApi } from '../../core/api/teams.api';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
-import { counted } from '../../shared/format.util';
+import { counted, hoursText } from '../../shared/format.util';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 
 type Loaded =
@@ -55,7 +55,7 @@ const day = new Intl.DateTimeFormat('en', {
           <p>
             Open pull requests waiting for a first review: {{ p.awaitingReview.count }}
             @if (p.awaitingReview.longestWaitingHours !== null) {
-              (longest {{ p.awaitingReview.longestWaitingHours }} h)
+              (longest {{ hours(p.awaitingReview.longestWaitingHours) }})
             }
           </p>
           <section aria-labelledby="repos-title">
@@ -158,6 +158,7 @@ const day = new Intl.DateTimeFormat('en', {
 export class PersonPage {
   private readonly api = inject(TeamsApi);
   protected readonly counted = counted;
+  protected readonly hours = hoursText;
   protected readonly login = toSignal(
     inject(ActivatedRoute).paramMap.pipe(map((p) => p.get('login') ?? '')),
     {

@@ -1,6 +1,7 @@
 import type { ActivityPage, TeamsPeriodKind, WeeklyActivity } from '@trackeep/contracts';
 import type { PeriodChoice } from '../../core/api/teams.api';
 import type { ChartSpec } from '../../shared/chart/chart.types';
+import { hoursText } from '../../shared/format.util';
 
 export interface FigureCard {
   label: string;
@@ -25,8 +26,6 @@ export function periodFromQuery(q: Record<string, string | undefined>): PeriodCh
   return { period, from, to, includeBots: q['includeBots'] === 'true' };
 }
 
-const hours = (h: number | null) =>
-  h === null ? '–' : h < 48 ? `${h} h` : `${Math.round((h / 24) * 10) / 10} d`;
 const count = (n: number) => n.toLocaleString('en');
 
 function card(
@@ -58,14 +57,14 @@ export function figureCards(page: ActivityPage): FigureCard[] {
     card('Lines changed', c.linesAdded + c.linesDeleted, p.linesAdded + p.linesDeleted, count),
     card('Pull requests opened', c.pullsOpened, p.pullsOpened, count),
     card('Pull requests merged', c.pullsMerged, p.pullsMerged, count),
-    card('Median cycle time', c.cycleTimeMedianHours, p.cycleTimeMedianHours, (h) => hours(h)),
-    card('75th percentile cycle time', c.cycleTimeP75Hours, p.cycleTimeP75Hours, (h) => hours(h)),
+    card('Median cycle time', c.cycleTimeMedianHours, p.cycleTimeMedianHours, (h) => hoursText(h)),
+    card('75th percentile cycle time', c.cycleTimeP75Hours, p.cycleTimeP75Hours, (h) => hoursText(h)),
     card('Waiting for review', page.reviewQueue.current.waiting, page.reviewQueue.previous.waiting, count),
     card(
       'Longest wait for review',
       page.reviewQueue.current.longestWaitingHours,
       page.reviewQueue.previous.longestWaitingHours,
-      (h) => hours(h),
+      (h) => hoursText(h),
     ),
     card('Active contributors', c.activeContributors, p.activeContributors, count),
   ];
