@@ -1,4 +1,4 @@
-import { isTransactionConflict, retryOnConflict } from './conflict-retry';
+import { conflictBackoffMs, isTransactionConflict, retryOnConflict } from './conflict-retry';
 
 const conflict = (code: string) => Object.assign(new Error(code), { code });
 
@@ -40,5 +40,16 @@ describe('retryOnConflict', () => {
     expect(isTransactionConflict(conflict('40P01'))).toBe(true);
     expect(isTransactionConflict(new Error('deadlock detected'))).toBe(false);
     expect(isTransactionConflict(null)).toBe(false);
+  });
+});
+
+describe('conflictBackoffMs', () => {
+  it('doubles from 25 ms up to 2 s, jittered by half either way', () => {
+    const middle = () => 0.5;
+    expect([1, 2, 3, 4, 7, 8, 20].map((a) => conflictBackoffMs(a, middle))).toEqual([
+      25, 50, 100, 200, 1600, 2000, 2000,
+    ]);
+    expect(conflictBackoffMs(3, () => 0)).toBe(50);
+    expect(conflictBackoffMs(3, () => 0.999)).toBeCloseTo(149.9, 1);
   });
 });

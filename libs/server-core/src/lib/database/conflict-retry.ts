@@ -5,6 +5,14 @@ export function isTransactionConflict(err: unknown): boolean {
 }
 
 /**
+ * How long to wait before the `attempt`th re-run after a conflict: doubling from 25 ms up to 2 s, jittered
+ * (×0.5–1.5) so that two writers that just collided do not collide again in step.
+ */
+export function conflictBackoffMs(attempt: number, random: () => number = Math.random): number {
+  return Math.min(2000, 25 * 2 ** Math.max(0, attempt - 1)) * (0.5 + random());
+}
+
+/**
  * Runs `run` again when PostgreSQL aborted it to settle a conflict (deadlock, serialization failure), up to
  * `retries` more times, waiting `delayMs(attempt)` first when given; any other error, or the last conflict, is
  * thrown. `onRetry` hears of each re-run (counters, logs).
