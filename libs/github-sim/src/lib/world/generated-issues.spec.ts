@@ -41,7 +41,7 @@ describe('generated issues: assignees, incidents and the pull requests that clos
         ]),
       );
     }
-    expect(h.digest('hex')).toBe('eba1a5c8345579c66ccd833ecf955c67593ed67ef296927604e2834051879c64');
+    expect(h.digest('hex')).toBe('ac4d9736a91c34b1021f48658136b7c6d4b1cb15c59091f086f747a21d083c4e');
   });
 
   it('assigns zero to two people of the repository to each issue, the same ones for the same seed', () => {

@@ -503,8 +503,14 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
       headSha = graph.lineTip(line);
       const base = graph.get(graph.virtualSha(0, graph.line(line).base));
       baseSha = base ? base.sha : baseSha;
-      createdAt = (base?.committedAt ?? anchorMs - DAY) + rng.int(1, 6) * HOUR;
+      const openedAfter = rng.int(1, 6) * HOUR;
+      createdAt = (base?.committedAt ?? anchorMs - DAY) + openedAfter;
       if (createdAt > anchorMs) createdAt = anchorMs - rng.int(1, 5) * HOUR;
+      // GitHub opens a pull request only once its branch has a commit of its own. (Moved without drawing again,
+      // so the rest of the world stays as it was generated before.)
+      const firstOwn = graph.get(graph.virtualSha(line, 0))?.committedAt;
+      if (firstOwn !== undefined && createdAt <= firstOwn)
+        createdAt = Math.max(firstOwn + MINUTE, Math.min(firstOwn + openedAfter, anchorMs - MINUTE));
     } else {
       let idx = rng.int(Math.min(1, mainCount - 1), mainCount - 1);
       for (let tries = 0; usedMergeIdx.has(idx) && tries < 20; tries++)

@@ -129,6 +129,20 @@ describe(SimWorld.name, () => {
     expect(reviewedFirst.length / merged.length).toBeGreaterThan(0.5);
   });
 
+  it('opens a generated pull request only after its first commit of its own, as GitHub requires', () => {
+    const w = new SimWorld({ seed: 9, now: '2025-06-01T00:00:00Z', sizes: { pullsPerRepo: 40 } });
+    let open = 0;
+    for (const r of [...w.repos.values()].filter((x) => !x.fork)) {
+      const g = w.graph(r);
+      for (const p of w.detail(r).pulls.filter((x) => x.state === 'open')) {
+        open++;
+        const first = g.ownCommits(p.headSha, p.baseSha)[0];
+        expect([p.number, first!.committedAt < p.createdAt]).toEqual([p.number, true]);
+      }
+    }
+    expect(open).toBeGreaterThan(20);
+  });
+
   it('always has octocat owning repos and belonging to an org with a team', () => {
     const w = new SimWorld({ preset: 'demo' });
     const octocat = w.user('octocat');
