@@ -1,7 +1,11 @@
 import { hash32, Rng } from '../world/random.util';
 import type { SimWorld } from '../world/sim-world';
+import { PERMISSION_RANK } from '../world/world-store';
 import { PR_TITLES } from '../world/names.constant';
 import type { SimRepo } from '../world/world.types';
+
+/** Salts of the actors' random streams, one per kind of act. */
+const ACTS = { push: 557, merge: 558 } as const;
 
 /**
  * Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, unstar, fork, issue,
@@ -53,7 +57,11 @@ export class LiveMode {
       const ref = { owner: this.world.ownerLogin(repo), repo: repo.name };
       const roll = rng.next();
       if (roll < 0.5) {
-        const res = await this.world.pushCommits({ ...ref, commits: rng.int(1, 3) });
+        const res = await this.world.pushCommits({
+          ...ref,
+          commits: rng.int(1, 3),
+          sender: this.actor(repo, ACTS.push),
+        });
         const ci = await this.runCi(repo, rng);
         return `push ${ref.owner}/${ref.repo} ${res.shas.length}${ci}`;
       }
@@ -70,6 +78,7 @@ export class LiveMode {
             ...ref,
             number: p.number,
             method: rng.pick(['merge', 'squash'] as const),
+            sender: this.actor(repo, ACTS.merge, p.authorId),
           });
           const ci = await this.runCi(repo, rng);
           // Half the merges go to production right away (a deployment with its statuses); one in ten fails.
@@ -203,11 +212,27 @@ export class LiveMode {
     return `team ${org.login}/${team.slug} ${leave ? '-' : '+'}${login}`;
   }
 
+  /**
+   * Who acts in this step: someone who may push to `repo` (not `notId`, when another may), drawn from a stream of
+   * its own so that the step's other draws are as before. An organization's live work then comes from its
+   * people, not all from its first administrator.
+   */
+  private actor(repo: SimRepo, act: number, notId?: number): string | undefined {
+    const able = [...this.world.users.values()].filter((u) => {
+      const p = this.world.permissionOf(repo, u.id);
+      return p !== null && PERMISSION_RANK[p] >= PERMISSION_RANK.push;
+    });
+    const others = able.filter((u) => u.id !== notId);
+    const pool = others.length ? others : able;
+    return pool.length ? new Rng(hash32(this.world.seed, act, this.tick)).pick(pool).login : undefined;
+  }
+
   private async openPull(repo: SimRepo, rng: Rng): Promise<string> {
     const ref = { owner: this.world.ownerLogin(repo), repo: repo.name };
     const branch = `live/change-${this.tick}-${rng.int(1000, 9999)}`;
-    await this.world.pushCommits({ ...ref, branch, commits: rng.int(1, 4) });
-    const p = await this.world.openPull({ ...ref, head: branch, title: rng.pick(PR_TITLES) });
+    const author = this.actor(repo, ACTS.push);
+    await this.world.pushCommits({ ...ref, branch, commits: rng.int(1, 4), sender: author });
+    const p = await this.world.openPull({ ...ref, head: branch, title: rng.pick(PR_TITLES), author });
     const ci = await this.runCi(repo, rng, branch);
     return `pull ${ref.owner}/${ref.repo}#${p.number}${ci}`;
   }

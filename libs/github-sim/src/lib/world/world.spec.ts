@@ -1,7 +1,7 @@
 import { LiveMode } from '../live/live-mode';
 import { CommitGraph, type HistoryQuery } from './commit-graph';
 import { SimWorld } from './sim-world';
-import type { SimCommit } from './world.types';
+import type { SimCommit, SimRepo } from './world.types';
 
 /** Reference git-log walk without the arithmetic shortcuts: frontier by date, child before parent. */
 function naiveHistory(g: CommitGraph, tip: string, q: HistoryQuery): string[] {
@@ -310,6 +310,39 @@ describe(LiveMode.name, () => {
     expect(done.every((d) => /^(push|pull|merge|star|unstar|fork|issue) /.test(d))).toBe(true);
     expect(events.length).toBeGreaterThanOrEqual(12);
     expect(new Set(done.map((d) => d.split(' ')[0])).size).toBeGreaterThan(1);
+  });
+
+  it("spreads an organization's live work over its people who may push, a merge by someone other than the author where another may", async () => {
+    const w = new SimWorld({ preset: 'small', seed: 4 });
+    const acts: Array<{ type: string; repo: SimRepo; sender: number; author?: number }> = [];
+    w.on((e) => {
+      if (!('repo' in e) || !('senderId' in e)) return;
+      if (
+        e.type === 'push' ||
+        (e.type === 'pull_request' && (e.action === 'opened' || e.action === 'closed'))
+      )
+        acts.push({
+          type: e.type === 'push' ? 'push' : e.action,
+          repo: e.repo,
+          sender: e.senderId,
+          author: 'pull' in e ? e.pull.authorId : undefined,
+        });
+    });
+    const live = new LiveMode(w);
+    for (let k = 0; k < 60; k++) await live.step();
+    const inOrgs = acts.filter((a) => a.repo.ownerType === 'Organization');
+    expect(new Set(inOrgs.filter((a) => a.type === 'push').map((a) => a.sender)).size).toBeGreaterThan(2);
+    for (const a of acts) expect(['admin', 'maintain', 'push']).toContain(w.permissionOf(a.repo, a.sender));
+    for (const a of acts.filter((x) => x.type === 'opened')) expect(a.sender).toBe(a.author);
+    const merges = acts.filter((a) => a.type === 'closed');
+    expect(merges.length).toBeGreaterThan(0);
+    const pushers = (repo: SimRepo) =>
+      [...w.users.values()].filter((u) =>
+        ['admin', 'maintain', 'push'].includes(w.permissionOf(repo, u.id) ?? ''),
+      );
+    const shared = merges.filter((m) => pushers(m.repo).length > 1);
+    expect(shared.length).toBeGreaterThan(0);
+    for (const m of shared) expect(m.sender).not.toBe(m.author);
   });
 
   it('opens an incident when a production deployment fails and closes it after the next good one', async () => {
