@@ -47,7 +47,9 @@ import { RepoDetailStore } from '../repo-detail.store';
                 <th scope="col">Branch</th>
                 <th scope="col">Head commit</th>
                 <th scope="col">Last activity</th>
-                <th scope="col">Compared to {{ defaultBranch() }}</th>
+                @if (compared()) {
+                  <th scope="col">Compared to {{ defaultBranch() }}</th>
+                }
                 <th scope="col">Protection</th>
               </tr>
             </thead>
@@ -69,13 +71,15 @@ import { RepoDetailStore } from '../repo-detail.store';
                     <code>{{ short(b.headSha) }}</code>
                   </td>
                   <td><trk-time [at]="b.lastCommitAt" emptyText="unknown" /></td>
-                  <td>
-                    @if (b.aheadBy !== null && b.behindBy !== null && b.name !== defaultBranch()) {
-                      {{ b.aheadBy }} ahead, {{ b.behindBy }} behind
-                    } @else {
-                      <span class="muted">–</span>
-                    }
-                  </td>
+                  @if (compared()) {
+                    <td>
+                      @if (b.aheadBy !== null && b.behindBy !== null && b.name !== defaultBranch()) {
+                        {{ b.aheadBy }} ahead, {{ b.behindBy }} behind
+                      } @else {
+                        <span class="muted">–</span>
+                      }
+                    </td>
+                  }
                   <td>
                     @if (b.protected) {
                       <span class="chip good"><trk-icon name="shield" [size]="12" /> protected</span>
@@ -137,6 +141,10 @@ export class BranchesPage {
         a.name.localeCompare(b.name),
     );
   });
+  /** The comparison with the default branch is shown only when a branch has one (the sync does not read it yet). */
+  protected readonly compared = computed(() =>
+    this.sorted().some((b) => b.name !== this.defaultBranch() && b.aheadBy !== null && b.behindBy !== null),
+  );
   protected readonly short = shortSha;
 
   constructor() {
