@@ -1,5 +1,6 @@
 import type { GithubSimHandle } from '@trackeep/github-sim';
 import { splitFullName } from '../src/common/full-name.util';
+import { InsightsRepository } from '../src/insights/insights.repository';
 import { DeploymentsRepository, type DeploymentStatusWrite } from '../src/repos/data/deployments.repository';
 import { HISTORY_DAYS } from '../src/sync/engine/side-streams';
 import { SyncStore } from '../src/sync/engine/sync-store.repository';
@@ -367,7 +368,7 @@ describe('sync: deployments and issues beside the repository rounds', () => {
     expect(byWebhook.filter((d) => d.latest_state === 'failure').length).toBeGreaterThan(0);
   });
 
-  it('takes a deployment’s outcome as its latest state when its statuses share one second, whatever their node ids', async () => {
+  it('takes a deployment’s outcome as its latest state when its statuses share one second, whatever their node ids, and insights read them in that order', async () => {
     const at = '2026-11-30T10:00:00Z';
     const status = (node_id: string, state: DeploymentStatusWrite['state']): DeploymentStatusWrite => ({
       node_id,
@@ -403,7 +404,32 @@ describe('sync: deployments and issues beside the repository rounds', () => {
       [repo.id],
     );
     expect(row).toEqual({ latest_state: 'success' });
-    await fx.ds.query(`DELETE FROM deployments WHERE repo_id = $1 AND deployment_id = 9000001`, [repo.id]);
+
+    // Insights read the statuses in the same order: a failure posted in the second it was queued is the last.
+    await DeploymentsRepository.upsert(
+      syncDb(fx.ds),
+      repo.id,
+      [{ ...deployment, deployment_id: 9_000_002, node_id: 'DE_tie_failed' }],
+      [
+        { ...status('DES_x', 'queued'), deployment_id: 9_000_002 },
+        { ...status('DES_b', 'failure'), deployment_id: 9_000_002 },
+      ],
+    );
+    const [owner] = splitFullName(repo.fullName);
+    const facts = await new InsightsRepository(syncDb(fx.ds)).facts(
+      [{ id: repo.id, fullName: repo.fullName, owner, githubId: 0, defaultBranch: 'main' }],
+      new Date('2026-11-01T00:00:00Z'),
+      () => 'deployments',
+    );
+    const failed = must(
+      facts.get(repo.id)?.deployments.find((d) => d.id === '9000002'),
+      'the failed deployment in the insights facts',
+    );
+    expect(failed.statuses.map((x) => x.state)).toEqual(['queued', 'failure']);
+    await fx.ds.query(`DELETE FROM deployments WHERE repo_id = $1 AND deployment_id = ANY($2)`, [
+      repo.id,
+      [9000001, 9000002],
+    ]);
   });
 
   it('the issues webhook writes the rows a later sync writes, and that sync reads only what changed since', async () => {

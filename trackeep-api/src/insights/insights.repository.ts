@@ -3,6 +3,7 @@ import type { DeploymentRule, InsightsSettings } from '@trackeep/contracts';
 import { prepared, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
+import { statusStage } from '../repos/data/deployments.repository';
 import type {
   CommitFact,
   DeploymentFact,
@@ -314,7 +315,7 @@ export class InsightsRepository {
       SELECT d.repo_id, d.deployment_id::text, d.environment, d.sha, d.created_at,
              (SELECT json_agg(json_build_object('state', s.state, 'at', s.created_at,
                                                 'url', coalesce(s.environment_url, s.log_url))
-                              ORDER BY s.created_at, s.node_id)
+                              ORDER BY s.created_at, ${statusStage('s')}, s.node_id)
                 FROM deployment_statuses s
                WHERE s.repo_id = d.repo_id AND s.deployment_id = d.deployment_id) AS statuses
         FROM deployments d

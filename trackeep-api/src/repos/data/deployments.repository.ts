@@ -1,9 +1,19 @@
 import { prepared, type SqlExecutor } from '@trackeep/server-core';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { pgJson } from '../../common/pg-text.util';
 import type { DB } from '../../database/db.types';
 import type { TimelineEntry } from './github-data.types';
 import { chunks } from './recordset.util';
+
+/**
+ * A deployment status's stage, to order statuses of one second: GitHub's times are whole seconds and a CD system
+ * often posts queued, in_progress and its outcome within one, while node ids do not sort by creation. Later
+ * stages rank higher (queued/pending 0, in_progress 1, an outcome 2, inactive 3). `statuses` is the table alias.
+ */
+export function statusStage(statuses: string): RawBuilder<number> {
+  return sql<number>`CASE ${sql.ref(`${statuses}.state`)} WHEN 'inactive' THEN 3 WHEN 'success' THEN 2
+    WHEN 'failure' THEN 2 WHEN 'error' THEN 2 WHEN 'in_progress' THEN 1 ELSE 0 END`;
+}
 
 /** GitHub's deployment status states, lowercase as REST and webhooks send them (GraphQL's enum is mapped). */
 export const DEPLOYMENT_STATES = [
@@ -116,14 +126,9 @@ export class DeploymentsRepository {
       UPDATE deployments d
          SET latest_state = s.state, latest_state_at = s.created_at
         FROM (SELECT DISTINCT ON (deployment_id) deployment_id, state, created_at
-                FROM deployment_statuses
+                FROM deployment_statuses ds
                WHERE repo_id = ${repoId}::uuid AND deployment_id = ANY(${touched.map(String)}::bigint[])
-               -- GitHub's times are whole seconds: a CD system often posts queued, in_progress and its outcome
-               -- within one. The later stage wins a tie; node ids do not sort by creation.
-               ORDER BY deployment_id, created_at DESC,
-                        CASE state WHEN 'inactive' THEN 3 WHEN 'success' THEN 2 WHEN 'failure' THEN 2
-                                   WHEN 'error' THEN 2 WHEN 'in_progress' THEN 1 ELSE 0 END DESC,
-                        node_id DESC) s
+               ORDER BY deployment_id, created_at DESC, ${statusStage('ds')} DESC, node_id DESC) s
        WHERE d.repo_id = ${repoId}::uuid AND d.deployment_id = s.deployment_id`).execute(db);
   }
 
