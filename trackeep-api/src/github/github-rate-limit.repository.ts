@@ -78,10 +78,16 @@ export class GithubRateLimitRepository {
     return rows.map(toBudget);
   }
 
-  /** The budgets of the installations on `host`, by account then resource. */
-  async installationBudgets(host: string, resources: string[]): Promise<InstallationBudget[]> {
+  /** The budgets of the installations on `host` (only `installationId`'s when given), by account then resource. */
+  async installationBudgets(
+    host: string,
+    resources: string[],
+    installationId?: number,
+  ): Promise<InstallationBudget[]> {
+    const only =
+      installationId === undefined ? sql`true` : sql`b.installation_id = ${String(installationId)}::bigint`;
     const { rows } = await prepared(sql<InstallationBudgetRow>`
-      ${this.installationBudgetsWhere(host, resources, sql`true`)}
+      ${this.installationBudgetsWhere(host, resources, only)}
       ORDER BY lower(i.account_login), b.installation_id, b.resource`).execute(this.db);
     return rows.map(toInstallationBudget);
   }

@@ -146,10 +146,13 @@ export class GithubRateLimitService implements OnModuleDestroy {
     );
   }
 
-  /** The latest known budgets of every installation, by installation id, for the installations page. */
-  async installationBudgets(): Promise<Map<number, RateLimitBudget[]>> {
+  /**
+   * The latest known budgets of every installation (or only `installationId`'s), by installation id, for the
+   * installations page.
+   */
+  async installationBudgets(installationId?: number): Promise<Map<number, RateLimitBudget[]>> {
     const out = new Map<number, RateLimitBudget[]>();
-    for (const b of await this.repo.installationBudgets(this.github.host, SHOWN)) {
+    for (const b of await this.repo.installationBudgets(this.github.host, SHOWN, installationId)) {
       const list = out.get(b.installationId) ?? [];
       list.push(shown(b));
       out.set(b.installationId, list);

@@ -61,7 +61,8 @@ export class InstallationsController {
     await this.requireAdmin(user);
     const row = await this.installations.setAutoTrack(Number(params.id), body.autoTrack);
     if (!row) throw ApiException.notFound('installation_not_found', 'No such installation of the GitHub App');
-    return toInstallation(row, (await this.rateLimits.installationBudgets()).get(row.installationId) ?? []);
+    const budgets = await this.rateLimits.installationBudgets(row.installationId);
+    return toInstallation(row, budgets.get(row.installationId) ?? []);
   }
 
   @Post('refresh')

@@ -74,6 +74,19 @@ const num = (v: unknown): number => Number(v ?? 0);
 const hours = (v: unknown): number | null =>
   v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10;
 
+/**
+ * The common table `tree (root, id, github_id)`: each team of `orgId` that `roots` selects, with every team nested
+ * under it (GitHub lists a team's members with its child teams').
+ */
+function teamTree(orgId: string, roots: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`tree AS (
+    SELECT id AS root, id, github_id FROM teams WHERE org_id = ${orgId} AND ${roots}
+    UNION
+    SELECT tree.root, t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id
+     WHERE t.org_id = ${orgId}
+  )`;
+}
+
 /** Reads of organizations, teams, people and the figures of their pages. */
 @Injectable()
 export class TeamsReadRepository {
@@ -195,12 +208,7 @@ export class TeamsReadRepository {
       parent_github_id: string | null;
       members: string;
     }>`
-      WITH RECURSIVE tree AS (
-        SELECT id AS root, id, github_id FROM teams WHERE org_id = ${orgId}
-        UNION
-        SELECT tree.root, t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id
-         WHERE t.org_id = ${orgId}
-      )
+      WITH RECURSIVE ${teamTree(orgId, sql`true`)}
       SELECT t.id, t.github_id, t.slug, t.name, t.description, t.privacy, t.parent_github_id,
              (SELECT count(DISTINCT m.person_github_id) FROM tree JOIN team_members m ON m.team_id = tree.id
                WHERE tree.root = t.id) AS members
@@ -228,11 +236,7 @@ export class TeamsReadRepository {
       avatar_url: string | null;
       type: string;
     }>`
-      WITH RECURSIVE tree AS (
-        SELECT id, github_id FROM teams WHERE org_id = ${orgId} AND github_id = ${String(teamGithubId)}
-        UNION
-        SELECT t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id WHERE t.org_id = ${orgId}
-      )
+      WITH RECURSIVE ${teamTree(orgId, sql`github_id = ${String(teamGithubId)}`)}
       SELECT p.github_id, p.login, p.name, p.avatar_url, p.type
         FROM people p
        WHERE p.github_host = ${githubHost}
