@@ -3,6 +3,7 @@ import type { components } from '@octokit/openapi-types';
 import { createAppAuth } from '@octokit/auth-app';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { client, control, missingKeys, requiredKeys, webhookReceiver } from '../../spec/helpers';
+import { LiveMode } from '../live/live-mode';
 import { startGithubSim } from '../server';
 import type { GithubSimHandle } from '../sim.types';
 
@@ -927,6 +928,52 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       ]),
     );
   });
+  it("live mode's webhooks, its members acting, match their x-webhooks schemas", async () => {
+    const appHook = await webhookReceiver();
+    try {
+      const { app } = sim.world.registerGithubApp({
+        slug: 'contract-live',
+        webhookUrl: appHook.url,
+        webhookSecret: 'contract',
+        events: [
+          'push',
+          'create',
+          'pull_request',
+          'deployment',
+          'deployment_status',
+          'workflow_run',
+          'release',
+        ],
+      });
+      for (const org of sim.world.orgs.values())
+        await sim.world.installApp({ app: app.id, account: org.login });
+      await sim.world.installApp({ app: app.id, account: 'octocat' });
+      const live = new LiveMode(sim.world);
+      for (let k = 0; k < 40; k++) await live.step();
+      await sim.world.settled();
+
+      const failures: string[] = [];
+      const seen = new Set<string>();
+      const pushers = new Set<string>();
+      for (const d of appHook.received) {
+        const event = String(d.headers['x-github-event']);
+        if (event.startsWith('installation')) continue;
+        const payload = JSON.parse(d.body) as { action?: string; sender?: { login?: string } };
+        const what = `${event}${payload.action ? `.${payload.action}` : ''}`;
+        seen.add(what);
+        if (event === 'push') pushers.add(String(payload.sender?.login));
+        const v = webhookValidator(event, payload.action ?? null);
+        if (typeof v === 'string') failures.push(v);
+        else if (!v(payload)) failures.push(`${what}: ${problems(v).join('; ')}`);
+      }
+      expect(failures).toEqual([]);
+      expect([...seen]).toEqual(expect.arrayContaining(['push', 'pull_request.opened']));
+      expect(pushers.size).toBeGreaterThan(1);
+    } finally {
+      await appHook.close();
+    }
+  });
+
   it('teams, nested teams, their members and repositories, and team webhooks match the documented shapes', async () => {
     const appHook = await webhookReceiver();
     try {
