@@ -210,9 +210,39 @@ describe('repository data endpoints (served from the shared tables)', () => {
         headSha: 'sha-main',
         protected: true,
         lastCommitAt: expect.any(String),
-        aheadBy: 1,
-        behindBy: 2,
+        aheadBy: 0,
+        behindBy: 0,
       });
+      expect(all.find((b) => b['name'] === 'feature/a')).toMatchObject({ aheadBy: 1, behindBy: 2 });
+    });
+
+    it("leaves out ahead/behind computed for a head that has moved since, the branch's or the default branch's", async () => {
+      const counts = async () =>
+        Object.fromEntries(
+          (await allPages('/branches', { limit: 100 })).map((b) => [
+            b['name'],
+            [b['aheadBy'], b['behindBy']],
+          ]),
+        );
+      const move = (name: string, sha: string) =>
+        db.query(`UPDATE branches SET head_sha = $3 WHERE repo_id = $1 AND name = $2`, [repoId, name, sha]);
+      try {
+        // A push to dev seen by webhook: its counts were for its old head.
+        await move('dev', 'sha-dev-2');
+        expect(await counts()).toEqual({
+          Zeta: [1, 2],
+          dev: [null, null],
+          'feature/a': [1, 2],
+          'feature/b': [1, 2],
+          main: [0, 0],
+        });
+        // A push to the default branch: every branch's counts were against its old head.
+        await move('main', 'sha-main-2');
+        expect(Object.values(await counts())).toEqual(Array(5).fill([null, null]));
+      } finally {
+        await move('dev', 'sha-dev');
+        await move('main', 'sha-main');
+      }
     });
 
     it('returns the last 90 days of stats oldest first by default, or the requested range', async () => {

@@ -30,6 +30,40 @@ function worldCommits(
   return out;
 }
 
+/**
+ * Each branch against the default branch as GitHub counts them, from the full commit sets (not the simulator's
+ * own arithmetic), with the two heads, as `branches` stores them.
+ */
+function worldComparisons(sim: GithubSimHandle, fullName: string) {
+  const [owner, name] = splitFullName(fullName);
+  const repo = must(sim.world.repo(owner, name), repoName);
+  const graph = sim.world.graph(repo);
+  const branches = sim.world.detail(repo).branches;
+  const reach = (tip: string) =>
+    new Set(graph.history(tip, { skip: 0, take: 1_000_000 }).commits.map((c) => c.sha));
+  const main = must(branches.get(repo.defaultBranch), 'default branch').tip;
+  const fromMain = reach(main);
+  return [...branches.values()]
+    .map((b) => {
+      const own = reach(b.tip);
+      return {
+        name: b.name,
+        ahead_by: [...own].filter((sha) => !fromMain.has(sha)).length,
+        behind_by: [...fromMain].filter((sha) => !own.has(sha)).length,
+        compared_sha: b.tip,
+        compared_to_sha: main,
+      };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+async function storedComparisons(fx: SyncDbFixture, repoId: string) {
+  return fx.ds.query(
+    `SELECT name, ahead_by, behind_by, compared_sha, compared_to_sha FROM branches WHERE repo_id = $1 ORDER BY name`,
+    [repoId],
+  );
+}
+
 function worldPulls(sim: GithubSimHandle, fullName: string) {
   const [owner, name] = splitFullName(fullName);
   const repo = must(sim.world.repo(owner, name), repoName);
@@ -187,6 +221,10 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       .map((b) => ({ name: b.name, head_sha: b.tip, protected: b.protected }))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
     expect(branches).toEqual(world);
+    const compared = worldComparisons(sim, repo.fullName);
+    expect(await storedComparisons(fx, repo.id)).toEqual(compared);
+    // Not all level with the default branch: the counts say something.
+    expect(compared.some((b) => b.ahead_by > 0 && b.behind_by > 0)).toBe(true);
     const rows = (await fx.ds.query(
       `SELECT stars, forks, watchers, languages FROM repositories WHERE id = $1`,
       [repo.id],
@@ -264,6 +302,13 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
       [repo.id],
     )) as Array<{ n: number }>;
     expect(must(side[0], 'the side branch’s commit count').n).toBe(2);
+    // The default branch moved: every branch is compared with its new head.
+    expect(await storedComparisons(fx, repo.id)).toEqual(worldComparisons(sim, repo.fullName));
+    expect(
+      ((await storedComparisons(fx, repo.id)) as Array<{ name: string; ahead_by: number }>).find(
+        (b) => b.name === 'feature/sync-test',
+      )?.ahead_by,
+    ).toBe(2);
     const activity = (await fx.ds.query(`SELECT type, dedupe_key FROM activity_events WHERE repo_id = $1`, [
       repo.id,
     ])) as Array<{ type: string; dedupe_key: string }>;

@@ -79,6 +79,8 @@ export interface BranchCommits {
 export interface Branches {
   ahead_by: number | null;
   behind_by: number | null;
+  compared_sha: string | null;
+  compared_to_sha: string | null;
   head_sha: string;
   last_commit_at: Timestamp | null;
   name: string;

@@ -11,7 +11,10 @@ export type PullListRow = Selectable<PullRequests> & {
   /** bigint, as text */
   cycle_time_seconds: string | null;
 };
-export type BranchListRow = Selectable<Branches>;
+export type BranchListRow = Pick<
+  Selectable<Branches>,
+  'name' | 'head_sha' | 'protected' | 'last_commit_at' | 'ahead_by' | 'behind_by'
+>;
 export type StatsPointRow = Pick<
   Selectable<RepoStatsSnapshots>,
   'captured_at' | 'stars' | 'forks' | 'watchers' | 'open_issues'
@@ -134,9 +137,30 @@ export class RepoDataRepository {
     return query.orderBy(column, f.direction).orderBy('p.number', f.direction).limit(f.limit).execute();
   }
 
-  /** By name in byte order (COLLATE "C"), after `afterName`; `limit` rows. */
+  /**
+   * By name in byte order (COLLATE "C"), after `afterName`; `limit` rows. Ahead/behind counts only while the
+   * branch and the default branch still have the heads they were computed for (a push seen since makes them old).
+   */
   async branches(repoId: string, afterName: string | undefined, limit: number): Promise<BranchListRow[]> {
-    let query = this.db.selectFrom('branches as b').selectAll('b').where('b.repo_id', '=', repoId);
+    const current = sql<boolean>`b.compared_sha = b.head_sha AND b.compared_to_sha = def.head_sha`;
+    let query = this.db
+      .selectFrom('branches as b')
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('branches as d')
+            .innerJoin('repositories as r', (j) =>
+              j.onRef('r.id', '=', 'd.repo_id').onRef('r.default_branch', '=', 'd.name'),
+            )
+            .select('d.head_sha')
+            .where('d.repo_id', '=', repoId)
+            .as('def'),
+        (j) => j.onTrue(),
+      )
+      .select(['b.name', 'b.head_sha', 'b.protected', 'b.last_commit_at'])
+      .select(sql<number | null>`CASE WHEN ${current} THEN b.ahead_by END`.as('ahead_by'))
+      .select(sql<number | null>`CASE WHEN ${current} THEN b.behind_by END`.as('behind_by'))
+      .where('b.repo_id', '=', repoId);
     if (afterName !== undefined) query = query.where(sql<boolean>`b.name COLLATE "C" > ${afterName}`);
     return query
       .orderBy(sql`b.name COLLATE "C"`)

@@ -78,8 +78,10 @@ export async function seedPulls(db: Client, repoId: string, pulls: SeedPull[]): 
 export async function seedBranches(db: Client, repoId: string, names: string[]): Promise<void> {
   for (const name of names) {
     await db.query(
-      `INSERT INTO branches (repo_id, name, head_sha, protected, last_commit_at, ahead_by, behind_by) VALUES ($1, $2, $3, $4, now(), 1, 2)`,
-      [repoId, name, `sha-${name}`, name === 'main'],
+      // Compared with main's head as the sync stores it: the counts and the two heads they are for.
+      `INSERT INTO branches (repo_id, name, head_sha, protected, last_commit_at, ahead_by, behind_by, compared_sha, compared_to_sha)
+       VALUES ($1, $2, $3, $4, now(), $5, $6, $3, 'sha-main')`,
+      [repoId, name, `sha-${name}`, name === 'main', name === 'main' ? 0 : 1, name === 'main' ? 0 : 2],
     );
   }
 }

@@ -199,6 +199,7 @@ export interface Branch {
   headSha: string;
   protected: boolean;
   lastCommitAt: IsoDateTime | null;
+  /** Against the default branch, as of the last sync; null until compared, or once either head has moved. */
   aheadBy: number | null;
   behindBy: number | null;
 }

@@ -33,6 +33,7 @@ import { EtagFreshness1764004200000 } from './1764004200000-EtagFreshness';
 import { PullRequestFirstCommit1764004300000 } from './1764004300000-PullRequestFirstCommit';
 import { InstallationRateLimits1764004400000 } from './1764004400000-InstallationRateLimits';
 import { InstallationCoverageView1764004500000 } from './1764004500000-InstallationCoverageView';
+import { BranchComparison1764004600000 } from './1764004600000-BranchComparison';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   PullRequestFirstCommit1764004300000,
   InstallationRateLimits1764004400000,
   InstallationCoverageView1764004500000,
+  BranchComparison1764004600000,
 ];

@@ -19,6 +19,11 @@ export const BRANCH_RULES: MergeRules<Column> = {
   last_commit_at: 'fill',
   // Only the sync sees protection, and it has no time of its own: the sync's latest look wins.
   protected: 'latest',
+  // Only the sync reads the comparison with the default branch, always with the two heads it is for.
+  ahead_by: 'latest',
+  behind_by: 'latest',
+  compared_sha: 'latest',
+  compared_to_sha: 'latest',
   updated_at: 'max',
 };
 
@@ -27,6 +32,10 @@ const TYPES: Readonly<Record<keyof BranchWrite, string>> = {
   head_sha: 'text',
   protected: 'boolean',
   last_commit_at: 'timestamptz',
+  ahead_by: 'integer',
+  behind_by: 'integer',
+  compared_sha: 'text',
+  compared_to_sha: 'text',
   updated_at: 'timestamptz',
 };
 

@@ -48,12 +48,19 @@ export type PullRequestWrite = Omit<
   comments_count?: number | null;
 };
 
+/**
+ * The branch against the default branch, as the sync reads it: the counts, and the two heads they were computed
+ * for (read back only while both are current).
+ */
+export type BranchComparisonColumn = 'ahead_by' | 'behind_by' | 'compared_sha' | 'compared_to_sha';
+
 /** A branch head as a source saw it; `updated_at` is when (a push's time; the database's clock if left out). */
-export type BranchWrite = Pick<Written<Branches, 'repo_id'>, 'name' | 'head_sha' | 'last_commit_at'> & {
-  /** Only the sync sees protection. */
-  protected?: boolean;
-  updated_at?: Date | string;
-};
+export type BranchWrite = Pick<Written<Branches, 'repo_id'>, 'name' | 'head_sha' | 'last_commit_at'> &
+  Partial<Pick<Written<Branches, 'repo_id'>, BranchComparisonColumn>> & {
+    /** Only the sync sees protection. */
+    protected?: boolean;
+    updated_at?: Date | string;
+  };
 
 export type ActivityWrite = Omit<Written<ActivityEvents, 'repo_id' | 'id' | 'created_at'>, 'data'> & {
   data: Record<string, unknown>;

@@ -151,8 +151,19 @@ export class BranchDto implements Branch {
   @ApiProperty() headSha!: string;
   @ApiProperty() protected!: boolean;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastCommitAt!: string | null;
-  @ApiProperty({ type: Number, nullable: true }) aheadBy!: number | null;
-  @ApiProperty({ type: Number, nullable: true }) behindBy!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description:
+      'Commits on this branch that the default branch lacks, as of the last sync; null when not compared yet or when either head has moved since',
+  })
+  aheadBy!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Commits on the default branch that this branch lacks; null as for aheadBy',
+  })
+  behindBy!: number | null;
 }
 
 export class WeeklyCommitsDto implements WeeklyCommits {

@@ -33,6 +33,7 @@ import { historyStart, readSideStreams, SIDE_STREAMS } from './side-streams';
 import { readWorkflowRuns, WORKFLOW_RUNS_STREAM } from './workflow-runs.stream';
 import { StarHistoryStream } from './star-history.stream';
 import {
+  branchComparison,
   commitRow,
   crossedMilestones,
   pullActivity,
@@ -692,7 +693,12 @@ export class RepoSyncEngine {
     history: { stars: StarHistoryStream; forks: StarHistoryStream },
   ): Record<string, unknown> {
     const vars: Record<string, unknown> = { id: this.repo.node_id };
-    if (plan.refs) Object.assign(vars, { refsFirst: plan.refs, refsAfter: refs.after });
+    if (plan.refs)
+      Object.assign(vars, {
+        refsFirst: plan.refs,
+        refsAfter: refs.after,
+        defaultBranch: this.repo.default_branch,
+      });
     walks.forEach((w, i) =>
       Object.assign(vars, {
         [`head${i}`]: w.cursor.pending_head,
@@ -750,6 +756,7 @@ export class RepoSyncEngine {
               head_sha: r.target.oid,
               protected: !!r.branchProtectionRule || protectedNames.has(r.name),
               last_commit_at: r.target.committedDate ?? null,
+              ...branchComparison(r),
               updated_at: refs.askedAt,
             },
           ]

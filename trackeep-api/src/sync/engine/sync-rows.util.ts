@@ -1,11 +1,13 @@
 import type {
   ActivityWrite,
+  BranchComparisonColumn,
+  BranchWrite,
   CommitWrite,
   HistoryCommit,
   PullRequestWrite,
 } from '../../repos/data/github-data.types';
 import { reviewState, type ReviewWrite } from '../../repos/data/pull-request-reviews.repository';
-import type { GqlCommit, GqlPull } from '../github/sync-graphql.types';
+import type { GqlCommit, GqlPull, GqlRef } from '../github/sync-graphql.types';
 
 export function commitRow(c: GqlCommit): CommitWrite {
   return {
@@ -25,6 +27,19 @@ export function commitRow(c: GqlCommit): CommitWrite {
     parents: c.parents.nodes.map((p) => p.oid),
     html_url: c.url,
   };
+}
+
+/**
+ * A ref's comparison with the default branch, from the branch's side (GitHub compared it as the base), with the
+ * two heads it holds for. Null columns when GitHub could not compare them: the stored counts stay, and are shown
+ * only while their heads are current.
+ */
+export function branchComparison(r: GqlRef): Pick<BranchWrite, BranchComparisonColumn> {
+  const c = r.compare;
+  const to = c?.headTarget?.oid;
+  if (!c || !to || !r.target)
+    return { ahead_by: null, behind_by: null, compared_sha: null, compared_to_sha: null };
+  return { ahead_by: c.behindBy, behind_by: c.aheadBy, compared_sha: r.target.oid, compared_to_sha: to };
 }
 
 /** A pull request as a GraphQL page gives it: always with its node id, times as ISO text. */

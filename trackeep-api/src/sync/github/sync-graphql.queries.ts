@@ -109,11 +109,17 @@ export function repoPageQuery(streams: RepoPageStreams): string {
   const vars = ['$id: ID!'];
   const parts: string[] = [];
   if (streams.refs) {
-    vars.push('$refsFirst: Int!', '$refsAfter: String');
+    vars.push('$refsFirst: Int!', '$refsAfter: String', '$defaultBranch: String!');
+    // Each branch as the base, the default branch as the head: GitHub's aheadBy is the branch's "behind".
     parts.push(`refs(refPrefix: "refs/heads/", first: $refsFirst, after: $refsAfter) {
         totalCount
         pageInfo { hasNextPage endCursor }
-        nodes { name target { oid ... on Commit { committedDate } } branchProtectionRule { id } }
+        nodes {
+          name
+          target { oid ... on Commit { committedDate } }
+          branchProtectionRule { id }
+          compare(headRef: $defaultBranch) { aheadBy behindBy headTarget { oid } }
+        }
       }`);
     // What the side query will find: its first page is sized by these, and a stream with none is not asked.
     parts.push(

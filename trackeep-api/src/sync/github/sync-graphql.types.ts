@@ -71,6 +71,8 @@ export interface GqlRef {
   name: string;
   target: { oid: string; committedDate?: string } | null;
   branchProtectionRule: { id: string } | null;
+  /** Against the default branch (the head); null when GitHub could not compare them. */
+  compare?: { aheadBy: number; behindBy: number; headTarget: { oid: string } | null } | null;
 }
 
 /** A stargazer with GitHub's time of the star (StargazerEdge). */

@@ -259,6 +259,101 @@ describe('GraphQL API', () => {
       });
     });
 
+    it("compares a ref with another (Ref.compare): ahead and behind counts, status, the head's own commits", async () => {
+      const ref = { owner: 'octocat', repo: 'Hello-World' };
+      const base = await sim.world.pushCommits({ ...ref, branch: 'cmp-base', commits: 3 });
+      const head = await sim.world.pushCommits({ ...ref, branch: 'cmp-head', commits: 2 });
+      const repo = sim.world.requireRepo(ref);
+      const defaultTip = sim.world.detail(repo).branches.get(repo.defaultBranch)?.tip;
+      type Cmp = {
+        aheadBy: number;
+        behindBy: number;
+        status: string;
+        baseTarget: { oid: string };
+        headTarget: { oid: string };
+        commits: { totalCount: number; nodes: Array<{ oid: string }> };
+      } | null;
+      const res = await graphql<{
+        repository: {
+          defaultBranchRef: { toBase: Cmp };
+          ref: { toHead: Cmp; toSelf: Cmp; toNothing: Cmp; toTag: Cmp };
+        };
+      }>(
+        sim,
+        token,
+        `
+          fragment C on Comparison {
+            aheadBy
+            behindBy
+            status
+            baseTarget {
+              oid
+            }
+            headTarget {
+              oid
+            }
+            commits(first: 10) {
+              totalCount
+              nodes {
+                oid
+              }
+            }
+          }
+          query ($owner: String!, $name: String!) {
+            repository(owner: $owner, name: $name) {
+              defaultBranchRef {
+                toBase: compare(headRef: "cmp-base") {
+                  ...C
+                }
+              }
+              ref(qualifiedName: "refs/heads/cmp-base") {
+                toHead: compare(headRef: "refs/heads/cmp-head") {
+                  ...C
+                }
+                toSelf: compare(headRef: "cmp-base") {
+                  ...C
+                }
+                toNothing: compare(headRef: "no-such-branch") {
+                  ...C
+                }
+                toTag: compare(headRef: "refs/tags/no-such-tag") {
+                  ...C
+                }
+              }
+            }
+          }
+        `,
+        { owner: 'octocat', name: 'Hello-World' },
+      );
+      expect(res.errors).toBeUndefined();
+      const r = res.data?.repository;
+      expect(r?.defaultBranchRef.toBase).toEqual({
+        aheadBy: 3,
+        behindBy: 0,
+        status: 'AHEAD',
+        baseTarget: { oid: defaultTip },
+        headTarget: { oid: base.after },
+        commits: { totalCount: 3, nodes: base.shas.map((oid) => ({ oid })) },
+      });
+      expect(r?.ref.toHead).toEqual({
+        aheadBy: 2,
+        behindBy: 3,
+        status: 'DIVERGED',
+        baseTarget: { oid: base.after },
+        headTarget: { oid: head.after },
+        commits: { totalCount: 2, nodes: head.shas.map((oid) => ({ oid })) },
+      });
+      expect(r?.ref.toSelf).toMatchObject({
+        aheadBy: 0,
+        behindBy: 0,
+        status: 'IDENTICAL',
+        commits: { totalCount: 0 },
+      });
+      // "If the comparison can be made": a head ref that does not exist gives null, and no error.
+      expect(r?.ref.toNothing).toBeNull();
+      expect(r?.ref.toTag).toBeNull();
+    });
+
     it('fails a wrong field name with GitHub’s undefinedField error (and executes nothing)', async () => {
       const res = await graphql(sim, token, '{ viewer { login stargazerCount } }');
       expect(res.status).toBe(200);

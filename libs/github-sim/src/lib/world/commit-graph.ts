@@ -344,6 +344,46 @@ export class CommitGraph {
     return own.reverse();
   }
 
+  /**
+   * How many commits `tip` has that `other` has not (`git rev-list --count other..tip`). Virtual lines are
+   * linear, so each is counted arithmetically: the part of a line `other` reaches is a prefix of it.
+   */
+  countNotIn(tip: string, other: string): number {
+    // Highest index reached on each virtual line; a line's commits from 0 up to it are all reachable.
+    const reached = new Map<number, number>();
+    const reach = (v: VirtualPos) => {
+      reached.set(v.line, Math.max(reached.get(v.line) ?? -1, v.i));
+      if (v.line !== 0) reached.set(0, Math.max(reached.get(0) ?? -1, this.line(v.line).base));
+    };
+    let count = 0;
+    const seen = new Set<string>();
+    const stack = [tip];
+    while (stack.length) {
+      const sha = stack.pop() as string;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      const n = this.node(sha);
+      if (!n) continue;
+      if (n.v) reach(n.v);
+      else if (!this.isAncestor(sha, other)) {
+        count++;
+        stack.push(...(this.explicit.get(sha) as SimCommit).parents);
+      }
+    }
+    for (const [line, top] of reached) {
+      // First index of the line that `other` does not reach (everything below it, it does).
+      let lo = 0;
+      let hi = top + 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.isAncestor(this.virtualSha(line, mid), other)) lo = mid + 1;
+        else hi = mid;
+      }
+      count += top + 1 - lo;
+    }
+    return count;
+  }
+
   /** Is `ancestor` reachable from `tip`? (used for merge checks and compare) */
   isAncestor(ancestor: string, tip: string): boolean {
     if (ancestor === tip) return true;

@@ -246,6 +246,38 @@ describe(SimWorld.name, () => {
     }
   });
 
+  it('counts the commits one tip has and another lacks as git rev-list does, across lines, pushes and merges', async () => {
+    const w = new SimWorld({
+      seed: 33,
+      sizes: { commitsPerRepo: 150, branchesPerRepo: 5, pullsPerRepo: 8 },
+      now: Date.UTC(2025, 0, 1),
+    });
+    const ref = { owner: 'octocat', repo: 'Hello-World' };
+    const repo = w.repo(ref.owner, ref.repo)!;
+    await w.pushCommits({ ...ref, branch: 'side', commits: 3 });
+    await w.pushCommits({ ...ref, commits: 2 });
+    const side = await w.openPull({ ...ref, head: 'side', title: 'Side' });
+    await w.pushCommits({ ...ref, branch: 'stale', commits: 1 });
+    await w.mergePull({ ...ref, number: side.number, method: 'merge' });
+    await w.pushCommits({ ...ref, commits: 1 });
+    const g = w.graph(repo);
+    const reach = (tip: string) => new Set(naiveHistory(g, tip, { skip: 0, take: 100_000 }));
+    const tips = [...w.detail(repo).branches.values()].map((b) => b.tip);
+    expect(tips.length).toBeGreaterThanOrEqual(5);
+    let diverged = 0;
+    for (const a of tips) {
+      const fromA = reach(a);
+      for (const b of tips) {
+        const fromB = reach(b);
+        const expected = [...fromA].filter((sha) => !fromB.has(sha)).length;
+        expect([a, b, g.countNotIn(a, b)]).toEqual([a, b, expected]);
+        if (expected > 0 && [...fromB].some((sha) => !fromA.has(sha))) diverged++;
+      }
+    }
+    // Not only prefixes of each other: branches that went their own ways are among the pairs.
+    expect(diverged).toBeGreaterThan(0);
+  });
+
   it('serves a deep page of a million-commit history without materialising it', () => {
     const w = new SimWorld({
       seed: 1,

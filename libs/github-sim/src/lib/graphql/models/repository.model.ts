@@ -205,22 +205,7 @@ export class RepositoryModel extends GqlModel {
         const b = d().branches.get(repo.defaultBranch);
         return b ? m.ref.of(repo, b.name, b.tip) : null;
       },
-      // A full name is looked up where it says; a short one is a branch first, then a tag (GitHub's order).
-      ref: (a: { qualifiedName: string }) => {
-        const q = a.qualifiedName;
-        const branch = (name: string) => {
-          const b = d().branches.get(name);
-          return b ? m.ref.of(repo, b.name, b.tip) : null;
-        };
-        const tag = (name: string) => {
-          const t = d().tags.get(name);
-          return t ? m.ref.tag(repo, t) : null;
-        };
-        if (q.startsWith('refs/heads/')) return branch(q.slice('refs/heads/'.length));
-        if (q.startsWith('refs/tags/')) return tag(q.slice('refs/tags/'.length));
-        if (q.startsWith('refs/')) return null;
-        return branch(q) ?? tag(q);
-      },
+      ref: (a: { qualifiedName: string }) => m.ref.byName(repo, a.qualifiedName)?.obj ?? null,
       refs: (a: PageArgs & { refPrefix: string; orderBy?: OrderArg; direction?: string; query?: string }) => {
         if (!a.refPrefix.startsWith('refs/') || !a.refPrefix.endsWith('/')) {
           throw typedError(
