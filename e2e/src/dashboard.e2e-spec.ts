@@ -212,12 +212,14 @@ describe('Trackeep dashboard in a real browser', () => {
     await expectAccessible('08-pulls');
   });
 
-  it('lists branches with their head commit and protection', async () => {
+  it('lists branches with their head commit, protection and how far each is from the default branch', async () => {
     await page.getByRole('tab', { name: 'Branches' }).click();
     await page.waitForURL(/\/branches/);
     const rows = page.locator('tbody tr');
     await rows.first().waitFor();
     expect(await rows.first().textContent()).toContain('default');
+    // The open pull request's branch, compared by the first sync.
+    expect(await page.locator('tbody').textContent()).toMatch(/\d+ ahead, \d+ behind/);
     await expectAccessible('09-branches');
   });
 

@@ -50,5 +50,8 @@ describe(BranchesPage.name, () => {
     expect(headers(el)).toContain('Compared to main');
     const rows = [...el.querySelectorAll('tbody tr')].map((r) => r.textContent?.replace(/\s+/g, ' ') ?? '');
     expect(rows.find((r) => r.includes('feature/a'))).toContain('2 ahead, 5 behind');
+    // Pushed since it was compared: says when the counts come, not a bare dash.
+    expect(rows.find((r) => r.includes('feature/b'))).toContain('after the next sync');
+    expect(rows.find((r) => r.includes('main'))).not.toContain('after the next sync');
   });
 });

@@ -73,10 +73,13 @@ import { RepoDetailStore } from '../repo-detail.store';
                   <td><trk-time [at]="b.lastCommitAt" emptyText="unknown" /></td>
                   @if (compared()) {
                     <td>
-                      @if (b.aheadBy !== null && b.behindBy !== null && b.name !== defaultBranch()) {
+                      @if (b.name === defaultBranch()) {
+                        <span class="muted">–</span>
+                      } @else if (b.aheadBy !== null && b.behindBy !== null) {
                         {{ b.aheadBy }} ahead, {{ b.behindBy }} behind
                       } @else {
-                        <span class="muted">–</span>
+                        <!-- Pushed (or the default branch moved) since the last comparison. -->
+                        <span class="muted">after the next sync</span>
                       }
                     </td>
                   }
