@@ -208,11 +208,16 @@ export class TeamsReadRepository {
       parent_github_id: string | null;
       members: string;
     }>`
-      WITH RECURSIVE ${teamTree(orgId, sql`true`)}
+      WITH RECURSIVE ${teamTree(orgId, sql`true`)},
+      -- One pass over the subtrees, not a scan of them per team.
+      counted AS (
+        SELECT tree.root, count(DISTINCT m.person_github_id) AS members
+          FROM tree JOIN team_members m ON m.team_id = tree.id
+         GROUP BY tree.root
+      )
       SELECT t.id, t.github_id, t.slug, t.name, t.description, t.privacy, t.parent_github_id,
-             (SELECT count(DISTINCT m.person_github_id) FROM tree JOIN team_members m ON m.team_id = tree.id
-               WHERE tree.root = t.id) AS members
-        FROM teams t
+             COALESCE(c.members, 0) AS members
+        FROM teams t LEFT JOIN counted c ON c.root = t.id
        WHERE t.org_id = ${orgId}
        ORDER BY lower(t.name)`).execute(this.db);
     return rows.map((r) => ({
