@@ -305,6 +305,14 @@ describe('one write model: webhooks and the sync converge on the same rows', () 
       expect(webhookFirst.repository['description']).toBe(`${String(subject.repo['description'])} (newer)`);
       expect(webhookFirst.repository['stars']).toBe(Number(subject.repo['stargazers_count']) + 5);
       expect(webhookFirst.branch['head_sha']).toBe(FABRICATED_SHA);
+      // The sync's comparison stays with the head it was computed for, whichever came first (the branch list then
+      // leaves it out: the head has moved since).
+      expect(webhookFirst.branch).toMatchObject({
+        compared_sha: subject.head,
+        compared_to_sha: subject.head,
+        ahead_by: 0,
+        behind_by: 0,
+      });
     });
   });
 });
