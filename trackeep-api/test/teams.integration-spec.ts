@@ -599,6 +599,25 @@ describe('organization, team and person pages', () => {
             'organization.member_removed',
           ]),
         );
+
+        // A deleted team takes every team nested under it, also one no webhook ever named.
+        w.createTeam({ org: ORG, name: 'Gamma' });
+        w.createTeam({ org: ORG, name: 'Gamma Kids', parent: 'gamma' });
+        await forward();
+        await db.query(
+          `INSERT INTO teams (org_id, github_id, slug, name, privacy, parent_github_id)
+           SELECT org_id, 990077, 'gamma-grandkids', 'Gamma Grandkids', 'closed', github_id
+             FROM teams WHERE slug = 'gamma-kids'`,
+        );
+        const gamma = `SELECT slug FROM teams WHERE slug LIKE 'gamma%' ORDER BY slug`;
+        expect((await db.query(gamma)).rows.map((r) => r.slug)).toEqual([
+          'gamma',
+          'gamma-grandkids',
+          'gamma-kids',
+        ]);
+        w.deleteTeam(ORG, 'gamma');
+        await forward();
+        expect((await db.query(gamma)).rows).toEqual([]);
       } finally {
         await collector.close();
       }
