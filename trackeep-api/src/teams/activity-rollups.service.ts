@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { conflictBackoffMs, isTransactionConflict } from '@trackeep/server-core';
+import { conflictBackoffMs, retryOnConflict } from '@trackeep/server-core';
 import { ActivityRollupsRepository } from './activity-rollups.repository';
 import { FactVersionsRepository } from './fact-versions.repository';
 
@@ -55,19 +55,16 @@ export class ActivityRollupsService implements OnApplicationBootstrap, OnApplica
       `counting the stored activity of ${total} repositories for the organization and team pages`,
     );
     let done = 0;
-    let conflicts = 0;
     while (!this.stopping) {
-      let n: number;
-      try {
-        n = await this.rollups.rebuild(BATCH);
-      } catch (err) {
-        // A writer already holding one table while waiting for the other: take the batch again, after a pause
-        // that grows while the conflicts go on.
-        if (!isTransactionConflict(err)) throw err;
-        await new Promise((resolve) => setTimeout(resolve, conflictBackoffMs(++conflicts)));
-        continue;
-      }
-      conflicts = 0;
+      // A writer already holding one table while waiting for the other: the batch is taken again, after a pause
+      // that grows while the conflicts go on (no batch once the replica is stopping).
+      const n = await retryOnConflict(
+        () => (this.stopping ? Promise.resolve(0) : this.rollups.rebuild(BATCH)),
+        {
+          retries: Infinity,
+          delayMs: conflictBackoffMs,
+        },
+      );
       if (!n) break;
       done += n;
       if (done % (BATCH * 25) === 0) this.logger.log(`activity counted for ${done} of ${total} repositories`);

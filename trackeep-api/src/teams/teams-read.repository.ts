@@ -5,6 +5,7 @@ import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { inRepoScope } from '../repos/repo-access.repository';
 import { factsFingerprintSql } from './fact-versions.repository';
+import { teamTree } from './team-tree.sql';
 
 /** Whose work a figure counts, and where. */
 export interface FigureScope {
@@ -73,19 +74,6 @@ export interface PersonRow {
 const num = (v: unknown): number => Number(v ?? 0);
 const hours = (v: unknown): number | null =>
   v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10;
-
-/**
- * The common table `tree (root, id, github_id)`: each team of `orgId` that `roots` selects, with every team nested
- * under it (GitHub lists a team's members with its child teams').
- */
-function teamTree(orgId: string, roots: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`tree AS (
-    SELECT id AS root, id, github_id FROM teams WHERE org_id = ${orgId} AND ${roots}
-    UNION
-    SELECT tree.root, t.id, t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id
-     WHERE t.org_id = ${orgId}
-  )`;
-}
 
 /** Reads of organizations, teams, people and the figures of their pages. */
 @Injectable()

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { inTransaction, type SqlExecutor } from '@trackeep/server-core';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
+import { teamTree } from './team-tree.sql';
 
 /** A GitHub account as a list or a payload shows it. */
 export interface PersonInput {
@@ -284,11 +285,7 @@ export class TeamsRepository {
   /** Deletes the team and the teams nested under it (GitHub deletes them with it). */
   static async deleteTeamTree(db: SqlExecutor<DB>, orgId: string, teamGithubId: number): Promise<number> {
     const res = await sql<{ n: string }>`
-      WITH RECURSIVE tree AS (
-        SELECT github_id FROM teams WHERE org_id = ${orgId} AND github_id = ${String(teamGithubId)}
-        UNION
-        SELECT t.github_id FROM teams t JOIN tree ON t.parent_github_id = tree.github_id WHERE t.org_id = ${orgId}
-      ), gone AS (
+      WITH RECURSIVE ${teamTree(orgId, sql`github_id = ${String(teamGithubId)}`)}, gone AS (
         DELETE FROM teams WHERE org_id = ${orgId} AND github_id IN (SELECT github_id FROM tree) RETURNING 1
       )
       SELECT count(*)::text AS n FROM gone`.execute(db);

@@ -68,8 +68,10 @@ const TYPES: Readonly<Record<keyof PullRequestWrite, string>> = {
 
 /** The pull_requests table: every source's writes, merged by PULL_REQUEST_RULES. */
 export class PullRequestsRepository {
-  /** Upserts a batch from one source (one statement per 500 rows). The rows carry the same fields. */
-  /** Returns how many rows were inserted or changed (a row GitHub sent again unchanged is not written). */
+  /**
+   * Upserts a batch from one source (one statement per 500 rows; the rows carry the same fields). Returns how many
+   * rows were inserted or changed (a row GitHub sent again unchanged is not written).
+   */
   static async upsert(db: SqlExecutor<DB>, repoId: string, rows: PullRequestWrite[]): Promise<number> {
     if (!rows.length) return 0;
     const carried = recordsetColumns(rows, TYPES);

@@ -57,14 +57,14 @@ export function figureCards(page: ActivityPage): FigureCard[] {
     card('Lines changed', c.linesAdded + c.linesDeleted, p.linesAdded + p.linesDeleted, count),
     card('Pull requests opened', c.pullsOpened, p.pullsOpened, count),
     card('Pull requests merged', c.pullsMerged, p.pullsMerged, count),
-    card('Median cycle time', c.cycleTimeMedianHours, p.cycleTimeMedianHours, (h) => hoursText(h)),
-    card('75th percentile cycle time', c.cycleTimeP75Hours, p.cycleTimeP75Hours, (h) => hoursText(h)),
+    card('Median cycle time', c.cycleTimeMedianHours, p.cycleTimeMedianHours, hoursText),
+    card('75th percentile cycle time', c.cycleTimeP75Hours, p.cycleTimeP75Hours, hoursText),
     card('Waiting for review', page.reviewQueue.current.waiting, page.reviewQueue.previous.waiting, count),
     card(
       'Longest wait for review',
       page.reviewQueue.current.longestWaitingHours,
       page.reviewQueue.previous.longestWaitingHours,
-      (h) => hoursText(h),
+      hoursText,
     ),
     card('Active contributors', c.activeContributors, p.activeContributors, count),
   ];

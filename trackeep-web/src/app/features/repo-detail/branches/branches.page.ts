@@ -144,7 +144,7 @@ export class BranchesPage {
         a.name.localeCompare(b.name),
     );
   });
-  /** The comparison with the default branch is shown only when a branch has one (the sync does not read it yet). */
+  /** The comparison column is shown only when some branch has a current comparison with the default branch. */
   protected readonly compared = computed(() =>
     this.sorted().some((b) => b.name !== this.defaultBranch() && b.aheadBy !== null && b.behindBy !== null),
   );
