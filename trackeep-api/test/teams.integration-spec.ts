@@ -479,6 +479,10 @@ describe('organization, team and person pages', () => {
       // monalisa reads only the first repository: the reviews of the other are not hers to see.
       const partial = (await as(monalisa).get(`/people/${dev3}`).expect(200)).body;
       expect(partial.reviewedPullRequests.map((r: { number: number }) => r.number)).toEqual([5, 1]);
+      // A shorter list is the head of the full one.
+      const viewer = (await db.query(`SELECT id FROM users WHERE login = 'octocat'`)).rows[0].id as string;
+      const top = await h.t.app.get(TeamsReadRepository).personReviews(viewer, dev3, 2);
+      expect(top.map((r) => [r.number, r.review_state])).toEqual(reviewed.slice(0, 2));
     });
   });
 

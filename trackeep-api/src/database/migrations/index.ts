@@ -34,6 +34,7 @@ import { PullRequestFirstCommit1764004300000 } from './1764004300000-PullRequest
 import { InstallationRateLimits1764004400000 } from './1764004400000-InstallationRateLimits';
 import { InstallationCoverageView1764004500000 } from './1764004500000-InstallationCoverageView';
 import { BranchComparison1764004600000 } from './1764004600000-BranchComparison';
+import { OpenPullRequestsIndex1764004700000 } from './1764004700000-OpenPullRequestsIndex';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   InstallationRateLimits1764004400000,
   InstallationCoverageView1764004500000,
   BranchComparison1764004600000,
+  OpenPullRequestsIndex1764004700000,
 ];
