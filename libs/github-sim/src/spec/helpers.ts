@@ -149,3 +149,23 @@ export async function webhookReceiver(status = 200) {
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/**
+ * Where `actual` lacks a field `recorded` has, or holds another JSON type: objects field by field, arrays by their
+ * first element. A null on either side matches anything (a field GitHub leaves unset in one answer and not in
+ * another).
+ */
+export function shapeDiff(recorded: unknown, actual: unknown, at = '$'): string[] {
+  if (recorded === null || actual === null) return [];
+  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v);
+  if (kind(recorded) !== kind(actual)) return [`${at}: ${kind(recorded)} expected, got ${kind(actual)}`];
+  if (Array.isArray(recorded)) {
+    const [a, b] = [recorded[0], (actual as unknown[])[0]];
+    return a === undefined || b === undefined ? [] : shapeDiff(a, b, `${at}[0]`);
+  }
+  if (typeof recorded !== 'object') return [];
+  const got = actual as Record<string, unknown>;
+  return Object.entries(recorded as Record<string, unknown>).flatMap(([k, v]) =>
+    k in got ? shapeDiff(v, got[k], `${at}.${k}`) : [`${at}.${k}: missing`],
+  );
+}

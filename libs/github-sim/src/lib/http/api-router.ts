@@ -54,6 +54,11 @@ export interface ApiResult {
   headers?: Record<string, string>;
   /** Emit a Link header for page-based pagination. */
   link?: { page: number; perPage: number; lastPage?: number; hasNext?: boolean };
+  /**
+   * When the resource last changed (epoch ms): sent as Last-Modified, and an If-Modified-Since not before it
+   * answers 304 like a matching ETag (GitHub's conditional requests).
+   */
+  lastModified?: number;
 }
 
 export interface RouteOptions {
@@ -91,7 +96,8 @@ export function errorBody(
     message,
     ...extra,
     documentation_url: (extra['documentation_url'] as string) ?? DOCS,
-    status: String(status),
+    // Errors carry their status; a redirect's body does not.
+    ...(status >= 400 ? { status: String(status) } : {}),
   };
 }
 
@@ -136,6 +142,13 @@ export function effectiveScopes(token: SimToken): string[] {
 
 function etagOf(body: string, who: string): string {
   return `W/"${createHash('sha256').update(who).update('\0').update(body).digest('hex')}"`;
+}
+
+/** True when the resource has not changed since the client's copy (HTTP dates have whole seconds). */
+function unchangedSince(header: string | undefined, lastModified: number | undefined): boolean {
+  if (header === undefined || lastModified === undefined) return false;
+  const since = Date.parse(header);
+  return !Number.isNaN(since) && Math.floor(lastModified / 1000) * 1000 <= since;
 }
 
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -396,11 +409,20 @@ export class ApiRouter {
           const link = linkHeader(req, urls, result.link, linkPath(ctx, req.path));
           if (link) headers['Link'] = link;
         }
+        // GitHub tags every JSON answer (a 201 too); only a GET's can be revalidated.
+        if (status >= 200 && status < 300 && result.body !== undefined)
+          headers['ETag'] = etagOf(JSON.stringify(result.body), rateKey);
         if ((method === 'GET' || method === 'HEAD') && status === 200 && result.body !== undefined) {
-          const text = JSON.stringify(result.body);
-          const etag = etagOf(text, rateKey);
-          headers['ETag'] = etag;
-          if (etagMatches(req.header('if-none-match'), etag)) {
+          const etag = headers['ETag'] as string;
+          if (result.lastModified !== undefined)
+            headers['Last-Modified'] = new Date(result.lastModified).toUTCString();
+          // If-None-Match, when sent, decides alone (RFC 9110 §13.1.3).
+          const ifNoneMatch = req.header('if-none-match');
+          const notModified =
+            ifNoneMatch !== undefined
+              ? etagMatches(ifNoneMatch, etag)
+              : unchangedSince(req.header('if-modified-since'), result.lastModified);
+          if (notModified) {
             // A conditional hit does not count against the primary limit.
             if (resource !== 'none')
               Object.assign(headers, ctx.limiter.headers(ctx.limiter.bucket(rateKey, resource), resource));

@@ -61,6 +61,10 @@ const RANK: Record<RepoPermission, number> = { pull: 1, triage: 2, push: 3, main
  * The repo named in the path, as GitHub resolves it: case-insensitive, 301 (GET) or 307 (other methods) for renamed/transferred repos,
  * 404 (never 403) when the caller may not see it.
  */
+/** Where a redirect's body points (what api.github.com sent in 2024: gidgethub/gidgethub#214). */
+const REDIRECT_DOCS =
+  'https://docs.github.com/rest/guides/best-practices-for-using-the-rest-api#follow-redirects';
+
 export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission): SimRepo {
   const owner = r.param('owner');
   const name = r.param('repo');
@@ -77,8 +81,8 @@ export function repoFromPath(w: SimWorld, r: ApiRequest, need?: RepoPermission):
       const get = r.req.method === 'GET' || r.req.method === 'HEAD';
       throw new SimError(
         get ? 301 : 307,
-        get ? 'Moved Permanently' : 'Temporary Redirect',
-        { url: location },
+        'Moved Permanently',
+        { url: location, documentation_url: REDIRECT_DOCS },
         { Location: location },
       );
     }

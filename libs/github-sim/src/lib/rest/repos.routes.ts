@@ -31,9 +31,13 @@ const HOOK_SCOPES = ['admin:repo_hook', 'write:repo_hook', 'read:repo_hook', 're
 export function registerRepoRoutes(api: ApiRouter, ctx: SimContext): void {
   const w = ctx.world;
 
-  api.get('/repos/:owner/:repo', '/repos/{owner}/{repo}', (r) => ({
-    body: fullRepository(w, r.urls, repoFromPath(w, r), r.viewerId),
-  }));
+  api.get('/repos/:owner/:repo', '/repos/{owner}/{repo}', (r) => {
+    const repo = repoFromPath(w, r);
+    return {
+      body: fullRepository(w, r.urls, repo, r.viewerId),
+      lastModified: Math.max(repo.updatedAt, repo.pushedAt),
+    };
+  });
 
   api.get('/repos/:owner/:repo/languages', '/repos/{owner}/{repo}/languages', (r) => {
     const repo = repoFromPath(w, r);

@@ -236,6 +236,37 @@ describe('REST API', () => {
       expect(Number(counted.headers.get('x-ratelimit-remaining'))).toBe(remaining - 1);
     });
 
+    it('sends Last-Modified and answers If-Modified-Since with an uncounted 304 until the repository changes', async () => {
+      // A repository no other test here reads (an organization's): the push below changes it.
+      const repo = [...sim.world.repos.values()].find(
+        (r) => r.ownerType === 'Organization' && !r.private && !r.deleted,
+      ) as NonNullable<ReturnType<typeof sim.world.repo>>;
+      const path = `/repos/${sim.world.fullName(repo)}`;
+      const first = await api.get(path);
+      expect(first.status).toBe(200);
+      const lastModified = first.headers.get('last-modified') as string;
+      expect(Date.parse(lastModified)).toBe(
+        Math.floor(Math.max(repo.updatedAt, repo.pushedAt) / 1000) * 1000,
+      );
+      const remaining = Number(first.headers.get('x-ratelimit-remaining'));
+      const same = await api.get(path, { 'if-modified-since': lastModified });
+      expect([same.status, same.text]).toEqual([304, '']);
+      expect(Number(same.headers.get('x-ratelimit-remaining'))).toBe(remaining);
+      const older = new Date(Date.parse(lastModified) - 1000).toUTCString();
+      expect((await api.get(path, { 'if-modified-since': older })).status).toBe(200);
+      expect((await api.get(path, { 'if-modified-since': 'not a date' })).status).toBe(200);
+      // If-None-Match, when sent, decides alone.
+      expect(
+        (await api.get(path, { 'if-modified-since': lastModified, 'if-none-match': 'W/"0"' })).status,
+      ).toBe(200);
+      await control(sim).post(`${path}/push`, { branch: repo.defaultBranch, commits: 1 });
+      const changed = await api.get(path, { 'if-modified-since': lastModified });
+      expect(changed.status).toBe(200);
+      expect(Date.parse(changed.headers.get('last-modified') as string)).toBeGreaterThan(
+        Date.parse(lastModified),
+      );
+    });
+
     it('does not reuse an ETag across users', async () => {
       const a = (await api.get('/repos/octocat/Hello-World')).headers.get('etag') as string;
       const res = await client(sim, sim.issueToken('monalisa')).get('/repos/octocat/Hello-World', {

@@ -213,7 +213,7 @@ export function repository(
   const openIssues =
     d.issues.filter((i) => i.state === 'open').length + d.pulls.filter((p) => p.state === 'open').length;
   const stars = d.stars.length;
-  const size = Math.max(1, Math.round(Object.values(repo.languages).reduce((a, b) => a + b, 0) / 1024));
+  const size = repoSizeKb(repo);
   return {
     id: repo.id,
     node_id: nodeId('Repository', repo.id),
@@ -258,6 +258,11 @@ export function repository(
   };
 }
 
+/** A repository's size in KB, as `size` and an organization's `disk_usage` give it (its code, by language). */
+export function repoSizeKb(repo: SimRepo): number {
+  return Math.max(1, Math.round(Object.values(repo.languages).reduce((a, b) => a + b, 0) / 1024));
+}
+
 export function fullRepository(
   w: SimWorld,
   urls: Urls,
@@ -269,6 +274,7 @@ export function fullRepository(
   let source = parent;
   while (source?.parentId && w.repos.get(source.parentId)) source = w.repos.get(source.parentId);
   const org = repo.ownerType === 'Organization' ? w.orgs.get(repo.ownerId) : undefined;
+  const canPush = base.permissions?.push === true;
   return {
     ...base,
     pushed_at: base.pushed_at as string,
@@ -282,6 +288,10 @@ export function fullRepository(
     allow_rebase_merge: true,
     allow_auto_merge: false,
     delete_branch_on_merge: false,
+    allow_update_branch: false,
+    use_squash_pr_title_as_default: false,
+    // Only those who may push get a clone token field (empty for a public repository).
+    ...(canPush ? { temp_clone_token: repo.private ? `T${repo.id.toString(36).toUpperCase()}` : '' } : {}),
     ...(org ? { organization: simpleUser(urls, org, 'Organization') } : {}),
     ...(parent
       ? {
@@ -593,6 +603,20 @@ export function issue(w: SimWorld, urls: Urls, repo: SimRepo, i: SimIssue): Sche
     created_at: iso(i.createdAt),
     updated_at: iso(i.updatedAt),
     author_association: authorAssociation(w, repo, i.authorId),
+    reactions: {
+      url: `${api}/reactions`,
+      total_count: 0,
+      '+1': 0,
+      '-1': 0,
+      laugh: 0,
+      hooray: 0,
+      confused: 0,
+      heart: 0,
+      rocket: 0,
+      eyes: 0,
+    },
+    timeline_url: `${api}/timeline`,
+    performed_via_github_app: null,
   };
 }
 

@@ -11,6 +11,7 @@ import {
   minimalRepository,
   orgSimple,
   privateUser,
+  repoSizeKb,
   repository,
   simpleUser,
   type Schemas,
@@ -178,7 +179,10 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
   const orgReadAllowed = (o: SimOrg, r: ApiRequest) =>
     isMember(o, r) && (readsMembers(o, r) || hasScope(r.scopes, 'read:org'));
 
-  api.get('/orgs/:org', '/orgs/{org}', (r) => ({ body: orgFull(w, r, orgOf(r)) }));
+  api.get('/orgs/:org', '/orgs/{org}', (r) => {
+    const org = orgOf(r);
+    return { body: orgFull(w, r, org), lastModified: org.createdAt };
+  });
 
   api.get('/orgs/:org/repos', '/orgs/{org}/repos', (r) => {
     const o = orgOf(r);
@@ -444,6 +448,42 @@ function orgFull(w: SimContext['world'], r: ApiRequest, o: SimOrg) {
     updated_at: iso(o.createdAt),
     archived_at: null,
     type: 'Organization',
+    ...(r.viewerId !== null && o.members.get(r.viewerId) === 'admin' ? ownerOnly(w, o) : {}),
+  };
+}
+
+/** What GitHub adds to an organization for its owners: private counts, member policies, billing and plan. */
+function ownerOnly(w: SimContext['world'], o: SimOrg) {
+  const repos = [...w.repos.values()].filter(
+    (x) => x.ownerType === 'Organization' && x.ownerId === o.id && !x.deleted,
+  );
+  const privateRepos = repos.filter((x) => x.private).length;
+  return {
+    total_private_repos: privateRepos,
+    owned_private_repos: privateRepos,
+    private_gists: 0,
+    disk_usage: repos.reduce((sum, x) => sum + repoSizeKb(x), 0),
+    collaborators: 0,
+    billing_email: `billing@${o.login.toLowerCase()}.example`,
+    default_repository_permission: o.defaultRepoPermission,
+    members_can_create_repositories: true,
+    two_factor_requirement_enabled: false,
+    members_allowed_repository_creation_type: 'all',
+    members_can_create_public_repositories: true,
+    members_can_create_private_repositories: true,
+    members_can_create_internal_repositories: false,
+    members_can_create_pages: true,
+    members_can_fork_private_repositories: false,
+    members_can_create_public_pages: true,
+    members_can_create_private_pages: true,
+    web_commit_signoff_required: false,
+    plan: {
+      name: 'team',
+      space: 976562499,
+      private_repos: 999999,
+      filled_seats: o.members.size,
+      seats: o.members.size,
+    },
   };
 }
 
