@@ -212,16 +212,17 @@ describe('repository data endpoints (served from the shared tables)', () => {
         lastCommitAt: expect.any(String),
         aheadBy: 0,
         behindBy: 0,
+        comparisonStale: false,
       });
       expect(all.find((b) => b['name'] === 'feature/a')).toMatchObject({ aheadBy: 1, behindBy: 2 });
     });
 
-    it("leaves out ahead/behind computed for a head that has moved since, the branch's or the default branch's", async () => {
+    it("marks ahead/behind computed for a head that has moved since, the branch's or the default branch's", async () => {
       const counts = async () =>
         Object.fromEntries(
           (await allPages('/branches', { limit: 100 })).map((b) => [
             b['name'],
-            [b['aheadBy'], b['behindBy']],
+            [b['aheadBy'], b['behindBy'], b['comparisonStale']],
           ]),
         );
       const move = (name: string, sha: string) =>
@@ -230,18 +231,36 @@ describe('repository data endpoints (served from the shared tables)', () => {
         // A push to dev seen by webhook: its counts were for its old head.
         await move('dev', 'sha-dev-2');
         expect(await counts()).toEqual({
-          Zeta: [1, 2],
-          dev: [null, null],
-          'feature/a': [1, 2],
-          'feature/b': [1, 2],
-          main: [0, 0],
+          Zeta: [1, 2, false],
+          dev: [1, 2, true],
+          'feature/a': [1, 2, false],
+          'feature/b': [1, 2, false],
+          main: [0, 0, false],
         });
         // A push to the default branch: every branch's counts were against its old head.
         await move('main', 'sha-main-2');
-        expect(Object.values(await counts())).toEqual(Array(5).fill([null, null]));
+        expect(await counts()).toEqual({
+          Zeta: [1, 2, true],
+          dev: [1, 2, true],
+          'feature/a': [1, 2, true],
+          'feature/b': [1, 2, true],
+          main: [0, 0, true],
+        });
+        // A branch created since the last refs read has no counts yet: nothing to call stale.
+        await db.query(
+          `UPDATE branches SET ahead_by = NULL, behind_by = NULL, compared_sha = NULL, compared_to_sha = NULL
+            WHERE repo_id = $1 AND name = 'Zeta'`,
+          [repoId],
+        );
+        expect((await counts())['Zeta']).toEqual([null, null, false]);
       } finally {
         await move('dev', 'sha-dev');
         await move('main', 'sha-main');
+        await db.query(
+          `UPDATE branches SET ahead_by = 1, behind_by = 2, compared_sha = head_sha, compared_to_sha = 'sha-main'
+            WHERE repo_id = $1 AND name = 'Zeta'`,
+          [repoId],
+        );
       }
     });
 

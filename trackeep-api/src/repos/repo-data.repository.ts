@@ -14,7 +14,7 @@ export type PullListRow = Selectable<PullRequests> & {
 export type BranchListRow = Pick<
   Selectable<Branches>,
   'name' | 'head_sha' | 'protected' | 'last_commit_at' | 'ahead_by' | 'behind_by'
->;
+> & { comparison_stale: boolean };
 export type StatsPointRow = Pick<
   Selectable<RepoStatsSnapshots>,
   'captured_at' | 'stars' | 'forks' | 'watchers' | 'open_issues'
@@ -138,11 +138,10 @@ export class RepoDataRepository {
   }
 
   /**
-   * By name in byte order (COLLATE "C"), after `afterName`; `limit` rows. Ahead/behind counts only while the
-   * branch and the default branch still have the heads they were computed for (a push seen since makes them old).
+   * By name in byte order (COLLATE "C"), after `afterName`; `limit` rows. Ahead/behind counts are stale once the
+   * branch or the default branch no longer has the head they were computed for (a push seen since).
    */
   async branches(repoId: string, afterName: string | undefined, limit: number): Promise<BranchListRow[]> {
-    const current = sql<boolean>`b.compared_sha = b.head_sha AND b.compared_to_sha = def.head_sha`;
     let query = this.db
       .selectFrom('branches as b')
       .leftJoin(
@@ -157,9 +156,11 @@ export class RepoDataRepository {
             .as('def'),
         (j) => j.onTrue(),
       )
-      .select(['b.name', 'b.head_sha', 'b.protected', 'b.last_commit_at'])
-      .select(sql<number | null>`CASE WHEN ${current} THEN b.ahead_by END`.as('ahead_by'))
-      .select(sql<number | null>`CASE WHEN ${current} THEN b.behind_by END`.as('behind_by'))
+      .select(['b.name', 'b.head_sha', 'b.protected', 'b.last_commit_at', 'b.ahead_by', 'b.behind_by'])
+      .select(
+        sql<boolean>`b.ahead_by IS NOT NULL AND (b.compared_sha IS DISTINCT FROM b.head_sha
+                     OR b.compared_to_sha IS DISTINCT FROM def.head_sha)`.as('comparison_stale'),
+      )
       .where('b.repo_id', '=', repoId);
     if (afterName !== undefined) query = query.where(sql<boolean>`b.name COLLATE "C" > ${afterName}`);
     return query

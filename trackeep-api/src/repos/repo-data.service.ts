@@ -210,6 +210,7 @@ function toBranch(r: BranchListRow): Branch {
     lastCommitAt: iso(r.last_commit_at),
     aheadBy: r.ahead_by,
     behindBy: r.behind_by,
+    comparisonStale: r.comparison_stale,
   };
 }
 

@@ -199,9 +199,14 @@ export interface Branch {
   headSha: string;
   protected: boolean;
   lastCommitAt: IsoDateTime | null;
-  /** Against the default branch, as of the last sync; null until compared, or once either head has moved. */
+  /** Against the default branch, as of the last comparison (a sync's refs read); null until compared. */
   aheadBy: number | null;
   behindBy: number | null;
+  /**
+   * True when this branch or the default branch has moved since the counts were computed (a push seen by webhook):
+   * they are recounted at the next sync.
+   */
+  comparisonStale: boolean;
 }
 
 /** Commits of one week (Monday 00:00 UTC onwards), for the commit activity chart. */

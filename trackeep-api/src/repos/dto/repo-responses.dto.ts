@@ -155,7 +155,7 @@ export class BranchDto implements Branch {
     type: Number,
     nullable: true,
     description:
-      'Commits on this branch that the default branch lacks, as of the last sync; null when not compared yet or when either head has moved since',
+      'Commits on this branch that the default branch lacks, as of the last comparison (a sync); null until compared',
   })
   aheadBy!: number | null;
   @ApiProperty({
@@ -164,6 +164,11 @@ export class BranchDto implements Branch {
     description: 'Commits on the default branch that this branch lacks; null as for aheadBy',
   })
   behindBy!: number | null;
+  @ApiProperty({
+    description:
+      'True when this branch or the default branch has moved since the counts were computed (a push seen by webhook); the next sync recounts them',
+  })
+  comparisonStale!: boolean;
 }
 
 export class WeeklyCommitsDto implements WeeklyCommits {

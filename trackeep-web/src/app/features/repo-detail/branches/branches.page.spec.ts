@@ -7,13 +7,19 @@ import type { Loadable } from '../../../core/repos/repos.store';
 import { RepoDetailStore } from '../repo-detail.store';
 import { BranchesPage } from './branches.page';
 
-const branch = (name: string, aheadBy: number | null = null, behindBy: number | null = null): Branch => ({
+const branch = (
+  name: string,
+  aheadBy: number | null = null,
+  behindBy: number | null = null,
+  comparisonStale = false,
+): Branch => ({
   name,
   headSha: 'a'.repeat(40),
   protected: false,
   lastCommitAt: '2026-03-01T10:00:00.000Z',
   aheadBy,
   behindBy,
+  comparisonStale,
 });
 
 function render(branches: Branch[]): HTMLElement {
@@ -46,12 +52,26 @@ describe(BranchesPage.name, () => {
   });
 
   it('shows how far each branch is ahead of and behind the default branch when known', () => {
-    const el = render([branch('main'), branch('feature/a', 2, 5), branch('feature/b')]);
+    const el = render([
+      branch('main', 0, 0, true),
+      branch('feature/a', 2, 5),
+      branch('feature/b'),
+      branch('feature/c', 1, 3, true),
+    ]);
     expect(headers(el)).toContain('Compared to main');
     const rows = [...el.querySelectorAll('tbody tr')].map((r) => r.textContent?.replace(/\s+/g, ' ') ?? '');
-    expect(rows.find((r) => r.includes('feature/a'))).toContain('2 ahead, 5 behind');
-    // Pushed since it was compared: says when the counts come, not a bare dash.
-    expect(rows.find((r) => r.includes('feature/b'))).toContain('after the next sync');
-    expect(rows.find((r) => r.includes('main'))).not.toContain('after the next sync');
+    const row = (name: string) => rows.find((r) => r.includes(name)) ?? '';
+    expect(row('feature/a')).toContain('2 ahead, 5 behind');
+    expect(row('feature/a')).not.toContain('before the latest push');
+    // Never compared yet: says when the counts come, not a bare dash.
+    expect(row('feature/b')).toContain('after the next sync');
+    // Pushed since it was compared: the last counts, marked as such.
+    expect(row('feature/c')).toContain('1 ahead, 3 behind · before the latest push');
+    expect(row('main')).not.toMatch(/after the next sync|before the latest push/);
+  });
+
+  it('keeps the column when every comparison is stale (a push to the default branch)', () => {
+    const el = render([branch('main', 0, 0, true), branch('feature/a', 2, 5, true)]);
+    expect(headers(el)).toContain('Compared to main');
   });
 });

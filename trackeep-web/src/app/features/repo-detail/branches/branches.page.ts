@@ -77,8 +77,13 @@ import { RepoDetailStore } from '../repo-detail.store';
                         <span class="muted">–</span>
                       } @else if (b.aheadBy !== null && b.behindBy !== null) {
                         {{ b.aheadBy }} ahead, {{ b.behindBy }} behind
+                        @if (b.comparisonStale) {
+                          <!-- A push seen since: the last counts, marked, rather than none until the next sync. -->
+                          <span class="muted" title="Recounted at the next sync"
+                            >· before the latest push</span
+                          >
+                        }
                       } @else {
-                        <!-- Pushed (or the default branch moved) since the last comparison. -->
                         <span class="muted">after the next sync</span>
                       }
                     </td>
@@ -144,7 +149,7 @@ export class BranchesPage {
         a.name.localeCompare(b.name),
     );
   });
-  /** The comparison column is shown only when some branch has a current comparison with the default branch. */
+  /** The comparison column is shown only when some branch has been compared with the default branch. */
   protected readonly compared = computed(() =>
     this.sorted().some((b) => b.name !== this.defaultBranch() && b.aheadBy !== null && b.behindBy !== null),
   );
