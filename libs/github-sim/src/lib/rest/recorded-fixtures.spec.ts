@@ -202,6 +202,21 @@ describe('REST answers against @octokit/fixtures', () => {
     expect([gone.status, gone.text]).toEqual([deleted?.status, deleted?.response]);
   });
 
+  it('a body GitHub refuses: 422 Validation Failed with the field at fault (errors)', async () => {
+    const [want] = recorded('errors');
+    // The recording's refusal is a label's colour; a hook's content type is refused the same way.
+    const res = await api.post('/repos/octocat/Hello-World/hooks', {
+      config: { url: 'http://127.0.0.1:9/x', content_type: 'xml' },
+    });
+    expect(res.status).toBe(want?.status);
+    expect(headerDiff(want!.headers, res.headers)).toEqual([]);
+    expect(shapeDiff(want!.response, res.body)).toEqual([]);
+    expect(res.body).toMatchObject({
+      message: 'Validation Failed',
+      errors: [{ resource: 'Hook', code: 'invalid', field: 'content_type' }],
+    });
+  });
+
   it('an organization (get-organization)', async () => {
     const [want] = recorded('get-organization');
     const res = await api.get('/orgs/acme-corp');
