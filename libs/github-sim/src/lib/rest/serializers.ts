@@ -258,6 +258,22 @@ export function repository(
   };
 }
 
+/** GitHub's reaction counts of something nobody reacted to. */
+export function emptyReactions(url: string) {
+  return {
+    url,
+    total_count: 0,
+    '+1': 0,
+    '-1': 0,
+    laugh: 0,
+    hooray: 0,
+    confused: 0,
+    heart: 0,
+    rocket: 0,
+    eyes: 0,
+  };
+}
+
 /** A repository's size in KB, as `size` and an organization's `disk_usage` give it (its code, by language). */
 export function repoSizeKb(repo: SimRepo): number {
   return Math.max(1, Math.round(Object.values(repo.languages).reduce((a, b) => a + b, 0) / 1024));
@@ -603,18 +619,7 @@ export function issue(w: SimWorld, urls: Urls, repo: SimRepo, i: SimIssue): Sche
     created_at: iso(i.createdAt),
     updated_at: iso(i.updatedAt),
     author_association: authorAssociation(w, repo, i.authorId),
-    reactions: {
-      url: `${api}/reactions`,
-      total_count: 0,
-      '+1': 0,
-      '-1': 0,
-      laugh: 0,
-      hooray: 0,
-      confused: 0,
-      heart: 0,
-      rocket: 0,
-      eyes: 0,
-    },
+    reactions: emptyReactions(`${api}/reactions`),
     timeline_url: `${api}/timeline`,
     performed_via_github_app: null,
   };

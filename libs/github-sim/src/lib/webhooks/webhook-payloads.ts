@@ -10,6 +10,7 @@ import {
   simpleUser,
   userById,
   type Urls,
+  emptyReactions,
 } from '../rest/serializers';
 import { installation, installationRepoEntry } from '../rest/app-serializers';
 import { teamBody } from '../rest/team-serializers';
@@ -363,21 +364,6 @@ export function webhookFor(w: SimWorld, urls: Urls, e: SimDomainEvent): WebhookM
     case 'ping':
       return { event: 'ping', action: null, payload: pingPayload(w, urls, repo, e.hook, e.senderId) };
   }
-}
-
-function emptyReactions(url: string): Record<string, unknown> {
-  return {
-    url,
-    total_count: 0,
-    '+1': 0,
-    '-1': 0,
-    laugh: 0,
-    hooray: 0,
-    confused: 0,
-    heart: 0,
-    rocket: 0,
-    eyes: 0,
-  };
 }
 
 export function pingPayload(
