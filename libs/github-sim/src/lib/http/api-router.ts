@@ -55,7 +55,8 @@ export interface ApiResult {
   /** Emit a Link header for page-based pagination. */
   link?: { page: number; perPage: number; lastPage?: number; hasNext?: boolean };
   /**
-   * When the resource last changed (epoch ms): sent as Last-Modified, and an If-Modified-Since not before it
+   * When the resource last changed (epoch ms): sent as Last-Modified (moved on to when the answer was first
+   * seen different, for changes the resource's time does not follow), and an If-Modified-Since not before it
    * answers 304 like a matching ETag (GitHub's conditional requests).
    */
   lastModified?: number;
@@ -232,6 +233,9 @@ export function urlsOf(ctx: SimContext, req: Request): Urls {
 export class ApiRouter {
   readonly router: Router = express.Router();
 
+  /** Per user and URL: the answer last sent (its ETag) and since when it has been that answer. */
+  private readonly lastAnswers = new Map<string, { etag: string; since: number }>();
+
   constructor(private readonly ctx: SimContext) {}
 
   get(path: string, name: string, handler: Handler, opts: RouteOptions = {}): void {
@@ -260,6 +264,23 @@ export class ApiRouter {
       },
       {},
     );
+  }
+
+  /**
+   * The resource's time, or when this answer was first seen if later: a star or a permission change alters a
+   * repository's answer without moving its update time, and must not be answered 304 to If-Modified-Since.
+   */
+  private lastModified(key: string, etag: string, resourceTime: number | undefined): number | undefined {
+    if (resourceTime === undefined) return undefined;
+    const last = this.lastAnswers.get(key);
+    // A changed answer gets a later second than the one before (HTTP dates have whole seconds).
+    const since = !last
+      ? resourceTime
+      : last.etag === etag
+        ? last.since
+        : Math.max(Date.now(), Math.floor(last.since / 1000) * 1000 + 1000);
+    this.lastAnswers.set(key, { etag, since: Math.max(since, resourceTime) });
+    return Math.max(since, resourceTime);
   }
 
   private wrap(method: string, name: string, handler: Handler, opts: RouteOptions) {
@@ -414,14 +435,14 @@ export class ApiRouter {
           headers['ETag'] = etagOf(JSON.stringify(result.body), rateKey);
         if ((method === 'GET' || method === 'HEAD') && status === 200 && result.body !== undefined) {
           const etag = headers['ETag'] as string;
-          if (result.lastModified !== undefined)
-            headers['Last-Modified'] = new Date(result.lastModified).toUTCString();
+          const lastModified = this.lastModified(`${rateKey} ${req.originalUrl}`, etag, result.lastModified);
+          if (lastModified !== undefined) headers['Last-Modified'] = new Date(lastModified).toUTCString();
           // If-None-Match, when sent, decides alone (RFC 9110 §13.1.3).
           const ifNoneMatch = req.header('if-none-match');
           const notModified =
             ifNoneMatch !== undefined
               ? etagMatches(ifNoneMatch, etag)
-              : unchangedSince(req.header('if-modified-since'), result.lastModified);
+              : unchangedSince(req.header('if-modified-since'), lastModified);
           if (notModified) {
             // A conditional hit does not count against the primary limit.
             if (resource !== 'none')

@@ -262,9 +262,15 @@ describe('REST API', () => {
       await control(sim).post(`${path}/push`, { branch: repo.defaultBranch, commits: 1 });
       const changed = await api.get(path, { 'if-modified-since': lastModified });
       expect(changed.status).toBe(200);
-      expect(Date.parse(changed.headers.get('last-modified') as string)).toBeGreaterThan(
-        Date.parse(lastModified),
-      );
+      const pushed = changed.headers.get('last-modified') as string;
+      expect(Date.parse(pushed)).toBeGreaterThan(Date.parse(lastModified));
+      // A star changes the answer but not the repository's update time: still never a stale 304.
+      await control(sim).put(`${path}/stars/hubot`);
+      const starred = await api.get(path, { 'if-modified-since': pushed });
+      expect(starred.status).toBe(200);
+      const after = starred.headers.get('last-modified') as string;
+      expect(Date.parse(after)).toBeGreaterThan(Date.parse(pushed));
+      expect((await api.get(path, { 'if-modified-since': after })).status).toBe(304);
     });
 
     it('does not reuse an ETag across users', async () => {
