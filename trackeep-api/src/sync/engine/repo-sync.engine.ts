@@ -307,6 +307,7 @@ export class RepoSyncEngine {
         plan.refs > 0 && !!node.refs && !(node.refs.pageInfo.hasNextPage && node.refs.nodes.length);
       const protectedNames = lastRefsPage ? await this.protectedBranches() : new Set<string>();
       const activityIds = await inTransaction(db, async (tx) => {
+        this.store.deferCursors(tx);
         const ids: string[] = [];
         if (node.nameWithOwner && node.nameWithOwner !== this.repo.full_name)
           ids.push(...(await this.applyRename(tx, node.nameWithOwner)));
@@ -325,6 +326,7 @@ export class RepoSyncEngine {
           ids.push(...(await this.pullsPage(tx, node.pullRequests, pulls)));
         if (plan.stars && node.stargazers) await history.stars.stargazersPage(tx, node.stargazers);
         if (plan.forks && node.forks) await history.forks.forksPage(tx, node.forks);
+        await this.store.flushCursors(tx);
         await this.o.hooks.onPage(tx, this.progress());
         await this.o.hooks.announcePage?.(tx, this.progress(), ids);
         return ids;

@@ -268,26 +268,69 @@ export class SyncStore {
     );
   }
 
+  /** Cursor writes held for one transaction (see deferCursors), by cursor: the last write of each wins. */
+  private readonly heldCursors = new WeakMap<object, Map<string, HeldCursor>>();
+
+  /**
+   * From now on, `tx`'s cursor writes are held and written together by flushCursors, in one statement: a page
+   * carries up to ten streams, and one upsert each was the sync's most frequent statement. Nothing reads
+   * sync_cursors inside a page's transaction (they are loaded once, before the first page).
+   */
+  deferCursors(tx: SqlExecutor<DB>): void {
+    this.heldCursors.set(tx, new Map());
+  }
+
+  /** Writes `tx`'s held cursor writes; to be called before the transaction commits. */
+  async flushCursors(tx: SqlExecutor<DB>): Promise<void> {
+    const held = this.heldCursors.get(tx);
+    this.heldCursors.delete(tx);
+    if (held?.size) await writeCursors(tx, [...held.values()]);
+  }
+
+  /** Saves a cursor as it is now (held until flushCursors when the transaction defers cursor writes). */
   async saveCursor(db: SqlExecutor<DB>, repoId: string, stream: string, c: CursorRow): Promise<void> {
-    const row = {
+    const row: HeldCursor = {
+      repo_id: repoId,
+      stream,
       high_water: c.high_water,
       pending_high_water: c.pending_high_water,
       head_sha: c.head_sha,
       pending_head: c.pending_head,
       end_cursor: c.end_cursor,
-      state: pgJson(c.state ?? {}),
+      // A copy: the caller goes on changing its cursor after saving it.
+      state: structuredClone(c.state ?? {}),
     };
-    await prepared(sql`
-      INSERT INTO sync_cursors
-        (repo_id, stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state, updated_at)
-      VALUES (${repoId}::uuid, ${pgText(stream)}, ${row.high_water}::timestamptz,
-              ${row.pending_high_water}::timestamptz, ${row.head_sha}, ${row.pending_head}, ${row.end_cursor},
-              ${row.state}::jsonb, now())
-      ON CONFLICT (repo_id, stream) DO UPDATE
-        SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
-            head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head,
-            end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state, updated_at = now()`).execute(db);
+    const held = this.heldCursors.get(db);
+    if (held) held.set(`${repoId} ${stream}`, row);
+    else await writeCursors(db, [row]);
   }
+}
+
+interface HeldCursor {
+  repo_id: string;
+  stream: string;
+  high_water: Date | null;
+  pending_high_water: Date | null;
+  head_sha: string | null;
+  pending_head: string | null;
+  end_cursor: string | null;
+  state: Record<string, unknown>;
+}
+
+/** Upserts cursors in one statement (their text through pgJson, as every text column the sync writes). */
+async function writeCursors(db: SqlExecutor<DB>, rows: HeldCursor[]): Promise<void> {
+  await prepared(sql`
+    INSERT INTO sync_cursors
+      (repo_id, stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state, updated_at)
+    SELECT x.repo_id, x.stream, x.high_water, x.pending_high_water, x.head_sha, x.pending_head, x.end_cursor,
+           x.state, now()
+      FROM jsonb_to_recordset(${pgJson(rows)}::jsonb)
+        AS x(repo_id uuid, stream text, high_water timestamptz, pending_high_water timestamptz, head_sha text,
+             pending_head text, end_cursor text, state jsonb)
+    ON CONFLICT (repo_id, stream) DO UPDATE
+      SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
+          head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head,
+          end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state, updated_at = now()`).execute(db);
 }
 
 export function commitStream(branch: string): string {
