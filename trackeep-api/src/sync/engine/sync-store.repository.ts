@@ -306,15 +306,8 @@ export class SyncStore {
   }
 }
 
-interface HeldCursor {
+interface HeldCursor extends CursorRow {
   repo_id: string;
-  stream: string;
-  high_water: Date | null;
-  pending_high_water: Date | null;
-  head_sha: string | null;
-  pending_head: string | null;
-  end_cursor: string | null;
-  state: Record<string, unknown>;
 }
 
 /** Upserts cursors in one statement (their text through pgJson, as every text column the sync writes). */
