@@ -274,6 +274,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     // GET /repositories/{id} is not in the description; GitHub answers it with the full repository.
     ['a repository by id', 'GET', R, () => `/repositories/${repoId}`, undefined, 200],
     ['the rate limits', 'GET', '/rate_limit', () => '/rate_limit', undefined, 200],
+    // Read by an owner: with the fields GitHub shows owners only.
+    ['an organization', 'GET', '/orgs/{org}', () => '/orgs/acme-corp', undefined, 200],
     ['a new hook', 'POST', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', 'HOOK', 201],
     ['the hooks', 'GET', `${R}/hooks`, () => '/repos/acme-corp/web-console/hooks', undefined, 200],
     [

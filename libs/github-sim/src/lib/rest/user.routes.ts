@@ -325,9 +325,7 @@ export function registerUserRoutes(api: ApiRouter, ctx: SimContext): void {
         created_at: iso(org.createdAt),
         updated_at: iso(org.createdAt),
         // GitHub's `team-organization` leaves out the fields an organization has not set.
-        organization: (({ company: _c, location: _l, email: _e, blog: _b, ...rest }) => rest)(
-          orgFull(w, r, org),
-        ),
+        organization: (({ blog: _b, ...rest }) => rest)(orgFull(w, r, org)),
         privacy: team.privacy,
         notification_setting: 'notifications_enabled',
       };
@@ -430,10 +428,9 @@ function orgFull(w: SimContext['world'], r: ApiRequest, o: SimOrg) {
   return {
     ...orgSimple(r.urls, o),
     name: o.name,
-    company: null,
+    // Unset company, location and email are left out (as GitHub's recorded answer shows), not null: the
+    // description types them as strings.
     blog: '',
-    location: null,
-    email: null,
     is_verified: false,
     has_organization_projects: true,
     has_repository_projects: true,
