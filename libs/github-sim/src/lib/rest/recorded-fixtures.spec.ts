@@ -59,6 +59,13 @@ function headerDiff(want: Recorded['headers'], actual: Headers, except: string[]
   return out;
 }
 
+/** The same status, the headers clients act on (but `except`), and every recorded field with the same type. */
+function expectAsRecorded(want: Recorded | undefined, res: Reply, except: string[] = []): void {
+  expect(res.status).toBe(want?.status);
+  expect(headerDiff(want!.headers, res.headers, except)).toEqual([]);
+  expect(shapeDiff(want!.response, res.body)).toEqual([]);
+}
+
 /** The rel names of a Link header, in order, and the path and query of each link. */
 function links(header: string | null): Array<[string, string]> {
   return (header ?? '')
@@ -107,9 +114,7 @@ describe('REST answers against @octokit/fixtures', () => {
     const [want] = recorded('get-repository');
     // An organization's repository, as the recording's was, read by one of its admins.
     const res = await api.get('/repos/acme-corp/web-console');
-    expect(res.status).toBe(want?.status);
-    expect(headerDiff(want!.headers, res.headers)).toEqual([]);
-    expect(shapeDiff(want!.response, res.body)).toEqual([]);
+    expectAsRecorded(want, res);
   });
 
   it('pages of issues, with their Link headers (paginate-issues)', async () => {
@@ -144,8 +149,7 @@ describe('REST answers against @octokit/fixtures', () => {
             .replace(/page=\d+$/, `page=${page(rel)}`),
         ]);
         expect([k, res.status, links(res.headers.get('link'))]).toEqual([k, want.status, expected]);
-        expect(headerDiff(want.headers, res.headers)).toEqual([]);
-        expect(shapeDiff(want.response, res.body)).toEqual([]);
+        expectAsRecorded(want, res);
       });
     } finally {
       sim.setFaults({ linkStyle: 'repos' });
@@ -157,9 +161,7 @@ describe('REST answers against @octokit/fixtures', () => {
     // An organization's repository, as the recording's was.
     await control(sim).post('/repos/acme-corp/playground/rename', { name: 'playground-renamed' });
     const get = await api.get('/repos/acme-corp/playground');
-    expect(get.status).toBe(moved?.status);
-    expect(headerDiff(moved!.headers, get.headers)).toEqual([]);
-    expect(shapeDiff(moved!.response, get.body)).toEqual([]);
+    expectAsRecorded(moved, get);
     // The same fields; the documentation address is the one GitHub gives now (the recording's is older).
     const redirectBody = (url: string | null) => ({
       ...(moved!.response as object),
@@ -169,9 +171,7 @@ describe('REST answers against @octokit/fixtures', () => {
     expect(get.body).toEqual(redirectBody(get.headers.get('location')));
 
     const stable = await api.get(get.headers.get('location') as string);
-    expect(stable.status).toBe(byId?.status);
-    expect(headerDiff(byId!.headers, stable.headers)).toEqual([]);
-    expect(shapeDiff(byId!.response, stable.body)).toEqual([]);
+    expectAsRecorded(byId, stable);
     expect((stable.body as { full_name: string }).full_name).toBe('acme-corp/playground-renamed');
 
     // The recording's write is the rename's PATCH, which the simulator does not serve; any write is redirected alike.
@@ -187,16 +187,12 @@ describe('REST answers against @octokit/fixtures', () => {
     const [list, created, , , deleted] = recorded('git-refs') as Recorded[];
     const repo = '/repos/acme-corp/web-console';
     const listed = await api.get(`${repo}/git/refs/`);
-    expect(listed.status).toBe(list?.status);
     // No Last-Modified on a list of references: the simulator keeps no time of ref changes, and a wrong one
     // would answer If-Modified-Since with a stale 304.
-    expect(headerDiff(list!.headers, listed.headers, ['last-modified'])).toEqual([]);
-    expect(shapeDiff(list!.response, listed.body)).toEqual([]);
+    expectAsRecorded(list, listed, ['last-modified']);
     const sha = (listed.body as Array<{ object: { sha: string } }>)[0]?.object.sha;
     const made = await api.post(`${repo}/git/refs`, { ref: 'refs/heads/recorded-test', sha });
-    expect(made.status).toBe(created?.status);
-    expect(headerDiff(created!.headers, made.headers)).toEqual([]);
-    expect(shapeDiff(created!.response, made.body)).toEqual([]);
+    expectAsRecorded(created, made);
     expect(made.headers.get('location')).toBe((made.body as { url: string }).url);
     const gone = await api.delete(`${repo}/git/refs/heads/recorded-test`);
     expect([gone.status, gone.text]).toEqual([deleted?.status, deleted?.response]);
@@ -208,9 +204,7 @@ describe('REST answers against @octokit/fixtures', () => {
     const res = await api.post('/repos/octocat/Hello-World/hooks', {
       config: { url: 'http://127.0.0.1:9/x', content_type: 'xml' },
     });
-    expect(res.status).toBe(want?.status);
-    expect(headerDiff(want!.headers, res.headers)).toEqual([]);
-    expect(shapeDiff(want!.response, res.body)).toEqual([]);
+    expectAsRecorded(want, res);
     expect(res.body).toMatchObject({
       message: 'Validation Failed',
       errors: [{ resource: 'Hook', code: 'invalid', field: 'content_type' }],
@@ -220,8 +214,6 @@ describe('REST answers against @octokit/fixtures', () => {
   it('an organization (get-organization)', async () => {
     const [want] = recorded('get-organization');
     const res = await api.get('/orgs/acme-corp');
-    expect(res.status).toBe(want?.status);
-    expect(headerDiff(want!.headers, res.headers)).toEqual([]);
-    expect(shapeDiff(want!.response, res.body)).toEqual([]);
+    expectAsRecorded(want, res);
   });
 });
