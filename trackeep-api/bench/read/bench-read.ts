@@ -12,7 +12,9 @@
  * commits, 100,000 pull requests, 500 people, 30 days of sync runs and webhook deliveries); --duration S,
  * --warmup S, --connections N, --only NAME[,NAME], --out FILE; --keep leaves the database and API running afterwards (for EXPLAIN); --baseline DIR also runs the API of another
  * checkout (e.g. `git archive` of the commit before a change) on the same database, endpoint by endpoint in
- * alternating order, so both are measured under the same load (its figures go under `baseline`).
+ * alternating order, so both are measured under the same load (its figures go under `baseline`); --rounds N
+ * measures each endpoint N times (on each API, taking turns) and reports the median round by p95, with every
+ * round's figures under `rounds`.
  */
 import { JwtService } from '@nestjs/jwt';
 import { dropDatabase, ensureDatabase, makeOwnedTempDir, startPgCluster } from '@trackeep/embedded-pg';
@@ -104,6 +106,8 @@ interface Options {
   only: string[] | null;
   out: string;
   baseline: string | null;
+  /** Measurements of each endpoint (on each API, taking turns); the median round by p95 is reported. */
+  rounds: number;
   /** Keep PostgreSQL and the API running after the measurements (for EXPLAIN) until interrupted. */
   keep: boolean;
 }
@@ -135,6 +139,8 @@ interface EndpointResult {
   firstRequestMs: number;
   /** An organization's page requested alone right after a change to one of its repositories, each time another. */
   afterOneChangeMs?: number[];
+  /** With --rounds: every round's figures, in the order measured (the fields above are the median round's). */
+  rounds?: Array<Pick<EndpointResult, 'p50Ms' | 'p95Ms' | 'p99Ms' | 'requestsPerSec'>>;
 }
 
 /** Requests of each organization page timed right after a change to one of its repositories. */
@@ -150,6 +156,7 @@ function parseArgs(argv: string[]): Options {
     only: null,
     out: join(ROOT, 'bench-results', 'read.json'),
     baseline: null,
+    rounds: 1,
     keep: argv.includes('--keep'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -163,6 +170,7 @@ function parseArgs(argv: string[]): Options {
     if (flag === '--duration') o.duration = num();
     else if (flag === '--warmup') o.warmup = num();
     else if (flag === '--connections') o.connections = num();
+    else if (flag === '--rounds') o.rounds = num();
     else if (flag === '--only') {
       o.only = (value ?? '').split(',').filter(Boolean);
       i++;
@@ -175,7 +183,7 @@ function parseArgs(argv: string[]): Options {
     } else if (flag === '--large' || flag === '--small' || flag === '--keep') continue;
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(
-        'npm run bench:read -- [--small | --large] [--duration S] [--warmup S] [--connections N] [--only NAME,NAME] [--out FILE] [--baseline DIR] [--keep]\n',
+        'npm run bench:read -- [--small | --large] [--duration S] [--warmup S] [--connections N] [--only NAME,NAME] [--out FILE] [--baseline DIR] [--rounds N] [--keep]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${flag}`);
@@ -559,34 +567,43 @@ async function main(): Promise<void> {
     };
     const results: EndpointResult[] = [];
     const baselineResults: EndpointResult[] = [];
-    const show = (who: string, r: EndpointResult) =>
+    const show = (who: string, r: EndpointResult, round = '') =>
       log(
-        `${who}${r.meetsTarget ? 'MET    ' : 'NOT MET'} ${r.name.padEnd(28)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms  first ${r.firstRequestMs} ms  ${r.requestsPerSec}/s  load ${r.loadAverage}${r.non2xx || r.errors ? `  non-2xx ${r.non2xx} errors ${r.errors}` : ''}`,
+        `${who}${round}${r.meetsTarget ? 'MET    ' : 'NOT MET'} ${r.name.padEnd(28)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms  first ${r.firstRequestMs} ms  ${r.requestsPerSec}/s  load ${r.loadAverage}${r.non2xx || r.errors ? `  non-2xx ${r.non2xx} errors ${r.errors}` : ''}`,
       );
     for (const [i, e] of chosen.entries()) {
-      // Alternate which goes first, so a drifting machine load favours neither.
-      const order =
-        baselineApi && i % 2 === 1 ? (['baseline', 'current'] as const) : (['current', 'baseline'] as const);
-      for (const who of order) {
-        if (who === 'current') {
-          const r = withChanges(
-            api,
-            await measure(api.url, cookie, e, o, firstMs.get(api)?.get(e.name) ?? NaN),
-          );
-          results.push(r);
-          show(baselineApi ? 'current  ' : '', r);
-        } else if (baselineApi) {
-          const r = await measure(
-            baselineApi.url,
-            cookie,
-            e,
-            o,
-            firstMs.get(baselineApi)?.get(e.name) ?? NaN,
-          );
-          baselineResults.push(withChanges(baselineApi, r));
-          show('baseline ', r);
+      const rounds = new Map<RunningApi, EndpointResult[]>();
+      for (let round = 0; round < o.rounds; round++) {
+        // Alternate which goes first, so a drifting machine load favours neither.
+        const targets = [api, baselineApi].filter((t): t is RunningApi => t !== null);
+        if ((i + round) % 2 === 1) targets.reverse();
+        for (const target of targets) {
+          const who = target === api ? 'current' : 'baseline';
+          const r = await measure(target.url, cookie, e, o, firstMs.get(target)?.get(e.name) ?? NaN);
+          rounds.set(target, [...(rounds.get(target) ?? []), r]);
+          show(baselineApi ? `${who.padEnd(9)}` : '', r, o.rounds > 1 ? `round ${round + 1}: ` : '');
         }
       }
+      const reported = (target: RunningApi): EndpointResult => {
+        const all = rounds.get(target) ?? [];
+        const median = [...all].sort((a, b) => a.p95Ms - b.p95Ms)[Math.floor((all.length - 1) / 2)];
+        if (!median) throw new Error(`${e.name}: not measured`);
+        if (all.length < 2) return withChanges(target, median);
+        const summary = all.map(({ p50Ms, p95Ms, p99Ms, requestsPerSec }) => ({
+          p50Ms,
+          p95Ms,
+          p99Ms,
+          requestsPerSec,
+        }));
+        show(
+          baselineApi ? `${target === api ? 'current' : 'baseline'} `.padEnd(9) : '',
+          median,
+          'median round: ',
+        );
+        return withChanges(target, { ...median, rounds: summary });
+      };
+      results.push(reported(api));
+      if (baselineApi) baselineResults.push(reported(baselineApi));
     }
     const result = {
       benchmark: 'read',
@@ -612,6 +629,7 @@ async function main(): Promise<void> {
         connections: o.connections,
         warmupSeconds: o.warmup,
         secondsPerEndpoint: o.duration,
+        roundsPerEndpoint: o.rounds,
         perRepositoryEndpoints: 'each request names the next repository in turn, over all of them',
       },
       targetP95Ms: TARGET_P95_MS,
