@@ -437,6 +437,41 @@ describe('organization, team and person pages', () => {
       );
     });
 
+    it("follows the viewer's access at once, also to other repositories with the same versions", async () => {
+      const seen = async () => {
+        const page = (await as(monalisa).get(`/people/${dev2}`).expect(200)).body;
+        return [page.repositoryCount, page.recentCommits.map((c: { sha: string }) => c.sha)];
+      };
+      const viewer = (await db.query(`SELECT id FROM users WHERE login = 'monalisa'`)).rows[0].id as string;
+      const accessA = (
+        await db.query(`SELECT * FROM repo_access WHERE user_id = $1 AND repo_id = $2`, [viewer, repoA])
+      ).rows[0];
+      // Both repositories at one version (versions only move forward): a set of repositories is told apart
+      // by which they are, not by their versions' sum and count.
+      await db.query(
+        `INSERT INTO repo_fact_versions (repo_id, version)
+         SELECT id, (SELECT coalesce(max(version), 0) + 1 FROM repo_fact_versions) FROM unnest($1::uuid[]) AS id
+         ON CONFLICT (repo_id) DO UPDATE SET version = EXCLUDED.version`,
+        [[repoA, repoB]],
+      );
+      expect(await seen()).toEqual([1, ['a3']]);
+      await as(monalisa).post(`/repos/${ORG}/${nameB}/track`).expect(201);
+      try {
+        expect(await seen()).toEqual([2, ['a3', 'b3', 'b2', 'b1']]);
+        // GitHub took her access to the first repository away (as a re-check or a membership event records it).
+        await db.query(`DELETE FROM repo_access WHERE user_id = $1 AND repo_id = $2`, [viewer, repoA]);
+        expect(await seen()).toEqual([1, ['b3', 'b2', 'b1']]);
+      } finally {
+        await db.query(
+          `INSERT INTO repo_access (user_id, repo_id, permission, checked_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT DO NOTHING`,
+          [viewer, repoA, accessA.permission, accessA.checked_at],
+        );
+        await as(monalisa).delete(`/repos/${ORG}/${nameB}/track`).expect(204);
+      }
+      expect(await seen()).toEqual([1, ['a3']]);
+    });
+
     it('lists the pull requests they reviewed, with their latest verdict, and their review load', async () => {
       // dev3 commented on #5 (open) and then approved it, a week apart, and approved #1 (merged) long ago, and
       // reviewed #7 of the second repository years ago.

@@ -26,6 +26,12 @@ export function inRepoScope(column: string, scope: RepoScope): RawBuilder<boolea
   return sql<boolean>`${sql.ref(column)} IN (${readableBy(scope.readableBy)})`;
 }
 
+/** Which repositories the user may read, as an SQL expression (text): the md5 of their sorted ids. */
+export function readableDigestSql(userId: string): RawBuilder<string> {
+  return sql<string>`(SELECT md5(coalesce(string_agg(x.repo_id::text, ',' ORDER BY x.repo_id), ''))
+                        FROM (${readableBy(userId)}) x)`;
+}
+
 /** The rule in SQL: the user tracks the repository and GitHub's last answer granted them access. */
 function readableBy(userId: string): RawBuilder<{ repo_id: string }> {
   return sql`SELECT t.repo_id FROM tracked_repos t

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, sql } from 'kysely';
 import type { DB } from '../database/db.types';
+import { inRepoScope, type RepoScope } from '../repos/repo-access.repository';
 
-/** The fingerprint of these repositories' fact versions, as an SQL expression (text). */
-export const factsFingerprintSql = (repoIds: readonly string[]) => sql<string>`
+/** The fingerprint of the scope's repositories' fact versions, as an SQL expression (text). */
+export const factsFingerprintSql = (scope: RepoScope) => sql<string>`
   (SELECT coalesce(sum(version), 0)::text || ':' || count(*)
-     FROM repo_fact_versions WHERE repo_id = ANY(${repoIds}::uuid[]))`;
+     FROM repo_fact_versions WHERE ${inRepoScope('repo_id', scope)})`;
 
 /**
  * Per-repository versions of the stored GitHub data that pages are computed from (the FactVersions migration):

@@ -3,7 +3,7 @@ import type { ActivityFigures, RepoActivity, ReviewQueue } from '@trackeep/contr
 import { prepared, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
-import { inRepoScope } from '../repos/repo-access.repository';
+import { inRepoScope, readableDigestSql, type RepoScope } from '../repos/repo-access.repository';
 import { factsFingerprintSql } from './fact-versions.repository';
 import { teamTree } from './team-tree.sql';
 
@@ -293,21 +293,37 @@ export class TeamsReadRepository {
    * nothing is queued.
    */
   async pageFingerprint(githubHost: string, repoIds: readonly string[]): Promise<string> {
-    const read = () =>
-      sql<{ deltas: boolean; facts: boolean; fingerprint: string }>`
+    return (await this.fingerprintOf(githubHost, { repoIds })).fingerprint;
+  }
+
+  /**
+   * pageFingerprint for every repository the viewer may read, and which repositories those are (`repos`, a
+   * digest of their ids): one prepared statement by the access rule, no list of ids read and sent back.
+   */
+  viewerFingerprint(githubHost: string, viewerId: string): Promise<{ fingerprint: string; repos: string }> {
+    return this.fingerprintOf(githubHost, { readableBy: viewerId });
+  }
+
+  private async fingerprintOf(
+    githubHost: string,
+    scope: RepoScope,
+  ): Promise<{ fingerprint: string; repos: string }> {
+    const byRule = 'readableBy' in scope;
+    const statement = sql<{ deltas: boolean; facts: boolean; fingerprint: string; repos: string }>`
       SELECT EXISTS (SELECT 1 FROM activity_deltas) AS deltas, EXISTS (SELECT 1 FROM fact_changes) AS facts,
-             ${factsFingerprintSql(repoIds)} || '|' ||
+             ${factsFingerprintSql(scope)} || '|' ||
              (SELECT md5(coalesce(string_agg(lower(login), ',' ORDER BY lower(login)), ''))
-                FROM people WHERE github_host = ${githubHost} AND type = 'Bot') AS fingerprint`.execute(
-        this.db,
-      );
+                FROM people WHERE github_host = ${githubHost} AND type = 'Bot') AS fingerprint,
+             ${byRule ? readableDigestSql(scope.readableBy) : sql<string>`''`} AS repos`;
+    // By the rule the plan does not depend on how many repositories there are: prepared, planned once.
+    const read = () => (byRule ? prepared(statement) : statement).execute(this.db);
     let { rows } = await read();
     if (rows[0]?.deltas || rows[0]?.facts) {
       if (rows[0].deltas) await sql`SELECT activity_fold()`.execute(this.db);
       if (rows[0].facts) await sql`SELECT fact_fold()`.execute(this.db);
       ({ rows } = await read());
     }
-    return rows[0]?.fingerprint ?? '';
+    return { fingerprint: rows[0]?.fingerprint ?? '', repos: rows[0]?.repos ?? '' };
   }
 
   /** The period's figures and the previous period's (`current` tells which row is which). */
@@ -522,7 +538,7 @@ export class TeamsReadRepository {
 
   // A person's work is read in the repositories the viewer may read, by the access rule itself rather than an id
   // list: the statements are then prepared (an id list of 1,000 took longer to plan than to run), and each
-  // probes the rule for the few rows it reads.
+  // probes the rule for the few rows it reads. Their limits are written into the text (fixedLimit).
 
   async personCommits(viewerId: string, login: string, limit: number) {
     const { rows } = await this.db.executeQuery(
@@ -543,7 +559,7 @@ export class TeamsReadRepository {
           .where(sql`lower(c.author_login)`, '=', login.toLowerCase())
           .orderBy('c.committed_at', 'desc')
           .orderBy('c.sha', 'desc')
-          .limit(limit),
+          .limit(fixedLimit(limit)),
       ),
     );
     return rows;
@@ -572,7 +588,7 @@ export class TeamsReadRepository {
           .where(sql`lower(p.author_login)`, '=', login.toLowerCase())
           .orderBy('p.created_at', 'desc')
           .orderBy('p.number', 'desc')
-          .limit(limit),
+          .limit(fixedLimit(limit)),
       ),
     );
     return rows;
@@ -602,7 +618,7 @@ export class TeamsReadRepository {
                        ORDER BY repo_id, pull_number, submitted_at DESC) l
                 JOIN repositories r ON r.id = l.repo_id
                ORDER BY l.submitted_at DESC, r.full_name, l.pull_number
-               LIMIT ${limit}) v
+               LIMIT ${fixedLimit(limit)}) v
         JOIN pull_requests p ON p.repo_id = v.repo_id AND p.number = v.pull_number
        ORDER BY v.submitted_at DESC, v.full_name, p.number`).execute(this.db);
     return rows.rows;
@@ -645,10 +661,10 @@ export class TeamsReadRepository {
              SELECT * FROM mine WHERE ${inRepoScope('repo_id', { readableBy: viewerId })})
       SELECT r.full_name, a.commits, a.pulls, to_char(a.last_day, 'YYYY-MM-DD') AS last_day,
              (SELECT count(*) FROM readable) AS total
-        FROM (SELECT * FROM readable ORDER BY last_day DESC NULLS LAST FETCH FIRST ${limit} ROWS WITH TIES) a
+        FROM (SELECT * FROM readable ORDER BY last_day DESC NULLS LAST FETCH FIRST ${fixedLimit(limit)} ROWS WITH TIES) a
         JOIN repositories r ON r.id = a.repo_id
        ORDER BY a.last_day DESC NULLS LAST, lower(r.full_name)
-       LIMIT ${limit}`).execute(this.db);
+       LIMIT ${fixedLimit(limit)}`).execute(this.db);
     return {
       total: num(rows.rows[0]?.['total'] ?? 0),
       repositories: rows.rows.map((r) => ({
@@ -659,6 +675,17 @@ export class TeamsReadRepository {
       })),
     };
   }
+}
+
+/**
+ * A limit written into a prepared statement's text rather than sent as a parameter: Postgres costs a generic plan
+ * as if a parameter's LIMIT kept a tenth of the rows, finds it dearer than a plan for the actual value and so
+ * plans every execution again (most of these reads' time). Only for the service's constants: each value is
+ * another prepared text.
+ */
+function fixedLimit(limit: number): RawBuilder<number> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a limit: ${limit}`);
+  return sql.lit(limit);
 }
 
 function toPerson(r: {

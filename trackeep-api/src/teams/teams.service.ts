@@ -152,12 +152,13 @@ export class TeamsService {
   }
 
   async personPage(user: SessionUser, login: string): Promise<PersonPage> {
-    const repoIds = await this.access.readableRepoIds(user.id);
+    // GitHub's answers that are too old are asked again first; every read below applies the access rule itself.
+    await this.access.recheckStale(user.id);
     const known = await this.read.findPerson(user.githubHost, login);
     const now = minute(Date.now());
-    const fingerprint = await this.read.pageFingerprint(user.githubHost, repoIds);
+    const { fingerprint, repos } = await this.read.viewerFingerprint(user.githubHost, user.id);
     // The page as shown, not the rows it is built from: building it again on every request was most of its cost.
-    const work = await this.personWork.get(cacheKeyOf([login, repoIds, now]), fingerprint, async () => {
+    const work = await this.personWork.get(cacheKeyOf([login, repos, now]), fingerprint, async () => {
       const [commits, pulls, repositories, reviewed, load] = await Promise.all([
         this.read.personCommits(user.id, login, PERSON_LIST_LIMIT),
         this.read.personPulls(user.id, login, PERSON_LIST_LIMIT),
