@@ -631,4 +631,35 @@ describe('delivery insights', () => {
       await db.query(`UPDATE pull_requests SET first_commit_at = NULL WHERE repo_id = $1`, [repoA]);
     }
   });
+
+  it("reads the default branch's commits as stored: every parent, times to the millisecond, the first line", async () => {
+    await db.query(
+      `INSERT INTO commits (repo_id, sha, message, author_name, author_email, authored_at, committer_name,
+         committer_email, committed_at, additions, deletions, changed_files, parents, html_url)
+       VALUES ($1, 'f3', $2, 'A', 'a@example.com', '2025-12-31T23:59:59.999999Z', 'C', 'c@example.com',
+               '2026-01-08T10:20:30.123456Z', 0, 0, 0, '{s2,m1}', 'https://example.test/commit/f3')`,
+      [repoA, 'Third change\n\nits body'],
+    );
+    await db.query(`INSERT INTO branch_commits (repo_id, branch, sha) VALUES ($1, 'main', 'f3')`, [repoA]);
+    try {
+      const store = h.t.app.get(InsightsRepository);
+      const [repo] = await store.reposByIds([repoA]);
+      const facts = await store.facts([repo!], new Date('2026-01-01T00:00:00Z'), () => 'merges');
+      const commits = facts.get(repoA)?.commits ?? [];
+      expect(commits.find((c) => c.sha === 'f3')).toEqual({
+        sha: 'f3',
+        parents: ['s2', 'm1'],
+        committedAt: new Date('2026-01-08T10:20:30.123Z'),
+        authoredAt: new Date('2025-12-31T23:59:59.999Z'),
+        message: 'Third change',
+      });
+      expect(commits.find((c) => c.sha === 'm1')).toMatchObject({
+        parents: [],
+        message: `Merge pull request #1 from ${ORG}/one`,
+      });
+    } finally {
+      await db.query(`DELETE FROM branch_commits WHERE repo_id = $1 AND sha = 'f3'`, [repoA]);
+      await db.query(`DELETE FROM commits WHERE repo_id = $1 AND sha = 'f3'`, [repoA]);
+    }
+  });
 });

@@ -467,16 +467,21 @@ export class InsightsRepository {
   ): Promise<Array<{ repoId: string; commit: CommitFact }>> {
     // Per repository through its (repo_id, committed_at) index, then "on the default branch" by key: an
     // organization's repositories otherwise make the planner scan every commit. Only the message's first line
-    // is used (GitHub's merge and squash subjects), so only it is sent.
+    // is used (GitHub's merge and squash subjects), so only it is sent. These are most of the rows a page
+    // reads: times travel as epoch milliseconds and parents as one text, which the driver parses several times
+    // faster than timestamps and arrays.
     const { rows } = await prepared(sql<{
       repo_id: string;
       sha: string;
-      parents: string[];
-      committed_at: Date;
-      authored_at: Date;
+      parents: string;
+      committed_ms: number;
+      authored_ms: number;
       subject: string;
     }>`
-      SELECT c.repo_id, c.sha, c.parents, c.committed_at, c.authored_at, split_part(c.message, chr(10), 1) AS subject
+      SELECT c.repo_id, c.sha, array_to_string(c.parents, ' ') AS parents,
+             (extract(epoch FROM c.committed_at) * 1000)::float8 AS committed_ms,
+             (extract(epoch FROM c.authored_at) * 1000)::float8 AS authored_ms,
+             split_part(c.message, chr(10), 1) AS subject
         FROM repositories r
        CROSS JOIN LATERAL (
              SELECT * FROM commits c WHERE c.repo_id = r.id AND c.committed_at >= ${since} OFFSET 0
@@ -490,9 +495,9 @@ export class InsightsRepository {
       repoId: r.repo_id,
       commit: {
         sha: r.sha,
-        parents: r.parents,
-        committedAt: new Date(r.committed_at),
-        authoredAt: new Date(r.authored_at),
+        parents: r.parents ? r.parents.split(' ') : [],
+        committedAt: new Date(r.committed_ms),
+        authoredAt: new Date(r.authored_ms),
         message: r.subject,
       },
     }));
