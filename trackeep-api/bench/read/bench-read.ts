@@ -571,6 +571,8 @@ async function main(): Promise<void> {
       log(
         `${who}${round}${r.meetsTarget ? 'MET    ' : 'NOT MET'} ${r.name.padEnd(28)} p50 ${r.p50Ms} ms  p95 ${r.p95Ms} ms  p99 ${r.p99Ms} ms  first ${r.firstRequestMs} ms  ${r.requestsPerSec}/s  load ${r.loadAverage}${r.non2xx || r.errors ? `  non-2xx ${r.non2xx} errors ${r.errors}` : ''}`,
       );
+    const label = (target: RunningApi) =>
+      baselineApi ? (target === api ? 'current' : 'baseline').padEnd(9) : '';
     for (const [i, e] of chosen.entries()) {
       const rounds = new Map<RunningApi, EndpointResult[]>();
       for (let round = 0; round < o.rounds; round++) {
@@ -578,10 +580,9 @@ async function main(): Promise<void> {
         const targets = [api, baselineApi].filter((t): t is RunningApi => t !== null);
         if ((i + round) % 2 === 1) targets.reverse();
         for (const target of targets) {
-          const who = target === api ? 'current' : 'baseline';
           const r = await measure(target.url, cookie, e, o, firstMs.get(target)?.get(e.name) ?? NaN);
           rounds.set(target, [...(rounds.get(target) ?? []), r]);
-          show(baselineApi ? `${who.padEnd(9)}` : '', r, o.rounds > 1 ? `round ${round + 1}: ` : '');
+          show(label(target), r, o.rounds > 1 ? `round ${round + 1}: ` : '');
         }
       }
       const reported = (target: RunningApi): EndpointResult => {
@@ -595,11 +596,7 @@ async function main(): Promise<void> {
           p99Ms,
           requestsPerSec,
         }));
-        show(
-          baselineApi ? `${target === api ? 'current' : 'baseline'} `.padEnd(9) : '',
-          median,
-          'median round: ',
-        );
+        show(label(target), median, 'median round: ');
         return withChanges(target, { ...median, rounds: summary });
       };
       results.push(reported(api));

@@ -28,8 +28,12 @@ export function inRepoScope(column: string, scope: RepoScope): RawBuilder<boolea
 
 /** Which repositories the user may read, as an SQL expression (text): the md5 of their sorted ids. */
 export function readableDigestSql(userId: string): RawBuilder<string> {
-  return sql<string>`(SELECT md5(coalesce(string_agg(x.repo_id::text, ',' ORDER BY x.repo_id), ''))
-                        FROM (${readableBy(userId)}) x)`;
+  return sql<string>`(SELECT md5(coalesce(${idList('x.repo_id')}, '')) FROM (${readableBy(userId)}) x)`;
+}
+
+/** The aggregate of `column`'s repository ids as one sorted, comma-separated text. */
+function idList(column: string): RawBuilder<string | null> {
+  return sql`string_agg(${sql.ref(column)}::text, ',' ORDER BY ${sql.ref(column)})`;
 }
 
 /** The rule in SQL: the user tracks the repository and GitHub's last answer granted them access. */
@@ -67,7 +71,7 @@ export class RepoAccessRepository {
         : sql`JOIN repositories r ON r.id = x.repo_id AND lower(r.owner) = ${owner.toLowerCase()}`;
     // As one comma-separated text: splitting it is several times cheaper than parsing a uuid[] of 1,000 ids.
     const { rows } = await prepared(sql<{ ids: string | null }>`
-      SELECT string_agg(x.repo_id::text, ',' ORDER BY x.repo_id) AS ids
+      SELECT ${idList('x.repo_id')} AS ids
         FROM (${readableBy(userId)}) x ${byOwner}`).execute(this.db);
     const ids = rows[0]?.ids;
     return ids ? ids.split(',') : [];
@@ -81,7 +85,7 @@ export class RepoAccessRepository {
     const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return out;
     const { rows } = await prepared(sql<{ user_id: string; ids: string }>`
-      SELECT t.user_id, string_agg(t.repo_id::text, ',' ORDER BY t.repo_id) AS ids
+      SELECT t.user_id, ${idList('t.repo_id')} AS ids
         FROM tracked_repos t
         JOIN repo_access ra ON ra.user_id = t.user_id AND ra.repo_id = t.repo_id
        WHERE t.user_id = ANY(${[...userIds]}::uuid[])

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ActivityFigures, RepoActivity, ReviewQueue } from '@trackeep/contracts';
-import { prepared, preparedQuery } from '@trackeep/server-core';
+import { fixedLimit, prepared, preparedQuery } from '@trackeep/server-core';
 import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { inRepoScope, readableDigestSql, type RepoScope } from '../repos/repo-access.repository';
@@ -675,17 +675,6 @@ export class TeamsReadRepository {
       })),
     };
   }
-}
-
-/**
- * A limit written into a prepared statement's text rather than sent as a parameter: Postgres costs a generic plan
- * as if a parameter's LIMIT kept a tenth of the rows, finds it dearer than a plan for the actual value and so
- * plans every execution again (most of these reads' time). Only for the service's constants: each value is
- * another prepared text.
- */
-function fixedLimit(limit: number): RawBuilder<number> {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a limit: ${limit}`);
-  return sql.lit(limit);
 }
 
 function toPerson(r: {

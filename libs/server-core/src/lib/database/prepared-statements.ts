@@ -10,10 +10,20 @@ const MAX_PREPARED = 256;
  * Marks a statement as one Postgres should parse and plan once per connection and then only execute: for hot
  * statements whose text is fixed (a bulk upsert's text depends only on its columns, the rows go in a parameter),
  * where parsing and planning a long text costs more than running it. Only for a bounded set of texts: never for
- * text that varies with the data (an IN list, a LIMIT written into the text).
+ * text that varies with the data (an IN list, a LIMIT taken from a request written into the text).
  */
 export function prepared<T>(query: RawBuilder<T>): RawBuilder<T> {
   return sql<T>`${sql.raw(MARK)}${query}`;
+}
+
+/**
+ * A constant limit written into a prepared statement's text rather than sent as a parameter: Postgres costs a
+ * generic plan as if a parameter's LIMIT kept a tenth of the rows, finds it dearer than a plan for the actual
+ * value and so plans every execution again. Only for a code's constants: each value is another prepared text.
+ */
+export function fixedLimit(limit: number): RawBuilder<number> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`not a limit: ${limit}`);
+  return sql.lit(limit);
 }
 
 /** `prepared` for a statement written as text with $n placeholders; run it with `db.executeQuery(...)`. */
