@@ -593,8 +593,30 @@ export function generateRepoDetail(w: GeneratorTarget, repo: SimRepo): SimRepoDe
     else if (repo.graphKey === repo.id && slot < graph.spec.lines.length) {
       const base = graph.mainIndexAt(createdAt - (pull.commits + 1) * 6 * HOUR);
       graph.placeLine(slot, { base, count: pull.commits });
-      pull.headSha = graph.lineTip(slot);
-      pull.baseSha = graph.virtualSha(0, base);
+      // Near the start of the history the line cannot begin early enough: its commits must still come before the
+      // pull request closed (fewer of them), and it is opened after the first (moved, as open ones are, without
+      // drawing again; its reviews keep their order within the shorter span). When not even one commit fits, it
+      // keeps its head on the default branch, as a fork's closed pull requests do.
+      const end = closedAt ?? anchorMs;
+      const at = (i: number) => graph.get(graph.virtualSha(slot, i))?.committedAt ?? end;
+      while (pull.commits > 1 && at(pull.commits - 1) >= end) {
+        pull.commits--;
+        graph.placeLine(slot, { base, count: pull.commits });
+      }
+      const firstOwn = at(0);
+      if (firstOwn < end - MINUTE) {
+        if (createdAt <= firstOwn) {
+          const openedAt = Math.min(firstOwn + HOUR, firstOwn + Math.floor((end - firstOwn) / 2));
+          for (const r of reviews)
+            r.submittedAt =
+              openedAt + Math.floor(((r.submittedAt - createdAt) * (end - openedAt)) / (end - createdAt));
+          createdAt = openedAt;
+          pull.createdAt = openedAt;
+          pull.updatedAt = Math.max(openedAt, end, reviews.at(-1)?.submittedAt ?? 0);
+        }
+        pull.headSha = graph.lineTip(slot);
+        pull.baseSha = graph.virtualSha(0, base);
+      }
       for (const r of reviews) r.commitId = pull.headSha;
     }
     detail.pulls.push(pull);

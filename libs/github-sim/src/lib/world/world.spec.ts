@@ -143,6 +143,33 @@ describe(SimWorld.name, () => {
     expect(open).toBeGreaterThan(20);
   });
 
+  it("gives a closed pull request commits of its own between the history's start and its close, before it opened", () => {
+    // The demo's closed pull requests include ones drawn as opened before their repository's first commit.
+    const w = new SimWorld({ preset: 'demo' });
+    let closed = 0;
+    for (const r of [...w.repos.values()].filter((x) => !x.fork)) {
+      const g = w.graph(r);
+      for (const p of w.detail(r).pulls.filter((x) => x.state === 'closed')) {
+        const own = g.ownCommits(p.headSha, p.baseSha);
+        if (own.length === 0) continue;
+        closed++;
+        const closedAt = p.closedAt ?? 0;
+        const reviewed = p.reviews.map((x) => x.submittedAt);
+        expect([p.number, own[0]!.committedAt < p.createdAt, own.at(-1)!.committedAt <= closedAt]).toEqual([
+          p.number,
+          true,
+          true,
+        ]);
+        expect([p.number, reviewed.every((t) => t >= p.createdAt && t <= closedAt)]).toEqual([
+          p.number,
+          true,
+        ]);
+        expect(own.length).toBe(p.commits);
+      }
+    }
+    expect(closed).toBeGreaterThan(300);
+  });
+
   it('always has octocat owning repos and belonging to an org with a team', () => {
     const w = new SimWorld({ preset: 'demo' });
     const octocat = w.user('octocat');
