@@ -1,12 +1,14 @@
 import type { SyncStatus } from '@trackeep/contracts';
 import { DEMO_GITHUB_APP, demoGithubAppEnv, type GithubSimHandle } from '@trackeep/github-sim';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
+import PgBoss from 'pg-boss';
 import request from 'supertest';
 import { AuthSettings } from '../src/auth/auth-settings';
 import { SessionService } from '../src/auth/session.service';
 import { GithubSettings } from '../src/github/github-settings';
 import { InstallationsService } from '../src/installations/installations.service';
 import { SyncCycleJob } from '../src/sync/jobs/sync-cycle.job';
+import { ORG_READ_QUEUE } from '../src/teams/org-sync.job';
 import { OrgSyncService } from '../src/teams/org-sync.service';
 import { TeamsReadRepository } from '../src/teams/teams-read.repository';
 import { API_TEMPLATE_DB } from './support/test-app';
@@ -220,14 +222,28 @@ describe('syncing with a GitHub App installation', () => {
     expect(await status(memberCookie, fullName)).toBe(200);
     expect(await status(outsiderCookie, fullName)).toBe(404);
   });
+  /** When Trackeep last read acme-corp's teams and members from GitHub. */
+  const orgReadAt = async () =>
+    (
+      (await t.ds.query(`SELECT synced_at FROM github_orgs WHERE login = 'acme-corp'`)) as Array<{
+        synced_at: Date;
+      }>
+    )[0]?.synced_at ?? null;
+
   it('reads the teams of an organization the App is installed on as soon as its repositories are stored, and every hour after', async () => {
-    const readAt = async () =>
+    const readAt = orgReadAt;
+    // The read of every organization queued at start must be over, or it could pass for the read this expects.
+    const startRead = async () =>
       (
-        (await t.ds.query(`SELECT synced_at FROM github_orgs WHERE login = 'acme-corp'`)) as Array<{
-          synced_at: Date;
-        }>
-      )[0]?.synced_at ?? null;
-    // Nobody tracks one of its repositories by hand, and it was last read long ago.
+        (await t.ds.query(
+          `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'github-orgs-sync' AND state IN ('created', 'retry', 'active')`,
+        )) as Array<{ n: number }>
+      )[0]!.n;
+    for (const until = Date.now() + 30_000; Date.now() < until && (await startRead()) > 0;)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await startRead()).toBe(0);
+    // Nobody tracks one of its repositories by hand, and it was last read long ago (a read of it was queued and
+    // done moments ago, by the test above).
     await t.ds.query(`DELETE FROM tracked_repos`);
     await t.ds.query(
       `UPDATE github_orgs SET synced_at = now() - interval '2 hours' WHERE login = 'acme-corp'`,
@@ -243,6 +259,24 @@ describe('syncing with a GitHub App installation', () => {
     while (Date.now() < deadline && (await readAt())!.getTime() === before.getTime())
       await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await readAt())!.getTime()).toBeGreaterThan(before.getTime());
+  });
+  it('does not read an organization again for a request queued before a read of it finished', async () => {
+    // Requests made while a read runs (more of its repositories tracked) wait; the read then stores it.
+    const jobId = await t.app
+      .get(PgBoss)
+      .send(ORG_READ_QUEUE, { owner: 'acme-corp' }, { singletonKey: 'acme-corp', startAfter: 2 });
+    await t.ds.query(
+      `UPDATE github_orgs SET synced_at = now() + interval '1 hour' WHERE login = 'acme-corp'`,
+    );
+    const stored = await orgReadAt();
+    const state = async () =>
+      (
+        (await t.ds.query(`SELECT state FROM pgboss.job WHERE id = $1`, [jobId])) as Array<{ state: string }>
+      )[0]?.state;
+    for (const until = Date.now() + 20_000; Date.now() < until && (await state()) !== 'completed';)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await state()).toBe('completed');
+    expect(await orgReadAt()).toEqual(stored);
   });
   it('syncs a repository an auto-tracking installation newly covers at once, not at the next cycle', async () => {
     const created = await sim.world.createRepo({ owner: 'acme-corp', name: 'synced-at-once' });

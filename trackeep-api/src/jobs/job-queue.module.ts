@@ -11,7 +11,7 @@ export { JOB_QUEUE_SCHEMA } from './job-queue.constants';
 let queueCreation: Promise<unknown> = Promise.resolve();
 
 /**
- * Creates a pg-boss queue if it does not exist. pg-boss's create_queue adds a partition to its job table, and
+ * Creates a pg-boss queue if it does not exist, and sets its options. pg-boss's create_queue adds a partition to its job table, and
  * two of those running at once (two modules at start-up, or two replicas starting together) can deadlock:
  * calls are serialised in this process and retried on a deadlock. Use this instead of boss.createQueue.
  */
@@ -21,10 +21,14 @@ export function ensureQueue(
   options: Omit<PgBoss.Queue, 'name'> = {},
 ): Promise<void> {
   const run = () =>
-    retryOnConflict(() => boss.createQueue(name, { ...options, name }), {
-      retries: 4,
-      delayMs: (attempt) => 50 * attempt + Math.random() * 100,
-    });
+    retryOnConflict(
+      async () => {
+        await boss.createQueue(name, { ...options, name });
+        // create_queue leaves an existing queue as it was: its policy and limits follow the code on every start.
+        await boss.updateQueue(name, { ...options, name });
+      },
+      { retries: 4, delayMs: (attempt) => 50 * attempt + Math.random() * 100 },
+    );
   const next = queueCreation.then(run, run);
   queueCreation = next.catch(() => undefined);
   return next;

@@ -40,19 +40,33 @@ export class OrgSyncJob implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await ensureQueue(this.boss, ORG_SYNC_QUEUE, { policy: 'stately', retryLimit: 0, expireInSeconds: 1800 });
     await this.boss.schedule(ORG_SYNC_QUEUE, ORG_SYNC_CRON);
-    await ensureQueue(this.boss, ORG_READ_QUEUE, { retryLimit: 2, retryDelay: 30, expireInSeconds: 900 });
+    // 'short': one read waits per organization however many requests arrive; a request made while a read runs
+    // queues the next one, which a time slot per key would drop until the slot passed.
+    await ensureQueue(this.boss, ORG_READ_QUEUE, {
+      policy: 'short',
+      retryLimit: 2,
+      retryDelay: 30,
+      expireInSeconds: 900,
+    });
     this.tracking.onTracked((e) => this.readSoon(splitFullName(e.fullName)[0]));
     // Its repositories are tracked for everyone who may read them, without anyone tracking one by hand.
     this.installations.onReposStored(async (installation) => {
       if (installation.accountType === 'Organization') await this.readSoon(installation.accountLogin);
     });
     if (!this.env.SYNC_ENABLED) return;
-    await this.boss.work<{ owner?: string }>(ORG_READ_QUEUE, { pollingIntervalSeconds: 2 }, async ([job]) => {
-      const owner = job?.data?.owner;
-      if (typeof owner !== 'string' || !owner) return;
-      const outcome = await this.orgs.syncOrg(owner);
-      this.logger.log(`organization ${owner} read from GitHub: ${outcome}`);
-    });
+    await this.boss.work<{ owner?: string }>(
+      ORG_READ_QUEUE,
+      { pollingIntervalSeconds: 2, includeMetadata: true },
+      async ([job]) => {
+        const owner = job?.data?.owner;
+        if (typeof owner !== 'string' || !owner) return;
+        // Queued while an earlier read ran, which has since stored the organization: nothing new to read.
+        const known = await this.read.findOrg(this.github.host, owner);
+        if (known?.syncedAt && known.syncedAt.getTime() >= job.createdOn.getTime()) return;
+        const outcome = await this.orgs.syncOrg(owner);
+        this.logger.log(`organization ${owner} read from GitHub: ${outcome}`);
+      },
+    );
     await this.boss.work(ORG_SYNC_QUEUE, { pollingIntervalSeconds: 10 }, async () => {
       const { synced, failed } = await this.orgs.syncAll();
       this.logger.log(`organizations read from GitHub: ${synced}${failed ? `, ${failed} failed` : ''}`);
@@ -68,10 +82,6 @@ export class OrgSyncJob implements OnApplicationBootstrap {
   private async readSoon(owner: string): Promise<void> {
     const known = await this.read.findOrg(this.github.host, owner);
     if (known?.syncedAt && Date.now() - known.syncedAt.getTime() < ORG_FRESH_MS) return;
-    await this.boss.send(
-      ORG_READ_QUEUE,
-      { owner },
-      { singletonKey: owner.toLowerCase(), singletonSeconds: 60 },
-    );
+    await this.boss.send(ORG_READ_QUEUE, { owner }, { singletonKey: owner.toLowerCase() });
   }
 }
