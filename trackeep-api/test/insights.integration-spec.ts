@@ -662,4 +662,90 @@ describe('delivery insights', () => {
       await db.query(`DELETE FROM commits WHERE repo_id = $1 AND sha = 'f3'`, [repoA]);
     }
   });
+
+  it('reads every other time of the facts as the driver read timestamps: to the millisecond, unset ones empty', async () => {
+    const micro = '2026-01-08T10:20:30.999999Z';
+    await db.query(
+      `INSERT INTO deployments (repo_id, deployment_id, environment, sha, created_at) VALUES ($1, 907, 'production', 's2', $2)`,
+      [repoA, micro],
+    );
+    await db.query(
+      `INSERT INTO deployment_statuses (repo_id, node_id, deployment_id, state, created_at)
+       VALUES ($1, 'DS_907_1', 907, 'in_progress', $2), ($1, 'DS_907_2', 907, 'success', '2026-01-08T11:00:00.000001Z')`,
+      [repoA, micro],
+    );
+    await db.query(
+      `INSERT INTO releases (repo_id, release_id, tag_name, sha, created_at, published_at, draft)
+       VALUES ($1, 7002, 'v9.1', 's2', $2, NULL, true)`,
+      [repoA, micro],
+    );
+    await db.query(
+      `INSERT INTO issues (repo_id, number, title, state, created_at, updated_at, closed_at)
+       VALUES ($1, 9001, 'open one', 'open', $2, $2, NULL), ($1, 9002, 'closed one', 'closed', $2, $2, $2)`,
+      [repoA, micro],
+    );
+    await db.query(
+      `INSERT INTO pull_request_reviews (repo_id, review_id, pull_number, reviewer_login, reviewer_is_bot, state, submitted_at)
+       SELECT repo_id, 7101, number, 'reviewer-2', false, 'COMMENTED', $2 FROM pull_requests
+        WHERE repo_id = $1 AND merged_at IS NOT NULL ORDER BY merged_at LIMIT 1`,
+      [repoA, micro],
+    );
+    try {
+      const store = h.t.app.get(InsightsRepository);
+      const [repo] = await store.reposByIds([repoA]);
+      const since = new Date('2000-01-01T00:00:00Z');
+      const read = async (kind: 'deployments' | 'releases') =>
+        (await store.facts([repo!], since, () => kind)).get(repoA)!;
+      const iso = (t: Date | null) => t?.toISOString() ?? null;
+      const expected = async (text: string) =>
+        (await db.query(text, [repoA])).rows.map((r: Record<string, unknown>) =>
+          Object.values(r).map((v) => (v instanceof Date ? v.toISOString() : v)),
+        );
+
+      const facts = await read('deployments');
+      const d907 = facts.deployments.find((d) => d.id === '907');
+      expect([iso(d907?.createdAt ?? null), d907?.statuses.map((s) => iso(s.at))]).toEqual([
+        '2026-01-08T10:20:30.999Z',
+        ['2026-01-08T10:20:30.999Z', '2026-01-08T11:00:00.000Z'],
+      ]);
+      expect(
+        facts.issues.filter((i) => i.number > 9000).map((i) => [i.number, iso(i.createdAt), iso(i.closedAt)]),
+      ).toEqual([
+        [9001, '2026-01-08T10:20:30.999Z', null],
+        [9002, '2026-01-08T10:20:30.999Z', '2026-01-08T10:20:30.999Z'],
+      ]);
+      // Every stored pull request and review, against the driver's own reading of the same rows.
+      expect(
+        facts.pulls.map((p) => [p.number, iso(p.createdAt), iso(p.mergedAt), iso(p.firstCommitAt)]),
+      ).toEqual(
+        await expected(
+          `SELECT number, created_at, merged_at, first_commit_at FROM pull_requests
+            WHERE repo_id = $1 AND merged_at IS NOT NULL ORDER BY merged_at`,
+        ),
+      );
+      const reviews = facts.pulls.flatMap((p) =>
+        (p.reviews ?? []).map((v) => [p.number, iso(v.submittedAt)]),
+      );
+      expect(reviews.filter(([, at]) => at === '2026-01-08T10:20:30.999Z')).toHaveLength(1);
+      expect(reviews.sort()).toEqual(
+        (
+          await expected(
+            `SELECT pull_number, submitted_at FROM pull_request_reviews WHERE repo_id = $1
+              AND pull_number IN (SELECT number FROM pull_requests WHERE repo_id = $1 AND merged_at IS NOT NULL)`,
+          )
+        ).sort(),
+      );
+      const release = (await read('releases')).releases.find((r) => r.tagName === 'v9.1');
+      expect([iso(release?.createdAt ?? null), release?.publishedAt]).toEqual([
+        '2026-01-08T10:20:30.999Z',
+        null,
+      ]);
+    } finally {
+      await db.query(`DELETE FROM deployment_statuses WHERE repo_id = $1 AND deployment_id = 907`, [repoA]);
+      await db.query(`DELETE FROM deployments WHERE repo_id = $1 AND deployment_id = 907`, [repoA]);
+      await db.query(`DELETE FROM releases WHERE repo_id = $1 AND release_id = 7002`, [repoA]);
+      await db.query(`DELETE FROM issues WHERE repo_id = $1 AND number > 9000`, [repoA]);
+      await db.query(`DELETE FROM pull_request_reviews WHERE repo_id = $1 AND review_id = 7101`, [repoA]);
+    }
+  });
 });

@@ -33,6 +33,15 @@ export interface InsightsOrg {
 
 const REPO_COLUMNS = ['id', 'full_name', 'owner', 'github_id', 'default_branch'] as const;
 
+/**
+ * A time as epoch milliseconds. The facts' times travel this way: the driver reads a number several times faster
+ * than a timestamp's text, and a page reads thousands of them. `new Date(ms)` truncates to the millisecond, as
+ * the driver's own parsing did.
+ */
+const epochMs = (column: string) => sql<number>`(extract(epoch FROM ${sql.ref(column)}) * 1000)::float8`;
+const dateOf = (ms: number) => new Date(ms);
+const dateOrNull = (ms: number | null) => (ms === null ? null : new Date(ms));
+
 const toRepo = (r: {
   id: string;
   full_name: string;
@@ -231,14 +240,14 @@ export class InsightsRepository {
             'author_login',
             'base_ref',
             'head_ref',
-            'created_at',
-            'merged_at',
+            epochMs('created_at').as('created_ms'),
+            epochMs('merged_at').as('merged_ms'),
             'additions',
             'deletions',
             'html_url',
             'review_count',
             'comments_count',
-            'first_commit_at',
+            epochMs('first_commit_at').as('first_commit_ms'),
           ])
           .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
           .where('merged_at', '>=', since)
@@ -254,11 +263,11 @@ export class InsightsRepository {
         author: r.author_login,
         baseRef: r.base_ref,
         headRef: r.head_ref,
-        createdAt: new Date(r.created_at),
+        createdAt: dateOf(r.created_ms),
         readyForReviewAt: null,
-        mergedAt: r.merged_at ? new Date(r.merged_at) : null,
+        mergedAt: dateOrNull(r.merged_ms),
         mergeCommitSha: null,
-        firstCommitAt: r.first_commit_at ? new Date(r.first_commit_at) : null,
+        firstCommitAt: dateOrNull(r.first_commit_ms),
         additions: r.additions,
         deletions: r.deletions,
         reviews: null,
@@ -276,9 +285,10 @@ export class InsightsRepository {
       reviewer_login: string | null;
       reviewer_is_bot: boolean;
       state: string;
-      submitted_at: Date;
+      submitted_ms: number;
     }>`
-      SELECT v.repo_id, v.pull_number, v.reviewer_login, v.reviewer_is_bot, v.state, v.submitted_at
+      SELECT v.repo_id, v.pull_number, v.reviewer_login, v.reviewer_is_bot, v.state,
+             ${epochMs('v.submitted_at')} AS submitted_ms
         FROM pull_requests p
         JOIN pull_request_reviews v ON v.repo_id = p.repo_id AND v.pull_number = p.number
        WHERE p.repo_id = ANY(${repoIds}::uuid[]) AND p.merged_at >= ${since}
@@ -291,7 +301,7 @@ export class InsightsRepository {
         author: r.reviewer_login,
         authorIsBot: r.reviewer_is_bot,
         state: r.state,
-        submittedAt: new Date(r.submitted_at),
+        submittedAt: dateOf(r.submitted_ms),
         comments: null,
       });
       out.set(key, list);
@@ -309,11 +319,11 @@ export class InsightsRepository {
       deployment_id: string;
       environment: string;
       sha: string;
-      created_at: Date;
-      statuses: Array<{ state: string; at: string; url: string | null }> | null;
+      created_ms: number;
+      statuses: Array<{ state: string; at: number; url: string | null }> | null;
     }>`
-      SELECT d.repo_id, d.deployment_id::text, d.environment, d.sha, d.created_at,
-             (SELECT json_agg(json_build_object('state', s.state, 'at', s.created_at,
+      SELECT d.repo_id, d.deployment_id::text, d.environment, d.sha, ${epochMs('d.created_at')} AS created_ms,
+             (SELECT json_agg(json_build_object('state', s.state, 'at', ${epochMs('s.created_at')},
                                                 'url', coalesce(s.environment_url, s.log_url))
                               ORDER BY s.created_at, ${statusStage('s')}, s.node_id)
                 FROM deployment_statuses s
@@ -329,8 +339,8 @@ export class InsightsRepository {
           id: r.deployment_id,
           environment: r.environment,
           sha: r.sha,
-          createdAt: new Date(r.created_at),
-          statuses: statuses.map((s) => ({ state: s.state, at: new Date(s.at) })),
+          createdAt: dateOf(r.created_ms),
+          statuses: statuses.map((s) => ({ state: s.state, at: dateOf(s.at) })),
           url: [...statuses].reverse().find((s) => s.url)?.url ?? null,
         },
       };
@@ -350,8 +360,8 @@ export class InsightsRepository {
             'repo_id',
             'tag_name',
             'sha',
-            'published_at',
-            'created_at',
+            epochMs('published_at').as('published_ms'),
+            epochMs('created_at').as('created_ms'),
             'draft',
             'prerelease',
             'html_url',
@@ -367,8 +377,8 @@ export class InsightsRepository {
       release: {
         tagName: r.tag_name,
         sha: r.sha,
-        publishedAt: r.published_at ? new Date(r.published_at) : null,
-        createdAt: new Date(r.created_at),
+        publishedAt: dateOrNull(r.published_ms),
+        createdAt: dateOf(r.created_ms),
         draft: r.draft,
         prerelease: r.prerelease,
         url: r.html_url,
@@ -383,14 +393,19 @@ export class InsightsRepository {
       preparedQuery(
         this.db
           .selectFrom('tags')
-          .select(['repo_id', 'name', 'sha', at.as('at')])
+          .select([
+            'repo_id',
+            'name',
+            'sha',
+            sql<number>`(extract(epoch FROM ${at}) * 1000)::float8`.as('at_ms'),
+          ])
           .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
           .where('deleted_at', 'is', null)
           .where(at, '>=', since)
           .orderBy(at),
       ),
     );
-    return rows.map((r) => ({ repoId: r.repo_id, tag: { name: r.name, sha: r.sha, at: new Date(r.at) } }));
+    return rows.map((r) => ({ repoId: r.repo_id, tag: { name: r.name, sha: r.sha, at: dateOf(r.at_ms) } }));
   }
 
   /** Workflow runs created since `since`, oldest first (only default-branch runs are stored). */
@@ -410,8 +425,8 @@ export class InsightsRepository {
             'head_sha',
             'status',
             'conclusion',
-            'created_at',
-            'updated_at',
+            epochMs('created_at').as('created_ms'),
+            epochMs('updated_at').as('updated_ms'),
             'html_url',
           ])
           .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
@@ -428,8 +443,8 @@ export class InsightsRepository {
         headSha: r.head_sha,
         status: r.status,
         conclusion: r.conclusion,
-        createdAt: new Date(r.created_at),
-        completedAt: r.status === 'completed' ? new Date(r.updated_at) : null,
+        createdAt: dateOf(r.created_ms),
+        completedAt: r.status === 'completed' ? dateOf(r.updated_ms) : null,
         url: r.html_url,
       },
     }));
@@ -441,7 +456,15 @@ export class InsightsRepository {
       preparedQuery(
         this.db
           .selectFrom('issues')
-          .select(['repo_id', 'number', 'title', 'labels', 'created_at', 'closed_at', 'html_url'])
+          .select([
+            'repo_id',
+            'number',
+            'title',
+            'labels',
+            epochMs('created_at').as('created_ms'),
+            epochMs('closed_at').as('closed_ms'),
+            'html_url',
+          ])
           .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
           .where('deleted_at', 'is', null)
           .where((eb) => eb.or([eb('created_at', '>=', since), eb('state', '=', 'open')]))
@@ -454,8 +477,8 @@ export class InsightsRepository {
         number: r.number,
         title: r.title,
         labels: r.labels,
-        createdAt: new Date(r.created_at),
-        closedAt: r.closed_at ? new Date(r.closed_at) : null,
+        createdAt: dateOf(r.created_ms),
+        closedAt: dateOrNull(r.closed_ms),
         url: r.html_url,
       },
     }));
@@ -479,8 +502,7 @@ export class InsightsRepository {
       subject: string;
     }>`
       SELECT c.repo_id, c.sha, array_to_string(c.parents, ' ') AS parents,
-             (extract(epoch FROM c.committed_at) * 1000)::float8 AS committed_ms,
-             (extract(epoch FROM c.authored_at) * 1000)::float8 AS authored_ms,
+             ${epochMs('c.committed_at')} AS committed_ms, ${epochMs('c.authored_at')} AS authored_ms,
              split_part(c.message, chr(10), 1) AS subject
         FROM repositories r
        CROSS JOIN LATERAL (
@@ -496,8 +518,8 @@ export class InsightsRepository {
       commit: {
         sha: r.sha,
         parents: r.parents ? r.parents.split(' ') : [],
-        committedAt: new Date(r.committed_ms),
-        authoredAt: new Date(r.authored_ms),
+        committedAt: dateOf(r.committed_ms),
+        authoredAt: dateOf(r.authored_ms),
         message: r.subject,
       },
     }));
