@@ -9,9 +9,12 @@ interface Sent {
 }
 
 /** A pg pool whose one client records what it is asked to run (no server: only the wire shape is checked). */
-function recordingPool(sent: Sent[]): Pool {
+function recordingPool(sent: Sent[], listened: string[] = []): Pool {
   const client = {
-    on: () => client,
+    on: (event: string) => {
+      listened.push(event);
+      return client;
+    },
     release: () => undefined,
     query: (arg: unknown, values?: unknown[]) => {
       if (typeof arg === 'object' && arg !== null) sent.push(arg as Sent);
@@ -55,5 +58,17 @@ describe('prepared statements', () => {
     expect(sent[0]?.name).toBeUndefined();
     expect(sent[1]?.name).toMatch(/^k_/);
     expect(sent[1]?.values).toEqual([2]);
+  });
+
+  it("listens for a client's errors once, however many Kysely instances share its pool", async () => {
+    const listened: string[] = [];
+    const pool = recordingPool([], listened);
+    const over = () =>
+      new Kysely<{ t: { n: number } }>({ dialect: new PostgresDialect({ pool: preparingPool(() => pool) }) });
+    for (const k of [over(), over(), over()]) {
+      await k.selectFrom('t').select('n').execute();
+      await k.selectFrom('t').select('n').execute();
+    }
+    expect(listened).toEqual(['error']);
   });
 });

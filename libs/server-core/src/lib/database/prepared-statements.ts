@@ -40,6 +40,13 @@ export function preparedQuery<R>(query: { compile(): CompiledQuery<R> }): Compil
   return CompiledQuery.raw(MARK + text, [...parameters]) as CompiledQuery<R>;
 }
 
+// pg emits an error that arrives outside a statement (Postgres ending the session, then the socket closing) as an
+// event, and the pool does not listen while a client is checked out: unheard, it would crash the process. Each
+// client gets one listener for its whole life, however many Kysely instances share its pool; the next statement
+// fails instead, and a broken client is discarded on release.
+const broken = new WeakMap<PoolClient, Error>();
+const heard = new WeakSet<PoolClient>();
+
 /**
  * Kysely's pool over pg's, sending marked statements as named (server-side prepared) statements. The name is the
  * text's hash: pg parses a name once per connection and reuses it while the connection lives. A connection
@@ -55,12 +62,6 @@ export function preparingPool(pool: () => Pool): PostgresPool {
     }
     return name;
   };
-  // pg emits an error that arrives outside a statement (Postgres ending the session, then the socket closing)
-  // as an event, and the pool does not listen while a client is checked out: unheard, it would crash the
-  // process. Each client gets one listener for its whole life; the next statement fails instead, and a broken
-  // client is discarded on release.
-  const broken = new WeakMap<PoolClient, Error>();
-  const heard = new WeakSet<PoolClient>();
   const wrap = (client: PoolClient): PostgresPoolClient => {
     if (!heard.has(client)) {
       heard.add(client);
