@@ -54,6 +54,9 @@ export async function startApi(
 }
 
 export class Db {
+  /** One connection runs one statement at a time (pg 9 refuses a second while one runs): calls wait in turn. */
+  private last: Promise<unknown> = Promise.resolve();
+
   private constructor(readonly client: Client) {}
 
   static async connect(url: string): Promise<Db> {
@@ -63,7 +66,10 @@ export class Db {
   }
 
   async rows<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.client.query(sql, params)).rows as T[];
+    const query = () => this.client.query(sql, params);
+    const run = this.last.then(query, query);
+    this.last = run.catch(() => undefined);
+    return (await run).rows as T[];
   }
 
   async one<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T> {
