@@ -231,7 +231,6 @@ describe('syncing with a GitHub App installation', () => {
     )[0]?.synced_at ?? null;
 
   it('reads the teams of an organization the App is installed on as soon as its repositories are stored, and every hour after', async () => {
-    const readAt = orgReadAt;
     // The read of every organization queued at start must be over, or it could pass for the read this expects.
     const startRead = async () =>
       (
@@ -248,7 +247,7 @@ describe('syncing with a GitHub App installation', () => {
     await t.ds.query(
       `UPDATE github_orgs SET synced_at = now() - interval '2 hours' WHERE login = 'acme-corp'`,
     );
-    const before = (await readAt())!;
+    const before = (await orgReadAt())!;
     expect(await t.app.get(TeamsReadRepository).ownersToRead(t.app.get(GithubSettings).host)).toContain(
       'acme-corp',
     );
@@ -256,9 +255,9 @@ describe('syncing with a GitHub App installation', () => {
     // The installation (auto-track on, from the test above) stores its repositories: a read is queued and runs.
     await t.app.get(InstallationsService).refreshRepos(installationId);
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && (await readAt())!.getTime() === before.getTime())
+    while (Date.now() < deadline && (await orgReadAt())!.getTime() === before.getTime())
       await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await readAt())!.getTime()).toBeGreaterThan(before.getTime());
+    expect((await orgReadAt())!.getTime()).toBeGreaterThan(before.getTime());
   });
   it('does not read an organization again for a request queued before a read of it finished', async () => {
     // Requests made while a read runs (more of its repositories tracked) wait; the read then stores it.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DeploymentRule, InsightsSettings } from '@trackeep/contracts';
 import { prepared, preparedQuery } from '@trackeep/server-core';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { statusStage } from '../repos/data/deployments.repository';
 import type {
@@ -38,8 +38,8 @@ const REPO_COLUMNS = ['id', 'full_name', 'owner', 'github_id', 'default_branch']
  * than a timestamp's text, and a page reads thousands of them. `new Date(ms)` truncates to the millisecond, as
  * the driver's own parsing did.
  */
-const epochMs = (column: string) => sql<number>`(extract(epoch FROM ${sql.ref(column)}) * 1000)::float8`;
-const dateOf = (ms: number) => new Date(ms);
+const epochMs = (time: string | RawBuilder<Date>) =>
+  sql<number>`(extract(epoch FROM ${typeof time === 'string' ? sql.ref(time) : time}) * 1000)::float8`;
 const dateOrNull = (ms: number | null) => (ms === null ? null : new Date(ms));
 
 const toRepo = (r: {
@@ -263,7 +263,7 @@ export class InsightsRepository {
         author: r.author_login,
         baseRef: r.base_ref,
         headRef: r.head_ref,
-        createdAt: dateOf(r.created_ms),
+        createdAt: new Date(r.created_ms),
         readyForReviewAt: null,
         mergedAt: dateOrNull(r.merged_ms),
         mergeCommitSha: null,
@@ -301,7 +301,7 @@ export class InsightsRepository {
         author: r.reviewer_login,
         authorIsBot: r.reviewer_is_bot,
         state: r.state,
-        submittedAt: dateOf(r.submitted_ms),
+        submittedAt: new Date(r.submitted_ms),
         comments: null,
       });
       out.set(key, list);
@@ -339,8 +339,8 @@ export class InsightsRepository {
           id: r.deployment_id,
           environment: r.environment,
           sha: r.sha,
-          createdAt: dateOf(r.created_ms),
-          statuses: statuses.map((s) => ({ state: s.state, at: dateOf(s.at) })),
+          createdAt: new Date(r.created_ms),
+          statuses: statuses.map((s) => ({ state: s.state, at: new Date(s.at) })),
           url: [...statuses].reverse().find((s) => s.url)?.url ?? null,
         },
       };
@@ -378,7 +378,7 @@ export class InsightsRepository {
         tagName: r.tag_name,
         sha: r.sha,
         publishedAt: dateOrNull(r.published_ms),
-        createdAt: dateOf(r.created_ms),
+        createdAt: new Date(r.created_ms),
         draft: r.draft,
         prerelease: r.prerelease,
         url: r.html_url,
@@ -393,19 +393,14 @@ export class InsightsRepository {
       preparedQuery(
         this.db
           .selectFrom('tags')
-          .select([
-            'repo_id',
-            'name',
-            'sha',
-            sql<number>`(extract(epoch FROM ${at}) * 1000)::float8`.as('at_ms'),
-          ])
+          .select(['repo_id', 'name', 'sha', epochMs(at).as('at_ms')])
           .where('repo_id', '=', sql<string>`ANY(${repoIds}::uuid[])`)
           .where('deleted_at', 'is', null)
           .where(at, '>=', since)
           .orderBy(at),
       ),
     );
-    return rows.map((r) => ({ repoId: r.repo_id, tag: { name: r.name, sha: r.sha, at: dateOf(r.at_ms) } }));
+    return rows.map((r) => ({ repoId: r.repo_id, tag: { name: r.name, sha: r.sha, at: new Date(r.at_ms) } }));
   }
 
   /** Workflow runs created since `since`, oldest first (only default-branch runs are stored). */
@@ -443,8 +438,8 @@ export class InsightsRepository {
         headSha: r.head_sha,
         status: r.status,
         conclusion: r.conclusion,
-        createdAt: dateOf(r.created_ms),
-        completedAt: r.status === 'completed' ? dateOf(r.updated_ms) : null,
+        createdAt: new Date(r.created_ms),
+        completedAt: r.status === 'completed' ? new Date(r.updated_ms) : null,
         url: r.html_url,
       },
     }));
@@ -477,7 +472,7 @@ export class InsightsRepository {
         number: r.number,
         title: r.title,
         labels: r.labels,
-        createdAt: dateOf(r.created_ms),
+        createdAt: new Date(r.created_ms),
         closedAt: dateOrNull(r.closed_ms),
         url: r.html_url,
       },
@@ -518,8 +513,8 @@ export class InsightsRepository {
       commit: {
         sha: r.sha,
         parents: r.parents ? r.parents.split(' ') : [],
-        committedAt: dateOf(r.committed_ms),
-        authoredAt: dateOf(r.authored_ms),
+        committedAt: new Date(r.committed_ms),
+        authoredAt: new Date(r.authored_ms),
         message: r.subject,
       },
     }));

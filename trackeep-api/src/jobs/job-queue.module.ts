@@ -11,9 +11,10 @@ export { JOB_QUEUE_SCHEMA } from './job-queue.constants';
 let queueCreation: Promise<unknown> = Promise.resolve();
 
 /**
- * Creates a pg-boss queue if it does not exist, and sets its options. pg-boss's create_queue adds a partition to its job table, and
- * two of those running at once (two modules at start-up, or two replicas starting together) can deadlock:
- * calls are serialised in this process and retried on a deadlock. Use this instead of boss.createQueue.
+ * Creates a pg-boss queue if it does not exist, and sets its options. pg-boss's create_queue adds a partition to
+ * its job table, and two of those running at once (two modules at start-up, or two replicas starting together)
+ * can deadlock: calls are serialised in this process and retried on a deadlock. Use this instead of
+ * boss.createQueue.
  */
 export function ensureQueue(
   boss: PgBoss,
