@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { apiDataSourceOptions } from '../src/database/data-source';
 import { MIGRATIONS } from '../src/database/migrations';
+import { CompressedWebhookBodies1764004800000 } from '../src/database/migrations/1764004800000-CompressedWebhookBodies';
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: Array<{ table_name: string }> = await ds.query(
@@ -43,5 +44,24 @@ describe('API migrations', () => {
 
     // And up again: down migrations must leave nothing that blocks a re-apply.
     expect(await ds.runMigrations({ transaction: 'each' })).toHaveLength(MIGRATIONS.length);
+  });
+
+  it('refuses to revert compressed webhook bodies while a delivery holds one', async () => {
+    await ds.runMigrations({ transaction: 'each' });
+    await ds.query(
+      `INSERT INTO webhook_deliveries (delivery_id, event, signed_with, status, body, body_encoding)
+       VALUES ('compressed-1', 'push', 'global', 'processed', '\\x0b'::bytea, 'brotli')`,
+    );
+    const runner = ds.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await expect(new CompressedWebhookBodies1764004800000().down(runner)).rejects.toThrow(
+        'webhook_deliveries holds compressed bodies; delete them before reverting',
+      );
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    await ds.query(`DELETE FROM webhook_deliveries WHERE delivery_id = 'compressed-1'`);
   });
 });

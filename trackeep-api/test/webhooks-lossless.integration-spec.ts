@@ -11,6 +11,7 @@ import {
   seedUser,
   sessionCookie,
   startApi,
+  storedBody,
   waitFor,
   type RunningApi,
   type SeededRepo,
@@ -66,11 +67,11 @@ describe('lossless webhook intake', () => {
     expect(res.status).toBe(202);
     const id = res.json()['deliveryId'] as string;
 
-    const stored = await db.one<{ body: Buffer }>(
-      'SELECT body FROM webhook_deliveries WHERE delivery_id = $1',
-      [id],
-    );
+    const stored = await storedBody(db, id);
     expect(Buffer.compare(stored.body, Buffer.from(body, 'utf8'))).toBe(0);
+    // 200 KB of brackets are kept compressed, in a few hundred bytes.
+    expect(stored).toMatchObject({ encoding: 'brotli', storedBytes: expect.any(Number) });
+    expect(stored.storedBytes).toBeLessThan(body.length / 100);
 
     const parked = await settled(id);
     expect(parked).toMatchObject({
@@ -111,10 +112,7 @@ describe('lossless webhook intake', () => {
       expect(res.status).toBe(202);
       const id = res.json()['deliveryId'] as string;
 
-      const stored = await db.one<{ body: Buffer }>(
-        'SELECT body FROM webhook_deliveries WHERE delivery_id = $1',
-        [id],
-      );
+      const stored = await storedBody(db, id);
       expect(Buffer.compare(stored.body, Buffer.from(body, 'utf8'))).toBe(0);
       expect(await settled(id)).toMatchObject({ status: 'processed', applied_count: 1 });
 
@@ -148,10 +146,7 @@ describe('lossless webhook intake', () => {
     const body = `{ "zen" : "Design for failure.\\u002e" ,\n  "repository": {"full_name":"${repo.fullName}","id":${repo.githubId}}, "hook_id": 5 }`;
     const res = await postWebhook(api.url, { event: 'ping', payload: null, body });
     expect(res.status).toBe(202);
-    const stored = await db.one<{ body: Buffer }>(
-      'SELECT body FROM webhook_deliveries WHERE delivery_id = $1',
-      [res.json()['deliveryId']],
-    );
+    const stored = await storedBody(db, res.json()['deliveryId'] as string);
     expect(stored.body.toString('utf8')).toBe(body);
   });
 

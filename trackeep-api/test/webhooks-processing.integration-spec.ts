@@ -381,7 +381,9 @@ describe('webhook processing', () => {
       ignoredReason: null,
     }));
     // Stored without processing jobs, so each is applied here, all of them at the same time.
-    await api.app.get(DeliveryInboxRepository).store(api.app.get(GithubSettings).host, deliveries, []);
+    const inbox = api.app.get(DeliveryInboxRepository);
+    const rows = await Promise.all(deliveries.map((d) => inbox.prepare(d)));
+    await inbox.store(api.app.get(GithubSettings).host, rows, []);
     const retriedBefore = processor.stats.conflictRetries;
     const results = await Promise.allSettled(deliveries.map((d) => processor.process(d.deliveryId)));
     expect(results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []))).toEqual([]);

@@ -14,6 +14,7 @@ import {
   seedTrackedRepo,
   seedUser,
   startApi,
+  storedBody,
   waitFor,
   waitForInboxIdle,
   type RunningApi,
@@ -386,9 +387,7 @@ describe('POST /api/v1/webhooks/github', () => {
     const body = JSON.stringify({ ...pushPayload(repo), note: 'nul:\u0000:end' });
     const res = await postWebhook(api.url, { event: 'push', payload: null, body });
     expect(res.status).toBe(202);
-    const row = await db.one<{ body: Buffer }>(`SELECT body FROM webhook_deliveries WHERE delivery_id = $1`, [
-      res.json()['deliveryId'],
-    ]);
+    const row = await storedBody(db, res.json()['deliveryId'] as string);
     expect(row.body.equals(Buffer.from(body, 'utf8'))).toBe(true);
   });
 

@@ -12,6 +12,7 @@ import {
   seedUser,
   sessionCookie,
   startApi,
+  storedBody,
   waitFor,
   waitForInboxIdle,
   type RunningApi,
@@ -173,6 +174,20 @@ describe('POST /api/v1/webhooks/deliveries/{id}/replay', () => {
     const id = await parkedAsFailed(target);
     const results = await Promise.all([replay(id), replay(id), replay(id)]);
     expect(results.map((r) => r.status).sort()).toEqual([202, 409, 409]);
+    await waitFor('the replay', async () => (await row(id)).status === 'processed');
+    expect(await row(id)).toMatchObject({ applied_count: 1, replays: 1 });
+  });
+
+  it('replays and applies a delivery stored before bodies were compressed, verified over the same bytes', async () => {
+    const id = await parkedAsFailed(target);
+    const kept = await storedBody(db, id);
+    expect(kept.encoding).toBe('brotli');
+    // As the version before kept it: the body itself.
+    await db.rows(
+      `UPDATE webhook_deliveries SET body = $2, body_encoding = 'identity' WHERE delivery_id = $1`,
+      [id, kept.body],
+    );
+    expect((await replay(id)).status).toBe(202);
     await waitFor('the replay', async () => (await row(id)).status === 'processed');
     expect(await row(id)).toMatchObject({ applied_count: 1, replays: 1 });
   });

@@ -13,6 +13,7 @@ import { SessionService } from '../src/auth/session.service';
 import { TokenCipher } from '../src/auth/token-cipher.service';
 import { splitFullName } from '../src/common/full-name.util';
 import { ApiEnv } from '../src/config/api-env';
+import { decodeBody } from '../src/webhooks/webhook-body.codec';
 import { WebhookSecretCipher } from '../src/webhooks/webhook-secret.cipher';
 
 // Shared by the webhook and live-event tests: a listening API (or two on one database), seeded users and
@@ -274,6 +275,19 @@ export function inboxOf(
     'SELECT delivery_id, status, applied_count FROM webhook_deliveries WHERE delivery_id = ANY($1) ORDER BY delivery_id',
     [guids],
   );
+}
+
+/** A delivery's body as the inbox keeps it: decoded as the API reads it, its encoding and its stored size. */
+export async function storedBody(
+  db: Db,
+  deliveryId: string,
+): Promise<{ body: Buffer; encoding: string; storedBytes: number }> {
+  const row = await db.one<{ body: Buffer; body_encoding: string }>(
+    'SELECT body, body_encoding FROM webhook_deliveries WHERE delivery_id = $1',
+    [deliveryId],
+  );
+  const body = await decodeBody(row.body, row.body_encoding);
+  return { body, encoding: row.body_encoding, storedBytes: row.body.length };
 }
 
 /** Every pending delivery processed (or the timeout). */

@@ -573,6 +573,7 @@ export interface WebhookDeliveries {
   applied_count: Generated<number>;
   attempts: Generated<number>;
   body: Buffer | null;
+  body_encoding: Generated<string>;
   delivery_id: string;
   event: string;
   hook_id: Int8 | null;

@@ -1,12 +1,16 @@
 import type { GithubSettings } from '../github/github-settings';
-import type { DeliveryInboxRepository, InboxDelivery } from './delivery-inbox.repository';
+import type { DeliveryInboxRepository, InboxDelivery, InboxRow } from './delivery-inbox.repository';
 import { DeliveryInboxService } from './delivery-inbox.service';
 
 /** A store whose writes finish only when the test says so. */
 function heldStore() {
   const writes: Array<{ ids: string[]; finish: () => void }> = [];
   const repo = {
-    store: (_host: string, deliveries: InboxDelivery[]) =>
+    prepare: async (d: InboxDelivery): Promise<InboxRow> => ({
+      ...d,
+      body: { bytes: d.body, encoding: 'identity' },
+    }),
+    store: (_host: string, deliveries: InboxRow[]) =>
       new Promise((resolve) => {
         const ids = deliveries.map((d) => d.deliveryId);
         writes.push({ ids, finish: () => resolve(ids.map((id) => ({ delivery_id: id, inserted: true }))) });

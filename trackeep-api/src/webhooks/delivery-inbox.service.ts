@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type PgBoss from 'pg-boss';
 import { GithubSettings } from '../github/github-settings';
-import { DeliveryInboxRepository, type InboxDelivery } from './delivery-inbox.repository';
+import { DeliveryInboxRepository, type InboxDelivery, type InboxRow } from './delivery-inbox.repository';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 
 interface Waiter {
-  delivery: InboxDelivery;
+  row: InboxRow;
   bytes: number;
   resolve(inserted: boolean): void;
   reject(err: Error): void;
@@ -64,9 +64,10 @@ export class DeliveryInboxService {
   }
 
   /** Stores the delivery durably; resolves true if it is new, false if that delivery id was already stored. */
-  add(delivery: InboxDelivery): Promise<boolean> {
+  async add(delivery: InboxDelivery): Promise<boolean> {
+    const row = await this.inbox.prepare(delivery);
     return new Promise<boolean>((resolve, reject) => {
-      this.queue.push({ delivery, bytes: delivery.body.length, resolve, reject });
+      this.queue.push({ row, bytes: row.body.bytes.length, resolve, reject });
       this.pump();
     });
   }
@@ -93,7 +94,7 @@ export class DeliveryInboxService {
 
   private async write(batch: Waiter[]): Promise<void> {
     try {
-      const inserted = await this.insertBatch(batch.map((w) => w.delivery));
+      const inserted = await this.insertBatch(batch.map((w) => w.row));
       this.settle(batch, inserted);
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
@@ -101,7 +102,7 @@ export class DeliveryInboxService {
       if (batch.length > 1 && code.startsWith('22')) {
         for (const waiter of batch) {
           try {
-            this.settle([waiter], await this.insertBatch([waiter.delivery]));
+            this.settle([waiter], await this.insertBatch([waiter.row]));
           } catch (rowErr) {
             waiter.reject(rowErr as Error);
           }
@@ -118,12 +119,12 @@ export class DeliveryInboxService {
   private settle(batch: Waiter[], inserted: Set<string>): void {
     // Only the first copy of a delivery reports "new".
     for (const waiter of batch) {
-      const isNew = inserted.delete(waiter.delivery.deliveryId);
+      const isNew = inserted.delete(waiter.row.deliveryId);
       waiter.resolve(isNew);
     }
   }
 
-  private async insertBatch(batch: InboxDelivery[]): Promise<Set<string>> {
+  private async insertBatch(batch: InboxRow[]): Promise<Set<string>> {
     // Two copies of one delivery in a batch: the first is written, the second is answered as a duplicate.
     const seen = new Set<string>();
     const deliveries = batch.filter((d) => !seen.has(d.deliveryId) && seen.add(d.deliveryId));

@@ -6,6 +6,7 @@ import type PgBoss from 'pg-boss';
 import { encodeCursor, keysetTime } from '../common/cursor.util';
 import type { DB } from '../database/db.types';
 import type { DeliveryRow } from './processors/apply-context';
+import { decodeBody } from './webhook-body.codec';
 import { WEBHOOK_PROCESS_QUEUE } from './webhook.constants';
 import { inRepoScope, type RepoScope } from '../repos/repo-access.repository';
 
@@ -108,8 +109,9 @@ export class WebhookDeliveriesRepository {
     deliveryId: string,
     githubHost: string,
   ): Promise<LockedDelivery | null> {
-    const { rows } = await prepared(sql<LockedDelivery>`
-      SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body, d.payload,
+    const { rows } = await prepared(sql<LockedDelivery & { body_encoding: string }>`
+      SELECT d.delivery_id, d.event, d.action, d.hook_id, d.repo_id, d.repo_github_id, d.signed_with, d.body,
+             d.body_encoding, d.payload,
              d.received_at, d.status, r.id AS tracked_id, r.full_name AS tracked_full_name
         FROM webhook_deliveries d
         LEFT JOIN repositories r ON r.github_host = ${githubHost} AND r.github_id = d.repo_github_id
@@ -118,7 +120,10 @@ export class WebhookDeliveriesRepository {
                                                  WHERE c.github_host = r.github_host
                                                    AND c.repo_github_id = r.github_id AND c.auto_track))
        WHERE d.delivery_id = ${deliveryId} FOR UPDATE OF d`).execute(tx);
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    const { body_encoding, ...locked } = row;
+    return { ...locked, body: locked.body && (await decodeBody(locked.body, body_encoding)) };
   }
 
   async markProcessed(
@@ -249,6 +254,7 @@ export class WebhookDeliveriesRepository {
         sql<string | null>`d.hook_id::text`.as('hook_id'),
         'd.signature',
         'd.body',
+        'd.body_encoding',
       ])
       .where('d.delivery_id', '=', deliveryId)
       .executeTakeFirst();
@@ -261,7 +267,7 @@ export class WebhookDeliveriesRepository {
       repoFullName: row.full_name,
       hookId: row.hook_id === null ? null : Number(row.hook_id),
       signature: row.signature,
-      body: row.body,
+      body: row.body && (await decodeBody(row.body, row.body_encoding)),
     };
   }
 

@@ -35,6 +35,7 @@ import { InstallationRateLimits1764004400000 } from './1764004400000-Installatio
 import { InstallationCoverageView1764004500000 } from './1764004500000-InstallationCoverageView';
 import { BranchComparison1764004600000 } from './1764004600000-BranchComparison';
 import { OpenPullRequestsIndex1764004700000 } from './1764004700000-OpenPullRequestsIndex';
+import { CompressedWebhookBodies1764004800000 } from './1764004800000-CompressedWebhookBodies';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   InstallationCoverageView1764004500000,
   BranchComparison1764004600000,
   OpenPullRequestsIndex1764004700000,
+  CompressedWebhookBodies1764004800000,
 ];
