@@ -120,10 +120,9 @@ export class SyncQueue {
     return !!jobId;
   }
 
+  /** Queues a cycle's job. Once per firing: the caller has opened the cycle's row first (`cycles.open`). */
   async enqueueCycle(slot: Date): Promise<string | null> {
-    return this.boss.send(SYNC_CYCLE_QUEUE, { slot: slot.toISOString() } satisfies CycleJobData, {
-      singletonKey: slot.toISOString(),
-    });
+    return this.boss.send(SYNC_CYCLE_QUEUE, { slot: slot.toISOString() } satisfies CycleJobData);
   }
 
   async enqueueMaintenance(): Promise<string | null> {
