@@ -116,7 +116,10 @@ export class LiveMode {
         }
       }
       if (roll < 0.92) {
-        const stars = this.world.detail(repo).stars;
+        // Only someone who can still see the repository can unstar it (GitHub answers 404 to anyone else).
+        const stars = this.world
+          .detail(repo)
+          .stars.filter((s) => this.world.permissionOf(repo, s.userId) !== null);
         const gone = stars.length ? this.world.users.get(rng.pick(stars).userId) : undefined;
         if (gone) {
           await this.world.unstar({ ...ref, login: gone.login });

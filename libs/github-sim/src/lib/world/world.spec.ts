@@ -371,6 +371,22 @@ describe(LiveMode.name, () => {
     expect(new Set(done.map((d) => d.split(' ')[0])).size).toBeGreaterThan(1);
   });
 
+  it('unstars only as someone who can still see the repository (GitHub answers 404 to anyone else)', async () => {
+    const w = new SimWorld({ preset: 'small', seed: 4 });
+    // Made private, a public repository's stargazers from outside can no longer see it.
+    for (const repo of [...w.repos.values()])
+      if (!repo.private && !repo.fork && !repo.archived && !repo.deleted)
+        await w.setVisibility({ owner: w.ownerLogin(repo), repo: repo.name, private: true });
+    const outsiders = [...w.repos.values()].flatMap((r) =>
+      w.detail(r).stars.filter((s) => w.permissionOf(r, s.userId) === null),
+    );
+    expect(outsiders.length).toBeGreaterThan(0);
+    const live = new LiveMode(w);
+    const done: string[] = [];
+    for (let k = 0; k < 300; k++) done.push(await live.step());
+    expect(done.filter((d) => d.startsWith('unstar ')).length).toBeGreaterThan(0);
+  });
+
   it("spreads an organization's live work over its people who may push, a merge by someone other than the author where another may", async () => {
     const w = new SimWorld({ preset: 'small', seed: 4 });
     const acts: Array<{ type: string; repo: SimRepo; sender: number; author?: number }> = [];
