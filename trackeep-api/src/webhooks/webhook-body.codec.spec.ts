@@ -35,7 +35,6 @@ describe('webhook body codec', () => {
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const stored = await encodeBody(body);
     expect(stored.encoding).toBe('brotli');
-    expect(stored.bytes.length).toBeGreaterThan(12 * 1024); // decompressed on libuv's pool too
     expect((await decodeBody(stored.bytes, stored.encoding)).equals(body)).toBe(true);
   });
 

@@ -3,7 +3,6 @@ import {
   brotliCompress,
   brotliCompressSync,
   brotliDecompress,
-  brotliDecompressSync,
   constants,
   type BrotliOptions,
 } from 'node:zlib';
@@ -26,8 +25,6 @@ export interface StoredBody {
 const QUALITY = 1;
 /** Bodies up to this size are compressed in line; larger ones on libuv's pool, off the event loop. */
 const COMPRESS_IN_LINE_MAX_BYTES = 64 * 1024;
-/** Stored bodies up to this size are decompressed in line (they grow back 3.5–10×). */
-const DECOMPRESS_IN_LINE_MAX_BYTES = 12 * 1024;
 
 const compressAsync = promisify<Buffer, BrotliOptions, Buffer>(brotliCompress);
 const decompressAsync = promisify<Buffer, BrotliOptions, Buffer>(brotliDecompress);
@@ -47,8 +44,6 @@ export async function encodeBody(body: Buffer): Promise<StoredBody> {
 export async function decodeBody(bytes: Buffer, encoding: string): Promise<Buffer> {
   if (encoding === 'identity') return bytes;
   if (encoding !== 'brotli') throw new Error(`unknown webhook body encoding "${encoding}"`);
-  const options: BrotliOptions = { maxOutputLength: WEBHOOK_MAX_BODY_BYTES };
-  return bytes.length <= DECOMPRESS_IN_LINE_MAX_BYTES
-    ? brotliDecompressSync(bytes, options)
-    : decompressAsync(bytes, options);
+  // Always on libuv's pool: a few stored bytes may grow back to 25 MB, and processing is not that hurried.
+  return decompressAsync(bytes, { maxOutputLength: WEBHOOK_MAX_BODY_BYTES });
 }
