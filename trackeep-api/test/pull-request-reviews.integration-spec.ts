@@ -129,4 +129,41 @@ describe('pull request reviews', () => {
       await byWebhook.close();
     }
   });
+
+  it('the sync reads every review of a pull request with more than its page carries, a page at a time', async () => {
+    const [owner, name] = splitFullName(repo.fullName);
+    const simRepo = must(sim.world.repo(owner, name), 'the simulated repository');
+    const open = must(
+      sim.world.detail(simRepo).pulls.find((p) => p.state === 'open'),
+      'an open pull request',
+    );
+    const reviewers = [...sim.world.users.values()]
+      .filter((u) => u.login !== 'octocat' && u.id !== open.authorId)
+      .slice(0, 3);
+    for (const r of reviewers)
+      await sim.world.grantAccess({ owner, repo: name, login: r.login, permission: 'push' });
+    // 25 come with the page; the other 105 take two more pages of 100.
+    const before = open.reviews.length;
+    for (let i = 0; i < 130; i++)
+      await sim.world.reviewPull({
+        owner,
+        repo: name,
+        number: open.number,
+        reviewer: must(reviewers[i % reviewers.length], 'a reviewer').login,
+        state: 'COMMENTED',
+        body: `round ${i}`,
+      });
+    await sim.world.settled();
+    expect(open.reviews.length).toBe(before + 130);
+
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    const stored = await storedReviews(fx, repo.id);
+    expect(stored.filter((r) => r['pull_number'] === open.number)).toHaveLength(before + 130);
+    expect(stored).toEqual(worldReviews(sim, repo.fullName));
+    const [row] = (await fx.ds.query(
+      'SELECT review_count FROM pull_requests WHERE repo_id = $1 AND number = $2',
+      [repo.id, open.number],
+    )) as Array<{ review_count: number }>;
+    expect(row?.review_count).toBe(before + 130);
+  });
 });

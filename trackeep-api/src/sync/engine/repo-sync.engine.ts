@@ -7,13 +7,19 @@ import type { SizeFigures } from '../../repos/data/size-figures.repository';
 import { highestPermission } from '../../repos/repo-access.service';
 import type { PageSizeGovernor, PagedStream } from '../github/page-size.governor';
 import { planRound, roundRequestsByStream, type RoundPages } from '../github/sync-graphql-cost.util';
-import { figuresQuery, MAX_FIGURES_PER_QUERY, repoPageQuery } from '../github/sync-graphql.queries';
+import {
+  figuresQuery,
+  MAX_FIGURES_PER_QUERY,
+  repoPageQuery,
+  SYNC_PULL_REVIEWS_QUERY,
+} from '../github/sync-graphql.queries';
 import type {
   GqlCommit,
   GqlConnection,
   GqlError,
   GqlPull,
   GqlRef,
+  GqlReviews,
   RepoPageData,
 } from '../github/sync-graphql.types';
 import {
@@ -291,6 +297,7 @@ export class RepoSyncEngine {
         if (!found || found.__typename !== 'Repository')
           throw this.missingRepository(answer.errors, answer.headers);
         node = await this.completePartialPage(found, streams, vars, roundRequestsByStream(plan));
+        if (streams.pulls) await this.completeReviews(node.pullRequests?.nodes ?? []);
       } catch (err) {
         if (!(err instanceof TransientGithubError)) throw err;
         this.o.governor.failed(this.streamsOf(plan));
@@ -540,6 +547,28 @@ export class RepoSyncEngine {
       };
     }
     return merged;
+  }
+
+  /**
+   * Reviews beyond the page's first 25 of each pull request, read before the page's transaction and appended
+   * in order: a page at a time (a point each), only for the rare pull request that has more.
+   */
+  private async completeReviews(pulls: GqlPull[]): Promise<void> {
+    for (const pull of pulls) {
+      let page = pull.reviews;
+      while (page?.pageInfo?.hasNextPage && pull.reviews) {
+        const answer = await this.o.gateway.graphql<{ node: { reviews?: GqlReviews } | null }>(
+          SYNC_PULL_REVIEWS_QUERY,
+          { id: pull.id, after: page.pageInfo.endCursor },
+          { pulls: 1 },
+        );
+        // Gone since the page was read: it keeps the reviews the page had.
+        const more = answer.data?.node?.reviews;
+        if (!more) break;
+        pull.reviews.nodes.push(...more.nodes);
+        page = more;
+      }
+    }
   }
 
   /**

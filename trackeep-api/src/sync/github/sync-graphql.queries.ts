@@ -25,6 +25,15 @@ fragment SyncCommit on Commit {
   parents(first: 8) { nodes { oid } }
 }`;
 
+const SYNC_REVIEW_FIELDS = `
+fragment SyncReview on PullRequestReview {
+  databaseId
+  state
+  submittedAt
+  createdAt
+  author { __typename login }
+}`;
+
 export const SYNC_PULL_FIELDS = `
 fragment SyncPull on PullRequest {
   id
@@ -45,9 +54,22 @@ fragment SyncPull on PullRequest {
   changedFiles
   totalCommentsCount
   commits(first: 1) { totalCount nodes { commit { authoredDate } } }
-  reviews(first: 25) { totalCount nodes { databaseId state submittedAt createdAt author { __typename login } } }
+  reviews(first: 25) { totalCount pageInfo { hasNextPage endCursor } nodes { ...SyncReview } }
   labels(first: 20) { nodes { name } }
-}`;
+}
+${SYNC_REVIEW_FIELDS}`;
+
+/** Reviews a pull request's page left out (its first 25 came with it), a page at a time from `after`. */
+export const SYNC_PULL_REVIEWS_QUERY = `
+query SyncPullReviews($id: ID!, $after: String) {
+  ${RATE_LIMIT}
+  node(id: $id) {
+    ... on PullRequest {
+      reviews(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { ...SyncReview } }
+    }
+  }
+}
+${SYNC_REVIEW_FIELDS}`;
 
 /**
  * Change detection for up to 100 repositories in one query: counters, push time, default-branch head and
@@ -377,7 +399,7 @@ ${fragments.join('\n')}`;
 
 /** Every query shape the sync can send (for schema validation). */
 export function allSyncQueries(): string[] {
-  const out = [SYNC_DETECT_QUERY];
+  const out = [SYNC_DETECT_QUERY, SYNC_PULL_REVIEWS_QUERY];
   for (const refs of [false, true]) {
     for (let walks = 0; walks <= MAX_WALKS_PER_ROUND; walks++) {
       for (const pulls of [false, true]) {

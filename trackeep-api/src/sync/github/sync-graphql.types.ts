@@ -54,17 +54,22 @@ export interface GqlPull {
   totalCommentsCount?: number | null;
   /** Its first commit (GitHub lists a pull request's commits oldest first). */
   commits: { totalCount: number; nodes?: Array<{ commit: { authoredDate: string } | null } | null> };
-  reviews: {
-    totalCount: number;
-    nodes: Array<{
-      databaseId?: number | null;
-      state?: string;
-      submittedAt: string | null;
-      createdAt: string;
-      author?: { __typename?: string; login: string } | null;
-    }>;
-  } | null;
+  reviews: GqlReviews | null;
   labels: { nodes: Array<{ name: string }> } | null;
+}
+
+/** A page of a pull request's reviews, oldest first. */
+export interface GqlReviews {
+  totalCount: number;
+  /** Only when the document asks for it. */
+  pageInfo?: { hasNextPage: boolean; endCursor: string | null };
+  nodes: Array<{
+    databaseId?: number | null;
+    state?: string;
+    submittedAt: string | null;
+    createdAt: string;
+    author?: { __typename?: string; login: string } | null;
+  }>;
 }
 
 export interface GqlRef {
