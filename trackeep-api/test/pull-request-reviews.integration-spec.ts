@@ -158,7 +158,8 @@ describe('pull request reviews', () => {
 
     expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
     const stored = await storedReviews(fx, repo.id);
-    expect(stored.filter((r) => r['pull_number'] === open.number)).toHaveLength(before + 130);
+    const ofPull = (stored as Array<Record<string, unknown>>).filter((r) => r['pull_number'] === open.number);
+    expect(ofPull).toHaveLength(before + 130);
     expect(stored).toEqual(worldReviews(sim, repo.fullName));
     const [row] = (await fx.ds.query(
       'SELECT review_count FROM pull_requests WHERE repo_id = $1 AND number = $2',
