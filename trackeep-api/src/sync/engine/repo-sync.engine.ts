@@ -562,9 +562,10 @@ export class RepoSyncEngine {
           { id: pull.id, after: page.pageInfo.endCursor },
           { pulls: 1 },
         );
-        // Gone since the page was read: it keeps the reviews the page had.
+        // Gone since the page was read: it keeps the reviews the page had. An empty page ends it too, so an
+        // answer that claims more without moving on cannot loop.
         const more = answer.data?.node?.reviews;
-        if (!more) break;
+        if (!more?.nodes.length) break;
         pull.reviews.nodes.push(...more.nodes);
         page = more;
       }
