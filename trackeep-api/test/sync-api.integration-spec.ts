@@ -114,6 +114,34 @@ describe('sync endpoints and schedule (real API, simulator)', () => {
     ).toBeLessThan(5000);
   });
 
+  it('GET /sync/status shows a budget last seen before its reset as whole again', async () => {
+    const where = `resource = 'graphql' AND user_id = (SELECT id FROM users WHERE login = 'octocat')`;
+    const [seen] = (await ds.query(
+      `SELECT remaining, reset_at FROM github_rate_limits WHERE ${where}`,
+    )) as Array<{
+      remaining: number;
+      reset_at: Date;
+    }>;
+    const before = must(seen, 'the recorded graphql budget');
+    const resetAt = new Date(Date.now() - 3 * 3_600_000);
+    await ds.query(`UPDATE github_rate_limits SET remaining = 7, reset_at = $1 WHERE ${where}`, [resetAt]);
+    try {
+      const status = (await h.http().get('/api/v1/sync/status').set('Cookie', auth()).expect(200))
+        .body as SyncStatus;
+      const graphql = must(
+        status.rateLimits.find((b) => b.resource === 'graphql' && !b.installation),
+        'graphql budget',
+      );
+      expect(graphql).toMatchObject({ remaining: graphql.limit, resetAt: resetAt.toISOString() });
+      expect(graphql.limit).toBeGreaterThan(7);
+    } finally {
+      await ds.query(`UPDATE github_rate_limits SET remaining = $1, reset_at = $2 WHERE ${where}`, [
+        before.remaining,
+        before.reset_at,
+      ]);
+    }
+  });
+
   it('GET /sync/status comes a page at a time by name, every repository once, with totals over all', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;

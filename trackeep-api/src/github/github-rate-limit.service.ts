@@ -168,7 +168,8 @@ function shown(
   return {
     resource: b.resource === 'graphql' ? 'graphql' : 'core',
     limit: b.limit,
-    remaining: b.remaining,
+    // GitHub restores the whole limit at the reset; a budget last seen before it would show what was spent then.
+    remaining: b.resetAt.getTime() <= Date.now() ? b.limit : b.remaining,
     resetAt: b.resetAt.toISOString(),
     ...(installation
       ? { installation: { id: installation.installationId, account: installation.accountLogin } }

@@ -324,7 +324,9 @@ export interface RepoSyncStatus {
 export interface RateLimitBudget {
   resource: 'core' | 'graphql';
   limit: number;
+  /** The whole `limit` once `resetAt` has passed, whatever was last seen spent before it. */
   remaining: number;
+  /** When GitHub restores the budget; in the past when no call has been answered since. */
   resetAt: IsoDateTime;
   /** Set for a GitHub App installation's budget (the repositories it covers sync with it); absent for your token. */
   installation?: { id: number; account: string };

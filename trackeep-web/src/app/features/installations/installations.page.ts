@@ -1,11 +1,13 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MatSlideToggleModule } from '@angular/material/slide-toggle';
-import type { GithubInstallation, GithubInstallationsPage } from '@trackeep/contracts';
+import type { GithubInstallation, GithubInstallationsPage, RateLimitBudget } from '@trackeep/contracts';
 import { firstValueFrom } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
 import { InstallationsApi } from '../../core/api/installations.api';
+import { Clock } from '../../shared/clock.service';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
+import { budgetAt } from '../../shared/rate-budget';
 import { RelativeTimeComponent } from '../../shared/relative-time.component';
 import { SkeletonComponent } from '../../shared/skeleton.component';
 
@@ -25,6 +27,7 @@ import { SkeletonComponent } from '../../shared/skeleton.component';
 })
 export class InstallationsPage {
   private readonly api = inject(InstallationsApi);
+  private readonly clock = inject(Clock);
 
   protected readonly page = signal<GithubInstallationsPage | null>(null);
   protected readonly error = signal<string | null>(null);
@@ -37,6 +40,10 @@ export class InstallationsPage {
 
   protected refresh(): Promise<void> {
     return this.load(this.api.refresh());
+  }
+
+  protected budgetNow(b: RateLimitBudget): { remaining: number; resetPassed: boolean } {
+    return budgetAt(b, this.clock.now());
   }
 
   protected permissionList(i: GithubInstallation): string {

@@ -97,6 +97,25 @@ describe(SyncPage.name, () => {
     expect(el.querySelectorAll('[data-testid="budget"]')[3]?.textContent).toContain('9,100');
   });
 
+  it('shows a budget whose reset has passed as whole again, and says it reset', async () => {
+    const el = (
+      await render([aRepoStatus()], null, [
+        { resource: 'core', limit: 5000, remaining: 4990, resetAt: new Date(NOW + 1_800_000).toISOString() },
+        {
+          resource: 'graphql',
+          limit: 5000,
+          remaining: 71,
+          resetAt: new Date(NOW - 3 * 3_600_000).toISOString(),
+        },
+      ])
+    ).nativeElement as HTMLElement;
+    const [core, graphql] = [...el.querySelectorAll('[data-testid="budget"]')].map((b) =>
+      b.textContent?.replace(/\s+/g, ' ').trim(),
+    );
+    expect(core).toMatch(/4,990 of 5,000 left.*Resets in 30 minutes/);
+    expect(graphql).toMatch(/5,000 of 5,000 left.*Reset 3 hours ago/);
+  });
+
   it('counts what each run wrote in words that agree with the number', async () => {
     const run: SyncRun = {
       id: 'run-1',

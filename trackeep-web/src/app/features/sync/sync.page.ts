@@ -7,6 +7,7 @@ import { describeError } from '../../core/api/api-error';
 import { Notices } from '../../core/layout/notices.service';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { Clock } from '../../shared/clock.service';
+import { budgetAt } from '../../shared/rate-budget';
 import { clockTime, counted, exactTime, formatDuration, fullNumber } from '../../shared/format.util';
 import { IconComponent } from '../../shared/icon.component';
 import { InViewDirective } from '../../shared/in-view.directive';
@@ -91,6 +92,10 @@ export class SyncPage {
 
   protected budgetKey(b: RateLimitBudget): string {
     return `${b.installation?.id ?? 'token'}:${b.resource}`;
+  }
+
+  protected budgetNow(b: RateLimitBudget): { remaining: number; resetPassed: boolean } {
+    return budgetAt(b, this.clock.now());
   }
 
   protected budgetShare(remaining: number, limit: number): number {
