@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, inject, input, linkedSignal, signal } from '@angular/core';
 import { rxResource } from '@angular/core/rxjs-interop';
+import { MatButtonModule } from '@angular/material/button';
 import type { SyncHistory } from '@trackeep/contracts';
 import { firstValueFrom } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
@@ -24,6 +25,7 @@ export function historyText(h: SyncHistory): string {
 @Component({
   selector: 'trk-history-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [MatButtonModule],
   template: `
     <section aria-labelledby="history-title">
       <h3 id="history-title">History</h3>
@@ -46,7 +48,7 @@ export function historyText(h: SyncHistory): string {
               /></label>
             }
             <div class="actions">
-              <button type="submit" [disabled]="busy()">Save the history window</button>
+              <button mat-flat-button type="submit" [disabled]="busy()">Save the history window</button>
             </div>
             @if (notice()) {
               <p role="status">{{ notice() }}</p>

@@ -7,6 +7,7 @@ import {
   output,
   signal,
 } from '@angular/core';
+import { MatButtonModule } from '@angular/material/button';
 import type { InsightsSettings } from '@trackeep/contracts';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { describeError } from '../../core/api/api-error';
@@ -23,6 +24,7 @@ export type RuleTarget = { kind: 'repo'; owner: string; name: string } | { kind:
 @Component({
   selector: 'trk-rule-form',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [MatButtonModule],
   template: `
     <form (submit)="$event.preventDefault(); save()" aria-labelledby="rule-form-title">
       <h4 id="rule-form-title">Change the rule</h4>
@@ -87,11 +89,11 @@ export type RuleTarget = { kind: 'repo'; owner: string; name: string } | { kind:
         Failed deployments are incidents</label
       >
       <div class="actions">
-        <button type="submit" [disabled]="busy()">
+        <button mat-flat-button type="submit" [disabled]="busy()">
           {{ target().kind === 'repo' ? 'Save for this repository' : 'Save as the organization default' }}
         </button>
         @if (own()) {
-          <button type="button" [disabled]="busy()" (click)="clear()">
+          <button mat-stroked-button type="button" [disabled]="busy()" (click)="clear()">
             {{ target().kind === 'repo' ? "Use the organization's default" : 'Use the built-in default' }}
           </button>
         }
@@ -103,6 +105,10 @@ export type RuleTarget = { kind: 'repo'; owner: string; name: string } | { kind:
   `,
   styleUrl: './settings-form.scss',
   styles: `
+    :host {
+      display: block;
+      margin-top: 16px;
+    }
     h4 {
       margin: 0;
     }
