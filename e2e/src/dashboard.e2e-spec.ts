@@ -363,6 +363,7 @@ describe('Trackeep dashboard in a real browser', () => {
       ['/repos', '16-phone-dark-repos'],
       [`/repos/${repo.owner}/${repo.name}/pulls`, '17-phone-dark-pulls'],
       ['/activity', '18-phone-dark-activity'],
+      [`/repos/${repo.owner}/${repo.name}/delivery`, '18-phone-dark-delivery'],
     ] as const) {
       await small.goto(`${stack.apiUrl}${path}`);
       await small.getByRole('heading', { level: 1 }).waitFor();
@@ -371,6 +372,7 @@ describe('Trackeep dashboard in a real browser', () => {
         () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
       );
       expect({ path, fitsWidth: overflow <= 0 }).toEqual({ path, fitsWidth: true });
+      expect({ path, narrowHeaders: await narrowHeaders(small) }).toEqual({ path, narrowHeaders: [] });
       await expectAccessible(name, small);
     }
     await phone.close();
@@ -510,6 +512,7 @@ describe('Trackeep dashboard in a real browser', () => {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow).toBeLessThanOrEqual(0);
+    expect(await narrowHeaders(small)).toEqual([]);
     await expectAccessible('21-phone-dark-team', small);
     await phone.close();
   });
@@ -557,6 +560,19 @@ async function signInAsOctocat(page: Page, landing: string): Promise<void> {
   await page.getByRole('link', { name: 'Connect GitHub' }).click();
   await page.locator('button[data-login="octocat"]').click({ timeout: 60_000, noWaitAfter: true });
   await page.waitForURL(landing, { timeout: 60_000 });
+}
+
+/**
+ * Table headers squeezed narrower than a short word: a table that should scroll sideways on a phone is wrapping
+ * its names a letter or two per line instead.
+ */
+async function narrowHeaders(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('th'))
+      .map((th) => ({ text: th.textContent?.trim() ?? '', width: th.getBoundingClientRect().width }))
+      .filter((h) => h.width > 0 && h.width < 48)
+      .map((h) => `${h.text} (${Math.round(h.width)} px)`),
+  );
 }
 
 function mainNav(page: Page, name: string): Locator {

@@ -267,6 +267,26 @@ describe(DeliveryPage.name, () => {
     expect(cards.every((c) => c.includes('No data'))).toBe(true);
   });
 
+  it("names the team's page in its heading, with the way back to the team and its organization", async () => {
+    const el = await open('/orgs/acme/teams/core/delivery', none, '/api/v1/orgs/acme/teams/core/insights');
+    expect(el.querySelector('h1')?.textContent?.trim()).toBe('Delivery of core');
+    const links = [...el.querySelectorAll('nav[aria-label="Breadcrumb"] a')].map((a) => [
+      a.textContent?.trim(),
+      a.getAttribute('href'),
+    ]);
+    expect(links).toEqual([
+      ['acme', '/orgs/acme'],
+      ['core', '/orgs/acme/teams/core'],
+    ]);
+  });
+
+  it('leaves the heading to the repository page it sits in', async () => {
+    const el = await open('/repos/acme/app/delivery', measured, '/api/v1/repos/acme/app/insights');
+    expect(el.querySelector('h1')).toBeNull();
+    expect(el.querySelector('nav[aria-label="Breadcrumb"]')).toBeNull();
+    expect(el.querySelector('h2.title')?.textContent).toBe('Delivery');
+  });
+
   it('refreshes the figures in place when a deployment of the repository arrives live, not for other repositories', async () => {
     const base = '/api/v1/repos/acme/app/insights';
     const el = await open('/repos/acme/app/delivery', none, base);

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed, toObservable, toSignal } from '@angular/core/rxjs-interop';
-import { ActivatedRoute } from '@angular/router';
+import { ActivatedRoute, RouterLink } from '@angular/router';
 import {
   CYCLE_STAGES,
   type ActivityEvent,
@@ -93,6 +93,15 @@ function scopeOf(route: ActivatedRoute): DeliveryScope {
   return team ? { kind: 'team', org, team } : { kind: 'org', org };
 }
 
+/** Where an organization's or team's page belongs; null on a repository, whose page has its own header. */
+function trailOf(scope: DeliveryScope): Array<{ label: string; link: string[] }> | null {
+  if (scope.kind === 'repo') return null;
+  const org = { label: scope.org, link: ['/orgs', scope.org] };
+  return scope.kind === 'team'
+    ? [org, { label: scope.team, link: ['/orgs', scope.org, 'teams', scope.team] }]
+    : [org];
+}
+
 /**
  * Delivery: the DORA four keys with their bands and the previous period's values, the pull request cycle as a
  * weekly stacked bar, and drill-down tables of exactly what was counted (each as CSV too). On a repository,
@@ -101,7 +110,14 @@ function scopeOf(route: ActivatedRoute): DeliveryScope {
 @Component({
   selector: 'trk-delivery-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ChartComponent, EmptyStateComponent, SkeletonComponent, RuleFormComponent, HistoryFormComponent],
+  imports: [
+    ChartComponent,
+    EmptyStateComponent,
+    SkeletonComponent,
+    RuleFormComponent,
+    HistoryFormComponent,
+    RouterLink,
+  ],
   templateUrl: './delivery.page.html',
   styleUrl: './delivery.page.scss',
 })
@@ -110,6 +126,7 @@ export class DeliveryPage {
   private readonly query = injectQueryParams();
   private readonly setQuery = injectQueryUpdater();
   protected readonly scope = scopeOf(inject(ActivatedRoute));
+  protected readonly trail = trailOf(this.scope);
   protected readonly choice = computed(() => deliveryPeriodFromQuery(this.query()));
   protected readonly stages = CYCLE_STAGES;
   protected readonly stageText = stageText;

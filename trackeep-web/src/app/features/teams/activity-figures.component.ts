@@ -194,6 +194,9 @@ const range = new Intl.DateTimeFormat('en', {
     .chart-card {
       min-width: 0;
     }
+    section {
+      min-width: 0;
+    }
     .table-scroll {
       overflow-x: auto;
     }
@@ -211,6 +214,8 @@ const range = new Intl.DateTimeFormat('en', {
     thead th:first-child {
       text-align: left;
       overflow-wrap: anywhere;
+      /* Long names wrap, but on a phone the table scrolls rather than stack a name a letter per line. */
+      min-width: 10rem;
     }
     a {
       color: var(--mat-sys-primary);
