@@ -349,6 +349,50 @@ export class CommitGraph {
    * linear, so each is counted arithmetically: the part of a line `other` reaches is a prefix of it.
    */
   countNotIn(tip: string, other: string): number {
+    return this.notIn(tip, other).count;
+  }
+
+  /**
+   * `git log other..tip`: the commits `tip` has that `other` has not, newest first (a child before its parents),
+   * `take` of them after the first `skip`. Without a merge among them they are the first commits of `tip`'s
+   * history, so the page is read straight from it (arithmetically over virtual lines); with one, `tip`'s history is
+   * filtered until the page is full or every such commit has been met.
+   */
+  commitsNotIn(tip: string, other: string, skip: number, take: number): SimCommit[] {
+    const { count, linear } = this.notIn(tip, other);
+    const want = Math.min(take, count - skip);
+    if (want <= 0) return [];
+    if (linear) return this.history(tip, { skip, take: want }).commits;
+    const out: SimCommit[] = [];
+    let matched = 0;
+    for (const c of this.walk(tip)) {
+      if (this.isAncestor(c.sha, other)) continue;
+      if (matched++ >= skip) out.push(c);
+      if (out.length === want) break;
+    }
+    return out;
+  }
+
+  /** The newest commit both `a` and `b` reach (`git merge-base a b`), or undefined when they share none. */
+  mergeBase(a: string, b: string): SimCommit | undefined {
+    const { count, linear } = this.notIn(a, b);
+    // Without a merge, the commits `a` has alone come first in its history, and its next commit is `b`'s too.
+    if (linear) return this.history(a, { skip: count, take: 1 }).commits[0];
+    for (const c of this.walk(a)) if (this.isAncestor(c.sha, b)) return c;
+    return undefined;
+  }
+
+  /** `tip`'s history commit by commit, read in growing windows so a long walk costs about twice its length. */
+  private *walk(tip: string): Generator<SimCommit> {
+    for (let at = 0, size = 64; ; at += size, size *= 2) {
+      const { commits } = this.history(tip, { skip: at, take: size });
+      yield* commits;
+      if (commits.length < size) return;
+    }
+  }
+
+  /** How many commits `tip` has that `other` has not, and whether none of them is a merge (they form one line). */
+  private notIn(tip: string, other: string): { count: number; linear: boolean } {
     // Highest index reached on each virtual line; a line's commits from 0 up to it are all reachable.
     const reached = new Map<number, number>();
     const reach = (v: VirtualPos) => {
@@ -356,6 +400,7 @@ export class CommitGraph {
       if (v.line !== 0) reached.set(0, Math.max(reached.get(0) ?? -1, this.line(v.line).base));
     };
     let count = 0;
+    let linear = true;
     const seen = new Set<string>();
     const stack = [tip];
     while (stack.length) {
@@ -367,7 +412,9 @@ export class CommitGraph {
       if (n.v) reach(n.v);
       else if (!this.isAncestor(sha, other)) {
         count++;
-        stack.push(...(this.explicit.get(sha) as SimCommit).parents);
+        const { parents } = this.explicit.get(sha) as SimCommit;
+        if (parents.length > 1) linear = false;
+        stack.push(...parents);
       }
     }
     for (const [line, top] of reached) {
@@ -381,7 +428,7 @@ export class CommitGraph {
       }
       count += top + 1 - lo;
     }
-    return count;
+    return { count, linear };
   }
 
   /** Is `ancestor` reachable from `tip`? (used for merge checks and compare) */
