@@ -259,6 +259,7 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
         commits: commits as never,
         sender: str(b, 'sender'),
         force: bool(b, 'force'),
+        onto: str(b, 'onto'),
       });
     }),
   );

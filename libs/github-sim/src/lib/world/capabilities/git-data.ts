@@ -20,9 +20,13 @@ export interface PushCommitSpec {
 
 export interface PushInput extends RepoRef {
   branch?: string;
+  /** How many commits to make (1..2000), or one spec each; 0 (or none) only with `onto`, to reset the branch. */
   commits?: number | PushCommitSpec[];
   sender?: string;
+  /** Allows an update that is not a fast-forward (without it: 422 `Update is not a fast forward`). */
   force?: boolean;
+  /** Branch, tag or commit SHA to build the new commits on instead of the branch's tip (a rewrite). */
+  onto?: string;
 }
 
 export interface PushResult {
@@ -72,12 +76,23 @@ export class GitData extends WorldCapability {
       typeof input.commits === 'number' || input.commits === undefined
         ? Array.from({ length: input.commits ?? 1 }, () => ({}))
         : input.commits;
-    if (!Array.isArray(specs) || specs.length < 1 || specs.length > 2000)
-      throw validationFailed([{ field: 'commits', code: 'invalid', message: 'push 1..2000 commits' }]);
+    const least = input.onto === undefined ? 1 : 0;
+    if (!Array.isArray(specs) || specs.length < least || specs.length > 2000)
+      throw validationFailed([{ field: 'commits', code: 'invalid', message: `push ${least}..2000 commits` }]);
     let branch = d.branches.get(branchName);
     const created = !branch;
     const before = branch?.tip ?? ZERO_SHA;
     let parent = branch?.tip ?? (d.branches.get(repo.defaultBranch) as SimBranch).tip;
+    if (input.onto !== undefined) {
+      const onto = store.resolveRef(repo, input.onto);
+      if (!onto) throw new SimError(422, 'Object does not exist');
+      // The new commits are all new, so the old tip is an ancestor of the new one only through `onto`.
+      if (branch && !input.force && !graph.isAncestor(branch.tip, onto)) throw notFastForward();
+      parent = onto;
+      // Nothing to push: git answers "Everything up-to-date" and GitHub sends nothing.
+      if (!specs.length && onto === before)
+        return { ref: `refs/heads/${branchName}`, before, after: before, shas: [] };
+    }
     const rng = new Rng(hash32(graph.spec.key, graph.explicit.size, 99));
     const made: SimCommit[] = [];
     let lastDate = 0;
@@ -131,7 +146,8 @@ export class GitData extends WorldCapability {
       commits: made,
       created,
       deleted: false,
-      forced: !!input.force,
+      // GitHub sees only the old and new tips: a push is forced when the new tip does not contain the old one.
+      forced: !created && !graph.isAncestor(before, parent),
     });
     // Pushed to the default branch, a commit closes the open issues its message names ("Fixes #N").
     if (branchName === repo.defaultBranch)
@@ -144,9 +160,19 @@ export class GitData extends WorldCapability {
       if (pull.state === 'open' && pull.headRef === branchName) {
         const previous = pull.headSha;
         pull.headSha = parent;
-        pull.commits += made.length;
-        pull.additions += made.reduce((s, c) => s + c.additions, 0);
-        pull.deletions += made.reduce((s, c) => s + c.deletions, 0);
+        if (input.onto === undefined) {
+          pull.commits += made.length;
+          pull.additions += made.reduce((s, c) => s + c.additions, 0);
+          pull.deletions += made.reduce((s, c) => s + c.deletions, 0);
+        } else {
+          // A rewritten head: what the pull request holds is what the head has and its base has not.
+          const base = d.branches.get(pull.baseRef)?.tip ?? pull.baseSha;
+          const own = graph.ownCommits(parent, base);
+          pull.commits = graph.countNotIn(parent, base);
+          pull.additions = own.reduce((s, c) => s + c.additions, 0);
+          pull.deletions = own.reduce((s, c) => s + c.deletions, 0);
+          pull.changedFiles = new Set(own.flatMap((c) => c.files.map((f) => f.filename))).size;
+        }
         pull.updatedAt = Date.now();
         await store.emit({
           type: 'pull_request',
@@ -322,6 +348,13 @@ export async function addTag(
   store.feed(repo, 'CreateEvent', input.senderId, { ref: tag.name, ref_type: 'tag' });
   await store.emit({ type: 'create', repo, senderId: input.senderId, refType: 'tag', ref: tag.name });
   return tag;
+}
+
+/** GitHub's answer to a ref update that would drop commits without `force` (the git refs API's 422). */
+function notFastForward(): SimError {
+  return new SimError(422, 'Update is not a fast forward', {
+    documentation_url: 'https://docs.github.com/rest/git/refs#update-a-reference',
+  });
 }
 
 function toMs(v: string | number | Date, field: string): number {
