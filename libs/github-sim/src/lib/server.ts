@@ -17,6 +17,7 @@ import { registerAppRoutes } from './rest/apps.routes';
 import { registerGithubAppRoutes } from './rest/github-apps.routes';
 import { registerDeploymentRoutes } from './rest/deployments.routes';
 import { registerGitRoutes } from './rest/git.routes';
+import { registerCompareRoutes } from './rest/compare.routes';
 import { registerIssueRoutes } from './rest/issues.routes';
 import { registerRepoRoutes } from './rest/repos.routes';
 import { registerUserRoutes } from './rest/user.routes';
@@ -168,6 +169,7 @@ export async function startGithubSim(opts: GithubSimOptions = {}): Promise<Githu
   registerActionsRoutes(api, ctx);
   registerIssueRoutes(api, ctx);
   registerGitRoutes(api, ctx);
+  registerCompareRoutes(api, ctx);
   registerAppRoutes(api, ctx);
   const apiNotFound = api.fallback();
   // GitHub's /repositories/{id}/... is the stable address that renamed repos redirect to.

@@ -254,6 +254,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     if (!d) throw new Error(`hook ${hookId} has no delivery`);
     return d;
   };
+  const webConsole = () => sim.world.repo('acme-corp', 'web-console')!;
   const mergedPull = () =>
     sim.world.detail(sim.world.repo('acme-corp', 'web-console')!).pulls.find((p) => p.mergedAt)!;
   // [what, method, documented path, request path, body?, expected status, setup?]
@@ -356,6 +357,28 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       () => '/repos/acme-corp/web-console/branches/main',
       undefined,
       200,
+    ],
+    [
+      'a diverged comparison (a side branch force-pushed onto an older commit)',
+      'GET',
+      `${R}/compare/{basehead}`,
+      () => `/repos/acme-corp/web-console/compare/${webConsole().defaultBranch}...contract-side`,
+      undefined,
+      200,
+      async () => {
+        const ref = { owner: 'acme-corp', repo: 'web-console', branch: 'contract-side' };
+        const graph = sim.world.graph(webConsole());
+        const main = sim.world.detail(webConsole()).branches.get(webConsole().defaultBranch)!.tip;
+        await sim.world.pushCommits({ ...ref, commits: 2 });
+        const side = await sim.world.pushCommits({
+          ...ref,
+          onto: graph.get(main)!.parents[0],
+          commits: 3,
+          force: true,
+        });
+        // Both sides have commits of their own, so the answer lists commits and files.
+        expect([graph.countNotIn(side.after, main), graph.countNotIn(main, side.after)]).toEqual([3, 1]);
+      },
     ],
     ['a missing repository', 'GET', R, () => '/repos/acme-corp/no-such-repo', undefined, 404],
     [

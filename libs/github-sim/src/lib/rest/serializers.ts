@@ -5,6 +5,7 @@ import type {
   SimCommit,
   SimCommitAuthor,
   SimDelivery,
+  SimFileChange,
   SimHook,
   SimIssue,
   SimLabel,
@@ -380,20 +381,32 @@ export function commit(
   };
   if (withDetails) {
     out.stats = { total: c.additions + c.deletions, additions: c.additions, deletions: c.deletions };
-    out.files = c.files.map((f) => ({
-      sha: f.status === 'removed' ? null : blobSha(c.sha, f.filename),
-      filename: f.filename,
-      status: f.status,
-      additions: f.additions,
-      deletions: f.deletions,
-      changes: f.additions + f.deletions,
-      blob_url: `${urls.web}/${fullName}/blob/${c.sha}/${f.filename}`,
-      raw_url: `${urls.web}/${fullName}/raw/${c.sha}/${f.filename}`,
-      contents_url: `${api}/contents/${f.filename}?ref=${c.sha}`,
-      patch: `@@ -1,${f.deletions} +1,${f.additions} @@`,
-    }));
+    out.files = c.files.map((f) => diffEntry(w, urls, repo, c.sha, f));
   }
   return out;
+}
+
+/** A file changed by a commit (or a comparison), with its blob as of the commit `sha`. */
+export function diffEntry(
+  w: SimWorld,
+  urls: Urls,
+  repo: SimRepo,
+  sha: string,
+  f: SimFileChange,
+): Schemas['diff-entry'] {
+  const fullName = w.fullName(repo);
+  return {
+    sha: f.status === 'removed' ? null : blobSha(sha, f.filename),
+    filename: f.filename,
+    status: f.status,
+    additions: f.additions,
+    deletions: f.deletions,
+    changes: f.additions + f.deletions,
+    blob_url: `${urls.web}/${fullName}/blob/${sha}/${f.filename}`,
+    raw_url: `${urls.web}/${fullName}/raw/${sha}/${f.filename}`,
+    contents_url: `${urls.api}/repos/${fullName}/contents/${f.filename}?ref=${sha}`,
+    patch: `@@ -1,${f.deletions} +1,${f.additions} @@`,
+  };
 }
 
 /** GitHub's "web-flow" user commits merges made in the web UI. */
