@@ -324,6 +324,100 @@ describe('RepoSyncEngine against the GitHub simulator', () => {
     // Only what changed was fetched: a handful of one-point queries, not a backfill.
     expect(runner.meter.graphqlPoints).toBeLessThanOrEqual(4);
   });
+
+  it('after force-pushes (a rebase, a reset back), keeps only the commits GitHub still has on each branch', async () => {
+    const repo = must(fx.repos[0], 'the first repository');
+    const [owner, name] = splitFullName(repo.fullName);
+    const simRepo = must(sim.world.repo(owner, name), repoName);
+    const branches = sim.world.detail(simRepo).branches;
+    const tipOf = (branch: string) => must(branches.get(branch), branch).tip;
+    const compares = () =>
+      Object.entries(sim.stats().rest.byRoute)
+        .filter(([route]) => route.includes('/compare/'))
+        .reduce((n, [, count]) => n + count, 0);
+    const onBranch = async (branch: string) =>
+      (
+        (await fx.ds.query(`SELECT sha FROM branch_commits WHERE repo_id = $1 AND branch = $2 ORDER BY sha`, [
+          repo.id,
+          branch,
+        ])) as Array<{ sha: string }>
+      ).map((r) => r.sha);
+    /** The branch's own commits as GitHub has them: reachable from its tip, not from the default branch. */
+    const ownInWorld = (branch: string) => {
+      const graph = sim.world.graph(simRepo);
+      return graph
+        .history(tipOf(branch), { skip: 0, take: 1_000_000 })
+        .commits.filter((c) => !graph.isAncestor(c.sha, tipOf(simRepo.defaultBranch)))
+        .map((c) => c.sha)
+        .sort();
+    };
+    const stored = async () =>
+      ((await fx.ds.query(`SELECT sha FROM commits WHERE repo_id = $1`, [repo.id])) as Array<{ sha: string }>)
+        .map((r) => r.sha)
+        .sort();
+
+    // A fast-forward costs no comparison.
+    await sim.world.pushCommits({
+      owner,
+      repo: name,
+      branch: 'feature/sync-test',
+      commits: 1,
+      sender: 'octocat',
+    });
+    let before = compares();
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    expect(compares()).toBe(before);
+    const replaced = await onBranch('feature/sync-test');
+    expect(replaced).toHaveLength(3);
+
+    // A rebase onto the default branch's head: the three commits are replaced by two new ones.
+    await sim.world.pushCommits({
+      owner,
+      repo: name,
+      branch: 'feature/sync-test',
+      commits: 2,
+      force: true,
+      onto: simRepo.defaultBranch,
+      sender: 'octocat',
+    });
+    // A reset of another branch to an older commit of its own: its newest commit is dropped.
+    await sim.world.createBranch({ owner, repo: name, branch: 'feature/reset', sender: 'octocat' });
+    const kept = await sim.world.pushCommits({
+      owner,
+      repo: name,
+      branch: 'feature/reset',
+      commits: 2,
+      sender: 'octocat',
+    });
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    expect(await onBranch('feature/reset')).toEqual([...kept.shas].sort());
+    await sim.world.pushCommits({
+      owner,
+      repo: name,
+      branch: 'feature/reset',
+      commits: 0,
+      force: true,
+      onto: must(kept.shas[0], 'the first of the two commits'),
+      sender: 'octocat',
+    });
+    before = compares();
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+
+    expect(await onBranch('feature/sync-test')).toEqual(ownInWorld('feature/sync-test'));
+    expect(await onBranch('feature/sync-test')).toHaveLength(2);
+    expect((await onBranch('feature/sync-test')).some((sha) => replaced.includes(sha))).toBe(false);
+    expect(await onBranch('feature/reset')).toEqual([kept.shas[0]]);
+    // Commits no branch holds any more are gone, as from GitHub's lists; every other one is kept.
+    expect(await stored()).toEqual([...worldCommits(sim, repo.fullName).keys()].sort());
+    expect(compares() - before).toBe(1);
+    expect(
+      (
+        (await fx.ds.query(`SELECT state FROM sync_cursors WHERE repo_id = $1 AND stream LIKE 'commits:%'`, [
+          repo.id,
+        ])) as Array<{ state: Record<string, unknown> }>
+      ).filter((c) => 'rewritten' in c.state),
+    ).toEqual([]);
+  });
 });
 
 describe('RepoSyncEngine and a webhook applying the same rename', () => {

@@ -37,6 +37,7 @@ import type {
 import type { HistoryKind } from '../../repos/data/star-history.repository';
 import { historyStart, readSideStreams, SIDE_STREAMS } from './side-streams';
 import { readWorkflowRuns, WORKFLOW_RUNS_STREAM } from './workflow-runs.stream';
+import { dropRewrittenCommits, rewrittenHeads, withRewritten } from './rewritten-branches';
 import { StarHistoryStream } from './star-history.stream';
 import {
   branchComparison,
@@ -342,6 +343,7 @@ export class RepoSyncEngine {
       if (this.o.hooks.shouldYield?.()) return { status: 'yielded', items: this.items };
     }
 
+    await this.checkRewrittenBranches(cursors, walks);
     if (sideDue.length) {
       const finished = await readSideStreams({
         db,
@@ -858,12 +860,27 @@ export class RepoSyncEngine {
     return this.store.insertActivity(tx, this.repo.id, activity);
   }
 
-  /** Opens a walk from `head`; a head already known on the branch (or default branch) completes at once. */
+  /**
+   * Opens a walk from `head`; a head already known on the branch (or default branch) completes at once, and the
+   * head it replaces is checked later for commits the branch no longer has (a reset to an older commit).
+   */
   private async startWalk(db: Db, branch: string, cursor: CursorRow, head: string): Promise<WalkState> {
     const known = await this.store.knownOnBranches(db, this.repo.id, this.knownBranches(branch), [head]);
+    const toCheck = withRewritten({}, rewrittenHeads(cursor.state));
     const next: CursorRow = known.has(head)
-      ? { ...cursor, head_sha: head, pending_head: null, end_cursor: null, state: {} }
-      : { ...cursor, pending_head: head, end_cursor: null, state: { frontier: [head], added: 0 } };
+      ? {
+          ...cursor,
+          head_sha: head,
+          pending_head: null,
+          end_cursor: null,
+          state: withRewritten(toCheck, [cursor.head_sha !== head ? cursor.head_sha : null]),
+        }
+      : {
+          ...cursor,
+          pending_head: head,
+          end_cursor: null,
+          state: { ...toCheck, frontier: [head], added: 0 },
+        };
     await this.store.saveCursor(db, this.repo.id, cursor.stream, next);
     return { branch, cursor: next, pages: 0 };
   }
@@ -881,7 +898,7 @@ export class RepoSyncEngine {
       // The head is gone (force-push and garbage collection): drop the walk; the next refs pass starts over.
       c.pending_head = null;
       c.end_cursor = null;
-      c.state = {};
+      c.state = withRewritten({}, rewrittenHeads(c.state));
       await this.store.saveCursor(tx, this.repo.id, c.stream, c);
       return [];
     }
@@ -899,6 +916,8 @@ export class RepoSyncEngine {
       ...new Set([...shas, ...parents, ...frontier]),
     ]);
     const fresh = nodes.filter((n) => !known.has(n.oid));
+    // Meeting the previous head proves a fast-forward; a walk that never does may follow a force-push.
+    const metOld = !!c.head_sha && (shas.includes(c.head_sha) || parents.includes(c.head_sha));
     await this.store.upsertCommits(tx, this.repo.id, fresh.map(commitRow));
     await this.store.markFiguresPending(
       tx,
@@ -920,6 +939,7 @@ export class RepoSyncEngine {
     const state: Record<string, unknown> & { added: number } = {
       ...c.state,
       added: Number(c.state['added'] ?? 0) + fresh.length,
+      ...(metOld || c.state['metOld'] ? { metOld: true } : {}),
     };
     if (!c.end_cursor && nodes[0])
       Object.assign(state, {
@@ -939,10 +959,11 @@ export class RepoSyncEngine {
           await this.historyPushes(tx, w.branch, c.pending_head as string),
         );
       const next = state['next'] as string | undefined;
+      const old = state['metOld'] ? null : c.head_sha;
       c.head_sha = c.pending_head;
       c.pending_head = null;
       c.end_cursor = null;
-      c.state = {};
+      c.state = withRewritten({}, [...rewrittenHeads(state), old]);
       if (next && next !== c.head_sha) {
         const again = await this.startWalk(tx, w.branch, c, next);
         Object.assign(c, again.cursor);
@@ -955,6 +976,26 @@ export class RepoSyncEngine {
     }
     await this.store.saveCursor(tx, this.repo.id, c.stream, c);
     return this.store.insertActivity(tx, this.repo.id, activity);
+  }
+
+  /** Takes off each branch the commits a force-push replaced (see rewritten-branches.ts), outside any page's transaction. */
+  private async checkRewrittenBranches(cursors: Map<string, CursorRow>, walks: WalkState[]): Promise<void> {
+    // The walks hold the latest cursor objects; the map may hold an older copy of the same stream.
+    const latest = new Map<string, CursorRow>();
+    for (const c of cursors.values()) latest.set(c.stream, c);
+    for (const w of walks) latest.set(w.cursor.stream, w.cursor);
+    const due = [...latest.values()].filter(
+      (c) => c.stream.startsWith('commits:') && !c.pending_head && rewrittenHeads(c.state).length > 0,
+    );
+    if (!due.length) return;
+    await dropRewrittenCommits({
+      db: this.o.db,
+      store: this.store,
+      gateway: this.o.gateway,
+      repoId: this.repo.id,
+      restBase: this.restBase(),
+      cursors: due,
+    });
   }
 
   /** The pushes a branch's history implies within the history window (entries not announced: history, not news). */

@@ -90,6 +90,11 @@ export class SyncStore {
     return CommitsRepository.addToBranch(db, repoId, branch, shas);
   }
 
+  /** Takes `shas` off a rewritten branch; those on no other branch are removed. Returns how many left it. */
+  dropBranchCommits(db: SqlExecutor<DB>, repoId: string, branch: string, shas: string[]): Promise<number> {
+    return CommitsRepository.removeFromBranch(db, repoId, branch, shas);
+  }
+
   /** Which of `shas` are already recorded (completely) on any of `branches`. */
   knownOnBranches(
     db: SqlExecutor<DB>,
