@@ -68,9 +68,11 @@ export class CommitsPage {
     effect(() => {
       const filters = this.filters();
       this.detail.key();
+      // No branch chosen means the default branch, as on GitHub (the API alone would list every branch's commits).
+      const branch = filters.branch || this.detail.repo().data?.defaultBranch;
       untracked(() => {
         this.typed.set({ author: filters.author, q: filters.q });
-        this.store.show(filters);
+        if (branch) this.store.show({ ...filters, branch });
       });
     });
   }
