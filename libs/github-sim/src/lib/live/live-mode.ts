@@ -6,6 +6,8 @@ import type { SimRepo } from '../world/world.types';
 
 /** Salts of the actors' random streams, one per kind of act. */
 const ACTS = { push: 557, merge: 558 } as const;
+/** Salt of the stream that decides whether a pull request's branch is rebased before its merge. */
+const REBASE = 559;
 
 /**
  * Demo "live" mode: every interval something happens somewhere (push, PR opened/merged, star, unstar, fork, issue,
@@ -74,6 +76,7 @@ export class LiveMode {
           );
         if (open.length) {
           const p = rng.pick(open);
+          const rebased = await this.rebase(repo, p.headRef, p.commits);
           await this.world.mergePull({
             ...ref,
             number: p.number,
@@ -99,9 +102,9 @@ export class LiveMode {
               });
             // One good production deployment in four is published as a release (its tag and webhooks too).
             const release = state === 'success' && cd.chance(0.25) ? await this.release(repo) : '';
-            return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}, deploy to production: ${state}${release}${await this.incident(repo, d.sha, state)}`;
+            return `merge ${ref.owner}/${ref.repo}#${p.number}${rebased}${ci}, deploy to production: ${state}${release}${await this.incident(repo, d.sha, state)}`;
           }
-          return `merge ${ref.owner}/${ref.repo}#${p.number}${ci}`;
+          return `merge ${ref.owner}/${ref.repo}#${p.number}${rebased}${ci}`;
         }
         return await this.openPull(repo, rng);
       }
@@ -164,6 +167,27 @@ export class LiveMode {
       conclusion,
     });
     return `, CI ${conclusion}`;
+  }
+
+  /**
+   * One pull request in four is brought up to date before its merge by rebasing its branch onto the default
+   * branch: a force-push that replaces the branch's commits (its push webhook says `forced`). Returns how it went,
+   * for the step's description ('' when it was not rebased).
+   */
+  private async rebase(repo: SimRepo, branch: string, commits: number): Promise<string> {
+    const d = this.world.detail(repo);
+    if (!d.branches.has(branch) || branch === repo.defaultBranch) return '';
+    if (!new Rng(hash32(this.world.seed, REBASE, this.tick)).chance(0.25)) return '';
+    await this.world.pushCommits({
+      owner: this.world.ownerLogin(repo),
+      repo: repo.name,
+      branch,
+      commits: Math.min(Math.max(commits, 1), 5),
+      force: true,
+      onto: repo.defaultBranch,
+      sender: this.actor(repo, ACTS.push),
+    });
+    return ` (rebased ${branch} first)`;
   }
 
   /** Publishes the repository's next patch version (`v0.1.0` when it has none) from its default branch. */

@@ -371,6 +371,32 @@ describe(LiveMode.name, () => {
     expect(new Set(done.map((d) => d.split(' ')[0])).size).toBeGreaterThan(1);
   });
 
+  it("rebases some pull requests' branches onto the default branch before merging them: forced pushes", async () => {
+    const w = new SimWorld({ preset: 'small', seed: 4 });
+    const forced: Array<{ repo: SimRepo; ref: string; before: string; after: string }> = [];
+    w.on((e) => {
+      if (e.type === 'push' && e.forced)
+        forced.push({ repo: e.repo, ref: e.ref, before: e.before, after: e.after });
+    });
+    const live = new LiveMode(w);
+    const done: string[] = [];
+    for (let k = 0; k < 300; k++) done.push(await live.step());
+    const rebased = done.filter((d) => / \(rebased \S+ first\)/.test(d));
+    expect(rebased.length).toBeGreaterThan(0);
+    expect(rebased.every((d) => d.startsWith('merge '))).toBe(true);
+    expect(forced).toHaveLength(rebased.length);
+    for (const f of forced) {
+      const graph = w.graph(f.repo);
+      // The old commits are no longer on the branch, and the pull request merged was the rebased one.
+      expect(graph.isAncestor(f.before, f.after)).toBe(false);
+      const pull = w
+        .detail(f.repo)
+        .pulls.find((p) => `refs/heads/${p.headRef}` === f.ref && p.headSha === f.after);
+      expect(pull?.mergedAt).not.toBeNull();
+      expect(pull).toBeDefined();
+    }
+  });
+
   it('unstars only as someone who can still see the repository (GitHub answers 404 to anyone else)', async () => {
     const w = new SimWorld({ preset: 'small', seed: 4 });
     // Made private, a public repository's stargazers from outside can no longer see it.
