@@ -1,4 +1,5 @@
 import {
+  ALL_BRANCHES,
   NO_COMMIT_FILTERS,
   commitFiltersFromQuery,
   commitFiltersToQuery,
@@ -25,6 +26,11 @@ describe('commit filters', () => {
       cursor: 'c1',
       limit: 50,
     });
+  });
+
+  it('asks for every branch without a branch parameter', () => {
+    expect(toCommitQuery({ ...NO_COMMIT_FILTERS, branch: ALL_BRANCHES }, null, 50).branch).toBeNull();
+    expect(commitFiltersToQuery({ ...NO_COMMIT_FILTERS, branch: ALL_BRANCHES })['branch']).toBe('*');
   });
 
   it('ignores malformed dates in the URL and round-trips the rest', () => {

@@ -11,6 +11,9 @@ export interface CommitFilters {
 
 export const NO_COMMIT_FILTERS: CommitFilters = { branch: '', author: '', since: '', until: '', q: '' };
 
+/** The branch filter's value for every branch's commits (git allows no `*` in a branch name); none is the default branch. */
+export const ALL_BRANCHES = '*';
+
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function commitFiltersFromQuery(params: Record<string, string | undefined>): CommitFilters {
@@ -36,7 +39,7 @@ export function commitFiltersToQuery(filters: CommitFilters): Record<string, str
 /** The API query: whole local days become instants (start of `since`, end of `until`). */
 export function toCommitQuery(filters: CommitFilters, cursor: string | null, limit: number): CommitQuery {
   return {
-    branch: filters.branch || null,
+    branch: filters.branch === ALL_BRANCHES ? null : filters.branch || null,
     author: filters.author.trim() || null,
     since: filters.since ? new Date(`${filters.since}T00:00:00`).toISOString() : null,
     until: filters.until ? new Date(`${filters.until}T23:59:59.999`).toISOString() : null,

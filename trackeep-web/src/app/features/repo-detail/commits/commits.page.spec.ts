@@ -48,7 +48,7 @@ describe(CommitsPage.name, () => {
   };
   const asked = () => backend.expectOne((r) => r.url === '/api/v1/repos/acme/app/commits');
 
-  it('lists the default branch when no branch is chosen, as its label says, and a chosen branch otherwise', async () => {
+  it('lists the default branch when no branch is chosen, as its label says, a chosen branch, or all of them', async () => {
     const harness = await RouterTestingHarness.create('/commits');
     await settle(harness);
     // The default branch's name comes with the repository: nothing is asked before it is known.
@@ -67,5 +67,13 @@ describe(CommitsPage.name, () => {
     const chosen = asked();
     expect(chosen.request.params.get('branch')).toBe('feature/x');
     chosen.flush({ items: [], nextCursor: null });
+
+    await harness.navigateByUrl('/commits?branch=*');
+    await settle(harness);
+    const all = asked();
+    expect(all.request.params.has('branch')).toBe(false);
+    all.flush({ items: [], nextCursor: null });
+    await settle(harness);
+    expect(harness.routeNativeElement?.querySelector('mat-select')?.textContent).toContain('All branches');
   });
 });

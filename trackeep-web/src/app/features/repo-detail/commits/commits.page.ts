@@ -22,7 +22,12 @@ import { injectDebounced, injectQueryParams, injectQueryUpdater } from '../../..
 import { SkeletonComponent } from '../../../shared/skeleton.component';
 import { RepoDetailStore } from '../repo-detail.store';
 import { CommitDetailDialog, type CommitDetailData } from './commit-detail.dialog';
-import { type CommitFilters, commitFiltersFromQuery, commitFiltersToQuery } from './commit-filters';
+import {
+  ALL_BRANCHES,
+  type CommitFilters,
+  commitFiltersFromQuery,
+  commitFiltersToQuery,
+} from './commit-filters';
 import { CommitsStore } from './commits.store';
 
 const ROW_HEIGHT = 64;
@@ -59,6 +64,7 @@ export class CommitsPage {
   protected readonly typed = signal({ author: '', q: '' });
   protected readonly filtering = computed(() => Object.values(this.filters()).some(Boolean));
   protected readonly rowHeight = ROW_HEIGHT;
+  protected readonly allBranches = ALL_BRANCHES;
   protected readonly firstLine = firstLine;
   protected readonly shortSha = shortSha;
   protected readonly trackSha = (_: number, commit: Commit) => commit.sha;
