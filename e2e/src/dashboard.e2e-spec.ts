@@ -343,6 +343,45 @@ describe('Trackeep dashboard in a real browser', () => {
     );
   });
 
+  it('follows a force-push: after the sync, the branch lists only the commits GitHub still has on it', async () => {
+    const sim = requireSim(stack);
+    const simRepo = sim.world.requireRepo({ owner: repo.owner, repo: repo.name });
+    const branch = 'e2e/rebased';
+    const ref = { owner: repo.owner, repo: repo.name, branch, sender: 'octocat' };
+    await sim.world.createBranch({ ...ref });
+    const old = await sim.world.pushCommits({ ...ref, commits: 2 });
+    const listed = async () => {
+      const res = await context.request.get(
+        `${stack.apiUrl}/api/v1/repos/${repo.owner}/${repo.name}/commits?branch=${encodeURIComponent(branch)}`,
+      );
+      return ((await res.json()) as { items: Array<{ sha: string }> }).items.map((c) => c.sha).sort();
+    };
+    // The push webhook lists them at once.
+    await eventually('the pushed commits on the branch', async () => (await listed()).length === 2);
+
+    const rebased = await sim.world.pushCommits({
+      ...ref,
+      commits: 1,
+      force: true,
+      onto: simRepo.defaultBranch,
+    });
+    // The forced push's webhook adds the new commit; only the sync can tell which ones the branch lost.
+    await eventually('the new commit listed too', async () => (await listed()).includes(rebased.after));
+    const synced = await context.request.post(
+      `${stack.apiUrl}/api/v1/repos/${repo.owner}/${repo.name}/sync`,
+      {
+        headers: { 'X-Trackeep-CSRF': '1' },
+      },
+    );
+    expect(synced.status()).toBe(202);
+    await eventually(
+      'the replaced commits gone from the branch',
+      async () => (await listed()).join() === [...rebased.shas].sort().join(),
+      60_000,
+    );
+    expect((await listed()).some((sha) => old.shas.includes(sha))).toBe(false);
+  });
+
   it('shows the profile and the webhook health of the tracked repository in settings', async () => {
     await mainNav(page, 'Settings').click();
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
