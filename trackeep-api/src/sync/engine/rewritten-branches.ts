@@ -3,10 +3,10 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { TransientGithubError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import type { CursorRow, SyncStore } from './sync-store.repository';
+import { REWRITTEN_KEY, type CursorRow, type SyncStore } from './sync-store.repository';
 
-/** A commit cursor's state key: previous heads its latest walks did not meet (the branch may have been rewritten). */
-const KEY = 'rewritten';
+/** Previous heads its latest walks did not meet, or a forced push named (the branch may have been rewritten). */
+const KEY = REWRITTEN_KEY;
 /** Old heads remembered per branch until checked; a branch rewritten more often than this between checks keeps the latest. */
 const MAX_REMEMBERED = 5;
 const PER_PAGE = 100;

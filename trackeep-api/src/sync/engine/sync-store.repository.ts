@@ -331,6 +331,30 @@ async function writeCursors(db: SqlExecutor<DB>, rows: HeldCursor[]): Promise<vo
           end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state, updated_at = now()`).execute(db);
 }
 
+/** A commit cursor's state key: previous heads of the branch to check for commits a force-push replaced. */
+export const REWRITTEN_KEY = 'rewritten';
+
+/**
+ * Marks a branch's previous head for the next sync's force-push check, as a forced push heard by webhook tells it:
+ * the sync may never have walked that head (the push came before any sync saw the branch), and only the push
+ * names it.
+ */
+export async function rememberRewrittenHead(
+  db: SqlExecutor<DB>,
+  repoId: string,
+  branch: string,
+  oldHead: string,
+): Promise<void> {
+  await prepared(sql`
+    INSERT INTO sync_cursors AS c (repo_id, stream, state)
+    VALUES (${repoId}::uuid, ${pgText(commitStream(branch))},
+            jsonb_build_object(${REWRITTEN_KEY}::text, jsonb_build_array(${oldHead}::text)))
+    ON CONFLICT (repo_id, stream) DO UPDATE
+      SET state = jsonb_set(c.state, ARRAY[${REWRITTEN_KEY}::text],
+                            COALESCE(c.state -> ${REWRITTEN_KEY}::text, '[]'::jsonb) || to_jsonb(${oldHead}::text)),
+          updated_at = now()`).execute(db);
+}
+
 export function commitStream(branch: string): string {
   return `commits:${branch}`;
 }

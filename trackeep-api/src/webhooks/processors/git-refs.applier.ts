@@ -2,6 +2,7 @@ import { BranchesRepository } from '../../repos/data/branches.repository';
 import { CommitsRepository } from '../../repos/data/commits.repository';
 import type { CommitWrite } from '../../repos/data/github-data.types';
 import { TagsRepository } from '../../repos/data/tags.repository';
+import { rememberRewrittenHead } from '../../sync/engine/sync-store.repository';
 import {
   PROCESSED,
   date,
@@ -95,6 +96,10 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   );
 
   const forced = payload['forced'] === true;
+  const before = str(payload['before']);
+  // Which commits the branch lost, only GitHub can tell: the next sync asks it, from the head the push names.
+  if (forced && before && SHA.test(before) && before !== ZERO_SHA)
+    await rememberRewrittenHead(tx, repo.id, branch, before);
   if (commits.length > 0 || forced) {
     const n = commits.length;
     const pusher = str(obj(payload['pusher'])?.['name']) ?? str(obj(payload['sender'])?.['login']);
@@ -109,7 +114,7 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
       data: {
         ref: branch,
         commits: n,
-        before: str(payload['before']),
+        before,
         after,
         forced,
         created: payload['created'] === true,
