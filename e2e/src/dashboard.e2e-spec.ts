@@ -348,6 +348,12 @@ describe('Trackeep dashboard in a real browser', () => {
     const simRepo = sim.world.requireRepo({ owner: repo.owner, repo: repo.name });
     const branch = 'e2e/rebased';
     const ref = { owner: repo.owner, repo: repo.name, branch, sender: 'octocat' };
+    // The sync asked for by the test before must be over: this one follows the webhook, then a sync of its own.
+    await eventually('no sync of the repository running', async () => {
+      const res = await context.request.get(`${stack.apiUrl}/api/v1/sync/status`);
+      const status = (await res.json()) as { repos: Array<{ repoFullName: string; running: boolean }> };
+      return status.repos.some((r) => r.repoFullName === repo.fullName && !r.running);
+    });
     await sim.world.createBranch({ ...ref });
     const old = await sim.world.pushCommits({ ...ref, commits: 2 });
     const listed = async () => {
