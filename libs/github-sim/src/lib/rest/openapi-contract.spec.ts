@@ -380,6 +380,14 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         expect([graph.countNotIn(side.after, main), graph.countNotIn(main, side.after)]).toEqual([3, 1]);
       },
     ],
+    [
+      'a comparison with a commit GitHub does not have',
+      'GET',
+      `${R}/compare/{basehead}`,
+      () => `/repos/acme-corp/web-console/compare/${webConsole().defaultBranch}...${'0'.repeat(39)}1`,
+      undefined,
+      404,
+    ],
     ['a missing repository', 'GET', R, () => '/repos/acme-corp/no-such-repo', undefined, 404],
     [
       'a bad hook',
@@ -856,6 +864,24 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
       author: 'octocat',
     });
     await ctl.post('/repos/acme-corp/web-console/push', { branch: 'feature/contract', commits: 1 });
+    // A rebase of the pull request's branch (a forced push, then synchronize) and a reset of another branch to an
+    // older commit of its own (a forced push that carries no commits).
+    await ctl.post('/repos/acme-corp/web-console/push', {
+      branch: 'feature/contract',
+      commits: 2,
+      force: true,
+      onto: webConsole().defaultBranch,
+    });
+    const kept = await ctl.post<{ shas: string[] }>('/repos/acme-corp/web-console/push', {
+      branch: 'contract-reset',
+      commits: 2,
+    });
+    await ctl.post('/repos/acme-corp/web-console/push', {
+      branch: 'contract-reset',
+      commits: 0,
+      force: true,
+      onto: kept.body.shas[0],
+    });
     await ctl.patch(`/repos/acme-corp/web-console/pulls/${pr.body.number}`, { title: 'Contract v2' });
     const reviewer = [...(sim.world.org('acme-corp')?.members.keys() ?? [])].find(
       (id) => id !== 583231,
@@ -902,10 +928,17 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     const failures: string[] = [];
     for (const d of receiver.received) {
       const event = String(d.headers['x-github-event']);
-      const payload = JSON.parse(d.body) as { action?: string; ref_type?: string; ref?: string };
+      const payload = JSON.parse(d.body) as {
+        action?: string;
+        ref_type?: string;
+        ref?: string;
+        forced?: boolean;
+        commits?: unknown[];
+      };
       const what = `${event}${payload.action ? `.${payload.action}` : ''}`;
-      // Tag deliveries are named too, so the list below shows they were checked.
+      // Tag deliveries and forced pushes are named too, so the list below shows they were checked.
       if (payload.ref_type === 'tag' || payload.ref?.startsWith('refs/tags/')) seen.add(`${what} (tag)`);
+      if (payload.forced) seen.add(`${what} (forced${payload.commits?.length ? '' : ', no commits'})`);
       seen.add(what);
       const v = webhookValidator(event, payload.action ?? null);
       if (typeof v === 'string') failures.push(v);
@@ -926,6 +959,8 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'create (tag)',
         'delete (tag)',
         'push (tag)',
+        'push (forced)',
+        'push (forced, no commits)',
         'issues.assigned',
         'issues.closed',
         'issues.opened',
