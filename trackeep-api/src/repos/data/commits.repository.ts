@@ -156,28 +156,27 @@ export class CommitsRepository {
 
   /**
    * Forgets `shas` on a branch whose history was rewritten (a force-push), and removes those of them no branch
-   * holds any more: GitHub's lists no longer show them. Returns how many left the branch.
+   * holds any more: GitHub's lists no longer show them.
    */
   static async removeFromBranch(
     db: SqlExecutor<DB>,
     repoId: string,
     branch: string,
     shas: string[],
-  ): Promise<number> {
-    if (!shas.length) return 0;
+  ): Promise<void> {
+    if (!shas.length) return;
     // The outer DELETE sees branch_commits as before the CTE's, hence the other-branch condition.
-    const { rows } = await prepared(sql<{ n: string }>`
+    await prepared(sql`
       WITH gone AS (
         DELETE FROM branch_commits
          WHERE repo_id = ${repoId}::uuid AND branch = ${pgText(branch)} AND sha = ANY(${shas}::text[])
-        RETURNING sha),
-      orphaned AS (
-        DELETE FROM commits c USING gone
-         WHERE c.repo_id = ${repoId}::uuid AND c.sha = gone.sha
-           AND NOT EXISTS (SELECT 1 FROM branch_commits b
-                            WHERE b.repo_id = ${repoId}::uuid AND b.sha = gone.sha AND b.branch <> ${pgText(branch)}))
-      SELECT count(*)::text AS n FROM gone`).execute(db);
-    return Number(rows[0]?.n ?? 0);
+        RETURNING sha)
+      DELETE FROM commits c USING gone
+       WHERE c.repo_id = ${repoId}::uuid AND c.sha = gone.sha
+         AND NOT EXISTS (SELECT 1 FROM branch_commits b
+                          WHERE b.repo_id = ${repoId}::uuid AND b.sha = gone.sha AND b.branch <> ${pgText(branch)})`).execute(
+      db,
+    );
   }
 
   /** Forgets which commits were on deleted branches (the commits stay, reachable from others). */

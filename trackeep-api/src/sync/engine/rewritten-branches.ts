@@ -5,8 +5,6 @@ import { TransientGithubError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
 import { REWRITTEN_KEY, type CursorRow, type SyncStore } from './sync-store.repository';
 
-/** Previous heads its latest walks did not meet, or a forced push named (the branch may have been rewritten). */
-const KEY = REWRITTEN_KEY;
 /** Old heads remembered per branch until checked; a branch rewritten more often than this between checks keeps the latest. */
 const MAX_REMEMBERED = 5;
 const PER_PAGE = 100;
@@ -15,7 +13,7 @@ const MAX_PAGES = 10;
 
 /** The previous heads waiting to be checked in a commit cursor's state. */
 export function rewrittenHeads(state: Record<string, unknown>): string[] {
-  const v = state[KEY];
+  const v = state[REWRITTEN_KEY];
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 }
 
@@ -26,11 +24,11 @@ export function withRewritten(
 ): Record<string, unknown> {
   const heads = [...new Set([...rewrittenHeads(state), ...oldHeads.filter((h): h is string => !!h)])];
   if (!heads.length) return state;
-  return { ...state, [KEY]: heads.slice(-MAX_REMEMBERED) };
+  return { ...state, [REWRITTEN_KEY]: heads.slice(-MAX_REMEMBERED) };
 }
 
 function withoutRewritten(state: Record<string, unknown>): Record<string, unknown> {
-  const { [KEY]: _checked, ...rest } = state;
+  const { [REWRITTEN_KEY]: _checked, ...rest } = state;
   return rest;
 }
 
@@ -54,11 +52,9 @@ export interface RewrittenOptions {
  * A walk that ends without meeting the branch's previous head may follow a force-push. GitHub's comparison of the
  * new head with the old one (`compare/{new}...{old}`) lists the commits the old head had that the new one has not;
  * they leave the branch, and those no branch holds any more are removed, as they are from GitHub's lists. A
- * fast-forward the walk merely did not see answers `ahead_by: 0` and changes nothing. Returns the commits taken
- * off branches.
+ * fast-forward the walk merely did not see answers `ahead_by: 0` and changes nothing.
  */
-export async function dropRewrittenCommits(o: RewrittenOptions): Promise<number> {
-  let dropped = 0;
+export async function dropRewrittenCommits(o: RewrittenOptions): Promise<void> {
   for (const c of o.cursors) {
     const head = c.head_sha;
     if (c.pending_head || !head) continue;
@@ -71,14 +67,12 @@ export async function dropRewrittenCommits(o: RewrittenOptions): Promise<number>
       if (err instanceof TransientGithubError) continue;
       throw err;
     }
-    dropped += await inTransaction(o.db, async (tx) => {
-      const n = await o.store.dropBranchCommits(tx, o.repoId, c.stream.slice('commits:'.length), [...gone]);
+    await inTransaction(o.db, async (tx) => {
+      await o.store.dropBranchCommits(tx, o.repoId, c.stream.slice('commits:'.length), [...gone]);
       c.state = withoutRewritten(c.state);
       await o.store.saveCursor(tx, o.repoId, c.stream, c);
-      return n;
     });
   }
-  return dropped;
 }
 
 /** Commits reachable from `old` and not from `head`; none when GitHub no longer has one of the two. */

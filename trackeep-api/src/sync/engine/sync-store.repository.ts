@@ -90,8 +90,8 @@ export class SyncStore {
     return CommitsRepository.addToBranch(db, repoId, branch, shas);
   }
 
-  /** Takes `shas` off a rewritten branch; those on no other branch are removed. Returns how many left it. */
-  dropBranchCommits(db: SqlExecutor<DB>, repoId: string, branch: string, shas: string[]): Promise<number> {
+  /** Takes `shas` off a rewritten branch; those on no other branch are removed. */
+  dropBranchCommits(db: SqlExecutor<DB>, repoId: string, branch: string, shas: string[]): Promise<void> {
     return CommitsRepository.removeFromBranch(db, repoId, branch, shas);
   }
 
