@@ -6,7 +6,9 @@ import {
   startSim,
   type GithubSimHandle,
   type SyncDbFixture,
+  syncDb,
 } from './sync-support/sync-harness';
+import { emptyCursor, rememberRewrittenHead, SyncStore } from '../src/sync/engine/sync-store.repository';
 import { Db, postWebhook, startApi, waitForInboxIdle, type RunningApi } from './webhooks-support';
 
 const NEVER = '0 0 1 1 *';
@@ -78,6 +80,89 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     );
     expect(left).toEqual([]);
   });
+
+  // The forced push is heard after the run loaded its cursors and before it first writes the branch's: the run's
+  // writes must not erase the old head the push named, so the next run can still drop what the push replaced.
+  it('keeps the old head of a forced push heard while a sync is walking the branch for the first time', async () => {
+    const repo = must(fx.repos[0], 'the repository');
+    const [owner, name] = repo.fullName.split('/') as [string, string];
+    const simRepo = sim.world.requireRepo({ owner, repo: name });
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+
+    const branch = 'feature/rebased-during-sync';
+    const ref = { owner, repo: name, branch, sender: 'octocat' };
+    await sim.world.createBranch(ref);
+    const first = await sim.world.pushCommits({ ...ref, commits: 2 });
+    await deliver(first, false);
+    const second = await sim.world.pushCommits({
+      ...ref,
+      commits: 1,
+      force: true,
+      onto: simRepo.defaultBranch,
+    });
+
+    let heard = false;
+    const during = engineRunner(sim, fx, {
+      wrapClient: (client) => ({
+        request: async (route, params) => {
+          if (!heard && JSON.stringify(params?.['data'] ?? '').includes('query SyncRepoPage')) {
+            heard = true;
+            await deliver(second, true);
+          }
+          return client.request(route, params);
+        },
+      }),
+    });
+    expect((await during.run(repo.id)).status).toBe('succeeded');
+    expect(heard).toBe(true);
+    expect((await cursorState(repo.id, branch))['rewritten']).toEqual([first.after]);
+
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    expect(await onBranch(repo.id, branch)).toEqual([...second.shas]);
+    const left = await db.rows<{ sha: string }>(
+      `SELECT sha FROM commits WHERE repo_id = $1 AND sha = ANY($2)`,
+      [repo.id, first.shas],
+    );
+    expect(left).toEqual([]);
+    expect((await cursorState(repo.id, branch))['rewritten']).toBeUndefined();
+  });
+
+  it('keeps the newest five old heads when a branch is rewritten more often between checks', async () => {
+    const repo = must(fx.repos[0], 'the repository');
+    const branch = 'feature/rewritten-often';
+    const heads = Array.from({ length: 7 }, (_, i) => String(i).repeat(40));
+    const sql = syncDb(fx.ds);
+    for (const h of heads) await rememberRewrittenHead(sql, repo.id, branch, h);
+    await new SyncStore().saveCursor(sql, repo.id, `commits:${branch}`, {
+      ...emptyCursor(`commits:${branch}`),
+      state: { rewritten: [heads[6]] },
+    });
+    expect((await cursorState(repo.id, branch))['rewritten']).toEqual(heads.slice(2));
+
+    await new SyncStore().saveCursor(sql, repo.id, `commits:${branch}`, emptyCursor(`commits:${branch}`), [
+      must(heads[3]),
+      must(heads[5]),
+    ]);
+    expect((await cursorState(repo.id, branch))['rewritten']).toEqual([heads[2], heads[4], heads[6]]);
+  });
+
+  async function deliver(push: PushResult, forced: boolean): Promise<void> {
+    const res = await postWebhook(api.url, {
+      event: 'push',
+      id: randomUUID(),
+      payload: payloadOf(push, forced),
+    });
+    expect(res.status).toBe(202);
+    await waitForInboxIdle(db);
+  }
+
+  async function cursorState(repoId: string, branch: string): Promise<Record<string, unknown>> {
+    const [cursor] = await db.rows<{ state: Record<string, unknown> }>(
+      `SELECT state FROM sync_cursors WHERE repo_id = $1 AND stream = $2`,
+      [repoId, `commits:${branch}`],
+    );
+    return must(cursor, 'the branch cursor').state;
+  }
 
   function payloadOf(push: PushResult, forced: boolean): Record<string, unknown> {
     const repo = must(fx.repos[0], 'the repository');

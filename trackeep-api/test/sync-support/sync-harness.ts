@@ -171,17 +171,20 @@ export function engineRunner(
     governor?: PageSizeGovernor;
     sleep?: (ms: number) => Promise<void>;
     historyDays?: number;
+    /** Wraps the client the gateway uses (to act between the engine's requests). */
+    wrapClient?: (client: OctokitLike) => OctokitLike;
   } = {},
 ): EngineRunner {
   const stores = githubStores(fx.ds);
   const registry =
     opts.registry ??
     new CredentialLimitsRegistry(stores.rateLimits, { ...DEFAULT_LIMIT_SETTINGS, ...opts.settings });
-  const client = syncClient(sim, fx.userId, {
+  const built = syncClient(sim, fx.userId, {
     login: opts.login,
     maxConcurrent: registry.settings.maxConcurrent,
     stores,
   });
+  const client = opts.wrapClient?.(built) ?? built;
   const meter = new SyncMeter();
   const governor = opts.governor ?? new PageSizeGovernor();
   const pages: RunProgress[] = [];

@@ -3,10 +3,8 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { TransientGithubError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import { REWRITTEN_KEY, type CursorRow, type SyncStore } from './sync-store.repository';
+import { MAX_REMEMBERED, REWRITTEN_KEY, type CursorRow, type SyncStore } from './sync-store.repository';
 
-/** Old heads remembered per branch until checked; a branch rewritten more often than this between checks keeps the latest. */
-const MAX_REMEMBERED = 5;
 const PER_PAGE = 100;
 /** At most this many commits are taken off a branch per old head and run (GitHub's compare pages of 100). */
 const MAX_PAGES = 10;
@@ -69,8 +67,9 @@ export async function dropRewrittenCommits(o: RewrittenOptions): Promise<void> {
     }
     await inTransaction(o.db, async (tx) => {
       await o.store.dropBranchCommits(tx, o.repoId, c.stream.slice('commits:'.length), [...gone]);
+      const checked = rewrittenHeads(c.state);
       c.state = withoutRewritten(c.state);
-      await o.store.saveCursor(tx, o.repoId, c.stream, c);
+      await o.store.saveCursor(tx, o.repoId, c.stream, c, checked);
     });
   }
 }
