@@ -222,12 +222,25 @@ async function tableCounts(ds: DataSource): Promise<Record<string, number>> {
   return out;
 }
 
+/** Counted REST requests (not 304, not /rate_limit) between two snapshots, by route. */
+function countedByRoute(before: SimStats, after: SimStats): Record<string, number> {
+  const counted = (s: SimStats, route: string) =>
+    (s.rest.byRoute[route] ?? 0) - (s.rest.notModifiedByRoute[route] ?? 0);
+  const out: Record<string, number> = {};
+  for (const route of Object.keys(after.rest.byRoute)) {
+    const n = counted(after, route) - counted(before, route);
+    if (n > 0 && route !== '/rate_limit') out[route] = n;
+  }
+  return out;
+}
+
 interface PhaseResult {
   name: string;
   wallSeconds: number;
   graphqlPoints: number;
   graphqlQueries: number;
-  restRequests: { counted: number; notModified: number };
+  /** `byRoute`: the counted requests by the simulator's route, to tell the sync's from other callers'. */
+  restRequests: { counted: number; notModified: number; byRoute: Record<string, number> };
   /** Counted REST requests for workflow runs lists (`GET /repos/{owner}/{repo}/actions/runs`). */
   runsRequests: number;
   /** The API's own accounting (sync_runs + cycle detection), next to the simulator's. */
@@ -325,6 +338,7 @@ async function runCycle(
     restRequests: {
       counted: delta((s) => s.rest.requests - s.rest.notModified) - rateLimitCalls,
       notModified: delta((s) => s.rest.notModified),
+      byRoute: countedByRoute(before.stats, after.stats),
     },
     runsRequests: delta(
       (s) => (s.rest.byRoute[RUNS_ROUTE] ?? 0) - (s.rest.notModifiedByRoute[RUNS_ROUTE] ?? 0),
@@ -648,6 +662,9 @@ function printSummary(
       (p) =>
         `${p.name.padEnd(20)} ${String(p.wallSeconds).padStart(7)} ${String(p.graphqlPoints).padStart(8)} ${String(p.graphqlQueries).padStart(8)} ${String(p.restRequests.counted).padStart(13)} ${String(p.restRequests.notModified).padStart(9)} ${`${p.runs.succeeded}/${p.runs.total}`.padStart(12)} ${String(p.rowsWritten['commits']).padStart(9)} ${String(p.rowsWritten['pull_requests']).padStart(7)}  ${p.cpuSeconds.api}/${p.cpuSeconds.simulator}`,
     ),
+    ...phases
+      .filter((p) => p.name !== 'backfill' && p.restRequests.counted > 0)
+      .map((p) => `  ${p.name}: counted REST by route ${JSON.stringify(p.restRequests.byRoute)}`),
     '',
     ...Object.entries(derived).map(([k, v]) => `${k.padEnd(42)} ${v}`),
     '',
