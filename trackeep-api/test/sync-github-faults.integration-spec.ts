@@ -49,7 +49,7 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
   afterAll(() => h.close());
 
   /** A sync of `full` as the schedule queues it, waited for until every run settled. */
-  async function syncRepo(full: string): Promise<{ status: string; error: string | null }> {
+  async function syncRepo(full: string): Promise<{ id: string; status: string; error: string | null }> {
     await h.t.app.get(SyncQueue).enqueueRepo(idOf(full), 'manual');
     await allRunsSettled(ds);
     return must((await runsOf(ds, idOf(full))).at(-1), 'a run');
@@ -259,6 +259,41 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
       expect((await statusOf(ORG_REPO)).block).toBeNull();
     },
   );
+
+  it("SAML SSO enforced on one tracker's token only: the sync reads with another tracker's, and no block is shown", async () => {
+    // monalisa tracks the organization's public repository too, with less permission: octocat is asked first.
+    const other = (await h.signIn('monalisa')).session;
+    await h
+      .http()
+      .post(`/api/v1/repos/${ORG_REPO}/track`)
+      .set('Cookie', cookie(SESSION_COOKIE, other))
+      .set(CSRF)
+      .expect(201);
+    await allRunsSettled(ds);
+    const before = await count('commits', ORG_REPO);
+    await push(ORG_REPO, 2);
+    faults({ sso: { org: 'acme-corp', users: ['octocat'] } });
+    const run = await syncRepo(ORG_REPO);
+    expect(run).toMatchObject({ status: 'succeeded', error: null });
+    expect(await count('commits', ORG_REPO)).toBe(before + 2);
+    expect(await repoRow(ORG_REPO)).toEqual({ github_state: 'ok', github_block: null });
+    expect(await hasAccess(ORG_REPO)).toBe(true);
+    const [credential] = (await ds.query(
+      `SELECT u.login FROM sync_runs r JOIN users u ON u.id = r.credential_user_id WHERE r.id = $1`,
+      [run.id],
+    )) as Array<{ login: string }>;
+    expect(credential?.login).toBe('monalisa');
+
+    // Refused for both: the block and who must act are shown, as with one tracker.
+    faults({ sso: { org: 'acme-corp' } });
+    expect((await syncRepo(ORG_REPO)).status).toBe('failed');
+    expect(await repoRow(ORG_REPO)).toMatchObject({
+      github_state: 'needs_sso',
+      github_block: { kind: 'sso' },
+    });
+    faults({});
+    expect(await syncRepo(ORG_REPO)).toMatchObject({ status: 'succeeded' });
+  });
 
   it('GraphQL timeouts (200, data: null, "Something went wrong") are retried with smaller pages and the run finishes with everything', async () => {
     const before = await count('commits', OWN);

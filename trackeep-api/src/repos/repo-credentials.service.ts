@@ -25,6 +25,12 @@ export interface RepoCredential {
   octokit: TrackeepOctokit;
 }
 
+/** Credentials a caller already saw refused for this repository (an organization policy), to pass over. */
+export interface CredentialSkip {
+  userIds?: string[];
+  installation?: boolean;
+}
+
 /** Whose GitHub credentials background work on a repository acts with. */
 @Injectable()
 export class RepoCredentials {
@@ -43,22 +49,23 @@ export class RepoCredentials {
    */
   async forRepo(
     repoId: string,
-    options: GithubClientOptions & { minPermission?: RepoPermission } = {},
+    options: GithubClientOptions & { minPermission?: RepoPermission; skip?: CredentialSkip } = {},
   ): Promise<RepoCredential | null> {
+    const { skip, ...clientOptions } = options;
     const min = permissionRank(options.minPermission ?? 'pull');
-    if (min === permissionRank('pull')) {
-      const installation = await this.forInstallation(repoId, options);
+    if (min === permissionRank('pull') && !skip?.installation) {
+      const installation = await this.forInstallation(repoId, clientOptions);
       if (installation) return installation;
     }
     const ranked = (await this.access.trackersWithAccess(repoId))
-      .filter((c) => permissionRank(c.permission) >= min)
+      .filter((c) => permissionRank(c.permission) >= min && !skip?.userIds?.includes(c.userId))
       .sort((a, b) => permissionRank(b.permission) - permissionRank(a.permission));
     // An expired token that cannot be refreshed just now says nothing about access: if nobody else can act,
     // the caller fails and retries rather than concluding nobody qualifies.
     let unavailable: GithubTokenUnavailableException | null = null;
     for (const { userId } of ranked) {
       try {
-        const octokit = await this.github.forUserIfUsable(userId, { mode: 'background', ...options });
+        const octokit = await this.github.forUserIfUsable(userId, { mode: 'background', ...clientOptions });
         if (octokit) return { userId, octokit };
       } catch (err) {
         if (!(err instanceof GithubTokenUnavailableException)) throw err;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GithubClientFactory } from '../../github/github-client.factory';
-import { RepoCredentials } from '../../repos/repo-credentials.service';
+import { RepoCredentials, type CredentialSkip } from '../../repos/repo-credentials.service';
 import { GithubReauthRequiredException } from '../../github/github-reauth-required.exception';
 import { GithubSettings } from '../../github/github-settings';
 import type { OctokitLike } from './sync-github.gateway';
@@ -16,8 +16,11 @@ export interface SyncCredential {
 
 /** Where the sync gets its GitHub clients. Tests replace it with one that hands out simulator tokens. */
 export abstract class SyncClientProvider {
-  /** A user who tracks the repository and still has access (the best permission first), or null. */
-  abstract forRepo(repoId: string): Promise<SyncCredential | null>;
+  /**
+   * A covering installation, else a user who tracks the repository and still has access (the best permission
+   * first), passing over `skip`; or null.
+   */
+  abstract forRepo(repoId: string, skip?: CredentialSkip): Promise<SyncCredential | null>;
   /** The user's own client (change detection over everything they track), or null without a usable token. */
   abstract forUser(userId: string): Promise<SyncCredential | null>;
   /** GitHub rejected the user's (or the installation's) token (401). */
@@ -43,10 +46,11 @@ export class GithubSyncClientProvider extends SyncClientProvider {
     super();
   }
 
-  async forRepo(repoId: string): Promise<SyncCredential | null> {
+  async forRepo(repoId: string, skip?: CredentialSkip): Promise<SyncCredential | null> {
     const picked = await this.credentials.forRepo(repoId, {
       mode: 'paced',
       maxConcurrent: this.maxConcurrent,
+      skip,
     });
     if (!picked) return null;
     return { ...this.credential(picked.userId, picked.octokit), installationId: picked.installationId };

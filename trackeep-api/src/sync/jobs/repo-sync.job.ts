@@ -160,8 +160,13 @@ export class RepoSyncJob {
     const ref = { id: runId, repoId, fullName: run.full_name };
     let base = totalsOf(run);
     let unavailable: RepoUnavailableError | null = null;
+    // Credentials an organization policy refused this run (SSO not authorized, OAuth App restrictions), and
+    // the latest refusal: shown when nobody else can read the repository either.
+    const skip = { userIds: [] as string[], installation: false };
+    let refused: OrgPolicyBlockedError | null = null;
     for (let tries = 0; tries < 20; tries++) {
-      const cred = await this.clients.forRepo(repoId);
+      const cred = await this.clients.forRepo(repoId, skip);
+      if (!cred && refused) return this.policyBlocked(ref, run, refused, base);
       if (!cred) return this.noCredential(run, unavailable);
       if (cred.installationId === undefined) await this.runs.setCredential(runId, cred.userId);
       const meter = new SyncMeter();
@@ -227,13 +232,12 @@ export class RepoSyncJob {
           return;
         }
         if (err instanceof OrgPolicyBlockedError) {
-          // SSO or OAuth App restrictions: access is intact and the stored data stays visible; say who must act.
-          const block = err.blockFor(ownerOf(run.full_name));
-          await this.settle(ref, run.progress ?? 0, 'failed', true, async (tx) => {
-            await this.store.setBlock(tx, repoId, block);
-            await this.runs.finish(runId, 'failed', err.message, totals, tx);
-          });
-          return;
+          // The policy binds this token, not the repository: another tracker's may be authorized.
+          if (cred.installationId !== undefined) skip.installation = true;
+          else skip.userIds.push(cred.userId);
+          refused = err;
+          base = addTotals(base, totals);
+          continue;
         }
         if (err instanceof RepoUnavailableError) {
           // Evidence only counts under a credential that still works for other calls, and only twice in a row.
@@ -296,6 +300,29 @@ export class RepoSyncJob {
       etags: this.etags,
       limits: this.registry.for(cred.userId),
       meter,
+    });
+  }
+
+  /**
+   * SSO or OAuth App restrictions refused every credential: access is intact and the stored data stays visible;
+   * the repository says who must act.
+   */
+  private async policyBlocked(
+    ref: SyncRunRef,
+    run: SyncRunRow,
+    err: OrgPolicyBlockedError,
+    base: RunTotals,
+  ): Promise<void> {
+    const block = err.blockFor(ownerOf(run.full_name));
+    await this.settle(ref, run.progress ?? 0, 'failed', true, async (tx) => {
+      await this.store.setBlock(tx, run.repo_id, block);
+      await this.runs.finish(
+        run.id,
+        'failed',
+        err.message,
+        { items: EMPTY_COUNTS, meter: new SyncMeter(), base },
+        tx,
+      );
     });
   }
 
