@@ -376,6 +376,60 @@ describe('repository hooks follow tracking and GitHub', () => {
     },
   );
 
+  it('SSO enforced on one admin’s token only: the hook is created and checked with another admin’s, and no block is shown', async () => {
+    sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
+    sim.world.setOrgMembership({ org: 'acme-corp', login: 'monalisa', role: 'admin' });
+    const monalisa = await seedUser(db, a.app, {
+      login: 'monalisa',
+      githubId: sim.world.requireUser('monalisa').id,
+      token: sim.issueToken('monalisa'),
+    });
+    const simRepo = must(
+      [...sim.world.repos.values()].find(
+        (r) =>
+          !r.deleted &&
+          !r.fork &&
+          sim.world.ownerLogin(r) === 'acme-corp' &&
+          !ourHooks(r).length &&
+          !orgRepoIds.has(r.id),
+      ),
+      'an acme-corp repository without our hook',
+    );
+    orgRepoIds.add(simRepo.id);
+    const seed = { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'admin' };
+    const repo = await seedTrackedRepo(db, a.app, octocat, seed);
+    await seedTrackedRepo(db, a.app, monalisa, seed);
+    const service = a.app.get(WebhookRegistrationService);
+    const registeredBy = async () =>
+      (
+        await db.rows<{ login: string }>(
+          `SELECT u.login FROM webhook_registrations w JOIN users u ON u.id = w.registered_by WHERE w.repo_id = $1`,
+          [repo.id],
+        )
+      )[0]?.login;
+    sim.setFaults({ sso: { org: 'acme-corp', users: ['octocat'] } });
+    try {
+      // octocat asks first (they track it and are admin); GitHub refuses their token, not monalisa's.
+      await service.register(repo.id, octocat);
+      await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
+      expect(ourHooks(simRepo)).toHaveLength(1);
+      expect(await registeredBy()).toBe('monalisa');
+      expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
+    } finally {
+      sim.setFaults({});
+    }
+
+    // The registering admin refused in turn while the hook is checked: another admin checks it.
+    sim.setFaults({ sso: { org: 'acme-corp', users: ['monalisa'] } });
+    try {
+      await service.checkHooks();
+      expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
+      expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
   it('a hook for a repository renamed on GitHub since Trackeep last looked is created through GitHub’s 307 (the POST stays a POST)', async () => {
     const { repo, simRepo } = await freshRepo();
     const [owner, name] = splitFullName(sim.world.fullName(simRepo));

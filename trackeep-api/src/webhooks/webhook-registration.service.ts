@@ -249,8 +249,56 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
       );
       return;
     }
-    const client = await this.adminClient(repoId, preferredUserId);
-    if (!client) {
+    const secret = WebhookSecretCipher.generateSecret();
+    const config = { url, content_type: 'json', secret, insecure_ssl: '0' };
+    let created: { value: number } | null;
+    try {
+      created = await this.asAdmin(repoId, preferredUserId, async (client) => {
+        await this.registrations.startCreating(repoId, this.cipher.encrypt(secret, repoId), client.userId, [
+          ...SUBSCRIBED_EVENTS,
+        ]);
+        try {
+          // GitHub pings a new hook by itself; asking for another ping would send two.
+          const { data } = await client.octokit.rest.repos.createWebhook({
+            owner: repo.owner,
+            repo: repo.name,
+            name: 'web',
+            active: true,
+            events: [...SUBSCRIBED_EVENTS],
+            config,
+          });
+          return data.id;
+        } catch (err) {
+          if ((err as { status?: number }).status !== 422) throw err;
+          // A hook with our URL already exists (a creation whose answer was lost): take it over.
+          const ours = (await this.listHooks(client.octokit, repo)).find((h) => h.config?.url === url);
+          if (!ours) throw err;
+          await restoreHook(client.octokit, repo, ours.id, secret, url);
+          return ours.id;
+        }
+      });
+    } catch (err) {
+      const block = policyBlock(err, repo);
+      if (block) {
+        await this.registrations.saveBlocked(
+          repoId,
+          block,
+          `GitHub refused to create the webhook: ${blockReason(block)}`,
+        );
+        return;
+      }
+      if (permissionRefused(err)) {
+        await this.registrations.saveStatus(
+          repoId,
+          'not_admin',
+          'GitHub refused to create the webhook (admin permission needed); the repository is polled only',
+        );
+        return;
+      }
+      await this.registrations.saveError(repoId, `creating the webhook failed: ${(err as Error).message}`);
+      throw err;
+    }
+    if (!created) {
       await this.registrations.saveStatus(
         repoId,
         'not_admin',
@@ -258,52 +306,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
       );
       return;
     }
-
-    const secret = WebhookSecretCipher.generateSecret();
-    await this.registrations.startCreating(repoId, this.cipher.encrypt(secret, repoId), client.userId, [
-      ...SUBSCRIBED_EVENTS,
-    ]);
-    const config = { url, content_type: 'json', secret, insecure_ssl: '0' };
-    let hookId: number;
-    try {
-      // GitHub pings a new hook by itself; asking for another ping would send two.
-      const { data } = await client.octokit.rest.repos.createWebhook({
-        owner: repo.owner,
-        repo: repo.name,
-        name: 'web',
-        active: true,
-        events: [...SUBSCRIBED_EVENTS],
-        config,
-      });
-      hookId = data.id;
-    } catch (err) {
-      const status = (err as { status?: number }).status;
-      if (status === 422) {
-        // A hook with our URL already exists (a creation whose answer was lost): take it over.
-        const ours = (await this.listHooks(client.octokit, repo)).find((h) => h.config?.url === url);
-        if (!ours) throw err;
-        await restoreHook(client.octokit, repo, ours.id, secret, url);
-        hookId = ours.id;
-      } else if (policyBlock(err, repo)) {
-        const block = policyBlock(err, repo) as OrgPolicyBlock;
-        await this.registrations.saveBlocked(
-          repoId,
-          block,
-          `GitHub refused to create the webhook: ${blockReason(block)}`,
-        );
-        return;
-      } else if (permissionRefused(err)) {
-        await this.registrations.saveStatus(
-          repoId,
-          'not_admin',
-          'GitHub refused to create the webhook (admin permission needed); the repository is polled only',
-        );
-        return;
-      } else {
-        await this.registrations.saveError(repoId, `creating the webhook failed: ${(err as Error).message}`);
-        throw err;
-      }
-    }
+    const hookId = created.value;
     await this.registrations.created(repoId, hookId);
     this.logger.log(`registered webhook ${hookId} on ${repo.full_name}`);
   }
@@ -350,25 +353,13 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
   private async verifyHook(repoId: string, repo: HookRepoRow, registration: RegistrationRow): Promise<void> {
     const url = this.hookUrl();
     if (!url) return;
-    const client = await this.adminClient(repoId, registration.registered_by ?? undefined);
-    if (!client) {
-      await this.registrations.saveError(
-        repoId,
-        'Nobody tracking this repository has admin permission on it any more; its webhook cannot be checked',
-        'not_admin',
-      );
-      return;
-    }
-    let hooks: GithubHook[];
+    let listed: { client: AdminClient; value: GithubHook[] } | null;
     try {
       // A 304 (nothing changed on GitHub) costs no rate limit and returns the stored list, compared as well.
-      hooks = (
-        await this.etags.get<GithubHook[]>(
-          client.userId,
-          client.octokit,
-          `/repos/${repo.owner}/${repo.name}/hooks?per_page=100`,
-        )
-      ).data;
+      listed = await this.asAdmin(repoId, registration.registered_by ?? undefined, async (client) => {
+        const path = `/repos/${repo.owner}/${repo.name}/hooks?per_page=100`;
+        return (await this.etags.get<GithubHook[]>(client.userId, client.octokit, path)).data;
+      });
     } catch (err) {
       const block = policyBlock(err, repo);
       if (block) {
@@ -392,6 +383,15 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
       throw err;
     }
 
+    if (!listed) {
+      await this.registrations.saveError(
+        repoId,
+        'Nobody tracking this repository has admin permission on it any more; its webhook cannot be checked',
+        'not_admin',
+      );
+      return;
+    }
+    const { client, value: hooks } = listed;
     await this.registrations.clearError(repoId, CHECK_FAILED);
     await this.registrations.unblock(repoId);
     const ours = hooks.find((h) => String(h.id) === registration.hook_id);
@@ -432,26 +432,64 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     return data as GithubHook[];
   }
 
-  /** A client of a tracker with admin permission: `userId` when they are one, else any admin tracker. */
+  /**
+   * Runs `call` as a tracker with admin permission, `preferred` first. An organization policy refusing one admin's
+   * token (SSO not authorized for it, OAuth App restrictions) passes to the next admin: the policy binds tokens,
+   * and another admin's may be allowed. Null when there is no admin; the last refusal when every admin was refused.
+   */
+  private async asAdmin<T>(
+    repoId: string,
+    preferred: string | undefined,
+    call: (client: AdminClient) => Promise<T>,
+  ): Promise<{ client: AdminClient; value: T } | null> {
+    const refused: string[] = [];
+    let refusal: unknown = null;
+    for (;;) {
+      const client = await this.adminClient(repoId, preferred, refused);
+      if (!client) {
+        if (refusal) throw refusal;
+        return null;
+      }
+      try {
+        return { client, value: await call(client) };
+      } catch (err) {
+        if (!policyBlock(err, { owner: '' })) throw err;
+        refused.push(client.userId);
+        refusal = err;
+      }
+    }
+  }
+
+  /** A client of a tracker with admin permission: `userId` when they are one, else any admin tracker not in `skip`. */
   private async adminClient(
     repoId: string,
     userId?: string,
-  ): Promise<{ userId: string; octokit: TrackeepOctokit } | null> {
-    if (userId && (await this.access.recordedPermission(userId, repoId)) === 'admin') {
+    skip: string[] = [],
+  ): Promise<AdminClient | null> {
+    if (
+      userId &&
+      !skip.includes(userId) &&
+      (await this.access.recordedPermission(userId, repoId)) === 'admin'
+    ) {
       try {
         return { userId, octokit: await this.github.forUser(userId, { mode: 'background' }) };
       } catch {
         // no usable token for this user: try the other trackers
       }
     }
-    return this.credentials.forRepo(repoId, { minPermission: 'admin', mode: 'background' });
+    return this.credentials.forRepo(repoId, {
+      minPermission: 'admin',
+      mode: 'background',
+      skip: { userIds: skip },
+    });
   }
 }
 
-/**
- * An organization policy in GitHub's refusal (SSO: 403 with `X-GitHub-SSO: required; url=…`; OAuth App access
- * restrictions: the 403 naming the organization): not a lack of admin permission, and nothing to revoke.
- */
+interface AdminClient {
+  userId: string;
+  octokit: TrackeepOctokit;
+}
+
 /** Sets an existing hook back to what Trackeep registers: active, our events, our URL and secret. */
 async function restoreHook(
   octokit: TrackeepOctokit,
@@ -470,7 +508,11 @@ async function restoreHook(
   });
 }
 
-function policyBlock(err: unknown, repo: HookRepoRow): OrgPolicyBlock | null {
+/**
+ * An organization policy in GitHub's refusal (SSO: 403 with `X-GitHub-SSO: required; url=…`; OAuth App access
+ * restrictions: the 403 naming the organization): not a lack of admin permission, and nothing to revoke.
+ */
+function policyBlock(err: unknown, repo: Pick<HookRepoRow, 'owner'>): OrgPolicyBlock | null {
   const e = err as { status?: number; response?: { headers?: Record<string, unknown>; data?: unknown } };
   return orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data)?.blockFor(repo.owner) ?? null;
 }
@@ -494,7 +536,7 @@ function permissionRefused(err: unknown): boolean {
     !headers['x-github-sso'] &&
     headers['x-ratelimit-remaining'] !== '0' &&
     !headers['retry-after'] &&
-    !policyBlock(err, { owner: '' } as HookRepoRow)
+    !policyBlock(err, { owner: '' })
   );
 }
 
