@@ -32,6 +32,7 @@ describe('deliveries GitHub failed to make are redelivered', () => {
   let repo: SeededRepo;
   let hookId: number;
   let env: Record<string, string>;
+  let octocat: string;
 
   const LIST_ROUTE = 'GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries';
   const listCalls = () => sim.stats().rest.byRoute[LIST_ROUTE] ?? 0;
@@ -55,7 +56,7 @@ describe('deliveries GitHub failed to make are redelivered', () => {
     a = await startApi(database.url, env, port);
     b = await startApi(database.url, env);
     db = await Db.connect(database.url);
-    const octocat = await seedUser(db, a.app, {
+    octocat = await seedUser(db, a.app, {
       login: 'octocat',
       githubId: sim.world.requireUser('octocat').id,
       token: sim.issueToken('octocat'),
@@ -237,6 +238,53 @@ describe('deliveries GitHub failed to make are redelivered', () => {
     );
     expect(registration?.status).toBe('active');
     expect(await access()).toEqual(accessBefore);
+  });
+
+  it('reads the log as another admin when an organization policy refuses the token of the admin who registered the hook', async () => {
+    sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
+    sim.world.setOrgMembership({ org: 'acme-corp', login: 'monalisa', role: 'admin' });
+    const monalisa = await seedUser(db, a.app, {
+      login: 'monalisa',
+      githubId: sim.world.requireUser('monalisa').id,
+      token: sim.issueToken('monalisa'),
+    });
+    const simRepo = must(
+      [...sim.world.repos.values()].find(
+        (r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'acme-corp',
+      ),
+      'an acme-corp repository',
+    );
+    const seed = { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'admin' };
+    const orgRepo = await seedTrackedRepo(db, a.app, octocat, seed);
+    await seedTrackedRepo(db, a.app, monalisa, seed);
+    await a.app.get(WebhookRegistrationService).register(orgRepo.id, octocat);
+    const row = await waitFor('the organization hook to be confirmed by its ping', async () => {
+      const [r] = await db.rows<{ hook_id: string; status: string; registered_by: string }>(
+        'SELECT hook_id, status, registered_by FROM webhook_registrations WHERE repo_id = $1',
+        [orgRepo.id],
+      );
+      return r?.status === 'active' ? r : null;
+    });
+    expect(row.registered_by).toBe(octocat);
+    await waitForInboxIdle(db);
+    await run(b);
+
+    await a.close();
+    await openSimIssue(sim, orgRepo.fullName, 'missed while SSO refuses octocat');
+    const missed = sim.world.deliveries
+      .filter((d) => d.hookId === Number(row.hook_id) && d.statusCode === 0 && !d.redelivery)
+      .map((d) => d.guid);
+    expect(missed).toHaveLength(1);
+    a = await startApi(database.url, env, port);
+    sim.setFaults({ sso: { org: 'acme-corp', users: ['octocat'] } });
+    try {
+      expect(await run(b)).toMatchObject({ skipped: 0, requested: 1 });
+    } finally {
+      sim.setFaults({});
+    }
+    await sim.world.settled();
+    await waitForInboxIdle(db);
+    expect(await inbox(missed)).toEqual([{ delivery_id: missed[0], status: 'processed', applied_count: 1 }]);
   });
 
   it("runs on pg-boss's schedule every WEBHOOK_REDELIVERY_INTERVAL_MINUTES, and not at all with 0", async () => {

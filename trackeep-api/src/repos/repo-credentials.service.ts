@@ -76,6 +76,61 @@ export class RepoCredentials {
     return null;
   }
 
+  /**
+   * Runs `call` as the credential forRepo picks (`preferred` first, when GitHub last gave them the permission),
+   * then as the next while `refused(err)` says GitHub refused that token rather than the repository: an
+   * organization policy (SSO not authorized for it, OAuth App restrictions) binds tokens, and another's may be
+   * allowed. Null when nobody qualifies; the last refusal is thrown when everyone was refused.
+   */
+  async untilAccepted<T>(
+    repoId: string,
+    options: GithubClientOptions & { minPermission?: RepoPermission; preferred?: string },
+    refused: (err: unknown) => boolean,
+    call: (credential: RepoCredential) => Promise<T>,
+  ): Promise<{ credential: RepoCredential; value: T } | null> {
+    const { preferred, ...rest } = options;
+    const skip: Required<CredentialSkip> = { userIds: [], installation: false };
+    let refusal: unknown = null;
+    for (;;) {
+      const credential =
+        (await this.preferredUser(repoId, preferred, skip.userIds, rest)) ??
+        (await this.forRepo(repoId, { ...rest, skip }));
+      if (!credential) {
+        if (refusal) throw refusal;
+        return null;
+      }
+      try {
+        return { credential, value: await call(credential) };
+      } catch (err) {
+        if (!refused(err)) throw err;
+        refusal = err;
+        if (credential.installationId !== undefined) skip.installation = true;
+        else skip.userIds.push(credential.userId);
+      }
+    }
+  }
+
+  /** `userId`'s client when GitHub last gave them at least `minPermission` and their token is usable. */
+  private async preferredUser(
+    repoId: string,
+    userId: string | undefined,
+    skipped: string[],
+    options: GithubClientOptions & { minPermission?: RepoPermission },
+  ): Promise<RepoCredential | null> {
+    if (!userId || skipped.includes(userId)) return null;
+    const permission = await this.access.permission(userId, repoId);
+    if (!permission || permissionRank(permission) < permissionRank(options.minPermission ?? 'pull'))
+      return null;
+    const { minPermission: _min, ...clientOptions } = options;
+    try {
+      const octokit = await this.github.forUserIfUsable(userId, { mode: 'background', ...clientOptions });
+      return octokit ? { userId, octokit } : null;
+    } catch (err) {
+      if (err instanceof GithubTokenUnavailableException) return null;
+      throw err;
+    }
+  }
+
   /** The covering installation's client; null when none covers it or GitHub refused it a token (now marked). */
   private async forInstallation(
     repoId: string,

@@ -6,9 +6,8 @@ import { ApiEnv } from '../config/api-env';
 import type { DB } from '../database/db.types';
 import { ensureQueue } from '../jobs/job-queue.module';
 import { GithubClientFactory, type TrackeepOctokit } from '../github/github-client.factory';
-import { RepoCredentials } from '../repos/repo-credentials.service';
+import { RepoCredentials, type RepoCredential } from '../repos/repo-credentials.service';
 import { GithubEtagCache } from '../github/github-etag-cache.service';
-import { RepoAccessService } from '../repos/repo-access.service';
 import { RepoStatusRegistry } from '../repos/repo-status.registry';
 import { RepoTrackingEvents } from '../repos/repo-tracking.events';
 import { ReposService } from '../repos/repos.service';
@@ -17,7 +16,7 @@ import {
   type HookRepoRow,
   type RegistrationRow,
 } from './webhook-registration.repository';
-import { orgPolicyBlockOf } from '../sync/github/sync-github.errors';
+import { orgPolicyRefusalOf } from '../sync/github/sync-github.errors';
 import { InstallationsService } from '../installations/installations.service';
 import { WebhookRedeliveryRepository } from './redelivery/webhook-redelivery.repository';
 import { WebhookSecretCipher } from './webhook-secret.cipher';
@@ -78,7 +77,6 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
     private readonly tracking: RepoTrackingEvents,
     private readonly status: RepoStatusRegistry,
     private readonly repos: ReposService,
-    private readonly access: RepoAccessService,
     private readonly redeliveries: WebhookRedeliveryRepository,
     private readonly installations: InstallationsService,
   ) {}
@@ -353,7 +351,7 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
   private async verifyHook(repoId: string, repo: HookRepoRow, registration: RegistrationRow): Promise<void> {
     const url = this.hookUrl();
     if (!url) return;
-    let listed: { client: AdminClient; value: GithubHook[] } | null;
+    let listed: { client: RepoCredential; value: GithubHook[] } | null;
     try {
       // A 304 (nothing changed on GitHub) costs no rate limit and returns the stored list, compared as well.
       listed = await this.asAdmin(repoId, registration.registered_by ?? undefined, async (client) => {
@@ -433,61 +431,22 @@ export class WebhookRegistrationService implements OnModuleInit, OnApplicationBo
   }
 
   /**
-   * Runs `call` as a tracker with admin permission, `preferred` first. An organization policy refusing one admin's
-   * token (SSO not authorized for it, OAuth App restrictions) passes to the next admin: the policy binds tokens,
-   * and another admin's may be allowed. Null when there is no admin; the last refusal when every admin was refused.
+   * Runs `call` as a tracker with admin permission, `preferred` first; one whose token an organization policy
+   * refuses passes to the next admin (RepoCredentials.untilAccepted). Null when there is no admin.
    */
   private async asAdmin<T>(
     repoId: string,
     preferred: string | undefined,
-    call: (client: AdminClient) => Promise<T>,
-  ): Promise<{ client: AdminClient; value: T } | null> {
-    const refused: string[] = [];
-    let refusal: unknown = null;
-    for (;;) {
-      const client = await this.adminClient(repoId, preferred, refused);
-      if (!client) {
-        if (refusal) throw refusal;
-        return null;
-      }
-      try {
-        return { client, value: await call(client) };
-      } catch (err) {
-        if (!policyBlock(err, { owner: '' })) throw err;
-        refused.push(client.userId);
-        refusal = err;
-      }
-    }
+    call: (client: RepoCredential) => Promise<T>,
+  ): Promise<{ client: RepoCredential; value: T } | null> {
+    const done = await this.credentials.untilAccepted(
+      repoId,
+      { minPermission: 'admin', mode: 'background', preferred },
+      (err) => orgPolicyRefusalOf(err) !== null,
+      call,
+    );
+    return done && { client: done.credential, value: done.value };
   }
-
-  /** A client of a tracker with admin permission: `userId` when they are one, else any admin tracker not in `skip`. */
-  private async adminClient(
-    repoId: string,
-    userId?: string,
-    skip: string[] = [],
-  ): Promise<AdminClient | null> {
-    if (
-      userId &&
-      !skip.includes(userId) &&
-      (await this.access.recordedPermission(userId, repoId)) === 'admin'
-    ) {
-      try {
-        return { userId, octokit: await this.github.forUser(userId, { mode: 'background' }) };
-      } catch {
-        // no usable token for this user: try the other trackers
-      }
-    }
-    return this.credentials.forRepo(repoId, {
-      minPermission: 'admin',
-      mode: 'background',
-      skip: { userIds: skip },
-    });
-  }
-}
-
-interface AdminClient {
-  userId: string;
-  octokit: TrackeepOctokit;
 }
 
 /** Sets an existing hook back to what Trackeep registers: active, our events, our URL and secret. */
@@ -512,9 +471,8 @@ async function restoreHook(
  * An organization policy in GitHub's refusal (SSO: 403 with `X-GitHub-SSO: required; url=…`; OAuth App access
  * restrictions: the 403 naming the organization): not a lack of admin permission, and nothing to revoke.
  */
-function policyBlock(err: unknown, repo: Pick<HookRepoRow, 'owner'>): OrgPolicyBlock | null {
-  const e = err as { status?: number; response?: { headers?: Record<string, unknown>; data?: unknown } };
-  return orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data)?.blockFor(repo.owner) ?? null;
+function policyBlock(err: unknown, repo: HookRepoRow): OrgPolicyBlock | null {
+  return orgPolicyRefusalOf(err)?.blockFor(repo.owner) ?? null;
 }
 
 function blockReason(block: OrgPolicyBlock): string {
@@ -536,7 +494,7 @@ function permissionRefused(err: unknown): boolean {
     !headers['x-github-sso'] &&
     headers['x-ratelimit-remaining'] !== '0' &&
     !headers['retry-after'] &&
-    !policyBlock(err, { owner: '' })
+    !orgPolicyRefusalOf(err)
   );
 }
 

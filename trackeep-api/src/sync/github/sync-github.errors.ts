@@ -182,6 +182,12 @@ export function orgPolicyBlockOf(
   return null;
 }
 
+/** The organization policy in an Octokit request error (see orgPolicyBlockOf), or null. */
+export function orgPolicyRefusalOf(err: unknown): OrgPolicyBlockedError | null {
+  const e = err as { status?: number; response?: { headers?: Record<string, unknown>; data?: unknown } };
+  return orgPolicyBlockOf(e.status, e.response?.headers, e.response?.data);
+}
+
 /** GraphQL's own NOT_FOUND for a path (`["node"]`, `["repository"]`): GitHub says there is no such object. */
 export function hasNotFound(body: unknown): boolean {
   return errorsOf(body).some((e) => e.type === 'NOT_FOUND');

@@ -11,6 +11,8 @@ export interface OwnedRepoHook {
   owner: string;
   name: string;
   fullName: string;
+  /** The admin whose token created the hook, asked first. */
+  registeredBy: string | null;
 }
 
 /** The GitHub App's webhook (one per App, for every installation): its log is `GET /app/hook/deliveries`. */
@@ -51,7 +53,7 @@ export class WebhookRedeliveryRepository {
     const rows = await this.db
       .selectFrom('webhook_registrations as w')
       .innerJoin('repositories as r', 'r.id', 'w.repo_id')
-      .select(['w.repo_id', 'w.hook_id', 'r.owner', 'r.name', 'r.full_name'])
+      .select(['w.repo_id', 'w.hook_id', 'w.registered_by', 'r.owner', 'r.name', 'r.full_name'])
       .where('w.hook_id', 'is not', null)
       .where('w.status', 'in', ['pending', 'active', 'failing'])
       .orderBy('w.repo_id')
@@ -63,6 +65,7 @@ export class WebhookRedeliveryRepository {
       owner: r.owner,
       name: r.name,
       fullName: r.full_name,
+      registeredBy: r.registered_by,
     }));
   }
 

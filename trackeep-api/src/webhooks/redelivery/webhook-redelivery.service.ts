@@ -4,6 +4,7 @@ import { ApiEnv } from '../../config/api-env';
 import { GithubAppSettings } from '../../installations/github-app-settings';
 import { InstallationTokenService } from '../../installations/installation-token.service';
 import { RepoCredentials } from '../../repos/repo-credentials.service';
+import { orgPolicyRefusalOf } from '../../sync/github/sync-github.errors';
 import { ensureQueue } from '../../jobs/job-queue.module';
 import {
   WebhookRedeliveryRepository,
@@ -128,9 +129,8 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
   }
 
   private async runHook(hook: OwnedHook, windowStart: Date, stats: RedeliveryRunStats): Promise<void> {
-    const log = await this.logOf(hook);
+    const log = await this.readLogOf(hook, windowStart, stats);
     if (!log) return; // nobody tracking the repository administers it: the hook check reports that
-    await this.readLog(log, hook, windowStart, stats);
 
     const claimed = await this.redeliveries.claim(hook, {
       maxRequests: MAX_REQUESTS,
@@ -155,37 +155,55 @@ export class WebhookRedeliveryService implements OnApplicationBootstrap {
   }
 
   /**
-   * The App's webhook is read as the App (its JWT); a repository hook with the client of someone tracking the
-   * repository who administers it (null when nobody does).
+   * Reads the hook's log (see readLog) and returns it for the redeliveries. The App's webhook is read as the App
+   * (its JWT); a repository hook as an admin tracking the repository, the one who registered it first, and the
+   * next admin when an organization policy refuses one's token. Null when no one administers it.
    */
-  private async logOf(hook: OwnedHook): Promise<HookLog | null> {
+  private async readLogOf(
+    hook: OwnedHook,
+    windowStart: Date,
+    stats: RedeliveryRunStats,
+  ): Promise<HookLog | null> {
     if (hook.kind === 'app') {
       const app = this.appTokens.app();
       if (!app) return null;
-      return {
+      const log: HookLog = {
         page: (paging) => app.request('GET /app/hook/deliveries', paging),
         redeliver: (id) =>
           app.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: id }),
       };
+      await this.readLog(log, hook, windowStart, stats);
+      return log;
     }
-    const client = await this.credentials.forRepo(hook.repoId, {
-      minPermission: 'admin',
-      mode: 'background',
-      // A longer limit skips the hook for this run rather than holding the job.
-      maxWaitSeconds: 10,
-    });
-    if (!client) return null;
-    const { octokit } = client;
-    const repoHook = { owner: hook.owner, repo: hook.name, hook_id: hook.hookId };
-    return {
-      page: (paging) =>
-        octokit.request('GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', { ...repoHook, ...paging }),
-      redeliver: (id) =>
-        octokit.request('POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts', {
-          ...repoHook,
-          delivery_id: id,
-        }),
-    };
+    const read = await this.credentials.untilAccepted(
+      hook.repoId,
+      {
+        minPermission: 'admin',
+        mode: 'background',
+        // A longer limit skips the hook for this run rather than holding the job.
+        maxWaitSeconds: 10,
+        preferred: hook.registeredBy ?? undefined,
+      },
+      (err) => orgPolicyRefusalOf(err) !== null,
+      async ({ octokit }) => {
+        const repoHook = { owner: hook.owner, repo: hook.name, hook_id: hook.hookId };
+        const log: HookLog = {
+          page: (paging) =>
+            octokit.request('GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries', {
+              ...repoHook,
+              ...paging,
+            }),
+          redeliver: (id) =>
+            octokit.request('POST /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts', {
+              ...repoHook,
+              delivery_id: id,
+            }),
+        };
+        await this.readLog(log, hook, windowStart, stats);
+        return log;
+      },
+    );
+    return read?.value ?? null;
   }
 
   /** Reads the log's entries newer than the cursor (and within the window), and records what they show. */
