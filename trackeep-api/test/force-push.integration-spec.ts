@@ -37,14 +37,8 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
   });
 
   it('records the old head from the push, and the next sync drops the commits the branch lost', async () => {
-    const repo = must(fx.repos[0], 'the repository');
-    const [owner, name] = repo.fullName.split('/') as [string, string];
-    const simRepo = sim.world.requireRepo({ owner, repo: name });
-    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
-
     const branch = 'feature/rebased-before-sync';
-    const ref = { owner, repo: name, branch, sender: 'octocat' };
-    await sim.world.createBranch(ref);
+    const { repo, simRepo, ref } = await newBranch(branch);
     const first = await sim.world.pushCommits({ ...ref, commits: 2 });
     const second = await sim.world.pushCommits({
       ...ref,
@@ -53,45 +47,19 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
       onto: simRepo.defaultBranch,
     });
     // GitHub's deliveries of both pushes, in order; no sync runs in between.
-    for (const [push, forced] of [
-      [first, false],
-      [second, true],
-    ] as const) {
-      const res = await postWebhook(api.url, {
-        event: 'push',
-        id: randomUUID(),
-        payload: payloadOf(push, forced),
-      });
-      expect(res.status).toBe(202);
-    }
-    await waitForInboxIdle(db);
+    await deliver(first, false);
+    await deliver(second, true);
     expect((await onBranch(repo.id, branch)).sort()).toEqual([...first.shas, ...second.shas].sort());
-    const [cursor] = await db.rows<{ state: Record<string, unknown> }>(
-      `SELECT state FROM sync_cursors WHERE repo_id = $1 AND stream = $2`,
-      [repo.id, `commits:${branch}`],
-    );
-    expect(cursor?.state['rewritten']).toEqual([first.after]);
+    expect((await cursorState(repo.id, branch))['rewritten']).toEqual([first.after]);
 
-    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
-    expect(await onBranch(repo.id, branch)).toEqual([...second.shas]);
-    const left = await db.rows<{ sha: string }>(
-      `SELECT sha FROM commits WHERE repo_id = $1 AND sha = ANY($2)`,
-      [repo.id, first.shas],
-    );
-    expect(left).toEqual([]);
+    await expectReplacedGone(repo.id, branch, first, second);
   });
 
   // The forced push is heard after the run loaded its cursors and before it first writes the branch's: the run's
   // writes must not erase the old head the push named, so the next run can still drop what the push replaced.
   it('keeps the old head of a forced push heard while a sync is walking the branch for the first time', async () => {
-    const repo = must(fx.repos[0], 'the repository');
-    const [owner, name] = repo.fullName.split('/') as [string, string];
-    const simRepo = sim.world.requireRepo({ owner, repo: name });
-    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
-
     const branch = 'feature/rebased-during-sync';
-    const ref = { owner, repo: name, branch, sender: 'octocat' };
-    await sim.world.createBranch(ref);
+    const { repo, simRepo, ref } = await newBranch(branch);
     const first = await sim.world.pushCommits({ ...ref, commits: 2 });
     await deliver(first, false);
     const second = await sim.world.pushCommits({
@@ -117,13 +85,7 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     expect(heard).toBe(true);
     expect((await cursorState(repo.id, branch))['rewritten']).toEqual([first.after]);
 
-    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
-    expect(await onBranch(repo.id, branch)).toEqual([...second.shas]);
-    const left = await db.rows<{ sha: string }>(
-      `SELECT sha FROM commits WHERE repo_id = $1 AND sha = ANY($2)`,
-      [repo.id, first.shas],
-    );
-    expect(left).toEqual([]);
+    await expectReplacedGone(repo.id, branch, first, second);
     expect((await cursorState(repo.id, branch))['rewritten']).toBeUndefined();
   });
 
@@ -145,6 +107,33 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     ]);
     expect((await cursorState(repo.id, branch))['rewritten']).toEqual([heads[2], heads[4], heads[6]]);
   });
+
+  /** After a sync that leaves the repository up to date, a new branch on GitHub (not yet heard of). */
+  async function newBranch(branch: string) {
+    const repo = must(fx.repos[0], 'the repository');
+    const [owner, name] = repo.fullName.split('/') as [string, string];
+    const simRepo = sim.world.requireRepo({ owner, repo: name });
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    const ref = { owner, repo: name, branch, sender: 'octocat' };
+    await sim.world.createBranch(ref);
+    return { repo, simRepo, ref };
+  }
+
+  /** After the next sync, the branch holds only the forced push's commits, and those it replaced are gone. */
+  async function expectReplacedGone(
+    repoId: string,
+    branch: string,
+    replaced: PushResult,
+    forced: PushResult,
+  ): Promise<void> {
+    expect((await engineRunner(sim, fx).run(repoId)).status).toBe('succeeded');
+    expect(await onBranch(repoId, branch)).toEqual([...forced.shas]);
+    const left = await db.rows<{ sha: string }>(
+      `SELECT sha FROM commits WHERE repo_id = $1 AND sha = ANY($2)`,
+      [repoId, replaced.shas],
+    );
+    expect(left).toEqual([]);
+  }
 
   async function deliver(push: PushResult, forced: boolean): Promise<void> {
     const res = await postWebhook(api.url, {

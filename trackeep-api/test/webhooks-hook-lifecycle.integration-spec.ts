@@ -9,6 +9,7 @@ import { must } from './sync-support/sync-harness';
 import {
   Db,
   httpRequest,
+  seedSecondOrgAdmin,
   seedTrackedRepo,
   seedUser,
   sessionCookie,
@@ -78,6 +79,22 @@ describe('repository hooks follow tracking and GitHub', () => {
     return { repo, simRepo };
   };
   const ourHooks = (simRepo: SimRepo) => simRepo.hooks.filter((h) => h.config.url === hookUrl);
+  /** An acme-corp repository no earlier test used, without our hook. */
+  const freeOrgRepo = (): SimRepo => {
+    const simRepo = must(
+      [...sim.world.repos.values()].find(
+        (r) =>
+          !r.deleted &&
+          !r.fork &&
+          sim.world.ownerLogin(r) === 'acme-corp' &&
+          !ourHooks(r).length &&
+          !orgRepoIds.has(r.id),
+      ),
+      'an acme-corp repository without our hook',
+    );
+    orgRepoIds.add(simRepo.id);
+    return simRepo;
+  };
   const registration = (repoId: string) =>
     db
       .rows<{ hook_id: string | null; status: string; last_error: string | null }>(
@@ -329,15 +346,7 @@ describe('repository hooks follow tracking and GitHub', () => {
     '%s is reported as such (with the organization and GitHub’s link), never as "not admin", and registration resumes when lifted',
     async (_name, fault, status, kind) => {
       sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
-      const simRepo = [...sim.world.repos.values()].find(
-        (r) =>
-          !r.deleted &&
-          !r.fork &&
-          sim.world.ownerLogin(r) === 'acme-corp' &&
-          !ourHooks(r).length &&
-          !orgRepoIds.has(r.id),
-      )!;
-      orgRepoIds.add(simRepo.id);
+      const simRepo = freeOrgRepo();
       const repo = await seedTrackedRepo(db, a.app, octocat, {
         githubId: simRepo.id,
         fullName: sim.world.fullName(simRepo),
@@ -377,25 +386,8 @@ describe('repository hooks follow tracking and GitHub', () => {
   );
 
   it('SSO enforced on one admin’s token only: the hook is created and checked with another admin’s, and no block is shown', async () => {
-    sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
-    sim.world.setOrgMembership({ org: 'acme-corp', login: 'monalisa', role: 'admin' });
-    const monalisa = await seedUser(db, a.app, {
-      login: 'monalisa',
-      githubId: sim.world.requireUser('monalisa').id,
-      token: sim.issueToken('monalisa'),
-    });
-    const simRepo = must(
-      [...sim.world.repos.values()].find(
-        (r) =>
-          !r.deleted &&
-          !r.fork &&
-          sim.world.ownerLogin(r) === 'acme-corp' &&
-          !ourHooks(r).length &&
-          !orgRepoIds.has(r.id),
-      ),
-      'an acme-corp repository without our hook',
-    );
-    orgRepoIds.add(simRepo.id);
+    const monalisa = await seedSecondOrgAdmin(db, a.app, sim);
+    const simRepo = freeOrgRepo();
     const seed = { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'admin' };
     const repo = await seedTrackedRepo(db, a.app, octocat, seed);
     await seedTrackedRepo(db, a.app, monalisa, seed);

@@ -11,6 +11,7 @@ import {
   httpRequest,
   inboxOf,
   openSimIssue,
+  seedSecondOrgAdmin,
   seedTrackedRepo,
   seedUser,
   startApi,
@@ -241,13 +242,7 @@ describe('deliveries GitHub failed to make are redelivered', () => {
   });
 
   it('reads the log as another admin when an organization policy refuses the token of the admin who registered the hook', async () => {
-    sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
-    sim.world.setOrgMembership({ org: 'acme-corp', login: 'monalisa', role: 'admin' });
-    const monalisa = await seedUser(db, a.app, {
-      login: 'monalisa',
-      githubId: sim.world.requireUser('monalisa').id,
-      token: sim.issueToken('monalisa'),
-    });
+    const monalisa = await seedSecondOrgAdmin(db, a.app, sim);
     const simRepo = must(
       [...sim.world.repos.values()].find(
         (r) => !r.deleted && !r.fork && sim.world.ownerLogin(r) === 'acme-corp',

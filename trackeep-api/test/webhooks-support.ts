@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { sign } from '@octokit/webhooks-methods';
+import type { GithubSimHandle } from '@trackeep/github-sim';
 import { parseEnv } from '@trackeep/server-core';
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -109,6 +110,24 @@ export async function seedUser(
     ]);
   }
   return id;
+}
+
+/**
+ * octocat and monalisa as admins of the simulated acme-corp, monalisa seeded with a token of her own (octocat is
+ * seeded by the caller); returns monalisa's user id.
+ */
+export async function seedSecondOrgAdmin(
+  db: Db,
+  app: INestApplication,
+  sim: GithubSimHandle,
+): Promise<string> {
+  sim.world.setOrgMembership({ org: 'acme-corp', login: 'octocat', role: 'admin' });
+  sim.world.setOrgMembership({ org: 'acme-corp', login: 'monalisa', role: 'admin' });
+  return seedUser(db, app, {
+    login: 'monalisa',
+    githubId: sim.world.requireUser('monalisa').id,
+    token: sim.issueToken('monalisa'),
+  });
 }
 
 /** A repository row, tracked by `userId` with `permission` (as the track endpoint leaves it). */
