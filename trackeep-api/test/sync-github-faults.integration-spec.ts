@@ -284,6 +284,24 @@ describe('sync against GitHub’s failure shapes (real API, simulator faults)', 
     )) as Array<{ login: string }>;
     expect(credential?.login).toBe('monalisa');
 
+    // The refused token (octocat's, ranked first by permission) is asked last from now on: the next run spends no
+    // request on it.
+    const octocatRequests = async (): Promise<number> => {
+      const res = await fetch(`${h.sim.apiUrl}/rate_limit`, {
+        headers: { authorization: `token ${h.sim.issueToken('octocat')}` },
+      });
+      const { resources } = (await res.json()) as Record<
+        'resources',
+        Record<'core' | 'graphql', { used: number }>
+      >;
+      return resources.core.used + resources.graphql.used;
+    };
+    const usedBefore = await octocatRequests();
+    await push(ORG_REPO, 1);
+    expect(await syncRepo(ORG_REPO)).toMatchObject({ status: 'succeeded' });
+    expect(await count('commits', ORG_REPO)).toBe(before + 3);
+    expect(await octocatRequests()).toBe(usedBefore);
+
     // Refused for both: the block and who must act are shown, as with one tracker.
     faults({ sso: { org: 'acme-corp' } });
     expect((await syncRepo(ORG_REPO)).status).toBe('failed');

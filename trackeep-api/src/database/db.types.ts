@@ -353,6 +353,7 @@ export interface RepoAccess {
   checked_at: Generated<Timestamp>;
   not_found_strikes: Generated<number>;
   permission: string;
+  policy_refused_at: Timestamp | null;
   repo_id: string;
   user_id: string;
 }

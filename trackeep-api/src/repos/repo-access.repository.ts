@@ -200,18 +200,27 @@ export class RepoAccessRepository {
     return n;
   }
 
-  /** Users who track the repository and GitHub last said may read it; the latest checked first. */
-  async trackersWithAccess(repoId: string): Promise<Array<{ userId: string; permission: RepoPermission }>> {
+  /**
+   * Users who track the repository and GitHub last said may read it; the latest checked first. `policyRefusedAt`:
+   * when an organization policy last refused their token for it.
+   */
+  async trackersWithAccess(
+    repoId: string,
+  ): Promise<Array<{ userId: string; permission: RepoPermission; policyRefusedAt: Date | null }>> {
     const rows = await this.db
       .selectFrom('tracked_repos as t')
       .innerJoin('repo_access as a', (join) =>
         join.onRef('a.user_id', '=', 't.user_id').onRef('a.repo_id', '=', 't.repo_id'),
       )
-      .select(['a.user_id', 'a.permission'])
+      .select(['a.user_id', 'a.permission', 'a.policy_refused_at'])
       .where('t.repo_id', '=', repoId)
       .orderBy('a.checked_at', 'desc')
       .execute();
-    return rows.map((r) => ({ userId: r.user_id, permission: toRepoPermission(r.permission) }));
+    return rows.map((r) => ({
+      userId: r.user_id,
+      permission: toRepoPermission(r.permission),
+      policyRefusedAt: r.policy_refused_at ? new Date(r.policy_refused_at) : null,
+    }));
   }
 
   /** Inserts or refreshes the row (track time and every sync: GitHub said so just now). */
@@ -258,13 +267,23 @@ export class RepoAccessRepository {
     return row?.not_found_strikes ?? 0;
   }
 
+  /** The user's token read the repository: its 404s in a row and any policy refusal are over. */
   async clearNotFoundStrikes(userId: string, repoId: string): Promise<void> {
     await this.db
       .updateTable('repo_access')
-      .set({ not_found_strikes: 0 })
+      .set({ not_found_strikes: 0, policy_refused_at: null })
       .where('user_id', '=', userId)
       .where('repo_id', '=', repoId)
-      .where('not_found_strikes', '<>', 0)
+      .where((eb) => eb.or([eb('not_found_strikes', '<>', 0), eb('policy_refused_at', 'is not', null)]))
+      .execute();
+  }
+
+  async notePolicyRefusal(userId: string, repoId: string): Promise<void> {
+    await this.db
+      .updateTable('repo_access')
+      .set({ policy_refused_at: sql<Date>`now()` })
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
       .execute();
   }
 

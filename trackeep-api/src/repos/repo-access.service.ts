@@ -117,9 +117,14 @@ export class RepoAccessService {
     return this.store.strikeNotFound(userId, repoId);
   }
 
-  /** The sync read the repository with this user's token: the 404s in a row are over. */
+  /** The sync read the repository with this user's token: the 404s in a row, and a policy refusal, are over. */
   clearNotFoundStrikes(userId: string, repoId: string): Promise<void> {
     return this.store.clearNotFoundStrikes(userId, repoId);
+  }
+
+  /** An organization policy refused this user's token for the repository (access stays): ask others first. */
+  notePolicyRefusal(userId: string, repoId: string): Promise<void> {
+    return this.store.notePolicyRefusal(userId, repoId);
   }
 
   /** GitHub said 404/403 for this user: they lose visibility of the repo's data at once (tracking stays). */

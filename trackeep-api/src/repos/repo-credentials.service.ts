@@ -25,6 +25,12 @@ export interface RepoCredential {
   octokit: TrackeepOctokit;
 }
 
+/**
+ * How long a token an organization policy refused for a repository is asked after the others: long enough that
+ * the refusal costs a request now and then rather than every sync, short enough to notice an authorization soon.
+ */
+const POLICY_REFUSAL_MEMORY_MS = 6 * 3600_000;
+
 /** Credentials a caller already saw refused for this repository (an organization policy), to pass over. */
 export interface CredentialSkip {
   userIds?: string[];
@@ -45,7 +51,8 @@ export class RepoCredentials {
    * Reading: a GitHub App installation that covers the repository, when there is one (its budget, and
    * independent of any person); otherwise, and for more than read access (webhook management; the App's
    * own webhook covers its repositories), a user who tracks the repository, still has access and a usable
-   * token, preferring the highest permission. Null when nobody qualifies.
+   * token, preferring the highest permission (tokens an organization policy refused lately last). Null when nobody
+   * qualifies.
    */
   async forRepo(
     repoId: string,
@@ -57,9 +64,12 @@ export class RepoCredentials {
       const installation = await this.forInstallation(repoId, clientOptions);
       if (installation) return installation;
     }
+    const refusedSince = Date.now() - POLICY_REFUSAL_MEMORY_MS;
+    const lately = (c: { policyRefusedAt: Date | null }) =>
+      c.policyRefusedAt !== null && c.policyRefusedAt.getTime() > refusedSince ? 1 : 0;
     const ranked = (await this.access.trackersWithAccess(repoId))
       .filter((c) => permissionRank(c.permission) >= min && !skip?.userIds?.includes(c.userId))
-      .sort((a, b) => permissionRank(b.permission) - permissionRank(a.permission));
+      .sort((a, b) => lately(a) - lately(b) || permissionRank(b.permission) - permissionRank(a.permission));
     // An expired token that cannot be refreshed just now says nothing about access: if nobody else can act,
     // the caller fails and retries rather than concluding nobody qualifies.
     let unavailable: GithubTokenUnavailableException | null = null;

@@ -36,6 +36,7 @@ import { InstallationCoverageView1764004500000 } from './1764004500000-Installat
 import { BranchComparison1764004600000 } from './1764004600000-BranchComparison';
 import { OpenPullRequestsIndex1764004700000 } from './1764004700000-OpenPullRequestsIndex';
 import { CompressedWebhookBodies1764004800000 } from './1764004800000-CompressedWebhookBodies';
+import { PolicyRefusals1764004900000 } from './1764004900000-PolicyRefusals';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   BranchComparison1764004600000,
   OpenPullRequestsIndex1764004700000,
   CompressedWebhookBodies1764004800000,
+  PolicyRefusals1764004900000,
 ];

@@ -234,7 +234,10 @@ export class RepoSyncJob {
         if (err instanceof OrgPolicyBlockedError) {
           // The policy binds this token, not the repository: another tracker's may be authorized.
           if (cred.installationId !== undefined) skip.installation = true;
-          else skip.userIds.push(cred.userId);
+          else {
+            skip.userIds.push(cred.userId);
+            await this.access.notePolicyRefusal(cred.userId, repoId);
+          }
           refused = err;
           base = addTotals(base, totals);
           continue;
