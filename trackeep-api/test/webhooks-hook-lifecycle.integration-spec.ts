@@ -399,6 +399,14 @@ describe('repository hooks follow tracking and GitHub', () => {
           [repo.id],
         )
       )[0]?.login;
+    const refused = async () =>
+      (
+        await db.rows<{ login: string }>(
+          `SELECT u.login FROM repo_access a JOIN users u ON u.id = a.user_id
+            WHERE a.repo_id = $1 AND a.policy_refused_at IS NOT NULL ORDER BY u.login`,
+          [repo.id],
+        )
+      ).map((r) => r.login);
     sim.setFaults({ sso: { org: 'acme-corp', users: ['octocat'] } });
     try {
       // octocat asks first (they track it and are admin); GitHub refuses their token, not monalisa's.
@@ -406,6 +414,7 @@ describe('repository hooks follow tracking and GitHub', () => {
       await waitFor('the hook to be active', async () => (await registration(repo.id))?.status === 'active');
       expect(ourHooks(simRepo)).toHaveLength(1);
       expect(await registeredBy()).toBe('monalisa');
+      expect(await refused()).toEqual(['octocat']);
       expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
     } finally {
       sim.setFaults({});
@@ -417,6 +426,8 @@ describe('repository hooks follow tracking and GitHub', () => {
       await service.checkHooks();
       expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
       expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
+      // Asked last while refused, and forgotten once the token reads the repository again.
+      expect(await refused()).toEqual(['monalisa']);
     } finally {
       sim.setFaults({});
     }

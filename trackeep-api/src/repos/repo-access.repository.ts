@@ -190,6 +190,25 @@ export class RepoAccessRepository {
     return row ? toRepoPermission(row.permission) : null;
   }
 
+  /** The user's permission (see permission) and when an organization policy last refused their token for it. */
+  async standing(
+    userId: string,
+    repoId: string,
+  ): Promise<{ permission: RepoPermission; policyRefusedAt: Date | null } | null> {
+    const row = await this.db
+      .selectFrom('repo_access')
+      .select(['permission', 'policy_refused_at'])
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .executeTakeFirst();
+    return row
+      ? {
+          permission: toRepoPermission(row.permission),
+          policyRefusedAt: row.policy_refused_at ? new Date(row.policy_refused_at) : null,
+        }
+      : null;
+  }
+
   /** How many users GitHub last said may read the repository. */
   async readerCount(repoId: string): Promise<number> {
     const { n } = await this.db
@@ -275,6 +294,16 @@ export class RepoAccessRepository {
       .where('user_id', '=', userId)
       .where('repo_id', '=', repoId)
       .where((eb) => eb.or([eb('not_found_strikes', '<>', 0), eb('policy_refused_at', 'is not', null)]))
+      .execute();
+  }
+
+  async clearPolicyRefusal(userId: string, repoId: string): Promise<void> {
+    await this.db
+      .updateTable('repo_access')
+      .set({ policy_refused_at: null })
+      .where('user_id', '=', userId)
+      .where('repo_id', '=', repoId)
+      .where('policy_refused_at', 'is not', null)
       .execute();
   }
 

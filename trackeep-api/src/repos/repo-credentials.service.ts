@@ -64,9 +64,7 @@ export class RepoCredentials {
       const installation = await this.forInstallation(repoId, clientOptions);
       if (installation) return installation;
     }
-    const refusedSince = Date.now() - POLICY_REFUSAL_MEMORY_MS;
-    const lately = (c: { policyRefusedAt: Date | null }) =>
-      c.policyRefusedAt !== null && c.policyRefusedAt.getTime() > refusedSince ? 1 : 0;
+    const lately = (c: { policyRefusedAt: Date | null }) => (refusedLately(c.policyRefusedAt) ? 1 : 0);
     const ranked = (await this.access.trackersWithAccess(repoId))
       .filter((c) => permissionRank(c.permission) >= min && !skip?.userIds?.includes(c.userId))
       .sort((a, b) => lately(a) - lately(b) || permissionRank(b.permission) - permissionRank(a.permission));
@@ -110,17 +108,26 @@ export class RepoCredentials {
         return null;
       }
       try {
-        return { credential, value: await call(credential) };
+        const value = await call(credential);
+        if (credential.installationId === undefined)
+          await this.access.clearPolicyRefusal(credential.userId, repoId);
+        return { credential, value };
       } catch (err) {
         if (!refused(err)) throw err;
         refusal = err;
         if (credential.installationId !== undefined) skip.installation = true;
-        else skip.userIds.push(credential.userId);
+        else {
+          skip.userIds.push(credential.userId);
+          await this.access.notePolicyRefusal(credential.userId, repoId);
+        }
       }
     }
   }
 
-  /** `userId`'s client when GitHub last gave them at least `minPermission` and their token is usable. */
+  /**
+   * `userId`'s client when GitHub last gave them at least `minPermission`, no policy refused their token lately,
+   * and it is usable.
+   */
   private async preferredUser(
     repoId: string,
     userId: string | undefined,
@@ -128,8 +135,12 @@ export class RepoCredentials {
     options: GithubClientOptions & { minPermission?: RepoPermission },
   ): Promise<RepoCredential | null> {
     if (!userId || skipped.includes(userId)) return null;
-    const permission = await this.access.permission(userId, repoId);
-    if (!permission || permissionRank(permission) < permissionRank(options.minPermission ?? 'pull'))
+    const standing = await this.access.standing(userId, repoId);
+    if (
+      !standing ||
+      refusedLately(standing.policyRefusedAt) ||
+      permissionRank(standing.permission) < permissionRank(options.minPermission ?? 'pull')
+    )
       return null;
     const { minPermission: _min, ...clientOptions } = options;
     try {
@@ -192,4 +203,8 @@ export class RepoCredentials {
   async installationLost(installationId: number, repoId: string): Promise<void> {
     await this.installations.uncoverRepo(installationId, repoId);
   }
+}
+
+function refusedLately(at: Date | null): boolean {
+  return at !== null && at.getTime() > Date.now() - POLICY_REFUSAL_MEMORY_MS;
 }
