@@ -849,6 +849,20 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     expect(listed.body.map((t) => t.name)).toContain('v0.1.0-contract');
   });
 
+  // A push that would drop commits without `force` is refused as GitHub's refs API refuses it (PATCH git/refs).
+  it('a push that is not a fast-forward is refused with the documented 422 of a ref update', async () => {
+    const repo = '/repos/acme-corp/web-console';
+    const ctl = control(sim);
+    await ctl.post(`${repo}/push`, { branch: 'contract-no-ff', commits: 2 });
+    const main = webConsole().defaultBranch;
+    const res = await ctl.post<unknown>(`${repo}/push`, { branch: 'contract-no-ff', commits: 1, onto: main });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ message: 'Update is not a fast forward' });
+    const v = responseValidator('PATCH', `${R}/git/refs/{ref}`, 422);
+    if (typeof v === 'string') throw new Error(v);
+    expect([v(res.body), problems(v)]).toEqual([true, []]);
+  });
+
   it('every webhook the simulator delivers matches its x-webhooks schema', async () => {
     const ctl = control(sim);
     const hook = await api.post<{ id: number }>('/repos/acme-corp/web-console/hooks', {
