@@ -8,7 +8,7 @@ import {
   type SyncDbFixture,
   syncDb,
 } from './sync-support/sync-harness';
-import { emptyCursor, rememberRewrittenHead, SyncStore } from '../src/sync/engine/sync-store.repository';
+import { BranchesRepository } from '../src/repos/data/branches.repository';
 import { Db, postWebhook, startApi, waitForInboxIdle, type RunningApi } from './webhooks-support';
 
 const NEVER = '0 0 1 1 *';
@@ -50,14 +50,14 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     await deliver(first, false);
     await deliver(second, true);
     expect((await onBranch(repo.id, branch)).sort()).toEqual([...first.shas, ...second.shas].sort());
-    expect((await cursorState(repo.id, branch))['rewritten']).toEqual([first.after]);
+    expect(await replacedHeads(repo.id, branch)).toEqual([first.after]);
 
     await expectReplacedGone(repo.id, branch, first, second);
   });
 
   // The forced push is heard after the run loaded its cursors and before it first writes the branch's: the run's
-  // writes must not erase the old head the push named, so the next run can still drop what the push replaced.
-  it('keeps the old head of a forced push heard while a sync is walking the branch for the first time', async () => {
+  // writes leave the old head the push named, and the run, which walked the new head, drops what the push replaced.
+  it('drops what a forced push replaced when the push is heard while a sync walks the branch for the first time', async () => {
     const branch = 'feature/rebased-during-sync';
     const { repo, simRepo, ref } = await newBranch(branch);
     const first = await sim.world.pushCommits({ ...ref, commits: 2 });
@@ -83,29 +83,71 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     });
     expect((await during.run(repo.id)).status).toBe('succeeded');
     expect(heard).toBe(true);
-    expect((await cursorState(repo.id, branch))['rewritten']).toEqual([first.after]);
+    expect(await onBranch(repo.id, branch)).toEqual([...second.shas]);
+    expect(await replacedHeads(repo.id, branch)).toEqual([]);
 
     await expectReplacedGone(repo.id, branch, first, second);
-    expect((await cursorState(repo.id, branch))['rewritten']).toBeUndefined();
   });
 
-  it('keeps the newest five old heads when a branch is rewritten more often between checks', async () => {
+  // GitHub moved the branch by force after the run read its refs: the run walks the head the push replaced, which
+  // stays noted (nothing to compare it with yet) until the next run walks the new head and drops what it replaced.
+  it('keeps a replaced head the run walked until the branch has moved on', async () => {
+    const branch = 'feature/rebased-after-refs';
+    const { repo, simRepo, ref } = await newBranch(branch);
+    const first = await sim.world.pushCommits({ ...ref, commits: 2 });
+    let second: PushResult | undefined;
+    const during = engineRunner(sim, fx, {
+      wrapClient: (client) => ({
+        request: async (route, params) => {
+          const res = await client.request(route, params);
+          if (!second && JSON.stringify(params?.['data'] ?? '').includes('query SyncRepoPageR')) {
+            second = await sim.world.pushCommits({
+              ...ref,
+              commits: 1,
+              force: true,
+              onto: simRepo.defaultBranch,
+            });
+            await deliver(second, true);
+          }
+          return res;
+        },
+      }),
+    });
+    expect((await during.run(repo.id)).status).toBe('succeeded');
+    const forced = must(second, 'the forced push');
+    expect(await replacedHeads(repo.id, branch)).toEqual([first.after]);
+    expect((await onBranch(repo.id, branch)).sort()).toEqual([...first.shas, ...forced.shas].sort());
+
+    await expectReplacedGone(repo.id, branch, first, forced);
+    expect(await replacedHeads(repo.id, branch)).toEqual([]);
+  });
+
+  it('keeps the newest five replaced heads of a branch rewritten more often between checks', async () => {
     const repo = must(fx.repos[0], 'the repository');
     const branch = 'feature/rewritten-often';
+    await db.rows(`INSERT INTO branches (repo_id, name, head_sha) VALUES ($1, $2, $3)`, [
+      repo.id,
+      branch,
+      'f'.repeat(40),
+    ]);
     const heads = Array.from({ length: 7 }, (_, i) => String(i).repeat(40));
     const sql = syncDb(fx.ds);
-    for (const h of heads) await rememberRewrittenHead(sql, repo.id, branch, h);
-    await new SyncStore().saveCursor(sql, repo.id, `commits:${branch}`, {
-      ...emptyCursor(`commits:${branch}`),
-      state: { rewritten: [heads[6]] },
-    });
-    expect((await cursorState(repo.id, branch))['rewritten']).toEqual(heads.slice(2));
+    for (const h of heads.slice(0, 6)) await BranchesRepository.noteReplacedHeads(sql, repo.id, branch, [h]);
+    // Noted again (the sync and a webhook can both note one): it becomes the newest, and is kept once.
+    await BranchesRepository.noteReplacedHeads(sql, repo.id, branch, [must(heads[2]), must(heads[6])]);
+    expect(await replacedHeads(repo.id, branch)).toEqual([heads[3], heads[4], heads[5], heads[2], heads[6]]);
+    expect((await BranchesRepository.replacedHeads(sql, repo.id)).get(branch)).toEqual(
+      await replacedHeads(repo.id, branch),
+    );
 
-    await new SyncStore().saveCursor(sql, repo.id, `commits:${branch}`, emptyCursor(`commits:${branch}`), [
-      must(heads[3]),
+    await BranchesRepository.dropReplacedHeads(sql, repo.id, branch, [must(heads[3]), must(heads[6])]);
+    expect(await replacedHeads(repo.id, branch)).toEqual([heads[4], heads[5], heads[2]]);
+    await BranchesRepository.dropReplacedHeads(sql, repo.id, branch, [
+      must(heads[4]),
       must(heads[5]),
+      must(heads[2]),
     ]);
-    expect((await cursorState(repo.id, branch))['rewritten']).toEqual([heads[2], heads[4], heads[6]]);
+    expect((await BranchesRepository.replacedHeads(sql, repo.id)).has(branch)).toBe(false);
   });
 
   /** After a sync that leaves the repository up to date, a new branch on GitHub (not yet heard of). */
@@ -145,12 +187,12 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     await waitForInboxIdle(db);
   }
 
-  async function cursorState(repoId: string, branch: string): Promise<Record<string, unknown>> {
-    const [cursor] = await db.rows<{ state: Record<string, unknown> }>(
-      `SELECT state FROM sync_cursors WHERE repo_id = $1 AND stream = $2`,
-      [repoId, `commits:${branch}`],
+  async function replacedHeads(repoId: string, branch: string): Promise<string[]> {
+    const [row] = await db.rows<{ replaced_heads: string[] }>(
+      `SELECT replaced_heads FROM branches WHERE repo_id = $1 AND name = $2`,
+      [repoId, branch],
     );
-    return must(cursor, 'the branch cursor').state;
+    return must(row, 'the branch').replaced_heads;
   }
 
   function payloadOf(push: PushResult, forced: boolean): Record<string, unknown> {

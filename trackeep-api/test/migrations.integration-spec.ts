@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '@trackeep/testing';
 import { apiDataSourceOptions } from '../src/database/data-source';
 import { MIGRATIONS } from '../src/database/migrations';
 import { CompressedWebhookBodies1764004800000 } from '../src/database/migrations/1764004800000-CompressedWebhookBodies';
+import { ReplacedHeads1764005000000 } from '../src/database/migrations/1764005000000-ReplacedHeads';
 
 async function tables(ds: DataSource): Promise<string[]> {
   const rows: Array<{ table_name: string }> = await ds.query(
@@ -63,5 +64,52 @@ describe('API migrations', () => {
       await runner.release();
     }
     await ds.query(`DELETE FROM webhook_deliveries WHERE delivery_id = 'compressed-1'`);
+  });
+
+  it('moves the replaced heads a commit cursor holds to its branch, and back', async () => {
+    await ds.runMigrations({ transaction: 'each' });
+    const [{ id }] = (await ds.query(
+      `INSERT INTO repositories (github_id, node_id, owner, name, full_name, html_url, github_host)
+       VALUES (1, 'R_1', 'acme', 'app', 'acme/app', 'https://github.com/acme/app', 'github.com') RETURNING id`,
+    )) as [{ id: string }];
+    const old = ['a'.repeat(40), 'b'.repeat(40)];
+    await ds.query(
+      `INSERT INTO branches (repo_id, name, head_sha) VALUES ($1, 'main', $2), ($1, 'dev', $2)`,
+      [id, 'c'.repeat(40)],
+    );
+    const cursor = (stream: string, state: object) =>
+      ds.query(`INSERT INTO sync_cursors (repo_id, stream, state) VALUES ($1, $2, $3)`, [id, stream, state]);
+    await cursor('commits:main', { rewritten: old, metOld: true });
+    await cursor('commits:dev', { added: 3 });
+    const runner = ds.createQueryRunner();
+    const migration = new ReplacedHeads1764005000000();
+    const heads = async () =>
+      (await runner.query(`SELECT name, replaced_heads FROM branches WHERE repo_id = $1 ORDER BY name`, [
+        id,
+      ])) as Array<{ name: string; replaced_heads: string[] }>;
+    const states = async () =>
+      (
+        (await runner.query(`SELECT state FROM sync_cursors WHERE repo_id = $1 ORDER BY stream`, [
+          id,
+        ])) as Array<{
+          state: object;
+        }>
+      ).map((r) => r.state);
+    await runner.startTransaction();
+    try {
+      // Back to the schema before it, where the cursors above were written.
+      await migration.down(runner);
+      await migration.up(runner);
+      expect(await heads()).toEqual([
+        { name: 'dev', replaced_heads: [] },
+        { name: 'main', replaced_heads: old },
+      ]);
+      expect(await states()).toEqual([{ added: 3 }, { metOld: true }]);
+      await migration.down(runner);
+      expect(await states()).toEqual([{ added: 3 }, { metOld: true, rewritten: old }]);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
   });
 });

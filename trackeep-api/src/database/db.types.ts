@@ -85,6 +85,7 @@ export interface Branches {
   last_commit_at: Timestamp | null;
   name: string;
   protected: Generated<boolean>;
+  replaced_heads: Generated<string[]>;
   repo_id: string;
   updated_at: Generated<Timestamp>;
 }

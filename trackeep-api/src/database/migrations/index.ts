@@ -37,6 +37,7 @@ import { BranchComparison1764004600000 } from './1764004600000-BranchComparison'
 import { OpenPullRequestsIndex1764004700000 } from './1764004700000-OpenPullRequestsIndex';
 import { CompressedWebhookBodies1764004800000 } from './1764004800000-CompressedWebhookBodies';
 import { PolicyRefusals1764004900000 } from './1764004900000-PolicyRefusals';
+import { ReplacedHeads1764005000000 } from './1764005000000-ReplacedHeads';
 
 // Every migration, in order. Bundled builds cannot glob files, so each new migration is listed here.
 export const MIGRATIONS = [
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   OpenPullRequestsIndex1764004700000,
   CompressedWebhookBodies1764004800000,
   PolicyRefusals1764004900000,
+  ReplacedHeads1764005000000,
 ];

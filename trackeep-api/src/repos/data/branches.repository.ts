@@ -47,6 +47,9 @@ export interface StoredBranch {
   last_commit_at: string | null;
 }
 
+/** Replaced heads kept per branch until checked; a branch rewritten more often between checks keeps the newest. */
+export const MAX_REPLACED_HEADS = 5;
+
 /** The branches table, merged by BRANCH_RULES. */
 export class BranchesRepository {
   static async load(db: SqlExecutor<DB>, repoId: string): Promise<Map<string, StoredBranch>> {
@@ -136,6 +139,55 @@ export class BranchesRepository {
         ON CONFLICT (repo_id, name) DO UPDATE SET ${sql.raw(m.set)} WHERE ${sql.raw(m.changes)})
       UPDATE repositories SET pushed_at = ${pushedAt}::timestamptz, updated_at = now()
        WHERE id = ${repoId}::uuid AND (pushed_at IS NULL OR pushed_at < ${pushedAt}::timestamptz)`).execute(
+      db,
+    );
+  }
+
+  /**
+   * Heads a branch had before a rewrite (a forced push, or a walk that never met the old head), kept for the
+   * sync's check of which commits the branch lost; re-noting one makes it the newest, and the newest
+   * MAX_REPLACED_HEADS stay. Written by the webhook and by the sync alike; the head's own merge is untouched.
+   */
+  static async noteReplacedHeads(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    name: string,
+    heads: string[],
+  ): Promise<void> {
+    if (!heads.length) return;
+    await prepared(sql`
+      UPDATE branches SET replaced_heads = ARRAY(
+        SELECT k.h FROM (SELECT u.h, max(u.n) AS n
+                           FROM unnest(replaced_heads || ${heads}::text[]) WITH ORDINALITY AS u(h, n)
+                          GROUP BY u.h ORDER BY max(u.n) DESC LIMIT ${MAX_REPLACED_HEADS}) k
+         ORDER BY k.n)
+       WHERE repo_id = ${repoId}::uuid AND name = ${pgText(name)}`).execute(db);
+  }
+
+  /** The branches of a repository that hold replaced heads to check, by name. */
+  static async replacedHeads(db: SqlExecutor<DB>, repoId: string): Promise<Map<string, string[]>> {
+    const rows = await db
+      .selectFrom('branches')
+      .select(['name', 'replaced_heads'])
+      .where('repo_id', '=', repoId)
+      .where(sql<boolean>`cardinality(replaced_heads) > 0`)
+      .execute();
+    return new Map(rows.map((r) => [fromPgText(r.name), r.replaced_heads]));
+  }
+
+  /** Forgets the replaced heads the check compared; those noted since stay. */
+  static async dropReplacedHeads(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    name: string,
+    checked: string[],
+  ): Promise<void> {
+    if (!checked.length) return;
+    await sql`
+      UPDATE branches
+         SET replaced_heads = ARRAY(SELECT u.h FROM unnest(replaced_heads) WITH ORDINALITY AS u(h, n)
+                                     WHERE NOT u.h = ANY(${checked}::text[]) ORDER BY u.n)
+       WHERE repo_id = ${repoId}::uuid AND name = ${pgText(name)} AND replaced_heads && ${checked}::text[]`.execute(
       db,
     );
   }

@@ -37,7 +37,7 @@ import type {
 import type { HistoryKind } from '../../repos/data/star-history.repository';
 import { historyStart, readSideStreams, SIDE_STREAMS } from './side-streams';
 import { readWorkflowRuns, WORKFLOW_RUNS_STREAM } from './workflow-runs.stream';
-import { dropRewrittenCommits, rewrittenHeads, withRewritten } from './rewritten-branches';
+import { dropRewrittenCommits, type RewrittenBranch } from './rewritten-branches';
 import { StarHistoryStream } from './star-history.stream';
 import {
   branchComparison,
@@ -866,21 +866,11 @@ export class RepoSyncEngine {
    */
   private async startWalk(db: Db, branch: string, cursor: CursorRow, head: string): Promise<WalkState> {
     const known = await this.store.knownOnBranches(db, this.repo.id, this.knownBranches(branch), [head]);
-    const toCheck = withRewritten({}, rewrittenHeads(cursor.state));
     const next: CursorRow = known.has(head)
-      ? {
-          ...cursor,
-          head_sha: head,
-          pending_head: null,
-          end_cursor: null,
-          state: withRewritten(toCheck, [cursor.head_sha !== head ? cursor.head_sha : null]),
-        }
-      : {
-          ...cursor,
-          pending_head: head,
-          end_cursor: null,
-          state: { ...toCheck, frontier: [head], added: 0 },
-        };
+      ? { ...cursor, head_sha: head, pending_head: null, end_cursor: null, state: {} }
+      : { ...cursor, pending_head: head, end_cursor: null, state: { frontier: [head], added: 0 } };
+    if (known.has(head) && cursor.head_sha && cursor.head_sha !== head)
+      await this.store.noteReplacedHeads(db, this.repo.id, branch, [cursor.head_sha]);
     await this.store.saveCursor(db, this.repo.id, cursor.stream, next);
     return { branch, cursor: next, pages: 0 };
   }
@@ -898,7 +888,7 @@ export class RepoSyncEngine {
       // The head is gone (force-push and garbage collection): drop the walk; the next refs pass starts over.
       c.pending_head = null;
       c.end_cursor = null;
-      c.state = withRewritten({}, rewrittenHeads(c.state));
+      c.state = {};
       await this.store.saveCursor(tx, this.repo.id, c.stream, c);
       return [];
     }
@@ -963,7 +953,8 @@ export class RepoSyncEngine {
       c.head_sha = c.pending_head;
       c.pending_head = null;
       c.end_cursor = null;
-      c.state = withRewritten({}, [...rewrittenHeads(state), old]);
+      c.state = {};
+      if (old) await this.store.noteReplacedHeads(tx, this.repo.id, w.branch, [old]);
       if (next && next !== c.head_sha) {
         const again = await this.startWalk(tx, w.branch, c, next);
         Object.assign(c, again.cursor);
@@ -978,23 +969,28 @@ export class RepoSyncEngine {
     return this.store.insertActivity(tx, this.repo.id, activity);
   }
 
-  /** Takes off each branch the commits a force-push replaced (see rewritten-branches.ts), outside any page's transaction. */
+  /**
+   * Takes off each branch the commits a force-push replaced (see rewritten-branches.ts), outside any page's
+   * transaction: for the branches whose walk is complete, as noted by this run or by a webhook.
+   */
   private async checkRewrittenBranches(cursors: Map<string, CursorRow>, walks: WalkState[]): Promise<void> {
     // The walks hold the latest cursor objects; the map may hold an older copy of the same stream.
     const latest = new Map<string, CursorRow>();
     for (const c of cursors.values()) latest.set(c.stream, c);
     for (const w of walks) latest.set(w.cursor.stream, w.cursor);
-    const due = [...latest.values()].filter(
-      (c) => c.stream.startsWith('commits:') && !c.pending_head && rewrittenHeads(c.state).length > 0,
-    );
-    if (!due.length) return;
+    const branches: RewrittenBranch[] = [];
+    for (const [branch, replaced] of await this.store.replacedHeads(this.o.db, this.repo.id)) {
+      const c = latest.get(commitStream(branch));
+      if (c?.head_sha && !c.pending_head) branches.push({ branch, head: c.head_sha, replaced });
+    }
+    if (!branches.length) return;
     await dropRewrittenCommits({
       db: this.o.db,
       store: this.store,
       gateway: this.o.gateway,
       repoId: this.repo.id,
       restBase: this.restBase(),
-      cursors: due,
+      branches,
     });
   }
 

@@ -3,36 +3,22 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../database/db.types';
 import { TransientGithubError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import { MAX_REMEMBERED, REWRITTEN_KEY, type CursorRow, type SyncStore } from './sync-store.repository';
+import type { SyncStore } from './sync-store.repository';
 
 const PER_PAGE = 100;
 /** At most this many commits are taken off a branch per old head and run (GitHub's compare pages of 100). */
 const MAX_PAGES = 10;
 
-/** The previous heads waiting to be checked in a commit cursor's state. */
-export function rewrittenHeads(state: Record<string, unknown>): string[] {
-  const v = state[REWRITTEN_KEY];
-  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
-}
-
-/** `state` with `oldHeads` added to the heads to check (none: `state` as it is). */
-export function withRewritten(
-  state: Record<string, unknown>,
-  oldHeads: Array<string | null | undefined>,
-): Record<string, unknown> {
-  const heads = [...new Set([...rewrittenHeads(state), ...oldHeads.filter((h): h is string => !!h)])];
-  if (!heads.length) return state;
-  return { ...state, [REWRITTEN_KEY]: heads.slice(-MAX_REMEMBERED) };
-}
-
-function withoutRewritten(state: Record<string, unknown>): Record<string, unknown> {
-  const { [REWRITTEN_KEY]: _checked, ...rest } = state;
-  return rest;
-}
-
 interface RestComparison {
   ahead_by: number;
   commits: Array<{ sha: string }>;
+}
+
+/** A branch whose walk is complete at `head`, with the heads it had before a rewrite. */
+export interface RewrittenBranch {
+  branch: string;
+  head: string;
+  replaced: string[];
 }
 
 export interface RewrittenOptions {
@@ -42,8 +28,7 @@ export interface RewrittenOptions {
   repoId: string;
   /** `/repositories/{id}`. */
   restBase: string;
-  /** Commit cursors whose walks are complete and which name old heads to check. */
-  cursors: CursorRow[];
+  branches: RewrittenBranch[];
 }
 
 /**
@@ -53,23 +38,22 @@ export interface RewrittenOptions {
  * fast-forward the walk merely did not see answers `ahead_by: 0` and changes nothing.
  */
 export async function dropRewrittenCommits(o: RewrittenOptions): Promise<void> {
-  for (const c of o.cursors) {
-    const head = c.head_sha;
-    if (c.pending_head || !head) continue;
+  for (const b of o.branches) {
+    // The head walked may be one a webhook has since heard replaced: it stays noted until the branch moves on.
+    const compared = b.replaced.filter((old) => old !== b.head);
+    if (!compared.length) continue;
     const gone = new Set<string>();
     try {
-      for (const old of rewrittenHeads(c.state))
-        if (old !== head) for (const sha of await commitsOnlyIn(o, old, head)) gone.add(sha);
+      for (const old of compared) for (const sha of await commitsOnlyIn(o, old, b.head)) gone.add(sha);
     } catch (err) {
-      // Asked again by the next run: the old heads stay in the cursor.
+      // Asked again by the next run: the replaced heads stay noted.
       if (err instanceof TransientGithubError) continue;
       throw err;
     }
     await inTransaction(o.db, async (tx) => {
-      await o.store.dropBranchCommits(tx, o.repoId, c.stream.slice('commits:'.length), [...gone]);
-      const checked = rewrittenHeads(c.state);
-      c.state = withoutRewritten(c.state);
-      await o.store.saveCursor(tx, o.repoId, c.stream, c, checked);
+      await o.store.dropBranchCommits(tx, o.repoId, b.branch, [...gone]);
+      // Only the heads compared: one a webhook noted meanwhile waits for the next run.
+      await o.store.dropReplacedHeads(tx, o.repoId, b.branch, compared);
     });
   }
 }

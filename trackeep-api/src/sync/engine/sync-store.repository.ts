@@ -1,6 +1,6 @@
 import type { OrgPolicyBlock } from '@trackeep/contracts';
 import { prepared, type SqlExecutor } from '@trackeep/server-core';
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { fromPgJson, fromPgText, pgJson, pgText } from '../../common/pg-text.util';
 import type { DB } from '../../database/db.types';
 import { ActivityRepository } from '../../repos/data/activity.repository';
@@ -93,6 +93,21 @@ export class SyncStore {
   /** Takes `shas` off a rewritten branch; those on no other branch are removed. */
   dropBranchCommits(db: SqlExecutor<DB>, repoId: string, branch: string, shas: string[]): Promise<void> {
     return CommitsRepository.removeFromBranch(db, repoId, branch, shas);
+  }
+
+  /** Notes heads `branch` had before a rewrite, for checkReplacedHeads (see rewritten-branches.ts). */
+  noteReplacedHeads(db: SqlExecutor<DB>, repoId: string, branch: string, heads: string[]): Promise<void> {
+    return BranchesRepository.noteReplacedHeads(db, repoId, branch, heads);
+  }
+
+  /** The replaced heads waiting to be checked, by branch. */
+  replacedHeads(db: SqlExecutor<DB>, repoId: string): Promise<Map<string, string[]>> {
+    return BranchesRepository.replacedHeads(db, repoId);
+  }
+
+  /** Forgets the replaced heads the check compared. */
+  dropReplacedHeads(db: SqlExecutor<DB>, repoId: string, branch: string, checked: string[]): Promise<void> {
+    return BranchesRepository.dropReplacedHeads(db, repoId, branch, checked);
   }
 
   /** Which of `shas` are already recorded (completely) on any of `branches`. */
@@ -292,18 +307,8 @@ export class SyncStore {
     if (held?.size) await writeCursors(tx, [...held.values()]);
   }
 
-  /**
-   * Saves a cursor as it is now (held until flushCursors when the transaction defers cursor writes). Old heads
-   * stored for the force-push check stay unless `checked` names them: a forced push heard by webhook while this
-   * run held the cursor marks one the run never saw.
-   */
-  async saveCursor(
-    db: SqlExecutor<DB>,
-    repoId: string,
-    stream: string,
-    c: CursorRow,
-    checked: string[] = [],
-  ): Promise<void> {
+  /** Saves a cursor as it is now (held until flushCursors when the transaction defers cursor writes). */
+  async saveCursor(db: SqlExecutor<DB>, repoId: string, stream: string, c: CursorRow): Promise<void> {
     const row: HeldCursor = {
       repo_id: repoId,
       stream,
@@ -314,90 +319,31 @@ export class SyncStore {
       end_cursor: c.end_cursor,
       // A copy: the caller goes on changing its cursor after saving it.
       state: structuredClone(c.state ?? {}),
-      checked,
     };
     const held = this.heldCursors.get(db);
     if (!held) return writeCursors(db, [row]);
-    const key = `${repoId} ${stream}`;
-    row.checked = [...new Set([...(held.get(key)?.checked ?? []), ...checked])];
-    held.set(key, row);
+    held.set(`${repoId} ${stream}`, row);
   }
 }
 
 interface HeldCursor extends CursorRow {
   repo_id: string;
-  /** Old heads the force-push check has done with. */
-  checked: string[];
 }
 
-/**
- * Upserts cursors in one statement (their text through pgJson, as every text column the sync writes). The old
- * heads under REWRITTEN_KEY are merged with those stored (stored ones first, then the newest MAX_REMEMBERED kept),
- * less the checked ones.
- */
+/** Upserts cursors in one statement (their text through pgJson, as every text column the sync writes). */
 async function writeCursors(db: SqlExecutor<DB>, rows: HeldCursor[]): Promise<void> {
-  const key = REWRITTEN_KEY;
   await prepared(sql`
-    WITH x AS (
-      SELECT * FROM jsonb_to_recordset(${pgJson(rows)}::jsonb)
-        AS x(repo_id uuid, stream text, high_water timestamptz, pending_high_water timestamptz, head_sha text,
-             pending_head text, end_cursor text, state jsonb, checked jsonb))
-    INSERT INTO sync_cursors AS c
+    INSERT INTO sync_cursors
       (repo_id, stream, high_water, pending_high_water, head_sha, pending_head, end_cursor, state, updated_at)
     SELECT x.repo_id, x.stream, x.high_water, x.pending_high_water, x.head_sha, x.pending_head, x.end_cursor,
            x.state, now()
-      FROM x
+      FROM jsonb_to_recordset(${pgJson(rows)}::jsonb)
+        AS x(repo_id uuid, stream text, high_water timestamptz, pending_high_water timestamptz, head_sha text,
+             pending_head text, end_cursor text, state jsonb)
     ON CONFLICT (repo_id, stream) DO UPDATE
       SET high_water = EXCLUDED.high_water, pending_high_water = EXCLUDED.pending_high_water,
           head_sha = EXCLUDED.head_sha, pending_head = EXCLUDED.pending_head,
-          end_cursor = EXCLUDED.end_cursor, updated_at = now(),
-          state = CASE WHEN NOT (c.state ? ${key}::text OR EXCLUDED.state ? ${key}::text) THEN EXCLUDED.state
-            ELSE (EXCLUDED.state - ${key}::text) || COALESCE((
-              SELECT jsonb_build_object(${key}::text, jsonb_agg(kept.h ORDER BY kept.n))
-                FROM (SELECT u.h, min(u.n) AS n
-                        FROM (SELECT h, n FROM jsonb_array_elements_text(${heads(sql`c.state`)})
-                                WITH ORDINALITY AS a(h, n)
-                              UNION ALL
-                              SELECT h, n + 1000 FROM jsonb_array_elements_text(${heads(sql`EXCLUDED.state`)})
-                                WITH ORDINALITY AS b(h, n)) u
-                       WHERE u.h NOT IN (SELECT jsonb_array_elements_text(x.checked) FROM x
-                                          WHERE x.repo_id = EXCLUDED.repo_id AND x.stream = EXCLUDED.stream)
-                       GROUP BY u.h
-                       ORDER BY min(u.n) DESC
-                       LIMIT ${MAX_REMEMBERED}) kept
-              HAVING count(*) > 0), '{}'::jsonb) END`).execute(db);
-}
-
-/** The old heads under REWRITTEN_KEY of a state column (an empty array when there are none). */
-function heads(state: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`CASE WHEN jsonb_typeof(${state} -> ${REWRITTEN_KEY}::text) = 'array'
-                  THEN ${state} -> ${REWRITTEN_KEY}::text ELSE '[]'::jsonb END`;
-}
-
-/** A commit cursor's state key: previous heads of the branch to check for commits a force-push replaced. */
-export const REWRITTEN_KEY = 'rewritten';
-/** Old heads kept per branch until checked; a branch rewritten more often than this between checks keeps the latest. */
-export const MAX_REMEMBERED = 5;
-
-/**
- * Marks a branch's previous head for the next sync's force-push check, as a forced push heard by webhook tells it:
- * the sync may never have walked that head (the push came before any sync saw the branch), and only the push
- * names it.
- */
-export async function rememberRewrittenHead(
-  db: SqlExecutor<DB>,
-  repoId: string,
-  branch: string,
-  oldHead: string,
-): Promise<void> {
-  await prepared(sql`
-    INSERT INTO sync_cursors AS c (repo_id, stream, state)
-    VALUES (${repoId}::uuid, ${pgText(commitStream(branch))},
-            jsonb_build_object(${REWRITTEN_KEY}::text, jsonb_build_array(${oldHead}::text)))
-    ON CONFLICT (repo_id, stream) DO UPDATE
-      SET state = jsonb_set(c.state, ARRAY[${REWRITTEN_KEY}::text],
-                            COALESCE(c.state -> ${REWRITTEN_KEY}::text, '[]'::jsonb) || to_jsonb(${oldHead}::text)),
-          updated_at = now()`).execute(db);
+          end_cursor = EXCLUDED.end_cursor, state = EXCLUDED.state, updated_at = now()`).execute(db);
 }
 
 export function commitStream(branch: string): string {

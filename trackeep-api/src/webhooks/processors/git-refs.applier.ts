@@ -2,7 +2,6 @@ import { BranchesRepository } from '../../repos/data/branches.repository';
 import { CommitsRepository } from '../../repos/data/commits.repository';
 import type { CommitWrite } from '../../repos/data/github-data.types';
 import { TagsRepository } from '../../repos/data/tags.repository';
-import { rememberRewrittenHead } from '../../sync/engine/sync-store.repository';
 import {
   PROCESSED,
   date,
@@ -99,7 +98,7 @@ export async function applyPush(ctx: ApplyContext): Promise<ApplyOutcome> {
   const before = str(payload['before']);
   // Which commits the branch lost, only GitHub can tell: the next sync asks it, from the head the push names.
   if (forced && before && SHA.test(before) && before !== ZERO_SHA)
-    await rememberRewrittenHead(tx, repo.id, branch, before);
+    await BranchesRepository.noteReplacedHeads(tx, repo.id, branch, [before]);
   if (commits.length > 0 || forced) {
     const n = commits.length;
     const pusher = str(obj(payload['pusher'])?.['name']) ?? str(obj(payload['sender'])?.['login']);
