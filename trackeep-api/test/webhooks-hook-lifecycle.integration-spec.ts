@@ -391,6 +391,11 @@ describe('repository hooks follow tracking and GitHub', () => {
     const seed = { githubId: simRepo.id, fullName: sim.world.fullName(simRepo), permission: 'admin' };
     const repo = await seedTrackedRepo(db, a.app, octocat, seed);
     await seedTrackedRepo(db, a.app, monalisa, seed);
+    // Another repository of the organization, which no call below touches.
+    const otherSim = freeOrgRepo();
+    const otherSeed = { githubId: otherSim.id, fullName: sim.world.fullName(otherSim), permission: 'admin' };
+    const other = await seedTrackedRepo(db, a.app, octocat, otherSeed);
+    await seedTrackedRepo(db, a.app, monalisa, otherSeed);
     const service = a.app.get(WebhookRegistrationService);
     const registeredBy = async () =>
       (
@@ -399,12 +404,12 @@ describe('repository hooks follow tracking and GitHub', () => {
           [repo.id],
         )
       )[0]?.login;
-    const refused = async () =>
+    const refused = async (repoId = repo.id) =>
       (
         await db.rows<{ login: string }>(
           `SELECT u.login FROM repo_access a JOIN users u ON u.id = a.user_id
             WHERE a.repo_id = $1 AND a.policy_refused_at IS NOT NULL ORDER BY u.login`,
-          [repo.id],
+          [repoId],
         )
       ).map((r) => r.login);
     sim.setFaults({ sso: { org: 'acme-corp', users: ['octocat'] } });
@@ -415,6 +420,8 @@ describe('repository hooks follow tracking and GitHub', () => {
       expect(ourHooks(simRepo)).toHaveLength(1);
       expect(await registeredBy()).toBe('monalisa');
       expect(await refused()).toEqual(['octocat']);
+      // The policy is the organization's: octocat is asked last for its other repository too.
+      expect(await refused(other.id)).toEqual(['octocat']);
       expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
     } finally {
       sim.setFaults({});
@@ -426,8 +433,10 @@ describe('repository hooks follow tracking and GitHub', () => {
       await service.checkHooks();
       expect(await registration(repo.id)).toMatchObject({ status: 'active', last_error: null });
       expect((await service.health([repo.id])).get(repo.id)?.block).toBeNull();
-      // Asked last while refused, and forgotten once the token reads the repository again.
+      // Asked last while refused, and forgotten once the token reads the repository again: on that repository
+      // only (a token without SSO still reads public repositories).
       expect(await refused()).toEqual(['monalisa']);
+      expect(await refused(other.id)).toEqual(['monalisa', 'octocat']);
     } finally {
       sim.setFaults({});
     }

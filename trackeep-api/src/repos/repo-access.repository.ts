@@ -286,8 +286,8 @@ export class RepoAccessRepository {
     return row?.not_found_strikes ?? 0;
   }
 
-  /** The user's token read the repository: its 404s in a row and any policy refusal are over. */
-  async clearNotFoundStrikes(userId: string, repoId: string): Promise<void> {
+  /** The user's token read the repository: its 404s in a row and any policy refusal for it are over. */
+  async noteReadable(userId: string, repoId: string): Promise<void> {
     await this.db
       .updateTable('repo_access')
       .set({ not_found_strikes: 0, policy_refused_at: null })
@@ -307,13 +307,18 @@ export class RepoAccessRepository {
       .execute();
   }
 
+  /**
+   * An organization policy refused the user's token for the repository. SAML SSO and OAuth App restrictions are
+   * the organization's, so the refusal is noted on every repository of the same owner the user can read: a token
+   * refused for one of 1,000 is not asked first for the 999 others. A repository the token then reads is cleared
+   * on its own (a token without SSO can still read public repositories).
+   */
   async notePolicyRefusal(userId: string, repoId: string): Promise<void> {
-    await this.db
-      .updateTable('repo_access')
-      .set({ policy_refused_at: sql<Date>`now()` })
-      .where('user_id', '=', userId)
-      .where('repo_id', '=', repoId)
-      .execute();
+    await sql`
+      UPDATE repo_access a SET policy_refused_at = now()
+        FROM repositories r, repositories o
+       WHERE a.user_id = ${userId}::uuid AND r.id = a.repo_id AND o.id = ${repoId}::uuid
+         AND r.github_host = o.github_host AND lower(r.owner) = lower(o.owner)`.execute(this.db);
   }
 
   async revoke(userId: string, repoId: string): Promise<void> {

@@ -118,11 +118,14 @@ export class RepoAccessService {
   }
 
   /** The sync read the repository with this user's token: the 404s in a row, and a policy refusal, are over. */
-  clearNotFoundStrikes(userId: string, repoId: string): Promise<void> {
-    return this.store.clearNotFoundStrikes(userId, repoId);
+  noteReadable(userId: string, repoId: string): Promise<void> {
+    return this.store.noteReadable(userId, repoId);
   }
 
-  /** An organization policy refused this user's token for the repository (access stays): ask others first. */
+  /**
+   * An organization policy refused this user's token for the repository (access stays): ask others first, here
+   * and on the organization's other repositories.
+   */
   notePolicyRefusal(userId: string, repoId: string): Promise<void> {
     return this.store.notePolicyRefusal(userId, repoId);
   }

@@ -199,7 +199,7 @@ export class RepoSyncJob {
         if (cred.installationId === undefined) {
           await this.access.recordAccess(cred.userId, repoId, engine.viewerPermission);
           // GitHub answers again: earlier 404s were not "in a row", and an organization policy block is over.
-          await this.access.clearNotFoundStrikes(cred.userId, repoId);
+          await this.access.noteReadable(cred.userId, repoId);
         }
         await this.store.clearBlock(this.db, repoId);
         const totals = { items: outcome.items, meter, base };
