@@ -312,6 +312,65 @@ describe('organization, team and person pages', () => {
       expect(beta.figures.current).toMatchObject({ commits: 0, activeContributors: 0 });
     });
 
+    // While a period is under way the previous one is compared only as far as this one has run (period.util):
+    // its counts up to the end of that day (they are kept by day), its cycle times up to the minute.
+    it('compare a previous period cut short by day for the counts and by the minute for cycle times', async () => {
+      const read = h.t.app.get(TeamsReadRepository);
+      const { rows } = await db.query(`SELECT github_host FROM repositories WHERE id = $1`, [repoA]);
+      const scope = {
+        githubHost: rows[0].github_host as string,
+        owner: ORG,
+        repoIds: [repoA, repoB],
+        authors: null,
+        includeBots: false,
+        botLogins: ['release-robot'],
+      };
+      // As a page does first: folds the rollups' pending changes in.
+      await read.pageFingerprint(scope.githubHost, scope.repoIds);
+      const at = (iso: string) => new Date(iso);
+      const week = { from: at('2026-01-05T00:00:00Z'), to: at('2026-01-12T00:00:00Z') };
+      const figures = async (current: typeof week, previousFrom: string, previousTo: string) => {
+        const out = await read.figures(scope, current, { from: at(previousFrom), to: at(previousTo) });
+        return {
+          current: out.find((r) => r.current),
+          previous: out.find((r) => !r.current),
+        };
+      };
+      const full = await figures(week, '2025-12-29T00:00:00Z', '2026-01-05T00:00:00Z');
+      expect(full.previous).toMatchObject({
+        commits: 1,
+        pullsOpened: 1,
+        pullsMerged: 1,
+        cycleTimeMedianHours: 24,
+      });
+
+      // Tuesday 08:00: a0 (Tuesday 09:00) and #6 (opened Tuesday) count, #6's merge on Wednesday does not.
+      const tuesday = await figures(week, '2025-12-29T00:00:00Z', '2025-12-30T08:00:00Z');
+      expect(tuesday.current).toEqual(full.current);
+      expect(tuesday.previous).toMatchObject({
+        commits: 1,
+        linesAdded: 1,
+        linesDeleted: 2,
+        pullsOpened: 1,
+        pullsMerged: 0,
+        cycleTimeMedianHours: null,
+        activeContributors: 1,
+      });
+      // Monday noon: nothing yet.
+      expect((await figures(week, '2025-12-29T00:00:00Z', '2025-12-29T12:00:00Z')).previous).toMatchObject({
+        commits: 0,
+        pullsOpened: 0,
+        pullsMerged: 0,
+        cycleTimeMedianHours: null,
+        activeContributors: 0,
+      });
+      // Two weeks: the previous period's whole week by the owner's weeks, the rest by days; the same answer.
+      const twoWeeks = { from: week.from, to: at('2026-01-19T00:00:00Z') };
+      expect((await figures(twoWeeks, '2025-12-22T00:00:00Z', '2025-12-30T08:00:00Z')).previous).toEqual(
+        tuesday.previous,
+      );
+    });
+
     it('count a person in two teams once in the organization’s figures', async () => {
       const org = (await as(octocat).get(`/orgs/${ORG}${PERIOD}`).expect(200)).body;
       const alpha = (await as(octocat).get(`/orgs/${ORG}/teams/alpha${PERIOD}`).expect(200)).body;
@@ -374,7 +433,14 @@ describe('organization, team and person pages', () => {
       for (const period of ['week', '4w', 'quarter']) {
         const page = (await as(octocat).get(`/orgs/${ORG}?period=${period}`).expect(200)).body;
         expect(page.period.kind).toBe(period);
-        expect(Date.parse(page.period.previous.to)).toBe(Date.parse(page.period.current.from));
+        // Under way: the period before is as long, and compared as far as this one has run.
+        const { current, previous } = page.period;
+        expect(Date.parse(current.from) - Date.parse(previous.from)).toBe(
+          Date.parse(current.to) - Date.parse(current.from),
+        );
+        const ran = Date.parse(previous.to) - Date.parse(previous.from);
+        expect(Date.now() - Date.parse(current.from) - ran).toBeGreaterThanOrEqual(0);
+        expect(Date.now() - Date.parse(current.from) - ran).toBeLessThan(15 * 60_000 + 60_000);
       }
     });
 

@@ -180,18 +180,24 @@ export function doraCounted(analyses: readonly RepoAnalysis[], range: Range): Do
  * The four keys over a range. Without any deployment ever detected, every figure is null and
  * `noDeployments` says why: a zero would read as a measured one.
  *
- * - deployment frequency: successful deployments in the range, per week;
+ * - deployment frequency: successful deployments in the range, per week of `ranFor` (the part of the range that
+ *   has passed; a day at least);
  * - lead time: first commit (the opening when commits are unknown) to the first deployment containing the
  *   change, over changes first deployed in the range;
  * - change failure rate: deployments in the range that failed or that an incident is counted against, over
  *   all deployments in the range (failed ones included);
  * - recovery time: incidents started in the range, start to recovery; open ones are counted apart.
  */
-export function doraFigures(analyses: readonly RepoAnalysis[], range: Range): DoraFigures {
+export function doraFigures(
+  analyses: readonly RepoAnalysis[],
+  range: Range,
+  ranFor: Range = range,
+): DoraFigures {
   const noDeployments = analyses.every((a) => a.deployments.length === 0);
   const counted = doraCounted(analyses, range);
   const successes = counted.deployments.filter((d) => d.deployment.status === 'success').length;
-  const days = (range.to.getTime() - range.from.getTime()) / DAY_MS;
+  // A rate per day needs a day at least: a period a few minutes old would extrapolate one deployment to hundreds.
+  const days = Math.max((ranFor.to.getTime() - ranFor.from.getTime()) / DAY_MS, 1);
   const leads = leadTimes(counted.changes);
   const failed = counted.deployments.filter((d) => d.failed).length;
   const total = counted.deployments.length;

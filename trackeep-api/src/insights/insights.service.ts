@@ -173,7 +173,7 @@ export class InsightsService {
         period: periodOut(period),
         bandsSource: DORA_BANDS_SOURCE,
         repositories: rules,
-        current: doraFigures(analyses, period.current),
+        current: doraFigures(analyses, period.current, period.elapsed),
         previous: doraFigures(analyses, period.previous),
         weekly: weeklyDora(analyses, weeksBetween(period.trendFrom, period.current.to)),
       };

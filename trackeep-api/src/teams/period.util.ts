@@ -2,6 +2,11 @@ import type { TeamsPeriodKind } from '@trackeep/contracts';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
+/**
+ * How far into a period under way the previous one is compared, in steps of this: the figures of a period are
+ * reused until the step changes (or the data does), and the previous period ends at most this much short.
+ */
+const ELAPSED_STEP_MS = 15 * 60_000;
 /** Longest custom period: a year and a day (a leap year's whole). */
 export const MAX_CUSTOM_DAYS = 366;
 /** At least this many weeks in the trend series (more when the period is longer). */
@@ -10,7 +15,12 @@ export const TREND_MIN_WEEKS = 12;
 export interface Period {
   kind: TeamsPeriodKind;
   current: { from: Date; to: Date };
-  /** As long as the current period, right before it. */
+  /** The part of the current period that has passed: all of it once it is over. */
+  elapsed: { from: Date; to: Date };
+  /**
+   * The period before, as long as the current one, compared as far into it as the current one has run: on a
+   * Monday, this week's figures are set against last Monday's, not against all of last week.
+   */
   previous: { from: Date; to: Date };
   /** Monday (UTC) where the weekly trend series starts. */
   trendFrom: Date;
@@ -29,7 +39,8 @@ export function weekStart(at: Date): Date {
 /**
  * The period asked for, in UTC: `week` is this calendar week (Monday to Monday), `4w` the last four calendar
  * weeks and `quarter` the last thirteen, this week included; `custom` runs from `from` to `to` (calendar dates,
- * both days included). The previous period is as long and ends where this one starts.
+ * both days included). The previous period is as long and ends where this one starts; while the current period is
+ * under way, only as much of the previous one as has passed of it is compared.
  */
 export function resolvePeriod(
   kind: TeamsPeriodKind,
@@ -56,10 +67,16 @@ export function resolvePeriod(
     current = { from: new Date(next - weeks * WEEK_MS), to: new Date(next) };
   }
   const length = current.to.getTime() - current.from.getTime();
-  const previous = { from: new Date(current.from.getTime() - length), to: current.from };
+  const since = Math.max(now.getTime() - current.from.getTime(), 0);
+  const ran = Math.min(since - (since % ELAPSED_STEP_MS), length);
+  const elapsed = { from: current.from, to: new Date(current.from.getTime() + ran) };
+  const previous = {
+    from: new Date(current.from.getTime() - length),
+    to: new Date(current.from.getTime() - length + ran),
+  };
   const span = Math.max(TREND_MIN_WEEKS * WEEK_MS, length);
   const trendFrom = weekStart(new Date(current.to.getTime() - span));
-  return { kind, current, previous, trendFrom };
+  return { kind, current, elapsed, previous, trendFrom };
 }
 
 function calendarDate(value: string, name: string): Date {

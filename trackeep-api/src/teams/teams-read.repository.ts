@@ -5,6 +5,7 @@ import { Kysely, sql, type RawBuilder } from 'kysely';
 import type { DB } from '../database/db.types';
 import { inRepoScope, readableDigestSql, type RepoScope } from '../repos/repo-access.repository';
 import { factsFingerprintSql } from './fact-versions.repository';
+import { weekStart } from './period.util';
 import { teamTree } from './team-tree.sql';
 
 /** Whose work a figure counts, and where. */
@@ -326,10 +327,19 @@ export class TeamsReadRepository {
     return { fingerprint: rows[0]?.fingerprint ?? '', repos: rows[0]?.repos ?? '' };
   }
 
-  /** The period's figures and the previous period's (`current` tells which row is which). */
+  /**
+   * The period's figures and the previous period's (`current` tells which row is which). A previous period cut
+   * short (the current one is under way) is cut by the minute for cycle times, and after its last day for the
+   * counts, which are kept by day.
+   */
   async figures(s: FigureScope, current: Range, previous: Range): Promise<FigureRow[]> {
     const ids = [...s.repoIds];
-    const source = await this.activityRows(s, previous.from, current.to);
+    const countedTo = new Date(Math.min(nextMidnight(previous.to).getTime(), current.from.getTime()));
+    const source =
+      countedTo.getTime() === current.from.getTime()
+        ? await this.activityRows(s, previous.from, current.to)
+        : sql`${await this.activityRowsUntil(s, previous.from, countedTo)}
+              UNION ALL ${await this.activityRows(s, current.from, current.to)}`;
     const rows = await sql<Record<string, unknown>>`
       WITH x AS (${source}), per AS (
         SELECT x.at >= ${day(current.from)}::date AS cur, x.who, bool_or(x.named_bot) AS named_bot,
@@ -347,6 +357,7 @@ export class TeamsReadRepository {
                percentile_cont(0.75) WITHIN GROUP (ORDER BY extract(epoch FROM (p.merged_at - p.created_at))) / 3600.0 AS p75
           FROM pull_requests p
          WHERE p.repo_id = ANY(${ids}::uuid[]) AND p.merged_at >= ${previous.from} AND p.merged_at < ${current.to}
+           AND (p.merged_at >= ${current.from} OR p.merged_at < ${previous.to})
            AND ${pullFilter(s)}
          GROUP BY 1
       )
@@ -511,6 +522,13 @@ export class TeamsReadRepository {
    * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
    * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
    */
+  /** activityRows of a range that ends within a week: its whole weeks by the owner's weeks, the rest by days. */
+  private async activityRowsUntil(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
+    const monday = weekStart(to);
+    if (!isWeekStart(from) || monday.getTime() <= from.getTime()) return this.activityRows(s, from, to);
+    return sql`${await this.activityRows(s, from, monday)} UNION ALL ${await this.activityRows(s, monday, to)}`;
+  }
+
   private async activityRows(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
     const counts = sql`commits, lines_added, lines_deleted, pulls_opened, pulls_merged`;
     const days = (ids: readonly string[], sign: 1 | -1, at: RawBuilder<unknown>) => sql`
@@ -693,9 +711,15 @@ function toPerson(r: {
   };
 }
 
-/** The UTC calendar day of a period boundary (every boundary is a UTC midnight). */
+/** The UTC calendar day of a period boundary (every boundary read by day is a UTC midnight). */
 function day(at: Date): string {
   return at.toISOString().slice(0, 10);
+}
+
+/** `at` when it is a UTC midnight, else the midnight after it. */
+function nextMidnight(at: Date): Date {
+  const rest = at.getTime() % 86_400_000;
+  return rest === 0 ? at : new Date(at.getTime() - rest + 86_400_000);
 }
 
 /** Monday 00:00 UTC: where owner_activity_weeks rows start. */

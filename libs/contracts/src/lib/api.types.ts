@@ -457,7 +457,10 @@ export interface TimeRange {
   to: IsoDateTime;
 }
 
-/** A figure for the chosen period next to the previous period's (as long, right before it). */
+/**
+ * A figure for the chosen period next to the previous period's (as long, right before it; while the chosen period
+ * is under way, only as far into the previous one as it has run, in steps of 15 minutes).
+ */
 export interface Compared<T> {
   current: T;
   previous: T;

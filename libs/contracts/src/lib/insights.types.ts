@@ -137,6 +137,7 @@ export interface WeeklyDora {
 
 /** GET /api/v1/repos/{owner}/{name}/insights/dora, /orgs/{org}/insights/dora, /orgs/{org}/teams/{team}/insights/dora */
 export interface DoraPage {
+  /** `previous` as in Compared: while `current` is under way, as far into it as `current` has run. */
   period: { kind: TeamsPeriodKind; current: TimeRange; previous: TimeRange };
   /** Which report the bands come from. */
   bandsSource: string;

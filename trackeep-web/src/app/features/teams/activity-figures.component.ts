@@ -4,14 +4,7 @@ import type { ActivityPage } from '@trackeep/contracts';
 import type { PeriodChoice } from '../../core/api/teams.api';
 import { ChartComponent } from '../../shared/chart/chart.component';
 import { fullNumber } from '../../shared/format.util';
-import { contributorsTrend, cycleTimeTrend, figureCards, throughputChart } from './team-figures';
-
-const range = new Intl.DateTimeFormat('en', {
-  month: 'short',
-  day: 'numeric',
-  year: 'numeric',
-  timeZone: 'UTC',
-});
+import { contributorsTrend, cycleTimeTrend, figureCards, periodText, throughputChart } from './team-figures';
 
 /**
  * The figures the organization and team pages share: the period picker, each figure next to the previous
@@ -233,13 +226,7 @@ export class ActivityFiguresComponent {
   protected readonly throughput = computed(() => throughputChart(this.page().weekly));
   protected readonly cycle = computed(() => cycleTimeTrend(this.page().weekly));
   protected readonly contributors = computed(() => contributorsTrend(this.page().weekly));
-  protected readonly periodText = computed(() => {
-    const { current, previous } = this.page().period;
-    const last = (iso: string) => range.format(Date.parse(iso) - 86_400_000);
-    return `${range.format(Date.parse(current.from))} – ${last(current.to)}, compared with ${range.format(
-      Date.parse(previous.from),
-    )} – ${last(previous.to)}`;
-  });
+  protected readonly periodText = computed(() => periodText(this.page().period));
 
   protected pick(period: string): void {
     if (period === 'custom') {

@@ -1,5 +1,5 @@
 import type { ActivityPage } from '@trackeep/contracts';
-import { figureCards, periodFromQuery, throughputChart } from './team-figures';
+import { figureCards, periodFromQuery, periodText, throughputChart } from './team-figures';
 
 const figures = (commits: number, median: number | null) => ({
   commits,
@@ -96,5 +96,23 @@ describe('team figures', () => {
       [8, 12],
       [1, 1],
     ]);
+  });
+});
+
+describe('periodText', () => {
+  it('names a period that is over and the one before it, day by day', () => {
+    expect(periodText(page.period)).toBe(
+      'Jan 5, 2026 – Jan 11, 2026, compared with Dec 29, 2025 – Jan 4, 2026',
+    );
+  });
+
+  it('says when the period is under way and only as much of the one before is compared', () => {
+    const period = {
+      ...page.period,
+      previous: { from: '2025-12-29T00:00:00.000Z', to: '2025-12-31T10:30:00.000Z' },
+    };
+    expect(periodText(period)).toBe(
+      'Jan 5, 2026 – Jan 11, 2026 so far, compared with the same part of Dec 29, 2025 – Jan 4, 2026',
+    );
   });
 });

@@ -28,6 +28,13 @@ export function periodFromQuery(q: Record<string, string | undefined>): PeriodCh
 
 const count = (n: number) => n.toLocaleString('en');
 
+const dayText = new Intl.DateTimeFormat('en', {
+  month: 'short',
+  day: 'numeric',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
 function card(
   label: string,
   current: number | null,
@@ -104,4 +111,18 @@ export function contributorsTrend(weeks: readonly WeeklyActivity[]): ChartSpec {
     valueLabel: 'People',
     series: [{ label: 'Active contributors', tone: 'primary', data: weeks.map((w) => w.activeContributors) }],
   };
+}
+
+/**
+ * "Jan 5, 2026 – Jan 11, 2026, compared with Dec 29, 2025 – Jan 4, 2026"; while the period is under way the API
+ * compares only as much of the previous one as has passed of it, which the text says.
+ */
+export function periodText({ current, previous }: ActivityPage['period']): string {
+  const day = (ms: number) => dayText.format(ms);
+  const length = Date.parse(current.to) - Date.parse(current.from);
+  const span = (from: string) => `${day(Date.parse(from))} – ${day(Date.parse(from) + length - 86_400_000)}`;
+  const underWay = Date.parse(previous.to) - Date.parse(previous.from) < length;
+  return underWay
+    ? `${span(current.from)} so far, compared with the same part of ${span(previous.from)}`
+    : `${span(current.from)}, compared with ${span(previous.from)}`;
 }

@@ -96,6 +96,7 @@ describe(TeamsPage.name, () => {
       req.flush(org);
     });
     expect(el.querySelector('h1')?.textContent).toContain('Acme');
+    expect(el.textContent).toContain('Jan 5, 2026 – Jan 11, 2026, compared with Dec 29, 2025 – Jan 4, 2026');
     const commits = [...el.querySelectorAll('.figure')].find((f) => f.textContent?.includes('Commits'));
     expect(commits?.textContent).toContain('7');
     expect(commits?.textContent).toContain('previous: 1');
