@@ -520,8 +520,14 @@ describe('Trackeep dashboard in a real browser', () => {
       60_000,
       1_000,
     );
-    await page.goto(`${stack.apiUrl}/orgs/${org}`);
-    const teams = page.locator('ul.teams a');
+    // The organizations page lists it; its link opens the organization's page.
+    await page.goto(`${stack.apiUrl}/orgs`);
+    await page.getByRole('heading', { level: 1, name: 'Organizations' }).waitFor();
+    await page.locator(`h2 a[href="/orgs/${org}"]`).waitFor();
+    await expectAccessible('18-organizations');
+    await page.locator(`h2 a[href="/orgs/${org}"]`).click();
+    await page.waitForURL(new RegExp(`/orgs/${org}$`));
+    const teams = page.locator('trk-teams-page ul.teams a');
     await teams.first().waitFor();
     expect(await page.locator('trk-chart details table').count()).toBeGreaterThan(0);
     await expectAccessible('19-organization');

@@ -2,6 +2,12 @@ import type { Routes } from '@angular/router';
 
 export const TEAMS_ROUTES: Routes = [
   {
+    path: '',
+    pathMatch: 'full',
+    title: 'Organizations',
+    loadComponent: () => import('./orgs.page').then((m) => m.OrgsPage),
+  },
+  {
     path: ':org',
     title: 'Organization',
     loadComponent: () => import('./teams.page').then((m) => m.TeamsPage),
