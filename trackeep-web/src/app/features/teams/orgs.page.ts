@@ -7,6 +7,7 @@ import { describeError } from '../../core/api/api-error';
 import { TeamsApi } from '../../core/api/teams.api';
 import { EmptyStateComponent } from '../../shared/empty-state.component';
 import { SkeletonComponent } from '../../shared/skeleton.component';
+import { TeamListComponent } from './team-list.component';
 
 type Loaded =
   { state: 'loading' } | { state: 'error'; message: string } | { state: 'ready'; orgs: OrgMembership[] };
@@ -15,7 +16,7 @@ type Loaded =
 @Component({
   selector: 'trk-orgs-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, EmptyStateComponent, SkeletonComponent],
+  imports: [RouterLink, EmptyStateComponent, SkeletonComponent, TeamListComponent],
   template: `
     <h1>Organizations</h1>
     @switch (loaded().state) {
@@ -45,19 +46,7 @@ type Loaded =
                   <a [routerLink]="['/orgs', o.login, 'delivery']">Delivery (DORA, pull request cycle)</a>
                 </p>
                 @if (o.teams.length) {
-                  <ul class="teams" [attr.aria-label]="'Teams in ' + (o.name || o.login)">
-                    @for (t of o.teams; track t.slug) {
-                      <li>
-                        <a [routerLink]="['/orgs', o.login, 'teams', t.slug]">{{ t.name }}</a>
-                        <span class="muted">
-                          {{ t.members }} {{ t.members === 1 ? 'member' : 'members' }}
-                          @if (t.parentSlug) {
-                            · in {{ t.parentSlug }}
-                          }
-                        </span>
-                      </li>
-                    }
-                  </ul>
+                  <trk-team-list [org]="o.login" [teams]="o.teams" />
                 } @else {
                   <p class="muted">No teams yet: they are read from GitHub every hour.</p>
                 }
@@ -82,15 +71,11 @@ type Loaded =
     h2 {
       font: var(--mat-sys-title-large);
     }
-    .orgs,
-    .teams {
+    .orgs {
       list-style: none;
       margin: 0;
       padding: 0;
       display: grid;
-      gap: 4px;
-    }
-    .orgs {
       gap: 24px;
     }
     p.muted {

@@ -10,6 +10,7 @@ import { injectQueryParams, injectQueryUpdater } from '../../shared/route-query'
 import { SkeletonComponent } from '../../shared/skeleton.component';
 import { ActivityFiguresComponent } from './activity-figures.component';
 import { periodFromQuery } from './team-figures';
+import { TeamListComponent } from './team-list.component';
 import { TeamTimelineComponent } from './team-timeline.component';
 
 type Loaded =
@@ -28,6 +29,7 @@ type Loaded =
     ActivityFiguresComponent,
     EmptyStateComponent,
     SkeletonComponent,
+    TeamListComponent,
     TeamTimelineComponent,
   ],
   template: `
@@ -62,23 +64,7 @@ type Loaded =
             @if (page.teams.length === 0) {
               <p class="muted">No teams yet: they are read from GitHub every hour.</p>
             } @else {
-              <ul class="teams">
-                @for (t of page.teams; track t.slug) {
-                  <li>
-                    <a
-                      [routerLink]="['/orgs', page.org.login, 'teams', t.slug]"
-                      queryParamsHandling="preserve"
-                      >{{ t.name }}</a
-                    >
-                    <span class="muted">
-                      {{ t.members }} {{ t.members === 1 ? 'member' : 'members' }}
-                      @if (t.parentSlug) {
-                        · in {{ t.parentSlug }}
-                      }
-                    </span>
-                  </li>
-                }
-              </ul>
+              <trk-team-list [org]="page.org.login" [teams]="page.teams" [keepPeriod]="true" />
             }
           </section>
         }
