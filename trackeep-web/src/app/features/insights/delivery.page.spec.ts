@@ -12,6 +12,7 @@ import type {
   DrillPull,
   RepoInsightsSettings,
   SyncHistory,
+  OrgMembership,
 } from '@trackeep/contracts';
 import { Subject } from 'rxjs';
 import { anActivity } from '../../../testing/fixtures';
@@ -115,6 +116,13 @@ const settings: RepoInsightsSettings = {
   lastDeployments: [drill.deployments[0]!],
 };
 
+const memberships: OrgMembership[] = [
+  {
+    login: 'acme',
+    name: 'Acme Inc.',
+    teams: [{ slug: 'core', name: 'Core team', description: null, parentSlug: null, members: 2 }],
+  },
+];
 const history: SyncHistory = {
   repository: 'acme/app',
   since: null,
@@ -159,6 +167,7 @@ describe(DeliveryPage.name, () => {
         provideRouter([
           { path: 'repos/:owner/:name/delivery', component: DeliveryPage },
           { path: 'orgs/:org/teams/:team/delivery', component: DeliveryPage },
+          { path: 'orgs/:org/delivery', component: DeliveryPage },
         ]),
         { provide: CHART_FACTORY_LOADER, useValue: () => new Promise(() => undefined) },
         { provide: LiveEvents, useValue: { activity$: activity.asObservable() } },
@@ -172,15 +181,24 @@ describe(DeliveryPage.name, () => {
     url: string,
     current: DoraFigures,
     base: string,
-    answers: { cycle?: CyclePage; drill?: DrillPage } = {},
+    answers: { cycle?: CyclePage; drill?: DrillPage; orgs?: OrgMembership[] | 'error' } = {},
   ) {
     harness = await RouterTestingHarness.create();
     const navigation = harness.navigateByUrl(url);
     await new Promise((r) => setTimeout(r, 0));
+    // An organization's or team's page names them as their own pages do, from the person's organizations.
+    if (!base.startsWith('/api/v1/repos/')) {
+      const orgs = backend.expectOne('/api/v1/orgs');
+      if (answers.orgs === 'error')
+        orgs.flush({ message: 'down' }, { status: 503, statusText: 'Unavailable' });
+      else orgs.flush(answers.orgs ?? memberships);
+    }
     backend.expectOne((r) => r.url === `${base}/dora`).flush(dora(current));
     backend.expectOne((r) => r.url === `${base}/cycle`).flush(answers.cycle ?? cycle);
     backend.expectOne((r) => r.url === `${base}/drilldown`).flush(answers.drill ?? drill);
     if (base.startsWith('/api/v1/repos/')) backend.expectOne(`${base}/settings`).flush(settings);
+    else if (!base.includes('/teams/'))
+      backend.expectOne(`${base}/settings`).flush({ effective: settings.effective, source: 'default' });
     await navigation;
     harness.detectChanges();
     // The history form asks for its window once it is shown (the page waits on it to be stable).
@@ -269,15 +287,20 @@ describe(DeliveryPage.name, () => {
 
   it("names the team's page in its heading, with the way back to the team and its organization", async () => {
     const el = await open('/orgs/acme/teams/core/delivery', none, '/api/v1/orgs/acme/teams/core/insights');
-    expect(el.querySelector('h1')?.textContent?.trim()).toBe('Delivery of core');
+    expect(el.querySelector('h1')?.textContent?.trim()).toBe('Delivery of Core team');
     const links = [...el.querySelectorAll('nav[aria-label="Breadcrumb"] a')].map((a) => [
       a.textContent?.trim(),
       a.getAttribute('href'),
     ]);
     expect(links).toEqual([
-      ['acme', '/orgs/acme'],
-      ['core', '/orgs/acme/teams/core'],
+      ['Acme Inc.', '/orgs/acme'],
+      ['Core team', '/orgs/acme/teams/core'],
     ]);
+  });
+
+  it("names an organization by its login while the person's organizations cannot be read", async () => {
+    const el = await open('/orgs/acme/delivery', none, '/api/v1/orgs/acme/insights', { orgs: 'error' });
+    expect(el.querySelector('h1')?.textContent?.trim()).toBe('Delivery of acme');
   });
 
   it('leaves the heading to the repository page it sits in', async () => {

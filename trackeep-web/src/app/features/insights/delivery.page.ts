@@ -10,6 +10,7 @@ import {
   type DrillKind,
   type DrillPage,
   type OrgInsightsSettings,
+  type OrgMembership,
   type RepoInsightsSettings,
 } from '@trackeep/contracts';
 import {
@@ -24,6 +25,7 @@ import {
   switchMap,
 } from 'rxjs';
 import { describeError, errorCodeOf } from '../../core/api/api-error';
+import { TeamsApi } from '../../core/api/teams.api';
 import { LiveEvents } from '../../core/live/live-events.service';
 import {
   drillCsvUrl,
@@ -93,13 +95,20 @@ function scopeOf(route: ActivatedRoute): DeliveryScope {
   return team ? { kind: 'team', org, team } : { kind: 'org', org };
 }
 
-/** Where an organization's or team's page belongs; null on a repository, whose page has its own header. */
-function trailOf(scope: DeliveryScope): Array<{ label: string; link: string[] }> | null {
+/**
+ * Where an organization's or team's page belongs, named as their own pages name them (by login and slug until the
+ * person's organizations are known); null on a repository, whose page has its own header.
+ */
+function trailOf(
+  scope: DeliveryScope,
+  orgs: readonly OrgMembership[] | null,
+): Array<{ label: string; link: string[] }> | null {
   if (scope.kind === 'repo') return null;
-  const org = { label: scope.org, link: ['/orgs', scope.org] };
-  return scope.kind === 'team'
-    ? [org, { label: scope.team, link: ['/orgs', scope.org, 'teams', scope.team] }]
-    : [org];
+  const known = orgs?.find((o) => o.login.toLowerCase() === scope.org.toLowerCase());
+  const org = { label: known?.name || known?.login || scope.org, link: ['/orgs', scope.org] };
+  if (scope.kind === 'org') return [org];
+  const team = known?.teams.find((t) => t.slug === scope.team);
+  return [org, { label: team?.name ?? scope.team, link: ['/orgs', scope.org, 'teams', scope.team] }];
 }
 
 /**
@@ -126,7 +135,15 @@ export class DeliveryPage {
   private readonly query = injectQueryParams();
   private readonly setQuery = injectQueryUpdater();
   protected readonly scope = scopeOf(inject(ActivatedRoute));
-  protected readonly trail = trailOf(this.scope);
+  private readonly orgs = toSignal(
+    this.scope.kind === 'repo'
+      ? of(null)
+      : inject(TeamsApi)
+          .memberships()
+          .pipe(catchError(() => of(null))),
+    { initialValue: null },
+  );
+  protected readonly trail = computed(() => trailOf(this.scope, this.orgs()));
   protected readonly choice = computed(() => deliveryPeriodFromQuery(this.query()));
   protected readonly stages = CYCLE_STAGES;
   protected readonly stageText = stageText;
