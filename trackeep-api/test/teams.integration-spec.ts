@@ -369,6 +369,14 @@ describe('organization, team and person pages', () => {
       expect((await figures(twoWeeks, '2025-12-22T00:00:00Z', '2025-12-30T08:00:00Z')).previous).toEqual(
         tuesday.previous,
       );
+      // Cut on a Sunday: its counts end at the Monday after, a whole week; a0 (Tuesday) is not in it.
+      expect(
+        (await figures(twoWeeks, '2025-12-22T00:00:00Z', '2025-12-28T12:00:00Z')).previous,
+      ).toMatchObject({
+        commits: 0,
+        pullsOpened: 0,
+        activeContributors: 0,
+      });
     });
 
     it('count a person in two teams once in the organization’s figures', async () => {

@@ -525,7 +525,8 @@ export class TeamsReadRepository {
   /** activityRows of a range that ends within a week: its whole weeks by the owner's weeks, the rest by days. */
   private async activityRowsUntil(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
     const monday = weekStart(to);
-    if (!isWeekStart(from) || monday.getTime() <= from.getTime()) return this.activityRows(s, from, to);
+    if (!isWeekStart(from) || isWeekStart(to) || monday.getTime() <= from.getTime())
+      return this.activityRows(s, from, to);
     return sql`${await this.activityRows(s, from, monday)} UNION ALL ${await this.activityRows(s, monday, to)}`;
   }
 

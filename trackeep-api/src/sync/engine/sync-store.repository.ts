@@ -95,7 +95,7 @@ export class SyncStore {
     return CommitsRepository.removeFromBranch(db, repoId, branch, shas);
   }
 
-  /** Notes heads `branch` had before a rewrite, for checkReplacedHeads (see rewritten-branches.ts). */
+  /** Notes heads `branch` had before a rewrite, for the force-push check (see rewritten-branches.ts). */
   noteReplacedHeads(db: SqlExecutor<DB>, repoId: string, branch: string, heads: string[]): Promise<void> {
     return BranchesRepository.noteReplacedHeads(db, repoId, branch, heads);
   }
