@@ -122,6 +122,22 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     expect(await replacedHeads(repo.id, branch)).toEqual([]);
   });
 
+  // An ordinary push heard by webhook moves the branch to a head the sync then finds already stored: nothing was
+  // replaced, and GitHub need not be asked.
+  it('asks GitHub nothing about an ordinary push heard by webhook', async () => {
+    const branch = 'feature/fast-forward';
+    const { repo, ref } = await newBranch(branch);
+    const first = await sim.world.pushCommits({ ...ref, commits: 2 });
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    const second = await sim.world.pushCommits({ ...ref, commits: 2 });
+    await deliver(second, false);
+    const before = compares();
+    expect((await engineRunner(sim, fx).run(repo.id)).status).toBe('succeeded');
+    expect(compares() - before).toBe(0);
+    expect(await replacedHeads(repo.id, branch)).toEqual([]);
+    expect((await onBranch(repo.id, branch)).sort()).toEqual([...first.shas, ...second.shas].sort());
+  });
+
   it('keeps the newest five replaced heads of a branch rewritten more often between checks', async () => {
     const repo = must(fx.repos[0], 'the repository');
     const branch = 'feature/rewritten-often';
@@ -185,6 +201,12 @@ describe('a force-push heard by webhook before any sync walked the branch', () =
     });
     expect(res.status).toBe(202);
     await waitForInboxIdle(db);
+  }
+
+  function compares(): number {
+    return Object.entries(sim.stats().rest.byRoute)
+      .filter(([route]) => route.includes('/compare/'))
+      .reduce((n, [, count]) => n + count, 0);
   }
 
   async function replacedHeads(repoId: string, branch: string): Promise<string[]> {
