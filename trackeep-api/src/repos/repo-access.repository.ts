@@ -181,13 +181,7 @@ export class RepoAccessRepository {
 
   /** What GitHub granted the user when last asked, or null when they have no access. */
   async permission(userId: string, repoId: string): Promise<RepoPermission | null> {
-    const row = await this.db
-      .selectFrom('repo_access')
-      .select('permission')
-      .where('user_id', '=', userId)
-      .where('repo_id', '=', repoId)
-      .executeTakeFirst();
-    return row ? toRepoPermission(row.permission) : null;
+    return (await this.standing(userId, repoId))?.permission ?? null;
   }
 
   /** The user's permission (see permission) and when an organization policy last refused their token for it. */
