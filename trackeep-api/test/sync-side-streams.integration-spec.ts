@@ -637,3 +637,103 @@ describe('sync: a default branch with more workflow runs than GitHub lists for o
     expect(await storedRuns(fx, repo.id)).toEqual(worldRuns(sim, repo.fullName));
   });
 });
+
+describe('sync: tags deleted on GitHub while no webhook was heard', () => {
+  let sim: GithubSimHandle;
+  let fx: SyncDbFixture;
+  let repo: { id: string; fullName: string };
+  let owner: string;
+  let name: string;
+
+  beforeAll(async () => {
+    sim = await startSim({
+      now: new Date().toISOString(),
+      seed: 11,
+      sizes: { reposPerOwner: 1, commitsPerRepo: 30, pullsPerRepo: 0, issuesPerRepo: 0, users: 3 },
+    });
+    fx = await createSyncDb(sim);
+    repo = must(fx.repos[0], 'the tracked repository');
+    [owner, name] = splitFullName(repo.fullName);
+  });
+  afterAll(async () => {
+    await fx.close();
+    await sim.stop();
+  });
+
+  /** Runs a sync and returns the GraphQL operations it sent, by name. */
+  async function syncSending(): Promise<string[]> {
+    const sent: string[] = [];
+    const runner = engineRunner(sim, fx, {
+      wrapClient: (client) => ({
+        request: async (route, params) => {
+          const operation = /query (\w+)/.exec(String(params?.['data'] ?? ''))?.[1];
+          if (operation) sent.push(operation);
+          return client.request(route, params);
+        },
+      }),
+    });
+    expect((await runner.run(repo.id)).status).toBe('succeeded');
+    return sent;
+  }
+
+  const deletedAt = async (tag: string) =>
+    (
+      (await fx.ds.query(`SELECT deleted_at FROM tags WHERE repo_id = $1 AND name = $2`, [
+        repo.id,
+        tag,
+      ])) as Array<{
+        deleted_at: Date | null;
+      }>
+    )[0]?.deleted_at;
+
+  it('the next sync finds a tag missing from the whole list, has GitHub confirm it, and marks it deleted', async () => {
+    await sim.world.createTag({ owner, repo: name, tag: 'rc-1' });
+    await sim.world.createTag({ owner, repo: name, tag: 'v1.0.0', message: 'Version 1' });
+    const first = await syncSending();
+    expect(first).toContain('SyncSideT');
+    expect(first).not.toContain('SyncTagsStillThere');
+    expect((await storedTags(fx, repo.id)).map((t) => t.name)).toEqual(['rc-1', 'v1.0.0']);
+
+    await sim.world.deleteTag({ owner, repo: name, tag: 'rc-1' });
+    const before = Date.now();
+    const second = await syncSending();
+    expect(second.filter((q) => q === 'SyncTagsStillThere')).toHaveLength(1);
+    expect(await storedTags(fx, repo.id)).toEqual(worldTags(sim, repo.fullName));
+    // A tombstone at the time GitHub was asked, so a webhook that saw the tag since would still win.
+    expect((await deletedAt('rc-1'))?.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+
+    // Nothing missing: nothing asked.
+    expect(await syncSending()).not.toContain('SyncTagsStillThere');
+  });
+
+  it('past the first page: a deleted tag newer than the page’s oldest is marked, one moved to an older commit is kept', async () => {
+    const simRepo = must(sim.world.repo(owner, name), 'the simulated repository');
+    const graph = sim.world.graph(simRepo);
+    const tip = must(sim.world.detail(simRepo).branches.get(simRepo.defaultBranch), 'the default branch').tip;
+    const commits = graph.history(tip, { skip: 0, take: 30 }).commits;
+    expect(commits.length).toBe(30);
+    // 110 tags on older commits fill more than GitHub's first page of 100, newest commit first.
+    for (let k = 0; k < 110; k++)
+      await sim.world.createTag({
+        owner,
+        repo: name,
+        tag: `bulk-${String(k).padStart(3, '0')}`,
+        from: must(commits[5 + (k % 25)], 'an older commit').sha,
+      });
+    await sim.world.createTag({ owner, repo: name, tag: 'gone', from: must(commits[0], 'the tip').sha });
+    await sim.world.createTag({ owner, repo: name, tag: 'moved', from: must(commits[1], 'a commit').sha });
+    await syncSending();
+    const stored = (await storedTags(fx, repo.id)).map((t) => t.name);
+    expect(stored).toEqual(expect.arrayContaining(['gone', 'moved', 'bulk-000', 'bulk-109']));
+
+    await sim.world.deleteTag({ owner, repo: name, tag: 'gone' });
+    // Moved back to the oldest commit: on a later page now, not on the first.
+    await sim.world.deleteTag({ owner, repo: name, tag: 'moved' });
+    await sim.world.createTag({ owner, repo: name, tag: 'moved', from: must(commits[29], 'the oldest').sha });
+    const sent = await syncSending();
+    expect(sent.filter((q) => q === 'SyncTagsStillThere')).toHaveLength(1);
+    expect(await deletedAt('gone')).toBeInstanceOf(Date);
+    expect(await deletedAt('moved')).toBeNull();
+    expect(await deletedAt('bulk-000')).toBeNull();
+  });
+});

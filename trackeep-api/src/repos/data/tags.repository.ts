@@ -56,6 +56,28 @@ export class TagsRepository {
       .execute();
   }
 
+  /**
+   * Up to `limit` live tags not named in `listed`: all of them, or (`newerThan`) only those whose commit is newer
+   * than that. A tag whose commit date is unknown is never newer.
+   */
+  static async liveNotListed(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    listed: string[],
+    newerThan: string | null,
+    limit: number,
+  ): Promise<string[]> {
+    let query = db
+      .selectFrom('tags')
+      .select('name')
+      .where('repo_id', '=', repoId)
+      .where('deleted_at', 'is', null)
+      .where(sql<boolean>`name <> ALL(${listed}::text[])`);
+    if (newerThan !== null) query = query.where('commit_at', '>', new Date(newerThan));
+    const rows = await query.orderBy('name').limit(limit).execute();
+    return rows.map((r) => r.name);
+  }
+
   /** The stored commit of each of these tags that is not deleted (absent: not stored). */
   static async shas(db: SqlExecutor<DB>, repoId: string, names: string[]): Promise<Map<string, string>> {
     if (!names.length) return new Map();

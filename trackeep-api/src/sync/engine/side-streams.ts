@@ -16,7 +16,7 @@ import type { PageSizeGovernor } from '../github/page-size.governor';
 import { MAX_REQUESTS_PER_POINT } from '../github/sync-graphql-cost.util';
 import { TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import { sideStreamsQuery } from '../github/sync-graphql.queries';
+import { MAX_TAGS_ASKED, sideStreamsQuery, tagsStillThereQuery } from '../github/sync-graphql.queries';
 import type {
   GqlConnection,
   GqlDeployment,
@@ -180,7 +180,7 @@ export interface SidePassOptions {
  *   the last read's newest.
  * - releases, newest first, like deployments (a release changed when its `updatedAt` did).
  * - tags, newest commit first, like deployments (a tag changed when it is new or moved). A tag deleted with no
- *   webhook to say so stays until its delete is heard.
+ *   webhook to say so is found missing from the first page (see forgetDeletedTags).
  *
  * Returns false when it stopped early to yield.
  */
@@ -252,6 +252,8 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
       ...(open.tags ? [{ stream: 'tags' as const, size: size.tags }] : []),
     ];
     let answer: Awaited<ReturnType<typeof o.gateway.graphql<SidePageData>>>;
+    const tagsFromTop = open.tags && tags?.after === null;
+    const askedAt = new Date(now());
     try {
       answer = await o.gateway.graphql<SidePageData>(sideStreamsQuery(open), vars, requests);
     } catch (err) {
@@ -283,6 +285,7 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
       if (open.tags && node.tags) await tags?.page(tx, node.tags, rowsOf(node.tags, tagRow));
       await o.onPage(tx);
     });
+    if (tagsFromTop && node.tags) await forgetDeletedTags(o, node.tags, askedAt);
     if (o.shouldYield?.()) return false;
   }
 }
@@ -435,6 +438,47 @@ function tagsSide(o: SidePassOptions, now: () => number): NewestFirstSide<TagWri
       return rows.some((r) => stored.get(r.name) !== r.sha);
     },
   );
+}
+
+/**
+ * Marks deleted the stored tags that GitHub's first page of tags (read at `askedAt`, newest commit first) shows
+ * are gone: any live tag when the page is the whole list, else one whose commit is newer than the page's oldest,
+ * since it would be on the page. Absence is not proof (a tag moved to an older commit is on a later page), so
+ * each is asked about by name first, and only one GitHub answers null for, without errors, is marked; a webhook
+ * that saw the tag after `askedAt` still wins. Returns how many were marked.
+ */
+export async function forgetDeletedTags(
+  o: Pick<SidePassOptions, 'db' | 'gateway' | 'repoId' | 'nodeId'>,
+  page: GqlConnection<GqlTagRef | null>,
+  askedAt: Date,
+): Promise<number> {
+  let newerThan: string | null = null;
+  if (page.pageInfo.hasNextPage) {
+    const dates = rowsOf(page, tagRow).flatMap((r) => (r.commit_at ? [Date.parse(String(r.commit_at))] : []));
+    if (!dates.length) return 0;
+    newerThan = new Date(Math.min(...dates)).toISOString();
+  }
+  const listed = page.nodes.flatMap((n) => (n ? [n.name] : []));
+  const missing = await TagsRepository.liveNotListed(o.db, o.repoId, listed, newerThan, MAX_TAGS_ASKED);
+  if (!missing.length) return 0;
+  const vars: Record<string, unknown> = { id: o.nodeId };
+  missing.forEach((name, i) => (vars[`t${i}`] = `refs/tags/${name}`));
+  let answer: Awaited<ReturnType<typeof o.gateway.graphql<{ node: Record<string, unknown> | null }>>>;
+  try {
+    answer = await o.gateway.graphql(tagsStillThereQuery(missing.length), vars, { tags: 1 });
+  } catch (err) {
+    // Unproven: the next run asks again.
+    if (err instanceof TransientGithubError) return 0;
+    throw err;
+  }
+  const node = answer.data?.node;
+  if (!node || answer.errors.length) return 0;
+  const gone = missing.filter((_, i) => node[`t${i}`] === null);
+  if (gone.length)
+    await inTransaction(o.db, async (tx) => {
+      for (const name of gone) await TagsRepository.markDeleted(tx, o.repoId, name, askedAt);
+    });
+  return gone.length;
 }
 
 class IssuesSide {

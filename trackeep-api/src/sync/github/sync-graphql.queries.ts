@@ -397,6 +397,28 @@ query ${name}(${vars.join(', ')}) {
 ${fragments.join('\n')}`;
 }
 
+/** Tag names asked about at most in one query (each is one `ref` field of the same point). */
+export const MAX_TAGS_ASKED = 50;
+
+/**
+ * Whether each of `count` tags still exists (`$t0`, `$t1`, …: qualified names, `refs/tags/…`); a deleted one
+ * answers null. One point, however many are asked.
+ */
+export function tagsStillThereQuery(count: number): string {
+  const names = Array.from({ length: count }, (_, i) => i);
+  return `
+query SyncTagsStillThere($id: ID!, ${names.map((i) => `$t${i}: String!`).join(', ')}) {
+  ${RATE_LIMIT}
+  node(id: $id) {
+    __typename
+    ... on Repository {
+      id
+      ${names.map((i) => `t${i}: ref(qualifiedName: $t${i}) { name }`).join('\n      ')}
+    }
+  }
+}`;
+}
+
 /** Every query shape the sync can send (for schema validation). */
 export function allSyncQueries(): string[] {
   const out = [SYNC_DETECT_QUERY, SYNC_PULL_REVIEWS_QUERY];
@@ -422,5 +444,6 @@ export function allSyncQueries(): string[] {
         for (const tags of [false, true])
           if (deployments || issues || releases || tags)
             out.push(sideStreamsQuery({ deployments, issues, releases, tags }));
+  out.push(tagsStillThereQuery(1), tagsStillThereQuery(MAX_TAGS_ASKED));
   return out;
 }
