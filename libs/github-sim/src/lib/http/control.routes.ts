@@ -545,6 +545,14 @@ export function controlRouter(ctx: SimContext, hooks: ControlHooks): Router {
       return { id: x.id, tag: x.tagName, sha: x.sha };
     }, 201),
   );
+  r.delete(
+    `${base}/releases/:id`,
+    h((req, b) => {
+      const id = Number((req.params as Record<string, unknown>)['id']);
+      if (!Number.isSafeInteger(id) || id <= 0) throw new SimError(422, 'the release id must be a number');
+      return w.deleteRelease({ ...ref(req), releaseId: id, sender: str(b, 'sender') });
+    }),
+  );
   r.post(
     `${base}/workflow-runs`,
     h(async (req, b) => {

@@ -926,7 +926,11 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
     await ctl.post('/repos/acme-corp/web-console/deployments', { environment: 'staging', state: 'failure' });
     await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.9' });
     await ctl.post('/repos/acme-corp/web-console/workflow-runs', { conclusion: 'failure' });
-    await ctl.post('/repos/acme-corp/web-console/releases', { tag: 'v9.9.10-rc.1', prerelease: true });
+    const rc = await ctl.post<{ id: number }>('/repos/acme-corp/web-console/releases', {
+      tag: 'v9.9.10-rc.1',
+      prerelease: true,
+    });
+    await ctl.delete(`/repos/acme-corp/web-console/releases/${rc.body.id}`);
     await ctl.post('/repos/acme-corp/web-console/forks', { login: 'hubot' });
     await ctl.put('/repos/acme-corp/web-console/access/hubot', { permission: 'push' });
     await ctl.delete('/repos/acme-corp/web-console/access/hubot');
@@ -967,6 +971,7 @@ describe('the simulator against @octokit/openapi (Ajv)', () => {
         'deployment_status.created',
         'fork',
         'release.created',
+        'release.deleted',
         'release.prereleased',
         'release.published',
         'release.released',

@@ -340,4 +340,24 @@ describe('tags through GraphQL, REST and the git refs API', () => {
     const onBuild = await ctl.post<{ sha: string }>(`${REPO}/releases`, { tag: 'build-1' });
     expect(onBuild.body.sha).toBe(build?.sha);
   });
+
+  it('deleting a release sends release.deleted with the release as it was; its tag stays; 404 for an unknown one', async () => {
+    const ctl = control(sim);
+    const made = await ctl.post<{ id: number; sha: string }>(`${REPO}/releases`, { tag: 'v2.1.0' });
+    const before = receiver.received.length;
+    const gone = await ctl.delete(`${REPO}/releases/${made.body.id}`);
+    expect(gone.status).toBeLessThan(300);
+    await sim.world.settled();
+    const sent = receiver.received.slice(before).map((d) => JSON.parse(d.body) as Record<string, unknown>);
+    expect(sent.map((p) => p['action'])).toEqual(['deleted']);
+    expect(sent[0]?.['release']).toMatchObject({ id: made.body.id, tag_name: 'v2.1.0' });
+    expect(detail().tags.get('v2.1.0')?.sha).toBe(made.body.sha);
+    expect((await api.get(`${REPO}/releases/${made.body.id}`)).status).toBe(404);
+    const lookup = await api.post<{ data: { repository: { release: unknown } } }>('/graphql', {
+      query: '{ repository(owner: "octocat", name: "Hello-World") { release(tagName: "v2.1.0") { id } } }',
+    });
+    expect(lookup.body.data.repository.release).toBeNull();
+    expect((await ctl.delete(`${REPO}/releases/${made.body.id}`)).status).toBe(404);
+    expect((await ctl.delete(`${REPO}/releases/x`)).status).toBe(422);
+  });
 });

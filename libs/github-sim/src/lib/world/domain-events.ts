@@ -100,7 +100,7 @@ export type SimDomainEvent =
       type: 'release';
       repo: SimRepo;
       senderId: number;
-      action: 'created' | 'published' | 'released' | 'prereleased';
+      action: 'created' | 'published' | 'released' | 'prereleased' | 'deleted';
       release: SimRelease;
     }
   | {

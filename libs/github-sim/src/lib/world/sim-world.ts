@@ -39,7 +39,7 @@ import {
   Issues,
   type OpenIssueInput,
 } from './capabilities/issues';
-import { type CreateReleaseInput, Releases } from './capabilities/releases';
+import { type CreateReleaseInput, type DeleteReleaseInput, Releases } from './capabilities/releases';
 import {
   type ClosePullInput,
   type MergePullInput,
@@ -194,6 +194,10 @@ export class SimWorld extends WorldStore {
 
   createRelease(input: CreateReleaseInput) {
     return this.releases.createRelease(input);
+  }
+
+  deleteRelease(input: DeleteReleaseInput) {
+    return this.releases.deleteRelease(input);
   }
 
   /** A GitHub Actions run: requested, in progress, then completed, each with its `workflow_run` webhook. */

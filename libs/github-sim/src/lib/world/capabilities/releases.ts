@@ -15,7 +15,15 @@ export interface CreateReleaseInput extends RepoRef {
   at?: number;
 }
 
-/** Published releases, as GitHub's releases API makes them: each announces created, published and released. */
+export interface DeleteReleaseInput extends RepoRef {
+  releaseId: number;
+  sender?: string;
+}
+
+/**
+ * Published releases, as GitHub's releases API makes them: each announces created, published and released. A
+ * deleted release announces `deleted` with the release as it was; its tag stays, as on GitHub.
+ */
 export class Releases extends WorldCapability {
   async createRelease(input: CreateReleaseInput): Promise<SimRelease> {
     const store = this.store;
@@ -50,5 +58,17 @@ export class Releases extends WorldCapability {
     for (const action of ['created', 'published', release.prerelease ? 'prereleased' : 'released'] as const)
       await store.emit({ type: 'release', repo, senderId: authorId, action, release });
     return release;
+  }
+
+  async deleteRelease(input: DeleteReleaseInput): Promise<void> {
+    const store = this.store;
+    const repo = store.writableRepo(input);
+    const d = store.detail(repo);
+    const at = d.releases.findIndex((r) => r.id === input.releaseId);
+    const release = d.releases[at];
+    if (!release) throw new SimError(404, 'Not Found');
+    const sender = store.senderOf(repo, input.sender, 'push');
+    d.releases.splice(at, 1);
+    await store.emit({ type: 'release', repo, senderId: sender, action: 'deleted', release });
   }
 }
