@@ -2,6 +2,7 @@ import type { GithubSimHandle } from '@trackeep/github-sim';
 import { splitFullName } from '../src/common/full-name.util';
 import { InsightsRepository } from '../src/insights/insights.repository';
 import { DeploymentsRepository, type DeploymentStatusWrite } from '../src/repos/data/deployments.repository';
+import { ReleasesRepository } from '../src/repos/data/releases.repository';
 import { HISTORY_DAYS } from '../src/sync/engine/side-streams';
 import { SyncStore } from '../src/sync/engine/sync-store.repository';
 import { readWorkflowRuns } from '../src/sync/engine/workflow-runs.stream';
@@ -735,5 +736,47 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
     expect(await deletedAt('gone')).toBeInstanceOf(Date);
     expect(await deletedAt('moved')).toBeNull();
     expect(await deletedAt('bulk-000')).toBeNull();
+  });
+
+  it('a release deleted while no webhook was heard is marked deleted once GitHub has no release on its tag; a draft is left alone', async () => {
+    const kept = await sim.world.createRelease({ owner, repo: name, tag: 'v2.0.0' });
+    const doomed = await sim.world.createRelease({ owner, repo: name, tag: 'v2.1.0' });
+    await syncSending();
+    // A draft a webhook stored: GitHub lists drafts only to those who may push, so its absence proves nothing.
+    await ReleasesRepository.upsert(syncDb(fx.ds), repo.id, [
+      {
+        release_id: 987_654,
+        node_id: null,
+        tag_name: 'v3.0.0',
+        name: 'Next',
+        target_commitish: 'main',
+        sha: null,
+        draft: true,
+        prerelease: false,
+        author_login: null,
+        html_url: null,
+        created_at: new Date().toISOString(),
+        published_at: null,
+        updated_at: new Date().toISOString(),
+      },
+    ]);
+    const releaseDeletedAt = async (id: number) =>
+      (
+        (await fx.ds.query(`SELECT deleted_at FROM releases WHERE repo_id = $1 AND release_id = $2`, [
+          repo.id,
+          id,
+        ])) as Array<{ deleted_at: Date | null }>
+      )[0]?.deleted_at;
+    expect(await releaseDeletedAt(doomed.id)).toBeNull();
+    expect(await syncSending()).not.toContain('SyncReleasesStillThere');
+
+    await sim.world.deleteRelease({ owner, repo: name, releaseId: doomed.id });
+    const sent = await syncSending();
+    expect(sent.filter((q) => q === 'SyncReleasesStillThere')).toHaveLength(1);
+    expect(await releaseDeletedAt(doomed.id)).toBeInstanceOf(Date);
+    expect(await releaseDeletedAt(kept.id)).toBeNull();
+    expect(await releaseDeletedAt(987_654)).toBeNull();
+    // Its tag stays, as on GitHub.
+    expect(await deletedAt('v2.1.0')).toBeNull();
   });
 });

@@ -77,6 +77,42 @@ export class ReleasesRepository {
     );
   }
 
+  /**
+   * Up to `limit` published (not draft), live releases not among `listed`: all of them, or (`newerThan`) only
+   * those created after that.
+   */
+  static async publishedNotListed(
+    db: SqlExecutor<DB>,
+    repoId: string,
+    listed: number[],
+    newerThan: string | null,
+    limit: number,
+  ): Promise<Array<{ release_id: number; tag_name: string }>> {
+    let query = db
+      .selectFrom('releases')
+      .select(['release_id', 'tag_name'])
+      .where('repo_id', '=', repoId)
+      .where('deleted_at', 'is', null)
+      .where('draft', '=', false)
+      .where(sql<boolean>`release_id <> ALL(${listed.map(String)}::bigint[])`);
+    if (newerThan !== null) query = query.where('created_at', '>', new Date(newerThan));
+    const rows = await query.orderBy('release_id').limit(limit).execute();
+    return rows.map((r) => ({ release_id: Number(r.release_id), tag_name: r.tag_name }));
+  }
+
+  /** Marks these releases deleted as of `at`, unless a source saw one updated after that. */
+  static async markGone(db: SqlExecutor<DB>, repoId: string, releaseIds: number[], at: Date): Promise<void> {
+    if (!releaseIds.length) return;
+    await db
+      .updateTable('releases')
+      .set({ deleted_at: at })
+      .where('repo_id', '=', repoId)
+      .where('release_id', 'in', releaseIds.map(String))
+      .where('deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('updated_at', 'is', null), eb('updated_at', '<=', at)]))
+      .execute();
+  }
+
   /** Marks a release deleted (it stays, so no late copy of an older delivery brings it back). */
   static async markDeleted(db: SqlExecutor<DB>, repoId: string, row: ReleaseWrite, at: Date): Promise<void> {
     await ReleasesRepository.upsert(db, repoId, [row]);

@@ -16,7 +16,7 @@ import type { PageSizeGovernor } from '../github/page-size.governor';
 import { MAX_REQUESTS_PER_POINT } from '../github/sync-graphql-cost.util';
 import { TransientGithubError, UnexpectedGithubAnswerError } from '../github/sync-github.errors';
 import type { SyncGithubGateway } from '../github/sync-github.gateway';
-import { MAX_TAGS_ASKED, sideStreamsQuery, tagsStillThereQuery } from '../github/sync-graphql.queries';
+import { MAX_ASKED_STILL_THERE, sideStreamsQuery, stillThereQuery } from '../github/sync-graphql.queries';
 import type {
   GqlConnection,
   GqlDeployment,
@@ -178,7 +178,8 @@ export interface SidePassOptions {
  *   first page where nothing is new and no latest status moved (usually the first).
  * - issues, by update: the first read takes those updated in the history window, later reads those updated since
  *   the last read's newest.
- * - releases, newest first, like deployments (a release changed when its `updatedAt` did).
+ * - releases, newest first, like deployments (a release changed when its `updatedAt` did); one deleted with no
+ *   webhook to say so is found missing from the first page (see forgetDeletedReleases).
  * - tags, newest commit first, like deployments (a tag changed when it is new or moved). A tag deleted with no
  *   webhook to say so is found missing from the first page (see forgetDeletedTags).
  *
@@ -253,6 +254,7 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
     ];
     let answer: Awaited<ReturnType<typeof o.gateway.graphql<SidePageData>>>;
     const tagsFromTop = open.tags && tags?.after === null;
+    const releasesFromTop = open.releases && releases?.after === null;
     const askedAt = new Date(now());
     try {
       answer = await o.gateway.graphql<SidePageData>(sideStreamsQuery(open), vars, requests);
@@ -286,6 +288,7 @@ export async function readSideStreams(o: SidePassOptions): Promise<boolean> {
       await o.onPage(tx);
     });
     if (tagsFromTop && node.tags) await forgetDeletedTags(o, node.tags, askedAt);
+    if (releasesFromTop && node.releases) await forgetDeletedReleases(o, node.releases, askedAt);
     if (o.shouldYield?.()) return false;
   }
 }
@@ -444,41 +447,120 @@ function tagsSide(o: SidePassOptions, now: () => number): NewestFirstSide<TagWri
  * Marks deleted the stored tags that GitHub's first page of tags (read at `askedAt`, newest commit first) shows
  * are gone: any live tag when the page is the whole list, else one whose commit is newer than the page's oldest,
  * since it would be on the page. Absence is not proof (a tag moved to an older commit is on a later page), so
- * each is asked about by name first, and only one GitHub answers null for, without errors, is marked; a webhook
- * that saw the tag after `askedAt` still wins. Returns how many were marked.
+ * each is asked about by name first (see confirmedGone); a webhook that saw the tag after `askedAt` still wins.
+ * Returns how many were marked.
  */
 export async function forgetDeletedTags(
-  o: Pick<SidePassOptions, 'db' | 'gateway' | 'repoId' | 'nodeId'>,
+  o: StillThereOptions,
   page: GqlConnection<GqlTagRef | null>,
   askedAt: Date,
 ): Promise<number> {
-  let newerThan: string | null = null;
-  if (page.pageInfo.hasNextPage) {
-    const dates = rowsOf(page, tagRow).flatMap((r) => (r.commit_at ? [Date.parse(String(r.commit_at))] : []));
-    if (!dates.length) return 0;
-    newerThan = new Date(Math.min(...dates)).toISOString();
-  }
+  const newerThan = oldestListed(
+    page,
+    rowsOf(page, tagRow).map((r) => r.commit_at),
+  );
+  if (newerThan === undefined) return 0;
   const listed = page.nodes.flatMap((n) => (n ? [n.name] : []));
-  const missing = await TagsRepository.liveNotListed(o.db, o.repoId, listed, newerThan, MAX_TAGS_ASKED);
-  if (!missing.length) return 0;
-  const vars: Record<string, unknown> = { id: o.nodeId };
-  missing.forEach((name, i) => (vars[`t${i}`] = `refs/tags/${name}`));
-  let answer: Awaited<ReturnType<typeof o.gateway.graphql<{ node: Record<string, unknown> | null }>>>;
-  try {
-    answer = await o.gateway.graphql(tagsStillThereQuery(missing.length), vars, { tags: 1 });
-  } catch (err) {
-    // Unproven: the next run asks again.
-    if (err instanceof TransientGithubError) return 0;
-    throw err;
-  }
-  const node = answer.data?.node;
-  if (!node || answer.errors.length) return 0;
-  const gone = missing.filter((_, i) => node[`t${i}`] === null);
+  const missing = await TagsRepository.liveNotListed(
+    o.db,
+    o.repoId,
+    listed,
+    newerThan,
+    MAX_ASKED_STILL_THERE,
+  );
+  const gone = await confirmedGone(
+    o,
+    'tags',
+    missing,
+    (name) => `refs/tags/${name}`,
+    (field) => field === null,
+  );
   if (gone.length)
     await inTransaction(o.db, async (tx) => {
       for (const name of gone) await TagsRepository.markDeleted(tx, o.repoId, name, askedAt);
     });
   return gone.length;
+}
+
+/**
+ * The same for releases (newest created first): a published release missing from the first page is asked about
+ * by its tag, and marked deleted when GitHub has no release on that tag, or another one. Drafts are left alone:
+ * GitHub lists them only to those who may push. Returns how many were marked.
+ */
+export async function forgetDeletedReleases(
+  o: StillThereOptions,
+  page: GqlConnection<GqlRelease | null>,
+  askedAt: Date,
+): Promise<number> {
+  const newerThan = oldestListed(
+    page,
+    page.nodes.map((n) => n?.createdAt ?? null),
+  );
+  if (newerThan === undefined) return 0;
+  const listed = page.nodes.flatMap((n) => (n?.databaseId ? [n.databaseId] : []));
+  const missing = await ReleasesRepository.publishedNotListed(
+    o.db,
+    o.repoId,
+    listed,
+    newerThan,
+    MAX_ASKED_STILL_THERE,
+  );
+  const gone = await confirmedGone(
+    o,
+    'releases',
+    missing,
+    (r) => r.tag_name,
+    (field, r) => field === null || (field as { databaseId?: unknown }).databaseId !== r.release_id,
+  );
+  if (gone.length)
+    await ReleasesRepository.markGone(
+      o.db,
+      o.repoId,
+      gone.map((r) => r.release_id),
+      askedAt,
+    );
+  return gone.length;
+}
+
+type StillThereOptions = Pick<SidePassOptions, 'db' | 'gateway' | 'repoId' | 'nodeId'>;
+
+/**
+ * How far a first page, newest first, speaks for: null when it is the whole list, else its oldest time (what is
+ * newer would be on it); undefined when it cannot say.
+ */
+function oldestListed(
+  page: GqlConnection<unknown>,
+  times: Array<Date | string | null>,
+): string | null | undefined {
+  if (!page.pageInfo.hasNextPage) return null;
+  const ms = times.flatMap((t) => (t ? [Date.parse(String(t))] : [])).filter((t) => !Number.isNaN(t));
+  return ms.length ? new Date(Math.min(...ms)).toISOString() : undefined;
+}
+
+/**
+ * Of `missing`, those GitHub confirms are gone, asked in one query. Nothing is confirmed by an answer with errors
+ * or by a transient failure: the next run asks again.
+ */
+async function confirmedGone<T>(
+  o: StillThereOptions,
+  kind: 'tags' | 'releases',
+  missing: T[],
+  argOf: (item: T) => string,
+  gone: (field: unknown, item: T) => boolean,
+): Promise<T[]> {
+  if (!missing.length) return [];
+  const vars: Record<string, unknown> = { id: o.nodeId };
+  missing.forEach((item, i) => (vars[`x${i}`] = argOf(item)));
+  let answer: Awaited<ReturnType<typeof o.gateway.graphql<{ node: Record<string, unknown> | null }>>>;
+  try {
+    answer = await o.gateway.graphql(stillThereQuery(kind, missing.length), vars, { [kind]: 1 });
+  } catch (err) {
+    if (err instanceof TransientGithubError) return [];
+    throw err;
+  }
+  const node = answer.data?.node;
+  if (!node || answer.errors.length) return [];
+  return missing.filter((item, i) => `x${i}` in node && gone(node[`x${i}`], item));
 }
 
 class IssuesSide {

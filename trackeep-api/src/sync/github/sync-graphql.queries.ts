@@ -397,23 +397,27 @@ query ${name}(${vars.join(', ')}) {
 ${fragments.join('\n')}`;
 }
 
-/** Tag names asked about at most in one query (each is one `ref` field of the same point). */
-export const MAX_TAGS_ASKED = 50;
+/** Tags or releases asked about at most in one query (each is one field of the same point). */
+export const MAX_ASKED_STILL_THERE = 50;
 
 /**
- * Whether each of `count` tags still exists (`$t0`, `$t1`, …: qualified names, `refs/tags/…`); a deleted one
- * answers null. One point, however many are asked.
+ * Whether each of `count` tags (`$x0`, `$x1`, …: qualified names, `refs/tags/…`) or releases (`$x0`, …: their tag
+ * names) still exists: one that does not answers null. One point, however many are asked.
  */
-export function tagsStillThereQuery(count: number): string {
+export function stillThereQuery(kind: 'tags' | 'releases', count: number): string {
   const names = Array.from({ length: count }, (_, i) => i);
+  const field = (i: number) =>
+    kind === 'tags'
+      ? `x${i}: ref(qualifiedName: $x${i}) { name }`
+      : `x${i}: release(tagName: $x${i}) { databaseId }`;
   return `
-query SyncTagsStillThere($id: ID!, ${names.map((i) => `$t${i}: String!`).join(', ')}) {
+query ${kind === 'tags' ? 'SyncTagsStillThere' : 'SyncReleasesStillThere'}($id: ID!, ${names.map((i) => `$x${i}: String!`).join(', ')}) {
   ${RATE_LIMIT}
   node(id: $id) {
     __typename
     ... on Repository {
       id
-      ${names.map((i) => `t${i}: ref(qualifiedName: $t${i}) { name }`).join('\n      ')}
+      ${names.map(field).join('\n      ')}
     }
   }
 }`;
@@ -444,6 +448,7 @@ export function allSyncQueries(): string[] {
         for (const tags of [false, true])
           if (deployments || issues || releases || tags)
             out.push(sideStreamsQuery({ deployments, issues, releases, tags }));
-  out.push(tagsStillThereQuery(1), tagsStillThereQuery(MAX_TAGS_ASKED));
+  for (const kind of ['tags', 'releases'] as const)
+    out.push(stillThereQuery(kind, 1), stillThereQuery(kind, MAX_ASKED_STILL_THERE));
   return out;
 }
