@@ -687,7 +687,10 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
       }>
     )[0]?.deleted_at;
 
-  it('the next sync finds a tag missing from the whole list, has GitHub confirm it, and marks it deleted', async () => {
+  const seenAnHourAgo = () =>
+    fx.ds.query(`UPDATE tags SET seen_at = seen_at - interval '1 hour' WHERE repo_id = $1`, [repo.id]);
+
+  it('a later sync finds a tag missing from the whole list, has GitHub confirm it, and marks it deleted', async () => {
     await sim.world.createTag({ owner, repo: name, tag: 'rc-1' });
     await sim.world.createTag({ owner, repo: name, tag: 'v1.0.0', message: 'Version 1' });
     const first = await syncSending();
@@ -696,6 +699,11 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
     expect((await storedTags(fx, repo.id)).map((t) => t.name)).toEqual(['rc-1', 'v1.0.0']);
 
     await sim.world.deleteTag({ owner, repo: name, tag: 'rc-1' });
+    // Seen minutes ago: GitHub's list may lag behind a webhook, so it is left for a later run.
+    expect(await syncSending()).not.toContain('SyncTagsStillThere');
+    expect(await deletedAt('rc-1')).toBeNull();
+
+    await seenAnHourAgo();
     const before = Date.now();
     const second = await syncSending();
     expect(second.filter((q) => q === 'SyncTagsStillThere')).toHaveLength(1);
@@ -726,6 +734,7 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
     await syncSending();
     const stored = (await storedTags(fx, repo.id)).map((t) => t.name);
     expect(stored).toEqual(expect.arrayContaining(['gone', 'moved', 'bulk-000', 'bulk-109']));
+    await seenAnHourAgo();
 
     await sim.world.deleteTag({ owner, repo: name, tag: 'gone' });
     // Moved back to the oldest commit: on a later page now, not on the first.
@@ -738,9 +747,11 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
     expect(await deletedAt('bulk-000')).toBeNull();
   });
 
-  it('a release deleted while no webhook was heard is marked deleted once GitHub has no release on its tag; a draft is left alone', async () => {
-    const kept = await sim.world.createRelease({ owner, repo: name, tag: 'v2.0.0' });
-    const doomed = await sim.world.createRelease({ owner, repo: name, tag: 'v2.1.0' });
+  it('a release deleted while no webhook was heard is marked deleted once GitHub has no release on its tag; a draft or a new one is left alone', async () => {
+    const at = Date.now() - 2 * 3600_000;
+    const kept = await sim.world.createRelease({ owner, repo: name, tag: 'v2.0.0', at });
+    const doomed = await sim.world.createRelease({ owner, repo: name, tag: 'v2.1.0', at });
+    const fresh = await sim.world.createRelease({ owner, repo: name, tag: 'v2.2.0' });
     await syncSending();
     // A draft a webhook stored: GitHub lists drafts only to those who may push, so its absence proves nothing.
     await ReleasesRepository.upsert(syncDb(fx.ds), repo.id, [
@@ -755,9 +766,9 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
         prerelease: false,
         author_login: null,
         html_url: null,
-        created_at: new Date().toISOString(),
+        created_at: new Date(at).toISOString(),
         published_at: null,
-        updated_at: new Date().toISOString(),
+        updated_at: new Date(at).toISOString(),
       },
     ]);
     const releaseDeletedAt = async (id: number) =>
@@ -771,10 +782,13 @@ describe('sync: tags deleted on GitHub while no webhook was heard', () => {
     expect(await syncSending()).not.toContain('SyncReleasesStillThere');
 
     await sim.world.deleteRelease({ owner, repo: name, releaseId: doomed.id });
+    await sim.world.deleteRelease({ owner, repo: name, releaseId: fresh.id });
     const sent = await syncSending();
     expect(sent.filter((q) => q === 'SyncReleasesStillThere')).toHaveLength(1);
     expect(await releaseDeletedAt(doomed.id)).toBeInstanceOf(Date);
     expect(await releaseDeletedAt(kept.id)).toBeNull();
+    // Created minutes ago: left for a later run, as GitHub's list may not show it yet.
+    expect(await releaseDeletedAt(fresh.id)).toBeNull();
     expect(await releaseDeletedAt(987_654)).toBeNull();
     // Its tag stays, as on GitHub.
     expect(await deletedAt('v2.1.0')).toBeNull();

@@ -78,14 +78,15 @@ export class ReleasesRepository {
   }
 
   /**
-   * Up to `limit` published (not draft), live releases not among `listed`: all of them, or (`newerThan`) only
-   * those created after that.
+   * Up to `limit` published (not draft), live releases not among `listed` and created before `createdBefore`: all
+   * of them, or (`newerThan`) only those created after that.
    */
   static async publishedNotListed(
     db: SqlExecutor<DB>,
     repoId: string,
     listed: number[],
     newerThan: string | null,
+    createdBefore: Date,
     limit: number,
   ): Promise<Array<{ release_id: number; tag_name: string }>> {
     let query = db
@@ -94,6 +95,7 @@ export class ReleasesRepository {
       .where('repo_id', '=', repoId)
       .where('deleted_at', 'is', null)
       .where('draft', '=', false)
+      .where('created_at', '<', createdBefore)
       .where(sql<boolean>`release_id <> ALL(${listed.map(String)}::bigint[])`);
     if (newerThan !== null) query = query.where('created_at', '>', new Date(newerThan));
     const rows = await query.orderBy('release_id').limit(limit).execute();

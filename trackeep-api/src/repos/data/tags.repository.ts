@@ -57,14 +57,15 @@ export class TagsRepository {
   }
 
   /**
-   * Up to `limit` live tags not named in `listed`: all of them, or (`newerThan`) only those whose commit is newer
-   * than that. A tag whose commit date is unknown is never newer.
+   * Up to `limit` live tags not named in `listed` and last seen before `seenBefore`: all of them, or (`newerThan`)
+   * only those whose commit is newer than that. A tag whose commit date is unknown is never newer.
    */
   static async liveNotListed(
     db: SqlExecutor<DB>,
     repoId: string,
     listed: string[],
     newerThan: string | null,
+    seenBefore: Date,
     limit: number,
   ): Promise<string[]> {
     let query = db
@@ -72,6 +73,7 @@ export class TagsRepository {
       .select('name')
       .where('repo_id', '=', repoId)
       .where('deleted_at', 'is', null)
+      .where('seen_at', '<', seenBefore)
       .where(sql<boolean>`name <> ALL(${listed}::text[])`);
     if (newerThan !== null) query = query.where('commit_at', '>', new Date(newerThan));
     const rows = await query.orderBy('name').limit(limit).execute();

@@ -446,8 +446,9 @@ function tagsSide(o: SidePassOptions, now: () => number): NewestFirstSide<TagWri
 /**
  * Marks deleted the stored tags that GitHub's first page of tags (read at `askedAt`, newest commit first) shows
  * are gone: any live tag when the page is the whole list, else one whose commit is newer than the page's oldest,
- * since it would be on the page. Absence is not proof (a tag moved to an older commit is on a later page), so
- * each is asked about by name first (see confirmedGone); a webhook that saw the tag after `askedAt` still wins.
+ * since it would be on the page; one seen in the last minutes is left for the next run (SETTLING_MS). Absence is
+ * not proof (a tag moved to an older commit is on a later page), so each is asked about by name first (see
+ * confirmedGone); a webhook that saw the tag after `askedAt` still wins.
  * Returns how many were marked.
  */
 export async function forgetDeletedTags(
@@ -466,6 +467,7 @@ export async function forgetDeletedTags(
     o.repoId,
     listed,
     newerThan,
+    new Date(askedAt.getTime() - SETTLING_MS),
     MAX_ASKED_STILL_THERE,
   );
   const gone = await confirmedGone(
@@ -503,6 +505,7 @@ export async function forgetDeletedReleases(
     o.repoId,
     listed,
     newerThan,
+    new Date(askedAt.getTime() - SETTLING_MS),
     MAX_ASKED_STILL_THERE,
   );
   const gone = await confirmedGone(
@@ -523,6 +526,12 @@ export async function forgetDeletedReleases(
 }
 
 type StillThereOptions = Pick<SidePassOptions, 'db' | 'gateway' | 'repoId' | 'nodeId'>;
+
+/**
+ * A tag seen, or a release created, this recently is not judged missing: GitHub's lists may not show what a
+ * webhook just told us yet, and a release taken for deleted stays deleted.
+ */
+const SETTLING_MS = 10 * 60_000;
 
 /**
  * How far a first page, newest first, speaks for: null when it is the whole list, else its oldest time (what is
