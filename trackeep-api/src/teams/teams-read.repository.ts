@@ -517,11 +517,6 @@ export class TeamsReadRepository {
     return ids;
   }
 
-  /**
-   * The scope's rollup rows over [from, to): `at` (a day or a week's Monday), `who`, `named_bot` and the counts.
-   * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
-   * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
-   */
   /** activityRows of a range that ends within a week: its whole weeks by the owner's weeks, the rest by days. */
   private async activityRowsUntil(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
     const monday = weekStart(to);
@@ -530,6 +525,11 @@ export class TeamsReadRepository {
     return sql`${await this.activityRows(s, from, monday)} UNION ALL ${await this.activityRows(s, monday, to)}`;
   }
 
+  /**
+   * The scope's rollup rows over [from, to): `at` (a day or a week's Monday), `who`, `named_bot` and the counts.
+   * On whole weeks, when the viewer may read most of the owner's repositories, they are the owner's weeks with the
+   * other repositories' days taken out (a few rows per person and week); otherwise the readable repositories' days.
+   */
   private async activityRows(s: FigureScope, from: Date, to: Date): Promise<RawBuilder<unknown>> {
     const counts = sql`commits, lines_added, lines_deleted, pulls_opened, pulls_merged`;
     const days = (ids: readonly string[], sign: 1 | -1, at: RawBuilder<unknown>) => sql`

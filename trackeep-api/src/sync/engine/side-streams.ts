@@ -451,7 +451,7 @@ function tagsSide(o: SidePassOptions, now: () => number): NewestFirstSide<TagWri
  * confirmedGone); a webhook that saw the tag after `askedAt` still wins.
  * Returns how many were marked.
  */
-export async function forgetDeletedTags(
+async function forgetDeletedTags(
   o: StillThereOptions,
   page: GqlConnection<GqlTagRef | null>,
   askedAt: Date,
@@ -489,7 +489,7 @@ export async function forgetDeletedTags(
  * by its tag, and marked deleted when GitHub has no release on that tag, or another one. Drafts are left alone:
  * GitHub lists them only to those who may push. Returns how many were marked.
  */
-export async function forgetDeletedReleases(
+async function forgetDeletedReleases(
   o: StillThereOptions,
   page: GqlConnection<GqlRelease | null>,
   askedAt: Date,
